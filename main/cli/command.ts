@@ -1,0 +1,44 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export type CommandContext = {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+  /** Resolves when the user presses Ctrl-C (SIGINT) or SIGTERM arrives. */
+  stopped: Promise<string>;
+};
+
+/**
+ * One `hearth` sub-command. `name` may have several words ("bench hash", "prices import"); the
+ * CLI picks the longest name that prefixes the arguments.
+ */
+export type Command = {
+  name: string;
+  summary: string;
+  /** Shown after "usage: hearth <name>". */
+  usage: string;
+  options: Options;
+  allowPositionals?: boolean;
+  /** Resolves to the exit code. */
+  run(ctx: CommandContext): Promise<number>;
+};
+
+/** A failure the user caused and can fix: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function numberOption(value: unknown, flag: string, { min, max, integer = true }: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const ok = typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) && (!integer || Number.isInteger(n)) && (min === undefined || n >= min) && (max === undefined || n <= max);
+  if (!ok) {
+    const range = min !== undefined && max !== undefined ? ` between ${min} and ${max}` : min !== undefined ? ` of at least ${min}` : '';
+    throw new UsageError(`--${flag} expects ${integer ? 'a whole number' : 'a number'}${range}, got "${String(value)}"`);
+  }
+  return n;
+}

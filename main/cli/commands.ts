@@ -1,0 +1,6 @@
+import type { Command } from './command.ts';
+import { hardwareCommand } from './command/hardware.ts';
+import { serveCommand } from './command/serve.ts';
+
+/** Every `hearth` sub-command, in the order `hearth --help` lists them. */
+export const commands: Command[] = [serveCommand, hardwareCommand];

@@ -1,0 +1,41 @@
+/**
+ * The one API contract. Each domain declares its handlers, events and argument schemas in its own
+ * file; this file joins them. Transports and the renderer's client are typed from `Handlers` and
+ * `Events`; the core validates every incoming argument with `argSchemas` before a handler runs.
+ */
+import { hardwareArgs, type HardwareEvents, type HardwareHandlers } from './hardware.ts';
+import type { ArgSchemas } from './rpc.ts';
+
+export type * from './rpc.ts';
+export type * from './hardware.ts';
+export { HandlerError } from './rpc.ts';
+
+export type Handlers = HardwareHandlers;
+export type Events = HardwareEvents;
+
+export type Method = keyof Handlers;
+export type EventName = keyof Events;
+export type Args<M extends Method> = Parameters<Handlers[M]>[0];
+export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
+
+/** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs]);
+
+/** What every transport offers the renderer: the renderer's client implements exactly this. */
+export type Connection = {
+  send<M extends Method>(method: M, args: Args<M>): Promise<Result<M>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** "ipc" in the desktop app, "http" in a browser. */
+  readonly kind: 'ipc' | 'http';
+};
+
+function joinSchemas<T>(parts: object[]): T {
+  const joined: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [name, schema] of Object.entries(part)) {
+      if (name in joined) throw new Error(`Two contract parts declare the method "${name}"`);
+      joined[name] = schema;
+    }
+  }
+  return joined as T;
+}

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+
+/**
+ * Every handler takes one argument object and resolves to one result. The transports (Electron
+ * IPC, HTTP + WebSocket) and the renderer's client are all typed from a map of these.
+ */
+export type Handler<A, R> = (args: A) => Promise<R>;
+
+/** An error that crosses the boundary: what failed, and what the user can do about it. */
+export type ApiError = {
+  code: 'bad-request' | 'not-found' | 'conflict' | 'unavailable' | 'failed';
+  message: string;
+  hint?: string;
+};
+
+export type Envelope<R> = { ok: true; result: R } | { ok: false; error: ApiError };
+
+/** Thrown by handlers for failures the user should read; anything else becomes code 'failed'. */
+export class HandlerError extends Error {
+  readonly code: ApiError['code'];
+  readonly hint: string | undefined;
+  constructor(code: ApiError['code'], message: string, hint?: string) {
+    super(message);
+    this.name = 'HandlerError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** Runtime schemas for each handler's argument, keyed like the handler map. */
+export type ArgSchemas<H> = {
+  [K in keyof H]: H[K] extends Handler<infer A, unknown> ? z.ZodType<A> : never;
+};
+
+/** Runtime schemas for each event's payload, keyed like the event map. */
+export type EventSchemas<E> = { [K in keyof E]: z.ZodType<E[K]> };

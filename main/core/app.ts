@@ -1,0 +1,96 @@
+import { type Handlers } from '#contract/index';
+import { systemClock, type Clock, type Random } from './clock.ts';
+import { EventBus } from './event.ts';
+import { joinHandlers, type HandlerPart } from './handler.ts';
+import { openLedger, type Db } from './ledger/db.ts';
+import type { CoreContext, CoreModule, Logger, ModuleInstance } from './module.ts';
+import { modules as defaultModules } from './modules.ts';
+import { plainSecretStore, type SecretStore } from './secret.ts';
+import type { Services } from './service.ts';
+import { createSettings, settingMigrations } from './setting.ts';
+
+export type CoreOptions = {
+  dataDir: string;
+  clock?: Clock;
+  random?: Random;
+  secrets?: SecretStore;
+  log?: Logger;
+  /** Replaces the module list (tests that start part of the core). */
+  modules?: CoreModule[];
+};
+
+export type Core = {
+  handlers: Handlers;
+  events: EventBus;
+  db: Db;
+  context: CoreContext;
+  /** Stops every module (workers, timers) in reverse order, then closes the ledger. */
+  close(): Promise<void>;
+};
+
+export const consoleLogger: Logger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+/** Starts the core: opens the ledger, creates each domain in order, joins their handlers. */
+export async function startCore(options: CoreOptions): Promise<Core> {
+  const list = options.modules ?? defaultModules;
+  const clock = options.clock ?? systemClock;
+  const db = openLedger(options.dataDir, [...settingMigrations, ...list.flatMap((m) => m.migrations ?? [])]);
+  const events = new EventBus();
+  const services = new Map<string, unknown>();
+  const context: CoreContext = {
+    db,
+    events,
+    clock,
+    random: options.random ?? Math.random,
+    dataDir: options.dataDir,
+    settings: createSettings(db, () => clock.now()),
+    secrets: options.secrets ?? plainSecretStore,
+    log: options.log ?? consoleLogger,
+    use<K extends keyof Services>(name: K): Services[K] {
+      if (!services.has(name)) throw new Error(`Service "${name}" is not available yet: check the module order in modules.ts`);
+      return services.get(name) as Services[K];
+    },
+  };
+  const instances: ModuleInstance[] = [];
+  const parts: HandlerPart[] = [];
+  const stopAll = async () => {
+    for (const inst of [...instances].reverse()) {
+      try {
+        await inst.stop?.();
+      } catch (err) {
+        context.log.error(`stopping a module failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    for (const mod of list) {
+      const inst = await mod.create(context);
+      instances.push(inst);
+      if (inst.service !== undefined) services.set(mod.name, inst.service);
+      if (inst.handlers) parts.push(inst.handlers);
+    }
+    const handlers = options.modules ? (Object.assign({}, ...parts) as Handlers) : joinHandlers(parts);
+    for (const inst of instances) await inst.start?.();
+    let closed = false;
+    return {
+      handlers,
+      events,
+      db,
+      context,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await stopAll();
+        db.close();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+import type { CoreModule } from './module.ts';
+import { hardwareModule } from './hardware/module.ts';
+
+/** The core's domains in dependency order: a module may `use` only services listed above it. */
+export const modules: CoreModule[] = [hardwareModule];

@@ -1,0 +1,10 @@
+/**
+ * The narrow interfaces domains offer each other (evcc's site API idea): a consumer depends on
+ * this type, never on another domain's internals. A domain adds its entry here and provides it
+ * as `service` from its module.
+ */
+import type { HardwareService } from './hardware/service.ts';
+
+export type Services = {
+  hardware: HardwareService;
+};

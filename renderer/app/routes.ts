@@ -1,0 +1,11 @@
+import type { ComponentType } from 'react';
+import { DashboardPage } from '../feature/dashboard/DashboardPage.tsx';
+import { DevicesPage } from '../feature/device/DevicesPage.tsx';
+
+export type Route = { path: string; title: string; Page: ComponentType };
+
+/** The pages in navigation order. Only pages that work are listed. */
+export const routes: Route[] = [
+  { path: '/', title: 'Dashboard', Page: DashboardPage },
+  { path: '/devices', title: 'Devices', Page: DevicesPage },
+];

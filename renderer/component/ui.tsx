@@ -1,0 +1,45 @@
+import type { ReactNode } from 'react';
+
+export function Card({ title, children, wide }: { title?: string; children: ReactNode; wide?: boolean }) {
+  return (
+    <section className={wide ? 'card wide' : 'card'}>
+      {title && <h2>{title}</h2>}
+      {children}
+    </section>
+  );
+}
+
+/** A labelled figure: the big number people look at, with its unit in `value` and a note below. */
+export function Stat({ label, value, note, testId }: { label: string; value: string; note?: string; testId?: string }) {
+  return (
+    <div className="stat" data-testid={testId}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">{value}</div>
+      {note && <div className="stat-note">{note}</div>}
+    </div>
+  );
+}
+
+export function ErrorBanner({ error }: { error: (Error & { hint?: string | undefined }) | undefined }) {
+  if (!error) return null;
+  return (
+    <div className="banner error" role="alert">
+      {error.message}
+      {error.hint && <div className="hint">{error.hint}</div>}
+    </div>
+  );
+}
+
+/** A two-column table of facts (label → value). */
+export function Facts({ rows, testId }: { rows: [string, ReactNode][]; testId?: string }) {
+  return (
+    <dl className="facts" data-testid={testId}>
+      {rows.map(([k, v]) => (
+        <div key={k} className="fact">
+          <dt>{k}</dt>
+          <dd data-fact={k}>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
