@@ -4,7 +4,11 @@
  * as `service` from its module.
  */
 import type { HardwareService } from './hardware/service.ts';
+import type { HeatingService } from './heating/service.ts';
+import type { TariffService } from './tariff/service.ts';
 
 export type Services = {
   hardware: HardwareService;
+  tariff: TariffService;
+  heating: HeatingService;
 };

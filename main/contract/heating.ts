@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import type { ArgSchemas, Handler } from './rpc.ts';
+
+/** A setpoint change: from `at` ("HH:MM", the heating settings' time zone) the room should be `c` °C. */
+export type Setpoint = { at: string; c: number };
+
+/**
+ * The weekly schedule, like a thermostat's: index 0 is Monday … 6 Sunday. A day's first setpoint
+ * applies from its time; before it, the previous day's last setpoint still holds.
+ */
+export type WeekSchedule = Setpoint[][];
+
+/** When heating is wanted at all: between two dates each year, or whenever it is colder outside than X. */
+export type HeatingSeason = { kind: 'always' } | { kind: 'dates'; from: string; to: string } | { kind: 'outdoor-below'; c: number };
+
+/**
+ * off: no heat demand. schedule: demand from the setpoint and outdoor temperature alone.
+ * thermostat: the indoor sensor switches demand with hysteresis and minimum on/off times.
+ * predictive: outdoor forecast per slot plus recovery of the current indoor shortfall.
+ */
+export type HeatingMode = 'off' | 'schedule' | 'thermostat' | 'predictive';
+
+/** Where the indoor temperature comes from. Tokens are stored sealed and returned masked. */
+export type IndoorSource =
+  | { kind: 'manual' }
+  | { kind: 'home-assistant'; url: string; token: string; entityId: string }
+  /** `jsonPath` (e.g. "temperature" or "sensor.temp") reads a JSON payload; absent: a plain number. */
+  | { kind: 'mqtt'; url: string; topic: string; jsonPath?: string; username?: string; password?: string }
+  | { kind: 'http-json'; url: string; jsonPath: string };
+
+/** What heats the home otherwise: the heat Hearth makes displaces this. */
+export type HeatSource =
+  | { kind: 'none' }
+  | { kind: 'gas'; pricePerKWh: number; efficiency: number }
+  | { kind: 'oil'; pricePerKWh: number; efficiency: number }
+  /** COP by outdoor temperature, interpolated linearly between points and held flat beyond them. */
+  | { kind: 'heat-pump'; cop: { outdoorC: number; cop: number }[] }
+  | { kind: 'resistive' }
+  | { kind: 'district'; pricePerKWh: number };
+
+export type HeatingSettings = {
+  mode: HeatingMode;
+  schedule: WeekSchedule;
+  season: HeatingSeason;
+  thermostat: { hysteresisK: number; minOnMin: number; minOffMin: number };
+  room: {
+    /** Heat-loss coefficient (W/K): heat needed per kelvin between inside and outside. */
+    heatLossWPerK: number;
+    /** Thermal capacity (Wh/K) used by predictive mode to recover a shortfall. */
+    capacityWhPerK: number;
+  };
+  indoor: IndoorSource;
+  /** Outdoor forecast from Open-Meteo; null: the manual outdoor temperature below is used. */
+  location: { latitude: number; longitude: number } | null;
+  /** Used when there is no forecast (°C). */
+  fallbackOutdoorC: number;
+  heatSource: HeatSource;
+  /** Currency of the heat source prices (the tariff's currency for heat pump and resistive). */
+  currency: string;
+  timeZone: string;
+};
+
+export type TemperatureReading = { c: number; at: number; source: IndoorSource['kind'] | 'open-meteo' };
+
+export type SensorStatus = {
+  kind: IndoorSource['kind'];
+  state: 'ok' | 'stale' | 'error' | 'idle';
+  reason: string | null;
+  last: TemperatureReading | null;
+};
+
+/** The heat the home needs in one slot and what a kWh of it is worth. */
+export type HeatSlot = {
+  start: number;
+  end: number;
+  setpointC: number;
+  /** The temperatures used: forecast or last reading; null where unknown. */
+  indoorC: number | null;
+  outdoorC: number | null;
+  /** Mean heat the room needs in the slot (W); 0 when heating is off or out of season. */
+  demandW: number;
+  /**
+   * Worth of one kWh of heat that meets demand (currency per kWh): the displaced cost. Heat beyond
+   * `demandW` is worth nothing.
+   */
+  creditPerKWh: number;
+  currency: string;
+  /** Why demand is what it is, e.g. "out of season", "thermostat satisfied". */
+  note: string | null;
+};
+
+export type HeatingHandlers = {
+  'heating-settings': Handler<Record<string, never>, HeatingSettings>;
+  /** Validates and saves; a bad field (a setpoint of 80 °C) names the field and keeps the old settings. */
+  'heating-configure': Handler<HeatingSettings, HeatingSettings>;
+  /** Demand and heat credit per tariff slot overlapping [from, to). */
+  'heating-demand': Handler<{ from: number; to: number }, HeatSlot[]>;
+  /** The indoor sensor's state, last reading and the outdoor forecast's age. */
+  'heating-sensors': Handler<Record<string, never>, { indoor: SensorStatus; outdoor: SensorStatus & { forecastUntil: number | null } }>;
+  /** A reading entered by hand (manual source). */
+  'heating-reading': Handler<{ c: number }, TemperatureReading>;
+};
+
+export type HeatingEvents = {
+  'indoor-reading': TemperatureReading;
+  'heating-sensor': SensorStatus;
+};
+
+/** Room setpoints outside this range are mistakes (80 °C is a kettle, not a room). */
+export const SETPOINT_MIN_C = 5;
+export const SETPOINT_MAX_C = 30;
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
+const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date as MM-DD');
+const url = z.string().regex(/^(https?|mqtts?|wss?):\/\/\S+$/, 'expected a URL such as http://homeassistant.local:8123');
+const price = z.number().finite().min(0).max(100);
+
+const setpoint = z
+  .object({
+    at: hhmm,
+    c: z.number().min(SETPOINT_MIN_C, `a room setpoint is at least ${SETPOINT_MIN_C} °C`).max(SETPOINT_MAX_C, `a room setpoint is at most ${SETPOINT_MAX_C} °C`),
+  })
+  .strict();
+
+export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
+  .object({
+    mode: z.enum(['off', 'schedule', 'thermostat', 'predictive']),
+    schedule: z.array(z.array(setpoint).max(24)).length(7, 'the schedule has 7 days, Monday first'),
+    season: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('always') }).strict(),
+      z.object({ kind: z.literal('dates'), from: mmdd, to: mmdd }).strict(),
+      z.object({ kind: z.literal('outdoor-below'), c: z.number().min(-30).max(30) }).strict(),
+    ]),
+    thermostat: z
+      .object({ hysteresisK: z.number().min(0).max(5), minOnMin: z.number().int().min(0).max(240), minOffMin: z.number().int().min(0).max(240) })
+      .strict(),
+    room: z.object({ heatLossWPerK: z.number().min(0).max(2000), capacityWhPerK: z.number().min(0).max(100_000) }).strict(),
+    indoor: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('manual') }).strict(),
+      z.object({ kind: z.literal('home-assistant'), url, token: z.string().min(1, 'the long-lived access token is required'), entityId: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'expected an entity id such as sensor.living_room_temperature') }).strict(),
+      z
+        .object({
+          kind: z.literal('mqtt'),
+          url,
+          topic: z.string().min(1).refine((t) => !/[#+]/.test(t), 'a single topic, without wildcards'),
+          jsonPath: z.string().optional(),
+          username: z.string().optional(),
+          password: z.string().optional(),
+        })
+        .strict(),
+      z.object({ kind: z.literal('http-json'), url, jsonPath: z.string().min(1) }).strict(),
+    ]),
+    location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).strict().nullable(),
+    fallbackOutdoorC: z.number().min(-50).max(50),
+    heatSource: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('none') }).strict(),
+      z.object({ kind: z.literal('gas'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1) }).strict(),
+      z.object({ kind: z.literal('oil'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1) }).strict(),
+      z.object({ kind: z.literal('heat-pump'), cop: z.array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict()).min(1).max(16) }).strict(),
+      z.object({ kind: z.literal('resistive') }).strict(),
+      z.object({ kind: z.literal('district'), pricePerKWh: price }).strict(),
+    ]),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR'),
+    timeZone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone such as Europe/Brussels'),
+  })
+  .strict();
+
+export const heatingArgs: ArgSchemas<HeatingHandlers> = {
+  'heating-settings': z.object({}).strict(),
+  'heating-configure': heatingSettingsSchema,
+  'heating-demand': z
+    .object({ from: z.number().int(), to: z.number().int() })
+    .strict()
+    .refine((a) => a.to > a.from && a.to - a.from <= 14 * 86_400_000, 'to must be after from, at most 14 days later'),
+  'heating-sensors': z.object({}).strict(),
+  'heating-reading': z.object({ c: z.number().min(-20).max(45) }).strict(),
+};

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import type { ArgSchemas, Handler } from './rpc.ts';
+
+/** Slot lengths tariffs publish in: quarter-hourly, half-hourly (Octopus Agile) or hourly. */
+export type Resolution = 15 | 30 | 60;
+
+/**
+ * One price slot. Times are ms since the epoch, UTC; `end` is exclusive. `price` is what the user
+ * pays per kWh drawn in that slot: `(spot + charges) × (1 + tax)` for spot-based tariffs, the
+ * configured price for fixed and time-of-use tariffs.
+ */
+export type PriceSlot = {
+  start: number;
+  end: number;
+  price: number;
+  /** The provider's price before charges and tax, per kWh; null where the tariff has none. */
+  spot: number | null;
+  /** ISO 4217 code: EUR, DKK, GBP, SEK, NOK. */
+  currency: string;
+};
+
+/** A time range in the tariff's time zone, e.g. off-peak 22:00–06:00 (wraps past midnight). */
+export type TimeZone = {
+  /** ISO weekdays 1 (Monday) … 7 (Sunday); empty or absent means every day. */
+  days?: number[];
+  /** "HH:MM", inclusive. */
+  from: string;
+  /** "HH:MM", exclusive; "00:00" or a time before `from` wraps to the next day. */
+  to: string;
+  /** Price per kWh in this zone. */
+  price: number;
+};
+
+/**
+ * What is added to spot prices, the way evcc's `charges` and `tax` work:
+ * price = (spot + charges(t)) × (1 + tax). Grid charges may vary by time of day.
+ */
+export type Charges = {
+  /** Per kWh, where no zone matches. */
+  perKWh: number;
+  /** Time-zoned grid charges; the first matching zone wins. */
+  zones?: TimeZone[];
+  /** VAT and similar, as a fraction: 0.19 for 19 %. */
+  tax: number;
+};
+
+export type DayAheadProvider = 'awattar' | 'energi-data-service' | 'octopus-agile' | 'entsoe' | 'tibber';
+
+/** The configured tariff; `kind` names the adapter (one per file in main/core/tariff/). */
+export type TariffConfig =
+  | { kind: 'fixed'; price: number; currency: string }
+  | { kind: 'time-of-use'; currency: string; defaultPrice: number; zones: TimeZone[]; resolution?: Resolution }
+  /** Slots imported from a CSV file (`hearth prices import`), stored in the ledger. */
+  | { kind: 'csv'; currency: string }
+  | { kind: 'awattar'; country: 'de' | 'at' }
+  | { kind: 'energi-data-service'; area: 'DK1' | 'DK2'; currency: 'DKK' | 'EUR' }
+  | { kind: 'octopus-agile'; product: string; region: string }
+  /** `token` is the ENTSO-E security token; stored sealed, returned masked. */
+  | { kind: 'entsoe'; zone: string; token: string }
+  | { kind: 'tibber'; token: string; homeId?: string };
+
+export type TariffSettings = {
+  tariff: TariffConfig;
+  charges: Charges;
+  /** IANA zone the time-of-use ranges, charges and "today" are read in, e.g. Europe/Brussels. */
+  timeZone: string;
+};
+
+/** How current the prices are. A failed fetch keeps the last known slots in use. */
+export type TariffStatus = {
+  kind: TariffConfig['kind'];
+  /** ok: the last fetch worked; stale: it failed, older prices in use; error: no prices at all. */
+  state: 'ok' | 'stale' | 'error' | 'idle';
+  /** Why the last fetch failed, in words a person can act on. */
+  reason: string | null;
+  /** When the prices in use were fetched or imported (ms), null if never. */
+  fetchedAt: number | null;
+  /** End of the last known slot (ms): how far ahead prices are known. */
+  knownUntil: number | null;
+  /** When the next scheduled fetch runs (ms), null for tariffs that need none. */
+  nextFetchAt: number | null;
+};
+
+export type CsvImportResult = {
+  slots: number;
+  from: number;
+  to: number;
+  resolution: Resolution;
+  currency: string;
+  /** Of `spot` (per kWh), before charges. */
+  mean: number;
+  min: number;
+  max: number;
+};
+
+export type TariffHandlers = {
+  /** The tariff, charges and time zone in use; tokens are masked ("••••1234"). */
+  'tariff-settings': Handler<Record<string, never>, TariffSettings>;
+  /**
+   * Validates and saves new settings. Dynamic providers are asked once first: a rejected token
+   * or an unknown zone fails here and the previous settings stay. A masked token keeps the old one.
+   */
+  'tariff-configure': Handler<TariffSettings & { skipCheck?: boolean }, TariffStatus>;
+  /** Slots overlapping [from, to), in time order. */
+  'tariff-slots': Handler<{ from: number; to: number }, PriceSlot[]>;
+  'tariff-status': Handler<Record<string, never>, TariffStatus>;
+  /** Fetches now (dynamic providers); the result is also pushed as `price-update`. */
+  'tariff-refresh': Handler<Record<string, never>, TariffStatus>;
+  /**
+   * Imports CSV text (`start,price` columns; see README). All rows or none: a bad row fails the
+   * import with its line number and the stored prices stay as they were.
+   */
+  'tariff-import-csv': Handler<{ csv: string; unit?: 'per-kwh' | 'per-mwh' | 'cents-per-kwh'; currency?: string; timeZone?: string }, CsvImportResult>;
+};
+
+export type TariffEvents = {
+  /** New prices are known (fetch, import or settings change). */
+  'price-update': { from: number; to: number; slots: number; status: TariffStatus };
+  /** The fetch state changed (e.g. a provider error). */
+  'tariff-status': TariffStatus;
+};
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR');
+/** A price per kWh; anything beyond ±100 per kWh is a unit mistake (per MWh entered as per kWh). */
+const pricePerKWh = z.number().finite().min(-100).max(100);
+
+export const timeZoneSchema = z
+  .object({
+    days: z.array(z.number().int().min(1).max(7)).optional(),
+    from: hhmm,
+    to: hhmm,
+    price: pricePerKWh,
+  })
+  .strict();
+
+export const tariffConfigSchema: z.ZodType<TariffConfig> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed'), price: pricePerKWh, currency }).strict(),
+  z
+    .object({
+      kind: z.literal('time-of-use'),
+      currency,
+      defaultPrice: pricePerKWh,
+      zones: z.array(timeZoneSchema).max(48),
+      resolution: z.union([z.literal(15), z.literal(30), z.literal(60)]).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('csv'), currency }).strict(),
+  z.object({ kind: z.literal('awattar'), country: z.enum(['de', 'at']) }).strict(),
+  z.object({ kind: z.literal('energi-data-service'), area: z.enum(['DK1', 'DK2']), currency: z.enum(['DKK', 'EUR']) }).strict(),
+  z
+    .object({
+      kind: z.literal('octopus-agile'),
+      product: z.string().regex(/^[A-Z0-9-]{3,64}$/, 'expected a product code such as AGILE-24-10-01'),
+      region: z.string().regex(/^[A-P]$/, 'expected a region letter A–P (the last letter of the tariff code)'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('entsoe'),
+      zone: z.string().regex(/^10Y[0-9A-Z-]{13}$/, 'expected an EIC bidding-zone code such as 10YBE----------2'),
+      token: z.string().min(1, 'the ENTSO-E security token is required'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('tibber'), token: z.string().min(1, 'the Tibber API token is required'), homeId: z.string().optional() }).strict(),
+]);
+
+export const chargesSchema: z.ZodType<Charges> = z
+  .object({
+    perKWh: pricePerKWh,
+    zones: z.array(timeZoneSchema).max(48).optional(),
+    tax: z.number().min(0).max(1, 'tax is a fraction: 0.19 for 19 %'),
+  })
+  .strict();
+
+const ianaZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as Europe/Brussels');
+
+export const tariffArgs: ArgSchemas<TariffHandlers> = {
+  'tariff-settings': z.object({}).strict(),
+  'tariff-configure': z
+    .object({ tariff: tariffConfigSchema, charges: chargesSchema, timeZone: ianaZone, skipCheck: z.boolean().optional() })
+    .strict(),
+  'tariff-slots': z
+    .object({ from: z.number().int(), to: z.number().int() })
+    .strict()
+    .refine((a) => a.to > a.from && a.to - a.from <= 400 * 86_400_000, 'to must be after from, at most 400 days later'),
+  'tariff-status': z.object({}).strict(),
+  'tariff-refresh': z.object({}).strict(),
+  'tariff-import-csv': z
+    .object({
+      csv: z.string().min(1, 'the CSV is empty').max(64 * 1024 * 1024),
+      unit: z.enum(['per-kwh', 'per-mwh', 'cents-per-kwh']).optional(),
+      currency: currency.optional(),
+      timeZone: ianaZone.optional(),
+    })
+    .strict(),
+};

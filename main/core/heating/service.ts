@@ -1,0 +1,16 @@
+import type { HeatSlot, TemperatureReading } from '#contract/heating';
+import type { PriceSlot } from '#contract/tariff';
+
+/** What other domains (the planner) may ask of the heating domain. */
+export type HeatingService = {
+  /**
+   * Heat demand and heat credit for each given slot (same order, same start/end). Synchronous:
+   * uses the cached outdoor forecast and the last indoor reading.
+   */
+  demand(slots: PriceSlot[]): HeatSlot[];
+  /** Value (currency) of `heatW` delivered through `slot`: only heat up to demand counts. */
+  credit(slot: HeatSlot, heatW: number): number;
+  indoor(): TemperatureReading | null;
+  /** Called when demand may have changed (new reading, forecast or settings). */
+  onChange(listener: () => void): () => void;
+};
