@@ -4,14 +4,17 @@
  * `Events`; the core validates every incoming argument with `argSchemas` before a handler runs.
  */
 import { hardwareArgs, type HardwareEvents, type HardwareHandlers } from './hardware.ts';
+import { tariffArgs, type TariffEvents, type TariffHandlers } from './tariff.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
 export type * from './hardware.ts';
+export type * from './tariff.ts';
+export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { HandlerError } from './rpc.ts';
 
-export type Handlers = HardwareHandlers;
-export type Events = HardwareEvents;
+export type Handlers = HardwareHandlers & TariffHandlers;
+export type Events = HardwareEvents & TariffEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -19,7 +22,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

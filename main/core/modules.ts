@@ -1,5 +1,6 @@
 import type { CoreModule } from './module.ts';
 import { hardwareModule } from './hardware/module.ts';
+import { tariffModule } from './tariff/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule];
+export const modules: CoreModule[] = [hardwareModule, tariffModule()];

@@ -1,0 +1,264 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import { chargesSchema, tariffConfigSchema, HandlerError, type PriceSlot, type TariffConfig, type TariffHandlers, type TariffSettings, type TariffStatus } from '#contract/index';
+import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
+import { csvAdapter, CsvError, parseCsv, type CsvOptions } from './adapter/csv.ts';
+import { adapterFor } from './adapter/registry.ts';
+import { ProviderError, resolutionOf, type DynamicAdapter, type ProviderIo, type SpotSlot } from './adapter/types.ts';
+import { withCharges } from './charges.ts';
+import { fetchDue, type FetchState } from './fetch-policy.ts';
+import type { TariffService } from './service.ts';
+import { createPriceStore, tariffMigrations } from './store.ts';
+import { localDay, systemTimeZone } from './time.ts';
+
+export const TARIFF_SETTINGS_KEY = 'tariff';
+const MASK = '••••';
+
+export type TariffModuleOptions = {
+  /** Network access for the day-ahead adapters; tests inject a local server's origin. */
+  io?: ProviderIo;
+  /** Starts the node-cron fetch schedule (off in tests that drive refreshes themselves). */
+  cron?: boolean;
+};
+
+export function defaultTariffSettings(): TariffSettings {
+  return { tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: systemTimeZone() };
+}
+
+type Stored = TariffSettings;
+
+function tokenOf(c: TariffConfig): string | null {
+  return c.kind === 'entsoe' || c.kind === 'tibber' ? c.token : null;
+}
+
+function withToken(c: TariffConfig, token: string): TariffConfig {
+  return c.kind === 'entsoe' || c.kind === 'tibber' ? { ...c, token } : c;
+}
+
+export function maskToken(token: string): string {
+  return `${MASK}${token.slice(-4)}`;
+}
+
+export function tariffModule(options: TariffModuleOptions = {}): CoreModule {
+  return {
+    name: 'tariff',
+    migrations: tariffMigrations,
+    create(ctx) {
+      return createTariff(ctx, options);
+    },
+  };
+}
+
+function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
+  const io: ProviderIo = options.io ?? { fetch: globalThis.fetch };
+  const store = createPriceStore(ctx.db);
+  const listeners = new Set<(r: { from: number; to: number }) => void>();
+  let settings = load();
+  let fetchState: FetchState = { knownUntil: null, lastAttempt: null, failures: 0 };
+  let reason: string | null = null;
+  let inFlight: Promise<TariffStatus> | null = null;
+  let task: ScheduledTask | null = null;
+
+  /** Settings as stored, tokens opened; a stored value that no longer validates falls back to the default. */
+  function load(): TariffSettings {
+    const raw = ctx.settings.get<Stored>(TARIFF_SETTINGS_KEY);
+    if (!raw) return defaultTariffSettings();
+    try {
+      const token = tokenOf(raw.tariff);
+      const tariff = tariffConfigSchema.parse(token === null ? raw.tariff : withToken(raw.tariff, ctx.secrets.open(token)));
+      return { tariff, charges: chargesSchema.parse(raw.charges), timeZone: raw.timeZone };
+    } catch (err) {
+      ctx.log.warn(`tariff settings could not be read (${(err as Error).message}); using a fixed price until they are saved again`);
+      return defaultTariffSettings();
+    }
+  }
+
+  function save(next: TariffSettings): void {
+    const token = tokenOf(next.tariff);
+    ctx.settings.put(TARIFF_SETTINGS_KEY, { ...next, tariff: token === null ? next.tariff : withToken(next.tariff, ctx.secrets.seal(token)) });
+  }
+
+  function sourceKey(): string | null {
+    const a = adapterFor(settings.tariff);
+    return a.type === 'static' ? null : a.sourceKey(settings.tariff as never);
+  }
+
+  function status(): TariffStatus {
+    const key = sourceKey();
+    const a = adapterFor(settings.tariff);
+    if (key === null) return { kind: settings.tariff.kind, state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null };
+    const s = store.summary(key);
+    const state: TariffStatus['state'] = reason ? (s.count > 0 ? 'stale' : 'error') : s.count > 0 ? 'ok' : a.type === 'stored' ? 'error' : 'idle';
+    const why = reason ?? (s.count === 0 && a.type === 'stored' ? 'No prices imported yet: run `hearth prices import FILE`' : null);
+    const nextFetchAt =
+      a.type === 'dynamic' && task ? Math.ceil((ctx.clock.now() + 1) / 900_000) * 900_000 : null;
+    return { kind: settings.tariff.kind, state, reason: why, fetchedAt: s.fetchedAt, knownUntil: s.knownUntil, nextFetchAt };
+  }
+
+  function notify(from: number, to: number, count: number): void {
+    const st = status();
+    ctx.events.emit('price-update', { from, to, slots: count, status: st });
+    for (const l of listeners) l({ from, to });
+  }
+
+  function slots(from: number, to: number): PriceSlot[] {
+    const a = adapterFor(settings.tariff);
+    if (a.type === 'static') return a.slots(settings.tariff as never, from, to, settings.timeZone);
+    const key = sourceKey() ?? '';
+    return store.range(key, from, to).map((s) => withCharges(s, settings.charges, settings.timeZone));
+  }
+
+  /** Checks what a provider sent before it replaces anything stored. */
+  function checkSlots(adapter: DynamicAdapter<never>, got: SpotSlot[], from: number, to: number): SpotSlot[] {
+    const inRange = got.filter((s) => s.end > from && s.start < to);
+    if (inRange.length === 0) throw new ProviderError(`${adapter.label} sent no prices for ${new Date(from).toISOString()} … ${new Date(to).toISOString()}; the last known prices stay in use`);
+    for (const s of inRange) {
+      if (!(s.end > s.start) || !Number.isFinite(s.spot) || Math.abs(s.spot) > 100) {
+        throw new ProviderError(`${adapter.label} sent an implausible slot at ${new Date(s.start).toISOString()} (${s.spot} per kWh); the last known prices stay in use`);
+      }
+    }
+    resolutionOf(inRange, adapter.label);
+    return inRange;
+  }
+
+  async function fetchNow(config: TariffConfig, tz: string): Promise<{ key: string; slots: SpotSlot[] }> {
+    const a = adapterFor(config);
+    if (a.type !== 'dynamic') throw new Error('not a day-ahead tariff');
+    const today = localDay(ctx.clock.now(), tz);
+    const to = localDay(today.end, tz).end;
+    const got = await a.fetch(config as never, today.start, to, io);
+    return { key: a.sourceKey(config as never), slots: checkSlots(a as DynamicAdapter<never>, got, today.start, to) };
+  }
+
+  function refresh(): Promise<TariffStatus> {
+    if (inFlight) return inFlight;
+    const config = settings.tariff;
+    const a = adapterFor(config);
+    if (a.type !== 'dynamic') return Promise.resolve(status());
+    inFlight = (async () => {
+      const now = ctx.clock.now();
+      fetchState = { ...fetchState, lastAttempt: now };
+      try {
+        const { key, slots: got } = await fetchNow(config, settings.timeZone);
+        // Settings may have changed while the request ran; then this answer is for an old series.
+        if (key === sourceKey()) {
+          store.replace(key, got, ctx.clock.now());
+          reason = null;
+          fetchState = { ...fetchState, failures: 0, knownUntil: store.summary(key).knownUntil };
+          notify(Math.min(...got.map((s) => s.start)), Math.max(...got.map((s) => s.end)), got.length);
+        }
+      } catch (err) {
+        reason = err instanceof ProviderError ? err.message : `${a.label}: ${(err as Error).message}`;
+        fetchState = { ...fetchState, failures: fetchState.failures + 1 };
+        ctx.log.warn(`tariff fetch failed: ${reason}`);
+        ctx.events.emit('tariff-status', status());
+      }
+      return status();
+    })().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  }
+
+  function tick(): void {
+    const a = adapterFor(settings.tariff);
+    if (a.type !== 'dynamic') return;
+    const key = sourceKey() ?? '';
+    fetchState = { ...fetchState, knownUntil: store.summary(key).knownUntil };
+    if (fetchDue(ctx.clock.now(), fetchState, a.publishes, settings.timeZone)) {
+      refresh().catch((err: unknown) => ctx.log.error(`tariff refresh failed: ${(err as Error).message}`));
+    }
+  }
+
+  function importCsv(text: string, opts: CsvOptions) {
+    let parsed;
+    try {
+      parsed = parseCsv(text, { timeZone: settings.timeZone, ...opts });
+    } catch (err) {
+      if (err instanceof CsvError) throw new HandlerError('bad-request', err.message, 'Fix the rows named and import again.');
+      throw err;
+    }
+    const now = ctx.clock.now();
+    store.replace(csvAdapter.sourceKey({ kind: 'csv', currency: parsed.currency }), parsed.slots, now);
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of parsed.slots) {
+      sum += s.spot;
+      min = Math.min(min, s.spot);
+      max = Math.max(max, s.spot);
+    }
+    const from = parsed.slots[0]?.start ?? now;
+    const to = parsed.slots[parsed.slots.length - 1]?.end ?? now;
+    if (settings.tariff.kind === 'csv') notify(from, to, parsed.slots.length);
+    return { slots: parsed.slots.length, from, to, resolution: parsed.resolution, currency: parsed.currency, mean: sum / parsed.slots.length, min, max };
+  }
+
+  const service: TariffService = {
+    slots,
+    status,
+    onUpdate(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
+  const handlers: TariffHandlers = {
+      'tariff-settings': async () => {
+        const token = tokenOf(settings.tariff);
+        return token === null ? settings : { ...settings, tariff: withToken(settings.tariff, maskToken(token)) };
+      },
+      'tariff-configure': async ({ skipCheck, ...next }) => {
+        const token = tokenOf(next.tariff);
+        const old = tokenOf(settings.tariff);
+        // A masked token from the settings page means "keep the one stored".
+        let candidate: TariffSettings = next;
+        if (token !== null && token.startsWith(MASK)) {
+          if (old === null || next.tariff.kind !== settings.tariff.kind) throw new HandlerError('bad-request', 'tariff.token: enter the token', 'The stored token belongs to another provider.');
+          candidate = { ...next, tariff: withToken(next.tariff, old) };
+        }
+        const a = adapterFor(candidate.tariff);
+        let fetched: { key: string; slots: SpotSlot[] } | null = null;
+        if (a.type === 'dynamic' && !skipCheck) {
+          try {
+            fetched = await fetchNow(candidate.tariff, candidate.timeZone);
+          } catch (err) {
+            const msg = (err as Error).message;
+            throw new HandlerError(err instanceof ProviderError && err.auth ? 'bad-request' : 'unavailable', `Not saved: ${msg}`, 'The previous tariff stays in use.');
+          }
+        }
+        settings = candidate;
+        save(candidate);
+        reason = null;
+        fetchState = { knownUntil: null, lastAttempt: null, failures: 0 };
+        if (fetched) {
+          store.replace(fetched.key, fetched.slots, ctx.clock.now());
+          fetchState.lastAttempt = ctx.clock.now();
+        }
+        const now = ctx.clock.now();
+        notify(now, now + 2 * 86_400_000, fetched?.slots.length ?? 0);
+        return status();
+      },
+      'tariff-slots': async ({ from, to }) => slots(from, to),
+      'tariff-status': async () => status(),
+      'tariff-refresh': async () => refresh(),
+      'tariff-import-csv': async ({ csv, unit, currency, timeZone }) =>
+        importCsv(csv, { ...(unit ? { unit } : {}), ...(currency ? { currency } : {}), ...(timeZone ? { timeZone } : {}) }),
+  };
+
+  const instance: ModuleInstance<'tariff'> = {
+    service,
+    handlers,
+    start() {
+      if (options.cron === false) return;
+      // Every quarter hour: fetch when today's prices are missing or tomorrow's are due.
+      task = schedule('*/15 * * * *', tick, { name: 'tariff-fetch', noOverlap: true });
+      tick();
+    },
+    async stop() {
+      await task?.destroy();
+      task = null;
+      await inFlight?.catch(() => undefined);
+    },
+  };
+  return instance;
+}

@@ -1,0 +1,76 @@
+/**
+ * Wall-clock arithmetic in an IANA time zone without a date library: Intl tells the local fields
+ * of an instant, and local → UTC is solved by two offset look-ups (exact except inside the spring
+ * gap, where the time does not exist and the later side is taken).
+ */
+export type LocalParts = { year: number; month: number; day: number; hour: number; minute: number; isoWeekday: number };
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function localParts(ms: number, timeZone: string): LocalParts {
+  const out: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(ms)) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  const year = out['year'] ?? 1970;
+  const month = out['month'] ?? 1;
+  const day = out['day'] ?? 1;
+  const dow = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return { year, month, day, hour: out['hour'] ?? 0, minute: out['minute'] ?? 0, isoWeekday: dow === 0 ? 7 : dow };
+}
+
+/** Offset of local time from UTC at instant `ms`, in ms (Brussels winter: +3,600,000). */
+export function offsetAt(ms: number, timeZone: string): number {
+  const p = localParts(ms, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute);
+  return asUtc - Math.floor(ms / 60_000) * 60_000;
+}
+
+/** The instant a local wall-clock time names. In the autumn overlap, the earlier instant. */
+export function localToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  // Trying both offsets around the wall time finds the earlier of two valid instants, if any.
+  const candidates = [offsetAt(wall - 86_400_000 / 2, timeZone), offsetAt(wall + 86_400_000 / 2, timeZone)]
+    .map((off) => wall - off)
+    .filter((t) => {
+      const p = localParts(t, timeZone);
+      return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) === wall;
+    })
+    .sort((a, b) => a - b);
+  return candidates[0] ?? wall - offsetAt(wall, timeZone);
+}
+
+/** Local midnight starting the day that contains `ms`, and the next one (23, 24 or 25 h later). */
+export function localDay(ms: number, timeZone: string): { start: number; end: number; key: string } {
+  const p = localParts(ms, timeZone);
+  const start = localToUtc(p.year, p.month, p.day, 0, 0, timeZone);
+  const next = new Date(Date.UTC(p.year, p.month - 1, p.day + 1));
+  const end = localToUtc(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, timeZone);
+  const key = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  return { start, end, key };
+}
+
+/** "HH:MM" → minutes after midnight. */
+export function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
