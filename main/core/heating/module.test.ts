@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HandlerError, type HeatingSettings } from '#contract/index';
+import { startCore, type Core } from '#core/app';
+import { systemClock, type Clock } from '#core/clock';
+import { dispatch } from '#core/handler';
+import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
+import { tariffModule } from '#core/tariff/module';
+import { localToUtc } from '#core/tariff/time';
+import { defaultHeatingSettings, heatingModule } from './module.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const TZ = 'Europe/Brussels';
+const TOKEN = 'ha-long-lived-token-7788';
+let now = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January
+const clock: Clock = { ...systemClock, now: () => now };
+let server: Awaited<ReturnType<typeof startServer>>;
+let route: (r: Recorded) => Reply = () => ({ body: '' });
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  server = await startServer((r) => route(r));
+});
+afterAll(async () => {
+  await server.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function core(): Promise<Core> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
+  dirs.push(dataDir);
+  return startCore({
+    dataDir,
+    clock,
+    log: quiet,
+    modules: [tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 })],
+  });
+}
+
+function forecast(req: Recorded): Reply {
+  const t0 = Math.floor(now / 3_600_000) * 3600 - 24 * 3600;
+  const time = Array.from({ length: 96 }, (_, i) => t0 + i * 3600);
+  if (req.url.startsWith('/v1/forecast')) return { body: JSON.stringify({ hourly_units: { time: 'unixtime', temperature_2m: '°C' }, hourly: { time, temperature_2m: time.map(() => 1) } }) };
+  if (req.url.startsWith('/api/states/')) {
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
+    return { body: JSON.stringify({ entity_id: 'sensor.office', state: '19.5', attributes: { unit_of_measurement: '°C' }, last_updated: new Date(now - 60_000).toISOString() }) };
+  }
+  return { status: 404, body: '{}' };
+}
+
+const base = (): HeatingSettings => ({
+  ...defaultHeatingSettings(),
+  timeZone: TZ,
+  room: { heatLossWPerK: 40, capacityWhPerK: 1000 },
+  heatSource: { kind: 'heat-pump', cop: [{ outdoorC: 1, cop: 3 }] },
+});
+
+describe('heating module', () => {
+  it('computes demand and heat credit per tariff slot from the forecast', async () => {
+    route = forecast;
+    const c = await core();
+    await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    await c.handlers['heating-configure']({ ...base(), location: { latitude: 50.85, longitude: 4.35 } });
+    const slots = await c.handlers['heating-demand']({ from: now, to: now + 48 * 3_600_000 });
+    expect(slots).toHaveLength(48);
+    expect(slots[0]).toMatchObject({ setpointC: 21, outdoorC: 1, demandW: 40 * 20, currency: 'EUR' });
+    expect(slots[0]!.creditPerKWh).toBeCloseTo(0.1, 12);
+    const sensors = await c.handlers['heating-sensors']({});
+    expect(sensors.outdoor.state).toBe('ok');
+    expect(sensors.outdoor.last?.c).toBe(1);
+    await c.close();
+  });
+
+  it('refuses a Home Assistant token that is rejected and keeps the previous settings; takes a good one', async () => {
+    route = forecast;
+    const c = await core();
+    const ha = { kind: 'home-assistant' as const, url: server.origin, token: 'wrong', entityId: 'sensor.office' };
+    let err: unknown;
+    try {
+      await c.handlers['heating-configure']({ ...base(), indoor: ha });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HandlerError);
+    expect((err as HandlerError).message).toBe('Not saved (indoor): Home Assistant rejected the token (HTTP 401): create a new long-lived access token');
+    expect((await c.handlers['heating-settings']({})).indoor).toEqual({ kind: 'manual' });
+
+    const saved = await c.handlers['heating-configure']({ ...base(), indoor: { ...ha, token: TOKEN } });
+    expect(saved.indoor).toEqual({ ...ha, token: '••••7788' });
+    const sensors = await c.handlers['heating-sensors']({});
+    expect(sensors.indoor).toMatchObject({ kind: 'home-assistant', state: 'ok', last: { c: 19.5, source: 'home-assistant' } });
+    // Saving the masked form keeps the stored token (the next read still authenticates).
+    await c.handlers['heating-configure']({ ...saved, mode: 'predictive' });
+    expect(server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    await c.close();
+  });
+
+  it('rejects a setpoint of 80 °C naming the field, and a manual reading while a sensor is configured', async () => {
+    route = forecast;
+    const c = await core();
+    const bad = base();
+    bad.schedule = bad.schedule.map((d, i) => (i === 2 ? [{ at: '07:00', c: 80 }] : d));
+    const env = await dispatch(c.handlers, 'heating-configure', bad);
+    expect(env).toEqual({ ok: false, error: { code: 'bad-request', message: 'heating-configure: schedule.2.0.c: a room setpoint is at most 30 °C' } });
+    expect((await c.handlers['heating-settings']({})).schedule[2]).toEqual(defaultHeatingSettings().schedule[2]);
+
+    const reading = await c.handlers['heating-reading']({ c: 20.5 });
+    expect(reading).toEqual({ c: 20.5, at: now, source: 'manual' });
+    expect((await c.handlers['heating-sensors']({})).indoor.last).toEqual(reading);
+    await c.close();
+  });
+});

@@ -1,0 +1,293 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import {
+  HandlerError,
+  heatingSettingsSchema,
+  type HeatingHandlers,
+  type HeatingSettings,
+  type IndoorSource,
+  type SensorStatus,
+  type TemperatureReading,
+} from '#contract/index';
+import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
+import { systemTimeZone } from '#core/tariff/time';
+import { creditFor } from './credit.ts';
+import { heatDemand, Thermostat } from './demand.ts';
+import { setpointAt } from './schedule.ts';
+import type { HeatingService } from './service.ts';
+import { readHomeAssistant } from './source/home-assistant.ts';
+import { readHttpJson } from './source/http-json.ts';
+import { subscribeMqtt } from './source/mqtt.ts';
+import { fetchOpenMeteo, interpolate, type ForecastPoint } from './source/open-meteo.ts';
+import { SourceError, type SourceRunner } from './source/types.ts';
+import { createHeatingStore, heatingMigrations } from './store.ts';
+
+export const HEATING_SETTINGS_KEY = 'heating';
+const MASK = '••••';
+const FORECAST_MAX_AGE_MS = 60 * 60_000;
+
+export type HeatingModuleOptions = {
+  fetch?: typeof globalThis.fetch;
+  /** Open-Meteo's origin; tests point it at a local server. */
+  openMeteoUrl?: string;
+  /** How often HTTP indoor sources are read. */
+  pollMs?: number;
+  /** Starts the hourly forecast refresh (off in tests). */
+  cron?: boolean;
+};
+
+export function defaultHeatingSettings(): HeatingSettings {
+  const weekday = [
+    { at: '06:30', c: 21 },
+    { at: '22:30', c: 17 },
+  ];
+  const weekend = [
+    { at: '08:00', c: 21 },
+    { at: '23:00', c: 17 },
+  ];
+  return {
+    mode: 'schedule',
+    schedule: [weekday, weekday, weekday, weekday, weekday, weekend, weekend],
+    season: { kind: 'dates', from: '10-01', to: '04-30' },
+    thermostat: { hysteresisK: 0.5, minOnMin: 10, minOffMin: 10 },
+    // A well-insulated 20 m² room loses roughly 60 W per kelvin; the user should enter theirs.
+    room: { heatLossWPerK: 60, capacityWhPerK: 1500 },
+    indoor: { kind: 'manual' },
+    location: null,
+    fallbackOutdoorC: 5,
+    heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 },
+    currency: 'EUR',
+    timeZone: systemTimeZone(),
+  };
+}
+
+function secretOf(src: IndoorSource): { field: 'token' | 'password'; value: string } | null {
+  if (src.kind === 'home-assistant') return { field: 'token', value: src.token };
+  if (src.kind === 'mqtt' && src.password) return { field: 'password', value: src.password };
+  return null;
+}
+
+function withSecret(src: IndoorSource, value: string): IndoorSource {
+  if (src.kind === 'home-assistant') return { ...src, token: value };
+  if (src.kind === 'mqtt') return { ...src, password: value };
+  return src;
+}
+
+export function heatingModule(options: HeatingModuleOptions = {}): CoreModule {
+  return {
+    name: 'heating',
+    migrations: heatingMigrations,
+    create(ctx) {
+      return createHeating(ctx, options);
+    },
+  };
+}
+
+function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleInstance<'heating'> {
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const pollMs = options.pollMs ?? 60_000;
+  const store = createHeatingStore(ctx.db);
+  const tariff = ctx.use('tariff');
+  const listeners = new Set<() => void>();
+  const thermostat = new Thermostat();
+  let settings = load();
+  let last: TemperatureReading | null = store.lastReading();
+  let indoorReason: string | null = null;
+  let outdoorReason: string | null = null;
+  let forecast: ForecastPoint[] = store.forecastSince(ctx.clock.now() - 2 * 86_400_000);
+  let runner: SourceRunner | null = null;
+  let poll: { cancel(): void } | null = null;
+  let task: ScheduledTask | null = null;
+  let started = false;
+
+  function load(): HeatingSettings {
+    const raw = ctx.settings.get<HeatingSettings>(HEATING_SETTINGS_KEY);
+    if (!raw) return defaultHeatingSettings();
+    try {
+      const secret = secretOf(raw.indoor);
+      return heatingSettingsSchema.parse(secret ? { ...raw, indoor: withSecret(raw.indoor, ctx.secrets.open(secret.value)) } : raw);
+    } catch (err) {
+      ctx.log.warn(`heating settings could not be read (${(err as Error).message}); using defaults until they are saved again`);
+      return defaultHeatingSettings();
+    }
+  }
+
+  function save(next: HeatingSettings): void {
+    const secret = secretOf(next.indoor);
+    ctx.settings.put(HEATING_SETTINGS_KEY, secret ? { ...next, indoor: withSecret(next.indoor, ctx.secrets.seal(secret.value)) } : next);
+  }
+
+  function changed(): void {
+    for (const l of listeners) l();
+  }
+
+  function sensorStatus(): SensorStatus {
+    const stale = last !== null && ctx.clock.now() - last.at > 30 * 60_000;
+    const state: SensorStatus['state'] = indoorReason ? (last ? 'stale' : 'error') : last === null ? 'idle' : stale ? 'stale' : 'ok';
+    return { kind: settings.indoor.kind, state, reason: indoorReason ?? (stale ? 'no reading for more than 30 minutes' : null), last };
+  }
+
+  function accept(c: number, at: number, source: TemperatureReading['source']): TemperatureReading {
+    const reading: TemperatureReading = { c, at, source };
+    last = reading;
+    indoorReason = null;
+    store.addReading(reading);
+    const sp = setpointAt(settings.schedule, at, settings.timeZone);
+    if (sp !== null) thermostat.update(at, c, sp, settings.thermostat);
+    ctx.events.emit('indoor-reading', reading);
+    ctx.events.emit('heating-sensor', sensorStatus());
+    changed();
+    return reading;
+  }
+
+  function sourceFailed(reason: string): void {
+    if (indoorReason === reason) return;
+    indoorReason = reason;
+    ctx.log.warn(`indoor temperature: ${reason}`);
+    ctx.events.emit('heating-sensor', sensorStatus());
+  }
+
+  async function readOnce(src: IndoorSource): Promise<{ c: number; at: number } | null> {
+    if (src.kind === 'home-assistant') return readHomeAssistant(src, fetchFn);
+    if (src.kind === 'http-json') return { c: await readHttpJson(src, fetchFn), at: ctx.clock.now() };
+    return null;
+  }
+
+  async function stopSource(): Promise<void> {
+    poll?.cancel();
+    poll = null;
+    const r = runner;
+    runner = null;
+    await r?.stop();
+  }
+
+  function startSource(): void {
+    const src = settings.indoor;
+    if (src.kind === 'mqtt') {
+      runner = subscribeMqtt(src, { reading: (c, at) => accept(c, at, 'mqtt'), error: sourceFailed }, () => ctx.clock.now());
+    } else if (src.kind === 'home-assistant' || src.kind === 'http-json') {
+      const tick = () => {
+        readOnce(src).then(
+          (r) => r && accept(r.c, r.at, src.kind),
+          (err: unknown) => sourceFailed((err as Error).message),
+        );
+      };
+      tick();
+      poll = ctx.clock.setInterval(tick, pollMs);
+    }
+  }
+
+  async function refreshForecast(): Promise<void> {
+    const loc = settings.location;
+    if (!loc) return;
+    try {
+      const points = await fetchOpenMeteo(loc, fetchFn, options.openMeteoUrl);
+      store.putForecast(points, ctx.clock.now());
+      forecast = store.forecastSince(ctx.clock.now() - 2 * 86_400_000);
+      outdoorReason = null;
+      changed();
+    } catch (err) {
+      outdoorReason = `${(err as Error).message}; the last forecast stays in use`;
+      ctx.log.warn(`outdoor forecast: ${outdoorReason}`);
+    }
+  }
+
+  function outdoorAt(ms: number): number | null {
+    return settings.location ? interpolate(forecast, ms) : null;
+  }
+
+  const service: HeatingService = {
+    demand: (slots) => heatDemand(settings, slots, { now: ctx.clock.now(), indoor: last, outdoorAt, thermostatOn: thermostat.on }),
+    credit: creditFor,
+    indoor: () => last,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
+  const handlers: HeatingHandlers = {
+    'heating-settings': async () => {
+      const secret = secretOf(settings.indoor);
+      return secret ? { ...settings, indoor: withSecret(settings.indoor, `${MASK}${secret.value.slice(-4)}`) } : settings;
+    },
+    'heating-configure': async (next) => {
+      let candidate = next;
+      const secret = secretOf(next.indoor);
+      if (secret?.value.startsWith(MASK)) {
+        const old = secretOf(settings.indoor);
+        if (!old || settings.indoor.kind !== next.indoor.kind) throw new HandlerError('bad-request', `indoor.${secret.field}: enter the ${secret.field}`);
+        candidate = { ...next, indoor: withSecret(next.indoor, old.value) };
+      }
+      // Ask an HTTP source once before saving: a rejected token or a wrong entity fails here and
+      // the previous settings stay. An unreachable one is saved and shows as a sensor error.
+      let first: { c: number; at: number } | null = null;
+      try {
+        first = await readOnce(candidate.indoor);
+      } catch (err) {
+        if (!(err instanceof SourceError) || !err.transient) {
+          const field = candidate.indoor.kind === 'home-assistant' ? 'indoor' : 'indoor.jsonPath';
+          throw new HandlerError('bad-request', `Not saved (${field}): ${(err as Error).message}`, 'The previous heating settings stay in use.');
+        }
+        indoorReason = err.message;
+      }
+      const sourceChanged = JSON.stringify(candidate.indoor) !== JSON.stringify(settings.indoor);
+      const locationChanged = JSON.stringify(candidate.location) !== JSON.stringify(settings.location);
+      settings = candidate;
+      save(candidate);
+      if (sourceChanged) {
+        indoorReason = first ? null : indoorReason;
+        await stopSource();
+        if (first) accept(first.c, first.at, candidate.indoor.kind);
+        if (started) startSource();
+      }
+      if (locationChanged) {
+        forecast = [];
+        await refreshForecast();
+      }
+      changed();
+      return handlers['heating-settings']({});
+    },
+    'heating-demand': async ({ from, to }) => service.demand(tariff.slots(from, to)),
+    'heating-sensors': async () => {
+      const f = store.forecastFetched();
+      const state: SensorStatus['state'] = !settings.location ? 'idle' : outdoorReason ? (forecast.length > 0 ? 'stale' : 'error') : forecast.length > 0 ? 'ok' : 'idle';
+      const now = ctx.clock.now();
+      const c = outdoorAt(now);
+      return {
+        indoor: sensorStatus(),
+        outdoor: {
+          kind: 'manual',
+          state,
+          reason: settings.location ? outdoorReason : `no location set: ${settings.fallbackOutdoorC} °C is assumed`,
+          last: c === null || f.fetchedAt === null ? null : { c, at: f.fetchedAt, source: 'open-meteo' },
+          forecastUntil: f.until,
+        },
+      };
+    },
+    'heating-reading': async ({ c }) => {
+      if (settings.indoor.kind !== 'manual') {
+        throw new HandlerError('conflict', `The indoor temperature comes from ${settings.indoor.kind}; a typed reading would be overwritten`, 'Switch the indoor source to manual to enter readings.');
+      }
+      return accept(c, ctx.clock.now(), 'manual');
+    },
+  };
+
+  return {
+    service,
+    handlers,
+    start() {
+      started = true;
+      startSource();
+      if (options.cron === false) return;
+      const f = store.forecastFetched();
+      if (f.fetchedAt === null || ctx.clock.now() - f.fetchedAt > FORECAST_MAX_AGE_MS) void refreshForecast();
+      task = schedule('7 * * * *', () => void refreshForecast(), { name: 'heating-forecast', noOverlap: true });
+    },
+    async stop() {
+      started = false;
+      await task?.destroy();
+      task = null;
+      await stopSource();
+    },
+  };
+}

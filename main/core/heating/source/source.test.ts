@@ -1,0 +1,188 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { connect } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
+import { readHomeAssistant } from './home-assistant.ts';
+import { readHttpJson } from './http-json.ts';
+import { parsePayload } from './json-path.ts';
+import { subscribeMqtt } from './mqtt.ts';
+import { fetchOpenMeteo, interpolate } from './open-meteo.ts';
+import { SourceError } from './types.ts';
+
+const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.long-lived';
+
+/** Answers like Home Assistant's REST API: GET /api/states/<entity_id>, bearer token checked. */
+function homeAssistant(states: Record<string, object>) {
+  return (req: Recorded): Reply => {
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
+    const m = /^\/api\/states\/(.+)$/.exec(req.url);
+    const state = m ? states[decodeURIComponent(m[1]!)] : undefined;
+    if (!state) return { status: 404, body: '{"message":"Entity not found."}' };
+    return { body: JSON.stringify(state) };
+  };
+}
+
+let server: Awaited<ReturnType<typeof startServer>>;
+beforeAll(async () => {
+  server = await startServer(() => ({ body: '' }));
+});
+afterAll(async () => server.close());
+
+async function sourceError(p: Promise<unknown>): Promise<SourceError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof SourceError) return err;
+    throw err;
+  }
+  throw new Error('expected a SourceError');
+}
+
+describe('Home Assistant source', () => {
+  const entity = (state: string, unit = '°C') => ({
+    entity_id: 'sensor.living_room_temperature',
+    state,
+    attributes: { state_class: 'measurement', unit_of_measurement: unit, device_class: 'temperature', friendly_name: 'Living room temperature' },
+    last_changed: '2024-01-10T11:58:03.123456+00:00',
+    last_reported: '2024-01-10T11:58:03.123456+00:00',
+    last_updated: '2024-01-10T11:58:03.123456+00:00',
+    context: { id: '01HKX0', parent_id: null, user_id: null },
+  });
+  const src = (patch: object = {}) => ({ kind: 'home-assistant' as const, url: server.origin, token: TOKEN, entityId: 'sensor.living_room_temperature', ...patch });
+
+  it('reads a state with its time, converting °F', async () => {
+    server.setRoute(homeAssistant({ 'sensor.living_room_temperature': entity('21.4'), 'sensor.us': entity('68', '°F') }));
+    expect(await readHomeAssistant(src(), globalThis.fetch)).toEqual({ c: 21.4, at: Date.parse('2024-01-10T11:58:03.123Z') });
+    expect((await readHomeAssistant(src({ entityId: 'sensor.us' }), globalThis.fetch)).c).toBeCloseTo(20, 12);
+  });
+
+  it('names a rejected token, an unknown entity and an unavailable sensor', async () => {
+    server.setRoute(homeAssistant({ 'sensor.living_room_temperature': entity('unavailable') }));
+    expect((await sourceError(readHomeAssistant(src({ token: 'wrong' }), globalThis.fetch))).message).toBe(
+      'Home Assistant rejected the token (HTTP 401): create a new long-lived access token',
+    );
+    expect((await sourceError(readHomeAssistant(src({ entityId: 'sensor.nope' }), globalThis.fetch))).message).toBe(
+      'Home Assistant has no entity sensor.nope: check the entity id',
+    );
+    expect((await sourceError(readHomeAssistant(src(), globalThis.fetch))).message).toContain('reports sensor.living_room_temperature as "unavailable"');
+  });
+});
+
+describe('HTTP JSON source and Open-Meteo', () => {
+  it('reads a number at a JSON path', async () => {
+    server.setRoute(() => ({ body: '{"data":[{"t":"19.75"}]}' }));
+    expect(await readHttpJson({ kind: 'http-json', url: `${server.origin}/x`, jsonPath: '$.data[0].t' }, globalThis.fetch)).toBe(19.75);
+    const err = await sourceError(readHttpJson({ kind: 'http-json', url: `${server.origin}/x`, jsonPath: 'temp' }, globalThis.fetch));
+    expect(err.message).toContain('has no number at "temp"');
+    expect(parsePayload('21.5', undefined)).toBe(21.5);
+    expect(parsePayload('{"temperature":20.1,"humidity":40}', 'temperature')).toBe(20.1);
+    expect(parsePayload('warm', undefined)).toBeNull();
+  });
+
+  it('parses an Open-Meteo forecast and interpolates it', async () => {
+    const t0 = Date.parse('2024-01-10T00:00:00Z') / 1000;
+    server.setRoute((req) => {
+      const q = new URL(req.url, server.origin).searchParams;
+      if (q.get('latitude') === '91') return { status: 400, body: '{"error":true,"reason":"Latitude must be in range of -90 to 90°. Given: 91.0."}' };
+      return {
+        body: JSON.stringify({
+          latitude: 50.84,
+          longitude: 4.36,
+          generationtime_ms: 0.05,
+          utc_offset_seconds: 0,
+          timezone: 'GMT',
+          timezone_abbreviation: 'GMT',
+          elevation: 58,
+          hourly_units: { time: 'unixtime', temperature_2m: '°C' },
+          hourly: { time: [t0, t0 + 3600, t0 + 7200], temperature_2m: [2.0, 3.0, null] },
+        }),
+      };
+    });
+    const points = await fetchOpenMeteo({ latitude: 50.85, longitude: 4.35 }, globalThis.fetch, server.origin);
+    expect(points).toEqual([
+      { at: t0 * 1000, c: 2 },
+      { at: (t0 + 3600) * 1000, c: 3 },
+    ]);
+    expect(new URL(server.requests.at(-1)!.url, server.origin).searchParams.get('hourly')).toBe('temperature_2m');
+    expect(interpolate(points, t0 * 1000 + 1_800_000)).toBe(2.5);
+    expect(interpolate(points, t0 * 1000 + 10 * 3_600_000)).toBeNull();
+    expect((await sourceError(fetchOpenMeteo({ latitude: 91, longitude: 0 }, globalThis.fetch, server.origin))).message).toBe(
+      'Open-Meteo refused the request: Latitude must be in range of -90 to 90°. Given: 91.0.',
+    );
+  });
+});
+
+/** Debian's mosquitto, on a free port, for the life of this suite. */
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => fs.existsSync(p)) ?? (spawnSync('which', ['mosquitto']).stdout?.toString().trim() || null);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`mosquitto did not listen on ${port}`);
+}
+
+describe('MQTT source against a real mosquitto broker', () => {
+  let broker: ChildProcess | null = null;
+  let url = '';
+  beforeAll(async () => {
+    if (!MOSQUITTO) return;
+    const port = await freePort();
+    broker = spawn(MOSQUITTO, ['-p', String(port)], { stdio: 'ignore' });
+    url = `mqtt://127.0.0.1:${port}`;
+    await waitForPort(port);
+  });
+  afterAll(() => {
+    broker?.kill('SIGTERM');
+  });
+
+  it('receives plain and JSON readings and reports a bad payload', async () => {
+    if (!MOSQUITTO) {
+      console.warn('mosquitto is not installed (apt-get install mosquitto): the MQTT source was not exercised');
+      return;
+    }
+    const got: { c: number; at: number }[] = [];
+    const errors: string[] = [];
+    const waitFor = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(cond()).toBe(true);
+    };
+    const plain = subscribeMqtt({ kind: 'mqtt', url, topic: 'home/living/temperature' }, { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) }, () => 42);
+    const json = subscribeMqtt({ kind: 'mqtt', url, topic: 'zigbee2mqtt/living', jsonPath: 'temperature' }, { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) }, () => 43);
+    await waitFor(() => plain.client.connected && json.client.connected);
+    const pub = connect(url);
+    await new Promise<void>((resolve) => pub.on('connect', () => resolve()));
+    // Subscriptions are acknowledged asynchronously: publish until the first reading arrives.
+    for (let i = 0; i < 40 && got.length === 0; i++) {
+      await pub.publishAsync('home/living/temperature', '20.5');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await pub.publishAsync('zigbee2mqtt/living', JSON.stringify({ battery: 90, humidity: 41, linkquality: 120, temperature: 19.8 }));
+    await waitFor(() => got.some((g) => g.c === 19.8));
+    expect(got[0]).toEqual({ c: 20.5, at: 42 });
+    expect(got.find((g) => g.c === 19.8)).toEqual({ c: 19.8, at: 43 });
+    await pub.publishAsync('home/living/temperature', 'warm');
+    await waitFor(() => errors.length > 0);
+    expect(errors[0]).toBe('The message on home/living/temperature is not a number: warm; give a JSON path if it is JSON');
+    await pub.endAsync();
+    await plain.stop();
+    await json.stop();
+  });
+});

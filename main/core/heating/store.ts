@@ -1,0 +1,54 @@
+import { inTransaction, type Db, type Migration } from '#core/ledger/db';
+import type { TemperatureReading } from '#contract/heating';
+import type { ForecastPoint } from './source/open-meteo.ts';
+
+export const heatingMigrations: Migration[] = [
+  {
+    id: 'heating/1',
+    sql: `
+      CREATE TABLE indoor_reading (
+        at INTEGER NOT NULL PRIMARY KEY,  -- ms since epoch UTC
+        c REAL NOT NULL,
+        source TEXT NOT NULL              -- manual | home-assistant | mqtt | http-json
+      );
+      CREATE TABLE outdoor_forecast (
+        at INTEGER NOT NULL PRIMARY KEY,  -- start of the hour, ms since epoch UTC
+        c REAL NOT NULL,
+        fetched_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/** Indoor readings (kept for the heat-loss estimate and the sensor's age) and the forecast cache. */
+export function createHeatingStore(db: Db) {
+  const insReading = db.prepare('INSERT OR REPLACE INTO indoor_reading (at, c, source) VALUES (?, ?, ?)');
+  const lastReading = db.prepare('SELECT at, c, source FROM indoor_reading ORDER BY at DESC LIMIT 1');
+  const delForecast = db.prepare('DELETE FROM outdoor_forecast WHERE at >= ? AND at <= ?');
+  const insForecast = db.prepare('INSERT OR REPLACE INTO outdoor_forecast (at, c, fetched_at) VALUES (?, ?, ?)');
+  const forecast = db.prepare('SELECT at, c FROM outdoor_forecast WHERE at >= ? ORDER BY at');
+  const fetched = db.prepare('SELECT MAX(fetched_at) AS f, MAX(at) AS until FROM outdoor_forecast');
+  return {
+    addReading(r: TemperatureReading): void {
+      insReading.run(r.at, r.c, r.source);
+    },
+    lastReading(): TemperatureReading | null {
+      const r = lastReading.get() as Record<string, unknown> | undefined;
+      return r ? { at: Number(r['at']), c: Number(r['c']), source: String(r['source']) as TemperatureReading['source'] } : null;
+    },
+    putForecast(points: ForecastPoint[], fetchedAt: number): void {
+      if (points.length === 0) return;
+      inTransaction(db, () => {
+        delForecast.run(points[0]!.at, points[points.length - 1]!.at);
+        for (const p of points) insForecast.run(p.at, p.c, fetchedAt);
+      });
+    },
+    forecastSince(from: number): ForecastPoint[] {
+      return (forecast.all(from) as Record<string, unknown>[]).map((r) => ({ at: Number(r['at']), c: Number(r['c']) }));
+    },
+    forecastFetched(): { fetchedAt: number | null; until: number | null } {
+      const r = fetched.get() as Record<string, unknown>;
+      return { fetchedAt: r['f'] === null ? null : Number(r['f']), until: r['until'] === null ? null : Number(r['until']) };
+    },
+  };
+}
