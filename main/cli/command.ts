@@ -3,7 +3,7 @@ import type { ParseArgsConfig } from 'node:util';
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export type CommandContext = {
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
   /** Resolves when the user presses Ctrl-C (SIGINT) or SIGTERM arrives. */
   stopped: Promise<string>;

@@ -34,3 +34,12 @@ export type ArgSchemas<H> = {
 
 /** Runtime schemas for each event's payload, keyed like the event map. */
 export type EventSchemas<E> = { [K in keyof E]: z.ZodType<E[K]> };
+
+/**
+ * What the desktop shell's preload exposes to the page as `window.hearth`: two named functions,
+ * never a raw ipcRenderer. The renderer's client wraps it into a typed Connection.
+ */
+export type ShellApi = {
+  invoke(method: string, args: unknown): Promise<Envelope<unknown>>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+};

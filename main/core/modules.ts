@@ -4,4 +4,4 @@ import { heatingModule } from './heating/module.ts';
 import { tariffModule } from './tariff/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule, tariffModule(), heatingModule()];
+export const modules: CoreModule[] = [hardwareModule(), tariffModule(), heatingModule()];

@@ -1,14 +1,11 @@
-import type { Args, Connection, Envelope, EventName, Events, Method, Result } from '#contract/index';
-
-/** The shell's preload exposes exactly this as `window.hearth` (see main/shell/preload). */
-export type ShellBridge = {
-  invoke(method: string, args: unknown): Promise<Envelope<unknown>>;
-  subscribe(listener: (event: string, payload: unknown) => void): () => void;
-};
+import type { Args, Connection, Envelope, EventName, Events, Method, Result, ShellApi } from '#contract/index';
 
 declare global {
+  // Declaration merging with the DOM's Window needs an interface.
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions
   interface Window {
-    hearth?: ShellBridge;
+    /** Present only inside the desktop app (main/shell/preload). */
+    hearth?: ShellApi;
   }
 }
 
@@ -42,7 +39,7 @@ function subscribeTo<E extends EventName>(listeners: Listeners, event: E, listen
 }
 
 /** Desktop: the preload bridge over Electron IPC. */
-function ipcConnection(bridge: ShellBridge): Connection {
+function ipcConnection(bridge: ShellApi): Connection {
   const listeners: Listeners = new Map();
   bridge.subscribe((event, payload) => fanOut(listeners, event, payload));
   return {

@@ -20,7 +20,6 @@ export function useCall<M extends Method>(method: M, args: Args<M>, key: unknown
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [method, tick, ...key]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };

@@ -9,7 +9,13 @@ const W = 600;
 function extent(series: Series[], includeZero = true): [number, number] {
   let lo = includeZero ? 0 : Infinity;
   let hi = includeZero ? 0 : -Infinity;
-  for (const s of series) for (const v of s.values) if (v !== null) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  for (const s of series) {
+    for (const v of s.values) {
+      if (v === null) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
   if (hi === lo) hi = lo + 1;
   return [lo, hi];

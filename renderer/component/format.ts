@@ -14,7 +14,9 @@ export function fmtUnit(value: number | null | undefined, unit: string, digits =
 }
 
 export const fmtW = (w: number | null | undefined, digits = 0) => fmtUnit(w, 'W', digits);
-export const fmtKWh = (kwh: number | null | undefined, digits = 3) => fmtUnit(kwh, 'kWh', digits);
+/** Energy below 1 kWh is shown in Wh, so a small day never reads as "0.000 kWh". */
+export const fmtKWh = (kwh: number | null | undefined, digits = 3) =>
+  kwh !== null && kwh !== undefined && Math.abs(kwh) < 1 ? fmtUnit(kwh * 1000, 'Wh', Math.abs(kwh) < 0.01 ? 2 : 1) : fmtUnit(kwh, 'kWh', digits);
 export const fmtC = (c: number | null | undefined) => fmtUnit(c, '°C', 1);
 export const fmtPct = (p: number | null | undefined) => fmtUnit(p, '%', 0);
 

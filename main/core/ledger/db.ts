@@ -19,11 +19,16 @@ export const LEDGER_FILE = 'hearth.db';
  */
 export function openLedger(dataDir: string, migrations: Migration[]): Db {
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    makeDirs(dataDir);
     fs.accessSync(dataDir, fs.constants.W_OK);
+    // Root passes access checks on read-only mounts such as /proc: try a real write.
+    const probe = path.join(dataDir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
   } catch (err) {
     throw new Error(
       `Cannot write to the data folder ${dataDir} (${(err as NodeJS.ErrnoException).code ?? String(err)}): choose another with --data-dir or fix its permissions`,
+      { cause: err },
     );
   }
   const db = new Database(path.join(dataDir, LEDGER_FILE));
@@ -35,6 +40,22 @@ export function openLedger(dataDir: string, migrations: Migration[]): Db {
   db.exec('PRAGMA busy_timeout = 5000');
   migrate(db, migrations);
   return db;
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir never returns on some pseudo file systems
+ * (a path under /proc spins forever), and a data folder there must fail with a message instead.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d)) {
+    missing.unshift(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing) fs.mkdirSync(m);
 }
 
 export function migrate(db: Db, migrations: Migration[]): string[] {
@@ -58,7 +79,7 @@ export function migrate(db: Db, migrations: Migration[]): string[] {
       db.exec('COMMIT');
     } catch (err) {
       db.exec('ROLLBACK');
-      throw new Error(`Migration ${m.id} failed: ${(err as Error).message}`);
+      throw new Error(`Migration ${m.id} failed: ${(err as Error).message}`, { cause: err });
     }
     applied.push(m.id);
   }

@@ -1,0 +1,33 @@
+import { defaultDataDir } from '#core/data-dir';
+import { startServer } from '../../server/serve.ts';
+import { numberOption, UsageError, type Command } from '../command.ts';
+
+export const DEFAULT_PORT = 7420;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run Hearth headless and serve its page to a browser (127.0.0.1 only unless --host says otherwise)',
+  usage: '[--port N] [--host ADDRESS] [--data-dir DIR]',
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values, stopped }) {
+    const port = numberOption(values['port'], 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT;
+    const host = typeof values['host'] === 'string' ? values['host'] : '127.0.0.1';
+    if (host.trim() === '') throw new UsageError('--host expects an address such as 127.0.0.1');
+    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+    const server = await startServer({ dataDir, host, port });
+    console.log(`Hearth is running. Open ${server.url}`);
+    console.log(`data: ${dataDir}`);
+    if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+      console.log(`warning: listening on ${host}, reachable from other machines; anyone with the token can control Hearth.`);
+    }
+    const signal = await stopped;
+    console.log(`\n${signal}: stopping (saving the last telemetry, closing the ledger)...`);
+    await server.close();
+    console.log('stopped cleanly');
+    return 0;
+  },
+};

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HandlerError, type Handlers } from '#contract/index';
+import { startCore } from './app.ts';
+import { dispatch, joinHandlers } from './handler.ts';
+
+describe('handler map', () => {
+  it('refuses two handlers with the same name, and contract methods without a handler', () => {
+    const h = { 'telemetry-now': async () => null };
+    expect(() => joinHandlers([h, h])).toThrow('Two handlers are registered for "telemetry-now"');
+    expect(() => joinHandlers([h])).toThrow(/No handler for contract method\(s\): .*hardware-info/);
+  });
+
+  it('validates arguments at the boundary before a handler runs', async () => {
+    let calls = 0;
+    const handlers = {
+      'energy-days': async ({ days }: { days: number }) => {
+        calls++;
+        if (days === 13) throw new HandlerError('conflict', 'Unlucky', 'Pick another number');
+        return [];
+      },
+    } as unknown as Handlers;
+    expect(await dispatch(handlers, 'energy-days', { days: 7 })).toEqual({ ok: true, result: [] });
+    expect(await dispatch(handlers, 'energy-days', { days: 0 })).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('days') } });
+    expect(await dispatch(handlers, 'energy-days', { days: 7, extra: 1 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await dispatch(handlers, 'energy-days', 'nonsense')).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await dispatch(handlers, 'constructor', {})).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatch(handlers, 'energy-days', { days: 13 })).toEqual({ ok: false, error: { code: 'conflict', message: 'Unlucky', hint: 'Pick another number' } });
+    expect(calls).toBe(2);
+  });
+});
+
+describe('core', () => {
+  it('starts every module on a real ledger, answers through dispatch, and closes cleanly', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-core-'));
+    const core = await startCore({ dataDir: dir, log: { info() {}, warn() {}, error() {} } });
+    try {
+      const info = await dispatch(core.handlers, 'hardware-info', {});
+      expect(info.ok).toBe(true);
+      const days = await dispatch(core.handlers, 'energy-days', { days: 3 });
+      expect(days).toMatchObject({ ok: true });
+    } finally {
+      await core.close();
+    }
+    await core.close(); // idempotent
+  });
+});

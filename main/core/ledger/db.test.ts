@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LEDGER_FILE, migrate, openLedger, type Migration } from './db.ts';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-db-'));
+const v1: Migration = { id: 'thing/1', sql: 'CREATE TABLE thing (id INTEGER PRIMARY KEY, name TEXT NOT NULL)' };
+const v2: Migration = { id: 'thing/2', sql: "ALTER TABLE thing ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'" };
+
+describe('ledger', () => {
+  it('opens one WAL file in the data folder and applies each migration once, in order', () => {
+    const dir = tmp();
+    const db = openLedger(path.join(dir, 'nested', 'data'), [v1]);
+    expect(fs.existsSync(path.join(dir, 'nested', 'data', LEDGER_FILE))).toBe(true);
+    expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
+    db.prepare("INSERT INTO thing (name) VALUES ('kept')").run();
+    db.close();
+
+    const again = openLedger(path.join(dir, 'nested', 'data'), [v1, v2]);
+    expect(again.prepare('SELECT name, colour FROM thing').get()).toMatchObject({ name: 'kept', colour: 'red' });
+    expect(migrate(again, [v1, v2])).toEqual([]);
+    again.close();
+  });
+
+  it('rolls a failing migration back, names it, and keeps what was stored', () => {
+    const dir = tmp();
+    const db = openLedger(dir, [v1]);
+    db.prepare("INSERT INTO thing (name) VALUES ('kept')").run();
+    const broken: Migration = { id: 'thing/2', sql: 'CREATE TABLE other (x INTEGER); ALTER TABLE nope ADD COLUMN y TEXT' };
+    expect(() => migrate(db, [v1, broken])).toThrow(/Migration thing\/2 failed: .*nope/);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'other'").get()).toBeUndefined();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM thing').get()).toMatchObject({ n: 1 });
+    db.close();
+  });
+
+  it('refuses a migration id listed twice', () => {
+    const db = openLedger(tmp(), []);
+    expect(() => migrate(db, [v1, v1])).toThrow('Migration "thing/1" is listed twice');
+    db.close();
+  });
+
+  it('says which folder it cannot write and what to do', () => {
+    const file = path.join(tmp(), 'plain-file');
+    fs.writeFileSync(file, '');
+    expect(() => openLedger(path.join(file, 'data'), [])).toThrow(/Cannot write to the data folder .*plain-file.*ENOTDIR.*--data-dir/);
+  });
+});

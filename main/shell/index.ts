@@ -1,0 +1,150 @@
+// The desktop shell: Electron's main process. It owns the window, the tray and the IPC bridge, and
+// runs the same core the headless server runs. Security follows Electron's checklist: sandboxed,
+// context-isolated renderer without Node, a strict CSP (renderer/index.html), IPC from our own
+// page only, no navigation or new windows, no permissions, secrets through safeStorage.
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
+import { startCore, type Core } from '#core/app';
+import { APP_NAME } from '#core/data-dir';
+import { dispatch } from '#core/handler';
+import { safeStorageSecrets } from './secret.ts';
+import { loadWindowState, saveWindowState } from './window-state.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+const iconPath = path.join(app.getAppPath(), 'resources', 'icon.png');
+
+app.setName(APP_NAME);
+if (process.env['HEARTH_DATA_DIR']) app.setPath('userData', process.env['HEARTH_DATA_DIR']);
+
+let core: Core | null = null;
+let win: BrowserWindow | null = null;
+let tray: Tray | null = null;
+let quitting = false;
+
+function showWindow(): void {
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+function createWindow(): BrowserWindow {
+  const stateFile = path.join(app.getPath('userData'), 'window-state.json');
+  const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
+  const w = new BrowserWindow({
+    ...state,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: APP_NAME,
+    icon: iconPath,
+    backgroundColor: '#1b1715',
+    webPreferences: {
+      preload: path.join(here, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  if (state.maximized) w.maximize();
+  w.once('ready-to-show', () => w.show());
+  const remember = () => {
+    if (w.isDestroyed()) return;
+    const b = w.getNormalBounds();
+    saveWindowState(stateFile, { ...b, maximized: w.isMaximized() });
+  };
+  w.on('resized', remember);
+  w.on('moved', remember);
+  w.on('maximize', remember);
+  w.on('unmaximize', remember);
+  // Closing the window keeps Hearth heating in the tray; Quit in the tray menu ends it.
+  w.on('close', (e) => {
+    remember();
+    if (!quitting && tray) {
+      e.preventDefault();
+      w.hide();
+    }
+  });
+  w.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  w.webContents.on('will-navigate', (e, url) => {
+    if (url.split('#')[0] !== rendererUrl) e.preventDefault();
+  });
+  void w.loadFile(rendererIndex);
+  return w;
+}
+
+/** IPC is answered only for our own page in our own window: no other frame may drive the core. */
+function trustedSender(e: IpcMainInvokeEvent): boolean {
+  const frameUrl = e.senderFrame?.url.split('#')[0];
+  return win !== null && e.sender === win.webContents && frameUrl === rendererUrl;
+}
+
+function createTray(): Tray | null {
+  try {
+    const t = new Tray(nativeImage.createFromPath(iconPath));
+    t.setToolTip(APP_NAME);
+    t.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: 'Show Hearth', click: showWindow },
+        { type: 'separator' },
+        { label: 'Quit', click: () => app.quit() },
+      ]),
+    );
+    t.on('click', showWindow);
+    return t;
+  } catch {
+    // Some Linux desktops have no tray; then closing the window quits.
+    return null;
+  }
+}
+
+async function start(): Promise<void> {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  core = await startCore({ dataDir: app.getPath('userData'), secrets: safeStorageSecrets() });
+  const running = core;
+  ipcMain.handle('hearth:invoke', async (e, method: unknown, args: unknown) => {
+    if (!trustedSender(e)) return { ok: false, error: { code: 'bad-request', message: 'IPC refused: unknown sender' } };
+    if (typeof method !== 'string') return { ok: false, error: { code: 'bad-request', message: 'IPC: method must be a string' } };
+    return dispatch(running.handlers, method, args);
+  });
+  running.events.onAny((event, payload) => {
+    if (win && !win.isDestroyed()) win.webContents.send('hearth:event', event, payload);
+  });
+  win = createWindow();
+  tray = createTray();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', showWindow);
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (ev) => ev.preventDefault());
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      console.error(`Hearth could not start: ${(err as Error).message}`);
+      app.exit(1);
+    });
+  app.on('activate', showWindow);
+  app.on('window-all-closed', () => {
+    if (!tray) app.quit();
+  });
+  // Stop workers and close the ledger before the process goes, so the last samples are saved.
+  app.on('before-quit', (e) => {
+    quitting = true;
+    if (!core) return;
+    e.preventDefault();
+    const closing = core;
+    core = null;
+    void closing.close().finally(() => app.quit());
+  });
+}

@@ -1,0 +1,109 @@
+import type { DeviceTelemetry, GpuInfo, HardwareInfo } from '#contract/index';
+import { useCall, useEvent } from '../../api/hooks.ts';
+import { fmtC, fmtPct, fmtUnit, fmtW, NOT_REPORTED } from '../../component/format.ts';
+import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { PowerSourceBadge } from './PowerSourceBadge.tsx';
+
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+function CpuCard({ hw, live }: { hw: HardwareInfo; live: DeviceTelemetry | undefined }) {
+  const c = hw.cpu;
+  return (
+    <Card title="CPU">
+      <Facts
+        testId="cpu-facts"
+        rows={[
+          ['Model', c.model],
+          ['Vendor', c.vendor],
+          ['Physical cores', String(c.physicalCores)],
+          ['Logical cores', String(c.logicalCores)],
+          ['Base clock', fmtUnit(c.baseClockGHz, 'GHz', 2)],
+          ['Max clock', fmtUnit(c.maxClockGHz, 'GHz', 2)],
+          ['SHA extensions', yesNo(c.features.sha)],
+          ['AVX2', yesNo(c.features.avx2)],
+          ['AVX-512', yesNo(c.features.avx512f)],
+          ['WebAssembly SIMD', yesNo(c.features.wasmSimd)],
+          ['Rated power', `${c.ratedPowerW} W (${c.ratedPowerSource === 'known-model' ? 'known model' : c.ratedPowerSource === 'user' ? 'set by you' : 'default per core'})`],
+          ['Load', live ? fmtPct(live.loadPct) : NOT_REPORTED],
+          ['Temperature', live ? fmtC(live.temperatureC) : fmtC(hw.temperatures.cpuC)],
+          ['Power', live ? <PowerReading key="p" d={live} /> : NOT_REPORTED],
+        ]}
+      />
+    </Card>
+  );
+}
+
+function PowerReading({ d }: { d: DeviceTelemetry }) {
+  return (
+    <span>
+      {fmtW(d.powerW, 1)} <PowerSourceBadge source={d.powerSource} />
+    </span>
+  );
+}
+
+function GpuCard({ g, live }: { g: GpuInfo; live: DeviceTelemetry | undefined }) {
+  return (
+    <Card title={`GPU ${g.index}`}>
+      <Facts
+        testId={`gpu-facts-${g.index}`}
+        rows={[
+          ['Model', g.model],
+          ['Vendor', g.vendor],
+          ['VRAM', fmtUnit(g.vramMiB, 'MiB', 0)],
+          ['Driver', g.driver ?? NOT_REPORTED],
+          ['Power', live ? <PowerReading key="p" d={live} /> : fmtW(g.powerDrawW, 1)],
+          ['Power limit', fmtW(g.powerLimitW, 0)],
+          ['Temperature', fmtC(live?.temperatureC ?? g.temperatureC)],
+          ['Utilisation', fmtPct(live?.loadPct ?? g.utilizationPct)],
+        ]}
+      />
+    </Card>
+  );
+}
+
+export function DevicesPage() {
+  const { data: hw, error } = useCall('hardware-info', {});
+  const telemetry = useEvent('telemetry');
+  const live = (id: string) => telemetry?.devices.find((d) => d.deviceId === id);
+  if (!hw) return error ? <ErrorBanner error={error} /> : <p className="muted">Detecting hardware…</p>;
+  return (
+    <div className="grid">
+      <CpuCard hw={hw} live={live('cpu')} />
+      {hw.gpus.length === 0 && (
+        <Card title="GPUs">
+          <p data-testid="no-gpu">No GPU detected. Hearth can still heat with the CPU.</p>
+        </Card>
+      )}
+      {hw.gpus.map((g) => (
+        <GpuCard key={g.index} g={g} live={live(`gpu:${g.index}`)} />
+      ))}
+      <Card title="System">
+        <Facts
+          testId="system-facts"
+          rows={[
+            ['Memory', `${gib(hw.memory.totalBytes)} total, ${gib(hw.memory.availableBytes)} available`],
+            ['Operating system', `${hw.os.distro} ${hw.os.release} (${hw.os.platform} ${hw.os.arch})`],
+            ['Host', hw.os.hostname],
+            ['Power supply', hw.power.onBattery === null ? NOT_REPORTED : hw.power.onBattery ? `battery, ${fmtPct(hw.power.batteryPct)}` : 'AC'],
+            ['Chipset temperature', fmtC(hw.temperatures.chipsetC)],
+          ]}
+        />
+      </Card>
+      {telemetry && (
+        <Card title="Load per core" wide>
+          <div className="cores" data-testid="core-load">
+            {telemetry.cpuLoadPerCorePct.map((p, i) => (
+              <div key={i} className="core" title={`core ${i}: ${fmtPct(p)}`}>
+                <div className="bar">
+                  <div className="fill" style={{ height: `${Math.round(p)}%` }} />
+                </div>
+                <span>{Math.round(p)}%</span>
+              </div>
+            ))}
+          </div>
+        </Card>
+      )}
+    </div>
+  );
+}

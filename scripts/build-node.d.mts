@@ -1,0 +1,2 @@
+export const nodeOut: string;
+export function buildNode(options?: { quiet?: boolean }): Promise<void>;

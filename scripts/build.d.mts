@@ -1,0 +1,2 @@
+export const stampFile: string;
+export function buildAll(options?: { quiet?: boolean }): Promise<void>;
