@@ -1,6 +1,8 @@
 import type { Command } from './command.ts';
 import { hardwareCommand } from './command/hardware.ts';
+import { heatCommand } from './command/heat.ts';
+import { pricesCommand, pricesImportCommand } from './command/prices.ts';
 import { serveCommand } from './command/serve.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand];

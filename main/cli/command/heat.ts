@@ -1,0 +1,60 @@
+import type { HeatSlot } from '#contract/index';
+import { numberOption, type Command } from '../command.ts';
+import { describeStatus, fromOption, localTime, perKWh, startEnergyCore } from './prices.ts';
+
+const HOUR = 3_600_000;
+
+export function formatHeat(slots: HeatSlot[], timeZone: string): string[] {
+  const lines = slots.map((s) => {
+    const outdoor = s.outdoorC === null ? 'outdoor n/a' : `outdoor ${s.outdoorC.toFixed(1)} °C`;
+    return `${localTime(s.start, timeZone)}  set ${s.setpointC.toFixed(1)} °C  ${outdoor}  demand ${Math.round(s.demandW)} W  credit ${perKWh(s.creditPerKWh, s.currency)}${s.note ? `  (${s.note})` : ''}`;
+  });
+  let kwh = 0;
+  let value = 0;
+  for (const s of slots) {
+    const e = (s.demandW * (s.end - s.start)) / HOUR / 1000;
+    kwh += e;
+    value += e * s.creditPerKWh;
+  }
+  if (slots.length > 0) lines.push(`${slots.length} slots: heat demand ${kwh.toFixed(3)} kWh, worth ${value.toFixed(4)} ${slots[0]!.currency} if Hearth covered all of it`);
+  return lines;
+}
+
+export const heatCommand: Command = {
+  name: 'heat',
+  summary: 'Show heat demand and the heat credit per price slot for the next hours',
+  usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
+  options: { json: { type: 'boolean' }, hours: { type: 'string' }, from: { type: 'string' }, 'data-dir': { type: 'string' } },
+  async run({ values }) {
+    const hours = numberOption(values['hours'], 'hours', { min: 1, max: 14 * 24 }) ?? 48;
+    const fromArg = fromOption(values['from']);
+    const core = await startEnergyCore(values);
+    try {
+      const h = core.handlers;
+      const now = core.context.clock.now();
+      const from = fromArg ?? Math.floor(now / HOUR) * HOUR;
+      const [settings, tariff, sensors, slots] = await Promise.all([
+        h['heating-settings']({}),
+        h['tariff-status']({}),
+        h['heating-sensors']({}),
+        h['heating-demand']({ from, to: from + hours * HOUR }),
+      ]);
+      if (values['json']) {
+        console.log(JSON.stringify({ mode: settings.mode, heatSource: settings.heatSource, sensors, tariff, slots }, null, 2));
+        return 0;
+      }
+      const indoor = sensors.indoor.last ? `${sensors.indoor.last.c.toFixed(1)} °C (${sensors.indoor.kind}, ${new Date(sensors.indoor.last.at).toISOString()})` : `no reading (${sensors.indoor.kind})`;
+      console.log(`mode ${settings.mode}, heat source ${settings.heatSource.kind}, indoor ${indoor}`);
+      if (sensors.outdoor.reason) console.log(`outdoor: ${sensors.outdoor.reason}`);
+      console.log(describeStatus(tariff, now));
+      if (slots.length === 0) {
+        console.log('No price slots known for the next hours, so no demand per slot: configure a tariff (hearth prices).');
+        return 0;
+      }
+      for (const line of formatHeat(slots, settings.timeZone)) console.log(line);
+      return 0;
+    } finally {
+      await core.close();
+    }
+  },
+};

@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CsvImportResult, PriceSlot, TariffStatus } from '#contract/index';
+import { HandlerError } from '#contract/index';
+import { startCore, type Core } from '#core/app';
+import { defaultDataDir } from '#core/data-dir';
+import { heatingModule } from '#core/heating/module';
+import { tariffModule } from '#core/tariff/module';
+import { localDay, localParts } from '#core/tariff/time';
+import { numberOption, UsageError, type Command } from '../command.ts';
+
+const HOUR = 3_600_000;
+
+/** The tariff and heating domains alone: these commands need no hardware probe or workers. */
+export async function startEnergyCore(values: Record<string, unknown>): Promise<Core> {
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  return startCore({ dataDir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** "Sun 2022-03-27 19:00" in the tariff's zone. */
+export function localTime(ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone);
+  return `${WEEKDAYS[p.isoWeekday - 1]} ${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
+}
+
+/** --from as an instant, or undefined. */
+export function fromOption(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const t = Date.parse(value);
+  if (!Number.isFinite(t)) throw new UsageError(`--from expects a time such as 2023-01-01T00:00:00Z, got "${value}"`);
+  return t;
+}
+
+/** Per-kWh prices keep five decimals, the precision exchanges publish in. */
+export const perKWh = (v: number, currency: string) => `${v.toFixed(5)} ${currency}/kWh`;
+
+function age(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 90) return `${min} min`;
+  const h = min / 60;
+  return h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
+}
+
+export function describeStatus(st: TariffStatus, now: number): string {
+  const parts = [`tariff ${st.kind}: ${st.state}`];
+  if (st.fetchedAt !== null) parts.push(`prices from ${age(now - st.fetchedAt)} ago`);
+  if (st.knownUntil !== null) parts.push(`known until ${new Date(st.knownUntil).toISOString()}`);
+  if (st.reason) parts.push(st.reason);
+  return parts.join(', ');
+}
+
+export function formatSlots(slots: PriceSlot[], timeZone: string): string[] {
+  if (slots.length === 0) return [];
+  const prices = slots.map((s) => s.price);
+  const min = Math.min(...prices);
+  const max = Math.max(...prices);
+  const cur = slots[0]!.currency;
+  const lines = slots.map((s) => {
+    const mark = s.price === min ? '  cheapest' : s.price === max ? '  dearest' : '';
+    const spot = s.spot === null ? '' : `  (spot ${perKWh(s.spot, s.currency)})`;
+    return `${localTime(s.start, timeZone)}  ${String((s.end - s.start) / 60_000).padStart(2)} min  ${perKWh(s.price, s.currency)}${spot}${mark}`;
+  });
+  const mean = prices.reduce((a, b) => a + b, 0) / prices.length;
+  lines.push(`${slots.length} slots: mean ${perKWh(mean, cur)}, min ${perKWh(min, cur)}, max ${perKWh(max, cur)}`);
+  return lines;
+}
+
+export const pricesCommand: Command = {
+  name: 'prices',
+  summary: 'List the next electricity price slots from the configured tariff',
+  usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
+  options: { json: { type: 'boolean' }, hours: { type: 'string' }, from: { type: 'string' }, 'data-dir': { type: 'string' } },
+  async run({ values }) {
+    const hours = numberOption(values['hours'], 'hours', { min: 1, max: 24 * 400 }) ?? 48;
+    const from = fromOption(values['from']);
+    const core = await startEnergyCore(values);
+    try {
+      const h = core.handlers;
+      const settings = await h['tariff-settings']({});
+      const now = core.context.clock.now();
+      let status = await h['tariff-status']({});
+      const isDynamic = !['fixed', 'time-of-use', 'csv'].includes(settings.tariff.kind);
+      // Fetch when today's or tomorrow's prices are not known yet; offline, the cache is shown.
+      if (isDynamic && (status.knownUntil === null || status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)) {
+        status = await h['tariff-refresh']({});
+      }
+      const start = from ?? Math.floor(now / HOUR) * HOUR;
+      const slots = await h['tariff-slots']({ from: start, to: start + hours * HOUR });
+      if (values['json']) {
+        console.log(JSON.stringify({ status, timeZone: settings.timeZone, slots }, null, 2));
+        return 0;
+      }
+      console.log(describeStatus(status, now));
+      if (slots.length === 0) {
+        console.log(`No prices known for ${new Date(start).toISOString()} … ${new Date(start + hours * HOUR).toISOString()}.`);
+        return status.state === 'error' ? 1 : 0;
+      }
+      for (const line of formatSlots(slots, settings.timeZone)) console.log(line);
+      return 0;
+    } finally {
+      await core.close();
+    }
+  },
+};
+
+export function formatImport(r: CsvImportResult, file: string): string[] {
+  return [
+    `Imported ${r.slots} slots of ${r.resolution} min from ${path.basename(file)}: ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}`,
+    `spot ${r.currency}/kWh: mean ${r.mean.toFixed(8)}, min ${r.min.toFixed(8)}, max ${r.max.toFixed(8)}`,
+  ];
+}
+
+export const pricesImportCommand: Command = {
+  name: 'prices import',
+  summary: 'Import price slots from a CSV file (start,price columns) and use them as the tariff',
+  usage: 'FILE [--unit per-kwh|per-mwh|cents-per-kwh] [--currency EUR] [--tz Europe/Brussels] [--keep-tariff] [--json] [--data-dir DIR]',
+  options: {
+    unit: { type: 'string' },
+    currency: { type: 'string' },
+    tz: { type: 'string' },
+    'keep-tariff': { type: 'boolean' },
+    json: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }) {
+    if (positionals.length !== 1) throw new UsageError('give one CSV file: hearth prices import FILE');
+    const file = positionals[0]!;
+    const unit = values['unit'];
+    if (unit !== undefined && unit !== 'per-kwh' && unit !== 'per-mwh' && unit !== 'cents-per-kwh') {
+      throw new UsageError(`--unit expects per-kwh, per-mwh or cents-per-kwh, got "${String(unit)}"`);
+    }
+    const currency = typeof values['currency'] === 'string' ? values['currency'].toUpperCase() : undefined;
+    if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new UsageError(`--currency expects a code such as EUR, got "${currency}"`);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const core = await startEnergyCore(values);
+    try {
+      const h = core.handlers;
+      let result: CsvImportResult;
+      try {
+        result = await h['tariff-import-csv']({
+          csv: text,
+          ...(unit ? { unit } : {}),
+          ...(currency ? { currency } : {}),
+          ...(typeof values['tz'] === 'string' ? { timeZone: values['tz'] } : {}),
+        });
+      } catch (err) {
+        if (err instanceof HandlerError) throw new UsageError(`${file}: ${err.message}`);
+        throw err;
+      }
+      if (!values['keep-tariff']) {
+        const s = await h['tariff-settings']({});
+        if (s.tariff.kind !== 'csv') await h['tariff-configure']({ ...s, tariff: { kind: 'csv', currency: result.currency } });
+      }
+      if (values['json']) console.log(JSON.stringify(result, null, 2));
+      else for (const line of formatImport(result, file)) console.log(line);
+      return 0;
+    } finally {
+      await core.close();
+    }
+  },
+};
