@@ -14,7 +14,7 @@ import { defaultHeatingSettings, heatingModule } from './module.ts';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TZ = 'Europe/Brussels';
 const TOKEN = 'ha-long-lived-token-7788';
-let now = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January
+const now = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January
 const clock: Clock = { ...systemClock, now: () => now };
 let server: Awaited<ReturnType<typeof startServer>>;
 let route: (r: Recorded) => Reply = () => ({ body: '' });
