@@ -28,13 +28,13 @@ test('the desktop app opens its window, talks to the core over IPC and quits cle
     env: { ...process.env, HEARTH_DATA_DIR: dataDir },
   });
   const win = await app.firstWindow();
-  const prefs = await app.evaluate(({ BrowserWindow }) => {
-    const w = BrowserWindow.getAllWindows()[0]!;
-    const p = w.webContents.getLastWebPreferences();
-    return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration };
-  });
-  expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
-  expect(await win.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+  // No Node in the page (sandbox, no nodeIntegration) and only the two named bridge functions.
+  const page = await win.evaluate(() => ({
+    require: typeof (globalThis as { require?: unknown }).require,
+    process: typeof (globalThis as { process?: unknown }).process,
+    bridge: Object.keys((globalThis as { hearth?: object }).hearth ?? {}).sort(),
+  }));
+  expect(page).toEqual({ require: 'undefined', process: 'undefined', bridge: ['invoke', 'subscribe'] });
   await win.goto(`${await win.evaluate(() => location.href.split('#')[0])}#/devices`);
   await expect(win.getByTestId('cpu-facts').locator('[data-fact="Logical cores"]')).toHaveText(String(os.availableParallelism()));
   await expect(win.locator('.nav-foot')).toHaveText('desktop');
