@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { Kernel, naiveGemm } from './gemm.ts';
+import { batchStarts, initParams, layout, mulberry32, Trainer } from './model.ts';
+
+describe('WebAssembly SIMD GEMM', () => {
+  it('matches the textbook triple loop on several shapes, with and without accumulation', () => {
+    const k = new Kernel();
+    const rnd = mulberry32(7);
+    for (const [M, N, K] of [[4, 8, 1], [8, 16, 3], [12, 24, 37], [64, 96, 128], [128, 256, 64]] as const) {
+      const a = k.alloc(M * K);
+      const b = k.alloc(K * N);
+      const c = k.alloc(M * N);
+      for (const t of [a, b, c]) k.view(t).forEach((_, i, v) => (v[i] = rnd() * 2 - 1));
+      const before = k.view(c).slice();
+      const ref = new Float32Array(M * N);
+      naiveGemm(M, N, K, k.view(a), k.view(b), ref);
+      k.gemm(M, N, K, a, b, c, true);
+      const got = k.view(c);
+      for (let i = 0; i < M * N; i++) expect(got[i]).toBeCloseTo(ref[i]! + before[i]!, 4);
+      k.gemm(M, N, K, a, b, c);
+      for (let i = 0; i < M * N; i++) expect(k.view(c)[i]).toBeCloseTo(ref[i]!, 4);
+    }
+  });
+
+  it('refuses shapes the micro-kernel cannot tile', () => {
+    const k = new Kernel();
+    const t = k.alloc(64);
+    expect(() => k.gemm(3, 8, 2, t, t, t)).toThrow(/multiple of 4/);
+    expect(() => k.gemm(4, 6, 2, t, t, t)).toThrow(/N of 8 \(got M=4, N=6\)/);
+  });
+});
+
+describe('character MLP', () => {
+  it('computes the gradient of its loss (checked against finite differences)', () => {
+    const k = new Kernel();
+    const shape = { vocab: 11, context: 3, embed: 16, hidden: 16 };
+    const rows = 8;
+    const tr = new Trainer(k, shape, rows);
+    const l = layout(shape);
+    const rnd = mulberry32(3);
+    const tokens = Uint8Array.from({ length: 200 }, () => Math.floor(rnd() * shape.vocab));
+    const starts = new Int32Array(rows);
+    batchStarts(5, 0, rows, tokens.length, shape.context, starts);
+    initParams(l, 9, k.view(tr.params));
+    // Biases start at zero; give them values so their gradients are tested off the origin.
+    for (let i = l.b1; i < l.b1 + shape.hidden; i++) k.view(tr.params)[i] = rnd() - 0.5;
+    tr.step(tokens, starts, rows);
+    const grad = k.view(tr.grads).slice();
+    const p = k.view(tr.params);
+    const probe = [l.emb + tokens[starts[0]!]! * 16 + 2, l.w1 + 5, l.w1 + 40 * 16 + 3, l.b1 + 4, l.w2 + 2 * l.vocabPad + 7, l.b2 + 1];
+    for (const i of probe) {
+      const h = 1e-2;
+      const keep = p[i]!;
+      p[i] = keep + h;
+      const up = tr.step(tokens, starts, rows) / rows;
+      p[i] = keep - h;
+      const down = tr.step(tokens, starts, rows) / rows;
+      p[i] = keep;
+      expect(grad[i]).toBeCloseTo((up - down) / (2 * h), 3);
+    }
+  });
+
+  it('draws the same batches for the same seed and step, and different ones for the next step', () => {
+    const a = new Int32Array(16);
+    const b = new Int32Array(16);
+    const c = new Int32Array(16);
+    batchStarts(1, 10, 16, 1000, 8, a);
+    batchStarts(1, 10, 16, 1000, 8, b);
+    batchStarts(1, 11, 16, 1000, 8, c);
+    expect([...a]).toEqual([...b]);
+    expect([...a]).not.toEqual([...c]);
+    expect(Math.max(...a)).toBeLessThan(1000 - 9);
+  });
+});
