@@ -6,8 +6,9 @@ import type { PriceSlot } from '#contract/index';
 import { UsageError } from '../command.ts';
 import { heatCommand } from './heat.ts';
 import { pricesCommand, pricesImportCommand } from './prices.ts';
+import { PRICES_DIR } from '../../../test/fixtures/data.ts';
 
-const DATA = path.resolve(import.meta.dirname, '../../../../shared/data/prices');
+const DATA = PRICES_DIR;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-prices-cli-'));
 const stopped = new Promise<string>(() => undefined);
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

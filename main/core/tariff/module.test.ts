@@ -9,9 +9,10 @@ import { fetchDue, retryDelayMs } from './fetch-policy.ts';
 import { startServer, type Reply } from './fixture/server.ts';
 import { tariffModule } from './module.ts';
 import { localToUtc } from './time.ts';
+import { PRICES_DIR } from '../../../test/fixtures/data.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixture', name), 'utf8');
-const DATA = path.resolve(import.meta.dirname, '../../../../shared/data/prices');
+const DATA = PRICES_DIR;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let server: Awaited<ReturnType<typeof startServer>>;

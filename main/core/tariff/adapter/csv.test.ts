@@ -3,8 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localDay } from '../time.ts';
 import { CsvError, parseCsv } from './csv.ts';
+import { PRICES_DIR } from '../../../../test/fixtures/data.ts';
 
-const DATA = path.resolve(import.meta.dirname, '../../../../../shared/data/prices');
+const DATA = PRICES_DIR;
 
 /** An independent reading of the shared files: split lines, no parser of ours involved. */
 function independentStats(file: string) {
