@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { DashboardPage } from '../feature/dashboard/DashboardPage.tsx';
 import { DevicesPage } from '../feature/device/DevicesPage.tsx';
+import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
 
 export type Route = { path: string; title: string; Page: ComponentType };
 
@@ -8,4 +9,5 @@ export type Route = { path: string; title: string; Page: ComponentType };
 export const routes: Route[] = [
   { path: '/', title: 'Dashboard', Page: DashboardPage },
   { path: '/devices', title: 'Devices', Page: DevicesPage },
+  { path: '/schedules', title: 'Schedules', Page: SchedulesPage },
 ];

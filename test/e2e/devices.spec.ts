@@ -38,7 +38,7 @@ test('the Dashboard shows live power, heat and load with units, updating each se
   const d1 = await chart.getAttribute('d');
   await expect.poll(async () => chart.getAttribute('d'), { timeout: 5000 }).not.toBe(d1);
   // Navigation lists only the pages that exist.
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Dashboard', 'Devices']);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Dashboard', 'Devices', 'Schedules']);
 });
 
 test('without the token the page is refused', async ({ page, server }) => {

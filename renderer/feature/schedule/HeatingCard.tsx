@@ -1,0 +1,275 @@
+import { useEffect, useState } from 'react';
+import type { HeatingSettings, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useCall, useEvent } from '../../api/hooks.ts';
+import { fmtC } from '../../component/format.ts';
+import { Card, ErrorBanner } from '../../component/ui.tsx';
+import { ageOf, badNumbers, NumField, Select, TextField } from './field.tsx';
+import { WeekGrid } from './WeekGrid.tsx';
+
+function freshSource(kind: HeatSource['kind']): HeatSource {
+  switch (kind) {
+    case 'none':
+      return { kind };
+    case 'gas':
+      return { kind, pricePerKWh: 0.1, efficiency: 0.9 };
+    case 'oil':
+      return { kind, pricePerKWh: 0.12, efficiency: 0.85 };
+    case 'heat-pump':
+      return { kind, cop: [{ outdoorC: -7, cop: 2.5 }, { outdoorC: 7, cop: 3.5 }] };
+    case 'resistive':
+      return { kind };
+    case 'district':
+      return { kind, pricePerKWh: 0.12 };
+  }
+}
+
+function freshIndoor(kind: IndoorSource['kind']): IndoorSource {
+  switch (kind) {
+    case 'manual':
+      return { kind };
+    case 'home-assistant':
+      return { kind, url: 'http://homeassistant.local:8123', token: '', entityId: 'sensor.living_room_temperature' };
+    case 'mqtt':
+      return { kind, url: 'mqtt://localhost:1883', topic: 'home/living/temperature' };
+    case 'http-json':
+      return { kind, url: 'http://', jsonPath: 'temperature' };
+  }
+}
+
+function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => void }) {
+  switch (s.kind) {
+    case 'gas':
+    case 'oil':
+      return (
+        <div className="form-row">
+          <NumField label="Fuel price" unit="per kWh" value={s.pricePerKWh} onChange={(pricePerKWh) => set({ ...s, pricePerKWh })} testId="heat-price" />
+          <NumField label="Boiler efficiency" unit="0–1" value={s.efficiency} onChange={(efficiency) => set({ ...s, efficiency })} />
+        </div>
+      );
+    case 'district':
+      return <NumField label="Heat price" unit="per kWh" value={s.pricePerKWh} onChange={(pricePerKWh) => set({ ...s, pricePerKWh })} testId="heat-price" />;
+    case 'heat-pump':
+      return (
+        <div className="form-row">
+          {s.cop.map((p, i) => (
+            <div key={i} className="form-row">
+              <NumField label="Outdoor" unit="°C" value={p.outdoorC} onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })} />
+              <NumField label="COP" value={p.cop} onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })} />
+            </div>
+          ))}
+          <button type="button" onClick={() => set({ ...s, cop: [...s.cop, { outdoorC: 15, cop: 4.5 }] })}>
+            Add COP point
+          </button>
+        </div>
+      );
+    default:
+      return <p className="muted">{s.kind === 'resistive' ? 'Worth the electricity price of each slot.' : 'Heat is worth nothing: Hearth runs for earnings only.'}</p>;
+  }
+}
+
+function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => void }) {
+  switch (s.kind) {
+    case 'manual':
+      return null;
+    case 'home-assistant':
+      return (
+        <div className="form-row">
+          <TextField label="Home Assistant URL" value={s.url} onChange={(url) => set({ ...s, url })} />
+          <TextField label="Long-lived token" type="password" value={s.token} onChange={(token) => set({ ...s, token })} />
+          <TextField label="Entity id" value={s.entityId} onChange={(entityId) => set({ ...s, entityId })} />
+        </div>
+      );
+    case 'mqtt':
+      return (
+        <div className="form-row">
+          <TextField label="Broker URL" value={s.url} onChange={(url) => set({ ...s, url })} />
+          <TextField label="Topic" value={s.topic} onChange={(topic) => set({ ...s, topic })} />
+          <TextField label="JSON path (empty: plain number)" value={s.jsonPath ?? ''} onChange={(jsonPath) => set(jsonPath ? { ...s, jsonPath } : { kind: 'mqtt', url: s.url, topic: s.topic })} />
+        </div>
+      );
+    case 'http-json':
+      return (
+        <div className="form-row">
+          <TextField label="URL" value={s.url} onChange={(url) => set({ ...s, url })} />
+          <TextField label="JSON path" value={s.jsonPath} onChange={(jsonPath) => set({ ...s, jsonPath })} />
+        </div>
+      );
+  }
+}
+
+function SensorLine({ label, status, now, testId }: { label: string; status: SensorStatus | undefined; now: number; testId: string }) {
+  if (!status) return null;
+  return (
+    <p data-testid={testId} className={`status ${status.state === 'ok' ? 'ok' : status.state === 'idle' ? 'muted' : status.state === 'stale' ? 'warn' : 'bad'}`}>
+      {label}: {status.last ? `${fmtC(status.last.c)}, ${ageOf(status.last.at, now)}` : 'no reading yet'} ({status.state})
+      {status.reason && <span className="reason"> — {status.reason}</span>}
+    </p>
+  );
+}
+
+function ManualReading({ onDone }: { onDone: () => void }) {
+  const [c, setC] = useState(NaN);
+  const [error, setError] = useState<Error | undefined>();
+  return (
+    <div className="form-row">
+      <NumField label="Room temperature now" unit="°C" value={c} onChange={setC} testId="manual-reading" />
+      <button
+        type="button"
+        data-testid="manual-reading-save"
+        onClick={() => {
+          if (!Number.isFinite(c)) return setError(new Error('Enter the room temperature in °C'));
+          api.send('heating-reading', { c }).then(
+            () => {
+              setError(undefined);
+              onDone();
+            },
+            (err: Error) => setError(err),
+          );
+        }}
+      >
+        Record
+      </button>
+      <ErrorBanner error={error} />
+    </div>
+  );
+}
+
+export function HeatingCard({ now }: { now: number }) {
+  const settings = useCall('heating-settings', {});
+  const reading = useEvent('indoor-reading');
+  const sensorEvent = useEvent('heating-sensor');
+  const sensors = useCall('heating-sensors', {}, [reading, sensorEvent]);
+  const [draft, setDraft] = useState<HeatingSettings | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+  const [saved, setSaved] = useState(false);
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    if (settings.data) setDraft(settings.data);
+  }, [settings.data]);
+  if (!draft) return <Card title="Heating">{settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}</Card>;
+  const set = (patch: Partial<HeatingSettings>) => {
+    setSaved(false);
+    setDraft({ ...draft, ...patch });
+  };
+  const save = async () => {
+    const bad = badNumbers(draft);
+    if (bad.length > 0) return setError(new Error(`Enter a number for ${bad.join(', ')}`));
+    setSaving(true);
+    try {
+      setDraft(await api.send('heating-configure', draft));
+      setError(undefined);
+      setSaved(true);
+      sensors.reload();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const season = draft.season;
+  return (
+    <>
+      <Card title="Heating schedule" wide>
+        <div className="form-row">
+          <Select
+            label="Mode"
+            value={draft.mode}
+            options={[
+              ['off', 'Off'],
+              ['schedule', 'Schedule only'],
+              ['thermostat', 'Thermostat (indoor sensor)'],
+              ['predictive', 'Predictive (forecast + room model)'],
+            ]}
+            onChange={(mode) => set({ mode })}
+            testId="heating-mode"
+          />
+          <Select
+            label="Season"
+            value={season.kind}
+            options={[
+              ['always', 'All year'],
+              ['dates', 'Between dates'],
+              ['outdoor-below', 'When colder outside than'],
+            ]}
+            onChange={(kind) => set({ season: kind === 'dates' ? { kind, from: '10-01', to: '04-30' } : kind === 'outdoor-below' ? { kind, c: 15 } : { kind } })}
+          />
+          {season.kind === 'dates' && (
+            <>
+              <TextField label="From (MM-DD)" value={season.from} onChange={(from) => set({ season: { ...season, from } })} />
+              <TextField label="To (MM-DD)" value={season.to} onChange={(to) => set({ season: { ...season, to } })} />
+            </>
+          )}
+          {season.kind === 'outdoor-below' && <NumField label="Day mean below" unit="°C" value={season.c} onChange={(c) => set({ season: { ...season, c } })} />}
+        </div>
+        <WeekGrid schedule={draft.schedule} onChange={(schedule) => set({ schedule })} />
+        <div className="form-row">
+          <NumField label="Room heat loss" unit="W/K" value={draft.room.heatLossWPerK} onChange={(heatLossWPerK) => set({ room: { ...draft.room, heatLossWPerK } })} testId="heat-loss" />
+          <NumField label="Room heat capacity" unit="Wh/K" value={draft.room.capacityWhPerK} onChange={(capacityWhPerK) => set({ room: { ...draft.room, capacityWhPerK } })} />
+          <NumField label="Hysteresis" unit="K" value={draft.thermostat.hysteresisK} onChange={(hysteresisK) => set({ thermostat: { ...draft.thermostat, hysteresisK } })} />
+          <NumField label="Minimum on" unit="min" step="1" value={draft.thermostat.minOnMin} onChange={(minOnMin) => set({ thermostat: { ...draft.thermostat, minOnMin } })} />
+          <NumField label="Minimum off" unit="min" step="1" value={draft.thermostat.minOffMin} onChange={(minOffMin) => set({ thermostat: { ...draft.thermostat, minOffMin } })} />
+        </div>
+      </Card>
+      <Card title="What heats the home otherwise">
+        <div className="form-row">
+          <Select
+            label="Heat source"
+            value={draft.heatSource.kind}
+            options={[
+              ['gas', 'Gas boiler'],
+              ['oil', 'Oil boiler'],
+              ['heat-pump', 'Heat pump'],
+              ['resistive', 'Electric (resistive)'],
+              ['district', 'District heating'],
+              ['none', 'Nothing (heat has no value)'],
+            ]}
+            onChange={(k) => set({ heatSource: freshSource(k) })}
+            testId="heat-source"
+          />
+          <TextField label="Currency" value={draft.currency} onChange={(currency) => set({ currency: currency.toUpperCase() })} />
+        </div>
+        <HeatSourceFields s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
+      </Card>
+      <Card title="Temperatures">
+        <Select
+          label="Indoor temperature from"
+          value={draft.indoor.kind}
+          options={[
+            ['manual', 'Entered by hand'],
+            ['home-assistant', 'Home Assistant'],
+            ['mqtt', 'MQTT topic'],
+            ['http-json', 'HTTP JSON URL'],
+          ]}
+          onChange={(k) => set({ indoor: freshIndoor(k) })}
+          testId="indoor-kind"
+        />
+        <IndoorFields s={draft.indoor} set={(indoor) => set({ indoor })} />
+        <SensorLine label="Indoor" status={sensors.data?.indoor} now={now} testId="sensor-indoor" />
+        {settings.data?.indoor.kind === 'manual' && <ManualReading onDone={() => sensors.reload()} />}
+        <div className="form-row">
+          <NumField
+            label="Latitude"
+            value={draft.location?.latitude ?? NaN}
+            onChange={(latitude) => set({ location: Number.isNaN(latitude) && !draft.location ? null : { latitude, longitude: draft.location?.longitude ?? 0 } })}
+          />
+          <NumField label="Longitude" value={draft.location?.longitude ?? NaN} onChange={(longitude) => set({ location: { latitude: draft.location?.latitude ?? 0, longitude } })} />
+          <button type="button" onClick={() => set({ location: null })}>
+            No forecast
+          </button>
+          <NumField label="Outdoor without forecast" unit="°C" value={draft.fallbackOutdoorC} onChange={(fallbackOutdoorC) => set({ fallbackOutdoorC })} />
+        </div>
+        <SensorLine label="Outdoor (Open-Meteo)" status={sensors.data?.outdoor} now={now} testId="sensor-outdoor" />
+      </Card>
+      <Card wide>
+        <ErrorBanner error={error} />
+        <div className="form-row">
+          <button className="primary" type="button" disabled={saving} onClick={() => void save()} data-testid="heating-save">
+            Save heating
+          </button>
+          {saved && <span data-testid="heating-saved">Saved.</span>}
+        </div>
+      </Card>
+    </>
+  );
+}

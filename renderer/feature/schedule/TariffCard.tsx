@@ -1,0 +1,202 @@
+import { useEffect, useState } from 'react';
+import type { TariffConfig, TariffSettings, TariffStatus, TimeZone } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useCall, useEvent } from '../../api/hooks.ts';
+import { Card, ErrorBanner } from '../../component/ui.tsx';
+import { ageOf, badNumbers, NumField, Select, TextField } from './field.tsx';
+
+type Kind = TariffConfig['kind'];
+
+const KINDS: [Kind, string][] = [
+  ['fixed', 'Fixed price'],
+  ['time-of-use', 'Time of use (zones)'],
+  ['csv', 'Imported CSV'],
+  ['awattar', 'aWATTar (DE/AT)'],
+  ['energi-data-service', 'Energi Data Service (DK)'],
+  ['octopus-agile', 'Octopus Agile (UK)'],
+  ['entsoe', 'ENTSO-E Transparency'],
+  ['tibber', 'Tibber'],
+];
+
+/** A starting configuration for each kind, so switching the select gives a form to fill. */
+function fresh(kind: Kind, currency: string): TariffConfig {
+  switch (kind) {
+    case 'fixed':
+      return { kind, price: 0.3, currency };
+    case 'time-of-use':
+      return { kind, currency, defaultPrice: 0.32, zones: [{ days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00', price: 0.22 }] };
+    case 'csv':
+      return { kind, currency };
+    case 'awattar':
+      return { kind, country: 'de' };
+    case 'energi-data-service':
+      return { kind, area: 'DK1', currency: 'DKK' };
+    case 'octopus-agile':
+      return { kind, product: 'AGILE-24-10-01', region: 'C' };
+    case 'entsoe':
+      return { kind, zone: '10YBE----------2', token: '' };
+    case 'tibber':
+      return { kind, token: '' };
+  }
+}
+
+function ZoneRows({ zones, onChange, prefix }: { zones: TimeZone[]; onChange: (z: TimeZone[]) => void; prefix: string }) {
+  const set = (i: number, patch: Partial<TimeZone>) => onChange(zones.map((z, j) => (j === i ? { ...z, ...patch } : z)));
+  return (
+    <div data-testid={`${prefix}-zones`}>
+      {zones.map((z, i) => (
+        <div className="form-row" key={i}>
+          <TextField
+            label="Days (1 = Mon … 7 = Sun)"
+            value={(z.days ?? []).join(',')}
+            onChange={(s) => set(i, { days: s.split(/[,\s]+/).filter(Boolean).map(Number) })}
+          />
+          <TextField label="From" type="time" value={z.from} onChange={(s) => set(i, { from: s })} />
+          <TextField label="To" type="time" value={z.to} onChange={(s) => set(i, { to: s })} />
+          <NumField label="Price" unit="per kWh" value={z.price} onChange={(n) => set(i, { price: n })} />
+          <button type="button" onClick={() => onChange(zones.filter((_, j) => j !== i))}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...zones, { from: '00:00', to: '06:00', price: 0 }])}>
+        Add zone
+      </button>
+    </div>
+  );
+}
+
+function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) => void }) {
+  switch (t.kind) {
+    case 'fixed':
+      return (
+        <div className="form-row">
+          <NumField label="Price" unit={`${t.currency}/kWh`} value={t.price} onChange={(price) => set({ ...t, price })} testId="tariff-price" />
+          <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
+        </div>
+      );
+    case 'time-of-use':
+      return (
+        <>
+          <div className="form-row">
+            <NumField label="Price outside the zones" unit={`${t.currency}/kWh`} value={t.defaultPrice} onChange={(defaultPrice) => set({ ...t, defaultPrice })} />
+            <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
+          </div>
+          <ZoneRows prefix="tou" zones={t.zones} onChange={(zones) => set({ ...t, zones })} />
+        </>
+      );
+    case 'csv':
+      return (
+        <>
+          <div className="form-row">
+            <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
+          </div>
+          <p className="muted">Import a file with `hearth prices import FILE` (columns start and price; see the README).</p>
+        </>
+      );
+    case 'awattar':
+      return <Select label="Country" value={t.country} options={[['de', 'Germany'], ['at', 'Austria']]} onChange={(country) => set({ ...t, country })} />;
+    case 'energi-data-service':
+      return (
+        <div className="form-row">
+          <Select label="Price area" value={t.area} options={[['DK1', 'DK1 (west)'], ['DK2', 'DK2 (east)']]} onChange={(area) => set({ ...t, area })} />
+          <Select label="Currency" value={t.currency} options={[['DKK', 'DKK'], ['EUR', 'EUR']]} onChange={(currency) => set({ ...t, currency })} />
+        </div>
+      );
+    case 'octopus-agile':
+      return (
+        <div className="form-row">
+          <TextField label="Product code" value={t.product} onChange={(product) => set({ ...t, product: product.toUpperCase() })} />
+          <TextField label="Region letter (A–P)" value={t.region} onChange={(region) => set({ ...t, region: region.toUpperCase() })} />
+        </div>
+      );
+    case 'entsoe':
+      return (
+        <div className="form-row">
+          <TextField label="Bidding zone (EIC)" value={t.zone} onChange={(zone) => set({ ...t, zone })} />
+          <TextField label="Security token" type="password" value={t.token} onChange={(token) => set({ ...t, token })} testId="tariff-token" />
+        </div>
+      );
+    case 'tibber':
+      return (
+        <div className="form-row">
+          <TextField label="API token" type="password" value={t.token} onChange={(token) => set({ ...t, token })} testId="tariff-token" />
+          <TextField label="Home id (optional)" value={t.homeId ?? ''} onChange={(homeId) => set(homeId ? { ...t, homeId } : { kind: 'tibber', token: t.token })} />
+        </div>
+      );
+  }
+}
+
+export function TariffStatusLine({ status, now }: { status: TariffStatus | undefined; now: number }) {
+  if (!status) return null;
+  const cls = status.state === 'ok' ? 'ok' : status.state === 'stale' ? 'warn' : status.state === 'error' ? 'bad' : 'muted';
+  return (
+    <p data-testid="tariff-status" className={`status ${cls}`}>
+      Prices: {status.state}
+      {status.fetchedAt !== null && `, fetched ${ageOf(status.fetchedAt, now)}`}
+      {status.knownUntil !== null && `, known until ${new Date(status.knownUntil).toLocaleString()}`}
+      {status.reason && <span className="reason"> — {status.reason}</span>}
+    </p>
+  );
+}
+
+export function TariffCard({ now }: { now: number }) {
+  const settings = useCall('tariff-settings', {});
+  const update = useEvent('price-update');
+  const statusEvent = useEvent('tariff-status');
+  const status = useCall('tariff-status', {}, [update, statusEvent]);
+  const [draft, setDraft] = useState<TariffSettings | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (settings.data) setDraft(settings.data);
+  }, [settings.data]);
+  if (!draft) return <Card title="Electricity tariff">{settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}</Card>;
+
+  const currency = 'currency' in draft.tariff ? draft.tariff.currency : 'EUR';
+  const save = async () => {
+    setSaved(false);
+    const bad = badNumbers(draft);
+    if (bad.length > 0) {
+      setError(new Error(`Enter a number for ${bad.join(', ')}`));
+      return;
+    }
+    setSaving(true);
+    try {
+      await api.send('tariff-configure', draft);
+      setError(undefined);
+      setSaved(true);
+      settings.reload();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Card title="Electricity tariff" wide>
+      <div className="form-row">
+        <Select label="Tariff" value={draft.tariff.kind} options={KINDS} onChange={(k) => setDraft({ ...draft, tariff: fresh(k, currency) })} testId="tariff-kind" />
+        <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => setDraft({ ...draft, timeZone })} testId="tariff-tz" />
+      </div>
+      <ProviderFields t={draft.tariff} set={(tariff) => setDraft({ ...draft, tariff })} />
+      <h3>Charges and tax on spot prices</h3>
+      <div className="form-row">
+        <NumField label="Grid charges" unit="per kWh" value={draft.charges.perKWh} onChange={(perKWh) => setDraft({ ...draft, charges: { ...draft.charges, perKWh } })} testId="charges-per-kwh" />
+        <NumField label="Tax / VAT" unit="%" value={Math.round(draft.charges.tax * 10000) / 100} onChange={(pct) => setDraft({ ...draft, charges: { ...draft.charges, tax: pct / 100 } })} testId="charges-tax" />
+      </div>
+      <ZoneRows prefix="charges" zones={draft.charges.zones ?? []} onChange={(zones) => setDraft({ ...draft, charges: { ...draft.charges, zones } })} />
+      <p className="muted">Price paid = (spot + charges) × (1 + tax). Fixed and time-of-use prices are used as entered.</p>
+      <ErrorBanner error={error} />
+      <div className="form-row">
+        <button className="primary" type="button" disabled={saving} onClick={() => void save()} data-testid="tariff-save">
+          {saving ? 'Checking with the provider…' : 'Save tariff'}
+        </button>
+        {saved && <span data-testid="tariff-saved">Saved.</span>}
+      </div>
+      <TariffStatusLine status={status.data} now={now} />
+    </Card>
+  );
+}

@@ -1,0 +1,40 @@
+import type { Setpoint, WeekSchedule } from '#contract/index';
+import { NumField, TextField, WEEKDAYS } from './field.tsx';
+
+/** The weekly heating schedule as a grid: a row per weekday, each change of setpoint a cell. */
+export function WeekGrid({ schedule, onChange }: { schedule: WeekSchedule; onChange: (s: WeekSchedule) => void }) {
+  const setDay = (d: number, day: Setpoint[]) => onChange(schedule.map((x, i) => (i === d ? day : x)));
+  const copyToWeekdays = (d: number) => onChange(schedule.map((x, i) => (i < 5 ? (schedule[d] ?? []).map((s) => ({ ...s })) : x)));
+  return (
+    <table className="week-grid" data-testid="week-grid">
+      <tbody>
+        {schedule.map((day, d) => (
+          <tr key={d} data-testid={`day-${d}`}>
+            <th>{WEEKDAYS[d]}</th>
+            <td>
+              <div className="setpoints">
+                {day.map((sp, i) => (
+                  <div className="setpoint" key={i} data-testid={`setpoint-${d}-${i}`}>
+                    <TextField label="From" type="time" value={sp.at} onChange={(at) => setDay(d, day.map((x, j) => (j === i ? { ...x, at } : x)))} testId={`setpoint-${d}-${i}-at`} />
+                    <NumField label="Target" unit="°C" step="0.5" value={sp.c} onChange={(c) => setDay(d, day.map((x, j) => (j === i ? { ...x, c } : x)))} testId={`setpoint-${d}-${i}-c`} />
+                    <button type="button" aria-label={`Remove ${WEEKDAYS[d]} ${sp.at}`} onClick={() => setDay(d, day.filter((_, j) => j !== i))}>
+                      ×
+                    </button>
+                  </div>
+                ))}
+                <button type="button" onClick={() => setDay(d, [...day, { at: '12:00', c: day.at(-1)?.c ?? 20 }])} data-testid={`add-setpoint-${d}`}>
+                  + change
+                </button>
+                {d < 5 && (
+                  <button type="button" onClick={() => copyToWeekdays(d)}>
+                    Copy to Mon–Fri
+                  </button>
+                )}
+              </div>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,44 @@
+import { expect, test } from './fixture.ts';
+
+test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and dearest slots', async ({ page, server }) => {
+  await page.goto(`${server.url}#/schedules`);
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
+  await page.getByTestId('tariff-kind').selectOption('time-of-use');
+  const zones = page.getByTestId('tou-zones');
+  await zones.getByLabel('Days (1 = Mon … 7 = Sun)').fill('1,2,3,4,5,6,7');
+  await page.getByTestId('tariff-tz').fill('Europe/Brussels');
+  await page.getByTestId('tariff-save').click();
+  await expect(page.getByTestId('tariff-saved')).toBeVisible();
+  await expect(page.getByTestId('price-cheapest')).toContainText('0.22000 EUR/kWh');
+  await expect(page.getByTestId('price-dearest')).toContainText('0.32000 EUR/kWh');
+  await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
+  // The now-line and one bar per slot.
+  await expect(page.getByTestId('price-chart').locator('line.now')).toHaveCount(1);
+  await expect(page.getByTestId('price-chart').locator('rect')).toHaveCount(48);
+  await expect(page.getByTestId('tariff-status')).toContainText('Prices: ok');
+
+  // A provider setting that is missing is named, and the saved tariff stays.
+  await page.getByTestId('tariff-kind').selectOption('tibber');
+  await page.getByTestId('tariff-save').click();
+  await expect(page.getByRole('alert')).toContainText('tariff.token: the Tibber API token is required');
+  await page.reload();
+  await expect(page.getByTestId('tariff-kind')).toHaveValue('time-of-use');
+});
+
+test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a typed reading shows with its age', async ({ page, server }) => {
+  await page.goto(`${server.url}#/schedules`);
+  const monday = page.getByTestId('setpoint-0-0-c');
+  await monday.fill('80');
+  await page.getByTestId('heating-save').click();
+  await expect(page.getByRole('alert')).toContainText('schedule.0.0.c: a room setpoint is at most 30 °C');
+  await monday.fill('22');
+  await page.getByTestId('heating-save').click();
+  await expect(page.getByTestId('heating-saved')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('setpoint-0-0-c')).toHaveValue('22');
+
+  await expect(page.getByTestId('sensor-indoor')).toContainText('no reading yet');
+  await page.getByTestId('manual-reading').fill('20.5');
+  await page.getByTestId('manual-reading-save').click();
+  await expect(page.getByTestId('sensor-indoor')).toContainText(/20[.,]5 °C, just now/);
+});
