@@ -89,6 +89,21 @@ export type HeatSlot = {
   note: string | null;
 };
 
+/**
+ * The room's heat-loss coefficient and capacity fitted to logged data: indoor readings, the
+ * outdoor temperature and the PC's heat output at each reading. Valid where the PC is the room's
+ * only heater while the data were logged; null with a reason until there is enough data.
+ */
+export type HeatLossEstimate = {
+  heatLossWPerK: number | null;
+  capacityWhPerK: number | null;
+  /** Hour-long spans of readings used. */
+  samples: number;
+  /** Root-mean-square error of the fit (W). */
+  rmsW: number | null;
+  reason: string | null;
+};
+
 export type HeatingHandlers = {
   'heating-settings': Handler<Record<string, never>, HeatingSettings>;
   /** Validates and saves; a bad field (a setpoint of 80 °C) names the field and keeps the old settings. */
@@ -99,6 +114,8 @@ export type HeatingHandlers = {
   'heating-sensors': Handler<Record<string, never>, { indoor: SensorStatus; outdoor: SensorStatus & { forecastUntil: number | null } }>;
   /** A reading entered by hand (manual source). */
   'heating-reading': Handler<{ c: number }, TemperatureReading>;
+  /** Fits the room's heat-loss coefficient to the logged readings (see HeatLossEstimate). */
+  'heating-estimate': Handler<{ days?: number }, HeatLossEstimate>;
 };
 
 export type HeatingEvents = {
@@ -181,4 +198,5 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
     .refine((a) => a.to > a.from && a.to - a.from <= 14 * 86_400_000, 'to must be after from, at most 14 days later'),
   'heating-sensors': z.object({}).strict(),
   'heating-reading': z.object({ c: z.number().min(-20).max(45) }).strict(),
+  'heating-estimate': z.object({ days: z.number().int().min(1).max(365).optional() }).strict(),
 };

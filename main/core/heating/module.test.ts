@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HandlerError, type HeatingSettings } from '#contract/index';
+import { HandlerError, type HeatingSettings, type Telemetry } from '#contract/index';
 import { startCore, type Core } from '#core/app';
+import type { CoreModule } from '#core/module';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
@@ -109,6 +110,45 @@ describe('heating module', () => {
     const reading = await c.handlers['heating-reading']({ c: 20.5 });
     expect(reading).toEqual({ c: 20.5, at: now, source: 'manual' });
     expect((await c.handlers['heating-sensors']({})).indoor.last).toEqual(reading);
+    await c.close();
+  });
+
+  it('estimates the room heat loss from logged readings, outdoor temperatures and the PC heat', async () => {
+    // A simulated room (UA 35 W/K, C 600 Wh/K) heated only by the PC, which alternates between
+    // 500 W and 80 W every 3 hours; the outdoor temperature swings daily.
+    const ua = 35;
+    const cap = 600;
+    const start = now;
+    let t = now;
+    const outdoor = (ms: number) => 3 + 4 * Math.sin((2 * Math.PI * (ms - start)) / 86_400_000);
+    const pcW = (ms: number) => (Math.floor((ms - start) / (3 * 3_600_000)) % 2 === 0 ? 500 : 80);
+    const hardware: CoreModule = {
+      name: 'hardware',
+      create: () => ({ service: { info: () => Promise.reject(new Error('not probed in this test')), latest: () => ({ heatW: pcW(t) }) as Telemetry } }),
+    };
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
+    dirs.push(dataDir);
+    const simClock: Clock = { ...systemClock, now: () => t };
+    route = () => {
+      const t0 = Math.floor(start / 3_600_000) * 3600 - 3600;
+      const time = Array.from({ length: 60 }, (_, i) => t0 + i * 3600);
+      return { body: JSON.stringify({ hourly_units: { time: 'unixtime', temperature_2m: '°C' }, hourly: { time, temperature_2m: time.map((s) => outdoor(s * 1000)) } }) };
+    };
+    const c = await startCore({ dataDir, clock: simClock, log: quiet, modules: [hardware, tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin })] });
+    expect((await c.handlers['heating-estimate']({})).reason).toContain('Set a location');
+    await c.handlers['heating-configure']({ ...base(), location: { latitude: 50.85, longitude: 4.35 } });
+    let indoor = 18;
+    for (let m = 0; m <= 48 * 60; m++) {
+      if (m % 15 === 0) await c.handlers['heating-reading']({ c: Math.round(indoor * 10) / 10 });
+      indoor += ((pcW(t) - ua * (indoor - outdoor(t))) / cap) / 60;
+      t += 60_000;
+    }
+    const e = await c.handlers['heating-estimate']({});
+    expect(e.reason).toBeNull();
+    expect(e.heatLossWPerK).toBeGreaterThan(ua * 0.9);
+    expect(e.heatLossWPerK).toBeLessThan(ua * 1.1);
+    expect(e.capacityWhPerK).toBeGreaterThan(cap * 0.75);
+    expect(e.capacityWhPerK).toBeLessThan(cap * 1.25);
     await c.close();
   });
 });

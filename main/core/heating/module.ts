@@ -12,6 +12,7 @@ import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
 import { systemTimeZone } from '#core/tariff/time';
 import { creditFor } from './credit.ts';
 import { heatDemand, Thermostat } from './demand.ts';
+import { estimateRoom, type RoomSample } from './estimate.ts';
 import { setpointAt } from './schedule.ts';
 import type { HeatingService } from './service.ts';
 import { readHomeAssistant } from './source/home-assistant.ts';
@@ -130,13 +131,22 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
     const reading: TemperatureReading = { c, at, source };
     last = reading;
     indoorReason = null;
-    store.addReading(reading);
+    store.addReading(reading, pcHeatW());
     const sp = setpointAt(settings.schedule, at, settings.timeZone);
     if (sp !== null) thermostat.update(at, c, sp, settings.thermostat);
     ctx.events.emit('indoor-reading', reading);
     ctx.events.emit('heating-sensor', sensorStatus());
     changed();
     return reading;
+  }
+
+  /** The PC's heat output now, where the hardware domain runs (not in tests that leave it out). */
+  function pcHeatW(): number | null {
+    try {
+      return ctx.use('hardware').latest()?.heatW ?? null;
+    } catch {
+      return null;
+    }
   }
 
   function sourceFailed(reason: string): void {
@@ -263,6 +273,18 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
           forecastUntil: f.until,
         },
       };
+    },
+    'heating-estimate': async ({ days }) => {
+      const from = ctx.clock.now() - (days ?? 14) * 86_400_000;
+      const points = store.forecastSince(from);
+      const samples: RoomSample[] = [];
+      for (const r of store.loggedSince(from)) {
+        const outdoorC = interpolate(points, r.at);
+        if (outdoorC !== null) samples.push({ at: r.at, indoorC: r.c, outdoorC, heatW: r.heatW });
+      }
+      const result = estimateRoom(samples);
+      if (samples.length === 0 && !settings.location) return { ...result, reason: 'Set a location: the estimate needs logged outdoor temperatures (Open-Meteo)' };
+      return result;
     },
     'heating-reading': async ({ c }) => {
       if (settings.indoor.kind !== 'manual') {

@@ -18,19 +18,29 @@ export const heatingMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: 'heating/2',
+    // The PC's heat output when each reading was taken, for the heat-loss estimate.
+    sql: 'ALTER TABLE indoor_reading ADD COLUMN heat_w REAL',
+  },
 ];
 
 /** Indoor readings (kept for the heat-loss estimate and the sensor's age) and the forecast cache. */
 export function createHeatingStore(db: Db) {
-  const insReading = db.prepare('INSERT OR REPLACE INTO indoor_reading (at, c, source) VALUES (?, ?, ?)');
+  const insReading = db.prepare('INSERT OR REPLACE INTO indoor_reading (at, c, source, heat_w) VALUES (?, ?, ?, ?)');
+  const logged = db.prepare('SELECT at, c, heat_w FROM indoor_reading WHERE at >= ? AND heat_w IS NOT NULL ORDER BY at');
   const lastReading = db.prepare('SELECT at, c, source FROM indoor_reading ORDER BY at DESC LIMIT 1');
   const delForecast = db.prepare('DELETE FROM outdoor_forecast WHERE at >= ? AND at <= ?');
   const insForecast = db.prepare('INSERT OR REPLACE INTO outdoor_forecast (at, c, fetched_at) VALUES (?, ?, ?)');
   const forecast = db.prepare('SELECT at, c FROM outdoor_forecast WHERE at >= ? ORDER BY at');
   const fetched = db.prepare('SELECT MAX(fetched_at) AS f, MAX(at) AS until FROM outdoor_forecast');
   return {
-    addReading(r: TemperatureReading): void {
-      insReading.run(r.at, r.c, r.source);
+    addReading(r: TemperatureReading, heatW: number | null = null): void {
+      insReading.run(r.at, r.c, r.source, heatW);
+    },
+    /** Readings that have the PC's heat output logged with them. */
+    loggedSince(from: number): { at: number; c: number; heatW: number }[] {
+      return (logged.all(from) as Record<string, unknown>[]).map((r) => ({ at: Number(r['at']), c: Number(r['c']), heatW: Number(r['heat_w']) }));
     },
     lastReading(): TemperatureReading | null {
       const r = lastReading.get() as Record<string, unknown> | undefined;
