@@ -41,4 +41,8 @@ test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a ty
   await page.getByTestId('manual-reading').fill('20.5');
   await page.getByTestId('manual-reading-save').click();
   await expect(page.getByTestId('sensor-indoor')).toContainText(/20[.,]5 °C, just now/);
+
+  // Without logged outdoor temperatures the heat-loss estimate says what it needs.
+  await page.getByTestId('heat-loss-estimate').click();
+  await expect(page.getByTestId('heat-loss-estimate-result')).toContainText('Set a location');
 });

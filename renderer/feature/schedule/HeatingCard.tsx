@@ -144,6 +144,7 @@ export function HeatingCard({ now }: { now: number }) {
   const [error, setError] = useState<Error | undefined>();
   const [saved, setSaved] = useState(false);
   const [saving, setSaving] = useState(false);
+  const [estimate, setEstimate] = useState<string | null>(null);
   useEffect(() => {
     if (settings.data) setDraft(settings.data);
   }, [settings.data]);
@@ -166,6 +167,16 @@ export function HeatingCard({ now }: { now: number }) {
     } finally {
       setSaving(false);
     }
+  };
+  const runEstimate = () => {
+    api.send('heating-estimate', {}).then(
+      (e) => {
+        if (e.heatLossWPerK === null || e.capacityWhPerK === null) return setEstimate(e.reason ?? 'no estimate');
+        set({ room: { heatLossWPerK: Math.round(e.heatLossWPerK * 10) / 10, capacityWhPerK: Math.round(e.capacityWhPerK) } });
+        setEstimate(`Fitted to ${e.samples} hour-long spans of logs (±${Math.round(e.rmsW ?? 0)} W): check and save.`);
+      },
+      (err: Error) => setEstimate(err.message),
+    );
   };
   const season = draft.season;
   return (
@@ -206,10 +217,18 @@ export function HeatingCard({ now }: { now: number }) {
         <div className="form-row">
           <NumField label="Room heat loss" unit="W/K" value={draft.room.heatLossWPerK} onChange={(heatLossWPerK) => set({ room: { ...draft.room, heatLossWPerK } })} testId="heat-loss" />
           <NumField label="Room heat capacity" unit="Wh/K" value={draft.room.capacityWhPerK} onChange={(capacityWhPerK) => set({ room: { ...draft.room, capacityWhPerK } })} />
+          <button type="button" onClick={runEstimate} data-testid="heat-loss-estimate">
+            Estimate from logged data
+          </button>
           <NumField label="Hysteresis" unit="K" value={draft.thermostat.hysteresisK} onChange={(hysteresisK) => set({ thermostat: { ...draft.thermostat, hysteresisK } })} />
           <NumField label="Minimum on" unit="min" step="1" value={draft.thermostat.minOnMin} onChange={(minOnMin) => set({ thermostat: { ...draft.thermostat, minOnMin } })} />
           <NumField label="Minimum off" unit="min" step="1" value={draft.thermostat.minOffMin} onChange={(minOffMin) => set({ thermostat: { ...draft.thermostat, minOffMin } })} />
         </div>
+        {estimate && (
+          <p className="muted" data-testid="heat-loss-estimate-result">
+            {estimate}
+          </p>
+        )}
       </Card>
       <Card title="What heats the home otherwise">
         <div className="form-row">
