@@ -6,18 +6,21 @@
 import { hardwareArgs, type HardwareEvents, type HardwareHandlers } from './hardware.ts';
 import { heatingArgs, type HeatingEvents, type HeatingHandlers } from './heating.ts';
 import { tariffArgs, type TariffEvents, type TariffHandlers } from './tariff.ts';
+import { jobArgs, type JobEvents, type JobHandlers } from './job.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
 export type * from './hardware.ts';
 export type * from './tariff.ts';
 export type * from './heating.ts';
+export type * from './job.ts';
+export { FINAL_JOB_STATES } from './job.ts';
 export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C } from './heating.ts';
 export { HandlerError } from './rpc.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents;
+export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers;
+export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -25,7 +28,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

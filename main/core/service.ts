@@ -5,10 +5,12 @@
  */
 import type { HardwareService } from './hardware/service.ts';
 import type { HeatingService } from './heating/service.ts';
+import type { JobService } from './job/service.ts';
 import type { TariffService } from './tariff/service.ts';
 
 export type Services = {
   hardware: HardwareService;
   tariff: TariffService;
   heating: HeatingService;
+  job: JobService;
 };

@@ -105,7 +105,8 @@ export function startTraining(spec: TrainSpec, checkpointDir: string, hooks: Tra
     endStep: spec.steps,
     checkpointEvery: spec.checkpointEvery,
     keepCheckpoints: spec.keepCheckpoints,
-    reportEvery: Math.max(1, Math.min(25, Math.floor(spec.checkpointEvery / 2) || 1)),
+    // Reports land on checkpoint steps too, so a resumed run reports the same points.
+    reportEvery: Math.min(25, spec.checkpointEvery),
     checkpointDir,
     corpusHash: corpus.hash,
     lossSum: ckpt?.header.lossSum ?? 0,

@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandSpec } from '#contract/job';
+import type { Clock } from '#core/clock';
+import type { JobRunner, RunOutcome } from './runner.ts';
+import type { GpuProbe } from './nvidia.ts';
+
+/** Lines of a failed command's log quoted in its error. */
+export const FAILURE_TAIL = 12;
+/** How long a command may take to exit after SIGTERM before it is killed. */
+const TERM_GRACE_MS = 10_000;
+
+export type ProgressLine = { step: number; total: number | null; loss: number | null };
+
+/**
+ * Understands the progress lines common training scripts print or write: JSON
+ * (`{"step": 120, "total": 1000, "loss": 2.31}`, also `epoch`/`iter`/`steps`) or text
+ * (`step 120/1000 loss 2.31`, `Step: 120 | loss=2.31`, `iter 120 of 1000, loss: 2.31`).
+ */
+export function parseProgress(line: string): ProgressLine | null {
+  const t = line.trim();
+  if (t.startsWith('{')) {
+    try {
+      const o = JSON.parse(t) as Record<string, unknown>;
+      const step = Number(o['step'] ?? o['iter'] ?? o['iteration'] ?? o['steps']);
+      if (!Number.isFinite(step)) return null;
+      const total = Number(o['total'] ?? o['total_steps'] ?? o['max_steps']);
+      const loss = Number(o['loss'] ?? o['train_loss']);
+      return { step, total: Number.isFinite(total) ? total : null, loss: Number.isFinite(loss) ? loss : null };
+    } catch {
+      return null;
+    }
+  }
+  const s = /\b(?:step|iter(?:ation)?)s?\b\s*[:=#]?\s*(\d+)(?:\s*(?:\/|of)\s*(\d+))?/i.exec(t);
+  if (!s) return null;
+  const l = /\bloss\b\s*[:=]?\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan|inf)/i.exec(t);
+  const loss = l ? Number(l[1]) : NaN;
+  return { step: Number(s[1]), total: s[2] ? Number(s[2]) : null, loss: Number.isFinite(loss) ? loss : null };
+}
+
+const COMMAND_DEFAULTS = { resumeArgs: [] as string[], pauseMode: 'signal' as const, progressFile: null, totalSteps: null };
+
+/** Runs any training command as a child process; see CommandSpec in the contract. */
+export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; pollMs?: number }): JobRunner<CommandSpec> {
+  const pollMs = options.pollMs ?? 500;
+  return {
+    kind: 'command',
+    prepare(input) {
+      const spec: CommandSpec = { ...COMMAND_DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)), kind: 'command' } as CommandSpec;
+      if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command[0]) throw new Error('The command is empty: give the program and its arguments');
+      spec.cwd = path.resolve(spec.cwd);
+      if (!fs.existsSync(spec.cwd) || !fs.statSync(spec.cwd).isDirectory()) throw new Error(`The working directory ${spec.cwd} does not exist: create it or pick another`);
+      if (spec.progressFile !== null) spec.progressFile = path.resolve(spec.cwd, spec.progressFile);
+      if (spec.pauseMode === 'signal' && process.platform === 'win32') {
+        throw new Error('Pausing by signal (SIGSTOP) is not available on Windows: use pauseMode "restart" with resume arguments');
+      }
+      return spec;
+    },
+    total: (spec) => spec.totalSteps,
+    start(ctx) {
+      const { spec } = ctx;
+      const args = [...spec.command.slice(1), ...(ctx.resuming ? spec.resumeArgs : [])];
+      const tail: string[] = [];
+      let lastStep = ctx.done;
+      let total = spec.totalSteps;
+      const seen = (line: string) => {
+        const p = parseProgress(line);
+        if (!p) return;
+        if (p.total !== null) total = p.total;
+        lastStep = p.step;
+        ctx.report({ done: p.step, total, ...(p.loss !== null ? { loss: p.loss } : {}) });
+        if (p.loss !== null) ctx.loss(p.step, p.loss);
+      };
+      const logLine = (line: string) => {
+        tail.push(line);
+        if (tail.length > FAILURE_TAIL) tail.shift();
+        ctx.log(line);
+        if (spec.progressFile === null) seen(line);
+      };
+      ctx.log(`$ ${[spec.command[0]!, ...args].join(' ')}   (in ${spec.cwd})`);
+
+      let requested: 'pause' | 'cancel' | 'quit' | null = null;
+      let stoppedBySignal = false;
+      const child: ChildProcess = spawn(spec.command[0]!, args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_JOB_DIR: ctx.dir } });
+      for (const stream of [child.stdout, child.stderr]) {
+        let buf = '';
+        stream?.setEncoding('utf8');
+        stream?.on('data', (chunk: string) => {
+          buf += chunk;
+          // Progress bars redraw with \r: treat it as a line end too.
+          const parts = buf.split(/\r?\n|\r/);
+          buf = parts.pop() ?? '';
+          for (const p of parts) if (p.trim() !== '') logLine(p);
+        });
+        stream?.on('end', () => {
+          if (buf.trim() !== '') logLine(buf);
+          buf = '';
+        });
+      }
+      let lastFile = '';
+      const poll = options.clock.setInterval(() => {
+        if (spec.progressFile !== null) {
+          try {
+            const text = fs.readFileSync(spec.progressFile, 'utf8');
+            if (text !== lastFile) {
+              lastFile = text;
+              const last = text.trim().split(/\r?\n/).at(-1);
+              if (last) seen(last);
+            }
+          } catch {
+            // Not written yet: the command creates it when it starts reporting.
+          }
+        }
+        if (options.gpu && child.pid !== undefined) {
+          const pid = child.pid;
+          options.gpu(pid).then((r) => r && ctx.gpu?.(r), () => undefined);
+        }
+      }, pollMs);
+
+      const done = new Promise<RunOutcome>((resolve) => {
+        child.on('error', (err: NodeJS.ErrnoException) => {
+          poll.cancel();
+          resolve({
+            outcome: 'failed',
+            error: err.code === 'ENOENT' ? `Cannot start "${spec.command[0]}": no such program (check the command and PATH)` : `Cannot start "${spec.command[0]}": ${err.message}`,
+          });
+        });
+        child.on('close', (code, signal) => {
+          poll.cancel();
+          if (requested === 'pause') resolve({ outcome: 'paused' });
+          else if (requested !== null) resolve({ outcome: 'stopped' });
+          else if (code === 0) {
+            if (total !== null) ctx.report({ done: Math.max(lastStep, total), total });
+            resolve({ outcome: 'finished' });
+          } else {
+            const why = code !== null ? `exited with code ${code}` : `was killed by ${signal ?? 'a signal'}`;
+            resolve({ outcome: 'failed', error: `The command ${why}. Last lines of its log:\n${tail.join('\n')}` });
+          }
+        });
+      });
+
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          child.kill(sig);
+        } catch {
+          // Already gone.
+        }
+      };
+      const terminate = async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        if (stoppedBySignal) signal('SIGCONT');
+        signal('SIGTERM');
+        const t = options.clock.setTimeout(() => signal('SIGKILL'), TERM_GRACE_MS);
+        await done;
+        t.cancel();
+      };
+      const handle = {
+        pause: async () => {
+          if (spec.pauseMode === 'signal') {
+            signal('SIGSTOP');
+            stoppedBySignal = true;
+            ctx.log('paused (SIGSTOP)');
+            return;
+          }
+          requested = 'pause';
+          await terminate();
+        },
+        stop: async (why: 'cancel' | 'quit') => {
+          requested = why;
+          await terminate();
+        },
+        done,
+      };
+      return spec.pauseMode === 'signal'
+        ? {
+            ...handle,
+            resume: async () => {
+              signal('SIGCONT');
+              stoppedBySignal = false;
+              ctx.log('resumed (SIGCONT)');
+            },
+          }
+        : handle;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { MiningSpec } from '#contract/job';
+import type { CoreContext, CoreModule } from '#core/module';
+import { commandRunner } from './command-runner.ts';
+import { JobManager } from './manager.ts';
+import { nvidiaProbe, type GpuProbe } from './nvidia.ts';
+import type { JobRunner } from './runner.ts';
+import type { JobService } from './service.ts';
+import { jobMigrations } from './store.ts';
+import { trainRunner } from './train-runner.ts';
+
+export type JobModuleOptions = {
+  /** Runners of further job kinds (mining), created with the context so they can `use` services. */
+  runners?: (ctx: CoreContext) => JobRunner<MiningSpec>[];
+  /** Continue jobs that were running when the app stopped (default true). */
+  resumeOnStart?: boolean;
+  /** GPU readings for command jobs; default: nvidia-smi when present. */
+  gpu?: GpuProbe | null;
+  /** How often a command's progress file is read. */
+  pollMs?: number;
+};
+
+/** Jobs: built-in training, external training commands, and (through its runner) mining. */
+export function jobModule(options: JobModuleOptions = {}): CoreModule {
+  return {
+    name: 'job',
+    migrations: jobMigrations,
+    async create(ctx) {
+      const manager = new JobManager(ctx);
+      const gpu = options.gpu === undefined ? await nvidiaProbe() : options.gpu;
+      manager.registerRunner(trainRunner());
+      manager.registerRunner(commandRunner({ clock: ctx.clock, gpu, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }));
+      for (const r of options.runners?.(ctx) ?? []) manager.registerRunner(r);
+
+      const service: JobService = {
+        list: () => manager.list(),
+        get: (id) => manager.get(id),
+        create: (input) => manager.create(input),
+        start: (id) => manager.start(id),
+        pause: (id) => manager.pause(id),
+        cancel: (id) => manager.cancel(id),
+        onChange: (l) => manager.onChange(l),
+        registerRunner: (r) => manager.registerRunner(r),
+      };
+      return {
+        service,
+        handlers: {
+          'job-list': async () => manager.list(),
+          'job-get': async ({ id }) => manager.detail(id),
+          'job-create': async (input) => {
+            const job = manager.create(input);
+            return input.start ? manager.start(job.id) : job;
+          },
+          'job-start': ({ id }) => manager.start(id),
+          'job-pause': ({ id }) => manager.pause(id),
+          'job-cancel': ({ id }) => manager.cancel(id),
+          'job-delete': async ({ id }) => {
+            manager.delete(id);
+            return { deleted: true as const };
+          },
+        },
+        start() {
+          if (options.resumeOnStart ?? true) manager.resumeAfterRestart();
+        },
+        stop: () => manager.quit(),
+      };
+    },
+  };
+}

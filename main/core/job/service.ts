@@ -1,0 +1,21 @@
+import type { Job, JobCreate, JobSpec } from '#contract/job';
+import type { JobRunner } from './runner.ts';
+
+/**
+ * What the planner and scheduler may do with jobs: see them all, create, start (or resume),
+ * pause and cancel them, and hear when one changes. Every job kind looks the same here.
+ */
+export type JobService = {
+  list(): Job[];
+  get(id: number): Job | null;
+  create(input: JobCreate): Job;
+  /** Starts a queued job or resumes a paused one; resolves once it is running (or failed to start). */
+  start(id: number): Promise<Job>;
+  /** Resolves once the job is paused and resumable (checkpoint written, or process stopped). */
+  pause(id: number): Promise<Job>;
+  cancel(id: number): Promise<Job>;
+  /** Called on every state change and stored progress update. */
+  onChange(listener: (job: Job) => void): () => void;
+  /** Adds the runner for another job kind (see runner.ts). */
+  registerRunner<S extends JobSpec>(runner: JobRunner<S>): void;
+};

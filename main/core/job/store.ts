@@ -1,0 +1,108 @@
+import { inTransaction, type Db, type Migration } from '#core/ledger/db';
+import type { Job, JobKind, JobProgress, JobSpec, JobState, LossPoint } from '#contract/job';
+
+export const jobMigrations: Migration[] = [
+  {
+    id: 'job/1',
+    sql: `
+      CREATE TABLE job (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,              -- train | command | mining
+        spec TEXT NOT NULL,              -- JSON, the kind's spec with defaults filled in
+        state TEXT NOT NULL,             -- see main/contract/job.ts JobState
+        devices TEXT NOT NULL,           -- JSON array of device ids
+        deadline INTEGER,                -- ms since epoch
+        value_per_hour REAL,
+        done REAL NOT NULL DEFAULT 0,    -- work done, in steps
+        total REAL,                      -- work needed; NULL = until stopped
+        loss REAL,
+        samples_per_sec REAL,
+        eta_sec REAL,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX job_state ON job (state);
+      CREATE TABLE job_loss (
+        job_id INTEGER NOT NULL REFERENCES job (id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        loss REAL NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, step)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export type NewJob = Pick<Job, 'name' | 'spec' | 'devices' | 'deadline' | 'valuePerHour'> & { total: number | null };
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toJob(r: Record<string, unknown>): Job {
+  return {
+    id: Number(r['id']),
+    name: String(r['name']),
+    kind: String(r['kind']) as JobKind,
+    spec: JSON.parse(String(r['spec'])) as JobSpec,
+    state: String(r['state']) as JobState,
+    devices: JSON.parse(String(r['devices'])) as string[],
+    deadline: num(r['deadline']),
+    valuePerHour: num(r['value_per_hour']),
+    progress: {
+      done: Number(r['done']),
+      total: num(r['total']),
+      unit: 'steps',
+      loss: num(r['loss']),
+      samplesPerSec: num(r['samples_per_sec']),
+      etaSec: num(r['eta_sec']),
+    },
+    error: r['error'] === null ? null : String(r['error']),
+    createdAt: Number(r['created_at']),
+    updatedAt: Number(r['updated_at']),
+  };
+}
+
+/** The ledger's job table: every write is one statement or one transaction. */
+export function createJobStore(db: Db) {
+  const insert = db.prepare(
+    'INSERT INTO job (name, kind, spec, state, devices, deadline, value_per_hour, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const byId = db.prepare('SELECT * FROM job WHERE id = ?');
+  const all = db.prepare('SELECT * FROM job ORDER BY id DESC');
+  const setState = db.prepare('UPDATE job SET state = ?, error = ?, updated_at = ? WHERE id = ?');
+  const setProgress = db.prepare('UPDATE job SET done = ?, total = ?, loss = ?, samples_per_sec = ?, eta_sec = ?, updated_at = ? WHERE id = ?');
+  const addLoss = db.prepare('INSERT OR REPLACE INTO job_loss (job_id, step, loss, at) VALUES (?, ?, ?, ?)');
+  const losses = db.prepare('SELECT step, loss, at FROM job_loss WHERE job_id = ? ORDER BY step');
+  const del = db.prepare('DELETE FROM job WHERE id = ?');
+  return {
+    create(j: NewJob, now: number): Job {
+      const r = insert.run(j.name, j.spec.kind, JSON.stringify(j.spec), 'queued', JSON.stringify(j.devices), j.deadline, j.valuePerHour, j.total, now, now);
+      return this.get(Number(r.lastInsertRowid))!;
+    },
+    get(id: number): Job | null {
+      const r = byId.get(id) as Record<string, unknown> | undefined;
+      return r ? toJob(r) : null;
+    },
+    list(): Job[] {
+      return (all.all() as Record<string, unknown>[]).map(toJob);
+    },
+    setState(id: number, state: JobState, error: string | null, now: number): void {
+      setState.run(state, error, now, id);
+    },
+    setProgress(id: number, p: JobProgress, now: number): void {
+      setProgress.run(p.done, p.total, p.loss, p.samplesPerSec, p.etaSec, now, id);
+    },
+    addLoss(id: number, step: number, loss: number, at: number): void {
+      addLoss.run(id, step, loss, at);
+    },
+    losses(id: number): LossPoint[] {
+      return (losses.all(id) as Record<string, unknown>[]).map((r) => ({ step: Number(r['step']), loss: Number(r['loss']), at: Number(r['at']) }));
+    },
+    delete(id: number): void {
+      inTransaction(db, () => del.run(id));
+    },
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;
