@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '#core/clock';
 import { fetchDue, retryDelayMs } from './fetch-policy.ts';
 import { startServer, type Reply } from './fixture/server.ts';
 import { tariffModule } from './module.ts';
-import { localToUtc } from './time.ts';
+import { localDay, localToUtc } from './time.ts';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixture', name), 'utf8');
@@ -155,6 +155,38 @@ describe('tariff module', () => {
     expect((await h['tariff-status']({})).state).toBe('ok');
     await c.close();
   });
+});
+
+describe('every day-ahead provider keeps its prices through a malformed or empty answer', () => {
+  const cases: { name: string; tariff: TariffSettings['tariff']; fixture: string; type: string; day: [number, number, number, string]; slots: number; broken: string[] }[] = [
+    { name: 'aWATTar', tariff: { kind: 'awattar', country: 'at' }, fixture: 'awattar-at-2025-10-01-15min.json', type: 'application/json', day: [2025, 10, 1, 'Europe/Vienna'], slots: 96, broken: ['{"object":"list","data":[]}', '', '[1,2'] },
+    { name: 'Energi Data Service', tariff: { kind: 'energi-data-service', area: 'DK1', currency: 'EUR' }, fixture: 'energi-data-service-dk1-2025-10-26.json', type: 'application/json', day: [2025, 10, 26, 'Europe/Copenhagen'], slots: 100, broken: ['{"total":0,"records":[]}', '', '{"records":[{"TimeUTC":"x","PriceArea":"DK1","DayAheadPriceEUR":1}]}'] },
+    { name: 'Octopus Energy', tariff: { kind: 'octopus-agile', product: 'AGILE-FLEX-22-11-25', region: 'C' }, fixture: 'octopus-agile-c-2023-10-29.json', type: 'application/json', day: [2023, 10, 29, 'Europe/London'], slots: 50, broken: ['{"count":0,"next":null,"previous":null,"results":[]}', '', '{"results":[{"valid_from":"2023-10-29T00:00:00Z","valid_to":"2023-10-29T00:30:00Z","value_inc_vat":"n/a"}]}'] },
+    { name: 'ENTSO-E', tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 't' }, fixture: 'entsoe-be-2023-03-26.xml', type: 'application/xml', day: [2023, 3, 26, 'Europe/Brussels'], slots: 23, broken: [fixture('entsoe-no-data.xml'), '', '<Publication_MarketDocument></Publication_MarketDocument>'] },
+    { name: 'Tibber', tariff: { kind: 'tibber', token: 't' }, fixture: 'tibber-2023-10-29.json', type: 'application/json', day: [2023, 10, 29, 'Europe/Stockholm'], slots: 25, broken: ['{"data":{"viewer":{"homes":[{"currentSubscription":{"priceInfo":{"today":[],"tomorrow":[]}}}]}}}', '', '{"data":{"viewer":{"homes":[]}}}'] },
+  ];
+  for (const k of cases) {
+    it(k.name, async () => {
+      const [y, m, d, tz] = k.day;
+      const start = localToUtc(y, m, d, 0, 0, tz);
+      const end = localDay(start, tz).end;
+      now = start + 10 * 3_600_000;
+      reply = { body: fixture(k.fixture), type: k.type };
+      const { core: c } = await core();
+      const h = c.handlers;
+      await h['tariff-configure']({ tariff: k.tariff, charges: { perKWh: 0, tax: 0 }, timeZone: tz });
+      const before = await h['tariff-slots']({ from: start, to: end });
+      expect(before).toHaveLength(k.slots);
+      for (const body of k.broken) {
+        reply = { body, type: k.type };
+        const st = await h['tariff-refresh']({});
+        expect(st.state).toBe('stale');
+        expect(st.reason).toMatch(new RegExp(`^(${k.name}|Cannot)`));
+        expect(await h['tariff-slots']({ from: start, to: end })).toEqual(before);
+      }
+      await c.close();
+    });
+  }
 });
 
 describe('fetch policy', () => {
