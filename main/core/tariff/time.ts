@@ -41,7 +41,7 @@ export function offsetAt(ms: number, timeZone: string): number {
   return asUtc - Math.floor(ms / 60_000) * 60_000;
 }
 
-/** The instant a local wall-clock time names. In the autumn overlap, the earlier instant. */
+/** The instant a local wall-clock time names. In the autumn overlap, the earlier instant; in the spring gap, the later side. */
 export function localToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
   // Trying both offsets around the wall time finds the earlier of two valid instants, if any.
@@ -52,7 +52,9 @@ export function localToUtc(year: number, month: number, day: number, hour: numbe
       return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) === wall;
     })
     .sort((a, b) => a - b);
-  return candidates[0] ?? wall - offsetAt(wall, timeZone);
+  // In the spring gap no instant matches: shifting by the offset from before the change lands the
+  // same distance past the gap (02:30 → 03:30 CEST), as Temporal's "compatible" choice does.
+  return candidates[0] ?? wall - offsetAt(wall - 86_400_000 / 2, timeZone);
 }
 
 /** Local midnight starting the day that contains `ms`, and the next one (23, 24 or 25 h later). */
