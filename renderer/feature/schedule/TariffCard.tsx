@@ -66,6 +66,52 @@ function ZoneRows({ zones, onChange, prefix }: { zones: TimeZone[]; onChange: (z
   );
 }
 
+/** Reads a chosen CSV file in the page and hands its text to the core; all rows or none are stored. */
+function CsvImport() {
+  const [result, setResult] = useState<string | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+  const [unit, setUnit] = useState<'' | 'per-kwh' | 'per-mwh' | 'cents-per-kwh'>('');
+  const onFile = (file: File | undefined) => {
+    if (!file) return;
+    setResult(null);
+    file.text().then(
+      (csv) =>
+        api.send('tariff-import-csv', unit ? { csv, unit } : { csv }).then(
+          (r) => {
+            setError(undefined);
+            setResult(`${file.name}: ${r.slots} slots of ${r.resolution} min, ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`);
+          },
+          (err: Error) => setError(err),
+        ),
+      (err: Error) => setError(err),
+    );
+  };
+  return (
+    <>
+      <div className="form-row">
+        <Select
+          label="Unit (if the header does not say)"
+          value={unit}
+          options={[
+            ['', 'from the header'],
+            ['per-kwh', 'per kWh'],
+            ['per-mwh', 'per MWh'],
+            ['cents-per-kwh', 'cents per kWh'],
+          ]}
+          onChange={setUnit}
+        />
+        <label>
+          CSV file (start, price)
+          <input type="file" accept=".csv,text/csv" data-testid="csv-file" onChange={(e) => onFile(e.target.files?.[0])} />
+        </label>
+      </div>
+      <ErrorBanner error={error} />
+      {result && <p data-testid="csv-result">{result}</p>}
+      <p className="muted">Or from a shell: `hearth prices import FILE`.</p>
+    </>
+  );
+}
+
 function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) => void }) {
   switch (t.kind) {
     case 'fixed':
@@ -91,7 +137,7 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
           <div className="form-row">
             <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
           </div>
-          <p className="muted">Import a file with `hearth prices import FILE` (columns start and price; see the README).</p>
+          <CsvImport />
         </>
       );
     case 'awattar':
