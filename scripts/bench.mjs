@@ -10,6 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** One entry per benchmark: the `hearth` arguments that run it. */
 const benches = [
+  ['bench', 'train'],
 ];
 
 const only = process.argv.slice(2);

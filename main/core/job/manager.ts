@@ -114,9 +114,15 @@ export class JobManager {
 
   async start(id: number): Promise<Job> {
     const job = this.must(id);
-    const to = transition(job.state, 'start');
-    if (!to) throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued or paused job can start`);
+    // A job left `running` by a crash (or a process that was killed) has no run behind it: continue it.
+    const stale = job.state === 'running' && !this.active.has(id);
+    if (!stale && !transition(job.state, 'start')) throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued or paused job can start`);
     const runner = this.runner(job.kind);
+    if (stale) {
+      this.log(id, 'continuing after the process that ran it stopped');
+      this.launch(job, runner, true);
+      return this.must(id);
+    }
     const current = this.active.get(id);
     if (current?.handle.resume) {
       await current.handle.resume();
