@@ -28,7 +28,8 @@ export const heatCommand: Command = {
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 14 * 24 }) ?? 48;
     const fromArg = fromOption(values['from']);
-    const core = await startEnergyCore(values);
+    // A forecast over an hour old is refreshed first (offline, the cached one is used).
+    const core = await startEnergyCore(values, { forecast: true });
     try {
       const h = core.handlers;
       const now = core.context.clock.now();

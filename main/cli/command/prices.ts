@@ -12,9 +12,9 @@ import { numberOption, UsageError, type Command } from '../command.ts';
 const HOUR = 3_600_000;
 
 /** The tariff and heating domains alone: these commands need no hardware probe or workers. */
-export async function startEnergyCore(values: Record<string, unknown>): Promise<Core> {
+export async function startEnergyCore(values: Record<string, unknown>, { forecast = false } = {}): Promise<Core> {
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-  return startCore({ dataDir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+  return startCore({ dataDir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, refreshOnStart: forecast })], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

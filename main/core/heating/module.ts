@@ -34,6 +34,8 @@ export type HeatingModuleOptions = {
   pollMs?: number;
   /** Starts the hourly forecast refresh (off in tests). */
   cron?: boolean;
+  /** Without cron: fetch the forecast once at start when the cached one is over an hour old (the CLI). */
+  refreshOnStart?: boolean;
 };
 
 export function defaultHeatingSettings(): HeatingSettings {
@@ -297,12 +299,16 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
   return {
     service,
     handlers,
-    start() {
+    async start() {
       started = true;
       startSource();
-      if (options.cron === false) return;
       const f = store.forecastFetched();
-      if (f.fetchedAt === null || ctx.clock.now() - f.fetchedAt > FORECAST_MAX_AGE_MS) void refreshForecast();
+      const stale = f.fetchedAt === null || ctx.clock.now() - f.fetchedAt > FORECAST_MAX_AGE_MS;
+      if (options.cron === false) {
+        if (options.refreshOnStart && stale) await refreshForecast();
+        return;
+      }
+      if (stale) void refreshForecast();
       task = schedule('7 * * * *', () => void refreshForecast(), { name: 'heating-forecast', noOverlap: true });
     },
     async stop() {
