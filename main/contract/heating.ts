@@ -69,6 +69,9 @@ export type SensorStatus = {
   last: TemperatureReading | null;
 };
 
+/** The outdoor temperature's source: the Open-Meteo forecast, or the fixed fallback without a location. */
+export type OutdoorStatus = Omit<SensorStatus, 'kind'> & { kind: 'open-meteo' | 'fallback'; forecastUntil: number | null };
+
 /** The heat the home needs in one slot and what a kWh of it is worth. */
 export type HeatSlot = {
   start: number;
@@ -111,7 +114,7 @@ export type HeatingHandlers = {
   /** Demand and heat credit per tariff slot overlapping [from, to). */
   'heating-demand': Handler<{ from: number; to: number }, HeatSlot[]>;
   /** The indoor sensor's state, last reading and the outdoor forecast's age. */
-  'heating-sensors': Handler<Record<string, never>, { indoor: SensorStatus; outdoor: SensorStatus & { forecastUntil: number | null } }>;
+  'heating-sensors': Handler<Record<string, never>, { indoor: SensorStatus; outdoor: OutdoorStatus }>;
   /** A reading entered by hand (manual source). */
   'heating-reading': Handler<{ c: number }, TemperatureReading>;
   /** Fits the room's heat-loss coefficient to the logged readings (see HeatLossEstimate). */

@@ -268,7 +268,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       return {
         indoor: sensorStatus(),
         outdoor: {
-          kind: 'manual',
+          kind: settings.location ? 'open-meteo' : 'fallback',
           state,
           reason: settings.location ? outdoorReason : `no location set: ${settings.fallbackOutdoorC} °C is assumed`,
           last: c === null || f.fetchedAt === null ? null : { c, at: f.fetchedAt, source: 'open-meteo' },

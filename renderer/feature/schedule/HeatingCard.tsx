@@ -98,7 +98,7 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
   }
 }
 
-function SensorLine({ label, status, now, testId }: { label: string; status: SensorStatus | undefined; now: number; testId: string }) {
+function SensorLine({ label, status, now, testId }: { label: string; status: Pick<SensorStatus, 'state' | 'reason' | 'last'> | undefined; now: number; testId: string }) {
   if (!status) return null;
   return (
     <p data-testid={testId} className={`status ${status.state === 'ok' ? 'ok' : status.state === 'idle' ? 'muted' : status.state === 'stale' ? 'warn' : 'bad'}`}>
