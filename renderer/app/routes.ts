@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { DashboardPage } from '../feature/dashboard/DashboardPage.tsx';
 import { DevicesPage } from '../feature/device/DevicesPage.tsx';
+import { JobsPage } from '../feature/job/JobsPage.tsx';
 import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
 
 export type Route = { path: string; title: string; Page: ComponentType };
@@ -10,4 +11,5 @@ export const routes: Route[] = [
   { path: '/', title: 'Dashboard', Page: DashboardPage },
   { path: '/devices', title: 'Devices', Page: DevicesPage },
   { path: '/schedules', title: 'Schedules', Page: SchedulesPage },
+  { path: '/jobs', title: 'Jobs', Page: JobsPage },
 ];

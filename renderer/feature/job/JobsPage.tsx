@@ -1,0 +1,362 @@
+import { useEffect, useState } from 'react';
+import type { Job, JobCreate, JobDetail, JobState } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useCall } from '../../api/hooks.ts';
+import { LineChart } from '../../component/chart.tsx';
+import { fmtDuration, fmtNumber } from '../../component/format.ts';
+import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+
+const STATE_LABEL: Record<JobState, string> = {
+  queued: 'queued',
+  running: 'running',
+  pausing: 'pausing…',
+  paused: 'paused',
+  finished: 'finished',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+const fmtEta = (sec: number | null) => (sec === null ? '—' : fmtDuration(sec * 1000));
+const fmtRate = (r: number | null) => (r === null ? '—' : `${fmtNumber(r, 0)} samples/s`);
+const fmtLoss = (l: number | null) => (l === null ? '—' : l.toFixed(4));
+
+/** Splits a command line the way a shell would for plain words and "quoted strings" (no expansion). */
+export function splitCommand(line: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return out;
+}
+
+/** Re-fetches whenever a job event arrives (progress is pushed at most a few times a second). */
+function useJobEvents(onEvent: (id: number) => void) {
+  useEffect(() => {
+    const offs = [api.on('job-progress', (e) => onEvent(e.id)), api.on('job-state', (e) => onEvent(e.id))];
+    return () => offs.forEach((off) => off());
+  }, [onEvent]);
+}
+
+function num(s: string): number | undefined {
+  return s.trim() === '' ? undefined : Number(s);
+}
+
+function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
+  const [kind, setKind] = useState<'train' | 'command'>('train');
+  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '' });
+  const [error, setError] = useState<Error | undefined>();
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+
+  const submit = (start: boolean) => {
+    const bad = (['steps', 'threads', 'batchSize', 'hidden', 'valuePerHour'] as const).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
+    if (bad) {
+      setError(new Error(`${bad}: "${f[bad]}" is not a number`));
+      return;
+    }
+    const deadline = f.deadline ? new Date(f.deadline).getTime() : null;
+    const common = {
+      ...(f.name.trim() ? { name: f.name.trim() } : {}),
+      deadline,
+      valuePerHour: num(f.valuePerHour) ?? null,
+      start,
+    };
+    const input: JobCreate =
+      kind === 'train'
+        ? {
+            ...common,
+            spec: {
+              kind: 'train',
+              dataFile: f.dataFile.trim() === '' ? null : f.dataFile.trim(),
+              ...(num(f.steps) !== undefined ? { steps: num(f.steps)! } : {}),
+              ...(num(f.threads) !== undefined ? { threads: num(f.threads)! } : {}),
+              ...(num(f.batchSize) !== undefined ? { batchSize: num(f.batchSize)! } : {}),
+              ...(num(f.hidden) !== undefined ? { hidden: num(f.hidden)! } : {}),
+            },
+          }
+        : {
+            ...common,
+            spec: {
+              kind: 'command',
+              command: splitCommand(f.command),
+              cwd: f.cwd.trim(),
+              pauseMode: f.pauseMode === 'restart' ? 'restart' : 'signal',
+              resumeArgs: splitCommand(f.resumeArgs),
+              progressFile: f.progressFile.trim() === '' ? null : f.progressFile.trim(),
+            },
+          };
+    setBusy(true);
+    setError(undefined);
+    api.send('job-create', input).then(
+      (job) => {
+        setBusy(false);
+        onCreated(job);
+      },
+      (err: Error) => {
+        setBusy(false);
+        setError(err);
+      },
+    );
+  };
+
+  return (
+    <Card title="New job" wide>
+      <ErrorBanner error={error} />
+      <div className="form-row">
+        <label>
+          Workload
+          <select value={kind} data-testid="job-kind" onChange={(e) => setKind(e.target.value === 'command' ? 'command' : 'train')}>
+            <option value="train">Built-in: character language model</option>
+            <option value="command">External training command</option>
+          </select>
+        </label>
+        <label>
+          Name
+          <input value={f.name} onChange={set('name')} data-testid="job-name" placeholder="optional" />
+        </label>
+      </div>
+      {kind === 'train' ? (
+        <div className="form-row">
+          <label>
+            Data file (text)
+            <input value={f.dataFile} onChange={set('dataFile')} data-testid="job-data" placeholder="empty: the built-in corpus" />
+          </label>
+          <label>
+            Steps
+            <input type="number" value={f.steps} onChange={set('steps')} data-testid="job-steps" />
+          </label>
+          <label>
+            Threads
+            <input type="number" value={f.threads} onChange={set('threads')} data-testid="job-threads" />
+          </label>
+          <label>
+            Batch (sequences)
+            <input type="number" value={f.batchSize} onChange={set('batchSize')} data-testid="job-batch" />
+          </label>
+          <label>
+            Hidden units
+            <input type="number" value={f.hidden} onChange={set('hidden')} data-testid="job-hidden" />
+          </label>
+        </div>
+      ) : (
+        <div className="form-row">
+          <label>
+            Command
+            <input value={f.command} onChange={set('command')} data-testid="job-command" placeholder="python train.py --epochs 10" />
+          </label>
+          <label>
+            Working directory
+            <input value={f.cwd} onChange={set('cwd')} data-testid="job-cwd" />
+          </label>
+          <label>
+            Progress file
+            <input value={f.progressFile} onChange={set('progressFile')} data-testid="job-progress-file" placeholder="empty: read its output" />
+          </label>
+          <label>
+            Pause by
+            <select value={f.pauseMode} onChange={set('pauseMode')} data-testid="job-pause-mode">
+              <option value="signal">SIGSTOP / SIGCONT (stays in memory)</option>
+              <option value="restart">stopping it, restart with resume arguments</option>
+            </select>
+          </label>
+          <label>
+            Resume arguments
+            <input value={f.resumeArgs} onChange={set('resumeArgs')} data-testid="job-resume-args" placeholder="--resume" />
+          </label>
+        </div>
+      )}
+      <div className="form-row">
+        <label>
+          Deadline
+          <input type="datetime-local" value={f.deadline} onChange={set('deadline')} data-testid="job-deadline" />
+        </label>
+        <label>
+          Value per hour
+          <input type="number" value={f.valuePerHour} onChange={set('valuePerHour')} data-testid="job-value" placeholder="optional" />
+        </label>
+        <button type="button" disabled={busy} onClick={() => submit(false)} data-testid="job-queue">
+          Add to queue
+        </button>
+        <button type="button" className="primary" disabled={busy} onClick={() => submit(true)} data-testid="job-create-start">
+          Create and start
+        </button>
+      </div>
+    </Card>
+  );
+}
+
+function ProgressBar({ job }: { job: Job }) {
+  const p = job.progress;
+  const frac = p.total ? Math.min(1, p.done / p.total) : null;
+  return (
+    <div className="job-progress" data-testid={`job-${job.id}-progress`} data-done={p.done}>
+      {frac !== null && (
+        <div className="job-bar">
+          <div className="job-bar-fill" style={{ width: `${(frac * 100).toFixed(1)}%` }} />
+        </div>
+      )}
+      <span>
+        {p.done}
+        {p.total ? ` / ${p.total}` : ''} steps
+      </span>
+    </div>
+  );
+}
+
+function Actions({ job, onError, onDone }: { job: Job; onError: (e: Error) => void; onDone: () => void }) {
+  const call = (m: 'job-start' | 'job-pause' | 'job-cancel' | 'job-delete') => () => {
+    api.send(m, { id: job.id }).then(onDone, onError);
+  };
+  const s = job.state;
+  return (
+    <span className="job-actions">
+      {(s === 'queued' || s === 'paused') && (
+        <button type="button" onClick={call('job-start')} data-testid={`job-${job.id}-start`}>
+          {s === 'paused' ? 'Resume' : 'Start'}
+        </button>
+      )}
+      {s === 'running' && (
+        <button type="button" onClick={call('job-pause')} data-testid={`job-${job.id}-pause`}>
+          Pause
+        </button>
+      )}
+      {(s === 'queued' || s === 'running' || s === 'paused') && (
+        <button type="button" onClick={call('job-cancel')} data-testid={`job-${job.id}-cancel`}>
+          Cancel
+        </button>
+      )}
+      {s !== 'running' && s !== 'pausing' && (
+        <button type="button" onClick={call('job-delete')} data-testid={`job-${job.id}-delete`}>
+          Delete
+        </button>
+      )}
+    </span>
+  );
+}
+
+function JobDetailCard({ id, tick }: { id: number; tick: number }) {
+  const { data, error } = useCall('job-get', { id }, [id, tick]);
+  if (!data) return <Card title={`Job ${id}`}>{error ? <ErrorBanner error={error} /> : 'Loading…'}</Card>;
+  const d: JobDetail = data;
+  return (
+    <Card title={`Job ${d.id}: ${d.name}`} wide>
+      <Facts
+        testId="job-facts"
+        rows={[
+          ['State', STATE_LABEL[d.state]],
+          ['Progress', `${d.progress.done}${d.progress.total ? ` / ${d.progress.total}` : ''} steps`],
+          ['Loss', fmtLoss(d.progress.loss)],
+          ['Throughput', fmtRate(d.progress.samplesPerSec)],
+          ['ETA', fmtEta(d.progress.etaSec)],
+          ['Deadline', d.deadline ? new Date(d.deadline).toLocaleString() : 'none'],
+          ['Value per hour', d.valuePerHour === null ? 'not set' : fmtNumber(d.valuePerHour, 2)],
+          ...(d.gpu
+            ? ([['GPU', `${d.gpu.powerW === null ? 'power not reported' : `${fmtNumber(d.gpu.powerW, 0)} W`}, ${d.gpu.utilizationPct ?? '—'} % busy, ${d.gpu.temperatureC ?? '—'} °C`]] as [string, string][])
+            : []),
+        ]}
+      />
+      {d.error && (
+        <div className="banner error" role="alert" data-testid="job-error">
+          <pre>{d.error}</pre>
+        </div>
+      )}
+      <h3>Loss</h3>
+      {d.losses.length > 1 ? (
+        <div data-testid="job-loss-chart" data-points={d.losses.length}>
+          <LineChart label="Training loss by step" unit="nats" series={[{ name: 'loss', color: 'var(--accent)', values: d.losses.map((l) => l.loss) }]} />
+          <div className="job-axis">
+            step {d.losses[0]!.step} … {d.losses.at(-1)!.step}
+          </div>
+        </div>
+      ) : (
+        <p className="muted">No loss reported yet.</p>
+      )}
+      {d.checkpoints.length > 0 && (
+        <>
+          <h3>Checkpoints</h3>
+          <table data-testid="job-checkpoints">
+            <tbody>
+              {d.checkpoints.map((c) => (
+                <tr key={c.file}>
+                  <td>step {c.step}</td>
+                  <td>{fmtNumber(c.bytes / 1024, 0)} KiB</td>
+                  <td>{new Date(c.at).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <h3>Log</h3>
+      <pre className="job-log" data-testid="job-log">
+        {d.log.slice(-40).join('\n') || 'nothing logged yet'}
+      </pre>
+    </Card>
+  );
+}
+
+/** Create training jobs, watch the queue, pause, resume and cancel them, and follow the loss. */
+export function JobsPage() {
+  const [tick, setTick] = useState(0);
+  const { data: jobs, error } = useCall('job-list', {}, [tick]);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [actionError, setActionError] = useState<Error | undefined>();
+  const [onEvent] = useState(() => () => setTick((t) => t + 1));
+  useJobEvents(onEvent);
+  const shown = selected !== null && jobs?.some((j) => j.id === selected) ? selected : (jobs?.[0]?.id ?? null);
+  return (
+    <div className="grid">
+      <CreateJob
+        onCreated={(job) => {
+          setSelected(job.id);
+          setTick((t) => t + 1);
+        }}
+      />
+      <Card title="Jobs" wide>
+        <ErrorBanner error={error ?? actionError} />
+        {jobs && jobs.length === 0 && <p className="muted">No jobs yet: create one above.</p>}
+        {jobs && jobs.length > 0 && (
+          <table data-testid="job-table">
+            <thead>
+              <tr>
+                <th>Job</th>
+                <th>State</th>
+                <th>Progress</th>
+                <th>Loss</th>
+                <th>Throughput</th>
+                <th>ETA</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((j) => (
+                <tr key={j.id} data-testid={`job-${j.id}`} className={j.id === shown ? 'selected' : undefined} onClick={() => setSelected(j.id)}>
+                  <td>
+                    {j.id}. {j.name} <span className="muted">({j.kind})</span>
+                  </td>
+                  <td data-testid={`job-${j.id}-state`}>{STATE_LABEL[j.state]}</td>
+                  <td>
+                    <ProgressBar job={j} />
+                  </td>
+                  <td>{fmtLoss(j.progress.loss)}</td>
+                  <td>{fmtRate(j.progress.samplesPerSec)}</td>
+                  <td>{fmtEta(j.progress.etaSec)}</td>
+                  <td>
+                    <Actions
+                      job={j}
+                      onError={setActionError}
+                      onDone={() => {
+                        setActionError(undefined);
+                        setTick((t) => t + 1);
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      {shown !== null && <JobDetailCard id={shown} tick={tick} />}
+    </div>
+  );
+}

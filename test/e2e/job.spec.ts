@@ -1,0 +1,42 @@
+import { expect, test } from './fixture.ts';
+
+test('a built-in training job runs from the Jobs page to the end with a loss curve, checkpoints and log', async ({ page, server }) => {
+  await page.goto(`${server.url}#/jobs`);
+  await expect(page.getByText('No jobs yet')).toBeVisible();
+  await page.getByTestId('job-name').fill('tiny model');
+  await page.getByTestId('job-steps').fill('200');
+  await page.getByTestId('job-batch').fill('32');
+  await page.getByTestId('job-hidden').fill('64');
+  await page.getByTestId('job-create-start').click();
+  await expect(page.getByTestId('job-1-state')).toHaveText('finished', { timeout: 30_000 });
+  await expect(page.getByTestId('job-1-progress')).toHaveAttribute('data-done', '200');
+  await expect(page.getByTestId('job-loss-chart')).toHaveAttribute('data-points', '8');
+  // Every 100 steps by default: 100 and 200.
+  await expect(page.getByTestId('job-checkpoints').locator('tr')).toHaveCount(2);
+  await expect(page.getByTestId('job-log')).toContainText('checkpoint at step 200');
+  await expect(page.getByTestId('job-facts')).toContainText('200 / 200 steps');
+  if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
+});
+
+test('a running job is paused, resumed and cancelled from the page; a missing data file is refused by name', async ({ page, server }) => {
+  await page.goto(`${server.url}#/jobs`);
+  await page.getByTestId('job-data').fill('/no/such/corpus.txt');
+  await page.getByTestId('job-create-start').click();
+  await expect(page.getByRole('alert')).toContainText('The training data /no/such/corpus.txt does not exist');
+
+  await page.getByTestId('job-data').fill('');
+  await page.getByTestId('job-steps').fill('1000000');
+  await page.getByTestId('job-hidden').fill('64');
+  await page.getByTestId('job-create-start').click();
+  await expect(page.getByTestId('job-1-state')).toHaveText('running');
+  await page.getByTestId('job-1-pause').click();
+  await expect(page.getByTestId('job-1-state')).toHaveText('paused');
+  await expect(page.getByTestId('job-checkpoints').locator('tr').first()).toBeVisible();
+  await page.getByTestId('job-1-start').click();
+  await expect(page.getByTestId('job-1-state')).toHaveText('running');
+  await expect(page.getByTestId('job-log')).toContainText('resumed from the checkpoint at step');
+  await page.getByTestId('job-1-cancel').click();
+  await expect(page.getByTestId('job-1-state')).toHaveText('cancelled');
+  await page.getByTestId('job-1-delete').click();
+  await expect(page.getByText('No jobs yet')).toBeVisible();
+});
