@@ -17,6 +17,8 @@ export function cheapestAndDearest(slots: PriceSlot[]): { cheapest: PriceSlot | 
     if (!cheapest || s.price < cheapest.price) cheapest = s;
     if (!dearest || s.price > dearest.price) dearest = s;
   }
+  // A flat price has no cheapest or dearest slot: marking one would suggest a difference.
+  if (cheapest && dearest && cheapest.price === dearest.price) return { cheapest: undefined, dearest: undefined };
   return { cheapest, dearest };
 }
 
@@ -63,6 +65,11 @@ export function PriceChart({ now, timeZone }: { now: number; timeZone: string })
             {dearest && (
               <p data-testid="price-dearest">
                 Dearest: {slotLabel(dearest.start, timeZone)}, {perKWh(dearest.price, currency)}
+              </p>
+            )}
+            {!cheapest && first && (
+              <p data-testid="price-flat">
+                Every slot costs {perKWh(first.price, currency)}
               </p>
             )}
             <p className="muted">
