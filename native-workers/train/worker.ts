@@ -3,7 +3,7 @@
  * memory, computes the gradient of its shard of the batch, and then updates its slice of the
  * shared parameters with Adam, summing the ranks' gradients in rank order (so a fixed thread
  * count gives the same numbers every run). Rank 0 also reports, checkpoints and decides when to
- * end; three barriers per step keep the ranks in lockstep.
+ * end; two barriers per step keep the ranks in lockstep.
  */
 import { parentPort } from 'node:worker_threads';
 import { writeCheckpoint } from './checkpoint.ts';
@@ -67,13 +67,22 @@ function run(init: TrainInit): void {
     kernel.view(trainer.params).set(params);
     losses[rank] = trainer.step(tokens, starts.subarray(rank * rows, (rank + 1) * rows), batchSize);
     grads.set(kernel.view(trainer.grads), rank * size);
+    // Rank 0 decides now whether this is the last step, so the decision is visible to every rank
+    // after the next barrier: two barriers per step instead of three.
+    const request = rank === 0 ? Atomics.load(ctl, CTL.request) : REQUEST.run;
+    const finished = step + 1 >= init.endStep;
+    if (rank === 0) Atomics.store(ctl, CTL.decision, finished || request !== REQUEST.run ? DECISION.end : DECISION.continue);
     barrier(ctl, threads);
+    const end = Atomics.load(ctl, CTL.decision) === DECISION.end;
+    // Read the step's losses now: after the next barrier the other ranks overwrite them.
+    let loss = 0;
+    if (rank === 0) for (let r = 0; r < threads; r++) loss += losses[r]!;
     adamSlice(params, m, v, grads, threads, size, from, to, step + 1, init.learningRate);
     barrier(ctl, threads);
     step++;
+    // Other ranks go on with the next forward pass, which only reads the parameters; rank 0
+    // reports and checkpoints meanwhile, and nobody writes parameters before the next barrier.
     if (rank === 0) {
-      let loss = 0;
-      for (let r = 0; r < threads; r++) loss += losses[r]!;
       lossSum += loss / batchSize;
       lossSteps++;
       reportSteps++;
@@ -85,15 +94,10 @@ function run(init: TrainInit): void {
         reportStart = now;
         reportSteps = 0;
       }
-      const request = Atomics.load(ctl, CTL.request);
-      const finished = step >= init.endStep;
       if (finished || request === REQUEST.pause || step % init.checkpointEvery === 0) checkpoint(step);
-      const end = finished || request !== REQUEST.run;
-      Atomics.store(ctl, CTL.decision, end ? DECISION.end : DECISION.continue);
       if (end) post({ type: 'ended', step, reason: finished ? 'finished' : request === REQUEST.pause ? 'paused' : 'stopped' });
     }
-    barrier(ctl, threads);
-    if (Atomics.load(ctl, CTL.decision) === DECISION.end) return;
+    if (end) return;
   }
   if (rank === 0) post({ type: 'ended', step: init.startStep, reason: 'finished' });
 }

@@ -8,6 +8,7 @@ import { Kernel, naiveGemm } from '#workers/train/gemm';
 import { numberOption, type Command } from '../command.ts';
 
 const SIZES = [256, 512];
+const TRIALS = 3;
 
 /** Runs `fn` repeatedly for about `ms` and returns GFLOP/s for `flops` per call. */
 function rate(flops: number, ms: number, fn: () => void): number {
@@ -129,13 +130,26 @@ export const benchTrainCommand: Command = {
       if (!json) console.log(s);
     };
     say(`CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.availableParallelism()} logical cores; Node ${process.versions.node}`);
-    say('GEMM (C = A·B, square f32, one thread), GFLOP/s:');
+    say(`GEMM (C = A·B, square f32, one thread), GFLOP/s, best of ${TRIALS} interleaved trials:`);
+    // Other processes share the cores: the kernels take turns, and each keeps its best trial.
+    const best = new Map<string, number>();
+    const keep = (k: string, v: number | undefined) => {
+      if (v !== undefined) best.set(k, Math.max(best.get(k) ?? 0, v));
+    };
+    let blas: BlasResult | { error: string } = { error: 'not run' };
+    for (let t = 0; t < TRIALS; t++) {
+      const r = numpyRates(SIZES, ms / TRIALS);
+      if ('gflops' in r || t === 0) blas = r;
+      if (!('gflops' in r)) break;
+      for (const n of SIZES) keep(`blas${n}`, r.gflops[String(n)]);
+      for (const n of SIZES) keep(`wasm${n}`, wasmGemmRate(n, ms / TRIALS));
+    }
+    if (!('gflops' in blas)) for (const n of SIZES) keep(`wasm${n}`, wasmGemmRate(n, ms));
     const gemm: { n: number; wasm: number; naive: number | null; blas: number | null; ratio: number | null }[] = [];
-    const blas = numpyRates(SIZES, ms);
     for (const n of SIZES) {
-      const wasm = wasmGemmRate(n, ms);
-      const naive = n <= 256 ? naiveGemmRate(n, ms) : null;
-      const ref = 'gflops' in blas ? (blas.gflops[String(n)] ?? null) : null;
+      const wasm = best.get(`wasm${n}`)!;
+      const naive = n <= 256 ? naiveGemmRate(n, ms / 2) : null;
+      const ref = best.get(`blas${n}`) ?? null;
       const row = { n, wasm, naive, blas: ref, ratio: ref ? wasm / ref : null };
       gemm.push(row);
       say(
@@ -149,12 +163,18 @@ export const benchTrainCommand: Command = {
 
     const spec: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1_000_000, batchSize: Math.ceil(256 / (4 * threads)) * 4 * threads, hidden: 256, checkpointEvery: 1_000_000 };
     say(`Training (character MLP, context ${spec.context}, hidden ${spec.hidden}, batch ${spec.batchSize}), samples/s:`);
-    const one = await trainRate({ ...spec, threads: 1 }, ms * 1.5);
-    say(`  1 thread:  ${Math.round(one).toLocaleString('en-US')}`);
-    const many = await trainRate({ ...spec, threads }, ms * 1.5);
-    say(`  ${threads} threads: ${Math.round(many).toLocaleString('en-US')} (${(many / one).toFixed(2)}x of 1 thread)`);
+    let one = 0;
+    let many = 0;
+    for (let t = 0; t < 2; t++) {
+      one = Math.max(one, await trainRate({ ...spec, threads: 1 }, ms * 0.75));
+      many = Math.max(many, await trainRate({ ...spec, threads }, ms * 0.75));
+    }
+    say(`  1 thread:  ${Math.round(one).toLocaleString('en-US')} (best of 2)`);
+    say(`  ${threads} threads: ${Math.round(many).toLocaleString('en-US')} (best of 2; ${(many / one).toFixed(2)}x of 1 thread)`);
+    const load = os.loadavg()[0] ?? 0;
+    say(`  load average ${load.toFixed(2)} on ${os.availableParallelism()} cores during the run${load > 0.5 ? ': other processes compete for the cores, so the thread scaling is understated' : ''}`);
     if (json) {
-      console.log(JSON.stringify({ gemm, blas, train: { threads, oneThread: one, nThreads: many, speedup: many / one } }, null, 2));
+      console.log(JSON.stringify({ gemm, blas, train: { threads, oneThread: one, nThreads: many, speedup: many / one }, loadAverage: os.loadavg()[0] }, null, 2));
     }
     return 0;
   },

@@ -157,8 +157,13 @@ export function startTraining(spec: TrainSpec, checkpointDir: string, hooks: Tra
     w.on('error', (err) => fail(err));
     w.on('exit', (code) => {
       exited++;
-      if (!ended && !failure) fail(new Error(`training thread ${rank} exited (code ${code}) before the run ended`));
-      else if (exited === workers.length && ended) settle.resolve(ended);
+      // Ranks other than 0 may exit before rank 0 has posted `ended` (it checkpoints first):
+      // only a non-zero exit, or all ranks gone without an end, is a failure.
+      if (code !== 0 && !ended) fail(new Error(`training thread ${rank} exited with code ${code} before the run ended`));
+      else if (exited === workers.length) {
+        if (ended) settle.resolve(ended);
+        else fail(new Error('the training threads exited before the run ended'));
+      }
     });
     w.postMessage({ ...base, rank } satisfies TrainInit);
   }
