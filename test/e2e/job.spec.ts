@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from './fixture.ts';
 
 test('a built-in training job runs from the Jobs page to the end with a loss curve, checkpoints and log', async ({ page, server }) => {
@@ -39,4 +42,32 @@ test('a running job is paused, resumed and cancelled from the page; a missing da
   await expect(page.getByTestId('job-1-state')).toHaveText('cancelled');
   await page.getByTestId('job-1-delete').click();
   await expect(page.getByText('No jobs yet')).toBeVisible();
+});
+
+test('an external command job streams its log and progress; a failing one shows its log tail', async ({ page, server }) => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-cmd-'));
+  fs.writeFileSync(
+    path.join(cwd, 'train.cjs'),
+    `if (process.argv[2] === 'fail') { console.log('epoch 1'); console.error('ValueError: bad shape'); process.exit(2); }
+let s = 0; const t = setInterval(() => { s++; console.log('step ' + s + '/40 loss ' + (4 / s).toFixed(3)); if (s === 40) clearInterval(t); }, 20);`,
+  );
+  try {
+    await page.goto(`${server.url}#/jobs`);
+    await page.getByTestId('job-kind').selectOption('command');
+    await page.getByTestId('job-command').fill(`"${process.execPath}" train.cjs`);
+    await page.getByTestId('job-cwd').fill(cwd);
+    await page.getByTestId('job-create-start').click();
+    await expect(page.getByTestId('job-1-state')).toHaveText('finished');
+    await expect(page.getByTestId('job-1-progress')).toHaveAttribute('data-done', '40');
+    await expect(page.getByTestId('job-log')).toContainText('step 40/40 loss 0.100');
+    await expect(page.getByTestId('job-loss-chart')).toBeVisible();
+
+    await page.getByTestId('job-command').fill(`"${process.execPath}" train.cjs fail`);
+    await page.getByTestId('job-create-start').click();
+    await expect(page.getByTestId('job-2-state')).toHaveText('failed');
+    await expect(page.getByTestId('job-error')).toContainText('The command exited with code 2');
+    await expect(page.getByTestId('job-error')).toContainText('ValueError: bad shape');
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
 });

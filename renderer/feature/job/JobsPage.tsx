@@ -28,11 +28,24 @@ export function splitCommand(line: string): string[] {
   return out;
 }
 
-/** Re-fetches whenever a job event arrives (progress is pushed at most a few times a second). */
-function useJobEvents(onEvent: (id: number) => void) {
+/**
+ * Re-fetches when job events arrive (progress, state, log lines), coalesced to one refresh per
+ * 300 ms so a chatty command's log does not flood the core with calls.
+ */
+function useJobEvents(onEvent: () => void) {
   useEffect(() => {
-    const offs = [api.on('job-progress', (e) => onEvent(e.id)), api.on('job-state', (e) => onEvent(e.id))];
-    return () => offs.forEach((off) => off());
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const bump = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        onEvent();
+      }, 300);
+    };
+    const offs = [api.on('job-progress', bump), api.on('job-state', bump), api.on('job-log', bump)];
+    return () => {
+      offs.forEach((off) => off());
+      if (timer) clearTimeout(timer);
+    };
   }, [onEvent]);
 }
 
