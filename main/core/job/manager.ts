@@ -3,7 +3,7 @@ import path from 'node:path';
 import { HandlerError, type Job, type JobCreate, type JobDetail, type JobProgress, type JobSpec, type JobState } from '#contract/index';
 import type { CoreContext } from '#core/module';
 import { listCheckpoints } from '#workers/train/checkpoint';
-import type { JobRunner, RunContext, RunHandle, RunOutcome } from './runner.ts';
+import type { JobRunner, RunContext, RunGrant, RunHandle, RunOutcome } from './runner.ts';
 import type { GpuReading } from './nvidia.ts';
 import { allowedFrom, transition, type JobEvent } from './state.ts';
 import { createJobStore } from './store.ts';
@@ -112,7 +112,7 @@ export class JobManager {
     return job;
   }
 
-  async start(id: number): Promise<Job> {
+  async start(id: number, grant: RunGrant = {}): Promise<Job> {
     const job = this.must(id);
     // A job left `running` by a crash (or a process that was killed) has no run behind it: continue it.
     const stale = job.state === 'running' && !this.active.has(id);
@@ -120,7 +120,7 @@ export class JobManager {
     const runner = this.runner(job.kind);
     if (stale) {
       this.log(id, 'continuing after the process that ran it stopped');
-      this.launch(job, runner, true);
+      this.launch(job, runner, true, grant);
       return this.must(id);
     }
     const current = this.active.get(id);
@@ -129,18 +129,19 @@ export class JobManager {
       this.setState(id, 'running', null);
       return this.must(id);
     }
-    this.launch(job, runner, job.state === 'paused' || job.progress.done > 0);
+    this.launch(job, runner, job.state === 'paused' || job.progress.done > 0, grant);
     return this.must(id);
   }
 
   /** Starts the runner; a runner that throws while starting fails the job with its message. */
-  private launch(job: Job, runner: JobRunner, resuming: boolean): void {
+  private launch(job: Job, runner: JobRunner, resuming: boolean, grant: RunGrant = {}): void {
     const id = job.id;
     const ctx: RunContext = {
       jobId: id,
       spec: job.spec,
       dir: this.jobDir(id),
       resuming,
+      grant,
       done: job.progress.done,
       report: (p) => this.report(id, p),
       loss: (step, loss) => {

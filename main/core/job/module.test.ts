@@ -118,6 +118,25 @@ describe('job module: built-in training', () => {
   });
 });
 
+describe('job module: planner grants and restarts', () => {
+  it("runs a built-in job on the threads the planner grants, and finishes a pause an app stop interrupted", async () => {
+    const dataDir = tmp();
+    const a = await core(dataDir);
+    const svc = a.context.use('job');
+    const job = svc.create({ spec: { ...train, threads: 8, batchSize: 96, steps: 40 } });
+    await svc.start(job.id, { threads: 5 });
+    await until(a, job.id, (j) => j.state === 'finished');
+    // 96 rows do not split into 5 shards of whole 4-row blocks: 4 threads is the most that does.
+    expect((await a.handlers['job-get']({ id: job.id })).log[0]).toBe('running on 4 of 8 threads (the planner\'s grant)');
+    // A pause the app did not finish taking (state left `pausing` in the ledger).
+    const other = svc.create({ spec: { ...train, steps: 10 } });
+    a.db.prepare("UPDATE job SET state = 'pausing' WHERE id = ?").run(other.id);
+    await a.close();
+    const b = await core(dataDir);
+    expect(b.context.use('job').get(other.id)!.state).toBe('paused');
+  });
+});
+
 /** A training script stand-in: counts steps, writes its own progress file, saves state on SIGTERM. */
 const SCRIPT = `
 const fs = require('fs');

@@ -40,6 +40,9 @@ export type RunHandle = {
   readonly done: Promise<RunOutcome>;
 };
 
+/** What the planner grants one run of a job. */
+export type RunGrant = { threads?: number };
+
 export type RunContext<S extends JobSpec = JobSpec> = {
   jobId: number;
   spec: S;
@@ -47,6 +50,8 @@ export type RunContext<S extends JobSpec = JobSpec> = {
   dir: string;
   /** True when the job ran before (paused, or running when the app stopped): continue, don't restart. */
   resuming: boolean;
+  /** The planner's grant for this run (a runner uses less than its spec asks where it says so). */
+  grant: RunGrant;
   /** Work done so far as the ledger knows it. */
   done: number;
   /** Progress so far; the domain fills in ETA and stores it, throttled. */

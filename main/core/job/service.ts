@@ -1,5 +1,5 @@
 import type { Job, JobCreate, JobSpec } from '#contract/job';
-import type { JobRunner } from './runner.ts';
+import type { JobRunner, RunGrant } from './runner.ts';
 
 /**
  * What the planner and scheduler may do with jobs: see them all, create, start (or resume),
@@ -9,8 +9,12 @@ export type JobService = {
   list(): Job[];
   get(id: number): Job | null;
   create(input: JobCreate): Job;
-  /** Starts a queued job or resumes a paused one; resolves once it is running (or failed to start). */
-  start(id: number): Promise<Job>;
+  /**
+   * Starts a queued job or resumes a paused one; resolves once it is running (or failed to
+   * start). `grant` is what the planner allows this run: `threads` caps a built-in job's worker
+   * threads (its loss trajectory is reproducible per thread count).
+   */
+  start(id: number, grant?: RunGrant): Promise<Job>;
   /** Resolves once the job is paused and resumable (checkpoint written, or process stopped). */
   pause(id: number): Promise<Job>;
   cancel(id: number): Promise<Job>;

@@ -27,3 +27,16 @@ describe('job state machine', () => {
     for (const s of ['queued', 'running', 'pausing', 'paused'] as const) expect(transition(s, 'cancel')).toBe('cancelled');
   });
 });
+
+describe('thread grants', () => {
+  it('uses the most threads not above the grant that split the batch into 4-row shards', async () => {
+    const { withThreads } = await import('./train-runner.ts');
+    const { TRAIN_DEFAULTS } = await import('./train-session.ts');
+    const spec = { kind: 'train' as const, ...TRAIN_DEFAULTS, threads: 8, batchSize: 96 };
+    expect(withThreads(spec, undefined).threads).toBe(8);
+    expect(withThreads(spec, 12).threads).toBe(8);
+    expect(withThreads(spec, 6).threads).toBe(6);
+    expect(withThreads(spec, 5).threads).toBe(4);
+    expect(withThreads(spec, 0).threads).toBe(1);
+  });
+});

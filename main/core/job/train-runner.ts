@@ -8,6 +8,17 @@ import { checkTrainSpec, startTraining, TRAIN_DEFAULTS } from './train-session.t
 /** Where a training job keeps its checkpoints, inside the job's folder. */
 export const checkpointDir = (jobDir: string): string => path.join(jobDir, 'checkpoints');
 
+/**
+ * The spec with at most `granted` threads: the largest count not above it that splits the batch
+ * into whole 4-row shards (1 always does, since batches are multiples of 4).
+ */
+export function withThreads(spec: TrainSpec, granted: number | undefined): TrainSpec {
+  if (granted === undefined || granted >= spec.threads) return spec;
+  let t = Math.max(1, Math.floor(granted));
+  while (t > 1 && spec.batchSize % (4 * t) !== 0) t--;
+  return { ...spec, threads: t };
+}
+
 /** Runs `train` jobs on Hearth's own worker threads (native-workers/train). */
 export function trainRunner(): JobRunner<TrainSpec> {
   return {
@@ -25,8 +36,10 @@ export function trainRunner(): JobRunner<TrainSpec> {
     },
     total: (spec) => spec.steps,
     start(ctx) {
+      const spec = withThreads(ctx.spec, ctx.grant.threads);
+      if (spec.threads !== ctx.spec.threads) ctx.log(`running on ${spec.threads} of ${ctx.spec.threads} threads (the planner's grant)`);
       const run = startTraining(
-        ctx.spec,
+        spec,
         checkpointDir(ctx.dir),
         {
           onProgress: (p) => {
