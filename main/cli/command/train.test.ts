@@ -62,6 +62,26 @@ describe('hearth train (a real process)', () => {
     expect(log).toContain(`resumed from the checkpoint at step ${resumedFrom}`);
   });
 
+  it('pauses at a checkpoint on Ctrl-C (SIGINT) and says how to continue', async () => {
+    const dataDir = tmp();
+    const child = spawn(process.execPath, [cli, 'train', '--data-dir', dataDir, ...ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdout.on('data', (chunk: string) => {
+      const first = out === '' || !/\d+\/1500 steps/.test(out);
+      out += chunk;
+      if (first && /\d+\/1500 steps/.test(out)) child.kill('SIGINT');
+    });
+    expect(await exited).toBe(0);
+    const m = /paused at step (\d+); continue with: hearth train --job 1 --data-dir (\S+)/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(m![2]).toBe(dataDir);
+    expect(listCheckpoints(path.join(dataDir, 'jobs', '1', 'checkpoints')).at(-1)!.step).toBe(Number(m![1]));
+    const resumed = runJson(['--data-dir', dataDir, '--job', '1']);
+    expect(resumed.state).toBe('finished');
+  });
+
   it('draws a progress bar with steps, loss, throughput and ETA', () => {
     expect(progressLine({ done: 120, total: 480, unit: 'steps', loss: 2.31412, samplesPerSec: 51234.4, etaSec: 150 }, 8)).toBe(
       '[##......] 120/480 steps  loss 2.3141  51,234 samples/s  eta 3 min',
