@@ -11,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** One entry per benchmark: the `hearth` arguments that run it. */
 const benches = [
   ['bench', 'train'],
+  ['bench', 'hash'],
 ];
 
 const only = process.argv.slice(2);

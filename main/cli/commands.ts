@@ -4,7 +4,8 @@ import { heatCommand } from './command/heat.ts';
 import { pricesCommand, pricesImportCommand } from './command/prices.ts';
 import { serveCommand } from './command/serve.ts';
 import { benchTrainCommand } from './command/bench-train.ts';
+import { benchHashCommand } from './command/bench-hash.ts';
 import { trainCommand } from './command/train.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand];

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/headless/harness.ts';
+
+describe('hearth bench hash', () => {
+  it('reports per-thread hash rate, the kernel, the OpenSSL reference and event-loop delay as JSON', async () => {
+    const r = await runCli(['bench', 'hash', '--threads', '1', '--seconds', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      routes: { route: string; perCoreHps: number; ratio: number | null }[];
+      reference: { noncesPerSec?: number; error?: string };
+      nThreads: { perThread: number[]; eventLoopP99Ms: number };
+    };
+    expect(out.routes[0]!.route).toBe('wasm-simd');
+    expect(out.routes[0]!.perCoreHps).toBeGreaterThan(0);
+    expect(out.nThreads.perThread).toHaveLength(1);
+    expect(out.nThreads.eventLoopP99Ms).toBeGreaterThanOrEqual(0);
+    // openssl is in the CI image; where it is not, the reference says why instead of a number.
+    if (out.reference.error) expect(out.reference.error).toMatch(/openssl/);
+    else expect(out.routes[0]!.ratio).toBeCloseTo(out.routes[0]!.perCoreHps / out.reference.noncesPerSec!, 6);
+  });
+
+  it('refuses a bad thread count with a usage error', async () => {
+    const r = await runCli(['bench', 'hash', '--threads', 'many']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--threads expects a whole number/);
+  });
+});

@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { HashPool } from '#workers/hash/pool';
+import { sha256d, targetForDifficulty } from '#workers/hash/sha';
+import { numberOption, type Command } from '../command.ts';
+
+export type OpensslRef = { bytesPerSec: number; noncesPerSec: number; version: string } | { error: string };
+
+/**
+ * This CPU's single-core SHA-256 rate from `openssl speed` on 16 KiB blocks (SHA extensions or
+ * AVX2 where the CPU has them). Each nonce costs two 64-byte compressions, so nonces/s = bytes/s
+ * ÷ 64 ÷ 2: a miner per core at ratio 1.0 matches OpenSSL's best bulk SHA-256.
+ */
+export function opensslSha256(seconds: number): OpensslRef {
+  const r = spawnSync('openssl', ['speed', '-seconds', String(seconds), '-bytes', '16384', 'sha256'], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
+  if (r.error || r.status !== 0) return { error: `openssl speed did not run (${r.error?.message ?? r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`}); install openssl for the reference` };
+  const line = r.stdout.split('\n').find((l) => /^sha256\s/.test(l));
+  const m = line?.match(/([\d.]+)k\s*$/);
+  if (!m) return { error: `could not read openssl's output: ${r.stdout.trim().split('\n').at(-1)}` };
+  const bytesPerSec = Number(m[1]) * 1000;
+  const version = spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout.trim();
+  return { bytesPerSec, noncesPerSec: bytesPerSec / 128, version };
+}
+
+/** A naive miner: one node:crypto double hash per nonce on the main thread. */
+export function naiveCryptoRate(ms: number): number {
+  const header = new Uint8Array(80);
+  const view = new DataView(header.buffer);
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (let i = 0; i < 1000; i++) {
+      view.setUint32(76, n++, true);
+      sha256d(header);
+    }
+    t = performance.now();
+  }
+  return n / ((t - t0) / 1000);
+}
+
+export type HashRun = { threads: number; total: number; perThread: number[]; eventLoopP99Ms: number; eventLoopMaxMs: number; kernel: string };
+
+/** Runs the pool on a fixed header for `ms` and measures hash rate and main-thread event-loop delay. */
+export async function poolRate(threads: number, ms: number): Promise<HashRun> {
+  const pool = new HashPool({ threads, onShare: () => {} });
+  const kernel = await pool.start();
+  try {
+    pool.setJob({ id: 'bench', target: targetForDifficulty(1), slots: 1, header: () => new Uint8Array(76).fill(1) });
+    await new Promise((r) => setTimeout(r, 300)); // warm-up: JIT tiers, chunk size settles
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    pool.sampleRates();
+    await new Promise((r) => setTimeout(r, ms));
+    const perThread = pool.sampleRates();
+    delay.disable();
+    return {
+      threads,
+      total: perThread.reduce((a, b) => a + b, 0),
+      perThread,
+      eventLoopP99Ms: delay.percentile(99) / 1e6,
+      eventLoopMaxMs: delay.max / 1e6,
+      kernel: kernel?.description ?? 'unknown',
+    };
+  } finally {
+    await pool.stop();
+  }
+}
+
+const fmt = (hps: number) => `${(hps / 1e6).toFixed(2)} MH/s`;
+
+export const benchHashCommand: Command = {
+  name: 'bench hash',
+  summary: 'Measure the SHA-256d mining kernel (H/s per thread) against this CPU\'s OpenSSL SHA-256 rate and a naive node:crypto loop',
+  usage: '[--threads N] [--seconds S] [--json]',
+  options: { threads: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values }) {
+    const threads = numberOption(values['threads'], 'threads', { min: 1, max: 256 }) ?? os.availableParallelism();
+    const seconds = numberOption(values['seconds'], 'seconds', { min: 1, max: 120, integer: false }) ?? 3;
+    const json = values['json'] === true;
+    const say = (s: string) => {
+      if (!json) console.log(s);
+    };
+    say(`CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.availableParallelism()} logical cores; Node ${process.versions.node}`);
+    const ref = opensslSha256(2);
+    const naive = naiveCryptoRate(Math.min(1000, (seconds * 1000) / 4));
+    const one = await poolRate(1, (seconds * 1000) / 2);
+    const many = threads > 1 ? await poolRate(threads, (seconds * 1000) / 2) : one;
+    const refRate = 'noncesPerSec' in ref ? ref.noncesPerSec : null;
+    const ratio = (x: number) => (refRate ? x / refRate : null);
+    const perCoreMany = many.total / threads;
+    say(`kernel: ${one.kernel}`);
+    say(`reference: ${'error' in ref ? ref.error : `${ref.version}, sha256 16 KiB blocks ${(ref.bytesPerSec / 1e6).toFixed(0)} MB/s on one core = ${fmt(ref.noncesPerSec)} (÷ 64 B ÷ 2 compressions)`}`);
+    say(`naive node:crypto loop (main thread): ${fmt(naive)}${refRate ? `, ratio ${(naive / refRate).toFixed(3)}` : ''}`);
+    say(`1 thread: ${fmt(one.total)}${refRate ? `, ratio ${ratio(one.total)!.toFixed(3)} of OpenSSL` : ''}, ${(one.total / naive).toFixed(1)}x the naive loop`);
+    if (threads > 1) {
+      say(`${threads} threads: ${fmt(many.total)} total, per thread ${many.perThread.map(fmt).join(', ')}; per core ${fmt(perCoreMany)}${refRate ? `, ratio ${ratio(perCoreMany)!.toFixed(3)}` : ''}`);
+    }
+    say(`main-thread event-loop delay at full speed on ${threads} threads: p99 ${many.eventLoopP99Ms.toFixed(1)} ms, max ${many.eventLoopMaxMs.toFixed(1)} ms`);
+    const load = os.loadavg()[0] ?? 0;
+    say(`load average ${load.toFixed(2)} on ${os.availableParallelism()} cores${load > 0.5 ? ': other processes compete for the cores, so rates are understated' : ''}`);
+    if (json) {
+      console.log(
+        JSON.stringify(
+          {
+            routes: [{ route: 'wasm-simd', kernel: one.kernel, perCoreHps: one.total, ratio: ratio(one.total) }],
+            native: { available: false, reason: 'the N-API kernel is not built in this version' },
+            reference: ref,
+            naive: { hps: naive, ratio: ratio(naive) },
+            oneThread: one,
+            nThreads: { ...many, perCoreHps: perCoreMany, ratio: ratio(perCoreMany) },
+            loadAverage: load,
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    return 0;
+  },
+};
