@@ -9,6 +9,9 @@ export const GEMM_COL_STEP = 8;
 type GemmExports = {
   memory: WebAssembly.Memory;
   gemm(M: number, N: number, K: number, a: number, b: number, c: number, acc: number): void;
+  gemm_tn(M: number, N: number, K: number, a: number, b: number, c: number, acc: number): void;
+  bias_tanh(p: number, rows: number, cols: number, bias: number): void;
+  tanh_grad(d: number, h: number, n: number): void;
 };
 
 /** A matrix (or vector) living in the kernel's linear memory: `off` is a float index into `mem.f32`. */
@@ -53,13 +56,36 @@ export class Kernel {
     return this.f32.subarray(t.off, t.off + t.len);
   }
 
-  /** C[M x N] = A[M x K] * B[K x N] (or += with `accumulate`), all row-major. */
-  gemm(M: number, N: number, K: number, a: Tensor, b: Tensor, c: Tensor, accumulate = false): void {
+  private check(M: number, N: number): void {
     if (M % GEMM_ROW_STEP !== 0 || N % GEMM_COL_STEP !== 0) {
       throw new Error(`gemm: M must be a multiple of ${GEMM_ROW_STEP} and N of ${GEMM_COL_STEP} (got M=${M}, N=${N})`);
     }
+  }
+
+  /** C[M x N] = A[M x K] * B[K x N] (or += with `accumulate`), all row-major. */
+  gemm(M: number, N: number, K: number, a: Tensor, b: Tensor, c: Tensor, accumulate = false): void {
+    this.check(M, N);
     if (a.len < M * K || b.len < K * N || c.len < M * N) throw new Error('gemm: a tensor is smaller than the shape says');
     this.ex.gemm(M, N, K, a.off * 4, b.off * 4, c.off * 4, accumulate ? 1 : 0);
+  }
+
+  /** C[M x N] = Aᵀ * B with A stored as K x M (or += with `accumulate`): no transposed copy needed. */
+  gemmTN(M: number, N: number, K: number, a: Tensor, b: Tensor, c: Tensor, accumulate = false): void {
+    this.check(M, N);
+    if (a.len < M * K || b.len < K * N || c.len < M * N) throw new Error('gemm: a tensor is smaller than the shape says');
+    this.ex.gemm_tn(M, N, K, a.off * 4, b.off * 4, c.off * 4, accumulate ? 1 : 0);
+  }
+
+  /** x[r, j] = tanh(x[r, j] + bias[j]) for a rows x cols matrix (cols a multiple of 4). */
+  biasTanh(x: Tensor, rows: number, cols: number, bias: Tensor): void {
+    if (cols % 4 !== 0 || x.len < rows * cols || bias.len < cols) throw new Error('biasTanh: cols must be a multiple of 4 and the tensors large enough');
+    this.ex.bias_tanh(x.off * 4, rows, cols, bias.off * 4);
+  }
+
+  /** d[i] *= 1 - h[i]² for n elements (a multiple of 4). */
+  tanhGrad(d: Tensor, h: Tensor, n: number): void {
+    if (n % 4 !== 0 || d.len < n || h.len < n) throw new Error('tanhGrad: n must be a multiple of 4 and the tensors large enough');
+    this.ex.tanh_grad(d.off * 4, h.off * 4, n);
   }
 
   /** out[cols x rows] = in[rows x cols]ᵀ (the backward pass feeds transposes to the one NN kernel). */

@@ -22,6 +22,41 @@ describe('WebAssembly SIMD GEMM', () => {
     }
   });
 
+  it('multiplies by a transposed A given as stored (gemmTN), matching the triple loop on Aᵀ', () => {
+    const k = new Kernel();
+    const rnd = mulberry32(11);
+    for (const [M, N, K] of [[4, 8, 1], [12, 16, 7], [128, 96, 64]] as const) {
+      const a = k.alloc(K * M);
+      const b = k.alloc(K * N);
+      const c = k.alloc(M * N);
+      for (const t of [a, b]) k.view(t).forEach((_, i, v) => (v[i] = rnd() * 2 - 1));
+      const at = new Float32Array(M * K);
+      for (let i = 0; i < M; i++) for (let j = 0; j < K; j++) at[i * K + j] = k.view(a)[j * M + i]!;
+      const ref = new Float32Array(M * N);
+      naiveGemm(M, N, K, at, k.view(b), ref);
+      k.gemmTN(M, N, K, a, b, c);
+      for (let i = 0; i < M * N; i++) expect(k.view(c)[i]).toBeCloseTo(ref[i]!, 4);
+    }
+  });
+
+  it('computes tanh(x + bias) within 1e-6 of Math.tanh, and its gradient factor 1 - h²', () => {
+    const k = new Kernel();
+    const rows = 3;
+    const cols = 400;
+    const x = k.alloc(rows * cols);
+    const bias = k.alloc(cols);
+    const xs = k.view(x);
+    for (let i = 0; i < rows * cols; i++) xs[i] = (i / (rows * cols)) * 24 - 12;
+    k.view(bias).forEach((_, i, v) => (v[i] = (i % 7) * 0.01));
+    const want = Array.from(xs, (v, i) => Math.tanh(v + k.view(bias)[i % cols]!));
+    k.biasTanh(x, rows, cols, bias);
+    for (let i = 0; i < rows * cols; i++) expect(Math.abs(k.view(x)[i]! - want[i]!)).toBeLessThan(1e-6);
+    const d = k.alloc(rows * cols);
+    k.view(d).fill(2);
+    k.tanhGrad(d, x, rows * cols);
+    for (let i = 0; i < rows * cols; i++) expect(k.view(d)[i]).toBeCloseTo(2 * (1 - k.view(x)[i]! ** 2), 6);
+  });
+
   it('refuses shapes the micro-kernel cannot tile', () => {
     const k = new Kernel();
     const t = k.alloc(64);

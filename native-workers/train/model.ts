@@ -82,9 +82,7 @@ export class Trainer {
   readonly params: Tensor;
   readonly grads: Tensor;
   private readonly x: Tensor;
-  private readonly xT: Tensor;
   private readonly h: Tensor;
-  private readonly hT: Tensor;
   private readonly logits: Tensor;
   private readonly dh: Tensor;
   private readonly dx: Tensor;
@@ -103,9 +101,7 @@ export class Trainer {
     this.params = k.alloc(this.l.size);
     this.grads = k.alloc(this.l.size);
     this.x = k.alloc(rows * inputs);
-    this.xT = k.alloc(rows * inputs);
     this.h = k.alloc(rows * H);
-    this.hT = k.alloc(rows * H);
     this.logits = k.alloc(rows * vocabPad);
     this.dh = k.alloc(rows * H);
     this.dx = k.alloc(rows * inputs);
@@ -142,11 +138,7 @@ export class Trainer {
     }
     // Hidden layer: h = tanh(x W1 + b1).
     k.gemm(rows, H, inputs, this.x, this.sub(this.params, l.w1, inputs * H), this.h);
-    const h = this.h.off;
-    for (let r = 0; r < rows; r++) {
-      const o = h + r * H;
-      for (let j = 0; j < H; j++) f[o + j] = Math.tanh(f[o + j]! + f[P + l.b1 + j]!);
-    }
+    k.biasTanh(this.h, rows, H, this.sub(this.params, l.b1, H));
     // Output: logits = h W2 + b2, softmax over the real vocabulary, cross-entropy loss.
     k.gemm(rows, vocabPad, H, this.h, this.sub(this.params, l.w2, H * vocabPad), this.logits);
     const lg = this.logits.off;
@@ -175,29 +167,15 @@ export class Trainer {
     }
 
     // Backward. dW2 = hᵀ dlogits, db2 = Σ dlogits.
-    k.transpose(rows, H, this.h, this.hT);
-    k.gemm(H, vocabPad, rows, this.hT, this.logits, this.sub(this.grads, l.w2, H * vocabPad));
-    for (let c = 0; c < vocabPad; c++) {
-      let s = 0;
-      for (let r = 0; r < rows; r++) s += f[lg + r * vocabPad + c]!;
-      f[G + l.b2 + c] = s;
-    }
+    k.gemmTN(H, vocabPad, rows, this.h, this.logits, this.sub(this.grads, l.w2, H * vocabPad));
+    columnSums(f, lg, rows, vocabPad, G + l.b2);
     // dh = dlogits W2ᵀ, then through tanh: dz = dh (1 - h²).
     k.transpose(H, vocabPad, this.sub(this.params, l.w2, H * vocabPad), this.w2T);
     k.gemm(rows, H, vocabPad, this.logits, this.w2T, this.dh);
-    const dh = this.dh.off;
-    for (let i = 0; i < rows * H; i++) {
-      const y = f[h + i]!;
-      f[dh + i] = f[dh + i]! * (1 - y * y);
-    }
+    k.tanhGrad(this.dh, this.h, rows * H);
     // dW1 = xᵀ dz, db1 = Σ dz, dx = dz W1ᵀ.
-    k.transpose(rows, inputs, this.x, this.xT);
-    k.gemm(inputs, H, rows, this.xT, this.dh, this.sub(this.grads, l.w1, inputs * H));
-    for (let j = 0; j < H; j++) {
-      let s = 0;
-      for (let r = 0; r < rows; r++) s += f[dh + r * H + j]!;
-      f[G + l.b1 + j] = s;
-    }
+    k.gemmTN(inputs, H, rows, this.x, this.dh, this.sub(this.grads, l.w1, inputs * H));
+    columnSums(f, this.dh.off, rows, H, G + l.b1);
     k.transpose(inputs, H, this.sub(this.params, l.w1, inputs * H), this.w1T);
     k.gemm(rows, inputs, H, this.dh, this.w1T, this.dx);
     // Embedding gradient: scatter-add each row's slice back to its character.
@@ -213,6 +191,18 @@ export class Trainer {
       }
     }
     return loss;
+  }
+}
+
+/**
+ * out[c] = Σ_r m[r, c] for a rows x cols matrix at `base`, summed row by row (contiguous reads;
+ * the order of additions is fixed, so results are the same every run).
+ */
+function columnSums(f: Float32Array, base: number, rows: number, cols: number, out: number): void {
+  f.fill(0, out, out + cols);
+  for (let r = 0; r < rows; r++) {
+    const o = base + r * cols;
+    for (let c = 0; c < cols; c++) f[out + c] = f[out + c]! + f[o + c]!;
   }
 }
 

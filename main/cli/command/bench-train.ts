@@ -119,10 +119,11 @@ export async function trainRate(spec: TrainSpec, ms: number): Promise<number> {
 export const benchTrainCommand: Command = {
   name: 'bench train',
   summary: 'Measure the training kernel (GFLOP/s per core vs OpenBLAS through numpy, and a naive JS loop) and training throughput on 1 and N threads',
-  usage: '[--threads N] [--seconds S] [--json]',
-  options: { threads: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
+  usage: '[--threads N] [--batch N] [--seconds S] [--json]',
+  options: { threads: { type: 'string' }, batch: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }) {
     const threads = numberOption(values['threads'], 'threads', { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());
+    const batch = numberOption(values['batch'], 'batch', { min: 4, max: 65_536 }) ?? 512;
     const seconds = numberOption(values['seconds'], 'seconds', { min: 0.5, max: 120, integer: false }) ?? 3;
     const json = values['json'] === true;
     const ms = (seconds * 1000) / 6;
@@ -161,7 +162,7 @@ export const benchTrainCommand: Command = {
     if ('error' in blas) say(`  reference: ${blas.error}`);
     else say(`  reference: ${blas.python}, numpy ${blas.numpy}, ${blas.blas.map((b) => path.basename(b)).join(' + ')}, OpenBLAS kernel ${blas.kernel ?? 'not OpenBLAS'} (OPENBLAS_NUM_THREADS=1)`);
 
-    const spec: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1_000_000, batchSize: Math.ceil(256 / (4 * threads)) * 4 * threads, hidden: 256, checkpointEvery: 1_000_000 };
+    const spec: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1_000_000, batchSize: Math.ceil(batch / (4 * threads)) * 4 * threads, hidden: 256, checkpointEvery: 1_000_000 };
     say(`Training (character MLP, context ${spec.context}, hidden ${spec.hidden}, batch ${spec.batchSize}), samples/s:`);
     let one = 0;
     let many = 0;
