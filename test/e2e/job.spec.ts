@@ -10,12 +10,15 @@ test('a built-in training job runs from the Jobs page to the end with a loss cur
   await page.getByTestId('job-steps').fill('200');
   await page.getByTestId('job-batch').fill('32');
   await page.getByTestId('job-hidden').fill('64');
+  await page.getByTestId('job-checkpoint-every').fill('50');
+  await page.getByTestId('job-keep').fill('2');
   await page.getByTestId('job-create-start').click();
   await expect(page.getByTestId('job-1-state')).toHaveText('finished', { timeout: 30_000 });
   await expect(page.getByTestId('job-1-progress')).toHaveAttribute('data-done', '200');
   await expect(page.getByTestId('job-loss-chart')).toHaveAttribute('data-points', '8');
-  // Every 100 steps by default: 100 and 200.
+  // Every 50 steps, the newest 2 kept: 200 and 150.
   await expect(page.getByTestId('job-checkpoints').locator('tr')).toHaveCount(2);
+  await expect(page.getByTestId('job-checkpoints').locator('tr').last()).toContainText('step 150');
   await expect(page.getByTestId('job-log')).toContainText('checkpoint at step 200');
   await expect(page.getByTestId('job-facts')).toContainText('200 / 200 steps');
   if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });

@@ -55,13 +55,13 @@ function num(s: string): number | undefined {
 
 function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
   const [kind, setKind] = useState<'train' | 'command'>('train');
-  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '' });
+  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', checkpointEvery: '100', keepCheckpoints: '3', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '' });
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
 
   const submit = (start: boolean) => {
-    const bad = (['steps', 'threads', 'batchSize', 'hidden', 'valuePerHour'] as const).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
+    const bad = (['steps', 'threads', 'batchSize', 'hidden', 'checkpointEvery', 'keepCheckpoints', 'valuePerHour'] as const).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
     if (bad) {
       setError(new Error(`${bad}: "${f[bad]}" is not a number`));
       return;
@@ -84,6 +84,8 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
               ...(num(f.threads) !== undefined ? { threads: num(f.threads)! } : {}),
               ...(num(f.batchSize) !== undefined ? { batchSize: num(f.batchSize)! } : {}),
               ...(num(f.hidden) !== undefined ? { hidden: num(f.hidden)! } : {}),
+              ...(num(f.checkpointEvery) !== undefined ? { checkpointEvery: num(f.checkpointEvery)! } : {}),
+              ...(num(f.keepCheckpoints) !== undefined ? { keepCheckpoints: num(f.keepCheckpoints)! } : {}),
             },
           }
         : {
@@ -148,6 +150,14 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
           <label>
             Hidden units
             <input type="number" value={f.hidden} onChange={set('hidden')} data-testid="job-hidden" />
+          </label>
+          <label>
+            Checkpoint every (steps)
+            <input type="number" value={f.checkpointEvery} onChange={set('checkpointEvery')} data-testid="job-checkpoint-every" />
+          </label>
+          <label>
+            Checkpoints kept
+            <input type="number" value={f.keepCheckpoints} onChange={set('keepCheckpoints')} data-testid="job-keep" />
           </label>
         </div>
       ) : (
