@@ -1,0 +1,149 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StratumJob } from './job.ts';
+import { parsePoolUrl, sameDomain, StratumClient, type StratumOptions } from './stratum.ts';
+import { TestPool } from './test-pool.ts';
+
+const until = async (cond: () => boolean, what: string, ms = 15_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+/** A port nothing listens on (bound, then closed). */
+async function deadPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('Stratum client against a real TCP pool', () => {
+  const pools: TestPool[] = [];
+  let client: StratumClient | null = null;
+  const logs: string[] = [];
+  const jobs: StratumJob[] = [];
+  const log = { info: (m: string) => logs.push(`info ${m}`), warn: (m: string) => logs.push(`warn ${m}`), error: (m: string) => logs.push(`error ${m}`) };
+  const fast: Partial<StratumOptions> = { backoffMs: { initial: 20, max: 200, jitter: 0.2 }, requestTimeoutMs: 2000 };
+
+  async function pool(difficulty = 1): Promise<TestPool> {
+    const p = new TestPool({ difficulty });
+    await p.listen();
+    pools.push(p);
+    return p;
+  }
+  function start(urls: string[], extra: Partial<StratumOptions> = {}): StratumClient {
+    client = new StratumClient({ ...fast, ...extra, pools: urls.map((url) => ({ url, user: 'alice.rig', password: 'x' })), log, onJob: (j) => jobs.push(j) });
+    client.start();
+    return client;
+  }
+  afterEach(async () => {
+    client?.stop();
+    client = null;
+    for (const p of pools.splice(0)) await p.close();
+    logs.length = 0;
+    jobs.length = 0;
+  });
+
+  it('parses notify with the difficulty in force when each job arrived', async () => {
+    const p = await pool(8);
+    start([p.url]);
+    await until(() => p.authorized === 1, 'authorize');
+    p.notify(true);
+    p.setDifficulty(16);
+    p.notify(false);
+    await until(() => jobs.length === 2, 'two jobs');
+    expect(jobs.map((j) => j.difficulty)).toEqual([8, 16]);
+    expect(jobs[0]!.clean).toBe(true);
+    expect(jobs[1]!.clean).toBe(false);
+    expect(jobs[0]!.extranonce1).toBe('f000000d');
+    expect(jobs[0]!.merkleBranch).toHaveLength(3);
+  });
+
+  it('fails over from a dead pool, reconnects after a dropped connection, and fails back to the first pool', async () => {
+    const dead = await deadPort();
+    const a = await pool();
+    start([`stratum+tcp://127.0.0.1:${dead}`, a.url], { failbackMs: 300 });
+    await until(() => a.authorized === 1, 'failover to the second pool');
+    expect(logs.some((l) => l.startsWith('error') && l.includes(String(dead)))).toBe(true);
+    expect(client!.current.poolIndex).toBe(1);
+    // Fail-back: after failbackMs on the backup, the first pool is tried again (still dead), and
+    // the client lands on the backup again.
+    await until(() => a.sessions >= 2, 'fail-back attempt and return');
+    a.dropAll();
+    await until(() => a.authorized >= 3, 'reconnect after the pool dropped the connection');
+    expect(logs.some((l) => l.includes('connection closed by the pool'))).toBe(true);
+  });
+
+  it('survives hostile input: each bad message is logged and followed by a reconnect', async () => {
+    const p = await pool();
+    start([p.url]);
+    const cases: [string, RegExp][] = [
+      ['{not json\n', /not JSON/],
+      ['x'.repeat(70_000), /longer than 65536 bytes/],
+      [JSON.stringify({ id: null, method: 'mining.set_difficulty', params: ['hard'] }) + '\n', /set_difficulty "hard" is not a positive number/],
+      [JSON.stringify({ id: null, method: 'mining.notify', params: [1, 2, 3] }) + '\n', /notify: job id is not a string/],
+      [JSON.stringify({ id: null, method: 'mining.notify', params: ['j', 'zz', '', '', [], '20000000', '1d00ffff', '5f5e1000', true] }) + '\n', /prevhash is not 32 bytes of hex/],
+      [JSON.stringify({ id: null, method: 'mining.set_extranonce', params: ['00', 32] }) + '\n', /extranonce2 size 32 is outside 1..16/],
+      [JSON.stringify([1, 2, 3]) + '\n', /not a JSON-RPC object/],
+    ];
+    for (const [i, [text, why]] of cases.entries()) {
+      await until(() => p.authorized === i + 1 && client!.current.state === 'mining', `session ${i + 1}`);
+      p.sendRaw(text);
+      await until(() => logs.some((l) => l.startsWith('error') && why.test(l)), `the error for case ${i}`);
+    }
+    await until(() => p.authorized === cases.length + 1, 'the last reconnect');
+    // Unknown methods are logged and answered, without dropping the connection.
+    p.send({ id: 77, method: 'mining.something_new', params: [] });
+    await until(() => logs.some((l) => l.startsWith('warn') && l.includes('mining.something_new')), 'the warning');
+    p.notify(true);
+    await until(() => jobs.length > 0, 'a job after all that');
+    expect(p.authorized).toBe(cases.length + 1);
+  });
+
+  it('refuses an extranonce2 size outside 1..16 at subscribe and a pool that refuses the worker', async () => {
+    const p = await pool();
+    p.extranonce2Size = 0;
+    start([p.url]);
+    await until(() => logs.some((l) => /extranonce2 size 0 is outside 1..16 bytes/.test(l)), 'the refusal');
+    client!.stop();
+    p.extranonce2Size = 4;
+    client = new StratumClient({ ...fast, pools: [{ url: p.url, user: 'mallory', password: 'x' }], log, onJob: () => {} });
+    client.start();
+    await until(() => logs.some((l) => /refused worker "mallory".*unauthorized worker \(code 24\).*check the worker name/.test(l)), 'the authorize error');
+  });
+
+  it('declares a silent pool dead after the watchdog time', async () => {
+    const p = await pool();
+    start([p.url], { silenceMs: 300 });
+    await until(() => p.authorized === 1, 'first session');
+    await until(() => p.authorized === 2, 'reconnect after silence');
+    expect(logs.some((l) => /no message from the pool for 0 s|no message from the pool/.test(l))).toBe(true);
+  });
+
+  it('follows client.reconnect only within the pool\'s domain', async () => {
+    const p = await pool();
+    start([p.url]);
+    await until(() => p.authorized === 1, 'first session');
+    p.send({ id: null, method: 'client.reconnect', params: ['evil.example.net', 3333, 0] });
+    await until(() => logs.some((l) => l.includes('ignoring client.reconnect to evil.example.net')), 'the refusal');
+    p.send({ id: null, method: 'client.reconnect', params: ['127.0.0.1', Number(new URL(p.url.replace('stratum+tcp', 'http')).port), 0] });
+    await until(() => p.authorized === 2, 'the reconnect to the same host');
+    expect(sameDomain('eu.pool.example.com', 'pool.example.com')).toBe(true);
+    expect(sameDomain('pool.example.com.evil.net', 'pool.example.com')).toBe(false);
+  });
+});
+
+describe('pool URLs', () => {
+  it('accepts stratum+tcp and stratum+ssl with a port and explains what is wrong otherwise', () => {
+    expect(parsePoolUrl('stratum+tcp://pool.example.com:3333')).toEqual({ tls: false, host: 'pool.example.com', port: 3333 });
+    expect(parsePoolUrl('stratum+ssl://pool.example.com:443')).toEqual({ tls: true, host: 'pool.example.com', port: 443 });
+    expect(() => parsePoolUrl('pool.example.com:3333')).toThrow(/no scheme: write it as stratum\+tcp:\/\/host:port/);
+    expect(() => parsePoolUrl('http://pool.example.com:3333')).toThrow(/must start with stratum\+tcp:\/\//);
+    expect(() => parsePoolUrl('stratum+tcp://pool.example.com')).toThrow(/needs a host and a port/);
+    expect(() => parsePoolUrl('stratum+tcp://pool.example.com:70000')).toThrow(/outside 1..65535/);
+  });
+});
