@@ -6,11 +6,13 @@
 import type { HardwareService } from './hardware/service.ts';
 import type { HeatingService } from './heating/service.ts';
 import type { JobService } from './job/service.ts';
+import type { MiningService } from './mining/service.ts';
 import type { TariffService } from './tariff/service.ts';
 
 export type Services = {
   hardware: HardwareService;
   tariff: TariffService;
   heating: HeatingService;
+  mining: MiningService;
   job: JobService;
 };

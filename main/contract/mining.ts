@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { ArgSchemas, Handler } from './rpc.ts';
+
+/** A configured pool as the UI sees it: the password never leaves the core. */
+export type MiningPool = {
+  /** stratum+tcp://host:port or stratum+ssl://host:port */
+  url: string;
+  /** Worker name, usually "account.worker". */
+  user: string;
+  hasPassword: boolean;
+  /** Ask the pool for mining.extranonce.subscribe (only pools that support it). */
+  extranonceSubscribe: boolean;
+};
+
+export type MiningSettings = {
+  /** Tried in order: the first is preferred, the rest are failovers. */
+  pools: MiningPool[];
+  /** Hashing threads (0..logical cores). */
+  threads: number;
+  /** Duty cycle of every thread in percent: 25, 50, 75 or 100 (sets heat output). */
+  powerPct: number;
+  /** Whether pool passwords are encrypted at rest (desktop safeStorage) or stored as typed. */
+  secretsEncrypted: boolean;
+};
+
+export type MiningPoolInput = {
+  url: string;
+  user: string;
+  /** Omitted: keep the password stored for this URL and user. */
+  password?: string;
+  extranonceSubscribe?: boolean;
+};
+
+export type KernelRoute = 'wasm-simd';
+
+export type MiningStatus = {
+  running: boolean;
+  threads: number;
+  powerPct: number;
+  /** Hashes per second over the last second, total and per thread. */
+  hashRate: number;
+  perThread: number[];
+  /** Shares this run (since start). */
+  accepted: number;
+  rejected: number;
+  stale: number;
+  /** Shares stored in the ledger over all runs. */
+  totals: { accepted: number; rejected: number; stale: number };
+  /** Difficulty of the job being hashed (the pool difficulty when it arrived). */
+  jobDifficulty: number | null;
+  kernel: { route: KernelRoute; lanes: number; description: string } | null;
+  pool: {
+    state: 'idle' | 'connecting' | 'subscribing' | 'mining' | 'waiting';
+    url: string | null;
+    /** Latest set_difficulty (applies to the next job). */
+    difficulty: number | null;
+    lastError: string | null;
+    retryInMs: number | null;
+  };
+};
+
+export type MiningShare = {
+  id: number;
+  at: number;
+  outcome: 'accepted' | 'rejected' | 'stale';
+  jobId: string;
+  pool: string | null;
+  difficulty: number;
+  /** The difficulty the share's hash actually reached. */
+  hashDifficulty: number;
+  /** The pool's reason for a rejection, or why a share went stale. */
+  reason: string | null;
+};
+
+export type MiningHandlers = {
+  /** Live state: hash rate, shares, pool connection, kernel. */
+  'mining-status': Handler<Record<string, never>, MiningStatus>;
+  'mining-settings-get': Handler<Record<string, never>, MiningSettings>;
+  /** Validates every pool URL and worker before saving; nothing is stored if one is wrong. */
+  'mining-settings-set': Handler<{ pools?: MiningPoolInput[]; threads?: number; powerPct?: number }, MiningSettings>;
+  /** Connects to the pools and starts hashing with the saved threads and power level. */
+  'mining-start': Handler<Record<string, never>, MiningStatus>;
+  'mining-stop': Handler<Record<string, never>, MiningStatus>;
+  /** Changes threads and power level of a running miner (and saves them). */
+  'mining-set-power': Handler<{ threads?: number; powerPct?: number }, MiningStatus>;
+  /** The latest shares from the ledger, newest first. */
+  'mining-shares': Handler<{ limit?: number }, MiningShare[]>;
+};
+
+export type MiningEvents = {
+  /** Once a second while mining. */
+  'hash-rate': { at: number; hashRate: number; perThread: number[]; accepted: number; rejected: number; stale: number; jobDifficulty: number | null; poolState: MiningStatus['pool']['state'] };
+  /** Every share the miner found, with the pool's verdict. */
+  'mining-share': MiningShare;
+};
+
+export const MINING_POWER_LEVELS = [25, 50, 75, 100] as const;
+
+const empty = z.object({}).strict();
+const threads = z.number().int().min(0).max(256);
+const powerPct = z.number().int().min(1).max(100);
+
+export const miningPoolInputSchema = z
+  .object({
+    url: z.string().trim().min(1, 'the pool URL is empty').max(500),
+    user: z.string().trim().min(1, 'the worker name is empty').max(200),
+    password: z.string().max(500).optional(),
+    extranonceSubscribe: z.boolean().optional(),
+  })
+  .strict();
+
+export const miningArgs: ArgSchemas<MiningHandlers> = {
+  'mining-status': empty,
+  'mining-settings-get': empty,
+  'mining-settings-set': z.object({ pools: z.array(miningPoolInputSchema).max(10).optional(), threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
+  'mining-start': empty,
+  'mining-stop': empty,
+  'mining-set-power': z.object({ threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
+  'mining-shares': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+};

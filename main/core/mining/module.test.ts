@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { HandlerError, type Events, type MiningShare } from '#contract/index';
+import { startCore, type Core } from '#core/app';
+import { miningModule } from './module.ts';
+import { TestPool } from './test-pool.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const dirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-mining-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const until = async (cond: () => boolean, what: string, ms = 30_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('mining module', () => {
+  let core: Core | null = null;
+  let pool: TestPool | null = null;
+  afterEach(async () => {
+    await core?.close();
+    await pool?.close();
+    core = pool = null;
+  });
+
+  it('validates pools before saving and never returns the password', async () => {
+    core = await startCore({ dataDir: tmp(), log: quiet, modules: [miningModule()] });
+    const h = core.handlers;
+    await expect(h['mining-start']({})).rejects.toThrow(/no mining pool is configured/);
+    const bad = h['mining-settings-set']({ pools: [{ url: 'pool.example.com:3333', user: 'a.b', password: 'p' }] });
+    await expect(bad).rejects.toBeInstanceOf(HandlerError);
+    await expect(bad).rejects.toThrow(/pool 1: .*no scheme/);
+    expect((await h['mining-settings-get']({})).pools).toEqual([]); // nothing stored
+    const saved = await h['mining-settings-set']({ pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b', password: 'hunter2' }], threads: 1, powerPct: 50 });
+    expect(saved.pools).toEqual([{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b', hasPassword: true, extranonceSubscribe: false }]);
+    expect(saved.threads).toBe(1);
+    expect(saved.powerPct).toBe(50);
+    expect(JSON.stringify(saved)).not.toContain('hunter2');
+    // Saving again without a password keeps the stored one.
+    const again = await h['mining-settings-set']({ pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b' }] });
+    expect(again.pools[0]!.hasPassword).toBe(true);
+  });
+
+  it('mines against a real pool, emits hash-rate once a second, stores shares in the ledger and keeps them across restarts', async () => {
+    pool = new TestPool({ difficulty: 2 ** -14 });
+    await pool.listen();
+    pool.notify(true);
+    const dataDir = tmp();
+    core = await startCore({ dataDir, log: quiet, modules: [miningModule()] });
+    const rates: Events['hash-rate'][] = [];
+    const shares: MiningShare[] = [];
+    core.events.on('hash-rate', (e) => rates.push(e));
+    core.events.on('mining-share', (e) => shares.push(e));
+    await core.handlers['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1 });
+    const started = await core.handlers['mining-start']({});
+    expect(started.running).toBe(true);
+    expect(started.kernel?.route).toBe('wasm-simd');
+    await until(() => shares.filter((s) => s.outcome === 'accepted').length >= 2 && rates.some((r) => r.hashRate > 0), 'shares and a hash rate');
+    const st = await core.handlers['mining-status']({});
+    expect(st.pool.state).toBe('mining');
+    expect(st.jobDifficulty).toBe(2 ** -14);
+    const live = await core.handlers['mining-set-power']({ powerPct: 25 });
+    expect(live.powerPct).toBe(25);
+    const stopped = await core.handlers['mining-stop']({});
+    expect(stopped.running).toBe(false);
+    const stored = await core.handlers['mining-shares']({});
+    expect(stored.length).toBe(shares.length);
+    expect(stored.filter((s) => s.outcome === 'accepted').length).toBe(pool.shares.filter((s) => s.verdict === 'accepted').length);
+    await core.close();
+    core = await startCore({ dataDir, log: quiet, modules: [miningModule()] });
+    const after = await core.handlers['mining-status']({});
+    expect(after.totals.accepted).toBe(stored.filter((s) => s.outcome === 'accepted').length);
+    expect(after.powerPct).toBe(25);
+  });
+});
