@@ -108,6 +108,26 @@ const ELEMENTWISE = `
       (br_if $l (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 16))) (local.get $end)))))
 `;
 
+/** exp as Cephes' expf: x = n·ln2 + r, a degree-5 polynomial for e^r, 2^n built in the exponent bits. */
+const EXP_P = [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.98756915e-4];
+const EXP = `
+  ;; p[i] = exp(p[i] - m) for n elements (n % 4 == 0): the softmax numerators.
+  (func (export "exp_sub") (param $p i32) (param $n i32) (param $m f32)
+    (local $end i32) (local $mv v128) (local $x v128) (local $k v128) (local $r v128) (local $y v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (if (i32.ge_u (local.get $p) (local.get $end)) (then (return)))
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (loop $l
+      (local.set $x (f32x4.sub (v128.load (local.get $p)) (local.get $mv)))
+      (local.set $x (f32x4.max (f32x4.min (local.get $x) ${splat(88.3762626647949)}) ${splat(-87.3365447505531)}))
+      (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) ${splat(1.4426950408889634)})))
+      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat(0.693359375)})) (f32x4.mul (local.get $k) ${splat(-2.12194440e-4)})))
+      (local.set $y ${horner(EXP_P, '(local.get $r)')})
+      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) ${splat(1)}))
+      (v128.store (local.get $p) (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (br_if $l (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end)))))
+`;
+
 export function gemmWat(mr = TILE_ROWS, nv = TILE_VECS) {
   return [
     '(module',
@@ -116,6 +136,7 @@ export function gemmWat(mr = TILE_ROWS, nv = TILE_VECS) {
     gemmFunc('gemm', false, mr, nv),
     gemmFunc('gemm_tn', true, mr, nv),
     ELEMENTWISE,
+    EXP,
     ')',
   ].join('\n');
 }

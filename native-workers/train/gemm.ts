@@ -12,6 +12,7 @@ type GemmExports = {
   gemm_tn(M: number, N: number, K: number, a: number, b: number, c: number, acc: number): void;
   bias_tanh(p: number, rows: number, cols: number, bias: number): void;
   tanh_grad(d: number, h: number, n: number): void;
+  exp_sub(p: number, n: number, m: number): void;
 };
 
 /** A matrix (or vector) living in the kernel's linear memory: `off` is a float index into `mem.f32`. */
@@ -86,6 +87,11 @@ export class Kernel {
   tanhGrad(d: Tensor, h: Tensor, n: number): void {
     if (n % 4 !== 0 || d.len < n || h.len < n) throw new Error('tanhGrad: n must be a multiple of 4 and the tensors large enough');
     this.ex.tanh_grad(d.off * 4, h.off * 4, n);
+  }
+
+  /** x[i] = exp(x[i] - m) for n floats from float index `at` (n a multiple of 4; within 2 ulp of Math.exp). */
+  expSub(at: number, n: number, m: number): void {
+    this.ex.exp_sub(at * 4, n, m);
   }
 
   /** out[cols x rows] = in[rows x cols]ᵀ (the backward pass feeds transposes to the one NN kernel). */

@@ -57,6 +57,19 @@ describe('WebAssembly SIMD GEMM', () => {
     for (let i = 0; i < rows * cols; i++) expect(k.view(d)[i]).toBeCloseTo(2 * (1 - k.view(x)[i]! ** 2), 6);
   });
 
+  it('computes exp(x - m) within 2e-7 relative of Math.exp over the softmax range', () => {
+    const k = new Kernel();
+    const n = 4000;
+    const t = k.alloc(n);
+    const xs = k.view(t);
+    // Down to e^-83.5: below about e^-87 floats underflow (and the kernel clamps there).
+    for (let i = 0; i < n; i++) xs[i] = (i / n) * 100 - 80;
+    // The kernel subtracts in f32: compare with exp of the same rounded difference.
+    const want = Array.from(xs, (v) => Math.exp(Math.fround(v - 3.5)));
+    k.expSub(t.off, n, 3.5);
+    for (let i = 0; i < n; i++) expect(Math.abs(k.view(t)[i]! - want[i]!) / want[i]!).toBeLessThan(2e-7);
+  });
+
   it('refuses shapes the micro-kernel cannot tile', () => {
     const k = new Kernel();
     const t = k.alloc(64);

@@ -152,12 +152,11 @@ export class Trainer {
         f[o + c] = z;
         if (z > max) max = z;
       }
+      // Padded columns are pushed far below the max so their exp underflows, then zeroed.
+      for (let c = V; c < vocabPad; c++) f[o + c] = max - 200;
+      k.expSub(o, vocabPad, max);
       let sum = 0;
-      for (let c = 0; c < V; c++) {
-        const e = Math.exp(f[o + c]! - max);
-        f[o + c] = e;
-        sum += e;
-      }
+      for (let c = 0; c < V; c++) sum += f[o + c]!;
       const target = tokens[this.starts[r]! + context]!;
       loss -= Math.log(f[o + target]! / sum);
       // The logits become d(loss)/d(logits) in place: (softmax - onehot) / globalBatch.

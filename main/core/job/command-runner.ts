@@ -99,19 +99,21 @@ export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; po
         });
       }
       let lastFile = '';
-      const poll = options.clock.setInterval(() => {
-        if (spec.progressFile !== null) {
-          try {
-            const text = fs.readFileSync(spec.progressFile, 'utf8');
-            if (text !== lastFile) {
-              lastFile = text;
-              const last = text.trim().split(/\r?\n/).at(-1);
-              if (last) seen(last);
-            }
-          } catch {
-            // Not written yet: the command creates it when it starts reporting.
+      const readProgressFile = () => {
+        if (spec.progressFile === null) return;
+        try {
+          const text = fs.readFileSync(spec.progressFile, 'utf8');
+          if (text !== lastFile) {
+            lastFile = text;
+            const last = text.trim().split(/\r?\n/).at(-1);
+            if (last) seen(last);
           }
+        } catch {
+          // Not written yet: the command creates it when it starts reporting.
         }
+      };
+      const poll = options.clock.setInterval(() => {
+        readProgressFile();
         if (options.gpu && child.pid !== undefined) {
           const pid = child.pid;
           options.gpu(pid).then((r) => r && ctx.gpu?.(r), () => undefined);
@@ -128,6 +130,8 @@ export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; po
         });
         child.on('close', (code, signal) => {
           poll.cancel();
+          // The last lines it wrote before exiting, which the poll may not have seen.
+          readProgressFile();
           if (requested === 'pause') resolve({ outcome: 'paused' });
           else if (requested !== null) resolve({ outcome: 'stopped' });
           else if (code === 0) {
