@@ -5,7 +5,8 @@ import { pricesCommand, pricesImportCommand } from './command/prices.ts';
 import { serveCommand } from './command/serve.ts';
 import { benchTrainCommand } from './command/bench-train.ts';
 import { benchHashCommand } from './command/bench-hash.ts';
+import { mineCommand } from './command/mine.ts';
 import { trainCommand } from './command/train.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand];

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { HandlerError, type MiningPool, type MiningPoolInput, type MiningSettings, type MiningStatus } from '#contract/index';
 import type { CoreContext, CoreModule } from '#core/module';
 import { Miner, type MinerStats } from './miner.ts';
-import type { MiningService } from './service.ts';
+import type { MiningRunOverride, MiningService } from './service.ts';
 import { createShareStore, miningMigrations } from './store.ts';
 import { parsePoolUrl, type PoolConfig, type StratumOptions } from './stratum.ts';
 
@@ -51,9 +51,10 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
       });
 
       const status = (): MiningStatus => {
-        const s = load();
-        const st = miner?.stats() ?? lastStats;
         const running = miner !== null;
+        const o = running ? runOverride : {};
+        const s = { ...load(), ...(o.threads !== undefined ? { threads: o.threads } : {}), ...(o.powerPct !== undefined ? { powerPct: o.powerPct } : {}) };
+        const st = miner?.stats() ?? lastStats;
         return {
           running,
           threads: running && st ? st.threads : s.threads,
@@ -72,11 +73,13 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         };
       };
 
-      const start = async (): Promise<MiningStatus> => {
+      let runOverride: MiningRunOverride = {};
+      const start = async (override: MiningRunOverride = {}): Promise<MiningStatus> => {
         if (miner) return status();
-        const s = load();
-        if (s.pools.length === 0) throw new HandlerError('conflict', 'no mining pool is configured', 'Add a pool (URL, worker name, password) in the Mining settings first');
-        const pools: PoolConfig[] = s.pools.map((p) => ({
+        const s = { ...load(), ...(override.threads !== undefined ? { threads: override.threads } : {}), ...(override.powerPct !== undefined ? { powerPct: override.powerPct } : {}) };
+        runOverride = override;
+        if (s.pools.length === 0 && !override.pools?.length) throw new HandlerError('conflict', 'no mining pool is configured', 'Add a pool (URL, worker name, password) in the Mining settings first');
+        const pools: PoolConfig[] = override.pools?.length ? override.pools : s.pools.map((p) => ({
           url: p.url,
           user: p.user,
           password: p.password === null ? 'x' : ctx.secrets.open(p.password),
@@ -128,6 +131,8 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         }
         if (p.powerPct !== undefined) s.powerPct = p.powerPct;
         save(s);
+        // A live change wins over what this run was started with.
+        runOverride = { ...runOverride, ...p };
         if (miner) {
           if (p.powerPct !== undefined) miner.setPower(p.powerPct);
           if (p.threads !== undefined) await miner.setThreads(p.threads);

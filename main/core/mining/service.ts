@@ -1,9 +1,16 @@
 import type { MiningStatus } from '#contract/index';
+import type { PoolConfig } from './stratum.ts';
+
+export type MiningRunOverride = { pools?: PoolConfig[]; threads?: number; powerPct?: number };
 
 /** What the planner may do with the miner: read it, start/stop it, and set its heat output. */
 export type MiningService = {
   status(): MiningStatus;
-  start(): Promise<MiningStatus>;
+  /**
+   * Starts with the saved settings, or for this run only with `override` (the `hearth mine`
+   * command's --pool/--threads/--power), leaving the saved settings as they are.
+   */
+  start(override?: MiningRunOverride): Promise<MiningStatus>;
   stop(): Promise<MiningStatus>;
   /** Threads and duty cycle (percent) of a running or future run. */
   setPower(p: { threads?: number; powerPct?: number }): Promise<MiningStatus>;
