@@ -42,8 +42,10 @@ export function parseProgress(line: string): ProgressLine | null {
 const COMMAND_DEFAULTS = { resumeArgs: [] as string[], pauseMode: 'signal' as const, progressFile: null, totalSteps: null };
 
 /** Runs any training command as a child process; see CommandSpec in the contract. */
-export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; pollMs?: number }): JobRunner<CommandSpec> {
+export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; pollMs?: number; gpuEveryMs?: number }): JobRunner<CommandSpec> {
   const pollMs = options.pollMs ?? 500;
+  // nvidia-smi takes tens of milliseconds per call: ask it far less often than the progress file.
+  const gpuEveryMs = options.gpuEveryMs ?? 5000;
   return {
     kind: 'command',
     prepare(input) {
@@ -99,6 +101,8 @@ export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; po
         });
       }
       let lastFile = '';
+      let gpuAt = -Infinity;
+      let gpuBusy = false;
       const readProgressFile = () => {
         if (spec.progressFile === null) return;
         try {
@@ -114,9 +118,17 @@ export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; po
       };
       const poll = options.clock.setInterval(() => {
         readProgressFile();
-        if (options.gpu && child.pid !== undefined) {
-          const pid = child.pid;
-          options.gpu(pid).then((r) => r && ctx.gpu?.(r), () => undefined);
+        const now = options.clock.now();
+        if (options.gpu && child.pid !== undefined && !gpuBusy && now - gpuAt >= gpuEveryMs) {
+          gpuBusy = true;
+          gpuAt = now;
+          options.gpu(child.pid).then(
+            (r) => {
+              gpuBusy = false;
+              if (r) ctx.gpu?.(r);
+            },
+            () => (gpuBusy = false),
+          );
         }
       }, pollMs);
 

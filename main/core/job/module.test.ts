@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HandlerError, type Job } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { jobModule } from './module.ts';
+import { nvidiaProbe } from './nvidia.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const dirs: string[] = [];
@@ -220,6 +221,44 @@ describe('job module: external training commands (real child processes)', () => 
     expect(end.error).toMatch(/^The command exited with code 3\. Last lines of its log:\n/);
     expect(end.error).toContain('loading data');
     expect(end.error).toContain('RuntimeError: CUDA out of memory');
+  });
+
+  it('attributes the GPU readings nvidia-smi reports for the command\'s process to its job', async () => {
+    if (process.platform === 'win32') return;
+    // A stand-in nvidia-smi earlier on PATH: a real executable answering the two queries Hearth
+    // makes, with the job's process on GPU-1.
+    const bin = tmp();
+    const cwd = scriptDir();
+    fs.writeFileSync(
+      path.join(bin, 'nvidia-smi'),
+      `#!/bin/sh
+case "$1" in
+  --query-gpu=uuid) echo "GPU-0"; echo "GPU-1" ;;
+  --query-gpu=*) echo "GPU-0, 20.00, 0, 35"; echo "GPU-1, 287.50, 98, 74" ;;
+  --query-compute-apps=*) echo "GPU-1, $(cat ${cwd}/pid 2>/dev/null || echo 0)" ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const savedPath = process.env['PATH'];
+    process.env['PATH'] = `${bin}${path.delimiter}${savedPath ?? ''}`;
+    try {
+      const gpu = await nvidiaProbe();
+      expect(gpu).not.toBeNull();
+      const c = await startCore({ dataDir: tmp(), log: quiet, modules: [jobModule({ gpu, pollMs: 20, gpuEveryMs: 100 })] });
+      cores.push(c);
+      const job = await c.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, 'train.cjs', '100'], cwd, progressFile: 'progress.txt' }, start: true });
+      await until(c, job.id, (j) => j.progress.done >= 20);
+      let reading = (await c.handlers['job-get']({ id: job.id })).gpu;
+      for (let i = 0; i < 200 && reading === null; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        reading = (await c.handlers['job-get']({ id: job.id })).gpu;
+      }
+      expect(reading).toEqual({ powerW: 287.5, utilizationPct: 98, temperatureC: 74 });
+      await c.handlers['job-cancel']({ id: job.id });
+    } finally {
+      process.env['PATH'] = savedPath;
+    }
   });
 
   it('says clearly when the program or the working directory does not exist', async () => {

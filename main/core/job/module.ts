@@ -17,6 +17,8 @@ export type JobModuleOptions = {
   gpu?: GpuProbe | null;
   /** How often a command's progress file is read. */
   pollMs?: number;
+  /** How often nvidia-smi is asked about a command's GPU (default 5 s). */
+  gpuEveryMs?: number;
 };
 
 /** Jobs: built-in training, external training commands, and (through its runner) mining. */
@@ -28,7 +30,7 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
       const manager = new JobManager(ctx);
       const gpu = options.gpu === undefined ? await nvidiaProbe() : options.gpu;
       manager.registerRunner(trainRunner());
-      manager.registerRunner(commandRunner({ clock: ctx.clock, gpu, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }));
+      manager.registerRunner(commandRunner({ clock: ctx.clock, gpu, ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...(options.gpuEveryMs ? { gpuEveryMs: options.gpuEveryMs } : {}) }));
       for (const r of options.runners?.(ctx) ?? []) manager.registerRunner(r);
 
       const service: JobService = {
