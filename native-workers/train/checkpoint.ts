@@ -90,7 +90,15 @@ export function readCheckpoint(file: string): CheckpointData {
     throw new Error(`${file} is not a Hearth checkpoint: delete it to resume from the one before`);
   }
   const jsonLen = buf.readUInt32LE(MAGIC.length);
-  const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + jsonLen)) as CheckpointHeader;
+  if (buf.length < MAGIC.length + 4 + jsonLen) {
+    throw new Error(`${file} is truncated (${buf.length} bytes, shorter than its own header): delete it to resume from the one before`);
+  }
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + jsonLen)) as CheckpointHeader;
+  } catch {
+    throw new Error(`${file} is damaged (its header does not parse): delete it to resume from the one before`);
+  }
   const headLen = Math.ceil((MAGIC.length + 4 + jsonLen) / 4) * 4;
   const n = header.size;
   if (buf.length !== headLen + 3 * n * 4) {

@@ -59,6 +59,37 @@ describe('built-in trainer (real worker threads)', () => {
     expect(a.header.step).toBe(80);
   });
 
+  it('skips a damaged newest checkpoint with a warning and resumes from the one before', async () => {
+    const dir = tmp();
+    const s = spec({ steps: 40, checkpointEvery: 10, keepCheckpoints: 5 });
+    await run({ ...s, steps: 30 }, dir);
+    const newest = listCheckpoints(dir).at(-1)!;
+    expect(newest.step).toBe(30);
+    const size = fs.statSync(newest.file).size;
+    fs.truncateSync(newest.file, size - 8);
+    expect(() => readCheckpoint(newest.file)).toThrow(`is truncated (${size - 8} bytes, expected ${size}): delete it to resume from the one before`);
+    fs.truncateSync(newest.file, 100);
+    expect(() => readCheckpoint(newest.file)).toThrow(/is truncated \(100 bytes, shorter than its own header\): delete it to resume from the one before/);
+    const warnings: string[] = [];
+    const r = startTraining(s, dir, {}, (m) => warnings.push(m));
+    expect(r.startStep).toBe(20);
+    expect(warnings).toEqual([expect.stringMatching(/^skipping checkpoint .*ckpt-000000030\.bin: .* is truncated/)]);
+    expect(await r.done).toEqual({ reason: 'finished', step: 40 });
+  });
+
+  it('refuses to resume on a data file that changed since the checkpoint, starting over instead', async () => {
+    const dir = tmp();
+    const data = path.join(tmp(), 'corpus.txt');
+    fs.writeFileSync(data, 'the quick brown fox jumps over the lazy dog. '.repeat(40));
+    await run(spec({ dataFile: data, steps: 20, checkpointEvery: 10 }), dir);
+    fs.appendFileSync(data, 'and then some more text arrives. ');
+    const warnings: string[] = [];
+    const r = startTraining(spec({ dataFile: data, steps: 20, checkpointEvery: 10 }), dir, {}, (m) => warnings.push(m));
+    expect(r.startStep).toBe(0);
+    expect(warnings.join('\n')).toContain('the training data changed since it was written');
+    await r.done;
+  });
+
   it('keeps only the newest checkpoints', async () => {
     const dir = tmp();
     await run(spec({ steps: 50, checkpointEvery: 10, keepCheckpoints: 2 }), dir);
