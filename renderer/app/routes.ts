@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { DashboardPage } from '../feature/dashboard/DashboardPage.tsx';
 import { DevicesPage } from '../feature/device/DevicesPage.tsx';
 import { JobsPage } from '../feature/job/JobsPage.tsx';
+import { MiningPage } from '../feature/mining/MiningPage.tsx';
 import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
 
 export type Route = { path: string; title: string; Page: ComponentType };
@@ -12,4 +13,5 @@ export const routes: Route[] = [
   { path: '/devices', title: 'Devices', Page: DevicesPage },
   { path: '/schedules', title: 'Schedules', Page: SchedulesPage },
   { path: '/jobs', title: 'Jobs', Page: JobsPage },
+  { path: '/mining', title: 'Mining', Page: MiningPage },
 ];

@@ -1,0 +1,43 @@
+import { TestPool } from '../../main/core/mining/test-pool.ts';
+import { expect, test } from './fixture.ts';
+
+test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({ page, server }) => {
+  const pool = new TestPool({ difficulty: 2 ** -14 });
+  await pool.listen();
+  pool.notify(true);
+  try {
+    await page.goto(`${server.url}#/mining`);
+    await expect(page.getByTestId('mining-pool-state')).toHaveText('not connected');
+    await page.getByTestId('mining-start').click();
+    await expect(page.getByRole('alert')).toContainText('no mining pool is configured');
+
+    await page.getByTestId('pool-add').click();
+    await page.getByTestId('pool-0-url').fill('pool.example.com:3333');
+    await page.getByTestId('pool-0-user').fill('alice.rig');
+    await page.getByTestId('pools-save').click();
+    await expect(page.getByRole('alert').filter({ hasText: 'pool 1' })).toContainText('pool 1: pool URL "pool.example.com:3333" has no scheme');
+
+    await page.getByTestId('pool-0-url').fill(pool.url);
+    await page.getByTestId('pool-0-password').fill('x');
+    await page.getByTestId('pools-save').click();
+    await expect(page.getByTestId('pools-saved')).toBeVisible();
+    await expect(page.getByTestId('pool-0-password')).toHaveAttribute('placeholder', 'stored (unchanged)');
+
+    await page.getByTestId('mining-threads').fill('1');
+    await page.getByTestId('mining-threads').blur();
+    await page.getByTestId('mining-start').click();
+    await expect(page.getByTestId('mining-pool-state')).toContainText('mining', { timeout: 20_000 });
+    await expect(page.getByTestId('mining-rate')).toContainText(/[kM]H\/s/, { timeout: 20_000 });
+    await expect(page.getByTestId('mining-shares').locator('tbody tr').first()).toContainText('accepted', { timeout: 20_000 });
+    await expect(page.getByTestId('mining-facts')).toContainText('WebAssembly SIMD');
+    await page.getByTestId('mining-power').selectOption('50');
+    await expect(page.getByTestId('mining-power')).toHaveValue('50');
+    if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
+    await page.getByTestId('mining-stop').click();
+    await expect(page.getByTestId('mining-start')).toBeVisible();
+    expect(pool.shares.length).toBeGreaterThan(0);
+    expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
+  } finally {
+    await pool.close();
+  }
+});
