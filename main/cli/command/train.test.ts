@@ -17,7 +17,7 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const ARGS = ['--steps', '1500', '--hidden', '128', '--batch', '64', '--checkpoint-every', '50'];
+const ARGS = ['--steps', '4000', '--hidden', '128', '--batch', '64', '--checkpoint-every', '50'];
 type Out = { jobId: number; state: string; losses: { step: number; loss: number }[] };
 
 function runJson(args: string[]): Out {
@@ -39,9 +39,9 @@ describe('hearth train (a real process)', () => {
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (chunk: string) => {
         out += chunk;
-        const steps = [...out.matchAll(/(\d+)\/1500 steps/g)].map((m) => Number(m[1]));
+        const steps = [...out.matchAll(/(\d+)\/4000 steps/g)].map((m) => Number(m[1]));
         // Past step 150 at least three checkpoints (50, 100, 150) were due.
-        if (steps.some((s) => s >= 150 && s < 1400)) {
+        if (steps.some((s) => s >= 150 && s < 3800)) {
           child.kill('SIGKILL');
           resolve();
         }
@@ -69,9 +69,9 @@ describe('hearth train (a real process)', () => {
     child.stdout.setEncoding('utf8');
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.stdout.on('data', (chunk: string) => {
-      const first = out === '' || !/\d+\/1500 steps/.test(out);
+      const first = out === '' || !/\d+\/4000 steps/.test(out);
       out += chunk;
-      if (first && /\d+\/1500 steps/.test(out)) child.kill('SIGINT');
+      if (first && /\d+\/4000 steps/.test(out)) child.kill('SIGINT');
     });
     expect(await exited).toBe(0);
     const m = /paused at step (\d+); continue with: hearth train --job 1 --data-dir (\S+)/.exec(out);
