@@ -212,7 +212,7 @@ export class JobManager {
   delete(id: number): void {
     const job = this.must(id);
     if (this.active.has(id) || job.state === 'running' || job.state === 'pausing') {
-      throw new HandlerError('conflict', `Job ${id} is ${job.state}`, 'Pause or cancel it first.');
+      throw new HandlerError('conflict', `Job ${id} is ${job.state} and still holds its process or threads`, 'Cancel it first, then delete it.');
     }
     this.store.delete(id);
     this.logs.delete(id);
