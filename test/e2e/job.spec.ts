@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startServe, type RunningServer } from '../headless/harness.ts';
 import { expect, test } from './fixture.ts';
 
 test('a built-in training job runs from the Jobs page to the end with a loss curve, checkpoints and log', async ({ page, server }) => {
@@ -72,5 +73,32 @@ let s = 0; const t = setInterval(() => { s++; console.log('step ' + s + '/40 los
     await expect(page.getByTestId('job-error')).toContainText('ValueError: bad shape');
   } finally {
     fs.rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a job running when hearth serve stops continues from its checkpoint when it starts again', async ({ page }) => {
+  const first = await startServe();
+  const dataDir = first.dataDir;
+  let second: RunningServer | null = null;
+  try {
+    await page.goto(`${first.url}#/jobs`);
+    await page.getByTestId('job-steps').fill('1000000');
+    await page.getByTestId('job-hidden').fill('64');
+    await page.getByTestId('job-create-start').click();
+    await expect(page.getByTestId('job-1-state')).toHaveText('running');
+    await expect.poll(async () => Number(await page.getByTestId('job-1-progress').getAttribute('data-done'))).toBeGreaterThan(0);
+    // Ctrl-C: the server checkpoints the job on its way out; the ledger keeps it running.
+    expect(await first.stop('SIGINT')).toBe(0);
+    second = await startServe({ dataDir });
+    // Cookies ignore the port: the first server's session cookie would shadow the new token.
+    await page.context().clearCookies();
+    await page.goto(`${second.url}#/jobs`);
+    await expect(page.getByTestId('job-1-state')).toHaveText('running');
+    await expect(page.getByTestId('job-log')).toContainText('the app restarted: continuing');
+    await expect(page.getByTestId('job-log')).toContainText('resumed from the checkpoint at step');
+  } finally {
+    await first.stop('SIGINT');
+    await second?.stop('SIGINT');
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
