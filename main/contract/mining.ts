@@ -31,7 +31,7 @@ export type MiningPoolInput = {
   extranonceSubscribe?: boolean;
 };
 
-export type KernelRoute = 'wasm-simd';
+export type KernelRoute = 'native' | 'wasm-simd';
 
 export type MiningStatus = {
   running: boolean;

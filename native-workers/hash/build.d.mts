@@ -5,3 +5,4 @@ export declare const FOUND: number;
 export declare const LEFT: number;
 export declare function hashWat(streams?: number): string;
 export declare function build(opts: { root?: string; outDir: string; quiet?: boolean }): Promise<void>;
+export declare function buildNative(opts: { root?: string; outDir: string; quiet?: boolean }): void;

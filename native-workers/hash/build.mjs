@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** Independent 4-lane streams per loop turn: more streams hide latency but spill registers. */
 export const STREAMS = 2;
@@ -182,7 +184,43 @@ export function hashWat(streams = STREAMS) {
   return scanWat(streams);
 }
 
-export async function build({ outDir, quiet = false }) {
+/** Where Node's C headers are (node_api.h): beside the running node, or Debian's /usr/include/node. */
+function nodeHeaders() {
+  const candidates = [path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
+  return candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h'))) ?? null;
+}
+
+/**
+ * The optional native kernel: one C file against N-API (no node-gyp, no download), built when a
+ * C compiler and Node's headers are present. Without them Hearth uses the WebAssembly kernel, so
+ * installing never fails for want of a compiler.
+ */
+export function buildNative({ root, outDir, quiet = false }) {
+  const file = path.join(outDir, 'workers', 'hash-native.node');
+  const src = path.join(root ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'), 'native-workers', 'hash', 'native', 'sha256d.c');
+  const say = (m) => {
+    if (!quiet) console.log(m);
+  };
+  if (process.env.HEARTH_NO_NATIVE) {
+    fs.rmSync(file, { force: true });
+    return say('native hash kernel skipped (HEARTH_NO_NATIVE)');
+  }
+  const headers = nodeHeaders();
+  const cc = process.env.CC ?? 'cc';
+  if (!headers) return say('native hash kernel not built: Node headers (node_api.h) not found; the WebAssembly kernel is used');
+  if (fs.existsSync(file) && fs.statSync(file).mtimeMs > fs.statSync(src).mtimeMs) return;
+  const flags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
+  const r = spawnSync(cc, ['-O3', '-shared', '-fPIC', '-Wall', `-I${headers}`, ...flags, src, '-o', file + '.tmp'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    fs.rmSync(file + '.tmp', { force: true });
+    return say(`native hash kernel not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim().split('\n').slice(-3).join(' ')}); the WebAssembly kernel is used`);
+  }
+  fs.renameSync(file + '.tmp', file);
+  say(`built ${path.relative(process.cwd(), file)}`);
+}
+
+export async function build({ root, outDir, quiet = false }) {
+  buildNative({ root, outDir, quiet });
   const require = createRequire(import.meta.url);
   const wabt = await require('wabt')();
   const mod = wabt.parseWat('sha256d.wat', hashWat(), { simd: true });

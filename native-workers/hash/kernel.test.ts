@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as built from './build.mjs';
-import { HashKernel, KERNEL_LAYOUT, NONCES_PER_TURN } from './kernel.ts';
+import { KERNEL_LAYOUT, loadNative, NativeKernel, NONCES_PER_TURN, WasmKernel, type HashKernel } from './kernel.ts';
 import { hashHex, hashValue, sha256d, targetForDifficulty, targetFromBits } from './sha.ts';
 
 // Real block headers (80 bytes, as serialized on the wire).
@@ -20,10 +20,23 @@ const B125552_HASH = '00000000000000001e8d6829a8a21adc5d38d0a473b144b6765798e61f
 
 const nonceOf = (h: Buffer) => h.readUInt32LE(76);
 
-describe('SHA-256d kernel', () => {
-  it('uses the memory layout the generator emitted', () => {
-    expect(KERNEL_LAYOUT).toEqual({ params: built.PARAMS, found: built.FOUND, left: built.LEFT, maxFound: built.MAX_FOUND, streams: built.STREAMS });
-  });
+it('the WebAssembly kernel uses the memory layout the generator emitted', () => {
+  expect(KERNEL_LAYOUT).toEqual({ params: built.PARAMS, found: built.FOUND, left: built.LEFT, maxFound: built.MAX_FOUND, streams: built.STREAMS });
+});
+
+const native = loadNative();
+if (!native.ok) console.warn(`native kernel tests skipped: ${native.reason}`);
+const routes: [string, () => HashKernel][] = [
+  ['WebAssembly SIMD', () => new WasmKernel()],
+  ...(native.ok
+    ? ([
+        ['native (best path: SHA extensions where the CPU has them)', () => new NativeKernel()],
+        ['native portable C', () => new NativeKernel({ portable: true })],
+      ] as [string, () => HashKernel][])
+    : []),
+];
+
+describe.each(routes)('SHA-256d kernel: %s', (_name, make) => {
 
   for (const [name, hex, expected] of [
     ['genesis block', GENESIS, GENESIS_HASH],
@@ -33,7 +46,7 @@ describe('SHA-256d kernel', () => {
       const header = Buffer.from(hex, 'hex');
       expect(hashHex(sha256d(header))).toBe(expected);
       const nonce = nonceOf(header);
-      const k = new HashKernel();
+      const k = make();
       k.setWork(header, targetFromBits(header.readUInt32LE(72)));
       const start = (nonce - 5000) >>> 0;
       const found = k.scan(start - (start % NONCES_PER_TURN), 10_000 + NONCES_PER_TURN);
@@ -43,7 +56,7 @@ describe('SHA-256d kernel', () => {
   }
 
   it('pre-filters exactly the nonces node:crypto says pass, for random headers', () => {
-    const k = new HashKernel();
+    const k = make();
     for (let trial = 0; trial < 4; trial++) {
       const header = randomBytes(80);
       // Difficulty 2^-26: about one nonce in 64 passes the top-word filter (difficulty 1 leaves ~1 in 2^32).
@@ -68,7 +81,7 @@ describe('SHA-256d kernel', () => {
   });
 
   it('keeps scanning where it stopped when the candidate list fills up', () => {
-    const k = new HashKernel();
+    const k = make();
     const header = randomBytes(80);
     k.setWork(header, targetForDifficulty(2 ** -32)); // nearly every nonce passes
     const seen: number[] = [];

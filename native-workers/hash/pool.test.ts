@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadNative } from './kernel.ts';
 import { HashPool, type FoundShare, type PoolJob } from './pool.ts';
 import { hashValue, sha256d, targetForDifficulty } from './sha.ts';
 
@@ -37,7 +38,7 @@ describe('hash worker pool (real worker threads)', () => {
     const shares: FoundShare[] = [];
     pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s) });
     const kernel = await pool.start();
-    expect(kernel?.route).toBe('wasm-simd');
+    expect(kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
     const job: PoolJob = { id: 'j1', target: targetForDifficulty(2 ** -20), slots: 1, header: headerFor, nonceSpace: 1 << 17 };
     pool.setJob(job);
     // 2^17 nonces at 1 in 2^12 passing: ~32 shares; wait until both halves are done.
@@ -52,8 +53,9 @@ describe('hash worker pool (real worker threads)', () => {
 
   it('gives each thread its own slot (extranonce2) and a new one when a range runs out', async () => {
     const shares: FoundShare[] = [];
-    pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s) });
-    await pool.start();
+    // The WebAssembly route through real threads too (the first test used the best route).
+    pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s), route: 'wasm-simd' });
+    expect((await pool.start())?.route).toBe('wasm-simd');
     const job: PoolJob = { id: 'j2', target: targetForDifficulty(2 ** -22), slots: 5, header: headerFor, nonceSpace: 1 << 14 };
     pool.setJob(job);
     await until(() => pool!.totals().reduce((a, b) => a + b, 0) >= 5 << 14, 'five slots');

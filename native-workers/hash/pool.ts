@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { workerFile } from '../locate.ts';
-import type { KernelInfo } from './kernel.ts';
+import type { KernelInfo, KernelRoute } from './kernel.ts';
 import { NONCES_PER_TURN } from './kernel.ts';
 import type { HashCommand, HashEvent, HashInit } from './protocol.ts';
 
@@ -30,6 +30,8 @@ export type PoolOptions = {
   duty?: number;
   onShare(share: FoundShare): void;
   onError?(message: string): void;
+  /** Kernel route for every thread (default 'auto': native where built, else WebAssembly). */
+  route?: KernelRoute | 'auto';
 };
 
 /** Host side of the hashing threads. */
@@ -74,7 +76,7 @@ export class HashPool {
   }
 
   private spawn(index: number): Promise<void> {
-    const init: HashInit = { index, counters: this.counters, duty: this.duty };
+    const init: HashInit = { index, counters: this.counters, duty: this.duty, route: this.opts.route ?? 'auto' };
     const w = new Worker(workerFile('hash'), { workerData: init });
     this.workers[index] = w;
     return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { KernelInfo } from './kernel.ts';
+import type { KernelInfo, KernelRoute } from './kernel.ts';
 
 /** What a hashing thread is given at start (workerData). */
 export type HashInit = {
@@ -7,6 +7,8 @@ export type HashInit = {
   counters: SharedArrayBuffer;
   /** Int32Array: duty cycle per thread in percent (0 pauses, 100 is full speed). */
   duty: SharedArrayBuffer;
+  /** Kernel to use; 'auto' picks native where it was built, else WebAssembly. */
+  route?: KernelRoute | 'auto';
 };
 
 /** One unit of work: a header (76 bytes, no nonce) and the nonces this thread may try. */

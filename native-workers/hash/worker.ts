@@ -5,7 +5,7 @@
  * below 100 % sleeps in proportion after each chunk, so heat output can be set smoothly.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HashKernel, NONCES_PER_TURN } from './kernel.ts';
+import { createKernel, NONCES_PER_TURN } from './kernel.ts';
 import type { HashCommand, HashEvent, HashInit, HashWork } from './protocol.ts';
 
 const port = parentPort;
@@ -16,7 +16,7 @@ const duty = new Int32Array(init.duty);
 const post = (m: HashEvent) => port.postMessage(m);
 
 const CHUNK_MS = 20;
-const kernel = new HashKernel();
+const kernel = createKernel(init.route ?? 'auto');
 let work: HashWork | null = null;
 let next = 0;
 let stopped = false;

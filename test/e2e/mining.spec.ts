@@ -29,7 +29,7 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('mining-pool-state')).toContainText('mining', { timeout: 20_000 });
     await expect(page.getByTestId('mining-rate')).toContainText(/[kM]H\/s/, { timeout: 20_000 });
     await expect(page.getByTestId('mining-shares').locator('tbody tr').first()).toContainText('accepted', { timeout: 20_000 });
-    await expect(page.getByTestId('mining-facts')).toContainText('WebAssembly SIMD');
+    await expect(page.getByTestId('mining-facts')).toContainText(/native \(N-API\)|WebAssembly SIMD/);
     await page.getByTestId('mining-power').selectOption('50');
     await expect(page.getByTestId('mining-power')).toHaveValue('50');
     if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });

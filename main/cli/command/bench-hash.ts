@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadNative, type KernelRoute } from '#workers/hash/kernel';
 import { HashPool } from '#workers/hash/pool';
 import { sha256d, targetForDifficulty } from '#workers/hash/sha';
 import { numberOption, type Command } from '../command.ts';
@@ -43,8 +44,8 @@ export function naiveCryptoRate(ms: number): number {
 export type HashRun = { threads: number; total: number; perThread: number[]; eventLoopP99Ms: number; eventLoopMaxMs: number; kernel: string };
 
 /** Runs the pool on a fixed header for `ms` and measures hash rate and main-thread event-loop delay. */
-export async function poolRate(threads: number, ms: number): Promise<HashRun> {
-  const pool = new HashPool({ threads, onShare: () => {} });
+export async function poolRate(threads: number, ms: number, route: KernelRoute | 'auto' = 'auto'): Promise<HashRun> {
+  const pool = new HashPool({ threads, onShare: () => {}, route });
   const kernel = await pool.start();
   try {
     pool.setJob({ id: 'bench', target: targetForDifficulty(1), slots: 1, header: () => new Uint8Array(76).fill(1) });
@@ -85,17 +86,25 @@ export const benchHashCommand: Command = {
     say(`CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.availableParallelism()} logical cores; Node ${process.versions.node}`);
     const ref = opensslSha256(2);
     const naive = naiveCryptoRate(Math.min(1000, (seconds * 1000) / 4));
-    const one = await poolRate(1, (seconds * 1000) / 2);
-    const many = threads > 1 ? await poolRate(threads, (seconds * 1000) / 2) : one;
+    const native = loadNative();
+    const routes: KernelRoute[] = native.ok ? ['native', 'wasm-simd'] : ['wasm-simd'];
     const refRate = 'noncesPerSec' in ref ? ref.noncesPerSec : null;
     const ratio = (x: number) => (refRate ? x / refRate : null);
-    const perCoreMany = many.total / threads;
-    say(`kernel: ${one.kernel}`);
     say(`reference: ${'error' in ref ? ref.error : `${ref.version}, sha256 16 KiB blocks ${(ref.bytesPerSec / 1e6).toFixed(0)} MB/s on one core = ${fmt(ref.noncesPerSec)} (÷ 64 B ÷ 2 compressions)`}`);
     say(`naive node:crypto loop (main thread): ${fmt(naive)}${refRate ? `, ratio ${(naive / refRate).toFixed(3)}` : ''}`);
-    say(`1 thread: ${fmt(one.total)}${refRate ? `, ratio ${ratio(one.total)!.toFixed(3)} of OpenSSL` : ''}, ${(one.total / naive).toFixed(1)}x the naive loop`);
+    if (!native.ok) say(`native route: ${native.reason}`);
+    // One thread per route: the per-core figure the ratio is about.
+    const single: (HashRun & { route: KernelRoute })[] = [];
+    for (const route of routes) {
+      const r = await poolRate(1, (seconds * 1000) / (routes.length + 1), route);
+      single.push({ ...r, route });
+      say(`1 thread, ${r.kernel}: ${fmt(r.total)}${refRate ? `, ratio ${ratio(r.total)!.toFixed(3)} of OpenSSL` : ''}, ${(r.total / naive).toFixed(1)}x the naive loop`);
+    }
+    const best = routes[0]!;
+    const many = threads > 1 ? await poolRate(threads, (seconds * 1000) / (routes.length + 1), best) : single[0]!;
+    const perCoreMany = many.total / threads;
     if (threads > 1) {
-      say(`${threads} threads: ${fmt(many.total)} total, per thread ${many.perThread.map(fmt).join(', ')}; per core ${fmt(perCoreMany)}${refRate ? `, ratio ${ratio(perCoreMany)!.toFixed(3)}` : ''}`);
+      say(`${threads} threads (${best}): ${fmt(many.total)} total, per thread ${many.perThread.map(fmt).join(', ')}; per core ${fmt(perCoreMany)}${refRate ? `, ratio ${ratio(perCoreMany)!.toFixed(3)}` : ''}`);
     }
     say(`main-thread event-loop delay at full speed on ${threads} threads: p99 ${many.eventLoopP99Ms.toFixed(1)} ms, max ${many.eventLoopMaxMs.toFixed(1)} ms`);
     const load = os.loadavg()[0] ?? 0;
@@ -104,12 +113,11 @@ export const benchHashCommand: Command = {
       console.log(
         JSON.stringify(
           {
-            routes: [{ route: 'wasm-simd', kernel: one.kernel, perCoreHps: one.total, ratio: ratio(one.total) }],
-            native: { available: false, reason: 'the N-API kernel is not built in this version' },
+            routes: single.map((r) => ({ route: r.route, kernel: r.kernel, perCoreHps: r.total, ratio: ratio(r.total) })),
+            native: native.ok ? { available: true } : { available: false, reason: native.reason },
             reference: ref,
             naive: { hps: naive, ratio: ratio(naive) },
-            oneThread: one,
-            nThreads: { ...many, perCoreHps: perCoreMany, ratio: ratio(perCoreMany) },
+            nThreads: { ...many, route: best, perCoreHps: perCoreMany, ratio: ratio(perCoreMany) },
             loadAverage: load,
           },
           null,

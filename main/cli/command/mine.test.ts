@@ -37,7 +37,7 @@ describe('hearth mine', () => {
     }
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(out).toMatch(/kernel: WebAssembly SIMD/);
+    expect(out).toMatch(/kernel: (native \(N-API\)|WebAssembly SIMD)/);
     expect(out).toMatch(/stopped \(.*\): \d+ accepted, 0 rejected, \d+ stale shares this run/);
     expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
   });

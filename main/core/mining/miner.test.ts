@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadNative } from '#workers/hash/kernel';
 import { Miner, type ShareRecord } from './miner.ts';
 import { TestPool } from './test-pool.ts';
 
@@ -30,7 +31,7 @@ describe('miner against a real TCP Stratum pool', () => {
     const records: ShareRecord[] = [];
     miner = new Miner({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1, log, onShare: (r) => records.push(r) });
     const kernel = await miner.start();
-    expect(kernel?.route).toBe('wasm-simd');
+    expect(kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
     await until(() => pool!.shares.filter((s) => s.verdict === 'accepted').length >= 3, 'three accepted shares');
     expect(pool.authorized).toBe(1);
     const sub = JSON.parse(pool.log[0]!) as { method: string };

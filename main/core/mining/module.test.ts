@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HandlerError, type Events, type MiningShare } from '#contract/index';
 import { startCore, type Core } from '#core/app';
+import { loadNative } from '#workers/hash/kernel';
 import { miningModule } from './module.ts';
 import { TestPool } from './test-pool.ts';
 
@@ -66,7 +67,7 @@ describe('mining module', () => {
     await core.handlers['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1 });
     const started = await core.handlers['mining-start']({});
     expect(started.running).toBe(true);
-    expect(started.kernel?.route).toBe('wasm-simd');
+    expect(started.kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
     await until(() => shares.filter((s) => s.outcome === 'accepted').length >= 2 && rates.some((r) => r.hashRate > 0), 'shares and a hash rate');
     const st = await core.handlers['mining-status']({});
     expect(st.pool.state).toBe('mining');
