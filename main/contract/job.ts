@@ -139,6 +139,11 @@ export type JobHandlers = {
   'job-pause': Handler<{ id: number }, Job>;
   /** Stops a job for good; its checkpoints stay on disk. */
   'job-cancel': Handler<{ id: number }, Job>;
+  /**
+   * Text the built-in model writes from its newest checkpoint, character by character from its
+   * learned distribution (temperature below 1 favours likely characters). Seeded: same text each time.
+   */
+  'job-sample': Handler<{ id: number; length?: number; temperature?: number }, { step: number; text: string }>;
   /** Removes a job that is not running, with its checkpoints. */
   'job-delete': Handler<{ id: number }, { deleted: true }>;
 };
@@ -199,5 +204,8 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
   'job-start': id,
   'job-pause': id,
   'job-cancel': id,
+  'job-sample': z
+    .object({ id: z.number().int().positive(), length: z.number().int().min(1).max(5000).optional(), temperature: z.number().min(0.05).max(2).optional() })
+    .strict(),
   'job-delete': id,
 };

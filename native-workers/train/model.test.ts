@@ -120,3 +120,35 @@ describe('character MLP', () => {
     expect(Math.max(...a)).toBeLessThan(1000 - 9);
   });
 });
+
+describe('text sampling from a checkpoint', () => {
+  it('predicts a distribution that sums to 1 and writes the same text for the same seed', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadCorpus } = await import('./corpus.ts');
+    const { writeCheckpoint } = await import('./checkpoint.ts');
+    const { sampleText } = await import('./sample.ts');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-sample-'));
+    try {
+      const data = path.join(dir, 'c.txt');
+      fs.writeFileSync(data, 'abcabcabcabc hello world. '.repeat(20));
+      const corpus = loadCorpus(data, 10);
+      const shape = { vocab: corpus.vocab.length, context: 4, embed: 16, hidden: 16 };
+      const k = new Kernel();
+      const tr = new Trainer(k, shape, 4);
+      initParams(tr.l, 3, k.view(tr.params));
+      const probs = new Float64Array(shape.vocab);
+      tr.predict([1, 2, 3, 4], probs);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+      const size = tr.l.size;
+      const file = writeCheckpoint(dir, { header: { version: 1, step: 1, size, corpusHash: corpus.hash, shape, lossSum: 0, lossSteps: 0 }, params: k.view(tr.params), m: new Float32Array(size), v: new Float32Array(size) }, 1);
+      const a = sampleText(file, corpus, 50, { seed: 4 });
+      expect(a).toHaveLength(50);
+      expect(sampleText(file, corpus, 50, { seed: 4 })).toBe(a);
+      expect([...a].every((ch) => corpus.vocab.includes(ch))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

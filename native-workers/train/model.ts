@@ -91,7 +91,7 @@ export class Trainer {
   private readonly starts: Int32Array;
 
   constructor(
-    private readonly k: Kernel,
+    readonly k: Kernel,
     shape: ModelShape,
     readonly rows: number,
   ) {
@@ -112,6 +112,35 @@ export class Trainer {
 
   private sub(base: Tensor, off: number, len: number): Tensor {
     return { off: base.off + off, len };
+  }
+
+  /**
+   * The model's next-character probabilities after `context` (its last `shape.context` ids):
+   * the forward pass alone, on row 0 (the other rows of the kernel's 4-row minimum repeat it).
+   */
+  predict(context: ArrayLike<number>, out: Float64Array): void {
+    const { k, l } = this;
+    const { inputs, vocabPad } = l;
+    const { context: C, embed, hidden: H, vocab: V } = l.shape;
+    const f = k.f32;
+    const P = this.params.off;
+    const first = context.length - C;
+    for (let r = 0; r < Math.min(this.rows, 4); r++) {
+      for (let c = 0; c < C; c++) {
+        const src = P + l.emb + context[first + c]! * embed;
+        f.copyWithin(this.x.off + r * inputs + c * embed, src, src + embed);
+      }
+    }
+    const rows = Math.min(this.rows, 4);
+    k.gemm(rows, H, inputs, this.x, this.sub(this.params, l.w1, inputs * H), this.h);
+    k.biasTanh(this.h, rows, H, this.sub(this.params, l.b1, H));
+    k.gemm(rows, vocabPad, H, this.h, this.sub(this.params, l.w2, H * vocabPad), this.logits);
+    const o = this.logits.off;
+    let max = -Infinity;
+    for (let c = 0; c < V; c++) max = Math.max(max, f[o + c]! + f[P + l.b2 + c]!);
+    let sum = 0;
+    for (let c = 0; c < V; c++) sum += out[c] = Math.exp(f[o + c]! + f[P + l.b2 + c]! - max);
+    for (let c = 0; c < V; c++) out[c] = out[c]! / sum;
   }
 
   /**

@@ -22,6 +22,9 @@ test('a built-in training job runs from the Jobs page to the end with a loss cur
   await expect(page.getByTestId('job-checkpoints').locator('tr').last()).toContainText('step 150');
   await expect(page.getByTestId('job-log')).toContainText('checkpoint at step 200');
   await expect(page.getByTestId('job-facts')).toContainText('200 / 200 steps');
+  await page.getByTestId('job-sample-button').click();
+  await expect(page.getByTestId('job-sample')).toHaveAttribute('data-step', '200');
+  expect((await page.getByTestId('job-sample').textContent())?.length).toBe(300);
   if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
 });
 

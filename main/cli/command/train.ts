@@ -51,10 +51,10 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'Train the built-in character language model in the foreground (Ctrl-C pauses at a checkpoint)',
   usage:
-    '[--data FILE] [--steps N] [--threads N] [--batch N] [--hidden N] [--context N] [--lr X] [--seed N] [--checkpoint-every N] [--keep N] [--job ID] [--data-dir DIR] [--json]\n\n' +
+    '[--data FILE] [--steps N] [--threads N] [--batch N] [--hidden N] [--context N] [--lr X] [--seed N] [--checkpoint-every N] [--keep N] [--job ID] [--sample CHARS] [--data-dir DIR] [--json]\n\n' +
     'Without --job a new job is stored in the ledger and run; --job ID continues a paused, queued or\n' +
     'interrupted job from its newest checkpoint. Without --data the model trains on a text that ships\n' +
-    'with Hearth (the mqtt package README).',
+    'with Hearth (the mqtt package README). At the end it prints text the model writes (--sample 0: none).',
   options: {
     data: { type: 'string' },
     steps: { type: 'string' },
@@ -67,11 +67,13 @@ export const trainCommand: Command = {
     'checkpoint-every': { type: 'string' },
     keep: { type: 'string' },
     job: { type: 'string' },
+    sample: { type: 'string' },
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ values, stopped }) {
     const jobId = numberOption(values['job'], 'job', { min: 1 });
+    const sampleChars = numberOption(values['sample'], 'sample', { min: 0, max: 5000 }) ?? 200;
     const spec = trainSpec(values);
     if (jobId !== undefined && Object.keys(spec).length > 1) throw new UsageError('--job continues a stored job with its own settings: leave out the training options');
     const json = values['json'] === true;
@@ -117,13 +119,15 @@ export const trainCommand: Command = {
       } else final = first;
       if (tty) process.stderr.write('\n');
       const losses = (await core.handlers['job-get']({ id: job.id })).losses;
+      const sample = sampleChars > 0 && (final.state === 'finished' || final.state === 'paused') ? await core.handlers['job-sample']({ id: job.id, length: sampleChars }) : null;
       if (json) {
-        console.log(JSON.stringify({ jobId: final.id, state: final.state, progress: final.progress, error: final.error, losses: losses.map((l) => ({ step: l.step, loss: l.loss })) }));
+        console.log(JSON.stringify({ jobId: final.id, state: final.state, progress: final.progress, error: final.error, losses: losses.map((l) => ({ step: l.step, loss: l.loss })), sample: sample?.text ?? null }));
       } else if (final.state === 'finished') {
         const firstLoss = losses[0];
         console.log(
           `finished ${final.progress.done} steps: loss ${firstLoss ? `${firstLoss.loss.toFixed(4)} at step ${firstLoss.step} → ` : ''}${final.progress.loss?.toFixed(4) ?? '?'} at step ${final.progress.done}`,
         );
+        if (sample) console.log(`\nwhat the model writes now (temperature 0.8):\n${sample.text}`);
       } else if (final.state === 'paused') {
         console.log(`paused at step ${final.progress.done}; continue with: hearth train --job ${final.id}${values['data-dir'] ? ` --data-dir ${dataDir}` : ''}`);
       } else {

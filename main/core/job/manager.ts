@@ -3,6 +3,8 @@ import path from 'node:path';
 import { HandlerError, type Job, type JobCreate, type JobDetail, type JobProgress, type JobSpec, type JobState } from '#contract/index';
 import type { CoreContext } from '#core/module';
 import { listCheckpoints } from '#workers/train/checkpoint';
+import { loadCorpus } from '#workers/train/corpus';
+import { sampleText } from '#workers/train/sample';
 import type { JobRunner, RunContext, RunGrant, RunHandle, RunOutcome } from './runner.ts';
 import type { GpuReading } from './nvidia.ts';
 import { allowedFrom, transition, type JobEvent } from './state.ts';
@@ -230,6 +232,20 @@ export class JobManager {
       log: this.logs.get(id) ?? readTail(path.join(dir, 'log.txt'), LOG_LINES),
       gpu: this.gpu.get(id) ?? null,
     };
+  }
+
+  /** Text the built-in model writes from its newest checkpoint (seeded: the same each time). */
+  sample(id: number, length: number, temperature: number): { step: number; text: string } {
+    const job = this.must(id);
+    if (job.spec.kind !== 'train') throw new HandlerError('bad-request', `Job ${id} is a ${job.kind} job: only built-in training jobs write samples`);
+    const newest = listCheckpoints(checkpointDir(this.jobDir(id))).at(-1);
+    if (!newest) throw new HandlerError('conflict', `Job ${id} has no checkpoint yet`, 'Start it and wait for its first checkpoint, or pause it.');
+    try {
+      const corpus = loadCorpus(job.spec.dataFile, job.spec.context + 2);
+      return { step: newest.step, text: sampleText(newest.file, corpus, length, { temperature }) };
+    } catch (err) {
+      throw new HandlerError('failed', (err as Error).message);
+    }
   }
 
   private log(id: number, line: string): void {

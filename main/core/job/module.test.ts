@@ -105,6 +105,18 @@ describe('job module: built-in training', () => {
     expect((await b.handlers['job-get']({ id: job.id })).log.join('\n')).toMatch(/resumed from the checkpoint at step \d+[\s\S]*the app restarted: continuing/);
   });
 
+  it('writes text from the newest checkpoint, and says why it cannot without one', async () => {
+    const c = await core();
+    const job = await c.handlers['job-create']({ spec: { ...train, steps: 40 }, start: true });
+    await until(c, job.id, (j) => j.state === 'finished');
+    const s = await c.handlers['job-sample']({ id: job.id, length: 120 });
+    expect(s.step).toBe(40);
+    expect([...s.text]).toHaveLength(120);
+    expect(await c.handlers['job-sample']({ id: job.id, length: 120 })).toEqual(s);
+    const queued = await c.handlers['job-create']({ spec: { ...train, steps: 40 } });
+    expect(await rejection(c.handlers['job-sample']({ id: queued.id }))).toMatchObject({ code: 'conflict', message: `Job ${queued.id} has no checkpoint yet` });
+  });
+
   it('refuses a missing data file and cancels a queued job', async () => {
     const c = await core();
     const e = await rejection(c.handlers['job-create']({ spec: { kind: 'train', dataFile: '/no/such/corpus.txt' } }));

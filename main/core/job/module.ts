@@ -55,6 +55,7 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
           'job-start': ({ id }) => manager.start(id),
           'job-pause': ({ id }) => manager.pause(id),
           'job-cancel': ({ id }) => manager.cancel(id),
+          'job-sample': async ({ id, length, temperature }) => manager.sample(id, length ?? 300, temperature ?? 0.8),
           'job-delete': async ({ id }) => {
             manager.delete(id);
             return { deleted: true as const };

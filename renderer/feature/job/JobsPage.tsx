@@ -256,6 +256,39 @@ function Actions({ job, onError, onDone }: { job: Job; onError: (e: Error) => vo
   );
 }
 
+/** Asks the built-in model for text from its newest checkpoint. */
+function SampleText({ id }: { id: number }) {
+  const [sample, setSample] = useState<{ step: number; text: string } | null>(null);
+  const [error, setError] = useState<Error | undefined>();
+  useEffect(() => setSample(null), [id]);
+  return (
+    <>
+      <h3>What the model writes</h3>
+      <ErrorBanner error={error} />
+      <button
+        type="button"
+        data-testid="job-sample-button"
+        onClick={() =>
+          api.send('job-sample', { id, length: 300 }).then(
+            (r) => {
+              setError(undefined);
+              setSample(r);
+            },
+            (err: Error) => setError(err),
+          )
+        }
+      >
+        Write a sample from the newest checkpoint
+      </button>
+      {sample && (
+        <pre className="job-log" data-testid="job-sample" data-step={sample.step}>
+          {sample.text}
+        </pre>
+      )}
+    </>
+  );
+}
+
 function JobDetailCard({ id, tick }: { id: number; tick: number }) {
   const { data, error } = useCall('job-get', { id }, [id, tick]);
   if (!data) return <Card title={`Job ${id}`}>{error ? <ErrorBanner error={error} /> : 'Loading…'}</Card>;
@@ -309,6 +342,7 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
           </table>
         </>
       )}
+      {d.kind === 'train' && d.checkpoints.length > 0 && <SampleText id={d.id} />}
       <h3>Log</h3>
       <pre className="job-log" data-testid="job-log">
         {d.log.slice(-40).join('\n') || 'nothing logged yet'}
