@@ -63,8 +63,10 @@ let s = 0; const t = setInterval(() => { s++; console.log('step ' + s + '/40 los
     await page.getByTestId('job-kind').selectOption('command');
     await page.getByTestId('job-command').fill(`"${process.execPath}" train.cjs`);
     await page.getByTestId('job-cwd').fill(cwd);
+    await page.getByTestId('job-devices').fill('cpu, gpu:0');
     await page.getByTestId('job-create-start').click();
     await expect(page.getByTestId('job-1-state')).toHaveText('finished');
+    await expect(page.getByTestId('job-facts').locator('[data-fact="Devices"]')).toHaveText('cpu, gpu:0');
     await expect(page.getByTestId('job-1-progress')).toHaveAttribute('data-done', '40');
     await expect(page.getByTestId('job-log')).toContainText('step 40/40 loss 0.100');
     await expect(page.getByTestId('job-loss-chart')).toBeVisible();

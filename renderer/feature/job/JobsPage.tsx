@@ -55,7 +55,7 @@ function num(s: string): number | undefined {
 
 function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
   const [kind, setKind] = useState<'train' | 'command'>('train');
-  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', checkpointEvery: '100', keepCheckpoints: '3', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '' });
+  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', checkpointEvery: '100', keepCheckpoints: '3', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '', devices: '' });
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
@@ -67,8 +67,10 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       return;
     }
     const deadline = f.deadline ? new Date(f.deadline).getTime() : null;
+    const devices = f.devices.split(/[,\s]+/).filter(Boolean);
     const common = {
       ...(f.name.trim() ? { name: f.name.trim() } : {}),
+      ...(devices.length > 0 ? { devices } : {}),
       deadline,
       valuePerHour: num(f.valuePerHour) ?? null,
       start,
@@ -189,6 +191,10 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       )}
       <div className="form-row">
         <label>
+          Devices
+          <input value={f.devices} onChange={set('devices')} data-testid="job-devices" placeholder={kind === 'train' ? 'cpu' : 'cpu, gpu:0'} />
+        </label>
+        <label>
           Deadline
           <input type="datetime-local" value={f.deadline} onChange={set('deadline')} data-testid="job-deadline" />
         </label>
@@ -299,6 +305,7 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
         testId="job-facts"
         rows={[
           ['State', STATE_LABEL[d.state]],
+          ['Devices', d.devices.join(', ') || 'none'],
           ['Progress', `${d.progress.done}${d.progress.total ? ` / ${d.progress.total}` : ''} steps`],
           ['Loss', fmtLoss(d.progress.loss)],
           ['Throughput', fmtRate(d.progress.samplesPerSec)],
