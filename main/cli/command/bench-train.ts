@@ -163,7 +163,7 @@ export const benchTrainCommand: Command = {
     else say(`  reference: ${blas.python}, numpy ${blas.numpy}, ${blas.blas.map((b) => path.basename(b)).join(' + ')}, OpenBLAS kernel ${blas.kernel ?? 'not OpenBLAS'} (OPENBLAS_NUM_THREADS=1)`);
 
     const spec: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1_000_000, batchSize: Math.ceil(batch / (4 * threads)) * 4 * threads, hidden: 256, checkpointEvery: 1_000_000 };
-    say(`Training (character MLP, context ${spec.context}, hidden ${spec.hidden}, batch ${spec.batchSize}), samples/s:`);
+    say(`Training (character MLP, context ${spec.context}, hidden ${spec.hidden}, batch ${spec.batchSize}), samples/s (a sample is one predicted character, so also tokens/s):`);
     let one = 0;
     let many = 0;
     for (let t = 0; t < 2; t++) {
