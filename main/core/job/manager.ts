@@ -13,6 +13,8 @@ import { checkpointDir } from './train-runner.ts';
 
 /** Log lines kept in memory per job (the full log is in the job's folder). */
 const LOG_LINES = 200;
+/** How long quitting waits for each job to save its state. */
+const QUIT_WAIT_MS = 20_000;
 /** Progress is stored and pushed at most this often per job. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -314,7 +316,22 @@ export class JobManager {
   async quit(): Promise<void> {
     for (const id of this.active.keys()) this.flush(id);
     this.closing = true;
-    await Promise.all([...this.active.values()].map((a) => a.handle.stop('quit').catch(() => undefined)));
+    // A runner that does not stop within QUIT_WAIT_MS must not keep the app from quitting; its
+    // last periodic checkpoint is what the next launch continues from.
+    await Promise.all(
+      [...this.active.entries()].map(([id, a]) =>
+        Promise.race([
+          a.handle.stop('quit').catch(() => undefined),
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => {
+              this.ctx.log.warn(`job ${id} did not stop within ${QUIT_WAIT_MS / 1000} s of quitting: leaving it`);
+              resolve();
+            }, QUIT_WAIT_MS);
+            t.unref();
+          }),
+        ]),
+      ),
+    );
     this.active.clear();
     this.closed = true;
   }
