@@ -208,7 +208,8 @@ export function buildNative({ root, outDir, quiet = false }) {
   const headers = nodeHeaders();
   const cc = process.env.CC ?? 'cc';
   if (!headers) return say('native hash kernel not built: Node headers (node_api.h) not found; the WebAssembly kernel is used');
-  if (fs.existsSync(file) && fs.statSync(file).mtimeMs > fs.statSync(src).mtimeMs) return;
+  const newest = Math.max(...[src, path.join(path.dirname(src), 'scan-vec.h'), fileURLToPath(import.meta.url)].map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(file) && fs.statSync(file).mtimeMs > newest) return;
   const flags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
   const r = spawnSync(cc, ['-O3', '-shared', '-fPIC', '-Wall', `-I${headers}`, ...flags, src, '-o', file + '.tmp'], { encoding: 'utf8' });
   if (r.status !== 0) {

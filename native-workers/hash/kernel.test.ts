@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as built from './build.mjs';
-import { KERNEL_LAYOUT, loadNative, NativeKernel, NONCES_PER_TURN, WasmKernel, type HashKernel } from './kernel.ts';
+import { KERNEL_LAYOUT, loadNative, NativeKernel, nativePaths, NONCES_PER_TURN, WasmKernel, type HashKernel } from './kernel.ts';
 import { hashHex, hashValue, sha256d, targetForDifficulty, targetFromBits } from './sha.ts';
 
 // Real block headers (80 bytes, as serialized on the wire).
@@ -28,12 +28,8 @@ const native = loadNative();
 if (!native.ok) console.warn(`native kernel tests skipped: ${native.reason}`);
 const routes: [string, () => HashKernel][] = [
   ['WebAssembly SIMD', () => new WasmKernel()],
-  ...(native.ok
-    ? ([
-        ['native (best path: SHA extensions where the CPU has them)', () => new NativeKernel()],
-        ['native portable C', () => new NativeKernel({ portable: true })],
-      ] as [string, () => HashKernel][])
-    : []),
+  // Every path this CPU can run (AVX-512, SHA extensions, AVX2, portable C).
+  ...nativePaths().map((p): [string, () => HashKernel] => [`native ${p}`, () => new NativeKernel({ path: p })]),
 ];
 
 describe.each(routes)('SHA-256d kernel: %s', (_name, make) => {

@@ -111,7 +111,16 @@ export class WasmKernel extends HashKernel {
   }
 }
 
-type NativeExports = { scan(header: Uint8Array, threshold: number, start: number, count: number, out: Uint32Array): number; path(): string; forcePortable(on: boolean): string };
+/** Paths of the native kernel, best first on a CPU that has them all. */
+export type NativePath = 'avx512' | 'sha-ni' | 'avx2' | 'c';
+type NativeExports = { scan(header: Uint8Array, threshold: number, start: number, count: number, out: Uint32Array): number; path(): NativePath; paths(): NativePath[]; setPath(p: NativePath | 'auto'): NativePath };
+
+const NATIVE_DESCRIPTION: Record<NativePath, { lanes: number; text: string }> = {
+  avx512: { lanes: 16, text: 'AVX-512, 16 lanes, three-input logic and native rotates' },
+  'sha-ni': { lanes: 2, text: 'x86 SHA extensions, 2 nonces interleaved' },
+  avx2: { lanes: 8, text: 'AVX2, 8 lanes' },
+  c: { lanes: 1, text: 'portable C' },
+};
 let native: NativeExports | null | undefined;
 
 export function nativeKernelFile(): string {
@@ -136,27 +145,37 @@ export function loadNative(): { ok: true; exports: NativeExports } | { ok: false
 /** Nonces per native call; small enough that the candidate buffer never fills at real difficulty. */
 const NATIVE_SLICE = 1 << 16;
 
-/** The native route: SHA extensions (two nonces interleaved) or portable C, chosen by CPUID. */
+/** The paths the native kernel can run on this CPU, best first (empty without the addon). */
+export function nativePaths(): NativePath[] {
+  const r = loadNative();
+  return r.ok ? r.exports.paths() : [];
+}
+
+/**
+ * The native route, dispatched by CPUID to the best path this CPU has: AVX-512 (16 lanes), SHA
+ * extensions, AVX2 (8 lanes), portable C. The path is per thread (each worker loads its own
+ * instance of the addon).
+ */
 export class NativeKernel extends HashKernel {
   readonly info: KernelInfo;
   private readonly n: NativeExports;
   private readonly out = new Uint32Array(4096);
+  private readonly path: NativePath;
 
-  constructor(opts: { portable?: boolean } = {}) {
+  constructor(opts: { path?: NativePath | 'auto' } = {}) {
     super();
     const r = loadNative();
     if (!r.ok) throw new Error(r.reason);
     this.n = r.exports;
-    const p = this.n.forcePortable(opts.portable ?? false);
-    this.info =
-      p === 'sha-ni'
-        ? { route: 'native', lanes: 2, description: 'native (N-API), x86 SHA extensions, 2 nonces interleaved, midstate' }
-        : { route: 'native', lanes: 1, description: 'native (N-API), portable C, midstate' };
+    this.path = this.n.setPath(opts.path ?? 'auto');
+    const d = NATIVE_DESCRIPTION[this.path];
+    this.info = { route: 'native', lanes: d.lanes, description: `native (N-API), ${d.text}, midstate, early exit on the last word` };
   }
 
   protected prepare(): void {}
 
   protected raw(start: number, count: number) {
+    if (this.n.path() !== this.path) this.n.setPath(this.path); // another kernel in this thread switched it
     // The candidate list holds 4096: at a top-word filter passing everything, scan in slices.
     const n = Math.min(count, this.threshold >= 0x00100000 ? this.out.length : NATIVE_SLICE * 64);
     const found = this.n.scan(this.header, this.threshold, start >>> 0, n, this.out);

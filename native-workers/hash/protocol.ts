@@ -9,6 +9,8 @@ export type HashInit = {
   duty: SharedArrayBuffer;
   /** Kernel to use; 'auto' picks native where it was built, else WebAssembly. */
   route?: KernelRoute | 'auto';
+  /** Thread niceness (0..19, default 10): the miner yields the cores to everything else. */
+  nice?: number;
 };
 
 /** One unit of work: a header (76 bytes, no nonce) and the nonces this thread may try. */

@@ -4,6 +4,7 @@
  * between chunks goes back to the event loop so new work arrives within one chunk. A duty cycle
  * below 100 % sleeps in proportion after each chunk, so heat output can be set smoothly.
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKernel, NONCES_PER_TURN } from './kernel.ts';
 import type { HashCommand, HashEvent, HashInit, HashWork } from './protocol.ts';
@@ -16,6 +17,13 @@ const duty = new Int32Array(init.duty);
 const post = (m: HashEvent) => port.postMessage(m);
 
 const CHUNK_MS = 20;
+// Hashing is background work: lower this thread's priority (on Linux setpriority on pid 0 affects
+// the calling thread only) so the app's main thread and the user's programs win the cores.
+try {
+  os.setPriority(init.nice ?? 10);
+} catch {
+  // Not permitted here (or not supported): run at normal priority.
+}
 const kernel = createKernel(init.route ?? 'auto');
 let work: HashWork | null = null;
 let next = 0;

@@ -59,6 +59,7 @@ export class Miner {
   private lastRates: number[] = [];
   private powerPct: number;
   readonly counts = { accepted: 0, rejected: 0, stale: 0 };
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: MinerOptions) {
     this.powerPct = opts.powerPct ?? 100;
@@ -102,10 +103,14 @@ export class Miner {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Threads first (no new shares), then let submits in flight get the pool's verdict.
+    await this.pool.stop();
+    if (this.inFlight.size > 0) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 3000).unref())]);
+    }
     this.client.stop();
     this.jobs.clear();
     this.current = null;
-    await this.pool.stop();
     this.lastRates = [];
   }
 
@@ -157,10 +162,14 @@ export class Miner {
     };
     if (!job) return record('stale', 'the job was replaced (new block or clean jobs) before the share was found');
     let verdict;
+    const submit = this.client.submit(job, extranonce2Hex(s.slot, job.extranonce2Size), nonceHex(s.nonce));
+    this.inFlight.add(submit);
     try {
-      verdict = await this.client.submit(job, extranonce2Hex(s.slot, job.extranonce2Size), nonceHex(s.nonce));
+      verdict = await submit;
     } catch (e) {
       return record('stale', `not submitted: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.inFlight.delete(submit);
     }
     return verdict.accepted ? record('accepted', null) : record('rejected', verdict.reason);
   }

@@ -76,7 +76,7 @@ describe('mining module', () => {
     expect(live.powerPct).toBe(25);
     const stopped = await core.handlers['mining-stop']({});
     expect(stopped.running).toBe(false);
-    const stored = await core.handlers['mining-shares']({});
+    const stored = await core.handlers['mining-shares']({ limit: 1000 });
     expect(stored.length).toBe(shares.length);
     expect(stored.filter((s) => s.outcome === 'accepted').length).toBe(pool.shares.filter((s) => s.verdict === 'accepted').length);
     await core.close();

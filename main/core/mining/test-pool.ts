@@ -60,8 +60,8 @@ export class TestPool {
     this.difficulty = opts.difficulty;
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+  async listen(port = 0): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
     return (this.server.address() as net.AddressInfo).port;
   }
 

@@ -3,8 +3,9 @@
  * scan(header80, threshold, start, count, out) hashes nonces start..start+count-1 of an 80-byte
  * block header and writes to `out` those whose top hash word (byte-swapped last word of the
  * second hash) is <= threshold; the caller re-checks every candidate against the full target.
- * The midstate of the first 64 bytes is computed once per call. Run-time dispatch: SHA
- * extensions (two nonces interleaved) where the CPU has them, else portable C.
+ * The midstate of the first 64 bytes is computed once per call. Run-time dispatch to the
+ * best path this CPU has: AVX-512 (16 lanes), SHA extensions (two nonces interleaved), AVX2
+ * (8 lanes), portable C.
  */
 #include <stdint.h>
 #include <string.h>
@@ -155,9 +156,100 @@ TGT static uint32_t scan_sha(const uint32_t mid[8], const uint32_t tail[3], uint
   }
   return found;
 }
+
+/* AVX-512 (F + BW): 16 lanes, native rotates and three-input logic. */
+#define SCAN_NAME scan_avx512
+#define TARGET __attribute__((target("avx512f,avx512bw")))
+#define V __m512i
+#define LANES 16
+#define SET1(x) _mm512_set1_epi32((int)(x))
+#define ADD(x, y) _mm512_add_epi32(x, y)
+#define ROR(x, n) _mm512_ror_epi32(x, n)
+#define SHR(x, n) _mm512_srli_epi32(x, n)
+#define XOR3(x, y, z) _mm512_ternarylogic_epi32(x, y, z, 0x96)
+#define CH(e, f, g) _mm512_ternarylogic_epi32(e, f, g, 0xCA)
+#define MAJ(a, b, c) _mm512_ternarylogic_epi32(a, b, c, 0xE8)
+#define BSWAP(x) _mm512_shuffle_epi8(x, _mm512_set4_epi32(0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203))
+#define LANE_INDEX _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define LE_MASK(x, t) ((uint32_t)_mm512_cmple_epu32_mask(x, t))
+#include "scan-vec.h"
+#undef SCAN_NAME
+#undef TARGET
+#undef V
+#undef LANES
+#undef SET1
+#undef ADD
+#undef ROR
+#undef SHR
+#undef XOR3
+#undef CH
+#undef MAJ
+#undef BSWAP
+#undef LANE_INDEX
+#undef LE_MASK
+
+/* AVX2: 8 lanes; rotates are two shifts and an or. */
+#define SCAN_NAME scan_avx2
+#define TARGET __attribute__((target("avx2")))
+#define V __m256i
+#define LANES 8
+#define SET1(x) _mm256_set1_epi32((int)(x))
+#define ADD(x, y) _mm256_add_epi32(x, y)
+#define ROR(x, n) _mm256_or_si256(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
+#define SHR(x, n) _mm256_srli_epi32(x, n)
+#define XOR3(x, y, z) _mm256_xor_si256(_mm256_xor_si256(x, y), z)
+#define CH(e, f, g) _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g))
+#define MAJ(a, b, c) _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(c, _mm256_or_si256(a, b)))
+#define BSWAP(x) _mm256_shuffle_epi8(x, _mm256_set_epi32(0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203, 0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203))
+#define LANE_INDEX _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
+#define LE_MASK(x, t) ((uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(x, t), x))))
+#include "scan-vec.h"
+#undef SCAN_NAME
+#undef TARGET
+#undef V
+#undef LANES
+#undef SET1
+#undef ADD
+#undef ROR
+#undef SHR
+#undef XOR3
+#undef CH
+#undef MAJ
+#undef BSWAP
+#undef LANE_INDEX
+#undef LE_MASK
+
+static int has_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+static int has_avx512(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
 #endif
 
-static int use_sha = 0;
+/* Paths in order of preference (measured on an AMD EPYC with all four: see BENCHMARKS.md). */
+enum path { PATH_C, PATH_SHA, PATH_AVX2, PATH_AVX512 };
+static const char *PATH_NAMES[] = {"c", "sha-ni", "avx2", "avx512"};
+
+static int supported(int p) {
+#ifdef HEARTH_X86
+  if (p == PATH_SHA) return has_sha();
+  if (p == PATH_AVX2) return has_avx2();
+  if (p == PATH_AVX512) return has_avx512();
+#endif
+  return p == PATH_C;
+}
+
+static int best_path(void) {
+  static const int order[] = {PATH_AVX512, PATH_SHA, PATH_AVX2, PATH_C};
+  for (int i = 0; i < 4; i++)
+    if (supported(order[i])) return order[i];
+  return PATH_C;
+}
+
+static int use_path = PATH_C;
 
 static napi_value fail(napi_env env, const char *msg) {
   napi_throw_error(env, NULL, msg);
@@ -183,11 +275,14 @@ static napi_value js_scan(napi_env env, napi_callback_info info) {
   compress_c(mid, m);
   for (int i = 0; i < 3; i++) tail[i] = be32(h + 64 + 4 * i);
   uint32_t n;
+  switch (use_path) {
 #ifdef HEARTH_X86
-  if (use_sha) n = scan_sha(mid, tail, threshold, start, count, (uint32_t *)d2, (uint32_t)len2);
-  else
+    case PATH_SHA: n = scan_sha(mid, tail, threshold, start, count, (uint32_t *)d2, (uint32_t)len2); break;
+    case PATH_AVX2: n = scan_avx2(mid, tail, threshold, start, count, (uint32_t *)d2, (uint32_t)len2); break;
+    case PATH_AVX512: n = scan_avx512(mid, tail, threshold, start, count, (uint32_t *)d2, (uint32_t)len2); break;
 #endif
-    n = scan_c(mid, tail, threshold, start, count, (uint32_t *)d2, (uint32_t)len2);
+    default: n = scan_c(mid, tail, threshold, start, count, (uint32_t *)d2, (uint32_t)len2);
+  }
   napi_value r;
   napi_create_uint32(env, n, &r);
   return r;
@@ -196,33 +291,55 @@ static napi_value js_scan(napi_env env, napi_callback_info info) {
 static napi_value js_path(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
-  napi_create_string_utf8(env, use_sha ? "sha-ni" : "c", NAPI_AUTO_LENGTH, &r);
+  napi_create_string_utf8(env, PATH_NAMES[use_path], NAPI_AUTO_LENGTH, &r);
   return r;
 }
 
-/* forcePortable(): use the plain C path even where SHA extensions exist (tests cross-check both). */
-static napi_value js_force(napi_env env, napi_callback_info info) {
+/* paths(): the paths this CPU can run, best first. */
+static napi_value js_paths(napi_env env, napi_callback_info info) {
+  (void)info;
+  static const int order[] = {PATH_AVX512, PATH_SHA, PATH_AVX2, PATH_C};
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t k = 0;
+  for (int i = 0; i < 4; i++) {
+    if (!supported(order[i])) continue;
+    napi_value s;
+    napi_create_string_utf8(env, PATH_NAMES[order[i]], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, k++, s);
+  }
+  return arr;
+}
+
+/* setPath(name): "auto" or one of paths(); returns the path now in use. Per thread's addon instance. */
+static napi_value js_set_path(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  bool portable = true;
+  char name[16] = "auto";
+  size_t len = 0;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc > 0) napi_get_value_bool(env, argv[0], &portable);
-#ifdef HEARTH_X86
-  use_sha = portable ? 0 : has_sha();
-#endif
+  if (argc > 0 && napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) return fail(env, "setPath expects a string");
+  if (strcmp(name, "auto") == 0) use_path = best_path();
+  else {
+    int p = -1;
+    for (int i = 0; i < 4; i++)
+      if (strcmp(name, PATH_NAMES[i]) == 0) p = i;
+    if (p < 0 || !supported(p)) return fail(env, "this CPU does not support that hash path");
+    use_path = p;
+  }
   return js_path(env, info);
 }
 
 NAPI_MODULE_INIT() {
-#ifdef HEARTH_X86
-  use_sha = has_sha();
-#endif
+  use_path = best_path();
   napi_value f;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, js_scan, NULL, &f);
   napi_set_named_property(env, exports, "scan", f);
   napi_create_function(env, "path", NAPI_AUTO_LENGTH, js_path, NULL, &f);
   napi_set_named_property(env, exports, "path", f);
-  napi_create_function(env, "forcePortable", NAPI_AUTO_LENGTH, js_force, NULL, &f);
-  napi_set_named_property(env, exports, "forcePortable", f);
+  napi_create_function(env, "paths", NAPI_AUTO_LENGTH, js_paths, NULL, &f);
+  napi_set_named_property(env, exports, "paths", f);
+  napi_create_function(env, "setPath", NAPI_AUTO_LENGTH, js_set_path, NULL, &f);
+  napi_set_named_property(env, exports, "setPath", f);
   return exports;
 }
