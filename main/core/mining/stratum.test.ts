@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StratumJob } from './job.ts';
 import { parsePoolUrl, sameDomain, StratumClient, type StratumOptions } from './stratum.ts';
@@ -150,6 +154,49 @@ describe('Stratum client against a real TCP pool', () => {
     await until(() => p.authorized === 2, 'the reconnect to the same host');
     expect(sameDomain('eu.pool.example.com', 'pool.example.com')).toBe(true);
     expect(sameDomain('pool.example.com.evil.net', 'pool.example.com')).toBe(false);
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1 made with the openssl command (null where it is absent). */
+function selfSigned(): { key: string; cert: string } | null {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tls-'));
+  try {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) return null;
+    return { key: fs.readFileSync(path.join(dir, 'k.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'c.pem'), 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('stratum+ssl', () => {
+  it('mines over TLS with the pool\'s certificate trusted, and refuses an untrusted one', async () => {
+    const cert = selfSigned();
+    if (!cert) {
+      console.warn('stratum+ssl test skipped: the openssl command is not installed (needed to make a test certificate)');
+      return;
+    }
+    const p = new TestPool({ difficulty: 1, tls: cert });
+    await p.listen();
+    const logs: string[] = [];
+    const jobs: StratumJob[] = [];
+    const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
+    const untrusted = new StratumClient({ pools: [{ url: p.url, user: 'alice.rig', password: 'x' }], log, onJob: () => {}, backoffMs: { initial: 50, max: 100, jitter: 0 } });
+    untrusted.start();
+    await until(() => logs.some((l) => /self[- ]signed certificate/i.test(l)), 'the certificate error');
+    untrusted.stop();
+    expect(p.authorized).toBe(0);
+    const c = new StratumClient({ pools: [{ url: p.url, user: 'alice.rig', password: 'x' }], log, onJob: (j) => jobs.push(j), tlsCa: [cert.cert] });
+    c.start();
+    try {
+      await until(() => p.authorized === 1, 'authorize over TLS');
+      p.notify(true);
+      await until(() => jobs.length === 1, 'a job over TLS');
+      expect(c.current.url).toMatch(/^stratum\+ssl:/);
+    } finally {
+      c.stop();
+      await p.close();
+    }
   });
 });
 

@@ -65,6 +65,8 @@ export type StratumOptions = {
   /** Longest line accepted from a pool (default 64 KiB). */
   maxLineBytes?: number;
   random?: () => number;
+  /** Extra CA certificates (PEM) trusted for stratum+ssl, e.g. a pool's own CA; the system's stay trusted. */
+  tlsCa?: string[];
 };
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
@@ -90,7 +92,7 @@ export class StratumClient {
   private redirect: ParsedPoolUrl | null = null;
   private connectionId = 0;
   private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null };
-  private readonly o: Required<Omit<StratumOptions, 'onStatus'>> & Pick<StratumOptions, 'onStatus'>;
+  private readonly o: Required<Omit<StratumOptions, 'onStatus' | 'tlsCa'>> & Pick<StratumOptions, 'onStatus' | 'tlsCa'>;
 
   constructor(opts: StratumOptions) {
     if (opts.pools.length === 0) throw new Error('no pool configured: add at least one pool (URL, worker name, password)');
@@ -165,7 +167,12 @@ export class StratumClient {
     this.buffer = '';
     this.setStatus({ state: 'connecting', poolIndex: this.poolIndex, url: pool.url, retryInMs: null, versionRollingMask: null });
     const socket = target.tls
-      ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host })
+      ? tls.connect({
+          host: target.host,
+          port: target.port,
+          ...(net.isIP(target.host) ? {} : { servername: target.host }),
+          ...(this.o.tlsCa?.length ? { ca: [...tls.rootCertificates, ...this.o.tlsCa] } : {}),
+        })
       : net.connect({ host: target.host, port: target.port });
     this.socket = socket;
     socket.setEncoding('utf8');

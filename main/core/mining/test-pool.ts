@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 
 export type TestJob = {
   id: string;
@@ -41,7 +42,7 @@ export function meetsDifficulty(hash: Buffer, d: number): boolean {
 }
 
 export class TestPool {
-  private server = net.createServer((s) => this.onConnection(s));
+  private server: net.Server;
   readonly sockets = new Set<net.Socket>();
   readonly shares: ReceivedShare[] = [];
   readonly log: string[] = [];
@@ -56,9 +57,13 @@ export class TestPool {
   private jobCounter = 0;
   private seen = new Set<string>();
 
-  constructor(opts: { difficulty: number }) {
+  /** `tls`: serve stratum+ssl with this key and certificate (PEM). */
+  constructor(opts: { difficulty: number; tls?: { key: string; cert: string } }) {
     this.difficulty = opts.difficulty;
+    this.tls = opts.tls !== undefined;
+    this.server = opts.tls ? tls.createServer(opts.tls, (s) => this.onConnection(s)) : net.createServer((s) => this.onConnection(s));
   }
+  private readonly tls: boolean;
 
   async listen(port = 0): Promise<number> {
     await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
@@ -66,7 +71,7 @@ export class TestPool {
   }
 
   get url(): string {
-    return `stratum+tcp://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+    return `stratum+${this.tls ? 'ssl' : 'tcp'}://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
