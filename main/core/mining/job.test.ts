@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashDifficulty, sha256d } from '#workers/hash/sha';
-import { extranonce2Hex, headerFor, merkleRoot, nonceHex, type StratumJob } from './job.ts';
+import { extranonce2Hex, headerFor, merkleRoot, nonceHex, slotWork, versionBitsFor, versionVariants, type StratumJob } from './job.ts';
 
 // A real pool job from the ESP-Miner (Bitaxe) unit tests ("Test nonce diff checking 2"): the
 // coinbase as mined, 13 merkle branches, and the nonce the ASIC returned (share difficulty 683.5).
@@ -38,6 +38,7 @@ const JOB: StratumJob = {
   difficulty: 512,
   extranonce1: EN1,
   extranonce2Size: 8,
+  versionMask: 0,
 };
 
 describe('Stratum job → header', () => {
@@ -50,6 +51,25 @@ describe('Stratum job → header', () => {
     expect(Math.floor(diff)).toBe(683);
     expect(diff).toBeCloseTo(683.51, 1);
     expect(nonceHex(0x0a029ed1)).toBe('0a029ed1');
+  });
+
+  it('rolls version bits only inside the negotiated mask and gives every slot its own header (BIP 310)', () => {
+    const mask = 0x1fffe000;
+    expect(versionVariants(mask)).toBe(2 ** 16);
+    expect(versionBitsFor(0, mask)).toBe(0);
+    expect(versionBitsFor(1, mask)).toBe(0x2000);
+    expect(versionBitsFor(3, mask)).toBe(0x6000);
+    const job = { ...JOB, versionMask: 0x00006000 }; // 2 bits: 4 variants
+    const seen = new Set<string>();
+    for (let slot = 0; slot < 16; slot++) {
+      const w = slotWork(job, slot);
+      expect(w.versionBits & ~job.versionMask).toBe(0);
+      const h = headerFor(job, w.extranonce2, w.versionBits);
+      expect(h.readUInt32LE(0) & ~job.versionMask).toBe(0x20000004 & ~job.versionMask);
+      seen.add(h.toString('hex'));
+    }
+    expect(seen.size).toBe(16);
+    expect(slotWork(JOB, 5)).toEqual({ extranonce2: '0000000000000005', versionBits: 0 });
   });
 
   it('refuses malformed job fields with the field named', () => {

@@ -24,6 +24,8 @@ export type StratumJob = {
   difficulty: number;
   extranonce1: string;
   extranonce2Size: number;
+  /** Version bits the pool lets us roll (BIP 310 mining.configure); 0 when not negotiated. */
+  versionMask: number;
 };
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
@@ -57,12 +59,41 @@ export function merkleRoot(coinbase: Uint8Array, branch: string[]): Buffer {
   return root;
 }
 
-/** The 76 header bytes before the nonce for one extranonce2. */
+/** Spreads the low bits of `index` over the set bits of `mask` (lowest first). */
+export function versionBitsFor(index: number, mask: number): number {
+  let out = 0;
+  let i = index;
+  for (let bit = 0; bit < 32 && i > 0; bit++) {
+    if (((mask >>> bit) & 1) === 0) continue;
+    if (i & 1) out |= 1 << bit;
+    i = Math.floor(i / 2);
+  }
+  return out >>> 0;
+}
+
+/** How many version variants a job offers (at most 2^16, so slot numbers stay small). */
+export function versionVariants(mask: number): number {
+  let bits = 0;
+  for (let m = mask >>> 0; m; m &= m - 1) bits++;
+  return 2 ** Math.min(bits, 16);
+}
+
+/**
+ * A slot names one header: with version rolling, slot = en2 index × variants + version index, so
+ * threads never share a header. Returns the extranonce2 (hex) and the rolled version bits.
+ */
+export function slotWork(job: StratumJob, slot: number): { extranonce2: string; versionBits: number } {
+  const variants = versionVariants(job.versionMask);
+  return { extranonce2: extranonce2Hex(Math.floor(slot / variants), job.extranonce2Size), versionBits: versionBitsFor(slot % variants, job.versionMask) };
+}
+
+/** The 76 header bytes before the nonce for one extranonce2 (and rolled version bits, BIP 310). */
 export function headerFor(job: StratumJob, extranonce2: string, versionBits = 0): Buffer {
   const coinbase = Buffer.concat([hexBytes(job.coinb1, 'coinb1'), hexBytes(job.extranonce1, 'extranonce1'), hexBytes(extranonce2, 'extranonce2', job.extranonce2Size), hexBytes(job.coinb2, 'coinb2')]);
   const prev = hexBytes(job.prevHash, 'prevhash', 32);
   const h = Buffer.alloc(76);
-  h.writeUInt32LE((word(job.version, 'version') | versionBits) >>> 0, 0);
+  const mask = job.versionMask >>> 0;
+  h.writeUInt32LE(((word(job.version, 'version') & ~mask) | (versionBits & mask)) >>> 0, 0);
   for (let i = 0; i < 8; i++) h.writeUInt32LE(prev.readUInt32BE(i * 4), 4 + i * 4);
   merkleRoot(coinbase, job.merkleBranch).copy(h, 36);
   h.writeUInt32LE(word(job.ntime, 'ntime'), 68);

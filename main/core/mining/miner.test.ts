@@ -34,8 +34,9 @@ describe('miner against a real TCP Stratum pool', () => {
     expect(kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
     await until(() => pool!.shares.filter((s) => s.verdict === 'accepted').length >= 3, 'three accepted shares');
     expect(pool.authorized).toBe(1);
-    const sub = JSON.parse(pool.log[0]!) as { method: string };
-    expect(sub.method).toBe('mining.subscribe');
+    // BIP 310 offer first (this pool declines it), then subscribe.
+    expect(pool.log.slice(0, 3).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual(['mining.configure', 'mining.subscribe', 'mining.authorize']);
+    expect(miner.stats().pool.versionRollingMask).toBeNull();
 
     // A harder difficulty applies to the next job only; shares for the old job keep the old one.
     pool.setDifficulty(2 ** -12);
@@ -73,6 +74,20 @@ describe('miner against a real TCP Stratum pool', () => {
     expect(outcome).toBe('stale');
     expect(miner.counts.stale).toBe(staleBefore + 1);
     expect(pool.shares.slice(sent).filter((s) => s.jobId === job1.id)).toEqual([]);
+  });
+
+  it('rolls version bits when the pool offers BIP 310 version rolling; the pool verifies each share with them', async () => {
+    pool = new TestPool({ difficulty: 2 ** -14 });
+    pool.versionMask = '1fffe000';
+    await pool.listen();
+    pool.notify(true);
+    miner = new Miner({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 2, log });
+    await miner.start();
+    await until(() => pool!.shares.filter((s) => s.verdict === 'accepted').length >= 5, 'five accepted shares');
+    expect(miner.stats().pool.versionRollingMask).toBe(0x1fffe000);
+    expect(pool.shares.every((s) => s.verdict === 'accepted' && s.versionBits !== undefined)).toBe(true);
+    // Two threads start on different slots: with rolling, their headers differ in the version.
+    expect(new Set(pool.shares.map((s) => s.versionBits)).size).toBeGreaterThan(1);
   });
 
   it('reports a rejected share with the pool\'s reason', async () => {

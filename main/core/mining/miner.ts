@@ -7,7 +7,7 @@ import type { Logger } from '#core/module';
 import type { KernelInfo } from '#workers/hash/kernel';
 import { HashPool, type FoundShare } from '#workers/hash/pool';
 import { hashDifficulty, targetForDifficulty } from '#workers/hash/sha';
-import { extranonce2Hex, headerFor, nonceHex, slotCount, type StratumJob } from './job.ts';
+import { headerFor, nonceHex, slotCount, slotWork, versionVariants, type StratumJob } from './job.ts';
 import { StratumClient, type PoolConfig, type StratumOptions, type StratumStatus } from './stratum.ts';
 
 export type ShareOutcome = 'accepted' | 'rejected' | 'stale';
@@ -142,12 +142,14 @@ export class Miner {
     if (job.clean || newBlock) this.jobs.clear();
     this.jobs.set(job.jobId, job);
     this.current = job;
-    const en2Size = job.extranonce2Size;
     this.pool.setJob({
       id: job.jobId,
       target: targetForDifficulty(job.difficulty),
-      slots: slotCount(en2Size),
-      header: (slot) => headerFor(job, extranonce2Hex(slot, en2Size)),
+      slots: Math.min(2 ** 32, slotCount(job.extranonce2Size) * versionVariants(job.versionMask)),
+      header: (slot) => {
+        const w = slotWork(job, slot);
+        return headerFor(job, w.extranonce2, w.versionBits);
+      },
     });
   }
 
@@ -162,7 +164,8 @@ export class Miner {
     };
     if (!job) return record('stale', 'the job was replaced (new block or clean jobs) before the share was found');
     let verdict;
-    const submit = this.client.submit(job, extranonce2Hex(s.slot, job.extranonce2Size), nonceHex(s.nonce));
+    const w = slotWork(job, s.slot);
+    const submit = this.client.submit(job, w.extranonce2, nonceHex(s.nonce), job.ntime, job.versionMask ? w.versionBits.toString(16).padStart(8, '0') : undefined);
     this.inFlight.add(submit);
     try {
       verdict = await submit;

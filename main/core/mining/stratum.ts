@@ -89,6 +89,7 @@ export class StratumClient {
   private extranonce1 = '';
   private extranonce2Size = 0;
   private difficulty = 1;
+  private versionMask = 0;
   private redirect: ParsedPoolUrl | null = null;
   private connectionId = 0;
   private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null };
@@ -195,7 +196,18 @@ export class StratumClient {
   private async handshake(id: number, pool: PoolConfig): Promise<void> {
     try {
       this.setStatus({ state: 'subscribing' });
+      // BIP 310: offer version rolling first. Pools answer in order, so its answer is in by the
+      // time subscribe's is; a pool without it answers with an error or not at all, and mining
+      // goes on without rolling (nothing waits on a missing answer).
+      this.versionMask = 0;
+      const configuring = this.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': '1fffe000', 'version-rolling.min-bit-count': 2 }]).catch(() => null);
       const sub = await this.request('mining.subscribe', [this.o.userAgent]);
+      const configured = await Promise.race([configuring, Promise.resolve(null)]);
+      if (typeof configured === 'object' && configured !== null && (configured as Record<string, unknown>)['version-rolling'] === true) {
+        const m = (configured as Record<string, unknown>)['version-rolling.mask'];
+        if (typeof m === 'string' && /^[0-9a-fA-F]{1,8}$/.test(m)) this.versionMask = (parseInt(m, 16) & 0x1fffe000) >>> 0;
+      }
+      this.setStatus({ versionRollingMask: this.versionMask || null });
       if (!Array.isArray(sub) || sub.length < 3) throw new PoolError(`mining.subscribe answer is not [subscriptions, extranonce1, extranonce2_size]: ${JSON.stringify(sub).slice(0, 200)}`);
       this.setExtranonce(sub[1], sub[2]);
       const auth = await this.request('mining.authorize', [pool.user, pool.password]).catch((e: unknown) => {
@@ -313,6 +325,13 @@ export class StratumClient {
       case 'mining.set_extranonce':
         this.setExtranonce(params[0], params[1]);
         return;
+      case 'mining.set_version_mask': {
+        const m = params[0];
+        if (typeof m !== 'string' || !/^[0-9a-fA-F]{1,8}$/.test(m)) throw new Error(`set_version_mask ${JSON.stringify(m)} is not a hex mask`);
+        this.versionMask = this.versionMask ? (parseInt(m, 16) & 0x1fffe000) >>> 0 : 0; // applies from the next job on
+        this.setStatus({ versionRollingMask: this.versionMask || null });
+        return;
+      }
       case 'client.reconnect':
         this.onReconnect(params);
         return;
@@ -353,6 +372,7 @@ export class StratumClient {
       difficulty: this.difficulty,
       extranonce1: this.extranonce1,
       extranonce2Size: this.extranonce2Size,
+      versionMask: this.versionMask,
     };
   }
 

@@ -20,18 +20,18 @@ export type TestJob = {
   difficulty: number;
 };
 
-export type ReceivedShare = { session: number; jobId: string; extranonce2: string; ntime: string; nonce: string; hash: string; difficulty: number; verdict: 'accepted' | 'low-difficulty' | 'stale' | 'duplicate' | 'bad' };
+export type ReceivedShare = { session: number; jobId: string; extranonce2: string; ntime: string; nonce: string; versionBits?: string; hash: string; difficulty: number; verdict: 'accepted' | 'low-difficulty' | 'stale' | 'duplicate' | 'bad' };
 
 const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 
-export function independentShareHash(job: TestJob, extranonce1: string, extranonce2: string, ntime: string, nonce: string): Buffer {
+export function independentShareHash(job: TestJob, extranonce1: string, extranonce2: string, ntime: string, nonce: string, version = job.version): Buffer {
   let root = dsha(Buffer.from(job.coinb1 + extranonce1 + extranonce2 + job.coinb2, 'hex'));
   for (const b of job.branch) root = dsha(Buffer.concat([root, Buffer.from(b, 'hex')]));
   const prev = Buffer.from(job.prevHash, 'hex');
   const prevHeader = Buffer.alloc(32);
   for (let i = 0; i < 32; i += 4) prev.subarray(i, i + 4).reverse().copy(prevHeader, i); // word byte swap
   const le = (hex: string) => Buffer.from(hex, 'hex').reverse();
-  return dsha(Buffer.concat([le(job.version), prevHeader, root, le(ntime), le(job.nbits), le(nonce)]));
+  return dsha(Buffer.concat([le(version), prevHeader, root, le(ntime), le(job.nbits), le(nonce)]));
 }
 
 /** Does the hash (as a little-endian number) meet pool difficulty d? Exact for d = 2^k. */
@@ -52,6 +52,8 @@ export class TestPool {
   difficulty: number;
   extranonce1 = 'f000000d';
   extranonce2Size = 4;
+  /** Offer BIP 310 version rolling with this mask (hex); null answers mining.configure as unknown. */
+  versionMask: string | null = null;
   /** What the next subscribe answers, or a function to misbehave with. */
   onSubscribe: ((socket: net.Socket, id: unknown) => void) | null = null;
   private jobCounter = 0;
@@ -143,6 +145,10 @@ export class TestPool {
       reply([[['mining.set_difficulty', 'd1'], ['mining.notify', 'n1']], this.extranonce1, this.extranonce2Size]);
       return;
     }
+    if (m.method === 'mining.configure' && this.versionMask !== null) {
+      reply({ 'version-rolling': true, 'version-rolling.mask': this.versionMask });
+      return;
+    }
     if (m.method === 'mining.authorize') {
       const ok = m.params[0] === 'alice.rig' && m.params[1] === 'x';
       if (ok) this.authorized++;
@@ -155,14 +161,27 @@ export class TestPool {
       return;
     }
     if (m.method === 'mining.submit') {
-      const [, jobId, en2, ntime, nonce] = m.params as string[];
+      const [, jobId, en2, ntime, nonce, bits] = m.params as string[];
       const job = this.jobs.get(jobId!);
       const share: ReceivedShare = { session, jobId: jobId!, extranonce2: en2!, ntime: ntime!, nonce: nonce!, hash: '', difficulty: job?.difficulty ?? 0, verdict: 'bad' };
       if (!job) {
         share.verdict = 'stale';
         reply(null, [21, 'job not found (stale)', null]);
       } else {
-        const hash = independentShareHash(job, this.extranonce1, en2!, ntime!, nonce!);
+        let version = job.version;
+        if (bits !== undefined) {
+          const mask = parseInt(this.versionMask ?? '0', 16);
+          const b = parseInt(bits, 16);
+          if (this.versionMask === null || (b & ~mask) !== 0) {
+            share.verdict = 'bad';
+            this.shares.push(share);
+            reply(null, [20, 'version bits outside the mask', null]);
+            return;
+          }
+          version = (((parseInt(job.version, 16) & ~mask) | b) >>> 0).toString(16).padStart(8, '0');
+          share.versionBits = bits;
+        }
+        const hash = independentShareHash(job, this.extranonce1, en2!, ntime!, nonce!, version);
         share.hash = hash.toString('hex');
         const key = `${jobId}/${en2}/${nonce}`;
         if (this.seen.has(key)) {
