@@ -72,6 +72,30 @@ export type MiningShare = {
   reason: string | null;
 };
 
+/** Expected earnings next to the energy they cost, from network difficulty and BTC price. */
+export type MiningEarnings = {
+  /** Hash rate the estimate uses: the live rate while mining, else the last measured one (H/s). */
+  hashRate: number;
+  networkDifficulty: number | null;
+  /** BTC price in `currency`. */
+  btcPrice: number | null;
+  currency: string;
+  /** Where the figures come from: mempool.space (fresh or cached), or values the user typed. */
+  source: 'fetched' | 'cached' | 'manual' | 'none';
+  fetchedAt: number | null;
+  /** Why the last fetch failed (the cached or manual values are used meanwhile). */
+  fetchError: string | null;
+  /** Block subsidy used (fees not included). */
+  blockRewardBtc: number;
+  btcPerDay: number | null;
+  moneyPerDay: number | null;
+  /** Measured or estimated CPU power while mining (W), the energy a day at that draw, its cost at the current tariff price. */
+  powerW: number | null;
+  energyKWhPerDay: number | null;
+  energyCostPerDay: number | null;
+  tariffCurrency: string | null;
+};
+
 export type MiningHandlers = {
   /** Live state: hash rate, shares, pool connection, kernel. */
   'mining-status': Handler<Record<string, never>, MiningStatus>;
@@ -83,6 +107,10 @@ export type MiningHandlers = {
   'mining-stop': Handler<Record<string, never>, MiningStatus>;
   /** Changes threads and power level of a running miner (and saves them). */
   'mining-set-power': Handler<{ threads?: number; powerPct?: number }, MiningStatus>;
+  /** Expected earnings and energy cost; fetches difficulty and price at most once an hour. */
+  'mining-earnings': Handler<{ currency?: string; refresh?: boolean }, MiningEarnings>;
+  /** Manual network difficulty and BTC price (used offline); null clears a value. */
+  'mining-market-set': Handler<{ networkDifficulty?: number | null; btcPrice?: number | null; currency?: string }, MiningEarnings>;
   /** The latest shares from the ledger, newest first. */
   'mining-shares': Handler<{ limit?: number }, MiningShare[]>;
 };
@@ -117,4 +145,12 @@ export const miningArgs: ArgSchemas<MiningHandlers> = {
   'mining-stop': empty,
   'mining-set-power': z.object({ threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
   'mining-shares': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+  'mining-earnings': z.object({ currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code such as EUR').optional(), refresh: z.boolean().optional() }).strict(),
+  'mining-market-set': z
+    .object({
+      networkDifficulty: z.number().positive().finite().nullable().optional(),
+      btcPrice: z.number().positive().finite().nullable().optional(),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code such as EUR').optional(),
+    })
+    .strict(),
 };

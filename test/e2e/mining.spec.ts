@@ -32,6 +32,12 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('mining-facts')).toContainText(/native \(N-API\)|WebAssembly SIMD/);
     await page.getByTestId('mining-power').selectOption('50');
     await expect(page.getByTestId('mining-power')).toHaveValue('50');
+    // Offline here: the typed network difficulty and price give the estimate, next to the energy.
+    await page.getByTestId('earn-difficulty').fill('1e14');
+    await page.getByTestId('earn-price').fill('50000');
+    await page.getByTestId('earn-save').click();
+    await expect(page.getByTestId('earnings')).toContainText('typed by you');
+    await expect(page.getByTestId('earnings')).toContainText(/BTC per day\s*\d\.\d{3}e-\d+ BTC/);
     if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
     await page.getByTestId('mining-stop').click();
     await expect(page.getByTestId('mining-start')).toBeVisible();

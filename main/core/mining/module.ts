@@ -1,6 +1,7 @@
 import os from 'node:os';
-import { HandlerError, type MiningPool, type MiningPoolInput, type MiningSettings, type MiningStatus } from '#contract/index';
+import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolInput, type MiningSettings, type MiningStatus } from '#contract/index';
 import type { CoreContext, CoreModule } from '#core/module';
+import { defaultFetchJson, Market, type FetchJson } from './market.ts';
 import { Miner, type MinerStats } from './miner.ts';
 import type { MiningRunOverride, MiningService } from './service.ts';
 import { createShareStore, miningMigrations } from './store.ts';
@@ -11,7 +12,13 @@ export const MINING_SETTINGS_KEY = 'mining';
 type StoredPool = { url: string; user: string; password: string | null; extranonceSubscribe: boolean };
 type Stored = { pools: StoredPool[]; threads: number; powerPct: number };
 
+/** Block subsidy since the April 2024 halving; fees vary and are left out. */
+export const BLOCK_REWARD_BTC = 3.125;
+
 export type MiningModuleOptions = {
+  /** Where difficulty and price come from (tests point it at a local server). */
+  marketUrl?: string;
+  fetchJson?: FetchJson;
   /** Stratum client overrides (tests shorten backoff and timeouts). */
   stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus'>>;
 };
@@ -42,6 +49,52 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
       const save = (s: Stored) => ctx.settings.put(MINING_SETTINGS_KEY, s);
       let miner: Miner | null = null;
       let lastStats: MinerStats | null = null;
+      let lastRate = 0;
+      const market = new Market(ctx.settings, options.marketUrl ?? 'https://mempool.space', options.fetchJson ?? defaultFetchJson, () => ctx.clock.now());
+      const service = <K extends 'hardware' | 'tariff'>(name: K) => {
+        try {
+          return ctx.use(name);
+        } catch {
+          return null; // a core started with part of the modules (tests, CLI)
+        }
+      };
+
+      const earnings = async (currencyArg?: string, refresh = false): Promise<MiningEarnings> => {
+        const manual = market.manual();
+        // The page must not wait on a slow network: after 2 s the cached (or typed) values are used
+        // and the fetch finishes in the background for the next call.
+        const r = await Promise.race([market.refresh(refresh), new Promise<{ fresh: boolean }>((res) => setTimeout(() => res({ fresh: false }), 2000).unref())]);
+        const cache = market.cache();
+        const currency = currencyArg ?? manual.currency ?? 'EUR';
+        const manualDiff = manual.networkDifficulty ?? null;
+        const manualPrice = manual.btcPrice ?? null;
+        const networkDifficulty = manualDiff ?? cache?.networkDifficulty ?? null;
+        const btcPrice = manualPrice ?? cache?.prices[currency] ?? null;
+        const source: MiningEarnings['source'] = manualDiff !== null || manualPrice !== null ? 'manual' : cache ? (r.fresh ? 'fetched' : 'cached') : 'none';
+        const hashRate = miner ? miner.stats().hashRate || lastRate : lastRate;
+        const btcPerDay = networkDifficulty ? (hashRate * 86_400 * BLOCK_REWARD_BTC) / (networkDifficulty * 2 ** 32) : null;
+        const cpu = service('hardware')?.latest()?.devices.find((d) => d.deviceId === 'cpu') ?? null;
+        const powerW = miner && cpu && cpu.powerW !== null ? cpu.powerW : null;
+        const now = ctx.clock.now();
+        const slot = service('tariff')?.slots(now, now + 1)[0] ?? null;
+        const energyKWhPerDay = powerW === null ? null : (powerW * 24) / 1000;
+        return {
+          hashRate,
+          networkDifficulty,
+          btcPrice,
+          currency,
+          source,
+          fetchedAt: cache?.fetchedAt ?? null,
+          fetchError: market.error,
+          blockRewardBtc: BLOCK_REWARD_BTC,
+          btcPerDay,
+          moneyPerDay: btcPerDay !== null && btcPrice !== null ? btcPerDay * btcPrice : null,
+          powerW,
+          energyKWhPerDay,
+          energyCostPerDay: energyKWhPerDay !== null && slot ? energyKWhPerDay * slot.price : null,
+          tariffCurrency: slot?.currency ?? null,
+        };
+      };
 
       const publicSettings = (s: Stored): MiningSettings => ({
         pools: s.pools.map((p): MiningPool => ({ url: p.url, user: p.user, hasPassword: p.password !== null, extranonceSubscribe: p.extranonceSubscribe })),
@@ -93,6 +146,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           ...(options.stratum ? { stratum: options.stratum } : {}),
           onStats: (st) => {
             lastStats = st;
+            if (st.hashRate > 0) lastRate = st.hashRate;
             ctx.events.emit('hash-rate', { at: ctx.clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, jobDifficulty: st.jobDifficulty, poolState: st.pool.state });
           },
           onShare: (r) => {
@@ -141,9 +195,9 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         return status();
       };
 
-      const service: MiningService = { status, start, stop, setPower };
+      const miningService: MiningService = { status, start, stop, setPower };
       return {
-        service,
+        service: miningService,
         handlers: {
           'mining-status': async () => status(),
           'mining-settings-get': async () => publicSettings(load()),
@@ -170,6 +224,11 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           'mining-stop': () => stop(),
           'mining-set-power': (p) => setPower(p),
           'mining-shares': async ({ limit }) => shares.latest(limit ?? 50),
+          'mining-earnings': ({ currency, refresh }) => earnings(currency, refresh ?? false),
+          'mining-market-set': async (m) => {
+            market.setManual(m);
+            return earnings(m.currency);
+          },
         },
         stop: async () => {
           await stop();

@@ -3,12 +3,10 @@ import type { MiningPoolInput, MiningSettings, MiningShare, MiningStatus } from 
 import { api } from '../../api/client.ts';
 import { useCall, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
-import { fmtHashRate, fmtMoney, fmtNumber, fmtTime } from '../../component/format.ts';
+import { fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
 
 const POWER_LEVELS = [25, 50, 75, 100];
-/** Block subsidy since the April 2024 halving (fees come on top and vary). */
-const BLOCK_REWARD_BTC = 3.125;
 
 type PoolRow = { url: string; user: string; password: string; hasPassword: boolean; extranonceSubscribe: boolean };
 
@@ -23,10 +21,6 @@ const STATE_LABEL: Record<MiningStatus['pool']['state'], string> = {
 /** Pool difficulties run from 1e-4 (test pools) to 1e6: keep significant digits, not decimals. */
 const fmtDifficulty = (d: number) => (d >= 1000 ? fmtNumber(d, 0) : d.toPrecision(4));
 
-/** Expected BTC per day: a share of the network's blocks equal to our share of its hash rate. */
-export function expectedBtcPerDay(hashRate: number, networkDifficulty: number): number {
-  return (hashRate * 86_400 * BLOCK_REWARD_BTC) / (networkDifficulty * 2 ** 32);
-}
 
 function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (s: MiningSettings) => void }) {
   const [rows, setRows] = useState<PoolRow[]>(() => settings.pools.map((p) => ({ ...p, password: '' })));
@@ -93,44 +87,74 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
   );
 }
 
-function EarningsCard({ hashRate }: { hashRate: number }) {
-  const [difficulty, setDifficulty] = useState(() => localStorage.getItem('hearth.mining.networkDifficulty') ?? '');
-  const [price, setPrice] = useState(() => localStorage.getItem('hearth.mining.btcPrice') ?? '');
-  const [currency, setCurrency] = useState(() => localStorage.getItem('hearth.mining.currency') ?? 'EUR');
+function EarningsCard({ running }: { running: boolean }) {
+  const [currency, setCurrency] = useState('EUR');
+  const earn = useCall('mining-earnings', { currency }, [currency, running]);
+  const [difficulty, setDifficulty] = useState('');
+  const [price, setPrice] = useState('');
+  const [error, setError] = useState<Error | undefined>();
+  const e = earn.data;
+  const { reload } = earn;
   useEffect(() => {
-    localStorage.setItem('hearth.mining.networkDifficulty', difficulty);
-    localStorage.setItem('hearth.mining.btcPrice', price);
-    localStorage.setItem('hearth.mining.currency', currency);
-  }, [difficulty, price, currency]);
-  const d = Number(difficulty);
-  const p = Number(price);
-  const btc = d > 0 ? expectedBtcPerDay(hashRate, d) : null;
+    if (!running) return;
+    const t = setInterval(reload, 10_000);
+    return () => clearInterval(t);
+  }, [running, reload]);
+  const saveManual = (clear: boolean) => {
+    const d = Number(difficulty);
+    const p = Number(price);
+    if (!clear && ((difficulty !== '' && !(d > 0)) || (price !== '' && !(p > 0)))) {
+      setError(new Error('Network difficulty and BTC price must be positive numbers (e.g. 1.2e14 and 90000)'));
+      return;
+    }
+    setError(undefined);
+    const args = clear ? { networkDifficulty: null, btcPrice: null, currency } : { ...(difficulty !== '' ? { networkDifficulty: d } : {}), ...(price !== '' ? { btcPrice: p } : {}), currency };
+    api.send('mining-market-set', args).then(() => reload(), (err: Error) => setError(err));
+  };
+  const SOURCE: Record<string, string> = { fetched: 'mempool.space, just fetched', cached: 'mempool.space, cached', manual: 'typed by you', none: 'not known yet' };
   return (
     <Card title="Expected earnings">
-      <p className="muted">For a CPU these are tiny: the heat is the point. Enter the network difficulty and the BTC price (from any block explorer); they are kept in this browser.</p>
+      <p className="muted">For a CPU these are tiny: the heat is the point. Difficulty and price come from mempool.space (at most hourly, cached for offline use); type your own to override.</p>
+      <ErrorBanner error={error ?? earn.error} />
+      {e && (
+        <Facts
+          testId="earnings"
+          rows={[
+            ['Hash rate', fmtHashRate(e.hashRate)],
+            ['Network difficulty', e.networkDifficulty === null ? 'unknown' : e.networkDifficulty.toExponential(3)],
+            ['BTC price', e.btcPrice === null ? 'unknown' : fmtMoney(e.btcPrice, e.currency)],
+            ['Figures from', `${SOURCE[e.source] ?? e.source}${e.fetchedAt ? ` (${fmtTime(e.fetchedAt)})` : ''}${e.fetchError ? ` — ${e.fetchError}` : ''}`],
+            ['BTC per day', e.btcPerDay === null ? 'needs the network difficulty' : `${e.btcPerDay.toExponential(3)} BTC`],
+            ['Earnings per day', e.moneyPerDay === null ? 'needs difficulty and price' : fmtMoney(e.moneyPerDay, e.currency)],
+            ['CPU power while mining', e.powerW === null ? 'not measured (start mining)' : fmtW(e.powerW)],
+            ['Energy per day', e.energyKWhPerDay === null ? '—' : fmtKWh(e.energyKWhPerDay)],
+            ['Energy cost per day', e.energyCostPerDay === null ? '—' : fmtMoney(e.energyCostPerDay, e.tariffCurrency ?? e.currency)],
+            ['Block reward used', `${e.blockRewardBtc} BTC (subsidy, fees not included)`],
+          ]}
+        />
+      )}
       <div className="form-row">
         <label>
+          Currency
+          <select value={currency} onChange={(ev) => setCurrency(ev.target.value)} data-testid="earn-currency">
+            {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'].map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
           Network difficulty
-          <input value={difficulty} onChange={(e) => setDifficulty(e.target.value)} placeholder="e.g. 1.0e14" data-testid="earn-difficulty" />
+          <input value={difficulty} onChange={(ev) => setDifficulty(ev.target.value)} placeholder="e.g. 1.2e14" data-testid="earn-difficulty" />
         </label>
         <label>
           BTC price
-          <input value={price} onChange={(e) => setPrice(e.target.value)} placeholder="e.g. 90000" data-testid="earn-price" />
+          <input value={price} onChange={(ev) => setPrice(ev.target.value)} placeholder="e.g. 90000" data-testid="earn-price" />
         </label>
-        <label>
-          Currency
-          <input value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase().slice(0, 3))} />
-        </label>
+        <button onClick={() => saveManual(false)} data-testid="earn-save">
+          Use these
+        </button>
+        <button onClick={() => saveManual(true)}>Use fetched</button>
       </div>
-      <Facts
-        testId="earnings"
-        rows={[
-          ['Hash rate', fmtHashRate(hashRate)],
-          ['BTC per day', btc === null ? 'enter the network difficulty' : `${btc.toExponential(3)} BTC`],
-          ['Per day', btc === null || !(p > 0) ? 'enter difficulty and price' : fmtMoney(btc * p, /^[A-Z]{3}$/.test(currency) ? currency : 'EUR')],
-          ['Block reward used', `${BLOCK_REWARD_BTC} BTC (subsidy, fees not included)`],
-        ]}
-      />
     </Card>
   );
 }
@@ -228,7 +252,7 @@ export function MiningPage() {
       <Card title="Latest shares" wide>
         <SharesTable shares={shares.data ?? []} />
       </Card>
-      <EarningsCard hashRate={st?.running ? (last?.hashRate ?? st.hashRate) : 0} />
+      <EarningsCard running={st?.running ?? false} />
     </div>
   );
 }
