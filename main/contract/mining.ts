@@ -56,6 +56,8 @@ export type MiningStatus = {
     difficulty: number | null;
     lastError: string | null;
     retryInMs: number | null;
+    /** Version bits the pool lets us roll (BIP 310), null when it did not offer rolling. */
+    versionRollingMask: number | null;
   };
 };
 

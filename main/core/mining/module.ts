@@ -121,8 +121,8 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           jobDifficulty: running ? (st?.jobDifficulty ?? null) : null,
           kernel: st?.kernel ?? null,
           pool: st && running
-            ? { state: st.pool.state, url: st.pool.url, difficulty: st.pool.difficulty, lastError: st.pool.lastError, retryInMs: st.pool.retryInMs }
-            : { state: 'idle', url: null, difficulty: null, lastError: st?.pool.lastError ?? null, retryInMs: null },
+            ? { state: st.pool.state, url: st.pool.url, difficulty: st.pool.difficulty, lastError: st.pool.lastError, retryInMs: st.pool.retryInMs, versionRollingMask: st.pool.versionRollingMask }
+            : { state: 'idle', url: null, difficulty: null, lastError: st?.pool.lastError ?? null, retryInMs: null, versionRollingMask: null },
         };
       };
 

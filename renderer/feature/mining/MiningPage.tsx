@@ -217,6 +217,7 @@ export function MiningPage() {
               ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
               ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
               ['Kernel', st.kernel ? st.kernel.description : 'starts with the miner'],
+              ['Version rolling', st.pool.versionRollingMask === null ? 'not offered by the pool' : `mask ${st.pool.versionRollingMask.toString(16).padStart(8, '0')} (BIP 310)`],
               ['Last pool error', st.pool.lastError ?? '—'],
             ]}
           />
