@@ -6,12 +6,14 @@
 import type { HardwareService } from './hardware/service.ts';
 import type { HeatingService } from './heating/service.ts';
 import type { JobService } from './job/service.ts';
+import type { LedgerService } from './ledger/service.ts';
 import type { MarketService } from './market/service.ts';
 import type { MiningService } from './mining/service.ts';
 import type { TariffService } from './tariff/service.ts';
 
 export type Services = {
   hardware: HardwareService;
+  ledger: LedgerService;
   market: MarketService;
   tariff: TariffService;
   heating: HeatingService;

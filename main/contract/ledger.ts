@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { ArgSchemas, Handler } from './rpc.ts';
+
+/**
+ * Totals over a span. Exact integers: energy in milliwatt-hours, money in nano-units of the
+ * currency (1e-9; a CPU miner's revenue per slot is far below a cent and must not round to zero).
+ * Divide only for display.
+ */
+export type LedgerTotals = {
+  energyMilliWh: number;
+  /** The part of the energy that was estimated rather than measured. */
+  estimatedMilliWh: number;
+  heatMilliWh: number;
+  /** The part of the heat the home needed. */
+  heatMetMilliWh: number;
+  costNanos: number;
+  heatCreditNanos: number;
+  /** From hash rate and network difficulty. */
+  revenueExpectedNanos: number;
+  /** From accepted shares at the pool's difficulty. */
+  revenueCreditedNanos: number;
+  trainingWork: number;
+  trainingValueNanos: number;
+  /** Fixed daily standing charge; the monthly fee shows on the 1st of each month. */
+  standingNanos: number;
+  monthlyFeeNanos: number;
+  /** revenueExpected + heatCredit + trainingValue − cost − standing − monthlyFee. */
+  netNanos: number;
+  slots: number;
+};
+
+/** One local day in the ledger's time zone: 23 or 25 hours on clock-change days. */
+export type LedgerDay = LedgerTotals & { day: string; hours: number };
+
+export type LedgerDays = { currency: string; timeZone: string; days: LedgerDay[]; total: LedgerTotals };
+
+export type LedgerSettings = {
+  currency: string;
+  /** IANA zone days are counted in. */
+  timeZone: string;
+  /** Decimal text so it is kept exactly, e.g. "0.41". */
+  standingPerDay: string;
+  monthlyFee: string;
+  /** Mean fees per block (BTC) and the pool's fee (fraction) for expected revenue. */
+  feesBtc: number;
+  poolFee: number;
+};
+
+export type LedgerHandlers = {
+  /** Per-day totals for the `days` local days ending with `until` (default today), oldest first. */
+  'ledger-days': Handler<{ days: number; until?: string }, LedgerDays>;
+  /** Totals per device or per job over the same span. */
+  'ledger-breakdown': Handler<{ by: 'device' | 'job'; days: number; until?: string }, { currency: string; rows: (LedgerTotals & { id: string })[] }>;
+  /** CSV of the days or of the raw slot rows; amounts as exact decimal text. */
+  'ledger-export-csv': Handler<{ kind: 'days' | 'slots'; days: number; until?: string }, { csv: string; filename: string; rows: number }>;
+  /** Imports a slots CSV written by the export: all rows or none; rows for the same slot are replaced. */
+  'ledger-import-csv': Handler<{ csv: string }, { slots: number }>;
+  'ledger-settings': Handler<Record<string, never>, LedgerSettings>;
+  'ledger-configure': Handler<LedgerSettings, LedgerSettings>;
+};
+
+export type LedgerEvents = {
+  /** A slot was booked: the History page refreshes. */
+  'ledger-slot': { start: number; end: number; currency: string };
+};
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
+const days = z.number().int().min(1).max(3660);
+const decimal = z.string().regex(/^\d{1,7}(\.\d{1,9})?$/, 'expected an amount such as 0.41 (at most 9 decimals)');
+
+export const ledgerSettingsSchema: z.ZodType<LedgerSettings> = z
+  .object({
+    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR'),
+    timeZone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone such as Europe/Brussels'),
+    standingPerDay: decimal,
+    monthlyFee: decimal,
+    feesBtc: z.number().finite().min(0).max(100),
+    poolFee: z.number().min(0).max(1, 'the pool fee is a fraction: 0.02 for 2 %'),
+  })
+  .strict();
+
+export const ledgerArgs: ArgSchemas<LedgerHandlers> = {
+  'ledger-days': z.object({ days, until: day.optional() }).strict(),
+  'ledger-breakdown': z.object({ by: z.enum(['device', 'job']), days, until: day.optional() }).strict(),
+  'ledger-export-csv': z.object({ kind: z.enum(['days', 'slots']), days, until: day.optional() }).strict(),
+  'ledger-import-csv': z.object({ csv: z.string().min(1, 'the CSV is empty').max(256 * 1024 * 1024) }).strict(),
+  'ledger-settings': z.object({}).strict(),
+  'ledger-configure': ledgerSettingsSchema,
+};

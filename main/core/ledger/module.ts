@@ -1,0 +1,281 @@
+import { HandlerError, type LedgerDay, type LedgerSettings, type LedgerTotals, type PriceSlot } from '#contract/index';
+import { ledgerSettingsSchema } from '#contract/ledger';
+import { addDays, dayKey, dayRange } from '#core/economics/day';
+import { toNanos } from '#core/economics/money';
+import { BLOCK_SUBSIDY_BTC, creditedBtc } from '#core/economics/revenue';
+import type { HandlerPart } from '#core/handler';
+import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
+import type { Services } from '#core/service';
+import { accountingMigrations, createAccounting, rollupBy, rollupDays, sumTotals, type FixedCharges, type SlotInput, type Totals } from './accounting.ts';
+import { CsvError, daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
+import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
+import type { LedgerService } from './service.ts';
+
+export type LedgerOptions = {
+  /** Slot length the ledger books in (ms); 15 minutes divides every tariff's slots. */
+  slotMs?: number;
+  /** How often telemetry is read (ms). */
+  sampleMs?: number;
+};
+
+const SETTINGS_KEY = 'ledger';
+const SLOT_MS = 15 * 60_000;
+
+export function defaultLedgerSettings(): LedgerSettings {
+  return {
+    currency: 'EUR',
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    standingPerDay: '0',
+    monthlyFee: '0',
+    feesBtc: 0.05,
+    poolFee: 0.02,
+  };
+}
+
+/** A decimal from a float API value (price per kWh, credit) to nano-units. */
+function nanosOf(x: number): number {
+  return toNanos(x.toFixed(9));
+}
+
+/** Splits `total` over `weights` in integers (largest remainder), so the parts add up exactly. */
+export function split(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total === 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const raw = weights.map((w) => (total * w) / sum);
+  const parts = raw.map((r) => Math.trunc(r));
+  let rest = total - parts.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [Math.abs(r - Math.trunc(r)), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (rest === 0) break;
+    const step = rest > 0 ? 1 : -1;
+    parts[i]! += step;
+    rest -= step;
+  }
+  return parts;
+}
+
+export function totalsOut(t: Totals): LedgerTotals {
+  return {
+    energyMilliWh: t.energy,
+    estimatedMilliWh: t.estimatedEnergy,
+    heatMilliWh: t.heat,
+    heatMetMilliWh: t.heatMet,
+    costNanos: t.cost,
+    heatCreditNanos: t.heatCredit,
+    revenueExpectedNanos: t.revenueExpected,
+    revenueCreditedNanos: t.revenueCredited,
+    trainingWork: t.trainingWork,
+    trainingValueNanos: t.trainingValue,
+    standingNanos: t.standing,
+    monthlyFeeNanos: t.monthlyFee,
+    netNanos: t.net,
+    slots: t.slots,
+  };
+}
+
+function optional<K extends keyof Services>(ctx: CoreContext, name: K): Services[K] | null {
+  try {
+    return ctx.use(name);
+  } catch {
+    return null;
+  }
+}
+
+export function ledgerModule(options: LedgerOptions = {}): CoreModule {
+  return {
+    name: 'ledger',
+    migrations: accountingMigrations,
+    create(ctx): ModuleInstance<'ledger'> {
+      const slotMs = options.slotMs ?? SLOT_MS;
+      const sampleMs = options.sampleMs ?? 5_000;
+      const acct = createAccounting(ctx.db);
+      const meter = new SlotMeter(slotMs, Math.max(30_000, sampleMs * 6));
+      let timer: { cancel(): void } | null = null;
+      const unsubscribe: (() => void)[] = [];
+      let warnedCurrency = false;
+
+      const settings = (): LedgerSettings => {
+        const parsed = ledgerSettingsSchema.safeParse({ ...defaultLedgerSettings(), ...(ctx.settings.get<object>(SETTINGS_KEY) ?? {}) });
+        return parsed.success ? parsed.data : defaultLedgerSettings();
+      };
+      const charges = (s: LedgerSettings): FixedCharges => ({ currency: s.currency, standingPerDay: toNanos(s.standingPerDay), monthlyFee: toNanos(s.monthlyFee) });
+
+      /** Turns a metered slot into ledger rows at that slot's price, heat credit and market figures. */
+      const book = (m: MeterSlot): void => {
+        if (m.cells.length === 0) return;
+        const s = settings();
+        const tariff = optional(ctx, 'tariff');
+        const heating = optional(ctx, 'heating');
+        const market = optional(ctx, 'market');
+        const priceSlot: PriceSlot | undefined = tariff?.slots(m.start, m.end).find((p) => p.start <= m.start && p.end > m.start);
+        const currency = priceSlot?.currency ?? s.currency;
+        if (!priceSlot) ctx.log.warn(`ledger: no price known for the slot at ${new Date(m.start).toISOString()}; its energy is booked at 0 ${currency}/kWh`);
+        const price = priceSlot ? nanosOf(priceSlot.price) : 0;
+        const energies = m.cells.map((c) => Math.round(c.wattMs / 3600));
+        const totalMwh = energies.reduce((a, b) => a + b, 0);
+        const hours = (m.end - m.start) / 3_600_000;
+        let heatMet = 0;
+        let credit = 0;
+        if (heating && totalMwh > 0) {
+          const base: PriceSlot = priceSlot ?? { start: m.start, end: m.end, price: 0, spot: null, currency };
+          const [hs] = heating.demand([{ ...base, start: m.start, end: m.end }]);
+          if (hs) {
+            heatMet = Math.min(totalMwh, Math.round(hs.demandW * hours * 1000));
+            credit = nanosOf(heating.credit(hs, totalMwh / 1000 / hours));
+          }
+        }
+        let revenueExpected = 0;
+        let revenueCredited = 0;
+        const q = market?.current();
+        if (q && q.difficulty && q.btcPrice && (m.hashes > 0 || m.shareDifficulty > 0)) {
+          if (q.currency !== currency) {
+            if (!warnedCurrency) ctx.log.warn(`ledger: the BTC price is in ${q.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`);
+            warnedCurrency = true;
+          } else {
+            const reward = BLOCK_SUBSIDY_BTC + s.feesBtc;
+            const btc = (m.hashes / (q.difficulty * 2 ** 32)) * reward * (1 - s.poolFee);
+            revenueExpected = nanosOf(btc * q.btcPrice);
+            revenueCredited = nanosOf(creditedBtc(m.shareDifficulty, q.difficulty, reward, s.poolFee) * q.btcPrice);
+          }
+        }
+        const heatMetParts = split(heatMet, energies);
+        const creditParts = split(credit, energies);
+        const miningWeights = m.cells.map((c, i) => (c.jobId === 'mining' ? energies[i]! + 1 : 0));
+        const anyMining = miningWeights.some((w) => w > 0);
+        const revParts = split(revenueExpected, anyMining ? miningWeights : energies);
+        const credParts = split(revenueCredited, anyMining ? miningWeights : energies);
+        m.cells.forEach((c, i) => {
+          const row: SlotInput = {
+            start: m.start,
+            end: m.end,
+            deviceId: c.deviceId,
+            jobId: c.jobId,
+            energy: energies[i]!,
+            energySource: c.estimated ? 'estimated' : 'measured',
+            heat: energies[i]!,
+            heatMet: heatMetParts[i]!,
+            currency,
+            price,
+            heatCredit: creditParts[i]!,
+            revenueExpected: revParts[i]!,
+            revenueCredited: credParts[i]!,
+            trainingWork: 0,
+            trainingValue: nanosOf(c.trainingValue),
+          };
+          acct.book(row);
+        });
+        ctx.events.emit('ledger-slot', { start: m.start, end: m.end, currency });
+      };
+
+      const bookAll = (slots: MeterSlot[]) => {
+        for (const m of slots) {
+          try {
+            book(m);
+          } catch (err) {
+            ctx.log.error(`ledger: booking the slot at ${new Date(m.start).toISOString()} failed: ${(err as Error).message}`);
+          }
+        }
+      };
+
+      const sampleNow = (): MeterSample | null => {
+        const t = optional(ctx, 'hardware')?.latest();
+        if (!t) return null;
+        const jobs: Record<string, string> = {};
+        const valuePerHour: Record<string, number> = {};
+        const mining = optional(ctx, 'mining')?.status();
+        if (mining?.running) jobs['cpu'] = 'mining';
+        for (const j of optional(ctx, 'job')?.list() ?? []) {
+          if (j.state !== 'running' || j.kind === 'mining') continue;
+          const id = `job:${j.id}`;
+          for (const d of j.devices.length > 0 ? j.devices : ['cpu']) jobs[d] = id;
+          if (j.valuePerHour) valuePerHour[id] = j.valuePerHour;
+        }
+        return {
+          at: ctx.clock.now(),
+          devices: t.devices.map((d) => ({ deviceId: d.deviceId, powerW: d.powerW, source: d.powerSource })),
+          jobs,
+          hashRate: mining?.running ? mining.hashRate : 0,
+          valuePerHour,
+        };
+      };
+
+      const span = (days: number, until?: string) => {
+        const s = settings();
+        const to = until ?? dayKey(ctx.clock.now(), s.timeZone);
+        return { s, from: addDays(to, -(days - 1)), to };
+      };
+
+      const service: LedgerService = {
+        settings,
+        today() {
+          const s = settings();
+          const d = dayKey(ctx.clock.now(), s.timeZone);
+          return rollupDays(ctx.db, { from: d, to: d, timeZone: s.timeZone, currency: s.currency, charges: charges(s) })[0]!;
+        },
+      };
+
+      const handlers: HandlerPart = {
+        'ledger-days': async ({ days, until }) => {
+          const { s, from, to } = span(days, until);
+          const list = rollupDays(ctx.db, { from, to, timeZone: s.timeZone, currency: s.currency, charges: charges(s) });
+          const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours }));
+          return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
+        },
+        'ledger-breakdown': async ({ by, days, until }) => {
+          const { s, from, to } = span(days, until);
+          const range = dayRange(from, to, s.timeZone);
+          const rows = rollupBy(ctx.db, by, { from: range[0]!.start, to: range[range.length - 1]!.end, currency: s.currency });
+          return { currency: s.currency, rows: rows.map((r) => ({ ...totalsOut(r), id: r.id })) };
+        },
+        'ledger-export-csv': async ({ kind, days, until }) => {
+          const { s, from, to } = span(days, until);
+          if (kind === 'days') {
+            const list = rollupDays(ctx.db, { from, to, timeZone: s.timeZone, currency: s.currency, charges: charges(s) });
+            return { csv: daysCsv(list, s.currency), filename: `hearth-days-${from}-${to}.csv`, rows: list.length };
+          }
+          const range = dayRange(from, to, s.timeZone);
+          const rows = acct.slots(range[0]!.start, range[range.length - 1]!.end);
+          return { csv: slotsCsv(rows), filename: `hearth-slots-${from}-${to}.csv`, rows: rows.length };
+        },
+        'ledger-import-csv': async ({ csv }) => {
+          try {
+            return { slots: acct.replaceAll(parseSlotsCsv(csv)) };
+          } catch (err) {
+            if (err instanceof CsvError || err instanceof RangeError) throw new HandlerError('bad-request', err.message, 'fix the file and import again; the ledger is unchanged');
+            throw err;
+          }
+        },
+        'ledger-settings': async () => settings(),
+        'ledger-configure': async (next) => {
+          ctx.settings.put(SETTINGS_KEY, next);
+          return settings();
+        },
+      };
+
+      return {
+        handlers,
+        service,
+        start() {
+          unsubscribe.push(
+            ctx.events.on('mining-share', (sh) => {
+              if (sh.outcome === 'accepted') meter.share(sh.at, sh.difficulty);
+            }),
+          );
+          timer = ctx.clock.setInterval(() => {
+            const s = sampleNow();
+            if (s) bookAll(meter.sample(s));
+          }, sampleMs);
+        },
+        stop() {
+          timer?.cancel();
+          for (const u of unsubscribe.splice(0)) u();
+          // The slot in progress is booked with what ran so far; a restart inside it adds to the same row.
+          const last = sampleNow();
+          if (last) bookAll(meter.sample(last));
+          const part = meter.flush();
+          if (part) bookAll([part]);
+        },
+      };
+    },
+  };
+}
