@@ -82,8 +82,11 @@ export type MiningEarnings = {
   /** BTC price in `currency`. */
   btcPrice: number | null;
   currency: string;
-  /** Where the figures come from: mempool.space (fresh or cached), or values the user typed. */
-  source: 'fetched' | 'cached' | 'manual' | 'none';
+  /**
+   * Where the figures come from: the market domain (its fetched, cached or overridden values),
+   * mempool.space fetched by mining itself when no market domain runs, or values typed here.
+   */
+  source: 'market' | 'fetched' | 'cached' | 'manual' | 'none';
   fetchedAt: number | null;
   /** Why the last fetch failed (the cached or manual values are used meanwhile). */
   fetchError: string | null;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCore } from '#core/app';
 import type { Clock } from '#core/clock';
+import { marketModule } from '#core/market/module';
 import { miningModule } from './module.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -59,6 +60,30 @@ describe('mining earnings', () => {
       // Earnings formula with a hash rate: checked by hand for 10 MH/s at difficulty 1e14.
       // 1e7 H/s × 86400 s × 3.125 BTC / (1e14 × 2^32) = 6.286e-12 BTC/day.
       expect((1e7 * 86_400 * c.blockRewardBtc) / (1e14 * 2 ** 32)).toBeCloseTo(6.286e-12, 14);
+    } finally {
+      await core.close();
+      await m.close();
+    }
+  });
+
+  it('uses the market domain\'s price and difficulty when it runs (no second fetcher)', async () => {
+    const m = await marketServer();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-earn-'));
+    dirs.push(dataDir);
+    const core = await startCore({ dataDir, log: quiet, modules: [marketModule({ endpoints: { mempool: m.url, coingecko: m.url }, refreshMs: 3_600_000 }), miningModule({ marketUrl: 'http://127.0.0.1:9' })] });
+    try {
+      const t0 = Date.now();
+      while (core.context.use('market').current().difficulty === null) {
+        if (Date.now() - t0 > 20_000) throw new Error('the market domain never fetched');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const cur = core.context.use('market').current();
+      const e = await core.handlers['mining-earnings']({});
+      expect(e.source).toBe('market');
+      expect(e.networkDifficulty).toBe(1.2e14);
+      expect(e.currency).toBe(cur.currency);
+      expect(e.btcPrice).toBe(cur.btcPrice);
+      expect(e.fetchError).toBeNull(); // mining's own fetcher (pointed at a dead port) was not used
     } finally {
       await core.close();
       await m.close();

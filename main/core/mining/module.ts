@@ -51,7 +51,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
       let lastStats: MinerStats | null = null;
       let lastRate = 0;
       const market = new Market(ctx.settings, options.marketUrl ?? 'https://mempool.space', options.fetchJson ?? defaultFetchJson, () => ctx.clock.now());
-      const service = <K extends 'hardware' | 'tariff'>(name: K) => {
+      const service = <K extends 'hardware' | 'tariff' | 'market'>(name: K) => {
         try {
           return ctx.use(name);
         } catch {
@@ -61,16 +61,31 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
 
       const earnings = async (currencyArg?: string, refresh = false): Promise<MiningEarnings> => {
         const manual = market.manual();
-        // The page must not wait on a slow network: after 2 s the cached (or typed) values are used
-        // and the fetch finishes in the background for the next call.
-        const r = await Promise.race([market.refresh(refresh), new Promise<{ fresh: boolean }>((res) => setTimeout(() => res({ fresh: false }), 2000).unref())]);
-        const cache = market.cache();
-        const currency = currencyArg ?? manual.currency ?? 'EUR';
         const manualDiff = manual.networkDifficulty ?? null;
         const manualPrice = manual.btcPrice ?? null;
-        const networkDifficulty = manualDiff ?? cache?.networkDifficulty ?? null;
-        const btcPrice = manualPrice ?? cache?.prices[currency] ?? null;
-        const source: MiningEarnings['source'] = manualDiff !== null || manualPrice !== null ? 'manual' : cache ? (r.fresh ? 'fetched' : 'cached') : 'none';
+        const shared = service('market');
+        let networkDifficulty: number | null;
+        let btcPrice: number | null;
+        let currency: string;
+        let source: MiningEarnings['source'];
+        let cache = null as ReturnType<typeof market.cache>;
+        if (shared) {
+          // The market domain fetches and caches price and difficulty for the whole app.
+          const cur = shared.current();
+          currency = currencyArg ?? manual.currency ?? cur.currency;
+          networkDifficulty = manualDiff ?? cur.difficulty;
+          btcPrice = manualPrice ?? (currency === cur.currency ? cur.btcPrice : null);
+          source = manualDiff !== null || manualPrice !== null ? 'manual' : 'market';
+        } else {
+          // The page must not wait on a slow network: after 2 s the cached (or typed) values are
+          // used and the fetch finishes in the background for the next call.
+          const r = await Promise.race([market.refresh(refresh), new Promise<{ fresh: boolean }>((res) => setTimeout(() => res({ fresh: false }), 2000).unref())]);
+          cache = market.cache();
+          currency = currencyArg ?? manual.currency ?? 'EUR';
+          networkDifficulty = manualDiff ?? cache?.networkDifficulty ?? null;
+          btcPrice = manualPrice ?? cache?.prices[currency] ?? null;
+          source = manualDiff !== null || manualPrice !== null ? 'manual' : cache ? (r.fresh ? 'fetched' : 'cached') : 'none';
+        }
         const hashRate = miner ? miner.stats().hashRate || lastRate : lastRate;
         const btcPerDay = networkDifficulty ? (hashRate * 86_400 * BLOCK_REWARD_BTC) / (networkDifficulty * 2 ** 32) : null;
         const cpu = service('hardware')?.latest()?.devices.find((d) => d.deviceId === 'cpu') ?? null;
@@ -85,7 +100,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           currency,
           source,
           fetchedAt: cache?.fetchedAt ?? null,
-          fetchError: market.error,
+          fetchError: shared ? null : market.error,
           blockRewardBtc: BLOCK_REWARD_BTC,
           btcPerDay,
           moneyPerDay: btcPerDay !== null && btcPrice !== null ? btcPerDay * btcPrice : null,

@@ -111,7 +111,7 @@ function EarningsCard({ running }: { running: boolean }) {
     const args = clear ? { networkDifficulty: null, btcPrice: null, currency } : { ...(difficulty !== '' ? { networkDifficulty: d } : {}), ...(price !== '' ? { btcPrice: p } : {}), currency };
     api.send('mining-market-set', args).then(() => reload(), (err: Error) => setError(err));
   };
-  const SOURCE: Record<string, string> = { fetched: 'mempool.space, just fetched', cached: 'mempool.space, cached', manual: 'typed by you', none: 'not known yet' };
+  const SOURCE: Record<string, string> = { market: 'market data (mempool.space, cached; see the market settings)', fetched: 'mempool.space, just fetched', cached: 'mempool.space, cached', manual: 'typed by you', none: 'not known yet' };
   return (
     <Card title="Expected earnings">
       <p className="muted">For a CPU these are tiny: the heat is the point. Difficulty and price come from mempool.space (at most hourly, cached for offline use); type your own to override.</p>
