@@ -12,6 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benches = [
   ['bench', 'train'],
   ['bench', 'hash'],
+  ['bench', 'history'],
 ];
 
 const only = process.argv.slice(2);

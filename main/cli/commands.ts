@@ -7,6 +7,8 @@ import { benchTrainCommand } from './command/bench-train.ts';
 import { benchHashCommand } from './command/bench-hash.ts';
 import { mineCommand } from './command/mine.ts';
 import { trainCommand } from './command/train.ts';
+import { historyCommand } from './command/history.ts';
+import { benchHistoryCommand } from './command/history-bench.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, benchHistoryCommand];

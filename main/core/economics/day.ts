@@ -69,7 +69,9 @@ export function dayRange(from: string, to: string, timeZone: string): { day: str
   let start = dayStart(d, timeZone);
   while (d <= to) {
     const n = nextDay(d);
-    const end = dayStart(n, timeZone);
+    // Most days are 24 hours: check that guess with two look-ups before solving it in full.
+    const guess = start + 86_400_000;
+    const end = dayKey(guess, timeZone) === n && dayKey(guess - 1, timeZone) === d ? guess : dayStart(n, timeZone);
     out.push({ day: d, start, end });
     d = n;
     start = end;

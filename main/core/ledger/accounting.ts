@@ -236,8 +236,12 @@ export function rollupDays(db: Db, q: { from: string; to: string; timeZone: stri
   if (days.length === 0) return [];
   const first = days[0]!.start;
   const last = days[days.length - 1]!.end;
+  // Slots are summed in the coarsest buckets every day boundary falls on (hours in most zones, 30
+  // or 15 minutes in zones with such offsets): a slot belongs to a day by its start, and flooring
+  // a start to a bucket never moves it across a boundary that is a multiple of the bucket.
+  const bucket = [3_600_000, 1_800_000, 900_000, 60_000, 1000].find((b) => days.every((d) => d.start % b === 0) && days[days.length - 1]!.end % b === 0) ?? 1;
   const rows = db
-    .prepare(`SELECT start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY start ORDER BY start`)
+    .prepare(`SELECT (start / ${bucket}) * ${bucket} AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY start / ${bucket} ORDER BY 1`)
     .all(first, last, q.currency) as Sums[];
   const out: DayTotals[] = days.map((d) => ({ ...emptyTotals(), day: d.day, start: d.start, end: d.end, hours: (d.end - d.start) / 3_600_000 }));
   let i = 0;

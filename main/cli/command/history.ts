@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import { HandlerError, type LedgerTotals } from '#contract/index';
+import { startCore, type Core } from '#core/app';
+import { defaultDataDir } from '#core/data-dir';
+import { nanosText } from '#core/economics/money';
+import { ledgerModule } from '#core/ledger/module';
+import { numberOption, UsageError, type Command } from '../command.ts';
+
+/** The ledger alone: reading history needs no hardware probe, prices or workers. */
+async function startLedgerCore(values: Record<string, unknown>): Promise<Core> {
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  return startCore({ dataDir, modules: [ledgerModule()], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+}
+
+const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
+
+/** One table row; money as exact decimal text (never rounded to look better). */
+function row(label: string, t: LedgerTotals, hours: string): string[] {
+  return [
+    label,
+    hours,
+    kwh(t.energyMilliWh),
+    kwh(t.heatMilliWh),
+    kwh(t.heatMetMilliWh),
+    nanosText(t.costNanos + t.standingNanos + t.monthlyFeeNanos),
+    nanosText(t.revenueExpectedNanos),
+    nanosText(t.revenueCreditedNanos),
+    nanosText(t.heatCreditNanos),
+    nanosText(t.trainingValueNanos),
+    nanosText(t.netNanos),
+  ];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+export const historyCommand: Command = {
+  name: 'history',
+  summary: 'Energy, heat, cost, revenue, heat credit and net per day (or per device/job); CSV export and import',
+  usage: 'history [--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--data-dir DIR]',
+  options: {
+    days: { type: 'string' },
+    until: { type: 'string' },
+    by: { type: 'string' },
+    csv: { type: 'string' },
+    out: { type: 'string' },
+    import: { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values }) {
+    const days = numberOption(values['days'], 'days', { min: 1, max: 3660 }) ?? 7;
+    const until = values['until'];
+    if (until !== undefined && (typeof until !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(until))) throw new UsageError(`--until expects a day such as 2024-03-01, got "${String(until)}"`);
+    const by = values['by'];
+    if (by !== undefined && by !== 'device' && by !== 'job') throw new UsageError(`--by expects device or job, got "${String(by)}"`);
+    const csv = values['csv'];
+    if (csv !== undefined && csv !== 'days' && csv !== 'slots') throw new UsageError(`--csv expects days or slots, got "${String(csv)}"`);
+    const importFile = values['import'];
+    let text: string | null = null;
+    if (typeof importFile === 'string') {
+      try {
+        text = fs.readFileSync(importFile, 'utf8');
+      } catch (err) {
+        throw new UsageError(`Cannot read ${importFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+    }
+    const core = await startLedgerCore(values);
+    try {
+      const h = core.handlers;
+      const span = { days, ...(typeof until === 'string' ? { until } : {}) };
+      if (text !== null) {
+        const r = await h['ledger-import-csv']({ csv: text });
+        console.log(`Imported ${r.slots} slot rows from ${String(importFile)}`);
+        return 0;
+      }
+      if (csv === 'days' || csv === 'slots') {
+        const r = await h['ledger-export-csv']({ kind: csv, ...span });
+        const out = values['out'];
+        if (typeof out === 'string') {
+          fs.writeFileSync(out, r.csv);
+          console.error(`Wrote ${r.rows} rows to ${out}`);
+        } else process.stdout.write(r.csv);
+        return 0;
+      }
+      const header = ['', 'hours', 'energy kWh', 'heat kWh', 'heat met kWh', 'cost', 'revenue exp.', 'revenue cred.', 'heat credit', 'training', 'net'];
+      if (by === 'device' || by === 'job') {
+        const r = await h['ledger-breakdown']({ by, ...span });
+        console.log(`Per ${by}, last ${days} days, amounts in ${r.currency}`);
+        console.log(table([header, ...r.rows.map((x) => row(x.id || '(no job)', x, ''))]));
+        return 0;
+      }
+      const r = await h['ledger-days'](span);
+      console.log(`Per day in ${r.timeZone}, amounts in ${r.currency} (cost includes standing charge and monthly fee)`);
+      console.log(table([header, ...r.days.map((d) => row(d.day, d, String(d.hours))), row('total', r.total, '')]));
+      return 0;
+    } catch (err) {
+      if (err instanceof HandlerError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+      throw err;
+    } finally {
+      await core.close();
+    }
+  },
+};
