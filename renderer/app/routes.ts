@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { DashboardPage } from '../feature/dashboard/DashboardPage.tsx';
 import { DevicesPage } from '../feature/device/DevicesPage.tsx';
+import { HistoryPage } from '../feature/history/HistoryPage.tsx';
 import { JobsPage } from '../feature/job/JobsPage.tsx';
 import { MiningPage } from '../feature/mining/MiningPage.tsx';
 import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
@@ -14,4 +15,5 @@ export const routes: Route[] = [
   { path: '/schedules', title: 'Schedules', Page: SchedulesPage },
   { path: '/jobs', title: 'Jobs', Page: JobsPage },
   { path: '/mining', title: 'Mining', Page: MiningPage },
+  { path: '/history', title: 'History', Page: HistoryPage },
 ];

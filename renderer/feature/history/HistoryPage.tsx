@@ -1,0 +1,146 @@
+import { useEffect, useState } from 'react';
+import type { LedgerDay, LedgerTotals } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useCall, useEvent } from '../../api/hooks.ts';
+import { BarChart, Legend } from '../../component/chart.tsx';
+import { fmtKWh, fmtMoney } from '../../component/format.ts';
+import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
+
+const RANGES = [7, 30, 365] as const;
+
+/** Ledger amounts are exact integers (mWh, nano-units); they become floats only to be shown. */
+const kwh = (mwh: number) => mwh / 1_000_000;
+const money = (nanos: number) => nanos / 1_000_000_000;
+/** What the bill shows: energy cost plus the fixed charges. */
+const billed = (t: LedgerTotals) => t.costNanos + t.standingNanos + t.monthlyFeeNanos;
+
+const MONEY_SERIES = [
+  { name: 'Cost', color: '#d9534f', of: (d: LedgerTotals) => -money(billed(d)) },
+  { name: 'Revenue', color: '#f0ad4e', of: (d: LedgerTotals) => money(d.revenueExpectedNanos) },
+  { name: 'Heat credit', color: '#5cb85c', of: (d: LedgerTotals) => money(d.heatCreditNanos) },
+  { name: 'Training', color: '#5bc0de', of: (d: LedgerTotals) => money(d.trainingValueNanos) },
+];
+
+const ENERGY_SERIES = [
+  { name: 'Heat that met demand', color: '#e8743b', of: (d: LedgerTotals) => kwh(d.heatMetMilliWh) },
+  { name: 'Other heat', color: '#f4c095', of: (d: LedgerTotals) => kwh(d.heatMilliWh - d.heatMetMilliWh) },
+];
+
+function Row({ label, t, hours, currency, testId }: { label: string; t: LedgerTotals; hours?: number; currency: string; testId?: string }) {
+  return (
+    <tr data-testid={testId}>
+      <td>
+        {label}
+        {hours !== undefined && hours !== 24 && <span className="muted"> ({hours} h)</span>}
+      </td>
+      <td data-col="energy">
+        {fmtKWh(kwh(t.energyMilliWh))}
+        {t.estimatedMilliWh > 0 && <span className="muted" title="part of the energy is estimated, not measured"> est.</span>}
+      </td>
+      <td data-col="heat">{fmtKWh(kwh(t.heatMilliWh))}</td>
+      <td data-col="cost">{fmtMoney(money(billed(t)), currency)}</td>
+      <td data-col="revenue">{fmtMoney(money(t.revenueExpectedNanos), currency)}</td>
+      <td data-col="heat-credit">{fmtMoney(money(t.heatCreditNanos), currency)}</td>
+      <td data-col="training">{fmtMoney(money(t.trainingValueNanos), currency)}</td>
+      <td data-col="net">{fmtMoney(money(t.netNanos), currency)}</td>
+    </tr>
+  );
+}
+
+function download(filename: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+export function HistoryPage() {
+  const [days, setDays] = useState<(typeof RANGES)[number]>(7);
+  const booked = useEvent('ledger-slot');
+  const { data, error, reload } = useCall('ledger-days', { days }, [days]);
+  const [exportError, setExportError] = useState<Error | undefined>();
+  const [renderMs, setRenderMs] = useState<number | null>(null);
+  useEffect(() => {
+    if (booked) reload();
+  }, [booked, reload]);
+  useEffect(() => {
+    // Paint time of the table and charts for the e2e suite to print (not asserted).
+    if (data) requestAnimationFrame(() => setRenderMs(performance.now()));
+  }, [data]);
+
+  const exportCsv = async (kind: 'days' | 'slots') => {
+    try {
+      setExportError(undefined);
+      const r = await api.send('ledger-export-csv', { kind, days });
+      download(r.filename, r.csv);
+    } catch (err) {
+      setExportError(err as Error);
+    }
+  };
+
+  const list: LedgerDay[] = data?.days ?? [];
+  const currency = data?.currency ?? 'EUR';
+  const labels = list.map((d) => d.day);
+  return (
+    <div className="page history" data-rendered-at={renderMs ?? undefined}>
+      <div className="history-ranges" role="group" aria-label="Range">
+        {RANGES.map((r) => (
+          <button key={r} type="button" data-testid={`range-${r}`} aria-pressed={days === r} onClick={() => setDays(r)}>
+            {r} days
+          </button>
+        ))}
+        <button type="button" data-testid="export-days" onClick={() => void exportCsv('days')}>
+          Export days (CSV)
+        </button>
+        <button type="button" data-testid="export-slots" onClick={() => void exportCsv('slots')}>
+          Export slots (CSV)
+        </button>
+      </div>
+      <ErrorBanner error={error ?? exportError} />
+      {data && (
+        <>
+          <div className="stats">
+            <Stat testId="history-energy" label={`Energy, ${days} days`} value={fmtKWh(kwh(data.total.energyMilliWh))} />
+            <Stat testId="history-heat" label="Heat" value={fmtKWh(kwh(data.total.heatMilliWh))} note={`${fmtKWh(kwh(data.total.heatMetMilliWh))} met demand`} />
+            <Stat testId="history-cost" label="Cost" value={fmtMoney(money(billed(data.total)), currency)} note="incl. standing charge and fees" />
+            <Stat testId="history-net" label="Net" value={fmtMoney(money(data.total.netNanos), currency)} />
+          </div>
+          <Card title={`Money per day (${currency})`} wide>
+            <BarChart label="Money per day" unit={currency} labels={labels} series={MONEY_SERIES.map((s) => ({ name: s.name, color: s.color, values: list.map(s.of) }))} />
+            <Legend series={MONEY_SERIES} />
+          </Card>
+          <Card title="Heat per day (kWh)" wide>
+            <BarChart label="Heat per day" unit="kWh" labels={labels} series={ENERGY_SERIES.map((s) => ({ name: s.name, color: s.color, values: list.map(s.of) }))} />
+            <Legend series={ENERGY_SERIES} />
+          </Card>
+          <Card title={`Per day in ${data.timeZone}`} wide>
+            <table className="history-table" data-testid="history-table">
+              <thead>
+                <tr>
+                  <th>Day</th>
+                  <th>Energy</th>
+                  <th>Heat</th>
+                  <th>Cost</th>
+                  <th>Revenue</th>
+                  <th>Heat credit</th>
+                  <th>Training</th>
+                  <th>Net</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...list].reverse().map((d) => (
+                  <Row key={d.day} label={d.day} t={d} hours={d.hours} currency={currency} testId={`day-${d.day}`} />
+                ))}
+              </tbody>
+              <tfoot>
+                <Row label="Total" t={data.total} currency={currency} testId="history-total" />
+              </tfoot>
+            </table>
+          </Card>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test as base, expect } from '@playwright/test';
+import { runCli, startServe, type RunningServer } from '../headless/harness.ts';
+
+const Q = 15 * 60_000;
+const DAY = 86_400_000;
+
+/**
+ * A year of 15-minute slots ending now, in UTC: 1 kW for every slot (250 Wh), 0.30 EUR/kWh
+ * (0.075 a slot), 0.0025 heat credit and 0.000000042 revenue a slot — a CPU miner's honest share.
+ */
+function yearCsv(now: number): string {
+  const lines = ['start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value'];
+  const today = Math.floor(now / DAY) * DAY;
+  for (let t = today - 365 * DAY; t < today + DAY; t += Q) {
+    lines.push(`${new Date(t).toISOString()},${new Date(t + Q).toISOString()},cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `hearth serve` in UTC over a data folder that already holds a year of ledger rows. */
+const test = base.extend<{ server: RunningServer }>({
+  // eslint-disable-next-line no-empty-pattern
+  server: async ({}, use) => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-history-e2e-'));
+    const csv = path.join(dataDir, 'year.csv');
+    fs.writeFileSync(csv, yearCsv(Date.now()));
+    const r = await runCli(['history', '--import', csv, '--data-dir', dataDir], { TZ: 'UTC' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/Imported 35136 slot rows/);
+    const server = await startServe({ dataDir, env: { TZ: 'UTC' } });
+    await use(server);
+    await server.stop('SIGINT');
+  },
+});
+
+test('the History page shows per-day energy, cost, heat credit and net from the ledger, and renders a year', async ({ page, server }) => {
+  await page.goto(`${server.url}#/history`);
+  await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+  const table = page.getByTestId('history-table');
+  await expect(table.locator('tbody tr')).toHaveCount(7);
+  const yesterday = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString().slice(0, 10);
+  const row = page.getByTestId(`day-${yesterday}`);
+  // 96 slots × 250 Wh; 96 × 0.075 EUR; heat credit 96 × 0.0025; revenue 96 × 0.000000042.
+  await expect(row.locator('[data-col="energy"]')).toHaveText(/^24(\.000)? kWh$/);
+  await expect(row.locator('[data-col="cost"]')).toHaveText(/7\.20/);
+  await expect(row.locator('[data-col="heat-credit"]')).toHaveText(/0\.24/);
+  // Tiny revenue is shown, not rounded to zero: 0.000004032 EUR.
+  await expect(row.locator('[data-col="revenue"]')).toHaveText(/0\.0000040/);
+  await expect(row.locator('[data-col="net"]')).toHaveText(/^[-−].*6\.96/);
+
+  const t0 = Date.now();
+  await page.getByTestId('range-365').click();
+  await expect(table.locator('tbody tr')).toHaveCount(365);
+  console.log(`History page: 365 days rendered in ${Date.now() - t0} ms (click to table of 365 rows) in Chromium`);
+  await expect(page.getByTestId('history-total').locator('[data-col="energy"]')).toHaveText(/kWh$/);
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-days').click();
+  const file = await (await download).path();
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(366);
+  // The CSV keeps every digit: net = 0.000004032 + 0.24 − 7.2.
+  expect(lines).toContain(`${yesterday},24,24,0,24,9.6,EUR,7.2,0,0,0.24,0.000004032,0,0,-6.959995968,96`);
+});
