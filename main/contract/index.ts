@@ -10,6 +10,7 @@ import { jobArgs, type JobEvents, type JobHandlers } from './job.ts';
 import { miningArgs, type MiningEvents, type MiningHandlers } from './mining.ts';
 import { marketArgs, type MarketEvents, type MarketHandlers } from './market.ts';
 import { ledgerArgs, type LedgerEvents, type LedgerHandlers } from './ledger.ts';
+import { notificationArgs, type NotificationEvents, type NotificationHandlers } from './notification.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -20,14 +21,16 @@ export type * from './job.ts';
 export type * from './mining.ts';
 export type * from './market.ts';
 export type * from './ledger.ts';
+export type * from './notification.ts';
+export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
 export { FINAL_JOB_STATES } from './job.ts';
 export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C } from './heating.ts';
 export { HandlerError } from './rpc.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents;
+export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers;
+export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -35,7 +38,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

@@ -5,7 +5,8 @@ import { jobModule } from './job/module.ts';
 import { ledgerModule } from './ledger/module.ts';
 import { marketModule } from './market/module.ts';
 import { miningModule } from './mining/module.ts';
+import { notificationModule } from './notification/module.ts';
 import { tariffModule } from './tariff/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule()];
+export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule(), notificationModule()];

@@ -208,8 +208,10 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
       const service: LedgerService = {
         settings,
         today() {
+          return service.day(dayKey(ctx.clock.now(), settings().timeZone));
+        },
+        day(d) {
           const s = settings();
-          const d = dayKey(ctx.clock.now(), s.timeZone);
           return rollupDays(ctx.db, { from: d, to: d, timeZone: s.timeZone, currency: s.currency, charges: charges(s) })[0]!;
         },
       };

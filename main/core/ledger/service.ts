@@ -6,4 +6,6 @@ export type LedgerService = {
   settings(): LedgerSettings;
   /** Totals of the local day `now` falls on, so far. */
   today(): DayTotals;
+  /** Totals of one local day (YYYY-MM-DD). */
+  day(day: string): DayTotals;
 };
