@@ -4,7 +4,7 @@
 // page only, no navigation or new windows, no permissions, secrets through safeStorage.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
 import { startCore, type Core } from '#core/app';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
@@ -115,6 +115,10 @@ async function start(): Promise<void> {
   });
   running.events.onAny((event, payload) => {
     if (win && !win.isDestroyed()) win.webContents.send('hearth:event', event, payload);
+  });
+  // Job outcomes, heat and pool warnings reach the user even with the window hidden in the tray.
+  running.events.on('notification', (n) => {
+    if (DesktopNotification.isSupported()) new DesktopNotification({ title: n.title, body: n.body }).show();
   });
   win = createWindow();
   tray = createTray();

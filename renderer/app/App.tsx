@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, onConnection } from '../api/client.ts';
+import { Toasts } from '../feature/notification/Toasts.tsx';
 import { routes } from './routes.ts';
 
 /** Hash routing: works the same from file:// in Electron and from the headless server. */
@@ -40,6 +41,7 @@ export function App() {
         <h1>{route.title}</h1>
         <Page />
       </main>
+      <Toasts />
     </div>
   );
 }

@@ -65,3 +65,21 @@ test('the History page shows per-day energy, cost, heat credit and net from the 
   // The CSV keeps every digit: net = 0.000004032 + 0.24 − 7.2.
   expect(lines).toContain(`${yesterday},24,24,0,24,9.6,EUR,7.2,0,0,0.24,0.000004032,0,0,-6.959995968,96`);
 });
+
+test('a failed job shows a toast and lands in the event log', async ({ page, server }) => {
+  await page.goto(`${server.url}#/history`);
+  await expect(page.getByTestId('history-table')).toBeVisible();
+  const created = await page.evaluate(async ({ cwd, node }) => {
+    const res = await fetch('/api/job-create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'doomed', spec: { kind: 'command', command: [node, '-e', 'process.exit(3)'], cwd }, start: true }),
+      credentials: 'same-origin',
+    });
+    return (await res.json()) as { ok: boolean };
+  }, { cwd: os.tmpdir(), node: process.execPath }).catch((err: unknown) => ({ ok: false, err: String(err) }));
+  expect(created).toMatchObject({ ok: true });
+  const toast = page.getByTestId('toast').filter({ hasText: 'Job "doomed" failed' });
+  await expect(toast).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('event-log')).toContainText('Job "doomed" failed');
+});

@@ -5,6 +5,7 @@ import { useCall, useEvent } from '../../api/hooks.ts';
 import { BarChart, Legend } from '../../component/chart.tsx';
 import { fmtKWh, fmtMoney } from '../../component/format.ts';
 import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
+import { EventLog } from '../notification/Toasts.tsx';
 
 const RANGES = [7, 30, 365] as const;
 
@@ -60,6 +61,8 @@ export function HistoryPage() {
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
   const booked = useEvent('ledger-slot');
   const { data, error, reload } = useCall('ledger-days', { days }, [days]);
+  const notice = useEvent('notification');
+  const log = useCall('notification-list', { limit: 50 }, [notice?.id]);
   const [exportError, setExportError] = useState<Error | undefined>();
   const [renderMs, setRenderMs] = useState<number | null>(null);
   useEffect(() => {
@@ -141,6 +144,9 @@ export function HistoryPage() {
           </Card>
         </>
       )}
+      <Card title="Event log" wide>
+        <EventLog notes={log.data ?? []} />
+      </Card>
     </div>
   );
 }
