@@ -55,6 +55,11 @@ export type LedgerHandlers = {
   'ledger-export-csv': Handler<{ kind: 'days' | 'slots'; days: number; until?: string }, { csv: string; filename: string; rows: number }>;
   /** Imports a slots CSV written by the export: all rows or none; rows for the same slot are replaced. */
   'ledger-import-csv': Handler<{ csv: string }, { slots: number }>;
+  /**
+   * A consistent copy of the whole ledger file taken while everything runs (SQLite VACUUM INTO),
+   * checked with PRAGMA integrity_check. `file` defaults to backups/hearth-<time>.db in the data folder.
+   */
+  'ledger-backup': Handler<{ file?: string }, { file: string; bytes: number; integrity: string }>;
   'ledger-settings': Handler<Record<string, never>, LedgerSettings>;
   'ledger-configure': Handler<LedgerSettings, LedgerSettings>;
 };
@@ -91,6 +96,7 @@ export const ledgerArgs: ArgSchemas<LedgerHandlers> = {
   'ledger-breakdown': z.object({ by: z.enum(['device', 'job']), days, until: day.optional() }).strict(),
   'ledger-export-csv': z.object({ kind: z.enum(['days', 'slots']), days, until: day.optional() }).strict(),
   'ledger-import-csv': z.object({ csv: z.string().min(1, 'the CSV is empty').max(256 * 1024 * 1024) }).strict(),
+  'ledger-backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'ledger-settings': z.object({}).strict(),
   'ledger-configure': ledgerSettingsSchema,
 };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { HandlerError, type LedgerTotals } from '#contract/index';
+import { ledgerSettingsSchema } from '#contract/ledger';
 import { startCore, type Core } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { nanosText } from '#core/economics/money';
@@ -39,7 +40,8 @@ function table(rows: string[][]): string {
 export const historyCommand: Command = {
   name: 'history',
   summary: 'Energy, heat, cost, revenue, heat credit and net per day (or per device/job); CSV export and import',
-  usage: 'history [--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--data-dir DIR]',
+  usage:
+    'history [--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--backup FILE] [--currency EUR] [--tz ZONE] [--standing 0.41] [--monthly 5] [--data-dir DIR]',
   options: {
     days: { type: 'string' },
     until: { type: 'string' },
@@ -47,6 +49,11 @@ export const historyCommand: Command = {
     csv: { type: 'string' },
     out: { type: 'string' },
     import: { type: 'string' },
+    backup: { type: 'string' },
+    currency: { type: 'string' },
+    tz: { type: 'string' },
+    standing: { type: 'string' },
+    monthly: { type: 'string' },
     'data-dir': { type: 'string' },
   },
   async run({ values }) {
@@ -70,6 +77,20 @@ export const historyCommand: Command = {
     try {
       const h = core.handlers;
       const span = { days, ...(typeof until === 'string' ? { until } : {}) };
+      const change = { currency: values['currency'], timeZone: values['tz'], standingPerDay: values['standing'], monthlyFee: values['monthly'] };
+      if (Object.values(change).some((v) => v !== undefined)) {
+        const next = { ...(await h['ledger-settings']({})) };
+        for (const [k, v] of Object.entries(change)) if (typeof v === 'string') Object.assign(next, { [k]: v });
+        const parsed = ledgerSettingsSchema.safeParse(next);
+        if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const saved = await h['ledger-configure'](parsed.data);
+        console.error(`Ledger: ${saved.currency}, days in ${saved.timeZone}, standing charge ${saved.standingPerDay}/day, monthly fee ${saved.monthlyFee}`);
+      }
+      if (typeof values['backup'] === 'string') {
+        const b = await h['ledger-backup']({ file: values['backup'] });
+        console.log(`Backed up the ledger to ${b.file} (${b.bytes} bytes, integrity_check: ${b.integrity})`);
+        return b.integrity === 'ok' ? 0 : 1;
+      }
       if (text !== null) {
         const r = await h['ledger-import-csv']({ csv: text });
         console.log(`Imported ${r.slots} slot rows from ${String(importFile)}`);

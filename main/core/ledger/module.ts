@@ -7,6 +7,7 @@ import type { HandlerPart } from '#core/handler';
 import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
 import type { Services } from '#core/service';
 import { accountingMigrations, createAccounting, rollupBy, rollupDays, sumTotals, type FixedCharges, type SlotInput, type Totals } from './accounting.ts';
+import { backupLedger, BackupError, defaultBackupFile } from './backup.ts';
 import { CsvError, daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
 import type { LedgerService } from './service.ts';
@@ -244,6 +245,14 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
             return { slots: acct.replaceAll(parseSlotsCsv(csv)) };
           } catch (err) {
             if (err instanceof CsvError || err instanceof RangeError) throw new HandlerError('bad-request', err.message, 'fix the file and import again; the ledger is unchanged');
+            throw err;
+          }
+        },
+        'ledger-backup': async ({ file }) => {
+          try {
+            return backupLedger(ctx.db, file ?? defaultBackupFile(ctx.dataDir, ctx.clock.now()));
+          } catch (err) {
+            if (err instanceof BackupError) throw new HandlerError('bad-request', err.message);
             throw err;
           }
         },
