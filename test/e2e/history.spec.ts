@@ -83,3 +83,20 @@ test('a failed job shows a toast and lands in the event log', async ({ page, ser
   await expect(toast).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId('event-log')).toContainText('Job "doomed" failed');
 });
+
+test('a standing charge entered on the page shows in the cost; a manual BTC price replaces an unreachable API', async ({ page, server }) => {
+  await page.goto(`${server.url}#/history`);
+  const yesterday = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString().slice(0, 10);
+  const cost = page.getByTestId(`day-${yesterday}`).locator('[data-col="cost"]');
+  await expect(cost).toHaveText(/7\.20/);
+  await page.getByTestId('ledger-standing').fill('0.41');
+  await page.getByTestId('ledger-save').click();
+  await expect(cost).toHaveText(/7\.61/);
+
+  // This server has no route to mempool.space: the state says so, then a manual price wins.
+  await expect(page.getByTestId('market-price-state')).toHaveText(/Cannot reach|offline|mempool/, { timeout: 20_000 });
+  await page.getByLabel('Manual BTC price').fill('90000');
+  await page.getByRole('button', { name: 'Use this price' }).click();
+  await expect(page.getByTestId('market-price-state')).toHaveText(/manual value/);
+  await expect(page.getByTestId('market-facts').locator('[data-fact="BTC price"]')).toHaveText(/90,000\.00/);
+});

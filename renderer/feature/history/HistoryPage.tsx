@@ -6,6 +6,7 @@ import { BarChart, Legend } from '../../component/chart.tsx';
 import { fmtKWh, fmtMoney } from '../../component/format.ts';
 import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
 import { EventLog } from '../notification/Toasts.tsx';
+import { ChargesCard, MarketCard } from './SettingsCards.tsx';
 
 const RANGES = [7, 30, 365] as const;
 
@@ -144,6 +145,10 @@ export function HistoryPage() {
           </Card>
         </>
       )}
+      <div className="cards">
+        <ChargesCard onSaved={reload} />
+        <MarketCard />
+      </div>
       <Card title="Event log" wide>
         <EventLog notes={log.data ?? []} />
       </Card>

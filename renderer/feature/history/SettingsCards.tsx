@@ -1,0 +1,110 @@
+import { useState } from 'react';
+import type { LedgerSettings, MarketFigure, MarketStatus } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useCall, useEvent } from '../../api/hooks.ts';
+import { fmtMoney, fmtNumber } from '../../component/format.ts';
+import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+
+/** "ok, mempool.space, 12:03" / "offline, using value from 2024-03-01 12:03" / "manual". */
+function figureState(f: MarketFigure): string {
+  const when = f.fetchedAt === null ? '' : new Date(f.fetchedAt).toLocaleString();
+  if (f.state === 'override') return `manual value from ${when}`;
+  if (f.state === 'offline') return `offline, using value from ${when} (${f.reason ?? 'fetch failed'})`;
+  if (f.state === 'none') return f.reason ?? 'not fetched yet';
+  return `${f.source ?? ''}, ${when}`;
+}
+
+export function MarketCard() {
+  const pushed = useEvent('market-update');
+  const { data, error } = useCall('market-status', {}, [pushed]);
+  const st: MarketStatus | undefined = pushed ?? data;
+  const [price, setPrice] = useState('');
+  const [difficulty, setDifficulty] = useState('');
+  const [err, setErr] = useState<Error | undefined>();
+  const send = async (args: { btcPrice?: number | null; difficulty?: number | null }) => {
+    try {
+      setErr(undefined);
+      await api.send('market-override', args);
+    } catch (e) {
+      setErr(e as Error);
+    }
+  };
+  return (
+    <Card title="Market data">
+      <ErrorBanner error={error ?? err} />
+      {st && (
+        <Facts
+          testId="market-facts"
+          rows={[
+            ['BTC price', st.btcPrice.value === null ? 'unknown' : fmtMoney(st.btcPrice.value, st.currency)],
+            ['Price source', <span key="p" data-testid="market-price-state">{figureState(st.btcPrice)}</span>],
+            ['Network difficulty', st.difficulty.value === null ? 'unknown' : fmtNumber(st.difficulty.value, 0)],
+            ['Difficulty source', figureState(st.difficulty)],
+          ]}
+        />
+      )}
+      <div className="row">
+        <input aria-label="Manual BTC price" inputMode="decimal" placeholder="BTC price" value={price} onChange={(e) => setPrice(e.target.value)} />
+        <button type="button" onClick={() => void send({ btcPrice: Number(price) })} disabled={!(Number(price) > 0)}>
+          Use this price
+        </button>
+        <button type="button" onClick={() => void send({ btcPrice: null })}>
+          Clear
+        </button>
+      </div>
+      <div className="row">
+        <input aria-label="Manual difficulty" inputMode="decimal" placeholder="Difficulty" value={difficulty} onChange={(e) => setDifficulty(e.target.value)} />
+        <button type="button" onClick={() => void send({ difficulty: Number(difficulty) })} disabled={!(Number(difficulty) >= 1)}>
+          Use this difficulty
+        </button>
+        <button type="button" onClick={() => void send({ difficulty: null })}>
+          Clear
+        </button>
+      </div>
+    </Card>
+  );
+}
+
+export function ChargesCard({ onSaved }: { onSaved: () => void }) {
+  const { data, error } = useCall('ledger-settings', {});
+  const [draft, setDraft] = useState<LedgerSettings | null>(null);
+  const [err, setErr] = useState<Error | undefined>();
+  const [saved, setSaved] = useState(false);
+  const s = draft ?? data;
+  if (!s) return <ErrorBanner error={error} />;
+  const edit = (patch: Partial<LedgerSettings>) => {
+    setSaved(false);
+    setDraft({ ...s, ...patch });
+  };
+  const save = async () => {
+    try {
+      setErr(undefined);
+      setDraft(await api.send('ledger-configure', s));
+      setSaved(true);
+      onSaved();
+    } catch (e) {
+      setErr(e as Error);
+    }
+  };
+  return (
+    <Card title="Bill and time zone">
+      <ErrorBanner error={error ?? err} />
+      <label>
+        Currency <input data-testid="ledger-currency" value={s.currency} onChange={(e) => edit({ currency: e.target.value.toUpperCase() })} />
+      </label>
+      <label>
+        Time zone <input data-testid="ledger-tz" value={s.timeZone} onChange={(e) => edit({ timeZone: e.target.value })} />
+      </label>
+      <label>
+        Standing charge per day <input data-testid="ledger-standing" inputMode="decimal" value={s.standingPerDay} onChange={(e) => edit({ standingPerDay: e.target.value })} />
+      </label>
+      <label>
+        Monthly fee <input data-testid="ledger-monthly" inputMode="decimal" value={s.monthlyFee} onChange={(e) => edit({ monthlyFee: e.target.value })} />
+      </label>
+      <button type="button" data-testid="ledger-save" onClick={() => void save()}>
+        Save
+      </button>
+      {saved && <span className="muted"> saved</span>}
+    </Card>
+  );
+}
