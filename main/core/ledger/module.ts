@@ -94,6 +94,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
       let timer: { cancel(): void } | null = null;
       const unsubscribe: (() => void)[] = [];
       let warnedCurrency = false;
+      let warnedPrice = false;
 
       const settings = (): LedgerSettings => {
         const parsed = ledgerSettingsSchema.safeParse({ ...defaultLedgerSettings(), ...(ctx.settings.get<object>(SETTINGS_KEY) ?? {}) });
@@ -110,7 +111,11 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         const market = optional(ctx, 'market');
         const priceSlot: PriceSlot | undefined = tariff?.slots(m.start, m.end).find((p) => p.start <= m.start && p.end > m.start);
         const currency = priceSlot?.currency ?? s.currency;
-        if (!priceSlot) ctx.log.warn(`ledger: no price known for the slot at ${new Date(m.start).toISOString()}; its energy is booked at 0 ${currency}/kWh`);
+        if (!priceSlot && !warnedPrice) {
+          // Once per run: without a tariff every slot would repeat it.
+          warnedPrice = true;
+          ctx.log.info(`ledger: no electricity price known for ${new Date(m.start).toISOString()}; energy is booked at 0 ${currency}/kWh until a tariff is set`);
+        }
         const price = priceSlot ? nanosOf(priceSlot.price) : 0;
         const energies = m.cells.map((c) => Math.round(c.wattMs / 3600));
         const totalMwh = energies.reduce((a, b) => a + b, 0);

@@ -66,9 +66,11 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
           store.put(kind, currency, { value: f.value, source: f.source, fetchedAt: ctx.clock.now() });
           reasons[kind] = null;
         } catch (err) {
+          // Stopping aborts the fetch: that is no failure to report.
+          if (stopping.signal.aborted) return;
+          // Not logged: the status carries the reason ("offline, using value from …") for the
+          // pages and CLI, and a machine without network must not fill every command's stderr.
           reasons[kind] = err instanceof MarketError ? err.message : `Fetching market data failed: ${(err as Error).message}`;
-          const cached = store.get(kind, currency);
-          ctx.log.warn(`${reasons[kind]}${cached ? ` (offline, using the value from ${new Date(cached.fetchedAt).toISOString()})` : ''}`);
         }
       };
 

@@ -47,7 +47,6 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
         const at = ctx.clock.now();
         const r = insert.run(at, n.kind, n.level, n.title, n.body);
         const note: Notification = { id: Number(r.lastInsertRowid), at, ...n };
-        ctx.log.info(`notification: ${n.title}`);
         ctx.events.emit('notification', note);
       };
       const unsubscribe: (() => void)[] = [];
