@@ -145,4 +145,22 @@ describe('slot accounting', () => {
     expect(rollupDays(db, { from: '2024-03-01', to: '2024-03-01', timeZone: TZ, currency: 'DKK' })[0]!.slots).toBe(0);
     expect(() => acct.book({ ...base, deviceId: 'cpu', energy: 1, heat: 1, heatMet: 2 })).toThrow(/exceeds heat delivered/);
   });
+
+  it('assigns slots to days correctly in a zone whose midnight is on the half hour (Adelaide, across its DST start)', () => {
+    const db = openLedger(tmp(), accountingMigrations);
+    const acct = createAccounting(db);
+    const tz = 'Australia/Adelaide';
+    const from = Date.parse('2023-09-29T00:00:00Z');
+    const to = Date.parse('2023-10-03T00:00:00Z');
+    const base = { deviceId: 'cpu', jobId: '', energySource: 'measured' as const, heat: 1000, heatMet: 0, currency: 'AUD', price: 1, heatCredit: 0, revenueExpected: 0, revenueCredited: 0, trainingWork: 0, trainingValue: 0 };
+    for (let t = from; t < to; t += Q) acct.book({ ...base, start: t, end: t + Q, energy: 1000 });
+    const days = rollupDays(db, { from: '2023-09-30', to: '2023-10-01', timeZone: tz, currency: 'AUD' });
+    // Local midnights written out: 30 Sep starts 29 Sep 14:30Z (+9:30); 1 Oct (23 h, clocks go
+    // forward at 02:00) starts 30 Sep 14:30Z and ends 1 Oct 13:30Z (+10:30).
+    expect(days.map((d) => [d.day, new Date(d.start).toISOString(), d.hours, d.slots])).toEqual([
+      ['2023-09-30', '2023-09-29T14:30:00.000Z', 24, 96],
+      ['2023-10-01', '2023-09-30T14:30:00.000Z', 23, 92],
+    ]);
+    expect(days[1]!.energy).toBe(92 * 1000);
+  });
 });
