@@ -14,6 +14,8 @@ export type MeterSample = {
   hashRate: number;
   /** Value per hour (currency) of each running job, by job id. */
   valuePerHour: Record<string, number>;
+  /** Work done so far (steps) by each running job, by job id; the meter books the increase. */
+  work?: Record<string, number>;
 };
 
 export type MeterCell = {
@@ -24,6 +26,8 @@ export type MeterCell = {
   estimated: boolean;
   /** Currency earned by the job's value per hour, share of this device. */
   trainingValue: number;
+  /** Work units (steps) the job advanced in this slot; on the job's first device. */
+  trainingWork: number;
 };
 
 export type MeterSlot = {
@@ -45,6 +49,7 @@ export function slotOf(at: number, slotMs: number): { start: number; end: number
 export class SlotMeter {
   private slot: MeterSlot | null = null;
   private last: MeterSample | null = null;
+  private readonly lastWork = new Map<string, number>();
 
   /** @param maxGapMs a longer gap between samples (sleep, a stopped app) counts as nothing ran. */
   constructor(
@@ -59,6 +64,7 @@ export class SlotMeter {
     this.last = s;
     if (!prev || s.at <= prev.at || s.at - prev.at > this.maxGapMs) {
       if (this.slot && s.at >= this.slot.end) done.push(this.take());
+      for (const [job, total] of Object.entries(s.work ?? {})) this.lastWork.set(job, total);
       return done;
     }
     // The interval (prev.at, s.at] is credited with the previous sample's readings, split at slot boundaries.
@@ -71,8 +77,22 @@ export class SlotMeter {
       this.credit(prev, upto - t);
       t = upto;
     }
+    this.creditWork(s, done);
     if (this.slot && s.at >= this.slot.end) done.push(this.take());
     return done;
+  }
+
+  /** Steps done since the previous sample go to the slot they ended in, on the job's first cell. */
+  private creditWork(s: MeterSample, done: MeterSlot[]): void {
+    for (const [job, total] of Object.entries(s.work ?? {})) {
+      const before = this.lastWork.get(job);
+      this.lastWork.set(job, total);
+      const delta = before === undefined ? 0 : total - before;
+      if (delta <= 0) continue;
+      const slot = this.slot ?? done[done.length - 1];
+      const cell = slot?.cells.find((c) => c.jobId === job);
+      if (cell) cell.trainingWork += delta;
+    }
   }
 
   /** An accepted share at `at`. */
@@ -107,7 +127,7 @@ export class SlotMeter {
       const jobId = p.jobs[d.deviceId] ?? '';
       let cell = slot.cells.find((c) => c.deviceId === d.deviceId && c.jobId === jobId);
       if (!cell) {
-        cell = { deviceId: d.deviceId, jobId, wattMs: 0, estimated: false, trainingValue: 0 };
+        cell = { deviceId: d.deviceId, jobId, wattMs: 0, estimated: false, trainingValue: 0, trainingWork: 0 };
         slot.cells.push(cell);
       }
       cell.wattMs += Math.round(d.powerW * ms);

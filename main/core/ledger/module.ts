@@ -165,7 +165,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
             heatCredit: creditParts[i]!,
             revenueExpected: revParts[i]!,
             revenueCredited: credParts[i]!,
-            trainingWork: 0,
+            trainingWork: c.trainingWork,
             trainingValue: nanosOf(c.trainingValue),
           };
           acct.book(row);
@@ -188,6 +188,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         if (!t) return null;
         const jobs: Record<string, string> = {};
         const valuePerHour: Record<string, number> = {};
+        const work: Record<string, number> = {};
         const mining = optional(ctx, 'mining')?.status();
         if (mining?.running) jobs['cpu'] = 'mining';
         for (const j of optional(ctx, 'job')?.list() ?? []) {
@@ -195,6 +196,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
           const id = `job:${j.id}`;
           for (const d of j.devices.length > 0 ? j.devices : ['cpu']) jobs[d] = id;
           if (j.valuePerHour) valuePerHour[id] = j.valuePerHour;
+          work[id] = j.progress.done;
         }
         return {
           at: ctx.clock.now(),
@@ -202,6 +204,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
           jobs,
           hashRate: mining?.running ? mining.hashRate : 0,
           valuePerHour,
+          work,
         };
       };
 
