@@ -23,5 +23,6 @@ describe('local days', () => {
     expect(dayKey(Date.parse('2023-03-25T23:30:00Z'), 'Europe/Brussels')).toBe('2023-03-26');
     expect(dayKey(Date.parse('2023-03-25T23:30:00Z'), 'UTC')).toBe('2023-03-25');
     expect(() => dayStart('26/03/2023', 'UTC')).toThrow(/not a day/);
+    expect(() => dayStart('2023-02-30', 'UTC')).toThrow(/not a calendar day/);
   });
 });

@@ -35,6 +35,7 @@ export function dayStart(day: string, timeZone: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   if (!m) throw new RangeError(`"${day}" is not a day (expected YYYY-MM-DD)`);
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (new Date(wall).toISOString().slice(0, 10) !== day) throw new RangeError(`"${day}" is not a calendar day`);
   // Offsets a few hours either side of the wall time cover every real zone's transitions.
   let best: number | null = null;
   for (const probe of [wall - 14 * 3_600_000, wall, wall + 14 * 3_600_000]) {
@@ -44,7 +45,11 @@ export function dayStart(day: string, timeZone: string): number {
   if (best === null) {
     // Midnight fell in a spring gap: the day starts at the first instant whose date is `day`.
     let t = wall - offsetAt(wall, timeZone) - 3_600_000;
-    while (dayKey(t, timeZone) !== day) t += 60_000;
+    const limit = t + 2 * 86_400_000;
+    while (dayKey(t, timeZone) !== day) {
+      t += 60_000;
+      if (t > limit) throw new RangeError(`day ${day} not found in ${timeZone}`);
+    }
     best = t;
   }
   // The earliest instant on that date: step back while the minute before is still the same day.

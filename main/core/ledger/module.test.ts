@@ -185,6 +185,7 @@ describe('ledger module', () => {
       expect(d.netNanos).toBe(d.revenueExpectedNanos + d.heatCreditNanos - d.costNanos - d.standingNanos);
     }
 
+    await expect(c.handlers['ledger-days']({ days: 1, until: '2023-02-30' })).rejects.toThrow(/not a calendar day/);
     const byJob = await c.handlers['ledger-breakdown']({ by: 'job', days: 1, until: '2023-03-26' });
     expect(byJob.rows.map((r) => r.id)).toEqual(['mining']);
   });

@@ -210,6 +210,13 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
 
       const span = (days: number, until?: string) => {
         const s = settings();
+        if (until !== undefined) {
+          const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until);
+          const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
+          if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== until) {
+            throw new HandlerError('bad-request', `${until} is not a calendar day`, 'give a day that exists, as YYYY-MM-DD');
+          }
+        }
         const to = until ?? dayKey(ctx.clock.now(), s.timeZone);
         return { s, from: addDays(to, -(days - 1)), to };
       };
