@@ -1,0 +1,103 @@
+/**
+ * The planner's own input and output types. They are plain data so the planner stays a pure
+ * function: callers (scheduler, backtest, bench) translate tariff/heating/job state into these.
+ */
+
+export type PlanSlot = {
+  /** ms since the epoch, UTC. */
+  start: number;
+  /** Length in hours (0.25 for 15-minute slots). */
+  hours: number;
+  /** What a kWh drawn costs, per kWh. */
+  price: number;
+  /** Heat the house needs in this slot, W (mean over the slot). */
+  heatDemandW: number;
+  /** What a kWh of heat that meets demand is worth (the displaced boiler's cost), per kWh. */
+  heatCreditPerKWh: number;
+  /** Quiet hour: total power limited to `limits.quietCapW`. */
+  quiet: boolean;
+};
+
+export type PowerLevel = {
+  /** Electrical power at this level, W; all of it ends up as heat. */
+  powerW: number;
+  /** Work per hour at this level, per job kind (hashes, training steps …); absent = cannot run it. */
+  rates: Record<string, number>;
+  /** Expected steady temperature at this level, °C; levels over `maxTempC` are not used. */
+  tempC?: number;
+};
+
+export type PlanDevice = {
+  id: string;
+  /** Running levels (off is implicit). */
+  levels: PowerLevel[];
+  /** Minimum number of consecutive slots once started (≥ 1). */
+  minRunSlots?: number;
+  /** Minimum number of consecutive slots once stopped (≥ 1). */
+  minPauseSlots?: number;
+  maxTempC?: number;
+};
+
+export type PlanJob = {
+  id: string;
+  /** Job kind, matched against `PowerLevel.rates`. */
+  kind: string;
+  /** Money per unit of work done (mining: expected revenue per hash). */
+  valuePerWork: number;
+  /** Work that must be done before `deadline`; absent = open-ended (mining). */
+  workNeeded?: number;
+  /** ms since the epoch; work in slots that end after it does not count towards `workNeeded`. */
+  deadline?: number;
+  /** Devices that may run it; absent = all. */
+  devices?: string[];
+};
+
+export type PlanLimits = {
+  /** Total power cap over all devices, W. */
+  powerCapW?: number;
+  /** Total power cap in quiet slots, W. */
+  quietCapW?: number;
+};
+
+export type PlanInput = {
+  slots: PlanSlot[];
+  devices: PlanDevice[];
+  jobs: PlanJob[];
+  limits: PlanLimits;
+};
+
+/** One device's decision in one slot; `job` null = off. */
+export type DeviceDecision = { device: string; job: string | null; level: number; powerW: number; work: number };
+
+export type SlotPlan = {
+  start: number;
+  decisions: DeviceDecision[];
+  energyKWh: number;
+  heatKWh: number;
+  /** Heat that met demand, kWh. */
+  usefulHeatKWh: number;
+  heatCredit: number;
+  cost: number;
+  revenue: number;
+  net: number;
+  reason: string;
+};
+
+export type Shortfall = { job: string; missingWork: number };
+
+export type Plan = {
+  slots: SlotPlan[];
+  totals: { energyKWh: number; heatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
+  /** Deadline jobs whose work cannot fit; empty when every deadline is met. */
+  shortfalls: Shortfall[];
+};
+
+/** Per (slot, device) choice: index into the options list, 0 = off. */
+export type Option = { level: number; job: number } | null;
+
+/** Indexed access that fails loudly instead of yielding undefined (indices here are always in range). */
+export function at<T>(a: readonly T[], i: number): T {
+  const v = a[i];
+  if (v === undefined) throw new RangeError(`index ${i} out of range (${a.length})`);
+  return v;
+}

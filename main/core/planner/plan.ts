@@ -1,0 +1,80 @@
+import type { Clock } from '#core/clock';
+import { deviceOptions, evaluate } from './evaluate.ts';
+import { solveMip } from './mip.ts';
+import { at, type Plan, type PlanInput, type SlotPlan } from './model.ts';
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(4)} ${unit}`;
+
+/**
+ * Why a slot came out as it did, in a few words: which job runs and why that slot, or what kept
+ * the devices off. Derived from the optimal assignment and the slot's own figures.
+ */
+function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, currency: string): string {
+  const slot = at(input.slots, t);
+  const parts: string[] = [];
+  const running = s.decisions.filter((d) => d.job !== null);
+  const deadlineJobs = new Set(running.map((d) => input.jobs.find((j) => j.id === d.job)).filter((j) => j?.deadline !== undefined));
+  for (const job of deadlineJobs) if (job?.deadline !== undefined) parts.push(`${job.id}: cheapest slots before the ${hhmm(job.deadline)} UTC deadline`);
+  const heatValue = slot.heatCreditPerKWh;
+  if (running.length && deadlineJobs.size < running.length) {
+    const net = s.net;
+    parts.push(s.usefulHeatKWh > 0 ? `heat needed, net ${signed(net, currency)}` : `revenue above cost, net ${signed(net, currency)}`);
+  }
+  if (!running.length) {
+    // Best money a kWh could earn here: heat credit (while demand lasts) plus the best job's value.
+    let best = 0;
+    input.devices.forEach((dev, d) =>
+      deviceOptions(input, d).forEach((o) => {
+        if (!o) return;
+        const lv = at(dev.levels, o.level);
+        const job = at(input.jobs, o.job);
+        if (job.workNeeded === undefined && lv.powerW > 0) best = Math.max(best, (job.valuePerWork * (lv.rates[job.kind] ?? 0) * 1000) / lv.powerW);
+      }),
+    );
+    const gain = best + (slot.heatDemandW > 0 ? heatValue : 0);
+    if (slot.quiet && input.limits.quietCapW === 0) parts.push('quiet hours');
+    else if (slot.price > gain) parts.push(`price ${slot.price.toFixed(4)} above heat value and revenue ${gain.toFixed(4)} ${currency}/kWh`);
+    else parts.push('off: a longer run elsewhere pays more (min run/pause lengths, deadlines)');
+  }
+  const cap = slot.quiet ? input.limits.quietCapW : input.limits.powerCapW;
+  const power = running.reduce((a, d) => a + d.powerW, 0);
+  if (running.length && cap !== undefined && power > cap - 1e-9 - Math.min(...input.devices.flatMap((d) => d.levels.map((l) => l.powerW)))) {
+    parts.push(`${slot.quiet ? 'quiet-hours cap' : 'power cap'} ${cap} W`);
+  }
+  return parts.join('; ');
+}
+
+export type PlanOptions = { clock: Pick<Clock, 'now'>; currency?: string };
+
+/**
+ * Plans every device for every slot that has not ended by `clock.now()`: the assignment with the
+ * least missing deadline work and, among those, the highest net value (see planner.md). Pure: the
+ * same input and time give the same plan.
+ */
+export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
+  const now = opts.clock.now();
+  validate(input);
+  const live: PlanInput = { ...input, slots: input.slots.filter((s) => s.start + s.hours * 3_600_000 > now) };
+
+  const choice = live.slots.length && live.devices.length ? await solveMip(live) : live.slots.map(() => live.devices.map(() => 0));
+  const ev = evaluate(live, choice);
+  return { ...ev, slots: ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€') })) };
+}
+
+/** Bad input says what is wrong (planner inputs come from settings and other domains). */
+export function validate(input: PlanInput): void {
+  const ids = new Set<string>();
+  for (const d of input.devices) {
+    if (ids.has(d.id)) throw new Error(`planner: device "${d.id}" listed twice`);
+    ids.add(d.id);
+    for (const l of d.levels) if (!(l.powerW >= 0)) throw new Error(`planner: device "${d.id}" has a level with power ${l.powerW} W; give a power ≥ 0`);
+  }
+  for (const s of input.slots) {
+    if (!(s.hours > 0)) throw new Error(`planner: slot at ${new Date(s.start).toISOString()} has length ${s.hours} h; give a positive length`);
+    if (!Number.isFinite(s.price)) throw new Error(`planner: slot at ${new Date(s.start).toISOString()} has no price`);
+  }
+  for (const j of input.jobs) {
+    if (j.workNeeded !== undefined && !(j.workNeeded >= 0)) throw new Error(`planner: job "${j.id}" needs ${j.workNeeded} work; give an amount ≥ 0`);
+  }
+}
