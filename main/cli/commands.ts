@@ -9,6 +9,7 @@ import { mineCommand } from './command/mine.ts';
 import { trainCommand } from './command/train.ts';
 import { historyCommand } from './command/history.ts';
 import { benchHistoryCommand } from './command/history-bench.ts';
+import { backtestCommand } from './command/backtest.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, benchHistoryCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, benchHistoryCommand, backtestCommand];
