@@ -13,6 +13,7 @@ const benches = [
   ['bench', 'train'],
   ['bench', 'hash'],
   ['bench', 'history'],
+  ['bench', 'planner'],
 ];
 
 const only = process.argv.slice(2);

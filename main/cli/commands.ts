@@ -10,6 +10,7 @@ import { trainCommand } from './command/train.ts';
 import { historyCommand } from './command/history.ts';
 import { benchHistoryCommand } from './command/history-bench.ts';
 import { backtestCommand } from './command/backtest.ts';
+import { benchPlannerCommand } from './command/bench-planner.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, benchHistoryCommand, backtestCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, benchHistoryCommand, backtestCommand, benchPlannerCommand];
