@@ -1,0 +1,155 @@
+import type { Clock } from '#core/clock';
+import type { DeviceDecision, Plan, PlanInput } from '#core/planner/model';
+import { plan as makePlan } from '#core/planner/plan';
+
+/** What the scheduler hands to the worker pools for the slot that has just begun. */
+export type Applied = { slotStart: number; decisions: DeviceDecision[]; reason: string; source: 'plan' | 'override' | 'none' };
+
+/** A manual override wins over the plan until `until` (ms), then expires by itself. */
+export type Override =
+  | { kind: 'run'; device: string; job: string; level: number; powerW: number; until: number }
+  | { kind: 'pause'; until: number };
+
+export type SchedulerEvent =
+  | { type: 'planned'; at: number; slots: number; net: number; shortfalls: Plan['shortfalls'] }
+  | { type: 'applied'; at: number; applied: Applied }
+  | { type: 'override'; at: number; override: Override | null }
+  | { type: 'error'; at: number; message: string };
+
+export type SchedulerDeps = {
+  clock: Clock;
+  /** Slot length, ms; boundaries are multiples of it since the epoch (UTC), so DST never shifts them. */
+  slotMs: number;
+  /** The planner's inputs as they are now (prices, heat, devices, jobs, limits). */
+  inputs(): Promise<PlanInput>;
+  /** Puts the decisions into effect (worker pools); called at every boundary and after a re-plan. */
+  apply(applied: Applied): void | Promise<void>;
+  /** Every decision and deviation, for the ledger. */
+  record(event: SchedulerEvent): void;
+  /** Changes arriving closer together than this are planned once. */
+  debounceMs?: number;
+};
+
+/**
+ * Keeps a plan current and carries it out: plans on start, at every slot boundary applies that
+ * slot's decisions (re-planning when the plan has run out), re-plans after changes (debounced),
+ * and lets a manual override win until it expires.
+ */
+export class Scheduler {
+  private current: Plan | null = null;
+  private override: Override | null = null;
+  private boundary: { cancel(): void } | null = null;
+  private debounce: { cancel(): void } | null = null;
+  private expiry: { cancel(): void } | null = null;
+  private running = false;
+  private planning: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Plans and applies the current slot at once (a restarted process resumes mid-slot). */
+  async start(): Promise<void> {
+    this.running = true;
+    await this.replanNow();
+    this.armBoundary();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.boundary?.cancel();
+    this.debounce?.cancel();
+    this.expiry?.cancel();
+  }
+
+  plan(): Plan | null {
+    return this.current;
+  }
+
+  /** Prices, sensors, jobs or settings changed: re-plan once the changes settle. */
+  changed(): void {
+    if (!this.running) return;
+    this.debounce?.cancel();
+    this.debounce = this.deps.clock.setTimeout(() => {
+      this.debounce = null;
+      void this.replanNow();
+    }, this.deps.debounceMs ?? 2_000);
+  }
+
+  /** Sets (or clears, with null) the manual override and applies it now. */
+  async setOverride(o: Override | null): Promise<void> {
+    this.expiry?.cancel();
+    this.expiry = null;
+    this.override = o;
+    this.deps.record({ type: 'override', at: this.deps.clock.now(), override: o });
+    if (o) {
+      this.expiry = this.deps.clock.setTimeout(() => {
+        this.expiry = null;
+        void this.setOverride(null);
+      }, Math.max(0, o.until - this.deps.clock.now()));
+    }
+    await this.applyNow();
+  }
+
+  /** What should run right now: the override while it lasts, else the plan's slot. */
+  decide(now: number): Applied {
+    const slotStart = Math.floor(now / this.deps.slotMs) * this.deps.slotMs;
+    const o = this.override;
+    const devices = this.current?.slots[0]?.decisions.map((d) => d.device) ?? [];
+    if (o && now < o.until) {
+      const until = new Date(o.until).toISOString().slice(11, 16);
+      if (o.kind === 'pause') {
+        return { slotStart, source: 'override', reason: `paused by hand until ${until} UTC`, decisions: devices.map((device) => ({ device, job: null, level: -1, powerW: 0, work: 0 })) };
+      }
+      const planned = this.slotAt(now)?.decisions ?? [];
+      const decisions = planned.map((d) => (d.device === o.device ? { device: d.device, job: o.job, level: o.level, powerW: o.powerW, work: 0 } : d));
+      if (!decisions.some((d) => d.device === o.device)) decisions.push({ device: o.device, job: o.job, level: o.level, powerW: o.powerW, work: 0 });
+      return { slotStart, source: 'override', reason: `run by hand until ${until} UTC`, decisions };
+    }
+    const slot = this.slotAt(now);
+    if (!slot) return { slotStart, source: 'none', reason: 'no plan for this slot (no prices yet?)', decisions: [] };
+    return { slotStart, source: 'plan', reason: slot.reason, decisions: slot.decisions };
+  }
+
+  private slotAt(now: number) {
+    return this.current?.slots.find((s, i, all) => s.start <= now && now < (all[i + 1]?.start ?? s.start + this.deps.slotMs));
+  }
+
+  private async replanNow(): Promise<void> {
+    // One planning at a time; a change during planning plans again afterwards.
+    this.planning = this.planning.then(async () => {
+      try {
+        const input = await this.deps.inputs();
+        const p = await makePlan(input, { clock: this.deps.clock });
+        this.current = p;
+        this.deps.record({ type: 'planned', at: this.deps.clock.now(), slots: p.slots.length, net: p.totals.net, shortfalls: p.shortfalls });
+      } catch (e) {
+        this.deps.record({ type: 'error', at: this.deps.clock.now(), message: `planning failed: ${(e as Error).message}` });
+      }
+      await this.applyNow();
+    });
+    return this.planning;
+  }
+
+  private async applyNow(): Promise<void> {
+    const applied = this.decide(this.deps.clock.now());
+    this.deps.record({ type: 'applied', at: this.deps.clock.now(), applied });
+    try {
+      await this.deps.apply(applied);
+    } catch (e) {
+      this.deps.record({ type: 'error', at: this.deps.clock.now(), message: `applying the slot failed: ${(e as Error).message}` });
+    }
+  }
+
+  private armBoundary(): void {
+    if (!this.running) return;
+    const now = this.deps.clock.now();
+    const next = (Math.floor(now / this.deps.slotMs) + 1) * this.deps.slotMs;
+    this.boundary = this.deps.clock.setTimeout(() => {
+      this.boundary = null;
+      const t = this.deps.clock.now();
+      // Re-plan when the plan has run out (or is about to), else just apply the next slot.
+      const last = this.current?.slots.at(-1);
+      const work = !last || last.start <= t ? this.replanNow() : this.applyNow();
+      void work.then(() => this.armBoundary());
+    }, next - now);
+  }
+}
