@@ -11,6 +11,7 @@ import { miningArgs, type MiningEvents, type MiningHandlers } from './mining.ts'
 import { marketArgs, type MarketEvents, type MarketHandlers } from './market.ts';
 import { ledgerArgs, type LedgerEvents, type LedgerHandlers } from './ledger.ts';
 import { notificationArgs, type NotificationEvents, type NotificationHandlers } from './notification.ts';
+import { planArgs, type PlanEvents, type PlanHandlers } from './plan.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -22,6 +23,7 @@ export type * from './mining.ts';
 export type * from './market.ts';
 export type * from './ledger.ts';
 export type * from './notification.ts';
+export type * from './plan.ts';
 export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
 export { FINAL_JOB_STATES } from './job.ts';
@@ -29,8 +31,8 @@ export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C } from './heating.ts';
 export { HandlerError } from './rpc.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents;
+export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers;
+export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -38,7 +40,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { ArgSchemas, Handler } from './rpc.ts';
+
+/** One device's decision in one slot; `job` null = off. */
+export type PlanDecision = { device: string; job: string | null; level: number; powerW: number; work: number };
+
+/** A planned slot with its expected figures (money in the tariff's currency) and why. */
+export type PlannedSlot = {
+  start: number;
+  decisions: PlanDecision[];
+  energyKWh: number;
+  heatKWh: number;
+  usefulHeatKWh: number;
+  heatCredit: number;
+  cost: number;
+  revenue: number;
+  net: number;
+  reason: string;
+};
+
+/** The planner's result: every slot, totals, and deadline jobs whose work cannot fit. */
+export type PlanResult = {
+  slots: PlannedSlot[];
+  totals: { energyKWh: number; heatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
+  shortfalls: { job: string; missingWork: number }[];
+};
+
+/** A manual override: wins over the plan until `until` (ms since the epoch), then expires. */
+export type PlanOverride =
+  | { kind: 'run'; device: string; job: string; level: number; powerW: number; until: number }
+  | { kind: 'pause'; until: number };
+
+/** What the scheduler put into effect for the slot that began. */
+export type PlanApplied = { slotStart: number; decisions: PlanDecision[]; reason: string; source: 'plan' | 'override' | 'none' };
+
+export type PlanHandlers = {
+  /** The current 48-hour plan, or null before the first planning finished. */
+  'plan-get': Handler<Record<string, never>, { plan: PlanResult | null; override: PlanOverride | null; applied: PlanApplied | null }>;
+  /** Sets a manual override, or clears it with null. */
+  'plan-override': Handler<{ override: PlanOverride | null }, { override: PlanOverride | null }>;
+};
+
+export type PlanEvents = {
+  'plan-updated': PlanResult;
+  'plan-applied': PlanApplied;
+};
+
+const overrideSchema = z.union([
+  z.object({ kind: z.literal('run'), device: z.string().min(1), job: z.string().min(1), level: z.number().int().min(0), powerW: z.number().min(0), until: z.number() }).strict(),
+  z.object({ kind: z.literal('pause'), until: z.number() }).strict(),
+]);
+
+export const planArgs: ArgSchemas<PlanHandlers> = {
+  'plan-get': z.object({}).strict(),
+  'plan-override': z.object({ override: overrideSchema.nullable() }).strict(),
+};
