@@ -7,6 +7,8 @@ export type PlanDecision = { device: string; job: string | null; level: number; 
 /** A planned slot with its expected figures (money in the tariff's currency) and why. */
 export type PlannedSlot = {
   start: number;
+  /** Price per kWh in this slot. */
+  price: number;
   decisions: PlanDecision[];
   energyKWh: number;
   heatKWh: number;

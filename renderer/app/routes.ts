@@ -4,6 +4,7 @@ import { DevicesPage } from '../feature/device/DevicesPage.tsx';
 import { HistoryPage } from '../feature/history/HistoryPage.tsx';
 import { JobsPage } from '../feature/job/JobsPage.tsx';
 import { MiningPage } from '../feature/mining/MiningPage.tsx';
+import { PlanPage } from '../feature/plan/PlanPage.tsx';
 import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
 
 export type Route = { path: string; title: string; Page: ComponentType };
@@ -16,4 +17,5 @@ export const routes: Route[] = [
   { path: '/jobs', title: 'Jobs', Page: JobsPage },
   { path: '/mining', title: 'Mining', Page: MiningPage },
   { path: '/history', title: 'History', Page: HistoryPage },
+  { path: '/plan', title: 'Plan', Page: PlanPage },
 ];

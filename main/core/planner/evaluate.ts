@@ -84,7 +84,7 @@ export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slot
     const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
     const heatCredit = usefulHeatKWh * s.heatCreditPerKWh;
     const cost = energyKWh * s.price;
-    return { start: s.start, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh, heatCredit, cost, revenue, net: heatCredit + revenue - cost };
+    return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh, heatCredit, cost, revenue, net: heatCredit + revenue - cost };
   });
   // Deadline work is credited up to workNeeded (the job pays per unit of work done in time), booked in the
   // slot that completes it so per-slot nets still add up to the total.

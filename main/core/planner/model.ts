@@ -71,6 +71,8 @@ export type DeviceDecision = { device: string; job: string | null; level: number
 
 export type SlotPlan = {
   start: number;
+  /** The slot's price per kWh (as given). */
+  price: number;
   decisions: DeviceDecision[];
   energyKWh: number;
   heatKWh: number;
