@@ -146,6 +146,11 @@ export class Scheduler {
     this.boundary = this.deps.clock.setTimeout(() => {
       this.boundary = null;
       const t = this.deps.clock.now();
+      // A timer that fires a hair early (clock adjustments) must not apply the previous slot again.
+      if (t < next) {
+        this.armBoundary();
+        return;
+      }
       // Re-plan when the plan has run out (or is about to), else just apply the next slot.
       const last = this.current?.slots.at(-1);
       const work = !last || last.start <= t ? this.replanNow() : this.applyNow();
