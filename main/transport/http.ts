@@ -27,7 +27,11 @@ export type HttpTransport = {
   close(): Promise<void>;
 };
 
-const COOKIE = 'hearth_token';
+/**
+ * Browsers scope cookies by host name and ignore the port, so each server names its cookie after the
+ * port it is bound to: two `hearth serve` on one machine then never overwrite each other's token.
+ */
+const tokenCookieName = (port: number): string => `hearth_token_${port}`;
 const MAX_BODY_BYTES = 1_000_000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -79,12 +83,15 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     if (!LOOPBACK.has(bound) && (name === bound || name === `[${bound}]`)) return true;
     return (opts.allowedHosts ?? []).some((h) => h.toLowerCase() === name);
   };
-  const requestToken = (req: http.IncomingMessage, url: URL): string | null => {
+  // Any one valid credential is enough: a stale cookie from an earlier run on this port must not
+  // hide the fresh token in the address the server just printed.
+  const authorised = (req: http.IncomingMessage, url: URL): boolean => {
     const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ')) return auth.slice(7);
-    const cookie = parseCookies(req.headers.cookie)[COOKIE];
-    if (cookie) return cookie;
-    return url.searchParams.get('token');
+    return (
+      (auth?.startsWith('Bearer ') === true && tokenOk(auth.slice(7))) ||
+      tokenOk(parseCookies(req.headers.cookie)[tokenCookieName(boundPort)]) ||
+      tokenOk(url.searchParams.get('token'))
+    );
   };
   const originOk = (req: http.IncomingMessage): boolean => {
     const origin = req.headers.origin;
@@ -109,7 +116,7 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
       return;
     }
     const url = new URL(req.url ?? '/', 'http://local');
-    if (!tokenOk(requestToken(req, url))) {
+    if (!authorised(req, url)) {
       sendText(res, 401, 'Missing or wrong access token: open the URL `hearth serve` printed, which carries ?token=...');
       return;
     }
@@ -117,7 +124,7 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
       // Trade the token in the address bar for a cookie, so it does not stay in history or get shared.
       res.writeHead(303, {
         ...SECURITY_HEADERS,
-        'Set-Cookie': `${COOKIE}=${opts.token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${tokenCookieName(boundPort)}=${opts.token}; HttpOnly; SameSite=Strict; Path=/`,
         Location: url.pathname,
         'Cache-Control': 'no-store',
       });
@@ -186,7 +193,7 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     if (!hostOk(req.headers.host)) return refuse(421, 'Misdirected Request');
     if (!originOk(req)) return refuse(403, 'Forbidden');
-    if (!tokenOk(requestToken(req, url))) return refuse(401, 'Unauthorized');
+    if (!authorised(req, url)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const clients = new Set<WebSocket>();

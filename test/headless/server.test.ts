@@ -42,11 +42,58 @@ describe('hearth serve: access control', () => {
     expect(first.status).toBe(303);
     expect(first.headers.get('location')).toBe('/');
     const cookie = first.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/hearth_token=.+; HttpOnly; SameSite=Strict/);
+    expect(cookie).toMatch(new RegExp(`^hearth_token_${s.port}=.+; HttpOnly; SameSite=Strict`));
     const page = await fetch(`${s.origin}/`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await page.text()).toContain('<div id="root">');
+  });
+
+  it('keeps two servers on two ports apart in one browser cookie jar', async () => {
+    // Browsers scope cookies by host name, not port: both servers' cookies land in the same jar
+    // and are sent to both, the way Chromium does for 127.0.0.1:A and 127.0.0.1:B.
+    const a = await serve();
+    const b = await serve();
+    expect(a.port).not.toBe(b.port);
+    const jar = new Map<string, string>();
+    const visit = async (url: string) => {
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+      const set = res.headers.get('set-cookie');
+      if (set) {
+        const [pair] = set.split(';');
+        const i = pair!.indexOf('=');
+        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+      }
+      return res.status;
+    };
+    expect(await visit(a.url)).toBe(303);
+    expect(await visit(`${a.origin}/`)).toBe(200);
+    expect(await visit(b.url)).toBe(303);
+    expect(await visit(`${b.origin}/`)).toBe(200);
+    // Going back to the first server still works with the same jar, calls and the socket included.
+    expect(await visit(`${a.origin}/`)).toBe(200);
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    for (const s of [a, b]) {
+      expect((await api(s, 'telemetry-now', {}, { cookie, origin: s.origin })).status).toBe(200);
+      const status = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { cookie } });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+      });
+      expect(status).toBe(101);
+    }
+  });
+
+  it('accepts a fresh token in the URL over a stale cookie left by an earlier run on the same port', async () => {
+    const s = await serve();
+    const stale = `hearth_token=${'x'.repeat(s.token.length)}; hearth_token_${s.port}=${'y'.repeat(s.token.length)}`;
+    const res = await fetch(s.url, { redirect: 'manual', headers: { cookie: stale } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toContain(`hearth_token_${s.port}=${s.token}`);
   });
 
   it('rejects a foreign Host header even with the right token (DNS rebinding)', async () => {
@@ -86,7 +133,7 @@ describe('hearth serve: telemetry over WebSocket', () => {
     });
     expect(refused).toBe(401);
 
-    const ws = new WebSocket(wsUrl, { headers: { cookie: `hearth_token=${s.token}` } });
+    const ws = new WebSocket(wsUrl, { headers: { cookie: `hearth_token_${s.port}=${s.token}` } });
     const events: { event: string; payload: { at: string; devices: { deviceId: string; powerW: number | null; powerSource: string | null }[]; totalPowerW: number } }[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.on('message', (m) => {
