@@ -107,10 +107,22 @@ export type HeatLossEstimate = {
   reason: string | null;
 };
 
+/**
+ * One try of an indoor source without saving it: the reading it gave, or why it gave none.
+ * `ok` with no reading: reachable, but nothing arrived in the time waited (an MQTT sensor that
+ * publishes every few minutes).
+ */
+export type SourceTestResult = { ok: boolean; reading: { c: number; at: number } | null; message: string };
+
 export type HeatingHandlers = {
   'heating-settings': Handler<Record<string, never>, HeatingSettings>;
   /** Validates and saves; a bad field (a setpoint of 80 °C) names the field and keeps the old settings. */
   'heating-configure': Handler<HeatingSettings, HeatingSettings>;
+  /**
+   * Reads the given source once (MQTT: connects, subscribes and waits up to `waitMs` for a message)
+   * and saves nothing. A masked secret means the stored one.
+   */
+  'heating-test-source': Handler<{ indoor: IndoorSource; waitMs?: number }, SourceTestResult>;
   /** Demand and heat credit per tariff slot overlapping [from, to). */
   'heating-demand': Handler<{ from: number; to: number }, HeatSlot[]>;
   /** The indoor sensor's state, last reading and the outdoor forecast's age. */
@@ -132,7 +144,32 @@ export const SETPOINT_MAX_C = 30;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
 const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date as MM-DD');
-const url = z.string().regex(/^(https?|mqtts?|wss?):\/\/\S+$/, 'expected a URL such as http://homeassistant.local:8123');
+/** A URL with one of `schemes` and a host name; the message shows `example`. */
+const urlWith = (schemes: string[], example: string) =>
+  z.string().refine((text) => {
+    try {
+      const u = new URL(text);
+      return schemes.includes(u.protocol.slice(0, -1)) && u.hostname !== '' && !/\s/.test(text);
+    } catch {
+      return false;
+    }
+  }, `expected a URL starting ${schemes.map((x) => `${x}://`).join(' or ')}, such as ${example}`);
+const haUrl = urlWith(['http', 'https'], 'http://homeassistant.local:8123');
+const httpUrl = urlWith(['http', 'https'], 'http://sensor.local/temperature.json');
+/** mqtt.js speaks MQTT over TCP or TLS, and over WebSockets. */
+const brokerUrl = urlWith(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://localhost:1883');
+/** The dotted paths the sources read (see json-path.ts): "temperature", "sensor.temp", "$.data[0].t". */
+const jsonPath = z
+  .string()
+  .regex(/^(\$(\.|(?=\[))?)?([\w-]+|\[\d+\])(\.?\[\d+\]|\.[\w-]+)*$/, 'expected a JSON path such as temperature, sensor.temp or $.data[0].t');
+/** MQTT topic names: UTF-8, at most 65,535 bytes, no NUL; a subscription to one reading takes no wildcards. */
+const topic = z
+  .string()
+  .min(1, 'the topic is required, such as home/living/temperature')
+  .refine((t) => !/[#+]/.test(t), 'a single topic, without the wildcards + and #')
+  .refine((t) => t.trim() === t, 'no spaces at the start or end of the topic')
+  .refine((t) => !t.includes('\u0000'), 'a topic cannot contain the NUL character')
+  .refine((t) => new TextEncoder().encode(t).length <= 65_535, 'a topic is at most 65,535 bytes');
 const price = z.number().finite().min(0).max(100);
 
 const setpoint = z
@@ -141,6 +178,24 @@ const setpoint = z
     c: z.number().min(SETPOINT_MIN_C, `a room setpoint is at least ${SETPOINT_MIN_C} °C`).max(SETPOINT_MAX_C, `a room setpoint is at most ${SETPOINT_MAX_C} °C`),
   })
   .strict();
+
+export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('manual') }).strict(),
+  z.object({ kind: z.literal('home-assistant'), url: haUrl, token: z.string().min(1, 'the long-lived access token is required'), entityId: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'expected an entity id such as sensor.living_room_temperature') }).strict(),
+  z
+    .object({
+      kind: z.literal('mqtt'),
+      url: brokerUrl,
+      topic,
+      jsonPath: jsonPath.optional(),
+      username: z.string().min(1, 'leave the user name out rather than empty').optional(),
+      password: z.string().optional(),
+    })
+    .strict()
+    // MQTT 3.1.1 (3.1.2.9) sends a password only together with a user name.
+    .refine((m) => m.password === undefined || m.username !== undefined, { path: ['username'], message: 'a password needs a user name' }),
+  z.object({ kind: z.literal('http-json'), url: httpUrl, jsonPath }).strict(),
+]);
 
 export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
   .object({
@@ -155,21 +210,7 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
       .object({ hysteresisK: z.number().min(0).max(5), minOnMin: z.number().int().min(0).max(240), minOffMin: z.number().int().min(0).max(240) })
       .strict(),
     room: z.object({ heatLossWPerK: z.number().min(0).max(2000), capacityWhPerK: z.number().min(0).max(100_000) }).strict(),
-    indoor: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('manual') }).strict(),
-      z.object({ kind: z.literal('home-assistant'), url, token: z.string().min(1, 'the long-lived access token is required'), entityId: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'expected an entity id such as sensor.living_room_temperature') }).strict(),
-      z
-        .object({
-          kind: z.literal('mqtt'),
-          url,
-          topic: z.string().min(1).refine((t) => !/[#+]/.test(t), 'a single topic, without wildcards'),
-          jsonPath: z.string().optional(),
-          username: z.string().optional(),
-          password: z.string().optional(),
-        })
-        .strict(),
-      z.object({ kind: z.literal('http-json'), url, jsonPath: z.string().min(1) }).strict(),
-    ]),
+    indoor: indoorSourceSchema,
     location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).strict().nullable(),
     fallbackOutdoorC: z.number().min(-50).max(50),
     heatSource: z.discriminatedUnion('kind', [
@@ -195,6 +236,7 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
 export const heatingArgs: ArgSchemas<HeatingHandlers> = {
   'heating-settings': z.object({}).strict(),
   'heating-configure': heatingSettingsSchema,
+  'heating-test-source': z.object({ indoor: indoorSourceSchema, waitMs: z.number().int().min(0).max(60_000).optional() }).strict(),
   'heating-demand': z
     .object({ from: z.number().int(), to: z.number().int() })
     .strict()

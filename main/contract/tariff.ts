@@ -93,6 +93,21 @@ export type CsvImportResult = {
   max: number;
 };
 
+/**
+ * One try of tariff settings without saving them: the prices they give for today and tomorrow
+ * (what the user would pay, charges and tax included), or the provider's reason for giving none.
+ */
+export type TariffTestResult = {
+  ok: boolean;
+  message: string;
+  slots: number;
+  from: number | null;
+  to: number | null;
+  min: number | null;
+  max: number | null;
+  currency: string | null;
+};
+
 export type TariffHandlers = {
   /** The tariff, charges and time zone in use; tokens are masked ("••••1234"). */
   'tariff-settings': Handler<Record<string, never>, TariffSettings>;
@@ -101,6 +116,8 @@ export type TariffHandlers = {
    * or an unknown zone fails here and the previous settings stay. A masked token keeps the old one.
    */
   'tariff-configure': Handler<TariffSettings & { skipCheck?: boolean }, TariffStatus>;
+  /** Asks the provider once with these settings (a masked token means the stored one); saves nothing. */
+  'tariff-test': Handler<TariffSettings, TariffTestResult>;
   /** Slots overlapping [from, to), in time order. */
   'tariff-slots': Handler<{ from: number; to: number }, PriceSlot[]>;
   'tariff-status': Handler<Record<string, never>, TariffStatus>;
@@ -187,6 +204,7 @@ export const tariffArgs: ArgSchemas<TariffHandlers> = {
   'tariff-configure': z
     .object({ tariff: tariffConfigSchema, charges: chargesSchema, timeZone: ianaZone, skipCheck: z.boolean().optional() })
     .strict(),
+  'tariff-test': z.object({ tariff: tariffConfigSchema, charges: chargesSchema, timeZone: ianaZone }).strict(),
   'tariff-slots': z
     .object({ from: z.number().int(), to: z.number().int() })
     .strict()

@@ -88,6 +88,8 @@ export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs
   });
 }
 
+export type ThermostatState = { on: boolean; since: number | null };
+
 /**
  * A thermostat with a symmetric band and minimum run and pause times: it calls for heat below
  * setpoint − hysteresis/2 and stops above setpoint + hysteresis/2, but never switches before the
@@ -96,6 +98,19 @@ export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs
 export class Thermostat {
   on = false;
   private since: number | null = null;
+
+  /** `saved`: the state a previous run left (see `state`), so a restart keeps the minimum times. */
+  constructor(saved?: ThermostatState | null) {
+    if (saved && typeof saved.on === 'boolean' && (saved.since === null || Number.isFinite(saved.since))) {
+      this.on = saved.on;
+      this.since = saved.since;
+    }
+  }
+
+  /** Whether it calls for heat and since when (ms; null before the first reading). */
+  get state(): ThermostatState {
+    return { on: this.on, since: this.since };
+  }
 
   update(now: number, indoorC: number, setpointC: number, cfg: HeatingSettings['thermostat']): boolean {
     const half = cfg.hysteresisK / 2;

@@ -85,7 +85,7 @@ describe('heating module', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(HandlerError);
-    expect((err as HandlerError).message).toBe('Not saved (indoor): Home Assistant rejected the token (HTTP 401): create a new long-lived access token');
+    expect((err as HandlerError).message).toBe('Not saved (indoor.token): Home Assistant rejected the token (HTTP 401): create a new long-lived access token');
     expect((await c.handlers['heating-settings']({})).indoor).toEqual({ kind: 'manual' });
 
     const saved = await c.handlers['heating-configure']({ ...base(), indoor: { ...ha, token: TOKEN } });
@@ -149,6 +149,56 @@ describe('heating module', () => {
     expect(e.heatLossWPerK).toBeLessThan(ua * 1.1);
     expect(e.capacityWhPerK).toBeGreaterThan(cap * 0.75);
     expect(e.capacityWhPerK).toBeLessThan(cap * 1.25);
+    await c.close();
+  });
+});
+
+describe('thermostat mode across a restart', () => {
+  it('keeps the heater on through a restart in the middle of its minimum on time, and off through its minimum off time', async () => {
+    route = forecast;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
+    dirs.push(dataDir);
+    let t = now;
+    const liveClock: Clock = { ...systemClock, now: () => t };
+    const open = () =>
+      startCore({ dataDir, clock: liveClock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 })] });
+    // The note of the slot that contains the clock's now: what the thermostat decides.
+    const current = async (c: Core) => {
+      const hour = Math.floor(t / 3_600_000) * 3_600_000;
+      const slot = (await c.handlers['heating-demand']({ from: hour, to: hour + 3_600_000 })).find((s) => s.start <= t && t < s.end);
+      return { note: slot?.note, demandW: slot?.demandW };
+    };
+    const min = 60_000;
+    // Setpoint 21 °C at this hour; the band is 20.75 … 21.25 °C; outdoor 5 °C without a location.
+    const settings: HeatingSettings = { ...base(), mode: 'thermostat', thermostat: { hysteresisK: 0.5, minOnMin: 30, minOffMin: 20 } };
+
+    let c = await open();
+    await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    await c.handlers['heating-configure'](settings);
+    await c.handlers['heating-reading']({ c: 20 });
+    expect(await current(c)).toEqual({ note: 'thermostat calls for heat', demandW: 40 * 16 });
+    await c.close();
+
+    // Restarted 10 minutes into the 30-minute minimum on time: still on before any new reading…
+    t = now + 10 * min;
+    c = await open();
+    expect(await current(c)).toEqual({ note: 'thermostat calls for heat', demandW: 40 * 16 });
+    // …and a warm reading does not switch it off early.
+    await c.handlers['heating-reading']({ c: 22 });
+    expect((await current(c)).note).toBe('thermostat calls for heat');
+    t = now + 31 * min;
+    await c.handlers['heating-reading']({ c: 22 });
+    expect(await current(c)).toEqual({ note: 'thermostat satisfied', demandW: 0 });
+    await c.close();
+
+    // Restarted 9 minutes into the 20-minute minimum off time: a cold reading waits it out.
+    t = now + 40 * min;
+    c = await open();
+    await c.handlers['heating-reading']({ c: 20 });
+    expect((await current(c)).note).toBe('thermostat satisfied');
+    t = now + 51 * min;
+    await c.handlers['heating-reading']({ c: 20 });
+    expect((await current(c)).note).toBe('thermostat calls for heat');
     await c.close();
   });
 });

@@ -6,23 +6,26 @@ import {
   type HeatingSettings,
   type IndoorSource,
   type SensorStatus,
+  type SourceTestResult,
   type TemperatureReading,
 } from '#contract/index';
 import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
 import { systemTimeZone } from '#core/tariff/time';
 import { creditFor } from './credit.ts';
-import { heatDemand, Thermostat } from './demand.ts';
+import { heatDemand, Thermostat, type ThermostatState } from './demand.ts';
 import { estimateRoom, type RoomSample } from './estimate.ts';
 import { setpointAt } from './schedule.ts';
 import type { HeatingService } from './service.ts';
 import { readHomeAssistant } from './source/home-assistant.ts';
 import { readHttpJson } from './source/http-json.ts';
-import { subscribeMqtt } from './source/mqtt.ts';
+import { probeMqtt, subscribeMqtt } from './source/mqtt.ts';
 import { fetchOpenMeteo, interpolate, type ForecastPoint } from './source/open-meteo.ts';
 import { SourceError, type SourceRunner } from './source/types.ts';
 import { createHeatingStore, heatingMigrations } from './store.ts';
 
 export const HEATING_SETTINGS_KEY = 'heating';
+/** The thermostat's on/off state and when it last switched, kept across restarts. */
+export const THERMOSTAT_STATE_KEY = 'heating.thermostat';
 const MASK = '••••';
 const FORECAST_MAX_AGE_MS = 60 * 60_000;
 
@@ -91,7 +94,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
   const store = createHeatingStore(ctx.db);
   const tariff = ctx.use('tariff');
   const listeners = new Set<() => void>();
-  const thermostat = new Thermostat();
+  const thermostat = new Thermostat(ctx.settings.get<ThermostatState>(THERMOSTAT_STATE_KEY));
   let settings = load();
   let last: TemperatureReading | null = store.lastReading();
   let indoorReason: string | null = null;
@@ -135,7 +138,14 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
     indoorReason = null;
     store.addReading(reading, pcHeatW());
     const sp = setpointAt(settings.schedule, at, settings.timeZone);
-    if (sp !== null) thermostat.update(at, c, sp, settings.thermostat);
+    if (sp !== null) {
+      const before = thermostat.state;
+      thermostat.update(at, c, sp, settings.thermostat);
+      // Stored on every switch: a restart in the middle of a minimum on or off time must not
+      // switch the heater early, nor forget that it was on.
+      const after = thermostat.state;
+      if (after.on !== before.on || after.since !== before.since) ctx.settings.put(THERMOSTAT_STATE_KEY, after);
+    }
     ctx.events.emit('indoor-reading', reading);
     ctx.events.emit('heating-sensor', sensorStatus());
     changed();
@@ -158,10 +168,21 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
     ctx.events.emit('heating-sensor', sensorStatus());
   }
 
-  async function readOnce(src: IndoorSource): Promise<{ c: number; at: number } | null> {
+  /** MQTT waits `mqttWaitMs` for a message after subscribing (0: a connect and subscribe check only). */
+  async function readOnce(src: IndoorSource, mqttWaitMs = 0): Promise<{ c: number; at: number } | null> {
     if (src.kind === 'home-assistant') return readHomeAssistant(src, fetchFn);
     if (src.kind === 'http-json') return { c: await readHttpJson(src, fetchFn), at: ctx.clock.now() };
+    if (src.kind === 'mqtt') return probeMqtt(src, { waitMs: mqttWaitMs, now: () => ctx.clock.now() });
     return null;
+  }
+
+  /** A masked secret from the page ("••••1234") stands for the stored one of the same source kind. */
+  function unmasked(next: IndoorSource): IndoorSource {
+    const secret = secretOf(next);
+    if (!secret?.value.startsWith(MASK)) return next;
+    const old = secretOf(settings.indoor);
+    if (!old || settings.indoor.kind !== next.kind) throw new HandlerError('bad-request', `indoor.${secret.field}: enter the ${secret.field}`);
+    return withSecret(next, old.value);
   }
 
   async function stopSource(): Promise<void> {
@@ -223,26 +244,21 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       return secret ? { ...settings, indoor: withSecret(settings.indoor, `${MASK}${secret.value.slice(-4)}`) } : settings;
     },
     'heating-configure': async (next) => {
-      let candidate = next;
-      const secret = secretOf(next.indoor);
-      if (secret?.value.startsWith(MASK)) {
-        const old = secretOf(settings.indoor);
-        if (!old || settings.indoor.kind !== next.indoor.kind) throw new HandlerError('bad-request', `indoor.${secret.field}: enter the ${secret.field}`);
-        candidate = { ...next, indoor: withSecret(next.indoor, old.value) };
-      }
-      // Ask an HTTP source once before saving: a rejected token or a wrong entity fails here and
-      // the previous settings stay. An unreachable one is saved and shows as a sensor error.
+      const candidate = { ...next, indoor: unmasked(next.indoor) };
+      const sourceChanged = JSON.stringify(candidate.indoor) !== JSON.stringify(settings.indoor);
+      // Ask the source once before saving: a rejected token, a wrong entity, a refused MQTT login
+      // or subscription fails here and the previous settings stay. An unreachable one is saved and
+      // shows as a sensor error. A running MQTT subscription is not probed again on every save.
       let first: { c: number; at: number } | null = null;
       try {
-        first = await readOnce(candidate.indoor);
+        if (candidate.indoor.kind !== 'mqtt' || sourceChanged) first = await readOnce(candidate.indoor);
       } catch (err) {
         if (!(err instanceof SourceError) || !err.transient) {
-          const field = candidate.indoor.kind === 'home-assistant' ? 'indoor' : 'indoor.jsonPath';
+          const field = err instanceof SourceError && err.field ? `indoor.${err.field}` : 'indoor';
           throw new HandlerError('bad-request', `Not saved (${field}): ${(err as Error).message}`, 'The previous heating settings stay in use.');
         }
         indoorReason = err.message;
       }
-      const sourceChanged = JSON.stringify(candidate.indoor) !== JSON.stringify(settings.indoor);
       const locationChanged = JSON.stringify(candidate.location) !== JSON.stringify(settings.location);
       settings = candidate;
       save(candidate);
@@ -258,6 +274,20 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       }
       changed();
       return handlers['heating-settings']({});
+    },
+    'heating-test-source': async ({ indoor, waitMs }): Promise<SourceTestResult> => {
+      if (indoor.kind === 'manual') return { ok: true, reading: null, message: 'Readings are entered by hand: nothing to connect to' };
+      const src = unmasked(indoor);
+      const wait = waitMs ?? 10_000;
+      const where = 'topic' in src ? src.topic : 'url' in src ? src.url : src.kind;
+      try {
+        const r = await readOnce(src, wait);
+        if (r) return { ok: true, reading: r, message: `${where} reads ${r.c.toFixed(1)} °C` };
+        return { ok: true, reading: null, message: `Connected and subscribed to ${where}; no message within ${Math.round(wait / 1000)} s (a sensor may publish only every few minutes)` };
+      } catch (err) {
+        const field = err instanceof SourceError && err.field ? ` (indoor.${err.field})` : '';
+        return { ok: false, reading: null, message: `${(err as Error).message}${field}` };
+      }
     },
     'heating-demand': async ({ from, to }) => service.demand(tariff.slots(from, to)),
     'heating-sensors': async () => {

@@ -1,5 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import { chargesSchema, tariffConfigSchema, HandlerError, type PriceSlot, type TariffConfig, type TariffHandlers, type TariffSettings, type TariffStatus } from '#contract/index';
+import { chargesSchema, tariffConfigSchema, HandlerError, type PriceSlot, type TariffConfig, type TariffHandlers, type TariffSettings, type TariffStatus, type TariffTestResult } from '#contract/index';
 import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
 import { csvAdapter, CsvError, parseCsv, type CsvOptions } from './adapter/csv.ts';
 import { adapterFor } from './adapter/registry.ts';
@@ -193,6 +193,44 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
     return { slots: parsed.slots.length, from, to, resolution: parsed.resolution, currency: parsed.currency, mean: sum / parsed.slots.length, min, max };
   }
 
+  /** A masked token from the settings page means "keep the one stored". */
+  function unmasked(next: TariffSettings): TariffSettings {
+    const token = tokenOf(next.tariff);
+    if (token === null || !token.startsWith(MASK)) return next;
+    const old = tokenOf(settings.tariff);
+    if (old === null || next.tariff.kind !== settings.tariff.kind) throw new HandlerError('bad-request', 'tariff.token: enter the token', 'The stored token belongs to another provider.');
+    return { ...next, tariff: withToken(next.tariff, old) };
+  }
+
+  /** Today's and tomorrow's prices under `candidate`, fetched or computed, stored nowhere. */
+  async function tryTariff(candidate: TariffSettings): Promise<TariffTestResult> {
+    const a = adapterFor(candidate.tariff);
+    const tz = candidate.timeZone;
+    const today = localDay(ctx.clock.now(), tz);
+    const to = localDay(today.end, tz).end;
+    const none = { slots: 0, from: null, to: null, min: null, max: null, currency: null };
+    let got: PriceSlot[];
+    try {
+      if (a.type === 'static') got = a.slots(candidate.tariff as never, today.start, to, tz);
+      else if (a.type === 'stored') got = store.range(a.sourceKey(candidate.tariff as never), today.start, to).map((s) => withCharges(s, candidate.charges, tz));
+      else got = (await fetchNow(candidate.tariff, tz)).slots.map((s) => withCharges(s, candidate.charges, tz));
+    } catch (err) {
+      return { ok: false, message: (err as Error).message, ...none };
+    }
+    if (got.length === 0) return { ok: false, message: 'No prices imported for today or tomorrow: import a CSV first', ...none };
+    const prices = got.map((s) => s.price);
+    const r = {
+      slots: got.length,
+      from: got[0]!.start,
+      to: got[got.length - 1]!.end,
+      min: Math.min(...prices),
+      max: Math.max(...prices),
+      currency: got[0]!.currency,
+    };
+    const label = a.type === 'dynamic' ? a.label : candidate.tariff.kind;
+    return { ok: true, message: `${label}: ${r.slots} slots until ${new Date(r.to).toISOString()}, paying ${r.min.toFixed(5)} … ${r.max.toFixed(5)} ${r.currency}/kWh`, ...r };
+  }
+
   const service: TariffService = {
     slots,
     status,
@@ -208,14 +246,7 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
         return token === null ? settings : { ...settings, tariff: withToken(settings.tariff, maskToken(token)) };
       },
       'tariff-configure': async ({ skipCheck, ...next }) => {
-        const token = tokenOf(next.tariff);
-        const old = tokenOf(settings.tariff);
-        // A masked token from the settings page means "keep the one stored".
-        let candidate: TariffSettings = next;
-        if (token !== null && token.startsWith(MASK)) {
-          if (old === null || next.tariff.kind !== settings.tariff.kind) throw new HandlerError('bad-request', 'tariff.token: enter the token', 'The stored token belongs to another provider.');
-          candidate = { ...next, tariff: withToken(next.tariff, old) };
-        }
+        const candidate = unmasked(next);
         const a = adapterFor(candidate.tariff);
         let fetched: { key: string; slots: SpotSlot[] } | null = null;
         if (a.type === 'dynamic' && !skipCheck) {
@@ -238,6 +269,7 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
         notify(now, now + 2 * 86_400_000, fetched?.slots.length ?? 0);
         return status();
       },
+      'tariff-test': async (next) => tryTariff(unmasked(next)),
       'tariff-slots': async ({ from, to }) => slots(from, to),
       'tariff-status': async () => status(),
       'tariff-refresh': async () => refresh(),

@@ -15,9 +15,12 @@ export function implausible(c: number): boolean {
 export class SourceError extends Error {
   /** The source may work again by itself (unreachable now); settings may still be saved. */
   readonly transient: boolean;
-  constructor(message: string, options: { transient?: boolean } = {}) {
+  /** The setting to fix (a key of the source: url, token, entityId, topic, jsonPath, username), when one is to blame. */
+  readonly field: string | null;
+  constructor(message: string, options: { transient?: boolean; field?: string } = {}) {
     super(message);
     this.name = 'SourceError';
     this.transient = options.transient ?? false;
+    this.field = options.field ?? null;
   }
 }
