@@ -12,6 +12,7 @@ import { marketArgs, type MarketEvents, type MarketHandlers } from './market.ts'
 import { ledgerArgs, type LedgerEvents, type LedgerHandlers } from './ledger.ts';
 import { notificationArgs, type NotificationEvents, type NotificationHandlers } from './notification.ts';
 import { planArgs, type PlanEvents, type PlanHandlers } from './plan.ts';
+import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from './preference.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -24,6 +25,8 @@ export type * from './market.ts';
 export type * from './ledger.ts';
 export type * from './notification.ts';
 export type * from './plan.ts';
+export type * from './preference.ts';
+export { DEFAULT_PREFERENCES } from './preference.ts';
 export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
 export { FINAL_JOB_STATES } from './job.ts';
@@ -31,8 +34,8 @@ export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C } from './heating.ts';
 export { HandlerError } from './rpc.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents;
+export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & PreferenceHandlers;
+export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents & PreferenceEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -40,7 +43,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs, preferenceArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

@@ -62,6 +62,26 @@ export type LedgerHandlers = {
   'ledger-backup': Handler<{ file?: string }, { file: string; bytes: number; integrity: string }>;
   'ledger-settings': Handler<Record<string, never>, LedgerSettings>;
   'ledger-configure': Handler<LedgerSettings, LedgerSettings>;
+  /** Backup files in the data folder's backups/ folder, newest first. */
+  'ledger-backups': Handler<Record<string, never>, LedgerBackupFile[]>;
+  /**
+   * Replaces the ledger with a backup file: refused unless the file is a Hearth ledger that passes
+   * PRAGMA integrity_check. The current ledger is kept aside (`keptAs`); the core restarts on the
+   * restored file at once where the host can restart it, else on the next start.
+   */
+  'ledger-restore': Handler<{ file: string }, LedgerRestoreResult>;
+};
+
+export type LedgerBackupFile = { file: string; bytes: number; modifiedAt: number };
+
+export type LedgerRestoreResult = {
+  restoredFrom: string;
+  /** The ledger that was replaced, kept as this file. */
+  keptAs: string;
+  /** True when the core already runs on the restored ledger; false: it takes effect on the next start. */
+  restarted: boolean;
+  /** Slot rows in the restored ledger. */
+  slots: number;
 };
 
 export type LedgerEvents = {
@@ -99,4 +119,6 @@ export const ledgerArgs: ArgSchemas<LedgerHandlers> = {
   'ledger-backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'ledger-settings': z.object({}).strict(),
   'ledger-configure': ledgerSettingsSchema,
+  'ledger-backups': z.object({}).strict(),
+  'ledger-restore': z.object({ file: z.string().trim().min(1, 'choose a backup file').max(4096) }).strict(),
 };

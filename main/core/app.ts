@@ -3,6 +3,7 @@ import { systemClock, type Clock, type Random } from './clock.ts';
 import { EventBus } from './event.ts';
 import { joinHandlers, type HandlerPart } from './handler.ts';
 import { openLedger, type Db } from './ledger/db.ts';
+import { applyPendingRestore } from './ledger/restore.ts';
 import type { CoreContext, CoreModule, Logger, ModuleInstance } from './module.ts';
 import { modules as defaultModules } from './modules.ts';
 import { plainSecretStore, type SecretStore } from './secret.ts';
@@ -17,6 +18,8 @@ export type CoreOptions = {
   log?: Logger;
   /** Replaces the module list (tests that start part of the core). */
   modules?: CoreModule[];
+  /** Given by a host that can close and start the core again (see host.ts); a restore uses it. */
+  restart?: () => Promise<void>;
 };
 
 export type Core = {
@@ -38,6 +41,8 @@ export const consoleLogger: Logger = {
 export async function startCore(options: CoreOptions): Promise<Core> {
   const list = options.modules ?? defaultModules;
   const clock = options.clock ?? systemClock;
+  // A restore staged by `ledger-restore` is swapped in while no connection is open.
+  const restored = applyPendingRestore(options.dataDir);
   const db = openLedger(options.dataDir, [...settingMigrations, ...list.flatMap((m) => m.migrations ?? [])]);
   const events = new EventBus();
   const services = new Map<string, unknown>();
@@ -50,11 +55,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     settings: createSettings(db, () => clock.now()),
     secrets: options.secrets ?? plainSecretStore,
     log: options.log ?? consoleLogger,
+    restart: options.restart ?? null,
     use<K extends keyof Services>(name: K): Services[K] {
       if (!services.has(name)) throw new Error(`Service "${name}" is not available yet: check the module order in modules.ts`);
       return services.get(name) as Services[K];
     },
   };
+  if (restored) context.log.info(`ledger restored from ${restored.from}; the previous ledger is kept as ${restored.keepAs}`);
   const instances: ModuleInstance[] = [];
   const parts: HandlerPart[] = [];
   const stopAll = async () => {

@@ -22,6 +22,8 @@ export type CoreContext = {
   settings: Settings;
   secrets: SecretStore;
   log: Logger;
+  /** Closes and starts the core again (on the same data folder); null where the host cannot. */
+  restart: (() => Promise<void>) | null;
   /** A service a module created earlier in the list provides. */
   use<K extends keyof Services>(name: K): Services[K];
 };

@@ -8,6 +8,7 @@ import { miningModule } from './mining/module.ts';
 import { notificationModule } from './notification/module.ts';
 import { tariffModule } from './tariff/module.ts';
 import { schedulerModule } from './scheduler/module.ts';
+import { preferenceModule } from './preference/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule(), schedulerModule(), notificationModule()];
+export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule(), schedulerModule(), notificationModule(), preferenceModule()];

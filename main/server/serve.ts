@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startCore, type Core, type CoreOptions } from '#core/app';
+import type { CoreOptions } from '#core/app';
+import { startHostedCore, type HostedCore } from '#core/host';
 import { startHttpTransport, type HttpTransport } from '#transport/http';
 import { nodeOutDir } from '#workers/locate';
 
@@ -13,7 +14,7 @@ export type ServeOptions = CoreOptions & {
   staticDir?: string | null;
 };
 
-export type Server = { core: Core; http: HttpTransport; token: string; url: string; close(): Promise<void> };
+export type Server = { core: HostedCore; http: HttpTransport; token: string; url: string; close(): Promise<void> };
 
 /** The renderer that electron-vite built (out/renderer), beside the Node bundles in out/node. */
 export function rendererDir(): string | null {
@@ -24,7 +25,8 @@ export function rendererDir(): string | null {
 /** The headless entry: the core plus the HTTP/WebSocket transport serving the built renderer. */
 export async function startServer(options: ServeOptions): Promise<Server> {
   const token = options.token ?? crypto.randomBytes(32).toString('base64url');
-  const core = await startCore(options);
+  // Hosted: a ledger restore restarts the core under the same transport, the page stays connected.
+  const core = await startHostedCore(options);
   let transport: HttpTransport;
   try {
     transport = await startHttpTransport({

@@ -2,10 +2,11 @@
 // runs the same core the headless server runs. Security follows Electron's checklist: sandboxed,
 // context-isolated renderer without Node, a strict CSP (renderer/index.html), IPC from our own
 // page only, no navigation or new windows, no permissions, secrets through safeStorage.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
-import { startCore, type Core } from '#core/app';
+import { startHostedCore, type HostedCore } from '#core/host';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
 import { safeStorageSecrets } from './secret.ts';
@@ -19,7 +20,7 @@ const iconPath = path.join(app.getAppPath(), 'resources', 'icon.png');
 app.setName(APP_NAME);
 if (process.env['HEARTH_DATA_DIR']) app.setPath('userData', process.env['HEARTH_DATA_DIR']);
 
-let core: Core | null = null;
+let core: HostedCore | null = null;
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
@@ -31,7 +32,7 @@ function showWindow(): void {
   win.focus();
 }
 
-function createWindow(): BrowserWindow {
+function createWindow(visible: boolean): BrowserWindow {
   const stateFile = path.join(app.getPath('userData'), 'window-state.json');
   const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
   const w = new BrowserWindow({
@@ -52,7 +53,8 @@ function createWindow(): BrowserWindow {
     },
   });
   if (state.maximized) w.maximize();
-  w.once('ready-to-show', () => w.show());
+  // "Start minimised to tray" keeps the window hidden until the tray icon or a second launch shows it.
+  if (visible) w.once('ready-to-show', () => w.show());
   const remember = () => {
     if (w.isDestroyed()) return;
     const b = w.getNormalBounds();
@@ -106,7 +108,7 @@ function createTray(): Tray | null {
 async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  core = await startCore({ dataDir: app.getPath('userData'), secrets: safeStorageSecrets() });
+  core = await startHostedCore({ dataDir: app.getPath('userData'), secrets: safeStorageSecrets() });
   const running = core;
   ipcMain.handle('hearth:invoke', async (e, method: unknown, args: unknown) => {
     if (!trustedSender(e)) return { ok: false, error: { code: 'bad-request', message: 'IPC refused: unknown sender' } };
@@ -120,8 +122,31 @@ async function start(): Promise<void> {
   running.events.on('notification', (n) => {
     if (DesktopNotification.isSupported()) new DesktopNotification({ title: n.title, body: n.body }).show();
   });
-  win = createWindow();
+  const prefs = await running.handlers['preferences-get']({});
+  applyLoginItem(prefs.autostart);
+  running.events.on('preferences-updated', (p) => applyLoginItem(p.autostart));
   tray = createTray();
+  win = createWindow(!(prefs.startMinimized && tray));
+}
+
+/**
+ * Start at login. macOS and Windows through Electron's login items; Linux desktops read an XDG
+ * autostart entry, which Electron does not write, so it is written (or removed) here.
+ */
+function applyLoginItem(enabled: boolean): void {
+  try {
+    if (process.platform === 'linux') {
+      const file = path.join(app.getPath('appData'), 'autostart', 'hearth.desktop');
+      if (!enabled) return fs.rmSync(file, { force: true });
+      const exec = app.isPackaged ? `"${process.execPath}"` : `"${process.execPath}" "${app.getAppPath()}"`;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `[Desktop Entry]\nType=Application\nName=${APP_NAME}\nExec=${exec}\nX-GNOME-Autostart-enabled=true\n`);
+      return;
+    }
+    app.setLoginItemSettings({ openAtLogin: enabled });
+  } catch (err) {
+    console.error(`Hearth could not change its start-at-login setting: ${(err as Error).message}`);
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {

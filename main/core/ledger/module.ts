@@ -8,6 +8,7 @@ import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
 import type { Services } from '#core/service';
 import { accountingMigrations, createAccounting, rollupBy, rollupDays, sumTotals, type FixedCharges, type SlotInput, type Totals } from './accounting.ts';
 import { backupLedger, BackupError, defaultBackupFile } from './backup.ts';
+import { listBackups, RestoreError, stageRestore } from './restore.ts';
 import { CsvError, daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
 import type { LedgerService } from './service.ts';
@@ -270,6 +271,19 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
             if (err instanceof BackupError) throw new HandlerError('bad-request', err.message);
             throw err;
           }
+        },
+        'ledger-backups': async () => listBackups(ctx.dataDir),
+        'ledger-restore': async ({ file }) => {
+          let staged: ReturnType<typeof stageRestore>;
+          try {
+            staged = stageRestore(ctx.dataDir, file, ctx.clock.now());
+          } catch (err) {
+            if (err instanceof RestoreError) throw new HandlerError('bad-request', err.message, 'the ledger in use is unchanged');
+            throw err;
+          }
+          // The swap happens while no connection is open: at once where the host can restart the core.
+          if (ctx.restart) await ctx.restart();
+          return { restoredFrom: staged.from, keptAs: staged.keepAs, restarted: ctx.restart !== null, slots: staged.slots };
         },
         'ledger-settings': async () => settings(),
         'ledger-configure': async (next) => {

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatch } from '#core/handler';
+import { startHostedCore, type HostedCore } from '#core/host';
+import { preferenceModule } from '#core/preference/module';
+import { ledgerModule } from './module.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+const SLOTS_CSV = (n: number) => {
+  const lines = ['start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value'];
+  for (let i = 0; i < n; i++) {
+    const t = Date.UTC(2026, 0, 1) + i * 900_000;
+    lines.push(`${new Date(t).toISOString()},${new Date(t + 900_000).toISOString()},cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0`);
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+const open: HostedCore[] = [];
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.close();
+});
+
+async function hosted(dataDir: string): Promise<HostedCore> {
+  const c = await startHostedCore({ dataDir, log: quiet, modules: [ledgerModule({ sampleMs: 3_600_000 }), preferenceModule()] });
+  open.push(c);
+  return c;
+}
+
+const slotCount = async (c: HostedCore) => (await c.handlers['ledger-export-csv']({ kind: 'slots', days: 3660, until: '2026-12-31' })).rows;
+
+describe('ledger restore', () => {
+  it('backs up, changes the ledger, restores the backup with the core restarted in place, and keeps the replaced ledger aside', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-restore-'));
+    const c = await hosted(dataDir);
+    await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(8) });
+    await c.handlers['preferences-set']({ temperatureUnit: 'F' });
+    const backup = await c.handlers['ledger-backup']({});
+    expect(backup.integrity).toBe('ok');
+    expect((await c.handlers['ledger-backups']({})).map((b) => b.file)).toEqual([backup.file]);
+
+    await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(20) });
+    await c.handlers['preferences-set']({ temperatureUnit: 'C' });
+    expect(await slotCount(c)).toBe(20);
+    const before = c.current();
+    const events: string[] = [];
+    c.events.onAny((e) => events.push(e));
+
+    const r = await c.handlers['ledger-restore']({ file: backup.file });
+    expect(r).toMatchObject({ restoredFrom: backup.file, restarted: true, slots: 8 });
+    // Same handler object, new core underneath: the transport never noticed.
+    expect(c.current()).not.toBe(before);
+    expect(await slotCount(c)).toBe(8);
+    expect((await c.handlers['preferences-get']({})).temperatureUnit).toBe('F');
+    // Events of the new core reach listeners subscribed before the restart.
+    await c.handlers['preferences-set']({ energyUnit: 'kWh' });
+    expect(events).toContain('preferences-updated');
+    // Nothing lost: the replaced ledger (20 slots) is kept and is itself restorable.
+    expect(fs.existsSync(r.keptAs)).toBe(true);
+    const back = await c.handlers['ledger-restore']({ file: r.keptAs });
+    expect(back.slots).toBe(20);
+    expect(await slotCount(c)).toBe(20);
+  });
+
+  it('refuses a file that is not a Hearth ledger, with a message naming it, and changes nothing', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-restore-'));
+    const c = await hosted(dataDir);
+    await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(5) });
+    const text = path.join(dataDir, 'notes.db');
+    fs.writeFileSync(text, 'just some text, not a database\n'.repeat(100));
+    const other = path.join(dataDir, 'other.db');
+    // A real SQLite database, but some other program's.
+    const Database = (await import('libsql')).default;
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
+    db.close();
+    const truncated = path.join(dataDir, 'truncated.db');
+    const good = await c.handlers['ledger-backup']({});
+    fs.writeFileSync(truncated, fs.readFileSync(good.file).subarray(0, 4096 + 100));
+
+    for (const [file, message] of [
+      [text, /not a Hearth ledger \(not an SQLite database\).*nothing was changed/],
+      [other, /not a Hearth ledger \(no ledger tables\)/],
+      [path.join(dataDir, 'missing.db'), /does not exist/],
+      [truncated, /integrity|damaged|malformed|cannot be opened|not a Hearth ledger/],
+    ] as const) {
+      const env = await dispatch(c.handlers, 'ledger-restore', { file });
+      expect(env.ok).toBe(false);
+      if (!env.ok) {
+        expect(env.error.code).toBe('bad-request');
+        expect(env.error.message).toMatch(message);
+        expect(env.error.hint).toMatch(/unchanged/);
+      }
+    }
+    expect(await slotCount(c)).toBe(5);
+    expect(fs.readdirSync(dataDir).filter((n) => n.includes('restore'))).toEqual([]);
+    const empty = await dispatch(c.handlers, 'ledger-restore', { file: '  ' });
+    expect(empty).toMatchObject({ ok: false, error: { message: /ledger-restore: file: choose a backup file/ } });
+  });
+
+  it('preferences: refuses a wrong unit naming the field, and reports the data folder', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-prefs-'));
+    const c = await hosted(dataDir);
+    const bad = await dispatch(c.handlers, 'preferences-set', { temperatureUnit: 'K' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', message: /temperatureUnit: the temperature unit is "C" \(°C\) or "F" \(°F\)/ } });
+    expect(await c.handlers['preferences-get']({})).toEqual({ temperatureUnit: 'C', energyUnit: 'auto', autostart: false, startMinimized: false });
+    const folder = await c.handlers['data-folder']({});
+    expect(folder.dataDir).toBe(path.resolve(dataDir));
+    expect(folder.ledgerBytes).toBeGreaterThan(0);
+    expect(folder.howToChange).toMatch(/--data-dir/);
+  });
+});
