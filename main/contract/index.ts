@@ -12,6 +12,7 @@ import { marketArgs, type MarketEvents, type MarketHandlers } from './market.ts'
 import { ledgerArgs, type LedgerEvents, type LedgerHandlers } from './ledger.ts';
 import { notificationArgs, type NotificationEvents, type NotificationHandlers } from './notification.ts';
 import { planArgs, type PlanEvents, type PlanHandlers } from './plan.ts';
+import { schedulerArgs, type SchedulerEvents, type SchedulerHandlers } from './scheduler.ts';
 import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from './preference.ts';
 import type { ArgSchemas } from './rpc.ts';
 
@@ -25,6 +26,8 @@ export type * from './market.ts';
 export type * from './ledger.ts';
 export type * from './notification.ts';
 export type * from './plan.ts';
+export type * from './scheduler.ts';
+export { presenceSettingsSchema, DEFAULT_PRESENCE } from './scheduler.ts';
 export type * from './preference.ts';
 export { DEFAULT_PREFERENCES } from './preference.ts';
 export { notificationSettingsSchema } from './notification.ts';
@@ -34,8 +37,8 @@ export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C } from './heating.ts';
 export { HandlerError } from './rpc.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & PreferenceHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents & PreferenceEvents;
+export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & SchedulerHandlers & PreferenceHandlers;
+export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents & SchedulerEvents & PreferenceEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -43,7 +46,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs, preferenceArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs, schedulerArgs, preferenceArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

@@ -63,8 +63,11 @@ export type CommandSpec = {
   totalSteps: number | null;
 };
 
-/** Mining jobs are created by the mining domain; the job domain only tracks their state. */
-export type MiningSpec = { kind: 'mining'; [key: string]: unknown };
+/**
+ * Bitcoin mining through the mining domain's hashing threads and its configured pools. The
+ * scheduler sets threads and power level per slot; the job runs until stopped (no work total).
+ */
+export type MiningSpec = { kind: 'mining' };
 
 export type JobSpec = TrainSpec | CommandSpec | MiningSpec;
 export type JobKind = JobSpec['kind'];
@@ -94,6 +97,10 @@ export type Job = {
   deadline: number | null;
   /** What an hour of this job is worth to the user (currency per hour), for the planner. */
   valuePerHour: number | null;
+  /** cheapest: the planner may start and stop it in the cheapest slots; continuous: one unbroken block. */
+  mode: JobMode;
+  /** Keep running after a missed deadline until the work is done. */
+  runPastDeadline: boolean;
   progress: JobProgress;
   /** Why the job failed, with the last log lines of a command. */
   error: string | null;
@@ -113,12 +120,16 @@ export type JobDetail = Job & {
   gpu: { powerW: number | null; utilizationPct: number | null; temperatureC: number | null } | null;
 };
 
+export type JobMode = 'cheapest' | 'continuous';
+
 export type JobCreate = {
   name?: string;
-  spec: TrainSpecInput | CommandSpecInput;
+  spec: TrainSpecInput | CommandSpecInput | MiningSpec;
   devices?: string[];
   deadline?: number | null;
   valuePerHour?: number | null;
+  mode?: JobMode;
+  runPastDeadline?: boolean;
   /** Start right away rather than waiting for the planner. */
   start?: boolean;
 };
@@ -194,10 +205,12 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
   'job-create': z
     .object({
       name: z.string().min(1).max(200).optional(),
-      spec: z.discriminatedUnion('kind', [trainSpecInputSchema, commandSpecInputSchema]),
+      spec: z.discriminatedUnion('kind', [trainSpecInputSchema, commandSpecInputSchema, z.object({ kind: z.literal('mining') }).strict()]),
       devices: z.array(z.string().min(1)).optional(),
       deadline: z.number().int().nullable().optional(),
       valuePerHour: z.number().min(0).nullable().optional(),
+      mode: z.enum(['cheapest', 'continuous'], { message: 'mode must be "cheapest" (may start and stop) or "continuous" (one block)' }).optional(),
+      runPastDeadline: z.boolean().optional(),
       start: z.boolean().optional(),
     })
     .strict(),

@@ -108,7 +108,7 @@ export class JobManager {
     }
     const name = input.name ?? defaultName(spec);
     const job = this.store.create(
-      { name, spec, devices: input.devices ?? ['cpu'], deadline: input.deadline ?? null, valuePerHour: input.valuePerHour ?? null, total: runner.total(spec as never) },
+      { name, spec, devices: input.devices ?? ['cpu'], deadline: input.deadline ?? null, valuePerHour: input.valuePerHour ?? null, mode: input.mode ?? 'cheapest', runPastDeadline: input.runPastDeadline ?? false, total: runner.total(spec as never) },
       this.ctx.clock.now(),
     );
     fs.mkdirSync(this.jobDir(job.id), { recursive: true });

@@ -41,7 +41,7 @@ export type RunHandle = {
 };
 
 /** What the planner grants one run of a job. */
-export type RunGrant = { threads?: number };
+export type RunGrant = { threads?: number; /** Duty cycle, percent (mining). */ powerPct?: number };
 
 export type RunContext<S extends JobSpec = JobSpec> = {
   jobId: number;

@@ -1,5 +1,5 @@
 import { inTransaction, type Db, type Migration } from '#core/ledger/db';
-import type { Job, JobKind, JobProgress, JobSpec, JobState, LossPoint } from '#contract/job';
+import type { Job, JobKind, JobMode, JobProgress, JobSpec, JobState, LossPoint } from '#contract/job';
 
 export const jobMigrations: Migration[] = [
   {
@@ -33,9 +33,17 @@ export const jobMigrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Rows from job/1 read as "cheapest slots, stop at the deadline", which is how they were planned.
+    id: 'job/2',
+    sql: `
+      ALTER TABLE job ADD COLUMN mode TEXT NOT NULL DEFAULT 'cheapest' CHECK (mode IN ('cheapest', 'continuous'));
+      ALTER TABLE job ADD COLUMN run_past_deadline INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
-export type NewJob = Pick<Job, 'name' | 'spec' | 'devices' | 'deadline' | 'valuePerHour'> & { total: number | null };
+export type NewJob = Pick<Job, 'name' | 'spec' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline'> & { total: number | null };
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -49,6 +57,8 @@ function toJob(r: Record<string, unknown>): Job {
     devices: JSON.parse(String(r['devices'])) as string[],
     deadline: num(r['deadline']),
     valuePerHour: num(r['value_per_hour']),
+    mode: r['mode'] === 'continuous' ? 'continuous' : ('cheapest' satisfies JobMode),
+    runPastDeadline: Number(r['run_past_deadline']) === 1,
     progress: {
       done: Number(r['done']),
       total: num(r['total']),
@@ -66,7 +76,7 @@ function toJob(r: Record<string, unknown>): Job {
 /** The ledger's job table: every write is one statement or one transaction. */
 export function createJobStore(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO job (name, kind, spec, state, devices, deadline, value_per_hour, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO job (name, kind, spec, state, devices, deadline, value_per_hour, mode, run_past_deadline, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const byId = db.prepare('SELECT * FROM job WHERE id = ?');
   const all = db.prepare('SELECT * FROM job ORDER BY id DESC');
@@ -77,7 +87,7 @@ export function createJobStore(db: Db) {
   const del = db.prepare('DELETE FROM job WHERE id = ?');
   return {
     create(j: NewJob, now: number): Job {
-      const r = insert.run(j.name, j.spec.kind, JSON.stringify(j.spec), 'queued', JSON.stringify(j.devices), j.deadline, j.valuePerHour, j.total, now, now);
+      const r = insert.run(j.name, j.spec.kind, JSON.stringify(j.spec), 'queued', JSON.stringify(j.devices), j.deadline, j.valuePerHour, j.mode, j.runPastDeadline ? 1 : 0, j.total, now, now);
       return this.get(Number(r.lastInsertRowid))!;
     },
     get(id: number): Job | null {

@@ -191,7 +191,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         return status();
       };
 
-      const setPower = async (p: { threads?: number; powerPct?: number }): Promise<MiningStatus> => {
+      const setPower = async (p: { threads?: number; powerPct?: number }, opts: { persist?: boolean } = {}): Promise<MiningStatus> => {
         const s = load();
         if (p.threads !== undefined) {
           const max = os.availableParallelism();
@@ -199,7 +199,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           s.threads = p.threads;
         }
         if (p.powerPct !== undefined) s.powerPct = p.powerPct;
-        save(s);
+        if (opts.persist ?? true) save(s);
         // A live change wins over what this run was started with.
         runOverride = { ...runOverride, ...p };
         if (miner) {

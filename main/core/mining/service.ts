@@ -12,6 +12,9 @@ export type MiningService = {
    */
   start(override?: MiningRunOverride): Promise<MiningStatus>;
   stop(): Promise<MiningStatus>;
-  /** Threads and duty cycle (percent) of a running or future run. */
-  setPower(p: { threads?: number; powerPct?: number }): Promise<MiningStatus>;
+  /**
+   * Threads and duty cycle (percent) of a running or future run. `persist: false` (the scheduler
+   * following its plan) changes the running miner only and leaves the saved settings as they are.
+   */
+  setPower(p: { threads?: number; powerPct?: number }, opts?: { persist?: boolean }): Promise<MiningStatus>;
 };

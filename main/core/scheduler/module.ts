@@ -1,38 +1,102 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { PlanApplied, PlanOverride } from '#contract/index';
+import { DEFAULT_PRESENCE, presenceSettingsSchema, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
 import { HandlerError } from '#contract/index';
-import type { CoreModule } from '#core/module';
-import type { PlanDevice, PlanInput, PlanJob, PlanLimits } from '#core/planner/model';
+import { MANUAL_KEY, type ManualMarket } from '#core/mining/market';
+import { MINING_SETTINGS_KEY } from '#core/mining/module';
+import type { CoreContext, CoreModule } from '#core/module';
+import type { PlanInput, PlanLimits } from '#core/planner/model';
+import type { Services } from '#core/service';
+import { createPlanEventStore, schedulerMigrations } from './events.ts';
+import { Executor, type Managed } from './executor.ts';
+import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, valuePerHash, type Built, type ConfiguredDevice } from './inputs.ts';
+import { idleSource, Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
 
 const SLOT_MS = 900_000;
 const HORIZON_MS = 48 * 3_600_000;
-
-/** Used until the user configures devices and jobs: the CPU at one level, mining at no value. */
-const DEFAULT_DEVICES: PlanDevice[] = [{ id: 'cpu', levels: [{ powerW: 65, rates: { mine: 1 } }], minRunSlots: 1, minPauseSlots: 1 }];
-const DEFAULT_JOBS: PlanJob[] = [{ id: 'mining', kind: 'mine', valuePerWork: 0 }];
+const PRESENCE_KEY = 'scheduler.presence';
+const MANAGED_KEY = 'scheduler.managed';
+const HASH_RATE_KEY = 'scheduler.hashesPerThreadSec';
+/** A device whose temperature reaches this stops its work for the slot, unless its own maxTempC says otherwise. */
+const DEFAULT_MAX_TEMP_C = 90;
 
 export type SchedulerModuleOptions = {
   /** node-cron re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
   cron?: boolean;
+  /** Idle time source; default: what the desktop shell registered (none under `hearth serve`). */
+  idle?: IdleSource | null;
+  /** Process names and battery state; default: systeminformation. */
+  processes?: () => Promise<string[]>;
+  battery?: () => Promise<boolean | null>;
+  /** How often the process list and battery are read (default 30 s). */
+  processEveryMs?: number;
 };
 
+function optional<K extends keyof Services>(ctx: CoreContext, name: K): Services[K] | null {
+  try {
+    return ctx.use(name);
+  } catch {
+    return null; // a core started with part of the modules (tests, CLI)
+  }
+}
+
 /**
- * The scheduler domain: plans the next 48 h from the tariff's prices and the heating domain's
- * demand and credit, re-plans when either changes, applies each slot at its boundary (as the
- * plan-applied event and a log line) and takes manual overrides.
+ * The scheduler domain: plans the next 48 h from the tariff's prices, the heating domain's demand
+ * and credit, the detected devices and the job queue; re-plans when any changes; at every slot
+ * boundary (and at once on start) carries the slot out on the mining threads and the jobs, bent by
+ * presence rules and device temperatures; takes manual overrides; records every decision and
+ * deviation in the ledger (plan_event).
  */
 export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModule {
   return {
     name: 'scheduler',
+    migrations: schedulerMigrations,
     create(ctx) {
       const tariff = ctx.use('tariff');
       const heating = ctx.use('heating');
+      const hardware = optional(ctx, 'hardware');
+      const mining = optional(ctx, 'mining');
+      const jobs = optional(ctx, 'job');
+      const market = optional(ctx, 'market');
+      const events = createPlanEventStore(ctx.db);
       let lastApplied: PlanApplied | null = null;
       let currentOverride: PlanOverride | null = null;
-            let cron: ScheduledTask | null = null;
+      let cron: ScheduledTask | null = null;
+      let tables: Built = { devices: [], jobs: [], controls: new Map(), queue: new Map() };
       const unsubs: (() => void)[] = [];
-      const inputs = (): Promise<PlanInput> => {
+
+      const record = (e: Omit<Parameters<typeof events.add>[0], 'at'>) => {
+        try {
+          ctx.events.emit('plan-event', events.add({ ...e, at: ctx.clock.now() }));
+        } catch (err) {
+          ctx.log.error(`scheduler: an event could not be stored: ${(err as Error).message}`);
+        }
+      };
+
+      const presenceSettings = (): PresenceSettings => {
+        const parsed = presenceSettingsSchema.safeParse(ctx.settings.get(PRESENCE_KEY));
+        return parsed.success ? parsed.data : DEFAULT_PRESENCE;
+      };
+
+      const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
+        const pools = ctx.settings.get<{ pools?: unknown[] }>(MINING_SETTINGS_KEY)?.pools ?? [];
+        if (!mining || pools.length === 0) return null;
+        const measured = measuredPerThread(mining.status());
+        if (measured) ctx.settings.put(HASH_RATE_KEY, measured);
+        const perThread = measured ?? ctx.settings.get<number>(HASH_RATE_KEY) ?? DEFAULT_HASHES_PER_THREAD_SEC;
+        const now = ctx.clock.now();
+        const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? null;
+        const manual = ctx.settings.get<ManualMarket>(MANUAL_KEY) ?? {};
+        const q = market?.current();
+        const price = q?.btcPrice ?? manual.btcPrice ?? null;
+        const priceCurrency = q?.btcPrice ? q.currency : (manual.currency ?? 'EUR');
+        const difficulty = q?.difficulty ?? manual.networkDifficulty ?? null;
+        // Mining still heats when its revenue is unknown or in another currency: it is planned at no value.
+        const value = price && difficulty && (currency === null || currency === priceCurrency) ? valuePerHash(difficulty, price) : 0;
+        return { hashesPerThreadSec: perThread, valuePerHash: value };
+      };
+
+      const inputs = async (): Promise<PlanInput> => {
         const from = Math.floor(ctx.clock.now() / SLOT_MS) * SLOT_MS;
         const prices = tariff.slots(from, from + HORIZON_MS);
         const heat = heating.demand(prices);
@@ -40,46 +104,125 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           const h = heat[i];
           return { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet: false };
         });
-        return Promise.resolve({
-          slots,
-          devices: ctx.settings.get<PlanDevice[]>('planner.devices') ?? DEFAULT_DEVICES,
-          jobs: ctx.settings.get<PlanJob[]>('planner.jobs') ?? DEFAULT_JOBS,
-          limits: ctx.settings.get<PlanLimits>('planner.limits') ?? {},
+        tables = buildWorld({
+          hardware: hardware ? await hardware.info() : null,
+          configured: ctx.settings.get<ConfiguredDevice[]>('planner.devices') ?? null,
+          jobs: jobs?.list() ?? [],
+          mining: mining$(),
+          now: ctx.clock.now(),
         });
+        return { slots, devices: tables.devices, jobs: tables.jobs, limits: ctx.settings.get<PlanLimits>('planner.limits') ?? {} };
       };
+
+      const executor = new Executor({
+        mining,
+        jobs,
+        telemetry: () => hardware?.latest() ?? null,
+        maxTempC: () => DEFAULT_MAX_TEMP_C,
+        record,
+        loadManaged: () => ({ mining: false, jobs: [], ...(ctx.settings.get<Managed>(MANAGED_KEY) ?? {}) }),
+        saveManaged: (m) => ctx.settings.put(MANAGED_KEY, m),
+      });
+
+      const presence = new Presence({
+        clock: ctx.clock,
+        settings: presenceSettings,
+        idle: options.idle === undefined ? idleSource() : options.idle,
+        ...(options.processes ? { processes: options.processes } : {}),
+        ...(options.battery ? { battery: options.battery } : {}),
+        ...(options.processEveryMs ? { processEveryMs: options.processEveryMs } : {}),
+        onChange: () => {
+          ctx.events.emit('presence-changed', presence.status());
+          void scheduler.reapply();
+        },
+        onError: (m) => record({ kind: 'error', message: m }),
+      });
+
       const scheduler = new Scheduler({
         clock: ctx.clock,
         slotMs: SLOT_MS,
         inputs,
-        apply: (a) => {
-          lastApplied = a;
-          ctx.events.emit('plan-applied', a);
+        apply: async (a) => {
+          const eff = await executor.apply(a, presence.active(), tables);
+          lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
+          ctx.events.emit('plan-applied', lastApplied);
         },
         record: (e) => {
           if (e.type === 'planned') {
             const p = scheduler.plan();
             if (p) ctx.events.emit('plan-updated', p);
-            for (const s of e.shortfalls) ctx.log.warn(`planner: job ${s.job} misses ${s.missingWork} work before its deadline`);
-          } else if (e.type === 'error') ctx.log.warn(`scheduler: ${e.message}`);
+            record({ kind: 'planned', message: `planned ${e.slots} slots, expected net ${e.net.toFixed(4)}${e.shortfalls.length ? `; short of deadline: ${e.shortfalls.map((s) => `${s.job} ${s.missingWork.toFixed(0)} work`).join(', ')}` : ''}` });
+            for (const s of e.shortfalls) record({ kind: 'deviation', job: s.job, message: `${s.job} cannot finish before its deadline: ${s.missingWork.toFixed(0)} work does not fit` });
+          } else if (e.type === 'override') {
+            record({ kind: 'override', message: e.override ? (e.override.kind === 'pause' ? `paused by hand until ${new Date(e.override.until).toISOString()}` : `run ${e.override.job} on ${e.override.device} by hand until ${new Date(e.override.until).toISOString()}`) : 'override ended: back to the plan' });
+          } else if (e.type === 'error') {
+            ctx.log.warn(`scheduler: ${e.message}`);
+            record({ kind: 'error', message: e.message });
+          }
         },
       });
+
+      // The plan with what holds now: presence rules and temperatures join the current slot's reason.
+      const planNow = () => {
+        const p = scheduler.plan();
+        if (!p || !lastApplied) return p;
+        const notes = lastApplied.reason;
+        const now = ctx.clock.now();
+        return { ...p, slots: p.slots.map((s) => (s.start === lastApplied!.slotStart && s.start <= now ? { ...s, reason: notes } : s)) };
+      };
+
       return {
         handlers: {
-          'plan-get': () => Promise.resolve({ plan: scheduler.plan(), override: currentOverride, applied: lastApplied }),
+          'plan-get': () => Promise.resolve({ plan: planNow(), override: currentOverride, applied: lastApplied }),
           'plan-override': async ({ override }: { override: PlanOverride | null }) => {
             if (override && override.until <= ctx.clock.now()) throw new HandlerError('bad-request', 'the override ends in the past', 'give an end time after now');
+            if (override?.kind === 'run') {
+              const dev = tables.devices.find((d) => d.id === override.device);
+              if (!dev) throw new HandlerError('bad-request', `override: there is no device "${override.device}"`, `use one of ${tables.devices.map((d) => d.id).join(', ') || '(none detected)'}`);
+              if (override.level >= dev.levels.length) throw new HandlerError('bad-request', `override: ${override.device} has levels 0..${dev.levels.length - 1}, not ${override.level}`);
+            }
             currentOverride = override;
             await scheduler.setOverride(override);
             return { override };
           },
+          'plan-events': async ({ limit }) => events.latest(limit ?? 50),
+          'presence-get': async () => presence.status(),
+          'presence-set': async (s) => {
+            ctx.settings.put(PRESENCE_KEY, s);
+            await presence.refresh();
+            return presence.status();
+          },
         },
         async start() {
           unsubs.push(tariff.onUpdate(() => scheduler.changed()), heating.onChange(() => scheduler.changed()));
+          if (jobs) {
+            const states = new Map<number, JobState>(jobs.list().map((j) => [j.id, j.state]));
+            unsubs.push(
+              jobs.onChange((j) => {
+                if (states.get(j.id) === j.state) return; // progress, not a state change
+                states.set(j.id, j.state);
+                const managed = ctx.settings.get<Managed>(MANAGED_KEY)?.jobs ?? [];
+                if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: `job:${j.id}`, message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
+                scheduler.changed();
+              }),
+            );
+          }
+          let hot = '';
+          unsubs.push(
+            ctx.events.on('telemetry', (t) => {
+              const key = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= DEFAULT_MAX_TEMP_C).map((d) => d.deviceId).join(',');
+              if (key === hot) return;
+              hot = key;
+              void scheduler.reapply();
+            }),
+          );
           if (options.cron !== false) cron = schedule('15 13 * * *', () => scheduler.changed());
+          await presence.start();
           await scheduler.start();
         },
         async stop() {
           scheduler.stop();
+          presence.stop();
           for (const u of unsubs) u();
           await cron?.stop();
         },

@@ -89,6 +89,13 @@ export class Scheduler {
     await this.applyNow();
   }
 
+  /** Applies the current slot again now (conditions changed: presence, temperature). */
+  async reapply(): Promise<void> {
+    if (!this.running) return;
+    this.planning = this.planning.then(() => this.applyNow());
+    return this.planning;
+  }
+
   /** What should run right now: the override while it lasts, else the plan's slot. */
   decide(now: number): Applied {
     const slotStart = Math.floor(now / this.deps.slotMs) * this.deps.slotMs;

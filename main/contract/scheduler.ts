@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { ArgSchemas, Handler } from './rpc.ts';
+
+/**
+ * What the scheduler did or could not do, stored in the ledger (`plan_event`). A decision is a
+ * change to a device's work; a deviation is reality departing from the plan (a device too hot, a
+ * job failed, an apply error, a presence rule pausing or capping work).
+ */
+export type PlanEventKind = 'decision' | 'deviation' | 'override' | 'planned' | 'error';
+
+export type PlanEvent = {
+  id: number;
+  at: number;
+  kind: PlanEventKind;
+  /** Device the event concerns ("cpu", "gpu:0"), or null for the whole plan. */
+  device: string | null;
+  /** Planner job id ("mining", "job:7"), or null. */
+  job: string | null;
+  message: string;
+};
+
+/** What a presence rule does while it holds: stop all work, or hold power to `capPct` of the device's maximum. */
+export type PresenceAction = 'pause' | 'cap';
+
+export type PresenceSettings = {
+  /** While the user is active (keyboard or mouse used within `resumeAfterIdleMin`). */
+  userActive: { enabled: boolean; action: PresenceAction; capPct: number };
+  /** Work resumes once the user has been idle this long, minutes. */
+  resumeAfterIdleMin: number;
+  /** While one of these programs runs (process names, case-insensitive, ".exe" optional). */
+  programs: { names: string[]; action: PresenceAction; capPct: number };
+  /** While the computer runs on battery. */
+  battery: { enabled: boolean; action: PresenceAction; capPct: number };
+};
+
+/** One rule that holds now, as the plan's reasons show it ("paused: user active"). */
+export type PresenceRule = { rule: 'user-active' | 'program' | 'battery'; action: PresenceAction; capPct: number; reason: string };
+
+export type PresenceStatus = {
+  settings: PresenceSettings;
+  /** Seconds since the last keyboard or mouse input; null where no source exists (plain `hearth serve`). */
+  idleSec: number | null;
+  idleAvailable: boolean;
+  /** Listed programs seen running at the last check (every ~30 s). */
+  runningPrograms: string[];
+  /** null where the machine reports no battery state. */
+  onBattery: boolean | null;
+  checkedAt: number | null;
+  active: PresenceRule[];
+};
+
+export type SchedulerHandlers = {
+  /** The scheduler's decisions and deviations, newest first. */
+  'plan-events': Handler<{ limit?: number }, PlanEvent[]>;
+  'presence-get': Handler<Record<string, never>, PresenceStatus>;
+  'presence-set': Handler<PresenceSettings, PresenceStatus>;
+};
+
+export type SchedulerEvents = {
+  'plan-event': PlanEvent;
+  'presence-changed': PresenceStatus;
+};
+
+const rule = z
+  .object({
+    action: z.enum(['pause', 'cap'], { message: 'action must be "pause" or "cap"' }),
+    capPct: z.number().int().min(0, 'capPct must be 0..100 (% of the device\'s maximum power)').max(100, 'capPct must be 0..100 (% of the device\'s maximum power)'),
+  })
+  .strict();
+
+export const presenceSettingsSchema: z.ZodType<PresenceSettings> = z
+  .object({
+    userActive: rule.extend({ enabled: z.boolean() }).strict(),
+    resumeAfterIdleMin: z.number().min(0.5, 'resumeAfterIdleMin must be at least 0.5 minutes').max(720, 'resumeAfterIdleMin must be at most 720 minutes'),
+    programs: rule
+      .extend({
+        names: z
+          .array(z.string().trim().min(1, 'a program name may not be empty').max(200).regex(/^[^/\\]+$/, 'give a program name (like game.exe), not a path'))
+          .max(100, 'at most 100 programs'),
+      })
+      .strict(),
+    battery: rule.extend({ enabled: z.boolean() }).strict(),
+  })
+  .strict();
+
+export const DEFAULT_PRESENCE: PresenceSettings = {
+  userActive: { enabled: true, action: 'pause', capPct: 25 },
+  resumeAfterIdleMin: 10,
+  programs: { names: [], action: 'pause', capPct: 25 },
+  battery: { enabled: true, action: 'pause', capPct: 25 },
+};
+
+export const schedulerArgs: ArgSchemas<SchedulerHandlers> = {
+  'plan-events': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+  'presence-get': z.object({}).strict(),
+  'presence-set': presenceSettingsSchema,
+};

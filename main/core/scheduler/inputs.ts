@@ -1,0 +1,132 @@
+/**
+ * The planner's devices and jobs from the real world: the hardware domain's CPU and GPUs (unless
+ * the user configured devices), the job queue, and mining when a pool is configured.
+ */
+import type { HardwareInfo, Job, MiningStatus } from '#contract/index';
+import type { PlanDevice, PlanJob, PowerLevel } from '#core/planner/model';
+import { powerModelFor } from '#core/hardware/power-model';
+import { BLOCK_REWARD_BTC } from '#core/mining/module';
+
+/** How a device runs at one of its levels: hashing/training threads and the duty cycle. */
+export type LevelControl = { threads: number; dutyPct: number };
+
+/** A device as the user may configure it ('planner.devices'): plan levels plus how to run them. */
+export type ConfiguredDevice = Omit<PlanDevice, 'levels'> & { levels: (PowerLevel & Partial<LevelControl>)[] };
+
+export const DUTIES = [25, 50, 75, 100] as const;
+/** Until a thread has been measured: a WebAssembly SHA-256d thread does about this many hashes per second. */
+export const DEFAULT_HASHES_PER_THREAD_SEC = 1e6;
+/** Until a training job has reported its speed, steps per second on all its threads (an estimate). */
+export const DEFAULT_STEPS_PER_SEC = 5;
+/** A GPU whose power limit is not reported is planned at this power (an estimate). */
+export const DEFAULT_GPU_W = 200;
+
+export type WorldJob = Pick<Job, 'id' | 'kind' | 'spec' | 'state' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline' | 'progress'>;
+
+export type World = {
+  hardware: HardwareInfo | null;
+  configured: ConfiguredDevice[] | null;
+  jobs: WorldJob[];
+  /** Mining: null when no pool is configured. */
+  mining: { hashesPerThreadSec: number; valuePerHash: number } | null;
+  now: number;
+};
+
+export type Built = { devices: PlanDevice[]; jobs: PlanJob[]; controls: Map<string, LevelControl[]>; queue: Map<string, WorldJob> };
+
+export const planJobId = (id: number) => `job:${id}`;
+const kindOf = (j: WorldJob) => (j.kind === 'mining' ? 'mine' : `${j.kind}:${j.id}`);
+
+/** Thread counts worth offering: a quarter, half, three quarters and all of the threads. */
+export function threadSteps(max: number): number[] {
+  return [...new Set([1, 2, 3, 4].map((k) => Math.max(1, Math.round((max * k) / 4))))];
+}
+
+/** Steps per second of a job on all the threads its spec asks for, as measured, else an estimate. */
+export function stepsPerSec(j: WorldJob): number {
+  if (j.spec.kind === 'train' && j.progress.samplesPerSec) return j.progress.samplesPerSec / j.spec.batchSize;
+  if (j.progress.etaSec && j.progress.total !== null && j.progress.total > j.progress.done) return (j.progress.total - j.progress.done) / j.progress.etaSec;
+  return DEFAULT_STEPS_PER_SEC;
+}
+
+export function buildWorld(w: World): Built {
+  const controls = new Map<string, LevelControl[]>();
+  const devices: PlanDevice[] = [];
+  const active = w.jobs.filter((j) => j.state === 'queued' || j.state === 'paused' || j.state === 'running' || j.state === 'pausing');
+  const queue = new Map(active.map((j) => [planJobId(j.id), j]));
+  const hasMiningJob = active.some((j) => j.kind === 'mining');
+  const mineRate = (threads: number, duty: number) => (w.mining ? w.mining.hashesPerThreadSec * threads * (duty / 100) * 3600 : 0);
+  const maxCpuThreads = w.hardware?.cpu.logicalCores ?? 1;
+
+  if (w.configured) {
+    for (const d of w.configured) {
+      devices.push({ ...d, levels: d.levels.map(({ threads: _t, dutyPct: _d, ...l }) => l) });
+      controls.set(d.id, d.levels.map((l) => ({ threads: l.threads ?? maxCpuThreads, dutyPct: l.dutyPct ?? 100 })));
+    }
+  } else if (w.hardware) {
+    const cpu = w.hardware.cpu;
+    const model = powerModelFor(cpu.model, cpu.physicalCores, cpu.ratedPowerW);
+    const levels: (PowerLevel & LevelControl)[] = [];
+    const seen = new Set<number>();
+    for (const threads of threadSteps(cpu.logicalCores)) {
+      for (const dutyPct of DUTIES) {
+        const load = (threads * dutyPct) / cpu.logicalCores;
+        // Equal load twice: keep the variant with fewer threads (the rest stay free for the user).
+        if (seen.has(load)) continue;
+        seen.add(load);
+        const rates: Record<string, number> = {};
+        if (w.mining) rates['mine'] = mineRate(threads, dutyPct);
+        for (const j of active) {
+          if (j.kind === 'mining' || !j.devices.includes('cpu')) continue;
+          // Training threads cannot duty-cycle; a command uses what it uses, so only at full load.
+          if (j.spec.kind === 'train' && dutyPct === 100) rates[kindOf(j)] = stepsPerSec(j) * (Math.min(threads, j.spec.threads) / j.spec.threads) * 3600;
+          if (j.spec.kind === 'command' && dutyPct === 100 && threads === cpu.logicalCores) rates[kindOf(j)] = stepsPerSec(j) * 3600;
+        }
+        // The planner weighs the power above idle: idle is drawn whether or not work runs.
+        levels.push({ powerW: (load / 100) * (model.ratedW - model.idleW), rates, threads, dutyPct });
+      }
+    }
+    levels.sort((a, b) => a.powerW - b.powerW);
+    devices.push({ id: 'cpu', levels: levels.map(({ threads: _t, dutyPct: _d, ...l }) => l), minRunSlots: 1, minPauseSlots: 1 });
+    controls.set('cpu', levels.map((l) => ({ threads: l.threads, dutyPct: l.dutyPct })));
+    for (const g of w.hardware.gpus) {
+      const id = `gpu:${g.index}`;
+      const rates: Record<string, number> = {};
+      for (const j of active) if (j.spec.kind === 'command' && j.devices.includes(id)) rates[kindOf(j)] = stepsPerSec(j) * 3600;
+      devices.push({ id, levels: [{ powerW: g.powerLimitW ?? DEFAULT_GPU_W, rates }], minRunSlots: 1, minPauseSlots: 1 });
+      controls.set(id, [{ threads: 0, dutyPct: 100 }]);
+    }
+  }
+
+  const jobs: PlanJob[] = [];
+  if (w.mining && !hasMiningJob) jobs.push({ id: 'mining', kind: 'mine', valuePerWork: w.mining.valuePerHash, devices: ['cpu'] });
+  for (const j of active) {
+    const id = planJobId(j.id);
+    if (j.kind === 'mining') {
+      if (w.mining) jobs.push({ id, kind: 'mine', valuePerWork: w.mining.valuePerHash + (j.valuePerHour ?? 0) / Math.max(1, mineRate(maxCpuThreads, 100)), devices: ['cpu'] });
+      continue;
+    }
+    const perHour = stepsPerSec(j) * 3600;
+    const remaining = j.progress.total === null ? undefined : Math.max(0, j.progress.total - j.progress.done);
+    const pj: PlanJob = { id, kind: kindOf(j), valuePerWork: (j.valuePerHour ?? 0) / perHour, devices: j.devices };
+    if (j.deadline !== null && remaining !== undefined) {
+      pj.deadline = j.deadline;
+      pj.workNeeded = remaining;
+      pj.mode = j.mode;
+      pj.runPastDeadline = j.runPastDeadline;
+    }
+    jobs.push(pj);
+  }
+  return { devices, jobs, controls, queue };
+}
+
+/** Hashes per second one thread does at full duty, from a running miner; null when not measured. */
+export function measuredPerThread(st: MiningStatus): number | null {
+  if (!st.running || st.hashRate <= 0 || st.threads <= 0 || st.powerPct <= 0) return null;
+  return st.hashRate / (st.threads * (st.powerPct / 100));
+}
+
+/** Expected money per hash: the block reward's share for one hash at this difficulty, at this price. */
+export function valuePerHash(difficulty: number, btcPrice: number): number {
+  return (BLOCK_REWARD_BTC / (difficulty * 2 ** 32)) * btcPrice;
+}
