@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PRICES_DIR } from '../../../test/fixtures/data.ts';
-import { runCli } from '../../../test/headless/harness.ts';
+import fs from 'node:fs';
+import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
+import { runCli, tempDir } from '../../../test/headless/harness.ts';
 
 const file = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');
 
@@ -27,5 +28,40 @@ describe('hearth backtest', () => {
     const m = await runCli(['backtest']);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/--prices FILE is required/);
+  }, 60_000);
+
+  it('--weather: demand from the heating model over the file, so the result follows the temperatures', async () => {
+    const weather = path.join(WEATHER_DIR, 'synthetic-2023-01.csv');
+    type Out = { weather: { points: number; heatLossWPerK: number } | null; results: { policy: string; total: { net: number; heatCredit: number; energyKWh: number } }[] };
+    const jan = ['--prices', file, '--from', '2023-01-01', '--to', '2023-02-01', '--policy', 'planner', '--policy', 'always', '--json'];
+    const r = await runCli(['backtest', ...jan, '--weather', weather, '--heat-loss', '30']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.weather).toMatchObject({ points: 744, heatLossWPerK: 30 });
+    const [planner, always] = out.results;
+    expect(planner?.total.net).toBeGreaterThan(always?.total.net ?? Infinity);
+    // A tighter room (more W/K) needs more heat: the planner runs more and is credited more.
+    const leaky = JSON.parse((await runCli(['backtest', ...jan, '--weather', weather, '--heat-loss', '60'])).stdout) as Out;
+    expect(leaky.results[0]?.total.heatCredit).toBeGreaterThan(planner?.total.heatCredit ?? Infinity);
+    expect(leaky.results[0]?.total.energyKWh).toBeGreaterThan(planner?.total.energyKWh ?? Infinity);
+    const text = await runCli(['backtest', '--prices', file, '--from', '2023-01-20', '--to', '2023-01-22', '--weather', weather, '--policy', 'planner']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/heat demand 60 W\/K × \(setpoint − outdoor from .*synthetic-2023-01.csv\) on days whose mean is below 15 °C/);
+  }, 60_000);
+
+  it('--weather: a bad row, a period it does not cover, and options without it are usage errors', async () => {
+    const dir = tempDir();
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'time,temp_c\n2023-01-01T00:00:00Z,3\n2023-01-01T01:00:00Z,cold\n');
+    const r = await runCli(['backtest', '--prices', file, '--weather', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad.csv line 3: temperature "cold" is not a number');
+    const short = await runCli(['backtest', '--prices', file, '--from', '2023-01-31', '--to', '2023-02-02', '--weather', path.join(WEATHER_DIR, 'synthetic-2023-01.csv')]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/has no temperature for the slot at 2023-02-01T00:00:00.000Z/);
+    const alone = await runCli(['backtest', '--prices', file, '--heat-loss', '50']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--heat-loss needs --weather FILE/);
+    fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 });

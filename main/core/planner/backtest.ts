@@ -6,7 +6,7 @@ import type { PricePoint } from './price-csv.ts';
 export type BacktestSetup = {
   /** Device power while running, W (one level). */
   powerW: number;
-  /** Heat demand during the heating season, W (constant: no weather file yet). */
+  /** Heat demand during the heating season, W, when `heat` is not given. */
   demandW: number;
   /** Heating season months, 1–12. */
   seasonMonths: number[];
@@ -16,7 +16,16 @@ export type BacktestSetup = {
   revenuePerHour: number;
   /** Days and months are the user's local ones (IANA zone), e.g. Europe/Brussels. */
   timeZone: string;
+  /**
+   * Heat demand and credit per slot from the heating model (setpoints, heat-loss coefficient,
+   * season, outdoor temperatures of a weather file), same order as the slots. Without it, demand
+   * is `demandW` in `seasonMonths` and every kWh of heat is worth `heatCreditPerKWh`.
+   */
+  heat?: (slots: { start: number; end: number; price: number }[]) => { demandW: number; creditPerKWh: number }[];
 };
+
+/** Called after each planned day (planner) or once (baselines); awaited, so a caller may yield there. */
+export type Progress = (done: number, total: number) => void | Promise<void>;
 
 export type Policy = 'planner' | 'always' | 'thermostat' | { threshold: number };
 export type Totals = { energyKWh: number; heatKWh: number; usefulHeatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
@@ -25,11 +34,16 @@ export type BacktestResult = { policy: string; months: { month: string; totals: 
 export const policyName = (p: Policy) => (typeof p === 'string' ? p : `threshold:${p.threshold}`);
 
 export function slotsFor(prices: PricePoint[], setup: BacktestSetup): PlanSlot[] {
-  return prices.map((p, i) => {
+  const hoursOf = (i: number) => {
     const next = prices[i + 1];
-    const hours = next ? (next.start - p.start) / 3_600_000 : 1;
+    return next ? (next.start - at(prices, i).start) / 3_600_000 : 1;
+  };
+  const heat = setup.heat?.(prices.map((p, i) => ({ start: p.start, end: p.start + hoursOf(i) * 3_600_000, price: p.price })));
+  return prices.map((p, i) => {
+    const h = heat?.[i];
+    if (h) return { start: p.start, hours: hoursOf(i), price: p.price, heatDemandW: h.demandW, heatCreditPerKWh: h.creditPerKWh, quiet: false };
     const month = Number(localDate(p.start, setup.timeZone).slice(5, 7));
-    return { start: p.start, hours, price: p.price, heatDemandW: setup.seasonMonths.includes(month) ? setup.demandW : 0, heatCreditPerKWh: setup.heatCreditPerKWh, quiet: false };
+    return { start: p.start, hours: hoursOf(i), price: p.price, heatDemandW: setup.seasonMonths.includes(month) ? setup.demandW : 0, heatCreditPerKWh: setup.heatCreditPerKWh, quiet: false };
   });
 }
 
@@ -50,7 +64,7 @@ const zero = (): Totals => ({ energyKWh: 0, heatKWh: 0, usefulHeatKWh: 0, heatCr
  * Replays the period with one policy. The planner plans each local day when its prices are known
  * (day-ahead), so it never sees a later day's prices; the baselines decide slot by slot.
  */
-export async function backtest(prices: PricePoint[], setup: BacktestSetup, policy: Policy): Promise<BacktestResult> {
+export async function backtest(prices: PricePoint[], setup: BacktestSetup, policy: Policy, progress?: Progress): Promise<BacktestResult> {
   const slots = slotsFor(prices, setup);
   const input: PlanInput = {
     slots,
@@ -66,12 +80,15 @@ export async function backtest(prices: PricePoint[], setup: BacktestSetup, polic
       const k = localDate(s.start, setup.timeZone);
       days.set(k, [...(days.get(k) ?? []), s]);
     }
+    let done = 0;
     for (const day of days.values()) {
       const p = await plan({ ...input, slots: day }, { clock: { now: () => at(day, 0).start } });
       for (const s of p.slots) choice.push(s.decisions.map((d) => (d.job ? 1 : 0)));
+      await progress?.(++done, days.size);
     }
   } else {
     choice = slots.map((s) => [policy === 'always' ? 1 : policy === 'thermostat' ? (s.heatDemandW > 0 ? 1 : 0) : s.price <= policy.threshold ? 1 : 0]);
+    await progress?.(1, 1);
   }
   const ev = evaluate(input, choice);
   const months = new Map<string, Totals>();
@@ -94,7 +111,7 @@ export async function backtest(prices: PricePoint[], setup: BacktestSetup, polic
 }
 
 /** The fixed price threshold with the best net, searched over every distinct price (exact for a single level). */
-export async function bestThreshold(prices: PricePoint[], setup: BacktestSetup): Promise<BacktestResult> {
+export async function bestThreshold(prices: PricePoint[], setup: BacktestSetup, progress?: Progress): Promise<BacktestResult> {
   const candidates = [...new Set(prices.map((p) => p.price))].sort((a, b) => a - b);
   const slots = slotsFor(prices, setup);
   // Net of running each slot; a threshold runs every slot priced at or below it.
@@ -111,5 +128,5 @@ export async function bestThreshold(prices: PricePoint[], setup: BacktestSetup):
     const nextPrice = k + 1 < order.length ? at(slots, at(order, k + 1)).price : Infinity;
     if (nextPrice !== price && acc > best.net) best = { threshold: price, net: acc };
   }
-  return backtest(prices, setup, { threshold: best.threshold });
+  return backtest(prices, setup, { threshold: best.threshold }, progress);
 }
