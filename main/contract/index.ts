@@ -12,6 +12,7 @@ import { marketArgs, type MarketEvents, type MarketHandlers } from './market.ts'
 import { ledgerArgs, type LedgerEvents, type LedgerHandlers } from './ledger.ts';
 import { notificationArgs, type NotificationEvents, type NotificationHandlers } from './notification.ts';
 import { planArgs, type PlanEvents, type PlanHandlers } from './plan.ts';
+import { backtestArgs, type BacktestEvents, type BacktestHandlers } from './backtest.ts';
 import { schedulerArgs, type SchedulerEvents, type SchedulerHandlers } from './scheduler.ts';
 import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from './preference.ts';
 import type { ArgSchemas } from './rpc.ts';
@@ -26,6 +27,7 @@ export type * from './market.ts';
 export type * from './ledger.ts';
 export type * from './notification.ts';
 export type * from './plan.ts';
+export type * from './backtest.ts';
 export type * from './scheduler.ts';
 export { presenceSettingsSchema, DEFAULT_PRESENCE } from './scheduler.ts';
 export type * from './preference.ts';
@@ -36,9 +38,10 @@ export { FINAL_JOB_STATES } from './job.ts';
 export { tariffConfigSchema, chargesSchema } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C } from './heating.ts';
 export { HandlerError } from './rpc.ts';
+export { BACKTEST_MAX_DAYS } from './backtest.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & SchedulerHandlers & PreferenceHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents & SchedulerEvents & PreferenceEvents;
+export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & BacktestHandlers & PreferenceHandlers & SchedulerHandlers;
+export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents & BacktestEvents & PreferenceEvents & SchedulerEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -46,7 +49,7 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs, schedulerArgs, preferenceArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs, backtestArgs, preferenceArgs, schedulerArgs]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

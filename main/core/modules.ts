@@ -9,7 +9,8 @@ import { miningModule } from './mining/module.ts';
 import { notificationModule } from './notification/module.ts';
 import { tariffModule } from './tariff/module.ts';
 import { schedulerModule } from './scheduler/module.ts';
+import { backtestModule } from './backtest/module.ts';
 import { preferenceModule } from './preference/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))] }), schedulerModule(), notificationModule(), preferenceModule()];
+export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))] }), schedulerModule(), backtestModule(), notificationModule(), preferenceModule()];
