@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, onConnection } from '../api/client.ts';
+import { useCall, useEvent } from '../api/hooks.ts';
+import { setDisplayUnits } from '../component/format.ts';
 import { Toasts } from '../feature/notification/Toasts.tsx';
 import { routes } from './routes.ts';
 
@@ -19,6 +21,11 @@ export function App() {
   const path = useHashPath();
   const [connected, setConnected] = useState(true);
   useEffect(() => onConnection(api, (s) => setConnected(s.connected)), []);
+  // Units chosen in Settings apply to every page: set before the pages below render with them.
+  const prefsPushed = useEvent('preferences-updated');
+  const prefsLoaded = useCall('preferences-get', {});
+  const prefs = prefsPushed ?? prefsLoaded.data;
+  if (prefs) setDisplayUnits({ temperature: prefs.temperatureUnit, energy: prefs.energyUnit });
   const route = routes.find((r) => r.path === path) ?? routes[0]!;
   const { Page } = route;
   return (

@@ -6,6 +6,7 @@ import { JobsPage } from '../feature/job/JobsPage.tsx';
 import { MiningPage } from '../feature/mining/MiningPage.tsx';
 import { PlanPage } from '../feature/plan/PlanPage.tsx';
 import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
+import { SettingsPage } from '../feature/settings/SettingsPage.tsx';
 
 export type Route = { path: string; title: string; Page: ComponentType };
 
@@ -18,4 +19,5 @@ export const routes: Route[] = [
   { path: '/mining', title: 'Mining', Page: MiningPage },
   { path: '/history', title: 'History', Page: HistoryPage },
   { path: '/plan', title: 'Plan', Page: PlanPage },
+  { path: '/settings', title: 'Settings', Page: SettingsPage },
 ];

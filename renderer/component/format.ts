@@ -4,9 +4,32 @@
  */
 export const NOT_REPORTED = 'not reported';
 
-export function fmtNumber(value: number, digits = 1): string {
-  return value.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/**
+ * Building an Intl.NumberFormat costs far more than using one (toLocaleString builds one per call):
+ * a 365-day History table formats thousands of amounts, so each (currency, digits) pair is built once.
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(digits: number, currency?: string): Intl.NumberFormat {
+  const key = `${currency ?? ''}:${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(undefined, currency ? { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits } : { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(key, f);
+  }
+  return f;
 }
+
+export function fmtNumber(value: number, digits = 1): string {
+  return numberFormat(digits).format(value);
+}
+
+/** The units a person chose on the Settings page; the app sets them once loaded and on every change. */
+export type DisplayUnits = { temperature: 'C' | 'F'; energy: 'auto' | 'kWh' };
+let units: DisplayUnits = { temperature: 'C', energy: 'auto' };
+export function setDisplayUnits(next: DisplayUnits): void {
+  units = next;
+}
+export const displayUnits = (): DisplayUnits => units;
 
 export function fmtUnit(value: number | null | undefined, unit: string, digits = 1): string {
   if (value === null || value === undefined || Number.isNaN(value)) return NOT_REPORTED;
@@ -16,8 +39,18 @@ export function fmtUnit(value: number | null | undefined, unit: string, digits =
 export const fmtW = (w: number | null | undefined, digits = 0) => fmtUnit(w, 'W', digits);
 /** Energy below 1 kWh is shown in Wh, so a small day never reads as "0.000 kWh". */
 export const fmtKWh = (kwh: number | null | undefined, digits = 3) =>
-  kwh !== null && kwh !== undefined && Math.abs(kwh) < 1 ? fmtUnit(kwh * 1000, 'Wh', Math.abs(kwh) < 0.01 ? 2 : 1) : fmtUnit(kwh, 'kWh', digits);
-export const fmtC = (c: number | null | undefined) => fmtUnit(c, '°C', 1);
+  units.energy === 'auto' && kwh !== null && kwh !== undefined && Math.abs(kwh) < 1
+    ? fmtUnit(kwh * 1000, 'Wh', Math.abs(kwh) < 0.01 ? 2 : 1)
+    : fmtUnit(kwh, 'kWh', kwh !== null && kwh !== undefined && kwh !== 0 && Math.abs(kwh) < 0.001 ? 6 : digits);
+
+/** The temperature unit chosen in Settings: "°C" or "°F". */
+export const tempUnit = (): string => (units.temperature === 'F' ? '°F' : '°C');
+/** A Celsius value (as stored everywhere in the core) in the chosen unit, to 0.1. */
+export const toDisplayTemp = (c: number): number => (units.temperature === 'F' ? Math.round((c * 9) / 5 * 10 + 320) / 10 : c);
+/** A value typed in the chosen unit back to Celsius; Fahrenheit input is kept to 0.01 °C. */
+export const fromDisplayTemp = (t: number): number => (units.temperature === 'F' ? Math.round(((t - 32) * 5) / 9 * 100) / 100 : t);
+/** A temperature (°C from the core) in the chosen unit; a missing sensor says so. */
+export const fmtTemp = (c: number | null | undefined) => (c === null || c === undefined || Number.isNaN(c) ? NOT_REPORTED : fmtUnit(toDisplayTemp(c), tempUnit(), 1));
 export const fmtPct = (p: number | null | undefined) => fmtUnit(p, '%', 0);
 
 /**
@@ -29,7 +62,13 @@ export function fmtMoney(amount: number | null | undefined, currency = 'EUR'): s
   const abs = Math.abs(amount);
   let digits = 2;
   if (abs > 0 && abs < 0.01) digits = Math.min(10, 1 - Math.floor(Math.log10(abs)) + 1);
-  return amount.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return numberFormat(digits, currency).format(amount);
+}
+
+/** A price per kWh: four decimals, since 0.2834 and 0.28 differ by a cent every 35 kWh. */
+export function fmtPricePerKWh(price: number | null | undefined, currency = 'EUR'): string {
+  if (price === null || price === undefined || Number.isNaN(price)) return NOT_REPORTED;
+  return `${numberFormat(4, currency).format(price)}/kWh`;
 }
 
 export function fmtHashRate(hps: number | null | undefined): string {

@@ -1,55 +1,173 @@
-import { useCall, useEventSeries } from '../../api/hooks.ts';
+import { useEffect, useState } from 'react';
+import type { Job, PlanDecision, PlannedSlot } from '#contract/index';
+import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart, Legend } from '../../component/chart.tsx';
-import { fmtKWh, fmtPct, fmtW } from '../../component/format.ts';
-import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
+import { fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtPct, fmtPricePerKWh, fmtTime, fmtW } from '../../component/format.ts';
+import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
 import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
+import { billed, kwh, money } from '../history/figures.ts';
 
 const HISTORY_SECONDS = 120;
+const DAY_MS = 86_400_000;
+
+/** The current time, refreshed every `everyMs`, so "now" figures move on without an event. */
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
+
+/** "mining on cpu at 65 W, train-a on gpu:0 at 180 W", or "everything off". */
+function describe(decisions: PlanDecision[]): string {
+  const on = decisions.filter((d) => d.job !== null);
+  return on.length === 0 ? 'everything off' : on.map((d) => `${d.job} on ${d.device} at ${fmtW(d.powerW)}`).join(', ');
+}
+const signature = (s: PlannedSlot) => describe(s.decisions);
+
+/** The first planned slot after the current one that does something else. */
+function nextChange(slots: PlannedSlot[], now: number): { at: number; what: string } | null {
+  const i = slots.findIndex((s, k) => s.start <= now && (slots[k + 1]?.start ?? Infinity) > now);
+  if (i < 0) return slots[0] && slots[0].start > now ? { at: slots[0].start, what: signature(slots[0]) } : null;
+  const current = signature(slots[i]!);
+  const next = slots.slice(i + 1).find((s) => signature(s) !== current);
+  return next ? { at: next.start, what: signature(next) } : null;
+}
+
+/** Sums of the plan's slots that overlap the next 24 hours. */
+function next24h(slots: PlannedSlot[], now: number) {
+  const within = slots.filter((s, k) => (slots[k + 1]?.start ?? s.start + 15 * 60_000) > now && s.start < now + DAY_MS);
+  const sum = (f: (s: PlannedSlot) => number) => within.reduce((a, s) => a + f(s), 0);
+  return { slots: within.length, energyKWh: sum((s) => s.energyKWh), heatKWh: sum((s) => s.heatKWh), cost: sum((s) => s.cost), revenue: sum((s) => s.revenue), heatCredit: sum((s) => s.heatCredit), net: sum((s) => s.net) };
+}
+
+/** What runs now: the miner and any running training job, with its speed. */
+function runningWork(mining: { running: boolean; hashRate: number } | undefined, jobs: Job[]): { what: string; speed: string } {
+  const training = jobs.filter((j) => j.state === 'running' && j.kind !== 'mining');
+  const parts: string[] = [];
+  const speeds: string[] = [];
+  if (mining?.running) {
+    parts.push('mining');
+    speeds.push(fmtHashRate(mining.hashRate));
+  }
+  for (const j of training) {
+    parts.push(`training "${j.name}"`);
+    speeds.push(j.progress.samplesPerSec === null ? 'speed not reported yet' : `${fmtNumber(j.progress.samplesPerSec, 1)} samples/s`);
+  }
+  return parts.length === 0 ? { what: 'nothing running', speed: '—' } : { what: parts.join(' + '), speed: speeds.join(', ') };
+}
 
 export function DashboardPage() {
+  const now = useNow(30_000);
   const first = useCall('telemetry-now', {});
   const series = useEventSeries('telemetry', HISTORY_SECONDS);
   const t = series.at(-1) ?? first.data ?? undefined;
-  if (!t) return first.error ? <ErrorBanner error={first.error} /> : <p className="muted">Waiting for the first reading…</p>;
-  const estimateNote = t.estimated ? 'includes estimates' : 'measured';
+
+  const hashRate = useEvent('hash-rate');
+  const mining = useCall('mining-status', {}, [hashRate?.poolState, Math.floor(now / 60_000)]);
+  const jobProgress = useEvent('job-progress');
+  const jobState = useEvent('job-state');
+  const jobs = useCall('job-list', {}, [jobProgress, jobState]);
+
+  const minute = Math.floor(now / 60_000);
+  const price = useCall('tariff-slots', { from: now, to: now + 1 }, [minute]);
+  const planUpdated = useEvent('plan-updated');
+  const planApplied = useEvent('plan-applied');
+  const plan = useCall('plan-get', {}, [planUpdated, planApplied]);
+
+  const booked = useEvent('ledger-slot');
+  const today = useCall('ledger-days', { days: 1 }, [booked, Math.floor(now / 600_000)]);
+
+  const slotNow = price.data?.find((p) => p.start <= now && p.end > now) ?? price.data?.[0];
+  const currency = slotNow?.currency ?? today.data?.currency ?? 'EUR';
+  const live = mining.data && { running: mining.data.running, hashRate: hashRate?.hashRate ?? mining.data.hashRate };
+  const work = runningWork(live, jobs.data ?? []);
+  const slots = plan.data?.plan?.slots ?? [];
+  const change = nextChange(slots, now);
+  const ahead = next24h(slots, now);
+  const day = today.data?.days.at(-1);
+
   return (
-    <div className="grid">
+    <div className="grid dashboard">
       <Card title="Now">
-        <div className="stats">
-          <Stat testId="stat-power" label="Power" value={fmtW(t.totalPowerW, 1)} note={estimateNote} />
-          <Stat testId="stat-heat" label="Heat output" value={fmtW(t.heatW, 1)} note="every watt drawn heats the room" />
-          <Stat testId="stat-load" label="CPU load" value={fmtPct(t.cpuLoadPct)} />
-        </div>
+        <ErrorBanner error={first.error} />
+        {t ? (
+          <div className="stats">
+            <Stat testId="stat-power" label="Power" value={fmtW(t.totalPowerW, 1)} note={t.estimated ? 'includes estimates' : 'measured'} />
+            <Stat testId="stat-heat" label="Heat output" value={fmtW(t.heatW, 1)} note="every watt drawn heats the room" />
+            <Stat testId="stat-load" label="CPU load" value={fmtPct(t.cpuLoadPct)} />
+          </div>
+        ) : (
+          <p className="muted">Waiting for the first reading…</p>
+        )}
+        <Facts
+          testId="now-facts"
+          rows={[
+            ['Running', <span key="r" data-testid="now-running">{work.what}</span>],
+            ['Speed', <span key="s" data-testid="now-speed">{work.speed}</span>],
+            ['Price now', <span key="p" data-testid="now-price">{slotNow ? fmtPricePerKWh(slotNow.price, slotNow.currency) : price.error ? 'unknown (no tariff prices)' : 'unknown'}</span>],
+            [
+              'Next change',
+              <span key="n" data-testid="now-next-change">
+                {plan.data?.plan ? (change ? `${fmtTime(change.at)}: ${change.what}` : 'none in the plan') : 'no plan yet: the scheduler plans once prices are known'}
+              </span>,
+            ],
+          ]}
+        />
       </Card>
-      <Card title="Today">
-        <div className="stats">
-          <Stat testId="stat-heat-today" label="Heat delivered" value={fmtKWh(t.today.heatKWh)} />
-          <Stat testId="stat-energy-today" label="Energy used" value={fmtKWh(t.today.energyKWh)} />
-          <Stat testId="stat-peak-today" label="Peak power" value={fmtW(t.today.peakPowerW, 1)} />
-        </div>
+      <Card title={today.data ? `Today so far (${today.data.timeZone})` : 'Today so far'}>
+        <ErrorBanner error={today.error} />
+        {day && today.data && (
+          <div className="stats" data-testid="today">
+            <Stat testId="stat-energy-today" label="Energy used" value={fmtKWh(kwh(day.energyMilliWh))} note={day.estimatedMilliWh > 0 ? 'includes estimates' : undefined} />
+            <Stat testId="stat-heat-today" label="Heat delivered" value={fmtKWh(kwh(day.heatMilliWh))} note={`${fmtKWh(kwh(day.heatMetMilliWh))} met demand`} />
+            <Stat testId="today-cost" label="Cost" value={fmtMoney(money(billed(day)), today.data.currency)} note={day.standingNanos + day.monthlyFeeNanos > 0 ? 'incl. standing charge and fees' : undefined} />
+            <Stat testId="today-revenue" label="Revenue" value={fmtMoney(money(day.revenueExpectedNanos), today.data.currency)} note="expected from hash rate" />
+            <Stat testId="today-credit" label="Heat credit" value={fmtMoney(money(day.heatCreditNanos), today.data.currency)} />
+            <Stat testId="today-net" label="Net" value={fmtMoney(money(day.netNanos), today.data.currency)} />
+          </div>
+        )}
       </Card>
-      <Card title="Devices">
-        <table className="table" data-testid="device-power">
-          <thead>
-            <tr>
-              <th>Device</th>
-              <th>Load</th>
-              <th>Power</th>
-            </tr>
-          </thead>
-          <tbody>
-            {t.devices.map((d) => (
-              <tr key={d.deviceId}>
-                <td>{d.label}</td>
-                <td>{fmtPct(d.loadPct)}</td>
-                <td>
-                  {fmtW(d.powerW, 1)} <PowerSourceBadge source={d.powerSource} />
-                </td>
+      <Card title="Plan, next 24 hours" wide>
+        <ErrorBanner error={plan.error} />
+        {ahead.slots > 0 ? (
+          <p className="figures" data-testid="next-24h">
+            <span data-fig="energy">{fmtKWh(ahead.energyKWh)}</span> · heat <span data-fig="heat">{fmtKWh(ahead.heatKWh)}</span> · cost{' '}
+            <span data-fig="cost">{fmtMoney(ahead.cost, currency)}</span> · revenue <span data-fig="revenue">{fmtMoney(ahead.revenue, currency)}</span> · heat credit{' '}
+            <span data-fig="heat-credit">{fmtMoney(ahead.heatCredit, currency)}</span> · net <span data-fig="net">{fmtMoney(ahead.net, currency)}</span>
+          </p>
+        ) : (
+          <p className="muted" data-testid="next-24h">
+            No plan yet: the scheduler plans once the tariff has prices.
+          </p>
+        )}
+      </Card>
+      {t && (
+        <Card title="Devices">
+          <table className="table" data-testid="device-power">
+            <thead>
+              <tr>
+                <th>Device</th>
+                <th>Load</th>
+                <th>Power</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </Card>
+            </thead>
+            <tbody>
+              {t.devices.map((d) => (
+                <tr key={d.deviceId}>
+                  <td>{d.label}</td>
+                  <td>{fmtPct(d.loadPct)}</td>
+                  <td>
+                    {fmtW(d.powerW, 1)} <PowerSourceBadge source={d.powerSource} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <Card title={`Last ${HISTORY_SECONDS / 60} minutes`} wide>
         <Legend series={[{ name: 'Power / heat (W)', color: '#d9480f' }, { name: 'CPU load (%)', color: '#1971c2' }]} />
         <LineChart height={110} label="Power over time" unit="W" series={[{ name: 'Power', color: '#d9480f', values: series.map((s) => s.totalPowerW) }]} />

@@ -1,6 +1,6 @@
 import type { DeviceTelemetry, GpuInfo, HardwareInfo } from '#contract/index';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtC, fmtPct, fmtUnit, fmtW, NOT_REPORTED } from '../../component/format.ts';
+import { fmtPct, fmtTemp, fmtUnit, fmtW, NOT_REPORTED } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 import { PowerSourceBadge } from './PowerSourceBadge.tsx';
 
@@ -26,7 +26,7 @@ function CpuCard({ hw, live }: { hw: HardwareInfo; live: DeviceTelemetry | undef
           ['WebAssembly SIMD', yesNo(c.features.wasmSimd)],
           ['Rated power', `${c.ratedPowerW} W (${c.ratedPowerSource === 'known-model' ? 'known model' : c.ratedPowerSource === 'user' ? 'set by you' : 'default per core'})`],
           ['Load', live ? fmtPct(live.loadPct) : NOT_REPORTED],
-          ['Temperature', live ? fmtC(live.temperatureC) : fmtC(hw.temperatures.cpuC)],
+          ['Temperature', live ? fmtTemp(live.temperatureC) : fmtTemp(hw.temperatures.cpuC)],
           ['Power', live ? <PowerReading key="p" d={live} /> : NOT_REPORTED],
         ]}
       />
@@ -54,7 +54,7 @@ function GpuCard({ g, live }: { g: GpuInfo; live: DeviceTelemetry | undefined })
           ['Driver', g.driver ?? NOT_REPORTED],
           ['Power', live ? <PowerReading key="p" d={live} /> : fmtW(g.powerDrawW, 1)],
           ['Power limit', fmtW(g.powerLimitW, 0)],
-          ['Temperature', fmtC(live?.temperatureC ?? g.temperatureC)],
+          ['Temperature', fmtTemp(live?.temperatureC ?? g.temperatureC)],
           ['Utilisation', fmtPct(live?.loadPct ?? g.utilizationPct)],
         ]}
       />
@@ -86,7 +86,7 @@ export function DevicesPage() {
             ['Operating system', `${hw.os.distro} ${hw.os.release} (${hw.os.platform} ${hw.os.arch})`],
             ['Host', hw.os.hostname],
             ['Power supply', hw.power.onBattery === null ? NOT_REPORTED : hw.power.onBattery ? `battery, ${fmtPct(hw.power.batteryPct)}` : 'AC'],
-            ['Chipset temperature', fmtC(hw.temperatures.chipsetC)],
+            ['Chipset temperature', fmtTemp(hw.temperatures.chipsetC)],
           ]}
         />
       </Card>

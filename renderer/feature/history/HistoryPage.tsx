@@ -6,15 +6,11 @@ import { BarChart, Legend } from '../../component/chart.tsx';
 import { fmtKWh, fmtMoney } from '../../component/format.ts';
 import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
 import { EventLog } from '../notification/Toasts.tsx';
+import { billed, kwh, money } from './figures.ts';
 import { ChargesCard, MarketCard } from './SettingsCards.tsx';
 
 const RANGES = [7, 30, 365] as const;
 
-/** Ledger amounts are exact integers (mWh, nano-units); they become floats only to be shown. */
-const kwh = (mwh: number) => mwh / 1_000_000;
-const money = (nanos: number) => nanos / 1_000_000_000;
-/** What the bill shows: energy cost plus the fixed charges. */
-const billed = (t: LedgerTotals) => t.costNanos + t.standingNanos + t.monthlyFeeNanos;
 
 const MONEY_SERIES = [
   { name: 'Cost', color: '#d9534f', of: (d: LedgerTotals) => -money(billed(d)) },

@@ -3,7 +3,7 @@ import type { Job, JobCreate, JobDetail, JobState } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
-import { fmtDuration, fmtNumber } from '../../component/format.ts';
+import { fmtDuration, fmtNumber, fmtTemp } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 
 const STATE_LABEL: Record<JobState, string> = {
@@ -313,7 +313,7 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
           ['Deadline', d.deadline ? new Date(d.deadline).toLocaleString() : 'none'],
           ['Value per hour', d.valuePerHour === null ? 'not set' : fmtNumber(d.valuePerHour, 2)],
           ...(d.gpu
-            ? ([['GPU', `${d.gpu.powerW === null ? 'power not reported' : `${fmtNumber(d.gpu.powerW, 0)} W`}, ${d.gpu.utilizationPct ?? '—'} % busy, ${d.gpu.temperatureC ?? '—'} °C`]] as [string, string][])
+            ? ([['GPU', `${d.gpu.powerW === null ? 'power not reported' : `${fmtNumber(d.gpu.powerW, 0)} W`}, ${d.gpu.utilizationPct ?? '—'} % busy, ${fmtTemp(d.gpu.temperatureC)}`]] as [string, string][])
             : []),
         ]}
       />

@@ -2,9 +2,9 @@ import { useEffect, useState } from 'react';
 import type { HeatingSettings, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtC } from '../../component/format.ts';
+import { fmtTemp, fromDisplayTemp, tempUnit } from '../../component/format.ts';
 import { Card, ErrorBanner } from '../../component/ui.tsx';
-import { ageOf, badNumbers, NumField, Select, TextField } from './field.tsx';
+import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
 import { WeekGrid } from './WeekGrid.tsx';
 
 function freshSource(kind: HeatSource['kind']): HeatSource {
@@ -75,23 +75,31 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
     case 'home-assistant':
       return (
         <div className="form-row">
-          <TextField label="Home Assistant URL" value={s.url} onChange={(url) => set({ ...s, url })} />
+          <TextField label="Home Assistant URL" value={s.url} onChange={(url) => set({ ...s, url })} testId="indoor-url" />
           <TextField label="Long-lived token" type="password" value={s.token} onChange={(token) => set({ ...s, token })} />
           <TextField label="Entity id" value={s.entityId} onChange={(entityId) => set({ ...s, entityId })} />
         </div>
       );
-    case 'mqtt':
+    case 'mqtt': {
+      // Optional fields left empty are left out: the core reads an absent JSON path as "plain number".
+      const put = (patch: Partial<typeof s>) => {
+        const n = { ...s, ...patch };
+        set({ kind: 'mqtt', url: n.url, topic: n.topic, ...(n.jsonPath ? { jsonPath: n.jsonPath } : {}), ...(n.username ? { username: n.username } : {}), ...(n.password ? { password: n.password } : {}) });
+      };
       return (
         <div className="form-row">
-          <TextField label="Broker URL" value={s.url} onChange={(url) => set({ ...s, url })} />
-          <TextField label="Topic" value={s.topic} onChange={(topic) => set({ ...s, topic })} />
-          <TextField label="JSON path (empty: plain number)" value={s.jsonPath ?? ''} onChange={(jsonPath) => set(jsonPath ? { ...s, jsonPath } : { kind: 'mqtt', url: s.url, topic: s.topic })} />
+          <TextField label="Broker URL" value={s.url} onChange={(url) => put({ url })} testId="indoor-url" placeholder="mqtt://localhost:1883" />
+          <TextField label="Topic" value={s.topic} onChange={(topic) => put({ topic })} testId="indoor-topic" />
+          <TextField label="JSON path (empty: plain number)" value={s.jsonPath ?? ''} onChange={(jsonPath) => put({ jsonPath })} testId="indoor-json-path" />
+          <TextField label="User name (optional)" value={s.username ?? ''} onChange={(username) => put({ username })} />
+          <TextField label="Password (optional)" type="password" value={s.password ?? ''} onChange={(password) => put({ password })} />
         </div>
       );
+    }
     case 'http-json':
       return (
         <div className="form-row">
-          <TextField label="URL" value={s.url} onChange={(url) => set({ ...s, url })} />
+          <TextField label="URL" value={s.url} onChange={(url) => set({ ...s, url })} testId="indoor-url" />
           <TextField label="JSON path" value={s.jsonPath} onChange={(jsonPath) => set({ ...s, jsonPath })} />
         </div>
       );
@@ -102,7 +110,7 @@ function SensorLine({ label, status, now, testId }: { label: string; status: Pic
   if (!status) return null;
   return (
     <p data-testid={testId} className={`status ${status.state === 'ok' ? 'ok' : status.state === 'idle' ? 'muted' : status.state === 'stale' ? 'warn' : 'bad'}`}>
-      {label}: {status.last ? `${fmtC(status.last.c)}, ${ageOf(status.last.at, now)}` : 'no reading yet'} ({status.state})
+      {label}: {status.last ? `${fmtTemp(status.last.c)}, ${ageOf(status.last.at, now)}` : 'no reading yet'} ({status.state})
       {status.reason && <span className="reason"> — {status.reason}</span>}
     </p>
   );
@@ -113,13 +121,13 @@ function ManualReading({ onDone }: { onDone: () => void }) {
   const [error, setError] = useState<Error | undefined>();
   return (
     <div className="form-row">
-      <NumField label="Room temperature now" unit="°C" value={c} onChange={setC} testId="manual-reading" />
+      <NumField label="Room temperature now" unit={tempUnit()} value={c} onChange={setC} testId="manual-reading" />
       <button
         type="button"
         data-testid="manual-reading-save"
         onClick={() => {
-          if (!Number.isFinite(c)) return setError(new Error('Enter the room temperature in °C'));
-          api.send('heating-reading', { c }).then(
+          if (!Number.isFinite(c)) return setError(new Error(`Enter the room temperature in ${tempUnit()}`));
+          api.send('heating-reading', { c: fromDisplayTemp(c) }).then(
             () => {
               setError(undefined);
               onDone();
@@ -264,6 +272,11 @@ export function HeatingCard({ now }: { now: number }) {
           testId="indoor-kind"
         />
         <IndoorFields s={draft.indoor} set={(indoor) => set({ indoor })} />
+        {draft.indoor.kind !== 'manual' && (
+          <div className="form-row">
+            <TestButton run={() => api.send('heating-test-source', { indoor: draft.indoor })} testId="indoor-test" />
+          </div>
+        )}
         <SensorLine label="Indoor" status={sensors.data?.indoor} now={now} testId="sensor-indoor" />
         {settings.data?.indoor.kind === 'manual' && <ManualReading onDone={() => sensors.reload()} />}
         <div className="form-row">

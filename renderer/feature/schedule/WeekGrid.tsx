@@ -1,4 +1,5 @@
 import type { Setpoint, WeekSchedule } from '#contract/index';
+import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
 import { NumField, TextField, WEEKDAYS } from './field.tsx';
 
 /** The weekly heating schedule as a grid: a row per weekday, each change of setpoint a cell. */
@@ -16,7 +17,7 @@ export function WeekGrid({ schedule, onChange }: { schedule: WeekSchedule; onCha
                 {day.map((sp, i) => (
                   <div className="setpoint" key={i} data-testid={`setpoint-${d}-${i}`}>
                     <TextField label="From" type="time" value={sp.at} onChange={(at) => setDay(d, day.map((x, j) => (j === i ? { ...x, at } : x)))} testId={`setpoint-${d}-${i}-at`} />
-                    <NumField label="Target" unit="°C" step="0.5" value={sp.c} onChange={(c) => setDay(d, day.map((x, j) => (j === i ? { ...x, c } : x)))} testId={`setpoint-${d}-${i}-c`} />
+                    <NumField label="Target" unit={tempUnit()} step="0.5" value={toDisplayTemp(sp.c)} onChange={(t) => setDay(d, day.map((x, j) => (j === i ? { ...x, c: fromDisplayTemp(t) } : x)))} testId={`setpoint-${d}-${i}-c`} />
                     <button type="button" aria-label={`Remove ${WEEKDAYS[d]} ${sp.at}`} onClick={() => setDay(d, day.filter((_, j) => j !== i))}>
                       ×
                     </button>

@@ -1,0 +1,212 @@
+import { useState } from 'react';
+import type { LedgerRestoreResult, Preferences } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useCall, useEvent } from '../../api/hooks.ts';
+import { fmtNumber } from '../../component/format.ts';
+import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { ChargesCard } from '../history/SettingsCards.tsx';
+
+const fmtBytes = (b: number) => (b < 1024 * 1024 ? `${fmtNumber(b / 1024, 1)} KiB` : `${fmtNumber(b / 1024 / 1024, 1)} MiB`);
+
+function UnitsAndStartCard() {
+  const pushed = useEvent('preferences-updated');
+  const { data, error } = useCall('preferences-get', {});
+  const prefs = pushed ?? data;
+  const [err, setErr] = useState<Error | undefined>();
+  const set = async (patch: Partial<Preferences>) => {
+    try {
+      setErr(undefined);
+      await api.send('preferences-set', patch);
+    } catch (e) {
+      setErr(e as Error);
+    }
+  };
+  const desktop = api.kind === 'ipc';
+  return (
+    <Card title="Units and start">
+      <ErrorBanner error={error ?? err} />
+      {prefs && (
+        <div className="settings-form">
+          <label>
+            Temperatures in
+            <select data-testid="unit-temperature" value={prefs.temperatureUnit} onChange={(e) => void set({ temperatureUnit: e.target.value as Preferences['temperatureUnit'] })}>
+              <option value="C">°C (Celsius)</option>
+              <option value="F">°F (Fahrenheit)</option>
+            </select>
+          </label>
+          <label>
+            Energy in
+            <select data-testid="unit-energy" value={prefs.energyUnit} onChange={(e) => void set({ energyUnit: e.target.value as Preferences['energyUnit'] })}>
+              <option value="auto">Wh below 1 kWh, kWh above</option>
+              <option value="kWh">always kWh</option>
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" data-testid="pref-autostart" disabled={!desktop} checked={prefs.autostart} onChange={(e) => void set({ autostart: e.target.checked })} />
+            Start Hearth when I log in
+          </label>
+          <label className="check">
+            <input type="checkbox" data-testid="pref-minimized" disabled={!desktop} checked={prefs.startMinimized} onChange={(e) => void set({ startMinimized: e.target.checked })} />
+            Start minimised to the tray
+          </label>
+          {!desktop && (
+            <p className="muted" data-testid="desktop-only">
+              Desktop app only: these two apply when Hearth runs as the desktop app. Under <code>hearth serve</code> start it with your system&apos;s service manager
+              instead.
+            </p>
+          )}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function DataFolderCard() {
+  const { data, error } = useCall('data-folder', {});
+  return (
+    <Card title="Data folder">
+      <ErrorBanner error={error} />
+      {data && (
+        <>
+          <Facts
+            testId="data-folder"
+            rows={[
+              ['Folder', <code key="d">{data.dataDir}</code>],
+              ['Ledger', <span key="l">{`${data.ledgerFile} (${fmtBytes(data.ledgerBytes)})`}</span>],
+              ['Backups', <code key="b">{data.backupsDir}</code>],
+            ]}
+          />
+          <p className="muted">{data.howToChange}</p>
+        </>
+      )}
+    </Card>
+  );
+}
+
+function BackupCard() {
+  const [tick, setTick] = useState(0);
+  const backups = useCall('ledger-backups', {}, [tick]);
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<Error | undefined>();
+  const [made, setMade] = useState<string | null>(null);
+  const [path, setPath] = useState('');
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const [restored, setRestored] = useState<LedgerRestoreResult | null>(null);
+
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setErr(undefined);
+    try {
+      await fn();
+    } catch (e) {
+      setErr(e as Error);
+    } finally {
+      setBusy(false);
+      setTick((t) => t + 1);
+    }
+  };
+  const backup = () =>
+    run(async () => {
+      setRestored(null);
+      const r = await api.send('ledger-backup', {});
+      setMade(`Backup written: ${r.file} (${fmtBytes(r.bytes)}, integrity check: ${r.integrity})`);
+    });
+  const restore = (file: string) =>
+    run(async () => {
+      setConfirm(null);
+      setMade(null);
+      setRestored(null);
+      setRestored(await api.send('ledger-restore', { file }));
+    });
+
+  return (
+    <Card title="Backup and restore of the ledger" wide>
+      <p className="muted">
+        A backup is a consistent copy of the whole ledger taken while Hearth keeps running. Restoring checks that the file is a Hearth ledger first; the ledger it replaces is
+        kept in the backups folder.
+      </p>
+      <ErrorBanner error={err ?? backups.error} />
+      <div className="form-row">
+        <button type="button" data-testid="backup-now" disabled={busy} onClick={() => void backup()}>
+          Back up now
+        </button>
+      </div>
+      {made && (
+        <p className="status ok" data-testid="backup-result">
+          {made}
+        </p>
+      )}
+      {restored && (
+        <p className="status ok" data-testid="restore-result">
+          Restored from {restored.restoredFrom} ({restored.slots} slot rows). The ledger it replaced is kept as {restored.keptAs}.
+          {restored.restarted ? ' Hearth is running on the restored ledger.' : ' It takes effect when Hearth starts next.'}
+        </p>
+      )}
+      <table className="table" data-testid="backup-list">
+        <thead>
+          <tr>
+            <th>Backup</th>
+            <th>Size</th>
+            <th>Written</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(backups.data ?? []).map((b) => (
+            <tr key={b.file}>
+              <td>
+                <code>{b.file}</code>
+              </td>
+              <td>{fmtBytes(b.bytes)}</td>
+              <td>{new Date(b.modifiedAt).toLocaleString()}</td>
+              <td>
+                <button type="button" disabled={busy} onClick={() => setConfirm(b.file)}>
+                  Restore…
+                </button>
+              </td>
+            </tr>
+          ))}
+          {backups.data?.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                No backups in the data folder yet.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      <div className="form-row">
+        <label>
+          Another backup file (a path on the machine Hearth runs on)
+          <input data-testid="restore-path" value={path} placeholder="/path/to/hearth-backup.db" onChange={(e) => setPath(e.target.value)} />
+        </label>
+        <button type="button" data-testid="restore-path-go" disabled={busy || path.trim() === ''} onClick={() => setConfirm(path.trim())}>
+          Restore…
+        </button>
+      </div>
+      {confirm && (
+        <div className="banner warn" role="alertdialog" data-testid="restore-confirm">
+          Replace the ledger with <code>{confirm}</code>? The current ledger is kept in the backups folder.{' '}
+          <button type="button" data-testid="restore-yes" onClick={() => void restore(confirm)}>
+            Yes, restore
+          </button>{' '}
+          <button type="button" onClick={() => setConfirm(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+/** Bill settings (shared with History), units, how the desktop app starts, the data folder, backup and restore. */
+export function SettingsPage() {
+  return (
+    <div className="grid settings">
+      <ChargesCard onSaved={() => {}} />
+      <UnitsAndStartCard />
+      <DataFolderCard />
+      <BackupCard />
+    </div>
+  );
+}

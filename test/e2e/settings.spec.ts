@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, test } from './fixture.ts';
+
+test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-only options say so in a browser', async ({ page, server }) => {
+  await page.goto(`${server.url}#/settings`);
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('desktop-only')).toContainText('Desktop app only');
+  await expect(page.getByTestId('pref-autostart')).toBeDisabled();
+  await expect(page.getByTestId('data-folder').locator('[data-fact="Folder"]')).toHaveText(server.dataDir);
+  await page.getByTestId('unit-temperature').selectOption('F');
+
+  await page.getByRole('link', { name: 'Schedules' }).click();
+  // The weekly grid's setpoints (kept in °C by the core) show in °F.
+  await expect(page.getByText('Target (°F)').first()).toBeVisible();
+  const c = Number(await page.getByTestId('setpoint-0-0-c').inputValue());
+  expect(c).toBeGreaterThan(40);
+  // A room reading typed in °F is stored in °C and shown back in °F.
+  await page.getByTestId('manual-reading').fill('68');
+  await page.getByTestId('manual-reading-save').click();
+  await expect(page.getByTestId('sensor-indoor')).toContainText(/68[.,]0 °F, just now/);
+  const stored = await page.evaluate(async () => {
+    const res = await fetch('/api/heating-sensors', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+    return ((await res.json()) as { result: { indoor: { last: { c: number } | null } } }).result.indoor.last?.c;
+  });
+  expect(stored).toBe(20);
+
+  // Back to °C: the same reading reads 20.0 °C, after a reload too (the choice is stored).
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByTestId('unit-temperature').selectOption('C');
+  await page.getByRole('link', { name: 'Schedules' }).click();
+  await page.reload();
+  await expect(page.getByTestId('sensor-indoor')).toContainText(/20[.,]0 °C/);
+});
+
+test('a backup restores over later changes, and a file that is not a ledger is refused with nothing lost', async ({ page, server }) => {
+  await page.goto(`${server.url}#/settings`);
+  // The bill settings live here as well as on History: one change, visible in both.
+  await page.getByTestId('ledger-standing').fill('0.41');
+  await page.getByTestId('ledger-save').click();
+  await expect(page.getByText('saved')).toBeVisible();
+
+  await page.getByTestId('backup-now').click();
+  await expect(page.getByTestId('backup-result')).toContainText('integrity check: ok');
+  await expect(page.getByTestId('backup-list').locator('tbody tr')).toHaveCount(1);
+
+  // A later change the restore should undo.
+  await page.getByTestId('ledger-standing').fill('0.99');
+  await page.getByTestId('ledger-save').click();
+  await page.goto(`${server.url}#/history`);
+  await expect(page.getByTestId('ledger-standing')).toHaveValue('0.99');
+
+  // Not a ledger: refused, and the ledger in use is unchanged.
+  const junk = path.join(server.dataDir, 'notes.db');
+  fs.writeFileSync(junk, 'these are not the ledger rows you are looking for\n');
+  await page.goto(`${server.url}#/settings`);
+  await page.getByTestId('restore-path').fill(junk);
+  await page.getByTestId('restore-path-go').click();
+  await page.getByTestId('restore-yes').click();
+  await expect(page.getByRole('alert')).toContainText('is not a Hearth ledger (not an SQLite database): nothing was changed');
+  await expect(page.getByRole('alert')).toContainText('the ledger in use is unchanged');
+  await expect(page.getByTestId('ledger-standing')).toHaveValue('0.99');
+
+  // The backup: restored in place, the page stays connected, the earlier value is back.
+  await page.getByTestId('backup-list').getByRole('button', { name: 'Restore…' }).click();
+  await page.getByTestId('restore-yes').click();
+  await expect(page.getByTestId('restore-result')).toContainText('Hearth is running on the restored ledger');
+  await expect(page.getByTestId('backup-list').locator('tbody tr')).toHaveCount(2);
+  await page.reload();
+  await expect(page.getByTestId('ledger-standing')).toHaveValue('0.41');
+  // The replaced ledger was kept beside the backup.
+  expect(fs.readdirSync(path.join(server.dataDir, 'backups')).some((n) => n.startsWith('hearth-before-restore-'))).toBe(true);
+});
