@@ -140,7 +140,17 @@ export type TariffEvents = {
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR');
 /** A price per kWh; anything beyond ±100 per kWh is a unit mistake (per MWh entered as per kWh). */
-const pricePerKWh = z.number().finite().min(-100).max(100);
+const pricePerKWh = z
+  .number()
+  .finite()
+  .min(-100, 'a price per kWh is at least -100: is it per MWh? divide by 1,000')
+  .max(100, 'a price per kWh is at most 100: is it per MWh? divide by 1,000');
+/** Pasted tokens often carry a line break or a space that the provider then refuses. */
+const token = (what: string) =>
+  z
+    .string()
+    .min(1, `the ${what} is required`)
+    .refine((t) => !/\s/.test(t), `the ${what} contains a space or line break: paste it again without them`);
 
 export const timeZoneSchema = z
   .object({
@@ -176,10 +186,19 @@ export const tariffConfigSchema: z.ZodType<TariffConfig> = z.discriminatedUnion(
     .object({
       kind: z.literal('entsoe'),
       zone: z.string().regex(/^10Y[0-9A-Z-]{13}$/, 'expected an EIC bidding-zone code such as 10YBE----------2'),
-      token: z.string().min(1, 'the ENTSO-E security token is required'),
+      token: token('ENTSO-E security token'),
     })
     .strict(),
-  z.object({ kind: z.literal('tibber'), token: z.string().min(1, 'the Tibber API token is required'), homeId: z.string().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('tibber'),
+      token: token('Tibber API token'),
+      homeId: z
+        .string()
+        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty')
+        .optional(),
+    })
+    .strict(),
 ]);
 
 export const chargesSchema: z.ZodType<Charges> = z

@@ -3,7 +3,7 @@ import type { TariffConfig, TariffSettings, TariffStatus, TimeZone } from '#cont
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { Card, ErrorBanner } from '../../component/ui.tsx';
-import { ageOf, badNumbers, NumField, Select, TextField } from './field.tsx';
+import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
 
 type Kind = TariffConfig['kind'];
 
@@ -241,6 +241,7 @@ export function TariffCard({ now }: { now: number }) {
           {saving ? 'Checking with the provider…' : 'Save tariff'}
         </button>
         {saved && <span data-testid="tariff-saved">Saved.</span>}
+        <TestButton run={() => api.send('tariff-test', draft)} testId="tariff-test" />
       </div>
       <TariffStatusLine status={status.data} now={now} />
     </Card>

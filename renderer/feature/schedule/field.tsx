@@ -78,3 +78,37 @@ export function slotLabel(ms: number, timeZone: string): string {
 }
 
 export { WEEKDAYS };
+
+/**
+ * Tries settings without saving them (the core asks the provider or sensor once) and shows what
+ * came back: the result, or the reason it failed.
+ */
+export function TestButton({ run, testId }: { run: () => Promise<{ ok: boolean; message: string }>; testId: string }) {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={busy}
+        data-testid={testId}
+        onClick={() => {
+          setBusy(true);
+          setResult(null);
+          run().then(
+            (r) => setResult(r),
+            (err: Error) => setResult({ ok: false, message: err.message }),
+          ).finally(() => setBusy(false));
+        }}
+      >
+        {busy ? 'Testing…' : 'Test'}
+      </button>
+      {result && (
+        <span data-testid={`${testId}-result`} className={`status ${result.ok ? 'ok' : 'bad'}`} role={result.ok ? undefined : 'status'}>
+          {result.ok ? 'Works: ' : 'Failed: '}
+          {result.message}
+        </span>
+      )}
+    </>
+  );
+}

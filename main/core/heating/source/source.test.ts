@@ -1,9 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
+import { startMosquitto, type Broker } from '../../../../test/fixtures/mosquitto.ts';
 import { readHomeAssistant } from './home-assistant.ts';
 import { readHttpJson } from './http-json.ts';
 import { parsePayload } from './json-path.ts';
@@ -114,50 +112,18 @@ describe('HTTP JSON source and Open-Meteo', () => {
   });
 });
 
-/** Debian's mosquitto, on a free port, for the life of this suite. */
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => fs.existsSync(p)) ?? (spawnSync('which', ['mosquitto']).stdout?.toString().trim() || null);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`mosquitto did not listen on ${port}`);
-}
-
 describe('MQTT source against a real mosquitto broker', () => {
-  let broker: ChildProcess | null = null;
+  let broker: Broker;
   let url = '';
   beforeAll(async () => {
-    if (!MOSQUITTO) return;
-    const port = await freePort();
-    broker = spawn(MOSQUITTO, ['-p', String(port)], { stdio: 'ignore' });
-    url = `mqtt://127.0.0.1:${port}`;
-    await waitForPort(port);
+    broker = await startMosquitto();
+    url = broker.url;
   });
-  afterAll(() => {
-    broker?.kill('SIGTERM');
+  afterAll(async () => {
+    await broker.stop();
   });
 
   it('receives plain and JSON readings and reports a bad payload', async () => {
-    if (!MOSQUITTO) {
-      console.warn('mosquitto is not installed (apt-get install mosquitto): the MQTT source was not exercised');
-      return;
-    }
     const got: { c: number; at: number }[] = [];
     const errors: string[] = [];
     const waitFor = async (cond: () => boolean) => {
