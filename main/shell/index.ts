@@ -16,6 +16,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).href;
 const iconPath = path.join(app.getAppPath(), 'resources', 'icon.png');
+// The tray wants a small image: a 512 px icon would show at full size on macOS.
+const trayIconPath = path.join(app.getAppPath(), 'resources', 'tray.png');
 
 app.setName(APP_NAME);
 if (process.env['HEARTH_DATA_DIR']) app.setPath('userData', process.env['HEARTH_DATA_DIR']);
@@ -88,7 +90,7 @@ function trustedSender(e: IpcMainInvokeEvent): boolean {
 
 function createTray(): Tray | null {
   try {
-    const t = new Tray(nativeImage.createFromPath(iconPath));
+    const t = new Tray(nativeImage.createFromPath(trayIconPath));
     t.setToolTip(APP_NAME);
     t.setContextMenu(
       Menu.buildFromTemplate([
