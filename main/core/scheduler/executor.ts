@@ -135,7 +135,9 @@ export class Executor {
       for (const [id, c] of wantJobs) {
         const job = jobs.get(id);
         if (!job) continue;
-        const grant = { ...(c && c.threads > 0 ? { threads: c.threads } : {}), ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}) };
+        // A built-in job never gets more threads than its spec asks for (its losses are reproducible per count).
+        const threads = c && c.threads > 0 ? (job.spec.kind === 'train' ? Math.min(c.threads, job.spec.threads) : c.threads) : undefined;
+        const grant = { ...(threads !== undefined && job.kind !== 'command' ? { threads } : {}), ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}) };
         if (job.state === 'queued' || job.state === 'paused') {
           await jobs.start(id, grant).then(
             (j) => {

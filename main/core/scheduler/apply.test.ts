@@ -1,0 +1,271 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Job, PlanApplied, PlanEvent } from '#contract/index';
+import { startCore, type Core } from '#core/app';
+import { dispatch } from '#core/handler';
+import { hardwareModule } from '#core/hardware/module';
+import { heatingModule } from '#core/heating/module';
+import { miningRunner } from '#core/job/mining-runner';
+import { jobModule } from '#core/job/module';
+import { miningModule } from '#core/mining/module';
+import { TestPool } from '#core/mining/test-pool';
+import { tariffModule } from '#core/tariff/module';
+import { schedulerModule, type SchedulerModuleOptions } from './module.ts';
+import { TestClock } from './test-clock.ts';
+
+const Q = 900_000;
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+// 10:00 UTC on a winter day; even quarter-hours pay for power drawn (negative price), odd ones are dear.
+const T10 = Date.UTC(2026, 0, 15, 10, 0);
+const cheap = (t: number) => Math.floor(t / Q) % 2 === 0;
+const CPUS = os.availableParallelism();
+
+const open: { core: Core; dirs: string[]; pool?: TestPool; kids: ChildProcess[] }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    for (const k of o.kids) k.kill('SIGKILL');
+    await o.core.close();
+    await o.pool?.close();
+    for (const d of o.dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+/** Waits in real time: threads, checkpoints and the process list take real time to change. */
+async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function pricesCsv(): string {
+  const rows = ['start,price'];
+  for (let t = T10 - 4 * 3_600_000; t < T10 + 52 * 3_600_000; t += Q) rows.push(`${new Date(t).toISOString()},${cheap(t) ? '-0.50' : '50'}`);
+  return rows.join('\n');
+}
+
+async function boot(clock: TestClock, dataDir: string, sched: SchedulerModuleOptions = {}): Promise<Core> {
+  return startCore({
+    dataDir,
+    clock,
+    log: quiet,
+    modules: [
+      hardwareModule(),
+      tariffModule({ cron: false }),
+      heatingModule({ cron: false }),
+      miningModule(),
+      jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))], gpu: null, pollMs: 50 }),
+      schedulerModule({ cron: false, ...sched }),
+    ],
+  });
+}
+
+/** A core with prices loaded and a running test pool configured; mining earns next to nothing, so the price decides. */
+async function setup(at: number, sched: SchedulerModuleOptions = {}, withPool = true) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-apply-'));
+  const clock = new TestClock(at);
+  let core = await boot(clock, dir, sched);
+  const entry: (typeof open)[number] = { core, dirs: [dir], kids: [] };
+  open.push(entry);
+  const h = core.handlers;
+  await h['tariff-import-csv']({ csv: pricesCsv(), unit: 'per-kwh', currency: 'EUR' });
+  const ts = await h['tariff-settings']({});
+  await h['tariff-configure']({ ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
+  if (withPool) {
+    const pool = new TestPool({ difficulty: 2 ** -14 });
+    await pool.listen();
+    pool.notify(true);
+    entry.pool = pool;
+    await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
+    await h['mining-market-set']({ btcPrice: 1e-6, networkDifficulty: 1, currency: 'EUR' });
+  }
+  // Settings are read at start: begin again as a user would after configuring.
+  await core.close();
+  core = await boot(clock, dir, sched);
+  entry.core = core;
+  return { clock, dir, core, entry, restart: async (c: TestClock) => {
+    await entry.core.close();
+    entry.core = await boot(c, dir, sched);
+    return entry.core;
+  } };
+}
+
+const applied = (core: Core) => {
+  const list: PlanApplied[] = [];
+  core.events.on('plan-applied', (a) => list.push(a));
+  return list;
+};
+const mining = (core: Core) => core.handlers['mining-status']({});
+const events = async (core: Core): Promise<PlanEvent[]> => core.handlers['plan-events']({ limit: 500 });
+
+describe('scheduler carrying out the plan', () => {
+  it('sets the real hashing threads and power level at each slot boundary, follows an override, and resumes mid-slot after a restart', async () => {
+    const { clock, core: first, restart } = await setup(T10 + 5 * 60_000);
+    // Started in a cheap slot: mining runs on every thread at full duty before start returns.
+    let st = await mining(first);
+    expect(st.running).toBe(true);
+    expect(st.threads).toBe(CPUS);
+    expect(st.powerPct).toBe(100);
+    const seen = applied(first);
+
+    await clock.advanceTo(T10 + Q);
+    await until('the dear slot applied', () => seen.find((a) => a.slotStart === T10 + Q), (a) => a !== undefined);
+    expect(seen.find((a) => a.slotStart === T10 + Q)!.decisions.every((d) => d.job === null)).toBe(true);
+    st = await mining(first);
+    expect(st.running).toBe(false);
+
+    await clock.advanceTo(T10 + 2 * Q);
+    await until('the next cheap slot applied', () => seen.find((a) => a.slotStart === T10 + 2 * Q), (a) => a !== undefined);
+    st = await mining(first);
+    expect(st.running).toBe(true);
+    expect(st.threads).toBe(CPUS);
+
+    // Override: level 0 is the lowest: one thread at 25 %.
+    const r = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: 'mining', level: 0, powerW: 1, until: clock.now() + 3_600_000 } });
+    expect(r.ok).toBe(true);
+    st = await mining(first);
+    expect([st.threads, st.powerPct]).toEqual([1, 25]);
+    // The override outlasts the dear slot: mining goes on there at its level.
+    await clock.advanceTo(T10 + 3 * Q + 1);
+    await until('the override applied in the dear slot', () => seen.find((a) => a.slotStart === T10 + 3 * Q), (a) => a !== undefined);
+    st = await mining(first);
+    expect([st.running, st.threads, st.powerPct]).toEqual([true, 1, 25]);
+    const bad = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: 'mining', level: 99, powerW: 1, until: clock.now() + 60_000 } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    await first.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 3_600_000 } });
+    expect((await mining(first)).running).toBe(false);
+    await first.handlers['plan-override']({ override: null });
+    // Back to the plan in a dear slot: off.
+    expect((await mining(first)).running).toBe(false);
+
+    // The process stops mid-way through a cheap slot and starts again: mining is back before start returns.
+    const later = new TestClock(T10 + 4 * Q + 7 * 60_000);
+    const second = await restart(later);
+    st = await mining(second);
+    expect([st.running, st.threads, st.powerPct]).toEqual([true, CPUS, 100]);
+
+    // Every decision went to the ledger file.
+    const db = second.db.prepare("SELECT kind, message FROM plan_event ORDER BY id").all() as { kind: string; message: string }[];
+    expect(db.some((e) => e.kind === 'decision' && e.message === 'stopped mining')).toBe(true);
+    expect(db.some((e) => e.kind === 'decision' && e.message.startsWith(`cpu: mining on ${CPUS} thread(s) at 100 %`))).toBe(true);
+    expect(db.some((e) => e.kind === 'decision' && e.message.startsWith('cpu: mining on 1 thread(s) at 25 %'))).toBe(true);
+    expect(db.some((e) => e.kind === 'override' && e.message.startsWith('paused by hand'))).toBe(true);
+    expect(db.some((e) => e.kind === 'planned')).toBe(true);
+    expect((await events(second))[0]!.id).toBe(db.length);
+  }, 90_000);
+
+  it('starts, pauses and resumes a built-in training job as planned', async () => {
+    const { clock, core } = await setup(T10 + 60_000, {}, false);
+    const job: Job = await core.handlers['job-create']({ spec: { kind: 'train', steps: 10_000_000, threads: 1, hidden: 16, batchSize: 16, checkpointEvery: 1000 }, valuePerHour: 0.1, devices: ['cpu'] });
+    expect(job.mode).toBe('cheapest');
+    // A new job re-plans after the debounce; the slot is cheap, so it starts.
+    await clock.advanceTo(T10 + 60_000 + 3_000);
+    await until('the job running', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running' && j.progress.done > 0);
+    await clock.advanceTo(T10 + Q);
+    const paused = await until('the job paused in the dear slot', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    expect(paused.checkpoints.length).toBeGreaterThan(0);
+    await clock.advanceTo(T10 + 2 * Q);
+    const resumed = await until('the job resumed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running' && j.progress.done > paused.progress.done);
+    expect(resumed.log.join('\n')).toMatch(/resum|continu/i);
+    const ev = (await events(core)).map((e) => e.message);
+    expect(ev).toContain(`started job ${job.id} on 1 thread(s)`);
+    expect(ev).toContain(`paused job ${job.id}`);
+    expect(ev).toContain(`resumed job ${job.id} on 1 thread(s)`);
+  }, 90_000);
+
+  it('pauses an external command by SIGSTOP in a dear slot and resumes it in the next cheap one', async () => {
+    const { clock, core, entry } = await setup(T10 + 60_000, {}, false);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cmd-'));
+    entry.dirs.push(work);
+    const script = path.join(work, 'train.mjs');
+    fs.writeFileSync(script, `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.json', JSON.stringify({ step, total: 100000, loss: 1 / step })); }, 20);\n`);
+    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, script], cwd: work, progressFile: 'progress.json', pauseMode: 'signal' }, valuePerHour: 0.1, devices: ['cpu'] });
+    await clock.advanceTo(T10 + 60_000 + 3_000);
+    // The progress file is read on the core's clock: move it along while waiting.
+    const get = async () => {
+      await clock.advanceTo(clock.now() + 100);
+      return core.handlers['job-get']({ id: job.id });
+    };
+    await until('the command running', get, (j) => j.state === 'running' && j.progress.done > 0);
+    await clock.advanceTo(T10 + Q);
+    const paused = await until('the command stopped', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    const read = () => JSON.parse(fs.readFileSync(path.join(work, 'progress.json'), 'utf8')) as { step: number };
+    const a = read().step;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(read().step).toBe(a); // SIGSTOPped: it writes nothing
+    await clock.advanceTo(T10 + 2 * Q);
+    await until('the command resumed', get, (j) => j.state === 'running' && j.progress.done > paused.progress.done);
+    expect(read().step).toBeGreaterThan(a);
+  }, 90_000);
+
+  it('pauses work while a listed program runs and caps it while the user is active, with the rule in the plan reasons', async () => {
+    let idleSec = 3_600;
+    const { clock, core, entry } = await setup(T10 + 60_000, { idle: () => idleSec });
+    expect((await mining(core)).running).toBe(true);
+    // A copy of sleep under a name no other process has.
+    const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-game-')), 'hearthgame42');
+    entry.dirs.push(path.dirname(bin));
+    fs.copyFileSync('/bin/sleep', bin);
+    fs.chmodSync(bin, 0o755);
+    const game = spawn(bin, ['120'], { stdio: 'ignore' });
+    entry.kids.push(game);
+    const base = await core.handlers['presence-get']({});
+    expect(base.idleAvailable).toBe(true);
+    const set = await dispatch(core.handlers, 'presence-set', { ...base.settings, programs: { names: ['hearthgame42.exe'], action: 'pause', capPct: 0 } });
+    expect(set.ok).toBe(true);
+    await until('mining paused for the program', () => mining(core), (s) => !s.running);
+    const plan = await until('the rule in the reasons', () => core.handlers['plan-get']({}), (p) => p.applied?.reason.includes('paused') ?? false);
+    expect(plan.applied?.reason).toContain('paused: hearthgame42.exe running');
+    expect(plan.plan?.slots[0]?.reason).toContain('paused: hearthgame42.exe running');
+    expect((await core.handlers['presence-get']({})).runningPrograms).toEqual(['hearthgame42.exe']);
+
+    game.kill('SIGKILL');
+    await new Promise((r) => game.once('exit', r));
+    // systeminformation answers calls less than a second apart from its last list.
+    await new Promise((r) => setTimeout(r, 1500));
+    await clock.advanceTo(clock.now() + 30_000);
+    await until('mining back once the program ended', () => mining(core), (s) => s.running && s.threads === CPUS);
+
+    // The user touches the mouse: capped at half power, so half the load on the hashing threads.
+    await core.handlers['presence-set']({ ...base.settings, userActive: { enabled: true, action: 'cap', capPct: 50 } });
+    idleSec = 2;
+    await clock.advanceTo(clock.now() + 5_000);
+    await until('the cap in the reasons', () => core.handlers['plan-get']({}), (p) => p.applied?.reason.includes('capped') ?? false);
+    const capped = await until('mining capped', () => mining(core), (s) => s.running && s.threads * s.powerPct <= (CPUS * 100) / 2);
+    expect(capped.threads * capped.powerPct).toBe((CPUS * 100) / 2);
+    expect((await core.handlers['plan-get']({})).applied?.reason).toContain('capped at 50 %: user active');
+    // Idle for the resume time (10 min): full power again.
+    idleSec = 600;
+    await clock.advanceTo(clock.now() + 5_000);
+    await until('mining back at full power', () => mining(core), (s) => s.threads === CPUS && s.powerPct === 100);
+    const dev = (await events(core)).filter((e) => e.kind === 'deviation').map((e) => e.message);
+    expect(dev).toContain('paused: hearthgame42.exe running');
+    expect(dev).toContain('capped at 50 %: user active');
+
+    const wrong = await dispatch(core.handlers, 'presence-set', { ...base.settings, programs: { names: ['/usr/bin/x'], action: 'pause', capPct: 0 } });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(JSON.stringify(wrong)).toContain('not a path');
+    expect((await core.handlers['presence-get']({})).settings.userActive.action).toBe('cap'); // nothing lost
+  }, 90_000);
+
+  it('creates a mining job in the queue and runs it through the mining pool when planned', async () => {
+    const { clock, core } = await setup(T10 + 60_000);
+    const bad = await dispatch(core.handlers, 'job-create', { spec: { kind: 'mining', threads: 3 } });
+    expect(bad.ok).toBe(false);
+    const job = await core.handlers['job-create']({ spec: { kind: 'mining' }, mode: 'cheapest', runPastDeadline: false });
+    expect(job.kind).toBe('mining');
+    expect(job.progress.total).toBeNull();
+    await clock.advanceTo(T10 + 60_000 + 3_000);
+    await until('the mining job running', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running');
+    expect((await mining(core)).running).toBe(true);
+    await clock.advanceTo(T10 + Q);
+    await until('the mining job paused', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    expect((await mining(core)).running).toBe(false);
+  }, 90_000);
+});
