@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, powerMonitor, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
 import { startHostedCore, type HostedCore } from '#core/host';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
+import { setIdleSource } from '#core/scheduler/presence';
 import { safeStorageSecrets } from './secret.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
 
@@ -110,6 +111,8 @@ function createTray(): Tray | null {
 async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  // Presence rules pause work while the user is at the keyboard; only the shell can tell.
+  setIdleSource(() => powerMonitor.getSystemIdleTime());
   core = await startHostedCore({ dataDir: app.getPath('userData'), secrets: safeStorageSecrets() });
   const running = core;
   ipcMain.handle('hearth:invoke', async (e, method: unknown, args: unknown) => {
