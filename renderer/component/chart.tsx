@@ -97,3 +97,37 @@ export function Legend({ series }: { series: Pick<Series, 'name' | 'color'>[] })
     </div>
   );
 }
+
+/** Bars side by side per label, one per series (comparisons such as net per month per policy). */
+export function GroupedBarChart({ series, labels, height = 180, unit, label, format }: { series: Series[]; labels: string[]; height?: number; unit: string; label: string; format?: (v: number) => string }) {
+  const [lo, hi] = extent(series);
+  const groups = Math.max(1, labels.length);
+  const gw = (W - 40) / groups;
+  const bw = (gw * 0.8) / Math.max(1, series.length);
+  const y = (v: number) => height - 28 - ((v - lo) / (hi - lo)) * (height - 40);
+  const show = format ?? ((v: number) => `${v.toPrecision(4)} ${unit}`);
+  return (
+    <svg className="chart" viewBox={`0 0 ${W} ${height}`} role="img" aria-label={label}>
+      <text x={2} y={12} className="axis">{`${hi.toPrecision(3)} ${unit}`}</text>
+      <text x={2} y={height - 16} className="axis">{`${lo.toPrecision(3)} ${unit}`}</text>
+      <line x1={36} x2={W} y1={y(0)} y2={y(0)} className="zero" />
+      {labels.map((l, g) => (
+        <text key={`l${l}`} x={36 + g * gw + gw * 0.1} y={height - 4} className="axis">
+          {l}
+        </text>
+      ))}
+      {series.map((s, k) =>
+        s.values.map((v, g) => {
+          if (v === null) return null;
+          const y1 = y(Math.max(0, v));
+          const y2 = y(Math.min(0, v));
+          return (
+            <rect key={`${s.name}-${g}`} data-series={s.name} x={36 + g * gw + gw * 0.1 + k * bw} width={Math.max(1, bw * 0.9)} y={y1} height={Math.max(0.5, y2 - y1)} fill={s.color}>
+              <title>{`${labels[g] ?? g}: ${s.name} ${show(v)}`}</title>
+            </rect>
+          );
+        }),
+      )}
+    </svg>
+  );
+}

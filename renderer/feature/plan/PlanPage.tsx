@@ -2,12 +2,14 @@ import { useState } from 'react';
 import type { PlanOverride, PlannedSlot } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { BarChart } from '../../component/chart.tsx';
 import { fmtKWh, fmtMoney, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { BacktestCard } from './BacktestCard.tsx';
+import { PlanTimeline } from './Timeline.tsx';
 
 const HOUR = 3_600_000;
 const power = (s: PlannedSlot) => s.decisions.reduce((a, d) => a + d.powerW, 0);
+const SOLVERS: Record<string, string> = { dp: 'dynamic programme', 'dp+bnb': 'dynamic programme with branch and bound', mip: 'mixed-integer program (HiGHS)' };
 
 function OverrideControls({ override, onChange }: { override: PlanOverride | null; onChange: () => void }) {
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -42,6 +44,8 @@ export function PlanPage() {
   const { data, error, reload } = useCall('plan-get', {}, [updated, applied]);
   const plan = data?.plan ?? null;
   const slots = plan?.slots ?? [];
+  // Plans from planners that name their route carry `solver`; older ones do not.
+  const solver = (plan as { solver?: unknown } | null)?.solver;
   return (
     <div className="page plan-page">
       <ErrorBanner error={error} />
@@ -58,6 +62,7 @@ export function PlanPage() {
               ['Net', fmtMoney(plan.totals.net)],
               ['Deadlines missed', plan.shortfalls.length ? plan.shortfalls.map((s) => `${s.job}: ${s.missingWork.toFixed(2)} work short`).join(', ') : 'none'],
               ['Now', data?.applied ? `${data.applied.source}: ${data.applied.reason}` : 'nothing applied yet'],
+              ...(typeof solver === 'string' ? [['Solved by', `${SOLVERS[solver] ?? solver} (${solver})`] as [string, string]] : []),
             ]}
           />
         ) : (
@@ -67,8 +72,7 @@ export function PlanPage() {
       <OverrideControls override={data?.override ?? null} onChange={reload} />
       {slots.length > 0 && (
         <Card title="Next 48 hours" wide>
-          <BarChart label="Price per slot" unit="/kWh" series={[{ name: 'price', color: '#c77', values: slots.map((s) => s.price) }]} />
-          <BarChart label="Planned power" unit="W" series={[{ name: 'power', color: '#7a7', values: slots.map(power) }]} />
+          <PlanTimeline slots={slots} />
           <table className="plan-table" data-testid="plan-table">
             <thead>
               <tr>
@@ -93,6 +97,7 @@ export function PlanPage() {
           </table>
         </Card>
       )}
+      <BacktestCard />
     </div>
   );
 }

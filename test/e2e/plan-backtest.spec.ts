@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { PRICES_DIR } from '../fixtures/data.ts';
+import { expect, test } from './fixture.ts';
+
+const HOUR = 3_600_000;
+
+/** Calls the server's API from the page, with the session cookie the page got from its URL. */
+async function call(page: Page, method: string, args: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+  return page.evaluate(
+    async ({ method, args }) => {
+      const res = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
+      return (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
+    },
+    { method, args },
+  );
+}
+
+/**
+ * The real 2023 Belgian prices for the backtest, plus their first four days replayed from 24 h ago
+ * so the scheduler has real-shaped prices to plan the next 48 h with. One import: an import
+ * replaces what the CSV tariff held.
+ */
+function pricesCsv(): string {
+  const rows = fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8').trim().split('\n').slice(1);
+  const start = Math.floor(Date.now() / HOUR) * HOUR - 24 * HOUR;
+  const live = rows.slice(0, 96).map((r, i) => `${new Date(start + i * HOUR).toISOString()},${r.split(',')[1] ?? ''}`);
+  return ['start_utc,eur_per_kwh', ...rows, ...live].join('\n');
+}
+
+test('the timeline stacks planned power by job with a now line and a reason on hover; a backtest of 2023 shows the planner beating always-on', async ({ page, server }) => {
+  test.setTimeout(180_000);
+  await page.goto(`${server.url}#/plan`);
+  await expect(page.getByTestId('backtest-form')).toBeVisible();
+  expect(await call(page, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: 'UTC', skipCheck: true })).toMatchObject({ ok: true });
+  expect(await call(page, 'tariff-import-csv', { csv: pricesCsv() })).toMatchObject({ ok: true });
+  // Heat is wanted whatever month this runs in.
+  const heating = await call(page, 'heating-settings', {});
+  expect(await call(page, 'heating-configure', { ...(heating.result as object), season: { kind: 'always' } })).toMatchObject({ ok: true });
+  // Two jobs worth running on the CPU (commands that only wait), so the plan has power to stack.
+  for (const [name, valuePerHour] of [['render', 0.4], ['encode', 0.3]] as const) {
+    const created = await call(page, 'job-create', { name, spec: { kind: 'command', command: [process.execPath, '-e', 'setTimeout(() => {}, 600000)'], cwd: os.tmpdir() }, devices: ['cpu'], valuePerHour });
+    expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
+  }
+
+  const timeline = page.getByTestId('plan-timeline');
+  await expect(timeline).toBeVisible({ timeout: 30_000 });
+  await expect(timeline.locator('rect.timeline-power').first()).toBeAttached({ timeout: 30_000 });
+  const jobs = await timeline.locator('rect.timeline-power').evaluateAll((rs) => [...new Set(rs.map((r) => r.getAttribute('data-job')))]);
+  expect(jobs.length).toBeGreaterThan(0);
+  // The legend names the jobs (by their names, not the planner's ids), in watts.
+  await expect(timeline.locator('.legend')).toContainText(/(render|encode) \(W\)/);
+  await expect(page.getByTestId('timeline-now')).toBeAttached();
+  await expect(page.getByTestId('timeline-demand')).toHaveAttribute('d', /^M/);
+
+  // Hover a slot: its reason shows, the same text the plan carries for that slot.
+  const hits = page.getByTestId('timeline-slot');
+  expect(await hits.count()).toBeGreaterThan(24);
+  await hits.nth(5).hover();
+  const tooltip = page.getByTestId('timeline-tooltip');
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText('EUR/kWh');
+  const reason = await page.getByTestId('timeline-reason').textContent();
+  expect(reason?.length ?? 0).toBeGreaterThan(3);
+  await expect(hits.nth(5).locator('title')).toContainText(reason ?? '');
+
+  // The backtest over the whole of 2023 in the browser's zone.
+  await page.getByTestId('backtest-from').fill('2023-01-01');
+  await page.getByTestId('backtest-to').fill('2024-01-01');
+  await page.getByTestId('backtest-power').fill('500');
+  await page.getByTestId('backtest-credit').fill('0.1111');
+  await page.getByTestId('backtest-revenue').fill('0.002');
+  await page.getByTestId('backtest-run').click();
+  await expect(page.getByTestId('backtest-progress')).toBeVisible();
+  const table = page.getByTestId('backtest-table');
+  await expect(table).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('backtest-progress')).toBeHidden();
+  expect(await table.locator('tbody tr').count()).toBeGreaterThanOrEqual(12);
+  const total = (policy: string, col: string) => table.locator(`tfoot td[data-policy="${policy}"][data-col="${col}"]`);
+  const plannerNet = Number(await total('planner', 'net').getAttribute('data-value'));
+  const alwaysNet = Number(await total('always', 'net').getAttribute('data-value'));
+  expect(plannerNet).toBeGreaterThan(alwaysNet);
+  await expect(total('planner', 'net')).toHaveText(/€|EUR/);
+  await expect(total('always', 'energyKWh')).toHaveText(/kWh$/);
+  await expect(page.getByTestId('backtest-chart').locator('rect[data-series="planner"]')).toHaveCount(await table.locator('tbody tr').count());
+});
+
+test('the backtest form names the bad line of a weather file', async ({ page, server }) => {
+  await page.goto(`${server.url}#/plan`);
+  // The default tariff is a fixed price: it has a price for any period.
+  await page.getByTestId('backtest-from').fill('2023-01-01');
+  await page.getByTestId('backtest-to').fill('2023-01-03');
+  await page.getByTestId('backtest-weather').setInputFiles({ name: 'weather.csv', mimeType: 'text/csv', buffer: Buffer.from('time,temp_c\n2023-01-01T00:00:00Z,4\n2023-01-01T01:00:00Z,chilly\n') });
+  await expect(page.getByText('Weather: weather.csv')).toBeVisible();
+  await page.getByTestId('backtest-run').click();
+  await expect(page.getByRole('alert')).toContainText('weather file line 3: temperature "chilly" is not a number');
+});
