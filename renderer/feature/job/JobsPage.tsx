@@ -54,8 +54,9 @@ function num(s: string): number | undefined {
 }
 
 function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
-  const [kind, setKind] = useState<'train' | 'command'>('train');
-  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', checkpointEvery: '100', keepCheckpoints: '3', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '', devices: '' });
+  const [kind, setKind] = useState<'train' | 'command' | 'mining'>('train');
+  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', checkpointEvery: '100', keepCheckpoints: '3', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '', devices: '', mode: 'cheapest' });
+  const [runPastDeadline, setRunPastDeadline] = useState(false);
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
@@ -73,10 +74,14 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       ...(devices.length > 0 ? { devices } : {}),
       deadline,
       valuePerHour: num(f.valuePerHour) ?? null,
+      mode: f.mode === 'continuous' ? ('continuous' as const) : ('cheapest' as const),
+      runPastDeadline,
       start,
     };
     const input: JobCreate =
-      kind === 'train'
+      kind === 'mining'
+        ? { ...common, spec: { kind: 'mining' } }
+        : kind === 'train'
         ? {
             ...common,
             spec: {
@@ -121,9 +126,10 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       <div className="form-row">
         <label>
           Workload
-          <select value={kind} data-testid="job-kind" onChange={(e) => setKind(e.target.value === 'command' ? 'command' : 'train')}>
+          <select value={kind} data-testid="job-kind" onChange={(e) => setKind(e.target.value === 'command' ? 'command' : e.target.value === 'mining' ? 'mining' : 'train')}>
             <option value="train">Built-in: character language model</option>
             <option value="command">External training command</option>
+            <option value="mining">Bitcoin mining (the Mining page&apos;s pools)</option>
           </select>
         </label>
         <label>
@@ -131,7 +137,8 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
           <input value={f.name} onChange={set('name')} data-testid="job-name" placeholder="optional" />
         </label>
       </div>
-      {kind === 'train' ? (
+      {kind === 'mining' && <p data-testid="job-mining-note">Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot.</p>}
+      {kind === 'mining' ? null : kind === 'train' ? (
         <div className="form-row">
           <label>
             Data file (text)
@@ -201,6 +208,16 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
         <label>
           Value per hour
           <input type="number" value={f.valuePerHour} onChange={set('valuePerHour')} data-testid="job-value" placeholder="optional" />
+        </label>
+        <label>
+          Run in
+          <select value={f.mode} onChange={set('mode')} data-testid="job-mode">
+            <option value="cheapest">the cheapest slots (may start and stop)</option>
+            <option value="continuous">one continuous block</option>
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={runPastDeadline} onChange={(e) => setRunPastDeadline(e.target.checked)} data-testid="job-run-past-deadline" /> keep running past a missed deadline
         </label>
         <button type="button" disabled={busy} onClick={() => submit(false)} data-testid="job-queue">
           Add to queue
@@ -312,6 +329,7 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
           ['ETA', fmtEta(d.progress.etaSec)],
           ['Deadline', d.deadline ? new Date(d.deadline).toLocaleString() : 'none'],
           ['Value per hour', d.valuePerHour === null ? 'not set' : fmtNumber(d.valuePerHour, 2)],
+          ['Runs in', `${d.mode === 'continuous' ? 'one continuous block' : 'the cheapest slots'}${d.deadline ? (d.runPastDeadline ? ', past a missed deadline until done' : ', stops at the deadline') : ''}`],
           ...(d.gpu
             ? ([['GPU', `${d.gpu.powerW === null ? 'power not reported' : `${fmtNumber(d.gpu.powerW, 0)} W`}, ${d.gpu.utilizationPct ?? '—'} % busy, ${fmtTemp(d.gpu.temperatureC)}`]] as [string, string][])
             : []),

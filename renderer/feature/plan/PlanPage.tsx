@@ -4,6 +4,8 @@ import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtKWh, fmtMoney, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { DecisionLog } from './DecisionLog.tsx';
+import { PresenceCard } from './PresenceCard.tsx';
 import { BacktestCard } from './BacktestCard.tsx';
 import { PlanTimeline } from './Timeline.tsx';
 
@@ -70,6 +72,8 @@ export function PlanPage() {
         )}
       </Card>
       <OverrideControls override={data?.override ?? null} onChange={reload} />
+      <PresenceCard />
+      <DecisionLog />
       {slots.length > 0 && (
         <Card title="Next 48 hours" wide>
           <PlanTimeline slots={slots} />
