@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { HandlerError } from '#contract/index';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -30,6 +31,12 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** A handler's refusal is the user's to fix: one line with its hint, exit code 2. Anything else is rethrown. */
+export function rethrowAsUsage(err: unknown): never {
+  if (err instanceof HandlerError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+  throw err;
 }
 
 export function numberOption(value: unknown, flag: string, { min, max, integer = true }: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {

@@ -3,18 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { runCli, startServe, type RunningServer } from '../headless/harness.ts';
+import { ledgerCsv } from './ledger-csv.ts';
 
 const Q = 15 * 60_000;
 const DAY = 86_400_000;
 
 /** Four slots at the start of today (UTC): 1 kWh in all, 0.30 EUR, 0.01 heat credit, 0.000002 revenue. */
 function todayCsv(now: number): string {
-  const lines = ['start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value'];
   const today = Math.floor(now / DAY) * DAY;
-  for (let t = today; t < today + 4 * Q; t += Q) {
-    lines.push(`${new Date(t).toISOString()},${new Date(t + Q).toISOString()},cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.0000005,0,0,0`);
-  }
-  return `${lines.join('\n')}\n`;
+  return ledgerCsv(today, today + 4 * Q, 'cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.0000005,0,0,0');
 }
 
 const test = base.extend<{ server: RunningServer }>({

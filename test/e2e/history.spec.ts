@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { runCli, startServe, type RunningServer } from '../headless/harness.ts';
+import { ledgerCsv } from './ledger-csv.ts';
 
-const Q = 15 * 60_000;
 const DAY = 86_400_000;
 
 /**
@@ -12,12 +12,8 @@ const DAY = 86_400_000;
  * (0.075 a slot), 0.0025 heat credit and 0.000000042 revenue a slot — a CPU miner's honest share.
  */
 function yearCsv(now: number): string {
-  const lines = ['start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value'];
   const today = Math.floor(now / DAY) * DAY;
-  for (let t = today - 365 * DAY; t < today + DAY; t += Q) {
-    lines.push(`${new Date(t).toISOString()},${new Date(t + Q).toISOString()},cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0`);
-  }
-  return `${lines.join('\n')}\n`;
+  return ledgerCsv(today - 365 * DAY, today + DAY, 'cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0');
 }
 
 /** `hearth serve` in UTC over a data folder that already holds a year of ledger rows. */

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { HandlerError, type LedgerTotals } from '#contract/index';
+import type { LedgerTotals } from '#contract/index';
 import { ledgerSettingsSchema } from '#contract/ledger';
 import { startCore, type Core } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { nanosText } from '#core/economics/money';
 import { ledgerModule } from '#core/ledger/module';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, rethrowAsUsage, UsageError, type Command } from '../command.ts';
 
 /** The ledger alone: reading history needs no hardware probe, prices or workers. */
 async function startLedgerCore(values: Record<string, unknown>): Promise<Core> {
@@ -117,8 +117,7 @@ export const historyCommand: Command = {
       console.log(table([header, ...r.days.map((d) => row(d.day, d, String(d.hours))), row('total', r.total, '')]));
       return 0;
     } catch (err) {
-      if (err instanceof HandlerError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
-      throw err;
+      rethrowAsUsage(err);
     } finally {
       await core.close();
     }

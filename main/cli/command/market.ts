@@ -1,9 +1,9 @@
-import { HandlerError, type MarketFigure, type MarketStatus } from '#contract/index';
+import type { MarketFigure, MarketStatus } from '#contract/index';
 import { startCore } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { marketModule } from '#core/market/module';
 import { PUBLIC_ENDPOINTS } from '#core/market/source';
-import { UsageError, type Command } from '../command.ts';
+import { rethrowAsUsage, UsageError, type Command } from '../command.ts';
 
 /** Longer than the market domain's own 15 s fetch timeout: its answer (or its failure) comes first. */
 const WAIT_FOR_FETCH_MS = 20_000;
@@ -90,8 +90,7 @@ export const marketCommand: Command = {
       else print(st);
       return 0;
     } catch (err) {
-      if (err instanceof HandlerError) throw new UsageError(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
-      throw err;
+      rethrowAsUsage(err);
     } finally {
       await core.close();
     }
