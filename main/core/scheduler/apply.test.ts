@@ -7,6 +7,7 @@ import type { Job, PlanApplied, PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
 import { hardwareModule } from '#core/hardware/module';
+import { systemSources } from '#core/hardware/telemetry';
 import { heatingModule } from '#core/heating/module';
 import { miningRunner } from '#core/job/mining-runner';
 import { jobModule } from '#core/job/module';
@@ -50,13 +51,16 @@ function pricesCsv(): string {
   return rows.join('\n');
 }
 
+/** This machine's own sensors, except the CPU temperature, which a test can make hot (a VM reports none). */
+let cpuTempC: number | null = null;
+
 async function boot(clock: TestClock, dataDir: string, sched: SchedulerModuleOptions = {}): Promise<Core> {
   return startCore({
     dataDir,
     clock,
     log: quiet,
     modules: [
-      hardwareModule(),
+      hardwareModule({ sources: () => ({ ...systemSources(null, false), cpuTempC: () => Promise.resolve(cpuTempC) }) }),
       tariffModule({ cron: false }),
       heatingModule({ cron: false }),
       miningModule(),
@@ -267,5 +271,32 @@ describe('scheduler carrying out the plan', () => {
     await clock.advanceTo(T10 + Q);
     await until('the mining job paused', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
     expect((await mining(core)).running).toBe(false);
+  }, 90_000);
+
+  it('records deviations: a device too hot stops its work until it cools, a job the plan started fails', async () => {
+    const { clock, core, entry } = await setup(T10 + 60_000);
+    expect((await mining(core)).running).toBe(true);
+    cpuTempC = 95;
+    try {
+      // Telemetry reads the temperature every few seconds of the core's clock.
+      await clock.advanceTo(clock.now() + 6_000);
+      await until('mining stopped while hot', () => mining(core), (s) => !s.running);
+      await until('the heat in the reasons', () => core.handlers['plan-get']({}), (p) => p.applied?.reason.includes('cpu too hot (95 °C ≥ 90 °C)') ?? false);
+    } finally {
+      cpuTempC = null;
+    }
+    await clock.advanceTo(clock.now() + 6_000);
+    await until('mining back once cool', () => mining(core), (s) => s.running);
+
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-fail-'));
+    entry.dirs.push(work);
+    await core.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 60_000 } });
+    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, '-e', 'console.log("out of memory"); process.exit(3)'], cwd: work }, valuePerHour: 5, devices: ['cpu'] });
+    await core.handlers['plan-override']({ override: null });
+    await clock.advanceTo(clock.now() + 3_000);
+    await until('the job failed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'failed');
+    const dev = await until('the failure recorded', () => events(core), (e) => e.some((x) => x.kind === 'deviation' && x.message.startsWith(`job ${job.id} failed`)));
+    expect(dev.some((e) => e.kind === 'deviation' && e.message === 'cpu too hot (95 °C ≥ 90 °C)')).toBe(true);
+    expect(dev.find((e) => e.message.startsWith(`job ${job.id} failed`))!.message).toContain('out of memory');
   }, 90_000);
 });
