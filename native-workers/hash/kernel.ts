@@ -4,7 +4,7 @@ import { nodeOutDir } from '../locate.ts';
 import { hashValue, jobParams, sha256d, topWordThreshold } from './sha.ts';
 
 /** Layout shared with build.mjs (kernel.test.ts checks they agree). */
-export const KERNEL_LAYOUT = { params: 0, found: 256, left: 252, maxFound: 256, streams: 2 } as const;
+export const KERNEL_LAYOUT = { params: 0, found: 256, left: 252, maxFound: 256, streams: 1 } as const;
 /** Nonces per scan step: counts and start nonces are multiples of this on every route. */
 export const NONCES_PER_TURN = 4 * KERNEL_LAYOUT.streams;
 
@@ -86,7 +86,7 @@ export class WasmKernel extends HashKernel {
   readonly info: KernelInfo = {
     route: 'wasm-simd',
     lanes: NONCES_PER_TURN,
-    description: `WebAssembly SIMD, 4 lanes × ${KERNEL_LAYOUT.streams} streams, midstate + 3 precomputed rounds, early exit on the last word`,
+    description: `WebAssembly SIMD, 4 lanes${KERNEL_LAYOUT.streams > 1 ? ` × ${KERNEL_LAYOUT.streams} streams` : ''}, unrolled, midstate + 3 precomputed rounds, nonce-free schedule words folded, early exit on the last word`,
   };
   private readonly ex: ScanExports;
   private readonly u32: Uint32Array;
