@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BacktestProgress, BacktestRun } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
-import { heatingModule } from '#core/heating/module';
+import { heatDemand } from '#core/heating/demand';
+import { defaultHeatingSettings, heatingModule } from '#core/heating/module';
+import { parseWeatherCsv, weatherAt } from '#core/heating/weather-csv';
+import { backtest } from '#core/planner/backtest';
+import { parsePriceCsv } from '#core/planner/price-csv';
 import { tariffModule } from '#core/tariff/module';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
 import { backtestModule } from './module.ts';
@@ -74,6 +78,29 @@ describe('plan-backtest', () => {
     expect(flat.results[0]?.total.heatCredit).toBeGreaterThan(0);
     const withWeather = await run(core, { ...args, weatherCsv: weather });
     expect(withWeather.results[0]?.total.heatCredit).not.toBeCloseTo(flat.results[0]?.total.heatCredit ?? 0, 2);
+  }, 120_000);
+
+  it('gives the same figures as one pass of the heating model over the whole period (its week-sized chunks change nothing)', async () => {
+    const core = await coreWithPrices();
+    const r = await run(core, { ...JAN, policies: ['planner', 'thermostat'], powerW: 500, revenuePerHour: 0.002, weatherCsv: weather, timeZone: 'Europe/Brussels' });
+    const settings = { ...defaultHeatingSettings(), mode: 'schedule' as const };
+    const outdoorAt = weatherAt(parseWeatherCsv(weather));
+    const prices = parsePriceCsv(prices2023).filter((p) => p.start >= JAN.from && p.start < JAN.to);
+    const setup = {
+      powerW: 500,
+      demandW: 0,
+      seasonMonths: [],
+      heatCreditPerKWh: 0,
+      revenuePerHour: 0.002,
+      timeZone: 'Europe/Brussels',
+      heat: (slots: { start: number; end: number; price: number }[]) =>
+        heatDemand(settings, slots.map((s) => ({ ...s, spot: null, currency: 'EUR' })), { now: 0, indoor: null, outdoorAt, thermostatOn: false }).map((h) => ({ demandW: h.demandW, creditPerKWh: h.creditPerKWh })),
+    };
+    for (const [i, policy] of (['planner', 'thermostat'] as const).entries()) {
+      const direct = await backtest(prices, setup, policy);
+      const got = r.results[i]?.total;
+      for (const k of ['energyKWh', 'usefulHeatKWh', 'heatCredit', 'cost', 'net'] as const) expect(got?.[k], `${policy} ${k}`).toBeCloseTo(direct.total[k], 9);
+    }
   }, 120_000);
 
   it('refuses a period without prices, a bad weather row, a bad policy, and a second run while one runs', async () => {

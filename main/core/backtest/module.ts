@@ -10,6 +10,10 @@ function toPolicy(p: BacktestPolicy): Policy | 'best-threshold' {
   return p.startsWith('threshold:') ? { threshold: Number(p.slice('threshold:'.length)) } : (p as Policy | 'best-threshold');
 }
 
+/** Slots of heat demand worked out between two yields (a week of hours: tens of milliseconds). */
+const HEAT_CHUNK = 168;
+const READ_CHUNK_MS = 31 * 86_400_000;
+
 /** Yields to the event loop so requests and the progress events get through between planned days. */
 const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -37,8 +41,14 @@ export function backtestModule(): CoreModule {
         return { ...s, mode: s.mode === 'off' ? 'off' : 'schedule' };
       }
 
-      function pricesFor(from: number, to: number): PriceSlot[] {
-        const slots = tariff.slots(from, to).filter((s) => s.start >= from && s.start < to);
+      /** The stored prices, read a month at a time with yields between (a year is a few hundred ms of reading and charges). */
+      async function pricesFor(from: number, to: number): Promise<PriceSlot[]> {
+        const slots: PriceSlot[] = [];
+        for (let a = from; a < to; a += READ_CHUNK_MS) {
+          const b = Math.min(to, a + READ_CHUNK_MS);
+          for (const s of tariff.slots(a, b)) if (s.start >= a && s.start < b) slots.push(s);
+          await yieldNow();
+        }
         if (slots.length === 0) {
           throw new HandlerError(
             'bad-request',
@@ -63,7 +73,7 @@ export function backtestModule(): CoreModule {
       async function run(args: BacktestArgs): Promise<BacktestRun> {
         const started = performance.now();
         const runId = args.runId ?? `run-${++runs}`;
-        const slots = pricesFor(args.from, args.to);
+        const slots = await pricesFor(args.from, args.to);
         const currency = slots[0]?.currency ?? 'EUR';
         const heating = heatingSettings();
         const timeZone = args.timeZone ?? heating.timeZone;
@@ -79,6 +89,17 @@ export function backtestModule(): CoreModule {
             throw new HandlerError('bad-request', (e as Error).message, 'Fix the weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) and run again.');
           }
         }
+        // Demand per slot costs time-zone arithmetic per slot (about a second for a year): it is
+        // worked out once for every policy, a week at a time with yields between. In schedule mode
+        // a slot's demand depends on its own time and its day's outdoor mean only, so the chunks
+        // give the same figures as one pass.
+        const heat: { demandW: number; creditPerKWh: number }[] = [];
+        for (let i = 0; i < slots.length; i += HEAT_CHUNK) {
+          for (const h of heatDemand(heating, slots.slice(i, i + HEAT_CHUNK), { now: 0, indoor: null, outdoorAt, thermostatOn: false })) {
+            heat.push({ demandW: h.demandW, creditPerKWh: args.heatCreditPerKWh ?? h.creditPerKWh });
+          }
+          await yieldNow();
+        }
         const setup: BacktestSetup = {
           powerW: args.powerW,
           demandW: 0,
@@ -86,12 +107,7 @@ export function backtestModule(): CoreModule {
           heatCreditPerKWh: args.heatCreditPerKWh ?? 0,
           revenuePerHour: args.revenuePerHour ?? 0,
           timeZone,
-          heat: (ss) =>
-            heatDemand(
-              heating,
-              ss.map((s) => ({ ...s, spot: null, currency })),
-              { now: 0, indoor: null, outdoorAt, thermostatOn: false },
-            ).map((h) => ({ demandW: h.demandW, creditPerKWh: args.heatCreditPerKWh ?? h.creditPerKWh })),
+          heat: () => heat,
         };
         const prices = slots.map((s) => ({ start: s.start, price: s.price }));
         const results: BacktestPolicyResult[] = [];

@@ -211,7 +211,7 @@ export function BacktestCard() {
       {running && (
         <div className="backtest-progress" data-testid="backtest-progress">
           <progress value={fraction} max={1} />{' '}
-          {progress ? `${progress.policy}: ${progress.total > 1 ? `day ${progress.done} of ${progress.total}` : 'done'} (policy ${progress.step + 1} of ${progress.steps})` : 'starting…'}
+          {progress ? `${progress.policy}: ${progress.total > 1 ? `day ${progress.done} of ${progress.total}` : 'done'} (policy ${progress.step + 1} of ${progress.steps})` : 'reading prices and working out heat demand…'}
         </div>
       )}
       {run && <Results run={run} />}
