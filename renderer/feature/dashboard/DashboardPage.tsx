@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'react';
-import type { Job, PlanDecision, PlannedSlot } from '#contract/index';
+import type { Job } from '#contract/index';
 import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart, Legend } from '../../component/chart.tsx';
 import { fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtPct, fmtPricePerKWh, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
 import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
 import { billed, kwh, money } from '../history/figures.ts';
+import { next24h, nextChange } from './plan-summary.ts';
 
 const HISTORY_SECONDS = 120;
-const DAY_MS = 86_400_000;
 
 /** The current time, refreshed every `everyMs`, so "now" figures move on without an event. */
 function useNow(everyMs: number): number {
@@ -18,29 +18,6 @@ function useNow(everyMs: number): number {
     return () => clearInterval(t);
   }, [everyMs]);
   return now;
-}
-
-/** "mining on cpu at 65 W, train-a on gpu:0 at 180 W", or "everything off". */
-function describe(decisions: PlanDecision[]): string {
-  const on = decisions.filter((d) => d.job !== null);
-  return on.length === 0 ? 'everything off' : on.map((d) => `${d.job} on ${d.device} at ${fmtW(d.powerW)}`).join(', ');
-}
-const signature = (s: PlannedSlot) => describe(s.decisions);
-
-/** The first planned slot after the current one that does something else. */
-function nextChange(slots: PlannedSlot[], now: number): { at: number; what: string } | null {
-  const i = slots.findIndex((s, k) => s.start <= now && (slots[k + 1]?.start ?? Infinity) > now);
-  if (i < 0) return slots[0] && slots[0].start > now ? { at: slots[0].start, what: signature(slots[0]) } : null;
-  const current = signature(slots[i]!);
-  const next = slots.slice(i + 1).find((s) => signature(s) !== current);
-  return next ? { at: next.start, what: signature(next) } : null;
-}
-
-/** Sums of the plan's slots that overlap the next 24 hours. */
-function next24h(slots: PlannedSlot[], now: number) {
-  const within = slots.filter((s, k) => (slots[k + 1]?.start ?? s.start + 15 * 60_000) > now && s.start < now + DAY_MS);
-  const sum = (f: (s: PlannedSlot) => number) => within.reduce((a, s) => a + f(s), 0);
-  return { slots: within.length, energyKWh: sum((s) => s.energyKWh), heatKWh: sum((s) => s.heatKWh), cost: sum((s) => s.cost), revenue: sum((s) => s.revenue), heatCredit: sum((s) => s.heatCredit), net: sum((s) => s.net) };
 }
 
 /** What runs now: the miner and any running training job, with its speed. */

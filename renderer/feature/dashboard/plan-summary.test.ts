@@ -1,0 +1,53 @@
+import { describe as suite, expect, it } from 'vitest';
+import type { PlannedSlot } from '#contract/index';
+import { next24h, nextChange } from './plan-summary.ts';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 11, 1, 0);
+
+/** An hour slot: `job` on the CPU at 65 W, or off. */
+function slot(i: number, job: string | null, price = 0.3): PlannedSlot {
+  const on = job !== null;
+  const energyKWh = on ? 0.065 : 0;
+  return {
+    start: T0 + i * H,
+    price,
+    decisions: [{ device: 'cpu', job, level: on ? 0 : -1, powerW: on ? 65 : 0, work: 0 }],
+    energyKWh,
+    heatKWh: energyKWh,
+    usefulHeatKWh: 0,
+    heatCredit: 0,
+    cost: energyKWh * price,
+    revenue: on ? 0.001 : 0,
+    net: on ? 0.001 - energyKWh * price : 0,
+    reason: '',
+  };
+}
+
+suite('dashboard plan summary', () => {
+  // 48 hour slots: off, then mining from 03:00 to 05:00, then off again.
+  const plan = Array.from({ length: 48 }, (_, i) => slot(i, i >= 3 && i < 5 ? 'mining' : null, i >= 3 && i < 5 ? -0.2 : 0.3));
+
+  it('names the next slot that does something else, and when', () => {
+    expect(nextChange(plan, T0 + 30 * 60_000)).toEqual({ at: T0 + 3 * H, what: 'mining on cpu at 65 W' });
+    expect(nextChange(plan, T0 + 3 * H + 1)).toEqual({ at: T0 + 5 * H, what: 'everything off' });
+    // Nothing changes after 05:00 until the plan ends.
+    expect(nextChange(plan, T0 + 6 * H)).toBeNull();
+    // Before the plan starts, its first slot is the next change.
+    expect(nextChange(plan, T0 - H)).toEqual({ at: T0, what: 'everything off' });
+    expect(nextChange([], T0)).toBeNull();
+  });
+
+  it('sums the slots that overlap the next 24 hours, the current one included', () => {
+    const at = T0 + 30 * 60_000;
+    const s = next24h(plan, at);
+    // Slots 00:00 … 00:00 next day (exclusive of the one starting 24 h after `at`): 25 overlap.
+    expect(s.slots).toBe(25);
+    expect(s.energyKWh).toBeCloseTo(0.13, 12);
+    expect(s.cost).toBeCloseTo(-0.026, 12);
+    expect(s.revenue).toBeCloseTo(0.002, 12);
+    expect(s.net).toBeCloseTo(0.028, 12);
+    // A day later the run is behind: nothing planned.
+    expect(next24h(plan, T0 + 24 * H).energyKWh).toBe(0);
+  });
+});
