@@ -181,6 +181,17 @@ describe('scheduler carrying out the plan', () => {
     expect(ev).toContain(`started job ${job.id} on 1 thread(s)`);
     expect(ev).toContain(`paused job ${job.id}`);
     expect(ev).toContain(`resumed job ${job.id} on 1 thread(s)`);
+
+    // Paused by hand: the plan leaves it paused, even in the next cheap slot.
+    await core.handlers['job-pause']({ id: job.id });
+    await clock.advanceTo(T10 + 4 * Q);
+    await until('the cheap slot applied', () => core.handlers['plan-get']({}), (p) => p.applied?.slotStart === T10 + 4 * Q);
+    expect((await core.handlers['job-get']({ id: job.id })).state).toBe('paused');
+    // Started by hand: it is the user's, so a dear slot does not pause it.
+    await core.handlers['job-start']({ id: job.id });
+    await clock.advanceTo(T10 + 5 * Q);
+    await until('the dear slot applied', () => core.handlers['plan-get']({}), (p) => p.applied?.slotStart === T10 + 5 * Q);
+    expect((await core.handlers['job-get']({ id: job.id })).state).toBe('running');
   }, 90_000);
 
   it('pauses an external command by SIGSTOP in a dear slot and resumes it in the next cheap one', async () => {

@@ -37,6 +37,8 @@ export class Executor {
   /** What each device was last set to, to record changes only. */
   private last = new Map<string, string>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Jobs whose state the executor is changing right now: any other change is the user's. */
+  readonly acting = new Set<number>();
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -101,7 +103,8 @@ export class Executor {
     for (const d of decisions) {
       if (d.job === null) continue;
       if (d.job === 'mining') wantMining = control(d) ?? null;
-      const q = t.queue.get(d.job);
+      // "mining" (an override, or the plan before a mining job was queued) means the queued mining job when there is one.
+      const q = t.queue.get(d.job) ?? (d.job === 'mining' ? [...t.queue.values()].find((j) => j.kind === 'mining') : undefined);
       if (q) {
         wantJobs.set(q.id, control(d));
         if (q.kind === 'mining') wantMining = control(d) ?? null;
@@ -119,10 +122,14 @@ export class Executor {
           if (!job || ['finished', 'failed', 'cancelled'].includes(job.state)) managed.jobs = managed.jobs.filter((x) => x !== id);
           continue;
         }
-        await jobs.pause(id).then(
-          () => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }),
-          fail(`pausing job ${id}`, null, planJobId(id)),
-        );
+        this.acting.add(id);
+        await jobs
+          .pause(id)
+          .then(
+            () => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }),
+            fail(`pausing job ${id}`, null, planJobId(id)),
+          )
+          .finally(() => this.acting.delete(id));
       }
     }
     if (mining && managed.mining && !wantMining) {
@@ -139,7 +146,8 @@ export class Executor {
         const threads = c && c.threads > 0 ? (job.spec.kind === 'train' ? Math.min(c.threads, job.spec.threads) : c.threads) : undefined;
         const grant = { ...(threads !== undefined && job.kind !== 'command' ? { threads } : {}), ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}) };
         if (job.state === 'queued' || job.state === 'paused') {
-          await jobs.start(id, grant).then(
+          this.acting.add(id);
+          await jobs.start(id, grant).finally(() => this.acting.delete(id)).then(
             (j) => {
               if (!managed.jobs.includes(id)) managed.jobs.push(id);
               startedNow.add(id);

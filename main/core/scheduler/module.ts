@@ -16,6 +16,8 @@ const SLOT_MS = 900_000;
 const HORIZON_MS = 48 * 3_600_000;
 const PRESENCE_KEY = 'scheduler.presence';
 const MANAGED_KEY = 'scheduler.managed';
+/** Jobs paused by hand: left out of the plan until started by hand again. */
+const HELD_KEY = 'scheduler.held';
 const HASH_RATE_KEY = 'scheduler.hashesPerThreadSec';
 /** A device whose temperature reaches this stops its work for the slot, unless its own maxTempC says otherwise. */
 const DEFAULT_MAX_TEMP_C = 90;
@@ -73,6 +75,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         }
       };
 
+      const held = (): number[] => ctx.settings.get<number[]>(HELD_KEY) ?? [];
+
       const presenceSettings = (): PresenceSettings => {
         const parsed = presenceSettingsSchema.safeParse(ctx.settings.get(PRESENCE_KEY));
         return parsed.success ? parsed.data : DEFAULT_PRESENCE;
@@ -107,7 +111,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         tables = buildWorld({
           hardware: hardware ? await hardware.info() : null,
           configured: ctx.settings.get<ConfiguredDevice[]>('planner.devices') ?? null,
-          jobs: jobs?.list() ?? [],
+          jobs: (jobs?.list() ?? []).filter((j) => !held().includes(j.id)),
           mining: mining$(),
           now: ctx.clock.now(),
         });
@@ -199,8 +203,19 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
             const states = new Map<number, JobState>(jobs.list().map((j) => [j.id, j.state]));
             unsubs.push(
               jobs.onChange((j) => {
-                if (states.get(j.id) === j.state) return; // progress, not a state change
+                const before = states.get(j.id);
+                if (before === j.state) return; // progress, not a state change
                 states.set(j.id, j.state);
+                if (!executor.acting.has(j.id)) {
+                  // The user paused it: hold it out of the plan. The user started it: it is theirs, not the scheduler's.
+                  const h = held();
+                  if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id)) ctx.settings.put(HELD_KEY, [...h, j.id]);
+                  if (j.state === 'running' && before !== undefined && before !== 'running') {
+                    ctx.settings.put(HELD_KEY, h.filter((x) => x !== j.id));
+                    const m = ctx.settings.get<Managed>(MANAGED_KEY);
+                    if (m?.jobs.includes(j.id)) ctx.settings.put(MANAGED_KEY, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
+                  }
+                }
                 const managed = ctx.settings.get<Managed>(MANAGED_KEY)?.jobs ?? [];
                 if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: `job:${j.id}`, message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
                 scheduler.changed();
