@@ -1,4 +1,4 @@
-import type { Handlers } from '#contract/index';
+import { argSchemas, type Handlers } from '#contract/index';
 import { startCore, type Core, type CoreOptions } from './app.ts';
 import { EventBus } from './event.ts';
 
@@ -29,13 +29,13 @@ export async function startHostedCore(options: CoreOptions): Promise<HostedCore>
   };
 
   const handlers = new Proxy({} as Handlers, {
-    get(_target, method: string) {
+    get(_target, method) {
+      // Only contract methods: anything else (`then` included, so the map is never taken for a promise) is absent.
+      if (typeof method !== 'string' || !Object.hasOwn(argSchemas, method)) return undefined;
       return async (args: unknown) => {
         while (restarting) await restarting;
         if (closed) throw new Error('Hearth is stopping');
-        const fn = (core.handlers as Record<string, (a: unknown) => Promise<unknown>>)[method];
-        if (!fn) throw new Error(`Unknown method "${method}"`);
-        return fn(args);
+        return (core.handlers as Record<string, (a: unknown) => Promise<unknown>>)[method]!(args);
       };
     },
   });

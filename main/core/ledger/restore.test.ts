@@ -47,7 +47,11 @@ describe('ledger restore', () => {
     const events: string[] = [];
     c.events.onAny((e) => events.push(e));
 
-    const r = await c.handlers['ledger-restore']({ file: backup.file });
+    // A call made while the core restarts waits for the restored ledger rather than failing.
+    const restoring = c.handlers['ledger-restore']({ file: backup.file });
+    const during = c.handlers['preferences-get']({});
+    const r = await restoring;
+    expect((await during).temperatureUnit).toBe('F');
     expect(r).toMatchObject({ restoredFrom: backup.file, restarted: true, slots: 8 });
     // Same handler object, new core underneath: the transport never noticed.
     expect(c.current()).not.toBe(before);
@@ -97,6 +101,13 @@ describe('ledger restore', () => {
     expect(fs.readdirSync(dataDir).filter((n) => n.includes('restore'))).toEqual([]);
     const empty = await dispatch(c.handlers, 'ledger-restore', { file: '  ' });
     expect(empty).toMatchObject({ ok: false, error: { message: /ledger-restore: file: choose a backup file/ } });
+  });
+
+  it('the hosted handler map offers contract methods only (it is never mistaken for a promise)', async () => {
+    const c = await hosted(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-host-')));
+    expect((c.handlers as unknown as Record<string, unknown>)['then']).toBeUndefined();
+    expect((c.handlers as unknown as Record<string, unknown>)['no-such-method']).toBeUndefined();
+    expect(await Promise.resolve(c.handlers)).toBe(c.handlers);
   });
 
   it('preferences: refuses a wrong unit naming the field, and reports the data folder', async () => {
