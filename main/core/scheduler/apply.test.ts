@@ -282,6 +282,12 @@ describe('scheduler carrying out the plan', () => {
     await clock.advanceTo(T10 + Q);
     await until('the mining job paused', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
     expect((await mining(core)).running).toBe(false);
+    await clock.advanceTo(T10 + 2 * Q);
+    await until('the mining job resumed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running');
+    // Stopped from the Mining page: the job has nothing behind it any more and says why.
+    await core.handlers['mining-stop']({});
+    const failed = await until('the mining job failed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'failed');
+    expect(failed.error).toContain('mining was stopped outside this job');
   }, 90_000);
 
   it('records deviations: a device too hot stops its work until it cools, a job the plan started fails', async () => {
