@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCore } from '#core/app';
+import { openLedger } from '#core/ledger/db';
+import { settingMigrations } from '#core/setting';
+import { jobModule } from './module.ts';
+import { jobMigrations } from './store.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('job/2 migration', () => {
+  it('keeps jobs stored under job/1 and reads them as cheapest slots, stopping at the deadline', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-jobmig-'));
+    dirs.push(dir);
+    const old = openLedger(dir, [...settingMigrations, jobMigrations[0]!]);
+    old
+      .prepare('INSERT INTO job (name, kind, spec, state, devices, deadline, value_per_hour, done, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('old job', 'command', JSON.stringify({ kind: 'command', command: ['true'], cwd: dir, resumeArgs: [], pauseMode: 'signal', progressFile: null, totalSteps: 10 }), 'paused', '["cpu"]', 1_800_000_000_000, 0.5, 4, 10, 1, 2);
+    old.close();
+    const core = await startCore({ dataDir: dir, log: quiet, modules: [jobModule({ gpu: null, resumeOnStart: false })] });
+    try {
+      const [job] = await core.handlers['job-list']({});
+      expect(job).toMatchObject({ name: 'old job', state: 'paused', deadline: 1_800_000_000_000, valuePerHour: 0.5, mode: 'cheapest', runPastDeadline: false, progress: { done: 4, total: 10 } });
+      const made = await core.handlers['job-create']({ spec: { kind: 'command', command: ['true'], cwd: dir }, mode: 'continuous', runPastDeadline: true, deadline: 1_800_000_000_000 });
+      expect(made).toMatchObject({ mode: 'continuous', runPastDeadline: true });
+      expect(() => core.db.prepare("UPDATE job SET mode = 'sometimes'").run()).toThrow(/CHECK/);
+    } finally {
+      await core.close();
+    }
+  });
+});
