@@ -1,6 +1,6 @@
 import { evaluate } from './evaluate.ts';
-import { at, type PlanInput, type PlanSlot } from './model.ts';
-import { plan } from './plan.ts';
+import { at, type PlanInput, type PlanSlot, type PlanSolver } from './model.ts';
+import { plan, type PlanOptions } from './plan.ts';
 import type { PricePoint } from './price-csv.ts';
 
 export type BacktestSetup = {
@@ -29,7 +29,13 @@ export type Progress = (done: number, total: number) => void | Promise<void>;
 
 export type Policy = 'planner' | 'always' | 'thermostat' | { threshold: number };
 export type Totals = { energyKWh: number; heatKWh: number; usefulHeatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
-export type BacktestResult = { policy: string; months: { month: string; totals: Totals }[]; total: Totals };
+export type BacktestResult = {
+  policy: string;
+  months: { month: string; totals: Totals }[];
+  total: Totals;
+  /** Planner policy: how many days each planner route planned (see Plan.solver). */
+  solvers?: Partial<Record<PlanSolver, number>>;
+};
 
 export const policyName = (p: Policy) => (typeof p === 'string' ? p : `threshold:${p.threshold}`);
 
@@ -64,7 +70,7 @@ const zero = (): Totals => ({ energyKWh: 0, heatKWh: 0, usefulHeatKWh: 0, heatCr
  * Replays the period with one policy. The planner plans each local day when its prices are known
  * (day-ahead), so it never sees a later day's prices; the baselines decide slot by slot.
  */
-export async function backtest(prices: PricePoint[], setup: BacktestSetup, policy: Policy, progress?: Progress): Promise<BacktestResult> {
+export async function backtest(prices: PricePoint[], setup: BacktestSetup, policy: Policy, progress?: Progress, planOptions: Pick<PlanOptions, 'solver'> = {}): Promise<BacktestResult> {
   const slots = slotsFor(prices, setup);
   const input: PlanInput = {
     slots,
@@ -73,6 +79,7 @@ export async function backtest(prices: PricePoint[], setup: BacktestSetup, polic
     limits: {},
   };
   let choice: number[][];
+  const solvers: Partial<Record<PlanSolver, number>> = {};
   if (policy === 'planner') {
     choice = [];
     const days = new Map<string, PlanSlot[]>();
@@ -82,7 +89,8 @@ export async function backtest(prices: PricePoint[], setup: BacktestSetup, polic
     }
     let done = 0;
     for (const day of days.values()) {
-      const p = await plan({ ...input, slots: day }, { clock: { now: () => at(day, 0).start } });
+      const p = await plan({ ...input, slots: day }, { ...planOptions, clock: { now: () => at(day, 0).start } });
+      solvers[p.solver] = (solvers[p.solver] ?? 0) + 1;
       for (const s of p.slots) choice.push(s.decisions.map((d) => (d.job ? 1 : 0)));
       await progress?.(++done, days.size);
     }
@@ -107,7 +115,9 @@ export async function backtest(prices: PricePoint[], setup: BacktestSetup, polic
       acc.net += s.net;
     }
   });
-  return { policy: policyName(policy), months: [...months].map(([month, totals]) => ({ month, totals })), total };
+  const result: BacktestResult = { policy: policyName(policy), months: [...months].map(([month, totals]) => ({ month, totals })), total };
+  if (policy === 'planner') result.solvers = solvers;
+  return result;
 }
 
 /** The fixed price threshold with the best net, searched over every distinct price (exact for a single level). */

@@ -1,26 +1,22 @@
-import { deviceOptions, evaluate, violations } from './evaluate.ts';
+import { better, deviceOptions, evaluate, score, violations, type Score } from './evaluate.ts';
 import { at, type PlanInput } from './model.ts';
 
 /**
  * Exhaustive reference for tiny instances: tries every assignment, keeps the feasible one with the
- * least missing deadline work and then the highest net. Exponential; tests only.
+ * best score (least missing deadline work, least work missing at the end, highest net). Exponential; tests only.
  */
-export function bruteForce(input: PlanInput): { choice: number[][]; net: number; shortfall: number } | null {
+export function bruteForce(input: PlanInput): ({ choice: number[][] } & Score) | null {
   const T = input.slots.length;
   const D = input.devices.length;
   const sizes = input.devices.map((_, d) => deviceOptions(input, d).length);
   const cells = T * D;
   const idx = new Array<number>(cells).fill(0);
-  let best: { choice: number[][]; net: number; shortfall: number } | null = null;
+  let best: ({ choice: number[][] } & Score) | null = null;
   for (;;) {
     const choice = Array.from({ length: T }, (_, t) => Array.from({ length: D }, (_, d) => at(idx, t * D + d)));
     if (violations(input, choice).length === 0) {
-      const ev = evaluate(input, choice);
-      const shortfall = ev.shortfalls.reduce((a, s) => a + s.missingWork, 0);
-      const tol = 1e-9;
-      if (!best || shortfall < best.shortfall - tol || (Math.abs(shortfall - best.shortfall) <= tol && ev.totals.net > best.net)) {
-        best = { choice, net: ev.totals.net, shortfall };
-      }
+      const sc = score(evaluate(input, choice));
+      if (!best || better(sc, best)) best = { choice, ...sc };
     }
     let c = 0;
     while (c < cells) {

@@ -24,6 +24,11 @@ export function beforeDeadline(input: PlanInput, t: number, j: number): boolean 
   return s.start + s.hours * 3_600_000 <= job.deadline;
 }
 
+/** Whether work on job j in slot t is worth its value: before the deadline, or at any time when it may run past it. */
+export function counts(input: PlanInput, t: number, j: number): boolean {
+  return at(input.jobs, j).runPastDeadline === true || beforeDeadline(input, t, j);
+}
+
 /** Constraint violations of an assignment (choice[t][d] indexes deviceOptions(d)); empty = feasible. */
 export function violations(input: PlanInput, choice: number[][]): string[] {
   const out: string[] = [];
@@ -53,6 +58,13 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
       }
     }
   });
+  input.jobs.forEach((job, j) => {
+    if (job.mode !== 'continuous') return;
+    const runs = (t: number) => input.devices.some((_, d) => at(at(opts, d), at(at(choice, t), d))?.job === j);
+    let blocks = 0;
+    for (let t = 0; t < T; t++) if (runs(t) && (t === 0 || !runs(t - 1))) blocks++;
+    if (blocks > 1) out.push(`${job.id}: continuous job runs in ${blocks} separate blocks`);
+  });
   return out;
 }
 
@@ -60,9 +72,10 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
  * The figures of an assignment. Heat meets demand up to the slot's demand; work on a deadline job
  * is worth its value up to `workNeeded` and only in slots that end by the deadline.
  */
-export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slots'> & { slots: Omit<SlotPlan, 'reason'>[] } {
+export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slots' | 'solver'> & { slots: Omit<SlotPlan, 'reason'>[] } {
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const done = input.jobs.map(() => 0);
+  const total = input.jobs.map(() => 0);
   const slots = input.slots.map((s, t) => {
     const decisions: DeviceDecision[] = input.devices.map((dev, d) => {
       const o = at(at(opts, d), at(at(choice, t), d));
@@ -79,24 +92,35 @@ export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slot
       if (!o) return;
       const job = at(input.jobs, o.job);
       if (job.workNeeded === undefined) revenue += job.valuePerWork * dec.work;
-      else if (beforeDeadline(input, t, o.job)) done[o.job] = at(done, o.job) + dec.work;
+      else {
+        if (beforeDeadline(input, t, o.job)) done[o.job] = at(done, o.job) + dec.work;
+        total[o.job] = at(total, o.job) + dec.work;
+      }
     });
     const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
     const heatCredit = usefulHeatKWh * s.heatCreditPerKWh;
     const cost = energyKWh * s.price;
     return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh, heatCredit, cost, revenue, net: heatCredit + revenue - cost };
   });
-  // Deadline work is credited up to workNeeded (the job pays per unit of work done in time), booked in the
-  // slot that completes it so per-slot nets still add up to the total.
+  // Deadline work is credited up to workNeeded (the job pays per unit of work done in time, or at
+  // any time when it may run past its deadline), booked in the slot that completes it so per-slot
+  // nets still add up to the total.
   const shortfalls: Shortfall[] = [];
   input.jobs.forEach((job, j) => {
-    if (job.workNeeded === undefined) return;
-    const credited = Math.min(at(done, j), job.workNeeded);
-    if (at(done, j) < job.workNeeded - 1e-9 * Math.max(1, job.workNeeded)) shortfalls.push({ job: job.id, missingWork: job.workNeeded - at(done, j) });
+    const W = job.workNeeded;
+    if (W === undefined) return;
+    const counted = job.runPastDeadline ? at(total, j) : at(done, j);
+    const credited = Math.min(counted, W);
+    const missed = (w: number) => w < W - 1e-9 * Math.max(1, W);
+    if (missed(at(done, j))) {
+      const s: Shortfall = { job: job.id, missingWork: W - at(done, j) };
+      if (job.runPastDeadline) s.missingAtEnd = missed(at(total, j)) ? W - at(total, j) : 0;
+      shortfalls.push(s);
+    }
     let acc = 0;
     let booked = false;
     for (let t = 0; t < slots.length && !booked; t++) {
-      for (const dec of at(slots, t).decisions) if (dec.job === job.id && beforeDeadline(input, t, j)) acc += dec.work;
+      for (const dec of at(slots, t).decisions) if (dec.job === job.id && counts(input, t, j)) acc += dec.work;
       if (acc >= credited - 1e-12 && credited > 0) {
         at(slots, t).revenue += credited * job.valuePerWork;
         at(slots, t).net += credited * job.valuePerWork;
@@ -116,6 +140,28 @@ export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slot
   return { slots, totals, shortfalls };
 }
 
-export function totalShortfall(input: PlanInput, choice: number[][]): number {
-  return evaluate(input, choice).shortfalls.reduce((a, s) => a + s.missingWork, 0);
+/**
+ * The lexicographic objective of an evaluated plan: least total missing work at the deadlines,
+ * then least work still missing at the horizon's end on run-past-deadline jobs, then highest net.
+ */
+export type Score = { shortfall: number; late: number; net: number };
+
+export function score(ev: Pick<Plan, 'shortfalls' | 'totals'>): Score {
+  return {
+    shortfall: ev.shortfalls.reduce((a, s) => a + s.missingWork, 0),
+    late: ev.shortfalls.reduce((a, s) => a + (s.missingAtEnd ?? 0), 0),
+    net: ev.totals.net,
+  };
+}
+
+/** Work amounts closer than this count as equal when comparing scores (as the MIP's tolerance does). */
+export const WORK_TOL = 1e-9;
+
+/** Whether a is strictly better than b. */
+export function better(a: Score, b: Score): boolean {
+  if (a.shortfall < b.shortfall - WORK_TOL) return true;
+  if (a.shortfall > b.shortfall + WORK_TOL) return false;
+  if (a.late < b.late - WORK_TOL) return true;
+  if (a.late > b.late + WORK_TOL) return false;
+  return a.net > b.net;
 }

@@ -1,5 +1,5 @@
 import highsLoader, { type Highs } from 'highs';
-import { beforeDeadline, deviceOptions } from './evaluate.ts';
+import { beforeDeadline, counts, deviceOptions } from './evaluate.ts';
 import type { PlanInput } from './model.ts';
 import { at } from './model.ts';
 
@@ -17,11 +17,19 @@ function linear(terms: [number, string][]): string {
 }
 
 /**
+ * Which tier a solve optimises: least missing work at the deadlines, then least work missing at
+ * the horizon's end on run-past-deadline jobs, then highest net; each later tier keeps the
+ * earlier ones at (a hair above) their optimum.
+ */
+export type MipPhase = { goal: 'shortfall' } | { goal: 'late'; maxShortfall: number } | { goal: 'net'; maxShortfall: number; maxLate?: number };
+
+/**
  * The planning problem as a mixed-integer program in CPLEX LP format. x_t_d_o = 1 when device d
- * runs option o (level × job) in slot t; u_t useful heat (kWh); c_j credited and s_j missing work.
+ * runs option o (level × job) in slot t; u_t useful heat (kWh); c_j credited work, s_j work
+ * missing at the deadline; y_t_j / z_t_j: continuous job j runs / starts in slot t.
  * Returned with the names so a solution maps back to an assignment.
  */
-export function buildLp(input: PlanInput, phase: 'shortfall' | { maxShortfall: number }): string {
+export function buildLp(input: PlanInput, phase: MipPhase): string {
   const T = input.slots.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const obj: [number, string][] = [];
@@ -60,19 +68,40 @@ export function buildLp(input: PlanInput, phase: 'shortfall' | { maxShortfall: n
       if (s.quiet && input.limits.quietCapW !== undefined) row(linear(power), `<= ${num(input.limits.quietCapW)}`);
     }
   }
+  const workOf = (j: number, t: number): [number, string][] => {
+    const job = at(input.jobs, j);
+    const out: [number, string][] = [];
+    input.devices.forEach((dev, d) =>
+      at(opts, d).forEach((o, k) => {
+        if (o && o.job === j) out.push([(at(dev.levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours, x(t, d, k)]);
+      }),
+    );
+    return out;
+  };
   for (const [job, j] of deadlineJobs) {
-    const work: [number, string][] = [];
+    const W = job.workNeeded ?? 0;
+    const before: [number, string][] = [];
+    const credited: [number, string][] = [];
     for (let t = 0; t < T; t++) {
-      if (!beforeDeadline(input, t, j)) continue;
-      input.devices.forEach((dev, d) =>
-        at(opts, d).forEach((o, k) => {
-          if (o && o.job === j) work.push([(at(dev.levels, o.level).rates[job.kind] ?? 0) *  at(input.slots, t).hours, x(t, d, k)]);
-        }),
-      );
+      if (beforeDeadline(input, t, j)) before.push(...workOf(j, t));
+      if (counts(input, t, j)) credited.push(...workOf(j, t));
     }
-    row(linear([[1, `c_${j}`], ...work.map(([c, v]) => [-c, v] as [number, string])]), '<= 0');
-    row(linear([[1, `c_${j}`], [1, `s_${j}`]]), `= ${num(job.workNeeded ?? 0)}`);
+    row(linear([[1, `c_${j}`], ...credited.map(([c, v]) => [-c, v] as [number, string])]), '<= 0');
+    row(linear([[1, `s_${j}`], ...before]), `>= ${num(W)}`);
+    bounds.push(`0 <= c_${j} <= ${num(W)}`);
     obj.push([job.valuePerWork, `c_${j}`]);
+    if (job.mode === 'continuous') {
+      // y_t = 1 exactly when some device runs the job in slot t; a start z_t ≥ y_t − y_{t−1}; one start at most.
+      for (let t = 0; t < T; t++) {
+        const runs = workOf(j, t).map(([, v]) => v);
+        bins.push(`y_${t}_${j}`);
+        for (const v of runs) row(`${v} - y_${t}_${j}`, '<= 0');
+        row(linear([[1, `y_${t}_${j}`], ...runs.map((v) => [-1, v] as [number, string])]), '<= 0');
+        row(linear([[1, `z_${t}_${j}`], [-1, `y_${t}_${j}`], ...(t > 0 ? [[1, `y_${t - 1}_${j}`] as [number, string]] : [])]), '>= 0');
+        bounds.push(`0 <= z_${t}_${j} <= 1`);
+      }
+      row(linear(Array.from({ length: T }, (_, t) => [1, `z_${t}_${j}`] as [number, string])), '<= 1');
+    }
   }
   // Minimum run and pause lengths: a start at t forces on for the next R-1 slots (truncated at the
   // horizon); a stop at t forces off for the next P-1 slots. Before slot 0 every device is off.
@@ -87,32 +116,46 @@ export function buildLp(input: PlanInput, phase: 'shortfall' | { maxShortfall: n
       if (t >= 1) for (let k = 1; k < P && t + k < T; k++) row(linear([...on(t - 1), ...neg(on(t)), ...on(t + k)]), '<= 1');
     }
   });
+  const lateJobs = deadlineJobs.filter(([j]) => j.runPastDeadline);
+  const lateWork = lateJobs.reduce((a, [j]) => a + (j.workNeeded ?? 0), 0);
   let objective: string;
-  if (phase === 'shortfall') {
+  if (phase.goal === 'shortfall') {
     objective = `minimize\n obj: ${linear(deadlineJobs.map(([, j]) => [1, `s_${j}`]))}`;
+  } else if (phase.goal === 'late') {
+    // Least late work = most credited work on run-past-deadline jobs.
+    objective = `maximize\n obj: ${linear(lateJobs.map(([, j]) => [1, `c_${j}`]))}`;
   } else {
     objective = `maximize\n obj: ${linear(obj)}`;
-    if (deadlineJobs.length) row(linear(deadlineJobs.map(([, j]) => [1, `s_${j}`])), `<= ${num(phase.maxShortfall)}`);
+    if (lateJobs.length && phase.maxLate !== undefined) row(linear(lateJobs.map(([, j]) => [1, `c_${j}`])), `>= ${num(lateWork - phase.maxLate)}`);
   }
+  if (phase.goal !== 'shortfall' && deadlineJobs.length) row(linear(deadlineJobs.map(([, j]) => [1, `s_${j}`])), `<= ${num(phase.maxShortfall)}`);
   return `${objective}\nsubject to\n${rows.join('\n')}\nbounds\n${bounds.map((b) => ` ${b}`).join('\n')}\nbinary\n ${bins.join(' ')}\nend\n`;
 }
 
 /**
- * Solves the planning problem exactly with HiGHS: first the least total missing deadline work,
- * then the highest net value at that shortfall. Returns choice[t][d] (index into deviceOptions).
+ * Solves the planning problem exactly with HiGHS, one solve per tier (see MipPhase). The
+ * reference for the fast planner (dp.ts) and its fallback. Returns choice[t][d] (index into deviceOptions).
  */
 export async function solveMip(input: PlanInput): Promise<number[][]> {
   const highs = await loadHighs();
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const exact = { mip_rel_gap: 0, mip_abs_gap: 0, output_flag: false } as const;
+  // A hair of slack so rounding in one solve cannot make the next infeasible.
+  const slack = (v: number) => Math.max(0, v) * (1 + 1e-9) + 1e-9;
   let maxShortfall = 0;
+  let maxLate: number | undefined;
   if (input.jobs.some((j) => j.workNeeded !== undefined)) {
-    const first = highs.solve(buildLp(input, 'shortfall'), exact);
+    const first = highs.solve(buildLp(input, { goal: 'shortfall' }), exact);
     if (first.Status !== 'Optimal') throw new Error(`planner MIP (shortfall): ${first.Status}`);
-    // A hair of slack so rounding in the first solve cannot make the second infeasible.
-    maxShortfall = Math.max(0, first.ObjectiveValue) * (1 + 1e-9) + 1e-9;
+    maxShortfall = slack(first.ObjectiveValue);
   }
-  const sol = highs.solve(buildLp(input, { maxShortfall }), exact);
+  const late = input.jobs.filter((j) => j.workNeeded !== undefined && j.runPastDeadline);
+  if (late.length) {
+    const second = highs.solve(buildLp(input, { goal: 'late', maxShortfall }), exact);
+    if (second.Status !== 'Optimal') throw new Error(`planner MIP (late work): ${second.Status}`);
+    maxLate = slack(late.reduce((a, j) => a + (j.workNeeded ?? 0), 0) - second.ObjectiveValue);
+  }
+  const sol = highs.solve(buildLp(input, { goal: 'net', maxShortfall, maxLate }), exact);
   if (sol.Status !== 'Optimal') throw new Error(`planner MIP: ${sol.Status}`);
   return input.slots.map((_, t) =>
     input.devices.map((_, d) => {

@@ -50,6 +50,17 @@ export type PlanJob = {
   deadline?: number;
   /** Devices that may run it; absent = all. */
   devices?: string[];
+  /**
+   * 'cheapest' (default): may start and stop in any slots. 'continuous': the slots that run it
+   * form one unbroken block (at least one device on it in every slot from its first to its last),
+   * so once started it runs every slot until its work is done. Deadline jobs only.
+   */
+  mode?: 'cheapest' | 'continuous';
+  /**
+   * Keep running past a missed deadline until the work is done: work after the deadline counts
+   * (value, up to `workNeeded`) but the shortfall at the deadline is still reported. Deadline jobs only.
+   */
+  runPastDeadline?: boolean;
 };
 
 export type PlanLimits = {
@@ -85,13 +96,25 @@ export type SlotPlan = {
   reason: string;
 };
 
-export type Shortfall = { job: string; missingWork: number };
+/**
+ * Work missing at the deadline. `missingAtEnd`: for a run-past-deadline job, what is still
+ * missing when the horizon ends (0 = it catches up before then).
+ */
+export type Shortfall = { job: string; missingWork: number; missingAtEnd?: number };
+
+/**
+ * Which exact method produced the plan: 'dp' dynamic programme over slots (no deadline work to
+ * share out), 'dp+bnb' the same with bounded label search over deadline work, 'mip' the HiGHS
+ * reference (fallback when the search would take too long).
+ */
+export type PlanSolver = 'dp' | 'dp+bnb' | 'mip';
 
 export type Plan = {
   slots: SlotPlan[];
   totals: { energyKWh: number; heatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
   /** Deadline jobs whose work cannot fit; empty when every deadline is met. */
   shortfalls: Shortfall[];
+  solver: PlanSolver;
 };
 
 /** Per (slot, device) choice: index into the options list, 0 = off. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { benchInstance } from './bench-instance.ts';
 import { bruteForce } from './brute.ts';
-import { evaluate, violations } from './evaluate.ts';
+import { solveDp } from './dp.ts';
+import { evaluate, score, violations } from './evaluate.ts';
 import { solveMip } from './mip.ts';
 import type { PlanInput } from './model.ts';
 import { plan } from './plan.ts';
@@ -52,7 +54,21 @@ function randomInstance(seed: number): PlanInput {
       workNeeded: Math.round(r() * 6 * 100) / 100,
       deadline: T0 + (1 + Math.floor(r() * T)) * H,
       devices: D === 2 && r() < 0.5 ? ['dev1'] : undefined,
+      mode: r() < 0.35 ? 'continuous' : 'cheapest',
+      runPastDeadline: r() < 0.35,
     });
+    // A second deadline job competing for the same device (kept to short horizons: brute force is exponential).
+    if (D === 1 && T <= 4 && r() < 0.5) {
+      jobs.push({
+        id: 'render',
+        kind: 'train',
+        valuePerWork: Math.round(r() * 0.1 * 1e4) / 1e4,
+        workNeeded: Math.round(r() * 3 * 100) / 100,
+        deadline: T0 + (1 + Math.floor(r() * T)) * H,
+        mode: r() < 0.4 ? 'continuous' : 'cheapest',
+        runPastDeadline: r() < 0.4,
+      });
+    }
   }
   const limits = { powerCapW: r() < 0.5 ? 400 + Math.round(r() * 400) : undefined, quietCapW: r() < 0.5 ? 0 : 300 };
   return { slots, devices, jobs, limits };
@@ -60,19 +76,59 @@ function randomInstance(seed: number): PlanInput {
 
 const clock = { now: () => T0 };
 
-describe('planner vs brute force', () => {
-  it('matches the exhaustive optimum on 300 random small instances and breaks no constraint', async () => {
-    for (let seed = 1; seed <= 300; seed++) {
+const relClose = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+describe('planner vs brute force and the MIP', () => {
+  it('the fast planner, the MIP and brute force agree on 400 random small instances (continuous, run-past-deadline jobs included); no constraint broken', async () => {
+    const routes = new Map<string, number>();
+    let continuous = 0;
+    let runPast = 0;
+    let infeasible = 0;
+    for (let seed = 1; seed <= 400; seed++) {
       const input = randomInstance(seed);
+      continuous += input.jobs.filter((j) => j.mode === 'continuous').length;
+      runPast += input.jobs.filter((j) => j.runPastDeadline).length;
       const ref = bruteForce(input);
       if (!ref) throw new Error(`seed ${seed}: brute force found nothing (all-off is always feasible)`);
-      const choice = await solveMip(input);
-      expect(violations(input, choice), `seed ${seed}`).toEqual([]);
+      if (ref.shortfall > 0) infeasible++;
+      const mip = await solveMip(input);
+      expect(violations(input, mip), `seed ${seed} MIP`).toEqual([]);
+      const m = score(evaluate(input, mip));
       const got = await plan(input, { clock });
-      const shortfall = got.shortfalls.reduce((a, s) => a + s.missingWork, 0);
-      expect(shortfall, `seed ${seed} shortfall`).toBeCloseTo(ref.shortfall, 9);
-      expect(Math.abs(got.totals.net - ref.net), `seed ${seed}: net ${got.totals.net} vs ${ref.net}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ref.net)));
-      expect(evaluate(input, choice).totals.net).toBeCloseTo(got.totals.net, 12);
+      routes.set(got.solver, (routes.get(got.solver) ?? 0) + 1);
+      const fast = solveDp(input);
+      if (!fast) throw new Error(`seed ${seed}: the fast planner gave up on a tiny instance`);
+      expect(violations(input, fast.choice), `seed ${seed} fast`).toEqual([]);
+      const f = score(evaluate(input, fast.choice));
+      for (const [name, s] of [['fast', f], ['mip', m], ['plan', score(got)]] as const) {
+        expect(s.shortfall, `seed ${seed} ${name} shortfall`).toBeCloseTo(ref.shortfall, 9);
+        expect(s.late, `seed ${seed} ${name} late work`).toBeCloseTo(ref.late, 9);
+        expect(relClose(s.net, ref.net), `seed ${seed} ${name}: net ${s.net} vs brute force ${ref.net}`).toBe(true);
+      }
+    }
+    // The sample really covers what it claims to.
+    expect(continuous).toBeGreaterThan(40);
+    expect(runPast).toBeGreaterThan(40);
+    expect(infeasible).toBeGreaterThan(20);
+    expect(routes.get('dp')).toBeGreaterThan(50);
+    expect(routes.get('dp+bnb')).toBeGreaterThan(50);
+  }, 300_000);
+
+  it('equals the MIP on medium instances (the bench instance cut to 48–96 quarter-hours: 3 devices, mining and a deadline job: cheapest slots / continuous / may run past the deadline)', async () => {
+    const full = benchInstance();
+    for (const [variant, n, extra] of [['cheapest', 48, {}], ['continuous', 48, { mode: 'continuous' }], ['run past', 96, { runPastDeadline: true }]] as const) {
+      const input: PlanInput = {
+        ...full,
+        slots: full.slots.slice(0, n),
+        jobs: full.jobs.filter((j) => j.id === 'mining' || j.id === 'train-a').map((j) => (j.workNeeded === undefined ? j : { ...j, ...extra })),
+      };
+      const fast = await plan(input, { clock: { now: () => 0 } });
+      const mip = score(evaluate(input, await solveMip(input)));
+      expect(fast.solver, variant).toBe('dp+bnb');
+      const f = score(fast);
+      expect(f.shortfall, variant).toBeCloseTo(mip.shortfall, 9);
+      expect(f.late, variant).toBeCloseTo(mip.late, 9);
+      expect(relClose(f.net, mip.net), `${variant}: fast ${f.net} vs MIP ${mip.net}`).toBe(true);
     }
   }, 120_000);
 });
@@ -142,8 +198,41 @@ describe('planner', () => {
     expect(p.slots[1]?.reason).toContain('power cap 600 W');
   });
 
+  it('falls back to the MIP in a worker thread when the search passes its budget, without blocking this thread', async () => {
+    const full = benchInstance();
+    const input: PlanInput = { ...full, slots: full.slots.slice(0, 32), jobs: full.jobs.filter((j) => j.id === 'mining' || j.id === 'train-a') };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const fellBack = await plan(input, { clock, maxLabels: 0 });
+    clearInterval(timer);
+    expect(fellBack.solver).toBe('mip');
+    // The event loop kept turning while HiGHS solved (an in-thread solve would leave ticks at 0 or 1).
+    expect(ticks).toBeGreaterThan(3);
+    const fast = await plan(input, { clock });
+    expect(fast.solver).toBe('dp+bnb');
+    expect(relClose(fast.totals.net, fellBack.totals.net)).toBe(true);
+    expect(fast.shortfalls).toEqual(fellBack.shortfalls);
+  });
+
+  it('runs a continuous job in one block and a run-past-deadline job until done, reporting the miss', async () => {
+    const slots = [slot(0, 0.1), slot(1, 0.3), slot(2, 0.1), slot(3, 0.2), slot(4, 0.25)];
+    const train = { id: 'train', kind: 'train', valuePerWork: 0.01, workNeeded: 2, deadline: T0 + 4 * H };
+    const cheapest = await plan({ slots, devices: [device], jobs: [train], limits: {} }, { clock });
+    expect(cheapest.slots.map((s) => s.decisions[0]?.job ?? null)).toEqual(['train', null, 'train', null, null]);
+    const block = await plan({ slots, devices: [device], jobs: [{ ...train, mode: 'continuous' }], limits: {} }, { clock });
+    expect(block.slots.map((s) => s.decisions[0]?.job ?? null)).toEqual([null, null, 'train', 'train', null]);
+    const late = await plan({ slots, devices: [device], jobs: [{ ...train, workNeeded: 5, runPastDeadline: true }], limits: {} }, { clock });
+    expect(late.slots.map((s) => s.decisions[0]?.job ?? null)).toEqual(['train', 'train', 'train', 'train', 'train']);
+    expect(late.shortfalls).toEqual([{ job: 'train', missingWork: 1, missingAtEnd: 0 }]);
+    const notPast = await plan({ slots, devices: [device], jobs: [{ ...train, workNeeded: 5 }], limits: {} }, { clock });
+    expect(notPast.slots[4]?.decisions[0]?.job).toBeNull();
+    expect(notPast.shortfalls).toEqual([{ job: 'train', missingWork: 1 }]);
+  });
+
   it('says what is wrong with bad input', async () => {
     const input: PlanInput = { slots: [slot(0, 0.1, { hours: 0 })], devices: [device], jobs: [], limits: {} };
     await expect(plan(input, { clock })).rejects.toThrow(/length 0 h; give a positive length/);
+    const ok: PlanInput = { slots: [slot(0, 0.1)], devices: [device], jobs: [{ id: 'mining', kind: 'mine', valuePerWork: 0, mode: 'continuous' }], limits: {} };
+    await expect(plan(ok, { clock })).rejects.toThrow(/job "mining" is continuous but open-ended; give workNeeded/);
   });
 });

@@ -1,7 +1,9 @@
 import type { Clock } from '#core/clock';
+import { solveDp } from './dp.ts';
 import { deviceOptions, evaluate } from './evaluate.ts';
 import { solveMip } from './mip.ts';
-import { at, type Plan, type PlanInput, type SlotPlan } from './model.ts';
+import { solveMipInWorker } from './mip-worker.ts';
+import { at, type Plan, type PlanInput, type PlanSolver, type SlotPlan } from './model.ts';
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(4)} ${unit}`;
@@ -45,21 +47,43 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, cur
   return parts.join('; ');
 }
 
-export type PlanOptions = { clock: Pick<Clock, 'now'>; currency?: string };
+export type PlanOptions = {
+  clock: Pick<Clock, 'now'>;
+  currency?: string;
+  /**
+   * 'auto' (default): the fast exact planner (dp.ts), falling back to the MIP in a worker thread
+   * when its label search passes `maxLabels`. 'mip': the MIP reference, in this thread.
+   */
+  solver?: 'auto' | 'mip';
+  /** Label budget of the fast planner's search (deterministic, unlike a time limit). */
+  maxLabels?: number;
+};
 
 /**
  * Plans every device for every slot that has not ended by `clock.now()`: the assignment with the
- * least missing deadline work and, among those, the highest net value (see planner.md). Pure: the
- * same input and time give the same plan.
+ * least missing deadline work, then the least work still missing at the end on run-past-deadline
+ * jobs, then the highest net value (see planner.md). Pure: the same input and time give the same
+ * plan (the route may differ only in which of several equally good assignments it returns).
  */
 export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
   const now = opts.clock.now();
   validate(input);
   const live: PlanInput = { ...input, slots: input.slots.filter((s) => s.start + s.hours * 3_600_000 > now) };
 
-  const choice = live.slots.length && live.devices.length ? await solveMip(live) : live.slots.map(() => live.devices.map(() => 0));
+  let choice: number[][] = live.slots.map(() => live.devices.map(() => 0));
+  let solver: PlanSolver = 'dp';
+  if (live.slots.length && live.devices.length) {
+    const fast = opts.solver === 'mip' ? null : solveDp(live, { maxLabels: opts.maxLabels });
+    if (fast) {
+      choice = fast.choice;
+      solver = fast.route;
+    } else {
+      choice = opts.solver === 'mip' ? await solveMip(live) : await solveMipInWorker(live);
+      solver = 'mip';
+    }
+  }
   const ev = evaluate(live, choice);
-  return { ...ev, slots: ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€') })) };
+  return { ...ev, solver, slots: ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€') })) };
 }
 
 /** Bad input says what is wrong (planner inputs come from settings and other domains). */
@@ -76,5 +100,8 @@ export function validate(input: PlanInput): void {
   }
   for (const j of input.jobs) {
     if (j.workNeeded !== undefined && !(j.workNeeded >= 0)) throw new Error(`planner: job "${j.id}" needs ${j.workNeeded} work; give an amount ≥ 0`);
+    if (j.workNeeded === undefined && j.mode === 'continuous') throw new Error(`planner: job "${j.id}" is continuous but open-ended; give workNeeded or use mode 'cheapest'`);
+    if (j.workNeeded === undefined && j.runPastDeadline) throw new Error(`planner: job "${j.id}" may run past its deadline but needs no work; give workNeeded and a deadline`);
+    if (j.mode !== undefined && j.mode !== 'cheapest' && j.mode !== 'continuous') throw new Error(`planner: job "${j.id}" has mode "${String(j.mode)}"; use 'cheapest' or 'continuous'`);
   }
 }

@@ -1,0 +1,442 @@
+import { beforeDeadline, deviceOptions } from './evaluate.ts';
+import type { PlanInput } from './model.ts';
+
+/**
+ * The fast exact planner (see planner.md). Slots are stages; the state is every device's run or
+ * pause length (capped at its minimum) and, per continuous job, whether its block has not begun,
+ * is running or is over. Within a slot the devices' options are combined exhaustively (caps,
+ * heat credit capped by demand) and grouped by which devices run and which continuous jobs run;
+ * within a group only combinations not dominated in (value, work per deadline job) are kept.
+ *
+ * Without deadline jobs a backward DP is the whole answer. With them, work amounts couple the
+ * slots: a Lagrangian DP (a price per unit of deadline work) bounds the net, its paths and a
+ * beam search give incumbents, and an exact label search (labels = partial plans: state, work
+ * done per job, value; dominated labels dropped, labels whose bound cannot beat the incumbent
+ * pruned) proves the optimum. Past `maxLabels` it gives up (null) and the caller uses the MIP.
+ */
+
+type Combo = { opts: number[]; value: number; wb: Float64Array; wa: Float64Array };
+type Group = { pattern: number; mask: number; combos: Combo[]; next: Int32Array };
+
+export type DpRoute = 'dp' | 'dp+bnb';
+export type DpResult = { choice: number[][]; route: DpRoute; labels: number; dualIterations: number };
+export type DpOptions = { maxLabels?: number; maxStates?: number };
+
+/** Scores compare with this tolerance on work (as the MIP and brute force do). */
+const TOL = 1e-9;
+const NEG = -Infinity;
+
+type Tiers = { t1: number; t2: number; net: number };
+/** t1: credited work at the deadlines (max), t2: credited work on run-past jobs by the end (max), net (max). */
+function betterTiers(a: Tiers, b: Tiers): boolean {
+  if (a.t1 > b.t1 + TOL) return true;
+  if (a.t1 < b.t1 - TOL) return false;
+  if (a.t2 > b.t2 + TOL) return true;
+  if (a.t2 < b.t2 - TOL) return false;
+  return a.net > b.net;
+}
+
+export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | null {
+  const maxLabels = options.maxLabels ?? 60_000;
+  const T = input.slots.length;
+  const D = input.devices.length;
+  const opts = input.devices.map((_, d) => deviceOptions(input, d));
+  const dj = input.jobs.flatMap((j, i) => (j.workNeeded !== undefined ? [i] : []));
+  const K = dj.length;
+  const kOf = new Map(dj.map((j, k) => [j, k]));
+  const W = dj.map((j) => ix(input.jobs, j).workNeeded ?? 0);
+  const V = dj.map((j) => ix(input.jobs, j).valuePerWork);
+  const RP = dj.map((j) => ix(input.jobs, j).runPastDeadline === true);
+  const cj = dj.flatMap((j, k) => (ix(input.jobs, j).mode === 'continuous' ? [k] : []));
+  const C = cj.length;
+  const cBit = new Map(cj.map((k, i) => [k, i]));
+
+  // Device states: 0..R-1 on for r = i+1 slots (R-1: may stop), R..R+P-1 off for p slots (last: may start).
+  const dev = input.devices.map((d, i) => {
+    if (ix(opts, i).length < 2) return { R: 1, P: 1, size: 1 };
+    const R = Math.max(1, d.minRunSlots ?? 1);
+    const P = Math.max(1, d.minPauseSlots ?? 1);
+    return { R, P, size: R + P };
+  });
+  const nDev = dev.reduce((a, d) => a * d.size, 1);
+  const nCont = 3 ** C;
+  const S = nDev * nCont;
+  if (S * 2 ** D > (options.maxStates ?? 2_000_000)) return null;
+  const localNext = (d: number, st: number, on: boolean): number => {
+    const { R, P, size } = ix(dev, d);
+    if (size === 1) return on ? -1 : 0;
+    if (st < R) return on ? Math.min(st + 1, R - 1) : st === R - 1 ? R : -1;
+    return on ? (st === R + P - 1 ? 0 : -1) : Math.min(st + 1, R + P - 1);
+  };
+  const devNext = new Int32Array(nDev << D);
+  for (let s = 0; s < nDev; s++) {
+    for (let p = 0; p < 1 << D; p++) {
+      let rest = s;
+      let mult = 1;
+      let next = 0;
+      for (let d = 0; d < D && next >= 0; d++) {
+        const size = ix(dev, d).size;
+        const n = localNext(d, rest % size, ((p >> d) & 1) === 1);
+        rest = Math.floor(rest / size);
+        if (n < 0) next = -1;
+        else next += n * mult;
+        mult *= size;
+      }
+      devNext[(s << D) | p] = next;
+    }
+  }
+  const contNext = new Int32Array(nCont << C);
+  for (let s = 0; s < nCont; s++) {
+    for (let m = 0; m < 1 << C; m++) {
+      let rest = s;
+      let mult = 1;
+      let next = 0;
+      for (let c = 0; c < C && next >= 0; c++) {
+        const st = rest % 3;
+        rest = Math.floor(rest / 3);
+        const runs = ((m >> c) & 1) === 1;
+        const n = st === 0 ? (runs ? 1 : 0) : st === 1 ? (runs ? 1 : 2) : runs ? -1 : 2;
+        if (n < 0) next = -1;
+        else next += n * mult;
+        mult *= 3;
+      }
+      contNext[(s << C) | m] = next;
+    }
+  }
+  // Next state per state for each (devices on, continuous jobs running) pattern; -1 = not allowed.
+  const transitionCache = new Map<number, Int32Array>();
+  const transitions = (key: number, pattern: number, mask: number): Int32Array => {
+    let tr = transitionCache.get(key);
+    if (tr) return tr;
+    tr = new Int32Array(S);
+    for (let s = 0; s < S; s++) {
+      const nd = ix(devNext, ((s % nDev) << D) | pattern);
+      const nc = C === 0 ? 0 : ix(contNext, (Math.floor(s / nDev) << C) | mask);
+      tr[s] = nd < 0 || nc < 0 ? -1 : nd + nDev * nc;
+    }
+    transitionCache.set(key, tr);
+    return tr;
+  };
+  const nextOf = (s: number, g: Group): number => ix(g.next, s);
+  const s0 = dev.reduce((acc, d, i) => acc + (d.size - 1) * dev.slice(0, i).reduce((a, x) => a * x.size, 1), 0);
+
+  // Per slot: every combination within the caps, grouped and reduced to the non-dominated ones.
+  const groups: Group[][] = input.slots.map((slot, t) => {
+    const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
+    const demandKWh = (slot.heatDemandW * slot.hours) / 1000;
+    const byKey = new Map<number, Group>();
+    const pick: number[] = new Array<number>(D).fill(0);
+    const visit = (d: number, powerW: number) => {
+      if (powerW > cap + 1e-9) return;
+      if (d === D) {
+        let pattern = 0;
+        let mask = 0;
+        let revenue = 0;
+        const wb = new Float64Array(K);
+        const wa = new Float64Array(K);
+        pick.forEach((o, i) => {
+          const opt = ix(ix(opts, i), o);
+          if (!opt) return;
+          pattern |= 1 << i;
+          const job = ix(input.jobs, opt.job);
+          const work = (ix(ix(input.devices, i).levels, opt.level).rates[job.kind] ?? 0) * slot.hours;
+          const k = kOf.get(opt.job);
+          if (k === undefined) revenue += job.valuePerWork * work;
+          else {
+            const c = cBit.get(k);
+            if (c !== undefined) mask |= 1 << c;
+            if (beforeDeadline(input, t, opt.job)) wb[k] = ix(wb, k) + work;
+            else if (ix(RP, k)) wa[k] = ix(wa, k) + work;
+          }
+        });
+        const energy = (powerW * slot.hours) / 1000;
+        const value = Math.min(energy, demandKWh) * slot.heatCreditPerKWh + revenue - energy * slot.price;
+        const key = pattern | (mask << D);
+        let g = byKey.get(key);
+        if (!g) byKey.set(key, (g = { pattern, mask, combos: [], next: transitions(key, pattern, mask) }));
+        g.combos.push({ opts: [...pick], value, wb, wa });
+        return;
+      }
+      const os = ix(opts, d);
+      for (let o = 0; o < os.length; o++) {
+        pick[d] = o;
+        const opt = ix(os, o);
+        visit(d + 1, powerW + (opt ? ix(ix(input.devices, d).levels, opt.level).powerW : 0));
+      }
+      pick[d] = 0;
+    };
+    visit(0, 0);
+    for (const g of byKey.values()) g.combos = paretoCombos(g.combos, K);
+    return [...byKey.values()];
+  });
+
+  /** B[t][s]: the best weighted completion from state s at the start of slot t (−∞: none feasible). */
+  const backward = (alpha: number, beta: number[], betaAfter: number[]): Float64Array[] => {
+    const B = Array.from({ length: T + 1 }, () => new Float64Array(S));
+    for (let t = T - 1; t >= 0; t--) {
+      const gs = ix(groups, t);
+      const next = ix(B, t + 1);
+      const cur = ix(B, t);
+      cur.fill(NEG);
+      for (const g of gs) {
+        let best = NEG;
+        for (const c of g.combos) best = Math.max(best, comboScore(c, alpha, beta, betaAfter));
+        const tr = g.next;
+        for (let s = 0; s < S; s++) {
+          const n = tr[s] ?? -1;
+          if (n < 0) continue;
+          const v = best + (next[n] ?? NEG);
+          if (v > (cur[s] ?? NEG)) cur[s] = v;
+        }
+      }
+    }
+    return B;
+  };
+  const comboScore = (c: Combo, alpha: number, beta: number[], betaAfter: number[]): number => {
+    let v = alpha * c.value;
+    for (let k = 0; k < K; k++) v += ix(beta, k) * ix(c.wb, k) + ix(betaAfter, k) * ix(c.wa, k);
+    return v;
+  };
+  /** The path that attains B from s0: per slot the chosen combo. */
+  const trace = (B: Float64Array[], alpha: number, beta: number[], betaAfter: number[]): Combo[] => {
+    const path: Combo[] = [];
+    let s = s0;
+    for (let t = 0; t < T; t++) {
+      let best: { c: Combo; n: number; v: number } | null = null;
+      for (const g of ix(groups, t)) {
+        const n = nextOf(s, g);
+        if (n < 0) continue;
+        for (const c of g.combos) {
+          const v = comboScore(c, alpha, beta, betaAfter) + ix(ix(B, t + 1), n);
+          if (!best || v > best.v) best = { c, n, v };
+        }
+      }
+      if (!best) throw new Error('planner DP: no feasible continuation (all-off is always feasible)');
+      path.push(best.c);
+      s = best.n;
+    }
+    return path;
+  };
+  const choiceOf = (path: Combo[]) => path.map((c) => c.opts);
+  const zeros = new Array<number>(K).fill(0);
+
+  if (K === 0) {
+    const B = backward(1, zeros, zeros);
+    return { choice: choiceOf(trace(B, 1, zeros, zeros)), route: 'dp', labels: 0, dualIterations: 0 };
+  }
+
+  const tiersOf = (path: Combo[]): Tiers => {
+    const b = new Float64Array(K);
+    const a = new Float64Array(K);
+    let value = 0;
+    for (const c of path) {
+      value += c.value;
+      for (let k = 0; k < K; k++) {
+        b[k] = Math.min(ix(W, k), ix(b, k) + ix(c.wb, k));
+        a[k] = Math.min(ix(W, k), ix(a, k) + ix(c.wb, k) + ix(c.wa, k));
+      }
+    }
+    return finalTiers(value, b, a);
+  };
+  const finalTiers = (value: number, b: Float64Array, a: Float64Array): Tiers => {
+    let t1 = 0;
+    let t2 = 0;
+    let net = value;
+    for (let k = 0; k < K; k++) {
+      t1 += ix(b, k);
+      if (ix(RP, k)) t2 += ix(a, k);
+      net += ix(V, k) * (ix(RP, k) ? ix(a, k) : ix(b, k));
+    }
+    return { t1, t2, net };
+  };
+  const plain = trace(backward(1, zeros, zeros), 1, zeros, zeros);
+  let incumbent: { tiers: Tiers; choice: number[][] } = { tiers: tiersOf(plain), choice: choiceOf(plain) };
+  const offer = (path: Combo[]) => {
+    const tiers = tiersOf(path);
+    if (betterTiers(tiers, incumbent.tiers)) incumbent = { tiers, choice: choiceOf(path) };
+  };
+
+  // Bounds on each job's remaining work from (t, s): before its deadline, and in all (run-past jobs).
+  const unit = (k: number) => zeros.map((_, i) => (i === k ? 1 : 0));
+  const MB = dj.map((_, k) => backward(0, unit(k), zeros));
+  const MA = dj.map((_, k) => (ix(RP, k) ? backward(0, unit(k), unit(k)) : null));
+  const sumW = W.reduce((a, b) => a + b, 0);
+  const sumWRP = W.reduce((a, w, k) => a + (ix(RP, k) ? w : 0), 0);
+  // Generic bound: deadline work valued at its price, uncapped (valid for every completion).
+  const vAfter = V.map((v, k) => (ix(RP, k) ? v : 0));
+  const Bg = backward(1, V, vAfter);
+  offer(trace(Bg, 1, V, vAfter));
+
+  // Full bound (only for completions that meet every deadline): minimise over λ ≥ 0 the
+  // Lagrangian of "work before the deadline ≥ workNeeded", by projected subgradient steps (Polyak).
+  const vw = V.reduce((a, v, k) => a + v * ix(W, k), 0);
+  const dual: { best: { phi: number; lambda: number[]; B: Float64Array[] } | null } = { best: null };
+  let dualIterations = 0;
+  const mayMeetAll = dj.every((_, k) => ix(ix(ix(MB, k), 0), s0) >= ix(W, k) - TOL);
+  const meetsAll = () => incumbent.tiers.t1 >= sumW - TOL;
+  const closed = () => dual.best !== null && meetsAll() && dual.best.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+  const evalDual = (l: number[]) => {
+    dualIterations++;
+    const B = backward(1, l, zeros);
+    const phi = ix(ix(B, 0), s0) + vw - l.reduce((a, x, k) => a + x * ix(W, k), 0);
+    const path = trace(B, 1, l, zeros);
+    offer(path);
+    if (!dual.best || phi < dual.best.phi) dual.best = { phi, lambda: [...l], B };
+    return { phi, work: zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0)) };
+  };
+  if (mayMeetAll) {
+    // Repair: raise the price of work on jobs the Lagrangian plan leaves short until a plan meets
+    // every deadline (an incumbent for the bound to beat).
+    let l = [...V];
+    for (let it = 0; it < 24 && !meetsAll(); it++) {
+      const { work } = evalDual(l);
+      const scale = Math.max(1e-6, ...V, ...l);
+      l = l.map((x, k) => (ix(work, k) < ix(W, k) - TOL ? x + scale : x));
+    }
+    // Polyak subgradient steps towards the incumbent's net from the best multipliers so far.
+    l = dual.best ? [...dual.best.lambda] : [...V];
+    for (let it = 0; it < 80 && !closed(); it++) {
+      const { phi, work } = evalDual(l);
+      const g = work.map((w, k) => w - ix(W, k));
+      const norm = g.reduce((a, x) => a + x * x, 0);
+      if (norm === 0) break;
+      const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
+      const step = Math.max(phi - target, 1e-9) / norm;
+      l = l.map((x, k) => Math.max(0, x - step * ix(g, k)));
+    }
+  }
+  const full = dual.best;
+  const fullBound = (t: number, s: number, value: number, b: Float64Array): number => {
+    if (!full) return Infinity;
+    let v = value + vw + ix(ix(full.B, t), s);
+    for (let k = 0; k < K; k++) v -= ix(full.lambda, k) * (ix(W, k) - ix(b, k));
+    return v;
+  };
+  const genericBound = (t: number, s: number, value: number, b: Float64Array, a: Float64Array): number => {
+    let v = value + ix(ix(Bg, t), s);
+    for (let k = 0; k < K; k++) v += ix(V, k) * (ix(RP, k) ? ix(a, k) : ix(b, k));
+    return v;
+  };
+  /**
+   * NEG when a partial plan cannot beat the incumbent; otherwise a rank for the beam (the
+   * Lagrangian estimate, which charges missing deadline work at its price λ).
+   */
+  const bound = (t: number, s: number, value: number, b: Float64Array, a: Float64Array): number => {
+    const rank = full ? fullBound(t, s, value, b) : genericBound(t, s, value, b, a);
+    let ub1 = 0;
+    for (let k = 0; k < K; k++) ub1 += Math.min(ix(W, k), ix(b, k) + ix(ix(ix(MB, k), t), s));
+    const inc = incumbent.tiers;
+    if (ub1 < inc.t1 - TOL) return NEG;
+    if (ub1 > inc.t1 + TOL) return rank;
+    if (sumWRP > 0) {
+      let ub2 = 0;
+      for (let k = 0; k < K; k++) {
+        const ma = ix(MA, k);
+        if (ma) ub2 += Math.min(ix(W, k), ix(a, k) + ix(ix(ma, t), s));
+      }
+      if (ub2 < inc.t2 - TOL) return NEG;
+      if (ub2 > inc.t2 + TOL) return rank;
+    }
+    let ub3 = genericBound(t, s, value, b, a);
+    if (inc.t1 >= sumW - TOL) ub3 = Math.min(ub3, fullBound(t, s, value, b));
+    return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? NEG : rank;
+  };
+
+  let labelsUsed = 0;
+  /**
+   * Forward label search. beam = null: exact (every label that may beat the incumbent is kept);
+   * beam = n: at most n labels per state, best bound first (a heuristic for an early incumbent).
+   */
+  const search = (beam: number | null): 'done' | 'budget' => {
+    // Labels of all layers, flat: state, value, parent, combo, work before (K), work in all (K).
+    const state: number[] = [s0];
+    const value: number[] = [0];
+    const parent: number[] = [-1];
+    const combo: (Combo | null)[] = [null];
+    const work: Float64Array[] = [new Float64Array(2 * K)];
+    let layer = [0];
+    for (let t = 0; t < T; t++) {
+      const buckets = new Map<number, { idx: number; ub: number }[]>();
+      for (const li of layer) {
+        const s = ix(state, li);
+        const wv = ix(work, li);
+        for (const g of ix(groups, t)) {
+          const n = nextOf(s, g);
+          if (n < 0) continue;
+          for (const c of g.combos) {
+            const nv = ix(value, li) + c.value;
+            const nw = new Float64Array(2 * K);
+            for (let k = 0; k < K; k++) {
+              nw[k] = Math.min(ix(W, k), ix(wv, k) + ix(c.wb, k));
+              nw[K + k] = Math.min(ix(W, k), ix(wv, K + k) + ix(c.wb, k) + ix(c.wa, k));
+            }
+            const ub = bound(t + 1, n, nv, nw.subarray(0, K), nw.subarray(K));
+            if (ub === NEG) continue;
+            let bucket = buckets.get(n);
+            if (!bucket) buckets.set(n, (bucket = []));
+            if (bucket.some(({ idx }) => dominates(ix(value, idx), ix(work, idx), nv, nw))) continue;
+            for (let i = bucket.length - 1; i >= 0; i--) {
+              const idx = ix(bucket, i).idx;
+              if (dominates(nv, nw, ix(value, idx), ix(work, idx))) bucket.splice(i, 1);
+            }
+            if (++labelsUsed > maxLabels) return 'budget';
+            state.push(n);
+            value.push(nv);
+            parent.push(li);
+            combo.push(c);
+            work.push(nw);
+            bucket.push({ idx: state.length - 1, ub });
+          }
+        }
+      }
+      layer = [];
+      for (const bucket of buckets.values()) {
+        if (beam !== null && bucket.length > beam) bucket.sort((x, y) => y.ub - x.ub).length = beam;
+        for (const { idx } of bucket) layer.push(idx);
+      }
+    }
+    for (const li of layer) {
+      const wv = ix(work, li);
+      const tiers = finalTiers(ix(value, li), wv.subarray(0, K), wv.subarray(K));
+      if (!betterTiers(tiers, incumbent.tiers)) continue;
+      const choice: number[][] = [];
+      for (let i = li; ix(parent, i) >= 0; i = ix(parent, i)) choice.push(ix(combo, i)?.opts ?? []);
+      incumbent = { tiers, choice: choice.reverse() };
+    }
+    return 'done';
+  };
+  if (!(full && incumbent.tiers.t1 >= sumW - TOL && full.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)))) {
+    search(4);
+    if (search(null) === 'budget') return null;
+  }
+  return { choice: incumbent.choice, route: 'dp+bnb', labels: labelsUsed, dualIterations };
+}
+
+/** Whether label (va, wa) is at least as good as (vb, wb) in value and in every work amount. */
+function dominates(va: number, wa: Float64Array, vb: number, wb: Float64Array): boolean {
+  if (va < vb) return false;
+  for (let i = 0; i < wa.length; i++) if (ix(wa, i) < ix(wb, i)) return false;
+  return true;
+}
+
+/** The combinations no other one beats in value and in every work amount. */
+function paretoCombos(combos: Combo[], K: number): Combo[] {
+  const sorted = [...combos].sort((a, b) => b.value - a.value);
+  if (K === 0) return sorted.slice(0, 1);
+  const kept: Combo[] = [];
+  for (const c of sorted) {
+    const beaten = kept.some((k) => {
+      for (let i = 0; i < K; i++) if (ix(k.wb, i) < ix(c.wb, i) || ix(k.wa, i) < ix(c.wa, i)) return false;
+      return true;
+    });
+    if (!beaten) kept.push(c);
+  }
+  return kept;
+}
+
+/** Indexed access for arrays and typed arrays that fails loudly instead of yielding undefined. */
+function ix<T>(a: ArrayLike<T>, i: number): T {
+  const v = a[i];
+  if (v === undefined) throw new RangeError(`index ${i} out of range (${a.length})`);
+  return v;
+}
