@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { HardwareInfo } from '#contract/index';
+import { detectHardware } from '#core/hardware/detect';
+import { powerModelFor } from '#core/hardware/power-model';
+import { buildWorld, threadSteps, valuePerHash, type WorldJob } from './inputs.ts';
+
+const job = (over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'>): WorldJob => ({
+  kind: over.spec.kind,
+  state: 'queued',
+  devices: ['cpu'],
+  deadline: null,
+  valuePerHour: null,
+  mode: 'cheapest',
+  runPastDeadline: false,
+  progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
+  ...over,
+});
+const train = { kind: 'train' as const, workload: 'char-mlp' as const, dataFile: null, steps: 1000, threads: 4, batchSize: 64, learningRate: 0.003, seed: 1, hidden: 64, context: 8, checkpointEvery: 100, keepCheckpoints: 3 };
+
+describe('planner inputs from the real world', () => {
+  it('offers this machine\'s CPU as thread count x duty levels, priced above idle by the power model', async () => {
+    const hw = await detectHardware();
+    const built = buildWorld({ hardware: hw, configured: null, jobs: [], mining: { hashesPerThreadSec: 2e6, valuePerHash: 1e-12 }, now: 0 });
+    const cpu = built.devices.find((d) => d.id === 'cpu')!;
+    const controls = built.controls.get('cpu')!;
+    const n = hw.cpu.logicalCores;
+    const model = powerModelFor(hw.cpu.model, hw.cpu.physicalCores, hw.cpu.ratedPowerW);
+    expect(controls.length).toBe(cpu.levels.length);
+    const loads = controls.map((c) => (c.threads * c.dutyPct) / n);
+    expect(new Set(loads).size).toBe(loads.length); // no two levels with the same load
+    expect(Math.max(...loads)).toBe(100);
+    cpu.levels.forEach((l, i) => {
+      expect(l.powerW).toBeCloseTo((loads[i]! / 100) * (model.ratedW - model.idleW), 9);
+      expect(l.rates['mine']).toBeCloseTo(2e6 * controls[i]!.threads * (controls[i]!.dutyPct / 100) * 3600, 3);
+      if (i > 0) expect(l.powerW).toBeGreaterThan(cpu.levels[i - 1]!.powerW);
+    });
+    expect(built.jobs).toEqual([{ id: 'mining', kind: 'mine', valuePerWork: 1e-12, devices: ['cpu'] }]);
+    expect(buildWorld({ hardware: hw, configured: null, jobs: [], mining: null, now: 0 }).jobs).toEqual([]);
+  }, 20_000);
+
+  it('turns queued jobs into planner jobs: remaining work before the deadline, mode, value per step, GPUs', () => {
+    const hw = { cpu: { model: 'Test CPU', physicalCores: 8, logicalCores: 16, ratedPowerW: 100 }, gpus: [{ index: 0, powerLimitW: 300 }, { index: 1, powerLimitW: null }] } as unknown as HardwareInfo;
+    expect(threadSteps(16)).toEqual([4, 8, 12, 16]);
+    const jobs = [
+      job({ id: 7, spec: train, deadline: 5_000, valuePerHour: 2, mode: 'continuous', runPastDeadline: true, progress: { done: 400, total: 1000, unit: 'steps', loss: 2, samplesPerSec: 640, etaSec: 60 } }),
+      job({ id: 8, spec: { kind: 'command', command: ['python', 'train.py'], cwd: '/', resumeArgs: [], pauseMode: 'signal', progressFile: null, totalSteps: null }, devices: ['gpu:0'], state: 'paused' }),
+      job({ id: 9, spec: train, state: 'finished' }),
+    ];
+    const b = buildWorld({ hardware: hw, configured: null, jobs, mining: null, now: 0 });
+    expect(b.devices.map((d) => d.id)).toEqual(['cpu', 'gpu:0', 'gpu:1']);
+    expect(b.devices[1]!.levels).toEqual([{ powerW: 300, rates: { 'command:8': 5 * 3600 } }]);
+    expect(b.devices[2]!.levels[0]!.powerW).toBe(200);
+    const j7 = b.jobs.find((j) => j.id === 'job:7')!;
+    // 640 samples/s at batch 64 = 10 steps/s on its 4 threads; 2 €/h over 36,000 steps/h.
+    expect(j7).toEqual({ id: 'job:7', kind: 'train:7', valuePerWork: 2 / 36_000, devices: ['cpu'], deadline: 5_000, workNeeded: 600, mode: 'continuous', runPastDeadline: true });
+    const cpu = b.devices[0]!;
+    const ctl = b.controls.get('cpu')!;
+    cpu.levels.forEach((l, i) => {
+      const c = ctl[i]!;
+      // Training cannot duty-cycle, and gets at most the threads it asks for.
+      expect(l.rates['train:7']).toBe(c.dutyPct === 100 ? 10 * 3600 * (Math.min(c.threads, 4) / 4) : undefined);
+    });
+    expect(b.jobs.map((j) => j.id)).toEqual(['job:7', 'job:8']);
+    expect([...b.queue.keys()]).toEqual(['job:7', 'job:8']);
+  });
+
+  it('values a hash by the block reward share at this difficulty and price', () => {
+    expect(valuePerHash(1, 2 ** 32)).toBe(3.125);
+    expect(valuePerHash(100e12, 60_000)).toBeCloseTo((3.125 * 60_000) / (100e12 * 2 ** 32), 30);
+  });
+});
