@@ -96,8 +96,13 @@ export const backtestCommand: Command = {
         timeZone: setup.timeZone,
       };
       heating = { ...settings, file: weatherFile, points: points.length };
-      setup.heat = (slots) =>
-        heatDemand(settings, slots.map((s) => ({ ...s, spot: null, currency: settings.currency })), { now: 0, indoor: null, outdoorAt, thermostatOn: false });
+      // Every policy asks for the same slots' demand: worked out once (time-zone arithmetic per slot).
+      let memo: { key: string; value: ReturnType<typeof heatDemand> } | null = null;
+      setup.heat = (slots) => {
+        const key = `${slots[0]?.start ?? 0}:${slots.length}`;
+        if (memo?.key !== key) memo = { key, value: heatDemand(settings, slots.map((s) => ({ ...s, spot: null, currency: settings.currency })), { now: 0, indoor: null, outdoorAt, thermostatOn: false }) };
+        return memo.value;
+      };
     }
     const raw = values['policy'];
     const policies = (Array.isArray(raw) ? raw.map(String) : ['planner', 'always', 'thermostat', 'best-threshold']).map(parsePolicy);
