@@ -33,6 +33,26 @@ test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-
   await expect(page.getByTestId('sensor-indoor')).toContainText(/20[.,]0 °C/);
 });
 
+test('a wrong currency is refused naming the field; a right one is saved and the BTC price follows it', async ({ page, server }) => {
+  await page.goto(`${server.url}#/settings`);
+  const currency = page.getByTestId('ledger-currency');
+  await currency.fill('EURO');
+  await page.getByTestId('ledger-save').click();
+  await expect(page.getByRole('alert')).toContainText('ledger-configure: currency: expected a 3-letter currency code such as EUR');
+  await page.reload();
+  await expect(currency).toHaveValue('EUR');
+  await currency.fill('usd');
+  await page.getByTestId('ledger-save').click();
+  await expect(page.getByText('saved')).toBeVisible();
+  await page.reload();
+  await expect(currency).toHaveValue('USD');
+  const market = await page.evaluate(async () => {
+    const res = await fetch('/api/market-status', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+    return ((await res.json()) as { result: { currency: string } }).result.currency;
+  });
+  expect(market).toBe('USD');
+});
+
 test('a backup restores over later changes, and a file that is not a ledger is refused with nothing lost', async ({ page, server }) => {
   await page.goto(`${server.url}#/settings`);
   // The bill settings live here as well as on History: one change, visible in both.

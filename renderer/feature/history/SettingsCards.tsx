@@ -79,7 +79,15 @@ export function ChargesCard({ onSaved }: { onSaved: () => void }) {
   const save = async () => {
     try {
       setErr(undefined);
-      setDraft(await api.send('ledger-configure', s));
+      const next = await api.send('ledger-configure', s);
+      setDraft(next);
+      // Mining revenue is booked only when the BTC price is in the ledger's currency: keep them together.
+      const market = await api.send('market-status', {});
+      if (market.currency !== next.currency) {
+        await api.send('market-override', { currency: next.currency });
+        // Fetching in the new currency may take a while offline; the market card shows the outcome.
+        api.send('market-refresh', {}).catch(() => undefined);
+      }
       setSaved(true);
       onSaved();
     } catch (e) {
