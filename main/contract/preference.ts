@@ -20,6 +20,7 @@ export type Preferences = {
 export type DataFolder = {
   dataDir: string;
   ledgerFile: string;
+  /** The ledger file and its write-ahead log together. */
   ledgerBytes: number;
   /** Where `ledger-backup` writes by default. */
   backupsDir: string;

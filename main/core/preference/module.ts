@@ -32,7 +32,8 @@ export function preferenceModule(): CoreModule {
             return {
               dataDir,
               ledgerFile,
-              ledgerBytes: fs.statSync(ledgerFile).size,
+              // With the write-ahead log: recent rows live there until SQLite folds them into the file.
+              ledgerBytes: fs.statSync(ledgerFile).size + (fs.statSync(`${ledgerFile}-wal`, { throwIfNoEntry: false })?.size ?? 0),
               backupsDir: path.join(dataDir, 'backups'),
               howToChange:
                 'Quit Hearth, move this folder (or start fresh), then start it with --data-dir DIR (hearth serve) or with HEARTH_DATA_DIR=DIR set (desktop app and hearth serve).',
