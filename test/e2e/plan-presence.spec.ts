@@ -27,3 +27,21 @@ test('the plan page shows the decision log and the presence rules, which save an
   await expect(page.getByTestId('presence-programs-action')).toHaveValue('cap');
   await expect(page.getByTestId('presence-resume')).toHaveValue('15');
 });
+
+test('the Jobs page queues a mining job and a training job that runs in one block past a missed deadline', async ({ page, server }) => {
+  await page.goto(`${server.url}#/jobs`);
+  await page.getByTestId('job-kind').selectOption('mining');
+  await expect(page.getByTestId('job-mining-note')).toContainText('pools saved on the Mining page');
+  await page.getByTestId('job-queue').click();
+  await expect(page.getByTestId('job-1-state')).toHaveText('queued');
+
+  await page.getByTestId('job-kind').selectOption('train');
+  await page.getByTestId('job-name').fill('block job');
+  await page.getByTestId('job-steps').fill('100');
+  await page.getByTestId('job-deadline').fill('2030-01-01T07:00');
+  await page.getByTestId('job-mode').selectOption('continuous');
+  await page.getByTestId('job-run-past-deadline').check();
+  await page.getByTestId('job-queue').click();
+  await expect(page.getByTestId('job-2-state')).toHaveText('queued');
+  await expect(page.getByTestId('job-facts')).toContainText('one continuous block, past a missed deadline until done');
+});

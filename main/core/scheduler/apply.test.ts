@@ -269,6 +269,17 @@ describe('scheduler carrying out the plan', () => {
     expect((await core.handlers['presence-get']({})).settings.userActive.action).toBe('cap'); // nothing lost
   }, 90_000);
 
+  it('does not start work on battery, and starts it once on mains', async () => {
+    let battery = true;
+    const { clock, core } = await setup(T10 + 60_000, { battery: () => Promise.resolve(battery) });
+    expect((await mining(core)).running).toBe(false);
+    expect((await core.handlers['plan-get']({})).applied?.reason).toContain('paused: on battery');
+    expect((await core.handlers['presence-get']({})).onBattery).toBe(true);
+    battery = false;
+    await clock.advanceTo(clock.now() + 30_000);
+    await until('mining on mains', () => mining(core), (s) => s.running && s.threads === CPUS);
+  }, 90_000);
+
   it('creates a mining job in the queue and runs it through the mining pool when planned', async () => {
     const { clock, core } = await setup(T10 + 60_000);
     const bad = await dispatch(core.handlers, 'job-create', { spec: { kind: 'mining', threads: 3 } });
