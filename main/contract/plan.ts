@@ -24,7 +24,10 @@ export type PlannedSlot = {
 export type PlanResult = {
   slots: PlannedSlot[];
   totals: { energyKWh: number; heatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
-  shortfalls: { job: string; missingWork: number }[];
+  /** missingAtEnd: for a job that may run past its deadline, work still missing when the horizon ends. */
+  shortfalls: { job: string; missingWork: number; missingAtEnd?: number }[];
+  /** Which exact method produced it: 'dp' / 'dp+bnb' the fast planner, 'mip' the HiGHS fallback. */
+  solver?: 'dp' | 'dp+bnb' | 'mip';
 };
 
 /** A manual override: wins over the plan until `until` (ms since the epoch), then expires. */

@@ -343,6 +343,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
 
   let labelsUsed = 0;
+  let comparisons = 0;
   /**
    * Forward label search. beam = null: exact (every label that may beat the incumbent is kept);
    * beam = n: at most n labels per state, best bound first (a heuristic for an early incumbent).
@@ -374,6 +375,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             if (ub === NEG) continue;
             let bucket = buckets.get(n);
             if (!bucket) buckets.set(n, (bucket = []));
+            // Dominance checks cost like labels do: they count against the same budget.
+            comparisons += bucket.length;
+            if (comparisons > 16 * maxLabels) return 'budget';
             if (bucket.some(({ idx }) => dominates(ix(value, idx), ix(work, idx), nv, nw))) continue;
             for (let i = bucket.length - 1; i >= 0; i--) {
               const idx = ix(bucket, i).idx;
