@@ -2,7 +2,6 @@
 // runs the same core the headless server runs. Security follows Electron's checklist: sandboxed,
 // context-isolated renderer without Node, a strict CSP (renderer/index.html), IPC from our own
 // page only, no navigation or new windows, no permissions, secrets through safeStorage.
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, powerMonitor, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
@@ -10,6 +9,7 @@ import { startHostedCore, type HostedCore } from '#core/host';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
 import { setIdleSource } from '#core/scheduler/presence';
+import { setXdgAutostart } from './autostart.ts';
 import { safeStorageSecrets } from './secret.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
 
@@ -141,12 +141,8 @@ async function start(): Promise<void> {
 function applyLoginItem(enabled: boolean): void {
   try {
     if (process.platform === 'linux') {
-      const file = path.join(app.getPath('appData'), 'autostart', 'hearth.desktop');
-      if (!enabled) return fs.rmSync(file, { force: true });
-      const exec = app.isPackaged ? `"${process.execPath}"` : `"${process.execPath}" "${app.getAppPath()}"`;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, `[Desktop Entry]\nType=Application\nName=${APP_NAME}\nExec=${exec}\nX-GNOME-Autostart-enabled=true\n`);
-      return;
+      const command = app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()];
+      return setXdgAutostart(path.join(app.getPath('appData'), 'autostart', 'hearth.desktop'), enabled, APP_NAME, command);
     }
     app.setLoginItemSettings({ openAtLogin: enabled });
   } catch (err) {

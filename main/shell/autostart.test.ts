@@ -1,0 +1,18 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { setXdgAutostart } from './autostart.ts';
+
+describe('XDG autostart entry (start at login on Linux)', () => {
+  it('writes an entry that runs the app, quoting paths with spaces and specials, and removes it again', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-autostart-')), 'autostart', 'hearth.desktop');
+    setXdgAutostart(file, true, 'Hearth', ['/opt/Hearth App/hearth', '/home/a "b"/$app']);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.split('\n')).toEqual(['[Desktop Entry]', 'Type=Application', 'Name=Hearth', 'Exec="/opt/Hearth App/hearth" "/home/a \\"b\\"/\\$app"', 'X-GNOME-Autostart-enabled=true', '']);
+    setXdgAutostart(file, false, 'Hearth', []);
+    expect(fs.existsSync(file)).toBe(false);
+    // Turning it off twice is fine.
+    setXdgAutostart(file, false, 'Hearth', []);
+  });
+});
