@@ -158,10 +158,14 @@ const haUrl = urlWith(['http', 'https'], 'http://homeassistant.local:8123');
 const httpUrl = urlWith(['http', 'https'], 'http://sensor.local/temperature.json');
 /** mqtt.js speaks MQTT over TCP or TLS, and over WebSockets. */
 const brokerUrl = urlWith(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://localhost:1883');
-/** The dotted paths the sources read (see json-path.ts): "temperature", "sensor.temp", "$.data[0].t". */
+/**
+ * The dotted paths the sources read (see json-path.ts): "temperature", "sensor.temp", "$.data[0].t".
+ * Keys may hold any character but the separators; an empty key ("a..b") is a typo.
+ */
 const jsonPath = z
   .string()
-  .regex(/^(\$(\.|(?=\[))?)?([\w-]+|\[\d+\])(\.?\[\d+\]|\.[\w-]+)*$/, 'expected a JSON path such as temperature, sensor.temp or $.data[0].t');
+  .regex(/^(\$\.?)?([^.[\]\s][^.[\]]*|\[\d+\])(\.[^.[\]\s][^.[\]]*|\[\d+\])*$/, 'expected a JSON path such as temperature, sensor.temp or $.data[0].t')
+  .refine((p) => p.trim() === p, 'no spaces at the start or end of the JSON path');
 /** MQTT topic names: UTF-8, at most 65,535 bytes, no NUL; a subscription to one reading takes no wildcards. */
 const topic = z
   .string()

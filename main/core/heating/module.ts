@@ -112,6 +112,12 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       const secret = secretOf(raw.indoor);
       return heatingSettingsSchema.parse(secret ? { ...raw, indoor: withSecret(raw.indoor, ctx.secrets.open(secret.value)) } : raw);
     } catch (err) {
+      // An indoor source saved before its checks were tightened keeps the rest of the settings.
+      const rest = heatingSettingsSchema.safeParse({ ...raw, indoor: { kind: 'manual' } });
+      if (rest.success) {
+        ctx.log.warn(`the indoor temperature source could not be read (${(err as Error).message}); readings are entered by hand until it is saved again`);
+        return rest.data;
+      }
       ctx.log.warn(`heating settings could not be read (${(err as Error).message}); using defaults until they are saved again`);
       return defaultHeatingSettings();
     }

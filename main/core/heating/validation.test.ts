@@ -159,3 +159,20 @@ describe('indoor temperature source: settings validated before they are stored',
     await c.close();
   });
 });
+
+describe('settings stored before the checks were tightened', () => {
+  it('keep everything but an indoor source that no longer validates', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
+    dirs.push(dataDir);
+    const open = () => startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
+    let c = await open();
+    const mine = { ...withIndoor({ kind: 'manual' }), mode: 'thermostat' as const, room: { heatLossWPerK: 55, capacityWhPerK: 900 } };
+    await c.handlers['heating-configure'](mine);
+    // What an older version could store: an MQTT source with an HTTP address.
+    c.context.settings.put('heating', { ...mine, indoor: { kind: 'mqtt', url: 'http://broker.local:1883', topic: 'home/t' } });
+    await c.close();
+    c = await open();
+    expect(await c.handlers['heating-settings']({})).toEqual(mine);
+    await c.close();
+  });
+});
