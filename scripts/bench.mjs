@@ -14,6 +14,7 @@ const benches = [
   ['bench', 'hash'],
   ['bench', 'history'],
   ['bench', 'planner'],
+  ['bench', 'scheduler'],
 ];
 
 const only = process.argv.slice(2);

@@ -6,22 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Job, PlanApplied, PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
-import { hardwareModule } from '#core/hardware/module';
-import { systemSources } from '#core/hardware/telemetry';
-import { heatingModule } from '#core/heating/module';
-import { miningRunner } from '#core/job/mining-runner';
-import { jobModule } from '#core/job/module';
-import { miningModule } from '#core/mining/module';
 import { TestPool } from '#core/mining/test-pool';
-import { tariffModule } from '#core/tariff/module';
-import { schedulerModule, type SchedulerModuleOptions } from './module.ts';
+import { demoModules, prepareDemo, SLOT_MS } from './demo.ts';
+import type { SchedulerModuleOptions } from './module.ts';
 import { TestClock } from './test-clock.ts';
 
-const Q = 900_000;
+const Q = SLOT_MS;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 // 10:00 UTC on a winter day; even quarter-hours pay for power drawn (negative price), odd ones are dear.
 const T10 = Date.UTC(2026, 0, 15, 10, 0);
-const cheap = (t: number) => Math.floor(t / Q) % 2 === 0;
 const CPUS = os.availableParallelism();
 
 const open: { core: Core; dirs: string[]; pool?: TestPool; kids: ChildProcess[] }[] = [];
@@ -45,29 +38,11 @@ async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => b
   }
 }
 
-function pricesCsv(): string {
-  const rows = ['start,price'];
-  for (let t = T10 - 4 * 3_600_000; t < T10 + 52 * 3_600_000; t += Q) rows.push(`${new Date(t).toISOString()},${cheap(t) ? '-0.50' : '50'}`);
-  return rows.join('\n');
-}
-
 /** This machine's own sensors, except the CPU temperature, which a test can make hot (a VM reports none). */
 let cpuTempC: number | null = null;
 
 async function boot(clock: TestClock, dataDir: string, sched: SchedulerModuleOptions = {}): Promise<Core> {
-  return startCore({
-    dataDir,
-    clock,
-    log: quiet,
-    modules: [
-      hardwareModule({ sources: () => ({ ...systemSources(null, false), cpuTempC: () => Promise.resolve(cpuTempC) }) }),
-      tariffModule({ cron: false }),
-      heatingModule({ cron: false }),
-      miningModule(),
-      jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))], gpu: null, pollMs: 50 }),
-      schedulerModule({ cron: false, ...sched }),
-    ],
-  });
+  return startCore({ dataDir, clock, log: quiet, modules: demoModules({ cron: false, ...sched }, () => cpuTempC) });
 }
 
 /** A core with prices loaded and a running test pool configured; mining earns next to nothing, so the price decides. */
@@ -78,17 +53,12 @@ async function setup(at: number, sched: SchedulerModuleOptions = {}, withPool = 
   const entry: (typeof open)[number] = { core, dirs: [dir], kids: [] };
   open.push(entry);
   const h = core.handlers;
-  await h['tariff-import-csv']({ csv: pricesCsv(), unit: 'per-kwh', currency: 'EUR' });
-  const ts = await h['tariff-settings']({});
-  await h['tariff-configure']({ ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
   if (withPool) {
-    const pool = new TestPool({ difficulty: 2 ** -14 });
-    await pool.listen();
-    pool.notify(true);
-    entry.pool = pool;
-    await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
-    await h['mining-market-set']({ btcPrice: 1e-6, networkDifficulty: 1, currency: 'EUR' });
+    entry.pool = new TestPool({ difficulty: 2 ** -14 });
+    await entry.pool.listen();
+    entry.pool.notify(true);
   }
+  await prepareDemo(h, { from: T10 - 4 * 3_600_000, hours: 56, poolUrl: entry.pool?.url ?? null });
   // Settings are read at start: begin again as a user would after configuring.
   await core.close();
   core = await boot(clock, dir, sched);
@@ -199,7 +169,8 @@ describe('scheduler carrying out the plan', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cmd-'));
     entry.dirs.push(work);
     const script = path.join(work, 'train.mjs');
-    fs.writeFileSync(script, `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.json', JSON.stringify({ step, total: 100000, loss: 1 / step })); }, 20);\n`);
+    // Rewrites its progress file atomically: a SIGSTOP may land mid-write.
+    fs.writeFileSync(script, `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.tmp', JSON.stringify({ step, total: 100000, loss: 1 / step })); fs.renameSync('progress.tmp', 'progress.json'); }, 20);\n`);
     const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, script], cwd: work, progressFile: 'progress.json', pauseMode: 'signal' }, valuePerHour: 0.1, devices: ['cpu'] });
     await clock.advanceTo(T10 + 60_000 + 3_000);
     // The progress file is read on the core's clock: move it along while waiting.
