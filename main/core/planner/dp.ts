@@ -288,20 +288,29 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     // Repair: raise the price of work on jobs the Lagrangian plan leaves short until a plan meets
     // every deadline (an incumbent for the bound to beat).
     let l = [...V];
-    for (let it = 0; it < 24 && !meetsAll(); it++) {
+    const scale = Math.max(1e-6, ...V) / 8;
+    for (let it = 0; it < 40 && !meetsAll(); it++) {
       const { work } = evalDual(l);
-      const scale = Math.max(1e-6, ...V, ...l);
-      l = l.map((x, k) => (ix(work, k) < ix(W, k) - TOL ? x + scale : x));
+      l = l.map((x, k) => (ix(work, k) < ix(W, k) - TOL ? x * 1.15 + scale : x));
     }
     // Polyak subgradient steps towards the incumbent's net from the best multipliers so far.
     l = dual.best ? [...dual.best.lambda] : [...V];
-    for (let it = 0; it < 80 && !closed(); it++) {
+    // The step factor halves after 5 steps without a better bound (Held–Karp).
+    let mu = 1;
+    let stale = 0;
+    for (let it = 0; it < 120 && !closed() && mu > 1e-4; it++) {
+      const before = dual.best?.phi ?? Infinity;
       const { phi, work } = evalDual(l);
+      if ((dual.best?.phi ?? Infinity) < before - 1e-12) stale = 0;
+      else if (++stale >= 5) {
+        mu /= 2;
+        stale = 0;
+      }
       const g = work.map((w, k) => w - ix(W, k));
       const norm = g.reduce((a, x) => a + x * x, 0);
       if (norm === 0) break;
       const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
-      const step = Math.max(phi - target, 1e-9) / norm;
+      const step = (mu * Math.max(phi - target, 1e-9)) / norm;
       l = l.map((x, k) => Math.max(0, x - step * ix(g, k)));
     }
   }
