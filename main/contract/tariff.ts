@@ -154,7 +154,7 @@ const token = (what: string) =>
 
 export const timeZoneSchema = z
   .object({
-    days: z.array(z.number().int().min(1).max(7)).optional(),
+    days: z.array(z.number().int('a weekday is a whole number').min(1, 'weekdays are 1 (Monday) … 7 (Sunday)').max(7, 'weekdays are 1 (Monday) … 7 (Sunday)')).optional(),
     from: hhmm,
     to: hhmm,
     price: pricePerKWh,

@@ -48,6 +48,7 @@ describe('tariff settings: validated before they are stored', () => {
       [{ ...tou, tariff: { kind: 'fixed', price: 250, currency: 'EUR' } }, 'tariff.price: a price per kWh is at most 100: is it per MWh? divide by 1,000'],
       [{ ...tou, tariff: { kind: 'fixed', price: 0.3, currency: 'eur' } }, 'tariff.currency: expected a 3-letter currency code such as EUR'],
       [{ ...tou, tariff: { ...tou.tariff, zones: [{ from: '25:00', to: '06:00', price: 0.2 }] } }, 'tariff.zones.0.from: expected a time as HH:MM (00:00–23:59)'],
+      [{ ...tou, tariff: { ...tou.tariff, zones: [{ days: [0], from: '22:00', to: '06:00', price: 0.2 }] } }, 'tariff.zones.0.days.0: weekdays are 1 (Monday) … 7 (Sunday)'],
       [{ ...tou, tariff: { kind: 'octopus-agile', product: 'AGILE-24-10-01', region: 'Z' } }, 'tariff.region: expected a region letter A–P (the last letter of the tariff code)'],
       [{ ...tou, tariff: { kind: 'entsoe', zone: 'BE', token: 'abc' } }, 'tariff.zone: expected an EIC bidding-zone code such as 10YBE----------2'],
       [{ ...tou, tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'abc\n' } }, 'tariff.token: the ENTSO-E security token contains a space or line break: paste it again without them'],
