@@ -86,6 +86,8 @@ test('a backup restores over later changes, and a file that is not a ledger is r
   await page.getByTestId('restore-yes').click();
   await expect(page.getByTestId('restore-result')).toContainText('Hearth is running on the restored ledger');
   await expect(page.getByTestId('backup-list').locator('tbody tr')).toHaveCount(2);
+  // The cards show the restored settings at once, and after a reload.
+  await expect(page.getByTestId('ledger-standing')).toHaveValue('0.41');
   await page.reload();
   await expect(page.getByTestId('ledger-standing')).toHaveValue('0.41');
   // The replaced ledger was kept beside the backup.

@@ -18,6 +18,10 @@ export function preferenceModule(): CoreModule {
         return parsed.success ? parsed.data : { ...DEFAULT_PREFERENCES };
       };
       return {
+        // After a restore the core starts again on another ledger: pages showing units hear them anew.
+        start() {
+          ctx.events.emit('preferences-updated', read());
+        },
         handlers: {
           'preferences-get': async () => read(),
           'preferences-set': async (patch) => {

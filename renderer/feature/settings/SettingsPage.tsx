@@ -83,7 +83,7 @@ function DataFolderCard() {
   );
 }
 
-function BackupCard() {
+function BackupCard({ onRestored }: { onRestored: () => void }) {
   const [tick, setTick] = useState(0);
   const backups = useCall('ledger-backups', {}, [tick]);
   const [busy, setBusy] = useState(false);
@@ -117,6 +117,7 @@ function BackupCard() {
       setMade(null);
       setRestored(null);
       setRestored(await api.send('ledger-restore', { file }));
+      onRestored();
     });
 
   return (
@@ -201,12 +202,14 @@ function BackupCard() {
 
 /** Bill settings (shared with History), units, how the desktop app starts, the data folder, backup and restore. */
 export function SettingsPage() {
+  // A restore replaces every setting: the cards above it load again from the restored ledger.
+  const [generation, setGeneration] = useState(0);
   return (
     <div className="grid settings">
-      <ChargesCard onSaved={() => {}} />
-      <UnitsAndStartCard />
-      <DataFolderCard />
-      <BackupCard />
+      <ChargesCard key={`charges-${generation}`} onSaved={() => {}} />
+      <UnitsAndStartCard key={`units-${generation}`} />
+      <DataFolderCard key={`folder-${generation}`} />
+      <BackupCard onRestored={() => setGeneration((g) => g + 1)} />
     </div>
   );
 }
