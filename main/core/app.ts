@@ -20,6 +20,8 @@ export type CoreOptions = {
   modules?: CoreModule[];
   /** Given by a host that can close and start the core again (see host.ts); a restore uses it. */
   restart?: () => Promise<void>;
+  /** Every event is emitted on this bus too, from the first one on (a host's bus that outlives restarts). */
+  forward?: EventBus;
 };
 
 export type Core = {
@@ -45,6 +47,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const restored = applyPendingRestore(options.dataDir);
   const db = openLedger(options.dataDir, [...settingMigrations, ...list.flatMap((m) => m.migrations ?? [])]);
   const events = new EventBus();
+  const forward = options.forward;
+  if (forward) events.onAny((event, payload) => forward.emit(event, payload));
   const services = new Map<string, unknown>();
   const context: CoreContext = {
     db,

@@ -19,13 +19,12 @@ export type HostedCore = {
 export async function startHostedCore(options: CoreOptions): Promise<HostedCore> {
   const events = new EventBus();
   let core: Core;
-  let detach: () => void = () => {};
   let restarting: Promise<void> | null = null;
   let closed = false;
 
   const launch = async () => {
-    core = await startCore({ ...options, restart: () => hosted.restart() });
-    detach = core.events.onAny((event, payload) => events.emit(event, payload));
+    // Forwarded from the start, so what modules announce while starting reaches the transports too.
+    core = await startCore({ ...options, restart: () => hosted.restart(), forward: events });
   };
 
   const handlers = new Proxy({} as Handlers, {
@@ -48,7 +47,6 @@ export async function startHostedCore(options: CoreOptions): Promise<HostedCore>
       if (restarting) return restarting;
       restarting = (async () => {
         try {
-          detach();
           await core.close();
           await launch();
         } finally {
@@ -61,7 +59,6 @@ export async function startHostedCore(options: CoreOptions): Promise<HostedCore>
       while (restarting) await restarting;
       if (closed) return;
       closed = true;
-      detach();
       await core.close();
     },
   };
