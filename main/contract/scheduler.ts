@@ -49,7 +49,54 @@ export type PresenceStatus = {
   active: PresenceRule[];
 };
 
+/**
+ * The planner's limits as the user sets them: a total power cap, quiet hours (local clock times of
+ * this computer, may wrap past midnight) with their own cap, minimum run and pause lengths for every
+ * device, and the temperature at which a device stops its work.
+ */
+export type PlanLimitSettings = {
+  /** Total power over all devices, W; null = no cap. */
+  powerCapW: number | null;
+  quiet: { enabled: boolean; from: string; to: string; capW: number };
+  /** Once started, a device runs at least this long (rounded up to whole slots). */
+  minRunMin: number;
+  /** Once stopped, a device stays off at least this long. */
+  minPauseMin: number;
+  /** A device at or above this stops its work for the slot; the planner skips levels expected to run hotter. */
+  maxTempC: number;
+};
+
+export const DEFAULT_PLAN_LIMITS: PlanLimitSettings = {
+  powerCapW: null,
+  quiet: { enabled: false, from: '22:00', to: '07:00', capW: 0 },
+  minRunMin: 15,
+  minPauseMin: 15,
+  maxTempC: 90,
+};
+
+const clockTime = (field: string) => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, `${field} must be a time like 22:00 (24-hour clock)`);
+
+export const planLimitSettingsSchema: z.ZodType<PlanLimitSettings> = z
+  .object({
+    powerCapW: z.number().min(1, 'powerCapW must be at least 1 W, or null for no cap').max(100_000, 'powerCapW must be at most 100000 W').nullable(),
+    quiet: z
+      .object({
+        enabled: z.boolean(),
+        from: clockTime('quiet.from'),
+        to: clockTime('quiet.to'),
+        capW: z.number().min(0, 'quiet.capW must be 0 W (nothing runs) or more').max(100_000, 'quiet.capW must be at most 100000 W'),
+      })
+      .strict()
+      .refine((q) => q.from !== q.to, { message: 'quiet.from and quiet.to must differ (give the hours work is limited)' }),
+    minRunMin: z.number().min(0, 'minRunMin must be 0 or more minutes').max(24 * 60, 'minRunMin must be at most 1440 minutes (a day)'),
+    minPauseMin: z.number().min(0, 'minPauseMin must be 0 or more minutes').max(24 * 60, 'minPauseMin must be at most 1440 minutes (a day)'),
+    maxTempC: z.number().min(40, 'maxTempC must be 40..105 °C').max(105, 'maxTempC must be 40..105 °C'),
+  })
+  .strict();
+
 export type SchedulerHandlers = {
+  'plan-limits-get': Handler<Record<string, never>, PlanLimitSettings>;
+  'plan-limits-set': Handler<PlanLimitSettings, PlanLimitSettings>;
   /** The scheduler's decisions and deviations, newest first. */
   'plan-events': Handler<{ limit?: number }, PlanEvent[]>;
   'presence-get': Handler<Record<string, never>, PresenceStatus>;
@@ -94,4 +141,6 @@ export const schedulerArgs: ArgSchemas<SchedulerHandlers> = {
   'plan-events': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
   'presence-get': z.object({}).strict(),
   'presence-set': presenceSettingsSchema,
+  'plan-limits-get': z.object({}).strict(),
+  'plan-limits-set': planLimitSettingsSchema,
 };

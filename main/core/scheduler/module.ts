@@ -1,10 +1,12 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import { DEFAULT_PRESENCE, presenceSettingsSchema, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
+import { DEFAULT_PLAN_LIMITS, DEFAULT_PRESENCE, planLimitSettingsSchema, presenceSettingsSchema, type PlanLimitSettings, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
 import { HandlerError } from '#contract/index';
 import { MANUAL_KEY, type ManualMarket } from '#core/mining/market';
 import { MINING_SETTINGS_KEY } from '#core/mining/module';
 import type { CoreContext, CoreModule } from '#core/module';
-import type { PlanInput, PlanLimits } from '#core/planner/model';
+import type { PlanDevice, PlanInput } from '#core/planner/model';
+import { matchZone } from '#core/tariff/zone';
+import { systemTimeZone } from '#core/tariff/time';
 import type { Services } from '#core/service';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { Executor, type Managed } from './executor.ts';
@@ -19,8 +21,7 @@ const MANAGED_KEY = 'scheduler.managed';
 /** Jobs paused by hand: left out of the plan until started by hand again. */
 const HELD_KEY = 'scheduler.held';
 const HASH_RATE_KEY = 'scheduler.hashesPerThreadSec';
-/** A device whose temperature reaches this stops its work for the slot, unless its own maxTempC says otherwise. */
-const DEFAULT_MAX_TEMP_C = 90;
+const LIMITS_KEY = 'scheduler.limits';
 
 export type SchedulerModuleOptions = {
   /** node-cron re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
@@ -75,6 +76,19 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         }
       };
 
+      const limits = (): PlanLimitSettings => {
+        const parsed = planLimitSettingsSchema.safeParse(ctx.settings.get(LIMITS_KEY));
+        return parsed.success ? parsed.data : DEFAULT_PLAN_LIMITS;
+      };
+      /** Detected devices take the user's limits; a device configured by hand keeps its own. */
+      const limited = (devices: PlanDevice[], l: PlanLimitSettings, slotMin: number): PlanDevice[] =>
+        devices.map((d) => ({
+          ...d,
+          minRunSlots: d.minRunSlots ?? Math.max(1, Math.ceil(l.minRunMin / slotMin)),
+          minPauseSlots: d.minPauseSlots ?? Math.max(1, Math.ceil(l.minPauseMin / slotMin)),
+          maxTempC: d.maxTempC ?? l.maxTempC,
+        }));
+
       const held = (): number[] => ctx.settings.get<number[]>(HELD_KEY) ?? [];
 
       const presenceSettings = (): PresenceSettings => {
@@ -104,9 +118,12 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         const from = Math.floor(ctx.clock.now() / SLOT_MS) * SLOT_MS;
         const prices = tariff.slots(from, from + HORIZON_MS);
         const heat = heating.demand(prices);
+        const l = limits();
+        const zone = systemTimeZone();
         const slots = prices.map((p, i) => {
           const h = heat[i];
-          return { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet: false };
+          const quiet = l.quiet.enabled && matchZone([l.quiet], p.start, zone) !== undefined;
+          return { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet };
         });
         tables = buildWorld({
           hardware: hardware ? await hardware.info() : null,
@@ -115,14 +132,20 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           mining: mining$(),
           now: ctx.clock.now(),
         });
-        return { slots, devices: tables.devices, jobs: tables.jobs, limits: ctx.settings.get<PlanLimits>('planner.limits') ?? {} };
+        const slotMin = (slots[0]?.hours ?? SLOT_MS / 3_600_000) * 60;
+        return {
+          slots,
+          devices: limited(tables.devices, l, slotMin),
+          jobs: tables.jobs,
+          limits: { ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}), ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}) },
+        };
       };
 
       const executor = new Executor({
         mining,
         jobs,
         telemetry: () => hardware?.latest() ?? null,
-        maxTempC: () => DEFAULT_MAX_TEMP_C,
+        maxTempC: () => limits().maxTempC,
         record,
         loadManaged: () => ({ mining: false, jobs: [], ...(ctx.settings.get<Managed>(MANAGED_KEY) ?? {}) }),
         saveManaged: (m) => ctx.settings.put(MANAGED_KEY, m),
@@ -191,6 +214,12 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           },
           'plan-events': async ({ limit }) => events.latest(limit ?? 50),
           'presence-get': async () => presence.status(),
+          'plan-limits-get': async () => limits(),
+          'plan-limits-set': async (l) => {
+            ctx.settings.put(LIMITS_KEY, l);
+            scheduler.changed();
+            return limits();
+          },
           'presence-set': async (s) => {
             ctx.settings.put(PRESENCE_KEY, s);
             await presence.refresh();
@@ -225,7 +254,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           let hot = '';
           unsubs.push(
             ctx.events.on('telemetry', (t) => {
-              const key = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= DEFAULT_MAX_TEMP_C).map((d) => d.deviceId).join(',');
+              const key = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC).map((d) => d.deviceId).join(',');
               if (key === hot) return;
               hot = key;
               void scheduler.reapply();

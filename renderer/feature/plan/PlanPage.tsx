@@ -5,6 +5,7 @@ import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtKWh, fmtMoney, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 import { DecisionLog } from './DecisionLog.tsx';
+import { LimitsCard } from './LimitsCard.tsx';
 import { PresenceCard } from './PresenceCard.tsx';
 import { BacktestCard } from './BacktestCard.tsx';
 import { PlanTimeline } from './Timeline.tsx';
@@ -72,6 +73,7 @@ export function PlanPage() {
         )}
       </Card>
       <OverrideControls override={data?.override ?? null} onChange={reload} />
+      <LimitsCard />
       <PresenceCard />
       <DecisionLog />
       {slots.length > 0 && (
