@@ -20,7 +20,13 @@ type Group = { pattern: number; mask: number; combos: Combo[]; next: Int32Array 
 
 export type DpRoute = 'dp' | 'dp+bnb';
 export type DpResult = { choice: number[][]; route: DpRoute; labels: number; dualIterations: number };
-export type DpOptions = { maxLabels?: number; maxStates?: number };
+/**
+ * What the search leaves the MIP when it gives up: its best plan (choice per slot and device) and
+ * the (slot, device, option) choices that no plan better than that one can use (their Lagrangian
+ * bound is no better), which the MIP may leave out.
+ */
+export type DpSeed = { incumbent: number[][]; fixed: [number, number, number][] };
+export type DpOptions = { maxLabels?: number; maxStates?: number; /** Filled when solveDp gives up. */ seed?: { value?: DpSeed } };
 
 /** Scores compare with this tolerance on work (as the MIP and brute force do). */
 const TOL = 1e-9;
@@ -197,6 +203,26 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     for (let k = 0; k < K; k++) v += ix(beta, k) * ix(c.wb, k) + ix(betaAfter, k) * ix(c.wa, k);
     return v;
   };
+  /** F[t][s]: the best weighted start from s0 to state s at the start of slot t (−∞: unreachable). */
+  const forward = (alpha: number, beta: number[], betaAfter: number[]): Float64Array[] => {
+    const F = Array.from({ length: T + 1 }, () => new Float64Array(S).fill(NEG));
+    ix(F, 0)[s0] = 0;
+    for (let t = 0; t < T; t++) {
+      const cur = ix(F, t);
+      const next = ix(F, t + 1);
+      for (const g of ix(groups, t)) {
+        let best = NEG;
+        for (const c of g.combos) best = Math.max(best, comboScore(c, alpha, beta, betaAfter));
+        for (let s = 0; s < S; s++) {
+          const n = g.next[s] ?? -1;
+          const f = cur[s] ?? NEG;
+          if (n < 0 || f === NEG) continue;
+          if (f + best > (next[n] ?? NEG)) next[n] = f + best;
+        }
+      }
+    }
+    return F;
+  };
   /** The path that attains B from s0: per slot the chosen combo. */
   const trace = (B: Float64Array[], alpha: number, beta: number[], betaAfter: number[]): Combo[] => {
     const path: Combo[] = [];
@@ -251,9 +277,42 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
   const plain = trace(backward(1, zeros, zeros), 1, zeros, zeros);
   let incumbent: { tiers: Tiers; choice: number[][] } = { tiers: tiersOf(plain), choice: choiceOf(plain) };
+  const groupOf = new Map<Combo, Group>();
+  groups.forEach((gs) => gs.forEach((g) => g.combos.forEach((c) => groupOf.set(c, g))));
+  /**
+   * Local improvement of a plan that meets every deadline: swap a slot's combination for another
+   * with the same devices and continuous jobs running (so run/pause and block rules still hold)
+   * when that gains value and every deadline stays met; best swap first, until none gains.
+   */
+  const polish = (path: Combo[]): Combo[] => {
+    const p = [...path];
+    const surplus = zeros.map((_, k) => p.reduce((a, c) => a + ix(c.wb, k), 0) - ix(W, k));
+    if (surplus.some((x) => x < -TOL)) return p;
+    for (let round = 0; round < 4 * T; round++) {
+      let best: { t: number; c: Combo; gain: number } | null = null;
+      p.forEach((cur, t) => {
+        for (const c of groupOf.get(cur)?.combos ?? []) {
+          const gain = c.value - cur.value;
+          if (gain <= 1e-15 || (best && gain <= best.gain)) continue;
+          let ok = true;
+          for (let k = 0; k < K && ok; k++) ok = ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k) >= -TOL && ix(c.wa, k) >= ix(cur.wa, k) - TOL;
+          if (ok) best = { t, c, gain };
+        }
+      });
+      if (!best) break;
+      const { t, c } = best as { t: number; c: Combo };
+      const cur = ix(p, t);
+      for (let k = 0; k < K; k++) surplus[k] = ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k);
+      p[t] = c;
+    }
+    return p;
+  };
   const offer = (path: Combo[]) => {
-    const tiers = tiersOf(path);
-    if (betterTiers(tiers, incumbent.tiers)) incumbent = { tiers, choice: choiceOf(path) };
+    const polished = polish(path);
+    for (const p of polished === path ? [path] : [path, polished]) {
+      const tiers = tiersOf(p);
+      if (betterTiers(tiers, incumbent.tiers)) incumbent = { tiers, choice: choiceOf(p) };
+    }
   };
 
   // Bounds on each job's remaining work from (t, s): before its deadline, and in all (run-past jobs).
@@ -312,6 +371,18 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
       const step = (mu * Math.max(phi - target, 1e-9)) / norm;
       l = l.map((x, k) => Math.max(0, x - step * ix(g, k)));
+    }
+    // Repair near the best multipliers: small raises on short jobs give plans that meet every
+    // deadline with little overshoot (good incumbents), where the first repair overshoots.
+    if (dual.best) {
+      l = [...dual.best.lambda];
+      const bump = Math.max(1e-6, ...V) / 200;
+      for (let it = 0; it < 30; it++) {
+        const { work } = evalDual(l);
+        const short = work.map((w, k) => w < ix(W, k) - TOL);
+        if (!short.some(Boolean)) break;
+        l = l.map((x, k) => (ix(short, k) ? x * 1.03 + bump : x));
+      }
     }
   }
   const full = dual.best;
@@ -418,9 +489,47 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return 'done';
   };
+  const giveUp = (): null => {
+    if (options.seed) options.seed.value = seedFor();
+    return null;
+  };
+  const seedFor = (): DpSeed => {
+    const seed: DpSeed = { incumbent: incumbent.choice, fixed: [] };
+    if (!full || !meetsAll()) return seed;
+    const F = forward(1, full.lambda, zeros);
+    const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(W, k), 0);
+    const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+    for (let t = 0; t < T; t++) {
+      const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
+      const f = ix(F, t);
+      const b = ix(full.B, t + 1);
+      for (const g of ix(groups, t)) {
+        let through = NEG;
+        for (let s = 0; s < S; s++) {
+          const n = g.next[s] ?? -1;
+          if (n >= 0) through = Math.max(through, (f[s] ?? NEG) + (b[n] ?? NEG));
+        }
+        if (through === NEG) continue;
+        for (const c of g.combos) {
+          const v = through + comboScore(c, 1, full.lambda, zeros);
+          c.opts.forEach((k, d) => {
+            const row = ix(best, d);
+            if (v > ix(row, k)) row[k] = v;
+          });
+        }
+      }
+      best.forEach((row, d) => {
+        for (let k = 1; k < row.length; k++) if (ix(row, k) + constant <= threshold) seed.fixed.push([t, d, k]);
+      });
+    }
+    return seed;
+  };
+  // Each Lagrangian DP pass counts as one label per slot against the budget.
+  labelsUsed = dualIterations * T;
+  if (labelsUsed >= maxLabels) return giveUp();
   if (!(full && incumbent.tiers.t1 >= sumW - TOL && full.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)))) {
     search(4);
-    if (search(null) === 'budget') return null;
+    if (search(null) === 'budget') return giveUp();
   }
   return { choice: incumbent.choice, route: 'dp+bnb', labels: labelsUsed, dualIterations };
 }

@@ -29,9 +29,11 @@ export type MipPhase = { goal: 'shortfall' } | { goal: 'late'; maxShortfall: num
  * missing at the deadline; y_t_j / z_t_j: continuous job j runs / starts in slot t.
  * Returned with the names so a solution maps back to an assignment.
  */
-export function buildLp(input: PlanInput, phase: MipPhase): string {
+export function buildLp(input: PlanInput, phase: MipPhase, fixed?: ReadonlySet<string>): string {
   const T = input.slots.length;
-  const opts = input.devices.map((_, d) => deviceOptions(input, d));
+  // Options left out (fixed to off) by the caller are replaced by null: no variable is made for them.
+  const all = input.devices.map((_, d) => deviceOptions(input, d));
+  const optsAt = (t: number) => (fixed?.size ? all.map((os, d) => os.map((o, k) => (o && fixed.has(`${t}_${d}_${k}`) ? null : o))) : all);
   const obj: [number, string][] = [];
   const rows: string[] = [];
   const bins: string[] = [];
@@ -46,7 +48,7 @@ export function buildLp(input: PlanInput, phase: MipPhase): string {
     const power: [number, string][] = [];
     input.devices.forEach((dev, d) => {
       const pick: [number, string][] = [];
-      at(opts, d).forEach((o, k) => {
+      at(optsAt(t), d).forEach((o, k) => {
         if (!o) return;
         const v = x(t, d, k);
         bins.push(v);
@@ -72,7 +74,7 @@ export function buildLp(input: PlanInput, phase: MipPhase): string {
     const job = at(input.jobs, j);
     const out: [number, string][] = [];
     input.devices.forEach((dev, d) =>
-      at(opts, d).forEach((o, k) => {
+      at(optsAt(t), d).forEach((o, k) => {
         if (o && o.job === j) out.push([(at(dev.levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours, x(t, d, k)]);
       }),
     );
@@ -106,8 +108,8 @@ export function buildLp(input: PlanInput, phase: MipPhase): string {
   // Minimum run and pause lengths: a start at t forces on for the next R-1 slots (truncated at the
   // horizon); a stop at t forces off for the next P-1 slots. Before slot 0 every device is off.
   input.devices.forEach((dev, d) => {
-    const on = (t: number): [number, string][] => at(opts, d).flatMap((o, k) => (o ? [[1, x(t, d, k)] as [number, string]] : []));
-    if (at(opts, d).length < 2) return;
+    const on = (t: number): [number, string][] => at(optsAt(t), d).flatMap((o, k) => (o ? [[1, x(t, d, k)] as [number, string]] : []));
+    if (at(all, d).length < 2) return;
     const R = dev.minRunSlots ?? 1;
     const P = dev.minPauseSlots ?? 1;
     const neg = (e: [number, string][]) => e.map(([c, v]) => [-c, v] as [number, string]);
@@ -134,10 +136,12 @@ export function buildLp(input: PlanInput, phase: MipPhase): string {
 
 /**
  * Solves the planning problem exactly with HiGHS, one solve per tier (see MipPhase). The
- * reference for the fast planner (dp.ts) and its fallback. Returns choice[t][d] (index into deviceOptions).
+ * reference for the fast planner (dp.ts) and its fallback. `fixedOff`: (slot, device, option)
+ * choices to leave out (the fast planner's reduced-cost fixing). Returns choice[t][d] (index into deviceOptions).
  */
-export async function solveMip(input: PlanInput): Promise<number[][]> {
+export async function solveMip(input: PlanInput, fixedOff: readonly [number, number, number][] = []): Promise<number[][]> {
   const highs = await loadHighs();
+  const fixed = new Set(fixedOff.map(([t, d, k]) => `${t}_${d}_${k}`));
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const exact = { mip_rel_gap: 0, mip_abs_gap: 0, output_flag: false } as const;
   // A hair of slack so rounding in one solve cannot make the next infeasible.
@@ -145,17 +149,17 @@ export async function solveMip(input: PlanInput): Promise<number[][]> {
   let maxShortfall = 0;
   let maxLate: number | undefined;
   if (input.jobs.some((j) => j.workNeeded !== undefined)) {
-    const first = highs.solve(buildLp(input, { goal: 'shortfall' }), exact);
+    const first = highs.solve(buildLp(input, { goal: 'shortfall' }, fixed), exact);
     if (first.Status !== 'Optimal') throw new Error(`planner MIP (shortfall): ${first.Status}`);
     maxShortfall = slack(first.ObjectiveValue);
   }
   const late = input.jobs.filter((j) => j.workNeeded !== undefined && j.runPastDeadline);
   if (late.length) {
-    const second = highs.solve(buildLp(input, { goal: 'late', maxShortfall }), exact);
+    const second = highs.solve(buildLp(input, { goal: 'late', maxShortfall }, fixed), exact);
     if (second.Status !== 'Optimal') throw new Error(`planner MIP (late work): ${second.Status}`);
     maxLate = slack(late.reduce((a, j) => a + (j.workNeeded ?? 0), 0) - second.ObjectiveValue);
   }
-  const sol = highs.solve(buildLp(input, { goal: 'net', maxShortfall, maxLate }), exact);
+  const sol = highs.solve(buildLp(input, { goal: 'net', maxShortfall, maxLate }, fixed), exact);
   if (sol.Status !== 'Optimal') throw new Error(`planner MIP: ${sol.Status}`);
   return input.slots.map((_, t) =>
     input.devices.map((_, d) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { benchInstance } from './bench-instance.ts';
 import { bruteForce } from './brute.ts';
 import { solveDp } from './dp.ts';
-import { evaluate, score, violations } from './evaluate.ts';
+import { deviceOptions, evaluate, score, violations } from './evaluate.ts';
 import { solveMip } from './mip.ts';
 import type { PlanInput } from './model.ts';
 import { plan } from './plan.ts';
@@ -76,6 +76,13 @@ function randomInstance(seed: number): PlanInput {
 
 const clock = { now: () => T0 };
 
+/** The option index (into deviceOptions) of a planned decision, to check a returned plan's constraints. */
+function choiceIndex(input: PlanInput, d: number, dec: { job: string | null; level: number }): number {
+  if (dec.job === null) return 0;
+  const j = input.jobs.findIndex((x) => x.id === dec.job);
+  return deviceOptions(input, d).findIndex((o) => o !== null && o.job === j && o.level === dec.level);
+}
+
 const relClose = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
 describe('planner vs brute force and the MIP', () => {
@@ -100,7 +107,11 @@ describe('planner vs brute force and the MIP', () => {
       if (!fast) throw new Error(`seed ${seed}: the fast planner gave up on a tiny instance`);
       expect(violations(input, fast.choice), `seed ${seed} fast`).toEqual([]);
       const f = score(evaluate(input, fast.choice));
-      for (const [name, s] of [['fast', f], ['mip', m], ['plan', score(got)]] as const) {
+      // The fallback: the MIP without the choices the search ruled out, against the search's best plan.
+      const seeded = await plan(input, { clock, maxLabels: 0, fallbackIn: 'thread' });
+      if (input.jobs.some((j) => j.workNeeded !== undefined)) expect(seeded.solver).toBe('mip');
+      expect(violations(input, seeded.slots.map((sl) => sl.decisions.map((dec, d) => choiceIndex(input, d, dec)))), `seed ${seed} seeded`).toEqual([]);
+      for (const [name, s] of [['fast', f], ['mip', m], ['plan', score(got)], ['seeded mip', score(seeded)]] as const) {
         expect(s.shortfall, `seed ${seed} ${name} shortfall`).toBeCloseTo(ref.shortfall, 9);
         expect(s.late, `seed ${seed} ${name} late work`).toBeCloseTo(ref.late, 9);
         expect(relClose(s.net, ref.net), `seed ${seed} ${name}: net ${s.net} vs brute force ${ref.net}`).toBe(true);

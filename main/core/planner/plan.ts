@@ -1,6 +1,6 @@
 import type { Clock } from '#core/clock';
-import { solveDp } from './dp.ts';
-import { deviceOptions, evaluate } from './evaluate.ts';
+import { solveDp, type DpSeed } from './dp.ts';
+import { better, deviceOptions, evaluate, score } from './evaluate.ts';
 import { solveMip } from './mip.ts';
 import { solveMipInWorker } from './mip-worker.ts';
 import { at, type Plan, type PlanInput, type PlanSolver, type SlotPlan } from './model.ts';
@@ -51,12 +51,14 @@ export type PlanOptions = {
   clock: Pick<Clock, 'now'>;
   currency?: string;
   /**
-   * 'auto' (default): the fast exact planner (dp.ts), falling back to the MIP in a worker thread
-   * when its label search passes `maxLabels`. 'mip': the MIP reference, in this thread.
+   * 'auto' (default): the fast exact planner (dp.ts), falling back to the MIP when its label
+   * search passes `maxLabels`. 'mip': the MIP reference alone, in this thread.
    */
   solver?: 'auto' | 'mip';
   /** Label budget of the fast planner's search (deterministic, unlike a time limit). */
   maxLabels?: number;
+  /** Where the fallback MIP runs: a worker thread (default; keeps the event loop free) or this thread (tests, CLI). */
+  fallbackIn?: 'worker' | 'thread';
 };
 
 /**
@@ -73,13 +75,24 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
   let choice: number[][] = live.slots.map(() => live.devices.map(() => 0));
   let solver: PlanSolver = 'dp';
   if (live.slots.length && live.devices.length) {
-    const fast = opts.solver === 'mip' ? null : solveDp(live, { maxLabels: opts.maxLabels });
-    if (fast) {
-      choice = fast.choice;
-      solver = fast.route;
-    } else {
-      choice = opts.solver === 'mip' ? await solveMip(live) : await solveMipInWorker(live);
+    if (opts.solver === 'mip') {
+      choice = await solveMip(live);
       solver = 'mip';
+    } else {
+      const seed: { value?: DpSeed } = {};
+      const fast = solveDp(live, { maxLabels: opts.maxLabels, seed });
+      if (fast) {
+        choice = fast.choice;
+        solver = fast.route;
+      } else {
+        // The MIP without the choices the search proved useless; its plan or the search's best,
+        // whichever scores higher (the MIP may only tie it when the search's plan is optimal).
+        const fixed = seed.value?.fixed ?? [];
+        const mip = opts.fallbackIn === 'thread' ? await solveMip(live, fixed) : await solveMipInWorker(live, fixed);
+        const inc = seed.value?.incumbent;
+        choice = inc && better(score(evaluate(live, inc)), score(evaluate(live, mip))) ? inc : mip;
+        solver = 'mip';
+      }
     }
   }
   const ev = evaluate(live, choice);
