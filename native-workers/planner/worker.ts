@@ -11,7 +11,7 @@ const port = parentPort;
 if (!port) throw new Error('The planner worker must run in a worker thread');
 
 port.once('message', (req: MipRequest) => {
-  solveMip(req.input, req.fixedOff).then(
+  solveMip(req.input, req.fixedOff, req.hint).then(
     (choice) => port.postMessage({ ok: true, choice } satisfies MipReply),
     (err: unknown) => port.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) } satisfies MipReply),
   );

@@ -43,7 +43,7 @@ function betterTiers(a: Tiers, b: Tiers): boolean {
 }
 
 export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | null {
-  const maxLabels = options.maxLabels ?? 60_000;
+  const maxLabels = options.maxLabels ?? 40_000;
   const T = input.slots.length;
   const D = input.devices.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));

@@ -21,7 +21,7 @@ function linear(terms: [number, string][]): string {
  * the horizon's end on run-past-deadline jobs, then highest net; each later tier keeps the
  * earlier ones at (a hair above) their optimum.
  */
-export type MipPhase = { goal: 'shortfall' } | { goal: 'late'; maxShortfall: number } | { goal: 'net'; maxShortfall: number; maxLate?: number };
+export type MipPhase = { goal: 'shortfall' } | { goal: 'late'; maxShortfall: number } | { goal: 'net'; maxShortfall: number; maxLate?: number; minNet?: number };
 
 /**
  * The planning problem as a mixed-integer program in CPLEX LP format. x_t_d_o = 1 when device d
@@ -128,6 +128,8 @@ export function buildLp(input: PlanInput, phase: MipPhase, fixed?: ReadonlySet<s
     objective = `maximize\n obj: ${linear(lateJobs.map(([, j]) => [1, `c_${j}`]))}`;
   } else {
     objective = `maximize\n obj: ${linear(obj)}`;
+    // A known plan's net as a floor lets branch and bound drop nodes that cannot beat it.
+    if (phase.minNet !== undefined) row(linear(obj), `>= ${num(phase.minNet)}`);
     if (lateJobs.length && phase.maxLate !== undefined) row(linear(lateJobs.map(([, j]) => [1, `c_${j}`])), `>= ${num(lateWork - phase.maxLate)}`);
   }
   if (phase.goal !== 'shortfall' && deadlineJobs.length) row(linear(deadlineJobs.map(([, j]) => [1, `s_${j}`])), `<= ${num(phase.maxShortfall)}`);
@@ -135,11 +137,17 @@ export function buildLp(input: PlanInput, phase: MipPhase, fixed?: ReadonlySet<s
 }
 
 /**
+ * What the caller already knows from a plan in hand (the fast planner's incumbent): its missing
+ * work (the optimum can only be lower or equal) and its net.
+ */
+export type MipHint = { shortfall: number; late: number; net: number };
+
+/**
  * Solves the planning problem exactly with HiGHS, one solve per tier (see MipPhase). The
  * reference for the fast planner (dp.ts) and its fallback. `fixedOff`: (slot, device, option)
- * choices to leave out (the fast planner's reduced-cost fixing). Returns choice[t][d] (index into deviceOptions).
+ * choices to leave out (the fast planner's reduced-cost fixing); `hint`: a plan in hand. Returns choice[t][d] (index into deviceOptions).
  */
-export async function solveMip(input: PlanInput, fixedOff: readonly [number, number, number][] = []): Promise<number[][]> {
+export async function solveMip(input: PlanInput, fixedOff: readonly [number, number, number][] = [], hint?: MipHint): Promise<number[][]> {
   const highs = await loadHighs();
   const fixed = new Set(fixedOff.map(([t, d, k]) => `${t}_${d}_${k}`));
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
@@ -148,18 +156,23 @@ export async function solveMip(input: PlanInput, fixedOff: readonly [number, num
   const slack = (v: number) => Math.max(0, v) * (1 + 1e-9) + 1e-9;
   let maxShortfall = 0;
   let maxLate: number | undefined;
-  if (input.jobs.some((j) => j.workNeeded !== undefined)) {
+  // A tier the hint already has at zero needs no solve: nothing can do better than zero.
+  if (input.jobs.some((j) => j.workNeeded !== undefined) && !(hint && hint.shortfall === 0)) {
     const first = highs.solve(buildLp(input, { goal: 'shortfall' }, fixed), exact);
     if (first.Status !== 'Optimal') throw new Error(`planner MIP (shortfall): ${first.Status}`);
     maxShortfall = slack(first.ObjectiveValue);
   }
   const late = input.jobs.filter((j) => j.workNeeded !== undefined && j.runPastDeadline);
-  if (late.length) {
+  if (late.length && !(hint && hint.shortfall === 0 && hint.late === 0)) {
     const second = highs.solve(buildLp(input, { goal: 'late', maxShortfall }, fixed), exact);
     if (second.Status !== 'Optimal') throw new Error(`planner MIP (late work): ${second.Status}`);
     maxLate = slack(late.reduce((a, j) => a + (j.workNeeded ?? 0), 0) - second.ObjectiveValue);
-  }
-  const sol = highs.solve(buildLp(input, { goal: 'net', maxShortfall, maxLate }, fixed), exact);
+  } else if (late.length) maxLate = slack(0);
+  // The floor only when the hint's plan is at the optimum of the earlier tiers (else it may not hold).
+  const minNet = hint && hint.shortfall === 0 && hint.late === 0 ? hint.net - 1e-9 * Math.max(1, Math.abs(hint.net)) : undefined;
+  const sol = highs.solve(buildLp(input, { goal: 'net', maxShortfall, maxLate, minNet }, fixed), exact);
+  // With a floor, "infeasible" means nothing beats the hint's plan: all off is returned and the caller keeps its plan.
+  if (minNet !== undefined && sol.Status === 'Infeasible') return input.slots.map(() => input.devices.map(() => 0));
   if (sol.Status !== 'Optimal') throw new Error(`planner MIP: ${sol.Status}`);
   return input.slots.map((_, t) =>
     input.devices.map((_, d) => {

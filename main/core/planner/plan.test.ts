@@ -125,13 +125,19 @@ describe('planner vs brute force and the MIP', () => {
     expect(routes.get('dp+bnb')).toBeGreaterThan(50);
   }, 300_000);
 
-  it('equals the MIP on medium instances (the bench instance cut to 48–96 quarter-hours: 3 devices, mining and a deadline job: cheapest slots / continuous / may run past the deadline)', async () => {
+  it('equals the MIP on medium instances (the bench instance cut to 48–96 quarter-hours: 3 devices, mining and one or two deadline jobs: cheapest slots / continuous / may run past the deadline)', async () => {
     const full = benchInstance();
-    for (const [variant, n, extra] of [['cheapest', 48, {}], ['continuous', 48, { mode: 'continuous' }], ['run past', 96, { runPastDeadline: true }]] as const) {
+    const variants = [
+      ['cheapest', 48, ['mining', 'train-a'], {}],
+      ['continuous', 48, ['mining', 'train-a'], { mode: 'continuous' }],
+      ['run past', 96, ['mining', 'train-a'], { runPastDeadline: true }],
+      ['two deadline jobs', 48, ['mining', 'train-a', 'train-c'], {}],
+    ] as const;
+    for (const [variant, n, ids, extra] of variants) {
       const input: PlanInput = {
         ...full,
         slots: full.slots.slice(0, n),
-        jobs: full.jobs.filter((j) => j.id === 'mining' || j.id === 'train-a').map((j) => (j.workNeeded === undefined ? j : { ...j, ...extra })),
+        jobs: full.jobs.filter((j) => (ids as readonly string[]).includes(j.id)).map((j) => (j.workNeeded === undefined ? j : { ...j, ...extra })),
       };
       const fast = await plan(input, { clock: { now: () => 0 } });
       const mip = score(evaluate(input, await solveMip(input)));

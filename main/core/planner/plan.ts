@@ -88,9 +88,10 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
         // The MIP without the choices the search proved useless; its plan or the search's best,
         // whichever scores higher (the MIP may only tie it when the search's plan is optimal).
         const fixed = seed.value?.fixed ?? [];
-        const mip = opts.fallbackIn === 'thread' ? await solveMip(live, fixed) : await solveMipInWorker(live, fixed);
         const inc = seed.value?.incumbent;
-        choice = inc && better(score(evaluate(live, inc)), score(evaluate(live, mip))) ? inc : mip;
+        const hint = inc ? score(evaluate(live, inc)) : undefined;
+        const mip = opts.fallbackIn === 'thread' ? await solveMip(live, fixed, hint) : await solveMipInWorker(live, fixed, hint);
+        choice = inc && hint && better(hint, score(evaluate(live, mip))) ? inc : mip;
         solver = 'mip';
       }
     }
