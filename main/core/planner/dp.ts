@@ -200,7 +200,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
   const comboScore = (c: Combo, alpha: number, beta: number[], betaAfter: number[]): number => {
     let v = alpha * c.value;
-    for (let k = 0; k < K; k++) v += ix(beta, k) * ix(c.wb, k) + ix(betaAfter, k) * ix(c.wa, k);
+    for (let k = 0; k < K; k++) v += (beta[k] as number) * (c.wb[k] as number) + (betaAfter[k] as number) * (c.wa[k] as number);
     return v;
   };
   /** F[t][s]: the best weighted start from s0 to state s at the start of slot t (−∞: unreachable). */
@@ -288,22 +288,32 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const p = [...path];
     const surplus = zeros.map((_, k) => p.reduce((a, c) => a + ix(c.wb, k), 0) - ix(W, k));
     if (surplus.some((x) => x < -TOL)) return p;
-    for (let round = 0; round < 4 * T; round++) {
-      let best: { t: number; c: Combo; gain: number } | null = null;
+    const fits = (cur: Combo, c: Combo) => {
+      for (let k = 0; k < K; k++) if (ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k) < -TOL || ix(c.wa, k) < ix(cur.wa, k) - TOL) return false;
+      return true;
+    };
+    // Rounds: collect every slot's best feasible swap, apply them best gain first while each
+    // still keeps every deadline met; stop when a round changes nothing.
+    for (let round = 0; round < 50; round++) {
+      const swaps: { t: number; c: Combo; gain: number }[] = [];
       p.forEach((cur, t) => {
+        let best: { t: number; c: Combo; gain: number } | null = null;
         for (const c of groupOf.get(cur)?.combos ?? []) {
           const gain = c.value - cur.value;
-          if (gain <= 1e-15 || (best && gain <= best.gain)) continue;
-          let ok = true;
-          for (let k = 0; k < K && ok; k++) ok = ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k) >= -TOL && ix(c.wa, k) >= ix(cur.wa, k) - TOL;
-          if (ok) best = { t, c, gain };
+          if (gain <= 1e-15 || (best && gain <= best.gain) || !fits(cur, c)) continue;
+          best = { t, c, gain };
         }
+        if (best) swaps.push(best);
       });
-      if (!best) break;
-      const { t, c } = best as { t: number; c: Combo };
-      const cur = ix(p, t);
-      for (let k = 0; k < K; k++) surplus[k] = ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k);
-      p[t] = c;
+      let changed = false;
+      for (const { t, c } of swaps.sort((x, y) => y.gain - x.gain)) {
+        const cur = ix(p, t);
+        if (!fits(cur, c)) continue;
+        for (let k = 0; k < K; k++) surplus[k] = ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k);
+        p[t] = c;
+        changed = true;
+      }
+      if (!changed) break;
     }
     return p;
   };
@@ -386,39 +396,42 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
   }
   const full = dual.best;
-  const fullBound = (t: number, s: number, value: number, b: Float64Array): number => {
+  // Bounds of a partial plan whose work is w: w[k] before job k's deadline, w[K + k] in all (capped).
+  // Hot loops: plain indexing (every index is in range by construction).
+  const lambdaF = full?.lambda ?? zeros;
+  const fullBound = (t: number, s: number, value: number, w: Float64Array): number => {
     if (!full) return Infinity;
-    let v = value + vw + ix(ix(full.B, t), s);
-    for (let k = 0; k < K; k++) v -= ix(full.lambda, k) * (ix(W, k) - ix(b, k));
+    let v = value + vw + ((full.B[t] as Float64Array)[s] as number);
+    for (let k = 0; k < K; k++) v -= (lambdaF[k] as number) * ((W[k] as number) - (w[k] as number));
     return v;
   };
-  const genericBound = (t: number, s: number, value: number, b: Float64Array, a: Float64Array): number => {
-    let v = value + ix(ix(Bg, t), s);
-    for (let k = 0; k < K; k++) v += ix(V, k) * (ix(RP, k) ? ix(a, k) : ix(b, k));
+  const genericBound = (t: number, s: number, value: number, w: Float64Array): number => {
+    let v = value + ((Bg[t] as Float64Array)[s] as number);
+    for (let k = 0; k < K; k++) v += (V[k] as number) * (w[RP[k] ? K + k : k] as number);
     return v;
   };
   /**
    * NEG when a partial plan cannot beat the incumbent; otherwise a rank for the beam (the
    * Lagrangian estimate, which charges missing deadline work at its price λ).
    */
-  const bound = (t: number, s: number, value: number, b: Float64Array, a: Float64Array): number => {
-    const rank = full ? fullBound(t, s, value, b) : genericBound(t, s, value, b, a);
+  const bound = (t: number, s: number, value: number, w: Float64Array): number => {
+    const rank = full ? fullBound(t, s, value, w) : genericBound(t, s, value, w);
     let ub1 = 0;
-    for (let k = 0; k < K; k++) ub1 += Math.min(ix(W, k), ix(b, k) + ix(ix(ix(MB, k), t), s));
+    for (let k = 0; k < K; k++) ub1 += Math.min(W[k] as number, (w[k] as number) + (((MB[k] as Float64Array[])[t] as Float64Array)[s] as number));
     const inc = incumbent.tiers;
     if (ub1 < inc.t1 - TOL) return NEG;
     if (ub1 > inc.t1 + TOL) return rank;
     if (sumWRP > 0) {
       let ub2 = 0;
       for (let k = 0; k < K; k++) {
-        const ma = ix(MA, k);
-        if (ma) ub2 += Math.min(ix(W, k), ix(a, k) + ix(ix(ma, t), s));
+        const ma = MA[k];
+        if (ma) ub2 += Math.min(W[k] as number, (w[K + k] as number) + ((ma[t] as Float64Array)[s] as number));
       }
       if (ub2 < inc.t2 - TOL) return NEG;
       if (ub2 > inc.t2 + TOL) return rank;
     }
-    let ub3 = genericBound(t, s, value, b, a);
-    if (inc.t1 >= sumW - TOL) ub3 = Math.min(ub3, fullBound(t, s, value, b));
+    let ub3 = genericBound(t, s, value, w);
+    if (inc.t1 >= sumW - TOL) ub3 = Math.min(ub3, fullBound(t, s, value, w));
     return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? NEG : rank;
   };
 
@@ -436,6 +449,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const combo: (Combo | null)[] = [null];
     const work: Float64Array[] = [new Float64Array(2 * K)];
     let layer = [0];
+    const scratch = new Float64Array(2 * K);
     for (let t = 0; t < T; t++) {
       const buckets = new Map<number, { idx: number; ub: number }[]>();
       for (const li of layer) {
@@ -445,13 +459,14 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           const n = nextOf(s, g);
           if (n < 0) continue;
           for (const c of g.combos) {
-            const nv = ix(value, li) + c.value;
-            const nw = new Float64Array(2 * K);
+            const nv = (value[li] as number) + c.value;
+            const nw = scratch;
             for (let k = 0; k < K; k++) {
-              nw[k] = Math.min(ix(W, k), ix(wv, k) + ix(c.wb, k));
-              nw[K + k] = Math.min(ix(W, k), ix(wv, K + k) + ix(c.wb, k) + ix(c.wa, k));
+              const cap = W[k] as number;
+              nw[k] = Math.min(cap, (wv[k] as number) + (c.wb[k] as number));
+              nw[K + k] = Math.min(cap, (wv[K + k] as number) + (c.wb[k] as number) + (c.wa[k] as number));
             }
-            const ub = bound(t + 1, n, nv, nw.subarray(0, K), nw.subarray(K));
+            const ub = bound(t + 1, n, nv, nw);
             if (ub === NEG) continue;
             let bucket = buckets.get(n);
             if (!bucket) buckets.set(n, (bucket = []));
@@ -468,7 +483,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             value.push(nv);
             parent.push(li);
             combo.push(c);
-            work.push(nw);
+            work.push(nw.slice());
             bucket.push({ idx: state.length - 1, ub });
           }
         }
