@@ -1,3 +1,4 @@
+import type { Highs } from 'highs';
 import { beforeDeadline, deviceOptions } from './evaluate.ts';
 import type { PlanInput } from './model.ts';
 
@@ -26,7 +27,14 @@ export type DpResult = { choice: number[][]; route: DpRoute; labels: number; dua
  * bound is no better), which the MIP may leave out.
  */
 export type DpSeed = { incumbent: number[][]; fixed: [number, number, number][] };
-export type DpOptions = { maxLabels?: number; maxStates?: number; /** Filled when solveDp gives up. */ seed?: { value?: DpSeed } };
+export type DpOptions = {
+  maxLabels?: number;
+  maxStates?: number;
+  /** Filled when solveDp gives up. */
+  seed?: { value?: DpSeed };
+  /** HiGHS for the multipliers' small LPs (Kelley's method); without it, subgradient steps. */
+  highs?: Highs;
+};
 
 /** Scores compare with this tolerance on work (as the MIP and brute force do). */
 const TOL = 1e-9;
@@ -337,13 +345,14 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   offer(trace(Bg, 1, V, vAfter));
 
   // Full bound (only for completions that meet every deadline): minimise over λ ≥ 0 the
-  // Lagrangian of "work before the deadline ≥ workNeeded", by projected subgradient steps (Polyak).
+  // Lagrangian of "work before the deadline ≥ workNeeded".
   const vw = V.reduce((a, v, k) => a + v * ix(W, k), 0);
   const dual: { best: { phi: number; lambda: number[]; B: Float64Array[] } | null } = { best: null };
   let dualIterations = 0;
   const mayMeetAll = dj.every((_, k) => ix(ix(ix(MB, k), 0), s0) >= ix(W, k) - TOL);
   const meetsAll = () => incumbent.tiers.t1 >= sumW - TOL;
   const closed = () => dual.best !== null && meetsAll() && dual.best.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+  const cuts: { phi: number; l: number[]; g: number[] }[] = [];
   const evalDual = (l: number[]) => {
     dualIterations++;
     const B = backward(1, l, zeros);
@@ -351,41 +360,62 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const path = trace(B, 1, l, zeros);
     offer(path);
     if (!dual.best || phi < dual.best.phi) dual.best = { phi, lambda: [...l], B };
-    return { phi, work: zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0)) };
+    const work = zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0));
+    cuts.push({ phi, l: [...l], g: work.map((w, k) => w - ix(W, k)) });
+    return { phi, work };
   };
   if (mayMeetAll) {
     // Repair: raise the price of work on jobs the Lagrangian plan leaves short until a plan meets
     // every deadline (an incumbent for the bound to beat).
-    let l = [...V];
+    const l0 = [...V];
     const scale = Math.max(1e-6, ...V) / 8;
-    for (let it = 0; it < 40 && !meetsAll(); it++) {
+    for (let it = 0, l = l0; it < 40 && !meetsAll(); it++) {
       const { work } = evalDual(l);
       l = l.map((x, k) => (ix(work, k) < ix(W, k) - TOL ? x * 1.15 + scale : x));
     }
-    // Polyak subgradient steps towards the incumbent's net from the best multipliers so far.
-    l = dual.best ? [...dual.best.lambda] : [...V];
-    // The step factor halves after 5 steps without a better bound (Held–Karp).
-    let mu = 1;
-    let stale = 0;
-    for (let it = 0; it < 120 && !closed() && mu > 1e-4; it++) {
-      const before = dual.best?.phi ?? Infinity;
-      const { phi, work } = evalDual(l);
-      if ((dual.best?.phi ?? Infinity) < before - 1e-12) stale = 0;
-      else if (++stale >= 5) {
-        mu /= 2;
-        stale = 0;
+    if (options.highs) {
+      // Kelley's cutting planes: each DP pass is a cut z ≥ φ(λᵢ) + gᵢ·(λ − λᵢ) of the convex,
+      // piecewise-linear dual; the next λ minimises the cuts' maximum (a tiny LP), until the LP's
+      // bound meets the best φ (the exact dual) or the incumbent.
+      if (!cuts.length) evalDual(l0);
+      const U = 100 * Math.max(1e-3, ...V);
+      const fmt = (n: number) => n.toPrecision(17);
+      for (let it = 0; it < 40 && !closed(); it++) {
+        const rows = cuts.map((c, i) => ` c${i}: z${c.g.map((g, k) => ` ${g > 0 ? '-' : '+'} ${fmt(Math.abs(g))} l${k}`).join('')} >= ${fmt(c.phi - c.g.reduce((a, g, k) => a + g * ix(c.l, k), 0))}`);
+        const lp = `minimize\n obj: z\nsubject to\n${rows.join('\n')}\nbounds\n z free\n${zeros.map((_, k) => ` 0 <= l${k} <= ${fmt(U)}`).join('\n')}\nend\n`;
+        const sol = options.highs.solve(lp, { output_flag: false });
+        if (sol.Status !== 'Optimal') break;
+        const lb = sol.ObjectiveValue;
+        const bestPhi = dual.best?.phi ?? Infinity;
+        if (bestPhi - lb <= 1e-10 * Math.max(1, Math.abs(bestPhi))) break;
+        evalDual(zeros.map((_, k) => Math.max(0, sol.Columns[`l${k}`]?.Primal ?? 0)));
       }
-      const g = work.map((w, k) => w - ix(W, k));
-      const norm = g.reduce((a, x) => a + x * x, 0);
-      if (norm === 0) break;
-      const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
-      const step = (mu * Math.max(phi - target, 1e-9)) / norm;
-      l = l.map((x, k) => Math.max(0, x - step * ix(g, k)));
+    } else {
+      // Without an LP solver: subgradient steps towards the incumbent's net; the step factor
+      // halves after 5 steps without a better bound (Held–Karp).
+      let l = dual.best ? [...dual.best.lambda] : [...V];
+      let mu = 1;
+      let stale = 0;
+      for (let it = 0; it < 120 && !closed() && mu > 1e-4; it++) {
+        const before = dual.best?.phi ?? Infinity;
+        const { phi, work } = evalDual(l);
+        if ((dual.best?.phi ?? Infinity) < before - 1e-12) stale = 0;
+        else if (++stale >= 5) {
+          mu /= 2;
+          stale = 0;
+        }
+        const g = work.map((w, k) => w - ix(W, k));
+        const norm = g.reduce((a, x) => a + x * x, 0);
+        if (norm === 0) break;
+        const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
+        const step = (mu * Math.max(phi - target, 1e-9)) / norm;
+        l = l.map((x, k) => Math.max(0, x - step * ix(g, k)));
+      }
     }
     // Repair near the best multipliers: small raises on short jobs give plans that meet every
     // deadline with little overshoot (good incumbents), where the first repair overshoots.
     if (dual.best) {
-      l = [...dual.best.lambda];
+      let l = [...dual.best.lambda];
       const bump = Math.max(1e-6, ...V) / 200;
       for (let it = 0; it < 30; it++) {
         const { work } = evalDual(l);

@@ -1,7 +1,7 @@
 import type { Clock } from '#core/clock';
 import { solveDp, type DpSeed } from './dp.ts';
 import { better, deviceOptions, evaluate, score } from './evaluate.ts';
-import { solveMip } from './mip.ts';
+import { loadHighs, solveMip } from './mip.ts';
 import { solveMipInWorker } from './mip-worker.ts';
 import { at, type Plan, type PlanInput, type PlanSolver, type SlotPlan } from './model.ts';
 
@@ -80,7 +80,9 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
       solver = 'mip';
     } else {
       const seed: { value?: DpSeed } = {};
-      const fast = solveDp(live, { maxLabels: opts.maxLabels, seed });
+      // HiGHS (loaded once per process) solves the multipliers' small LPs when deadline work needs them.
+      const highs = live.jobs.some((j) => j.workNeeded !== undefined) ? await loadHighs() : undefined;
+      const fast = solveDp(live, { maxLabels: opts.maxLabels, seed, highs });
       if (fast) {
         choice = fast.choice;
         solver = fast.route;
