@@ -13,7 +13,8 @@ import type { PlanInput } from './model.ts';
  * slots: a Lagrangian DP (a price per unit of deadline work) bounds the net, its paths and a
  * beam search give incumbents, and an exact label search (labels = partial plans: state, work
  * done per job, value; dominated labels dropped, labels whose bound cannot beat the incumbent
- * pruned) proves the optimum. Past `maxLabels` it gives up (null) and the caller uses the MIP.
+ * pruned) proves the optimum. Past `maxLabels` it gives up (null, with a seed for the MIP:
+ * its best plan and the choices no better plan can use) and the caller uses the MIP.
  */
 
 type Combo = { opts: number[]; value: number; wb: Float64Array; wa: Float64Array };
