@@ -295,7 +295,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    */
   const polish = (path: Combo[]): Combo[] => {
     const p = [...path];
-    const surplus = zeros.map((_, k) => p.reduce((a, c) => a + ix(c.wb, k), 0) - ix(W, k));
+    const surplus = zeros.map((_, k) => p.reduce((a, c) => a + ix(c.wb, k), 0) - ix(Wt, k));
     if (surplus.some((x) => x < -TOL)) return p;
     const fits = (cur: Combo, c: Combo) => {
       for (let k = 0; k < K; k++) if (ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k) < -TOL || ix(c.wa, k) < ix(cur.wa, k) - TOL) return false;
@@ -338,31 +338,36 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const unit = (k: number) => zeros.map((_, i) => (i === k ? 1 : 0));
   const MB = dj.map((_, k) => backward(0, unit(k), zeros));
   const MA = dj.map((_, k) => (ix(RP, k) ? backward(0, unit(k), unit(k)) : null));
-  const sumW = W.reduce((a, b) => a + b, 0);
+  // Targets: the work each job can get before its deadline at most (its need when it fits). A plan
+  // that reaches every target is optimal in tier 1, and any plan that ties it reaches them too, so
+  // the "meets every target" bound below applies (infeasible deadlines included). Run-past jobs
+  // must fit (their late work would need its own bound).
+  const Wt = W.map((w, k) => Math.min(w, ix(ix(ix(MB, k), 0), s0)));
+  const sumWt = Wt.reduce((a, b) => a + b, 0);
   const sumWRP = W.reduce((a, w, k) => a + (ix(RP, k) ? w : 0), 0);
   // Generic bound: deadline work valued at its price, uncapped (valid for every completion).
   const vAfter = V.map((v, k) => (ix(RP, k) ? v : 0));
   const Bg = backward(1, V, vAfter);
   offer(trace(Bg, 1, V, vAfter));
 
-  // Full bound (only for completions that meet every deadline): minimise over λ ≥ 0 the
-  // Lagrangian of "work before the deadline ≥ workNeeded".
-  const vw = V.reduce((a, v, k) => a + v * ix(W, k), 0);
+  // Full bound (only for completions that reach every target): minimise over λ ≥ 0 the
+  // Lagrangian of "work before the deadline ≥ target".
+  const vw = V.reduce((a, v, k) => a + v * ix(Wt, k), 0);
   const dual: { best: { phi: number; lambda: number[]; B: Float64Array[] } | null } = { best: null };
   let dualIterations = 0;
-  const mayMeetAll = dj.every((_, k) => ix(ix(ix(MB, k), 0), s0) >= ix(W, k) - TOL);
-  const meetsAll = () => incumbent.tiers.t1 >= sumW - TOL;
+  const mayMeetAll = dj.every((_, k) => !ix(RP, k) || ix(Wt, k) >= ix(W, k) - TOL);
+  const meetsAll = () => incumbent.tiers.t1 >= sumWt - TOL;
   const closed = () => dual.best !== null && meetsAll() && dual.best.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
   const cuts: { phi: number; l: number[]; g: number[] }[] = [];
   const evalDual = (l: number[]) => {
     dualIterations++;
     const B = backward(1, l, zeros);
-    const phi = ix(ix(B, 0), s0) + vw - l.reduce((a, x, k) => a + x * ix(W, k), 0);
+    const phi = ix(ix(B, 0), s0) + vw - l.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const path = trace(B, 1, l, zeros);
     offer(path);
     if (!dual.best || phi < dual.best.phi) dual.best = { phi, lambda: [...l], B };
     const work = zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0));
-    cuts.push({ phi, l: [...l], g: work.map((w, k) => w - ix(W, k)) });
+    cuts.push({ phi, l: [...l], g: work.map((w, k) => w - ix(Wt, k)) });
     return { phi, work };
   };
   if (mayMeetAll) {
@@ -372,7 +377,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const scale = Math.max(1e-6, ...V) / 8;
     for (let it = 0, l = l0; it < 40 && !meetsAll(); it++) {
       const { work } = evalDual(l);
-      l = l.map((x, k) => (ix(work, k) < ix(W, k) - TOL ? x * 1.15 + scale : x));
+      l = l.map((x, k) => (ix(work, k) < ix(Wt, k) - TOL ? x * 1.15 + scale : x));
     }
     if (options.highs) {
       // Kelley's cutting planes: each DP pass is a cut z ≥ φ(λᵢ) + gᵢ·(λ − λᵢ) of the convex,
@@ -405,7 +410,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           mu /= 2;
           stale = 0;
         }
-        const g = work.map((w, k) => w - ix(W, k));
+        const g = work.map((w, k) => w - ix(Wt, k));
         const norm = g.reduce((a, x) => a + x * x, 0);
         if (norm === 0) break;
         const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
@@ -420,7 +425,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const bump = Math.max(1e-6, ...V) / 200;
       for (let it = 0; it < 30; it++) {
         const { work } = evalDual(l);
-        const short = work.map((w, k) => w < ix(W, k) - TOL);
+        const short = work.map((w, k) => w < ix(Wt, k) - TOL);
         if (!short.some(Boolean)) break;
         l = l.map((x, k) => (ix(short, k) ? x * 1.03 + bump : x));
       }
@@ -433,7 +438,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const fullBound = (t: number, s: number, value: number, w: Float64Array): number => {
     if (!full) return Infinity;
     let v = value + vw + ((full.B[t] as Float64Array)[s] as number);
-    for (let k = 0; k < K; k++) v -= (lambdaF[k] as number) * ((W[k] as number) - (w[k] as number));
+    for (let k = 0; k < K; k++) v -= (lambdaF[k] as number) * ((Wt[k] as number) - (w[k] as number));
     return v;
   };
   const genericBound = (t: number, s: number, value: number, w: Float64Array): number => {
@@ -462,7 +467,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       if (ub2 > inc.t2 + TOL) return rank;
     }
     let ub3 = genericBound(t, s, value, w);
-    if (inc.t1 >= sumW - TOL) ub3 = Math.min(ub3, fullBound(t, s, value, w));
+    if (inc.t1 >= sumWt - TOL) ub3 = Math.min(ub3, fullBound(t, s, value, w));
     return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? NEG : rank;
   };
 
@@ -543,7 +548,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const seed: DpSeed = { incumbent: incumbent.choice, fixed: [] };
     if (!full || !meetsAll()) return seed;
     const F = forward(1, full.lambda, zeros);
-    const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(W, k), 0);
+    const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
     for (let t = 0; t < T; t++) {
       const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
@@ -573,7 +578,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // Each Lagrangian DP pass counts as one label per slot against the budget.
   labelsUsed = dualIterations * T;
   if (labelsUsed >= maxLabels) return giveUp();
-  if (!(full && incumbent.tiers.t1 >= sumW - TOL && full.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)))) {
+  if (!(full && incumbent.tiers.t1 >= sumWt - TOL && full.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)))) {
     search(4);
     if (search(null) === 'budget') return giveUp();
   }

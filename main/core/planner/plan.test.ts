@@ -123,15 +123,18 @@ describe('planner vs brute force and the MIP', () => {
     expect(infeasible).toBeGreaterThan(20);
     expect(routes.get('dp')).toBeGreaterThan(50);
     expect(routes.get('dp+bnb')).toBeGreaterThan(50);
+    // Tiny instances never need the fallback (it is exercised above with maxLabels: 0).
+    expect(routes.get('mip') ?? 0).toBe(0);
   }, 300_000);
 
-  it('equals the MIP on medium instances (the bench instance cut to 48–96 quarter-hours: 3 devices, mining and one or two deadline jobs: cheapest slots / continuous / may run past the deadline)', async () => {
+  it('equals the MIP on medium instances (the bench instance cut to 48–96 quarter-hours: 3 devices, mining and one or two deadline jobs: cheapest slots / continuous / may run past the deadline / cannot be met)', async () => {
     const full = benchInstance();
     const variants = [
       ['cheapest', 48, ['mining', 'train-a'], {}],
       ['continuous', 48, ['mining', 'train-a'], { mode: 'continuous' }],
       ['run past', 96, ['mining', 'train-a'], { runPastDeadline: true }],
       ['two deadline jobs', 48, ['mining', 'train-a', 'train-c'], {}],
+      ['infeasible deadline', 96, ['mining', 'train-a'], { workNeeded: 16 }],
     ] as const;
     for (const [variant, n, ids, extra] of variants) {
       const input: PlanInput = {
@@ -146,6 +149,7 @@ describe('planner vs brute force and the MIP', () => {
       expect(f.shortfall, variant).toBeCloseTo(mip.shortfall, 9);
       expect(f.late, variant).toBeCloseTo(mip.late, 9);
       expect(relClose(f.net, mip.net), `${variant}: fast ${f.net} vs MIP ${mip.net}`).toBe(true);
+      if (variant === 'infeasible deadline') expect(fast.shortfalls).toEqual([{ job: 'train-a', missingWork: expect.closeTo(3.95, 9) as number }]);
     }
   }, 120_000);
 });
