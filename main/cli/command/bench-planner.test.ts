@@ -1,16 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/headless/harness.ts';
 
+type Out = {
+  horizon: { slots: number; route: string; shortfall: number; net: number; mipNet: number; equal: boolean };
+  twoJobs: { route: string; net: number; mipNet: number; equal: boolean };
+  year: { slots: number; routes: Record<string, number>; net: number; mipNet: number; equal: boolean };
+};
+
 describe('hearth bench planner', () => {
-  it('plans the 48 h instance with every deadline met and times the year backtest', async () => {
-    const r = await runCli(['bench', 'planner', '--json']);
+  it('plans the 48 h instances and the year like the MIP reference does, and says which route it took', async () => {
+    const r = await runCli(['bench', 'planner', '--runs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { horizon: { slots: number; shortfalls: unknown[]; referenceStatus: string; net: number; referenceNet: number }; year: { slots: number } };
+    const out = JSON.parse(r.stdout) as Out;
     expect(out.horizon.slots).toBe(192);
-    expect(out.horizon.shortfalls).toEqual([]);
-    expect(out.horizon.referenceStatus).toBe('Optimal');
-    // The reference may skip deadline work, so it can only net as much or more.
-    expect(out.horizon.referenceNet).toBeGreaterThanOrEqual(out.horizon.net - 1e-9);
+    expect(out.horizon.shortfall).toBe(0);
+    expect(['dp+bnb', 'mip']).toContain(out.horizon.route);
+    expect(out.horizon.equal).toBe(true);
+    expect(Math.abs(out.horizon.net - out.horizon.mipNet)).toBeLessThanOrEqual(1e-9);
+    expect(out.twoJobs.route).toBe('dp+bnb');
+    expect(out.twoJobs.equal).toBe(true);
     expect(out.year.slots).toBe(8760);
-  }, 120_000);
+    expect(out.year.routes).toEqual({ dp: 365 });
+    expect(out.year.equal).toBe(true);
+  }, 180_000);
+
+  it('refuses a bad --runs', async () => {
+    const r = await runCli(['bench', 'planner', '--runs', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--runs x is not a whole number ≥ 1/);
+  });
 });
