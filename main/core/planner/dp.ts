@@ -30,7 +30,10 @@ export type DpResult = { choice: number[][]; route: DpRoute; labels: number; dua
 export type DpSeed = { incumbent: number[][]; fixed: [number, number, number][] };
 export type DpOptions = {
   maxLabels?: number;
+  /** Joint device × continuous-job states (× run patterns) past which the DP is not tried. */
   maxStates?: number;
+  /** Option combinations per slot past which the DP is not tried. */
+  maxCombos?: number;
   /** Filled when solveDp gives up. */
   seed?: { value?: DpSeed };
   /** HiGHS for the multipliers' small LPs (Kelley's method); without it, subgradient steps. */
@@ -77,6 +80,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const nCont = 3 ** C;
   const S = nDev * nCont;
   if (S * 2 ** D > (options.maxStates ?? 2_000_000)) return null;
+  // Every slot enumerates the devices' option combinations; past this many the MIP is the better tool.
+  if (opts.reduce((a, o) => a * o.length, 1) > (options.maxCombos ?? 100_000)) return null;
   const localNext = (d: number, st: number, on: boolean): number => {
     const { R, P, size } = ix(dev, d);
     if (size === 1) return on ? -1 : 0;

@@ -242,9 +242,11 @@ describe('planner', () => {
     expect(cheapest.slots.map((s) => s.decisions[0]?.job ?? null)).toEqual(['train', null, 'train', null, null]);
     const block = await plan({ slots, devices: [device], jobs: [{ ...train, mode: 'continuous' }], limits: {} }, { clock });
     expect(block.slots.map((s) => s.decisions[0]?.job ?? null)).toEqual([null, null, 'train', 'train', null]);
+    expect(block.slots[2]?.reason).toContain('train: one continuous block before the 04:00 UTC deadline');
     const late = await plan({ slots, devices: [device], jobs: [{ ...train, workNeeded: 5, runPastDeadline: true }], limits: {} }, { clock });
     expect(late.slots.map((s) => s.decisions[0]?.job ?? null)).toEqual(['train', 'train', 'train', 'train', 'train']);
     expect(late.shortfalls).toEqual([{ job: 'train', missingWork: 1, missingAtEnd: 0 }]);
+    expect(late.slots[4]?.reason).toContain('train: running past the missed 04:00 UTC deadline until done');
     const notPast = await plan({ slots, devices: [device], jobs: [{ ...train, workNeeded: 5 }], limits: {} }, { clock });
     expect(notPast.slots[4]?.decisions[0]?.job).toBeNull();
     expect(notPast.shortfalls).toEqual([{ job: 'train', missingWork: 1 }]);

@@ -17,7 +17,13 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, cur
   const parts: string[] = [];
   const running = s.decisions.filter((d) => d.job !== null);
   const deadlineJobs = new Set(running.map((d) => input.jobs.find((j) => j.id === d.job)).filter((j) => j?.deadline !== undefined));
-  for (const job of deadlineJobs) if (job?.deadline !== undefined) parts.push(`${job.id}: cheapest slots before the ${hhmm(job.deadline)} UTC deadline`);
+  for (const job of deadlineJobs) {
+    if (job?.deadline === undefined) continue;
+    const when = hhmm(job.deadline);
+    if (slot.start + slot.hours * 3_600_000 > job.deadline) parts.push(`${job.id}: running past the missed ${when} UTC deadline until done`);
+    else if (job.mode === 'continuous') parts.push(`${job.id}: one continuous block before the ${when} UTC deadline`);
+    else parts.push(`${job.id}: cheapest slots before the ${when} UTC deadline`);
+  }
   const heatValue = slot.heatCreditPerKWh;
   if (running.length && deadlineJobs.size < running.length) {
     const net = s.net;
