@@ -4,6 +4,7 @@ import { backtest, type BacktestSetup } from '#core/planner/backtest';
 import { benchInstance } from '#core/planner/bench-instance';
 import { evaluate, score } from '#core/planner/evaluate';
 import { solveMip } from '#core/planner/mip';
+import type { PlanInput } from '#core/planner/model';
 import { plan } from '#core/planner/plan';
 import { parsePriceCsv } from '#core/planner/price-csv';
 import { UsageError, type Command } from '../command.ts';
@@ -30,33 +31,26 @@ export const benchPlannerCommand: Command = {
     if (!fs.existsSync(file)) throw new UsageError(`--prices ${file} does not exist; give a start_utc,eur_per_kwh CSV`);
     const inst = benchInstance();
     const clock = { now: () => inst.slots[0]?.start ?? 0 };
-    const times: number[] = [];
-    let p = await plan(inst, { clock });
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      p = await plan(inst, { clock });
-      times.push(performance.now() - t0);
-    }
-    const t1 = performance.now();
-    const ref = score(evaluate(inst, await solveMip(inst)));
-    const mipMs = performance.now() - t1;
-    const mine = score(p);
-    const equal = Math.abs(mine.shortfall - ref.shortfall) <= 1e-9 && Math.abs(mine.net - ref.net) <= 1e-9 * Math.max(1, Math.abs(ref.net));
-
+    /** plan() `runs` times after one warm-up, then the MIP reference once, on the same input. */
+    const measure = async (input: PlanInput) => {
+      const times: number[] = [];
+      let p = await plan(input, { clock });
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        p = await plan(input, { clock });
+        times.push(performance.now() - t0);
+      }
+      const t1 = performance.now();
+      const ref = score(evaluate(input, await solveMip(input)));
+      const mipMs = performance.now() - t1;
+      const mine = score(p);
+      const equal = Math.abs(mine.shortfall - ref.shortfall) <= 1e-9 && Math.abs(mine.net - ref.net) <= 1e-9 * Math.max(1, Math.abs(ref.net));
+      return { times, route: p.solver, mine, ref, mipMs, equal };
+    };
+    const h = await measure(inst);
     // The same 48 h with mining and two of the deadline jobs: where the fast route proves the optimum itself.
     const two = { ...inst, jobs: inst.jobs.filter((j) => ['mining', 'train-a', 'train-c'].includes(j.id)) };
-    const twoTimes: number[] = [];
-    let p2 = await plan(two, { clock });
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      p2 = await plan(two, { clock });
-      twoTimes.push(performance.now() - t0);
-    }
-    const t4 = performance.now();
-    const ref2 = score(evaluate(two, await solveMip(two)));
-    const mip2Ms = performance.now() - t4;
-    const mine2 = score(p2);
-    const equal2 = Math.abs(mine2.shortfall - ref2.shortfall) <= 1e-9 && Math.abs(mine2.net - ref2.net) <= 1e-9 * Math.max(1, Math.abs(ref2.net));
+    const h2 = await measure(two);
 
     const prices = parsePriceCsv(fs.readFileSync(file, 'utf8'), file);
     const setup: BacktestSetup = { powerW: 500, demandW: 800, seasonMonths: [1, 2, 3, 4, 10, 11, 12], heatCreditPerKWh: 0.1 / 0.9, revenuePerHour: 0.002, timeZone: 'Europe/Brussels' };
@@ -69,8 +63,8 @@ export const benchPlannerCommand: Command = {
     const yearEqual = Math.abs(year.total.net - yearMip.total.net) <= 1e-9 * Math.max(1, Math.abs(yearMip.total.net));
 
     const out = {
-      horizon: { slots: inst.slots.length, devices: inst.devices.length, jobs: inst.jobs.length, runs, planMsMedian: median(times), planMs: times, route: p.solver, net: mine.net, shortfall: mine.shortfall, mipMs, mipNet: ref.net, mipShortfall: ref.shortfall, equal },
-      twoJobs: { jobs: two.jobs.length, planMsMedian: median(twoTimes), planMs: twoTimes, route: p2.solver, net: mine2.net, mipMs: mip2Ms, mipNet: ref2.net, equal: equal2 },
+      horizon: { slots: inst.slots.length, devices: inst.devices.length, jobs: inst.jobs.length, runs, planMsMedian: median(h.times), planMs: h.times, route: h.route, net: h.mine.net, shortfall: h.mine.shortfall, mipMs: h.mipMs, mipNet: h.ref.net, mipShortfall: h.ref.shortfall, equal: h.equal },
+      twoJobs: { jobs: two.jobs.length, planMsMedian: median(h2.times), planMs: h2.times, route: h2.route, net: h2.mine.net, mipMs: h2.mipMs, mipNet: h2.ref.net, equal: h2.equal },
       year: { slots: prices.length, backtestMs: yearMs, routes: year.solvers, net: year.total.net, mipBacktestMs: yearMipMs, mipNet: yearMip.total.net, equal: yearEqual },
     };
     if (values['json']) {
@@ -79,12 +73,12 @@ export const benchPlannerCommand: Command = {
     }
     const routes = (r: Partial<Record<string, number>> | undefined) => Object.entries(r ?? {}).map(([k, n]) => `${k} × ${n}`).join(', ');
     console.log(
-      `48 h plan (${inst.slots.length} slots × ${inst.devices.length} devices × ${inst.jobs.length} jobs): planner median ${median(times).toFixed(1)} ms over ${runs} runs (route ${p.solver}, net ${mine.net.toFixed(6)} €, shortfall ${mine.shortfall}); ` +
-        `MIP reference ${mipMs.toFixed(1)} ms (net ${ref.net.toFixed(6)} €, shortfall ${ref.shortfall}); nets ${equal ? 'equal' : 'DIFFER'} to 1e-9`,
+      `48 h plan (${inst.slots.length} slots × ${inst.devices.length} devices × ${inst.jobs.length} jobs): planner median ${median(h.times).toFixed(1)} ms over ${runs} runs (route ${h.route}, net ${h.mine.net.toFixed(6)} €, shortfall ${h.mine.shortfall}); ` +
+        `MIP reference ${h.mipMs.toFixed(1)} ms (net ${h.ref.net.toFixed(6)} €, shortfall ${h.ref.shortfall}); nets ${h.equal ? 'equal' : 'DIFFER'} to 1e-9`,
     );
     console.log(
-      `48 h, mining + 2 deadline jobs: planner median ${median(twoTimes).toFixed(1)} ms (route ${p2.solver}, net ${mine2.net.toFixed(6)} €); ` +
-        `MIP reference ${mip2Ms.toFixed(1)} ms (net ${ref2.net.toFixed(6)} €); nets ${equal2 ? 'equal' : 'DIFFER'} to 1e-9`,
+      `48 h, mining + 2 deadline jobs: planner median ${median(h2.times).toFixed(1)} ms (route ${h2.route}, net ${h2.mine.net.toFixed(6)} €); ` +
+        `MIP reference ${h2.mipMs.toFixed(1)} ms (net ${h2.ref.net.toFixed(6)} €); nets ${h2.equal ? 'equal' : 'DIFFER'} to 1e-9`,
     );
     console.log(
       `year backtest (${prices.length} hourly slots, planned day by day): planner ${yearMs.toFixed(0)} ms (routes: ${routes(year.solvers)}, net ${year.total.net.toFixed(4)} €); ` +
