@@ -483,29 +483,66 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * beam = n: at most n labels per state, best bound first (a heuristic for an early incumbent).
    */
   const search = (beam: number | null): 'done' | 'budget' => {
-    // Labels of all layers, flat: state, value, parent, combo, work before (K), work in all (K).
-    const state: number[] = [s0];
-    const value: number[] = [0];
-    const parent: number[] = [-1];
+    // Labels of all layers in flat, growable typed arrays (the search makes tens of thousands):
+    // state, value, parent, bound, and 2K work amounts (before each deadline, then in all).
+    const L = 2 * K;
+    let cap = 1024;
+    let state = new Int32Array(cap);
+    let value = new Float64Array(cap);
+    let parent = new Int32Array(cap);
+    let ubs = new Float64Array(cap);
+    let work = new Float64Array(cap * L);
     const combo: (Combo | null)[] = [null];
-    const work: Float64Array[] = [new Float64Array(2 * K)];
+    let count = 1;
+    state[0] = s0;
+    parent[0] = -1;
+    const grow = () => {
+      cap *= 2;
+      const g32 = (a: Int32Array) => {
+        const b = new Int32Array(cap);
+        b.set(a);
+        return b;
+      };
+      const g64 = (a: Float64Array, m = 1) => {
+        const b = new Float64Array(cap * m);
+        b.set(a);
+        return b;
+      };
+      state = g32(state);
+      parent = g32(parent);
+      value = g64(value);
+      ubs = g64(ubs);
+      work = g64(work, L);
+    };
+    /** Whether label i has at least value v and at least the work in w (scratch). */
+    const covers = (i: number, v: number, w: Float64Array) => {
+      if ((value[i] as number) < v) return false;
+      for (let k = 0, o = i * L; k < L; k++) if ((work[o + k] as number) < (w[k] as number)) return false;
+      return true;
+    };
+    /** Whether (v, w) has at least label i's value and work. */
+    const coveredBy = (v: number, w: Float64Array, i: number) => {
+      if (v < (value[i] as number)) return false;
+      for (let k = 0, o = i * L; k < L; k++) if ((w[k] as number) < (work[o + k] as number)) return false;
+      return true;
+    };
     let layer = [0];
-    const scratch = new Float64Array(2 * K);
+    const scratch = new Float64Array(L);
     for (let t = 0; t < T; t++) {
-      const buckets = new Map<number, { idx: number; ub: number }[]>();
+      const buckets = new Map<number, number[]>();
       for (const li of layer) {
-        const s = ix(state, li);
-        const wv = ix(work, li);
+        const s = state[li] as number;
+        const o = li * L;
         for (const g of ix(groups, t)) {
-          const n = nextOf(s, g);
+          const n = g.next[s] ?? -1;
           if (n < 0) continue;
           for (const c of g.combos) {
             const nv = (value[li] as number) + c.value;
             const nw = scratch;
             for (let k = 0; k < K; k++) {
-              const cap = W[k] as number;
-              nw[k] = Math.min(cap, (wv[k] as number) + (c.wb[k] as number));
-              nw[K + k] = Math.min(cap, (wv[K + k] as number) + (c.wb[k] as number) + (c.wa[k] as number));
+              const need = W[k] as number;
+              nw[k] = Math.min(need, (work[o + k] as number) + (c.wb[k] as number));
+              nw[K + k] = Math.min(need, (work[o + K + k] as number) + (c.wb[k] as number) + (c.wa[k] as number));
             }
             const ub = bound(t + 1, n, nv, nw);
             if (ub === NEG) continue;
@@ -514,33 +551,31 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             // Dominance checks cost like labels do: they count against the same budget.
             comparisons += bucket.length;
             if (comparisons > 16 * maxLabels) return 'budget';
-            if (bucket.some(({ idx }) => dominates(ix(value, idx), ix(work, idx), nv, nw))) continue;
-            for (let i = bucket.length - 1; i >= 0; i--) {
-              const idx = ix(bucket, i).idx;
-              if (dominates(nv, nw, ix(value, idx), ix(work, idx))) bucket.splice(i, 1);
-            }
+            if (bucket.some((i) => covers(i, nv, nw))) continue;
+            for (let i = bucket.length - 1; i >= 0; i--) if (coveredBy(nv, nw, bucket[i] as number)) bucket.splice(i, 1);
             if (++labelsUsed > maxLabels) return 'budget';
-            state.push(n);
-            value.push(nv);
-            parent.push(li);
+            if (count === cap) grow();
+            state[count] = n;
+            value[count] = nv;
+            parent[count] = li;
+            ubs[count] = ub;
+            work.set(nw, count * L);
             combo.push(c);
-            work.push(nw.slice());
-            bucket.push({ idx: state.length - 1, ub });
+            bucket.push(count++);
           }
         }
       }
       layer = [];
       for (const bucket of buckets.values()) {
-        if (beam !== null && bucket.length > beam) bucket.sort((x, y) => y.ub - x.ub).length = beam;
-        for (const { idx } of bucket) layer.push(idx);
+        if (beam !== null && bucket.length > beam) bucket.sort((x, y) => (ubs[y] as number) - (ubs[x] as number)).length = beam;
+        for (const i of bucket) layer.push(i);
       }
     }
     for (const li of layer) {
-      const wv = ix(work, li);
-      const tiers = finalTiers(ix(value, li), wv.subarray(0, K), wv.subarray(K));
+      const tiers = finalTiers(value[li] as number, work.subarray(li * L, li * L + K), work.subarray(li * L + K, li * L + L));
       if (!betterTiers(tiers, incumbent.tiers)) continue;
       const choice: number[][] = [];
-      for (let i = li; ix(parent, i) >= 0; i = ix(parent, i)) choice.push(ix(combo, i)?.opts ?? []);
+      for (let i = li; (parent[i] as number) >= 0; i = parent[i] as number) choice.push(ix(combo, i)?.opts ?? []);
       incumbent = { tiers, choice: choice.reverse() };
     }
     return 'done';
@@ -588,13 +623,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     if (search(null) === 'budget') return giveUp();
   }
   return { choice: incumbent.choice, route: 'dp+bnb', labels: labelsUsed, dualIterations };
-}
-
-/** Whether label (va, wa) is at least as good as (vb, wb) in value and in every work amount. */
-function dominates(va: number, wa: Float64Array, vb: number, wb: Float64Array): boolean {
-  if (va < vb) return false;
-  for (let i = 0; i < wa.length; i++) if (ix(wa, i) < ix(wb, i)) return false;
-  return true;
 }
 
 /** The combinations no other one beats in value and in every work amount. */
