@@ -141,17 +141,25 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const s0 = dev.reduce((acc, d, i) => acc + (d.size - 1) * dev.slice(0, i).reduce((a, x) => a * x.size, 1), 0);
 
   // Per slot: every combination within the caps, grouped and reduced to the non-dominated ones.
-  const groups: Group[][] = input.slots.map((slot, t) => {
-    const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
-    const demandKWh = (slot.heatDemandW * slot.hours) / 1000;
-    const byKey = new Map<number, Group>();
+  // What a combination is apart from its value (devices, power, work, mining revenue per hour)
+  // depends only on the slot's length, cap and which deadlines are still ahead, so it is
+  // enumerated once per such class and only valued per slot.
+  type Shape = { opts: number[]; powerW: number; revenuePerH: number; wb: Float64Array; wa: Float64Array; key: number; pattern: number; mask: number };
+  const shapes = new Map<string, Shape[]>();
+  const shapesFor = (t: number, cap: number): Shape[] => {
+    const slot = ix(input.slots, t);
+    const ahead = dj.map((j) => (beforeDeadline(input, t, j) ? 1 : 0));
+    const id = `${slot.hours}|${cap}|${ahead.join('')}`;
+    const known = shapes.get(id);
+    if (known) return known;
+    const out: Shape[] = [];
     const pick: number[] = new Array<number>(D).fill(0);
     const visit = (d: number, powerW: number) => {
       if (powerW > cap + 1e-9) return;
       if (d === D) {
         let pattern = 0;
         let mask = 0;
-        let revenue = 0;
+        let revenuePerH = 0;
         const wb = new Float64Array(K);
         const wa = new Float64Array(K);
         pick.forEach((o, i) => {
@@ -159,22 +167,17 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           if (!opt) return;
           pattern |= 1 << i;
           const job = ix(input.jobs, opt.job);
-          const work = (ix(ix(input.devices, i).levels, opt.level).rates[job.kind] ?? 0) * slot.hours;
+          const rate = ix(ix(input.devices, i).levels, opt.level).rates[job.kind] ?? 0;
           const k = kOf.get(opt.job);
-          if (k === undefined) revenue += job.valuePerWork * work;
+          if (k === undefined) revenuePerH += job.valuePerWork * rate;
           else {
             const c = cBit.get(k);
             if (c !== undefined) mask |= 1 << c;
-            if (beforeDeadline(input, t, opt.job)) wb[k] = ix(wb, k) + work;
-            else if (ix(RP, k)) wa[k] = ix(wa, k) + work;
+            if (ix(ahead, k) === 1) wb[k] = ix(wb, k) + rate * slot.hours;
+            else if (ix(RP, k)) wa[k] = ix(wa, k) + rate * slot.hours;
           }
         });
-        const energy = (powerW * slot.hours) / 1000;
-        const value = Math.min(energy, demandKWh) * slot.heatCreditPerKWh + revenue - energy * slot.price;
-        const key = pattern | (mask << D);
-        let g = byKey.get(key);
-        if (!g) byKey.set(key, (g = { pattern, mask, combos: [], next: transitions(key, pattern, mask) }));
-        g.combos.push({ opts: [...pick], value, wb, wa });
+        out.push({ opts: [...pick], powerW, revenuePerH, wb, wa, key: pattern | (mask << D), pattern, mask });
         return;
       }
       const os = ix(opts, d);
@@ -186,6 +189,20 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       pick[d] = 0;
     };
     visit(0, 0);
+    shapes.set(id, out);
+    return out;
+  };
+  const groups: Group[][] = input.slots.map((slot, t) => {
+    const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
+    const demandKWh = (slot.heatDemandW * slot.hours) / 1000;
+    const byKey = new Map<number, Group>();
+    for (const sh of shapesFor(t, cap)) {
+      const energy = (sh.powerW * slot.hours) / 1000;
+      const value = Math.min(energy, demandKWh) * slot.heatCreditPerKWh + sh.revenuePerH * slot.hours - energy * slot.price;
+      let g = byKey.get(sh.key);
+      if (!g) byKey.set(sh.key, (g = { pattern: sh.pattern, mask: sh.mask, combos: [], next: transitions(sh.key, sh.pattern, sh.mask) }));
+      g.combos.push({ opts: sh.opts, value, wb: sh.wb, wa: sh.wa });
+    }
     for (const g of byKey.values()) g.combos = paretoCombos(g.combos, K);
     return [...byKey.values()];
   });
@@ -257,7 +274,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return path;
   };
-  const choiceOf = (path: Combo[]) => path.map((c) => c.opts);
+  // Copies: combinations share their option arrays between slots.
+  const choiceOf = (path: Combo[]) => path.map((c) => [...c.opts]);
   const zeros = new Array<number>(K).fill(0);
 
   if (K === 0) {
@@ -575,7 +593,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const tiers = finalTiers(value[li] as number, work.subarray(li * L, li * L + K), work.subarray(li * L + K, li * L + L));
       if (!betterTiers(tiers, incumbent.tiers)) continue;
       const choice: number[][] = [];
-      for (let i = li; (parent[i] as number) >= 0; i = parent[i] as number) choice.push(ix(combo, i)?.opts ?? []);
+      for (let i = li; (parent[i] as number) >= 0; i = parent[i] as number) choice.push([...(ix(combo, i)?.opts ?? [])]);
       incumbent = { tiers, choice: choice.reverse() };
     }
     return 'done';
