@@ -73,9 +73,6 @@ export function PlanPage() {
         )}
       </Card>
       <OverrideControls override={data?.override ?? null} onChange={reload} />
-      <LimitsCard />
-      <PresenceCard />
-      <DecisionLog />
       {slots.length > 0 && (
         <Card title="Next 48 hours" wide>
           <PlanTimeline slots={slots} />
@@ -103,6 +100,9 @@ export function PlanPage() {
           </table>
         </Card>
       )}
+      <DecisionLog />
+      <LimitsCard />
+      <PresenceCard />
       <BacktestCard />
     </div>
   );
