@@ -64,17 +64,20 @@ function syncDir(dir: string): void {
   }
 }
 
-/** Checkpoints in `dir`, oldest first. Leftover temp files of a crashed write are ignored. */
+/**
+ * Checkpoints in `dir`, oldest first. Leftover temp files of a crashed write are ignored, and so is
+ * a checkpoint the training thread prunes between the listing and its stat (the UI lists while
+ * training runs).
+ */
 export function listCheckpoints(dir: string): { step: number; file: string; bytes: number; at: number }[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .map((name) => ({ name, m: NAME.exec(name) }))
-    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
-    .map(({ name, m }) => {
+    .flatMap((name) => {
+      const m = NAME.exec(name);
       const file = path.join(dir, name);
-      const st = fs.statSync(file);
-      return { step: Number(m[1]), file, bytes: st.size, at: st.mtimeMs };
+      const st = m ? fs.statSync(file, { throwIfNoEntry: false }) : undefined;
+      return m && st ? [{ step: Number(m[1]), file, bytes: st.size, at: st.mtimeMs }] : [];
     })
     .sort((a, b) => a.step - b.step);
 }

@@ -34,7 +34,11 @@ export function backupLedger(db: Db, file: string): { file: string; bytes: numbe
   }
 }
 
+/** `backups/hearth-YYYYMMDD-HHMMSS.db`; a second backup within the same second gets `-2`, `-3` … */
 export function defaultBackupFile(dataDir: string, now: number): string {
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return path.join(dataDir, 'backups', `hearth-${stamp}.db`);
+  const name = (n: number) => path.join(dataDir, 'backups', `hearth-${stamp}${n > 1 ? `-${n}` : ''}.db`);
+  let n = 1;
+  while (fs.existsSync(name(n))) n++;
+  return name(n);
 }

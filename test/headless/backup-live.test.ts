@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'libsql';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCore, type Core } from '#core/app';
+import { hardwareModule } from '#core/hardware/module';
+import { jobModule } from '#core/job/module';
+import { ledgerModule } from '#core/ledger/module';
+import { miningModule } from '#core/mining/module';
+import { TestPool } from '#core/mining/test-pool';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const open: { core: Core; pool: TestPool; dir: string }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    await o.core.close();
+    await o.pool.close();
+    fs.rmSync(o.dir, { recursive: true, force: true });
+  }
+});
+
+async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('ledger backup while mining and training run', () => {
+  it('gives a copy that passes integrity_check and holds the shares and the training progress written so far', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-backup-live-'));
+    const pool = new TestPool({ difficulty: 2 ** -14 });
+    await pool.listen();
+    pool.notify(true);
+    const core = await startCore({ dataDir: dir, log: quiet, modules: [hardwareModule(), ledgerModule(), miningModule(), jobModule({ gpu: null, pollMs: 20 })] });
+    open.push({ core, pool, dir });
+    const h = core.handlers;
+    await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
+    await h['mining-start']({});
+    const job = await h['job-create']({ spec: { kind: 'train', hidden: 32, batchSize: 16, checkpointEvery: 10, steps: 100_000, threads: 1 }, start: true });
+    await until('accepted shares', () => h['mining-status']({}), (s) => s.totals.accepted > 0);
+    await until('training steps past a checkpoint', () => h['job-get']({ id: job.id }), (j) => j.progress.done >= 20);
+
+    const backups: { file: string; integrity: string }[] = [];
+    for (let i = 0; i < 3; i++) backups.push(await h['ledger-backup']({}));
+    // Both kinds of work were still running while the copies were taken.
+    expect((await h['job-get']({ id: job.id })).state).toBe('running');
+    expect((await h['mining-status']({})).running).toBe(true);
+
+    let lastSteps = 0;
+    for (const b of backups) {
+      expect(b.integrity).toBe('ok');
+      const copy = new Database(b.file, { readonly: true });
+      try {
+        expect((copy.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
+        const shares = (copy.prepare('SELECT COUNT(*) AS n FROM mining_share').get() as { n: number }).n;
+        const { n: losses, s: steps } = copy.prepare('SELECT COUNT(*) AS n, MAX(step) AS s FROM job_loss WHERE job_id = ?').get(job.id) as { n: number; s: number };
+        expect(shares).toBeGreaterThan(0);
+        expect(losses).toBeGreaterThan(0);
+        // Each later copy holds at least as much training as the one before: copies are of one moment, in order.
+        expect(steps).toBeGreaterThanOrEqual(lastSteps);
+        lastSteps = steps;
+      } finally {
+        copy.close();
+      }
+    }
+  }, 120_000);
+});
