@@ -470,6 +470,80 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     return v;
   };
   /**
+   * A tighter bound for a job whose work comes in whole units: when every amount of its work a
+   * slot can add (before its deadline) is a multiple of one δ (a job only one device at one level
+   * can run, say) and its target needs few units, its deadline can be kept exactly, in the state
+   * (units done, capped at the target's), while the other jobs stay priced at λ (λ_k = 0). The
+   * Lagrangian bound then no longer counts fractions of a slot's work, which is where most of
+   * its gap to the optimum comes from. Valid, like the full bound, for plans that reach every
+   * target. B[((t·S + s)·(M+1) + m)]: the best completion from s at slot t that adds at least m units.
+   */
+  type Exact = { k: number; delta: number; M: number; lam: number[]; constant: number; units: Map<Combo, number>; B: Float64Array };
+  const exact: Exact[] = [];
+  const needUnits = (x: { delta: number; M: number }, need: number) => Math.min(x.M, Math.max(0, Math.ceil((need - TOL) / x.delta - 1e-6)));
+  /** Per group: the best score for each distinct (capped) unit count, as pairs [units, score, …]. */
+  const unitScores = (x: Exact, g: Group): number[] => {
+    const out: number[] = [];
+    for (const c of g.combos) {
+      const u = Math.min(x.M, x.units.get(c) ?? 0);
+      const sc = comboScore(c, 1, x.lam, zeros);
+      let i = 0;
+      while (i < out.length && out[i] !== u) i += 2;
+      if (i === out.length) out.push(u, sc);
+      else if (sc > out[i + 1]!) out[i + 1] = sc;
+    }
+    return out;
+  };
+  const findExact = () => {
+    if (!full) return;
+    for (let k = 0; k < K; k++) {
+      const amounts = new Set<number>();
+      for (const gs of groups) for (const g of gs) for (const c of g.combos) if (c.wb[k]! > TOL) amounts.add(c.wb[k]!);
+      if (!amounts.size) continue;
+      const delta = Math.min(...amounts);
+      const x = { delta, M: 0 };
+      x.M = needUnits({ delta, M: Infinity }, ix(Wt, k));
+      if (x.M < 1 || x.M > 64 || [...amounts].some((a) => Math.abs(a / delta - Math.round(a / delta)) > 1e-9 * (a / delta))) continue;
+      const units = new Map<Combo, number>();
+      for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
+      const lam = [...full.lambda];
+      lam[k] = 0;
+      const M1 = x.M + 1;
+      const B = new Float64Array((T + 1) * S * M1).fill(NEG);
+      for (let s = 0; s < S; s++) B[(T * S + s) * M1] = 0;
+      const e: Exact = { k, delta, M: x.M, lam, constant: vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0), units, B };
+      for (let t = T - 1; t >= 0; t--) {
+        for (const g of ix(groups, t)) {
+          const us = unitScores(e, g);
+          for (let s = 0; s < S; s++) {
+            const n = g.next[s]!;
+            if (n < 0) continue;
+            const to = (t * S + s) * M1;
+            const from = ((t + 1) * S + n) * M1;
+            for (let i = 0; i < us.length; i += 2) {
+              const u = us[i]!;
+              const sc = us[i + 1]!;
+              for (let m = 0; m <= e.M; m++) {
+                const v = sc + B[from + (m > u ? m - u : 0)]!;
+                if (v > B[to + m]!) B[to + m] = v;
+              }
+            }
+          }
+        }
+      }
+      dualIterations++;
+      exact.push(e);
+    }
+  };
+  /** The bound with job x.k's deadline kept exactly, for a partial plan at (t, s); NEG: it cannot reach x.k's target. */
+  const exactBound = (x: Exact, t: number, s: number, value: number, w: Float64Array): number => {
+    const best = x.B[(t * S + s) * (x.M + 1) + needUnits(x, ix(Wt, x.k) - w[x.k]!)]!;
+    if (best === NEG) return NEG;
+    let v = value + x.constant + best;
+    for (let j = 0; j < K; j++) v += x.lam[j]! * w[j]!;
+    return v;
+  };
+  /**
    * NEG when a partial plan cannot beat the incumbent; otherwise a rank for the beam (the
    * Lagrangian estimate, which charges missing deadline work at its price λ).
    */
@@ -490,7 +564,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       if (ub2 > inc.t2 + TOL) return rank;
     }
     let ub3 = genericBound(t, s, value, w);
-    if (inc.t1 >= sumWt - TOL) ub3 = Math.min(ub3, fullBound(t, s, value, w));
+    if (inc.t1 >= sumWt - TOL) {
+      ub3 = Math.min(ub3, fullBound(t, s, value, w));
+      for (const x of exact) ub3 = Math.min(ub3, exactBound(x, t, s, value, w));
+    }
     return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? NEG : rank;
   };
 
@@ -608,6 +685,34 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const F = forward(1, full.lambda, zeros);
     const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+    // Per job kept exactly (see exactBound) the same, from its forward values F (the best start
+    // from s0 to s at slot t with m units done, capped).
+    const kept = exact.map((x) => {
+      const M1 = x.M + 1;
+      const F = new Float64Array((T + 1) * S * M1).fill(NEG);
+      F[s0 * M1] = 0;
+      for (let t = 0; t < T; t++) {
+        for (const g of ix(groups, t)) {
+          const u = unitScores(x, g);
+          for (let s = 0; s < S; s++) {
+            const n = g.next[s]!;
+            if (n < 0) continue;
+            const from = (t * S + s) * M1;
+            const to = ((t + 1) * S + n) * M1;
+            for (let i = 0; i < u.length; i += 2) {
+              for (let m = 0; m <= x.M; m++) {
+                const f = F[from + m]!;
+                if (f === NEG) continue;
+                const v = f + u[i + 1]!;
+                const m2 = Math.min(x.M, m + u[i]!);
+                if (v > F[to + m2]!) F[to + m2] = v;
+              }
+            }
+          }
+        }
+      }
+      return { ...x, F };
+    });
     for (let t = 0; t < T; t++) {
       const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
       const f = ix(F, t);
@@ -619,8 +724,35 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           if (n >= 0) through = Math.max(through, (f[s] ?? NEG) + (b[n] ?? NEG));
         }
         if (through === NEG) continue;
+        // Per kept job and unit count: the best plan through the group.
+        const viaExact = kept.map((x) => {
+          const memo = new Map<number, number>();
+          const M1 = x.M + 1;
+          return (u: number) => {
+            let v = memo.get(u);
+            if (v !== undefined) return v;
+            v = NEG;
+            for (let s = 0; s < S; s++) {
+              const n = g.next[s]!;
+              if (n < 0) continue;
+              const from = (t * S + s) * M1;
+              const to = ((t + 1) * S + n) * M1;
+              for (let m = 0; m <= x.M; m++) {
+                const f = x.F[from + m]!;
+                if (f === NEG) continue;
+                const b = x.B[to + Math.max(0, x.M - m - u)]!;
+                if (f + b > v) v = f + b;
+              }
+            }
+            memo.set(u, v);
+            return v;
+          };
+        });
         for (const c of g.combos) {
-          const v = through + comboScore(c, 1, full.lambda, zeros);
+          let v = through + comboScore(c, 1, full.lambda, zeros) + constant;
+          kept.forEach((x, i) => {
+            v = Math.min(v, ix(viaExact, i)(x.units.get(c) ?? 0) + comboScore(c, 1, x.lam, zeros) + x.constant);
+          });
           c.opts.forEach((k, d) => {
             const row = ix(best, d);
             if (v > ix(row, k)) row[k] = v;
@@ -628,15 +760,19 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
       }
       best.forEach((row, d) => {
-        for (let k = 1; k < row.length; k++) if (ix(row, k) + constant <= threshold) seed.fixed.push([t, d, k]);
+        for (let k = 1; k < row.length; k++) if (ix(row, k) <= threshold) seed.fixed.push([t, d, k]);
       });
     }
     return seed;
   };
+  const atTolerance = (v: number) => v <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+  const closedAtRoot = full !== null && meetsAll() && atTolerance(full.phi);
+  if (!closedAtRoot) findExact();
   // Each Lagrangian DP pass counts as one label per slot against the budget.
   labelsUsed = dualIterations * T;
   if (labelsUsed >= maxLabels) return giveUp();
-  if (!(full && incumbent.tiers.t1 >= sumWt - TOL && full.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)))) {
+  const noWork = new Float64Array(2 * K);
+  if (!closedAtRoot && !(meetsAll() && exact.some((x) => atTolerance(exactBound(x, 0, s0, 0, noWork))))) {
     search(4);
     if (search(null) === 'budget') return giveUp();
   }
