@@ -3,7 +3,7 @@ import { benchInstance } from './bench-instance.ts';
 import { bruteForce } from './brute.ts';
 import { solveDp } from './dp.ts';
 import { deviceOptions, evaluate, score, violations } from './evaluate.ts';
-import { solveMip } from './mip.ts';
+import { loadHighs, solveMip } from './mip.ts';
 import type { PlanInput } from './model.ts';
 import { plan } from './plan.ts';
 
@@ -152,6 +152,23 @@ describe('planner vs brute force and the MIP', () => {
       if (variant === 'infeasible deadline') expect(fast.shortfalls).toEqual([{ job: 'train-a', missingWork: expect.closeTo(3.95, 9) as number }]);
     }
   }, 120_000);
+
+  it('keeps a job whose work comes in whole slot units exactly in the bound: the 48 h two-job instance is proven without label search and equals the MIP', async () => {
+    const full = benchInstance();
+    // train-c runs only on gpu1 at one level (0.3 work a quarter-hour; 4 needed = 13⅓ slots),
+    // the fraction the plain Lagrangian bound counts and no plan can use.
+    const input: PlanInput = { ...full, jobs: full.jobs.filter((j) => ['mining', 'train-a', 'train-c'].includes(j.id)) };
+    const fast = solveDp(input, { highs: await loadHighs() });
+    if (!fast) throw new Error('the fast planner gave up on the two-job instance');
+    expect(fast.route).toBe('dp+bnb');
+    // Only DP passes counted against the budget: no label was searched.
+    expect(fast.labels).toBe(fast.dualIterations * input.slots.length);
+    const f = score(evaluate(input, fast.choice));
+    const mip = score(evaluate(input, await solveMip(input)));
+    expect(f.shortfall).toBeCloseTo(mip.shortfall, 9);
+    expect(relClose(f.net, mip.net), `fast ${f.net} vs MIP ${mip.net}`).toBe(true);
+    expect(violations(input, fast.choice)).toEqual([]);
+  }, 60_000);
 });
 
 describe('planner', () => {
