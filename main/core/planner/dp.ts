@@ -504,6 +504,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const x = { delta, M: 0 };
       x.M = needUnits({ delta, M: Infinity }, ix(Wt, k));
       if (x.M < 1 || x.M > 64 || [...amounts].some((a) => Math.abs(a / delta - Math.round(a / delta)) > 1e-9 * (a / delta))) continue;
+      // Its values (and the seed's forward ones) take (T+1)·S·(M+1) numbers: keep that to ~32 MB.
+      if ((T + 1) * S * (x.M + 1) > 4_000_000) continue;
       const units = new Map<Combo, number>();
       for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
       const lam = [...full.lambda];
