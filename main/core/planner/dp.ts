@@ -503,7 +503,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const delta = Math.min(...amounts);
       const x = { delta, M: 0 };
       x.M = needUnits({ delta, M: Infinity }, ix(Wt, k));
-      if (x.M < 1 || x.M > 64 || [...amounts].some((a) => Math.abs(a / delta - Math.round(a / delta)) > 1e-9 * (a / delta))) continue;
+      // Multiples to within float rounding only: the units a plan counts may then fall short of
+      // its work by far less than the 1e-6 unit that needUnits forgives.
+      if (x.M < 1 || x.M > 64 || [...amounts].some((a) => Math.abs(a / delta - Math.round(a / delta)) > 1e-12 * (a / delta))) continue;
       // Its values (and the seed's forward ones) take (T+1)·S·(M+1) numbers: keep that to ~32 MB.
       if ((T + 1) * S * (x.M + 1) > 4_000_000) continue;
       const units = new Map<Combo, number>();
