@@ -69,8 +69,9 @@ describe('Stratum client against a real TCP pool', () => {
     a.dropAll();
     await until(() => logs.some((l) => l.includes('connection closed by the pool')), 'the drop to be logged');
     // The next attempt goes to the first pool (still dead), then back to the second.
-    await until(() => a.authorized === 2, 'reconnect after the pool dropped the connection');
-    expect(client!.current.state).toBe('mining');
+    // The pool counts the authorize when it reads it; the client is mining once it has read the replies.
+    await until(() => a.authorized === 2 && client!.current.state === 'mining', 'reconnect after the pool dropped the connection');
+    expect(client!.current.poolIndex).toBe(1);
   });
 
   it('fails back to the first pool once the backup has been in use for the fail-back time', async () => {
