@@ -40,9 +40,11 @@ export type BacktestResult = {
 export const policyName = (p: Policy) => (typeof p === 'string' ? p : `threshold:${p.threshold}`);
 
 export function slotsFor(prices: PricePoint[], setup: BacktestSetup): PlanSlot[] {
-  const hoursOf = (i: number) => {
+  // A slot lasts until the next one starts; the last one as long as the one before it (15-minute files stay 15-minute).
+  const hoursOf = (i: number): number => {
     const next = prices[i + 1];
-    return next ? (next.start - at(prices, i).start) / 3_600_000 : 1;
+    if (next) return (next.start - at(prices, i).start) / 3_600_000;
+    return i > 0 ? hoursOf(i - 1) : 1;
   };
   const heat = setup.heat?.(prices.map((p, i) => ({ start: p.start, end: p.start + hoursOf(i) * 3_600_000, price: p.price })));
   return prices.map((p, i) => {
