@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { HeatingSettings, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtTemp, fromDisplayTemp, tempUnit } from '../../component/format.ts';
+import { fmtTemp, fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
 import { Card, ErrorBanner } from '../../component/ui.tsx';
 import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
 import { WeekGrid } from './WeekGrid.tsx';
@@ -54,7 +54,7 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
         <div className="form-row">
           {s.cop.map((p, i) => (
             <div key={i} className="form-row">
-              <NumField label="Outdoor" unit="°C" value={p.outdoorC} onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })} />
+              <NumField label="Outdoor" unit={tempUnit()} value={toDisplayTemp(p.outdoorC)} onChange={(t) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC: fromDisplayTemp(t) } : q)) })} />
               <NumField label="COP" value={p.cop} onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })} />
             </div>
           ))}
@@ -219,7 +219,7 @@ export function HeatingCard({ now }: { now: number }) {
               <TextField label="To (MM-DD)" value={season.to} onChange={(to) => set({ season: { ...season, to } })} />
             </>
           )}
-          {season.kind === 'outdoor-below' && <NumField label="Day mean below" unit="°C" value={season.c} onChange={(c) => set({ season: { ...season, c } })} />}
+          {season.kind === 'outdoor-below' && <NumField label="Day mean below" unit={tempUnit()} value={toDisplayTemp(season.c)} onChange={(t) => set({ season: { ...season, c: fromDisplayTemp(t) } })} />}
         </div>
         <WeekGrid schedule={draft.schedule} onChange={(schedule) => set({ schedule })} />
         <div className="form-row">
@@ -289,7 +289,7 @@ export function HeatingCard({ now }: { now: number }) {
           <button type="button" onClick={() => set({ location: null })}>
             No forecast
           </button>
-          <NumField label="Outdoor without forecast" unit="°C" value={draft.fallbackOutdoorC} onChange={(fallbackOutdoorC) => set({ fallbackOutdoorC })} />
+          <NumField label="Outdoor without forecast" unit={tempUnit()} value={toDisplayTemp(draft.fallbackOutdoorC)} onChange={(t) => set({ fallbackOutdoorC: fromDisplayTemp(t) })} />
         </div>
         <SensorLine label="Outdoor (Open-Meteo)" status={sensors.data?.outdoor} now={now} testId="sensor-outdoor" />
       </Card>
