@@ -2,8 +2,8 @@ import type { Clock } from '#core/clock';
 import { solveDp, type DpSeed } from './dp.ts';
 import { better, deviceOptions, evaluate, score } from './evaluate.ts';
 import { loadHighs, solveMip } from './mip.ts';
-import { solveMipInWorker } from './mip-worker.ts';
 import { at, type Plan, type PlanInput, type PlanSolver, type SlotPlan } from './model.ts';
+import { plannerThread } from './planner-thread.ts';
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(4)} ${unit}`;
@@ -98,7 +98,7 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
         const fixed = seed.value?.fixed ?? [];
         const inc = seed.value?.incumbent;
         const hint = inc ? score(evaluate(live, inc)) : undefined;
-        const mip = opts.fallbackIn === 'thread' ? await solveMip(live, fixed, hint) : await solveMipInWorker(live, fixed, hint);
+        const mip = opts.fallbackIn === 'thread' ? await solveMip(live, fixed, hint) : await plannerThread.mip(live, fixed, hint);
         choice = inc && hint && better(hint, score(evaluate(live, mip))) ? inc : mip;
         solver = 'mip';
       }

@@ -272,6 +272,32 @@ describe('scheduler carrying out the plan', () => {
     expect(failed.error).toContain('mining was stopped outside this job');
   }, 90_000);
 
+  it('says in the current slot when the pool cannot be reached (threads wait, no heat), and stops saying it once the pool is back', async () => {
+    const { clock, core, entry } = await setup(T10 + 60_000);
+    await until('mining on the pool', () => mining(core), (s) => s.running && s.pool.state === 'mining');
+    const port = Number(new URL(entry.pool!.url.replace('stratum+tcp', 'http')).port);
+    await entry.pool!.close();
+    const down = await until('the lost pool in the reasons', async () => {
+      await clock.advanceTo(clock.now() + 3_000);
+      return core.handlers['plan-get']({});
+    }, (p) => p.applied?.reason.includes('pool unreachable') ?? false);
+    expect(down.applied?.reason).toMatch(/pool unreachable \(.+\): the hashing threads wait for work, no heat/);
+    expect(down.plan?.slots[0]?.reason).toContain('pool unreachable');
+    // Mining stays planned and running: the threads pick up work as soon as the pool answers.
+    expect((await mining(core)).running).toBe(true);
+
+    entry.pool = new TestPool({ difficulty: 2 ** -14 });
+    await entry.pool.listen(port);
+    entry.pool.notify(true);
+    await until('mining on the pool again', () => mining(core), (s) => s.pool.state === 'mining', 30_000);
+    const back = await until('the note gone', async () => {
+      await clock.advanceTo(clock.now() + 3_000);
+      return core.handlers['plan-get']({});
+    }, (p) => !(p.applied?.reason.includes('pool unreachable') ?? true));
+    expect(back.applied?.source).toBe('plan');
+    expect((await events(core)).some((e) => e.kind === 'deviation' && e.message.startsWith('pool unreachable ('))).toBe(true);
+  }, 90_000);
+
   it('records deviations: a device too hot stops its work until it cools, a job the plan started fails', async () => {
     const { clock, core, entry } = await setup(T10 + 60_000);
     expect((await mining(core)).running).toBe(true);

@@ -7,7 +7,7 @@ import type { PlanEventKind, PresenceRule, Telemetry } from '#contract/index';
 import type { JobService } from '#core/job/service';
 import type { MiningService } from '#core/mining/service';
 import type { DeviceDecision, PlanDevice } from '#core/planner/model';
-import { planJobId, type LevelControl, type WorldJob } from './inputs.ts';
+import { planJobId, poolDown, type LevelControl, type WorldJob } from './inputs.ts';
 import type { Applied } from './scheduler.ts';
 
 export type RecordFn = (e: { kind: PlanEventKind; device?: string | null; job?: string | null; message: string }) => void;
@@ -77,6 +77,10 @@ export class Executor {
         return best < 0 ? { ...d, job: null, level: -1, powerW: 0, work: 0 } : { ...d, level: best, powerW: dev.levels[best]!.powerW };
       });
     }
+    const mines = (d: DeviceDecision) => d.job !== null && (d.job === 'mining' || t.queue.get(d.job)?.kind === 'mining');
+    const down = this.deps.mining ? poolDown(this.deps.mining.status()) : null;
+    // The plan counts on mining's heat; say so when the pool leaves the threads without work.
+    if (down !== null && decisions.some(mines)) notes.push(`pool unreachable (${down}): the hashing threads wait for work, no heat`);
     const tel = this.deps.telemetry();
     const maxC = this.deps.maxTempC();
     decisions = decisions.map((d) => {

@@ -130,3 +130,11 @@ export function measuredPerThread(st: MiningStatus): number | null {
 export function valuePerHash(difficulty: number, btcPrice: number): number {
   return (BLOCK_REWARD_BTC / (difficulty * 2 ** 32)) * btcPrice;
 }
+
+/**
+ * Why mining that runs cannot heat now: its pool cannot be reached, so the hashing threads wait
+ * for work (0 H/s, no heat). null while it mines, reconnects for the first time, or is off.
+ */
+export function poolDown(st: MiningStatus): string | null {
+  return st.running && st.pool.state !== 'mining' && st.pool.lastError !== null ? st.pool.lastError : null;
+}

@@ -5,12 +5,13 @@ import { MANUAL_KEY, type ManualMarket } from '#core/mining/market';
 import { MINING_SETTINGS_KEY } from '#core/mining/module';
 import type { CoreContext, CoreModule } from '#core/module';
 import type { PlanDevice, PlanInput } from '#core/planner/model';
+import { plannerThread } from '#core/planner/planner-thread';
 import { matchZone } from '#core/tariff/zone';
 import { systemTimeZone } from '#core/tariff/time';
 import type { Services } from '#core/service';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { Executor, type Managed } from './executor.ts';
-import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, valuePerHash, type Built, type ConfiguredDevice } from './inputs.ts';
+import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, poolDown, valuePerHash, type Built, type ConfiguredDevice } from './inputs.ts';
 import { idleSource, Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -100,8 +101,10 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         const pools = ctx.settings.get<{ pools?: unknown[] }>(MINING_SETTINGS_KEY)?.pools ?? [];
         if (!mining || pools.length === 0) return null;
         const measured = measuredPerThread(mining.status());
-        if (measured) ctx.settings.put(HASH_RATE_KEY, measured);
-        const perThread = measured ?? ctx.settings.get<number>(HASH_RATE_KEY) ?? DEFAULT_HASHES_PER_THREAD_SEC;
+        const stored = ctx.settings.get<number>(HASH_RATE_KEY);
+        // Kept for the next start; rewritten only when it moved by more than 1 % (not at every re-plan).
+        if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored)) ctx.settings.put(HASH_RATE_KEY, measured);
+        const perThread = measured ?? stored ?? DEFAULT_HASHES_PER_THREAD_SEC;
         const now = ctx.clock.now();
         const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? null;
         const manual = ctx.settings.get<ManualMarket>(MANUAL_KEY) ?? {};
@@ -169,6 +172,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         clock: ctx.clock,
         slotMs: SLOT_MS,
         inputs,
+        // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
+        planner: (input, now) => plannerThread.plan(input, { now }),
         apply: async (a) => {
           const eff = await executor.apply(a, presence.active(), tables);
           lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
@@ -251,12 +256,14 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
               }),
             );
           }
-          let hot = '';
+          // Telemetry (every few seconds) is when hot devices and a lost pool are noticed.
+          let seen = '';
           unsubs.push(
             ctx.events.on('telemetry', (t) => {
-              const key = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC).map((d) => d.deviceId).join(',');
-              if (key === hot) return;
-              hot = key;
+              const hot = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC).map((d) => d.deviceId).join(',');
+              const key = `${hot}|${mining && poolDown(mining.status()) !== null ? 'pool down' : ''}`;
+              if (key === seen) return;
+              seen = key;
               void scheduler.reapply();
             }),
           );

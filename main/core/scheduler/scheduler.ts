@@ -28,6 +28,8 @@ export type SchedulerDeps = {
   record(event: SchedulerEvent): void;
   /** Changes arriving closer together than this are planned once. */
   debounceMs?: number;
+  /** Makes the plan; default plan() in this thread (the core passes the planner worker's). */
+  planner?: (input: PlanInput, now: number) => Promise<Plan>;
 };
 
 /**
@@ -125,7 +127,8 @@ export class Scheduler {
     this.planning = this.planning.then(async () => {
       try {
         const input = await this.deps.inputs();
-        const p = await makePlan(input, { clock: this.deps.clock });
+        const now = this.deps.clock.now();
+        const p = await (this.deps.planner ? this.deps.planner(input, now) : makePlan(input, { clock: { now: () => now } }));
         this.current = p;
         this.deps.record({ type: 'planned', at: this.deps.clock.now(), slots: p.slots.length, net: p.totals.net, shortfalls: p.shortfalls });
       } catch (e) {
