@@ -28,6 +28,8 @@ export type PlanResult = {
   shortfalls: { job: string; missingWork: number; missingAtEnd?: number }[];
   /** Which exact method produced it: 'dp' / 'dp+bnb' the fast planner, 'mip' the HiGHS fallback. */
   solver?: 'dp' | 'dp+bnb' | 'mip';
+  /** How long planning took, ms. */
+  planMs?: number;
 };
 
 /** A manual override: wins over the plan until `until` (ms since the epoch), then expires. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/headless/harness.ts';
 
 type Out = {
-  horizon: { slots: number; route: string; shortfall: number; net: number; mipNet: number; equal: boolean };
-  twoJobs: { route: string; net: number; mipNet: number; equal: boolean };
+  horizon: { slots: number; workerMsMedian: number; route: string; shortfall: number; net: number; mipNet: number; equal: boolean };
+  twoJobs: { workerMsMedian: number; route: string; net: number; mipNet: number; equal: boolean };
   year: { slots: number; routes: Record<string, number>; net: number; mipNet: number; equal: boolean };
 };
 
@@ -16,6 +16,9 @@ describe('hearth bench planner', () => {
     expect(out.horizon.shortfall).toBe(0);
     expect(['dp+bnb', 'mip']).toContain(out.horizon.route);
     expect(out.horizon.equal).toBe(true);
+    // Timed through the planner worker too (and the CLI still exits: the idle worker holds nothing open).
+    expect(out.horizon.workerMsMedian).toBeGreaterThan(0);
+    expect(out.twoJobs.workerMsMedian).toBeGreaterThan(0);
     expect(Math.abs(out.horizon.net - out.horizon.mipNet)).toBeLessThanOrEqual(1e-9);
     expect(out.twoJobs.route).toBe('dp+bnb');
     expect(out.twoJobs.equal).toBe(true);

@@ -72,7 +72,7 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
  * The figures of an assignment. Heat meets demand up to the slot's demand; work on a deadline job
  * is worth its value up to `workNeeded` and only in slots that end by the deadline.
  */
-export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slots' | 'solver'> & { slots: Omit<SlotPlan, 'reason'>[] } {
+export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slots' | 'solver' | 'planMs'> & { slots: Omit<SlotPlan, 'reason'>[] } {
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const done = input.jobs.map(() => 0);
   const total = input.jobs.map(() => 0);

@@ -115,6 +115,8 @@ export type Plan = {
   /** Deadline jobs whose work cannot fit; empty when every deadline is met. */
   shortfalls: Shortfall[];
   solver: PlanSolver;
+  /** How long planning took, ms (the fast route, plus the MIP when it fell back). */
+  planMs: number;
 };
 
 /** Per (slot, device) choice: index into the options list, 0 = off. */

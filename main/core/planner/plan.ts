@@ -75,6 +75,7 @@ export type PlanOptions = {
  */
 export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
   const now = opts.clock.now();
+  const t0 = performance.now();
   validate(input);
   const live: PlanInput = { ...input, slots: input.slots.filter((s) => s.start + s.hours * 3_600_000 > now) };
 
@@ -105,7 +106,7 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
     }
   }
   const ev = evaluate(live, choice);
-  return { ...ev, solver, slots: ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€') })) };
+  return { ...ev, solver, planMs: performance.now() - t0, slots: ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€') })) };
 }
 
 /** Bad input says what is wrong (planner inputs come from settings and other domains). */

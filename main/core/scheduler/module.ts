@@ -257,7 +257,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
             );
           }
           // Telemetry (every few seconds) is when hot devices and a lost pool are noticed.
-          let seen = '';
+          // Nothing hot, pool fine: what a fresh start has already applied.
+          let seen = '|';
           unsubs.push(
             ctx.events.on('telemetry', (t) => {
               const hot = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC).map((d) => d.deviceId).join(',');

@@ -49,6 +49,7 @@ export function PlanPage() {
   const slots = plan?.slots ?? [];
   // Plans from planners that name their route carry `solver`; older ones do not.
   const solver = (plan as { solver?: unknown } | null)?.solver;
+  const planMs = plan?.planMs;
   return (
     <div className="page plan-page">
       <ErrorBanner error={error} />
@@ -65,7 +66,7 @@ export function PlanPage() {
               ['Net', fmtMoney(plan.totals.net)],
               ['Deadlines missed', plan.shortfalls.length ? plan.shortfalls.map((s) => `${s.job}: ${s.missingWork.toFixed(2)} work short`).join(', ') : 'none'],
               ['Now', data?.applied ? `${data.applied.source}: ${data.applied.reason}` : 'nothing applied yet'],
-              ...(typeof solver === 'string' ? [['Solved by', `${SOLVERS[solver] ?? solver} (${solver})`] as [string, string]] : []),
+              ...(typeof solver === 'string' ? [['Solved by', `${SOLVERS[solver] ?? solver} (${solver})${typeof planMs === 'number' ? ` in ${planMs < 10 ? planMs.toFixed(1) : planMs.toFixed(0)} ms` : ''}`] as [string, string]] : []),
             ]}
           />
         ) : (
