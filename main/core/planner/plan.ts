@@ -70,7 +70,7 @@ export type PlanOptions = {
 /**
  * Plans every device for every slot that has not ended by `clock.now()`: the assignment with the
  * least missing deadline work, then the least work still missing at the end on run-past-deadline
- * jobs, then the highest net value (see planner.md). Pure: the same input and time give the same
+ * jobs, then the highest net value (see planner.md). Pure but for `planMs` (measured time): the same input and time give the same
  * plan (the route may differ only in which of several equally good assignments it returns).
  */
 export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
