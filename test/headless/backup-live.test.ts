@@ -9,6 +9,7 @@ import { jobModule } from '#core/job/module';
 import { ledgerModule } from '#core/ledger/module';
 import { miningModule } from '#core/mining/module';
 import { TestPool } from '#core/mining/test-pool';
+import { until } from './harness.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const open: { core: Core; pool: TestPool; dir: string }[] = [];
@@ -19,16 +20,6 @@ afterEach(async () => {
     fs.rmSync(o.dir, { recursive: true, force: true });
   }
 });
-
-async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('ledger backup while mining and training run', () => {
   it('gives a copy that passes integrity_check and holds the shares and the training progress written so far', async () => {
@@ -42,8 +33,8 @@ describe('ledger backup while mining and training run', () => {
     await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
     await h['mining-start']({});
     const job = await h['job-create']({ spec: { kind: 'train', hidden: 32, batchSize: 16, checkpointEvery: 10, steps: 100_000, threads: 1 }, start: true });
-    await until('accepted shares', () => h['mining-status']({}), (s) => s.totals.accepted > 0);
-    await until('training steps past a checkpoint', () => h['job-get']({ id: job.id }), (j) => j.progress.done >= 20);
+    await until('accepted shares', () => h['mining-status']({}), (s) => s.totals.accepted > 0, 60_000);
+    await until('training steps past a checkpoint', () => h['job-get']({ id: job.id }), (j) => j.progress.done >= 20, 60_000);
 
     const backups: { file: string; integrity: string }[] = [];
     for (let i = 0; i < 3; i++) backups.push(await h['ledger-backup']({}));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MiningStatus } from '#contract/index';
 import { TestPool } from '#core/mining/test-pool';
-import { startServe, tempDir, type RunningServer } from './harness.ts';
+import { startServe, tempDir, until, type RunningServer } from './harness.ts';
 
 const running: RunningServer[] = [];
 let pool: TestPool | null = null;
@@ -16,16 +16,6 @@ async function call<T>(s: RunningServer, method: string, body: unknown): Promise
   const json = (await res.json()) as { ok: true; result: T } | { ok: false; error: { message: string } };
   if (!json.ok) throw new Error(`${method}: ${json.error.message}`);
   return json.result;
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('scheduler: a killed process resumes the current slot', () => {
@@ -54,13 +44,13 @@ describe('scheduler: a killed process resumes the current slot', () => {
       const s = await startServe({ dataDir });
       running.push(s);
       const listening = Date.now();
-      const status = await until('mining as planned', () => call<MiningStatus>(s, 'mining-status', {}), (m) => m.running && m.threads > 0);
+      const status = await until('mining as planned', () => call<MiningStatus>(s, 'mining-status', {}), (m) => m.running && m.threads > 0, 30_000, 20);
       const plan = await call<{ applied: { slotStart: number; source: string } | null }>(s, 'plan-get', {});
       // The slot carried out is the current one, from the plan (not an override, not the next boundary).
       expect(plan.applied?.source).toBe('plan');
       expect(plan.applied?.slotStart).toBe(Math.floor(Date.now() / slot) * slot);
       console.log(`restart ${round + 1}: mining with ${status.threads} thread(s) ${Date.now() - spawned} ms after the process was spawned (${Date.now() - listening} ms after it printed its URL)`);
-      await until('an accepted share after the restart', () => call<MiningStatus>(s, 'mining-status', {}), (m) => m.totals.accepted > 0);
+      await until('an accepted share after the restart', () => call<MiningStatus>(s, 'mining-status', {}), (m) => m.totals.accepted > 0, 30_000, 20);
       expect(await s.stop('SIGKILL')).toBe('SIGKILL');
     }
   }, 120_000);

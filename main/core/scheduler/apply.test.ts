@@ -7,6 +7,7 @@ import type { Job, PlanApplied, PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
 import { TestPool } from '#core/mining/test-pool';
+import { until } from '../../../test/headless/harness.ts';
 import { demoModules, prepareDemo, SLOT_MS } from './demo.ts';
 import type { SchedulerModuleOptions } from './module.ts';
 import { TestClock } from './test-clock.ts';
@@ -26,17 +27,6 @@ afterEach(async () => {
     for (const d of o.dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 });
-
-/** Waits in real time: threads, checkpoints and the process list take real time to change. */
-async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** This machine's own sensors, except the CPU temperature, which a test can make hot (a VM reports none). */
 let cpuTempC: number | null = null;
