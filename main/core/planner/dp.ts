@@ -478,7 +478,28 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * its gap to the optimum comes from. Valid, like the full bound, for plans that reach every
    * target. B[((t·S + s)·(M+1) + m)]: the best completion from s at slot t that adds at least m units.
    */
-  type Exact = { k: number; delta: number; M: number; lam: number[]; constant: number; units: Map<Combo, number>; B: Float64Array };
+  type Exact = {
+    k: number;
+    delta: number;
+    M: number;
+    lam: number[];
+    constant: number;
+    units: Map<Combo, number>;
+    /** Per (t·S + s): the band of units done d ∈ [lo, hi] kept, at off in that slot's F and B. */
+    lo: Int32Array;
+    hi: Int32Array;
+    off: Int32Array;
+    /** Per slot: the best start to (s, d) (capped units done), −∞ where it cannot beat the incumbent. */
+    F: Float64Array[];
+    /** Per slot: the best completion from (s, d) that adds the M − d units still missing. */
+    B: Float64Array[];
+  };
+  /** x's F or B at slot t, state s, d units done; −∞ outside the band. */
+  const band = (x: Exact, table: Float64Array[], t: number, s: number, d: number): number => {
+    const i = t * S + s;
+    const lo = x.lo[i]!;
+    return d < lo || d > x.hi[i]! ? NEG : ix(table, t)[x.off[i]! + d - lo]!;
+  };
   const exact: Exact[] = [];
   const needUnits = (x: { delta: number; M: number }, need: number) => Math.min(x.M, Math.max(0, Math.ceil((need - TOL) / x.delta - 1e-6)));
   /** Per group: the best score for each distinct (capped) unit count, as pairs [units, score, …]. */
@@ -494,46 +515,133 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return out;
   };
+  /** The distinct amounts of work a slot can add to job k before its deadline. */
+  const amountsOf = (k: number): number[] => {
+    const amounts = new Set<number>();
+    for (const gs of groups) for (const g of gs) for (const c of g.combos) if (c.wb[k]! > TOL) amounts.add(c.wb[k]!);
+    return [...amounts];
+  };
   const findExact = () => {
     if (!full) return;
     for (let k = 0; k < K; k++) {
-      const amounts = new Set<number>();
-      for (const gs of groups) for (const g of gs) for (const c of g.combos) if (c.wb[k]! > TOL) amounts.add(c.wb[k]!);
-      if (!amounts.size) continue;
-      const delta = Math.min(...amounts);
+      const amounts = amountsOf(k);
+      if (!amounts.length) continue;
+      const delta = unitOf(amounts);
+      if (delta === null) continue;
       const x = { delta, M: 0 };
       x.M = needUnits({ delta, M: Infinity }, ix(Wt, k));
-      // Multiples to within float rounding only: the units a plan counts may then fall short of
-      // its work by far less than the 1e-6 unit that needUnits forgives.
-      if (x.M < 1 || x.M > 64 || [...amounts].some((a) => Math.abs(a / delta - Math.round(a / delta)) > 1e-12 * (a / delta))) continue;
-      // Its values (and the seed's forward ones) take (T+1)·S·(M+1) numbers: keep that to ~32 MB.
-      if ((T + 1) * S * (x.M + 1) > 4_000_000) continue;
+      if (x.M < 1 || x.M > MAX_UNITS) continue;
+      // Its values (and the seed's forward ones) take (T+1)·S·(M+1) numbers: keep that to ~48 MB.
+      if ((T + 1) * S * (x.M + 1) > 6_000_000) continue;
       const units = new Map<Combo, number>();
       for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
       const lam = [...full.lambda];
       lam[k] = 0;
-      const M1 = x.M + 1;
-      const B = new Float64Array((T + 1) * S * M1).fill(NEG);
-      for (let s = 0; s < S; s++) B[(T * S + s) * M1] = 0;
-      const e: Exact = { k, delta, M: x.M, lam, constant: vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0), units, B };
-      for (let t = T - 1; t >= 0; t--) {
+      const M = x.M;
+      const M1 = M + 1;
+      const threshold = meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG;
+      const lk = ix(full.lambda, k);
+      const e: Exact = {
+        k,
+        delta,
+        M,
+        lam,
+        constant: vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0),
+        units,
+        lo: new Int32Array((T + 1) * S).fill(M1),
+        hi: new Int32Array((T + 1) * S).fill(-1),
+        off: new Int32Array((T + 1) * S),
+        F: [],
+        B: [],
+      };
+      // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
+      // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
+      // cannot beat the incumbent. The job's price makes every count but a narrow band per state
+      // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
+      // entries: nothing else can be on a better plan.
+      let cur = new Float64Array(S * M1).fill(NEG);
+      let nxt = new Float64Array(S * M1);
+      cur[s0 * M1] = 0;
+      const keep = (t: number, layer: Float64Array) => {
+        let size = 0;
+        for (let s = 0; s < S; s++) {
+          const i = t * S + s;
+          for (let d = 0; d <= M; d++) {
+            if (layer[s * M1 + d] === NEG) continue;
+            if (d < e.lo[i]!) e.lo[i] = d;
+            e.hi[i] = d;
+          }
+          e.off[i] = size;
+          if (e.hi[i]! >= e.lo[i]!) size += e.hi[i]! - e.lo[i]! + 1;
+        }
+        const band = new Float64Array(size);
+        for (let s = 0; s < S; s++) {
+          const i = t * S + s;
+          for (let d = e.lo[i]!; d <= e.hi[i]!; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
+        }
+        e.F.push(band);
+      };
+      keep(0, cur);
+      for (let t = 0; t < T; t++) {
+        nxt.fill(NEG);
         for (const g of ix(groups, t)) {
           const us = unitScores(e, g);
           for (let s = 0; s < S; s++) {
             const n = g.next[s]!;
             if (n < 0) continue;
-            const to = (t * S + s) * M1;
-            const from = ((t + 1) * S + n) * M1;
-            for (let i = 0; i < us.length; i += 2) {
-              const u = us[i]!;
-              const sc = us[i + 1]!;
-              for (let m = 0; m <= e.M; m++) {
-                const v = sc + B[from + (m > u ? m - u : 0)]!;
-                if (v > B[to + m]!) B[to + m] = v;
+            const from = s * M1;
+            const to = n * M1;
+            for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) {
+              const f = cur[from + d]!;
+              if (f === NEG) continue;
+              for (let i = 0; i < us.length; i += 2) {
+                const d2 = Math.min(M, d + us[i]!);
+                const v = f + us[i + 1]!;
+                if (v > nxt[to + d2]!) nxt[to + d2] = v;
               }
             }
           }
         }
+        const Bn = ix(full.B, t + 1);
+        for (let n = 0; n < S; n++) {
+          const rest = Bn[n]! + e.constant;
+          for (let d = 0; d <= M; d++) {
+            const f = nxt[n * M1 + d]!;
+            if (f !== NEG && f + rest - lk * Math.max(0, ix(Wt, k) - d * delta) <= threshold) nxt[n * M1 + d] = NEG;
+          }
+        }
+        keep(t + 1, nxt);
+        [cur, nxt] = [nxt, cur];
+      }
+      // Backward over the same bands: B at (t, s, d) is the best completion adding the units
+      // still missing, M − d (0 at the end; only where d = M).
+      const last = new Float64Array(ix(e.F, T).length).fill(NEG);
+      for (let s = 0; s < S; s++) if (e.hi[T * S + s] === M) last[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
+      e.B[T] = last;
+      for (let t = T - 1; t >= 0; t--) {
+        const band = new Float64Array(ix(e.F, t).length).fill(NEG);
+        const after = ix(e.B, t + 1);
+        for (const g of ix(groups, t)) {
+          const us = unitScores(e, g);
+          for (let s = 0; s < S; s++) {
+            const n = g.next[s]!;
+            const i = t * S + s;
+            if (n < 0 || e.hi[i]! < e.lo[i]!) continue;
+            const j = (t + 1) * S + n;
+            const nlo = e.lo[j]!;
+            const nhi = e.hi[j]!;
+            const noff = e.off[j]! - nlo;
+            for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
+              for (let c = 0; c < us.length; c += 2) {
+                const d2 = Math.min(M, d + us[c]!);
+                if (d2 < nlo || d2 > nhi) continue;
+                const v = us[c + 1]! + after[noff + d2]!;
+                if (v > band[at]!) band[at] = v;
+              }
+            }
+          }
+        }
+        e.B[t] = band;
       }
       dualIterations++;
       exact.push(e);
@@ -541,7 +649,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
   /** The bound with job x.k's deadline kept exactly, for a partial plan at (t, s); NEG: it cannot reach x.k's target. */
   const exactBound = (x: Exact, t: number, s: number, value: number, w: Float64Array): number => {
-    const best = x.B[(t * S + s) * (x.M + 1) + needUnits(x, ix(Wt, x.k) - w[x.k]!)]!;
+    const best = band(x, x.B, t, s, x.M - needUnits(x, ix(Wt, x.k) - w[x.k]!));
     if (best === NEG) return NEG;
     let v = value + x.constant + best;
     for (let j = 0; j < K; j++) v += x.lam[j]! * w[j]!;
@@ -690,33 +798,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
     // Per job kept exactly (see exactBound) the same, from its forward values F (the best start
-    // from s0 to s at slot t with m units done, capped).
-    const kept = exact.map((x) => {
-      const M1 = x.M + 1;
-      const F = new Float64Array((T + 1) * S * M1).fill(NEG);
-      F[s0 * M1] = 0;
-      for (let t = 0; t < T; t++) {
-        for (const g of ix(groups, t)) {
-          const u = unitScores(x, g);
-          for (let s = 0; s < S; s++) {
-            const n = g.next[s]!;
-            if (n < 0) continue;
-            const from = (t * S + s) * M1;
-            const to = ((t + 1) * S + n) * M1;
-            for (let i = 0; i < u.length; i += 2) {
-              for (let m = 0; m <= x.M; m++) {
-                const f = F[from + m]!;
-                if (f === NEG) continue;
-                const v = f + u[i + 1]!;
-                const m2 = Math.min(x.M, m + u[i]!);
-                if (v > F[to + m2]!) F[to + m2] = v;
-              }
-            }
-          }
-        }
-      }
-      return { ...x, F };
-    });
+    // from s0 to s at slot t with d units done, capped).
+    const kept = exact;
     for (let t = 0; t < T; t++) {
       const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
       const f = ix(F, t);
@@ -731,7 +814,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         // Per kept job and unit count: the best plan through the group.
         const viaExact = kept.map((x) => {
           const memo = new Map<number, number>();
-          const M1 = x.M + 1;
           return (u: number) => {
             let v = memo.get(u);
             if (v !== undefined) return v;
@@ -739,12 +821,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             for (let s = 0; s < S; s++) {
               const n = g.next[s]!;
               if (n < 0) continue;
-              const from = (t * S + s) * M1;
-              const to = ((t + 1) * S + n) * M1;
-              for (let m = 0; m <= x.M; m++) {
-                const f = x.F[from + m]!;
+              for (let d = x.lo[t * S + s]!, top = x.hi[t * S + s]!; d <= top; d++) {
+                const f = band(x, x.F, t, s, d);
                 if (f === NEG) continue;
-                const b = x.B[to + Math.max(0, x.M - m - u)]!;
+                const b = band(x, x.B, t + 1, n, Math.min(x.M, d + u));
                 if (f + b > v) v = f + b;
               }
             }
@@ -769,6 +849,235 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return seed;
   };
+  /**
+   * Along a plan, re-chooses among each slot's exact ties (combinations of the same group that
+   * score the same under `lam` and add the same work to every job in `kept` and the same late
+   * work) so that every other job reaches its target with the least overshoot, priced at `lam`.
+   * The plan's Lagrangian value stays, so the result loses exactly that overshoot against it.
+   * This is where the Lagrangian's symmetry goes: at the multipliers a device at one level is
+   * often indifferent between several jobs (and mining), and which of them gets each slot's work
+   * is an assignment with only the targets coupling it. A DP over the slots keyed by the work
+   * done; null when no assignment loses less than `budget` or the states pass `ASSIGN_STATES`.
+   */
+  const assign = (path: Combo[], kept: readonly number[], lam: number[], budget: number): Combo[] | null => {
+    const P = dj.map((_, k) => k).filter((k) => !kept.includes(k));
+    const tie = (a: Combo, b: Combo) => {
+      for (const k of kept) if (Math.abs(ix(a.wb, k) - ix(b.wb, k)) > 1e-12) return false;
+      for (let k = 0; k < K; k++) if (Math.abs(ix(a.wa, k) - ix(b.wa, k)) > 1e-12) return false;
+      return true;
+    };
+    const alts = path.map((c0) => {
+      const sc = comboScore(c0, 1, lam, zeros);
+      return (groupOf.get(c0)?.combos ?? [c0]).filter((c) => c === c0 || (Math.abs(comboScore(c, 1, lam, zeros) - sc) <= 1e-14 && tie(c, c0)));
+    });
+    // Work on job P[i] still to come from slot t on (its most per slot), for "can it still reach its target".
+    const rest = P.map((k) => {
+      const r = new Float64Array(T + 1);
+      for (let t = T - 1; t >= 0; t--) r[t] = ix(r, t + 1) + Math.max(...ix(alts, t).map((c) => ix(c.wb, k)));
+      return r;
+    });
+    // Overshoot past target + budget/λ loses too much; a job priced at 0 loses nothing by it (capped at its target).
+    const cap = P.map((k) => (ix(lam, k) > 0 ? ix(Wt, k) + budget / ix(lam, k) + TOL : ix(Wt, k)));
+    // States: work done per job in P, flat; a layer's states are keyed by that work, counted in
+    // each job's unit where its amounts have one (a number), else rounded to 1e-9 (a string).
+    const n = P.length;
+    const quantum = P.map((k) => unitOf(amountsOf(k)) ?? 1e-9);
+    const mult: number[] = [];
+    let span = 1;
+    P.forEach((k, i) => {
+      mult.push(span);
+      span *= Math.ceil((ix(lam, k) > 0 ? ix(cap, i) : ix(Wt, k)) / ix(quantum, i)) + 2;
+    });
+    const keyOf = span < 2 ** 52 ? (v: Float64Array) => v.reduce((a, x, i) => a + Math.round(x / quantum[i]!) * mult[i]!, 0) : (v: Float64Array) => Array.from(v, (x) => Math.round(x * 1e9)).join(',');
+    type Layer = { w: Float64Array; parent: Int32Array; alt: Int32Array; size: number };
+    const layers: Layer[] = [{ w: new Float64Array(n), parent: new Int32Array(1).fill(-1), alt: new Int32Array(1), size: 1 }];
+    const w = new Float64Array(n);
+    for (let t = 0; t < T; t++) {
+      const prev = ix(layers, t);
+      const as = ix(alts, t);
+      const next: Layer = { w: new Float64Array(prev.size * as.length * n), parent: new Int32Array(prev.size * as.length), alt: new Int32Array(prev.size * as.length), size: 0 };
+      const seen = new Map<number | string, number>();
+      for (let p = 0; p < prev.size; p++) {
+        for (let a = 0; a < as.length; a++) {
+          const c = as[a]!;
+          let ok = true;
+          for (let i = 0; i < n && ok; i++) {
+            const k = P[i]!;
+            const x = prev.w[p * n + i]! + c.wb[k]!;
+            const capped = Math.min(cap[i]!, x);
+            if (x > capped && lam[k]! > 0) ok = false;
+            else if (capped + rest[i]![t + 1]! < Wt[k]! - TOL) ok = false;
+            w[i] = capped;
+          }
+          if (!ok) continue;
+          // One alternative only: no choice here, so no new key to look up.
+          if (as.length > 1) {
+            const key = keyOf(w);
+            if (seen.has(key)) continue;
+            seen.set(key, next.size);
+          }
+          next.w.set(w, next.size * n);
+          next.parent[next.size] = p;
+          next.alt[next.size++] = a;
+        }
+      }
+      if (next.size > ASSIGN_STATES) return null;
+      layers.push(next);
+    }
+    const last = ix(layers, T);
+    let best = -1;
+    let least = budget;
+    for (let p = 0; p < last.size; p++) {
+      let loss = 0;
+      P.forEach((k, i) => (loss += ix(lam, k) * (last.w[p * n + i]! - ix(Wt, k))));
+      if (loss < least) [best, least] = [p, loss];
+    }
+    if (best < 0) return null;
+    const out: Combo[] = [];
+    for (let t = T, p = best; t > 0; t--) {
+      const layer = ix(layers, t);
+      out.push(ix(ix(alts, t - 1), layer.alt[p]!));
+      p = layer.parent[p]!;
+    }
+    return out.reverse();
+  };
+  /**
+   * The plan attaining job x.k's kept table from s0: per slot the combination whose score plus
+   * the table's best completion (needing the units still missing) is largest.
+   */
+  const keptPath = (x: Exact): Combo[] | null => {
+    const path: Combo[] = [];
+    let s = s0;
+    let m = needUnits(x, ix(Wt, x.k));
+    for (let t = 0; t < T; t++) {
+      let best: { c: Combo; n: number; m: number; v: number } | null = null;
+      for (const g of ix(groups, t)) {
+        const n = g.next[s]!;
+        if (n < 0) continue;
+        for (const c of g.combos) {
+          const u = x.units.get(c) ?? 0;
+          const m2 = m > u ? m - u : 0;
+          const v = comboScore(c, 1, x.lam, zeros) + band(x, x.B, t + 1, n, x.M - m2);
+          if (v > NEG && (!best || v > best.v)) best = { c, n, m: m2, v };
+        }
+      }
+      if (!best) return null;
+      path.push(best.c);
+      s = best.n;
+      m = best.m;
+    }
+    return path;
+  };
+  /**
+   * The deadlines of every job in `E` kept exactly at once: labels keyed by (state, units done
+   * per job, capped), the other jobs priced at λ, best value per key; a label is dropped when
+   * any bound (the plain Lagrangian's, or one job's kept table, each less the price of the other
+   * kept jobs' missing work) says it cannot beat the incumbent. No label left at the end: nothing
+   * beats the incumbent ('closed'). Else the best one's plan, its other jobs assigned, is offered
+   * and the bound it leaves is checked again.
+   */
+  const certify = (E: Exact[]): 'closed' | 'open' | 'budget' => {
+    if (!full) return 'open';
+    const lam = full.lambda.map((l, k) => (E.some((x) => x.k === k) ? 0 : l));
+    const constant = vw - lam.reduce((a, l, k) => a + l * ix(Wt, k), 0);
+    const need = E.map((x) => needUnits(x, ix(Wt, x.k)));
+    const mult: number[] = [];
+    let span = S;
+    for (const m of need) {
+      mult.push(span);
+      span *= m + 1;
+    }
+    if (span > 2 ** 52) return 'open';
+    const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+    type Lab = { key: number; v: number; parent: number; c: Combo | null };
+    const layers: Lab[][] = [[{ key: s0, v: 0, parent: -1, c: null }]];
+    const u = new Int32Array(E.length);
+    const u2 = new Int32Array(E.length);
+    for (let t = 0; t < T; t++) {
+      // Per group: the best combination for each distinct vector of units it adds.
+      const classes = ix(groups, t).map((g) => {
+        const out = new Map<string, { units: number[]; c: Combo; sc: number }>();
+        for (const c of g.combos) {
+          const units = E.map((x) => x.units.get(c) ?? 0);
+          const id = units.join(',');
+          const sc = comboScore(c, 1, lam, zeros);
+          const o = out.get(id);
+          if (!o || sc > o.sc) out.set(id, { units, c, sc });
+        }
+        return [...out.values()];
+      });
+      const index = new Map<number, number>();
+      const layer: Lab[] = [];
+      const prev = ix(layers, t);
+      const Bn = ix(full.B, t + 1);
+      prev.forEach((lab, li) => {
+        const s = lab.key % S;
+        E.forEach((x, i) => (u[i] = Math.floor(lab.key / ix(mult, i)) % (ix(need, i) + 1)));
+        ix(groups, t).forEach((g, gi) => {
+          const n = g.next[s]!;
+          if (n < 0) return;
+          for (const cl of ix(classes, gi)) {
+            const nv = lab.v + cl.sc;
+            let key = n;
+            let priced = 0;
+            E.forEach((x, i) => {
+              u2[i] = Math.min(ix(need, i), u[i]! + ix(cl.units, i));
+              key += u2[i]! * ix(mult, i);
+              priced += ix(full.lambda, x.k) * Math.max(0, ix(Wt, x.k) - u2[i]! * x.delta);
+            });
+            let ub = nv + constant + ix(Bn, n) - priced;
+            E.forEach((x, i) => {
+              const b = band(x, x.B, t + 1, n, u2[i]! + x.M - ix(need, i));
+              const own = ix(full.lambda, x.k) * Math.max(0, ix(Wt, x.k) - u2[i]! * x.delta);
+              ub = Math.min(ub, nv + constant + b - (priced - own));
+            });
+            if (!(ub > threshold)) continue;
+            const at = index.get(key);
+            if (at === undefined) {
+              index.set(key, layer.length);
+              layer.push({ key, v: nv, parent: li, c: cl.c });
+            } else if (nv > ix(layer, at).v) layer[at] = { key, v: nv, parent: li, c: cl.c };
+          }
+        });
+      });
+      labelsUsed += layer.length;
+      if (labelsUsed > maxLabels) return 'budget';
+      layers.push(layer);
+    }
+    let best = -1;
+    const last = ix(layers, T);
+    last.forEach((lab, i) => {
+      const done = E.every((_, j) => Math.floor(lab.key / ix(mult, j)) % (ix(need, j) + 1) === ix(need, j));
+      if (done && (best < 0 || lab.v > ix(last, best).v)) best = i;
+    });
+    if (best < 0) return 'closed';
+    const bound = ix(last, best).v + constant;
+    const path: Combo[] = [];
+    for (let t = T, i = best; t > 0; t--) {
+      const lab = ix(ix(layers, t), i);
+      path.push(lab.c as Combo);
+      i = lab.parent;
+    }
+    const assigned = assign(path.reverse(), E.map((x) => x.k), lam, bound - incumbent.tiers.net);
+    if (assigned) offer(assigned);
+    return atTolerance(bound) ? 'closed' : 'open';
+  };
+  /**
+   * Between the bounds and the label search: plans from each kept table (and the plain
+   * Lagrangian) with their ties assigned as incumbents, then, with two or more kept jobs, all of
+   * them kept at once as the certificate.
+   */
+  const keptRoute = (): 'closed' | 'open' | 'budget' => {
+    if (!full) return 'open';
+    for (const x of exact) {
+      const path = keptPath(x);
+      const assigned = path && assign(path, [x.k], x.lam, exactBound(x, 0, s0, 0, noWork) - incumbent.tiers.net);
+      if (assigned) offer(assigned);
+    }
+    if (!meetsAll()) return 'open';
+    if (atTolerance(full.phi) || keptCloses()) return 'closed';
+    return exact.length >= 2 ? certify(exact) : 'open';
+  };
   const atTolerance = (v: number) => v <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
   const closedAtRoot = full !== null && meetsAll() && atTolerance(full.phi);
   if (!closedAtRoot) findExact();
@@ -776,11 +1085,35 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   labelsUsed = dualIterations * T;
   if (labelsUsed >= maxLabels) return giveUp();
   const noWork = new Float64Array(2 * K);
-  if (!closedAtRoot && !(meetsAll() && exact.some((x) => atTolerance(exactBound(x, 0, s0, 0, noWork))))) {
-    search(4);
-    if (search(null) === 'budget') return giveUp();
+  const keptCloses = () => meetsAll() && exact.some((x) => atTolerance(exactBound(x, 0, s0, 0, noWork)));
+  if (!closedAtRoot && !keptCloses()) {
+    const kept = keptRoute();
+    if (kept === 'budget') return giveUp();
+    if (kept === 'open') {
+      search(4);
+      if (search(null) === 'budget') return giveUp();
+    }
   }
   return { choice: incumbent.choice, route: 'dp+bnb', labels: labelsUsed, dualIterations };
+}
+
+/** Most units of work a job kept exactly in the DP state may need (its table grows with it). */
+const MAX_UNITS = 256;
+/** Work-done states past which assigning a plan's ties gives up (the label search goes on). */
+const ASSIGN_STATES = 4096;
+
+/**
+ * The largest δ = (smallest amount)/q, q ≤ 64, of which every amount is a whole multiple (to
+ * within float rounding: the units a plan counts may then fall short of its work by far less
+ * than the 1e-6 unit that needUnits forgives); null when there is none (rates like 1.8734/h).
+ */
+function unitOf(amounts: number[]): number | null {
+  const least = Math.min(...amounts);
+  for (let q = 1; q <= 64; q++) {
+    const delta = least / q;
+    if (amounts.every((a) => Math.abs(a / delta - Math.round(a / delta)) <= 1e-9 * (a / delta))) return delta;
+  }
+  return null;
 }
 
 /** The combinations no other one beats in value and in every work amount. */

@@ -169,6 +169,19 @@ describe('planner vs brute force and the MIP', () => {
     expect(relClose(f.net, mip.net), `fast ${f.net} vs MIP ${mip.net}`).toBe(true);
     expect(violations(input, fast.choice)).toEqual([]);
   }, 60_000);
+
+  it('proves the 48 h bench instance (mining and four deadline jobs sharing devices) without the MIP: kept tables, assigned ties, and the certificate with two jobs kept at once', async () => {
+    const input = benchInstance();
+    const fast = solveDp(input, { highs: await loadHighs() });
+    if (!fast) throw new Error('the fast planner gave up on the bench instance');
+    expect(fast.route).toBe('dp+bnb');
+    const f = score(evaluate(input, fast.choice));
+    const mip = score(evaluate(input, await solveMip(input)));
+    expect(f.shortfall).toBe(0);
+    expect(mip.shortfall).toBeCloseTo(0, 9);
+    expect(relClose(f.net, mip.net), `fast ${f.net} vs MIP ${mip.net}`).toBe(true);
+    expect(violations(input, fast.choice)).toEqual([]);
+  }, 60_000);
 });
 
 describe('planner', () => {
