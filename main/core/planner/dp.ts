@@ -1,5 +1,5 @@
-import type { Highs } from 'highs';
 import { beforeDeadline, deviceOptions } from './evaluate.ts';
+import { kelleyMaster } from './kelley.ts';
 import type { PlanInput } from './model.ts';
 
 /**
@@ -36,8 +36,6 @@ export type DpOptions = {
   maxCombos?: number;
   /** Filled when solveDp gives up. */
   seed?: { value?: DpSeed };
-  /** HiGHS for the multipliers' small LPs (Kelley's method); without it, subgradient steps. */
-  highs?: Highs;
 };
 
 /** Scores compare with this tolerance on work (as the MIP and brute force do). */
@@ -402,44 +400,21 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const { work } = evalDual(l);
       l = l.map((x, k) => (ix(work, k) < ix(Wt, k) - TOL ? x * 1.15 + scale : x));
     }
-    if (options.highs) {
-      // Kelley's cutting planes: each DP pass is a cut z ≥ φ(λᵢ) + gᵢ·(λ − λᵢ) of the convex,
-      // piecewise-linear dual; the next λ minimises the cuts' maximum (a tiny LP), until the LP's
-      // bound meets the best φ (the exact dual) or the incumbent.
-      if (!cuts.length) evalDual(l0);
-      const U = 100 * Math.max(1e-3, ...V);
-      const fmt = (n: number) => n.toPrecision(17);
-      for (let it = 0; it < 40 && !closed(); it++) {
-        const rows = cuts.map((c, i) => ` c${i}: z${c.g.map((g, k) => ` ${g > 0 ? '-' : '+'} ${fmt(Math.abs(g))} l${k}`).join('')} >= ${fmt(c.phi - c.g.reduce((a, g, k) => a + g * ix(c.l, k), 0))}`);
-        const lp = `minimize\n obj: z\nsubject to\n${rows.join('\n')}\nbounds\n z free\n${zeros.map((_, k) => ` 0 <= l${k} <= ${fmt(U)}`).join('\n')}\nend\n`;
-        const sol = options.highs.solve(lp, { output_flag: false });
-        if (sol.Status !== 'Optimal') break;
-        const lb = sol.ObjectiveValue;
-        const bestPhi = dual.best?.phi ?? Infinity;
-        if (bestPhi - lb <= 1e-10 * Math.max(1, Math.abs(bestPhi))) break;
-        evalDual(zeros.map((_, k) => Math.max(0, sol.Columns[`l${k}`]?.Primal ?? 0)));
-      }
-    } else {
-      // Without an LP solver: subgradient steps towards the incumbent's net; the step factor
-      // halves after 5 steps without a better bound (Held–Karp).
-      let l = dual.best ? [...dual.best.lambda] : [...V];
-      let mu = 1;
-      let stale = 0;
-      for (let it = 0; it < 120 && !closed() && mu > 1e-4; it++) {
-        const before = dual.best?.phi ?? Infinity;
-        const { phi, work } = evalDual(l);
-        if ((dual.best?.phi ?? Infinity) < before - 1e-12) stale = 0;
-        else if (++stale >= 5) {
-          mu /= 2;
-          stale = 0;
-        }
-        const g = work.map((w, k) => w - ix(Wt, k));
-        const norm = g.reduce((a, x) => a + x * x, 0);
-        if (norm === 0) break;
-        const target = meetsAll() ? incumbent.tiers.net : phi - 0.01 * Math.abs(dual.best?.phi ?? phi);
-        const step = (mu * Math.max(phi - target, 1e-9)) / norm;
-        l = l.map((x, k) => Math.max(0, x - step * ix(g, k)));
-      }
+    // Kelley's cutting planes: each DP pass is a cut z ≥ φ(λᵢ) + gᵢ·(λ − λᵢ) of the convex,
+    // piecewise-linear dual; the next λ minimises the cuts' maximum (a tiny LP, kelley.ts), until
+    // the LP's bound meets the best φ (the exact dual) or the incumbent.
+    if (!cuts.length) evalDual(l0);
+    const U = 100 * Math.max(1e-3, ...V);
+    for (let it = 0; it < 40 && !closed(); it++) {
+      const sol = kelleyMaster(
+        cuts.map((c) => ({ a: c.phi - c.g.reduce((a, g, k) => a + g * ix(c.l, k), 0), g: c.g })),
+        K,
+        U,
+      );
+      if (!sol) break;
+      const bestPhi = dual.best?.phi ?? Infinity;
+      if (bestPhi - sol.z <= 1e-10 * Math.max(1, Math.abs(bestPhi))) break;
+      evalDual(sol.lambda);
     }
     // Repair near the best multipliers: small raises on short jobs give plans that meet every
     // deadline with little overshoot (good incumbents), where the first repair overshoots.
@@ -479,6 +454,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * target. B[((t·S + s)·(M+1) + m)]: the best completion from s at slot t that adds at least m units.
    */
   type Exact = {
+    /** Entries that cannot beat this were dropped. */
+    threshold: number;
     k: number;
     delta: number;
     M: number;
@@ -521,27 +498,21 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     for (const gs of groups) for (const g of gs) for (const c of g.combos) if (c.wb[k]! > TOL) amounts.add(c.wb[k]!);
     return [...amounts];
   };
-  const findExact = () => {
-    if (!full) return;
-    for (let k = 0; k < K; k++) {
-      const amounts = amountsOf(k);
-      if (!amounts.length) continue;
-      const delta = unitOf(amounts);
-      if (delta === null) continue;
-      const x = { delta, M: 0 };
-      x.M = needUnits({ delta, M: Infinity }, ix(Wt, k));
-      if (x.M < 1 || x.M > MAX_UNITS) continue;
-      // Its values (and the seed's forward ones) take (T+1)·S·(M+1) numbers: keep that to ~48 MB.
-      if ((T + 1) * S * (x.M + 1) > 6_000_000) continue;
-      const units = new Map<Combo, number>();
-      for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
-      const lam = [...full.lambda];
+  /**
+   * Job k's kept table for plans above `threshold` (entries that cannot beat it are dropped),
+   * its work counted in units of δ up to M.
+   */
+  const build = (lambda: number[], k: number, delta: number, M0: number, threshold: number): Exact => {
+    const units = new Map<Combo, number>();
+    for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
+    {
+      const lam = [...lambda];
       lam[k] = 0;
-      const M = x.M;
+      const M = M0;
       const M1 = M + 1;
-      const threshold = meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG;
-      const lk = ix(full.lambda, k);
+      const lk = ix(lambda, k);
       const e: Exact = {
+        threshold,
         k,
         delta,
         M,
@@ -559,15 +530,24 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       // cannot beat the incumbent. The job's price makes every count but a narrow band per state
       // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
       // entries: nothing else can be on a better plan.
+      // Per slot and group: the best score for each distinct unit count, [units, score, …].
+      const classes = groups.map((gs) => gs.map((g) => unitScores(e, g)));
+      // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes.
       let cur = new Float64Array(S * M1).fill(NEG);
-      let nxt = new Float64Array(S * M1);
-      cur[s0 * M1] = 0;
-      const keep = (t: number, layer: Float64Array) => {
+      let nxt = new Float64Array(S * M1).fill(NEG);
+      const wlo = new Int32Array(S);
+      const whi = new Int32Array(S);
+      const keep = (t: number, layer: Float64Array, from: Int32Array, to: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
         let size = 0;
         for (let s = 0; s < S; s++) {
           const i = t * S + s;
-          for (let d = 0; d <= M; d++) {
-            if (layer[s * M1 + d] === NEG) continue;
+          for (let d = from[s]!, top = to[s]!; d <= top; d++) {
+            const f = layer[s * M1 + d]!;
+            if (f === NEG) continue;
+            if (prune(s, d, f)) {
+              layer[s * M1 + d] = NEG;
+              continue;
+            }
             if (d < e.lo[i]!) e.lo[i] = d;
             e.hi[i] = d;
           }
@@ -577,40 +557,47 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         const band = new Float64Array(size);
         for (let s = 0; s < S; s++) {
           const i = t * S + s;
-          for (let d = e.lo[i]!; d <= e.hi[i]!; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
+          for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
         }
         e.F.push(band);
       };
-      keep(0, cur);
+      cur[s0 * M1] = 0;
+      wlo.fill(0);
+      whi.fill(-1);
+      whi[s0] = 0;
+      keep(0, cur, wlo, whi, () => false);
       for (let t = 0; t < T; t++) {
-        nxt.fill(NEG);
-        for (const g of ix(groups, t)) {
-          const us = unitScores(e, g);
+        wlo.fill(M1);
+        whi.fill(-1);
+        const cs = ix(classes, t);
+        ix(groups, t).forEach((g, gi) => {
+          const us = ix(cs, gi);
           for (let s = 0; s < S; s++) {
             const n = g.next[s]!;
-            if (n < 0) continue;
+            const lo = e.lo[t * S + s]!;
+            const hi = e.hi[t * S + s]!;
+            if (n < 0 || hi < lo) continue;
             const from = s * M1;
             const to = n * M1;
-            for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) {
-              const f = cur[from + d]!;
-              if (f === NEG) continue;
-              for (let i = 0; i < us.length; i += 2) {
-                const d2 = Math.min(M, d + us[i]!);
-                const v = f + us[i + 1]!;
-                if (v > nxt[to + d2]!) nxt[to + d2] = v;
+            for (let i = 0; i < us.length; i += 2) {
+              const u = us[i]!;
+              const sc = us[i + 1]!;
+              for (let d = lo; d <= hi; d++) {
+                const f = cur[from + d]!;
+                if (f === NEG) continue;
+                const d2 = d + u < M ? d + u : M;
+                if (f + sc > nxt[to + d2]!) nxt[to + d2] = f + sc;
               }
+              if (lo + u < wlo[n]!) wlo[n] = Math.min(M, lo + u);
+              if (Math.min(M, hi + u) > whi[n]!) whi[n] = Math.min(M, hi + u);
             }
           }
-        }
-        const Bn = ix(full.B, t + 1);
-        for (let n = 0; n < S; n++) {
-          const rest = Bn[n]! + e.constant;
-          for (let d = 0; d <= M; d++) {
-            const f = nxt[n * M1 + d]!;
-            if (f !== NEG && f + rest - lk * Math.max(0, ix(Wt, k) - d * delta) <= threshold) nxt[n * M1 + d] = NEG;
-          }
-        }
-        keep(t + 1, nxt);
+        });
+        const Bn = ix(full!.B, t + 1);
+        const W = ix(Wt, k);
+        keep(t + 1, nxt, wlo, whi, (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
+        // Clear what the layer just read so it can be written again.
+        for (let s = 0; s < S; s++) for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
         [cur, nxt] = [nxt, cur];
       }
       // Backward over the same bands: B at (t, s, d) is the best completion adding the units
@@ -621,8 +608,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       for (let t = T - 1; t >= 0; t--) {
         const band = new Float64Array(ix(e.F, t).length).fill(NEG);
         const after = ix(e.B, t + 1);
-        for (const g of ix(groups, t)) {
-          const us = unitScores(e, g);
+        const cs = ix(classes, t);
+        for (const [gi, g] of ix(groups, t).entries()) {
+          const us = ix(cs, gi);
           for (let s = 0; s < S; s++) {
             const n = g.next[s]!;
             const i = t * S + s;
@@ -643,8 +631,38 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
         e.B[t] = band;
       }
+      return e;
+    }
+  };
+  const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG);
+  /** Whether x's pruning is sound now: it dropped only what cannot beat the incumbent. */
+  const sound = (x: Exact) => x.threshold <= incThreshold();
+  const findExact = () => {
+    if (!full) return;
+    const found: { k: number; delta: number; M: number }[] = [];
+    for (let k = 0; k < K; k++) {
+      const amounts = amountsOf(k);
+      if (!amounts.length) continue;
+      const delta = unitOf(amounts);
+      if (delta === null) continue;
+      const M = needUnits({ delta, M: Infinity }, ix(Wt, k));
+      if (M < 1 || M > MAX_UNITS) continue;
+      // Its values take (T+1)·S·(M+1) numbers at most (the bands are far smaller); keep that to ~48 MB.
+      if ((T + 1) * S * (M + 1) > 6_000_000) continue;
+      found.push({ k, delta, M });
+    }
+    // Fewest units first. After one table the least bound is usually within a hair of the
+    // optimum, and a table built only for plans above (that bound − a guess of the gap) is far
+    // smaller than one for plans above a weak incumbent. Such a table is sound once a plan that
+    // good is in hand; keptRoute rebuilds it at the incumbent otherwise.
+    for (const { k, delta, M } of found.sort((a, b) => a.M - b.M)) {
+      let threshold = incThreshold();
+      if (exact.length && meetsAll()) {
+        const least = Math.min(full.phi, ...exact.map((x) => exactBound(x, 0, s0, 0, noWork)));
+        threshold = Math.max(threshold, least - GAP_GUESS * Math.max(1, Math.abs(least)));
+      }
+      exact.push(build(full.lambda, k, delta, M, threshold));
       dualIterations++;
-      exact.push(e);
     }
   };
   /** The bound with job x.k's deadline kept exactly, for a partial plan at (t, s); NEG: it cannot reach x.k's target. */
@@ -799,7 +817,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
     // Per job kept exactly (see exactBound) the same, from its forward values F (the best start
     // from s0 to s at slot t with d units done, capped).
-    const kept = exact;
+    const kept = exact.filter(sound);
     for (let t = 0; t < T; t++) {
       const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
       const f = ix(F, t);
@@ -870,25 +888,56 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const sc = comboScore(c0, 1, lam, zeros);
       return (groupOf.get(c0)?.combos ?? [c0]).filter((c) => c === c0 || (Math.abs(comboScore(c, 1, lam, zeros) - sc) <= 1e-14 && tie(c, c0)));
     });
-    // Work on job P[i] still to come from slot t on (its most per slot), for "can it still reach its target".
-    const rest = P.map((k) => {
-      const r = new Float64Array(T + 1);
-      for (let t = T - 1; t >= 0; t--) r[t] = ix(r, t + 1) + Math.max(...ix(alts, t).map((c) => ix(c.wb, k)));
-      return r;
-    });
     // Overshoot past target + budget/λ loses too much; a job priced at 0 loses nothing by it (capped at its target).
     const cap = P.map((k) => (ix(lam, k) > 0 ? ix(Wt, k) + budget / ix(lam, k) + TOL : ix(Wt, k)));
     // States: work done per job in P, flat; a layer's states are keyed by that work, counted in
     // each job's unit where its amounts have one (a number), else rounded to 1e-9 (a string).
     const n = P.length;
     const quantum = P.map((k) => unitOf(amountsOf(k)) ?? 1e-9);
+    // Per job and slot t: every sum of work the alternatives from t on can add, sorted (past the
+    // cap dropped). A state is kept only if, for each job on its own, some such sum lands its work
+    // within [target, cap]: a necessary condition, cheap, and it stops a hopeless search at once.
+    const sums: Float64Array[][] = [];
+    for (const [i, k] of P.entries()) {
+      const out = new Array<Float64Array>(T + 1);
+      out[T] = Float64Array.of(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const amounts = [...new Set(ix(alts, t).map((c) => c.wb[k]!))];
+        const seen = new Map<number, number>();
+        for (const r of out[t + 1]!) {
+          for (const a of amounts) {
+            const x = Math.min(r + a, ix(cap, i));
+            if (r + a > x && ix(lam, k) > 0) continue;
+            const key = Math.round(x / ix(quantum, i));
+            if (!seen.has(key)) seen.set(key, x);
+          }
+        }
+        if (seen.size > ASSIGN_STATES) return null;
+        out[t] = Float64Array.from(seen.values()).sort();
+      }
+      sums.push(out);
+    }
+    /** Whether job P[i], with x done before slot t, can still end within [target, cap]. */
+    const viable = (i: number, t: number, x: number): boolean => {
+      const rs = sums[i]![t]!;
+      const lower = Wt[P[i]!]! - TOL - x;
+      let lo = 0;
+      let hi = rs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (rs[mid]! < lower) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < rs.length && (lam[P[i]!]! === 0 || rs[lo]! + x <= cap[i]! + TOL);
+    };
+    if (!P.every((_, i) => viable(i, 0, 0))) return null;
     const mult: number[] = [];
     let span = 1;
     P.forEach((k, i) => {
       mult.push(span);
-      span *= Math.ceil((ix(lam, k) > 0 ? ix(cap, i) : ix(Wt, k)) / ix(quantum, i)) + 2;
+      span *= Math.ceil(ix(cap, i) / ix(quantum, i)) + 2;
     });
-    const keyOf = span < 2 ** 52 ? (v: Float64Array) => v.reduce((a, x, i) => a + Math.round(x / quantum[i]!) * mult[i]!, 0) : (v: Float64Array) => Array.from(v, (x) => Math.round(x * 1e9)).join(',');
+    const numeric = span < 2 ** 52;
     type Layer = { w: Float64Array; parent: Int32Array; alt: Int32Array; size: number };
     const layers: Layer[] = [{ w: new Float64Array(n), parent: new Int32Array(1).fill(-1), alt: new Int32Array(1), size: 1 }];
     const w = new Float64Array(n);
@@ -905,14 +954,15 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             const k = P[i]!;
             const x = prev.w[p * n + i]! + c.wb[k]!;
             const capped = Math.min(cap[i]!, x);
-            if (x > capped && lam[k]! > 0) ok = false;
-            else if (capped + rest[i]![t + 1]! < Wt[k]! - TOL) ok = false;
+            if ((x > capped && lam[k]! > 0) || !viable(i, t + 1, capped)) ok = false;
             w[i] = capped;
           }
           if (!ok) continue;
           // One alternative only: no choice here, so no new key to look up.
           if (as.length > 1) {
-            const key = keyOf(w);
+            let key: number | string = 0;
+            if (numeric) for (let i = 0; i < n; i++) key += Math.round(w[i]! / quantum[i]!) * mult[i]!;
+            else key = Array.from(w, (x) => Math.round(x * 1e9)).join(',');
             if (seen.has(key)) continue;
             seen.set(key, next.size);
           }
@@ -978,24 +1028,34 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    */
   const certify = (E: Exact[]): 'closed' | 'open' | 'budget' => {
     if (!full) return 'open';
+    const J = E.length;
     const lam = full.lambda.map((l, k) => (E.some((x) => x.k === k) ? 0 : l));
     const constant = vw - lam.reduce((a, l, k) => a + l * ix(Wt, k), 0);
     const need = E.map((x) => needUnits(x, ix(Wt, x.k)));
+    const price = E.map((x) => ix(full.lambda, x.k));
+    const target = E.map((x) => ix(Wt, x.k));
+    const delta = E.map((x) => x.delta);
+    // Key: s + S·(u₀ + (need₀+1)·(u₁ + …)), units done per kept job capped at its need.
     const mult: number[] = [];
     let span = S;
     for (const m of need) {
       mult.push(span);
       span *= m + 1;
     }
-    if (span > 2 ** 52) return 'open';
+    if (span > 50_000_000) return 'open';
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
-    type Lab = { key: number; v: number; parent: number; c: Combo | null };
-    const layers: Lab[][] = [[{ key: s0, v: 0, parent: -1, c: null }]];
-    const u = new Int32Array(E.length);
-    const u2 = new Int32Array(E.length);
+    const slotOf = new Int32Array(span).fill(-1);
+    let keys = new Int32Array([s0]);
+    let values = new Float64Array([0]);
+    const parents: Int32Array[] = [];
+    const picks: Combo[][] = [];
+    const u = new Int32Array(J);
+    const u2 = new Int32Array(J);
+    const owed = new Float64Array(J);
     for (let t = 0; t < T; t++) {
       // Per group: the best combination for each distinct vector of units it adds.
-      const classes = ix(groups, t).map((g) => {
+      const gs = ix(groups, t);
+      const classes = gs.map((g) => {
         const out = new Map<string, { units: number[]; c: Combo; sc: number }>();
         for (const c of g.combos) {
           const units = E.map((x) => x.units.get(c) ?? 0);
@@ -1006,57 +1066,82 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
         return [...out.values()];
       });
-      const index = new Map<number, number>();
-      const layer: Lab[] = [];
-      const prev = ix(layers, t);
       const Bn = ix(full.B, t + 1);
-      prev.forEach((lab, li) => {
-        const s = lab.key % S;
-        E.forEach((x, i) => (u[i] = Math.floor(lab.key / ix(mult, i)) % (ix(need, i) + 1)));
-        ix(groups, t).forEach((g, gi) => {
-          const n = g.next[s]!;
-          if (n < 0) return;
-          for (const cl of ix(classes, gi)) {
-            const nv = lab.v + cl.sc;
-            let key = n;
-            let priced = 0;
-            E.forEach((x, i) => {
-              u2[i] = Math.min(ix(need, i), u[i]! + ix(cl.units, i));
-              key += u2[i]! * ix(mult, i);
-              priced += ix(full.lambda, x.k) * Math.max(0, ix(Wt, x.k) - u2[i]! * x.delta);
-            });
-            let ub = nv + constant + ix(Bn, n) - priced;
-            E.forEach((x, i) => {
-              const b = band(x, x.B, t + 1, n, u2[i]! + x.M - ix(need, i));
-              const own = ix(full.lambda, x.k) * Math.max(0, ix(Wt, x.k) - u2[i]! * x.delta);
-              ub = Math.min(ub, nv + constant + b - (priced - own));
-            });
+      let size = 0;
+      let cap = Math.max(64, keys.length * 2);
+      let nk = new Int32Array(cap);
+      let nv = new Float64Array(cap);
+      let np = new Int32Array(cap);
+      const nc: Combo[] = [];
+      for (let li = 0; li < keys.length; li++) {
+        const key = keys[li]!;
+        const v0 = values[li]!;
+        const s = key % S;
+        for (let i = 0; i < J; i++) u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
+        for (let gi = 0; gi < gs.length; gi++) {
+          const n = gs[gi]!.next[s]!;
+          if (n < 0) continue;
+          for (const cl of classes[gi]!) {
+            const v = v0 + cl.sc;
+            let k2 = n;
+            let owedAll = 0;
+            for (let i = 0; i < J; i++) {
+              const d = Math.min(need[i]!, u[i]! + cl.units[i]!);
+              u2[i] = d;
+              k2 += d * mult[i]!;
+              owed[i] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
+              owedAll += owed[i]!;
+            }
+            let ub = v + constant + Bn[n]! - owedAll;
+            for (let i = 0; i < J && ub > threshold; i++) {
+              const b = band(E[i]!, E[i]!.B, t + 1, n, u2[i]!);
+              ub = Math.min(ub, v + constant + b - (owedAll - owed[i]!));
+            }
             if (!(ub > threshold)) continue;
-            const at = index.get(key);
-            if (at === undefined) {
-              index.set(key, layer.length);
-              layer.push({ key, v: nv, parent: li, c: cl.c });
-            } else if (nv > ix(layer, at).v) layer[at] = { key, v: nv, parent: li, c: cl.c };
+            const at = slotOf[k2]!;
+            if (at >= 0) {
+              if (v > nv[at]!) {
+                nv[at] = v;
+                np[at] = li;
+                nc[at] = cl.c;
+              }
+              continue;
+            }
+            if (size === cap) {
+              cap *= 2;
+              const grow = <A extends Int32Array | Float64Array>(a: A, b: A): A => (b.set(a), b);
+              nk = grow(nk, new Int32Array(cap));
+              nv = grow(nv, new Float64Array(cap));
+              np = grow(np, new Int32Array(cap));
+            }
+            slotOf[k2] = size;
+            nk[size] = k2;
+            nv[size] = v;
+            np[size] = li;
+            nc[size++] = cl.c;
           }
-        });
-      });
-      labelsUsed += layer.length;
+        }
+      }
+      for (let i = 0; i < size; i++) slotOf[nk[i]!] = -1;
+      labelsUsed += size;
       if (labelsUsed > maxLabels) return 'budget';
-      layers.push(layer);
+      keys = nk.subarray(0, size);
+      values = nv.subarray(0, size);
+      parents.push(np.subarray(0, size));
+      picks.push(nc);
     }
     let best = -1;
-    const last = ix(layers, T);
-    last.forEach((lab, i) => {
-      const done = E.every((_, j) => Math.floor(lab.key / ix(mult, j)) % (ix(need, j) + 1) === ix(need, j));
-      if (done && (best < 0 || lab.v > ix(last, best).v)) best = i;
-    });
+    for (let i = 0; i < keys.length; i++) {
+      let done = true;
+      for (let j = 0; j < J && done; j++) done = Math.floor(keys[i]! / mult[j]!) % (need[j]! + 1) === need[j];
+      if (done && (best < 0 || values[i]! > values[best]!)) best = i;
+    }
     if (best < 0) return 'closed';
-    const bound = ix(last, best).v + constant;
+    const bound = values[best]! + constant;
     const path: Combo[] = [];
-    for (let t = T, i = best; t > 0; t--) {
-      const lab = ix(ix(layers, t), i);
-      path.push(lab.c as Combo);
-      i = lab.parent;
+    for (let t = T - 1, i = best; t >= 0; t--) {
+      path.push(ix(ix(picks, t), i));
+      i = ix(ix(parents, t), i);
     }
     const assigned = assign(path.reverse(), E.map((x) => x.k), lam, bound - incumbent.tiers.net);
     if (assigned) offer(assigned);
@@ -1069,10 +1154,21 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    */
   const keptRoute = (): 'closed' | 'open' | 'budget' => {
     if (!full) return 'open';
-    for (const x of exact) {
+    const tryPath = (x: Exact) => {
       const path = keptPath(x);
       const assigned = path && assign(path, [x.k], x.lam, exactBound(x, 0, s0, 0, noWork) - incumbent.tiers.net);
       if (assigned) offer(assigned);
+    };
+    exact.forEach(tryPath);
+    // A table built above the incumbent (findExact's guess) is rebuilt at it: its pruning may
+    // have dropped the plans between the two.
+    for (let i = exact.findIndex((x) => !sound(x)); i >= 0; i = exact.findIndex((x) => !sound(x))) {
+      const x = ix(exact, i);
+      exact[i] = build(full.lambda, x.k, x.delta, x.M, incThreshold());
+      dualIterations++;
+      labelsUsed += T;
+      if (labelsUsed > maxLabels) return 'budget';
+      tryPath(ix(exact, i));
     }
     if (!meetsAll()) return 'open';
     if (atTolerance(full.phi) || keptCloses()) return 'closed';
@@ -1080,12 +1176,12 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
   const atTolerance = (v: number) => v <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
   const closedAtRoot = full !== null && meetsAll() && atTolerance(full.phi);
+  const noWork = new Float64Array(2 * K);
   if (!closedAtRoot) findExact();
   // Each Lagrangian DP pass counts as one label per slot against the budget.
   labelsUsed = dualIterations * T;
   if (labelsUsed >= maxLabels) return giveUp();
-  const noWork = new Float64Array(2 * K);
-  const keptCloses = () => meetsAll() && exact.some((x) => atTolerance(exactBound(x, 0, s0, 0, noWork)));
+  const keptCloses = () => meetsAll() && exact.some((x) => sound(x) && atTolerance(exactBound(x, 0, s0, 0, noWork)));
   if (!closedAtRoot && !keptCloses()) {
     const kept = keptRoute();
     if (kept === 'budget') return giveUp();
@@ -1099,6 +1195,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
 
 /** Most units of work a job kept exactly in the DP state may need (its table grows with it). */
 const MAX_UNITS = 256;
+/**
+ * How far below the least bound the next kept table's threshold is first put (relative): a guess
+ * of the remaining gap, checked (see findExact).
+ */
+const GAP_GUESS = 1e-4;
 /** Work-done states past which assigning a plan's ties gives up (the label search goes on). */
 const ASSIGN_STATES = 4096;
 

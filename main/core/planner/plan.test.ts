@@ -3,7 +3,7 @@ import { benchInstance } from './bench-instance.ts';
 import { bruteForce } from './brute.ts';
 import { solveDp } from './dp.ts';
 import { deviceOptions, evaluate, score, violations } from './evaluate.ts';
-import { loadHighs, solveMip } from './mip.ts';
+import { solveMip } from './mip.ts';
 import type { PlanInput } from './model.ts';
 import { plan } from './plan.ts';
 
@@ -158,7 +158,7 @@ describe('planner vs brute force and the MIP', () => {
     // train-c runs only on gpu1 at one level (0.3 work a quarter-hour; 4 needed = 13⅓ slots),
     // the fraction the plain Lagrangian bound counts and no plan can use.
     const input: PlanInput = { ...full, jobs: full.jobs.filter((j) => ['mining', 'train-a', 'train-c'].includes(j.id)) };
-    const fast = solveDp(input, { highs: await loadHighs() });
+    const fast = solveDp(input);
     if (!fast) throw new Error('the fast planner gave up on the two-job instance');
     expect(fast.route).toBe('dp+bnb');
     // Only DP passes counted against the budget: no label was searched.
@@ -172,7 +172,7 @@ describe('planner vs brute force and the MIP', () => {
 
   it('proves the 48 h bench instance (mining and four deadline jobs sharing devices) without the MIP: kept tables, assigned ties, and the certificate with two jobs kept at once', async () => {
     const input = benchInstance();
-    const fast = solveDp(input, { highs: await loadHighs() });
+    const fast = solveDp(input);
     if (!fast) throw new Error('the fast planner gave up on the bench instance');
     expect(fast.route).toBe('dp+bnb');
     const f = score(evaluate(input, fast.choice));

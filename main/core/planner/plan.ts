@@ -1,7 +1,7 @@
 import type { Clock } from '#core/clock';
 import { solveDp, type DpSeed } from './dp.ts';
 import { better, deviceOptions, evaluate, score } from './evaluate.ts';
-import { loadHighs, solveMip } from './mip.ts';
+import { solveMip } from './mip.ts';
 import { at, type Plan, type PlanInput, type PlanSolver, type SlotPlan } from './model.ts';
 import { plannerThread } from './planner-thread.ts';
 
@@ -87,9 +87,7 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
       solver = 'mip';
     } else {
       const seed: { value?: DpSeed } = {};
-      // HiGHS (loaded once per process) solves the multipliers' small LPs when deadline work needs them.
-      const highs = live.jobs.some((j) => j.workNeeded !== undefined) ? await loadHighs() : undefined;
-      const fast = solveDp(live, { maxLabels: opts.maxLabels, seed, highs });
+      const fast = solveDp(live, { maxLabels: opts.maxLabels, seed });
       if (fast) {
         choice = fast.choice;
         solver = fast.route;
