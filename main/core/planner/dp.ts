@@ -53,7 +53,7 @@ function betterTiers(a: Tiers, b: Tiers): boolean {
 }
 
 export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | null {
-  const maxLabels = options.maxLabels ?? 40_000;
+  const maxLabels = options.maxLabels ?? 80_000;
   const T = input.slots.length;
   const D = input.devices.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
@@ -135,7 +135,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     transitionCache.set(key, tr);
     return tr;
   };
-  const nextOf = (s: number, g: Group): number => ix(g.next, s);
   const s0 = dev.reduce((acc, d, i) => acc + (d.size - 1) * dev.slice(0, i).reduce((a, x) => a * x.size, 1), 0);
 
   // Per slot: every combination within the caps, grouped and reduced to the non-dominated ones.
@@ -205,27 +204,44 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     return [...byKey.values()];
   });
 
-  /** B[t][s]: the best weighted completion from state s at the start of slot t (−∞: none feasible). */
-  const backward = (alpha: number, beta: number[], betaAfter: number[]): Float64Array[] => {
+  /**
+   * B[t][s]: the best weighted completion from state s at the start of slot t (−∞: none
+   * feasible); pick[t][i] and score[t][i]: group i's best combination in slot t under the same
+   * weights, and its weighted value.
+   */
+  type Pass = { B: Float64Array[]; pick: Combo[][]; score: Float64Array[] };
+  const backward = (alpha: number, beta: number[], betaAfter: number[]): Pass => {
     const B = Array.from({ length: T + 1 }, () => new Float64Array(S));
+    const pick: Combo[][] = [];
+    const score: Float64Array[] = [];
     for (let t = T - 1; t >= 0; t--) {
       const gs = ix(groups, t);
       const next = ix(B, t + 1);
       const cur = ix(B, t);
+      const picks: Combo[] = [];
+      const scores = new Float64Array(gs.length);
       cur.fill(NEG);
       for (const g of gs) {
         let best = NEG;
-        for (const c of g.combos) best = Math.max(best, comboScore(c, alpha, beta, betaAfter));
+        let arg = g.combos[0] as Combo;
+        for (const c of g.combos) {
+          const v = comboScore(c, alpha, beta, betaAfter);
+          if (v > best) [best, arg] = [v, c];
+        }
+        scores[picks.length] = best;
+        picks.push(arg);
         const tr = g.next;
         for (let s = 0; s < S; s++) {
-          const n = tr[s] ?? -1;
+          const n = tr[s]!;
           if (n < 0) continue;
-          const v = best + (next[n] ?? NEG);
-          if (v > (cur[s] ?? NEG)) cur[s] = v;
+          const v = best + next[n]!;
+          if (v > cur[s]!) cur[s] = v;
         }
       }
+      pick[t] = picks;
+      score[t] = scores;
     }
-    return B;
+    return { B, pick, score };
   };
   const comboScore = (c: Combo, alpha: number, beta: number[], betaAfter: number[]): number => {
     let v = alpha * c.value;
@@ -253,22 +269,21 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     return F;
   };
   /** The path that attains B from s0: per slot the chosen combo. */
-  const trace = (B: Float64Array[], alpha: number, beta: number[], betaAfter: number[]): Combo[] => {
+  const trace = ({ B, pick, score }: Pass): Combo[] => {
     const path: Combo[] = [];
     let s = s0;
     for (let t = 0; t < T; t++) {
       let best: { c: Combo; n: number; v: number } | null = null;
-      for (const g of ix(groups, t)) {
-        const n = nextOf(s, g);
-        if (n < 0) continue;
-        for (const c of g.combos) {
-          const v = comboScore(c, alpha, beta, betaAfter) + ix(ix(B, t + 1), n);
-          if (!best || v > best.v) best = { c, n, v };
-        }
-      }
+      const after = ix(B, t + 1);
+      ix(groups, t).forEach((g, i) => {
+        const n = g.next[s]!;
+        if (n < 0) return;
+        const v = ix(score, t)[i]! + after[n]!;
+        if (!best || v > best.v) best = { c: ix(ix(pick, t), i), n, v };
+      });
       if (!best) throw new Error('planner DP: no feasible continuation (all-off is always feasible)');
-      path.push(best.c);
-      s = best.n;
+      path.push((best as { c: Combo }).c);
+      s = (best as { n: number }).n;
     }
     return path;
   };
@@ -278,7 +293,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
 
   if (K === 0) {
     const B = backward(1, zeros, zeros);
-    return { choice: choiceOf(trace(B, 1, zeros, zeros)), route: 'dp', labels: 0, dualIterations: 0 };
+    return { choice: choiceOf(trace(B)), route: 'dp', labels: 0, dualIterations: 0 };
   }
 
   const tiersOf = (path: Combo[]): Tiers => {
@@ -305,7 +320,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return { t1, t2, net };
   };
-  const plain = trace(backward(1, zeros, zeros), 1, zeros, zeros);
+  const plain = trace(backward(1, zeros, zeros));
   let incumbent: { tiers: Tiers; choice: number[][] } = { tiers: tiersOf(plain), choice: choiceOf(plain) };
   const groupOf = new Map<Combo, Group>();
   groups.forEach((gs) => gs.forEach((g) => g.combos.forEach((c) => groupOf.set(c, g))));
@@ -357,8 +372,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
 
   // Bounds on each job's remaining work from (t, s): before its deadline, and in all (run-past jobs).
   const unit = (k: number) => zeros.map((_, i) => (i === k ? 1 : 0));
-  const MB = dj.map((_, k) => backward(0, unit(k), zeros));
-  const MA = dj.map((_, k) => (ix(RP, k) ? backward(0, unit(k), unit(k)) : null));
+  const MB = dj.map((_, k) => backward(0, unit(k), zeros).B);
+  const MA = dj.map((_, k) => (ix(RP, k) ? backward(0, unit(k), unit(k)).B : null));
   // Targets: the work each job can get before its deadline at most (its need when it fits). A plan
   // that reaches every target is optimal in tier 1, and any plan that ties it reaches them too, so
   // the "meets every target" bound below applies (infeasible deadlines included). Run-past jobs
@@ -368,8 +383,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const sumWRP = W.reduce((a, w, k) => a + (ix(RP, k) ? w : 0), 0);
   // Generic bound: deadline work valued at its price, uncapped (valid for every completion).
   const vAfter = V.map((v, k) => (ix(RP, k) ? v : 0));
-  const Bg = backward(1, V, vAfter);
-  offer(trace(Bg, 1, V, vAfter));
+  const generic = backward(1, V, vAfter);
+  const Bg = generic.B;
+  offer(trace(generic));
 
   // Full bound (only for completions that reach every target): minimise over λ ≥ 0 the
   // Lagrangian of "work before the deadline ≥ target".
@@ -382,9 +398,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const cuts: { phi: number; l: number[]; g: number[] }[] = [];
   const evalDual = (l: number[]) => {
     dualIterations++;
-    const B = backward(1, l, zeros);
+    const pass = backward(1, l, zeros);
+    const B = pass.B;
     const phi = ix(ix(B, 0), s0) + vw - l.reduce((a, x, k) => a + x * ix(Wt, k), 0);
-    const path = trace(B, 1, l, zeros);
+    const path = trace(pass);
     offer(path);
     if (!dual.best || phi < dual.best.phi) dual.best = { phi, lambda: [...l], B };
     const work = zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0));
@@ -453,15 +470,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * its gap to the optimum comes from. Valid, like the full bound, for plans that reach every
    * target. B[((t·S + s)·(M+1) + m)]: the best completion from s at slot t that adds at least m units.
    */
-  type Exact = {
-    /** Entries that cannot beat this were dropped. */
-    threshold: number;
-    k: number;
-    delta: number;
-    M: number;
+  /** A job whose work comes in whole units of δ, M of them reaching its target. */
+  type Kept = { k: number; delta: number; M: number; units: Map<Combo, number> };
+  type Exact = Kept & {
     lam: number[];
     constant: number;
-    units: Map<Combo, number>;
     /** Per (t·S + s): the band of units done d ∈ [lo, hi] kept, at off in that slot's F and B. */
     lo: Int32Array;
     hi: Int32Array;
@@ -477,6 +490,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const lo = x.lo[i]!;
     return d < lo || d > x.hi[i]! ? NEG : ix(table, t)[x.off[i]! + d - lo]!;
   };
+  const keptJobs: Kept[] = [];
   const exact: Exact[] = [];
   const needUnits = (x: { delta: number; M: number }, need: number) => Math.min(x.M, Math.max(0, Math.ceil((need - TOL) / x.delta - 1e-6)));
   /** Per group: the best score for each distinct (capped) unit count, as pairs [units, score, …]. */
@@ -502,9 +516,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * Job k's kept table for plans above `threshold` (entries that cannot beat it are dropped),
    * its work counted in units of δ up to M.
    */
-  const build = (lambda: number[], k: number, delta: number, M0: number, threshold: number): Exact => {
-    const units = new Map<Combo, number>();
-    for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
+  const build = (lambda: number[], { k, delta, M: M0, units }: Kept, threshold: number): Exact => {
     {
       const lam = [...lambda];
       lam[k] = 0;
@@ -512,7 +524,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const M1 = M + 1;
       const lk = ix(lambda, k);
       const e: Exact = {
-        threshold,
         k,
         delta,
         M,
@@ -635,11 +646,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
   };
   const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG);
-  /** Whether x's pruning is sound now: it dropped only what cannot beat the incumbent. */
-  const sound = (x: Exact) => x.threshold <= incThreshold();
+  /**
+   * The jobs that can be kept exactly, fewest units first. keptRoute builds their tables one by
+   * one, each at the incumbent the previous one's plan left: a table's bands are narrower the
+   * better the plan it has to beat.
+   */
   const findExact = () => {
     if (!full) return;
-    const found: { k: number; delta: number; M: number }[] = [];
     for (let k = 0; k < K; k++) {
       const amounts = amountsOf(k);
       if (!amounts.length) continue;
@@ -649,21 +662,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       if (M < 1 || M > MAX_UNITS) continue;
       // Its values take (T+1)·S·(M+1) numbers at most (the bands are far smaller); keep that to ~48 MB.
       if ((T + 1) * S * (M + 1) > 6_000_000) continue;
-      found.push({ k, delta, M });
+      const units = new Map<Combo, number>();
+      for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
+      keptJobs.push({ k, delta, M, units });
     }
-    // Fewest units first. After one table the least bound is usually within a hair of the
-    // optimum, and a table built only for plans above (that bound − a guess of the gap) is far
-    // smaller than one for plans above a weak incumbent. Such a table is sound once a plan that
-    // good is in hand; keptRoute rebuilds it at the incumbent otherwise.
-    for (const { k, delta, M } of found.sort((a, b) => a.M - b.M)) {
-      let threshold = incThreshold();
-      if (exact.length && meetsAll()) {
-        const least = Math.min(full.phi, ...exact.map((x) => exactBound(x, 0, s0, 0, noWork)));
-        threshold = Math.max(threshold, least - GAP_GUESS * Math.max(1, Math.abs(least)));
-      }
-      exact.push(build(full.lambda, k, delta, M, threshold));
-      dualIterations++;
-    }
+    keptJobs.sort((a, b) => a.M - b.M);
   };
   /** The bound with job x.k's deadline kept exactly, for a partial plan at (t, s); NEG: it cannot reach x.k's target. */
   const exactBound = (x: Exact, t: number, s: number, value: number, w: Float64Array): number => {
@@ -817,7 +820,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
     // Per job kept exactly (see exactBound) the same, from its forward values F (the best start
     // from s0 to s at slot t with d units done, capped).
-    const kept = exact.filter(sound);
+    const kept = exact;
     for (let t = 0; t < T; t++) {
       const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
       const f = ix(F, t);
@@ -1023,10 +1026,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * per job, capped), the other jobs priced at λ, best value per key; a label is dropped when
    * any bound (the plain Lagrangian's, or one job's kept table, each less the price of the other
    * kept jobs' missing work) says it cannot beat the incumbent. No label left at the end: nothing
-   * beats the incumbent ('closed'). Else the best one's plan, its other jobs assigned, is offered
-   * and the bound it leaves is checked again.
+   * beats the incumbent ('closed'). Else the best one's plan, its other jobs' ties assigned, is
+   * offered and the bound it leaves is checked again.
    */
-  const certify = (E: Exact[]): 'closed' | 'open' | 'budget' => {
+  const certify = (E: Kept[]): 'closed' | 'open' | 'budget' => {
     if (!full) return 'open';
     const J = E.length;
     const lam = full.lambda.map((l, k) => (E.some((x) => x.k === k) ? 0 : l));
@@ -1043,7 +1046,12 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       span *= m + 1;
     }
     if (span > 50_000_000) return 'open';
-    const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+    const threshold = incThreshold();
+    // The kept tables among E, for the bound: [table, its index in E].
+    const tables = exact.flatMap((x) => {
+      const i = E.findIndex((y) => y.k === x.k);
+      return i < 0 ? [] : [[x, i] as const];
+    });
     const slotOf = new Int32Array(span).fill(-1);
     let keys = new Int32Array([s0]);
     let values = new Float64Array([0]);
@@ -1092,9 +1100,14 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
               owed[i] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
               owedAll += owed[i]!;
             }
+            // A kept job that can no longer reach its target (too little work left to do): no plan.
+            let reach = true;
+            for (let i = 0; i < J && reach; i++) reach = u2[i]! >= need[i]! || u2[i]! * delta[i]! + ix(MB, E[i]!.k)[t + 1]![n]! >= target[i]! - TOL;
+            if (!reach) continue;
             let ub = v + constant + Bn[n]! - owedAll;
-            for (let i = 0; i < J && ub > threshold; i++) {
-              const b = band(E[i]!, E[i]!.B, t + 1, n, u2[i]!);
+            for (const [x, i] of tables) {
+              if (!(ub > threshold)) break;
+              const b = band(x, x.B, t + 1, n, u2[i]!);
               ub = Math.min(ub, v + constant + b - (owedAll - owed[i]!));
             }
             if (!(ub > threshold)) continue;
@@ -1136,15 +1149,17 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       for (let j = 0; j < J && done; j++) done = Math.floor(keys[i]! / mult[j]!) % (need[j]! + 1) === need[j];
       if (done && (best < 0 || values[i]! > values[best]!)) best = i;
     }
-    if (best < 0) return 'closed';
-    const bound = values[best]! + constant;
-    const path: Combo[] = [];
-    for (let t = T - 1, i = best; t >= 0; t--) {
-      path.push(ix(ix(picks, t), i));
-      i = ix(ix(parents, t), i);
+    let bound = NEG;
+    if (best >= 0) {
+      bound = values[best]! + constant;
+      const path: Combo[] = [];
+      for (let t = T - 1, i = best; t >= 0; t--) {
+        path.push(ix(ix(picks, t), i));
+        i = ix(ix(parents, t), i);
+      }
+      const assigned = assign(path.reverse(), E.map((x) => x.k), lam, bound - incumbent.tiers.net);
+      if (assigned) offer(assigned);
     }
-    const assigned = assign(path.reverse(), E.map((x) => x.k), lam, bound - incumbent.tiers.net);
-    if (assigned) offer(assigned);
     return atTolerance(bound) ? 'closed' : 'open';
   };
   /**
@@ -1154,25 +1169,35 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    */
   const keptRoute = (): 'closed' | 'open' | 'budget' => {
     if (!full) return 'open';
-    const tryPath = (x: Exact) => {
-      const path = keptPath(x);
-      const assigned = path && assign(path, [x.k], x.lam, exactBound(x, 0, s0, 0, noWork) - incumbent.tiers.net);
-      if (assigned) offer(assigned);
-    };
-    exact.forEach(tryPath);
-    // A table built above the incumbent (findExact's guess) is rebuilt at it: its pruning may
-    // have dropped the plans between the two.
-    for (let i = exact.findIndex((x) => !sound(x)); i >= 0; i = exact.findIndex((x) => !sound(x))) {
-      const x = ix(exact, i);
-      exact[i] = build(full.lambda, x.k, x.delta, x.M, incThreshold());
+    for (const [i, job] of keptJobs.entries()) {
+      let x: Exact | null = null;
+      if (i === 0 || job.M <= TABLE_UNITS) {
+        x = build(full.lambda, job, incThreshold());
+        exact.push(x);
+      } else {
+        // A job with many units: only its table's best plan is wanted here (the certificate
+        // keeps it exactly without a table). A table for just the plans within a guessed gap
+        // of the plain bound (which bounds its own) holds that plan and is far narrower than
+        // one for every plan above the incumbent; looked at lower until it holds one.
+        for (const gap of [1e-4, 1e-3, 1e-2]) {
+          x = build(full.lambda, job, full.phi - gap * Math.max(1, Math.abs(full.phi)));
+          dualIterations++;
+          labelsUsed += T;
+          if (band(x, x.B, 0, s0, 0) > NEG) break;
+          x = null;
+        }
+      }
       dualIterations++;
       labelsUsed += T;
       if (labelsUsed > maxLabels) return 'budget';
-      tryPath(ix(exact, i));
+      const path = x && keptPath(x);
+      const assigned = path && x && assign(path, [x.k], x.lam, exactBound(x, 0, s0, 0, noWork) - incumbent.tiers.net);
+      if (assigned) offer(assigned);
+      if (keptCloses()) return 'closed';
     }
     if (!meetsAll()) return 'open';
     if (atTolerance(full.phi) || keptCloses()) return 'closed';
-    return exact.length >= 2 ? certify(exact) : 'open';
+    return keptJobs.length >= 2 ? certify(keptJobs) : 'open';
   };
   const atTolerance = (v: number) => v <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
   const closedAtRoot = full !== null && meetsAll() && atTolerance(full.phi);
@@ -1181,7 +1206,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // Each Lagrangian DP pass counts as one label per slot against the budget.
   labelsUsed = dualIterations * T;
   if (labelsUsed >= maxLabels) return giveUp();
-  const keptCloses = () => meetsAll() && exact.some((x) => sound(x) && atTolerance(exactBound(x, 0, s0, 0, noWork)));
+  const keptCloses = () => meetsAll() && exact.some((x) => atTolerance(exactBound(x, 0, s0, 0, noWork)));
   if (!closedAtRoot && !keptCloses()) {
     const kept = keptRoute();
     if (kept === 'budget') return giveUp();
@@ -1195,11 +1220,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
 
 /** Most units of work a job kept exactly in the DP state may need (its table grows with it). */
 const MAX_UNITS = 256;
-/**
- * How far below the least bound the next kept table's threshold is first put (relative): a guess
- * of the remaining gap, checked (see findExact).
- */
-const GAP_GUESS = 1e-4;
+/** Units past which a kept job (other than the one with fewest) gets no table, only a place in the certificate. */
+const TABLE_UNITS = 64;
 /** Work-done states past which assigning a plan's ties gives up (the label search goes on). */
 const ASSIGN_STATES = 4096;
 
