@@ -141,7 +141,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // What a combination is apart from its value (devices, power, work, mining revenue per hour)
   // depends only on the slot's length, cap and which deadlines are still ahead, so it is
   // enumerated once per such class and only valued per slot.
-  type Shape = { opts: number[]; powerW: number; revenuePerH: number; wb: Float64Array; wa: Float64Array; key: number; pattern: number; mask: number };
+  // work: which (group, work before and after deadlines) the shape has, numbered within its class;
+  // of the shapes sharing one, only the most valuable in a slot can be on a best plan.
+  type Shape = { opts: number[]; powerW: number; revenuePerH: number; wb: Float64Array; wa: Float64Array; key: number; pattern: number; mask: number; work: number };
   const shapes = new Map<string, Shape[]>();
   const shapesFor = (t: number, cap: number): Shape[] => {
     const slot = ix(input.slots, t);
@@ -150,6 +152,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const known = shapes.get(id);
     if (known) return known;
     const out: Shape[] = [];
+    const works = new Map<string, number>();
     const pick: number[] = new Array<number>(D).fill(0);
     const visit = (d: number, powerW: number) => {
       if (powerW > cap + 1e-9) return;
@@ -174,7 +177,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             else if (ix(RP, k)) wa[k] = ix(wa, k) + rate * slot.hours;
           }
         });
-        out.push({ opts: [...pick], powerW, revenuePerH, wb, wa, key: pattern | (mask << D), pattern, mask });
+        const key = pattern | (mask << D);
+        const workKey = `${key}|${wb.join(',')}|${wa.join(',')}`;
+        let work = works.get(workKey);
+        if (work === undefined) works.set(workKey, (work = works.size));
+        out.push({ opts: [...pick], powerW, revenuePerH, wb, wa, key, pattern, mask, work });
         return;
       }
       const os = ix(opts, d);
@@ -193,9 +200,20 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
     const demandKWh = (slot.heatDemandW * slot.hours) / 1000;
     const byKey = new Map<number, Group>();
-    for (const sh of shapesFor(t, cap)) {
+    const list = shapesFor(t, cap);
+    const values = list.map((sh) => {
       const energy = (sh.powerW * slot.hours) / 1000;
-      const value = Math.min(energy, demandKWh) * slot.heatCreditPerKWh + sh.revenuePerH * slot.hours - energy * slot.price;
+      return Math.min(energy, demandKWh) * slot.heatCreditPerKWh + sh.revenuePerH * slot.hours - energy * slot.price;
+    });
+    // The first most valuable shape for each work id.
+    const bestOf = new Map<number, number>();
+    list.forEach((sh, i) => {
+      const b = bestOf.get(sh.work);
+      if (b === undefined || values[i]! > values[b]!) bestOf.set(sh.work, i);
+    });
+    for (const [i, sh] of list.entries()) {
+      if (bestOf.get(sh.work) !== i) continue;
+      const value = values[i]!;
       let g = byKey.get(sh.key);
       if (!g) byKey.set(sh.key, (g = { pattern: sh.pattern, mask: sh.mask, combos: [], next: transitions(sh.key, sh.pattern, sh.mask) }));
       g.combos.push({ opts: sh.opts, value, wb: sh.wb, wa: sh.wa });
