@@ -1079,7 +1079,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const u2 = new Int32Array(J);
     const owed = new Float64Array(J);
     for (let t = 0; t < T; t++) {
-      // Per group: the best combination for each distinct vector of units it adds.
+      // Per group: the best combination for each distinct vector of units it adds, flat:
+      // units [class·J + i], score, combination.
       const gs = ix(groups, t);
       const classes = gs.map((g) => {
         const out = new Map<string, { units: number[]; c: Combo; sc: number }>();
@@ -1090,9 +1091,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           const o = out.get(id);
           if (!o || sc > o.sc) out.set(id, { units, c, sc });
         }
-        return [...out.values()];
+        const list = [...out.values()];
+        return { units: Int32Array.from(list.flatMap((x) => x.units)), sc: Float64Array.from(list, (x) => x.sc), c: list.map((x) => x.c) };
       });
       const Bn = ix(full.B, t + 1);
+      // Most work each kept job can still get from (t + 1, n), and the tables' values there.
+      const reachable = E.map((x) => ix(ix(MB, x.k), t + 1));
+      const after = tables.map(([x]) => ix(x.B, t + 1));
       let size = 0;
       let cap = Math.max(64, keys.length * 2);
       let nk = new Int32Array(cap);
@@ -1107,25 +1112,29 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         for (let gi = 0; gi < gs.length; gi++) {
           const n = gs[gi]!.next[s]!;
           if (n < 0) continue;
-          for (const cl of classes[gi]!) {
-            const v = v0 + cl.sc;
+          const cls = classes[gi]!;
+          for (let ci = 0; ci < cls.sc.length; ci++) {
+            const v = v0 + cls.sc[ci]!;
             let k2 = n;
             let owedAll = 0;
+            // A kept job that can no longer reach its target (too little work left to do): no plan.
+            let reach = true;
             for (let i = 0; i < J; i++) {
-              const d = Math.min(need[i]!, u[i]! + cl.units[i]!);
+              const d = Math.min(need[i]!, u[i]! + cls.units[ci * J + i]!);
               u2[i] = d;
               k2 += d * mult[i]!;
               owed[i] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
               owedAll += owed[i]!;
+              if (d < need[i]! && d * delta[i]! + reachable[i]![n]! < target[i]! - TOL) reach = false;
             }
-            // A kept job that can no longer reach its target (too little work left to do): no plan.
-            let reach = true;
-            for (let i = 0; i < J && reach; i++) reach = u2[i]! >= need[i]! || u2[i]! * delta[i]! + ix(MB, E[i]!.k)[t + 1]![n]! >= target[i]! - TOL;
             if (!reach) continue;
             let ub = v + constant + Bn[n]! - owedAll;
-            for (const [x, i] of tables) {
-              if (!(ub > threshold)) break;
-              const b = band(x, x.B, t + 1, n, u2[i]!);
+            for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
+              const [x, i] = tables[ti]!;
+              const at = (t + 1) * S + n;
+              const d = u2[i]!;
+              const lo = x.lo[at]!;
+              const b = d < lo || d > x.hi[at]! ? NEG : after[ti]![x.off[at]! + d - lo]!;
               ub = Math.min(ub, v + constant + b - (owedAll - owed[i]!));
             }
             if (!(ub > threshold)) continue;
@@ -1134,7 +1143,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
               if (v > nv[at]!) {
                 nv[at] = v;
                 np[at] = li;
-                nc[at] = cl.c;
+                nc[at] = cls.c[ci]!;
               }
               continue;
             }
@@ -1149,7 +1158,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             nk[size] = k2;
             nv[size] = v;
             np[size] = li;
-            nc[size++] = cl.c;
+            nc[size++] = cls.c[ci]!;
           }
         }
       }
