@@ -1196,9 +1196,14 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    */
   const keptRoute = (): 'closed' | 'open' | 'budget' => {
     if (!full) return 'open';
-    for (const [i, job] of keptJobs.entries()) {
+    // Bound tables for the jobs with few units (or, if none has, the one with fewest); the
+    // others only get a narrow table for their best plan, and those come first: their plans
+    // are often the best incumbents, and a bound table is narrower the better the incumbent.
+    const order = keptJobs.map((job, i) => ({ job, table: job.M <= TABLE_UNITS || (i === 0 && keptJobs[0]!.M > TABLE_UNITS) }));
+    order.sort((a, b) => Number(a.table) - Number(b.table));
+    for (const { job, table } of order) {
       let x: Exact | null = null;
-      if (i === 0 || job.M <= TABLE_UNITS) {
+      if (table) {
         x = build(full.lambda, job, incThreshold());
         exact.push(x);
       } else {
