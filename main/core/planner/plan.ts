@@ -12,7 +12,7 @@ const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n
  * Why a slot came out as it did, in a few words: which job runs and why that slot, or what kept
  * the devices off. Derived from the optimal assignment and the slot's own figures.
  */
-function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, currency: string): string {
+function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, currency: string, bestRevenue: () => number): string {
   const slot = at(input.slots, t);
   const parts: string[] = [];
   const running = s.decisions.filter((d) => d.job !== null);
@@ -31,16 +31,7 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, cur
   }
   if (!running.length) {
     // Best money a kWh could earn here: heat credit (while demand lasts) plus the best job's value.
-    let best = 0;
-    input.devices.forEach((dev, d) =>
-      deviceOptions(input, d).forEach((o) => {
-        if (!o) return;
-        const lv = at(dev.levels, o.level);
-        const job = at(input.jobs, o.job);
-        if (job.workNeeded === undefined && lv.powerW > 0) best = Math.max(best, (job.valuePerWork * (lv.rates[job.kind] ?? 0) * 1000) / lv.powerW);
-      }),
-    );
-    const gain = best + (slot.heatDemandW > 0 ? heatValue : 0);
+    const gain = bestRevenue() + (slot.heatDemandW > 0 ? heatValue : 0);
     if (slot.quiet && input.limits.quietCapW === 0) parts.push('quiet hours');
     else if (slot.price > gain) parts.push(`price ${slot.price.toFixed(4)} above heat value and revenue ${gain.toFixed(4)} ${currency}/kWh`);
     else parts.push('off: a longer run elsewhere pays more (min run/pause lengths, deadlines)');
@@ -104,7 +95,24 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
     }
   }
   const ev = evaluate(live, choice);
-  return { ...ev, solver, planMs: performance.now() - t0, slots: ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€') })) };
+  // Revenue per kWh of the best open-ended job on any device (the same for every slot; worked out once, when needed).
+  let best: number | undefined;
+  const bestRevenue = () => {
+    best ??= Math.max(
+      0,
+      ...live.devices.flatMap((dev, d) =>
+        deviceOptions(live, d).map((o) => {
+          if (!o) return 0;
+          const lv = at(dev.levels, o.level);
+          const job = at(live.jobs, o.job);
+          return job.workNeeded === undefined && lv.powerW > 0 ? (job.valuePerWork * (lv.rates[job.kind] ?? 0) * 1000) / lv.powerW : 0;
+        }),
+      ),
+    );
+    return best;
+  };
+  const slots = ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€', bestRevenue) }));
+  return { ...ev, solver, planMs: performance.now() - t0, slots };
 }
 
 /** Bad input says what is wrong (planner inputs come from settings and other domains). */
