@@ -10,11 +10,14 @@ import type { PlanInput } from './model.ts';
  * within a group only combinations not dominated in (value, work per deadline job) are kept.
  *
  * Without deadline jobs a backward DP is the whole answer. With them, work amounts couple the
- * slots: a Lagrangian DP (a price per unit of deadline work) bounds the net, its paths and a
- * beam search give incumbents, and an exact label search (labels = partial plans: state, work
- * done per job, value; dominated labels dropped, labels whose bound cannot beat the incumbent
- * pruned) proves the optimum. Past `maxLabels` it gives up (null, with a seed for the MIP:
- * its best plan and the choices no better plan can use) and the caller uses the MIP.
+ * slots: a Lagrangian DP (a price per unit of deadline work) bounds the net; jobs whose work
+ * comes in whole units are kept exactly in the state (per job a banded table, and all of them
+ * at once in a certificate); plans from those tables, with the ties the prices leave between
+ * jobs assigned exactly, are the incumbents; and where that does not prove the optimum, a beam
+ * search and an exact label search (labels = partial plans: state, work done per job, value;
+ * dominated labels dropped, labels whose bound cannot beat the incumbent pruned) do. Past
+ * `maxLabels` it gives up (null, with a seed for the MIP: its best plan and the choices no
+ * better plan can use) and the caller uses the MIP.
  */
 
 type Combo = { opts: number[]; value: number; wb: Float64Array; wa: Float64Array };
