@@ -500,7 +500,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     lo: Int32Array;
     hi: Int32Array;
     off: Int32Array;
-    /** Per slot: the best start to (s, d) (capped units done), −∞ where it cannot beat the incumbent. */
+    /** Per slot: the best start to (s, d) (capped units done), −∞ where it cannot beat the table's threshold. */
     F: Float64Array[];
     /** Per slot: the best completion from (s, d) that adds the M − d units still missing. */
     B: Float64Array[];
@@ -537,134 +537,131 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * Job k's kept table for plans above `threshold` (entries that cannot beat it are dropped),
    * its work counted in units of δ up to M.
    */
-  const build = (lambda: number[], { k, delta, M: M0, units }: Kept, threshold: number): Exact => {
-    {
-      const lam = [...lambda];
-      lam[k] = 0;
-      const M = M0;
-      const M1 = M + 1;
-      const lk = ix(lambda, k);
-      const e: Exact = {
-        k,
-        delta,
-        M,
-        lam,
-        constant: vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0),
-        units,
-        lo: new Int32Array((T + 1) * S).fill(M1),
-        hi: new Int32Array((T + 1) * S).fill(-1),
-        off: new Int32Array((T + 1) * S),
-        F: [],
-        B: [],
-      };
-      // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
-      // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
-      // cannot beat the incumbent. The job's price makes every count but a narrow band per state
-      // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
-      // entries: nothing else can be on a better plan.
-      // Per slot and group: the best score for each distinct unit count, [units, score, …].
-      const classes = groups.map((gs) => gs.map((g) => unitScores(e, g)));
-      // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes.
-      let cur = new Float64Array(S * M1).fill(NEG);
-      let nxt = new Float64Array(S * M1).fill(NEG);
-      const wlo = new Int32Array(S);
-      const whi = new Int32Array(S);
-      const keep = (t: number, layer: Float64Array, from: Int32Array, to: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
-        let size = 0;
-        for (let s = 0; s < S; s++) {
-          const i = t * S + s;
-          for (let d = from[s]!, top = to[s]!; d <= top; d++) {
-            const f = layer[s * M1 + d]!;
-            if (f === NEG) continue;
-            if (prune(s, d, f)) {
-              layer[s * M1 + d] = NEG;
-              continue;
-            }
-            if (d < e.lo[i]!) e.lo[i] = d;
-            e.hi[i] = d;
+  const build = (lambda: number[], { k, delta, M, units }: Kept, threshold: number): Exact => {
+    const lam = [...lambda];
+    lam[k] = 0;
+    const M1 = M + 1;
+    const lk = ix(lambda, k);
+    const e: Exact = {
+      k,
+      delta,
+      M,
+      lam,
+      constant: vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0),
+      units,
+      lo: new Int32Array((T + 1) * S).fill(M1),
+      hi: new Int32Array((T + 1) * S).fill(-1),
+      off: new Int32Array((T + 1) * S),
+      F: [],
+      B: [],
+    };
+    // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
+    // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
+    // cannot beat `threshold`. The job's price makes every count but a narrow band per state
+    // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
+    // entries: nothing else can be on a better plan.
+    // Per slot and group: the best score for each distinct unit count, [units, score, …].
+    const classes = groups.map((gs) => gs.map((g) => unitScores(e, g)));
+    // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes.
+    let cur = new Float64Array(S * M1).fill(NEG);
+    let nxt = new Float64Array(S * M1).fill(NEG);
+    const wlo = new Int32Array(S);
+    const whi = new Int32Array(S);
+    const keep = (t: number, layer: Float64Array, from: Int32Array, to: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
+      let size = 0;
+      for (let s = 0; s < S; s++) {
+        const i = t * S + s;
+        for (let d = from[s]!, top = to[s]!; d <= top; d++) {
+          const f = layer[s * M1 + d]!;
+          if (f === NEG) continue;
+          if (prune(s, d, f)) {
+            layer[s * M1 + d] = NEG;
+            continue;
           }
-          e.off[i] = size;
-          if (e.hi[i]! >= e.lo[i]!) size += e.hi[i]! - e.lo[i]! + 1;
+          if (d < e.lo[i]!) e.lo[i] = d;
+          e.hi[i] = d;
         }
-        const band = new Float64Array(size);
-        for (let s = 0; s < S; s++) {
-          const i = t * S + s;
-          for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
-        }
-        e.F.push(band);
-      };
-      cur[s0 * M1] = 0;
-      wlo.fill(0);
+        e.off[i] = size;
+        if (e.hi[i]! >= e.lo[i]!) size += e.hi[i]! - e.lo[i]! + 1;
+      }
+      const band = new Float64Array(size);
+      for (let s = 0; s < S; s++) {
+        const i = t * S + s;
+        for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
+      }
+      e.F.push(band);
+    };
+    cur[s0 * M1] = 0;
+    wlo.fill(0);
+    whi.fill(-1);
+    whi[s0] = 0;
+    keep(0, cur, wlo, whi, () => false);
+    for (let t = 0; t < T; t++) {
+      wlo.fill(M1);
       whi.fill(-1);
-      whi[s0] = 0;
-      keep(0, cur, wlo, whi, () => false);
-      for (let t = 0; t < T; t++) {
-        wlo.fill(M1);
-        whi.fill(-1);
-        const cs = ix(classes, t);
-        ix(groups, t).forEach((g, gi) => {
-          const us = ix(cs, gi);
-          for (let s = 0; s < S; s++) {
-            const n = g.next[s]!;
-            const lo = e.lo[t * S + s]!;
-            const hi = e.hi[t * S + s]!;
-            if (n < 0 || hi < lo) continue;
-            const from = s * M1;
-            const to = n * M1;
-            for (let i = 0; i < us.length; i += 2) {
-              const u = us[i]!;
-              const sc = us[i + 1]!;
-              for (let d = lo; d <= hi; d++) {
-                const f = cur[from + d]!;
-                if (f === NEG) continue;
-                const d2 = d + u < M ? d + u : M;
-                if (f + sc > nxt[to + d2]!) nxt[to + d2] = f + sc;
-              }
-              if (lo + u < wlo[n]!) wlo[n] = Math.min(M, lo + u);
-              if (Math.min(M, hi + u) > whi[n]!) whi[n] = Math.min(M, hi + u);
+      const cs = ix(classes, t);
+      ix(groups, t).forEach((g, gi) => {
+        const us = ix(cs, gi);
+        for (let s = 0; s < S; s++) {
+          const n = g.next[s]!;
+          const lo = e.lo[t * S + s]!;
+          const hi = e.hi[t * S + s]!;
+          if (n < 0 || hi < lo) continue;
+          const from = s * M1;
+          const to = n * M1;
+          for (let i = 0; i < us.length; i += 2) {
+            const u = us[i]!;
+            const sc = us[i + 1]!;
+            for (let d = lo; d <= hi; d++) {
+              const f = cur[from + d]!;
+              if (f === NEG) continue;
+              const d2 = d + u < M ? d + u : M;
+              if (f + sc > nxt[to + d2]!) nxt[to + d2] = f + sc;
             }
+            if (lo + u < wlo[n]!) wlo[n] = Math.min(M, lo + u);
+            if (Math.min(M, hi + u) > whi[n]!) whi[n] = Math.min(M, hi + u);
           }
-        });
-        const Bn = ix(full!.B, t + 1);
-        const W = ix(Wt, k);
-        keep(t + 1, nxt, wlo, whi, (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
-        // Clear what the layer just read so it can be written again.
-        for (let s = 0; s < S; s++) for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
-        [cur, nxt] = [nxt, cur];
-      }
-      // Backward over the same bands: B at (t, s, d) is the best completion adding the units
-      // still missing, M − d (0 at the end; only where d = M).
-      const last = new Float64Array(ix(e.F, T).length).fill(NEG);
-      for (let s = 0; s < S; s++) if (e.hi[T * S + s] === M) last[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
-      e.B[T] = last;
-      for (let t = T - 1; t >= 0; t--) {
-        const band = new Float64Array(ix(e.F, t).length).fill(NEG);
-        const after = ix(e.B, t + 1);
-        const cs = ix(classes, t);
-        for (const [gi, g] of ix(groups, t).entries()) {
-          const us = ix(cs, gi);
-          for (let s = 0; s < S; s++) {
-            const n = g.next[s]!;
-            const i = t * S + s;
-            if (n < 0 || e.hi[i]! < e.lo[i]!) continue;
-            const j = (t + 1) * S + n;
-            const nlo = e.lo[j]!;
-            const nhi = e.hi[j]!;
-            const noff = e.off[j]! - nlo;
-            for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
-              for (let c = 0; c < us.length; c += 2) {
-                const d2 = Math.min(M, d + us[c]!);
-                if (d2 < nlo || d2 > nhi) continue;
-                const v = us[c + 1]! + after[noff + d2]!;
-                if (v > band[at]!) band[at] = v;
-              }
+        }
+      });
+      const Bn = ix(full!.B, t + 1);
+      const W = ix(Wt, k);
+      keep(t + 1, nxt, wlo, whi, (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
+      // Clear what the layer just read so it can be written again.
+      for (let s = 0; s < S; s++) for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
+      [cur, nxt] = [nxt, cur];
+    }
+    // Backward over the same bands: B at (t, s, d) is the best completion adding the units
+    // still missing, M − d (0 at the end; only where d = M).
+    const last = new Float64Array(ix(e.F, T).length).fill(NEG);
+    for (let s = 0; s < S; s++) if (e.hi[T * S + s] === M) last[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
+    e.B[T] = last;
+    for (let t = T - 1; t >= 0; t--) {
+      const band = new Float64Array(ix(e.F, t).length).fill(NEG);
+      const after = ix(e.B, t + 1);
+      const cs = ix(classes, t);
+      for (const [gi, g] of ix(groups, t).entries()) {
+        const us = ix(cs, gi);
+        for (let s = 0; s < S; s++) {
+          const n = g.next[s]!;
+          const i = t * S + s;
+          if (n < 0 || e.hi[i]! < e.lo[i]!) continue;
+          const j = (t + 1) * S + n;
+          const nlo = e.lo[j]!;
+          const nhi = e.hi[j]!;
+          const noff = e.off[j]! - nlo;
+          for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
+            for (let c = 0; c < us.length; c += 2) {
+              const d2 = Math.min(M, d + us[c]!);
+              if (d2 < nlo || d2 > nhi) continue;
+              const v = us[c + 1]! + after[noff + d2]!;
+              if (v > band[at]!) band[at] = v;
             }
           }
         }
-        e.B[t] = band;
       }
-      return e;
+      e.B[t] = band;
     }
+    return e;
   };
   const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG);
   /**
