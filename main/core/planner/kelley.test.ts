@@ -2,17 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { kelleyMaster } from './kelley.ts';
 import { loadHighs } from './mip.ts';
 
-/** Deterministic pseudo-random numbers (mulberry32) so a failure names its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A linear congruential generator: deterministic, so a failure names its seed. */
+const rng = (seed: number) => {
+  let x = seed;
+  return () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+};
 
 describe('Kelley master LP', () => {
   it('equals HiGHS on 300 random cut sets, and its λ attains the minimum it reports', async () => {
