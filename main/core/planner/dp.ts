@@ -669,7 +669,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * one, each at the incumbent the previous one's plan left: a table's bands are narrower the
    * better the plan it has to beat.
    */
-  const findExact = () => {
+  const findKept = () => {
     if (!full) return;
     for (let k = 0; k < K; k++) {
       const amounts = amountsOf(k);
@@ -1199,13 +1199,15 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     // Bound tables for the jobs with few units (or, if none has, the one with fewest); the
     // others only get a narrow table for their best plan, and those come first: their plans
     // are often the best incumbents, and a bound table is narrower the better the incumbent.
-    const order = keptJobs.map((job, i) => ({ job, table: job.M <= TABLE_UNITS || (i === 0 && keptJobs[0]!.M > TABLE_UNITS) }));
+    const order = keptJobs.map((job, i) => ({ job, table: i === 0 || job.M <= TABLE_UNITS }));
     order.sort((a, b) => Number(a.table) - Number(b.table));
     for (const { job, table } of order) {
       let x: Exact | null = null;
       if (table) {
         x = build(full.lambda, job, incThreshold());
         exact.push(x);
+        dualIterations++;
+        labelsUsed += T;
       } else {
         // A job with many units: only its table's best plan is wanted here (the certificate
         // keeps it exactly without a table). A table for just the plans within a guessed gap
@@ -1219,8 +1221,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           x = null;
         }
       }
-      dualIterations++;
-      labelsUsed += T;
       if (labelsUsed > maxLabels) return 'budget';
       const path = x && keptPath(x);
       const assigned = path && x && assign(path, [x.k], x.lam, exactBound(x, 0, s0, 0, noWork) - incumbent.tiers.net);
@@ -1234,7 +1234,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const atTolerance = (v: number) => v <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
   const closedAtRoot = full !== null && meetsAll() && atTolerance(full.phi);
   const noWork = new Float64Array(2 * K);
-  if (!closedAtRoot) findExact();
+  if (!closedAtRoot) findKept();
   // Each Lagrangian DP pass counts as one label per slot against the budget.
   labelsUsed = dualIterations * T;
   if (labelsUsed >= maxLabels) return giveUp();
