@@ -247,7 +247,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         let arg = g.combos[0] as Combo;
         for (const c of g.combos) {
           const v = comboScore(c, alpha, beta, betaAfter);
-          if (v > best) [best, arg] = [v, c];
+          if (v > best) {
+            best = v;
+            arg = c;
+          }
         }
         scores[picks.length] = best;
         picks.push(arg);
