@@ -74,13 +74,16 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
   });
   const nowIndex = (now - first.start) / slotMs;
   const showNow = nowIndex >= 0 && nowIndex <= n;
-  const ticks = slots.map((s, i) => ({ s, i })).filter(({ s }) => new Date(s.start).getMinutes() === 0 && new Date(s.start).getHours() % 6 === 0);
+  // Every 6 h; not one so near the right edge that its label ("12:00 AM", ~45 px) would be cut off.
+  const ticks = slots.map((s, i) => ({ s, i })).filter(({ s, i }) => new Date(s.start).getMinutes() === 0 && new Date(s.start).getHours() % 6 === 0 && x(i) <= W - 46);
   const hovered = hover === null ? undefined : slots[hover];
 
   return (
     <div className="timeline" data-testid="plan-timeline" data-slots={n} onMouseLeave={() => setHover(null)}>
       <svg className="chart" viewBox={`0 0 ${W} ${HEIGHT}`} role="img" aria-label="Plan timeline: price, planned power by job and heat demand per slot">
-        <text x={2} y={PRICE_TOP + 4} className="axis">{`${pHi.toFixed(4)} ${currency}/kWh`}</text>
+        {/* Value and unit on two lines: together they are wider than the axis margin and ran into the first bar. */}
+        <text x={2} y={PRICE_TOP + 4} className="axis">{pHi.toFixed(4)}</text>
+        <text x={2} y={PRICE_TOP + 16} className="axis">{`${currency}/kWh`}</text>
         <text x={2} y={PRICE_BOTTOM} className="axis">{`${pLo.toFixed(4)}`}</text>
         <text x={2} y={POWER_TOP + 4} className="axis">{`${Math.round(wHi)} W`}</text>
         <text x={2} y={POWER_BOTTOM} className="axis">0 W</text>
