@@ -1066,7 +1066,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       mult.push(span);
       span *= m + 1;
     }
-    if (span > 50_000_000) return 'open';
+    // One index slot per key (16 MB at most); more kept units than that are left to the label search.
+    if (span > 4_000_000) return 'open';
     const threshold = incThreshold();
     // The kept tables among E, for the bound: [table, its index in E].
     const tables = exact.flatMap((x) => {
