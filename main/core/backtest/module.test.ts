@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BacktestProgress, BacktestRun } from '#contract/index';
-import { startCore, type Core } from '#core/app';
+import type { Core } from '#core/app';
 import { dispatch } from '#core/handler';
 import { heatDemand } from '#core/heating/demand';
 import { defaultHeatingSettings, heatingModule } from '#core/heating/module';
@@ -13,15 +12,9 @@ import { parsePriceCsv } from '#core/planner/price-csv';
 import { tariffModule } from '#core/tariff/module';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
 import { backtestModule } from './module.ts';
+import { testCores } from '../../../test/headless/core.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const open: { core: Core; dir: string }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.core.close();
-    fs.rmSync(o.dir, { recursive: true, force: true });
-  }
-});
+const cores = testCores('hearth-backtest-');
 
 const JAN = { from: Date.UTC(2022, 11, 31, 23), to: Date.UTC(2023, 0, 31, 23) };
 const prices2023 = fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8');
@@ -29,9 +22,7 @@ const weather = fs.readFileSync(path.join(WEATHER_DIR, 'synthetic-2023-01.csv'),
 
 /** A real core (SQLite file in a temp folder) whose tariff holds the imported 2023 Belgian prices. */
 async function coreWithPrices(): Promise<Core> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-backtest-'));
-  const core = await startCore({ dataDir: dir, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), backtestModule()] });
-  open.push({ core, dir });
+  const core = await cores.start({ dataDir: cores.dir(), modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), backtestModule()] });
   const conf = await dispatch(core.handlers, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: 'Europe/Brussels', skipCheck: true });
   expect(conf.ok, JSON.stringify(conf)).toBe(true);
   const imp = await dispatch(core.handlers, 'tariff-import-csv', { csv: prices2023 });

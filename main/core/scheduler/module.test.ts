@@ -1,8 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '#core/app';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '#core/handler';
 import { heatingModule } from '#core/heating/module';
 import { TestPool } from '#core/mining/test-pool';
@@ -10,23 +6,15 @@ import { tariffModule } from '#core/tariff/module';
 import { demoModules, prepareDemo } from './demo.ts';
 import { schedulerModule } from './module.ts';
 import { TestClock } from './test-clock.ts';
+import { testCores } from '../../../test/headless/core.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const open: { core: Core; dir: string }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.core.close();
-    fs.rmSync(o.dir, { recursive: true, force: true });
-  }
-});
+const cores = testCores('hearth-scheduler-');
 
 describe('scheduler module', () => {
   it('plans on start, serves the plan and takes a pause override that expires', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-scheduler-'));
     const t0 = Date.UTC(2026, 2, 29, 10, 7);
     const clock = new TestClock(t0);
-    const core = await startCore({ dataDir: dir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), schedulerModule({ cron: false })] });
-    open.push({ core, dir });
+    const core = await cores.start({ dataDir: cores.dir(), clock, modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), schedulerModule({ cron: false })] });
     const applied: string[] = [];
     core.events.on('plan-applied', (a) => applied.push(a.source));
     const got = await dispatch(core.handlers, 'plan-get', {});
@@ -49,18 +37,17 @@ describe('scheduler module', () => {
 
 describe('scheduler limits', () => {
   it('quiet hours and the power cap bind the plan; bad limits are refused and the stored ones stay', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-scheduler-'));
+    const dir = cores.dir();
     const t0 = Date.UTC(2026, 0, 15, 10, 7);
     const clock = new TestClock(t0);
     const pool = new TestPool({ difficulty: 2 ** -14 });
     await pool.listen();
     pool.notify(true);
-    const first = await startCore({ dataDir: dir, clock, log: quiet, modules: demoModules({ cron: false }) });
+    const first = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
     // Every other quarter-hour pays for power drawn: the CPU runs in those unless a limit stops it.
     await prepareDemo(first.handlers, { from: Date.UTC(2026, 0, 15, 9, 0), hours: 52, poolUrl: pool.url });
     await first.close();
-    const core = await startCore({ dataDir: dir, clock, log: quiet, modules: demoModules({ cron: false }) });
-    open.push({ core, dir });
+    const core = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
     try {
       type Slot = { start: number; decisions: { job: string | null }[]; reason: string };
       const running = (s: Slot) => s.decisions.some((d) => d.job !== null);
