@@ -20,7 +20,8 @@ import type { PlanInput } from './model.ts';
  * better plan can use) and the caller uses the MIP.
  */
 
-type Combo = { opts: number[]; value: number; wb: Float64Array; wa: Float64Array };
+/** id: its number among all slots' combinations; group: its group's, likewise. */
+type Combo = { id: number; group: number; opts: number[]; value: number; wb: Float64Array; wa: Float64Array };
 type Group = { pattern: number; mask: number; combos: Combo[]; next: Int32Array };
 
 export type DpRoute = 'dp' | 'dp+bnb';
@@ -219,74 +220,115 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const value = values[i]!;
       let g = byKey.get(sh.key);
       if (!g) byKey.set(sh.key, (g = { pattern: sh.pattern, mask: sh.mask, combos: [], next: transitions(sh.key, sh.pattern, sh.mask) }));
-      g.combos.push({ opts: sh.opts, value, wb: sh.wb, wa: sh.wa });
+      g.combos.push({ id: -1, group: -1, opts: sh.opts, value, wb: sh.wb, wa: sh.wa });
     }
     for (const g of byKey.values()) g.combos = paretoCombos(g.combos, K);
     return [...byKey.values()];
   });
+  // The hot loops read flat arrays: combinations numbered (id) slot by slot and group by group;
+  // slot t's groups are firstGroup[t] .. firstGroup[t + 1] − 1, group g's combinations
+  // firstCombo[g] .. firstCombo[g + 1] − 1, its next states groupNext[g].
+  const combos: Combo[] = [];
+  const groupList: Group[] = [];
+  const firstGroup = new Int32Array(T + 1);
+  for (const [t, gs] of groups.entries()) {
+    firstGroup[t] = groupList.length;
+    for (const g of gs) {
+      for (const c of g.combos) {
+        c.id = combos.length;
+        c.group = groupList.length;
+        combos.push(c);
+      }
+      groupList.push(g);
+    }
+  }
+  firstGroup[T] = groupList.length;
+  const NC = combos.length;
+  const firstCombo = Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC));
+  const groupNext = groupList.map((g) => g.next);
+  const comboValue = Float64Array.from(combos, (c) => c.value);
+  // Work per combination: before each job's deadline (K), then after it (K).
+  const comboWork = new Float64Array(NC * 2 * K);
+  combos.forEach((c, i) => {
+    comboWork.set(c.wb, i * 2 * K);
+    comboWork.set(c.wa, i * 2 * K + K);
+  });
+  const anyAfter = combos.some((c) => c.wa.some((x) => x !== 0));
+  /** Every combination's weighted score: alpha·value + Σ beta·work before + betaAfter·work after. */
+  const weigh = (alpha: number, beta: readonly number[], betaAfter: readonly number[], out = new Float64Array(NC)): Float64Array => {
+    const K2 = 2 * K;
+    for (let i = 0; i < NC; i++) {
+      let v = alpha * comboValue[i]!;
+      const o = i * K2;
+      for (let k = 0; k < K; k++) v += beta[k]! * comboWork[o + k]!;
+      if (anyAfter) for (let k = 0; k < K; k++) v += betaAfter[k]! * comboWork[o + K + k]!;
+      out[i] = v;
+    }
+    return out;
+  };
+  const scratchScores = new Float64Array(NC);
+  /** Slot t's row of a flat (T + 1) × S table. */
+  const row = (table: Float64Array, t: number) => table.subarray(t * S, (t + 1) * S);
 
   /**
-   * B[t][s]: the best weighted completion from state s at the start of slot t (−∞: none
-   * feasible); pick[t][i] and score[t][i]: group i's best combination in slot t under the same
-   * weights, and its weighted value.
+   * B[t·S + s]: the best weighted completion from state s at the start of slot t (−∞: none
+   * feasible); pick[g] and score[g]: group g's best combination under the same weights, and its
+   * weighted value.
    */
-  type Pass = { B: Float64Array[]; pick: Combo[][]; score: Float64Array[] };
-  const backward = (alpha: number, beta: number[], betaAfter: number[]): Pass => {
-    const B = Array.from({ length: T + 1 }, () => new Float64Array(S));
-    const pick: Combo[][] = [];
-    const score: Float64Array[] = [];
+  type Pass = { B: Float64Array; pick: Int32Array; score: Float64Array };
+  const newPass = (): Pass => ({ B: new Float64Array((T + 1) * S), pick: new Int32Array(groupList.length), score: new Float64Array(groupList.length) });
+  const backward = (alpha: number, beta: readonly number[], betaAfter: readonly number[], into: Pass = newPass()): Pass => {
+    const { B, pick, score } = into;
+    const sc = weigh(alpha, beta, betaAfter, scratchScores);
+    B.fill(0, T * S, (T + 1) * S);
     for (let t = T - 1; t >= 0; t--) {
-      const gs = ix(groups, t);
-      const next = ix(B, t + 1);
-      const cur = ix(B, t);
-      const picks: Combo[] = [];
-      const scores = new Float64Array(gs.length);
-      cur.fill(NEG);
-      for (const g of gs) {
+      const at = t * S;
+      const after = at + S;
+      B.fill(NEG, at, after);
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
         let best = NEG;
-        let arg = g.combos[0] as Combo;
-        for (const c of g.combos) {
-          const v = comboScore(c, alpha, beta, betaAfter);
-          if (v > best) {
-            best = v;
+        let arg = firstCombo[g]!;
+        for (let c = arg, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
+          if (sc[c]! > best) {
+            best = sc[c]!;
             arg = c;
           }
         }
-        scores[picks.length] = best;
-        picks.push(arg);
-        const tr = g.next;
+        score[g] = best;
+        pick[g] = arg;
+        const tr = groupNext[g]!;
         for (let s = 0; s < S; s++) {
           const n = tr[s]!;
           if (n < 0) continue;
-          const v = best + next[n]!;
-          if (v > cur[s]!) cur[s] = v;
+          const v = best + B[after + n]!;
+          if (v > B[at + s]!) B[at + s] = v;
         }
       }
-      pick[t] = picks;
-      score[t] = scores;
     }
-    return { B, pick, score };
+    return into;
   };
-  const comboScore = (c: Combo, alpha: number, beta: number[], betaAfter: number[]): number => {
+  const comboScore = (c: Combo, alpha: number, beta: readonly number[], betaAfter: readonly number[]): number => {
     let v = alpha * c.value;
-    for (let k = 0; k < K; k++) v += (beta[k] as number) * (c.wb[k] as number) + (betaAfter[k] as number) * (c.wa[k] as number);
+    for (let k = 0; k < K; k++) v += beta[k]! * c.wb[k]! + betaAfter[k]! * c.wa[k]!;
     return v;
   };
-  /** F[t][s]: the best weighted start from s0 to state s at the start of slot t (−∞: unreachable). */
-  const forward = (alpha: number, beta: number[], betaAfter: number[]): Float64Array[] => {
-    const F = Array.from({ length: T + 1 }, () => new Float64Array(S).fill(NEG));
-    ix(F, 0)[s0] = 0;
+  /** F[t·S + s]: the best weighted start from s0 to state s at the start of slot t (−∞: unreachable). */
+  const forward = (alpha: number, beta: readonly number[], betaAfter: readonly number[]): Float64Array => {
+    const sc = weigh(alpha, beta, betaAfter);
+    const F = new Float64Array((T + 1) * S).fill(NEG);
+    F[s0] = 0;
     for (let t = 0; t < T; t++) {
-      const cur = ix(F, t);
-      const next = ix(F, t + 1);
-      for (const g of ix(groups, t)) {
+      const at = t * S;
+      const after = at + S;
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
         let best = NEG;
-        for (const c of g.combos) best = Math.max(best, comboScore(c, alpha, beta, betaAfter));
+        for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) if (sc[c]! > best) best = sc[c]!;
+        const tr = groupNext[g]!;
         for (let s = 0; s < S; s++) {
-          const n = g.next[s] ?? -1;
-          const f = cur[s] ?? NEG;
+          const n = tr[s]!;
+          const f = F[at + s]!;
           if (n < 0 || f === NEG) continue;
-          if (f + best > (next[n] ?? NEG)) next[n] = f + best;
+          if (f + best > F[after + n]!) F[after + n] = f + best;
         }
       }
     }
@@ -297,17 +339,19 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const path: Combo[] = [];
     let s = s0;
     for (let t = 0; t < T; t++) {
-      let best: { c: Combo; n: number; v: number } | null = null;
-      const after = ix(B, t + 1);
-      ix(groups, t).forEach((g, i) => {
-        const n = g.next[s]!;
-        if (n < 0) return;
-        const v = ix(score, t)[i]! + after[n]!;
-        if (!best || v > best.v) best = { c: ix(ix(pick, t), i), n, v };
-      });
-      if (!best) throw new Error('planner DP: no feasible continuation (all-off is always feasible)');
-      path.push((best as { c: Combo }).c);
-      s = (best as { n: number }).n;
+      let best = -1;
+      let bestN = -1;
+      let bestV = NEG;
+      const after = (t + 1) * S;
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+        const n = groupNext[g]![s]!;
+        if (n < 0) continue;
+        const v = score[g]! + B[after + n]!;
+        if (best < 0 || v > bestV) [best, bestN, bestV] = [g, n, v];
+      }
+      if (best < 0) throw new Error('planner DP: no feasible continuation (all-off is always feasible)');
+      path.push(ix(combos, pick[best]!));
+      s = bestN;
     }
     return path;
   };
@@ -327,8 +371,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     for (const c of path) {
       value += c.value;
       for (let k = 0; k < K; k++) {
-        b[k] = Math.min(ix(W, k), ix(b, k) + ix(c.wb, k));
-        a[k] = Math.min(ix(W, k), ix(a, k) + ix(c.wb, k) + ix(c.wa, k));
+        b[k] = Math.min(W[k]!, b[k]! + c.wb[k]!);
+        a[k] = Math.min(W[k]!, a[k]! + c.wb[k]! + c.wa[k]!);
       }
     }
     return finalTiers(value, b, a);
@@ -346,8 +390,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
   const plain = trace(backward(1, zeros, zeros));
   let incumbent: { tiers: Tiers; choice: number[][] } = { tiers: tiersOf(plain), choice: choiceOf(plain) };
-  const groupOf = new Map<Combo, Group>();
-  groups.forEach((gs) => gs.forEach((g) => g.combos.forEach((c) => groupOf.set(c, g))));
   /**
    * Local improvement of a plan that meets every deadline: swap a slot's combination for another
    * with the same devices and continuous jobs running (so run/pause and block rules still hold)
@@ -355,10 +397,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    */
   const polish = (path: Combo[]): Combo[] => {
     const p = [...path];
-    const surplus = zeros.map((_, k) => p.reduce((a, c) => a + ix(c.wb, k), 0) - ix(Wt, k));
+    const surplus = zeros.map((_, k) => p.reduce((a, c) => a + c.wb[k]!, 0) - Wt[k]!);
     if (surplus.some((x) => x < -TOL)) return p;
     const fits = (cur: Combo, c: Combo) => {
-      for (let k = 0; k < K; k++) if (ix(surplus, k) + ix(c.wb, k) - ix(cur.wb, k) < -TOL || ix(c.wa, k) < ix(cur.wa, k) - TOL) return false;
+      for (let k = 0; k < K; k++) if (surplus[k]! + c.wb[k]! - cur.wb[k]! < -TOL || c.wa[k]! < cur.wa[k]! - TOL) return false;
       return true;
     };
     // Rounds: collect every slot's best feasible swap, apply them best gain first while each
@@ -367,7 +409,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const swaps: { t: number; c: Combo; gain: number }[] = [];
       p.forEach((cur, t) => {
         let best: { t: number; c: Combo; gain: number } | null = null;
-        for (const c of groupOf.get(cur)?.combos ?? []) {
+        for (const c of ix(groupList, cur.group).combos) {
           const gain = c.value - cur.value;
           if (gain <= 1e-15 || (best && gain <= best.gain) || !fits(cur, c)) continue;
           best = { t, c, gain };
@@ -402,7 +444,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // that reaches every target is optimal in tier 1, and any plan that ties it reaches them too, so
   // the "meets every target" bound below applies (infeasible deadlines included). Run-past jobs
   // must fit (their late work would need its own bound).
-  const Wt = W.map((w, k) => Math.min(w, ix(ix(ix(MB, k), 0), s0)));
+  const Wt = W.map((w, k) => Math.min(w, ix(ix(MB, k), s0)));
   const sumWt = Wt.reduce((a, b) => a + b, 0);
   const sumWRP = W.reduce((a, w, k) => a + (ix(RP, k) ? w : 0), 0);
   // Generic bound: deadline work valued at its price, uncapped (valid for every completion).
@@ -414,7 +456,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // Full bound (only for completions that reach every target): minimise over λ ≥ 0 the
   // Lagrangian of "work before the deadline ≥ target".
   const vw = V.reduce((a, v, k) => a + v * ix(Wt, k), 0);
-  const dual: { best: { phi: number; lambda: number[]; B: Float64Array[] } | null } = { best: null };
+  const dual: { best: { phi: number; lambda: number[]; B: Float64Array; pass: Pass } | null } = { best: null };
+  // The pass buffer a new dual point is computed in (the best point's is kept).
+  let spare: Pass | undefined;
   let dualIterations = 0;
   const mayMeetAll = dj.every((_, k) => !ix(RP, k) || ix(Wt, k) >= ix(W, k) - TOL);
   const meetsAll = () => incumbent.tiers.t1 >= sumWt - TOL;
@@ -422,12 +466,15 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const cuts: { phi: number; l: number[]; g: number[] }[] = [];
   const evalDual = (l: number[]) => {
     dualIterations++;
-    const pass = backward(1, l, zeros);
-    const B = pass.B;
-    const phi = ix(ix(B, 0), s0) + vw - l.reduce((a, x, k) => a + x * ix(Wt, k), 0);
+    const pass = backward(1, l, zeros, spare);
+    spare = undefined;
+    const phi = ix(pass.B, s0) + vw - l.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const path = trace(pass);
     offer(path);
-    if (!dual.best || phi < dual.best.phi) dual.best = { phi, lambda: [...l], B };
+    if (!dual.best || phi < dual.best.phi) {
+      spare = dual.best?.pass;
+      dual.best = { phi, lambda: [...l], B: pass.B, pass };
+    } else spare = pass;
     const work = zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0));
     cuts.push({ phi, l: [...l], g: work.map((w, k) => w - ix(Wt, k)) });
     return { phi, work };
@@ -476,12 +523,12 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const lambdaF = full?.lambda ?? zeros;
   const fullBound = (t: number, s: number, value: number, w: Float64Array): number => {
     if (!full) return Infinity;
-    let v = value + vw + ((full.B[t] as Float64Array)[s] as number);
+    let v = value + vw + full.B[t * S + s]!;
     for (let k = 0; k < K; k++) v -= (lambdaF[k] as number) * ((Wt[k] as number) - (w[k] as number));
     return v;
   };
   const genericBound = (t: number, s: number, value: number, w: Float64Array): number => {
-    let v = value + ((Bg[t] as Float64Array)[s] as number);
+    let v = value + Bg[t * S + s]!;
     for (let k = 0; k < K; k++) v += (V[k] as number) * (w[RP[k] ? K + k : k] as number);
     return v;
   };
@@ -495,7 +542,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * target. B[((t·S + s)·(M+1) + m)]: the best completion from s at slot t that adds at least m units.
    */
   /** A job whose work comes in whole units of δ, M of them reaching its target. */
-  type Kept = { k: number; delta: number; M: number; units: Map<Combo, number> };
+  type Kept = { k: number; delta: number; M: number; units: Int32Array };
   type Exact = Kept & {
     lam: number[];
     constant: number;
@@ -521,7 +568,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const unitScores = (x: Exact, g: Group): number[] => {
     const out: number[] = [];
     for (const c of g.combos) {
-      const u = Math.min(x.M, x.units.get(c) ?? 0);
+      const u = Math.min(x.M, x.units[c.id]!);
       const sc = comboScore(c, 1, x.lam, zeros);
       let i = 0;
       while (i < out.length && out[i] !== u) i += 2;
@@ -626,7 +673,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           }
         }
       });
-      const Bn = ix(full!.B, t + 1);
+      const Bn = row(full!.B, t + 1);
       const W = ix(Wt, k);
       keep(t + 1, nxt, wlo, whi, (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
       // Clear what the layer just read so it can be written again.
@@ -683,8 +730,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       if (M < 1 || M > MAX_UNITS) continue;
       // Its values take (T+1)·S·(M+1) numbers at most (the bands are far smaller); keep that to ~48 MB.
       if ((T + 1) * S * (M + 1) > 6_000_000) continue;
-      const units = new Map<Combo, number>();
-      for (const gs of groups) for (const g of gs) for (const c of g.combos) units.set(c, Math.round(c.wb[k]! / delta));
+      const units = Int32Array.from(combos, (c) => Math.round(c.wb[k]! / delta));
       keptJobs.push({ k, delta, M, units });
     }
     keptJobs.sort((a, b) => a.M - b.M);
@@ -704,7 +750,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const bound = (t: number, s: number, value: number, w: Float64Array): number => {
     const rank = full ? fullBound(t, s, value, w) : genericBound(t, s, value, w);
     let ub1 = 0;
-    for (let k = 0; k < K; k++) ub1 += Math.min(W[k] as number, (w[k] as number) + (((MB[k] as Float64Array[])[t] as Float64Array)[s] as number));
+    for (let k = 0; k < K; k++) ub1 += Math.min(W[k] as number, (w[k] as number) + MB[k]![t * S + s]!);
     const inc = incumbent.tiers;
     if (ub1 < inc.t1 - TOL) return NEG;
     if (ub1 > inc.t1 + TOL) return rank;
@@ -712,7 +758,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       let ub2 = 0;
       for (let k = 0; k < K; k++) {
         const ma = MA[k];
-        if (ma) ub2 += Math.min(W[k] as number, (w[K + k] as number) + ((ma[t] as Float64Array)[s] as number));
+        if (ma) ub2 += Math.min(W[k] as number, (w[K + k] as number) + ma[t * S + s]!);
       }
       if (ub2 < inc.t2 - TOL) return NEG;
       if (ub2 > inc.t2 + TOL) return rank;
@@ -844,8 +890,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const kept = exact;
     for (let t = 0; t < T; t++) {
       const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
-      const f = ix(F, t);
-      const b = ix(full.B, t + 1);
+      const f = row(F, t);
+      const b = row(full.B, t + 1);
       for (const g of ix(groups, t)) {
         let through = NEG;
         for (let s = 0; s < S; s++) {
@@ -877,7 +923,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         for (const c of g.combos) {
           let v = through + comboScore(c, 1, full.lambda, zeros) + constant;
           kept.forEach((x, i) => {
-            v = Math.min(v, ix(viaExact, i)(x.units.get(c) ?? 0) + comboScore(c, 1, x.lam, zeros) + x.constant);
+            v = Math.min(v, ix(viaExact, i)(x.units[c.id]!) + comboScore(c, 1, x.lam, zeros) + x.constant);
           });
           c.opts.forEach((k, d) => {
             const row = ix(best, d);
@@ -904,13 +950,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const assign = (path: Combo[], kept: readonly number[], lam: number[], budget: number): Combo[] | null => {
     const P = dj.map((_, k) => k).filter((k) => !kept.includes(k));
     const tie = (a: Combo, b: Combo) => {
-      for (const k of kept) if (Math.abs(ix(a.wb, k) - ix(b.wb, k)) > 1e-12) return false;
-      for (let k = 0; k < K; k++) if (Math.abs(ix(a.wa, k) - ix(b.wa, k)) > 1e-12) return false;
+      for (const k of kept) if (Math.abs(a.wb[k]! - b.wb[k]!) > 1e-12) return false;
+      for (let k = 0; k < K; k++) if (Math.abs(a.wa[k]! - b.wa[k]!) > 1e-12) return false;
       return true;
     };
     const alts = path.map((c0) => {
       const sc = comboScore(c0, 1, lam, zeros);
-      return (groupOf.get(c0)?.combos ?? [c0]).filter((c) => c === c0 || (Math.abs(comboScore(c, 1, lam, zeros) - sc) <= 1e-14 && tie(c, c0)));
+      return ix(groupList, c0.group).combos.filter((c) => c === c0 || (Math.abs(comboScore(c, 1, lam, zeros) - sc) <= 1e-14 && tie(c, c0)));
     });
     // Overshoot past target + budget/λ loses too much; a job priced at 0 loses nothing by it (capped at its target).
     const cap = P.map((k) => (ix(lam, k) > 0 ? ix(Wt, k) + budget / ix(lam, k) + TOL : ix(Wt, k)));
@@ -1029,7 +1075,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         const n = g.next[s]!;
         if (n < 0) continue;
         for (const c of g.combos) {
-          const u = x.units.get(c) ?? 0;
+          const u = x.units[c.id]!;
           const m2 = m > u ? m - u : 0;
           const v = comboScore(c, 1, x.lam, zeros) + band(x, x.B, t + 1, n, x.M - m2);
           if (v > NEG && (!best || v > best.v)) best = { c, n, m: m2, v };
@@ -1074,80 +1120,113 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const i = E.findIndex((y) => y.k === x.k);
       return i < 0 ? [] : [[x, i] as const];
     });
+    // Per group, flat: the best combination for each distinct vector of units it adds (a class:
+    // units [class·J + i], score with the kept jobs unpriced, combination id), sorted by the
+    // class's score at the full prices (pot). A label's bound for a class is at most its value
+    // + constant − what its own missing units owe + the next state's B + pot (more units can
+    // only cut what is owed by their price), so its scan stops at the first class that fails that.
+    const sc = weigh(1, lam, zeros);
+    const firstClass = new Int32Array(groupList.length + 1);
+    const clsUnits: number[] = [];
+    const clsScore: number[] = [];
+    const clsPot: number[] = [];
+    const clsCombo: number[] = [];
+    for (let g = 0; g < groupList.length; g++) {
+      firstClass[g] = clsScore.length;
+      const byUnits = new Map<string, { units: number[]; c: number; sc: number; pot: number }>();
+      for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
+        const units = E.map((x) => x.units[c]!);
+        const id = units.join(',');
+        const o = byUnits.get(id);
+        if (!o || sc[c]! > o.sc) byUnits.set(id, { units, c, sc: sc[c]!, pot: sc[c]! + units.reduce((a, m, i) => a + price[i]! * delta[i]! * m, 0) });
+      }
+      for (const o of [...byUnits.values()].sort((x, y) => y.pot - x.pot)) {
+        clsUnits.push(...o.units);
+        clsScore.push(o.sc);
+        clsPot.push(o.pot);
+        clsCombo.push(o.c);
+      }
+    }
+    firstClass[groupList.length] = clsScore.length;
+    const cUnits = Int32Array.from(clsUnits);
+    const cScore = Float64Array.from(clsScore);
+    const cPot = Float64Array.from(clsPot);
+    const cCombo = Int32Array.from(clsCombo);
+    // What a kept job's missing work owes at its price, by units done.
+    const owedOf = E.map((_, i) => Float64Array.from({ length: need[i]! + 1 }, (_, d) => price[i]! * Math.max(0, target[i]! - d * delta[i]!)));
+    // Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left).
+    const lowest = new Int32Array(J * S);
+    const slack = 1e-12 * Math.max(1, Math.abs(threshold));
     const slotOf = new Int32Array(span).fill(-1);
     let keys = new Int32Array([s0]);
     let values = new Float64Array([0]);
     const parents: Int32Array[] = [];
-    const picks: Combo[][] = [];
+    const picks: Int32Array[] = [];
     const u = new Int32Array(J);
-    const u2 = new Int32Array(J);
-    const owed = new Float64Array(J);
     for (let t = 0; t < T; t++) {
-      // Per group: the best combination for each distinct vector of units it adds, flat:
-      // units [class·J + i], score, combination.
-      const gs = ix(groups, t);
-      const classes = gs.map((g) => {
-        const out = new Map<string, { units: number[]; c: Combo; sc: number }>();
-        for (const c of g.combos) {
-          const units = E.map((x) => x.units.get(c) ?? 0);
-          const id = units.join(',');
-          const sc = comboScore(c, 1, lam, zeros);
-          const o = out.get(id);
-          if (!o || sc > o.sc) out.set(id, { units, c, sc });
+      const Bn = row(full.B, t + 1);
+      for (let i = 0; i < J; i++) {
+        const reachable = row(ix(MB, ix(E, i).k), t + 1);
+        for (let n = 0; n < S; n++) {
+          // The least d with d·δ + reachable ≥ target (or the need): estimated, then made exact.
+          const r = reachable[n]!;
+          const goal = target[i]! - TOL;
+          let d = Math.max(0, Math.min(need[i]!, Math.ceil((goal - r) / delta[i]!)));
+          while (d > 0 && (d - 1) * delta[i]! + r >= goal) d--;
+          while (d < need[i]! && d * delta[i]! + r < goal) d++;
+          lowest[i * S + n] = d;
         }
-        const list = [...out.values()];
-        return { units: Int32Array.from(list.flatMap((x) => x.units)), sc: Float64Array.from(list, (x) => x.sc), c: list.map((x) => x.c) };
-      });
-      const Bn = ix(full.B, t + 1);
-      // Most work each kept job can still get from (t + 1, n), and the tables' values there.
-      const reachable = E.map((x) => ix(ix(MB, x.k), t + 1));
+      }
+      const at = (t + 1) * S;
       const after = tables.map(([x]) => ix(x.B, t + 1));
       let size = 0;
       let cap = Math.max(64, keys.length * 2);
       let nk = new Int32Array(cap);
       let nv = new Float64Array(cap);
       let np = new Int32Array(cap);
-      const nc: Combo[] = [];
+      let nc = new Int32Array(cap);
       for (let li = 0; li < keys.length; li++) {
         const key = keys[li]!;
         const v0 = values[li]!;
         const s = key % S;
-        for (let i = 0; i < J; i++) u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
-        for (let gi = 0; gi < gs.length; gi++) {
-          const n = gs[gi]!.next[s]!;
+        let owedLabel = 0;
+        for (let i = 0; i < J; i++) {
+          u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
+          owedLabel += owedOf[i]![u[i]!]!;
+        }
+        const base = v0 + constant - owedLabel;
+        for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+          const n = groupNext[g]![s]!;
           if (n < 0) continue;
-          const cls = classes[gi]!;
-          for (let ci = 0; ci < cls.sc.length; ci++) {
-            const v = v0 + cls.sc[ci]!;
+          const stop = threshold - slack - base - Bn[n]!;
+          for (let ci = firstClass[g]!, cEnd = firstClass[g + 1]!; ci < cEnd; ci++) {
+            if (cPot[ci]! <= stop) break;
+            const v = v0 + cScore[ci]!;
             let k2 = n;
             let owedAll = 0;
-            // A kept job that can no longer reach its target (too little work left to do): no plan.
             let reach = true;
             for (let i = 0; i < J; i++) {
-              const d = Math.min(need[i]!, u[i]! + cls.units[ci * J + i]!);
-              u2[i] = d;
+              const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
+              if (d < lowest[i * S + n]!) reach = false;
               k2 += d * mult[i]!;
-              owed[i] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
-              owedAll += owed[i]!;
-              if (d < need[i]! && d * delta[i]! + reachable[i]![n]! < target[i]! - TOL) reach = false;
+              owedAll += owedOf[i]![d]!;
             }
             if (!reach) continue;
             let ub = v + constant + Bn[n]! - owedAll;
             for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
               const [x, i] = tables[ti]!;
-              const at = (t + 1) * S + n;
-              const d = u2[i]!;
-              const lo = x.lo[at]!;
-              const b = d < lo || d > x.hi[at]! ? NEG : after[ti]![x.off[at]! + d - lo]!;
-              ub = Math.min(ub, v + constant + b - (owedAll - owed[i]!));
+              const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
+              const lo = x.lo[at + n]!;
+              const b = d < lo || d > x.hi[at + n]! ? NEG : after[ti]![x.off[at + n]! + d - lo]!;
+              ub = Math.min(ub, v + constant + b - (owedAll - owedOf[i]![d]!));
             }
             if (!(ub > threshold)) continue;
-            const at = slotOf[k2]!;
-            if (at >= 0) {
-              if (v > nv[at]!) {
-                nv[at] = v;
-                np[at] = li;
-                nc[at] = cls.c[ci]!;
+            const known = slotOf[k2]!;
+            if (known >= 0) {
+              if (v > nv[known]!) {
+                nv[known] = v;
+                np[known] = li;
+                nc[known] = cCombo[ci]!;
               }
               continue;
             }
@@ -1157,12 +1236,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
               nk = grow(nk, new Int32Array(cap));
               nv = grow(nv, new Float64Array(cap));
               np = grow(np, new Int32Array(cap));
+              nc = grow(nc, new Int32Array(cap));
             }
             slotOf[k2] = size;
             nk[size] = k2;
             nv[size] = v;
             np[size] = li;
-            nc[size++] = cls.c[ci]!;
+            nc[size++] = cCombo[ci]!;
           }
         }
       }
@@ -1172,7 +1252,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       keys = nk.subarray(0, size);
       values = nv.subarray(0, size);
       parents.push(np.subarray(0, size));
-      picks.push(nc);
+      picks.push(nc.subarray(0, size));
     }
     let best = -1;
     for (let i = 0; i < keys.length; i++) {
@@ -1185,7 +1265,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       bound = values[best]! + constant;
       const path: Combo[] = [];
       for (let t = T - 1, i = best; t >= 0; t--) {
-        path.push(ix(ix(picks, t), i));
+        path.push(ix(combos, ix(ix(picks, t), i)));
         i = ix(ix(parents, t), i);
       }
       const assigned = assign(path.reverse(), E.map((x) => x.k), lam, bound - incumbent.tiers.net);
@@ -1282,7 +1362,7 @@ function paretoCombos(combos: Combo[], K: number): Combo[] {
   const kept: Combo[] = [];
   for (const c of sorted) {
     const beaten = kept.some((k) => {
-      for (let i = 0; i < K; i++) if (ix(k.wb, i) < ix(c.wb, i) || ix(k.wa, i) < ix(c.wa, i)) return false;
+      for (let i = 0; i < K; i++) if (k.wb[i]! < c.wb[i]! || k.wa[i]! < c.wa[i]!) return false;
       return true;
     });
     if (!beaten) kept.push(c);
