@@ -577,11 +577,18 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return out;
   };
-  /** The distinct amounts of work a slot can add to job k before its deadline. */
-  const amountsOf = (k: number): number[] => {
-    const amounts = new Set<number>();
-    for (const gs of groups) for (const g of gs) for (const c of g.combos) if (c.wb[k]! > TOL) amounts.add(c.wb[k]!);
-    return [...amounts];
+  /**
+   * The unit δ of job k's work (see unitOf) over every amount a slot can add to it before its
+   * deadline; 1 when it can get none, null when the amounts have no unit.
+   */
+  const jobUnits = new Map<number, number | null>();
+  const jobUnit = (k: number): number | null => {
+    if (!jobUnits.has(k)) {
+      const amounts = new Set<number>();
+      for (let c = 0; c < NC; c++) if (comboWork[c * 2 * K + k]! > TOL) amounts.add(comboWork[c * 2 * K + k]!);
+      jobUnits.set(k, amounts.size ? unitOf([...amounts]) : 1);
+    }
+    return jobUnits.get(k)!;
   };
   /**
    * Job k's kept table for plans above `threshold` (entries that cannot beat it are dropped),
@@ -722,9 +729,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const findKept = () => {
     if (!full) return;
     for (let k = 0; k < K; k++) {
-      const amounts = amountsOf(k);
-      if (!amounts.length) continue;
-      const delta = unitOf(amounts);
+      const delta = jobUnit(k);
       if (delta === null) continue;
       const M = needUnits({ delta, M: Infinity }, ix(Wt, k));
       if (M < 1 || M > MAX_UNITS) continue;
@@ -958,81 +963,89 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const sc = comboScore(c0, 1, lam, zeros);
       return ix(groupList, c0.group).combos.filter((c) => c === c0 || (Math.abs(comboScore(c, 1, lam, zeros) - sc) <= 1e-14 && tie(c, c0)));
     });
-    // Overshoot past target + budget/λ loses too much; a job priced at 0 loses nothing by it (capped at its target).
-    const cap = P.map((k) => (ix(lam, k) > 0 ? ix(Wt, k) + budget / ix(lam, k) + TOL : ix(Wt, k)));
-    // States: work done per job in P, flat; a layer's states are keyed by that work, counted in
-    // each job's unit where its amounts have one (a number), else rounded to 1e-9 (a string).
+    // Work counted in each job's unit (assignments are only tried where every job has one). A
+    // job's work ends within [goal, top] units: overshoot past target + budget/λ loses too much;
+    // a job priced at 0 loses nothing by it, so its count is capped at the goal instead.
     const n = P.length;
-    const quantum = P.map((k) => unitOf(amountsOf(k)) ?? 1e-9);
-    // Per job and slot t: every sum of work the alternatives from t on can add, sorted (past the
-    // cap dropped). A state is kept only if, for each job on its own, some such sum lands its work
-    // within [target, cap]: a necessary condition, cheap, and it stops a hopeless search at once.
-    const sums: Float64Array[][] = [];
-    for (const [i, k] of P.entries()) {
-      const out = new Array<Float64Array>(T + 1);
-      out[T] = Float64Array.of(0);
-      for (let t = T - 1; t >= 0; t--) {
-        const amounts = [...new Set(ix(alts, t).map((c) => c.wb[k]!))];
-        const seen = new Map<number, number>();
-        for (const r of out[t + 1]!) {
+    const quantum = P.map(jobUnit);
+    if (quantum.some((q) => q === null)) return null;
+    const q = quantum as number[];
+    const free = P.map((k) => ix(lam, k) === 0);
+    const goal = P.map((k, i) => Math.max(0, Math.ceil((ix(Wt, k) - TOL) / ix(q, i) - 1e-6)));
+    const top = P.map((k, i) => (ix(free, i) ? ix(goal, i) : Math.floor((ix(Wt, k) + budget / ix(lam, k) + TOL) / ix(q, i) + 1e-6)));
+    if (top.some((x, i) => x < ix(goal, i) || x > ASSIGN_UNITS)) return null;
+    // Per slot: each alternative's work in units, [alternative·n + i].
+    const units = alts.map((as) => Int32Array.from(as.flatMap((c) => P.map((k, i) => Math.round(c.wb[k]! / ix(q, i))))));
+    // ok[i][t][x]: whether job i, with x units done before slot t, can still end within
+    // [goal, top] with the alternatives from t on. Necessary, cheap, and it stops a hopeless
+    // search at once.
+    const ok = P.map((_, i) => {
+      const hi = ix(top, i);
+      const lo = ix(goal, i);
+      const out = new Array<Uint8Array>(T + 1);
+      // The sums of units the alternatives from t on can add (capped at the top for a free job).
+      let can = new Uint8Array(hi + 1);
+      can[0] = 1;
+      const prefix = new Int32Array(hi + 2);
+      for (let t = T; ; t--) {
+        for (let r = 0; r <= hi; r++) prefix[r + 1] = prefix[r]! + can[r]!;
+        const row = new Uint8Array(hi + 1);
+        for (let x = 0; x <= hi; x++) {
+          const upper = free[i] ? hi : hi - x;
+          const lower = Math.max(0, lo - x);
+          row[x] = upper >= lower && prefix[upper + 1]! > prefix[lower]! ? 1 : 0;
+        }
+        out[t] = row;
+        if (t === 0) break;
+        const amounts = [...new Set(ix(alts, t - 1).map((_, a) => ix(ix(units, t - 1), a * n + i)))];
+        const next = new Uint8Array(hi + 1);
+        for (let r = 0; r <= hi; r++) {
+          if (!can[r]) continue;
           for (const a of amounts) {
-            const x = Math.min(r + a, ix(cap, i));
-            if (r + a > x && ix(lam, k) > 0) continue;
-            const key = Math.round(x / ix(quantum, i));
-            if (!seen.has(key)) seen.set(key, x);
+            const x = r + a;
+            if (x <= hi) next[x] = 1;
+            else if (free[i]) next[hi] = 1;
           }
         }
-        if (seen.size > ASSIGN_STATES) return null;
-        out[t] = Float64Array.from(seen.values()).sort();
+        can = next;
       }
-      sums.push(out);
-    }
-    /** Whether job P[i], with x done before slot t, can still end within [target, cap]. */
-    const viable = (i: number, t: number, x: number): boolean => {
-      const rs = sums[i]![t]!;
-      const lower = Wt[P[i]!]! - TOL - x;
-      let lo = 0;
-      let hi = rs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (rs[mid]! < lower) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < rs.length && (lam[P[i]!]! === 0 || rs[lo]! + x <= cap[i]! + TOL);
-    };
-    if (!P.every((_, i) => viable(i, 0, 0))) return null;
+      return out;
+    });
+    if (!ok.every((o) => ix(ix(o, 0), 0) === 1)) return null;
     const mult: number[] = [];
     let span = 1;
-    P.forEach((k, i) => {
+    for (const x of top) {
       mult.push(span);
-      span *= Math.ceil(ix(cap, i) / ix(quantum, i)) + 2;
-    });
-    const numeric = span < 2 ** 52;
-    type Layer = { w: Float64Array; parent: Int32Array; alt: Int32Array; size: number };
-    const layers: Layer[] = [{ w: new Float64Array(n), parent: new Int32Array(1).fill(-1), alt: new Int32Array(1), size: 1 }];
-    const w = new Float64Array(n);
+      span *= x + 1;
+    }
+    type Layer = { w: Int32Array; parent: Int32Array; alt: Int32Array; size: number };
+    const layers: Layer[] = [{ w: new Int32Array(n), parent: new Int32Array(1).fill(-1), alt: new Int32Array(1), size: 1 }];
+    const w = new Int32Array(n);
+    const seen = new Map<number, number>();
     for (let t = 0; t < T; t++) {
       const prev = ix(layers, t);
-      const as = ix(alts, t);
-      const next: Layer = { w: new Float64Array(prev.size * as.length * n), parent: new Int32Array(prev.size * as.length), alt: new Int32Array(prev.size * as.length), size: 0 };
-      const seen = new Map<number | string, number>();
+      const as = ix(units, t);
+      const nAlt = as.length / Math.max(1, n) || ix(alts, t).length;
+      const okNext = ok.map((o) => ix(o, t + 1));
+      const next: Layer = { w: new Int32Array(prev.size * nAlt * n), parent: new Int32Array(prev.size * nAlt), alt: new Int32Array(prev.size * nAlt), size: 0 };
+      seen.clear();
       for (let p = 0; p < prev.size; p++) {
-        for (let a = 0; a < as.length; a++) {
-          const c = as[a]!;
-          let ok = true;
-          for (let i = 0; i < n && ok; i++) {
-            const k = P[i]!;
-            const x = prev.w[p * n + i]! + c.wb[k]!;
-            const capped = Math.min(cap[i]!, x);
-            if ((x > capped && lam[k]! > 0) || !viable(i, t + 1, capped)) ok = false;
-            w[i] = capped;
+        for (let a = 0; a < nAlt; a++) {
+          let key = 0;
+          let fits = true;
+          for (let i = 0; i < n && fits; i++) {
+            let x = prev.w[p * n + i]! + as[a * n + i]!;
+            if (x > top[i]!) {
+              if (free[i]) x = top[i]!;
+              else fits = false;
+            }
+            if (fits && okNext[i]![x] !== 1) fits = false;
+            w[i] = x;
+            key += x * mult[i]!;
           }
-          if (!ok) continue;
+          if (!fits) continue;
           // One alternative only: no choice here, so no new key to look up.
-          if (as.length > 1) {
-            let key: number | string = 0;
-            if (numeric) for (let i = 0; i < n; i++) key += Math.round(w[i]! / quantum[i]!) * mult[i]!;
-            else key = Array.from(w, (x) => Math.round(x * 1e9)).join(',');
+          if (nAlt > 1) {
             if (seen.has(key)) continue;
             seen.set(key, next.size);
           }
@@ -1049,7 +1062,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     let least = budget;
     for (let p = 0; p < last.size; p++) {
       let loss = 0;
-      P.forEach((k, i) => (loss += ix(lam, k) * (last.w[p * n + i]! - ix(Wt, k))));
+      P.forEach((k, i) => (loss += ix(lam, k) * (last.w[p * n + i]! * ix(q, i) - ix(Wt, k))));
       if (loss < least) [best, least] = [p, loss];
     }
     if (best < 0) return null;
@@ -1340,6 +1353,8 @@ const MAX_UNITS = 256;
 const TABLE_UNITS = 64;
 /** Work-done states past which assigning a plan's ties gives up (the label search goes on). */
 const ASSIGN_STATES = 4096;
+/** Most units of work per job an assignment counts (its tables grow with it). */
+const ASSIGN_UNITS = 1 << 15;
 
 /**
  * The largest δ = (smallest amount)/q, q ≤ 64, of which every amount is a whole multiple (to
