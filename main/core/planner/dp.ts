@@ -246,6 +246,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const NC = combos.length;
   const firstCombo = Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC));
   const groupNext = groupList.map((g) => g.next);
+  // Per group, only the allowed transitions, as pairs [state, next state, …] (the passes' loops).
+  const pairsOf = new Map<Int32Array, Int32Array>();
+  const groupPairs = groupNext.map((next) => {
+    let pairs = pairsOf.get(next);
+    if (!pairs) pairsOf.set(next, (pairs = Int32Array.from([...next.entries()].filter(([, n]) => n >= 0).flat())));
+    return pairs;
+  });
   const comboValue = Float64Array.from(combos, (c) => c.value);
   // Work per combination: before each job's deadline (K), then after it (K).
   const comboWork = new Float64Array(NC * 2 * K);
@@ -296,12 +303,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
         score[g] = best;
         pick[g] = arg;
-        const tr = groupNext[g]!;
-        for (let s = 0; s < S; s++) {
-          const n = tr[s]!;
-          if (n < 0) continue;
-          const v = best + B[after + n]!;
-          if (v > B[at + s]!) B[at + s] = v;
+        const pairs = groupPairs[g]!;
+        for (let j = 0; j < pairs.length; j += 2) {
+          const v = best + B[after + pairs[j + 1]!]!;
+          if (v > B[at + pairs[j]!]!) B[at + pairs[j]!] = v;
         }
       }
     }
@@ -564,19 +569,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const keptJobs: Kept[] = [];
   const exact: Exact[] = [];
   const needUnits = (x: { delta: number; M: number }, need: number) => Math.min(x.M, Math.max(0, Math.ceil((need - TOL) / x.delta - 1e-6)));
-  /** Per group: the best score for each distinct (capped) unit count, as pairs [units, score, …]. */
-  const unitScores = (x: Exact, g: Group): number[] => {
-    const out: number[] = [];
-    for (const c of g.combos) {
-      const u = Math.min(x.M, x.units[c.id]!);
-      const sc = comboScore(c, 1, x.lam, zeros);
-      let i = 0;
-      while (i < out.length && out[i] !== u) i += 2;
-      if (i === out.length) out.push(u, sc);
-      else if (sc > out[i + 1]!) out[i + 1] = sc;
-    }
-    return out;
-  };
   /**
    * The unit δ of job k's work (see unitOf) over every amount a slot can add to it before its
    * deadline; 1 when it can get none, null when the amounts have no unit.
@@ -612,23 +604,47 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       F: [],
       B: [],
     };
+    // Per group, flat: the best score for each distinct unit count it adds (capped at M),
+    // group g's at firstClass[g] .. firstClass[g + 1] − 1.
+    const sc = weigh(1, lam, zeros);
+    const firstClass = new Int32Array(groupList.length + 1);
+    const classUnits: number[] = [];
+    const classScores: number[] = [];
+    for (let g = 0; g < groupList.length; g++) {
+      const first = (firstClass[g] = classUnits.length);
+      for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
+        const u = Math.min(M, units[c]!);
+        const i = classUnits.indexOf(u, first);
+        if (i < 0) {
+          classUnits.push(u);
+          classScores.push(sc[c]!);
+        } else if (sc[c]! > classScores[i]!) classScores[i] = sc[c]!;
+      }
+    }
+    firstClass[groupList.length] = classUnits.length;
+    const cu = Int32Array.from(classUnits);
+    const cs = Float64Array.from(classScores);
     // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
     // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
     // cannot beat `threshold`. The job's price makes every count but a narrow band per state
     // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
-    // entries: nothing else can be on a better plan.
-    // Per slot and group: the best score for each distinct unit count, [units, score, …].
-    const classes = groups.map((gs) => gs.map((g) => unitScores(e, g)));
-    // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes.
+    // entries: nothing else can be on a better plan. Only the states with a band (active[t]) are
+    // visited: near the threshold there are few.
+    const active: Int32Array[] = [];
+    // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes; the states
+    // the next layer has entries for, and their range of counts written.
     let cur = new Float64Array(S * M1).fill(NEG);
     let nxt = new Float64Array(S * M1).fill(NEG);
-    const wlo = new Int32Array(S);
-    const whi = new Int32Array(S);
-    const keep = (t: number, layer: Float64Array, from: Int32Array, to: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
+    const wlo = new Int32Array(S).fill(M1);
+    const whi = new Int32Array(S).fill(-1);
+    const touched = new Int32Array(S);
+    /** Keeps slot t's entries of `layer` (states `list`) that `prune` spares: their bands, F row and active states. */
+    const keep = (t: number, layer: Float64Array, list: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
       let size = 0;
-      for (let s = 0; s < S; s++) {
+      const live: number[] = [];
+      for (const s of list) {
         const i = t * S + s;
-        for (let d = from[s]!, top = to[s]!; d <= top; d++) {
+        for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
           const f = layer[s * M1 + d]!;
           if (f === NEG) continue;
           if (prune(s, d, f)) {
@@ -638,79 +654,80 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           if (d < e.lo[i]!) e.lo[i] = d;
           e.hi[i] = d;
         }
+        wlo[s] = M1;
+        whi[s] = -1;
+        if (e.hi[i]! < e.lo[i]!) continue;
         e.off[i] = size;
-        if (e.hi[i]! >= e.lo[i]!) size += e.hi[i]! - e.lo[i]! + 1;
+        size += e.hi[i]! - e.lo[i]! + 1;
+        live.push(s);
       }
       const band = new Float64Array(size);
-      for (let s = 0; s < S; s++) {
+      for (const s of live) {
         const i = t * S + s;
         for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
       }
       e.F.push(band);
+      active.push(Int32Array.from(live));
     };
     cur[s0 * M1] = 0;
-    wlo.fill(0);
-    whi.fill(-1);
+    wlo[s0] = 0;
     whi[s0] = 0;
-    keep(0, cur, wlo, whi, () => false);
+    keep(0, cur, Int32Array.of(s0), () => false);
     for (let t = 0; t < T; t++) {
-      wlo.fill(M1);
-      whi.fill(-1);
-      const cs = ix(classes, t);
-      ix(groups, t).forEach((g, gi) => {
-        const us = ix(cs, gi);
-        for (let s = 0; s < S; s++) {
-          const n = g.next[s]!;
-          const lo = e.lo[t * S + s]!;
-          const hi = e.hi[t * S + s]!;
-          if (n < 0 || hi < lo) continue;
-          const from = s * M1;
+      let nTouched = 0;
+      for (const s of ix(active, t)) {
+        const lo = e.lo[t * S + s]!;
+        const hi = e.hi[t * S + s]!;
+        const from = s * M1;
+        for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+          const n = groupNext[g]![s]!;
+          if (n < 0) continue;
+          if (whi[n]! < 0) touched[nTouched++] = n;
           const to = n * M1;
-          for (let i = 0; i < us.length; i += 2) {
-            const u = us[i]!;
-            const sc = us[i + 1]!;
+          for (let i = firstClass[g]!, iEnd = firstClass[g + 1]!; i < iEnd; i++) {
+            const u = cu[i]!;
+            const score = cs[i]!;
             for (let d = lo; d <= hi; d++) {
               const f = cur[from + d]!;
               if (f === NEG) continue;
               const d2 = d + u < M ? d + u : M;
-              if (f + sc > nxt[to + d2]!) nxt[to + d2] = f + sc;
+              if (f + score > nxt[to + d2]!) nxt[to + d2] = f + score;
             }
             if (lo + u < wlo[n]!) wlo[n] = Math.min(M, lo + u);
             if (Math.min(M, hi + u) > whi[n]!) whi[n] = Math.min(M, hi + u);
           }
         }
-      });
+      }
       const Bn = row(full!.B, t + 1);
       const W = ix(Wt, k);
-      keep(t + 1, nxt, wlo, whi, (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
+      keep(t + 1, nxt, touched.subarray(0, nTouched), (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
       // Clear what the layer just read so it can be written again.
-      for (let s = 0; s < S; s++) for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
+      for (const s of ix(active, t)) for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
       [cur, nxt] = [nxt, cur];
     }
     // Backward over the same bands: B at (t, s, d) is the best completion adding the units
     // still missing, M − d (0 at the end; only where d = M).
     const last = new Float64Array(ix(e.F, T).length).fill(NEG);
-    for (let s = 0; s < S; s++) if (e.hi[T * S + s] === M) last[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
+    for (const s of ix(active, T)) if (e.hi[T * S + s] === M) last[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
     e.B[T] = last;
     for (let t = T - 1; t >= 0; t--) {
       const band = new Float64Array(ix(e.F, t).length).fill(NEG);
       const after = ix(e.B, t + 1);
-      const cs = ix(classes, t);
-      for (const [gi, g] of ix(groups, t).entries()) {
-        const us = ix(cs, gi);
-        for (let s = 0; s < S; s++) {
-          const n = g.next[s]!;
-          const i = t * S + s;
-          if (n < 0 || e.hi[i]! < e.lo[i]!) continue;
+      for (const s of ix(active, t)) {
+        const i = t * S + s;
+        for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+          const n = groupNext[g]![s]!;
+          if (n < 0) continue;
           const j = (t + 1) * S + n;
           const nlo = e.lo[j]!;
           const nhi = e.hi[j]!;
+          if (nhi < nlo) continue;
           const noff = e.off[j]! - nlo;
           for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
-            for (let c = 0; c < us.length; c += 2) {
-              const d2 = Math.min(M, d + us[c]!);
+            for (let c = firstClass[g]!, cEnd = firstClass[g + 1]!; c < cEnd; c++) {
+              const d2 = Math.min(M, d + cu[c]!);
               if (d2 < nlo || d2 > nhi) continue;
-              const v = us[c + 1]! + after[noff + d2]!;
+              const v = cs[c]! + after[noff + d2]!;
               if (v > band[at]!) band[at] = v;
             }
           }
