@@ -638,11 +638,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const wlo = new Int32Array(S).fill(M1);
     const whi = new Int32Array(S).fill(-1);
     const touched = new Int32Array(S);
+    const live = new Int32Array(S);
     /** Keeps slot t's entries of `layer` (states `list`) that `prune` spares: their bands, F row and active states. */
     const keep = (t: number, layer: Float64Array, list: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
       let size = 0;
-      const live: number[] = [];
-      for (const s of list) {
+      let nLive = 0;
+      for (let j = 0; j < list.length; j++) {
+        const s = list[j]!;
         const i = t * S + s;
         for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
           const f = layer[s * M1 + d]!;
@@ -659,15 +661,16 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         if (e.hi[i]! < e.lo[i]!) continue;
         e.off[i] = size;
         size += e.hi[i]! - e.lo[i]! + 1;
-        live.push(s);
+        live[nLive++] = s;
       }
       const band = new Float64Array(size);
-      for (const s of live) {
-        const i = t * S + s;
+      for (let j = 0; j < nLive; j++) {
+        const i = t * S + live[j]!;
+        const s = live[j]!;
         for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
       }
       e.F.push(band);
-      active.push(Int32Array.from(live));
+      active.push(live.slice(0, nLive));
     };
     cur[s0 * M1] = 0;
     wlo[s0] = 0;
@@ -675,7 +678,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     keep(0, cur, Int32Array.of(s0), () => false);
     for (let t = 0; t < T; t++) {
       let nTouched = 0;
-      for (const s of ix(active, t)) {
+      const states = ix(active, t);
+      for (let j = 0; j < states.length; j++) {
+        const s = states[j]!;
         const lo = e.lo[t * S + s]!;
         const hi = e.hi[t * S + s]!;
         const from = s * M1;
@@ -702,7 +707,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const W = ix(Wt, k);
       keep(t + 1, nxt, touched.subarray(0, nTouched), (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
       // Clear what the layer just read so it can be written again.
-      for (const s of ix(active, t)) for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
+      for (let j = 0; j < states.length; j++) {
+        const s = states[j]!;
+        for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
+      }
       [cur, nxt] = [nxt, cur];
     }
     // Backward over the same bands: B at (t, s, d) is the best completion adding the units
@@ -713,7 +721,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     for (let t = T - 1; t >= 0; t--) {
       const band = new Float64Array(ix(e.F, t).length).fill(NEG);
       const after = ix(e.B, t + 1);
-      for (const s of ix(active, t)) {
+      const states = ix(active, t);
+      for (let j = 0; j < states.length; j++) {
+        const s = states[j]!;
         const i = t * S + s;
         for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
           const n = groupNext[g]![s]!;
@@ -1146,42 +1156,43 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     if (span > 4_000_000) return 'open';
     const threshold = incThreshold();
     // The kept tables among E, for the bound: [table, its index in E].
-    const tables = exact.flatMap((x) => {
-      const i = E.findIndex((y) => y.k === x.k);
-      return i < 0 ? [] : [[x, i] as const];
-    });
+    const tables = exact.filter((x) => E.some((y) => y.k === x.k));
+    const tableJob = Int32Array.from(tables, (x) => E.findIndex((y) => y.k === x.k));
     // Per group, flat: the best combination for each distinct vector of units it adds (a class:
     // units [class·J + i], score with the kept jobs unpriced, combination id), sorted by the
     // class's score at the full prices (pot). A label's bound for a class is at most its value
     // + constant − what its own missing units owe + the next state's B + pot (more units can
     // only cut what is owed by their price), so its scan stops at the first class that fails that.
     const sc = weigh(1, lam, zeros);
-    const firstClass = new Int32Array(groupList.length + 1);
+    const clsGroup: number[] = [];
     const clsUnits: number[] = [];
     const clsScore: number[] = [];
-    const clsPot: number[] = [];
     const clsCombo: number[] = [];
     for (let g = 0; g < groupList.length; g++) {
-      firstClass[g] = clsScore.length;
-      const byUnits = new Map<string, { units: number[]; c: number; sc: number; pot: number }>();
+      const first = clsScore.length;
       for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
-        const units = E.map((x) => x.units[c]!);
-        const id = units.join(',');
-        const o = byUnits.get(id);
-        if (!o || sc[c]! > o.sc) byUnits.set(id, { units, c, sc: sc[c]!, pot: sc[c]! + units.reduce((a, m, i) => a + price[i]! * delta[i]! * m, 0) });
-      }
-      for (const o of [...byUnits.values()].sort((x, y) => y.pot - x.pot)) {
-        clsUnits.push(...o.units);
-        clsScore.push(o.sc);
-        clsPot.push(o.pot);
-        clsCombo.push(o.c);
+        let i = first;
+        while (i < clsScore.length && !E.every((x, j) => x.units[c] === clsUnits[i * J + j])) i++;
+        if (i === clsScore.length) {
+          for (const x of E) clsUnits.push(x.units[c]!);
+          clsGroup.push(g);
+          clsScore.push(sc[c]!);
+          clsCombo.push(c);
+        } else if (sc[c]! > clsScore[i]!) {
+          clsScore[i] = sc[c]!;
+          clsCombo[i] = c;
+        }
       }
     }
-    firstClass[groupList.length] = clsScore.length;
-    const cUnits = Int32Array.from(clsUnits);
-    const cScore = Float64Array.from(clsScore);
-    const cPot = Float64Array.from(clsPot);
-    const cCombo = Int32Array.from(clsCombo);
+    const clsPot = clsScore.map((score, i) => score + E.reduce((a, _, j) => a + price[j]! * delta[j]! * clsUnits[i * J + j]!, 0));
+    const order = clsScore.map((_, i) => i).sort((x, y) => clsGroup[x]! - clsGroup[y]! || clsPot[y]! - clsPot[x]!);
+    const firstClass = new Int32Array(groupList.length + 1);
+    for (const g of clsGroup) firstClass[g + 1]!++;
+    for (let g = 0; g < groupList.length; g++) firstClass[g + 1]! += firstClass[g]!;
+    const cUnits = Int32Array.from(order.flatMap((i) => clsUnits.slice(i * J, i * J + J)));
+    const cScore = Float64Array.from(order, (i) => clsScore[i]!);
+    const cPot = Float64Array.from(order, (i) => clsPot[i]!);
+    const cCombo = Int32Array.from(order, (i) => clsCombo[i]!);
     // What a kept job's missing work owes at its price, by units done.
     const owedOf = E.map((_, i) => Float64Array.from({ length: need[i]! + 1 }, (_, d) => price[i]! * Math.max(0, target[i]! - d * delta[i]!)));
     // Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left).
@@ -1193,6 +1204,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const parents: Int32Array[] = [];
     const picks: Int32Array[] = [];
     const u = new Int32Array(J);
+    const u2 = new Int32Array(J);
     for (let t = 0; t < T; t++) {
       const Bn = row(full.B, t + 1);
       for (let i = 0; i < J; i++) {
@@ -1208,7 +1220,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
       }
       const at = (t + 1) * S;
-      const after = tables.map(([x]) => ix(x.B, t + 1));
+      const after = tables.map((x) => ix(x.B, t + 1));
       let size = 0;
       let cap = Math.max(64, keys.length * 2);
       let nk = new Int32Array(cap);
@@ -1238,14 +1250,16 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             for (let i = 0; i < J; i++) {
               const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
               if (d < lowest[i * S + n]!) reach = false;
+              u2[i] = d;
               k2 += d * mult[i]!;
               owedAll += owedOf[i]![d]!;
             }
             if (!reach) continue;
             let ub = v + constant + Bn[n]! - owedAll;
             for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
-              const [x, i] = tables[ti]!;
-              const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
+              const x = tables[ti]!;
+              const i = tableJob[ti]!;
+              const d = u2[i]!;
               const lo = x.lo[at + n]!;
               const b = d < lo || d > x.hi[at + n]! ? NEG : after[ti]![x.off[at + n]! + d - lo]!;
               ub = Math.min(ub, v + constant + b - (owedAll - owedOf[i]![d]!));
