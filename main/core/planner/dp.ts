@@ -227,7 +227,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   });
   // The hot loops read flat arrays: combinations numbered (id) slot by slot and group by group;
   // slot t's groups are firstGroup[t] .. firstGroup[t + 1] − 1, group g's combinations
-  // firstCombo[g] .. firstCombo[g + 1] − 1, its next states groupNext[g].
+  // firstCombo[g] .. firstCombo[g + 1] − 1, its next state from s nextState[toState[g] + s] (−1:
+  // not allowed), and its allowed transitions, as pairs [s, next state, …], pairs[firstPair[g]
+  // .. lastPair[g] − 1]. Groups with the same devices and jobs running share the latter two.
   const combos: Combo[] = [];
   const groupList: Group[] = [];
   const firstGroup = new Int32Array(T + 1);
@@ -245,14 +247,19 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   firstGroup[T] = groupList.length;
   const NC = combos.length;
   const firstCombo = Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC));
-  const groupNext = groupList.map((g) => g.next);
-  // Per group, only the allowed transitions, as pairs [state, next state, …] (the passes' loops).
-  const pairsOf = new Map<Int32Array, Int32Array>();
-  const groupPairs = groupNext.map((next) => {
-    let pairs = pairsOf.get(next);
-    if (!pairs) pairsOf.set(next, (pairs = Int32Array.from([...next.entries()].filter(([, n]) => n >= 0).flat())));
-    return pairs;
+  const nexts = [...new Set(groupList.map((g) => g.next))];
+  const nextState = new Int32Array(nexts.length * S);
+  const pairList: number[] = [];
+  const pairsAt = nexts.map((next, i) => {
+    nextState.set(next, i * S);
+    const first = pairList.length;
+    next.forEach((n, s) => n >= 0 && pairList.push(s, n));
+    return [first, pairList.length] as const;
   });
+  const pairs = Int32Array.from(pairList);
+  const toState = Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S);
+  const firstPair = Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]);
+  const lastPair = Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[1]);
   const comboValue = Float64Array.from(combos, (c) => c.value);
   // Work per combination: before each job's deadline (K), then after it (K).
   const comboWork = new Float64Array(NC * 2 * K);
@@ -262,13 +269,17 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   });
   const anyAfter = combos.some((c) => c.wa.some((x) => x !== 0));
   /** Every combination's weighted score: alpha·value + Σ beta·work before + betaAfter·work after. */
+  const weights = new Float64Array(2 * K);
   const weigh = (alpha: number, beta: readonly number[], betaAfter: readonly number[], out = new Float64Array(NC)): Float64Array => {
+    // Copied into a typed array: the callers' arrays differ in element kind (whole or fractional numbers).
+    weights.set(beta);
+    weights.set(betaAfter, K);
     const K2 = 2 * K;
     for (let i = 0; i < NC; i++) {
       let v = alpha * comboValue[i]!;
       const o = i * K2;
-      for (let k = 0; k < K; k++) v += beta[k]! * comboWork[o + k]!;
-      if (anyAfter) for (let k = 0; k < K; k++) v += betaAfter[k]! * comboWork[o + K + k]!;
+      for (let k = 0; k < K; k++) v += weights[k]! * comboWork[o + k]!;
+      if (anyAfter) for (let k = K; k < K2; k++) v += weights[k]! * comboWork[o + k]!;
       out[i] = v;
     }
     return out;
@@ -303,8 +314,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
         score[g] = best;
         pick[g] = arg;
-        const pairs = groupPairs[g]!;
-        for (let j = 0; j < pairs.length; j += 2) {
+        for (let j = firstPair[g]!, jEnd = lastPair[g]!; j < jEnd; j += 2) {
           const v = best + B[after + pairs[j + 1]!]!;
           if (v > B[at + pairs[j]!]!) B[at + pairs[j]!] = v;
         }
@@ -328,9 +338,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
         let best = NEG;
         for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) if (sc[c]! > best) best = sc[c]!;
-        const tr = groupNext[g]!;
         for (let s = 0; s < S; s++) {
-          const n = tr[s]!;
+          const n = nextState[toState[g]! + s]!;
           const f = F[at + s]!;
           if (n < 0 || f === NEG) continue;
           if (f + best > F[after + n]!) F[after + n] = f + best;
@@ -349,7 +358,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       let bestV = NEG;
       const after = (t + 1) * S;
       for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-        const n = groupNext[g]![s]!;
+        const n = nextState[toState[g]! + s]!;
         if (n < 0) continue;
         const v = score[g]! + B[after + n]!;
         if (best < 0 || v > bestV) [best, bestN, bestV] = [g, n, v];
@@ -551,20 +560,20 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   type Exact = Kept & {
     lam: number[];
     constant: number;
-    /** Per (t·S + s): the band of units done d ∈ [lo, hi] kept, at off in that slot's F and B. */
+    /** Per (t·S + s): the band of units done d ∈ [lo, hi] kept, at off in F and B. */
     lo: Int32Array;
     hi: Int32Array;
     off: Int32Array;
-    /** Per slot: the best start to (s, d) (capped units done), −∞ where it cannot beat the table's threshold. */
-    F: Float64Array[];
-    /** Per slot: the best completion from (s, d) that adds the M − d units still missing. */
-    B: Float64Array[];
+    /** The best start to (t, s, d) (capped units done), −∞ where it cannot beat the table's threshold. */
+    F: Float64Array;
+    /** The best completion from (t, s, d) that adds the M − d units still missing. */
+    B: Float64Array;
   };
   /** x's F or B at slot t, state s, d units done; −∞ outside the band. */
-  const band = (x: Exact, table: Float64Array[], t: number, s: number, d: number): number => {
+  const band = (x: Exact, table: Float64Array, t: number, s: number, d: number): number => {
     const i = t * S + s;
     const lo = x.lo[i]!;
-    return d < lo || d > x.hi[i]! ? NEG : ix(table, t)[x.off[i]! + d - lo]!;
+    return d < lo || d > x.hi[i]! ? NEG : table[x.off[i]! + d - lo]!;
   };
   const keptJobs: Kept[] = [];
   const exact: Exact[] = [];
@@ -601,8 +610,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       lo: new Int32Array((T + 1) * S).fill(M1),
       hi: new Int32Array((T + 1) * S).fill(-1),
       off: new Int32Array((T + 1) * S),
-      F: [],
-      B: [],
+      F: new Float64Array(0),
+      B: new Float64Array(0),
     };
     // Per group, flat: the best score for each distinct unit count it adds (capped at M),
     // group g's at firstClass[g] .. firstClass[g + 1] − 1.
@@ -639,8 +648,15 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const whi = new Int32Array(S).fill(-1);
     const touched = new Int32Array(S);
     const live = new Int32Array(S);
-    /** Keeps slot t's entries of `layer` (states `list`) that `prune` spares: their bands, F row and active states. */
-    const keep = (t: number, layer: Float64Array, list: Int32Array, prune: (s: number, d: number, f: number) => boolean) => {
+    // F, growing: `used` entries so far.
+    let F = new Float64Array(1024);
+    let used = 0;
+    const target = ix(Wt, k);
+    /**
+     * Keeps slot t's entries of `layer` (states `list`): their bands, F row and active states;
+     * with `Bt` (the plain Lagrangian's completions at t), only those that may beat the threshold.
+     */
+    const keep = (t: number, layer: Float64Array, list: Int32Array, Bt: Float64Array | null) => {
       let size = 0;
       let nLive = 0;
       for (let j = 0; j < list.length; j++) {
@@ -649,7 +665,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
           const f = layer[s * M1 + d]!;
           if (f === NEG) continue;
-          if (prune(s, d, f)) {
+          if (Bt && f + Bt[s]! + e.constant - lk * Math.max(0, target - d * delta) <= threshold) {
             layer[s * M1 + d] = NEG;
             continue;
           }
@@ -659,23 +675,27 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         wlo[s] = M1;
         whi[s] = -1;
         if (e.hi[i]! < e.lo[i]!) continue;
-        e.off[i] = size;
+        e.off[i] = used + size;
         size += e.hi[i]! - e.lo[i]! + 1;
         live[nLive++] = s;
       }
-      const band = new Float64Array(size);
+      if (used + size > F.length) {
+        const grown = new Float64Array(Math.max(2 * F.length, used + size));
+        grown.set(F.subarray(0, used));
+        F = grown;
+      }
       for (let j = 0; j < nLive; j++) {
         const i = t * S + live[j]!;
         const s = live[j]!;
-        for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) band[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
+        for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) F[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
       }
-      e.F.push(band);
+      used += size;
       active.push(live.slice(0, nLive));
     };
     cur[s0 * M1] = 0;
     wlo[s0] = 0;
     whi[s0] = 0;
-    keep(0, cur, Int32Array.of(s0), () => false);
+    keep(0, cur, Int32Array.of(s0), null);
     for (let t = 0; t < T; t++) {
       let nTouched = 0;
       const states = ix(active, t);
@@ -685,7 +705,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         const hi = e.hi[t * S + s]!;
         const from = s * M1;
         for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-          const n = groupNext[g]![s]!;
+          const n = nextState[toState[g]! + s]!;
           if (n < 0) continue;
           if (whi[n]! < 0) touched[nTouched++] = n;
           const to = n * M1;
@@ -703,9 +723,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           }
         }
       }
-      const Bn = row(full!.B, t + 1);
-      const W = ix(Wt, k);
-      keep(t + 1, nxt, touched.subarray(0, nTouched), (n, d, f) => f + Bn[n]! + e.constant - lk * Math.max(0, W - d * delta) <= threshold);
+      keep(t + 1, nxt, touched.subarray(0, nTouched), row(full!.B, t + 1));
       // Clear what the layer just read so it can be written again.
       for (let j = 0; j < states.length; j++) {
         const s = states[j]!;
@@ -715,35 +733,32 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     // Backward over the same bands: B at (t, s, d) is the best completion adding the units
     // still missing, M − d (0 at the end; only where d = M).
-    const last = new Float64Array(ix(e.F, T).length).fill(NEG);
-    for (const s of ix(active, T)) if (e.hi[T * S + s] === M) last[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
-    e.B[T] = last;
+    e.F = F.subarray(0, used);
+    const B = (e.B = new Float64Array(used).fill(NEG));
+    for (const s of ix(active, T)) if (e.hi[T * S + s] === M) B[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
     for (let t = T - 1; t >= 0; t--) {
-      const band = new Float64Array(ix(e.F, t).length).fill(NEG);
-      const after = ix(e.B, t + 1);
       const states = ix(active, t);
       for (let j = 0; j < states.length; j++) {
         const s = states[j]!;
         const i = t * S + s;
         for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-          const n = groupNext[g]![s]!;
+          const n = nextState[toState[g]! + s]!;
           if (n < 0) continue;
-          const j = (t + 1) * S + n;
-          const nlo = e.lo[j]!;
-          const nhi = e.hi[j]!;
+          const to = (t + 1) * S + n;
+          const nlo = e.lo[to]!;
+          const nhi = e.hi[to]!;
           if (nhi < nlo) continue;
-          const noff = e.off[j]! - nlo;
+          const noff = e.off[to]! - nlo;
           for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
             for (let c = firstClass[g]!, cEnd = firstClass[g + 1]!; c < cEnd; c++) {
               const d2 = Math.min(M, d + cu[c]!);
               if (d2 < nlo || d2 > nhi) continue;
-              const v = cs[c]! + after[noff + d2]!;
-              if (v > band[at]!) band[at] = v;
+              const v = cs[c]! + B[noff + d2]!;
+              if (v > B[at]!) B[at] = v;
             }
           }
         }
       }
-      e.B[t] = band;
     }
     return e;
   };
@@ -986,46 +1001,55 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       for (let k = 0; k < K; k++) if (Math.abs(a.wa[k]! - b.wa[k]!) > 1e-12) return false;
       return true;
     };
-    const alts = path.map((c0) => {
-      const sc = comboScore(c0, 1, lam, zeros);
-      return ix(groupList, c0.group).combos.filter((c) => c === c0 || (Math.abs(comboScore(c, 1, lam, zeros) - sc) <= 1e-14 && tie(c, c0)));
-    });
+    const sc = weigh(1, lam, zeros);
+    const alts = path.map((c0) => ix(groupList, c0.group).combos.filter((c) => c === c0 || (Math.abs(sc[c.id]! - sc[c0.id]!) <= 1e-14 && tie(c, c0))));
     // Work counted in each job's unit (assignments are only tried where every job has one). A
     // job's work ends within [goal, top] units: overshoot past target + budget/λ loses too much;
     // a job priced at 0 loses nothing by it, so its count is capped at the goal instead.
     const n = P.length;
     const quantum = P.map(jobUnit);
-    if (quantum.some((q) => q === null)) return null;
-    const q = quantum as number[];
-    const free = P.map((k) => ix(lam, k) === 0);
-    const goal = P.map((k, i) => Math.max(0, Math.ceil((ix(Wt, k) - TOL) / ix(q, i) - 1e-6)));
-    const top = P.map((k, i) => (ix(free, i) ? ix(goal, i) : Math.floor((ix(Wt, k) + budget / ix(lam, k) + TOL) / ix(q, i) + 1e-6)));
-    if (top.some((x, i) => x < ix(goal, i) || x > ASSIGN_UNITS)) return null;
-    // Per slot: each alternative's work in units, [alternative·n + i].
-    const units = alts.map((as) => Int32Array.from(as.flatMap((c) => P.map((k, i) => Math.round(c.wb[k]! / ix(q, i))))));
-    // ok[i][t][x]: whether job i, with x units done before slot t, can still end within
-    // [goal, top] with the alternatives from t on. Necessary, cheap, and it stops a hopeless
-    // search at once.
-    const ok = P.map((_, i) => {
-      const hi = ix(top, i);
-      const lo = ix(goal, i);
-      const out = new Array<Uint8Array>(T + 1);
+    if (quantum.some((x) => x === null)) return null;
+    // Typed arrays in the hot loops (plain arrays of numbers differ in element kind).
+    const q = Float64Array.from(quantum as number[]);
+    const free = Uint8Array.from(P, (k) => (ix(lam, k) === 0 ? 1 : 0));
+    const goal = Int32Array.from(P, (k, i) => Math.max(0, Math.ceil((ix(Wt, k) - TOL) / q[i]! - 1e-6)));
+    const top = Int32Array.from(P, (k, i) => (free[i] ? goal[i]! : Math.min(ASSIGN_UNITS + 1, Math.floor((ix(Wt, k) + budget / ix(lam, k) + TOL) / q[i]! + 1e-6))));
+    if (top.some((x, i) => x < goal[i]! || x > ASSIGN_UNITS)) return null;
+    // Each alternative's work in units: slot t's alternative a at (firstAlt[t] + a)·n + i.
+    const firstAlt = new Int32Array(T + 1);
+    alts.forEach((as, t) => (firstAlt[t + 1] = firstAlt[t]! + as.length));
+    const units = Int32Array.from(alts.flatMap((as) => as.flatMap((c) => P.map((k, i) => Math.round(c.wb[k]! / q[i]!)))));
+    // ok[okAt[i] + t·(top[i] + 1) + x]: whether job i, with x units done before slot t, can still
+    // end within [goal, top] with the alternatives from t on. Necessary, cheap, and it stops a
+    // hopeless search at once.
+    const okAt = new Int32Array(n);
+    let okSize = 0;
+    top.forEach((x, i) => {
+      okAt[i] = okSize;
+      okSize += (T + 1) * (x + 1);
+    });
+    const ok = new Uint8Array(okSize);
+    for (let i = 0; i < n; i++) {
+      const hi = top[i]!;
+      const lo = goal[i]!;
       // The sums of units the alternatives from t on can add (capped at the top for a free job).
       let can = new Uint8Array(hi + 1);
+      let next = new Uint8Array(hi + 1);
       can[0] = 1;
       const prefix = new Int32Array(hi + 2);
+      const amounts: number[] = [];
       for (let t = T; ; t--) {
         for (let r = 0; r <= hi; r++) prefix[r + 1] = prefix[r]! + can[r]!;
-        const row = new Uint8Array(hi + 1);
+        const row = okAt[i]! + t * (hi + 1);
         for (let x = 0; x <= hi; x++) {
           const upper = free[i] ? hi : hi - x;
           const lower = Math.max(0, lo - x);
-          row[x] = upper >= lower && prefix[upper + 1]! > prefix[lower]! ? 1 : 0;
+          ok[row + x] = upper >= lower && prefix[upper + 1]! > prefix[lower]! ? 1 : 0;
         }
-        out[t] = row;
         if (t === 0) break;
-        const amounts = [...new Set(ix(alts, t - 1).map((_, a) => ix(ix(units, t - 1), a * n + i)))];
-        const next = new Uint8Array(hi + 1);
+        amounts.length = 0;
+        for (let a = firstAlt[t - 1]!; a < firstAlt[t]!; a++) if (!amounts.includes(units[a * n + i]!)) amounts.push(units[a * n + i]!);
+        next.fill(0);
         for (let r = 0; r <= hi; r++) {
           if (!can[r]) continue;
           for (const a of amounts) {
@@ -1034,26 +1058,22 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
             else if (free[i]) next[hi] = 1;
           }
         }
-        can = next;
+        [can, next] = [next, can];
       }
-      return out;
-    });
-    if (!ok.every((o) => ix(ix(o, 0), 0) === 1)) return null;
-    const mult: number[] = [];
-    let span = 1;
-    for (const x of top) {
-      mult.push(span);
-      span *= x + 1;
+      if (!ok[okAt[i]!]) return null;
     }
+    const mult = new Float64Array(n);
+    top.reduce((span, x, i) => ((mult[i] = span), span * (x + 1)), 1);
     type Layer = { w: Int32Array; parent: Int32Array; alt: Int32Array; size: number };
     const layers: Layer[] = [{ w: new Int32Array(n), parent: new Int32Array(1).fill(-1), alt: new Int32Array(1), size: 1 }];
     const w = new Int32Array(n);
+    const okRow = new Int32Array(n);
     const seen = new Map<number, number>();
     for (let t = 0; t < T; t++) {
       const prev = ix(layers, t);
-      const as = ix(units, t);
-      const nAlt = as.length / Math.max(1, n) || ix(alts, t).length;
-      const okNext = ok.map((o) => ix(o, t + 1));
+      const base = firstAlt[t]! * n;
+      const nAlt = firstAlt[t + 1]! - firstAlt[t]!;
+      for (let i = 0; i < n; i++) okRow[i] = okAt[i]! + (t + 1) * (top[i]! + 1);
       const next: Layer = { w: new Int32Array(prev.size * nAlt * n), parent: new Int32Array(prev.size * nAlt), alt: new Int32Array(prev.size * nAlt), size: 0 };
       seen.clear();
       for (let p = 0; p < prev.size; p++) {
@@ -1061,12 +1081,12 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           let key = 0;
           let fits = true;
           for (let i = 0; i < n && fits; i++) {
-            let x = prev.w[p * n + i]! + as[a * n + i]!;
+            let x = prev.w[p * n + i]! + units[base + a * n + i]!;
             if (x > top[i]!) {
               if (free[i]) x = top[i]!;
               else fits = false;
             }
-            if (fits && okNext[i]![x] !== 1) fits = false;
+            if (fits && ok[okRow[i]! + x] !== 1) fits = false;
             w[i] = x;
             key += x * mult[i]!;
           }
@@ -1089,7 +1109,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     let least = budget;
     for (let p = 0; p < last.size; p++) {
       let loss = 0;
-      P.forEach((k, i) => (loss += ix(lam, k) * (last.w[p * n + i]! * ix(q, i) - ix(Wt, k))));
+      P.forEach((k, i) => (loss += ix(lam, k) * (last.w[p * n + i]! * q[i]! - ix(Wt, k))));
       if (loss < least) [best, least] = [p, loss];
     }
     if (best < 0) return null;
@@ -1109,22 +1129,26 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const path: Combo[] = [];
     let s = s0;
     let m = needUnits(x, ix(Wt, x.k));
+    const sc = weigh(1, x.lam, zeros);
     for (let t = 0; t < T; t++) {
-      let best: { c: Combo; n: number; m: number; v: number } | null = null;
-      for (const g of ix(groups, t)) {
-        const n = g.next[s]!;
+      let best = -1;
+      let bestN = -1;
+      let bestM = 0;
+      let bestV = NEG;
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+        const n = nextState[toState[g]! + s]!;
         if (n < 0) continue;
-        for (const c of g.combos) {
-          const u = x.units[c.id]!;
+        for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
+          const u = x.units[c]!;
           const m2 = m > u ? m - u : 0;
-          const v = comboScore(c, 1, x.lam, zeros) + band(x, x.B, t + 1, n, x.M - m2);
-          if (v > NEG && (!best || v > best.v)) best = { c, n, m: m2, v };
+          const v = sc[c]! + band(x, x.B, t + 1, n, x.M - m2);
+          if (v > bestV) [best, bestN, bestM, bestV] = [c, n, m2, v];
         }
       }
-      if (!best) return null;
-      path.push(best.c);
-      s = best.n;
-      m = best.m;
+      if (best < 0) return null;
+      path.push(ix(combos, best));
+      s = bestN;
+      m = bestM;
     }
     return path;
   };
@@ -1141,17 +1165,18 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const J = E.length;
     const lam = full.lambda.map((l, k) => (E.some((x) => x.k === k) ? 0 : l));
     const constant = vw - lam.reduce((a, l, k) => a + l * ix(Wt, k), 0);
-    const need = E.map((x) => needUnits(x, ix(Wt, x.k)));
-    const price = E.map((x) => ix(full.lambda, x.k));
-    const target = E.map((x) => ix(Wt, x.k));
-    const delta = E.map((x) => x.delta);
+    // Typed arrays in the hot loop below (plain arrays of numbers differ in element kind).
+    const need = Int32Array.from(E, (x) => needUnits(x, ix(Wt, x.k)));
+    const price = Float64Array.from(E, (x) => ix(full.lambda, x.k));
+    const target = Float64Array.from(E, (x) => ix(Wt, x.k));
+    const delta = Float64Array.from(E, (x) => x.delta);
     // Key: s + S·(u₀ + (need₀+1)·(u₁ + …)), units done per kept job capped at its need.
-    const mult: number[] = [];
+    const mult = new Int32Array(J);
     let span = S;
-    for (const m of need) {
-      mult.push(span);
+    need.forEach((m, i) => {
+      mult[i] = span;
       span *= m + 1;
-    }
+    });
     // One index slot per key (16 MB at most); more kept units than that are left to the label search.
     if (span > 4_000_000) return 'open';
     const threshold = incThreshold();
@@ -1172,7 +1197,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       const first = clsScore.length;
       for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
         let i = first;
-        while (i < clsScore.length && !E.every((x, j) => x.units[c] === clsUnits[i * J + j])) i++;
+        for (; i < clsScore.length; i++) {
+          let same = true;
+          for (let j = 0; j < J && same; j++) same = ix(E, j).units[c] === clsUnits[i * J + j];
+          if (same) break;
+        }
         if (i === clsScore.length) {
           for (const x of E) clsUnits.push(x.units[c]!);
           clsGroup.push(g);
@@ -1194,7 +1223,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const cPot = Float64Array.from(order, (i) => clsPot[i]!);
     const cCombo = Int32Array.from(order, (i) => clsCombo[i]!);
     // What a kept job's missing work owes at its price, by units done.
-    const owedOf = E.map((_, i) => Float64Array.from({ length: need[i]! + 1 }, (_, d) => price[i]! * Math.max(0, target[i]! - d * delta[i]!)));
+    // Job i's at owedAt[i] + d.
+    const owedAt = new Int32Array(J);
+    const owedOf = new Float64Array(need.reduce((a, m) => a + m + 1, 0));
+    for (let i = 0, at = 0; i < J; at += need[i]! + 1, i++) {
+      owedAt[i] = at;
+      for (let d = 0; d <= need[i]!; d++) owedOf[at + d] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
+    }
     // Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left).
     const lowest = new Int32Array(J * S);
     const slack = 1e-12 * Math.max(1, Math.abs(threshold));
@@ -1220,7 +1255,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         }
       }
       const at = (t + 1) * S;
-      const after = tables.map((x) => ix(x.B, t + 1));
       let size = 0;
       let cap = Math.max(64, keys.length * 2);
       let nk = new Int32Array(cap);
@@ -1234,11 +1268,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         let owedLabel = 0;
         for (let i = 0; i < J; i++) {
           u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
-          owedLabel += owedOf[i]![u[i]!]!;
+          owedLabel += owedOf[owedAt[i]! + u[i]!]!;
         }
         const base = v0 + constant - owedLabel;
         for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-          const n = groupNext[g]![s]!;
+          const n = nextState[toState[g]! + s]!;
           if (n < 0) continue;
           const stop = threshold - slack - base - Bn[n]!;
           for (let ci = firstClass[g]!, cEnd = firstClass[g + 1]!; ci < cEnd; ci++) {
@@ -1252,7 +1286,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
               if (d < lowest[i * S + n]!) reach = false;
               u2[i] = d;
               k2 += d * mult[i]!;
-              owedAll += owedOf[i]![d]!;
+              owedAll += owedOf[owedAt[i]! + d]!;
             }
             if (!reach) continue;
             let ub = v + constant + Bn[n]! - owedAll;
@@ -1261,8 +1295,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
               const i = tableJob[ti]!;
               const d = u2[i]!;
               const lo = x.lo[at + n]!;
-              const b = d < lo || d > x.hi[at + n]! ? NEG : after[ti]![x.off[at + n]! + d - lo]!;
-              ub = Math.min(ub, v + constant + b - (owedAll - owedOf[i]![d]!));
+              const b = d < lo || d > x.hi[at + n]! ? NEG : x.B[x.off[at + n]! + d - lo]!;
+              ub = Math.min(ub, v + constant + b - (owedAll - owedOf[owedAt[i]! + d]!));
             }
             if (!(ub > threshold)) continue;
             const known = slotOf[k2]!;
