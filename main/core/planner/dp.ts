@@ -1,4 +1,5 @@
 import { beforeDeadline, deviceOptions } from './evaluate.ts';
+import { type Exact, type Flat, type Kept, type Pass, assignLayers, backward as backwardPass, band as bandOf, build as buildTable, certifyLabels, forward as forwardPass, keptPath as keptPathIds, newPass, trace as tracePass, weigh as weighAll } from './flat.ts';
 import { kelleyMaster } from './kelley.ts';
 import type { PlanInput } from './model.ts';
 
@@ -147,9 +148,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // enumerated once per such class and only valued per slot.
   // work: which (group, work before and after deadlines) the shape has, numbered within its class;
   // of the shapes sharing one, only the most valuable in a slot can be on a best plan.
-  type Shape = { opts: number[]; powerW: number; revenuePerH: number; wb: Float64Array; wa: Float64Array; key: number; pattern: number; mask: number; work: number };
-  const shapes = new Map<string, Shape[]>();
-  const shapesFor = (t: number, cap: number): Shape[] => {
+  const shapes = new Map<string, ShapeClass>();
+  const shapesFor = (t: number, cap: number): ShapeClass => {
     const slot = ix(input.slots, t);
     const ahead = dj.map((j) => (beforeDeadline(input, t, j) ? 1 : 0));
     const id = `${slot.hours}|${cap}|${ahead.join('')}`;
@@ -197,39 +197,25 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       pick[d] = 0;
     };
     visit(0, 0);
-    shapes.set(id, out);
-    return out;
+    const cls = shapeClass(out, K);
+    shapes.set(id, cls);
+    return cls;
   };
+  const values = new Float64Array(opts.reduce((a, o) => a * o.length, 1));
   const groups: Group[][] = input.slots.map((slot, t) => {
     const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
-    const demandKWh = (slot.heatDemandW * slot.hours) / 1000;
-    const byKey = new Map<number, Group>();
-    const list = shapesFor(t, cap);
-    const values = list.map((sh) => {
-      const energy = (sh.powerW * slot.hours) / 1000;
-      return Math.min(energy, demandKWh) * slot.heatCreditPerKWh + sh.revenuePerH * slot.hours - energy * slot.price;
+    const cls = shapesFor(t, cap);
+    return slotGroups(cls, slot, values).map((kept) => {
+      const first = ix(cls.shapes, ix(kept, 0));
+      return {
+        pattern: first.pattern,
+        mask: first.mask,
+        combos: kept.map((i) => ({ id: -1, group: -1, opts: ix(cls.shapes, i).opts, value: values[i]!, wb: ix(cls.shapes, i).wb, wa: ix(cls.shapes, i).wa })),
+        next: transitions(first.key, first.pattern, first.mask),
+      };
     });
-    // The first most valuable shape for each work id.
-    const bestOf = new Map<number, number>();
-    list.forEach((sh, i) => {
-      const b = bestOf.get(sh.work);
-      if (b === undefined || values[i]! > values[b]!) bestOf.set(sh.work, i);
-    });
-    for (const [i, sh] of list.entries()) {
-      if (bestOf.get(sh.work) !== i) continue;
-      const value = values[i]!;
-      let g = byKey.get(sh.key);
-      if (!g) byKey.set(sh.key, (g = { pattern: sh.pattern, mask: sh.mask, combos: [], next: transitions(sh.key, sh.pattern, sh.mask) }));
-      g.combos.push({ id: -1, group: -1, opts: sh.opts, value, wb: sh.wb, wa: sh.wa });
-    }
-    for (const g of byKey.values()) g.combos = paretoCombos(g.combos, K);
-    return [...byKey.values()];
   });
-  // The hot loops read flat arrays: combinations numbered (id) slot by slot and group by group;
-  // slot t's groups are firstGroup[t] .. firstGroup[t + 1] − 1, group g's combinations
-  // firstCombo[g] .. firstCombo[g + 1] − 1, its next state from s nextState[toState[g] + s] (−1:
-  // not allowed), and its allowed transitions, as pairs [s, next state, …], pairs[firstPair[g]
-  // .. lastPair[g] − 1]. Groups with the same devices and jobs running share the latter two.
+  // The hot loops (flat.ts) read flat arrays: combinations numbered (id) slot by slot and group by group.
   const combos: Combo[] = [];
   const groupList: Group[] = [];
   const firstGroup = new Int32Array(T + 1);
@@ -246,129 +232,49 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   }
   firstGroup[T] = groupList.length;
   const NC = combos.length;
-  const firstCombo = Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC));
+  // Groups with the same devices and jobs running share their transitions.
   const nexts = [...new Set(groupList.map((g) => g.next))];
-  const nextState = new Int32Array(nexts.length * S);
   const pairList: number[] = [];
-  const pairsAt = nexts.map((next, i) => {
-    nextState.set(next, i * S);
+  const pairsAt = nexts.map((next) => {
     const first = pairList.length;
     next.forEach((n, s) => n >= 0 && pairList.push(s, n));
     return [first, pairList.length] as const;
   });
-  const pairs = Int32Array.from(pairList);
-  const toState = Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S);
-  const firstPair = Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]);
-  const lastPair = Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[1]);
-  const comboValue = Float64Array.from(combos, (c) => c.value);
-  // Work per combination: before each job's deadline (K), then after it (K).
   const comboWork = new Float64Array(NC * 2 * K);
   combos.forEach((c, i) => {
     comboWork.set(c.wb, i * 2 * K);
     comboWork.set(c.wa, i * 2 * K + K);
   });
-  const anyAfter = combos.some((c) => c.wa.some((x) => x !== 0));
-  /** Every combination's weighted score: alpha·value + Σ beta·work before + betaAfter·work after. */
-  const weights = new Float64Array(2 * K);
-  const weigh = (alpha: number, beta: readonly number[], betaAfter: readonly number[], out = new Float64Array(NC)): Float64Array => {
-    // Copied into a typed array: the callers' arrays differ in element kind (whole or fractional numbers).
-    weights.set(beta);
-    weights.set(betaAfter, K);
-    const K2 = 2 * K;
-    for (let i = 0; i < NC; i++) {
-      let v = alpha * comboValue[i]!;
-      const o = i * K2;
-      for (let k = 0; k < K; k++) v += weights[k]! * comboWork[o + k]!;
-      if (anyAfter) for (let k = K; k < K2; k++) v += weights[k]! * comboWork[o + k]!;
-      out[i] = v;
-    }
-    return out;
+  const flat: Flat = {
+    T,
+    S,
+    K,
+    NC,
+    s0,
+    firstGroup,
+    firstCombo: Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC)),
+    comboValue: Float64Array.from(combos, (c) => c.value),
+    comboWork,
+    anyAfter: combos.some((c) => c.wa.some((x) => x !== 0)),
+    nextState: Int32Array.from(nexts.flatMap((next) => [...next])),
+    toState: Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S),
+    firstPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]),
+    lastPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[1]),
+    pairs: Int32Array.from(pairList),
+    weights: new Float64Array(2 * K),
   };
+  const weigh = (alpha: number, beta: readonly number[], betaAfter: readonly number[], out?: Float64Array) => weighAll(flat, alpha, beta, betaAfter, out);
   const scratchScores = new Float64Array(NC);
   /** Slot t's row of a flat (T + 1) × S table. */
   const row = (table: Float64Array, t: number) => table.subarray(t * S, (t + 1) * S);
-
-  /**
-   * B[t·S + s]: the best weighted completion from state s at the start of slot t (−∞: none
-   * feasible); pick[g] and score[g]: group g's best combination under the same weights, and its
-   * weighted value.
-   */
-  type Pass = { B: Float64Array; pick: Int32Array; score: Float64Array };
-  const newPass = (): Pass => ({ B: new Float64Array((T + 1) * S), pick: new Int32Array(groupList.length), score: new Float64Array(groupList.length) });
-  const backward = (alpha: number, beta: readonly number[], betaAfter: readonly number[], into: Pass = newPass()): Pass => {
-    const { B, pick, score } = into;
-    const sc = weigh(alpha, beta, betaAfter, scratchScores);
-    B.fill(0, T * S, (T + 1) * S);
-    for (let t = T - 1; t >= 0; t--) {
-      const at = t * S;
-      const after = at + S;
-      B.fill(NEG, at, after);
-      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-        let best = NEG;
-        let arg = firstCombo[g]!;
-        for (let c = arg, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
-          if (sc[c]! > best) {
-            best = sc[c]!;
-            arg = c;
-          }
-        }
-        score[g] = best;
-        pick[g] = arg;
-        for (let j = firstPair[g]!, jEnd = lastPair[g]!; j < jEnd; j += 2) {
-          const v = best + B[after + pairs[j + 1]!]!;
-          if (v > B[at + pairs[j]!]!) B[at + pairs[j]!] = v;
-        }
-      }
-    }
-    return into;
-  };
+  const backward = (alpha: number, beta: readonly number[], betaAfter: readonly number[], into: Pass = newPass(flat)): Pass => backwardPass(flat, weigh(alpha, beta, betaAfter, scratchScores), into);
   const comboScore = (c: Combo, alpha: number, beta: readonly number[], betaAfter: readonly number[]): number => {
     let v = alpha * c.value;
     for (let k = 0; k < K; k++) v += beta[k]! * c.wb[k]! + betaAfter[k]! * c.wa[k]!;
     return v;
   };
-  /** F[t·S + s]: the best weighted start from s0 to state s at the start of slot t (−∞: unreachable). */
-  const forward = (alpha: number, beta: readonly number[], betaAfter: readonly number[]): Float64Array => {
-    const sc = weigh(alpha, beta, betaAfter);
-    const F = new Float64Array((T + 1) * S).fill(NEG);
-    F[s0] = 0;
-    for (let t = 0; t < T; t++) {
-      const at = t * S;
-      const after = at + S;
-      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-        let best = NEG;
-        for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) if (sc[c]! > best) best = sc[c]!;
-        for (let s = 0; s < S; s++) {
-          const n = nextState[toState[g]! + s]!;
-          const f = F[at + s]!;
-          if (n < 0 || f === NEG) continue;
-          if (f + best > F[after + n]!) F[after + n] = f + best;
-        }
-      }
-    }
-    return F;
-  };
-  /** The path that attains B from s0: per slot the chosen combo. */
-  const trace = ({ B, pick, score }: Pass): Combo[] => {
-    const path: Combo[] = [];
-    let s = s0;
-    for (let t = 0; t < T; t++) {
-      let best = -1;
-      let bestN = -1;
-      let bestV = NEG;
-      const after = (t + 1) * S;
-      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-        const n = nextState[toState[g]! + s]!;
-        if (n < 0) continue;
-        const v = score[g]! + B[after + n]!;
-        if (best < 0 || v > bestV) [best, bestN, bestV] = [g, n, v];
-      }
-      if (best < 0) throw new Error('planner DP: no feasible continuation (all-off is always feasible)');
-      path.push(ix(combos, pick[best]!));
-      s = bestN;
-    }
-    return path;
-  };
+  const comboPath = (ids: Int32Array) => Array.from(ids, (c) => ix(combos, c));
+  const trace = (pass: Pass): Combo[] => comboPath(tracePass(flat, pass));
   // Copies: combinations share their option arrays between slots.
   const choiceOf = (path: Combo[]) => path.map((c) => [...c.opts]);
   const zeros = new Array<number>(K).fill(0);
@@ -553,28 +459,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * (units done, capped at the target's), while the other jobs stay priced at λ (λ_k = 0). The
    * Lagrangian bound then no longer counts fractions of a slot's work, which is where most of
    * its gap to the optimum comes from. Valid, like the full bound, for plans that reach every
-   * target. B[((t·S + s)·(M+1) + m)]: the best completion from s at slot t that adds at least m units.
+   * target. Kept tables are built (flat.ts) banded: see build there.
    */
-  /** A job whose work comes in whole units of δ, M of them reaching its target. */
-  type Kept = { k: number; delta: number; M: number; units: Int32Array };
-  type Exact = Kept & {
-    lam: number[];
-    constant: number;
-    /** Per (t·S + s): the band of units done d ∈ [lo, hi] kept, at off in F and B. */
-    lo: Int32Array;
-    hi: Int32Array;
-    off: Int32Array;
-    /** The best start to (t, s, d) (capped units done), −∞ where it cannot beat the table's threshold. */
-    F: Float64Array;
-    /** The best completion from (t, s, d) that adds the M − d units still missing. */
-    B: Float64Array;
-  };
-  /** x's F or B at slot t, state s, d units done; −∞ outside the band. */
-  const band = (x: Exact, table: Float64Array, t: number, s: number, d: number): number => {
-    const i = t * S + s;
-    const lo = x.lo[i]!;
-    return d < lo || d > x.hi[i]! ? NEG : table[x.off[i]! + d - lo]!;
-  };
+  const band = (x: Exact, table: Float64Array, t: number, s: number, d: number): number => bandOf(flat, x, table, t, s, d);
   const keptJobs: Kept[] = [];
   const exact: Exact[] = [];
   const needUnits = (x: { delta: number; M: number }, need: number) => Math.min(x.M, Math.max(0, Math.ceil((need - TOL) / x.delta - 1e-6)));
@@ -591,176 +478,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     return jobUnits.get(k)!;
   };
-  /**
-   * Job k's kept table for plans above `threshold` (entries that cannot beat it are dropped),
-   * its work counted in units of δ up to M.
-   */
-  const build = (lambda: number[], { k, delta, M, units }: Kept, threshold: number): Exact => {
-    const lam = [...lambda];
-    lam[k] = 0;
-    const M1 = M + 1;
-    const lk = ix(lambda, k);
-    const e: Exact = {
-      k,
-      delta,
-      M,
-      lam,
-      constant: vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0),
-      units,
-      lo: new Int32Array((T + 1) * S).fill(M1),
-      hi: new Int32Array((T + 1) * S).fill(-1),
-      off: new Int32Array((T + 1) * S),
-      F: new Float64Array(0),
-      B: new Float64Array(0),
-    };
-    // Per group, flat: the best score for each distinct unit count it adds (capped at M),
-    // group g's at firstClass[g] .. firstClass[g + 1] − 1.
-    const sc = weigh(1, lam, zeros);
-    const firstClass = new Int32Array(groupList.length + 1);
-    const classUnits: number[] = [];
-    const classScores: number[] = [];
-    for (let g = 0; g < groupList.length; g++) {
-      const first = (firstClass[g] = classUnits.length);
-      for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
-        const u = Math.min(M, units[c]!);
-        const i = classUnits.indexOf(u, first);
-        if (i < 0) {
-          classUnits.push(u);
-          classScores.push(sc[c]!);
-        } else if (sc[c]! > classScores[i]!) classScores[i] = sc[c]!;
-      }
-    }
-    firstClass[groupList.length] = classUnits.length;
-    const cu = Int32Array.from(classUnits);
-    const cs = Float64Array.from(classScores);
-    // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
-    // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
-    // cannot beat `threshold`. The job's price makes every count but a narrow band per state
-    // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
-    // entries: nothing else can be on a better plan. Only the states with a band (active[t]) are
-    // visited: near the threshold there are few.
-    const active: Int32Array[] = [];
-    // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes; the states
-    // the next layer has entries for, and their range of counts written.
-    let cur = new Float64Array(S * M1).fill(NEG);
-    let nxt = new Float64Array(S * M1).fill(NEG);
-    const wlo = new Int32Array(S).fill(M1);
-    const whi = new Int32Array(S).fill(-1);
-    const touched = new Int32Array(S);
-    const live = new Int32Array(S);
-    // F, growing: `used` entries so far.
-    let F = new Float64Array(1024);
-    let used = 0;
-    const target = ix(Wt, k);
-    /**
-     * Keeps slot t's entries of `layer` (states `list`): their bands, F row and active states;
-     * with `Bt` (the plain Lagrangian's completions at t), only those that may beat the threshold.
-     */
-    const keep = (t: number, layer: Float64Array, list: Int32Array, Bt: Float64Array | null) => {
-      let size = 0;
-      let nLive = 0;
-      for (let j = 0; j < list.length; j++) {
-        const s = list[j]!;
-        const i = t * S + s;
-        for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
-          const f = layer[s * M1 + d]!;
-          if (f === NEG) continue;
-          if (Bt && f + Bt[s]! + e.constant - lk * Math.max(0, target - d * delta) <= threshold) {
-            layer[s * M1 + d] = NEG;
-            continue;
-          }
-          if (d < e.lo[i]!) e.lo[i] = d;
-          e.hi[i] = d;
-        }
-        wlo[s] = M1;
-        whi[s] = -1;
-        if (e.hi[i]! < e.lo[i]!) continue;
-        e.off[i] = used + size;
-        size += e.hi[i]! - e.lo[i]! + 1;
-        live[nLive++] = s;
-      }
-      if (used + size > F.length) {
-        const grown = new Float64Array(Math.max(2 * F.length, used + size));
-        grown.set(F.subarray(0, used));
-        F = grown;
-      }
-      for (let j = 0; j < nLive; j++) {
-        const i = t * S + live[j]!;
-        const s = live[j]!;
-        for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) F[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
-      }
-      used += size;
-      active.push(live.slice(0, nLive));
-    };
-    cur[s0 * M1] = 0;
-    wlo[s0] = 0;
-    whi[s0] = 0;
-    keep(0, cur, Int32Array.of(s0), null);
-    for (let t = 0; t < T; t++) {
-      let nTouched = 0;
-      const states = ix(active, t);
-      for (let j = 0; j < states.length; j++) {
-        const s = states[j]!;
-        const lo = e.lo[t * S + s]!;
-        const hi = e.hi[t * S + s]!;
-        const from = s * M1;
-        for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-          const n = nextState[toState[g]! + s]!;
-          if (n < 0) continue;
-          if (whi[n]! < 0) touched[nTouched++] = n;
-          const to = n * M1;
-          for (let i = firstClass[g]!, iEnd = firstClass[g + 1]!; i < iEnd; i++) {
-            const u = cu[i]!;
-            const score = cs[i]!;
-            for (let d = lo; d <= hi; d++) {
-              const f = cur[from + d]!;
-              if (f === NEG) continue;
-              const d2 = d + u < M ? d + u : M;
-              if (f + score > nxt[to + d2]!) nxt[to + d2] = f + score;
-            }
-            if (lo + u < wlo[n]!) wlo[n] = Math.min(M, lo + u);
-            if (Math.min(M, hi + u) > whi[n]!) whi[n] = Math.min(M, hi + u);
-          }
-        }
-      }
-      keep(t + 1, nxt, touched.subarray(0, nTouched), row(full!.B, t + 1));
-      // Clear what the layer just read so it can be written again.
-      for (let j = 0; j < states.length; j++) {
-        const s = states[j]!;
-        for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
-      }
-      [cur, nxt] = [nxt, cur];
-    }
-    // Backward over the same bands: B at (t, s, d) is the best completion adding the units
-    // still missing, M − d (0 at the end; only where d = M).
-    e.F = F.subarray(0, used);
-    const B = (e.B = new Float64Array(used).fill(NEG));
-    for (const s of ix(active, T)) if (e.hi[T * S + s] === M) B[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
-    for (let t = T - 1; t >= 0; t--) {
-      const states = ix(active, t);
-      for (let j = 0; j < states.length; j++) {
-        const s = states[j]!;
-        const i = t * S + s;
-        for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-          const n = nextState[toState[g]! + s]!;
-          if (n < 0) continue;
-          const to = (t + 1) * S + n;
-          const nlo = e.lo[to]!;
-          const nhi = e.hi[to]!;
-          if (nhi < nlo) continue;
-          const noff = e.off[to]! - nlo;
-          for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
-            for (let c = firstClass[g]!, cEnd = firstClass[g + 1]!; c < cEnd; c++) {
-              const d2 = Math.min(M, d + cu[c]!);
-              if (d2 < nlo || d2 > nhi) continue;
-              const v = cs[c]! + B[noff + d2]!;
-              if (v > B[at]!) B[at] = v;
-            }
-          }
-        }
-      }
-    }
-    return e;
+  /** Job x.k's kept table for plans above `threshold`, the other jobs priced at `lambda`. */
+  const build = (lambda: number[], x: Kept, threshold: number): Exact => {
+    const lam = lambda.map((l, k) => (k === x.k ? 0 : l));
+    const constant = vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0);
+    return buildTable(flat, x, lam, constant, weigh(1, lam, zeros), ix(lambda, x.k), ix(Wt, x.k), full!.B, threshold);
   };
   const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG);
   /**
@@ -929,7 +651,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const seedFor = (): DpSeed => {
     const seed: DpSeed = { incumbent: incumbent.choice, fixed: [] };
     if (!full || !meetsAll()) return seed;
-    const F = forward(1, full.lambda, zeros);
+    const F = forwardPass(flat, weigh(1, full.lambda, zeros));
     const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
     // Per job kept exactly (see exactBound) the same, from its forward values F (the best start
@@ -1019,91 +741,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const firstAlt = new Int32Array(T + 1);
     alts.forEach((as, t) => (firstAlt[t + 1] = firstAlt[t]! + as.length));
     const units = Int32Array.from(alts.flatMap((as) => as.flatMap((c) => P.map((k, i) => Math.round(c.wb[k]! / q[i]!)))));
-    // ok[okAt[i] + t·(top[i] + 1) + x]: whether job i, with x units done before slot t, can still
-    // end within [goal, top] with the alternatives from t on. Necessary, cheap, and it stops a
-    // hopeless search at once.
-    const okAt = new Int32Array(n);
-    let okSize = 0;
-    top.forEach((x, i) => {
-      okAt[i] = okSize;
-      okSize += (T + 1) * (x + 1);
-    });
-    const ok = new Uint8Array(okSize);
-    for (let i = 0; i < n; i++) {
-      const hi = top[i]!;
-      const lo = goal[i]!;
-      // The sums of units the alternatives from t on can add (capped at the top for a free job).
-      let can = new Uint8Array(hi + 1);
-      let next = new Uint8Array(hi + 1);
-      can[0] = 1;
-      const prefix = new Int32Array(hi + 2);
-      const amounts: number[] = [];
-      for (let t = T; ; t--) {
-        for (let r = 0; r <= hi; r++) prefix[r + 1] = prefix[r]! + can[r]!;
-        const row = okAt[i]! + t * (hi + 1);
-        for (let x = 0; x <= hi; x++) {
-          const upper = free[i] ? hi : hi - x;
-          const lower = Math.max(0, lo - x);
-          ok[row + x] = upper >= lower && prefix[upper + 1]! > prefix[lower]! ? 1 : 0;
-        }
-        if (t === 0) break;
-        amounts.length = 0;
-        for (let a = firstAlt[t - 1]!; a < firstAlt[t]!; a++) if (!amounts.includes(units[a * n + i]!)) amounts.push(units[a * n + i]!);
-        next.fill(0);
-        for (let r = 0; r <= hi; r++) {
-          if (!can[r]) continue;
-          for (const a of amounts) {
-            const x = r + a;
-            if (x <= hi) next[x] = 1;
-            else if (free[i]) next[hi] = 1;
-          }
-        }
-        [can, next] = [next, can];
-      }
-      if (!ok[okAt[i]!]) return null;
-    }
-    const mult = new Float64Array(n);
-    top.reduce((span, x, i) => ((mult[i] = span), span * (x + 1)), 1);
-    type Layer = { w: Int32Array; parent: Int32Array; alt: Int32Array; size: number };
-    const layers: Layer[] = [{ w: new Int32Array(n), parent: new Int32Array(1).fill(-1), alt: new Int32Array(1), size: 1 }];
-    const w = new Int32Array(n);
-    const okRow = new Int32Array(n);
-    const seen = new Map<number, number>();
-    for (let t = 0; t < T; t++) {
-      const prev = ix(layers, t);
-      const base = firstAlt[t]! * n;
-      const nAlt = firstAlt[t + 1]! - firstAlt[t]!;
-      for (let i = 0; i < n; i++) okRow[i] = okAt[i]! + (t + 1) * (top[i]! + 1);
-      const next: Layer = { w: new Int32Array(prev.size * nAlt * n), parent: new Int32Array(prev.size * nAlt), alt: new Int32Array(prev.size * nAlt), size: 0 };
-      seen.clear();
-      for (let p = 0; p < prev.size; p++) {
-        for (let a = 0; a < nAlt; a++) {
-          let key = 0;
-          let fits = true;
-          for (let i = 0; i < n && fits; i++) {
-            let x = prev.w[p * n + i]! + units[base + a * n + i]!;
-            if (x > top[i]!) {
-              if (free[i]) x = top[i]!;
-              else fits = false;
-            }
-            if (fits && ok[okRow[i]! + x] !== 1) fits = false;
-            w[i] = x;
-            key += x * mult[i]!;
-          }
-          if (!fits) continue;
-          // One alternative only: no choice here, so no new key to look up.
-          if (nAlt > 1) {
-            if (seen.has(key)) continue;
-            seen.set(key, next.size);
-          }
-          next.w.set(w, next.size * n);
-          next.parent[next.size] = p;
-          next.alt[next.size++] = a;
-        }
-      }
-      if (next.size > ASSIGN_STATES) return null;
-      layers.push(next);
-    }
+    const layers = assignLayers(T, n, firstAlt, units, goal, top, free, ASSIGN_STATES);
+    if (!layers) return null;
     const last = ix(layers, T);
     let best = -1;
     let least = budget;
@@ -1126,31 +765,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * the table's best completion (needing the units still missing) is largest.
    */
   const keptPath = (x: Exact): Combo[] | null => {
-    const path: Combo[] = [];
-    let s = s0;
-    let m = needUnits(x, ix(Wt, x.k));
-    const sc = weigh(1, x.lam, zeros);
-    for (let t = 0; t < T; t++) {
-      let best = -1;
-      let bestN = -1;
-      let bestM = 0;
-      let bestV = NEG;
-      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-        const n = nextState[toState[g]! + s]!;
-        if (n < 0) continue;
-        for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
-          const u = x.units[c]!;
-          const m2 = m > u ? m - u : 0;
-          const v = sc[c]! + band(x, x.B, t + 1, n, x.M - m2);
-          if (v > bestV) [best, bestN, bestM, bestV] = [c, n, m2, v];
-        }
-      }
-      if (best < 0) return null;
-      path.push(ix(combos, best));
-      s = bestN;
-      m = bestM;
-    }
-    return path;
+    const ids = keptPathIds(flat, x, weigh(1, x.lam, zeros), needUnits(x, ix(Wt, x.k)));
+    return ids && comboPath(ids);
   };
   /**
    * The deadlines of every job in `E` kept exactly at once: labels keyed by (state, units done
@@ -1183,155 +799,26 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     // The kept tables among E, for the bound: [table, its index in E].
     const tables = exact.filter((x) => E.some((y) => y.k === x.k));
     const tableJob = Int32Array.from(tables, (x) => E.findIndex((y) => y.k === x.k));
-    // Per group, flat: the best combination for each distinct vector of units it adds (a class:
-    // units [class·J + i], score with the kept jobs unpriced, combination id), sorted by the
-    // class's score at the full prices (pot). A label's bound for a class is at most its value
-    // + constant − what its own missing units owe + the next state's B + pot (more units can
-    // only cut what is owed by their price), so its scan stops at the first class that fails that.
-    const sc = weigh(1, lam, zeros);
-    const clsGroup: number[] = [];
-    const clsUnits: number[] = [];
-    const clsScore: number[] = [];
-    const clsCombo: number[] = [];
-    for (let g = 0; g < groupList.length; g++) {
-      const first = clsScore.length;
-      for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
-        let i = first;
-        for (; i < clsScore.length; i++) {
-          let same = true;
-          for (let j = 0; j < J && same; j++) same = ix(E, j).units[c] === clsUnits[i * J + j];
-          if (same) break;
-        }
-        if (i === clsScore.length) {
-          for (const x of E) clsUnits.push(x.units[c]!);
-          clsGroup.push(g);
-          clsScore.push(sc[c]!);
-          clsCombo.push(c);
-        } else if (sc[c]! > clsScore[i]!) {
-          clsScore[i] = sc[c]!;
-          clsCombo[i] = c;
-        }
-      }
-    }
-    const clsPot = clsScore.map((score, i) => score + E.reduce((a, _, j) => a + price[j]! * delta[j]! * clsUnits[i * J + j]!, 0));
-    const order = clsScore.map((_, i) => i).sort((x, y) => clsGroup[x]! - clsGroup[y]! || clsPot[y]! - clsPot[x]!);
-    const firstClass = new Int32Array(groupList.length + 1);
-    for (const g of clsGroup) firstClass[g + 1]!++;
-    for (let g = 0; g < groupList.length; g++) firstClass[g + 1]! += firstClass[g]!;
-    const cUnits = Int32Array.from(order.flatMap((i) => clsUnits.slice(i * J, i * J + J)));
-    const cScore = Float64Array.from(order, (i) => clsScore[i]!);
-    const cPot = Float64Array.from(order, (i) => clsPot[i]!);
-    const cCombo = Int32Array.from(order, (i) => clsCombo[i]!);
-    // What a kept job's missing work owes at its price, by units done.
-    // Job i's at owedAt[i] + d.
-    const owedAt = new Int32Array(J);
-    const owedOf = new Float64Array(need.reduce((a, m) => a + m + 1, 0));
-    for (let i = 0, at = 0; i < J; at += need[i]! + 1, i++) {
-      owedAt[i] = at;
-      for (let d = 0; d <= need[i]!; d++) owedOf[at + d] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
-    }
-    // Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left).
-    const lowest = new Int32Array(J * S);
-    const slack = 1e-12 * Math.max(1, Math.abs(threshold));
-    const slotOf = new Int32Array(span).fill(-1);
-    let keys = new Int32Array([s0]);
-    let values = new Float64Array([0]);
-    const parents: Int32Array[] = [];
-    const picks: Int32Array[] = [];
-    const u = new Int32Array(J);
-    const u2 = new Int32Array(J);
-    for (let t = 0; t < T; t++) {
-      const Bn = row(full.B, t + 1);
-      for (let i = 0; i < J; i++) {
-        const reachable = row(ix(MB, ix(E, i).k), t + 1);
-        for (let n = 0; n < S; n++) {
-          // The least d with d·δ + reachable ≥ target (or the need): estimated, then made exact.
-          const r = reachable[n]!;
-          const goal = target[i]! - TOL;
-          let d = Math.max(0, Math.min(need[i]!, Math.ceil((goal - r) / delta[i]!)));
-          while (d > 0 && (d - 1) * delta[i]! + r >= goal) d--;
-          while (d < need[i]! && d * delta[i]! + r < goal) d++;
-          lowest[i * S + n] = d;
-        }
-      }
-      const at = (t + 1) * S;
-      let size = 0;
-      let cap = Math.max(64, keys.length * 2);
-      let nk = new Int32Array(cap);
-      let nv = new Float64Array(cap);
-      let np = new Int32Array(cap);
-      let nc = new Int32Array(cap);
-      for (let li = 0; li < keys.length; li++) {
-        const key = keys[li]!;
-        const v0 = values[li]!;
-        const s = key % S;
-        let owedLabel = 0;
-        for (let i = 0; i < J; i++) {
-          u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
-          owedLabel += owedOf[owedAt[i]! + u[i]!]!;
-        }
-        const base = v0 + constant - owedLabel;
-        for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-          const n = nextState[toState[g]! + s]!;
-          if (n < 0) continue;
-          const stop = threshold - slack - base - Bn[n]!;
-          for (let ci = firstClass[g]!, cEnd = firstClass[g + 1]!; ci < cEnd; ci++) {
-            if (cPot[ci]! <= stop) break;
-            const v = v0 + cScore[ci]!;
-            let k2 = n;
-            let owedAll = 0;
-            let reach = true;
-            for (let i = 0; i < J; i++) {
-              const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
-              if (d < lowest[i * S + n]!) reach = false;
-              u2[i] = d;
-              k2 += d * mult[i]!;
-              owedAll += owedOf[owedAt[i]! + d]!;
-            }
-            if (!reach) continue;
-            let ub = v + constant + Bn[n]! - owedAll;
-            for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
-              const x = tables[ti]!;
-              const i = tableJob[ti]!;
-              const d = u2[i]!;
-              const lo = x.lo[at + n]!;
-              const b = d < lo || d > x.hi[at + n]! ? NEG : x.B[x.off[at + n]! + d - lo]!;
-              ub = Math.min(ub, v + constant + b - (owedAll - owedOf[owedAt[i]! + d]!));
-            }
-            if (!(ub > threshold)) continue;
-            const known = slotOf[k2]!;
-            if (known >= 0) {
-              if (v > nv[known]!) {
-                nv[known] = v;
-                np[known] = li;
-                nc[known] = cCombo[ci]!;
-              }
-              continue;
-            }
-            if (size === cap) {
-              cap *= 2;
-              const grow = <A extends Int32Array | Float64Array>(a: A, b: A): A => (b.set(a), b);
-              nk = grow(nk, new Int32Array(cap));
-              nv = grow(nv, new Float64Array(cap));
-              np = grow(np, new Int32Array(cap));
-              nc = grow(nc, new Int32Array(cap));
-            }
-            slotOf[k2] = size;
-            nk[size] = k2;
-            nv[size] = v;
-            np[size] = li;
-            nc[size++] = cCombo[ci]!;
-          }
-        }
-      }
-      for (let i = 0; i < size; i++) slotOf[nk[i]!] = -1;
-      labelsUsed += size;
-      if (labelsUsed > maxLabels) return 'budget';
-      keys = nk.subarray(0, size);
-      values = nv.subarray(0, size);
-      parents.push(np.subarray(0, size));
-      picks.push(nc.subarray(0, size));
-    }
+    const labels = certifyLabels(flat, {
+      units: E.map((x) => x.units),
+      need,
+      price,
+      target,
+      delta,
+      mult,
+      span,
+      sc: weigh(1, lam, zeros),
+      constant,
+      plain: full.B,
+      reachable: E.map((x) => ix(MB, x.k)),
+      tables,
+      tableJob,
+      threshold,
+      budget: maxLabels - labelsUsed,
+    });
+    if (!labels) return 'budget';
+    labelsUsed += labels.labels;
+    const { keys, values, parents, picks } = labels;
     let best = -1;
     for (let i = 0; i < keys.length; i++) {
       let done = true;
@@ -1436,18 +923,86 @@ function unitOf(amounts: number[]): number | null {
 }
 
 /** The combinations no other one beats in value and in every work amount. */
-function paretoCombos(combos: Combo[], K: number): Combo[] {
-  const sorted = [...combos].sort((a, b) => b.value - a.value);
-  if (K === 0) return sorted.slice(0, 1);
-  const kept: Combo[] = [];
-  for (const c of sorted) {
-    const beaten = kept.some((k) => {
-      for (let i = 0; i < K; i++) if (k.wb[i]! < c.wb[i]! || k.wa[i]! < c.wa[i]!) return false;
-      return true;
-    });
-    if (!beaten) kept.push(c);
+/**
+ * What a combination is apart from its value in a slot (see solveDp): its options, power, mining
+ * revenue per hour, work before and after each deadline, group (key: devices on, continuous jobs
+ * running) and work id (its group and work amounts, numbered within its class).
+ */
+type Shape = { opts: number[]; powerW: number; revenuePerH: number; wb: Float64Array; wa: Float64Array; key: number; pattern: number; mask: number; work: number };
+/**
+ * A class's shapes, and per work id: its group (numbered in order of first appearance) and, for
+ * every pair of works in one group, whether the first's amounts are all at least the second's.
+ */
+type ShapeClass = { shapes: Shape[]; power: Float64Array; revenue: Float64Array; work: Int32Array; groupOf: Int32Array; groups: number; covers: Uint8Array };
+
+function shapeClass(shapes: Shape[], K: number): ShapeClass {
+  const works = shapes.reduce((a, sh) => Math.max(a, sh.work + 1), 0);
+  const groupOf = new Int32Array(works);
+  const keys: number[] = [];
+  const amounts: Shape[] = [];
+  for (const sh of shapes) {
+    if (amounts[sh.work]) continue;
+    amounts[sh.work] = sh;
+    let g = keys.indexOf(sh.key);
+    if (g < 0) g = keys.push(sh.key) - 1;
+    groupOf[sh.work] = g;
   }
-  return kept;
+  const covers = new Uint8Array(works * works);
+  for (let a = 0; a < works; a++) {
+    for (let b = 0; b < works; b++) {
+      if (groupOf[a] !== groupOf[b]) continue;
+      const x = amounts[a]!;
+      const y = amounts[b]!;
+      let all = true;
+      for (let k = 0; k < K && all; k++) all = x.wb[k]! >= y.wb[k]! && x.wa[k]! >= y.wa[k]!;
+      covers[a * works + b] = all ? 1 : 0;
+    }
+  }
+  return {
+    shapes,
+    power: Float64Array.from(shapes, (sh) => sh.powerW),
+    revenue: Float64Array.from(shapes, (sh) => sh.revenuePerH),
+    work: Int32Array.from(shapes, (sh) => sh.work),
+    groupOf,
+    groups: keys.length,
+    covers,
+  };
+}
+
+/**
+ * One slot's combinations: its class's shapes valued (into `values`), the first most valuable
+ * per work id, grouped, and per group only those no other beats in value and in every work
+ * amount (most valuable first). Groups in order of their first such shape.
+ */
+function slotGroups(cls: ShapeClass, slot: PlanInput['slots'][number], values: Float64Array): number[][] {
+  const { shapes, power, revenue, work, groupOf, covers } = cls;
+  const works = groupOf.length;
+  const demandKWh = (slot.heatDemandW * slot.hours) / 1000;
+  const best = new Int32Array(works).fill(-1);
+  for (let i = 0; i < shapes.length; i++) {
+    const energy = (power[i]! * slot.hours) / 1000;
+    values[i] = Math.min(energy, demandKWh) * slot.heatCreditPerKWh + revenue[i]! * slot.hours - energy * slot.price;
+    const b = best[work[i]!]!;
+    if (b < 0 || values[i]! > values[b]!) best[work[i]!] = i;
+  }
+  const byGroup: number[][] = [];
+  const order: number[] = [];
+  for (let i = 0; i < shapes.length; i++) {
+    if (best[work[i]!] !== i) continue;
+    const g = groupOf[work[i]!]!;
+    if (!byGroup[g]) {
+      byGroup[g] = [];
+      order.push(g);
+    }
+    byGroup[g].push(i);
+  }
+  return order.map((g) => {
+    // Most valuable first (ties in shape order); a shape is kept unless a kept one covers it.
+    const sorted = byGroup[g]!.sort((a, b) => values[b]! - values[a]! || a - b);
+    const kept: number[] = [];
+    for (const i of sorted) if (!kept.some((j) => covers[work[j]! * works + work[i]!] === 1)) kept.push(i);
+    return kept;
+  });
 }
 
 /** Indexed access for arrays and typed arrays that fails loudly instead of yielding undefined. */

@@ -1,0 +1,667 @@
+/**
+ * The planner DP's problem in flat typed arrays, and the loops that read it (see dp.ts and
+ * planner.md). They are module-level functions on purpose: V8 optimises each once, where the
+ * same loops as closures made afresh for every plan were compiled again for every plan (tens of
+ * milliseconds each, the plan meanwhile running in slower code). Their inputs are typed arrays:
+ * plain arrays of numbers differ in element kind (whole or fractional numbers) between calls,
+ * which deoptimised them.
+ *
+ * Combinations are numbered slot by slot and group by group: slot t's groups are firstGroup[t]
+ * .. firstGroup[t + 1] − 1, group g's combinations firstCombo[g] .. firstCombo[g + 1] − 1. Group
+ * g's next state from s is nextState[toState[g] + s] (−1: not allowed), and its allowed
+ * transitions are the pairs [s, next state, …] in pairs[firstPair[g] .. lastPair[g] − 1]. Tables
+ * over (slot, state) are flat: (T + 1) rows of S.
+ */
+export type Flat = {
+  T: number;
+  S: number;
+  /** Deadline jobs. */
+  K: number;
+  /** Combinations, all slots. */
+  NC: number;
+  s0: number;
+  firstGroup: Int32Array;
+  firstCombo: Int32Array;
+  comboValue: Float64Array;
+  /** Per combination: work before each job's deadline (K), then after it (K). */
+  comboWork: Float64Array;
+  anyAfter: boolean;
+  nextState: Int32Array;
+  toState: Int32Array;
+  firstPair: Int32Array;
+  lastPair: Int32Array;
+  pairs: Int32Array;
+  /** Scratch for weigh. */
+  weights: Float64Array;
+};
+
+const NEG = -Infinity;
+/** Scores compare with this tolerance on work (as the MIP and brute force do). */
+const TOL = 1e-9;
+
+/** Every combination's weighted score: alpha·value + Σ beta·work before + betaAfter·work after. */
+export function weigh(f: Flat, alpha: number, beta: ArrayLike<number>, betaAfter: ArrayLike<number>, out: Float64Array = new Float64Array(f.NC)): Float64Array {
+  const { K, NC, comboValue, comboWork, anyAfter, weights } = f;
+  weights.set(beta);
+  weights.set(betaAfter, K);
+  const K2 = 2 * K;
+  for (let i = 0; i < NC; i++) {
+    let v = alpha * comboValue[i]!;
+    const o = i * K2;
+    for (let k = 0; k < K; k++) v += weights[k]! * comboWork[o + k]!;
+    if (anyAfter) for (let k = K; k < K2; k++) v += weights[k]! * comboWork[o + k]!;
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * B[t·S + s]: the best weighted completion from state s at the start of slot t (−∞: none
+ * feasible); pick[g] and score[g]: group g's best combination under the same weights, and its
+ * weighted value.
+ */
+export type Pass = { B: Float64Array; pick: Int32Array; score: Float64Array };
+
+export function newPass(f: Flat): Pass {
+  const groups = f.firstGroup[f.T]!;
+  return { B: new Float64Array((f.T + 1) * f.S), pick: new Int32Array(groups), score: new Float64Array(groups) };
+}
+
+/** The backward DP under the combinations' scores `sc`, into `into`. */
+export function backward(f: Flat, sc: Float64Array, into: Pass): Pass {
+  const { T, S, firstGroup, firstCombo, firstPair, lastPair, pairs } = f;
+  const { B, pick, score } = into;
+  B.fill(0, T * S, (T + 1) * S);
+  for (let t = T - 1; t >= 0; t--) {
+    const at = t * S;
+    const after = at + S;
+    B.fill(NEG, at, after);
+    for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+      let best = NEG;
+      let arg = firstCombo[g]!;
+      for (let c = arg, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
+        if (sc[c]! > best) {
+          best = sc[c]!;
+          arg = c;
+        }
+      }
+      score[g] = best;
+      pick[g] = arg;
+      for (let j = firstPair[g]!, jEnd = lastPair[g]!; j < jEnd; j += 2) {
+        const v = best + B[after + pairs[j + 1]!]!;
+        if (v > B[at + pairs[j]!]!) B[at + pairs[j]!] = v;
+      }
+    }
+  }
+  return into;
+}
+
+/** The combinations (ids, one per slot) of the path that attains a pass's B from s0. */
+export function trace(f: Flat, { B, pick, score }: Pass): Int32Array {
+  const { T, S, s0, firstGroup, nextState, toState } = f;
+  const path = new Int32Array(T);
+  let s = s0;
+  for (let t = 0; t < T; t++) {
+    let best = -1;
+    let bestN = -1;
+    let bestV = NEG;
+    const after = (t + 1) * S;
+    for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+      const n = nextState[toState[g]! + s]!;
+      if (n < 0) continue;
+      const v = score[g]! + B[after + n]!;
+      if (best < 0 || v > bestV) {
+        best = g;
+        bestN = n;
+        bestV = v;
+      }
+    }
+    if (best < 0) throw new Error('planner DP: no feasible continuation (all-off is always feasible)');
+    path[t] = pick[best]!;
+    s = bestN;
+  }
+  return path;
+}
+
+/** F[t·S + s]: the best start from s0 to state s at the start of slot t under scores `sc` (−∞: unreachable). */
+export function forward(f: Flat, sc: Float64Array): Float64Array {
+  const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
+  const F = new Float64Array((T + 1) * S).fill(NEG);
+  F[s0] = 0;
+  for (let t = 0; t < T; t++) {
+    const at = t * S;
+    const after = at + S;
+    for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+      let best = NEG;
+      for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) if (sc[c]! > best) best = sc[c]!;
+      for (let s = 0; s < S; s++) {
+        const n = nextState[toState[g]! + s]!;
+        const v = F[at + s]!;
+        if (n < 0 || v === NEG) continue;
+        if (v + best > F[after + n]!) F[after + n] = v + best;
+      }
+    }
+  }
+  return F;
+}
+
+/** A job whose work comes in whole units of δ, M of them reaching its target; units[c]: what combination c adds. */
+export type Kept = { k: number; delta: number; M: number; units: Int32Array };
+/** Job k's kept table (see build). */
+export type Exact = Kept & {
+  /** The other jobs' prices (λ_k = 0) and the Lagrangian's constant under them. */
+  lam: number[];
+  constant: number;
+  /** Per (t·S + s): the band of units done d ∈ [lo, hi] kept, at off in F and B. */
+  lo: Int32Array;
+  hi: Int32Array;
+  off: Int32Array;
+  /** The best start to (t, s, d) (capped units done), −∞ where it cannot beat the table's threshold. */
+  F: Float64Array;
+  /** The best completion from (t, s, d) that adds the M − d units still missing. */
+  B: Float64Array;
+};
+
+/** x's F or B at slot t, state s, d units done; −∞ outside the band. */
+export function band(f: Flat, x: Exact, table: Float64Array, t: number, s: number, d: number): number {
+  const i = t * f.S + s;
+  const lo = x.lo[i]!;
+  return d < lo || d > x.hi[i]! ? NEG : table[x.off[i]! + d - lo]!;
+}
+
+/**
+ * Job x.k's kept table for plans above `threshold` (entries that cannot beat it are dropped),
+ * its work counted in units of δ up to M, the other jobs priced at `lam` (scores `sc`), the
+ * job's own missing work at `lk`; `plain` is the plain Lagrangian's B (its completions bound
+ * the table's), `target` the job's target.
+ */
+export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Float64Array, lk: number, target: number, plain: Float64Array, threshold: number): Exact {
+  const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
+  const { delta, M, units } = x;
+  const M1 = M + 1;
+  const e: Exact = {
+    ...x,
+    lam,
+    constant,
+    lo: new Int32Array((T + 1) * S).fill(M1),
+    hi: new Int32Array((T + 1) * S).fill(-1),
+    off: new Int32Array((T + 1) * S),
+    F: new Float64Array(0),
+    B: new Float64Array(0),
+  };
+  // Per group, flat: the best score for each distinct unit count it adds (capped at M),
+  // group g's at firstClass[g] .. firstClass[g + 1] − 1.
+  const groups = firstGroup[T]!;
+  const firstClass = new Int32Array(groups + 1);
+  const classUnits: number[] = [];
+  const classScores: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const first = (firstClass[g] = classUnits.length);
+    for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
+      const u = Math.min(M, units[c]!);
+      const i = classUnits.indexOf(u, first);
+      if (i < 0) {
+        classUnits.push(u);
+        classScores.push(sc[c]!);
+      } else if (sc[c]! > classScores[i]!) classScores[i] = sc[c]!;
+    }
+  }
+  firstClass[groups] = classUnits.length;
+  const cu = Int32Array.from(classUnits);
+  const cs = Float64Array.from(classScores);
+  // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
+  // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
+  // cannot beat `threshold`. The job's price makes every count but a narrow band per state
+  // costly, so only that band is kept (e.lo..e.hi), and the backward table needs only those
+  // entries: nothing else can be on a better plan. Only the states with a band (active[t]) are
+  // visited: near the threshold there are few.
+  const active: Int32Array[] = [];
+  // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes; the states
+  // the next layer has entries for, and their range of counts written.
+  let cur = new Float64Array(S * M1).fill(NEG);
+  let nxt = new Float64Array(S * M1).fill(NEG);
+  const wlo = new Int32Array(S).fill(M1);
+  const whi = new Int32Array(S).fill(-1);
+  const touched = new Int32Array(S);
+  const live = new Int32Array(S);
+  // F, growing: `used` entries so far.
+  let F = new Float64Array(1024);
+  let used = 0;
+  /**
+   * Keeps slot t's entries of `layer` (states `list`): their bands, F row and active states;
+   * with `bound` (the plain Lagrangian's completions), only those that may beat the threshold.
+   */
+  const keep = (t: number, layer: Float64Array, list: Int32Array, bound: boolean) => {
+    let size = 0;
+    let nLive = 0;
+    for (let j = 0; j < list.length; j++) {
+      const s = list[j]!;
+      const i = t * S + s;
+      for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
+        const v = layer[s * M1 + d]!;
+        if (v === NEG) continue;
+        if (bound && v + plain[i]! + constant - lk * Math.max(0, target - d * delta) <= threshold) {
+          layer[s * M1 + d] = NEG;
+          continue;
+        }
+        if (d < e.lo[i]!) e.lo[i] = d;
+        e.hi[i] = d;
+      }
+      wlo[s] = M1;
+      whi[s] = -1;
+      if (e.hi[i]! < e.lo[i]!) continue;
+      e.off[i] = used + size;
+      size += e.hi[i]! - e.lo[i]! + 1;
+      live[nLive++] = s;
+    }
+    if (used + size > F.length) {
+      const grown = new Float64Array(Math.max(2 * F.length, used + size));
+      grown.set(F.subarray(0, used));
+      F = grown;
+    }
+    for (let j = 0; j < nLive; j++) {
+      const s = live[j]!;
+      const i = t * S + s;
+      for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) F[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
+    }
+    used += size;
+    active.push(live.slice(0, nLive));
+  };
+  cur[s0 * M1] = 0;
+  wlo[s0] = 0;
+  whi[s0] = 0;
+  keep(0, cur, Int32Array.of(s0), false);
+  for (let t = 0; t < T; t++) {
+    let nTouched = 0;
+    const states = active[t]!;
+    for (let j = 0; j < states.length; j++) {
+      const s = states[j]!;
+      const lo = e.lo[t * S + s]!;
+      const hi = e.hi[t * S + s]!;
+      const from = s * M1;
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+        const n = nextState[toState[g]! + s]!;
+        if (n < 0) continue;
+        if (whi[n]! < 0) touched[nTouched++] = n;
+        const to = n * M1;
+        for (let i = firstClass[g]!, iEnd = firstClass[g + 1]!; i < iEnd; i++) {
+          const u = cu[i]!;
+          const score = cs[i]!;
+          for (let d = lo; d <= hi; d++) {
+            const v = cur[from + d]!;
+            if (v === NEG) continue;
+            const d2 = d + u < M ? d + u : M;
+            if (v + score > nxt[to + d2]!) nxt[to + d2] = v + score;
+          }
+          if (lo + u < wlo[n]!) wlo[n] = Math.min(M, lo + u);
+          if (Math.min(M, hi + u) > whi[n]!) whi[n] = Math.min(M, hi + u);
+        }
+      }
+    }
+    keep(t + 1, nxt, touched.subarray(0, nTouched), true);
+    // Clear what the layer just read so it can be written again.
+    for (let j = 0; j < states.length; j++) {
+      const s = states[j]!;
+      for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
+    }
+    [cur, nxt] = [nxt, cur];
+  }
+  // Backward over the same bands: B at (t, s, d) is the best completion adding the units
+  // still missing, M − d (0 at the end; only where d = M).
+  e.F = F.subarray(0, used);
+  const B = (e.B = new Float64Array(used).fill(NEG));
+  for (const s of active[T]!) if (e.hi[T * S + s] === M) B[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
+  for (let t = T - 1; t >= 0; t--) {
+    const states = active[t]!;
+    for (let j = 0; j < states.length; j++) {
+      const s = states[j]!;
+      const i = t * S + s;
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+        const n = nextState[toState[g]! + s]!;
+        if (n < 0) continue;
+        const to = (t + 1) * S + n;
+        const nlo = e.lo[to]!;
+        const nhi = e.hi[to]!;
+        if (nhi < nlo) continue;
+        const noff = e.off[to]! - nlo;
+        for (let d = e.lo[i]!, top = e.hi[i]!, at = e.off[i]!; d <= top; d++, at++) {
+          for (let c = firstClass[g]!, cEnd = firstClass[g + 1]!; c < cEnd; c++) {
+            const d2 = Math.min(M, d + cu[c]!);
+            if (d2 < nlo || d2 > nhi) continue;
+            const v = cs[c]! + B[noff + d2]!;
+            if (v > B[at]!) B[at] = v;
+          }
+        }
+      }
+    }
+  }
+  return e;
+}
+
+/**
+ * The plan (combination ids) attaining x's kept table from s0, `m` units still missing: per slot
+ * the combination whose score `sc` plus the table's best completion (needing the units still
+ * missing) is largest; null when the table holds no plan.
+ */
+export function keptPath(f: Flat, x: Exact, sc: Float64Array, m: number): Int32Array | null {
+  const { T, s0, firstGroup, firstCombo, nextState, toState } = f;
+  const path = new Int32Array(T);
+  let s = s0;
+  for (let t = 0; t < T; t++) {
+    let best = -1;
+    let bestN = -1;
+    let bestM = 0;
+    let bestV = NEG;
+    for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+      const n = nextState[toState[g]! + s]!;
+      if (n < 0) continue;
+      for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
+        const u = x.units[c]!;
+        const m2 = m > u ? m - u : 0;
+        const v = sc[c]! + band(f, x, x.B, t + 1, n, x.M - m2);
+        if (v > bestV) {
+          best = c;
+          bestN = n;
+          bestM = m2;
+          bestV = v;
+        }
+      }
+    }
+    if (best < 0) return null;
+    path[t] = best;
+    s = bestN;
+    m = bestM;
+  }
+  return path;
+}
+
+/** What the certificate's label search is given (see certify in dp.ts). */
+export type CertifyInput = {
+  /** Per kept job i: units per combination, units reaching its target, its price, target and δ. */
+  units: Int32Array[];
+  need: Int32Array;
+  price: Float64Array;
+  target: Float64Array;
+  delta: Float64Array;
+  /** Key of (s, units done): s + Σ units_i·mult[i]; span keys in all. */
+  mult: Int32Array;
+  span: number;
+  /** Scores with the kept jobs unpriced, and the Lagrangian's constant under those prices. */
+  sc: Float64Array;
+  constant: number;
+  /** The plain Lagrangian's B, and per kept job the most work it can still get (before its deadline). */
+  plain: Float64Array;
+  reachable: Float64Array[];
+  /** Kept tables among the jobs, for the bound, and which kept job each is. */
+  tables: Exact[];
+  tableJob: Int32Array;
+  threshold: number;
+  /** Labels allowed. */
+  budget: number;
+};
+export type CertifyLabels = { keys: Int32Array; values: Float64Array; parents: Int32Array[]; picks: Int32Array[]; labels: number };
+
+/**
+ * The certificate's labels, slot by slot: keyed by (state, units done per kept job, capped),
+ * best value per key, a label dropped when a bound says it cannot beat the threshold. Null past
+ * the budget.
+ */
+export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
+  const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
+  const { units, need, price, target, delta, mult, sc, constant, plain, reachable, tables, tableJob, threshold } = c;
+  const J = need.length;
+  // Per group, flat: the best combination for each distinct vector of units it adds (a class:
+  // units [class·J + i], score with the kept jobs unpriced, combination id), sorted by the
+  // class's score at the full prices (pot). A label's bound for a class is at most its value
+  // + constant − what its own missing units owe + the next state's B + pot (more units can
+  // only cut what is owed by their price), so its scan stops at the first class that fails that.
+  const groups = firstGroup[T]!;
+  const clsGroup: number[] = [];
+  const clsUnits: number[] = [];
+  const clsScore: number[] = [];
+  const clsCombo: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const first = clsScore.length;
+    for (let cb = firstCombo[g]!; cb < firstCombo[g + 1]!; cb++) {
+      let i = first;
+      for (; i < clsScore.length; i++) {
+        let same = true;
+        for (let j = 0; j < J && same; j++) same = units[j]![cb] === clsUnits[i * J + j];
+        if (same) break;
+      }
+      if (i === clsScore.length) {
+        for (let j = 0; j < J; j++) clsUnits.push(units[j]![cb]!);
+        clsGroup.push(g);
+        clsScore.push(sc[cb]!);
+        clsCombo.push(cb);
+      } else if (sc[cb]! > clsScore[i]!) {
+        clsScore[i] = sc[cb]!;
+        clsCombo[i] = cb;
+      }
+    }
+  }
+  const clsPot = clsScore.map((score, i) => {
+    let pot = score;
+    for (let j = 0; j < J; j++) pot += price[j]! * delta[j]! * clsUnits[i * J + j]!;
+    return pot;
+  });
+  const order = clsScore.map((_, i) => i).sort((x, y) => clsGroup[x]! - clsGroup[y]! || clsPot[y]! - clsPot[x]!);
+  const firstClass = new Int32Array(groups + 1);
+  for (const g of clsGroup) firstClass[g + 1]!++;
+  for (let g = 0; g < groups; g++) firstClass[g + 1]! += firstClass[g]!;
+  const cUnits = new Int32Array(order.length * J);
+  order.forEach((i, r) => cUnits.set(clsUnits.slice(i * J, i * J + J), r * J));
+  const cScore = Float64Array.from(order, (i) => clsScore[i]!);
+  const cPot = Float64Array.from(order, (i) => clsPot[i]!);
+  const cCombo = Int32Array.from(order, (i) => clsCombo[i]!);
+  // What a kept job's missing work owes at its price, by units done: job i's at owedAt[i] + d.
+  const owedAt = new Int32Array(J);
+  const owedOf = new Float64Array(need.reduce((a, m) => a + m + 1, 0));
+  for (let i = 0, at = 0; i < J; at += need[i]! + 1, i++) {
+    owedAt[i] = at;
+    for (let d = 0; d <= need[i]!; d++) owedOf[at + d] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
+  }
+  // Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left).
+  const lowest = new Int32Array(J * S);
+  const slack = 1e-12 * Math.max(1, Math.abs(threshold));
+  const slotOf = new Int32Array(c.span).fill(-1);
+  let keys = Int32Array.of(s0);
+  let values = Float64Array.of(0);
+  const parents: Int32Array[] = [];
+  const picks: Int32Array[] = [];
+  const u = new Int32Array(J);
+  const u2 = new Int32Array(J);
+  let labels = 0;
+  for (let t = 0; t < T; t++) {
+    const at = (t + 1) * S;
+    for (let i = 0; i < J; i++) {
+      const r0 = reachable[i]!;
+      for (let n = 0; n < S; n++) {
+        // The least d with d·δ + reachable ≥ target (or the need): estimated, then made exact.
+        const r = r0[at + n]!;
+        const goal = target[i]! - TOL;
+        let d = Math.max(0, Math.min(need[i]!, Math.ceil((goal - r) / delta[i]!)));
+        while (d > 0 && (d - 1) * delta[i]! + r >= goal) d--;
+        while (d < need[i]! && d * delta[i]! + r < goal) d++;
+        lowest[i * S + n] = d;
+      }
+    }
+    let size = 0;
+    let cap = Math.max(64, keys.length * 2);
+    let nk = new Int32Array(cap);
+    let nv = new Float64Array(cap);
+    let np = new Int32Array(cap);
+    let nc = new Int32Array(cap);
+    for (let li = 0; li < keys.length; li++) {
+      const key = keys[li]!;
+      const v0 = values[li]!;
+      const s = key % S;
+      let owedLabel = 0;
+      for (let i = 0; i < J; i++) {
+        u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
+        owedLabel += owedOf[owedAt[i]! + u[i]!]!;
+      }
+      const base = v0 + constant - owedLabel;
+      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+        const n = nextState[toState[g]! + s]!;
+        if (n < 0) continue;
+        const stop = threshold - slack - base - plain[at + n]!;
+        for (let ci = firstClass[g]!, cEnd = firstClass[g + 1]!; ci < cEnd; ci++) {
+          if (cPot[ci]! <= stop) break;
+          const v = v0 + cScore[ci]!;
+          let k2 = n;
+          let owedAll = 0;
+          let reach = true;
+          for (let i = 0; i < J; i++) {
+            const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
+            if (d < lowest[i * S + n]!) reach = false;
+            u2[i] = d;
+            k2 += d * mult[i]!;
+            owedAll += owedOf[owedAt[i]! + d]!;
+          }
+          if (!reach) continue;
+          let ub = v + constant + plain[at + n]! - owedAll;
+          for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
+            const x = tables[ti]!;
+            const i = tableJob[ti]!;
+            const d = u2[i]!;
+            const lo = x.lo[at + n]!;
+            const b = d < lo || d > x.hi[at + n]! ? NEG : x.B[x.off[at + n]! + d - lo]!;
+            ub = Math.min(ub, v + constant + b - (owedAll - owedOf[owedAt[i]! + d]!));
+          }
+          if (!(ub > threshold)) continue;
+          const known = slotOf[k2]!;
+          if (known >= 0) {
+            if (v > nv[known]!) {
+              nv[known] = v;
+              np[known] = li;
+              nc[known] = cCombo[ci]!;
+            }
+            continue;
+          }
+          if (size === cap) {
+            cap *= 2;
+            nk = grown(nk, new Int32Array(cap));
+            nv = grown(nv, new Float64Array(cap));
+            np = grown(np, new Int32Array(cap));
+            nc = grown(nc, new Int32Array(cap));
+          }
+          slotOf[k2] = size;
+          nk[size] = k2;
+          nv[size] = v;
+          np[size] = li;
+          nc[size++] = cCombo[ci]!;
+        }
+      }
+    }
+    for (let i = 0; i < size; i++) slotOf[nk[i]!] = -1;
+    labels += size;
+    if (labels > c.budget) return null;
+    keys = nk.subarray(0, size);
+    values = nv.subarray(0, size);
+    parents.push(np.subarray(0, size));
+    picks.push(nc.subarray(0, size));
+  }
+  return { keys, values, parents, picks, labels };
+}
+
+function grown<A extends Int32Array | Float64Array>(a: A, b: A): A {
+  b.set(a);
+  return b;
+}
+
+/**
+ * The assignment DP (see assign in dp.ts): n jobs' work in whole units; slot t's alternatives
+ * firstAlt[t] .. firstAlt[t + 1] − 1, alternative a adding units[a·n + i] to job i. A job ends
+ * within [goal, top] units (a free one, priced at 0, is capped at top instead). Returns the
+ * layers of reachable work vectors (w, and how each was reached), or null when a job cannot
+ * end in its range or a layer passes maxStates.
+ */
+export type AssignLayer = { w: Int32Array; parent: Int32Array; alt: Int32Array; size: number };
+export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: Int32Array, goal: Int32Array, top: Int32Array, free: Uint8Array, maxStates: number): AssignLayer[] | null {
+  // ok[okAt[i] + t·(top[i] + 1) + x]: whether job i, with x units done before slot t, can still
+  // end within [goal, top] with the alternatives from t on. Necessary, cheap, and it stops a
+  // hopeless search at once.
+  const okAt = new Int32Array(n);
+  let okSize = 0;
+  top.forEach((x, i) => {
+    okAt[i] = okSize;
+    okSize += (T + 1) * (x + 1);
+  });
+  const ok = new Uint8Array(okSize);
+  for (let i = 0; i < n; i++) {
+    const hi = top[i]!;
+    const lo = goal[i]!;
+    // The sums of units the alternatives from t on can add (capped at the top for a free job).
+    let can = new Uint8Array(hi + 1);
+    let next = new Uint8Array(hi + 1);
+    can[0] = 1;
+    const prefix = new Int32Array(hi + 2);
+    const amounts: number[] = [];
+    for (let t = T; ; t--) {
+      for (let r = 0; r <= hi; r++) prefix[r + 1] = prefix[r]! + can[r]!;
+      const row = okAt[i]! + t * (hi + 1);
+      for (let x = 0; x <= hi; x++) {
+        const upper = free[i] ? hi : hi - x;
+        const lower = Math.max(0, lo - x);
+        ok[row + x] = upper >= lower && prefix[upper + 1]! > prefix[lower]! ? 1 : 0;
+      }
+      if (t === 0) break;
+      amounts.length = 0;
+      for (let a = firstAlt[t - 1]!; a < firstAlt[t]!; a++) if (!amounts.includes(units[a * n + i]!)) amounts.push(units[a * n + i]!);
+      next.fill(0);
+      for (let r = 0; r <= hi; r++) {
+        if (!can[r]) continue;
+        for (const a of amounts) {
+          const x = r + a;
+          if (x <= hi) next[x] = 1;
+          else if (free[i]) next[hi] = 1;
+        }
+      }
+      [can, next] = [next, can];
+    }
+    if (!ok[okAt[i]!]) return null;
+  }
+  const mult = new Float64Array(n);
+  top.reduce((span, x, i) => ((mult[i] = span), span * (x + 1)), 1);
+  const layers: AssignLayer[] = [{ w: new Int32Array(n), parent: Int32Array.of(-1), alt: new Int32Array(1), size: 1 }];
+  const w = new Int32Array(n);
+  const okRow = new Int32Array(n);
+  const seen = new Map<number, number>();
+  for (let t = 0; t < T; t++) {
+    const prev = layers[t]!;
+    const base = firstAlt[t]! * n;
+    const nAlt = firstAlt[t + 1]! - firstAlt[t]!;
+    for (let i = 0; i < n; i++) okRow[i] = okAt[i]! + (t + 1) * (top[i]! + 1);
+    const next: AssignLayer = { w: new Int32Array(prev.size * nAlt * n), parent: new Int32Array(prev.size * nAlt), alt: new Int32Array(prev.size * nAlt), size: 0 };
+    seen.clear();
+    for (let p = 0; p < prev.size; p++) {
+      for (let a = 0; a < nAlt; a++) {
+        let key = 0;
+        let fits = true;
+        for (let i = 0; i < n && fits; i++) {
+          let x = prev.w[p * n + i]! + units[base + a * n + i]!;
+          if (x > top[i]!) {
+            if (free[i]) x = top[i]!;
+            else fits = false;
+          }
+          if (fits && ok[okRow[i]! + x] !== 1) fits = false;
+          w[i] = x;
+          key += x * mult[i]!;
+        }
+        if (!fits) continue;
+        // One alternative only: no choice here, so no new key to look up.
+        if (nAlt > 1) {
+          if (seen.has(key)) continue;
+          seen.set(key, next.size);
+        }
+        next.w.set(w, next.size * n);
+        next.parent[next.size] = p;
+        next.alt[next.size++] = a;
+      }
+    }
+    if (next.size > maxStates) return null;
+    layers.push(next);
+  }
+  return layers;
+}
