@@ -376,7 +376,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // Full bound (only for completions that reach every target): minimise over λ ≥ 0 the
   // Lagrangian of "work before the deadline ≥ target".
   const vw = V.reduce((a, v, k) => a + v * ix(Wt, k), 0);
-  const dual: { best: { phi: number; lambda: number[]; B: Float64Array; pass: Pass } | null } = { best: null };
+  const dual: { best: { phi: number; lambda: number[]; work: number[]; B: Float64Array; pass: Pass } | null } = { best: null };
   // The pass buffer a new dual point is computed in (the best point's is kept).
   let spare: Pass | undefined;
   let dualIterations = 0;
@@ -391,11 +391,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const phi = ix(pass.B, s0) + vw - l.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const path = trace(pass);
     offer(path);
+    const work = zeros.map((_, k) => path.reduce((a, c) => a + c.wb[k]!, 0));
     if (!dual.best || phi < dual.best.phi) {
       spare = dual.best?.pass;
-      dual.best = { phi, lambda: [...l], B: pass.B, pass };
+      dual.best = { phi, lambda: [...l], work, B: pass.B, pass };
     } else spare = pass;
-    const work = zeros.map((_, k) => path.reduce((a, c) => a + ix(c.wb, k), 0));
     cuts.push({ phi, l: [...l], g: work.map((w, k) => w - ix(Wt, k)) });
     return { phi, work };
   };
@@ -428,12 +428,13 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     // deadline with little overshoot (good incumbents), where the first repair overshoots.
     if (dual.best) {
       let l = [...dual.best.lambda];
+      let work = dual.best.work;
       const bump = Math.max(1e-6, ...V) / 200;
       for (let it = 0; it < 30; it++) {
-        const { work } = evalDual(l);
         const short = work.map((w, k) => w < ix(Wt, k) - TOL);
         if (!short.some(Boolean)) break;
         l = l.map((x, k) => (ix(short, k) ? x * 1.03 + bump : x));
+        work = evalDual(l).work;
       }
     }
   }
