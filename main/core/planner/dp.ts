@@ -255,7 +255,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     firstCombo: Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC)),
     comboValue: Float64Array.from(combos, (c) => c.value),
     comboWork,
-    anyAfter: combos.some((c) => c.wa.some((x) => x !== 0)),
+    anyAfter: comboWork.some((x, i) => i % (2 * K) >= K && x !== 0),
     nextState: Int32Array.from(nexts.flatMap((next) => [...next])),
     toState: Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S),
     firstPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]),
@@ -273,7 +273,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     for (let k = 0; k < K; k++) v += beta[k]! * c.wb[k]! + betaAfter[k]! * c.wa[k]!;
     return v;
   };
-  const comboPath = (ids: Int32Array) => Array.from(ids, (c) => ix(combos, c));
+  const comboPath = (ids: Int32Array): Combo[] => {
+    const path = new Array<Combo>(ids.length);
+    for (let t = 0; t < ids.length; t++) path[t] = combos[ids[t]!]!;
+    return path;
+  };
   const trace = (pass: Pass): Combo[] => comboPath(tracePass(flat, pass));
   // Copies: combinations share their option arrays between slots.
   const choiceOf = (path: Combo[]) => path.map((c) => [...c.opts]);
@@ -999,9 +1003,20 @@ function slotGroups(cls: ShapeClass, slot: PlanInput['slots'][number], values: F
   }
   return order.map((g) => {
     // Most valuable first (ties in shape order); a shape is kept unless a kept one covers it.
-    const sorted = byGroup[g]!.sort((a, b) => values[b]! - values[a]! || a - b);
+    const sorted = byGroup[g]!;
+    // Insertion sort (groups are small): by value, then shape order.
+    for (let r = 1; r < sorted.length; r++) {
+      const i = sorted[r]!;
+      let q = r - 1;
+      for (; q >= 0 && values[sorted[q]!]! < values[i]!; q--) sorted[q + 1] = sorted[q]!;
+      sorted[q + 1] = i;
+    }
     const kept: number[] = [];
-    for (const i of sorted) if (!kept.some((j) => covers[work[j]! * works + work[i]!] === 1)) kept.push(i);
+    for (const i of sorted) {
+      let covered = false;
+      for (let q = 0; q < kept.length && !covered; q++) covered = covers[work[kept[q]!]! * works + work[i]!] === 1;
+      if (!covered) kept.push(i);
+    }
     return kept;
   });
 }
