@@ -179,8 +179,12 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
   const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
   const { delta, M, units } = x;
   const M1 = M + 1;
+  // Every field written here, in one order: one shape for every table (the hot loops read them).
   const e: Exact = {
-    ...x,
+    k: x.k,
+    delta,
+    M,
+    units,
     lam,
     constant,
     lo: new Int32Array((T + 1) * S).fill(M1),
