@@ -583,62 +583,83 @@ function grown<A extends Int32Array | Float64Array>(a: A, b: A): A {
  */
 export type AssignLayer = { w: Int32Array; parent: Int32Array; alt: Int32Array; size: number };
 export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: Int32Array, goal: Int32Array, top: Int32Array, free: Uint8Array, maxStates: number): AssignLayer[] | null {
-  // ok[okAt[i] + t·(top[i] + 1) + x]: whether job i, with x units done before slot t, can still
-  // end within [goal, top] with the alternatives from t on. Necessary, cheap, and it stops a
-  // hopeless search at once.
-  const okAt = new Int32Array(n);
-  let okSize = 0;
-  top.forEach((x, i) => {
-    okAt[i] = okSize;
-    okSize += (T + 1) * (x + 1);
-  });
-  const ok = new Uint8Array(okSize);
+  // sums[sumsAt[i·(T + 1) + t] + r]: how many sums below r (capped at the top for a free job)
+  // the alternatives from slot t on can add to job i (a slot that can add it nothing shares the
+  // next one's row). Job i, with x units done before t, can still end within [goal, top] only if
+  // one lies in [goal − x, top − x] (for a free job, [goal − x, top]): necessary, cheap, and it
+  // stops a hopeless search at once.
+  const sumsAt = new Int32Array(n * (T + 1));
+  const sums = new Int32Array(top.reduce((a, x) => a + (T + 1) * (x + 2), 0));
+  let used = 0;
+  const viable = (i: number, t: number, x: number): boolean => {
+    const hi = top[i]!;
+    const upper = free[i] ? hi : hi - x;
+    const lower = goal[i]! > x ? goal[i]! - x : 0;
+    const row = sumsAt[i * (T + 1) + t]!;
+    return upper >= lower && sums[row + upper + 1]! > sums[row + lower]!;
+  };
   for (let i = 0; i < n; i++) {
     const hi = top[i]!;
-    const lo = goal[i]!;
-    // The sums of units the alternatives from t on can add (capped at the top for a free job).
     let can = new Uint8Array(hi + 1);
     let next = new Uint8Array(hi + 1);
     can[0] = 1;
-    const prefix = new Int32Array(hi + 2);
     const amounts: number[] = [];
+    let same = false;
     for (let t = T; ; t--) {
-      for (let r = 0; r <= hi; r++) prefix[r + 1] = prefix[r]! + can[r]!;
-      const row = okAt[i]! + t * (hi + 1);
-      for (let x = 0; x <= hi; x++) {
-        const upper = free[i] ? hi : hi - x;
-        const lower = Math.max(0, lo - x);
-        ok[row + x] = upper >= lower && prefix[upper + 1]! > prefix[lower]! ? 1 : 0;
+      if (same) sumsAt[i * (T + 1) + t] = sumsAt[i * (T + 1) + t + 1]!;
+      else {
+        const row = (sumsAt[i * (T + 1) + t] = used);
+        used += hi + 2;
+        for (let r = 0; r <= hi; r++) sums[row + r + 1] = sums[row + r]! + can[r]!;
       }
       if (t === 0) break;
       amounts.length = 0;
       for (let a = firstAlt[t - 1]!; a < firstAlt[t]!; a++) if (!amounts.includes(units[a * n + i]!)) amounts.push(units[a * n + i]!);
+      same = amounts.length === 1 && amounts[0] === 0;
+      if (same) continue;
       next.fill(0);
       for (let r = 0; r <= hi; r++) {
         if (!can[r]) continue;
-        for (const a of amounts) {
-          const x = r + a;
+        for (let q = 0; q < amounts.length; q++) {
+          const x = r + amounts[q]!;
           if (x <= hi) next[x] = 1;
           else if (free[i]) next[hi] = 1;
         }
       }
       [can, next] = [next, can];
     }
-    if (!ok[okAt[i]!]) return null;
+    if (!viable(i, 0, 0)) return null;
   }
   const mult = new Float64Array(n);
   top.reduce((span, x, i) => ((mult[i] = span), span * (x + 1)), 1);
   const layers: AssignLayer[] = [{ w: new Int32Array(n), parent: Int32Array.of(-1), alt: new Int32Array(1), size: 1 }];
   const w = new Int32Array(n);
-  const okRow = new Int32Array(n);
-  const seen = new Map<number, number>();
+  // The next layer is built in scratch buffers (grown as needed) and copied out at its size; its
+  // keys (the work vector as one number) are found again through an open-addressing table whose
+  // entries count only when stamped with the current slot.
+  let sw = new Int32Array(64 * n);
+  let sp = new Int32Array(64);
+  let sa = new Int32Array(64);
+  let hashKey = new Float64Array(64);
+  let hashStamp = new Int32Array(64).fill(-1);
   for (let t = 0; t < T; t++) {
     const prev = layers[t]!;
     const base = firstAlt[t]! * n;
     const nAlt = firstAlt[t + 1]! - firstAlt[t]!;
-    for (let i = 0; i < n; i++) okRow[i] = okAt[i]! + (t + 1) * (top[i]! + 1);
-    const next: AssignLayer = { w: new Int32Array(prev.size * nAlt * n), parent: new Int32Array(prev.size * nAlt), alt: new Int32Array(prev.size * nAlt), size: 0 };
-    seen.clear();
+    const most = prev.size * nAlt;
+    if (most > sp.length) {
+      sw = new Int32Array(2 * most * n);
+      sp = new Int32Array(2 * most);
+      sa = new Int32Array(2 * most);
+    }
+    if (4 * most > hashKey.length) {
+      let cap = hashKey.length;
+      while (cap < 4 * most) cap *= 2;
+      hashKey = new Float64Array(cap);
+      hashStamp = new Int32Array(cap).fill(-1);
+    }
+    const mask = hashKey.length - 1;
+    let count = 0;
     for (let p = 0; p < prev.size; p++) {
       for (let a = 0; a < nAlt; a++) {
         let key = 0;
@@ -649,23 +670,26 @@ export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: 
             if (free[i]) x = top[i]!;
             else fits = false;
           }
-          if (fits && ok[okRow[i]! + x] !== 1) fits = false;
+          if (fits && !viable(i, t + 1, x)) fits = false;
           w[i] = x;
           key += x * mult[i]!;
         }
         if (!fits) continue;
-        // One alternative only: no choice here, so no new key to look up.
+        // One alternative only: no choice here, so no key to look up.
         if (nAlt > 1) {
-          if (seen.has(key)) continue;
-          seen.set(key, next.size);
+          let h = Math.imul((key | 0) ^ ((key / 4294967296) | 0), 0x9e3779b1) & mask;
+          while (hashStamp[h] === t && hashKey[h] !== key) h = (h + 1) & mask;
+          if (hashStamp[h] === t) continue;
+          hashStamp[h] = t;
+          hashKey[h] = key;
         }
-        next.w.set(w, next.size * n);
-        next.parent[next.size] = p;
-        next.alt[next.size++] = a;
+        sw.set(w, count * n);
+        sp[count] = p;
+        sa[count++] = a;
       }
     }
-    if (next.size > maxStates) return null;
-    layers.push(next);
+    if (count > maxStates) return null;
+    layers.push({ w: sw.slice(0, count * n), parent: sp.slice(0, count), alt: sa.slice(0, count), size: count });
   }
   return layers;
 }
