@@ -210,7 +210,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       return {
         pattern: first.pattern,
         mask: first.mask,
-        combos: kept.map((i) => ({ id: -1, group: -1, opts: ix(cls.shapes, i).opts, value: values[i]!, wb: ix(cls.shapes, i).wb, wa: ix(cls.shapes, i).wa })),
+        combos: kept.map((i) => {
+          const sh = cls.shapes[i]!;
+          return { id: -1, group: -1, opts: sh.opts, value: values[i]!, wb: sh.wb, wa: sh.wa };
+        }),
         next: transitions(first.key, first.pattern, first.mask),
       };
     });
@@ -240,11 +243,18 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     next.forEach((n, s) => n >= 0 && pairList.push(s, n));
     return [first, pairList.length] as const;
   });
+  const comboValue = new Float64Array(NC);
   const comboWork = new Float64Array(NC * 2 * K);
-  combos.forEach((c, i) => {
-    comboWork.set(c.wb, i * 2 * K);
-    comboWork.set(c.wa, i * 2 * K + K);
-  });
+  let anyAfter = false;
+  for (let i = 0; i < NC; i++) {
+    const c = combos[i]!;
+    comboValue[i] = c.value;
+    for (let k = 0; k < K; k++) {
+      comboWork[i * 2 * K + k] = c.wb[k]!;
+      comboWork[i * 2 * K + K + k] = c.wa[k]!;
+      if (c.wa[k] !== 0) anyAfter = true;
+    }
+  }
   const flat: Flat = {
     T,
     S,
@@ -253,9 +263,9 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     s0,
     firstGroup,
     firstCombo: Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC)),
-    comboValue: Float64Array.from(combos, (c) => c.value),
+    comboValue,
     comboWork,
-    anyAfter: comboWork.some((x, i) => i % (2 * K) >= K && x !== 0),
+    anyAfter,
     nextState: Int32Array.from(nexts.flatMap((next) => [...next])),
     toState: Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S),
     firstPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]),
@@ -504,7 +514,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       if (M < 1 || M > MAX_UNITS) continue;
       // Its values take (T+1)·S·(M+1) numbers at most (the bands are far smaller); keep that to ~48 MB.
       if ((T + 1) * S * (M + 1) > 6_000_000) continue;
-      const units = Int32Array.from(combos, (c) => Math.round(c.wb[k]! / delta));
+      const units = new Int32Array(NC);
+      for (let c = 0; c < NC; c++) units[c] = Math.round(comboWork[c * 2 * K + k]! / delta);
       keptJobs.push({ k, delta, M, units });
     }
     keptJobs.sort((a, b) => a.M - b.M);
@@ -953,14 +964,16 @@ function shapeClass(shapes: Shape[], K: number): ShapeClass {
     groupOf[sh.work] = g;
   }
   const covers = new Uint8Array(works * works);
-  for (let a = 0; a < works; a++) {
-    for (let b = 0; b < works; b++) {
-      if (groupOf[a] !== groupOf[b]) continue;
-      const x = amounts[a]!;
-      const y = amounts[b]!;
-      let all = true;
-      for (let k = 0; k < K && all; k++) all = x.wb[k]! >= y.wb[k]! && x.wa[k]! >= y.wa[k]!;
-      covers[a * works + b] = all ? 1 : 0;
+  const members = keys.map((_, g) => amounts.flatMap((_, w) => (groupOf[w] === g ? [w] : [])));
+  for (const ws of members) {
+    for (const a of ws) {
+      for (const b of ws) {
+        const x = amounts[a]!;
+        const y = amounts[b]!;
+        let all = true;
+        for (let k = 0; k < K && all; k++) all = x.wb[k]! >= y.wb[k]! && x.wa[k]! >= y.wa[k]!;
+        covers[a * works + b] = all ? 1 : 0;
+      }
     }
   }
   return {
