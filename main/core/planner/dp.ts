@@ -415,8 +415,26 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   };
   if (mayMeetAll) {
     // Repair: raise the price of work on jobs the Lagrangian plan leaves short until a plan meets
-    // every deadline (an incumbent for the bound to beat).
-    const l0 = [...V];
+    // every deadline (an incumbent for the bound to beat). It starts where each job's work first
+    // pays on some device at some level as well as that level's best open-ended job (mining, say):
+    // the dual's optimum usually sits at such ties, and Kelley's first cuts are then near it.
+    const l0 = V.map((v, k) => {
+      let tie = Infinity;
+      input.devices.forEach((dev, d) => {
+        for (const o of ix(opts, d)) {
+          if (!o || o.job !== ix(dj, k)) continue;
+          const lv = ix(dev.levels, o.level);
+          const rate = lv.rates[ix(input.jobs, o.job).kind] ?? 0;
+          let open = 0;
+          for (const p of ix(opts, d)) {
+            const job = p && p.level === o.level && !kOf.has(p.job) ? ix(input.jobs, p.job) : undefined;
+            if (job) open = Math.max(open, job.valuePerWork * (lv.rates[job.kind] ?? 0));
+          }
+          if (rate > 0) tie = Math.min(tie, Math.max(v, open / rate));
+        }
+      });
+      return Number.isFinite(tie) ? tie : v;
+    });
     const scale = Math.max(1e-6, ...V) / 8;
     for (let it = 0, l = l0; it < 40 && !meetsAll(); it++) {
       const { work } = evalDual(l);
