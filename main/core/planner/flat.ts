@@ -35,7 +35,6 @@ export type Flat = {
   weights: Float64Array;
 };
 
-const NEG = -Infinity;
 /** Scores compare with this tolerance on work (as the MIP and brute force do). */
 const TOL = 1e-9;
 
@@ -75,9 +74,9 @@ export function backward(f: Flat, sc: Float64Array, into: Pass): Pass {
   for (let t = T - 1; t >= 0; t--) {
     const at = t * S;
     const after = at + S;
-    B.fill(NEG, at, after);
+    B.fill(-Infinity, at, after);
     for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-      let best = NEG;
+      let best = -Infinity;
       let arg = firstCombo[g]!;
       for (let c = arg, cEnd = firstCombo[g + 1]!; c < cEnd; c++) {
         if (sc[c]! > best) {
@@ -104,7 +103,7 @@ export function trace(f: Flat, { B, pick, score }: Pass): Int32Array {
   for (let t = 0; t < T; t++) {
     let best = -1;
     let bestN = -1;
-    let bestV = NEG;
+    let bestV = -Infinity;
     const after = (t + 1) * S;
     for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
       const n = nextState[toState[g]! + s]!;
@@ -126,18 +125,18 @@ export function trace(f: Flat, { B, pick, score }: Pass): Int32Array {
 /** F[t·S + s]: the best start from s0 to state s at the start of slot t under scores `sc` (−∞: unreachable). */
 export function forward(f: Flat, sc: Float64Array): Float64Array {
   const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
-  const F = new Float64Array((T + 1) * S).fill(NEG);
+  const F = new Float64Array((T + 1) * S).fill(-Infinity);
   F[s0] = 0;
   for (let t = 0; t < T; t++) {
     const at = t * S;
     const after = at + S;
     for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-      let best = NEG;
+      let best = -Infinity;
       for (let c = firstCombo[g]!, cEnd = firstCombo[g + 1]!; c < cEnd; c++) if (sc[c]! > best) best = sc[c]!;
       for (let s = 0; s < S; s++) {
         const n = nextState[toState[g]! + s]!;
         const v = F[at + s]!;
-        if (n < 0 || v === NEG) continue;
+        if (n < 0 || v === -Infinity) continue;
         if (v + best > F[after + n]!) F[after + n] = v + best;
       }
     }
@@ -166,7 +165,7 @@ export type Exact = Kept & {
 export function band(f: Flat, x: Exact, table: Float64Array, t: number, s: number, d: number): number {
   const i = t * f.S + s;
   const lo = x.lo[i]!;
-  return d < lo || d > x.hi[i]! ? NEG : table[x.off[i]! + d - lo]!;
+  return d < lo || d > x.hi[i]! ? -Infinity : table[x.off[i]! + d - lo]!;
 }
 
 /**
@@ -222,8 +221,8 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
   const active: Int32Array[] = [];
   // Two dense layers (S × (M+1)), kept all −∞ outside what the current slot writes; the states
   // the next layer has entries for, and their range of counts written.
-  let cur = new Float64Array(S * M1).fill(NEG);
-  let nxt = new Float64Array(S * M1).fill(NEG);
+  let cur = new Float64Array(S * M1).fill(-Infinity);
+  let nxt = new Float64Array(S * M1).fill(-Infinity);
   const wlo = new Int32Array(S).fill(M1);
   const whi = new Int32Array(S).fill(-1);
   const touched = new Int32Array(S);
@@ -243,9 +242,9 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
       const i = t * S + s;
       for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
         const v = layer[s * M1 + d]!;
-        if (v === NEG) continue;
+        if (v === -Infinity) continue;
         if (bound && v + plain[i]! + constant - lk * Math.max(0, target - d * delta) <= threshold) {
-          layer[s * M1 + d] = NEG;
+          layer[s * M1 + d] = -Infinity;
           continue;
         }
         if (d < e.lo[i]!) e.lo[i] = d;
@@ -293,7 +292,7 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
           const score = cs[i]!;
           for (let d = lo; d <= hi; d++) {
             const v = cur[from + d]!;
-            if (v === NEG) continue;
+            if (v === -Infinity) continue;
             const d2 = d + u < M ? d + u : M;
             if (v + score > nxt[to + d2]!) nxt[to + d2] = v + score;
           }
@@ -306,14 +305,14 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
     // Clear what the layer just read so it can be written again.
     for (let j = 0; j < states.length; j++) {
       const s = states[j]!;
-      for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = NEG;
+      for (let d = e.lo[t * S + s]!, top = e.hi[t * S + s]!; d <= top; d++) cur[s * M1 + d] = -Infinity;
     }
     [cur, nxt] = [nxt, cur];
   }
   // Backward over the same bands: B at (t, s, d) is the best completion adding the units
   // still missing, M − d (0 at the end; only where d = M).
   e.F = F.subarray(0, used);
-  const B = (e.B = new Float64Array(used).fill(NEG));
+  const B = (e.B = new Float64Array(used).fill(-Infinity));
   for (const s of active[T]!) if (e.hi[T * S + s] === M) B[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
   for (let t = T - 1; t >= 0; t--) {
     const states = active[t]!;
@@ -355,7 +354,7 @@ export function keptPath(f: Flat, x: Exact, sc: Float64Array, m: number): Int32A
     let best = -1;
     let bestN = -1;
     let bestM = 0;
-    let bestV = NEG;
+    let bestV = -Infinity;
     for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
       const n = nextState[toState[g]! + s]!;
       if (n < 0) continue;
@@ -411,7 +410,7 @@ export type CertifyLabels = { keys: Int32Array; values: Float64Array; parents: I
  * the budget.
  */
 export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
-  const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
+  const { T, S, s0, firstGroup, firstCombo } = f;
   const { units, need, price, target, delta, mult, sc, constant, plain, reachable, tables, tableJob, threshold } = c;
   const J = need.length;
   // Per group, flat: the best combination for each distinct vector of units it adds (a class:
@@ -465,108 +464,184 @@ export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
     owedAt[i] = at;
     for (let d = 0; d <= need[i]!; d++) owedOf[at + d] = price[i]! * Math.max(0, target[i]! - d * delta[i]!);
   }
-  // Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left).
-  const lowest = new Int32Array(J * S);
-  const slack = 1e-12 * Math.max(1, Math.abs(threshold));
-  const slotOf = new Int32Array(c.span).fill(-1);
-  let keys = Int32Array.of(s0);
-  let values = Float64Array.of(0);
+  const x: Expansion = {
+    f,
+    J,
+    need,
+    mult,
+    delta,
+    target,
+    reachable,
+    owedAt,
+    owedOf,
+    plain,
+    constant,
+    threshold,
+    slack: 1e-12 * Math.max(1, Math.abs(threshold)),
+    tables,
+    tableJob,
+    firstClass,
+    cUnits,
+    cScore,
+    cPot,
+    cCombo,
+    lowest: new Int32Array(J * S),
+    slotOf: new Int32Array(c.span).fill(-1),
+    u: new Int32Array(J),
+    u2: new Int32Array(J),
+    keys: new Int32Array(64),
+    values: new Float64Array(64),
+    size: 1,
+    nk: new Int32Array(64),
+    nv: new Float64Array(64),
+    np: new Int32Array(64),
+    nc: new Int32Array(64),
+  };
+  x.keys[0] = s0;
   const parents: Int32Array[] = [];
   const picks: Int32Array[] = [];
-  const u = new Int32Array(J);
-  const u2 = new Int32Array(J);
   let labels = 0;
   for (let t = 0; t < T; t++) {
-    const at = (t + 1) * S;
-    for (let i = 0; i < J; i++) {
-      const r0 = reachable[i]!;
-      for (let n = 0; n < S; n++) {
-        // The least d with d·δ + reachable ≥ target (or the need): estimated, then made exact.
-        const r = r0[at + n]!;
-        const goal = target[i]! - TOL;
-        let d = Math.max(0, Math.min(need[i]!, Math.ceil((goal - r) / delta[i]!)));
-        while (d > 0 && (d - 1) * delta[i]! + r >= goal) d--;
-        while (d < need[i]! && d * delta[i]! + r < goal) d++;
-        lowest[i * S + n] = d;
-      }
-    }
-    let size = 0;
-    let cap = Math.max(64, keys.length * 2);
-    let nk = new Int32Array(cap);
-    let nv = new Float64Array(cap);
-    let np = new Int32Array(cap);
-    let nc = new Int32Array(cap);
-    for (let li = 0; li < keys.length; li++) {
-      const key = keys[li]!;
-      const v0 = values[li]!;
-      const s = key % S;
-      let owedLabel = 0;
-      for (let i = 0; i < J; i++) {
-        u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
-        owedLabel += owedOf[owedAt[i]! + u[i]!]!;
-      }
-      const base = v0 + constant - owedLabel;
-      for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
-        const n = nextState[toState[g]! + s]!;
-        if (n < 0) continue;
-        const stop = threshold - slack - base - plain[at + n]!;
-        for (let ci = firstClass[g]!, cEnd = firstClass[g + 1]!; ci < cEnd; ci++) {
-          if (cPot[ci]! <= stop) break;
-          const v = v0 + cScore[ci]!;
-          let k2 = n;
-          let owedAll = 0;
-          let reach = true;
-          for (let i = 0; i < J; i++) {
-            const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
-            if (d < lowest[i * S + n]!) reach = false;
-            u2[i] = d;
-            k2 += d * mult[i]!;
-            owedAll += owedOf[owedAt[i]! + d]!;
-          }
-          if (!reach) continue;
-          let ub = v + constant + plain[at + n]! - owedAll;
-          for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
-            const x = tables[ti]!;
-            const i = tableJob[ti]!;
-            const d = u2[i]!;
-            const lo = x.lo[at + n]!;
-            const b = d < lo || d > x.hi[at + n]! ? NEG : x.B[x.off[at + n]! + d - lo]!;
-            ub = Math.min(ub, v + constant + b - (owedAll - owedOf[owedAt[i]! + d]!));
-          }
-          if (!(ub > threshold)) continue;
-          const known = slotOf[k2]!;
-          if (known >= 0) {
-            if (v > nv[known]!) {
-              nv[known] = v;
-              np[known] = li;
-              nc[known] = cCombo[ci]!;
-            }
-            continue;
-          }
-          if (size === cap) {
-            cap *= 2;
-            nk = grown(nk, new Int32Array(cap));
-            nv = grown(nv, new Float64Array(cap));
-            np = grown(np, new Int32Array(cap));
-            nc = grown(nc, new Int32Array(cap));
-          }
-          slotOf[k2] = size;
-          nk[size] = k2;
-          nv[size] = v;
-          np[size] = li;
-          nc[size++] = cCombo[ci]!;
-        }
-      }
-    }
-    for (let i = 0; i < size; i++) slotOf[nk[i]!] = -1;
+    const size = expandSlot(x, t);
     labels += size;
     if (labels > c.budget) return null;
-    keys = nk.subarray(0, size);
-    values = nv.subarray(0, size);
-    parents.push(np.subarray(0, size));
-    picks.push(nc.subarray(0, size));
+    parents.push(x.np.slice(0, size));
+    picks.push(x.nc.slice(0, size));
+    // The next layer becomes the current one; the current one's buffers are written next.
+    [x.keys, x.nk] = [x.nk, x.keys];
+    [x.values, x.nv] = [x.nv, x.values];
+    x.size = size;
   }
-  return { keys, values, parents, picks, labels };
+  return { keys: x.keys.subarray(0, x.size), values: x.values.subarray(0, x.size), parents, picks, labels };
+}
+
+/**
+ * The certificate's state between slots: its inputs (see CertifyInput), classes (see
+ * certifyLabels), scratch, the current layer of labels (keys, values, size) and the next one's
+ * buffers (keys, values, parent label, combination).
+ */
+type Expansion = {
+  f: Flat;
+  J: number;
+  need: Int32Array;
+  mult: Int32Array;
+  delta: Float64Array;
+  target: Float64Array;
+  reachable: Float64Array[];
+  owedAt: Int32Array;
+  owedOf: Float64Array;
+  plain: Float64Array;
+  constant: number;
+  threshold: number;
+  slack: number;
+  tables: Exact[];
+  tableJob: Int32Array;
+  firstClass: Int32Array;
+  cUnits: Int32Array;
+  cScore: Float64Array;
+  cPot: Float64Array;
+  cCombo: Int32Array;
+  /** Below lowest[i·S + n] units at (t + 1, n), job i can no longer reach its target (too little work left). */
+  lowest: Int32Array;
+  /** Per key: its label in the next layer, or −1. */
+  slotOf: Int32Array;
+  u: Int32Array;
+  u2: Int32Array;
+  keys: Int32Array;
+  values: Float64Array;
+  size: number;
+  nk: Int32Array;
+  nv: Float64Array;
+  np: Int32Array;
+  nc: Int32Array;
+};
+
+/** Slot t's labels from the current layer into the next layer's buffers; returns how many. */
+function expandSlot(x: Expansion, t: number): number {
+  const { f, J, need, mult, delta, target, reachable, owedAt, owedOf, plain, constant, threshold, slack, tables, tableJob, firstClass, cUnits, cScore, cPot, cCombo, lowest, slotOf, u, u2, keys, values } = x;
+  const { S, firstGroup, nextState, toState } = f;
+  let { nk, nv, np, nc } = x;
+  const at = (t + 1) * S;
+  for (let i = 0; i < J; i++) {
+    const r0 = reachable[i]!;
+    for (let n = 0; n < S; n++) {
+      // The least d with d·δ + reachable ≥ target (or the need): estimated, then made exact.
+      const r = r0[at + n]!;
+      const goal = target[i]! - TOL;
+      let d = Math.max(0, Math.min(need[i]!, Math.ceil((goal - r) / delta[i]!)));
+      while (d > 0 && (d - 1) * delta[i]! + r >= goal) d--;
+      while (d < need[i]! && d * delta[i]! + r < goal) d++;
+      lowest[i * S + n] = d;
+    }
+  }
+  let size = 0;
+  for (let li = 0; li < x.size; li++) {
+    const key = keys[li]!;
+    const v0 = values[li]!;
+    const s = key % S;
+    let owedLabel = 0;
+    for (let i = 0; i < J; i++) {
+      u[i] = Math.floor(key / mult[i]!) % (need[i]! + 1);
+      owedLabel += owedOf[owedAt[i]! + u[i]!]!;
+    }
+    const base = v0 + constant - owedLabel;
+    for (let g = firstGroup[t]!, gEnd = firstGroup[t + 1]!; g < gEnd; g++) {
+      const n = nextState[toState[g]! + s]!;
+      if (n < 0) continue;
+      const stop = threshold - slack - base - plain[at + n]!;
+      for (let ci = firstClass[g]!, cEnd = firstClass[g + 1]!; ci < cEnd; ci++) {
+        if (cPot[ci]! <= stop) break;
+        const v = v0 + cScore[ci]!;
+        let k2 = n;
+        let owedAll = 0;
+        let reach = true;
+        for (let i = 0; i < J; i++) {
+          const d = Math.min(need[i]!, u[i]! + cUnits[ci * J + i]!);
+          if (d < lowest[i * S + n]!) reach = false;
+          u2[i] = d;
+          k2 += d * mult[i]!;
+          owedAll += owedOf[owedAt[i]! + d]!;
+        }
+        if (!reach) continue;
+        let ub = v + constant + plain[at + n]! - owedAll;
+        for (let ti = 0; ti < tables.length && ub > threshold; ti++) {
+          const e = tables[ti]!;
+          const i = tableJob[ti]!;
+          const d = u2[i]!;
+          const lo = e.lo[at + n]!;
+          const b = d < lo || d > e.hi[at + n]! ? -Infinity : e.B[e.off[at + n]! + d - lo]!;
+          ub = Math.min(ub, v + constant + b - (owedAll - owedOf[owedAt[i]! + d]!));
+        }
+        if (!(ub > threshold)) continue;
+        const known = slotOf[k2]!;
+        if (known >= 0) {
+          if (v > nv[known]!) {
+            nv[known] = v;
+            np[known] = li;
+            nc[known] = cCombo[ci]!;
+          }
+          continue;
+        }
+        if (size === nk.length) {
+          nk = grown(nk, new Int32Array(2 * size));
+          nv = grown(nv, new Float64Array(2 * size));
+          np = grown(np, new Int32Array(2 * size));
+          nc = grown(nc, new Int32Array(2 * size));
+        }
+        slotOf[k2] = size;
+        nk[size] = k2;
+        nv[size] = v;
+        np[size] = li;
+        nc[size++] = cCombo[ci]!;
+      }
+    }
+  }
+  for (let i = 0; i < size; i++) slotOf[nk[i]!] = -1;
+  x.nk = nk;
+  x.nv = nv;
+  x.np = np;
+  x.nc = nc;
+  return size;
 }
 
 function grown<A extends Int32Array | Float64Array>(a: A, b: A): A {
