@@ -419,12 +419,12 @@ export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
   // + constant − what its own missing units owe + the next state's B + pot (more units can
   // only cut what is owed by their price), so its scan stops at the first class that fails that.
   const groups = firstGroup[T]!;
-  const clsGroup: number[] = [];
+  const firstClass = new Int32Array(groups + 1);
   const clsUnits: number[] = [];
   const clsScore: number[] = [];
   const clsCombo: number[] = [];
   for (let g = 0; g < groups; g++) {
-    const first = clsScore.length;
+    const first = (firstClass[g] = clsScore.length);
     for (let cb = firstCombo[g]!; cb < firstCombo[g + 1]!; cb++) {
       let i = first;
       for (; i < clsScore.length; i++) {
@@ -434,7 +434,6 @@ export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
       }
       if (i === clsScore.length) {
         for (let j = 0; j < J; j++) clsUnits.push(units[j]![cb]!);
-        clsGroup.push(g);
         clsScore.push(sc[cb]!);
         clsCombo.push(cb);
       } else if (sc[cb]! > clsScore[i]!) {
@@ -443,20 +442,31 @@ export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
       }
     }
   }
-  const clsPot = clsScore.map((score, i) => {
-    let pot = score;
-    for (let j = 0; j < J; j++) pot += price[j]! * delta[j]! * clsUnits[i * J + j]!;
-    return pot;
+  const count = (firstClass[groups] = clsScore.length);
+  const clsPot = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    clsPot[i] = clsScore[i]!;
+    for (let j = 0; j < J; j++) clsPot[i] = clsPot[i]! + price[j]! * delta[j]! * clsUnits[i * J + j]!;
+  }
+  // Each group's classes by pot, best first (insertion sort: groups are small; ties keep their order).
+  const order = new Int32Array(count);
+  for (let g = 0; g < groups; g++) {
+    for (let r = firstClass[g]!; r < firstClass[g + 1]!; r++) {
+      let q = r - 1;
+      for (; q >= firstClass[g]! && clsPot[order[q]!]! < clsPot[r]!; q--) order[q + 1] = order[q]!;
+      order[q + 1] = r;
+    }
+  }
+  const cUnits = new Int32Array(count * J);
+  const cScore = new Float64Array(count);
+  const cPot = new Float64Array(count);
+  const cCombo = new Int32Array(count);
+  order.forEach((i, r) => {
+    for (let j = 0; j < J; j++) cUnits[r * J + j] = clsUnits[i * J + j]!;
+    cScore[r] = clsScore[i]!;
+    cPot[r] = clsPot[i]!;
+    cCombo[r] = clsCombo[i]!;
   });
-  const order = clsScore.map((_, i) => i).sort((x, y) => clsGroup[x]! - clsGroup[y]! || clsPot[y]! - clsPot[x]!);
-  const firstClass = new Int32Array(groups + 1);
-  for (const g of clsGroup) firstClass[g + 1]!++;
-  for (let g = 0; g < groups; g++) firstClass[g + 1]! += firstClass[g]!;
-  const cUnits = new Int32Array(order.length * J);
-  order.forEach((i, r) => cUnits.set(clsUnits.slice(i * J, i * J + J), r * J));
-  const cScore = Float64Array.from(order, (i) => clsScore[i]!);
-  const cPot = Float64Array.from(order, (i) => clsPot[i]!);
-  const cCombo = Int32Array.from(order, (i) => clsCombo[i]!);
   // What a kept job's missing work owes at its price, by units done: job i's at owedAt[i] + d.
   const owedAt = new Int32Array(J);
   const owedOf = new Float64Array(need.reduce((a, m) => a + m + 1, 0));
@@ -758,7 +768,7 @@ export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: 
           hashStamp[h] = t;
           hashKey[h] = key;
         }
-        sw.set(w, count * n);
+        for (let i = 0; i < n; i++) sw[count * n + i] = w[i]!;
         sp[count] = p;
         sa[count++] = a;
       }
