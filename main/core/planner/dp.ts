@@ -777,20 +777,18 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const units = Int32Array.from(alts.flatMap((as) => as.flatMap((c) => P.map((k, i) => Math.round(c.wb[k]! / q[i]!)))));
     const layers = assignLayers(T, n, firstAlt, units, goal, top, free, ASSIGN_STATES);
     if (!layers) return null;
-    const last = ix(layers, T);
     let best = -1;
     let least = budget;
-    for (let p = 0; p < last.size; p++) {
+    for (let p = 0; p < layers.first[T + 1]! - layers.first[T]!; p++) {
       let loss = 0;
-      P.forEach((k, i) => (loss += ix(lam, k) * (last.w[p * n + i]! * q[i]! - ix(Wt, k))));
+      P.forEach((k, i) => (loss += ix(lam, k) * (layers.w[(layers.first[T]! + p) * n + i]! * q[i]! - ix(Wt, k))));
       if (loss < least) [best, least] = [p, loss];
     }
     if (best < 0) return null;
     const out: Combo[] = [];
     for (let t = T, p = best; t > 0; t--) {
-      const layer = ix(layers, t);
-      out.push(ix(ix(alts, t - 1), layer.alt[p]!));
-      p = layer.parent[p]!;
+      out.push(ix(ix(alts, t - 1), layers.alt[layers.first[t]! + p]!));
+      p = layers.parent[layers.first[t]! + p]!;
     }
     return out.reverse();
   };

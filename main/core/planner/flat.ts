@@ -663,11 +663,18 @@ function grown<A extends Int32Array | Float64Array>(a: A, b: A): A {
  * The assignment DP (see assign in dp.ts): n jobs' work in whole units; slot t's alternatives
  * firstAlt[t] .. firstAlt[t + 1] − 1, alternative a adding units[a·n + i] to job i. A job ends
  * within [goal, top] units (a free one, priced at 0, is capped at top instead). Returns the
- * layers of reachable work vectors (w, and how each was reached), or null when a job cannot
- * end in its range or a layer passes maxStates.
+ * layers of reachable work vectors (and how each was reached), or null when a job cannot end
+ * in its range or a layer passes maxStates.
  */
-export type AssignLayer = { w: Int32Array; parent: Int32Array; alt: Int32Array; size: number };
-export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: Int32Array, goal: Int32Array, top: Int32Array, free: Uint8Array, maxStates: number): AssignLayer[] | null {
+export type AssignLayers = {
+  /** Layer t's states are first[t] .. first[t + 1] − 1 (layer 0: no work done). */
+  first: Int32Array;
+  /** Per state: its work per job (n each), its state in the previous layer (by index there) and the alternative taken. */
+  w: Int32Array;
+  parent: Int32Array;
+  alt: Int32Array;
+};
+export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: Int32Array, goal: Int32Array, top: Int32Array, free: Uint8Array, maxStates: number): AssignLayers | null {
   // sums[sumsAt[i·(T + 1) + t] + r]: how many sums below r (capped at the top for a free job)
   // the alternatives from slot t on can add to job i (a slot that can add it nothing shares the
   // next one's row). Job i, with x units done before t, can still end within [goal, top] only if
@@ -717,25 +724,30 @@ export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: 
   }
   const mult = new Float64Array(n);
   top.reduce((span, x, i) => ((mult[i] = span), span * (x + 1)), 1);
-  const layers: AssignLayer[] = [{ w: new Int32Array(n), parent: Int32Array.of(-1), alt: new Int32Array(1), size: 1 }];
-  const w = new Int32Array(n);
-  // The next layer is built in scratch buffers (grown as needed) and copied out at its size; its
-  // keys (the work vector as one number) are found again through an open-addressing table whose
-  // entries count only when stamped with the current slot.
-  let sw = new Int32Array(64 * n);
-  let sp = new Int32Array(64);
-  let sa = new Int32Array(64);
+  // All layers in growing flat buffers: layer t's states are first[t] .. first[t + 1] − 1; the
+  // next layer's keys (the work vector as one number) are found again through an open-addressing
+  // table whose entries count only when stamped with the current slot.
+  const first = new Int32Array(T + 2);
+  let W = new Int32Array(64 * n);
+  let parent = new Int32Array(64);
+  let alt = new Int32Array(64);
+  first[1] = 1;
+  parent[0] = -1;
   let hashKey = new Float64Array(64);
   let hashStamp = new Int32Array(64).fill(-1);
+  const w = new Int32Array(n);
   for (let t = 0; t < T; t++) {
-    const prev = layers[t]!;
+    const from = first[t]!;
+    const size = first[t + 1]! - from;
     const base = firstAlt[t]! * n;
     const nAlt = firstAlt[t + 1]! - firstAlt[t]!;
-    const most = prev.size * nAlt;
-    if (most > sp.length) {
-      sw = new Int32Array(2 * most * n);
-      sp = new Int32Array(2 * most);
-      sa = new Int32Array(2 * most);
+    const most = size * nAlt;
+    let count = first[t + 1]!;
+    if (count + most > parent.length) {
+      const cap = 2 * (count + most);
+      W = grown(W, new Int32Array(cap * n));
+      parent = grown(parent, new Int32Array(cap));
+      alt = grown(alt, new Int32Array(cap));
     }
     if (4 * most > hashKey.length) {
       let cap = hashKey.length;
@@ -744,13 +756,12 @@ export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: 
       hashStamp = new Int32Array(cap).fill(-1);
     }
     const mask = hashKey.length - 1;
-    let count = 0;
-    for (let p = 0; p < prev.size; p++) {
+    for (let p = 0; p < size; p++) {
       for (let a = 0; a < nAlt; a++) {
         let key = 0;
         let fits = true;
         for (let i = 0; i < n && fits; i++) {
-          let x = prev.w[p * n + i]! + units[base + a * n + i]!;
+          let x = W[(from + p) * n + i]! + units[base + a * n + i]!;
           if (x > top[i]!) {
             if (free[i]) x = top[i]!;
             else fits = false;
@@ -768,13 +779,13 @@ export function assignLayers(T: number, n: number, firstAlt: Int32Array, units: 
           hashStamp[h] = t;
           hashKey[h] = key;
         }
-        for (let i = 0; i < n; i++) sw[count * n + i] = w[i]!;
-        sp[count] = p;
-        sa[count++] = a;
+        for (let i = 0; i < n; i++) W[count * n + i] = w[i]!;
+        parent[count] = p;
+        alt[count++] = a;
       }
     }
-    if (count > maxStates) return null;
-    layers.push({ w: sw.slice(0, count * n), parent: sp.slice(0, count), alt: sa.slice(0, count), size: count });
+    if (count - first[t + 1]! > maxStates) return null;
+    first[t + 2] = count;
   }
-  return layers;
+  return { first, w: W, parent, alt };
 }
