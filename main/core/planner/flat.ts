@@ -227,53 +227,11 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
   const whi = new Int32Array(S).fill(-1);
   const touched = new Int32Array(S);
   const live = new Int32Array(S);
-  // F, growing: `used` entries so far.
-  let F = new Float64Array(1024);
-  let used = 0;
-  /**
-   * Keeps slot t's entries of `layer` (states `list`): their bands, F row and active states;
-   * with `bound` (the plain Lagrangian's completions), only those that may beat the threshold.
-   */
-  const keep = (t: number, layer: Float64Array, list: Int32Array, bound: boolean) => {
-    let size = 0;
-    let nLive = 0;
-    for (let j = 0; j < list.length; j++) {
-      const s = list[j]!;
-      const i = t * S + s;
-      for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
-        const v = layer[s * M1 + d]!;
-        if (v === -Infinity) continue;
-        if (bound && v + plain[i]! + constant - lk * Math.max(0, target - d * delta) <= threshold) {
-          layer[s * M1 + d] = -Infinity;
-          continue;
-        }
-        if (d < e.lo[i]!) e.lo[i] = d;
-        e.hi[i] = d;
-      }
-      wlo[s] = M1;
-      whi[s] = -1;
-      if (e.hi[i]! < e.lo[i]!) continue;
-      e.off[i] = used + size;
-      size += e.hi[i]! - e.lo[i]! + 1;
-      live[nLive++] = s;
-    }
-    if (used + size > F.length) {
-      const grown = new Float64Array(Math.max(2 * F.length, used + size));
-      grown.set(F.subarray(0, used));
-      F = grown;
-    }
-    for (let j = 0; j < nLive; j++) {
-      const s = live[j]!;
-      const i = t * S + s;
-      for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) F[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
-    }
-    used += size;
-    active.push(live.slice(0, nLive));
-  };
+  const w: Forward = { S, M1, e, wlo, whi, live, F: new Float64Array(1024), used: 0, active, plain, constant, lk, target, delta, threshold };
   cur[s0 * M1] = 0;
   wlo[s0] = 0;
   whi[s0] = 0;
-  keep(0, cur, Int32Array.of(s0), false);
+  keep(w, 0, cur, Int32Array.of(s0), false);
   for (let t = 0; t < T; t++) {
     let nTouched = 0;
     const states = active[t]!;
@@ -301,7 +259,7 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
         }
       }
     }
-    keep(t + 1, nxt, touched.subarray(0, nTouched), true);
+    keep(w, t + 1, nxt, touched.subarray(0, nTouched), true);
     // Clear what the layer just read so it can be written again.
     for (let j = 0; j < states.length; j++) {
       const s = states[j]!;
@@ -311,8 +269,8 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
   }
   // Backward over the same bands: B at (t, s, d) is the best completion adding the units
   // still missing, M − d (0 at the end; only where d = M).
-  e.F = F.subarray(0, used);
-  const B = (e.B = new Float64Array(used).fill(-Infinity));
+  e.F = w.F.subarray(0, w.used);
+  const B = (e.B = new Float64Array(w.used).fill(-Infinity));
   for (const s of active[T]!) if (e.hi[T * S + s] === M) B[e.off[T * S + s]! + M - e.lo[T * S + s]!] = 0;
   for (let t = T - 1; t >= 0; t--) {
     const states = active[t]!;
@@ -339,6 +297,65 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
     }
   }
   return e;
+}
+
+/** build's forward pass between slots: the table, scratch, F so far (`used` entries) and what prunes. */
+type Forward = {
+  S: number;
+  M1: number;
+  e: Exact;
+  wlo: Int32Array;
+  whi: Int32Array;
+  live: Int32Array;
+  F: Float64Array;
+  used: number;
+  active: Int32Array[];
+  plain: Float64Array;
+  constant: number;
+  lk: number;
+  target: number;
+  delta: number;
+  threshold: number;
+};
+
+/**
+ * Keeps slot t's entries of `layer` (states `list`, counts wlo..whi written): their bands, F
+ * row and active states; with `bound` (the plain Lagrangian's completions), only those that may
+ * beat the threshold.
+ */
+function keep(w: Forward, t: number, layer: Float64Array, list: Int32Array, bound: boolean): void {
+  const { S, M1, e, wlo, whi, live, plain, constant, lk, target, delta, threshold } = w;
+  let size = 0;
+  let nLive = 0;
+  for (let j = 0; j < list.length; j++) {
+    const s = list[j]!;
+    const i = t * S + s;
+    for (let d = wlo[s]!, top = whi[s]!; d <= top; d++) {
+      const v = layer[s * M1 + d]!;
+      if (v === -Infinity) continue;
+      if (bound && v + plain[i]! + constant - lk * Math.max(0, target - d * delta) <= threshold) {
+        layer[s * M1 + d] = -Infinity;
+        continue;
+      }
+      if (d < e.lo[i]!) e.lo[i] = d;
+      e.hi[i] = d;
+    }
+    wlo[s] = M1;
+    whi[s] = -1;
+    if (e.hi[i]! < e.lo[i]!) continue;
+    e.off[i] = w.used + size;
+    size += e.hi[i]! - e.lo[i]! + 1;
+    live[nLive++] = s;
+  }
+  if (w.used + size > w.F.length) w.F = grown(w.F.subarray(0, w.used), new Float64Array(Math.max(2 * w.F.length, w.used + size)));
+  const F = w.F;
+  for (let j = 0; j < nLive; j++) {
+    const s = live[j]!;
+    const i = t * S + s;
+    for (let d = e.lo[i]!, top = e.hi[i]!; d <= top; d++) F[e.off[i]! + d - e.lo[i]!] = layer[s * M1 + d]!;
+  }
+  w.used += size;
+  w.active.push(live.slice(0, nLive));
 }
 
 /**
