@@ -273,12 +273,12 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     pairs: Int32Array.from(pairList),
     weights: new Float64Array(2 * K),
   };
-  const weigh = (alpha: number, beta: readonly number[], betaAfter: readonly number[], out?: Float64Array) => weighAll(flat, alpha, beta, betaAfter, out);
+  const weigh = (alpha: number, beta: ArrayLike<number>, betaAfter: ArrayLike<number>, out?: Float64Array) => weighAll(flat, alpha, beta, betaAfter, out);
   const scratchScores = new Float64Array(NC);
   /** Slot t's row of a flat (T + 1) × S table. */
   const row = (table: Float64Array, t: number) => table.subarray(t * S, (t + 1) * S);
-  const backward = (alpha: number, beta: readonly number[], betaAfter: readonly number[], into: Pass = newPass(flat)): Pass => backwardPass(flat, weigh(alpha, beta, betaAfter, scratchScores), into);
-  const comboScore = (c: Combo, alpha: number, beta: readonly number[], betaAfter: readonly number[]): number => {
+  const backward = (alpha: number, beta: ArrayLike<number>, betaAfter: ArrayLike<number>, into: Pass = newPass(flat)): Pass => backwardPass(flat, weigh(alpha, beta, betaAfter, scratchScores), into);
+  const comboScore = (c: Combo, alpha: number, beta: ArrayLike<number>, betaAfter: ArrayLike<number>): number => {
     let v = alpha * c.value;
     for (let k = 0; k < K; k++) v += beta[k]! * c.wb[k]! + betaAfter[k]! * c.wa[k]!;
     return v;
@@ -378,7 +378,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // that reaches every target is optimal in tier 1, and any plan that ties it reaches them too, so
   // the "meets every target" bound below applies (infeasible deadlines included). Run-past jobs
   // must fit (their late work would need its own bound).
-  const Wt = W.map((w, k) => Math.min(w, ix(ix(MB, k), s0)));
+  const Wt = Float64Array.from(W, (w, k) => Math.min(w, ix(ix(MB, k), s0)));
   const sumWt = Wt.reduce((a, b) => a + b, 0);
   const sumWRP = W.reduce((a, w, k) => a + (ix(RP, k) ? w : 0), 0);
   // Generic bound: deadline work valued at its price, uncapped (valid for every completion).
@@ -390,27 +390,30 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   // Full bound (only for completions that reach every target): minimise over λ ≥ 0 the
   // Lagrangian of "work before the deadline ≥ target".
   const vw = V.reduce((a, v, k) => a + v * ix(Wt, k), 0);
-  const dual: { best: { phi: number; lambda: number[]; work: number[]; B: Float64Array; pass: Pass } | null } = { best: null };
+  // Multipliers, work and cuts in typed arrays: plain arrays of numbers change element kind
+  // (whole or fractional values) from one plan to the next, which deoptimised this code.
+  const dual: { best: { phi: number; lambda: Float64Array; work: Float64Array; B: Float64Array; pass: Pass } | null } = { best: null };
   // The pass buffer a new dual point is computed in (the best point's is kept).
   let spare: Pass | undefined;
   let dualIterations = 0;
   const mayMeetAll = dj.every((_, k) => !ix(RP, k) || ix(Wt, k) >= ix(W, k) - TOL);
   const meetsAll = () => incumbent.tiers.t1 >= sumWt - TOL;
   const closed = () => dual.best !== null && meetsAll() && dual.best.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
-  const cuts: { phi: number; l: number[]; g: number[] }[] = [];
-  const evalDual = (l: number[]) => {
+  const cuts: { phi: number; l: Float64Array; g: Float64Array }[] = [];
+  const evalDual = (l: Float64Array) => {
     dualIterations++;
     const pass = backward(1, l, zeros, spare);
     spare = undefined;
     const phi = ix(pass.B, s0) + vw - l.reduce((a, x, k) => a + x * ix(Wt, k), 0);
     const path = trace(pass);
     offer(path);
-    const work = zeros.map((_, k) => path.reduce((a, c) => a + c.wb[k]!, 0));
+    const work = new Float64Array(K);
+    for (const c of path) for (let k = 0; k < K; k++) work[k] = work[k]! + c.wb[k]!;
     if (!dual.best || phi < dual.best.phi) {
       spare = dual.best?.pass;
-      dual.best = { phi, lambda: [...l], work, B: pass.B, pass };
+      dual.best = { phi, lambda: l.slice(), work, B: pass.B, pass };
     } else spare = pass;
-    cuts.push({ phi, l: [...l], g: work.map((w, k) => w - ix(Wt, k)) });
+    cuts.push({ phi, l: l.slice(), g: work.map((w, k) => w - Wt[k]!) });
     return { phi, work };
   };
   if (mayMeetAll) {
@@ -418,7 +421,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     // every deadline (an incumbent for the bound to beat). It starts where each job's work first
     // pays on some device at some level as well as that level's best open-ended job (mining, say):
     // the dual's optimum usually sits at such ties, and Kelley's first cuts are then near it.
-    const l0 = V.map((v, k) => {
+    const l0 = Float64Array.from(V, (v, k) => {
       let tie = Infinity;
       input.devices.forEach((dev, d) => {
         for (const o of ix(opts, d)) {
@@ -438,7 +441,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const scale = Math.max(1e-6, ...V) / 8;
     for (let it = 0, l = l0; it < 40 && !meetsAll(); it++) {
       const { work } = evalDual(l);
-      l = l.map((x, k) => (ix(work, k) < ix(Wt, k) - TOL ? x * 1.15 + scale : x));
+      l = l.map((x, k) => (work[k]! < Wt[k]! - TOL ? x * 1.15 + scale : x));
     }
     // Kelley's cutting planes: each DP pass is a cut z ≥ φ(λᵢ) + gᵢ·(λ − λᵢ) of the convex,
     // piecewise-linear dual; the next λ minimises the cuts' maximum (a tiny LP, kelley.ts), until
@@ -454,18 +457,18 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       if (!sol) break;
       const bestPhi = dual.best?.phi ?? Infinity;
       if (bestPhi - sol.z <= 1e-10 * Math.max(1, Math.abs(bestPhi))) break;
-      evalDual(sol.lambda);
+      evalDual(Float64Array.from(sol.lambda));
     }
     // Repair near the best multipliers: small raises on short jobs give plans that meet every
     // deadline with little overshoot (good incumbents), where the first repair overshoots.
     if (dual.best) {
-      let l = [...dual.best.lambda];
+      let l = dual.best.lambda.slice();
       let work = dual.best.work;
       const bump = Math.max(1e-6, ...V) / 200;
       for (let it = 0; it < 30; it++) {
-        const short = work.map((w, k) => w < ix(Wt, k) - TOL);
-        if (!short.some(Boolean)) break;
-        l = l.map((x, k) => (ix(short, k) ? x * 1.03 + bump : x));
+        const short = work.map((w, k) => (w < Wt[k]! - TOL ? 1 : 0));
+        if (!short.includes(1)) break;
+        l = l.map((x, k) => (short[k] ? x * 1.03 + bump : x));
         work = evalDual(l).work;
       }
     }
@@ -512,8 +515,8 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     return jobUnits.get(k)!;
   };
   /** Job x.k's kept table for plans above `threshold`, the other jobs priced at `lambda`. */
-  const build = (lambda: number[], x: Kept, threshold: number): Exact => {
-    const lam = lambda.map((l, k) => (k === x.k ? 0 : l));
+  const build = (lambda: ArrayLike<number>, x: Kept, threshold: number): Exact => {
+    const lam = Array.from(lambda, (l, k) => (k === x.k ? 0 : l));
     const constant = vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0);
     return buildTable(flat, x, lam, constant, weigh(1, lam, zeros), ix(lambda, x.k), ix(Wt, x.k), full!.B, threshold);
   };
@@ -750,7 +753,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
    * is an assignment with only the targets coupling it. A DP over the slots keyed by the work
    * done; null when no assignment loses less than `budget` or the states pass `ASSIGN_STATES`.
    */
-  const assign = (path: Combo[], kept: readonly number[], lam: number[], budget: number): Combo[] | null => {
+  const assign = (path: Combo[], kept: readonly number[], lam: ArrayLike<number>, budget: number): Combo[] | null => {
     const P = dj.map((_, k) => k).filter((k) => !kept.includes(k));
     const tie = (a: Combo, b: Combo) => {
       for (const k of kept) if (Math.abs(a.wb[k]! - b.wb[k]!) > 1e-12) return false;

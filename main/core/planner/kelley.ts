@@ -13,7 +13,7 @@
  * λ = 0 the cuts hold once w = max_i a_i − zlo, so pivoting w into the row of the largest a_i
  * gives a feasible basis at once (no phase one). Bland's rule keeps the simplex from cycling.
  */
-export function kelleyMaster(cuts: readonly { a: number; g: readonly number[] }[], n: number, U: number): { z: number; lambda: number[] } | null {
+export function kelleyMaster(cuts: readonly { a: number; g: ArrayLike<number> }[], n: number, U: number): { z: number; lambda: number[] } | null {
   const m = cuts.length;
   if (m === 0) return null;
   const R = m + n;
@@ -22,7 +22,11 @@ export function kelleyMaster(cuts: readonly { a: number; g: readonly number[] }[
   const tab = Array.from({ length: R + 1 }, () => new Float64Array(C + 1));
   const row = (r: number) => tab[r] as Float64Array;
   let zlo = -Infinity;
-  for (const { a, g } of cuts) zlo = Math.max(zlo, a + g.reduce((s, x) => s + Math.min(0, x) * U, 0));
+  for (const { a, g } of cuts) {
+    let least = a;
+    for (let k = 0; k < n; k++) least += Math.min(0, g[k] ?? 0) * U;
+    zlo = Math.max(zlo, least);
+  }
   cuts.forEach(({ a, g }, i) => {
     const r = row(i);
     r[0] = -1;
