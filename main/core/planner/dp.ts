@@ -1,7 +1,7 @@
 import { beforeDeadline, deviceOptions } from './evaluate.ts';
 import { type Exact, type Flat, type Kept, type Pass, assignLayers, backward as backwardPass, band as bandOf, build as buildTable, certifyLabels, forward as forwardPass, keptPath as keptPathIds, newPass, trace as tracePass, weigh as weighAll } from './flat.ts';
 import { kelleyMaster } from './kelley.ts';
-import type { PlanInput } from './model.ts';
+import type { Option, PlanInput } from './model.ts';
 
 /**
  * The fast exact planner (see planner.md). Slots are stages; the state is every device's run or
@@ -60,7 +60,6 @@ function betterTiers(a: Tiers, b: Tiers): boolean {
 export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | null {
   const maxLabels = options.maxLabels ?? 80_000;
   const T = input.slots.length;
-  const D = input.devices.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const dj = input.jobs.flatMap((j, i) => (j.workNeeded !== undefined ? [i] : []));
   const K = dj.length;
@@ -69,210 +68,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   const V = dj.map((j) => ix(input.jobs, j).valuePerWork);
   const RP = dj.map((j) => ix(input.jobs, j).runPastDeadline === true);
   const cj = dj.flatMap((j, k) => (ix(input.jobs, j).mode === 'continuous' ? [k] : []));
-  const C = cj.length;
   const cBit = new Map(cj.map((k, i) => [k, i]));
 
-  // Device states: 0..R-1 on for r = i+1 slots (R-1: may stop), R..R+P-1 off for p slots (last: may start).
-  const dev = input.devices.map((d, i) => {
-    if (ix(opts, i).length < 2) return { R: 1, P: 1, size: 1 };
-    const R = Math.max(1, d.minRunSlots ?? 1);
-    const P = Math.max(1, d.minPauseSlots ?? 1);
-    return { R, P, size: R + P };
-  });
-  const nDev = dev.reduce((a, d) => a * d.size, 1);
-  const nCont = 3 ** C;
-  const S = nDev * nCont;
-  if (S * 2 ** D > (options.maxStates ?? 2_000_000)) return null;
-  // Every slot enumerates the devices' option combinations; past this many the MIP is the better tool.
-  if (opts.reduce((a, o) => a * o.length, 1) > (options.maxCombos ?? 100_000)) return null;
-  const localNext = (d: number, st: number, on: boolean): number => {
-    const { R, P, size } = ix(dev, d);
-    if (size === 1) return on ? -1 : 0;
-    if (st < R) return on ? Math.min(st + 1, R - 1) : st === R - 1 ? R : -1;
-    return on ? (st === R + P - 1 ? 0 : -1) : Math.min(st + 1, R + P - 1);
-  };
-  const devNext = new Int32Array(nDev << D);
-  for (let s = 0; s < nDev; s++) {
-    for (let p = 0; p < 1 << D; p++) {
-      let rest = s;
-      let mult = 1;
-      let next = 0;
-      for (let d = 0; d < D && next >= 0; d++) {
-        const size = ix(dev, d).size;
-        const n = localNext(d, rest % size, ((p >> d) & 1) === 1);
-        rest = Math.floor(rest / size);
-        if (n < 0) next = -1;
-        else next += n * mult;
-        mult *= size;
-      }
-      devNext[(s << D) | p] = next;
-    }
-  }
-  const contNext = new Int32Array(nCont << C);
-  for (let s = 0; s < nCont; s++) {
-    for (let m = 0; m < 1 << C; m++) {
-      let rest = s;
-      let mult = 1;
-      let next = 0;
-      for (let c = 0; c < C && next >= 0; c++) {
-        const st = rest % 3;
-        rest = Math.floor(rest / 3);
-        const runs = ((m >> c) & 1) === 1;
-        const n = st === 0 ? (runs ? 1 : 0) : st === 1 ? (runs ? 1 : 2) : runs ? -1 : 2;
-        if (n < 0) next = -1;
-        else next += n * mult;
-        mult *= 3;
-      }
-      contNext[(s << C) | m] = next;
-    }
-  }
-  // Next state per state for each (devices on, continuous jobs running) pattern; -1 = not allowed.
-  const transitionCache = new Map<number, Int32Array>();
-  const transitions = (key: number, pattern: number, mask: number): Int32Array => {
-    let tr = transitionCache.get(key);
-    if (tr) return tr;
-    tr = new Int32Array(S);
-    for (let s = 0; s < S; s++) {
-      const nd = ix(devNext, ((s % nDev) << D) | pattern);
-      const nc = C === 0 ? 0 : ix(contNext, (Math.floor(s / nDev) << C) | mask);
-      tr[s] = nd < 0 || nc < 0 ? -1 : nd + nDev * nc;
-    }
-    transitionCache.set(key, tr);
-    return tr;
-  };
-  const s0 = dev.reduce((acc, d, i) => acc + (d.size - 1) * dev.slice(0, i).reduce((a, x) => a * x.size, 1), 0);
-
-  // Per slot: every combination within the caps, grouped and reduced to the non-dominated ones.
-  // What a combination is apart from its value (devices, power, work, mining revenue per hour)
-  // depends only on the slot's length, cap and which deadlines are still ahead, so it is
-  // enumerated once per such class and only valued per slot.
-  // work: which (group, work before and after deadlines) the shape has, numbered within its class;
-  // of the shapes sharing one, only the most valuable in a slot can be on a best plan.
-  const shapes = new Map<string, ShapeClass>();
-  const shapesFor = (t: number, cap: number): ShapeClass => {
-    const slot = ix(input.slots, t);
-    const ahead = dj.map((j) => (beforeDeadline(input, t, j) ? 1 : 0));
-    const id = `${slot.hours}|${cap}|${ahead.join('')}`;
-    const known = shapes.get(id);
-    if (known) return known;
-    const out: Shape[] = [];
-    const works = new Map<string, number>();
-    const pick: number[] = new Array<number>(D).fill(0);
-    const visit = (d: number, powerW: number) => {
-      if (powerW > cap + 1e-9) return;
-      if (d === D) {
-        let pattern = 0;
-        let mask = 0;
-        let revenuePerH = 0;
-        const wb = new Float64Array(K);
-        const wa = new Float64Array(K);
-        pick.forEach((o, i) => {
-          const opt = ix(ix(opts, i), o);
-          if (!opt) return;
-          pattern |= 1 << i;
-          const job = ix(input.jobs, opt.job);
-          const rate = ix(ix(input.devices, i).levels, opt.level).rates[job.kind] ?? 0;
-          const k = kOf.get(opt.job);
-          if (k === undefined) revenuePerH += job.valuePerWork * rate;
-          else {
-            const c = cBit.get(k);
-            if (c !== undefined) mask |= 1 << c;
-            if (ix(ahead, k) === 1) wb[k] = ix(wb, k) + rate * slot.hours;
-            else if (ix(RP, k)) wa[k] = ix(wa, k) + rate * slot.hours;
-          }
-        });
-        const key = pattern | (mask << D);
-        const workKey = `${key}|${wb.join(',')}|${wa.join(',')}`;
-        let work = works.get(workKey);
-        if (work === undefined) works.set(workKey, (work = works.size));
-        out.push({ opts: [...pick], powerW, revenuePerH, wb, wa, key, pattern, mask, work });
-        return;
-      }
-      const os = ix(opts, d);
-      for (let o = 0; o < os.length; o++) {
-        pick[d] = o;
-        const opt = ix(os, o);
-        visit(d + 1, powerW + (opt ? ix(ix(input.devices, d).levels, opt.level).powerW : 0));
-      }
-      pick[d] = 0;
-    };
-    visit(0, 0);
-    const cls = shapeClass(out, K);
-    shapes.set(id, cls);
-    return cls;
-  };
-  const values = new Float64Array(opts.reduce((a, o) => a * o.length, 1));
-  const groups: Group[][] = input.slots.map((slot, t) => {
-    const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
-    const cls = shapesFor(t, cap);
-    return slotGroups(cls, slot, values).map((kept) => {
-      const first = ix(cls.shapes, ix(kept, 0));
-      return {
-        pattern: first.pattern,
-        mask: first.mask,
-        combos: kept.map((i) => {
-          const sh = cls.shapes[i]!;
-          return { id: -1, group: -1, opts: sh.opts, value: values[i]!, wb: sh.wb, wa: sh.wa };
-        }),
-        next: transitions(first.key, first.pattern, first.mask),
-      };
-    });
-  });
-  // The hot loops (flat.ts) read flat arrays: combinations numbered (id) slot by slot and group by group.
-  const combos: Combo[] = [];
-  const groupList: Group[] = [];
-  const firstGroup = new Int32Array(T + 1);
-  for (const [t, gs] of groups.entries()) {
-    firstGroup[t] = groupList.length;
-    for (const g of gs) {
-      for (const c of g.combos) {
-        c.id = combos.length;
-        c.group = groupList.length;
-        combos.push(c);
-      }
-      groupList.push(g);
-    }
-  }
-  firstGroup[T] = groupList.length;
-  const NC = combos.length;
-  // Groups with the same devices and jobs running share their transitions.
-  const nexts = [...new Set(groupList.map((g) => g.next))];
-  const pairList: number[] = [];
-  const pairsAt = nexts.map((next) => {
-    const first = pairList.length;
-    next.forEach((n, s) => n >= 0 && pairList.push(s, n));
-    return [first, pairList.length] as const;
-  });
-  const comboValue = new Float64Array(NC);
-  const comboWork = new Float64Array(NC * 2 * K);
-  let anyAfter = false;
-  for (let i = 0; i < NC; i++) {
-    const c = combos[i]!;
-    comboValue[i] = c.value;
-    for (let k = 0; k < K; k++) {
-      comboWork[i * 2 * K + k] = c.wb[k]!;
-      comboWork[i * 2 * K + K + k] = c.wa[k]!;
-      if (c.wa[k] !== 0) anyAfter = true;
-    }
-  }
-  const flat: Flat = {
-    T,
-    S,
-    K,
-    NC,
-    s0,
-    firstGroup,
-    firstCombo: Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC)),
-    comboValue,
-    comboWork,
-    anyAfter,
-    nextState: Int32Array.from(nexts.flatMap((next) => [...next])),
-    toState: Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S),
-    firstPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]),
-    lastPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[1]),
-    pairs: Int32Array.from(pairList),
-    weights: new Float64Array(2 * K),
-  };
+  const made = problem(input, opts, dj, kOf, cBit, RP, options);
+  if (!made) return null;
+  const { S, s0, groups, combos, groupList, NC, comboWork, flat } = made;
   const weigh = (alpha: number, beta: ArrayLike<number>, betaAfter: ArrayLike<number>, out?: Float64Array) => weighAll(flat, alpha, beta, betaAfter, out);
   const scratchScores = new Float64Array(NC);
   /** Slot t's row of a flat (T + 1) × S table. */
@@ -932,6 +732,221 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
   }
   return { choice: incumbent.choice, route: 'dp+bnb', labels: labelsUsed, dualIterations };
+}
+
+/**
+ * The problem as the DP sees it (see solveDp): device and continuous-job states and their
+ * transitions, each slot's combinations grouped and reduced, and the flat arrays the hot loops
+ * read (flat.ts). A module-level function so V8 optimises it once for every plan. Null when the
+ * states or combinations are past what the DP is tried for.
+ */
+function problem(input: PlanInput, opts: Option[][], dj: number[], kOf: Map<number, number>, cBit: Map<number, number>, RP: boolean[], options: DpOptions) {
+  const T = input.slots.length;
+  const D = input.devices.length;
+  const K = dj.length;
+  const C = cBit.size;
+  // Device states: 0..R-1 on for r = i+1 slots (R-1: may stop), R..R+P-1 off for p slots (last: may start).
+  const dev = input.devices.map((d, i) => {
+    if (ix(opts, i).length < 2) return { R: 1, P: 1, size: 1 };
+    const R = Math.max(1, d.minRunSlots ?? 1);
+    const P = Math.max(1, d.minPauseSlots ?? 1);
+    return { R, P, size: R + P };
+  });
+  const nDev = dev.reduce((a, d) => a * d.size, 1);
+  const nCont = 3 ** C;
+  const S = nDev * nCont;
+  if (S * 2 ** D > (options.maxStates ?? 2_000_000)) return null;
+  // Every slot enumerates the devices' option combinations; past this many the MIP is the better tool.
+  if (opts.reduce((a, o) => a * o.length, 1) > (options.maxCombos ?? 100_000)) return null;
+  const localNext = (d: number, st: number, on: boolean): number => {
+    const { R, P, size } = ix(dev, d);
+    if (size === 1) return on ? -1 : 0;
+    if (st < R) return on ? Math.min(st + 1, R - 1) : st === R - 1 ? R : -1;
+    return on ? (st === R + P - 1 ? 0 : -1) : Math.min(st + 1, R + P - 1);
+  };
+  const devNext = new Int32Array(nDev << D);
+  for (let s = 0; s < nDev; s++) {
+    for (let p = 0; p < 1 << D; p++) {
+      let rest = s;
+      let mult = 1;
+      let next = 0;
+      for (let d = 0; d < D && next >= 0; d++) {
+        const size = ix(dev, d).size;
+        const n = localNext(d, rest % size, ((p >> d) & 1) === 1);
+        rest = Math.floor(rest / size);
+        if (n < 0) next = -1;
+        else next += n * mult;
+        mult *= size;
+      }
+      devNext[(s << D) | p] = next;
+    }
+  }
+  const contNext = new Int32Array(nCont << C);
+  for (let s = 0; s < nCont; s++) {
+    for (let m = 0; m < 1 << C; m++) {
+      let rest = s;
+      let mult = 1;
+      let next = 0;
+      for (let c = 0; c < C && next >= 0; c++) {
+        const st = rest % 3;
+        rest = Math.floor(rest / 3);
+        const runs = ((m >> c) & 1) === 1;
+        const n = st === 0 ? (runs ? 1 : 0) : st === 1 ? (runs ? 1 : 2) : runs ? -1 : 2;
+        if (n < 0) next = -1;
+        else next += n * mult;
+        mult *= 3;
+      }
+      contNext[(s << C) | m] = next;
+    }
+  }
+  // Next state per state for each (devices on, continuous jobs running) pattern; -1 = not allowed.
+  const transitionCache = new Map<number, Int32Array>();
+  const transitions = (key: number, pattern: number, mask: number): Int32Array => {
+    let tr = transitionCache.get(key);
+    if (tr) return tr;
+    tr = new Int32Array(S);
+    for (let s = 0; s < S; s++) {
+      const nd = ix(devNext, ((s % nDev) << D) | pattern);
+      const nc = C === 0 ? 0 : ix(contNext, (Math.floor(s / nDev) << C) | mask);
+      tr[s] = nd < 0 || nc < 0 ? -1 : nd + nDev * nc;
+    }
+    transitionCache.set(key, tr);
+    return tr;
+  };
+  const s0 = dev.reduce((acc, d, i) => acc + (d.size - 1) * dev.slice(0, i).reduce((a, x) => a * x.size, 1), 0);
+
+  // Per slot: every combination within the caps, grouped and reduced to the non-dominated ones.
+  // What a combination is apart from its value (devices, power, work, mining revenue per hour)
+  // depends only on the slot's length, cap and which deadlines are still ahead, so it is
+  // enumerated once per such class and only valued per slot.
+  // work: which (group, work before and after deadlines) the shape has, numbered within its class;
+  // of the shapes sharing one, only the most valuable in a slot can be on a best plan.
+  const shapes = new Map<string, ShapeClass>();
+  const shapesFor = (t: number, cap: number): ShapeClass => {
+    const slot = ix(input.slots, t);
+    const ahead = dj.map((j) => (beforeDeadline(input, t, j) ? 1 : 0));
+    const id = `${slot.hours}|${cap}|${ahead.join('')}`;
+    const known = shapes.get(id);
+    if (known) return known;
+    const out: Shape[] = [];
+    const works = new Map<string, number>();
+    const pick: number[] = new Array<number>(D).fill(0);
+    const visit = (d: number, powerW: number) => {
+      if (powerW > cap + 1e-9) return;
+      if (d === D) {
+        let pattern = 0;
+        let mask = 0;
+        let revenuePerH = 0;
+        const wb = new Float64Array(K);
+        const wa = new Float64Array(K);
+        pick.forEach((o, i) => {
+          const opt = ix(ix(opts, i), o);
+          if (!opt) return;
+          pattern |= 1 << i;
+          const job = ix(input.jobs, opt.job);
+          const rate = ix(ix(input.devices, i).levels, opt.level).rates[job.kind] ?? 0;
+          const k = kOf.get(opt.job);
+          if (k === undefined) revenuePerH += job.valuePerWork * rate;
+          else {
+            const c = cBit.get(k);
+            if (c !== undefined) mask |= 1 << c;
+            if (ix(ahead, k) === 1) wb[k] = ix(wb, k) + rate * slot.hours;
+            else if (ix(RP, k)) wa[k] = ix(wa, k) + rate * slot.hours;
+          }
+        });
+        const key = pattern | (mask << D);
+        const workKey = `${key}|${wb.join(',')}|${wa.join(',')}`;
+        let work = works.get(workKey);
+        if (work === undefined) works.set(workKey, (work = works.size));
+        out.push({ opts: [...pick], powerW, revenuePerH, wb, wa, key, pattern, mask, work });
+        return;
+      }
+      const os = ix(opts, d);
+      for (let o = 0; o < os.length; o++) {
+        pick[d] = o;
+        const opt = ix(os, o);
+        visit(d + 1, powerW + (opt ? ix(ix(input.devices, d).levels, opt.level).powerW : 0));
+      }
+      pick[d] = 0;
+    };
+    visit(0, 0);
+    const cls = shapeClass(out, K);
+    shapes.set(id, cls);
+    return cls;
+  };
+  const values = new Float64Array(opts.reduce((a, o) => a * o.length, 1));
+  const groups: Group[][] = input.slots.map((slot, t) => {
+    const cap = Math.min(input.limits.powerCapW ?? Infinity, slot.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
+    const cls = shapesFor(t, cap);
+    return slotGroups(cls, slot, values).map((kept) => {
+      const first = ix(cls.shapes, ix(kept, 0));
+      return {
+        pattern: first.pattern,
+        mask: first.mask,
+        combos: kept.map((i) => {
+          const sh = cls.shapes[i]!;
+          return { id: -1, group: -1, opts: sh.opts, value: values[i]!, wb: sh.wb, wa: sh.wa };
+        }),
+        next: transitions(first.key, first.pattern, first.mask),
+      };
+    });
+  });
+  // The hot loops (flat.ts) read flat arrays: combinations numbered (id) slot by slot and group by group.
+  const combos: Combo[] = [];
+  const groupList: Group[] = [];
+  const firstGroup = new Int32Array(T + 1);
+  for (const [t, gs] of groups.entries()) {
+    firstGroup[t] = groupList.length;
+    for (const g of gs) {
+      for (const c of g.combos) {
+        c.id = combos.length;
+        c.group = groupList.length;
+        combos.push(c);
+      }
+      groupList.push(g);
+    }
+  }
+  firstGroup[T] = groupList.length;
+  const NC = combos.length;
+  // Groups with the same devices and jobs running share their transitions.
+  const nexts = [...new Set(groupList.map((g) => g.next))];
+  const pairList: number[] = [];
+  const pairsAt = nexts.map((next) => {
+    const first = pairList.length;
+    next.forEach((n, s) => n >= 0 && pairList.push(s, n));
+    return [first, pairList.length] as const;
+  });
+  const comboValue = new Float64Array(NC);
+  const comboWork = new Float64Array(NC * 2 * K);
+  let anyAfter = false;
+  for (let i = 0; i < NC; i++) {
+    const c = combos[i]!;
+    comboValue[i] = c.value;
+    for (let k = 0; k < K; k++) {
+      comboWork[i * 2 * K + k] = c.wb[k]!;
+      comboWork[i * 2 * K + K + k] = c.wa[k]!;
+      if (c.wa[k] !== 0) anyAfter = true;
+    }
+  }
+  const flat: Flat = {
+    T,
+    S,
+    K,
+    NC,
+    s0,
+    firstGroup,
+    firstCombo: Int32Array.from({ length: groupList.length + 1 }, (_, g) => (g < groupList.length ? ix(ix(groupList, g).combos, 0).id : NC)),
+    comboValue,
+    comboWork,
+    anyAfter,
+    nextState: Int32Array.from(nexts.flatMap((next) => [...next])),
+    toState: Int32Array.from(groupList, (g) => nexts.indexOf(g.next) * S),
+    firstPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[0]),
+    lastPair: Int32Array.from(groupList, (g) => ix(pairsAt, nexts.indexOf(g.next))[1]),
+    pairs: Int32Array.from(pairList),
+    weights: new Float64Array(2 * K),
+  };
+  return { S, s0, groups, combos, groupList, NC, comboWork, flat };
 }
 
 /** Most units of work a job kept exactly in the DP state may need (its table grows with it). */
