@@ -18,7 +18,7 @@ import type { Option, PlanInput } from './model.ts';
  * search and an exact label search (labels = partial plans: state, work done per job, value;
  * dominated labels dropped, labels whose bound cannot beat the incumbent pruned) do. Past
  * `maxLabels` it gives up (null, with a seed for the MIP: its best plan and the choices no
- * better plan can use) and the caller uses the MIP.
+ * better plan can use) and the caller uses the MIP. The loops that take the time are in flat.ts.
  */
 
 /** id: its number among all slots' combinations; group: its group's, likewise. */
@@ -45,7 +45,6 @@ export type DpOptions = {
 
 /** Scores compare with this tolerance on work (as the MIP and brute force do). */
 const TOL = 1e-9;
-const NEG = -Infinity;
 
 type Tiers = { t1: number; t2: number; net: number };
 /** t1: credited work at the deadlines (max), t2: credited work on run-past jobs by the end (max), net (max). */
@@ -320,7 +319,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const constant = vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0);
     return buildTable(flat, x, lam, constant, weigh(1, lam, zeros), ix(lambda, x.k), ix(Wt, x.k), full!.B, threshold);
   };
-  const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : NEG);
+  const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : -Infinity);
   /**
    * The jobs that can be kept exactly, fewest units first. keptRoute builds their tables one by
    * one, each at the incumbent the previous one's plan left: a table's bands are narrower the
@@ -341,16 +340,16 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     }
     keptJobs.sort((a, b) => a.M - b.M);
   };
-  /** The bound with job x.k's deadline kept exactly, for a partial plan at (t, s); NEG: it cannot reach x.k's target. */
+  /** The bound with job x.k's deadline kept exactly, for a partial plan at (t, s); −∞: it cannot reach x.k's target. */
   const exactBound = (x: Exact, t: number, s: number, value: number, w: Float64Array): number => {
     const best = band(x, x.B, t, s, x.M - needUnits(x, ix(Wt, x.k) - w[x.k]!));
-    if (best === NEG) return NEG;
+    if (best === -Infinity) return -Infinity;
     let v = value + x.constant + best;
     for (let j = 0; j < K; j++) v += x.lam[j]! * w[j]!;
     return v;
   };
   /**
-   * NEG when a partial plan cannot beat the incumbent; otherwise a rank for the beam (the
+   * −∞ when a partial plan cannot beat the incumbent; otherwise a rank for the beam (the
    * Lagrangian estimate, which charges missing deadline work at its price λ).
    */
   const bound = (t: number, s: number, value: number, w: Float64Array): number => {
@@ -358,7 +357,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     let ub1 = 0;
     for (let k = 0; k < K; k++) ub1 += Math.min(W[k] as number, (w[k] as number) + MB[k]![t * S + s]!);
     const inc = incumbent.tiers;
-    if (ub1 < inc.t1 - TOL) return NEG;
+    if (ub1 < inc.t1 - TOL) return -Infinity;
     if (ub1 > inc.t1 + TOL) return rank;
     if (sumWRP > 0) {
       let ub2 = 0;
@@ -366,7 +365,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
         const ma = MA[k];
         if (ma) ub2 += Math.min(W[k] as number, (w[K + k] as number) + ma[t * S + s]!);
       }
-      if (ub2 < inc.t2 - TOL) return NEG;
+      if (ub2 < inc.t2 - TOL) return -Infinity;
       if (ub2 > inc.t2 + TOL) return rank;
     }
     let ub3 = genericBound(t, s, value, w);
@@ -374,7 +373,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       ub3 = Math.min(ub3, fullBound(t, s, value, w));
       for (const x of exact) ub3 = Math.min(ub3, exactBound(x, t, s, value, w));
     }
-    return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? NEG : rank;
+    return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? -Infinity : rank;
   };
 
   let labelsUsed = 0;
@@ -446,7 +445,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
               nw[K + k] = Math.min(need, (work[o + K + k] as number) + (c.wb[k] as number) + (c.wa[k] as number));
             }
             const ub = bound(t + 1, n, nv, nw);
-            if (ub === NEG) continue;
+            if (ub === -Infinity) continue;
             let bucket = buckets.get(n);
             if (!bucket) buckets.set(n, (bucket = []));
             // Dominance checks cost like labels do: they count against the same budget.
@@ -495,29 +494,29 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     // from s0 to s at slot t with d units done, capped).
     const kept = exact;
     for (let t = 0; t < T; t++) {
-      const best = opts.map((o) => new Float64Array(o.length).fill(NEG));
+      const best = opts.map((o) => new Float64Array(o.length).fill(-Infinity));
       const f = row(F, t);
       const b = row(full.B, t + 1);
       for (const g of ix(groups, t)) {
-        let through = NEG;
+        let through = -Infinity;
         for (let s = 0; s < S; s++) {
           const n = g.next[s] ?? -1;
-          if (n >= 0) through = Math.max(through, (f[s] ?? NEG) + (b[n] ?? NEG));
+          if (n >= 0) through = Math.max(through, (f[s] ?? -Infinity) + (b[n] ?? -Infinity));
         }
-        if (through === NEG) continue;
+        if (through === -Infinity) continue;
         // Per kept job and unit count: the best plan through the group.
         const viaExact = kept.map((x) => {
           const memo = new Map<number, number>();
           return (u: number) => {
             let v = memo.get(u);
             if (v !== undefined) return v;
-            v = NEG;
+            v = -Infinity;
             for (let s = 0; s < S; s++) {
               const n = g.next[s]!;
               if (n < 0) continue;
               for (let d = x.lo[t * S + s]!, top = x.hi[t * S + s]!; d <= top; d++) {
                 const f = band(x, x.F, t, s, d);
-                if (f === NEG) continue;
+                if (f === -Infinity) continue;
                 const b = band(x, x.B, t + 1, n, Math.min(x.M, d + u));
                 if (f + b > v) v = f + b;
               }
@@ -660,7 +659,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       for (let j = 0; j < J && done; j++) done = Math.floor(keys[i]! / mult[j]!) % (need[j]! + 1) === need[j];
       if (done && (best < 0 || values[i]! > values[best]!)) best = i;
     }
-    let bound = NEG;
+    let bound = -Infinity;
     if (best >= 0) {
       bound = values[best]! + constant;
       const path: Combo[] = [];
@@ -701,7 +700,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
           x = build(full.lambda, job, full.phi - gap * Math.max(1, Math.abs(full.phi)));
           dualIterations++;
           labelsUsed += T;
-          if (band(x, x.B, 0, s0, 0) > NEG) break;
+          if (band(x, x.B, 0, s0, 0) > -Infinity) break;
           x = null;
         }
       }
