@@ -1,5 +1,5 @@
 import { beforeDeadline, deviceOptions } from './evaluate.ts';
-import { type Exact, type Flat, type Kept, type Pass, assignLayers, backward as backwardPass, band as bandOf, build as buildTable, certifyLabels, forward as forwardPass, keptPath as keptPathIds, newPass, trace as tracePass, weigh as weighAll } from './flat.ts';
+import { type Exact, type Flat, type Kept, type Pass, assignLayers, backward as backwardPass, band as bandOf, build as buildTable, certifyLabels, forward as forwardPass, grown, keptPath as keptPathIds, newPass, trace as tracePass, weigh as weighAll } from './flat.ts';
 import { kelleyMaster } from './kelley.ts';
 import type { Option, PlanInput } from './model.ts';
 
@@ -197,7 +197,10 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
   let dualIterations = 0;
   const mayMeetAll = dj.every((_, k) => !ix(RP, k) || ix(Wt, k) >= ix(W, k) - TOL);
   const meetsAll = () => incumbent.tiers.t1 >= sumWt - TOL;
-  const closed = () => dual.best !== null && meetsAll() && dual.best.phi <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+  /** The incumbent's net, with the tolerance a bound must clear to beat it. */
+  const bar = () => incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+  const atTolerance = (v: number) => v <= bar();
+  const closed = () => dual.best !== null && meetsAll() && atTolerance(dual.best.phi);
   const cuts: { phi: number; l: Float64Array; g: Float64Array }[] = [];
   const evalDual = (l: Float64Array) => {
     dualIterations++;
@@ -319,7 +322,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     const constant = vw - lam.reduce((a, l, j) => a + l * ix(Wt, j), 0);
     return buildTable(flat, x, lam, constant, weigh(1, lam, zeros), ix(lambda, x.k), ix(Wt, x.k), full!.B, threshold);
   };
-  const incThreshold = () => (meetsAll() ? incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net)) : -Infinity);
+  const incThreshold = () => (meetsAll() ? bar() : -Infinity);
   /**
    * The jobs that can be kept exactly, fewest units first. keptRoute builds their tables one by
    * one, each at the incumbent the previous one's plan left: a table's bands are narrower the
@@ -373,7 +376,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
       ub3 = Math.min(ub3, fullBound(t, s, value, w));
       for (const x of exact) ub3 = Math.min(ub3, exactBound(x, t, s, value, w));
     }
-    return ub3 <= inc.net + 1e-11 * Math.max(1, Math.abs(inc.net)) ? -Infinity : rank;
+    return atTolerance(ub3) ? -Infinity : rank;
   };
 
   let labelsUsed = 0;
@@ -398,21 +401,11 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     parent[0] = -1;
     const grow = () => {
       cap *= 2;
-      const g32 = (a: Int32Array) => {
-        const b = new Int32Array(cap);
-        b.set(a);
-        return b;
-      };
-      const g64 = (a: Float64Array, m = 1) => {
-        const b = new Float64Array(cap * m);
-        b.set(a);
-        return b;
-      };
-      state = g32(state);
-      parent = g32(parent);
-      value = g64(value);
-      ubs = g64(ubs);
-      work = g64(work, L);
+      state = grown(state, new Int32Array(cap));
+      parent = grown(parent, new Int32Array(cap));
+      value = grown(value, new Float64Array(cap));
+      ubs = grown(ubs, new Float64Array(cap));
+      work = grown(work, new Float64Array(cap * L));
     };
     /** Whether label i has at least value v and at least the work in w (scratch). */
     const covers = (i: number, v: number, w: Float64Array) => {
@@ -489,7 +482,7 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     if (!full || !meetsAll()) return seed;
     const F = forwardPass(flat, weigh(1, full.lambda, zeros));
     const constant = vw - full.lambda.reduce((a, x, k) => a + x * ix(Wt, k), 0);
-    const threshold = incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
+    const threshold = bar();
     // Per job kept exactly (see exactBound) the same, from its forward values F (the best start
     // from s0 to s at slot t with d units done, capped).
     const kept = exact;
@@ -714,7 +707,6 @@ export function solveDp(input: PlanInput, options: DpOptions = {}): DpResult | n
     if (atTolerance(full.phi) || keptCloses()) return 'closed';
     return keptJobs.length >= 2 ? certify(keptJobs) : 'open';
   };
-  const atTolerance = (v: number) => v <= incumbent.tiers.net + 1e-11 * Math.max(1, Math.abs(incumbent.tiers.net));
   const closedAtRoot = full !== null && meetsAll() && atTolerance(full.phi);
   const noWork = new Float64Array(2 * K);
   if (!closedAtRoot) findKept();

@@ -175,7 +175,7 @@ export function band(f: Flat, x: Exact, table: Float64Array, t: number, s: numbe
  * the table's), `target` the job's target.
  */
 export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Float64Array, lk: number, target: number, plain: Float64Array, threshold: number): Exact {
-  const { T, S, s0, firstGroup, firstCombo, nextState, toState } = f;
+  const { T, S, s0, firstGroup, nextState, toState } = f;
   const { delta, M, units } = x;
   const M1 = M + 1;
   // Every field written here, in one order: one shape for every table (the hot loops read them).
@@ -192,26 +192,7 @@ export function build(f: Flat, x: Kept, lam: number[], constant: number, sc: Flo
     F: new Float64Array(0),
     B: new Float64Array(0),
   };
-  // Per group, flat: the best score for each distinct unit count it adds (capped at M),
-  // group g's at firstClass[g] .. firstClass[g + 1] − 1.
-  const groups = firstGroup[T]!;
-  const firstClass = new Int32Array(groups + 1);
-  const classUnits: number[] = [];
-  const classScores: number[] = [];
-  for (let g = 0; g < groups; g++) {
-    const first = (firstClass[g] = classUnits.length);
-    for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
-      const u = Math.min(M, units[c]!);
-      const i = classUnits.indexOf(u, first);
-      if (i < 0) {
-        classUnits.push(u);
-        classScores.push(sc[c]!);
-      } else if (sc[c]! > classScores[i]!) classScores[i] = sc[c]!;
-    }
-  }
-  firstClass[groups] = classUnits.length;
-  const cu = Int32Array.from(classUnits);
-  const cs = Float64Array.from(classScores);
+  const { firstClass, units: cu, score: cs } = classes(f, [units], [M], sc);
   // Forward first: the best start to (t, s) with d units done (capped), an entry dropped when
   // even the plain Lagrangian's completion from it (less λ_k for the units still missing)
   // cannot beat `threshold`. The job's price makes every count but a narrow band per state
@@ -427,39 +408,16 @@ export type CertifyLabels = { keys: Int32Array; values: Float64Array; parents: I
  * the budget.
  */
 export function certifyLabels(f: Flat, c: CertifyInput): CertifyLabels | null {
-  const { T, S, s0, firstGroup, firstCombo } = f;
+  const { T, S, s0, firstGroup } = f;
   const { units, need, price, target, delta, mult, sc, constant, plain, reachable, tables, tableJob, threshold } = c;
   const J = need.length;
-  // Per group, flat: the best combination for each distinct vector of units it adds (a class:
-  // units [class·J + i], score with the kept jobs unpriced, combination id), sorted by the
-  // class's score at the full prices (pot). A label's bound for a class is at most its value
+  // Per group, the classes (see classes: scores with the kept jobs unpriced), sorted by their
+  // score at the full prices (pot). A label's bound for a class is at most its value
   // + constant − what its own missing units owe + the next state's B + pot (more units can
   // only cut what is owed by their price), so its scan stops at the first class that fails that.
   const groups = firstGroup[T]!;
-  const firstClass = new Int32Array(groups + 1);
-  const clsUnits: number[] = [];
-  const clsScore: number[] = [];
-  const clsCombo: number[] = [];
-  for (let g = 0; g < groups; g++) {
-    const first = (firstClass[g] = clsScore.length);
-    for (let cb = firstCombo[g]!; cb < firstCombo[g + 1]!; cb++) {
-      let i = first;
-      for (; i < clsScore.length; i++) {
-        let same = true;
-        for (let j = 0; j < J && same; j++) same = units[j]![cb] === clsUnits[i * J + j];
-        if (same) break;
-      }
-      if (i === clsScore.length) {
-        for (let j = 0; j < J; j++) clsUnits.push(units[j]![cb]!);
-        clsScore.push(sc[cb]!);
-        clsCombo.push(cb);
-      } else if (sc[cb]! > clsScore[i]!) {
-        clsScore[i] = sc[cb]!;
-        clsCombo[i] = cb;
-      }
-    }
-  }
-  const count = (firstClass[groups] = clsScore.length);
+  const { firstClass, units: clsUnits, score: clsScore, combo: clsCombo } = classes(f, units, Array.from(need, () => Infinity), sc);
+  const count = clsScore.length;
   const clsPot = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     clsPot[i] = clsScore[i]!;
@@ -671,7 +629,45 @@ function expandSlot(x: Expansion, t: number): number {
   return size;
 }
 
-function grown<A extends Int32Array | Float64Array>(a: A, b: A): A {
+/**
+ * Per group, flat: the best combination (under scores `sc`) for each distinct vector of units it
+ * adds to the jobs in `units` (each capped at `cap`), group g's at firstClass[g] ..
+ * firstClass[g + 1] − 1: units [class·J + j], score, combination id.
+ */
+function classes(f: Flat, units: Int32Array[], cap: ArrayLike<number>, sc: Float64Array) {
+  const { T, firstGroup, firstCombo } = f;
+  const J = units.length;
+  const groups = firstGroup[T]!;
+  const firstClass = new Int32Array(groups + 1);
+  const us: number[] = [];
+  const score: number[] = [];
+  const combo: number[] = [];
+  const u = new Int32Array(J);
+  for (let g = 0; g < groups; g++) {
+    const first = (firstClass[g] = score.length);
+    for (let c = firstCombo[g]!; c < firstCombo[g + 1]!; c++) {
+      for (let j = 0; j < J; j++) u[j] = Math.min(cap[j]!, units[j]![c]!);
+      let i = first;
+      for (; i < score.length; i++) {
+        let same = true;
+        for (let j = 0; j < J && same; j++) same = u[j] === us[i * J + j];
+        if (same) break;
+      }
+      if (i === score.length) {
+        for (let j = 0; j < J; j++) us.push(u[j]!);
+        score.push(sc[c]!);
+        combo.push(c);
+      } else if (sc[c]! > score[i]!) {
+        score[i] = sc[c]!;
+        combo[i] = c;
+      }
+    }
+  }
+  firstClass[groups] = score.length;
+  return { firstClass, units: Int32Array.from(us), score: Float64Array.from(score), combo: Int32Array.from(combo) };
+}
+
+export function grown<A extends Int32Array | Float64Array>(a: A, b: A): A {
   b.set(a);
   return b;
 }
