@@ -755,41 +755,9 @@ function problem(input: PlanInput, opts: Option[][], dj: number[], kOf: Map<numb
     if (st < R) return on ? Math.min(st + 1, R - 1) : st === R - 1 ? R : -1;
     return on ? (st === R + P - 1 ? 0 : -1) : Math.min(st + 1, R + P - 1);
   };
-  const devNext = new Int32Array(nDev << D);
-  for (let s = 0; s < nDev; s++) {
-    for (let p = 0; p < 1 << D; p++) {
-      let rest = s;
-      let mult = 1;
-      let next = 0;
-      for (let d = 0; d < D && next >= 0; d++) {
-        const size = ix(dev, d).size;
-        const n = localNext(d, rest % size, ((p >> d) & 1) === 1);
-        rest = Math.floor(rest / size);
-        if (n < 0) next = -1;
-        else next += n * mult;
-        mult *= size;
-      }
-      devNext[(s << D) | p] = next;
-    }
-  }
-  const contNext = new Int32Array(nCont << C);
-  for (let s = 0; s < nCont; s++) {
-    for (let m = 0; m < 1 << C; m++) {
-      let rest = s;
-      let mult = 1;
-      let next = 0;
-      for (let c = 0; c < C && next >= 0; c++) {
-        const st = rest % 3;
-        rest = Math.floor(rest / 3);
-        const runs = ((m >> c) & 1) === 1;
-        const n = st === 0 ? (runs ? 1 : 0) : st === 1 ? (runs ? 1 : 2) : runs ? -1 : 2;
-        if (n < 0) next = -1;
-        else next += n * mult;
-        mult *= 3;
-      }
-      contNext[(s << C) | m] = next;
-    }
-  }
+  const devNext = jointNext(dev.map((d) => d.size), localNext);
+  // A continuous job's block: not begun (0), running (1), over (2); it may not run again once over.
+  const contNext = jointNext(new Array<number>(C).fill(3), (_, st, runs) => (st === 0 ? (runs ? 1 : 0) : st === 1 ? (runs ? 1 : 2) : runs ? -1 : 2));
   // Next state per state for each (devices on, continuous jobs running) pattern; -1 = not allowed.
   const transitionCache = new Map<number, Int32Array>();
   const transitions = (key: number, pattern: number, mask: number): Int32Array => {
@@ -938,6 +906,34 @@ function problem(input: PlanInput, opts: Option[][], dj: number[], kOf: Map<numb
     weights: new Float64Array(2 * K),
   };
   return { S, s0, groups, combos, groupList, NC, comboWork, flat };
+}
+
+/**
+ * Transitions of a state made of independent parts (mixed radix, part i of sizes[i] states): per
+ * (state s, pattern p of parts switched on) the next state at [(s << parts) | p], from each part's
+ * own transition (−1: not allowed, and then the whole is not).
+ */
+function jointNext(sizes: number[], local: (part: number, st: number, on: boolean) => number): Int32Array {
+  const n = sizes.length;
+  const states = sizes.reduce((a, x) => a * x, 1);
+  const out = new Int32Array(states << n);
+  for (let s = 0; s < states; s++) {
+    for (let p = 0; p < 1 << n; p++) {
+      let rest = s;
+      let mult = 1;
+      let next = 0;
+      for (let i = 0; i < n && next >= 0; i++) {
+        const size = sizes[i]!;
+        const x = local(i, rest % size, ((p >> i) & 1) === 1);
+        rest = Math.floor(rest / size);
+        if (x < 0) next = -1;
+        else next += x * mult;
+        mult *= size;
+      }
+      out[(s << n) | p] = next;
+    }
+  }
+  return out;
 }
 
 /** Most units of work a job kept exactly in the DP state may need (its table grows with it). */
