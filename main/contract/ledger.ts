@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ShareCounts } from './mining.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
@@ -30,7 +31,12 @@ export type LedgerTotals = {
 };
 
 /** One local day in the ledger's time zone: 23 or 25 hours on clock-change days. */
-export type LedgerDay = LedgerTotals & { day: string; hours: number };
+export type LedgerDay = LedgerTotals & {
+  day: string;
+  hours: number;
+  /** Mining shares found that day, by outcome and the pool's rejection reason; null without the mining domain. */
+  shares: ShareCounts | null;
+};
 
 export type LedgerDays = { currency: string; timeZone: string; days: LedgerDay[]; total: LedgerTotals };
 

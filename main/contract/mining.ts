@@ -21,6 +21,54 @@ export type MiningSettings = {
   powerPct: number;
   /** Whether pool passwords are encrypted at rest (desktop safeStorage) or stored as typed. */
   secretsEncrypted: boolean;
+  /** Common pools to start from. */
+  presets: MiningPoolPreset[];
+};
+
+/** A pool people commonly start with; the user still types their own worker name. */
+export type MiningPoolPreset = {
+  id: string;
+  name: string;
+  url: string;
+  /** What the worker name must be there, e.g. "your Bitcoin address, optionally .worker". */
+  userHint: string;
+  /** Pool fee as a fraction (0.02 for 2 %), as the pool publishes it. */
+  fee: number;
+  note: string;
+};
+
+/** Share counts by outcome, and rejections by the pool's reason. */
+export type ShareCounts = { accepted: number; rejected: number; stale: number; rejectReasons: Record<string, number> };
+
+/** Is the pool paying for the work? Unhealthy: no expected revenue is booked and the planner gives mining no value. */
+export type MiningHealth = {
+  state: 'ok' | 'unhealthy';
+  /** What is wrong and what to check, in plain words. */
+  problem: string | null;
+  since: number | null;
+  /** Rejections among the pool's answers of the last 5 minutes (fraction); null with fewer than 3 answers. */
+  rejectRate: number | null;
+};
+
+/** What a pool said to a one-time check (`hearth mine --check`, the Test button). */
+export type MiningPoolCheck = {
+  ok: boolean;
+  url: string;
+  /** Why it failed, with the pool's own words where it gave any. */
+  error: string | null;
+  /** The pool refused the worker or password (as opposed to not answering). */
+  refused: boolean;
+  msToJob: number | null;
+  difficulty: number | null;
+  jobVersion: string | null;
+  versionRollingMask: number | null;
+  extranonce1Bytes: number | null;
+  extranonce2Size: number | null;
+  /** This machine's hash rate used for the estimate (H/s) and how it was obtained. */
+  hashRate: number | null;
+  hashRateSource: 'mining now' | 'measured for this check' | null;
+  /** Expected seconds between shares at the pool's difficulty on this machine (an estimate). */
+  expectedSecondsPerShare: number | null;
 };
 
 export type MiningPoolInput = {
@@ -44,14 +92,21 @@ export type MiningStatus = {
   accepted: number;
   rejected: number;
   stale: number;
+  /** Rejections this run, by the pool's reason. */
+  rejectReasons: Record<string, number>;
   /** Shares stored in the ledger over all runs. */
-  totals: { accepted: number; rejected: number; stale: number };
+  totals: ShareCounts;
+  health: MiningHealth;
   /** Difficulty of the job being hashed (the pool difficulty when it arrived). */
   jobDifficulty: number | null;
   kernel: { route: KernelRoute; lanes: number; description: string } | null;
   pool: {
-    state: 'idle' | 'connecting' | 'subscribing' | 'mining' | 'waiting';
+    /** `refused`: every pool refused the worker; mining stopped until the settings change. */
+    state: 'idle' | 'connecting' | 'subscribing' | 'mining' | 'waiting' | 'refused';
     url: string | null;
+    /** Which of the configured pools (0 = first) and why it is the one in use. */
+    index: number | null;
+    why: string | null;
     /** Latest set_difficulty (applies to the next job). */
     difficulty: number | null;
     lastError: string | null;
@@ -99,6 +154,8 @@ export type MiningEarnings = {
   energyKWhPerDay: number | null;
   energyCostPerDay: number | null;
   tariffCurrency: string | null;
+  /** Why the pool is not paying for the work now (then the estimate counts 0 H/s); null while it is. */
+  unpaidReason: string | null;
 };
 
 export type MiningHandlers = {
@@ -118,13 +175,20 @@ export type MiningHandlers = {
   'mining-market-set': Handler<{ networkDifficulty?: number | null; btcPrice?: number | null; currency?: string }, MiningEarnings>;
   /** The latest shares from the ledger, newest first. */
   'mining-shares': Handler<{ limit?: number }, MiningShare[]>;
+  /**
+   * Connects once to a pool (the form's values, or saved pool `index`): subscribe, version rolling,
+   * authorise, first job; says what the pool sent and the expected time to a share on this machine.
+   */
+  'mining-check': Handler<{ pool?: MiningPoolInput; index?: number }, MiningPoolCheck>;
 };
 
 export type MiningEvents = {
   /** Once a second while mining. */
-  'hash-rate': { at: number; hashRate: number; perThread: number[]; accepted: number; rejected: number; stale: number; jobDifficulty: number | null; poolState: MiningStatus['pool']['state'] };
+  'hash-rate': { at: number; hashRate: number; perThread: number[]; accepted: number; rejected: number; stale: number; rejectReasons: Record<string, number>; jobDifficulty: number | null; poolState: MiningStatus['pool']['state'] };
   /** Every share the miner found, with the pool's verdict. */
   'mining-share': MiningShare;
+  /** Every configured pool refused the worker: mining stopped; `reason` has the pool's words and what to fix. */
+  'mining-refused': { at: number; reason: string };
 };
 
 export const MINING_POWER_LEVELS = [25, 50, 75, 100] as const;
@@ -150,6 +214,7 @@ export const miningArgs: ArgSchemas<MiningHandlers> = {
   'mining-stop': empty,
   'mining-set-power': z.object({ threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
   'mining-shares': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+  'mining-check': z.object({ pool: miningPoolInputSchema.optional(), index: z.number().int().min(0).max(9).optional() }).strict(),
   'mining-earnings': z.object({ currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code such as EUR').optional(), refresh: z.boolean().optional() }).strict(),
   'mining-market-set': z
     .object({

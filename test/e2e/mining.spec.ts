@@ -1,4 +1,4 @@
-import { TestPool } from '../../main/core/mining/test-pool.ts';
+import { TestPool } from '../support/stratum-pool.ts';
 import { expect, test } from './fixture.ts';
 
 test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({ page, server }) => {

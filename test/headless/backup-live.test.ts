@@ -8,7 +8,7 @@ import { hardwareModule } from '#core/hardware/module';
 import { jobModule } from '#core/job/module';
 import { ledgerModule } from '#core/ledger/module';
 import { miningModule } from '#core/mining/module';
-import { TestPool } from '#core/mining/test-pool';
+import { TestPool } from '../support/stratum-pool.ts';
 import { until } from './harness.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };

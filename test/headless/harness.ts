@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export { until } from '../support/until.ts';
+
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cli = path.join(root, 'out', 'node', 'cli.mjs');
 
@@ -75,16 +77,3 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   });
 }
 
-/**
- * Polls `get` until `ok` holds (threads, pools, checkpoints and other processes change in real
- * time); fails after `ms` with what it last saw.
- */
-export async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 20_000, everyMs = 25): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

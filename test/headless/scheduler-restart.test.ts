@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MiningStatus } from '#contract/index';
-import { TestPool } from '#core/mining/test-pool';
+import { TestPool } from '../support/stratum-pool.ts';
 import { startServe, tempDir, until, type RunningServer } from './harness.ts';
 
 const running: RunningServer[] = [];

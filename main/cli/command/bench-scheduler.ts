@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCore, type Core } from '#core/app';
-import { TestPool } from '#core/mining/test-pool';
+import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { demoModules, prepareDemo, SLOT_MS } from '#core/scheduler/demo';
 import { TestClock } from '#core/scheduler/test-clock';
 import { numberOption, type Command } from '../command.ts';

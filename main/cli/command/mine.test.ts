@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli, runCli, tempDir } from '../../../test/headless/harness.ts';
-import { TestPool } from '../../core/mining/test-pool.ts';
+import { TestPool } from '../../../test/support/stratum-pool.ts';
 
 const dirs: string[] = [];
 afterAll(() => {

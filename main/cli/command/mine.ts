@@ -2,7 +2,8 @@ import os from 'node:os';
 import { HandlerError } from '#contract/index';
 import { startCore } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
-import { miningModule } from '#core/mining/module';
+import type { MiningPoolCheck } from '#contract/index';
+import { miningModule, POOL_PRESETS } from '#core/mining/module';
 import { parsePoolUrl, type PoolConfig } from '#core/mining/stratum';
 import { numberOption, UsageError, type Command } from '../command.ts';
 
@@ -17,19 +18,58 @@ export function fmtRate(hps: number): string {
   return `${v.toFixed(2)} ${units[i]}`;
 }
 
+/** "2 rejected (Above target ×2)": the count with the pool's reasons. */
+export function rejectedText(n: number, reasons: Record<string, number>): string {
+  const parts = Object.entries(reasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([why, k]) => `${why} ×${k}`);
+  return `${n} rejected${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+function fmtSeconds(s: number): string {
+  if (s < 120) return `${s.toPrecision(3)} s`;
+  if (s < 7200) return `${(s / 60).toPrecision(3)} min`;
+  if (s < 172_800) return `${(s / 3600).toPrecision(3)} h`;
+  return `${(s / 86_400).toPrecision(3)} days`;
+}
+
+export function checkText(c: MiningPoolCheck): string[] {
+  if (!c.ok) return [`${c.url}: check failed${c.refused ? ' (refused)' : ''}: ${c.error ?? 'no reason given'}`];
+  const lines = [
+    `${c.url}: ok — first job ${c.msToJob} ms after connecting`,
+    `  difficulty        ${c.difficulty}`,
+    `  job version       ${c.jobVersion}`,
+    `  version rolling   ${c.versionRollingMask !== null ? `mask ${c.versionRollingMask.toString(16).padStart(8, '0')}` : 'not offered (mining works without it)'}`,
+    `  extranonce        extranonce1 ${c.extranonce1Bytes} bytes, extranonce2 ${c.extranonce2Size} bytes`,
+  ];
+  if (c.hashRate !== null && c.expectedSecondsPerShare !== null) {
+    lines.push(`  this machine      ${fmtRate(c.hashRate)} (${c.hashRateSource})`);
+    lines.push(`  time to a share   ${fmtSeconds(c.expectedSecondsPerShare)} on average at that difficulty (an estimate)`);
+  }
+  return lines;
+}
+
 export const mineCommand: Command = {
   name: 'mine',
   summary: 'Mine Bitcoin on the CPU through a Stratum pool, with live hash rate and shares (Ctrl-C stops)',
   usage:
-    '[--pool URL --user WORKER [--pass P]] [--threads N] [--power 25|50|75|100] [--seconds S] [--data-dir DIR]\n\n' +
-    'Without --pool it uses the pools saved on the Mining page. Shares are stored in the ledger.',
+    '[--pool URL | --preset ID] [--user WORKER] [--threads N] [--power 25|50|75|100] [--seconds S] [--check] [--data-dir DIR]\n\n' +
+    'Without --pool it uses the pools saved on the Mining page (the first preferred, the others as failover).\n' +
+    'The pool password comes from HEARTH_POOL_PASSWORD (or --pass, which other users can see in the process list); default "x".\n' +
+    '--check connects once (subscribe, version rolling, authorise, first job), prints what the pool sent and the expected\n' +
+    'time to a share on this machine, and exits 0 (usable) or 1 (with the reason).\n' +
+    `Presets: ${POOL_PRESETS.map((p) => `${p.id} (${p.url}; user: ${p.userHint})`).join('; ')}.\n` +
+    'Shares are stored in the ledger. A pool that refuses the worker stops mining with exit code 1.\n\n' +
+    'example: hearth mine --preset ckpool-solo --user bc1q...yourAddress.rig --threads 2',
   options: {
     pool: { type: 'string' },
+    preset: { type: 'string' },
     user: { type: 'string' },
     pass: { type: 'string' },
     threads: { type: 'string' },
     power: { type: 'string' },
     seconds: { type: 'string' },
+    check: { type: 'boolean' },
     'data-dir': { type: 'string' },
   },
   async run({ values, stopped }) {
@@ -37,18 +77,25 @@ export const mineCommand: Command = {
     const power = numberOption(values['power'], 'power', { min: 1, max: 100 });
     const seconds = numberOption(values['seconds'], 'seconds', { min: 1, max: 10 ** 7, integer: false });
     let pools: PoolConfig[] | undefined;
-    if (values['pool'] !== undefined) {
-      const url = String(values['pool']);
+    let url = typeof values['pool'] === 'string' ? values['pool'] : undefined;
+    if (values['preset'] !== undefined) {
+      const preset = POOL_PRESETS.find((p) => p.id === values['preset']);
+      if (!preset) throw new UsageError(`--preset ${String(values['preset'])} is not known: use one of ${POOL_PRESETS.map((p) => p.id).join(', ')}`);
+      if (url !== undefined) throw new UsageError('--preset and --pool both name a pool: give one of them');
+      url = preset.url;
+    }
+    const password = typeof values['pass'] === 'string' ? values['pass'] : (process.env['HEARTH_POOL_PASSWORD'] ?? 'x');
+    if (url !== undefined) {
       try {
         parsePoolUrl(url);
       } catch (e) {
         throw new UsageError(`--pool: ${(e as Error).message}`);
       }
       const user = values['user'];
-      if (typeof user !== 'string' || !user.trim()) throw new UsageError('--pool needs --user WORKER (your pool account, often account.worker)');
-      pools = [{ url, user: user.trim(), password: typeof values['pass'] === 'string' ? values['pass'] : 'x' }];
+      if (typeof user !== 'string' || !user.trim()) throw new UsageError(`${values['preset'] !== undefined ? '--preset' : '--pool'} needs --user WORKER (your pool account, often account.worker; on a solo pool your Bitcoin address)`);
+      pools = [{ url, user: user.trim(), password }];
     } else if (values['user'] !== undefined || values['pass'] !== undefined) {
-      throw new UsageError('--user and --pass go with --pool URL');
+      throw new UsageError('--user and --pass go with --pool URL or --preset ID');
     }
     const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
     const core = await startCore({
@@ -57,7 +104,25 @@ export const mineCommand: Command = {
       log: { info: (m) => console.error(m), warn: (m) => console.error(m), error: (m) => console.error(m) },
     });
     try {
+      if (values['check'] === true) {
+        let c: MiningPoolCheck;
+        try {
+          c = await core.handlers['mining-check'](pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {});
+        } catch (e) {
+          if (e instanceof HandlerError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+          throw e;
+        }
+        for (const line of checkText(c)) console.log(line);
+        return c.ok ? 0 : 1;
+      }
       const svc = core.context.use('mining');
+      let refused: string | null = null;
+      let onRefused: () => void = () => undefined;
+      const refusal = new Promise<string>((r) => (onRefused = () => r('refused')));
+      core.events.on('mining-refused', (r) => {
+        refused = r.reason;
+        onRefused();
+      });
       let st;
       try {
         st = await svc.start({ ...(pools ? { pools } : {}), ...(threads !== undefined ? { threads } : {}), ...(power !== undefined ? { powerPct: power } : {}) });
@@ -66,18 +131,28 @@ export const mineCommand: Command = {
         throw e;
       }
       console.log(`mining with ${st.threads} thread(s) at ${st.powerPct} % power; kernel: ${st.kernel?.description ?? 'unknown'}`);
+      let lastWhy: string | null = null;
       core.events.on('hash-rate', (r) => {
         const per = r.perThread.map(fmtRate).join(' ');
         const s = svc.status();
-        console.log(`${fmtRate(r.hashRate)} [${per}]  shares ${r.accepted} accepted, ${r.rejected} rejected, ${r.stale} stale  pool ${r.poolState}${s.pool.difficulty !== null ? ` diff ${s.pool.difficulty}` : ''}${s.pool.lastError && r.poolState !== 'mining' ? `  (${s.pool.lastError})` : ''}`);
+        if (s.pool.why && s.pool.why !== lastWhy) {
+          lastWhy = s.pool.why;
+          console.log(`pool ${s.pool.index !== null ? s.pool.index + 1 : '?'}: ${s.pool.url} (${s.pool.why})`);
+        }
+        const problem = s.health.state === 'unhealthy' ? `  UNPAID: ${s.health.problem}` : '';
+        console.log(`${fmtRate(r.hashRate)} [${per}]  shares ${r.accepted} accepted, ${rejectedText(r.rejected, r.rejectReasons)}, ${r.stale} stale  pool ${r.poolState}${s.pool.difficulty !== null ? ` diff ${s.pool.difficulty}` : ''}${s.pool.lastError && r.poolState !== 'mining' ? `  (${s.pool.lastError})` : ''}${problem}`);
       });
       core.events.on('mining-share', (sh) => {
         console.log(`share ${sh.outcome}: job ${sh.jobId}, difficulty ${sh.hashDifficulty.toPrecision(4)} (pool ${sh.difficulty})${sh.reason ? `: ${sh.reason}` : ''}`);
       });
       const timeout = seconds !== undefined ? new Promise<string>((r) => setTimeout(() => r('time'), seconds * 1000).unref()) : new Promise<string>(() => undefined);
-      const why = await Promise.race([stopped, timeout]);
+      const why = await Promise.race([stopped, timeout, refusal]);
       const end = await svc.stop();
-      console.log(`stopped (${why === 'time' ? `after ${seconds} s` : why}): ${end.accepted} accepted, ${end.rejected} rejected, ${end.stale} stale shares this run`);
+      if (refused !== null) {
+        console.error(`mining stopped: ${refused}`);
+        return 1;
+      }
+      console.log(`stopped (${why === 'time' ? `after ${seconds} s` : why}): ${end.accepted} accepted, ${rejectedText(end.rejected, end.rejectReasons)}, ${end.stale} stale shares this run`);
       return 0;
     } finally {
       await core.close();

@@ -19,9 +19,10 @@ export function miningRunner(mining: MiningService, watchMs = 2_000): JobRunner<
       let ending = false;
       // Mining stopped elsewhere (the Mining page, `hearth mine`): the job has nothing running behind it.
       const watch = setInterval(() => {
-        if (!ending && !mining.status().running) {
+        const st = mining.status();
+        if (!ending && !st.running) {
           clearInterval(watch);
-          settle({ outcome: 'failed', error: 'mining was stopped outside this job (Mining page or another command); start the job again to mine' });
+          settle({ outcome: 'failed', error: st.pool.state === 'refused' ? `mining stopped: ${st.pool.lastError ?? 'the pool refused the worker'}` : 'mining was stopped outside this job (Mining page or another command); start the job again to mine' });
         }
       }, watchMs);
       watch.unref();

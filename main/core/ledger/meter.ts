@@ -37,6 +37,8 @@ export type MeterSlot = {
   hashes: number;
   /** Sum of the difficulties of shares accepted in this slot. */
   shareDifficulty: number;
+  /** Sum of the difficulties of shares the pool rejected in this slot: work that earned nothing. */
+  rejectedDifficulty: number;
   /** Milliseconds actually sampled (less than the slot after a start or a gap). */
   coveredMs: number;
 };
@@ -72,7 +74,7 @@ export class SlotMeter {
     while (t < s.at) {
       const { start, end } = slotOf(t, this.slotMs);
       if (this.slot && this.slot.start !== start) done.push(this.take());
-      this.slot ??= { start, end, cells: [], hashes: 0, shareDifficulty: 0, coveredMs: 0 };
+      this.slot ??= { start, end, cells: [], hashes: 0, shareDifficulty: 0, rejectedDifficulty: 0, coveredMs: 0 };
       const upto = Math.min(end, s.at);
       this.credit(prev, upto - t);
       t = upto;
@@ -95,14 +97,16 @@ export class SlotMeter {
     }
   }
 
-  /** An accepted share at `at`. */
-  share(at: number, difficulty: number): void {
+  /** A share the pool answered at `at`: accepted work is credited, rejected work is taken off the slot's hashes. */
+  share(at: number, difficulty: number, accepted = true): void {
     const { start, end } = slotOf(at, this.slotMs);
     if (!this.slot || this.slot.start !== start) {
       if (this.slot && this.slot.start < start) return; // before its slot was booked: counted nowhere rather than twice
-      this.slot ??= { start, end, cells: [], hashes: 0, shareDifficulty: 0, coveredMs: 0 };
+      this.slot ??= { start, end, cells: [], hashes: 0, shareDifficulty: 0, rejectedDifficulty: 0, coveredMs: 0 };
     }
-    if (this.slot.start === start) this.slot.shareDifficulty += difficulty;
+    if (this.slot.start !== start) return;
+    if (accepted) this.slot.shareDifficulty += difficulty;
+    else this.slot.rejectedDifficulty += difficulty;
   }
 
   /** The slot in progress, cut short (stop): booked with what it has so far. */

@@ -84,7 +84,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startLedger(dataDir: string, clock: Clock, now: () => number): Promise<Core> {
+async function startLedger(dataDir: string, clock: Clock, now: () => number, health: MiningStatus['health'] = { state: 'ok', problem: null, since: null, rejectRate: null }): Promise<Core> {
   const modules: CoreModule[] = [
     stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: () => telemetryAt(now()) }),
     ledgerModule({ sampleMs: MIN }),
@@ -110,10 +110,11 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number): Pr
       onChange: () => () => {},
     }),
     stub('mining', {
-      status: () => ({ running: true, hashRate: 1e6 }) as MiningStatus,
+      status: () => ({ running: true, hashRate: 1e6, health }) as MiningStatus,
       start: () => Promise.reject(new Error('not needed')),
       stop: () => Promise.reject(new Error('not needed')),
       setPower: () => Promise.reject(new Error('not needed')),
+      shareCounts: () => ({ accepted: 0, rejected: 0, stale: 0, rejectReasons: {} }),
     }),
   ];
   const c = await startCore({ dataDir, clock, log: quiet, modules });
@@ -121,14 +122,14 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number): Pr
   return c;
 }
 
-/** Runs one local day minute by minute: telemetry each minute, an accepted share (difficulty 1000) every 10 minutes. */
-function runDay(c: Core, tc: ReturnType<typeof testClock>, dayStartUtc: string, hours: number) {
+/** Runs one local day minute by minute: telemetry each minute, a share (difficulty 1000) every 10 minutes. */
+function runDay(c: Core, tc: ReturnType<typeof testClock>, dayStartUtc: string, hours: number, outcome: 'accepted' | 'rejected' = 'accepted') {
   const start = Date.parse(dayStartUtc);
   tc.set(start - MIN);
   tc.step(MIN); // first sample at the day's start
   for (let t = start + MIN; t <= start + hours * 3_600_000 + MIN; t += MIN) {
     if ((t - start) % (10 * MIN) === 5 * MIN) {
-      c.events.emit('mining-share', { id: t, at: t - 1, outcome: 'accepted', jobId: 'j', pool: 'p', difficulty: 1000, hashDifficulty: 1200, reason: null });
+      c.events.emit('mining-share', { id: t, at: t - 1, outcome, jobId: 'j', pool: 'p', difficulty: 1000, hashDifficulty: 1200, reason: outcome === 'rejected' ? 'Above target' : null });
     }
     tc.step(MIN);
   }
@@ -188,6 +189,23 @@ describe('ledger module', () => {
     await expect(c.handlers['ledger-days']({ days: 1, until: '2023-02-30' })).rejects.toThrow(/not a calendar day/);
     const byJob = await c.handlers['ledger-breakdown']({ by: 'job', days: 1, until: '2023-03-26' });
     expect(byJob.rows.map((r) => r.id)).toEqual(['mining']);
+  });
+
+  it('books no expected revenue for work the pool rejects, whether mining is marked unhealthy or not', async () => {
+    const sick = { state: 'unhealthy' as const, problem: 'the pool rejected 30 of the last 30 shares', since: 0, rejectRate: 1 };
+    for (const health of [sick, { state: 'ok' as const, problem: null, since: null, rejectRate: 0.5 }]) {
+      const tc = testClock(0);
+      const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now(), health);
+      await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0', monthlyFee: '0', feesBtc: 0.05, poolFee: 0.02 });
+      await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
+      runDay(c, tc, '2023-03-25T23:00:00Z', 23, 'rejected');
+      const d = (await c.handlers['ledger-days']({ days: 1, until: '2023-03-26' })).days[0]!;
+      expect(d.costNanos).toBeGreaterThan(0); // the electricity was used all the same
+      expect(d.revenueCreditedNanos).toBe(0);
+      // Unhealthy: no hashes are booked as revenue. Healthy: each rejected share of difficulty 1000
+      // takes 1000 × 2^32 hashes off its slot, more than the 9e8 that 1 MH/s does in 15 minutes.
+      expect(d.revenueExpectedNanos).toBe(0);
+    }
   });
 
   it('exports slots and days as CSV and re-imports the slots without losing a digit', async () => {

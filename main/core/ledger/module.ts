@@ -134,13 +134,15 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         let revenueExpected = 0;
         let revenueCredited = 0;
         const q = market?.current();
-        if (q && q.difficulty && q.btcPrice && (m.hashes > 0 || m.shareDifficulty > 0)) {
+        // Each rejected share at difficulty D stands for D × 2^32 hashes the pool did not pay for.
+        const paidHashes = Math.max(0, m.hashes - m.rejectedDifficulty * 2 ** 32);
+        if (q && q.difficulty && q.btcPrice && (paidHashes > 0 || m.shareDifficulty > 0)) {
           if (q.currency !== currency) {
             if (!warnedCurrency) ctx.log.warn(`ledger: the BTC price is in ${q.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`);
             warnedCurrency = true;
           } else {
             const reward = BLOCK_SUBSIDY_BTC + s.feesBtc;
-            const btc = (m.hashes / (q.difficulty * 2 ** 32)) * reward * (1 - s.poolFee);
+            const btc = (paidHashes / (q.difficulty * 2 ** 32)) * reward * (1 - s.poolFee);
             revenueExpected = nanosOf(btc * q.btcPrice);
             revenueCredited = nanosOf(creditedBtc(m.shareDifficulty, q.difficulty, reward, s.poolFee) * q.btcPrice);
           }
@@ -203,7 +205,8 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
           at: ctx.clock.now(),
           devices: t.devices.map((d) => ({ deviceId: d.deviceId, powerW: d.powerW, source: d.powerSource })),
           jobs,
-          hashRate: mining?.running ? mining.hashRate : 0,
+          // Work a pool is rejecting (or not confirming for far too long) is booked as heat, not as revenue.
+          hashRate: mining?.running && mining.health.state === 'ok' ? mining.hashRate : 0,
           valuePerHour,
           work,
         };
@@ -237,7 +240,8 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         'ledger-days': async ({ days, until }) => {
           const { s, from, to } = span(days, until);
           const list = rollupDays(ctx.db, { from, to, timeZone: s.timeZone, currency: s.currency, charges: charges(s) });
-          const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours }));
+          const mining = optional(ctx, 'mining');
+          const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours, shares: mining?.shareCounts(d.start, d.end) ?? null }));
           return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
         },
         'ledger-breakdown': async ({ by, days, until }) => {
@@ -298,7 +302,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         start() {
           unsubscribe.push(
             ctx.events.on('mining-share', (sh) => {
-              if (sh.outcome === 'accepted') meter.share(sh.at, sh.difficulty);
+              if (sh.outcome !== 'stale') meter.share(sh.at, sh.difficulty, sh.outcome === 'accepted');
             }),
           );
           timer = ctx.clock.setInterval(() => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashDifficulty, sha256d } from '#workers/hash/sha';
-import { extranonce2Hex, headerFor, merkleRoot, nonceHex, slotWork, versionBitsFor, versionVariants, type StratumJob } from './job.ts';
+import { BLOCK_170, block170Job } from '../../../test/support/known-block.ts';
+import { extranonce2Hex, headerFor, headerVersion, merkleRoot, nonceHex, rollMask, slotWork, submittedVersionBits, versionBitsFor, versionVariants, type StratumJob } from './job.ts';
 
 // A real pool job from the ESP-Miner (Bitaxe) unit tests ("Test nonce diff checking 2"): the
 // coinbase as mined, 13 merkle branches, and the nonce the ASIC returned (share difficulty 683.5).
@@ -39,6 +40,7 @@ const JOB: StratumJob = {
   extranonce1: EN1,
   extranonce2Size: 8,
   versionMask: 0,
+  connection: 1,
 };
 
 describe('Stratum job → header', () => {
@@ -72,11 +74,43 @@ describe('Stratum job → header', () => {
     expect(slotWork(JOB, 5)).toEqual({ extranonce2: '0000000000000005', versionBits: 0 });
   });
 
+  it('keeps the job version bits that lie inside the mask (regtest 0x30000000) and submits what both pool formulas rebuild', () => {
+    const mask = 0x1fffe000;
+    const job = { ...JOB, version: '30000000', versionMask: mask };
+    expect(rollMask(job)).toBe(0x0fffe000); // bit 28 is the job's: never rolled, never cleared
+    for (const slot of [0, 1, 2, 3, 777, 65_535, 65_536 + 9]) {
+      const w = slotWork(job, slot);
+      const version = headerVersion(job, w.versionBits);
+      expect(headerFor(job, w.extranonce2, w.versionBits).readUInt32LE(0)).toBe(version);
+      expect(version & 0x30000000).toBe(0x30000000);
+      const bits = parseInt(submittedVersionBits(job, w.versionBits), 16);
+      expect(bits & ~mask).toBe(0);
+      // ckpool: job | bits. BIP 310: (job & ~mask) | (bits & mask). Both must give the hashed header.
+      expect((0x30000000 | bits) >>> 0).toBe(version);
+      expect(((0x30000000 & ~mask) | (bits & mask)) >>> 0).toBe(version);
+    }
+  });
+
   it('refuses malformed job fields with the field named', () => {
     expect(() => headerFor({ ...JOB, prevHash: 'zz' }, EN2)).toThrow(/prevhash is not hex/);
     expect(() => headerFor({ ...JOB, merkleBranch: ['00'] }, EN2)).toThrow(/merkle branch 0 must be 32 bytes/);
     expect(() => headerFor(JOB, '00')).toThrow(/extranonce2 must be 8 bytes/);
     expect(() => extranonce2Hex(256, 1)).toThrow(/does not fit in 1 bytes/);
     expect(extranonce2Hex(258, 2)).toBe('0102');
+  });
+});
+
+describe('a known answer: mainnet block 170 through the Stratum job path', () => {
+  const rev = (hex: string) => Buffer.from(hex, 'hex').reverse();
+  it('splits its coinbase around the extranonces, folds its merkle branch and hashes to the block id', () => {
+    const b = BLOCK_170;
+    expect(rev(sha256d(Buffer.from(b.coinbase, 'hex')).toString('hex')).toString('hex')).toBe(b.coinbaseTxid);
+    const job: StratumJob = { ...block170Job(), extranonce1: '001d', extranonce2Size: 2, difficulty: 1, versionMask: 0, connection: 1, clean: true };
+    const w = slotWork(job, 0x0102);
+    expect(w).toEqual({ extranonce2: '0102', versionBits: 0 });
+    const header = Buffer.concat([headerFor(job, w.extranonce2), Buffer.alloc(4)]);
+    header.writeUInt32LE(b.nonce, 76);
+    expect(header.toString('hex')).toBe(b.header);
+    expect(rev(sha256d(header).toString('hex')).toString('hex')).toBe(b.hash);
   });
 });

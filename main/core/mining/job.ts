@@ -26,6 +26,8 @@ export type StratumJob = {
   extranonce2Size: number;
   /** Version bits the pool lets us roll (BIP 310 mining.configure); 0 when not negotiated. */
   versionMask: number;
+  /** The connection it came on: its extranonce1 is that connection's, so it dies with it. */
+  connection: number;
 };
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
@@ -71,6 +73,16 @@ export function versionBitsFor(index: number, mask: number): number {
   return out >>> 0;
 }
 
+/**
+ * The version bits this job lets the miner roll: the negotiated mask less the bits the job's own
+ * version already sets. Pools rebuild the header version either as `job | submitted` (ckpool) or
+ * as `(job & ~mask) | (submitted & mask)` (BIP 310); both agree only if the miner never clears a
+ * bit the job set, so those bits are kept and only the others are rolled.
+ */
+export function rollMask(job: StratumJob): number {
+  return (job.versionMask & ~word(job.version, 'version')) >>> 0;
+}
+
 /** How many version variants a job offers (at most 2^16, so slot numbers stay small). */
 export function versionVariants(mask: number): number {
   let bits = 0;
@@ -83,8 +95,22 @@ export function versionVariants(mask: number): number {
  * threads never share a header. Returns the extranonce2 (hex) and the rolled version bits.
  */
 export function slotWork(job: StratumJob, slot: number): { extranonce2: string; versionBits: number } {
-  const variants = versionVariants(job.versionMask);
-  return { extranonce2: extranonce2Hex(Math.floor(slot / variants), job.extranonce2Size), versionBits: versionBitsFor(slot % variants, job.versionMask) };
+  const mask = rollMask(job);
+  const variants = versionVariants(mask);
+  return { extranonce2: extranonce2Hex(Math.floor(slot / variants), job.extranonce2Size), versionBits: versionBitsFor(slot % variants, mask) };
+}
+
+/** The header's version for rolled bits: the job's version with those bits set. */
+export function headerVersion(job: StratumJob, versionBits: number): number {
+  return (word(job.version, 'version') | (versionBits & rollMask(job))) >>> 0;
+}
+
+/**
+ * The version_bits field of mining.submit: the header version's bits inside the negotiated mask,
+ * job bits included, so that both pool formulas rebuild exactly the header that was hashed.
+ */
+export function submittedVersionBits(job: StratumJob, versionBits: number): string {
+  return ((headerVersion(job, versionBits) & job.versionMask) >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The 76 header bytes before the nonce for one extranonce2 (and rolled version bits, BIP 310). */
@@ -92,8 +118,7 @@ export function headerFor(job: StratumJob, extranonce2: string, versionBits = 0)
   const coinbase = Buffer.concat([hexBytes(job.coinb1, 'coinb1'), hexBytes(job.extranonce1, 'extranonce1'), hexBytes(extranonce2, 'extranonce2', job.extranonce2Size), hexBytes(job.coinb2, 'coinb2')]);
   const prev = hexBytes(job.prevHash, 'prevhash', 32);
   const h = Buffer.alloc(76);
-  const mask = job.versionMask >>> 0;
-  h.writeUInt32LE(((word(job.version, 'version') & ~mask) | (versionBits & mask)) >>> 0, 0);
+  h.writeUInt32LE(headerVersion(job, versionBits), 0);
   for (let i = 0; i < 8; i++) h.writeUInt32LE(prev.readUInt32BE(i * 4), 4 + i * 4);
   merkleRoot(coinbase, job.merkleBranch).copy(h, 36);
   h.writeUInt32LE(word(job.ntime, 'ntime'), 68);

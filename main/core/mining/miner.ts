@@ -1,13 +1,15 @@
 /**
  * The miner: a Stratum client feeding the hash worker pool. Each pool job becomes per-thread
  * headers (one extranonce2 per thread, never shared); found shares are submitted only while
- * their job is still valid, everything else is counted as stale.
+ * their job is still valid, everything else is counted as stale. Jobs belong to the connection
+ * they came on (its extranonce1): a dropped connection voids them all.
  */
 import type { Logger } from '#core/module';
 import type { KernelInfo } from '#workers/hash/kernel';
 import { HashPool, type FoundShare } from '#workers/hash/pool';
 import { hashDifficulty, targetForDifficulty } from '#workers/hash/sha';
-import { headerFor, nonceHex, slotCount, slotWork, versionVariants, type StratumJob } from './job.ts';
+import { ShareHealth, type HealthLimits, type HealthState } from './health.ts';
+import { headerFor, nonceHex, rollMask, slotCount, slotWork, submittedVersionBits, versionVariants, type StratumJob } from './job.ts';
 import { StratumClient, type PoolConfig, type StratumOptions, type StratumStatus } from './stratum.ts';
 
 export type ShareOutcome = 'accepted' | 'rejected' | 'stale';
@@ -18,6 +20,7 @@ export type ShareRecord = {
   /** Pool difficulty the share was found under, and what the hash actually reached. */
   difficulty: number;
   hashDifficulty: number;
+  /** The pool's reason for a rejection (its own words), or why a share went stale. */
   reason: string | null;
   pool: string | null;
 };
@@ -31,10 +34,13 @@ export type MinerStats = {
   accepted: number;
   rejected: number;
   stale: number;
+  /** Rejections this run by the pool's reason ("Above target", "Stale", ...). */
+  rejectReasons: Record<string, number>;
   /** Difficulty of the job being worked on (pool difficulty when it arrived). */
   jobDifficulty: number | null;
   kernel: KernelInfo | null;
   pool: StratumStatus;
+  health: HealthState;
 };
 
 export type MinerOptions = {
@@ -44,25 +50,40 @@ export type MinerOptions = {
   log: Logger;
   onStats?(stats: MinerStats): void;
   onShare?(share: ShareRecord): void;
+  /** Every pool refused the worker: the miner stopped hashing; `reason` has the pool's words. */
+  onRefused?(reason: string): void;
   /** Overrides for the Stratum client (tests shorten timeouts and backoff). */
-  stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus'>>;
+  stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>>;
+  health?: HealthLimits;
+  now?: () => number;
 };
+
+/** How many recent jobs' difficulties are remembered, so a share of a replaced job is recorded at its own. */
+const REMEMBERED_JOBS = 64;
 
 export class Miner {
   private readonly pool: HashPool;
   private readonly client: StratumClient;
-  /** Jobs shares may still be submitted for; emptied by clean-jobs and by a new prevhash. */
+  /** Jobs shares may still be submitted for; emptied by clean-jobs, a new prevhash and a disconnect. */
   private readonly jobs = new Map<string, StratumJob>();
+  private readonly difficulties = new Map<string, number>();
   private current: StratumJob | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private lastRates: number[] = [];
+  private lastTick = 0;
   private powerPct: number;
+  private poolUrl: string | null = null;
+  private readonly health: ShareHealth;
+  private readonly now: () => number;
   readonly counts = { accepted: 0, rejected: 0, stale: 0 };
+  readonly rejectReasons: Record<string, number> = {};
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: MinerOptions) {
     this.powerPct = opts.powerPct ?? 100;
+    this.now = opts.now ?? Date.now;
+    this.health = new ShareHealth(opts.health);
     this.pool = new HashPool({
       threads: opts.threads,
       duty: this.powerPct,
@@ -74,14 +95,19 @@ export class Miner {
       pools: opts.pools,
       log: opts.log,
       onJob: (job) => this.onJob(job),
-      onStatus: (status) => {
-        if (status.state !== 'mining' && this.current) {
-          // Disconnected: the jobs die with the connection, so stop hashing for nothing.
-          this.jobs.clear();
-          this.current = null;
-          this.pool.setJob(null);
+      onDisconnect: () => {
+        // The jobs die with the connection: stop hashing for nothing.
+        this.jobs.clear();
+        this.current = null;
+        this.pool.setJob(null);
+      },
+      onStatus: (st) => {
+        if (st.url !== this.poolUrl) {
+          this.poolUrl = st.url;
+          this.health.reset();
         }
       },
+      onRefused: (reason) => opts.onRefused?.(reason),
     });
   }
 
@@ -91,8 +117,12 @@ export class Miner {
     const kernel = await this.pool.start();
     this.client.start();
     this.pool.sampleRates();
+    this.lastTick = this.now();
     this.timer = setInterval(() => {
       this.lastRates = this.pool.sampleRates();
+      const t = this.now();
+      if (this.current) this.health.work(t, this.lastRates.reduce((a, b) => a + b, 0) * ((t - this.lastTick) / 1000), this.current.difficulty);
+      this.lastTick = t;
       this.opts.onStats?.(this.stats());
     }, 1000);
     return kernel;
@@ -131,21 +161,25 @@ export class Miner {
       hashRate: this.lastRates.reduce((a, b) => a + b, 0),
       perThread: [...this.lastRates],
       ...this.counts,
+      rejectReasons: { ...this.rejectReasons },
       jobDifficulty: this.current?.difficulty ?? null,
       kernel: this.pool.kernel,
       pool: this.client.current,
+      health: this.health.state(this.now()),
     };
   }
 
   private onJob(job: StratumJob): void {
     const newBlock = this.current !== null && this.current.prevHash !== job.prevHash;
-    if (job.clean || newBlock) this.jobs.clear();
+    if (job.clean || newBlock || (this.current && this.current.connection !== job.connection)) this.jobs.clear();
     this.jobs.set(job.jobId, job);
+    this.difficulties.set(job.jobId, job.difficulty);
+    if (this.difficulties.size > REMEMBERED_JOBS) this.difficulties.delete(this.difficulties.keys().next().value!);
     this.current = job;
     this.pool.setJob({
-      id: job.jobId,
+      id: `${job.connection}/${job.jobId}`,
       target: targetForDifficulty(job.difficulty),
-      slots: Math.min(2 ** 32, slotCount(job.extranonce2Size) * versionVariants(job.versionMask)),
+      slots: Math.min(2 ** 32, slotCount(job.extranonce2Size) * versionVariants(rollMask(job))),
       header: (slot) => {
         const w = slotWork(job, slot);
         return headerFor(job, w.extranonce2, w.versionBits);
@@ -155,25 +189,33 @@ export class Miner {
 
   /** A share from a hash thread: submitted if its job is still valid, else counted stale. */
   async handleFound(s: FoundShare): Promise<ShareOutcome> {
-    const job = this.jobs.get(s.jobId);
+    // Hash threads name a job by connection and pool job id: the same id on a new connection is another job.
+    const cut = s.jobId.indexOf('/');
+    const jobId = cut >= 0 ? s.jobId.slice(cut + 1) : s.jobId;
+    const candidate = this.jobs.get(jobId);
+    const job = candidate && (cut < 0 || String(candidate.connection) === s.jobId.slice(0, cut)) ? candidate : undefined;
     const reached = hashDifficulty(Buffer.from(s.hash, 'hex'));
     const record = (outcome: ShareOutcome, reason: string | null): ShareOutcome => {
       this.counts[outcome]++;
-      this.opts.onShare?.({ outcome, jobId: s.jobId, difficulty: job?.difficulty ?? 0, hashDifficulty: reached, reason, pool: this.client.current.url });
+      if (outcome === 'rejected') this.rejectReasons[reason ?? 'no reason given'] = (this.rejectReasons[reason ?? 'no reason given'] ?? 0) + 1;
+      this.opts.onShare?.({ outcome, jobId, difficulty: job?.difficulty ?? this.difficulties.get(jobId) ?? 0, hashDifficulty: reached, reason, pool: this.client.current.url });
       return outcome;
     };
-    if (!job) return record('stale', 'the job was replaced (new block or clean jobs) before the share was found');
+    if (!job) return record('stale', 'the job was replaced (new block, clean jobs or a new connection) before the share was found');
     let verdict;
     const w = slotWork(job, s.slot);
-    const submit = this.client.submit(job, w.extranonce2, nonceHex(s.nonce), job.ntime, job.versionMask ? w.versionBits.toString(16).padStart(8, '0') : undefined);
-    this.inFlight.add(submit);
+    let submit: Promise<unknown> | null = null;
     try {
-      verdict = await submit;
+      const p = this.client.submit(job, w.extranonce2, nonceHex(s.nonce), job.ntime, job.versionMask ? submittedVersionBits(job, w.versionBits) : undefined);
+      submit = p;
+      this.inFlight.add(p);
+      verdict = await p;
     } catch (e) {
       return record('stale', `not submitted: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
-      this.inFlight.delete(submit);
+      if (submit) this.inFlight.delete(submit);
     }
+    this.health.answer(this.now(), verdict.accepted, verdict.accepted ? null : verdict.reason);
     return verdict.accepted ? record('accepted', null) : record('rejected', verdict.reason);
   }
 }

@@ -6,7 +6,8 @@ import { HandlerError, type Events, type MiningShare } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { loadNative } from '#workers/hash/kernel';
 import { miningModule } from './module.ts';
-import { TestPool } from './test-pool.ts';
+import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { when } from '../../../test/support/until.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const dirs: string[] = [];
@@ -18,14 +19,6 @@ const tmp = () => {
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-const until = async (cond: () => boolean, what: string, ms = 30_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('mining module', () => {
   let core: Core | null = null;
@@ -68,7 +61,7 @@ describe('mining module', () => {
     const started = await core.handlers['mining-start']({});
     expect(started.running).toBe(true);
     expect(started.kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
-    await until(() => shares.filter((s) => s.outcome === 'accepted').length >= 2 && rates.some((r) => r.hashRate > 0), 'shares and a hash rate');
+    await when('shares and a hash rate', () => shares.filter((s) => s.outcome === 'accepted').length >= 2 && rates.some((r) => r.hashRate > 0));
     const st = await core.handlers['mining-status']({});
     expect(st.pool.state).toBe('mining');
     expect(st.jobDifficulty).toBe(2 ** -14);

@@ -1,11 +1,13 @@
 import os from 'node:os';
-import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolInput, type MiningSettings, type MiningStatus } from '#contract/index';
+import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus } from '#contract/index';
+import { HashPool } from '#workers/hash/pool';
 import type { CoreContext, CoreModule } from '#core/module';
 import { defaultFetchJson, Market, type FetchJson } from './market.ts';
 import { Miner, type MinerStats } from './miner.ts';
 import type { MiningRunOverride, MiningService } from './service.ts';
 import { createShareStore, miningMigrations } from './store.ts';
-import { parsePoolUrl, type PoolConfig, type StratumOptions } from './stratum.ts';
+import { parsePoolUrl, probePool, type PoolConfig, type StratumOptions } from './stratum.ts';
+import type { HealthLimits } from './health.ts';
 
 export const MINING_SETTINGS_KEY = 'mining';
 
@@ -20,8 +22,49 @@ export type MiningModuleOptions = {
   marketUrl?: string;
   fetchJson?: FetchJson;
   /** Stratum client overrides (tests shorten backoff and timeouts). */
-  stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus'>>;
+  stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>>;
+  /** Pool health limits (tests shorten the window). */
+  health?: HealthLimits;
 };
+
+/**
+ * Pools people start with. Both are solo pools: the whole block reward goes to the worker's
+ * address if this machine finds a block (a CPU almost never will); accepted shares show the work
+ * is counted. Fees as the pools publish them.
+ */
+export const POOL_PRESETS: MiningPoolPreset[] = [
+  {
+    id: 'ckpool-solo',
+    name: 'solo.ckpool.org (ckpool solo)',
+    url: 'stratum+tcp://solo.ckpool.org:3333',
+    userHint: 'your Bitcoin address, optionally followed by .workername',
+    fee: 0.02,
+    note: 'ckpool in solo mode: difficulty and the first job arrive before the login answer; a worker name that is not a valid address is refused.',
+  },
+  {
+    id: 'public-pool',
+    name: 'public-pool.io (open-source solo pool)',
+    url: 'stratum+tcp://public-pool.io:21496',
+    userHint: 'your Bitcoin address.workername',
+    fee: 0,
+    note: 'public-pool: solo mining without a fee; the worker name after the dot names this machine on its dashboard.',
+  },
+];
+
+/** Hashes per second this machine does on `threads` threads, measured for `ms` on a job no hash can meet. */
+export async function measureHashRate(threads: number, ms = 2000): Promise<number> {
+  const pool = new HashPool({ threads, onShare: () => undefined });
+  try {
+    await pool.start();
+    pool.setJob({ id: 'measure', target: 0n, slots: 2 ** 32, header: (slot) => Buffer.alloc(76, slot & 0xff) });
+    await new Promise((r) => setTimeout(r, 300)); // the threads' first turn
+    pool.sampleRates();
+    await new Promise((r) => setTimeout(r, ms));
+    return pool.sampleRates().reduce((a, b) => a + b, 0);
+  } finally {
+    await pool.stop();
+  }
+}
 
 function defaults(): Stored {
   return { pools: [], threads: Math.max(1, os.availableParallelism() - 1), powerPct: 100 };
@@ -86,7 +129,10 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           btcPrice = manualPrice ?? cache?.prices[currency] ?? null;
           source = manualDiff !== null || manualPrice !== null ? 'manual' : cache ? (r.fresh ? 'fetched' : 'cached') : 'none';
         }
-        const hashRate = miner ? miner.stats().hashRate || lastRate : lastRate;
+        const live = miner?.stats() ?? null;
+        const unpaid = live && live.health.state === 'unhealthy' ? live.health.problem : null;
+        // Work the pool is not accepting earns nothing: the estimate says so instead of counting it.
+        const hashRate = unpaid ? 0 : live ? live.hashRate || lastRate : lastRate;
         const btcPerDay = networkDifficulty ? (hashRate * 86_400 * BLOCK_REWARD_BTC) / (networkDifficulty * 2 ** 32) : null;
         const cpu = service('hardware')?.latest()?.devices.find((d) => d.deviceId === 'cpu') ?? null;
         const powerW = miner && cpu && cpu.powerW !== null ? cpu.powerW : null;
@@ -108,6 +154,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           energyKWhPerDay,
           energyCostPerDay: energyKWhPerDay !== null && slot ? energyKWhPerDay * slot.price : null,
           tariffCurrency: slot?.currency ?? null,
+          unpaidReason: unpaid,
         };
       };
 
@@ -116,6 +163,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         threads: s.threads,
         powerPct: s.powerPct,
         secretsEncrypted: ctx.secrets.encrypted,
+        presets: POOL_PRESETS,
       });
 
       const status = (): MiningStatus => {
@@ -123,6 +171,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         const o = running ? runOverride : {};
         const s = { ...load(), ...(o.threads !== undefined ? { threads: o.threads } : {}), ...(o.powerPct !== undefined ? { powerPct: o.powerPct } : {}) };
         const st = miner?.stats() ?? lastStats;
+        const idlePool = { state: st?.pool.state === 'refused' ? ('refused' as const) : ('idle' as const), url: st?.pool.state === 'refused' ? st.pool.url : null, index: null, why: null, difficulty: null, lastError: st?.pool.lastError ?? null, retryInMs: null, versionRollingMask: null };
         return {
           running,
           threads: running && st ? st.threads : s.threads,
@@ -132,12 +181,14 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           accepted: st?.accepted ?? 0,
           rejected: st?.rejected ?? 0,
           stale: st?.stale ?? 0,
-          totals: shares.totals(),
+          rejectReasons: st?.rejectReasons ?? {},
+          totals: shares.counts(),
+          health: running && st ? { state: st.health.state, problem: st.health.problem, since: st.health.since, rejectRate: st.health.rejectRate } : { state: 'ok', problem: null, since: null, rejectRate: null },
           jobDifficulty: running ? (st?.jobDifficulty ?? null) : null,
           kernel: st?.kernel ?? null,
           pool: st && running
-            ? { state: st.pool.state, url: st.pool.url, difficulty: st.pool.difficulty, lastError: st.pool.lastError, retryInMs: st.pool.retryInMs, versionRollingMask: st.pool.versionRollingMask }
-            : { state: 'idle', url: null, difficulty: null, lastError: st?.pool.lastError ?? null, retryInMs: null, versionRollingMask: null },
+            ? { state: st.pool.state, url: st.pool.url, index: st.pool.poolIndex, why: st.pool.why, difficulty: st.pool.difficulty, lastError: st.pool.lastError, retryInMs: st.pool.retryInMs, versionRollingMask: st.pool.versionRollingMask }
+            : idlePool,
         };
       };
 
@@ -159,10 +210,18 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           powerPct: s.powerPct,
           log: ctx.log,
           ...(options.stratum ? { stratum: options.stratum } : {}),
+          ...(options.health ? { health: options.health } : {}),
+          now: () => ctx.clock.now(),
           onStats: (st) => {
             lastStats = st;
             if (st.hashRate > 0) lastRate = st.hashRate;
-            ctx.events.emit('hash-rate', { at: ctx.clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, jobDifficulty: st.jobDifficulty, poolState: st.pool.state });
+            ctx.events.emit('hash-rate', { at: ctx.clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, rejectReasons: st.rejectReasons, jobDifficulty: st.jobDifficulty, poolState: st.pool.state });
+          },
+          onRefused: (reason) => {
+            // No endless retries: mining stops and says what the pool said and what to fix.
+            ctx.log.error(`mining: stopped: ${reason}`);
+            ctx.events.emit('mining-refused', { at: ctx.clock.now(), reason });
+            if (miner === m) void stop();
           },
           onShare: (r) => {
             const row = shares.add({ at: ctx.clock.now(), outcome: r.outcome, jobId: r.jobId, pool: r.pool, difficulty: r.difficulty, hashDifficulty: r.hashDifficulty, reason: r.reason });
@@ -210,7 +269,36 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         return status();
       };
 
-      const miningService: MiningService = { status, start, stop, setPower };
+      const check = async (args: { pool?: MiningPoolInput; index?: number }): Promise<MiningPoolCheck> => {
+        let pool: PoolConfig;
+        if (args.pool) {
+          checkPools([args.pool]);
+          const saved = load().pools.find((p) => p.url === args.pool!.url.trim() && p.user === args.pool!.user.trim());
+          const password = args.pool.password !== undefined ? args.pool.password || 'x' : saved?.password ? ctx.secrets.open(saved.password) : 'x';
+          pool = { url: args.pool.url.trim(), user: args.pool.user.trim(), password };
+        } else {
+          const saved = load().pools[args.index ?? 0];
+          if (!saved) throw new HandlerError('bad-request', args.index === undefined ? 'no mining pool is configured' : `there is no pool ${args.index + 1}`, 'Add a pool (URL, worker name, password) in the Mining settings first');
+          pool = { url: saved.url, user: saved.user, password: saved.password === null ? 'x' : ctx.secrets.open(saved.password) };
+        }
+        const r = await probePool(pool, { ...options.stratum, log: ctx.log, requestTimeoutMs: Math.min(options.stratum?.requestTimeoutMs ?? 10_000, 10_000) });
+        let hashRate: number | null = null;
+        let hashRateSource: MiningPoolCheck['hashRateSource'] = null;
+        if (r.ok) {
+          const live = miner?.stats();
+          if (live && live.hashRate > 0) {
+            hashRate = live.hashRate;
+            hashRateSource = 'mining now';
+          } else {
+            hashRate = await measureHashRate(load().threads || 1);
+            hashRateSource = 'measured for this check';
+          }
+        }
+        const expectedSecondsPerShare = r.difficulty !== null && hashRate ? (r.difficulty * 2 ** 32) / hashRate : null;
+        return { ...r, hashRate, hashRateSource, expectedSecondsPerShare };
+      };
+
+      const miningService: MiningService = { status, start, stop, setPower, shareCounts: (from, to) => shares.counts(from, to) };
       return {
         service: miningService,
         handlers: {
@@ -239,6 +327,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           'mining-stop': () => stop(),
           'mining-set-power': (p) => setPower(p),
           'mining-shares': async ({ limit }) => shares.latest(limit ?? 50),
+          'mining-check': (args) => check(args),
           'mining-earnings': ({ currency, refresh }) => earnings(currency, refresh ?? false),
           'mining-market-set': async (m) => {
             market.setManual(m);

@@ -1,4 +1,4 @@
-import type { MiningStatus } from '#contract/index';
+import type { MiningStatus, ShareCounts } from '#contract/index';
 import type { PoolConfig } from './stratum.ts';
 
 export type MiningRunOverride = { pools?: PoolConfig[]; threads?: number; powerPct?: number };
@@ -17,4 +17,6 @@ export type MiningService = {
    * following its plan) changes the running miner only and leaves the saved settings as they are.
    */
   setPower(p: { threads?: number; powerPct?: number }, opts?: { persist?: boolean }): Promise<MiningStatus>;
+  /** Shares found in [from, to) (ms), by outcome and the pool's rejection reason. */
+  shareCounts(from: number, to: number): ShareCounts;
 };

@@ -1,4 +1,4 @@
-import type { MiningShare } from '#contract/index';
+import type { MiningShare, ShareCounts } from '#contract/index';
 import type { Db, Migration } from '#core/ledger/db';
 
 export const miningMigrations: Migration[] = [
@@ -21,13 +21,17 @@ export const miningMigrations: Migration[] = [
 export type ShareStore = {
   add(s: Omit<MiningShare, 'id'>): MiningShare;
   latest(limit: number): MiningShare[];
-  totals(): { accepted: number; rejected: number; stale: number };
+  /** Counts by outcome and rejection reason, over [from, to) or all time. */
+  counts(from?: number, to?: number): ShareCounts;
 };
 
 export function createShareStore(db: Db): ShareStore {
   const insert = db.prepare('INSERT INTO mining_share (at, outcome, job_id, pool, difficulty, hash_difficulty, reason) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const latest = db.prepare('SELECT id, at, outcome, job_id, pool, difficulty, hash_difficulty, reason FROM mining_share ORDER BY id DESC LIMIT ?');
-  const totals = db.prepare('SELECT outcome, COUNT(*) AS n FROM mining_share GROUP BY outcome');
+  // Rejections are grouped by the pool's reason; stale shares' reasons are Hearth's own and vary.
+  const counts = db.prepare(
+    "SELECT outcome, CASE WHEN outcome = 'rejected' THEN COALESCE(reason, 'no reason given') ELSE '' END AS why, COUNT(*) AS n FROM mining_share WHERE at >= ? AND at < ? GROUP BY 1, 2",
+  );
   const toShare = (r: Record<string, unknown>): MiningShare => ({
     id: Number(r['id']),
     at: Number(r['at']),
@@ -45,9 +49,12 @@ export function createShareStore(db: Db): ShareStore {
       return { ...s, id: Number(info.lastInsertRowid) };
     },
     latest: (limit) => (latest.all(limit) as Record<string, unknown>[]).map(toShare),
-    totals() {
-      const t = { accepted: 0, rejected: 0, stale: 0 };
-      for (const r of totals.all() as { outcome: keyof typeof t; n: number }[]) t[r.outcome] = Number(r.n);
+    counts(from = 0, to = Number.MAX_SAFE_INTEGER) {
+      const t: ShareCounts = { accepted: 0, rejected: 0, stale: 0, rejectReasons: {} };
+      for (const r of counts.all(from, to) as { outcome: 'accepted' | 'rejected' | 'stale'; why: string; n: number }[]) {
+        t[r.outcome] += Number(r.n);
+        if (r.outcome === 'rejected') t.rejectReasons[r.why] = Number(r.n);
+      }
       return t;
     },
   };

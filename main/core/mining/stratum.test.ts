@@ -2,18 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { when } from '../../../test/support/until.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StratumJob } from './job.ts';
-import { parsePoolUrl, sameDomain, StratumClient, type StratumOptions } from './stratum.ts';
-import { TestPool } from './test-pool.ts';
-
-const until = async (cond: () => boolean, what: string, ms = 15_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+import { parsePoolUrl, probePool, sameDomain, StratumClient, type StratumOptions } from './stratum.ts';
+import { TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
 
 
 describe('Stratum client against a real TCP pool', () => {
@@ -24,14 +17,14 @@ describe('Stratum client against a real TCP pool', () => {
   const log = { info: (m: string) => logs.push(`info ${m}`), warn: (m: string) => logs.push(`warn ${m}`), error: (m: string) => logs.push(`error ${m}`) };
   const fast: Partial<StratumOptions> = { backoffMs: { initial: 20, max: 200, jitter: 0.2 }, requestTimeoutMs: 2000 };
 
-  async function pool(difficulty = 1): Promise<TestPool> {
-    const p = new TestPool({ difficulty });
+  async function pool(difficulty = 1, behaviour: PoolBehaviour = {}): Promise<TestPool> {
+    const p = new TestPool({ difficulty, ...behaviour });
     await p.listen();
     pools.push(p);
     return p;
   }
-  function start(urls: string[], extra: Partial<StratumOptions> = {}): StratumClient {
-    client = new StratumClient({ ...fast, ...extra, pools: urls.map((url) => ({ url, user: 'alice.rig', password: 'x' })), log, onJob: (j) => jobs.push(j) });
+  function start(urls: string[], extra: Partial<StratumOptions> = {}, user = 'alice.rig'): StratumClient {
+    client = new StratumClient({ ...fast, ...extra, pools: urls.map((url) => ({ url, user, password: 'x' })), log, onJob: (j) => jobs.push(j) });
     client.start();
     return client;
   }
@@ -43,52 +36,75 @@ describe('Stratum client against a real TCP pool', () => {
     jobs.length = 0;
   });
 
-  it('parses notify with the difficulty in force when each job arrived', async () => {
+  it('parses notify with the difficulty in force when each job arrived, and the connection it came on', async () => {
     const p = await pool(8);
     start([p.url]);
-    await until(() => p.authorized === 1, 'authorize');
+    await when('the first job', () => jobs.length === 1);
     p.notify(true);
     p.setDifficulty(16);
     p.notify(false);
-    await until(() => jobs.length === 2, 'two jobs');
-    expect(jobs.map((j) => j.difficulty)).toEqual([8, 16]);
-    expect(jobs[0]!.clean).toBe(true);
-    expect(jobs[1]!.clean).toBe(false);
-    expect(jobs[0]!.extranonce1).toBe('f000000d');
+    await when('two more jobs', () => jobs.length === 3);
+    expect(jobs.map((j) => j.difficulty)).toEqual([8, 8, 16]);
+    expect(jobs[1]!.clean).toBe(true);
+    expect(jobs[2]!.clean).toBe(false);
+    expect(jobs[0]!.extranonce1).toBe(p.sessionList[0]!.extranonce1);
     expect(jobs[0]!.merkleBranch).toHaveLength(3);
+    expect(new Set(jobs.map((j) => j.connection)).size).toBe(1);
   });
+
+  for (const order of ['solo', 'pooled'] as const) {
+    it(`takes the first job in the ${order} message order, with the version mask and extranonce of its own connection`, async () => {
+      const p = await pool(4, { order, versionMask: '1fffe000', jobVersion: '30000000', extranonce2Size: 8 });
+      const c = start([p.url]);
+      await when('the first job', () => jobs.length === 1 && c.current.state === 'mining');
+      const j = jobs[0]!;
+      expect(j.difficulty).toBe(4);
+      expect(j.versionMask).toBe(0x1fffe000);
+      expect(j.version).toBe('30000000');
+      expect(j.extranonce2Size).toBe(8);
+      expect(j.extranonce1).toBe(p.sessionList[0]!.extranonce1);
+      expect(logs.filter((l) => l.startsWith('error'))).toEqual([]);
+      // A new connection's first job carries the new connection's extranonce1.
+      p.dropAll();
+      await when('the second connection\'s job', () => jobs.length === 2);
+      expect(jobs[1]!.extranonce1).toBe(p.sessionList[1]!.extranonce1);
+      expect(jobs[1]!.connection).toBeGreaterThan(j.connection);
+    });
+  }
 
   it('fails over from a dead pool and reconnects after a dropped connection', async () => {
     // Port 1: nothing listens there, and unlike a freed ephemeral port no parallel test can take it.
     const dead = 1;
     const a = await pool();
     start([`stratum+tcp://127.0.0.1:${dead}`, a.url]);
-    await until(() => a.authorized === 1 && client!.current.state === 'mining', 'failover to the second pool');
+    await when('failover to the second pool', () => a.authorized === 1 && client!.current.state === 'mining');
     expect(logs.some((l) => l.startsWith('error') && l.includes(`127.0.0.1:${dead}`)), logs.join('\n')).toBe(true);
     expect(client!.current.poolIndex, JSON.stringify(client!.current)).toBe(1);
+    expect(client!.current.why).toMatch(/^failover: stratum\+tcp:\/\/127\.0\.0\.1:1: /);
     a.dropAll();
-    await until(() => logs.some((l) => l.includes('connection closed by the pool')), 'the drop to be logged');
+    await when('the drop to be logged', () => logs.some((l) => l.includes('connection closed by the pool')));
     // The next attempt goes to the first pool (still dead), then back to the second.
-    // The pool counts the authorize when it reads it; the client is mining once it has read the replies.
-    await until(() => a.authorized === 2 && client!.current.state === 'mining', 'reconnect after the pool dropped the connection');
+    await when('reconnect after the pool dropped the connection', () => a.authorized === 2 && client!.current.state === 'mining');
     expect(client!.current.poolIndex).toBe(1);
   });
 
-  it('fails back to the first pool once the backup has been in use for the fail-back time', async () => {
+  it('fails back to the first pool once background checks have found it healthy for the fail-back time, without leaving the backup before', async () => {
     const first = await pool();
     const backup = await pool();
     const firstPort = Number(new URL(first.url.replace('stratum+tcp', 'http')).port);
     await first.close(); // the first pool is down at start
     pools.splice(pools.indexOf(first), 1);
-    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { failbackMs: 200 });
-    await until(() => backup.authorized === 1, 'the backup');
-    // The first pool comes back on the same port; after 200 ms on the backup the client returns.
+    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { probeMs: 100, failbackMs: 300 });
+    await when('the backup', () => backup.authorized === 1);
     const revived = new TestPool({ difficulty: 1 });
     pools.push(revived);
     await revived.listen(firstPort);
-    await until(() => revived.authorized === 1, 'fail-back to the first pool');
-    expect(client!.current.poolIndex).toBe(0);
-    expect(logs.some((l) => l.includes('trying the first pool again'))).toBe(true);
+    await when('a first background check', () => revived.authorized >= 1);
+    expect(client!.current.poolIndex).toBe(1); // one good answer is not enough
+    await when('fail-back to the first pool', () => client!.current.poolIndex === 0 && client!.current.state === 'mining');
+    expect(revived.authorized).toBeGreaterThanOrEqual(3); // the checks, then the real session
+    expect(backup.sessions).toBe(1); // the backup was never dropped for a check
+    expect(client!.current.why).toMatch(/^back on the first pool: it answered every check for \d+ s$/);
   });
 
   it('survives hostile input: each bad message is logged and followed by a reconnect', async () => {
@@ -104,49 +120,119 @@ describe('Stratum client against a real TCP pool', () => {
       [JSON.stringify([1, 2, 3]) + '\n', /not a JSON-RPC object/],
     ];
     for (const [i, [text, why]] of cases.entries()) {
-      await until(() => p.authorized === i + 1 && client!.current.state === 'mining', `session ${i + 1}`);
+      await when(`session ${i + 1}`, () => p.authorized === i + 1 && client!.current.state === 'mining');
       p.sendRaw(text);
-      await until(() => logs.some((l) => l.startsWith('error') && why.test(l)), `the error for case ${i}`);
+      await when(`the error for case ${i}`, () => logs.some((l) => l.startsWith('error') && why.test(l)));
     }
-    await until(() => p.authorized === cases.length + 1, 'the last reconnect');
+    await when('the last reconnect', () => p.authorized === cases.length + 1);
     // Unknown methods are logged and answered, without dropping the connection.
     p.send({ id: 77, method: 'mining.something_new', params: [] });
-    await until(() => logs.some((l) => l.startsWith('warn') && l.includes('mining.something_new')), 'the warning');
+    await when('the warning', () => logs.some((l) => l.startsWith('warn') && l.includes('mining.something_new')));
+    const before = jobs.length;
     p.notify(true);
-    await until(() => jobs.length > 0, 'a job after all that');
+    await when('a job after all that', () => jobs.length > before);
     expect(p.authorized).toBe(cases.length + 1);
   });
 
-  it('refuses an extranonce2 size outside 1..16 at subscribe and a pool that refuses the worker', async () => {
-    const p = await pool();
-    p.extranonce2Size = 0;
+  it('refuses an extranonce2 size outside 1..16 at subscribe', async () => {
+    const p = await pool(1, { extranonce2Size: 0 });
     start([p.url]);
-    await until(() => logs.some((l) => /extranonce2 size 0 is outside 1..16 bytes/.test(l)), 'the refusal');
-    client!.stop();
-    p.extranonce2Size = 4;
-    client = new StratumClient({ ...fast, pools: [{ url: p.url, user: 'mallory', password: 'x' }], log, onJob: () => {} });
+    await when('the refusal', () => logs.some((l) => /extranonce2 size 0 is outside 1..16 bytes/.test(l)));
+  });
+
+  it('stops without retrying when the only pool refuses the worker (ckpool: a message, then result false and no error)', async () => {
+    const p = await pool();
+    let refused: string | null = null;
+    client = new StratumClient({ ...fast, pools: [{ url: p.url, user: 'mallory', password: 'x' }], log, onJob: () => {}, onRefused: (r) => (refused = r) });
     client.start();
-    await until(() => logs.some((l) => /refused worker "mallory".*unauthorized worker \(code 24\).*check the worker name/.test(l)), 'the authorize error');
+    await when('the refusal', () => refused !== null);
+    expect(refused).toMatch(/refused worker "mallory": it answered false and said "Failed authorisation :\(".*Check the worker name/);
+    expect(client.current).toMatchObject({ state: 'refused', retryInMs: null });
+    expect(p.sessions).toBe(1);
+  });
+
+  it('skips a pool that refuses the worker and mines on the next, saying why', async () => {
+    const strict = await pool(1, { accept: () => false });
+    const open = await pool(1, { accept: () => true });
+    const c = start([strict.url, open.url], {}, 'bc1-not-valid-here');
+    await when('mining on the second pool', () => c.current.state === 'mining' && c.current.poolIndex === 1);
+    expect(c.current.why).toBe(`failover: ${strict.url} refused the worker`);
+    open.dropAll(); // the refusing pool is not tried again
+    await when('the reconnect', () => open.sessions === 2 && c.current.state === 'mining');
+    expect(strict.sessions).toBe(1);
+  });
+
+  it('reads a rejection in both reply styles: Stratum error codes and ckpool\'s reject-reason', async () => {
+    for (const rejectStyle of ['codes', 'reject-reason'] as const) {
+      const p = await pool(1, { rejectStyle });
+      const c = start([p.url]);
+      await when('the first job', () => jobs.length > 0 && c.current.state === 'mining');
+      const r = await c.submit({ ...jobs.at(-1)!, jobId: 'nope' }, '00000000', '00000000');
+      expect(r).toEqual({ accepted: false, reason: 'Invalid JobID', code: rejectStyle === 'codes' ? 21 : null });
+      c.stop();
+      jobs.length = 0;
+    }
+  });
+
+  it('follows client.reconnect only within the pool\'s domain, and slows down a pool that keeps asking', async () => {
+    const p = await pool();
+    const c = start([p.url], { backoffMs: { initial: 200, max: 2000, jitter: 0 } });
+    await when('first session', () => p.authorized === 1);
+    p.send({ id: null, method: 'client.reconnect', params: ['evil.example.net', 3333, 0] });
+    await when('the refusal', () => logs.some((l) => l.includes('ignoring client.reconnect to evil.example.net')));
+    const waits: (number | null)[] = [];
+    for (let i = 2; i <= 6; i++) {
+      p.reconnect(0);
+      await when(`reconnect ${i}`, () => p.authorized === i && c.current.state === 'mining');
+      waits.push(Number(/pool asked to reconnect to [^ ]+(?: in ([\d.]+) s)?/.exec(logs.filter((l) => l.includes('pool asked to reconnect')).at(-1)!)![1] ?? 0));
+    }
+    // The first three are followed at once; then each waits longer (0.2 s, 0.4 s).
+    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(waits[3]).toBeCloseTo(0.2, 5);
+    expect(waits[4]).toBeCloseTo(0.4, 5);
+    expect(sameDomain('eu.pool.example.com', 'pool.example.com')).toBe(true);
+    expect(sameDomain('pool.example.com.evil.net', 'pool.example.com')).toBe(false);
+  });
+
+  it('does not reset its backoff for a pool that authorises and then drops the connection', async () => {
+    const p = await pool();
+    const delays: number[] = [];
+    const c = start([p.url], { backoffMs: { initial: 20, max: 10_000, jitter: 0 }, stableMs: 60_000, onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)) });
+    for (let i = 1; i <= 4; i++) {
+      await when(`session ${i}`, () => p.authorized === i && c.current.state === 'mining');
+      p.dropAll();
+    }
+    await when('the fifth session', () => p.authorized === 5);
+    expect(delays).toEqual([20, 40, 80, 160]);
   });
 
   it('declares a silent pool dead after the watchdog time', async () => {
     const p = await pool();
     start([p.url], { silenceMs: 300 });
-    await until(() => p.authorized === 1, 'first session');
-    await until(() => p.authorized === 2, 'reconnect after silence');
-    expect(logs.some((l) => /no message from the pool for 0 s|no message from the pool/.test(l))).toBe(true);
+    await when('first session', () => p.authorized === 1);
+    await when('reconnect after silence', () => p.authorized === 2);
+    expect(logs.some((l) => /no message from the pool/.test(l))).toBe(true);
   });
+});
 
-  it('follows client.reconnect only within the pool\'s domain', async () => {
-    const p = await pool();
-    start([p.url]);
-    await until(() => p.authorized === 1, 'first session');
-    p.send({ id: null, method: 'client.reconnect', params: ['evil.example.net', 3333, 0] });
-    await until(() => logs.some((l) => l.includes('ignoring client.reconnect to evil.example.net')), 'the refusal');
-    p.send({ id: null, method: 'client.reconnect', params: ['127.0.0.1', Number(new URL(p.url.replace('stratum+tcp', 'http')).port), 0] });
-    await until(() => p.authorized === 2, 'the reconnect to the same host');
-    expect(sameDomain('eu.pool.example.com', 'pool.example.com')).toBe(true);
-    expect(sameDomain('pool.example.com.evil.net', 'pool.example.com')).toBe(false);
+describe('one-time pool check', () => {
+  it('reports what the pool sent, or why it is not usable', async () => {
+    const p = new TestPool({ difficulty: 0.5, versionMask: '1fffe000', extranonce2Size: 8 });
+    await p.listen();
+    try {
+      const ok = await probePool({ url: p.url, user: 'alice.rig', password: 'x' });
+      expect(ok).toMatchObject({ ok: true, url: p.url, error: null, refused: false, difficulty: 0.5, jobVersion: '20000000', versionRollingMask: 0x1fffe000, extranonce1Bytes: 4, extranonce2Size: 8 });
+      expect(ok.msToJob).toBeGreaterThanOrEqual(0);
+      const no = await probePool({ url: p.url, user: 'mallory', password: 'x' });
+      expect(no).toMatchObject({ ok: false, refused: true });
+      expect(no.error).toMatch(/Failed authorisation/);
+      const dead = await probePool({ url: 'stratum+tcp://127.0.0.1:1', user: 'alice.rig', password: 'x' });
+      expect(dead).toMatchObject({ ok: false, refused: false });
+      expect(dead.error).toMatch(/ECONNREFUSED/);
+      expect(p.sessions).toBe(2); // one connection per check, no retries
+    } finally {
+      await p.close();
+    }
   });
 });
 
@@ -176,15 +262,13 @@ describe('stratum+ssl', () => {
     const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
     const untrusted = new StratumClient({ pools: [{ url: p.url, user: 'alice.rig', password: 'x' }], log, onJob: () => {}, backoffMs: { initial: 50, max: 100, jitter: 0 } });
     untrusted.start();
-    await until(() => logs.some((l) => /self[- ]signed certificate/i.test(l)), 'the certificate error');
+    await when('the certificate error', () => logs.some((l) => /self[- ]signed certificate/i.test(l)));
     untrusted.stop();
     expect(p.authorized).toBe(0);
     const c = new StratumClient({ pools: [{ url: p.url, user: 'alice.rig', password: 'x' }], log, onJob: (j) => jobs.push(j), tlsCa: [cert.cert] });
     c.start();
     try {
-      await until(() => p.authorized === 1, 'authorize over TLS');
-      p.notify(true);
-      await until(() => jobs.length === 1, 'a job over TLS');
+      await when('authorize and the first job over TLS', () => p.authorized === 1 && jobs.length === 1);
       expect(c.current.url).toMatch(/^stratum\+ssl:/);
     } finally {
       c.stop();

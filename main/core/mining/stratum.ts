@@ -4,7 +4,8 @@
  * the pool option asks for it), client.reconnect (only within the configured pool's domain), and
  * survives anything a pool sends: bad JSON, oversized lines, wrong types or silence each end the
  * connection with a logged reason and a reconnect (exponential backoff with jitter, failover to the
- * next pool, fail-back to the first once the current one has been stable for a while).
+ * next pool, fail-back to a better pool once background checks show it healthy for a while). A
+ * pool that refuses the worker is not retried: with no pool left the client stops and says why.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -36,29 +37,47 @@ export function parsePoolUrl(url: string): ParsedPoolUrl {
 }
 
 export type StratumStatus = {
-  state: 'idle' | 'connecting' | 'subscribing' | 'mining' | 'waiting';
+  /** `refused`: every pool refused the worker; the client has stopped and waits for new settings. */
+  state: 'idle' | 'connecting' | 'subscribing' | 'mining' | 'waiting' | 'refused';
   poolIndex: number;
   url: string | null;
+  /** Why this pool is the one in use (first pool, failover and from what, fail-back, redirect). */
+  why: string | null;
   difficulty: number | null;
   lastError: string | null;
   /** When the next connection attempt happens (ms, client clock) while waiting. */
   retryInMs: number | null;
   versionRollingMask: number | null;
+  /** The connection's extranonce1 (hex) and extranonce2 size (bytes), once subscribed. */
+  extranonce1: string | null;
+  extranonce2Size: number | null;
 };
 
-export type SubmitResult = { accepted: true } | { accepted: false; reason: string };
+/** The pool's verdict on a share; a rejection carries the pool's own reason and code where it sent one. */
+export type SubmitResult = { accepted: true } | { accepted: false; reason: string; code: number | null };
 
 export type StratumOptions = {
   pools: PoolConfig[];
   log: Logger;
   userAgent?: string;
+  /** A job from the current connection (its extranonce1 and version mask travel with it). */
   onJob(job: StratumJob): void;
+  /** The connection ended: every job it sent is void (its extranonce1 belongs to it alone). */
+  onDisconnect?(): void;
   onStatus?(status: StratumStatus): void;
+  /** Every pool refused the worker (or its password): the client stopped; `reason` says what the pool said. */
+  onRefused?(reason: string): void;
+  /** A check, not a run: the first failure or refusal stops the client instead of retrying. */
+  once?: boolean;
   /** Backoff: first delay, cap, and jitter fraction (0.2 = ±20 %). */
   backoffMs?: { initial: number; max: number; jitter: number };
   /** No message for this long means the connection is dead (default 120 s). */
   silenceMs?: number;
-  /** A backup pool is left for the first one after being connected this long (default 10 min). */
+  /** A connection that lasted this long resets the backoff (default 60 s): one good login does not. */
+  stableMs?: number;
+  /** While on a backup pool, the pools before it are probed this often (default 30 s)... */
+  probeMs?: number;
+  /** ...and one is returned to once it has answered every probe for this long (default 2 min). */
   failbackMs?: number;
   /** A response to our request must come within this (default 30 s). */
   requestTimeoutMs?: number;
@@ -69,11 +88,27 @@ export type StratumOptions = {
   tlsCa?: string[];
 };
 
-type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout; sync?: (result: unknown) => void };
 
-class PoolError extends Error {}
+/** The pool answered with an error (or ckpool's `reject-reason`): its text and code as sent. */
+export class PoolError extends Error {
+  constructor(
+    readonly text: string,
+    readonly code: number | null,
+  ) {
+    super(code === null ? text : `${text} (code ${code})`);
+  }
+}
+
+/** The pool refused the worker or its password. */
+class RefusedError extends Error {}
 
 const isHex = (s: unknown): s is string => typeof s === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(s);
+
+/** BIP 310's general-purpose version bits: the most any mask may offer. */
+const VERSION_BITS = 0x1fffe000;
+
+type Opts = Required<Omit<StratumOptions, 'onStatus' | 'tlsCa' | 'onDisconnect' | 'onRefused'>> & Pick<StratumOptions, 'onStatus' | 'tlsCa' | 'onDisconnect' | 'onRefused'>;
 
 export class StratumClient {
   private socket: net.Socket | null = null;
@@ -83,17 +118,26 @@ export class StratumClient {
   private stopped = true;
   private poolIndex = 0;
   private failures = 0;
+  private readonly refused = new Set<number>();
   private retryTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
-  private failbackTimer: NodeJS.Timeout | null = null;
+  private stableTimer: NodeJS.Timeout | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probing = false;
+  /** Per pool before the current one: since when it has answered every probe. */
+  private readonly healthySince = new Map<number, number>();
+  private readonly reconnects: number[] = [];
   private extranonce1 = '';
   private extranonce2Size = 0;
   private difficulty = 1;
   private versionMask = 0;
+  private subscribed = false;
+  private lastPoolMessage: string | null = null;
   private redirect: ParsedPoolUrl | null = null;
+  private why = 'first pool';
   private connectionId = 0;
-  private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null };
-  private readonly o: Required<Omit<StratumOptions, 'onStatus' | 'tlsCa'>> & Pick<StratumOptions, 'onStatus' | 'tlsCa'>;
+  private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, why: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null, extranonce1: null, extranonce2Size: null };
+  private readonly o: Opts;
 
   constructor(opts: StratumOptions) {
     if (opts.pools.length === 0) throw new Error('no pool configured: add at least one pool (URL, worker name, password)');
@@ -103,9 +147,12 @@ export class StratumClient {
     }
     this.o = {
       userAgent: 'hearth/0.1',
+      once: false,
       backoffMs: { initial: 1000, max: 60_000, jitter: 0.2 },
       silenceMs: 120_000,
-      failbackMs: 600_000,
+      stableMs: 60_000,
+      probeMs: 30_000,
+      failbackMs: 120_000,
       requestTimeoutMs: 30_000,
       maxLineBytes: 64 * 1024,
       random: Math.random,
@@ -125,6 +172,9 @@ export class StratumClient {
     if (!this.stopped) return;
     this.stopped = false;
     this.poolIndex = 0;
+    this.failures = 0;
+    this.refused.clear();
+    this.why = 'first pool';
     this.connect();
   }
 
@@ -132,19 +182,20 @@ export class StratumClient {
     this.stopped = true;
     this.clearTimers();
     this.drop(null);
-    this.setStatus({ state: 'idle', retryInMs: null });
+    if (this.status.state !== 'refused') this.setStatus({ state: 'idle', retryInMs: null });
   }
 
   /** Submits a share; resolves with the pool's verdict (a dropped connection rejects). */
   async submit(job: StratumJob, extranonce2: string, nonce: string, ntime = job.ntime, versionBits?: string): Promise<SubmitResult> {
+    if (job.connection !== this.connectionId) throw new Error('the job belongs to an earlier connection');
     const params: unknown[] = [this.user, job.jobId, extranonce2, ntime, nonce];
     if (versionBits !== undefined) params.push(versionBits);
     try {
       const r = await this.request('mining.submit', params);
       if (r === true) return { accepted: true };
-      return { accepted: false, reason: `pool answered ${JSON.stringify(r)}` };
+      return { accepted: false, reason: `the pool answered ${JSON.stringify(r)} without a reason`, code: null };
     } catch (e) {
-      if (e instanceof PoolError) return { accepted: false, reason: e.message };
+      if (e instanceof PoolError) return { accepted: false, reason: e.text, code: e.code };
       throw e;
     }
   }
@@ -155,8 +206,8 @@ export class StratumClient {
   }
 
   private clearTimers(): void {
-    for (const t of [this.retryTimer, this.silenceTimer, this.failbackTimer]) if (t) clearTimeout(t);
-    this.retryTimer = this.silenceTimer = this.failbackTimer = null;
+    for (const t of [this.retryTimer, this.silenceTimer, this.stableTimer, this.probeTimer]) if (t) clearTimeout(t);
+    this.retryTimer = this.silenceTimer = this.stableTimer = this.probeTimer = null;
   }
 
   private connect(): void {
@@ -166,7 +217,11 @@ export class StratumClient {
     this.redirect = null;
     const id = ++this.connectionId;
     this.buffer = '';
-    this.setStatus({ state: 'connecting', poolIndex: this.poolIndex, url: pool.url, retryInMs: null, versionRollingMask: null });
+    this.subscribed = false;
+    this.extranonce2Size = 0;
+    this.versionMask = 0;
+    this.lastPoolMessage = null;
+    this.setStatus({ state: 'connecting', poolIndex: this.poolIndex, url: pool.url, why: this.why, retryInMs: null, versionRollingMask: null, extranonce1: null, extranonce2Size: null });
     const socket = target.tls
       ? tls.connect({
           host: target.host,
@@ -196,57 +251,60 @@ export class StratumClient {
   private async handshake(id: number, pool: PoolConfig): Promise<void> {
     try {
       this.setStatus({ state: 'subscribing' });
-      // BIP 310: offer version rolling first. Pools answer in order, so its answer is in by the
-      // time subscribe's is; a pool without it answers with an error or not at all, and mining
-      // goes on without rolling (nothing waits on a missing answer).
-      this.versionMask = 0;
-      const configuring = this.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': '1fffe000', 'version-rolling.min-bit-count': 2 }]).catch(() => null);
-      const sub = await this.request('mining.subscribe', [this.o.userAgent]);
-      const configured = await Promise.race([configuring, Promise.resolve(null)]);
-      if (typeof configured === 'object' && configured !== null && (configured as Record<string, unknown>)['version-rolling'] === true) {
-        const m = (configured as Record<string, unknown>)['version-rolling.mask'];
-        if (typeof m === 'string' && /^[0-9a-fA-F]{1,8}$/.test(m)) this.versionMask = (parseInt(m, 16) & 0x1fffe000) >>> 0;
-      }
-      this.setStatus({ versionRollingMask: this.versionMask || null });
-      if (!Array.isArray(sub) || sub.length < 3) throw new PoolError(`mining.subscribe answer is not [subscriptions, extranonce1, extranonce2_size]: ${JSON.stringify(sub).slice(0, 200)}`);
-      this.setExtranonce(sub[1], sub[2]);
+      // BIP 310: offer version rolling first. Answers are applied the moment they arrive (`sync`),
+      // before any later line is read: pools send set_difficulty and notify right behind the
+      // subscribe answer, often in the same packet. A pool without rolling answers with an error
+      // or not at all, and nothing waits on that answer.
+      this.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': VERSION_BITS.toString(16), 'version-rolling.min-bit-count': 2 }], (r) => this.onConfigured(r)).catch(() => null);
+      await this.request('mining.subscribe', [this.o.userAgent], (sub) => {
+        if (!Array.isArray(sub) || sub.length < 3) throw new Error(`mining.subscribe answer is not [subscriptions, extranonce1, extranonce2_size]: ${JSON.stringify(sub).slice(0, 200)}`);
+        this.setExtranonce(sub[1], sub[2]);
+        this.subscribed = true;
+      });
       const auth = await this.request('mining.authorize', [pool.user, pool.password]).catch((e: unknown) => {
-        if (e instanceof PoolError) return e.message;
+        if (e instanceof PoolError) return e;
         throw e;
       });
       if (auth !== true) {
-        const why = typeof auth === 'string' ? auth : `mining.authorize answered ${JSON.stringify(auth)}`;
-        throw new PoolError(`the pool refused worker "${pool.user}" (${why}): check the worker name and password`);
+        const said = auth instanceof PoolError ? `it answered "${auth.message}"` : `it answered ${JSON.stringify(auth)}${this.lastPoolMessage ? ` and said "${this.lastPoolMessage}"` : ''}`;
+        throw new RefusedError(`the pool refused worker "${pool.user}": ${said}. Check the worker name (on a solo pool it must be a valid Bitcoin address for the pool's network) and the password`);
       }
       if (pool.extranonceSubscribe) {
         // Optional: pools without it answer with an error, which changes nothing.
         this.request('mining.extranonce.subscribe', []).catch((e: unknown) => this.o.log.info(`stratum: ${pool.url} has no extranonce.subscribe (${e instanceof Error ? e.message : String(e)})`));
       }
       if (id !== this.connectionId) return;
-      this.failures = 0;
+      this.refused.delete(this.poolIndex);
       this.setStatus({ state: 'mining', lastError: null, difficulty: this.difficulty });
-      this.o.log.info(`stratum: mining on ${pool.url} as ${pool.user}`);
-      if (this.poolIndex !== 0) {
-        this.failbackTimer = setTimeout(() => {
-          this.o.log.info(`stratum: ${pool.url} stable for ${Math.round(this.o.failbackMs / 1000)} s, trying the first pool again`);
-          this.poolIndex = 0;
-          this.drop(null);
-          this.connect();
-        }, this.o.failbackMs);
-      }
+      this.o.log.info(`stratum: mining on ${pool.url} as ${pool.user} (${this.why})`);
+      // Only a connection that stays up resets the backoff: a pool that authorises and then
+      // misbehaves is not retried every second forever.
+      this.stableTimer = setTimeout(() => (this.failures = 0), this.o.stableMs);
+      if (this.poolIndex !== 0 && !this.o.once) this.scheduleProbe();
     } catch (e) {
-      if (id === this.connectionId) this.fail(`${pool.url}: ${e instanceof Error ? e.message : String(e)}`);
+      if (id !== this.connectionId) return;
+      const reason = `${pool.url}: ${e instanceof Error ? e.message : String(e)}`;
+      if (e instanceof RefusedError) this.refuse(reason);
+      else this.fail(reason);
     }
   }
 
-  private setExtranonce(en1: unknown, size: unknown): void {
-    if (!isHex(en1)) throw new PoolError(`extranonce1 ${JSON.stringify(en1)} is not hex`);
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16) throw new PoolError(`extranonce2 size ${JSON.stringify(size)} is outside 1..16 bytes`);
-    this.extranonce1 = en1;
-    this.extranonce2Size = size;
+  private onConfigured(r: unknown): void {
+    if (typeof r !== 'object' || r === null || (r as Record<string, unknown>)['version-rolling'] !== true) return;
+    const m = (r as Record<string, unknown>)['version-rolling.mask'];
+    if (typeof m === 'string' && /^[0-9a-fA-F]{1,8}$/.test(m)) this.versionMask = (parseInt(m, 16) & VERSION_BITS) >>> 0;
+    this.setStatus({ versionRollingMask: this.versionMask || null });
   }
 
-  private request(method: string, params: unknown[]): Promise<unknown> {
+  private setExtranonce(en1: unknown, size: unknown): void {
+    if (!isHex(en1)) throw new PoolError(`extranonce1 ${JSON.stringify(en1)} is not hex`, null);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16) throw new PoolError(`extranonce2 size ${JSON.stringify(size)} is outside 1..16 bytes`, null);
+    this.extranonce1 = en1;
+    this.extranonce2Size = size;
+    this.setStatus({ extranonce1: en1, extranonce2Size: size });
+  }
+
+  private request(method: string, params: unknown[], sync?: (result: unknown) => void): Promise<unknown> {
     const socket = this.socket;
     if (!socket || socket.destroyed) return Promise.reject(new Error('not connected to a pool'));
     const id = this.nextId++;
@@ -255,7 +313,7 @@ export class StratumClient {
         this.pending.delete(id);
         reject(new Error(`${method}: no answer from the pool within ${this.o.requestTimeoutMs / 1000} s`));
       }, this.o.requestTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, ...(sync ? { sync } : {}) });
       socket.write(JSON.stringify({ id, method, params }) + '\n');
     });
   }
@@ -294,7 +352,7 @@ export class StratumClient {
       throw new Error('not JSON');
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('not a JSON-RPC object');
-    const m = msg as { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
+    const m = msg as { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown; 'reject-reason'?: unknown };
     if (typeof m.method === 'string') {
       const params = m.params ?? [];
       if (!Array.isArray(params)) throw new Error(`${m.method}: params is not an array`);
@@ -306,8 +364,13 @@ export class StratumClient {
     if (!p) return; // a late answer to a request that timed out
     this.pending.delete(m.id);
     clearTimeout(p.timer);
-    if (m.error !== null && m.error !== undefined) p.reject(new PoolError(errorText(m.error)));
-    else p.resolve(m.result);
+    if (m.error !== null && m.error !== undefined) p.reject(poolError(m.error));
+    // ckpool's older style: result false, error null, and the reason beside them.
+    else if (m.result === false && typeof m['reject-reason'] === 'string') p.reject(new PoolError(m['reject-reason'].slice(0, 200), null));
+    else {
+      p.sync?.(m.result);
+      p.resolve(m.result);
+    }
   }
 
   private onNotification(method: string, params: unknown[], id: unknown): void {
@@ -319,16 +382,18 @@ export class StratumClient {
         this.setStatus({ difficulty: d });
         return;
       }
-      case 'mining.notify':
-        this.o.onJob(this.parseNotify(params));
+      case 'mining.notify': {
+        const job = this.parseNotify(params);
+        if (job) this.o.onJob(job);
         return;
+      }
       case 'mining.set_extranonce':
         this.setExtranonce(params[0], params[1]);
         return;
       case 'mining.set_version_mask': {
         const m = params[0];
         if (typeof m !== 'string' || !/^[0-9a-fA-F]{1,8}$/.test(m)) throw new Error(`set_version_mask ${JSON.stringify(m)} is not a hex mask`);
-        this.versionMask = this.versionMask ? (parseInt(m, 16) & 0x1fffe000) >>> 0 : 0; // applies from the next job on
+        this.versionMask = this.versionMask ? (parseInt(m, 16) & VERSION_BITS) >>> 0 : 0; // applies from the next job on
         this.setStatus({ versionRollingMask: this.versionMask || null });
         return;
       }
@@ -339,7 +404,8 @@ export class StratumClient {
         if (typeof id === 'number' || typeof id === 'string') this.socket?.write(JSON.stringify({ id, result: this.o.userAgent, error: null }) + '\n');
         return;
       case 'client.show_message':
-        this.o.log.info(`stratum: message from the pool: ${String(params[0]).slice(0, 200)}`);
+        this.lastPoolMessage = String(params[0]).slice(0, 200);
+        this.o.log.info(`stratum: message from the pool: ${this.lastPoolMessage}`);
         return;
       default:
         // Unknown methods are ignored (pools add their own), but answered so a pool waiting on
@@ -349,7 +415,7 @@ export class StratumClient {
     }
   }
 
-  private parseNotify(p: unknown[]): StratumJob {
+  private parseNotify(p: unknown[]): StratumJob | null {
     const [jobId, prevHash, coinb1, coinb2, branch, version, nbits, ntime, clean] = p;
     if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 128) throw new Error('notify: job id is not a string');
     const hex = (v: unknown, name: string, len?: number): string => {
@@ -358,7 +424,11 @@ export class StratumClient {
     };
     if (!Array.isArray(branch) || branch.length > 64) throw new Error('notify: merkle branch is not a list');
     if (typeof clean !== 'boolean') throw new Error('notify: clean_jobs is not true/false');
-    if (!this.extranonce2Size) throw new Error('notify before subscribe finished');
+    if (!this.subscribed) {
+      // Before the subscribe answer there is no extranonce1 to build a header with.
+      this.o.log.warn(`stratum: ignoring job ${jobId.slice(0, 40)} sent before the subscribe answer`);
+      return null;
+    }
     return {
       jobId,
       prevHash: hex(prevHash, 'prevhash', 32),
@@ -373,6 +443,7 @@ export class StratumClient {
       extranonce1: this.extranonce1,
       extranonce2Size: this.extranonce2Size,
       versionMask: this.versionMask,
+      connection: this.connectionId,
     };
   }
 
@@ -387,15 +458,23 @@ export class StratumClient {
       this.o.log.warn(`stratum: ignoring client.reconnect to ${toHost}: it is outside ${configured.host}'s domain`);
       return;
     }
-    const waitS = typeof wait === 'number' && wait > 0 ? Math.min(wait, 600) : 0;
-    this.o.log.info(`stratum: pool asked to reconnect to ${toHost}:${toPort}${waitS ? ` in ${waitS} s` : ''}`);
+    // A pool may ask to reconnect at once; one that keeps asking is followed with a growing delay.
+    const now = Date.now();
+    while (this.reconnects.length > 0 && this.reconnects[0]! < now - 60_000) this.reconnects.shift();
+    this.reconnects.push(now);
+    const extra = this.reconnects.length > 3 ? Math.min(this.o.backoffMs.max, this.o.backoffMs.initial * 2 ** (this.reconnects.length - 4)) : 0;
+    const waitMs = Math.max(extra, typeof wait === 'number' && wait > 0 ? Math.min(wait, 600) * 1000 : 0);
+    this.o.log.info(`stratum: pool asked to reconnect to ${toHost}:${toPort}${waitMs ? ` in ${(waitMs / 1000).toFixed(1)} s` : ''}`);
     this.redirect = { tls: configured.tls, host: toHost, port: toPort };
+    this.why = `asked by ${this.o.pools[this.poolIndex]!.url} to reconnect (client.reconnect)`;
     this.drop(null);
-    this.scheduleConnect(waitS * 1000);
+    this.setStatus({ state: 'waiting', retryInMs: waitMs });
+    this.scheduleConnect(waitMs);
   }
 
   private drop(reason: string | null): void {
     this.connectionId++;
+    this.subscribed = false;
     if (this.socket) {
       this.socket.destroy();
       this.socket = null;
@@ -405,23 +484,50 @@ export class StratumClient {
       p.reject(new Error(reason ?? 'disconnected from the pool'));
       this.pending.delete(id);
     }
-    if (this.silenceTimer) clearTimeout(this.silenceTimer);
-    if (this.failbackTimer) clearTimeout(this.failbackTimer);
-    this.silenceTimer = this.failbackTimer = null;
+    for (const t of [this.silenceTimer, this.stableTimer, this.probeTimer]) if (t) clearTimeout(t);
+    this.silenceTimer = this.stableTimer = this.probeTimer = null;
+    this.healthySince.clear();
+    this.o.onDisconnect?.();
+  }
+
+  /** The pool refused the worker: that pool is skipped; with none left the client stops. */
+  private refuse(reason: string): void {
+    if (this.stopped) return;
+    this.o.log.error(`stratum: ${reason}`);
+    this.refused.add(this.poolIndex);
+    if (this.o.once || this.refused.size >= this.o.pools.length) {
+      this.drop(reason);
+      this.stopped = true;
+      this.clearTimers();
+      this.setStatus({ state: 'refused', lastError: reason, retryInMs: null });
+      this.o.onRefused?.(reason);
+      return;
+    }
+    this.fail(reason, `${this.o.pools[this.poolIndex]!.url} refused the worker`);
   }
 
   /** Drops the connection, logs why, and reconnects: the next pool first, then with backoff. */
-  private fail(reason: string): void {
+  private fail(reason: string, short = reason): void {
     if (this.stopped) return;
-    this.o.log.error(`stratum: ${reason}`);
+    if (!this.refused.has(this.poolIndex)) this.o.log.error(`stratum: ${reason}`);
     this.drop(reason);
+    if (this.o.once) {
+      this.stopped = true;
+      this.clearTimers();
+      this.setStatus({ state: 'idle', lastError: reason, retryInMs: null });
+      return;
+    }
     this.failures++;
     const n = this.o.pools.length;
-    // Every failure moves on to the next pool; a full round of failures grows the delay.
-    this.poolIndex = (this.poolIndex + 1) % n;
-    const rounds = Math.floor((this.failures - 1) / n);
+    const from = this.o.pools[this.poolIndex]!.url;
+    // Every failure moves on to the next pool that has not refused us; a full round of failures grows the delay.
+    do this.poolIndex = (this.poolIndex + 1) % n;
+    while (this.refused.has(this.poolIndex));
+    this.why = this.poolIndex === 0 ? `first pool (again, after ${from} failed)` : `failover: ${short.length > 160 ? short.slice(0, 160) + '…' : short}`;
+    const live = n - this.refused.size;
+    const rounds = Math.floor((this.failures - 1) / live);
     const { initial, max, jitter } = this.o.backoffMs;
-    const base = this.failures < n ? 0 : Math.min(max, initial * 2 ** rounds);
+    const base = this.failures < live ? 0 : Math.min(max, initial * 2 ** rounds);
     const delay = Math.round(base * (1 + jitter * (2 * this.o.random() - 1)));
     this.setStatus({ state: 'waiting', lastError: reason, retryInMs: delay });
     this.scheduleConnect(delay);
@@ -434,12 +540,120 @@ export class StratumClient {
       this.connect();
     }, ms);
   }
+
+  /**
+   * Fail-back the way cgminer does it: while mining on a backup, the pools before it are tried in
+   * the background (connect, subscribe, authorise, a job) without leaving the backup; the first
+   * that has answered every probe for `failbackMs` is returned to.
+   */
+  private scheduleProbe(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => void this.probe(), this.o.probeMs);
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.stopped || this.status.state !== 'mining' || this.poolIndex === 0) return;
+    this.probing = true;
+    const connection = this.connectionId;
+    try {
+      for (let i = 0; i < this.poolIndex; i++) {
+        if (this.refused.has(i)) continue;
+        const r = await probePool(this.o.pools[i]!, { ...this.o, log: quiet, requestTimeoutMs: Math.min(this.o.requestTimeoutMs, 10_000) });
+        if (connection !== this.connectionId) return;
+        if (!r.ok) {
+          this.healthySince.delete(i);
+          continue;
+        }
+        const since = this.healthySince.get(i) ?? Date.now();
+        this.healthySince.set(i, since);
+        if (Date.now() - since >= this.o.failbackMs) {
+          const s = Math.round((Date.now() - since) / 1000);
+          this.o.log.info(`stratum: ${this.o.pools[i]!.url} has answered for ${s} s, returning to it`);
+          this.drop(null);
+          this.poolIndex = i;
+          this.why = `${i === 0 ? 'back on the first pool' : `back on pool ${i + 1}`}: it answered every check for ${s} s`;
+          this.connect();
+          return;
+        }
+        break; // the best pool that answers is the one to wait for
+      }
+    } finally {
+      this.probing = false;
+      if (connection === this.connectionId && !this.stopped) this.scheduleProbe();
+    }
+  }
 }
 
-function errorText(e: unknown): string {
-  if (Array.isArray(e)) return `${String(e[1] ?? 'error')}${e[0] !== undefined ? ` (code ${String(e[0])})` : ''}`;
-  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
-  return JSON.stringify(e);
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** What a pool told a one-time check: enough to see that mining there would work, or why not. */
+export type PoolCheck = {
+  ok: boolean;
+  url: string;
+  /** Why it failed: the pool's own words where it gave any. */
+  error: string | null;
+  /** The pool refused the worker or password (not a network problem). */
+  refused: boolean;
+  msToJob: number | null;
+  difficulty: number | null;
+  /** The job's version (hex) and the version-rolling mask the pool granted (null: none). */
+  jobVersion: string | null;
+  versionRollingMask: number | null;
+  extranonce1Bytes: number | null;
+  extranonce2Size: number | null;
+};
+
+/**
+ * Connects once: subscribe, version rolling, authorise, and waits for the first job. Never retries.
+ * The `hearth mine --check` command, the Mining page's Test button and fail-back probes use it.
+ */
+export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, 'pools' | 'onJob' | 'once'>> = {}): Promise<PoolCheck> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: Omit<PoolCheck, 'url'>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.stop();
+      resolve({ url: pool.url, ...r });
+    };
+    const none = { msToJob: null, difficulty: null, jobVersion: null, versionRollingMask: null, extranonce1Bytes: null, extranonce2Size: null };
+    const client = new StratumClient({
+      log: quiet,
+      ...opts,
+      once: true,
+      pools: [pool],
+      onJob: (job) =>
+        finish({
+          ok: true,
+          error: null,
+          refused: false,
+          msToJob: Date.now() - t0,
+          difficulty: job.difficulty,
+          jobVersion: job.version,
+          versionRollingMask: job.versionMask || null,
+          extranonce1Bytes: job.extranonce1.length / 2,
+          extranonce2Size: job.extranonce2Size,
+        }),
+      onStatus: (s) => {
+        if (s.state === 'idle' && s.lastError) finish({ ok: false, error: s.lastError, refused: false, ...none });
+      },
+      onRefused: (reason) => finish({ ok: false, error: reason, refused: true, ...none }),
+    });
+    const limit = (opts.requestTimeoutMs ?? 30_000) * 2;
+    const timer = setTimeout(() => finish({ ok: false, error: `${pool.url}: no job within ${limit / 1000} s of connecting`, refused: false, ...none }), limit);
+    client.start();
+  });
+}
+
+function poolError(e: unknown): PoolError {
+  if (Array.isArray(e)) return new PoolError(String(e[1] ?? 'error').slice(0, 200), typeof e[0] === 'number' ? e[0] : null);
+  if (typeof e === 'object' && e !== null && 'message' in e) {
+    const o = e as { message: unknown; code?: unknown };
+    return new PoolError(String(o.message).slice(0, 200), typeof o.code === 'number' ? o.code : null);
+  }
+  return new PoolError(typeof e === 'string' ? e.slice(0, 200) : JSON.stringify(e).slice(0, 200), null);
 }
 
 /** Same registrable domain, approximated as the last two labels (pool.example.com ~ eu.example.com). */

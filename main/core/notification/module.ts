@@ -66,7 +66,10 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
           post(watch.prices(today, local, dayStart(addDays(today, 2), tz), st.knownUntil, dynamic));
         }
         const mining = optional(ctx, 'mining')?.status();
-        if (mining) post(watch.pool(now, mining.running, mining.pool.state === 'mining', mining.pool.url ?? null));
+        if (mining) {
+          post(watch.pool(now, mining.running, mining.pool.state === 'mining', mining.pool.url ?? null));
+          post(watch.poolHealth(mining.running, mining.health, mining.pool.url ?? null));
+        }
         if (lastDay !== null && lastDay !== today && settings().dailySummary && ledger) {
           const d = ledger.day(lastDay);
           const cur = ledger.settings().currency;
@@ -101,6 +104,7 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
         handlers,
         start() {
           unsubscribe.push(ctx.events.on('telemetry', (t) => watch.telemetry(t).forEach(post)));
+          unsubscribe.push(ctx.events.on('mining-refused', (r) => post({ kind: 'pool-refused', level: 'error', title: 'Mining stopped: the pool refused the worker', body: r.reason })));
           const job = optional(ctx, 'job');
           if (job) {
             for (const j of job.list()) watch.job(j);

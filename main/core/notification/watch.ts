@@ -11,6 +11,7 @@ export class Watch {
   private poolDownSince: number | null = null;
   private poolTold = false;
   private pricesToldFor: string | null = null;
+  private healthToldFor: number | null = null;
   private readonly jobStates = new Map<number, Job['state']>();
 
   constructor(private settings: () => NotificationSettings) {}
@@ -61,6 +62,21 @@ export class Watch {
       };
     }
     return null;
+  }
+
+  /**
+   * The pool's health while mining: told once per unhealthy spell (`since` names the spell), with
+   * the problem in plain words and what to check.
+   */
+  poolHealth(running: boolean, health: { state: 'ok' | 'unhealthy'; problem: string | null; since: number | null }, pool: string | null): Notice | null {
+    if (!running || health.state === 'ok' || health.since === null || this.healthToldFor === health.since) return null;
+    this.healthToldFor = health.since;
+    return {
+      kind: 'pool-rejecting',
+      level: 'warning',
+      title: `${pool ?? 'The pool'} is not paying for this work`,
+      body: `Mining heats on, but no revenue is counted and the planner gives mining no value until the pool accepts shares again: ${health.problem ?? 'no reason known'}.`,
+    };
   }
 
   /**

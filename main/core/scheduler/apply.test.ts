@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Job, PlanApplied, PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
-import { TestPool } from '#core/mining/test-pool';
+import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { until } from '../../../test/headless/harness.ts';
 import { demoModules, prepareDemo, SLOT_MS } from './demo.ts';
 import type { SchedulerModuleOptions } from './module.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '#core/handler';
 import { heatingModule } from '#core/heating/module';
-import { TestPool } from '#core/mining/test-pool';
+import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { tariffModule } from '#core/tariff/module';
 import { demoModules, prepareDemo } from './demo.ts';
 import { schedulerModule } from './module.ts';

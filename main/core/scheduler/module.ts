@@ -100,7 +100,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
       const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
         const pools = ctx.settings.get<{ pools?: unknown[] }>(MINING_SETTINGS_KEY)?.pools ?? [];
         if (!mining || pools.length === 0) return null;
-        const measured = measuredPerThread(mining.status());
+        const st = mining.status();
+        const measured = measuredPerThread(st);
         const stored = ctx.settings.get<number>(HASH_RATE_KEY);
         // Kept for the next start; rewritten only when it moved by more than 1 % (not at every re-plan).
         if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored)) ctx.settings.put(HASH_RATE_KEY, measured);
@@ -112,8 +113,10 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         const price = q?.btcPrice ?? manual.btcPrice ?? null;
         const priceCurrency = q?.btcPrice ? q.currency : (manual.currency ?? 'EUR');
         const difficulty = q?.difficulty ?? manual.networkDifficulty ?? null;
-        // Mining still heats when its revenue is unknown or in another currency: it is planned at no value.
-        const value = price && difficulty && (currency === null || currency === priceCurrency) ? valuePerHash(difficulty, price) : 0;
+        // Mining still heats when its revenue is unknown or in another currency, or while the pool is
+        // not accepting its shares: then it is planned at no value.
+        const paid = st.health.state === 'ok';
+        const value = paid && price && difficulty && (currency === null || currency === priceCurrency) ? valuePerHash(difficulty, price) : 0;
         return { hashesPerThreadSec: perThread, valuePerHash: value };
       };
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { MiningPoolInput, MiningSettings, MiningShare, MiningStatus } from '#contract/index';
+import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, MiningStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
@@ -16,7 +16,40 @@ const STATE_LABEL: Record<MiningStatus['pool']['state'], string> = {
   subscribing: 'subscribing…',
   mining: 'mining',
   waiting: 'waiting to reconnect',
+  refused: 'stopped: the pool refused the worker',
 };
+
+/** "Above target ×3, Stale ×1", commonest first. */
+const reasonsText = (r: Record<string, number>) =>
+  Object.entries(r)
+    .sort((a, b) => b[1] - a[1])
+    .map(([why, n]) => `${why} ×${n}`)
+    .join(', ');
+
+function fmtWait(s: number): string {
+  if (s < 120) return `${s.toPrecision(3)} s`;
+  if (s < 7200) return `${(s / 60).toPrecision(3)} min`;
+  if (s < 172_800) return `${(s / 3600).toPrecision(3)} h`;
+  return `${(s / 86_400).toPrecision(3)} days`;
+}
+
+function CheckResult({ check }: { check: MiningPoolCheck }) {
+  if (!check.ok) return <p className="banner error" role="alert" data-testid="pool-check-result">{`Not usable: ${check.error ?? 'no reason given'}`}</p>;
+  return (
+    <Facts
+      testId="pool-check-result"
+      rows={[
+        ['Answer', `ok: first job ${check.msToJob} ms after connecting`],
+        ['Difficulty', check.difficulty === null ? '—' : fmtDifficulty(check.difficulty)],
+        ['Job version', check.jobVersion ?? '—'],
+        ['Version rolling', check.versionRollingMask === null ? 'not offered (mining works without it)' : `mask ${check.versionRollingMask.toString(16).padStart(8, '0')}`],
+        ['Extranonce', `extranonce1 ${check.extranonce1Bytes} bytes, extranonce2 ${check.extranonce2Size} bytes`],
+        ['This machine', check.hashRate === null ? '—' : `${fmtHashRate(check.hashRate)} (${check.hashRateSource})`],
+        ['Time to a share', check.expectedSecondsPerShare === null ? '—' : `${fmtWait(check.expectedSecondsPerShare)} on average at that difficulty (estimate)`],
+      ]}
+    />
+  );
+}
 
 /** Pool difficulties run from 1e-4 (test pools) to 1e6: keep significant digits, not decimals. */
 const fmtDifficulty = (d: number) => (d >= 1000 ? fmtNumber(d, 0) : d.toPrecision(4));
@@ -26,6 +59,23 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
   const [rows, setRows] = useState<PoolRow[]>(() => settings.pools.map((p) => ({ ...p, password: '' })));
   const [error, setError] = useState<Error | undefined>();
   const [saved, setSaved] = useState(false);
+  const [checking, setChecking] = useState<number | null>(null);
+  const [checks, setChecks] = useState<Record<number, MiningPoolCheck>>({});
+  const test = (i: number) => {
+    const r = rows[i]!;
+    setChecking(i);
+    setError(undefined);
+    api.send('mining-check', { pool: { url: r.url, user: r.user, ...(r.password !== '' ? { password: r.password } : {}) } }).then(
+      (c) => {
+        setChecking(null);
+        setChecks({ ...checks, [i]: c });
+      },
+      (e: Error) => {
+        setChecking(null);
+        setError(e);
+      },
+    );
+  };
   const edit = (i: number, patch: Partial<PoolRow>) => {
     setSaved(false);
     setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -49,7 +99,7 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
   };
   return (
     <Card title="Pools" wide>
-      <p className="muted">The first pool is used; the others take over when it fails. Passwords are {settings.secretsEncrypted ? 'encrypted by the operating system' : 'stored as typed in the data folder (only your user can read it)'}.</p>
+      <p className="muted">The first pool is used; the others take over when it stops answering, and the first is used again once it has answered background checks for two minutes. A pool that refuses the worker stops mining until the settings change. Passwords are {settings.secretsEncrypted ? 'encrypted by the operating system' : 'stored as typed in the data folder (only your user can read it)'}.</p>
       <ErrorBanner error={error} />
       {rows.map((r, i) => (
         <div className="form-row" key={i} data-testid={`pool-${i}`}>
@@ -69,15 +119,37 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
             <input type="checkbox" checked={r.extranonceSubscribe} onChange={(e) => edit(i, { extranonceSubscribe: e.target.checked })} />
             extranonce.subscribe
           </label>
+          <button disabled={checking !== null || !r.url || !r.user} onClick={() => test(i)} data-testid={`pool-${i}-test`}>
+            {checking === i ? 'Testing…' : 'Test pool'}
+          </button>
           <button onClick={() => setRows(rows.filter((_, j) => j !== i))} data-testid={`pool-${i}-remove`}>
             Remove
           </button>
+          {checks[i] && <CheckResult check={checks[i]} />}
         </div>
       ))}
       <div className="form-row">
         <button onClick={() => setRows([...rows, { url: '', user: '', password: '', hasPassword: false, extranonceSubscribe: false }])} data-testid="pool-add">
           Add pool
         </button>
+        <label>
+          Add a preset
+          <select
+            value=""
+            onChange={(e) => {
+              const p = settings.presets.find((x) => x.id === e.target.value);
+              if (p) setRows([...rows, { url: p.url, user: '', password: '', hasPassword: false, extranonceSubscribe: false }]);
+            }}
+            data-testid="pool-preset"
+          >
+            <option value="">choose…</option>
+            {settings.presets.map((p) => (
+              <option key={p.id} value={p.id} title={`${p.note} Worker: ${p.userHint}.`}>
+                {`${p.name}, fee ${(p.fee * 100).toFixed(0)} %`}
+              </option>
+            ))}
+          </select>
+        </label>
         <button className="primary" onClick={save} data-testid="pools-save">
           Save pools
         </button>
@@ -120,7 +192,7 @@ function EarningsCard({ running }: { running: boolean }) {
         <Facts
           testId="earnings"
           rows={[
-            ['Hash rate', fmtHashRate(e.hashRate)],
+            ['Hash rate', `${fmtHashRate(e.hashRate)}${e.unpaidReason ? ' (counted as 0: the pool is not paying for this work)' : ''}`],
             ['Network difficulty', e.networkDifficulty === null ? 'unknown' : e.networkDifficulty.toExponential(3)],
             ['BTC price', e.btcPrice === null ? 'unknown' : fmtMoney(e.btcPrice, e.currency)],
             ['Figures from', `${SOURCE[e.source] ?? e.source}${e.fetchedAt ? ` (${fmtTime(e.fetchedAt)})` : ''}${e.fetchError ? ` — ${e.fetchError}` : ''}`],
@@ -207,13 +279,16 @@ export function MiningPage() {
           <div className="stats">
             <Stat label="Hash rate" value={fmtHashRate(st.running ? (last?.hashRate ?? st.hashRate) : 0)} note={st.perThread.length > 0 ? st.perThread.map((r) => fmtHashRate(r)).join(' · ') : undefined} testId="mining-rate" />
             <Stat label="Accepted" value={String(st.accepted)} note={`${st.totals.accepted} in all`} testId="mining-accepted" />
-            <Stat label="Rejected" value={String(st.rejected)} note={`${st.totals.rejected} in all`} testId="mining-rejected" />
+            <Stat label="Rejected" value={String(st.rejected)} note={`${reasonsText(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`} testId="mining-rejected" />
             <Stat label="Stale" value={String(st.stale)} note={`${st.totals.stale} in all`} testId="mining-stale" />
           </div>
           <Facts
             testId="mining-facts"
             rows={[
-              ['Pool', <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.url}` : ''}`}</span>],
+              ['Pool', <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>],
+              ['Why this pool', <span data-testid="mining-pool-why">{st.pool.why ?? '—'}</span>],
+              ['Pool pays for the work', <span data-testid="mining-health">{st.health.state === 'ok' ? `yes${st.health.rejectRate !== null ? ` (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)` : ''}` : `no: ${st.health.problem ?? ''}`}</span>],
+              ['Rejections in all', reasonsText(st.totals.rejectReasons) || 'none'],
               ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
               ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
               ['Kernel', st.kernel ? st.kernel.description : 'starts with the miner'],
