@@ -2,7 +2,7 @@ import { TestPool } from '../support/stratum-pool.ts';
 import { expect, test } from './fixture.ts';
 
 test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({ page, server }) => {
-  const pool = new TestPool({ difficulty: 2 ** -14 });
+  const pool = new TestPool({ difficulty: 2 ** -14, versionMask: '1fffe000', jobVersion: '30000000' });
   await pool.listen();
   pool.notify(true);
   try {
@@ -18,7 +18,18 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByRole('alert').filter({ hasText: 'pool 1' })).toContainText('pool 1: pool URL "pool.example.com:3333" has no scheme');
 
     await page.getByTestId('pool-0-url').fill(pool.url);
+    await page.getByTestId('pool-0-password').fill('wrong');
+    // Test pool: a refusal is shown with the pool's words; the right password shows what the pool sent.
+    await page.getByTestId('pool-0-test').click();
+    await expect(page.getByTestId('pool-check-result')).toContainText('Failed authorisation', { timeout: 20_000 });
     await page.getByTestId('pool-0-password').fill('x');
+    await page.getByTestId('pool-0-test').click();
+    await expect(page.getByTestId('pool-check-result')).toContainText(/Time to a share\s*[\d.]+ (s|min) on average at that difficulty \(estimate\)/, { timeout: 20_000 });
+    await expect(page.getByTestId('pool-check-result')).toContainText('mask 1fffe000');
+    // A preset adds a row with the pool's address, for the user's own worker name.
+    await page.getByTestId('pool-preset').selectOption('public-pool');
+    await expect(page.getByTestId('pool-1-url')).toHaveValue('stratum+tcp://public-pool.io:21496');
+    await page.getByTestId('pool-1-remove').click();
     await page.getByTestId('pools-save').click();
     await expect(page.getByTestId('pools-saved')).toBeVisible();
     await expect(page.getByTestId('pool-0-password')).toHaveAttribute('placeholder', 'stored (unchanged)');
@@ -30,6 +41,8 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('mining-rate')).toContainText(/[kM]H\/s/, { timeout: 20_000 });
     await expect(page.getByTestId('mining-shares').locator('tbody tr').first()).toContainText('accepted', { timeout: 20_000 });
     await expect(page.getByTestId('mining-facts')).toContainText(/native \(N-API\)|WebAssembly SIMD/);
+    await expect(page.getByTestId('mining-pool-why')).toHaveText('first pool');
+    await expect(page.getByTestId('mining-health')).toContainText('yes');
     await page.getByTestId('mining-power').selectOption('50');
     await expect(page.getByTestId('mining-power')).toHaveValue('50');
     // Offline here: the typed network difficulty and price give the estimate, next to the energy.

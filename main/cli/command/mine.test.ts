@@ -25,7 +25,8 @@ describe('hearth mine', () => {
     pool = new TestPool({ difficulty: 2 ** -14 });
     await pool.listen();
     pool.notify(true);
-    const child = spawn(process.execPath, [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--pass', 'x', '--threads', '1', '--data-dir', dir()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The password through the environment, not argv (where `ps` would show it).
+    const child = spawn(process.execPath, [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', dir()], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_POOL_PASSWORD: 'x' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,6 +43,37 @@ describe('hearth mine', () => {
     expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
   });
 
+  it('exits non-zero with the pool\'s words when the pool refuses the worker, without retrying', async () => {
+    pool = new TestPool({ difficulty: 2 ** -14, accept: () => false });
+    await pool.listen();
+    const t0 = Date.now();
+    const r = await runCli(['mine', '--pool', pool.url, '--user', 'not-an-address', '--threads', '1', '--data-dir', dir()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/mining stopped: .*refused worker "not-an-address": it answered false and said "Failed authorisation :\(".*Check the worker name/);
+    expect(pool.sessions).toBe(1);
+    console.log(`hearth mine exited ${r.code} ${Date.now() - t0} ms after start on a refused worker`);
+  });
+
+  it('--check prints what the pool sent and the expected time to a share; exits 1 with the reason when it cannot mine', async () => {
+    pool = new TestPool({ difficulty: 0.001, order: 'pooled', versionMask: '1fffe000', jobVersion: '30000000', extranonce2Size: 8 });
+    await pool.listen();
+    const ok = await runCli(['mine', '--check', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', dir()], { HEARTH_POOL_PASSWORD: 'x' });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/: ok — first job \d+ ms after connecting/);
+    expect(ok.stdout).toMatch(/difficulty\s+0\.001\n/);
+    expect(ok.stdout).toMatch(/job version\s+30000000/);
+    expect(ok.stdout).toMatch(/version rolling\s+mask 1fffe000/);
+    expect(ok.stdout).toMatch(/extranonce1 4 bytes, extranonce2 8 bytes/);
+    expect(ok.stdout).toMatch(/this machine\s+[\d.]+ [kMG]?H\/s \(measured for this check\)/);
+    expect(ok.stdout).toMatch(/time to a share\s+[\d.]+ (s|min) on average at that difficulty \(an estimate\)/);
+    const bad = await runCli(['mine', '--check', '--pool', pool.url, '--user', 'mallory', '--data-dir', dir()]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/check failed \(refused\): .*Failed authorisation/);
+    const dead = await runCli(['mine', '--check', '--pool', 'stratum+tcp://127.0.0.1:1', '--user', 'alice.rig', '--data-dir', dir()]);
+    expect(dead.code).toBe(1);
+    expect(dead.stdout).toMatch(/check failed: .*ECONNREFUSED/);
+  });
+
   it('explains a bad pool URL and a missing worker with exit code 2', async () => {
     const a = await runCli(['mine', '--pool', 'http://pool.example.com:3333', '--user', 'a.b']);
     expect(a.code).toBe(2);
@@ -52,5 +84,8 @@ describe('hearth mine', () => {
     const c = await runCli(['mine', '--data-dir', dir()]);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/no mining pool is configured/);
+    const d = await runCli(['mine', '--preset', 'nope', '--user', 'a']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/--preset nope is not known: use one of ckpool-solo, public-pool/);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Is the pool paying for this work? Two rules, either of which marks mining unhealthy until the
- * pool accepts a share again:
- * - rejections: over the last 5 minutes, at least 3 answers and more than 10 % of them rejections;
+ * Is the pool paying for this work? Either rule marks mining unhealthy:
+ * - rejections: over the last 5 minutes, at least 3 rejections and more than 10 % of the answers
+ *   (it clears once the rejections have aged out of the window, not at the first accepted share,
+ *   so a pool that accepts one share in fifty is one unhealthy spell, not fifty);
  * - silence: no accepted share while the work done since the last one (or since mining began)
- *   should have found 10 shares at the pool's difficulty.
+ *   should have found 10 shares at the pool's difficulty (it clears at the next accepted share).
  * While unhealthy the ledger books no expected revenue and the planner gives mining no value.
  * Pure and clock-driven (times are passed in), so each rule is tested with a moved clock.
  */
@@ -21,9 +22,9 @@ export type HealthState = {
   topReason: string | null;
 };
 
-export type HealthLimits = { windowMs: number; maxRejectRate: number; minAnswers: number; silentShares: number };
+export type HealthLimits = { windowMs: number; maxRejectRate: number; minAnswers: number; minRejected: number; silentShares: number };
 
-export const HEALTH_LIMITS: HealthLimits = { windowMs: 5 * 60_000, maxRejectRate: 0.1, minAnswers: 3, silentShares: 10 };
+export const HEALTH_LIMITS: HealthLimits = { windowMs: 5 * 60_000, maxRejectRate: 0.1, minAnswers: 3, minRejected: 3, silentShares: 10 };
 
 /** What to check for a rejection reason (the pool's own words are shown beside it). */
 export function rejectAdvice(reason: string): string {
@@ -47,7 +48,7 @@ export class ShareHealth {
   private expected = 0;
   private lastAcceptedAt: number | null = null;
   private startedAt: number | null = null;
-  private latched: { since: number; problem: string } | null = null;
+  private since: number | null = null;
 
   constructor(private readonly limits: HealthLimits = HEALTH_LIMITS) {}
 
@@ -60,9 +61,6 @@ export class ShareHealth {
   /** The pool's answer to a submitted share. */
   answer(at: number, accepted: boolean, reason: string | null): void {
     if (accepted) {
-      // An accepted share ends an unhealthy spell; what came before it no longer counts.
-      this.latched = null;
-      this.answers = [];
       this.expected = 0;
       this.lastAcceptedAt = at;
     }
@@ -75,35 +73,30 @@ export class ShareHealth {
     this.expected = 0;
     this.lastAcceptedAt = null;
     this.startedAt = null;
-    this.latched = null;
+    this.since = null;
   }
 
   state(now: number): HealthState {
-    const { windowMs, maxRejectRate, minAnswers, silentShares } = this.limits;
+    const { windowMs, maxRejectRate, minAnswers, minRejected, silentShares } = this.limits;
     this.answers = this.answers.filter((a) => a.at > now - windowMs);
     const rejected = this.answers.filter((a) => !a.accepted);
     const rate = this.answers.length >= minAnswers ? rejected.length / this.answers.length : null;
     const counts = new Map<string, number>();
     for (const a of rejected) counts.set(a.reason ?? 'no reason given', (counts.get(a.reason ?? 'no reason given') ?? 0) + 1);
     const topReason = [...counts.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
-    if (!this.latched) {
-      if (rate !== null && rate > maxRejectRate) {
-        this.latched = {
-          since: now,
-          problem: `the pool rejected ${rejected.length} of the last ${this.answers.length} shares (${Math.round(rate * 100)} %), mostly "${topReason}": ${rejectAdvice(topReason ?? '')}`,
-        };
-      } else if (this.expected >= silentShares) {
-        const from = this.lastAcceptedAt ?? this.startedAt ?? now;
-        this.latched = {
-          since: now,
-          problem: `no share accepted for ${duration(now - from)}, though this work should have found ${Math.round(this.expected)} at the pool's difficulty: check that the pool accepts this worker and that its difficulty suits this machine (a CPU needs a low-difficulty or solo pool)`,
-        };
-      }
+    let problem: string | null = null;
+    // A single unlucky stale share among the first few is not a failing pool.
+    if (rate !== null && rate > maxRejectRate && rejected.length >= minRejected) {
+      problem = `the pool rejected ${rejected.length} of the last ${this.answers.length} shares (${Math.round(rate * 100)} %), mostly "${topReason}": ${rejectAdvice(topReason ?? '')}`;
+    } else if (this.expected >= silentShares) {
+      const from = this.lastAcceptedAt ?? this.startedAt ?? now;
+      problem = `no share accepted for ${duration(now - from)}, though this work should have found ${Math.round(this.expected)} at the pool's difficulty: check that the pool accepts this worker and that its difficulty suits this machine (a CPU needs a low-difficulty or solo pool)`;
     }
+    this.since = problem === null ? null : (this.since ?? now);
     return {
-      state: this.latched ? 'unhealthy' : 'ok',
-      problem: this.latched?.problem ?? null,
-      since: this.latched?.since ?? null,
+      state: problem === null ? 'ok' : 'unhealthy',
+      problem,
+      since: this.since,
       rejectRate: rate,
       expectedShares: this.expected,
       topReason,

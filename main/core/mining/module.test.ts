@@ -78,4 +78,31 @@ describe('mining module', () => {
     expect(after.totals.accepted).toBe(stored.filter((s) => s.outcome === 'accepted').length);
     expect(after.powerPct).toBe(25);
   });
+
+  it('checks a saved pool with its stored password, and stops with the pool\'s words when it refuses the worker', async () => {
+    pool = new TestPool({ difficulty: 0.01, versionMask: '1fffe000', accept: (u, p) => u === 'alice.rig' && p === 's3cret' });
+    await pool.listen();
+    core = await startCore({ dataDir: tmp(), log: quiet, modules: [miningModule({ stratum: { backoffMs: { initial: 50, max: 500, jitter: 0 } } })] });
+    const h = core.handlers;
+    await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 's3cret' }], threads: 1 });
+    const ok = await h['mining-check']({ index: 0 });
+    expect(ok).toMatchObject({ ok: true, difficulty: 0.01, versionRollingMask: 0x1fffe000, hashRateSource: 'measured for this check' });
+    expect(ok.expectedSecondsPerShare).toBeCloseTo((0.01 * 2 ** 32) / ok.hashRate!, 6);
+    const wrong = await h['mining-check']({ pool: { url: pool.url, user: 'alice.rig', password: 'guess' } });
+    expect(wrong).toMatchObject({ ok: false, refused: true });
+    await expect(h['mining-check']({ index: 3 })).rejects.toThrow(/there is no pool 4/);
+
+    const refusals: Events['mining-refused'][] = [];
+    core.events.on('mining-refused', (r) => refusals.push(r));
+    await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'wrong' }] });
+    await h['mining-start']({});
+    await when('the refusal', () => refusals.length === 1);
+    expect(refusals[0]!.reason).toMatch(/refused worker "alice.rig".*Failed authorisation/);
+    await when('mining to stop', () => !(core!.context.use('mining').status().running));
+    const st = await h['mining-status']({});
+    expect(st.pool).toMatchObject({ state: 'refused' });
+    expect(st.pool.lastError).toMatch(/Failed authorisation/);
+    expect(pool.sessions).toBe(3); // two checks, one refused run: no retries
+    expect((await h['mining-settings-get']({})).presets.map((p) => p.id)).toEqual(['ckpool-solo', 'public-pool']);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, NotificationSettings, Telemetry } from '#contract/index';
+import { ShareHealth } from '#core/mining/health';
 import { Watch } from './watch.ts';
 
 const settings: NotificationSettings = { maxTemperatureC: 90, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: false };
@@ -59,5 +60,33 @@ describe('notification rules', () => {
     expect(w.prices('2024-03-01', '14:05', tomorrowEnd, null, false)).toBeNull();
     expect(w.prices('2024-03-01', '14:05', tomorrowEnd, Date.parse('2024-03-02T00:00:00Z'), true)).toMatchObject({ kind: 'prices-missing' });
     expect(w.prices('2024-03-01', '15:05', tomorrowEnd, Date.parse('2024-03-02T00:00:00Z'), true)).toBeNull();
+  });
+
+  it('thirty minutes of rejected shares: one notification that names the pool, the reason and what to check', () => {
+    const w = new Watch(() => settings);
+    const h = new ShareHealth();
+    const told: { at: number; n: NonNullable<ReturnType<Watch['poolHealth']>> }[] = [];
+    // A share every 10 s, all "Above target"; the notification module looks once a minute.
+    for (let t = 0; t <= 30 * 60_000; t += 10_000) {
+      h.work(t, 1000 * 2 ** 32, 1000);
+      h.answer(t, false, 'Above target');
+      if (t % 60_000 === 0) {
+        const n = w.poolHealth(true, h.state(t), 'stratum+tcp://solo.example:3333');
+        if (n) told.push({ at: t, n });
+      }
+    }
+    expect(told).toHaveLength(1);
+    expect(told[0]!.at).toBeLessThanOrEqual(5 * 60_000);
+    expect(told[0]!.n).toMatchObject({ kind: 'pool-rejecting', level: 'warning', title: 'stratum+tcp://solo.example:3333 is not paying for this work' });
+    expect(told[0]!.n.body).toMatch(/no revenue is counted and the planner gives mining no value.*"Above target".*hearth mine --check/);
+    // One accepted share does not end the spell (the rejections are still in the window): no second notice.
+    h.answer(31 * 60_000, true, null);
+    expect(w.poolHealth(true, h.state(31 * 60_000), null)).toBeNull();
+    // Six minutes of accepted shares: healthy; a new spell later is told again.
+    for (let t = 31 * 60_000; t <= 37 * 60_000; t += 10_000) h.answer(t, true, null);
+    expect(h.state(37 * 60_000).state).toBe('ok');
+    expect(w.poolHealth(true, h.state(37 * 60_000), null)).toBeNull();
+    for (let t = 38 * 60_000; t < 39 * 60_000; t += 5_000) h.answer(t, false, 'Stale');
+    expect(w.poolHealth(true, h.state(39 * 60_000), null)?.body).toMatch(/"Stale"/);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HardwareInfo } from '#contract/index';
+import type { HardwareInfo, MiningStatus } from '#contract/index';
 import { detectHardware } from '#core/hardware/detect';
 import { powerModelFor } from '#core/hardware/power-model';
-import { buildWorld, threadSteps, valuePerHash, type WorldJob } from './inputs.ts';
+import { buildWorld, plannedValuePerHash, threadSteps, valuePerHash, type WorldJob } from './inputs.ts';
 
 const job = (over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'>): WorldJob => ({
   kind: over.spec.kind,
@@ -67,5 +67,14 @@ describe('planner inputs from the real world', () => {
   it('values a hash by the block reward share at this difficulty and price', () => {
     expect(valuePerHash(1, 2 ** 32)).toBe(3.125);
     expect(valuePerHash(100e12, 60_000)).toBeCloseTo((3.125 * 60_000) / (100e12 * 2 ** 32), 30);
+  });
+
+  it('gives mining no value while the pool is not paying for its work, and its full value again once it is', () => {
+    const q = { difficulty: 100e12, btcPrice: 60_000, currency: 'EUR' };
+    const status = (state: 'ok' | 'unhealthy') => ({ health: { state, problem: state === 'ok' ? null : 'the pool rejected 30 of the last 30 shares', since: state === 'ok' ? null : 1, rejectRate: 1 } }) as MiningStatus;
+    expect(plannedValuePerHash(status('unhealthy'), q, 'EUR')).toBe(0);
+    expect(plannedValuePerHash(status('ok'), q, 'EUR')).toBe(valuePerHash(100e12, 60_000));
+    expect(plannedValuePerHash(status('ok'), q, 'GBP')).toBe(0);
+    expect(plannedValuePerHash(status('ok'), { ...q, btcPrice: null }, 'EUR')).toBe(0);
   });
 });

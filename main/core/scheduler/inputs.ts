@@ -132,6 +132,17 @@ export function valuePerHash(difficulty: number, btcPrice: number): number {
 }
 
 /**
+ * What the plan counts a hash as worth: nothing while the pool is not paying for the work (it
+ * rejects the shares, or accepts none for far too long), or while price, difficulty or the
+ * currency are unknown; mining still heats, so it is planned as heat only.
+ */
+export function plannedValuePerHash(st: MiningStatus, q: { difficulty: number | null; btcPrice: number | null; currency: string }, tariffCurrency: string | null): number {
+  if (st.health.state !== 'ok' || !q.difficulty || !q.btcPrice) return 0;
+  if (tariffCurrency !== null && tariffCurrency !== q.currency) return 0;
+  return valuePerHash(q.difficulty, q.btcPrice);
+}
+
+/**
  * Why mining that runs cannot heat now: its pool cannot be reached, so the hashing threads wait
  * for work (0 H/s, no heat). null while it mines, reconnects for the first time, or is off.
  */

@@ -11,7 +11,7 @@ import { systemTimeZone } from '#core/tariff/time';
 import type { Services } from '#core/service';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { Executor, type Managed } from './executor.ts';
-import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, poolDown, valuePerHash, type Built, type ConfiguredDevice } from './inputs.ts';
+import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, poolDown, type Built, type ConfiguredDevice } from './inputs.ts';
 import { idleSource, Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -113,10 +113,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         const price = q?.btcPrice ?? manual.btcPrice ?? null;
         const priceCurrency = q?.btcPrice ? q.currency : (manual.currency ?? 'EUR');
         const difficulty = q?.difficulty ?? manual.networkDifficulty ?? null;
-        // Mining still heats when its revenue is unknown or in another currency, or while the pool is
-        // not accepting its shares: then it is planned at no value.
-        const paid = st.health.state === 'ok';
-        const value = paid && price && difficulty && (currency === null || currency === priceCurrency) ? valuePerHash(difficulty, price) : 0;
+        const value = plannedValuePerHash(st, { difficulty, btcPrice: price, currency: priceCurrency }, currency);
         return { hashesPerThreadSec: perThread, valuePerHash: value };
       };
 
@@ -269,6 +266,16 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
               if (key === seen) return;
               seen = key;
               void scheduler.reapply();
+            }),
+          );
+          // The pool starting or stopping to pay for the work changes mining's value: plan again.
+          let paid = true;
+          unsubs.push(
+            ctx.events.on('hash-rate', () => {
+              const now = !mining || mining.status().health.state === 'ok';
+              if (now === paid) return;
+              paid = now;
+              scheduler.changed();
             }),
           );
           if (options.cron !== false) cron = schedule('15 13 * * *', () => scheduler.changed());
