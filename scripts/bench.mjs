@@ -12,6 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benches = [
   ['bench', 'train'],
   ['bench', 'hash'],
+  ['bench', 'stratum'],
   ['bench', 'history'],
   ['bench', 'planner'],
   ['bench', 'scheduler'],

@@ -12,7 +12,8 @@ import { benchHistoryCommand } from './command/history-bench.ts';
 import { backtestCommand } from './command/backtest.ts';
 import { benchPlannerCommand } from './command/bench-planner.ts';
 import { benchSchedulerCommand } from './command/bench-scheduler.ts';
+import { benchStratumCommand } from './command/bench-stratum.ts';
 import { marketCommand } from './command/market.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, marketCommand, benchHistoryCommand, backtestCommand, benchPlannerCommand, benchSchedulerCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, marketCommand, benchHistoryCommand, backtestCommand, benchPlannerCommand, benchSchedulerCommand, benchStratumCommand];

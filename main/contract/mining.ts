@@ -177,9 +177,10 @@ export type MiningHandlers = {
   'mining-shares': Handler<{ limit?: number }, MiningShare[]>;
   /**
    * Connects once to a pool (the form's values, or saved pool `index`): subscribe, version rolling,
-   * authorise, first job; says what the pool sent and the expected time to a share on this machine.
+   * authorise, first job; says what the pool sent and the expected time to a share on this machine
+   * (its hash rate on `threads`, default the saved thread count, measured for 2 s unless mining).
    */
-  'mining-check': Handler<{ pool?: MiningPoolInput; index?: number }, MiningPoolCheck>;
+  'mining-check': Handler<{ pool?: MiningPoolInput; index?: number; threads?: number }, MiningPoolCheck>;
 };
 
 export type MiningEvents = {
@@ -214,7 +215,7 @@ export const miningArgs: ArgSchemas<MiningHandlers> = {
   'mining-stop': empty,
   'mining-set-power': z.object({ threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
   'mining-shares': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
-  'mining-check': z.object({ pool: miningPoolInputSchema.optional(), index: z.number().int().min(0).max(9).optional() }).strict(),
+  'mining-check': z.object({ pool: miningPoolInputSchema.optional(), index: z.number().int().min(0).max(9).optional(), threads: z.number().int().min(1).max(256).optional() }).strict(),
   'mining-earnings': z.object({ currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code such as EUR').optional(), refresh: z.boolean().optional() }).strict(),
   'mining-market-set': z
     .object({

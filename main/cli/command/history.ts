@@ -4,13 +4,16 @@ import { ledgerSettingsSchema } from '#contract/ledger';
 import { startCore, type Core } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { nanosText } from '#core/economics/money';
+import { miningModule } from '#core/mining/module';
+import { rejectedText } from './mine.ts';
 import { ledgerModule } from '#core/ledger/module';
 import { numberOption, rethrowAsUsage, UsageError, type Command } from '../command.ts';
 
 /** The ledger alone: reading history needs no hardware probe, prices or workers. */
 async function startLedgerCore(values: Record<string, unknown>): Promise<Core> {
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-  return startCore({ dataDir, modules: [ledgerModule()], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+  // The mining domain only answers for its share counts here (it starts no miner).
+  return startCore({ dataDir, modules: [miningModule(), ledgerModule()], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
 }
 
 const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
@@ -115,6 +118,11 @@ export const historyCommand: Command = {
       const r = await h['ledger-days'](span);
       console.log(`Per day in ${r.timeZone}, amounts in ${r.currency} (cost includes standing charge and monthly fee)`);
       console.log(table([header, ...r.days.map((d) => row(d.day, d, String(d.hours))), row('total', r.total, '')]));
+      const mined = r.days.filter((d) => d.shares && d.shares.accepted + d.shares.rejected + d.shares.stale > 0);
+      if (mined.length > 0) {
+        console.log('\nMining shares per day (rejections by the pool\'s reason)');
+        for (const d of mined) console.log(`${d.day}  ${d.shares!.accepted} accepted, ${rejectedText(d.shares!.rejected, d.shares!.rejectReasons)}, ${d.shares!.stale} stale`);
+      }
       return 0;
     } catch (err) {
       rethrowAsUsage(err);

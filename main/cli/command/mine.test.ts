@@ -26,7 +26,8 @@ describe('hearth mine', () => {
     await pool.listen();
     pool.notify(true);
     // The password through the environment, not argv (where `ps` would show it).
-    const child = spawn(process.execPath, [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', dir()], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_POOL_PASSWORD: 'x' } });
+    const data = dir();
+    const child = spawn(process.execPath, [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_POOL_PASSWORD: 'x' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,6 +42,10 @@ describe('hearth mine', () => {
     expect(out).toMatch(/kernel: (native \(N-API\)|WebAssembly SIMD)/);
     expect(out).toMatch(/stopped \(.*\): \d+ accepted, 0 rejected, \d+ stale shares this run/);
     expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
+    // The day's shares in the ledger's per-day figures.
+    const h = await runCli(['history', '--days', '1', '--data-dir', data]);
+    expect(h.code, h.stderr).toBe(0);
+    expect(h.stdout).toMatch(new RegExp(`Mining shares per day.*\\n\\d{4}-\\d{2}-\\d{2}  ${pool.accepted().length} accepted, 0 rejected, \\d+ stale`, 's'));
   });
 
   it('exits non-zero with the pool\'s words when the pool refuses the worker, without retrying', async () => {

@@ -107,7 +107,7 @@ export const mineCommand: Command = {
       if (values['check'] === true) {
         let c: MiningPoolCheck;
         try {
-          c = await core.handlers['mining-check'](pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {});
+          c = await core.handlers['mining-check']({ ...(pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {}), ...(threads !== undefined ? { threads } : {}) });
         } catch (e) {
           if (e instanceof HandlerError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
           throw e;

@@ -269,7 +269,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         return status();
       };
 
-      const check = async (args: { pool?: MiningPoolInput; index?: number }): Promise<MiningPoolCheck> => {
+      const check = async (args: { pool?: MiningPoolInput; index?: number; threads?: number }): Promise<MiningPoolCheck> => {
         let pool: PoolConfig;
         if (args.pool) {
           checkPools([args.pool]);
@@ -290,7 +290,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
             hashRate = live.hashRate;
             hashRateSource = 'mining now';
           } else {
-            hashRate = await measureHashRate(load().threads || 1);
+            hashRate = await measureHashRate(args.threads ?? (load().threads || 1));
             hashRateSource = 'measured for this check';
           }
         }

@@ -230,6 +230,15 @@ describe('one-time pool check', () => {
       expect(dead).toMatchObject({ ok: false, refused: false });
       expect(dead.error).toMatch(/ECONNREFUSED/);
       expect(p.sessions).toBe(2); // one connection per check, no retries
+      // In the pooled order the job comes before the authorize reply: a job alone is not "usable".
+      const pooled = new TestPool({ difficulty: 1, order: 'pooled' });
+      await pooled.listen();
+      try {
+        expect(await probePool({ url: pooled.url, user: 'mallory', password: 'x' })).toMatchObject({ ok: false, refused: true });
+        expect(await probePool({ url: pooled.url, user: 'alice.rig', password: 'x' })).toMatchObject({ ok: true, difficulty: 1 });
+      } finally {
+        await pooled.close();
+      }
     } finally {
       await p.close();
     }

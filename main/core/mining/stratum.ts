@@ -276,6 +276,7 @@ export class StratumClient {
       if (id !== this.connectionId) return;
       this.refused.delete(this.poolIndex);
       this.setStatus({ state: 'mining', lastError: null, difficulty: this.difficulty });
+      if (this.stopped || id !== this.connectionId) return; // stopped by whoever watched the status (a check)
       this.o.log.info(`stratum: mining on ${pool.url} as ${pool.user} (${this.why})`);
       // Only a connection that stays up resets the backoff: a pool that authorises and then
       // misbehaves is not retried every second forever.
@@ -619,24 +620,39 @@ export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, '
       resolve({ url: pool.url, ...r });
     };
     const none = { msToJob: null, difficulty: null, jobVersion: null, versionRollingMask: null, extranonce1Bytes: null, extranonce2Size: null };
+    // Pools in the pooled order send the first job before the authorize reply: usable means both.
+    let job: StratumJob | null = null;
+    let jobAt = 0;
+    let authorised = false;
+    const settle = () => {
+      if (!job || !authorised) return;
+      finish({
+        ok: true,
+        error: null,
+        refused: false,
+        msToJob: jobAt - t0,
+        difficulty: job.difficulty,
+        jobVersion: job.version,
+        versionRollingMask: job.versionMask || null,
+        extranonce1Bytes: job.extranonce1.length / 2,
+        extranonce2Size: job.extranonce2Size,
+      });
+    };
     const client = new StratumClient({
       log: quiet,
       ...opts,
       once: true,
       pools: [pool],
-      onJob: (job) =>
-        finish({
-          ok: true,
-          error: null,
-          refused: false,
-          msToJob: Date.now() - t0,
-          difficulty: job.difficulty,
-          jobVersion: job.version,
-          versionRollingMask: job.versionMask || null,
-          extranonce1Bytes: job.extranonce1.length / 2,
-          extranonce2Size: job.extranonce2Size,
-        }),
+      onJob: (j) => {
+        job ??= j;
+        jobAt ||= Date.now();
+        settle();
+      },
       onStatus: (s) => {
+        if (s.state === 'mining') {
+          authorised = true;
+          settle();
+        }
         if (s.state === 'idle' && s.lastError) finish({ ok: false, error: s.lastError, refused: false, ...none });
       },
       onRefused: (reason) => finish({ ok: false, error: reason, refused: true, ...none }),
