@@ -9,6 +9,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import type { MiningPoolCheck } from '#contract/index';
 import type { Logger } from '#core/module';
 import type { StratumJob } from './job.ts';
 
@@ -587,22 +588,8 @@ export class StratumClient {
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** What a pool told a one-time check: enough to see that mining there would work, or why not. */
-export type PoolCheck = {
-  ok: boolean;
-  url: string;
-  /** Why it failed: the pool's own words where it gave any. */
-  error: string | null;
-  /** The pool refused the worker or password (not a network problem). */
-  refused: boolean;
-  msToJob: number | null;
-  difficulty: number | null;
-  /** The job's version (hex) and the version-rolling mask the pool granted (null: none). */
-  jobVersion: string | null;
-  versionRollingMask: number | null;
-  extranonce1Bytes: number | null;
-  extranonce2Size: number | null;
-};
+/** What a pool told a one-time check (the contract's type, less this machine's hash rate, which the caller adds). */
+export type PoolCheck = Omit<MiningPoolCheck, 'hashRate' | 'hashRateSource' | 'expectedSecondsPerShare'>;
 
 /**
  * Connects once: subscribe, version rolling, authorise, and waits for the first job. Never retries.

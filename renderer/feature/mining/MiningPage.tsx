@@ -3,7 +3,7 @@ import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, Min
 import { api } from '../../api/client.ts';
 import { useCall, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
-import { fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
+import { fmtDuration, fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
 
 const POWER_LEVELS = [25, 50, 75, 100];
@@ -26,12 +26,8 @@ const reasonsText = (r: Record<string, number>) =>
     .map(([why, n]) => `${why} ×${n}`)
     .join(', ');
 
-function fmtWait(s: number): string {
-  if (s < 120) return `${s.toPrecision(3)} s`;
-  if (s < 7200) return `${(s / 60).toPrecision(3)} min`;
-  if (s < 172_800) return `${(s / 3600).toPrecision(3)} h`;
-  return `${(s / 86_400).toPrecision(3)} days`;
-}
+/** Seconds to a share span milliseconds (test pools) to years (a CPU on a solo pool's difficulty). */
+const fmtWait = (s: number) => (s < 60 ? `${s.toPrecision(3)} s` : fmtDuration(s * 1000));
 
 function CheckResult({ check }: { check: MiningPoolCheck }) {
   if (!check.ok) return <p className="banner error" role="alert" data-testid="pool-check-result">{`Not usable: ${check.error ?? 'no reason given'}`}</p>;
