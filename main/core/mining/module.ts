@@ -7,7 +7,6 @@ import { Miner, type MinerStats } from './miner.ts';
 import type { MiningRunOverride, MiningService } from './service.ts';
 import { createShareStore, miningMigrations } from './store.ts';
 import { parsePoolUrl, probePool, type PoolConfig, type StratumOptions } from './stratum.ts';
-import type { HealthLimits } from './health.ts';
 
 export const MINING_SETTINGS_KEY = 'mining';
 
@@ -23,8 +22,6 @@ export type MiningModuleOptions = {
   fetchJson?: FetchJson;
   /** Stratum client overrides (tests shorten backoff and timeouts). */
   stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>>;
-  /** Pool health limits (tests shorten the window). */
-  health?: HealthLimits;
 };
 
 /**
@@ -210,7 +207,6 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           powerPct: s.powerPct,
           log: ctx.log,
           ...(options.stratum ? { stratum: options.stratum } : {}),
-          ...(options.health ? { health: options.health } : {}),
           now: () => ctx.clock.now(),
           onStats: (st) => {
             lastStats = st;

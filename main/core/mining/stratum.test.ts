@@ -94,13 +94,17 @@ describe('Stratum client against a real TCP pool', () => {
     const firstPort = Number(new URL(first.url.replace('stratum+tcp', 'http')).port);
     await first.close(); // the first pool is down at start
     pools.splice(pools.indexOf(first), 1);
-    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { probeMs: 100, failbackMs: 300 });
+    let disconnects = 0;
+    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { probeMs: 100, failbackMs: 300, onDisconnect: () => disconnects++ });
     await when('the backup', () => backup.authorized === 1);
+    const before = disconnects;
     const revived = new TestPool({ difficulty: 1 });
     pools.push(revived);
     await revived.listen(firstPort);
     await when('a first background check', () => revived.authorized >= 1);
     expect(client!.current.poolIndex).toBe(1); // one good answer is not enough
+    await when('more checks', () => revived.authorized >= 2);
+    expect(disconnects).toBe(before); // the checks' connections are not the miner's: its jobs stay valid
     await when('fail-back to the first pool', () => client!.current.poolIndex === 0 && client!.current.state === 'mining');
     expect(revived.authorized).toBeGreaterThanOrEqual(3); // the checks, then the real session
     expect(backup.sessions).toBe(1); // the backup was never dropped for a check

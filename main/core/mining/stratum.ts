@@ -560,7 +560,9 @@ export class StratumClient {
     try {
       for (let i = 0; i < this.poolIndex; i++) {
         if (this.refused.has(i)) continue;
-        const r = await probePool(this.o.pools[i]!, { ...this.o, log: quiet, requestTimeoutMs: Math.min(this.o.requestTimeoutMs, 10_000) });
+        // Only connection settings travel: the probe's events are its own, not this client's.
+        const { userAgent, backoffMs, silenceMs, maxLineBytes, tlsCa } = this.o;
+        const r = await probePool(this.o.pools[i]!, { userAgent, backoffMs, silenceMs, maxLineBytes, ...(tlsCa ? { tlsCa } : {}), requestTimeoutMs: Math.min(this.o.requestTimeoutMs, 10_000) });
         if (connection !== this.connectionId) return;
         if (!r.ok) {
           this.healthySince.delete(i);
@@ -595,7 +597,7 @@ export type PoolCheck = Omit<MiningPoolCheck, 'hashRate' | 'hashRateSource' | 'e
  * Connects once: subscribe, version rolling, authorise, and waits for the first job. Never retries.
  * The `hearth mine --check` command, the Mining page's Test button and fail-back probes use it.
  */
-export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, 'pools' | 'onJob' | 'once'>> = {}): Promise<PoolCheck> {
+export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, 'pools' | 'onJob' | 'once' | 'onStatus' | 'onRefused'>> = {}): Promise<PoolCheck> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     let done = false;
@@ -625,9 +627,10 @@ export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, '
         extranonce2Size: job.extranonce2Size,
       });
     };
+    const { onDisconnect: _ignored, ...settings } = opts;
     const client = new StratumClient({
       log: quiet,
-      ...opts,
+      ...settings,
       once: true,
       pools: [pool],
       onJob: (j) => {
