@@ -23,7 +23,7 @@ export const benchStratumCommand: Command = {
   usage: 'bench stratum [--seconds S] [--difficulty D] [--json]\n\nexample: hearth bench stratum --seconds 20',
   options: { seconds: { type: 'string' }, difficulty: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }) {
-    const seconds = numberOption(values['seconds'], 'seconds', { min: 2, max: 600 }) ?? 10;
+    const seconds = numberOption(values['seconds'], 'seconds', { min: 2, max: 600 }) ?? 30;
     const difficulty = numberOption(values['difficulty'], 'difficulty', { min: 2 ** -20, max: 1, integer: false }) ?? 2 ** -10;
     const results = [];
     for (const [name, behaviour] of SCENARIOS) {
