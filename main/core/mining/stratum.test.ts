@@ -95,7 +95,7 @@ describe('Stratum client against a real TCP pool', () => {
     await first.close(); // the first pool is down at start
     pools.splice(pools.indexOf(first), 1);
     let disconnects = 0;
-    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { probeMs: 100, failbackMs: 300, onDisconnect: () => disconnects++ });
+    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { probeMs: 100, failbackMs: 2000, onDisconnect: () => disconnects++ });
     await when('the backup', () => backup.authorized === 1);
     const before = disconnects;
     const revived = new TestPool({ difficulty: 1 });
