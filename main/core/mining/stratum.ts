@@ -49,9 +49,6 @@ export type StratumStatus = {
   /** When the next connection attempt happens (ms, client clock) while waiting. */
   retryInMs: number | null;
   versionRollingMask: number | null;
-  /** The connection's extranonce1 (hex) and extranonce2 size (bytes), once subscribed. */
-  extranonce1: string | null;
-  extranonce2Size: number | null;
 };
 
 /** The pool's verdict on a share; a rejection carries the pool's own reason and code where it sent one. */
@@ -137,7 +134,7 @@ export class StratumClient {
   private redirect: ParsedPoolUrl | null = null;
   private why = 'first pool';
   private connectionId = 0;
-  private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, why: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null, extranonce1: null, extranonce2Size: null };
+  private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, why: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null };
   private readonly o: Opts;
 
   constructor(opts: StratumOptions) {
@@ -222,7 +219,7 @@ export class StratumClient {
     this.extranonce2Size = 0;
     this.versionMask = 0;
     this.lastPoolMessage = null;
-    this.setStatus({ state: 'connecting', poolIndex: this.poolIndex, url: pool.url, why: this.why, retryInMs: null, versionRollingMask: null, extranonce1: null, extranonce2Size: null });
+    this.setStatus({ state: 'connecting', poolIndex: this.poolIndex, url: pool.url, why: this.why, retryInMs: null, versionRollingMask: null });
     const socket = target.tls
       ? tls.connect({
           host: target.host,
@@ -303,7 +300,6 @@ export class StratumClient {
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16) throw new PoolError(`extranonce2 size ${JSON.stringify(size)} is outside 1..16 bytes`, null);
     this.extranonce1 = en1;
     this.extranonce2Size = size;
-    this.setStatus({ extranonce1: en1, extranonce2Size: size });
   }
 
   private request(method: string, params: unknown[], sync?: (result: unknown) => void): Promise<unknown> {
@@ -370,7 +366,12 @@ export class StratumClient {
     // ckpool's older style: result false, error null, and the reason beside them.
     else if (m.result === false && typeof m['reject-reason'] === 'string') p.reject(new PoolError(m['reject-reason'].slice(0, 200), null));
     else {
-      p.sync?.(m.result);
+      try {
+        p.sync?.(m.result);
+      } catch (e) {
+        p.reject(e instanceof Error ? e : new Error(String(e)));
+        throw e; // and the connection is dropped with the reason
+      }
       p.resolve(m.result);
     }
   }
