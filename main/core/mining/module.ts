@@ -214,8 +214,8 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
             ctx.events.emit('hash-rate', { at: ctx.clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, rejectReasons: st.rejectReasons, jobDifficulty: st.jobDifficulty, poolState: st.pool.state });
           },
           onRefused: (reason) => {
-            // No endless retries: mining stops and says what the pool said and what to fix.
-            ctx.log.error(`mining: stopped: ${reason}`);
+            // No endless retries: mining stops and says what the pool said and what to fix (the
+            // Stratum client has logged it; the event reaches the CLI and the notifications).
             ctx.events.emit('mining-refused', { at: ctx.clock.now(), reason });
             if (miner === m) void stop();
           },
