@@ -56,6 +56,9 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('mining-start')).toBeVisible();
     expect(pool.shares.length).toBeGreaterThan(0);
     expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
+    // The day's shares in the ledger's per-day figures on the History page.
+    await page.goto(`${server.url}#/history`);
+    await expect(page.getByTestId('history-shares')).toContainText(/\d{4}-\d{2}-\d{2}: \d+ accepted, 0 rejected, \d+ stale/);
   } finally {
     await pool.close();
   }

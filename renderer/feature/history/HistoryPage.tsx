@@ -45,6 +45,26 @@ function Row({ label, t, hours, currency, testId }: { label: string; t: LedgerTo
   );
 }
 
+/** Mining shares per day, rejections by the pool's own reason (only days that mined). */
+function SharesCard({ days }: { days: LedgerDay[] }) {
+  const mined = days.filter((d) => d.shares && d.shares.accepted + d.shares.rejected + d.shares.stale > 0);
+  if (mined.length === 0) return null;
+  return (
+    <Card title="Mining shares per day" wide>
+      <ul className="plain" data-testid="history-shares">
+        {[...mined].reverse().map((d) => {
+          const s = d.shares!;
+          const reasons = Object.entries(s.rejectReasons)
+            .sort((a, b) => b[1] - a[1])
+            .map(([why, n]) => `${why} ×${n}`)
+            .join(', ');
+          return <li key={d.day}>{`${d.day}: ${s.accepted} accepted, ${s.rejected} rejected${reasons ? ` (${reasons})` : ''}, ${s.stale} stale`}</li>;
+        })}
+      </ul>
+    </Card>
+  );
+}
+
 function download(filename: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
   const a = document.createElement('a');
@@ -139,6 +159,7 @@ export function HistoryPage() {
               </tfoot>
             </table>
           </Card>
+          <SharesCard days={list} />
         </>
       )}
       <div className="cards">
