@@ -74,4 +74,15 @@ describe('pool health', () => {
     h.reset();
     expect(h.state(11)).toMatchObject({ state: 'ok', rejectRate: null, expectedShares: 0 });
   });
+
+  it('a fast pool (a share every 10 ms) stays healthy although its work is counted in one-second chunks', () => {
+    const h = new ShareHealth();
+    const d = 2 ** -14; // 114 shares' worth of work a second at 30 MH/s
+    for (let s = 1; s <= 30; s++) {
+      for (let t = (s - 1) * 1000 + 10; t < s * 1000; t += 10) h.answer(t, true, null);
+      h.work(s * 1000, 30e6, d, 1000);
+      expect(h.state(s * 1000)).toMatchObject({ state: 'ok' });
+      expect(h.state(s * 1000).expectedShares).toBeLessThan(10);
+    }
+  });
 });

@@ -52,10 +52,17 @@ export class ShareHealth {
 
   constructor(private readonly limits: HealthLimits = HEALTH_LIMITS) {}
 
-  /** Hashes done at pool difficulty `difficulty` (each share stands for difficulty × 2^32 hashes). */
-  work(at: number, hashes: number, difficulty: number): void {
-    this.startedAt ??= at;
-    if (hashes > 0 && difficulty > 0) this.expected += hashes / (difficulty * 2 ** 32);
+  /**
+   * Hashes done over the `ms` before `at` at pool difficulty `difficulty` (each share stands for
+   * difficulty × 2^32 hashes). Work arrives in one-second chunks while shares arrive at any time:
+   * only the part of a chunk after the last accepted share counts as unanswered work.
+   */
+  work(at: number, hashes: number, difficulty: number, ms = 1000): void {
+    this.startedAt ??= at - ms;
+    if (!(hashes > 0 && difficulty > 0)) return;
+    const from = at - ms;
+    const after = this.lastAcceptedAt === null || this.lastAcceptedAt <= from ? 1 : ms > 0 ? Math.max(0, at - this.lastAcceptedAt) / ms : 0;
+    this.expected += (hashes * after) / (difficulty * 2 ** 32);
   }
 
   /** The pool's answer to a submitted share. */

@@ -122,7 +122,7 @@ export class Miner {
       this.lastRates = this.pool.sampleRates();
       // Work done is rate × the real interval (the injected clock may jump in tests; hashing does not).
       const t = performance.now();
-      if (this.current) this.health.work(this.now(), this.lastRates.reduce((a, b) => a + b, 0) * ((t - this.lastTick) / 1000), this.current.difficulty);
+      if (this.current) this.health.work(this.now(), this.lastRates.reduce((a, b) => a + b, 0) * ((t - this.lastTick) / 1000), this.current.difficulty, t - this.lastTick);
       this.lastTick = t;
       this.opts.onStats?.(this.stats());
     }, 1000);
