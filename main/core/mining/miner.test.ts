@@ -21,10 +21,13 @@ describe('miner against a real TCP Stratum pool', () => {
     logs.length = 0;
   });
 
+  /** Health as the miner reported it each second. */
+  const health: string[] = [];
   async function mine(behaviour: PoolBehaviour & { difficulty?: number }, threads = 1, onShare?: (r: ShareRecord) => void): Promise<{ pool: TestPool; miner: Miner }> {
+    health.length = 0;
     pool = new TestPool({ difficulty: 2 ** -14, ...behaviour });
     await pool.listen();
-    miner = new Miner({ pools: [{ ...ALICE[0]!, url: pool.url }], threads, log, stratum: fast, ...(onShare ? { onShare } : {}) });
+    miner = new Miner({ pools: [{ ...ALICE[0]!, url: pool.url }], threads, log, stratum: fast, onStats: (st) => health.push(st.health.state), ...(onShare ? { onShare } : {}) });
     await miner.start();
     return { pool, miner };
   }
@@ -66,6 +69,8 @@ describe('miner against a real TCP Stratum pool', () => {
       p.reconnect(0); // maintenance: the pool asks every miner to come back
       await when('a share on the second connection', () => p.sessions === 2 && p.sessionList[1]!.firstAcceptedAt !== null);
       await when('shares on the second connection', () => p.accepted().filter((s) => s.session === 2).length >= 20);
+      await when('a few seconds of health reports', () => health.length >= 2);
+      expect(health.every((h) => h === 'ok')).toBe(true); // a fast pool (many shares a second) is a paying pool
       const answered = p.shares.length;
       const accepted = p.accepted().length;
       expect(accepted / answered, JSON.stringify(p.shares.filter((s) => s.verdict !== 'accepted').slice(0, 3))).toBeGreaterThanOrEqual(0.97);
