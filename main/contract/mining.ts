@@ -185,7 +185,7 @@ export type MiningHandlers = {
 
 export type MiningEvents = {
   /** Once a second while mining. */
-  'hash-rate': { at: number; hashRate: number; perThread: number[]; accepted: number; rejected: number; stale: number; rejectReasons: Record<string, number>; jobDifficulty: number | null; poolState: MiningStatus['pool']['state'] };
+  'hash-rate': { at: number; hashRate: number; perThread: number[]; accepted: number; rejected: number; stale: number; rejectReasons: Record<string, number>; jobDifficulty: number | null; poolState: MiningStatus['pool']['state']; health: MiningHealth['state'] };
   /** Every share the miner found, with the pool's verdict. */
   'mining-share': MiningShare;
   /** Every configured pool refused the worker: mining stopped; `reason` has the pool's words and what to fix. */

@@ -95,3 +95,11 @@ export function fmtDuration(ms: number): string {
 export function fmtTime(iso: string | number): string {
   return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
+
+/** A pool's rejection reasons with their counts, commonest first: "Above target ×3, Stale ×1". */
+export function fmtReasons(reasons: Record<string, number>): string {
+  return Object.entries(reasons)
+    .sort((a, b) => b[1] - a[1])
+    .map(([why, n]) => `${why} ×${n}`)
+    .join(', ');
+}

@@ -152,10 +152,6 @@ export class TestPool {
     return this.sessionList.length;
   }
 
-  get sockets(): net.Socket[] {
-    return [...this.conns].map((c) => c.socket);
-  }
-
   async listen(port = 0): Promise<number> {
     await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
     return (this.server.address() as net.AddressInfo).port;

@@ -6,6 +6,7 @@ import type { MiningPoolCheck } from '#contract/index';
 import { miningModule, POOL_PRESETS } from '#core/mining/module';
 import { parsePoolUrl, type PoolConfig } from '#core/mining/stratum';
 import { numberOption, UsageError, type Command } from '../command.ts';
+import { formatDuration } from './train.ts';
 
 export function fmtRate(hps: number): string {
   const units = ['H/s', 'kH/s', 'MH/s', 'GH/s'];
@@ -26,12 +27,6 @@ export function rejectedText(n: number, reasons: Record<string, number>): string
   return `${n} rejected${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
-function fmtSeconds(s: number): string {
-  if (s < 120) return `${s.toPrecision(3)} s`;
-  if (s < 7200) return `${(s / 60).toPrecision(3)} min`;
-  if (s < 172_800) return `${(s / 3600).toPrecision(3)} h`;
-  return `${(s / 86_400).toPrecision(3)} days`;
-}
 
 export function checkText(c: MiningPoolCheck): string[] {
   if (!c.ok) return [`${c.url}: check failed${c.refused ? ' (refused)' : ''}: ${c.error ?? 'no reason given'}`];
@@ -44,7 +39,7 @@ export function checkText(c: MiningPoolCheck): string[] {
   ];
   if (c.hashRate !== null && c.expectedSecondsPerShare !== null) {
     lines.push(`  this machine      ${fmtRate(c.hashRate)} (${c.hashRateSource})`);
-    lines.push(`  time to a share   ${fmtSeconds(c.expectedSecondsPerShare)} on average at that difficulty (an estimate)`);
+    lines.push(`  time to a share   ${c.expectedSecondsPerShare < 60 ? `${c.expectedSecondsPerShare.toPrecision(3)} s` : formatDuration(c.expectedSecondsPerShare)} on average at that difficulty (an estimate)`);
   }
   return lines;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '#core/module';
 import type { KernelInfo } from '#workers/hash/kernel';
 import { HashPool, type FoundShare } from '#workers/hash/pool';
 import { hashDifficulty, targetForDifficulty } from '#workers/hash/sha';
-import { ShareHealth, type HealthLimits, type HealthState } from './health.ts';
+import { ShareHealth, type HealthState } from './health.ts';
 import { headerFor, nonceHex, rollMask, slotCount, slotWork, submittedVersionBits, versionVariants, type StratumJob } from './job.ts';
 import { StratumClient, type PoolConfig, type StratumOptions, type StratumStatus } from './stratum.ts';
 
@@ -54,7 +54,6 @@ export type MinerOptions = {
   onRefused?(reason: string): void;
   /** Overrides for the Stratum client (tests shorten timeouts and backoff). */
   stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>>;
-  health?: HealthLimits;
   now?: () => number;
 };
 
@@ -83,7 +82,7 @@ export class Miner {
   constructor(private readonly opts: MinerOptions) {
     this.powerPct = opts.powerPct ?? 100;
     this.now = opts.now ?? Date.now;
-    this.health = new ShareHealth(opts.health);
+    this.health = new ShareHealth();
     this.pool = new HashPool({
       threads: opts.threads,
       duty: this.powerPct,

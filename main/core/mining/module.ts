@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus } from '#contract/index';
-import { HashPool } from '#workers/hash/pool';
+import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus, type ShareCounts } from '#contract/index';
+import { poolRate } from '#workers/hash/measure';
 import type { CoreContext, CoreModule } from '#core/module';
 import { defaultFetchJson, Market, type FetchJson } from './market.ts';
 import { Miner, type MinerStats } from './miner.ts';
@@ -48,20 +48,6 @@ export const POOL_PRESETS: MiningPoolPreset[] = [
   },
 ];
 
-/** Hashes per second this machine does on `threads` threads, measured for `ms` on a job no hash can meet. */
-export async function measureHashRate(threads: number, ms = 2000): Promise<number> {
-  const pool = new HashPool({ threads, onShare: () => undefined });
-  try {
-    await pool.start();
-    pool.setJob({ id: 'measure', target: 0n, slots: 2 ** 32, header: (slot) => Buffer.alloc(76, slot & 0xff) });
-    await new Promise((r) => setTimeout(r, 300)); // the threads' first turn
-    pool.sampleRates();
-    await new Promise((r) => setTimeout(r, ms));
-    return pool.sampleRates().reduce((a, b) => a + b, 0);
-  } finally {
-    await pool.stop();
-  }
-}
 
 function defaults(): Stored {
   return { pools: [], threads: Math.max(1, os.availableParallelism() - 1), powerPct: 100 };
@@ -85,6 +71,10 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
     migrations: miningMigrations,
     create(ctx: CoreContext) {
       const shares = createShareStore(ctx.db);
+      // All-time counts read once and kept up to date here: status() runs every second while
+      // mining, and a winter of shares is millions of rows to group.
+      let totals: ShareCounts | null = null;
+      const allTime = (): ShareCounts => (totals ??= shares.counts());
       const load = (): Stored => ({ ...defaults(), ...(ctx.settings.get<Stored>(MINING_SETTINGS_KEY) ?? {}) });
       const save = (s: Stored) => ctx.settings.put(MINING_SETTINGS_KEY, s);
       let miner: Miner | null = null;
@@ -179,7 +169,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           rejected: st?.rejected ?? 0,
           stale: st?.stale ?? 0,
           rejectReasons: st?.rejectReasons ?? {},
-          totals: shares.counts(),
+          totals: { ...allTime(), rejectReasons: { ...allTime().rejectReasons } },
           health: running && st ? { state: st.health.state, problem: st.health.problem, since: st.health.since, rejectRate: st.health.rejectRate } : { state: 'ok', problem: null, since: null, rejectRate: null },
           jobDifficulty: running ? (st?.jobDifficulty ?? null) : null,
           kernel: st?.kernel ?? null,
@@ -211,7 +201,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           onStats: (st) => {
             lastStats = st;
             if (st.hashRate > 0) lastRate = st.hashRate;
-            ctx.events.emit('hash-rate', { at: ctx.clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, rejectReasons: st.rejectReasons, jobDifficulty: st.jobDifficulty, poolState: st.pool.state });
+            ctx.events.emit('hash-rate', { at: ctx.clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, rejectReasons: st.rejectReasons, jobDifficulty: st.jobDifficulty, poolState: st.pool.state, health: st.health.state });
           },
           onRefused: (reason) => {
             // No endless retries: mining stops and says what the pool said and what to fix (the
@@ -221,6 +211,9 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           },
           onShare: (r) => {
             const row = shares.add({ at: ctx.clock.now(), outcome: r.outcome, jobId: r.jobId, pool: r.pool, difficulty: r.difficulty, hashDifficulty: r.hashDifficulty, reason: r.reason });
+            const t = allTime();
+            t[r.outcome]++;
+            if (r.outcome === 'rejected') t.rejectReasons[r.reason ?? 'no reason given'] = (t.rejectReasons[r.reason ?? 'no reason given'] ?? 0) + 1;
             ctx.events.emit('mining-share', row);
           },
         });
@@ -286,7 +279,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
             hashRate = live.hashRate;
             hashRateSource = 'mining now';
           } else {
-            hashRate = await measureHashRate(args.threads ?? (load().threads || 1));
+            hashRate = (await poolRate(args.threads ?? (load().threads || 1), 2000)).total;
             hashRateSource = 'measured for this check';
           }
         }

@@ -89,7 +89,7 @@ export type StratumOptions = {
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout; sync?: (result: unknown) => void };
 
 /** The pool answered with an error (or ckpool's `reject-reason`): its text and code as sent. */
-export class PoolError extends Error {
+class PoolError extends Error {
   constructor(
     readonly text: string,
     readonly code: number | null,

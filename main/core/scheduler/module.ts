@@ -271,8 +271,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           // The pool starting or stopping to pay for the work changes mining's value: plan again.
           let paid = true;
           unsubs.push(
-            ctx.events.on('hash-rate', () => {
-              const now = !mining || mining.status().health.state === 'ok';
+            ctx.events.on('hash-rate', (r) => {
+              const now = r.health === 'ok';
               if (now === paid) return;
               paid = now;
               scheduler.changed();

@@ -3,7 +3,7 @@ import type { LedgerDay, LedgerTotals } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { BarChart, Legend } from '../../component/chart.tsx';
-import { fmtKWh, fmtMoney } from '../../component/format.ts';
+import { fmtKWh, fmtMoney, fmtReasons } from '../../component/format.ts';
 import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
 import { EventLog } from '../notification/Toasts.tsx';
 import { billed, kwh, money } from './figures.ts';
@@ -54,10 +54,7 @@ function SharesCard({ days }: { days: LedgerDay[] }) {
       <ul className="plain" data-testid="history-shares">
         {[...mined].reverse().map((d) => {
           const s = d.shares!;
-          const reasons = Object.entries(s.rejectReasons)
-            .sort((a, b) => b[1] - a[1])
-            .map(([why, n]) => `${why} ×${n}`)
-            .join(', ');
+          const reasons = fmtReasons(s.rejectReasons);
           return <li key={d.day}>{`${d.day}: ${s.accepted} accepted, ${s.rejected} rejected${reasons ? ` (${reasons})` : ''}, ${s.stale} stale`}</li>;
         })}
       </ul>

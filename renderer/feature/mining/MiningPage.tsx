@@ -3,7 +3,7 @@ import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, Min
 import { api } from '../../api/client.ts';
 import { useCall, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
-import { fmtDuration, fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
+import { fmtDuration, fmtHashRate, fmtReasons, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
 
 const POWER_LEVELS = [25, 50, 75, 100];
@@ -19,12 +19,6 @@ const STATE_LABEL: Record<MiningStatus['pool']['state'], string> = {
   refused: 'stopped: the pool refused the worker',
 };
 
-/** "Above target ×3, Stale ×1", commonest first. */
-const reasonsText = (r: Record<string, number>) =>
-  Object.entries(r)
-    .sort((a, b) => b[1] - a[1])
-    .map(([why, n]) => `${why} ×${n}`)
-    .join(', ');
 
 /** Seconds to a share span milliseconds (test pools) to years (a CPU on a solo pool's difficulty). */
 const fmtWait = (s: number) => (s < 60 ? `${s.toPrecision(3)} s` : fmtDuration(s * 1000));
@@ -275,7 +269,7 @@ export function MiningPage() {
           <div className="stats">
             <Stat label="Hash rate" value={fmtHashRate(st.running ? (last?.hashRate ?? st.hashRate) : 0)} note={st.perThread.length > 0 ? st.perThread.map((r) => fmtHashRate(r)).join(' · ') : undefined} testId="mining-rate" />
             <Stat label="Accepted" value={String(st.accepted)} note={`${st.totals.accepted} in all`} testId="mining-accepted" />
-            <Stat label="Rejected" value={String(st.rejected)} note={`${reasonsText(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`} testId="mining-rejected" />
+            <Stat label="Rejected" value={String(st.rejected)} note={`${fmtReasons(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`} testId="mining-rejected" />
             <Stat label="Stale" value={String(st.stale)} note={`${st.totals.stale} in all`} testId="mining-stale" />
           </div>
           <Facts
@@ -284,7 +278,7 @@ export function MiningPage() {
               ['Pool', <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>],
               ['Why this pool', <span data-testid="mining-pool-why">{st.pool.why ?? '—'}</span>],
               ['Pool pays for the work', <span data-testid="mining-health">{st.health.state === 'ok' ? `yes${st.health.rejectRate !== null ? ` (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)` : ''}` : `no: ${st.health.problem ?? ''}`}</span>],
-              ['Rejections in all', reasonsText(st.totals.rejectReasons) || 'none'],
+              ['Rejections in all', fmtReasons(st.totals.rejectReasons) || 'none'],
               ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
               ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
               ['Kernel', st.kernel ? st.kernel.description : 'starts with the miner'],
