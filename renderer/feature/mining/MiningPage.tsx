@@ -277,7 +277,7 @@ export function MiningPage() {
             rows={[
               ['Pool', <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>],
               ['Why this pool', <span data-testid="mining-pool-why">{st.pool.why ?? '—'}</span>],
-              ['Pool pays for the work', <span data-testid="mining-health">{st.health.state === 'ok' ? `yes${st.health.rejectRate !== null ? ` (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)` : ''}` : `no: ${st.health.problem ?? ''}`}</span>],
+              ['Pool pays for the work', <span data-testid="mining-health">{st.health.state === 'unhealthy' ? `no: ${st.health.problem ?? ''}` : st.health.rejectRate !== null ? `yes (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)` : 'no sign otherwise yet (fewer than 3 answers from the pool in 5 min)'}</span>],
               ['Rejections in all', fmtReasons(st.totals.rejectReasons) || 'none'],
               ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
               ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
