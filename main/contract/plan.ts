@@ -16,18 +16,43 @@ export type PlannedSlot = {
   heatCredit: number;
   cost: number;
   revenue: number;
+  /** Thermal model: heat from the home's heat source (kWh) and its cost; 0 otherwise. */
+  sourceHeatKWh: number;
+  sourceCost: number;
+  /** Thermal model: forecast indoor temperature at the slot's end (°C) and the comfort band. */
+  indoorC?: number;
+  comfort?: { minC: number; maxC: number };
   net: number;
   reason: string;
 };
 
+/**
+ * How right a plan is: `optimal` proven optimal (to 1e-7 relative); `feasible` HiGHS stopped at
+ * its time limit with a plan at most `gap` (relative) below the optimum; `heuristic` the fast plan
+ * alone, for `reason`.
+ */
+export type PlanStatus = { kind: 'optimal' } | { kind: 'feasible'; gap: number } | { kind: 'heuristic'; reason: string };
+
 /** The planner's result: every slot, totals, and deadline jobs whose work cannot fit. */
 export type PlanResult = {
   slots: PlannedSlot[];
-  totals: { energyKWh: number; heatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
+  totals: {
+    energyKWh: number;
+    heatKWh: number;
+    heatCredit: number;
+    cost: number;
+    revenue: number;
+    sourceHeatKWh: number;
+    sourceCost: number;
+    /** Kelvin-hours below the comfort band (thermal model), K·h. */
+    comfortKh: number;
+    net: number;
+  };
   /** missingAtEnd: for a job that may run past its deadline, work still missing when the horizon ends. */
   shortfalls: { job: string; missingWork: number; missingAtEnd?: number }[];
-  /** Which exact method produced it: 'dp' / 'dp+bnb' the fast planner, 'mip' the HiGHS fallback. */
-  solver?: 'dp' | 'dp+bnb' | 'mip';
+  /** Which method produced it: 'dp' the exact DP route, 'milp' HiGHS, 'heuristic' the fast plan alone. */
+  solver?: 'dp' | 'milp' | 'heuristic';
+  status?: PlanStatus;
   /** How long planning took, ms. */
   planMs?: number;
 };

@@ -1,5 +1,37 @@
-import type { Option, Plan, PlanInput, DeviceDecision, SlotPlan, Shortfall } from './model.ts';
+import type { Option, Plan, PlanInput, PlanTotals, DeviceDecision, SlotPlan, Shortfall, ThermalModel } from './model.ts';
 import { at } from './model.ts';
+
+/** Money per kelvin-hour outside the comfort band when the input names none (see ThermalModel). */
+export const DEFAULT_COMFORT_PENALTY = 10;
+
+/**
+ * One slot of the room as one thermal node under constant heat input P (W): T_end = a·T_start +
+ * (1 − a)·T_out + b·P, with a = exp(−UA·h/C) and b = (1 − a)/UA. Exact for any slot length
+ * (no Euler step to go unstable).
+ */
+export function sourceStep(th: Pick<ThermalModel, 'uaWPerK' | 'capacityWhPerK'>, hours: number): { a: number; b: number } {
+  const a = Math.exp((-th.uaWPerK * hours) / th.capacityWhPerK);
+  return { a, b: (1 - a) / th.uaWPerK };
+}
+
+/**
+ * The heat source's output per slot that keeps the room at the band's lower edge with the given
+ * compute heat (as a thermostat would): the least heat, up to the source's capacity, that ends
+ * each slot at or above the lower bound. Used where no solver chose it (the fast plan).
+ */
+export function holdingSource(input: PlanInput, computeW: number[]): number[] {
+  const th = input.thermal;
+  if (!th) return input.slots.map(() => 0);
+  let temp = th.indoorC;
+  return input.slots.map((s, t) => {
+    const { a, b } = sourceStep(th, s.hours);
+    const free = a * temp + (1 - a) * (s.outdoorC ?? 0) + b * (computeW[t] ?? 0);
+    const min = s.comfort?.minC ?? -Infinity;
+    const q = free >= min ? 0 : Math.min(th.sourceCapW, (min - free) / b);
+    temp = free + b * q;
+    return q;
+  });
+}
 
 /** The running choices open to one device: every usable level × every job it may run there. */
 export function deviceOptions(input: PlanInput, d: number): Option[] {
@@ -72,10 +104,16 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
  * The figures of an assignment. Heat meets demand up to the slot's demand; work on a deadline job
  * is worth its value up to `workNeeded` and only in slots that end by the deadline.
  */
-export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slots' | 'solver' | 'planMs'> & { slots: Omit<SlotPlan, 'reason'>[] } {
+export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[]): Evaluated {
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
+  const th = input.thermal;
+  let indoor = th?.indoorC ?? 0;
+  let outsideKh = 0;
   const done = input.jobs.map(() => 0);
   const total = input.jobs.map(() => 0);
+  let comfortKh = 0;
+  // Without the source's output given, the source holds the band's lower edge (holdingSource).
+  const sources = th && !sourceW ? holdingSource(input, computePower(input, opts, choice)) : (sourceW ?? []);
   const slots = input.slots.map((s, t) => {
     const decisions: DeviceDecision[] = input.devices.map((dev, d) => {
       const o = at(at(opts, d), at(at(choice, t), d));
@@ -97,10 +135,23 @@ export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slot
         total[o.job] = at(total, o.job) + dec.work;
       }
     });
+    const cost = energyKWh * s.price;
+    if (th) {
+      // The room: compute heat and the source's heat through one step of the node; the source's heat costs heatCreditPerKWh.
+      const q = Math.min(th.sourceCapW, Math.max(0, sources[t] ?? 0));
+      const { a, b } = sourceStep(th, s.hours);
+      indoor = a * indoor + (1 - a) * (s.outdoorC ?? 0) + b * ((energyKWh * 1000) / s.hours + q);
+      const band = s.comfort ?? { minC: -Infinity, maxC: Infinity };
+      const below = Math.max(0, band.minC - indoor) * s.hours;
+      comfortKh += below;
+      outsideKh += below + Math.max(0, indoor - band.maxC) * s.hours;
+      const sourceHeatKWh = (q * s.hours) / 1000;
+      const sourceCost = sourceHeatKWh * s.heatCreditPerKWh;
+      return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh: energyKWh, heatCredit: 0, cost, revenue, sourceHeatKWh, sourceCost, indoorC: indoor, ...(s.comfort ? { comfort: s.comfort } : {}), net: revenue - cost - sourceCost };
+    }
     const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
     const heatCredit = usefulHeatKWh * s.heatCreditPerKWh;
-    const cost = energyKWh * s.price;
-    return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh, heatCredit, cost, revenue, net: heatCredit + revenue - cost };
+    return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh, heatCredit, cost, revenue, sourceHeatKWh: 0, sourceCost: 0, net: heatCredit + revenue - cost };
   });
   // Deadline work is credited up to workNeeded (the job pays per unit of work done in time, or at
   // any time when it may run past its deadline), booked in the slot that completes it so per-slot
@@ -128,29 +179,50 @@ export function evaluate(input: PlanInput, choice: number[][]): Omit<Plan, 'slot
       }
     }
   });
-  const totals = { energyKWh: 0, heatKWh: 0, heatCredit: 0, cost: 0, revenue: 0, net: 0 };
+  const totals: PlanTotals = { energyKWh: 0, heatKWh: 0, heatCredit: 0, cost: 0, revenue: 0, sourceHeatKWh: 0, sourceCost: 0, comfortKh, net: 0 };
   for (const s of slots) {
     totals.energyKWh += s.energyKWh;
     totals.heatKWh += s.heatKWh;
     totals.heatCredit += s.heatCredit;
     totals.cost += s.cost;
     totals.revenue += s.revenue;
+    totals.sourceHeatKWh += s.sourceHeatKWh;
+    totals.sourceCost += s.sourceCost;
   }
-  totals.net = totals.heatCredit + totals.revenue - totals.cost;
-  return { slots, totals, shortfalls };
+  totals.net = totals.heatCredit + totals.revenue - totals.cost - totals.sourceCost;
+  const penalty = th ? (th.comfortPenaltyPerKh ?? DEFAULT_COMFORT_PENALTY) * outsideKh : 0;
+  return { slots, totals, shortfalls, sourceW: sources, objective: totals.net - penalty };
+}
+
+export type Evaluated = Omit<Plan, 'slots' | 'solver' | 'planMs' | 'status'> & {
+  slots: Omit<SlotPlan, 'reason'>[];
+  /** The heat source's output per slot, W (thermal model). */
+  sourceW: number[];
+  /** What the planner maximises: net less the comfort penalty for time outside the band. */
+  objective: number;
+};
+
+/** Electrical (= heat) power of the computers per slot, W. */
+export function computePower(input: PlanInput, opts: Option[][], choice: number[][]): number[] {
+  return input.slots.map((_, t) =>
+    input.devices.reduce((acc, dev, d) => {
+      const o = at(at(opts, d), at(at(choice, t), d));
+      return acc + (o ? at(dev.levels, o.level).powerW : 0);
+    }, 0),
+  );
 }
 
 /**
  * The lexicographic objective of an evaluated plan: least total missing work at the deadlines,
  * then least work still missing at the horizon's end on run-past-deadline jobs, then highest net.
  */
-export type Score = { shortfall: number; late: number; net: number };
+export type Score = { shortfall: number; late: number; value: number };
 
-export function score(ev: Pick<Plan, 'shortfalls' | 'totals'>): Score {
+export function score(ev: Pick<Evaluated, 'shortfalls' | 'objective'>): Score {
   return {
     shortfall: ev.shortfalls.reduce((a, s) => a + s.missingWork, 0),
     late: ev.shortfalls.reduce((a, s) => a + (s.missingAtEnd ?? 0), 0),
-    net: ev.totals.net,
+    value: ev.objective,
   };
 }
 
@@ -163,5 +235,5 @@ export function better(a: Score, b: Score): boolean {
   if (a.shortfall > b.shortfall + WORK_TOL) return false;
   if (a.late < b.late - WORK_TOL) return true;
   if (a.late > b.late + WORK_TOL) return false;
-  return a.net > b.net;
+  return a.value > b.value;
 }

@@ -16,6 +16,32 @@ export type PlanSlot = {
   heatCreditPerKWh: number;
   /** Quiet hour: total power limited to `limits.quietCapW`. */
   quiet: boolean;
+  /** Thermal model only: mean outdoor temperature over the slot, °C. */
+  outdoorC?: number;
+  /** Thermal model only: the comfort band the indoor temperature must stay in at the slot's end, °C. */
+  comfort?: { minC: number; maxC: number };
+};
+
+/**
+ * The home as one thermal node (see planner.md, "Thermal model"). With it the planner chooses the
+ * heat source's output per slot as well as the compute, keeping the indoor temperature in each
+ * slot's comfort band; `heatCreditPerKWh` is then what a kWh of the source's heat costs, and
+ * `heatDemandW` is not used.
+ */
+export type ThermalModel = {
+  /** Heat-loss coefficient, W/K. */
+  uaWPerK: number;
+  /** Heat capacity, Wh/K. */
+  capacityWhPerK: number;
+  /** Indoor temperature at the first slot's start, °C. */
+  indoorC: number;
+  /** Most heat the heat source can deliver, W (0: no heat source). */
+  sourceCapW: number;
+  /**
+   * Money per kelvin-hour outside the band. The band is soft so that a cold snap the source
+   * cannot cover still has a plan; this is large enough that no price makes leaving it pay.
+   */
+  comfortPenaltyPerKh?: number;
 };
 
 export type PowerLevel = {
@@ -75,6 +101,8 @@ export type PlanInput = {
   devices: PlanDevice[];
   jobs: PlanJob[];
   limits: PlanLimits;
+  /** Absent: the demand model (heat counts up to each slot's `heatDemandW`). */
+  thermal?: ThermalModel;
 };
 
 /** One device's decision in one slot; `job` null = off. */
@@ -92,6 +120,12 @@ export type SlotPlan = {
   heatCredit: number;
   cost: number;
   revenue: number;
+  /** Thermal model: heat from the heat source (kWh) and what it cost; 0 in the demand model. */
+  sourceHeatKWh: number;
+  sourceCost: number;
+  /** Thermal model: forecast indoor temperature at the slot's end, °C, and the band. */
+  indoorC?: number;
+  comfort?: { minC: number; maxC: number };
   net: number;
   reason: string;
 };
@@ -103,20 +137,37 @@ export type SlotPlan = {
 export type Shortfall = { job: string; missingWork: number; missingAtEnd?: number };
 
 /**
- * Which exact method produced the plan: 'dp' dynamic programme over slots (no deadline work to
- * share out), 'dp+bnb' the same with bounded label search over deadline work, 'mip' the HiGHS
- * reference (fallback when the search would take too long).
+ * How right the plan is. `optimal`: proven optimal (HiGHS closed the gap to 1e-7 relative, or the
+ * exact DP route). `feasible`: HiGHS stopped at the time limit with a plan whose net is at most
+ * `gap` (relative) below the optimum. `heuristic`: the fast plan alone, for the `reason` given.
  */
-export type PlanSolver = 'dp' | 'dp+bnb' | 'mip';
+export type PlanStatus = { kind: 'optimal' } | { kind: 'feasible'; gap: number } | { kind: 'heuristic'; reason: string };
+
+/** Which method produced the plan: 'dp' the exact DP route (planner.md), 'milp' HiGHS, 'heuristic' the fast plan alone. */
+export type PlanSolver = 'dp' | 'milp' | 'heuristic';
 
 export type Plan = {
   slots: SlotPlan[];
-  totals: { energyKWh: number; heatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
+  totals: PlanTotals;
   /** Deadline jobs whose work cannot fit; empty when every deadline is met. */
   shortfalls: Shortfall[];
   solver: PlanSolver;
-  /** How long planning took, ms (the fast route, plus the MIP when it fell back). */
+  status: PlanStatus;
+  /** How long planning took, ms. */
   planMs: number;
+};
+
+export type PlanTotals = {
+  energyKWh: number;
+  heatKWh: number;
+  heatCredit: number;
+  cost: number;
+  revenue: number;
+  sourceHeatKWh: number;
+  sourceCost: number;
+  /** Thermal model: kelvin-hours below the comfort band (at slot ends), K·h. */
+  comfortKh: number;
+  net: number;
 };
 
 /** Per (slot, device) choice: index into the options list, 0 = off. */

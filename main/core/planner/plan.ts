@@ -1,9 +1,8 @@
 import type { Clock } from '#core/clock';
-import { solveDp, type DpSeed } from './dp.ts';
+import { dpIsExact, fastPlan } from './dp.ts';
 import { better, deviceOptions, evaluate, score } from './evaluate.ts';
-import { solveMip } from './mip.ts';
-import { at, type Plan, type PlanInput, type PlanSolver, type SlotPlan } from './model.ts';
-import { plannerThread } from './planner-thread.ts';
+import { solveMilp } from './milp.ts';
+import { at, type Plan, type PlanInput, type PlanSolver, type PlanStatus, type SlotPlan } from './model.ts';
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(4)} ${unit}`;
@@ -12,7 +11,7 @@ const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n
  * Why a slot came out as it did, in a few words: which job runs and why that slot, or what kept
  * the devices off. Derived from the optimal assignment and the slot's own figures.
  */
-function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, currency: string, bestRevenue: () => number): string {
+function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, all: Omit<SlotPlan, 'reason'>[], currency: string, bestRevenue: () => number): string {
   const slot = at(input.slots, t);
   const parts: string[] = [];
   const running = s.decisions.filter((d) => d.job !== null);
@@ -25,13 +24,22 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, cur
     else parts.push(`${job.id}: cheapest slots before the ${when} UTC deadline`);
   }
   const heatValue = slot.heatCreditPerKWh;
+  const band = slot.comfort;
+  if (input.thermal && band && s.indoorC !== undefined && (s.energyKWh > 0 || s.sourceHeatKWh > 0) && s.indoorC > band.minC + 0.05) {
+    // Heat beyond the band's lower edge now is heat not bought later: name the dearest hour it saves.
+    let dear = -1;
+    for (let u = t + 1; u < all.length && at(all, u).start < slot.start + 12 * 3_600_000; u++) if (dear < 0 || at(all, u).price > at(all, dear).price) dear = u;
+    if (dear >= 0 && at(all, dear).price > slot.price) {
+      parts.push(`pre-heating: ${slot.price.toFixed(4)} ${currency}/kWh now vs ${at(all, dear).price.toFixed(4)} ${currency}/kWh at ${hhmm(at(all, dear).start)} UTC`);
+    }
+  }
   if (running.length && deadlineJobs.size < running.length) {
     const net = s.net;
     parts.push(s.usefulHeatKWh > 0 ? `heat needed, net ${signed(net, currency)}` : `revenue above cost, net ${signed(net, currency)}`);
   }
   if (!running.length) {
     // Best money a kWh could earn here: heat credit (while demand lasts) plus the best job's value.
-    const gain = bestRevenue() + (slot.heatDemandW > 0 ? heatValue : 0);
+    const gain = bestRevenue() + (input.thermal || slot.heatDemandW > 0 ? heatValue : 0);
     if (slot.quiet && input.limits.quietCapW === 0) parts.push('quiet hours');
     else if (slot.price > gain) parts.push(`price ${slot.price.toFixed(4)} above heat value and revenue ${gain.toFixed(4)} ${currency}/kWh`);
     else parts.push('off: a longer run elsewhere pays more (min run/pause lengths, deadlines)');
@@ -41,60 +49,68 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, cur
   if (running.length && cap !== undefined && power > cap - 1e-9 - Math.min(...input.devices.flatMap((d) => d.levels.map((l) => l.powerW)))) {
     parts.push(`${slot.quiet ? 'quiet-hours cap' : 'power cap'} ${cap} W`);
   }
+  if (input.thermal && s.sourceHeatKWh > 0) parts.push(`heat source ${((s.sourceHeatKWh * 1000) / slot.hours).toFixed(0)} W`);
+  if (band && s.indoorC !== undefined && s.indoorC < band.minC - 0.05) parts.push(`${(band.minC - s.indoorC).toFixed(1)} K below the comfort band: the heat source cannot keep up`);
   return parts.join('; ');
 }
 
 export type PlanOptions = {
   clock: Pick<Clock, 'now'>;
   currency?: string;
+  /** HiGHS's time limit, ms (setting `planner.timeLimitSec`; default 10 s). */
+  timeLimitMs?: number;
   /**
-   * 'auto' (default): the fast exact planner (dp.ts), falling back to the MIP when its label
-   * search passes `maxLabels`. 'mip': the MIP reference alone, in this thread.
+   * 'auto' (default): the exact DP route where it is exact, else HiGHS warm started from the fast
+   * plan. 'milp': HiGHS alone, cold (a reference: no DP route, no warm start). 'heuristic': the fast
+   * plan alone.
    */
-  solver?: 'auto' | 'mip';
-  /** Label budget of the fast planner's search (deterministic, unlike a time limit). */
-  maxLabels?: number;
-  /** Where the fallback MIP runs: a worker thread (default; keeps the event loop free) or this thread (tests, CLI). */
-  fallbackIn?: 'worker' | 'thread';
+  solver?: 'auto' | 'milp' | 'heuristic';
 };
+
+export const DEFAULT_TIME_LIMIT_MS = 10_000;
 
 /**
  * Plans every device for every slot that has not ended by `clock.now()`: the assignment with the
  * least missing deadline work, then the least work still missing at the end on run-past-deadline
- * jobs, then the highest net value (see planner.md). Pure but for `planMs` (measured time): the same input and time give the same
- * plan (the route may differ only in which of several equally good assignments it returns).
+ * jobs, then the highest net value (see planner.md), and says how sure it is (`status`). Pure but
+ * for `planMs` and, when HiGHS hits its time limit, how far it got. Never throws on a valid input.
  */
 export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
   const now = opts.clock.now();
   const t0 = performance.now();
   validate(input);
-  const live: PlanInput = { ...input, slots: input.slots.filter((s) => s.start + s.hours * 3_600_000 > now) };
-
+  const live = liveInput(input, now);
   let choice: number[][] = live.slots.map(() => live.devices.map(() => 0));
+  let sourceW: number[] | undefined;
   let solver: PlanSolver = 'dp';
-  if (live.slots.length && live.devices.length) {
-    if (opts.solver === 'mip') {
-      choice = await solveMip(live);
-      solver = 'mip';
+  let status: PlanStatus = { kind: 'optimal' };
+  if (live.slots.length && (live.devices.length || live.thermal)) {
+    const mode = opts.solver ?? 'auto';
+    const fast = mode === 'milp' ? null : fastPlan(live);
+    if (fast && mode === 'auto' && dpIsExact(live)) {
+      choice = fast.choice;
+    } else if (fast && mode === 'heuristic') {
+      ({ choice, sourceW } = fast);
+      solver = 'heuristic';
+      status = { kind: 'heuristic', reason: 'the fast plan was asked for' };
     } else {
-      const seed: { value?: DpSeed } = {};
-      const fast = solveDp(live, { maxLabels: opts.maxLabels, seed });
-      if (fast) {
-        choice = fast.choice;
-        solver = fast.route;
+      const start = fast ?? { choice, sourceW: live.slots.map(() => 0) };
+      const r = await solveMilp(live, start, opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS, mode !== 'milp');
+      // HiGHS's plan, unless it stopped without beating the fast one.
+      const fastScore = fast ? score(fast.evaluated) : null;
+      const mine = score(evaluate(live, r.choice, r.sourceW));
+      if (fast && fastScore && r.status.kind !== 'optimal' && better(fastScore, mine)) {
+        ({ choice, sourceW } = fast);
+        solver = 'heuristic';
+        status = r.status.kind === 'heuristic' ? r.status : { kind: 'heuristic', reason: `HiGHS stopped at the time limit without a better plan (gap ${(r.status.gap * 100).toFixed(2)} %)` };
       } else {
-        // The MIP without the choices the search proved useless; its plan or the search's best,
-        // whichever scores higher (the MIP may only tie it when the search's plan is optimal).
-        const fixed = seed.value?.fixed ?? [];
-        const inc = seed.value?.incumbent;
-        const hint = inc ? score(evaluate(live, inc)) : undefined;
-        const mip = opts.fallbackIn === 'thread' ? await solveMip(live, fixed, hint) : await plannerThread.mip(live, fixed, hint);
-        choice = inc && hint && better(hint, score(evaluate(live, mip))) ? inc : mip;
-        solver = 'mip';
+        ({ choice, sourceW } = r);
+        solver = r.status.kind === 'heuristic' ? 'heuristic' : 'milp';
+        status = r.status;
       }
     }
   }
-  const ev = evaluate(live, choice);
+  const ev = evaluate(live, choice, sourceW);
   // Revenue per kWh of the best open-ended job on any device (the same for every slot; worked out once, when needed).
   let best: number | undefined;
   const bestRevenue = () => {
@@ -111,8 +127,14 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
     );
     return best;
   };
-  const slots = ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, opts.currency ?? '€', bestRevenue) }));
-  return { ...ev, solver, planMs: performance.now() - t0, slots };
+  const slots = ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, ev.slots, opts.currency ?? '€', bestRevenue) }));
+  const { sourceW: _w, objective: _o, ...figures } = ev;
+  return { ...figures, solver, status, planMs: performance.now() - t0, slots };
+}
+
+/** The slots that have not ended by `now`; a thermal model keeps its start temperature (it is read now). */
+function liveInput(input: PlanInput, now: number): PlanInput {
+  return { ...input, slots: input.slots.filter((s) => s.start + s.hours * 3_600_000 > now) };
 }
 
 /** Bad input says what is wrong (planner inputs come from settings and other domains). */
@@ -132,5 +154,17 @@ export function validate(input: PlanInput): void {
     if (j.workNeeded === undefined && j.mode === 'continuous') throw new Error(`planner: job "${j.id}" is continuous but open-ended; give workNeeded or use mode 'cheapest'`);
     if (j.workNeeded === undefined && j.runPastDeadline) throw new Error(`planner: job "${j.id}" may run past its deadline but needs no work; give workNeeded and a deadline`);
     if (j.mode !== undefined && j.mode !== 'cheapest' && j.mode !== 'continuous') throw new Error(`planner: job "${j.id}" has mode "${String(j.mode)}"; use 'cheapest' or 'continuous'`);
+  }
+  const th = input.thermal;
+  if (th) {
+    if (!(th.uaWPerK > 0)) throw new Error(`planner: thermal.uaWPerK is ${th.uaWPerK} W/K; a house loses heat, give a heat-loss coefficient above 0 (a typical 120 m² house: about 200 W/K)`);
+    if (!(th.capacityWhPerK > 0)) throw new Error(`planner: thermal.capacityWhPerK is ${th.capacityWhPerK} Wh/K; give a heat capacity above 0 (a typical 120 m² house: about 10,000 Wh/K)`);
+    if (!Number.isFinite(th.indoorC)) throw new Error('planner: thermal.indoorC is missing; give the indoor temperature now, °C');
+    if (!(th.sourceCapW >= 0)) throw new Error(`planner: thermal.sourceCapW is ${th.sourceCapW} W; give the heat source's capacity, ≥ 0 W`);
+    for (const s of input.slots) {
+      const at = new Date(s.start).toISOString();
+      if (s.outdoorC === undefined || !Number.isFinite(s.outdoorC)) throw new Error(`planner: slot at ${at} has no outdoor temperature; the thermal model needs one per slot (fill weather gaps first)`);
+      if (s.comfort && !(s.comfort.minC <= s.comfort.maxC)) throw new Error(`planner: slot at ${at} has its comfort band upside down (${s.comfort.minC} °C to ${s.comfort.maxC} °C); give the lower bound first`);
+    }
   }
 }

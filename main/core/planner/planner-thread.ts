@@ -1,16 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { workerFile } from '#workers/locate';
-import type { MipHint } from './mip.ts';
 import type { Plan, PlanInput } from './model.ts';
+import type { PlanOptions } from './plan.ts';
 
-/** What the planner worker (native-workers/planner/worker.ts) is asked: a whole plan, or the MIP alone. */
-export type PlannerRequest =
-  | { id: number; kind: 'plan'; input: PlanInput; now: number; currency?: string; maxLabels?: number }
-  | { id: number; kind: 'mip'; input: PlanInput; fixedOff: [number, number, number][]; hint?: MipHint };
-export type PlannerReply = { id: number; ok: true; plan: Plan } | { id: number; ok: true; choice: number[][] } | { id: number; ok: false; message: string };
+/** What the planner worker (native-workers/planner/worker.ts) is asked: a whole plan. */
+export type WorkerPlanOptions = Omit<PlanOptions, 'clock'>;
+export type PlannerRequest = { id: number; input: PlanInput; now: number; options: WorkerPlanOptions };
+export type PlannerReply = { id: number; ok: true; plan: Plan } | { id: number; ok: false; message: string };
 
 type Pending = { resolve(r: PlannerReply): void; reject(e: Error): void };
-type Request = PlannerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+type Request = Omit<PlannerRequest, 'id'>;
 
 /**
  * One long-lived planner worker thread. Planning with deadline jobs can take a few hundred ms
@@ -27,17 +26,11 @@ export class PlannerThread {
   started = 0;
 
   /** plan() in the worker; `now` stands in for the clock (the worker cannot share it). */
-  async plan(input: PlanInput, opts: { now: number; currency?: string; maxLabels?: number }): Promise<Plan> {
-    const r = await this.request({ kind: 'plan', input, ...opts });
-    if (!('plan' in r)) throw new Error('planner worker: a plan was asked for, something else came back');
+  async plan(input: PlanInput, opts: { now: number } & WorkerPlanOptions): Promise<Plan> {
+    const { now, ...options } = opts;
+    const r = await this.request({ input, now, options });
+    if (!r.ok) throw new Error(r.message);
     return r.plan;
-  }
-
-  /** solveMip() in the worker, with the options the fast route ruled out left out. */
-  async mip(input: PlanInput, fixedOff: [number, number, number][] = [], hint?: MipHint): Promise<number[][]> {
-    const r = await this.request({ kind: 'mip', input, fixedOff, ...(hint ? { hint } : {}) });
-    if (!('choice' in r)) throw new Error('planner worker: an assignment was asked for, something else came back');
-    return r.choice;
   }
 
   /** Stops the worker; a later request starts a new one. */

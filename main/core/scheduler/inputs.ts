@@ -87,13 +87,14 @@ export function buildWorld(w: World): Built {
       }
     }
     levels.sort((a, b) => a.powerW - b.powerW);
-    devices.push({ id: 'cpu', levels: levels.map(({ threads: _t, dutyPct: _d, ...l }) => l), minRunSlots: 1, minPauseSlots: 1 });
+    // No min run/pause here: the scheduler gives detected devices the user's (limits.minRunMin/minPauseMin).
+    devices.push({ id: 'cpu', levels: levels.map(({ threads: _t, dutyPct: _d, ...l }) => l) });
     controls.set('cpu', levels.map((l) => ({ threads: l.threads, dutyPct: l.dutyPct })));
     for (const g of w.hardware.gpus) {
       const id = `gpu:${g.index}`;
       const rates: Record<string, number> = {};
       for (const j of active) if (j.spec.kind === 'command' && j.devices.includes(id)) rates[kindOf(j)] = stepsPerSec(j) * 3600;
-      devices.push({ id, levels: [{ powerW: g.powerLimitW ?? DEFAULT_GPU_W, rates }], minRunSlots: 1, minPauseSlots: 1 });
+      devices.push({ id, levels: [{ powerW: g.powerLimitW ?? DEFAULT_GPU_W, rates }] });
       controls.set(id, [{ threads: 0, dutyPct: 100 }]);
     }
   }

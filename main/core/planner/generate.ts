@@ -1,0 +1,168 @@
+/**
+ * Seeded planning problems shaped like real homes, built the way the scheduler builds them
+ * (buildWorld from detected hardware and the job queue), over real prices and weather. For the
+ * planner's differential tests and `hearth bench planner`: the same seed gives the same problem.
+ */
+import type { HardwareInfo } from '#contract/index';
+import { buildWorld, type WorldJob } from '#core/scheduler/inputs';
+import { copAt } from '#core/heating/credit';
+import { at, type PlanInput, type PlanSlot } from './model.ts';
+
+export type HourPoint = { start: number; value: number };
+
+/** mulberry32: small, fast and good enough to draw test problems. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Linear interpolation in an hourly series (held flat beyond its ends); null when empty. */
+export function hourlyAt(series: HourPoint[], ms: number): number | null {
+  if (!series.length) return null;
+  let lo = 0;
+  let hi = series.length - 1;
+  if (ms <= at(series, 0).start) return at(series, 0).value;
+  if (ms >= at(series, hi).start) return at(series, hi).value;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (at(series, mid).start <= ms) lo = mid;
+    else hi = mid;
+  }
+  const a = at(series, lo);
+  const b = at(series, hi);
+  return a.value + ((ms - a.start) / (b.start - a.start)) * (b.value - a.value);
+}
+
+/** The price in force at `ms` (the last point at or before it). */
+function stepAt(series: HourPoint[], ms: number): number {
+  let lo = 0;
+  let hi = series.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi + 1) >> 1;
+    if (at(series, mid).start <= ms) lo = mid;
+    else hi = mid - 1;
+  }
+  return at(series, lo).value;
+}
+
+/** A 16-thread desktop CPU and one GPU with a 220 W limit, as hardware detection reports them. */
+export function homeHardware(gpuW = 220): HardwareInfo {
+  const r = (v: number) => v as never;
+  return {
+    cpu: { vendor: 'AMD', model: 'AMD Ryzen 7 5800X 8-Core Processor', physicalCores: 8, logicalCores: 16, baseClockGHz: r(3.8), maxClockGHz: r(4.7), features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 105, ratedPowerSource: 'known-model' },
+    gpus: [{ index: 0, vendor: 'NVIDIA', model: 'GeForce RTX 3070', vramMiB: r(8192), driver: '550', powerDrawW: r(15), powerLimitW: r(gpuW), temperatureC: r(40), utilizationPct: r(0) }],
+    memory: { totalBytes: 32e9, availableBytes: 24e9 },
+    os: { platform: 'linux', distro: 'Debian', release: '12', arch: 'x64', hostname: 'home' },
+    power: { onBattery: null, batteryPct: r(null) },
+    temperatures: { cpuC: r(45), cpuCoresC: [], chipsetC: r(null) },
+    detectedAt: '2026-01-01T00:00:00Z',
+  } as HardwareInfo;
+}
+
+export type GenerateOptions = {
+  seed: number;
+  /** 96 or 192 fifteen-minute slots. */
+  slots: number;
+  /** Hourly spot prices, EUR/kWh; the household price adds `charges`. */
+  prices: HourPoint[];
+  /** Hourly outdoor temperatures, °C. */
+  weather: HourPoint[];
+  /** The room as a thermal node (default) or the demand model. */
+  thermal?: boolean;
+};
+
+/**
+ * One problem: a day in the heating season, the household price (spot + grid fee and levies, then
+ * VAT), a 16-thread CPU and a 220 W GPU, mining plus two or three training jobs (some continuous,
+ * some allowed past their deadline, deadlines that may not be met), minimum run and pause of 1–4
+ * slots, sometimes a power cap and quiet hours, and a gas boiler or heat pump.
+ */
+export function generate(o: GenerateOptions): PlanInput {
+  const rand = rng(o.seed);
+  const pick = <T>(xs: readonly T[]): T => at(xs, Math.floor(rand() * xs.length));
+  const between = (a: number, b: number) => a + rand() * (b - a);
+  // A day from the heating months of the price year whose horizon has prices and weather.
+  const first = at(o.prices, 0).start;
+  const last = at(o.prices, o.prices.length - 1).start - o.slots * 900_000;
+  let start = 0;
+  for (let tries = 0; tries < 100; tries++) {
+    start = Math.floor((first + rand() * (last - first)) / 86_400_000) * 86_400_000;
+    const month = new Date(start).getUTCMonth() + 1;
+    if (month <= 4 || month >= 10) break;
+  }
+  const charges = { fixed: between(0.12, 0.2), vat: pick([0.06, 0.19, 0.21]) };
+  const household = (ms: number) => (stepAt(o.prices, ms) + charges.fixed) * (1 + charges.vat);
+
+  const hardware = homeHardware(pick([180, 220, 250]));
+  const deadlineH = () => Math.round(between(4, (o.slots / 4) * 0.95));
+  const jobs: WorldJob[] = [];
+  const nJobs = 2 + Math.floor(rand() * 2);
+  for (let i = 0; i < nJobs; i++) {
+    const onGpu = rand() < 0.5;
+    const hours = between(1, 10);
+    const stepsPerSec = between(2, 20);
+    const total = Math.round(hours * 3600 * stepsPerSec);
+    const spec = onGpu
+      ? { kind: 'command' as const, command: ['train'], cwd: '/', resumeArgs: [], pauseMode: 'signal' as const, progress: { kind: 'stdout' as const } }
+      : { kind: 'train' as const, workload: 'char-mlp' as const, dataFile: null, steps: total, threads: pick([4, 8, 16]), batchSize: 64, learningRate: 0.003, seed: 1, hidden: 64, context: 8, checkpointEvery: 100, keepCheckpoints: 3 };
+    jobs.push({
+      id: i + 1,
+      kind: spec.kind,
+      spec: spec as WorldJob['spec'],
+      state: 'queued',
+      devices: onGpu ? ['gpu:0'] : ['cpu'],
+      deadline: start + deadlineH() * 3_600_000,
+      valuePerHour: Math.round(between(0.01, 0.12) * 1000) / 1000,
+      mode: rand() < 0.3 ? 'continuous' : 'cheapest',
+      runPastDeadline: rand() < 0.3,
+      progress: { done: 0, total, unit: 'steps', loss: null, samplesPerSec: onGpu ? null : stepsPerSec * 64, etaSec: onGpu ? total / stepsPerSec : null },
+    });
+  }
+  // Mining at today's network (≈ 0.03 € per kWh of a CPU), sometimes as if it paid far better.
+  const valuePerHash = (3.125 / (1.1e14 * 2 ** 32)) * 90_000 * pick([1, 300, 3000]);
+  const built = buildWorld({ hardware, configured: null, jobs, mining: { hashesPerThreadSec: 1e6, valuePerHash }, now: start });
+  const devices = built.devices.map((d) => ({ ...d, minRunSlots: 1 + Math.floor(rand() * 4), minPauseSlots: 1 + Math.floor(rand() * 4) }));
+
+  const ua = between(150, 260);
+  const capacity = between(6000, 16000);
+  const heatPump = rand() < 0.5;
+  const cop = [
+    { outdoorC: -7, cop: 2.2 },
+    { outdoorC: 7, cop: 3.5 },
+    { outdoorC: 15, cop: 4.5 },
+  ];
+  const gas = between(0.08, 0.14) / 0.9;
+  const quiet = rand() < 0.5;
+  const slots: PlanSlot[] = Array.from({ length: o.slots }, (_, t) => {
+    const s = start + t * 900_000;
+    const outdoorC = hourlyAt(o.weather, s + 450_000) ?? 5;
+    const hour = new Date(s).getUTCHours();
+    const day = hour >= 5 && hour < 21;
+    const minC = day ? 20 : 17;
+    const price = household(s);
+    return {
+      start: s,
+      hours: 0.25,
+      price,
+      heatDemandW: Math.max(0, ua * (minC - outdoorC)),
+      heatCreditPerKWh: heatPump ? price / copAt(cop, outdoorC) : gas,
+      quiet: quiet && (hour >= 22 || hour < 6),
+      outdoorC,
+      comfort: { minC, maxC: minC + 2.5 },
+    };
+  });
+  const powerCap = rand() < 0.4 ? Math.round(between(200, 400)) : undefined;
+  return {
+    slots,
+    devices,
+    jobs: built.jobs,
+    limits: { ...(powerCap !== undefined ? { powerCapW: powerCap } : {}), ...(quiet ? { quietCapW: pick([0, 100, 150]) } : {}) },
+    ...(o.thermal === false ? {} : { thermal: { uaWPerK: ua, capacityWhPerK: capacity, indoorC: between(19, 21.5), sourceCapW: between(6000, 10000) } }),
+  };
+}

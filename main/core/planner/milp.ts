@@ -1,0 +1,413 @@
+import highsLoader, { type Highs } from 'highs';
+import { beforeDeadline, counts, DEFAULT_COMFORT_PENALTY, deviceOptions, sourceStep } from './evaluate.ts';
+import { at, type Option, type PlanInput, type PlanStatus } from './model.ts';
+
+let loaded: Promise<Highs> | null = null;
+/** HiGHS (WebAssembly) is loaded once per process; loading takes longer than most solves. */
+export function loadHighs(): Promise<Highs> {
+  loaded ??= highsLoader();
+  return loaded;
+}
+
+/** HiGHS stops when the optimum is proven to within this (relative); `optimal` means this. */
+export const MIP_REL_GAP = Number(process.env['GAP'] ?? 1e-7);
+
+/**
+ * Which tier a solve optimises: least missing work at the deadlines, then least work missing at
+ * the horizon's end on run-past-deadline jobs, then highest net; each later tier keeps the
+ * earlier ones at (a hair above) their optimum.
+ */
+export type Tier = { goal: 'shortfall' } | { goal: 'late'; maxShortfall: number } | { goal: 'net'; maxShortfall: number; maxLate?: number };
+
+type Row = { idx: number[]; val: number[]; lo: number; up: number };
+
+/**
+ * The planning problem as a mixed-integer program, built column by column for HiGHS (planner.md,
+ * "The MILP"). `cols` says where each decision lives so a solution maps back to a plan and a plan
+ * to a start vector.
+ */
+export type Milp = ReturnType<typeof buildMilp>;
+
+export function buildMilp(input: PlanInput, tier: Tier) {
+  const T = input.slots.length;
+  const opts = input.devices.map((_, d) => deviceOptions(input, d));
+  const cost: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const integer: number[] = [];
+  const rows: Row[] = [];
+  const col = (c: number, lo: number, up: number, int = false) => {
+    cost.push(c);
+    lower.push(lo);
+    upper.push(up);
+    integer.push(int ? 1 : 0);
+    return cost.length - 1;
+  };
+  const row = (idx: number[], val: number[], lo: number, up: number) => rows.push({ idx, val, lo, up });
+  const net = tier.goal === 'net';
+  const th = input.thermal;
+
+  // x[t][d][k]: device d runs option k (k ≥ 1; 0 is off) in slot t.
+  const x: number[][][] = input.slots.map((s) =>
+    opts.map((os, d) =>
+      os.map((o) => {
+        if (!o) return -1;
+        const lv = at(at(input.devices, d).levels, o.level);
+        const job = at(input.jobs, o.job);
+        const value = job.workNeeded === undefined ? job.valuePerWork * (lv.rates[job.kind] ?? 0) * s.hours : 0;
+        return col(net ? value - (s.price * lv.powerW * s.hours) / 1000 : 0, 0, 1, true);
+      }),
+    ),
+  );
+  const powerTerms = (t: number) => {
+    const idx: number[] = [];
+    const val: number[] = [];
+    opts.forEach((os, d) =>
+      os.forEach((o, k) => {
+        if (!o) return;
+        idx.push(at(at(at(x, t), d), k));
+        val.push(at(at(input.devices, d).levels, o.level).powerW);
+      }),
+    );
+    return { idx, val };
+  };
+  const heat: number[] = [];
+  const source: number[] = [];
+  const temp: number[] = [];
+  const below: number[] = [];
+  const above: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const s = at(input.slots, t);
+    const p = powerTerms(t);
+    opts.forEach((os, d) => {
+      const idx = os.flatMap((o, k) => (o ? [at(at(at(x, t), d), k)] : []));
+      if (idx.length > 1) row(idx, idx.map(() => 1), -Infinity, 1);
+    });
+    if (p.idx.length && input.limits.powerCapW !== undefined) row(p.idx, p.val, -Infinity, input.limits.powerCapW);
+    if (p.idx.length && s.quiet && input.limits.quietCapW !== undefined) row(p.idx, p.val, -Infinity, input.limits.quietCapW);
+    if (!th) {
+      // Useful heat u ≤ energy and ≤ demand, worth the heat credit.
+      if (!p.idx.length) continue;
+      const u = col(net ? s.heatCreditPerKWh : 0, 0, (Math.max(0, s.heatDemandW) * s.hours) / 1000);
+      heat[t] = u;
+      row([u, ...p.idx], [1, ...p.val.map((w) => (-w * s.hours) / 1000)], -Infinity, 0);
+      continue;
+    }
+    // T_end = a·T_start + (1 − a)·(T_out + (compute W + source W)/UA): the exact step of one node
+    // under constant inputs, linear in the powers (planner.md).
+    const { a, b } = sourceStep(th, s.hours);
+    const q = col(net ? (-s.heatCreditPerKWh * s.hours) / 1000 : 0, 0, th.sourceCapW);
+    const te = col(0, -Infinity, Infinity);
+    const prev = t === 0 ? null : at(temp, t - 1);
+    const rhs = (1 - a) * (s.outdoorC ?? 0) + (prev === null ? a * th.indoorC : 0);
+    row([te, q, ...(prev === null ? [] : [prev]), ...p.idx], [1, -b, ...(prev === null ? [] : [-a]), ...p.val.map((w) => -b * w)], rhs, rhs);
+    const penalty = (th.comfortPenaltyPerKh ?? DEFAULT_COMFORT_PENALTY) * s.hours;
+    const lo = col(net ? -penalty : 0, 0, Infinity);
+    const hi = col(net ? -penalty : 0, 0, Infinity);
+    const band = s.comfort ?? { minC: -Infinity, maxC: Infinity };
+    if (Number.isFinite(band.minC)) row([te, lo], [1, 1], band.minC, Infinity);
+    if (Number.isFinite(band.maxC)) row([te, hi], [1, -1], -Infinity, band.maxC);
+    source.push(q);
+    temp.push(te);
+    below.push(lo);
+    above.push(hi);
+  }
+
+  // Minimum run and pause (the tight start/stop form): su_t ≥ on_t − on_{t−1}, sd_t ≥ on_{t−1} −
+  // on_t; a start in the last R slots keeps it on, a stop in the last P slots keeps it off. Every
+  // device is off before slot 0. su and sd need not be integral: they only appear where larger is
+  // tighter, so the optimum sets them to the 0/1 difference.
+  const switches: { d: number; su: number[]; sd: number[] }[] = [];
+  input.devices.forEach((dev, d) => {
+    const R = dev.minRunSlots ?? 1;
+    const P = dev.minPauseSlots ?? 1;
+    if (at(opts, d).length < 2 || (R <= 1 && P <= 1)) return;
+    const on = (t: number) => at(at(x, t), d).filter((c) => c >= 0);
+    const su: number[] = [];
+    const sd: number[] = [];
+    for (let t = 0; t < T; t++) {
+      const now = on(t);
+      const before = t > 0 ? on(t - 1) : [];
+      const u = col(0, 0, 1);
+      row([u, ...now, ...before], [1, ...now.map(() => -1), ...before.map(() => 1)], 0, Infinity);
+      su.push(u);
+      if (t > 0) {
+        const v = col(0, 0, 1);
+        row([v, ...before, ...now], [1, ...before.map(() => -1), ...now.map(() => 1)], 0, Infinity);
+        sd.push(v);
+      } else sd.push(-1);
+      if (R > 1) {
+        const starts = su.slice(Math.max(0, t - R + 1), t + 1);
+        row([...starts, ...now], [...starts.map(() => 1), ...now.map(() => -1)], -Infinity, 0);
+      }
+      if (P > 1) {
+        const stops = sd.slice(Math.max(0, t - P + 1), t + 1).filter((c) => c >= 0);
+        if (stops.length) row([...stops, ...now], [...stops.map(() => 1), ...now.map(() => 1)], -Infinity, 1);
+      }
+    }
+    switches.push({ d, su, sd });
+  });
+
+  // Deadline jobs: credited work c ≤ work in the slots that count, ≤ W; shortfall s ≥ W − work before the deadline.
+  const workOf = (j: number, t: number, keep: (t: number) => boolean) => {
+    const idx: number[] = [];
+    const val: number[] = [];
+    if (!keep(t)) return { idx, val };
+    const job = at(input.jobs, j);
+    opts.forEach((os, d) =>
+      os.forEach((o, k) => {
+        if (o?.job !== j) return;
+        idx.push(at(at(at(x, t), d), k));
+        val.push((at(at(input.devices, d).levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours);
+      }),
+    );
+    return { idx, val };
+  };
+  const shortfall: number[] = [];
+  const lateCredit: { c: number; W: number }[] = [];
+  const deadline: { j: number; c: number; s: number; y: number[]; z: number[] }[] = [];
+  input.jobs.forEach((job, j) => {
+    if (job.workNeeded === undefined) return;
+    const W = job.workNeeded;
+    const credited = { idx: [] as number[], val: [] as number[] };
+    const before = { idx: [] as number[], val: [] as number[] };
+    for (let t = 0; t < T; t++) {
+      const c = workOf(j, t, (u) => counts(input, u, j));
+      credited.idx.push(...c.idx);
+      credited.val.push(...c.val);
+      const b = workOf(j, t, (u) => beforeDeadline(input, u, j));
+      before.idx.push(...b.idx);
+      before.val.push(...b.val);
+    }
+    const c = col(net ? job.valuePerWork : 0, 0, W);
+    row([c, ...credited.idx], [1, ...credited.val.map((v) => -v)], -Infinity, 0);
+    const s = col(0, 0, Infinity);
+    row([s, ...before.idx], [1, ...before.val], W, Infinity);
+    shortfall.push(s);
+    if (job.runPastDeadline) lateCredit.push({ c, W });
+    const dl = { j, c, s, y: [] as number[], z: [] as number[] };
+    deadline.push(dl);
+    if (job.mode === 'continuous') {
+      // y_t = 1 exactly when some device runs the job in slot t; a start z_t ≥ y_t − y_{t−1}; one start at most.
+      const starts: number[] = [];
+      let prev = -1;
+      for (let t = 0; t < T; t++) {
+        const runs = workOf(j, t, () => true).idx;
+        const y = col(0, 0, 1, true);
+        for (const v of runs) row([v, y], [1, -1], -Infinity, 0);
+        row([y, ...runs], [1, ...runs.map(() => -1)], -Infinity, 0);
+        const z = col(0, 0, 1);
+        row(prev >= 0 ? [z, y, prev] : [z, y], prev >= 0 ? [1, -1, 1] : [1, -1], 0, Infinity);
+        starts.push(z);
+        dl.y.push(y);
+        dl.z.push(z);
+        prev = y;
+      }
+      row(starts, starts.map(() => 1), -Infinity, 1);
+    }
+  });
+
+  let sense: 'minimize' | 'maximize' = 'maximize';
+  if (tier.goal === 'shortfall') {
+    sense = 'minimize';
+    for (const s of shortfall) cost[s] = 1;
+  } else if (tier.goal === 'late') {
+    for (const { c } of lateCredit) cost[c] = 1;
+  } else if (lateCredit.length && tier.maxLate !== undefined) {
+    const total = lateCredit.reduce((a, l) => a + l.W, 0);
+    row(lateCredit.map((l) => l.c), lateCredit.map(() => 1), total - tier.maxLate, Infinity);
+  }
+  if (tier.goal !== 'shortfall' && shortfall.length) row(shortfall, shortfall.map(() => 1), -Infinity, tier.maxShortfall);
+
+  return { cost, lower, upper, integer, rows, sense, x, heat, source, temp, below, above, shortfall, lateCredit, opts, switches, deadline };
+}
+
+/**
+ * The start vector for a plan in hand: its choices, the heat source's output (`sourceW`, thermal
+ * model), and every auxiliary column at the value the plan implies. HiGHS checks it and keeps it
+ * as its first incumbent when it is feasible for this tier.
+ */
+export function startVector(input: PlanInput, m: Milp, choice: number[][], sourceW: number[]): Float64Array {
+  const v = new Float64Array(m.cost.length);
+  const T = input.slots.length;
+  const opt = (t: number, d: number): Option => at(at(m.opts, d), at(at(choice, t), d));
+  const level = (t: number, d: number) => {
+    const o = opt(t, d);
+    return o ? at(at(input.devices, d).levels, o.level) : null;
+  };
+  const powerW = (t: number) => input.devices.reduce((a, _, d) => a + (level(t, d)?.powerW ?? 0), 0);
+  for (let t = 0; t < T; t++) {
+    m.opts.forEach((_, d) => {
+      const k = at(at(choice, t), d);
+      if (k > 0) v[at(at(at(m.x, t), d), k)] = 1;
+    });
+    const s = at(input.slots, t);
+    const u = m.heat[t];
+    if (u !== undefined) v[u] = Math.min((powerW(t) * s.hours) / 1000, (Math.max(0, s.heatDemandW) * s.hours) / 1000);
+  }
+  const th = input.thermal;
+  if (th) {
+    let temp = th.indoorC;
+    for (let t = 0; t < T; t++) {
+      const s = at(input.slots, t);
+      const { a, b } = sourceStep(th, s.hours);
+      const q = Math.min(th.sourceCapW, Math.max(0, sourceW[t] ?? 0));
+      temp = a * temp + (1 - a) * (s.outdoorC ?? 0) + b * (powerW(t) + q);
+      v[at(m.source, t)] = q;
+      v[at(m.temp, t)] = temp;
+      v[at(m.below, t)] = Math.max(0, (s.comfort?.minC ?? -Infinity) - temp);
+      v[at(m.above, t)] = Math.max(0, temp - (s.comfort?.maxC ?? Infinity));
+    }
+  }
+  for (const { d, su, sd } of m.switches) {
+    for (let t = 0; t < T; t++) {
+      const on = at(at(choice, t), d) > 0 ? 1 : 0;
+      const was = t > 0 && at(at(choice, t - 1), d) > 0 ? 1 : 0;
+      v[at(su, t)] = Math.max(0, on - was);
+      const stop = at(sd, t);
+      if (stop >= 0) v[stop] = Math.max(0, was - on);
+    }
+  }
+  for (const dl of m.deadline) {
+    const job = at(input.jobs, dl.j);
+    const W = job.workNeeded ?? 0;
+    let credited = 0;
+    let before = 0;
+    let was = 0;
+    for (let t = 0; t < T; t++) {
+      let work = 0;
+      let runs = 0;
+      m.opts.forEach((_, d) => {
+        const o = opt(t, d);
+        if (o?.job !== dl.j) return;
+        runs = 1;
+        work += (at(at(input.devices, d).levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours;
+      });
+      if (counts(input, t, dl.j)) credited += work;
+      if (beforeDeadline(input, t, dl.j)) before += work;
+      if (dl.y.length) {
+        v[at(dl.y, t)] = runs;
+        v[at(dl.z, t)] = Math.max(0, runs - was);
+      }
+      was = runs;
+    }
+    v[dl.c] = Math.min(W, credited);
+    v[dl.s] = Math.max(0, W - before);
+  }
+  return v;
+}
+
+export type MilpResult = { choice: number[][]; sourceW: number[]; status: PlanStatus };
+
+/**
+ * Solves the plan with HiGHS, one solve per tier (see Tier), each warm started from `start` (the
+ * fast plan) and all of them within `timeLimitMs`. Returns the best plan found and how right it is.
+ */
+export async function solveMilp(input: PlanInput, start: { choice: number[][]; sourceW: number[] }, timeLimitMs: number, warm = true): Promise<MilpResult> {
+  const highs = await loadHighs();
+  const t0 = performance.now();
+  const left = () => Math.max(0.05, (timeLimitMs - (performance.now() - t0)) / 1000);
+  const slack = (v: number) => Math.max(0, v) * (1 + 1e-9) + 1e-9;
+  let maxShortfall = 0;
+  let maxLate: number | undefined;
+  let status: PlanStatus = { kind: 'optimal' };
+  const weaker = (s: PlanStatus) => {
+    if (s.kind === 'heuristic' || (s.kind === 'feasible' && status.kind === 'optimal')) status = s;
+    else if (s.kind === 'feasible' && status.kind === 'feasible') status = { kind: 'feasible', gap: Math.max(s.gap, status.gap) };
+  };
+  const run = (tier: Tier) => {
+    const tb = performance.now();
+    const m = buildMilp(input, tier);
+    const tm = performance.now();
+    const r = solveOne(highs, m, warm ? startVector(input, m, start.choice, start.sourceW) : null, left());
+    weaker(r.status);
+    if (process.env['DEBUG_MILP']) console.log(`  tier ${tier.goal}: build ${(tm - tb).toFixed(0)} ms, solve ${(performance.now() - tm).toFixed(0)} ms, cols ${m.cost.length} rows ${m.rows.length} obj ${r.objective}`);
+    return { m, r };
+  };
+  const hasDeadlines = input.jobs.some((j) => j.workNeeded !== undefined);
+  if (hasDeadlines) {
+    const { r } = run({ goal: 'shortfall' });
+    if (!r.values) return { ...start, status: { kind: 'heuristic', reason: r.why } };
+    maxShortfall = slack(r.objective);
+  }
+  const late = input.jobs.filter((j) => j.workNeeded !== undefined && j.runPastDeadline);
+  if (late.length) {
+    const { r } = run({ goal: 'late', maxShortfall });
+    if (!r.values) return { ...start, status: { kind: 'heuristic', reason: r.why } };
+    maxLate = slack(late.reduce((a, j) => a + (j.workNeeded ?? 0), 0) - r.objective);
+  }
+  const { m, r } = run({ goal: 'net', maxShortfall, ...(maxLate !== undefined ? { maxLate } : {}) });
+  if (!r.values) return { ...start, status: { kind: 'heuristic', reason: r.why } };
+  const values = r.values;
+  const choice = input.slots.map((_, t) =>
+    m.opts.map((os, d) => {
+      let best = 0;
+      os.forEach((o, k) => {
+        if (o && (values[at(at(at(m.x, t), d), k)] ?? 0) > 0.5) best = k;
+      });
+      return best;
+    }),
+  );
+  return { choice, sourceW: m.source.map((c) => Math.max(0, values[c] ?? 0)), status };
+}
+
+type One = { values: Float64Array | null; objective: number; status: PlanStatus; why: string };
+
+function solveOne(highs: Highs, m: Milp, start: Float64Array | null, timeLimitS: number): One {
+  const n = m.cost.length;
+  // Row-wise (CSR), as the rows were made.
+  const starts = new Int32Array(m.rows.length + 1);
+  let nz = 0;
+  m.rows.forEach((r, i) => {
+    nz += r.idx.length;
+    starts[i + 1] = nz;
+  });
+  const index = new Int32Array(nz);
+  const value = new Float64Array(nz);
+  let k = 0;
+  for (const r of m.rows) {
+    for (let i = 0; i < r.idx.length; i++) {
+      index[k] = at(r.idx, i);
+      value[k++] = at(r.val, i);
+    }
+  }
+  const inf = highs.infinity;
+  const fin = (v: number) => (v === Infinity ? inf : v === -Infinity ? -inf : v);
+  const model = highs.createModel({
+    numCols: n,
+    numRows: m.rows.length,
+    sense: m.sense === 'maximize' ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize,
+    colCost: m.cost,
+    colLower: m.lower.map(fin),
+    colUpper: m.upper.map(fin),
+    rowLower: m.rows.map((r) => fin(r.lo)),
+    rowUpper: m.rows.map((r) => fin(r.up)),
+    matrix: { format: 'csr', numRows: m.rows.length, numCols: n, starts, indices: index, values: value },
+    integrality: process.env['LPONLY'] ? new Int32Array(n) : Int32Array.from(m.integer),
+  });
+  try {
+    model.options.set({ output_flag: false, mip_rel_gap: MIP_REL_GAP, mip_abs_gap: 1e-9, time_limit: timeLimitS, ...(process.env['OPTS'] ? JSON.parse(process.env['OPTS']) : {}) });
+    if (start) {
+      try {
+        model.setSolution({ colValue: start });
+      } catch {
+        // A start HiGHS cannot use is no reason not to solve.
+      }
+    }
+    model.run();
+    if (process.env['DEBUG_MILP']) console.log(`    nodes ${model.info.get('mip_node_count')} gap ${model.info.get('mip_gap')} dual ${model.info.get('mip_dual_bound')} obj ${model.info.get('objective_function_value')}`);
+    const code = model.getModelStatus();
+    const c = highs.constants.modelStatus;
+    const sol = model.getSolution();
+    const hasPrimal = Number(model.info.get('primal_solution_status')) === 2;
+    if (code === c.optimal) return { values: sol.colValue, objective: model.getObjectiveValue(), status: { kind: 'optimal' }, why: '' };
+    if (hasPrimal && (code === c.timeLimit || code === c.interrupted || code === c.iterationLimit || code === c.solutionLimit)) {
+      const gap = Number(model.info.get('mip_gap'));
+      return { values: sol.colValue, objective: model.getObjectiveValue(), status: { kind: 'feasible', gap: Number.isFinite(gap) ? gap : 1 }, why: '' };
+    }
+    const why = code === c.timeLimit ? `HiGHS found no plan within the ${timeLimitS.toFixed(1)} s time limit` : `HiGHS: model status ${code}`;
+    return { values: null, objective: 0, status: { kind: 'heuristic', reason: why }, why };
+  } finally {
+    model.dispose();
+  }
+}
