@@ -1,107 +1,82 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { backtest, type BacktestSetup } from '#core/planner/backtest';
-import { benchInstance } from '#core/planner/bench-instance';
-import { evaluate, score } from '#core/planner/evaluate';
-import { solveMip } from '#core/planner/mip';
-import type { PlanInput } from '#core/planner/model';
-import { plan } from '#core/planner/plan';
+import { generate, readSeries } from '#core/planner/generate';
+import type { Plan } from '#core/planner/model';
+import { DEFAULT_TIME_LIMIT_MS } from '#core/planner/plan';
 import { plannerThread } from '#core/planner/planner-thread';
-import { parsePriceCsv } from '#core/planner/price-csv';
 import { UsageError, type Command } from '../command.ts';
 
-/** Plans made before the timed ones (the first of them timed as the cold start). */
-const WARM_UP = 5;
-
-const median = (xs: number[]) => {
+const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0;
 };
+const statuses = (ps: Plan[]) => ps.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.status.kind]: (acc[p.status.kind] ?? 0) + 1 }), {});
 
 /**
- * Times the planner (plan(): fast exact route, MIP fallback) on the 48 h / 15-minute instance and
- * a year's backtest, each next to the MIP reference (solveMip: the same lexicographic problem,
- * solved by HiGHS in this thread) measured in the same run, and checks that their nets agree.
+ * Times the planner as the app runs it (in the planner worker: the DP route where it is exact,
+ * else HiGHS warm started from the fast plan, 10 s limit) on seeded 48 h homes over real prices
+ * and weather, next to HiGHS alone (cold, same limit) on the same problems in the same run, and
+ * checks that the two agree where both proved their plan optimal.
  */
 export const benchPlannerCommand: Command = {
   name: 'bench planner',
-  summary: 'Time the planner (48 h at 15 min; a year of hourly prices) next to the MIP reference on the same input',
-  usage: '[--prices FILE] [--runs N] [--json]',
-  options: { prices: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'Time the planner on seeded 48 h homes (192 × 15 min, real prices and weather) next to HiGHS alone',
+  usage: '[--instances N] [--prices FILE] [--weather FILE] [--json]',
+  options: { instances: { type: 'string' }, prices: { type: 'string' }, weather: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }) {
-    const runs = values['runs'] === undefined ? 5 : Number(values['runs']);
-    if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${String(values['runs'])} is not a whole number ≥ 1`);
-    const file = typeof values['prices'] === 'string' ? values['prices'] : path.join('test', 'fixtures', 'prices', 'be-day-ahead-2023.csv');
-    if (!fs.existsSync(file)) throw new UsageError(`--prices ${file} does not exist; give a start_utc,eur_per_kwh CSV`);
-    const inst = benchInstance();
-    const clock = { now: () => inst.slots[0]?.start ?? 0 };
-    /**
-     * plan() `runs` times after WARM_UP runs (the first, timed on its own, is the cold start: the
-     * JIT needs several plans to compile the planner's loops, as in the long-lived planner worker),
-     * then the MIP reference once, on the same input.
-     */
-    const measure = async (input: PlanInput) => {
-      const times: number[] = [];
-      const c0 = performance.now();
-      let p = await plan(input, { clock });
-      const firstMs = performance.now() - c0;
-      for (let i = 1; i < WARM_UP; i++) p = await plan(input, { clock });
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        p = await plan(input, { clock });
-        times.push(performance.now() - t0);
+    const n = values['instances'] === undefined ? 20 : Number(values['instances']);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--instances ${String(values['instances'])} is not a whole number ≥ 1`);
+    const pricesFile = typeof values['prices'] === 'string' ? values['prices'] : path.join('test', 'fixtures', 'prices', 'be-day-ahead-2023.csv');
+    const weatherFile = typeof values['weather'] === 'string' ? values['weather'] : path.join('test', 'fixtures', 'weather', 'aachen-2023-hourly.csv');
+    for (const f of [pricesFile, weatherFile]) if (!fs.existsSync(f)) throw new UsageError(`${f} does not exist; give --prices start_utc,eur_per_kwh and --weather time,temp_c CSV files`);
+    const series = readSeries(pricesFile, weatherFile);
+    const warm: number[] = [];
+    const cold: number[] = [];
+    const warmPlans: Plan[] = [];
+    const coldPlans: Plan[] = [];
+    let equal = 0;
+    let compared = 0;
+    // One throwaway plan loads HiGHS in the worker, as the long-lived app has it loaded.
+    const first = generate({ seed: 0, slots: 96, ...series });
+    await plannerThread.plan(first, { now: first.slots[0]?.start ?? 0 });
+    for (let seed = 1; seed <= n; seed++) {
+      const input = generate({ seed, slots: 192, ...series });
+      const now = input.slots[0]?.start ?? 0;
+      let t0 = performance.now();
+      const a = await plannerThread.plan(input, { now, timeLimitMs: DEFAULT_TIME_LIMIT_MS });
+      warm.push(performance.now() - t0);
+      t0 = performance.now();
+      const b = await plannerThread.plan(input, { now, solver: 'milp', timeLimitMs: DEFAULT_TIME_LIMIT_MS });
+      cold.push(performance.now() - t0);
+      warmPlans.push(a);
+      coldPlans.push(b);
+      if (a.status.kind === 'optimal' && b.status.kind === 'optimal') {
+        compared++;
+        if (Math.abs(a.totals.net - b.totals.net) <= 1e-6 * Math.max(1, Math.abs(b.totals.net)) && Math.abs(a.totals.comfortKh - b.totals.comfortKh) <= 1e-6) equal++;
       }
-      // What the scheduler waits for: the same plan made in the planner worker thread.
-      const inWorker: number[] = [];
-      for (let i = 0; i < WARM_UP; i++) await plannerThread.plan(input, { now: clock.now() });
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        await plannerThread.plan(input, { now: clock.now() });
-        inWorker.push(performance.now() - t0);
-      }
-      const t1 = performance.now();
-      const ref = score(evaluate(input, await solveMip(input)));
-      const mipMs = performance.now() - t1;
-      const mine = score(p);
-      const equal = Math.abs(mine.shortfall - ref.shortfall) <= 1e-9 && Math.abs(mine.net - ref.net) <= 1e-9 * Math.max(1, Math.abs(ref.net));
-      return { firstMs, times, inWorker, route: p.solver, mine, ref, mipMs, equal };
-    };
-    const h = await measure(inst);
-    // The same 48 h with mining and two of the deadline jobs: where the fast route proves the optimum itself.
-    const two = { ...inst, jobs: inst.jobs.filter((j) => ['mining', 'train-a', 'train-c'].includes(j.id)) };
-    const h2 = await measure(two);
-
-    const prices = parsePriceCsv(fs.readFileSync(file, 'utf8'), file);
-    const setup: BacktestSetup = { powerW: 500, demandW: 800, seasonMonths: [1, 2, 3, 4, 10, 11, 12], heatCreditPerKWh: 0.1 / 0.9, revenuePerHour: 0.002, timeZone: 'Europe/Brussels' };
-    const t2 = performance.now();
-    const year = await backtest(prices, setup, 'planner');
-    const yearMs = performance.now() - t2;
-    const t3 = performance.now();
-    const yearMip = await backtest(prices, setup, 'planner', undefined, { solver: 'mip' });
-    const yearMipMs = performance.now() - t3;
-    const yearEqual = Math.abs(year.total.net - yearMip.total.net) <= 1e-9 * Math.max(1, Math.abs(yearMip.total.net));
-
+      if (!values['json'] && process.stderr.isTTY) process.stderr.write(`\r  ${seed}/${n} homes planned`);
+    }
+    if (!values['json'] && process.stderr.isTTY) process.stderr.write('\n');
     const out = {
-      horizon: { slots: inst.slots.length, devices: inst.devices.length, jobs: inst.jobs.length, runs, firstMs: h.firstMs, planMsMedian: median(h.times), planMs: h.times, workerMsMedian: median(h.inWorker), route: h.route, net: h.mine.net, shortfall: h.mine.shortfall, mipMs: h.mipMs, mipNet: h.ref.net, mipShortfall: h.ref.shortfall, equal: h.equal },
-      twoJobs: { jobs: two.jobs.length, firstMs: h2.firstMs, planMsMedian: median(h2.times), planMs: h2.times, workerMsMedian: median(h2.inWorker), route: h2.route, net: h2.mine.net, mipMs: h2.mipMs, mipNet: h2.ref.net, equal: h2.equal },
-      year: { slots: prices.length, backtestMs: yearMs, routes: year.solvers, net: year.total.net, mipBacktestMs: yearMipMs, mipNet: yearMip.total.net, equal: yearEqual },
+      horizon: {
+        instances: n,
+        slots: 192,
+        timeLimitMs: DEFAULT_TIME_LIMIT_MS,
+        planner: { medianMs: quantile(warm, 0.5), p95Ms: quantile(warm, 0.95), maxMs: Math.max(...warm), statuses: statuses(warmPlans), routes: warmPlans.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.solver]: (acc[p.solver] ?? 0) + 1 }), {}) },
+        highsCold: { medianMs: quantile(cold, 0.5), p95Ms: quantile(cold, 0.95), maxMs: Math.max(...cold), statuses: statuses(coldPlans) },
+        bothOptimal: compared,
+        equalWhereBothOptimal: equal,
+      },
     };
     if (values['json']) {
       console.log(JSON.stringify(out, null, 2));
       return 0;
     }
-    const routes = (r: Partial<Record<string, number>> | undefined) => Object.entries(r ?? {}).map(([k, n]) => `${k} × ${n}`).join(', ');
+    const h = out.horizon;
+    const fmt = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${k} × ${v}`).join(', ');
     console.log(
-      `48 h plan (${inst.slots.length} slots × ${inst.devices.length} devices × ${inst.jobs.length} jobs): planner median ${median(h.times).toFixed(1)} ms over ${runs} runs after ${WARM_UP} warm-up (the first, cold: ${h.firstMs.toFixed(1)} ms), ${median(h.inWorker).toFixed(1)} ms in the planner worker thread (route ${h.route}, net ${h.mine.net.toFixed(6)} €, shortfall ${h.mine.shortfall}); ` +
-        `MIP reference ${h.mipMs.toFixed(1)} ms (net ${h.ref.net.toFixed(6)} €, shortfall ${h.ref.shortfall}); nets ${h.equal ? 'equal' : 'DIFFER'} to 1e-9`,
-    );
-    console.log(
-      `48 h, mining + 2 deadline jobs: planner median ${median(h2.times).toFixed(1)} ms (cold: ${h2.firstMs.toFixed(1)} ms), ${median(h2.inWorker).toFixed(1)} ms in the worker (route ${h2.route}, net ${h2.mine.net.toFixed(6)} €); ` +
-        `MIP reference ${h2.mipMs.toFixed(1)} ms (net ${h2.ref.net.toFixed(6)} €); nets ${h2.equal ? 'equal' : 'DIFFER'} to 1e-9`,
-    );
-    console.log(
-      `year backtest (${prices.length} hourly slots, planned day by day): planner ${yearMs.toFixed(0)} ms (routes: ${routes(year.solvers)}, net ${year.total.net.toFixed(4)} €); ` +
-        `MIP reference ${yearMipMs.toFixed(0)} ms (net ${yearMip.total.net.toFixed(4)} €); nets ${yearEqual ? 'equal' : 'DIFFER'} to 1e-9`,
+      `48 h plans (${n} seeded homes, 192 slots, thermal model, in the planner worker, limit ${DEFAULT_TIME_LIMIT_MS / 1000} s): planner median ${h.planner.medianMs.toFixed(0)} ms, p95 ${h.planner.p95Ms.toFixed(0)} ms, max ${h.planner.maxMs.toFixed(0)} ms (${fmt(h.planner.statuses)}); ` +
+        `HiGHS alone, cold: median ${h.highsCold.medianMs.toFixed(0)} ms, p95 ${h.highsCold.p95Ms.toFixed(0)} ms (${fmt(h.highsCold.statuses)}); equal where both proved optimal: ${equal}/${compared}`,
     );
     return 0;
   },

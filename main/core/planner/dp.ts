@@ -7,7 +7,7 @@ import { at, type PlanInput } from './model.ts';
  * every device's run or pause length capped at its minimum. `jobValue(j, t)` is what a unit of job
  * j's work in slot t is worth. Exact when every job is open-ended (planner.md, "The DP route").
  */
-function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => number, skip: (j: number) => boolean): number[][] {
+function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => number, skip: (j: number) => boolean, fixed?: Map<number, number>[]): number[][] | null {
   const T = input.slots.length;
   const D = input.devices.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
@@ -71,8 +71,9 @@ function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => num
         }
         return;
       }
+      const only = fixed?.[d]?.get(t);
       at(opts, d).forEach((o, k) => {
-        if (!at(at(usable, d), k)) return;
+        if (only !== undefined ? k !== only : !at(at(usable, d), k)) return;
         pick[d] = k;
         if (!o) return walk(d + 1, powerW, value, pattern);
         const lv = at(at(input.devices, d).levels, o.level);
@@ -103,6 +104,7 @@ function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => num
     }
   }
   let state = encode(input.devices.map((_, d) => at(R, d) + at(P, d) - 1));
+  if (!((V[state] ?? -Infinity) > -Infinity)) return null;
   const choice: number[][] = [];
   for (let t = 0; t < T; t++) {
     const p = arg[t * S + state] ?? 0;
@@ -148,16 +150,67 @@ export function fastPlan(input: PlanInput): FastPlan {
     if (beforeDeadline(input, t, j)) return job.valuePerWork + at(lambda, j);
     return counts(input, t, j) ? job.valuePerWork + at(lambda, j) / 2 : 0;
   };
-  let best: FastPlan | null = null;
-  for (let pass = 0; pass < 10; pass++) {
-    const choice = solveDemandDp(view, value, continuous);
+  const off = input.slots.map(() => input.devices.map(() => 0));
+  const offEval = evaluate(input, off);
+  let best: FastPlan = { choice: off, sourceW: offEval.sourceW, evaluated: offEval };
+  const offer = (choice: number[][] | null) => {
+    if (!choice) return null;
     const evaluated = evaluate(input, choice);
-    const plan = { choice, sourceW: evaluated.sourceW, evaluated };
-    if (!best || better(score(evaluated), score(best.evaluated))) best = plan;
-    const short = new Set(evaluated.shortfalls.map((s) => s.job));
-    const raise = deadlineJobs.filter(([job, j]) => short.has(job.id) && !continuous(j));
-    if (!raise.length) break;
-    for (const [, j] of raise) lambda[j] = Math.max(2 * at(lambda, j), at(scale, j));
+    if (better(score(evaluated), score(best.evaluated))) best = { choice, sourceW: evaluated.sourceW, evaluated };
+    return evaluated;
+  };
+  const fixed: Map<number, number>[] = input.devices.map(() => new Map());
+  const price = () => {
+    for (let pass = 0; pass < 10; pass++) {
+      const evaluated = offer(solveDemandDp(view, value, continuous, fixed));
+      if (!evaluated) return;
+      const short = new Set(evaluated.shortfalls.map((s) => s.job));
+      const raise = deadlineJobs.filter(([job, j]) => short.has(job.id) && !continuous(j));
+      if (!raise.length) return;
+      for (const [, j] of raise) lambda[j] = Math.max(2 * at(lambda, j), at(scale, j));
+    }
+  };
+  price();
+  // Each continuous job as one block on its fastest device, in the cheapest window that fits
+  // before its deadline; the rest planned around it.
+  for (const [job, j] of deadlineJobs) {
+    if (!continuous(j) || !best.evaluated.shortfalls.some((s) => s.job === job.id)) continue;
+    const block = cheapestBlock(input, j, fixed);
+    if (!block) continue;
+    for (let t = block.from; t < block.to; t++) at(fixed, block.device).set(t, block.option);
+    price();
   }
-  return best as FastPlan;
+  return best;
+}
+
+/** The cheapest run of consecutive slots in which one device at its fastest level does job j's work before its deadline. */
+function cheapestBlock(input: PlanInput, j: number, fixed: Map<number, number>[]): { device: number; option: number; from: number; to: number } | null {
+  const job = at(input.jobs, j);
+  const W = job.workNeeded ?? 0;
+  let best: { device: number; option: number; from: number; to: number; cost: number } | null = null;
+  input.devices.forEach((dev, d) => {
+    deviceOptions(input, d).forEach((o, k) => {
+      if (!o || o.job !== j) return;
+      const lv = at(dev.levels, o.level);
+      const rate = lv.rates[job.kind] ?? 0;
+      const fits = (t: number) => {
+        const s = at(input.slots, t);
+        const cap = Math.min(input.limits.powerCapW ?? Infinity, s.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
+        return lv.powerW <= cap && !at(fixed, d).has(t) && beforeDeadline(input, t, j);
+      };
+      for (let from = 0; from < input.slots.length; from++) {
+        let work = 0;
+        let cost = 0;
+        let to = from;
+        while (to < input.slots.length && work < W && fits(to)) {
+          const s = at(input.slots, to);
+          work += rate * s.hours;
+          cost += (s.price * lv.powerW * s.hours) / 1000;
+          to++;
+        }
+        if (work >= W && (!best || cost < best.cost)) best = { device: d, option: k, from, to, cost };
+      }
+    });
+  });
+  return best;
 }

@@ -16,18 +16,31 @@ export function sourceStep(th: Pick<ThermalModel, 'uaWPerK' | 'capacityWhPerK'>,
 
 /**
  * The heat source's output per slot that keeps the room at the band's lower edge with the given
- * compute heat (as a thermostat would): the least heat, up to the source's capacity, that ends
- * each slot at or above the lower bound. Used where no solver chose it (the fast plan).
+ * compute heat, as a good thermostat would: each slot the least heat (up to the source's
+ * capacity) that ends it at the temperature it must reach, where a later rise of the band that
+ * the source cannot make in time is started early (a backward pass: the warmest each slot must
+ * end so that every later lower bound can still be reached at full power). Used where no solver
+ * chose the source's output (the fast plan, and policies that follow a thermostat).
  */
 export function holdingSource(input: PlanInput, computeW: number[]): number[] {
   const th = input.thermal;
   if (!th) return input.slots.map(() => 0);
+  const n = input.slots.length;
+  const need = new Array<number>(n).fill(-Infinity);
+  let after = -Infinity;
+  for (let t = n - 1; t >= 0; t--) {
+    const s = at(input.slots, t);
+    need[t] = Math.max(s.comfort?.minC ?? -Infinity, after);
+    // The lowest start of slot t from which full power still ends it at need[t].
+    const { a, b } = sourceStep(th, s.hours);
+    after = (at(need, t) - (1 - a) * (s.outdoorC ?? 0) - b * ((computeW[t] ?? 0) + th.sourceCapW)) / a;
+  }
   let temp = th.indoorC;
   return input.slots.map((s, t) => {
     const { a, b } = sourceStep(th, s.hours);
     const free = a * temp + (1 - a) * (s.outdoorC ?? 0) + b * (computeW[t] ?? 0);
-    const min = s.comfort?.minC ?? -Infinity;
-    const q = free >= min ? 0 : Math.min(th.sourceCapW, (min - free) / b);
+    const goal = at(need, t);
+    const q = free >= goal ? 0 : Math.min(th.sourceCapW, (goal - free) / b);
     temp = free + b * q;
     return q;
   });

@@ -3,10 +3,13 @@
  * (buildWorld from detected hardware and the job queue), over real prices and weather. For the
  * planner's differential tests and `hearth bench planner`: the same seed gives the same problem.
  */
+import fs from 'node:fs';
 import type { HardwareInfo } from '#contract/index';
+import { parseWeatherCsv } from '#core/heating/weather-csv';
 import { buildWorld, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
 import { at, type PlanInput, type PlanSlot } from './model.ts';
+import { parsePriceCsv } from './price-csv.ts';
 
 export type HourPoint = { start: number; value: number };
 
@@ -53,7 +56,7 @@ function stepAt(series: HourPoint[], ms: number): number {
 
 /** A 16-thread desktop CPU and one GPU with a 220 W limit, as hardware detection reports them. */
 export function homeHardware(gpuW = 220): HardwareInfo {
-  const r = (v: number) => v as never;
+  const r = (v: number | null) => v as never;
   return {
     cpu: { vendor: 'AMD', model: 'AMD Ryzen 7 5800X 8-Core Processor', physicalCores: 8, logicalCores: 16, baseClockGHz: r(3.8), maxClockGHz: r(4.7), features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 105, ratedPowerSource: 'known-model' },
     gpus: [{ index: 0, vendor: 'NVIDIA', model: 'GeForce RTX 3070', vramMiB: r(8192), driver: '550', powerDrawW: r(15), powerLimitW: r(gpuW), temperatureC: r(40), utilizationPct: r(0) }],
@@ -164,5 +167,13 @@ export function generate(o: GenerateOptions): PlanInput {
     jobs: built.jobs,
     limits: { ...(powerCap !== undefined ? { powerCapW: powerCap } : {}), ...(quiet ? { quietCapW: pick([0, 100, 150]) } : {}) },
     ...(o.thermal === false ? {} : { thermal: { uaWPerK: ua, capacityWhPerK: capacity, indoorC: between(19, 21.5), sourceCapW: between(6000, 10000) } }),
+  };
+}
+
+/** The hourly series `generate` takes, from a `start_utc,eur_per_kwh` price file and a `time,temp_c` weather file. */
+export function readSeries(pricesFile: string, weatherFile: string): { prices: HourPoint[]; weather: HourPoint[] } {
+  return {
+    prices: parsePriceCsv(fs.readFileSync(pricesFile, 'utf8'), pricesFile).map((p) => ({ start: p.start, value: p.price })),
+    weather: parseWeatherCsv(fs.readFileSync(weatherFile, 'utf8'), weatherFile).map((w) => ({ start: w.at, value: w.c })),
   };
 }

@@ -141,7 +141,11 @@ export type Shortfall = { job: string; missingWork: number; missingAtEnd?: numbe
  * exact DP route). `feasible`: HiGHS stopped at the time limit with a plan whose net is at most
  * `gap` (relative) below the optimum. `heuristic`: the fast plan alone, for the `reason` given.
  */
-export type PlanStatus = { kind: 'optimal' } | { kind: 'feasible'; gap: number } | { kind: 'heuristic'; reason: string };
+export type PlanStatus =
+  | { kind: 'optimal' }
+  /** `on`: the gap is on the missing deadline work ('shortfall') or late work ('late'), not on the net. */
+  | { kind: 'feasible'; gap: number; on?: 'shortfall' | 'late' }
+  | { kind: 'heuristic'; reason: string };
 
 /** Which method produced the plan: 'dp' the exact DP route (planner.md), 'milp' HiGHS, 'heuristic' the fast plan alone. */
 export type PlanSolver = 'dp' | 'milp' | 'heuristic';

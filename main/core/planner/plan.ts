@@ -94,7 +94,7 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
       solver = 'heuristic';
       status = { kind: 'heuristic', reason: 'the fast plan was asked for' };
     } else {
-      const start = fast ?? { choice, sourceW: live.slots.map(() => 0) };
+      const start = fast ? { ...fast, score: score(fast.evaluated) } : { choice, sourceW: live.slots.map(() => 0) };
       const r = await solveMilp(live, start, opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS, mode !== 'milp');
       // HiGHS's plan, unless it stopped without beating the fast one.
       const fastScore = fast ? score(fast.evaluated) : null;

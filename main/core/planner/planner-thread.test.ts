@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchInstance } from './bench-instance.ts';
-import { evaluate, score } from './evaluate.ts';
+import { realSeries } from '../../../test/support/plan-data.ts';
+import { generate } from './generate.ts';
 import type { PlanInput } from './model.ts';
 import { plan } from './plan.ts';
 import { PlannerThread } from './planner-thread.ts';
@@ -8,32 +8,34 @@ import { PlannerThread } from './planner-thread.ts';
 describe('the planner worker thread', () => {
   const thread = new PlannerThread();
   afterAll(() => thread.close());
-  const full = benchInstance();
+  const full = generate({ seed: 3, slots: 192, ...realSeries() });
   const now = full.slots[0]!.start;
 
-  it('plans the 48 h bench instance off this thread (the event loop keeps turning) and equals plan() here', async () => {
+  it('plans a 48 h home off this thread (the event loop keeps turning) and equals plan() here', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     const t0 = performance.now();
     const there = await thread.plan(full, { now });
     const ms = performance.now() - t0;
     clearInterval(timer);
-    // Planning this instance takes ~1 s (the MIP fallback); in this thread the timer would not fire at all.
+    // Planning this home takes HiGHS most of a second; in this thread the timer would not fire at all.
     expect(ticks).toBeGreaterThan(Math.min(20, ms / 5 / 4));
-    const here = await plan(full, { clock: { now: () => now }, fallbackIn: 'thread' });
+    const here = await plan(full, { clock: { now: () => now } });
+    expect(there.status).toEqual({ kind: 'optimal' });
     expect(there.solver).toBe(here.solver);
     expect(there.shortfalls).toEqual(here.shortfalls);
     expect(Math.abs(there.totals.net - here.totals.net)).toBeLessThanOrEqual(1e-9 * Math.abs(here.totals.net));
   }, 60_000);
 
-  it('keeps one worker for many plans, and the MIP alone is served by it too', async () => {
-    const small: PlanInput = { ...full, slots: full.slots.slice(0, 16), jobs: full.jobs.filter((j) => j.id === 'mining' || j.id === 'train-a') };
+  it('keeps one worker for many plans, and passes the options on (HiGHS alone, cold)', async () => {
+    const small: PlanInput = { ...full, slots: full.slots.slice(0, 16) };
     const before = thread.started;
     const plans = await Promise.all([1, 2, 3].map(() => thread.plan(small, { now })));
-    const choice = await thread.mip(small);
+    const cold = await thread.plan(small, { now, solver: 'milp' });
     expect(thread.started).toBe(Math.max(before, 1));
     for (const p of plans) expect(p.totals.net).toBeCloseTo(plans[0]!.totals.net, 12);
-    expect(score(evaluate(small, choice)).net).toBeCloseTo(plans[0]!.totals.net, 9);
+    expect(cold.solver).toBe('milp');
+    expect(cold.totals.net).toBeCloseTo(plans[0]!.totals.net, 6);
   }, 60_000);
 
   it('bad input is refused with the planner\'s message, and the worker goes on serving', async () => {
@@ -51,7 +53,7 @@ describe('the planner worker thread', () => {
     const started = thread.started;
     await thread.close();
     await expect(pending).rejects.toThrow(/planner worker exited/);
-    const ok = await thread.plan({ ...full, slots: full.slots.slice(0, 8), jobs: [full.jobs[0]!] }, { now });
+    const ok = await thread.plan({ ...full, thermal: undefined, slots: full.slots.slice(0, 8), jobs: [full.jobs[0]!] }, { now });
     expect(ok.solver).toBe('dp');
     expect(thread.started).toBe(started + 1);
   }, 60_000);

@@ -19,6 +19,8 @@ function slot(i: number, job: string | null, price = 0.3): PlannedSlot {
     heatCredit: 0,
     cost: energyKWh * price,
     revenue: on ? 0.001 : 0,
+    sourceHeatKWh: 0,
+    sourceCost: 0,
     net: on ? 0.001 - energyKWh * price : 0,
     reason: '',
   };

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { atLeastAsGood, checkPlan } from '../../../test/support/plan-check.ts';
+import { bruteForce } from '../../../test/support/plan-brute.ts';
+import { realSeries } from '../../../test/support/plan-data.ts';
+import { generate, rng } from './generate.ts';
+import type { PlanInput, PlanJob } from './model.ts';
+import { plan } from './plan.ts';
+
+const T0 = Date.UTC(2026, 0, 5);
+const at = (input: PlanInput) => ({ clock: { now: () => input.slots[0]?.start ?? T0 } });
+
+/**
+ * Tiny problems of every shape the model has (1–2 devices, 3–4 slots, caps, quiet hours, hot
+ * levels, min run/pause, mining and deadline jobs — continuous, run past the deadline, feasible
+ * or not — and half of them with a thermal model whose source costs the same in every slot),
+ * small enough to try every plan.
+ */
+function tiny(seed: number): PlanInput {
+  const r = rng(seed);
+  const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
+  const T = int(3, 4);
+  const D = T === 4 ? 1 : int(1, 2);
+  const devices = Array.from({ length: D }, (_, d) => ({
+    id: `dev${d}`,
+    levels: Array.from({ length: int(1, 2) }, (_, l) => ({ powerW: 100 * (l + 1) + int(0, 50), rates: { mine: 1 + l, train: 0.5 + l * 0.4 }, ...(r() < 0.2 ? { tempC: 90 } : {}) })),
+    minRunSlots: int(1, 3),
+    minPauseSlots: int(1, 2),
+    ...(r() < 0.3 ? { maxTempC: 85 } : {}),
+  }));
+  const jobs: PlanJob[] = [{ id: 'mining', kind: 'mine', valuePerWork: r() * 0.02 }];
+  if (D === 1 || r() < 0.5) {
+    jobs.push({ id: 'train', kind: 'train', valuePerWork: r() * 0.05, workNeeded: 0.5 + r() * 2.5, deadline: T0 + int(1, T) * 900_000, ...(r() < 0.4 ? { mode: 'continuous' as const } : {}), ...(r() < 0.4 ? { runPastDeadline: true } : {}), ...(D > 1 && r() < 0.5 ? { devices: ['dev1'] } : {}) });
+  }
+  // Only the mining job has more than two options per device, so the search stays small.
+  if (D === 1) jobs[0] = { ...jobs[0]!, devices: r() < 0.5 ? ['dev0'] : ['none'] };
+  const thermal = r() < 0.5;
+  const slots = Array.from({ length: T }, (_, t) => ({
+    start: T0 + t * 900_000,
+    hours: 0.25,
+    price: Math.round((0.05 + r() * 0.4) * 1e4) / 1e4 - (r() < 0.1 ? 0.3 : 0),
+    heatDemandW: r() < 0.3 ? 0 : int(50, 400),
+    heatCreditPerKWh: thermal ? 0.12 : r() * 0.2,
+    quiet: r() < 0.3,
+    ...(thermal ? { outdoorC: int(-5, 12), comfort: { minC: 19 + int(0, 2), maxC: 22 + int(0, 2) } } : {}),
+  }));
+  return {
+    slots,
+    devices,
+    jobs,
+    limits: { ...(r() < 0.3 ? { powerCapW: 250 } : {}), ...(r() < 0.5 ? { quietCapW: int(0, 1) * 150 } : {}) },
+    ...(thermal ? { thermal: { uaWPerK: int(50, 250), capacityWhPerK: int(300, 3000), indoorC: 19 + r() * 2, sourceCapW: 100_000 } } : {}),
+  };
+}
+
+describe('plan() on tiny problems, against trying every plan', () => {
+  it('equals the exhaustive optimum on 160 tiny problems, and says so', async () => {
+    let thermal = 0;
+    let deadlines = 0;
+    for (let seed = 1; seed <= 160; seed++) {
+      const input = tiny(seed);
+      const p = await plan(input, at(input));
+      const mine = checkPlan(input, p);
+      const best = bruteForce(input);
+      expect(best, `seed ${seed}`).not.toBeNull();
+      expect(mine.violations, `seed ${seed}`).toEqual([]);
+      expect(p.status, `seed ${seed}`).toEqual({ kind: 'optimal' });
+      expect(atLeastAsGood(mine, best!, 1e-6) && atLeastAsGood(best!, mine, 1e-6), `seed ${seed}: ${JSON.stringify(mine)} vs ${JSON.stringify(best)}`).toBe(true);
+      expect(Math.abs(p.totals.net - mine.net)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mine.net)));
+      if (input.thermal) thermal++;
+      if (input.jobs.some((j) => j.workNeeded !== undefined)) deadlines++;
+    }
+    // The generator covers both models and deadline work.
+    expect(thermal).toBeGreaterThan(50);
+    expect(deadlines).toBeGreaterThan(50);
+  }, 120_000);
+});
+
+describe('plan() at the sizes the app plans', () => {
+  const series = realSeries();
+
+  it('the DP route (demand model, open-ended jobs only) equals HiGHS alone at 192 slots', async () => {
+    for (const seed of [1, 2, 3]) {
+      const g = generate({ seed, slots: 192, thermal: false, ...series });
+      const input = { ...g, jobs: g.jobs.filter((j) => j.workNeeded === undefined) };
+      const p = await plan(input, at(input));
+      const ref = await plan(input, { ...at(input), solver: 'milp', timeLimitMs: 60_000 });
+      expect(p.solver).toBe('dp');
+      expect(p.status).toEqual({ kind: 'optimal' });
+      expect(ref.status).toEqual({ kind: 'optimal' });
+      const a = checkPlan(input, p);
+      const b = checkPlan(input, ref);
+      expect(a.violations).toEqual([]);
+      expect(atLeastAsGood(a, b, 1e-6) && atLeastAsGood(b, a, 1e-6), `seed ${seed}: ${a.net} vs ${b.net}`).toBe(true);
+    }
+  }, 120_000);
+
+  it('never throws on the 32-slot CPU-only problem that broke the old planner, and plans it optimally', async () => {
+    const g = generate({ seed: 7, slots: 32, ...series });
+    const input = { ...g, devices: g.devices.filter((d) => d.id === 'cpu'), jobs: g.jobs.filter((j) => !j.devices || j.devices.includes('cpu')) };
+    const p = await plan(input, at(input));
+    expect(checkPlan(input, p).violations).toEqual([]);
+    expect(p.status).toEqual({ kind: 'optimal' });
+  }, 60_000);
+
+  it('says how far it may be from the optimum when the time limit cuts HiGHS short', async () => {
+    const input = generate({ seed: 2, slots: 192, ...series });
+    const p = await plan(input, { ...at(input), timeLimitMs: 50 });
+    expect(p.status.kind).not.toBe('optimal');
+    if (p.status.kind === 'feasible') expect(p.status.gap).toBeGreaterThan(0);
+    if (p.status.kind === 'heuristic') expect(p.status.reason).toMatch(/time limit|fast plan|HiGHS/);
+    expect(checkPlan(input, p).violations).toEqual([]);
+  }, 60_000);
+});
+
+describe('the room as a thermal battery', () => {
+  /** A cheap morning, then dear hours: a heat pump's house with a 1 kW heater-miner. */
+  function morning(): PlanInput {
+    const slots = Array.from({ length: 24 }, (_, t) => ({
+      start: T0 + t * 3_600_000,
+      hours: 1,
+      price: t < 6 ? 0.04 : 0.4,
+      heatDemandW: 0,
+      heatCreditPerKWh: t < 6 ? 0.04 / 3 : 0.4 / 3,
+      quiet: false,
+      outdoorC: 0,
+      comfort: { minC: 20, maxC: 23 },
+    }));
+    return {
+      slots,
+      devices: [{ id: 'pc', levels: [{ powerW: 1000, rates: { mine: 1 } }] }],
+      jobs: [{ id: 'mining', kind: 'mine', valuePerWork: 0 }],
+      limits: {},
+      thermal: { uaWPerK: 200, capacityWhPerK: 10_000, indoorC: 20, sourceCapW: 8000 },
+    };
+  }
+
+  it('pre-heats in the cheap hours and coasts through the dear ones, and says why', async () => {
+    const input = morning();
+    const p = await plan(input, at(input));
+    expect(p.status).toEqual({ kind: 'optimal' });
+    // Warmer than the band's lower edge when the dear hours begin, never below it.
+    expect(p.slots[5]!.indoorC!).toBeGreaterThan(21);
+    for (const s of p.slots) expect(s.indoorC!).toBeGreaterThanOrEqual(20 - 1e-6);
+    expect(p.slots.slice(0, 6).some((s) => /^pre-heating: 0\.0400 €\/kWh now vs 0\.4000 €\/kWh at 06:00 UTC/.test(s.reason))).toBe(true);
+    expect(p.totals.comfortKh).toBeLessThan(1e-6);
+    // Cheaper than holding the lower edge all day (what a thermostat would do).
+    const hold = await plan(input, { ...at(input), solver: 'heuristic' });
+    expect(p.totals.net).toBeGreaterThan(hold.totals.net + 0.05);
+  });
+
+  it('refuses a band upside down, a UA of zero and a missing outdoor temperature, naming the field', async () => {
+    const base = morning();
+    const upside = { ...base, slots: base.slots.map((s, i) => (i === 3 ? { ...s, comfort: { minC: 22, maxC: 20 } } : s)) };
+    await expect(plan(upside, at(base))).rejects.toThrow(/comfort band upside down \(22 °C to 20 °C\); give the lower bound first/);
+    await expect(plan({ ...base, thermal: { ...base.thermal!, uaWPerK: 0 } }, at(base))).rejects.toThrow(/thermal.uaWPerK is 0 W\/K/);
+    const gap = { ...base, slots: base.slots.map((s, i) => (i === 2 ? { ...s, outdoorC: undefined } : s)) };
+    await expect(plan(gap, at(base))).rejects.toThrow(/has no outdoor temperature; the thermal model needs one per slot/);
+  });
+
+  it('a band the heat source cannot hold still gets a plan, with the shortfall counted and said', async () => {
+    const base = morning();
+    const input = { ...base, slots: base.slots.map((s) => ({ ...s, outdoorC: -25 })), thermal: { ...base.thermal!, sourceCapW: 2000 } };
+    const p = await plan(input, at(input));
+    expect(p.totals.comfortKh).toBeGreaterThan(1);
+    expect(p.slots.some((s) => /K below the comfort band: the heat source cannot keep up/.test(s.reason))).toBe(true);
+    expect(checkPlan(input, p).violations).toEqual([]);
+  });
+});

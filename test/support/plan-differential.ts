@@ -1,0 +1,33 @@
+/**
+ * One differential check of the planner at a realistic size: the plan (DP route or HiGHS warm
+ * started, as the app plans) against HiGHS alone on the same model (cold, no DP route), both
+ * re-scored by checkPlan, which shares no code with the planner.
+ */
+import { expect } from 'vitest';
+import { generate } from '#core/planner/generate';
+import { plan } from '#core/planner/plan';
+import { atLeastAsGood, checkPlan } from './plan-check.ts';
+import { realSeries } from './plan-data.ts';
+
+const series = realSeries(2023);
+
+export async function differential(seed: number, slots: number, thermal: boolean): Promise<void> {
+  const input = generate({ seed, slots, thermal, ...series });
+  const clock = { now: () => input.slots[0]!.start };
+  const mine = await plan(input, { clock, timeLimitMs: 60_000 });
+  const ref = await plan(input, { clock, solver: 'milp', timeLimitMs: 120_000 });
+  const a = checkPlan(input, mine);
+  const b = checkPlan(input, ref);
+  expect(a.violations).toEqual([]);
+  expect(b.violations).toEqual([]);
+  expect(ref.status).toEqual({ kind: 'optimal' });
+  // What the plan says it earns is what it earns.
+  expect(Math.abs(mine.totals.net - a.net)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a.net)));
+  expect(Math.abs(mine.totals.comfortKh - a.comfortKh)).toBeLessThanOrEqual(1e-9 * Math.max(1, a.comfortKh));
+  if (mine.status.kind === 'optimal') {
+    expect(atLeastAsGood(a, b, 1e-6), `seed ${seed}: ${a.objective} vs optimum ${b.objective}`).toBe(true);
+    expect(atLeastAsGood(b, a, 1e-6), `seed ${seed}: optimum ${b.objective} below ${a.objective}`).toBe(true);
+  } else if (mine.status.kind === 'feasible') {
+    expect(a.objective).toBeGreaterThanOrEqual(b.objective - (mine.status.gap + 1e-6) * Math.abs(b.objective));
+  }
+}
