@@ -1,18 +1,85 @@
 import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
+import type { Charges } from './tariff.ts';
+import type { HeatSource } from './heating.ts';
 
-/** A policy the backtest replays: the planner, or a naive rule to compare it with. */
-export type BacktestPolicy = 'planner' | 'always' | 'thermostat' | 'best-threshold' | `threshold:${number}`;
+/**
+ * A policy the backtest replays. `planner`: the planner, re-planned each day when the next day's
+ * prices are published. The baselines share one heat-source controller, a thermostat with optimum
+ * start (it starts heating early enough to reach a higher setpoint on time at full output, and
+ * otherwise holds the comfort band's lower edge), and differ in when the computer runs:
+ * `thermostat` while that thermostat calls for heat (at full power, the heat source covering the
+ * rest), `always`, `threshold` at or below the best fixed price (searched over every distinct
+ * price with the same accounting), `threshold:X` at or below X per kWh, `none` never (the
+ * household's heating cost without Hearth: the reference for `savingVsNone`).
+ */
+export type BacktestPolicy = 'planner' | 'thermostat' | 'always' | 'threshold' | 'none' | `threshold:${number}`;
 
-/** Sums over a month or the whole period; money in `BacktestRun.currency`. */
-export type BacktestTotals = { energyKWh: number; heatKWh: number; usefulHeatKWh: number; heatCredit: number; cost: number; revenue: number; net: number };
+/**
+ * `thermal` (default): the house as one thermal node kept in the comfort band by the heat source
+ * and the computer's heat. `demand`: the older, simpler model, in which every kWh of compute heat up
+ * to the heating model's demand (UA × (setpoint − outdoor)) displaces a kWh from the heat source.
+ */
+export type BacktestModel = 'thermal' | 'demand';
+
+/**
+ * Sums over a month or the whole period; money in `BacktestRun.currency`. Electricity is the
+ * computer's plus, for a heat pump or resistive heater, the heat source's; `fuelCost` is what a
+ * gas, oil or district heat source costs (0 for an electric one, whose cost is in the electricity).
+ */
+export type BacktestTotals = {
+  /** Mining value − electricity € − fuel €: a household without Hearth (`none`) nets minus its heating cost. */
+  net: number;
+  /** Value of the computer's work (mining). */
+  revenue: number;
+  /** Electricity drawn: the computer's and the heat source's, kWh, and what it cost. */
+  electricityKWh: number;
+  electricityCost: number;
+  /** The computer's electricity, kWh (all of it ends up as heat in the house), and its cost. */
+  computeKWh: number;
+  computeCost: number;
+  /** Heat delivered by the heat source, kWh. */
+  sourceHeatKWh: number;
+  /** The heat source's electricity (heat pump: heat ÷ COP; resistive: heat), kWh, and its cost. */
+  sourceElectricityKWh: number;
+  sourceElectricityCost: number;
+  /** Gas, oil or district heat bought, in money (0 for electric heat sources). */
+  fuelCost: number;
+  /** Kelvin-hours below the comfort band at slot ends (thermal model; 0 in the demand model). */
+  comfortKh: number;
+  /** Times the computer was switched on (off → on). */
+  starts: number;
+  /** Net − the `none` policy's net over the same period; absent for `none` itself. */
+  savingVsNone?: number;
+};
 
 export type BacktestPolicyResult = {
-  /** "planner", "always", "thermostat", "threshold:0.05", "best threshold:0.06284". */
+  /** "planner", "thermostat", "always", "threshold", "threshold:0.05", "none". */
   policy: string;
+  /** Threshold policies: the price per kWh (household price) at or below which the computer ran. */
+  threshold?: number;
   /** Local calendar months ("2023-01") in the run's time zone. */
   months: { month: string; totals: BacktestTotals }[];
   total: BacktestTotals;
+  /** Planner: how many plans HiGHS proved optimal, stopped at its time limit with a gap, or left to the fast plan. */
+  statuses?: { optimal: number; feasible: number; heuristic: number };
+  /** Planner: the plans made (one per day, at the hour the next day's prices are known). */
+  plans?: number;
+  elapsedMs: number;
+};
+
+/** What a run used, in figures and as one line each for people. */
+export type BacktestSetupInfo = {
+  model: BacktestModel;
+  /** What was added to spot prices (null: the prices are the tariff's own, fixed or time-of-use). */
+  charges: (Charges & { origin: string }) | null;
+  heatSource: HeatSource;
+  house: { uaWPerK: number; capacityWhPerK: number; sourceCapW: number; indoorC: number; origin: string };
+  computer: { powerW: number; revenuePerHour: number };
+  weather: { points: number; from: number; to: number; interpolatedGaps: number } | null;
+  planner: { timeLimitMs: number; pricesKnownAtHour: number };
+  /** One line each: electricity, heat source, house, comfort, weather, planner, baselines. */
+  lines: string[];
 };
 
 export type BacktestRun = {
@@ -22,41 +89,47 @@ export type BacktestRun = {
   slots: number;
   currency: string;
   timeZone: string;
-  /** How heat demand was found: the heating model over the given weather, or over the fallback outdoor temperature. */
-  demand: { source: 'weather' | 'fallback'; heatLossWPerK: number; outdoorC: number | null; weatherPoints: number };
-  /** The heat credit per kWh used when one was given; null: from the heating settings' heat source, per slot. */
-  heatCreditPerKWh: number | null;
+  setup: BacktestSetupInfo;
   results: BacktestPolicyResult[];
   elapsedMs: number;
 };
 
 export type BacktestArgs = {
-  /** Period [from, to), ms since the epoch; prices come from the tariff domain (imported or fetched). */
+  /** Period [from, to), ms since the epoch; prices come from the tariff domain (imported or fetched), charges included. */
   from: number;
   to: number;
   policies: BacktestPolicy[];
-  /** The device's power while running, W. */
+  /** Absent: thermal. */
+  model?: BacktestModel;
+  /** The computer's power while running, W. */
   powerW: number;
-  /** What a kWh of heat that meets demand is worth (displaced fuel price ÷ efficiency); absent: the heating settings' heat source. */
-  heatCreditPerKWh?: number;
   /** Mining revenue per hour at full power (currency per hour); absent: 0. */
   revenuePerHour?: number;
-  /** Hourly outdoor temperatures (`time,temp_c` or Open-Meteo CSV text); absent: the heating settings' fallback outdoor temperature. */
+  /**
+   * The house (thermal model); each absent figure comes from the heating settings when they are
+   * in thermal mode, else from a typical 120 m² house (UA 200 W/K, C 10,000 Wh/K, 10,000 W source).
+   */
+  house?: { uaWPerK?: number; capacityWhPerK?: number; sourceCapW?: number };
+  /** Hourly outdoor temperatures (`time,temp_c` or Open-Meteo CSV text); needed by the thermal model. */
   weatherCsv?: string;
-  /** Months are counted in this IANA zone; absent: the heating settings' zone. */
+  /** Months, days and the schedule are read in this IANA zone; absent: the heating settings' zone. */
   timeZone?: string;
+  /** HiGHS's time limit per plan, ms; absent: 2000. */
+  timeLimitMs?: number;
+  /** Local hour at which the next day's prices are known and the planner plans; absent: 13. */
+  pricesKnownAtHour?: number;
   /** Chosen by the caller to match progress events to its run. */
   runId?: string;
 };
 
-/** How far a run is: policy `step` of `steps`, `done` of `total` days of it. */
+/** How far a run is: policy `step` of `steps`, `done` of `total` of it (plans for the planner). */
 export type BacktestProgress = { runId: string; policy: string; step: number; steps: number; done: number; total: number };
 
 export type BacktestHandlers = {
   /**
-   * Replays the period with each policy over the stored prices, slot by slot with the same
-   * planner (day by day, day-ahead knowledge); pushes `plan-backtest-progress` while it runs.
-   * One run at a time.
+   * Replays the period with each policy over the stored prices with the same planner the app
+   * uses (re-planned daily as day-ahead prices arrive); pushes `plan-backtest-progress` while it
+   * runs. One run at a time.
    */
   'plan-backtest': Handler<BacktestArgs, BacktestRun>;
 };
@@ -69,8 +142,8 @@ export type BacktestEvents = {
 export const BACKTEST_MAX_DAYS = 400;
 
 const policy = z.union([
-  z.enum(['planner', 'always', 'thermostat', 'best-threshold']),
-  z.string().regex(/^threshold:-?\d+(\.\d+)?$/, 'expected planner, always, thermostat, best-threshold or threshold:X (price per kWh)') as z.ZodType<`threshold:${number}`>,
+  z.enum(['planner', 'thermostat', 'always', 'threshold', 'none']),
+  z.string().regex(/^threshold:-?\d+(\.\d+)?$/, 'expected planner, thermostat, always, threshold, none or threshold:X (price per kWh)') as z.ZodType<`threshold:${number}`>,
 ]);
 
 export const backtestArgs: ArgSchemas<BacktestHandlers> = {
@@ -79,9 +152,17 @@ export const backtestArgs: ArgSchemas<BacktestHandlers> = {
       from: z.number().int(),
       to: z.number().int(),
       policies: z.array(policy).min(1, 'choose at least one policy').max(8),
+      model: z.enum(['thermal', 'demand']).optional(),
       powerW: z.number().gt(0, 'the device power must be above 0 W').max(100_000),
-      heatCreditPerKWh: z.number().finite().min(0).max(100).optional(),
       revenuePerHour: z.number().finite().min(0).max(100).optional(),
+      house: z
+        .object({
+          uaWPerK: z.number().gt(0, 'a house loses heat: give a heat-loss coefficient above 0 W/K (a typical 120 m² house: about 200 W/K)').max(5_000).optional(),
+          capacityWhPerK: z.number().gt(0, 'give a heat capacity above 0 Wh/K (a typical 120 m² house: about 10,000 Wh/K)').max(1_000_000).optional(),
+          sourceCapW: z.number().min(0, 'the heat source delivers at least 0 W').max(1_000_000).optional(),
+        })
+        .strict()
+        .optional(),
       weatherCsv: z.string().max(900_000, 'the weather file is too large: give at most a year of hourly rows').optional(),
       timeZone: z
         .string()
@@ -94,6 +175,8 @@ export const backtestArgs: ArgSchemas<BacktestHandlers> = {
           }
         }, 'expected an IANA time zone such as Europe/Brussels')
         .optional(),
+      timeLimitMs: z.number().int().min(50).max(60_000).optional(),
+      pricesKnownAtHour: z.number().int().min(0).max(23).optional(),
       runId: z.string().max(64).optional(),
     })
     .strict()

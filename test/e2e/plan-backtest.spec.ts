@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { PRICES_DIR } from '../fixtures/data.ts';
+import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
 import { expect, test } from './fixture.ts';
 
 const HOUR = 3_600_000;
@@ -30,11 +30,12 @@ function pricesCsv(): string {
   return ['start_utc,eur_per_kwh', ...rows, ...live].join('\n');
 }
 
-test('the timeline stacks planned power by job with a now line and a reason on hover; a backtest of 2023 shows the planner beating always-on', async ({ page, server }) => {
+test('the timeline stacks planned power by job with a now line and a reason on hover; a thermal backtest of January 2023 shows the planner beating always-on', async ({ page, server }) => {
   test.setTimeout(180_000);
   await page.goto(`${server.url}#/plan`);
   await expect(page.getByTestId('backtest-form')).toBeVisible();
-  expect(await call(page, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: 'UTC', skipCheck: true })).toMatchObject({ ok: true });
+  // Household charges on the spot prices, as a Belgian household pays them (about).
+  expect(await call(page, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0.12, tax: 0.06 }, timeZone: 'UTC', skipCheck: true })).toMatchObject({ ok: true });
   expect(await call(page, 'tariff-import-csv', { csv: pricesCsv() })).toMatchObject({ ok: true });
   // Heat is wanted whatever month this runs in.
   const heating = await call(page, 'heating-settings', {});
@@ -66,25 +67,31 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   expect(reason?.length ?? 0).toBeGreaterThan(3);
   await expect(hits.nth(5).locator('title')).toContainText(reason ?? '');
 
-  // The backtest over the whole of 2023 in the browser's zone.
+  // The thermal backtest of January 2023 in the browser's zone, with Aachen's measured temperatures.
   await page.getByTestId('backtest-from').fill('2023-01-01');
-  await page.getByTestId('backtest-to').fill('2024-01-01');
-  await page.getByTestId('backtest-power').fill('500');
-  await page.getByTestId('backtest-credit').fill('0.1111');
-  await page.getByTestId('backtest-revenue').fill('0.002');
+  await page.getByTestId('backtest-to').fill('2023-02-01');
+  await page.getByTestId('backtest-weather').setInputFiles(path.join(WEATHER_DIR, 'aachen-2023-hourly.csv'));
+  await expect(page.getByText('Weather: aachen-2023-hourly.csv')).toBeVisible();
   await page.getByTestId('backtest-run').click();
   await expect(page.getByTestId('backtest-progress')).toBeVisible();
   const table = page.getByTestId('backtest-table');
   await expect(table).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('backtest-progress')).toBeHidden();
-  expect(await table.locator('tbody tr').count()).toBeGreaterThanOrEqual(12);
-  const total = (policy: string, col: string) => table.locator(`tfoot td[data-policy="${policy}"][data-col="${col}"]`);
-  const plannerNet = Number(await total('planner', 'net').getAttribute('data-value'));
-  const alwaysNet = Number(await total('always', 'net').getAttribute('data-value'));
-  expect(plannerNet).toBeGreaterThan(alwaysNet);
+  // One row per policy, and what the run used: the tariff's charges, the heat source, the house.
+  expect(await table.locator('tbody tr').count()).toBe(5);
+  const setup = page.getByTestId('backtest-setup');
+  await expect(setup).toContainText('(spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (the tariff settings)');
+  await expect(setup).toContainText('heat source: gas at 0.1000 EUR/kWh');
+  await expect(setup).toContainText('house: UA 200 W/K, heat capacity 10,000 Wh/K');
+  const total = (policy: string, col: string) => table.locator(`td[data-policy="${policy}"][data-col="${col}"]`);
+  const net = async (policy: string) => Number(await total(policy, 'net').getAttribute('data-value'));
+  expect(await net('planner')).toBeGreaterThan(await net('always'));
+  expect(await net('planner')).toBeGreaterThanOrEqual((await net('none')) - 0.01);
+  // Heating alone nets minus the household's gas bill.
+  expect(await net('none')).toBeLessThan(-100);
   await expect(total('planner', 'net')).toHaveText(/€|EUR/);
-  await expect(total('always', 'energyKWh')).toHaveText(/kWh$/);
-  await expect(page.getByTestId('backtest-chart').locator('rect[data-series="planner"]')).toHaveCount(await table.locator('tbody tr').count());
+  await expect(total('always', 'computeKWh')).toHaveText(/kWh$/);
+  await expect(page.getByTestId('backtest-chart').locator('rect[data-series="planner"]')).toHaveCount(1);
 });
 
 test('the backtest form names the bad line of a weather file', async ({ page, server }) => {

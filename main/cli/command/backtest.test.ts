@@ -1,67 +1,108 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
+import type { BacktestRun } from '#contract/index';
+import { dispatch } from '#core/handler';
+import { defaultHeatingSettings, heatingModule } from '#core/heating/module';
+import { tariffModule } from '#core/tariff/module';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
-import { runCli, tempDir } from '../../../test/headless/harness.ts';
+import { testCores } from '../../../test/headless/core.ts';
+import { runCli } from '../../../test/headless/harness.ts';
 
-const file = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');
+const prices = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');
+const weather = path.join(WEATHER_DIR, 'aachen-2023-hourly.csv');
+const cores = testCores('hearth-cli-backtest-');
+/** Monday 9 to Monday 16 January 2023, Brussels. */
+const WEEK = ['--from', '2023-01-09', '--to', '2023-01-16'];
+const CHARGES = ['--grid-fee', '0.09', '--levies', '0.03', '--vat', '0.06'];
 
 describe('hearth backtest', () => {
-  it('prints per-month and total figures for each policy; the planner nets the most', async () => {
-    const r = await runCli(['backtest', '--prices', file, '--from', '2023-01-01', '--to', '2023-03-01', '--json']);
+  it('--json: the run the Plan page gets, every policy with the figures a homeowner checks; progress on stderr', async () => {
+    const dir = cores.dir();
+    const r = await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, ...CHARGES, '--data-dir', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { results: { policy: string; months: unknown[]; total: { net: number; energyKWh: number } }[] };
-    expect(out.results.map((x) => x.policy.split(':')[0])).toEqual(['planner', 'always', 'thermostat', 'best threshold']);
-    const [planner, ...rest] = out.results;
-    // In winter months running whenever heat is needed can be exactly what the planner does too.
-    for (const o of rest) expect(planner?.total.net).toBeGreaterThanOrEqual(o.total.net - 1e-9);
-    expect(planner?.total.net).toBeGreaterThan(rest[0]?.total.net ?? Infinity);
-    const text = await runCli(['backtest', '--prices', file, '--from', '2023-01-01', '--to', '2023-02-01', '--policy', 'planner', '--policy', 'threshold:0.1']);
-    expect(text.stdout).toMatch(/total\npolicy +kWh +heat kWh +credit € +cost € +revenue € +net €\nplanner /);
-    expect(text.stdout).toContain('threshold:0.1');
+    const run = JSON.parse(r.stdout) as BacktestRun;
+    expect(run).toMatchObject({ slots: 168, currency: 'EUR', timeZone: 'Europe/Brussels', setup: { model: 'thermal', charges: { perKWh: 0.12, tax: 0.06, origin: '--grid-fee, --levies, --vat' }, planner: { timeLimitMs: 2000, pricesKnownAtHour: 13 } } });
+    expect(run.results.map((x) => x.policy)).toEqual(['planner', 'thermostat', 'always', 'threshold', 'none']);
+    for (const x of run.results) {
+      for (const k of ['net', 'electricityKWh', 'electricityCost', 'fuelCost', 'computeKWh', 'comfortKh', 'starts'] as const) expect(typeof x.total[k], `${x.policy} ${k}`).toBe('number');
+      if (x.policy === 'none') expect(x.total.savingVsNone).toBeUndefined();
+      else expect(x.total.savingVsNone).toBeCloseTo(x.total.net - (run.results[4]?.total.net ?? NaN), 9);
+    }
+    expect(run.results[0]?.statuses).toBeDefined();
+    expect(run.results[3]?.threshold).toEqual(expect.any(Number));
+    expect(run.setup.lines[0]).toBe('electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (--grid-fee, --levies, --vat)');
+    // Not a terminal: a line per tenth, ending at 100 %.
+    expect(r.stderr).toContain('planner: 100 % (8/8 plans)');
+    expect(r.stderr).toContain('none: 100 % (1/1)');
   }, 60_000);
 
-  it('refuses bad input with one line and exit 2', async () => {
-    const r = await runCli(['backtest', '--prices', file, '--policy', 'sometimes']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--policy expects planner, always/);
-    const m = await runCli(['backtest']);
-    expect(m.code).toBe(2);
-    expect(m.stderr).toMatch(/--prices FILE is required/);
-  }, 60_000);
-
-  it('--weather: demand from the heating model over the file, so the result follows the temperatures', async () => {
-    const weather = path.join(WEATHER_DIR, 'synthetic-2023-01.csv');
-    type Out = { weather: { points: number; heatLossWPerK: number } | null; results: { policy: string; total: { net: number; heatCredit: number; energyKWh: number } }[] };
-    const jan = ['--prices', file, '--from', '2023-01-01', '--to', '2023-02-01', '--policy', 'planner', '--policy', 'always', '--json'];
-    const r = await runCli(['backtest', ...jan, '--weather', weather, '--heat-loss', '30']);
+  it('prints what it used and one row per policy that fits a terminal; --months adds a row per month and policy', async () => {
+    const dir = cores.dir();
+    const r = await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir, '--policy', 'thermostat', '--policy', 'none', '--policy', 'threshold:0.1']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as Out;
-    expect(out.weather).toMatchObject({ points: 744, heatLossWPerK: 30 });
-    const [planner, always] = out.results;
-    expect(planner?.total.net).toBeGreaterThan(always?.total.net ?? Infinity);
-    // A tighter room (more W/K) needs more heat: the planner runs more and is credited more.
-    const leaky = JSON.parse((await runCli(['backtest', ...jan, '--weather', weather, '--heat-loss', '60'])).stdout) as Out;
-    expect(leaky.results[0]?.total.heatCredit).toBeGreaterThan(planner?.total.heatCredit ?? Infinity);
-    expect(leaky.results[0]?.total.energyKWh).toBeGreaterThan(planner?.total.energyKWh ?? Infinity);
-    const text = await runCli(['backtest', '--prices', file, '--from', '2023-01-20', '--to', '2023-01-22', '--weather', weather, '--policy', 'planner']);
-    expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/heat demand 60 W\/K × \(setpoint − outdoor from .*synthetic-2023-01.csv\) on days whose mean is below 15 °C/);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('electricity: spot price alone, no grid fee, levies or VAT (none configured: set --grid-fee, --levies and --vat); a household pays these too');
+    expect(lines.some((l) => l.startsWith('house: UA 200 W/K, heat capacity 10,000 Wh/K'))).toBe(true);
+    const head = lines.findIndex((l) => /^policy +net € +vs none +elec kWh +elec € +fuel € +PC kWh +cold K·h +starts$/.test(l));
+    expect(head).toBeGreaterThan(0);
+    expect(lines.slice(head + 1, head + 4).map((l) => l.split(/ +/)[0])).toEqual(['thermostat', 'none', 'threshold:0.1']);
+    for (const l of lines.slice(head, head + 4)) expect(l.length).toBeLessThanOrEqual(80);
+    const months = await runCli(['backtest', '--prices', prices, '--weather', weather, '--from', '2023-01-30', '--to', '2023-02-02', '--data-dir', dir, '--policy', 'none', '--months']);
+    expect(months.stdout).toMatch(/^2023-01 {2}none /m);
+    expect(months.stdout).toMatch(/^2023-02 {2}none /m);
+    expect(months.stdout).toMatch(/^total {4}none /m);
   }, 60_000);
 
-  it('--weather: a bad row, a period it does not cover, and options without it are usage errors', async () => {
-    const dir = tempDir();
-    const bad = path.join(dir, 'bad.csv');
-    fs.writeFileSync(bad, 'time,temp_c\n2023-01-01T00:00:00Z,3\n2023-01-01T01:00:00Z,cold\n');
-    const r = await runCli(['backtest', '--prices', file, '--weather', bad]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('bad.csv line 3: temperature "cold" is not a number');
-    const short = await runCli(['backtest', '--prices', file, '--from', '2023-01-31', '--to', '2023-02-02', '--weather', path.join(WEATHER_DIR, 'synthetic-2023-01.csv')]);
-    expect(short.code).toBe(2);
-    expect(short.stderr).toMatch(/has no temperature for the slot at 2023-02-01T00:00:00.000Z/);
-    const alone = await runCli(['backtest', '--prices', file, '--heat-loss', '50']);
-    expect(alone.code).toBe(2);
-    expect(alone.stderr).toMatch(/--heat-loss needs --weather FILE/);
-    fs.rmSync(dir, { recursive: true, force: true });
+  it('reads the charges and the house from the data folder; flags override them', async () => {
+    const dir = cores.dir();
+    const core = await cores.start({ dataDir: dir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })] });
+    expect((await dispatch(core.handlers, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0.15, tax: 0.21 }, timeZone: 'Europe/Brussels', skipCheck: true })).ok).toBe(true);
+    const heating = { ...defaultHeatingSettings(), mode: 'thermal', room: { heatLossWPerK: 150, capacityWhPerK: 8000 }, heatSource: { kind: 'heat-pump', cop: [{ outdoorC: 0, cop: 3 }] }, timeZone: 'Europe/Brussels' };
+    expect((await dispatch(core.handlers, 'heating-configure', heating)).ok).toBe(true);
+    await core.close();
+    const r = await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir, '--policy', 'none', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout) as BacktestRun;
+    expect(run.setup.charges).toEqual({ perKWh: 0.15, tax: 0.21, origin: `the tariff settings in ${dir}` });
+    expect(run.setup.house).toMatchObject({ uaWPerK: 150, capacityWhPerK: 8000, sourceCapW: 10_000 });
+    expect(run.setup.heatSource.kind).toBe('heat-pump');
+    const gas = JSON.parse((await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir, '--policy', 'none', '--json', '--ua', '250', '--heat-source', 'gas', '--gas-price', '0.08', '--vat', '0.06'])).stdout) as BacktestRun;
+    expect(gas.setup).toMatchObject({ charges: { perKWh: 0, tax: 0.06 }, house: { uaWPerK: 250, capacityWhPerK: 8000 }, heatSource: { kind: 'gas', pricePerKWh: 0.08, efficiency: 0.9 } });
+  }, 60_000);
+
+  it('--demand-model keeps the simple demand model and needs no weather', async () => {
+    const r = await runCli(['backtest', '--prices', prices, ...WEEK, '--demand-model', '--data-dir', cores.dir(), '--policy', 'planner', '--policy', 'always', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout) as BacktestRun;
+    expect(run.setup.model).toBe('demand');
+    expect(run.results[1]?.total.computeKWh).toBeCloseTo(0.5 * 168, 9);
+    expect(run.results[0]?.total.net).toBeGreaterThanOrEqual((run.results[1]?.total.net ?? 0) - 1e-9);
+  }, 60_000);
+
+  it('refuses bad input with one line naming the flag, exit 2', async () => {
+    const dir = cores.dir();
+    const gappy = path.join(dir, 'gappy.csv');
+    fs.writeFileSync(gappy, fs.readFileSync(weather, 'utf8').split('\n').filter((_, i) => i < 200 || i > 204).join('\n'));
+    const base = ['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir];
+    const cases: [string[], RegExp][] = [
+      [['backtest', '--prices', prices], /hearth backtest: --weather FILE is required: the thermal model needs hourly outdoor temperatures/],
+      [['backtest'], /--prices FILE is required/],
+      [[...base, '--policy', 'sometimes'], /--policy expects planner, thermostat, always/],
+      [[...base, '--ua', '0'], /hearth backtest: --ua is 0 W\/K: a house loses heat; give its heat-loss coefficient above 0/],
+      [[...base, '--band', '22-20'], /hearth backtest: --band 22-20 is upside down: its lower bound 22 °C is above its upper bound 20 °C/],
+      [[...base, '--band-width=-1'], /hearth backtest: --band-width -1 K would turn the comfort band upside down/],
+      [[...base, '--heat-source', 'heat-pump', '--gas-price', '0.1'], /hearth backtest: --gas-price sets the price per kWh of gas, oil or district heat; the heat source is heat-pump/],
+      [['backtest', '--prices', prices, '--weather', gappy, ...WEEK, '--data-dir', dir], /hearth backtest: --weather: .*gappy.csv has no temperatures from 2023-01-09T06:00Z to 2023-01-09T12:00Z, a 6.0 h gap inside the price period: gaps up to 3 h are interpolated linearly/],
+      [
+        ['backtest', '--prices', prices, '--weather', path.join(WEATHER_DIR, 'synthetic-2023-01.csv'), '--from', '2023-01-30', '--to', '2023-02-03', '--data-dir', dir],
+        /hearth backtest: --weather: .*synthetic-2023-01.csv covers 2023-01-01T00:00Z to 2023-01-31T23:00Z, but the prices run from 2023-01-29T23:00Z to 2023-02-02T23:00Z/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n').at(-1), args.join(' ')).toMatch(message);
+    }
   }, 60_000);
 });

@@ -1,30 +1,38 @@
-import type { BacktestArgs, BacktestPolicy, BacktestPolicyResult, BacktestRun, HeatingSettings, PriceSlot } from '#contract/index';
-import { HandlerError, heatingSettingsSchema } from '#contract/index';
+import type { BacktestArgs, BacktestRun, Charges, HeatingSettings, PriceSlot } from '#contract/index';
+import { chargesSchema, HandlerError, heatingSettingsSchema } from '#contract/index';
 import type { CoreModule } from '#core/module';
-import { heatDemand, type OutdoorAt } from '#core/heating/demand';
 import { defaultHeatingSettings, HEATING_SETTINGS_KEY } from '#core/heating/module';
-import { parseWeatherCsv, requireWeather, weatherAt } from '#core/heating/weather-csv';
-import { backtest, bestThreshold, type BacktestSetup, type Policy } from '#core/planner/backtest';
+import { BacktestInputError, type PlannerFn } from '#core/planner/backtest';
+import { plannerThread } from '#core/planner/planner-thread';
+import { TARIFF_SETTINGS_KEY } from '#core/tariff/module';
+import { DEFAULT_COMPUTER, houseFrom, readWeather, runBacktest, toPolicy } from './setup.ts';
 
-function toPolicy(p: BacktestPolicy): Policy | 'best-threshold' {
-  return p.startsWith('threshold:') ? { threshold: Number(p.slice('threshold:'.length)) } : (p as Policy | 'best-threshold');
-}
-
-/** Slots of heat demand worked out between two yields (a week of hours: tens of milliseconds). */
-const HEAT_CHUNK = 168;
 const READ_CHUNK_MS = 31 * 86_400_000;
 
 /** Yields to the event loop so requests and the progress events get through between planned days. */
 const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** What to tell the user to do about a bad figure, by the field the backtest named. */
+const HINTS: Record<string, string> = {
+  weather: 'Choose an hourly weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) that covers the whole period, or a period it covers.',
+  prices: 'Import the missing prices, or choose a period without the gap.',
+  comfort: 'Fix the comfort band in the heating schedule (Schedules page): the lower bound first.',
+};
+
+export type BacktestModuleOptions = {
+  /** The planner; defaults to the process's planner worker thread, so the core's event loop stays free. */
+  planner?: PlannerFn;
+};
+
 /**
  * The backtest domain: `plan-backtest` replays a past period over the prices the tariff domain
- * holds (an imported price file, or fetched day-ahead prices), with heat demand from the user's
- * heating settings over a weather file's outdoor temperatures (or the fallback temperature). It
- * runs on the core's thread in day-sized chunks, yielding between days, so the server keeps
- * answering and progress is pushed as it goes.
+ * holds (an imported price file, or fetched day-ahead prices, charges included) with the heating
+ * settings' schedule and heat source and the house as one thermal node (runBacktest, the same
+ * function `hearth backtest` runs). Plans are made in the planner worker and the rest runs in
+ * chunks with yields between, so the server keeps answering and progress is pushed as it goes.
  */
-export function backtestModule(): CoreModule {
+export function backtestModule(options: BacktestModuleOptions = {}): CoreModule {
+  const planner: PlannerFn = options.planner ?? ((input, opts) => plannerThread.plan(input, opts));
   return {
     name: 'backtest',
     create(ctx) {
@@ -33,12 +41,18 @@ export function backtestModule(): CoreModule {
       let stopped = false;
       let runs = 0;
 
-      function heatingSettings(): HeatingSettings {
-        const parsed = heatingSettingsSchema.safeParse(ctx.settings.get(HEATING_SETTINGS_KEY));
-        const s = parsed.success ? parsed.data : defaultHeatingSettings();
-        // A past period has no indoor readings to follow: thermostat and predictive modes are
-        // replayed as the schedule model they fall back to; "off" stays off.
-        return { ...s, mode: s.mode === 'off' ? 'off' : 'schedule' };
+      /** The heating settings, and whether the user saved them in thermal mode (then their room is the house). */
+      function heating(): { settings: HeatingSettings; thermal: boolean } {
+        const raw = ctx.settings.get(HEATING_SETTINGS_KEY);
+        const parsed = raw === undefined ? null : heatingSettingsSchema.safeParse(raw);
+        const settings = parsed?.success ? parsed.data : defaultHeatingSettings();
+        return { settings, thermal: parsed?.success === true && settings.mode === 'thermal' };
+      }
+
+      function charges(): Charges {
+        const raw = ctx.settings.get<{ charges?: unknown }>(TARIFF_SETTINGS_KEY);
+        const parsed = chargesSchema.safeParse(raw?.charges);
+        return parsed.success ? parsed.data : { perKWh: 0, tax: 0 };
       }
 
       /** The stored prices, read a month at a time with yields between (a year is a few hundred ms of reading and charges). */
@@ -60,86 +74,54 @@ export function backtestModule(): CoreModule {
           const a = slots[i - 1];
           const b = slots[i];
           if (a && b && b.start !== a.end) {
-            throw new HandlerError(
-              'bad-request',
-              `prices are missing from ${new Date(a.end).toISOString()} to ${new Date(b.start).toISOString()}`,
-              'Import the missing prices, or choose a period without the gap.',
-            );
+            throw new HandlerError('bad-request', `prices are missing from ${new Date(a.end).toISOString()} to ${new Date(b.start).toISOString()}`, HINTS['prices']);
           }
         }
         return slots;
       }
 
       async function run(args: BacktestArgs): Promise<BacktestRun> {
-        const started = performance.now();
         const runId = args.runId ?? `run-${++runs}`;
-        const slots = await pricesFor(args.from, args.to);
-        const currency = slots[0]?.currency ?? 'EUR';
-        const heating = heatingSettings();
-        const timeZone = args.timeZone ?? heating.timeZone;
-        let outdoorAt: OutdoorAt = () => null;
-        let weatherPoints = 0;
-        if (args.weatherCsv !== undefined) {
-          try {
-            const points = parseWeatherCsv(args.weatherCsv, 'weather file');
-            outdoorAt = weatherAt(points);
-            requireWeather(outdoorAt, slots, points);
-            weatherPoints = points.length;
-          } catch (e) {
-            throw new HandlerError('bad-request', (e as Error).message, 'Fix the weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) and run again.');
-          }
+        const prices = await pricesFor(args.from, args.to);
+        const h = heating();
+        const timeZone = args.timeZone ?? h.settings.timeZone;
+        let last = { step: -1, pct: -1 };
+        try {
+          const weather = args.weatherCsv !== undefined ? readWeather(args.weatherCsv, 'weather file') : null;
+          return await runBacktest({
+            prices,
+            // Fixed and time-of-use tariffs have no spot price: their prices are the household's as they stand.
+            charges: prices.some((p) => p.spot !== null) ? { charges: charges(), origin: 'the tariff settings' } : null,
+            heating: h.settings,
+            model: args.model ?? 'thermal',
+            house: houseFrom(args.house ?? {}, h.settings, h.thermal),
+            computer: { powerW: args.powerW, revenuePerHour: args.revenuePerHour ?? DEFAULT_COMPUTER.revenuePerHour },
+            weather,
+            timeZone,
+            policies: args.policies.map(toPolicy),
+            ...(args.timeLimitMs !== undefined ? { timeLimitMs: args.timeLimitMs } : {}),
+            ...(args.pricesKnownAtHour !== undefined ? { pricesKnownAtHour: args.pricesKnownAtHour } : {}),
+            planner,
+            runId,
+            pause: async () => {
+              if (stopped) throw new HandlerError('unavailable', 'the core is stopping; the backtest was abandoned');
+              await yieldNow();
+            },
+            progress: async (p) => {
+              if (stopped) throw new HandlerError('unavailable', 'the core is stopping; the backtest was abandoned');
+              // About a hundred events per policy are plenty for a progress bar.
+              const pct = Math.floor((p.done / p.total) * 100);
+              if (p.step !== last.step || pct !== last.pct || p.done === p.total) {
+                last = { step: p.step, pct };
+                ctx.events.emit('plan-backtest-progress', { runId, policy: args.policies[p.step] ?? p.policy, step: p.step, steps: p.steps, done: p.done, total: p.total });
+              }
+              await yieldNow();
+            },
+          });
+        } catch (e) {
+          if (e instanceof BacktestInputError) throw new HandlerError('bad-request', e.message, HINTS[e.field] ?? 'Fix that figure and run again.');
+          throw e;
         }
-        // Demand per slot costs time-zone arithmetic per slot (about a second for a year): it is
-        // worked out once for every policy, a week at a time with yields between. In schedule mode
-        // a slot's demand depends on its own time and its day's outdoor mean only, so the chunks
-        // give the same figures as one pass.
-        const heat: { demandW: number; creditPerKWh: number }[] = [];
-        for (let i = 0; i < slots.length; i += HEAT_CHUNK) {
-          for (const h of heatDemand(heating, slots.slice(i, i + HEAT_CHUNK), { now: 0, indoor: null, outdoorAt, thermostatOn: false })) {
-            heat.push({ demandW: h.demandW, creditPerKWh: args.heatCreditPerKWh ?? h.creditPerKWh });
-          }
-          await yieldNow();
-        }
-        const setup: BacktestSetup = {
-          powerW: args.powerW,
-          demandW: 0,
-          seasonMonths: [],
-          heatCreditPerKWh: args.heatCreditPerKWh ?? 0,
-          revenuePerHour: args.revenuePerHour ?? 0,
-          timeZone,
-          heat: () => heat,
-        };
-        const prices = slots.map((s) => ({ start: s.start, price: s.price }));
-        const results: BacktestPolicyResult[] = [];
-        const steps = args.policies.length;
-        for (const [step, p] of args.policies.entries()) {
-          let last = -1;
-          const progress = async (done: number, total: number) => {
-            if (stopped) throw new HandlerError('unavailable', 'the core is stopping; the backtest was abandoned');
-            // About a hundred events per policy are plenty for a progress bar.
-            const pct = Math.floor((done / total) * 100);
-            if (pct !== last || done === total) {
-              last = pct;
-              ctx.events.emit('plan-backtest-progress', { runId, policy: p, step, steps, done, total });
-            }
-            await yieldNow();
-          };
-          const policy = toPolicy(p);
-          const r = policy === 'best-threshold' ? await bestThreshold(prices, setup, progress) : await backtest(prices, setup, policy, progress);
-          results.push(policy === 'best-threshold' ? { ...r, policy: `best ${r.policy}` } : r);
-        }
-        return {
-          runId,
-          from: args.from,
-          to: args.to,
-          slots: slots.length,
-          currency,
-          timeZone,
-          demand: { source: args.weatherCsv !== undefined ? 'weather' : 'fallback', heatLossWPerK: heating.room.heatLossWPerK, outdoorC: args.weatherCsv !== undefined ? null : heating.fallbackOutdoorC, weatherPoints },
-          heatCreditPerKWh: args.heatCreditPerKWh ?? null,
-          results,
-          elapsedMs: performance.now() - started,
-        };
       }
 
       return {

@@ -1,97 +1,128 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HeatingSettings } from '#contract/index';
-import { heatDemand } from '#core/heating/demand';
+import type { BacktestRun, HeatingSettings } from '#contract/index';
+import { EXAMPLE_CHARGES, householdPrices, houseFrom, readWeather, runBacktest, type BacktestInput } from '#core/backtest/setup';
 import { defaultHeatingSettings } from '#core/heating/module';
-import { parseWeatherCsv, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
-import { backtest, slotsFor, type BacktestSetup } from './backtest.ts';
+import { BacktestInputError } from './backtest.ts';
 import { parsePriceCsv } from './price-csv.ts';
 
-const prices = parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')).filter((p) => p.start >= Date.UTC(2023, 0, 1) && p.start < Date.UTC(2023, 1, 1));
-const weather = parseWeatherCsv(fs.readFileSync(path.join(WEATHER_DIR, 'synthetic-2023-01.csv'), 'utf8'));
-const settings: HeatingSettings = {
-  ...defaultHeatingSettings(),
-  mode: 'schedule',
-  season: { kind: 'outdoor-below', c: 15 },
-  // 30 W/K: mild days need less than the 500 W device makes, cold days more.
-  room: { heatLossWPerK: 30, capacityWhPerK: 1500 },
-  heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 },
-  timeZone: 'Europe/Brussels',
-};
+const TZ = 'Europe/Brussels';
+const HOUR = 3_600_000;
+/** January 2023, Brussels local time. */
+const JAN = { from: Date.UTC(2022, 11, 31, 23), to: Date.UTC(2023, 0, 31, 23) };
+const spot = parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8'));
+const aachenText = fs.readFileSync(path.join(WEATHER_DIR, 'aachen-2023-hourly.csv'), 'utf8');
+const aachen = readWeather(aachenText, 'aachen-2023-hourly.csv');
 
-function setupWith(points: WeatherPoint[]): BacktestSetup {
-  const outdoorAt = weatherAt(points);
+function input(heating: Partial<HeatingSettings> = {}, over: Partial<BacktestInput> = {}, period = JAN): BacktestInput {
+  const h = { ...defaultHeatingSettings(), timeZone: TZ, ...heating };
   return {
-    powerW: 500,
-    demandW: 800,
-    seasonMonths: [1, 2, 3, 4, 10, 11, 12],
-    heatCreditPerKWh: 0.1 / 0.9,
-    revenuePerHour: 0.002,
-    timeZone: 'Europe/Brussels',
-    heat: (slots) => heatDemand(settings, slots.map((s) => ({ ...s, spot: null, currency: 'EUR' })), { now: 0, indoor: null, outdoorAt, thermostatOn: false }),
+    prices: householdPrices(spot.filter((p) => p.start >= period.from && p.start < period.to), EXAMPLE_CHARGES, TZ),
+    charges: { charges: EXAMPLE_CHARGES, origin: 'test' },
+    heating: h,
+    model: 'thermal',
+    house: houseFrom({}, h, false),
+    computer: { powerW: 500, revenuePerHour: 0.002 },
+    weather: aachen,
+    timeZone: TZ,
+    policies: ['planner', 'thermostat', 'always', 'threshold', 'none'],
+    ...over,
   };
 }
-const shifted = (k: number) => weather.map((p) => ({ at: p.at, c: p.c + k }));
 
-describe('backtest with a weather file', () => {
-  const slots = slotsFor(prices, setupWith(weather));
-  const slotAt = (ms: number) => slots.find((s) => s.start === ms);
-  // The file's temperature at a slot's middle: halfway between its two hourly rows.
-  const midOf = (ms: number) => ((weather.find((p) => p.at === ms)?.c ?? NaN) + (weather.find((p) => p.at === ms + 3_600_000)?.c ?? NaN)) / 2;
+const byPolicy = (run: BacktestRun, p: string) => {
+  const r = run.results.find((x) => x.policy === p);
+  if (!r) throw new Error(`no ${p} result`);
+  return r.total;
+};
 
-  it('takes heat demand from the heating model: UA × (setpoint − outdoor), none on days above the 15 °C limit', () => {
-    expect(slots).toHaveLength(744);
-    // Wednesday 25 January, 03:00 UTC = 04:00 Brussels: the 17 °C night setpoint; outdoor at the slot's middle.
-    const cold = slotAt(Date.UTC(2023, 0, 25, 3));
-    expect(cold?.heatDemandW).toBeCloseTo(30 * (17 - midOf(Date.UTC(2023, 0, 25, 3))), 9);
-    expect(midOf(Date.UTC(2023, 0, 25, 3))).toBeCloseTo(-2 + 3 * Math.cos((2 * Math.PI * (3.5 - 15)) / 24), 1);
-    // Wednesday 18 January, 12:00 UTC: the 21 °C day setpoint, a mild 5 °C spell.
-    expect(slotAt(Date.UTC(2023, 0, 18, 12))?.heatDemandW).toBeCloseTo(30 * (21 - midOf(Date.UTC(2023, 0, 18, 12))), 9);
-    expect(slotAt(Date.UTC(2023, 0, 18, 12))?.heatCreditPerKWh).toBeCloseTo(0.1 / 0.9, 12);
-    // The warm spell (daily mean 16 °C) is out of season.
-    expect(slots.filter((s) => s.start >= Date.UTC(2023, 0, 1) && s.start < Date.UTC(2023, 0, 9, 23)).every((s) => s.heatDemandW === 0)).toBe(true);
-    const mean = (from: number, to: number) => {
-      const xs = slots.filter((s) => s.start >= from && s.start < to);
-      return xs.reduce((a, s) => a + s.heatDemandW, 0) / xs.length;
-    };
-    const mild = mean(Date.UTC(2023, 0, 11), Date.UTC(2023, 0, 20));
-    const frosty = mean(Date.UTC(2023, 0, 21), Date.UTC(2023, 0, 31));
-    expect(mild).toBeGreaterThan(300);
-    expect(frosty - mild).toBeGreaterThan(30 * 6);
+/** Planner net at least every baseline's (a cent of solver tolerance over a month), comfort no worse than the thermostat's. */
+function expectPlannerBest(run: BacktestRun) {
+  const planner = byPolicy(run, 'planner');
+  for (const p of ['thermostat', 'always', 'threshold', 'none']) expect(planner.net, p).toBeGreaterThanOrEqual(byPolicy(run, p).net - 0.01);
+  expect(planner.comfortKh).toBeLessThanOrEqual(byPolicy(run, 'thermostat').comfortKh + 0.5);
+}
+
+describe('thermal backtest: January 2023 Belgian prices, Aachen weather, household charges', () => {
+  it('gas heating: the planner nets at least as much as every rule, as warm as the thermostat; none nets minus the gas bill', async () => {
+    const run = await runBacktest(input());
+    expect(run.slots).toBe(744);
+    expect(run.results.map((r) => r.policy)).toEqual(['planner', 'thermostat', 'always', 'threshold', 'none']);
+    expectPlannerBest(run);
+    const none = byPolicy(run, 'none');
+    expect(none.net).toBeCloseTo(-none.fuelCost, 9);
+    expect(none.fuelCost).toBeCloseTo((none.sourceHeatKWh * 0.1) / 0.9, 6);
+    // A January in Aachen heats a typical house with about 2,000–3,000 kWh.
+    expect(none.sourceHeatKWh).toBeGreaterThan(2000);
+    expect(none.sourceHeatKWh).toBeLessThan(3000);
+    // Running the computer all month at household prices costs more than the gas its heat saves.
+    expect(byPolicy(run, 'always').savingVsNone).toBeLessThan(0);
+    expect(byPolicy(run, 'always').computeKWh).toBeCloseTo(0.5 * 744, 9);
+    const planner = run.results[0];
+    expect(planner?.statuses).toBeDefined();
+    expect((planner?.statuses?.optimal ?? 0) + (planner?.statuses?.feasible ?? 0) + (planner?.statuses?.heuristic ?? 0)).toBe(planner?.plans);
+    expect(planner?.plans).toBe(32);
+    expect(run.setup.lines[0]).toBe('electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (test)');
+  }, 60_000);
+
+  it('a heat pump: the planner pre-heats in cheap hours and saves against heating alone; its electricity is the heat ÷ COP', async () => {
+    const run = await runBacktest(input({ heatSource: { kind: 'heat-pump', cop: [{ outdoorC: -7, cop: 2.5 }, { outdoorC: 7, cop: 3.5 }] } }));
+    expectPlannerBest(run);
+    const planner = byPolicy(run, 'planner');
+    expect(planner.savingVsNone).toBeGreaterThan(1);
+    const none = byPolicy(run, 'none');
+    expect(none.fuelCost).toBe(0);
+    expect(none.electricityKWh).toBeGreaterThan(none.sourceHeatKWh / 3.5);
+    expect(none.electricityKWh).toBeLessThan(none.sourceHeatKWh / 2.5);
+    expect(none.net).toBeCloseTo(-none.electricityCost, 9);
+    expect(run.setup.lines[1]).toMatch(/^heat source: heat pump on household electricity, COP 2.5 at -7 °C, 3.5 at 7 °C/);
+  }, 60_000);
+
+  it('months add up to the total, and the demand model still runs', async () => {
+    const two = { from: JAN.from, to: Date.UTC(2023, 1, 28, 23) };
+    const run = await runBacktest(input({}, { policies: ['thermostat'], model: 'demand' }, two));
+    const r = run.results[0];
+    expect(r?.months.map((m) => m.month)).toEqual(['2023-01', '2023-02']);
+    expect((r?.months[0]?.totals.net ?? 0) + (r?.months[1]?.totals.net ?? 0)).toBeCloseTo(r?.total.net ?? NaN, 9);
+    expect(r?.total.comfortKh).toBe(0);
+  }, 60_000);
+});
+
+describe('the weather file', () => {
+  const rows = aachenText.trim().split('\n');
+  const without = (drop: (i: number) => boolean) => readWeather([rows[0], ...rows.slice(1).filter((_, i) => !drop(i))].join('\n'), 'w.csv');
+  const week = { from: JAN.from, to: JAN.from + 7 * 24 * HOUR };
+  const fails = (i: BacktestInput) => runBacktest(i).then(
+    () => null,
+    (e: unknown) => e,
+  );
+
+  it('bridges gaps up to 3 h linearly and says how many', async () => {
+    // Rows 48 and 49 (2023-01-03 00:00 and 01:00 UTC) missing: a 3 h gap.
+    const run = await runBacktest(input({}, { weather: without((i) => i === 48 || i === 49), policies: ['none'] }, week));
+    expect(run.setup.weather?.interpolatedGaps).toBe(1);
+    expect(run.setup.lines.find((l) => l.startsWith('weather:'))).toMatch(/1 short gap \(up to 3 h\) interpolated linearly/);
   });
 
-  it("the planner's result follows the weather: colder runs more and earns more heat credit, and it still beats always-on", async () => {
-    const base = await backtest(prices, setupWith(weather), 'planner');
-    const colder = await backtest(prices, setupWith(shifted(-6)), 'planner');
-    const warmer = await backtest(prices, setupWith(shifted(+6)), 'planner');
-    expect(colder.total.energyKWh).toBeGreaterThan(base.total.energyKWh);
-    expect(base.total.energyKWh).toBeGreaterThan(warmer.total.energyKWh);
-    expect(colder.total.heatCredit).toBeGreaterThan(base.total.heatCredit);
-    expect(base.total.heatCredit).toBeGreaterThan(warmer.total.heatCredit);
-    // Without the weather file (800 W all month) the figures differ.
-    const flat = await backtest(prices, { ...setupWith(weather), heat: undefined }, 'planner');
-    expect(flat.total.heatCredit).not.toBeCloseTo(base.total.heatCredit, 2);
-    const always = await backtest(prices, setupWith(weather), 'always');
-    expect(base.total.net).toBeGreaterThan(always.total.net);
-    expect(always.total.energyKWh).toBeCloseTo(0.5 * 744, 9);
-    // Useful heat never exceeds what was asked for.
-    const asked = slots.reduce((a, s) => a + (s.heatDemandW * s.hours) / 1000, 0);
-    expect(always.total.usefulHeatKWh).toBeLessThanOrEqual(asked + 1e-9);
-    expect(base.total.net).toBeCloseTo(base.total.heatCredit + base.total.revenue - base.total.cost, 9);
-  }, 120_000);
+  it('refuses a gap over 3 h, naming it', async () => {
+    const e = await fails(input({}, { weather: without((i) => i >= 48 && i < 52), policies: ['none'] }, week));
+    expect(e).toBeInstanceOf(BacktestInputError);
+    expect((e as Error).message).toBe(
+      'w.csv has no temperatures from 2023-01-02T23:00Z to 2023-01-03T04:00Z, a 5.0 h gap inside the price period: gaps up to 3 h are interpolated linearly, longer ones are not; fill the gap or choose a period without it',
+    );
+  });
 
-  it('reports progress per planned day', async () => {
-    const seen: [number, number][] = [];
-    // 23:00 UTC on 1 January is local midnight: 72 hours are three Brussels days.
-    await backtest(prices.slice(23, 23 + 72), setupWith(weather), 'planner', (done, total) => {
-      seen.push([done, total]);
-    });
-    expect(seen).toEqual([
-      [1, 3],
-      [2, 3],
-      [3, 3],
-    ]);
+  it('refuses a file that does not cover the prices', async () => {
+    const e = await fails(input({}, { weather: without((i) => i < 24 * 5), policies: ['none'] }, week));
+    expect((e as Error).message).toBe(
+      'w.csv covers 2023-01-06T00:00Z to 2023-12-31T23:00Z, but the prices run from 2022-12-31T23:00Z to 2023-01-07T23:00Z: give weather for the whole price period, or choose a period the file covers',
+    );
+  });
+
+  it('the thermal model needs one', async () => {
+    const e = await fails(input({}, { weather: null, policies: ['none'] }, week));
+    expect(e).toMatchObject({ field: 'weather', message: expect.stringMatching(/^the thermal model needs hourly outdoor temperatures/) as unknown });
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { BacktestPolicy, BacktestProgress, BacktestRun, BacktestTotals } from '#contract/index';
+import type { BacktestArgs, BacktestPolicy, BacktestProgress, BacktestRun, BacktestTotals } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { GroupedBarChart, Legend } from '../../component/chart.tsx';
 import { fmtDuration, fmtUnit } from '../../component/format.ts';
@@ -8,72 +8,99 @@ import { JOB_COLORS } from './Timeline.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
   { id: 'planner', label: 'Planner' },
+  { id: 'thermostat', label: 'Thermostat (on while it calls for heat)' },
   { id: 'always', label: 'Always on' },
-  { id: 'thermostat', label: 'Thermostat (on when heat is needed)' },
-  { id: 'best-threshold', label: 'Best fixed price threshold' },
+  { id: 'threshold', label: 'Best fixed price threshold' },
+  { id: 'none', label: 'No computer (heating alone)' },
 ];
 
-/** Money as the backtest computes it, to a hundredth of a cent: a year's net is not rounded to look rounder. */
-const money = (v: number, currency: string) => v.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: 4, maximumFractionDigits: 4 });
-const kwh = (v: number) => fmtUnit(v, 'kWh', 3);
+/** The same defaults as `hearth backtest` (main/core/backtest/setup.ts): a 500 W PC mining 0.002 per hour. */
+const DEFAULT_POWER_W = '500';
+const DEFAULT_REVENUE = '0.002';
+
+const money = (v: number, currency: string) => v.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const kwh = (v: number) => fmtUnit(v, 'kWh', 1);
 
 /** "YYYY-MM-DD" of a local date. */
 const isoDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 /** Local midnight of a "YYYY-MM-DD" from a date input. */
 const dayStart = (s: string) => new Date(`${s}T00:00`).getTime();
 
-const COLUMNS: { key: keyof BacktestTotals; label: string; money: boolean }[] = [
-  { key: 'energyKWh', label: 'Energy', money: false },
-  { key: 'usefulHeatKWh', label: 'Heat used', money: false },
-  { key: 'heatCredit', label: 'Heat credit', money: true },
-  { key: 'cost', label: 'Cost', money: true },
-  { key: 'revenue', label: 'Revenue', money: true },
-  { key: 'net', label: 'Net', money: true },
+type Column = { key: keyof BacktestTotals; label: string; format: (v: number, currency: string) => string };
+const COLUMNS: Column[] = [
+  { key: 'net', label: 'Net', format: money },
+  { key: 'savingVsNone', label: 'vs no computer', format: (v, c) => `${v >= 0 ? '+' : ''}${money(v, c)}` },
+  { key: 'electricityKWh', label: 'Electricity', format: kwh },
+  { key: 'electricityCost', label: 'Electricity cost', format: money },
+  { key: 'fuelCost', label: 'Fuel cost', format: money },
+  { key: 'computeKWh', label: 'Compute heat', format: kwh },
+  { key: 'comfortKh', label: 'Below band (K·h)', format: (v) => v.toFixed(1) },
+  { key: 'starts', label: 'Starts', format: (v) => String(Math.round(v)) },
 ];
+
+function TotalsRow({ label, t, currency, policy, total }: { label: string; t: BacktestTotals; currency: string; policy: string; total?: boolean }) {
+  return (
+    <tr className={total ? 'total' : undefined} data-row={label} data-policy={policy}>
+      <td>{label}</td>
+      {COLUMNS.map((c) => {
+        const v = t[c.key];
+        return (
+          <td key={c.key} data-policy={policy} data-col={c.key} data-value={v}>
+            {v === undefined ? '–' : c.format(v, currency)}
+          </td>
+        );
+      })}
+    </tr>
+  );
+}
 
 function Results({ run }: { run: BacktestRun }) {
   const months = run.results[0]?.months.map((m) => m.month) ?? [];
-  const cell = (t: BacktestTotals | undefined, c: (typeof COLUMNS)[number]) => (t ? (c.money ? money(t[c.key], run.currency) : kwh(t[c.key])) : '–');
-  const row = (label: string, pick: (r: BacktestRun['results'][number]) => BacktestTotals | undefined, total = false) => (
-    <tr key={label} className={total ? 'total' : undefined} data-row={label}>
-      <td>{label}</td>
-      {run.results.map((r) => COLUMNS.map((c) => <td key={`${r.policy}-${c.key}`} data-policy={r.policy} data-col={c.key} data-value={pick(r)?.[c.key]}>{cell(pick(r), c)}</td>))}
+  const planner = run.results.find((r) => r.statuses);
+  const head = (
+    <tr>
+      <th>Policy</th>
+      {COLUMNS.map((c) => (
+        <th key={c.key}>{c.label}</th>
+      ))}
     </tr>
   );
   return (
     <>
       <p className="muted" data-testid="backtest-summary">
-        {run.slots} slots from {new Date(run.from).toLocaleDateString()} to {new Date(run.to).toLocaleDateString()} ({run.timeZone}), heat demand{' '}
-        {run.demand.source === 'weather'
-          ? `from ${run.demand.weatherPoints} weather rows × ${run.demand.heatLossWPerK} W/K`
-          : `at the fallback ${run.demand.outdoorC ?? '?'} °C outside × ${run.demand.heatLossWPerK} W/K`}
-        , heat credit {run.heatCreditPerKWh === null ? 'from the heating settings' : `${run.heatCreditPerKWh} ${run.currency}/kWh`}; took {fmtDuration(run.elapsedMs)}.
+        {run.slots} slots from {new Date(run.from).toLocaleDateString()} to {new Date(run.to).toLocaleDateString()} ({run.timeZone}), {run.setup.model} model; took {fmtDuration(run.elapsedMs)}.
+        {planner?.statuses && ` Planner: ${planner.plans ?? 0} plans, ${planner.statuses.optimal} optimal, ${planner.statuses.feasible} stopped at the time limit, ${planner.statuses.heuristic} heuristic.`}
       </p>
+      <ul className="muted backtest-setup" data-testid="backtest-setup">
+        {run.setup.lines.map((l) => (
+          <li key={l}>{l}</li>
+        ))}
+      </ul>
       <div className="table-scroll">
         <table className="history-table backtest-table" data-testid="backtest-table">
-          <thead>
-            <tr>
-              <th rowSpan={2}>Month</th>
-              {run.results.map((r) => (
-                <th key={r.policy} colSpan={COLUMNS.length} className="group">
-                  {r.policy}
-                </th>
-              ))}
-            </tr>
-            <tr>
-              {run.results.map((r) =>
-                COLUMNS.map((c) => (
-                  <th key={`${r.policy}-${c.key}`}>
-                    {c.label} ({c.money ? run.currency : 'kWh'})
-                  </th>
-                )),
-              )}
-            </tr>
-          </thead>
-          <tbody>{months.map((m, i) => row(m, (r) => r.months[i]?.totals))}</tbody>
-          <tfoot>{row('Total', (r) => r.total, true)}</tfoot>
+          <thead>{head}</thead>
+          <tbody>
+            {run.results.map((r) => (
+              <TotalsRow key={r.policy} label={r.threshold !== undefined && r.policy === 'threshold' ? `threshold (≤ ${r.threshold.toFixed(4)} ${run.currency}/kWh)` : r.policy} policy={r.policy} t={r.total} currency={run.currency} total />
+            ))}
+          </tbody>
         </table>
       </div>
+      <p className="muted">
+        Net is mining value − electricity − fuel, so heating without a computer shows the household's heating cost as a negative net. Electricity is the computer's plus a heat pump's or
+        resistive heater's; fuel is gas, oil or district heat.
+      </p>
+      <details data-testid="backtest-months">
+        <summary>Per month</summary>
+        <div className="table-scroll">
+          <table className="history-table backtest-table">
+            <thead>{head}</thead>
+            <tbody>
+              {months.flatMap((m, i) => run.results.map((r) => <TotalsRow key={`${m}-${r.policy}`} label={`${m} ${r.policy}`} policy={r.policy} t={r.months[i]?.totals ?? r.total} currency={run.currency} />))}
+            </tbody>
+          </table>
+        </div>
+      </details>
       <div data-testid="backtest-chart">
         <GroupedBarChart
           label="Net per month per policy"
@@ -89,18 +116,22 @@ function Results({ run }: { run: BacktestRun }) {
 }
 
 /**
- * Replays a past period over the prices the tariff holds (an imported price file or fetched
- * day-ahead prices) with the planner and naive policies side by side, with progress as it runs.
+ * Replays a past period over the prices the tariff holds (charges included) and a weather file,
+ * with the house as one thermal node: the planner against simple rules and against heating
+ * without a computer, with progress as it runs. The same backtest as `hearth backtest`.
  */
 export function BacktestCard() {
   const today = new Date();
   const [from, setFrom] = useState(isoDay(new Date(today.getFullYear(), today.getMonth() - 1, 1)));
   const [to, setTo] = useState(isoDay(new Date(today.getFullYear(), today.getMonth(), 1)));
-  const [policies, setPolicies] = useState<BacktestPolicy[]>(['planner', 'always', 'thermostat', 'best-threshold']);
+  const [policies, setPolicies] = useState<BacktestPolicy[]>(POLICIES.map((p) => p.id));
   const [threshold, setThreshold] = useState('');
-  const [powerW, setPowerW] = useState('500');
-  const [credit, setCredit] = useState('');
-  const [revenue, setRevenue] = useState('');
+  const [powerW, setPowerW] = useState(DEFAULT_POWER_W);
+  const [revenue, setRevenue] = useState(DEFAULT_REVENUE);
+  const [ua, setUa] = useState('');
+  const [capacity, setCapacity] = useState('');
+  const [sourceCap, setSourceCap] = useState('');
+  const [demandModel, setDemandModel] = useState(false);
   const [weather, setWeather] = useState<{ name: string; csv: string } | null>(null);
   const [progress, setProgress] = useState<BacktestProgress | null>(null);
   const [running, setRunning] = useState(false);
@@ -119,15 +150,21 @@ export function BacktestCard() {
   };
 
   const start = () => {
-    let args;
+    let args: BacktestArgs;
     try {
       const chosen: BacktestPolicy[] = POLICIES.map((p) => p.id).filter((p) => policies.includes(p));
       const t = num(threshold, 'fixed threshold');
       if (t !== undefined) chosen.push(`threshold:${t}`);
-      const c = num(credit, 'heat credit');
+      const power = num(powerW, 'computer power');
+      if (power === undefined) throw new Error('computer power: give the power in W while running, e.g. 500');
+      const house: NonNullable<BacktestArgs['house']> = {};
+      const u = num(ua, 'UA');
+      const c = num(capacity, 'heat capacity');
+      const q = num(sourceCap, 'heat source capacity');
+      if (u !== undefined) house.uaWPerK = u;
+      if (c !== undefined) house.capacityWhPerK = c;
+      if (q !== undefined) house.sourceCapW = q;
       const r = num(revenue, 'mining revenue');
-      const power = num(powerW, 'device power');
-      if (power === undefined) throw new Error('device power: give the power in W while running, e.g. 500');
       runId.current = `ui-${Date.now().toString(36)}`;
       args = {
         from: dayStart(from),
@@ -136,7 +173,8 @@ export function BacktestCard() {
         powerW: power,
         timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         runId: runId.current,
-        ...(c !== undefined ? { heatCreditPerKWh: c } : {}),
+        ...(demandModel ? { model: 'demand' as const } : {}),
+        house,
         ...(r !== undefined ? { revenuePerHour: r } : {}),
         ...(weather ? { weatherCsv: weather.csv } : {}),
       };
@@ -160,11 +198,12 @@ export function BacktestCard() {
   };
 
   const fraction = progress ? (progress.step + progress.done / Math.max(1, progress.total)) / Math.max(1, progress.steps) : 0;
+  const unit = progress?.policy === 'planner' ? 'plan' : progress?.policy === 'threshold' ? 'price tried' : 'step';
   return (
     <Card title="Backtest" wide>
       <p className="muted">
-        Replays a past period over the prices the tariff holds (import a price file on the Schedules page) with heat demand from your heating settings, and compares the planner
-        with simple rules.
+        Replays a past period over the prices the tariff holds (import a price file on the Schedules page; the tariff's charges are added to spot prices) and a weather file, with your
+        heating schedule and heat source and the house as one thermal node, and compares the planner with simple rules and with heating alone.
       </p>
       <div className="form-row" data-testid="backtest-form">
         <label>
@@ -176,20 +215,34 @@ export function BacktestCard() {
           <input type="date" data-testid="backtest-to" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
         <label>
-          Device power (W)
+          Weather (CSV: time,temp_c or Open-Meteo)
+          <input type="file" accept=".csv,text/csv" data-testid="backtest-weather" onChange={(e) => void e.target.files?.[0]?.text().then((csv) => setWeather({ name: e.target.files?.[0]?.name ?? 'weather', csv }))} />
+        </label>
+        <label>
+          Computer power (W)
           <input type="number" min={1} data-testid="backtest-power" value={powerW} onChange={(e) => setPowerW(e.target.value)} />
         </label>
         <label>
-          Displaced heat (per kWh of heat)
-          <input type="number" step="any" min={0} placeholder="from heating settings" data-testid="backtest-credit" value={credit} onChange={(e) => setCredit(e.target.value)} />
-        </label>
-        <label>
           Mining revenue (per hour at full power)
-          <input type="number" step="any" min={0} placeholder="0" data-testid="backtest-revenue" value={revenue} onChange={(e) => setRevenue(e.target.value)} />
+          <input type="number" step="any" min={0} data-testid="backtest-revenue" value={revenue} onChange={(e) => setRevenue(e.target.value)} />
+        </label>
+      </div>
+      <div className="form-row">
+        <label>
+          House UA (W/K)
+          <input type="number" step="any" min={0} placeholder="settings, or 200" data-testid="backtest-ua" value={ua} onChange={(e) => setUa(e.target.value)} />
         </label>
         <label>
-          Weather (CSV: time,temp_c or Open-Meteo)
-          <input type="file" accept=".csv,text/csv" data-testid="backtest-weather" onChange={(e) => void e.target.files?.[0]?.text().then((csv) => setWeather({ name: e.target.files?.[0]?.name ?? 'weather', csv }))} />
+          Heat capacity (Wh/K)
+          <input type="number" step="any" min={0} placeholder="settings, or 10000" data-testid="backtest-capacity" value={capacity} onChange={(e) => setCapacity(e.target.value)} />
+        </label>
+        <label>
+          Heat source capacity (W)
+          <input type="number" step="any" min={0} placeholder="settings, or 10000" data-testid="backtest-source-cap" value={sourceCap} onChange={(e) => setSourceCap(e.target.value)} />
+        </label>
+        <label className="check">
+          <input type="checkbox" data-testid="backtest-demand-model" checked={demandModel} onChange={(e) => setDemandModel(e.target.checked)} /> Simple demand model (no thermal
+          simulation)
         </label>
       </div>
       <div className="form-row">
@@ -211,7 +264,9 @@ export function BacktestCard() {
       {running && (
         <div className="backtest-progress" data-testid="backtest-progress">
           <progress value={fraction} max={1} />{' '}
-          {progress ? `${progress.policy}: ${progress.total > 1 ? `day ${progress.done} of ${progress.total}` : 'done'} (policy ${progress.step + 1} of ${progress.steps})` : 'reading prices and working out heat demand…'}
+          {progress
+            ? `${progress.policy}: ${progress.total > 1 ? `${progress.done} of ${progress.total} (${unit})` : 'done'} — policy ${progress.step + 1} of ${progress.steps}`
+            : 'reading prices and working out the comfort band…'}
         </div>
       )}
       {run && <Results run={run} />}
