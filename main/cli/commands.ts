@@ -14,6 +14,7 @@ import { benchPlannerCommand } from './command/bench-planner.ts';
 import { benchSchedulerCommand } from './command/bench-scheduler.ts';
 import { benchStratumCommand } from './command/bench-stratum.ts';
 import { marketCommand } from './command/market.ts';
+import { planCommand } from './command/plan.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, marketCommand, benchHistoryCommand, backtestCommand, benchPlannerCommand, benchSchedulerCommand, benchStratumCommand];
+export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, marketCommand, planCommand, benchHistoryCommand, backtestCommand, benchPlannerCommand, benchSchedulerCommand, benchStratumCommand];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CsvImportResult, PriceSlot, TariffStatus } from '#contract/index';
+import type { CsvImportResult, Handlers, PriceSlot, TariffStatus } from '#contract/index';
 import { HandlerError } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
@@ -68,6 +68,15 @@ export function formatSlots(slots: PriceSlot[], timeZone: string): string[] {
   return lines;
 }
 
+/** Fetches a day-ahead tariff's prices when today's or tomorrow's are not known yet (offline, the cache stands); the status after. */
+export async function freshPrices(h: Handlers, now: number): Promise<TariffStatus> {
+  const settings = await h['tariff-settings']({});
+  const status = await h['tariff-status']({});
+  const isDynamic = !['fixed', 'time-of-use', 'csv'].includes(settings.tariff.kind);
+  if (isDynamic && (status.knownUntil === null || status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)) return h['tariff-refresh']({});
+  return status;
+}
+
 export const pricesCommand: Command = {
   name: 'prices',
   summary: 'List the next electricity price slots from the configured tariff',
@@ -81,12 +90,7 @@ export const pricesCommand: Command = {
       const h = core.handlers;
       const settings = await h['tariff-settings']({});
       const now = core.context.clock.now();
-      let status = await h['tariff-status']({});
-      const isDynamic = !['fixed', 'time-of-use', 'csv'].includes(settings.tariff.kind);
-      // Fetch when today's or tomorrow's prices are not known yet; offline, the cache is shown.
-      if (isDynamic && (status.knownUntil === null || status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)) {
-        status = await h['tariff-refresh']({});
-      }
+      const status = await freshPrices(h, now);
       const start = from ?? Math.floor(now / HOUR) * HOUR;
       const slots = await h['tariff-slots']({ from: start, to: start + hours * HOUR });
       if (values['json']) {

@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import { startCore, type Core } from '#core/app';
+import { defaultDataDir } from '#core/data-dir';
+import { hardwareModule } from '#core/hardware/module';
+import { heatingModule } from '#core/heating/module';
+import { miningRunner } from '#core/job/mining-runner';
+import { jobModule } from '#core/job/module';
+import { marketModule } from '#core/market/module';
+import { miningModule } from '#core/mining/module';
+import type { CoreModule } from '#core/module';
+import { instanceText, InstanceError, readInstance, type Instance } from '#core/planner/instance';
+import type { Plan, PlanInput } from '#core/planner/model';
+import { plan } from '#core/planner/plan';
+import { schedulerModule } from '#core/scheduler/module';
+import { tariffModule } from '#core/tariff/module';
+import { numberOption, rethrowAsUsage, UsageError, type Command } from '../command.ts';
+import { freshPrices } from './prices.ts';
+
+/** A module created but never started: its services and handlers answer, none of its timers or actions run. */
+function notStarted(m: CoreModule): CoreModule {
+  return {
+    ...m,
+    async create(ctx) {
+      const { handlers, service } = await m.create(ctx);
+      return { ...(handlers ? { handlers } : {}), ...(service ? { service } : {}) };
+    },
+  };
+}
+
+/**
+ * The domains the scheduler plans from, on the app's data folder, with nothing carried out: the
+ * scheduler is not started (no miner, no job is touched), the hardware domain samples no telemetry
+ * (the app's ledger is not written twice), the market is not refetched (its stored quotes stand).
+ * Prices and the weather forecast are refreshed as `hearth prices` and `hearth heat` do.
+ */
+async function startPlanningCore(values: Record<string, unknown>): Promise<Core> {
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  const modules = [
+    notStarted(hardwareModule()),
+    notStarted(marketModule()),
+    tariffModule({ cron: false }),
+    heatingModule({ cron: false, refreshOnStart: true }),
+    miningModule(),
+    jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))], resumeOnStart: false }),
+    notStarted(schedulerModule({ cron: false, idle: null })),
+  ];
+  const core = await startCore({ dataDir, modules, log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+  try {
+    await freshPrices(core.handlers, core.context.clock.now());
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+  return core;
+}
+
+const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const money = (n: number) => n.toFixed(4);
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** How right the plan is, as the planner proved it, and which route made it. */
+function describePlanStatus(p: Plan): string {
+  const s = p.status;
+  const how = s.kind === 'optimal' ? 'optimal' : s.kind === 'feasible' ? `feasible, at most ${(s.gap * 100).toFixed(3)} % below the optimum (time limit)` : `heuristic: ${s.reason}`;
+  return `status ${how} (solver ${p.solver}, ${p.planMs.toFixed(0)} ms)`;
+}
+
+/** The plan as text: status, totals, shortfalls, then one row per slot. */
+export function formatPlan(p: Plan, input: PlanInput): string[] {
+  const thermal = input.thermal !== undefined;
+  const hoursOf = new Map(input.slots.map((s) => [s.start, s.hours]));
+  const t = p.totals;
+  const lines = [describePlanStatus(p)];
+  const parts = [`net ${money(t.net)}`, `cost ${money(t.cost)}`, `revenue ${money(t.revenue)}`, `heat credit ${money(t.heatCredit)}`];
+  if (thermal) parts.push(`heat source ${money(t.sourceCost)} for ${t.sourceHeatKWh.toFixed(3)} kWh`, `${t.comfortKh.toFixed(2)} K·h below the comfort band`);
+  lines.push(`${parts.join(', ')} (money in the tariff's currency); ${t.energyKWh.toFixed(3)} kWh drawn`);
+  for (const s of p.shortfalls) lines.push(`short: ${s.job} misses ${s.missingWork.toFixed(0)} work at its deadline${s.missingAtEnd !== undefined ? `, ${s.missingAtEnd.toFixed(0)} still missing at the horizon's end` : ''}`);
+  if (!p.slots.length) return lines;
+  const devices = [...new Set(p.slots.flatMap((s) => s.decisions.map((d) => d.device)))];
+  const header = ['time UTC', 'price', ...devices, ...(thermal ? ['indoor °C', 'source W'] : []), 'reason'];
+  const rows = p.slots.map((s) => {
+    const cells = devices.map((id) => {
+      const d = s.decisions.find((x) => x.device === id);
+      return d?.job ? `${d.job}@${d.level}/${Math.round(d.powerW)}W` : 'off';
+    });
+    const heat = thermal ? [s.indoorC === undefined ? '' : s.indoorC.toFixed(1), Math.round((s.sourceHeatKWh * 1000) / (hoursOf.get(s.start) ?? 0.25)).toString()] : [];
+    return [utc(s.start), s.price.toFixed(5), ...cells, ...heat, s.reason];
+  });
+  const all = [header, ...rows];
+  // Every column padded to its widest cell but the reason, which is last and runs on.
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  for (const r of all) lines.push(r.map((c, i) => (i === r.length - 1 ? c : i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  return lines;
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+function writeFile(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (err) {
+    throw new UsageError(`Cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+const SOLVERS = ['auto', 'milp', 'heuristic'] as const;
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'Plan the next 48 h from this machine\'s settings, export that planning problem to a file, or solve one from a file',
+  usage:
+    '[--json] [--solver auto|milp|heuristic] [--time-limit-ms N] [--data-dir DIR]\n' +
+    '       hearth plan --export FILE|- [--data-dir DIR]\n' +
+    '       hearth plan --instance FILE [--json] [--solver auto|milp|heuristic] [--time-limit-ms N]\n\n' +
+    'Without --instance it builds the problem the scheduler plans from (prices, heat, detected devices, the job\n' +
+    'queue, limits) out of the data folder, as the app would now, without starting or stopping anything.\n' +
+    '--export writes that problem as JSON (docs/plan-instance.md; - for standard output) with the time and time\n' +
+    'limit it is planned at; --instance solves such a file, so anyone can reproduce a plan. Either prints the\n' +
+    'status (optimal, feasible with its gap, or heuristic with the reason), the totals and one row per slot\n' +
+    '(device columns: job@level/power); --json prints the plan itself.',
+  options: {
+    json: { type: 'boolean' },
+    export: { type: 'string' },
+    instance: { type: 'string' },
+    solver: { type: 'string' },
+    'time-limit-ms': { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values }) {
+    const exportTo = values['export'];
+    const instanceFile = values['instance'];
+    if (typeof exportTo === 'string' && typeof instanceFile === 'string') throw new UsageError('--export writes the current problem and --instance solves one from a file: give one of them');
+    const solver = values['solver'];
+    if (solver !== undefined && !SOLVERS.includes(solver as (typeof SOLVERS)[number])) throw new UsageError(`--solver expects ${SOLVERS.join(', ')}, got "${String(solver)}"`);
+    const timeLimitMs = numberOption(values['time-limit-ms'], 'time-limit-ms', { min: 1, max: 3_600_000 });
+    if (typeof exportTo === 'string' && (values['json'] || solver !== undefined || timeLimitMs !== undefined)) {
+      throw new UsageError('--export only writes the problem; --json, --solver and --time-limit-ms apply when planning');
+    }
+
+    let inst: Instance;
+    if (typeof instanceFile === 'string') {
+      try {
+        inst = readInstance(readFile(instanceFile), instanceFile);
+      } catch (err) {
+        if (err instanceof InstanceError) throw new UsageError(err.message);
+        throw err;
+      }
+    } else {
+      const core = await startPlanningCore(values);
+      try {
+        const exported = await core.handlers['plan-input']({});
+        if (typeof exportTo === 'string') {
+          const text = instanceText(exported);
+          if (exportTo === '-') process.stdout.write(text);
+          else writeFile(exportTo, text);
+          const i = exported.input;
+          const span = i.slots.length ? ` from ${utc(i.slots[0]!.start)} UTC` : '';
+          console.error(`Wrote the planning problem (${count(i.slots.length, 'slot')}${span}, ${count(i.devices.length, 'device')}, ${count(i.jobs.length, 'job')}${i.thermal ? ', thermal model' : ''}) to ${exportTo === '-' ? 'standard output' : exportTo}`);
+          // Read back as `--instance` would: a problem it refuses is a bug here, and the file is its evidence.
+          try {
+            readInstance(text, exportTo === '-' ? 'the export' : exportTo);
+          } catch (err) {
+            console.error(`warning: ${(err as Error).message}`);
+            return 1;
+          }
+          return 0;
+        }
+        // Through JSON as a file carries it: this prints what --export then --instance would.
+        inst = readInstance(JSON.stringify(exported), 'the current problem');
+      } catch (err) {
+        rethrowAsUsage(err);
+      } finally {
+        await core.close();
+      }
+      if (!inst.input.slots.length) {
+        console.log('No price slots known for the next hours, so nothing to plan: configure a tariff (hearth prices).');
+        return 0;
+      }
+    }
+
+    const p = await plan(inst.input, {
+      clock: { now: () => inst.now },
+      timeLimitMs: timeLimitMs ?? inst.timeLimitMs,
+      ...(solver !== undefined ? { solver: solver as (typeof SOLVERS)[number] } : {}),
+    });
+    if (values['json']) {
+      console.log(JSON.stringify(p, null, 2));
+      return 0;
+    }
+    console.log(`planned at ${new Date(inst.now).toISOString()}, time limit ${timeLimitMs ?? inst.timeLimitMs} ms`);
+    for (const line of formatPlan(p, inst.input)) console.log(line);
+    return 0;
+  },
+};
