@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
-/** A setpoint change: from `at` ("HH:MM", the heating settings' time zone) the room should be `c` °C. */
-export type Setpoint = { at: string; c: number };
+/**
+ * A setpoint change: from `at` ("HH:MM", the heating settings' time zone) the room should be `c` °C.
+ * In thermal mode `c` is the comfort band's lower bound and `maxC` its upper bound (absent:
+ * `c` + {@link DEFAULT_BAND_K} K): the planner may pre-heat the room up to `maxC` while power is cheap.
+ */
+export type Setpoint = { at: string; c: number; maxC?: number };
 
 /**
  * The weekly schedule, like a thermostat's: index 0 is Monday … 6 Sunday. A day's first setpoint
@@ -17,8 +21,11 @@ export type HeatingSeason = { kind: 'always' } | { kind: 'dates'; from: string; 
  * off: no heat demand. schedule: demand from the setpoint and outdoor temperature alone.
  * thermostat: the indoor sensor switches demand with hysteresis and minimum on/off times.
  * predictive: outdoor forecast per slot plus recovery of the current indoor shortfall.
+ * thermal: plan the room: the planner keeps the forecast indoor temperature in each schedule
+ * entry's comfort band (`c` to `maxC`), choosing the computers' and the heat source's output per
+ * slot, and pre-heats while power is cheap (heating.md, "Thermal mode").
  */
-export type HeatingMode = 'off' | 'schedule' | 'thermostat' | 'predictive';
+export type HeatingMode = 'off' | 'schedule' | 'thermostat' | 'predictive' | 'thermal';
 
 /** Where the indoor temperature comes from. Tokens are stored sealed and returned masked. */
 export type IndoorSource =
@@ -28,25 +35,33 @@ export type IndoorSource =
   | { kind: 'mqtt'; url: string; topic: string; jsonPath?: string; username?: string; password?: string }
   | { kind: 'http-json'; url: string; jsonPath: string };
 
-/** What heats the home otherwise: the heat Hearth makes displaces this. */
+/**
+ * What heats the home otherwise: the heat Hearth makes displaces this. `capacityW`: the most heat
+ * it can deliver (W; absent: {@link DEFAULT_SOURCE_CAPACITY_W}), which bounds what the thermal
+ * mode may ask of it.
+ */
 export type HeatSource =
   | { kind: 'none' }
-  | { kind: 'gas'; pricePerKWh: number; efficiency: number }
-  | { kind: 'oil'; pricePerKWh: number; efficiency: number }
+  | { kind: 'gas'; pricePerKWh: number; efficiency: number; capacityW?: number }
+  | { kind: 'oil'; pricePerKWh: number; efficiency: number; capacityW?: number }
   /** COP by outdoor temperature, interpolated linearly between points and held flat beyond them. */
-  | { kind: 'heat-pump'; cop: { outdoorC: number; cop: number }[] }
-  | { kind: 'resistive' }
-  | { kind: 'district'; pricePerKWh: number };
+  | { kind: 'heat-pump'; cop: { outdoorC: number; cop: number }[]; capacityW?: number }
+  | { kind: 'resistive'; capacityW?: number }
+  | { kind: 'district'; pricePerKWh: number; capacityW?: number };
 
 export type HeatingSettings = {
   mode: HeatingMode;
   schedule: WeekSchedule;
   season: HeatingSeason;
   thermostat: { hysteresisK: number; minOnMin: number; minOffMin: number };
+  /**
+   * The heated zone as one thermal node. Without measurements, a typical 120 m² house is about
+   * UA 200 W/K and C 10,000 Wh/K (see heating.md); the thermal mode needs UA above 0.
+   */
   room: {
     /** Heat-loss coefficient (W/K): heat needed per kelvin between inside and outside. */
     heatLossWPerK: number;
-    /** Thermal capacity (Wh/K) used by predictive mode to recover a shortfall. */
+    /** Thermal capacity (Wh/K): energy that warms the zone by one kelvin (predictive and thermal modes). */
     capacityWhPerK: number;
   };
   indoor: IndoorSource;
@@ -90,6 +105,12 @@ export type HeatSlot = {
   currency: string;
   /** Why demand is what it is, e.g. "out of season", "thermostat satisfied". */
   note: string | null;
+  /**
+   * Thermal mode: the band the indoor temperature must stay in at the slot's end (°C): the
+   * setpoint in force to its `maxC`. Out of season, or with no setpoints, only frost protection
+   * ({@link SETPOINT_MIN_C}) below. Absent in the other modes.
+   */
+  comfort?: { minC: number; maxC: number };
 };
 
 /**
@@ -104,6 +125,12 @@ export type HeatLossEstimate = {
   samples: number;
   /** Root-mean-square error of the fit (W). */
   rmsW: number | null;
+  /**
+   * How well the fitted model follows the room (°C): the one-node model run over each logged
+   * stretch from its first reading, driven by the logged heat and outdoor temperature, against
+   * the readings (root-mean-square). Null without a fit.
+   */
+  rmseC: number | null;
   reason: string | null;
 };
 
@@ -131,6 +158,8 @@ export type HeatingHandlers = {
   'heating-reading': Handler<{ c: number }, TemperatureReading>;
   /** Fits the room's heat-loss coefficient to the logged readings (see HeatLossEstimate). */
   'heating-estimate': Handler<{ days?: number }, HeatLossEstimate>;
+  /** Indoor readings in [from, to), oldest first; at most `max` (default 2000), evenly thinned when there are more. */
+  'heating-readings': Handler<{ from: number; to: number; max?: number }, TemperatureReading[]>;
 };
 
 export type HeatingEvents = {
@@ -141,6 +170,10 @@ export type HeatingEvents = {
 /** Room setpoints outside this range are mistakes (80 °C is a kettle, not a room). */
 export const SETPOINT_MIN_C = 5;
 export const SETPOINT_MAX_C = 30;
+/** Thermal mode: a schedule entry without `maxC` lets the room rise this far above its setpoint (K). */
+export const DEFAULT_BAND_K = 2;
+/** A heat source's capacity when none is given (W): enough for a typical house on a cold day. */
+export const DEFAULT_SOURCE_CAPACITY_W = 10_000;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
 const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date as MM-DD');
@@ -180,8 +213,12 @@ const setpoint = z
   .object({
     at: hhmm,
     c: z.number().min(SETPOINT_MIN_C, `a room setpoint is at least ${SETPOINT_MIN_C} °C`).max(SETPOINT_MAX_C, `a room setpoint is at most ${SETPOINT_MAX_C} °C`),
+    maxC: z.number().max(SETPOINT_MAX_C + 5, `the comfort band's upper bound is at most ${SETPOINT_MAX_C + 5} °C`).optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.maxC === undefined || s.maxC >= s.c, { path: ['maxC'], message: 'the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)' });
+/** Zero would be a heat source that makes no heat: choose "none" instead. */
+const capacity = z.number().gt(0, 'the heat source\'s capacity must be above 0 W (choose "none" for no heat source)').max(1_000_000).optional();
 
 export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('manual') }).strict(),
@@ -203,7 +240,7 @@ export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion(
 
 export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
   .object({
-    mode: z.enum(['off', 'schedule', 'thermostat', 'predictive']),
+    mode: z.enum(['off', 'schedule', 'thermostat', 'predictive', 'thermal']),
     schedule: z.array(z.array(setpoint).max(24)).length(7, 'the schedule has 7 days, Monday first'),
     season: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('always') }).strict(),
@@ -219,11 +256,11 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
     fallbackOutdoorC: z.number().min(-50).max(50),
     heatSource: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('none') }).strict(),
-      z.object({ kind: z.literal('gas'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1) }).strict(),
-      z.object({ kind: z.literal('oil'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1) }).strict(),
-      z.object({ kind: z.literal('heat-pump'), cop: z.array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict()).min(1).max(16) }).strict(),
-      z.object({ kind: z.literal('resistive') }).strict(),
-      z.object({ kind: z.literal('district'), pricePerKWh: price }).strict(),
+      z.object({ kind: z.literal('gas'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1), capacityW: capacity }).strict(),
+      z.object({ kind: z.literal('oil'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1), capacityW: capacity }).strict(),
+      z.object({ kind: z.literal('heat-pump'), cop: z.array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict()).min(1).max(16), capacityW: capacity }).strict(),
+      z.object({ kind: z.literal('resistive'), capacityW: capacity }).strict(),
+      z.object({ kind: z.literal('district'), pricePerKWh: price, capacityW: capacity }).strict(),
     ]),
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR'),
     timeZone: z.string().refine((tz) => {
@@ -235,7 +272,15 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
       }
     }, 'expected an IANA time zone such as Europe/Brussels'),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.mode !== 'thermal' || h.room.heatLossWPerK > 0, {
+    path: ['room', 'heatLossWPerK'],
+    message: 'the thermal mode needs the room\'s heat loss above 0 W/K (a typical 120 m² house: about 200 W/K)',
+  })
+  .refine((h) => h.mode !== 'thermal' || h.room.capacityWhPerK > 0, {
+    path: ['room', 'capacityWhPerK'],
+    message: 'the thermal mode needs the room\'s heat capacity above 0 Wh/K (a typical 120 m² house: about 10,000 Wh/K)',
+  });
 
 export const heatingArgs: ArgSchemas<HeatingHandlers> = {
   'heating-settings': z.object({}).strict(),
@@ -248,4 +293,8 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
   'heating-sensors': z.object({}).strict(),
   'heating-reading': z.object({ c: z.number().min(-20).max(45) }).strict(),
   'heating-estimate': z.object({ days: z.number().int().min(1).max(365).optional() }).strict(),
+  'heating-readings': z
+    .object({ from: z.number().int(), to: z.number().int(), max: z.number().int().min(2).max(10_000).optional() })
+    .strict()
+    .refine((a) => a.to > a.from && a.to - a.from <= 366 * 86_400_000, 'to must be after from, at most a year later'),
 };

@@ -31,7 +31,11 @@ export type PlannedSlot = {
  * its time limit with a plan at most `gap` (relative) below the optimum; `heuristic` the fast plan
  * alone, for `reason`.
  */
-export type PlanStatus = { kind: 'optimal' } | { kind: 'feasible'; gap: number } | { kind: 'heuristic'; reason: string };
+export type PlanStatus =
+  | { kind: 'optimal' }
+  /** `on`: the gap is on the missing deadline work ('shortfall') or late work ('late'), not on the net. */
+  | { kind: 'feasible'; gap: number; on?: 'shortfall' | 'late' }
+  | { kind: 'heuristic'; reason: string };
 
 /** The planner's result: every slot, totals, and deadline jobs whose work cannot fit. */
 export type PlanResult = {
@@ -70,6 +74,8 @@ export type PlanHandlers = {
   'plan-get': Handler<Record<string, never>, { plan: PlanResult | null; override: PlanOverride | null; applied: PlanApplied | null }>;
   /** Sets a manual override, or clears it with null. */
   'plan-override': Handler<{ override: PlanOverride | null }, { override: PlanOverride | null }>;
+  /** The planning problem as the next planning would see it, with the time and time limit it would use. */
+  'plan-input': Handler<Record<string, never>, PlanInstance>;
 };
 
 export type PlanEvents = {
@@ -85,4 +91,76 @@ const overrideSchema = z.union([
 export const planArgs: ArgSchemas<PlanHandlers> = {
   'plan-get': z.object({}).strict(),
   'plan-override': z.object({ override: overrideSchema.nullable() }).strict(),
+  'plan-input': z.object({}).strict(),
 };
+
+// The planner's input (main/core/planner/model.ts, which documents each field) as a file may carry
+// it. Strict objects: a misspelt field is named, not dropped, and a field this version does not
+// know fails instead of being ignored.
+const comfortSchema = z.object({ minC: z.number(), maxC: z.number() }).strict();
+const planSlotSchema = z
+  .object({
+    start: z.number().int(),
+    hours: z.number().positive(),
+    price: z.number(),
+    heatDemandW: z.number().min(0),
+    heatCreditPerKWh: z.number(),
+    quiet: z.boolean(),
+    outdoorC: z.number().optional(),
+    comfort: comfortSchema.optional(),
+  })
+  .strict();
+const powerLevelSchema = z.object({ powerW: z.number().min(0), rates: z.record(z.string(), z.number().min(0)), tempC: z.number().optional() }).strict();
+const planDeviceSchema = z
+  .object({
+    id: z.string().min(1),
+    levels: z.array(powerLevelSchema),
+    minRunSlots: z.number().int().min(1).optional(),
+    minPauseSlots: z.number().int().min(1).optional(),
+    maxTempC: z.number().optional(),
+  })
+  .strict();
+const planJobSchema = z
+  .object({
+    id: z.string().min(1),
+    kind: z.string().min(1),
+    valuePerWork: z.number(),
+    workNeeded: z.number().min(0).optional(),
+    deadline: z.number().optional(),
+    devices: z.array(z.string().min(1)).optional(),
+    mode: z.enum(['cheapest', 'continuous']).optional(),
+    runPastDeadline: z.boolean().optional(),
+  })
+  .strict();
+const thermalSchema = z
+  .object({ uaWPerK: z.number().positive(), capacityWhPerK: z.number().positive(), indoorC: z.number(), sourceCapW: z.number().min(0), comfortPenaltyPerKh: z.number().min(0).optional() })
+  .strict();
+export const planProblemSchema = z
+  .object({
+    slots: z.array(planSlotSchema),
+    devices: z.array(planDeviceSchema),
+    jobs: z.array(planJobSchema),
+    limits: z.object({ powerCapW: z.number().min(0).optional(), quietCapW: z.number().min(0).optional() }).strict(),
+    thermal: thermalSchema.optional(),
+  })
+  .strict();
+
+/** The file format `hearth plan --export` writes and `hearth plan --instance` reads (docs/plan-instance.md). */
+export const planInstanceSchema = z
+  .object({
+    format: z.literal('hearth-plan-instance'),
+    version: z.literal(1),
+    now: z.number().int(),
+    timeLimitMs: z.number().positive(),
+    input: planProblemSchema,
+  })
+  .strict();
+
+/** The planner's input: slots, devices, jobs, limits and the optional thermal model. */
+export type PlanProblem = z.infer<typeof planProblemSchema>;
+
+/**
+ * One planning problem, whole: the input, the time the plan is made at (ms since the epoch: slots
+ * that ended by then are not planned) and HiGHS's time limit, ms.
+ */
+export type PlanInstance = z.infer<typeof planInstanceSchema>;

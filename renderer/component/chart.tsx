@@ -21,9 +21,12 @@ function extent(series: Series[], includeZero = true): [number, number] {
   return [lo, hi];
 }
 
-/** Lines over an index axis; `null` breaks the line (missing data is not drawn as zero). */
-export function LineChart({ series, height = 160, unit, label }: { series: Series[]; height?: number; unit: string; label: string }) {
-  const [lo, hi] = extent(series);
+/**
+ * Lines over an index axis; `null` breaks the line (missing data is not drawn as zero). `zero`
+ * false: the axis spans the data only (a room's 18–22 °C would be a flat line on a 0–22 scale).
+ */
+export function LineChart({ series, height = 160, unit, label, zero = true }: { series: Series[]; height?: number; unit: string; label: string; zero?: boolean }) {
+  const [lo, hi] = extent(series, zero);
   const n = Math.max(2, ...series.map((s) => s.values.length));
   const x = (i: number) => (i / (n - 1)) * (W - 40) + 36;
   const y = (v: number) => height - 16 - ((v - lo) / (hi - lo)) * (height - 28);

@@ -1,7 +1,7 @@
-import type { HeatingSettings, HeatSlot, PriceSlot, TemperatureReading } from '#contract/index';
+import { SETPOINT_MAX_C, SETPOINT_MIN_C, type HeatingSettings, type HeatSlot, type PriceSlot, type TemperatureReading } from '#contract/index';
 import { localDay } from '#core/tariff/time';
 import { creditPerKWh } from './credit.ts';
-import { inSeason, setpointAt } from './schedule.ts';
+import { bandOf, entryAt, inSeason } from './schedule.ts';
 
 /** Outdoor temperature at an instant (forecast), or null where none is known. */
 export type OutdoorAt = (ms: number) => number | null;
@@ -24,7 +24,9 @@ export const INDOOR_MAX_AGE_MS = 30 * 60_000;
  * - thermostat: the slot containing `now` follows the thermostat's call for heat; later slots as schedule;
  * - predictive: the loss per slot from the forecast, plus the heat to lift the room from its
  *   current temperature to the setpoint (capacity × shortfall) in the first slot; a room warmer
- *   than the setpoint coasts, its surplus subtracted from the next slots until used up.
+ *   than the setpoint coasts, its surplus subtracted from the next slots until used up;
+ * - thermal: the schedule's loss for display only; what the planner uses is each slot's comfort
+ *   band (and the outdoor temperature), the credit being what a kWh of the heat source costs.
  */
 export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs: DemandInputs): HeatSlot[] {
   const tz = settings.timeZone;
@@ -52,7 +54,9 @@ export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs
     const hours = (slot.end - slot.start) / 3_600_000;
     const forecast = inputs.outdoorAt(mid);
     const outdoorC = forecast ?? settings.fallbackOutdoorC;
-    const setpoint = setpointAt(settings.schedule, slot.start, tz);
+    const entry = entryAt(settings.schedule, slot.start, tz);
+    const setpoint = entry?.c ?? null;
+    const thermal = settings.mode === 'thermal';
     const credit = creditPerKWh(settings.heatSource, slot, outdoorC, settings.currency);
     const isCurrent = slot.start <= inputs.now && inputs.now < slot.end;
     const base = {
@@ -65,9 +69,11 @@ export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs
       currency: credit.currency,
     };
     if (settings.mode === 'off') return { ...base, demandW: 0, note: 'heating is off' };
-    if (setpoint === null) return { ...base, demandW: 0, note: 'the schedule has no setpoints' };
+    // Without a wanted temperature the thermal plan still keeps frost out, and does not heat a
+    // room that is warm already (compute heat in summer is a nuisance, not a credit).
+    if (setpoint === null) return { ...base, demandW: 0, note: 'the schedule has no setpoints', ...(thermal ? { comfort: { minC: SETPOINT_MIN_C, maxC: SETPOINT_MAX_C } } : {}) };
     if (!inSeason(settings.season, slot.start, tz, dayMean(slot.start) ?? (forecast === null ? settings.fallbackOutdoorC : null))) {
-      return { ...base, demandW: 0, note: 'out of season' };
+      return { ...base, demandW: 0, note: 'out of season', ...(thermal && entry ? { comfort: { minC: SETPOINT_MIN_C, maxC: bandOf(entry).maxC } } : {}) };
     }
     const loss = Math.max(0, ua * (setpoint - outdoorC));
     if (settings.mode === 'thermostat' && isCurrent) {
@@ -84,6 +90,7 @@ export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs
       const demandW = Math.max(0, needWh) / hours;
       return { ...base, demandW, note: demandW === 0 ? 'coasting on stored warmth' : null };
     }
+    if (thermal && entry) return { ...base, demandW: loss, note: null, comfort: bandOf(entry) };
     return { ...base, demandW: loss, note: null };
   });
 }

@@ -10,7 +10,7 @@ import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/tariff/time';
-import { defaultHeatingSettings, heatingModule } from './module.ts';
+import { defaultHeatingSettings, HEATING_SETTINGS_KEY, heatingModule } from './module.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TZ = 'Europe/Brussels';
@@ -149,6 +149,8 @@ describe('heating module', () => {
     expect(e.heatLossWPerK).toBeLessThan(ua * 1.1);
     expect(e.capacityWhPerK).toBeGreaterThan(cap * 0.75);
     expect(e.capacityWhPerK).toBeLessThan(cap * 1.25);
+    // Readings rounded to 0.1 °C: the model follows them to about that rounding.
+    expect(e.rmseC).toBeLessThan(0.1);
     await c.close();
   });
 });
@@ -199,6 +201,74 @@ describe('thermostat mode across a restart', () => {
     t = now + 51 * min;
     await c.handlers['heating-reading']({ c: 20 });
     expect((await current(c)).note).toBe('thermostat calls for heat');
+    await c.close();
+  });
+});
+
+describe('thermal mode settings', () => {
+  it('loads settings stored before the thermal mode unchanged, and gives the room model with the defaults', async () => {
+    route = forecast;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
+    dirs.push(dataDir);
+    const open = () => startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
+    // As an older version stored them: no maxC on the entries, no capacity on the heat source.
+    const old: HeatingSettings = { ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 } };
+    let c = await open();
+    c.context.settings.put(HEATING_SETTINGS_KEY, old);
+    await c.close();
+    c = await open();
+    expect(await c.handlers['heating-settings']({})).toEqual(old);
+    expect(c.context.use('heating').thermal()).toBeNull();
+
+    await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    const weekday = [
+      { at: '06:30', c: 21, maxC: 22.5 },
+      { at: '22:30', c: 17 },
+    ];
+    await c.handlers['heating-configure']({ ...old, mode: 'thermal', schedule: old.schedule.map((d, i) => (i < 5 ? weekday : d)) });
+    // No reading yet: the scheduler starts the room at the band's lower bound.
+    expect(c.context.use('heating').thermal()).toEqual({ uaWPerK: 40, capacityWhPerK: 1000, indoorC: null, sourceCapW: 10_000 });
+    await c.handlers['heating-reading']({ c: 20.4 });
+    expect(c.context.use('heating').thermal()?.indoorC).toBe(20.4);
+    // Wednesday noon: 21 °C to its own 22.5; from 22:30 17 °C to the default 17 + 2.
+    const slots = await c.handlers['heating-demand']({ from: now, to: now + 12 * 3_600_000 });
+    expect(slots[0]).toMatchObject({ comfort: { minC: 21, maxC: 22.5 }, outdoorC: 5 });
+    expect(slots.at(-1)).toMatchObject({ comfort: { minC: 17, maxC: 19 } });
+    await c.handlers['heating-configure']({ ...old, mode: 'thermal', heatSource: { kind: 'none' } });
+    expect(c.context.use('heating').thermal()?.sourceCapW).toBe(0);
+    await c.close();
+  });
+
+  it('refuses an upside-down band, a zero UA in thermal mode and a zero capacity, naming the field', async () => {
+    route = forecast;
+    const c = await core();
+    const cases: [HeatingSettings, string][] = [
+      [{ ...base(), schedule: base().schedule.map((d, i) => (i === 1 ? [{ at: '07:00', c: 21, maxC: 20 }] : d)) }, 'schedule.1.0.maxC: the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)'],
+      [{ ...base(), mode: 'thermal', room: { heatLossWPerK: 0, capacityWhPerK: 1000 } }, "room.heatLossWPerK: the thermal mode needs the room's heat loss above 0 W/K (a typical 120 m² house: about 200 W/K)"],
+      [{ ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9, capacityW: 0 } }, 'heatSource.capacityW: the heat source\'s capacity must be above 0 W (choose "none" for no heat source)'],
+    ];
+    for (const [settings, message] of cases) {
+      expect(await dispatch(c.handlers, 'heating-configure', settings)).toEqual({ ok: false, error: { code: 'bad-request', message: `heating-configure: ${message}` } });
+    }
+    // The same UA of zero is fine outside the thermal mode (the demand model just asks for no heat).
+    expect((await dispatch(c.handlers, 'heating-configure', { ...base(), room: { heatLossWPerK: 0, capacityWhPerK: 1000 } })).ok).toBe(true);
+    await c.close();
+  });
+
+  it('serves the logged indoor readings over a period, thinned to at most max', async () => {
+    let t = now;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
+    dirs.push(dataDir);
+    const c = await startCore({ dataDir, clock: { ...systemClock, now: () => t }, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })] });
+    for (let i = 0; i < 10; i++) {
+      await c.handlers['heating-reading']({ c: 19 + i / 10 });
+      t += 600_000;
+    }
+    const all = await c.handlers['heating-readings']({ from: now, to: t });
+    expect(all.map((r) => r.c)).toEqual([19, 19.1, 19.2, 19.3, 19.4, 19.5, 19.6, 19.7, 19.8, 19.9]);
+    expect(all[0]).toEqual({ at: now, c: 19, source: 'manual' });
+    expect((await c.handlers['heating-readings']({ from: now + 1, to: now + 3 * 600_000 + 1 })).map((r) => r.c)).toEqual([19.1, 19.2, 19.3]);
+    expect((await c.handlers['heating-readings']({ from: now, to: t, max: 4 })).map((r) => r.c)).toEqual([19, 19.3, 19.6, 19.9]);
     await c.close();
   });
 });

@@ -1,5 +1,6 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import {
+  DEFAULT_SOURCE_CAPACITY_W,
   HandlerError,
   heatingSettingsSchema,
   type HeatingHandlers,
@@ -12,7 +13,7 @@ import {
 import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
 import { systemTimeZone } from '#core/tariff/time';
 import { creditFor } from './credit.ts';
-import { heatDemand, Thermostat, type ThermostatState } from './demand.ts';
+import { heatDemand, INDOOR_MAX_AGE_MS, Thermostat, type ThermostatState } from './demand.ts';
 import { estimateRoom, type RoomSample } from './estimate.ts';
 import { setpointAt } from './schedule.ts';
 import type { HeatingService } from './service.ts';
@@ -238,6 +239,17 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
     demand: (slots) => heatDemand(settings, slots, { now: ctx.clock.now(), indoor: last, outdoorAt, thermostatOn: thermostat.on }),
     credit: creditFor,
     indoor: () => last,
+    thermal: () => {
+      if (settings.mode !== 'thermal') return null;
+      const src = settings.heatSource;
+      const fresh = last && ctx.clock.now() - last.at <= INDOOR_MAX_AGE_MS ? last.c : null;
+      return {
+        uaWPerK: settings.room.heatLossWPerK,
+        capacityWhPerK: settings.room.capacityWhPerK,
+        indoorC: fresh,
+        sourceCapW: src.kind === 'none' ? 0 : (src.capacityW ?? DEFAULT_SOURCE_CAPACITY_W),
+      };
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -324,6 +336,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       if (samples.length === 0 && !settings.location) return { ...result, reason: 'Set a location: the estimate needs logged outdoor temperatures (Open-Meteo)' };
       return result;
     },
+    'heating-readings': async ({ from, to, max }) => store.readings(from, to, max ?? 2000),
     'heating-reading': async ({ c }) => {
       if (settings.indoor.kind !== 'manual') {
         throw new HandlerError('conflict', `The indoor temperature comes from ${settings.indoor.kind}; a typed reading would be overwritten`, 'Switch the indoor source to manual to enter readings.');

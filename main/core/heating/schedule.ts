@@ -1,4 +1,4 @@
-import type { HeatingSeason, WeekSchedule } from '#contract/heating';
+import { DEFAULT_BAND_K, type HeatingSeason, type Setpoint, type WeekSchedule } from '#contract/heating';
 import { localParts, minutesOf } from '#core/tariff/time';
 
 /**
@@ -7,17 +7,27 @@ import { localParts, minutesOf } from '#core/tariff/time';
  * holds its setting overnight). Null when the week has no setpoints at all.
  */
 export function setpointAt(schedule: WeekSchedule, ms: number, timeZone: string): number | null {
+  return entryAt(schedule, ms, timeZone)?.c ?? null;
+}
+
+/** The schedule entry in force at `ms` (see setpointAt). */
+export function entryAt(schedule: WeekSchedule, ms: number, timeZone: string): Setpoint | null {
   const p = localParts(ms, timeZone);
   const minute = p.hour * 60 + p.minute;
   const day = p.isoWeekday - 1;
   const today = [...(schedule[day] ?? [])].sort((a, b) => minutesOf(a.at) - minutesOf(b.at));
   const current = today.filter((s) => minutesOf(s.at) <= minute).at(-1);
-  if (current) return current.c;
+  if (current) return current;
   for (let back = 1; back <= 7; back++) {
     const earlier = [...(schedule[(day - back + 7) % 7] ?? [])].sort((a, b) => minutesOf(a.at) - minutesOf(b.at)).at(-1);
-    if (earlier) return earlier.c;
+    if (earlier) return earlier;
   }
   return null;
+}
+
+/** An entry's comfort band (thermal mode): from its setpoint to its `maxC`, or DEFAULT_BAND_K above. */
+export function bandOf(entry: Setpoint): { minC: number; maxC: number } {
+  return { minC: entry.c, maxC: entry.maxC ?? entry.c + DEFAULT_BAND_K };
 }
 
 /**

@@ -30,6 +30,12 @@ export function createHeatingStore(db: Db) {
   const insReading = db.prepare('INSERT OR REPLACE INTO indoor_reading (at, c, source, heat_w) VALUES (?, ?, ?, ?)');
   const logged = db.prepare('SELECT at, c, heat_w FROM indoor_reading WHERE at >= ? AND heat_w IS NOT NULL ORDER BY at');
   const lastReading = db.prepare('SELECT at, c, source FROM indoor_reading ORDER BY at DESC LIMIT 1');
+  const countBetween = db.prepare('SELECT COUNT(*) AS n FROM indoor_reading WHERE at >= ? AND at < ?');
+  // Every k-th row: row_number() in the window keeps the thinning in SQL, not a year of rows in memory.
+  const thinned = db.prepare(`
+    SELECT at, c, source FROM (
+      SELECT at, c, source, ROW_NUMBER() OVER (ORDER BY at) - 1 AS i FROM indoor_reading WHERE at >= ? AND at < ?
+    ) WHERE i % ? = 0 ORDER BY at`);
   const delForecast = db.prepare('DELETE FROM outdoor_forecast WHERE at >= ? AND at <= ?');
   const insForecast = db.prepare('INSERT OR REPLACE INTO outdoor_forecast (at, c, fetched_at) VALUES (?, ?, ?)');
   const forecast = db.prepare('SELECT at, c FROM outdoor_forecast WHERE at >= ? ORDER BY at');
@@ -41,6 +47,12 @@ export function createHeatingStore(db: Db) {
     /** Readings that have the PC's heat output logged with them. */
     loggedSince(from: number): { at: number; c: number; heatW: number }[] {
       return (logged.all(from) as Record<string, unknown>[]).map((r) => ({ at: Number(r['at']), c: Number(r['c']), heatW: Number(r['heat_w']) }));
+    },
+    /** Readings in [from, to), oldest first; every k-th when there are more than `max`. */
+    readings(from: number, to: number, max: number): TemperatureReading[] {
+      const n = Number((countBetween.get(from, to) as Record<string, unknown>)['n']);
+      const step = Math.max(1, Math.ceil(n / max));
+      return (thinned.all(from, to, step) as Record<string, unknown>[]).map((r) => ({ at: Number(r['at']), c: Number(r['c']), source: String(r['source']) as TemperatureReading['source'] }));
     },
     lastReading(): TemperatureReading | null {
       const r = lastReading.get() as Record<string, unknown> | undefined;

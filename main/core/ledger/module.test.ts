@@ -107,6 +107,7 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number, hea
         slots.map((s) => ({ start: s.start, end: s.end, setpointC: 20, indoorC: 19, outdoorC: 5, demandW: 100, creditPerKWh: 0.1, currency: 'EUR', note: null })),
       credit: (slot: HeatSlot, heatW: number) => ((Math.min(heatW, slot.demandW) * (slot.end - slot.start)) / 3_600_000 / 1000) * slot.creditPerKWh,
       indoor: () => null,
+      thermal: () => null,
       onChange: () => () => {},
     }),
     stub('mining', {

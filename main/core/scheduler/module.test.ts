@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HeatingSettings, PlanResult } from '#contract/index';
 import { dispatch } from '#core/handler';
-import { heatingModule } from '#core/heating/module';
+import { defaultHeatingSettings, heatingModule } from '#core/heating/module';
+import type { PlanInput } from '#core/planner/model';
+import { plannerThread } from '#core/planner/planner-thread';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { tariffModule } from '#core/tariff/module';
 import { demoModules, prepareDemo } from './demo.ts';
@@ -83,4 +86,84 @@ describe('scheduler limits', () => {
       await pool.close();
     }
   }, 60_000);
+});
+
+describe('scheduler inputs', () => {
+  afterEach(() => vi.restoreAllMocks());
+  /** Every PlanInput the scheduler hands the planner worker, in order. */
+  const capture = () => {
+    const inputs: PlanInput[] = [];
+    const real = plannerThread.plan.bind(plannerThread);
+    vi.spyOn(plannerThread, 'plan').mockImplementation((input, opts) => {
+      inputs.push(input);
+      return real(input, opts);
+    });
+    return inputs;
+  };
+
+  it('in thermal mode the plan keeps the room in the comfort band and pre-heats while power is cheap', async () => {
+    const dir = cores.dir();
+    const t0 = Date.UTC(2026, 0, 15, 10, 7);
+    const hour = Math.floor(t0 / 3_600_000) * 3_600_000;
+    const dearFrom = hour + 6 * 3_600_000;
+    const clock = new TestClock(t0);
+    const modules = () => [tariffModule({ cron: false }), heatingModule({ cron: false }), schedulerModule({ cron: false })];
+    const first = await cores.start({ dataDir: dir, clock, modules: modules() });
+    // 0.04 EUR/kWh for six hours, then 0.40: electric heat bought early is a tenth of the price.
+    const rows = ['start,price', ...Array.from({ length: 52 }, (_, i) => `${new Date(hour + i * 3_600_000).toISOString()},${hour + i * 3_600_000 < dearFrom ? '0.04' : '0.40'}`)];
+    await first.handlers['tariff-import-csv']({ csv: rows.join('\n'), unit: 'per-kwh', currency: 'EUR' });
+    const ts = await first.handlers['tariff-settings']({});
+    await first.handlers['tariff-configure']({ ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
+    const thermal: HeatingSettings = {
+      ...defaultHeatingSettings(),
+      mode: 'thermal',
+      timeZone: 'UTC',
+      season: { kind: 'always' },
+      schedule: Array.from({ length: 7 }, () => [{ at: '00:00', c: 20, maxC: 23 }]),
+      room: { heatLossWPerK: 200, capacityWhPerK: 10_000 },
+      heatSource: { kind: 'resistive', capacityW: 12_000 },
+      fallbackOutdoorC: 0,
+    };
+    await first.handlers['heating-configure'](thermal);
+    await first.close();
+
+    const inputs = capture();
+    const core = await cores.start({ dataDir: dir, clock, modules: modules() });
+    const input = inputs.at(-1)!;
+    // No reading: the room starts at the lower bound.
+    expect(input.thermal).toEqual({ uaWPerK: 200, capacityWhPerK: 10_000, indoorC: 20, sourceCapW: 12_000 });
+    expect(input.slots[0]).toMatchObject({ outdoorC: 0, comfort: { minC: 20, maxC: 23 } });
+    const got = await dispatch(core.handlers, 'plan-get', {});
+    expect(got.ok).toBe(true);
+    const plan = (got as { result: { plan: PlanResult } }).result.plan;
+    expect(plan.status).toEqual({ kind: 'optimal' });
+    for (const s of plan.slots) {
+      expect(s.comfort).toEqual({ minC: 20, maxC: 23 });
+      expect(s.indoorC!).toBeGreaterThan(20 - 1e-6);
+      expect(s.indoorC!).toBeLessThan(23 + 1e-6);
+    }
+    // Warmed above the lower bound by the time the dear hours begin, on cheap heat bought before them.
+    const lastCheap = plan.slots.filter((s) => s.start < dearFrom).at(-1)!;
+    expect(lastCheap.indoorC!).toBeGreaterThan(21);
+    expect(plan.slots.some((s) => s.start < dearFrom && s.reason.startsWith('pre-heating: 0.0400 EUR/kWh now vs 0.4000 EUR/kWh'))).toBe(true);
+    expect(plan.totals.sourceHeatKWh).toBeGreaterThan(0);
+    expect(plan.totals.comfortKh).toBeLessThan(1e-6);
+  }, 30_000);
+
+  it("gives detected devices the user's minimum run and pause", async () => {
+    const dir = cores.dir();
+    const clock = new TestClock(Date.UTC(2026, 0, 15, 10, 7));
+    const first = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
+    await prepareDemo(first.handlers, { from: Date.UTC(2026, 0, 15, 9, 0), hours: 52, poolUrl: null });
+    const limits = { powerCapW: null, quiet: { enabled: false, from: '22:00', to: '07:00', capW: 0 }, minRunMin: 40, minPauseMin: 30, maxTempC: 85 };
+    expect((await dispatch(first.handlers, 'plan-limits-set', limits)).ok).toBe(true);
+    await first.close();
+
+    const inputs = capture();
+    await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
+    const cpu = inputs.at(-1)!.devices.find((d) => d.id === 'cpu');
+    expect(cpu).toBeDefined();
+    // 15-minute slots: 40 min is three slots (rounded up), 30 min two.
+    expect(cpu).toMatchObject({ minRunSlots: Math.ceil(40 / 15), minPauseSlots: 2, maxTempC: 85 });
+  }, 30_000);
 });

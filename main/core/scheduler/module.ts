@@ -4,8 +4,10 @@ import { HandlerError } from '#contract/index';
 import { MANUAL_KEY, type ManualMarket } from '#core/mining/market';
 import { MINING_SETTINGS_KEY } from '#core/mining/module';
 import type { CoreContext, CoreModule } from '#core/module';
-import type { PlanDevice, PlanInput } from '#core/planner/model';
+import type { PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#core/planner/model';
+import { planInstance } from '#core/planner/instance';
 import { plannerThread } from '#core/planner/planner-thread';
+import { reachableBands, type BandSlot } from '#core/heating/band';
 import { matchZone } from '#core/tariff/zone';
 import { systemTimeZone } from '#core/tariff/time';
 import type { Services } from '#core/service';
@@ -123,11 +125,25 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         const heat = heating.demand(prices);
         const l = limits();
         const zone = systemTimeZone();
-        const slots = prices.map((p, i) => {
+        // Thermal mode: the planner keeps the room in each slot's comfort band instead of meeting a demand.
+        const room = heating.thermal();
+        const slots: PlanSlot[] = prices.map((p, i) => {
           const h = heat[i];
           const quiet = l.quiet.enabled && matchZone([l.quiet], p.start, zone) !== undefined;
-          return { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet };
+          const slot: PlanSlot = { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet };
+          if (room && h && h.outdoorC !== null) slot.outdoorC = h.outdoorC;
+          if (room && h?.comfort) slot.comfort = h.comfort;
+          return slot;
         });
+        // Without a fresh reading the room is assumed at the band's lower edge: neither a reason to
+        // heat hard now nor stored warmth to coast on.
+        const thermal: ThermalModel | undefined = room
+          ? { uaWPerK: room.uaWPerK, capacityWhPerK: room.capacityWhPerK, sourceCapW: room.sourceCapW, indoorC: room.indoorC ?? slots[0]?.comfort?.minC ?? heat[0]?.setpointC ?? 20 }
+          : undefined;
+        if (thermal && slots.every((s) => s.comfort && s.outdoorC !== undefined)) {
+          const bands = reachableBands(thermal, slots as BandSlot[]);
+          slots.forEach((s, i) => (s.comfort = bands[i]));
+        }
         tables = buildWorld({
           hardware: hardware ? await hardware.info() : null,
           configured: ctx.settings.get<ConfiguredDevice[]>('planner.devices') ?? null,
@@ -141,6 +157,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           devices: limited(tables.devices, l, slotMin),
           jobs: tables.jobs,
           limits: { ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}), ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}) },
+          ...(thermal ? { thermal } : {}),
         };
       };
 
@@ -173,7 +190,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         slotMs: SLOT_MS,
         inputs,
         // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
-        planner: (input, now) => plannerThread.plan(input, { now }),
+        // The reasons quote prices ("pre-heating: 0.0400 EUR/kWh now vs …") in the tariff's currency.
+        planner: (input, now) => plannerThread.plan(input, { now, currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR' }),
         apply: async (a) => {
           const eff = await executor.apply(a, presence.active(), tables);
           lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
@@ -218,6 +236,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
             return { override };
           },
           'plan-events': async ({ limit }) => events.latest(limit ?? 50),
+          // `hearth plan --export`: the input the next planning would use, with the time limit plannerThread.plan gets above (the default).
+          'plan-input': async () => planInstance(await inputs(), ctx.clock.now()),
           'presence-get': async () => presence.status(),
           'plan-limits-get': async () => limits(),
           'plan-limits-set': async (l) => {

@@ -2,11 +2,11 @@ import { useEffect, useState } from 'react';
 import type { LedgerDay, LedgerTotals } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { BarChart, Legend } from '../../component/chart.tsx';
-import { fmtKWh, fmtMoney, fmtReasons } from '../../component/format.ts';
+import { BarChart, Legend, LineChart } from '../../component/chart.tsx';
+import { fmtKWh, fmtMoney, fmtReasons, fmtTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
 import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
 import { EventLog } from '../notification/Toasts.tsx';
-import { billed, kwh, money } from './figures.ts';
+import { billed, binMeans, kwh, money } from './figures.ts';
 import { ChargesCard, MarketCard } from './SettingsCards.tsx';
 
 const RANGES = [7, 30, 365] as const;
@@ -62,6 +62,31 @@ function SharesCard({ days }: { days: LedgerDay[] }) {
   );
 }
 
+/** Hourly means over a week, four-hourly over a month, daily over a year: a few hundred points. */
+const BIN_HOURS: Record<number, number> = { 7: 1, 30: 4, 365: 24 };
+
+/** The measured indoor temperature over the range; nothing where no sensor has logged a reading. */
+function IndoorCard({ days, refresh }: { days: number; refresh: number }) {
+  // Whole hours, so the range does not move (and refetch) on every render.
+  const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+  const from = to - days * 86_400_000;
+  const { data } = useCall('heating-readings', { from, to, max: 5000 }, [from, to, refresh]);
+  if (!data || data.length === 0) return null;
+  const bins = (days * 24) / (BIN_HOURS[days] ?? 24);
+  const means = binMeans(data, from, to, bins);
+  const cs = data.map((r) => r.c);
+  const hours = BIN_HOURS[days] ?? 24;
+  const span = hours === 24 ? 'daily' : hours === 1 ? 'hourly' : `${hours}-hourly`;
+  return (
+    <Card title={`Indoor temperature (${tempUnit()})`} wide>
+      <LineChart zero={false} label="Measured indoor temperature" unit={tempUnit()} series={[{ name: 'indoor', color: '#c0392b', values: means.map((m) => (m === null ? null : toDisplayTemp(m))) }]} />
+      <p className="muted" data-testid="history-indoor">
+        {`${data.length} reading${data.length === 1 ? '' : 's'}, ${span} means: lowest ${fmtTemp(Math.min(...cs))}, highest ${fmtTemp(Math.max(...cs))}, last ${fmtTemp(cs.at(-1))}`}
+      </p>
+    </Card>
+  );
+}
+
 function download(filename: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
   const a = document.createElement('a');
@@ -74,6 +99,7 @@ function download(filename: string, text: string) {
 export function HistoryPage() {
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
   const booked = useEvent('ledger-slot');
+  const reading = useEvent('indoor-reading');
   const { data, error, reload } = useCall('ledger-days', { days }, [days]);
   const notice = useEvent('notification');
   const log = useCall('notification-list', { limit: 50 }, [notice?.id]);
@@ -156,6 +182,7 @@ export function HistoryPage() {
               </tfoot>
             </table>
           </Card>
+          <IndoorCard days={days} refresh={reading ? Math.floor(reading.at / 900_000) : 0} />
           <SharesCard days={list} />
         </>
       )}

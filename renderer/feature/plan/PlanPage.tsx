@@ -1,18 +1,19 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { PlanOverride, PlannedSlot } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtKWh, fmtMoney, fmtTime, fmtW } from '../../component/format.ts';
+import { fmtKWh, fmtMoney, fmtTemp, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 import { DecisionLog } from './DecisionLog.tsx';
 import { LimitsCard } from './LimitsCard.tsx';
 import { PresenceCard } from './PresenceCard.tsx';
 import { BacktestCard } from './BacktestCard.tsx';
+import { statusText } from './plan-status.ts';
 import { PlanTimeline } from './Timeline.tsx';
 
 const HOUR = 3_600_000;
 const power = (s: PlannedSlot) => s.decisions.reduce((a, d) => a + d.powerW, 0);
-const SOLVERS: Record<string, string> = { dp: 'dynamic programme', 'dp+bnb': 'dynamic programme with branch and bound', mip: 'mixed-integer program (HiGHS)' };
+const SOLVERS: Record<string, string> = { dp: 'dynamic programme (exact)', milp: 'mixed-integer programme (HiGHS)', heuristic: 'fast plan' };
 
 function OverrideControls({ override, onChange }: { override: PlanOverride | null; onChange: () => void }) {
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -47,9 +48,10 @@ export function PlanPage() {
   const { data, error, reload } = useCall('plan-get', {}, [updated, applied]);
   const plan = data?.plan ?? null;
   const slots = plan?.slots ?? [];
-  // Plans from planners that name their route carry `solver`; older ones do not.
-  const solver = (plan as { solver?: unknown } | null)?.solver;
+  // Plans from planners that name their route carry `solver` and `status`; older ones do not.
+  const solver = plan?.solver;
   const planMs = plan?.planMs;
+  const thermal = slots.some((s) => s.indoorC !== undefined);
   return (
     <div className="page plan-page">
       <ErrorBanner error={error} />
@@ -63,10 +65,17 @@ export function PlanPage() {
               ['Heat credit', fmtMoney(plan.totals.heatCredit)],
               ['Cost', fmtMoney(plan.totals.cost)],
               ['Revenue', fmtMoney(plan.totals.revenue)],
+              ...(thermal
+                ? ([
+                    ['Heat source', `${fmtKWh(plan.totals.sourceHeatKWh)}, ${fmtMoney(plan.totals.sourceCost)}`],
+                    ['Below the comfort band', `${plan.totals.comfortKh.toFixed(1)} K·h`],
+                  ] as [string, string][])
+                : []),
               ['Net', fmtMoney(plan.totals.net)],
               ['Deadlines missed', plan.shortfalls.length ? plan.shortfalls.map((s) => `${s.job}: ${s.missingWork.toFixed(2)} work short`).join(', ') : 'none'],
               ['Now', data?.applied ? `${data.applied.source}: ${data.applied.reason}` : 'nothing applied yet'],
-              ...(typeof solver === 'string' ? [['Solved by', `${SOLVERS[solver] ?? solver} (${solver})${typeof planMs === 'number' ? ` in ${planMs < 10 ? planMs.toFixed(1) : planMs.toFixed(0)} ms` : ''}`] as [string, string]] : []),
+              ...(plan.status ? [['Status', <span data-testid="plan-status">{statusText(plan.status)}</span>] as [string, ReactNode]] : []),
+              ...(solver ? [['Solved by', <span data-testid="plan-solver">{`${SOLVERS[solver] ?? solver} (${solver})${typeof planMs === 'number' ? ` in ${planMs < 10 ? planMs.toFixed(1) : planMs.toFixed(0)} ms` : ''}`}</span>] as [string, ReactNode]] : []),
             ]}
           />
         ) : (
@@ -82,6 +91,7 @@ export function PlanPage() {
               <tr>
                 <th>Slot</th>
                 <th>Power</th>
+                {thermal && <th>Indoor (band)</th>}
                 <th>Jobs</th>
                 <th>Net</th>
                 <th>Why</th>
@@ -92,6 +102,7 @@ export function PlanPage() {
                 <tr key={s.start} title={s.reason}>
                   <td>{fmtTime(s.start)}</td>
                   <td>{fmtW(power(s))}</td>
+                  {thermal && <td>{s.indoorC === undefined ? '' : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}</td>}
                   <td>{s.decisions.filter((d) => d.job).map((d) => `${d.device}: ${d.job}`).join(', ') || 'off'}</td>
                   <td>{fmtMoney(s.net)}</td>
                   <td>{s.reason}</td>

@@ -2,20 +2,23 @@ import { useEffect, useState } from 'react';
 import type { HeatSlot, PlannedSlot } from '#contract/index';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { Legend } from '../../component/chart.tsx';
-import { fmtMoney, fmtTime, fmtW } from '../../component/format.ts';
+import { fmtMoney, fmtTemp, fmtTime, fmtW, tempUnit } from '../../component/format.ts';
 
 /** One colour per job, in the order jobs first appear in the plan. */
 export const JOB_COLORS = ['#2e7dd7', '#e08a1e', '#8e44ad', '#16a085', '#c0392b', '#6d7a8a'];
 const PRICE_COLOR = '#8a94a6';
 const DEMAND_COLOR = '#d0453a';
+const INDOOR_COLOR = '#1c4f8f';
+const BAND_COLOR = 'rgba(46, 125, 215, 0.16)';
 
 const W = 720;
 const LEFT = 56;
 const PRICE_TOP = 14;
 const PRICE_BOTTOM = 84;
-const POWER_TOP = 104;
-const POWER_BOTTOM = 234;
-const HEIGHT = 252;
+/** The indoor temperature panel (thermal plans only) sits right under the prices that drive it. */
+const TEMP_TOP = 104;
+const TEMP_BOTTOM = 184;
+const POWER_HEIGHT = 130;
 
 /** Watts each job draws in a slot (decisions of several devices on one job add up). */
 function powerByJob(s: PlannedSlot): Map<string, number> {
@@ -36,10 +39,15 @@ function demandAt(heat: HeatSlot[], ms: number): number | null {
   return h ? h.demandW : null;
 }
 
+/** Mean heat-source output over a slot, W (thermal plans). */
+const sourceW = (s: PlannedSlot, slotMs: number) => (s.sourceHeatKWh * 1000 * 3_600_000) / slotMs;
+
 /**
- * The plan on one time axis: price bars above; planned power stacked by job below, with the heat
- * demand as a line over it (both in W, so running "into" the demand shows); a dashed line at now.
- * Hovering a slot shows its figures and the planner's reason.
+ * The plan on one time axis: price bars above; a thermal plan's forecast indoor temperature in its
+ * comfort band under them; planned power stacked by job below, with the heat demand as a line
+ * over it (both in W, so running "into" the demand shows), or, in a thermal plan, the heat
+ * source's output (the demand is not what such a plan meets); a dashed line at now. Hovering a
+ * slot shows its figures and the planner's reason.
  */
 export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: { slots: PlannedSlot[]; heat: HeatSlot[]; currency: string; now: number; jobName?: (id: string) => string }) {
   const [hover, setHover] = useState<number | null>(null);
@@ -52,7 +60,12 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
   const jobs = jobsOf(slots);
   const color = (job: string) => JOB_COLORS[jobs.indexOf(job) % JOB_COLORS.length] ?? JOB_COLORS[0];
   const powers = slots.map(powerByJob);
-  const demand = slots.map((s) => demandAt(heat, s.start + slotMs / 2));
+  const thermal = slots.some((s) => s.indoorC !== undefined);
+  const demand = thermal ? slots.map((s) => sourceW(s, slotMs)) : slots.map((s) => demandAt(heat, s.start + slotMs / 2));
+  const demandName = thermal ? 'heat source' : 'heat demand';
+  const powerTop = thermal ? TEMP_BOTTOM + 20 : TEMP_TOP;
+  const powerBottom = powerTop + POWER_HEIGHT;
+  const height = powerBottom + 18;
 
   const pLo = Math.min(0, ...slots.map((s) => s.price));
   const pHi = Math.max(pLo + 1e-9, ...slots.map((s) => s.price));
@@ -63,7 +76,28 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
   // power then, and the demand line is clipped at the top with its peak written there.
   const clipped = maxPower > 0 && maxDemand > 3 * maxPower;
   const wHi = Math.max(1, clipped ? maxPower * 1.25 : Math.max(maxPower, maxDemand));
-  const yPower = (v: number) => POWER_BOTTOM - (Math.min(v, wHi) / wHi) * (POWER_BOTTOM - POWER_TOP);
+  const yPower = (v: number) => powerBottom - (Math.min(v, wHi) / wHi) * (powerBottom - powerTop);
+
+  // The band and the forecast share one °C scale with half a kelvin of air above and below.
+  const temps = slots.flatMap((s) => [s.indoorC, s.comfort?.minC, s.comfort?.maxC]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const tLo = Math.floor((Math.min(...temps) - 0.5) * 2) / 2;
+  const tHi = Math.max(tLo + 1, Math.ceil((Math.max(...temps) + 0.5) * 2) / 2);
+  const yTemp = (c: number) => TEMP_BOTTOM - ((c - tLo) / (tHi - tLo)) * (TEMP_BOTTOM - TEMP_TOP);
+  // The band holds at each slot's end and the planner keeps it through the slot: steps, like the prices.
+  let upper = '';
+  let lower = '';
+  slots.forEach((s, i) => {
+    if (!s.comfort) return;
+    upper += `${upper === '' ? 'M' : 'L'}${x(i).toFixed(1)},${yTemp(s.comfort.maxC).toFixed(1)}L${(x(i) + bw).toFixed(1)},${yTemp(s.comfort.maxC).toFixed(1)}`;
+    lower = `L${(x(i) + bw).toFixed(1)},${yTemp(s.comfort.minC).toFixed(1)}L${x(i).toFixed(1)},${yTemp(s.comfort.minC).toFixed(1)}${lower}`;
+  });
+  const bandPath = upper === '' ? '' : `${upper}${lower}Z`;
+  // The forecast is a temperature at each slot's end, so the line joins those points.
+  let indoorPath = '';
+  slots.forEach((s, i) => {
+    if (s.indoorC === undefined) return;
+    indoorPath += `${indoorPath === '' ? 'M' : 'L'}${(x(i) + bw).toFixed(1)},${yTemp(s.indoorC).toFixed(1)}`;
+  });
 
   let demandPath = '';
   demand.forEach((d, i) => {
@@ -80,15 +114,33 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
 
   return (
     <div className="timeline" data-testid="plan-timeline" data-slots={n} onMouseLeave={() => setHover(null)}>
-      <svg className="chart" viewBox={`0 0 ${W} ${HEIGHT}`} role="img" aria-label="Plan timeline: price, planned power by job and heat demand per slot">
+      <svg
+        className="chart"
+        viewBox={`0 0 ${W} ${height}`}
+        role="img"
+        aria-label={thermal ? 'Plan timeline: price, forecast indoor temperature in the comfort band, planned power by job and heat source output per slot' : 'Plan timeline: price, planned power by job and heat demand per slot'}
+      >
         {/* Value and unit on two lines: together they are wider than the axis margin and ran into the first bar. */}
         <text x={2} y={PRICE_TOP + 4} className="axis">{pHi.toFixed(4)}</text>
         <text x={2} y={PRICE_TOP + 16} className="axis">{`${currency}/kWh`}</text>
         <text x={2} y={PRICE_BOTTOM} className="axis">{`${pLo.toFixed(4)}`}</text>
-        <text x={2} y={POWER_TOP + 4} className="axis">{`${Math.round(wHi)} W`}</text>
-        <text x={2} y={POWER_BOTTOM} className="axis">0 W</text>
+        <text x={2} y={powerTop + 4} className="axis">{`${Math.round(wHi)} W`}</text>
+        <text x={2} y={powerBottom} className="axis">0 W</text>
+        {thermal && (
+          <g data-testid="timeline-temperature">
+            <text x={2} y={TEMP_TOP + 4} className="axis" data-testid="timeline-temp-max">
+              {fmtTemp(tHi)}
+            </text>
+            <text x={2} y={TEMP_BOTTOM} className="axis" data-testid="timeline-temp-min">
+              {fmtTemp(tLo)}
+            </text>
+            <line x1={LEFT} x2={W} y1={TEMP_BOTTOM} y2={TEMP_BOTTOM} className="zero" />
+            <path d={bandPath} fill={BAND_COLOR} stroke="none" data-testid="timeline-band" />
+            <path d={indoorPath} fill="none" stroke={INDOOR_COLOR} strokeWidth={1.5} data-testid="timeline-indoor" />
+          </g>
+        )}
         <line x1={LEFT} x2={W} y1={yPrice(0)} y2={yPrice(0)} className="zero" />
-        <line x1={LEFT} x2={W} y1={POWER_BOTTOM} y2={POWER_BOTTOM} className="zero" />
+        <line x1={LEFT} x2={W} y1={powerBottom} y2={powerBottom} className="zero" />
         {slots.map((s, i) => {
           const y1 = yPrice(Math.max(0, s.price));
           const y2 = yPrice(Math.min(0, s.price));
@@ -106,17 +158,17 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
           });
         })}
         {clipped && (
-          <text x={W - 4} y={POWER_TOP - 4} textAnchor="end" className="axis" data-testid="timeline-demand-clipped">
-            {`heat demand up to ${Math.round(maxDemand)} W, above this scale`}
+          <text x={W - 4} y={powerTop - 4} textAnchor="end" className="axis" data-testid="timeline-demand-clipped">
+            {`${demandName} up to ${Math.round(maxDemand)} W, above this scale`}
           </text>
         )}
         <path d={demandPath} fill="none" stroke={DEMAND_COLOR} strokeWidth={1.5} data-testid="timeline-demand" />
         {ticks.map(({ s, i }) => (
-          <text key={`t${s.start}`} x={x(i)} y={HEIGHT - 4} className="axis">
+          <text key={`t${s.start}`} x={x(i)} y={height - 4} className="axis">
             {fmtTime(s.start)}
           </text>
         ))}
-        {showNow && <line data-testid="timeline-now" x1={x(nowIndex)} x2={x(nowIndex)} y1={PRICE_TOP - 8} y2={POWER_BOTTOM} className="now" />}
+        {showNow && <line data-testid="timeline-now" x1={x(nowIndex)} x2={x(nowIndex)} y1={PRICE_TOP - 8} y2={powerBottom} className="now" />}
         {slots.map((s, i) => (
           <rect
             key={`h${s.start}`}
@@ -125,7 +177,7 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
             x={x(i)}
             width={bw}
             y={0}
-            height={POWER_BOTTOM}
+            height={powerBottom}
             onMouseEnter={() => setHover(i)}
           >
             <title>{`${fmtTime(s.start)}: ${s.reason}`}</title>
@@ -136,7 +188,8 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
         series={[
           { name: `price (${currency}/kWh)`, color: PRICE_COLOR },
           ...jobs.map((job) => ({ name: `${jobName(job)} (W)`, color: color(job) ?? PRICE_COLOR })),
-          { name: 'heat demand (W)', color: DEMAND_COLOR },
+          ...(thermal ? [{ name: `forecast indoor (${tempUnit()})`, color: INDOOR_COLOR }, { name: 'comfort band', color: BAND_COLOR }] : []),
+          { name: `${demandName} (W)`, color: DEMAND_COLOR },
         ]}
       />
       <div className="timeline-tooltip" data-testid="timeline-tooltip" hidden={!hovered}>
@@ -150,7 +203,9 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
               .filter((j) => (powers[hover ?? 0]?.get(j) ?? 0) > 0)
               .map((j) => ` · ${jobName(j)} ${fmtW(powers[hover ?? 0]?.get(j))}`)
               .join('')}{' '}
-            · heat demand {fmtW(demand[hover ?? 0])} · net {fmtMoney(hovered.net, currency)}
+            · {demandName} {fmtW(demand[hover ?? 0])}
+            {hovered.indoorC !== undefined && ` · indoor ${fmtTemp(hovered.indoorC)} at the end`}
+            {hovered.comfort && ` (band ${fmtTemp(hovered.comfort.minC)}–${fmtTemp(hovered.comfort.maxC)})`} · net {fmtMoney(hovered.net, currency)}
             <div data-testid="timeline-reason">{hovered.reason}</div>
           </>
         )}

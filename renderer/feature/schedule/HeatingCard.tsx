@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { HeatingSettings, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
+import { DEFAULT_SOURCE_CAPACITY_W, type HeatingSettings, type HeatLossEstimate, type HeatSource, type IndoorSource, type SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtTemp, fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
+import { fmtNumber, fmtTemp, fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
 import { Card, ErrorBanner } from '../../component/ui.tsx';
 import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
 import { WeekGrid } from './WeekGrid.tsx';
@@ -66,6 +66,64 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
     default:
       return <p className="muted">{s.kind === 'resistive' ? 'Worth the electricity price of each slot.' : 'Heat is worth nothing: Hearth runs for earnings only.'}</p>;
   }
+}
+
+/** Most heat the source can deliver: what the thermal mode may ask of it (none: no source, nothing to set). */
+function CapacityField({ s, set }: { s: HeatSource; set: (s: HeatSource) => void }) {
+  if (s.kind === 'none') return null;
+  return (
+    <div className="form-row">
+      <NumField label="Heat source capacity" unit="W" step="100" value={s.capacityW ?? DEFAULT_SOURCE_CAPACITY_W} onChange={(capacityW) => set({ ...s, capacityW })} testId="heat-capacity" />
+      <span className="muted">The most heat it can deliver; the thermal mode plans within it.</span>
+    </div>
+  );
+}
+
+/** Rounded as the form shows them: a tenth of a W/K, a whole Wh/K. */
+const fitted = (e: HeatLossEstimate) => ({ heatLossWPerK: Math.round((e.heatLossWPerK ?? 0) * 10) / 10, capacityWhPerK: Math.round(e.capacityWhPerK ?? 0) });
+
+/** The heat-loss fit, or why there is none; "Use these values" saves UA and C into the room settings. */
+function EstimateResult({ estimate, onUse }: { estimate: HeatLossEstimate | Error; onUse: (room: HeatingSettings['room']) => Promise<void> }) {
+  const [error, setError] = useState<Error | undefined>();
+  const [used, setUsed] = useState(false);
+  if (estimate instanceof Error) return <ErrorBanner error={estimate} />;
+  if (estimate.heatLossWPerK === null || estimate.capacityWhPerK === null) {
+    return (
+      <p className="muted" data-testid="heat-loss-estimate-result">
+        No fit yet: {estimate.reason ?? 'no estimate'}
+      </p>
+    );
+  }
+  const room = fitted(estimate);
+  return (
+    <div data-testid="heat-loss-estimate-result">
+      <p>
+        Fitted to {estimate.samples} hour-long spans of logs: heat loss <strong data-testid="fit-ua">{fmtNumber(room.heatLossWPerK, 1)} W/K</strong>, heat capacity{' '}
+        <strong data-testid="fit-c">{fmtNumber(room.capacityWhPerK, 0)} Wh/K</strong>; the model follows the readings to{' '}
+        <strong data-testid="fit-rmse">±{estimate.rmseC === null ? '?' : fmtNumber(estimate.rmseC, 2)} °C</strong> (RMSE
+        {estimate.rmsW !== null ? `; ±${fmtNumber(estimate.rmsW, 0)} W in power` : ''}).
+      </p>
+      <div className="form-row">
+        <button
+          type="button"
+          data-testid="fit-use"
+          onClick={() =>
+            onUse(room).then(
+              () => {
+                setError(undefined);
+                setUsed(true);
+              },
+              (err: Error) => setError(err),
+            )
+          }
+        >
+          Use these values
+        </button>
+        {used && <span data-testid="fit-used">Saved as the room's heat loss and capacity.</span>}
+      </div>
+      <ErrorBanner error={error} />
+    </div>
+  );
 }
 
 function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => void }) {
@@ -152,7 +210,7 @@ export function HeatingCard({ now }: { now: number }) {
   const [error, setError] = useState<Error | undefined>();
   const [saved, setSaved] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [estimate, setEstimate] = useState<string | null>(null);
+  const [estimate, setEstimate] = useState<HeatLossEstimate | Error | null>(null);
   useEffect(() => {
     if (settings.data) setDraft(settings.data);
   }, [settings.data]);
@@ -177,14 +235,13 @@ export function HeatingCard({ now }: { now: number }) {
     }
   };
   const runEstimate = () => {
-    api.send('heating-estimate', {}).then(
-      (e) => {
-        if (e.heatLossWPerK === null || e.capacityWhPerK === null) return setEstimate(e.reason ?? 'no estimate');
-        set({ room: { heatLossWPerK: Math.round(e.heatLossWPerK * 10) / 10, capacityWhPerK: Math.round(e.capacityWhPerK) } });
-        setEstimate(`Fitted to ${e.samples} hour-long spans of logs (±${Math.round(e.rmsW ?? 0)} W): check and save.`);
-      },
-      (err: Error) => setEstimate(err.message),
-    );
+    api.send('heating-estimate', {}).then(setEstimate, (err: Error) => setEstimate(err));
+  };
+  // Only UA and C change in the stored settings: other edits in the form stay unsaved, as they were.
+  const useFit = async (room: HeatingSettings['room']) => {
+    const stored = await api.send('heating-settings', {});
+    const next = await api.send('heating-configure', { ...stored, room });
+    setDraft((d) => (d ? { ...d, room: next.room } : d));
   };
   const season = draft.season;
   return (
@@ -199,6 +256,7 @@ export function HeatingCard({ now }: { now: number }) {
               ['schedule', 'Schedule only'],
               ['thermostat', 'Thermostat (indoor sensor)'],
               ['predictive', 'Predictive (forecast + room model)'],
+              ['thermal', 'Thermal (plan the room, pre-heat when cheap)'],
             ]}
             onChange={(mode) => set({ mode })}
             testId="heating-mode"
@@ -221,22 +279,26 @@ export function HeatingCard({ now }: { now: number }) {
           )}
           {season.kind === 'outdoor-below' && <NumField label="Day mean below" unit={tempUnit()} value={toDisplayTemp(season.c)} onChange={(t) => set({ season: { ...season, c: fromDisplayTemp(t) } })} />}
         </div>
-        <WeekGrid schedule={draft.schedule} onChange={(schedule) => set({ schedule })} />
+        {draft.mode === 'thermal' && (
+          <p className="muted" data-testid="thermal-hint">
+            Each change sets a comfort band: the room stays at least at its target and at most at its upper bound; the plan warms it towards the upper bound while power is cheap.
+          </p>
+        )}
+        <WeekGrid schedule={draft.schedule} onChange={(schedule) => set({ schedule })} band={draft.mode === 'thermal'} />
         <div className="form-row">
           <NumField label="Room heat loss" unit="W/K" value={draft.room.heatLossWPerK} onChange={(heatLossWPerK) => set({ room: { ...draft.room, heatLossWPerK } })} testId="heat-loss" />
           <NumField label="Room heat capacity" unit="Wh/K" value={draft.room.capacityWhPerK} onChange={(capacityWhPerK) => set({ room: { ...draft.room, capacityWhPerK } })} />
           <button type="button" onClick={runEstimate} data-testid="heat-loss-estimate">
             Estimate from logged data
           </button>
+          <button type="button" onClick={() => set({ room: { heatLossWPerK: 200, capacityWhPerK: 10_000 } })} data-testid="typical-house" title="Without measurements: a typical 120 m² house">
+            Typical house (200 W/K, 10,000 Wh/K)
+          </button>
           <NumField label="Hysteresis" unit="K" value={draft.thermostat.hysteresisK} onChange={(hysteresisK) => set({ thermostat: { ...draft.thermostat, hysteresisK } })} />
           <NumField label="Minimum on" unit="min" step="1" value={draft.thermostat.minOnMin} onChange={(minOnMin) => set({ thermostat: { ...draft.thermostat, minOnMin } })} />
           <NumField label="Minimum off" unit="min" step="1" value={draft.thermostat.minOffMin} onChange={(minOffMin) => set({ thermostat: { ...draft.thermostat, minOffMin } })} />
         </div>
-        {estimate && (
-          <p className="muted" data-testid="heat-loss-estimate-result">
-            {estimate}
-          </p>
-        )}
+        {estimate && <EstimateResult estimate={estimate} onUse={useFit} />}
       </Card>
       <Card title="What heats the home otherwise">
         <div className="form-row">
@@ -251,12 +313,18 @@ export function HeatingCard({ now }: { now: number }) {
               ['district', 'District heating'],
               ['none', 'Nothing (heat has no value)'],
             ]}
-            onChange={(k) => set({ heatSource: freshSource(k) })}
+            onChange={(k) => {
+              // The capacity is the house's, not the fuel's: it stays when the kind changes.
+              const fresh = freshSource(k);
+              const cap = draft.heatSource.kind === 'none' ? undefined : draft.heatSource.capacityW;
+              set({ heatSource: fresh.kind === 'none' || cap === undefined ? fresh : { ...fresh, capacityW: cap } });
+            }}
             testId="heat-source"
           />
           <TextField label="Currency" value={draft.currency} onChange={(currency) => set({ currency: currency.toUpperCase() })} />
         </div>
         <HeatSourceFields s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
+        <CapacityField s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
       </Card>
       <Card title="Temperatures">
         <Select

@@ -1,9 +1,12 @@
-import type { Setpoint, WeekSchedule } from '#contract/index';
+import { DEFAULT_BAND_K, type Setpoint, type WeekSchedule } from '#contract/index';
 import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
 import { NumField, TextField, WEEKDAYS } from './field.tsx';
 
-/** The weekly heating schedule as a grid: a row per weekday, each change of setpoint a cell. */
-export function WeekGrid({ schedule, onChange }: { schedule: WeekSchedule; onChange: (s: WeekSchedule) => void }) {
+/**
+ * The weekly heating schedule as a grid: a row per weekday, each change of setpoint a cell. With
+ * `band` (thermal mode) each cell also takes the comfort band's upper bound.
+ */
+export function WeekGrid({ schedule, onChange, band = false }: { schedule: WeekSchedule; onChange: (s: WeekSchedule) => void; band?: boolean }) {
   const setDay = (d: number, day: Setpoint[]) => onChange(schedule.map((x, i) => (i === d ? day : x)));
   const copyToWeekdays = (d: number) => onChange(schedule.map((x, i) => (i < 5 ? (schedule[d] ?? []).map((s) => ({ ...s })) : x)));
   return (
@@ -18,6 +21,16 @@ export function WeekGrid({ schedule, onChange }: { schedule: WeekSchedule; onCha
                   <div className="setpoint" key={i} data-testid={`setpoint-${d}-${i}`}>
                     <TextField label="From" type="time" value={sp.at} onChange={(at) => setDay(d, day.map((x, j) => (j === i ? { ...x, at } : x)))} testId={`setpoint-${d}-${i}-at`} />
                     <NumField label="Target" unit={tempUnit()} step="0.5" value={toDisplayTemp(sp.c)} onChange={(t) => setDay(d, day.map((x, j) => (j === i ? { ...x, c: fromDisplayTemp(t) } : x)))} testId={`setpoint-${d}-${i}-c`} />
+                    {band && (
+                      <NumField
+                        label="Up to"
+                        unit={tempUnit()}
+                        step="0.5"
+                        value={toDisplayTemp(sp.maxC ?? sp.c + DEFAULT_BAND_K)}
+                        onChange={(t) => setDay(d, day.map((x, j) => (j === i ? { ...x, maxC: fromDisplayTemp(t) } : x)))}
+                        testId={`setpoint-${d}-${i}-max`}
+                      />
+                    )}
                     <button type="button" aria-label={`Remove ${WEEKDAYS[d]} ${sp.at}`} onClick={() => setDay(d, day.filter((_, j) => j !== i))}>
                       ×
                     </button>
