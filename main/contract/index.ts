@@ -29,7 +29,7 @@ export type * from './notification.ts';
 export type * from './plan.ts';
 export type * from './backtest.ts';
 export type * from './scheduler.ts';
-export { presenceSettingsSchema, DEFAULT_PRESENCE, planLimitSettingsSchema, DEFAULT_PLAN_LIMITS } from './scheduler.ts';
+export { presenceSettingsSchema, DEFAULT_PRESENCE, planLimitSettingsSchema, DEFAULT_PLAN_LIMITS, DEFAULT_PLANNER_TIME_LIMIT_SEC } from './scheduler.ts';
 export type * from './preference.ts';
 export { DEFAULT_PREFERENCES } from './preference.ts';
 export { notificationSettingsSchema } from './notification.ts';

@@ -64,7 +64,14 @@ export type PlanLimitSettings = {
   minPauseMin: number;
   /** A device at or above this stops its work for the slot; the planner skips levels expected to run hotter. */
   maxTempC: number;
+  /**
+   * How long HiGHS may search for the optimum, s (absent: 10). Past it the plan says how far from
+   * the optimum it may be ("feasible, gap …") or that it is the fast plan alone.
+   */
+  timeLimitSec?: number;
 };
+
+export const DEFAULT_PLANNER_TIME_LIMIT_SEC = 10;
 
 export const DEFAULT_PLAN_LIMITS: PlanLimitSettings = {
   powerCapW: null,
@@ -91,6 +98,7 @@ export const planLimitSettingsSchema: z.ZodType<PlanLimitSettings> = z
     minRunMin: z.number().min(0, 'minRunMin must be 0 or more minutes').max(24 * 60, 'minRunMin must be at most 1440 minutes (a day)'),
     minPauseMin: z.number().min(0, 'minPauseMin must be 0 or more minutes').max(24 * 60, 'minPauseMin must be at most 1440 minutes (a day)'),
     maxTempC: z.number().min(40, 'maxTempC must be 40..105 °C').max(105, 'maxTempC must be 40..105 °C'),
+    timeLimitSec: z.number().min(1, 'timeLimitSec must be 1..300 s').max(300, 'timeLimitSec must be 1..300 s').optional(),
   })
   .strict();
 

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/headless/harness.ts';
 
 type Side = { medianMs: number; p95Ms: number; statuses: Record<string, number> };
-type Out = { horizon: { instances: number; slots: number; planner: Side; highsCold: Side; bothOptimal: number; equalWhereBothOptimal: number } };
+type Out = {
+  horizon: { instances: number; slots: number; planner: Side; highsCold: Side; bothOptimal: number; equalWhereBothOptimal: number };
+  year: { slots: number; plans: number; statuses: Record<string, number>; backtestMs: number };
+};
 
 describe('hearth bench planner', () => {
   it('plans seeded 48 h homes in the worker next to HiGHS alone, and the two agree where both are optimal', async () => {
@@ -14,6 +17,10 @@ describe('hearth bench planner', () => {
     expect(out.horizon.planner.medianMs).toBeGreaterThan(0);
     expect(out.horizon.highsCold.medianMs).toBeGreaterThan(0);
     expect(out.horizon.equalWhereBothOptimal).toBe(out.horizon.bothOptimal);
+    // A year of day-ahead thermal plans (one a day, plus the first), each saying how right it is.
+    expect(out.year.slots).toBe(8760);
+    expect(out.year.plans).toBeGreaterThan(360);
+    expect(Object.values(out.year.statuses).reduce((a, b) => a + b, 0)).toBe(out.year.plans);
   }, 180_000);
 
   it('refuses a bad --instances', async () => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { backtestYear } from '#core/backtest/setup';
 import { generate, readSeries } from '#core/planner/generate';
 import type { Plan } from '#core/planner/model';
 import { DEFAULT_TIME_LIMIT_MS } from '#core/planner/plan';
@@ -57,6 +58,16 @@ export const benchPlannerCommand: Command = {
       if (!values['json'] && process.stderr.isTTY) process.stderr.write(`\r  ${seed}/${n} homes planned`);
     }
     if (!values['json'] && process.stderr.isTTY) process.stderr.write('\n');
+    // A year of the thermal backtest as the Plan page runs it: a plan a day in the planner worker.
+    const y0 = performance.now();
+    const year = await backtestYear({
+      pricesCsv: fs.readFileSync(pricesFile, 'utf8'),
+      weatherCsv: fs.readFileSync(weatherFile, 'utf8'),
+      policies: ['planner'],
+      planner: (input, opts) => plannerThread.plan(input, opts),
+    });
+    const yearMs = performance.now() - y0;
+    const planned = year.results[0];
     const out = {
       horizon: {
         instances: n,
@@ -67,6 +78,7 @@ export const benchPlannerCommand: Command = {
         bothOptimal: compared,
         equalWhereBothOptimal: equal,
       },
+      year: { slots: year.slots, backtestMs: yearMs, plans: planned?.plans ?? 0, statuses: { ...planned?.statuses }, net: planned?.total.net ?? 0 },
     };
     if (values['json']) {
       console.log(JSON.stringify(out, null, 2));
@@ -78,6 +90,7 @@ export const benchPlannerCommand: Command = {
       `48 h plans (${n} seeded homes, 192 slots, thermal model, in the planner worker, limit ${DEFAULT_TIME_LIMIT_MS / 1000} s): planner median ${h.planner.medianMs.toFixed(0)} ms, p95 ${h.planner.p95Ms.toFixed(0)} ms, max ${h.planner.maxMs.toFixed(0)} ms (${fmt(h.planner.statuses)}); ` +
         `HiGHS alone, cold: median ${h.highsCold.medianMs.toFixed(0)} ms, p95 ${h.highsCold.p95Ms.toFixed(0)} ms (${fmt(h.highsCold.statuses)}); equal where both proved optimal: ${equal}/${compared}`,
     );
+    console.log(`year backtest (${out.year.slots} hourly slots, thermal model, ${out.year.plans} day-ahead plans in the worker): ${(yearMs / 1000).toFixed(1)} s (${fmt(out.year.statuses)}), planner net ${out.year.net.toFixed(2)} €`);
     return 0;
   },
 };

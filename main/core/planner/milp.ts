@@ -199,7 +199,11 @@ export function buildMilp(input: PlanInput, tier: Tier) {
       for (let t = 0; t < T; t++) {
         const runs = workOf(j, t, () => true).idx;
         const y = col(0, 0, 1, true);
-        for (const v of runs) row([v, y], [1, -1], -Infinity, 0);
+        // Per device, all its options on this job together at most y (tighter than one row per option).
+        opts.forEach((os, d) => {
+          const mine = os.flatMap((o, k) => (o?.job === j ? [at(at(at(x, t), d), k)] : []));
+          if (mine.length) row([...mine, y], [...mine.map(() => 1), -1], -Infinity, 0);
+        });
         row([y, ...runs], [1, ...runs.map(() => -1)], -Infinity, 0);
         const z = col(0, 0, 1);
         row(prev >= 0 ? [z, y, prev] : [z, y], prev >= 0 ? [1, -1, 1] : [1, -1], 0, Infinity);

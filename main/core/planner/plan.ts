@@ -41,7 +41,10 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, all
     // Best money a kWh could earn here: heat credit (while demand lasts) plus the best job's value.
     const gain = bestRevenue() + (input.thermal || slot.heatDemandW > 0 ? heatValue : 0);
     if (slot.quiet && input.limits.quietCapW === 0) parts.push('quiet hours');
-    else if (slot.price > gain) parts.push(`price ${slot.price.toFixed(4)} above heat value and revenue ${gain.toFixed(4)} ${currency}/kWh`);
+    else if (band && s.indoorC !== undefined && s.sourceHeatKWh === 0 && s.indoorC > band.minC + 0.05) {
+      parts.push(`coasting on stored warmth (${s.indoorC.toFixed(1)} °C, band ${band.minC}–${band.maxC} °C)`);
+    } else if (slot.price > gain) parts.push(`price ${slot.price.toFixed(4)} above heat value and revenue ${gain.toFixed(4)} ${currency}/kWh`);
+    else if (input.thermal && s.sourceHeatKWh > 0) parts.push('the heat source heats as cheaply here; compute runs where it pays more (min run/pause lengths, deadlines)');
     else parts.push('off: a longer run elsewhere pays more (min run/pause lengths, deadlines)');
   }
   const cap = slot.quiet ? input.limits.quietCapW : input.limits.powerCapW;

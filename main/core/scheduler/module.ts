@@ -1,5 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import { DEFAULT_PLAN_LIMITS, DEFAULT_PRESENCE, planLimitSettingsSchema, presenceSettingsSchema, type PlanLimitSettings, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
+import { DEFAULT_PLAN_LIMITS, DEFAULT_PLANNER_TIME_LIMIT_SEC, DEFAULT_PRESENCE, planLimitSettingsSchema, presenceSettingsSchema, type PlanLimitSettings, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
 import { HandlerError } from '#contract/index';
 import { MANUAL_KEY, type ManualMarket } from '#core/mining/market';
 import { MINING_SETTINGS_KEY } from '#core/mining/module';
@@ -91,6 +91,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           minPauseSlots: d.minPauseSlots ?? Math.max(1, Math.ceil(l.minPauseMin / slotMin)),
           maxTempC: d.maxTempC ?? l.maxTempC,
         }));
+
+      const timeLimitMs = () => (limits().timeLimitSec ?? DEFAULT_PLANNER_TIME_LIMIT_SEC) * 1000;
 
       const held = (): number[] => ctx.settings.get<number[]>(HELD_KEY) ?? [];
 
@@ -191,7 +193,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         inputs,
         // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
         // The reasons quote prices ("pre-heating: 0.0400 EUR/kWh now vs …") in the tariff's currency.
-        planner: (input, now) => plannerThread.plan(input, { now, currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR' }),
+        planner: (input, now) => plannerThread.plan(input, { now, currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR', timeLimitMs: timeLimitMs() }),
         apply: async (a) => {
           const eff = await executor.apply(a, presence.active(), tables);
           lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
@@ -236,8 +238,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
             return { override };
           },
           'plan-events': async ({ limit }) => events.latest(limit ?? 50),
-          // `hearth plan --export`: the input the next planning would use, with the time limit plannerThread.plan gets above (the default).
-          'plan-input': async () => planInstance(await inputs(), ctx.clock.now()),
+          // `hearth plan --export`: the input the next planning would use, with its time limit.
+          'plan-input': async () => planInstance(await inputs(), ctx.clock.now(), timeLimitMs()),
           'presence-get': async () => presence.status(),
           'plan-limits-get': async () => limits(),
           'plan-limits-set': async (l) => {
