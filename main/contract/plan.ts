@@ -27,7 +27,7 @@ export type PlannedSlot = {
 };
 
 /**
- * How right a plan is: `optimal` proven optimal (to 1e-7 relative); `feasible` HiGHS stopped at
+ * How right a plan is: `optimal` proven optimal (to 1e-6 relative); `feasible` HiGHS stopped at
  * its time limit with a plan at most `gap` (relative) below the optimum; `heuristic` the fast plan
  * alone, for `reason`.
  */

@@ -137,7 +137,7 @@ export type SlotPlan = {
 export type Shortfall = { job: string; missingWork: number; missingAtEnd?: number };
 
 /**
- * How right the plan is. `optimal`: proven optimal (HiGHS closed the gap to 1e-7 relative, or the
+ * How right the plan is. `optimal`: proven optimal (HiGHS closed the gap to 1e-6 relative, or the
  * exact DP route). `feasible`: HiGHS stopped at the time limit with a plan whose net is at most
  * `gap` (relative) below the optimum. `heuristic`: the fast plan alone, for the `reason` given.
  */

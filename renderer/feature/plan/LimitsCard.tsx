@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { PlanLimitSettings } from '#contract/index';
+import { DEFAULT_PLANNER_TIME_LIMIT_SEC, type PlanLimitSettings } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall } from '../../api/hooks.ts';
 import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
@@ -51,6 +51,10 @@ export function LimitsCard() {
           <NumField label="Run at least" unit="min" value={form.minRunMin} onChange={(minRunMin) => edit({ ...form, minRunMin })} testId="limits-min-run" />{' '}
           <NumField label="pause at least" unit="min" value={form.minPauseMin} onChange={(minPauseMin) => edit({ ...form, minPauseMin })} testId="limits-min-pause" />{' '}
           <NumField label="Stop a device at" unit={tempUnit()} value={toDisplayTemp(form.maxTempC)} onChange={(t) => edit({ ...form, maxTempC: fromDisplayTemp(t) })} testId="limits-max-temp" />
+        </p>
+        <p>
+          <NumField label="Search for the best plan for at most" unit="s" value={form.timeLimitSec ?? DEFAULT_PLANNER_TIME_LIMIT_SEC} onChange={(timeLimitSec) => edit({ ...form, timeLimitSec })} testId="limits-time-limit" />{' '}
+          <span className="muted">past it the plan says how far from the best it may be</span>
         </p>
         <button onClick={() => void save()} data-testid="limits-save">
           Save limits
