@@ -298,3 +298,27 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
     .strict()
     .refine((a) => a.to > a.from && a.to - a.from <= 366 * 86_400_000, 'to must be after from, at most a year later'),
 };
+
+/** The heat pump's COP when the settings name none (the Schedules page's starting curve). */
+export const DEFAULT_COP: { outdoorC: number; cop: number }[] = [
+  { outdoorC: -7, cop: 2.5 },
+  { outdoorC: 7, cop: 3.5 },
+];
+
+/** A fresh heat source of a kind, with typical starting figures (the Schedules page, the backtest's flags). */
+export function heatSourceOf(kind: HeatSource['kind']): HeatSource {
+  switch (kind) {
+    case 'none':
+      return { kind };
+    case 'gas':
+      return { kind, pricePerKWh: 0.1, efficiency: 0.9 };
+    case 'oil':
+      return { kind, pricePerKWh: 0.12, efficiency: 0.85 };
+    case 'heat-pump':
+      return { kind, cop: DEFAULT_COP };
+    case 'resistive':
+      return { kind };
+    case 'district':
+      return { kind, pricePerKWh: 0.12 };
+  }
+}

@@ -36,7 +36,7 @@ export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
 export { FINAL_JOB_STATES } from './job.ts';
 export { tariffConfigSchema, chargesSchema } from './tariff.ts';
-export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C, DEFAULT_BAND_K, DEFAULT_SOURCE_CAPACITY_W } from './heating.ts';
+export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C, DEFAULT_BAND_K, DEFAULT_SOURCE_CAPACITY_W, DEFAULT_COP, heatSourceOf } from './heating.ts';
 export { HandlerError } from './rpc.ts';
 export { BACKTEST_MAX_DAYS } from './backtest.ts';
 

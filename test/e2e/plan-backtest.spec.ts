@@ -1,22 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
-import { expect, test } from './fixture.ts';
+import { call, expect, test } from './fixture.ts';
 
 const HOUR = 3_600_000;
-
-/** Calls the server's API from the page, with the session cookie the page got from its URL. */
-async function call(page: Page, method: string, args: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
-  return page.evaluate(
-    async ({ method, args }) => {
-      const res = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
-      return (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
-    },
-    { method, args },
-  );
-}
 
 /**
  * The real 2023 Belgian prices for the backtest, plus their first four days replayed from 24 h ago

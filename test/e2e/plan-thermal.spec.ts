@@ -1,18 +1,6 @@
-import type { Page } from '@playwright/test';
-import { expect, test } from './fixture.ts';
+import { call, expect, test } from './fixture.ts';
 
 const HOUR = 3_600_000;
-
-/** Calls the server's API from the page, with the session cookie the page got from its URL. */
-async function call(page: Page, method: string, args: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
-  return page.evaluate(
-    async ({ method, args }) => {
-      const res = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
-      return (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
-    },
-    { method, args },
-  );
-}
 
 /** Six cheap hours, six dear ones, from two hours ago for the next two days and more. */
 function stepPricesCsv(): string {

@@ -27,11 +27,6 @@ export const DEFAULT_COMPUTER = { powerW: 500, revenuePerHour: 0.002 } as const;
 export const DEFAULT_BACKTEST_TIME_LIMIT_MS = 2000;
 /** EPEX's day-ahead auction publishes at about 12:45 CET: from 13:00 local the next day's prices are known. */
 export const DEFAULT_PRICES_KNOWN_AT_HOUR = 13;
-/** The heat pump's COP when the heating settings name none (the Schedules page's starting curve). */
-export const DEFAULT_COP = [
-  { outdoorC: -7, cop: 2.5 },
-  { outdoorC: 7, cop: 3.5 },
-];
 /**
  * Household charges for examples, tests and the benchmark: roughly what a Belgian household paid on
  * top of the 2023 spot price (distribution, transmission and levies about 0.12 €/kWh; 6 % VAT).
@@ -98,24 +93,6 @@ export function houseFrom(given: { uaWPerK?: number | undefined; capacityWhPerK?
   const house = { uaWPerK: pick('uaWPerK', 'UA'), capacityWhPerK: pick('capacityWhPerK', 'capacity'), sourceCapW: pick('sourceCapW', 'source') };
   const typical = origins.length < 3 ? 'typical 120 m² house' : '';
   return { ...house, origin: [...origins, ...(typical ? [origins.length ? `the rest: ${typical}` : typical] : [])].join('; ') };
-}
-
-/** A fresh heat source of a kind, with the Schedules page's starting figures. */
-export function heatSourceOf(kind: HeatSource['kind']): HeatSource {
-  switch (kind) {
-    case 'none':
-      return { kind };
-    case 'gas':
-      return { kind, pricePerKWh: 0.1, efficiency: 0.9 };
-    case 'oil':
-      return { kind, pricePerKWh: 0.12, efficiency: 0.85 };
-    case 'heat-pump':
-      return { kind, cop: DEFAULT_COP };
-    case 'resistive':
-      return { kind };
-    case 'district':
-      return { kind, pricePerKWh: 0.12 };
-  }
 }
 
 /**

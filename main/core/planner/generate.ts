@@ -8,22 +8,14 @@ import type { HardwareInfo } from '#contract/index';
 import { parseWeatherCsv } from '#core/heating/weather-csv';
 import { buildWorld, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
+import { mulberry32 } from '#workers/train/model';
 import { at, type PlanInput, type PlanSlot } from './model.ts';
 import { parsePriceCsv } from './price-csv.ts';
 
 export type HourPoint = { start: number; value: number };
 
-/** mulberry32: small, fast and good enough to draw test problems. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator problems are drawn with (the training worker's). */
+export const rng = mulberry32;
 
 /** Linear interpolation in an hourly series (held flat beyond its ends); null when empty. */
 export function hourlyAt(series: HourPoint[], ms: number): number | null {

@@ -1,3 +1,5 @@
+import type { PlanStatus } from '#contract/plan';
+
 /**
  * The planner's own input and output types. They are plain data so the planner stays a pure
  * function: callers (scheduler, backtest, bench) translate tariff/heating/job state into these.
@@ -136,16 +138,8 @@ export type SlotPlan = {
  */
 export type Shortfall = { job: string; missingWork: number; missingAtEnd?: number };
 
-/**
- * How right the plan is. `optimal`: proven optimal (HiGHS closed the gap to 1e-6 relative, or the
- * exact DP route). `feasible`: HiGHS stopped at the time limit with a plan whose net is at most
- * `gap` (relative) below the optimum. `heuristic`: the fast plan alone, for the `reason` given.
- */
-export type PlanStatus =
-  | { kind: 'optimal' }
-  /** `on`: the gap is on the missing deadline work ('shortfall') or late work ('late'), not on the net. */
-  | { kind: 'feasible'; gap: number; on?: 'shortfall' | 'late' }
-  | { kind: 'heuristic'; reason: string };
+/** How right the plan is (see the contract and planner.md, "Status"). */
+export type { PlanStatus };
 
 /** Which method produced the plan: 'dp' the exact DP route (planner.md), 'milp' HiGHS, 'heuristic' the fast plan alone. */
 export type PlanSolver = 'dp' | 'milp' | 'heuristic';

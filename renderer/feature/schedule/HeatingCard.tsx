@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { DEFAULT_SOURCE_CAPACITY_W, type HeatingSettings, type HeatLossEstimate, type HeatSource, type IndoorSource, type SensorStatus } from '#contract/index';
+import { DEFAULT_SOURCE_CAPACITY_W, heatSourceOf, type HeatingSettings, type HeatLossEstimate, type HeatSource, type IndoorSource, type SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtNumber, fmtTemp, fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
@@ -7,22 +7,6 @@ import { Card, ErrorBanner } from '../../component/ui.tsx';
 import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
 import { WeekGrid } from './WeekGrid.tsx';
 
-function freshSource(kind: HeatSource['kind']): HeatSource {
-  switch (kind) {
-    case 'none':
-      return { kind };
-    case 'gas':
-      return { kind, pricePerKWh: 0.1, efficiency: 0.9 };
-    case 'oil':
-      return { kind, pricePerKWh: 0.12, efficiency: 0.85 };
-    case 'heat-pump':
-      return { kind, cop: [{ outdoorC: -7, cop: 2.5 }, { outdoorC: 7, cop: 3.5 }] };
-    case 'resistive':
-      return { kind };
-    case 'district':
-      return { kind, pricePerKWh: 0.12 };
-  }
-}
 
 function freshIndoor(kind: IndoorSource['kind']): IndoorSource {
   switch (kind) {
@@ -315,7 +299,7 @@ export function HeatingCard({ now }: { now: number }) {
             ]}
             onChange={(k) => {
               // The capacity is the house's, not the fuel's: it stays when the kind changes.
-              const fresh = freshSource(k);
+              const fresh = heatSourceOf(k);
               const cap = draft.heatSource.kind === 'none' ? undefined : draft.heatSource.capacityW;
               set({ heatSource: fresh.kind === 'none' || cap === undefined ? fresh : { ...fresh, capacityW: cap } });
             }}
