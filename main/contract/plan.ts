@@ -57,6 +57,8 @@ export type PlanResult = {
   /** Which method produced it: 'dp' the exact DP route, 'milp' HiGHS, 'heuristic' the fast plan alone. */
   solver?: 'dp' | 'milp' | 'heuristic';
   status?: PlanStatus;
+  /** What the plan cannot do that the settings ask (a comfort band it cannot hold), naming the settings that decide it. */
+  warnings?: string[];
   /** How long planning took, ms. */
   planMs?: number;
 };

@@ -61,7 +61,15 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 /** How right the plan is, as the planner proved it, and which route made it. */
 function describePlanStatus(p: Plan): string {
   const s = p.status;
-  const how = s.kind === 'optimal' ? 'optimal' : s.kind === 'feasible' ? `feasible, at most ${(s.gap * 100).toFixed(3)} % below the optimum (time limit)` : `heuristic: ${s.reason}`;
+  const gapOn = s.kind === 'feasible' && s.on ? { shortfall: 'the missed deadline work', late: 'the work left at the end' }[s.on] : null;
+  const how =
+    s.kind === 'optimal'
+      ? 'optimal'
+      : s.kind === 'feasible'
+        ? gapOn
+          ? `feasible, ${gapOn} may be up to ${(s.gap * 100).toFixed(3)} % more than the least possible (time limit)`
+          : `feasible, at most ${(s.gap * 100).toFixed(3)} % below the optimum (time limit)`
+        : `heuristic: ${s.reason}`;
   return `status ${how} (solver ${p.solver}, ${p.planMs.toFixed(0)} ms)`;
 }
 
@@ -74,6 +82,7 @@ export function formatPlan(p: Plan, input: PlanInput): string[] {
   const parts = [`net ${money(t.net)}`, `cost ${money(t.cost)}`, `revenue ${money(t.revenue)}`, `heat credit ${money(t.heatCredit)}`];
   if (thermal) parts.push(`heat source ${money(t.sourceCost)} for ${t.sourceHeatKWh.toFixed(3)} kWh`, `${t.comfortKh.toFixed(2)} K·h below the comfort band`);
   lines.push(`${parts.join(', ')} (money in the tariff's currency); ${t.energyKWh.toFixed(3)} kWh drawn`);
+  for (const w of p.warnings ?? []) lines.push(`warning: ${w}`);
   for (const s of p.shortfalls) lines.push(`short: ${s.job} misses ${s.missingWork.toFixed(0)} work at its deadline${s.missingAtEnd !== undefined ? `, ${s.missingAtEnd.toFixed(0)} still missing at the horizon's end` : ''}`);
   if (!p.slots.length) return lines;
   const devices = [...new Set(p.slots.flatMap((s) => s.decisions.map((d) => d.device)))];

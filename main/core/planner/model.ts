@@ -153,6 +153,8 @@ export type Plan = {
   status: PlanStatus;
   /** How long planning took, ms. */
   planMs: number;
+  /** What the plan cannot do that the settings ask (a comfort band it cannot hold), and which settings decide it. */
+  warnings?: string[];
 };
 
 export type PlanTotals = {

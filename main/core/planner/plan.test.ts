@@ -143,6 +143,7 @@ describe('the room as a thermal battery', () => {
     for (const s of p.slots) expect(s.indoorC!).toBeGreaterThanOrEqual(20 - 1e-6);
     expect(p.slots.slice(0, 6).some((s) => /^pre-heating: 0\.0400 €\/kWh now vs 0\.4000 €\/kWh at 06:00 UTC/.test(s.reason))).toBe(true);
     expect(p.totals.comfortKh).toBeLessThan(1e-6);
+    expect(p.warnings).toBeUndefined();
     // Cheaper than holding the lower edge all day (what a thermostat would do).
     const hold = await plan(input, { ...at(input), solver: 'heuristic' });
     expect(p.totals.net).toBeGreaterThan(hold.totals.net + 0.05);
@@ -163,6 +164,7 @@ describe('the room as a thermal battery', () => {
     const p = await plan(input, at(input));
     expect(p.totals.comfortKh).toBeGreaterThan(1);
     expect(p.slots.some((s) => /K below the comfort band: the heat source cannot keep up/.test(s.reason))).toBe(true);
+    expect(p.warnings?.[0]).toMatch(/the comfort band cannot be held: .* the house loses 9000 W at 20 °C with -25.0 °C outside \(room.heatLossWPerK 200 W\/K\) and the heat source gives at most 2000 W \(heatSource.capacityW\): raise the capacity/);
     expect(checkPlan(input, p).violations).toEqual([]);
   });
 });

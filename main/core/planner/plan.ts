@@ -132,7 +132,34 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
   };
   const slots = ev.slots.map((s, t) => ({ ...s, reason: reasonFor(live, t, s, ev.slots, opts.currency ?? '€', bestRevenue) }));
   const { sourceW: _w, objective: _o, ...figures } = ev;
-  return { ...figures, solver, status, planMs: performance.now() - t0, slots };
+  const warnings = bandWarnings(live, slots);
+  return { ...figures, solver, status, planMs: performance.now() - t0, slots, ...(warnings.length ? { warnings } : {}) };
+}
+
+/**
+ * A comfort band the plan cannot hold, said with the settings that decide it: the coldest slot's
+ * shortfall, what the house loses there at the band's lower edge, and what the heat source gives.
+ */
+function bandWarnings(input: PlanInput, slots: SlotPlan[]): string[] {
+  const th = input.thermal;
+  if (!th) return [];
+  let worst: { t: number; below: number } | null = null;
+  slots.forEach((s, t) => {
+    const below = s.comfort && s.indoorC !== undefined ? s.comfort.minC - s.indoorC : 0;
+    if (below > 0.05 && (!worst || below > worst.below)) worst = { t, below };
+  });
+  if (!worst) return [];
+  const { t, below } = worst as { t: number; below: number };
+  const slot = at(input.slots, t);
+  const min = slot.comfort?.minC ?? 0;
+  const loss = Math.max(0, th.uaWPerK * (min - (slot.outdoorC ?? 0)));
+  const when = new Date(slot.start).toISOString().slice(0, 16).replace('T', ' ');
+  if (th.indoorC < min && loss <= th.sourceCapW) {
+    return [`the room is below its comfort band until it has warmed up (${below.toFixed(1)} K short at ${when} UTC): it starts at ${th.indoorC.toFixed(1)} °C and the heat source gives at most ${th.sourceCapW.toFixed(0)} W (heatSource.capacityW)`];
+  }
+  return [
+    `the comfort band cannot be held: ${below.toFixed(1)} K below it at ${when} UTC, where the house loses ${loss.toFixed(0)} W at ${min} °C with ${(slot.outdoorC ?? 0).toFixed(1)} °C outside (room.heatLossWPerK ${th.uaWPerK} W/K) and the heat source gives at most ${th.sourceCapW.toFixed(0)} W (heatSource.capacityW): raise the capacity, lower that schedule entry's setpoint, or check the heat-loss coefficient`,
+  ];
 }
 
 /** The slots that have not ended by `now`; a thermal model keeps its start temperature (it is read now). */

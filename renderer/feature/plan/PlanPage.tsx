@@ -56,6 +56,11 @@ export function PlanPage() {
     <div className="page plan-page">
       <ErrorBanner error={error} />
       <Card title="Plan totals">
+        {plan?.warnings?.map((w) => (
+          <p key={w} className="banner warn" role="alert" data-testid="plan-warning">
+            {w}
+          </p>
+        ))}
         {plan ? (
           <Facts
             testId="plan-totals"

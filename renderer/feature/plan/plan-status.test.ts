@@ -7,6 +7,7 @@ describe('plan status in words', () => {
     expect(statusText({ kind: 'optimal' })).toBe('Optimal (proven)');
     expect(statusText({ kind: 'feasible', gap: 0.0123 })).toBe('Feasible — at most 1.23 % from the optimum (time limit)');
     expect(statusText({ kind: 'feasible', gap: 0.00042 })).toBe('Feasible — at most 0.042 % from the optimum (time limit)');
+    expect(statusText({ kind: 'feasible', gap: 0.05, on: 'shortfall' })).toBe('Feasible — the deadline work it misses may be up to 5.00 % more than the least possible (time limit)');
     expect(statusText({ kind: 'heuristic', reason: 'the fast plan was asked for' })).toBe('Fast plan only: the fast plan was asked for');
   });
 });
