@@ -20,14 +20,16 @@ export async function differential(seed: number, slots: number, thermal: boolean
   const b = checkPlan(input, ref);
   expect(a.violations).toEqual([]);
   expect(b.violations).toEqual([]);
-  expect(ref.status).toEqual({ kind: 'optimal' });
   // What the plan says it earns is what it earns.
   expect(Math.abs(mine.totals.net - a.net)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a.net)));
   expect(Math.abs(mine.totals.comfortKh - a.comfortKh)).toBeLessThanOrEqual(1e-9 * Math.max(1, a.comfortKh));
+  // A plan said optimal is at least as good as anything HiGHS alone found, and equal to its proven
+  // optimum; one said feasible is within its gap of that optimum. (On a slow machine HiGHS alone
+  // may stop at its limit too; then only the first holds.)
   if (mine.status.kind === 'optimal') {
-    expect(atLeastAsGood(a, b, 1e-6), `seed ${seed}: ${a.objective} vs optimum ${b.objective}`).toBe(true);
-    expect(atLeastAsGood(b, a, 1e-6), `seed ${seed}: optimum ${b.objective} below ${a.objective}`).toBe(true);
-  } else if (mine.status.kind === 'feasible') {
+    expect(atLeastAsGood(a, b, 1e-6), `seed ${seed}: ${a.objective} vs HiGHS alone ${b.objective}`).toBe(true);
+    if (ref.status.kind === 'optimal') expect(atLeastAsGood(b, a, 1e-6), `seed ${seed}: optimum ${b.objective} below ${a.objective}`).toBe(true);
+  } else if (mine.status.kind === 'feasible' && ref.status.kind === 'optimal') {
     expect(a.objective).toBeGreaterThanOrEqual(b.objective - (mine.status.gap + 1e-6) * Math.abs(b.objective));
   }
 }
