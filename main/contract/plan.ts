@@ -37,21 +37,24 @@ export type PlanStatus =
   | { kind: 'feasible'; gap: number; on?: 'shortfall' | 'late' }
   | { kind: 'heuristic'; reason: string };
 
+export type PlanTotals = {
+  energyKWh: number;
+  heatKWh: number;
+  heatCredit: number;
+  cost: number;
+  revenue: number;
+  /** Thermal model: heat from the home's heat source (kWh) and its cost; 0 otherwise. */
+  sourceHeatKWh: number;
+  sourceCost: number;
+  /** Kelvin-hours below the comfort band (thermal model, at slot ends), K·h. */
+  comfortKh: number;
+  net: number;
+};
+
 /** The planner's result: every slot, totals, and deadline jobs whose work cannot fit. */
 export type PlanResult = {
   slots: PlannedSlot[];
-  totals: {
-    energyKWh: number;
-    heatKWh: number;
-    heatCredit: number;
-    cost: number;
-    revenue: number;
-    sourceHeatKWh: number;
-    sourceCost: number;
-    /** Kelvin-hours below the comfort band (thermal model), K·h. */
-    comfortKh: number;
-    net: number;
-  };
+  totals: PlanTotals;
   /** missingAtEnd: for a job that may run past its deadline, work still missing when the horizon ends. */
   shortfalls: { job: string; missingWork: number; missingAtEnd?: number }[];
   /** Which method produced it: 'dp' the exact DP route, 'milp' HiGHS, 'heuristic' the fast plan alone. */

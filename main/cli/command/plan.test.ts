@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PlanInstance } from '#contract/plan';
-import { parseWeatherCsv } from '#core/heating/weather-csv';
 import { heatingModule } from '#core/heating/module';
 import { jobModule } from '#core/job/module';
 import { miningModule } from '#core/mining/module';
@@ -10,15 +9,14 @@ import { generate } from '#core/planner/generate';
 import { instanceText, planInstance, readInstance } from '#core/planner/instance';
 import type { Plan, PlanInput } from '#core/planner/model';
 import { plan } from '#core/planner/plan';
-import { parsePriceCsv } from '#core/planner/price-csv';
 import { dispatch } from '#core/handler';
 import { plannerThread } from '#core/planner/planner-thread';
 import { alternatingPricesCsv, demoModules, prepareDemo, SLOT_MS } from '#core/scheduler/demo';
 import { TestClock } from '#core/scheduler/test-clock';
 import { tariffModule } from '#core/tariff/module';
-import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
 import { testCores } from '../../../test/headless/core.ts';
 import { root } from '../../../test/headless/harness.ts';
+import { realSeries } from '../../../test/support/plan-data.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { UsageError } from '../command.ts';
 import { planCommand } from './plan.ts';
@@ -42,9 +40,7 @@ async function run(values: Record<string, string | boolean>): Promise<{ code: nu
 
 /** A day of real Belgian prices and Aachen weather, shaped by generate() into a home's problem. */
 function realistic(thermal: boolean): PlanInput {
-  const prices = parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')).map((p) => ({ start: p.start, value: p.price }));
-  const weather = parseWeatherCsv(fs.readFileSync(path.join(WEATHER_DIR, 'aachen-2023-hourly.csv'), 'utf8')).map((w) => ({ start: w.at, value: w.c }));
-  return generate({ seed: 4, slots: 96, prices, weather, thermal });
+  return generate({ seed: 4, slots: 96, ...realSeries(), thermal });
 }
 
 const solve = (i: { input: PlanInput; now: number; timeLimitMs: number }) => plan(i.input, { clock: { now: () => i.now }, timeLimitMs: i.timeLimitMs });

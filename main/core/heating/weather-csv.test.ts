@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WEATHER_DIR } from '../../../test/fixtures/data.ts';
-import { parseWeatherCsv, requireWeather, weatherAt } from './weather-csv.ts';
+import { parseWeatherCsv, weatherAt } from './weather-csv.ts';
 
 const H = 3_600_000;
 
@@ -57,7 +57,6 @@ describe('weather CSV reader', () => {
     expect(at(t0 - H - 1)).toBeNull();
     expect(at(t0 + 3 * H)).toBeNull();
     expect(at(t0 + 7 * H)).toBe(10);
-    expect(() => requireWeather(at, [{ start: t0, end: t0 + H }, { start: t0 + 2 * H, end: t0 + 3 * H }], [], 'w.csv')).toThrow(/w.csv has no temperature for the slot at 2023-01-01T02:00:00.000Z/);
   });
 
   it('reads the synthetic January fixture as its formula says', () => {

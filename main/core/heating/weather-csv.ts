@@ -114,13 +114,3 @@ export function weatherAt(points: WeatherPoint[]): OutdoorAt {
     return a.c + ((ms - a.at) / (b.at - a.at)) * (b.c - a.c);
   };
 }
-
-/** Throws, naming the first slot, when the file has no temperature for a slot's middle. */
-export function requireWeather(outdoorAt: OutdoorAt, slots: { start: number; end: number }[], points: WeatherPoint[], name = 'weather file'): void {
-  for (const s of slots) {
-    if (outdoorAt((s.start + s.end) / 2) === null) {
-      const span = points.length ? `${new Date(points[0]?.at ?? 0).toISOString()} to ${new Date(points.at(-1)?.at ?? 0).toISOString()}` : 'nothing';
-      throw new Error(`${name} has no temperature for the slot at ${new Date(s.start).toISOString()} (it covers ${span}, gaps over 3 h are not bridged): give a file that covers the whole period, or a shorter period`);
-    }
-  }
-}

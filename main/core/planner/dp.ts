@@ -65,7 +65,7 @@ function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => num
         const kwh = (powerW * s.hours) / 1000;
         const v = value - kwh * s.price + Math.min(kwh, demandKWh) * s.heatCreditPerKWh;
         const i = t * patterns + pattern;
-        if (v > at(bestValue as unknown as number[], i)) {
+        if (v > (bestValue[i] ?? -Infinity)) {
           bestValue[i] = v;
           bestChoice[i] = [...pick];
         }

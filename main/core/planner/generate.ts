@@ -5,37 +5,18 @@
  */
 import fs from 'node:fs';
 import type { HardwareInfo } from '#contract/index';
-import { parseWeatherCsv } from '#core/heating/weather-csv';
-import { buildWorld, type WorldJob } from '#core/scheduler/inputs';
+import { parseWeatherCsv, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
+import { buildWorld, valuePerHash, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
 import { mulberry32 } from '#workers/train/model';
 import { at, type PlanInput, type PlanSlot } from './model.ts';
-import { parsePriceCsv } from './price-csv.ts';
-
-export type HourPoint = { start: number; value: number };
+import { parsePriceCsv, type PricePoint } from './price-csv.ts';
 
 /** The seeded generator problems are drawn with (the training worker's). */
 export const rng = mulberry32;
 
-/** Linear interpolation in an hourly series (held flat beyond its ends); null when empty. */
-export function hourlyAt(series: HourPoint[], ms: number): number | null {
-  if (!series.length) return null;
-  let lo = 0;
-  let hi = series.length - 1;
-  if (ms <= at(series, 0).start) return at(series, 0).value;
-  if (ms >= at(series, hi).start) return at(series, hi).value;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (at(series, mid).start <= ms) lo = mid;
-    else hi = mid;
-  }
-  const a = at(series, lo);
-  const b = at(series, hi);
-  return a.value + ((ms - a.start) / (b.start - a.start)) * (b.value - a.value);
-}
-
 /** The price in force at `ms` (the last point at or before it). */
-function stepAt(series: HourPoint[], ms: number): number {
+function stepAt(series: PricePoint[], ms: number): number {
   let lo = 0;
   let hi = series.length - 1;
   while (hi > lo) {
@@ -43,21 +24,20 @@ function stepAt(series: HourPoint[], ms: number): number {
     if (at(series, mid).start <= ms) lo = mid;
     else hi = mid - 1;
   }
-  return at(series, lo).value;
+  return at(series, lo).price;
 }
 
 /** A 16-thread desktop CPU and one GPU with a 220 W limit, as hardware detection reports them. */
 export function homeHardware(gpuW = 220): HardwareInfo {
-  const r = (v: number | null) => v as never;
   return {
-    cpu: { vendor: 'AMD', model: 'AMD Ryzen 7 5800X 8-Core Processor', physicalCores: 8, logicalCores: 16, baseClockGHz: r(3.8), maxClockGHz: r(4.7), features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 105, ratedPowerSource: 'known-model' },
-    gpus: [{ index: 0, vendor: 'NVIDIA', model: 'GeForce RTX 3070', vramMiB: r(8192), driver: '550', powerDrawW: r(15), powerLimitW: r(gpuW), temperatureC: r(40), utilizationPct: r(0) }],
+    cpu: { vendor: 'AMD', model: 'AMD Ryzen 7 5800X 8-Core Processor', physicalCores: 8, logicalCores: 16, baseClockGHz: 3.8, maxClockGHz: 4.7, features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 105, ratedPowerSource: 'known-model' },
+    gpus: [{ index: 0, vendor: 'NVIDIA', model: 'GeForce RTX 3070', vramMiB: 8192, driver: '550', powerDrawW: 15, powerLimitW: gpuW, temperatureC: 40, utilizationPct: 0 }],
     memory: { totalBytes: 32e9, availableBytes: 24e9 },
     os: { platform: 'linux', distro: 'Debian', release: '12', arch: 'x64', hostname: 'home' },
-    power: { onBattery: null, batteryPct: r(null) },
-    temperatures: { cpuC: r(45), cpuCoresC: [], chipsetC: r(null) },
+    power: { onBattery: null, batteryPct: null },
+    temperatures: { cpuC: 45, cpuCoresC: [], chipsetC: null },
     detectedAt: '2026-01-01T00:00:00Z',
-  } as HardwareInfo;
+  };
 }
 
 export type GenerateOptions = {
@@ -65,9 +45,9 @@ export type GenerateOptions = {
   /** 96 or 192 fifteen-minute slots. */
   slots: number;
   /** Hourly spot prices, EUR/kWh; the household price adds `charges`. */
-  prices: HourPoint[];
+  prices: PricePoint[];
   /** Hourly outdoor temperatures, °C. */
-  weather: HourPoint[];
+  weather: WeatherPoint[];
   /** The room as a thermal node (default) or the demand model. */
   thermal?: boolean;
 };
@@ -91,6 +71,7 @@ export function generate(o: GenerateOptions): PlanInput {
     const month = new Date(start).getUTCMonth() + 1;
     if (month <= 4 || month >= 10) break;
   }
+  const outdoorAt = weatherAt(o.weather);
   const charges = { fixed: between(0.12, 0.2), vat: pick([0.06, 0.19, 0.21]) };
   const household = (ms: number) => (stepAt(o.prices, ms) + charges.fixed) * (1 + charges.vat);
 
@@ -120,8 +101,8 @@ export function generate(o: GenerateOptions): PlanInput {
     });
   }
   // Mining at today's network (≈ 0.03 € per kWh of a CPU), sometimes as if it paid far better.
-  const valuePerHash = (3.125 / (1.1e14 * 2 ** 32)) * 90_000 * pick([1, 300, 3000]);
-  const built = buildWorld({ hardware, configured: null, jobs, mining: { hashesPerThreadSec: 1e6, valuePerHash }, now: start });
+  const perHash = valuePerHash(1.1e14, 90_000) * pick([1, 300, 3000]);
+  const built = buildWorld({ hardware, configured: null, jobs, mining: { hashesPerThreadSec: 1e6, valuePerHash: perHash }, now: start });
   const devices = built.devices.map((d) => ({ ...d, minRunSlots: 1 + Math.floor(rand() * 4), minPauseSlots: 1 + Math.floor(rand() * 4) }));
 
   const ua = between(150, 260);
@@ -136,7 +117,7 @@ export function generate(o: GenerateOptions): PlanInput {
   const quiet = rand() < 0.5;
   const slots: PlanSlot[] = Array.from({ length: o.slots }, (_, t) => {
     const s = start + t * 900_000;
-    const outdoorC = hourlyAt(o.weather, s + 450_000) ?? 5;
+    const outdoorC = outdoorAt(s + 450_000) ?? 5;
     const hour = new Date(s).getUTCHours();
     const day = hour >= 5 && hour < 21;
     const minC = day ? 20 : 17;
@@ -163,9 +144,9 @@ export function generate(o: GenerateOptions): PlanInput {
 }
 
 /** The hourly series `generate` takes, from a `start_utc,eur_per_kwh` price file and a `time,temp_c` weather file. */
-export function readSeries(pricesFile: string, weatherFile: string): { prices: HourPoint[]; weather: HourPoint[] } {
+export function readSeries(pricesFile: string, weatherFile: string): { prices: PricePoint[]; weather: WeatherPoint[] } {
   return {
-    prices: parsePriceCsv(fs.readFileSync(pricesFile, 'utf8'), pricesFile).map((p) => ({ start: p.start, value: p.price })),
-    weather: parseWeatherCsv(fs.readFileSync(weatherFile, 'utf8'), weatherFile).map((w) => ({ start: w.at, value: w.c })),
+    prices: parsePriceCsv(fs.readFileSync(pricesFile, 'utf8'), pricesFile),
+    weather: parseWeatherCsv(fs.readFileSync(weatherFile, 'utf8'), weatherFile),
   };
 }

@@ -326,7 +326,7 @@ export type MilpResult = { choice: number[][]; sourceW: number[]; status: PlanSt
  */
 export async function solveMilp(
   input: PlanInput,
-  start: { choice: number[][]; sourceW: number[]; score?: { shortfall: number; late: number } },
+  start: { choice: number[][]; sourceW: number[]; score?: { shortfall: number } },
   timeLimitMs: number,
   warm = true,
 ): Promise<MilpResult> {
@@ -340,9 +340,9 @@ export async function solveMilp(
   let status: PlanStatus = { kind: 'optimal' };
   const hasDeadlines = input.jobs.some((j) => j.workNeeded !== undefined && j.workNeeded > 0);
   const late = input.jobs.filter((j) => j.workNeeded !== undefined && j.workNeeded > 0 && j.runPastDeadline);
-  // A tier the start already has at zero needs no solve: nothing does better than zero.
+  // A tier the start already has at zero needs no solve: nothing does better than zero. (No
+  // missing work at the deadlines means none late either.)
   const startShort = warm && start.score ? start.score.shortfall <= 0 : false;
-  const startLate = warm && start.score ? start.score.late <= 0 : false;
   // Each tier starts from the last one's compute plan (feasible for the next by construction),
   // its heat source and other columns made afresh: what an earlier tier left there is arbitrary
   // in money. The fast plan itself where it already meets the earlier tiers.
@@ -350,7 +350,7 @@ export async function solveMilp(
   const run = (tier: Tier, share: number) => {
     const m = buildMilp(input, tier);
     let from = start;
-    if (previous && !(tier.goal === 'net' && startShort && (startLate || !late.length))) {
+    if (previous && !(tier.goal === 'net' && startShort)) {
       const compute = computePower(input, m.opts, previous);
       from = { choice: previous, sourceW: holdingSource(input, compute) };
     }
@@ -365,7 +365,7 @@ export async function solveMilp(
     if (!r.values) return { ...start, status: { kind: 'heuristic', reason: r.why } };
     maxShortfall = slack(r.objective);
   }
-  if (late.length && !(startShort && startLate)) {
+  if (late.length && !startShort) {
     const { r } = run({ goal: 'late', maxShortfall }, 0.5);
     if (!r.values) return { ...start, status: { kind: 'heuristic', reason: r.why } };
     maxLate = slack(late.reduce((a, j) => a + (j.workNeeded ?? 0), 0) - r.objective);

@@ -1,4 +1,4 @@
-import type { PlanStatus } from '#contract/plan';
+import type { PlanStatus, PlanTotals } from '#contract/plan';
 
 /**
  * The planner's own input and output types. They are plain data so the planner stays a pure
@@ -139,7 +139,7 @@ export type SlotPlan = {
 export type Shortfall = { job: string; missingWork: number; missingAtEnd?: number };
 
 /** How right the plan is (see the contract and planner.md, "Status"). */
-export type { PlanStatus };
+export type { PlanStatus, PlanTotals };
 
 /** Which method produced the plan: 'dp' the exact DP route (planner.md), 'milp' HiGHS, 'heuristic' the fast plan alone. */
 export type PlanSolver = 'dp' | 'milp' | 'heuristic';
@@ -157,18 +157,6 @@ export type Plan = {
   warnings?: string[];
 };
 
-export type PlanTotals = {
-  energyKWh: number;
-  heatKWh: number;
-  heatCredit: number;
-  cost: number;
-  revenue: number;
-  sourceHeatKWh: number;
-  sourceCost: number;
-  /** Thermal model: kelvin-hours below the comfort band (at slot ends), K·h. */
-  comfortKh: number;
-  net: number;
-};
 
 /** Per (slot, device) choice: index into the options list, 0 = off. */
 export type Option = { level: number; job: number } | null;
