@@ -252,11 +252,8 @@ export function startVector(input: PlanInput, m: Milp, choice: number[][], sourc
   const v = new Float64Array(m.cost.length);
   const T = input.slots.length;
   const opt = (t: number, d: number): Option => at(at(m.opts, d), at(at(choice, t), d));
-  const level = (t: number, d: number) => {
-    const o = opt(t, d);
-    return o ? at(at(input.devices, d).levels, o.level) : null;
-  };
-  const powerW = (t: number) => input.devices.reduce((a, _, d) => a + (level(t, d)?.powerW ?? 0), 0);
+  const watts = computePower(input, m.opts, choice);
+  const powerW = (t: number) => at(watts, t);
   for (let t = 0; t < T; t++) {
     m.opts.forEach((_, d) => {
       const k = at(at(choice, t), d);
