@@ -17,6 +17,9 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
   const before = input.jobs.map(() => 0);
   const counted = input.jobs.map(() => 0);
   const runsIn: boolean[][] = input.jobs.map(() => []);
+  // Per job and slot: which device and level ran it, and its work there (continuous jobs' rule).
+  const ranOn: string[][] = input.jobs.map(() => []);
+  const workIn: number[][] = input.jobs.map(() => []);
   const onIn: boolean[][] = input.devices.map(() => []);
   let money = 0;
   let outsideKh = 0;
@@ -44,6 +47,9 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
       watts += lv.powerW;
       const work = rate * slot.hours;
       runsIn[j]![t] = true;
+      if (job.mode === 'continuous' && ranOn[j]![t] !== undefined) bad.push(`slot ${t}: continuous ${job.id} runs on two devices`);
+      ranOn[j]![t] = `${dev.id}@${dec.level}`;
+      workIn[j]![t] = work;
       if (job.workNeeded === undefined) money += job.valuePerWork * work;
       else {
         const inTime = job.deadline === undefined || end <= job.deadline;
@@ -93,9 +99,18 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
       if (job.runPastDeadline) late += Math.max(0, W - counted[j]!) > 1e-9 * Math.max(1, W) ? W - counted[j]! : 0;
     }
     if (job.mode === 'continuous') {
-      let blocks = 0;
-      for (let t = 0; t < n; t++) if (runsIn[j]![t] && !runsIn[j]![t - 1]) blocks++;
-      if (blocks > 1) bad.push(`${job.id}: continuous job in ${blocks} blocks`);
+      // One block, on one device at one level, that runs until the work is done or the horizon
+      // ends: never paused, never re-threaded, and stopped by finishing.
+      const slots = [...Array(n).keys()].filter((t) => runsIn[j]![t]);
+      if (!slots.length) return;
+      const first = slots[0]!;
+      const last = slots[slots.length - 1]!;
+      if (last - first + 1 !== slots.length) bad.push(`${job.id}: continuous job in more than one block`);
+      if (new Set(slots.map((t) => ranOn[j]![t])).size > 1) bad.push(`${job.id}: continuous job changes device or level`);
+      const total = slots.reduce((a, t) => a + workIn[j]![t]!, 0);
+      const beforeLast = total - workIn[j]![last]!;
+      if (beforeLast >= W * (1 - 1e-12)) bad.push(`${job.id}: continuous job runs on after its work is done`);
+      if (last < n - 1 && total < W * (1 - 1e-12)) bad.push(`${job.id}: continuous job stops before its work is done`);
     }
   });
   const penalty = input.thermal ? (input.thermal.comfortPenaltyPerKh ?? PENALTY) * outsideKh : 0;

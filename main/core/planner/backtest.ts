@@ -212,27 +212,15 @@ function planInput(setup: BacktestSetup, slots: BacktestSlot[], indoorC: number,
 }
 
 /**
- * The bands as the planner gets them: each upper edge raised, as the live scheduler does
- * (heating's reachableBands), to the temperature the unheated house cools to from the one before,
- * and here also to what it must be pre-heated to, with the source at full output, to reach a later
- * lower edge on time. A thermostat with optimum start does that pre-heating; without the second
- * raise the planner, penalised for time above the band as for time below it, would stay under a
- * rising setpoint rather than pre-heat above the night's upper edge, and lose comfort the baselines
- * keep. Lower edges, which comfortKh counts against, are left as they are.
+ * The bands as the planner gets them, as the live scheduler makes them (heating's reachableBands:
+ * upper edges raised to what pre-heating at full output and the unheated house's cooling reach).
+ * Lower edges, which comfortKh counts against, are left as they are.
  */
 export function plannerBands(slots: BacktestSlot[], house: BacktestHouse): ({ minC: number; maxC: number } | null)[] {
-  const need = new Array<number>(slots.length);
-  let next = -Infinity;
-  for (let t = slots.length - 1; t >= 0; t--) {
-    const s = at(slots, t);
-    need[t] = Math.max(s.comfort?.minC ?? -Infinity, next);
-    const { a, b } = sourceStep(house, s.hours);
-    next = (at(need, t) - (1 - a) * s.outdoorC - b * house.sourceCapW) / a;
-  }
   // A slot without a band keeps the cooling envelope going without bounding anything.
   const raised = reachableBands(
     house,
-    slots.map((s, t) => ({ hours: s.hours, outdoorC: s.outdoorC, comfort: { minC: s.comfort?.minC ?? -Infinity, maxC: Math.max(s.comfort?.maxC ?? -Infinity, at(need, t)) } })),
+    slots.map((s) => ({ hours: s.hours, outdoorC: s.outdoorC, comfort: s.comfort ?? { minC: -Infinity, maxC: -Infinity } })),
   );
   return slots.map((s, t) => (s.comfort ? { minC: s.comfort.minC, maxC: at(raised, t).maxC } : null));
 }

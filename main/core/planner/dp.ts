@@ -1,4 +1,4 @@
-import { better, beforeDeadline, counts, deviceOptions, evaluate, holdingSource, score, type Evaluated } from './evaluate.ts';
+import { better, beforeDeadline, completes, counts, deviceOptions, evaluate, holdingSource, score, type Evaluated } from './evaluate.ts';
 import { at, type PlanInput } from './model.ts';
 
 /**
@@ -202,13 +202,13 @@ function cheapestBlock(input: PlanInput, j: number, fixed: Map<number, number>[]
         let work = 0;
         let cost = 0;
         let to = from;
-        while (to < input.slots.length && work < W && fits(to)) {
+        while (to < input.slots.length && !completes(work, W) && fits(to)) {
           const s = at(input.slots, to);
           work += rate * s.hours;
           cost += (s.price * lv.powerW * s.hours) / 1000;
           to++;
         }
-        if (work >= W && (!best || cost < best.cost)) best = { device: d, option: k, from, to, cost };
+        if (completes(work, W) && (!best || cost < best.cost)) best = { device: d, option: k, from, to, cost };
       }
     });
   });

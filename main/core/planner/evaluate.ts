@@ -74,6 +74,9 @@ export function counts(input: PlanInput, t: number, j: number): boolean {
   return at(input.jobs, j).runPastDeadline === true || beforeDeadline(input, t, j);
 }
 
+/** Whether `work` completes a need of `W` (a hair of rounding below it counts as done). */
+export const completes = (work: number, W: number): boolean => work >= W * (1 - 1e-12);
+
 /** Constraint violations of an assignment (choice[t][d] indexes deviceOptions(d)); empty = feasible. */
 export function violations(input: PlanInput, choice: number[][]): string[] {
   const out: string[] = [];
@@ -103,12 +106,28 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
       }
     }
   });
+  // A continuous job: one block on one device at one level, from its start until its work is done
+  // (or the horizon ends). The executor neither pauses it nor changes its threads while it runs,
+  // and a finished job stops.
   input.jobs.forEach((job, j) => {
     if (job.mode !== 'continuous') return;
-    const runs = (t: number) => input.devices.some((_, d) => at(at(opts, d), at(at(choice, t), d))?.job === j);
-    let blocks = 0;
-    for (let t = 0; t < T; t++) if (runs(t) && (t === 0 || !runs(t - 1))) blocks++;
-    if (blocks > 1) out.push(`${job.id}: continuous job runs in ${blocks} separate blocks`);
+    const W = job.workNeeded ?? 0;
+    const ran: { t: number; d: number; k: number; work: number }[] = [];
+    for (let t = 0; t < T; t++) {
+      input.devices.forEach((dev, d) => {
+        const k = at(at(choice, t), d);
+        const o = at(at(opts, d), k);
+        if (o?.job === j) ran.push({ t, d, k, work: (at(dev.levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours });
+      });
+    }
+    const first = ran[0];
+    const last = ran[ran.length - 1];
+    if (!first || !last) return;
+    if (last.t - first.t + 1 !== ran.length) out.push(`${job.id}: continuous job runs in separate blocks`);
+    if (ran.some((r) => r.d !== first.d || r.k !== first.k)) out.push(`${job.id}: continuous job changes device or level`);
+    const total = ran.reduce((a, r) => a + r.work, 0);
+    if (completes(total - last.work, W)) out.push(`${job.id}: continuous job runs on after its work is done`);
+    if (last.t < T - 1 && !completes(total, W)) out.push(`${job.id}: continuous job stops before its work is done`);
   });
   return out;
 }

@@ -8,6 +8,7 @@ import type { HardwareInfo } from '#contract/index';
 import { parseWeatherCsv, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
 import { buildWorld, valuePerHash, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
+import { reachableBands } from '#core/heating/band';
 import { mulberry32 } from '#workers/train/model';
 import { at, type PlanInput, type PlanSlot } from './model.ts';
 import { parsePriceCsv, type PricePoint } from './price-csv.ts';
@@ -133,13 +134,20 @@ export function generate(o: GenerateOptions): PlanInput {
       comfort: { minC, maxC: minC + 2.5 },
     };
   });
+  // The bands as the scheduler gives them: each upper bound raised to what the unheated room cools to.
+  const indoorC = between(19, 21.5);
+  const sourceCapW = between(6000, 10000);
+  if (o.thermal !== false) {
+    const bands = reachableBands({ uaWPerK: ua, capacityWhPerK: capacity, indoorC, sourceCapW }, slots.map((s) => ({ hours: s.hours, outdoorC: s.outdoorC ?? 5, comfort: s.comfort ?? { minC: -Infinity, maxC: Infinity } })));
+    slots.forEach((s, t) => (s.comfort = at(bands, t)));
+  }
   const powerCap = rand() < 0.4 ? Math.round(between(200, 400)) : undefined;
   return {
     slots,
     devices,
     jobs: built.jobs,
     limits: { ...(powerCap !== undefined ? { powerCapW: powerCap } : {}), ...(quiet ? { quietCapW: pick([0, 100, 150]) } : {}) },
-    ...(o.thermal === false ? {} : { thermal: { uaWPerK: ua, capacityWhPerK: capacity, indoorC: between(19, 21.5), sourceCapW: between(6000, 10000) } }),
+    ...(o.thermal === false ? {} : { thermal: { uaWPerK: ua, capacityWhPerK: capacity, indoorC, sourceCapW } }),
   };
 }
 

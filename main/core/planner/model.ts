@@ -79,9 +79,10 @@ export type PlanJob = {
   /** Devices that may run it; absent = all. */
   devices?: string[];
   /**
-   * 'cheapest' (default): may start and stop in any slots. 'continuous': the slots that run it
-   * form one unbroken block (at least one device on it in every slot from its first to its last),
-   * so once started it runs every slot until its work is done. Deadline jobs only.
+   * 'cheapest' (default): may start and stop in any slots. 'continuous': one unbroken block on
+   * one device at one level, from its start until its work is done (or the horizon ends): the
+   * executor neither pauses such a job nor changes its threads while it runs, and a finished job
+   * stops. Deadline jobs only.
    */
   mode?: 'cheapest' | 'continuous';
   /**

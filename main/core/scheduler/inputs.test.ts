@@ -57,9 +57,14 @@ describe('planner inputs from the real world', () => {
     const ctl = b.controls.get('cpu')!;
     cpu.levels.forEach((l, i) => {
       const c = ctl[i]!;
-      // Training cannot duty-cycle, and gets at most the threads it asks for.
-      expect(l.rates['train:7']).toBe(c.dutyPct === 100 ? 10 * 3600 * (Math.min(c.threads, 4) / 4) : undefined);
+      // Training cannot duty-cycle, and is offered only at levels up to the threads it asks for:
+      // the executor gives it no more, so a bigger level's power would never be drawn.
+      expect(l.rates['train:7']).toBe(c.dutyPct === 100 && c.threads <= 4 ? 10 * 3600 * (c.threads / 4) : undefined);
     });
+    expect(ctl.filter((c, i) => cpu.levels[i]!.rates['train:7'] !== undefined).map((c) => c.threads)).toEqual(ctl.filter((c) => c.dutyPct === 100 && c.threads <= 4).map((c) => c.threads));
+    // A job asking for fewer threads than the smallest level still gets that level.
+    const two = buildWorld({ hardware: hw, configured: null, jobs: [job({ id: 3, spec: { ...train, threads: 2 } })], mining: null, now: 0 });
+    expect(two.controls.get('cpu')!.filter((c, i) => two.devices[0]!.levels[i]!.rates['train:3'] !== undefined).map((c) => c.threads)).toEqual([4]);
     expect(b.jobs.map((j) => j.id)).toEqual(['job:7', 'job:8']);
     expect([...b.queue.keys()]).toEqual(['job:7', 'job:8']);
   });

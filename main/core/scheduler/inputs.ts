@@ -68,7 +68,9 @@ export function buildWorld(w: World): Built {
     const model = powerModelFor(cpu.model, cpu.physicalCores, cpu.ratedPowerW);
     const levels: (PowerLevel & LevelControl)[] = [];
     const seen = new Set<number>();
-    for (const threads of threadSteps(cpu.logicalCores)) {
+    const steps = threadSteps(cpu.logicalCores);
+    const fewest = Math.min(...steps);
+    for (const threads of steps) {
       for (const dutyPct of DUTIES) {
         const load = (threads * dutyPct) / cpu.logicalCores;
         // Equal load twice: keep the variant with fewer threads (the rest stay free for the user).
@@ -79,7 +81,10 @@ export function buildWorld(w: World): Built {
         for (const j of active) {
           if (j.kind === 'mining' || !j.devices.includes('cpu')) continue;
           // Training threads cannot duty-cycle; a command uses what it uses, so only at full load.
-          if (j.spec.kind === 'train' && dutyPct === 100) rates[kindOf(j)] = stepsPerSec(j) * (Math.min(threads, j.spec.threads) / j.spec.threads) * 3600;
+          // The executor never gives a built-in job more threads than its spec asks for, so a level
+          // with more would book power (and heat) the CPU does not draw: offered up to its count
+          // (at the smallest level only when it asks for fewer threads than that).
+          if (j.spec.kind === 'train' && dutyPct === 100 && (threads <= j.spec.threads || threads === fewest)) rates[kindOf(j)] = stepsPerSec(j) * (Math.min(threads, j.spec.threads) / j.spec.threads) * 3600;
           if (j.spec.kind === 'command' && dutyPct === 100 && threads === cpu.logicalCores) rates[kindOf(j)] = stepsPerSec(j) * 3600;
         }
         // The planner weighs the power above idle: idle is drawn whether or not work runs.
