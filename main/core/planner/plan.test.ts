@@ -4,6 +4,7 @@ import { bruteForce } from '../../../test/support/plan-brute.ts';
 import { realSeries } from '../../../test/support/plan-data.ts';
 import { generate, rng } from './generate.ts';
 import type { PlanInput, PlanJob } from './model.ts';
+import { deviceOptions, violations } from './evaluate.ts';
 import { plan } from './plan.ts';
 
 const T0 = Date.UTC(2026, 0, 5);
@@ -73,6 +74,40 @@ describe('plan() on tiny problems, against trying every plan', () => {
     expect(thermal).toBeGreaterThan(50);
     expect(deadlines).toBeGreaterThan(50);
   }, 120_000);
+});
+
+describe('a continuous job', () => {
+  // One device: 100 W doing 1 unit/h, or 200 W doing 2 units/h; the job needs 3 units by hour 6.
+  // Running fast then slow (3 units in 2 h for 300 W·h) would be cheapest, but the executor keeps
+  // a continuous job at the threads it started with and stops it when it is done.
+  const input: PlanInput = {
+    slots: Array.from({ length: 6 }, (_, t) => ({ start: T0 + t * 3_600_000, hours: 1, price: [0.3, 0.05, 0.05, 0.3, 0.3, 0.3][t]!, heatDemandW: 0, heatCreditPerKWh: 0, quiet: false })),
+    devices: [{ id: 'cpu', levels: [{ powerW: 100, rates: { train: 1 } }, { powerW: 200, rates: { train: 2 } }] }],
+    jobs: [{ id: 'job', kind: 'train', valuePerWork: 0.01, workNeeded: 3, deadline: T0 + 6 * 3_600_000, mode: 'continuous' }],
+    limits: {},
+  };
+  const options = deviceOptions(input, 0);
+  const slow = options.findIndex((o) => o?.level === 0);
+  const fast = options.findIndex((o) => o?.level === 1);
+
+  it('runs as one block at one level until its work is done, and no longer', async () => {
+    const p = await plan(input, at(input));
+    const levels = p.slots.map((s) => s.decisions[0]!.level);
+    // Fast in the two cheap hours: 4 units, done in the second hour.
+    expect(levels).toEqual([-1, 1, 1, -1, -1, -1]);
+    expect(p.status).toEqual({ kind: 'optimal' });
+    expect(checkPlan(input, p).violations).toEqual([]);
+  });
+
+  it('is refused switching level, pausing, or running on after it is done', () => {
+    const choice = (row: number[]) => row.map((k) => [k]);
+    expect(violations(input, choice([0, fast, slow, 0, 0, 0]))).toEqual(['job: continuous job changes device or level']);
+    expect(violations(input, choice([0, fast, 0, fast, 0, 0]))).toEqual(['job: continuous job runs in separate blocks']);
+    expect(violations(input, choice([0, fast, fast, fast, 0, 0]))).toEqual(['job: continuous job runs on after its work is done']);
+    expect(violations(input, choice([0, slow, slow, 0, 0, 0]))).toEqual(['job: continuous job stops before its work is done']);
+    // Cut off by the horizon's end it may stop short (it goes on in the next plan).
+    expect(violations(input, choice([0, 0, 0, 0, slow, slow]))).toEqual([]);
+  });
 });
 
 describe('plan() at the sizes the app plans', () => {
