@@ -213,7 +213,7 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
           Run in
           <select value={f.mode} onChange={set('mode')} data-testid="job-mode">
             <option value="cheapest">the cheapest slots (may start and stop)</option>
-            <option value="continuous">one continuous block</option>
+            <option value="continuous">one continuous block (never paused, same threads, until done)</option>
           </select>
         </label>
         <label>
