@@ -1,4 +1,5 @@
 import { sourceStep } from '#core/planner/evaluate';
+import { at } from '#core/planner/model';
 
 /** A slot as the band needs it: its length, the outdoor temperature, the band from the schedule. */
 export type BandSlot = { hours: number; outdoorC: number; comfort: { minC: number; maxC: number } };
@@ -20,15 +21,15 @@ export function reachableBands(room: { uaWPerK: number; capacityWhPerK: number; 
   const need = new Array<number>(slots.length).fill(-Infinity);
   let next = -Infinity;
   for (let t = slots.length - 1; t >= 0; t--) {
-    const s = slots[t] as BandSlot;
+    const s = at(slots, t);
     need[t] = Math.max(s.comfort.minC, next);
     const { a, b } = sourceStep(room, s.hours);
-    next = ((need[t] as number) - (1 - a) * s.outdoorC - b * room.sourceCapW) / a;
+    next = (at(need, t) - (1 - a) * s.outdoorC - b * room.sourceCapW) / a;
   }
   let upper = room.indoorC;
   return slots.map((s, t) => {
     const { a } = sourceStep(room, s.hours);
-    upper = Math.max(s.comfort.maxC, need[t] as number, a * upper + (1 - a) * s.outdoorC);
+    upper = Math.max(s.comfort.maxC, at(need, t), a * upper + (1 - a) * s.outdoorC);
     return { minC: s.comfort.minC, maxC: upper };
   });
 }

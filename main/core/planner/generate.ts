@@ -134,7 +134,7 @@ export function generate(o: GenerateOptions): PlanInput {
       comfort: { minC, maxC: minC + 2.5 },
     };
   });
-  // The bands as the scheduler gives them: each upper bound raised to what the unheated room cools to.
+  // The bands as the scheduler gives them: upper bounds raised to what pre-heating must reach and what the unheated room cools to.
   const indoorC = between(19, 21.5);
   const sourceCapW = between(6000, 10000);
   if (o.thermal !== false) {
