@@ -2,56 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { atLeastAsGood, checkPlan } from '../../../test/support/plan-check.ts';
 import { bruteForce } from '../../../test/support/plan-brute.ts';
 import { realSeries } from '../../../test/support/plan-data.ts';
-import { generate, rng } from './generate.ts';
-import type { PlanInput, PlanJob } from './model.ts';
+import { T0, tiny } from '../../../test/support/plan-tiny.ts';
+import { generate } from './generate.ts';
+import type { PlanInput } from './model.ts';
 import { deviceOptions, violations } from './evaluate.ts';
 import { plan } from './plan.ts';
 
-const T0 = Date.UTC(2026, 0, 5);
 const at = (input: PlanInput) => ({ clock: { now: () => input.slots[0]?.start ?? T0 } });
-
-/**
- * Tiny problems of every shape the model has (1–2 devices, 3–4 slots, caps, quiet hours, hot
- * levels, min run/pause, mining and deadline jobs — continuous, run past the deadline, feasible
- * or not — and half of them with a thermal model whose source costs the same in every slot),
- * small enough to try every plan.
- */
-function tiny(seed: number): PlanInput {
-  const r = rng(seed);
-  const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
-  const T = int(3, 4);
-  const D = T === 4 ? 1 : int(1, 2);
-  const devices = Array.from({ length: D }, (_, d) => ({
-    id: `dev${d}`,
-    levels: Array.from({ length: int(1, 2) }, (_, l) => ({ powerW: 100 * (l + 1) + int(0, 50), rates: { mine: 1 + l, train: 0.5 + l * 0.4 }, ...(r() < 0.2 ? { tempC: 90 } : {}) })),
-    minRunSlots: int(1, 3),
-    minPauseSlots: int(1, 2),
-    ...(r() < 0.3 ? { maxTempC: 85 } : {}),
-  }));
-  const jobs: PlanJob[] = [{ id: 'mining', kind: 'mine', valuePerWork: r() * 0.02 }];
-  if (D === 1 || r() < 0.5) {
-    jobs.push({ id: 'train', kind: 'train', valuePerWork: r() * 0.05, workNeeded: 0.5 + r() * 2.5, deadline: T0 + int(1, T) * 900_000, ...(r() < 0.4 ? { mode: 'continuous' as const } : {}), ...(r() < 0.4 ? { runPastDeadline: true } : {}), ...(D > 1 && r() < 0.5 ? { devices: ['dev1'] } : {}) });
-  }
-  // Only the mining job has more than two options per device, so the search stays small.
-  if (D === 1) jobs[0] = { ...jobs[0]!, devices: r() < 0.5 ? ['dev0'] : ['none'] };
-  const thermal = r() < 0.5;
-  const slots = Array.from({ length: T }, (_, t) => ({
-    start: T0 + t * 900_000,
-    hours: 0.25,
-    price: Math.round((0.05 + r() * 0.4) * 1e4) / 1e4 - (r() < 0.1 ? 0.3 : 0),
-    heatDemandW: r() < 0.3 ? 0 : int(50, 400),
-    heatCreditPerKWh: thermal ? 0.12 : r() * 0.2,
-    quiet: r() < 0.3,
-    ...(thermal ? { outdoorC: int(-5, 12), comfort: { minC: 19 + int(0, 2), maxC: 22 + int(0, 2) } } : {}),
-  }));
-  return {
-    slots,
-    devices,
-    jobs,
-    limits: { ...(r() < 0.3 ? { powerCapW: 250 } : {}), ...(r() < 0.5 ? { quietCapW: int(0, 1) * 150 } : {}) },
-    ...(thermal ? { thermal: { uaWPerK: int(50, 250), capacityWhPerK: int(300, 3000), indoorC: 19 + r() * 2, sourceCapW: 100_000 } } : {}),
-  };
-}
 
 describe('plan() on tiny problems, against trying every plan', () => {
   it('equals the exhaustive optimum on 160 tiny problems, and says so', async () => {
