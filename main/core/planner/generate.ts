@@ -5,10 +5,12 @@
  */
 import fs from 'node:fs';
 import type { HardwareInfo } from '#contract/index';
+import type { Charges } from '#contract/tariff';
 import { parseWeatherCsv, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
 import { buildWorld, valuePerHash, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
 import { reachableBands } from '#core/heating/band';
+import { withCharges } from '#core/tariff/charges';
 import { mulberry32 } from '#workers/train/model';
 import { at, type PlanInput, type PlanSlot } from './model.ts';
 import { parsePriceCsv, type PricePoint } from './price-csv.ts';
@@ -73,8 +75,8 @@ export function generate(o: GenerateOptions): PlanInput {
     if (month <= 4 || month >= 10) break;
   }
   const outdoorAt = weatherAt(o.weather);
-  const charges = { fixed: between(0.12, 0.2), vat: pick([0.06, 0.19, 0.21]) };
-  const household = (ms: number) => (stepAt(o.prices, ms) + charges.fixed) * (1 + charges.vat);
+  const charges: Charges = { perKWh: between(0.12, 0.2), tax: pick([0.06, 0.19, 0.21]) };
+  const household = (ms: number) => withCharges({ start: ms, end: ms + 900_000, spot: stepAt(o.prices, ms), currency: 'EUR' }, charges, 'UTC').price;
 
   const hardware = homeHardware(pick([180, 220, 250]));
   const deadlineH = () => Math.round(between(4, (o.slots / 4) * 0.95));
