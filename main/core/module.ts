@@ -2,15 +2,10 @@ import type { Clock, Random } from './clock.ts';
 import type { EventBus } from './event.ts';
 import type { HandlerPart } from './handler.ts';
 import type { Db, Migration } from './ledger/db.ts';
+import type { Logger } from './log.ts';
 import type { SecretStore } from './secret.ts';
 import type { Services } from './service.ts';
 import type { Settings } from './setting.ts';
-
-export type Logger = {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-};
 
 /** What every domain gets from the core: storage, events, time, and the other domains' services. */
 export type CoreContext = {

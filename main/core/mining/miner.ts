@@ -4,7 +4,7 @@
  * their job is still valid, everything else is counted as stale. Jobs belong to the connection
  * they came on (its extranonce1): a dropped connection voids them all.
  */
-import type { Logger } from '#core/module';
+import type { Logger } from '#core/log';
 import type { KernelInfo } from '#workers/hash/kernel';
 import { HashPool, type FoundShare } from '#workers/hash/pool';
 import { hashDifficulty, targetForDifficulty } from '#workers/hash/sha';

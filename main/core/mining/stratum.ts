@@ -10,7 +10,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { MiningPoolCheck } from '#contract/index';
-import type { Logger } from '#core/module';
+import type { Logger } from '#core/log';
 import type { StratumJob } from './job.ts';
 
 export type PoolConfig = {
