@@ -1,15 +1,26 @@
 // Lint with the project's layer rules: folders say where code may run and what it may import.
-//   contract  imports nothing but zod
-//   core      never electron, renderer, transport, shell, server or cli
-//   renderer  only types from the contract, nothing from main/ at run time
-//   workers   never electron or renderer
+// From the bottom up: contract <- native-workers <- core <- transport <- shell, server, cli.
+//   contract        imports nothing but zod
+//   native-workers  never main/core (types both need live in main/contract), electron or renderer
+//   core            never electron, renderer, transport, shell, server or cli
+//   renderer        only types from the contract, nothing from main/ at run time
+// Import cycles, which no per-file rule can see, are checked by scripts/check-cycles.mjs (npm run lint).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ['error', { patterns }];
+// `group` patterns follow .gitignore syntax, in which a leading # starts a comment: a group entry
+// such as '#core/*' matches nothing, silently. The package.json subpath imports need a regex.
+const subpath = (...names) => `^#(${names.join('|')})/`;
 const electron = { group: ['electron', 'electron/*'], message: 'Only main/shell may import electron.' };
 const renderer = { group: ['**/renderer/**'], message: 'The renderer is a separate layer.' };
+const aboveCoreMessage = 'The core sits below transports, shell, server and cli.';
+const aboveCore = [
+  { group: ['**/transport/**', '**/shell/**', '**/server/**', '**/cli/**'], message: aboveCoreMessage },
+  { regex: subpath('transport'), message: aboveCoreMessage },
+];
+const coreMessage = 'native-workers sit below the core: move the types both need into main/contract.';
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'dist/**', 'test-results/**', 'playwright-report/**', '**/*.d.mts'] },
@@ -41,12 +52,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./).*', message: 'The contract imports nothing but zod and its own files.' }] }] },
   },
   {
-    files: ['main/core/**', 'native-workers/**'],
+    files: ['main/core/**'],
+    rules: { 'no-restricted-imports': restrict([electron, renderer, ...aboveCore]) },
+  },
+  {
+    // The core starts the workers and imports their protocol types, so a worker that imported the
+    // core would make the two layers depend on each other. Each worker is also bundled on its own
+    // (scripts/build-node.mjs): whatever it took from the core would ship inside it.
+    files: ['native-workers/**'],
     rules: {
       'no-restricted-imports': restrict([
         electron,
         renderer,
-        { group: ['#transport/*', '**/transport/**', '**/shell/**', '**/server/**', '**/cli/**'], message: 'The core sits below transports, shell, server and cli.' },
+        ...aboveCore,
+        { group: ['**/main/core/**'], message: coreMessage },
+        { regex: subpath('core'), message: coreMessage },
       ]),
     },
   },
@@ -63,8 +83,9 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: 'The renderer has no Electron access; use window.hearth through api/client.ts.' }],
           patterns: [
-            { group: ['#core/*', '#transport/*', '#workers/*', '**/main/**', '**/native-workers/**', 'node:*'], message: 'The renderer imports only types from the contract.' },
-            { group: ['#contract/*'], allowTypeImports: true, message: 'The renderer imports only types from the contract (import type).' },
+            { group: ['**/main/**', '**/native-workers/**', 'node:*'], message: 'The renderer imports only types from the contract.' },
+            { regex: subpath('core', 'transport', 'workers'), message: 'The renderer imports only types from the contract.' },
+            { regex: subpath('contract'), allowTypeImports: true, message: 'The renderer imports only types from the contract (import type).' },
           ],
         },
       ],
