@@ -7,7 +7,7 @@ import { startCore, type Core } from '#core/app';
 import type { CoreModule } from '#core/module';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
-import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
+import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/tariff/time';
 import { defaultHeatingSettings, HEATING_SETTINGS_KEY, heatingModule } from './module.ts';

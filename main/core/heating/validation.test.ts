@@ -7,7 +7,7 @@ import type { HeatingSettings, IndoorSource } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
-import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
+import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
 import { defaultHeatingSettings, heatingModule } from './module.ts';

@@ -6,12 +6,12 @@ import { HandlerError, type Events, type TariffSettings } from '#contract/index'
 import { startCore, type Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { fetchDue, retryDelayMs } from './fetch-policy.ts';
-import { startServer, type Reply } from './fixture/server.ts';
+import { startServer, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from './module.ts';
 import { localDay, localToUtc } from './time.ts';
-import { PRICES_DIR } from '../../../test/fixtures/data.ts';
+import { PRICES_DIR, TARIFF_DIR } from '../../../test/fixtures/data.ts';
 
-const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixture', name), 'utf8');
+const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 const DATA = PRICES_DIR;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

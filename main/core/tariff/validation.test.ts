@@ -6,12 +6,13 @@ import type { TariffSettings } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
-import { startServer, type Reply } from './fixture/server.ts';
+import { TARIFF_DIR } from '../../../test/fixtures/data.ts';
+import { startServer, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from './module.ts';
 import { localToUtc } from './time.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixture', name), 'utf8');
+const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 // Inside the day the aWATTar fixture covers (the 23-hour spring-forward day in Berlin).
 const now = localToUtc(2023, 3, 26, 10, 0, 'Europe/Berlin');
 const clock: Clock = { ...systemClock, now: () => now };

@@ -1,6 +1,6 @@
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Recorded, type Reply } from '#core/tariff/fixture/server';
+import { startServer, type Recorded, type Reply } from '../../../../test/support/http-server.ts';
 import { startMosquitto, type Broker } from '../../../../test/fixtures/mosquitto.ts';
 import { readHomeAssistant } from './home-assistant.ts';
 import { readHttpJson } from './http-json.ts';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Reply } from '../fixture/server.ts';
+import { TARIFF_DIR } from '../../../../test/fixtures/data.ts';
+import { startServer, type Reply } from '../../../../test/support/http-server.ts';
 import { localDay } from '../time.ts';
 import { awattarAdapter } from './awattar.ts';
 import { energiDataServiceAdapter } from './energi-data-service.ts';
@@ -10,7 +11,7 @@ import { octopusAgileAdapter } from './octopus-agile.ts';
 import { tibberAdapter } from './tibber.ts';
 import { ProviderError, type ProviderIo, type SpotSlot } from './types.ts';
 
-const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixture', name), 'utf8');
+const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 const DAY = 86_400_000;
 
 let server: Awaited<ReturnType<typeof startServer>>;
