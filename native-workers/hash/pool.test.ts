@@ -1,15 +1,36 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { when } from '../../test/support/until.ts';
 import { loadNative } from './kernel.ts';
 import { HashPool, type FoundShare, type PoolJob } from './pool.ts';
 import { hashValue, sha256d, targetForDifficulty } from './sha.ts';
 
-const until = async (cond: () => boolean, what: string, ms = 30_000) => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const total = (pool: HashPool) => pool.totals().reduce((a, b) => a + b, 0);
+
+/**
+ * A second pool hashing all along, to show that the threads under test had the time to hash: a
+ * count that stays put while the witness's moves is nothing hashed, not a moment the scheduler
+ * happened to give them no core. A fixed sleep proves neither on a loaded machine.
+ */
+async function startWitness(): Promise<{ pool: HashPool; chunks(n: number): Promise<void> }> {
+  const pool = new HashPool({ threads: 1, onShare: () => {} });
+  await pool.start();
+  pool.setJob({ id: 'witness', target: targetForDifficulty(1), slots: 1, header: headerFor });
+  await when('the witness hashing', () => total(pool) > 0);
+  return {
+    pool,
+    // Each move of its counter is one more chunk (about 20 ms of hashing) done.
+    async chunks(n: number) {
+      let last = total(pool);
+      let moves = 0;
+      await when(`${n} chunks hashed by the witness`, () => {
+        const now = total(pool);
+        if (now !== last) moves++;
+        last = now;
+        return moves >= n;
+      });
+    },
+  };
+}
 
 function headerFor(slot: number): Uint8Array {
   const h = new Uint8Array(76);
@@ -29,9 +50,12 @@ function verify(job: PoolJob, s: FoundShare): void {
 
 describe('hash worker pool (real worker threads)', () => {
   let pool: HashPool | null = null;
+  let witness: HashPool | null = null;
   afterEach(async () => {
     await pool?.stop();
+    await witness?.stop();
     pool = null;
+    witness = null;
   });
 
   it('splits one header\'s nonce space between threads and finds verified shares', async () => {
@@ -42,7 +66,7 @@ describe('hash worker pool (real worker threads)', () => {
     const job: PoolJob = { id: 'j1', target: targetForDifficulty(2 ** -20), slots: 1, header: headerFor, nonceSpace: 1 << 17 };
     pool.setJob(job);
     // 2^17 nonces at 1 in 2^12 passing: ~32 shares; wait until both halves are done.
-    await until(() => pool!.totals().reduce((a, b) => a + b, 0) >= 1 << 17, 'the nonce space');
+    await when('the nonce space', () => total(pool!) >= 1 << 17, 30_000);
     expect(pool.totals().reduce((a, b) => a + b, 0)).toBe(1 << 17);
     expect(shares.length).toBeGreaterThan(5);
     for (const s of shares) verify(job, s);
@@ -58,9 +82,12 @@ describe('hash worker pool (real worker threads)', () => {
     expect((await pool.start())?.route).toBe('wasm-simd');
     const job: PoolJob = { id: 'j2', target: targetForDifficulty(2 ** -22), slots: 5, header: headerFor, nonceSpace: 1 << 14 };
     pool.setJob(job);
-    await until(() => pool!.totals().reduce((a, b) => a + b, 0) >= 5 << 14, 'five slots');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(pool.totals().reduce((a, b) => a + b, 0)).toBe(5 << 14); // no slot hashed twice
+    const w = await startWitness();
+    witness = w.pool;
+    await when('five slots', () => total(pool!) >= 5 << 14, 30_000);
+    // Time for a sixth slot to be handed out and hashed, had one been.
+    await w.chunks(5);
+    expect(total(pool)).toBe(5 << 14); // no slot hashed twice
     for (const s of shares) verify(job, s);
     expect(new Set(shares.map((s) => s.slot))).toEqual(new Set([0, 1, 2, 3, 4]));
   });
@@ -69,16 +96,20 @@ describe('hash worker pool (real worker threads)', () => {
     pool = new HashPool({ threads: 1, onShare: () => {} });
     await pool.start();
     pool.setJob({ id: 'j3', target: targetForDifficulty(1), slots: 1, header: headerFor });
-    await until(() => pool!.totals()[0]! > 0, 'hashing to start');
+    await when('hashing to start', () => pool!.totals()[0]! > 0);
     pool.sampleRates();
-    await new Promise((r) => setTimeout(r, 200));
+    const sampled = pool.totals()[0]!;
+    await when('more hashes since the sample', () => pool!.totals()[0]! > sampled);
     expect(pool.sampleRates()[0]).toBeGreaterThan(0);
+    const w = await startWitness();
+    witness = w.pool;
     pool.setDuty(0);
-    await new Promise((r) => setTimeout(r, 300)); // the running chunk (~20 ms) finishes
+    await w.chunks(5); // the running chunk (~20 ms) finishes
     const before = pool.totals()[0];
-    await new Promise((r) => setTimeout(r, 300));
+    // Longer than the 200 ms an idle thread waits before it reads its power level again.
+    await w.chunks(15);
     expect(pool.totals()[0]).toBe(before);
     pool.setDuty(50);
-    await until(() => pool!.totals()[0]! > before!, 'hashing to resume');
+    await when('hashing to resume', () => pool!.totals()[0]! > before!);
   });
 });

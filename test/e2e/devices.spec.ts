@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import type { Request } from '@playwright/test';
 import { expect, test } from './fixture.ts';
 
 /** Read independently of the app: what the kernel names the CPU, and what nproc counts. */
@@ -40,15 +41,44 @@ test('the Dashboard shows live power, heat and load with units, updating each se
 });
 
 test('navigation lists only pages that work: each opens with its title and no error', async ({ page, server }) => {
+  // A page shows an alert when a call it makes fails. Rather than give each page a fixed time to
+  // fail, wait for what gives it its chance: every call it made has answered, and two frames were
+  // painted since with no new call started (its effects have run and the answers are on screen).
+  let started = 0;
+  let pending = 0;
+  const isCall = (r: Request) => new URL(r.url()).pathname.startsWith('/api/');
+  page.on('request', (r) => {
+    if (!isCall(r)) return;
+    started++;
+    pending++;
+  });
+  const answered = (r: Request) => {
+    if (isCall(r)) pending--;
+  };
+  page.on('requestfinished', answered);
+  page.on('requestfailed', answered);
+  const painted = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+  const settled = async (title: string, since: number) => {
+    for (let look = 0; look < 20; look++) {
+      await expect.poll(() => started > since && pending === 0, { message: `${title}: its calls answered` }).toBe(true);
+      const at = started;
+      await painted();
+      if (started === at && pending === 0) return;
+    }
+    throw new Error(`${title} kept making calls`);
+  };
+
   await page.goto(server.url);
   const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
   const titles = await links.allTextContents();
   expect(titles.slice(0, 2)).toEqual(['Dashboard', 'Devices']);
+  let seen = 0; // the Dashboard is open already: the calls it made on opening count for the first title
   for (const title of titles) {
     await links.filter({ hasText: title }).first().click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
-    await page.waitForTimeout(1500);
+    await settled(title, seen);
     await expect(page.getByRole('alert')).toHaveCount(0);
+    seen = started;
   }
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HandlerError, type Job } from '#contract/index';
 import { startCore, type Core } from '#core/app';
+import { until as poll } from '../../../test/support/until.ts';
 import { jobModule } from './module.ts';
 import { nvidiaProbe } from './nvidia.ts';
 
@@ -175,11 +176,8 @@ function scriptDir(): string {
 }
 
 const procState = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
-/** Signals are delivered asynchronously: wait (bounded) for the kernel to show the new state. */
-async function procBecomes(pid: number, ok: (s: string | undefined) => boolean): Promise<string | undefined> {
-  for (let i = 0; i < 500 && !ok(procState(pid)); i++) await new Promise((r) => setTimeout(r, 10));
-  return procState(pid);
-}
+/** Signals are delivered asynchronously: wait for the kernel to show the new state. */
+const procBecomes = (pid: number, ok: (s: string | undefined) => boolean) => poll(`process ${pid} in the expected state`, () => procState(pid), ok, 5_000, 10);
 
 describe('job module: external training commands (real child processes)', () => {
   it('pauses a command by SIGSTOP and resumes it by SIGCONT, reading its progress file', async () => {
@@ -261,11 +259,7 @@ esac
       cores.push(c);
       const job = await c.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, 'train.cjs', '100'], cwd, progressFile: 'progress.txt' }, start: true });
       await until(c, job.id, (j) => j.progress.done >= 20);
-      let reading = (await c.handlers['job-get']({ id: job.id })).gpu;
-      for (let i = 0; i < 200 && reading === null; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        reading = (await c.handlers['job-get']({ id: job.id })).gpu;
-      }
+      const reading = await poll('a GPU reading for the job', async () => (await c.handlers['job-get']({ id: job.id })).gpu, (g) => g !== null);
       expect(reading).toEqual({ powerW: 287.5, utilizationPct: 98, temperatureC: 74 });
       await c.handlers['job-cancel']({ id: job.id });
     } finally {

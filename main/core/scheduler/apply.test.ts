@@ -7,9 +7,10 @@ import type { Job, PlanApplied, PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
-import { until } from '../../../test/headless/harness.ts';
+import { until, when } from '../../../test/support/until.ts';
 import { demoModules, prepareDemo, SLOT_MS } from './demo.ts';
 import type { SchedulerModuleOptions } from './module.ts';
+import { runningProcessNames } from './presence.ts';
 import { TestClock } from './test-clock.ts';
 
 const Q = SLOT_MS;
@@ -162,6 +163,10 @@ describe('scheduler carrying out the plan', () => {
     // Rewrites its progress file atomically: a SIGSTOP may land mid-write.
     fs.writeFileSync(script, `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.tmp', JSON.stringify({ step, total: 100000, loss: 1 / step })); fs.renameSync('progress.tmp', 'progress.json'); }, 20);\n`);
     const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, script], cwd: work, progressFile: 'progress.json', pauseMode: 'signal' }, valuePerHour: 0.1, devices: ['cpu'] });
+    // The same script run beside it, which nothing pauses: the witness that time passed.
+    const beside = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cmd-'));
+    entry.dirs.push(beside);
+    entry.kids.push(spawn(process.execPath, [script], { cwd: beside, stdio: 'ignore' }));
     await clock.advanceTo(T10 + 60_000 + 3_000);
     // The progress file is read on the core's clock: move it along while waiting.
     const get = async () => {
@@ -171,9 +176,11 @@ describe('scheduler carrying out the plan', () => {
     await until('the command running', get, (j) => j.state === 'running' && j.progress.done > 0);
     await clock.advanceTo(T10 + Q);
     const paused = await until('the command stopped', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
-    const read = () => JSON.parse(fs.readFileSync(path.join(work, 'progress.json'), 'utf8')) as { step: number };
+    const read = (dir = work) => JSON.parse(fs.readFileSync(path.join(dir, 'progress.json'), 'utf8')) as { step: number };
     const a = read().step;
-    await new Promise((r) => setTimeout(r, 300));
+    await when('the unpaused copy writing', () => fs.existsSync(path.join(beside, 'progress.json')));
+    const besideAt = read(beside).step;
+    await when('the unpaused copy writing five more times', () => read(beside).step >= besideAt + 5);
     expect(read().step).toBe(a); // SIGSTOPped: it writes nothing
     await clock.advanceTo(T10 + 2 * Q);
     await until('the command resumed', get, (j) => j.state === 'running' && j.progress.done > paused.progress.done);
@@ -203,8 +210,9 @@ describe('scheduler carrying out the plan', () => {
 
     game.kill('SIGKILL');
     await new Promise((r) => game.once('exit', r));
-    // systeminformation answers calls less than a second apart from its last list.
-    await new Promise((r) => setTimeout(r, 1500));
+    // systeminformation answers a call soon after its last one from that list (a process-wide
+    // cache the core reads too): wait until a fresh list no longer has the program.
+    await until('a process list without the program', () => runningProcessNames(), (names) => !names.includes('hearthgame42'));
     await clock.advanceTo(clock.now() + 30_000);
     await until('mining back once the program ended', () => mining(core), (s) => s.running && s.threads === CPUS);
 

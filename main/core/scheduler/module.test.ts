@@ -5,6 +5,7 @@ import { defaultHeatingSettings, heatingModule } from '#core/heating/module';
 import type { PlanInput } from '#core/planner/model';
 import { plannerThread } from '#core/planner/planner-thread';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { until } from '../../../test/support/until.ts';
 import { tariffModule } from '#core/tariff/module';
 import { demoModules, prepareDemo } from './demo.ts';
 import { schedulerModule } from './module.ts';
@@ -54,15 +55,22 @@ describe('scheduler limits', () => {
     try {
       type Slot = { start: number; decisions: { job: string | null }[]; reason: string };
       const running = (s: Slot) => s.decisions.some((d) => d.job !== null);
-      const waitFor = async (ok: (slots: Slot[]) => boolean) => {
-        for (let i = 0; i < 100; i++) {
-          const got = await dispatch(core.handlers, 'plan-get', {});
-          const slots = got.ok ? ((got.result as { plan: { slots: Slot[] } | null }).plan?.slots ?? []) : [];
-          if (slots.length && ok(slots)) return slots;
-          await clock.advanceTo(clock.now() + 1_000);
-          await new Promise((r) => setTimeout(r, 25)); // the slot is carried out on real threads
-        }
-        throw new Error('the plan never took the new limits');
+      // Each look after the first moves the core's clock on a second, which fires its timers (one
+      // applies the slot); at most 100 s a wait keeps all three inside the 10:00 quarter-hour.
+      // Carrying a slot out starts real threads: `until` leaves real time between looks.
+      const waitFor = (ok: (slots: Slot[]) => boolean) => {
+        const last = clock.now() + 100_000;
+        let looked = false;
+        return until(
+          'the plan to take the new limits',
+          async () => {
+            if (looked && clock.now() < last) await clock.advanceTo(clock.now() + 1_000);
+            looked = true;
+            const got = await dispatch(core.handlers, 'plan-get', {});
+            return got.ok ? ((got.result as { plan: { slots: Slot[] } | null }).plan?.slots ?? []) : [];
+          },
+          (slots) => slots.length > 0 && ok(slots),
+        );
       };
       await waitFor((slots) => slots.some(running));
 

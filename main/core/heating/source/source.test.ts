@@ -2,6 +2,7 @@ import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Recorded, type Reply } from '../../../../test/support/http-server.ts';
 import { startMosquitto, type Broker } from '../../../../test/fixtures/mosquitto.ts';
+import { until, when } from '../../../../test/support/until.ts';
 import { readHomeAssistant } from './home-assistant.ts';
 import { readHttpJson } from './http-json.ts';
 import { parsePayload } from './json-path.ts';
@@ -126,26 +127,26 @@ describe('MQTT source against a real mosquitto broker', () => {
   it('receives plain and JSON readings and reports a bad payload', async () => {
     const got: { c: number; at: number }[] = [];
     const errors: string[] = [];
-    const waitFor = async (cond: () => boolean) => {
-      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(cond()).toBe(true);
-    };
     const plain = subscribeMqtt({ kind: 'mqtt', url, topic: 'home/living/temperature' }, { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) }, () => 42);
     const json = subscribeMqtt({ kind: 'mqtt', url, topic: 'zigbee2mqtt/living', jsonPath: 'temperature' }, { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) }, () => 43);
-    await waitFor(() => plain.client.connected && json.client.connected);
+    await when('both subscribers connected', () => plain.client.connected && json.client.connected);
     const pub = connect(url);
     await new Promise<void>((resolve) => pub.on('connect', () => resolve()));
     // Subscriptions are acknowledged asynchronously: publish until the first reading arrives.
-    for (let i = 0; i < 40 && got.length === 0; i++) {
-      await pub.publishAsync('home/living/temperature', '20.5');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(
+      'the first reading',
+      async () => {
+        await pub.publishAsync('home/living/temperature', '20.5');
+        return got.length;
+      },
+      (n) => n > 0,
+    );
     await pub.publishAsync('zigbee2mqtt/living', JSON.stringify({ battery: 90, humidity: 41, linkquality: 120, temperature: 19.8 }));
-    await waitFor(() => got.some((g) => g.c === 19.8));
+    await when('the JSON reading', () => got.some((g) => g.c === 19.8));
     expect(got[0]).toEqual({ c: 20.5, at: 42 });
     expect(got.find((g) => g.c === 19.8)).toEqual({ c: 19.8, at: 43 });
     await pub.publishAsync('home/living/temperature', 'warm');
-    await waitFor(() => errors.length > 0);
+    await when('the bad payload reported', () => errors.length > 0);
     expect(errors[0]).toBe('The message on home/living/temperature is not a number: warm; give a JSON path if it is JSON');
     await pub.endAsync();
     await plain.stop();
