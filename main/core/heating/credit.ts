@@ -17,7 +17,7 @@ export function copAt(points: { outdoorC: number; cop: number }[], outdoorC: num
 }
 
 /**
- * What one kWh of heat would have cost to make otherwise (DESIGN.md, "Heat credit"): fuel price
+ * What one kWh of heat would have cost to make otherwise (heating.md, "Credit"): fuel price
  * over boiler efficiency, the slot's electricity price over the heat pump's COP at the slot's
  * outdoor temperature, the electricity price itself for resistive heat, or the district price.
  */
