@@ -18,6 +18,7 @@ import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from '
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
+export type * from './id.ts';
 export type * from './hardware.ts';
 export type * from './tariff.ts';
 export type * from './heating.ts';
@@ -35,9 +36,10 @@ export { DEFAULT_PREFERENCES } from './preference.ts';
 export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
 export { FINAL_JOB_STATES } from './job.ts';
-export { tariffConfigSchema, chargesSchema } from './tariff.ts';
+export { tariffConfigSchema, chargesSchema, ianaZone } from './tariff.ts';
 export { heatingSettingsSchema, SETPOINT_MIN_C, SETPOINT_MAX_C, DEFAULT_BAND_K, DEFAULT_SOURCE_CAPACITY_W, DEFAULT_COP, heatSourceOf } from './heating.ts';
 export { HandlerError } from './rpc.ts';
+export { deviceId, jobId, poolId } from './id.ts';
 export { BACKTEST_MAX_DAYS } from './backtest.ts';
 
 export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & BacktestHandlers & PreferenceHandlers & SchedulerHandlers;

@@ -47,9 +47,6 @@ export type LedgerSettings = {
   /** Decimal text so it is kept exactly, e.g. "0.41". */
   standingPerDay: string;
   monthlyFee: string;
-  /** Mean fees per block (BTC) and the pool's fee (fraction) for expected revenue. */
-  feesBtc: number;
-  poolFee: number;
 };
 
 export type LedgerHandlers = {
@@ -112,8 +109,6 @@ export const ledgerSettingsSchema: z.ZodType<LedgerSettings> = z
     }, 'expected an IANA time zone such as Europe/Brussels'),
     standingPerDay: decimal,
     monthlyFee: decimal,
-    feesBtc: z.number().finite().min(0).max(100),
-    poolFee: z.number().min(0).max(1, 'the pool fee is a fraction: 0.02 for 2 %'),
   })
   .strict();
 

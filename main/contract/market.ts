@@ -23,6 +23,11 @@ export type MarketStatus = {
   currency: string;
   btcPrice: MarketFigure;
   difficulty: MarketFigure;
+  /** BTC per block the network pays now (3.125 since April 2024). */
+  subsidyBtc: number;
+  /** Mean fees per block (BTC) and the pool's fee (fraction), as set; both enter expected revenue. */
+  feesBtc: number;
+  poolFee: number;
   /** Next scheduled refresh (ms). */
   nextFetchAt: number | null;
 };
@@ -34,9 +39,10 @@ export type MarketHandlers = {
   'market-refresh': Handler<Record<string, never>, MarketStatus>;
   /**
    * Sets or clears (null) a manual value; an override wins over fetched values until cleared.
-   * `currency` changes the currency the BTC price is fetched in.
+   * `currency` changes the currency the BTC price is fetched in; `feesBtc` and `poolFee` set the
+   * mean fees per block and the pool's fee that expected revenue counts.
    */
-  'market-override': Handler<{ btcPrice?: number | null; difficulty?: number | null; currency?: string }, MarketStatus>;
+  'market-override': Handler<{ btcPrice?: number | null; difficulty?: number | null; currency?: string; feesBtc?: number; poolFee?: number }, MarketStatus>;
 };
 
 export type MarketEvents = {
@@ -51,6 +57,8 @@ export const marketArgs: ArgSchemas<MarketHandlers> = {
       btcPrice: z.number().finite().positive('the BTC price must be above zero').max(1e9).nullable().optional(),
       difficulty: z.number().finite().min(1, 'network difficulty is at least 1').max(1e18).nullable().optional(),
       currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR').optional(),
+      feesBtc: z.number().finite().min(0, 'mean fees cannot be negative').max(100).optional(),
+      poolFee: z.number().min(0, 'the pool fee cannot be negative').max(1, 'the pool fee is a fraction: 0.02 for 2 %').optional(),
     })
     .strict(),
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MarketStatus } from './market.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /** A configured pool as the UI sees it: the password never leaves the core. */
@@ -129,24 +130,12 @@ export type MiningShare = {
   reason: string | null;
 };
 
-/** Expected earnings next to the energy they cost, from network difficulty and BTC price. */
+/** Expected earnings next to the energy they cost, from the market's figures. */
 export type MiningEarnings = {
   /** Hash rate the estimate uses: the live rate while mining, else the last measured one (H/s). */
   hashRate: number;
-  networkDifficulty: number | null;
-  /** BTC price in `currency`. */
-  btcPrice: number | null;
-  currency: string;
-  /**
-   * Where the figures come from: the market domain (its fetched, cached or overridden values),
-   * mempool.space fetched by mining itself when no market domain runs, or values typed here.
-   */
-  source: 'market' | 'fetched' | 'cached' | 'manual' | 'none';
-  fetchedAt: number | null;
-  /** Why the last fetch failed (the cached or manual values are used meanwhile). */
-  fetchError: string | null;
-  /** Block subsidy used (fees not included). */
-  blockRewardBtc: number;
+  /** The market figures the estimate uses (price, difficulty, fees, pool fee, and where they come from); null without a market domain. */
+  market: MarketStatus | null;
   btcPerDay: number | null;
   moneyPerDay: number | null;
   /** Measured or estimated CPU power while mining (W), the energy a day at that draw, its cost at the current tariff price. */
@@ -169,10 +158,8 @@ export type MiningHandlers = {
   'mining-stop': Handler<Record<string, never>, MiningStatus>;
   /** Changes threads and power level of a running miner (and saves them). */
   'mining-set-power': Handler<{ threads?: number; powerPct?: number }, MiningStatus>;
-  /** Expected earnings and energy cost; fetches difficulty and price at most once an hour. */
-  'mining-earnings': Handler<{ currency?: string; refresh?: boolean }, MiningEarnings>;
-  /** Manual network difficulty and BTC price (used offline); null clears a value. */
-  'mining-market-set': Handler<{ networkDifficulty?: number | null; btcPrice?: number | null; currency?: string }, MiningEarnings>;
+  /** Expected earnings (net of the pool fee, fees included) and energy cost, at the market's figures. */
+  'mining-earnings': Handler<Record<string, never>, MiningEarnings>;
   /** The latest shares from the ledger, newest first. */
   'mining-shares': Handler<{ limit?: number }, MiningShare[]>;
   /**
@@ -216,12 +203,5 @@ export const miningArgs: ArgSchemas<MiningHandlers> = {
   'mining-set-power': z.object({ threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
   'mining-shares': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
   'mining-check': z.object({ pool: miningPoolInputSchema.optional(), index: z.number().int().min(0).max(9).optional(), threads: z.number().int().min(1).max(256).optional() }).strict(),
-  'mining-earnings': z.object({ currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code such as EUR').optional(), refresh: z.boolean().optional() }).strict(),
-  'mining-market-set': z
-    .object({
-      networkDifficulty: z.number().positive().finite().nullable().optional(),
-      btcPrice: z.number().positive().finite().nullable().optional(),
-      currency: z.string().regex(/^[A-Z]{3}$/, 'a 3-letter currency code such as EUR').optional(),
-    })
-    .strict(),
+  'mining-earnings': z.object({}).strict(),
 };

@@ -209,7 +209,7 @@ export const chargesSchema: z.ZodType<Charges> = z
   })
   .strict();
 
-const ianaZone = z.string().refine((tz) => {
+export const ianaZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

@@ -5,7 +5,7 @@ import { joinHandlers, type HandlerPart } from './handler.ts';
 import { openLedger, type Db } from './ledger/db.ts';
 import { applyPendingRestore } from './ledger/restore.ts';
 import type { Logger } from './log.ts';
-import type { CoreContext, CoreModule, ModuleInstance } from './module.ts';
+import type { CoreContext, CoreModule, Deps, ModuleInstance } from './module.ts';
 import { modules as defaultModules } from './modules.ts';
 import { plainSecretStore, type SecretStore } from './secret.ts';
 import type { Services } from './service.ts';
@@ -30,6 +30,8 @@ export type Core = {
   events: EventBus;
   db: Db;
   context: CoreContext;
+  /** A domain's service, for hosts and tests; throws when no started module provides it. */
+  service<K extends keyof Services>(name: K): Services[K];
   /** Stops every module (workers, timers) in reverse order, then closes the ledger. */
   close(): Promise<void>;
 };
@@ -39,6 +41,16 @@ export const consoleLogger: Logger = {
   warn: (m) => console.warn(m),
   error: (m) => console.error(m),
 };
+
+function resolveDeps(mod: CoreModule, services: Map<string, unknown>): Deps<keyof Services, keyof Services> {
+  const deps: Record<string, unknown> = {};
+  for (const name of mod.requires ?? []) {
+    if (!services.has(name)) throw new Error(`The ${mod.name} domain needs the ${name} service, which no module listed before it provides: check the order in modules.ts`);
+    deps[name] = services.get(name);
+  }
+  for (const name of mod.optional ?? []) deps[name] = services.get(name) ?? null;
+  return deps as Deps<keyof Services, keyof Services>;
+}
 
 /** Starts the core: opens the ledger, creates each domain in order, joins their handlers. */
 export async function startCore(options: CoreOptions): Promise<Core> {
@@ -51,20 +63,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const forward = options.forward;
   if (forward) events.onAny((event, payload) => forward.emit(event, payload));
   const services = new Map<string, unknown>();
+  const log = options.log ?? consoleLogger;
   const context: CoreContext = {
     db,
     events,
     clock,
     random: options.random ?? Math.random,
     dataDir: options.dataDir,
-    settings: createSettings(db, () => clock.now()),
+    settings: createSettings(db, () => clock.now(), (msg) => log.warn(msg)),
     secrets: options.secrets ?? plainSecretStore,
-    log: options.log ?? consoleLogger,
+    log,
     restart: options.restart ?? null,
-    use<K extends keyof Services>(name: K): Services[K] {
-      if (!services.has(name)) throw new Error(`Service "${name}" is not available yet: check the module order in modules.ts`);
-      return services.get(name) as Services[K];
-    },
   };
   if (restored) context.log.info(`ledger restored from ${restored.from}; the previous ledger is kept as ${restored.keepAs}`);
   const instances: ModuleInstance[] = [];
@@ -80,7 +89,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
   try {
     for (const mod of list) {
-      const inst = await mod.create(context);
+      const inst = await mod.create(context, resolveDeps(mod, services));
       instances.push(inst);
       if (inst.service !== undefined) services.set(mod.name, inst.service);
       if (inst.handlers) parts.push(inst.handlers);
@@ -93,6 +102,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       events,
       db,
       context,
+      service<K extends keyof Services>(name: K): Services[K] {
+        if (!services.has(name)) throw new Error(`No started module provides the ${name} service`);
+        return services.get(name) as Services[K];
+      },
       async close() {
         if (closed) return;
         closed = true;

@@ -5,7 +5,7 @@ import type { Db, Migration } from './ledger/db.ts';
 import type { Logger } from './log.ts';
 import type { SecretStore } from './secret.ts';
 import type { Services } from './service.ts';
-import type { Settings } from './setting.ts';
+import type { SettingDef, Settings } from './setting.ts';
 
 /** What every domain gets from the core: storage, events, time, and the other domains' services. */
 export type CoreContext = {
@@ -19,9 +19,10 @@ export type CoreContext = {
   log: Logger;
   /** Closes and starts the core again (on the same data folder); null where the host cannot. */
   restart: (() => Promise<void>) | null;
-  /** A service a module created earlier in the list provides. */
-  use<K extends keyof Services>(name: K): Services[K];
 };
+
+/** The services a module declared: required ones always present, optional ones null when absent. */
+export type Deps<R extends keyof Services = never, O extends keyof Services = never> = { [K in R]: Services[K] } & { [K in O]: Services[K] | null };
 
 export type ModuleInstance<K extends keyof Services = keyof Services> = {
   handlers?: HandlerPart;
@@ -32,9 +33,24 @@ export type ModuleInstance<K extends keyof Services = keyof Services> = {
   stop?(): void | Promise<void>;
 };
 
-/** A domain of the core: its tables and how to create it. Listed in modules.ts, in dependency order. */
-export type CoreModule = {
+/**
+ * A domain of the core: its tables, its settings, the other domains' services it needs, and how to
+ * create it. Listed in modules.ts, in dependency order. The core hands `create` the declared
+ * services: a missing required one stops the start with a message, a missing optional one is null
+ * (a core started with part of the modules, as tests do).
+ */
+export type CoreModule<R extends keyof Services = keyof Services, O extends keyof Services = keyof Services> = {
   name: string;
   migrations?: Migration[];
-  create(ctx: CoreContext): ModuleInstance | Promise<ModuleInstance>;
+  settings?: SettingDef<unknown>[];
+  requires?: readonly R[];
+  optional?: readonly O[];
+  create(ctx: CoreContext, deps: Deps<R, O>): ModuleInstance | Promise<ModuleInstance>;
 };
+
+/** Infers the declared dependencies, so `deps` in `create` is typed by what the module lists. */
+export function defineModule<R extends keyof Services = never, O extends keyof Services = never>(m: CoreModule<R, O>): CoreModule {
+  // The list in modules.ts holds modules with different dependencies; `create` is only ever called
+  // with what `requires` and `optional` declare, which is what makes this widening sound.
+  return m as unknown as CoreModule;
+}

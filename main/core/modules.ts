@@ -2,7 +2,6 @@ import type { CoreModule } from './module.ts';
 import { hardwareModule } from './hardware/module.ts';
 import { heatingModule } from './heating/module.ts';
 import { jobModule } from './job/module.ts';
-import { miningRunner } from './job/mining-runner.ts';
 import { ledgerModule } from './ledger/module.ts';
 import { marketModule } from './market/module.ts';
 import { miningModule } from './mining/module.ts';
@@ -13,4 +12,4 @@ import { backtestModule } from './backtest/module.ts';
 import { preferenceModule } from './preference/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule(), ledgerModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))] }), schedulerModule(), backtestModule(), notificationModule(), preferenceModule()];
+export const modules: CoreModule[] = [hardwareModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule(), ledgerModule(), schedulerModule(), backtestModule(), notificationModule(), preferenceModule()];

@@ -2,6 +2,7 @@
  * Number formatting for people: every figure carries its unit, a missing reading says so, and
  * money keeps enough digits that a tiny amount never shows as zero.
  */
+import type { MarketFigure } from '#contract/index';
 export const NOT_REPORTED = 'not reported';
 
 /**
@@ -102,4 +103,13 @@ export function fmtReasons(reasons: Record<string, number>): string {
     .sort((a, b) => b[1] - a[1])
     .map(([why, n]) => `${why} ×${n}`)
     .join(', ');
+}
+
+/** Where a market figure comes from: "mempool.space, 12:03" / "offline, using value from …" / "manual value from …". */
+export function fmtFigureSource(f: MarketFigure): string {
+  const when = f.fetchedAt === null ? '' : new Date(f.fetchedAt).toLocaleString();
+  if (f.state === 'override') return `manual value from ${when}`;
+  if (f.state === 'offline') return `offline, using value from ${when} (${f.reason ?? 'fetch failed'})`;
+  if (f.state === 'none') return f.reason ?? 'not fetched yet';
+  return `${f.source ?? ''}, ${when}`;
 }

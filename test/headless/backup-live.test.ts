@@ -27,7 +27,7 @@ describe('ledger backup while mining and training run', () => {
     const pool = new TestPool({ difficulty: 2 ** -14 });
     await pool.listen();
     pool.notify(true);
-    const core = await startCore({ dataDir: dir, log: quiet, modules: [hardwareModule(), ledgerModule(), miningModule(), jobModule({ gpu: null, pollMs: 20 })] });
+    const core = await startCore({ dataDir: dir, log: quiet, modules: [hardwareModule(), miningModule(), jobModule({ gpu: null, pollMs: 20 }), ledgerModule()] });
     open.push({ core, pool, dir });
     const h = core.handlers;
     await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });

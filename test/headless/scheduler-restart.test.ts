@@ -36,7 +36,7 @@ describe('scheduler: a killed process resumes the current slot', () => {
     const ts = await call<Record<string, unknown>>(first, 'tariff-settings', {});
     await call(first, 'tariff-configure', { ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
     await call(first, 'mining-settings-set', { pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
-    await call(first, 'mining-market-set', { btcPrice: 1e-6, networkDifficulty: 1, currency: 'EUR' });
+    await call(first, 'market-override', { btcPrice: 1e-6, difficulty: 1, currency: 'EUR' });
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
 
     for (let round = 0; round < 2; round++) {

@@ -5,7 +5,7 @@ import { chargesSchema, heatingSettingsSchema, SETPOINT_MAX_C, SETPOINT_MIN_C, t
 import { heatSourceOf } from '#contract/index';
 import { DEFAULT_BACKTEST_TIME_LIMIT_MS, DEFAULT_COMPUTER, DEFAULT_PRICES_KNOWN_AT_HOUR, householdPrices, houseFrom, readWeather, runBacktest, toPolicy, TYPICAL_HOUSE } from '#core/backtest/setup';
 import { defaultDataDir } from '#core/data-dir';
-import { defaultHeatingSettings } from '#core/heating/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
 import { LEDGER_FILE } from '#core/ledger/db';
 import { BacktestInputError } from '#core/planner/backtest';
 import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';

@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PlanInstance } from '#contract/plan';
+import { deviceId } from '#contract/id';
+import type { Plan, PlanInput, PlanInstance } from '#contract/plan';
 import { heatingModule } from '#core/heating/module';
 import { jobModule } from '#core/job/module';
+import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
 import { generate } from '#core/planner/generate';
 import { instanceText, planInstance, readInstance } from '#core/planner/instance';
-import type { Plan, PlanInput } from '#core/planner/model';
-import { plan } from '#core/planner/plan';
 import { dispatch } from '#core/handler';
 import { plannerThread } from '#core/planner/planner-thread';
 import { alternatingPricesCsv, demoModules, prepareDemo, SLOT_MS } from '#core/scheduler/demo';
 import { TestClock } from '#core/scheduler/test-clock';
 import { tariffModule } from '#core/tariff/module';
+import { plan } from '#workers/planner/plan';
 import { testCores } from '../../../test/headless/core.ts';
 import { root } from '../../../test/headless/harness.ts';
 import { realSeries } from '../../../test/support/plan-data.ts';
@@ -43,7 +44,7 @@ function realistic(thermal: boolean): PlanInput {
   return generate({ seed: 4, slots: 96, ...realSeries(), thermal });
 }
 
-const solve = (i: { input: PlanInput; now: number; timeLimitMs: number }) => plan(i.input, { clock: { now: () => i.now }, timeLimitMs: i.timeLimitMs });
+const solve = (i: { input: PlanInput; now: number; timeLimitMs: number }) => plan(i.input, { now: i.now, timeLimitMs: i.timeLimitMs });
 
 describe('hearth plan --export and --instance', () => {
   it('exports the problem the scheduler would plan from this data folder, and the file solves to the same plan', async () => {
@@ -51,13 +52,13 @@ describe('hearth plan --export and --instance', () => {
     const now = Date.now();
     const from = Math.floor(now / SLOT_MS) * SLOT_MS - 3_600_000;
     // The domains the scheduler reads, set up by their own handlers: prices, a pool, a deadline job.
-    const setup = await cores.start({ dataDir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), miningModule(), jobModule({ gpu: null, resumeOnStart: false })] });
+    const setup = await cores.start({ dataDir, modules: [marketModule({ refreshMs: 0 }), tariffModule({ cron: false }), heatingModule({ cron: false }), miningModule(), jobModule({ gpu: null, resumeOnStart: false })] });
     const h = setup.handlers;
     await h['tariff-import-csv']({ csv: alternatingPricesCsv(from, 52), unit: 'per-kwh', currency: 'EUR' });
     await h['tariff-configure']({ ...(await h['tariff-settings']({})), tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
     await h['mining-settings-set']({ pools: [{ url: 'stratum+tcp://127.0.0.1:3333', user: 'alice.rig', password: 'x' }] });
-    await h['mining-market-set']({ btcPrice: 90_000, networkDifficulty: 1.1e14, currency: 'EUR' });
-    await h['job-create']({ name: 'overnight', spec: { kind: 'train', steps: 20_000, threads: 1, hidden: 16, batchSize: 16 }, devices: ['cpu'], deadline: now + 8 * 3_600_000, valuePerHour: 0.05 });
+    await h['market-override']({ btcPrice: 90_000, difficulty: 1.1e14, currency: 'EUR' });
+    await h['job-create']({ name: 'overnight', spec: { kind: 'train', steps: 20_000, threads: 1, hidden: 16, batchSize: 16 }, devices: [deviceId('cpu')], deadline: now + 8 * 3_600_000, valuePerHour: 0.05 });
     await setup.close();
 
     const file = path.join(dataDir, 'problem.json');

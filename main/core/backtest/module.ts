@@ -1,10 +1,9 @@
 import type { BacktestArgs, BacktestRun, Charges, HeatingSettings, PriceSlot } from '#contract/index';
-import { chargesSchema, HandlerError, heatingSettingsSchema } from '#contract/index';
-import type { CoreModule } from '#core/module';
-import { defaultHeatingSettings, HEATING_SETTINGS_KEY } from '#core/heating/module';
+import { HandlerError } from '#contract/index';
+import { defineModule, type CoreModule } from '#core/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
 import { BacktestInputError, type PlannerFn } from '#core/planner/backtest';
 import { plannerThread } from '#core/planner/planner-thread';
-import { TARIFF_SETTINGS_KEY } from '#core/tariff/module';
 import { DEFAULT_COMPUTER, houseFrom, readWeather, runBacktest, toPolicy } from './setup.ts';
 
 const READ_CHUNK_MS = 31 * 86_400_000;
@@ -33,27 +32,22 @@ export type BacktestModuleOptions = {
  */
 export function backtestModule(options: BacktestModuleOptions = {}): CoreModule {
   const planner: PlannerFn = options.planner ?? ((input, opts) => plannerThread.plan(input, opts));
-  return {
+  return defineModule({
     name: 'backtest',
-    create(ctx) {
-      const tariff = ctx.use('tariff');
+    requires: ['tariff'],
+    optional: ['heating'],
+    create(ctx, { tariff, heating: home }) {
       let running: string | null = null;
       let stopped = false;
       let runs = 0;
 
       /** The heating settings, and whether the user saved them in thermal mode (then their room is the house). */
       function heating(): { settings: HeatingSettings; thermal: boolean } {
-        const raw = ctx.settings.get(HEATING_SETTINGS_KEY);
-        const parsed = raw === undefined ? null : heatingSettingsSchema.safeParse(raw);
-        const settings = parsed?.success ? parsed.data : defaultHeatingSettings();
-        return { settings, thermal: parsed?.success === true && settings.mode === 'thermal' };
+        const settings = home?.settings() ?? defaultHeatingSettings();
+        return { settings, thermal: settings.mode === 'thermal' };
       }
 
-      function charges(): Charges {
-        const raw = ctx.settings.get<{ charges?: unknown }>(TARIFF_SETTINGS_KEY);
-        const parsed = chargesSchema.safeParse(raw?.charges);
-        return parsed.success ? parsed.data : { perKWh: 0, tax: 0 };
-      }
+      const charges = (): Charges => tariff.charges();
 
       /** The stored prices, read a month at a time with yields between (a year is a few hundred ms of reading and charges). */
       async function pricesFor(from: number, to: number): Promise<PriceSlot[]> {
@@ -141,5 +135,5 @@ export function backtestModule(options: BacktestModuleOptions = {}): CoreModule 
         },
       };
     },
-  };
+  });
 }

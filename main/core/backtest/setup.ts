@@ -13,7 +13,7 @@ import {
 } from '#contract/index';
 import { copAt } from '#core/heating/credit';
 import { heatDemand, type OutdoorAt } from '#core/heating/demand';
-import { defaultHeatingSettings } from '#core/heating/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
 import { parseWeatherCsv, WEATHER_MAX_GAP_MS, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
 import { BacktestInputError, backtestPolicies, type BacktestSetup, type BacktestSlot, type PlannerFn, type Policy } from '#core/planner/backtest';
 import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';

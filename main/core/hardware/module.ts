@@ -1,8 +1,9 @@
 import type { HardwareInfo } from '#contract/index';
-import type { CoreModule } from '#core/module';
-import { daysBefore, dayOf, systemTimeZone } from './day.ts';
+import { defineModule, type CoreModule } from '#core/module';
+import { daysBefore, dayOf } from './day.ts';
 import { detectHardware } from './detect.ts';
 import { powerModelFor } from './power-model.ts';
+import { ratedPowerSetting, timeZoneSetting } from './setting.ts';
 import { openRapl } from './rapl.ts';
 import type { HardwareService } from './service.ts';
 import { createTelemetryStore, hardwareMigrations } from './store.ts';
@@ -12,20 +13,17 @@ export const SAMPLE_EVERY_MS = 1_000;
 /** One stored row per device per window; tests shorten it with HEARTH_TELEMETRY_STORE_MS. */
 const STORE_EVERY_MS = Number(process.env['HEARTH_TELEMETRY_STORE_MS'] ?? 10_000) || 10_000;
 
-/** Settings the hardware domain reads. */
-const TIME_ZONE_KEY = 'timeZone';
-const RATED_POWER_KEY = 'hardware.cpuRatedPowerW';
-
 export function hardwareModule(options: { sources?: (hw: HardwareInfo) => TelemetrySources; detect?: typeof detectHardware } = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'hardware',
     migrations: hardwareMigrations,
+    settings: [timeZoneSetting, ratedPowerSetting],
     async create(ctx) {
       const detect = options.detect ?? detectHardware;
-      const ratedPowerW = ctx.settings.get<number>(RATED_POWER_KEY) ?? undefined;
+      const ratedPowerW = ctx.settings.get(ratedPowerSetting) ?? undefined;
       let info = await detect(ratedPowerW === undefined ? {} : { ratedPowerW });
       const store = createTelemetryStore(ctx.db);
-      const timeZone = () => ctx.settings.get<string>(TIME_ZONE_KEY) ?? systemTimeZone();
+      const timeZone = () => ctx.settings.get(timeZoneSetting);
       const sources = options.sources?.(info) ?? systemSources(openRapl(), info.gpus.some((g) => g.vendor.toLowerCase().includes('nvidia')));
       const sampler = new TelemetrySampler(info, powerModelFor(info.cpu.model, info.cpu.physicalCores, ratedPowerW), sources, store, {
         storeEveryMs: STORE_EVERY_MS,
@@ -63,5 +61,5 @@ export function hardwareModule(options: { sources?: (hw: HardwareInfo) => Teleme
         },
       };
     },
-  };
+  });
 }

@@ -3,7 +3,7 @@ import type { HeatingSettings, PriceSlot } from '#contract/index';
 import { localToUtc } from '#core/tariff/time';
 import { copAt, creditFor, creditPerKWh } from './credit.ts';
 import { heatDemand, Thermostat } from './demand.ts';
-import { defaultHeatingSettings } from './module.ts';
+import { defaultHeatingSettings } from './setting.ts';
 import { inSeason, setpointAt } from './schedule.ts';
 
 const TZ = 'Europe/Brussels';

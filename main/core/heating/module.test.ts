@@ -10,7 +10,9 @@ import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/tariff/time';
-import { defaultHeatingSettings, HEATING_SETTINGS_KEY, heatingModule } from './module.ts';
+import { storeRawSetting } from '../../../test/support/setting-row.ts';
+import { heatingModule } from './module.ts';
+import { defaultHeatingSettings } from './setting.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TZ = 'Europe/Brussels';
@@ -214,11 +216,11 @@ describe('thermal mode settings', () => {
     // As an older version stored them: no maxC on the entries, no capacity on the heat source.
     const old: HeatingSettings = { ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 } };
     let c = await open();
-    c.context.settings.put(HEATING_SETTINGS_KEY, old);
+    storeRawSetting(c.db, 'heating', old);
     await c.close();
     c = await open();
     expect(await c.handlers['heating-settings']({})).toEqual(old);
-    expect(c.context.use('heating').thermal()).toBeNull();
+    expect(c.service('heating').thermal()).toBeNull();
 
     await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
     const weekday = [
@@ -227,15 +229,15 @@ describe('thermal mode settings', () => {
     ];
     await c.handlers['heating-configure']({ ...old, mode: 'thermal', schedule: old.schedule.map((d, i) => (i < 5 ? weekday : d)) });
     // No reading yet: the scheduler starts the room at the band's lower bound.
-    expect(c.context.use('heating').thermal()).toEqual({ uaWPerK: 40, capacityWhPerK: 1000, indoorC: null, sourceCapW: 10_000 });
+    expect(c.service('heating').thermal()).toEqual({ uaWPerK: 40, capacityWhPerK: 1000, indoorC: null, sourceCapW: 10_000 });
     await c.handlers['heating-reading']({ c: 20.4 });
-    expect(c.context.use('heating').thermal()?.indoorC).toBe(20.4);
+    expect(c.service('heating').thermal()?.indoorC).toBe(20.4);
     // Wednesday noon: 21 °C to its own 22.5; from 22:30 17 °C to the default 17 + 2.
     const slots = await c.handlers['heating-demand']({ from: now, to: now + 12 * 3_600_000 });
     expect(slots[0]).toMatchObject({ comfort: { minC: 21, maxC: 22.5 }, outdoorC: 5 });
     expect(slots.at(-1)).toMatchObject({ comfort: { minC: 17, maxC: 19 } });
     await c.handlers['heating-configure']({ ...old, mode: 'thermal', heatSource: { kind: 'none' } });
-    expect(c.context.use('heating').thermal()?.sourceCapW).toBe(0);
+    expect(c.service('heating').thermal()?.sourceCapW).toBe(0);
     await c.close();
   });
 

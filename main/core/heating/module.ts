@@ -2,7 +2,6 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import {
   DEFAULT_SOURCE_CAPACITY_W,
   HandlerError,
-  heatingSettingsSchema,
   type HeatingHandlers,
   type HeatingSettings,
   type IndoorSource,
@@ -10,13 +9,14 @@ import {
   type SourceTestResult,
   type TemperatureReading,
 } from '#contract/index';
-import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
-import { systemTimeZone } from '#core/tariff/time';
+import { defineModule, type CoreContext, type CoreModule, type Deps, type ModuleInstance } from '#core/module';
+import { masked, opened, sealed, unmasked as keepStored } from '#core/secret';
 import { creditFor } from './credit.ts';
-import { heatDemand, INDOOR_MAX_AGE_MS, Thermostat, type ThermostatState } from './demand.ts';
+import { heatDemand, INDOOR_MAX_AGE_MS, Thermostat } from './demand.ts';
 import { estimateRoom, type RoomSample } from './estimate.ts';
 import { setpointAt } from './schedule.ts';
 import type { HeatingService } from './service.ts';
+import { heatingSecret, heatingSetting, indoorSecret, thermostatSetting } from './setting.ts';
 import { readHomeAssistant } from './source/home-assistant.ts';
 import { readHttpJson } from './source/http-json.ts';
 import { probeMqtt, subscribeMqtt } from './source/mqtt.ts';
@@ -24,10 +24,6 @@ import { fetchOpenMeteo, interpolate, type ForecastPoint } from './source/open-m
 import { SourceError, type SourceRunner } from './source/types.ts';
 import { createHeatingStore, heatingMigrations } from './store.ts';
 
-export const HEATING_SETTINGS_KEY = 'heating';
-/** The thermostat's on/off state and when it last switched, kept across restarts. */
-export const THERMOSTAT_STATE_KEY = 'heating.thermostat';
-const MASK = '••••';
 const FORECAST_MAX_AGE_MS = 60 * 60_000;
 
 export type HeatingModuleOptions = {
@@ -42,60 +38,25 @@ export type HeatingModuleOptions = {
   refreshOnStart?: boolean;
 };
 
-export function defaultHeatingSettings(): HeatingSettings {
-  const weekday = [
-    { at: '06:30', c: 21 },
-    { at: '22:30', c: 17 },
-  ];
-  const weekend = [
-    { at: '08:00', c: 21 },
-    { at: '23:00', c: 17 },
-  ];
-  return {
-    mode: 'schedule',
-    schedule: [weekday, weekday, weekday, weekday, weekday, weekend, weekend],
-    season: { kind: 'dates', from: '10-01', to: '04-30' },
-    thermostat: { hysteresisK: 0.5, minOnMin: 10, minOffMin: 10 },
-    // A well-insulated 20 m² room loses roughly 60 W per kelvin; the user should enter theirs.
-    room: { heatLossWPerK: 60, capacityWhPerK: 1500 },
-    indoor: { kind: 'manual' },
-    location: null,
-    fallbackOutdoorC: 5,
-    heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 },
-    currency: 'EUR',
-    timeZone: systemTimeZone(),
-  };
-}
-
-function secretOf(src: IndoorSource): { field: 'token' | 'password'; value: string } | null {
-  if (src.kind === 'home-assistant') return { field: 'token', value: src.token };
-  if (src.kind === 'mqtt' && src.password) return { field: 'password', value: src.password };
-  return null;
-}
-
-function withSecret(src: IndoorSource, value: string): IndoorSource {
-  if (src.kind === 'home-assistant') return { ...src, token: value };
-  if (src.kind === 'mqtt') return { ...src, password: value };
-  return src;
-}
-
 export function heatingModule(options: HeatingModuleOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'heating',
     migrations: heatingMigrations,
-    create(ctx) {
-      return createHeating(ctx, options);
+    settings: [heatingSetting, thermostatSetting],
+    requires: ['tariff'],
+    optional: ['hardware'],
+    create(ctx, deps) {
+      return createHeating(ctx, deps, options);
     },
-  };
+  });
 }
 
-function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleInstance<'heating'> {
+function createHeating(ctx: CoreContext, { tariff, hardware }: Deps<'tariff', 'hardware'>, options: HeatingModuleOptions): ModuleInstance<'heating'> {
   const fetchFn = options.fetch ?? globalThis.fetch;
   const pollMs = options.pollMs ?? 60_000;
   const store = createHeatingStore(ctx.db);
-  const tariff = ctx.use('tariff');
   const listeners = new Set<() => void>();
-  const thermostat = new Thermostat(ctx.settings.get<ThermostatState>(THERMOSTAT_STATE_KEY));
+  const thermostat = new Thermostat(ctx.settings.get(thermostatSetting));
   let settings = load();
   let last: TemperatureReading | null = store.lastReading();
   let indoorReason: string | null = null;
@@ -106,27 +67,20 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
   let task: ScheduledTask | null = null;
   let started = false;
 
+  /** The stored settings with the indoor secret opened (see setting.ts for invalid stored values). */
   function load(): HeatingSettings {
-    const raw = ctx.settings.get<HeatingSettings>(HEATING_SETTINGS_KEY);
-    if (!raw) return defaultHeatingSettings();
+    const stored = ctx.settings.get(heatingSetting);
     try {
-      const secret = secretOf(raw.indoor);
-      return heatingSettingsSchema.parse(secret ? { ...raw, indoor: withSecret(raw.indoor, ctx.secrets.open(secret.value)) } : raw);
+      return opened(heatingSecret, stored, ctx.secrets);
     } catch (err) {
-      // An indoor source saved before its checks were tightened keeps the rest of the settings.
-      const rest = heatingSettingsSchema.safeParse({ ...raw, indoor: { kind: 'manual' } });
-      if (rest.success) {
-        ctx.log.warn(`the indoor temperature source could not be read (${(err as Error).message}); readings are entered by hand until it is saved again`);
-        return rest.data;
-      }
-      ctx.log.warn(`heating settings could not be read (${(err as Error).message}); using defaults until they are saved again`);
-      return defaultHeatingSettings();
+      // Sealed by the desktop app's keychain and read where that is not at hand (`hearth serve`).
+      ctx.log.warn(`the indoor temperature source could not be read (${(err as Error).message}); readings are entered by hand until it is saved again`);
+      return { ...stored, indoor: { kind: 'manual' } };
     }
   }
 
   function save(next: HeatingSettings): void {
-    const secret = secretOf(next.indoor);
-    ctx.settings.put(HEATING_SETTINGS_KEY, secret ? { ...next, indoor: withSecret(next.indoor, ctx.secrets.seal(secret.value)) } : next);
+    ctx.settings.set(heatingSetting, sealed(heatingSecret, next, ctx.secrets));
   }
 
   function changed(): void {
@@ -151,7 +105,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       // Stored on every switch: a restart in the middle of a minimum on or off time must not
       // switch the heater early, nor forget that it was on.
       const after = thermostat.state;
-      if (after.on !== before.on || after.since !== before.since) ctx.settings.put(THERMOSTAT_STATE_KEY, after);
+      if (after.on !== before.on || after.since !== before.since) ctx.settings.set(thermostatSetting, after);
     }
     ctx.events.emit('indoor-reading', reading);
     ctx.events.emit('heating-sensor', sensorStatus());
@@ -161,11 +115,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
 
   /** The PC's heat output now, where the hardware domain runs (not in tests that leave it out). */
   function pcHeatW(): number | null {
-    try {
-      return ctx.use('hardware').latest()?.heatW ?? null;
-    } catch {
-      return null;
-    }
+    return hardware?.latest()?.heatW ?? null;
   }
 
   function sourceFailed(reason: string): void {
@@ -185,11 +135,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
 
   /** A masked secret from the page ("••••1234") stands for the stored one of the same source kind. */
   function unmasked(next: IndoorSource): IndoorSource {
-    const secret = secretOf(next);
-    if (!secret?.value.startsWith(MASK)) return next;
-    const old = secretOf(settings.indoor);
-    if (!old || settings.indoor.kind !== next.kind) throw new HandlerError('bad-request', `indoor.${secret.field}: enter the ${secret.field}`);
-    return withSecret(next, old.value);
+    return keepStored(indoorSecret, next, settings.indoor, settings.indoor.kind === next.kind, (field) => new HandlerError('bad-request', `indoor.${field}: enter the ${field}`));
   }
 
   async function stopSource(): Promise<void> {
@@ -239,6 +185,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
     demand: (slots) => heatDemand(settings, slots, { now: ctx.clock.now(), indoor: last, outdoorAt, thermostatOn: thermostat.on }),
     credit: creditFor,
     indoor: () => last,
+    settings: () => masked(heatingSecret, settings),
     thermal: () => {
       if (settings.mode !== 'thermal') return null;
       const src = settings.heatSource;
@@ -258,8 +205,7 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
 
   const handlers: HeatingHandlers = {
     'heating-settings': async () => {
-      const secret = secretOf(settings.indoor);
-      return secret ? { ...settings, indoor: withSecret(settings.indoor, `${MASK}${secret.value.slice(-4)}`) } : settings;
+      return masked(heatingSecret, settings);
     },
     'heating-configure': async (next) => {
       const candidate = { ...next, indoor: unmasked(next.indoor) };
@@ -337,6 +283,10 @@ function createHeating(ctx: CoreContext, options: HeatingModuleOptions): ModuleI
       return result;
     },
     'heating-readings': async ({ from, to, max }) => store.readings(from, to, max ?? 2000),
+    'heating-refresh': async () => {
+      await refreshForecast();
+      return handlers['heating-sensors']({});
+    },
     'heating-reading': async ({ c }) => {
       if (settings.indoor.kind !== 'manual') {
         throw new HandlerError('conflict', `The indoor temperature comes from ${settings.indoor.kind}; a typed reading would be overwritten`, 'Switch the indoor source to manual to enter readings.');

@@ -1,4 +1,4 @@
-import type { HeatSlot, TemperatureReading } from '#contract/heating';
+import type { HeatingSettings, HeatSlot, TemperatureReading } from '#contract/heating';
 import type { PriceSlot } from '#contract/tariff';
 
 export type RoomModel = { uaWPerK: number; capacityWhPerK: number; indoorC: number | null; sourceCapW: number };
@@ -19,6 +19,8 @@ export type HeatingService = {
    * null (the caller starts the room at the band's lower bound). Null in the other modes.
    */
   thermal(): RoomModel | null;
+  /** The settings in use, the indoor secret masked. */
+  settings(): HeatingSettings;
   /** Called when demand may have changed (new reading, forecast or settings). */
   onChange(listener: () => void): () => void;
 };

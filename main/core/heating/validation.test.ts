@@ -10,7 +10,9 @@ import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
-import { defaultHeatingSettings, heatingModule } from './module.ts';
+import { storeRawSetting } from '../../../test/support/setting-row.ts';
+import { heatingModule } from './module.ts';
+import { defaultHeatingSettings } from './setting.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TOKEN = 'ha-token-4321';
@@ -170,7 +172,7 @@ describe('settings stored before the checks were tightened', () => {
     const mine = { ...withIndoor({ kind: 'manual' }), mode: 'thermostat' as const, room: { heatLossWPerK: 55, capacityWhPerK: 900 } };
     await c.handlers['heating-configure'](mine);
     // What an older version could store: an MQTT source with an HTTP address.
-    c.context.settings.put('heating', { ...mine, indoor: { kind: 'mqtt', url: 'http://broker.local:1883', topic: 'home/t' } });
+    storeRawSetting(c.db, 'heating', { ...mine, indoor: { kind: 'mqtt', url: 'http://broker.local:1883', topic: 'home/t' } });
     await c.close();
     c = await open();
     expect(await c.handlers['heating-settings']({})).toEqual(mine);

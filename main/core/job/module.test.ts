@@ -29,7 +29,7 @@ async function core(dataDir = tmp()): Promise<Core> {
 
 /** Resolves when the job satisfies `ok` (checked on every change; a hang guard, not a timing test). */
 function until(c: Core, id: number, ok: (j: Job) => boolean): Promise<Job> {
-  const job = c.context.use('job');
+  const job = c.service('job');
   return new Promise((resolve, reject) => {
     const guard = setTimeout(() => {
       off();
@@ -97,7 +97,7 @@ describe('job module: built-in training', () => {
     // Quit the app while the job runs: it checkpoints and stays running in the ledger.
     await a.close();
     const b = await core(dataDir);
-    expect(b.context.use('job').get(job.id)!.state).toBe('running');
+    expect(b.service('job').get(job.id)!.state).toBe('running');
     const end = await until(b, job.id, (j) => j.state === 'finished');
     expect(end.progress.done).toBe(1500);
     const losses = (await b.handlers['job-get']({ id: job.id })).losses.map((l) => [l.step, l.loss]);
@@ -136,7 +136,7 @@ describe('job module: planner grants and restarts', () => {
   it("runs a built-in job on the threads the planner grants, and finishes a pause an app stop interrupted", async () => {
     const dataDir = tmp();
     const a = await core(dataDir);
-    const svc = a.context.use('job');
+    const svc = a.service('job');
     const job = svc.create({ spec: { ...train, threads: 8, batchSize: 96, steps: 40 } });
     await svc.start(job.id, { threads: 5 });
     await until(a, job.id, (j) => j.state === 'finished');
@@ -147,7 +147,7 @@ describe('job module: planner grants and restarts', () => {
     a.db.prepare("UPDATE job SET state = 'pausing' WHERE id = ?").run(other.id);
     await a.close();
     const b = await core(dataDir);
-    expect(b.context.use('job').get(other.id)!.state).toBe('paused');
+    expect(b.service('job').get(other.id)!.state).toBe('paused');
   });
 });
 
@@ -183,7 +183,7 @@ describe('job module: external training commands (real child processes)', () => 
   it('pauses a command by SIGSTOP and resumes it by SIGCONT, reading its progress file', async () => {
     const c = await core();
     const cwd = scriptDir();
-    const svc = c.context.use('job');
+    const svc = c.service('job');
     const job = svc.create({ spec: { kind: 'command', command: [process.execPath, 'train.cjs', '200'], cwd, progressFile: 'progress.txt' } });
     await svc.start(job.id);
     await until(c, job.id, (j) => j.progress.done >= 10);
@@ -204,7 +204,7 @@ describe('job module: external training commands (real child processes)', () => 
   it('pauses gracefully (SIGTERM, wait) and restarts with the resume arguments', async () => {
     const c = await core();
     const cwd = scriptDir();
-    const svc = c.context.use('job');
+    const svc = c.service('job');
     const job = svc.create({
       spec: { kind: 'command', command: [process.execPath, 'train.cjs', '150'], cwd, progressFile: 'progress.txt', pauseMode: 'restart', resumeArgs: ['--resume'] },
     });

@@ -1,16 +1,13 @@
-import type { MiningSpec } from '#contract/job';
-import type { CoreContext, CoreModule } from '#core/module';
+import { defineModule, type CoreModule } from '#core/module';
 import { commandRunner } from './command-runner.ts';
 import { JobManager } from './manager.ts';
+import { miningRunner } from './mining-runner.ts';
 import { nvidiaProbe, type GpuProbe } from './nvidia.ts';
-import type { JobRunner } from './runner.ts';
 import type { JobService } from './service.ts';
 import { jobMigrations } from './store.ts';
 import { trainRunner } from './train-runner.ts';
 
 export type JobModuleOptions = {
-  /** Runners of further job kinds (mining), created with the context so they can `use` services. */
-  runners?: (ctx: CoreContext) => JobRunner<MiningSpec>[];
   /** Continue jobs that were running when the app stopped (default true). */
   resumeOnStart?: boolean;
   /** GPU readings for command jobs; default: nvidia-smi when present. */
@@ -21,17 +18,18 @@ export type JobModuleOptions = {
   gpuEveryMs?: number;
 };
 
-/** Jobs: built-in training, external training commands, and (through its runner) mining. */
+/** Jobs: built-in training, external training commands, and mining where the mining domain runs. */
 export function jobModule(options: JobModuleOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'job',
     migrations: jobMigrations,
-    async create(ctx) {
+    optional: ['mining'],
+    async create(ctx, { mining }) {
       const manager = new JobManager(ctx);
       const gpu = options.gpu === undefined ? await nvidiaProbe() : options.gpu;
       manager.registerRunner(trainRunner());
       manager.registerRunner(commandRunner({ clock: ctx.clock, gpu, ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...(options.gpuEveryMs ? { gpuEveryMs: options.gpuEveryMs } : {}) }));
-      for (const r of options.runners?.(ctx) ?? []) manager.registerRunner(r);
+      if (mining) manager.registerRunner(miningRunner(mining));
 
       const service: JobService = {
         list: () => manager.list(),
@@ -67,5 +65,5 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
         stop: () => manager.quit(),
       };
     },
-  };
+  });
 }

@@ -9,8 +9,8 @@
  *   1. Declare its spec in main/contract/job.ts (the `kind` tag is the runner's key).
  *   2. Implement `JobRunner<YourSpec>` below: `prepare` validates a spec, `start` begins or
  *      resumes the work and returns a `RunHandle`.
- *   3. Register it: `jobModule({ runners: (ctx) => [yourRunner(ctx.use('mining'))] })` in
- *      main/core/modules.ts, or `use('job').registerRunner(r)` from a module listed after `job`.
+ *   3. Register it in job/module.ts (declaring the services it needs in the module's `optional`),
+ *      or with the job service's `registerRunner(r)` from a module listed after `job`.
  *
  * Rules a runner keeps:
  *   - `start` never blocks: heavy work runs in worker threads or child processes.

@@ -7,9 +7,10 @@ export type Db = InstanceType<typeof Database>;
 
 /**
  * A schema change. `id` is "<domain>/<n>"; each domain numbers its own migrations so domains can
- * grow their tables independently. Applied once, in the order given, inside a transaction.
+ * grow their tables independently. Applied once, in the order given, inside a transaction; `run`
+ * moves data that SQL alone cannot (a JSON setting's field to another setting).
  */
-export type Migration = { id: string; sql: string };
+export type Migration = { id: string; sql: string } | { id: string; run(db: Db): void };
 
 export const LEDGER_FILE = 'hearth.db';
 
@@ -74,7 +75,8 @@ export function migrate(db: Db, migrations: Migration[]): string[] {
     if (done.has(m.id)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec(m.sql);
+      if ('sql' in m) db.exec(m.sql);
+      else m.run(db);
       db.prepare('INSERT INTO schema_migration (id, applied_at) VALUES (?, ?)').run(m.id, new Date().toISOString());
       db.exec('COMMIT');
     } catch (err) {

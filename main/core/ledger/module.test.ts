@@ -6,6 +6,7 @@ import type { HeatSlot, MiningStatus, PriceSlot, Telemetry } from '#contract/ind
 import { startCore, type Core } from '#core/app';
 import type { Clock } from '#core/clock';
 import type { CoreModule } from '#core/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
 import { marketModule } from '#core/market/module';
 import type { Services } from '#core/service';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
@@ -87,7 +88,6 @@ afterEach(async () => {
 async function startLedger(dataDir: string, clock: Clock, now: () => number, health: MiningStatus['health'] = { state: 'ok', problem: null, since: null, rejectRate: null }): Promise<Core> {
   const modules: CoreModule[] = [
     stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: () => telemetryAt(now()) }),
-    ledgerModule({ sampleMs: MIN }),
     marketModule({ endpoints: { mempool: 'http://127.0.0.1:9', coingecko: 'http://127.0.0.1:9' }, refreshMs: 86_400_000 * 365 }),
     stub('tariff', {
       slots: (from: number, to: number): PriceSlot[] => {
@@ -99,6 +99,7 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number, hea
         return out;
       },
       status: () => ({ kind: 'csv', state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null }),
+      charges: () => ({ perKWh: 0, tax: 0 }),
       onUpdate: () => () => {},
     }),
     stub('heating', {
@@ -108,15 +109,18 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number, hea
       credit: (slot: HeatSlot, heatW: number) => ((Math.min(heatW, slot.demandW) * (slot.end - slot.start)) / 3_600_000 / 1000) * slot.creditPerKWh,
       indoor: () => null,
       thermal: () => null,
+      settings: () => defaultHeatingSettings(),
       onChange: () => () => {},
     }),
     stub('mining', {
       status: () => ({ running: true, hashRate: 1e6, health }) as MiningStatus,
+      configured: () => true,
       start: () => Promise.reject(new Error('not needed')),
       stop: () => Promise.reject(new Error('not needed')),
       setPower: () => Promise.reject(new Error('not needed')),
       shareCounts: () => ({ accepted: 0, rejected: 0, stale: 0, rejectReasons: {} }),
     }),
+    ledgerModule({ sampleMs: MIN }),
   ];
   const c = await startCore({ dataDir, clock, log: quiet, modules });
   cleanups.push(() => c.close());
@@ -140,7 +144,7 @@ describe('ledger module', () => {
   it('books a recorded day of telemetry, prices and shares; every daily figure matches an independent computation (23 and 25 hours)', async () => {
     const tc = testClock(0);
     const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now());
-    await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '5', feesBtc: 0.05, poolFee: 0.02 });
+    await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '5' });
     await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
 
     const cases = [
@@ -197,7 +201,7 @@ describe('ledger module', () => {
     for (const health of [sick, { state: 'ok' as const, problem: null, since: null, rejectRate: 0.5 }]) {
       const tc = testClock(0);
       const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now(), health);
-      await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0', monthlyFee: '0', feesBtc: 0.05, poolFee: 0.02 });
+      await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0', monthlyFee: '0' });
       await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
       runDay(c, tc, '2023-03-25T23:00:00Z', 23, 'rejected');
       const d = (await c.handlers['ledger-days']({ days: 1, until: '2023-03-26' })).days[0]!;
@@ -212,7 +216,7 @@ describe('ledger module', () => {
   it('exports slots and days as CSV and re-imports the slots without losing a digit', async () => {
     const tc = testClock(0);
     const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now());
-    await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0', feesBtc: 0.05, poolFee: 0.02 });
+    await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0' });
     await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
     runDay(c, tc, '2023-03-25T23:00:00Z', 23);
     const slots = await c.handlers['ledger-export-csv']({ kind: 'slots', days: 1, until: '2023-03-26' });
@@ -223,7 +227,7 @@ describe('ledger module', () => {
 
     const tc2 = testClock(0);
     const fresh = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc2.clock, () => tc2.clock.now());
-    await fresh.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0', feesBtc: 0.05, poolFee: 0.02 });
+    await fresh.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0' });
     expect(await fresh.handlers['ledger-import-csv']({ csv: slots.csv })).toEqual({ slots: 92 });
     expect((await fresh.handlers['ledger-export-csv']({ kind: 'slots', days: 1, until: '2023-03-26' })).csv).toBe(slots.csv);
     expect(await fresh.handlers['ledger-days']({ days: 1, until: '2023-03-26' })).toEqual(daysBefore);

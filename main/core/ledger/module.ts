@@ -1,17 +1,16 @@
 import { HandlerError, type LedgerDay, type LedgerSettings, type LedgerTotals, type PriceSlot } from '#contract/index';
-import { ledgerSettingsSchema } from '#contract/ledger';
 import { addDays, dayKey, dayRange } from '#core/economics/day';
 import { toNanos } from '#core/economics/money';
-import { BLOCK_SUBSIDY_BTC, creditedBtc } from '#core/economics/revenue';
+import { hashesOfShares, moneyPerHash } from '#core/market/revenue';
 import type { HandlerPart } from '#core/handler';
-import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
-import type { Services } from '#core/service';
+import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import { accountingMigrations, createAccounting, rollupBy, rollupDays, sumTotals, type FixedCharges, type SlotInput, type Totals } from './accounting.ts';
 import { backupLedger, BackupError, defaultBackupFile } from './backup.ts';
 import { listBackups, RestoreError, stageRestore } from './restore.ts';
 import { CsvError, daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
 import type { LedgerService } from './service.ts';
+import { ledgerSetting } from './setting.ts';
 
 export type LedgerOptions = {
   /** Slot length the ledger books in (ms); 15 minutes divides every tariff's slots. */
@@ -20,19 +19,7 @@ export type LedgerOptions = {
   sampleMs?: number;
 };
 
-const SETTINGS_KEY = 'ledger';
 const SLOT_MS = 15 * 60_000;
-
-export function defaultLedgerSettings(): LedgerSettings {
-  return {
-    currency: 'EUR',
-    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-    standingPerDay: '0',
-    monthlyFee: '0',
-    feesBtc: 0.05,
-    poolFee: 0.02,
-  };
-}
 
 /** A decimal from a float API value (price per kWh, credit) to nano-units. */
 function nanosOf(x: number): number {
@@ -75,19 +62,13 @@ export function totalsOut(t: Totals): LedgerTotals {
   };
 }
 
-function optional<K extends keyof Services>(ctx: CoreContext, name: K): Services[K] | null {
-  try {
-    return ctx.use(name);
-  } catch {
-    return null;
-  }
-}
-
 export function ledgerModule(options: LedgerOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'ledger',
     migrations: accountingMigrations,
-    create(ctx): ModuleInstance<'ledger'> {
+    settings: [ledgerSetting],
+    optional: ['hardware', 'tariff', 'heating', 'market', 'mining', 'job'],
+    create(ctx, { hardware, tariff, heating, market, mining: miner, job }): ModuleInstance<'ledger'> {
       const slotMs = options.slotMs ?? SLOT_MS;
       const sampleMs = options.sampleMs ?? 5_000;
       const acct = createAccounting(ctx.db);
@@ -97,19 +78,13 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
       let warnedCurrency = false;
       let warnedPrice = false;
 
-      const settings = (): LedgerSettings => {
-        const parsed = ledgerSettingsSchema.safeParse({ ...defaultLedgerSettings(), ...(ctx.settings.get<object>(SETTINGS_KEY) ?? {}) });
-        return parsed.success ? parsed.data : defaultLedgerSettings();
-      };
+      const settings = (): LedgerSettings => ctx.settings.get(ledgerSetting);
       const charges = (s: LedgerSettings): FixedCharges => ({ currency: s.currency, standingPerDay: toNanos(s.standingPerDay), monthlyFee: toNanos(s.monthlyFee) });
 
       /** Turns a metered slot into ledger rows at that slot's price, heat credit and market figures. */
       const book = (m: MeterSlot): void => {
         if (m.cells.length === 0) return;
         const s = settings();
-        const tariff = optional(ctx, 'tariff');
-        const heating = optional(ctx, 'heating');
-        const market = optional(ctx, 'market');
         const priceSlot: PriceSlot | undefined = tariff?.slots(m.start, m.end).find((p) => p.start <= m.start && p.end > m.start);
         const currency = priceSlot?.currency ?? s.currency;
         if (!priceSlot && !warnedPrice) {
@@ -133,18 +108,16 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         }
         let revenueExpected = 0;
         let revenueCredited = 0;
-        const q = market?.current();
+        const b = market?.basis();
         // Each rejected share at difficulty D stands for D × 2^32 hashes the pool did not pay for.
-        const paidHashes = Math.max(0, m.hashes - m.rejectedDifficulty * 2 ** 32);
-        if (q && q.difficulty && q.btcPrice && (paidHashes > 0 || m.shareDifficulty > 0)) {
-          if (q.currency !== currency) {
-            if (!warnedCurrency) ctx.log.warn(`ledger: the BTC price is in ${q.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`);
+        const paidHashes = Math.max(0, m.hashes - hashesOfShares(m.rejectedDifficulty));
+        if (b && (paidHashes > 0 || m.shareDifficulty > 0)) {
+          if (b.currency !== currency) {
+            if (!warnedCurrency) ctx.log.warn(`ledger: the BTC price is in ${b.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`);
             warnedCurrency = true;
           } else {
-            const reward = BLOCK_SUBSIDY_BTC + s.feesBtc;
-            const btc = (paidHashes / (q.difficulty * 2 ** 32)) * reward * (1 - s.poolFee);
-            revenueExpected = nanosOf(btc * q.btcPrice);
-            revenueCredited = nanosOf(creditedBtc(m.shareDifficulty, q.difficulty, reward, s.poolFee) * q.btcPrice);
+            revenueExpected = nanosOf(paidHashes * moneyPerHash(b));
+            revenueCredited = nanosOf(hashesOfShares(m.shareDifficulty) * moneyPerHash(b));
           }
         }
         const heatMetParts = split(heatMet, energies);
@@ -187,14 +160,14 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
       };
 
       const sampleNow = (): MeterSample | null => {
-        const t = optional(ctx, 'hardware')?.latest();
+        const t = hardware?.latest();
         if (!t) return null;
         const jobs: Record<string, string> = {};
         const valuePerHour: Record<string, number> = {};
         const work: Record<string, number> = {};
-        const mining = optional(ctx, 'mining')?.status();
+        const mining = miner?.status();
         if (mining?.running) jobs['cpu'] = 'mining';
-        for (const j of optional(ctx, 'job')?.list() ?? []) {
+        for (const j of job?.list() ?? []) {
           if (j.state !== 'running' || j.kind === 'mining') continue;
           const id = `job:${j.id}`;
           for (const d of j.devices.length > 0 ? j.devices : ['cpu']) jobs[d] = id;
@@ -240,8 +213,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         'ledger-days': async ({ days, until }) => {
           const { s, from, to } = span(days, until);
           const list = rollupDays(ctx.db, { from, to, timeZone: s.timeZone, currency: s.currency, charges: charges(s) });
-          const mining = optional(ctx, 'mining');
-          const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours, shares: mining?.shareCounts(d.start, d.end) ?? null }));
+          const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours, shares: miner?.shareCounts(d.start, d.end) ?? null }));
           return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
         },
         'ledger-breakdown': async ({ by, days, until }) => {
@@ -291,8 +263,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         },
         'ledger-settings': async () => settings(),
         'ledger-configure': async (next) => {
-          ctx.settings.put(SETTINGS_KEY, next);
-          return settings();
+          return ctx.settings.set(ledgerSetting, next);
         },
       };
 
@@ -321,5 +292,5 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
         },
       };
     },
-  };
+  });
 }

@@ -1,6 +1,8 @@
 import { HandlerError, type MarketFigure, type MarketStatus } from '#contract/index';
 import type { HandlerPart } from '#core/handler';
-import type { CoreModule, ModuleInstance } from '#core/module';
+import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
+import { BLOCK_SUBSIDY_BTC } from './revenue.ts';
+import { marketSetting, marketSettingMigration, type MarketOverride, type MarketSettings } from './setting.ts';
 import { fetchBtcPrice, fetchDifficulty, MarketError, PUBLIC_ENDPOINTS, type Fetched, type MarketEndpoints } from './source.ts';
 import { createQuoteStore, marketMigrations } from './store.ts';
 import type { MarketService } from './service.ts';
@@ -8,20 +10,17 @@ import type { MarketService } from './service.ts';
 export type MarketOptions = {
   endpoints?: MarketEndpoints;
   fetch?: typeof fetch;
-  /** How often to refresh (ms); difficulty changes every ~2 weeks, the price by the minute. */
+  /** How often to refresh (ms); difficulty changes every ~2 weeks, the price by the minute. 0: never by itself (demos, tests). */
   refreshMs?: number;
 };
 
-type Override = { value: number; at: number };
-type MarketSettings = { currency: string; btcPrice: Override | null; difficulty: Override | null };
-
-const SETTINGS_KEY = 'market';
 const DEFAULT_REFRESH_MS = 30 * 60_000;
 
 export function marketModule(options: MarketOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'market',
-    migrations: marketMigrations,
+    migrations: [...marketMigrations, marketSettingMigration],
+    settings: [marketSetting],
     create(ctx): ModuleInstance<'market'> {
       const endpoints = options.endpoints ?? PUBLIC_ENDPOINTS;
       const fetchFn = options.fetch ?? fetch;
@@ -34,16 +33,9 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
       // Aborted on stop so closing the core never waits for a slow or unreachable API.
       const stopping = new AbortController();
 
-      const settings = (): MarketSettings => {
-        const s = ctx.settings.get<Partial<MarketSettings>>(SETTINGS_KEY) ?? {};
-        return {
-          currency: typeof s.currency === 'string' && /^[A-Z]{3}$/.test(s.currency) ? s.currency : 'EUR',
-          btcPrice: s.btcPrice ?? null,
-          difficulty: s.difficulty ?? null,
-        };
-      };
+      const settings = (): MarketSettings => ctx.settings.get(marketSetting);
 
-      const figure = (kind: 'btc-price' | 'difficulty', currency: string, override: Override | null): MarketFigure => {
+      const figure = (kind: 'btc-price' | 'difficulty', currency: string, override: MarketOverride | null): MarketFigure => {
         if (override) return { value: override.value, state: 'override', source: 'manual', fetchedAt: override.at, reason: reasons[kind] };
         const q = store.get(kind, currency);
         if (!q) return { value: null, state: 'none', source: null, fetchedAt: null, reason: reasons[kind] };
@@ -56,6 +48,9 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
           currency: s.currency,
           btcPrice: figure('btc-price', s.currency, s.btcPrice),
           difficulty: figure('difficulty', '', s.difficulty),
+          subsidyBtc: BLOCK_SUBSIDY_BTC,
+          feesBtc: s.feesBtc,
+          poolFee: s.poolFee,
           nextFetchAt,
         };
       };
@@ -103,23 +98,30 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
           const st = status();
           return { currency: st.currency, btcPrice: st.btcPrice.value, difficulty: st.difficulty.value };
         },
+        basis() {
+          const st = status();
+          if (st.btcPrice.value === null || st.difficulty.value === null) return null;
+          return { currency: st.currency, btcPrice: st.btcPrice.value, difficulty: st.difficulty.value, subsidyBtc: st.subsidyBtc, feesBtc: st.feesBtc, poolFee: st.poolFee };
+        },
       };
 
       const handlers: HandlerPart = {
         'market-status': async () => status(),
         'market-refresh': async () => refresh(),
-        'market-override': async (args: { btcPrice?: number | null; difficulty?: number | null; currency?: string }) => {
+        'market-override': async (args) => {
           const s = settings();
           const at = ctx.clock.now();
           const next: MarketSettings = {
             currency: args.currency ?? s.currency,
+            feesBtc: args.feesBtc ?? s.feesBtc,
+            poolFee: args.poolFee ?? s.poolFee,
             btcPrice: args.btcPrice === undefined ? s.btcPrice : args.btcPrice === null ? null : { value: args.btcPrice, at },
             difficulty: args.difficulty === undefined ? s.difficulty : args.difficulty === null ? null : { value: args.difficulty, at },
           };
           if (args.currency && args.currency !== s.currency && s.btcPrice && args.btcPrice === undefined) {
             throw new HandlerError('conflict', `The manual BTC price was entered in ${s.currency}`, `enter the price in ${args.currency} too, or clear it (btcPrice: null)`);
           }
-          ctx.settings.put(SETTINGS_KEY, next);
+          ctx.settings.set(marketSetting, next);
           const st = status();
           ctx.events.emit('market-update', st);
           return st;
@@ -130,6 +132,7 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
         handlers,
         service,
         start() {
+          if (refreshMs === 0) return;
           timer = ctx.clock.setInterval(() => {
             if (inFlight) return;
             refresh().catch((err: unknown) => ctx.log.error(`market refresh: ${(err as Error).message}`));
@@ -145,5 +148,5 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
         },
       };
     },
-  };
+  });
 }

@@ -98,7 +98,7 @@ describe('mining module', () => {
     await h['mining-start']({});
     await when('the refusal', () => refusals.length === 1);
     expect(refusals[0]!.reason).toMatch(/refused worker "alice.rig".*Failed authorisation/);
-    await when('mining to stop', () => !(core!.context.use('mining').status().running));
+    await when('mining to stop', () => !(core!.service('mining').status().running));
     const st = await h['mining-status']({});
     expect(st.pool).toMatchObject({ state: 'refused' });
     expect(st.pool.lastError).toMatch(/Failed authorisation/);

@@ -1,25 +1,15 @@
 import os from 'node:os';
 import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus, type ShareCounts } from '#contract/index';
 import { poolRate } from '#workers/hash/measure';
-import type { CoreContext, CoreModule } from '#core/module';
-import { defaultFetchJson, Market, type FetchJson } from './market.ts';
+import { btcPerHash, moneyPerHash } from '#core/market/revenue';
+import { defineModule, type CoreModule } from '#core/module';
 import { Miner, type MinerStats } from './miner.ts';
 import type { MiningRunOverride, MiningService } from './service.ts';
+import { miningSetting, type StoredMining } from './setting.ts';
 import { createShareStore, miningMigrations } from './store.ts';
 import { parsePoolUrl, probePool, type PoolConfig, type StratumOptions } from './stratum.ts';
 
-export const MINING_SETTINGS_KEY = 'mining';
-
-type StoredPool = { url: string; user: string; password: string | null; extranonceSubscribe: boolean };
-type Stored = { pools: StoredPool[]; threads: number; powerPct: number };
-
-/** Block subsidy since the April 2024 halving; fees vary and are left out. */
-export const BLOCK_REWARD_BTC = 3.125;
-
 export type MiningModuleOptions = {
-  /** Where difficulty and price come from (tests point it at a local server). */
-  marketUrl?: string;
-  fetchJson?: FetchJson;
   /** Stratum client overrides (tests shorten backoff and timeouts). */
   stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>>;
 };
@@ -48,11 +38,6 @@ export const POOL_PRESETS: MiningPoolPreset[] = [
   },
 ];
 
-
-function defaults(): Stored {
-  return { pools: [], threads: Math.max(1, os.availableParallelism() - 1), powerPct: 100 };
-}
-
 /** Validates pool input; throws a HandlerError naming the pool and what to fix. */
 export function checkPools(input: MiningPoolInput[]): void {
   for (const [i, p] of input.entries()) {
@@ -66,77 +51,42 @@ export function checkPools(input: MiningPoolInput[]): void {
 }
 
 export function miningModule(options: MiningModuleOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'mining',
     migrations: miningMigrations,
-    create(ctx: CoreContext) {
+    settings: [miningSetting],
+    optional: ['hardware', 'tariff', 'market'],
+    create(ctx, { hardware, tariff, market }) {
       const shares = createShareStore(ctx.db);
       // All-time counts read once and kept up to date here: status() runs every second while
       // mining, and a winter of shares is millions of rows to group.
       let totals: ShareCounts | null = null;
       const allTime = (): ShareCounts => (totals ??= shares.counts());
-      const load = (): Stored => ({ ...defaults(), ...(ctx.settings.get<Stored>(MINING_SETTINGS_KEY) ?? {}) });
-      const save = (s: Stored) => ctx.settings.put(MINING_SETTINGS_KEY, s);
+      const load = (): StoredMining => ctx.settings.get(miningSetting);
+      const save = (s: StoredMining) => ctx.settings.set(miningSetting, s);
       let miner: Miner | null = null;
       let lastStats: MinerStats | null = null;
       let lastRate = 0;
-      const market = new Market(ctx.settings, options.marketUrl ?? 'https://mempool.space', options.fetchJson ?? defaultFetchJson, () => ctx.clock.now());
-      const service = <K extends 'hardware' | 'tariff' | 'market'>(name: K) => {
-        try {
-          return ctx.use(name);
-        } catch {
-          return null; // a core started with part of the modules (tests, CLI)
-        }
-      };
-
-      const earnings = async (currencyArg?: string, refresh = false): Promise<MiningEarnings> => {
-        const manual = market.manual();
-        const manualDiff = manual.networkDifficulty ?? null;
-        const manualPrice = manual.btcPrice ?? null;
-        const shared = service('market');
-        let networkDifficulty: number | null;
-        let btcPrice: number | null;
-        let currency: string;
-        let source: MiningEarnings['source'];
-        let cache = null as ReturnType<typeof market.cache>;
-        if (shared) {
-          // The market domain fetches and caches price and difficulty for the whole app.
-          const cur = shared.current();
-          currency = currencyArg ?? manual.currency ?? cur.currency;
-          networkDifficulty = manualDiff ?? cur.difficulty;
-          btcPrice = manualPrice ?? (currency === cur.currency ? cur.btcPrice : null);
-          source = manualDiff !== null || manualPrice !== null ? 'manual' : 'market';
-        } else {
-          // The page must not wait on a slow network: after 2 s the cached (or typed) values are
-          // used and the fetch finishes in the background for the next call.
-          const r = await Promise.race([market.refresh(refresh), new Promise<{ fresh: boolean }>((res) => setTimeout(() => res({ fresh: false }), 2000).unref())]);
-          cache = market.cache();
-          currency = currencyArg ?? manual.currency ?? 'EUR';
-          networkDifficulty = manualDiff ?? cache?.networkDifficulty ?? null;
-          btcPrice = manualPrice ?? cache?.prices[currency] ?? null;
-          source = manualDiff !== null || manualPrice !== null ? 'manual' : cache ? (r.fresh ? 'fetched' : 'cached') : 'none';
-        }
+      /** Expected earnings next to the energy they cost, from the market's figures (one revenue formula: market/revenue.ts). */
+      const earnings = (): MiningEarnings => {
+        const st = market?.status() ?? null;
+        const b = market?.basis() ?? null;
         const live = miner?.stats() ?? null;
         const unpaid = live && live.health.state === 'unhealthy' ? live.health.problem : null;
         // Work the pool is not accepting earns nothing: the estimate says so instead of counting it.
         const hashRate = unpaid ? 0 : live ? live.hashRate || lastRate : lastRate;
-        const btcPerDay = networkDifficulty ? (hashRate * 86_400 * BLOCK_REWARD_BTC) / (networkDifficulty * 2 ** 32) : null;
-        const cpu = service('hardware')?.latest()?.devices.find((d) => d.deviceId === 'cpu') ?? null;
+        const difficulty = st?.difficulty.value ?? null;
+        const btcPerDay = st && difficulty !== null ? hashRate * 86_400 * btcPerHash({ difficulty, subsidyBtc: st.subsidyBtc, feesBtc: st.feesBtc, poolFee: st.poolFee }) : null;
+        const cpu = hardware?.latest()?.devices.find((d) => d.deviceId === 'cpu') ?? null;
         const powerW = miner && cpu && cpu.powerW !== null ? cpu.powerW : null;
         const now = ctx.clock.now();
-        const slot = service('tariff')?.slots(now, now + 1)[0] ?? null;
+        const slot = tariff?.slots(now, now + 1)[0] ?? null;
         const energyKWhPerDay = powerW === null ? null : (powerW * 24) / 1000;
         return {
           hashRate,
-          networkDifficulty,
-          btcPrice,
-          currency,
-          source,
-          fetchedAt: cache?.fetchedAt ?? null,
-          fetchError: shared ? null : market.error,
-          blockRewardBtc: BLOCK_REWARD_BTC,
+          market: st,
           btcPerDay,
-          moneyPerDay: btcPerDay !== null && btcPrice !== null ? btcPerDay * btcPrice : null,
+          moneyPerDay: b ? hashRate * 86_400 * moneyPerHash(b) : null,
           powerW,
           energyKWhPerDay,
           energyCostPerDay: energyKWhPerDay !== null && slot ? energyKWhPerDay * slot.price : null,
@@ -145,7 +95,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         };
       };
 
-      const publicSettings = (s: Stored): MiningSettings => ({
+      const publicSettings = (s: StoredMining): MiningSettings => ({
         pools: s.pools.map((p): MiningPool => ({ url: p.url, user: p.user, hasPassword: p.password !== null, extranonceSubscribe: p.extranonceSubscribe })),
         threads: s.threads,
         powerPct: s.powerPct,
@@ -287,7 +237,7 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
         return { ...r, hashRate, hashRateSource, expectedSecondsPerShare };
       };
 
-      const miningService: MiningService = { status, start, stop, setPower, shareCounts: (from, to) => shares.counts(from, to) };
+      const miningService: MiningService = { status, configured: () => load().pools.length > 0, start, stop, setPower, shareCounts: (from, to) => shares.counts(from, to) };
       return {
         service: miningService,
         handlers: {
@@ -317,16 +267,12 @@ export function miningModule(options: MiningModuleOptions = {}): CoreModule {
           'mining-set-power': (p) => setPower(p),
           'mining-shares': async ({ limit }) => shares.latest(limit ?? 50),
           'mining-check': (args) => check(args),
-          'mining-earnings': ({ currency, refresh }) => earnings(currency, refresh ?? false),
-          'mining-market-set': async (m) => {
-            market.setManual(m);
-            return earnings(m.currency);
-          },
+          'mining-earnings': async () => earnings(),
         },
         stop: async () => {
           await stop();
         },
       };
     },
-  };
+  });
 }

@@ -6,6 +6,8 @@ export type MiningRunOverride = { pools?: PoolConfig[]; threads?: number; powerP
 /** What the planner may do with the miner: read it, start/stop it, and set its heat output. */
 export type MiningService = {
   status(): MiningStatus;
+  /** Whether a pool is set up, so mining could run. */
+  configured(): boolean;
   /**
    * Starts with the saved settings, or for this run only with `override` (the `hearth mine`
    * command's --pool/--threads/--power), leaving the saved settings as they are.

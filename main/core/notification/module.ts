@@ -1,26 +1,18 @@
-import { notificationSettingsSchema, type Notification, type NotificationSettings } from '#contract/index';
+import type { Notification } from '#contract/index';
 import { addDays, dayKey, dayStart } from '#core/economics/day';
 import { nanosText } from '#core/economics/money';
 import type { HandlerPart } from '#core/handler';
-import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
-import type { Services } from '#core/service';
+import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
+import type { SettingProblem } from '#core/setting';
+import { notificationSetting } from './setting.ts';
 import { Watch, type Notice } from './watch.ts';
-
-const SETTINGS_KEY = 'notification';
-const DEFAULTS: NotificationSettings = { maxTemperatureC: 90, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: false };
-
-function optional<K extends keyof Services>(ctx: CoreContext, name: K): Services[K] | null {
-  try {
-    return ctx.use(name);
-  } catch {
-    return null;
-  }
-}
 
 /** Watches the other domains and posts notifications; runs last so every service exists. */
 export function notificationModule(options: { checkMs?: number } = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'notification',
+    settings: [notificationSetting],
+    optional: ['ledger', 'tariff', 'mining', 'job'],
     migrations: [
       {
         id: 'notification/1',
@@ -34,11 +26,8 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
         )`,
       },
     ],
-    create(ctx): ModuleInstance {
-      const settings = (): NotificationSettings => {
-        const p = notificationSettingsSchema.safeParse({ ...DEFAULTS, ...(ctx.settings.get<object>(SETTINGS_KEY) ?? {}) });
-        return p.success ? p.data : DEFAULTS;
-      };
+    create(ctx, { ledger, tariff, mining: miner, job }): ModuleInstance {
+      const settings = () => ctx.settings.get(notificationSetting);
       const watch = new Watch(settings);
       const insert = ctx.db.prepare('INSERT INTO notification (at, kind, level, title, body) VALUES (?, ?, ?, ?, ?)');
       const list = ctx.db.prepare('SELECT id, at, kind, level, title, body FROM notification ORDER BY id DESC LIMIT ?');
@@ -55,17 +44,15 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
 
       const check = () => {
         const now = ctx.clock.now();
-        const ledger = optional(ctx, 'ledger');
         const tz = ledger?.settings().timeZone ?? 'UTC';
         const today = dayKey(now, tz);
-        const tariff = optional(ctx, 'tariff');
         if (tariff) {
           const st = tariff.status();
           const local = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
           const dynamic = st.kind !== 'fixed' && st.kind !== 'time-of-use' && st.kind !== 'csv';
           post(watch.prices(today, local, dayStart(addDays(today, 2), tz), st.knownUntil, dynamic));
         }
-        const mining = optional(ctx, 'mining')?.status();
+        const mining = miner?.status();
         if (mining) {
           post(watch.pool(now, mining.running, mining.pool.state === 'mining', mining.pool.url ?? null));
           post(watch.poolHealth(mining.running, mining.health, mining.pool.url ?? null));
@@ -95,8 +82,7 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
           })),
         'notification-settings': async () => settings(),
         'notification-configure': async (s) => {
-          ctx.settings.put(SETTINGS_KEY, s);
-          return settings();
+          return ctx.settings.set(notificationSetting, s);
         },
       };
 
@@ -105,7 +91,9 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
         start() {
           unsubscribe.push(ctx.events.on('telemetry', (t) => watch.telemetry(t).forEach(post)));
           unsubscribe.push(ctx.events.on('mining-refused', (r) => post({ kind: 'pool-refused', level: 'error', title: 'Mining stopped: the pool refused the worker', body: r.reason })));
-          const job = optional(ctx, 'job');
+          // Settings found invalid before this module existed (while the others started) are told now.
+          for (const p of ctx.settings.problems()) post(settingNotice(p));
+          unsubscribe.push(ctx.settings.onProblem((p) => post(settingNotice(p))));
           if (job) {
             for (const j of job.list()) watch.job(j);
             unsubscribe.push(job.onChange((j) => post(watch.job(j))));
@@ -118,5 +106,14 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
         },
       };
     },
+  });
+}
+
+function settingNotice(p: SettingProblem): Notice {
+  return {
+    kind: 'setting-invalid',
+    level: 'warning',
+    title: `The stored setting "${p.key}" could not be used`,
+    body: `${p.problem}. It was replaced by the default (or what of it was still good); the stored value is kept in the ledger's setting_backup table, row ${p.backupId}. Check these settings and save them again.`,
   };
 }

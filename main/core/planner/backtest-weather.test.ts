@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BacktestRun, HeatingSettings } from '#contract/index';
 import { EXAMPLE_CHARGES, householdPrices, houseFrom, readWeather, runBacktest, type BacktestInput } from '#core/backtest/setup';
-import { defaultHeatingSettings } from '#core/heating/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
 import { BacktestInputError } from './backtest.ts';
 import { parsePriceCsv } from './price-csv.ts';

@@ -4,15 +4,18 @@
  * planner's differential tests and `hearth bench planner`: the same seed gives the same problem.
  */
 import fs from 'node:fs';
+import { deviceId } from '#contract/id';
 import type { HardwareInfo } from '#contract/index';
+import type { PlanInput, PlanSlot } from '#contract/plan';
 import type { Charges } from '#contract/tariff';
 import { parseWeatherCsv, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
-import { buildWorld, valuePerHash, type WorldJob } from '#core/scheduler/inputs';
+import { BLOCK_SUBSIDY_BTC, moneyPerHash } from '#core/market/revenue';
+import { buildWorld, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
 import { reachableBands } from '#core/heating/band';
 import { withCharges } from '#core/tariff/charges';
+import { at } from '#workers/planner/at';
 import { mulberry32 } from '#workers/train/model';
-import { at, type PlanInput, type PlanSlot } from './model.ts';
 import { parsePriceCsv, type PricePoint } from './price-csv.ts';
 
 /** The seeded generator problems are drawn with (the training worker's). */
@@ -95,7 +98,7 @@ export function generate(o: GenerateOptions): PlanInput {
       kind: spec.kind,
       spec: spec as WorldJob['spec'],
       state: 'queued',
-      devices: onGpu ? ['gpu:0'] : ['cpu'],
+      devices: [deviceId(onGpu ? 'gpu:0' : 'cpu')],
       deadline: start + deadlineH() * 3_600_000,
       valuePerHour: Math.round(between(0.01, 0.12) * 1000) / 1000,
       mode: rand() < 0.3 ? 'continuous' : 'cheapest',
@@ -104,7 +107,7 @@ export function generate(o: GenerateOptions): PlanInput {
     });
   }
   // Mining at today's network (≈ 0.03 € per kWh of a CPU), sometimes as if it paid far better.
-  const perHash = valuePerHash(1.1e14, 90_000) * pick([1, 300, 3000]);
+  const perHash = moneyPerHash({ currency: 'EUR', btcPrice: 90_000, difficulty: 1.1e14, subsidyBtc: BLOCK_SUBSIDY_BTC, feesBtc: 0, poolFee: 0 }) * pick([1, 300, 3000]);
   const built = buildWorld({ hardware, configured: null, jobs, mining: { hashesPerThreadSec: 1e6, valuePerHash: perHash }, now: start });
   const devices = built.devices.map((d) => ({ ...d, minRunSlots: 1 + Math.floor(rand() * 4), minPauseSlots: 1 + Math.floor(rand() * 4) }));
 

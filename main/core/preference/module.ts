@@ -1,22 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PREFERENCES, type Preferences } from '#contract/index';
 import { preferencesSchema } from '#contract/preference';
-import type { CoreModule, ModuleInstance } from '#core/module';
-import { LEDGER_FILE } from '../ledger/db.ts';
-
-const KEY = 'preferences';
+import { LEDGER_FILE } from '#core/ledger/db';
+import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
+import { preferenceSetting } from './setting.ts';
 
 /** Display units and how the desktop app starts; the shell applies autostart and start-minimised. */
 export function preferenceModule(): CoreModule {
-  return {
+  return defineModule({
     name: 'preference',
+    settings: [preferenceSetting],
     create(ctx): ModuleInstance {
-      const read = (): Preferences => {
-        // A value stored by an older version may lack fields or hold ones no longer known: keep what still parses.
-        const parsed = preferencesSchema.safeParse({ ...DEFAULT_PREFERENCES, ...(ctx.settings.get<object>(KEY) ?? {}) });
-        return parsed.success ? parsed.data : { ...DEFAULT_PREFERENCES };
-      };
+      const read = () => ctx.settings.get(preferenceSetting);
       return {
         // After a restore the core starts again on another ledger: pages showing units hear them anew.
         start() {
@@ -25,8 +20,7 @@ export function preferenceModule(): CoreModule {
         handlers: {
           'preferences-get': async () => read(),
           'preferences-set': async (patch) => {
-            const next = preferencesSchema.parse({ ...read(), ...patch });
-            ctx.settings.put(KEY, next);
+            const next = ctx.settings.set(preferenceSetting, preferencesSchema.parse({ ...read(), ...patch }));
             ctx.events.emit('preferences-updated', next);
             return next;
           },
@@ -46,5 +40,5 @@ export function preferenceModule(): CoreModule {
         },
       };
     },
-  };
+  });
 }

@@ -7,8 +7,8 @@ import type { Handlers } from '#contract/index';
 import { hardwareModule } from '#core/hardware/module';
 import { systemSources } from '#core/hardware/telemetry';
 import { heatingModule } from '#core/heating/module';
-import { miningRunner } from '#core/job/mining-runner';
 import { jobModule } from '#core/job/module';
+import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
 import type { CoreModule } from '#core/module';
 import { tariffModule } from '#core/tariff/module';
@@ -29,7 +29,7 @@ export async function prepareDemo(h: Handlers, opts: { from: number; hours: numb
   await h['tariff-configure']({ ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
   if (opts.poolUrl) {
     await h['mining-settings-set']({ pools: [{ url: opts.poolUrl, user: 'alice.rig', password: 'x' }] });
-    await h['mining-market-set']({ btcPrice: 1e-6, networkDifficulty: 1, currency: 'EUR' });
+    await h['market-override']({ btcPrice: 1e-6, difficulty: 1, currency: 'EUR' });
   }
 }
 
@@ -40,10 +40,11 @@ export async function prepareDemo(h: Handlers, opts: { from: number; hours: numb
 export function demoModules(sched: SchedulerModuleOptions = {}, cpuTempC: () => number | null = () => null): CoreModule[] {
   return [
     hardwareModule({ sources: () => ({ ...systemSources(null, false), cpuTempC: () => Promise.resolve(cpuTempC()) }) }),
+    marketModule({ refreshMs: 0 }),
     tariffModule({ cron: false }),
     heatingModule({ cron: false }),
     miningModule(),
-    jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))], gpu: null, pollMs: 50 }),
+    jobModule({ gpu: null, pollMs: 50 }),
     schedulerModule({ cron: false, ...sched }),
   ];
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { HardwareInfo, MiningStatus } from '#contract/index';
+import { deviceId, type HardwareInfo, type MiningStatus } from '#contract/index';
 import { detectHardware } from '#core/hardware/detect';
 import { powerModelFor } from '#core/hardware/power-model';
-import { buildWorld, plannedValuePerHash, threadSteps, valuePerHash, type WorldJob } from './inputs.ts';
+import { moneyPerHash } from '#core/market/revenue';
+import { buildWorld, plannedValuePerHash, threadSteps, type WorldJob } from './inputs.ts';
 
 const job = (over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'>): WorldJob => ({
   kind: over.spec.kind,
   state: 'queued',
-  devices: ['cpu'],
+  devices: [deviceId('cpu')],
   deadline: null,
   valuePerHour: null,
   mode: 'cheapest',
@@ -43,7 +44,7 @@ describe('planner inputs from the real world', () => {
     expect(threadSteps(16)).toEqual([4, 8, 12, 16]);
     const jobs = [
       job({ id: 7, spec: train, deadline: 5_000, valuePerHour: 2, mode: 'continuous', runPastDeadline: true, progress: { done: 400, total: 1000, unit: 'steps', loss: 2, samplesPerSec: 640, etaSec: 60 } }),
-      job({ id: 8, spec: { kind: 'command', command: ['python', 'train.py'], cwd: '/', resumeArgs: [], pauseMode: 'signal', progressFile: null, totalSteps: null }, devices: ['gpu:0'], state: 'paused' }),
+      job({ id: 8, spec: { kind: 'command', command: ['python', 'train.py'], cwd: '/', resumeArgs: [], pauseMode: 'signal', progressFile: null, totalSteps: null }, devices: [deviceId('gpu:0')], state: 'paused' }),
       job({ id: 9, spec: train, state: 'finished' }),
     ];
     const b = buildWorld({ hardware: hw, configured: null, jobs, mining: null, now: 0 });
@@ -69,17 +70,12 @@ describe('planner inputs from the real world', () => {
     expect([...b.queue.keys()]).toEqual(['job:7', 'job:8']);
   });
 
-  it('values a hash by the block reward share at this difficulty and price', () => {
-    expect(valuePerHash(1, 2 ** 32)).toBe(3.125);
-    expect(valuePerHash(100e12, 60_000)).toBeCloseTo((3.125 * 60_000) / (100e12 * 2 ** 32), 30);
-  });
-
   it('gives mining no value while the pool is not paying for its work, and its full value again once it is', () => {
-    const q = { difficulty: 100e12, btcPrice: 60_000, currency: 'EUR' };
+    const q = { difficulty: 100e12, btcPrice: 60_000, currency: 'EUR', subsidyBtc: 3.125, feesBtc: 0.05, poolFee: 0.02 };
     const status = (state: 'ok' | 'unhealthy') => ({ health: { state, problem: state === 'ok' ? null : 'the pool rejected 30 of the last 30 shares', since: state === 'ok' ? null : 1, rejectRate: 1 } }) as MiningStatus;
     expect(plannedValuePerHash(status('unhealthy'), q, 'EUR')).toBe(0);
-    expect(plannedValuePerHash(status('ok'), q, 'EUR')).toBe(valuePerHash(100e12, 60_000));
+    expect(plannedValuePerHash(status('ok'), q, 'EUR')).toBe(moneyPerHash(q));
     expect(plannedValuePerHash(status('ok'), q, 'GBP')).toBe(0);
-    expect(plannedValuePerHash(status('ok'), { ...q, btcPrice: null }, 'EUR')).toBe(0);
+    expect(plannedValuePerHash(status('ok'), null, 'EUR')).toBe(0);
   });
 });

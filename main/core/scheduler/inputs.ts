@@ -3,9 +3,10 @@
  * the user configured devices), the job queue, and mining when a pool is configured.
  */
 import type { HardwareInfo, Job, MiningStatus } from '#contract/index';
-import type { PlanDevice, PlanJob, PowerLevel } from '#core/planner/model';
+import { deviceId, jobId } from '#contract/id';
+import type { PlanDevice, PlanJob, PowerLevel } from '#contract/plan';
 import { powerModelFor } from '#core/hardware/power-model';
-import { BLOCK_REWARD_BTC } from '#core/mining/module';
+import { moneyPerHash, type RevenueBasis } from '#core/market/revenue';
 
 /** How a device runs at one of its levels: hashing/training threads and the duty cycle. */
 export type LevelControl = { threads: number; dutyPct: number };
@@ -34,7 +35,8 @@ export type World = {
 
 export type Built = { devices: PlanDevice[]; jobs: PlanJob[]; controls: Map<string, LevelControl[]>; queue: Map<string, WorldJob> };
 
-export const planJobId = (id: number) => `job:${id}`;
+export const planJobId = (id: number) => jobId(`job:${id}`);
+const CPU = deviceId('cpu');
 const kindOf = (j: WorldJob) => (j.kind === 'mining' ? 'mine' : `${j.kind}:${j.id}`);
 
 /** Thread counts worth offering: a quarter, half, three quarters and all of the threads. */
@@ -79,7 +81,7 @@ export function buildWorld(w: World): Built {
         const rates: Record<string, number> = {};
         if (w.mining) rates['mine'] = mineRate(threads, dutyPct);
         for (const j of active) {
-          if (j.kind === 'mining' || !j.devices.includes('cpu')) continue;
+          if (j.kind === 'mining' || !j.devices.includes(CPU)) continue;
           // Training threads cannot duty-cycle; a command uses what it uses, so only at full load.
           // The executor never gives a built-in job more threads than its spec asks for, so a level
           // with more would book power (and heat) the CPU does not draw: offered up to its count
@@ -93,10 +95,10 @@ export function buildWorld(w: World): Built {
     }
     levels.sort((a, b) => a.powerW - b.powerW);
     // No min run/pause here: the scheduler gives detected devices the user's (limits.minRunMin/minPauseMin).
-    devices.push({ id: 'cpu', levels: levels.map(({ threads: _t, dutyPct: _d, ...l }) => l) });
+    devices.push({ id: CPU, levels: levels.map(({ threads: _t, dutyPct: _d, ...l }) => l) });
     controls.set('cpu', levels.map((l) => ({ threads: l.threads, dutyPct: l.dutyPct })));
     for (const g of w.hardware.gpus) {
-      const id = `gpu:${g.index}`;
+      const id = deviceId(`gpu:${g.index}`);
       const rates: Record<string, number> = {};
       for (const j of active) if (j.spec.kind === 'command' && j.devices.includes(id)) rates[kindOf(j)] = stepsPerSec(j) * 3600;
       devices.push({ id, levels: [{ powerW: g.powerLimitW ?? DEFAULT_GPU_W, rates }] });
@@ -105,11 +107,11 @@ export function buildWorld(w: World): Built {
   }
 
   const jobs: PlanJob[] = [];
-  if (w.mining && !hasMiningJob) jobs.push({ id: 'mining', kind: 'mine', valuePerWork: w.mining.valuePerHash, devices: ['cpu'] });
+  if (w.mining && !hasMiningJob) jobs.push({ id: jobId('mining'), kind: 'mine', valuePerWork: w.mining.valuePerHash, devices: [CPU] });
   for (const j of active) {
     const id = planJobId(j.id);
     if (j.kind === 'mining') {
-      if (w.mining) jobs.push({ id, kind: 'mine', valuePerWork: w.mining.valuePerHash + (j.valuePerHour ?? 0) / Math.max(1, mineRate(maxCpuThreads, 100)), devices: ['cpu'] });
+      if (w.mining) jobs.push({ id, kind: 'mine', valuePerWork: w.mining.valuePerHash + (j.valuePerHour ?? 0) / Math.max(1, mineRate(maxCpuThreads, 100)), devices: [CPU] });
       continue;
     }
     const perHour = stepsPerSec(j) * 3600;
@@ -132,20 +134,15 @@ export function measuredPerThread(st: MiningStatus): number | null {
   return st.hashRate / (st.threads * (st.powerPct / 100));
 }
 
-/** Expected money per hash: the block reward's share for one hash at this difficulty, at this price. */
-export function valuePerHash(difficulty: number, btcPrice: number): number {
-  return (BLOCK_REWARD_BTC / (difficulty * 2 ** 32)) * btcPrice;
-}
-
 /**
- * What the plan counts a hash as worth: nothing while the pool is not paying for the work (it
- * rejects the shares, or accepts none for far too long), or while price, difficulty or the
- * currency are unknown; mining still heats, so it is planned as heat only.
+ * What the plan counts a hash as worth (the market's one revenue formula): nothing while the pool
+ * is not paying for the work (it rejects the shares, or accepts none for far too long), or while
+ * price, difficulty or the currency are unknown; mining still heats, so it is planned as heat only.
  */
-export function plannedValuePerHash(st: MiningStatus, q: { difficulty: number | null; btcPrice: number | null; currency: string }, tariffCurrency: string | null): number {
-  if (st.health.state !== 'ok' || !q.difficulty || !q.btcPrice) return 0;
-  if (tariffCurrency !== null && tariffCurrency !== q.currency) return 0;
-  return valuePerHash(q.difficulty, q.btcPrice);
+export function plannedValuePerHash(st: MiningStatus, basis: RevenueBasis | null, tariffCurrency: string | null): number {
+  if (st.health.state !== 'ok' || !basis) return 0;
+  if (tariffCurrency !== null && tariffCurrency !== basis.currency) return 0;
+  return moneyPerHash(basis);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { HeatingSettings, PlanResult } from '#contract/index';
+import type { HeatingSettings, Plan } from '#contract/index';
 import { dispatch } from '#core/handler';
-import { defaultHeatingSettings, heatingModule } from '#core/heating/module';
-import type { PlanInput } from '#core/planner/model';
+import { heatingModule } from '#core/heating/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
+import type { PlanInput } from '#contract/plan';
 import { plannerThread } from '#core/planner/planner-thread';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { until } from '../../../test/support/until.ts';
@@ -143,7 +144,7 @@ describe('scheduler inputs', () => {
     expect(input.slots[0]).toMatchObject({ outdoorC: 0, comfort: { minC: 20, maxC: 23 } });
     const got = await dispatch(core.handlers, 'plan-get', {});
     expect(got.ok).toBe(true);
-    const plan = (got as { result: { plan: PlanResult } }).result.plan;
+    const plan = (got as { result: { plan: Plan } }).result.plan;
     expect(plan.status).toEqual({ kind: 'optimal' });
     for (const s of plan.slots) {
       expect(s.comfort).toEqual({ minC: 20, maxC: 23 });

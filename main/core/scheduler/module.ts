@@ -1,30 +1,22 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import { DEFAULT_PLAN_LIMITS, DEFAULT_PLANNER_TIME_LIMIT_SEC, DEFAULT_PRESENCE, planLimitSettingsSchema, presenceSettingsSchema, type PlanLimitSettings, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
+import { DEFAULT_PLANNER_TIME_LIMIT_SEC, type PlanLimitSettings, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
 import { HandlerError } from '#contract/index';
-import { MANUAL_KEY, type ManualMarket } from '#core/mining/market';
-import { MINING_SETTINGS_KEY } from '#core/mining/module';
-import type { CoreContext, CoreModule } from '#core/module';
-import type { PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#core/planner/model';
+import { defineModule, type CoreModule } from '#core/module';
+import type { PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#contract/plan';
 import { planInstance } from '#core/planner/instance';
 import { plannerThread } from '#core/planner/planner-thread';
 import { reachableBands, type BandSlot } from '#core/heating/band';
 import { matchZone } from '#core/tariff/zone';
 import { systemTimeZone } from '#core/tariff/time';
-import type { Services } from '#core/service';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
-import { Executor, type Managed } from './executor.ts';
-import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, poolDown, type Built, type ConfiguredDevice } from './inputs.ts';
+import { Executor } from './executor.ts';
+import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, poolDown, type Built } from './inputs.ts';
+import { deviceSetting, hashRateSetting, heldSetting, limitSetting, managedSetting, presenceSetting } from './setting.ts';
 import { idleSource, Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
 
 const SLOT_MS = 900_000;
 const HORIZON_MS = 48 * 3_600_000;
-const PRESENCE_KEY = 'scheduler.presence';
-const MANAGED_KEY = 'scheduler.managed';
-/** Jobs paused by hand: left out of the plan until started by hand again. */
-const HELD_KEY = 'scheduler.held';
-const HASH_RATE_KEY = 'scheduler.hashesPerThreadSec';
-const LIMITS_KEY = 'scheduler.limits';
 
 export type SchedulerModuleOptions = {
   /** node-cron re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
@@ -38,14 +30,6 @@ export type SchedulerModuleOptions = {
   processEveryMs?: number;
 };
 
-function optional<K extends keyof Services>(ctx: CoreContext, name: K): Services[K] | null {
-  try {
-    return ctx.use(name);
-  } catch {
-    return null; // a core started with part of the modules (tests, CLI)
-  }
-}
-
 /**
  * The scheduler domain: plans the next 48 h from the tariff's prices, the heating domain's demand
  * and credit, the detected devices and the job queue; re-plans when any changes; at every slot
@@ -54,16 +38,13 @@ function optional<K extends keyof Services>(ctx: CoreContext, name: K): Services
  * deviation in the ledger (plan_event).
  */
 export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'scheduler',
     migrations: schedulerMigrations,
-    create(ctx) {
-      const tariff = ctx.use('tariff');
-      const heating = ctx.use('heating');
-      const hardware = optional(ctx, 'hardware');
-      const mining = optional(ctx, 'mining');
-      const jobs = optional(ctx, 'job');
-      const market = optional(ctx, 'market');
+    settings: [limitSetting, presenceSetting, heldSetting, managedSetting, hashRateSetting, deviceSetting],
+    requires: ['tariff', 'heating'],
+    optional: ['hardware', 'mining', 'job', 'market'],
+    create(ctx, { tariff, heating, hardware, mining, job: jobs, market }) {
       const events = createPlanEventStore(ctx.db);
       let lastApplied: PlanApplied | null = null;
       let currentOverride: PlanOverride | null = null;
@@ -79,10 +60,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         }
       };
 
-      const limits = (): PlanLimitSettings => {
-        const parsed = planLimitSettingsSchema.safeParse(ctx.settings.get(LIMITS_KEY));
-        return parsed.success ? parsed.data : DEFAULT_PLAN_LIMITS;
-      };
+      const limits = (): PlanLimitSettings => ctx.settings.get(limitSetting);
       /** Detected devices take the user's limits; a device configured by hand keeps its own. */
       const limited = (devices: PlanDevice[], l: PlanLimitSettings, slotMin: number): PlanDevice[] =>
         devices.map((d) => ({
@@ -94,31 +72,21 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
 
       const timeLimitMs = () => (limits().timeLimitSec ?? DEFAULT_PLANNER_TIME_LIMIT_SEC) * 1000;
 
-      const held = (): number[] => ctx.settings.get<number[]>(HELD_KEY) ?? [];
+      const held = (): number[] => ctx.settings.get(heldSetting);
 
-      const presenceSettings = (): PresenceSettings => {
-        const parsed = presenceSettingsSchema.safeParse(ctx.settings.get(PRESENCE_KEY));
-        return parsed.success ? parsed.data : DEFAULT_PRESENCE;
-      };
+      const presenceSettings = (): PresenceSettings => ctx.settings.get(presenceSetting);
 
       const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
-        const pools = ctx.settings.get<{ pools?: unknown[] }>(MINING_SETTINGS_KEY)?.pools ?? [];
-        if (!mining || pools.length === 0) return null;
+        if (!mining?.configured()) return null;
         const st = mining.status();
         const measured = measuredPerThread(st);
-        const stored = ctx.settings.get<number>(HASH_RATE_KEY);
+        const stored = ctx.settings.get(hashRateSetting);
         // Kept for the next start; rewritten only when it moved by more than 1 % (not at every re-plan).
-        if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored)) ctx.settings.put(HASH_RATE_KEY, measured);
+        if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored)) ctx.settings.set(hashRateSetting, measured);
         const perThread = measured ?? stored ?? DEFAULT_HASHES_PER_THREAD_SEC;
         const now = ctx.clock.now();
         const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? null;
-        const manual = ctx.settings.get<ManualMarket>(MANUAL_KEY) ?? {};
-        const q = market?.current();
-        const price = q?.btcPrice ?? manual.btcPrice ?? null;
-        const priceCurrency = q?.btcPrice ? q.currency : (manual.currency ?? 'EUR');
-        const difficulty = q?.difficulty ?? manual.networkDifficulty ?? null;
-        const value = plannedValuePerHash(st, { difficulty, btcPrice: price, currency: priceCurrency }, currency);
-        return { hashesPerThreadSec: perThread, valuePerHash: value };
+        return { hashesPerThreadSec: perThread, valuePerHash: plannedValuePerHash(st, market?.basis() ?? null, currency) };
       };
 
       const inputs = async (): Promise<PlanInput> => {
@@ -148,7 +116,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         }
         tables = buildWorld({
           hardware: hardware ? await hardware.info() : null,
-          configured: ctx.settings.get<ConfiguredDevice[]>('planner.devices') ?? null,
+          configured: ctx.settings.get(deviceSetting),
           jobs: (jobs?.list() ?? []).filter((j) => !held().includes(j.id)),
           mining: mining$(),
           now: ctx.clock.now(),
@@ -169,8 +137,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         telemetry: () => hardware?.latest() ?? null,
         maxTempC: () => limits().maxTempC,
         record,
-        loadManaged: () => ({ mining: false, jobs: [], ...(ctx.settings.get<Managed>(MANAGED_KEY) ?? {}) }),
-        saveManaged: (m) => ctx.settings.put(MANAGED_KEY, m),
+        loadManaged: () => ctx.settings.get(managedSetting),
+        saveManaged: (m) => ctx.settings.set(managedSetting, m),
       });
 
       const presence = new Presence({
@@ -243,12 +211,12 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           'presence-get': async () => presence.status(),
           'plan-limits-get': async () => limits(),
           'plan-limits-set': async (l) => {
-            ctx.settings.put(LIMITS_KEY, l);
+            const saved = ctx.settings.set(limitSetting, l);
             scheduler.changed();
-            return limits();
+            return saved;
           },
           'presence-set': async (s) => {
-            ctx.settings.put(PRESENCE_KEY, s);
+            ctx.settings.set(presenceSetting, s);
             await presence.refresh();
             return presence.status();
           },
@@ -265,14 +233,14 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
                 if (!executor.acting.has(j.id)) {
                   // The user paused it: hold it out of the plan. The user started it: it is theirs, not the scheduler's.
                   const h = held();
-                  if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id)) ctx.settings.put(HELD_KEY, [...h, j.id]);
+                  if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id)) ctx.settings.set(heldSetting, [...h, j.id]);
                   if (j.state === 'running' && before !== undefined && before !== 'running') {
-                    ctx.settings.put(HELD_KEY, h.filter((x) => x !== j.id));
-                    const m = ctx.settings.get<Managed>(MANAGED_KEY);
-                    if (m?.jobs.includes(j.id)) ctx.settings.put(MANAGED_KEY, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
+                    ctx.settings.set(heldSetting, h.filter((x) => x !== j.id));
+                    const m = ctx.settings.get(managedSetting);
+                    if (m.jobs.includes(j.id)) ctx.settings.set(managedSetting, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
                   }
                 }
-                const managed = ctx.settings.get<Managed>(MANAGED_KEY)?.jobs ?? [];
+                const managed = ctx.settings.get(managedSetting).jobs;
                 if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: `job:${j.id}`, message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
                 scheduler.changed();
               }),
@@ -312,5 +280,5 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         },
       };
     },
-  };
+  });
 }

@@ -1,6 +1,7 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import { chargesSchema, tariffConfigSchema, HandlerError, type PriceSlot, type TariffConfig, type TariffHandlers, type TariffSettings, type TariffStatus, type TariffTestResult } from '#contract/index';
-import type { CoreContext, CoreModule, ModuleInstance } from '#core/module';
+import { HandlerError, type PriceSlot, type TariffConfig, type TariffHandlers, type TariffSettings, type TariffStatus, type TariffTestResult } from '#contract/index';
+import { defineModule, type CoreContext, type CoreModule, type ModuleInstance } from '#core/module';
+import { masked, opened, sealed, unmasked as keepStored } from '#core/secret';
 import { csvAdapter, CsvError, parseCsv, type CsvOptions } from './adapter/csv.ts';
 import { adapterFor } from './adapter/registry.ts';
 import { ProviderError, resolutionOf, type DynamicAdapter, type ProviderIo, type SpotSlot } from './adapter/types.ts';
@@ -8,10 +9,8 @@ import { withCharges } from './charges.ts';
 import { fetchDue, type FetchState } from './fetch-policy.ts';
 import type { TariffService } from './service.ts';
 import { createPriceStore, tariffMigrations } from './store.ts';
-import { localDay, systemTimeZone } from './time.ts';
-
-export const TARIFF_SETTINGS_KEY = 'tariff';
-const MASK = '••••';
+import { defaultTariffSettings, tariffSetting, tariffToken } from './setting.ts';
+import { localDay } from './time.ts';
 
 export type TariffModuleOptions = {
   /** Network access for the day-ahead adapters; tests inject a local server's origin. */
@@ -20,32 +19,15 @@ export type TariffModuleOptions = {
   cron?: boolean;
 };
 
-export function defaultTariffSettings(): TariffSettings {
-  return { tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: systemTimeZone() };
-}
-
-type Stored = TariffSettings;
-
-function tokenOf(c: TariffConfig): string | null {
-  return c.kind === 'entsoe' || c.kind === 'tibber' ? c.token : null;
-}
-
-function withToken(c: TariffConfig, token: string): TariffConfig {
-  return c.kind === 'entsoe' || c.kind === 'tibber' ? { ...c, token } : c;
-}
-
-export function maskToken(token: string): string {
-  return `${MASK}${token.slice(-4)}`;
-}
-
 export function tariffModule(options: TariffModuleOptions = {}): CoreModule {
-  return {
+  return defineModule({
     name: 'tariff',
     migrations: tariffMigrations,
+    settings: [tariffSetting],
     create(ctx) {
       return createTariff(ctx, options);
     },
-  };
+  });
 }
 
 function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
@@ -58,23 +40,19 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
   let inFlight: Promise<TariffStatus> | null = null;
   let task: ScheduledTask | null = null;
 
-  /** Settings as stored, tokens opened; a stored value that no longer validates falls back to the default. */
+  /** The stored settings with the token opened. */
   function load(): TariffSettings {
-    const raw = ctx.settings.get<Stored>(TARIFF_SETTINGS_KEY);
-    if (!raw) return defaultTariffSettings();
     try {
-      const token = tokenOf(raw.tariff);
-      const tariff = tariffConfigSchema.parse(token === null ? raw.tariff : withToken(raw.tariff, ctx.secrets.open(token)));
-      return { tariff, charges: chargesSchema.parse(raw.charges), timeZone: raw.timeZone };
+      return opened(tariffToken, ctx.settings.get(tariffSetting), ctx.secrets);
     } catch (err) {
-      ctx.log.warn(`tariff settings could not be read (${(err as Error).message}); using a fixed price until they are saved again`);
+      // Sealed by the desktop app's keychain and read where that is not at hand (`hearth serve`).
+      ctx.log.warn(`the tariff's token could not be read (${(err as Error).message}); using a fixed price until the tariff is saved again`);
       return defaultTariffSettings();
     }
   }
 
   function save(next: TariffSettings): void {
-    const token = tokenOf(next.tariff);
-    ctx.settings.put(TARIFF_SETTINGS_KEY, { ...next, tariff: token === null ? next.tariff : withToken(next.tariff, ctx.secrets.seal(token)) });
+    ctx.settings.set(tariffSetting, sealed(tariffToken, next, ctx.secrets));
   }
 
   function sourceKey(): string | null {
@@ -195,11 +173,7 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
 
   /** A masked token from the settings page means "keep the one stored". */
   function unmasked(next: TariffSettings): TariffSettings {
-    const token = tokenOf(next.tariff);
-    if (token === null || !token.startsWith(MASK)) return next;
-    const old = tokenOf(settings.tariff);
-    if (old === null || next.tariff.kind !== settings.tariff.kind) throw new HandlerError('bad-request', 'tariff.token: enter the token', 'The stored token belongs to another provider.');
-    return { ...next, tariff: withToken(next.tariff, old) };
+    return keepStored(tariffToken, next, settings, next.tariff.kind === settings.tariff.kind, () => new HandlerError('bad-request', 'tariff.token: enter the token', 'The stored token belongs to another provider.'));
   }
 
   /** Today's and tomorrow's prices under `candidate`, fetched or computed, stored nowhere. */
@@ -234,6 +208,7 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
   const service: TariffService = {
     slots,
     status,
+    charges: () => settings.charges,
     onUpdate(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -242,8 +217,7 @@ function createTariff(ctx: CoreContext, options: TariffModuleOptions) {
 
   const handlers: TariffHandlers = {
       'tariff-settings': async () => {
-        const token = tokenOf(settings.tariff);
-        return token === null ? settings : { ...settings, tariff: withToken(settings.tariff, maskToken(token)) };
+        return masked(tariffToken, settings);
       },
       'tariff-configure': async ({ skipCheck, ...next }) => {
         const candidate = unmasked(next);

@@ -1,4 +1,4 @@
-import type { PriceSlot, TariffStatus } from '#contract/tariff';
+import type { Charges, PriceSlot, TariffStatus } from '#contract/tariff';
 
 /** What other domains (the planner) may ask of the tariff domain. */
 export type TariffService = {
@@ -8,6 +8,8 @@ export type TariffService = {
    */
   slots(from: number, to: number): PriceSlot[];
   status(): TariffStatus;
+  /** The grid charges and tax added to spot prices. */
+  charges(): Charges;
   /** Called after new prices are stored; returns an unsubscribe function. */
   onUpdate(listener: (range: { from: number; to: number }) => void): () => void;
 };

@@ -1,18 +1,9 @@
 import { useState } from 'react';
-import type { LedgerSettings, MarketFigure, MarketStatus } from '#contract/index';
+import type { LedgerSettings, MarketStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtMoney, fmtNumber } from '../../component/format.ts';
+import { fmtFigureSource, fmtMoney, fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
-
-/** "ok, mempool.space, 12:03" / "offline, using value from 2024-03-01 12:03" / "manual". */
-function figureState(f: MarketFigure): string {
-  const when = f.fetchedAt === null ? '' : new Date(f.fetchedAt).toLocaleString();
-  if (f.state === 'override') return `manual value from ${when}`;
-  if (f.state === 'offline') return `offline, using value from ${when} (${f.reason ?? 'fetch failed'})`;
-  if (f.state === 'none') return f.reason ?? 'not fetched yet';
-  return `${f.source ?? ''}, ${when}`;
-}
 
 export function MarketCard() {
   const pushed = useEvent('market-update');
@@ -20,8 +11,10 @@ export function MarketCard() {
   const st: MarketStatus | undefined = pushed ?? data;
   const [price, setPrice] = useState('');
   const [difficulty, setDifficulty] = useState('');
+  const [fees, setFees] = useState('');
+  const [poolFeePct, setPoolFeePct] = useState('');
   const [err, setErr] = useState<Error | undefined>();
-  const send = async (args: { btcPrice?: number | null; difficulty?: number | null }) => {
+  const send = async (args: { btcPrice?: number | null; difficulty?: number | null; feesBtc?: number; poolFee?: number }) => {
     try {
       setErr(undefined);
       await api.send('market-override', args);
@@ -37,9 +30,10 @@ export function MarketCard() {
           testId="market-facts"
           rows={[
             ['BTC price', st.btcPrice.value === null ? 'unknown' : fmtMoney(st.btcPrice.value, st.currency)],
-            ['Price source', <span key="p" data-testid="market-price-state">{figureState(st.btcPrice)}</span>],
+            ['Price source', <span key="p" data-testid="market-price-state">{fmtFigureSource(st.btcPrice)}</span>],
             ['Network difficulty', st.difficulty.value === null ? 'unknown' : fmtNumber(st.difficulty.value, 0)],
-            ['Difficulty source', figureState(st.difficulty)],
+            ['Difficulty source', fmtFigureSource(st.difficulty)],
+            ['Block reward counted', <span key="r" data-testid="market-reward">{`${st.subsidyBtc} BTC subsidy + ${st.feesBtc} BTC mean fees, less a ${fmtNumber(st.poolFee * 100, 2)} % pool fee`}</span>],
           ]}
         />
       )}
@@ -59,6 +53,18 @@ export function MarketCard() {
         </button>
         <button type="button" onClick={() => void send({ difficulty: null })}>
           Clear
+        </button>
+      </div>
+      <div className="row">
+        <input aria-label="Mean fees per block (BTC)" inputMode="decimal" placeholder="Fees per block, BTC" value={fees} onChange={(e) => setFees(e.target.value)} />
+        <input aria-label="Pool fee (%)" inputMode="decimal" placeholder="Pool fee, %" value={poolFeePct} onChange={(e) => setPoolFeePct(e.target.value)} />
+        <button
+          type="button"
+          data-testid="market-fees-save"
+          disabled={(fees === '' || !(Number(fees) >= 0)) && (poolFeePct === '' || !(Number(poolFeePct) >= 0 && Number(poolFeePct) <= 100))}
+          onClick={() => void send({ ...(fees !== '' ? { feesBtc: Number(fees) } : {}), ...(poolFeePct !== '' ? { poolFee: Number(poolFeePct) / 100 } : {}) })}
+        >
+          Use these fees
         </button>
       </div>
     </Card>

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, MiningStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEventSeries } from '../../api/hooks.ts';
+import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
-import { fmtDuration, fmtHashRate, fmtReasons, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
+import { fmtDuration, fmtFigureSource, fmtHashRate, fmtReasons, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
 
 const POWER_LEVELS = [25, 50, 75, 100];
@@ -150,55 +150,60 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
 }
 
 function EarningsCard({ running }: { running: boolean }) {
-  const [currency, setCurrency] = useState('EUR');
-  const earn = useCall('mining-earnings', { currency }, [currency, running]);
+  const pushed = useEvent('market-update');
+  const earn = useCall('mining-earnings', {}, [running, pushed]);
   const [difficulty, setDifficulty] = useState('');
   const [price, setPrice] = useState('');
   const [error, setError] = useState<Error | undefined>();
   const e = earn.data;
+  const m = e?.market ?? null;
   const { reload } = earn;
   useEffect(() => {
     if (!running) return;
     const t = setInterval(reload, 10_000);
     return () => clearInterval(t);
   }, [running, reload]);
-  const saveManual = (clear: boolean) => {
+  // The one market: typed values and the currency go to it, and every page and the ledger use them.
+  const override = (args: { btcPrice?: number | null; difficulty?: number | null; currency?: string }) => {
+    setError(undefined);
+    api.send('market-override', args).then(() => reload(), (err: Error) => setError(err));
+  };
+  const saveManual = () => {
     const d = Number(difficulty);
     const p = Number(price);
-    if (!clear && ((difficulty !== '' && !(d > 0)) || (price !== '' && !(p > 0)))) {
+    if ((difficulty !== '' && !(d >= 1)) || (price !== '' && !(p > 0))) {
       setError(new Error('Network difficulty and BTC price must be positive numbers (e.g. 1.2e14 and 90000)'));
       return;
     }
-    setError(undefined);
-    const args = clear ? { networkDifficulty: null, btcPrice: null, currency } : { ...(difficulty !== '' ? { networkDifficulty: d } : {}), ...(price !== '' ? { btcPrice: p } : {}), currency };
-    api.send('mining-market-set', args).then(() => reload(), (err: Error) => setError(err));
+    override({ ...(difficulty !== '' ? { difficulty: d } : {}), ...(price !== '' ? { btcPrice: p } : {}) });
   };
-  const SOURCE: Record<string, string> = { market: 'market data (mempool.space, cached; see the market settings)', fetched: 'mempool.space, just fetched', cached: 'mempool.space, cached', manual: 'typed by you', none: 'not known yet' };
   return (
     <Card title="Expected earnings">
-      <p className="muted">For a CPU these are tiny: the heat is the point. Difficulty and price come from mempool.space (at most hourly, cached for offline use); type your own to override.</p>
+      <p className="muted">
+        For a CPU these are tiny: the heat is the point. An estimate from the market figures (mempool.space, refreshed every 30 minutes and cached for offline use, or
+        values you type), the same the ledger books and the planner plans with.
+      </p>
       <ErrorBanner error={error ?? earn.error} />
       {e && (
         <Facts
           testId="earnings"
           rows={[
             ['Hash rate', `${fmtHashRate(e.hashRate)}${e.unpaidReason ? ' (counted as 0: the pool is not paying for this work)' : ''}`],
-            ['Network difficulty', e.networkDifficulty === null ? 'unknown' : e.networkDifficulty.toExponential(3)],
-            ['BTC price', e.btcPrice === null ? 'unknown' : fmtMoney(e.btcPrice, e.currency)],
-            ['Figures from', `${SOURCE[e.source] ?? e.source}${e.fetchedAt ? ` (${fmtTime(e.fetchedAt)})` : ''}${e.fetchError ? ` — ${e.fetchError}` : ''}`],
-            ['BTC per day', e.btcPerDay === null ? 'needs the network difficulty' : `${e.btcPerDay.toExponential(3)} BTC`],
-            ['Earnings per day', e.moneyPerDay === null ? 'needs difficulty and price' : fmtMoney(e.moneyPerDay, e.currency)],
+            ['Network difficulty', m?.difficulty.value == null ? 'unknown' : `${m.difficulty.value.toExponential(3)} (${fmtFigureSource(m.difficulty)})`],
+            ['BTC price', m?.btcPrice.value == null ? 'unknown' : `${fmtMoney(m.btcPrice.value, m.currency)} (${fmtFigureSource(m.btcPrice)})`],
+            ['Block reward counted', m ? `${m.subsidyBtc} BTC subsidy + ${m.feesBtc} BTC mean fees, less a ${fmtNumber(m.poolFee * 100, 2)} % pool fee` : 'no market data'],
+            ['BTC per day (estimate)', e.btcPerDay === null ? 'needs the network difficulty' : `${e.btcPerDay.toExponential(3)} BTC`],
+            ['Earnings per day (estimate)', e.moneyPerDay === null || !m ? 'needs difficulty and price' : fmtMoney(e.moneyPerDay, m.currency)],
             ['CPU power while mining', e.powerW === null ? 'not measured (start mining)' : fmtW(e.powerW)],
             ['Energy per day', e.energyKWhPerDay === null ? '—' : fmtKWh(e.energyKWhPerDay)],
-            ['Energy cost per day', e.energyCostPerDay === null ? '—' : fmtMoney(e.energyCostPerDay, e.tariffCurrency ?? e.currency)],
-            ['Block reward used', `${e.blockRewardBtc} BTC (subsidy, fees not included)`],
+            ['Energy cost per day', e.energyCostPerDay === null ? '—' : fmtMoney(e.energyCostPerDay, e.tariffCurrency ?? m?.currency ?? '')],
           ]}
         />
       )}
       <div className="form-row">
         <label>
           Currency
-          <select value={currency} onChange={(ev) => setCurrency(ev.target.value)} data-testid="earn-currency">
+          <select value={m?.currency ?? 'EUR'} onChange={(ev) => override({ currency: ev.target.value })} data-testid="earn-currency">
             {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'].map((c) => (
               <option key={c}>{c}</option>
             ))}
@@ -212,10 +217,10 @@ function EarningsCard({ running }: { running: boolean }) {
           BTC price
           <input value={price} onChange={(ev) => setPrice(ev.target.value)} placeholder="e.g. 90000" data-testid="earn-price" />
         </label>
-        <button onClick={() => saveManual(false)} data-testid="earn-save">
+        <button onClick={saveManual} data-testid="earn-save">
           Use these
         </button>
-        <button onClick={() => saveManual(true)}>Use fetched</button>
+        <button onClick={() => override({ difficulty: null, btcPrice: null })}>Use fetched</button>
       </div>
     </Card>
   );

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MiningStatus, PriceSlot, Telemetry } from '#contract/index';
+import { startCore, type Core } from '#core/app';
+import { heatingModule } from '#core/heating/module';
+import { defaultHeatingSettings } from '#core/heating/setting';
+import { jobModule } from '#core/job/module';
+import { ledgerModule } from '#core/ledger/module';
+import type { CoreModule } from '#core/module';
+import { miningModule } from '#core/mining/module';
+import { schedulerModule } from '#core/scheduler/module';
+import { TestClock } from '#core/scheduler/test-clock';
+import type { Services } from '#core/service';
+import { tariffModule } from '#core/tariff/module';
+import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { until } from '../../../test/support/until.ts';
+import { marketModule } from './module.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+const dirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-revenue-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+// Difficulty 1 makes a hash worth about 2e-5 EUR, so an hour's revenue is large enough to compare
+// to the nano-euro; the fees and pool fee differ from the defaults so that leaving either out shows.
+const MARKET = { btcPrice: 30_000, difficulty: 1, currency: 'EUR', feesBtc: 0.175, poolFee: 0.03 };
+const HOUR = 3_600_000;
+
+function stub<K extends keyof Services>(name: K, service: Services[K]): CoreModule {
+  return { name, create: () => ({ service }) };
+}
+
+/** The ledger's hour at a steady `hashRate`, booked minute by minute on a clock the test moves. */
+async function ledgerHour(hashRate: number): Promise<number> {
+  const start = Date.UTC(2026, 0, 5, 10);
+  const clock = new TestClock(start - 60_000);
+  const telemetry = (): Telemetry => ({
+    at: new Date(clock.now()).toISOString(),
+    cpuLoadPerCorePct: [100],
+    cpuLoadPct: 100,
+    devices: [{ deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: 100, powerSource: 'measured-rapl' }],
+    totalPowerW: 100,
+    estimated: false,
+  }) as Telemetry;
+  const price = (from: number, to: number): PriceSlot[] => {
+    const out: PriceSlot[] = [];
+    for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) out.push({ start: h, end: h + HOUR, price: 0.3, spot: 0.3, currency: 'EUR' });
+    return out;
+  };
+  const core = await startCore({
+    dataDir: tmp(),
+    clock,
+    log: quiet,
+    modules: [
+      stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: telemetry }),
+      marketModule({ refreshMs: 0 }),
+      stub('tariff', { slots: price, status: () => ({ kind: 'csv', state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null }), charges: () => ({ perKWh: 0, tax: 0 }), onUpdate: () => () => {} }),
+      stub('mining', {
+        status: () => ({ running: true, hashRate, health: { state: 'ok', problem: null, since: null, rejectRate: null } }) as MiningStatus,
+        configured: () => true,
+        start: () => Promise.reject(new Error('not needed')),
+        stop: () => Promise.reject(new Error('not needed')),
+        setPower: () => Promise.reject(new Error('not needed')),
+        shareCounts: () => ({ accepted: 0, rejected: 0, stale: 0, rejectReasons: {} }),
+      }),
+      ledgerModule({ sampleMs: 60_000 }),
+    ],
+  });
+  try {
+    await core.handlers['ledger-configure']({ currency: 'EUR', timeZone: 'UTC', standingPerDay: '0', monthlyFee: '0' });
+    await core.handlers['market-override'](MARKET);
+    await clock.advanceTo(start + HOUR + 60_000);
+    const { days } = await core.handlers['ledger-days']({ days: 1, until: '2026-01-05' });
+    return days[0]!.revenueExpectedNanos / 1e9;
+  } finally {
+    await core.close();
+  }
+}
+
+describe('one revenue formula', () => {
+  it('the Mining page, the planner and the ledger put the same money on an hour of hashing', async () => {
+    const pool = new TestPool({ difficulty: 2 ** -14 });
+    await pool.listen();
+    pool.notify(true);
+    let core: Core | null = null;
+    try {
+      core = await startCore({
+        dataDir: tmp(),
+        log: quiet,
+        modules: [
+          marketModule({ refreshMs: 0 }),
+          tariffModule({ cron: false }),
+          heatingModule({ cron: false }),
+          miningModule(),
+          jobModule({ gpu: null, resumeOnStart: false }),
+          schedulerModule({ cron: false, idle: null }),
+        ],
+      });
+      const h = core.handlers;
+      await h['heating-configure']({ ...defaultHeatingSettings(), timeZone: 'UTC' });
+      await h['market-override'](MARKET);
+      await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1 });
+      await h['mining-start']({});
+      const shown = await until('a measured hash rate on the Mining page', () => h['mining-earnings']({}), (e) => e.hashRate > 0);
+      const perHashShown = shown.moneyPerDay! / (shown.hashRate * 86_400);
+
+      const planned = (await h['plan-input']({})).input.jobs.find((j) => j.kind === 'mine');
+      expect(planned).toBeDefined();
+
+      const booked = await ledgerHour(shown.hashRate);
+      const hourShown = shown.moneyPerDay! / 24;
+      const hourPlanned = planned!.valuePerWork * shown.hashRate * 3600;
+      // By hand: (3.125 + 0.175) BTC × (1 − 0.03) × 30,000 EUR/BTC per 2^32 hashes.
+      const byHand = ((3.3 * 0.97 * 30_000) / 2 ** 32) * shown.hashRate * 3600;
+      expect(perHashShown).toBeCloseTo((3.3 * 0.97 * 30_000) / 2 ** 32, 15);
+      for (const figure of [hourShown, hourPlanned, booked]) expect(Math.abs(figure - byHand) / byHand).toBeLessThan(1e-9);
+      expect(shown.market?.poolFee).toBe(0.03);
+    } finally {
+      await core?.close();
+      await pool.close();
+    }
+  });
+});

@@ -1,0 +1,39 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { defineSetting } from '#core/setting';
+
+const storedPool = z
+  .object({
+    url: z.string().min(1),
+    user: z.string(),
+    /** Sealed by the secret store; null: none (the pool gets "x"). */
+    password: z.string().nullable(),
+    extranonceSubscribe: z.boolean(),
+  })
+  .strict();
+
+const miningSettingsSchema = z
+  .object({
+    pools: z.array(storedPool).max(10),
+    threads: z.number().int().min(0).max(256),
+    powerPct: z.number().int().min(1).max(100),
+  })
+  .strict();
+
+export type StoredMining = z.infer<typeof miningSettingsSchema>;
+
+function defaults(): StoredMining {
+  return { pools: [], threads: Math.max(1, os.availableParallelism() - 1), powerPct: 100 };
+}
+
+export const miningSetting = defineSetting<StoredMining>({
+  key: 'mining',
+  schema: miningSettingsSchema,
+  default: defaults,
+  defaultDoc: 'no pools; logical cores − 1 threads (at least 1); 100 %',
+  version: 2,
+  since: '0.1.0',
+  // Version 1 was merged over the defaults at every read, so a row could lack any field.
+  migrate: { 1: (old) => ({ ...defaults(), ...(old as object) }) },
+  doc: 'Mining pools (tried in order; passwords sealed by the secret store), hashing threads and the duty cycle in percent.',
+});
