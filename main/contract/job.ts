@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceIdSchema, type DeviceId } from './id.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
@@ -92,7 +93,7 @@ export type Job = {
   spec: JobSpec;
   state: JobState;
   /** Device ids the job may use ("cpu", "gpu:0"). */
-  devices: string[];
+  devices: DeviceId[];
   /** ms since epoch; the work should be done by then. */
   deadline: number | null;
   /** What an hour of this job is worth to the user (currency per hour), for the planner. */
@@ -125,7 +126,7 @@ export type JobMode = 'cheapest' | 'continuous';
 export type JobCreate = {
   name?: string;
   spec: TrainSpecInput | CommandSpecInput | MiningSpec;
-  devices?: string[];
+  devices?: DeviceId[];
   deadline?: number | null;
   valuePerHour?: number | null;
   mode?: JobMode;
@@ -206,7 +207,7 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
     .object({
       name: z.string().min(1).max(200).optional(),
       spec: z.discriminatedUnion('kind', [trainSpecInputSchema, commandSpecInputSchema, z.object({ kind: z.literal('mining') }).strict()]),
-      devices: z.array(z.string().min(1)).optional(),
+      devices: z.array(deviceIdSchema).optional(),
       deadline: z.number().int().nullable().optional(),
       valuePerHour: z.number().min(0).nullable().optional(),
       mode: z.enum(['cheapest', 'continuous'], { message: 'mode must be "cheapest" (may start and stop) or "continuous" (one block)' }).optional(),

@@ -1,5 +1,6 @@
+import type { PlanInput } from '#contract/plan';
+import { at } from './at.ts';
 import { better, beforeDeadline, completes, counts, deviceOptions, evaluate, holdingSource, score, type Evaluated } from './evaluate.ts';
-import { at, type PlanInput } from './model.ts';
 
 /**
  * Dynamic programme over the slots for a *demand-model* problem: per slot, the best combination

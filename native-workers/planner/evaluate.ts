@@ -1,5 +1,8 @@
-import type { Option, Plan, PlanInput, PlanTotals, DeviceDecision, SlotPlan, Shortfall, ThermalModel } from './model.ts';
-import { at } from './model.ts';
+import type { Plan, PlanDecision, PlanInput, PlannedSlot, PlanTotals, Shortfall, ThermalModel } from '#contract/plan';
+import { at } from './at.ts';
+
+/** Per (slot, device) choice: index into the options list, 0 = off. */
+export type Option = { level: number; job: number } | null;
 
 /** Money per kelvin-hour outside the comfort band when the input names none (see ThermalModel). */
 export const DEFAULT_COMFORT_PENALTY = 10;
@@ -147,7 +150,7 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
   // Without the source's output given, the source holds the band's lower edge (holdingSource).
   const sources = th && !sourceW ? holdingSource(input, computePower(input, opts, choice)) : (sourceW ?? []);
   const slots = input.slots.map((s, t) => {
-    const decisions: DeviceDecision[] = input.devices.map((dev, d) => {
+    const decisions: PlanDecision[] = input.devices.map((dev, d) => {
       const o = at(at(opts, d), at(at(choice, t), d));
       if (!o) return { device: dev.id, job: null, level: -1, powerW: 0, work: 0 };
       const lv = at(dev.levels, o.level);
@@ -227,7 +230,7 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
 }
 
 export type Evaluated = Omit<Plan, 'slots' | 'solver' | 'planMs' | 'status'> & {
-  slots: Omit<SlotPlan, 'reason'>[];
+  slots: Omit<PlannedSlot, 'reason'>[];
   /** The heat source's output per slot, W (thermal model). */
   sourceW: number[];
   /** What the planner maximises: net less the comfort penalty for time outside the band. */

@@ -1,6 +1,7 @@
 import highsLoader, { type Highs } from 'highs';
-import { beforeDeadline, completes, computePower, counts, DEFAULT_COMFORT_PENALTY, deviceOptions, holdingSource, sourceStep } from './evaluate.ts';
-import { at, type Option, type PlanInput, type PlanStatus } from './model.ts';
+import type { PlanInput, PlanStatus } from '#contract/plan';
+import { at } from './at.ts';
+import { beforeDeadline, completes, computePower, counts, DEFAULT_COMFORT_PENALTY, deviceOptions, holdingSource, sourceStep, type Option } from './evaluate.ts';
 
 let loaded: Promise<Highs> | null = null;
 /** HiGHS (WebAssembly) is loaded once per process; loading takes longer than most solves. */

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { atLeastAsGood, checkPlan } from '../../../test/support/plan-check.ts';
-import { bruteForce } from '../../../test/support/plan-brute.ts';
-import { realSeries } from '../../../test/support/plan-data.ts';
-import { T0, tiny } from '../../../test/support/plan-tiny.ts';
-import { generate } from './generate.ts';
-import type { PlanInput } from './model.ts';
+import { deviceId, jobId } from '#contract/id';
+import type { PlanInput } from '#contract/plan';
+import { atLeastAsGood, checkPlan } from '../../test/support/plan-check.ts';
+import { bruteForce } from '../../test/support/plan-brute.ts';
+import { T0, tiny } from '../../test/support/plan-tiny.ts';
 import { deviceOptions, violations } from './evaluate.ts';
 import { plan } from './plan.ts';
 
-const at = (input: PlanInput) => ({ clock: { now: () => input.slots[0]?.start ?? T0 } });
+const at = (input: PlanInput) => ({ now: input.slots[0]?.start ?? T0 });
 
 describe('plan() on tiny problems, against trying every plan', () => {
   it('equals the exhaustive optimum on 160 tiny problems, and says so', async () => {
@@ -39,8 +38,8 @@ describe('a continuous job', () => {
   // a continuous job at the threads it started with and stops it when it is done.
   const input: PlanInput = {
     slots: Array.from({ length: 6 }, (_, t) => ({ start: T0 + t * 3_600_000, hours: 1, price: [0.3, 0.05, 0.05, 0.3, 0.3, 0.3][t]!, heatDemandW: 0, heatCreditPerKWh: 0, quiet: false })),
-    devices: [{ id: 'cpu', levels: [{ powerW: 100, rates: { train: 1 } }, { powerW: 200, rates: { train: 2 } }] }],
-    jobs: [{ id: 'job', kind: 'train', valuePerWork: 0.01, workNeeded: 3, deadline: T0 + 6 * 3_600_000, mode: 'continuous' }],
+    devices: [{ id: deviceId('cpu'), levels: [{ powerW: 100, rates: { train: 1 } }, { powerW: 200, rates: { train: 2 } }] }],
+    jobs: [{ id: jobId('job'), kind: 'train', valuePerWork: 0.01, workNeeded: 3, deadline: T0 + 6 * 3_600_000, mode: 'continuous' }],
     limits: {},
   };
   const options = deviceOptions(input, 0);
@@ -67,43 +66,6 @@ describe('a continuous job', () => {
   });
 });
 
-describe('plan() at the sizes the app plans', () => {
-  const series = realSeries();
-
-  it('the DP route (demand model, open-ended jobs only) equals HiGHS alone at 192 slots', async () => {
-    for (const seed of [1, 2, 3]) {
-      const g = generate({ seed, slots: 192, thermal: false, ...series });
-      const input = { ...g, jobs: g.jobs.filter((j) => j.workNeeded === undefined) };
-      const p = await plan(input, at(input));
-      const ref = await plan(input, { ...at(input), solver: 'milp', timeLimitMs: 60_000 });
-      expect(p.solver).toBe('dp');
-      expect(p.status).toEqual({ kind: 'optimal' });
-      expect(ref.status).toEqual({ kind: 'optimal' });
-      const a = checkPlan(input, p);
-      const b = checkPlan(input, ref);
-      expect(a.violations).toEqual([]);
-      expect(atLeastAsGood(a, b, 1e-6) && atLeastAsGood(b, a, 1e-6), `seed ${seed}: ${a.net} vs ${b.net}`).toBe(true);
-    }
-  }, 120_000);
-
-  it('never throws on the 32-slot CPU-only problem that broke the old planner, and plans it optimally', async () => {
-    const g = generate({ seed: 7, slots: 32, ...series });
-    const input = { ...g, devices: g.devices.filter((d) => d.id === 'cpu'), jobs: g.jobs.filter((j) => !j.devices || j.devices.includes('cpu')) };
-    const p = await plan(input, at(input));
-    expect(checkPlan(input, p).violations).toEqual([]);
-    expect(p.status).toEqual({ kind: 'optimal' });
-  }, 60_000);
-
-  it('says how far it may be from the optimum when the time limit cuts HiGHS short', async () => {
-    const input = generate({ seed: 2, slots: 192, ...series });
-    const p = await plan(input, { ...at(input), timeLimitMs: 50 });
-    expect(p.status.kind).not.toBe('optimal');
-    if (p.status.kind === 'feasible') expect(p.status.gap).toBeGreaterThan(0);
-    if (p.status.kind === 'heuristic') expect(p.status.reason).toMatch(/time limit|fast plan|HiGHS/);
-    expect(checkPlan(input, p).violations).toEqual([]);
-  }, 60_000);
-});
-
 describe('the room as a thermal battery', () => {
   /** A cheap morning, then dear hours: a heat pump's house with a 1 kW heater-miner. */
   function morning(): PlanInput {
@@ -119,8 +81,8 @@ describe('the room as a thermal battery', () => {
     }));
     return {
       slots,
-      devices: [{ id: 'pc', levels: [{ powerW: 1000, rates: { mine: 1 } }] }],
-      jobs: [{ id: 'mining', kind: 'mine', valuePerWork: 0 }],
+      devices: [{ id: deviceId('pc'), levels: [{ powerW: 1000, rates: { mine: 1 } }] }],
+      jobs: [{ id: jobId('mining'), kind: 'mine', valuePerWork: 0 }],
       limits: {},
       thermal: { uaWPerK: 200, capacityWhPerK: 10_000, indoorC: 20, sourceCapW: 8000 },
     };

@@ -1,8 +1,8 @@
-import type { Clock } from '#core/clock';
+import type { Plan, PlanInput, PlannedSlot, PlanSolver, PlanStatus } from '#contract/plan';
+import { at } from './at.ts';
 import { dpIsExact, fastPlan } from './dp.ts';
 import { better, deviceOptions, evaluate, score } from './evaluate.ts';
 import { solveMilp } from './milp.ts';
-import { at, type Plan, type PlanInput, type PlanSolver, type PlanStatus, type SlotPlan } from './model.ts';
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(4)} ${unit}`;
@@ -11,7 +11,7 @@ const signed = (n: number, unit: string) => `${n >= 0 ? '+' : '−'}${Math.abs(n
  * Why a slot came out as it did, in a few words: which job runs and why that slot, or what kept
  * the devices off. Derived from the optimal assignment and the slot's own figures.
  */
-function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, all: Omit<SlotPlan, 'reason'>[], currency: string, bestRevenue: () => number): string {
+function reasonFor(input: PlanInput, t: number, s: Omit<PlannedSlot, 'reason'>, all: Omit<PlannedSlot, 'reason'>[], currency: string, bestRevenue: () => number): string {
   const slot = at(input.slots, t);
   const parts: string[] = [];
   const running = s.decisions.filter((d) => d.job !== null);
@@ -58,7 +58,11 @@ function reasonFor(input: PlanInput, t: number, s: Omit<SlotPlan, 'reason'>, all
 }
 
 export type PlanOptions = {
-  clock: Pick<Clock, 'now'>;
+  /**
+   * The time the plan is made at, ms since the epoch: slots that ended by then are not planned.
+   * A time rather than a clock: planning reads it once, and the worker thread cannot share the caller's clock.
+   */
+  now: number;
   currency?: string;
   /** HiGHS's time limit, ms (setting `planner.timeLimitSec`; default 10 s). */
   timeLimitMs?: number;
@@ -73,13 +77,13 @@ export type PlanOptions = {
 export const DEFAULT_TIME_LIMIT_MS = 10_000;
 
 /**
- * Plans every device for every slot that has not ended by `clock.now()`: the assignment with the
+ * Plans every device for every slot that has not ended by `now`: the assignment with the
  * least missing deadline work, then the least work still missing at the end on run-past-deadline
  * jobs, then the highest net value (see planner.md), and says how sure it is (`status`). Pure but
  * for `planMs` and, when HiGHS hits its time limit, how far it got. Never throws on a valid input.
  */
 export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
-  const now = opts.clock.now();
+  const now = opts.now;
   const t0 = performance.now();
   validate(input);
   const live = liveInput(input, now);
@@ -140,7 +144,7 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
  * A comfort band the plan cannot hold, said with the settings that decide it: the coldest slot's
  * shortfall, what the house loses there at the band's lower edge, and what the heat source gives.
  */
-function bandWarnings(input: PlanInput, slots: SlotPlan[]): string[] {
+function bandWarnings(input: PlanInput, slots: PlannedSlot[]): string[] {
   const th = input.thermal;
   if (!th) return [];
   let worst: { t: number; below: number } | null = null;

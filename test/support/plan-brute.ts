@@ -6,10 +6,11 @@
  * and its capacity never binds (heat given earlier leaks away before it is needed), which is how
  * the tests that use this build their problems.
  */
-import type { Plan, PlanInput } from '#core/planner/model';
+import type { JobId } from '#contract/id';
+import type { Plan, PlanInput } from '#contract/plan';
 import { atLeastAsGood, checkPlan, type Checked } from './plan-check.ts';
 
-type Choice = { level: number; job: string } | null;
+type Choice = { level: number; job: JobId } | null;
 
 export function bruteForce(input: PlanInput): Checked | null {
   const T = input.slots.length;

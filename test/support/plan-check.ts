@@ -1,9 +1,9 @@
 /**
- * An evaluator for plans that shares no code with the planner (main/core/planner): it reads the
+ * An evaluator for plans that shares no code with the planner (native-workers/planner): it reads the
  * problem and a plan's per-slot decisions and source heat, checks every rule of the model, and
  * scores it from scratch. The planner's differential tests hold its answers against this.
  */
-import type { Plan, PlanInput } from '#core/planner/model';
+import type { Plan, PlanInput } from '#contract/plan';
 
 export type Checked = { violations: string[]; shortfall: number; late: number; net: number; objective: number; comfortKh: number };
 

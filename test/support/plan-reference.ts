@@ -20,7 +20,7 @@
  * then most money less comfort penalty, each later solve holding the earlier optimum.
  */
 import highsLoader, { type Highs } from 'highs';
-import type { DeviceDecision, Plan, PlanInput, SlotPlan } from '#core/planner/model';
+import type { Plan, PlanDecision, PlanInput, PlannedSlot } from '#contract/plan';
 
 export type ReferencePlan = Pick<Plan, 'slots'> & { status: 'optimal' | 'not-optimal' };
 
@@ -297,11 +297,11 @@ function solve(highs: Highs, lp: Lp, objective: Term[]): { values: Float64Array;
 }
 
 /** The plan in the shape checkPlan reads: decisions and source heat (the money fields stay 0). */
-function toSlots(input: PlanInput, options: Opt[][], x: number[][][], sources: number[], v: Float64Array): SlotPlan[] {
+function toSlots(input: PlanInput, options: Opt[][], x: number[][][], sources: number[], v: Float64Array): PlannedSlot[] {
   let temp = input.thermal?.indoorC ?? 0;
   return input.slots.map((slot, t) => {
     let watts = 0;
-    const decisions = input.devices.map((dev, d): DeviceDecision => {
+    const decisions = input.devices.map((dev, d): PlanDecision => {
       const k = x[t]![d]!.findIndex((c) => v[c]! > 0.5);
       const o = options[d]![k];
       if (!o) return { device: dev.id, job: null, level: -1, powerW: 0, work: 0 };

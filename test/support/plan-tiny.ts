@@ -2,8 +2,9 @@
  * The planner's tiny test problems, shared by plan.test.ts and reference-96.test.ts: seeded, small
  * enough for plan-brute.ts to try every plan.
  */
-import { rng } from '#core/planner/generate';
-import type { PlanInput, PlanJob } from '#core/planner/model';
+import { deviceId, jobId } from '#contract/id';
+import type { PlanInput, PlanJob } from '#contract/plan';
+import { mulberry32 } from '#workers/train/model';
 
 export const T0 = Date.UTC(2026, 0, 5);
 
@@ -14,23 +15,23 @@ export const T0 = Date.UTC(2026, 0, 5);
  * small enough to try every plan.
  */
 export function tiny(seed: number): PlanInput {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
   const T = int(3, 4);
   const D = T === 4 ? 1 : int(1, 2);
   const devices = Array.from({ length: D }, (_, d) => ({
-    id: `dev${d}`,
+    id: deviceId(`dev${d}`),
     levels: Array.from({ length: int(1, 2) }, (_, l) => ({ powerW: 100 * (l + 1) + int(0, 50), rates: { mine: 1 + l, train: 0.5 + l * 0.4 }, ...(r() < 0.2 ? { tempC: 90 } : {}) })),
     minRunSlots: int(1, 3),
     minPauseSlots: int(1, 2),
     ...(r() < 0.3 ? { maxTempC: 85 } : {}),
   }));
-  const jobs: PlanJob[] = [{ id: 'mining', kind: 'mine', valuePerWork: r() * 0.02 }];
+  const jobs: PlanJob[] = [{ id: jobId('mining'), kind: 'mine', valuePerWork: r() * 0.02 }];
   if (D === 1 || r() < 0.5) {
-    jobs.push({ id: 'train', kind: 'train', valuePerWork: r() * 0.05, workNeeded: 0.5 + r() * 2.5, deadline: T0 + int(1, T) * 900_000, ...(r() < 0.4 ? { mode: 'continuous' as const } : {}), ...(r() < 0.4 ? { runPastDeadline: true } : {}), ...(D > 1 && r() < 0.5 ? { devices: ['dev1'] } : {}) });
+    jobs.push({ id: jobId('train'), kind: 'train', valuePerWork: r() * 0.05, workNeeded: 0.5 + r() * 2.5, deadline: T0 + int(1, T) * 900_000, ...(r() < 0.4 ? { mode: 'continuous' as const } : {}), ...(r() < 0.4 ? { runPastDeadline: true } : {}), ...(D > 1 && r() < 0.5 ? { devices: [deviceId('dev1')] } : {}) });
   }
   // Only the mining job has more than two options per device, so the search stays small.
-  if (D === 1) jobs[0] = { ...jobs[0]!, devices: r() < 0.5 ? ['dev0'] : ['none'] };
+  if (D === 1) jobs[0] = { ...jobs[0]!, devices: [deviceId(r() < 0.5 ? 'dev0' : 'none')] };
   const thermal = r() < 0.5;
   const slots = Array.from({ length: T }, (_, t) => ({
     start: T0 + t * 900_000,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Plan } from '#contract/plan';
 import { backtestYear } from '#core/backtest/setup';
 import { generate, readSeries } from '#core/planner/generate';
-import type { Plan } from '#core/planner/model';
-import { DEFAULT_TIME_LIMIT_MS } from '#core/planner/plan';
 import { plannerThread } from '#core/planner/planner-thread';
+import { DEFAULT_TIME_LIMIT_MS } from '#workers/planner/plan';
 import { UsageError, type Command } from '../command.ts';
 
 const quantile = (xs: number[], q: number) => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Plan, PlanInput } from '#contract/plan';
 import { startCore, type Core } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { hardwareModule } from '#core/hardware/module';
@@ -9,10 +10,9 @@ import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
 import type { CoreModule } from '#core/module';
 import { instanceText, InstanceError, readInstance, type Instance } from '#core/planner/instance';
-import type { Plan, PlanInput } from '#core/planner/model';
-import { plan } from '#core/planner/plan';
 import { schedulerModule } from '#core/scheduler/module';
 import { tariffModule } from '#core/tariff/module';
+import { plan } from '#workers/planner/plan';
 import { numberOption, rethrowAsUsage, UsageError, type Command } from '../command.ts';
 import { freshPrices } from './prices.ts';
 
@@ -194,7 +194,7 @@ export const planCommand: Command = {
     }
 
     const p = await plan(inst.input, {
-      clock: { now: () => inst.now },
+      now: inst.now,
       timeLimitMs: timeLimitMs ?? inst.timeLimitMs,
       ...(solver !== undefined ? { solver: solver as (typeof SOLVERS)[number] } : {}),
     });

@@ -1,5 +1,5 @@
-import { sourceStep } from '#core/planner/evaluate';
-import { at } from '#core/planner/model';
+import { at } from '#workers/planner/at';
+import { sourceStep } from '#workers/planner/evaluate';
 
 /** A slot as the band needs it: its length, the outdoor temperature, the band from the schedule. */
 export type BandSlot = { hours: number; outdoorC: number; comfort: { minC: number; maxC: number } };

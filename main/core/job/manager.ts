@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { HandlerError, type Job, type JobCreate, type JobDetail, type JobProgress, type JobSpec, type JobState } from '#contract/index';
+import { deviceId, HandlerError, type Job, type JobCreate, type JobDetail, type JobProgress, type JobSpec, type JobState } from '#contract/index';
 import type { CoreContext } from '#core/module';
 import { listCheckpoints } from '#workers/train/checkpoint';
 import { loadCorpus } from '#workers/train/corpus';
@@ -108,7 +108,7 @@ export class JobManager {
     }
     const name = input.name ?? defaultName(spec);
     const job = this.store.create(
-      { name, spec, devices: input.devices ?? ['cpu'], deadline: input.deadline ?? null, valuePerHour: input.valuePerHour ?? null, mode: input.mode ?? 'cheapest', runPastDeadline: input.runPastDeadline ?? false, total: runner.total(spec as never) },
+      { name, spec, devices: input.devices ?? [deviceId('cpu')], deadline: input.deadline ?? null, valuePerHour: input.valuePerHour ?? null, mode: input.mode ?? 'cheapest', runPastDeadline: input.runPastDeadline ?? false, total: runner.total(spec as never) },
       this.ctx.clock.now(),
     );
     fs.mkdirSync(this.jobDir(job.id), { recursive: true });

@@ -1,4 +1,5 @@
 import { inTransaction, type Db, type Migration } from '#core/ledger/db';
+import { deviceId } from '#contract/id';
 import type { Job, JobKind, JobMode, JobProgress, JobSpec, JobState, LossPoint } from '#contract/job';
 
 export const jobMigrations: Migration[] = [
@@ -54,7 +55,7 @@ function toJob(r: Record<string, unknown>): Job {
     kind: String(r['kind']) as JobKind,
     spec: JSON.parse(String(r['spec'])) as JobSpec,
     state: String(r['state']) as JobState,
-    devices: JSON.parse(String(r['devices'])) as string[],
+    devices: (JSON.parse(String(r['devices'])) as string[]).map(deviceId),
     deadline: num(r['deadline']),
     valuePerHour: num(r['value_per_hour']),
     mode: r['mode'] === 'continuous' ? 'continuous' : ('cheapest' satisfies JobMode),

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Plan } from '#contract/plan';
+import { plan } from '#workers/planner/plan';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
 import { backtest, backtestPolicies, BacktestInputError, planWindows, plannerBands, type BacktestSetup, type BacktestSlot } from './backtest.ts';
-import type { Plan } from './model.ts';
-import { plan } from './plan.ts';
 import { parsePriceCsv } from './price-csv.ts';
 
 const HOUR = 3_600_000;
@@ -67,7 +67,7 @@ describe('backtest accounting', () => {
     const setup: BacktestSetup = {
       ...constantSetup(24, { outdoorC: -3 }),
       pricesKnownAtHour: 0,
-      planner: async (input, { now, ...o }) => (kept = await plan(input, { ...o, clock: { now: () => now } })),
+      planner: async (input, o) => (kept = await plan(input, o)),
     };
     setup.slots = setup.slots.map((s, t) => ({ ...s, price: t < 6 ? -0.05 : s.price, comfort: { minC: 18, maxC: t < 6 ? 23 : 21 } }));
     const r = await backtest(setup, 'planner');

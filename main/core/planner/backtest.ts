@@ -1,9 +1,11 @@
 import type { BacktestPolicyResult, BacktestTotals } from '#contract/backtest';
+import { deviceId, jobId } from '#contract/id';
+import type { Plan, PlanInput, PlanSlot } from '#contract/plan';
 import { localDay, localParts } from '#core/tariff/time';
 import { reachableBands } from '#core/heating/band';
-import { holdingSource, sourceStep } from './evaluate.ts';
-import { at, type Plan, type PlanInput, type PlanSlot } from './model.ts';
-import { plan, type PlanOptions } from './plan.ts';
+import { at } from '#workers/planner/at';
+import { holdingSource, sourceStep } from '#workers/planner/evaluate';
+import { plan, type PlanOptions } from '#workers/planner/plan';
 
 /**
  * One slot of a backtest, everything the policies and the accounting need. Built by
@@ -30,7 +32,7 @@ export type BacktestSlot = {
 export type BacktestHouse = { uaWPerK: number; capacityWhPerK: number; sourceCapW: number; indoorC: number };
 
 /** plan() or its worker thread: the server passes plannerThread.plan so its event loop stays free. */
-export type PlannerFn = (input: PlanInput, opts: { now: number } & Omit<PlanOptions, 'clock'>) => Promise<Plan>;
+export type PlannerFn = (input: PlanInput, opts: PlanOptions) => Promise<Plan>;
 
 export type BacktestSetup = {
   slots: BacktestSlot[];
@@ -54,8 +56,6 @@ export type Policy = 'planner' | 'thermostat' | 'always' | 'threshold' | 'none' 
 export type Progress = (done: number, total: number) => void | Promise<void>;
 
 export const policyName = (p: Policy): string => (typeof p === 'string' ? p : `threshold:${p.threshold}`);
-
-const inThread: PlannerFn = (input, { now, ...options }) => plan(input, { ...options, clock: { now: () => now } });
 
 /**
  * Replays the period with one policy and sums what the household pays and earns. Every policy is
@@ -145,7 +145,7 @@ export function validateSetup(setup: BacktestSetup): void {
  */
 async function replayPlanner(setup: BacktestSetup, progress?: Progress) {
   const { slots, house } = setup;
-  const planner = setup.planner ?? inThread;
+  const planner = setup.planner ?? plan;
   const windows = planWindows(setup);
   const computeW: number[] = [];
   const sourceW: number[] = [];
@@ -192,6 +192,9 @@ export function planWindows(setup: Pick<BacktestSetup, 'slots' | 'timeZone' | 'p
   return out;
 }
 
+const COMPUTER = deviceId('computer');
+const MINING = jobId('mining');
+
 /** The planner's input for `slots`, the house at `indoorC`; with `keepable`, its bands raised as the planner gets them (plannerBands). */
 function planInput(setup: BacktestSetup, slots: BacktestSlot[], indoorC: number, keepable = false): PlanInput {
   const { house, computer } = setup;
@@ -204,8 +207,8 @@ function planInput(setup: BacktestSetup, slots: BacktestSlot[], indoorC: number,
       if (house && band) slot.comfort = band;
       return slot;
     }),
-    devices: [{ id: 'computer', levels: [{ powerW: computer.powerW, rates: { mine: 1 } }] }],
-    jobs: [{ id: 'mining', kind: 'mine', valuePerWork: computer.revenuePerHour }],
+    devices: [{ id: COMPUTER, levels: [{ powerW: computer.powerW, rates: { mine: 1 } }] }],
+    jobs: [{ id: MINING, kind: 'mine', valuePerWork: computer.revenuePerHour }],
     limits: {},
     ...(house ? { thermal: { uaWPerK: house.uaWPerK, capacityWhPerK: house.capacityWhPerK, sourceCapW: house.sourceCapW, indoorC } } : {}),
   };

@@ -3,9 +3,8 @@
  * `hearth plan --instance` solves, so anyone can reproduce a plan, or a bad one, without the home
  * it was made in.
  */
-import { planInstanceSchema, type PlanInstance, type PlanProblem } from '#contract/plan';
-import type { PlanDevice, PlanInput, PlanJob, PlanLimits, PlanSlot, PowerLevel, ThermalModel } from './model.ts';
-import { DEFAULT_TIME_LIMIT_MS, validate } from './plan.ts';
+import { planInstanceSchema, type PlanInput, type PlanInstance } from '#contract/plan';
+import { DEFAULT_TIME_LIMIT_MS, validate } from '#workers/planner/plan';
 
 export const INSTANCE_FORMAT = 'hearth-plan-instance';
 export const INSTANCE_VERSION = 1;
@@ -20,23 +19,6 @@ export class InstanceError extends Error {
     this.name = 'InstanceError';
   }
 }
-
-// The file's schema lives in the contract (the core's types may not be imported there): a field
-// added to one side and not the other fails to compile here instead of failing a user's file.
-type SameFields<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
-type FileSlot = PlanProblem['slots'][number];
-type FileDevice = PlanProblem['devices'][number];
-const sameFields: [
-  SameFields<PlanInput, PlanProblem>,
-  SameFields<PlanSlot, FileSlot>,
-  SameFields<NonNullable<PlanSlot['comfort']>, NonNullable<FileSlot['comfort']>>,
-  SameFields<PlanDevice, FileDevice>,
-  SameFields<PowerLevel, FileDevice['levels'][number]>,
-  SameFields<PlanJob, PlanProblem['jobs'][number]>,
-  SameFields<PlanLimits, PlanProblem['limits']>,
-  SameFields<ThermalModel, NonNullable<PlanProblem['thermal']>>,
-] = [true, true, true, true, true, true, true, true];
-void sameFields;
 
 /** The instance for `input` planned at `now`; the time limit defaults to the scheduler's. */
 export function planInstance(input: PlanInput, now: number, timeLimitMs = DEFAULT_TIME_LIMIT_MS): PlanInstance {

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { PlanInput } from '#contract/plan';
+import { plan } from '#workers/planner/plan';
 import { realSeries } from '../../../test/support/plan-data.ts';
 import { generate } from './generate.ts';
-import type { PlanInput } from './model.ts';
-import { plan } from './plan.ts';
 import { PlannerThread } from './planner-thread.ts';
 
 describe('the planner worker thread', () => {
@@ -20,7 +20,7 @@ describe('the planner worker thread', () => {
     clearInterval(timer);
     // Planning this home takes HiGHS most of a second; in this thread the timer would not fire at all.
     expect(ticks).toBeGreaterThan(Math.min(20, ms / 5 / 4));
-    const here = await plan(full, { clock: { now: () => now } });
+    const here = await plan(full, { now });
     expect(there.status).toEqual({ kind: 'optimal' });
     expect(there.solver).toBe(here.solver);
     expect(there.shortfalls).toEqual(here.shortfalls);

@@ -1,12 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import type { Plan, PlanInput } from '#contract/plan';
 import { workerFile } from '#workers/locate';
-import type { Plan, PlanInput } from './model.ts';
-import type { PlanOptions } from './plan.ts';
-
-/** What the planner worker (native-workers/planner/worker.ts) is asked: a whole plan. */
-export type WorkerPlanOptions = Omit<PlanOptions, 'clock'>;
-export type PlannerRequest = { id: number; input: PlanInput; now: number; options: WorkerPlanOptions };
-export type PlannerReply = { id: number; ok: true; plan: Plan } | { id: number; ok: false; message: string };
+import type { PlanOptions } from '#workers/planner/plan';
+import type { PlannerReply, PlannerRequest } from '#workers/planner/protocol';
 
 type Pending = { resolve(r: PlannerReply): void; reject(e: Error): void };
 type Request = Omit<PlannerRequest, 'id'>;
@@ -25,10 +21,9 @@ export class PlannerThread {
   /** Workers started so far (one, unless one crashed or was closed). */
   started = 0;
 
-  /** plan() in the worker; `now` stands in for the clock (the worker cannot share it). */
-  async plan(input: PlanInput, opts: { now: number } & WorkerPlanOptions): Promise<Plan> {
-    const { now, ...options } = opts;
-    const r = await this.request({ input, now, options });
+  /** plan() in the worker (native-workers/planner/worker.ts). */
+  async plan(input: PlanInput, options: PlanOptions): Promise<Plan> {
+    const r = await this.request({ input, options });
     if (!r.ok) throw new Error(r.message);
     return r.plan;
   }

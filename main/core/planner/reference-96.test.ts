@@ -5,13 +5,13 @@
  * planner against the reference on realistic 24 h homes.
  */
 import { describe, expect, it } from 'vitest';
+import { plan } from '#workers/planner/plan';
 import { atLeastAsGood, checkPlan } from '../../../test/support/plan-check.ts';
 import { bruteForce } from '../../../test/support/plan-brute.ts';
 import { realSeries } from '../../../test/support/plan-data.ts';
 import { referencePlan } from '../../../test/support/plan-reference.ts';
 import { tiny } from '../../../test/support/plan-tiny.ts';
 import { generate } from './generate.ts';
-import { plan } from './plan.ts';
 
 describe('the reference model', () => {
   it('equals the exhaustive optimum on 60 tiny problems', async () => {
@@ -36,7 +36,7 @@ describe('the planner equals the reference model on realistic 24 h problems (96 
     const thermal = seed % 2 === 1;
     it(`seed ${seed} (${thermal ? 'thermal' : 'demand'} model)`, async () => {
       const input = generate({ seed, slots: 96, thermal, ...series });
-      const mine = await plan(input, { clock: { now: () => input.slots[0]!.start } });
+      const mine = await plan(input, { now: input.slots[0]!.start });
       const ref = await referencePlan(input);
       const a = checkPlan(input, mine);
       const b = checkPlan(input, ref);

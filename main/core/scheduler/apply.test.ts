@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job, PlanApplied, PlanEvent } from '#contract/index';
+import { deviceId, type Job, type PlanApplied, type PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
@@ -127,7 +127,7 @@ describe('scheduler carrying out the plan', () => {
 
   it('starts, pauses and resumes a built-in training job as planned', async () => {
     const { clock, core } = await setup(T10 + 60_000, {}, false);
-    const job: Job = await core.handlers['job-create']({ spec: { kind: 'train', steps: 10_000_000, threads: 1, hidden: 16, batchSize: 16, checkpointEvery: 1000 }, valuePerHour: 0.1, devices: ['cpu'] });
+    const job: Job = await core.handlers['job-create']({ spec: { kind: 'train', steps: 10_000_000, threads: 1, hidden: 16, batchSize: 16, checkpointEvery: 1000 }, valuePerHour: 0.1, devices: [deviceId('cpu')] });
     expect(job.mode).toBe('cheapest');
     // A new job re-plans after the debounce; the slot is cheap, so it starts.
     await clock.advanceTo(T10 + 60_000 + 3_000);
@@ -162,7 +162,7 @@ describe('scheduler carrying out the plan', () => {
     const script = path.join(work, 'train.mjs');
     // Rewrites its progress file atomically: a SIGSTOP may land mid-write.
     fs.writeFileSync(script, `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.tmp', JSON.stringify({ step, total: 100000, loss: 1 / step })); fs.renameSync('progress.tmp', 'progress.json'); }, 20);\n`);
-    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, script], cwd: work, progressFile: 'progress.json', pauseMode: 'signal' }, valuePerHour: 0.1, devices: ['cpu'] });
+    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, script], cwd: work, progressFile: 'progress.json', pauseMode: 'signal' }, valuePerHour: 0.1, devices: [deviceId('cpu')] });
     // The same script run beside it, which nothing pauses: the witness that time passed.
     const beside = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cmd-'));
     entry.dirs.push(beside);
@@ -314,7 +314,7 @@ describe('scheduler carrying out the plan', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-fail-'));
     entry.dirs.push(work);
     await core.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 60_000 } });
-    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, '-e', 'console.log("out of memory"); process.exit(3)'], cwd: work }, valuePerHour: 5, devices: ['cpu'] });
+    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, '-e', 'console.log("out of memory"); process.exit(3)'], cwd: work }, valuePerHour: 5, devices: [deviceId('cpu')] });
     await core.handlers['plan-override']({ override: null });
     await clock.advanceTo(clock.now() + 3_000);
     await until('the job failed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'failed');

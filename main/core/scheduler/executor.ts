@@ -6,9 +6,8 @@
 import type { PlanEventKind, PresenceRule, Telemetry } from '#contract/index';
 import type { JobService } from '#core/job/service';
 import type { MiningService } from '#core/mining/service';
-import type { DeviceDecision, PlanDevice } from '#core/planner/model';
+import type { PlanApplied, PlanDecision, PlanDevice } from '#contract/plan';
 import { planJobId, poolDown, type LevelControl, type WorldJob } from './inputs.ts';
-import type { Applied } from './scheduler.ts';
 
 export type RecordFn = (e: { kind: PlanEventKind; device?: string | null; job?: string | null; message: string }) => void;
 
@@ -26,11 +25,11 @@ export type ExecutorDeps = {
   saveManaged(m: Managed): void;
 };
 
-export type Effective = Applied & { notes: string[] };
+export type Effective = PlanApplied & { notes: string[] };
 
 type Tables = { devices: PlanDevice[]; controls: Map<string, LevelControl[]>; queue: Map<string, WorldJob> };
 
-const describe = (d: DeviceDecision, c: LevelControl | undefined) =>
+const describe = (d: PlanDecision, c: LevelControl | undefined) =>
   d.job === null ? 'off' : `${d.job}${c && c.threads > 0 ? ` on ${c.threads} thread(s) at ${c.dutyPct} %` : ''} (${d.powerW.toFixed(0)} W planned)`;
 
 export class Executor {
@@ -43,14 +42,14 @@ export class Executor {
   constructor(private readonly deps: ExecutorDeps) {}
 
   /** Applies one slot; calls never overlap (a boundary and a presence change queue up). */
-  apply(applied: Applied, presence: PresenceRule[], t: Tables): Promise<Effective> {
+  apply(applied: PlanApplied, presence: PresenceRule[], t: Tables): Promise<Effective> {
     const run = this.chain.then(() => this.applyOne(applied, presence, t));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
   /** The decisions after presence rules and temperatures, with the reasons they add. */
-  bend(applied: Applied, presence: PresenceRule[], t: Tables): { decisions: DeviceDecision[]; notes: string[] } {
+  bend(applied: PlanApplied, presence: PresenceRule[], t: Tables): { decisions: PlanDecision[]; notes: string[] } {
     const notes: string[] = [];
     let decisions = applied.decisions.map((d) => ({ ...d }));
     // A run override is the user asking in person: it wins over presence rules.
@@ -77,7 +76,7 @@ export class Executor {
         return best < 0 ? { ...d, job: null, level: -1, powerW: 0, work: 0 } : { ...d, level: best, powerW: dev.levels[best]!.powerW };
       });
     }
-    const mines = (d: DeviceDecision) => d.job !== null && (d.job === 'mining' || t.queue.get(d.job)?.kind === 'mining');
+    const mines = (d: PlanDecision) => d.job !== null && (d.job === 'mining' || t.queue.get(d.job)?.kind === 'mining');
     const down = this.deps.mining ? poolDown(this.deps.mining.status()) : null;
     // The plan counts on mining's heat; say so when the pool leaves the threads without work.
     if (down !== null && decisions.some(mines)) notes.push(`pool unreachable (${down}): the hashing threads wait for work, no heat`);
@@ -92,7 +91,7 @@ export class Executor {
     return { decisions, notes };
   }
 
-  private async applyOne(applied: Applied, presence: PresenceRule[], t: Tables): Promise<Effective> {
+  private async applyOne(applied: PlanApplied, presence: PresenceRule[], t: Tables): Promise<Effective> {
     const { decisions, notes } = this.bend(applied, presence, t);
     for (const n of notes) if (!this.last.has(`note:${n}`)) this.deps.record({ kind: 'deviation', message: n });
     for (const k of [...this.last.keys()]) if (k.startsWith('note:') && !notes.includes(k.slice(5))) this.last.delete(k);
@@ -101,7 +100,7 @@ export class Executor {
     const managed = this.deps.loadManaged();
     const jobs = this.deps.jobs;
     const mining = this.deps.mining;
-    const control = (d: DeviceDecision) => t.controls.get(d.device)?.[d.level];
+    const control = (d: PlanDecision) => t.controls.get(d.device)?.[d.level];
     const wantJobs = new Map<number, LevelControl | undefined>();
     let wantMining: LevelControl | null = null;
     for (const d of decisions) {

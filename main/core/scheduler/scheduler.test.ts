@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanInput } from '#core/planner/model';
-import { Scheduler, type Applied, type SchedulerEvent } from './scheduler.ts';
+import { deviceId, jobId } from '#contract/id';
+import type { PlanApplied, PlanInput } from '#contract/plan';
+import { Scheduler, type SchedulerEvent } from './scheduler.ts';
 import { TestClock } from './test-clock.ts';
 
 const Q = 900_000;
@@ -10,15 +11,15 @@ const DST = Date.UTC(2026, 2, 29, 1, 0);
 function inputsFrom(start: number, count: number, priceAt: (t: number) => number): PlanInput {
   return {
     slots: Array.from({ length: count }, (_, i) => ({ start: start + i * Q, hours: 0.25, price: priceAt(start + i * Q), heatDemandW: 0, heatCreditPerKWh: 0, quiet: false })),
-    devices: [{ id: 'pc', levels: [{ powerW: 500, rates: { mine: 1 } }] }],
-    jobs: [{ id: 'mining', kind: 'mine', valuePerWork: 0.05 }],
+    devices: [{ id: deviceId('pc'), levels: [{ powerW: 500, rates: { mine: 1 } }] }],
+    jobs: [{ id: jobId('mining'), kind: 'mine', valuePerWork: 0.05 }],
     limits: {},
   };
 }
 
 function setup(start: number, priceAt: (t: number) => number = (t) => ((t / Q) % 2 === 0 ? 0.01 : 0.5)) {
   const clock = new TestClock(start);
-  const applied: { at: number; a: Applied }[] = [];
+  const applied: { at: number; a: PlanApplied }[] = [];
   const events: SchedulerEvent[] = [];
   let price = priceAt;
   const s = new Scheduler({
@@ -83,7 +84,7 @@ describe('scheduler', () => {
     const start = DST;
     const { clock, s, applied, events } = setup(start, () => 0.5);
     await s.start();
-    await s.setOverride({ kind: 'run', device: 'pc', job: 'mining', level: 0, powerW: 500, until: start + 2 * 3_600_000 });
+    await s.setOverride({ kind: 'run', device: deviceId('pc'), job: jobId('mining'), level: 0, powerW: 500, until: start + 2 * 3_600_000 });
     expect(applied.at(-1)?.a).toMatchObject({ source: 'override', reason: 'run by hand until 03:00 UTC' });
     await clock.advanceTo(start + 3_600_000);
     expect(applied.at(-1)?.a.source).toBe('override');
@@ -100,7 +101,7 @@ describe('scheduler', () => {
   it('records a planning failure and applies nothing it does not have', async () => {
     const clock = new TestClock(DST);
     const events: SchedulerEvent[] = [];
-    const applied: Applied[] = [];
+    const applied: PlanApplied[] = [];
     const s = new Scheduler({ clock, slotMs: Q, inputs: () => Promise.reject(new Error('no prices')), apply: (a) => void applied.push(a), record: (e) => void events.push(e) });
     await s.start();
     s.stop();

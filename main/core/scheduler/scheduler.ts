@@ -1,19 +1,11 @@
 import type { Clock } from '#core/clock';
-import type { DeviceDecision, Plan, PlanInput } from '#core/planner/model';
-import { plan as makePlan } from '#core/planner/plan';
-
-/** What the scheduler hands to the worker pools for the slot that has just begun. */
-export type Applied = { slotStart: number; decisions: DeviceDecision[]; reason: string; source: 'plan' | 'override' | 'none' };
-
-/** A manual override wins over the plan until `until` (ms), then expires by itself. */
-export type Override =
-  | { kind: 'run'; device: string; job: string; level: number; powerW: number; until: number }
-  | { kind: 'pause'; until: number };
+import type { Plan, PlanApplied, PlanInput, PlanOverride } from '#contract/plan';
+import { plan as makePlan } from '#workers/planner/plan';
 
 export type SchedulerEvent =
   | { type: 'planned'; at: number; slots: number; net: number; shortfalls: Plan['shortfalls'] }
-  | { type: 'applied'; at: number; applied: Applied }
-  | { type: 'override'; at: number; override: Override | null }
+  | { type: 'applied'; at: number; applied: PlanApplied }
+  | { type: 'override'; at: number; override: PlanOverride | null }
   | { type: 'error'; at: number; message: string };
 
 export type SchedulerDeps = {
@@ -23,7 +15,7 @@ export type SchedulerDeps = {
   /** The planner's inputs as they are now (prices, heat, devices, jobs, limits). */
   inputs(): Promise<PlanInput>;
   /** Puts the decisions into effect (worker pools); called at every boundary and after a re-plan. */
-  apply(applied: Applied): void | Promise<void>;
+  apply(applied: PlanApplied): void | Promise<void>;
   /** Every decision and deviation, for the ledger. */
   record(event: SchedulerEvent): void;
   /** Changes arriving closer together than this are planned once. */
@@ -39,7 +31,7 @@ export type SchedulerDeps = {
  */
 export class Scheduler {
   private current: Plan | null = null;
-  private override: Override | null = null;
+  private override: PlanOverride | null = null;
   private boundary: { cancel(): void } | null = null;
   private debounce: { cancel(): void } | null = null;
   private expiry: { cancel(): void } | null = null;
@@ -77,7 +69,7 @@ export class Scheduler {
   }
 
   /** Sets (or clears, with null) the manual override and applies it now. */
-  async setOverride(o: Override | null): Promise<void> {
+  async setOverride(o: PlanOverride | null): Promise<void> {
     this.expiry?.cancel();
     this.expiry = null;
     this.override = o;
@@ -99,7 +91,7 @@ export class Scheduler {
   }
 
   /** What should run right now: the override while it lasts, else the plan's slot. */
-  decide(now: number): Applied {
+  decide(now: number): PlanApplied {
     const slotStart = Math.floor(now / this.deps.slotMs) * this.deps.slotMs;
     const o = this.override;
     const devices = this.current?.slots[0]?.decisions.map((d) => d.device) ?? [];
@@ -128,7 +120,7 @@ export class Scheduler {
       try {
         const input = await this.deps.inputs();
         const now = this.deps.clock.now();
-        const p = await (this.deps.planner ? this.deps.planner(input, now) : makePlan(input, { clock: { now: () => now } }));
+        const p = await (this.deps.planner ? this.deps.planner(input, now) : makePlan(input, { now }));
         this.current = p;
         this.deps.record({ type: 'planned', at: this.deps.clock.now(), slots: p.slots.length, net: p.totals.net, shortfalls: p.shortfalls });
       } catch (e) {

@@ -1,18 +1,18 @@
 import { describe as suite, expect, it } from 'vitest';
-import type { PlannedSlot } from '#contract/index';
+import type { DeviceId, JobId, PlannedSlot } from '#contract/index';
 import { next24h, nextChange } from './plan-summary.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 11, 1, 0);
 
 /** An hour slot: `job` on the CPU at 65 W, or off. */
-function slot(i: number, job: string | null, price = 0.3): PlannedSlot {
+function slot(i: number, job: JobId | null, price = 0.3): PlannedSlot {
   const on = job !== null;
   const energyKWh = on ? 0.065 : 0;
   return {
     start: T0 + i * H,
     price,
-    decisions: [{ device: 'cpu', job, level: on ? 0 : -1, powerW: on ? 65 : 0, work: 0 }],
+    decisions: [{ device: 'cpu' as DeviceId, job, level: on ? 0 : -1, powerW: on ? 65 : 0, work: 0 }],
     energyKWh,
     heatKWh: energyKWh,
     usefulHeatKWh: 0,
@@ -28,7 +28,7 @@ function slot(i: number, job: string | null, price = 0.3): PlannedSlot {
 
 suite('dashboard plan summary', () => {
   // 48 hour slots: off, then mining from 03:00 to 05:00, then off again.
-  const plan = Array.from({ length: 48 }, (_, i) => slot(i, i >= 3 && i < 5 ? 'mining' : null, i >= 3 && i < 5 ? -0.2 : 0.3));
+  const plan = Array.from({ length: 48 }, (_, i) => slot(i, i >= 3 && i < 5 ? ('mining' as JobId) : null, i >= 3 && i < 5 ? -0.2 : 0.3));
 
   it('names the next slot that does something else, and when', () => {
     expect(nextChange(plan, T0 + 30 * 60_000)).toEqual({ at: T0 + 3 * H, what: 'mining on cpu at 65 W' });

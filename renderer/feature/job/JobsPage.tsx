@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Job, JobCreate, JobDetail, JobState } from '#contract/index';
+import type { DeviceId, Job, JobCreate, JobDetail, JobState } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
@@ -68,7 +68,8 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       return;
     }
     const deadline = f.deadline ? new Date(f.deadline).getTime() : null;
-    const devices = f.devices.split(/[,\s]+/).filter(Boolean);
+    // Typed text: the core's schema checks what arrives, so the renderer only names the ids.
+    const devices = f.devices.split(/[,\s]+/).filter(Boolean) as DeviceId[];
     const common = {
       ...(f.name.trim() ? { name: f.name.trim() } : {}),
       ...(devices.length > 0 ? { devices } : {}),

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import type { PlanOverride, PlannedSlot } from '#contract/index';
+import type { PlanOverride, PlannedSlot, PlanSolver } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtKWh, fmtMoney, fmtTemp, fmtTime, fmtW } from '../../component/format.ts';
@@ -13,7 +13,7 @@ import { PlanTimeline } from './Timeline.tsx';
 
 const HOUR = 3_600_000;
 const power = (s: PlannedSlot) => s.decisions.reduce((a, d) => a + d.powerW, 0);
-const SOLVERS: Record<string, string> = { dp: 'dynamic programme (exact)', milp: 'mixed-integer programme (HiGHS)', heuristic: 'fast plan' };
+const SOLVERS: Record<PlanSolver, string> = { dp: 'dynamic programme (exact)', milp: 'mixed-integer programme (HiGHS)', heuristic: 'fast plan' };
 
 function OverrideControls({ override, onChange }: { override: PlanOverride | null; onChange: () => void }) {
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -48,9 +48,6 @@ export function PlanPage() {
   const { data, error, reload } = useCall('plan-get', {}, [updated, applied]);
   const plan = data?.plan ?? null;
   const slots = plan?.slots ?? [];
-  // Plans from planners that name their route carry `solver` and `status`; older ones do not.
-  const solver = plan?.solver;
-  const planMs = plan?.planMs;
   const thermal = slots.some((s) => s.indoorC !== undefined);
   return (
     <div className="page plan-page">
@@ -79,8 +76,8 @@ export function PlanPage() {
               ['Net', fmtMoney(plan.totals.net)],
               ['Deadlines missed', plan.shortfalls.length ? plan.shortfalls.map((s) => `${s.job}: ${s.missingWork.toFixed(2)} work short`).join(', ') : 'none'],
               ['Now', data?.applied ? `${data.applied.source}: ${data.applied.reason}` : 'nothing applied yet'],
-              ...(plan.status ? [['Status', <span data-testid="plan-status">{statusText(plan.status)}</span>] as [string, ReactNode]] : []),
-              ...(solver ? [['Solved by', <span data-testid="plan-solver">{`${SOLVERS[solver] ?? solver} (${solver})${typeof planMs === 'number' ? ` in ${planMs < 10 ? planMs.toFixed(1) : planMs.toFixed(0)} ms` : ''}`}</span>] as [string, ReactNode]] : []),
+              ['Status', <span data-testid="plan-status">{statusText(plan.status)}</span>] as [string, ReactNode],
+              ['Solved by', <span data-testid="plan-solver">{`${SOLVERS[plan.solver]} (${plan.solver}) in ${plan.planMs < 10 ? plan.planMs.toFixed(1) : plan.planMs.toFixed(0)} ms`}</span>] as [string, ReactNode],
             ]}
           />
         ) : (

@@ -1,7 +1,7 @@
-import type { PlanResult } from '#contract/index';
+import type { PlanStatus } from '#contract/index';
 
 /** How sure the plan is, in the words the solver's proof allows. */
-export function statusText(status: NonNullable<PlanResult['status']>): string {
+export function statusText(status: PlanStatus): string {
   if (status.kind === 'optimal') return 'Optimal (proven)';
   // A gap below 0.1 % would read as "0.00 %", which claims a proof the solver did not give.
   if (status.kind === 'feasible') {
