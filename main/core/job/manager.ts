@@ -180,7 +180,17 @@ export class JobManager {
     this.flush(id);
     if (o.outcome === 'finished' && transition(state, 'finish')) this.setState(id, 'finished', null);
     else if (o.outcome === 'failed' && transition(state, 'fail')) this.setState(id, 'failed', o.error);
-    else if (o.outcome === 'paused' && state === 'pausing') this.setState(id, 'paused', null);
+    // A run that ends paused without being asked (mining stopped on the Mining page) was paused by hand.
+    else if (o.outcome === 'paused' && (state === 'pausing' || state === 'running')) this.setState(id, 'paused', null);
+  }
+
+  /** Gives a running job a new grant in place; false where its runner cannot (it keeps its grant). */
+  async regrant(id: number, grant: RunGrant): Promise<boolean> {
+    const a = this.active.get(id);
+    if (!a?.handle.regrant || this.must(id).state !== 'running') return false;
+    await a.handle.regrant(grant);
+    a.ctx.grant = grant;
+    return true;
   }
 
   async pause(id: number): Promise<Job> {

@@ -1,11 +1,14 @@
 import type { MiningSpec } from '#contract/job';
 import type { MiningService } from '#core/mining/service';
-import type { JobRunner, RunOutcome } from './runner.ts';
+import type { JobRunner, RunGrant, RunOutcome } from './runner.ts';
+
+const powerOf = (g: RunGrant) => ({ ...(g.threads !== undefined ? { threads: g.threads } : {}), ...(g.powerPct !== undefined ? { powerPct: g.powerPct } : {}) });
 
 /**
  * Mining as a job: the work is the mining domain's hashing threads on its configured pools, run
- * until stopped. Threads and power level come from the planner's grant; the scheduler changes
- * them on a running job through the mining service.
+ * until stopped. Threads and power level come from the planner's grant, and a new grant is taken
+ * in place (the threads keep their pool connection). Mining stopped from outside (the Mining page,
+ * `hearth mine`) pauses the job, as a pause by hand would.
  */
 export function miningRunner(mining: MiningService, watchMs = 2_000): JobRunner<MiningSpec> {
   return {
@@ -15,18 +18,20 @@ export function miningRunner(mining: MiningService, watchMs = 2_000): JobRunner<
     start(ctx) {
       let settle: (o: RunOutcome) => void = () => undefined;
       const done = new Promise<RunOutcome>((r) => (settle = r));
-      const override = { ...(ctx.grant.threads !== undefined ? { threads: ctx.grant.threads } : {}), ...(ctx.grant.powerPct !== undefined ? { powerPct: ctx.grant.powerPct } : {}) };
       let ending = false;
-      // Mining stopped elsewhere (the Mining page, `hearth mine`): the job has nothing running behind it.
       const watch = setInterval(() => {
         const st = mining.status();
-        if (!ending && !st.running) {
-          clearInterval(watch);
-          settle({ outcome: 'failed', error: st.pool.state === 'refused' ? `mining stopped: ${st.pool.lastError ?? 'the pool refused the worker'}` : 'mining was stopped outside this job (Mining page or another command); start the job again to mine' });
+        if (ending || st.running) return;
+        clearInterval(watch);
+        if (st.pool.state === 'refused') {
+          settle({ outcome: 'failed', error: `mining stopped: ${st.pool.lastError ?? 'the pool refused the worker'}` });
+        } else {
+          ctx.log('mining was stopped outside this job (Mining page or another command): the job is paused until it is started again');
+          settle({ outcome: 'paused' });
         }
       }, watchMs);
       watch.unref();
-      const started = mining.start(override).then(
+      const started = mining.start(powerOf(ctx.grant)).then(
         (st) => ctx.log(`mining on ${st.threads} thread(s) at ${st.powerPct} %`),
         (e: Error) => {
           ending = true;
@@ -44,6 +49,11 @@ export function miningRunner(mining: MiningService, watchMs = 2_000): JobRunner<
       return {
         pause: () => end({ outcome: 'paused' }),
         stop: () => end({ outcome: 'stopped' }),
+        async regrant(grant) {
+          await started;
+          const st = await mining.setPower(powerOf(grant), { persist: false });
+          ctx.log(`now on ${st.threads} thread(s) at ${st.powerPct} %`);
+        },
         done,
       };
     },

@@ -36,6 +36,7 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
         get: (id) => manager.get(id),
         create: (input) => manager.create(input),
         start: (id, grant) => manager.start(id, grant),
+        regrant: (id, grant) => manager.regrant(id, grant),
         pause: (id) => manager.pause(id),
         cancel: (id) => manager.cancel(id),
         onChange: (l) => manager.onChange(l),

@@ -27,7 +27,7 @@ import type { JobProgress, JobSpec } from '#contract/job';
 export type RunOutcome =
   | { outcome: 'finished' }
   | { outcome: 'failed'; error: string }
-  /** Ended because `pause` was asked (resumable from its checkpoint). */
+  /** Ended because `pause` was asked, or the work was stopped from outside (resumable). */
   | { outcome: 'paused' }
   /** Ended because `stop` was asked. */
   | { outcome: 'stopped' };
@@ -37,6 +37,8 @@ export type RunHandle = {
   /** Present when a pause keeps the work in memory (e.g. SIGSTOP); absent means "start again". */
   resume?(): Promise<void>;
   stop(why: 'cancel' | 'quit'): Promise<void>;
+  /** Present when the run can take a new grant in place (mining: threads and duty cycle). */
+  regrant?(grant: RunGrant): Promise<void>;
   readonly done: Promise<RunOutcome>;
 };
 

@@ -15,6 +15,8 @@ export type JobService = {
    * threads (its loss trajectory is reproducible per thread count).
    */
   start(id: number, grant?: RunGrant): Promise<Job>;
+  /** A running job's new grant, in place where its runner can take one (mining); false where not. */
+  regrant(id: number, grant: RunGrant): Promise<boolean>;
   /** Resolves once the job is paused and resumable (checkpoint written, or process stopped). */
   pause(id: number): Promise<Job>;
   cancel(id: number): Promise<Job>;

@@ -106,6 +106,8 @@ export function generate(o: GenerateOptions): PlanInput {
       progress: { done: 0, total, unit: 'steps', loss: null, samplesPerSec: onGpu ? null : stepsPerSec * 64, etaSec: onGpu ? total / stepsPerSec : null },
     });
   }
+  // The mining job the scheduler keeps in the queue while a pool is set up, planned first.
+  jobs.unshift({ id: nJobs + 1, kind: 'mining', spec: { kind: 'mining' }, state: 'queued', devices: [deviceId('cpu')], deadline: null, valuePerHour: null, mode: 'cheapest', runPastDeadline: false, progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null } });
   // Mining at today's network (≈ 0.03 € per kWh of a CPU), sometimes as if it paid far better.
   const perHash = moneyPerHash({ currency: 'EUR', btcPrice: 90_000, difficulty: 1.1e14, subsidyBtc: BLOCK_SUBSIDY_BTC, feesBtc: 0, poolFee: 0 }) * pick([1, 300, 3000]);
   const built = buildWorld({ hardware, configured: null, jobs, mining: { hashesPerThreadSec: 1e6, valuePerHash: perHash }, now: start });

@@ -91,8 +91,12 @@ describe('scheduler carrying out the plan', () => {
     expect(st.running).toBe(true);
     expect(st.threads).toBe(CPUS);
 
-    // Override: level 0 is the lowest: one thread at 25 %.
-    const r = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: 'mining', level: 0, powerW: 1, until: clock.now() + 3_600_000 } });
+    // Mining is a job the scheduler keeps in the queue while a pool is set up.
+    const jobsNow = await first.handlers['job-list']({});
+    expect(jobsNow.filter((j) => j.kind === 'mining')).toHaveLength(1);
+    const mine = `job:${jobsNow.find((j) => j.kind === 'mining')!.id}`;
+    // Override: level 0 is the lowest: one thread at 25 %, given to the running job in place.
+    const r = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: mine, level: 0, powerW: 1, until: clock.now() + 3_600_000 } });
     expect(r.ok).toBe(true);
     st = await mining(first);
     expect([st.threads, st.powerPct]).toEqual([1, 25]);
@@ -101,8 +105,10 @@ describe('scheduler carrying out the plan', () => {
     await until('the override applied in the dear slot', () => seen.find((a) => a.slotStart === T10 + 3 * Q), (a) => a !== undefined);
     st = await mining(first);
     expect([st.running, st.threads, st.powerPct]).toEqual([true, 1, 25]);
-    const bad = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: 'mining', level: 99, powerW: 1, until: clock.now() + 60_000 } });
+    const bad = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: mine, level: 99, powerW: 1, until: clock.now() + 60_000 } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const noJob = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: 'job:999', level: 0, powerW: 1, until: clock.now() + 60_000 } });
+    expect(noJob).toMatchObject({ ok: false, error: { code: 'bad-request', message: 'override: there is no job "job:999" in the plan' } });
     await first.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 3_600_000 } });
     expect((await mining(first)).running).toBe(false);
     await first.handlers['plan-override']({ override: null });
@@ -117,7 +123,8 @@ describe('scheduler carrying out the plan', () => {
 
     // Every decision went to the ledger file.
     const db = second.db.prepare("SELECT kind, message FROM plan_event ORDER BY id").all() as { kind: string; message: string }[];
-    expect(db.some((e) => e.kind === 'decision' && e.message === 'stopped mining')).toBe(true);
+    expect(db.some((e) => e.kind === 'decision' && e.message === `paused job ${mine.slice(4)}`)).toBe(true);
+    expect(db.some((e) => e.kind === 'decision' && e.message === `job ${mine.slice(4)} now on 1 thread(s) at 25 %`)).toBe(true);
     expect(db.some((e) => e.kind === 'decision' && e.message.startsWith(`cpu: mining on ${CPUS} thread(s) at 100 %`))).toBe(true);
     expect(db.some((e) => e.kind === 'decision' && e.message.startsWith('cpu: mining on 1 thread(s) at 25 %'))).toBe(true);
     expect(db.some((e) => e.kind === 'override' && e.message.startsWith('paused by hand'))).toBe(true);
@@ -249,14 +256,14 @@ describe('scheduler carrying out the plan', () => {
     await until('mining on mains', () => mining(core), (s) => s.running && s.threads === CPUS);
   }, 90_000);
 
-  it('creates a mining job in the queue and runs it through the mining pool when planned', async () => {
+  it('keeps one mining job in the queue while a pool is set up and runs it through the pool when planned', async () => {
     const { clock, core } = await setup(T10 + 60_000);
     const bad = await dispatch(core.handlers, 'job-create', { spec: { kind: 'mining', threads: 3 } });
     expect(bad.ok).toBe(false);
-    const job = await core.handlers['job-create']({ spec: { kind: 'mining' }, mode: 'cheapest', runPastDeadline: false });
-    expect(job.kind).toBe('mining');
+    const mined = (await core.handlers['job-list']({})).filter((j) => j.kind === 'mining');
+    expect(mined).toHaveLength(1);
+    const job = mined[0]!;
     expect(job.progress.total).toBeNull();
-    await clock.advanceTo(T10 + 60_000 + 3_000);
     await until('the mining job running', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running');
     expect((await mining(core)).running).toBe(true);
     await clock.advanceTo(T10 + Q);
@@ -264,10 +271,15 @@ describe('scheduler carrying out the plan', () => {
     expect((await mining(core)).running).toBe(false);
     await clock.advanceTo(T10 + 2 * Q);
     await until('the mining job resumed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running');
-    // Stopped from the Mining page: the job has nothing behind it any more and says why.
+    // Stopped from the Mining page: the job is paused as by hand, says why, and the plan leaves it so.
     await core.handlers['mining-stop']({});
-    const failed = await until('the mining job failed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'failed');
-    expect(failed.error).toContain('mining was stopped outside this job');
+    const paused = await until('the mining job paused by the stop', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    expect(paused.log.at(-1)).toContain('mining was stopped outside this job');
+    await clock.advanceTo(T10 + 4 * Q);
+    await until('the next cheap slot applied', () => core.handlers['plan-get']({}), (p) => p.applied?.slotStart === T10 + 4 * Q);
+    expect((await core.handlers['job-get']({ id: job.id })).state).toBe('paused');
+    expect((await mining(core)).running).toBe(false);
+    expect((await core.handlers['job-list']({})).filter((j) => j.kind === 'mining')).toHaveLength(1);
   }, 90_000);
 
   it('says in the current slot when the pool cannot be reached (threads wait, no heat), and stops saying it once the pool is back', async () => {

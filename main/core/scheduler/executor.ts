@@ -1,22 +1,23 @@
 /**
- * Carries a slot's decisions out on the worker pools: the mining domain's hashing threads
- * (threads and duty cycle) and the job manager's jobs (start, pause, resume). Presence rules and
+ * Carries a slot's decisions out on the job manager's jobs (start, resume, pause, and a new grant
+ * of threads and duty cycle for a running one); mining is one of those jobs. Presence rules and
  * hot devices bend the decisions first; what actually changed is recorded.
  */
-import type { PlanEventKind, PresenceRule, Telemetry } from '#contract/index';
+import type { DeviceId, JobId, PlanEventKind, PresenceRule, Telemetry } from '#contract/index';
+import type { RunGrant } from '#core/job/runner';
 import type { JobService } from '#core/job/service';
-import type { MiningService } from '#core/mining/service';
 import type { PlanApplied, PlanDecision, PlanDevice } from '#contract/plan';
-import { planJobId, poolDown, type LevelControl, type WorldJob } from './inputs.ts';
+import { planJobId, type LevelControl, type WorldJob } from './inputs.ts';
 
-export type RecordFn = (e: { kind: PlanEventKind; device?: string | null; job?: string | null; message: string }) => void;
+export type RecordFn = (e: { kind: PlanEventKind; device?: DeviceId | null; job?: JobId | null; message: string }) => void;
 
-/** What the scheduler started and may therefore pause or stop; work started by hand is left alone. */
-export type Managed = { mining: boolean; jobs: number[] };
+/** What the scheduler started and may therefore pause; work started by hand is left alone. */
+export type Managed = { jobs: number[] };
 
 export type ExecutorDeps = {
-  mining: MiningService | null;
   jobs: JobService | null;
+  /** Why the mining pool leaves the hashing threads without work now; null while it does not. */
+  poolProblem(): string | null;
   telemetry(): Telemetry | null;
   /** Above this a device's work stops for the slot (°C). */
   maxTempC(): number;
@@ -29,8 +30,8 @@ export type Effective = PlanApplied & { notes: string[] };
 
 type Tables = { devices: PlanDevice[]; controls: Map<string, LevelControl[]>; queue: Map<string, WorldJob> };
 
-const describe = (d: PlanDecision, c: LevelControl | undefined) =>
-  d.job === null ? 'off' : `${d.job}${c && c.threads > 0 ? ` on ${c.threads} thread(s) at ${c.dutyPct} %` : ''} (${d.powerW.toFixed(0)} W planned)`;
+const describe = (d: PlanDecision, c: LevelControl | undefined, q: WorldJob | undefined) =>
+  d.job === null ? 'off' : `${q?.kind === 'mining' ? 'mining' : d.job}${c && c.threads > 0 ? ` on ${c.threads} thread(s) at ${c.dutyPct} %` : ''} (${d.powerW.toFixed(0)} W planned)`;
 
 export class Executor {
   /** What each device was last set to, to record changes only. */
@@ -38,6 +39,8 @@ export class Executor {
   private chain: Promise<unknown> = Promise.resolve();
   /** Jobs whose state the executor is changing right now: any other change is the user's. */
   readonly acting = new Set<number>();
+  /** The grant each running job the scheduler started last got, to give a new one only on a change. */
+  private granted = new Map<number, string>();
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -69,15 +72,15 @@ export class Executor {
         const max = Math.max(...dev.levels.map((l) => l.powerW));
         const limit = (max * pct) / 100;
         if (d.powerW <= limit + 1e-9) return d;
-        const kind = d.job === 'mining' ? 'mine' : t.queue.get(d.job)?.kind === 'mining' ? 'mine' : null;
+        const kind = t.queue.get(d.job)?.kind === 'mining' ? 'mine' : null;
         // Only hashing can be throttled; other work stops while the cap holds.
         let best = -1;
         if (kind) dev.levels.forEach((l, i) => l.powerW <= limit + 1e-9 && l.rates[kind] !== undefined && (best < 0 || l.powerW > dev.levels[best]!.powerW) && (best = i));
         return best < 0 ? { ...d, job: null, level: -1, powerW: 0, work: 0 } : { ...d, level: best, powerW: dev.levels[best]!.powerW };
       });
     }
-    const mines = (d: PlanDecision) => d.job !== null && (d.job === 'mining' || t.queue.get(d.job)?.kind === 'mining');
-    const down = this.deps.mining ? poolDown(this.deps.mining.status()) : null;
+    const mines = (d: PlanDecision) => d.job !== null && t.queue.get(d.job)?.kind === 'mining';
+    const down = this.deps.poolProblem();
     // The plan counts on mining's heat; say so when the pool leaves the threads without work.
     if (down !== null && decisions.some(mines)) notes.push(`pool unreachable (${down}): the hashing threads wait for work, no heat`);
     const tel = this.deps.telemetry();
@@ -99,88 +102,20 @@ export class Executor {
 
     const managed = this.deps.loadManaged();
     const jobs = this.deps.jobs;
-    const mining = this.deps.mining;
     const control = (d: PlanDecision) => t.controls.get(d.device)?.[d.level];
-    const wantJobs = new Map<number, LevelControl | undefined>();
-    let wantMining: LevelControl | null = null;
+    const want = new Map<number, LevelControl | undefined>();
     for (const d of decisions) {
-      if (d.job === null) continue;
-      if (d.job === 'mining') wantMining = control(d) ?? null;
-      // "mining" (an override, or the plan before a mining job was queued) means the queued mining job when there is one.
-      const q = t.queue.get(d.job) ?? (d.job === 'mining' ? [...t.queue.values()].find((j) => j.kind === 'mining') : undefined);
-      if (q) {
-        wantJobs.set(q.id, control(d));
-        if (q.kind === 'mining') wantMining = control(d) ?? null;
-      }
+      const q = d.job === null ? undefined : t.queue.get(d.job);
+      if (q) want.set(q.id, control(d));
     }
-    const fail = (what: string, device: string | null, job: string | null) => (e: unknown) =>
-      this.deps.record({ kind: 'deviation', device, job, message: `${what} failed: ${(e as Error).message}` });
-
-    // Stop first, so the devices are free for what starts.
     if (jobs) {
-      for (const id of [...managed.jobs]) {
-        if (wantJobs.has(id)) continue;
-        const job = jobs.get(id);
-        if (!job || job.state !== 'running') {
-          if (!job || ['finished', 'failed', 'cancelled'].includes(job.state)) managed.jobs = managed.jobs.filter((x) => x !== id);
-          continue;
-        }
-        this.acting.add(id);
-        await jobs
-          .pause(id)
-          .then(
-            () => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }),
-            fail(`pausing job ${id}`, null, planJobId(id)),
-          )
-          .finally(() => this.acting.delete(id));
-      }
-    }
-    if (mining && managed.mining && !wantMining) {
-      if (mining.status().running) await mining.stop().then(() => this.deps.record({ kind: 'decision', device: 'cpu', job: 'mining', message: 'stopped mining' }), fail('stopping mining', 'cpu', 'mining'));
-      managed.mining = false;
-    }
-
-    const startedNow = new Set<number>();
-    if (jobs) {
-      for (const [id, c] of wantJobs) {
-        const job = jobs.get(id);
-        if (!job) continue;
-        // A built-in job never gets more threads than its spec asks for (its losses are reproducible per count).
-        const threads = c && c.threads > 0 ? (job.spec.kind === 'train' ? Math.min(c.threads, job.spec.threads) : c.threads) : undefined;
-        const grant = { ...(threads !== undefined && job.kind !== 'command' ? { threads } : {}), ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}) };
-        if (job.state === 'queued' || job.state === 'paused') {
-          this.acting.add(id);
-          await jobs.start(id, grant).finally(() => this.acting.delete(id)).then(
-            (j) => {
-              if (!managed.jobs.includes(id)) managed.jobs.push(id);
-              startedNow.add(id);
-              this.deps.record({ kind: j.state === 'failed' ? 'deviation' : 'decision', job: planJobId(id), message: j.state === 'failed' ? `job ${id} failed to start: ${j.error ?? ''}` : `${job.state === 'paused' ? 'resumed' : 'started'} job ${id}${grant.threads ? ` on ${grant.threads} thread(s)` : ''}` });
-            },
-            fail(`starting job ${id}`, null, planJobId(id)),
-          );
-        }
-      }
-    }
-
-    if (mining && wantMining) {
-      const st = mining.status();
-      const queued = [...t.queue.values()].some((j) => j.kind === 'mining');
-      // A mining job started just now got its threads and power with its grant.
-      const justStarted = [...startedNow].some((id) => t.queue.get(planJobId(id))?.kind === 'mining');
-      if (!st.running && !queued) {
-        await mining.start({ threads: wantMining.threads, powerPct: wantMining.dutyPct }).then(() => {
-          managed.mining = true;
-        }, fail('starting mining', 'cpu', 'mining'));
-      } else if (!justStarted && st.running && (managed.mining || queued) && (st.threads !== wantMining.threads || st.powerPct !== wantMining.dutyPct)) {
-        await mining.setPower({ threads: wantMining.threads, powerPct: wantMining.dutyPct }, { persist: false }).catch(fail('setting the mining power', 'cpu', 'mining'));
-      } else if (st.running && !managed.mining && !queued) {
-        notes.push('mining started by hand: left as it is');
-      }
+      await this.pauseUnwanted(jobs, managed, want);
+      await this.startWanted(jobs, managed, want);
     }
     this.deps.saveManaged(managed);
 
     for (const d of decisions) {
-      const text = describe(d, control(d));
+      const text = describe(d, control(d), d.job === null ? undefined : t.queue.get(d.job));
       if (this.last.get(`dev:${d.device}`) === text) continue;
       this.last.set(`dev:${d.device}`, text);
       this.deps.record({ kind: 'decision', device: d.device, job: d.job, message: `${d.device}: ${text}` });
@@ -188,4 +123,66 @@ export class Executor {
     const reason = [applied.reason, ...notes].join('; ');
     return { ...applied, decisions, reason, notes };
   }
+
+  private fail(what: string, job: number) {
+    return (e: unknown) => this.deps.record({ kind: 'deviation', job: planJobId(job), message: `${what} failed: ${(e as Error).message}` });
+  }
+
+  /** Stops first, so the devices are free for what starts; only what the scheduler started. */
+  private async pauseUnwanted(jobs: JobService, managed: Managed, want: Map<number, LevelControl | undefined>): Promise<void> {
+    for (const id of [...managed.jobs]) {
+      if (want.has(id)) continue;
+      const job = jobs.get(id);
+      if (!job || job.state !== 'running') {
+        if (!job || ['finished', 'failed', 'cancelled'].includes(job.state)) managed.jobs = managed.jobs.filter((x) => x !== id);
+        continue;
+      }
+      this.granted.delete(id);
+      await this.acted(id, () => jobs.pause(id)).then(() => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }), this.fail(`pausing job ${id}`, id));
+    }
+  }
+
+  /** Starts or resumes what the slot wants; a running job the scheduler started takes its new level in place. */
+  private async startWanted(jobs: JobService, managed: Managed, want: Map<number, LevelControl | undefined>): Promise<void> {
+    for (const [id, c] of want) {
+      const job = jobs.get(id);
+      if (!job) continue;
+      const grant = grantFor(job, c);
+      const key = JSON.stringify(grant);
+      if (job.state === 'queued' || job.state === 'paused') {
+        await this.acted(id, () => jobs.start(id, grant)).then(
+          (j) => {
+            if (!managed.jobs.includes(id)) managed.jobs.push(id);
+            this.granted.set(id, key);
+            const failed = j.state === 'failed';
+            this.deps.record({ kind: failed ? 'deviation' : 'decision', job: planJobId(id), message: failed ? `job ${id} failed to start: ${j.error ?? ''}` : `${job.state === 'paused' ? 'resumed' : 'started'} job ${id}${describeGrant(grant)}` });
+          },
+          this.fail(`starting job ${id}`, id),
+        );
+      } else if (job.state === 'running' && managed.jobs.includes(id) && this.granted.get(id) !== key) {
+        await jobs.regrant(id, grant).then((applied) => {
+          this.granted.set(id, key);
+          if (applied) this.deps.record({ kind: 'decision', job: planJobId(id), message: `job ${id} now${describeGrant(grant)}` });
+        }, this.fail(`changing job ${id}'s threads`, id));
+      }
+    }
+  }
+
+  /** Marks the job as changed by the scheduler while `fn` runs: any other change is the user's. */
+  private async acted<T>(id: number, fn: () => Promise<T>): Promise<T> {
+    this.acting.add(id);
+    try {
+      return await fn();
+    } finally {
+      this.acting.delete(id);
+    }
+  }
 }
+
+/** What one run may use: a built-in job never more threads than its spec asks (its losses are reproducible per count); a command gets none (it runs as it is). */
+function grantFor(job: { kind: string; spec: { kind: string; threads?: number } }, c: LevelControl | undefined): RunGrant {
+  const threads = c && c.threads > 0 ? (job.spec.kind === 'train' && job.spec.threads !== undefined ? Math.min(c.threads, job.spec.threads) : c.threads) : undefined;
+  return { ...(threads !== undefined && job.kind !== 'command' ? { threads } : {}), ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}) };
+}
+
+const describeGrant = (g: RunGrant) => `${g.threads ? ` on ${g.threads} thread(s)` : ''}${g.powerPct !== undefined && g.powerPct !== 100 ? ` at ${g.powerPct} %` : ''}`;

@@ -35,8 +35,11 @@ describe('planner inputs from the real world', () => {
       expect(l.rates['mine']).toBeCloseTo(2e6 * controls[i]!.threads * (controls[i]!.dutyPct / 100) * 3600, 3);
       if (i > 0) expect(l.powerW).toBeGreaterThan(cpu.levels[i - 1]!.powerW);
     });
-    expect(built.jobs).toEqual([{ id: 'mining', kind: 'mine', valuePerWork: 1e-12, devices: ['cpu'] }]);
-    expect(buildWorld({ hardware: hw, configured: null, jobs: [], mining: null, now: 0 }).jobs).toEqual([]);
+    // Mining is planned only as a queued mining job, and only while a pool is set up.
+    expect(built.jobs).toEqual([]);
+    const mineJob = job({ id: 4, spec: { kind: 'mining' } });
+    expect(buildWorld({ hardware: hw, configured: null, jobs: [mineJob], mining: { hashesPerThreadSec: 2e6, valuePerHash: 1e-12 }, now: 0 }).jobs).toEqual([{ id: 'job:4', kind: 'mine', valuePerWork: 1e-12, devices: ['cpu'] }]);
+    expect(buildWorld({ hardware: hw, configured: null, jobs: [mineJob], mining: null, now: 0 }).jobs).toEqual([]);
   }, 20_000);
 
   it('turns queued jobs into planner jobs: remaining work before the deadline, mode, value per step, GPUs', () => {

@@ -1,6 +1,7 @@
 /**
  * The planner's devices and jobs from the real world: the hardware domain's CPU and GPUs (unless
- * the user configured devices), the job queue, and mining when a pool is configured.
+ * the user configured devices) and the job queue; a mining job is planned only when a pool is
+ * configured (the scheduler keeps one in the queue then).
  */
 import type { HardwareInfo, Job, MiningStatus } from '#contract/index';
 import { deviceId, jobId } from '#contract/id';
@@ -56,7 +57,6 @@ export function buildWorld(w: World): Built {
   const devices: PlanDevice[] = [];
   const active = w.jobs.filter((j) => j.state === 'queued' || j.state === 'paused' || j.state === 'running' || j.state === 'pausing');
   const queue = new Map(active.map((j) => [planJobId(j.id), j]));
-  const hasMiningJob = active.some((j) => j.kind === 'mining');
   const mineRate = (threads: number, duty: number) => (w.mining ? w.mining.hashesPerThreadSec * threads * (duty / 100) * 3600 : 0);
   const maxCpuThreads = w.hardware?.cpu.logicalCores ?? 1;
 
@@ -107,7 +107,6 @@ export function buildWorld(w: World): Built {
   }
 
   const jobs: PlanJob[] = [];
-  if (w.mining && !hasMiningJob) jobs.push({ id: jobId('mining'), kind: 'mine', valuePerWork: w.mining.valuePerHash, devices: [CPU] });
   for (const j of active) {
     const id = planJobId(j.id);
     if (j.kind === 'mining') {

@@ -10,7 +10,7 @@ import { matchZone } from '#core/tariff/zone';
 import { systemTimeZone } from '#core/tariff/time';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { Executor } from './executor.ts';
-import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, poolDown, type Built } from './inputs.ts';
+import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, planJobId, poolDown, type Built } from './inputs.ts';
 import { deviceSetting, hashRateSetting, heldSetting, limitSetting, managedSetting, presenceSetting } from './setting.ts';
 import { idleSource, Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
@@ -33,7 +33,7 @@ export type SchedulerModuleOptions = {
 /**
  * The scheduler domain: plans the next 48 h from the tariff's prices, the heating domain's demand
  * and credit, the detected devices and the job queue; re-plans when any changes; at every slot
- * boundary (and at once on start) carries the slot out on the mining threads and the jobs, bent by
+ * boundary (and at once on start) carries the slot out on the jobs (mining is one of them), bent by
  * presence rules and device temperatures; takes manual overrides; records every decision and
  * deviation in the ledger (plan_event).
  */
@@ -89,6 +89,18 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         return { hashesPerThreadSec: perThread, valuePerHash: plannedValuePerHash(st, market?.basis() ?? null, currency) };
       };
 
+      /**
+       * Mining is planned as a job: while a pool is set up the queue holds one. A mining job the
+       * user cancelled, or one that failed (the pool refused the worker), is not replaced: that
+       * takes the user's word (a new mining job, or Start on the Mining page).
+       */
+      const keepMiningJob = () => {
+        if (!jobs || !mining?.configured()) return;
+        const newest = jobs.list().find((j) => j.kind === 'mining');
+        if (newest && newest.state !== 'finished') return;
+        jobs.create({ name: 'Mining (kept in the plan while a pool is set up)', spec: { kind: 'mining' } });
+      };
+
       const inputs = async (): Promise<PlanInput> => {
         const from = Math.floor(ctx.clock.now() / SLOT_MS) * SLOT_MS;
         const prices = tariff.slots(from, from + HORIZON_MS);
@@ -114,6 +126,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
           const bands = reachableBands(thermal, slots as BandSlot[]);
           slots.forEach((s, i) => (s.comfort = bands[i]));
         }
+        keepMiningJob();
         tables = buildWorld({
           hardware: hardware ? await hardware.info() : null,
           configured: ctx.settings.get(deviceSetting),
@@ -132,8 +145,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
       };
 
       const executor = new Executor({
-        mining,
         jobs,
+        poolProblem: () => (mining ? poolDown(mining.status()) : null),
         telemetry: () => hardware?.latest() ?? null,
         maxTempC: () => limits().maxTempC,
         record,
@@ -200,6 +213,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
               const dev = tables.devices.find((d) => d.id === override.device);
               if (!dev) throw new HandlerError('bad-request', `override: there is no device "${override.device}"`, `use one of ${tables.devices.map((d) => d.id).join(', ') || '(none detected)'}`);
               if (override.level >= dev.levels.length) throw new HandlerError('bad-request', `override: ${override.device} has levels 0..${dev.levels.length - 1}, not ${override.level}`);
+              if (!tables.jobs.some((j) => j.id === override.job)) throw new HandlerError('bad-request', `override: there is no job "${override.job}" in the plan`, `use one of ${tables.jobs.map((j) => j.id).join(', ') || '(none queued)'}`);
             }
             currentOverride = override;
             await scheduler.setOverride(override);
@@ -241,7 +255,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
                   }
                 }
                 const managed = ctx.settings.get(managedSetting).jobs;
-                if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: `job:${j.id}`, message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
+                if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: planJobId(j.id), message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
                 scheduler.changed();
               }),
             );

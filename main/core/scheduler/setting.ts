@@ -35,10 +35,12 @@ export const heldSetting = defineSetting<number[]>({
 
 export const managedSetting = defineSetting<Managed>({
   key: 'scheduler.managed',
-  schema: z.object({ mining: z.boolean(), jobs: z.array(z.number().int().min(1)) }).strict(),
-  default: () => ({ mining: false, jobs: [] }),
-  version: 1,
+  schema: z.object({ jobs: z.array(z.number().int().min(1)) }).strict(),
+  default: () => ({ jobs: [] }),
+  version: 2,
   since: '0.1.0',
+  // Version 1 also said whether the scheduler had started mining outside a job; mining is a job now.
+  migrate: { 1: (old) => ({ jobs: (old as { jobs?: unknown }).jobs ?? [] }) },
   internal: true,
   doc: 'What the scheduler started (and may therefore pause or stop); work started by hand is left alone.',
 });

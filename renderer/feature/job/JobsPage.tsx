@@ -138,7 +138,7 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
           <input value={f.name} onChange={set('name')} data-testid="job-name" placeholder="optional" />
         </label>
       </div>
-      {kind === 'mining' && <p data-testid="job-mining-note">Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot.</p>}
+      {kind === 'mining' && <p data-testid="job-mining-note">Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot. While a pool is set up the scheduler keeps one mining job in the queue by itself: pause it to keep mining out of the plan.</p>}
       {kind === 'mining' ? null : kind === 'train' ? (
         <div className="form-row">
           <label>
