@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PoolId } from './id.ts';
 import type { MarketStatus } from './market.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
@@ -28,7 +29,7 @@ export type MiningSettings = {
 
 /** A pool people commonly start with; the user still types their own worker name. */
 export type MiningPoolPreset = {
-  id: string;
+  id: PoolId;
   name: string;
   url: string;
   /** What the worker name must be there, e.g. "your Bitcoin address, optionally .worker". */

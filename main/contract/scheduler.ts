@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeviceId, JobId } from './id.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
@@ -13,9 +14,9 @@ export type PlanEvent = {
   at: number;
   kind: PlanEventKind;
   /** Device the event concerns ("cpu", "gpu:0"), or null for the whole plan. */
-  device: string | null;
+  device: DeviceId | null;
   /** Planner job id ("mining", "job:7"), or null. */
-  job: string | null;
+  job: JobId | null;
   message: string;
 };
 

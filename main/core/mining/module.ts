@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { HandlerError, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus, type ShareCounts } from '#contract/index';
+import { HandlerError, poolId, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus, type ShareCounts } from '#contract/index';
 import { poolRate } from '#workers/hash/measure';
 import { btcPerHash, moneyPerHash } from '#core/market/revenue';
 import { defineModule, type CoreModule } from '#core/module';
@@ -21,7 +21,7 @@ export type MiningModuleOptions = {
  */
 export const POOL_PRESETS: MiningPoolPreset[] = [
   {
-    id: 'ckpool-solo',
+    id: poolId('ckpool-solo'),
     name: 'solo.ckpool.org (ckpool solo)',
     url: 'stratum+tcp://solo.ckpool.org:3333',
     userHint: 'your Bitcoin address, optionally followed by .workername',
@@ -29,7 +29,7 @@ export const POOL_PRESETS: MiningPoolPreset[] = [
     note: 'ckpool in solo mode: difficulty and the first job arrive before the login answer; a worker name that is not a valid address is refused.',
   },
   {
-    id: 'public-pool',
+    id: poolId('public-pool'),
     name: 'public-pool.io (open-source solo pool)',
     url: 'stratum+tcp://public-pool.io:21496',
     userHint: 'your Bitcoin address.workername',

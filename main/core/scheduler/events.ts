@@ -1,4 +1,4 @@
-import type { PlanEvent, PlanEventKind } from '#contract/index';
+import { deviceId, jobId, type DeviceId, type JobId, type PlanEvent, type PlanEventKind } from '#contract/index';
 import type { Db, Migration } from '#core/ledger/db';
 
 export const schedulerMigrations: Migration[] = [
@@ -24,7 +24,7 @@ export function createPlanEventStore(db: Db) {
   const latest = db.prepare('SELECT id, at, kind, device, job, message FROM plan_event ORDER BY id DESC LIMIT ?');
   const prune = db.prepare('DELETE FROM plan_event WHERE id <= ?');
   return {
-    add(e: { at: number; kind: PlanEventKind; device?: string | null; job?: string | null; message: string }): PlanEvent {
+    add(e: { at: number; kind: PlanEventKind; device?: DeviceId | null; job?: JobId | null; message: string }): PlanEvent {
       const r = insert.run(e.at, e.kind, e.device ?? null, e.job ?? null, e.message);
       const id = Number(r.lastInsertRowid);
       if (id % 500 === 0 && id > KEEP) prune.run(id - KEEP);
@@ -35,8 +35,8 @@ export function createPlanEventStore(db: Db) {
         id: Number(r['id']),
         at: Number(r['at']),
         kind: String(r['kind']) as PlanEventKind,
-        device: r['device'] === null ? null : String(r['device']),
-        job: r['job'] === null ? null : String(r['job']),
+        device: r['device'] === null ? null : deviceId(String(r['device'])),
+        job: r['job'] === null ? null : jobId(String(r['job'])),
         message: String(r['message']),
       }));
     },
