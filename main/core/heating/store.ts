@@ -74,3 +74,5 @@ export function createHeatingStore(db: Db) {
     },
   };
 }
+
+export type HeatingStore = ReturnType<typeof createHeatingStore>;

@@ -1,4 +1,18 @@
-import type { Charges, PriceSlot, TariffStatus } from '#contract/tariff';
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Charges, PriceSlot, TariffConfig, TariffSettings, TariffStatus, TariffTestResult } from '#contract/index';
+import type { Clock } from '#core/clock';
+import type { EventBus } from '#core/event';
+import type { Logger } from '#core/log';
+import { opened, sealed, type SecretStore } from '#core/secret';
+import type { Settings } from '#core/setting';
+import { csvAdapter, parseCsv, type CsvOptions } from './adapter/csv.ts';
+import { adapterFor } from './adapter/registry.ts';
+import { ProviderError, resolutionOf, type DynamicAdapter, type ProviderIo, type SpotSlot } from './adapter/types.ts';
+import { withCharges } from './charges.ts';
+import { fetchDue, type FetchState } from './fetch-policy.ts';
+import { defaultTariffSettings, tariffSetting, tariffToken } from './setting.ts';
+import type { PriceStore } from './store.ts';
+import { localDay } from './time.ts';
 
 /** What other domains (the planner) may ask of the tariff domain. */
 export type TariffService = {
@@ -13,3 +27,252 @@ export type TariffService = {
   /** Called after new prices are stored; returns an unsubscribe function. */
   onUpdate(listener: (range: { from: number; to: number }) => void): () => void;
 };
+
+export type TariffDeps = {
+  store: PriceStore;
+  settings: Settings;
+  secrets: SecretStore;
+  clock: Clock;
+  log: Logger;
+  events: Pick<EventBus, 'emit'>;
+  /** Network access for the day-ahead adapters. */
+  io: ProviderIo;
+  /** Whether start() runs the node-cron fetch schedule (off where refreshes are driven by hand). */
+  cron: boolean;
+};
+
+/** A new tariff's provider failed the check before saving; the previous tariff stays. */
+export class TariffCheckFailed extends Error {
+  constructor(readonly failure: Error) {
+    super(failure.message);
+  }
+}
+
+type Fetched = { key: string; slots: SpotSlot[] };
+
+/** The tariff in use: its prices (computed, fetched or imported), the fetch schedule and its state. */
+export class Tariff implements TariffService {
+  private readonly listeners = new Set<(r: { from: number; to: number }) => void>();
+  private inUse: TariffSettings;
+  private fetchState: FetchState = { knownUntil: null, lastAttempt: null, failures: 0 };
+  private reason: string | null = null;
+  private inFlight: Promise<TariffStatus> | null = null;
+  private task: ScheduledTask | null = null;
+
+  constructor(private readonly deps: TariffDeps) {
+    this.inUse = this.load();
+  }
+
+  /** The stored settings with the token opened. */
+  private load(): TariffSettings {
+    const { settings, secrets, log } = this.deps;
+    try {
+      return opened(tariffToken, settings.get(tariffSetting), secrets);
+    } catch (err) {
+      // Sealed by the desktop app's keychain and read where that is not at hand (`hearth serve`).
+      log.warn(`the tariff's token could not be read (${(err as Error).message}); using a fixed price until the tariff is saved again`);
+      return defaultTariffSettings();
+    }
+  }
+
+  /** The settings in use, the token opened (the handlers mask it). */
+  current(): TariffSettings {
+    return this.inUse;
+  }
+
+  charges(): Charges {
+    return this.inUse.charges;
+  }
+
+  onUpdate(listener: (range: { from: number; to: number }) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private sourceKey(): string | null {
+    const a = adapterFor(this.inUse.tariff);
+    return a.type === 'static' ? null : a.sourceKey(this.inUse.tariff as never);
+  }
+
+  status(): TariffStatus {
+    const settings = this.inUse;
+    const key = this.sourceKey();
+    const a = adapterFor(settings.tariff);
+    if (key === null) return { kind: settings.tariff.kind, state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null };
+    const s = this.deps.store.summary(key);
+    const reason = this.reason;
+    const state: TariffStatus['state'] = reason ? (s.count > 0 ? 'stale' : 'error') : s.count > 0 ? 'ok' : a.type === 'stored' ? 'error' : 'idle';
+    const why = reason ?? (s.count === 0 && a.type === 'stored' ? 'No prices imported yet: run `hearth prices import FILE`' : null);
+    const nextFetchAt = a.type === 'dynamic' && this.task ? Math.ceil((this.deps.clock.now() + 1) / 900_000) * 900_000 : null;
+    return { kind: settings.tariff.kind, state, reason: why, fetchedAt: s.fetchedAt, knownUntil: s.knownUntil, nextFetchAt };
+  }
+
+  private notify(from: number, to: number, count: number): void {
+    this.deps.events.emit('price-update', { from, to, slots: count, status: this.status() });
+    for (const l of this.listeners) l({ from, to });
+  }
+
+  slots(from: number, to: number): PriceSlot[] {
+    const settings = this.inUse;
+    const a = adapterFor(settings.tariff);
+    if (a.type === 'static') return a.slots(settings.tariff as never, from, to, settings.timeZone);
+    const key = this.sourceKey() ?? '';
+    return this.deps.store.range(key, from, to).map((s) => withCharges(s, settings.charges, settings.timeZone));
+  }
+
+  /** Checks what a provider sent before it replaces anything stored. */
+  private checkSlots(adapter: DynamicAdapter<never>, got: SpotSlot[], from: number, to: number): SpotSlot[] {
+    const inRange = got.filter((s) => s.end > from && s.start < to);
+    if (inRange.length === 0) throw new ProviderError(`${adapter.label} sent no prices for ${new Date(from).toISOString()} … ${new Date(to).toISOString()}; the last known prices stay in use`);
+    for (const s of inRange) {
+      if (!(s.end > s.start) || !Number.isFinite(s.spot) || Math.abs(s.spot) > 100) {
+        throw new ProviderError(`${adapter.label} sent an implausible slot at ${new Date(s.start).toISOString()} (${s.spot} per kWh); the last known prices stay in use`);
+      }
+    }
+    resolutionOf(inRange, adapter.label);
+    return inRange;
+  }
+
+  /** Today's and tomorrow's spot prices from a day-ahead provider, checked, stored nowhere. */
+  private async fetchNow(config: TariffConfig, tz: string): Promise<Fetched> {
+    const a = adapterFor(config);
+    if (a.type !== 'dynamic') throw new Error('not a day-ahead tariff');
+    const today = localDay(this.deps.clock.now(), tz);
+    const to = localDay(today.end, tz).end;
+    const got = await a.fetch(config as never, today.start, to, this.deps.io);
+    return { key: a.sourceKey(config as never), slots: this.checkSlots(a as DynamicAdapter<never>, got, today.start, to) };
+  }
+
+  /** Fetches now (day-ahead providers only); concurrent calls share one request. */
+  refresh(): Promise<TariffStatus> {
+    if (this.inFlight) return this.inFlight;
+    const { store, clock, log, events } = this.deps;
+    const config = this.inUse.tariff;
+    const timeZone = this.inUse.timeZone;
+    const a = adapterFor(config);
+    if (a.type !== 'dynamic') return Promise.resolve(this.status());
+    this.inFlight = (async () => {
+      const now = clock.now();
+      this.fetchState = { ...this.fetchState, lastAttempt: now };
+      try {
+        const { key, slots: got } = await this.fetchNow(config, timeZone);
+        // Settings may have changed while the request ran; then this answer is for an old series.
+        if (key === this.sourceKey()) {
+          store.replace(key, got, clock.now());
+          this.reason = null;
+          this.fetchState = { ...this.fetchState, failures: 0, knownUntil: store.summary(key).knownUntil };
+          this.notify(Math.min(...got.map((s) => s.start)), Math.max(...got.map((s) => s.end)), got.length);
+        }
+      } catch (err) {
+        this.reason = err instanceof ProviderError ? err.message : `${a.label}: ${(err as Error).message}`;
+        this.fetchState = { ...this.fetchState, failures: this.fetchState.failures + 1 };
+        log.warn(`tariff fetch failed: ${this.reason}`);
+        events.emit('tariff-status', this.status());
+      }
+      return this.status();
+    })().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private tick(): void {
+    const settings = this.inUse;
+    const a = adapterFor(settings.tariff);
+    if (a.type !== 'dynamic') return;
+    const key = this.sourceKey() ?? '';
+    this.fetchState = { ...this.fetchState, knownUntil: this.deps.store.summary(key).knownUntil };
+    if (fetchDue(this.deps.clock.now(), this.fetchState, a.publishes, settings.timeZone)) {
+      this.refresh().catch((err: unknown) => this.deps.log.error(`tariff refresh failed: ${(err as Error).message}`));
+    }
+  }
+
+  /**
+   * Saves new settings. A day-ahead provider is asked once first (unless `skipCheck`): when that
+   * fails, TariffCheckFailed is thrown and the previous settings stay.
+   */
+  async configure(candidate: TariffSettings, skipCheck = false): Promise<TariffStatus> {
+    const { settings, secrets, store, clock } = this.deps;
+    const a = adapterFor(candidate.tariff);
+    let fetched: Fetched | null = null;
+    if (a.type === 'dynamic' && !skipCheck) {
+      try {
+        fetched = await this.fetchNow(candidate.tariff, candidate.timeZone);
+      } catch (err) {
+        throw new TariffCheckFailed(err as Error);
+      }
+    }
+    this.inUse = candidate;
+    settings.set(tariffSetting, sealed(tariffToken, candidate, secrets));
+    this.reason = null;
+    this.fetchState = { knownUntil: null, lastAttempt: null, failures: 0 };
+    if (fetched) {
+      store.replace(fetched.key, fetched.slots, clock.now());
+      this.fetchState.lastAttempt = clock.now();
+    }
+    const now = clock.now();
+    this.notify(now, now + 2 * 86_400_000, fetched?.slots.length ?? 0);
+    return this.status();
+  }
+
+  /** Stores a price file's slots as the "csv" series; throws CsvError (naming the lines) and stores nothing on a bad file. */
+  importCsv(text: string, opts: CsvOptions) {
+    const parsed = parseCsv(text, { timeZone: this.inUse.timeZone, ...opts });
+    const now = this.deps.clock.now();
+    this.deps.store.replace(csvAdapter.sourceKey({ kind: 'csv', currency: parsed.currency }), parsed.slots, now);
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of parsed.slots) {
+      sum += s.spot;
+      min = Math.min(min, s.spot);
+      max = Math.max(max, s.spot);
+    }
+    const from = parsed.slots[0]?.start ?? now;
+    const to = parsed.slots[parsed.slots.length - 1]?.end ?? now;
+    if (this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
+    return { slots: parsed.slots.length, from, to, resolution: parsed.resolution, currency: parsed.currency, mean: sum / parsed.slots.length, min, max };
+  }
+
+  /** Today's and tomorrow's prices under `candidate`, fetched or computed, stored nowhere. */
+  async test(candidate: TariffSettings): Promise<TariffTestResult> {
+    const a = adapterFor(candidate.tariff);
+    const tz = candidate.timeZone;
+    const today = localDay(this.deps.clock.now(), tz);
+    const to = localDay(today.end, tz).end;
+    const none = { slots: 0, from: null, to: null, min: null, max: null, currency: null };
+    let got: PriceSlot[];
+    try {
+      if (a.type === 'static') got = a.slots(candidate.tariff as never, today.start, to, tz);
+      else if (a.type === 'stored') got = this.deps.store.range(a.sourceKey(candidate.tariff as never), today.start, to).map((s) => withCharges(s, candidate.charges, tz));
+      else got = (await this.fetchNow(candidate.tariff, tz)).slots.map((s) => withCharges(s, candidate.charges, tz));
+    } catch (err) {
+      return { ok: false, message: (err as Error).message, ...none };
+    }
+    if (got.length === 0) return { ok: false, message: 'No prices imported for today or tomorrow: import a CSV first', ...none };
+    const prices = got.map((s) => s.price);
+    const r = {
+      slots: got.length,
+      from: got[0]!.start,
+      to: got[got.length - 1]!.end,
+      min: Math.min(...prices),
+      max: Math.max(...prices),
+      currency: got[0]!.currency,
+    };
+    const label = a.type === 'dynamic' ? a.label : candidate.tariff.kind;
+    return { ok: true, message: `${label}: ${r.slots} slots until ${new Date(r.to).toISOString()}, paying ${r.min.toFixed(5)} … ${r.max.toFixed(5)} ${r.currency}/kWh`, ...r };
+  }
+
+  start(): void {
+    if (!this.deps.cron) return;
+    // Every quarter hour: fetch when today's prices are missing or tomorrow's are due.
+    this.task = schedule('*/15 * * * *', () => this.tick(), { name: 'tariff-fetch', noOverlap: true });
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    await this.task?.destroy();
+    this.task = null;
+    await this.inFlight?.catch(() => undefined);
+  }
+}
