@@ -52,6 +52,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./).*', message: 'The contract imports nothing but zod and its own files.' }] }] },
   },
   {
+    files: ['main/contract/defaults.ts', 'main/contract/heat-source.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '.*', allowTypeImports: true, message: 'The renderer takes values from this file: it imports nothing at run time.' }] }] },
+  },
+  {
     files: ['main/core/**'],
     rules: { 'no-restricted-imports': restrict([electron, renderer, ...aboveCore]) },
   },
@@ -85,7 +89,8 @@ export default tseslint.config(
           patterns: [
             { group: ['**/main/**', '**/native-workers/**', 'node:*'], message: 'The renderer imports only types from the contract.' },
             { regex: subpath('core', 'transport', 'workers'), message: 'The renderer imports only types from the contract.' },
-            { regex: subpath('contract'), allowTypeImports: true, message: 'The renderer imports only types from the contract (import type).' },
+            // defaults.ts and heat-source.ts import nothing at run time: their values may come along.
+            { regex: '^#contract/(?!defaults$|heat-source$)', allowTypeImports: true, message: 'The renderer imports only types from the contract (import type), values only from #contract/defaults and #contract/heat-source.' },
           ],
         },
       ],

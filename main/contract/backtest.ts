@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
 import type { Charges } from './tariff.ts';
-import type { HeatSource } from './heating.ts';
+import type { HeatSource } from './heat-source.ts';
 
 /**
  * A policy the backtest replays. `planner`: the planner, re-planned each day when the next day's

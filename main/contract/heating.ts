@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SETPOINT_MAX_C, SETPOINT_MIN_C } from './defaults.ts';
+import type { HeatSource } from './heat-source.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
@@ -40,15 +42,6 @@ export type IndoorSource =
  * it can deliver (W; absent: {@link DEFAULT_SOURCE_CAPACITY_W}), which bounds what the thermal
  * mode may ask of it.
  */
-export type HeatSource =
-  | { kind: 'none' }
-  | { kind: 'gas'; pricePerKWh: number; efficiency: number; capacityW?: number }
-  | { kind: 'oil'; pricePerKWh: number; efficiency: number; capacityW?: number }
-  /** COP by outdoor temperature, interpolated linearly between points and held flat beyond them. */
-  | { kind: 'heat-pump'; cop: { outdoorC: number; cop: number }[]; capacityW?: number }
-  | { kind: 'resistive'; capacityW?: number }
-  | { kind: 'district'; pricePerKWh: number; capacityW?: number };
-
 export type HeatingSettings = {
   mode: HeatingMode;
   schedule: WeekSchedule;
@@ -154,6 +147,8 @@ export type HeatingHandlers = {
   'heating-demand': Handler<{ from: number; to: number }, HeatSlot[]>;
   /** The indoor sensor's state, last reading and the outdoor forecast's age. */
   'heating-sensors': Handler<Record<string, never>, { indoor: SensorStatus; outdoor: OutdoorStatus }>;
+  /** Fetches the outdoor forecast now (a failure keeps the last one and says why in `outdoor.reason`); the sensors after. */
+  'heating-refresh': Handler<Record<string, never>, { indoor: SensorStatus; outdoor: OutdoorStatus }>;
   /** A reading entered by hand (manual source). */
   'heating-reading': Handler<{ c: number }, TemperatureReading>;
   /** Fits the room's heat-loss coefficient to the logged readings (see HeatLossEstimate). */
@@ -168,12 +163,6 @@ export type HeatingEvents = {
 };
 
 /** Room setpoints outside this range are mistakes (80 °C is a kettle, not a room). */
-export const SETPOINT_MIN_C = 5;
-export const SETPOINT_MAX_C = 30;
-/** Thermal mode: a schedule entry without `maxC` lets the room rise this far above its setpoint (K). */
-export const DEFAULT_BAND_K = 2;
-/** A heat source's capacity when none is given (W): enough for a typical house on a cold day. */
-export const DEFAULT_SOURCE_CAPACITY_W = 10_000;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
 const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date as MM-DD');
@@ -291,6 +280,7 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
     .strict()
     .refine((a) => a.to > a.from && a.to - a.from <= 14 * 86_400_000, 'to must be after from, at most 14 days later'),
   'heating-sensors': z.object({}).strict(),
+  'heating-refresh': z.object({}).strict(),
   'heating-reading': z.object({ c: z.number().min(-20).max(45) }).strict(),
   'heating-estimate': z.object({ days: z.number().int().min(1).max(365).optional() }).strict(),
   'heating-readings': z
@@ -299,26 +289,3 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
     .refine((a) => a.to > a.from && a.to - a.from <= 366 * 86_400_000, 'to must be after from, at most a year later'),
 };
 
-/** The heat pump's COP when the settings name none (the Schedules page's starting curve). */
-export const DEFAULT_COP: { outdoorC: number; cop: number }[] = [
-  { outdoorC: -7, cop: 2.5 },
-  { outdoorC: 7, cop: 3.5 },
-];
-
-/** A fresh heat source of a kind, with typical starting figures (the Schedules page, the backtest's flags). */
-export function heatSourceOf(kind: HeatSource['kind']): HeatSource {
-  switch (kind) {
-    case 'none':
-      return { kind };
-    case 'gas':
-      return { kind, pricePerKWh: 0.1, efficiency: 0.9 };
-    case 'oil':
-      return { kind, pricePerKWh: 0.12, efficiency: 0.85 };
-    case 'heat-pump':
-      return { kind, cop: DEFAULT_COP };
-    case 'resistive':
-      return { kind };
-    case 'district':
-      return { kind, pricePerKWh: 0.12 };
-  }
-}

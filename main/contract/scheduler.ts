@@ -72,7 +72,6 @@ export type PlanLimitSettings = {
   timeLimitSec?: number;
 };
 
-export const DEFAULT_PLANNER_TIME_LIMIT_SEC = 10;
 
 export const DEFAULT_PLAN_LIMITS: PlanLimitSettings = {
   powerCapW: null,

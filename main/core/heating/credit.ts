@@ -1,4 +1,5 @@
-import type { HeatSlot, HeatSource } from '#contract/heating';
+import type { HeatSlot } from '#contract/heating';
+import type { HeatSource } from '#contract/heat-source';
 
 /** COP at an outdoor temperature: linear between the given points, flat beyond the ends. */
 export function copAt(points: { outdoorC: number; cop: number }[], outdoorC: number): number {

@@ -1,4 +1,5 @@
-import { DEFAULT_BAND_K, type HeatingSeason, type Setpoint, type WeekSchedule } from '#contract/heating';
+import { DEFAULT_BAND_K } from '#contract/defaults';
+import type { HeatingSeason, Setpoint, WeekSchedule } from '#contract/heating';
 import { localParts, minutesOf } from '#core/tariff/time';
 
 /**

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-// eslint-disable-next-line no-restricted-imports -- a value import, made while the rule's #contract pattern matched nothing; it bundles the contract and zod into the renderer
-import { DEFAULT_PLANNER_TIME_LIMIT_SEC, type PlanLimitSettings } from '#contract/index';
+import { DEFAULT_PLANNER_TIME_LIMIT_SEC } from '#contract/defaults';
+import type { PlanLimitSettings } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall } from '../../api/hooks.ts';
 import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-// eslint-disable-next-line no-restricted-imports -- value imports, made while the rule's #contract pattern matched nothing; they bundle the contract and zod into the renderer
-import { DEFAULT_SOURCE_CAPACITY_W, heatSourceOf, type HeatingSettings, type HeatLossEstimate, type HeatSource, type IndoorSource, type SensorStatus } from '#contract/index';
+import { DEFAULT_SOURCE_CAPACITY_W, heatSourceOf } from '#contract/heat-source';
+import type { HeatingSettings, HeatLossEstimate, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtNumber, fmtTemp, fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';

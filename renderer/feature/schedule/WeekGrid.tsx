@@ -1,5 +1,5 @@
-// eslint-disable-next-line no-restricted-imports -- a value import, made while the rule's #contract pattern matched nothing; it bundles the contract and zod into the renderer
-import { DEFAULT_BAND_K, type Setpoint, type WeekSchedule } from '#contract/index';
+import { DEFAULT_BAND_K } from '#contract/defaults';
+import type { Setpoint, WeekSchedule } from '#contract/index';
 import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
 import { NumField, TextField, WEEKDAYS } from './field.tsx';
 
