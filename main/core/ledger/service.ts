@@ -1,5 +1,24 @@
-import type { LedgerSettings } from '#contract/ledger';
-import type { DayTotals } from './accounting.ts';
+import type { LedgerRestoreResult, LedgerSettings, PriceSlot, ShareCounts } from '#contract/index';
+import type { Clock } from '#core/clock';
+import { dayKey, dayRange } from '#core/economics/day';
+import { toNanos } from '#core/economics/money';
+import type { EventBus } from '#core/event';
+import type { HardwareService } from '#core/hardware/service';
+import type { HeatingService } from '#core/heating/service';
+import type { JobService } from '#core/job/service';
+import type { Logger } from '#core/log';
+import { hashesOfShares, moneyPerHash } from '#core/market/revenue';
+import type { MarketService } from '#core/market/service';
+import type { MiningService } from '#core/mining/service';
+import type { Settings } from '#core/setting';
+import type { TariffService } from '#core/tariff/service';
+import { createAccounting, rollupBy, rollupDays, type Accounting, type DayTotals, type FixedCharges, type SlotInput, type Totals } from './accounting.ts';
+import { backupLedger, defaultBackupFile } from './backup.ts';
+import { daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
+import type { Db } from './db.ts';
+import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
+import { listBackups, stageRestore } from './restore.ts';
+import { ledgerSetting } from './setting.ts';
 
 /** What other domains (dashboard, notifications) may ask of the ledger. */
 export type LedgerService = {
@@ -9,3 +28,278 @@ export type LedgerService = {
   /** Totals of one local day (YYYY-MM-DD). */
   day(day: string): DayTotals;
 };
+
+/**
+ * What the ledger is built from: the core hands in its parts, a test its own. Of the other
+ * domains' services only what the ledger calls, each optional (absent in a core started with part
+ * of the modules): without telemetry nothing is metered, without a tariff energy is booked at 0.
+ */
+export type LedgerDeps = {
+  db: Db;
+  settings: Settings;
+  clock: Clock;
+  log: Logger;
+  /** `mining-share` comes in, `ledger-slot` goes out. */
+  events: EventBus;
+  dataDir: string;
+  /** Closes and starts the core again (a restore swaps the file in meanwhile); null where the host cannot. */
+  restart: (() => Promise<void>) | null;
+  hardware?: Pick<HardwareService, 'latest'> | null;
+  tariff?: Pick<TariffService, 'slots'> | null;
+  heating?: Pick<HeatingService, 'demand' | 'credit'> | null;
+  market?: Pick<MarketService, 'basis'> | null;
+  mining?: Pick<MiningService, 'status' | 'shareCounts'> | null;
+  job?: Pick<JobService, 'list'> | null;
+  /** Slot length the ledger books in (ms); 15 minutes divides every tariff's slots. */
+  slotMs?: number;
+  /** How often telemetry is read (ms). */
+  sampleMs?: number;
+};
+
+const SLOT_MS = 15 * 60_000;
+
+/** A decimal from a float API value (price per kWh, credit) to nano-units. */
+function nanosOf(x: number): number {
+  return toNanos(x.toFixed(9));
+}
+
+/** Splits `total` over `weights` in integers (largest remainder), so the parts add up exactly. */
+export function split(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total === 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const raw = weights.map((w) => (total * w) / sum);
+  const parts = raw.map((r) => Math.trunc(r));
+  let rest = total - parts.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [Math.abs(r - Math.trunc(r)), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (rest === 0) break;
+    const step = rest > 0 ? 1 : -1;
+    parts[i]! += step;
+    rest -= step;
+  }
+  return parts;
+}
+
+/**
+ * The ledger: samples telemetry into slots, books each slot at its price, heat credit and market
+ * figures, and answers for days, devices and jobs. Days are local days (YYYY-MM-DD) in the
+ * ledger's time zone.
+ */
+export class Ledger implements LedgerService {
+  private readonly acct: Accounting;
+  private readonly meter: SlotMeter;
+  private readonly sampleMs: number;
+  private timer: { cancel(): void } | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private warnedCurrency = false;
+  private warnedPrice = false;
+
+  constructor(private readonly d: LedgerDeps) {
+    const slotMs = d.slotMs ?? SLOT_MS;
+    this.sampleMs = d.sampleMs ?? 5_000;
+    this.acct = createAccounting(d.db);
+    this.meter = new SlotMeter(slotMs, Math.max(30_000, this.sampleMs * 6));
+  }
+
+  settings(): LedgerSettings {
+    return this.d.settings.get(ledgerSetting);
+  }
+
+  configure(next: LedgerSettings): LedgerSettings {
+    return this.d.settings.set(ledgerSetting, next);
+  }
+
+  /** The local day it is now. */
+  todayKey(): string {
+    return dayKey(this.d.clock.now(), this.settings().timeZone);
+  }
+
+  today(): DayTotals {
+    return this.day(this.todayKey());
+  }
+
+  day(day: string): DayTotals {
+    return this.days(day, day)[0]!;
+  }
+
+  /** Totals of each local day from `from` to `to` (inclusive), fixed charges included. */
+  days(from: string, to: string): DayTotals[] {
+    const s = this.settings();
+    return rollupDays(this.d.db, { from, to, timeZone: s.timeZone, currency: s.currency, charges: charges(s) });
+  }
+
+  /** Totals per device or per job over the local days from `from` to `to`. */
+  breakdown(by: 'device' | 'job', from: string, to: string): (Totals & { id: string })[] {
+    const s = this.settings();
+    const range = dayRange(from, to, s.timeZone);
+    return rollupBy(this.d.db, by, { from: range[0]!.start, to: range[range.length - 1]!.end, currency: s.currency });
+  }
+
+  /** Shares the miner found in [from, to); null without a miner. */
+  shareCounts(from: number, to: number): ShareCounts | null {
+    return this.d.mining?.shareCounts(from, to) ?? null;
+  }
+
+  /** The days, or the raw slot rows, of the local days from `from` to `to` as CSV. */
+  exportCsv(kind: 'days' | 'slots', from: string, to: string): { csv: string; filename: string; rows: number } {
+    if (kind === 'days') {
+      const list = this.days(from, to);
+      return { csv: daysCsv(list, this.settings().currency), filename: `hearth-days-${from}-${to}.csv`, rows: list.length };
+    }
+    const range = dayRange(from, to, this.settings().timeZone);
+    const rows = this.acct.slots(range[0]!.start, range[range.length - 1]!.end);
+    return { csv: slotsCsv(rows), filename: `hearth-slots-${from}-${to}.csv`, rows: rows.length };
+  }
+
+  /** Imports a slots CSV (all rows or none; throws CsvError or RangeError and changes nothing). */
+  importCsv(csv: string): number {
+    return this.acct.replaceAll(parseSlotsCsv(csv));
+  }
+
+  /** A consistent copy of the ledger (throws BackupError); `file` defaults to backups/ in the data folder. */
+  backup(file?: string): { file: string; bytes: number; integrity: string } {
+    return backupLedger(this.d.db, file ?? defaultBackupFile(this.d.dataDir, this.d.clock.now()));
+  }
+
+  backups(): { file: string; bytes: number; modifiedAt: number }[] {
+    return listBackups(this.d.dataDir);
+  }
+
+  /** Stages `file` (throws RestoreError, the ledger in use unchanged), then restarts the core where the host can. */
+  async restore(file: string): Promise<LedgerRestoreResult> {
+    const staged = stageRestore(this.d.dataDir, file, this.d.clock.now());
+    // The swap happens while no connection is open: at once where the host can restart the core.
+    if (this.d.restart) await this.d.restart();
+    return { restoredFrom: staged.from, keptAs: staged.keepAs, restarted: this.d.restart !== null, slots: staged.slots };
+  }
+
+  start(): void {
+    this.unsubscribe = this.d.events.on('mining-share', (sh) => {
+      if (sh.outcome !== 'stale') this.meter.share(sh.at, sh.difficulty, sh.outcome === 'accepted');
+    });
+    this.timer = this.d.clock.setInterval(() => {
+      const s = this.sampleNow();
+      if (s) this.bookAll(this.meter.sample(s));
+    }, this.sampleMs);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    // The slot in progress is booked with what ran so far; a restart inside it adds to the same row.
+    const last = this.sampleNow();
+    if (last) this.bookAll(this.meter.sample(last));
+    const part = this.meter.flush();
+    if (part) this.bookAll([part]);
+  }
+
+  /** Turns a metered slot into ledger rows at that slot's price, heat credit and market figures. */
+  private book(m: MeterSlot): void {
+    if (m.cells.length === 0) return;
+    const { tariff, heating, market, log } = this.d;
+    const s = this.settings();
+    const priceSlot: PriceSlot | undefined = tariff?.slots(m.start, m.end).find((p) => p.start <= m.start && p.end > m.start);
+    const currency = priceSlot?.currency ?? s.currency;
+    if (!priceSlot && !this.warnedPrice) {
+      // Once per run: without a tariff every slot would repeat it.
+      this.warnedPrice = true;
+      log.info(`ledger: no electricity price known for ${new Date(m.start).toISOString()}; energy is booked at 0 ${currency}/kWh until a tariff is set`);
+    }
+    const price = priceSlot ? nanosOf(priceSlot.price) : 0;
+    const energies = m.cells.map((c) => Math.round(c.wattMs / 3600));
+    const totalMwh = energies.reduce((a, b) => a + b, 0);
+    const hours = (m.end - m.start) / 3_600_000;
+    let heatMet = 0;
+    let credit = 0;
+    if (heating && totalMwh > 0) {
+      const base: PriceSlot = priceSlot ?? { start: m.start, end: m.end, price: 0, spot: null, currency };
+      const [hs] = heating.demand([{ ...base, start: m.start, end: m.end }]);
+      if (hs) {
+        heatMet = Math.min(totalMwh, Math.round(hs.demandW * hours * 1000));
+        credit = nanosOf(heating.credit(hs, totalMwh / 1000 / hours));
+      }
+    }
+    let revenueExpected = 0;
+    let revenueCredited = 0;
+    const b = market?.basis();
+    // Each rejected share at difficulty D stands for D × 2^32 hashes the pool did not pay for.
+    const paidHashes = Math.max(0, m.hashes - hashesOfShares(m.rejectedDifficulty));
+    if (b && (paidHashes > 0 || m.shareDifficulty > 0)) {
+      if (b.currency !== currency) {
+        if (!this.warnedCurrency) log.warn(`ledger: the BTC price is in ${b.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`);
+        this.warnedCurrency = true;
+      } else {
+        revenueExpected = nanosOf(paidHashes * moneyPerHash(b));
+        revenueCredited = nanosOf(hashesOfShares(m.shareDifficulty) * moneyPerHash(b));
+      }
+    }
+    const heatMetParts = split(heatMet, energies);
+    const creditParts = split(credit, energies);
+    const miningWeights = m.cells.map((c, i) => (c.jobId === 'mining' ? energies[i]! + 1 : 0));
+    const anyMining = miningWeights.some((w) => w > 0);
+    const revParts = split(revenueExpected, anyMining ? miningWeights : energies);
+    const credParts = split(revenueCredited, anyMining ? miningWeights : energies);
+    m.cells.forEach((c, i) => {
+      const row: SlotInput = {
+        start: m.start,
+        end: m.end,
+        deviceId: c.deviceId,
+        jobId: c.jobId,
+        energy: energies[i]!,
+        energySource: c.estimated ? 'estimated' : 'measured',
+        heat: energies[i]!,
+        heatMet: heatMetParts[i]!,
+        currency,
+        price,
+        heatCredit: creditParts[i]!,
+        revenueExpected: revParts[i]!,
+        revenueCredited: credParts[i]!,
+        trainingWork: c.trainingWork,
+        trainingValue: nanosOf(c.trainingValue),
+      };
+      this.acct.book(row);
+    });
+    this.d.events.emit('ledger-slot', { start: m.start, end: m.end, currency });
+  }
+
+  private bookAll(slots: MeterSlot[]): void {
+    for (const m of slots) {
+      try {
+        this.book(m);
+      } catch (err) {
+        this.d.log.error(`ledger: booking the slot at ${new Date(m.start).toISOString()} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private sampleNow(): MeterSample | null {
+    const t = this.d.hardware?.latest();
+    if (!t) return null;
+    const jobs: Record<string, string> = {};
+    const valuePerHour: Record<string, number> = {};
+    const work: Record<string, number> = {};
+    const mining = this.d.mining?.status();
+    if (mining?.running) jobs['cpu'] = 'mining';
+    for (const j of this.d.job?.list() ?? []) {
+      if (j.state !== 'running' || j.kind === 'mining') continue;
+      const id = `job:${j.id}`;
+      for (const dev of j.devices.length > 0 ? j.devices : ['cpu']) jobs[dev] = id;
+      if (j.valuePerHour) valuePerHour[id] = j.valuePerHour;
+      work[id] = j.progress.done;
+    }
+    return {
+      at: this.d.clock.now(),
+      devices: t.devices.map((dev) => ({ deviceId: dev.deviceId, powerW: dev.powerW, source: dev.powerSource })),
+      jobs,
+      // Work a pool is rejecting (or not confirming for far too long) is booked as heat, not as revenue.
+      hashRate: mining?.running && mining.health.state === 'ok' ? mining.hashRate : 0,
+      valuePerHour,
+      work,
+    };
+  }
+}
+
+function charges(s: LedgerSettings): FixedCharges {
+  return { currency: s.currency, standingPerDay: toNanos(s.standingPerDay), monthlyFee: toNanos(s.monthlyFee) };
+}

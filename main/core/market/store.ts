@@ -17,6 +17,8 @@ export const marketMigrations: Migration[] = [
 
 export type Quote = { value: number; source: string; fetchedAt: number };
 
+export type QuoteStore = ReturnType<typeof createQuoteStore>;
+
 export function createQuoteStore(db: Db) {
   const get = db.prepare('SELECT value, source, fetched_at FROM market_quote WHERE kind = ? AND currency = ?');
   const put = db.prepare('INSERT OR REPLACE INTO market_quote (kind, currency, value, source, fetched_at) VALUES (?, ?, ?, ?, ?)');

@@ -1,0 +1,86 @@
+import { HandlerError, type LedgerDay, type LedgerHandlers, type LedgerTotals } from '#contract/index';
+import { addDays } from '#core/economics/day';
+import { sumTotals, type Totals } from './accounting.ts';
+import { BackupError } from './backup.ts';
+import { CsvError } from './csv.ts';
+import { RestoreError } from './restore.ts';
+import type { Ledger } from './service.ts';
+
+export function totalsOut(t: Totals): LedgerTotals {
+  return {
+    energyMilliWh: t.energy,
+    estimatedMilliWh: t.estimatedEnergy,
+    heatMilliWh: t.heat,
+    heatMetMilliWh: t.heatMet,
+    costNanos: t.cost,
+    heatCreditNanos: t.heatCredit,
+    revenueExpectedNanos: t.revenueExpected,
+    revenueCreditedNanos: t.revenueCredited,
+    trainingWork: t.trainingWork,
+    trainingValueNanos: t.trainingValue,
+    standingNanos: t.standing,
+    monthlyFeeNanos: t.monthlyFee,
+    netNanos: t.net,
+    slots: t.slots,
+  };
+}
+
+/** The `days` local days ending with `until` (default today), as first and last day. */
+function span(l: Ledger, days: number, until?: string): { from: string; to: string } {
+  if (until !== undefined) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until);
+    const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
+    if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== until) {
+      throw new HandlerError('bad-request', `${until} is not a calendar day`, 'give a day that exists, as YYYY-MM-DD');
+    }
+  }
+  const to = until ?? l.todayKey();
+  return { from: addDays(to, -(days - 1)), to };
+}
+
+export function ledgerHandlers(l: Ledger): LedgerHandlers {
+  return {
+    'ledger-days': async ({ days, until }) => {
+      const { from, to } = span(l, days, until);
+      const s = l.settings();
+      const list = l.days(from, to);
+      const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours, shares: l.shareCounts(d.start, d.end) }));
+      return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
+    },
+    'ledger-breakdown': async ({ by, days, until }) => {
+      const { from, to } = span(l, days, until);
+      return { currency: l.settings().currency, rows: l.breakdown(by, from, to).map((r) => ({ ...totalsOut(r), id: r.id })) };
+    },
+    'ledger-export-csv': async ({ kind, days, until }) => {
+      const { from, to } = span(l, days, until);
+      return l.exportCsv(kind, from, to);
+    },
+    'ledger-import-csv': async ({ csv }) => {
+      try {
+        return { slots: l.importCsv(csv) };
+      } catch (err) {
+        if (err instanceof CsvError || err instanceof RangeError) throw new HandlerError('bad-request', err.message, 'fix the file and import again; the ledger is unchanged');
+        throw err;
+      }
+    },
+    'ledger-backup': async ({ file }) => {
+      try {
+        return l.backup(file);
+      } catch (err) {
+        if (err instanceof BackupError) throw new HandlerError('bad-request', err.message);
+        throw err;
+      }
+    },
+    'ledger-backups': async () => l.backups(),
+    'ledger-restore': async ({ file }) => {
+      try {
+        return await l.restore(file);
+      } catch (err) {
+        if (err instanceof RestoreError) throw new HandlerError('bad-request', err.message, 'the ledger in use is unchanged');
+        throw err;
+      }
+    },
+    'ledger-settings': async () => l.settings(),
+    'ledger-configure': async (next) => l.configure(next),
+  };
+}
