@@ -1,10 +1,11 @@
 import os from 'node:os';
 import { HandlerError } from '#contract/index';
 import { startCore } from '#core/app';
-import { defaultDataDir } from '#core/data-dir';
 import type { MiningPoolCheck } from '#contract/index';
-import { miningModule, POOL_PRESETS } from '#core/mining/module';
+import { miningModule } from '#core/mining/module';
+import { POOL_PRESETS } from '#core/mining/service';
 import { parsePoolUrl, type PoolConfig } from '#core/mining/stratum';
+import { dataDirOf, withClient } from '../client.ts';
 import { numberOption, UsageError, type Command } from '../command.ts';
 import { formatDuration } from './train.ts';
 
@@ -92,25 +93,23 @@ export const mineCommand: Command = {
     } else if (values['user'] !== undefined || values['pass'] !== undefined) {
       throw new UsageError('--user and --pass go with --pool URL or --preset ID');
     }
-    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+    if (values['check'] === true) {
+      // One connection and a short measurement: the running Hearth's mining domain does it when there is one.
+      return withClient(values, async ({ send }) => {
+        const c = await send('mining-check', { ...(pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {}), ...(threads !== undefined ? { threads } : {}) });
+        for (const line of checkText(c)) console.log(line);
+        return c.ok ? 0 : 1;
+      });
+    }
+    // Mining itself runs here, in the foreground, for as long as the command runs: with this run's
+    // pool, threads and power (not saved), its hash rate and shares printed as they come.
     const core = await startCore({
-      dataDir,
+      dataDir: dataDirOf(values),
       modules: [miningModule()],
       log: { info: (m) => console.error(m), warn: (m) => console.error(m), error: (m) => console.error(m) },
     });
     try {
-      if (values['check'] === true) {
-        let c: MiningPoolCheck;
-        try {
-          c = await core.handlers['mining-check']({ ...(pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {}), ...(threads !== undefined ? { threads } : {}) });
-        } catch (e) {
-          if (e instanceof HandlerError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
-          throw e;
-        }
-        for (const line of checkText(c)) console.log(line);
-        return c.ok ? 0 : 1;
-      }
-      const svc = core.context.use('mining');
+      const svc = core.service('mining');
       let refused: string | null = null;
       let onRefused: () => void = () => undefined;
       const refusal = new Promise<string>((r) => (onRefused = () => r('refused')));
