@@ -1,9 +1,9 @@
 import { defineModule, type CoreModule } from '#core/module';
 import { commandRunner } from './command-runner.ts';
-import { JobManager } from './manager.ts';
+import { jobHandlers } from './handlers.ts';
 import { miningRunner } from './mining-runner.ts';
 import { nvidiaProbe, type GpuProbe } from './nvidia.ts';
-import type { JobService } from './service.ts';
+import { JobManager } from './service.ts';
 import { jobMigrations } from './store.ts';
 import { trainRunner } from './train-runner.ts';
 
@@ -31,35 +31,9 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
       manager.registerRunner(commandRunner({ clock: ctx.clock, gpu, ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...(options.gpuEveryMs ? { gpuEveryMs: options.gpuEveryMs } : {}) }));
       if (mining) manager.registerRunner(miningRunner(mining));
 
-      const service: JobService = {
-        list: () => manager.list(),
-        get: (id) => manager.get(id),
-        create: (input) => manager.create(input),
-        start: (id, grant) => manager.start(id, grant),
-        regrant: (id, grant) => manager.regrant(id, grant),
-        pause: (id) => manager.pause(id),
-        cancel: (id) => manager.cancel(id),
-        onChange: (l) => manager.onChange(l),
-        registerRunner: (r) => manager.registerRunner(r),
-      };
       return {
-        service,
-        handlers: {
-          'job-list': async () => manager.list(),
-          'job-get': async ({ id }) => manager.detail(id),
-          'job-create': async (input) => {
-            const job = manager.create(input);
-            return input.start ? manager.start(job.id) : job;
-          },
-          'job-start': ({ id }) => manager.start(id),
-          'job-pause': ({ id }) => manager.pause(id),
-          'job-cancel': ({ id }) => manager.cancel(id),
-          'job-sample': async ({ id, length, temperature }) => manager.sample(id, length ?? 300, temperature ?? 0.8),
-          'job-delete': async ({ id }) => {
-            manager.delete(id);
-            return { deleted: true as const };
-          },
-        },
+        service: manager,
+        handlers: jobHandlers(manager),
         start() {
           if (options.resumeOnStart ?? true) manager.resumeAfterRestart();
         },

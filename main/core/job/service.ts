@@ -1,5 +1,18 @@
-import type { Job, JobCreate, JobSpec } from '#contract/job';
-import type { JobRunner, RunGrant } from './runner.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { deviceId, HandlerError, type Job, type JobCreate, type JobDetail, type JobProgress, type JobSpec, type JobState } from '#contract/index';
+import type { Clock } from '#core/clock';
+import type { EventBus } from '#core/event';
+import type { Db } from '#core/ledger/db';
+import type { Logger } from '#core/log';
+import { listCheckpoints } from '#workers/train/checkpoint';
+import { loadCorpus } from '#workers/train/corpus';
+import { sampleText } from '#workers/train/sample';
+import type { JobRunner, RunContext, RunGrant, RunHandle, RunOutcome } from './runner.ts';
+import type { GpuReading } from './nvidia.ts';
+import { allowedFrom, transition, type JobEvent } from './state.ts';
+import { createJobStore } from './store.ts';
+import { checkpointDir } from './train-runner.ts';
 
 /**
  * What the planner and scheduler may do with jobs: see them all, create, start (or resume),
@@ -25,3 +38,356 @@ export type JobService = {
   /** Adds the runner for another job kind (see runner.ts). */
   registerRunner<S extends JobSpec>(runner: JobRunner<S>): void;
 };
+
+/** What the job domain needs from the core: its ledger tables, its folder, time, events and log. */
+export type JobDeps = { db: Db; dataDir: string; clock: Clock; events: EventBus; log: Logger };
+
+/** Log lines kept in memory per job (the full log is in the job's folder). */
+const LOG_LINES = 200;
+/** How long quitting waits for each job to save its state. */
+const QUIT_WAIT_MS = 20_000;
+/** Progress is stored and pushed at most this often per job. */
+const PROGRESS_EVERY_MS = 250;
+
+type Active = { handle: RunHandle; ctx: RunContext };
+
+/**
+ * The job domain's engine: the state machine applied to the ledger, runners started and paused
+ * in the right order, progress throttled into the ledger and onto the event bus.
+ */
+export class JobManager implements JobService {
+  private readonly store;
+  private readonly runners = new Map<string, JobRunner>();
+  private readonly active = new Map<number, Active>();
+  private readonly listeners = new Set<(job: Job) => void>();
+  private readonly logs = new Map<number, string[]>();
+  private readonly gpu = new Map<number, GpuReading>();
+  private readonly progress = new Map<number, { p: JobProgress; storedAt: number; samples: { at: number; done: number }[] }>();
+  /** Quitting: outcomes no longer change states. */
+  private closing = false;
+  /** Quit done: the core closes the ledger next, nothing may write. */
+  private closed = false;
+
+  constructor(private readonly ctx: JobDeps) {
+    this.store = createJobStore(ctx.db);
+  }
+
+  registerRunner<S extends JobSpec>(r: JobRunner<S>): void {
+    if (this.runners.has(r.kind)) throw new Error(`Two job runners for kind "${r.kind}"`);
+    this.runners.set(r.kind, r as unknown as JobRunner);
+  }
+
+  jobDir(id: number): string {
+    return path.join(this.ctx.dataDir, 'jobs', String(id));
+  }
+
+  list(): Job[] {
+    return this.store.list();
+  }
+
+  get(id: number): Job | null {
+    return this.store.get(id);
+  }
+
+  private must(id: number): Job {
+    const job = this.store.get(id);
+    if (!job) throw new HandlerError('not-found', `There is no job ${id}`, 'Refresh the job list: it may have been deleted.');
+    return job;
+  }
+
+  private runner(kind: string): JobRunner {
+    const r = this.runners.get(kind);
+    if (!r) throw new HandlerError('unavailable', `No runner for ${kind} jobs is available`, kind === 'mining' ? 'Mining jobs run once the mining domain is enabled.' : undefined);
+    return r;
+  }
+
+  onChange(listener: (job: Job) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(id: number): void {
+    const job = this.store.get(id);
+    if (job) for (const l of this.listeners) l(job);
+  }
+
+  private move(id: number, event: JobEvent, error: string | null = null): Job {
+    const job = this.must(id);
+    const to = transition(job.state, event);
+    if (!to) {
+      throw new HandlerError('conflict', `Job ${id} is ${job.state}: it can ${event} only when ${allowedFrom(event).join(' or ')}`);
+    }
+    this.setState(id, to, error);
+    return this.must(id);
+  }
+
+  private setState(id: number, state: JobState, error: string | null): void {
+    this.store.setState(id, state, error, this.ctx.clock.now());
+    this.ctx.events.emit('job-state', { id, state, error });
+    if (error) this.log(id, `failed: ${error}`);
+    this.changed(id);
+  }
+
+  create(input: JobCreate): Job {
+    const runner = this.runner(input.spec.kind);
+    let spec: JobSpec;
+    try {
+      spec = runner.prepare(input.spec as never);
+    } catch (err) {
+      if (err instanceof HandlerError) throw err;
+      throw new HandlerError('bad-request', (err as Error).message);
+    }
+    const name = input.name ?? defaultName(spec);
+    const job = this.store.create(
+      { name, spec, devices: input.devices ?? [deviceId('cpu')], deadline: input.deadline ?? null, valuePerHour: input.valuePerHour ?? null, mode: input.mode ?? 'cheapest', runPastDeadline: input.runPastDeadline ?? false, total: runner.total(spec as never) },
+      this.ctx.clock.now(),
+    );
+    fs.mkdirSync(this.jobDir(job.id), { recursive: true });
+    this.changed(job.id);
+    return job;
+  }
+
+  async start(id: number, grant: RunGrant = {}): Promise<Job> {
+    const job = this.must(id);
+    // A job left `running` by a crash (or a process that was killed) has no run behind it: continue it.
+    const stale = job.state === 'running' && !this.active.has(id);
+    if (!stale && !transition(job.state, 'start')) throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued or paused job can start`);
+    const runner = this.runner(job.kind);
+    if (stale) {
+      this.log(id, 'continuing after the process that ran it stopped');
+      this.launch(job, runner, true, grant);
+      return this.must(id);
+    }
+    const current = this.active.get(id);
+    if (current?.handle.resume) {
+      await current.handle.resume();
+      this.setState(id, 'running', null);
+      return this.must(id);
+    }
+    this.launch(job, runner, job.state === 'paused' || job.progress.done > 0, grant);
+    return this.must(id);
+  }
+
+  /** Starts the runner; a runner that throws while starting fails the job with its message. */
+  private launch(job: Job, runner: JobRunner, resuming: boolean, grant: RunGrant = {}): void {
+    const id = job.id;
+    const ctx: RunContext = {
+      jobId: id,
+      spec: job.spec,
+      dir: this.jobDir(id),
+      resuming,
+      grant,
+      done: job.progress.done,
+      report: (p) => this.report(id, p),
+      loss: (step, loss) => {
+        if (!this.closed) this.store.addLoss(id, step, loss, this.ctx.clock.now());
+      },
+      log: (line) => this.log(id, line),
+      gpu: (r) => this.gpu.set(id, r),
+    };
+    fs.mkdirSync(ctx.dir, { recursive: true });
+    let handle: RunHandle;
+    try {
+      handle = runner.start(ctx);
+    } catch (err) {
+      if (job.state !== 'running') this.setState(id, 'running', null);
+      this.setState(id, 'failed', (err as Error).message);
+      return;
+    }
+    this.active.set(id, { handle, ctx });
+    if (job.state !== 'running') this.setState(id, 'running', null);
+    handle.done.then(
+      (o) => this.ended(id, handle, o),
+      (err: Error) => this.ended(id, handle, { outcome: 'failed', error: err.message }),
+    );
+  }
+
+  private ended(id: number, handle: RunHandle, o: RunOutcome): void {
+    if (this.active.get(id)?.handle === handle) this.active.delete(id);
+    // Quitting: the ledger keeps the job running so the next launch continues it.
+    if (this.closing) return;
+    const state = this.store.get(id)?.state;
+    if (!state) return;
+    this.flush(id);
+    if (o.outcome === 'finished' && transition(state, 'finish')) this.setState(id, 'finished', null);
+    else if (o.outcome === 'failed' && transition(state, 'fail')) this.setState(id, 'failed', o.error);
+    // A run that ends paused without being asked (mining stopped on the Mining page) was paused by hand.
+    else if (o.outcome === 'paused' && (state === 'pausing' || state === 'running')) this.setState(id, 'paused', null);
+  }
+
+  /** Gives a running job a new grant in place; false where its runner cannot (it keeps its grant). */
+  async regrant(id: number, grant: RunGrant): Promise<boolean> {
+    const a = this.active.get(id);
+    if (!a?.handle.regrant || this.must(id).state !== 'running') return false;
+    await a.handle.regrant(grant);
+    a.ctx.grant = grant;
+    return true;
+  }
+
+  async pause(id: number): Promise<Job> {
+    this.move(id, 'pause');
+    const a = this.active.get(id);
+    if (!a) {
+      this.setState(id, 'paused', null);
+      return this.must(id);
+    }
+    await a.handle.pause();
+    if (a.handle.resume) {
+      if (this.must(id).state === 'pausing') this.setState(id, 'paused', null);
+    } else {
+      // The runner ends its run; `ended` moves the job to paused (or finished, failed).
+      await a.handle.done.catch(() => undefined);
+      await new Promise((r) => setImmediate(r));
+    }
+    return this.must(id);
+  }
+
+  async cancel(id: number): Promise<Job> {
+    const job = this.must(id);
+    if (!transition(job.state, 'cancel')) throw new HandlerError('conflict', `Job ${id} is ${job.state}: it has already ended`);
+    const a = this.active.get(id);
+    if (a) {
+      await a.handle.stop('cancel');
+      await a.handle.done.catch(() => undefined);
+      this.active.delete(id);
+    }
+    return this.move(id, 'cancel');
+  }
+
+  delete(id: number): void {
+    const job = this.must(id);
+    if (this.active.has(id) || job.state === 'running' || job.state === 'pausing') {
+      throw new HandlerError('conflict', `Job ${id} is ${job.state} and still holds its process or threads`, 'Cancel it first, then delete it.');
+    }
+    this.store.delete(id);
+    this.logs.delete(id);
+    this.progress.delete(id);
+    fs.rmSync(this.jobDir(id), { recursive: true, force: true });
+  }
+
+  detail(id: number): JobDetail {
+    const job = this.must(id);
+    const dir = this.jobDir(id);
+    return {
+      ...job,
+      losses: this.store.losses(id),
+      checkpoints: job.kind === 'train' ? listCheckpoints(checkpointDir(dir)).reverse() : [],
+      log: this.logs.get(id) ?? readTail(path.join(dir, 'log.txt'), LOG_LINES),
+      gpu: this.gpu.get(id) ?? null,
+    };
+  }
+
+  /** Text the built-in model writes from its newest checkpoint (seeded: the same each time). */
+  sample(id: number, length: number, temperature: number): { step: number; text: string } {
+    const job = this.must(id);
+    if (job.spec.kind !== 'train') throw new HandlerError('bad-request', `Job ${id} is a ${job.kind} job: only built-in training jobs write samples`);
+    const newest = listCheckpoints(checkpointDir(this.jobDir(id))).at(-1);
+    if (!newest) throw new HandlerError('conflict', `Job ${id} has no checkpoint yet`, 'Start it and wait for its first checkpoint, or pause it.');
+    try {
+      const corpus = loadCorpus(job.spec.dataFile, job.spec.context + 2);
+      return { step: newest.step, text: sampleText(newest.file, corpus, length, { temperature }) };
+    } catch (err) {
+      throw new HandlerError('failed', (err as Error).message);
+    }
+  }
+
+  private log(id: number, line: string): void {
+    let ring = this.logs.get(id);
+    if (!ring) this.logs.set(id, (ring = readTail(path.join(this.jobDir(id), 'log.txt'), LOG_LINES)));
+    ring.push(line);
+    if (ring.length > LOG_LINES) ring.splice(0, ring.length - LOG_LINES);
+    if (this.closed) return;
+    try {
+      fs.appendFileSync(path.join(this.jobDir(id), 'log.txt'), `${line}\n`);
+    } catch {
+      // The in-memory tail still has it; a full disk must not stop the job.
+    }
+    if (!this.closing) this.ctx.events.emit('job-log', { id, line });
+  }
+
+  private report(id: number, p: Partial<Omit<JobProgress, 'unit'>> & { done: number }): void {
+    if (this.closed) return;
+    const now = this.ctx.clock.now();
+    let entry = this.progress.get(id);
+    if (!entry) {
+      entry = { p: this.must(id).progress, storedAt: 0, samples: [] };
+      this.progress.set(id, entry);
+    }
+    const next: JobProgress = { ...entry.p, ...p, unit: 'steps' };
+    // ETA from the rate over the last ~10 s, not the whole run's (a resumed run starts mid-way).
+    const samples = entry.samples;
+    if (samples.length > 0 && p.done < samples.at(-1)!.done) samples.length = 0;
+    samples.push({ at: now, done: p.done });
+    while (samples.length > 2 && now - samples[0]!.at > 10_000) samples.shift();
+    const first = samples[0]!;
+    const dt = (now - first.at) / 1000;
+    const stepsPerSec = dt > 0.2 && p.done > first.done ? (p.done - first.done) / dt : null;
+    next.etaSec = next.total !== null && stepsPerSec ? Math.max(0, (next.total - next.done) / stepsPerSec) : entry.p.etaSec;
+    entry.p = next;
+    if (now - entry.storedAt >= PROGRESS_EVERY_MS) this.flush(id);
+  }
+
+  private flush(id: number): void {
+    const entry = this.progress.get(id);
+    if (!entry || this.closed) return;
+    entry.storedAt = this.ctx.clock.now();
+    this.store.setProgress(id, entry.p, entry.storedAt);
+    const state = this.store.get(id)?.state ?? 'running';
+    this.ctx.events.emit('job-progress', { id, state, progress: entry.p });
+    this.changed(id);
+  }
+
+  /** On launch: jobs that were running continue from their checkpoints; half-taken pauses complete. */
+  resumeAfterRestart(): void {
+    for (const job of this.store.list()) {
+      if (job.state === 'pausing') this.setState(job.id, 'paused', null);
+      else if (job.state === 'running') {
+        const runner = this.runners.get(job.kind);
+        if (!runner) {
+          this.ctx.log.warn(`job ${job.id} (${job.kind}) was running but no runner for its kind is available: left as it is`);
+          continue;
+        }
+        this.log(job.id, 'the app restarted: continuing');
+        this.launch(job, runner, true);
+      }
+    }
+  }
+
+  /** App quit: every runner saves what it needs to continue; jobs stay in their states. */
+  async quit(): Promise<void> {
+    for (const id of this.active.keys()) this.flush(id);
+    this.closing = true;
+    // A runner that does not stop within QUIT_WAIT_MS must not keep the app from quitting; its
+    // last periodic checkpoint is what the next launch continues from.
+    await Promise.all(
+      [...this.active.entries()].map(([id, a]) =>
+        Promise.race([
+          a.handle.stop('quit').catch(() => undefined),
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => {
+              this.ctx.log.warn(`job ${id} did not stop within ${QUIT_WAIT_MS / 1000} s of quitting: leaving it`);
+              resolve();
+            }, QUIT_WAIT_MS);
+            t.unref();
+          }),
+        ]),
+      ),
+    );
+    this.active.clear();
+    this.closed = true;
+  }
+}
+
+function readTail(file: string, lines: number): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+function defaultName(spec: JobSpec): string {
+  if (spec.kind === 'train') return `Character model on ${spec.dataFile ? path.basename(spec.dataFile) : 'the built-in corpus'}`;
+  if (spec.kind === 'command') return (spec.command as string[]).join(' ').slice(0, 80);
+  return `${spec.kind} job`;
+}
