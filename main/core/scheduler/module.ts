@@ -1,22 +1,10 @@
-import { schedule, type ScheduledTask } from 'node-cron';
-import { DEFAULT_PLANNER_TIME_LIMIT_SEC, type PlanLimitSettings, type JobState, type PlanApplied, type PlanOverride, type PresenceSettings } from '#contract/index';
-import { HandlerError } from '#contract/index';
-import { defineModule, type CoreModule } from '#core/module';
-import type { PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#contract/plan';
-import { planInstance } from '#core/planner/instance';
+import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import { plannerThread } from '#core/planner/planner-thread';
-import { reachableBands, type BandSlot } from '#core/heating/band';
-import { matchZone } from '#core/tariff/zone';
-import { systemTimeZone } from '#core/tariff/time';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
-import { Executor } from './executor.ts';
-import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, planJobId, poolDown, type Built } from './inputs.ts';
+import { schedulerHandlers } from './handlers.ts';
+import { idleSource, type IdleSource } from './presence.ts';
+import { createScheduling } from './service.ts';
 import { deviceSetting, hashRateSetting, heldSetting, limitSetting, managedSetting, presenceSetting } from './setting.ts';
-import { idleSource, Presence, type IdleSource } from './presence.ts';
-import { Scheduler } from './scheduler.ts';
-
-const SLOT_MS = 900_000;
-const HORIZON_MS = 48 * 3_600_000;
 
 export type SchedulerModuleOptions = {
   /** node-cron re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
@@ -30,13 +18,6 @@ export type SchedulerModuleOptions = {
   processEveryMs?: number;
 };
 
-/**
- * The scheduler domain: plans the next 48 h from the tariff's prices, the heating domain's demand
- * and credit, the detected devices and the job queue; re-plans when any changes; at every slot
- * boundary (and at once on start) carries the slot out on the jobs (mining is one of them), bent by
- * presence rules and device temperatures; takes manual overrides; records every decision and
- * deviation in the ledger (plan_event).
- */
 export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModule {
   return defineModule({
     name: 'scheduler',
@@ -44,255 +25,28 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
     settings: [limitSetting, presenceSetting, heldSetting, managedSetting, hashRateSetting, deviceSetting],
     requires: ['tariff', 'heating'],
     optional: ['hardware', 'mining', 'job', 'market'],
-    create(ctx, { tariff, heating, hardware, mining, job: jobs, market }) {
-      const events = createPlanEventStore(ctx.db);
-      let lastApplied: PlanApplied | null = null;
-      let currentOverride: PlanOverride | null = null;
-      let cron: ScheduledTask | null = null;
-      let tables: Built = { devices: [], jobs: [], controls: new Map(), queue: new Map() };
-      const unsubs: (() => void)[] = [];
-
-      const record = (e: Omit<Parameters<typeof events.add>[0], 'at'>) => {
-        try {
-          ctx.events.emit('plan-event', events.add({ ...e, at: ctx.clock.now() }));
-        } catch (err) {
-          ctx.log.error(`scheduler: an event could not be stored: ${(err as Error).message}`);
-        }
-      };
-
-      const limits = (): PlanLimitSettings => ctx.settings.get(limitSetting);
-      /** Detected devices take the user's limits; a device configured by hand keeps its own. */
-      const limited = (devices: PlanDevice[], l: PlanLimitSettings, slotMin: number): PlanDevice[] =>
-        devices.map((d) => ({
-          ...d,
-          minRunSlots: d.minRunSlots ?? Math.max(1, Math.ceil(l.minRunMin / slotMin)),
-          minPauseSlots: d.minPauseSlots ?? Math.max(1, Math.ceil(l.minPauseMin / slotMin)),
-          maxTempC: d.maxTempC ?? l.maxTempC,
-        }));
-
-      const timeLimitMs = () => (limits().timeLimitSec ?? DEFAULT_PLANNER_TIME_LIMIT_SEC) * 1000;
-
-      const held = (): number[] => ctx.settings.get(heldSetting);
-
-      const presenceSettings = (): PresenceSettings => ctx.settings.get(presenceSetting);
-
-      const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
-        if (!mining?.configured()) return null;
-        const st = mining.status();
-        const measured = measuredPerThread(st);
-        const stored = ctx.settings.get(hashRateSetting);
-        // Kept for the next start; rewritten only when it moved by more than 1 % (not at every re-plan).
-        if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored)) ctx.settings.set(hashRateSetting, measured);
-        const perThread = measured ?? stored ?? DEFAULT_HASHES_PER_THREAD_SEC;
-        const now = ctx.clock.now();
-        const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? null;
-        return { hashesPerThreadSec: perThread, valuePerHash: plannedValuePerHash(st, market?.basis() ?? null, currency) };
-      };
-
-      /**
-       * Mining is planned as a job: while a pool is set up the queue holds one. A mining job the
-       * user cancelled, or one that failed (the pool refused the worker), is not replaced: that
-       * takes the user's word (a new mining job, or Start on the Mining page).
-       */
-      const keepMiningJob = () => {
-        if (!jobs || !mining?.configured()) return;
-        const newest = jobs.list().find((j) => j.kind === 'mining');
-        if (newest && newest.state !== 'finished') return;
-        jobs.create({ name: 'Mining (kept in the plan while a pool is set up)', spec: { kind: 'mining' } });
-      };
-
-      const inputs = async (): Promise<PlanInput> => {
-        const from = Math.floor(ctx.clock.now() / SLOT_MS) * SLOT_MS;
-        const prices = tariff.slots(from, from + HORIZON_MS);
-        const heat = heating.demand(prices);
-        const l = limits();
-        const zone = systemTimeZone();
-        // Thermal mode: the planner keeps the room in each slot's comfort band instead of meeting a demand.
-        const room = heating.thermal();
-        const slots: PlanSlot[] = prices.map((p, i) => {
-          const h = heat[i];
-          const quiet = l.quiet.enabled && matchZone([l.quiet], p.start, zone) !== undefined;
-          const slot: PlanSlot = { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet };
-          if (room && h && h.outdoorC !== null) slot.outdoorC = h.outdoorC;
-          if (room && h?.comfort) slot.comfort = h.comfort;
-          return slot;
-        });
-        // Without a fresh reading the room is assumed at the band's lower edge: neither a reason to
-        // heat hard now nor stored warmth to coast on.
-        const thermal: ThermalModel | undefined = room
-          ? { uaWPerK: room.uaWPerK, capacityWhPerK: room.capacityWhPerK, sourceCapW: room.sourceCapW, indoorC: room.indoorC ?? slots[0]?.comfort?.minC ?? heat[0]?.setpointC ?? 20 }
-          : undefined;
-        if (thermal && slots.every((s) => s.comfort && s.outdoorC !== undefined)) {
-          const bands = reachableBands(thermal, slots as BandSlot[]);
-          slots.forEach((s, i) => (s.comfort = bands[i]));
-        }
-        keepMiningJob();
-        tables = buildWorld({
-          hardware: hardware ? await hardware.info() : null,
-          configured: ctx.settings.get(deviceSetting),
-          jobs: (jobs?.list() ?? []).filter((j) => !held().includes(j.id)),
-          mining: mining$(),
-          now: ctx.clock.now(),
-        });
-        const slotMin = (slots[0]?.hours ?? SLOT_MS / 3_600_000) * 60;
-        return {
-          slots,
-          devices: limited(tables.devices, l, slotMin),
-          jobs: tables.jobs,
-          limits: { ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}), ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}) },
-          ...(thermal ? { thermal } : {}),
-        };
-      };
-
-      const executor = new Executor({
-        jobs,
-        poolProblem: () => (mining ? poolDown(mining.status()) : null),
-        telemetry: () => hardware?.latest() ?? null,
-        maxTempC: () => limits().maxTempC,
-        record,
-        loadManaged: () => ctx.settings.get(managedSetting),
-        saveManaged: (m) => ctx.settings.set(managedSetting, m),
-      });
-
-      const presence = new Presence({
+    create(ctx, { tariff, heating, hardware, mining, job, market }): ModuleInstance {
+      const scheduling = createScheduling({
+        store: createPlanEventStore(ctx.db),
+        settings: ctx.settings,
         clock: ctx.clock,
-        settings: presenceSettings,
-        idle: options.idle === undefined ? idleSource() : options.idle,
-        ...(options.processes ? { processes: options.processes } : {}),
-        ...(options.battery ? { battery: options.battery } : {}),
-        ...(options.processEveryMs ? { processEveryMs: options.processEveryMs } : {}),
-        onChange: () => {
-          ctx.events.emit('presence-changed', presence.status());
-          void scheduler.reapply();
-        },
-        onError: (m) => record({ kind: 'error', message: m }),
-      });
-
-      const scheduler = new Scheduler({
-        clock: ctx.clock,
-        slotMs: SLOT_MS,
-        inputs,
+        log: ctx.log,
+        events: ctx.events,
+        tariff,
+        heating,
+        hardware,
+        mining,
+        jobs: job,
+        market,
         // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
-        // The reasons quote prices ("pre-heating: 0.0400 EUR/kWh now vs …") in the tariff's currency.
-        planner: (input, now) => plannerThread.plan(input, { now, currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR', timeLimitMs: timeLimitMs() }),
-        apply: async (a) => {
-          const eff = await executor.apply(a, presence.active(), tables);
-          lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
-          ctx.events.emit('plan-applied', lastApplied);
-        },
-        record: (e) => {
-          if (e.type === 'planned') {
-            const p = scheduler.plan();
-            if (p) ctx.events.emit('plan-updated', p);
-            record({ kind: 'planned', message: `planned ${e.slots} slots, expected net ${e.net.toFixed(4)}${e.shortfalls.length ? `; short of deadline: ${e.shortfalls.map((s) => `${s.job} ${s.missingWork.toFixed(0)} work`).join(', ')}` : ''}` });
-            for (const s of e.shortfalls) record({ kind: 'deviation', job: s.job, message: `${s.job} cannot finish before its deadline: ${s.missingWork.toFixed(0)} work does not fit` });
-          } else if (e.type === 'override') {
-            record({ kind: 'override', message: e.override ? (e.override.kind === 'pause' ? `paused by hand until ${new Date(e.override.until).toISOString()}` : `run ${e.override.job} on ${e.override.device} by hand until ${new Date(e.override.until).toISOString()}`) : 'override ended: back to the plan' });
-          } else if (e.type === 'error') {
-            ctx.log.warn(`scheduler: ${e.message}`);
-            record({ kind: 'error', message: e.message });
-          }
-        },
+        planner: (input, opts) => plannerThread.plan(input, opts),
+        idle: options.idle === undefined ? idleSource() : options.idle,
+        processes: options.processes,
+        battery: options.battery,
+        processEveryMs: options.processEveryMs,
+        cron: options.cron !== false,
       });
-
-      // The plan with what holds now: presence rules and temperatures join the current slot's reason.
-      const planNow = () => {
-        const p = scheduler.plan();
-        if (!p || !lastApplied) return p;
-        const notes = lastApplied.reason;
-        const now = ctx.clock.now();
-        return { ...p, slots: p.slots.map((s) => (s.start === lastApplied!.slotStart && s.start <= now ? { ...s, reason: notes } : s)) };
-      };
-
-      return {
-        handlers: {
-          'plan-get': () => Promise.resolve({ plan: planNow(), override: currentOverride, applied: lastApplied }),
-          'plan-override': async ({ override }: { override: PlanOverride | null }) => {
-            if (override && override.until <= ctx.clock.now()) throw new HandlerError('bad-request', 'the override ends in the past', 'give an end time after now');
-            if (override?.kind === 'run') {
-              const dev = tables.devices.find((d) => d.id === override.device);
-              if (!dev) throw new HandlerError('bad-request', `override: there is no device "${override.device}"`, `use one of ${tables.devices.map((d) => d.id).join(', ') || '(none detected)'}`);
-              if (override.level >= dev.levels.length) throw new HandlerError('bad-request', `override: ${override.device} has levels 0..${dev.levels.length - 1}, not ${override.level}`);
-              if (!tables.jobs.some((j) => j.id === override.job)) throw new HandlerError('bad-request', `override: there is no job "${override.job}" in the plan`, `use one of ${tables.jobs.map((j) => j.id).join(', ') || '(none queued)'}`);
-            }
-            currentOverride = override;
-            await scheduler.setOverride(override);
-            return { override };
-          },
-          'plan-events': async ({ limit }) => events.latest(limit ?? 50),
-          // `hearth plan --export`: the input the next planning would use, with its time limit.
-          'plan-input': async () => planInstance(await inputs(), ctx.clock.now(), timeLimitMs()),
-          'presence-get': async () => presence.status(),
-          'plan-limits-get': async () => limits(),
-          'plan-limits-set': async (l) => {
-            const saved = ctx.settings.set(limitSetting, l);
-            scheduler.changed();
-            return saved;
-          },
-          'presence-set': async (s) => {
-            ctx.settings.set(presenceSetting, s);
-            await presence.refresh();
-            return presence.status();
-          },
-        },
-        async start() {
-          unsubs.push(tariff.onUpdate(() => scheduler.changed()), heating.onChange(() => scheduler.changed()));
-          if (jobs) {
-            const states = new Map<number, JobState>(jobs.list().map((j) => [j.id, j.state]));
-            unsubs.push(
-              jobs.onChange((j) => {
-                const before = states.get(j.id);
-                if (before === j.state) return; // progress, not a state change
-                states.set(j.id, j.state);
-                if (!executor.acting.has(j.id)) {
-                  // The user paused it: hold it out of the plan. The user started it: it is theirs, not the scheduler's.
-                  const h = held();
-                  if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id)) ctx.settings.set(heldSetting, [...h, j.id]);
-                  if (j.state === 'running' && before !== undefined && before !== 'running') {
-                    ctx.settings.set(heldSetting, h.filter((x) => x !== j.id));
-                    const m = ctx.settings.get(managedSetting);
-                    if (m.jobs.includes(j.id)) ctx.settings.set(managedSetting, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
-                  }
-                }
-                const managed = ctx.settings.get(managedSetting).jobs;
-                if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: planJobId(j.id), message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
-                scheduler.changed();
-              }),
-            );
-          }
-          // Telemetry (every few seconds) is when hot devices and a lost pool are noticed.
-          // Nothing hot, pool fine: what a fresh start has already applied.
-          let seen = '|';
-          unsubs.push(
-            ctx.events.on('telemetry', (t) => {
-              const hot = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC).map((d) => d.deviceId).join(',');
-              const key = `${hot}|${mining && poolDown(mining.status()) !== null ? 'pool down' : ''}`;
-              if (key === seen) return;
-              seen = key;
-              void scheduler.reapply();
-            }),
-          );
-          // The pool starting or stopping to pay for the work changes mining's value: plan again.
-          let paid = true;
-          unsubs.push(
-            ctx.events.on('hash-rate', (r) => {
-              const now = r.health === 'ok';
-              if (now === paid) return;
-              paid = now;
-              scheduler.changed();
-            }),
-          );
-          if (options.cron !== false) cron = schedule('15 13 * * *', () => scheduler.changed());
-          await presence.start();
-          await scheduler.start();
-        },
-        async stop() {
-          scheduler.stop();
-          presence.stop();
-          for (const u of unsubs) u();
-          await cron?.stop();
-        },
-      };
+      return { handlers: schedulerHandlers(scheduling), start: () => scheduling.start(), stop: () => scheduling.stop() };
     },
   });
 }
