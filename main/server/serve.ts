@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CoreOptions } from '#core/app';
+import { consoleLogger, type CoreOptions } from '#core/app';
 import { startHostedCore, type HostedCore } from '#core/host';
+import { announceServer, localUrl, SERVER_FILE } from '#transport/discovery';
 import { startHttpTransport, type HttpTransport } from '#transport/http';
 import { nodeOutDir } from '#workers/locate';
 
@@ -12,6 +13,8 @@ export type ServeOptions = CoreOptions & {
   /** Fixed token (tests); otherwise 32 random bytes. */
   token?: string;
   staticDir?: string | null;
+  /** Leave server.json in the data folder, so `hearth` commands on it come here (default true). */
+  announce?: boolean;
 };
 
 export type Server = { core: HostedCore; http: HttpTransport; token: string; url: string; close(): Promise<void> };
@@ -45,12 +48,23 @@ export async function startServer(options: ServeOptions): Promise<Server> {
     if (e.code === 'EACCES') throw new Error(`Not allowed to listen on port ${options.port}: choose a port above 1023 with --port`, { cause: err });
     throw err;
   }
+  let announced: { withdraw(): void } | null = null;
+  if (options.announce !== false) {
+    try {
+      announced = announceServer(options.dataDir, { by: 'serve', url: localUrl(options.host, transport.port), token });
+    } catch (err) {
+      // The page works without it; only `hearth` commands on this folder will open it themselves.
+      (options.log ?? consoleLogger).warn(`could not write ${SERVER_FILE} in ${options.dataDir}: ${(err as Error).message}`);
+    }
+  }
   return {
     core,
     http: transport,
     token,
     url: `${transport.url}?token=${token}`,
     async close() {
+      // Withdrawn first: a command started from now on opens the folder itself rather than calling a server that is going.
+      announced?.withdraw();
       await transport.close();
       await core.close();
     },

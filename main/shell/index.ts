@@ -2,6 +2,7 @@
 // runs the same core the headless server runs. Security follows Electron's checklist: sandboxed,
 // context-isolated renderer without Node, a strict CSP (renderer/index.html), IPC from our own
 // page only, no navigation or new windows, no permissions, secrets through safeStorage.
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, powerMonitor, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
@@ -9,6 +10,8 @@ import { startHostedCore, type HostedCore } from '#core/host';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
 import { setIdleSource } from '#core/scheduler/presence';
+import { announceServer, localUrl } from '#transport/discovery';
+import { startHttpTransport, type HttpTransport } from '#transport/http';
 import { setXdgAutostart } from './autostart.ts';
 import { safeStorageSecrets } from './secret.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
@@ -24,6 +27,7 @@ app.setName(APP_NAME);
 if (process.env['HEARTH_DATA_DIR']) app.setPath('userData', process.env['HEARTH_DATA_DIR']);
 
 let core: HostedCore | null = null;
+let cliEndpoint: { http: HttpTransport; withdraw(): void } | null = null;
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
@@ -127,11 +131,32 @@ async function start(): Promise<void> {
   running.events.on('notification', (n) => {
     if (DesktopNotification.isSupported()) new DesktopNotification({ title: n.title, body: n.body }).show();
   });
+  cliEndpoint = await startCliEndpoint(running, app.getPath('userData'));
   const prefs = await running.handlers['preferences-get']({});
   applyLoginItem(prefs.autostart);
   running.events.on('preferences-updated', (p) => applyLoginItem(p.autostart));
   tray = createTray();
   win = createWindow(!(prefs.startMinimized && tray));
+}
+
+/**
+ * The `hearth` command reaches the app here while it runs, instead of opening the ledger beside it:
+ * the same HTTP transport `hearth serve` uses, bound to 127.0.0.1 only, API only (no page), with a
+ * fresh random token that only server.json in the data folder (mode 0600) holds. The page keeps
+ * using IPC. Without it the app still works; commands then open the folder themselves.
+ */
+async function startCliEndpoint(running: HostedCore, dataDir: string): Promise<{ http: HttpTransport; withdraw(): void } | null> {
+  let http: HttpTransport | null = null;
+  try {
+    const token = crypto.randomBytes(32).toString('base64url');
+    http = await startHttpTransport({ handlers: running.handlers, events: running.events, token, host: '127.0.0.1', port: 0, staticDir: null });
+    const { withdraw } = announceServer(dataDir, { by: 'app', url: localUrl('127.0.0.1', http.port), token });
+    return { http, withdraw };
+  } catch (err) {
+    console.error(`Hearth could not open its endpoint for the hearth command: ${(err as Error).message}`);
+    await http?.close();
+    return null;
+  }
 }
 
 /**
@@ -175,6 +200,13 @@ if (!app.requestSingleInstanceLock()) {
     e.preventDefault();
     const closing = core;
     core = null;
-    void closing.close().finally(() => app.quit());
+    const endpoint = cliEndpoint;
+    cliEndpoint = null;
+    // The file goes first: a command started from now on opens the folder itself.
+    endpoint?.withdraw();
+    void Promise.resolve(endpoint?.http.close())
+      .catch(() => undefined)
+      .then(() => closing.close())
+      .finally(() => app.quit());
   });
 }

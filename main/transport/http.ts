@@ -32,7 +32,11 @@ export type HttpTransport = {
  * port it is bound to: two `hearth serve` on one machine then never overwrite each other's token.
  */
 const tokenCookieName = (port: number): string => `hearth_token_${port}`;
-const MAX_BODY_BYTES = 1_000_000;
+/**
+ * Calls carry whole files: a CSV of prices, or of a year of ledger slots for a few devices (the
+ * `hearth` command sends its imports here when Hearth runs). Only an authorised caller gets this far.
+ */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -142,6 +146,12 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
         return;
       }
       const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+        // Said before the upload rather than by cutting it off, which the caller would see as a reset.
+        res.setHeader('Connection', 'close');
+        sendJson(res, 413, { ok: false, error: { code: 'bad-request', message: `${method}: the request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB` } });
+        return;
+      }
       let body: unknown;
       try {
         const text = await readBody(req, MAX_BODY_BYTES);

@@ -1,8 +1,11 @@
 import type { HeatSlot } from '#contract/index';
+import { withClient } from '../client.ts';
 import { numberOption, type Command } from '../command.ts';
-import { describeStatus, fromOption, localTime, perKWh, startEnergyCore } from './prices.ts';
+import { describeStatus, fromOption, localTime, perKWh } from './prices.ts';
 
 const HOUR = 3_600_000;
+/** The forecast Hearth fetches every hour; an older one is fetched again before it is shown. */
+const FORECAST_MAX_AGE_MS = HOUR;
 
 export function formatHeat(slots: HeatSlot[], timeZone: string): string[] {
   const lines = slots.map((s) => {
@@ -28,18 +31,14 @@ export const heatCommand: Command = {
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 14 * 24 }) ?? 48;
     const fromArg = fromOption(values['from']);
-    // A forecast over an hour old is refreshed first (offline, the cached one is used).
-    const core = await startEnergyCore(values, { forecast: true });
-    try {
-      const h = core.handlers;
-      const now = core.context.clock.now();
+    return withClient(values, async ({ send }) => {
+      const now = Date.now();
       const from = fromArg ?? Math.floor(now / HOUR) * HOUR;
-      const [settings, tariff, sensors, slots] = await Promise.all([
-        h['heating-settings']({}),
-        h['tariff-status']({}),
-        h['heating-sensors']({}),
-        h['heating-demand']({ from, to: from + hours * HOUR }),
-      ]);
+      // A forecast over an hour old is refreshed first (offline, the cached one is used and the reason shown).
+      let sensors = await send('heating-sensors', {});
+      const fetchedAt = sensors.outdoor.last?.at ?? null;
+      if (sensors.outdoor.kind === 'open-meteo' && (fetchedAt === null || now - fetchedAt > FORECAST_MAX_AGE_MS)) sensors = await send('heating-refresh', {});
+      const [settings, tariff, slots] = await Promise.all([send('heating-settings', {}), send('tariff-status', {}), send('heating-demand', { from, to: from + hours * HOUR })]);
       if (values['json']) {
         console.log(JSON.stringify({ mode: settings.mode, heatSource: settings.heatSource, sensors, tariff, slots }, null, 2));
         return 0;
@@ -54,8 +53,6 @@ export const heatCommand: Command = {
       }
       for (const line of formatHeat(slots, settings.timeZone)) console.log(line);
       return 0;
-    } finally {
-      await core.close();
-    }
+    });
   },
 };

@@ -1,20 +1,11 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { LedgerTotals } from '#contract/index';
 import { ledgerSettingsSchema } from '#contract/ledger';
-import { startCore, type Core } from '#core/app';
-import { defaultDataDir } from '#core/data-dir';
 import { nanosText } from '#core/economics/money';
-import { miningModule } from '#core/mining/module';
 import { rejectedText } from './mine.ts';
-import { ledgerModule } from '#core/ledger/module';
-import { numberOption, rethrowAsUsage, UsageError, type Command } from '../command.ts';
-
-/** The ledger alone: reading history needs no hardware probe, prices or workers. */
-async function startLedgerCore(values: Record<string, unknown>): Promise<Core> {
-  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-  // The mining domain only answers for its share counts here (it starts no miner).
-  return startCore({ dataDir, modules: [miningModule(), ledgerModule()], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
-}
+import { withClient } from '../client.ts';
+import { numberOption, UsageError, type Command } from '../command.ts';
 
 const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
 
@@ -76,31 +67,30 @@ export const historyCommand: Command = {
         throw new UsageError(`Cannot read ${importFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
       }
     }
-    const core = await startLedgerCore(values);
-    try {
-      const h = core.handlers;
+    return withClient(values, async ({ send }) => {
       const span = { days, ...(typeof until === 'string' ? { until } : {}) };
       const change = { currency: values['currency'], timeZone: values['tz'], standingPerDay: values['standing'], monthlyFee: values['monthly'] };
       if (Object.values(change).some((v) => v !== undefined)) {
-        const next = { ...(await h['ledger-settings']({})) };
+        const next = { ...(await send('ledger-settings', {})) };
         for (const [k, v] of Object.entries(change)) if (typeof v === 'string') Object.assign(next, { [k]: v });
         const parsed = ledgerSettingsSchema.safeParse(next);
         if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-        const saved = await h['ledger-configure'](parsed.data);
+        const saved = await send('ledger-configure', parsed.data);
         console.error(`Ledger: ${saved.currency}, days in ${saved.timeZone}, standing charge ${saved.standingPerDay}/day, monthly fee ${saved.monthlyFee}`);
       }
       if (typeof values['backup'] === 'string') {
-        const b = await h['ledger-backup']({ file: values['backup'] });
+        // Resolved here: a running Hearth has its own working directory.
+        const b = await send('ledger-backup', { file: path.resolve(values['backup']) });
         console.log(`Backed up the ledger to ${b.file} (${b.bytes} bytes, integrity_check: ${b.integrity})`);
         return b.integrity === 'ok' ? 0 : 1;
       }
       if (text !== null) {
-        const r = await h['ledger-import-csv']({ csv: text });
+        const r = await send('ledger-import-csv', { csv: text });
         console.log(`Imported ${r.slots} slot rows from ${String(importFile)}`);
         return 0;
       }
       if (csv === 'days' || csv === 'slots') {
-        const r = await h['ledger-export-csv']({ kind: csv, ...span });
+        const r = await send('ledger-export-csv', { kind: csv, ...span });
         const out = values['out'];
         if (typeof out === 'string') {
           fs.writeFileSync(out, r.csv);
@@ -110,12 +100,12 @@ export const historyCommand: Command = {
       }
       const header = ['', 'hours', 'energy kWh', 'heat kWh', 'heat met kWh', 'cost', 'revenue exp.', 'revenue cred.', 'heat credit', 'training', 'net'];
       if (by === 'device' || by === 'job') {
-        const r = await h['ledger-breakdown']({ by, ...span });
+        const r = await send('ledger-breakdown', { by, ...span });
         console.log(`Per ${by}, last ${days} days, amounts in ${r.currency}`);
         console.log(table([header, ...r.rows.map((x) => row(x.id || '(no job)', x, ''))]));
         return 0;
       }
-      const r = await h['ledger-days'](span);
+      const r = await send('ledger-days', span);
       console.log(`Per day in ${r.timeZone}, amounts in ${r.currency} (cost includes standing charge and monthly fee)`);
       console.log(table([header, ...r.days.map((d) => row(d.day, d, String(d.hours))), row('total', r.total, '')]));
       const mined = r.days.filter((d) => d.shares && d.shares.accepted + d.shares.rejected + d.shares.stale > 0);
@@ -124,10 +114,6 @@ export const historyCommand: Command = {
         for (const d of mined) console.log(`${d.day}  ${d.shares!.accepted} accepted, ${rejectedText(d.shares!.rejected, d.shares!.rejectReasons)}, ${d.shares!.stale} stale`);
       }
       return 0;
-    } catch (err) {
-      rethrowAsUsage(err);
-    } finally {
-      await core.close();
-    }
+    });
   },
 };

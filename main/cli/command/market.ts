@@ -1,12 +1,9 @@
 import type { MarketFigure, MarketStatus } from '#contract/index';
-import { startCore } from '#core/app';
-import { defaultDataDir } from '#core/data-dir';
 import { marketModule } from '#core/market/module';
 import { PUBLIC_ENDPOINTS } from '#core/market/source';
-import { rethrowAsUsage, UsageError, type Command } from '../command.ts';
-
-/** Longer than the market domain's own 15 s fetch timeout: its answer (or its failure) comes first. */
-const WAIT_FOR_FETCH_MS = 20_000;
+import { findServer } from '#transport/discovery';
+import { localClient, withClient, type CliClient } from '../client.ts';
+import { UsageError, type Command } from '../command.ts';
 
 /** A number above `above` (or at least `atLeast`), as the market domain's own schema wants it. */
 function amount(value: unknown, flag: string, bound: { above: number } | { atLeast: number }, example: string): number | undefined {
@@ -58,41 +55,35 @@ export const marketCommand: Command = {
     const mempool = values['mempool'];
     if (mempool !== undefined && (typeof mempool !== 'string' || !/^https?:\/\/[^/\s]+/.test(mempool))) throw new UsageError(`--mempool expects the address of a mempool.space instance such as https://mempool.space, got "${String(mempool)}"`);
 
-    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-    const endpoints = typeof mempool === 'string' ? { ...PUBLIC_ENDPOINTS, mempool: mempool.replace(/\/+$/, '') } : PUBLIC_ENDPOINTS;
-    const core = await startCore({ dataDir, modules: [marketModule({ endpoints })], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
-    // Starting the market domain fetches once; its answer (or the reason it failed) is what we show.
-    // Each change below announces itself with one more market-update, so count them all.
     const changing = typeof currency === 'string' || price !== undefined || difficulty !== undefined || clear;
-    let awaited = changing ? 2 : 1;
-    const fetched = new Promise<void>((resolve) => {
-      const off = core.events.on('market-update', () => {
-        if (--awaited > 0) return;
-        off();
-        resolve();
-      });
-      setTimeout(resolve, WAIT_FOR_FETCH_MS).unref();
-    });
-    try {
-      const h = core.handlers;
-      if (changing) {
-        await h['market-override']({
-          ...(typeof currency === 'string' ? { currency } : {}),
-          ...(clear ? { btcPrice: null, difficulty: null } : {}),
-          ...(price !== undefined ? { btcPrice: price } : {}),
-          ...(difficulty !== undefined ? { difficulty } : {}),
-        });
+    // The mempool.space address is the market domain's, given when a core is created: only a core
+    // this command opens can take it; a running Hearth keeps the sources it started with.
+    const open = typeof mempool !== 'string' ? undefined : async (dataDir: string): Promise<CliClient> => {
+      const running = await findServer(dataDir);
+      if (running.server) {
+        const who = running.server.by === 'app' ? 'the desktop app' : '`hearth serve`';
+        throw new UsageError(`--mempool applies to a data folder this command opens itself, but ${who} (pid ${running.server.pid}) is running on ${dataDir} with its own market sources: stop it, or leave out --mempool`);
       }
-      await fetched;
-      // A changed currency needs a fetch in that currency.
-      const st = typeof currency === 'string' ? await h['market-refresh']({}) : await h['market-status']({});
-      if (values['json'] === true) console.log(JSON.stringify(st, null, 2));
-      else print(st);
-      return 0;
-    } catch (err) {
-      rethrowAsUsage(err);
-    } finally {
-      await core.close();
-    }
+      return localClient(dataDir, { replace: [marketModule({ endpoints: { ...PUBLIC_ENDPOINTS, mempool: mempool.replace(/\/+$/, '') } })] });
+    };
+    return withClient(
+      values,
+      async ({ send }) => {
+        if (changing) {
+          await send('market-override', {
+            ...(typeof currency === 'string' ? { currency } : {}),
+            ...(clear ? { btcPrice: null, difficulty: null } : {}),
+            ...(price !== undefined ? { btcPrice: price } : {}),
+            ...(difficulty !== undefined ? { difficulty } : {}),
+          });
+        }
+        // Fetched now, in the currency just set: what the figures are (or why a fetch failed and which value stays).
+        const st = await send('market-refresh', {});
+        if (values['json'] === true) console.log(JSON.stringify(st, null, 2));
+        else print(st);
+        return 0;
+      },
+      open,
+    );
   },
 };

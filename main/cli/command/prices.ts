@@ -2,20 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CsvImportResult, Handlers, PriceSlot, TariffStatus } from '#contract/index';
 import { HandlerError } from '#contract/index';
-import { startCore, type Core } from '#core/app';
-import { defaultDataDir } from '#core/data-dir';
-import { heatingModule } from '#core/heating/module';
-import { tariffModule } from '#core/tariff/module';
 import { localDay, localParts } from '#core/tariff/time';
+import { sendTo, withClient, type Send } from '../client.ts';
 import { numberOption, UsageError, type Command } from '../command.ts';
 
 const HOUR = 3_600_000;
-
-/** The tariff and heating domains alone: these commands need no hardware probe or workers. */
-export async function startEnergyCore(values: Record<string, unknown>, { forecast = false } = {}): Promise<Core> {
-  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-  return startCore({ dataDir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, refreshOnStart: forecast })], log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
-}
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const two = (n: number) => String(n).padStart(2, '0');
@@ -68,12 +59,16 @@ export function formatSlots(slots: PriceSlot[], timeZone: string): string[] {
   return lines;
 }
 
-/** Fetches a day-ahead tariff's prices when today's or tomorrow's are not known yet (offline, the cache stands); the status after. */
-export async function freshPrices(h: Handlers, now: number): Promise<TariffStatus> {
-  const settings = await h['tariff-settings']({});
-  const status = await h['tariff-status']({});
+/**
+ * Fetches a day-ahead tariff's prices when today's or tomorrow's are not known yet (offline, the
+ * cache stands); the status after. Through a client's `send`, or an in-process core's handlers.
+ */
+export async function freshPrices(via: Send | Handlers, now: number): Promise<TariffStatus> {
+  const send = typeof via === 'function' ? via : sendTo(via);
+  const settings = await send('tariff-settings', {});
+  const status = await send('tariff-status', {});
   const isDynamic = !['fixed', 'time-of-use', 'csv'].includes(settings.tariff.kind);
-  if (isDynamic && (status.knownUntil === null || status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)) return h['tariff-refresh']({});
+  if (isDynamic && (status.knownUntil === null || status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)) return send('tariff-refresh', {});
   return status;
 }
 
@@ -85,14 +80,12 @@ export const pricesCommand: Command = {
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 24 * 400 }) ?? 48;
     const from = fromOption(values['from']);
-    const core = await startEnergyCore(values);
-    try {
-      const h = core.handlers;
-      const settings = await h['tariff-settings']({});
-      const now = core.context.clock.now();
-      const status = await freshPrices(h, now);
+    return withClient(values, async ({ send }) => {
+      const settings = await send('tariff-settings', {});
+      const now = Date.now();
+      const status = await freshPrices(send, now);
       const start = from ?? Math.floor(now / HOUR) * HOUR;
-      const slots = await h['tariff-slots']({ from: start, to: start + hours * HOUR });
+      const slots = await send('tariff-slots', { from: start, to: start + hours * HOUR });
       if (values['json']) {
         console.log(JSON.stringify({ status, timeZone: settings.timeZone, slots }, null, 2));
         return 0;
@@ -104,9 +97,7 @@ export const pricesCommand: Command = {
       }
       for (const line of formatSlots(slots, settings.timeZone)) console.log(line);
       return 0;
-    } finally {
-      await core.close();
-    }
+    });
   },
 };
 
@@ -145,12 +136,10 @@ export const pricesImportCommand: Command = {
     } catch (err) {
       throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const core = await startEnergyCore(values);
-    try {
-      const h = core.handlers;
+    return withClient(values, async ({ send }) => {
       let result: CsvImportResult;
       try {
-        result = await h['tariff-import-csv']({
+        result = await send('tariff-import-csv', {
           csv: text,
           ...(unit ? { unit } : {}),
           ...(currency ? { currency } : {}),
@@ -161,14 +150,12 @@ export const pricesImportCommand: Command = {
         throw err;
       }
       if (!values['keep-tariff']) {
-        const s = await h['tariff-settings']({});
-        if (s.tariff.kind !== 'csv') await h['tariff-configure']({ ...s, tariff: { kind: 'csv', currency: result.currency } });
+        const s = await send('tariff-settings', {});
+        if (s.tariff.kind !== 'csv') await send('tariff-configure', { ...s, tariff: { kind: 'csv', currency: result.currency } });
       }
       if (values['json']) console.log(JSON.stringify(result, null, 2));
       else for (const line of formatImport(result, file)) console.log(line);
       return 0;
-    } finally {
-      await core.close();
-    }
+    });
   },
 };

@@ -1,5 +1,6 @@
-import { defaultDataDir } from '#core/data-dir';
+import { findServer } from '#transport/discovery';
 import { startServer } from '../../server/serve.ts';
+import { dataDirOf } from '../client.ts';
 import { numberOption, UsageError, type Command } from '../command.ts';
 
 export const DEFAULT_PORT = 7420;
@@ -17,7 +18,13 @@ export const serveCommand: Command = {
     const port = numberOption(values['port'], 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT;
     const host = typeof values['host'] === 'string' ? values['host'] : '127.0.0.1';
     if (host.trim() === '') throw new UsageError('--host expects an address such as 127.0.0.1');
-    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+    const dataDir = dataDirOf(values);
+    // Two cores on one ledger would both book the same telemetry and both carry out the plan.
+    const running = await findServer(dataDir);
+    if (running.server) {
+      const who = running.server.by === 'app' ? 'The desktop app' : 'Another `hearth serve`';
+      throw new UsageError(`${who} (pid ${running.server.pid}) is already running on ${dataDir}: use it, stop it first, or give another --data-dir`);
+    }
     const server = await startServer({ dataDir, host, port });
     console.log(`Hearth is running. Open ${server.url}`);
     console.log(`data: ${dataDir}`);

@@ -85,7 +85,7 @@ export const trainCommand: Command = {
       log: { info: () => undefined, warn: (m) => console.error(m), error: (m) => console.error(m) },
     });
     try {
-      const svc = core.context.use('job');
+      const svc = core.service('job');
       let job: Job;
       try {
         job = jobId === undefined ? svc.create({ spec }) : (svc.get(jobId) ?? (() => { throw new UsageError(`there is no job ${jobId} in ${dataDir}`); })());

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { PriceSlot, TariffSettings } from '#contract/index';
+import { PRICES_DIR } from '../fixtures/data.ts';
+import { runCli, startServe, tempDir, until, type RunningServer } from './harness.ts';
+
+const CSV = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');
+const JAN_1 = Date.parse('2023-01-01T00:00:00Z');
+
+const running: RunningServer[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.stop('SIGKILL');
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function folder(): string {
+  const d = tempDir('hearth-cli-server-');
+  dirs.push(d);
+  return d;
+}
+async function serve(dataDir: string): Promise<RunningServer> {
+  const s = await startServe({ dataDir });
+  running.push(s);
+  return s;
+}
+
+/** A call to the running server's own API, as its page makes it. */
+async function call<R>(s: RunningServer, method: string, args: unknown = {}): Promise<R> {
+  const res = await fetch(`${s.origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` }, body: JSON.stringify(args) });
+  const body = (await res.json()) as { ok: true; result: R } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(body.error.message);
+  return body.result;
+}
+
+/** The events the server pushes to its page from now on. */
+async function listen(s: RunningServer): Promise<{ events: { event: string; payload: unknown }[]; close(): void }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
+  const events: { event: string; payload: unknown }[] = [];
+  ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { events, close: () => ws.close() };
+}
+
+/** A pid that certainly belongs to no process any more: one that just exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const serverFile = (dataDir: string) => path.join(dataDir, 'server.json');
+function writeServerFile(dataDir: string, entry: { pid: number; url: string; token: string }): void {
+  fs.writeFileSync(serverFile(dataDir), JSON.stringify({ by: 'serve', hostname: os.hostname(), startedAt: Date.now(), ...entry }), { mode: 0o600 });
+}
+
+describe('hearth commands on a data folder a server runs on', () => {
+  it('prices import goes to the running server, which uses the prices at once', async () => {
+    const dataDir = folder();
+    const s = await serve(dataDir);
+    // Announced for the CLI: the server's own pid, url and token, readable by this user only.
+    const announced = JSON.parse(fs.readFileSync(serverFile(dataDir), 'utf8')) as { by: string; pid: number; url: string; token: string };
+    expect(announced).toMatchObject({ by: 'serve', pid: s.child.pid, url: `${s.origin}/`, token: s.token });
+    if (process.platform !== 'win32') expect(fs.statSync(serverFile(dataDir)).mode & 0o777).toBe(0o600);
+    expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
+
+    const socket = await listen(s);
+    const r = await runCli(['prices', 'import', CSV, '--data-dir', dataDir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Imported 8760 slots of 60 min from be-day-ahead-2023.csv');
+
+    // The server's own state changed, not only the file: a second core on the folder would have
+    // stored the slots, but could neither switch this server's tariff nor announce it on its socket.
+    expect((await call<TariffSettings>(s, 'tariff-settings')).tariff).toEqual({ kind: 'csv', currency: 'EUR' });
+    const slots = await call<PriceSlot[]>(s, 'tariff-slots', { from: JAN_1, to: JAN_1 + 3 * 3_600_000 });
+    expect(slots.map((x) => x.spot)).toEqual([-0.00175, -0.00146, -0.00527]);
+    await until('the price-update the import caused', () => socket.events.filter((e) => e.event === 'price-update'), (e) => e.length > 0);
+    socket.close();
+
+    // Reading goes there too, and a second server on the folder is refused.
+    const listed = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
+    expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots).toHaveLength(3);
+    const second = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`Another \`hearth serve\` (pid ${s.child.pid}) is already running on ${dataDir}`);
+
+    // A clean stop takes the file back; the next command opens the folder itself.
+    expect(await s.stop('SIGINT')).toBe(0);
+    expect(fs.existsSync(serverFile(dataDir))).toBe(false);
+    const after = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
+    expect(after.code).toBe(0);
+    expect((JSON.parse(after.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([-0.00175, -0.00146, -0.00527]);
+  });
+
+  it('a handler refusal from the server reads as it does in-process: one line, exit code 2', async () => {
+    const dataDir = folder();
+    const s = await serve(dataDir);
+    const bad = path.join(dataDir, 'bad.csv');
+    fs.writeFileSync(bad, 'start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,9.99\n2023-01-01T01:00:00Z,\n');
+    const r = await runCli(['prices', 'import', bad, '--data-dir', dataDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hearth prices import: .*bad\.csv: .*line 3: price "" is not a number\. Run "hearth prices import --help"/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
+  });
+});
+
+describe('hearth commands with no server on the data folder', () => {
+  it('opens the folder itself and removes a server.json whose process is gone', async () => {
+    const dataDir = folder();
+    writeServerFile(dataDir, { pid: await deadPid(), url: `http://127.0.0.1:${await closedPort()}/`, token: 'left-by-a-crash' });
+    const r = await runCli(['prices', 'import', CSV, '--data-dir', dataDir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(serverFile(dataDir))).toBe(false);
+    const listed = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
+    expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([-0.00175, -0.00146, -0.00527]);
+  });
+
+  it('removes a file whose process lives but nothing answers on its port', async () => {
+    const dataDir = folder();
+    // This test's own process: alive, but no Hearth.
+    writeServerFile(dataDir, { pid: process.pid, url: `http://127.0.0.1:${await closedPort()}/`, token: 'reused-pid' });
+    const r = await runCli(['prices', 'import', CSV, '--data-dir', dataDir]);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(serverFile(dataDir))).toBe(false);
+  });
+
+  it('does not send one folder\'s commands to a server of another folder, even with its token', async () => {
+    const serverDir = folder();
+    const s = await serve(serverDir);
+    const copied = folder();
+    // server.json copied along with a data folder (a backup restored elsewhere), and one with a wrong token.
+    fs.copyFileSync(serverFile(serverDir), serverFile(copied));
+    const r = await runCli(['prices', 'import', CSV, '--data-dir', copied]);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(serverFile(copied))).toBe(false);
+    const wrongToken = folder();
+    writeServerFile(wrongToken, { pid: s.child.pid!, url: `${s.origin}/`, token: 'not-the-token' });
+    expect((await runCli(['prices', 'import', CSV, '--data-dir', wrongToken])).code).toBe(0);
+    expect(fs.existsSync(serverFile(wrongToken))).toBe(false);
+    // The server saw neither import; its own file stays.
+    expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
+    expect(fs.existsSync(serverFile(serverDir))).toBe(true);
+  });
+});
