@@ -4,7 +4,6 @@ import { startCore, type Core } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { hardwareModule } from '#core/hardware/module';
 import { heatingModule } from '#core/heating/module';
-import { miningRunner } from '#core/job/mining-runner';
 import { jobModule } from '#core/job/module';
 import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
@@ -20,8 +19,8 @@ import { freshPrices } from './prices.ts';
 function notStarted(m: CoreModule): CoreModule {
   return {
     ...m,
-    async create(ctx) {
-      const { handlers, service } = await m.create(ctx);
+    async create(ctx, deps) {
+      const { handlers, service } = await m.create(ctx, deps);
       return { ...(handlers ? { handlers } : {}), ...(service ? { service } : {}) };
     },
   };
@@ -41,7 +40,7 @@ async function startPlanningCore(values: Record<string, unknown>): Promise<Core>
     tariffModule({ cron: false }),
     heatingModule({ cron: false, refreshOnStart: true }),
     miningModule(),
-    jobModule({ runners: (ctx) => [miningRunner(ctx.use('mining'))], resumeOnStart: false }),
+    jobModule({ resumeOnStart: false }),
     notStarted(schedulerModule({ cron: false, idle: null })),
   ];
   const core = await startCore({ dataDir, modules, log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
