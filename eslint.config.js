@@ -27,7 +27,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.node }, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-definitions': ['error', 'type'],
@@ -49,11 +52,31 @@ export default tseslint.config(
   },
   {
     files: ['main/contract/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./).*', message: 'The contract imports nothing but zod and its own files.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^(?!zod$|\\./).*', message: 'The contract imports nothing but zod and its own files.' }],
+        },
+      ],
+    },
   },
   {
     files: ['main/contract/defaults.ts', 'main/contract/heat-source.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '.*', allowTypeImports: true, message: 'The renderer takes values from this file: it imports nothing at run time.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '.*',
+              allowTypeImports: true,
+              message: 'The renderer takes values from this file: it imports nothing at run time.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['main/core/**'],
@@ -85,12 +108,28 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'The renderer has no Electron access; use window.hearth through api/client.ts.' }],
+          paths: [
+            {
+              name: 'electron',
+              message: 'The renderer has no Electron access; use window.hearth through api/client.ts.',
+            },
+          ],
           patterns: [
-            { group: ['**/main/**', '**/native-workers/**', 'node:*'], message: 'The renderer imports only types from the contract.' },
-            { regex: subpath('core', 'transport', 'workers'), message: 'The renderer imports only types from the contract.' },
+            {
+              group: ['**/main/**', '**/native-workers/**', 'node:*'],
+              message: 'The renderer imports only types from the contract.',
+            },
+            {
+              regex: subpath('core', 'transport', 'workers'),
+              message: 'The renderer imports only types from the contract.',
+            },
             // defaults.ts and heat-source.ts import nothing at run time: their values may come along.
-            { regex: '^#contract/(?!defaults$|heat-source$)', allowTypeImports: true, message: 'The renderer imports only types from the contract (import type), values only from #contract/defaults and #contract/heat-source.' },
+            {
+              regex: '^#contract/(?!defaults$|heat-source$)',
+              allowTypeImports: true,
+              message:
+                'The renderer imports only types from the contract (import type), values only from #contract/defaults and #contract/heat-source.',
+            },
           ],
         },
       ],

@@ -25,7 +25,10 @@ for (const args of benches) {
   const name = args.slice(0, 2).join(' ');
   if (only.length > 0 && !only.some((o) => name.includes(o))) continue;
   console.log(`\n=== hearth ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [path.join(root, 'out', 'node', 'cli.mjs'), ...args], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, [path.join(root, 'out', 'node', 'cli.mjs'), ...args], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (r.status !== 0) {
     failed++;
     console.error(`benchmark "${name}" exited with ${r.status}`);

@@ -30,7 +30,9 @@ export async function buildNode({ quiet = false } = {}) {
     outExtension: { '.js': '.mjs' },
     logLevel: quiet ? 'error' : 'warning',
     // Bundles load CommonJS packages (libsql, systeminformation) through require().
-    banner: { js: "import { createRequire as __hearthCreateRequire } from 'node:module'; const require = __hearthCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __hearthCreateRequire } from 'node:module'; const require = __hearthCreateRequire(import.meta.url);",
+    },
   };
   await esbuild.build({
     ...common,

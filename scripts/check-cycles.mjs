@@ -35,7 +35,8 @@ for (const file of files) {
   for (const statement of source.statements) {
     let specifier;
     if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) specifier = statement.moduleSpecifier;
-    else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference)) specifier = statement.moduleReference.expression;
+    else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference))
+      specifier = statement.moduleReference.expression;
     if (!specifier || !ts.isStringLiteral(specifier)) continue;
     const resolved = ts.resolveModuleName(specifier.text, file, config.options, ts.sys, cache).resolvedModule;
     if (!resolved || resolved.isExternalLibraryImport) continue;
@@ -136,6 +137,8 @@ if (components.length === 0) {
     }
     console.error(`    -> back to ${rel(first)}`);
   }
-  console.error('\nMove what both files need (usually a type) into the file lower in the graph, or into main/contract.');
+  console.error(
+    '\nMove what both files need (usually a type) into the file lower in the graph, or into main/contract.',
+  );
   process.exit(1);
 }

@@ -25,13 +25,23 @@ let bin = electronBinary();
 if (!bin) {
   const { version } = JSON.parse(fs.readFileSync(path.join(electronDir, 'package.json'), 'utf8'));
   console.log(`Fetching the Electron ${version} runtime (first start only, about 100 MB)...`);
-  const r = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], { stdio: ['ignore', 'inherit', 'pipe'], cwd: electronDir, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    cwd: electronDir,
+    encoding: 'utf8',
+  });
   delete require.cache[require.resolve('electron')];
   bin = r.status === 0 ? electronBinary() : null;
   if (!bin) {
-    const reason = (r.stderr ?? '').split('\n').find((l) => /Error|error/.test(l))?.trim() ?? `installer exited with ${r.status}`;
+    const reason =
+      (r.stderr ?? '')
+        .split('\n')
+        .find((l) => /Error|error/.test(l))
+        ?.trim() ?? `installer exited with ${r.status}`;
     console.error(`hearth: could not download Electron (${reason}).`);
-    console.error('No network, or a proxy in the way? Set ELECTRON_MIRROR if you use a mirror, or run Hearth headless with `npx hearth serve` and open it in a browser.');
+    console.error(
+      'No network, or a proxy in the way? Set ELECTRON_MIRROR if you use a mirror, or run Hearth headless with `npx hearth serve` and open it in a browser.',
+    );
     process.exit(1);
   }
 }

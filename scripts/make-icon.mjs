@@ -16,7 +16,10 @@ function shade(u, v) {
   const t = (v + 0.62) / 1.22;
   let flame = false;
   if (t >= 0 && t <= 1) {
-    const half = 0.42 * Math.pow(Math.sin(Math.min(t, 0.72) / 0.72 * Math.PI / 2), 1.6) * (t > 0.72 ? Math.sqrt(Math.max(0, 1 - ((t - 0.72) / 0.28) ** 2)) : 1);
+    const half =
+      0.42 *
+      Math.pow(Math.sin(((Math.min(t, 0.72) / 0.72) * Math.PI) / 2), 1.6) *
+      (t > 0.72 ? Math.sqrt(Math.max(0, 1 - ((t - 0.72) / 0.28) ** 2)) : 1);
     flame = Math.abs(u + 0.08 * Math.sin(t * 5)) < half;
   }
   const inner = Math.hypot(u / 0.18, (v - 0.3) / 0.26) < 1;
@@ -33,12 +36,18 @@ function png(size) {
   for (let y = 0; y < size; y++) {
     raw[y * (size * 4 + 1)] = 0;
     for (let x = 0; x < size; x++) {
-      let rr = 0, gg = 0, bb = 0, aa = 0;
+      let rr = 0,
+        gg = 0,
+        bb = 0,
+        aa = 0;
       for (let sy = 0; sy < ss; sy++) {
         for (let sx = 0; sx < ss; sx++) {
           const c = shade(((x + (sx + 0.5) / ss) / size) * 2 - 1, ((y + (sy + 0.5) / ss) / size) * 2 - 1);
           if (!c) continue;
-          rr += c[0]; gg += c[1]; bb += c[2]; aa += 1;
+          rr += c[0];
+          gg += c[1];
+          bb += c[2];
+          aa += 1;
         }
       }
       const o = y * (size * 4 + 1) + 1 + x * 4;
@@ -71,10 +80,18 @@ function png(size) {
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8;
   ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
-for (const [name, size] of [['icon.png', 512], ['tray.png', 32]]) {
+for (const [name, size] of [
+  ['icon.png', 512],
+  ['tray.png', 32],
+]) {
   fs.writeFileSync(path.join(root, 'resources', name), png(size));
   console.log(`wrote resources/${name} (${size}×${size})`);
 }

@@ -13,7 +13,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['/=dashboard.png', '/devices=devices.png'];
 await buildAll({ quiet: true });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-shot-'));
-const child = spawn(process.execPath, [path.join(root, 'out/node/cli.mjs'), 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'out/node/cli.mjs'), 'serve', '--port', '0', '--data-dir', dataDir],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const url = await new Promise((resolve) => {
   let out = '';
   child.stdout.on('data', (d) => {
@@ -22,7 +26,10 @@ const url = await new Promise((resolve) => {
     if (m) resolve(m[1]);
   });
 });
-const browser = await chromium.launch({ executablePath: process.env.HEARTH_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await chromium.launch({
+  executablePath: process.env.HEARTH_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 const page = await browser.newPage({ viewport: { width: 1200, height: 760 }, colorScheme: 'light' });
 await page.goto(url);
 await page.waitForTimeout(12_000);

@@ -123,7 +123,14 @@ export type BacktestArgs = {
 };
 
 /** How far a run is: policy `step` of `steps`, `done` of `total` of it (plans for the planner). */
-export type BacktestProgress = { runId: string; policy: string; step: number; steps: number; done: number; total: number };
+export type BacktestProgress = {
+  runId: string;
+  policy: string;
+  step: number;
+  steps: number;
+  done: number;
+  total: number;
+};
 
 export type BacktestHandlers = {
   /**
@@ -143,7 +150,12 @@ export const BACKTEST_MAX_DAYS = 400;
 
 const policy = z.union([
   z.enum(['planner', 'thermostat', 'always', 'threshold', 'none']),
-  z.string().regex(/^threshold:-?\d+(\.\d+)?$/, 'expected planner, thermostat, always, threshold, none or threshold:X (price per kWh)') as z.ZodType<`threshold:${number}`>,
+  z
+    .string()
+    .regex(
+      /^threshold:-?\d+(\.\d+)?$/,
+      'expected planner, thermostat, always, threshold, none or threshold:X (price per kWh)',
+    ) as z.ZodType<`threshold:${number}`>,
 ]);
 
 export const backtestArgs: ArgSchemas<BacktestHandlers> = {
@@ -157,13 +169,27 @@ export const backtestArgs: ArgSchemas<BacktestHandlers> = {
       revenuePerHour: z.number().finite().min(0).max(100).optional(),
       house: z
         .object({
-          uaWPerK: z.number().gt(0, 'a house loses heat: give a heat-loss coefficient above 0 W/K (a typical 120 m² house: about 200 W/K)').max(5_000).optional(),
-          capacityWhPerK: z.number().gt(0, 'give a heat capacity above 0 Wh/K (a typical 120 m² house: about 10,000 Wh/K)').max(1_000_000).optional(),
+          uaWPerK: z
+            .number()
+            .gt(
+              0,
+              'a house loses heat: give a heat-loss coefficient above 0 W/K (a typical 120 m² house: about 200 W/K)',
+            )
+            .max(5_000)
+            .optional(),
+          capacityWhPerK: z
+            .number()
+            .gt(0, 'give a heat capacity above 0 Wh/K (a typical 120 m² house: about 10,000 Wh/K)')
+            .max(1_000_000)
+            .optional(),
           sourceCapW: z.number().min(0, 'the heat source delivers at least 0 W').max(1_000_000).optional(),
         })
         .strict()
         .optional(),
-      weatherCsv: z.string().max(900_000, 'the weather file is too large: give at most a year of hourly rows').optional(),
+      weatherCsv: z
+        .string()
+        .max(900_000, 'the weather file is too large: give at most a year of hourly rows')
+        .optional(),
       timeZone: z
         .string()
         .refine((tz) => {
@@ -181,5 +207,8 @@ export const backtestArgs: ArgSchemas<BacktestHandlers> = {
     })
     .strict()
     .refine((a) => a.to > a.from, { message: 'the period must end after it starts', path: ['to'] })
-    .refine((a) => a.to - a.from <= BACKTEST_MAX_DAYS * 86_400_000, { message: `at most ${BACKTEST_MAX_DAYS} days at once`, path: ['to'] }),
+    .refine((a) => a.to - a.from <= BACKTEST_MAX_DAYS * 86_400_000, {
+      message: `at most ${BACKTEST_MAX_DAYS} days at once`,
+      path: ['to'],
+    }),
 };

@@ -17,7 +17,8 @@ export type Setpoint = { at: string; c: number; maxC?: number };
 export type WeekSchedule = Setpoint[][];
 
 /** When heating is wanted at all: between two dates each year, or whenever it is colder outside than X. */
-export type HeatingSeason = { kind: 'always' } | { kind: 'dates'; from: string; to: string } | { kind: 'outdoor-below'; c: number };
+export type HeatingSeason =
+  { kind: 'always' } | { kind: 'dates'; from: string; to: string } | { kind: 'outdoor-below'; c: number };
 
 /**
  * off: no heat demand. schedule: demand from the setpoint and outdoor temperature alone.
@@ -78,7 +79,10 @@ export type SensorStatus = {
 };
 
 /** The outdoor temperature's source: the Open-Meteo forecast, or the fixed fallback without a location. */
-export type OutdoorStatus = Omit<SensorStatus, 'kind'> & { kind: 'open-meteo' | 'fallback'; forecastUntil: number | null };
+export type OutdoorStatus = Omit<SensorStatus, 'kind'> & {
+  kind: 'open-meteo' | 'fallback';
+  forecastUntil: number | null;
+};
 
 /** The heat the home needs in one slot and what a kWh of it is worth. */
 export type HeatSlot = {
@@ -168,14 +172,17 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as H
 const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date as MM-DD');
 /** A URL with one of `schemes` and a host name; the message shows `example`. */
 const urlWith = (schemes: string[], example: string) =>
-  z.string().refine((text) => {
-    try {
-      const u = new URL(text);
-      return schemes.includes(u.protocol.slice(0, -1)) && u.hostname !== '' && !/\s/.test(text);
-    } catch {
-      return false;
-    }
-  }, `expected a URL starting ${schemes.map((x) => `${x}://`).join(' or ')}, such as ${example}`);
+  z.string().refine(
+    (text) => {
+      try {
+        const u = new URL(text);
+        return schemes.includes(u.protocol.slice(0, -1)) && u.hostname !== '' && !/\s/.test(text);
+      } catch {
+        return false;
+      }
+    },
+    `expected a URL starting ${schemes.map((x) => `${x}://`).join(' or ')}, such as ${example}`,
+  );
 const haUrl = urlWith(['http', 'https'], 'http://homeassistant.local:8123');
 const httpUrl = urlWith(['http', 'https'], 'http://sensor.local/temperature.json');
 /** mqtt.js speaks MQTT over TCP or TLS, and over WebSockets. */
@@ -186,7 +193,10 @@ const brokerUrl = urlWith(['mqtt', 'mqtts', 'ws', 'wss'], 'mqtt://localhost:1883
  */
 const jsonPath = z
   .string()
-  .regex(/^(\$\.?)?([^.[\]\s][^.[\]]*|\[\d+\])(\.[^.[\]\s][^.[\]]*|\[\d+\])*$/, 'expected a JSON path such as temperature, sensor.temp or $.data[0].t')
+  .regex(
+    /^(\$\.?)?([^.[\]\s][^.[\]]*|\[\d+\])(\.[^.[\]\s][^.[\]]*|\[\d+\])*$/,
+    'expected a JSON path such as temperature, sensor.temp or $.data[0].t',
+  )
   .refine((p) => p.trim() === p, 'no spaces at the start or end of the JSON path');
 /** MQTT topic names: UTF-8, at most 65,535 bytes, no NUL; a subscription to one reading takes no wildcards. */
 const topic = z
@@ -201,17 +211,39 @@ const price = z.number().finite().min(0).max(100);
 const setpoint = z
   .object({
     at: hhmm,
-    c: z.number().min(SETPOINT_MIN_C, `a room setpoint is at least ${SETPOINT_MIN_C} °C`).max(SETPOINT_MAX_C, `a room setpoint is at most ${SETPOINT_MAX_C} °C`),
-    maxC: z.number().max(SETPOINT_MAX_C + 5, `the comfort band's upper bound is at most ${SETPOINT_MAX_C + 5} °C`).optional(),
+    c: z
+      .number()
+      .min(SETPOINT_MIN_C, `a room setpoint is at least ${SETPOINT_MIN_C} °C`)
+      .max(SETPOINT_MAX_C, `a room setpoint is at most ${SETPOINT_MAX_C} °C`),
+    maxC: z
+      .number()
+      .max(SETPOINT_MAX_C + 5, `the comfort band's upper bound is at most ${SETPOINT_MAX_C + 5} °C`)
+      .optional(),
   })
   .strict()
-  .refine((s) => s.maxC === undefined || s.maxC >= s.c, { path: ['maxC'], message: 'the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)' });
+  .refine((s) => s.maxC === undefined || s.maxC >= s.c, {
+    path: ['maxC'],
+    message: 'the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)',
+  });
 /** Zero would be a heat source that makes no heat: choose "none" instead. */
-const capacity = z.number().gt(0, 'the heat source\'s capacity must be above 0 W (choose "none" for no heat source)').max(1_000_000).optional();
+const capacity = z
+  .number()
+  .gt(0, 'the heat source\'s capacity must be above 0 W (choose "none" for no heat source)')
+  .max(1_000_000)
+  .optional();
 
 export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('manual') }).strict(),
-  z.object({ kind: z.literal('home-assistant'), url: haUrl, token: z.string().min(1, 'the long-lived access token is required'), entityId: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'expected an entity id such as sensor.living_room_temperature') }).strict(),
+  z
+    .object({
+      kind: z.literal('home-assistant'),
+      url: haUrl,
+      token: z.string().min(1, 'the long-lived access token is required'),
+      entityId: z
+        .string()
+        .regex(/^[a-z_]+\.[a-z0-9_]+$/, 'expected an entity id such as sensor.living_room_temperature'),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('mqtt'),
@@ -223,7 +255,10 @@ export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion(
     })
     .strict()
     // MQTT 3.1.1 (3.1.2.9) sends a password only together with a user name.
-    .refine((m) => m.password === undefined || m.username !== undefined, { path: ['username'], message: 'a password needs a user name' }),
+    .refine((m) => m.password === undefined || m.username !== undefined, {
+      path: ['username'],
+      message: 'a password needs a user name',
+    }),
   z.object({ kind: z.literal('http-json'), url: httpUrl, jsonPath }).strict(),
 ]);
 
@@ -237,17 +272,49 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
       z.object({ kind: z.literal('outdoor-below'), c: z.number().min(-30).max(30) }).strict(),
     ]),
     thermostat: z
-      .object({ hysteresisK: z.number().min(0).max(5), minOnMin: z.number().int().min(0).max(240), minOffMin: z.number().int().min(0).max(240) })
+      .object({
+        hysteresisK: z.number().min(0).max(5),
+        minOnMin: z.number().int().min(0).max(240),
+        minOffMin: z.number().int().min(0).max(240),
+      })
       .strict(),
-    room: z.object({ heatLossWPerK: z.number().min(0).max(2000), capacityWhPerK: z.number().min(0).max(100_000) }).strict(),
+    room: z
+      .object({ heatLossWPerK: z.number().min(0).max(2000), capacityWhPerK: z.number().min(0).max(100_000) })
+      .strict(),
     indoor: indoorSourceSchema,
-    location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).strict().nullable(),
+    location: z
+      .object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
+      .strict()
+      .nullable(),
     fallbackOutdoorC: z.number().min(-50).max(50),
     heatSource: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('none') }).strict(),
-      z.object({ kind: z.literal('gas'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1), capacityW: capacity }).strict(),
-      z.object({ kind: z.literal('oil'), pricePerKWh: price, efficiency: z.number().gt(0).max(1.1), capacityW: capacity }).strict(),
-      z.object({ kind: z.literal('heat-pump'), cop: z.array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict()).min(1).max(16), capacityW: capacity }).strict(),
+      z
+        .object({
+          kind: z.literal('gas'),
+          pricePerKWh: price,
+          efficiency: z.number().gt(0).max(1.1),
+          capacityW: capacity,
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('oil'),
+          pricePerKWh: price,
+          efficiency: z.number().gt(0).max(1.1),
+          capacityW: capacity,
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('heat-pump'),
+          cop: z
+            .array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict())
+            .min(1)
+            .max(16),
+          capacityW: capacity,
+        })
+        .strict(),
       z.object({ kind: z.literal('resistive'), capacityW: capacity }).strict(),
       z.object({ kind: z.literal('district'), pricePerKWh: price, capacityW: capacity }).strict(),
     ]),
@@ -264,17 +331,19 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
   .strict()
   .refine((h) => h.mode !== 'thermal' || h.room.heatLossWPerK > 0, {
     path: ['room', 'heatLossWPerK'],
-    message: 'the thermal mode needs the room\'s heat loss above 0 W/K (a typical 120 m² house: about 200 W/K)',
+    message: "the thermal mode needs the room's heat loss above 0 W/K (a typical 120 m² house: about 200 W/K)",
   })
   .refine((h) => h.mode !== 'thermal' || h.room.capacityWhPerK > 0, {
     path: ['room', 'capacityWhPerK'],
-    message: 'the thermal mode needs the room\'s heat capacity above 0 Wh/K (a typical 120 m² house: about 10,000 Wh/K)',
+    message: "the thermal mode needs the room's heat capacity above 0 Wh/K (a typical 120 m² house: about 10,000 Wh/K)",
   });
 
 export const heatingArgs: ArgSchemas<HeatingHandlers> = {
   'heating-settings': z.object({}).strict(),
   'heating-configure': heatingSettingsSchema,
-  'heating-test-source': z.object({ indoor: indoorSourceSchema, waitMs: z.number().int().min(0).max(60_000).optional() }).strict(),
+  'heating-test-source': z
+    .object({ indoor: indoorSourceSchema, waitMs: z.number().int().min(0).max(60_000).optional() })
+    .strict(),
   'heating-demand': z
     .object({ from: z.number().int(), to: z.number().int() })
     .strict()
@@ -288,4 +357,3 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
     .strict()
     .refine((a) => a.to > a.from && a.to - a.from <= 366 * 86_400_000, 'to must be after from, at most a year later'),
 };
-

@@ -45,8 +45,30 @@ export { HandlerError } from './rpc.ts';
 export { deviceId, jobId, poolId } from './id.ts';
 export { BACKTEST_MAX_DAYS } from './backtest.ts';
 
-export type Handlers = HardwareHandlers & TariffHandlers & HeatingHandlers & JobHandlers & MiningHandlers & MarketHandlers & LedgerHandlers & NotificationHandlers & PlanHandlers & BacktestHandlers & PreferenceHandlers & SchedulerHandlers;
-export type Events = HardwareEvents & TariffEvents & HeatingEvents & JobEvents & MiningEvents & MarketEvents & LedgerEvents & NotificationEvents & PlanEvents & BacktestEvents & PreferenceEvents & SchedulerEvents;
+export type Handlers = HardwareHandlers &
+  TariffHandlers &
+  HeatingHandlers &
+  JobHandlers &
+  MiningHandlers &
+  MarketHandlers &
+  LedgerHandlers &
+  NotificationHandlers &
+  PlanHandlers &
+  BacktestHandlers &
+  PreferenceHandlers &
+  SchedulerHandlers;
+export type Events = HardwareEvents &
+  TariffEvents &
+  HeatingEvents &
+  JobEvents &
+  MiningEvents &
+  MarketEvents &
+  LedgerEvents &
+  NotificationEvents &
+  PlanEvents &
+  BacktestEvents &
+  PreferenceEvents &
+  SchedulerEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -54,7 +76,20 @@ export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
 /** Joined argument schemas; `joinSchemas` refuses two domains declaring the same method. */
-export const argSchemas: ArgSchemas<Handlers> = joinSchemas([hardwareArgs, tariffArgs, heatingArgs, jobArgs, miningArgs, marketArgs, ledgerArgs, notificationArgs, planArgs, backtestArgs, preferenceArgs, schedulerArgs]);
+export const argSchemas: ArgSchemas<Handlers> = joinSchemas([
+  hardwareArgs,
+  tariffArgs,
+  heatingArgs,
+  jobArgs,
+  miningArgs,
+  marketArgs,
+  ledgerArgs,
+  notificationArgs,
+  planArgs,
+  backtestArgs,
+  preferenceArgs,
+  schedulerArgs,
+]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */
 export type Connection = {

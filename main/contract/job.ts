@@ -136,7 +136,8 @@ export type JobCreate = {
 };
 
 export type TrainSpecInput = Partial<Omit<TrainSpec, 'kind'>> & { kind: 'train' };
-export type CommandSpecInput = Pick<CommandSpec, 'kind' | 'command' | 'cwd'> & Partial<Omit<CommandSpec, 'kind' | 'command' | 'cwd'>>;
+export type CommandSpecInput = Pick<CommandSpec, 'kind' | 'command' | 'cwd'> &
+  Partial<Omit<CommandSpec, 'kind' | 'command' | 'cwd'>>;
 
 export type JobHandlers = {
   /** Every job, newest first. */
@@ -180,7 +181,12 @@ export const trainSpecInputSchema = z
     threads: z.number().int().min(1).max(64).optional(),
     batchSize: z.number().int().min(4).max(65_536).optional(),
     learningRate: z.number().positive().max(1).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     hidden: z.number().int().min(8).max(4096).multipleOf(8).optional(),
     context: z.number().int().min(1).max(64).optional(),
     checkpointEvery: z.number().int().min(1).optional(),
@@ -206,11 +212,19 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
   'job-create': z
     .object({
       name: z.string().min(1).max(200).optional(),
-      spec: z.discriminatedUnion('kind', [trainSpecInputSchema, commandSpecInputSchema, z.object({ kind: z.literal('mining') }).strict()]),
+      spec: z.discriminatedUnion('kind', [
+        trainSpecInputSchema,
+        commandSpecInputSchema,
+        z.object({ kind: z.literal('mining') }).strict(),
+      ]),
       devices: z.array(deviceIdSchema).optional(),
       deadline: z.number().int().nullable().optional(),
       valuePerHour: z.number().min(0).nullable().optional(),
-      mode: z.enum(['cheapest', 'continuous'], { message: 'mode must be "cheapest" (may start and stop) or "continuous" (one block)' }).optional(),
+      mode: z
+        .enum(['cheapest', 'continuous'], {
+          message: 'mode must be "cheapest" (may start and stop) or "continuous" (one block)',
+        })
+        .optional(),
       runPastDeadline: z.boolean().optional(),
       start: z.boolean().optional(),
     })
@@ -219,7 +233,11 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
   'job-pause': id,
   'job-cancel': id,
   'job-sample': z
-    .object({ id: z.number().int().positive(), length: z.number().int().min(1).max(5000).optional(), temperature: z.number().min(0.05).max(2).optional() })
+    .object({
+      id: z.number().int().positive(),
+      length: z.number().int().min(1).max(5000).optional(),
+      temperature: z.number().min(0.05).max(2).optional(),
+    })
     .strict(),
   'job-delete': id,
 };

@@ -53,9 +53,15 @@ export type LedgerHandlers = {
   /** Per-day totals for the `days` local days ending with `until` (default today), oldest first. */
   'ledger-days': Handler<{ days: number; until?: string }, LedgerDays>;
   /** Totals per device or per job over the same span. */
-  'ledger-breakdown': Handler<{ by: 'device' | 'job'; days: number; until?: string }, { currency: string; rows: (LedgerTotals & { id: string })[] }>;
+  'ledger-breakdown': Handler<
+    { by: 'device' | 'job'; days: number; until?: string },
+    { currency: string; rows: (LedgerTotals & { id: string })[] }
+  >;
   /** CSV of the days or of the raw slot rows; amounts as exact decimal text. */
-  'ledger-export-csv': Handler<{ kind: 'days' | 'slots'; days: number; until?: string }, { csv: string; filename: string; rows: number }>;
+  'ledger-export-csv': Handler<
+    { kind: 'days' | 'slots'; days: number; until?: string },
+    { csv: string; filename: string; rows: number }
+  >;
   /** Imports a slots CSV written by the export: all rows or none; rows for the same slot are replaced. */
   'ledger-import-csv': Handler<{ csv: string }, { slots: number }>;
   /**
@@ -116,7 +122,14 @@ export const ledgerArgs: ArgSchemas<LedgerHandlers> = {
   'ledger-days': z.object({ days, until: day.optional() }).strict(),
   'ledger-breakdown': z.object({ by: z.enum(['device', 'job']), days, until: day.optional() }).strict(),
   'ledger-export-csv': z.object({ kind: z.enum(['days', 'slots']), days, until: day.optional() }).strict(),
-  'ledger-import-csv': z.object({ csv: z.string().min(1, 'the CSV is empty').max(256 * 1024 * 1024) }).strict(),
+  'ledger-import-csv': z
+    .object({
+      csv: z
+        .string()
+        .min(1, 'the CSV is empty')
+        .max(256 * 1024 * 1024),
+    })
+    .strict(),
   'ledger-backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'ledger-settings': z.object({}).strict(),
   'ledger-configure': ledgerSettingsSchema,

@@ -42,7 +42,10 @@ export type MarketHandlers = {
    * `currency` changes the currency the BTC price is fetched in; `feesBtc` and `poolFee` set the
    * mean fees per block and the pool's fee that expected revenue counts.
    */
-  'market-override': Handler<{ btcPrice?: number | null; difficulty?: number | null; currency?: string; feesBtc?: number; poolFee?: number }, MarketStatus>;
+  'market-override': Handler<
+    { btcPrice?: number | null; difficulty?: number | null; currency?: string; feesBtc?: number; poolFee?: number },
+    MarketStatus
+  >;
 };
 
 export type MarketEvents = {
@@ -56,9 +59,16 @@ export const marketArgs: ArgSchemas<MarketHandlers> = {
     .object({
       btcPrice: z.number().finite().positive('the BTC price must be above zero').max(1e9).nullable().optional(),
       difficulty: z.number().finite().min(1, 'network difficulty is at least 1').max(1e18).nullable().optional(),
-      currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR').optional(),
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR')
+        .optional(),
       feesBtc: z.number().finite().min(0, 'mean fees cannot be negative').max(100).optional(),
-      poolFee: z.number().min(0, 'the pool fee cannot be negative').max(1, 'the pool fee is a fraction: 0.02 for 2 %').optional(),
+      poolFee: z
+        .number()
+        .min(0, 'the pool fee cannot be negative')
+        .max(1, 'the pool fee is a fraction: 0.02 for 2 %')
+        .optional(),
     })
     .strict(),
 };

@@ -173,7 +173,18 @@ export type MiningHandlers = {
 
 export type MiningEvents = {
   /** Once a second while mining. */
-  'hash-rate': { at: number; hashRate: number; perThread: number[]; accepted: number; rejected: number; stale: number; rejectReasons: Record<string, number>; jobDifficulty: number | null; poolState: MiningStatus['pool']['state']; health: MiningHealth['state'] };
+  'hash-rate': {
+    at: number;
+    hashRate: number;
+    perThread: number[];
+    accepted: number;
+    rejected: number;
+    stale: number;
+    rejectReasons: Record<string, number>;
+    jobDifficulty: number | null;
+    poolState: MiningStatus['pool']['state'];
+    health: MiningHealth['state'];
+  };
   /** Every share the miner found, with the pool's verdict. */
   'mining-share': MiningShare;
   /** Every configured pool refused the worker: mining stopped; `reason` has the pool's words and what to fix. */
@@ -198,11 +209,23 @@ export const miningPoolInputSchema = z
 export const miningArgs: ArgSchemas<MiningHandlers> = {
   'mining-status': empty,
   'mining-settings-get': empty,
-  'mining-settings-set': z.object({ pools: z.array(miningPoolInputSchema).max(10).optional(), threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
+  'mining-settings-set': z
+    .object({
+      pools: z.array(miningPoolInputSchema).max(10).optional(),
+      threads: threads.optional(),
+      powerPct: powerPct.optional(),
+    })
+    .strict(),
   'mining-start': empty,
   'mining-stop': empty,
   'mining-set-power': z.object({ threads: threads.optional(), powerPct: powerPct.optional() }).strict(),
   'mining-shares': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
-  'mining-check': z.object({ pool: miningPoolInputSchema.optional(), index: z.number().int().min(0).max(9).optional(), threads: z.number().int().min(1).max(256).optional() }).strict(),
+  'mining-check': z
+    .object({
+      pool: miningPoolInputSchema.optional(),
+      index: z.number().int().min(0).max(9).optional(),
+      threads: z.number().int().min(1).max(256).optional(),
+    })
+    .strict(),
   'mining-earnings': z.object({}).strict(),
 };

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
-export type NotificationKind = 'job-finished' | 'job-failed' | 'over-temperature' | 'pool-unreachable' | 'pool-rejecting' | 'pool-refused' | 'prices-missing' | 'daily-summary' | 'setting-invalid';
+export type NotificationKind =
+  | 'job-finished'
+  | 'job-failed'
+  | 'over-temperature'
+  | 'pool-unreachable'
+  | 'pool-rejecting'
+  | 'pool-refused'
+  | 'prices-missing'
+  | 'daily-summary'
+  | 'setting-invalid';
 
 /** Something the user should hear about: a desktop notification in the app, a toast and the event log in a browser. */
 export type Notification = {

@@ -190,11 +190,19 @@ export type PlanOverride =
   | { kind: 'pause'; until: number };
 
 /** What the scheduler put into effect for the slot that began. */
-export type PlanApplied = { slotStart: number; decisions: PlanDecision[]; reason: string; source: 'plan' | 'override' | 'none' };
+export type PlanApplied = {
+  slotStart: number;
+  decisions: PlanDecision[];
+  reason: string;
+  source: 'plan' | 'override' | 'none';
+};
 
 export type PlanHandlers = {
   /** The current 48-hour plan, or null before the first planning finished. */
-  'plan-get': Handler<Record<string, never>, { plan: Plan | null; override: PlanOverride | null; applied: PlanApplied | null }>;
+  'plan-get': Handler<
+    Record<string, never>,
+    { plan: Plan | null; override: PlanOverride | null; applied: PlanApplied | null }
+  >;
   /** Sets a manual override, or clears it with null. */
   'plan-override': Handler<{ override: PlanOverride | null }, { override: PlanOverride | null }>;
   /** The planning problem as the next planning would see it, with the time and time limit it would use. */
@@ -207,7 +215,16 @@ export type PlanEvents = {
 };
 
 const overrideSchema = z.union([
-  z.object({ kind: z.literal('run'), device: deviceIdSchema, job: jobIdSchema, level: z.number().int().min(0), powerW: z.number().min(0), until: z.number() }).strict(),
+  z
+    .object({
+      kind: z.literal('run'),
+      device: deviceIdSchema,
+      job: jobIdSchema,
+      level: z.number().int().min(0),
+      powerW: z.number().min(0),
+      until: z.number(),
+    })
+    .strict(),
   z.object({ kind: z.literal('pause'), until: z.number() }).strict(),
 ]);
 
@@ -232,7 +249,9 @@ const planSlotSchema = z
     comfort: comfortSchema.optional(),
   })
   .strict();
-const powerLevelSchema = z.object({ powerW: z.number().min(0), rates: z.record(z.string(), z.number().min(0)), tempC: z.number().optional() }).strict();
+const powerLevelSchema = z
+  .object({ powerW: z.number().min(0), rates: z.record(z.string(), z.number().min(0)), tempC: z.number().optional() })
+  .strict();
 const planDeviceSchema = z
   .object({
     id: deviceIdSchema,
@@ -254,9 +273,17 @@ const planJobSchema = z
     runPastDeadline: z.boolean().optional(),
   })
   .strict();
-const planLimitsSchema = z.object({ powerCapW: z.number().min(0).optional(), quietCapW: z.number().min(0).optional() }).strict();
+const planLimitsSchema = z
+  .object({ powerCapW: z.number().min(0).optional(), quietCapW: z.number().min(0).optional() })
+  .strict();
 const thermalSchema = z
-  .object({ uaWPerK: z.number().positive(), capacityWhPerK: z.number().positive(), indoorC: z.number(), sourceCapW: z.number().min(0), comfortPenaltyPerKh: z.number().min(0).optional() })
+  .object({
+    uaWPerK: z.number().positive(),
+    capacityWhPerK: z.number().positive(),
+    indoorC: z.number(),
+    sourceCapW: z.number().min(0),
+    comfortPenaltyPerKh: z.number().min(0).optional(),
+  })
   .strict();
 export const planInputSchema = z
   .object({
@@ -283,11 +310,23 @@ export const planInstanceSchema = z
  * One planning problem, whole: the input, the time the plan is made at (ms since the epoch: slots
  * that ended by then are not planned) and HiGHS's time limit, ms.
  */
-export type PlanInstance = { format: 'hearth-plan-instance'; version: 1; now: number; timeLimitMs: number; input: PlanInput };
+export type PlanInstance = {
+  format: 'hearth-plan-instance';
+  version: 1;
+  now: number;
+  timeLimitMs: number;
+  input: PlanInput;
+};
 
 // The types above and the schemas describe one thing: a field added to one and not the other fails
 // to compile here instead of failing a user's file (fields, and then their types: a device id is a DeviceId).
-type SameFields<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? ([A] extends [B] ? ([B] extends [A] ? true : never) : never) : never;
+type SameFields<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? [A] extends [B]
+    ? [B] extends [A]
+      ? true
+      : never
+    : never
+  : never;
 const sameFields: [
   SameFields<PlanInput, z.output<typeof planInputSchema>>,
   SameFields<PlanSlot, z.output<typeof planSlotSchema>>,

@@ -39,7 +39,12 @@ export type PreferenceEvents = {
   'preferences-updated': Preferences;
 };
 
-export const DEFAULT_PREFERENCES: Preferences = { temperatureUnit: 'C', energyUnit: 'auto', autostart: false, startMinimized: false };
+export const DEFAULT_PREFERENCES: Preferences = {
+  temperatureUnit: 'C',
+  energyUnit: 'auto',
+  autostart: false,
+  startMinimized: false,
+};
 
 const fields = {
   temperatureUnit: z.enum(['C', 'F'], { message: 'the temperature unit is "C" (°C) or "F" (°F)' }),

@@ -35,7 +35,12 @@ export type PresenceSettings = {
 };
 
 /** One rule that holds now, as the plan's reasons show it ("paused: user active"). */
-export type PresenceRule = { rule: 'user-active' | 'program' | 'battery'; action: PresenceAction; capPct: number; reason: string };
+export type PresenceRule = {
+  rule: 'user-active' | 'program' | 'battery';
+  action: PresenceAction;
+  capPct: number;
+  reason: string;
+};
 
 export type PresenceStatus = {
   settings: PresenceSettings;
@@ -72,7 +77,6 @@ export type PlanLimitSettings = {
   timeLimitSec?: number;
 };
 
-
 export const DEFAULT_PLAN_LIMITS: PlanLimitSettings = {
   powerCapW: null,
   quiet: { enabled: false, from: '22:00', to: '07:00', capW: 0 },
@@ -81,24 +85,44 @@ export const DEFAULT_PLAN_LIMITS: PlanLimitSettings = {
   maxTempC: 90,
 };
 
-const clockTime = (field: string) => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, `${field} must be a time like 22:00 (24-hour clock)`);
+const clockTime = (field: string) =>
+  z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, `${field} must be a time like 22:00 (24-hour clock)`);
 
 export const planLimitSettingsSchema: z.ZodType<PlanLimitSettings> = z
   .object({
-    powerCapW: z.number().min(1, 'powerCapW must be at least 1 W, or null for no cap').max(100_000, 'powerCapW must be at most 100000 W').nullable(),
+    powerCapW: z
+      .number()
+      .min(1, 'powerCapW must be at least 1 W, or null for no cap')
+      .max(100_000, 'powerCapW must be at most 100000 W')
+      .nullable(),
     quiet: z
       .object({
         enabled: z.boolean(),
         from: clockTime('quiet.from'),
         to: clockTime('quiet.to'),
-        capW: z.number().min(0, 'quiet.capW must be 0 W (nothing runs) or more').max(100_000, 'quiet.capW must be at most 100000 W'),
+        capW: z
+          .number()
+          .min(0, 'quiet.capW must be 0 W (nothing runs) or more')
+          .max(100_000, 'quiet.capW must be at most 100000 W'),
       })
       .strict()
-      .refine((q) => q.from !== q.to, { message: 'quiet.from and quiet.to must differ (give the hours work is limited)' }),
-    minRunMin: z.number().min(0, 'minRunMin must be 0 or more minutes').max(24 * 60, 'minRunMin must be at most 1440 minutes (a day)'),
-    minPauseMin: z.number().min(0, 'minPauseMin must be 0 or more minutes').max(24 * 60, 'minPauseMin must be at most 1440 minutes (a day)'),
+      .refine((q) => q.from !== q.to, {
+        message: 'quiet.from and quiet.to must differ (give the hours work is limited)',
+      }),
+    minRunMin: z
+      .number()
+      .min(0, 'minRunMin must be 0 or more minutes')
+      .max(24 * 60, 'minRunMin must be at most 1440 minutes (a day)'),
+    minPauseMin: z
+      .number()
+      .min(0, 'minPauseMin must be 0 or more minutes')
+      .max(24 * 60, 'minPauseMin must be at most 1440 minutes (a day)'),
     maxTempC: z.number().min(40, 'maxTempC must be 40..105 °C').max(105, 'maxTempC must be 40..105 °C'),
-    timeLimitSec: z.number().min(1, 'timeLimitSec must be 1..300 s').max(300, 'timeLimitSec must be 1..300 s').optional(),
+    timeLimitSec: z
+      .number()
+      .min(1, 'timeLimitSec must be 1..300 s')
+      .max(300, 'timeLimitSec must be 1..300 s')
+      .optional(),
   })
   .strict();
 
@@ -119,18 +143,32 @@ export type SchedulerEvents = {
 const rule = z
   .object({
     action: z.enum(['pause', 'cap'], { message: 'action must be "pause" or "cap"' }),
-    capPct: z.number().int().min(0, 'capPct must be 0..100 (% of the device\'s maximum power)').max(100, 'capPct must be 0..100 (% of the device\'s maximum power)'),
+    capPct: z
+      .number()
+      .int()
+      .min(0, "capPct must be 0..100 (% of the device's maximum power)")
+      .max(100, "capPct must be 0..100 (% of the device's maximum power)"),
   })
   .strict();
 
 export const presenceSettingsSchema: z.ZodType<PresenceSettings> = z
   .object({
     userActive: rule.extend({ enabled: z.boolean() }).strict(),
-    resumeAfterIdleMin: z.number().min(0.5, 'resumeAfterIdleMin must be at least 0.5 minutes').max(720, 'resumeAfterIdleMin must be at most 720 minutes'),
+    resumeAfterIdleMin: z
+      .number()
+      .min(0.5, 'resumeAfterIdleMin must be at least 0.5 minutes')
+      .max(720, 'resumeAfterIdleMin must be at most 720 minutes'),
     programs: rule
       .extend({
         names: z
-          .array(z.string().trim().min(1, 'a program name may not be empty').max(200).regex(/^[^/\\]+$/, 'give a program name (like game.exe), not a path'))
+          .array(
+            z
+              .string()
+              .trim()
+              .min(1, 'a program name may not be empty')
+              .max(200)
+              .regex(/^[^/\\]+$/, 'give a program name (like game.exe), not a path'),
+          )
           .max(100, 'at most 100 programs'),
       })
       .strict(),

@@ -127,7 +127,10 @@ export type TariffHandlers = {
    * Imports CSV text (`start,price` columns; see README). All rows or none: a bad row fails the
    * import with its line number and the stored prices stay as they were.
    */
-  'tariff-import-csv': Handler<{ csv: string; unit?: 'per-kwh' | 'per-mwh' | 'cents-per-kwh'; currency?: string; timeZone?: string }, CsvImportResult>;
+  'tariff-import-csv': Handler<
+    { csv: string; unit?: 'per-kwh' | 'per-mwh' | 'cents-per-kwh'; currency?: string; timeZone?: string },
+    CsvImportResult
+  >;
 };
 
 export type TariffEvents = {
@@ -154,7 +157,15 @@ const token = (what: string) =>
 
 export const timeZoneSchema = z
   .object({
-    days: z.array(z.number().int('a weekday is a whole number').min(1, 'weekdays are 1 (Monday) … 7 (Sunday)').max(7, 'weekdays are 1 (Monday) … 7 (Sunday)')).optional(),
+    days: z
+      .array(
+        z
+          .number()
+          .int('a weekday is a whole number')
+          .min(1, 'weekdays are 1 (Monday) … 7 (Sunday)')
+          .max(7, 'weekdays are 1 (Monday) … 7 (Sunday)'),
+      )
+      .optional(),
     from: hhmm,
     to: hhmm,
     price: pricePerKWh,
@@ -174,7 +185,9 @@ export const tariffConfigSchema: z.ZodType<TariffConfig> = z.discriminatedUnion(
     .strict(),
   z.object({ kind: z.literal('csv'), currency }).strict(),
   z.object({ kind: z.literal('awattar'), country: z.enum(['de', 'at']) }).strict(),
-  z.object({ kind: z.literal('energi-data-service'), area: z.enum(['DK1', 'DK2']), currency: z.enum(['DKK', 'EUR']) }).strict(),
+  z
+    .object({ kind: z.literal('energi-data-service'), area: z.enum(['DK1', 'DK2']), currency: z.enum(['DKK', 'EUR']) })
+    .strict(),
   z
     .object({
       kind: z.literal('octopus-agile'),
@@ -195,7 +208,10 @@ export const tariffConfigSchema: z.ZodType<TariffConfig> = z.discriminatedUnion(
       token: token('Tibber API token'),
       homeId: z
         .string()
-        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty')
+        .regex(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+          'expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
+        )
         .optional(),
     })
     .strict(),
@@ -221,7 +237,12 @@ export const ianaZone = z.string().refine((tz) => {
 export const tariffArgs: ArgSchemas<TariffHandlers> = {
   'tariff-settings': z.object({}).strict(),
   'tariff-configure': z
-    .object({ tariff: tariffConfigSchema, charges: chargesSchema, timeZone: ianaZone, skipCheck: z.boolean().optional() })
+    .object({
+      tariff: tariffConfigSchema,
+      charges: chargesSchema,
+      timeZone: ianaZone,
+      skipCheck: z.boolean().optional(),
+    })
     .strict(),
   'tariff-test': z.object({ tariff: tariffConfigSchema, charges: chargesSchema, timeZone: ianaZone }).strict(),
   'tariff-slots': z
@@ -232,7 +253,10 @@ export const tariffArgs: ArgSchemas<TariffHandlers> = {
   'tariff-refresh': z.object({}).strict(),
   'tariff-import-csv': z
     .object({
-      csv: z.string().min(1, 'the CSV is empty').max(64 * 1024 * 1024),
+      csv: z
+        .string()
+        .min(1, 'the CSV is empty')
+        .max(64 * 1024 * 1024),
       unit: z.enum(['per-kwh', 'per-mwh', 'cents-per-kwh']).optional(),
       currency: currency.optional(),
       timeZone: ianaZone.optional(),

@@ -45,7 +45,10 @@ export const consoleLogger: Logger = {
 function resolveDeps(mod: CoreModule, services: Map<string, unknown>): Deps<keyof Services, keyof Services> {
   const deps: Record<string, unknown> = {};
   for (const name of mod.requires ?? []) {
-    if (!services.has(name)) throw new Error(`The ${mod.name} domain needs the ${name} service, which no module listed before it provides: check the order in modules.ts`);
+    if (!services.has(name))
+      throw new Error(
+        `The ${mod.name} domain needs the ${name} service, which no module listed before it provides: check the order in modules.ts`,
+      );
     deps[name] = services.get(name);
   }
   for (const name of mod.optional ?? []) deps[name] = services.get(name) ?? null;
@@ -70,12 +73,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     clock,
     random: options.random ?? Math.random,
     dataDir: options.dataDir,
-    settings: createSettings(db, () => clock.now(), (msg) => log.warn(msg)),
+    settings: createSettings(
+      db,
+      () => clock.now(),
+      (msg) => log.warn(msg),
+    ),
     secrets: options.secrets ?? plainSecretStore,
     log,
     restart: options.restart ?? null,
   };
-  if (restored) context.log.info(`ledger restored from ${restored.from}; the previous ledger is kept as ${restored.keepAs}`);
+  if (restored)
+    context.log.info(`ledger restored from ${restored.from}; the previous ledger is kept as ${restored.keepAs}`);
   const instances: ModuleInstance[] = [];
   const parts: HandlerPart[] = [];
   const stopAll = async () => {

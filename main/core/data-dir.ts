@@ -8,7 +8,10 @@ export const APP_NAME = 'Hearth';
  * Where the desktop app keeps its data (Electron's `app.getPath('userData')` for "Hearth"), so
  * `hearth serve` and the desktop app share one ledger. HEARTH_DATA_DIR overrides it.
  */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env['HEARTH_DATA_DIR']) return env['HEARTH_DATA_DIR'];
   const home = os.homedir();
   if (platform === 'win32') return path.join(env['APPDATA'] ?? path.join(home, 'AppData', 'Roaming'), APP_NAME);

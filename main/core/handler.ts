@@ -26,7 +26,11 @@ export function joinHandlers(parts: HandlerPart[]): Handlers {
  */
 export async function dispatch(handlers: Handlers, method: string, rawArgs: unknown): Promise<Envelope<unknown>> {
   if (!Object.hasOwn(argSchemas, method)) {
-    return fail({ code: 'not-found', message: `Unknown method "${method}"`, hint: 'Update the app: the page and the core disagree.' });
+    return fail({
+      code: 'not-found',
+      message: `Unknown method "${method}"`,
+      hint: 'Update the app: the page and the core disagree.',
+    });
   }
   const m = method as Method;
   const parsed = argSchemas[m].safeParse(rawArgs ?? {});
@@ -44,7 +48,8 @@ export async function dispatch(handlers: Handlers, method: string, rawArgs: unkn
 }
 
 export function toApiError(err: unknown): ApiError {
-  if (err instanceof HandlerError) return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  if (err instanceof HandlerError)
+    return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   return { code: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 

@@ -22,7 +22,9 @@ export type CoreContext = {
 };
 
 /** The services a module declared: required ones always present, optional ones null when absent. */
-export type Deps<R extends keyof Services = never, O extends keyof Services = never> = { [K in R]: Services[K] } & { [K in O]: Services[K] | null };
+export type Deps<R extends keyof Services = never, O extends keyof Services = never> = { [K in R]: Services[K] } & {
+  [K in O]: Services[K] | null;
+};
 
 export type ModuleInstance<K extends keyof Services = keyof Services> = {
   handlers?: HandlerPart;
@@ -49,7 +51,9 @@ export type CoreModule<R extends keyof Services = keyof Services, O extends keyo
 };
 
 /** Infers the declared dependencies, so `deps` in `create` is typed by what the module lists. */
-export function defineModule<R extends keyof Services = never, O extends keyof Services = never>(m: CoreModule<R, O>): CoreModule {
+export function defineModule<R extends keyof Services = never, O extends keyof Services = never>(
+  m: CoreModule<R, O>,
+): CoreModule {
   // The list in modules.ts holds modules with different dependencies; `create` is only ever called
   // with what `requires` and `optional` declare, which is what makes this widening sound.
   return m as unknown as CoreModule;

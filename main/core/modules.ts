@@ -12,4 +12,16 @@ import { backtestModule } from './backtest/module.ts';
 import { preferenceModule } from './preference/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
-export const modules: CoreModule[] = [hardwareModule(), marketModule(), tariffModule(), heatingModule(), miningModule(), jobModule(), ledgerModule(), schedulerModule(), backtestModule(), notificationModule(), preferenceModule()];
+export const modules: CoreModule[] = [
+  hardwareModule(),
+  marketModule(),
+  tariffModule(),
+  heatingModule(),
+  miningModule(),
+  jobModule(),
+  ledgerModule(),
+  schedulerModule(),
+  backtestModule(),
+  notificationModule(),
+  preferenceModule(),
+];

@@ -13,7 +13,8 @@ export const plainSecretStore: SecretStore = {
   encrypted: false,
   seal: (plain) => `plain:${plain}`,
   open: (sealed) => {
-    if (!sealed.startsWith('plain:')) throw new Error('This secret was encrypted by the desktop app; enter it again here');
+    if (!sealed.startsWith('plain:'))
+      throw new Error('This secret was encrypted by the desktop app; enter it again here');
     return sealed.slice('plain:'.length);
   },
 };
@@ -45,7 +46,13 @@ export function masked<T>(field: SecretField<T>, value: T): T {
  * A masked secret sent back by a page stands for the one in use, if that belongs to the same kind
  * of source; `mismatch` says which field to fill in otherwise.
  */
-export function unmasked<T>(field: SecretField<T>, next: T, current: T, sameKind: boolean, mismatch: (field: string) => Error): T {
+export function unmasked<T>(
+  field: SecretField<T>,
+  next: T,
+  current: T,
+  sameKind: boolean,
+  mismatch: (field: string) => Error,
+): T {
   const s = field.get(next);
   if (s === null || !s.startsWith(MASK)) return next;
   const old = field.get(current);

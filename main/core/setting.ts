@@ -59,7 +59,8 @@ export function declaredSettings(): SettingDef<unknown>[] {
 
 export function defineSetting<T>(def: SettingDef<T>): SettingDef<T> {
   for (let v = 1; v < def.version; v++) {
-    if (!def.migrate?.[v]) throw new Error(`setting "${def.key}" is at version ${def.version} but has no migration from version ${v}`);
+    if (!def.migrate?.[v])
+      throw new Error(`setting "${def.key}" is at version ${def.version} but has no migration from version ${v}`);
   }
   if (declared.has(def.key)) throw new Error(`setting "${def.key}" is declared twice`);
   declared.set(def.key, def as SettingDef<unknown>);
@@ -87,7 +88,9 @@ export function createSettings(db: Db, now: () => number, warn: (msg: string) =>
   const putStmt = db.prepare(
     'INSERT INTO setting (key, value, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at',
   );
-  const backupStmt = db.prepare('INSERT INTO setting_backup (key, value, version, problem, backed_up_at) VALUES (?, ?, ?, ?, ?)');
+  const backupStmt = db.prepare(
+    'INSERT INTO setting_backup (key, value, version, problem, backed_up_at) VALUES (?, ?, ?, ?, ?)',
+  );
   const found: SettingProblem[] = [];
   const listeners = new Set<(p: SettingProblem) => void>();
 
@@ -107,7 +110,9 @@ export function createSettings(db: Db, now: () => number, warn: (msg: string) =>
     });
     const p: SettingProblem = { key: def.key, problem, backupId, at: now() };
     found.push(p);
-    warn(`setting "${def.key}": ${problem}. The stored value is kept in setting_backup row ${backupId}; ${kept?.success ? 'the rest of it stays in use' : 'the default is used instead'}.`);
+    warn(
+      `setting "${def.key}": ${problem}. The stored value is kept in setting_backup row ${backupId}; ${kept?.success ? 'the rest of it stays in use' : 'the default is used instead'}.`,
+    );
     for (const l of listeners) l(p);
     return fallback;
   };
@@ -119,7 +124,12 @@ export function createSettings(db: Db, now: () => number, warn: (msg: string) =>
     } catch {
       return reject(def, row, 'the stored value is not valid JSON');
     }
-    if (row.version > def.version) return reject(def, row, `it was stored by a newer Hearth (shape version ${row.version}, this one knows ${def.version})`);
+    if (row.version > def.version)
+      return reject(
+        def,
+        row,
+        `it was stored by a newer Hearth (shape version ${row.version}, this one knows ${def.version})`,
+      );
     for (let v = row.version; v < def.version; v++) {
       try {
         value = def.migrate![v]!(value);

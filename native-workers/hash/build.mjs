@@ -29,12 +29,14 @@ export const FOUND = 256;
 export const LEFT = 252;
 
 const K = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+  0xc67178f2,
 ];
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
@@ -72,7 +74,8 @@ function scanWat(streams) {
     if (ls.length === 1 && c === 0) return ls[0];
     return set(out, e);
   }
-  const rot = (v, n) => `(v128.or (i32x4.shr_u ${expr(v)} (i32.const ${n})) (i32x4.shl ${expr(v)} (i32.const ${32 - n})))`;
+  const rot = (v, n) =>
+    `(v128.or (i32x4.shr_u ${expr(v)} (i32.const ${n})) (i32x4.shl ${expr(v)} (i32.const ${32 - n})))`;
   function sig(out, v, [r1, r2, s3], shift) {
     if ('c' in v) return { c: u32(rotr(v.c, r1) ^ rotr(v.c, r2) ^ (shift ? v.c >>> s3 : rotr(v.c, s3))) };
     const third = shift ? `(i32x4.shr_u ${expr(v)} (i32.const ${s3}))` : rot(v, s3);
@@ -133,7 +136,10 @@ function scanWat(streams) {
   for (let k = 0; k < streams; k++) {
     // Nonce lanes: base + 4k + (0..3); the header stores the nonce little-endian, SHA-256 reads
     // big-endian words, so the message word is the byte-swapped nonce.
-    const n = set(loop, `(i32x4.add (local.get $base) (v128.const i32x4 ${4 * k} ${4 * k + 1} ${4 * k + 2} ${4 * k + 3}))`);
+    const n = set(
+      loop,
+      `(i32x4.add (local.get $base) (v128.const i32x4 ${4 * k} ${4 * k + 1} ${4 * k + 2} ${4 * k + 3}))`,
+    );
     nonces.push(n);
     const w3 = set(loop, `(i8x16.swizzle ${expr(n)} (v128.const i8x16 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12))`);
     const w = new Array(64);
@@ -155,9 +161,21 @@ function scanWat(streams) {
     for (let t = 9; t < 15; t++) w2[t] = { c: 0 };
     w2[15] = { c: 256 };
     // Early exit: the top hash word is IV7 + e after round 60, so rounds 61..63 are skipped.
-    const e60 = rounds(loop, IV.map((c) => ({ c })), w2, 0, 61, true);
+    const e60 = rounds(
+      loop,
+      IV.map((c) => ({ c })),
+      w2,
+      0,
+      61,
+      true,
+    );
     const h7 = add(loop, e60, { c: IV[7] });
-    tops.push(set(loop, `(i32x4.le_u (i8x16.swizzle ${expr(h7)} (v128.const i8x16 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12)) (local.get $p22))`));
+    tops.push(
+      set(
+        loop,
+        `(i32x4.le_u (i8x16.swizzle ${expr(h7)} (v128.const i8x16 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12)) (local.get $p22))`,
+      ),
+    );
   }
   const any = tops.map((t) => expr(t)).reduce((x, y) => `(v128.or ${x} ${y})`);
 
@@ -180,14 +198,18 @@ function scanWat(streams) {
   for (let k = 0; k < streams; k++) {
     for (let lane = 0; lane < 4; lane++) {
       L(`        (if (i32x4.extract_lane ${lane} ${expr(tops[k])}) (then`);
-      L(`          (i32.store offset=${FOUND} (i32.shl (local.get $found) (i32.const 2)) (i32x4.extract_lane ${lane} ${expr(nonces[k])}))`);
+      L(
+        `          (i32.store offset=${FOUND} (i32.shl (local.get $found) (i32.const 2)) (i32x4.extract_lane ${lane} ${expr(nonces[k])}))`,
+      );
       L('          (local.set $found (i32.add (local.get $found) (i32.const 1)))))');
     }
   }
   L(`        (if (i32.ge_u (local.get $found) (i32.const ${MAX_FOUND - 4 * streams})) (then`);
   L(`          (i32.store (i32.const ${LEFT}) (i32.sub (local.get $turns) (i32.const 1)))`);
   L('          (return (local.get $found))))))');
-  L(`      (local.set $base (i32x4.add (local.get $base) (v128.const i32x4 ${4 * streams} ${4 * streams} ${4 * streams} ${4 * streams})))`);
+  L(
+    `      (local.set $base (i32x4.add (local.get $base) (v128.const i32x4 ${4 * streams} ${4 * streams} ${4 * streams} ${4 * streams})))`,
+  );
   L('      (br_if $scan (local.tee $turns (i32.sub (local.get $turns) (i32.const 1)))))');
   L(`    (i32.store (i32.const ${LEFT}) (i32.const 0))`);
   L('    (local.get $found))');
@@ -201,7 +223,11 @@ export function hashWat(streams = STREAMS) {
 
 /** Where Node's C headers are (node_api.h): beside the running node, or Debian's /usr/include/node. */
 function nodeHeaders() {
-  const candidates = [path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
+  const candidates = [
+    path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
   return candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h'))) ?? null;
 }
 
@@ -212,7 +238,13 @@ function nodeHeaders() {
  */
 export function buildNative({ root, outDir, quiet = false }) {
   const file = path.join(outDir, 'workers', 'hash-native.node');
-  const src = path.join(root ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'), 'native-workers', 'hash', 'native', 'sha256d.c');
+  const src = path.join(
+    root ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
+    'native-workers',
+    'hash',
+    'native',
+    'sha256d.c',
+  );
   const say = (m) => {
     if (!quiet) console.log(m);
   };
@@ -222,14 +254,23 @@ export function buildNative({ root, outDir, quiet = false }) {
   }
   const headers = nodeHeaders();
   const cc = process.env.CC ?? 'cc';
-  if (!headers) return say('native hash kernel not built: Node headers (node_api.h) not found; the WebAssembly kernel is used');
-  const newest = Math.max(...[src, path.join(path.dirname(src), 'scan-vec.h'), fileURLToPath(import.meta.url)].map((f) => fs.statSync(f).mtimeMs));
+  if (!headers)
+    return say('native hash kernel not built: Node headers (node_api.h) not found; the WebAssembly kernel is used');
+  const newest = Math.max(
+    ...[src, path.join(path.dirname(src), 'scan-vec.h'), fileURLToPath(import.meta.url)].map(
+      (f) => fs.statSync(f).mtimeMs,
+    ),
+  );
   if (fs.existsSync(file) && fs.statSync(file).mtimeMs > newest) return;
   const flags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
-  const r = spawnSync(cc, ['-O3', '-shared', '-fPIC', '-Wall', `-I${headers}`, ...flags, src, '-o', file + '.tmp'], { encoding: 'utf8' });
+  const r = spawnSync(cc, ['-O3', '-shared', '-fPIC', '-Wall', `-I${headers}`, ...flags, src, '-o', file + '.tmp'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     fs.rmSync(file + '.tmp', { force: true });
-    return say(`native hash kernel not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim().split('\n').slice(-3).join(' ')}); the WebAssembly kernel is used`);
+    return say(
+      `native hash kernel not built (${r.error ? `${cc}: ${r.error.message}` : r.stderr.trim().split('\n').slice(-3).join(' ')}); the WebAssembly kernel is used`,
+    );
   }
   fs.renameSync(file + '.tmp', file);
   say(`built ${path.relative(process.cwd(), file)}`);

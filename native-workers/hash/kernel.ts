@@ -107,13 +107,21 @@ export class WasmKernel extends HashKernel {
     const turns = count / NONCES_PER_TURN;
     const found = this.ex.scan(start | 0, turns);
     const left = this.u32[KERNEL_LAYOUT.left / 4]!;
-    return { nonces: this.u32.slice(KERNEL_LAYOUT.found / 4, KERNEL_LAYOUT.found / 4 + found), covered: (turns - left) * NONCES_PER_TURN };
+    return {
+      nonces: this.u32.slice(KERNEL_LAYOUT.found / 4, KERNEL_LAYOUT.found / 4 + found),
+      covered: (turns - left) * NONCES_PER_TURN,
+    };
   }
 }
 
 /** Paths of the native kernel, best first on a CPU that has them all. */
 export type NativePath = 'avx512' | 'sha-ni' | 'avx2' | 'c';
-type NativeExports = { scan(header: Uint8Array, threshold: number, start: number, count: number, out: Uint32Array): number; path(): NativePath; paths(): NativePath[]; setPath(p: NativePath | 'auto'): NativePath };
+type NativeExports = {
+  scan(header: Uint8Array, threshold: number, start: number, count: number, out: Uint32Array): number;
+  path(): NativePath;
+  paths(): NativePath[];
+  setPath(p: NativePath | 'auto'): NativePath;
+};
 
 const NATIVE_DESCRIPTION: Record<NativePath, { lanes: number; text: string }> = {
   avx512: { lanes: 16, text: 'AVX-512, 16 lanes, three-input logic and native rotates' },
@@ -131,7 +139,11 @@ export function nativeKernelFile(): string {
 export function loadNative(): { ok: true; exports: NativeExports } | { ok: false; reason: string } {
   if (native) return { ok: true, exports: native };
   const file = nativeKernelFile();
-  if (!fs.existsSync(file)) return { ok: false, reason: `the native kernel was not built (${file} is missing: no C compiler or Node headers at build time)` };
+  if (!fs.existsSync(file))
+    return {
+      ok: false,
+      reason: `the native kernel was not built (${file} is missing: no C compiler or Node headers at build time)`,
+    };
   try {
     const m = { exports: {} as NativeExports };
     process.dlopen(m, file);
@@ -169,7 +181,11 @@ export class NativeKernel extends HashKernel {
     this.n = r.exports;
     this.path = this.n.setPath(opts.path ?? 'auto');
     const d = NATIVE_DESCRIPTION[this.path];
-    this.info = { route: 'native', lanes: d.lanes, description: `native (N-API), ${d.text}, midstate, early exit on the last word` };
+    this.info = {
+      route: 'native',
+      lanes: d.lanes,
+      description: `native (N-API), ${d.text}, midstate, early exit on the last word`,
+    };
   }
 
   protected prepare(): void {}

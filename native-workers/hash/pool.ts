@@ -62,7 +62,8 @@ export class HashPool {
   }
 
   async setThreads(n: number): Promise<void> {
-    if (!Number.isInteger(n) || n < 0 || n > MAX_THREADS) throw new Error(`threads must be a whole number 0..${MAX_THREADS}, got ${n}`);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_THREADS)
+      throw new Error(`threads must be a whole number 0..${MAX_THREADS}, got ${n}`);
     while (this.workers.length > n) {
       const w = this.workers.pop()!;
       w.postMessage({ type: 'stop' } satisfies HashCommand);
@@ -87,7 +88,8 @@ export class HashPool {
           w.off('error', reject);
           w.on('error', (e) => this.opts.onError?.(`hash thread ${index}: ${e.message}`));
           resolve();
-        } else if (m.type === 'share') this.opts.onShare({ jobId: m.jobId, slot: m.slot, nonce: m.nonce, hash: m.hash, thread: index });
+        } else if (m.type === 'share')
+          this.opts.onShare({ jobId: m.jobId, slot: m.slot, nonce: m.nonce, hash: m.hash, thread: index });
         else if (m.type === 'exhausted') this.refill(index, m.jobId);
         else this.opts.onError?.(`hash thread ${index}: ${m.message}`);
       });
@@ -140,7 +142,15 @@ export class HashPool {
   }
 
   private send(index: number, job: PoolJob, slot: number, nonceStart: number, nonceEnd: number): void {
-    const msg: HashCommand = { type: 'work', jobId: job.id, slot, header: job.header(slot), target: job.target.toString(16), nonceStart, nonceEnd };
+    const msg: HashCommand = {
+      type: 'work',
+      jobId: job.id,
+      slot,
+      header: job.header(slot),
+      target: job.target.toString(16),
+      nonceStart,
+      nonceEnd,
+    };
     this.workers[index]!.postMessage(msg);
   }
 
@@ -153,7 +163,9 @@ export class HashPool {
   sampleRates(now = performance.now()): number[] {
     const counts = this.workers.map((_, i) => Atomics.load(this.count, i));
     const dt = (now - this.lastAt) / 1000;
-    const rates = counts.map((c, i) => (this.lastCounts[i] === undefined || dt <= 0 ? 0 : Number(c - this.lastCounts[i]!) / dt));
+    const rates = counts.map((c, i) =>
+      this.lastCounts[i] === undefined || dt <= 0 ? 0 : Number(c - this.lastCounts[i]!) / dt,
+    );
     this.lastCounts = counts;
     this.lastAt = now;
     return rates;

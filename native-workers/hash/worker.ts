@@ -70,7 +70,8 @@ async function run(): Promise<void> {
     const found = kernel.scan(next, count);
     const ms = performance.now() - t0;
     Atomics.add(counters, init.index, BigInt(count));
-    for (const f of found) post({ type: 'share', jobId: w.jobId, slot: w.slot, nonce: f.nonce, hash: f.hash.toString('hex') });
+    for (const f of found)
+      post({ type: 'share', jobId: w.jobId, slot: w.slot, nonce: f.nonce, hash: f.hash.toString('hex') });
     next += count;
     if (next >= w.nonceEnd && work === w) {
       work = null;

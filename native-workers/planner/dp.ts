@@ -1,6 +1,16 @@
 import type { PlanInput } from '#contract/plan';
 import { at } from './at.ts';
-import { better, beforeDeadline, completes, counts, deviceOptions, evaluate, holdingSource, score, type Evaluated } from './evaluate.ts';
+import {
+  better,
+  beforeDeadline,
+  completes,
+  counts,
+  deviceOptions,
+  evaluate,
+  holdingSource,
+  score,
+  type Evaluated,
+} from './evaluate.ts';
 
 /**
  * Dynamic programme over the slots for a *demand-model* problem: per slot, the best combination
@@ -8,7 +18,12 @@ import { better, beforeDeadline, completes, counts, deviceOptions, evaluate, hol
  * every device's run or pause length capped at its minimum. `jobValue(j, t)` is what a unit of job
  * j's work in slot t is worth. Exact when every job is open-ended (planner.md, "The DP route").
  */
-function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => number, skip: (j: number) => boolean, fixed?: Map<number, number>[]): number[][] | null {
+function solveDemandDp(
+  input: PlanInput,
+  jobValue: (j: number, t: number) => number,
+  skip: (j: number) => boolean,
+  fixed?: Map<number, number>[],
+): number[][] | null {
   const T = input.slots.length;
   const D = input.devices.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
@@ -109,7 +124,9 @@ function solveDemandDp(input: PlanInput, jobValue: (j: number, t: number) => num
   const choice: number[][] = [];
   for (let t = 0; t < T; t++) {
     const p = arg[t * S + state] ?? 0;
-    choice.push(at(bestChoice, t * patterns + p).length ? [...at(bestChoice, t * patterns + p)] : new Array<number>(D).fill(0));
+    choice.push(
+      at(bestChoice, t * patterns + p).length ? [...at(bestChoice, t * patterns + p)] : new Array<number>(D).fill(0),
+    );
     state = next[state * patterns + p] ?? state;
   }
   return choice;
@@ -131,8 +148,15 @@ export type FastPlan = { choice: number[][]; sourceW: number[]; evaluated: Evalu
 export function fastPlan(input: PlanInput): FastPlan {
   const view: PlanInput = input.thermal
     ? (() => {
-        const hold = holdingSource(input, input.slots.map(() => 0));
-        return { ...input, thermal: undefined, slots: input.slots.map((s, t) => ({ ...s, heatDemandW: at(hold, t) })) } as PlanInput;
+        const hold = holdingSource(
+          input,
+          input.slots.map(() => 0),
+        );
+        return {
+          ...input,
+          thermal: undefined,
+          slots: input.slots.map((s, t) => ({ ...s, heatDemandW: at(hold, t) })),
+        } as PlanInput;
       })()
     : input;
   const deadlineJobs = input.jobs.map((j, i) => [j, i] as const).filter(([j]) => j.workNeeded !== undefined);
@@ -142,7 +166,10 @@ export function fastPlan(input: PlanInput): FastPlan {
   const meanPrice = input.slots.reduce((a, s) => a + Math.max(0, s.price), 0) / Math.max(1, input.slots.length);
   const scale = input.jobs.map((job) => {
     let most = 0;
-    for (const dev of input.devices) for (const lv of dev.levels) if ((lv.rates[job.kind] ?? 0) > 0) most = Math.max(most, (meanPrice * lv.powerW) / 1000 / (lv.rates[job.kind] ?? 1));
+    for (const dev of input.devices)
+      for (const lv of dev.levels)
+        if ((lv.rates[job.kind] ?? 0) > 0)
+          most = Math.max(most, (meanPrice * lv.powerW) / 1000 / (lv.rates[job.kind] ?? 1));
     return Math.max(most, job.valuePerWork, 1e-9);
   });
   const value = (j: number, t: number) => {
@@ -185,7 +212,11 @@ export function fastPlan(input: PlanInput): FastPlan {
 }
 
 /** The cheapest run of consecutive slots in which one device at its fastest level does job j's work before its deadline. */
-function cheapestBlock(input: PlanInput, j: number, fixed: Map<number, number>[]): { device: number; option: number; from: number; to: number } | null {
+function cheapestBlock(
+  input: PlanInput,
+  j: number,
+  fixed: Map<number, number>[],
+): { device: number; option: number; from: number; to: number } | null {
   const job = at(input.jobs, j);
   const W = job.workNeeded ?? 0;
   let best: { device: number; option: number; from: number; to: number; cost: number } | null = null;
@@ -196,7 +227,10 @@ function cheapestBlock(input: PlanInput, j: number, fixed: Map<number, number>[]
       const rate = lv.rates[job.kind] ?? 0;
       const fits = (t: number) => {
         const s = at(input.slots, t);
-        const cap = Math.min(input.limits.powerCapW ?? Infinity, s.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
+        const cap = Math.min(
+          input.limits.powerCapW ?? Infinity,
+          s.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity,
+        );
         return lv.powerW <= cap && !at(fixed, d).has(t) && beforeDeadline(input, t, j);
       };
       for (let from = 0; from < input.slots.length; from++) {

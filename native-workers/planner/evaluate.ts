@@ -12,7 +12,10 @@ export const DEFAULT_COMFORT_PENALTY = 10;
  * (1 − a)·T_out + b·P, with a = exp(−UA·h/C) and b = (1 − a)/UA. Exact for any slot length
  * (no Euler step to go unstable).
  */
-export function sourceStep(th: Pick<ThermalModel, 'uaWPerK' | 'capacityWhPerK'>, hours: number): { a: number; b: number } {
+export function sourceStep(
+  th: Pick<ThermalModel, 'uaWPerK' | 'capacityWhPerK'>,
+  hours: number,
+): { a: number; b: number } {
   const a = Math.exp((-th.uaWPerK * hours) / th.capacityWhPerK);
   return { a, b: (1 - a) / th.uaWPerK };
 }
@@ -94,7 +97,8 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
     const cap = input.limits.powerCapW;
     if (cap !== undefined && p > cap + 1e-9) out.push(`slot ${t}: ${p} W over cap ${cap} W`);
     const q = input.limits.quietCapW;
-    if (at(input.slots, t).quiet && q !== undefined && p > q + 1e-9) out.push(`slot ${t}: ${p} W over quiet cap ${q} W`);
+    if (at(input.slots, t).quiet && q !== undefined && p > q + 1e-9)
+      out.push(`slot ${t}: ${p} W over quiet cap ${q} W`);
   }
   input.devices.forEach((dev, d) => {
     const on = (t: number) => (t < 0 ? false : at(at(choice, t), d) !== 0);
@@ -102,10 +106,12 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
     const P = dev.minPauseSlots ?? 1;
     for (let t = 0; t < T; t++) {
       if (on(t) && !on(t - 1)) {
-        for (let k = 1; k < R && t + k < T; k++) if (!on(t + k)) out.push(`${dev.id}: run from slot ${t} shorter than ${R}`);
+        for (let k = 1; k < R && t + k < T; k++)
+          if (!on(t + k)) out.push(`${dev.id}: run from slot ${t} shorter than ${R}`);
       }
       if (t >= 1 && !on(t) && on(t - 1)) {
-        for (let k = 1; k < P && t + k < T; k++) if (on(t + k)) out.push(`${dev.id}: pause from slot ${t} shorter than ${P}`);
+        for (let k = 1; k < P && t + k < T; k++)
+          if (on(t + k)) out.push(`${dev.id}: pause from slot ${t} shorter than ${P}`);
       }
     }
   });
@@ -120,14 +126,16 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
       input.devices.forEach((dev, d) => {
         const k = at(at(choice, t), d);
         const o = at(at(opts, d), k);
-        if (o?.job === j) ran.push({ t, d, k, work: (at(dev.levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours });
+        if (o?.job === j)
+          ran.push({ t, d, k, work: (at(dev.levels, o.level).rates[job.kind] ?? 0) * at(input.slots, t).hours });
       });
     }
     const first = ran[0];
     const last = ran[ran.length - 1];
     if (!first || !last) return;
     if (last.t - first.t + 1 !== ran.length) out.push(`${job.id}: continuous job runs in separate blocks`);
-    if (ran.some((r) => r.d !== first.d || r.k !== first.k)) out.push(`${job.id}: continuous job changes device or level`);
+    if (ran.some((r) => r.d !== first.d || r.k !== first.k))
+      out.push(`${job.id}: continuous job changes device or level`);
     const total = ran.reduce((a, r) => a + r.work, 0);
     if (completes(total - last.work, W)) out.push(`${job.id}: continuous job runs on after its work is done`);
     if (last.t < T - 1 && !completes(total, W)) out.push(`${job.id}: continuous job stops before its work is done`);
@@ -155,7 +163,13 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       if (!o) return { device: dev.id, job: null, level: -1, powerW: 0, work: 0 };
       const lv = at(dev.levels, o.level);
       const job = at(input.jobs, o.job);
-      return { device: dev.id, job: job.id, level: o.level, powerW: lv.powerW, work: (lv.rates[job.kind] ?? 0) * s.hours };
+      return {
+        device: dev.id,
+        job: job.id,
+        level: o.level,
+        powerW: lv.powerW,
+        work: (lv.rates[job.kind] ?? 0) * s.hours,
+      };
     });
     let energyKWh = 0;
     let revenue = 0;
@@ -182,11 +196,39 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       outsideKh += below + Math.max(0, indoor - band.maxC) * s.hours;
       const sourceHeatKWh = (q * s.hours) / 1000;
       const sourceCost = sourceHeatKWh * s.heatCreditPerKWh;
-      return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh: energyKWh, heatCredit: 0, cost, revenue, sourceHeatKWh, sourceCost, indoorC: indoor, ...(s.comfort ? { comfort: s.comfort } : {}), net: revenue - cost - sourceCost };
+      return {
+        start: s.start,
+        price: s.price,
+        decisions,
+        energyKWh,
+        heatKWh: energyKWh,
+        usefulHeatKWh: energyKWh,
+        heatCredit: 0,
+        cost,
+        revenue,
+        sourceHeatKWh,
+        sourceCost,
+        indoorC: indoor,
+        ...(s.comfort ? { comfort: s.comfort } : {}),
+        net: revenue - cost - sourceCost,
+      };
     }
     const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
     const heatCredit = usefulHeatKWh * s.heatCreditPerKWh;
-    return { start: s.start, price: s.price, decisions, energyKWh, heatKWh: energyKWh, usefulHeatKWh, heatCredit, cost, revenue, sourceHeatKWh: 0, sourceCost: 0, net: heatCredit + revenue - cost };
+    return {
+      start: s.start,
+      price: s.price,
+      decisions,
+      energyKWh,
+      heatKWh: energyKWh,
+      usefulHeatKWh,
+      heatCredit,
+      cost,
+      revenue,
+      sourceHeatKWh: 0,
+      sourceCost: 0,
+      net: heatCredit + revenue - cost,
+    };
   });
   // Deadline work is credited up to workNeeded (the job pays per unit of work done in time, or at
   // any time when it may run past its deadline), booked in the slot that completes it so per-slot
@@ -214,7 +256,17 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       }
     }
   });
-  const totals: PlanTotals = { energyKWh: 0, heatKWh: 0, heatCredit: 0, cost: 0, revenue: 0, sourceHeatKWh: 0, sourceCost: 0, comfortKh, net: 0 };
+  const totals: PlanTotals = {
+    energyKWh: 0,
+    heatKWh: 0,
+    heatCredit: 0,
+    cost: 0,
+    revenue: 0,
+    sourceHeatKWh: 0,
+    sourceCost: 0,
+    comfortKh,
+    net: 0,
+  };
   for (const s of slots) {
     totals.energyKWh += s.energyKWh;
     totals.heatKWh += s.heatKWh;

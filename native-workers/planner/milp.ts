@@ -1,7 +1,17 @@
 import highsLoader, { type Highs } from 'highs';
 import type { PlanInput, PlanStatus } from '#contract/plan';
 import { at } from './at.ts';
-import { beforeDeadline, completes, computePower, counts, DEFAULT_COMFORT_PENALTY, deviceOptions, holdingSource, sourceStep, type Option } from './evaluate.ts';
+import {
+  beforeDeadline,
+  completes,
+  computePower,
+  counts,
+  DEFAULT_COMFORT_PENALTY,
+  deviceOptions,
+  holdingSource,
+  sourceStep,
+  type Option,
+} from './evaluate.ts';
 
 let loaded: Promise<Highs> | null = null;
 /** HiGHS (WebAssembly) is loaded once per process; loading takes longer than most solves. */
@@ -22,7 +32,10 @@ const LEXI_TOL = 1e-6;
  * the horizon's end on run-past-deadline jobs, then highest net; each later tier keeps the
  * earlier ones at (a hair above) their optimum.
  */
-export type Tier = { goal: 'shortfall' } | { goal: 'late'; maxShortfall: number } | { goal: 'net'; maxShortfall: number; maxLate?: number };
+export type Tier =
+  | { goal: 'shortfall' }
+  | { goal: 'late'; maxShortfall: number }
+  | { goal: 'net'; maxShortfall: number; maxLate?: number };
 
 type Row = { idx: number[]; val: number[]; lo: number; up: number };
 
@@ -86,10 +99,17 @@ export function buildMilp(input: PlanInput, tier: Tier) {
     const p = powerTerms(t);
     opts.forEach((os, d) => {
       const idx = os.flatMap((o, k) => (o ? [at(at(at(x, t), d), k)] : []));
-      if (idx.length > 1) row(idx, idx.map(() => 1), -Infinity, 1);
+      if (idx.length > 1)
+        row(
+          idx,
+          idx.map(() => 1),
+          -Infinity,
+          1,
+        );
     });
     if (p.idx.length && input.limits.powerCapW !== undefined) row(p.idx, p.val, -Infinity, input.limits.powerCapW);
-    if (p.idx.length && s.quiet && input.limits.quietCapW !== undefined) row(p.idx, p.val, -Infinity, input.limits.quietCapW);
+    if (p.idx.length && s.quiet && input.limits.quietCapW !== undefined)
+      row(p.idx, p.val, -Infinity, input.limits.quietCapW);
     if (!th) {
       // Useful heat u ≤ energy and ≤ demand, worth the heat credit.
       if (!p.idx.length) continue;
@@ -106,7 +126,12 @@ export function buildMilp(input: PlanInput, tier: Tier) {
     const te = col(0, -Infinity, Infinity);
     const prev = t === 0 ? null : at(temp, t - 1);
     const rhs = (1 - a) * (s.outdoorC ?? 0) + (prev === null ? a * th.indoorC : 0);
-    row([te, q, ...(prev === null ? [] : [prev]), ...p.idx], [1, -b * 1000, ...(prev === null ? [] : [-a]), ...p.val.map((w) => -b * w)], rhs, rhs);
+    row(
+      [te, q, ...(prev === null ? [] : [prev]), ...p.idx],
+      [1, -b * 1000, ...(prev === null ? [] : [-a]), ...p.val.map((w) => -b * w)],
+      rhs,
+      rhs,
+    );
     const penalty = (th.comfortPenaltyPerKh ?? DEFAULT_COMFORT_PENALTY) * s.hours;
     const lo = col(net ? -penalty : 0, 0, Infinity);
     const hi = col(net ? -penalty : 0, 0, Infinity);
@@ -235,7 +260,13 @@ export function buildMilp(input: PlanInput, tier: Tier) {
         });
       }),
     );
-    if (mine.length) row(mine, mine.map(() => 1), -Infinity, 1);
+    if (mine.length)
+      row(
+        mine,
+        mine.map(() => 1),
+        -Infinity,
+        1,
+      );
   });
 
   let sense: 'minimize' | 'maximize' = 'maximize';
@@ -251,18 +282,47 @@ export function buildMilp(input: PlanInput, tier: Tier) {
     else {
       const total = lateCredit.reduce((a, l) => a + l.W, 0);
       const top = Math.max(...lateCredit.map((l) => l.W));
-      row(lateCredit.map((l) => l.c), lateCredit.map((l) => l.W / top), (total - tier.maxLate) / top, Infinity);
+      row(
+        lateCredit.map((l) => l.c),
+        lateCredit.map((l) => l.W / top),
+        (total - tier.maxLate) / top,
+        Infinity,
+      );
     }
   }
   if (tier.goal !== 'shortfall' && shortfall.length) {
     if (tier.maxShortfall <= LEXI_TOL) for (const { s } of shortfall) upper[s] = 0;
     else {
       const top = Math.max(...shortfall.map((x) => x.W));
-      row(shortfall.map((x) => x.s), shortfall.map((x) => x.W / top), -Infinity, tier.maxShortfall / top);
+      row(
+        shortfall.map((x) => x.s),
+        shortfall.map((x) => x.W / top),
+        -Infinity,
+        tier.maxShortfall / top,
+      );
     }
   }
 
-  return { cost, lower, upper, integer, rows, sense, x, heat, source, temp, below, above, shortfall, lateCredit, opts, switches, deadline, blocks };
+  return {
+    cost,
+    lower,
+    upper,
+    integer,
+    rows,
+    sense,
+    x,
+    heat,
+    source,
+    temp,
+    below,
+    above,
+    shortfall,
+    lateCredit,
+    opts,
+    switches,
+    deadline,
+    blocks,
+  };
 }
 
 /**
@@ -376,9 +436,15 @@ export async function solveMilp(
     // (without probing) twice declared the start optimal when a plan with less missing work
     // existed (tiny problems 135 and 314 of plan.test.ts's generator; cold, it found them). Those
     // tiers are small feasibility problems that HiGHS solves quickly from nothing.
-    const r = solveOne(highs, m, warm && tier.goal === 'net' ? startVector(input, m, from.choice, from.sourceW) : null, left(share));
+    const r = solveOne(
+      highs,
+      m,
+      warm && tier.goal === 'net' ? startVector(input, m, from.choice, from.sourceW) : null,
+      left(share),
+    );
     // The first tier not proven is the one the gap speaks of: the later ones are optimal only given it.
-    if (status.kind === 'optimal' && r.status.kind !== 'optimal') status = r.status.kind === 'feasible' && tier.goal !== 'net' ? { ...r.status, on: tier.goal } : r.status;
+    if (status.kind === 'optimal' && r.status.kind !== 'optimal')
+      status = r.status.kind === 'feasible' && tier.goal !== 'net' ? { ...r.status, on: tier.goal } : r.status;
     if (r.values) previous = choiceOf(input, m, r.values);
     return { m, r };
   };
@@ -395,7 +461,11 @@ export async function solveMilp(
   const { m, r } = run({ goal: 'net', maxShortfall, ...(maxLate !== undefined ? { maxLate } : {}) }, 1);
   if (!r.values) return { ...start, status: { kind: 'heuristic', reason: r.why } };
   const values = r.values;
-  return { choice: choiceOf(input, m, values), sourceW: m.source.map((c) => Math.max(0, (values[c] ?? 0) * 1000)), status };
+  return {
+    choice: choiceOf(input, m, values),
+    sourceW: m.source.map((c) => Math.max(0, (values[c] ?? 0) * 1000)),
+    status,
+  };
 }
 
 /** Which option each device runs in each slot, from a solution's values. */
@@ -449,7 +519,14 @@ function solveOne(highs: Highs, m: Milp, start: Float64Array | null, timeLimitS:
     // A smaller cut pool than HiGHS's default (10,000): on these models the root's cut rounds
     // were most of the time (bench: 192-slot homes about 40 % faster, same optima). No probing in
     // presolve (rule 15): on homes with long continuous blocks it took seconds and found little.
-    model.options.set({ output_flag: false, mip_rel_gap: MIP_REL_GAP, mip_abs_gap: 1e-9, time_limit: timeLimitS, mip_pool_soft_limit: 500, presolve_rule_off: PRESOLVE_NO_PROBING });
+    model.options.set({
+      output_flag: false,
+      mip_rel_gap: MIP_REL_GAP,
+      mip_abs_gap: 1e-9,
+      time_limit: timeLimitS,
+      mip_pool_soft_limit: 500,
+      presolve_rule_off: PRESOLVE_NO_PROBING,
+    });
     if (start) {
       try {
         model.setSolution({ colValue: start });
@@ -462,12 +539,24 @@ function solveOne(highs: Highs, m: Milp, start: Float64Array | null, timeLimitS:
     const c = highs.constants.modelStatus;
     const sol = model.getSolution();
     const hasPrimal = Number(model.info.get('primal_solution_status')) === 2;
-    if (code === c.optimal) return { values: sol.colValue, objective: model.getObjectiveValue(), status: { kind: 'optimal' }, why: '' };
-    if (hasPrimal && (code === c.timeLimit || code === c.interrupted || code === c.iterationLimit || code === c.solutionLimit)) {
+    if (code === c.optimal)
+      return { values: sol.colValue, objective: model.getObjectiveValue(), status: { kind: 'optimal' }, why: '' };
+    if (
+      hasPrimal &&
+      (code === c.timeLimit || code === c.interrupted || code === c.iterationLimit || code === c.solutionLimit)
+    ) {
       const gap = Number(model.info.get('mip_gap'));
-      return { values: sol.colValue, objective: model.getObjectiveValue(), status: { kind: 'feasible', gap: Number.isFinite(gap) ? gap : 1 }, why: '' };
+      return {
+        values: sol.colValue,
+        objective: model.getObjectiveValue(),
+        status: { kind: 'feasible', gap: Number.isFinite(gap) ? gap : 1 },
+        why: '',
+      };
     }
-    const why = code === c.timeLimit ? `HiGHS found no plan within the ${timeLimitS.toFixed(1)} s time limit` : `HiGHS: model status ${code}`;
+    const why =
+      code === c.timeLimit
+        ? `HiGHS found no plan within the ${timeLimitS.toFixed(1)} s time limit`
+        : `HiGHS: model status ${code}`;
     return { values: null, objective: 0, status: { kind: 'heuristic', reason: why }, why };
   } finally {
     model.dispose();

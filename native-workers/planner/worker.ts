@@ -12,6 +12,11 @@ if (!port) throw new Error('The planner worker must run in a worker thread');
 port.on('message', (req: PlannerRequest) => {
   plan(req.input, req.options).then(
     (p) => port.postMessage({ id: req.id, ok: true, plan: p } satisfies PlannerReply),
-    (err: unknown) => port.postMessage({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies PlannerReply),
+    (err: unknown) =>
+      port.postMessage({
+        id: req.id,
+        ok: false,
+        message: err instanceof Error ? err.message : String(err),
+      } satisfies PlannerReply),
   );
 });

@@ -20,10 +20,16 @@ function gemmFunc(name, transA, mr, nv) {
   const accs = rows.flatMap((r) => vecs.map((v) => `$c${r}_${v}`));
   const lines = [];
   const L = (s) => lines.push(s);
-  L(`  (func (export "${name}") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $b i32) (param $c i32) (param $acc i32)`);
-  L('    (local $i i32) (local $j i32) (local $k i32) (local $lda i32) (local $ldb i32) (local $pb i32) (local $pc i32)');
+  L(
+    `  (func (export "${name}") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $b i32) (param $c i32) (param $acc i32)`,
+  );
+  L(
+    '    (local $i i32) (local $j i32) (local $k i32) (local $lda i32) (local $ldb i32) (local $pb i32) (local $pc i32)',
+  );
   L(`    ${rows.map((r) => `(local $pa${r} i32)`).join(' ')}`);
-  L(`    ${accs.map((a) => `(local ${a} v128)`).join(' ')} ${vecs.map((v) => `(local $b${v} v128)`).join(' ')} (local $av v128)`);
+  L(
+    `    ${accs.map((a) => `(local ${a} v128)`).join(' ')} ${vecs.map((v) => `(local $b${v} v128)`).join(' ')} (local $av v128)`,
+  );
   L(`    (local.set $lda (i32.shl (local.get ${transA ? '$M' : '$K'}) (i32.const 2)))`);
   L('    (local.set $ldb (i32.shl (local.get $N) (i32.const 2)))');
   L('    (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))');
@@ -32,23 +38,38 @@ function gemmFunc(name, transA, mr, nv) {
   L('    (loop $jl');
   L('      (local.set $i (i32.const 0))');
   L('      (loop $il');
-  L('        (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))');
+  L(
+    '        (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))',
+  );
   for (const r of rows) {
     for (const v of vecs) {
       const addr = `(i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldb)))`;
-      L(`        (local.set $c${r}_${v} (if (result v128) (local.get $acc) (then (v128.load offset=${v * 16} ${addr})) (else (v128.const i32x4 0 0 0 0))))`);
+      L(
+        `        (local.set $c${r}_${v} (if (result v128) (local.get $acc) (then (v128.load offset=${v * 16} ${addr})) (else (v128.const i32x4 0 0 0 0))))`,
+      );
     }
   }
   if (transA) L('        (local.set $pa0 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))');
-  else for (const r of rows) L(`        (local.set $pa${r} (i32.add (local.get $a) (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda))))`);
+  else
+    for (const r of rows)
+      L(
+        `        (local.set $pa${r} (i32.add (local.get $a) (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda))))`,
+      );
   L('        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))');
   L('        (local.set $k (local.get $K))');
   L('        (if (local.get $k) (then');
   L('        (loop $kl');
   for (const v of vecs) L(`          (local.set $b${v} (v128.load offset=${v * 16} (local.get $pb)))`);
   for (const r of rows) {
-    L(transA ? `          (local.set $av (v128.load32_splat offset=${r * 4} (local.get $pa0)))` : `          (local.set $av (v128.load32_splat (local.get $pa${r})))`);
-    for (const v of vecs) L(`          (local.set $c${r}_${v} (f32x4.add (local.get $c${r}_${v}) (f32x4.mul (local.get $av) (local.get $b${v}))))`);
+    L(
+      transA
+        ? `          (local.set $av (v128.load32_splat offset=${r * 4} (local.get $pa0)))`
+        : `          (local.set $av (v128.load32_splat (local.get $pa${r})))`,
+    );
+    for (const v of vecs)
+      L(
+        `          (local.set $c${r}_${v} (f32x4.add (local.get $c${r}_${v}) (f32x4.mul (local.get $av) (local.get $b${v}))))`,
+      );
     if (!transA) L(`          (local.set $pa${r} (i32.add (local.get $pa${r}) (i32.const 4)))`);
   }
   if (transA) L('          (local.set $pa0 (i32.add (local.get $pa0) (local.get $lda)))');
@@ -57,7 +78,9 @@ function gemmFunc(name, transA, mr, nv) {
   L('        )');
   for (const r of rows) {
     for (const v of vecs) {
-      L(`        (v128.store offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldb))) (local.get $c${r}_${v}))`);
+      L(
+        `        (v128.store offset=${v * 16} (i32.add (local.get $pc) (i32.mul (i32.const ${r}) (local.get $ldb))) (local.get $c${r}_${v}))`,
+      );
     }
   }
   L(`        (br_if $il (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const ${mr}))) (local.get $M))))`);
@@ -70,7 +93,10 @@ function gemmFunc(name, transA, mr, nv) {
  * tanh as Eigen's float rational approximation (odd degree-13 over even degree-6 polynomial,
  * input clamped to ±7.9053): within 4e-7 of Math.tanh everywhere, four lanes at a time.
  */
-const TANH_P = [4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8, -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16];
+const TANH_P = [
+  4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8, -8.60467152213735e-11,
+  2.00018790482477e-13, -2.76076847742355e-16,
+];
 const TANH_Q = [4.89352518554385e-3, 2.268434632439e-3, 1.18534705686654e-4, 1.19825839466702e-6];
 const splat = (v) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
 function horner(coeffs, x2) {
@@ -121,7 +147,7 @@ const EXP = `
       (local.set $x (f32x4.sub (v128.load (local.get $p)) (local.get $mv)))
       (local.set $x (f32x4.max (f32x4.min (local.get $x) ${splat(88.3762626647949)}) ${splat(-87.3365447505531)}))
       (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) ${splat(1.4426950408889634)})))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat(0.693359375)})) (f32x4.mul (local.get $k) ${splat(-2.12194440e-4)})))
+      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat(0.693359375)})) (f32x4.mul (local.get $k) ${splat(-2.1219444e-4)})))
       (local.set $y ${horner(EXP_P, '(local.get $r)')})
       (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) ${splat(1)}))
       (v128.store (local.get $p) (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))

@@ -42,7 +42,8 @@ export function writeCheckpoint(dir: string, data: CheckpointData, keep: number)
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, head);
-    for (const a of [data.params, data.m, data.v]) fs.writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    for (const a of [data.params, data.m, data.v])
+      fs.writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -94,7 +95,9 @@ export function readCheckpoint(file: string): CheckpointData {
   }
   const jsonLen = buf.readUInt32LE(MAGIC.length);
   if (buf.length < MAGIC.length + 4 + jsonLen) {
-    throw new Error(`${file} is truncated (${buf.length} bytes, shorter than its own header): delete it to resume from the one before`);
+    throw new Error(
+      `${file} is truncated (${buf.length} bytes, shorter than its own header): delete it to resume from the one before`,
+    );
   }
   let header: CheckpointHeader;
   try {
@@ -105,7 +108,9 @@ export function readCheckpoint(file: string): CheckpointData {
   const headLen = Math.ceil((MAGIC.length + 4 + jsonLen) / 4) * 4;
   const n = header.size;
   if (buf.length !== headLen + 3 * n * 4) {
-    throw new Error(`${file} is truncated (${buf.length} bytes, expected ${headLen + 3 * n * 4}): delete it to resume from the one before`);
+    throw new Error(
+      `${file} is truncated (${buf.length} bytes, expected ${headLen + 3 * n * 4}): delete it to resume from the one before`,
+    );
   }
   // Copy out: Buffer's pool offset need not be 4-aligned.
   const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + headLen, buf.byteOffset + headLen + 3 * n * 4));

@@ -28,7 +28,8 @@ export function builtinCorpusFile(): string {
     const candidate = path.join(dir, 'README.md');
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('The built-in corpus (mqtt/README.md) is not installed: run `npm install`, or pick a text file');
+    if (parent === dir)
+      throw new Error('The built-in corpus (mqtt/README.md) is not installed: run `npm install`, or pick a text file');
     dir = parent;
   }
 }
@@ -40,12 +41,18 @@ export function loadCorpus(file: string | null, minChars: number): Corpus {
   try {
     text = fs.readFileSync(source, 'utf8');
   } catch (err) {
-    throw new Error(`Cannot read the training data ${source} (${(err as NodeJS.ErrnoException).code ?? String(err)}): pick a readable text file`, { cause: err });
+    throw new Error(
+      `Cannot read the training data ${source} (${(err as NodeJS.ErrnoException).code ?? String(err)}): pick a readable text file`,
+      { cause: err },
+    );
   }
-  if (text.includes('\u0000')) throw new Error(`The training data ${source} is not a text file (it contains NUL bytes): pick a plain-text file`);
+  if (text.includes('\u0000'))
+    throw new Error(`The training data ${source} is not a text file (it contains NUL bytes): pick a plain-text file`);
   const chars = Array.from(text);
   if (chars.length < minChars) {
-    throw new Error(`The training data ${source} has ${chars.length} characters; the model needs at least ${minChars}: pick a longer text`);
+    throw new Error(
+      `The training data ${source} has ${chars.length} characters; the model needs at least ${minChars}: pick a longer text`,
+    );
   }
   return { ...encode(chars), hash: createHash('sha256').update(text).digest('hex'), source };
 }

@@ -66,26 +66,30 @@ export class Kernel {
   /** C[M x N] = A[M x K] * B[K x N] (or += with `accumulate`), all row-major. */
   gemm(M: number, N: number, K: number, a: Tensor, b: Tensor, c: Tensor, accumulate = false): void {
     this.check(M, N);
-    if (a.len < M * K || b.len < K * N || c.len < M * N) throw new Error('gemm: a tensor is smaller than the shape says');
+    if (a.len < M * K || b.len < K * N || c.len < M * N)
+      throw new Error('gemm: a tensor is smaller than the shape says');
     this.ex.gemm(M, N, K, a.off * 4, b.off * 4, c.off * 4, accumulate ? 1 : 0);
   }
 
   /** C[M x N] = Aᵀ * B with A stored as K x M (or += with `accumulate`): no transposed copy needed. */
   gemmTN(M: number, N: number, K: number, a: Tensor, b: Tensor, c: Tensor, accumulate = false): void {
     this.check(M, N);
-    if (a.len < M * K || b.len < K * N || c.len < M * N) throw new Error('gemm: a tensor is smaller than the shape says');
+    if (a.len < M * K || b.len < K * N || c.len < M * N)
+      throw new Error('gemm: a tensor is smaller than the shape says');
     this.ex.gemm_tn(M, N, K, a.off * 4, b.off * 4, c.off * 4, accumulate ? 1 : 0);
   }
 
   /** x[r, j] = tanh(x[r, j] + bias[j]) for a rows x cols matrix (cols a multiple of 4). */
   biasTanh(x: Tensor, rows: number, cols: number, bias: Tensor): void {
-    if (cols % 4 !== 0 || x.len < rows * cols || bias.len < cols) throw new Error('biasTanh: cols must be a multiple of 4 and the tensors large enough');
+    if (cols % 4 !== 0 || x.len < rows * cols || bias.len < cols)
+      throw new Error('biasTanh: cols must be a multiple of 4 and the tensors large enough');
     this.ex.bias_tanh(x.off * 4, rows, cols, bias.off * 4);
   }
 
   /** d[i] *= 1 - h[i]² for n elements (a multiple of 4). */
   tanhGrad(d: Tensor, h: Tensor, n: number): void {
-    if (n % 4 !== 0 || d.len < n || h.len < n) throw new Error('tanhGrad: n must be a multiple of 4 and the tensors large enough');
+    if (n % 4 !== 0 || d.len < n || h.len < n)
+      throw new Error('tanhGrad: n must be a multiple of 4 and the tensors large enough');
     this.ex.tanh_grad(d.off * 4, h.off * 4, n);
   }
 

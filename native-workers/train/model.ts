@@ -67,7 +67,14 @@ export function initParams(l: Layout, seed: number, out: Float32Array): void {
  * Start positions of the `batch` sequences of step `step`: a pure function of (seed, step), so a
  * resumed run sees exactly the batches an uninterrupted one would, whatever the thread count.
  */
-export function batchStarts(seed: number, step: number, batch: number, tokens: number, context: number, out: Int32Array): void {
+export function batchStarts(
+  seed: number,
+  step: number,
+  batch: number,
+  tokens: number,
+  context: number,
+  out: Int32Array,
+): void {
   const rnd = mulberry32((Math.imul(seed, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0);
   const span = tokens - context - 1;
   for (let i = 0; i < batch; i++) out[i] = Math.floor(rnd() * span);

@@ -8,9 +8,15 @@ import { mulberry32, Trainer } from './model.ts';
  * draws each next character from the model's distribution sharpened by `temperature` (below 1:
  * more likely characters; 1: as learned). Seeded, so the same checkpoint writes the same text.
  */
-export function sampleText(checkpointFile: string, corpus: Corpus, length: number, options: { seed?: number; temperature?: number } = {}): string {
+export function sampleText(
+  checkpointFile: string,
+  corpus: Corpus,
+  length: number,
+  options: { seed?: number; temperature?: number } = {},
+): string {
   const ck = readCheckpoint(checkpointFile);
-  if (ck.header.corpusHash !== corpus.hash) throw new Error(`${checkpointFile} was trained on other data than ${corpus.source}`);
+  if (ck.header.corpusHash !== corpus.hash)
+    throw new Error(`${checkpointFile} was trained on other data than ${corpus.source}`);
   const shape = ck.header.shape;
   const trainer = new Trainer(new Kernel(), shape, 4);
   trainer.k.view(trainer.params).set(ck.params);

@@ -55,14 +55,19 @@ function run(init: TrainInit): void {
   const checkpoint = (step: number) => {
     const file = writeCheckpoint(
       init.checkpointDir,
-      { header: { version: 1, step, size, corpusHash: init.corpusHash, shape: init.shape, lossSum, lossSteps }, params, m, v },
+      {
+        header: { version: 1, step, size, corpusHash: init.corpusHash, shape: init.shape, lossSum, lossSteps },
+        params,
+        m,
+        v,
+      },
       init.keepCheckpoints,
     );
     post({ type: 'checkpoint', step, file });
   };
   post({ type: 'ready', rank });
 
-  for (let step = init.startStep; step < init.endStep; ) {
+  for (let step = init.startStep; step < init.endStep;) {
     batchStarts(seed, step, batchSize, init.tokenCount, init.shape.context, starts);
     kernel.view(trainer.params).set(params);
     losses[rank] = trainer.step(tokens, starts.subarray(rank * rows, (rank + 1) * rows), batchSize);
@@ -71,7 +76,8 @@ function run(init: TrainInit): void {
     // after the next barrier: two barriers per step instead of three.
     const request = rank === 0 ? Atomics.load(ctl, CTL.request) : REQUEST.run;
     const finished = step + 1 >= init.endStep;
-    if (rank === 0) Atomics.store(ctl, CTL.decision, finished || request !== REQUEST.run ? DECISION.end : DECISION.continue);
+    if (rank === 0)
+      Atomics.store(ctl, CTL.decision, finished || request !== REQUEST.run ? DECISION.end : DECISION.continue);
     barrier(ctl, threads);
     const end = Atomics.load(ctl, CTL.decision) === DECISION.end;
     // Read the step's losses now: after the next barrier the other ranks overwrite them.
@@ -88,14 +94,20 @@ function run(init: TrainInit): void {
       reportSteps++;
       if (step % init.reportEvery === 0) {
         const now = performance.now();
-        post({ type: 'progress', step, loss: lossSum / lossSteps, samplesPerSec: (reportSteps * batchSize * 1000) / Math.max(1e-3, now - reportStart) });
+        post({
+          type: 'progress',
+          step,
+          loss: lossSum / lossSteps,
+          samplesPerSec: (reportSteps * batchSize * 1000) / Math.max(1e-3, now - reportStart),
+        });
         lossSum = 0;
         lossSteps = 0;
         reportStart = now;
         reportSteps = 0;
       }
       if (finished || request === REQUEST.pause || step % init.checkpointEvery === 0) checkpoint(step);
-      if (end) post({ type: 'ended', step, reason: finished ? 'finished' : request === REQUEST.pause ? 'paused' : 'stopped' });
+      if (end)
+        post({ type: 'ended', step, reason: finished ? 'finished' : request === REQUEST.pause ? 'paused' : 'stopped' });
     }
     if (end) return;
   }

@@ -4,8 +4,10 @@ import { BacktestBusy, BacktestStopped, type Backtest } from './service.ts';
 
 /** What to tell the user to do about a bad figure, by the field the backtest named. */
 const HINTS: Record<string, string> = {
-  period: 'Import a price file for that period on the Schedules page (or with `hearth prices import`), or choose a period the tariff has prices for.',
-  weather: 'Choose an hourly weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) that covers the whole period, or a period it covers.',
+  period:
+    'Import a price file for that period on the Schedules page (or with `hearth prices import`), or choose a period the tariff has prices for.',
+  weather:
+    'Choose an hourly weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) that covers the whole period, or a period it covers.',
   prices: 'Import the missing prices, or choose a period without the gap.',
   comfort: 'Fix the comfort band in the heating schedule (Schedules page): the lower bound first.',
 };
@@ -16,9 +18,11 @@ export function backtestHandlers(b: Backtest): BacktestHandlers {
       try {
         return await b.run(args);
       } catch (e) {
-        if (e instanceof BacktestBusy) throw new HandlerError('conflict', e.message, 'Wait for it to finish, then run again.');
+        if (e instanceof BacktestBusy)
+          throw new HandlerError('conflict', e.message, 'Wait for it to finish, then run again.');
         if (e instanceof BacktestStopped) throw new HandlerError('unavailable', e.message);
-        if (e instanceof BacktestInputError) throw new HandlerError('bad-request', e.message, HINTS[e.field] ?? 'Fix that figure and run again.');
+        if (e instanceof BacktestInputError)
+          throw new HandlerError('bad-request', e.message, HINTS[e.field] ?? 'Fix that figure and run again.');
         throw e;
       }
     },

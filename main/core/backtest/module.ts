@@ -20,7 +20,12 @@ export function backtestModule(options: BacktestModuleOptions = {}): CoreModule 
     requires: ['tariff'],
     optional: ['heating'],
     create(ctx, { tariff, heating }): ModuleInstance {
-      const backtest = new Backtest({ tariff, heating, planner, emit: (event, payload) => ctx.events.emit(event, payload) });
+      const backtest = new Backtest({
+        tariff,
+        heating,
+        planner,
+        emit: (event, payload) => ctx.events.emit(event, payload),
+      });
       return { handlers: backtestHandlers(backtest), stop: () => backtest.stop() };
     },
   });

@@ -82,11 +82,19 @@ export class Backtest {
       for (const s of this.d.tariff.slots(a, b)) if (s.start >= a && s.start < b) slots.push(s);
       await yieldNow();
     }
-    if (slots.length === 0) throw new BacktestInputError('period', `no prices are stored between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`);
+    if (slots.length === 0)
+      throw new BacktestInputError(
+        'period',
+        `no prices are stored between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`,
+      );
     for (let i = 1; i < slots.length; i++) {
       const a = slots[i - 1];
       const b = slots[i];
-      if (a && b && b.start !== a.end) throw new BacktestInputError('prices', `prices are missing from ${new Date(a.end).toISOString()} to ${new Date(b.start).toISOString()}`);
+      if (a && b && b.start !== a.end)
+        throw new BacktestInputError(
+          'prices',
+          `prices are missing from ${new Date(a.end).toISOString()} to ${new Date(b.start).toISOString()}`,
+        );
     }
     return slots;
   }
@@ -101,7 +109,9 @@ export class Backtest {
     return runBacktest({
       prices,
       // Fixed and time-of-use tariffs have no spot price: their prices are the household's as they stand.
-      charges: prices.some((p) => p.spot !== null) ? { charges: this.d.tariff.charges(), origin: 'the tariff settings' } : null,
+      charges: prices.some((p) => p.spot !== null)
+        ? { charges: this.d.tariff.charges(), origin: 'the tariff settings' }
+        : null,
       heating: h.settings,
       model: args.model ?? 'thermal',
       house: houseFrom(args.house ?? {}, h.settings, h.thermal),
@@ -123,7 +133,14 @@ export class Backtest {
         const pct = Math.floor((p.done / p.total) * 100);
         if (p.step !== last.step || pct !== last.pct || p.done === p.total) {
           last = { step: p.step, pct };
-          this.d.emit('plan-backtest-progress', { runId, policy: args.policies[p.step] ?? p.policy, step: p.step, steps: p.steps, done: p.done, total: p.total });
+          this.d.emit('plan-backtest-progress', {
+            runId,
+            policy: args.policies[p.step] ?? p.policy,
+            step: p.step,
+            steps: p.steps,
+            done: p.done,
+            total: p.total,
+          });
         }
         await yieldNow();
       },

@@ -15,7 +15,14 @@ import { copAt } from '#core/heating/credit';
 import { heatDemand, type OutdoorAt } from '#core/heating/demand';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import { parseWeatherCsv, WEATHER_MAX_GAP_MS, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
-import { BacktestInputError, backtestPolicies, type BacktestSetup, type BacktestSlot, type PlannerFn, type Policy } from '#core/planner/backtest';
+import {
+  BacktestInputError,
+  backtestPolicies,
+  type BacktestSetup,
+  type BacktestSlot,
+  type PlannerFn,
+  type Policy,
+} from '#core/planner/backtest';
 import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';
 import { withCharges } from '#core/tariff/charges';
 
@@ -69,7 +76,11 @@ export function toPolicy(p: BacktestPolicy): Policy {
  * thermal node (thermal mode), else a typical 120 m² house. The source's capacity follows the heat
  * source: none delivers 0 W.
  */
-export function houseFrom(given: { uaWPerK?: number | undefined; capacityWhPerK?: number | undefined; sourceCapW?: number | undefined }, heating: HeatingSettings, thermalSettings: boolean): BacktestInput['house'] {
+export function houseFrom(
+  given: { uaWPerK?: number | undefined; capacityWhPerK?: number | undefined; sourceCapW?: number | undefined },
+  heating: HeatingSettings,
+  thermalSettings: boolean,
+): BacktestInput['house'] {
   const src = heating.heatSource;
   const fromSettings = {
     uaWPerK: thermalSettings ? heating.room.heatLossWPerK : undefined,
@@ -90,9 +101,16 @@ export function houseFrom(given: { uaWPerK?: number | undefined; capacityWhPerK?
     }
     return TYPICAL_HOUSE[k];
   };
-  const house = { uaWPerK: pick('uaWPerK', 'UA'), capacityWhPerK: pick('capacityWhPerK', 'capacity'), sourceCapW: pick('sourceCapW', 'source') };
+  const house = {
+    uaWPerK: pick('uaWPerK', 'UA'),
+    capacityWhPerK: pick('capacityWhPerK', 'capacity'),
+    sourceCapW: pick('sourceCapW', 'source'),
+  };
   const typical = origins.length < 3 ? 'typical 120 m² house' : '';
-  return { ...house, origin: [...origins, ...(typical ? [origins.length ? `the rest: ${typical}` : typical] : [])].join('; ') };
+  return {
+    ...house,
+    origin: [...origins, ...(typical ? [origins.length ? `the rest: ${typical}` : typical] : [])].join('; '),
+  };
 }
 
 /**
@@ -100,12 +118,20 @@ export function houseFrom(given: { uaWPerK?: number | undefined; capacityWhPerK?
  * long as the one before), charges applied by the tariff domain's own rule. Unevenly spaced rows
  * mean missing prices: refused, naming the gap.
  */
-export function householdPrices(points: PricePoint[], charges: Charges, timeZone: string, currency = 'EUR'): PriceSlot[] {
+export function householdPrices(
+  points: PricePoint[],
+  charges: Charges,
+  timeZone: string,
+  currency = 'EUR',
+): PriceSlot[] {
   const step = points.length > 1 ? points[1]!.start - points[0]!.start : 3_600_000;
   return points.map((p, i) => {
     const next = points[i + 1];
     if (next && next.start - p.start !== step) {
-      throw new BacktestInputError('prices', `prices are missing from ${new Date(p.start + step).toISOString()} to ${new Date(next.start).toISOString()}: give a file without gaps, or a period without this one`);
+      throw new BacktestInputError(
+        'prices',
+        `prices are missing from ${new Date(p.start + step).toISOString()} to ${new Date(next.start).toISOString()}: give a file without gaps, or a period without this one`,
+      );
     }
     return withCharges({ start: p.start, end: p.start + step, spot: p.price, currency }, charges, timeZone);
   });
@@ -118,7 +144,11 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
  * inside the period that are interpolated linearly (weatherAt bridges up to 3 h). Errors name the
  * file, the period and what to do.
  */
-export function checkWeather(points: WeatherPoint[], slots: { start: number; end: number }[], name: string): { outdoorAt: OutdoorAt; interpolatedGaps: number } {
+export function checkWeather(
+  points: WeatherPoint[],
+  slots: { start: number; end: number }[],
+  name: string,
+): { outdoorAt: OutdoorAt; interpolatedGaps: number } {
   const first = slots[0];
   const last = slots.at(-1);
   const p0 = points[0];
@@ -165,7 +195,12 @@ const HEAT_CHUNK = 168;
 
 /** Comfort band, outdoor temperature and heat cost per slot, worked out the way the live app's heating domain does. */
 async function slotsFor(input: BacktestInput, outdoorAt: OutdoorAt): Promise<BacktestSlot[]> {
-  const settings: HeatingSettings = { ...input.heating, mode: input.model === 'thermal' ? 'thermal' : 'schedule', timeZone: input.timeZone, room: { heatLossWPerK: input.house.uaWPerK, capacityWhPerK: input.house.capacityWhPerK } };
+  const settings: HeatingSettings = {
+    ...input.heating,
+    mode: input.model === 'thermal' ? 'thermal' : 'schedule',
+    timeZone: input.timeZone,
+    room: { heatLossWPerK: input.house.uaWPerK, capacityWhPerK: input.house.capacityWhPerK },
+  };
   const src = settings.heatSource;
   const out: BacktestSlot[] = [];
   // Demand per slot costs time-zone arithmetic per slot: a week at a time with pauses between. A
@@ -183,7 +218,8 @@ async function slotsFor(input: BacktestInput, outdoorAt: OutdoorAt): Promise<Bac
         comfort: input.model === 'thermal' ? (h.comfort ?? null) : null,
         // The live app's heat credit: a kWh of the source's heat at this slot (an electric source never below 0).
         heatCostPerKWh: h.creditPerKWh,
-        heatElectricityPerKWh: src.kind === 'heat-pump' ? 1 / copAt(src.cop, outdoorC) : src.kind === 'resistive' ? 1 : 0,
+        heatElectricityPerKWh:
+          src.kind === 'heat-pump' ? 1 / copAt(src.cop, outdoorC) : src.kind === 'resistive' ? 1 : 0,
         demandW: h.demandW,
       });
     });
@@ -208,9 +244,17 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestRun> {
   if (input.weather) {
     const w = checkWeather(input.weather.points, prices, input.weather.name);
     outdoorAt = w.outdoorAt;
-    weatherInfo = { points: input.weather.points.length, from: input.weather.points[0]?.at ?? 0, to: input.weather.points.at(-1)?.at ?? 0, interpolatedGaps: w.interpolatedGaps };
+    weatherInfo = {
+      points: input.weather.points.length,
+      from: input.weather.points[0]?.at ?? 0,
+      to: input.weather.points.at(-1)?.at ?? 0,
+      interpolatedGaps: w.interpolatedGaps,
+    };
   } else if (input.model === 'thermal') {
-    throw new BacktestInputError('weather', 'the thermal model needs hourly outdoor temperatures for the whole period: give a weather file (time,temp_c or an Open-Meteo CSV export), or use the demand model');
+    throw new BacktestInputError(
+      'weather',
+      'the thermal model needs hourly outdoor temperatures for the whole period: give a weather file (time,temp_c or an Open-Meteo CSV export), or use the demand model',
+    );
   }
   const slots = await slotsFor(input, outdoorAt);
   const timeLimitMs = input.timeLimitMs ?? DEFAULT_BACKTEST_TIME_LIMIT_MS;
@@ -221,7 +265,15 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestRun> {
     slots,
     timeZone: input.timeZone,
     computer: input.computer,
-    house: input.model === 'thermal' ? { uaWPerK: input.house.uaWPerK, capacityWhPerK: input.house.capacityWhPerK, sourceCapW: input.house.sourceCapW, indoorC } : null,
+    house:
+      input.model === 'thermal'
+        ? {
+            uaWPerK: input.house.uaWPerK,
+            capacityWhPerK: input.house.capacityWhPerK,
+            sourceCapW: input.house.sourceCapW,
+            indoorC,
+          }
+        : null,
     pricesKnownAtHour,
     timeLimitMs,
     ...(input.planner ? { planner: input.planner } : {}),
@@ -229,13 +281,25 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestRun> {
   const steps = input.policies.length;
   const results = await backtestPolicies(setup, input.policies, (step, done, total) => {
     const p = input.policies[step];
-    return input.progress?.({ policy: p === undefined ? '' : typeof p === 'string' ? p : `threshold:${p.threshold}`, step, steps, done, total });
+    return input.progress?.({
+      policy: p === undefined ? '' : typeof p === 'string' ? p : `threshold:${p.threshold}`,
+      step,
+      steps,
+      done,
+      total,
+    });
   });
   const info: BacktestSetupInfo = {
     model: input.model,
     charges: input.charges ? { ...input.charges.charges, origin: input.charges.origin } : null,
     heatSource: input.heating.heatSource,
-    house: { uaWPerK: input.house.uaWPerK, capacityWhPerK: input.house.capacityWhPerK, sourceCapW: input.house.sourceCapW, indoorC, origin: input.house.origin },
+    house: {
+      uaWPerK: input.house.uaWPerK,
+      capacityWhPerK: input.house.capacityWhPerK,
+      sourceCapW: input.house.sourceCapW,
+      indoorC,
+      origin: input.house.origin,
+    },
     computer: input.computer,
     weather: weatherInfo,
     planner: { timeLimitMs, pricesKnownAtHour },
@@ -284,7 +348,9 @@ function describe(input: BacktestInput, info: BacktestSetupInfo, currency: strin
   const c = input.charges;
   if (!c) lines.push(`electricity: the tariff's own prices (no spot price to add charges to)`);
   else {
-    const zones = c.charges.zones?.length ? `, ${c.charges.zones.length} time-of-day charge zone${c.charges.zones.length > 1 ? 's' : ''}` : '';
+    const zones = c.charges.zones?.length
+      ? `, ${c.charges.zones.length} time-of-day charge zone${c.charges.zones.length > 1 ? 's' : ''}`
+      : '';
     const none = c.charges.perKWh === 0 && c.charges.tax === 0 && !zones;
     lines.push(
       none
@@ -293,18 +359,27 @@ function describe(input: BacktestInput, info: BacktestSetupInfo, currency: strin
     );
   }
   const src = input.heating.heatSource;
-  lines.push(`heat source: ${describeHeatSource(src, currency)}${src.kind === 'none' ? '' : `, up to ${thousands(info.house.sourceCapW)} W`}`);
+  lines.push(
+    `heat source: ${describeHeatSource(src, currency)}${src.kind === 'none' ? '' : `, up to ${thousands(info.house.sourceCapW)} W`}`,
+  );
   const h = info.house;
   if (input.model === 'thermal') {
-    lines.push(`house: UA ${thousands(h.uaWPerK)} W/K, heat capacity ${thousands(h.capacityWhPerK)} Wh/K, starting at ${h.indoorC.toFixed(1)} °C (${h.origin})`);
-    const outside = input.heating.season.kind === 'always' ? '' : `, outside it only frost protection (${SETPOINT_MIN_C} °C)`;
+    lines.push(
+      `house: UA ${thousands(h.uaWPerK)} W/K, heat capacity ${thousands(h.capacityWhPerK)} Wh/K, starting at ${h.indoorC.toFixed(1)} °C (${h.origin})`,
+    );
+    const outside =
+      input.heating.season.kind === 'always' ? '' : `, outside it only frost protection (${SETPOINT_MIN_C} °C)`;
     lines.push(`comfort: ${describeBand(input.heating)}; ${describeSeason(input.heating)}${outside}`);
   } else {
-    lines.push(`demand model: heat demand UA ${thousands(h.uaWPerK)} W/K × (setpoint − outdoor) in season (${describeSeason(input.heating)}); each kWh of compute heat up to it displaces a kWh of the heat source's (${h.origin})`);
+    lines.push(
+      `demand model: heat demand UA ${thousands(h.uaWPerK)} W/K × (setpoint − outdoor) in season (${describeSeason(input.heating)}); each kWh of compute heat up to it displaces a kWh of the heat source's (${h.origin})`,
+    );
   }
   const w = info.weather;
   if (w && input.weather) {
-    const gaps = w.interpolatedGaps ? `; ${w.interpolatedGaps} short gap${w.interpolatedGaps > 1 ? 's' : ''} (up to 3 h) interpolated linearly` : '; no gaps';
+    const gaps = w.interpolatedGaps
+      ? `; ${w.interpolatedGaps} short gap${w.interpolatedGaps > 1 ? 's' : ''} (up to 3 h) interpolated linearly`
+      : '; no gaps';
     lines.push(`weather: ${input.weather.name}, ${w.points} points from ${iso(w.from)} to ${iso(w.to)}${gaps}`);
   } else lines.push(`weather: none; the heating settings' fallback ${input.heating.fallbackOutdoorC} °C outside`);
   lines.push(
@@ -312,7 +387,7 @@ function describe(input: BacktestInput, info: BacktestSetupInfo, currency: strin
   );
   lines.push(
     input.model === 'thermal'
-      ? 'baselines: the heat source is a thermostat with optimum start (it reaches each setpoint on time at full output, otherwise holds the band\'s lower edge)'
+      ? "baselines: the heat source is a thermostat with optimum start (it reaches each setpoint on time at full output, otherwise holds the band's lower edge)"
       : 'baselines: the heat source covers whatever demand the computer leaves',
   );
   return lines;
@@ -322,7 +397,8 @@ const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** The schedule's bands, days with the same entries grouped: "Mon–Fri 06:30 21–23 °C, 22:30 17–19 °C; Sat–Sun …". */
 function describeBand(heating: HeatingSettings): string {
-  const text = (day: HeatingSettings['schedule'][number]) => day.map((e) => `${e.at} ${e.c}–${e.maxC ?? e.c + DEFAULT_BAND_K} °C`).join(', ');
+  const text = (day: HeatingSettings['schedule'][number]) =>
+    day.map((e) => `${e.at} ${e.c}–${e.maxC ?? e.c + DEFAULT_BAND_K} °C`).join(', ');
   const groups: { from: number; to: number; text: string }[] = [];
   heating.schedule.forEach((day, i) => {
     const t = text(day);
@@ -330,8 +406,12 @@ function describeBand(heating: HeatingSettings): string {
     if (g && g.text === t) g.to = i;
     else groups.push({ from: i, to: i, text: t });
   });
-  const parts = groups.filter((g) => g.text).map((g) => `${DAYS[g.from]}${g.to > g.from ? `–${DAYS[g.to]}` : ''} ${g.text}`);
-  return parts.length ? `the heating schedule, setpoint to setpoint + ${DEFAULT_BAND_K} K unless an entry sets its upper edge: ${parts.join('; ')}` : 'the heating schedule has no setpoints';
+  const parts = groups
+    .filter((g) => g.text)
+    .map((g) => `${DAYS[g.from]}${g.to > g.from ? `–${DAYS[g.to]}` : ''} ${g.text}`);
+  return parts.length
+    ? `the heating schedule, setpoint to setpoint + ${DEFAULT_BAND_K} K unless an entry sets its upper edge: ${parts.join('; ')}`
+    : 'the heating schedule has no setpoints';
 }
 
 function describeSeason(heating: HeatingSettings): string {

@@ -7,7 +7,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function fmt(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -16,7 +25,14 @@ function fmt(timeZone: string): Intl.DateTimeFormat {
 function parts(ms: number, timeZone: string): { y: number; m: number; d: number; h: number; mi: number; s: number } {
   const o: Record<string, number> = {};
   for (const p of fmt(timeZone).formatToParts(ms)) if (p.type !== 'literal') o[p.type] = Number(p.value);
-  return { y: o['year'] ?? 1970, m: o['month'] ?? 1, d: o['day'] ?? 1, h: o['hour'] ?? 0, mi: o['minute'] ?? 0, s: o['second'] ?? 0 };
+  return {
+    y: o['year'] ?? 1970,
+    m: o['month'] ?? 1,
+    d: o['day'] ?? 1,
+    h: o['hour'] ?? 0,
+    mi: o['minute'] ?? 0,
+    s: o['second'] ?? 0,
+  };
 }
 
 /** The local day an instant falls on. */

@@ -18,7 +18,8 @@ export function parseProcCpuInfo(text: string): ProcCpuInfo {
     const value = line.slice(i + 1).trim();
     // ARM kernels name the model "Processor"/"Hardware" and the flags "Features".
     if (modelName === null && (key === 'model name' || key === 'Processor' || key === 'Hardware')) modelName = value;
-    else if (flags.size === 0 && (key === 'flags' || key === 'Features')) flags = new Set(value.split(/\s+/).filter(Boolean));
+    else if (flags.size === 0 && (key === 'flags' || key === 'Features'))
+      flags = new Set(value.split(/\s+/).filter(Boolean));
     else if (mhz === null && key === 'cpu MHz') mhz = Number(value) || null;
   }
   return { modelName, flags, mhz };

@@ -5,13 +5,17 @@ import { readProcCpuInfo } from './cpuinfo.ts';
 import { queryNvidiaSmi } from './gpu.ts';
 import { powerModelFor } from './power-model.ts';
 
-const orNull = (n: number | null | undefined): Reading => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null);
-const tempOrNull = (n: number | null | undefined): Reading => (typeof n === 'number' && Number.isFinite(n) && n > -50 ? n : null);
+const orNull = (n: number | null | undefined): Reading =>
+  typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null;
+const tempOrNull = (n: number | null | undefined): Reading =>
+  typeof n === 'number' && Number.isFinite(n) && n > -50 ? n : null;
 
 /** WebAssembly SIMD support of this runtime: a tiny module using one v128 instruction. */
 function wasmSimd(): boolean {
   // (module (func (result v128) i32.const 0 i32x4.splat))
-  const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11]);
+  const bytes = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+  ]);
   return WebAssembly.validate(bytes);
 }
 
@@ -79,7 +83,13 @@ export async function detectHardware(opts: { ratedPowerW?: number } = {}): Promi
     },
     gpus,
     memory: { totalBytes: mem.total, availableBytes: mem.available },
-    os: { platform: osInfo.platform, distro: osInfo.distro, release: osInfo.release, arch: osInfo.arch, hostname: osInfo.hostname },
+    os: {
+      platform: osInfo.platform,
+      distro: osInfo.distro,
+      release: osInfo.release,
+      arch: osInfo.arch,
+      hostname: osInfo.hostname,
+    },
     power: {
       onBattery: battery.hasBattery ? !battery.acConnected : false,
       batteryPct: battery.hasBattery ? battery.percent : null,

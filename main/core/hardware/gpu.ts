@@ -47,8 +47,13 @@ export function parseNvidiaSmi(csv: string): GpuReading[] {
 /** Resolves to null when nvidia-smi is absent or fails (no NVIDIA driver). */
 export function queryNvidiaSmi(timeoutMs = 3000): Promise<GpuReading[] | null> {
   return new Promise((resolve) => {
-    execFile('nvidia-smi', [`--query-gpu=${FIELDS}`, '--format=csv,noheader,nounits'], { timeout: timeoutMs }, (err, stdout) => {
-      resolve(err ? null : parseNvidiaSmi(stdout));
-    });
+    execFile(
+      'nvidia-smi',
+      [`--query-gpu=${FIELDS}`, '--format=csv,noheader,nounits'],
+      { timeout: timeoutMs },
+      (err, stdout) => {
+        resolve(err ? null : parseNvidiaSmi(stdout));
+      },
+    );
   });
 }

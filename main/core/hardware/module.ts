@@ -12,7 +12,9 @@ import { systemSources, TelemetrySampler, type TelemetrySources } from './teleme
 /** One stored row per device per window; tests shorten it with HEARTH_TELEMETRY_STORE_MS. */
 const STORE_EVERY_MS = Number(process.env['HEARTH_TELEMETRY_STORE_MS'] ?? 10_000) || 10_000;
 
-export function hardwareModule(options: { sources?: (hw: HardwareInfo) => TelemetrySources; detect?: typeof detectHardware } = {}): CoreModule {
+export function hardwareModule(
+  options: { sources?: (hw: HardwareInfo) => TelemetrySources; detect?: typeof detectHardware } = {},
+): CoreModule {
   return defineModule({
     name: 'hardware',
     migrations: hardwareMigrations,
@@ -23,10 +25,35 @@ export function hardwareModule(options: { sources?: (hw: HardwareInfo) => Teleme
       const info = await detect();
       const store = createTelemetryStore(ctx.db);
       const timeZone = () => ctx.settings.get(timeZoneSetting);
-      const sources = options.sources?.(info) ?? systemSources(openRapl(), info.gpus.some((g) => g.vendor.toLowerCase().includes('nvidia')));
-      const sampler = new TelemetrySampler(info, powerModelFor(info.cpu.model, info.cpu.physicalCores, ratedPowerW), sources, store, { storeEveryMs: STORE_EVERY_MS, timeZone });
-      const hardware = new Hardware({ info, detect, sampler, store, timeZone, clock: ctx.clock, log: ctx.log, events: ctx.events });
-      return { service: hardware, handlers: hardwareHandlers(hardware), start: () => hardware.start(), stop: () => hardware.stop() };
+      const sources =
+        options.sources?.(info) ??
+        systemSources(
+          openRapl(),
+          info.gpus.some((g) => g.vendor.toLowerCase().includes('nvidia')),
+        );
+      const sampler = new TelemetrySampler(
+        info,
+        powerModelFor(info.cpu.model, info.cpu.physicalCores, ratedPowerW),
+        sources,
+        store,
+        { storeEveryMs: STORE_EVERY_MS, timeZone },
+      );
+      const hardware = new Hardware({
+        info,
+        detect,
+        sampler,
+        store,
+        timeZone,
+        clock: ctx.clock,
+        log: ctx.log,
+        events: ctx.events,
+      });
+      return {
+        service: hardware,
+        handlers: hardwareHandlers(hardware),
+        start: () => hardware.start(),
+        stop: () => hardware.stop(),
+      };
     },
   });
 }

@@ -60,7 +60,9 @@ export function createTelemetryStore(db: Db) {
   const daysStmt = db.prepare(
     'SELECT day, device_id, energy_kwh, heat_kwh, peak_power_w, samples FROM energy_day WHERE day >= ? ORDER BY day DESC, device_id',
   );
-  const dayStmt = db.prepare('SELECT device_id, energy_kwh, heat_kwh, peak_power_w, samples FROM energy_day WHERE day = ?');
+  const dayStmt = db.prepare(
+    'SELECT device_id, energy_kwh, heat_kwh, peak_power_w, samples FROM energy_day WHERE day = ?',
+  );
   const toSummary = (r: Record<string, unknown>, day?: string): DaySummary => ({
     day: day ?? String(r['day']),
     deviceId: String(r['device_id']),
@@ -73,7 +75,17 @@ export function createTelemetryStore(db: Db) {
     write(day: string, rows: SampleRow[]): void {
       inTransaction(db, () => {
         for (const r of rows) {
-          insert.run(r.at, r.windowMs, r.deviceId, r.energyWh, r.meanPowerW, r.peakPowerW, r.powerSource, r.loadPct, r.temperatureC);
+          insert.run(
+            r.at,
+            r.windowMs,
+            r.deviceId,
+            r.energyWh,
+            r.meanPowerW,
+            r.peakPowerW,
+            r.powerSource,
+            r.loadPct,
+            r.temperatureC,
+          );
           const kwh = r.energyWh / 1000;
           upsertDay.run(day, r.deviceId, kwh, kwh, r.peakPowerW ?? 0);
         }

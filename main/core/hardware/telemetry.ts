@@ -33,7 +33,22 @@ export function systemSources(rapl: RaplReader | null, hasNvidia: boolean): Tele
   };
 }
 
-type Pending = { day: string; startedAt: number; byDevice: Map<string, { wh: number; peak: number; sumW: number; n: number; load: number | null; temp: number | null; source: PowerSource | null }> };
+type Pending = {
+  day: string;
+  startedAt: number;
+  byDevice: Map<
+    string,
+    {
+      wh: number;
+      peak: number;
+      sumW: number;
+      n: number;
+      load: number | null;
+      temp: number | null;
+      source: PowerSource | null;
+    }
+  >;
+};
 
 /** A gap longer than this between ticks (a suspended laptop) is not integrated as if powered. */
 const MAX_TICK_GAP_MS = 5_000;
@@ -84,7 +99,13 @@ export class TelemetrySampler {
       powerW: measured ?? estimatePowerW(this.power, cpuLoad),
       powerSource: measured !== null ? 'measured-rapl' : 'estimate',
     });
-    const gpuSource: { index: number; model: string; utilizationPct: Reading; temperatureC: Reading; powerDrawW: Reading }[] = this.gpuReadings ?? this.hw.gpus;
+    const gpuSource: {
+      index: number;
+      model: string;
+      utilizationPct: Reading;
+      temperatureC: Reading;
+      powerDrawW: Reading;
+    }[] = this.gpuReadings ?? this.hw.gpus;
     for (const g of gpuSource) {
       const model = g.model || `GPU ${g.index}`;
       devices.push({
@@ -145,7 +166,11 @@ export class TelemetrySampler {
     if (!this.pending) this.pending = { day, startedAt: now - dt, byDevice: new Map() };
     for (const d of devices) {
       let a = this.pending.byDevice.get(d.deviceId);
-      if (!a) this.pending.byDevice.set(d.deviceId, (a = { wh: 0, peak: 0, sumW: 0, n: 0, load: null, temp: null, source: null }));
+      if (!a)
+        this.pending.byDevice.set(
+          d.deviceId,
+          (a = { wh: 0, peak: 0, sumW: 0, n: 0, load: null, temp: null, source: null }),
+        );
       a.load = d.loadPct;
       a.temp = d.temperatureC;
       a.source = d.powerSource;

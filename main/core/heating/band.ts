@@ -17,7 +17,10 @@ export type BandSlot = { hours: number; outdoorC: number; comfort: { minC: numbe
  *   U_t = max(maxC_t, need_t, a·U_{t−1} + (1 − a)·T_out), the room's start temperature for U_{−1}.
  * The lower bounds are left alone: reaching those in time is what pre-heating is for.
  */
-export function reachableBands(room: { uaWPerK: number; capacityWhPerK: number; indoorC: number; sourceCapW: number }, slots: BandSlot[]): { minC: number; maxC: number }[] {
+export function reachableBands(
+  room: { uaWPerK: number; capacityWhPerK: number; indoorC: number; sourceCapW: number },
+  slots: BandSlot[],
+): { minC: number; maxC: number }[] {
   const need = new Array<number>(slots.length).fill(-Infinity);
   let next = -Infinity;
   for (let t = slots.length - 1; t >= 0; t--) {

@@ -1,4 +1,11 @@
-import { SETPOINT_MAX_C, SETPOINT_MIN_C, type HeatingSettings, type HeatSlot, type PriceSlot, type TemperatureReading } from '#contract/index';
+import {
+  SETPOINT_MAX_C,
+  SETPOINT_MIN_C,
+  type HeatingSettings,
+  type HeatSlot,
+  type PriceSlot,
+  type TemperatureReading,
+} from '#contract/index';
 import { localDay } from '#core/tariff/time';
 import { creditPerKWh } from './credit.ts';
 import { bandOf, entryAt, inSeason } from './schedule.ts';
@@ -71,14 +78,34 @@ export function heatDemand(settings: HeatingSettings, slots: PriceSlot[], inputs
     if (settings.mode === 'off') return { ...base, demandW: 0, note: 'heating is off' };
     // Without a wanted temperature the thermal plan still keeps frost out, and does not heat a
     // room that is warm already (compute heat in summer is a nuisance, not a credit).
-    if (setpoint === null) return { ...base, demandW: 0, note: 'the schedule has no setpoints', ...(thermal ? { comfort: { minC: SETPOINT_MIN_C, maxC: SETPOINT_MAX_C } } : {}) };
-    if (!inSeason(settings.season, slot.start, tz, dayMean(slot.start) ?? (forecast === null ? settings.fallbackOutdoorC : null))) {
-      return { ...base, demandW: 0, note: 'out of season', ...(thermal && entry ? { comfort: { minC: SETPOINT_MIN_C, maxC: bandOf(entry).maxC } } : {}) };
+    if (setpoint === null)
+      return {
+        ...base,
+        demandW: 0,
+        note: 'the schedule has no setpoints',
+        ...(thermal ? { comfort: { minC: SETPOINT_MIN_C, maxC: SETPOINT_MAX_C } } : {}),
+      };
+    if (
+      !inSeason(
+        settings.season,
+        slot.start,
+        tz,
+        dayMean(slot.start) ?? (forecast === null ? settings.fallbackOutdoorC : null),
+      )
+    ) {
+      return {
+        ...base,
+        demandW: 0,
+        note: 'out of season',
+        ...(thermal && entry ? { comfort: { minC: SETPOINT_MIN_C, maxC: bandOf(entry).maxC } } : {}),
+      };
     }
     const loss = Math.max(0, ua * (setpoint - outdoorC));
     if (settings.mode === 'thermostat' && isCurrent) {
       if (!fresh) return { ...base, demandW: loss, note: 'no recent indoor reading: following the schedule' };
-      return inputs.thermostatOn ? { ...base, demandW: loss, note: 'thermostat calls for heat' } : { ...base, demandW: 0, note: 'thermostat satisfied' };
+      return inputs.thermostatOn
+        ? { ...base, demandW: loss, note: 'thermostat calls for heat' }
+        : { ...base, demandW: 0, note: 'thermostat satisfied' };
     }
     if (settings.mode === 'predictive' && slot.end > inputs.now) {
       if (bankWh === null) bankWh = fresh ? settings.room.capacityWhPerK * (fresh.c - setpoint) : 0;

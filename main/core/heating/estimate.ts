@@ -41,8 +41,18 @@ export function estimateRoom(samples: RoomSample[]): HeatLossEstimate {
     const dtH = (b.at - a.at) / 3_600_000;
     rows.push({ x1: (d + b.indoorC - b.outdoorC) / (n + 1), x2: (b.indoorC - a.indoorC) / dtH, y: p / n });
   }
-  const none = (reason: string): HeatLossEstimate => ({ heatLossWPerK: null, capacityWhPerK: null, samples: rows.length, rmsW: null, rmseC: null, reason });
-  if (rows.length < MIN_PAIRS) return none(`${rows.length} hour-long spans of readings with the PC's power logged; at least ${MIN_PAIRS} are needed`);
+  const none = (reason: string): HeatLossEstimate => ({
+    heatLossWPerK: null,
+    capacityWhPerK: null,
+    samples: rows.length,
+    rmsW: null,
+    rmseC: null,
+    reason,
+  });
+  if (rows.length < MIN_PAIRS)
+    return none(
+      `${rows.length} hour-long spans of readings with the PC's power logged; at least ${MIN_PAIRS} are needed`,
+    );
   let s11 = 0;
   let s12 = 0;
   let s22 = 0;
@@ -61,7 +71,8 @@ export function estimateRoom(samples: RoomSample[]): HeatLossEstimate {
   }
   const ua0 = (s1y * s22 - s2y * s12) / det;
   const c0 = (s11 * s2y - s12 * s1y) / det;
-  if (!(ua0 > 0) || !(c0 >= 0)) return none(`the logged data do not fit a heated room (UA ${ua0.toFixed(1)} W/K): was another heater on?`);
+  if (!(ua0 > 0) || !(c0 >= 0))
+    return none(`the logged data do not fit a heated room (UA ${ua0.toFixed(1)} W/K): was another heater on?`);
   const stretches = stretchesOf(sorted);
   // A capacity of zero cannot be run forward; a small one stands in as the start.
   const start = { ua: ua0, c: Math.max(c0, ua0 * 0.05) };
@@ -71,7 +82,14 @@ export function estimateRoom(samples: RoomSample[]): HeatLossEstimate {
   const { ua, c } = best;
   let sse = 0;
   for (const r of rows) sse += (r.y - ua * r.x1 - c * r.x2) ** 2;
-  return { heatLossWPerK: ua, capacityWhPerK: c, samples: rows.length, rmsW: Math.sqrt(sse / rows.length), rmseC: best.rmseC, reason: null };
+  return {
+    heatLossWPerK: ua,
+    capacityWhPerK: c,
+    samples: rows.length,
+    rmsW: Math.sqrt(sse / rows.length),
+    rmseC: best.rmseC,
+    reason: null,
+  };
 }
 
 /** Runs of readings with no gap longer than MAX_GAP_MS: the model restarts from the first of each. */
@@ -123,12 +141,23 @@ function refine(stretches: RoomSample[][], start: { ua: number; c: number }): { 
     return Number.isFinite(e) ? e : Infinity;
   };
   const x0: [number, number] = [Math.log(start.ua), Math.log(start.c)];
-  let simplex: { p: [number, number]; v: number }[] = [x0, [x0[0] + 0.2, x0[1]], [x0[0], x0[1] + 0.2]].map((p) => ({ p: p as [number, number], v: f(p as [number, number]) }));
-  const mix = (a: [number, number], b: [number, number], t: number): [number, number] => [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+  let simplex: { p: [number, number]; v: number }[] = [x0, [x0[0] + 0.2, x0[1]], [x0[0], x0[1] + 0.2]].map((p) => ({
+    p: p as [number, number],
+    v: f(p as [number, number]),
+  }));
+  const mix = (a: [number, number], b: [number, number], t: number): [number, number] => [
+    a[0] + t * (b[0] - a[0]),
+    a[1] + t * (b[1] - a[1]),
+  ];
   for (let iter = 0; iter < 300; iter++) {
     simplex.sort((a, b) => a.v - b.v);
     const [lo, mid, hi] = simplex as [(typeof simplex)[0], (typeof simplex)[0], (typeof simplex)[0]];
-    const spread = Math.max(Math.abs(hi.p[0] - lo.p[0]), Math.abs(hi.p[1] - lo.p[1]), Math.abs(mid.p[0] - lo.p[0]), Math.abs(mid.p[1] - lo.p[1]));
+    const spread = Math.max(
+      Math.abs(hi.p[0] - lo.p[0]),
+      Math.abs(hi.p[1] - lo.p[1]),
+      Math.abs(mid.p[0] - lo.p[0]),
+      Math.abs(mid.p[1] - lo.p[1]),
+    );
     if (spread < 1e-5) break;
     const centre = mix(lo.p, mid.p, 0.5);
     const r = mix(centre, hi.p, -1);

@@ -8,7 +8,13 @@ export function heatingHandlers(h: Heating): HeatingHandlers {
   /** A masked secret from the page ("••••1234") stands for the stored one of the same source kind. */
   const withStoredSecret = (next: IndoorSource): IndoorSource => {
     const current = h.current().indoor;
-    return unmasked(indoorSecret, next, current, current.kind === next.kind, (field) => new HandlerError('bad-request', `indoor.${field}: enter the ${field}`));
+    return unmasked(
+      indoorSecret,
+      next,
+      current,
+      current.kind === next.kind,
+      (field) => new HandlerError('bad-request', `indoor.${field}: enter the ${field}`),
+    );
   };
 
   return {
@@ -20,7 +26,11 @@ export function heatingHandlers(h: Heating): HeatingHandlers {
         if (!(err instanceof IndoorSourceRefused)) throw err;
         const cause = err.failure;
         const field = cause instanceof SourceError && cause.field ? `indoor.${cause.field}` : 'indoor';
-        throw new HandlerError('bad-request', `Not saved (${field}): ${cause.message}`, 'The previous heating settings stay in use.');
+        throw new HandlerError(
+          'bad-request',
+          `Not saved (${field}): ${cause.message}`,
+          'The previous heating settings stay in use.',
+        );
       }
       return h.settings();
     },
@@ -36,7 +46,11 @@ export function heatingHandlers(h: Heating): HeatingHandlers {
     'heating-reading': async ({ c }) => {
       const kind = h.current().indoor.kind;
       if (kind !== 'manual') {
-        throw new HandlerError('conflict', `The indoor temperature comes from ${kind}; a typed reading would be overwritten`, 'Switch the indoor source to manual to enter readings.');
+        throw new HandlerError(
+          'conflict',
+          `The indoor temperature comes from ${kind}; a typed reading would be overwritten`,
+          'Switch the indoor source to manual to enter readings.',
+        );
       }
       return h.typedReading(c);
     },

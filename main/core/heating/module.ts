@@ -39,7 +39,12 @@ export function heatingModule(options: HeatingModuleOptions = {}): CoreModule {
         cron: options.cron !== false,
         refreshOnStart: options.refreshOnStart === true,
       });
-      return { service: heating, handlers: heatingHandlers(heating), start: () => heating.start(), stop: () => heating.stop() };
+      return {
+        service: heating,
+        handlers: heatingHandlers(heating),
+        start: () => heating.start(),
+        stop: () => heating.stop(),
+      };
     },
   });
 }

@@ -20,7 +20,9 @@ export function entryAt(schedule: WeekSchedule, ms: number, timeZone: string): S
   const current = today.filter((s) => minutesOf(s.at) <= minute).at(-1);
   if (current) return current;
   for (let back = 1; back <= 7; back++) {
-    const earlier = [...(schedule[(day - back + 7) % 7] ?? [])].sort((a, b) => minutesOf(a.at) - minutesOf(b.at)).at(-1);
+    const earlier = [...(schedule[(day - back + 7) % 7] ?? [])]
+      .sort((a, b) => minutesOf(a.at) - minutesOf(b.at))
+      .at(-1);
     if (earlier) return earlier;
   }
   return null;

@@ -114,7 +114,9 @@ export class Heating implements HeatingService {
       return opened(heatingSecret, stored, this.deps.secrets);
     } catch (err) {
       // Sealed by the desktop app's keychain and read where that is not at hand (`hearth serve`).
-      this.deps.log.warn(`the indoor temperature source could not be read (${(err as Error).message}); readings are entered by hand until it is saved again`);
+      this.deps.log.warn(
+        `the indoor temperature source could not be read (${(err as Error).message}); readings are entered by hand until it is saved again`,
+      );
       return { ...stored, indoor: { kind: 'manual' } };
     }
   }
@@ -129,7 +131,12 @@ export class Heating implements HeatingService {
   }
 
   demand(slots: PriceSlot[]): HeatSlot[] {
-    return heatDemand(this.inUse, slots, { now: this.deps.clock.now(), indoor: this.last, outdoorAt: (ms) => this.outdoorAt(ms), thermostatOn: this.thermostat.on });
+    return heatDemand(this.inUse, slots, {
+      now: this.deps.clock.now(),
+      indoor: this.last,
+      outdoorAt: (ms) => this.outdoorAt(ms),
+      thermostatOn: this.thermostat.on,
+    });
   }
 
   /** Demand for the tariff's slots overlapping [from, to). */
@@ -171,8 +178,21 @@ export class Heating implements HeatingService {
   private sensorStatus(): SensorStatus {
     const last = this.last;
     const stale = last !== null && this.deps.clock.now() - last.at > 30 * 60_000;
-    const state: SensorStatus['state'] = this.indoorReason ? (last ? 'stale' : 'error') : last === null ? 'idle' : stale ? 'stale' : 'ok';
-    return { kind: this.inUse.indoor.kind, state, reason: this.indoorReason ?? (stale ? 'no reading for more than 30 minutes' : null), last };
+    const state: SensorStatus['state'] = this.indoorReason
+      ? last
+        ? 'stale'
+        : 'error'
+      : last === null
+        ? 'idle'
+        : stale
+          ? 'stale'
+          : 'ok';
+    return {
+      kind: this.inUse.indoor.kind,
+      state,
+      reason: this.indoorReason ?? (stale ? 'no reading for more than 30 minutes' : null),
+      last,
+    };
   }
 
   /** The indoor sensor and the outdoor forecast, each with its state. */
@@ -180,7 +200,15 @@ export class Heating implements HeatingService {
     const settings = this.inUse;
     const f = this.deps.store.forecastFetched();
     const hasForecast = this.forecast.length > 0;
-    const state: SensorStatus['state'] = !settings.location ? 'idle' : this.outdoorReason ? (hasForecast ? 'stale' : 'error') : hasForecast ? 'ok' : 'idle';
+    const state: SensorStatus['state'] = !settings.location
+      ? 'idle'
+      : this.outdoorReason
+        ? hasForecast
+          ? 'stale'
+          : 'error'
+        : hasForecast
+          ? 'ok'
+          : 'idle';
     const c = this.outdoorAt(this.deps.clock.now());
     return {
       indoor: this.sensorStatus(),
@@ -255,7 +283,11 @@ export class Heating implements HeatingService {
     const src = this.inUse.indoor;
     const { clock } = this.deps;
     if (src.kind === 'mqtt') {
-      this.runner = subscribeMqtt(src, { reading: (c, at) => this.accept(c, at, 'mqtt'), error: (reason) => this.sourceFailed(reason) }, () => clock.now());
+      this.runner = subscribeMqtt(
+        src,
+        { reading: (c, at) => this.accept(c, at, 'mqtt'), error: (reason) => this.sourceFailed(reason) },
+        () => clock.now(),
+      );
     } else if (src.kind === 'home-assistant' || src.kind === 'http-json') {
       const tick = () => {
         this.readOnce(src).then(
@@ -322,12 +354,17 @@ export class Heating implements HeatingService {
 
   /** Reads the given source once (MQTT: waits up to `waitMs` for a message); saves nothing. */
   async testSource(src: IndoorSource, waitMs = 10_000): Promise<SourceTestResult> {
-    if (src.kind === 'manual') return { ok: true, reading: null, message: 'Readings are entered by hand: nothing to connect to' };
+    if (src.kind === 'manual')
+      return { ok: true, reading: null, message: 'Readings are entered by hand: nothing to connect to' };
     const where = 'topic' in src ? src.topic : src.url;
     try {
       const r = await this.readOnce(src, waitMs);
       if (r) return { ok: true, reading: r, message: `${where} reads ${r.c.toFixed(1)} °C` };
-      return { ok: true, reading: null, message: `Connected and subscribed to ${where}; no message within ${Math.round(waitMs / 1000)} s (a sensor may publish only every few minutes)` };
+      return {
+        ok: true,
+        reading: null,
+        message: `Connected and subscribed to ${where}; no message within ${Math.round(waitMs / 1000)} s (a sensor may publish only every few minutes)`,
+      };
     } catch (err) {
       const field = err instanceof SourceError && err.field ? ` (indoor.${err.field})` : '';
       return { ok: false, reading: null, message: `${(err as Error).message}${field}` };
@@ -345,7 +382,8 @@ export class Heating implements HeatingService {
       if (outdoorC !== null) samples.push({ at: r.at, indoorC: r.c, outdoorC, heatW: r.heatW });
     }
     const result = estimateRoom(samples);
-    if (samples.length === 0 && !this.inUse.location) return { ...result, reason: 'Set a location: the estimate needs logged outdoor temperatures (Open-Meteo)' };
+    if (samples.length === 0 && !this.inUse.location)
+      return { ...result, reason: 'Set a location: the estimate needs logged outdoor temperatures (Open-Meteo)' };
     return result;
   }
 

@@ -34,7 +34,8 @@ export const heatingSetting = defineSetting<HeatingSettings>({
   key: 'heating',
   schema: heatingSettingsSchema,
   default: defaultHeatingSettings,
-  defaultDoc: "schedule mode, 21 °C from 06:30 (08:00 at weekends) to 22:30 (23:00), 17 °C at night, October to April; gas at 0.10 EUR/kWh; the system's time zone (see heating/setting.ts)",
+  defaultDoc:
+    "schedule mode, 21 °C from 06:30 (08:00 at weekends) to 22:30 (23:00), 17 °C at night, October to April; gas at 0.10 EUR/kWh; the system's time zone (see heating/setting.ts)",
   version: 1,
   since: '0.1.0',
   // An indoor source saved before its checks were tightened: the rest of the settings stay.
@@ -46,7 +47,8 @@ export const heatingSetting = defineSetting<HeatingSettings>({
 export const indoorSecret: SecretField<IndoorSource> = {
   name: (src) => (src.kind === 'home-assistant' ? 'token' : 'password'),
   get: (src) => (src.kind === 'home-assistant' ? src.token : src.kind === 'mqtt' && src.password ? src.password : null),
-  set: (src, value) => (src.kind === 'home-assistant' ? { ...src, token: value } : src.kind === 'mqtt' ? { ...src, password: value } : src),
+  set: (src, value) =>
+    src.kind === 'home-assistant' ? { ...src, token: value } : src.kind === 'mqtt' ? { ...src, password: value } : src,
 };
 
 /** The same field reached through the whole settings value. */
@@ -63,5 +65,5 @@ export const thermostatSetting = defineSetting<ThermostatState>({
   version: 1,
   since: '0.1.0',
   internal: true,
-  doc: 'The thermostat\'s on/off state and when it last switched, kept across restarts so minimum on and off times hold.',
+  doc: "The thermostat's on/off state and when it last switched, kept across restarts so minimum on and off times hold.",
 });

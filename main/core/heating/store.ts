@@ -28,7 +28,9 @@ export const heatingMigrations: Migration[] = [
 /** Indoor readings (kept for the heat-loss estimate and the sensor's age) and the forecast cache. */
 export function createHeatingStore(db: Db) {
   const insReading = db.prepare('INSERT OR REPLACE INTO indoor_reading (at, c, source, heat_w) VALUES (?, ?, ?, ?)');
-  const logged = db.prepare('SELECT at, c, heat_w FROM indoor_reading WHERE at >= ? AND heat_w IS NOT NULL ORDER BY at');
+  const logged = db.prepare(
+    'SELECT at, c, heat_w FROM indoor_reading WHERE at >= ? AND heat_w IS NOT NULL ORDER BY at',
+  );
   const lastReading = db.prepare('SELECT at, c, source FROM indoor_reading ORDER BY at DESC LIMIT 1');
   const countBetween = db.prepare('SELECT COUNT(*) AS n FROM indoor_reading WHERE at >= ? AND at < ?');
   // Every k-th row: row_number() in the window keeps the thinning in SQL, not a year of rows in memory.
@@ -46,17 +48,27 @@ export function createHeatingStore(db: Db) {
     },
     /** Readings that have the PC's heat output logged with them. */
     loggedSince(from: number): { at: number; c: number; heatW: number }[] {
-      return (logged.all(from) as Record<string, unknown>[]).map((r) => ({ at: Number(r['at']), c: Number(r['c']), heatW: Number(r['heat_w']) }));
+      return (logged.all(from) as Record<string, unknown>[]).map((r) => ({
+        at: Number(r['at']),
+        c: Number(r['c']),
+        heatW: Number(r['heat_w']),
+      }));
     },
     /** Readings in [from, to), oldest first; every k-th when there are more than `max`. */
     readings(from: number, to: number, max: number): TemperatureReading[] {
       const n = Number((countBetween.get(from, to) as Record<string, unknown>)['n']);
       const step = Math.max(1, Math.ceil(n / max));
-      return (thinned.all(from, to, step) as Record<string, unknown>[]).map((r) => ({ at: Number(r['at']), c: Number(r['c']), source: String(r['source']) as TemperatureReading['source'] }));
+      return (thinned.all(from, to, step) as Record<string, unknown>[]).map((r) => ({
+        at: Number(r['at']),
+        c: Number(r['c']),
+        source: String(r['source']) as TemperatureReading['source'],
+      }));
     },
     lastReading(): TemperatureReading | null {
       const r = lastReading.get() as Record<string, unknown> | undefined;
-      return r ? { at: Number(r['at']), c: Number(r['c']), source: String(r['source']) as TemperatureReading['source'] } : null;
+      return r
+        ? { at: Number(r['at']), c: Number(r['c']), source: String(r['source']) as TemperatureReading['source'] }
+        : null;
     },
     putForecast(points: ForecastPoint[], fetchedAt: number): void {
       if (points.length === 0) return;
@@ -70,7 +82,10 @@ export function createHeatingStore(db: Db) {
     },
     forecastFetched(): { fetchedAt: number | null; until: number | null } {
       const r = fetched.get() as Record<string, unknown>;
-      return { fetchedAt: r['f'] === null ? null : Number(r['f']), until: r['until'] === null ? null : Number(r['until']) };
+      return {
+        fetchedAt: r['f'] === null ? null : Number(r['f']),
+        until: r['until'] === null ? null : Number(r['until']),
+      };
     },
   };
 }

@@ -51,7 +51,9 @@ export function parseWeatherCsv(text: string, name = 'weather file'): WeatherPoi
   const cols = head.split(',').map((c) => c.trim());
   const openMeteo = cols[0] === 'time' && cols.some((c) => c.startsWith('temperature_2m'));
   if (!openMeteo && head !== 'time,temp_c') {
-    throw new Error(`${name} line ${headLine}: first line must be "time,temp_c" (or Open-Meteo's "time,temperature_2m (°C)"), got "${lines[i]?.trim() ?? ''}"`);
+    throw new Error(
+      `${name} line ${headLine}: first line must be "time,temp_c" (or Open-Meteo's "time,temperature_2m (°C)"), got "${lines[i]?.trim() ?? ''}"`,
+    );
   }
   const tCol = openMeteo ? cols.findIndex((c) => c.startsWith('temperature_2m')) : 1;
   const fahrenheit = openMeteo && (cols[tCol] ?? '').includes('°f');
@@ -68,7 +70,10 @@ export function parseWeatherCsv(text: string, name = 'weather file'): WeatherPoi
       if (!m) throw new Error(`${name} line ${lineNo}: expected a time such as 2023-01-01T00:00, got "${time}"`);
       at = localToUtc(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), timeZone);
     } else {
-      if (!ISO_WITH_ZONE.test(time)) throw new Error(`${name} line ${lineNo}: expected an ISO time with its zone such as 2023-01-01T00:00:00Z, got "${time}"`);
+      if (!ISO_WITH_ZONE.test(time))
+        throw new Error(
+          `${name} line ${lineNo}: expected an ISO time with its zone such as 2023-01-01T00:00:00Z, got "${time}"`,
+        );
       at = Date.parse(time);
     }
     if (!Number.isFinite(at)) throw new Error(`${name} line ${lineNo}: "${time}" is not a real date`);
@@ -80,9 +85,15 @@ export function parseWeatherCsv(text: string, name = 'weather file'): WeatherPoi
     const v = Number(raw);
     if (!Number.isFinite(v)) throw new Error(`${name} line ${lineNo}: temperature "${raw}" is not a number`);
     const c = fahrenheit ? ((v - 32) * 5) / 9 : v;
-    if (c < -70 || c > 60) throw new Error(`${name} line ${lineNo}: ${raw}${fahrenheit ? ' °F' : ' °C'} is not an outdoor temperature (−70 to 60 °C)`);
+    if (c < -70 || c > 60)
+      throw new Error(
+        `${name} line ${lineNo}: ${raw}${fahrenheit ? ' °F' : ' °C'} is not an outdoor temperature (−70 to 60 °C)`,
+      );
     const prev = out.at(-1);
-    if (prev && at <= prev.at) throw new Error(`${name} line ${lineNo}: times must increase (${new Date(at).toISOString()} after ${new Date(prev.at).toISOString()})`);
+    if (prev && at <= prev.at)
+      throw new Error(
+        `${name} line ${lineNo}: times must increase (${new Date(at).toISOString()} after ${new Date(prev.at).toISOString()})`,
+      );
     out.push({ at, c });
   }
   if (out.length === 0) throw new Error(`${name}: no temperatures after the header line`);

@@ -39,23 +39,41 @@ export function parseProgress(line: string): ProgressLine | null {
   return { step: Number(s[1]), total: s[2] ? Number(s[2]) : null, loss: Number.isFinite(loss) ? loss : null };
 }
 
-const COMMAND_DEFAULTS = { resumeArgs: [] as string[], pauseMode: 'signal' as const, progressFile: null, totalSteps: null };
+const COMMAND_DEFAULTS = {
+  resumeArgs: [] as string[],
+  pauseMode: 'signal' as const,
+  progressFile: null,
+  totalSteps: null,
+};
 
 /** Runs any training command as a child process; see CommandSpec in the contract. */
-export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; pollMs?: number; gpuEveryMs?: number }): JobRunner<CommandSpec> {
+export function commandRunner(options: {
+  clock: Clock;
+  gpu?: GpuProbe | null;
+  pollMs?: number;
+  gpuEveryMs?: number;
+}): JobRunner<CommandSpec> {
   const pollMs = options.pollMs ?? 500;
   // nvidia-smi takes tens of milliseconds per call: ask it far less often than the progress file.
   const gpuEveryMs = options.gpuEveryMs ?? 5000;
   return {
     kind: 'command',
     prepare(input) {
-      const spec: CommandSpec = { ...COMMAND_DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)), kind: 'command' } as CommandSpec;
-      if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command[0]) throw new Error('The command is empty: give the program and its arguments');
+      const spec: CommandSpec = {
+        ...COMMAND_DEFAULTS,
+        ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+        kind: 'command',
+      } as CommandSpec;
+      if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command[0])
+        throw new Error('The command is empty: give the program and its arguments');
       spec.cwd = path.resolve(spec.cwd);
-      if (!fs.existsSync(spec.cwd) || !fs.statSync(spec.cwd).isDirectory()) throw new Error(`The working directory ${spec.cwd} does not exist: create it or pick another`);
+      if (!fs.existsSync(spec.cwd) || !fs.statSync(spec.cwd).isDirectory())
+        throw new Error(`The working directory ${spec.cwd} does not exist: create it or pick another`);
       if (spec.progressFile !== null) spec.progressFile = path.resolve(spec.cwd, spec.progressFile);
       if (spec.pauseMode === 'signal' && process.platform === 'win32') {
-        throw new Error('Pausing by signal (SIGSTOP) is not available on Windows: use pauseMode "restart" with resume arguments');
+        throw new Error(
+          'Pausing by signal (SIGSTOP) is not available on Windows: use pauseMode "restart" with resume arguments',
+        );
       }
       return spec;
     },
@@ -84,7 +102,11 @@ export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; po
 
       let requested: 'pause' | 'cancel' | 'quit' | null = null;
       let stoppedBySignal = false;
-      const child: ChildProcess = spawn(spec.command[0]!, args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_JOB_DIR: ctx.dir } });
+      const child: ChildProcess = spawn(spec.command[0]!, args, {
+        cwd: spec.cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, HEARTH_JOB_DIR: ctx.dir },
+      });
       for (const stream of [child.stdout, child.stderr]) {
         let buf = '';
         stream?.setEncoding('utf8');
@@ -137,7 +159,10 @@ export function commandRunner(options: { clock: Clock; gpu?: GpuProbe | null; po
           poll.cancel();
           resolve({
             outcome: 'failed',
-            error: err.code === 'ENOENT' ? `Cannot start "${spec.command[0]}": no such program (check the command and PATH)` : `Cannot start "${spec.command[0]}": ${err.message}`,
+            error:
+              err.code === 'ENOENT'
+                ? `Cannot start "${spec.command[0]}": no such program (check the command and PATH)`
+                : `Cannot start "${spec.command[0]}": ${err.message}`,
           });
         });
         child.on('close', (code, signal) => {

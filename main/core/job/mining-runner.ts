@@ -2,7 +2,10 @@ import type { MiningSpec } from '#contract/job';
 import type { MiningService } from '#core/mining/service';
 import type { JobRunner, RunGrant, RunOutcome } from './runner.ts';
 
-const powerOf = (g: RunGrant) => ({ ...(g.threads !== undefined ? { threads: g.threads } : {}), ...(g.powerPct !== undefined ? { powerPct: g.powerPct } : {}) });
+const powerOf = (g: RunGrant) => ({
+  ...(g.threads !== undefined ? { threads: g.threads } : {}),
+  ...(g.powerPct !== undefined ? { powerPct: g.powerPct } : {}),
+});
 
 /**
  * Mining as a job: the work is the mining domain's hashing threads on its configured pools, run
@@ -26,7 +29,9 @@ export function miningRunner(mining: MiningService, watchMs = 2_000): JobRunner<
         if (st.pool.state === 'refused') {
           settle({ outcome: 'failed', error: `mining stopped: ${st.pool.lastError ?? 'the pool refused the worker'}` });
         } else {
-          ctx.log('mining was stopped outside this job (Mining page or another command): the job is paused until it is started again');
+          ctx.log(
+            'mining was stopped outside this job (Mining page or another command): the job is paused until it is started again',
+          );
           settle({ outcome: 'paused' });
         }
       }, watchMs);

@@ -28,7 +28,14 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
       const manager = new JobManager(ctx);
       const gpu = options.gpu === undefined ? await nvidiaProbe() : options.gpu;
       manager.registerRunner(trainRunner());
-      manager.registerRunner(commandRunner({ clock: ctx.clock, gpu, ...(options.pollMs ? { pollMs: options.pollMs } : {}), ...(options.gpuEveryMs ? { gpuEveryMs: options.gpuEveryMs } : {}) }));
+      manager.registerRunner(
+        commandRunner({
+          clock: ctx.clock,
+          gpu,
+          ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+          ...(options.gpuEveryMs ? { gpuEveryMs: options.gpuEveryMs } : {}),
+        }),
+      );
       if (mining) manager.registerRunner(miningRunner(mining));
 
       return {

@@ -5,7 +5,9 @@ export type GpuReading = { powerW: number | null; utilizationPct: number | null;
 export type GpuProbe = (pid: number) => Promise<GpuReading | null>;
 
 const run = (args: string[]): Promise<string> =>
-  new Promise((resolve, reject) => execFile('nvidia-smi', args, { timeout: 5000 }, (err, out) => (err ? reject(err) : resolve(out))));
+  new Promise((resolve, reject) =>
+    execFile('nvidia-smi', args, { timeout: 5000 }, (err, out) => (err ? reject(err) : resolve(out))),
+  );
 
 const reading = (s: string | undefined): number | null => {
   const n = Number(s?.trim());

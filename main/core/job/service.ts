@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { deviceId, HandlerError, type Job, type JobCreate, type JobDetail, type JobProgress, type JobSpec, type JobState } from '#contract/index';
+import {
+  deviceId,
+  HandlerError,
+  type Job,
+  type JobCreate,
+  type JobDetail,
+  type JobProgress,
+  type JobSpec,
+  type JobState,
+} from '#contract/index';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { Db } from '#core/ledger/db';
@@ -62,7 +71,10 @@ export class JobManager implements JobService {
   private readonly listeners = new Set<(job: Job) => void>();
   private readonly logs = new Map<number, string[]>();
   private readonly gpu = new Map<number, GpuReading>();
-  private readonly progress = new Map<number, { p: JobProgress; storedAt: number; samples: { at: number; done: number }[] }>();
+  private readonly progress = new Map<
+    number,
+    { p: JobProgress; storedAt: number; samples: { at: number; done: number }[] }
+  >();
   /** Quitting: outcomes no longer change states. */
   private closing = false;
   /** Quit done: the core closes the ledger next, nothing may write. */
@@ -91,13 +103,19 @@ export class JobManager implements JobService {
 
   private must(id: number): Job {
     const job = this.store.get(id);
-    if (!job) throw new HandlerError('not-found', `There is no job ${id}`, 'Refresh the job list: it may have been deleted.');
+    if (!job)
+      throw new HandlerError('not-found', `There is no job ${id}`, 'Refresh the job list: it may have been deleted.');
     return job;
   }
 
   private runner(kind: string): JobRunner {
     const r = this.runners.get(kind);
-    if (!r) throw new HandlerError('unavailable', `No runner for ${kind} jobs is available`, kind === 'mining' ? 'Mining jobs run once the mining domain is enabled.' : undefined);
+    if (!r)
+      throw new HandlerError(
+        'unavailable',
+        `No runner for ${kind} jobs is available`,
+        kind === 'mining' ? 'Mining jobs run once the mining domain is enabled.' : undefined,
+      );
     return r;
   }
 
@@ -115,7 +133,10 @@ export class JobManager implements JobService {
     const job = this.must(id);
     const to = transition(job.state, event);
     if (!to) {
-      throw new HandlerError('conflict', `Job ${id} is ${job.state}: it can ${event} only when ${allowedFrom(event).join(' or ')}`);
+      throw new HandlerError(
+        'conflict',
+        `Job ${id} is ${job.state}: it can ${event} only when ${allowedFrom(event).join(' or ')}`,
+      );
     }
     this.setState(id, to, error);
     return this.must(id);
@@ -139,7 +160,16 @@ export class JobManager implements JobService {
     }
     const name = input.name ?? defaultName(spec);
     const job = this.store.create(
-      { name, spec, devices: input.devices ?? [deviceId('cpu')], deadline: input.deadline ?? null, valuePerHour: input.valuePerHour ?? null, mode: input.mode ?? 'cheapest', runPastDeadline: input.runPastDeadline ?? false, total: runner.total(spec as never) },
+      {
+        name,
+        spec,
+        devices: input.devices ?? [deviceId('cpu')],
+        deadline: input.deadline ?? null,
+        valuePerHour: input.valuePerHour ?? null,
+        mode: input.mode ?? 'cheapest',
+        runPastDeadline: input.runPastDeadline ?? false,
+        total: runner.total(spec as never),
+      },
       this.ctx.clock.now(),
     );
     fs.mkdirSync(this.jobDir(job.id), { recursive: true });
@@ -151,7 +181,8 @@ export class JobManager implements JobService {
     const job = this.must(id);
     // A job left `running` by a crash (or a process that was killed) has no run behind it: continue it.
     const stale = job.state === 'running' && !this.active.has(id);
-    if (!stale && !transition(job.state, 'start')) throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued or paused job can start`);
+    if (!stale && !transition(job.state, 'start'))
+      throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued or paused job can start`);
     const runner = this.runner(job.kind);
     if (stale) {
       this.log(id, 'continuing after the process that ran it stopped');
@@ -244,7 +275,8 @@ export class JobManager implements JobService {
 
   async cancel(id: number): Promise<Job> {
     const job = this.must(id);
-    if (!transition(job.state, 'cancel')) throw new HandlerError('conflict', `Job ${id} is ${job.state}: it has already ended`);
+    if (!transition(job.state, 'cancel'))
+      throw new HandlerError('conflict', `Job ${id} is ${job.state}: it has already ended`);
     const a = this.active.get(id);
     if (a) {
       await a.handle.stop('cancel');
@@ -257,7 +289,11 @@ export class JobManager implements JobService {
   delete(id: number): void {
     const job = this.must(id);
     if (this.active.has(id) || job.state === 'running' || job.state === 'pausing') {
-      throw new HandlerError('conflict', `Job ${id} is ${job.state} and still holds its process or threads`, 'Cancel it first, then delete it.');
+      throw new HandlerError(
+        'conflict',
+        `Job ${id} is ${job.state} and still holds its process or threads`,
+        'Cancel it first, then delete it.',
+      );
     }
     this.store.delete(id);
     this.logs.delete(id);
@@ -280,9 +316,18 @@ export class JobManager implements JobService {
   /** Text the built-in model writes from its newest checkpoint (seeded: the same each time). */
   sample(id: number, length: number, temperature: number): { step: number; text: string } {
     const job = this.must(id);
-    if (job.spec.kind !== 'train') throw new HandlerError('bad-request', `Job ${id} is a ${job.kind} job: only built-in training jobs write samples`);
+    if (job.spec.kind !== 'train')
+      throw new HandlerError(
+        'bad-request',
+        `Job ${id} is a ${job.kind} job: only built-in training jobs write samples`,
+      );
     const newest = listCheckpoints(checkpointDir(this.jobDir(id))).at(-1);
-    if (!newest) throw new HandlerError('conflict', `Job ${id} has no checkpoint yet`, 'Start it and wait for its first checkpoint, or pause it.');
+    if (!newest)
+      throw new HandlerError(
+        'conflict',
+        `Job ${id} has no checkpoint yet`,
+        'Start it and wait for its first checkpoint, or pause it.',
+      );
     try {
       const corpus = loadCorpus(job.spec.dataFile, job.spec.context + 2);
       return { step: newest.step, text: sampleText(newest.file, corpus, length, { temperature }) };
@@ -322,7 +367,8 @@ export class JobManager implements JobService {
     const first = samples[0]!;
     const dt = (now - first.at) / 1000;
     const stepsPerSec = dt > 0.2 && p.done > first.done ? (p.done - first.done) / dt : null;
-    next.etaSec = next.total !== null && stepsPerSec ? Math.max(0, (next.total - next.done) / stepsPerSec) : entry.p.etaSec;
+    next.etaSec =
+      next.total !== null && stepsPerSec ? Math.max(0, (next.total - next.done) / stepsPerSec) : entry.p.etaSec;
     entry.p = next;
     if (now - entry.storedAt >= PROGRESS_EVERY_MS) this.flush(id);
   }
@@ -344,7 +390,9 @@ export class JobManager implements JobService {
       else if (job.state === 'running') {
         const runner = this.runners.get(job.kind);
         if (!runner) {
-          this.ctx.log.warn(`job ${job.id} (${job.kind}) was running but no runner for its kind is available: left as it is`);
+          this.ctx.log.warn(
+            `job ${job.id} (${job.kind}) was running but no runner for its kind is available: left as it is`,
+          );
           continue;
         }
         this.log(job.id, 'the app restarted: continuing');
@@ -380,14 +428,19 @@ export class JobManager implements JobService {
 
 function readTail(file: string, lines: number): string[] {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').slice(-lines);
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .slice(-lines);
   } catch {
     return [];
   }
 }
 
 function defaultName(spec: JobSpec): string {
-  if (spec.kind === 'train') return `Character model on ${spec.dataFile ? path.basename(spec.dataFile) : 'the built-in corpus'}`;
+  if (spec.kind === 'train')
+    return `Character model on ${spec.dataFile ? path.basename(spec.dataFile) : 'the built-in corpus'}`;
   if (spec.kind === 'command') return (spec.command as string[]).join(' ').slice(0, 80);
   return `${spec.kind} job`;
 }

@@ -44,7 +44,10 @@ export const jobMigrations: Migration[] = [
   },
 ];
 
-export type NewJob = Pick<Job, 'name' | 'spec' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline'> & { total: number | null };
+export type NewJob = Pick<
+  Job,
+  'name' | 'spec' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline'
+> & { total: number | null };
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -82,13 +85,28 @@ export function createJobStore(db: Db) {
   const byId = db.prepare('SELECT * FROM job WHERE id = ?');
   const all = db.prepare('SELECT * FROM job ORDER BY id DESC');
   const setState = db.prepare('UPDATE job SET state = ?, error = ?, updated_at = ? WHERE id = ?');
-  const setProgress = db.prepare('UPDATE job SET done = ?, total = ?, loss = ?, samples_per_sec = ?, eta_sec = ?, updated_at = ? WHERE id = ?');
+  const setProgress = db.prepare(
+    'UPDATE job SET done = ?, total = ?, loss = ?, samples_per_sec = ?, eta_sec = ?, updated_at = ? WHERE id = ?',
+  );
   const addLoss = db.prepare('INSERT OR REPLACE INTO job_loss (job_id, step, loss, at) VALUES (?, ?, ?, ?)');
   const losses = db.prepare('SELECT step, loss, at FROM job_loss WHERE job_id = ? ORDER BY step');
   const del = db.prepare('DELETE FROM job WHERE id = ?');
   return {
     create(j: NewJob, now: number): Job {
-      const r = insert.run(j.name, j.spec.kind, JSON.stringify(j.spec), 'queued', JSON.stringify(j.devices), j.deadline, j.valuePerHour, j.mode, j.runPastDeadline ? 1 : 0, j.total, now, now);
+      const r = insert.run(
+        j.name,
+        j.spec.kind,
+        JSON.stringify(j.spec),
+        'queued',
+        JSON.stringify(j.devices),
+        j.deadline,
+        j.valuePerHour,
+        j.mode,
+        j.runPastDeadline ? 1 : 0,
+        j.total,
+        now,
+        now,
+      );
       return this.get(Number(r.lastInsertRowid))!;
     },
     get(id: number): Job | null {
@@ -108,7 +126,11 @@ export function createJobStore(db: Db) {
       addLoss.run(id, step, loss, at);
     },
     losses(id: number): LossPoint[] {
-      return (losses.all(id) as Record<string, unknown>[]).map((r) => ({ step: Number(r['step']), loss: Number(r['loss']), at: Number(r['at']) }));
+      return (losses.all(id) as Record<string, unknown>[]).map((r) => ({
+        step: Number(r['step']),
+        loss: Number(r['loss']),
+        at: Number(r['at']),
+      }));
     },
     delete(id: number): void {
       inTransaction(db, () => del.run(id));

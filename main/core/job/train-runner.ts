@@ -24,10 +24,15 @@ export function trainRunner(): JobRunner<TrainSpec> {
   return {
     kind: 'train',
     prepare(input) {
-      const spec: TrainSpec = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)), kind: 'train' };
+      const spec: TrainSpec = {
+        ...TRAIN_DEFAULTS,
+        ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+        kind: 'train',
+      };
       if (spec.dataFile !== null) {
         spec.dataFile = path.resolve(spec.dataFile);
-        if (!fs.existsSync(spec.dataFile)) throw new Error(`The training data ${spec.dataFile} does not exist: pick an existing text file`);
+        if (!fs.existsSync(spec.dataFile))
+          throw new Error(`The training data ${spec.dataFile} does not exist: pick an existing text file`);
       }
       checkTrainSpec(spec);
       // Reads the text once now so a binary or too-short file is refused before the job is stored.
@@ -37,7 +42,8 @@ export function trainRunner(): JobRunner<TrainSpec> {
     total: (spec) => spec.steps,
     start(ctx) {
       const spec = withThreads(ctx.spec, ctx.grant.threads);
-      if (spec.threads !== ctx.spec.threads) ctx.log(`running on ${spec.threads} of ${ctx.spec.threads} threads (the planner's grant)`);
+      if (spec.threads !== ctx.spec.threads)
+        ctx.log(`running on ${spec.threads} of ${ctx.spec.threads} threads (the planner's grant)`);
       const run = startTraining(
         spec,
         checkpointDir(ctx.dir),
@@ -54,7 +60,11 @@ export function trainRunner(): JobRunner<TrainSpec> {
       const done: Promise<RunOutcome> = run.done.then(
         (end): RunOutcome => {
           ctx.report({ done: end.step, total: ctx.spec.steps });
-          return end.reason === 'finished' ? { outcome: 'finished' } : end.reason === 'paused' ? { outcome: 'paused' } : { outcome: 'stopped' };
+          return end.reason === 'finished'
+            ? { outcome: 'finished' }
+            : end.reason === 'paused'
+              ? { outcome: 'paused' }
+              : { outcome: 'stopped' };
         },
         (err: Error): RunOutcome => ({ outcome: 'failed', error: err.message }),
       );

@@ -43,7 +43,9 @@ export const TRAIN_DEFAULTS: Omit<TrainSpec, 'kind'> = {
 /** Checks what can be checked before a job is stored; throws with what to change. */
 export function checkTrainSpec(spec: TrainSpec): void {
   if (spec.batchSize % (4 * spec.threads) !== 0) {
-    throw new Error(`batch size ${spec.batchSize} must be a multiple of 4 × threads (${4 * spec.threads}): each thread's share must be a multiple of 4 rows`);
+    throw new Error(
+      `batch size ${spec.batchSize} must be a multiple of 4 × threads (${4 * spec.threads}): each thread's share must be a multiple of 4 rows`,
+    );
   }
   if (spec.hidden % 8 !== 0) throw new Error(`hidden units ${spec.hidden} must be a multiple of 8`);
 }
@@ -53,13 +55,20 @@ export function checkTrainSpec(spec: TrainSpec): void {
  * mismatched ones are skipped with the reason (a crash mid-write cannot leave a broken final
  * file, but a user may have edited the folder).
  */
-function latestCheckpoint(dir: string, corpusHash: string, shape: ModelShape, warn: (m: string) => void): CheckpointData | null {
+function latestCheckpoint(
+  dir: string,
+  corpusHash: string,
+  shape: ModelShape,
+  warn: (m: string) => void,
+): CheckpointData | null {
   for (const c of listCheckpoints(dir).reverse()) {
     try {
       const data = readCheckpoint(c.file);
       const h = data.header;
-      if (h.corpusHash !== corpusHash) throw new Error('the training data changed since it was written: train a new job on the new data');
-      if (JSON.stringify(h.shape) !== JSON.stringify(shape)) throw new Error('it was written for a model of another shape');
+      if (h.corpusHash !== corpusHash)
+        throw new Error('the training data changed since it was written: train a new job on the new data');
+      if (JSON.stringify(h.shape) !== JSON.stringify(shape))
+        throw new Error('it was written for a model of another shape');
       return data;
     } catch (err) {
       warn(`skipping checkpoint ${c.file}: ${(err as Error).message}`);
@@ -72,7 +81,12 @@ function latestCheckpoint(dir: string, corpusHash: string, shape: ModelShape, wa
  * Starts (or resumes from the newest checkpoint in `checkpointDir`) a built-in training run on
  * `spec.threads` worker threads. The main thread only sets up buffers and relays messages.
  */
-export function startTraining(spec: TrainSpec, checkpointDir: string, hooks: TrainHooks = {}, warn: (m: string) => void = () => {}): TrainRun {
+export function startTraining(
+  spec: TrainSpec,
+  checkpointDir: string,
+  hooks: TrainHooks = {},
+  warn: (m: string) => void = () => {},
+): TrainRun {
   checkTrainSpec(spec);
   const shapeBase = { context: spec.context, embed: EMBED, hidden: spec.hidden };
   const corpus = loadCorpus(spec.dataFile, spec.context + 2);
@@ -159,7 +173,8 @@ export function startTraining(spec: TrainSpec, checkpointDir: string, hooks: Tra
       exited++;
       // Ranks other than 0 may exit before rank 0 has posted `ended` (it checkpoints first):
       // only a non-zero exit, or all ranks gone without an end, is a failure.
-      if (code !== 0 && !ended) fail(new Error(`training thread ${rank} exited with code ${code} before the run ended`));
+      if (code !== 0 && !ended)
+        fail(new Error(`training thread ${rank} exited with code ${code} before the run ended`));
       else if (exited === workers.length) {
         if (ended) settle.resolve(ended);
         else fail(new Error('the training threads exited before the run ended'));

@@ -62,7 +62,8 @@ export type SlotRecord = SlotInput & { cost: Nanos };
 function check(s: SlotInput): void {
   if (!(s.end > s.start)) throw new RangeError(`slot end ${s.end} is not after its start ${s.start}`);
   for (const [k, v] of Object.entries(s)) if (typeof v === 'number') assertSafe(v, k);
-  if (s.heatMet > s.heat) throw new RangeError(`heat that met demand (${s.heatMet} mWh) exceeds heat delivered (${s.heat} mWh)`);
+  if (s.heatMet > s.heat)
+    throw new RangeError(`heat that met demand (${s.heatMet} mWh) exceeds heat delivered (${s.heat} mWh)`);
   if (!/^[A-Z]{3}$/.test(s.currency)) throw new RangeError(`"${s.currency}" is not a currency code`);
 }
 
@@ -75,7 +76,8 @@ export type Accounting = ReturnType<typeof createAccounting>;
 
 export function createAccounting(db: Db) {
   // A slot booked twice (a restart inside it) adds up; the cost is recomputed from the summed energy.
-  const upsert = db.prepare(`INSERT INTO ledger_slot (start, end, device_id, job_id, energy_mwh, energy_source, heat_mwh,
+  const upsert =
+    db.prepare(`INSERT INTO ledger_slot (start, end, device_id, job_id, energy_mwh, energy_source, heat_mwh,
       heat_met_mwh, currency, price_nanos, cost_nanos, heat_credit_nanos, revenue_expected_nanos, revenue_credited_nanos,
       training_work, training_value_nanos)
     VALUES (@start, @end, @deviceId, @jobId, @energy, @energySource, @heat, @heatMet, @currency, @price, @cost,
@@ -91,12 +93,15 @@ export function createAccounting(db: Db) {
       revenue_credited_nanos = revenue_credited_nanos + excluded.revenue_credited_nanos,
       training_work = training_work + excluded.training_work,
       training_value_nanos = training_value_nanos + excluded.training_value_nanos`);
-  const replace = db.prepare(`INSERT OR REPLACE INTO ledger_slot (start, end, device_id, job_id, energy_mwh, energy_source,
+  const replace =
+    db.prepare(`INSERT OR REPLACE INTO ledger_slot (start, end, device_id, job_id, energy_mwh, energy_source,
       heat_mwh, heat_met_mwh, currency, price_nanos, cost_nanos, heat_credit_nanos, revenue_expected_nanos,
       revenue_credited_nanos, training_work, training_value_nanos)
     VALUES (@start, @end, @deviceId, @jobId, @energy, @energySource, @heat, @heatMet, @currency, @price, @cost,
       @heatCredit, @revenueExpected, @revenueCredited, @trainingWork, @trainingValue)`);
-  const select = db.prepare(`SELECT * FROM ledger_slot WHERE start >= ? AND start < ? ORDER BY start, device_id, job_id`);
+  const select = db.prepare(
+    `SELECT * FROM ledger_slot WHERE start >= ? AND start < ? ORDER BY start, device_id, job_id`,
+  );
 
   return {
     /** Books one slot (adds to an existing row for the same slot, device and job). */
@@ -231,7 +236,10 @@ function add(t: Totals, s: Sums): void {
  * start (integers, exact); the slots are then assigned to local days by their start, so a 23- or
  * 25-hour day holds exactly the slots that began on it.
  */
-export function rollupDays(db: Db, q: { from: string; to: string; timeZone: string; currency: string; charges?: FixedCharges }): DayTotals[] {
+export function rollupDays(
+  db: Db,
+  q: { from: string; to: string; timeZone: string; currency: string; charges?: FixedCharges },
+): DayTotals[] {
   const days = dayRange(q.from, q.to, q.timeZone);
   if (days.length === 0) return [];
   const first = days[0]!.start;
@@ -239,11 +247,22 @@ export function rollupDays(db: Db, q: { from: string; to: string; timeZone: stri
   // Slots are summed in the coarsest buckets every day boundary falls on (hours in most zones, 30
   // or 15 minutes in zones with such offsets): a slot belongs to a day by its start, and flooring
   // a start to a bucket never moves it across a boundary that is a multiple of the bucket.
-  const bucket = [3_600_000, 1_800_000, 900_000, 60_000, 1000].find((b) => days.every((d) => d.start % b === 0) && days[days.length - 1]!.end % b === 0) ?? 1;
+  const bucket =
+    [3_600_000, 1_800_000, 900_000, 60_000, 1000].find(
+      (b) => days.every((d) => d.start % b === 0) && days[days.length - 1]!.end % b === 0,
+    ) ?? 1;
   const rows = db
-    .prepare(`SELECT (start / ${bucket}) * ${bucket} AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY start / ${bucket} ORDER BY 1`)
+    .prepare(
+      `SELECT (start / ${bucket}) * ${bucket} AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY start / ${bucket} ORDER BY 1`,
+    )
     .all(first, last, q.currency) as Sums[];
-  const out: DayTotals[] = days.map((d) => ({ ...emptyTotals(), day: d.day, start: d.start, end: d.end, hours: (d.end - d.start) / 3_600_000 }));
+  const out: DayTotals[] = days.map((d) => ({
+    ...emptyTotals(),
+    day: d.day,
+    start: d.start,
+    end: d.end,
+    hours: (d.end - d.start) / 3_600_000,
+  }));
   let i = 0;
   for (const r of rows) {
     const start = Number(r.start);
@@ -262,10 +281,16 @@ export function rollupDays(db: Db, q: { from: string; to: string; timeZone: stri
 }
 
 /** Totals per device (or per job) over [from, to) in `currency`, largest energy first. */
-export function rollupBy(db: Db, key: 'device' | 'job', q: { from: number; to: number; currency: string }): (Totals & { id: string })[] {
+export function rollupBy(
+  db: Db,
+  key: 'device' | 'job',
+  q: { from: number; to: number; currency: string },
+): (Totals & { id: string })[] {
   const col = key === 'device' ? 'device_id' : 'job_id';
   const rows = db
-    .prepare(`SELECT ${col} AS id, 0 AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY ${col} ORDER BY energy DESC, id`)
+    .prepare(
+      `SELECT ${col} AS id, 0 AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY ${col} ORDER BY energy DESC, id`,
+    )
     .all(q.from, q.to, q.currency) as (Sums & { id: string })[];
   return rows.map((r) => {
     const t = { ...emptyTotals(), id: String(r.id) };

@@ -12,11 +12,14 @@ export class BackupError extends Error {}
  */
 export function backupLedger(db: Db, file: string): { file: string; bytes: number; integrity: string } {
   const target = path.resolve(file);
-  if (fs.existsSync(target)) throw new BackupError(`${target} already exists: choose a new file name; nothing was overwritten`);
+  if (fs.existsSync(target))
+    throw new BackupError(`${target} already exists: choose a new file name; nothing was overwritten`);
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
   } catch (err) {
-    throw new BackupError(`Cannot create the folder ${path.dirname(target)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new BackupError(
+      `Cannot create the folder ${path.dirname(target)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   try {
     db.prepare('VACUUM INTO ?').run(target);

@@ -125,7 +125,10 @@ export function parseSlotsCsv(text: string): SlotRecord[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const header = splitLine(lines[0] ?? '').map((h) => h.trim());
   const missing = SLOT_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length > 0) throw new CsvError(`Line 1: the header lacks ${missing.join(', ')}: export the slots CSV from Hearth (hearth history --csv slots) and import that`);
+  if (missing.length > 0)
+    throw new CsvError(
+      `Line 1: the header lacks ${missing.join(', ')}: export the slots CSV from Hearth (hearth history --csv slots) and import that`,
+    );
   const col = (name: (typeof SLOT_COLUMNS)[number]) => header.indexOf(name);
   const out: SlotRecord[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -136,11 +139,14 @@ export function parseSlotsCsv(text: string): SlotRecord[] {
     try {
       const start = Date.parse(get('start_utc'));
       const end = Date.parse(get('end_utc'));
-      if (Number.isNaN(start) || Number.isNaN(end)) throw new RangeError('start_utc/end_utc are not ISO times such as 2024-03-01T00:00:00.000Z');
+      if (Number.isNaN(start) || Number.isNaN(end))
+        throw new RangeError('start_utc/end_utc are not ISO times such as 2024-03-01T00:00:00.000Z');
       const source = get('energy_source');
-      if (source !== 'measured' && source !== 'estimated') throw new RangeError(`energy_source "${source}" is neither measured nor estimated`);
+      if (source !== 'measured' && source !== 'estimated')
+        throw new RangeError(`energy_source "${source}" is neither measured nor estimated`);
       const work = Number(get('training_work'));
-      if (!Number.isSafeInteger(work)) throw new RangeError(`training_work "${get('training_work')}" is not a whole number`);
+      if (!Number.isSafeInteger(work))
+        throw new RangeError(`training_work "${get('training_work')}" is not a whole number`);
       out.push({
         start,
         end,

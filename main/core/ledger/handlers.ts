@@ -44,12 +44,20 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
       const { from, to } = span(l, days, until);
       const s = l.settings();
       const list = l.days(from, to);
-      const out: LedgerDay[] = list.map((d) => ({ ...totalsOut(d), day: d.day, hours: d.hours, shares: l.shareCounts(d.start, d.end) }));
+      const out: LedgerDay[] = list.map((d) => ({
+        ...totalsOut(d),
+        day: d.day,
+        hours: d.hours,
+        shares: l.shareCounts(d.start, d.end),
+      }));
       return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
     },
     'ledger-breakdown': async ({ by, days, until }) => {
       const { from, to } = span(l, days, until);
-      return { currency: l.settings().currency, rows: l.breakdown(by, from, to).map((r) => ({ ...totalsOut(r), id: r.id })) };
+      return {
+        currency: l.settings().currency,
+        rows: l.breakdown(by, from, to).map((r) => ({ ...totalsOut(r), id: r.id })),
+      };
     },
     'ledger-export-csv': async ({ kind, days, until }) => {
       const { from, to } = span(l, days, until);
@@ -59,7 +67,8 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
       try {
         return { slots: l.importCsv(csv) };
       } catch (err) {
-        if (err instanceof CsvError || err instanceof RangeError) throw new HandlerError('bad-request', err.message, 'fix the file and import again; the ledger is unchanged');
+        if (err instanceof CsvError || err instanceof RangeError)
+          throw new HandlerError('bad-request', err.message, 'fix the file and import again; the ledger is unchanged');
         throw err;
       }
     },
@@ -76,7 +85,8 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
       try {
         return await l.restore(file);
       } catch (err) {
-        if (err instanceof RestoreError) throw new HandlerError('bad-request', err.message, 'the ledger in use is unchanged');
+        if (err instanceof RestoreError)
+          throw new HandlerError('bad-request', err.message, 'the ledger in use is unchanged');
         throw err;
       }
     },

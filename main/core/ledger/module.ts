@@ -13,8 +13,23 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
     settings: [ledgerSetting],
     optional: ['hardware', 'tariff', 'heating', 'market', 'mining', 'job'],
     create(ctx, deps): ModuleInstance<'ledger'> {
-      const ledger = new Ledger({ ...deps, ...options, db: ctx.db, settings: ctx.settings, clock: ctx.clock, log: ctx.log, events: ctx.events, dataDir: ctx.dataDir, restart: ctx.restart });
-      return { service: ledger, handlers: ledgerHandlers(ledger), start: () => ledger.start(), stop: () => ledger.stop() };
+      const ledger = new Ledger({
+        ...deps,
+        ...options,
+        db: ctx.db,
+        settings: ctx.settings,
+        clock: ctx.clock,
+        log: ctx.log,
+        events: ctx.events,
+        dataDir: ctx.dataDir,
+        restart: ctx.restart,
+      });
+      return {
+        service: ledger,
+        handlers: ledgerHandlers(ledger),
+        start: () => ledger.start(),
+        stop: () => ledger.stop(),
+      };
     },
   });
 }

@@ -21,7 +21,9 @@ export function checkLedgerFile(file: string): { slots: number } {
   try {
     stat = fs.statSync(target);
   } catch {
-    throw new RestoreError(`${target} does not exist: choose a backup file (hearth-….db in the data folder's backups folder)`);
+    throw new RestoreError(
+      `${target} does not exist: choose a backup file (hearth-….db in the data folder's backups folder)`,
+    );
   }
   if (!stat.isFile()) throw new RestoreError(`${target} is not a file: choose a backup file`);
   const head = Buffer.alloc(16);
@@ -31,7 +33,8 @@ export function checkLedgerFile(file: string): { slots: number } {
   } finally {
     fs.closeSync(fd);
   }
-  if (head.toString('latin1') !== 'SQLite format 3\0') throw new RestoreError(`${target} is not a Hearth ledger (not an SQLite database): nothing was changed`);
+  if (head.toString('latin1') !== 'SQLite format 3\0')
+    throw new RestoreError(`${target} is not a Hearth ledger (not an SQLite database): nothing was changed`);
   let copy: InstanceType<typeof Database>;
   try {
     copy = new Database(target, { readonly: true });
@@ -41,17 +44,27 @@ export function checkLedgerFile(file: string): { slots: number } {
   try {
     let integrity: string;
     try {
-      integrity = (copy.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => String(r.integrity_check)).join('; ');
+      integrity = (copy.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
+        .map((r) => String(r.integrity_check))
+        .join('; ');
     } catch (err) {
       throw new RestoreError(`${target} is damaged (${(err as Error).message}): nothing was changed`);
     }
-    if (integrity !== 'ok') throw new RestoreError(`${target} fails the integrity check (${integrity.slice(0, 200)}): nothing was changed`);
-    const tables = new Set((copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    if (integrity !== 'ok')
+      throw new RestoreError(`${target} fails the integrity check (${integrity.slice(0, 200)}): nothing was changed`);
+    const tables = new Set(
+      (copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
     if (!tables.has('schema_migration') || !tables.has('ledger_slot') || !tables.has('setting')) {
-      throw new RestoreError(`${target} is an SQLite database but not a Hearth ledger (no ledger tables): nothing was changed`);
+      throw new RestoreError(
+        `${target} is an SQLite database but not a Hearth ledger (no ledger tables): nothing was changed`,
+      );
     }
     const ids = (copy.prepare('SELECT id FROM schema_migration').all() as { id: string }[]).map((r) => r.id);
-    if (!ids.includes('ledger/1')) throw new RestoreError(`${target} is not a Hearth ledger (its migrations are not Hearth's): nothing was changed`);
+    if (!ids.includes('ledger/1'))
+      throw new RestoreError(`${target} is not a Hearth ledger (its migrations are not Hearth's): nothing was changed`);
     const slots = Number((copy.prepare('SELECT COUNT(*) AS n FROM ledger_slot').get() as { n: number | bigint }).n);
     return { slots };
   } finally {
@@ -64,10 +77,15 @@ export function checkLedgerFile(file: string): { slots: number } {
  * so the swap itself happens while no connection is open (before the ledger opens). A crash
  * between staging and the swap only means the swap happens on the next start.
  */
-export function stageRestore(dataDir: string, file: string, now: number): { keepAs: string; slots: number; from: string } {
+export function stageRestore(
+  dataDir: string,
+  file: string,
+  now: number,
+): { keepAs: string; slots: number; from: string } {
   const from = path.resolve(file);
   const { slots } = checkLedgerFile(from);
-  if (path.resolve(dataDir, LEDGER_FILE) === from) throw new RestoreError(`${from} is the ledger in use: choose a backup file`);
+  if (path.resolve(dataDir, LEDGER_FILE) === from)
+    throw new RestoreError(`${from} is the ledger in use: choose a backup file`);
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const keepAs = path.join(dataDir, 'backups', `hearth-before-restore-${stamp}.db`);
   const tmp = path.join(dataDir, `${STAGED}.tmp`);

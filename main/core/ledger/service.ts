@@ -12,7 +12,16 @@ import type { MarketService } from '#core/market/service';
 import type { MiningService } from '#core/mining/service';
 import type { Settings } from '#core/setting';
 import type { TariffService } from '#core/tariff/service';
-import { createAccounting, rollupBy, rollupDays, type Accounting, type DayTotals, type FixedCharges, type SlotInput, type Totals } from './accounting.ts';
+import {
+  createAccounting,
+  rollupBy,
+  rollupDays,
+  type Accounting,
+  type DayTotals,
+  type FixedCharges,
+  type SlotInput,
+  type Totals,
+} from './accounting.ts';
 import { backupLedger, defaultBackupFile } from './backup.ts';
 import { daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import type { Db } from './db.ts';
@@ -144,7 +153,11 @@ export class Ledger implements LedgerService {
   exportCsv(kind: 'days' | 'slots', from: string, to: string): { csv: string; filename: string; rows: number } {
     if (kind === 'days') {
       const list = this.days(from, to);
-      return { csv: daysCsv(list, this.settings().currency), filename: `hearth-days-${from}-${to}.csv`, rows: list.length };
+      return {
+        csv: daysCsv(list, this.settings().currency),
+        filename: `hearth-days-${from}-${to}.csv`,
+        rows: list.length,
+      };
     }
     const range = dayRange(from, to, this.settings().timeZone);
     const rows = this.acct.slots(range[0]!.start, range[range.length - 1]!.end);
@@ -170,7 +183,12 @@ export class Ledger implements LedgerService {
     const staged = stageRestore(this.d.dataDir, file, this.d.clock.now());
     // The swap happens while no connection is open: at once where the host can restart the core.
     if (this.d.restart) await this.d.restart();
-    return { restoredFrom: staged.from, keptAs: staged.keepAs, restarted: this.d.restart !== null, slots: staged.slots };
+    return {
+      restoredFrom: staged.from,
+      keptAs: staged.keepAs,
+      restarted: this.d.restart !== null,
+      slots: staged.slots,
+    };
   }
 
   start(): void {
@@ -199,12 +217,16 @@ export class Ledger implements LedgerService {
     if (m.cells.length === 0) return;
     const { tariff, heating, market, log } = this.d;
     const s = this.settings();
-    const priceSlot: PriceSlot | undefined = tariff?.slots(m.start, m.end).find((p) => p.start <= m.start && p.end > m.start);
+    const priceSlot: PriceSlot | undefined = tariff
+      ?.slots(m.start, m.end)
+      .find((p) => p.start <= m.start && p.end > m.start);
     const currency = priceSlot?.currency ?? s.currency;
     if (!priceSlot && !this.warnedPrice) {
       // Once per run: without a tariff every slot would repeat it.
       this.warnedPrice = true;
-      log.info(`ledger: no electricity price known for ${new Date(m.start).toISOString()}; energy is booked at 0 ${currency}/kWh until a tariff is set`);
+      log.info(
+        `ledger: no electricity price known for ${new Date(m.start).toISOString()}; energy is booked at 0 ${currency}/kWh until a tariff is set`,
+      );
     }
     const price = priceSlot ? nanosOf(priceSlot.price) : 0;
     const energies = m.cells.map((c) => Math.round(c.wattMs / 3600));
@@ -227,7 +249,10 @@ export class Ledger implements LedgerService {
     const paidHashes = Math.max(0, m.hashes - hashesOfShares(m.rejectedDifficulty));
     if (b && (paidHashes > 0 || m.shareDifficulty > 0)) {
       if (b.currency !== currency) {
-        if (!this.warnedCurrency) log.warn(`ledger: the BTC price is in ${b.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`);
+        if (!this.warnedCurrency)
+          log.warn(
+            `ledger: the BTC price is in ${b.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`,
+          );
         this.warnedCurrency = true;
       } else {
         revenueExpected = nanosOf(paidHashes * moneyPerHash(b));
@@ -268,7 +293,9 @@ export class Ledger implements LedgerService {
       try {
         this.book(m);
       } catch (err) {
-        this.d.log.error(`ledger: booking the slot at ${new Date(m.start).toISOString()} failed: ${(err as Error).message}`);
+        this.d.log.error(
+          `ledger: booking the slot at ${new Date(m.start).toISOString()} failed: ${(err as Error).message}`,
+        );
       }
     }
   }

@@ -2,7 +2,12 @@ import { ledgerSettingsSchema, type LedgerSettings } from '#contract/ledger';
 import { defineSetting } from '#core/setting';
 
 function defaults(): LedgerSettings {
-  return { currency: 'EUR', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', standingPerDay: '0', monthlyFee: '0' };
+  return {
+    currency: 'EUR',
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    standingPerDay: '0',
+    monthlyFee: '0',
+  };
 }
 
 export const ledgerSetting = defineSetting<LedgerSettings>({
@@ -15,7 +20,11 @@ export const ledgerSetting = defineSetting<LedgerSettings>({
   migrate: {
     // Version 1 also held mean fees and the pool fee; the market's setting took them over.
     1: (old) => {
-      const { feesBtc: _fees, poolFee: _pool, ...rest } = { ...defaults(), ...(old as object) } as LedgerSettings & { feesBtc?: unknown; poolFee?: unknown };
+      const {
+        feesBtc: _fees,
+        poolFee: _pool,
+        ...rest
+      } = { ...defaults(), ...(old as object) } as LedgerSettings & { feesBtc?: unknown; poolFee?: unknown };
       return rest;
     },
   },

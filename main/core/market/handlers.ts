@@ -9,7 +9,12 @@ export function marketHandlers(m: Market): MarketHandlers {
       try {
         return m.override(args);
       } catch (err) {
-        if (err instanceof CurrencyConflict) throw new HandlerError('conflict', err.message, `enter the price in ${err.currency} too, or clear it (btcPrice: null)`);
+        if (err instanceof CurrencyConflict)
+          throw new HandlerError(
+            'conflict',
+            err.message,
+            `enter the price in ${err.currency} too, or clear it (btcPrice: null)`,
+          );
         throw err;
       }
     },

@@ -12,8 +12,20 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
     migrations: [...marketMigrations, marketSettingMigration],
     settings: [marketSetting],
     create(ctx): ModuleInstance<'market'> {
-      const market = new Market({ ...options, store: createQuoteStore(ctx.db), settings: ctx.settings, clock: ctx.clock, log: ctx.log, emit: (event, payload) => ctx.events.emit(event, payload) });
-      return { service: market, handlers: marketHandlers(market), start: () => market.start(), stop: () => market.stop() };
+      const market = new Market({
+        ...options,
+        store: createQuoteStore(ctx.db),
+        settings: ctx.settings,
+        clock: ctx.clock,
+        log: ctx.log,
+        emit: (event, payload) => ctx.events.emit(event, payload),
+      });
+      return {
+        service: market,
+        handlers: marketHandlers(market),
+        start: () => market.start(),
+        stop: () => market.stop(),
+      };
     },
   });
 }

@@ -5,7 +5,14 @@ import type { Logger } from '#core/log';
 import type { Settings } from '#core/setting';
 import { BLOCK_SUBSIDY_BTC, type RevenueBasis } from './revenue.ts';
 import { marketSetting, type MarketOverride, type MarketSettings } from './setting.ts';
-import { fetchBtcPrice, fetchDifficulty, MarketError, PUBLIC_ENDPOINTS, type Fetched, type MarketEndpoints } from './source.ts';
+import {
+  fetchBtcPrice,
+  fetchDifficulty,
+  MarketError,
+  PUBLIC_ENDPOINTS,
+  type Fetched,
+  type MarketEndpoints,
+} from './source.ts';
 import type { QuoteStore } from './store.ts';
 
 /** What the ledger, the planner and mining may ask of market data. */
@@ -91,7 +98,14 @@ export class Market implements MarketService {
   basis(): RevenueBasis | null {
     const st = this.status();
     if (st.btcPrice.value === null || st.difficulty.value === null) return null;
-    return { currency: st.currency, btcPrice: st.btcPrice.value, difficulty: st.difficulty.value, subsidyBtc: st.subsidyBtc, feesBtc: st.feesBtc, poolFee: st.poolFee };
+    return {
+      currency: st.currency,
+      btcPrice: st.btcPrice.value,
+      difficulty: st.difficulty.value,
+      subsidyBtc: st.subsidyBtc,
+      feesBtc: st.feesBtc,
+      poolFee: st.poolFee,
+    };
   }
 
   /**
@@ -100,9 +114,7 @@ export class Market implements MarketService {
    * currency).
    */
   refresh(): Promise<MarketStatus> {
-    const p: Promise<MarketStatus> = (this.inFlight ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => this.run());
+    const p: Promise<MarketStatus> = (this.inFlight ?? Promise.resolve()).catch(() => undefined).then(() => this.run());
     this.inFlight = p;
     void p
       .finally(() => {
@@ -124,9 +136,11 @@ export class Market implements MarketService {
       feesBtc: args.feesBtc ?? s.feesBtc,
       poolFee: args.poolFee ?? s.poolFee,
       btcPrice: args.btcPrice === undefined ? s.btcPrice : args.btcPrice === null ? null : { value: args.btcPrice, at },
-      difficulty: args.difficulty === undefined ? s.difficulty : args.difficulty === null ? null : { value: args.difficulty, at },
+      difficulty:
+        args.difficulty === undefined ? s.difficulty : args.difficulty === null ? null : { value: args.difficulty, at },
     };
-    if (args.currency && args.currency !== s.currency && s.btcPrice && args.btcPrice === undefined) throw new CurrencyConflict(s.currency, args.currency);
+    if (args.currency && args.currency !== s.currency && s.btcPrice && args.btcPrice === undefined)
+      throw new CurrencyConflict(s.currency, args.currency);
     this.d.settings.set(marketSetting, next);
     const st = this.status();
     this.d.emit('market-update', st);
@@ -168,7 +182,8 @@ export class Market implements MarketService {
       if (this.stopping.signal.aborted) return;
       // Not logged: the status carries the reason ("offline, using value from …") for the
       // pages and CLI, and a machine without network must not fill every command's stderr.
-      this.reasons[kind] = err instanceof MarketError ? err.message : `Fetching market data failed: ${(err as Error).message}`;
+      this.reasons[kind] =
+        err instanceof MarketError ? err.message : `Fetching market data failed: ${(err as Error).message}`;
     }
   }
 

@@ -67,7 +67,8 @@ export const marketSettingMigration: Migration = {
         next['btcPrice'] = { value: manual['btcPrice'], at };
         if (typeof manual['currency'] === 'string') next['currency'] = manual['currency'];
       }
-      if (next['difficulty'] == null && typeof manual['networkDifficulty'] === 'number') next['difficulty'] = { value: manual['networkDifficulty'], at };
+      if (next['difficulty'] == null && typeof manual['networkDifficulty'] === 'number')
+        next['difficulty'] = { value: manual['networkDifficulty'], at };
     }
     db.prepare("DELETE FROM setting WHERE key IN ('mining.market', 'mining.market.manual')").run();
     if (Object.keys(next).length === 0) return;

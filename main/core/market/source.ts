@@ -3,7 +3,10 @@ import { z } from 'zod';
 /** Where market figures come from; tests point these at a local HTTP server. */
 export type MarketEndpoints = { mempool: string; coingecko: string };
 
-export const PUBLIC_ENDPOINTS: MarketEndpoints = { mempool: 'https://mempool.space', coingecko: 'https://api.coingecko.com' };
+export const PUBLIC_ENDPOINTS: MarketEndpoints = {
+  mempool: 'https://mempool.space',
+  coingecko: 'https://api.coingecko.com',
+};
 
 /** Currencies mempool.space's /api/v1/prices carries; others are asked of CoinGecko. */
 const MEMPOOL_CURRENCIES = new Set(['USD', 'EUR', 'GBP', 'CAD', 'CHF', 'AUD', 'JPY']);
@@ -15,13 +18,19 @@ const TIMEOUT_MS = 15_000;
 async function getJson(url: string, provider: string, fetchFn: typeof fetch, stop?: AbortSignal): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetchFn(url, { signal: stop ? AbortSignal.any([AbortSignal.timeout(TIMEOUT_MS), stop]) : AbortSignal.timeout(TIMEOUT_MS), headers: { accept: 'application/json' } });
+    res = await fetchFn(url, {
+      signal: stop ? AbortSignal.any([AbortSignal.timeout(TIMEOUT_MS), stop]) : AbortSignal.timeout(TIMEOUT_MS),
+      headers: { accept: 'application/json' },
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new MarketError(`Cannot reach ${provider} (${cause}): check the network, or enter the value by hand`);
   }
   const text = await res.text();
-  if (res.status === 429) throw new MarketError(`${provider} is rate-limiting requests (HTTP 429): the cached value stays in use; it is asked again later`);
+  if (res.status === 429)
+    throw new MarketError(
+      `${provider} is rate-limiting requests (HTTP 429): the cached value stays in use; it is asked again later`,
+    );
   if (!res.ok) throw new MarketError(`${provider} answered HTTP ${res.status}: ${short(text)}`);
   try {
     return JSON.parse(text) as unknown;
@@ -40,7 +49,12 @@ const positive = z.number().finite().positive();
 export type Fetched = { value: number; source: string };
 
 /** BTC price in `currency` (per BTC). */
-export async function fetchBtcPrice(currency: string, ep: MarketEndpoints, fetchFn: typeof fetch = fetch, stop?: AbortSignal): Promise<Fetched> {
+export async function fetchBtcPrice(
+  currency: string,
+  ep: MarketEndpoints,
+  fetchFn: typeof fetch = fetch,
+  stop?: AbortSignal,
+): Promise<Fetched> {
   if (MEMPOOL_CURRENCIES.has(currency)) {
     const body = await getJson(`${ep.mempool}/api/v1/prices`, 'mempool.space', fetchFn, stop);
     const parsed = z.record(z.string(), z.unknown()).safeParse(body);
@@ -49,7 +63,12 @@ export async function fetchBtcPrice(currency: string, ep: MarketEndpoints, fetch
     return { value: v.data, source: 'mempool.space' };
   }
   const c = currency.toLowerCase();
-  const body = await getJson(`${ep.coingecko}/api/v3/simple/price?ids=bitcoin&vs_currencies=${c}`, 'CoinGecko', fetchFn, stop);
+  const body = await getJson(
+    `${ep.coingecko}/api/v3/simple/price?ids=bitcoin&vs_currencies=${c}`,
+    'CoinGecko',
+    fetchFn,
+    stop,
+  );
   const parsed = z.object({ bitcoin: z.record(z.string(), positive) }).safeParse(body);
   const v = parsed.success ? parsed.data.bitcoin[c] : undefined;
   if (v === undefined) throw new MarketError(`CoinGecko sent no ${currency} price: ${short(JSON.stringify(body))}`);
@@ -57,9 +76,14 @@ export async function fetchBtcPrice(currency: string, ep: MarketEndpoints, fetch
 }
 
 /** Current network difficulty. */
-export async function fetchDifficulty(ep: MarketEndpoints, fetchFn: typeof fetch = fetch, stop?: AbortSignal): Promise<Fetched> {
+export async function fetchDifficulty(
+  ep: MarketEndpoints,
+  fetchFn: typeof fetch = fetch,
+  stop?: AbortSignal,
+): Promise<Fetched> {
   const body = await getJson(`${ep.mempool}/api/v1/mining/hashrate/3d`, 'mempool.space', fetchFn, stop);
   const parsed = z.object({ currentDifficulty: positive }).safeParse(body);
-  if (!parsed.success) throw new MarketError(`mempool.space sent no current difficulty: ${short(JSON.stringify(body))}`);
+  if (!parsed.success)
+    throw new MarketError(`mempool.space sent no current difficulty: ${short(JSON.stringify(body))}`);
   return { value: parsed.data.currentDifficulty, source: 'mempool.space' };
 }

@@ -21,7 +21,9 @@ export type QuoteStore = ReturnType<typeof createQuoteStore>;
 
 export function createQuoteStore(db: Db) {
   const get = db.prepare('SELECT value, source, fetched_at FROM market_quote WHERE kind = ? AND currency = ?');
-  const put = db.prepare('INSERT OR REPLACE INTO market_quote (kind, currency, value, source, fetched_at) VALUES (?, ?, ?, ?, ?)');
+  const put = db.prepare(
+    'INSERT OR REPLACE INTO market_quote (kind, currency, value, source, fetched_at) VALUES (?, ?, ?, ?, ?)',
+  );
   return {
     get(kind: 'btc-price' | 'difficulty', currency: string): Quote | null {
       const r = get.get(kind, currency) as { value: number; source: string; fetched_at: number } | undefined;

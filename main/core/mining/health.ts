@@ -22,17 +22,34 @@ export type HealthState = {
   topReason: string | null;
 };
 
-export type HealthLimits = { windowMs: number; maxRejectRate: number; minAnswers: number; minRejected: number; silentShares: number };
+export type HealthLimits = {
+  windowMs: number;
+  maxRejectRate: number;
+  minAnswers: number;
+  minRejected: number;
+  silentShares: number;
+};
 
-export const HEALTH_LIMITS: HealthLimits = { windowMs: 5 * 60_000, maxRejectRate: 0.1, minAnswers: 3, minRejected: 3, silentShares: 10 };
+export const HEALTH_LIMITS: HealthLimits = {
+  windowMs: 5 * 60_000,
+  maxRejectRate: 0.1,
+  minAnswers: 3,
+  minRejected: 3,
+  silentShares: 10,
+};
 
 /** What to check for a rejection reason (the pool's own words are shown beside it). */
 export function rejectAdvice(reason: string): string {
-  if (/above target|low difficulty|high-hash|diff/i.test(reason)) return 'the pool computes these shares differently from Hearth: run `hearth mine --check` and compare its version-rolling mask with the pool\'s documentation, or try another pool';
-  if (/stale|job ?id|job not found/i.test(reason)) return 'shares reach the pool after their job has ended: check the network delay to the pool, or pick a nearer pool';
-  if (/duplicate/i.test(reason)) return 'the same share was sent twice: another miner may use the same worker name and extranonce; use a separate worker name';
-  if (/unauthori[sz]ed|worker/i.test(reason)) return 'the pool no longer accepts this worker: check the worker name and password';
-  if (/version/i.test(reason)) return "the pool does not accept the rolled version bits: turn version rolling off at the pool or pick one that supports BIP 310";
+  if (/above target|low difficulty|high-hash|diff/i.test(reason))
+    return "the pool computes these shares differently from Hearth: run `hearth mine --check` and compare its version-rolling mask with the pool's documentation, or try another pool";
+  if (/stale|job ?id|job not found/i.test(reason))
+    return 'shares reach the pool after their job has ended: check the network delay to the pool, or pick a nearer pool';
+  if (/duplicate/i.test(reason))
+    return 'the same share was sent twice: another miner may use the same worker name and extranonce; use a separate worker name';
+  if (/unauthori[sz]ed|worker/i.test(reason))
+    return 'the pool no longer accepts this worker: check the worker name and password';
+  if (/version/i.test(reason))
+    return 'the pool does not accept the rolled version bits: turn version rolling off at the pool or pick one that supports BIP 310';
   return "check the pool's status page and the worker settings";
 }
 
@@ -61,7 +78,12 @@ export class ShareHealth {
     this.startedAt ??= at - ms;
     if (!(hashes > 0 && difficulty > 0)) return;
     const from = at - ms;
-    const after = this.lastAcceptedAt === null || this.lastAcceptedAt <= from ? 1 : ms > 0 ? Math.max(0, at - this.lastAcceptedAt) / ms : 0;
+    const after =
+      this.lastAcceptedAt === null || this.lastAcceptedAt <= from
+        ? 1
+        : ms > 0
+          ? Math.max(0, at - this.lastAcceptedAt) / ms
+          : 0;
     this.expected += (hashes * after) / (difficulty * 2 ** 32);
   }
 
@@ -89,7 +111,8 @@ export class ShareHealth {
     const rejected = this.answers.filter((a) => !a.accepted);
     const rate = this.answers.length >= minAnswers ? rejected.length / this.answers.length : null;
     const counts = new Map<string, number>();
-    for (const a of rejected) counts.set(a.reason ?? 'no reason given', (counts.get(a.reason ?? 'no reason given') ?? 0) + 1);
+    for (const a of rejected)
+      counts.set(a.reason ?? 'no reason given', (counts.get(a.reason ?? 'no reason given') ?? 0) + 1);
     const topReason = [...counts.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
     let problem: string | null = null;
     // A single unlucky stale share among the first few is not a failing pool.

@@ -97,7 +97,10 @@ export function versionVariants(mask: number): number {
 export function slotWork(job: StratumJob, slot: number): { extranonce2: string; versionBits: number } {
   const mask = rollMask(job);
   const variants = versionVariants(mask);
-  return { extranonce2: extranonce2Hex(Math.floor(slot / variants), job.extranonce2Size), versionBits: versionBitsFor(slot % variants, mask) };
+  return {
+    extranonce2: extranonce2Hex(Math.floor(slot / variants), job.extranonce2Size),
+    versionBits: versionBitsFor(slot % variants, mask),
+  };
 }
 
 /** The header's version for rolled bits: the job's version with those bits set. */
@@ -115,7 +118,12 @@ export function submittedVersionBits(job: StratumJob, versionBits: number): stri
 
 /** The 76 header bytes before the nonce for one extranonce2 (and rolled version bits, BIP 310). */
 export function headerFor(job: StratumJob, extranonce2: string, versionBits = 0): Buffer {
-  const coinbase = Buffer.concat([hexBytes(job.coinb1, 'coinb1'), hexBytes(job.extranonce1, 'extranonce1'), hexBytes(extranonce2, 'extranonce2', job.extranonce2Size), hexBytes(job.coinb2, 'coinb2')]);
+  const coinbase = Buffer.concat([
+    hexBytes(job.coinb1, 'coinb1'),
+    hexBytes(job.extranonce1, 'extranonce1'),
+    hexBytes(extranonce2, 'extranonce2', job.extranonce2Size),
+    hexBytes(job.coinb2, 'coinb2'),
+  ]);
   const prev = hexBytes(job.prevHash, 'prevhash', 32);
   const h = Buffer.alloc(76);
   h.writeUInt32LE(headerVersion(job, versionBits), 0);

@@ -9,7 +9,16 @@ import type { KernelInfo } from '#workers/hash/kernel';
 import { HashPool, type FoundShare } from '#workers/hash/pool';
 import { hashDifficulty, targetForDifficulty } from '#workers/hash/sha';
 import { ShareHealth, type HealthState } from './health.ts';
-import { headerFor, nonceHex, rollMask, slotCount, slotWork, submittedVersionBits, versionVariants, type StratumJob } from './job.ts';
+import {
+  headerFor,
+  nonceHex,
+  rollMask,
+  slotCount,
+  slotWork,
+  submittedVersionBits,
+  versionVariants,
+  type StratumJob,
+} from './job.ts';
 import { StratumClient, type PoolConfig, type StratumOptions, type StratumStatus } from './stratum.ts';
 
 export type ShareOutcome = 'accepted' | 'rejected' | 'stale';
@@ -121,7 +130,13 @@ export class Miner {
       this.lastRates = this.pool.sampleRates();
       // Work done is rate × the real interval (the injected clock may jump in tests; hashing does not).
       const t = performance.now();
-      if (this.current) this.health.work(this.now(), this.lastRates.reduce((a, b) => a + b, 0) * ((t - this.lastTick) / 1000), this.current.difficulty, t - this.lastTick);
+      if (this.current)
+        this.health.work(
+          this.now(),
+          this.lastRates.reduce((a, b) => a + b, 0) * ((t - this.lastTick) / 1000),
+          this.current.difficulty,
+          t - this.lastTick,
+        );
       this.lastTick = t;
       this.opts.onStats?.(this.stats());
     }, 1000);
@@ -193,20 +208,39 @@ export class Miner {
     const cut = s.jobId.indexOf('/');
     const jobId = cut >= 0 ? s.jobId.slice(cut + 1) : s.jobId;
     const candidate = this.jobs.get(jobId);
-    const job = candidate && (cut < 0 || String(candidate.connection) === s.jobId.slice(0, cut)) ? candidate : undefined;
+    const job =
+      candidate && (cut < 0 || String(candidate.connection) === s.jobId.slice(0, cut)) ? candidate : undefined;
     const reached = hashDifficulty(Buffer.from(s.hash, 'hex'));
     const record = (outcome: ShareOutcome, reason: string | null): ShareOutcome => {
       this.counts[outcome]++;
-      if (outcome === 'rejected') this.rejectReasons[reason ?? 'no reason given'] = (this.rejectReasons[reason ?? 'no reason given'] ?? 0) + 1;
-      this.opts.onShare?.({ outcome, jobId, difficulty: job?.difficulty ?? this.difficulties.get(jobId) ?? 0, hashDifficulty: reached, reason, pool: this.client.current.url });
+      if (outcome === 'rejected')
+        this.rejectReasons[reason ?? 'no reason given'] = (this.rejectReasons[reason ?? 'no reason given'] ?? 0) + 1;
+      this.opts.onShare?.({
+        outcome,
+        jobId,
+        difficulty: job?.difficulty ?? this.difficulties.get(jobId) ?? 0,
+        hashDifficulty: reached,
+        reason,
+        pool: this.client.current.url,
+      });
       return outcome;
     };
-    if (!job) return record('stale', 'the job was replaced (new block, clean jobs or a new connection) before the share was found');
+    if (!job)
+      return record(
+        'stale',
+        'the job was replaced (new block, clean jobs or a new connection) before the share was found',
+      );
     let verdict;
     const w = slotWork(job, s.slot);
     let submit: Promise<unknown> | null = null;
     try {
-      const p = this.client.submit(job, w.extranonce2, nonceHex(s.nonce), job.ntime, job.versionMask ? submittedVersionBits(job, w.versionBits) : undefined);
+      const p = this.client.submit(
+        job,
+        w.extranonce2,
+        nonceHex(s.nonce),
+        job.ntime,
+        job.versionMask ? submittedVersionBits(job, w.versionBits) : undefined,
+      );
       submit = p;
       this.inFlight.add(p);
       verdict = await p;

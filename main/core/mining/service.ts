@@ -1,5 +1,16 @@
 import os from 'node:os';
-import { HandlerError, poolId, type MiningEarnings, type MiningPool, type MiningPoolCheck, type MiningPoolInput, type MiningPoolPreset, type MiningSettings, type MiningStatus, type ShareCounts } from '#contract/index';
+import {
+  HandlerError,
+  poolId,
+  type MiningEarnings,
+  type MiningPool,
+  type MiningPoolCheck,
+  type MiningPoolInput,
+  type MiningPoolPreset,
+  type MiningSettings,
+  type MiningStatus,
+  type ShareCounts,
+} from '#contract/index';
 import { poolRate } from '#workers/hash/measure';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
@@ -67,9 +78,18 @@ export function checkPools(input: MiningPoolInput[]): void {
     try {
       parsePoolUrl(p.url);
     } catch (e) {
-      throw new HandlerError('bad-request', `pool ${i + 1}: ${(e as Error).message}`, 'Use the address your pool publishes, e.g. stratum+tcp://pool.example.com:3333');
+      throw new HandlerError(
+        'bad-request',
+        `pool ${i + 1}: ${(e as Error).message}`,
+        'Use the address your pool publishes, e.g. stratum+tcp://pool.example.com:3333',
+      );
     }
-    if (/\s/.test(p.user.trim())) throw new HandlerError('bad-request', `pool ${i + 1}: the worker name "${p.user}" contains spaces`, 'Pools expect account.worker without spaces');
+    if (/\s/.test(p.user.trim()))
+      throw new HandlerError(
+        'bad-request',
+        `pool ${i + 1}: the worker name "${p.user}" contains spaces`,
+        'Pools expect account.worker without spaces',
+      );
   }
 }
 
@@ -85,7 +105,8 @@ export type MiningDeps = {
   tariff: TariffService | null;
   market: MarketService | null;
   /** Stratum client overrides (tests shorten backoff and timeouts). */
-  stratum?: Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>> | undefined;
+  stratum?:
+    Partial<Omit<StratumOptions, 'pools' | 'log' | 'onJob' | 'onStatus' | 'onDisconnect' | 'onRefused'>> | undefined;
 };
 
 /** The miner: its pools and power settings, the hashing threads while it runs, and its shares. */
@@ -127,7 +148,12 @@ export class Mining implements MiningService {
   /** The settings as a page sees them: whether a pool has a password, never the password. */
   publicSettings(s: StoredMining = this.load()): MiningSettings {
     return {
-      pools: s.pools.map((p): MiningPool => ({ url: p.url, user: p.user, hasPassword: p.password !== null, extranonceSubscribe: p.extranonceSubscribe })),
+      pools: s.pools.map((p): MiningPool => ({
+        url: p.url,
+        user: p.user,
+        hasPassword: p.password !== null,
+        extranonceSubscribe: p.extranonceSubscribe,
+      })),
       threads: s.threads,
       powerPct: s.powerPct,
       secretsEncrypted: this.deps.secrets.encrypted,
@@ -143,13 +169,26 @@ export class Mining implements MiningService {
       const old = s.pools;
       s.pools = args.pools.map((p) => {
         const kept = old.find((o) => o.url === p.url.trim() && o.user === p.user.trim());
-        const password = p.password !== undefined ? (p.password === '' ? null : this.deps.secrets.seal(p.password)) : (kept?.password ?? null);
-        return { url: p.url.trim(), user: p.user.trim(), password, extranonceSubscribe: p.extranonceSubscribe ?? false };
+        const password =
+          p.password !== undefined
+            ? p.password === ''
+              ? null
+              : this.deps.secrets.seal(p.password)
+            : (kept?.password ?? null);
+        return {
+          url: p.url.trim(),
+          user: p.user.trim(),
+          password,
+          extranonceSubscribe: p.extranonceSubscribe ?? false,
+        };
       });
     }
     this.save(s);
     if (args.threads === undefined && args.powerPct === undefined) return this.publicSettings(s);
-    await this.setPower({ ...(args.threads !== undefined ? { threads: args.threads } : {}), ...(args.powerPct !== undefined ? { powerPct: args.powerPct } : {}) });
+    await this.setPower({
+      ...(args.threads !== undefined ? { threads: args.threads } : {}),
+      ...(args.powerPct !== undefined ? { powerPct: args.powerPct } : {}),
+    });
     return this.publicSettings();
   }
 
@@ -163,7 +202,12 @@ export class Mining implements MiningService {
     // Work the pool is not accepting earns nothing: the estimate says so instead of counting it.
     const hashRate = unpaid ? 0 : live ? live.hashRate || this.lastRate : this.lastRate;
     const difficulty = st?.difficulty.value ?? null;
-    const btcPerDay = st && difficulty !== null ? hashRate * 86_400 * btcPerHash({ difficulty, subsidyBtc: st.subsidyBtc, feesBtc: st.feesBtc, poolFee: st.poolFee }) : null;
+    const btcPerDay =
+      st && difficulty !== null
+        ? hashRate *
+          86_400 *
+          btcPerHash({ difficulty, subsidyBtc: st.subsidyBtc, feesBtc: st.feesBtc, poolFee: st.poolFee })
+        : null;
     const cpu = hardware?.latest()?.devices.find((d) => d.deviceId === 'cpu') ?? null;
     const powerW = this.miner && cpu && cpu.powerW !== null ? cpu.powerW : null;
     const now = clock.now();
@@ -186,9 +230,22 @@ export class Mining implements MiningService {
     const miner = this.miner;
     const running = miner !== null;
     const o = running ? this.runOverride : {};
-    const s = { ...this.load(), ...(o.threads !== undefined ? { threads: o.threads } : {}), ...(o.powerPct !== undefined ? { powerPct: o.powerPct } : {}) };
+    const s = {
+      ...this.load(),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(o.powerPct !== undefined ? { powerPct: o.powerPct } : {}),
+    };
     const st = miner?.stats() ?? this.lastStats;
-    const idlePool = { state: st?.pool.state === 'refused' ? ('refused' as const) : ('idle' as const), url: st?.pool.state === 'refused' ? st.pool.url : null, index: null, why: null, difficulty: null, lastError: st?.pool.lastError ?? null, retryInMs: null, versionRollingMask: null };
+    const idlePool = {
+      state: st?.pool.state === 'refused' ? ('refused' as const) : ('idle' as const),
+      url: st?.pool.state === 'refused' ? st.pool.url : null,
+      index: null,
+      why: null,
+      difficulty: null,
+      lastError: st?.pool.lastError ?? null,
+      retryInMs: null,
+      versionRollingMask: null,
+    };
     const totals = this.allTime();
     return {
       running,
@@ -201,24 +258,56 @@ export class Mining implements MiningService {
       stale: st?.stale ?? 0,
       rejectReasons: st?.rejectReasons ?? {},
       totals: { ...totals, rejectReasons: { ...totals.rejectReasons } },
-      health: running && st ? { state: st.health.state, problem: st.health.problem, since: st.health.since, rejectRate: st.health.rejectRate } : { state: 'ok', problem: null, since: null, rejectRate: null },
+      health:
+        running && st
+          ? {
+              state: st.health.state,
+              problem: st.health.problem,
+              since: st.health.since,
+              rejectRate: st.health.rejectRate,
+            }
+          : { state: 'ok', problem: null, since: null, rejectRate: null },
       jobDifficulty: running ? (st?.jobDifficulty ?? null) : null,
       kernel: st?.kernel ?? null,
-      pool: st && running
-        ? { state: st.pool.state, url: st.pool.url, index: st.pool.poolIndex, why: st.pool.why, difficulty: st.pool.difficulty, lastError: st.pool.lastError, retryInMs: st.pool.retryInMs, versionRollingMask: st.pool.versionRollingMask }
-        : idlePool,
+      pool:
+        st && running
+          ? {
+              state: st.pool.state,
+              url: st.pool.url,
+              index: st.pool.poolIndex,
+              why: st.pool.why,
+              difficulty: st.pool.difficulty,
+              lastError: st.pool.lastError,
+              retryInMs: st.pool.retryInMs,
+              versionRollingMask: st.pool.versionRollingMask,
+            }
+          : idlePool,
     };
   }
 
   async start(override: MiningRunOverride = {}): Promise<MiningStatus> {
     if (this.miner) return this.status();
     const { secrets, log, clock, events } = this.deps;
-    const s = { ...this.load(), ...(override.threads !== undefined ? { threads: override.threads } : {}), ...(override.powerPct !== undefined ? { powerPct: override.powerPct } : {}) };
+    const s = {
+      ...this.load(),
+      ...(override.threads !== undefined ? { threads: override.threads } : {}),
+      ...(override.powerPct !== undefined ? { powerPct: override.powerPct } : {}),
+    };
     this.runOverride = override;
-    if (s.pools.length === 0 && !override.pools?.length) throw new HandlerError('conflict', 'no mining pool is configured', 'Add a pool (URL, worker name, password) in the Mining settings first');
+    if (s.pools.length === 0 && !override.pools?.length)
+      throw new HandlerError(
+        'conflict',
+        'no mining pool is configured',
+        'Add a pool (URL, worker name, password) in the Mining settings first',
+      );
     const pools: PoolConfig[] = override.pools?.length
       ? override.pools
-      : s.pools.map((p) => ({ url: p.url, user: p.user, password: p.password === null ? 'x' : secrets.open(p.password), extranonceSubscribe: p.extranonceSubscribe }));
+      : s.pools.map((p) => ({
+          url: p.url,
+          user: p.user,
+          password: p.password === null ? 'x' : secrets.open(p.password),
+          extranonceSubscribe: p.extranonceSubscribe,
+        }));
     const m = new Miner({
       pools,
       threads: s.threads,
@@ -229,7 +318,18 @@ export class Mining implements MiningService {
       onStats: (st) => {
         this.lastStats = st;
         if (st.hashRate > 0) this.lastRate = st.hashRate;
-        events.emit('hash-rate', { at: clock.now(), hashRate: st.hashRate, perThread: st.perThread, accepted: st.accepted, rejected: st.rejected, stale: st.stale, rejectReasons: st.rejectReasons, jobDifficulty: st.jobDifficulty, poolState: st.pool.state, health: st.health.state });
+        events.emit('hash-rate', {
+          at: clock.now(),
+          hashRate: st.hashRate,
+          perThread: st.perThread,
+          accepted: st.accepted,
+          rejected: st.rejected,
+          stale: st.stale,
+          rejectReasons: st.rejectReasons,
+          jobDifficulty: st.jobDifficulty,
+          poolState: st.pool.state,
+          health: st.health.state,
+        });
       },
       onRefused: (reason) => {
         // No endless retries: mining stops and says what the pool said and what to fix (the
@@ -238,10 +338,19 @@ export class Mining implements MiningService {
         if (this.miner === m) void this.stop();
       },
       onShare: (r) => {
-        const row = this.deps.shares.add({ at: clock.now(), outcome: r.outcome, jobId: r.jobId, pool: r.pool, difficulty: r.difficulty, hashDifficulty: r.hashDifficulty, reason: r.reason });
+        const row = this.deps.shares.add({
+          at: clock.now(),
+          outcome: r.outcome,
+          jobId: r.jobId,
+          pool: r.pool,
+          difficulty: r.difficulty,
+          hashDifficulty: r.hashDifficulty,
+          reason: r.reason,
+        });
         const t = this.allTime();
         t[r.outcome]++;
-        if (r.outcome === 'rejected') t.rejectReasons[r.reason ?? 'no reason given'] = (t.rejectReasons[r.reason ?? 'no reason given'] ?? 0) + 1;
+        if (r.outcome === 'rejected')
+          t.rejectReasons[r.reason ?? 'no reason given'] = (t.rejectReasons[r.reason ?? 'no reason given'] ?? 0) + 1;
         events.emit('mining-share', row);
       },
     });
@@ -251,7 +360,11 @@ export class Mining implements MiningService {
     } catch (e) {
       this.miner = null;
       await m.stop();
-      throw new HandlerError('failed', `the hashing threads did not start: ${(e as Error).message}`, 'Run `npm run build` so the worker bundles exist');
+      throw new HandlerError(
+        'failed',
+        `the hashing threads did not start: ${(e as Error).message}`,
+        'Run `npm run build` so the worker bundles exist',
+      );
     }
     this.lastStats = m.stats();
     return this.status();
@@ -271,7 +384,12 @@ export class Mining implements MiningService {
     const s = this.load();
     if (p.threads !== undefined) {
       const max = os.availableParallelism();
-      if (p.threads > max) throw new HandlerError('bad-request', `${p.threads} threads is more than this computer's ${max} logical cores`, `Choose 0..${max}`);
+      if (p.threads > max)
+        throw new HandlerError(
+          'bad-request',
+          `${p.threads} threads is more than this computer's ${max} logical cores`,
+          `Choose 0..${max}`,
+        );
       s.threads = p.threads;
     }
     if (p.powerPct !== undefined) s.powerPct = p.powerPct;
@@ -295,14 +413,28 @@ export class Mining implements MiningService {
       checkPools([args.pool]);
       const input = args.pool;
       const saved = this.load().pools.find((p) => p.url === input.url.trim() && p.user === input.user.trim());
-      const password = input.password !== undefined ? input.password || 'x' : saved?.password ? secrets.open(saved.password) : 'x';
+      const password =
+        input.password !== undefined ? input.password || 'x' : saved?.password ? secrets.open(saved.password) : 'x';
       pool = { url: input.url.trim(), user: input.user.trim(), password };
     } else {
       const saved = this.load().pools[args.index ?? 0];
-      if (!saved) throw new HandlerError('bad-request', args.index === undefined ? 'no mining pool is configured' : `there is no pool ${args.index + 1}`, 'Add a pool (URL, worker name, password) in the Mining settings first');
-      pool = { url: saved.url, user: saved.user, password: saved.password === null ? 'x' : secrets.open(saved.password) };
+      if (!saved)
+        throw new HandlerError(
+          'bad-request',
+          args.index === undefined ? 'no mining pool is configured' : `there is no pool ${args.index + 1}`,
+          'Add a pool (URL, worker name, password) in the Mining settings first',
+        );
+      pool = {
+        url: saved.url,
+        user: saved.user,
+        password: saved.password === null ? 'x' : secrets.open(saved.password),
+      };
     }
-    const r = await probePool(pool, { ...stratum, log, requestTimeoutMs: Math.min(stratum?.requestTimeoutMs ?? 10_000, 10_000) });
+    const r = await probePool(pool, {
+      ...stratum,
+      log,
+      requestTimeoutMs: Math.min(stratum?.requestTimeoutMs ?? 10_000, 10_000),
+    });
     let hashRate: number | null = null;
     let hashRateSource: MiningPoolCheck['hashRateSource'] = null;
     if (r.ok) {

@@ -28,8 +28,12 @@ export type ParsedPoolUrl = { tls: boolean; host: string; port: number };
 export function parsePoolUrl(url: string): ParsedPoolUrl {
   const m = /^(stratum\+tcp|stratum\+ssl|stratum\+tls|tcp|ssl):\/\/\[?([^\]/:]+)\]?:(\d+)\/?$/i.exec(url.trim());
   if (!m) {
-    if (!/^[a-z+]+:\/\//i.test(url)) throw new Error(`pool URL "${url}" has no scheme: write it as stratum+tcp://host:port (or stratum+ssl://host:port)`);
-    if (!/^(stratum\+tcp|stratum\+ssl|stratum\+tls|tcp|ssl):\/\//i.test(url)) throw new Error(`pool URL "${url}" is not a Stratum URL: it must start with stratum+tcp:// or stratum+ssl://`);
+    if (!/^[a-z+]+:\/\//i.test(url))
+      throw new Error(
+        `pool URL "${url}" has no scheme: write it as stratum+tcp://host:port (or stratum+ssl://host:port)`,
+      );
+    if (!/^(stratum\+tcp|stratum\+ssl|stratum\+tls|tcp|ssl):\/\//i.test(url))
+      throw new Error(`pool URL "${url}" is not a Stratum URL: it must start with stratum+tcp:// or stratum+ssl://`);
     throw new Error(`pool URL "${url}" needs a host and a port, e.g. stratum+tcp://pool.example.com:3333`);
   }
   const port = Number(m[3]);
@@ -86,7 +90,12 @@ export type StratumOptions = {
   tlsCa?: string[];
 };
 
-type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout; sync?: (result: unknown) => void };
+type Pending = {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  sync?: (result: unknown) => void;
+};
 
 /** The pool answered with an error (or ckpool's `reject-reason`): its text and code as sent. */
 class PoolError extends Error {
@@ -106,7 +115,8 @@ const isHex = (s: unknown): s is string => typeof s === 'string' && /^(?:[0-9a-f
 /** BIP 310's general-purpose version bits: the most any mask may offer. */
 const VERSION_BITS = 0x1fffe000;
 
-type Opts = Required<Omit<StratumOptions, 'onStatus' | 'tlsCa' | 'onDisconnect' | 'onRefused'>> & Pick<StratumOptions, 'onStatus' | 'tlsCa' | 'onDisconnect' | 'onRefused'>;
+type Opts = Required<Omit<StratumOptions, 'onStatus' | 'tlsCa' | 'onDisconnect' | 'onRefused'>> &
+  Pick<StratumOptions, 'onStatus' | 'tlsCa' | 'onDisconnect' | 'onRefused'>;
 
 export class StratumClient {
   private socket: net.Socket | null = null;
@@ -134,11 +144,21 @@ export class StratumClient {
   private redirect: ParsedPoolUrl | null = null;
   private why = 'first pool';
   private connectionId = 0;
-  private status: StratumStatus = { state: 'idle', poolIndex: 0, url: null, why: null, difficulty: null, lastError: null, retryInMs: null, versionRollingMask: null };
+  private status: StratumStatus = {
+    state: 'idle',
+    poolIndex: 0,
+    url: null,
+    why: null,
+    difficulty: null,
+    lastError: null,
+    retryInMs: null,
+    versionRollingMask: null,
+  };
   private readonly o: Opts;
 
   constructor(opts: StratumOptions) {
-    if (opts.pools.length === 0) throw new Error('no pool configured: add at least one pool (URL, worker name, password)');
+    if (opts.pools.length === 0)
+      throw new Error('no pool configured: add at least one pool (URL, worker name, password)');
     for (const p of opts.pools) {
       parsePoolUrl(p.url);
       if (!p.user.trim()) throw new Error(`pool ${p.url}: the worker name (user) is empty`);
@@ -184,7 +204,13 @@ export class StratumClient {
   }
 
   /** Submits a share; resolves with the pool's verdict (a dropped connection rejects). */
-  async submit(job: StratumJob, extranonce2: string, nonce: string, ntime = job.ntime, versionBits?: string): Promise<SubmitResult> {
+  async submit(
+    job: StratumJob,
+    extranonce2: string,
+    nonce: string,
+    ntime = job.ntime,
+    versionBits?: string,
+  ): Promise<SubmitResult> {
     if (job.connection !== this.connectionId) throw new Error('the job belongs to an earlier connection');
     const params: unknown[] = [this.user, job.jobId, extranonce2, ntime, nonce];
     if (versionBits !== undefined) params.push(versionBits);
@@ -219,7 +245,14 @@ export class StratumClient {
     this.extranonce2Size = 0;
     this.versionMask = 0;
     this.lastPoolMessage = null;
-    this.setStatus({ state: 'connecting', poolIndex: this.poolIndex, url: pool.url, why: this.why, retryInMs: null, versionRollingMask: null });
+    this.setStatus({
+      state: 'connecting',
+      poolIndex: this.poolIndex,
+      url: pool.url,
+      why: this.why,
+      retryInMs: null,
+      versionRollingMask: null,
+    });
     const socket = target.tls
       ? tls.connect({
           host: target.host,
@@ -253,9 +286,19 @@ export class StratumClient {
       // before any later line is read: pools send set_difficulty and notify right behind the
       // subscribe answer, often in the same packet. A pool without rolling answers with an error
       // or not at all, and nothing waits on that answer.
-      this.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': VERSION_BITS.toString(16), 'version-rolling.min-bit-count': 2 }], (r) => this.onConfigured(r)).catch(() => null);
+      this.request(
+        'mining.configure',
+        [
+          ['version-rolling'],
+          { 'version-rolling.mask': VERSION_BITS.toString(16), 'version-rolling.min-bit-count': 2 },
+        ],
+        (r) => this.onConfigured(r),
+      ).catch(() => null);
       await this.request('mining.subscribe', [this.o.userAgent], (sub) => {
-        if (!Array.isArray(sub) || sub.length < 3) throw new Error(`mining.subscribe answer is not [subscriptions, extranonce1, extranonce2_size]: ${JSON.stringify(sub).slice(0, 200)}`);
+        if (!Array.isArray(sub) || sub.length < 3)
+          throw new Error(
+            `mining.subscribe answer is not [subscriptions, extranonce1, extranonce2_size]: ${JSON.stringify(sub).slice(0, 200)}`,
+          );
         this.setExtranonce(sub[1], sub[2]);
         this.subscribed = true;
       });
@@ -264,12 +307,21 @@ export class StratumClient {
         throw e;
       });
       if (auth !== true) {
-        const said = auth instanceof PoolError ? `it answered "${auth.message}"` : `it answered ${JSON.stringify(auth)}${this.lastPoolMessage ? ` and said "${this.lastPoolMessage}"` : ''}`;
-        throw new RefusedError(`the pool refused worker "${pool.user}": ${said}. Check the worker name (on a solo pool it must be a valid Bitcoin address for the pool's network) and the password`);
+        const said =
+          auth instanceof PoolError
+            ? `it answered "${auth.message}"`
+            : `it answered ${JSON.stringify(auth)}${this.lastPoolMessage ? ` and said "${this.lastPoolMessage}"` : ''}`;
+        throw new RefusedError(
+          `the pool refused worker "${pool.user}": ${said}. Check the worker name (on a solo pool it must be a valid Bitcoin address for the pool's network) and the password`,
+        );
       }
       if (pool.extranonceSubscribe) {
         // Optional: pools without it answer with an error, which changes nothing.
-        this.request('mining.extranonce.subscribe', []).catch((e: unknown) => this.o.log.info(`stratum: ${pool.url} has no extranonce.subscribe (${e instanceof Error ? e.message : String(e)})`));
+        this.request('mining.extranonce.subscribe', []).catch((e: unknown) =>
+          this.o.log.info(
+            `stratum: ${pool.url} has no extranonce.subscribe (${e instanceof Error ? e.message : String(e)})`,
+          ),
+        );
       }
       if (id !== this.connectionId) return;
       this.refused.delete(this.poolIndex);
@@ -291,13 +343,15 @@ export class StratumClient {
   private onConfigured(r: unknown): void {
     if (typeof r !== 'object' || r === null || (r as Record<string, unknown>)['version-rolling'] !== true) return;
     const m = (r as Record<string, unknown>)['version-rolling.mask'];
-    if (typeof m === 'string' && /^[0-9a-fA-F]{1,8}$/.test(m)) this.versionMask = (parseInt(m, 16) & VERSION_BITS) >>> 0;
+    if (typeof m === 'string' && /^[0-9a-fA-F]{1,8}$/.test(m))
+      this.versionMask = (parseInt(m, 16) & VERSION_BITS) >>> 0;
     this.setStatus({ versionRollingMask: this.versionMask || null });
   }
 
   private setExtranonce(en1: unknown, size: unknown): void {
     if (!isHex(en1)) throw new PoolError(`extranonce1 ${JSON.stringify(en1)} is not hex`, null);
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16) throw new PoolError(`extranonce2 size ${JSON.stringify(size)} is outside 1..16 bytes`, null);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 16)
+      throw new PoolError(`extranonce2 size ${JSON.stringify(size)} is outside 1..16 bytes`, null);
     this.extranonce1 = en1;
     this.extranonce2Size = size;
   }
@@ -318,7 +372,10 @@ export class StratumClient {
 
   private armSilence(): void {
     if (this.silenceTimer) clearTimeout(this.silenceTimer);
-    this.silenceTimer = setTimeout(() => this.fail(`no message from the pool for ${Math.round(this.o.silenceMs / 1000)} s`), this.o.silenceMs);
+    this.silenceTimer = setTimeout(
+      () => this.fail(`no message from the pool for ${Math.round(this.o.silenceMs / 1000)} s`),
+      this.o.silenceMs,
+    );
   }
 
   private onData(chunk: string): void {
@@ -350,7 +407,14 @@ export class StratumClient {
       throw new Error('not JSON');
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('not a JSON-RPC object');
-    const m = msg as { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown; 'reject-reason'?: unknown };
+    const m = msg as {
+      id?: unknown;
+      method?: unknown;
+      params?: unknown;
+      result?: unknown;
+      error?: unknown;
+      'reject-reason'?: unknown;
+    };
     if (typeof m.method === 'string') {
       const params = m.params ?? [];
       if (!Array.isArray(params)) throw new Error(`${m.method}: params is not an array`);
@@ -364,7 +428,8 @@ export class StratumClient {
     clearTimeout(p.timer);
     if (m.error !== null && m.error !== undefined) p.reject(poolError(m.error));
     // ckpool's older style: result false, error null, and the reason beside them.
-    else if (m.result === false && typeof m['reject-reason'] === 'string') p.reject(new PoolError(m['reject-reason'].slice(0, 200), null));
+    else if (m.result === false && typeof m['reject-reason'] === 'string')
+      p.reject(new PoolError(m['reject-reason'].slice(0, 200), null));
     else {
       try {
         p.sync?.(m.result);
@@ -380,7 +445,8 @@ export class StratumClient {
     switch (method) {
       case 'mining.set_difficulty': {
         const d = params[0];
-        if (typeof d !== 'number' || !(d > 0) || !Number.isFinite(d)) throw new Error(`set_difficulty ${JSON.stringify(d)} is not a positive number`);
+        if (typeof d !== 'number' || !(d > 0) || !Number.isFinite(d))
+          throw new Error(`set_difficulty ${JSON.stringify(d)} is not a positive number`);
         this.difficulty = d; // applies from the next job on
         this.setStatus({ difficulty: d });
         return;
@@ -395,7 +461,8 @@ export class StratumClient {
         return;
       case 'mining.set_version_mask': {
         const m = params[0];
-        if (typeof m !== 'string' || !/^[0-9a-fA-F]{1,8}$/.test(m)) throw new Error(`set_version_mask ${JSON.stringify(m)} is not a hex mask`);
+        if (typeof m !== 'string' || !/^[0-9a-fA-F]{1,8}$/.test(m))
+          throw new Error(`set_version_mask ${JSON.stringify(m)} is not a hex mask`);
         this.versionMask = this.versionMask ? (parseInt(m, 16) & VERSION_BITS) >>> 0 : 0; // applies from the next job on
         this.setStatus({ versionRollingMask: this.versionMask || null });
         return;
@@ -404,7 +471,8 @@ export class StratumClient {
         this.onReconnect(params);
         return;
       case 'client.get_version':
-        if (typeof id === 'number' || typeof id === 'string') this.socket?.write(JSON.stringify({ id, result: this.o.userAgent, error: null }) + '\n');
+        if (typeof id === 'number' || typeof id === 'string')
+          this.socket?.write(JSON.stringify({ id, result: this.o.userAgent, error: null }) + '\n');
         return;
       case 'client.show_message':
         this.lastPoolMessage = String(params[0]).slice(0, 200);
@@ -414,15 +482,18 @@ export class StratumClient {
         // Unknown methods are ignored (pools add their own), but answered so a pool waiting on
         // them is not left hanging.
         this.o.log.warn(`stratum: ignoring unknown method ${JSON.stringify(method).slice(0, 60)} from the pool`);
-        if (typeof id === 'number' || typeof id === 'string') this.socket?.write(JSON.stringify({ id, result: null, error: [20, 'unknown method', null] }) + '\n');
+        if (typeof id === 'number' || typeof id === 'string')
+          this.socket?.write(JSON.stringify({ id, result: null, error: [20, 'unknown method', null] }) + '\n');
     }
   }
 
   private parseNotify(p: unknown[]): StratumJob | null {
     const [jobId, prevHash, coinb1, coinb2, branch, version, nbits, ntime, clean] = p;
-    if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 128) throw new Error('notify: job id is not a string');
+    if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 128)
+      throw new Error('notify: job id is not a string');
     const hex = (v: unknown, name: string, len?: number): string => {
-      if (!isHex(v) || (len !== undefined && v.length !== len * 2)) throw new Error(`notify: ${name} is not ${len ? `${len} bytes of ` : ''}hex`);
+      if (!isHex(v) || (len !== undefined && v.length !== len * 2))
+        throw new Error(`notify: ${name} is not ${len ? `${len} bytes of ` : ''}hex`);
       return v;
     };
     if (!Array.isArray(branch) || branch.length > 64) throw new Error('notify: merkle branch is not a list');
@@ -456,7 +527,8 @@ export class StratumClient {
     const [host, port, wait] = params;
     const toHost = typeof host === 'string' && host ? host : configured.host;
     const toPort = port === undefined || port === null || port === '' ? configured.port : Number(port);
-    if (!Number.isInteger(toPort) || toPort < 1 || toPort > 65535) throw new Error(`client.reconnect to port ${JSON.stringify(port)} is not a valid port`);
+    if (!Number.isInteger(toPort) || toPort < 1 || toPort > 65535)
+      throw new Error(`client.reconnect to port ${JSON.stringify(port)} is not a valid port`);
     if (!sameDomain(toHost, configured.host)) {
       this.o.log.warn(`stratum: ignoring client.reconnect to ${toHost}: it is outside ${configured.host}'s domain`);
       return;
@@ -465,9 +537,14 @@ export class StratumClient {
     const now = Date.now();
     while (this.reconnects.length > 0 && this.reconnects[0]! < now - 60_000) this.reconnects.shift();
     this.reconnects.push(now);
-    const extra = this.reconnects.length > 3 ? Math.min(this.o.backoffMs.max, this.o.backoffMs.initial * 2 ** (this.reconnects.length - 4)) : 0;
+    const extra =
+      this.reconnects.length > 3
+        ? Math.min(this.o.backoffMs.max, this.o.backoffMs.initial * 2 ** (this.reconnects.length - 4))
+        : 0;
     const waitMs = Math.max(extra, typeof wait === 'number' && wait > 0 ? Math.min(wait, 600) * 1000 : 0);
-    this.o.log.info(`stratum: pool asked to reconnect to ${toHost}:${toPort}${waitMs ? ` in ${(waitMs / 1000).toFixed(1)} s` : ''}`);
+    this.o.log.info(
+      `stratum: pool asked to reconnect to ${toHost}:${toPort}${waitMs ? ` in ${(waitMs / 1000).toFixed(1)} s` : ''}`,
+    );
     this.redirect = { tls: configured.tls, host: toHost, port: toPort };
     this.why = `asked by ${this.o.pools[this.poolIndex]!.url} to reconnect (client.reconnect)`;
     this.drop(null);
@@ -526,7 +603,10 @@ export class StratumClient {
     // Every failure moves on to the next pool that has not refused us; a full round of failures grows the delay.
     do this.poolIndex = (this.poolIndex + 1) % n;
     while (this.refused.has(this.poolIndex));
-    this.why = this.poolIndex === 0 ? `first pool (again, after ${from} failed)` : `failover: ${short.length > 160 ? short.slice(0, 160) + '…' : short}`;
+    this.why =
+      this.poolIndex === 0
+        ? `first pool (again, after ${from} failed)`
+        : `failover: ${short.length > 160 ? short.slice(0, 160) + '…' : short}`;
     const live = n - this.refused.size;
     const rounds = Math.floor((this.failures - 1) / live);
     const { initial, max, jitter } = this.o.backoffMs;
@@ -563,7 +643,14 @@ export class StratumClient {
         if (this.refused.has(i)) continue;
         // Only connection settings travel: the probe's events are its own, not this client's.
         const { userAgent, backoffMs, silenceMs, maxLineBytes, tlsCa } = this.o;
-        const r = await probePool(this.o.pools[i]!, { userAgent, backoffMs, silenceMs, maxLineBytes, ...(tlsCa ? { tlsCa } : {}), requestTimeoutMs: Math.min(this.o.requestTimeoutMs, 10_000) });
+        const r = await probePool(this.o.pools[i]!, {
+          userAgent,
+          backoffMs,
+          silenceMs,
+          maxLineBytes,
+          ...(tlsCa ? { tlsCa } : {}),
+          requestTimeoutMs: Math.min(this.o.requestTimeoutMs, 10_000),
+        });
         if (connection !== this.connectionId) return;
         if (!r.ok) {
           this.healthySince.delete(i);
@@ -598,7 +685,10 @@ export type PoolCheck = Omit<MiningPoolCheck, 'hashRate' | 'hashRateSource' | 'e
  * Connects once: subscribe, version rolling, authorise, and waits for the first job. Never retries.
  * The `hearth mine --check` command, the Mining page's Test button and fail-back probes use it.
  */
-export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, 'pools' | 'onJob' | 'once' | 'onStatus' | 'onRefused'>> = {}): Promise<PoolCheck> {
+export function probePool(
+  pool: PoolConfig,
+  opts: Partial<Omit<StratumOptions, 'pools' | 'onJob' | 'once' | 'onStatus' | 'onRefused'>> = {},
+): Promise<PoolCheck> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     let done = false;
@@ -609,7 +699,14 @@ export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, '
       client.stop();
       resolve({ url: pool.url, ...r });
     };
-    const none = { msToJob: null, difficulty: null, jobVersion: null, versionRollingMask: null, extranonce1Bytes: null, extranonce2Size: null };
+    const none = {
+      msToJob: null,
+      difficulty: null,
+      jobVersion: null,
+      versionRollingMask: null,
+      extranonce1Bytes: null,
+      extranonce2Size: null,
+    };
     // Pools in the pooled order send the first job before the authorize reply: usable means both.
     let job: StratumJob | null = null;
     let jobAt = 0;
@@ -649,13 +746,23 @@ export function probePool(pool: PoolConfig, opts: Partial<Omit<StratumOptions, '
       onRefused: (reason) => finish({ ok: false, error: reason, refused: true, ...none }),
     });
     const limit = (opts.requestTimeoutMs ?? 30_000) * 2;
-    const timer = setTimeout(() => finish({ ok: false, error: `${pool.url}: no job within ${limit / 1000} s of connecting`, refused: false, ...none }), limit);
+    const timer = setTimeout(
+      () =>
+        finish({
+          ok: false,
+          error: `${pool.url}: no job within ${limit / 1000} s of connecting`,
+          refused: false,
+          ...none,
+        }),
+      limit,
+    );
     client.start();
   });
 }
 
 function poolError(e: unknown): PoolError {
-  if (Array.isArray(e)) return new PoolError(String(e[1] ?? 'error').slice(0, 200), typeof e[0] === 'number' ? e[0] : null);
+  if (Array.isArray(e))
+    return new PoolError(String(e[1] ?? 'error').slice(0, 200), typeof e[0] === 'number' ? e[0] : null);
   if (typeof e === 'object' && e !== null && 'message' in e) {
     const o = e as { message: unknown; code?: unknown };
     return new PoolError(String(o.message).slice(0, 200), typeof o.code === 'number' ? o.code : null);

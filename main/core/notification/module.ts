@@ -12,7 +12,14 @@ export function notificationModule(options: { checkMs?: number } = {}): CoreModu
     optional: ['ledger', 'tariff', 'mining', 'job'],
     migrations: notificationMigrations,
     create(ctx, deps): ModuleInstance {
-      const notifier = new Notifier({ ...deps, ...options, store: createNotificationStore(ctx.db), settings: ctx.settings, clock: ctx.clock, events: ctx.events });
+      const notifier = new Notifier({
+        ...deps,
+        ...options,
+        store: createNotificationStore(ctx.db),
+        settings: ctx.settings,
+        clock: ctx.clock,
+        events: ctx.events,
+      });
       return { handlers: notificationHandlers(notifier), start: () => notifier.start(), stop: () => notifier.stop() };
     },
   });

@@ -59,7 +59,12 @@ export class Notifier {
     const today = dayKey(now, tz);
     if (tariff) {
       const st = tariff.status();
-      const local = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone: tz,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(now);
       const dynamic = st.kind !== 'fixed' && st.kind !== 'time-of-use' && st.kind !== 'csv';
       this.post(this.watch.prices(today, local, dayStart(addDays(today, 2), tz), st.knownUntil, dynamic));
     }
@@ -84,7 +89,16 @@ export class Notifier {
   start(): void {
     const { events, settings, job } = this.d;
     this.unsubscribe.push(events.on('telemetry', (t) => this.watch.telemetry(t).forEach((n) => this.post(n))));
-    this.unsubscribe.push(events.on('mining-refused', (r) => this.post({ kind: 'pool-refused', level: 'error', title: 'Mining stopped: the pool refused the worker', body: r.reason })));
+    this.unsubscribe.push(
+      events.on('mining-refused', (r) =>
+        this.post({
+          kind: 'pool-refused',
+          level: 'error',
+          title: 'Mining stopped: the pool refused the worker',
+          body: r.reason,
+        }),
+      ),
+    );
     // Settings found invalid before this module existed (while the others started) are told now.
     for (const p of settings.problems()) this.post(settingNotice(p));
     this.unsubscribe.push(settings.onProblem((p) => this.post(settingNotice(p))));

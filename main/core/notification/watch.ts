@@ -20,8 +20,20 @@ export class Watch {
     const before = this.jobStates.get(j.id);
     this.jobStates.set(j.id, j.state);
     if (before === j.state) return null;
-    if (j.state === 'finished') return { kind: 'job-finished', level: 'info', title: `Job "${j.name}" finished`, body: `${j.progress.done} ${j.progress.unit} done.` };
-    if (j.state === 'failed') return { kind: 'job-failed', level: 'error', title: `Job "${j.name}" failed`, body: j.error ?? 'No reason was given.' };
+    if (j.state === 'finished')
+      return {
+        kind: 'job-finished',
+        level: 'info',
+        title: `Job "${j.name}" finished`,
+        body: `${j.progress.done} ${j.progress.unit} done.`,
+      };
+    if (j.state === 'failed')
+      return {
+        kind: 'job-failed',
+        level: 'error',
+        title: `Job "${j.name}" failed`,
+        body: j.error ?? 'No reason was given.',
+      };
     return null;
   }
 
@@ -68,7 +80,11 @@ export class Watch {
    * The pool's health while mining: told once per unhealthy spell (`since` names the spell), with
    * the problem in plain words and what to check.
    */
-  poolHealth(running: boolean, health: { state: 'ok' | 'unhealthy'; problem: string | null; since: number | null }, pool: string | null): Notice | null {
+  poolHealth(
+    running: boolean,
+    health: { state: 'ok' | 'unhealthy'; problem: string | null; since: number | null },
+    pool: string | null,
+  ): Notice | null {
     if (!running || health.state === 'ok' || health.since === null || this.healthToldFor === health.since) return null;
     this.healthToldFor = health.since;
     return {
@@ -83,7 +99,13 @@ export class Watch {
    * Tomorrow's prices: `localDay` and `localTime` ("HH:MM") are now in the ledger's zone,
    * `tomorrowEnd` the end of tomorrow (ms), `knownUntil` how far prices reach.
    */
-  prices(localDay: string, localTime: string, tomorrowEnd: number, knownUntil: number | null, dynamic: boolean): Notice | null {
+  prices(
+    localDay: string,
+    localTime: string,
+    tomorrowEnd: number,
+    knownUntil: number | null,
+    dynamic: boolean,
+  ): Notice | null {
     if (!dynamic || localTime < this.settings().pricesExpectedBy || this.pricesToldFor === localDay) return null;
     if (knownUntil !== null && knownUntil >= tomorrowEnd) return null;
     this.pricesToldFor = localDay;

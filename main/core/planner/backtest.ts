@@ -62,17 +62,30 @@ export const policyName = (p: Policy): string => (typeof p === 'string' ? p : `t
  * accounted by the same simulation of the house (`account`), from the computer's power and the
  * heat source's output per slot that the policy chose.
  */
-export async function backtest(setup: BacktestSetup, policy: Policy, progress?: Progress): Promise<BacktestPolicyResult> {
+export async function backtest(
+  setup: BacktestSetup,
+  policy: Policy,
+  progress?: Progress,
+): Promise<BacktestPolicyResult> {
   const t0 = performance.now();
   const { slots, computer } = setup;
   if (policy === 'planner') {
     const r = await replayPlanner(setup, progress);
-    return { ...summarise(setup, 'planner', account(setup, r.computeW, r.sourceW)), statuses: r.statuses, plans: r.plans, elapsedMs: performance.now() - t0 };
+    return {
+      ...summarise(setup, 'planner', account(setup, r.computeW, r.sourceW)),
+      statuses: r.statuses,
+      plans: r.plans,
+      elapsedMs: performance.now() - t0,
+    };
   }
   if (policy === 'threshold') {
     const threshold = await bestThreshold(setup, progress);
     const run = runRule(setup, (t) => (at(slots, t).price <= threshold ? computer.powerW : 0));
-    return { ...summarise(setup, 'threshold', account(setup, run.computeW, run.sourceW)), threshold, elapsedMs: performance.now() - t0 };
+    return {
+      ...summarise(setup, 'threshold', account(setup, run.computeW, run.sourceW)),
+      threshold,
+      elapsedMs: performance.now() - t0,
+    };
   }
   let run: { computeW: number[]; sourceW: number[] };
   if (policy === 'none') run = runRule(setup, () => 0);
@@ -81,17 +94,26 @@ export async function backtest(setup: BacktestSetup, policy: Policy, progress?: 
   else run = runRule(setup, (t) => (at(slots, t).price <= policy.threshold ? computer.powerW : 0));
   await progress?.(1, 1);
   const result = summarise(setup, policyName(policy), account(setup, run.computeW, run.sourceW));
-  return { ...result, ...(typeof policy === 'object' ? { threshold: policy.threshold } : {}), elapsedMs: performance.now() - t0 };
+  return {
+    ...result,
+    ...(typeof policy === 'object' ? { threshold: policy.threshold } : {}),
+    elapsedMs: performance.now() - t0,
+  };
 }
 
 /**
  * Every policy asked for, in order, each with `savingVsNone` (its net less the `none` policy's,
  * which is worked out for that even when not asked for: it is one cheap pass).
  */
-export async function backtestPolicies(setup: BacktestSetup, policies: Policy[], progress?: (step: number, done: number, total: number) => void | Promise<void>): Promise<BacktestPolicyResult[]> {
+export async function backtestPolicies(
+  setup: BacktestSetup,
+  policies: Policy[],
+  progress?: (step: number, done: number, total: number) => void | Promise<void>,
+): Promise<BacktestPolicyResult[]> {
   validateSetup(setup);
   const results: BacktestPolicyResult[] = [];
-  for (const [step, p] of policies.entries()) results.push(await backtest(setup, p, (done, total) => progress?.(step, done, total)));
+  for (const [step, p] of policies.entries())
+    results.push(await backtest(setup, p, (done, total) => progress?.(step, done, total)));
   const none = results.find((r) => r.policy === 'none') ?? (await backtest(setup, 'none'));
   for (const r of results) {
     if (r.policy === 'none') continue;
@@ -115,20 +137,41 @@ export class BacktestInputError extends Error {
 /** Bad setups fail before any policy runs, naming the figure. */
 export function validateSetup(setup: BacktestSetup): void {
   if (setup.slots.length === 0) throw new BacktestInputError('prices', 'there are no price slots in the period');
-  if (!(setup.computer.powerW > 0)) throw new BacktestInputError('powerW', `the computer's power is ${setup.computer.powerW} W; give its power while running, above 0 W`);
+  if (!(setup.computer.powerW > 0))
+    throw new BacktestInputError(
+      'powerW',
+      `the computer's power is ${setup.computer.powerW} W; give its power while running, above 0 W`,
+    );
   const h = setup.house;
   if (h) {
-    if (!(h.uaWPerK > 0)) throw new BacktestInputError('uaWPerK', `UA (the house's heat-loss coefficient) is ${h.uaWPerK} W/K: a house loses heat; give a value above 0 (a typical 120 m² house: about 200 W/K)`);
-    if (!(h.capacityWhPerK > 0)) throw new BacktestInputError('capacityWhPerK', `the house's heat capacity is ${h.capacityWhPerK} Wh/K; give a value above 0 (a typical 120 m² house: about 10,000 Wh/K)`);
-    if (!(h.sourceCapW >= 0)) throw new BacktestInputError('sourceCapW', `the heat source's capacity is ${h.sourceCapW} W; give its most output, 0 W or more`);
-    if (!Number.isFinite(h.indoorC)) throw new BacktestInputError('indoorC', 'the starting indoor temperature is missing');
+    if (!(h.uaWPerK > 0))
+      throw new BacktestInputError(
+        'uaWPerK',
+        `UA (the house's heat-loss coefficient) is ${h.uaWPerK} W/K: a house loses heat; give a value above 0 (a typical 120 m² house: about 200 W/K)`,
+      );
+    if (!(h.capacityWhPerK > 0))
+      throw new BacktestInputError(
+        'capacityWhPerK',
+        `the house's heat capacity is ${h.capacityWhPerK} Wh/K; give a value above 0 (a typical 120 m² house: about 10,000 Wh/K)`,
+      );
+    if (!(h.sourceCapW >= 0))
+      throw new BacktestInputError(
+        'sourceCapW',
+        `the heat source's capacity is ${h.sourceCapW} W; give its most output, 0 W or more`,
+      );
+    if (!Number.isFinite(h.indoorC))
+      throw new BacktestInputError('indoorC', 'the starting indoor temperature is missing');
   }
   for (const s of setup.slots) {
     const when = new Date(s.start).toISOString();
     if (!Number.isFinite(s.price)) throw new BacktestInputError('prices', `the slot at ${when} has no price`);
-    if (h && !Number.isFinite(s.outdoorC)) throw new BacktestInputError('weather', `the slot at ${when} has no outdoor temperature`);
+    if (h && !Number.isFinite(s.outdoorC))
+      throw new BacktestInputError('weather', `the slot at ${when} has no outdoor temperature`);
     if (s.comfort && !(s.comfort.minC <= s.comfort.maxC)) {
-      throw new BacktestInputError('comfort', `the comfort band at ${when} is upside down (${s.comfort.minC} °C to ${s.comfort.maxC} °C): give the lower bound first`);
+      throw new BacktestInputError(
+        'comfort',
+        `the comfort band at ${when} is upside down (${s.comfort.minC} °C to ${s.comfort.maxC} °C): give the lower bound first`,
+      );
     }
   }
 }
@@ -162,14 +205,18 @@ async function replayPlanner(setup: BacktestSetup, progress?: Progress) {
       // The demand model's heat source covers what the computer leaves, as in the baselines.
       sourceW.push(house ? (s.sourceHeatKWh * 1000) / at(slots, t).hours : Math.max(0, at(slots, t).demandW - pc));
     }
-    if (house) for (let t = w.from; t < w.keep; t++) indoorC = step(house, at(slots, t), indoorC, at(computeW, t) + clampSource(house, at(sourceW, t)));
+    if (house)
+      for (let t = w.from; t < w.keep; t++)
+        indoorC = step(house, at(slots, t), indoorC, at(computeW, t) + clampSource(house, at(sourceW, t)));
     await progress?.(n + 1, windows.length);
   }
   return { computeW, sourceW, statuses, plans: windows.length };
 }
 
 /** Plan windows: slots [from, to) are planned at slot `from`; [from, keep) is kept. */
-export function planWindows(setup: Pick<BacktestSetup, 'slots' | 'timeZone' | 'pricesKnownAtHour'>): { from: number; keep: number; to: number }[] {
+export function planWindows(
+  setup: Pick<BacktestSetup, 'slots' | 'timeZone' | 'pricesKnownAtHour'>,
+): { from: number; keep: number; to: number }[] {
   const { slots, timeZone: tz, pricesKnownAtHour: hour } = setup;
   const isPublication = (t: number) => {
     const p = localParts(at(slots, t).start, tz);
@@ -201,7 +248,14 @@ function planInput(setup: BacktestSetup, slots: BacktestSlot[], indoorC: number,
   const bands = house && keepable ? plannerBands(slots, { ...house, indoorC }) : slots.map((s) => s.comfort);
   return {
     slots: slots.map((s, t): PlanSlot => {
-      const slot: PlanSlot = { start: s.start, hours: s.hours, price: s.price, heatDemandW: house ? 0 : s.demandW, heatCreditPerKWh: s.heatCostPerKWh, quiet: false };
+      const slot: PlanSlot = {
+        start: s.start,
+        hours: s.hours,
+        price: s.price,
+        heatDemandW: house ? 0 : s.demandW,
+        heatCreditPerKWh: s.heatCostPerKWh,
+        quiet: false,
+      };
       const band = bands[t];
       if (house) slot.outdoorC = s.outdoorC;
       if (house && band) slot.comfort = band;
@@ -210,7 +264,16 @@ function planInput(setup: BacktestSetup, slots: BacktestSlot[], indoorC: number,
     devices: [{ id: COMPUTER, levels: [{ powerW: computer.powerW, rates: { mine: 1 } }] }],
     jobs: [{ id: MINING, kind: 'mine', valuePerWork: computer.revenuePerHour }],
     limits: {},
-    ...(house ? { thermal: { uaWPerK: house.uaWPerK, capacityWhPerK: house.capacityWhPerK, sourceCapW: house.sourceCapW, indoorC } } : {}),
+    ...(house
+      ? {
+          thermal: {
+            uaWPerK: house.uaWPerK,
+            capacityWhPerK: house.capacityWhPerK,
+            sourceCapW: house.sourceCapW,
+            indoorC,
+          },
+        }
+      : {}),
   };
 }
 
@@ -223,7 +286,11 @@ export function plannerBands(slots: BacktestSlot[], house: BacktestHouse): ({ mi
   // A slot without a band keeps the cooling envelope going without bounding anything.
   const raised = reachableBands(
     house,
-    slots.map((s) => ({ hours: s.hours, outdoorC: s.outdoorC, comfort: s.comfort ?? { minC: -Infinity, maxC: -Infinity } })),
+    slots.map((s) => ({
+      hours: s.hours,
+      outdoorC: s.outdoorC,
+      comfort: s.comfort ?? { minC: -Infinity, maxC: -Infinity },
+    })),
   );
   return slots.map((s, t) => (s.comfort ? { minC: s.comfort.minC, maxC: at(raised, t).maxC } : null));
 }
@@ -266,7 +333,11 @@ function requiredTemps(setup: BacktestSetup, house: BacktestHouse, extraW: numbe
  * simply covers the demand the computer leaves; it is not simulated here.
  * `thermostatW`: compute heat the thermostat may count on when it calls (the thermostat policy).
  */
-function runRule(setup: BacktestSetup, rule: (t: number, calls: boolean) => number, thermostatW?: number): { computeW: number[]; sourceW: number[] } {
+function runRule(
+  setup: BacktestSetup,
+  rule: (t: number, calls: boolean) => number,
+  thermostatW?: number,
+): { computeW: number[]; sourceW: number[] } {
   const { slots, house } = setup;
   if (!house) {
     const computeW = slots.map((s, t) => rule(t, s.demandW > 0));
@@ -320,7 +391,10 @@ export async function bestThreshold(setup: BacktestSetup, progress?: Progress): 
       for (let t = 0; t < n; t++) {
         const pc = price[t]! <= c ? P : 0;
         const h = hours[t]!;
-        net += (computer.revenuePerHour * h * pc) / P - ((pc * h) / 1000) * price[t]! - ((Math.max(0, demand[t]! - pc) * h) / 1000) * cost[t]!;
+        net +=
+          (computer.revenuePerHour * h * pc) / P -
+          ((pc * h) / 1000) * price[t]! -
+          ((Math.max(0, demand[t]! - pc) * h) / 1000) * cost[t]!;
       }
       return net;
     }
@@ -373,7 +447,10 @@ const zero = (): BacktestTotals => ({
   starts: 0,
 });
 
-export type Accounted = { perSlot: { start: number; indoorC: number | null; totals: BacktestTotals }[]; total: BacktestTotals };
+export type Accounted = {
+  perSlot: { start: number; indoorC: number | null; totals: BacktestTotals }[];
+  total: BacktestTotals;
+};
 
 /**
  * What the household pays and earns, slot by slot, for the computer's power and the heat source's

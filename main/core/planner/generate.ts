@@ -36,8 +36,30 @@ function stepAt(series: PricePoint[], ms: number): number {
 /** A 16-thread desktop CPU and one GPU with a 220 W limit, as hardware detection reports them. */
 export function homeHardware(gpuW = 220): HardwareInfo {
   return {
-    cpu: { vendor: 'AMD', model: 'AMD Ryzen 7 5800X 8-Core Processor', physicalCores: 8, logicalCores: 16, baseClockGHz: 3.8, maxClockGHz: 4.7, features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 105, ratedPowerSource: 'known-model' },
-    gpus: [{ index: 0, vendor: 'NVIDIA', model: 'GeForce RTX 3070', vramMiB: 8192, driver: '550', powerDrawW: 15, powerLimitW: gpuW, temperatureC: 40, utilizationPct: 0 }],
+    cpu: {
+      vendor: 'AMD',
+      model: 'AMD Ryzen 7 5800X 8-Core Processor',
+      physicalCores: 8,
+      logicalCores: 16,
+      baseClockGHz: 3.8,
+      maxClockGHz: 4.7,
+      features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true },
+      ratedPowerW: 105,
+      ratedPowerSource: 'known-model',
+    },
+    gpus: [
+      {
+        index: 0,
+        vendor: 'NVIDIA',
+        model: 'GeForce RTX 3070',
+        vramMiB: 8192,
+        driver: '550',
+        powerDrawW: 15,
+        powerLimitW: gpuW,
+        temperatureC: 40,
+        utilizationPct: 0,
+      },
+    ],
     memory: { totalBytes: 32e9, availableBytes: 24e9 },
     os: { platform: 'linux', distro: 'Debian', release: '12', arch: 'x64', hostname: 'home' },
     power: { onBattery: null, batteryPct: null },
@@ -79,7 +101,8 @@ export function generate(o: GenerateOptions): PlanInput {
   }
   const outdoorAt = weatherAt(o.weather);
   const charges: Charges = { perKWh: between(0.12, 0.2), tax: pick([0.06, 0.19, 0.21]) };
-  const household = (ms: number) => withCharges({ start: ms, end: ms + 900_000, spot: stepAt(o.prices, ms), currency: 'EUR' }, charges, 'UTC').price;
+  const household = (ms: number) =>
+    withCharges({ start: ms, end: ms + 900_000, spot: stepAt(o.prices, ms), currency: 'EUR' }, charges, 'UTC').price;
 
   const hardware = homeHardware(pick([180, 220, 250]));
   const deadlineH = () => Math.round(between(4, (o.slots / 4) * 0.95));
@@ -91,8 +114,28 @@ export function generate(o: GenerateOptions): PlanInput {
     const stepsPerSec = between(2, 20);
     const total = Math.round(hours * 3600 * stepsPerSec);
     const spec = onGpu
-      ? { kind: 'command' as const, command: ['train'], cwd: '/', resumeArgs: [], pauseMode: 'signal' as const, progress: { kind: 'stdout' as const } }
-      : { kind: 'train' as const, workload: 'char-mlp' as const, dataFile: null, steps: total, threads: pick([4, 8, 16]), batchSize: 64, learningRate: 0.003, seed: 1, hidden: 64, context: 8, checkpointEvery: 100, keepCheckpoints: 3 };
+      ? {
+          kind: 'command' as const,
+          command: ['train'],
+          cwd: '/',
+          resumeArgs: [],
+          pauseMode: 'signal' as const,
+          progress: { kind: 'stdout' as const },
+        }
+      : {
+          kind: 'train' as const,
+          workload: 'char-mlp' as const,
+          dataFile: null,
+          steps: total,
+          threads: pick([4, 8, 16]),
+          batchSize: 64,
+          learningRate: 0.003,
+          seed: 1,
+          hidden: 64,
+          context: 8,
+          checkpointEvery: 100,
+          keepCheckpoints: 3,
+        };
     jobs.push({
       id: i + 1,
       kind: spec.kind,
@@ -103,15 +146,51 @@ export function generate(o: GenerateOptions): PlanInput {
       valuePerHour: Math.round(between(0.01, 0.12) * 1000) / 1000,
       mode: rand() < 0.3 ? 'continuous' : 'cheapest',
       runPastDeadline: rand() < 0.3,
-      progress: { done: 0, total, unit: 'steps', loss: null, samplesPerSec: onGpu ? null : stepsPerSec * 64, etaSec: onGpu ? total / stepsPerSec : null },
+      progress: {
+        done: 0,
+        total,
+        unit: 'steps',
+        loss: null,
+        samplesPerSec: onGpu ? null : stepsPerSec * 64,
+        etaSec: onGpu ? total / stepsPerSec : null,
+      },
     });
   }
   // The mining job the scheduler keeps in the queue while a pool is set up, planned first.
-  jobs.unshift({ id: nJobs + 1, kind: 'mining', spec: { kind: 'mining' }, state: 'queued', devices: [deviceId('cpu')], deadline: null, valuePerHour: null, mode: 'cheapest', runPastDeadline: false, progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null } });
+  jobs.unshift({
+    id: nJobs + 1,
+    kind: 'mining',
+    spec: { kind: 'mining' },
+    state: 'queued',
+    devices: [deviceId('cpu')],
+    deadline: null,
+    valuePerHour: null,
+    mode: 'cheapest',
+    runPastDeadline: false,
+    progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
+  });
   // Mining at today's network (≈ 0.03 € per kWh of a CPU), sometimes as if it paid far better.
-  const perHash = moneyPerHash({ currency: 'EUR', btcPrice: 90_000, difficulty: 1.1e14, subsidyBtc: BLOCK_SUBSIDY_BTC, feesBtc: 0, poolFee: 0 }) * pick([1, 300, 3000]);
-  const built = buildWorld({ hardware, configured: null, jobs, mining: { hashesPerThreadSec: 1e6, valuePerHash: perHash }, now: start });
-  const devices = built.devices.map((d) => ({ ...d, minRunSlots: 1 + Math.floor(rand() * 4), minPauseSlots: 1 + Math.floor(rand() * 4) }));
+  const perHash =
+    moneyPerHash({
+      currency: 'EUR',
+      btcPrice: 90_000,
+      difficulty: 1.1e14,
+      subsidyBtc: BLOCK_SUBSIDY_BTC,
+      feesBtc: 0,
+      poolFee: 0,
+    }) * pick([1, 300, 3000]);
+  const built = buildWorld({
+    hardware,
+    configured: null,
+    jobs,
+    mining: { hashesPerThreadSec: 1e6, valuePerHash: perHash },
+    now: start,
+  });
+  const devices = built.devices.map((d) => ({
+    ...d,
+    minRunSlots: 1 + Math.floor(rand() * 4),
+    minPauseSlots: 1 + Math.floor(rand() * 4),
+  }));
 
   const ua = between(150, 260);
   const capacity = between(6000, 16000);
@@ -145,7 +224,14 @@ export function generate(o: GenerateOptions): PlanInput {
   const indoorC = between(19, 21.5);
   const sourceCapW = between(6000, 10000);
   if (o.thermal !== false) {
-    const bands = reachableBands({ uaWPerK: ua, capacityWhPerK: capacity, indoorC, sourceCapW }, slots.map((s) => ({ hours: s.hours, outdoorC: s.outdoorC ?? 5, comfort: s.comfort ?? { minC: -Infinity, maxC: Infinity } })));
+    const bands = reachableBands(
+      { uaWPerK: ua, capacityWhPerK: capacity, indoorC, sourceCapW },
+      slots.map((s) => ({
+        hours: s.hours,
+        outdoorC: s.outdoorC ?? 5,
+        comfort: s.comfort ?? { minC: -Infinity, maxC: Infinity },
+      })),
+    );
     slots.forEach((s, t) => (s.comfort = at(bands, t)));
   }
   const powerCap = rand() < 0.4 ? Math.round(between(200, 400)) : undefined;
@@ -153,7 +239,10 @@ export function generate(o: GenerateOptions): PlanInput {
     slots,
     devices,
     jobs: built.jobs,
-    limits: { ...(powerCap !== undefined ? { powerCapW: powerCap } : {}), ...(quiet ? { quietCapW: pick([0, 100, 150]) } : {}) },
+    limits: {
+      ...(powerCap !== undefined ? { powerCapW: powerCap } : {}),
+      ...(quiet ? { quietCapW: pick([0, 100, 150]) } : {}),
+    },
     ...(o.thermal === false ? {} : { thermal: { uaWPerK: ua, capacityWhPerK: capacity, indoorC, sourceCapW } }),
   };
 }

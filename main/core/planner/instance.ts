@@ -50,7 +50,17 @@ const KINDS: Record<string, string> = {
   record: 'an object {...}',
 };
 
-type Issue = { code: string; path: PropertyKey[]; message: string; expected?: string; values?: unknown[]; origin?: string; minimum?: unknown; inclusive?: boolean; keys?: string[] };
+type Issue = {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  values?: unknown[];
+  origin?: string;
+  minimum?: unknown;
+  inclusive?: boolean;
+  keys?: string[];
+};
 
 /** One zod issue in the file's terms: where, what was expected, what is there. */
 function describeIssue(issue: Issue, root: unknown): string {
@@ -65,7 +75,8 @@ function describeIssue(issue: Issue, root: unknown): string {
       return `${where}: expected ${(issue.values ?? []).map((x) => JSON.stringify(x)).join(' or ')}, got ${show(v)}`;
     case 'too_small':
       if (issue.origin === 'string') return `${where}: expected a non-empty string`;
-      if (issue.origin === 'number') return `${where}: expected a number ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}, got ${show(v)}`;
+      if (issue.origin === 'number')
+        return `${where}: expected a number ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}, got ${show(v)}`;
       return `${where}: ${issue.message}`;
     case 'unrecognized_keys': {
       const keys = issue.keys ?? [];
@@ -82,7 +93,10 @@ function crossCheck(input: PlanInput): string[] {
   const iso = (ms: number) => new Date(ms).toISOString();
   input.slots.forEach((s, i) => {
     const before = input.slots[i - 1];
-    if (before && !(s.start > before.start)) out.push(`input.slots.${i}.start: ${iso(s.start)} is not after the slot before it (${iso(before.start)}); list slots in time order, each once`);
+    if (before && !(s.start > before.start))
+      out.push(
+        `input.slots.${i}.start: ${iso(s.start)} is not after the slot before it (${iso(before.start)}); list slots in time order, each once`,
+      );
   });
   const devices = new Set(input.devices.map((d) => d.id));
   const jobs = new Set<string>();
@@ -104,7 +118,9 @@ function crossCheck(input: PlanInput): string[] {
 export function readInstance(text: string, source = 'the instance'): Instance {
   const fail = (lines: string[]): never => {
     const more = lines.length > MAX_ISSUES ? [`... and ${lines.length - MAX_ISSUES} more`] : [];
-    throw new InstanceError(`${source} is not a valid plan instance (docs/plan-instance.md):\n  ${[...lines.slice(0, MAX_ISSUES), ...more].join('\n  ')}`);
+    throw new InstanceError(
+      `${source} is not a valid plan instance (docs/plan-instance.md):\n  ${[...lines.slice(0, MAX_ISSUES), ...more].join('\n  ')}`,
+    );
   };
   let raw: unknown;
   try {
@@ -112,11 +128,18 @@ export function readInstance(text: string, source = 'the instance'): Instance {
   } catch (err) {
     return fail([`not JSON: ${(err as Error).message}`]);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail([`expected a JSON object {"format": "${INSTANCE_FORMAT}", ...}, got ${show(raw)}`]);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return fail([`expected a JSON object {"format": "${INSTANCE_FORMAT}", ...}, got ${show(raw)}`]);
   // Format and version first: a file of another kind or a newer Hearth would otherwise fail on every field.
   const { format, version } = raw as { format?: unknown; version?: unknown };
-  if (format !== INSTANCE_FORMAT) return fail([`format: expected "${INSTANCE_FORMAT}", got ${show(format)}; is this a file \`hearth plan --export\` wrote?`]);
-  if (typeof version === 'number' && version > INSTANCE_VERSION) return fail([`version: this Hearth reads version ${INSTANCE_VERSION}, the file is version ${version}; update Hearth`]);
+  if (format !== INSTANCE_FORMAT)
+    return fail([
+      `format: expected "${INSTANCE_FORMAT}", got ${show(format)}; is this a file \`hearth plan --export\` wrote?`,
+    ]);
+  if (typeof version === 'number' && version > INSTANCE_VERSION)
+    return fail([
+      `version: this Hearth reads version ${INSTANCE_VERSION}, the file is version ${version}; update Hearth`,
+    ]);
   const parsed = planInstanceSchema.safeParse(raw);
   if (!parsed.success) return fail(parsed.error.issues.map((i) => describeIssue(i as Issue, raw)));
   const { now, timeLimitMs, input } = parsed.data;

@@ -7,7 +7,8 @@ export type PricePoint = { start: number; price: number };
 export function parsePriceCsv(text: string, name = 'price file'): PricePoint[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const head = lines.shift()?.trim().toLowerCase();
-  if (head !== 'start_utc,eur_per_kwh') throw new Error(`${name}: first line must be "start_utc,eur_per_kwh", got "${head ?? ''}"`);
+  if (head !== 'start_utc,eur_per_kwh')
+    throw new Error(`${name}: first line must be "start_utc,eur_per_kwh", got "${head ?? ''}"`);
   const out: PricePoint[] = [];
   lines.forEach((line, i) => {
     const [a, b] = line.split(',');
@@ -17,7 +18,8 @@ export function parsePriceCsv(text: string, name = 'price file'): PricePoint[] {
       throw new Error(`${name} line ${i + 2}: expected "2023-01-01T00:00:00Z,0.123", got "${line}"`);
     }
     const prev = out.at(-1);
-    if (prev && start <= prev.start) throw new Error(`${name} line ${i + 2}: times must increase (${a} after ${new Date(prev.start).toISOString()})`);
+    if (prev && start <= prev.start)
+      throw new Error(`${name} line ${i + 2}: times must increase (${a} after ${new Date(prev.start).toISOString()})`);
     out.push({ start, price });
   });
   return out;

@@ -9,7 +9,11 @@ export function preferenceModule(): CoreModule {
     name: 'preference',
     settings: [preferenceSetting],
     create(ctx): ModuleInstance {
-      const preference = new Preference({ settings: ctx.settings, emit: (event, payload) => ctx.events.emit(event, payload), dataDir: ctx.dataDir });
+      const preference = new Preference({
+        settings: ctx.settings,
+        emit: (event, payload) => ctx.events.emit(event, payload),
+        dataDir: ctx.dataDir,
+      });
       return { handlers: preferenceHandlers(preference), start: () => preference.start() };
     },
   });

@@ -36,9 +36,11 @@ export class Preference {
       dataDir,
       ledgerFile,
       // With the write-ahead log: recent rows live there until SQLite folds them into the file.
-      ledgerBytes: fs.statSync(ledgerFile).size + (fs.statSync(`${ledgerFile}-wal`, { throwIfNoEntry: false })?.size ?? 0),
+      ledgerBytes:
+        fs.statSync(ledgerFile).size + (fs.statSync(`${ledgerFile}-wal`, { throwIfNoEntry: false })?.size ?? 0),
       backupsDir: path.join(dataDir, 'backups'),
-      howToChange: 'Quit Hearth, move this folder (or start fresh), then start it with --data-dir DIR (hearth serve) or with HEARTH_DATA_DIR=DIR set (desktop app and hearth serve).',
+      howToChange:
+        'Quit Hearth, move this folder (or start fresh), then start it with --data-dir DIR (hearth serve) or with HEARTH_DATA_DIR=DIR set (desktop app and hearth serve).',
     };
   }
 

@@ -19,11 +19,15 @@ export const isCheap = (t: number) => Math.floor(t / SLOT_MS) % 2 === 0;
 
 export function alternatingPricesCsv(from: number, hours: number): string {
   const rows = ['start,price'];
-  for (let t = from; t < from + hours * 3_600_000; t += SLOT_MS) rows.push(`${new Date(t).toISOString()},${isCheap(t) ? '-0.50' : '50'}`);
+  for (let t = from; t < from + hours * 3_600_000; t += SLOT_MS)
+    rows.push(`${new Date(t).toISOString()},${isCheap(t) ? '-0.50' : '50'}`);
   return rows.join('\n');
 }
 
-export async function prepareDemo(h: Handlers, opts: { from: number; hours: number; poolUrl: string | null }): Promise<void> {
+export async function prepareDemo(
+  h: Handlers,
+  opts: { from: number; hours: number; poolUrl: string | null },
+): Promise<void> {
   await h['tariff-import-csv']({ csv: alternatingPricesCsv(opts.from, opts.hours), unit: 'per-kwh', currency: 'EUR' });
   const ts = await h['tariff-settings']({});
   await h['tariff-configure']({ ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
@@ -37,7 +41,10 @@ export async function prepareDemo(h: Handlers, opts: { from: number; hours: numb
  * The modules the scheduler drives, without timers that reach the network. `cpuTempC` replaces
  * only the CPU temperature sensor (a VM reports none; a test makes it hot).
  */
-export function demoModules(sched: SchedulerModuleOptions = {}, cpuTempC: () => number | null = () => null): CoreModule[] {
+export function demoModules(
+  sched: SchedulerModuleOptions = {},
+  cpuTempC: () => number | null = () => null,
+): CoreModule[] {
   return [
     hardwareModule({ sources: () => ({ ...systemSources(null, false), cpuTempC: () => Promise.resolve(cpuTempC()) }) }),
     marketModule({ refreshMs: 0 }),

@@ -24,7 +24,13 @@ export function createPlanEventStore(db: Db) {
   const latest = db.prepare('SELECT id, at, kind, device, job, message FROM plan_event ORDER BY id DESC LIMIT ?');
   const prune = db.prepare('DELETE FROM plan_event WHERE id <= ?');
   return {
-    add(e: { at: number; kind: PlanEventKind; device?: DeviceId | null; job?: JobId | null; message: string }): PlanEvent {
+    add(e: {
+      at: number;
+      kind: PlanEventKind;
+      device?: DeviceId | null;
+      job?: JobId | null;
+      message: string;
+    }): PlanEvent {
       const r = insert.run(e.at, e.kind, e.device ?? null, e.job ?? null, e.message);
       const id = Number(r.lastInsertRowid);
       if (id % 500 === 0 && id > KEEP) prune.run(id - KEEP);

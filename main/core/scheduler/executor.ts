@@ -9,7 +9,12 @@ import type { JobService } from '#core/job/service';
 import type { PlanApplied, PlanDecision, PlanDevice } from '#contract/plan';
 import { planJobId, type LevelControl, type WorldJob } from './inputs.ts';
 
-export type RecordFn = (e: { kind: PlanEventKind; device?: DeviceId | null; job?: JobId | null; message: string }) => void;
+export type RecordFn = (e: {
+  kind: PlanEventKind;
+  device?: DeviceId | null;
+  job?: JobId | null;
+  message: string;
+}) => void;
 
 /** What the scheduler started and may therefore pause; work started by hand is left alone. */
 export type Managed = { jobs: number[] };
@@ -31,7 +36,9 @@ export type Effective = PlanApplied & { notes: string[] };
 type Tables = { devices: PlanDevice[]; controls: Map<string, LevelControl[]>; queue: Map<string, WorldJob> };
 
 const describe = (d: PlanDecision, c: LevelControl | undefined, q: WorldJob | undefined) =>
-  d.job === null ? 'off' : `${q?.kind === 'mining' ? 'mining' : d.job}${c && c.threads > 0 ? ` on ${c.threads} thread(s) at ${c.dutyPct} %` : ''} (${d.powerW.toFixed(0)} W planned)`;
+  d.job === null
+    ? 'off'
+    : `${q?.kind === 'mining' ? 'mining' : d.job}${c && c.threads > 0 ? ` on ${c.threads} thread(s) at ${c.dutyPct} %` : ''} (${d.powerW.toFixed(0)} W planned)`;
 
 export class Executor {
   /** What each device was last set to, to record changes only. */
@@ -75,14 +82,24 @@ export class Executor {
         const kind = t.queue.get(d.job)?.kind === 'mining' ? 'mine' : null;
         // Only hashing can be throttled; other work stops while the cap holds.
         let best = -1;
-        if (kind) dev.levels.forEach((l, i) => l.powerW <= limit + 1e-9 && l.rates[kind] !== undefined && (best < 0 || l.powerW > dev.levels[best]!.powerW) && (best = i));
-        return best < 0 ? { ...d, job: null, level: -1, powerW: 0, work: 0 } : { ...d, level: best, powerW: dev.levels[best]!.powerW };
+        if (kind)
+          dev.levels.forEach(
+            (l, i) =>
+              l.powerW <= limit + 1e-9 &&
+              l.rates[kind] !== undefined &&
+              (best < 0 || l.powerW > dev.levels[best]!.powerW) &&
+              (best = i),
+          );
+        return best < 0
+          ? { ...d, job: null, level: -1, powerW: 0, work: 0 }
+          : { ...d, level: best, powerW: dev.levels[best]!.powerW };
       });
     }
     const mines = (d: PlanDecision) => d.job !== null && t.queue.get(d.job)?.kind === 'mining';
     const down = this.deps.poolProblem();
     // The plan counts on mining's heat; say so when the pool leaves the threads without work.
-    if (down !== null && decisions.some(mines)) notes.push(`pool unreachable (${down}): the hashing threads wait for work, no heat`);
+    if (down !== null && decisions.some(mines))
+      notes.push(`pool unreachable (${down}): the hashing threads wait for work, no heat`);
     const tel = this.deps.telemetry();
     const maxC = this.deps.maxTempC();
     decisions = decisions.map((d) => {
@@ -97,7 +114,8 @@ export class Executor {
   private async applyOne(applied: PlanApplied, presence: PresenceRule[], t: Tables): Promise<Effective> {
     const { decisions, notes } = this.bend(applied, presence, t);
     for (const n of notes) if (!this.last.has(`note:${n}`)) this.deps.record({ kind: 'deviation', message: n });
-    for (const k of [...this.last.keys()]) if (k.startsWith('note:') && !notes.includes(k.slice(5))) this.last.delete(k);
+    for (const k of [...this.last.keys()])
+      if (k.startsWith('note:') && !notes.includes(k.slice(5))) this.last.delete(k);
     for (const n of notes) this.last.set(`note:${n}`, n);
 
     const managed = this.deps.loadManaged();
@@ -125,25 +143,38 @@ export class Executor {
   }
 
   private fail(what: string, job: number) {
-    return (e: unknown) => this.deps.record({ kind: 'deviation', job: planJobId(job), message: `${what} failed: ${(e as Error).message}` });
+    return (e: unknown) =>
+      this.deps.record({ kind: 'deviation', job: planJobId(job), message: `${what} failed: ${(e as Error).message}` });
   }
 
   /** Stops first, so the devices are free for what starts; only what the scheduler started. */
-  private async pauseUnwanted(jobs: JobService, managed: Managed, want: Map<number, LevelControl | undefined>): Promise<void> {
+  private async pauseUnwanted(
+    jobs: JobService,
+    managed: Managed,
+    want: Map<number, LevelControl | undefined>,
+  ): Promise<void> {
     for (const id of [...managed.jobs]) {
       if (want.has(id)) continue;
       const job = jobs.get(id);
       if (!job || job.state !== 'running') {
-        if (!job || ['finished', 'failed', 'cancelled'].includes(job.state)) managed.jobs = managed.jobs.filter((x) => x !== id);
+        if (!job || ['finished', 'failed', 'cancelled'].includes(job.state))
+          managed.jobs = managed.jobs.filter((x) => x !== id);
         continue;
       }
       this.granted.delete(id);
-      await this.acted(id, () => jobs.pause(id)).then(() => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }), this.fail(`pausing job ${id}`, id));
+      await this.acted(id, () => jobs.pause(id)).then(
+        () => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }),
+        this.fail(`pausing job ${id}`, id),
+      );
     }
   }
 
   /** Starts or resumes what the slot wants; a running job the scheduler started takes its new level in place. */
-  private async startWanted(jobs: JobService, managed: Managed, want: Map<number, LevelControl | undefined>): Promise<void> {
+  private async startWanted(
+    jobs: JobService,
+    managed: Managed,
+    want: Map<number, LevelControl | undefined>,
+  ): Promise<void> {
     for (const [id, c] of want) {
       const job = jobs.get(id);
       if (!job) continue;
@@ -155,15 +186,29 @@ export class Executor {
             if (!managed.jobs.includes(id)) managed.jobs.push(id);
             this.granted.set(id, key);
             const failed = j.state === 'failed';
-            this.deps.record({ kind: failed ? 'deviation' : 'decision', job: planJobId(id), message: failed ? `job ${id} failed to start: ${j.error ?? ''}` : `${job.state === 'paused' ? 'resumed' : 'started'} job ${id}${describeGrant(grant)}` });
+            this.deps.record({
+              kind: failed ? 'deviation' : 'decision',
+              job: planJobId(id),
+              message: failed
+                ? `job ${id} failed to start: ${j.error ?? ''}`
+                : `${job.state === 'paused' ? 'resumed' : 'started'} job ${id}${describeGrant(grant)}`,
+            });
           },
           this.fail(`starting job ${id}`, id),
         );
       } else if (job.state === 'running' && managed.jobs.includes(id) && this.granted.get(id) !== key) {
-        await jobs.regrant(id, grant).then((applied) => {
-          this.granted.set(id, key);
-          if (applied) this.deps.record({ kind: 'decision', job: planJobId(id), message: `job ${id} now${describeGrant(grant)}` });
-        }, this.fail(`changing job ${id}'s threads`, id));
+        await jobs.regrant(id, grant).then(
+          (applied) => {
+            this.granted.set(id, key);
+            if (applied)
+              this.deps.record({
+                kind: 'decision',
+                job: planJobId(id),
+                message: `job ${id} now${describeGrant(grant)}`,
+              });
+          },
+          this.fail(`changing job ${id}'s threads`, id),
+        );
       }
     }
   }
@@ -180,9 +225,21 @@ export class Executor {
 }
 
 /** What one run may use: a built-in job never more threads than its spec asks (its losses are reproducible per count); a command gets none (it runs as it is). */
-function grantFor(job: { kind: string; spec: { kind: string; threads?: number } }, c: LevelControl | undefined): RunGrant {
-  const threads = c && c.threads > 0 ? (job.spec.kind === 'train' && job.spec.threads !== undefined ? Math.min(c.threads, job.spec.threads) : c.threads) : undefined;
-  return { ...(threads !== undefined && job.kind !== 'command' ? { threads } : {}), ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}) };
+function grantFor(
+  job: { kind: string; spec: { kind: string; threads?: number } },
+  c: LevelControl | undefined,
+): RunGrant {
+  const threads =
+    c && c.threads > 0
+      ? job.spec.kind === 'train' && job.spec.threads !== undefined
+        ? Math.min(c.threads, job.spec.threads)
+        : c.threads
+      : undefined;
+  return {
+    ...(threads !== undefined && job.kind !== 'command' ? { threads } : {}),
+    ...(job.kind === 'mining' && c ? { powerPct: c.dutyPct } : {}),
+  };
 }
 
-const describeGrant = (g: RunGrant) => `${g.threads ? ` on ${g.threads} thread(s)` : ''}${g.powerPct !== undefined && g.powerPct !== 100 ? ` at ${g.powerPct} %` : ''}`;
+const describeGrant = (g: RunGrant) =>
+  `${g.threads ? ` on ${g.threads} thread(s)` : ''}${g.powerPct !== undefined && g.powerPct !== 100 ? ` at ${g.powerPct} %` : ''}`;

@@ -23,7 +23,10 @@ export const DEFAULT_STEPS_PER_SEC = 5;
 /** A GPU whose power limit is not reported is planned at this power (an estimate). */
 export const DEFAULT_GPU_W = 200;
 
-export type WorldJob = Pick<Job, 'id' | 'kind' | 'spec' | 'state' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline' | 'progress'>;
+export type WorldJob = Pick<
+  Job,
+  'id' | 'kind' | 'spec' | 'state' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline' | 'progress'
+>;
 
 export type World = {
   hardware: HardwareInfo | null;
@@ -34,7 +37,12 @@ export type World = {
   now: number;
 };
 
-export type Built = { devices: PlanDevice[]; jobs: PlanJob[]; controls: Map<string, LevelControl[]>; queue: Map<string, WorldJob> };
+export type Built = {
+  devices: PlanDevice[];
+  jobs: PlanJob[];
+  controls: Map<string, LevelControl[]>;
+  queue: Map<string, WorldJob>;
+};
 
 export const planJobId = (id: number) => jobId(`job:${id}`);
 const CPU = deviceId('cpu');
@@ -48,22 +56,29 @@ export function threadSteps(max: number): number[] {
 /** Steps per second of a job on all the threads its spec asks for, as measured, else an estimate. */
 export function stepsPerSec(j: WorldJob): number {
   if (j.spec.kind === 'train' && j.progress.samplesPerSec) return j.progress.samplesPerSec / j.spec.batchSize;
-  if (j.progress.etaSec && j.progress.total !== null && j.progress.total > j.progress.done) return (j.progress.total - j.progress.done) / j.progress.etaSec;
+  if (j.progress.etaSec && j.progress.total !== null && j.progress.total > j.progress.done)
+    return (j.progress.total - j.progress.done) / j.progress.etaSec;
   return DEFAULT_STEPS_PER_SEC;
 }
 
 export function buildWorld(w: World): Built {
   const controls = new Map<string, LevelControl[]>();
   const devices: PlanDevice[] = [];
-  const active = w.jobs.filter((j) => j.state === 'queued' || j.state === 'paused' || j.state === 'running' || j.state === 'pausing');
+  const active = w.jobs.filter(
+    (j) => j.state === 'queued' || j.state === 'paused' || j.state === 'running' || j.state === 'pausing',
+  );
   const queue = new Map(active.map((j) => [planJobId(j.id), j]));
-  const mineRate = (threads: number, duty: number) => (w.mining ? w.mining.hashesPerThreadSec * threads * (duty / 100) * 3600 : 0);
+  const mineRate = (threads: number, duty: number) =>
+    w.mining ? w.mining.hashesPerThreadSec * threads * (duty / 100) * 3600 : 0;
   const maxCpuThreads = w.hardware?.cpu.logicalCores ?? 1;
 
   if (w.configured) {
     for (const d of w.configured) {
       devices.push({ ...d, levels: d.levels.map(({ threads: _t, dutyPct: _d, ...l }) => l) });
-      controls.set(d.id, d.levels.map((l) => ({ threads: l.threads ?? maxCpuThreads, dutyPct: l.dutyPct ?? 100 })));
+      controls.set(
+        d.id,
+        d.levels.map((l) => ({ threads: l.threads ?? maxCpuThreads, dutyPct: l.dutyPct ?? 100 })),
+      );
     }
   } else if (w.hardware) {
     const cpu = w.hardware.cpu;
@@ -86,8 +101,10 @@ export function buildWorld(w: World): Built {
           // The executor never gives a built-in job more threads than its spec asks for, so a level
           // with more would book power (and heat) the CPU does not draw: offered up to its count
           // (at the smallest level only when it asks for fewer threads than that).
-          if (j.spec.kind === 'train' && dutyPct === 100 && (threads <= j.spec.threads || threads === fewest)) rates[kindOf(j)] = stepsPerSec(j) * (Math.min(threads, j.spec.threads) / j.spec.threads) * 3600;
-          if (j.spec.kind === 'command' && dutyPct === 100 && threads === cpu.logicalCores) rates[kindOf(j)] = stepsPerSec(j) * 3600;
+          if (j.spec.kind === 'train' && dutyPct === 100 && (threads <= j.spec.threads || threads === fewest))
+            rates[kindOf(j)] = stepsPerSec(j) * (Math.min(threads, j.spec.threads) / j.spec.threads) * 3600;
+          if (j.spec.kind === 'command' && dutyPct === 100 && threads === cpu.logicalCores)
+            rates[kindOf(j)] = stepsPerSec(j) * 3600;
         }
         // The planner weighs the power above idle: idle is drawn whether or not work runs.
         levels.push({ powerW: (load / 100) * (model.ratedW - model.idleW), rates, threads, dutyPct });
@@ -96,11 +113,15 @@ export function buildWorld(w: World): Built {
     levels.sort((a, b) => a.powerW - b.powerW);
     // No min run/pause here: the scheduler gives detected devices the user's (limits.minRunMin/minPauseMin).
     devices.push({ id: CPU, levels: levels.map(({ threads: _t, dutyPct: _d, ...l }) => l) });
-    controls.set('cpu', levels.map((l) => ({ threads: l.threads, dutyPct: l.dutyPct })));
+    controls.set(
+      'cpu',
+      levels.map((l) => ({ threads: l.threads, dutyPct: l.dutyPct })),
+    );
     for (const g of w.hardware.gpus) {
       const id = deviceId(`gpu:${g.index}`);
       const rates: Record<string, number> = {};
-      for (const j of active) if (j.spec.kind === 'command' && j.devices.includes(id)) rates[kindOf(j)] = stepsPerSec(j) * 3600;
+      for (const j of active)
+        if (j.spec.kind === 'command' && j.devices.includes(id)) rates[kindOf(j)] = stepsPerSec(j) * 3600;
       devices.push({ id, levels: [{ powerW: g.powerLimitW ?? DEFAULT_GPU_W, rates }] });
       controls.set(id, [{ threads: 0, dutyPct: 100 }]);
     }
@@ -110,7 +131,13 @@ export function buildWorld(w: World): Built {
   for (const j of active) {
     const id = planJobId(j.id);
     if (j.kind === 'mining') {
-      if (w.mining) jobs.push({ id, kind: 'mine', valuePerWork: w.mining.valuePerHash + (j.valuePerHour ?? 0) / Math.max(1, mineRate(maxCpuThreads, 100)), devices: [CPU] });
+      if (w.mining)
+        jobs.push({
+          id,
+          kind: 'mine',
+          valuePerWork: w.mining.valuePerHash + (j.valuePerHour ?? 0) / Math.max(1, mineRate(maxCpuThreads, 100)),
+          devices: [CPU],
+        });
       continue;
     }
     const perHour = stepsPerSec(j) * 3600;
@@ -138,7 +165,11 @@ export function measuredPerThread(st: MiningStatus): number | null {
  * is not paying for the work (it rejects the shares, or accepts none for far too long), or while
  * price, difficulty or the currency are unknown; mining still heats, so it is planned as heat only.
  */
-export function plannedValuePerHash(st: MiningStatus, basis: RevenueBasis | null, tariffCurrency: string | null): number {
+export function plannedValuePerHash(
+  st: MiningStatus,
+  basis: RevenueBasis | null,
+  tariffCurrency: string | null,
+): number {
   if (st.health.state !== 'ok' || !basis) return 0;
   if (tariffCurrency !== null && tariffCurrency !== basis.currency) return 0;
   return moneyPerHash(basis);

@@ -4,7 +4,14 @@ import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { schedulerHandlers } from './handlers.ts';
 import { idleSource, type IdleSource } from './presence.ts';
 import { createScheduling } from './service.ts';
-import { deviceSetting, hashRateSetting, heldSetting, limitSetting, managedSetting, presenceSetting } from './setting.ts';
+import {
+  deviceSetting,
+  hashRateSetting,
+  heldSetting,
+  limitSetting,
+  managedSetting,
+  presenceSetting,
+} from './setting.ts';
 
 export type SchedulerModuleOptions = {
   /** node-cron re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
@@ -46,7 +53,11 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         processEveryMs: options.processEveryMs,
         cron: options.cron !== false,
       });
-      return { handlers: schedulerHandlers(scheduling), start: () => scheduling.start(), stop: () => scheduling.stop() };
+      return {
+        handlers: schedulerHandlers(scheduling),
+        start: () => scheduling.start(),
+        stop: () => scheduling.stop(),
+      };
     },
   });
 }

@@ -132,13 +132,31 @@ export class Presence {
   active(): PresenceRule[] {
     const s = this.deps.settings();
     const out: PresenceRule[] = [];
-    const what = (a: PresenceSettings['programs']['action'], cap: number) => (a === 'pause' ? 'paused' : `capped at ${cap} %`);
+    const what = (a: PresenceSettings['programs']['action'], cap: number) =>
+      a === 'pause' ? 'paused' : `capped at ${cap} %`;
     // Input within the resume time counts as active: work resumes once idle reaches it.
     if (s.userActive.enabled && this.idleSec !== null && this.idleSec < s.resumeAfterIdleMin * 60) {
-      out.push({ rule: 'user-active', action: s.userActive.action, capPct: s.userActive.capPct, reason: `${what(s.userActive.action, s.userActive.capPct)}: user active` });
+      out.push({
+        rule: 'user-active',
+        action: s.userActive.action,
+        capPct: s.userActive.capPct,
+        reason: `${what(s.userActive.action, s.userActive.capPct)}: user active`,
+      });
     }
-    for (const p of this.programs) out.push({ rule: 'program', action: s.programs.action, capPct: s.programs.capPct, reason: `${what(s.programs.action, s.programs.capPct)}: ${p} running` });
-    if (s.battery.enabled && this.battery === true) out.push({ rule: 'battery', action: s.battery.action, capPct: s.battery.capPct, reason: `${what(s.battery.action, s.battery.capPct)}: on battery` });
+    for (const p of this.programs)
+      out.push({
+        rule: 'program',
+        action: s.programs.action,
+        capPct: s.programs.capPct,
+        reason: `${what(s.programs.action, s.programs.capPct)}: ${p} running`,
+      });
+    if (s.battery.enabled && this.battery === true)
+      out.push({
+        rule: 'battery',
+        action: s.battery.action,
+        capPct: s.battery.capPct,
+        reason: `${what(s.battery.action, s.battery.capPct)}: on battery`,
+      });
     return out;
   }
 

@@ -75,10 +75,13 @@ export class Scheduler {
     this.override = o;
     this.deps.record({ type: 'override', at: this.deps.clock.now(), override: o });
     if (o) {
-      this.expiry = this.deps.clock.setTimeout(() => {
-        this.expiry = null;
-        void this.setOverride(null);
-      }, Math.max(0, o.until - this.deps.clock.now()));
+      this.expiry = this.deps.clock.setTimeout(
+        () => {
+          this.expiry = null;
+          void this.setOverride(null);
+        },
+        Math.max(0, o.until - this.deps.clock.now()),
+      );
     }
     await this.applyNow();
   }
@@ -98,11 +101,19 @@ export class Scheduler {
     if (o && now < o.until) {
       const until = new Date(o.until).toISOString().slice(11, 16);
       if (o.kind === 'pause') {
-        return { slotStart, source: 'override', reason: `paused by hand until ${until} UTC`, decisions: devices.map((device) => ({ device, job: null, level: -1, powerW: 0, work: 0 })) };
+        return {
+          slotStart,
+          source: 'override',
+          reason: `paused by hand until ${until} UTC`,
+          decisions: devices.map((device) => ({ device, job: null, level: -1, powerW: 0, work: 0 })),
+        };
       }
       const planned = this.slotAt(now)?.decisions ?? [];
-      const decisions = planned.map((d) => (d.device === o.device ? { device: d.device, job: o.job, level: o.level, powerW: o.powerW, work: 0 } : d));
-      if (!decisions.some((d) => d.device === o.device)) decisions.push({ device: o.device, job: o.job, level: o.level, powerW: o.powerW, work: 0 });
+      const decisions = planned.map((d) =>
+        d.device === o.device ? { device: d.device, job: o.job, level: o.level, powerW: o.powerW, work: 0 } : d,
+      );
+      if (!decisions.some((d) => d.device === o.device))
+        decisions.push({ device: o.device, job: o.job, level: o.level, powerW: o.powerW, work: 0 });
       return { slotStart, source: 'override', reason: `run by hand until ${until} UTC`, decisions };
     }
     const slot = this.slotAt(now);
@@ -111,7 +122,9 @@ export class Scheduler {
   }
 
   private slotAt(now: number) {
-    return this.current?.slots.find((s, i, all) => s.start <= now && now < (all[i + 1]?.start ?? s.start + this.deps.slotMs));
+    return this.current?.slots.find(
+      (s, i, all) => s.start <= now && now < (all[i + 1]?.start ?? s.start + this.deps.slotMs),
+    );
   }
 
   private async replanNow(): Promise<void> {
@@ -122,9 +135,19 @@ export class Scheduler {
         const now = this.deps.clock.now();
         const p = await (this.deps.planner ? this.deps.planner(input, now) : makePlan(input, { now }));
         this.current = p;
-        this.deps.record({ type: 'planned', at: this.deps.clock.now(), slots: p.slots.length, net: p.totals.net, shortfalls: p.shortfalls });
+        this.deps.record({
+          type: 'planned',
+          at: this.deps.clock.now(),
+          slots: p.slots.length,
+          net: p.totals.net,
+          shortfalls: p.shortfalls,
+        });
       } catch (e) {
-        this.deps.record({ type: 'error', at: this.deps.clock.now(), message: `planning failed: ${(e as Error).message}` });
+        this.deps.record({
+          type: 'error',
+          at: this.deps.clock.now(),
+          message: `planning failed: ${(e as Error).message}`,
+        });
       }
       await this.applyNow();
     });
@@ -137,7 +160,11 @@ export class Scheduler {
     try {
       await this.deps.apply(applied);
     } catch (e) {
-      this.deps.record({ type: 'error', at: this.deps.clock.now(), message: `applying the slot failed: ${(e as Error).message}` });
+      this.deps.record({
+        type: 'error',
+        at: this.deps.clock.now(),
+        message: `applying the slot failed: ${(e as Error).message}`,
+      });
     }
   }
 

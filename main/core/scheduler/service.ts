@@ -1,5 +1,13 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import { DEFAULT_PLANNER_TIME_LIMIT_SEC, HandlerError, type JobState, type PlanApplied, type PlanLimitSettings, type PlanOverride, type PresenceSettings } from '#contract/index';
+import {
+  DEFAULT_PLANNER_TIME_LIMIT_SEC,
+  HandlerError,
+  type JobState,
+  type PlanApplied,
+  type PlanLimitSettings,
+  type PlanOverride,
+  type PresenceSettings,
+} from '#contract/index';
 import type { Plan, PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#contract/plan';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
@@ -18,10 +26,25 @@ import { matchZone } from '#core/tariff/zone';
 import type { PlanOptions } from '#workers/planner/plan';
 import type { PlanEventStore } from './events.ts';
 import { Executor } from './executor.ts';
-import { buildWorld, DEFAULT_HASHES_PER_THREAD_SEC, measuredPerThread, plannedValuePerHash, planJobId, poolDown, type Built } from './inputs.ts';
+import {
+  buildWorld,
+  DEFAULT_HASHES_PER_THREAD_SEC,
+  measuredPerThread,
+  plannedValuePerHash,
+  planJobId,
+  poolDown,
+  type Built,
+} from './inputs.ts';
 import { Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
-import { deviceSetting, hashRateSetting, heldSetting, limitSetting, managedSetting, presenceSetting } from './setting.ts';
+import {
+  deviceSetting,
+  hashRateSetting,
+  heldSetting,
+  limitSetting,
+  managedSetting,
+  presenceSetting,
+} from './setting.ts';
 
 const SLOT_MS = 900_000;
 const HORIZON_MS = 48 * 3_600_000;
@@ -97,7 +120,8 @@ export function createScheduling(deps: SchedulingDeps) {
     const measured = measuredPerThread(st);
     const stored = deps.settings.get(hashRateSetting);
     // Kept for the next start; rewritten only when it moved by more than 1 % (not at every re-plan).
-    if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored)) deps.settings.set(hashRateSetting, measured);
+    if (measured && !(stored && Math.abs(measured - stored) <= 0.01 * stored))
+      deps.settings.set(hashRateSetting, measured);
     const perThread = measured ?? stored ?? DEFAULT_HASHES_PER_THREAD_SEC;
     const now = deps.clock.now();
     const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? null;
@@ -127,7 +151,14 @@ export function createScheduling(deps: SchedulingDeps) {
     const slots: PlanSlot[] = prices.map((p, i) => {
       const h = heat[i];
       const quiet = l.quiet.enabled && matchZone([l.quiet], p.start, zone) !== undefined;
-      const slot: PlanSlot = { start: p.start, hours: (p.end - p.start) / 3_600_000, price: p.price, heatDemandW: h?.demandW ?? 0, heatCreditPerKWh: h?.creditPerKWh ?? 0, quiet };
+      const slot: PlanSlot = {
+        start: p.start,
+        hours: (p.end - p.start) / 3_600_000,
+        price: p.price,
+        heatDemandW: h?.demandW ?? 0,
+        heatCreditPerKWh: h?.creditPerKWh ?? 0,
+        quiet,
+      };
       if (room && h && h.outdoorC !== null) slot.outdoorC = h.outdoorC;
       if (room && h?.comfort) slot.comfort = h.comfort;
       return slot;
@@ -135,7 +166,12 @@ export function createScheduling(deps: SchedulingDeps) {
     // Without a fresh reading the room is assumed at the band's lower edge: neither a reason to
     // heat hard now nor stored warmth to coast on.
     const thermal: ThermalModel | undefined = room
-      ? { uaWPerK: room.uaWPerK, capacityWhPerK: room.capacityWhPerK, sourceCapW: room.sourceCapW, indoorC: room.indoorC ?? slots[0]?.comfort?.minC ?? heat[0]?.setpointC ?? 20 }
+      ? {
+          uaWPerK: room.uaWPerK,
+          capacityWhPerK: room.capacityWhPerK,
+          sourceCapW: room.sourceCapW,
+          indoorC: room.indoorC ?? slots[0]?.comfort?.minC ?? heat[0]?.setpointC ?? 20,
+        }
       : undefined;
     if (thermal && slots.every((s) => s.comfort && s.outdoorC !== undefined)) {
       const bands = reachableBands(thermal, slots as BandSlot[]);
@@ -154,7 +190,10 @@ export function createScheduling(deps: SchedulingDeps) {
       slots,
       devices: limited(tables.devices, l, slotMin),
       jobs: tables.jobs,
-      limits: { ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}), ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}) },
+      limits: {
+        ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}),
+        ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}),
+      },
       ...(thermal ? { thermal } : {}),
     };
   };
@@ -189,7 +228,12 @@ export function createScheduling(deps: SchedulingDeps) {
     inputs,
     // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
     // The reasons quote prices ("pre-heating: 0.0400 EUR/kWh now vs …") in the tariff's currency.
-    planner: (input, now) => deps.planner(input, { now, currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR', timeLimitMs: timeLimitMs() }),
+    planner: (input, now) =>
+      deps.planner(input, {
+        now,
+        currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR',
+        timeLimitMs: timeLimitMs(),
+      }),
     apply: async (a) => {
       const eff = await executor.apply(a, presence.active(), tables);
       lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
@@ -199,10 +243,25 @@ export function createScheduling(deps: SchedulingDeps) {
       if (e.type === 'planned') {
         const p = scheduler.plan();
         if (p) deps.events.emit('plan-updated', p);
-        record({ kind: 'planned', message: `planned ${e.slots} slots, expected net ${e.net.toFixed(4)}${e.shortfalls.length ? `; short of deadline: ${e.shortfalls.map((s) => `${s.job} ${s.missingWork.toFixed(0)} work`).join(', ')}` : ''}` });
-        for (const s of e.shortfalls) record({ kind: 'deviation', job: s.job, message: `${s.job} cannot finish before its deadline: ${s.missingWork.toFixed(0)} work does not fit` });
+        record({
+          kind: 'planned',
+          message: `planned ${e.slots} slots, expected net ${e.net.toFixed(4)}${e.shortfalls.length ? `; short of deadline: ${e.shortfalls.map((s) => `${s.job} ${s.missingWork.toFixed(0)} work`).join(', ')}` : ''}`,
+        });
+        for (const s of e.shortfalls)
+          record({
+            kind: 'deviation',
+            job: s.job,
+            message: `${s.job} cannot finish before its deadline: ${s.missingWork.toFixed(0)} work does not fit`,
+          });
       } else if (e.type === 'override') {
-        record({ kind: 'override', message: e.override ? (e.override.kind === 'pause' ? `paused by hand until ${new Date(e.override.until).toISOString()}` : `run ${e.override.job} on ${e.override.device} by hand until ${new Date(e.override.until).toISOString()}`) : 'override ended: back to the plan' });
+        record({
+          kind: 'override',
+          message: e.override
+            ? e.override.kind === 'pause'
+              ? `paused by hand until ${new Date(e.override.until).toISOString()}`
+              : `run ${e.override.job} on ${e.override.device} by hand until ${new Date(e.override.until).toISOString()}`
+            : 'override ended: back to the plan',
+        });
       } else if (e.type === 'error') {
         deps.log.warn(`scheduler: ${e.message}`);
         record({ kind: 'error', message: e.message });
@@ -216,18 +275,35 @@ export function createScheduling(deps: SchedulingDeps) {
     if (!p || !lastApplied) return p;
     const notes = lastApplied.reason;
     const now = deps.clock.now();
-    return { ...p, slots: p.slots.map((s) => (s.start === lastApplied!.slotStart && s.start <= now ? { ...s, reason: notes } : s)) };
+    return {
+      ...p,
+      slots: p.slots.map((s) => (s.start === lastApplied!.slotStart && s.start <= now ? { ...s, reason: notes } : s)),
+    };
   };
-
 
   /** Checks a manual override against the devices, levels and jobs of the plan, then applies it. */
   const setOverride = async (override: PlanOverride | null): Promise<{ override: PlanOverride | null }> => {
-    if (override && override.until <= deps.clock.now()) throw new HandlerError('bad-request', 'the override ends in the past', 'give an end time after now');
+    if (override && override.until <= deps.clock.now())
+      throw new HandlerError('bad-request', 'the override ends in the past', 'give an end time after now');
     if (override?.kind === 'run') {
       const dev = tables.devices.find((d) => d.id === override.device);
-      if (!dev) throw new HandlerError('bad-request', `override: there is no device "${override.device}"`, `use one of ${tables.devices.map((d) => d.id).join(', ') || '(none detected)'}`);
-      if (override.level >= dev.levels.length) throw new HandlerError('bad-request', `override: ${override.device} has levels 0..${dev.levels.length - 1}, not ${override.level}`);
-      if (!tables.jobs.some((j) => j.id === override.job)) throw new HandlerError('bad-request', `override: there is no job "${override.job}" in the plan`, `use one of ${tables.jobs.map((j) => j.id).join(', ') || '(none queued)'}`);
+      if (!dev)
+        throw new HandlerError(
+          'bad-request',
+          `override: there is no device "${override.device}"`,
+          `use one of ${tables.devices.map((d) => d.id).join(', ') || '(none detected)'}`,
+        );
+      if (override.level >= dev.levels.length)
+        throw new HandlerError(
+          'bad-request',
+          `override: ${override.device} has levels 0..${dev.levels.length - 1}, not ${override.level}`,
+        );
+      if (!tables.jobs.some((j) => j.id === override.job))
+        throw new HandlerError(
+          'bad-request',
+          `override: there is no job "${override.job}" in the plan`,
+          `use one of ${tables.jobs.map((j) => j.id).join(', ') || '(none queued)'}`,
+        );
     }
     currentOverride = override;
     await scheduler.setOverride(override);
@@ -253,7 +329,10 @@ export function createScheduling(deps: SchedulingDeps) {
       return saved;
     },
     async start() {
-      unsubs.push(tariff.onUpdate(() => scheduler.changed()), heating.onChange(() => scheduler.changed()));
+      unsubs.push(
+        tariff.onUpdate(() => scheduler.changed()),
+        heating.onChange(() => scheduler.changed()),
+      );
       if (jobs) {
         const states = new Map<number, JobState>(jobs.list().map((j) => [j.id, j.state]));
         unsubs.push(
@@ -264,15 +343,25 @@ export function createScheduling(deps: SchedulingDeps) {
             if (!executor.acting.has(j.id)) {
               // The user paused it: hold it out of the plan. The user started it: it is theirs, not the scheduler's.
               const h = held();
-              if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id)) deps.settings.set(heldSetting, [...h, j.id]);
+              if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id))
+                deps.settings.set(heldSetting, [...h, j.id]);
               if (j.state === 'running' && before !== undefined && before !== 'running') {
-                deps.settings.set(heldSetting, h.filter((x) => x !== j.id));
+                deps.settings.set(
+                  heldSetting,
+                  h.filter((x) => x !== j.id),
+                );
                 const m = deps.settings.get(managedSetting);
-                if (m.jobs.includes(j.id)) deps.settings.set(managedSetting, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
+                if (m.jobs.includes(j.id))
+                  deps.settings.set(managedSetting, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
               }
             }
             const managed = deps.settings.get(managedSetting).jobs;
-            if (j.state === 'failed' && managed.includes(j.id)) record({ kind: 'deviation', job: planJobId(j.id), message: `job ${j.id} failed: ${j.error ?? 'no reason given'}` });
+            if (j.state === 'failed' && managed.includes(j.id))
+              record({
+                kind: 'deviation',
+                job: planJobId(j.id),
+                message: `job ${j.id} failed: ${j.error ?? 'no reason given'}`,
+              });
             scheduler.changed();
           }),
         );
@@ -282,7 +371,10 @@ export function createScheduling(deps: SchedulingDeps) {
       let seen = '|';
       unsubs.push(
         deps.events.on('telemetry', (t) => {
-          const hot = t.devices.filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC).map((d) => d.deviceId).join(',');
+          const hot = t.devices
+            .filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC)
+            .map((d) => d.deviceId)
+            .join(',');
           const key = `${hot}|${mining && poolDown(mining.status()) !== null ? 'pool down' : ''}`;
           if (key === seen) return;
           seen = key;

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DEFAULT_PLAN_LIMITS, DEFAULT_PRESENCE, planLimitSettingsSchema, presenceSettingsSchema, type PlanLimitSettings, type PresenceSettings } from '#contract/index';
+import {
+  DEFAULT_PLAN_LIMITS,
+  DEFAULT_PRESENCE,
+  planLimitSettingsSchema,
+  presenceSettingsSchema,
+  type PlanLimitSettings,
+  type PresenceSettings,
+} from '#contract/index';
 import { deviceIdSchema } from '#contract/id';
 import { defineSetting } from '#core/setting';
 import type { Managed } from './executor.ts';
@@ -11,7 +18,7 @@ export const limitSetting = defineSetting<PlanLimitSettings>({
   default: () => structuredClone(DEFAULT_PLAN_LIMITS),
   version: 1,
   since: '0.1.0',
-  doc: 'Planner limits: power cap (W), quiet hours and their cap, minimum run and pause minutes, the device temperature limit (°C), and the planner\'s time limit (s).',
+  doc: "Planner limits: power cap (W), quiet hours and their cap, minimum run and pause minutes, the device temperature limit (°C), and the planner's time limit (s).",
 });
 
 export const presenceSetting = defineSetting<PresenceSettings>({
@@ -52,7 +59,7 @@ export const hashRateSetting = defineSetting<number | null>({
   version: 1,
   since: '0.1.0',
   internal: true,
-  doc: 'Hashes per second one mining thread did when last measured (H/s), kept for the next start\'s plan.',
+  doc: "Hashes per second one mining thread did when last measured (H/s), kept for the next start's plan.",
 });
 
 const configuredLevel = z

@@ -18,7 +18,12 @@ export function retryDelayMs(failures: number): number {
  * prices are not all known, or when tomorrow's should be published by now and are not known yet;
  * never sooner than the back-off after a failure allows.
  */
-export function fetchDue(now: number, state: FetchState, publishes: { hour: number; minute: number; timeZone: string }, timeZone: string): boolean {
+export function fetchDue(
+  now: number,
+  state: FetchState,
+  publishes: { hour: number; minute: number; timeZone: string },
+  timeZone: string,
+): boolean {
   if (state.lastAttempt !== null && now - state.lastAttempt < retryDelayMs(state.failures)) return false;
   const today = localDay(now, timeZone);
   if (state.knownUntil === null || state.knownUntil < today.end) return true;

@@ -9,7 +9,18 @@ export function tariffHandlers(t: Tariff): TariffHandlers {
   /** A masked token from the settings page means "keep the one stored". */
   const withStoredToken = (next: TariffSettings): TariffSettings => {
     const current = t.current();
-    return unmasked(tariffToken, next, current, next.tariff.kind === current.tariff.kind, () => new HandlerError('bad-request', 'tariff.token: enter the token', 'The stored token belongs to another provider.'));
+    return unmasked(
+      tariffToken,
+      next,
+      current,
+      next.tariff.kind === current.tariff.kind,
+      () =>
+        new HandlerError(
+          'bad-request',
+          'tariff.token: enter the token',
+          'The stored token belongs to another provider.',
+        ),
+    );
   };
 
   return {
@@ -20,7 +31,11 @@ export function tariffHandlers(t: Tariff): TariffHandlers {
       } catch (err) {
         if (!(err instanceof TariffCheckFailed)) throw err;
         const cause = err.failure;
-        throw new HandlerError(cause instanceof ProviderError && cause.auth ? 'bad-request' : 'unavailable', `Not saved: ${cause.message}`, 'The previous tariff stays in use.');
+        throw new HandlerError(
+          cause instanceof ProviderError && cause.auth ? 'bad-request' : 'unavailable',
+          `Not saved: ${cause.message}`,
+          'The previous tariff stays in use.',
+        );
       }
     },
     'tariff-test': async (next) => t.test(withStoredToken(next)),
@@ -29,9 +44,14 @@ export function tariffHandlers(t: Tariff): TariffHandlers {
     'tariff-refresh': async () => t.refresh(),
     'tariff-import-csv': async ({ csv, unit, currency, timeZone }) => {
       try {
-        return t.importCsv(csv, { ...(unit ? { unit } : {}), ...(currency ? { currency } : {}), ...(timeZone ? { timeZone } : {}) });
+        return t.importCsv(csv, {
+          ...(unit ? { unit } : {}),
+          ...(currency ? { currency } : {}),
+          ...(timeZone ? { timeZone } : {}),
+        });
       } catch (err) {
-        if (err instanceof CsvError) throw new HandlerError('bad-request', err.message, 'Fix the rows named and import again.');
+        if (err instanceof CsvError)
+          throw new HandlerError('bad-request', err.message, 'Fix the rows named and import again.');
         throw err;
       }
     },

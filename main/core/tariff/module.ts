@@ -28,7 +28,12 @@ export function tariffModule(options: TariffModuleOptions = {}): CoreModule {
         io: options.io ?? { fetch: globalThis.fetch },
         cron: options.cron !== false,
       });
-      return { service: tariff, handlers: tariffHandlers(tariff), start: () => tariff.start(), stop: () => tariff.stop() };
+      return {
+        service: tariff,
+        handlers: tariffHandlers(tariff),
+        start: () => tariff.start(),
+        stop: () => tariff.stop(),
+      };
     },
   });
 }

@@ -70,7 +70,9 @@ export class Tariff implements TariffService {
       return opened(tariffToken, settings.get(tariffSetting), secrets);
     } catch (err) {
       // Sealed by the desktop app's keychain and read where that is not at hand (`hearth serve`).
-      log.warn(`the tariff's token could not be read (${(err as Error).message}); using a fixed price until the tariff is saved again`);
+      log.warn(
+        `the tariff's token could not be read (${(err as Error).message}); using a fixed price until the tariff is saved again`,
+      );
       return defaultTariffSettings();
     }
   }
@@ -98,13 +100,39 @@ export class Tariff implements TariffService {
     const settings = this.inUse;
     const key = this.sourceKey();
     const a = adapterFor(settings.tariff);
-    if (key === null) return { kind: settings.tariff.kind, state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null };
+    if (key === null)
+      return {
+        kind: settings.tariff.kind,
+        state: 'ok',
+        reason: null,
+        fetchedAt: null,
+        knownUntil: null,
+        nextFetchAt: null,
+      };
     const s = this.deps.store.summary(key);
     const reason = this.reason;
-    const state: TariffStatus['state'] = reason ? (s.count > 0 ? 'stale' : 'error') : s.count > 0 ? 'ok' : a.type === 'stored' ? 'error' : 'idle';
-    const why = reason ?? (s.count === 0 && a.type === 'stored' ? 'No prices imported yet: run `hearth prices import FILE`' : null);
-    const nextFetchAt = a.type === 'dynamic' && this.task ? Math.ceil((this.deps.clock.now() + 1) / 900_000) * 900_000 : null;
-    return { kind: settings.tariff.kind, state, reason: why, fetchedAt: s.fetchedAt, knownUntil: s.knownUntil, nextFetchAt };
+    const state: TariffStatus['state'] = reason
+      ? s.count > 0
+        ? 'stale'
+        : 'error'
+      : s.count > 0
+        ? 'ok'
+        : a.type === 'stored'
+          ? 'error'
+          : 'idle';
+    const why =
+      reason ??
+      (s.count === 0 && a.type === 'stored' ? 'No prices imported yet: run `hearth prices import FILE`' : null);
+    const nextFetchAt =
+      a.type === 'dynamic' && this.task ? Math.ceil((this.deps.clock.now() + 1) / 900_000) * 900_000 : null;
+    return {
+      kind: settings.tariff.kind,
+      state,
+      reason: why,
+      fetchedAt: s.fetchedAt,
+      knownUntil: s.knownUntil,
+      nextFetchAt,
+    };
   }
 
   private notify(from: number, to: number, count: number): void {
@@ -123,10 +151,15 @@ export class Tariff implements TariffService {
   /** Checks what a provider sent before it replaces anything stored. */
   private checkSlots(adapter: DynamicAdapter<never>, got: SpotSlot[], from: number, to: number): SpotSlot[] {
     const inRange = got.filter((s) => s.end > from && s.start < to);
-    if (inRange.length === 0) throw new ProviderError(`${adapter.label} sent no prices for ${new Date(from).toISOString()} … ${new Date(to).toISOString()}; the last known prices stay in use`);
+    if (inRange.length === 0)
+      throw new ProviderError(
+        `${adapter.label} sent no prices for ${new Date(from).toISOString()} … ${new Date(to).toISOString()}; the last known prices stay in use`,
+      );
     for (const s of inRange) {
       if (!(s.end > s.start) || !Number.isFinite(s.spot) || Math.abs(s.spot) > 100) {
-        throw new ProviderError(`${adapter.label} sent an implausible slot at ${new Date(s.start).toISOString()} (${s.spot} per kWh); the last known prices stay in use`);
+        throw new ProviderError(
+          `${adapter.label} sent an implausible slot at ${new Date(s.start).toISOString()} (${s.spot} per kWh); the last known prices stay in use`,
+        );
       }
     }
     resolutionOf(inRange, adapter.label);
@@ -140,7 +173,10 @@ export class Tariff implements TariffService {
     const today = localDay(this.deps.clock.now(), tz);
     const to = localDay(today.end, tz).end;
     const got = await a.fetch(config as never, today.start, to, this.deps.io);
-    return { key: a.sourceKey(config as never), slots: this.checkSlots(a as DynamicAdapter<never>, got, today.start, to) };
+    return {
+      key: a.sourceKey(config as never),
+      slots: this.checkSlots(a as DynamicAdapter<never>, got, today.start, to),
+    };
   }
 
   /** Fetches now (day-ahead providers only); concurrent calls share one request. */
@@ -231,7 +267,16 @@ export class Tariff implements TariffService {
     const from = parsed.slots[0]?.start ?? now;
     const to = parsed.slots[parsed.slots.length - 1]?.end ?? now;
     if (this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
-    return { slots: parsed.slots.length, from, to, resolution: parsed.resolution, currency: parsed.currency, mean: sum / parsed.slots.length, min, max };
+    return {
+      slots: parsed.slots.length,
+      from,
+      to,
+      resolution: parsed.resolution,
+      currency: parsed.currency,
+      mean: sum / parsed.slots.length,
+      min,
+      max,
+    };
   }
 
   /** Today's and tomorrow's prices under `candidate`, fetched or computed, stored nowhere. */
@@ -244,12 +289,16 @@ export class Tariff implements TariffService {
     let got: PriceSlot[];
     try {
       if (a.type === 'static') got = a.slots(candidate.tariff as never, today.start, to, tz);
-      else if (a.type === 'stored') got = this.deps.store.range(a.sourceKey(candidate.tariff as never), today.start, to).map((s) => withCharges(s, candidate.charges, tz));
+      else if (a.type === 'stored')
+        got = this.deps.store
+          .range(a.sourceKey(candidate.tariff as never), today.start, to)
+          .map((s) => withCharges(s, candidate.charges, tz));
       else got = (await this.fetchNow(candidate.tariff, tz)).slots.map((s) => withCharges(s, candidate.charges, tz));
     } catch (err) {
       return { ok: false, message: (err as Error).message, ...none };
     }
-    if (got.length === 0) return { ok: false, message: 'No prices imported for today or tomorrow: import a CSV first', ...none };
+    if (got.length === 0)
+      return { ok: false, message: 'No prices imported for today or tomorrow: import a CSV first', ...none };
     const prices = got.map((s) => s.price);
     const r = {
       slots: got.length,
@@ -260,7 +309,11 @@ export class Tariff implements TariffService {
       currency: got[0]!.currency,
     };
     const label = a.type === 'dynamic' ? a.label : candidate.tariff.kind;
-    return { ok: true, message: `${label}: ${r.slots} slots until ${new Date(r.to).toISOString()}, paying ${r.min.toFixed(5)} … ${r.max.toFixed(5)} ${r.currency}/kWh`, ...r };
+    return {
+      ok: true,
+      message: `${label}: ${r.slots} slots until ${new Date(r.to).toISOString()}, paying ${r.min.toFixed(5)} … ${r.max.toFixed(5)} ${r.currency}/kWh`,
+      ...r,
+    };
   }
 
   start(): void {

@@ -5,7 +5,11 @@ import { defineSetting } from '#core/setting';
 import { systemTimeZone } from './time.ts';
 
 export function defaultTariffSettings(): TariffSettings {
-  return { tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: systemTimeZone() };
+  return {
+    tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+    charges: { perKWh: 0, tax: 0 },
+    timeZone: systemTimeZone(),
+  };
 }
 
 export const tariffSetting = defineSetting<TariffSettings>({
@@ -22,7 +26,10 @@ export const tariffSetting = defineSetting<TariffSettings>({
 export const tariffToken: SecretField<TariffSettings> = {
   name: () => 'token',
   get: (s) => tokenOf(s.tariff),
-  set: (s, token) => ({ ...s, tariff: s.tariff.kind === 'entsoe' || s.tariff.kind === 'tibber' ? { ...s.tariff, token } : s.tariff }),
+  set: (s, token) => ({
+    ...s,
+    tariff: s.tariff.kind === 'entsoe' || s.tariff.kind === 'tibber' ? { ...s.tariff, token } : s.tariff,
+  }),
 };
 
 function tokenOf(c: TariffConfig): string | null {

@@ -23,9 +23,15 @@ export type StoredSlot = SpotSlot & { fetchedAt: number };
 /** The ledger's cache of fetched and imported prices, one series per source. */
 export function createPriceStore(db: Db) {
   const del = db.prepare('DELETE FROM price_slot WHERE source = ? AND start < ? AND end > ?');
-  const ins = db.prepare('INSERT OR REPLACE INTO price_slot (source, start, end, spot, currency, fetched_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const range = db.prepare('SELECT start, end, spot, currency, fetched_at FROM price_slot WHERE source = ? AND start < ? AND end > ? ORDER BY start');
-  const summary = db.prepare('SELECT MAX(fetched_at) AS fetched_at, MAX(end) AS known_until, COUNT(*) AS n FROM price_slot WHERE source = ?');
+  const ins = db.prepare(
+    'INSERT OR REPLACE INTO price_slot (source, start, end, spot, currency, fetched_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const range = db.prepare(
+    'SELECT start, end, spot, currency, fetched_at FROM price_slot WHERE source = ? AND start < ? AND end > ? ORDER BY start',
+  );
+  const summary = db.prepare(
+    'SELECT MAX(fetched_at) AS fetched_at, MAX(end) AS known_until, COUNT(*) AS n FROM price_slot WHERE source = ?',
+  );
   return {
     /** Replaces the source's slots over the span the new ones cover, atomically. */
     replace(source: string, slots: SpotSlot[], fetchedAt: number): void {

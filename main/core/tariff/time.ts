@@ -42,7 +42,14 @@ export function offsetAt(ms: number, timeZone: string): number {
 }
 
 /** The instant a local wall-clock time names. In the autumn overlap, the earlier instant; in the spring gap, the later side. */
-export function localToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number {
+export function localToUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): number {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
   // Trying both offsets around the wall time finds the earlier of two valid instants, if any.
   const candidates = [offsetAt(wall - 86_400_000 / 2, timeZone), offsetAt(wall + 86_400_000 / 2, timeZone)]

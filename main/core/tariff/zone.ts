@@ -6,7 +6,11 @@ import { localParts, minutesOf } from './time.ts';
  * (22:00–06:00) belongs to the day it starts on: Friday's 22:00–06:00 covers Saturday 03:00 even
  * when Saturday is not among its days.
  */
-export function matchZone<Z extends Pick<TimeZone, 'days' | 'from' | 'to'>>(zones: readonly Z[], ms: number, timeZone: string): Z | undefined {
+export function matchZone<Z extends Pick<TimeZone, 'days' | 'from' | 'to'>>(
+  zones: readonly Z[],
+  ms: number,
+  timeZone: string,
+): Z | undefined {
   const p = localParts(ms, timeZone);
   const m = p.hour * 60 + p.minute;
   const prevDay = p.isoWeekday === 1 ? 7 : p.isoWeekday - 1;

@@ -9,7 +9,13 @@ type HttpJson = Extract<IndoorSource, { kind: 'http-json' }>;
 export async function readHttpJson(src: HttpJson, fetchFn: typeof globalThis.fetch): Promise<number> {
   const body = await getJson(fetchFn, src.url, {}, 'The temperature URL');
   const c = numberAt(body, src.jsonPath);
-  if (c === null) throw new SourceError(`The answer from ${src.url} has no number at "${src.jsonPath}": check the JSON path`, { field: 'jsonPath' });
-  if (implausible(c)) throw new SourceError(`${src.url} gives ${c} at "${src.jsonPath}": not a room temperature in °C`, { field: 'jsonPath' });
+  if (c === null)
+    throw new SourceError(`The answer from ${src.url} has no number at "${src.jsonPath}": check the JSON path`, {
+      field: 'jsonPath',
+    });
+  if (implausible(c))
+    throw new SourceError(`${src.url} gives ${c} at "${src.jsonPath}": not a room temperature in °C`, {
+      field: 'jsonPath',
+    });
   return c;
 }

@@ -21,9 +21,13 @@ function readMessage(src: Mqtt, topic: string, text: string): { c: number } | { 
     const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
     return src.jsonPath
       ? { error: `The message on ${topic} has no number at "${src.jsonPath}": ${shown}`, field: 'jsonPath' }
-      : { error: `The message on ${topic} is not a number: ${shown}; give a JSON path if it is JSON`, field: 'jsonPath' };
+      : {
+          error: `The message on ${topic} is not a number: ${shown}; give a JSON path if it is JSON`,
+          field: 'jsonPath',
+        };
   }
-  if (implausible(c)) return { error: `The message on ${topic} says ${c}: not a room temperature in °C`, field: 'topic' };
+  if (implausible(c))
+    return { error: `The message on ${topic} says ${c}: not a room temperature in °C`, field: 'topic' };
   return { c };
 }
 
@@ -34,10 +38,17 @@ function readMessage(src: Mqtt, topic: string, text: string): { c: number } | { 
 function connectFailure(src: Mqtt, err: Error & { code?: string | number }): SourceError {
   const code = err.code;
   if (code === 4 || code === 5 || code === 134 || code === 135) {
-    return new SourceError(`The MQTT broker ${src.url} refused the login (${err.message}): check the user name and password`, { field: src.username ? 'password' : 'username' });
+    return new SourceError(
+      `The MQTT broker ${src.url} refused the login (${err.message}): check the user name and password`,
+      { field: src.username ? 'password' : 'username' },
+    );
   }
-  if (typeof code === 'number') return new SourceError(`The MQTT broker ${src.url} refused the connection: ${err.message}`, { field: 'url' });
-  return new SourceError(`Cannot reach the MQTT broker ${src.url} (${code ?? err.message}): check the URL and that the broker runs`, { transient: true, field: 'url' });
+  if (typeof code === 'number')
+    return new SourceError(`The MQTT broker ${src.url} refused the connection: ${err.message}`, { field: 'url' });
+  return new SourceError(
+    `Cannot reach the MQTT broker ${src.url} (${code ?? err.message}): check the URL and that the broker runs`,
+    { transient: true, field: 'url' },
+  );
 }
 
 /**
@@ -74,7 +85,10 @@ export function subscribeMqtt(src: Mqtt, sink: SourceSink, now: () => number): S
  * when the broker took the subscription but nothing arrived in time; rejects with a SourceError
  * whose `transient` says whether the settings themselves are at fault.
  */
-export function probeMqtt(src: Mqtt, opts: { waitMs: number; connectTimeoutMs?: number; now: () => number }): Promise<{ c: number; at: number } | null> {
+export function probeMqtt(
+  src: Mqtt,
+  opts: { waitMs: number; connectTimeoutMs?: number; now: () => number },
+): Promise<{ c: number; at: number } | null> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
   return new Promise((resolve, reject) => {
     const client = connect(src.url, clientOptions(src, { reconnectPeriod: 0, connectTimeout: connectTimeoutMs }));
@@ -91,11 +105,26 @@ export function probeMqtt(src: Mqtt, opts: { waitMs: number; connectTimeoutMs?: 
       timer = setTimeout(then, ms);
     };
     wait(connectTimeoutMs + 500, () =>
-      finish(() => reject(new SourceError(`The MQTT broker ${src.url} did not answer within ${Math.round(connectTimeoutMs / 1000)} s: check the URL and that the broker runs`, { transient: true, field: 'url' }))),
+      finish(() =>
+        reject(
+          new SourceError(
+            `The MQTT broker ${src.url} did not answer within ${Math.round(connectTimeoutMs / 1000)} s: check the URL and that the broker runs`,
+            { transient: true, field: 'url' },
+          ),
+        ),
+      ),
     );
     client.on('error', (err) => finish(() => reject(connectFailure(src, err))));
     client.on('close', () => {
-      if (!client.connected) finish(() => reject(new SourceError(`The MQTT broker ${src.url} closed the connection before accepting it: check the URL (mqtt:// or mqtts://) and the port`, { transient: true, field: 'url' })));
+      if (!client.connected)
+        finish(() =>
+          reject(
+            new SourceError(
+              `The MQTT broker ${src.url} closed the connection before accepting it: check the URL (mqtt:// or mqtts://) and the port`,
+              { transient: true, field: 'url' },
+            ),
+          ),
+        );
     });
     client.on('message', (topic, payload) => {
       if (topic !== src.topic) return;
@@ -106,8 +135,20 @@ export function probeMqtt(src: Mqtt, opts: { waitMs: number; connectTimeoutMs?: 
     client.on('connect', () => {
       client.subscribe(src.topic, { qos: 0 }, (err, granted) => {
         // A v3.1.1 broker refuses a subscription with return code 0x80, a v5 one with a reason code.
-        const refused = err ?? (granted?.some((g) => g.qos >= 128) ? new Error(`return code ${granted.find((g) => g.qos >= 128)?.qos}`) : null);
-        if (refused) return finish(() => reject(new SourceError(`The MQTT broker refused the subscription to ${src.topic} (${refused.message}): check the topic and the user's access`, { field: 'topic' })));
+        const refused =
+          err ??
+          (granted?.some((g) => g.qos >= 128)
+            ? new Error(`return code ${granted.find((g) => g.qos >= 128)?.qos}`)
+            : null);
+        if (refused)
+          return finish(() =>
+            reject(
+              new SourceError(
+                `The MQTT broker refused the subscription to ${src.topic} (${refused.message}): check the topic and the user's access`,
+                { field: 'topic' },
+              ),
+            ),
+          );
         if (opts.waitMs <= 0) return finish(() => resolve(null));
         wait(opts.waitMs, () => finish(() => resolve(null)));
       });

@@ -23,7 +23,8 @@ export function parseAwattar(body: unknown): SpotSlot[] {
   return body['data'].map((row: unknown, i) => {
     if (!isRecord(row)) throw new ProviderError(`${LABEL} sent a malformed entry at data[${i}]`);
     const unit = String(row['unit'] ?? '').toLowerCase();
-    if (unit !== 'eur/mwh') throw new ProviderError(`${LABEL} sent prices in "${String(row['unit'])}", expected Eur/MWh`);
+    if (unit !== 'eur/mwh')
+      throw new ProviderError(`${LABEL} sent prices in "${String(row['unit'])}", expected Eur/MWh`);
     return {
       start: finite(row['start_timestamp'], `start_timestamp at data[${i}]`, LABEL),
       end: finite(row['end_timestamp'], `end_timestamp at data[${i}]`, LABEL),

@@ -31,7 +31,8 @@ export class CsvError extends Error {
   }
 }
 
-const START_COLUMNS = /^(start|start_?utc|start_?time|starts_?at|time|time_?utc|timestamp|datetime|date_?time|from|valid_?from|hour_?utc)$/i;
+const START_COLUMNS =
+  /^(start|start_?utc|start_?time|starts_?at|time|time_?utc|timestamp|datetime|date_?time|from|valid_?from|hour_?utc)$/i;
 const UNIT_COLUMN = /^unit$/i;
 const CURRENCIES = ['EUR', 'DKK', 'GBP', 'SEK', 'NOK', 'CHF', 'PLN', 'CZK', 'HUF', 'USD'];
 
@@ -60,13 +61,16 @@ const DIVISOR: Record<CsvUnit, number> = { 'per-kwh': 1, 'per-mwh': 1000, 'cents
 export function parseCsv(text: string, options: CsvOptions = {}): ParsedCsv {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
-  if (headerIndex < 0) throw new CsvError(['the file has no header and no rows; expected a header such as "start_utc,eur_per_kwh"']);
+  if (headerIndex < 0)
+    throw new CsvError(['the file has no header and no rows; expected a header such as "start_utc,eur_per_kwh"']);
   const header = lines[headerIndex] ?? '';
   const sep = header.includes(';') ? ';' : header.includes('\t') ? '\t' : ',';
   const cols = header.split(sep).map((c) => c.trim().replace(/^"|"$/g, ''));
   const startCol = cols.findIndex((c) => START_COLUMNS.test(c));
   const unitCol = cols.findIndex((c) => UNIT_COLUMN.test(c));
-  const priceCol = cols.findIndex((c, i) => i !== startCol && i !== unitCol && /price|eur|dkk|gbp|sek|nok|kwh|mwh|value|cost|amount/i.test(c));
+  const priceCol = cols.findIndex(
+    (c, i) => i !== startCol && i !== unitCol && /price|eur|dkk|gbp|sek|nok|kwh|mwh|value|cost|amount/i.test(c),
+  );
   const headerLine = headerIndex + 1;
   if (startCol < 0 || priceCol < 0) {
     throw new CsvError([
@@ -113,7 +117,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): ParsedCsv {
     }
     const spot = price / DIVISOR[unit ?? 'per-kwh'];
     if (Math.abs(spot) > 100) {
-      problems.push(`line ${line}: ${priceText} per kWh is not a plausible price; if the file is in per MWh, give --unit per-mwh`);
+      problems.push(
+        `line ${line}: ${priceText} per kWh is not a plausible price; if the file is in per MWh, give --unit per-mwh`,
+      );
       continue;
     }
     rows.push({ line, start, spot });
@@ -128,7 +134,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): ParsedCsv {
     const a = sorted[i - 1];
     const b = sorted[i];
     if (!a || !b) continue;
-    if (a.start === b.start) problems.push(`line ${b.line}: the start ${new Date(b.start).toISOString()} repeats line ${a.line}`);
+    if (a.start === b.start)
+      problems.push(`line ${b.line}: the start ${new Date(b.start).toISOString()} repeats line ${a.line}`);
     else step = Math.min(step, b.start - a.start);
   }
   if (problems.length > 0) throw new CsvError(problems);
@@ -138,10 +145,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): ParsedCsv {
   }
   const ms = minutes * 60_000;
   for (const r of sorted) {
-    if (r.start % ms !== 0) problems.push(`line ${r.line}: ${new Date(r.start).toISOString()} is not on the ${minutes}-minute grid of the other rows`);
+    if (r.start % ms !== 0)
+      problems.push(
+        `line ${r.line}: ${new Date(r.start).toISOString()} is not on the ${minutes}-minute grid of the other rows`,
+      );
   }
   if (problems.length > 0) throw new CsvError(problems);
-  return { slots: sorted.map((r) => ({ start: r.start, end: r.start + ms, spot: r.spot, currency })), resolution: minutes, currency };
+  return {
+    slots: sorted.map((r) => ({ start: r.start, end: r.start + ms, spot: r.spot, currency })),
+    resolution: minutes,
+    currency,
+  };
 }
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -152,7 +166,8 @@ function parseStart(text: string, timeZone: string | undefined, previous: number
   if (/^\d{9,13}$/.test(text)) return text.length <= 10 ? Number(text) * 1000 : Number(text);
   const local = LOCAL.exec(text);
   if (local) {
-    if (!timeZone) return `"${text}" has no time zone; write it with Z or an offset (2023-01-01T00:00:00Z), or give the zone (--tz Europe/Brussels)`;
+    if (!timeZone)
+      return `"${text}" has no time zone; write it with Z or an offset (2023-01-01T00:00:00Z), or give the zone (--tz Europe/Brussels)`;
     const [y, mo, d, h, mi] = local.slice(1, 6).map(Number) as [number, number, number, number, number];
     let t = localToUtc(y, mo, d, h, mi, timeZone);
     // The repeated autumn hour appears twice in local time: the second time means one hour later.

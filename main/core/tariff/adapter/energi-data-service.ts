@@ -41,6 +41,11 @@ export function parseEnergiDataService(body: unknown, area: string, currency: 'D
     const value = r[field];
     // The service leaves a price null where it is not yet settled; that slot is simply unknown.
     if (value === null || value === undefined) throw new ProviderError(`${LABEL} sent no ${field} at records[${i}]`);
-    return { start, end: start + (hourly ? 60 : 15) * 60_000, spot: finite(value, `${field} at records[${i}]`, LABEL) / 1000, currency };
+    return {
+      start,
+      end: start + (hourly ? 60 : 15) * 60_000,
+      spot: finite(value, `${field} at records[${i}]`, LABEL) / 1000,
+      currency,
+    };
   });
 }

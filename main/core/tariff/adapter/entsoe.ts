@@ -27,21 +27,30 @@ export const entsoeAdapter: DynamicAdapter<ConfigOf<'entsoe'>> = {
       periodStart: stamp(Math.floor(from / hour) * hour),
       periodEnd: stamp(Math.ceil(to / hour) * hour),
     });
-    const xml = await requestText(io, `${origin(io, 'https://web-api.tp.entsoe.eu')}/api?${params.toString()}`, {}, LABEL);
+    const xml = await requestText(
+      io,
+      `${origin(io, 'https://web-api.tp.entsoe.eu')}/api?${params.toString()}`,
+      {},
+      LABEL,
+    );
     return parseEntsoe(xml).filter((s) => s.end > from && s.start < to);
   },
 };
 
-const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name.replace('.', '\\.')}>([^<]*)</${name.replace('.', '\\.')}>`).exec(xml)?.[1]?.trim();
-const blocks = (xml: string, name: string): string[] => xml.match(new RegExp(`<${name}>[\\s\\S]*?</${name}>`, 'g')) ?? [];
+const tag = (xml: string, name: string): string | undefined =>
+  new RegExp(`<${name.replace('.', '\\.')}>([^<]*)</${name.replace('.', '\\.')}>`).exec(xml)?.[1]?.trim();
+const blocks = (xml: string, name: string): string[] =>
+  xml.match(new RegExp(`<${name}>[\\s\\S]*?</${name}>`, 'g')) ?? [];
 
 export function parseEntsoe(xml: string): SpotSlot[] {
   if (/<Acknowledgement_MarketDocument/.test(xml)) {
     const reason = tag(xml, 'text') ?? 'no reason given';
-    if (/no matching data/i.test(reason)) throw new ProviderError(`${LABEL} has no prices for this zone and time yet (${reason})`);
+    if (/no matching data/i.test(reason))
+      throw new ProviderError(`${LABEL} has no prices for this zone and time yet (${reason})`);
     throw new ProviderError(`${LABEL} refused the request: ${reason}`);
   }
-  if (!/<Publication_MarketDocument/.test(xml)) throw new ProviderError(`${LABEL} sent something that is not a price document: ${snippet(xml)}`);
+  if (!/<Publication_MarketDocument/.test(xml))
+    throw new ProviderError(`${LABEL} sent something that is not a price document: ${snippet(xml)}`);
   const byResolution = new Map<number, Map<number, SpotSlot>>();
   for (const series of blocks(xml, 'TimeSeries')) {
     const currency = tag(series, 'currency_Unit.name') ?? 'EUR';
@@ -51,7 +60,8 @@ export function parseEntsoe(xml: string): SpotSlot[] {
       const start = Date.parse(tag(period, 'start') ?? '');
       const end = Date.parse(tag(period, 'end') ?? '');
       const res = /^PT(\d+)M$/.exec(tag(period, 'resolution') ?? '');
-      if (!Number.isFinite(start) || !Number.isFinite(end) || !res) throw new ProviderError(`${LABEL} sent a Period without a readable timeInterval or resolution`);
+      if (!Number.isFinite(start) || !Number.isFinite(end) || !res)
+        throw new ProviderError(`${LABEL} sent a Period without a readable timeInterval or resolution`);
       const minutes = Number(res[1]);
       const step = minutes * 60_000;
       const count = Math.round((end - start) / step);

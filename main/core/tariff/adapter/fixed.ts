@@ -6,6 +6,12 @@ import type { ConfigOf, StaticAdapter } from './types.ts';
 export const fixedAdapter: StaticAdapter<ConfigOf<'fixed'>> = {
   type: 'static',
   slots(config, from, to): PriceSlot[] {
-    return grid(from, to, 60).map((start) => ({ start, end: start + 3_600_000, price: config.price, spot: null, currency: config.currency }));
+    return grid(from, to, 60).map((start) => ({
+      start,
+      end: start + 3_600_000,
+      price: config.price,
+      spot: null,
+      currency: config.currency,
+    }));
   },
 };

@@ -12,14 +12,20 @@ export async function requestText(io: ProviderIo, url: string, init: RequestInit
     res = await io.fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new ProviderError(`Cannot reach ${provider} (${cause}): check the network; the last known prices stay in use`);
+    throw new ProviderError(
+      `Cannot reach ${provider} (${cause}): check the network; the last known prices stay in use`,
+    );
   }
   const body = await res.text();
   if (res.status === 401 || res.status === 403) {
-    throw new ProviderError(`${provider} rejected the token (HTTP ${res.status}): check the token in the tariff settings`, { auth: true });
+    throw new ProviderError(
+      `${provider} rejected the token (HTTP ${res.status}): check the token in the tariff settings`,
+      { auth: true },
+    );
   }
   if (!res.ok) throw new ProviderError(`${provider} answered HTTP ${res.status}: ${snippet(body)}`);
-  if (body.trim() === '') throw new ProviderError(`${provider} sent an empty response; the last known prices stay in use`);
+  if (body.trim() === '')
+    throw new ProviderError(`${provider} sent an empty response; the last known prices stay in use`);
   return body;
 }
 
@@ -48,7 +54,8 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 
 export function finite(v: unknown, what: string, provider: string): number {
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ProviderError(`${provider} sent a malformed ${what}: ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new ProviderError(`${provider} sent a malformed ${what}: ${JSON.stringify(v)}`);
   return n;
 }
 

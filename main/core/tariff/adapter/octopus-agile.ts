@@ -16,15 +16,25 @@ export const octopusAgileAdapter: DynamicAdapter<ConfigOf<'octopus-agile'>> = {
   publishes: { hour: 16, minute: 15, timeZone: 'Europe/London' },
   async fetch(config, from, to, io) {
     const code = `E-1R-${config.product}-${config.region}`;
-    const params = new URLSearchParams({ period_from: new Date(from).toISOString(), period_to: new Date(to).toISOString(), page_size: '1500' });
-    let url: string | null = `${origin(io, 'https://api.octopus.energy')}/v1/products/${config.product}/electricity-tariffs/${code}/standard-unit-rates/?${params.toString()}`;
+    const params = new URLSearchParams({
+      period_from: new Date(from).toISOString(),
+      period_to: new Date(to).toISOString(),
+      page_size: '1500',
+    });
+    let url: string | null =
+      `${origin(io, 'https://api.octopus.energy')}/v1/products/${config.product}/electricity-tariffs/${code}/standard-unit-rates/?${params.toString()}`;
     const slots: SpotSlot[] = [];
     // A long range comes in pages; a handful covers any horizon Hearth asks for.
     for (let page = 0; url && page < 10; page++) {
       const body = await requestJson(io, url, {}, LABEL);
       slots.push(...parseOctopus(body));
       const next: unknown = isRecord(body) ? body['next'] : null;
-      url = typeof next === 'string' ? (io.baseUrl ? new URL(new URL(next).pathname + new URL(next).search, io.baseUrl).toString() : next) : null;
+      url =
+        typeof next === 'string'
+          ? io.baseUrl
+            ? new URL(new URL(next).pathname + new URL(next).search, io.baseUrl).toString()
+            : next
+          : null;
     }
     return slots;
   },
@@ -39,7 +49,13 @@ export function parseOctopus(body: unknown): SpotSlot[] {
     if (!isRecord(row)) throw new ProviderError(`${LABEL} sent a malformed entry at results[${i}]`);
     const start = instant(row['valid_from'], `valid_from at results[${i}]`, LABEL);
     // The newest rate of a fixed tariff has valid_to null; Agile rates always carry one.
-    const end = row['valid_to'] === null ? start + 30 * 60_000 : instant(row['valid_to'], `valid_to at results[${i}]`, LABEL);
-    return { start, end, spot: finite(row['value_inc_vat'], `value_inc_vat at results[${i}]`, LABEL) / 100, currency: 'GBP' };
+    const end =
+      row['valid_to'] === null ? start + 30 * 60_000 : instant(row['valid_to'], `valid_to at results[${i}]`, LABEL);
+    return {
+      start,
+      end,
+      spot: finite(row['value_inc_vat'], `value_inc_vat at results[${i}]`, LABEL) / 100,
+      currency: 'GBP',
+    };
   });
 }

@@ -20,7 +20,11 @@ export const tibberAdapter: DynamicAdapter<ConfigOf<'tibber'>> = {
     const body = await requestJson(
       io,
       `${origin(io, 'https://api.tibber.com')}/v1-beta/gql`,
-      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${config.token}` }, body: JSON.stringify({ query: QUERY }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${config.token}` },
+        body: JSON.stringify({ query: QUERY }),
+      },
       LABEL,
     );
     return parseTibber(body, config.homeId).filter((s) => s.end > from && s.start < to);
@@ -33,16 +37,30 @@ export function parseTibber(body: unknown, homeId?: string): SpotSlot[] {
     const message = isRecord(first) ? String(first['message']) : 'unknown error';
     const code = isRecord(first) && isRecord(first['extensions']) ? String(first['extensions']['code']) : '';
     const auth = /UNAUTHENTICATED|unauthori[sz]ed|token/i.test(`${code} ${message}`);
-    throw new ProviderError(auth ? `${LABEL} rejected the token (${message}): check the token in the tariff settings` : `${LABEL} answered: ${message}`, { auth });
+    throw new ProviderError(
+      auth
+        ? `${LABEL} rejected the token (${message}): check the token in the tariff settings`
+        : `${LABEL} answered: ${message}`,
+      { auth },
+    );
   }
-  const homes = isRecord(body) && isRecord(body['data']) && isRecord(body['data']['viewer']) ? body['data']['viewer']['homes'] : undefined;
+  const homes =
+    isRecord(body) && isRecord(body['data']) && isRecord(body['data']['viewer'])
+      ? body['data']['viewer']['homes']
+      : undefined;
   if (!Array.isArray(homes)) throw new ProviderError(`${LABEL} sent no homes in its answer`);
   const home: unknown = homeId ? homes.find((h: unknown) => isRecord(h) && h['id'] === homeId) : homes[0];
-  if (!isRecord(home)) throw new ProviderError(homeId ? `${LABEL} has no home with id ${homeId}` : `${LABEL} lists no home for this token`);
+  if (!isRecord(home))
+    throw new ProviderError(
+      homeId ? `${LABEL} has no home with id ${homeId}` : `${LABEL} lists no home for this token`,
+    );
   const sub = home['currentSubscription'];
   const info = isRecord(sub) ? sub['priceInfo'] : undefined;
   if (!isRecord(info)) throw new ProviderError(`${LABEL}: this home has no active subscription with prices`);
-  const rows = [...(Array.isArray(info['today']) ? info['today'] : []), ...(Array.isArray(info['tomorrow']) ? info['tomorrow'] : [])];
+  const rows = [
+    ...(Array.isArray(info['today']) ? info['today'] : []),
+    ...(Array.isArray(info['tomorrow']) ? info['tomorrow'] : []),
+  ];
   const parsed = rows.map((row: unknown, i) => {
     if (!isRecord(row)) throw new ProviderError(`${LABEL} sent a malformed price at ${i}`);
     return {
@@ -56,5 +74,10 @@ export function parseTibber(body: unknown, homeId?: string): SpotSlot[] {
   // takes the most common step.
   const steps = parsed.slice(1).map((p, i) => p.start - (parsed[i]?.start ?? 0));
   const step = steps.length > 0 ? Math.min(...steps) : 3_600_000;
-  return parsed.map((p, i) => ({ start: p.start, end: Math.min(parsed[i + 1]?.start ?? Infinity, p.start + step), spot: p.spot, currency: p.currency }));
+  return parsed.map((p, i) => ({
+    start: p.start,
+    end: Math.min(parsed[i + 1]?.start ?? Infinity, p.start + step),
+    spot: p.spot,
+    currency: p.currency,
+  }));
 }
