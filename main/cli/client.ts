@@ -11,7 +11,8 @@ import { rethrowAsUsage } from './command.ts';
 export type { Send } from '#transport/http-client';
 
 /** Where a command's calls go: a Hearth already running on the folder, or a core the command opened. */
-export type Via = { kind: 'remote'; by: ServerFile['by']; pid: number; url: string } | { kind: 'local'; dataDir: string };
+export type Via =
+  { kind: 'remote'; by: ServerFile['by']; pid: number; url: string } | { kind: 'local'; dataDir: string };
 
 /**
  * What the commands call the core through. Both kinds run each call through `dispatch` (the
@@ -30,7 +31,8 @@ export function dataDirOf(values: Record<string, unknown>): string {
 
 /** A handler map as a Send: the same dispatch and unwrapping a remote call gets. */
 export function sendTo(handlers: Handlers): Send {
-  return async <M extends Method>(method: M, args: Args<M>) => unwrap<Result<M>>(await dispatch(handlers, method, args));
+  return async <M extends Method>(method: M, args: Args<M>) =>
+    unwrap<Result<M>>(await dispatch(handlers, method, args));
 }
 
 /**
@@ -57,14 +59,21 @@ const quietLog = { info: () => undefined, warn: () => undefined, error: (m: stri
  * Opens the data folder with the whole core, every domain in modules.ts, not started. `replace`
  * swaps in a domain built with other options (one of the same name).
  */
-export async function localClient(dataDir: string, { replace = [] }: { replace?: CoreModule[] } = {}): Promise<CliClient> {
+export async function localClient(
+  dataDir: string,
+  { replace = [] }: { replace?: CoreModule[] } = {},
+): Promise<CliClient> {
   const modules = coreModules.map((m) => replace.find((r) => r.name === m.name) ?? m);
   const core = await startCore({ dataDir, modules: modules.map(created), log: quietLog });
   return { send: sendTo(core.handlers), via: { kind: 'local', dataDir }, close: () => core.close() };
 }
 
 export function remoteClient(server: ServerFile): CliClient {
-  return { send: httpSend(server.url, server.token), via: { kind: 'remote', by: server.by, pid: server.pid, url: server.url }, close: async () => undefined };
+  return {
+    send: httpSend(server.url, server.token),
+    via: { kind: 'remote', by: server.by, pid: server.pid, url: server.url },
+    close: async () => undefined,
+  };
 }
 
 /**
@@ -84,7 +93,11 @@ export async function openClient(dataDir: string): Promise<CliClient> {
  * shown the way a command shows it (one line with its hint, exit code 2); `failed` (a handler
  * broke rather than refused) stays an error (exit code 1).
  */
-export async function withClient<T>(values: Record<string, unknown>, fn: (client: CliClient) => Promise<T>, open: (dataDir: string) => Promise<CliClient> = openClient): Promise<T> {
+export async function withClient<T>(
+  values: Record<string, unknown>,
+  fn: (client: CliClient) => Promise<T>,
+  open: (dataDir: string) => Promise<CliClient> = openClient,
+): Promise<T> {
   const client = await open(dataDirOf(values));
   try {
     return await fn(client);

@@ -39,13 +39,30 @@ export function rethrowAsUsage(err: unknown): never {
   throw err;
 }
 
-export function numberOption(value: unknown, flag: string, { min, max, integer = true }: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+export function numberOption(
+  value: unknown,
+  flag: string,
+  { min, max, integer = true }: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  const ok = typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) && (!integer || Number.isInteger(n)) && (min === undefined || n >= min) && (max === undefined || n <= max);
+  const ok =
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    Number.isFinite(n) &&
+    (!integer || Number.isInteger(n)) &&
+    (min === undefined || n >= min) &&
+    (max === undefined || n <= max);
   if (!ok) {
-    const range = min !== undefined && max !== undefined ? ` between ${min} and ${max}` : min !== undefined ? ` of at least ${min}` : '';
-    throw new UsageError(`--${flag} expects ${integer ? 'a whole number' : 'a number'}${range}, got "${String(value)}"`);
+    const range =
+      min !== undefined && max !== undefined
+        ? ` between ${min} and ${max}`
+        : min !== undefined
+          ? ` of at least ${min}`
+          : '';
+    throw new UsageError(
+      `--${flag} expects ${integer ? 'a whole number' : 'a number'}${range}, got "${String(value)}"`,
+    );
   }
   return n;
 }

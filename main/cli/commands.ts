@@ -17,4 +17,22 @@ import { marketCommand } from './command/market.ts';
 import { planCommand } from './command/plan.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
-export const commands: Command[] = [serveCommand, hardwareCommand, pricesCommand, pricesImportCommand, heatCommand, trainCommand, benchTrainCommand, benchHashCommand, mineCommand, historyCommand, marketCommand, planCommand, benchHistoryCommand, backtestCommand, benchPlannerCommand, benchSchedulerCommand, benchStratumCommand];
+export const commands: Command[] = [
+  serveCommand,
+  hardwareCommand,
+  pricesCommand,
+  pricesImportCommand,
+  heatCommand,
+  trainCommand,
+  benchTrainCommand,
+  benchHashCommand,
+  mineCommand,
+  historyCommand,
+  marketCommand,
+  planCommand,
+  benchHistoryCommand,
+  backtestCommand,
+  benchPlannerCommand,
+  benchSchedulerCommand,
+  benchStratumCommand,
+];

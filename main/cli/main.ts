@@ -45,12 +45,19 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: command.allowPositionals ?? false, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: command.allowPositionals ?? false,
+      strict: true,
+    });
     return await command.run({ values, positionals, stopped });
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`hearth ${command.name}: ${e.message.replace(/\. To specify a positional argument.*$/s, '')}. Run "hearth ${command.name} --help" for its options.`);
+      console.error(
+        `hearth ${command.name}: ${e.message.replace(/\. To specify a positional argument.*$/s, '')}. Run "hearth ${command.name} --help" for its options.`,
+      );
       return 2;
     }
     console.error(`hearth ${command.name}: ${e.message}`);

@@ -43,9 +43,19 @@ export async function startServer(options: ServeOptions): Promise<Server> {
   } catch (err) {
     await core.close();
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${options.host} is already in use: stop the other program or choose another port with --port`, { cause: err });
-    if (e.code === 'EADDRNOTAVAIL') throw new Error(`Cannot listen on ${options.host}: it is not an address of this machine; use --host 127.0.0.1`, { cause: err });
-    if (e.code === 'EACCES') throw new Error(`Not allowed to listen on port ${options.port}: choose a port above 1023 with --port`, { cause: err });
+    if (e.code === 'EADDRINUSE')
+      throw new Error(
+        `Port ${options.port} on ${options.host} is already in use: stop the other program or choose another port with --port`,
+        { cause: err },
+      );
+    if (e.code === 'EADDRNOTAVAIL')
+      throw new Error(`Cannot listen on ${options.host}: it is not an address of this machine; use --host 127.0.0.1`, {
+        cause: err,
+      });
+    if (e.code === 'EACCES')
+      throw new Error(`Not allowed to listen on port ${options.port}: choose a port above 1023 with --port`, {
+        cause: err,
+      });
     throw err;
   }
   let announced: { withdraw(): void } | null = null;
@@ -54,7 +64,9 @@ export async function startServer(options: ServeOptions): Promise<Server> {
       announced = announceServer(options.dataDir, { by: 'serve', url: localUrl(options.host, transport.port), token });
     } catch (err) {
       // The page works without it; only `hearth` commands on this folder will open it themselves.
-      (options.log ?? consoleLogger).warn(`could not write ${SERVER_FILE} in ${options.dataDir}: ${(err as Error).message}`);
+      (options.log ?? consoleLogger).warn(
+        `could not write ${SERVER_FILE} in ${options.dataDir}: ${(err as Error).message}`,
+      );
     }
   }
   return {

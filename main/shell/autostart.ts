@@ -14,5 +14,8 @@ export function setXdgAutostart(file: string, enabled: boolean, name: string, co
   // The Exec key's quoting: double quotes, with " ` $ \ escaped inside them.
   const exec = command.map((a) => `"${a.replace(/["`$\\]/g, (c) => `\\${c}`)}"`).join(' ');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `[Desktop Entry]\nType=Application\nName=${name}\nExec=${exec}\nX-GNOME-Autostart-enabled=true\n`);
+  fs.writeFileSync(
+    file,
+    `[Desktop Entry]\nType=Application\nName=${name}\nExec=${exec}\nX-GNOME-Autostart-enabled=true\n`,
+  );
 }

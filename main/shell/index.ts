@@ -5,7 +5,19 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification as DesktopNotification, powerMonitor, screen, session, Tray, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  nativeImage,
+  Notification as DesktopNotification,
+  powerMonitor,
+  screen,
+  session,
+  Tray,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { startHostedCore, type HostedCore } from '#core/host';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
@@ -41,7 +53,10 @@ function showWindow(): void {
 
 function createWindow(visible: boolean): BrowserWindow {
   const stateFile = path.join(app.getPath('userData'), 'window-state.json');
-  const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
+  const state = loadWindowState(
+    stateFile,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const w = new BrowserWindow({
     ...state,
     minWidth: 720,
@@ -121,7 +136,8 @@ async function start(): Promise<void> {
   const running = core;
   ipcMain.handle('hearth:invoke', async (e, method: unknown, args: unknown) => {
     if (!trustedSender(e)) return { ok: false, error: { code: 'bad-request', message: 'IPC refused: unknown sender' } };
-    if (typeof method !== 'string') return { ok: false, error: { code: 'bad-request', message: 'IPC: method must be a string' } };
+    if (typeof method !== 'string')
+      return { ok: false, error: { code: 'bad-request', message: 'IPC: method must be a string' } };
     return dispatch(running.handlers, method, args);
   });
   running.events.onAny((event, payload) => {
@@ -145,11 +161,21 @@ async function start(): Promise<void> {
  * fresh random token that only server.json in the data folder (mode 0600) holds. The page keeps
  * using IPC. Without it the app still works; commands then open the folder themselves.
  */
-async function startCliEndpoint(running: HostedCore, dataDir: string): Promise<{ http: HttpTransport; withdraw(): void } | null> {
+async function startCliEndpoint(
+  running: HostedCore,
+  dataDir: string,
+): Promise<{ http: HttpTransport; withdraw(): void } | null> {
   let http: HttpTransport | null = null;
   try {
     const token = crypto.randomBytes(32).toString('base64url');
-    http = await startHttpTransport({ handlers: running.handlers, events: running.events, token, host: '127.0.0.1', port: 0, staticDir: null });
+    http = await startHttpTransport({
+      handlers: running.handlers,
+      events: running.events,
+      token,
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: null,
+    });
     const { withdraw } = announceServer(dataDir, { by: 'app', url: localUrl('127.0.0.1', http.port), token });
     return { http, withdraw };
   } catch (err) {
@@ -167,7 +193,12 @@ function applyLoginItem(enabled: boolean): void {
   try {
     if (process.platform === 'linux') {
       const command = app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()];
-      return setXdgAutostart(path.join(app.getPath('appData'), 'autostart', 'hearth.desktop'), enabled, APP_NAME, command);
+      return setXdgAutostart(
+        path.join(app.getPath('appData'), 'autostart', 'hearth.desktop'),
+        enabled,
+        APP_NAME,
+        command,
+      );
     }
     app.setLoginItemSettings({ openAtLogin: enabled });
   } catch (err) {

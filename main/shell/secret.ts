@@ -8,7 +8,8 @@ export function safeStorageSecrets(): SecretStore {
       return safeStorage.isEncryptionAvailable();
     },
     seal(plain: string): string {
-      if (!safeStorage.isEncryptionAvailable()) throw new Error('The system keychain is not available, so secrets cannot be stored encrypted');
+      if (!safeStorage.isEncryptionAvailable())
+        throw new Error('The system keychain is not available, so secrets cannot be stored encrypted');
       return `safe:${safeStorage.encryptString(plain).toString('base64')}`;
     },
     open(sealed: string): string {

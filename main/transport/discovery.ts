@@ -31,7 +31,8 @@ const fileOf = (dataDir: string) => path.join(dataDir, SERVER_FILE);
 
 /** The address a process on this machine uses for a transport listening on `host`. */
 export function localUrl(host: string, port: number): string {
-  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const h =
+    host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}/`;
 }
 
@@ -39,7 +40,10 @@ export function localUrl(host: string, port: number): string {
  * Writes the file (atomically, 0600) and returns how to take it back. `withdraw` removes it only
  * while it is still this process's: a second Hearth started on the folder meanwhile keeps its own.
  */
-export function announceServer(dataDir: string, entry: { by: ServerFile['by']; url: string; token: string }): { withdraw(): void } {
+export function announceServer(
+  dataDir: string,
+  entry: { by: ServerFile['by']; url: string; token: string },
+): { withdraw(): void } {
   const file: ServerFile = { ...entry, pid: process.pid, hostname: os.hostname(), startedAt: Date.now() };
   const target = fileOf(dataDir);
   const tmp = `${target}.${process.pid}.tmp`;
@@ -105,7 +109,10 @@ export type Discovery = { server: ServerFile; note?: undefined } | { server: nul
  * process is gone, nothing listens on its port, the port's listener refuses its token, or it
  * answers for another folder) is removed; a live one that is merely slow is left alone.
  */
-export async function findServer(dataDir: string, { timeoutMs = PROBE_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<Discovery> {
+export async function findServer(
+  dataDir: string,
+  { timeoutMs = PROBE_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<Discovery> {
   const file = readServerFile(dataDir);
   if (!file) return { server: null };
   if (file.hostname !== os.hostname()) return { server: null };
@@ -120,6 +127,9 @@ export async function findServer(dataDir: string, { timeoutMs = PROBE_TIMEOUT_MS
     return sameFolder(folder.dataDir, dataDir) ? { server: file } : stale();
   } catch (err) {
     if (err instanceof HttpCallError && (err.reason === 'unreachable' || err.reason === 'unauthorised')) return stale();
-    return { server: null, note: `Hearth (pid ${file.pid}, ${file.url}) seems to run on this data folder but did not answer: ${(err as Error).message}` };
+    return {
+      server: null,
+      note: `Hearth (pid ${file.pid}, ${file.url}) seems to run on this data folder but did not answer: ${(err as Error).message}`,
+    };
   }
 }

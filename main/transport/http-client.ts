@@ -40,9 +40,14 @@ export function httpSend(baseUrl: string, token: string, { timeoutMs }: { timeou
         ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
       });
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new HttpCallError('timeout', `Hearth at ${url.origin} did not answer ${method} within ${timeoutMs} ms`, { cause: err });
+      if ((err as Error).name === 'TimeoutError')
+        throw new HttpCallError('timeout', `Hearth at ${url.origin} did not answer ${method} within ${timeoutMs} ms`, {
+          cause: err,
+        });
       const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-      throw new HttpCallError('unreachable', `cannot reach Hearth at ${url.origin}${code ? ` (${code})` : ''}`, { cause: err });
+      throw new HttpCallError('unreachable', `cannot reach Hearth at ${url.origin}${code ? ` (${code})` : ''}`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     if (res.status === 401) throw new HttpCallError('unauthorised', `Hearth at ${url.origin} refused the access token`);
@@ -50,10 +55,16 @@ export function httpSend(baseUrl: string, token: string, { timeoutMs }: { timeou
     try {
       body = JSON.parse(text);
     } catch {
-      throw new HttpCallError('bad-answer', `Hearth at ${url.origin} answered ${method} with HTTP ${res.status}: ${text.trim().slice(0, 200)}`);
+      throw new HttpCallError(
+        'bad-answer',
+        `Hearth at ${url.origin} answered ${method} with HTTP ${res.status}: ${text.trim().slice(0, 200)}`,
+      );
     }
     if (typeof body !== 'object' || body === null || typeof (body as { ok?: unknown }).ok !== 'boolean') {
-      throw new HttpCallError('bad-answer', `Hearth at ${url.origin} answered ${method} with HTTP ${res.status} and no result`);
+      throw new HttpCallError(
+        'bad-answer',
+        `Hearth at ${url.origin} answered ${method} with HTTP ${res.status} and no result`,
+      );
     }
     return unwrap<Result<M>>(body as Envelope<unknown>);
   };

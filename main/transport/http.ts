@@ -109,19 +109,28 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'failed', message: (err as Error).message } });
+      if (!res.headersSent)
+        sendJson(res, 500, { ok: false, error: { code: 'failed', message: (err as Error).message } });
       else res.destroy();
     });
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!hostOk(req.headers.host)) {
-      sendText(res, 421, 'Unexpected Host header: open Hearth through the address it printed (http://127.0.0.1:<port>/).');
+      sendText(
+        res,
+        421,
+        'Unexpected Host header: open Hearth through the address it printed (http://127.0.0.1:<port>/).',
+      );
       return;
     }
     const url = new URL(req.url ?? '/', 'http://local');
     if (!authorised(req, url)) {
-      sendText(res, 401, 'Missing or wrong access token: open the URL `hearth serve` printed, which carries ?token=...');
+      sendText(
+        res,
+        401,
+        'Missing or wrong access token: open the URL `hearth serve` printed, which carries ?token=...',
+      );
       return;
     }
     if (url.searchParams.has('token') && req.method === 'GET') {
@@ -149,7 +158,13 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
         // Said before the upload rather than by cutting it off, which the caller would see as a reset.
         res.setHeader('Connection', 'close');
-        sendJson(res, 413, { ok: false, error: { code: 'bad-request', message: `${method}: the request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB` } });
+        sendJson(res, 413, {
+          ok: false,
+          error: {
+            code: 'bad-request',
+            message: `${method}: the request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
+          },
+        });
         return;
       }
       let body: unknown;
@@ -157,11 +172,20 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
         const text = await readBody(req, MAX_BODY_BYTES);
         body = text.length === 0 ? {} : JSON.parse(text);
       } catch (err) {
-        sendJson(res, 400, { ok: false, error: { code: 'bad-request', message: `Request body: ${(err as Error).message}` } });
+        sendJson(res, 400, {
+          ok: false,
+          error: { code: 'bad-request', message: `Request body: ${(err as Error).message}` },
+        });
         return;
       }
       const envelope = await dispatch(opts.handlers, method, body);
-      const status = envelope.ok ? 200 : envelope.error.code === 'not-found' ? 404 : envelope.error.code === 'bad-request' ? 400 : 200;
+      const status = envelope.ok
+        ? 200
+        : envelope.error.code === 'not-found'
+          ? 404
+          : envelope.error.code === 'bad-request'
+            ? 400
+            : 200;
       sendJson(res, status, envelope);
       return;
     }
@@ -190,7 +214,11 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     }
     const type = MIME[path.extname(file)] ?? 'application/octet-stream';
     const isIndex = path.basename(file) === 'index.html';
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': isIndex ? 'no-store' : 'max-age=3600' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': type,
+      'Cache-Control': isIndex ? 'no-store' : 'max-age=3600',
+    });
     fs.createReadStream(file).pipe(res);
   }
 
@@ -272,11 +300,19 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(JSON.stringify(body));
 }
 
 function sendText(res: http.ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(text + '\n');
 }

@@ -1,9 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
-import { chargesSchema, heatingSettingsSchema, SETPOINT_MAX_C, SETPOINT_MIN_C, type BacktestPolicy, type BacktestRun, type BacktestTotals, type Charges, type HeatingSettings, type HeatSource } from '#contract/index';
+import {
+  chargesSchema,
+  heatingSettingsSchema,
+  SETPOINT_MAX_C,
+  SETPOINT_MIN_C,
+  type BacktestPolicy,
+  type BacktestRun,
+  type BacktestTotals,
+  type Charges,
+  type HeatingSettings,
+  type HeatSource,
+} from '#contract/index';
 import { heatSourceOf } from '#contract/index';
-import { DEFAULT_BACKTEST_TIME_LIMIT_MS, DEFAULT_COMPUTER, DEFAULT_PRICES_KNOWN_AT_HOUR, householdPrices, houseFrom, readWeather, runBacktest, toPolicy, TYPICAL_HOUSE } from '#core/backtest/setup';
+import {
+  DEFAULT_BACKTEST_TIME_LIMIT_MS,
+  DEFAULT_COMPUTER,
+  DEFAULT_PRICES_KNOWN_AT_HOUR,
+  householdPrices,
+  houseFrom,
+  readWeather,
+  runBacktest,
+  toPolicy,
+  TYPICAL_HOUSE,
+} from '#core/backtest/setup';
 import { defaultDataDir } from '#core/data-dir';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import { LEDGER_FILE } from '#core/ledger/db';
@@ -15,11 +36,21 @@ import { numberOption, UsageError, type Command } from '../command.ts';
 const POLICIES = ['planner', 'thermostat', 'always', 'threshold', 'none'] as const;
 const SOURCES: HeatSource['kind'][] = ['gas', 'oil', 'district', 'heat-pump', 'resistive', 'none'];
 /** The flag behind each figure the backtest may refuse. */
-const FLAG: Record<string, string> = { uaWPerK: '--ua', capacityWhPerK: '--capacity', sourceCapW: '--source-cap', weather: '--weather', prices: '--prices', comfort: '--band', powerW: '--power' };
+const FLAG: Record<string, string> = {
+  uaWPerK: '--ua',
+  capacityWhPerK: '--capacity',
+  sourceCapW: '--source-cap',
+  weather: '--weather',
+  prices: '--prices',
+  comfort: '--band',
+  powerW: '--power',
+};
 
 function parsePolicy(v: string): BacktestPolicy {
   if ((POLICIES as readonly string[]).includes(v) || /^threshold:-?\d+(\.\d+)?$/.test(v)) return v as BacktestPolicy;
-  throw new UsageError(`--policy expects planner, thermostat, always, threshold, none or threshold:X (price per kWh), got "${v}"`);
+  throw new UsageError(
+    `--policy expects planner, thermostat, always, threshold, none or threshold:X (price per kWh), got "${v}"`,
+  );
 }
 
 /** A plain date is local midnight in the zone; anything else must carry its time. */
@@ -27,7 +58,8 @@ function dateOption(v: unknown, flag: string, timeZone: string): number | undefi
   if (typeof v !== 'string') return undefined;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   const t = m ? localToUtc(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, timeZone) : Date.parse(v);
-  if (!Number.isFinite(t)) throw new UsageError(`--${flag} expects a date such as 2023-01-01 (local midnight in --tz), got "${v}"`);
+  if (!Number.isFinite(t))
+    throw new UsageError(`--${flag} expects a date such as 2023-01-01 (local midnight in --tz), got "${v}"`);
   return t;
 }
 
@@ -67,8 +99,14 @@ function parseBand(v: string): { minC: number; maxC: number } {
   if (!m) throw new UsageError(`--band expects LOW-HIGH in °C, such as 20-22.5, got "${v}"`);
   const lo = Number(m[1]);
   const hi = Number(m[2]);
-  if (lo > hi) throw new UsageError(`--band ${v} is upside down: its lower bound ${lo} °C is above its upper bound ${hi} °C; give LOW-HIGH, such as ${hi}-${lo}`);
-  if (lo < SETPOINT_MIN_C || hi > SETPOINT_MAX_C + 5) throw new UsageError(`--band ${v}: a room's comfort band lies between ${SETPOINT_MIN_C} °C and ${SETPOINT_MAX_C + 5} °C`);
+  if (lo > hi)
+    throw new UsageError(
+      `--band ${v} is upside down: its lower bound ${lo} °C is above its upper bound ${hi} °C; give LOW-HIGH, such as ${hi}-${lo}`,
+    );
+  if (lo < SETPOINT_MIN_C || hi > SETPOINT_MAX_C + 5)
+    throw new UsageError(
+      `--band ${v}: a room's comfort band lies between ${SETPOINT_MIN_C} °C and ${SETPOINT_MAX_C + 5} °C`,
+    );
   return { minC: lo, maxC: hi };
 }
 
@@ -76,7 +114,8 @@ function parseBand(v: string): { minC: number; maxC: number } {
 function parseCop(v: string): { outdoorC: number; cop: number }[] {
   const pts = v.split(',').map((p) => {
     const m = /^\s*(-?\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(p);
-    if (!m || !(Number(m[2]) > 0)) throw new UsageError(`--cop expects outdoor°C:COP pairs such as "-7:2.5,7:3.5", got "${v}"`);
+    if (!m || !(Number(m[2]) > 0))
+      throw new UsageError(`--cop expects outdoor°C:COP pairs such as "-7:2.5,7:3.5", got "${v}"`);
     return { outdoorC: Number(m[1]), cop: Number(m[2]) };
   });
   return pts;
@@ -85,27 +124,38 @@ function parseCop(v: string): { outdoorC: number; cop: number }[] {
 /** The heat source: the settings', another kind named by --heat-source, then the price, efficiency and COP flags. */
 function heatSourceFrom(values: Record<string, unknown>, settings: HeatSource): HeatSource {
   const kind = values['heat-source'];
-  if (kind !== undefined && !SOURCES.includes(kind as HeatSource['kind'])) throw new UsageError(`--heat-source expects ${SOURCES.join(', ')}, got "${String(kind)}"`);
-  let src: HeatSource = kind === undefined || kind === settings.kind ? settings : heatSourceOf(kind as HeatSource['kind']);
+  if (kind !== undefined && !SOURCES.includes(kind as HeatSource['kind']))
+    throw new UsageError(`--heat-source expects ${SOURCES.join(', ')}, got "${String(kind)}"`);
+  let src: HeatSource =
+    kind === undefined || kind === settings.kind ? settings : heatSourceOf(kind as HeatSource['kind']);
   const price = numberOption(values['gas-price'], 'gas-price', { min: 0, max: 100, integer: false });
   if (price !== undefined) {
-    if (src.kind !== 'gas' && src.kind !== 'oil' && src.kind !== 'district') throw new UsageError(`--gas-price sets the price per kWh of gas, oil or district heat; the heat source is ${src.kind} (choose one with --heat-source)`);
+    if (src.kind !== 'gas' && src.kind !== 'oil' && src.kind !== 'district')
+      throw new UsageError(
+        `--gas-price sets the price per kWh of gas, oil or district heat; the heat source is ${src.kind} (choose one with --heat-source)`,
+      );
     src = { ...src, pricePerKWh: price };
   }
   const eff = numberOption(values['efficiency'], 'efficiency', { min: 0.01, max: 1.1, integer: false });
   if (eff !== undefined) {
-    if (src.kind !== 'gas' && src.kind !== 'oil') throw new UsageError(`--efficiency is a gas or oil boiler's; the heat source is ${src.kind}`);
+    if (src.kind !== 'gas' && src.kind !== 'oil')
+      throw new UsageError(`--efficiency is a gas or oil boiler's; the heat source is ${src.kind}`);
     src = { ...src, efficiency: eff };
   }
   if (typeof values['cop'] === 'string') {
-    if (src.kind !== 'heat-pump') throw new UsageError(`--cop is a heat pump's; the heat source is ${src.kind} (choose --heat-source heat-pump)`);
+    if (src.kind !== 'heat-pump')
+      throw new UsageError(`--cop is a heat pump's; the heat source is ${src.kind} (choose --heat-source heat-pump)`);
     src = { ...src, cop: parseCop(values['cop']) };
   }
   return src;
 }
 
 /** Charges from the flags when any is given, else the saved tariff settings', else none. */
-function chargesFrom(values: Record<string, unknown>, tariff: unknown, dataDir: string): { charges: Charges; origin: string } {
+function chargesFrom(
+  values: Record<string, unknown>,
+  tariff: unknown,
+  dataDir: string,
+): { charges: Charges; origin: string } {
   const fee = numberOption(values['grid-fee'], 'grid-fee', { min: -10, max: 10, integer: false });
   const levies = numberOption(values['levies'], 'levies', { min: -10, max: 10, integer: false });
   const vat = numberOption(values['vat'], 'vat', { min: 0, max: 1, integer: false });
@@ -129,7 +179,9 @@ function progressOn(stream: NodeJS.WriteStream): (p: { policy: string; done: num
     if (stream.isTTY) {
       const width = 30;
       const n = Math.round(frac * width);
-      stream.write(`\r${p.policy.padEnd(14)} [${'#'.repeat(n)}${'.'.repeat(width - n)}] ${String(Math.floor(frac * 100)).padStart(3)} % ${p.done}/${p.total}${unit}\x1b[K`);
+      stream.write(
+        `\r${p.policy.padEnd(14)} [${'#'.repeat(n)}${'.'.repeat(width - n)}] ${String(Math.floor(frac * 100)).padStart(3)} % ${p.done}/${p.total}${unit}\x1b[K`,
+      );
       if (p.done >= p.total) stream.write('\n');
       return;
     }
@@ -164,11 +216,13 @@ export function formatTable(run: BacktestRun, months: boolean): string[] {
   const label = (r: BacktestRun['results'][number]) => r.policy;
   const w = Math.max(8, ...run.results.map((r) => label(r).length)) + (months ? 9 : 0);
   const head = `${(months ? 'month    policy' : 'policy').padEnd(w)} ${COLUMNS.map((c) => c.head.padStart(c.width)).join(' ')}`;
-  const row = (name: string, t: BacktestTotals) => `${name.padEnd(w)} ${COLUMNS.map((c) => c.cell(t).padStart(c.width)).join(' ')}`;
+  const row = (name: string, t: BacktestTotals) =>
+    `${name.padEnd(w)} ${COLUMNS.map((c) => c.cell(t).padStart(c.width)).join(' ')}`;
   const lines = [head];
   if (months) {
     const names = run.results[0]?.months.map((m) => m.month) ?? [];
-    for (const [i, m] of names.entries()) for (const r of run.results) lines.push(row(`${m}  ${label(r)}`, r.months[i]?.totals ?? r.total));
+    for (const [i, m] of names.entries())
+      for (const r of run.results) lines.push(row(`${m}  ${label(r)}`, r.months[i]?.totals ?? r.total));
     lines.push('');
     lines.push(head.replace('month    policy', 'total    policy'));
     for (const r of run.results) lines.push(row(`total    ${label(r)}`, r.total));
@@ -182,13 +236,20 @@ export function formatNotes(run: BacktestRun): string[] {
   for (const r of run.results) {
     if (r.statuses) {
       const s = r.statuses;
-      out.push(`planner: ${r.plans ?? 0} plans, ${s.optimal} optimal, ${s.feasible} stopped at the time limit (feasible), ${s.heuristic} heuristic; ${(r.elapsedMs / 1000).toFixed(1)} s`);
+      out.push(
+        `planner: ${r.plans ?? 0} plans, ${s.optimal} optimal, ${s.feasible} stopped at the time limit (feasible), ${s.heuristic} heuristic; ${(r.elapsedMs / 1000).toFixed(1)} s`,
+      );
     }
-    if (r.threshold !== undefined) out.push(`${r.policy}: the computer runs at or below ${r.threshold.toFixed(4)} ${run.currency}/kWh (household price)`);
+    if (r.threshold !== undefined)
+      out.push(
+        `${r.policy}: the computer runs at or below ${r.threshold.toFixed(4)} ${run.currency}/kWh (household price)`,
+      );
   }
   out.push('net = mining − electricity − fuel (€); vs none = net − the net of heating without the computer;');
   out.push('elec = the computer + a heat pump or resistive heater; fuel = gas, oil or district heat;');
-  out.push('PC kWh = the computer\'s electricity, all of it heat in the house; cold K·h = kelvin-hours below the comfort band.');
+  out.push(
+    "PC kWh = the computer's electricity, all of it heat in the house; cold K·h = kelvin-hours below the comfort band.",
+  );
   return out;
 }
 
@@ -202,20 +263,45 @@ export const backtestCommand: Command = {
     '[--grid-fee EUR/kWh] [--levies EUR/kWh] [--vat FRACTION] [--power W] [--revenue EUR/h] [--time-limit MS] [--prices-known-at HOUR] ' +
     '[--demand-model] [--tz ZONE] [--data-dir DIR] [--months] [--json]',
   options: {
-    prices: { type: 'string' }, weather: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, policy: { type: 'string', multiple: true },
-    ua: { type: 'string' }, capacity: { type: 'string' }, 'source-cap': { type: 'string' }, band: { type: 'string' }, 'band-width': { type: 'string' },
-    'heat-source': { type: 'string' }, 'gas-price': { type: 'string' }, efficiency: { type: 'string' }, cop: { type: 'string' },
-    'grid-fee': { type: 'string' }, levies: { type: 'string' }, vat: { type: 'string' }, power: { type: 'string' }, revenue: { type: 'string' },
-    'time-limit': { type: 'string' }, 'prices-known-at': { type: 'string' }, 'demand-model': { type: 'boolean' }, tz: { type: 'string' },
-    'data-dir': { type: 'string' }, months: { type: 'boolean' }, json: { type: 'boolean' },
+    prices: { type: 'string' },
+    weather: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    policy: { type: 'string', multiple: true },
+    ua: { type: 'string' },
+    capacity: { type: 'string' },
+    'source-cap': { type: 'string' },
+    band: { type: 'string' },
+    'band-width': { type: 'string' },
+    'heat-source': { type: 'string' },
+    'gas-price': { type: 'string' },
+    efficiency: { type: 'string' },
+    cop: { type: 'string' },
+    'grid-fee': { type: 'string' },
+    levies: { type: 'string' },
+    vat: { type: 'string' },
+    power: { type: 'string' },
+    revenue: { type: 'string' },
+    'time-limit': { type: 'string' },
+    'prices-known-at': { type: 'string' },
+    'demand-model': { type: 'boolean' },
+    tz: { type: 'string' },
+    'data-dir': { type: 'string' },
+    months: { type: 'boolean' },
+    json: { type: 'boolean' },
   },
   async run({ values }) {
     const file = values['prices'];
-    if (typeof file !== 'string') throw new UsageError('--prices FILE is required (a start_utc,eur_per_kwh spot price CSV, e.g. test/fixtures/prices/be-day-ahead-2023.csv)');
+    if (typeof file !== 'string')
+      throw new UsageError(
+        '--prices FILE is required (a start_utc,eur_per_kwh spot price CSV, e.g. test/fixtures/prices/be-day-ahead-2023.csv)',
+      );
     const model = values['demand-model'] ? 'demand' : 'thermal';
     const weatherFile = values['weather'];
     if (model === 'thermal' && typeof weatherFile !== 'string') {
-      throw new UsageError('--weather FILE is required: the thermal model needs hourly outdoor temperatures for the whole period (e.g. test/fixtures/weather/aachen-2023-hourly.csv), or use --demand-model');
+      throw new UsageError(
+        '--weather FILE is required: the thermal model needs hourly outdoor temperatures for the whole period (e.g. test/fixtures/weather/aachen-2023-hourly.csv), or use --demand-model',
+      );
     }
     const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
     const stored = storedSettings(dataDir);
@@ -230,21 +316,35 @@ export const backtestCommand: Command = {
     let heating: HeatingSettings = { ...(saved ?? defaultHeatingSettings()), timeZone };
     heating = { ...heating, heatSource: heatSourceFrom(values, heating.heatSource) };
     if (typeof values['band'] === 'string') {
-      if (values['band-width'] !== undefined) throw new UsageError('--band sets both edges of the band; leave out --band-width');
+      if (values['band-width'] !== undefined)
+        throw new UsageError('--band sets both edges of the band; leave out --band-width');
       const b = parseBand(values['band']);
       heating = { ...heating, schedule: heating.schedule.map(() => [{ at: '00:00', c: b.minC, maxC: b.maxC }]) };
     }
     const width = numberOption(values['band-width'], 'band-width', { integer: false });
     if (width !== undefined) {
-      if (width < 0) throw new UsageError(`--band-width ${width} K would turn the comfort band upside down (its upper edge below the setpoint); give 0 K or more (default 2)`);
+      if (width < 0)
+        throw new UsageError(
+          `--band-width ${width} K would turn the comfort band upside down (its upper edge below the setpoint); give 0 K or more (default 2)`,
+        );
       heating = { ...heating, schedule: heating.schedule.map((day) => day.map((e) => ({ ...e, maxC: e.c + width }))) };
     }
     const ua = numberOption(values['ua'], 'ua', { max: 5_000, integer: false });
-    if (ua !== undefined && !(ua > 0)) throw new UsageError(`--ua is ${ua} W/K: a house loses heat; give its heat-loss coefficient above 0 (a typical 120 m² house: about ${TYPICAL_HOUSE.uaWPerK} W/K)`);
+    if (ua !== undefined && !(ua > 0))
+      throw new UsageError(
+        `--ua is ${ua} W/K: a house loses heat; give its heat-loss coefficient above 0 (a typical 120 m² house: about ${TYPICAL_HOUSE.uaWPerK} W/K)`,
+      );
     const capacity = numberOption(values['capacity'], 'capacity', { max: 1_000_000, integer: false });
-    if (capacity !== undefined && !(capacity > 0)) throw new UsageError(`--capacity is ${capacity} Wh/K; give the house's heat capacity above 0 (a typical 120 m² house: about ${TYPICAL_HOUSE.capacityWhPerK} Wh/K)`);
+    if (capacity !== undefined && !(capacity > 0))
+      throw new UsageError(
+        `--capacity is ${capacity} Wh/K; give the house's heat capacity above 0 (a typical 120 m² house: about ${TYPICAL_HOUSE.capacityWhPerK} Wh/K)`,
+      );
     const sourceCap = numberOption(values['source-cap'], 'source-cap', { min: 0, max: 1_000_000, integer: false });
-    const house = houseFrom({ uaWPerK: ua, capacityWhPerK: capacity, sourceCapW: sourceCap }, heating, saved?.mode === 'thermal');
+    const house = houseFrom(
+      { uaWPerK: ua, capacityWhPerK: capacity, sourceCapW: sourceCap },
+      heating,
+      saved?.mode === 'thermal',
+    );
 
     let points: PricePoint[];
     try {
@@ -259,11 +359,16 @@ export const backtestCommand: Command = {
     const charges = chargesFrom(values, stored.tariff, dataDir);
     const raw = values['policy'];
     const policies = (Array.isArray(raw) ? raw.map(String) : [...POLICIES]).map(parsePolicy);
-    const timeLimitMs = numberOption(values['time-limit'], 'time-limit', { min: 50, max: 600_000 }) ?? DEFAULT_BACKTEST_TIME_LIMIT_MS;
-    const pricesKnownAtHour = numberOption(values['prices-known-at'], 'prices-known-at', { min: 0, max: 23 }) ?? DEFAULT_PRICES_KNOWN_AT_HOUR;
+    const timeLimitMs =
+      numberOption(values['time-limit'], 'time-limit', { min: 50, max: 600_000 }) ?? DEFAULT_BACKTEST_TIME_LIMIT_MS;
+    const pricesKnownAtHour =
+      numberOption(values['prices-known-at'], 'prices-known-at', { min: 0, max: 23 }) ?? DEFAULT_PRICES_KNOWN_AT_HOUR;
     const computer = {
-      powerW: numberOption(values['power'], 'power', { min: 1, max: 100_000, integer: false }) ?? DEFAULT_COMPUTER.powerW,
-      revenuePerHour: numberOption(values['revenue'], 'revenue', { min: 0, max: 100, integer: false }) ?? DEFAULT_COMPUTER.revenuePerHour,
+      powerW:
+        numberOption(values['power'], 'power', { min: 1, max: 100_000, integer: false }) ?? DEFAULT_COMPUTER.powerW,
+      revenuePerHour:
+        numberOption(values['revenue'], 'revenue', { min: 0, max: 100, integer: false }) ??
+        DEFAULT_COMPUTER.revenuePerHour,
     };
     const progress = progressOn(process.stderr);
     let run: BacktestRun;
@@ -291,7 +396,9 @@ export const backtestCommand: Command = {
       return 0;
     }
     const local = (ms: number) => new Date(ms).toLocaleString('sv-SE', { timeZone }).slice(0, 16);
-    console.log(`${path.basename(file)}: ${run.slots} slots, ${local(run.from)} to ${local(run.to)} (${timeZone}), ${model} model; ${computer.powerW} W computer mining ${computer.revenuePerHour} ${run.currency}/h`);
+    console.log(
+      `${path.basename(file)}: ${run.slots} slots, ${local(run.from)} to ${local(run.to)} (${timeZone}), ${model} model; ${computer.powerW} W computer mining ${computer.revenuePerHour} ${run.currency}/h`,
+    );
     for (const line of run.setup.lines) console.log(line);
     console.log('');
     for (const line of formatTable(run, values['months'] === true)) console.log(line);

@@ -11,7 +11,8 @@ const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0;
 };
-const statuses = (ps: Plan[]) => ps.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.status.kind]: (acc[p.status.kind] ?? 0) + 1 }), {});
+const statuses = (ps: Plan[]) =>
+  ps.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.status.kind]: (acc[p.status.kind] ?? 0) + 1 }), {});
 
 /**
  * Times the planner as the app runs it (in the planner worker: the DP route where it is exact,
@@ -23,14 +24,30 @@ export const benchPlannerCommand: Command = {
   name: 'bench planner',
   summary: 'Time the planner on seeded 48 h homes (192 × 15 min, real prices and weather) next to HiGHS alone',
   usage: '[--instances N] [--prices FILE] [--weather FILE] [--json]',
-  options: { instances: { type: 'string' }, prices: { type: 'string' }, weather: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    instances: { type: 'string' },
+    prices: { type: 'string' },
+    weather: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   async run({ values }) {
     // More homes than the tests' 52 (and other seeds): the tests check exactness, this the spread of times.
     const n = values['instances'] === undefined ? 60 : Number(values['instances']);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--instances ${String(values['instances'])} is not a whole number ≥ 1`);
-    const pricesFile = typeof values['prices'] === 'string' ? values['prices'] : path.join('test', 'fixtures', 'prices', 'be-day-ahead-2023.csv');
-    const weatherFile = typeof values['weather'] === 'string' ? values['weather'] : path.join('test', 'fixtures', 'weather', 'aachen-2023-hourly.csv');
-    for (const f of [pricesFile, weatherFile]) if (!fs.existsSync(f)) throw new UsageError(`${f} does not exist; give --prices start_utc,eur_per_kwh and --weather time,temp_c CSV files`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--instances ${String(values['instances'])} is not a whole number ≥ 1`);
+    const pricesFile =
+      typeof values['prices'] === 'string'
+        ? values['prices']
+        : path.join('test', 'fixtures', 'prices', 'be-day-ahead-2023.csv');
+    const weatherFile =
+      typeof values['weather'] === 'string'
+        ? values['weather']
+        : path.join('test', 'fixtures', 'weather', 'aachen-2023-hourly.csv');
+    for (const f of [pricesFile, weatherFile])
+      if (!fs.existsSync(f))
+        throw new UsageError(
+          `${f} does not exist; give --prices start_utc,eur_per_kwh and --weather time,temp_c CSV files`,
+        );
     const series = readSeries(pricesFile, weatherFile);
     const warm: number[] = [];
     const cold: number[] = [];
@@ -54,7 +71,11 @@ export const benchPlannerCommand: Command = {
       coldPlans.push(b);
       if (a.status.kind === 'optimal' && b.status.kind === 'optimal') {
         compared++;
-        if (Math.abs(a.totals.net - b.totals.net) <= 1e-6 * Math.max(1, Math.abs(b.totals.net)) && Math.abs(a.totals.comfortKh - b.totals.comfortKh) <= 1e-6) equal++;
+        if (
+          Math.abs(a.totals.net - b.totals.net) <= 1e-6 * Math.max(1, Math.abs(b.totals.net)) &&
+          Math.abs(a.totals.comfortKh - b.totals.comfortKh) <= 1e-6
+        )
+          equal++;
       }
       if (!values['json'] && process.stderr.isTTY) process.stderr.write(`\r  ${seed}/${n} homes planned`);
     }
@@ -74,24 +95,49 @@ export const benchPlannerCommand: Command = {
         instances: n,
         slots: 192,
         timeLimitMs: DEFAULT_TIME_LIMIT_MS,
-        planner: { medianMs: quantile(warm, 0.5), p95Ms: quantile(warm, 0.95), maxMs: Math.max(...warm), statuses: statuses(warmPlans), routes: warmPlans.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.solver]: (acc[p.solver] ?? 0) + 1 }), {}) },
-        highsCold: { medianMs: quantile(cold, 0.5), p95Ms: quantile(cold, 0.95), maxMs: Math.max(...cold), statuses: statuses(coldPlans) },
+        planner: {
+          medianMs: quantile(warm, 0.5),
+          p95Ms: quantile(warm, 0.95),
+          maxMs: Math.max(...warm),
+          statuses: statuses(warmPlans),
+          routes: warmPlans.reduce<Record<string, number>>(
+            (acc, p) => ({ ...acc, [p.solver]: (acc[p.solver] ?? 0) + 1 }),
+            {},
+          ),
+        },
+        highsCold: {
+          medianMs: quantile(cold, 0.5),
+          p95Ms: quantile(cold, 0.95),
+          maxMs: Math.max(...cold),
+          statuses: statuses(coldPlans),
+        },
         bothOptimal: compared,
         equalWhereBothOptimal: equal,
       },
-      year: { slots: year.slots, backtestMs: yearMs, plans: planned?.plans ?? 0, statuses: { ...planned?.statuses }, net: planned?.total.net ?? 0 },
+      year: {
+        slots: year.slots,
+        backtestMs: yearMs,
+        plans: planned?.plans ?? 0,
+        statuses: { ...planned?.statuses },
+        net: planned?.total.net ?? 0,
+      },
     };
     if (values['json']) {
       console.log(JSON.stringify(out, null, 2));
       return 0;
     }
     const h = out.horizon;
-    const fmt = (s: Record<string, number>) => Object.entries(s).map(([k, v]) => `${k} × ${v}`).join(', ');
+    const fmt = (s: Record<string, number>) =>
+      Object.entries(s)
+        .map(([k, v]) => `${k} × ${v}`)
+        .join(', ');
     console.log(
       `48 h plans (${n} seeded homes, 192 slots, thermal model, in the planner worker, limit ${DEFAULT_TIME_LIMIT_MS / 1000} s): planner median ${h.planner.medianMs.toFixed(0)} ms, p95 ${h.planner.p95Ms.toFixed(0)} ms, max ${h.planner.maxMs.toFixed(0)} ms (${fmt(h.planner.statuses)}); ` +
         `HiGHS alone, cold: median ${h.highsCold.medianMs.toFixed(0)} ms, p95 ${h.highsCold.p95Ms.toFixed(0)} ms (${fmt(h.highsCold.statuses)}); equal where both proved optimal: ${equal}/${compared}`,
     );
-    console.log(`year backtest (${out.year.slots} hourly slots, thermal model, ${out.year.plans} day-ahead plans in the worker): ${(yearMs / 1000).toFixed(1)} s (${fmt(out.year.statuses)}), planner net ${out.year.net.toFixed(2)} €`);
+    console.log(
+      `year backtest (${out.year.slots} hourly slots, thermal model, ${out.year.plans} day-ahead plans in the worker): ${(yearMs / 1000).toFixed(1)} s (${fmt(out.year.statuses)}), planner net ${out.year.net.toFixed(2)} €`,
+    );
     return 0;
   },
 };

@@ -10,7 +10,8 @@ import { numberOption, type Command } from '../command.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, worst ${Math.max(...xs).toFixed(1)} ms over ${xs.length}`;
+const fmt = (xs: number[]) =>
+  `median ${median(xs).toFixed(1)} ms, worst ${Math.max(...xs).toFixed(1)} ms over ${xs.length}`;
 
 /**
  * How fast a slot reaches the hashing threads: from a slot boundary (the core's clock moved onto
@@ -31,11 +32,16 @@ export const benchSchedulerCommand: Command = {
     pool.notify(true);
     // 10:01 UTC: prices alternate every quarter-hour between negative (mine) and dear (stop).
     const t0 = Date.UTC(2026, 0, 15, 10, 1);
-    const boot = (clock: TestClock) => startCore({ dataDir: dir, clock, log: quiet, modules: demoModules({ cron: false }) });
+    const boot = (clock: TestClock) =>
+      startCore({ dataDir: dir, clock, log: quiet, modules: demoModules({ cron: false }) });
     let core: Core | null = null;
     try {
       core = await boot(new TestClock(t0));
-      await prepareDemo(core.handlers, { from: Math.floor(t0 / SLOT_MS) * SLOT_MS - 3_600_000, hours: 52, poolUrl: pool.url });
+      await prepareDemo(core.handlers, {
+        from: Math.floor(t0 / SLOT_MS) * SLOT_MS - 3_600_000,
+        hours: 52,
+        poolUrl: pool.url,
+      });
       await core.close();
       core = null;
 

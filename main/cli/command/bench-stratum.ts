@@ -6,8 +6,28 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const SCENARIOS: [string, PoolBehaviour][] = [
-  ['ckpool solo order, job version 0x30000000, job | bits', { order: 'solo', versionFormula: 'or', rejectStyle: 'codes', jobVersion: '30000000', versionMask: '1fffe000', extranonce2Size: 8 }],
-  ['pooled order, BIP 310 formula, reject-reason', { order: 'pooled', versionFormula: 'bip310', rejectStyle: 'reject-reason', jobVersion: '30000000', versionMask: '1fffe000', extranonce2Size: 4 }],
+  [
+    'ckpool solo order, job version 0x30000000, job | bits',
+    {
+      order: 'solo',
+      versionFormula: 'or',
+      rejectStyle: 'codes',
+      jobVersion: '30000000',
+      versionMask: '1fffe000',
+      extranonce2Size: 8,
+    },
+  ],
+  [
+    'pooled order, BIP 310 formula, reject-reason',
+    {
+      order: 'pooled',
+      versionFormula: 'bip310',
+      rejectStyle: 'reject-reason',
+      jobVersion: '30000000',
+      versionMask: '1fffe000',
+      extranonce2Size: 4,
+    },
+  ],
 ];
 
 /**
@@ -19,18 +39,25 @@ const SCENARIOS: [string, PoolBehaviour][] = [
  */
 export const benchStratumCommand: Command = {
   name: 'bench stratum',
-  summary: 'Shares the pool accepts, time to the first share after each connect, and accepted vs expected shares (1 thread)',
+  summary:
+    'Shares the pool accepts, time to the first share after each connect, and accepted vs expected shares (1 thread)',
   usage: 'bench stratum [--seconds S] [--difficulty D] [--json]\n\nexample: hearth bench stratum --seconds 20',
   options: { seconds: { type: 'string' }, difficulty: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }) {
     const seconds = numberOption(values['seconds'], 'seconds', { min: 2, max: 600 }) ?? 30;
-    const difficulty = numberOption(values['difficulty'], 'difficulty', { min: 2 ** -20, max: 1, integer: false }) ?? 2 ** -10;
+    const difficulty =
+      numberOption(values['difficulty'], 'difficulty', { min: 2 ** -20, max: 1, integer: false }) ?? 2 ** -10;
     const results = [];
     for (const [name, behaviour] of SCENARIOS) {
       const pool = new TestPool({ difficulty, ...behaviour });
       await pool.listen();
       let hashes = 0;
-      const miner = new Miner({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1, log: quiet, onStats: (s) => (hashes += s.hashRate) });
+      const miner = new Miner({
+        pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }],
+        threads: 1,
+        log: quiet,
+        onStats: (s) => (hashes += s.hashRate),
+      });
       try {
         await miner.start();
         await wait((seconds * 1000) / 2);
@@ -43,16 +70,32 @@ export const benchStratumCommand: Command = {
       const answered = pool.shares.length;
       const accepted = pool.accepted().length;
       const expected = hashes / (difficulty * 2 ** 32);
-      const firstShareMs = pool.sessionList.map((s) => (s.firstAcceptedAt === null ? null : s.firstAcceptedAt - s.connectedAt));
-      results.push({ scenario: name, seconds, difficulty, answered, accepted, acceptedPct: answered ? (100 * accepted) / answered : 0, expectedShares: expected, acceptedVsExpected: expected > 0 ? accepted / expected : 0, firstShareMs });
+      const firstShareMs = pool.sessionList.map((s) =>
+        s.firstAcceptedAt === null ? null : s.firstAcceptedAt - s.connectedAt,
+      );
+      results.push({
+        scenario: name,
+        seconds,
+        difficulty,
+        answered,
+        accepted,
+        acceptedPct: answered ? (100 * accepted) / answered : 0,
+        expectedShares: expected,
+        acceptedVsExpected: expected > 0 ? accepted / expected : 0,
+        firstShareMs,
+      });
     }
     if (values['json'] === true) console.log(JSON.stringify(results, null, 2));
     else
       for (const r of results) {
         console.log(`${r.scenario}`);
         console.log(`  accepted by the pool's check  ${r.accepted} of ${r.answered} (${r.acceptedPct.toFixed(1)} %)`);
-        console.log(`  first accepted share          ${r.firstShareMs.map((m, i) => `connection ${i + 1}: ${m === null ? 'none' : `${m} ms`}`).join(', ')} after connecting`);
-        console.log(`  accepted vs expected shares   ${r.accepted} / ${r.expectedShares.toFixed(1)} = ${r.acceptedVsExpected.toFixed(2)} (reference: the miner's own hash count at difficulty ${r.difficulty})`);
+        console.log(
+          `  first accepted share          ${r.firstShareMs.map((m, i) => `connection ${i + 1}: ${m === null ? 'none' : `${m} ms`}`).join(', ')} after connecting`,
+        );
+        console.log(
+          `  accepted vs expected shares   ${r.accepted} / ${r.expectedShares.toFixed(1)} = ${r.acceptedVsExpected.toFixed(2)} (reference: the miner's own hash count at difficulty ${r.difficulty})`,
+        );
       }
     return 0;
   },

@@ -70,7 +70,13 @@ for n in map(int, sys.argv[2:]):
 print(json.dumps({'python': sys.executable, 'numpy': np.__version__, 'blas': libs, 'kernel': core, 'gflops': out}))
 `;
 
-export type BlasResult = { python: string; numpy: string; blas: string[]; kernel: string | null; gflops: Record<string, number> };
+export type BlasResult = {
+  python: string;
+  numpy: string;
+  blas: string[];
+  kernel: string | null;
+  gflops: Record<string, number>;
+};
 
 /**
  * Single-threaded sgemm through numpy, preferring Debian's python3 (its numpy uses whatever
@@ -84,7 +90,11 @@ export function numpyRates(sizes: number[], ms: number): BlasResult | { error: s
   const candidates = ['/usr/bin/python3', 'python3'].filter((p) => !p.startsWith('/') || fs.existsSync(p));
   let last = 'python3 not found';
   for (const py of candidates) {
-    const r = spawnSync(py, ['-c', NUMPY_SCRIPT, String(ms), ...sizes.map(String)], { env, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(py, ['-c', NUMPY_SCRIPT, String(ms), ...sizes.map(String)], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as BlasResult;
     last = r.error ? r.error.message : (r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`);
   }
@@ -118,11 +128,18 @@ export async function trainRate(spec: TrainSpec, ms: number): Promise<number> {
 
 export const benchTrainCommand: Command = {
   name: 'bench train',
-  summary: 'Measure the training kernel (GFLOP/s per core vs OpenBLAS through numpy, and a naive JS loop) and training throughput on 1 and N threads',
+  summary:
+    'Measure the training kernel (GFLOP/s per core vs OpenBLAS through numpy, and a naive JS loop) and training throughput on 1 and N threads',
   usage: '[--threads N] [--batch N] [--seconds S] [--json]',
-  options: { threads: { type: 'string' }, batch: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    threads: { type: 'string' },
+    batch: { type: 'string' },
+    seconds: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   async run({ values }) {
-    const threads = numberOption(values['threads'], 'threads', { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());
+    const threads =
+      numberOption(values['threads'], 'threads', { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());
     const batch = numberOption(values['batch'], 'batch', { min: 4, max: 65_536 }) ?? 512;
     const seconds = numberOption(values['seconds'], 'seconds', { min: 0.5, max: 120, integer: false }) ?? 3;
     const json = values['json'] === true;
@@ -130,7 +147,9 @@ export const benchTrainCommand: Command = {
     const say = (s: string) => {
       if (!json) console.log(s);
     };
-    say(`CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.availableParallelism()} logical cores; Node ${process.versions.node}`);
+    say(
+      `CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.availableParallelism()} logical cores; Node ${process.versions.node}`,
+    );
     say(`GEMM (C = A·B, square f32, one thread), GFLOP/s, best of ${TRIALS} interleaved trials:`);
     // Other processes share the cores: the kernels take turns, and each keeps its best trial.
     const best = new Map<string, number>();
@@ -160,10 +179,22 @@ export const benchTrainCommand: Command = {
       );
     }
     if ('error' in blas) say(`  reference: ${blas.error}`);
-    else say(`  reference: ${blas.python}, numpy ${blas.numpy}, ${blas.blas.map((b) => path.basename(b)).join(' + ')}, OpenBLAS kernel ${blas.kernel ?? 'not OpenBLAS'} (OPENBLAS_NUM_THREADS=1)`);
+    else
+      say(
+        `  reference: ${blas.python}, numpy ${blas.numpy}, ${blas.blas.map((b) => path.basename(b)).join(' + ')}, OpenBLAS kernel ${blas.kernel ?? 'not OpenBLAS'} (OPENBLAS_NUM_THREADS=1)`,
+      );
 
-    const spec: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1_000_000, batchSize: Math.ceil(batch / (4 * threads)) * 4 * threads, hidden: 256, checkpointEvery: 1_000_000 };
-    say(`Training (character MLP, context ${spec.context}, hidden ${spec.hidden}, batch ${spec.batchSize}), samples/s (a sample is one predicted character, so also tokens/s):`);
+    const spec: TrainSpec = {
+      kind: 'train',
+      ...TRAIN_DEFAULTS,
+      steps: 1_000_000,
+      batchSize: Math.ceil(batch / (4 * threads)) * 4 * threads,
+      hidden: 256,
+      checkpointEvery: 1_000_000,
+    };
+    say(
+      `Training (character MLP, context ${spec.context}, hidden ${spec.hidden}, batch ${spec.batchSize}), samples/s (a sample is one predicted character, so also tokens/s):`,
+    );
     let one = 0;
     let many = 0;
     for (let t = 0; t < 2; t++) {
@@ -171,11 +202,26 @@ export const benchTrainCommand: Command = {
       many = Math.max(many, await trainRate({ ...spec, threads }, ms * 0.75));
     }
     say(`  1 thread:  ${Math.round(one).toLocaleString('en-US')} (best of 2)`);
-    say(`  ${threads} threads: ${Math.round(many).toLocaleString('en-US')} (best of 2; ${(many / one).toFixed(2)}x of 1 thread)`);
+    say(
+      `  ${threads} threads: ${Math.round(many).toLocaleString('en-US')} (best of 2; ${(many / one).toFixed(2)}x of 1 thread)`,
+    );
     const load = os.loadavg()[0] ?? 0;
-    say(`  load average ${load.toFixed(2)} on ${os.availableParallelism()} cores during the run${load > 0.5 ? ': other processes compete for the cores, so the thread scaling is understated' : ''}`);
+    say(
+      `  load average ${load.toFixed(2)} on ${os.availableParallelism()} cores during the run${load > 0.5 ? ': other processes compete for the cores, so the thread scaling is understated' : ''}`,
+    );
     if (json) {
-      console.log(JSON.stringify({ gemm, blas, train: { threads, oneThread: one, nThreads: many, speedup: many / one }, loadAverage: os.loadavg()[0] }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            gemm,
+            blas,
+            train: { threads, oneThread: one, nThreads: many, speedup: many / one },
+            loadAverage: os.loadavg()[0],
+          },
+          null,
+          2,
+        ),
+      );
     }
     return 0;
   },

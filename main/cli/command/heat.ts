@@ -19,7 +19,10 @@ export function formatHeat(slots: HeatSlot[], timeZone: string): string[] {
     kwh += e;
     value += e * s.creditPerKWh;
   }
-  if (slots.length > 0) lines.push(`${slots.length} slots: heat demand ${kwh.toFixed(3)} kWh, worth ${value.toFixed(4)} ${slots[0]!.currency} if Hearth covered all of it`);
+  if (slots.length > 0)
+    lines.push(
+      `${slots.length} slots: heat demand ${kwh.toFixed(3)} kWh, worth ${value.toFixed(4)} ${slots[0]!.currency} if Hearth covered all of it`,
+    );
   return lines;
 }
 
@@ -27,7 +30,12 @@ export const heatCommand: Command = {
   name: 'heat',
   summary: 'Show heat demand and the heat credit per price slot for the next hours',
   usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
-  options: { json: { type: 'boolean' }, hours: { type: 'string' }, from: { type: 'string' }, 'data-dir': { type: 'string' } },
+  options: {
+    json: { type: 'boolean' },
+    hours: { type: 'string' },
+    from: { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 14 * 24 }) ?? 48;
     const fromArg = fromOption(values['from']);
@@ -37,18 +45,29 @@ export const heatCommand: Command = {
       // A forecast over an hour old is refreshed first (offline, the cached one is used and the reason shown).
       let sensors = await send('heating-sensors', {});
       const fetchedAt = sensors.outdoor.last?.at ?? null;
-      if (sensors.outdoor.kind === 'open-meteo' && (fetchedAt === null || now - fetchedAt > FORECAST_MAX_AGE_MS)) sensors = await send('heating-refresh', {});
-      const [settings, tariff, slots] = await Promise.all([send('heating-settings', {}), send('tariff-status', {}), send('heating-demand', { from, to: from + hours * HOUR })]);
+      if (sensors.outdoor.kind === 'open-meteo' && (fetchedAt === null || now - fetchedAt > FORECAST_MAX_AGE_MS))
+        sensors = await send('heating-refresh', {});
+      const [settings, tariff, slots] = await Promise.all([
+        send('heating-settings', {}),
+        send('tariff-status', {}),
+        send('heating-demand', { from, to: from + hours * HOUR }),
+      ]);
       if (values['json']) {
-        console.log(JSON.stringify({ mode: settings.mode, heatSource: settings.heatSource, sensors, tariff, slots }, null, 2));
+        console.log(
+          JSON.stringify({ mode: settings.mode, heatSource: settings.heatSource, sensors, tariff, slots }, null, 2),
+        );
         return 0;
       }
-      const indoor = sensors.indoor.last ? `${sensors.indoor.last.c.toFixed(1)} °C (${sensors.indoor.kind}, ${new Date(sensors.indoor.last.at).toISOString()})` : `no reading (${sensors.indoor.kind})`;
+      const indoor = sensors.indoor.last
+        ? `${sensors.indoor.last.c.toFixed(1)} °C (${sensors.indoor.kind}, ${new Date(sensors.indoor.last.at).toISOString()})`
+        : `no reading (${sensors.indoor.kind})`;
       console.log(`mode ${settings.mode}, heat source ${settings.heatSource.kind}, indoor ${indoor}`);
       if (sensors.outdoor.reason) console.log(`outdoor: ${sensors.outdoor.reason}`);
       console.log(describeStatus(tariff, now));
       if (slots.length === 0) {
-        console.log('No price slots known for the next hours, so no demand per slot: configure a tariff (hearth prices).');
+        console.log(
+          'No price slots known for the next hours, so no demand per slot: configure a tariff (hearth prices).',
+        );
         return 0;
       }
       for (const line of formatHeat(slots, settings.timeZone)) console.log(line);

@@ -32,7 +32,24 @@ export const benchHistoryCommand: Command = {
       const rows: SlotRecord[] = [];
       for (let t = start; t < end; t += Q) {
         const energy = 50_000 + ((t / Q) % 13) * 1000;
-        rows.push({ start: t, end: t + Q, deviceId: 'cpu', jobId: 'mining', energy, energySource: 'measured', heat: energy, heatMet: energy / 2, currency: 'EUR', price: 250_000_000, cost: energy * 250, heatCredit: 1_000_000, revenueExpected: 7, revenueCredited: 3, trainingWork: 0, trainingValue: 0 });
+        rows.push({
+          start: t,
+          end: t + Q,
+          deviceId: 'cpu',
+          jobId: 'mining',
+          energy,
+          energySource: 'measured',
+          heat: energy,
+          heatMet: energy / 2,
+          currency: 'EUR',
+          price: 250_000_000,
+          cost: energy * 250,
+          heatCredit: 1_000_000,
+          revenueExpected: 7,
+          revenueCredited: 3,
+          trainingWork: 0,
+          trainingValue: 0,
+        });
       }
       acct.replaceAll(rows);
       console.log(`${rows.length} slot rows, ${from} … ${to} in ${tz}`);
@@ -45,12 +62,22 @@ export const benchHistoryCommand: Command = {
         scanStmt.get();
         scan.push(performance.now() - t0);
         t0 = performance.now();
-        days = rollupDays(db, { from, to, timeZone: tz, currency: 'EUR', charges: { currency: 'EUR', standingPerDay: 410_000_000, monthlyFee: 0 } }).length;
+        days = rollupDays(db, {
+          from,
+          to,
+          timeZone: tz,
+          currency: 'EUR',
+          charges: { currency: 'EUR', standingPerDay: 410_000_000, monthlyFee: 0 },
+        }).length;
         rollup.push(performance.now() - t0);
       }
       const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-      console.log(`365-day rollup (${days} days): median ${med(rollup).toFixed(1)} ms, best ${Math.min(...rollup).toFixed(1)} ms over ${runs} runs (target < 200 ms)`);
-      console.log(`reference, one SQLite scan summing the table: median ${med(scan).toFixed(1)} ms; rollup / scan = ${(med(rollup) / med(scan)).toFixed(1)}×`);
+      console.log(
+        `365-day rollup (${days} days): median ${med(rollup).toFixed(1)} ms, best ${Math.min(...rollup).toFixed(1)} ms over ${runs} runs (target < 200 ms)`,
+      );
+      console.log(
+        `reference, one SQLite scan summing the table: median ${med(scan).toFixed(1)} ms; rollup / scan = ${(med(rollup) / med(scan)).toFixed(1)}×`,
+      );
       return 0;
     } finally {
       db.close();

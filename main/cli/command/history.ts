@@ -28,7 +28,9 @@ function row(label: string, t: LedgerTotals, hours: string): string[] {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 export const historyCommand: Command = {
@@ -53,11 +55,14 @@ export const historyCommand: Command = {
   async run({ values }) {
     const days = numberOption(values['days'], 'days', { min: 1, max: 3660 }) ?? 7;
     const until = values['until'];
-    if (until !== undefined && (typeof until !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(until))) throw new UsageError(`--until expects a day such as 2024-03-01, got "${String(until)}"`);
+    if (until !== undefined && (typeof until !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(until)))
+      throw new UsageError(`--until expects a day such as 2024-03-01, got "${String(until)}"`);
     const by = values['by'];
-    if (by !== undefined && by !== 'device' && by !== 'job') throw new UsageError(`--by expects device or job, got "${String(by)}"`);
+    if (by !== undefined && by !== 'device' && by !== 'job')
+      throw new UsageError(`--by expects device or job, got "${String(by)}"`);
     const csv = values['csv'];
-    if (csv !== undefined && csv !== 'days' && csv !== 'slots') throw new UsageError(`--csv expects days or slots, got "${String(csv)}"`);
+    if (csv !== undefined && csv !== 'days' && csv !== 'slots')
+      throw new UsageError(`--csv expects days or slots, got "${String(csv)}"`);
     const importFile = values['import'];
     let text: string | null = null;
     if (typeof importFile === 'string') {
@@ -69,14 +74,22 @@ export const historyCommand: Command = {
     }
     return withClient(values, async ({ send }) => {
       const span = { days, ...(typeof until === 'string' ? { until } : {}) };
-      const change = { currency: values['currency'], timeZone: values['tz'], standingPerDay: values['standing'], monthlyFee: values['monthly'] };
+      const change = {
+        currency: values['currency'],
+        timeZone: values['tz'],
+        standingPerDay: values['standing'],
+        monthlyFee: values['monthly'],
+      };
       if (Object.values(change).some((v) => v !== undefined)) {
         const next = { ...(await send('ledger-settings', {})) };
         for (const [k, v] of Object.entries(change)) if (typeof v === 'string') Object.assign(next, { [k]: v });
         const parsed = ledgerSettingsSchema.safeParse(next);
-        if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (!parsed.success)
+          throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         const saved = await send('ledger-configure', parsed.data);
-        console.error(`Ledger: ${saved.currency}, days in ${saved.timeZone}, standing charge ${saved.standingPerDay}/day, monthly fee ${saved.monthlyFee}`);
+        console.error(
+          `Ledger: ${saved.currency}, days in ${saved.timeZone}, standing charge ${saved.standingPerDay}/day, monthly fee ${saved.monthlyFee}`,
+        );
       }
       if (typeof values['backup'] === 'string') {
         // Resolved here: a running Hearth has its own working directory.
@@ -98,7 +111,19 @@ export const historyCommand: Command = {
         } else process.stdout.write(r.csv);
         return 0;
       }
-      const header = ['', 'hours', 'energy kWh', 'heat kWh', 'heat met kWh', 'cost', 'revenue exp.', 'revenue cred.', 'heat credit', 'training', 'net'];
+      const header = [
+        '',
+        'hours',
+        'energy kWh',
+        'heat kWh',
+        'heat met kWh',
+        'cost',
+        'revenue exp.',
+        'revenue cred.',
+        'heat credit',
+        'training',
+        'net',
+      ];
       if (by === 'device' || by === 'job') {
         const r = await send('ledger-breakdown', { by, ...span });
         console.log(`Per ${by}, last ${days} days, amounts in ${r.currency}`);
@@ -110,8 +135,11 @@ export const historyCommand: Command = {
       console.log(table([header, ...r.days.map((d) => row(d.day, d, String(d.hours))), row('total', r.total, '')]));
       const mined = r.days.filter((d) => d.shares && d.shares.accepted + d.shares.rejected + d.shares.stale > 0);
       if (mined.length > 0) {
-        console.log('\nMining shares per day (rejections by the pool\'s reason)');
-        for (const d of mined) console.log(`${d.day}  ${d.shares!.accepted} accepted, ${rejectedText(d.shares!.rejected, d.shares!.rejectReasons)}, ${d.shares!.stale} stale`);
+        console.log("\nMining shares per day (rejections by the pool's reason)");
+        for (const d of mined)
+          console.log(
+            `${d.day}  ${d.shares!.accepted} accepted, ${rejectedText(d.shares!.rejected, d.shares!.rejectReasons)}, ${d.shares!.stale} stale`,
+          );
       }
       return 0;
     });

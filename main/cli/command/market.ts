@@ -6,15 +6,33 @@ import { localClient, withClient, type CliClient } from '../client.ts';
 import { UsageError, type Command } from '../command.ts';
 
 /** A number above `above` (or at least `atLeast`), as the market domain's own schema wants it. */
-function amount(value: unknown, flag: string, bound: { above: number } | { atLeast: number }, example: string): number | undefined {
+function amount(
+  value: unknown,
+  flag: string,
+  bound: { above: number } | { atLeast: number },
+  example: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  const ok = typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) && ('above' in bound ? n > bound.above : n >= bound.atLeast);
-  if (!ok) throw new UsageError(`--${flag} expects a number ${'above' in bound ? `above ${bound.above}` : `of at least ${bound.atLeast}`} such as ${example}, got "${String(value)}"`);
+  const ok =
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    Number.isFinite(n) &&
+    ('above' in bound ? n > bound.above : n >= bound.atLeast);
+  if (!ok)
+    throw new UsageError(
+      `--${flag} expects a number ${'above' in bound ? `above ${bound.above}` : `of at least ${bound.atLeast}`} such as ${example}, got "${String(value)}"`,
+    );
   return n;
 }
 
-const when = (ms: number | null) => (ms === null ? 'unknown time' : new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC'));
+const when = (ms: number | null) =>
+  ms === null
+    ? 'unknown time'
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/:\d\d\.\d+Z$/, ' UTC');
 
 /** "ok: mempool.space, fetched 2026-12-01 21:30 UTC" / "offline, using value from … (why)" / "manual, entered …" / "none (why)". */
 export function figureState(f: MarketFigure): string {
@@ -25,8 +43,14 @@ export function figureState(f: MarketFigure): string {
 }
 
 function print(st: MarketStatus): void {
-  const price = st.btcPrice.value === null ? 'unknown' : `${st.btcPrice.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${st.currency}`;
-  const diff = st.difficulty.value === null ? 'unknown' : st.difficulty.value.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const price =
+    st.btcPrice.value === null
+      ? 'unknown'
+      : `${st.btcPrice.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${st.currency}`;
+  const diff =
+    st.difficulty.value === null
+      ? 'unknown'
+      : st.difficulty.value.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const w = Math.max(price.length, diff.length);
   console.log(`BTC price   ${price.padEnd(w)}   ${figureState(st.btcPrice)}`);
   console.log(`difficulty  ${diff.padEnd(w)}   ${figureState(st.difficulty)}`);
@@ -34,8 +58,10 @@ function print(st: MarketStatus): void {
 
 export const marketCommand: Command = {
   name: 'market',
-  summary: 'BTC price (in the market currency, --currency) and network difficulty with their state; set or clear manual values',
-  usage: 'market [--json] [--currency EUR] [--set-price X] [--set-difficulty Y] [--clear] [--mempool URL] [--data-dir DIR]',
+  summary:
+    'BTC price (in the market currency, --currency) and network difficulty with their state; set or clear manual values',
+  usage:
+    'market [--json] [--currency EUR] [--set-price X] [--set-difficulty Y] [--clear] [--mempool URL] [--data-dir DIR]',
   options: {
     json: { type: 'boolean' },
     currency: { type: 'string' },
@@ -49,23 +75,37 @@ export const marketCommand: Command = {
     const price = amount(values['set-price'], 'set-price', { above: 0 }, '87000');
     const difficulty = amount(values['set-difficulty'], 'set-difficulty', { atLeast: 1 }, '1.1e14');
     const clear = values['clear'] === true;
-    if (clear && (price !== undefined || difficulty !== undefined)) throw new UsageError('--clear removes both manual values: give it alone, or --set-price/--set-difficulty without it');
+    if (clear && (price !== undefined || difficulty !== undefined))
+      throw new UsageError(
+        '--clear removes both manual values: give it alone, or --set-price/--set-difficulty without it',
+      );
     const currency = values['currency'];
-    if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))) throw new UsageError(`--currency expects a 3-letter code such as EUR, got "${String(currency)}"`);
+    if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)))
+      throw new UsageError(`--currency expects a 3-letter code such as EUR, got "${String(currency)}"`);
     const mempool = values['mempool'];
-    if (mempool !== undefined && (typeof mempool !== 'string' || !/^https?:\/\/[^/\s]+/.test(mempool))) throw new UsageError(`--mempool expects the address of a mempool.space instance such as https://mempool.space, got "${String(mempool)}"`);
+    if (mempool !== undefined && (typeof mempool !== 'string' || !/^https?:\/\/[^/\s]+/.test(mempool)))
+      throw new UsageError(
+        `--mempool expects the address of a mempool.space instance such as https://mempool.space, got "${String(mempool)}"`,
+      );
 
     const changing = typeof currency === 'string' || price !== undefined || difficulty !== undefined || clear;
     // The mempool.space address is the market domain's, given when a core is created: only a core
     // this command opens can take it; a running Hearth keeps the sources it started with.
-    const open = typeof mempool !== 'string' ? undefined : async (dataDir: string): Promise<CliClient> => {
-      const running = await findServer(dataDir);
-      if (running.server) {
-        const who = running.server.by === 'app' ? 'the desktop app' : '`hearth serve`';
-        throw new UsageError(`--mempool applies to a data folder this command opens itself, but ${who} (pid ${running.server.pid}) is running on ${dataDir} with its own market sources: stop it, or leave out --mempool`);
-      }
-      return localClient(dataDir, { replace: [marketModule({ endpoints: { ...PUBLIC_ENDPOINTS, mempool: mempool.replace(/\/+$/, '') } })] });
-    };
+    const open =
+      typeof mempool !== 'string'
+        ? undefined
+        : async (dataDir: string): Promise<CliClient> => {
+            const running = await findServer(dataDir);
+            if (running.server) {
+              const who = running.server.by === 'app' ? 'the desktop app' : '`hearth serve`';
+              throw new UsageError(
+                `--mempool applies to a data folder this command opens itself, but ${who} (pid ${running.server.pid}) is running on ${dataDir} with its own market sources: stop it, or leave out --mempool`,
+              );
+            }
+            return localClient(dataDir, {
+              replace: [marketModule({ endpoints: { ...PUBLIC_ENDPOINTS, mempool: mempool.replace(/\/+$/, '') } })],
+            });
+          };
     return withClient(
       values,
       async ({ send }) => {

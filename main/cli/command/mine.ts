@@ -28,7 +28,6 @@ export function rejectedText(n: number, reasons: Record<string, number>): string
   return `${n} rejected${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
-
 export function checkText(c: MiningPoolCheck): string[] {
   if (!c.ok) return [`${c.url}: check failed${c.refused ? ' (refused)' : ''}: ${c.error ?? 'no reason given'}`];
   const lines = [
@@ -40,7 +39,9 @@ export function checkText(c: MiningPoolCheck): string[] {
   ];
   if (c.hashRate !== null && c.expectedSecondsPerShare !== null) {
     lines.push(`  this machine      ${fmtRate(c.hashRate)} (${c.hashRateSource})`);
-    lines.push(`  time to a share   ${c.expectedSecondsPerShare < 60 ? `${c.expectedSecondsPerShare.toPrecision(3)} s` : formatDuration(c.expectedSecondsPerShare)} on average at that difficulty (an estimate)`);
+    lines.push(
+      `  time to a share   ${c.expectedSecondsPerShare < 60 ? `${c.expectedSecondsPerShare.toPrecision(3)} s` : formatDuration(c.expectedSecondsPerShare)} on average at that difficulty (an estimate)`,
+    );
   }
   return lines;
 }
@@ -76,7 +77,10 @@ export const mineCommand: Command = {
     let url = typeof values['pool'] === 'string' ? values['pool'] : undefined;
     if (values['preset'] !== undefined) {
       const preset = POOL_PRESETS.find((p) => p.id === values['preset']);
-      if (!preset) throw new UsageError(`--preset ${String(values['preset'])} is not known: use one of ${POOL_PRESETS.map((p) => p.id).join(', ')}`);
+      if (!preset)
+        throw new UsageError(
+          `--preset ${String(values['preset'])} is not known: use one of ${POOL_PRESETS.map((p) => p.id).join(', ')}`,
+        );
       if (url !== undefined) throw new UsageError('--preset and --pool both name a pool: give one of them');
       url = preset.url;
     }
@@ -88,7 +92,10 @@ export const mineCommand: Command = {
         throw new UsageError(`--pool: ${(e as Error).message}`);
       }
       const user = values['user'];
-      if (typeof user !== 'string' || !user.trim()) throw new UsageError(`${values['preset'] !== undefined ? '--preset' : '--pool'} needs --user WORKER (your pool account, often account.worker; on a solo pool your Bitcoin address)`);
+      if (typeof user !== 'string' || !user.trim())
+        throw new UsageError(
+          `${values['preset'] !== undefined ? '--preset' : '--pool'} needs --user WORKER (your pool account, often account.worker; on a solo pool your Bitcoin address)`,
+        );
       pools = [{ url, user: user.trim(), password }];
     } else if (values['user'] !== undefined || values['pass'] !== undefined) {
       throw new UsageError('--user and --pass go with --pool URL or --preset ID');
@@ -96,7 +103,10 @@ export const mineCommand: Command = {
     if (values['check'] === true) {
       // One connection and a short measurement: the running Hearth's mining domain does it when there is one.
       return withClient(values, async ({ send }) => {
-        const c = await send('mining-check', { ...(pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {}), ...(threads !== undefined ? { threads } : {}) });
+        const c = await send('mining-check', {
+          ...(pools ? { pool: { url: pools[0]!.url, user: pools[0]!.user, password } } : {}),
+          ...(threads !== undefined ? { threads } : {}),
+        });
         for (const line of checkText(c)) console.log(line);
         return c.ok ? 0 : 1;
       });
@@ -119,12 +129,18 @@ export const mineCommand: Command = {
       });
       let st;
       try {
-        st = await svc.start({ ...(pools ? { pools } : {}), ...(threads !== undefined ? { threads } : {}), ...(power !== undefined ? { powerPct: power } : {}) });
+        st = await svc.start({
+          ...(pools ? { pools } : {}),
+          ...(threads !== undefined ? { threads } : {}),
+          ...(power !== undefined ? { powerPct: power } : {}),
+        });
       } catch (e) {
         if (e instanceof HandlerError) throw new UsageError(`${e.message}${e.hint ? ` (${e.hint})` : ''}`);
         throw e;
       }
-      console.log(`mining with ${st.threads} thread(s) at ${st.powerPct} % power; kernel: ${st.kernel?.description ?? 'unknown'}`);
+      console.log(
+        `mining with ${st.threads} thread(s) at ${st.powerPct} % power; kernel: ${st.kernel?.description ?? 'unknown'}`,
+      );
       let lastWhy: string | null = null;
       core.events.on('hash-rate', (r) => {
         const per = r.perThread.map(fmtRate).join(' ');
@@ -134,19 +150,28 @@ export const mineCommand: Command = {
           console.log(`pool ${s.pool.index !== null ? s.pool.index + 1 : '?'}: ${s.pool.url} (${s.pool.why})`);
         }
         const problem = s.health.state === 'unhealthy' ? `  UNPAID: ${s.health.problem}` : '';
-        console.log(`${fmtRate(r.hashRate)} [${per}]  shares ${r.accepted} accepted, ${rejectedText(r.rejected, r.rejectReasons)}, ${r.stale} stale  pool ${r.poolState}${s.pool.difficulty !== null ? ` diff ${s.pool.difficulty}` : ''}${s.pool.lastError && r.poolState !== 'mining' ? `  (${s.pool.lastError})` : ''}${problem}`);
+        console.log(
+          `${fmtRate(r.hashRate)} [${per}]  shares ${r.accepted} accepted, ${rejectedText(r.rejected, r.rejectReasons)}, ${r.stale} stale  pool ${r.poolState}${s.pool.difficulty !== null ? ` diff ${s.pool.difficulty}` : ''}${s.pool.lastError && r.poolState !== 'mining' ? `  (${s.pool.lastError})` : ''}${problem}`,
+        );
       });
       core.events.on('mining-share', (sh) => {
-        console.log(`share ${sh.outcome}: job ${sh.jobId}, difficulty ${sh.hashDifficulty.toPrecision(4)} (pool ${sh.difficulty})${sh.reason ? `: ${sh.reason}` : ''}`);
+        console.log(
+          `share ${sh.outcome}: job ${sh.jobId}, difficulty ${sh.hashDifficulty.toPrecision(4)} (pool ${sh.difficulty})${sh.reason ? `: ${sh.reason}` : ''}`,
+        );
       });
-      const timeout = seconds !== undefined ? new Promise<string>((r) => setTimeout(() => r('time'), seconds * 1000).unref()) : new Promise<string>(() => undefined);
+      const timeout =
+        seconds !== undefined
+          ? new Promise<string>((r) => setTimeout(() => r('time'), seconds * 1000).unref())
+          : new Promise<string>(() => undefined);
       const why = await Promise.race([stopped, timeout, refusal]);
       const end = await svc.stop();
       if (refused !== null) {
         console.error(`mining stopped: ${refused}`);
         return 1;
       }
-      console.log(`stopped (${why === 'time' ? `after ${seconds} s` : why}): ${end.accepted} accepted, ${rejectedText(end.rejected, end.rejectReasons)}, ${end.stale} stale shares this run`);
+      console.log(
+        `stopped (${why === 'time' ? `after ${seconds} s` : why}): ${end.accepted} accepted, ${rejectedText(end.rejected, end.rejectReasons)}, ${end.stale} stale shares this run`,
+      );
       return 0;
     } finally {
       await core.close();

@@ -43,7 +43,11 @@ async function startPlanningCore(values: Record<string, unknown>): Promise<Core>
     jobModule({ resumeOnStart: false }),
     notStarted(schedulerModule({ cron: false, idle: null })),
   ];
-  const core = await startCore({ dataDir, modules, log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+  const core = await startCore({
+    dataDir,
+    modules,
+    log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+  });
   try {
     await freshPrices(core.handlers, core.context.clock.now());
   } catch (err) {
@@ -60,7 +64,10 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 /** How right the plan is, as the planner proved it, and which route made it. */
 function describePlanStatus(p: Plan): string {
   const s = p.status;
-  const gapOn = s.kind === 'feasible' && s.on ? { shortfall: 'the missed deadline work', late: 'the work left at the end' }[s.on] : null;
+  const gapOn =
+    s.kind === 'feasible' && s.on
+      ? { shortfall: 'the missed deadline work', late: 'the work left at the end' }[s.on]
+      : null;
   const how =
     s.kind === 'optimal'
       ? 'optimal'
@@ -78,11 +85,23 @@ export function formatPlan(p: Plan, input: PlanInput): string[] {
   const hoursOf = new Map(input.slots.map((s) => [s.start, s.hours]));
   const t = p.totals;
   const lines = [describePlanStatus(p)];
-  const parts = [`net ${money(t.net)}`, `cost ${money(t.cost)}`, `revenue ${money(t.revenue)}`, `heat credit ${money(t.heatCredit)}`];
-  if (thermal) parts.push(`heat source ${money(t.sourceCost)} for ${t.sourceHeatKWh.toFixed(3)} kWh`, `${t.comfortKh.toFixed(2)} K·h below the comfort band`);
+  const parts = [
+    `net ${money(t.net)}`,
+    `cost ${money(t.cost)}`,
+    `revenue ${money(t.revenue)}`,
+    `heat credit ${money(t.heatCredit)}`,
+  ];
+  if (thermal)
+    parts.push(
+      `heat source ${money(t.sourceCost)} for ${t.sourceHeatKWh.toFixed(3)} kWh`,
+      `${t.comfortKh.toFixed(2)} K·h below the comfort band`,
+    );
   lines.push(`${parts.join(', ')} (money in the tariff's currency); ${t.energyKWh.toFixed(3)} kWh drawn`);
   for (const w of p.warnings ?? []) lines.push(`warning: ${w}`);
-  for (const s of p.shortfalls) lines.push(`short: ${s.job} misses ${s.missingWork.toFixed(0)} work at its deadline${s.missingAtEnd !== undefined ? `, ${s.missingAtEnd.toFixed(0)} still missing at the horizon's end` : ''}`);
+  for (const s of p.shortfalls)
+    lines.push(
+      `short: ${s.job} misses ${s.missingWork.toFixed(0)} work at its deadline${s.missingAtEnd !== undefined ? `, ${s.missingAtEnd.toFixed(0)} still missing at the horizon's end` : ''}`,
+    );
   if (!p.slots.length) return lines;
   const devices = [...new Set(p.slots.flatMap((s) => s.decisions.map((d) => d.device)))];
   const header = ['time UTC', 'price', ...devices, ...(thermal ? ['indoor °C', 'source W'] : []), 'reason'];
@@ -91,13 +110,21 @@ export function formatPlan(p: Plan, input: PlanInput): string[] {
       const d = s.decisions.find((x) => x.device === id);
       return d?.job ? `${d.job}@${d.level}/${Math.round(d.powerW)}W` : 'off';
     });
-    const heat = thermal ? [s.indoorC === undefined ? '' : s.indoorC.toFixed(1), Math.round((s.sourceHeatKWh * 1000) / (hoursOf.get(s.start) ?? 0.25)).toString()] : [];
+    const heat = thermal
+      ? [
+          s.indoorC === undefined ? '' : s.indoorC.toFixed(1),
+          Math.round((s.sourceHeatKWh * 1000) / (hoursOf.get(s.start) ?? 0.25)).toString(),
+        ]
+      : [];
     return [utc(s.start), s.price.toFixed(5), ...cells, ...heat, s.reason];
   });
   const all = [header, ...rows];
   // Every column padded to its widest cell but the reason, which is last and runs on.
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  for (const r of all) lines.push(r.map((c, i) => (i === r.length - 1 ? c : i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  for (const r of all)
+    lines.push(
+      r.map((c, i) => (i === r.length - 1 ? c : i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
+    );
   return lines;
 }
 
@@ -121,7 +148,8 @@ const SOLVERS = ['auto', 'milp', 'heuristic'] as const;
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'Plan the next 48 h from this machine\'s settings, export that planning problem to a file, or solve one from a file',
+  summary:
+    "Plan the next 48 h from this machine's settings, export that planning problem to a file, or solve one from a file",
   usage:
     '[--json] [--solver auto|milp|heuristic] [--time-limit-ms N] [--data-dir DIR]\n' +
     '       hearth plan --export FILE|- [--data-dir DIR]\n' +
@@ -143,12 +171,18 @@ export const planCommand: Command = {
   async run({ values }) {
     const exportTo = values['export'];
     const instanceFile = values['instance'];
-    if (typeof exportTo === 'string' && typeof instanceFile === 'string') throw new UsageError('--export writes the current problem and --instance solves one from a file: give one of them');
+    if (typeof exportTo === 'string' && typeof instanceFile === 'string')
+      throw new UsageError(
+        '--export writes the current problem and --instance solves one from a file: give one of them',
+      );
     const solver = values['solver'];
-    if (solver !== undefined && !SOLVERS.includes(solver as (typeof SOLVERS)[number])) throw new UsageError(`--solver expects ${SOLVERS.join(', ')}, got "${String(solver)}"`);
+    if (solver !== undefined && !SOLVERS.includes(solver as (typeof SOLVERS)[number]))
+      throw new UsageError(`--solver expects ${SOLVERS.join(', ')}, got "${String(solver)}"`);
     const timeLimitMs = numberOption(values['time-limit-ms'], 'time-limit-ms', { min: 1, max: 3_600_000 });
     if (typeof exportTo === 'string' && (values['json'] || solver !== undefined || timeLimitMs !== undefined)) {
-      throw new UsageError('--export only writes the problem; --json, --solver and --time-limit-ms apply when planning');
+      throw new UsageError(
+        '--export only writes the problem; --json, --solver and --time-limit-ms apply when planning',
+      );
     }
 
     let inst: Instance;
@@ -169,7 +203,9 @@ export const planCommand: Command = {
           else writeFile(exportTo, text);
           const i = exported.input;
           const span = i.slots.length ? ` from ${utc(i.slots[0]!.start)} UTC` : '';
-          console.error(`Wrote the planning problem (${count(i.slots.length, 'slot')}${span}, ${count(i.devices.length, 'device')}, ${count(i.jobs.length, 'job')}${i.thermal ? ', thermal model' : ''}) to ${exportTo === '-' ? 'standard output' : exportTo}`);
+          console.error(
+            `Wrote the planning problem (${count(i.slots.length, 'slot')}${span}, ${count(i.devices.length, 'device')}, ${count(i.jobs.length, 'job')}${i.thermal ? ', thermal model' : ''}) to ${exportTo === '-' ? 'standard output' : exportTo}`,
+          );
           // Read back as `--instance` would: a problem it refuses is a bug here, and the file is its evidence.
           try {
             readInstance(text, exportTo === '-' ? 'the export' : exportTo);

@@ -68,7 +68,12 @@ export async function freshPrices(via: Send | Handlers, now: number): Promise<Ta
   const settings = await send('tariff-settings', {});
   const status = await send('tariff-status', {});
   const isDynamic = !['fixed', 'time-of-use', 'csv'].includes(settings.tariff.kind);
-  if (isDynamic && (status.knownUntil === null || status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)) return send('tariff-refresh', {});
+  if (
+    isDynamic &&
+    (status.knownUntil === null ||
+      status.knownUntil < localDay(localDay(now, settings.timeZone).end, settings.timeZone).end)
+  )
+    return send('tariff-refresh', {});
   return status;
 }
 
@@ -76,7 +81,12 @@ export const pricesCommand: Command = {
   name: 'prices',
   summary: 'List the next electricity price slots from the configured tariff',
   usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
-  options: { json: { type: 'boolean' }, hours: { type: 'string' }, from: { type: 'string' }, 'data-dir': { type: 'string' } },
+  options: {
+    json: { type: 'boolean' },
+    hours: { type: 'string' },
+    from: { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 24 * 400 }) ?? 48;
     const from = fromOption(values['from']);
@@ -92,7 +102,9 @@ export const pricesCommand: Command = {
       }
       console.log(describeStatus(status, now));
       if (slots.length === 0) {
-        console.log(`No prices known for ${new Date(start).toISOString()} … ${new Date(start + hours * HOUR).toISOString()}.`);
+        console.log(
+          `No prices known for ${new Date(start).toISOString()} … ${new Date(start + hours * HOUR).toISOString()}.`,
+        );
         return status.state === 'error' ? 1 : 0;
       }
       for (const line of formatSlots(slots, settings.timeZone)) console.log(line);
@@ -111,7 +123,8 @@ export function formatImport(r: CsvImportResult, file: string): string[] {
 export const pricesImportCommand: Command = {
   name: 'prices import',
   summary: 'Import price slots from a CSV file (start,price columns) and use them as the tariff',
-  usage: 'FILE [--unit per-kwh|per-mwh|cents-per-kwh] [--currency EUR] [--tz Europe/Brussels] [--keep-tariff] [--json] [--data-dir DIR]',
+  usage:
+    'FILE [--unit per-kwh|per-mwh|cents-per-kwh] [--currency EUR] [--tz Europe/Brussels] [--keep-tariff] [--json] [--data-dir DIR]',
   options: {
     unit: { type: 'string' },
     currency: { type: 'string' },
@@ -129,7 +142,8 @@ export const pricesImportCommand: Command = {
       throw new UsageError(`--unit expects per-kwh, per-mwh or cents-per-kwh, got "${String(unit)}"`);
     }
     const currency = typeof values['currency'] === 'string' ? values['currency'].toUpperCase() : undefined;
-    if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new UsageError(`--currency expects a code such as EUR, got "${currency}"`);
+    if (currency !== undefined && !/^[A-Z]{3}$/.test(currency))
+      throw new UsageError(`--currency expects a code such as EUR, got "${currency}"`);
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -151,7 +165,8 @@ export const pricesImportCommand: Command = {
       }
       if (!values['keep-tariff']) {
         const s = await send('tariff-settings', {});
-        if (s.tariff.kind !== 'csv') await send('tariff-configure', { ...s, tariff: { kind: 'csv', currency: result.currency } });
+        if (s.tariff.kind !== 'csv')
+          await send('tariff-configure', { ...s, tariff: { kind: 'csv', currency: result.currency } });
       }
       if (values['json']) console.log(JSON.stringify(result, null, 2));
       else for (const line of formatImport(result, file)) console.log(line);

@@ -23,13 +23,17 @@ export const serveCommand: Command = {
     const running = await findServer(dataDir);
     if (running.server) {
       const who = running.server.by === 'app' ? 'The desktop app' : 'Another `hearth serve`';
-      throw new UsageError(`${who} (pid ${running.server.pid}) is already running on ${dataDir}: use it, stop it first, or give another --data-dir`);
+      throw new UsageError(
+        `${who} (pid ${running.server.pid}) is already running on ${dataDir}: use it, stop it first, or give another --data-dir`,
+      );
     }
     const server = await startServer({ dataDir, host, port });
     console.log(`Hearth is running. Open ${server.url}`);
     console.log(`data: ${dataDir}`);
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
-      console.log(`warning: listening on ${host}, reachable from other machines; anyone with the token can control Hearth.`);
+      console.log(
+        `warning: listening on ${host}, reachable from other machines; anyone with the token can control Hearth.`,
+      );
     }
     const signal = await stopped;
     console.log(`\n${signal}: stopping (saving the last telemetry, closing the ledger)...`);

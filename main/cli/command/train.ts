@@ -43,7 +43,8 @@ function trainSpec(values: Record<string, unknown>): TrainSpecInput {
   set('seed', n('seed', { min: 0 }));
   set('checkpointEvery', n('checkpoint-every', { min: 1 }));
   set('keepCheckpoints', n('keep', { min: 1, max: 1000 }));
-  if (spec.hidden !== undefined && spec.hidden % 8 !== 0) throw new UsageError(`--hidden expects a multiple of 8, got ${spec.hidden}`);
+  if (spec.hidden !== undefined && spec.hidden % 8 !== 0)
+    throw new UsageError(`--hidden expects a multiple of 8, got ${spec.hidden}`);
   return spec;
 }
 
@@ -75,7 +76,8 @@ export const trainCommand: Command = {
     const jobId = numberOption(values['job'], 'job', { min: 1 });
     const sampleChars = numberOption(values['sample'], 'sample', { min: 0, max: 5000 }) ?? 200;
     const spec = trainSpec(values);
-    if (jobId !== undefined && Object.keys(spec).length > 1) throw new UsageError('--job continues a stored job with its own settings: leave out the training options');
+    if (jobId !== undefined && Object.keys(spec).length > 1)
+      throw new UsageError('--job continues a stored job with its own settings: leave out the training options');
     const json = values['json'] === true;
     const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
     const core = await startCore({
@@ -88,12 +90,19 @@ export const trainCommand: Command = {
       const svc = core.service('job');
       let job: Job;
       try {
-        job = jobId === undefined ? svc.create({ spec }) : (svc.get(jobId) ?? (() => { throw new UsageError(`there is no job ${jobId} in ${dataDir}`); })());
+        job =
+          jobId === undefined
+            ? svc.create({ spec })
+            : (svc.get(jobId) ??
+              (() => {
+                throw new UsageError(`there is no job ${jobId} in ${dataDir}`);
+              })());
       } catch (err) {
         if (err instanceof HandlerError) throw new UsageError(err.message);
         throw err;
       }
-      if (job.kind !== 'train') throw new UsageError(`job ${job.id} is a ${job.kind} job: hearth train runs training jobs`);
+      if (job.kind !== 'train')
+        throw new UsageError(`job ${job.id} is a ${job.kind} job: hearth train runs training jobs`);
       if (FINAL.has(job.state)) throw new UsageError(`job ${job.id} is ${job.state}: start a new one`);
       const tty = process.stderr.isTTY && !json;
       const ended = new Promise<Job>((resolve) => {
@@ -119,9 +128,21 @@ export const trainCommand: Command = {
       } else final = first;
       if (tty) process.stderr.write('\n');
       const losses = (await core.handlers['job-get']({ id: job.id })).losses;
-      const sample = sampleChars > 0 && (final.state === 'finished' || final.state === 'paused') ? await core.handlers['job-sample']({ id: job.id, length: sampleChars }) : null;
+      const sample =
+        sampleChars > 0 && (final.state === 'finished' || final.state === 'paused')
+          ? await core.handlers['job-sample']({ id: job.id, length: sampleChars })
+          : null;
       if (json) {
-        console.log(JSON.stringify({ jobId: final.id, state: final.state, progress: final.progress, error: final.error, losses: losses.map((l) => ({ step: l.step, loss: l.loss })), sample: sample?.text ?? null }));
+        console.log(
+          JSON.stringify({
+            jobId: final.id,
+            state: final.state,
+            progress: final.progress,
+            error: final.error,
+            losses: losses.map((l) => ({ step: l.step, loss: l.loss })),
+            sample: sample?.text ?? null,
+          }),
+        );
       } else if (final.state === 'finished') {
         const firstLoss = losses[0];
         console.log(
@@ -129,7 +150,9 @@ export const trainCommand: Command = {
         );
         if (sample) console.log(`\nwhat the model writes now (temperature 0.8):\n${sample.text}`);
       } else if (final.state === 'paused') {
-        console.log(`paused at step ${final.progress.done}; continue with: hearth train --job ${final.id}${values['data-dir'] ? ` --data-dir ${dataDir}` : ''}`);
+        console.log(
+          `paused at step ${final.progress.done}; continue with: hearth train --job ${final.id}${values['data-dir'] ? ` --data-dir ${dataDir}` : ''}`,
+        );
       } else {
         console.error(`job ${final.id} ${final.state}: ${final.error ?? ''}`);
         return 1;

@@ -4,7 +4,8 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { Envelope, ShellApi } from '#contract/index';
 
 const api = {
-  invoke: (method: string, args: unknown) => ipcRenderer.invoke('hearth:invoke', method, args) as Promise<Envelope<unknown>>,
+  invoke: (method: string, args: unknown) =>
+    ipcRenderer.invoke('hearth:invoke', method, args) as Promise<Envelope<unknown>>,
   subscribe(listener: (event: string, payload: unknown) => void) {
     const relay = (_e: IpcRendererEvent, event: string, payload: unknown) => listener(event, payload);
     ipcRenderer.on('hearth:event', relay);
