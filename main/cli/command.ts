@@ -3,6 +3,16 @@ import { HandlerError } from '#contract/index';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Options that take a value: `textOptions('hours', 'from')`. */
+export function textOptions(...names: string[]): Options {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
+}
+
+/** Options that are on or off: `flagOptions('json')`. */
+export function flagOptions(...names: string[]): Options {
+  return Object.fromEntries(names.map((n) => [n, { type: 'boolean' as const }]));
+}
+
 export type CommandContext = {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
@@ -39,10 +49,20 @@ export function rethrowAsUsage(err: unknown): never {
   throw err;
 }
 
+/**
+ * A numeric option, checked: `min`/`max` inclusive, `above` exclusive; the message names the
+ * range and, where given, an `example`.
+ */
 export function numberOption(
   value: unknown,
   flag: string,
-  { min, max, integer = true }: { min?: number; max?: number; integer?: boolean } = {},
+  {
+    min,
+    max,
+    above,
+    integer = true,
+    example,
+  }: { min?: number; max?: number; above?: number; integer?: boolean; example?: string } = {},
 ): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -52,16 +72,19 @@ export function numberOption(
     Number.isFinite(n) &&
     (!integer || Number.isInteger(n)) &&
     (min === undefined || n >= min) &&
-    (max === undefined || n <= max);
+    (max === undefined || n <= max) &&
+    (above === undefined || n > above);
   if (!ok) {
     const range =
       min !== undefined && max !== undefined
         ? ` between ${min} and ${max}`
         : min !== undefined
           ? ` of at least ${min}`
-          : '';
+          : above !== undefined
+            ? ` above ${above}`
+            : '';
     throw new UsageError(
-      `--${flag} expects ${integer ? 'a whole number' : 'a number'}${range}, got "${String(value)}"`,
+      `--${flag} expects ${integer ? 'a whole number' : 'a number'}${range}${example ? ` such as ${example}` : ''}, got "${String(value)}"`,
     );
   }
   return n;

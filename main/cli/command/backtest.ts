@@ -31,7 +31,7 @@ import { LEDGER_FILE } from '#core/ledger/db';
 import { BacktestInputError } from '#core/planner/backtest';
 import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';
 import { localToUtc } from '#core/tariff/time';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const POLICIES = ['planner', 'thermostat', 'always', 'threshold', 'none'] as const;
 const SOURCES: HeatSource['kind'][] = ['gas', 'oil', 'district', 'heat-pump', 'resistive', 'none'];
@@ -263,32 +263,32 @@ export const backtestCommand: Command = {
     '[--grid-fee EUR/kWh] [--levies EUR/kWh] [--vat FRACTION] [--power W] [--revenue EUR/h] [--time-limit MS] [--prices-known-at HOUR] ' +
     '[--demand-model] [--tz ZONE] [--data-dir DIR] [--months] [--json]',
   options: {
-    prices: { type: 'string' },
-    weather: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
+    ...flagOptions('demand-model', 'months', 'json'),
+    ...textOptions(
+      'prices',
+      'weather',
+      'from',
+      'to',
+      'ua',
+      'capacity',
+      'source-cap',
+      'band',
+      'band-width',
+      'heat-source',
+      'gas-price',
+      'efficiency',
+      'cop',
+      'grid-fee',
+      'levies',
+      'vat',
+      'power',
+      'revenue',
+      'time-limit',
+      'prices-known-at',
+      'tz',
+      'data-dir',
+    ),
     policy: { type: 'string', multiple: true },
-    ua: { type: 'string' },
-    capacity: { type: 'string' },
-    'source-cap': { type: 'string' },
-    band: { type: 'string' },
-    'band-width': { type: 'string' },
-    'heat-source': { type: 'string' },
-    'gas-price': { type: 'string' },
-    efficiency: { type: 'string' },
-    cop: { type: 'string' },
-    'grid-fee': { type: 'string' },
-    levies: { type: 'string' },
-    vat: { type: 'string' },
-    power: { type: 'string' },
-    revenue: { type: 'string' },
-    'time-limit': { type: 'string' },
-    'prices-known-at': { type: 'string' },
-    'demand-model': { type: 'boolean' },
-    tz: { type: 'string' },
-    'data-dir': { type: 'string' },
-    months: { type: 'boolean' },
-    json: { type: 'boolean' },
   },
   async run({ values }) {
     const file = values['prices'];

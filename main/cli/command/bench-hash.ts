@@ -3,7 +3,7 @@ import os from 'node:os';
 import { loadNative, type KernelRoute } from '#workers/hash/kernel';
 import { poolRate, type HashRun } from '#workers/hash/measure';
 import { sha256d } from '#workers/hash/sha';
-import { numberOption, type Command } from '../command.ts';
+import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 export type OpensslRef = { bytesPerSec: number; noncesPerSec: number; version: string } | { error: string };
 
@@ -55,7 +55,7 @@ export const benchHashCommand: Command = {
   summary:
     "Measure the SHA-256d mining kernel (H/s per thread) against this CPU's OpenSSL SHA-256 rate and a naive node:crypto loop",
   usage: '[--threads N] [--seconds S] [--json]',
-  options: { threads: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } },
+  options: { ...flagOptions('json'), ...textOptions('threads', 'seconds') },
   async run({ values }) {
     const threads = numberOption(values['threads'], 'threads', { min: 1, max: 256 }) ?? os.availableParallelism();
     const seconds = numberOption(values['seconds'], 'seconds', { min: 1, max: 120, integer: false }) ?? 3;

@@ -5,7 +5,7 @@ import { backtestYear } from '#core/backtest/setup';
 import { generate, readSeries } from '#core/planner/generate';
 import { plannerThread } from '#core/planner/planner-thread';
 import { DEFAULT_TIME_LIMIT_MS } from '#workers/planner/plan';
-import { UsageError, type Command } from '../command.ts';
+import { UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -24,12 +24,7 @@ export const benchPlannerCommand: Command = {
   name: 'bench planner',
   summary: 'Time the planner on seeded 48 h homes (192 × 15 min, real prices and weather) next to HiGHS alone',
   usage: '[--instances N] [--prices FILE] [--weather FILE] [--json]',
-  options: {
-    instances: { type: 'string' },
-    prices: { type: 'string' },
-    weather: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: { ...flagOptions('json'), ...textOptions('instances', 'prices', 'weather') },
   async run({ values }) {
     // More homes than the tests' 52 (and other seeds): the tests check exactness, this the spread of times.
     const n = values['instances'] === undefined ? 60 : Number(values['instances']);

@@ -6,7 +6,7 @@ import { startCore, type Core } from '#core/app';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { demoModules, prepareDemo, SLOT_MS } from '#core/scheduler/demo';
 import { TestClock } from '#core/scheduler/test-clock';
-import { numberOption, type Command } from '../command.ts';
+import { numberOption, type Command, textOptions } from '../command.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -23,7 +23,7 @@ export const benchSchedulerCommand: Command = {
   name: 'bench scheduler',
   summary: 'Time from a slot boundary (and from a restart mid-slot) to the hashing threads running as planned',
   usage: 'bench scheduler [--runs N]',
-  options: { runs: { type: 'string' } },
+  options: textOptions('runs'),
   async run({ values }) {
     const runs = numberOption(values['runs'], 'runs', { min: 1, max: 50 }) ?? 5;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-scheduler-'));

@@ -1,6 +1,6 @@
 import { Miner } from '#core/mining/miner';
 import { TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
-import { numberOption, type Command } from '../command.ts';
+import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +42,7 @@ export const benchStratumCommand: Command = {
   summary:
     'Shares the pool accepts, time to the first share after each connect, and accepted vs expected shares (1 thread)',
   usage: 'bench stratum [--seconds S] [--difficulty D] [--json]\n\nexample: hearth bench stratum --seconds 20',
-  options: { seconds: { type: 'string' }, difficulty: { type: 'string' }, json: { type: 'boolean' } },
+  options: { ...flagOptions('json'), ...textOptions('seconds', 'difficulty') },
   async run({ values }) {
     const seconds = numberOption(values['seconds'], 'seconds', { min: 2, max: 600 }) ?? 30;
     const difficulty =

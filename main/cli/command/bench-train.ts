@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TrainSpec } from '#contract/index';
 import { startTraining, TRAIN_DEFAULTS } from '#core/job/train-session';
 import { Kernel, naiveGemm } from '#workers/train/gemm';
-import { numberOption, type Command } from '../command.ts';
+import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 const SIZES = [256, 512];
 const TRIALS = 3;
@@ -131,12 +131,7 @@ export const benchTrainCommand: Command = {
   summary:
     'Measure the training kernel (GFLOP/s per core vs OpenBLAS through numpy, and a naive JS loop) and training throughput on 1 and N threads',
   usage: '[--threads N] [--batch N] [--seconds S] [--json]',
-  options: {
-    threads: { type: 'string' },
-    batch: { type: 'string' },
-    seconds: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: { ...flagOptions('json'), ...textOptions('threads', 'batch', 'seconds') },
   async run({ values }) {
     const threads =
       numberOption(values['threads'], 'threads', { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());

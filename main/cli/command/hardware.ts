@@ -1,6 +1,6 @@
 import type { HardwareInfo, Reading } from '#contract/index';
 import { detectHardware } from '#core/hardware/detect';
-import type { Command } from '../command.ts';
+import { flagOptions, type Command } from '../command.ts';
 
 const r = (v: Reading, unit: string, digits = 0): string =>
   v === null ? 'not reported' : `${v.toFixed(digits)} ${unit}`;
@@ -40,7 +40,7 @@ export const hardwareCommand: Command = {
   name: 'hardware',
   summary: "Show this machine's CPU, GPUs, memory, power supply and temperatures",
   usage: '[--json]',
-  options: { json: { type: 'boolean' } },
+  options: flagOptions('json'),
   async run({ values }) {
     const hw = await detectHardware();
     console.log(values['json'] ? JSON.stringify(hw, null, 2) : formatHardware(hw));

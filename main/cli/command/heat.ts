@@ -1,6 +1,6 @@
 import type { HeatSlot } from '#contract/index';
 import { withClient } from '../client.ts';
-import { numberOption, type Command } from '../command.ts';
+import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 import { describeStatus, fromOption, localTime, perKWh } from './prices.ts';
 
 const HOUR = 3_600_000;
@@ -30,12 +30,7 @@ export const heatCommand: Command = {
   name: 'heat',
   summary: 'Show heat demand and the heat credit per price slot for the next hours',
   usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
-  options: {
-    json: { type: 'boolean' },
-    hours: { type: 'string' },
-    from: { type: 'string' },
-    'data-dir': { type: 'string' },
-  },
+  options: { ...flagOptions('json'), ...textOptions('hours', 'from', 'data-dir') },
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 14 * 24 }) ?? 48;
     const fromArg = fromOption(values['from']);

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { addDays, dayStart } from '#core/economics/day';
 import { accountingMigrations, createAccounting, rollupDays, type SlotRecord } from '#core/ledger/accounting';
 import { openLedger } from '#core/ledger/db';
-import { numberOption, type Command } from '../command.ts';
+import { numberOption, type Command, textOptions } from '../command.ts';
 
 const Q = 15 * 60_000;
 
@@ -17,7 +17,7 @@ export const benchHistoryCommand: Command = {
   name: 'bench history',
   summary: 'Times the 365-day History rollup over a year of 15-minute ledger rows',
   usage: 'bench history [--runs N]',
-  options: { runs: { type: 'string' } },
+  options: textOptions('runs'),
   async run({ values }) {
     const runs = numberOption(values['runs'], 'runs', { min: 1, max: 100 }) ?? 10;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-history-'));

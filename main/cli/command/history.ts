@@ -5,7 +5,7 @@ import { ledgerSettingsSchema } from '#contract/ledger';
 import { nanosText } from '#core/economics/money';
 import { rejectedText } from './mine.ts';
 import { withClient } from '../client.ts';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, UsageError, type Command, textOptions } from '../command.ts';
 
 const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
 
@@ -39,18 +39,20 @@ export const historyCommand: Command = {
   usage:
     'history [--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--backup FILE] [--currency EUR] [--tz ZONE] [--standing 0.41] [--monthly 5] [--data-dir DIR]',
   options: {
-    days: { type: 'string' },
-    until: { type: 'string' },
-    by: { type: 'string' },
-    csv: { type: 'string' },
-    out: { type: 'string' },
-    import: { type: 'string' },
-    backup: { type: 'string' },
-    currency: { type: 'string' },
-    tz: { type: 'string' },
-    standing: { type: 'string' },
-    monthly: { type: 'string' },
-    'data-dir': { type: 'string' },
+    ...textOptions(
+      'days',
+      'until',
+      'by',
+      'csv',
+      'out',
+      'import',
+      'backup',
+      'currency',
+      'tz',
+      'standing',
+      'monthly',
+      'data-dir',
+    ),
   },
   async run({ values }) {
     const days = numberOption(values['days'], 'days', { min: 1, max: 3660 }) ?? 7;

@@ -3,28 +3,7 @@ import { marketModule } from '#core/market/module';
 import { PUBLIC_ENDPOINTS } from '#core/market/source';
 import { findServer } from '#transport/discovery';
 import { localClient, withClient, type CliClient } from '../client.ts';
-import { UsageError, type Command } from '../command.ts';
-
-/** A number above `above` (or at least `atLeast`), as the market domain's own schema wants it. */
-function amount(
-  value: unknown,
-  flag: string,
-  bound: { above: number } | { atLeast: number },
-  example: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  const ok =
-    typeof value === 'string' &&
-    value.trim() !== '' &&
-    Number.isFinite(n) &&
-    ('above' in bound ? n > bound.above : n >= bound.atLeast);
-  if (!ok)
-    throw new UsageError(
-      `--${flag} expects a number ${'above' in bound ? `above ${bound.above}` : `of at least ${bound.atLeast}`} such as ${example}, got "${String(value)}"`,
-    );
-  return n;
-}
+import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const when = (ms: number | null) =>
   ms === null
@@ -63,17 +42,16 @@ export const marketCommand: Command = {
   usage:
     'market [--json] [--currency EUR] [--set-price X] [--set-difficulty Y] [--clear] [--mempool URL] [--data-dir DIR]',
   options: {
-    json: { type: 'boolean' },
-    currency: { type: 'string' },
-    'set-price': { type: 'string' },
-    'set-difficulty': { type: 'string' },
-    clear: { type: 'boolean' },
-    mempool: { type: 'string' },
-    'data-dir': { type: 'string' },
+    ...flagOptions('json', 'clear'),
+    ...textOptions('currency', 'set-price', 'set-difficulty', 'mempool', 'data-dir'),
   },
   async run({ values }) {
-    const price = amount(values['set-price'], 'set-price', { above: 0 }, '87000');
-    const difficulty = amount(values['set-difficulty'], 'set-difficulty', { atLeast: 1 }, '1.1e14');
+    const price = numberOption(values['set-price'], 'set-price', { above: 0, integer: false, example: '87000' });
+    const difficulty = numberOption(values['set-difficulty'], 'set-difficulty', {
+      min: 1,
+      integer: false,
+      example: '1.1e14',
+    });
     const clear = values['clear'] === true;
     if (clear && (price !== undefined || difficulty !== undefined))
       throw new UsageError(

@@ -6,7 +6,7 @@ import { miningModule } from '#core/mining/module';
 import { POOL_PRESETS } from '#core/mining/service';
 import { parsePoolUrl, type PoolConfig } from '#core/mining/stratum';
 import { dataDirOf, withClient } from '../client.ts';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 import { formatDuration } from './train.ts';
 
 export function fmtRate(hps: number): string {
@@ -59,15 +59,8 @@ export const mineCommand: Command = {
     'Shares are stored in the ledger. A pool that refuses the worker stops mining with exit code 1.\n\n' +
     'example: hearth mine --preset ckpool-solo --user bc1q...yourAddress.rig --threads 2',
   options: {
-    pool: { type: 'string' },
-    preset: { type: 'string' },
-    user: { type: 'string' },
-    pass: { type: 'string' },
-    threads: { type: 'string' },
-    power: { type: 'string' },
-    seconds: { type: 'string' },
-    check: { type: 'boolean' },
-    'data-dir': { type: 'string' },
+    ...flagOptions('check'),
+    ...textOptions('pool', 'preset', 'user', 'pass', 'threads', 'power', 'seconds', 'data-dir'),
   },
   async run({ values, stopped }) {
     const threads = numberOption(values['threads'], 'threads', { min: 1, max: os.availableParallelism() });

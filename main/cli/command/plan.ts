@@ -12,7 +12,7 @@ import { instanceText, InstanceError, readInstance, type Instance } from '#core/
 import { schedulerModule } from '#core/scheduler/module';
 import { tariffModule } from '#core/tariff/module';
 import { plan } from '#workers/planner/plan';
-import { numberOption, rethrowAsUsage, UsageError, type Command } from '../command.ts';
+import { numberOption, rethrowAsUsage, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 import { freshPrices } from './prices.ts';
 
 /** A module created but never started: its services and handlers answer, none of its timers or actions run. */
@@ -160,14 +160,7 @@ export const planCommand: Command = {
     'limit it is planned at; --instance solves such a file, so anyone can reproduce a plan. Either prints the\n' +
     'status (optimal, feasible with its gap, or heuristic with the reason), the totals and one row per slot\n' +
     '(device columns: job@level/power); --json prints the plan itself.',
-  options: {
-    json: { type: 'boolean' },
-    export: { type: 'string' },
-    instance: { type: 'string' },
-    solver: { type: 'string' },
-    'time-limit-ms': { type: 'string' },
-    'data-dir': { type: 'string' },
-  },
+  options: { ...flagOptions('json'), ...textOptions('export', 'instance', 'solver', 'time-limit-ms', 'data-dir') },
   async run({ values }) {
     const exportTo = values['export'];
     const instanceFile = values['instance'];

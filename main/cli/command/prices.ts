@@ -4,7 +4,7 @@ import type { CsvImportResult, Handlers, PriceSlot, TariffStatus } from '#contra
 import { HandlerError } from '#contract/index';
 import { localDay, localParts } from '#core/tariff/time';
 import { sendTo, withClient, type Send } from '../client.ts';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const HOUR = 3_600_000;
 
@@ -81,12 +81,7 @@ export const pricesCommand: Command = {
   name: 'prices',
   summary: 'List the next electricity price slots from the configured tariff',
   usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
-  options: {
-    json: { type: 'boolean' },
-    hours: { type: 'string' },
-    from: { type: 'string' },
-    'data-dir': { type: 'string' },
-  },
+  options: { ...flagOptions('json'), ...textOptions('hours', 'from', 'data-dir') },
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 24 * 400 }) ?? 48;
     const from = fromOption(values['from']);
@@ -125,14 +120,7 @@ export const pricesImportCommand: Command = {
   summary: 'Import price slots from a CSV file (start,price columns) and use them as the tariff',
   usage:
     'FILE [--unit per-kwh|per-mwh|cents-per-kwh] [--currency EUR] [--tz Europe/Brussels] [--keep-tariff] [--json] [--data-dir DIR]',
-  options: {
-    unit: { type: 'string' },
-    currency: { type: 'string' },
-    tz: { type: 'string' },
-    'keep-tariff': { type: 'boolean' },
-    json: { type: 'boolean' },
-    'data-dir': { type: 'string' },
-  },
+  options: { ...flagOptions('keep-tariff', 'json'), ...textOptions('unit', 'currency', 'tz', 'data-dir') },
   allowPositionals: true,
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give one CSV file: hearth prices import FILE');

@@ -1,7 +1,7 @@
 import { findServer } from '#transport/discovery';
 import { startServer } from '../../server/serve.ts';
 import { dataDirOf } from '../client.ts';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, UsageError, type Command, textOptions } from '../command.ts';
 
 export const DEFAULT_PORT = 7420;
 
@@ -9,11 +9,7 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run Hearth headless and serve its page to a browser (127.0.0.1 only unless --host says otherwise)',
   usage: '[--port N] [--host ADDRESS] [--data-dir DIR]',
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-  },
+  options: { ...textOptions('port', 'host', 'data-dir') },
   async run({ values, stopped }) {
     const port = numberOption(values['port'], 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT;
     const host = typeof values['host'] === 'string' ? values['host'] : '127.0.0.1';

@@ -3,7 +3,7 @@ import { HandlerError } from '#contract/index';
 import { startCore } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { jobModule } from '#core/job/module';
-import { numberOption, UsageError, type Command } from '../command.ts';
+import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const FINAL = new Set(['finished', 'failed', 'cancelled']);
 
@@ -57,20 +57,22 @@ export const trainCommand: Command = {
     'interrupted job from its newest checkpoint. Without --data the model trains on a text that ships\n' +
     'with Hearth (the mqtt package README). At the end it prints text the model writes (--sample 0: none).',
   options: {
-    data: { type: 'string' },
-    steps: { type: 'string' },
-    threads: { type: 'string' },
-    batch: { type: 'string' },
-    hidden: { type: 'string' },
-    context: { type: 'string' },
-    lr: { type: 'string' },
-    seed: { type: 'string' },
-    'checkpoint-every': { type: 'string' },
-    keep: { type: 'string' },
-    job: { type: 'string' },
-    sample: { type: 'string' },
-    'data-dir': { type: 'string' },
-    json: { type: 'boolean' },
+    ...flagOptions('json'),
+    ...textOptions(
+      'data',
+      'steps',
+      'threads',
+      'batch',
+      'hidden',
+      'context',
+      'lr',
+      'seed',
+      'checkpoint-every',
+      'keep',
+      'job',
+      'sample',
+      'data-dir',
+    ),
   },
   async run({ values, stopped }) {
     const jobId = numberOption(values['job'], 'job', { min: 1 });
