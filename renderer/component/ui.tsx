@@ -30,6 +30,27 @@ export function ErrorBanner({ error }: { error: (Error & { hint?: string | undef
   );
 }
 
+/**
+ * A table with one header row: `head` holds the column headings in order ('' for a blank column),
+ * `children` the body rows, `foot` the footer rows if any. No default class: the job table has none.
+ */
+export function Table({ head, className, testId, foot, children }: { head: ReactNode[]; className?: string; testId?: string; foot?: ReactNode; children: ReactNode }) {
+  return (
+    <table className={className} data-testid={testId}>
+      <thead>
+        <tr>
+          {head.map((h, i) => (
+            // A heading holds no state, so reusing its cell by position is harmless.
+            <th key={i}>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+      {foot !== undefined && <tfoot>{foot}</tfoot>}
+    </table>
+  );
+}
+
 /** A two-column table of facts (label → value). */
 export function Facts({ rows, testId }: { rows: [string, ReactNode][]; testId?: string }) {
   return (

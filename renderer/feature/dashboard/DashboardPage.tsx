@@ -3,7 +3,7 @@ import type { Job } from '#contract/index';
 import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart, Legend } from '../../component/chart.tsx';
 import { fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtPct, fmtPricePerKWh, fmtTime, fmtW } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, Stat, Table } from '../../component/ui.tsx';
 import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
 import { billed, kwh, money } from '../history/figures.ts';
 import { next24h, nextChange } from './plan-summary.ts';
@@ -123,26 +123,17 @@ export function DashboardPage() {
       </Card>
       {t && (
         <Card title="Devices">
-          <table className="table" data-testid="device-power">
-            <thead>
-              <tr>
-                <th>Device</th>
-                <th>Load</th>
-                <th>Power</th>
+          <Table className="table" testId="device-power" head={['Device', 'Load', 'Power']}>
+            {t.devices.map((d) => (
+              <tr key={d.deviceId}>
+                <td>{d.label}</td>
+                <td>{fmtPct(d.loadPct)}</td>
+                <td>
+                  {fmtW(d.powerW, 1)} <PowerSourceBadge source={d.powerSource} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {t.devices.map((d) => (
-                <tr key={d.deviceId}>
-                  <td>{d.label}</td>
-                  <td>{fmtPct(d.loadPct)}</td>
-                  <td>
-                    {fmtW(d.powerW, 1)} <PowerSourceBadge source={d.powerSource} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </Card>
       )}
       <Card title={`Last ${HISTORY_SECONDS / 60} minutes`} wide>

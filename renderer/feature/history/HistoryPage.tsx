@@ -4,7 +4,7 @@ import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { BarChart, Legend, LineChart } from '../../component/chart.tsx';
 import { fmtKWh, fmtMoney, fmtReasons, fmtTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
-import { Card, ErrorBanner, Stat } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Stat, Table } from '../../component/ui.tsx';
 import { EventLog } from '../notification/Toasts.tsx';
 import { billed, binMeans, kwh, money } from './figures.ts';
 import { ChargesCard, MarketCard } from './SettingsCards.tsx';
@@ -159,28 +159,16 @@ export function HistoryPage() {
             <Legend series={ENERGY_SERIES} />
           </Card>
           <Card title={`Per day in ${data.timeZone}`} wide>
-            <table className="history-table" data-testid="history-table">
-              <thead>
-                <tr>
-                  <th>Day</th>
-                  <th>Energy</th>
-                  <th>Heat</th>
-                  <th>Cost</th>
-                  <th>Revenue</th>
-                  <th>Heat credit</th>
-                  <th>Training</th>
-                  <th>Net</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...list].reverse().map((d) => (
-                  <Row key={d.day} label={d.day} t={d} hours={d.hours} currency={currency} testId={`day-${d.day}`} />
-                ))}
-              </tbody>
-              <tfoot>
-                <Row label="Total" t={data.total} currency={currency} testId="history-total" />
-              </tfoot>
-            </table>
+            <Table
+              className="history-table"
+              testId="history-table"
+              head={['Day', 'Energy', 'Heat', 'Cost', 'Revenue', 'Heat credit', 'Training', 'Net']}
+              foot={<Row label="Total" t={data.total} currency={currency} testId="history-total" />}
+            >
+              {[...list].reverse().map((d) => (
+                <Row key={d.day} label={d.day} t={d} hours={d.hours} currency={currency} testId={`day-${d.day}`} />
+              ))}
+            </Table>
           </Card>
           <IndoorCard days={days} refresh={reading ? Math.floor(reading.at / 900_000) : 0} />
           <SharesCard days={list} />

@@ -5,12 +5,26 @@ import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtFigureSource, fmtMoney, fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 
+/** One figure entered by hand: the box, a button that overrides the fetched figure, and one that clears it. */
+function ManualFigure({ label, placeholder, use, valid, send }: { label: string; placeholder: string; use: string; valid: (n: number) => boolean; send: (n: number | null) => void }) {
+  const [text, setText] = useState('');
+  return (
+    <div className="row">
+      <input aria-label={label} inputMode="decimal" placeholder={placeholder} value={text} onChange={(e) => setText(e.target.value)} />
+      <button type="button" onClick={() => send(Number(text))} disabled={!valid(Number(text))}>
+        {use}
+      </button>
+      <button type="button" onClick={() => send(null)}>
+        Clear
+      </button>
+    </div>
+  );
+}
+
 export function MarketCard() {
   const pushed = useEvent('market-update');
   const { data, error } = useCall('market-status', {}, [pushed]);
   const st: MarketStatus | undefined = pushed ?? data;
-  const [price, setPrice] = useState('');
-  const [difficulty, setDifficulty] = useState('');
   const [fees, setFees] = useState('');
   const [poolFeePct, setPoolFeePct] = useState('');
   const [err, setErr] = useState<Error | undefined>();
@@ -37,24 +51,8 @@ export function MarketCard() {
           ]}
         />
       )}
-      <div className="row">
-        <input aria-label="Manual BTC price" inputMode="decimal" placeholder="BTC price" value={price} onChange={(e) => setPrice(e.target.value)} />
-        <button type="button" onClick={() => void send({ btcPrice: Number(price) })} disabled={!(Number(price) > 0)}>
-          Use this price
-        </button>
-        <button type="button" onClick={() => void send({ btcPrice: null })}>
-          Clear
-        </button>
-      </div>
-      <div className="row">
-        <input aria-label="Manual difficulty" inputMode="decimal" placeholder="Difficulty" value={difficulty} onChange={(e) => setDifficulty(e.target.value)} />
-        <button type="button" onClick={() => void send({ difficulty: Number(difficulty) })} disabled={!(Number(difficulty) >= 1)}>
-          Use this difficulty
-        </button>
-        <button type="button" onClick={() => void send({ difficulty: null })}>
-          Clear
-        </button>
-      </div>
+      <ManualFigure label="Manual BTC price" placeholder="BTC price" use="Use this price" valid={(n) => n > 0} send={(btcPrice) => void send({ btcPrice })} />
+      <ManualFigure label="Manual difficulty" placeholder="Difficulty" use="Use this difficulty" valid={(n) => n >= 1} send={(difficulty) => void send({ difficulty })} />
       <div className="row">
         <input aria-label="Mean fees per block (BTC)" inputMode="decimal" placeholder="Fees per block, BTC" value={fees} onChange={(e) => setFees(e.target.value)} />
         <input aria-label="Pool fee (%)" inputMode="decimal" placeholder="Pool fee, %" value={poolFeePct} onChange={(e) => setPoolFeePct(e.target.value)} />

@@ -4,7 +4,8 @@ import { api } from '../../api/client.ts';
 import { useCall } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtNumber, fmtTemp } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
+import { Select, TextField } from '../schedule/field.tsx';
 
 const STATE_LABEL: Record<JobState, string> = {
   queued: 'queued',
@@ -15,6 +16,20 @@ const STATE_LABEL: Record<JobState, string> = {
   failed: 'failed',
   cancelled: 'cancelled',
 };
+
+const WORKLOADS: ['train' | 'command' | 'mining', string][] = [
+  ['train', 'Built-in: character language model'],
+  ['command', 'External training command'],
+  ['mining', "Bitcoin mining (the Mining page's pools)"],
+];
+const PAUSE_MODES: [string, string][] = [
+  ['signal', 'SIGSTOP / SIGCONT (stays in memory)'],
+  ['restart', 'stopping it, restart with resume arguments'],
+];
+const RUN_MODES: [string, string][] = [
+  ['cheapest', 'the cheapest slots (may start and stop)'],
+  ['continuous', 'one continuous block (never paused, same threads, until done)'],
+];
 
 const fmtEta = (sec: number | null) => (sec === null ? '—' : fmtDuration(sec * 1000));
 const fmtRate = (r: number | null) => (r === null ? '—' : `${fmtNumber(r, 0)} samples/s`);
@@ -59,7 +74,7 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
   const [runPastDeadline, setRunPastDeadline] = useState(false);
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
 
   const submit = (start: boolean) => {
     const bad = (['steps', 'threads', 'batchSize', 'hidden', 'checkpointEvery', 'keepCheckpoints', 'valuePerHour'] as const).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
@@ -125,98 +140,34 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
     <Card title="New job" wide>
       <ErrorBanner error={error} />
       <div className="form-row">
-        <label>
-          Workload
-          <select value={kind} data-testid="job-kind" onChange={(e) => setKind(e.target.value === 'command' ? 'command' : e.target.value === 'mining' ? 'mining' : 'train')}>
-            <option value="train">Built-in: character language model</option>
-            <option value="command">External training command</option>
-            <option value="mining">Bitcoin mining (the Mining page&apos;s pools)</option>
-          </select>
-        </label>
-        <label>
-          Name
-          <input value={f.name} onChange={set('name')} data-testid="job-name" placeholder="optional" />
-        </label>
+        <Select label="Workload" value={kind} options={WORKLOADS} onChange={setKind} testId="job-kind" />
+        <TextField label="Name" value={f.name} onChange={set('name')} placeholder="optional" testId="job-name" />
       </div>
       {kind === 'mining' && <p data-testid="job-mining-note">Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot. While a pool is set up the scheduler keeps one mining job in the queue by itself: pause it to keep mining out of the plan.</p>}
       {kind === 'mining' ? null : kind === 'train' ? (
         <div className="form-row">
-          <label>
-            Data file (text)
-            <input value={f.dataFile} onChange={set('dataFile')} data-testid="job-data" placeholder="empty: the built-in corpus" />
-          </label>
-          <label>
-            Steps
-            <input type="number" value={f.steps} onChange={set('steps')} data-testid="job-steps" />
-          </label>
-          <label>
-            Threads
-            <input type="number" value={f.threads} onChange={set('threads')} data-testid="job-threads" />
-          </label>
-          <label>
-            Batch (sequences)
-            <input type="number" value={f.batchSize} onChange={set('batchSize')} data-testid="job-batch" />
-          </label>
-          <label>
-            Hidden units
-            <input type="number" value={f.hidden} onChange={set('hidden')} data-testid="job-hidden" />
-          </label>
-          <label>
-            Checkpoint every (steps)
-            <input type="number" value={f.checkpointEvery} onChange={set('checkpointEvery')} data-testid="job-checkpoint-every" />
-          </label>
-          <label>
-            Checkpoints kept
-            <input type="number" value={f.keepCheckpoints} onChange={set('keepCheckpoints')} data-testid="job-keep" />
-          </label>
+          <TextField label="Data file (text)" value={f.dataFile} onChange={set('dataFile')} placeholder="empty: the built-in corpus" testId="job-data" />
+          <TextField label="Steps" type="number" value={f.steps} onChange={set('steps')} testId="job-steps" />
+          <TextField label="Threads" type="number" value={f.threads} onChange={set('threads')} testId="job-threads" />
+          <TextField label="Batch (sequences)" type="number" value={f.batchSize} onChange={set('batchSize')} testId="job-batch" />
+          <TextField label="Hidden units" type="number" value={f.hidden} onChange={set('hidden')} testId="job-hidden" />
+          <TextField label="Checkpoint every (steps)" type="number" value={f.checkpointEvery} onChange={set('checkpointEvery')} testId="job-checkpoint-every" />
+          <TextField label="Checkpoints kept" type="number" value={f.keepCheckpoints} onChange={set('keepCheckpoints')} testId="job-keep" />
         </div>
       ) : (
         <div className="form-row">
-          <label>
-            Command
-            <input value={f.command} onChange={set('command')} data-testid="job-command" placeholder="python train.py --epochs 10" />
-          </label>
-          <label>
-            Working directory
-            <input value={f.cwd} onChange={set('cwd')} data-testid="job-cwd" />
-          </label>
-          <label>
-            Progress file
-            <input value={f.progressFile} onChange={set('progressFile')} data-testid="job-progress-file" placeholder="empty: read its output" />
-          </label>
-          <label>
-            Pause by
-            <select value={f.pauseMode} onChange={set('pauseMode')} data-testid="job-pause-mode">
-              <option value="signal">SIGSTOP / SIGCONT (stays in memory)</option>
-              <option value="restart">stopping it, restart with resume arguments</option>
-            </select>
-          </label>
-          <label>
-            Resume arguments
-            <input value={f.resumeArgs} onChange={set('resumeArgs')} data-testid="job-resume-args" placeholder="--resume" />
-          </label>
+          <TextField label="Command" value={f.command} onChange={set('command')} placeholder="python train.py --epochs 10" testId="job-command" />
+          <TextField label="Working directory" value={f.cwd} onChange={set('cwd')} testId="job-cwd" />
+          <TextField label="Progress file" value={f.progressFile} onChange={set('progressFile')} placeholder="empty: read its output" testId="job-progress-file" />
+          <Select label="Pause by" value={f.pauseMode} options={PAUSE_MODES} onChange={set('pauseMode')} testId="job-pause-mode" />
+          <TextField label="Resume arguments" value={f.resumeArgs} onChange={set('resumeArgs')} placeholder="--resume" testId="job-resume-args" />
         </div>
       )}
       <div className="form-row">
-        <label>
-          Devices
-          <input value={f.devices} onChange={set('devices')} data-testid="job-devices" placeholder={kind === 'train' ? 'cpu' : 'cpu, gpu:0'} />
-        </label>
-        <label>
-          Deadline
-          <input type="datetime-local" value={f.deadline} onChange={set('deadline')} data-testid="job-deadline" />
-        </label>
-        <label>
-          Value per hour
-          <input type="number" value={f.valuePerHour} onChange={set('valuePerHour')} data-testid="job-value" placeholder="optional" />
-        </label>
-        <label>
-          Run in
-          <select value={f.mode} onChange={set('mode')} data-testid="job-mode">
-            <option value="cheapest">the cheapest slots (may start and stop)</option>
-            <option value="continuous">one continuous block (never paused, same threads, until done)</option>
-          </select>
-        </label>
+        <TextField label="Devices" value={f.devices} onChange={set('devices')} placeholder={kind === 'train' ? 'cpu' : 'cpu, gpu:0'} testId="job-devices" />
+        <TextField label="Deadline" type="datetime-local" value={f.deadline} onChange={set('deadline')} testId="job-deadline" />
+        <TextField label="Value per hour" type="number" value={f.valuePerHour} onChange={set('valuePerHour')} placeholder="optional" testId="job-value" />
+        <Select label="Run in" value={f.mode} options={RUN_MODES} onChange={set('mode')} testId="job-mode" />
         <label>
           <input type="checkbox" checked={runPastDeadline} onChange={(e) => setRunPastDeadline(e.target.checked)} data-testid="job-run-past-deadline" /> keep running past a missed deadline
         </label>
@@ -398,45 +349,32 @@ export function JobsPage() {
         <ErrorBanner error={error ?? actionError} />
         {jobs && jobs.length === 0 && <p className="muted">No jobs yet: create one above.</p>}
         {jobs && jobs.length > 0 && (
-          <table data-testid="job-table">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>State</th>
-                <th>Progress</th>
-                <th>Loss</th>
-                <th>Throughput</th>
-                <th>ETA</th>
-                <th />
+          <Table testId="job-table" head={['Job', 'State', 'Progress', 'Loss', 'Throughput', 'ETA', '']}>
+            {jobs.map((j) => (
+              <tr key={j.id} data-testid={`job-${j.id}`} className={j.id === shown ? 'selected' : undefined} onClick={() => setSelected(j.id)}>
+                <td>
+                  {j.id}. {j.name} <span className="muted">({j.kind})</span>
+                </td>
+                <td data-testid={`job-${j.id}-state`}>{STATE_LABEL[j.state]}</td>
+                <td>
+                  <ProgressBar job={j} />
+                </td>
+                <td>{fmtLoss(j.progress.loss)}</td>
+                <td>{fmtRate(j.progress.samplesPerSec)}</td>
+                <td>{fmtEta(j.progress.etaSec)}</td>
+                <td>
+                  <Actions
+                    job={j}
+                    onError={setActionError}
+                    onDone={() => {
+                      setActionError(undefined);
+                      setTick((t) => t + 1);
+                    }}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {jobs.map((j) => (
-                <tr key={j.id} data-testid={`job-${j.id}`} className={j.id === shown ? 'selected' : undefined} onClick={() => setSelected(j.id)}>
-                  <td>
-                    {j.id}. {j.name} <span className="muted">({j.kind})</span>
-                  </td>
-                  <td data-testid={`job-${j.id}-state`}>{STATE_LABEL[j.state]}</td>
-                  <td>
-                    <ProgressBar job={j} />
-                  </td>
-                  <td>{fmtLoss(j.progress.loss)}</td>
-                  <td>{fmtRate(j.progress.samplesPerSec)}</td>
-                  <td>{fmtEta(j.progress.etaSec)}</td>
-                  <td>
-                    <Actions
-                      job={j}
-                      onError={setActionError}
-                      onDone={() => {
-                        setActionError(undefined);
-                        setTick((t) => t + 1);
-                      }}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </Card>
       {shown !== null && <JobDetailCard id={shown} tick={tick} />}

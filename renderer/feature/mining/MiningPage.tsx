@@ -4,7 +4,7 @@ import { api } from '../../api/client.ts';
 import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtFigureSource, fmtHashRate, fmtReasons, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts, Stat } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, Stat, Table } from '../../component/ui.tsx';
 
 const POWER_LEVELS = [25, 50, 75, 100];
 
@@ -331,27 +331,16 @@ export function MiningPage() {
 function SharesTable({ shares }: { shares: MiningShare[] }) {
   if (shares.length === 0) return <p className="muted">No shares yet.</p>;
   return (
-    <table className="table" data-testid="mining-shares">
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Result</th>
-          <th>Job</th>
-          <th>Reached / pool difficulty</th>
-          <th>Reason</th>
+    <Table className="table" testId="mining-shares" head={['Time', 'Result', 'Job', 'Reached / pool difficulty', 'Reason']}>
+      {shares.map((s) => (
+        <tr key={s.id} className={`share ${s.outcome}`}>
+          <td>{fmtTime(s.at)}</td>
+          <td>{s.outcome}</td>
+          <td>{s.jobId}</td>
+          <td>{`${s.hashDifficulty.toPrecision(4)} / ${s.difficulty.toPrecision(4)}`}</td>
+          <td>{s.reason ?? ''}</td>
         </tr>
-      </thead>
-      <tbody>
-        {shares.map((s) => (
-          <tr key={s.id} className={`share ${s.outcome}`}>
-            <td>{fmtTime(s.at)}</td>
-            <td>{s.outcome}</td>
-            <td>{s.jobId}</td>
-            <td>{`${s.hashDifficulty.toPrecision(4)} / ${s.difficulty.toPrecision(4)}`}</td>
-            <td>{s.reason ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }

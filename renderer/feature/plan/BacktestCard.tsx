@@ -3,7 +3,7 @@ import type { BacktestArgs, BacktestPolicy, BacktestProgress, BacktestRun, Backt
 import { api } from '../../api/client.ts';
 import { GroupedBarChart, Legend } from '../../component/chart.tsx';
 import { fmtDuration, fmtUnit } from '../../component/format.ts';
-import { Card, ErrorBanner } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
 import { JOB_COLORS } from './Timeline.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
@@ -57,14 +57,7 @@ function TotalsRow({ label, t, currency, policy, total }: { label: string; t: Ba
 function Results({ run }: { run: BacktestRun }) {
   const months = run.results[0]?.months.map((m) => m.month) ?? [];
   const planner = run.results.find((r) => r.statuses);
-  const head = (
-    <tr>
-      <th>Policy</th>
-      {COLUMNS.map((c) => (
-        <th key={c.key}>{c.label}</th>
-      ))}
-    </tr>
-  );
+  const head = ['Policy', ...COLUMNS.map((c) => c.label)];
   return (
     <>
       <p className="muted" data-testid="backtest-summary">
@@ -77,14 +70,11 @@ function Results({ run }: { run: BacktestRun }) {
         ))}
       </ul>
       <div className="table-scroll">
-        <table className="history-table backtest-table" data-testid="backtest-table">
-          <thead>{head}</thead>
-          <tbody>
-            {run.results.map((r) => (
-              <TotalsRow key={r.policy} label={r.threshold !== undefined && r.policy === 'threshold' ? `threshold (≤ ${r.threshold.toFixed(4)} ${run.currency}/kWh)` : r.policy} policy={r.policy} t={r.total} currency={run.currency} total />
-            ))}
-          </tbody>
-        </table>
+        <Table className="history-table backtest-table" testId="backtest-table" head={head}>
+          {run.results.map((r) => (
+            <TotalsRow key={r.policy} label={r.threshold !== undefined && r.policy === 'threshold' ? `threshold (≤ ${r.threshold.toFixed(4)} ${run.currency}/kWh)` : r.policy} policy={r.policy} t={r.total} currency={run.currency} total />
+          ))}
+        </Table>
       </div>
       <p className="muted">
         Net is mining value − electricity − fuel, so heating without a computer shows the household's heating cost as a negative net. Electricity is the computer's plus a heat pump's or
@@ -93,12 +83,9 @@ function Results({ run }: { run: BacktestRun }) {
       <details data-testid="backtest-months">
         <summary>Per month</summary>
         <div className="table-scroll">
-          <table className="history-table backtest-table">
-            <thead>{head}</thead>
-            <tbody>
-              {months.flatMap((m, i) => run.results.map((r) => <TotalsRow key={`${m}-${r.policy}`} label={`${m} ${r.policy}`} policy={r.policy} t={r.months[i]?.totals ?? r.total} currency={run.currency} />))}
-            </tbody>
-          </table>
+          <Table className="history-table backtest-table" head={head}>
+            {months.flatMap((m, i) => run.results.map((r) => <TotalsRow key={`${m}-${r.policy}`} label={`${m} ${r.policy}`} policy={r.policy} t={r.months[i]?.totals ?? r.total} currency={run.currency} />))}
+          </Table>
         </div>
       </details>
       <div data-testid="backtest-chart">

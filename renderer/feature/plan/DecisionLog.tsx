@@ -1,7 +1,7 @@
 import type { PlanEvent } from '#contract/index';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtTime } from '../../component/format.ts';
-import { Card, ErrorBanner } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
 
 const LABEL: Record<PlanEvent['kind'], string> = { decision: 'decision', deviation: 'deviation', override: 'override', planned: 'planned', error: 'error' };
 
@@ -14,24 +14,15 @@ export function DecisionLog({ limit = 15 }: { limit?: number }) {
       <ErrorBanner error={error} />
       {data && data.length === 0 && <p data-testid="decision-log-empty">Nothing decided yet.</p>}
       {data && data.length > 0 && (
-        <table className="decision-log" data-testid="decision-log">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>What</th>
-              <th>Detail</th>
+        <Table className="decision-log" testId="decision-log" head={['When', 'What', 'Detail']}>
+          {data.map((e) => (
+            <tr key={e.id} className={`decision-${e.kind}`}>
+              <td>{fmtTime(e.at)}</td>
+              <td>{LABEL[e.kind]}</td>
+              <td>{e.message}</td>
             </tr>
-          </thead>
-          <tbody>
-            {data.map((e) => (
-              <tr key={e.id} className={`decision-${e.kind}`}>
-                <td>{fmtTime(e.at)}</td>
-                <td>{LABEL[e.kind]}</td>
-                <td>{e.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </Card>
   );

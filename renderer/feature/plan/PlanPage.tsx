@@ -3,7 +3,7 @@ import type { PlanOverride, PlannedSlot, PlanSolver } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtKWh, fmtMoney, fmtTemp, fmtTime, fmtW } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { DecisionLog } from './DecisionLog.tsx';
 import { LimitsCard } from './LimitsCard.tsx';
 import { PresenceCard } from './PresenceCard.tsx';
@@ -88,30 +88,18 @@ export function PlanPage() {
       {slots.length > 0 && (
         <Card title="Next 48 hours" wide>
           <PlanTimeline slots={slots} />
-          <table className="plan-table" data-testid="plan-table">
-            <thead>
-              <tr>
-                <th>Slot</th>
-                <th>Power</th>
-                {thermal && <th>Indoor (band)</th>}
-                <th>Jobs</th>
-                <th>Net</th>
-                <th>Why</th>
+          <Table className="plan-table" testId="plan-table" head={['Slot', 'Power', ...(thermal ? ['Indoor (band)'] : []), 'Jobs', 'Net', 'Why']}>
+            {slots.map((s) => (
+              <tr key={s.start} title={s.reason}>
+                <td>{fmtTime(s.start)}</td>
+                <td>{fmtW(power(s))}</td>
+                {thermal && <td>{s.indoorC === undefined ? '' : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}</td>}
+                <td>{s.decisions.filter((d) => d.job).map((d) => `${d.device}: ${d.job}`).join(', ') || 'off'}</td>
+                <td>{fmtMoney(s.net)}</td>
+                <td>{s.reason}</td>
               </tr>
-            </thead>
-            <tbody>
-              {slots.map((s) => (
-                <tr key={s.start} title={s.reason}>
-                  <td>{fmtTime(s.start)}</td>
-                  <td>{fmtW(power(s))}</td>
-                  {thermal && <td>{s.indoorC === undefined ? '' : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}</td>}
-                  <td>{s.decisions.filter((d) => d.job).map((d) => `${d.device}: ${d.job}`).join(', ') || 'off'}</td>
-                  <td>{fmtMoney(s.net)}</td>
-                  <td>{s.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </Card>
       )}
       <DecisionLog />

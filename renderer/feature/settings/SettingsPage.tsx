@@ -3,7 +3,7 @@ import type { LedgerRestoreResult, Preferences } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtNumber } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
 
 const fmtBytes = (b: number) => (b < 1024 * 1024 ? `${fmtNumber(b / 1024, 1)} KiB` : `${fmtNumber(b / 1024 / 1024, 1)} MiB`);
@@ -143,39 +143,29 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
           {restored.restarted ? ' Hearth is running on the restored ledger.' : ' It takes effect when Hearth starts next.'}
         </p>
       )}
-      <table className="table" data-testid="backup-list">
-        <thead>
-          <tr>
-            <th>Backup</th>
-            <th>Size</th>
-            <th>Written</th>
-            <th />
+      <Table className="table" testId="backup-list" head={['Backup', 'Size', 'Written', '']}>
+        {(backups.data ?? []).map((b) => (
+          <tr key={b.file}>
+            <td>
+              <code>{b.file}</code>
+            </td>
+            <td>{fmtBytes(b.bytes)}</td>
+            <td>{new Date(b.modifiedAt).toLocaleString()}</td>
+            <td>
+              <button type="button" disabled={busy} onClick={() => setConfirm(b.file)}>
+                Restore…
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(backups.data ?? []).map((b) => (
-            <tr key={b.file}>
-              <td>
-                <code>{b.file}</code>
-              </td>
-              <td>{fmtBytes(b.bytes)}</td>
-              <td>{new Date(b.modifiedAt).toLocaleString()}</td>
-              <td>
-                <button type="button" disabled={busy} onClick={() => setConfirm(b.file)}>
-                  Restore…
-                </button>
-              </td>
-            </tr>
-          ))}
-          {backups.data?.length === 0 && (
-            <tr>
-              <td colSpan={4} className="muted">
-                No backups in the data folder yet.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+        ))}
+        {backups.data?.length === 0 && (
+          <tr>
+            <td colSpan={4} className="muted">
+              No backups in the data folder yet.
+            </td>
+          </tr>
+        )}
+      </Table>
       <div className="form-row">
         <label>
           Another backup file (a path on the machine Hearth runs on)
