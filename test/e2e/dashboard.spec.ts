@@ -28,7 +28,10 @@ const test = base.extend<{ server: RunningServer }>({
   },
 });
 
-test('the Dashboard shows now, today so far from the ledger, and the next 24 hours of the plan, each with units', async ({ page, server }) => {
+test('the Dashboard shows now, today so far from the ledger, and the next 24 hours of the plan, each with units', async ({
+  page,
+  server,
+}) => {
   await page.goto(server.url);
   await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
@@ -53,6 +56,7 @@ test('the Dashboard shows now, today so far from the ledger, and the next 24 hou
   // The plan's next 24 hours in one line: energy, heat, cost, revenue, heat credit, net.
   const line = page.getByTestId('next-24h');
   await expect(line.locator('[data-fig="energy"]')).toHaveText(/^[\d.,]+ k?Wh$/, { timeout: 20_000 });
-  for (const fig of ['cost', 'revenue', 'heat-credit', 'net']) await expect(line.locator(`[data-fig="${fig}"]`)).toHaveText(/(€|EUR)/);
+  for (const fig of ['cost', 'revenue', 'heat-credit', 'net'])
+    await expect(line.locator(`[data-fig="${fig}"]`)).toHaveText(/(€|EUR)/);
   console.log(`Dashboard next 24 h: ${await line.textContent()}`);
 });

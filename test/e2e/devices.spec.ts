@@ -57,7 +57,8 @@ test('navigation lists only pages that work: each opens with its title and no er
   };
   page.on('requestfinished', answered);
   page.on('requestfailed', answered);
-  const painted = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+  const painted = () =>
+    page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   const settled = async (title: string, since: number) => {
     for (let look = 0; look < 20; look++) {
       await expect.poll(() => started > since && pending === 0, { message: `${title}: its calls answered` }).toBe(true);

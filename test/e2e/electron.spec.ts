@@ -36,7 +36,9 @@ test('the desktop app opens its window, talks to the core over IPC and quits cle
   }));
   expect(page).toEqual({ require: 'undefined', process: 'undefined', bridge: ['invoke', 'subscribe'] });
   await win.goto(`${await win.evaluate(() => location.href.split('#')[0])}#/devices`);
-  await expect(win.getByTestId('cpu-facts').locator('[data-fact="Logical cores"]')).toHaveText(String(os.availableParallelism()));
+  await expect(win.getByTestId('cpu-facts').locator('[data-fact="Logical cores"]')).toHaveText(
+    String(os.availableParallelism()),
+  );
   await expect(win.locator('.nav-foot')).toHaveText('desktop');
   await app.close();
   expect(fs.existsSync(path.join(dataDir, 'hearth.db'))).toBe(true);

@@ -18,10 +18,19 @@ export const test = base.extend<{ server: RunningServer }>({
 export { expect };
 
 /** Calls the server's API from the page, with the session cookie the page got from its URL. */
-export async function call(page: Page, method: string, args: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+export async function call(
+  page: Page,
+  method: string,
+  args: unknown,
+): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
   return page.evaluate(
     async ({ method, args }) => {
-      const res = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
+      const res = await fetch(`/api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(args),
+        credentials: 'same-origin',
+      });
       return (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
     },
     { method, args },

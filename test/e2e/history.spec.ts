@@ -13,7 +13,11 @@ const DAY = 86_400_000;
  */
 function yearCsv(now: number): string {
   const today = Math.floor(now / DAY) * DAY;
-  return ledgerCsv(today - 365 * DAY, today + DAY, 'cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0');
+  return ledgerCsv(
+    today - 365 * DAY,
+    today + DAY,
+    'cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0',
+  );
 }
 
 /** `hearth serve` in UTC over a data folder that already holds a year of ledger rows. */
@@ -32,7 +36,10 @@ const test = base.extend<{ server: RunningServer }>({
   },
 });
 
-test('the History page shows per-day energy, cost, heat credit and net from the ledger, and renders a year', async ({ page, server }) => {
+test('the History page shows per-day energy, cost, heat credit and net from the ledger, and renders a year', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/history`);
   await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
   const table = page.getByTestId('history-table');
@@ -65,22 +72,34 @@ test('the History page shows per-day energy, cost, heat credit and net from the 
 test('a failed job shows a toast and lands in the event log', async ({ page, server }) => {
   await page.goto(`${server.url}#/history`);
   await expect(page.getByTestId('history-table')).toBeVisible();
-  const created = await page.evaluate(async ({ cwd, node }) => {
-    const res = await fetch('/api/job-create', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'doomed', spec: { kind: 'command', command: [node, '-e', 'process.exit(3)'], cwd }, start: true }),
-      credentials: 'same-origin',
-    });
-    return (await res.json()) as { ok: boolean };
-  }, { cwd: os.tmpdir(), node: process.execPath }).catch((err: unknown) => ({ ok: false, err: String(err) }));
+  const created = await page
+    .evaluate(
+      async ({ cwd, node }) => {
+        const res = await fetch('/api/job-create', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: 'doomed',
+            spec: { kind: 'command', command: [node, '-e', 'process.exit(3)'], cwd },
+            start: true,
+          }),
+          credentials: 'same-origin',
+        });
+        return (await res.json()) as { ok: boolean };
+      },
+      { cwd: os.tmpdir(), node: process.execPath },
+    )
+    .catch((err: unknown) => ({ ok: false, err: String(err) }));
   expect(created).toMatchObject({ ok: true });
   const toast = page.getByTestId('toast').filter({ hasText: 'Job "doomed" failed' });
   await expect(toast).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId('event-log')).toContainText('Job "doomed" failed');
 });
 
-test('a standing charge entered on the page shows in the cost; a manual BTC price replaces an unreachable API', async ({ page, server }) => {
+test('a standing charge entered on the page shows in the cost; a manual BTC price replaces an unreachable API', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/history`);
   const yesterday = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString().slice(0, 10);
   const cost = page.getByTestId(`day-${yesterday}`).locator('[data-col="cost"]');

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { startServe, type RunningServer } from '../headless/harness.ts';
 import { expect, test } from './fixture.ts';
 
-test('a built-in training job runs from the Jobs page to the end with a loss curve, checkpoints and log', async ({ page, server }) => {
+test('a built-in training job runs from the Jobs page to the end with a loss curve, checkpoints and log', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/jobs`);
   await expect(page.getByText('No jobs yet')).toBeVisible();
   await page.getByTestId('job-name').fill('tiny model');
@@ -25,10 +28,14 @@ test('a built-in training job runs from the Jobs page to the end with a loss cur
   await page.getByTestId('job-sample-button').click();
   await expect(page.getByTestId('job-sample')).toHaveAttribute('data-step', '200');
   expect((await page.getByTestId('job-sample').textContent())?.length).toBe(300);
-  if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
+  if (process.env['HEARTH_SCREENSHOT'])
+    await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
 });
 
-test('a running job is paused, resumed and cancelled from the page; a missing data file is refused by name', async ({ page, server }) => {
+test('a running job is paused, resumed and cancelled from the page; a missing data file is refused by name', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/jobs`);
   await page.getByTestId('job-data').fill('/no/such/corpus.txt');
   await page.getByTestId('job-create-start').click();
@@ -51,7 +58,10 @@ test('a running job is paused, resumed and cancelled from the page; a missing da
   await expect(page.getByText('No jobs yet')).toBeVisible();
 });
 
-test('an external command job streams its log and progress; a failing one shows its log tail', async ({ page, server }) => {
+test('an external command job streams its log and progress; a failing one shows its log tail', async ({
+  page,
+  server,
+}) => {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-cmd-'));
   fs.writeFileSync(
     path.join(cwd, 'train.cjs'),
@@ -91,7 +101,9 @@ test('a job running when hearth serve stops continues from its checkpoint when i
     await page.getByTestId('job-hidden').fill('64');
     await page.getByTestId('job-create-start').click();
     await expect(page.getByTestId('job-1-state')).toHaveText('running');
-    await expect.poll(async () => Number(await page.getByTestId('job-1-progress').getAttribute('data-done'))).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await page.getByTestId('job-1-progress').getAttribute('data-done')))
+      .toBeGreaterThan(0);
     // Ctrl-C: the server checkpoints the job on its way out; the ledger keeps it running.
     expect(await first.stop('SIGINT')).toBe(0);
     second = await startServe({ dataDir });

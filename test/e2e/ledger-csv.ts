@@ -7,6 +7,7 @@ const Q = 15 * 60_000;
 /** One row per 15-minute slot from `from` to `to` (ms, UTC); `columns` is everything after the two times. */
 export function ledgerCsv(from: number, to: number, columns: string): string {
   const lines = [LEDGER_CSV_HEADER];
-  for (let t = from; t < to; t += Q) lines.push(`${new Date(t).toISOString()},${new Date(t + Q).toISOString()},${columns}`);
+  for (let t = from; t < to; t += Q)
+    lines.push(`${new Date(t).toISOString()},${new Date(t + Q).toISOString()},${columns}`);
   return `${lines.join('\n')}\n`;
 }

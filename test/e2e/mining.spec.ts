@@ -1,7 +1,10 @@
 import { TestPool } from '../support/stratum-pool.ts';
 import { expect, test } from './fixture.ts';
 
-test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({ page, server }) => {
+test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({
+  page,
+  server,
+}) => {
   const pool = new TestPool({ difficulty: 2 ** -14, versionMask: '1fffe000', jobVersion: '30000000' });
   await pool.listen();
   pool.notify(true);
@@ -15,7 +18,9 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await page.getByTestId('pool-0-url').fill('pool.example.com:3333');
     await page.getByTestId('pool-0-user').fill('alice.rig');
     await page.getByTestId('pools-save').click();
-    await expect(page.getByRole('alert').filter({ hasText: 'pool 1' })).toContainText('pool 1: pool URL "pool.example.com:3333" has no scheme');
+    await expect(page.getByRole('alert').filter({ hasText: 'pool 1' })).toContainText(
+      'pool 1: pool URL "pool.example.com:3333" has no scheme',
+    );
 
     await page.getByTestId('pool-0-url').fill(pool.url);
     await page.getByTestId('pool-0-password').fill('wrong');
@@ -24,7 +29,10 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('pool-check-result')).toContainText('Failed authorisation', { timeout: 20_000 });
     await page.getByTestId('pool-0-password').fill('x');
     await page.getByTestId('pool-0-test').click();
-    await expect(page.getByTestId('pool-check-result')).toContainText(/Time to a share\s*[\d.]+ s on average at that difficulty \(estimate\)/, { timeout: 20_000 });
+    await expect(page.getByTestId('pool-check-result')).toContainText(
+      /Time to a share\s*[\d.]+ s on average at that difficulty \(estimate\)/,
+      { timeout: 20_000 },
+    );
     await expect(page.getByTestId('pool-check-result')).toContainText('mask 1fffe000');
     // A preset adds a row with the pool's address, for the user's own worker name.
     await page.getByTestId('pool-preset').selectOption('public-pool');
@@ -39,7 +47,9 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await page.getByTestId('mining-start').click();
     await expect(page.getByTestId('mining-pool-state')).toContainText('mining', { timeout: 20_000 });
     await expect(page.getByTestId('mining-rate')).toContainText(/[kM]H\/s/, { timeout: 20_000 });
-    await expect(page.getByTestId('mining-shares').locator('tbody tr').first()).toContainText('accepted', { timeout: 20_000 });
+    await expect(page.getByTestId('mining-shares').locator('tbody tr').first()).toContainText('accepted', {
+      timeout: 20_000,
+    });
     await expect(page.getByTestId('mining-facts')).toContainText(/native \(N-API\)|WebAssembly SIMD/);
     await expect(page.getByTestId('mining-pool-why')).toHaveText('first pool');
     await expect(page.getByTestId('mining-health')).toContainText('yes');
@@ -51,15 +61,20 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await page.getByTestId('earn-save').click();
     await expect(page.getByTestId('earnings')).toContainText('manual value from');
     await expect(page.getByTestId('earnings')).toContainText(/BTC per day \(estimate\)\s*\d\.\d{3}e-\d+ BTC/);
-    await expect(page.getByTestId('earnings')).toContainText(/3\.125 BTC subsidy \+ 0\.05 BTC mean fees, less a 2(\.0+)? % pool fee/);
-    if (process.env['HEARTH_SCREENSHOT']) await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
+    await expect(page.getByTestId('earnings')).toContainText(
+      /3\.125 BTC subsidy \+ 0\.05 BTC mean fees, less a 2(\.0+)? % pool fee/,
+    );
+    if (process.env['HEARTH_SCREENSHOT'])
+      await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
     await page.getByTestId('mining-stop').click();
     await expect(page.getByTestId('mining-start')).toBeVisible();
     expect(pool.shares.length).toBeGreaterThan(0);
     expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
     // The day's shares in the ledger's per-day figures on the History page.
     await page.goto(`${server.url}#/history`);
-    await expect(page.getByTestId('history-shares')).toContainText(/\d{4}-\d{2}-\d{2}: \d+ accepted, 0 rejected, \d+ stale/);
+    await expect(page.getByTestId('history-shares')).toContainText(
+      /\d{4}-\d{2}-\d{2}: \d+ accepted, 0 rejected, \d+ stale/,
+    );
   } finally {
     await pool.close();
   }

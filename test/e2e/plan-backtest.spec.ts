@@ -18,26 +18,48 @@ function pricesCsv(): string {
   return ['start_utc,eur_per_kwh', ...rows, ...live].join('\n');
 }
 
-test('the timeline stacks planned power by job with a now line and a reason on hover; a thermal backtest of January 2023 shows the planner beating always-on', async ({ page, server }) => {
+test('the timeline stacks planned power by job with a now line and a reason on hover; a thermal backtest of January 2023 shows the planner beating always-on', async ({
+  page,
+  server,
+}) => {
   test.setTimeout(180_000);
   await page.goto(`${server.url}#/plan`);
   await expect(page.getByTestId('backtest-form')).toBeVisible();
   // Household charges on the spot prices, as a Belgian household pays them (about).
-  expect(await call(page, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0.12, tax: 0.06 }, timeZone: 'UTC', skipCheck: true })).toMatchObject({ ok: true });
+  expect(
+    await call(page, 'tariff-configure', {
+      tariff: { kind: 'csv', currency: 'EUR' },
+      charges: { perKWh: 0.12, tax: 0.06 },
+      timeZone: 'UTC',
+      skipCheck: true,
+    }),
+  ).toMatchObject({ ok: true });
   expect(await call(page, 'tariff-import-csv', { csv: pricesCsv() })).toMatchObject({ ok: true });
   // Heat is wanted whatever month this runs in.
   const heating = await call(page, 'heating-settings', {});
-  expect(await call(page, 'heating-configure', { ...(heating.result as object), season: { kind: 'always' } })).toMatchObject({ ok: true });
+  expect(
+    await call(page, 'heating-configure', { ...(heating.result as object), season: { kind: 'always' } }),
+  ).toMatchObject({ ok: true });
   // Two jobs worth running on the CPU (commands that only wait), so the plan has power to stack.
-  for (const [name, valuePerHour] of [['render', 0.4], ['encode', 0.3]] as const) {
-    const created = await call(page, 'job-create', { name, spec: { kind: 'command', command: [process.execPath, '-e', 'setTimeout(() => {}, 600000)'], cwd: os.tmpdir() }, devices: ['cpu'], valuePerHour });
+  for (const [name, valuePerHour] of [
+    ['render', 0.4],
+    ['encode', 0.3],
+  ] as const) {
+    const created = await call(page, 'job-create', {
+      name,
+      spec: { kind: 'command', command: [process.execPath, '-e', 'setTimeout(() => {}, 600000)'], cwd: os.tmpdir() },
+      devices: ['cpu'],
+      valuePerHour,
+    });
     expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
   }
 
   const timeline = page.getByTestId('plan-timeline');
   await expect(timeline).toBeVisible({ timeout: 30_000 });
   await expect(timeline.locator('rect.timeline-power').first()).toBeAttached({ timeout: 30_000 });
-  const jobs = await timeline.locator('rect.timeline-power').evaluateAll((rs) => [...new Set(rs.map((r) => r.getAttribute('data-job')))]);
+  const jobs = await timeline
+    .locator('rect.timeline-power')
+    .evaluateAll((rs) => [...new Set(rs.map((r) => r.getAttribute('data-job')))]);
   expect(jobs.length).toBeGreaterThan(0);
   // The legend names the jobs (by their names, not the planner's ids), in watts.
   await expect(timeline.locator('.legend')).toContainText(/(render|encode) \(W\)/);
@@ -68,7 +90,9 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   // One row per policy, and what the run used: the tariff's charges, the heat source, the house.
   expect(await table.locator('tbody tr').count()).toBe(5);
   const setup = page.getByTestId('backtest-setup');
-  await expect(setup).toContainText('(spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (the tariff settings)');
+  await expect(setup).toContainText(
+    '(spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (the tariff settings)',
+  );
   await expect(setup).toContainText('heat source: gas at 0.1000 EUR/kWh');
   await expect(setup).toContainText('house: UA 200 W/K, heat capacity 10,000 Wh/K');
   const total = (policy: string, col: string) => table.locator(`td[data-policy="${policy}"][data-col="${col}"]`);
@@ -87,7 +111,13 @@ test('the backtest form names the bad line of a weather file', async ({ page, se
   // The default tariff is a fixed price: it has a price for any period.
   await page.getByTestId('backtest-from').fill('2023-01-01');
   await page.getByTestId('backtest-to').fill('2023-01-03');
-  await page.getByTestId('backtest-weather').setInputFiles({ name: 'weather.csv', mimeType: 'text/csv', buffer: Buffer.from('time,temp_c\n2023-01-01T00:00:00Z,4\n2023-01-01T01:00:00Z,chilly\n') });
+  await page
+    .getByTestId('backtest-weather')
+    .setInputFiles({
+      name: 'weather.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('time,temp_c\n2023-01-01T00:00:00Z,4\n2023-01-01T01:00:00Z,chilly\n'),
+    });
   await expect(page.getByText('Weather: weather.csv')).toBeVisible();
   await page.getByTestId('backtest-run').click();
   await expect(page.getByRole('alert')).toContainText('weather file line 3: temperature "chilly" is not a number');

@@ -1,6 +1,9 @@
 import { expect, test } from './fixture.ts';
 
-test('the plan page sets the planner limits, refuses a bad quiet-hours time and keeps the saved ones', async ({ page, server }) => {
+test('the plan page sets the planner limits, refuses a bad quiet-hours time and keeps the saved ones', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/plan`);
   await expect(page.getByTestId('limits-form')).toBeVisible();
   await page.getByTestId('limits-quiet-on').check();

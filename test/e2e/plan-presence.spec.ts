@@ -1,6 +1,9 @@
 import { expect, test } from './fixture.ts';
 
-test('the plan page shows the decision log and the presence rules, which save and refuse a path', async ({ page, server }) => {
+test('the plan page shows the decision log and the presence rules, which save and refuse a path', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/plan`);
   // The scheduler planned on start: that decision is in the ledger and on the page.
   const log = page.getByTestId('decision-log');
@@ -28,7 +31,10 @@ test('the plan page shows the decision log and the presence rules, which save an
   await expect(page.getByTestId('presence-resume')).toHaveValue('15');
 });
 
-test('the Jobs page queues a mining job and a training job that runs in one block past a missed deadline', async ({ page, server }) => {
+test('the Jobs page queues a mining job and a training job that runs in one block past a missed deadline', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/jobs`);
   await page.getByTestId('job-kind').selectOption('mining');
   await expect(page.getByTestId('job-mining-note')).toContainText('pools saved on the Mining page');

@@ -5,14 +5,27 @@ const HOUR = 3_600_000;
 /** Six cheap hours, six dear ones, from two hours ago for the next two days and more. */
 function stepPricesCsv(): string {
   const start = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
-  const rows = Array.from({ length: 56 }, (_, i) => `${new Date(start + i * HOUR).toISOString()},${Math.floor(i / 6) % 2 === 0 ? '0.05' : '0.40'}`);
+  const rows = Array.from(
+    { length: 56 },
+    (_, i) => `${new Date(start + i * HOUR).toISOString()},${Math.floor(i / 6) % 2 === 0 ? '0.05' : '0.40'}`,
+  );
   return ['start_utc,eur_per_kwh', ...rows].join('\n');
 }
 
-test('in thermal mode the plan page draws the forecast indoor temperature in its comfort band and says how sure the plan is', async ({ page, server }) => {
+test('in thermal mode the plan page draws the forecast indoor temperature in its comfort band and says how sure the plan is', async ({
+  page,
+  server,
+}) => {
   await page.setViewportSize({ width: 1440, height: 1000 });
   await page.goto(`${server.url}#/schedules`);
-  expect(await call(page, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: 'UTC', skipCheck: true })).toMatchObject({ ok: true });
+  expect(
+    await call(page, 'tariff-configure', {
+      tariff: { kind: 'csv', currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: 'UTC',
+      skipCheck: true,
+    }),
+  ).toMatchObject({ ok: true });
   expect(await call(page, 'tariff-import-csv', { csv: stepPricesCsv() })).toMatchObject({ ok: true });
 
   // The settings form: the thermal mode, a band's upper bound per change, the source's capacity.
@@ -30,12 +43,23 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   await page.getByTestId('heat-source').selectOption('heat-pump');
   await page.getByTestId('heat-capacity').fill('0');
   await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText('heatSource.capacityW: the heat source\'s capacity must be above 0 W');
+  await expect(page.getByRole('alert')).toContainText(
+    "heatSource.capacityW: the heat source's capacity must be above 0 W",
+  );
   await page.getByTestId('heat-capacity').fill('12000');
   await page.getByTestId('heating-save').click();
   await expect(page.getByTestId('heating-saved')).toBeVisible();
-  const saved = (await call(page, 'heating-settings', {})).result as { mode: string; room: unknown; heatSource: { capacityW?: number }; schedule: { maxC?: number }[][] };
-  expect(saved).toMatchObject({ mode: 'thermal', room: { heatLossWPerK: 200, capacityWhPerK: 10_000 }, heatSource: { kind: 'heat-pump', capacityW: 12_000 } });
+  const saved = (await call(page, 'heating-settings', {})).result as {
+    mode: string;
+    room: unknown;
+    heatSource: { capacityW?: number };
+    schedule: { maxC?: number }[][];
+  };
+  expect(saved).toMatchObject({
+    mode: 'thermal',
+    room: { heatLossWPerK: 200, capacityWhPerK: 10_000 },
+    heatSource: { kind: 'heat-pump', capacityW: 12_000 },
+  });
   expect(saved.schedule[0]?.[0]?.maxC).toBe(23.5);
 
   await page.goto(`${server.url}#/plan`);
@@ -47,7 +71,9 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   await expect(page.getByTestId('timeline-temp-min')).toContainText('°C');
   await expect(page.getByTestId('plan-timeline').locator('.legend')).toContainText('comfort band');
   await expect(page.getByTestId('plan-timeline').locator('.legend')).toContainText('heat source (W)');
-  await expect(page.getByTestId('plan-status')).toHaveText(/^(Optimal \(proven\)|Feasible — at most [\d.]+ % from the optimum \(time limit\)|Fast plan only: .+)$/);
+  await expect(page.getByTestId('plan-status')).toHaveText(
+    /^(Optimal \(proven\)|Feasible — at most [\d.]+ % from the optimum \(time limit\)|Fast plan only: .+)$/,
+  );
   await expect(page.getByTestId('plan-solver')).toContainText(/\((dp|milp|heuristic)\)/);
   await expect(page.getByTestId('plan-totals')).toContainText('Below the comfort band');
   // Somewhere in the next two days a cheap hour warms the room for a dear one.
@@ -56,7 +82,9 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
 
   // Hovering a slot gives its forecast and band.
   await page.getByTestId('timeline-slot').nth(8).hover();
-  await expect(page.getByTestId('timeline-tooltip')).toContainText(/indoor [\d.,]+ °C at the end \(band [\d.,]+ °C–[\d.,]+ °C\)/);
+  await expect(page.getByTestId('timeline-tooltip')).toContainText(
+    /indoor [\d.,]+ °C at the end \(band [\d.,]+ °C–[\d.,]+ °C\)/,
+  );
   await page.mouse.move(0, 0);
   await page.getByTestId('plan-timeline').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/plan-thermal-1440.png', fullPage: false });
@@ -68,5 +96,7 @@ test('the History page shows the measured indoor temperature once a reading is l
   await expect(page.getByTestId('history-indoor')).toHaveCount(0);
   expect(await call(page, 'heating-reading', { c: 20.5 })).toMatchObject({ ok: true });
   // The reading event refreshes the card without a reload.
-  await expect(page.getByTestId('history-indoor')).toContainText(/1 reading, hourly means: lowest 20[.,]5 °C, highest 20[.,]5 °C, last 20[.,]5 °C/);
+  await expect(page.getByTestId('history-indoor')).toContainText(
+    /1 reading, hourly means: lowest 20[.,]5 °C, highest 20[.,]5 °C, last 20[.,]5 °C/,
+  );
 });

@@ -1,6 +1,9 @@
 import { expect, test } from './fixture.ts';
 
-test('the plan page shows the 48-hour plan with a reason per slot, and a pause override that can be cleared', async ({ page, server }) => {
+test('the plan page shows the 48-hour plan with a reason per slot, and a pause override that can be cleared', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/plan`);
   await expect(page.getByTestId('plan-totals')).toContainText('Net');
   const rows = page.getByTestId('plan-table').locator('tbody tr');

@@ -16,7 +16,10 @@ test.afterAll(async () => {
   await Promise.all([open.stop(), locked.stop()]);
 });
 
-test('MQTT settings: a bad broker URL or a refused login is not saved and the working setting stays', async ({ page, server }) => {
+test('MQTT settings: a bad broker URL or a refused login is not saved and the working setting stays', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/schedules`);
   await page.getByTestId('indoor-kind').selectOption('mqtt');
   await page.getByTestId('indoor-url').fill(open.url);
@@ -30,7 +33,9 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
   // An HTTP address is not a broker: refused before anything is stored, the field named.
   await page.getByTestId('indoor-url').fill(`http://127.0.0.1:${open.port}`);
   await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText('indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883');
+  await expect(page.getByRole('alert')).toContainText(
+    'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
+  );
   await expect(page.getByTestId('heating-saved')).toHaveCount(0);
 
   // A broker that turns the login away: asked once before saving, refused with its reason.
@@ -39,7 +44,9 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
   await expect(page.getByTestId('indoor-test-result')).toContainText('Failed: The MQTT broker');
   await expect(page.getByTestId('indoor-test-result')).toContainText('refused the login');
   await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText(`Not saved (indoor.username): The MQTT broker ${locked.url} refused the login`);
+  await expect(page.getByRole('alert')).toContainText(
+    `Not saved (indoor.username): The MQTT broker ${locked.url} refused the login`,
+  );
 
   await page.reload();
   await expect(page.getByTestId('indoor-kind')).toHaveValue('mqtt');
@@ -52,7 +59,9 @@ test('tariff Test shows the prices the settings give without saving them', async
   await page.goto(`${server.url}#/schedules`);
   await page.getByTestId('tariff-kind').selectOption('time-of-use');
   await page.getByTestId('tariff-test').click();
-  await expect(page.getByTestId('tariff-test-result')).toContainText(/^Works: time-of-use: \d+ slots until .+, paying 0\.\d{5} … 0\.\d{5} EUR\/kWh$/);
+  await expect(page.getByTestId('tariff-test-result')).toContainText(
+    /^Works: time-of-use: \d+ slots until .+, paying 0\.\d{5} … 0\.\d{5} EUR\/kWh$/,
+  );
   await page.reload();
   await expect(page.getByTestId('tariff-kind')).toHaveValue('fixed');
 });

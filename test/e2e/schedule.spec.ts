@@ -1,6 +1,9 @@
 import { expect, test } from './fixture.ts';
 
-test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and dearest slots', async ({ page, server }) => {
+test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and dearest slots', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/schedules`);
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
   await page.getByTestId('tariff-kind').selectOption('time-of-use');
@@ -25,7 +28,10 @@ test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and 
   await expect(page.getByTestId('tariff-kind')).toHaveValue('time-of-use');
 });
 
-test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a typed reading shows with its age', async ({ page, server }) => {
+test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a typed reading shows with its age', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/schedules`);
   const monday = page.getByTestId('setpoint-0-0-c');
   await monday.fill('80');
@@ -47,20 +53,33 @@ test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a ty
   await expect(page.getByTestId('heat-loss-estimate-result')).toContainText('Set a location');
 });
 
-test('a CSV chosen on the page imports, and one with a bad row is refused naming the line', async ({ page, server }) => {
+test('a CSV chosen on the page imports, and one with a bad row is refused naming the line', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/schedules`);
   await page.getByTestId('tariff-kind').selectOption('csv');
   await page.getByTestId('tariff-save').click();
   await expect(page.getByTestId('tariff-status')).toContainText('No prices imported yet');
-  const hours = Array.from({ length: 72 }, (_, i) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + (i - 12) * 3_600_000).toISOString());
+  const hours = Array.from({ length: 72 }, (_, i) =>
+    new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + (i - 12) * 3_600_000).toISOString(),
+  );
   const csv = `start_utc,eur_per_mwh\n${hours.map((h, i) => `${h},${(i % 24) * 10 + 5}`).join('\n')}\n`;
-  await page.getByTestId('csv-file').setInputFiles({ name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page
+    .getByTestId('csv-file')
+    .setInputFiles({ name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await expect(page.getByTestId('csv-result')).toContainText('prices.csv: 72 slots of 60 min');
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
   await expect(page.getByTestId('price-cheapest')).toContainText('0.00500 EUR/kWh');
   await expect(page.getByTestId('price-dearest')).toContainText('0.23500 EUR/kWh');
 
-  await page.getByTestId('csv-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('start_utc,eur_per_kwh\n2024-01-01T00:00:00Z,0.1\n2024-01-01T01:00:00Z,oops\n') });
+  await page
+    .getByTestId('csv-file')
+    .setInputFiles({
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('start_utc,eur_per_kwh\n2024-01-01T00:00:00Z,0.1\n2024-01-01T01:00:00Z,oops\n'),
+    });
   await expect(page.getByRole('alert')).toContainText('line 3: price "oops" is not a number');
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
 });

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from './fixture.ts';
 
-test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-only options say so in a browser', async ({ page, server }) => {
+test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-only options say so in a browser', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/settings`);
   await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
   await expect(page.getByTestId('desktop-only')).toContainText('Desktop app only');
@@ -20,7 +23,12 @@ test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-
   await page.getByTestId('manual-reading-save').click();
   await expect(page.getByTestId('sensor-indoor')).toContainText(/68[.,]0 °F, just now/);
   const stored = await page.evaluate(async () => {
-    const res = await fetch('/api/heating-sensors', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+    const res = await fetch('/api/heating-sensors', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      credentials: 'same-origin',
+    });
     return ((await res.json()) as { result: { indoor: { last: { c: number } | null } } }).result.indoor.last?.c;
   });
   expect(stored).toBe(20);
@@ -33,12 +41,17 @@ test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-
   await expect(page.getByTestId('sensor-indoor')).toContainText(/20[.,]0 °C/);
 });
 
-test('a wrong currency is refused naming the field; a right one is saved and the BTC price follows it', async ({ page, server }) => {
+test('a wrong currency is refused naming the field; a right one is saved and the BTC price follows it', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/settings`);
   const currency = page.getByTestId('ledger-currency');
   await currency.fill('EURO');
   await page.getByTestId('ledger-save').click();
-  await expect(page.getByRole('alert')).toContainText('ledger-configure: currency: expected a 3-letter currency code such as EUR');
+  await expect(page.getByRole('alert')).toContainText(
+    'ledger-configure: currency: expected a 3-letter currency code such as EUR',
+  );
   await page.reload();
   await expect(currency).toHaveValue('EUR');
   await currency.fill('usd');
@@ -47,13 +60,21 @@ test('a wrong currency is refused naming the field; a right one is saved and the
   await page.reload();
   await expect(currency).toHaveValue('USD');
   const market = await page.evaluate(async () => {
-    const res = await fetch('/api/market-status', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' });
+    const res = await fetch('/api/market-status', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      credentials: 'same-origin',
+    });
     return ((await res.json()) as { result: { currency: string } }).result.currency;
   });
   expect(market).toBe('USD');
 });
 
-test('a backup restores over later changes, and a file that is not a ledger is refused with nothing lost', async ({ page, server }) => {
+test('a backup restores over later changes, and a file that is not a ledger is refused with nothing lost', async ({
+  page,
+  server,
+}) => {
   await page.goto(`${server.url}#/settings`);
   // The bill settings live here as well as on History: one change, visible in both.
   await page.getByTestId('ledger-standing').fill('0.41');
@@ -77,7 +98,9 @@ test('a backup restores over later changes, and a file that is not a ledger is r
   await page.getByTestId('restore-path').fill(junk);
   await page.getByTestId('restore-path-go').click();
   await page.getByTestId('restore-yes').click();
-  await expect(page.getByRole('alert')).toContainText('is not a Hearth ledger (not an SQLite database): nothing was changed');
+  await expect(page.getByRole('alert')).toContainText(
+    'is not a Hearth ledger (not an SQLite database): nothing was changed',
+  );
   await expect(page.getByRole('alert')).toContainText('the ledger in use is unchanged');
   await expect(page.getByTestId('ledger-standing')).toHaveValue('0.99');
 
@@ -91,5 +114,7 @@ test('a backup restores over later changes, and a file that is not a ledger is r
   await page.reload();
   await expect(page.getByTestId('ledger-standing')).toHaveValue('0.41');
   // The replaced ledger was kept beside the backup.
-  expect(fs.readdirSync(path.join(server.dataDir, 'backups')).some((n) => n.startsWith('hearth-before-restore-'))).toBe(true);
+  expect(fs.readdirSync(path.join(server.dataDir, 'backups')).some((n) => n.startsWith('hearth-before-restore-'))).toBe(
+    true,
+  );
 });
