@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode, ianaZone } from './common.ts';
 import { SETPOINT_MAX_C, SETPOINT_MIN_C } from './defaults.ts';
 import type { HeatSource } from './heat-source.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
@@ -318,15 +319,8 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
       z.object({ kind: z.literal('resistive'), capacityW: capacity }).strict(),
       z.object({ kind: z.literal('district'), pricePerKWh: price, capacityW: capacity }).strict(),
     ]),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR'),
-    timeZone: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected an IANA time zone such as Europe/Brussels'),
+    currency: currencyCode,
+    timeZone: ianaZone,
   })
   .strict()
   .refine((h) => h.mode !== 'thermal' || h.room.heatLossWPerK > 0, {

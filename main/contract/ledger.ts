@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode, ianaZone } from './common.ts';
 import type { ShareCounts } from './mining.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
@@ -104,15 +105,8 @@ const decimal = z.string().regex(/^\d{1,7}(\.\d{1,9})?$/, 'expected an amount su
 
 export const ledgerSettingsSchema: z.ZodType<LedgerSettings> = z
   .object({
-    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR'),
-    timeZone: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected an IANA time zone such as Europe/Brussels'),
+    currency: currencyCode,
+    timeZone: ianaZone,
     standingPerDay: decimal,
     monthlyFee: decimal,
   })

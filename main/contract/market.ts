@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode } from './common.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
@@ -59,10 +60,7 @@ export const marketArgs: ArgSchemas<MarketHandlers> = {
     .object({
       btcPrice: z.number().finite().positive('the BTC price must be above zero').max(1e9).nullable().optional(),
       difficulty: z.number().finite().min(1, 'network difficulty is at least 1').max(1e18).nullable().optional(),
-      currency: z
-        .string()
-        .regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR')
-        .optional(),
+      currency: currencyCode.optional(),
       feesBtc: z.number().finite().min(0, 'mean fees cannot be negative').max(100).optional(),
       poolFee: z
         .number()

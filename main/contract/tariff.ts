@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode, ianaZone } from './common.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /** Slot lengths tariffs publish in: quarter-hourly, half-hourly (Octopus Agile) or hourly. */
@@ -141,7 +142,7 @@ export type TariffEvents = {
 };
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
-const currency = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR');
+const currency = currencyCode;
 /** A price per kWh; anything beyond ±100 per kWh is a unit mistake (per MWh entered as per kWh). */
 const pricePerKWh = z
   .number()
@@ -224,15 +225,6 @@ export const chargesSchema: z.ZodType<Charges> = z
     tax: z.number().min(0).max(1, 'tax is a fraction: 0.19 for 19 %'),
   })
   .strict();
-
-export const ianaZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected an IANA time zone such as Europe/Brussels');
 
 export const tariffArgs: ArgSchemas<TariffHandlers> = {
   'tariff-settings': z.object({}).strict(),

@@ -3,9 +3,12 @@
  * Mainnet block 170 (the first block with a payment): its header, coinbase and the other
  * transaction's id are public; the expected hash is the block's id, not computed by Hearth.
  */
+import type { StratumJob } from '#core/mining/job';
+
 export const BLOCK_170 = {
   hash: '00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee',
-  header: '0100000055bd840a78798ad0da853f68974f3d183e2bd1db6a842c1feecf222a00000000ff104ccb05421ab93e63f8c3ce5c2c2e9dbb37de2764b3a3175c8166562cac7d51b96a49ffff001d283e9e70',
+  header:
+    '0100000055bd840a78798ad0da853f68974f3d183e2bd1db6a842c1feecf222a00000000ff104ccb05421ab93e63f8c3ce5c2c2e9dbb37de2764b3a3175c8166562cac7d51b96a49ffff001d283e9e70',
   coinbaseTxid: 'b1fea52486ce0c62bb442b530a3f0132b826c74e473d1f2c220bfa78111c5082',
   // version 1, one input (null outpoint, scriptSig 04ffff001d0102), one 50 BTC pay-to-pubkey output, locktime 0
   coinbase:
@@ -24,13 +27,20 @@ const rev = (hex: string) => Buffer.from(hex, 'hex').reverse();
  * Block 170 as a pool would send it in mining.notify: the coinbase cut around its scriptSig's last
  * four bytes, which play extranonce1 ("001d") and a 2-byte extranonce2 ("0102").
  */
-export function block170Job(): { jobId: string; prevHash: string; coinb1: string; coinb2: string; merkleBranch: string[]; version: string; nbits: string; ntime: string } {
+export function block170Job(): Pick<
+  StratumJob,
+  'jobId' | 'prevHash' | 'coinb1' | 'coinb2' | 'merkleBranch' | 'version' | 'nbits' | 'ntime'
+> {
   const b = BLOCK_170;
   const cut = b.coinbase.indexOf('04ffff001d0102') + 6;
   // Stratum sends prevhash as eight 4-byte words, each byte-swapped against the header's order.
   const prevLE = rev(b.prevBlock);
   const words = Buffer.alloc(32);
-  for (let i = 0; i < 32; i += 4) prevLE.subarray(i, i + 4).reverse().copy(words, i);
+  for (let i = 0; i < 32; i += 4)
+    prevLE
+      .subarray(i, i + 4)
+      .reverse()
+      .copy(words, i);
   return {
     jobId: '170',
     prevHash: words.toString('hex'),

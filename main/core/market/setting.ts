@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencyCode } from '#contract/index';
 import type { Db, Migration } from '#core/ledger/db';
 import { defineSetting } from '#core/setting';
 
@@ -8,7 +9,7 @@ export type MarketOverride = z.infer<typeof override>;
 
 const marketSettingsSchema = z
   .object({
-    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR'),
+    currency: currencyCode,
     btcPrice: override.nullable(),
     difficulty: override.nullable(),
     feesBtc: z.number().finite().min(0).max(100),

@@ -4,6 +4,7 @@
  * their job is still valid, everything else is counted as stale. Jobs belong to the connection
  * they came on (its extranonce1): a dropped connection voids them all.
  */
+import type { MiningShare, MiningStatus } from '#contract/index';
 import type { Logger } from '#core/log';
 import type { KernelInfo } from '#workers/hash/kernel';
 import { HashPool, type FoundShare } from '#workers/hash/pool';
@@ -21,32 +22,25 @@ import {
 } from './job.ts';
 import { StratumClient, type PoolConfig, type StratumOptions, type StratumStatus } from './stratum.ts';
 
-export type ShareOutcome = 'accepted' | 'rejected' | 'stale';
+export type ShareOutcome = MiningShare['outcome'];
 
-export type ShareRecord = {
-  outcome: ShareOutcome;
-  jobId: string;
-  /** Pool difficulty the share was found under, and what the hash actually reached. */
-  difficulty: number;
-  hashDifficulty: number;
-  /** The pool's reason for a rejection (its own words), or why a share went stale. */
-  reason: string | null;
-  pool: string | null;
-};
+/** A share as the miner reports it; the mining domain adds the id and time when it stores it. */
+export type ShareRecord = Omit<MiningShare, 'id' | 'at'>;
 
-export type MinerStats = {
-  running: boolean;
-  threads: number;
-  powerPct: number;
-  hashRate: number;
-  perThread: number[];
-  accepted: number;
-  rejected: number;
-  stale: number;
-  /** Rejections this run by the pool's reason ("Above target", "Stale", ...). */
-  rejectReasons: Record<string, number>;
-  /** Difficulty of the job being worked on (pool difficulty when it arrived). */
-  jobDifficulty: number | null;
+/** The run's figures as the mining status shows them, with the pool connection and health in the miner's own terms. */
+export type MinerStats = Pick<
+  MiningStatus,
+  | 'running'
+  | 'threads'
+  | 'powerPct'
+  | 'hashRate'
+  | 'perThread'
+  | 'accepted'
+  | 'rejected'
+  | 'stale'
+  | 'rejectReasons'
+  | 'jobDifficulty'
+> & {
   kernel: KernelInfo | null;
   pool: StratumStatus;
   health: HealthState;

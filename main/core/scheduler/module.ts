@@ -2,8 +2,8 @@ import { defineModule, type CoreModule, type ModuleInstance } from '#core/module
 import { plannerThread } from '#core/planner/planner-thread';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { schedulerHandlers } from './handlers.ts';
-import { idleSource, type IdleSource } from './presence.ts';
-import { createScheduling } from './service.ts';
+import { idleSource } from './presence.ts';
+import { createScheduling, type SchedulingDeps } from './service.ts';
 import {
   deviceSetting,
   hashRateSetting,
@@ -13,17 +13,10 @@ import {
   presenceSetting,
 } from './setting.ts';
 
-export type SchedulerModuleOptions = {
-  /** node-cron re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
-  cron?: boolean;
-  /** Idle time source; default: what the desktop shell registered (none under `hearth serve`). */
-  idle?: IdleSource | null;
-  /** Process names and battery state; default: systeminformation. */
-  processes?: () => Promise<string[]>;
-  battery?: () => Promise<boolean | null>;
-  /** How often the process list and battery are read (default 30 s). */
-  processEveryMs?: number;
-};
+/** Defaults: node-cron on, the idle source the desktop shell registered, systeminformation's process list and battery. */
+export type SchedulerModuleOptions = Partial<
+  Pick<SchedulingDeps, 'cron' | 'idle' | 'processes' | 'battery' | 'processEveryMs'>
+>;
 
 export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModule {
   return defineModule({

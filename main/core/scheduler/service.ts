@@ -65,10 +65,12 @@ export type SchedulingDeps = {
   planner: (input: PlanInput, opts: PlanOptions) => Promise<Plan>;
   /** Idle time source; null where there is none (`hearth serve`). */
   idle: IdleSource | null;
+  /** Running process names and whether on battery; default: systeminformation. */
   processes?: (() => Promise<string[]>) | undefined;
   battery?: (() => Promise<boolean | null>) | undefined;
+  /** How often the process list and battery are read (default 30 s). */
   processEveryMs?: number | undefined;
-  /** Re-plans at 13:15 local time, when day-ahead prices are usually out. */
+  /** Re-plans at 13:15 local time, when day-ahead prices are usually out (off in tests). */
   cron: boolean;
 };
 
