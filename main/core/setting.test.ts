@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startCore } from '#core/app';
 import { openLedger } from '#core/ledger/db';
@@ -9,18 +6,12 @@ import { ledgerModule } from '#core/ledger/module';
 import { marketModule } from '#core/market/module';
 import { notificationModule } from '#core/notification/module';
 import { preferenceModule } from '#core/preference/module';
+import { quiet } from '../../test/support/quiet-log.ts';
 import { storeRawSetting } from '../../test/support/setting-row.ts';
+import { tempDirs } from '../../test/support/temp-dir.ts';
 import { createSettings, defineSetting, settingMigrations } from './setting.ts';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-setting-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-setting-');
 
 const volume = defineSetting<{ level: number; muted: boolean }>({
   key: 'test.volume',
@@ -100,11 +91,11 @@ describe('an invalid setting in the app', () => {
   it('is told to the user as a notification naming the key and the problem, and the ledger keeps the stored text', async () => {
     const dataDir = tmp();
     const modules = () => [ledgerModule(), notificationModule(), preferenceModule()];
-    let core = await startCore({ dataDir, log: { info() {}, warn() {}, error() {} }, modules: modules() });
+    let core = await startCore({ dataDir, log: quiet, modules: modules() });
     storeRawSetting(core.db, 'preferences', { temperatureUnit: 'K', energyUnit: 'auto', autostart: false, startMinimized: false }, 2);
     await core.close();
 
-    core = await startCore({ dataDir, log: { info() {}, warn() {}, error() {} }, modules: modules() });
+    core = await startCore({ dataDir, log: quiet, modules: modules() });
     try {
       expect(await core.handlers['preferences-get']({})).toMatchObject({ temperatureUnit: 'C' });
       const notes = await core.handlers['notification-list']({});
@@ -125,7 +116,7 @@ describe('an invalid setting in the app', () => {
     put.run('ledger', JSON.stringify({ currency: 'EUR', timeZone: 'UTC', standingPerDay: '0.41', monthlyFee: '0', feesBtc: 0.12, poolFee: 0.015 }), '2026-01-01');
     put.run('mining.market.manual', JSON.stringify({ btcPrice: 80_000, networkDifficulty: 1.2e14, currency: 'USD' }), '2026-01-01');
     db.close();
-    const core = await startCore({ dataDir, log: { info() {}, warn() {}, error() {} }, modules: [marketModule({ refreshMs: 0 }), ledgerModule()] });
+    const core = await startCore({ dataDir, log: quiet, modules: [marketModule({ refreshMs: 0 }), ledgerModule()] });
     try {
       const st = await core.handlers['market-status']({});
       expect(st).toMatchObject({ currency: 'USD', feesBtc: 0.12, poolFee: 0.015, btcPrice: { value: 80_000, state: 'override' }, difficulty: { value: 1.2e14, state: 'override' } });

@@ -1,21 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HardwareInfo, Telemetry } from '#contract/index';
 import { systemClock, type Clock } from '#core/clock';
 import { EventBus } from '#core/event';
 import { openLedger } from '#core/ledger/db';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { powerModelFor } from './power-model.ts';
 import { Hardware, SAMPLE_EVERY_MS } from './service.ts';
 import { createTelemetryStore, hardwareMigrations } from './store.ts';
 import { TelemetrySampler, type CpuTimes } from './telemetry.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-hardware-service-');
 
 const HW: HardwareInfo = {
   cpu: { vendor: 'Test', model: 'Test CPU', physicalCores: 1, logicalCores: 1, baseClockGHz: null, maxClockGHz: null, features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 100, ratedPowerSource: 'user' },
@@ -29,9 +24,7 @@ const HW: HardwareInfo = {
 
 describe('Hardware, constructed without the core', () => {
   it('samples every second once started, emits telemetry, books the energy on the day, and probes again on request', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-hardware-service-'));
-    dirs.push(dir);
-    const db = openLedger(dir, hardwareMigrations);
+    const db = openLedger(tmp(), hardwareMigrations);
     const store = createTelemetryStore(db);
     // One core, fully busy: the power model gives its rated 100 W.
     let busy = 0;

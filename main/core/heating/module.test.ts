@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerError, type HeatingSettings, type Telemetry } from '#contract/index';
 import { startCore, type Core } from '#core/app';
@@ -10,30 +7,29 @@ import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/tariff/time';
+import { quiet } from '../../../test/support/quiet-log.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { heatingModule } from './module.ts';
 import { defaultHeatingSettings } from './setting.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TZ = 'Europe/Brussels';
 const TOKEN = 'ha-long-lived-token-7788';
 const now = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January
 const clock: Clock = { ...systemClock, now: () => now };
 let server: Awaited<ReturnType<typeof startServer>>;
 let route: (r: Recorded) => Reply = () => ({ body: '' });
-const dirs: string[] = [];
+const tmp = tempDirs('hearth-heating-');
 
 beforeAll(async () => {
   server = await startServer((r) => route(r));
 });
 afterAll(async () => {
   await server.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function core(): Promise<Core> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-  dirs.push(dataDir);
+  const dataDir = tmp();
   return startCore({
     dataDir,
     clock,
@@ -128,8 +124,7 @@ describe('heating module', () => {
       name: 'hardware',
       create: () => ({ service: { info: () => Promise.reject(new Error('not probed in this test')), latest: () => ({ heatW: pcW(t) }) as Telemetry } }),
     };
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-    dirs.push(dataDir);
+    const dataDir = tmp();
     const simClock: Clock = { ...systemClock, now: () => t };
     route = () => {
       const t0 = Math.floor(start / 3_600_000) * 3600 - 3600;
@@ -160,8 +155,7 @@ describe('heating module', () => {
 describe('thermostat mode across a restart', () => {
   it('keeps the heater on through a restart in the middle of its minimum on time, and off through its minimum off time', async () => {
     route = forecast;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-    dirs.push(dataDir);
+    const dataDir = tmp();
     let t = now;
     const liveClock: Clock = { ...systemClock, now: () => t };
     const open = () =>
@@ -210,8 +204,7 @@ describe('thermostat mode across a restart', () => {
 describe('thermal mode settings', () => {
   it('loads settings stored before the thermal mode unchanged, and gives the room model with the defaults', async () => {
     route = forecast;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-    dirs.push(dataDir);
+    const dataDir = tmp();
     const open = () => startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
     // As an older version stored them: no maxC on the entries, no capacity on the heat source.
     const old: HeatingSettings = { ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 } };
@@ -259,8 +252,7 @@ describe('thermal mode settings', () => {
 
   it('serves the logged indoor readings over a period, thinned to at most max', async () => {
     let t = now;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-    dirs.push(dataDir);
+    const dataDir = tmp();
     const c = await startCore({ dataDir, clock: { ...systemClock, now: () => t }, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })] });
     for (let i = 0; i < 10; i++) {
       await c.handlers['heating-reading']({ c: 19 + i / 10 });

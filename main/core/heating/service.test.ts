@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventName, HeatingSettings } from '#contract/index';
 import { systemClock } from '#core/clock';
 import { EventBus } from '#core/event';
@@ -12,17 +9,15 @@ import { Tariff } from '#core/tariff/service';
 import { tariffSetting } from '#core/tariff/setting';
 import { createPriceStore, tariffMigrations } from '#core/tariff/store';
 import { localToUtc } from '#core/tariff/time';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { Heating } from './service.ts';
 import { defaultHeatingSettings, heatingSetting, thermostatSetting } from './setting.ts';
 import { createHeatingStore, heatingMigrations } from './store.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TZ = 'Europe/Brussels';
 const start = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January: 21 °C by the default schedule
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-heating-service-');
 
 const room = (patch: Partial<HeatingSettings> = {}): HeatingSettings => ({
   ...defaultHeatingSettings(),
@@ -33,9 +28,7 @@ const room = (patch: Partial<HeatingSettings> = {}): HeatingSettings => ({
 });
 
 function ledger(): Db {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-service-'));
-  dirs.push(dir);
-  return openLedger(dir, [...settingMigrations, ...tariffMigrations, ...heatingMigrations]);
+  return openLedger(tmp(), [...settingMigrations, ...tariffMigrations, ...heatingMigrations]);
 }
 
 /** A Heating and the fixed-price Tariff it reads, over one ledger file, as the modules build them but without the core. */

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HeatingSettings, IndoorSource } from '#contract/index';
@@ -10,14 +7,15 @@ import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
+import { quiet } from '../../../test/support/quiet-log.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { heatingModule } from './module.ts';
 import { defaultHeatingSettings } from './setting.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TOKEN = 'ha-token-4321';
 const clock: Clock = { ...systemClock, now: () => Date.parse('2024-01-10T11:00:00Z') };
-const dirs: string[] = [];
+const tmp = tempDirs('hearth-heating-');
 let http: Awaited<ReturnType<typeof startServer>>;
 let open: Broker;
 let locked: Broker;
@@ -37,12 +35,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([http.close(), open.stop(), locked.stop()]);
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function core(): Promise<Core> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-  dirs.push(dataDir);
+  const dataDir = tmp();
   return startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
 }
 
@@ -165,8 +161,7 @@ describe('indoor temperature source: settings validated before they are stored',
 
 describe('settings stored before the checks were tightened', () => {
   it('keep everything but an indoor source that no longer validates', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-heating-'));
-    dirs.push(dataDir);
+    const dataDir = tmp();
     const open = () => startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
     let c = await open();
     const mine = { ...withIndoor({ kind: 'manual' }), mode: 'thermostat' as const, room: { heatLossWPerK: 55, capacityWhPerK: 900 } };

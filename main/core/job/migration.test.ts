@@ -1,23 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCore } from '#core/app';
 import { openLedger } from '#core/ledger/db';
 import { settingMigrations } from '#core/setting';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { jobModule } from './module.ts';
 import { jobMigrations } from './store.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-jobmig-');
 
 describe('job/2 migration', () => {
   it('keeps jobs stored under job/1 and reads them as cheapest slots, stopping at the deadline', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-jobmig-'));
-    dirs.push(dir);
+    const dir = tmp();
     const old = openLedger(dir, [...settingMigrations, jobMigrations[0]!]);
     old
       .prepare('INSERT INTO job (name, kind, spec, state, devices, deadline, value_per_hour, done, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')

@@ -1,24 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HandlerError, type Job } from '#contract/index';
 import { startCore, type Core } from '#core/app';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until as poll } from '../../../test/support/until.ts';
 import { jobModule } from './module.ts';
 import { nvidiaProbe } from './nvidia.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-job-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('hearth-job-');
 const cores: Core[] = [];
 afterAll(async () => {
   for (const c of cores) await c.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function core(dataDir = tmp()): Promise<Core> {

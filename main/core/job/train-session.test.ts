@@ -1,20 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TrainSpec } from '#contract/job';
 import { listCheckpoints, readCheckpoint } from '#workers/train/checkpoint';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { startTraining, TRAIN_DEFAULTS } from './train-session.ts';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-train-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-train-');
 
 const spec = (over: Partial<TrainSpec> = {}): TrainSpec => ({ kind: 'train', ...TRAIN_DEFAULTS, hidden: 64, batchSize: 32, steps: 60, checkpointEvery: 20, ...over });
 

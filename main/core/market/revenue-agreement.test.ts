@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MiningStatus, PriceSlot, Telemetry } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { heatingModule } from '#core/heating/module';
@@ -14,20 +11,13 @@ import { schedulerModule } from '#core/scheduler/module';
 import { TestClock } from '#core/scheduler/test-clock';
 import type { Services } from '#core/service';
 import { tariffModule } from '#core/tariff/module';
+import { quiet } from '../../../test/support/quiet-log.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until } from '../../../test/support/until.ts';
 import { marketModule } from './module.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-revenue-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-revenue-');
 
 // Difficulty 1 makes a hash worth about 2e-5 EUR, so an hour's revenue is large enough to compare
 // to the nano-euro; the fees and pool fee differ from the defaults so that leaving either out shows.

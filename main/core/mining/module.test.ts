@@ -1,24 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HandlerError, type Events, type MiningShare } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { loadNative } from '#workers/hash/kernel';
 import { miningModule } from './module.ts';
+import { quiet } from '../../../test/support/quiet-log.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { when } from '../../../test/support/until.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-mining-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-mining-');
 
 describe('mining module', () => {
   let core: Core | null = null;

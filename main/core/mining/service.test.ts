@@ -1,27 +1,21 @@
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '#core/clock';
 import { EventBus } from '#core/event';
 import { openLedger } from '#core/ledger/db';
 import type { MarketService } from '#core/market/service';
 import { plainSecretStore } from '#core/secret';
 import { createSettings, settingMigrations } from '#core/setting';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { Mining } from './service.ts';
 import { createShareStore, miningMigrations } from './store.ts';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-mining-svc-');
 
 /** A Mining over a real ledger file, without the core. */
 function mining(market: MarketService | null = null) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-mining-svc-'));
-  dirs.push(dir);
-  const db = openLedger(dir, [...settingMigrations, ...miningMigrations]);
-  const quiet = { info() {}, warn() {}, error() {} };
+  const db = openLedger(tmp(), [...settingMigrations, ...miningMigrations]);
   return new Mining({ shares: createShareStore(db), settings: createSettings(db, () => Date.now(), () => undefined), secrets: plainSecretStore, clock: systemClock, log: quiet, events: new EventBus(), hardware: null, tariff: null, market });
 }
 

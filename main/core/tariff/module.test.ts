@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerError, type Events, type TariffSettings } from '#contract/index';
@@ -7,31 +6,30 @@ import { startCore, type Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { fetchDue, retryDelayMs } from './fetch-policy.ts';
 import { startServer, type Reply } from '../../../test/support/http-server.ts';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { tariffModule } from './module.ts';
 import { localDay, localToUtc } from './time.ts';
 import { PRICES_DIR, TARIFF_DIR } from '../../../test/fixtures/data.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 const DATA = PRICES_DIR;
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let reply: Reply = { body: '' };
 let now = 0;
 const clock: Clock = { ...systemClock, now: () => now };
-const dirs: string[] = [];
+const tmp = tempDirs('hearth-tariff-');
 
 beforeAll(async () => {
   server = await startServer(() => reply);
 });
 afterAll(async () => {
   await server.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function core(dir?: string): Promise<{ core: Core; dir: string; events: { name: string; payload: unknown }[] }> {
-  const dataDir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tariff-'));
-  if (!dir) dirs.push(dataDir);
+  const dataDir = dir ?? tmp();
   const c = await startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })] });
   const events: { name: string; payload: unknown }[] = [];
   c.events.onAny((name, payload) => events.push({ name, payload }));

@@ -1,32 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventName, TariffSettings } from '#contract/index';
 import { systemClock } from '#core/clock';
 import { EventBus } from '#core/event';
 import { openLedger } from '#core/ledger/db';
 import { plainSecretStore } from '#core/secret';
 import { createSettings, settingMigrations } from '#core/setting';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { ProviderError } from './adapter/types.ts';
 import { Tariff, TariffCheckFailed } from './service.ts';
 import { tariffSetting } from './setting.ts';
 import { createPriceStore, tariffMigrations } from './store.ts';
 import { localToUtc } from './time.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TZ = 'Europe/Brussels';
 const now = localToUtc(2024, 1, 10, 12, 0, TZ);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-tariff-service-');
 
 /** A Tariff over its own ledger file, as the module builds it but without the core. */
 function tariff(stored?: TariffSettings, fetch: typeof globalThis.fetch = () => Promise.reject(new Error('no network in this test'))) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tariff-service-'));
-  dirs.push(dir);
-  const db = openLedger(dir, [...settingMigrations, ...tariffMigrations]);
+  const db = openLedger(tmp(), [...settingMigrations, ...tariffMigrations]);
   const settings = createSettings(db, () => now, () => undefined);
   if (stored) settings.set(tariffSetting, stored);
   const events = new EventBus();

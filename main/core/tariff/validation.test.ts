@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TariffSettings } from '#contract/index';
@@ -8,15 +7,16 @@ import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
 import { TARIFF_DIR } from '../../../test/fixtures/data.ts';
 import { startServer, type Reply } from '../../../test/support/http-server.ts';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { tariffModule } from './module.ts';
 import { localToUtc } from './time.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 // Inside the day the aWATTar fixture covers (the 23-hour spring-forward day in Berlin).
 const now = localToUtc(2023, 3, 26, 10, 0, 'Europe/Berlin');
 const clock: Clock = { ...systemClock, now: () => now };
-const dirs: string[] = [];
+const tmp = tempDirs('hearth-tariff-');
 let server: Awaited<ReturnType<typeof startServer>>;
 let reply: Reply = { body: '' };
 
@@ -25,12 +25,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function core(): Promise<Core> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tariff-'));
-  dirs.push(dataDir);
+  const dataDir = tmp();
   return startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })] });
 }
 
