@@ -1,10 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HandlerError, type Handlers } from '#contract/index';
+import { quiet } from '../../test/support/quiet-log.ts';
+import { tempDirs } from '../../test/support/temp-dir.ts';
 import { startCore } from './app.ts';
 import { dispatch, joinHandlers } from './handler.ts';
+
+const tmp = tempDirs('hearth-core-');
 
 describe('handler map', () => {
   it('refuses two handlers with the same name, and contract methods without a handler', () => {
@@ -34,8 +35,8 @@ describe('handler map', () => {
 
 describe('core', () => {
   it('starts every module on a real ledger, answers through dispatch, and closes cleanly', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-core-'));
-    const core = await startCore({ dataDir: dir, log: { info() {}, warn() {}, error() {} } });
+    const dir = tmp();
+    const core = await startCore({ dataDir: dir, log: quiet });
     try {
       const info = await dispatch(core.handlers, 'hardware-info', {});
       expect(info.ok).toBe(true);

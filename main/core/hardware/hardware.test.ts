@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HardwareInfo } from '#contract/index';
 import { openLedger } from '#core/ledger/db';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { parseProcCpuInfo } from './cpuinfo.ts';
 import { dayOf } from './day.ts';
 import { parseNvidiaSmi } from './gpu.ts';
@@ -12,7 +12,7 @@ import { openRapl } from './rapl.ts';
 import { createTelemetryStore, hardwareMigrations } from './store.ts';
 import { TelemetrySampler, type CpuTimes, type TelemetrySources } from './telemetry.ts';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-hw-'));
+const tmp = tempDirs('hearth-hw-');
 
 describe('/proc/cpuinfo', () => {
   it('keeps the model string verbatim and reads the hashing-relevant flags', () => {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { accountingMigrations, createAccounting, rollupBy, rollupDays, sumTotals } from './accounting.ts';
 import { openLedger } from './db.ts';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-acct-'));
+const tmp = tempDirs('hearth-acct-');
 const TZ = 'Europe/Brussels';
 const Q = 15 * 60_000;
 

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { accountingMigrations } from './accounting.ts';
 import { backupLedger } from './backup.ts';
 import { LEDGER_FILE, openLedger } from './db.ts';
@@ -23,9 +22,11 @@ for (;;) {
 }
 `;
 
+const tmp = tempDirs('hearth-backup-');
+
 describe('ledger backup', () => {
   it('copies the ledger consistently while another process writes, and the copy passes integrity_check', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-backup-'));
+    const dir = tmp();
     const db = openLedger(dir, accountingMigrations);
     const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, path.join(dir, LEDGER_FILE)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     try {

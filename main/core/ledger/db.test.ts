@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { LEDGER_FILE, migrate, openLedger, type Migration } from './db.ts';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-db-'));
+const tmp = tempDirs('hearth-db-');
 const v1: Migration = { id: 'thing/1', sql: 'CREATE TABLE thing (id INTEGER PRIMARY KEY, name TEXT NOT NULL)' };
 const v2: Migration = { id: 'thing/2', sql: "ALTER TABLE thing ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'" };
 

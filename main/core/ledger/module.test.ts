@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HeatSlot, MiningStatus, PriceSlot, Telemetry } from '#contract/index';
@@ -10,11 +9,13 @@ import { defaultHeatingSettings } from '#core/heating/setting';
 import { marketModule } from '#core/market/module';
 import type { Services } from '#core/service';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { ledgerModule } from './module.ts';
 
 const TZ = 'Europe/Brussels';
 const MIN = 60_000;
-const quiet = { info() {}, warn() {}, error() {} };
+const tmp = tempDirs('hearth-ledger-');
 
 /** A clock the test moves: intervals fire at each step. */
 function testClock(start: number) {
@@ -143,7 +144,7 @@ function runDay(c: Core, tc: ReturnType<typeof testClock>, dayStartUtc: string, 
 describe('ledger module', () => {
   it('books a recorded day of telemetry, prices and shares; every daily figure matches an independent computation (23 and 25 hours)', async () => {
     const tc = testClock(0);
-    const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now());
+    const c = await startLedger(tmp(), tc.clock, () => tc.clock.now());
     await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '5' });
     await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
 
@@ -200,7 +201,7 @@ describe('ledger module', () => {
     const sick = { state: 'unhealthy' as const, problem: 'the pool rejected 30 of the last 30 shares', since: 0, rejectRate: 1 };
     for (const health of [sick, { state: 'ok' as const, problem: null, since: null, rejectRate: 0.5 }]) {
       const tc = testClock(0);
-      const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now(), health);
+      const c = await startLedger(tmp(), tc.clock, () => tc.clock.now(), health);
       await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0', monthlyFee: '0' });
       await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
       runDay(c, tc, '2023-03-25T23:00:00Z', 23, 'rejected');
@@ -215,7 +216,7 @@ describe('ledger module', () => {
 
   it('exports slots and days as CSV and re-imports the slots without losing a digit', async () => {
     const tc = testClock(0);
-    const c = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc.clock, () => tc.clock.now());
+    const c = await startLedger(tmp(), tc.clock, () => tc.clock.now());
     await c.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0' });
     await c.handlers['market-override']({ btcPrice: 30_000, difficulty: 1e12, currency: 'EUR' });
     runDay(c, tc, '2023-03-25T23:00:00Z', 23);
@@ -226,7 +227,7 @@ describe('ledger module', () => {
     expect(daysCsv.csv.split('\n')[1]).toMatch(/^2023-03-26,23,/);
 
     const tc2 = testClock(0);
-    const fresh = await startLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-')), tc2.clock, () => tc2.clock.now());
+    const fresh = await startLedger(tmp(), tc2.clock, () => tc2.clock.now());
     await fresh.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0' });
     expect(await fresh.handlers['ledger-import-csv']({ csv: slots.csv })).toEqual({ slots: 92 });
     expect((await fresh.handlers['ledger-export-csv']({ kind: 'slots', days: 1, until: '2023-03-26' })).csv).toBe(slots.csv);

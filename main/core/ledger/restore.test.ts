@@ -1,13 +1,14 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '#core/handler';
 import { startHostedCore, type HostedCore } from '#core/host';
 import { preferenceModule } from '#core/preference/module';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { ledgerModule } from './module.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const tmp = tempDirs('hearth-restore-');
 const SLOTS_CSV = (n: number) => {
   const lines = ['start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value'];
   for (let i = 0; i < n; i++) {
@@ -32,7 +33,7 @@ const slotCount = async (c: HostedCore) => (await c.handlers['ledger-export-csv'
 
 describe('ledger restore', () => {
   it('backs up, changes the ledger, restores the backup with the core restarted in place, and keeps the replaced ledger aside', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-restore-'));
+    const dataDir = tmp();
     const c = await hosted(dataDir);
     await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(8) });
     await c.handlers['preferences-set']({ temperatureUnit: 'F' });
@@ -67,7 +68,7 @@ describe('ledger restore', () => {
   });
 
   it('refuses a file that is not a Hearth ledger, with a message naming it, and changes nothing', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-restore-'));
+    const dataDir = tmp();
     const c = await hosted(dataDir);
     await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(5) });
     const text = path.join(dataDir, 'notes.db');
@@ -103,14 +104,14 @@ describe('ledger restore', () => {
   });
 
   it('the hosted handler map offers contract methods only (it is never mistaken for a promise)', async () => {
-    const c = await hosted(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-host-')));
+    const c = await hosted(tmp());
     expect((c.handlers as unknown as Record<string, unknown>)['then']).toBeUndefined();
     expect((c.handlers as unknown as Record<string, unknown>)['no-such-method']).toBeUndefined();
     expect(await Promise.resolve(c.handlers)).toBe(c.handlers);
   });
 
   it('preferences: refuses a wrong unit naming the field, and reports the data folder', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-prefs-'));
+    const dataDir = tmp();
     const c = await hosted(dataDir);
     const bad = await dispatch(c.handlers, 'preferences-set', { temperatureUnit: 'K' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', message: /temperatureUnit: the temperature unit is "C" \(°C\) or "F" \(°F\)/ } });

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Events, PriceSlot, Telemetry } from '#contract/index';
 import { EventBus } from '#core/event';
 import { TestClock } from '#core/scheduler/test-clock';
 import { createSettings, settingMigrations } from '#core/setting';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { accountingMigrations } from './accounting.ts';
 import { openLedger, type Db } from './db.ts';
 import { Ledger, type LedgerDeps } from './service.ts';
@@ -13,6 +11,7 @@ import { Ledger, type LedgerDeps } from './service.ts';
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 10);
 
+const tmp = tempDirs('hearth-ledger-service-');
 const open: Db[] = [];
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
@@ -41,7 +40,7 @@ const flat = (from: number, to: number): PriceSlot[] => {
 
 /** A ledger on a real SQLite file and real typed settings, its clock a minute before T0, billing in EUR by UTC days. */
 function ledgerWith(parts: (clock: TestClock) => Partial<LedgerDeps>) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-ledger-service-'));
+  const dataDir = tmp();
   const db = openLedger(dataDir, [...settingMigrations, ...accountingMigrations]);
   open.push(db);
   const clock = new TestClock(T0 - MIN);

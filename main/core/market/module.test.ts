@@ -1,37 +1,22 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketStatus } from '#contract/index';
 import { startCore, type Core } from '#core/app';
+import { startServer, type Reply } from '../../../test/support/http-server.ts';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { marketModule } from './module.ts';
 
-type Reply = { status: number; body: string };
+/** A real HTTP server standing in for mempool.space and CoinGecko; `replies` decides each answer by path. */
+const apiServer = (replies: Map<string, Reply>) =>
+  startServer((req) => replies.get(req.url.split('?')[0]!) ?? { status: 404, body: 'not found' });
 
-/** A real HTTP server standing in for mempool.space and CoinGecko; `replies` decides each answer. */
-async function apiServer(replies: Map<string, Reply>) {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    hits.push(url);
-    const r = replies.get(url.split('?')[0]!) ?? { status: 404, body: 'not found' };
-    res.writeHead(r.status, { 'content-type': 'application/json' });
-    res.end(r.body);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, hits, close: () => new Promise<void>((ok) => server.close(() => ok())) };
-}
-
-const quiet = { info() {}, warn() {}, error() {} };
+const tmp = tempDirs('hearth-market-');
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function core(origin: string, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-market-'))): Promise<Core> {
+async function core(origin: string, dataDir = tmp()): Promise<Core> {
   const c = await startCore({ dataDir, log: quiet, modules: [marketModule({ endpoints: { mempool: origin, coingecko: origin }, refreshMs: 3_600_000 })] });
   cleanups.push(() => c.close());
   return c;
@@ -49,7 +34,7 @@ describe('market data', () => {
     const replies = good();
     const api = await apiServer(replies);
     cleanups.push(api.close);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-market-'));
+    const dataDir = tmp();
     const c = await core(api.origin, dataDir);
     const st = await c.handlers['market-refresh']({});
     expect(st.currency).toBe('EUR');
@@ -82,7 +67,7 @@ describe('market data', () => {
     await c.handlers['market-override']({ currency: 'DKK' });
     const st = await c.handlers['market-refresh']({});
     expect(st.btcPrice).toMatchObject({ value: 254_000, source: 'coingecko', state: 'ok' });
-    expect(api.hits).toContain('/api/v3/simple/price?ids=bitcoin&vs_currencies=dkk');
+    expect(api.requests.map((r) => r.url)).toContain('/api/v3/simple/price?ids=bitcoin&vs_currencies=dkk');
 
     const o = await c.handlers['market-override']({ btcPrice: 300_000, difficulty: 1e14 });
     expect(o.btcPrice).toMatchObject({ value: 300_000, state: 'override', source: 'manual' });

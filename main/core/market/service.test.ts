@@ -1,17 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketStatus } from '#contract/index';
 import { openLedger, type Db } from '#core/ledger/db';
 import { TestClock } from '#core/scheduler/test-clock';
 import { createSettings, settingMigrations } from '#core/setting';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { when } from '../../../test/support/until.ts';
 import { CurrencyConflict, Market, type MarketDeps } from './service.ts';
 import { marketSetting, marketSettingMigration } from './setting.ts';
 import { createQuoteStore, marketMigrations } from './store.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const tmp = tempDirs('hearth-market-service-');
 const open: Db[] = [];
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
@@ -27,7 +26,7 @@ const mempool: typeof fetch = async (input) => {
 
 /** A market on a real SQLite file and real typed settings. */
 function market(parts: Partial<MarketDeps>) {
-  const db = openLedger(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-market-service-')), [...settingMigrations, ...marketMigrations, marketSettingMigration]);
+  const db = openLedger(tmp(), [...settingMigrations, ...marketMigrations, marketSettingMigration]);
   open.push(db);
   const clock = new TestClock(Date.UTC(2026, 0, 5, 10));
   const settings = createSettings(db, () => clock.now(), () => undefined);

@@ -1,13 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Notification, Telemetry } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { ledgerModule } from '#core/ledger/module';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { notificationModule } from './module.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const tmp = tempDirs('hearth-notify-');
 let core: Core | null = null;
 afterEach(async () => {
   await core?.close();
@@ -16,7 +15,7 @@ afterEach(async () => {
 
 describe('notification module', () => {
   it('posts an over-temperature notice from live telemetry, pushes it and keeps it in the event log across restarts', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-notify-'));
+    const dataDir = tmp();
     core = await startCore({ dataDir, log: quiet, modules: [ledgerModule(), notificationModule()] });
     await core.handlers['notification-configure']({ maxTemperatureC: 80, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: true });
     const pushed: Notification[] = [];

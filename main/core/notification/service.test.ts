@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Notification } from '#contract/index';
 import { EventBus } from '#core/event';
@@ -10,13 +7,15 @@ import { Ledger } from '#core/ledger/service';
 import { ledgerSetting } from '#core/ledger/setting';
 import { TestClock } from '#core/scheduler/test-clock';
 import { createSettings, settingMigrations } from '#core/setting';
+import { quiet } from '../../../test/support/quiet-log.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { Notifier } from './service.ts';
 import { notificationSetting } from './setting.ts';
 import { createNotificationStore, notificationMigrations } from './store.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const MIN = 60_000;
+const tmp = tempDirs('hearth-notification-service-');
 const open: Db[] = [];
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
@@ -24,7 +23,7 @@ afterEach(() => {
 
 /** A notifier and a real ledger on one SQLite file, the clock two minutes before midnight UTC. */
 function setup() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-notification-service-'));
+  const dataDir = tmp();
   const db = openLedger(dataDir, [...settingMigrations, ...accountingMigrations, ...notificationMigrations]);
   open.push(db);
   const clock = new TestClock(Date.UTC(2026, 0, 4, 23, 58));

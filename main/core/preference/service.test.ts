@@ -1,12 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PREFERENCES, type Preferences } from '#contract/index';
 import { LEDGER_FILE, openLedger, type Db } from '#core/ledger/db';
 import { createSettings, settingMigrations } from '#core/setting';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { Preference } from './service.ts';
 
+const tmp = tempDirs('hearth-preference-');
 const open: Db[] = [];
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
@@ -14,7 +14,7 @@ afterEach(() => {
 
 describe('Preference, built without the core', () => {
   it('changes only the fields given and announces them; a wrong value saves nothing; says where the data is', () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-preference-'));
+    const dataDir = tmp();
     const db = openLedger(dataDir, settingMigrations);
     open.push(db);
     const heard: Preferences[] = [];
