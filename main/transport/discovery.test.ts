@@ -4,21 +4,16 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { quiet } from '../../test/support/quiet-log.ts';
+import { tempDirs } from '../../test/support/temp-dir.ts';
 import { startServer, type Server } from '../server/serve.ts';
 import { announceServer, findServer, localUrl, readServerFile, SERVER_FILE } from './discovery.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const dirs: string[] = [];
+const folder = tempDirs('hearth-discovery-');
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function folder(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-discovery-'));
-  dirs.push(d);
-  return d;
-}
 async function server(dataDir: string): Promise<Server> {
   const s = await startServer({ dataDir, host: '127.0.0.1', port: 0, staticDir: null, log: quiet });
   closers.push(() => s.close());

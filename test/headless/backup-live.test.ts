@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '#core/app';
@@ -8,27 +5,28 @@ import { hardwareModule } from '#core/hardware/module';
 import { jobModule } from '#core/job/module';
 import { ledgerModule } from '#core/ledger/module';
 import { miningModule } from '#core/mining/module';
+import { quiet } from '../support/quiet-log.ts';
 import { TestPool } from '../support/stratum-pool.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 import { until } from './harness.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const open: { core: Core; pool: TestPool; dir: string }[] = [];
+const tmp = tempDirs('hearth-backup-live-');
+const open: { core: Core; pool: TestPool }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) {
     await o.core.close();
     await o.pool.close();
-    fs.rmSync(o.dir, { recursive: true, force: true });
   }
 });
 
 describe('ledger backup while mining and training run', () => {
   it('gives a copy that passes integrity_check and holds the shares and the training progress written so far', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-backup-live-'));
+    const dir = tmp();
     const pool = new TestPool({ difficulty: 2 ** -14 });
     await pool.listen();
     pool.notify(true);
     const core = await startCore({ dataDir: dir, log: quiet, modules: [hardwareModule(), miningModule(), jobModule({ gpu: null, pollMs: 20 }), ledgerModule()] });
-    open.push({ core, pool, dir });
+    open.push({ core, pool });
     const h = core.handlers;
     await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
     await h['mining-start']({});
