@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HandlerError, type Job } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { quiet } from '../../../test/support/quiet-log.ts';
+import { rejectionOf } from '../../../test/support/rejection.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until as poll } from '../../../test/support/until.ts';
 import { jobModule } from './module.ts';
@@ -42,15 +43,7 @@ function until(c: Core, id: number, ok: (j: Job) => boolean): Promise<Job> {
   });
 }
 
-async function rejection(p: Promise<unknown>): Promise<HandlerError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HandlerError) return err;
-    throw err;
-  }
-  throw new Error('expected a HandlerError');
-}
+const rejection = (p: Promise<unknown>) => rejectionOf(p, HandlerError);
 
 const train = { kind: 'train' as const, hidden: 32, batchSize: 16, checkpointEvery: 20 };
 

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '#core/clock';
 import { fetchDue, retryDelayMs } from './fetch-policy.ts';
 import { startServer, type Reply } from '../../../test/support/http-server.ts';
 import { quiet } from '../../../test/support/quiet-log.ts';
+import { rejectionOf } from '../../../test/support/rejection.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { tariffModule } from './module.ts';
 import { localDay, localToUtc } from './time.ts';
@@ -36,15 +37,7 @@ async function core(dir?: string): Promise<{ core: Core; dir: string; events: { 
   return { core: c, dir: dataDir, events };
 }
 
-async function rejection(p: Promise<unknown>): Promise<HandlerError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HandlerError) return err;
-    throw err;
-  }
-  throw new Error('expected a HandlerError');
-}
+const rejection = (p: Promise<unknown>) => rejectionOf(p, HandlerError);
 
 const berlin = (h: number) => localToUtc(2023, 3, 26, h, 0, 'Europe/Berlin');
 const charges = { perKWh: 0.1, zones: [{ from: '17:00', to: '20:00', price: 0.2 }], tax: 0.19 };

@@ -2,6 +2,7 @@ import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Recorded, type Reply } from '../../../../test/support/http-server.ts';
 import { startMosquitto, type Broker } from '../../../../test/fixtures/mosquitto.ts';
+import { rejectionOf } from '../../../../test/support/rejection.ts';
 import { until, when } from '../../../../test/support/until.ts';
 import { readHomeAssistant } from './home-assistant.ts';
 import { readHttpJson } from './http-json.ts';
@@ -29,15 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-async function sourceError(p: Promise<unknown>): Promise<SourceError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SourceError) return err;
-    throw err;
-  }
-  throw new Error('expected a SourceError');
-}
+const sourceError = (p: Promise<unknown>) => rejectionOf(p, SourceError);
 
 describe('Home Assistant source', () => {
   const entity = (state: string, unit = '°C') => ({

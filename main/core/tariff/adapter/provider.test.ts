@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARIFF_DIR } from '../../../../test/fixtures/data.ts';
 import { startServer, type Reply } from '../../../../test/support/http-server.ts';
+import { rejectionOf } from '../../../../test/support/rejection.ts';
 import { localDay } from '../time.ts';
 import { awattarAdapter } from './awattar.ts';
 import { energiDataServiceAdapter } from './energi-data-service.ts';
@@ -37,15 +38,7 @@ function expectTiled(slots: SpotSlot[], minutes: number) {
   }
 }
 
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, ProviderError);
 
 describe('aWATTar', () => {
   it('parses a spring clock-change day (23 hourly slots) from EUR/MWh to EUR/kWh', async () => {
