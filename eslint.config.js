@@ -4,6 +4,7 @@
 //   native-workers  never main/core (types both need live in main/contract), electron or renderer
 //   core            never electron, renderer, transport, shell, server or cli
 //   renderer        only types from the contract, nothing from main/ at run time
+//   production code never test/ (tests beside the code and the bench commands may)
 // Import cycles, which no per-file rule can see, are checked by scripts/check-cycles.mjs (npm run lint).
 import js from '@eslint/js';
 import globals from 'globals';
@@ -21,6 +22,10 @@ const aboveCore = [
   { regex: subpath('transport'), message: aboveCoreMessage },
 ];
 const coreMessage = 'native-workers sit below the core: move the types both need into main/contract.';
+// Test peers and helpers live in test/; production code does not ship them. Tests beside the code
+// and the benchmark commands (which measure against the same test peers) may import them.
+const testSupport = { group: ['**/test/**'], message: 'Production code does not import test support (test/).' };
+const besideTests = ['**/*.test.ts', 'main/cli/command/bench-*.ts'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'dist/**', 'test-results/**', 'playwright-report/**', '**/*.d.mts'] },
@@ -83,6 +88,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restrict([electron, renderer, ...aboveCore]) },
   },
   {
+    files: ['main/core/**'],
+    ignores: besideTests,
+    rules: { 'no-restricted-imports': restrict([electron, renderer, ...aboveCore, testSupport]) },
+  },
+  {
     // The core starts the workers and imports their protocol types, so a worker that imported the
     // core would make the two layers depend on each other. Each worker is also bundled on its own
     // (scripts/build-node.mjs): whatever it took from the core would ship inside it.
@@ -98,8 +108,32 @@ export default tseslint.config(
     },
   },
   {
+    files: ['native-workers/**'],
+    ignores: besideTests,
+    rules: {
+      'no-restricted-imports': restrict([
+        electron,
+        renderer,
+        ...aboveCore,
+        { group: ['**/main/core/**'], message: coreMessage },
+        { regex: subpath('core'), message: coreMessage },
+        testSupport,
+      ]),
+    },
+  },
+  {
     files: ['main/transport/**', 'main/server/**', 'main/cli/**'],
     rules: { 'no-restricted-imports': restrict([electron, renderer]) },
+  },
+  {
+    files: ['main/transport/**', 'main/server/**', 'main/cli/**'],
+    ignores: besideTests,
+    rules: { 'no-restricted-imports': restrict([electron, renderer, testSupport]) },
+  },
+  {
+    files: ['main/shell/**'],
+    ignores: besideTests,
+    rules: { 'no-restricted-imports': restrict([renderer, testSupport]) },
   },
   {
     files: ['renderer/**'],
