@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { test as base, expect } from '@playwright/test';
-import { runCli, startServe, type RunningServer } from '../headless/harness.ts';
+import { expect, testWithLedger } from './fixture.ts';
 import { ledgerCsv } from './ledger-csv.ts';
+import { openPage } from './page.ts';
 
 const Q = 15 * 60_000;
 const DAY = 86_400_000;
@@ -14,26 +11,13 @@ function todayCsv(now: number): string {
   return ledgerCsv(today, today + 4 * Q, 'cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.0000005,0,0,0');
 }
 
-const test = base.extend<{ server: RunningServer }>({
-  // eslint-disable-next-line no-empty-pattern
-  server: async ({}, use) => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-dashboard-e2e-'));
-    const csv = path.join(dataDir, 'today.csv');
-    fs.writeFileSync(csv, todayCsv(Date.now()));
-    const r = await runCli(['history', '--import', csv, '--data-dir', dataDir], { TZ: 'UTC' });
-    expect(r.stdout).toMatch(/Imported 4 slot rows/);
-    const server = await startServe({ dataDir, env: { TZ: 'UTC' } });
-    await use(server);
-    await server.stop('SIGINT');
-  },
-});
+const test = testWithLedger(todayCsv, 4);
 
 test('the Dashboard shows now, today so far from the ledger, and the next 24 hours of the plan, each with units', async ({
   page,
   server,
 }) => {
-  await page.goto(server.url);
-  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  await openPage(page, server, 'Dashboard');
 
   // Now: power and heat in W, what runs and its speed, the price with its unit, the next change.
   await expect(page.getByTestId('stat-power').locator('.stat-value')).toHaveText(/^[\d.,]+ W$/);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Request } from '@playwright/test';
 import { expect, test } from './fixture.ts';
+import { openPage } from './page.ts';
 
 /** Read independently of the app: what the kernel names the CPU, and what nproc counts. */
 function systemCpu(): { model: string; logical: number } {
@@ -12,7 +13,7 @@ function systemCpu(): { model: string; logical: number } {
 test('the Devices page shows the CPU model and logical cores the system reports', async ({ page, server }) => {
   test.skip(process.platform !== 'linux', 'reads /proc/cpuinfo and nproc, which exist on Linux only');
   const cpu = systemCpu();
-  await page.goto(`${server.url}#/devices`);
+  await openPage(page, server, 'Devices');
   const facts = page.getByTestId('cpu-facts');
   await expect(facts.locator('[data-fact="Model"]')).toHaveText(cpu.model);
   await expect(facts.locator('[data-fact="Logical cores"]')).toHaveText(String(cpu.logical));
@@ -27,8 +28,7 @@ test('the Devices page shows the CPU model and logical cores the system reports'
 });
 
 test('the Dashboard shows live power, heat and load with units, updating each second', async ({ page, server }) => {
-  await page.goto(server.url);
-  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await openPage(page, server, 'Dashboard');
   const power = page.getByTestId('stat-power').locator('.stat-value');
   await expect(power).toHaveText(/^[\d.,]+ W$/);
   await expect(page.getByTestId('stat-heat').locator('.stat-value')).toHaveText(/^[\d.,]+ W$/);
@@ -69,7 +69,7 @@ test('navigation lists only pages that work: each opens with its title and no er
     throw new Error(`${title} kept making calls`);
   };
 
-  await page.goto(server.url);
+  await openPage(page, server, 'Dashboard');
   const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
   const titles = await links.allTextContents();
   expect(titles.slice(0, 2)).toEqual(['Dashboard', 'Devices']);

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { test as base, expect } from '@playwright/test';
-import { runCli, startServe, type RunningServer } from '../headless/harness.ts';
+import { call, expect, testWithLedger } from './fixture.ts';
 import { ledgerCsv } from './ledger-csv.ts';
+import { openPage } from './page.ts';
 
 const DAY = 86_400_000;
 
@@ -21,27 +20,13 @@ function yearCsv(now: number): string {
 }
 
 /** `hearth serve` in UTC over a data folder that already holds a year of ledger rows. */
-const test = base.extend<{ server: RunningServer }>({
-  // eslint-disable-next-line no-empty-pattern
-  server: async ({}, use) => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-history-e2e-'));
-    const csv = path.join(dataDir, 'year.csv');
-    fs.writeFileSync(csv, yearCsv(Date.now()));
-    const r = await runCli(['history', '--import', csv, '--data-dir', dataDir], { TZ: 'UTC' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/Imported 35136 slot rows/);
-    const server = await startServe({ dataDir, env: { TZ: 'UTC' } });
-    await use(server);
-    await server.stop('SIGINT');
-  },
-});
+const test = testWithLedger(yearCsv, 35136);
 
 test('the History page shows per-day energy, cost, heat credit and net from the ledger, and renders a year', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/history`);
-  await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+  await openPage(page, server, 'History');
   const table = page.getByTestId('history-table');
   await expect(table.locator('tbody tr')).toHaveCount(7);
   const yesterday = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString().slice(0, 10);
@@ -70,26 +55,13 @@ test('the History page shows per-day energy, cost, heat credit and net from the 
 });
 
 test('a failed job shows a toast and lands in the event log', async ({ page, server }) => {
-  await page.goto(`${server.url}#/history`);
+  await openPage(page, server, 'History');
   await expect(page.getByTestId('history-table')).toBeVisible();
-  const created = await page
-    .evaluate(
-      async ({ cwd, node }) => {
-        const res = await fetch('/api/job-create', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            name: 'doomed',
-            spec: { kind: 'command', command: [node, '-e', 'process.exit(3)'], cwd },
-            start: true,
-          }),
-          credentials: 'same-origin',
-        });
-        return (await res.json()) as { ok: boolean };
-      },
-      { cwd: os.tmpdir(), node: process.execPath },
-    )
-    .catch((err: unknown) => ({ ok: false, err: String(err) }));
+  const created = await call(page, 'job-create', {
+    name: 'doomed',
+    spec: { kind: 'command', command: [process.execPath, '-e', 'process.exit(3)'], cwd: os.tmpdir() },
+    start: true,
+  });
   expect(created).toMatchObject({ ok: true });
   const toast = page.getByTestId('toast').filter({ hasText: 'Job "doomed" failed' });
   await expect(toast).toBeVisible({ timeout: 20_000 });
@@ -100,7 +72,7 @@ test('a standing charge entered on the page shows in the cost; a manual BTC pric
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/history`);
+  await openPage(page, server, 'History');
   const yesterday = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString().slice(0, 10);
   const cost = page.getByTestId(`day-${yesterday}`).locator('[data-col="cost"]');
   await expect(cost).toHaveText(/7\.20/);

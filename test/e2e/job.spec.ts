@@ -3,19 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServe, type RunningServer } from '../headless/harness.ts';
 import { expect, test } from './fixture.ts';
+import { openPage, setFields } from './page.ts';
 
 test('a built-in training job runs from the Jobs page to the end with a loss curve, checkpoints and log', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/jobs`);
+  await openPage(page, server, 'Jobs');
   await expect(page.getByText('No jobs yet')).toBeVisible();
-  await page.getByTestId('job-name').fill('tiny model');
-  await page.getByTestId('job-steps').fill('200');
-  await page.getByTestId('job-batch').fill('32');
-  await page.getByTestId('job-hidden').fill('64');
-  await page.getByTestId('job-checkpoint-every').fill('50');
-  await page.getByTestId('job-keep').fill('2');
+  await setFields(page, {
+    'job-name': 'tiny model',
+    'job-steps': '200',
+    'job-batch': '32',
+    'job-hidden': '64',
+    'job-checkpoint-every': '50',
+    'job-keep': '2',
+  });
   await page.getByTestId('job-create-start').click();
   await expect(page.getByTestId('job-1-state')).toHaveText('finished', { timeout: 30_000 });
   await expect(page.getByTestId('job-1-progress')).toHaveAttribute('data-done', '200');
@@ -36,14 +39,12 @@ test('a running job is paused, resumed and cancelled from the page; a missing da
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/jobs`);
+  await openPage(page, server, 'Jobs');
   await page.getByTestId('job-data').fill('/no/such/corpus.txt');
   await page.getByTestId('job-create-start').click();
   await expect(page.getByRole('alert')).toContainText('The training data /no/such/corpus.txt does not exist');
 
-  await page.getByTestId('job-data').fill('');
-  await page.getByTestId('job-steps').fill('1000000');
-  await page.getByTestId('job-hidden').fill('64');
+  await setFields(page, { 'job-data': '', 'job-steps': '1000000', 'job-hidden': '64' });
   await page.getByTestId('job-create-start').click();
   await expect(page.getByTestId('job-1-state')).toHaveText('running');
   await page.getByTestId('job-1-pause').click();
@@ -69,11 +70,13 @@ test('an external command job streams its log and progress; a failing one shows 
 let s = 0; const t = setInterval(() => { s++; console.log('step ' + s + '/40 loss ' + (4 / s).toFixed(3)); if (s === 40) clearInterval(t); }, 20);`,
   );
   try {
-    await page.goto(`${server.url}#/jobs`);
-    await page.getByTestId('job-kind').selectOption('command');
-    await page.getByTestId('job-command').fill(`"${process.execPath}" train.cjs`);
-    await page.getByTestId('job-cwd').fill(cwd);
-    await page.getByTestId('job-devices').fill('cpu, gpu:0');
+    await openPage(page, server, 'Jobs');
+    await setFields(page, {
+      'job-kind': 'command',
+      'job-command': `"${process.execPath}" train.cjs`,
+      'job-cwd': cwd,
+      'job-devices': 'cpu, gpu:0',
+    });
     await page.getByTestId('job-create-start').click();
     await expect(page.getByTestId('job-1-state')).toHaveText('finished');
     await expect(page.getByTestId('job-facts').locator('[data-fact="Devices"]')).toHaveText('cpu, gpu:0');
@@ -96,9 +99,8 @@ test('a job running when hearth serve stops continues from its checkpoint when i
   const dataDir = first.dataDir;
   let second: RunningServer | null = null;
   try {
-    await page.goto(`${first.url}#/jobs`);
-    await page.getByTestId('job-steps').fill('1000000');
-    await page.getByTestId('job-hidden').fill('64');
+    await openPage(page, first, 'Jobs');
+    await setFields(page, { 'job-steps': '1000000', 'job-hidden': '64' });
     await page.getByTestId('job-create-start').click();
     await expect(page.getByTestId('job-1-state')).toHaveText('running');
     await expect
@@ -109,7 +111,7 @@ test('a job running when hearth serve stops continues from its checkpoint when i
     second = await startServe({ dataDir });
     // Cookies ignore the port: the first server's session cookie would shadow the new token.
     await page.context().clearCookies();
-    await page.goto(`${second.url}#/jobs`);
+    await openPage(page, second, 'Jobs');
     await expect(page.getByTestId('job-1-state')).toHaveText('running');
     await expect(page.getByTestId('job-log')).toContainText('the app restarted: continuing');
     await expect(page.getByTestId('job-log')).toContainText('resumed from the checkpoint at step');

@@ -1,5 +1,6 @@
 import { TestPool } from '../support/stratum-pool.ts';
 import { expect, test } from './fixture.ts';
+import { openPage, save, saveRefused, setFields } from './page.ts';
 
 test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({
   page,
@@ -9,21 +10,16 @@ test('the Mining page validates a pool, mines against it with live hash rate and
   await pool.listen();
   pool.notify(true);
   try {
-    await page.goto(`${server.url}#/mining`);
+    await openPage(page, server, 'Mining');
     await expect(page.getByTestId('mining-pool-state')).toHaveText('not connected');
     await page.getByTestId('mining-start').click();
     await expect(page.getByRole('alert')).toContainText('no mining pool is configured');
 
     await page.getByTestId('pool-add').click();
-    await page.getByTestId('pool-0-url').fill('pool.example.com:3333');
-    await page.getByTestId('pool-0-user').fill('alice.rig');
-    await page.getByTestId('pools-save').click();
-    await expect(page.getByRole('alert').filter({ hasText: 'pool 1' })).toContainText(
-      'pool 1: pool URL "pool.example.com:3333" has no scheme',
-    );
+    await setFields(page, { 'pool-0-url': 'pool.example.com:3333', 'pool-0-user': 'alice.rig' });
+    await saveRefused(page, 'pools', 'pool 1: pool URL "pool.example.com:3333" has no scheme');
 
-    await page.getByTestId('pool-0-url').fill(pool.url);
-    await page.getByTestId('pool-0-password').fill('wrong');
+    await setFields(page, { 'pool-0-url': pool.url, 'pool-0-password': 'wrong' });
     // Test pool: a refusal is shown with the pool's words; the right password shows what the pool sent.
     await page.getByTestId('pool-0-test').click();
     await expect(page.getByTestId('pool-check-result')).toContainText('Failed authorisation', { timeout: 20_000 });
@@ -38,8 +34,7 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await page.getByTestId('pool-preset').selectOption('public-pool');
     await expect(page.getByTestId('pool-1-url')).toHaveValue('stratum+tcp://public-pool.io:21496');
     await page.getByTestId('pool-1-remove').click();
-    await page.getByTestId('pools-save').click();
-    await expect(page.getByTestId('pools-saved')).toBeVisible();
+    await save(page, 'pools');
     await expect(page.getByTestId('pool-0-password')).toHaveAttribute('placeholder', 'stored (unchanged)');
 
     await page.getByTestId('mining-threads').fill('1');
@@ -56,8 +51,7 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await page.getByTestId('mining-power').selectOption('50');
     await expect(page.getByTestId('mining-power')).toHaveValue('50');
     // Offline here: the typed network difficulty and price give the estimate, next to the energy.
-    await page.getByTestId('earn-difficulty').fill('1e14');
-    await page.getByTestId('earn-price').fill('50000');
+    await setFields(page, { 'earn-difficulty': '1e14', 'earn-price': '50000' });
     await page.getByTestId('earn-save').click();
     await expect(page.getByTestId('earnings')).toContainText('manual value from');
     await expect(page.getByTestId('earnings')).toContainText(/BTC per day \(estimate\)\s*\d\.\d{3}e-\d+ BTC/);
@@ -71,7 +65,7 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     expect(pool.shares.length).toBeGreaterThan(0);
     expect(pool.shares.every((s) => s.verdict === 'accepted')).toBe(true);
     // The day's shares in the ledger's per-day figures on the History page.
-    await page.goto(`${server.url}#/history`);
+    await openPage(page, server, 'History');
     await expect(page.getByTestId('history-shares')).toContainText(
       /\d{4}-\d{2}-\d{2}: \d+ accepted, 0 rejected, \d+ stale/,
     );

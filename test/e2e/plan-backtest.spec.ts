@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
-import { call, expect, test } from './fixture.ts';
+import { call, expect, importPrices, test } from './fixture.ts';
+import { openPage, setFields } from './page.ts';
 
 const HOUR = 3_600_000;
 
@@ -23,18 +24,10 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   server,
 }) => {
   test.setTimeout(180_000);
-  await page.goto(`${server.url}#/plan`);
+  await openPage(page, server, 'Plan');
   await expect(page.getByTestId('backtest-form')).toBeVisible();
   // Household charges on the spot prices, as a Belgian household pays them (about).
-  expect(
-    await call(page, 'tariff-configure', {
-      tariff: { kind: 'csv', currency: 'EUR' },
-      charges: { perKWh: 0.12, tax: 0.06 },
-      timeZone: 'UTC',
-      skipCheck: true,
-    }),
-  ).toMatchObject({ ok: true });
-  expect(await call(page, 'tariff-import-csv', { csv: pricesCsv() })).toMatchObject({ ok: true });
+  await importPrices(page, pricesCsv(), { perKWh: 0.12, tax: 0.06 });
   // Heat is wanted whatever month this runs in.
   const heating = await call(page, 'heating-settings', {});
   expect(
@@ -78,8 +71,7 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   await expect(hits.nth(5).locator('title')).toContainText(reason ?? '');
 
   // The thermal backtest of January 2023 in the browser's zone, with Aachen's measured temperatures.
-  await page.getByTestId('backtest-from').fill('2023-01-01');
-  await page.getByTestId('backtest-to').fill('2023-02-01');
+  await setFields(page, { 'backtest-from': '2023-01-01', 'backtest-to': '2023-02-01' });
   await page.getByTestId('backtest-weather').setInputFiles(path.join(WEATHER_DIR, 'aachen-2023-hourly.csv'));
   await expect(page.getByText('Weather: aachen-2023-hourly.csv')).toBeVisible();
   await page.getByTestId('backtest-run').click();
@@ -107,17 +99,14 @@ test('the timeline stacks planned power by job with a now line and a reason on h
 });
 
 test('the backtest form names the bad line of a weather file', async ({ page, server }) => {
-  await page.goto(`${server.url}#/plan`);
+  await openPage(page, server, 'Plan');
   // The default tariff is a fixed price: it has a price for any period.
-  await page.getByTestId('backtest-from').fill('2023-01-01');
-  await page.getByTestId('backtest-to').fill('2023-01-03');
-  await page
-    .getByTestId('backtest-weather')
-    .setInputFiles({
-      name: 'weather.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from('time,temp_c\n2023-01-01T00:00:00Z,4\n2023-01-01T01:00:00Z,chilly\n'),
-    });
+  await setFields(page, { 'backtest-from': '2023-01-01', 'backtest-to': '2023-01-03' });
+  await page.getByTestId('backtest-weather').setInputFiles({
+    name: 'weather.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('time,temp_c\n2023-01-01T00:00:00Z,4\n2023-01-01T01:00:00Z,chilly\n'),
+  });
   await expect(page.getByText('Weather: weather.csv')).toBeVisible();
   await page.getByTestId('backtest-run').click();
   await expect(page.getByRole('alert')).toContainText('weather file line 3: temperature "chilly" is not a number');

@@ -1,10 +1,11 @@
 import { expect, test } from './fixture.ts';
+import { expectFields, openPage, save, saveRefused, setFields } from './page.ts';
 
 test('the plan page shows the decision log and the presence rules, which save and refuse a path', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/plan`);
+  await openPage(page, server, 'Plan');
   // The scheduler planned on start: that decision is in the ledger and on the page.
   const log = page.getByTestId('decision-log');
   await expect(log).toBeVisible();
@@ -15,38 +16,42 @@ test('the plan page shows the decision log and the presence rules, which save an
   await expect(page.getByTestId('presence-status')).toContainText('no rule: the plan runs');
 
   await page.getByTestId('presence-programs').fill('/usr/bin/game');
-  await page.getByTestId('presence-save').click();
-  await expect(page.getByRole('alert').first()).toContainText('not a path');
+  await saveRefused(page, 'presence', 'not a path');
 
-  await page.getByTestId('presence-programs').fill('game.exe\nresolve.exe');
-  await page.getByTestId('presence-programs-action').selectOption('cap');
-  await page.getByTestId('presence-programs-cap').fill('30');
-  await page.getByTestId('presence-resume').fill('15');
-  await page.getByTestId('presence-save').click();
-  await expect(page.getByTestId('presence-saved')).toBeVisible();
+  await setFields(page, {
+    'presence-programs': 'game.exe\nresolve.exe',
+    'presence-programs-action': 'cap',
+    'presence-programs-cap': '30',
+    'presence-resume': '15',
+  });
+  await save(page, 'presence');
 
   await page.reload();
-  await expect(page.getByTestId('presence-programs')).toHaveValue('game.exe\nresolve.exe');
-  await expect(page.getByTestId('presence-programs-action')).toHaveValue('cap');
-  await expect(page.getByTestId('presence-resume')).toHaveValue('15');
+  await expectFields(page, {
+    'presence-programs': 'game.exe\nresolve.exe',
+    'presence-programs-action': 'cap',
+    'presence-resume': '15',
+  });
 });
 
 test('the Jobs page queues a mining job and a training job that runs in one block past a missed deadline', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/jobs`);
+  await openPage(page, server, 'Jobs');
   await page.getByTestId('job-kind').selectOption('mining');
   await expect(page.getByTestId('job-mining-note')).toContainText('pools saved on the Mining page');
   await page.getByTestId('job-queue').click();
   await expect(page.getByTestId('job-1-state')).toHaveText('queued');
 
-  await page.getByTestId('job-kind').selectOption('train');
-  await page.getByTestId('job-name').fill('block job');
-  await page.getByTestId('job-steps').fill('100');
-  await page.getByTestId('job-deadline').fill('2030-01-01T07:00');
-  await page.getByTestId('job-mode').selectOption('continuous');
-  await page.getByTestId('job-run-past-deadline').check();
+  await setFields(page, {
+    'job-kind': 'train',
+    'job-name': 'block job',
+    'job-steps': '100',
+    'job-deadline': '2030-01-01T07:00',
+    'job-mode': 'continuous',
+    'job-run-past-deadline': true,
+  });
   await page.getByTestId('job-queue').click();
   await expect(page.getByTestId('job-2-state')).toHaveText('queued');
   await expect(page.getByTestId('job-facts')).toContainText('one continuous block, past a missed deadline until done');

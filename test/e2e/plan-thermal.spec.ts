@@ -1,4 +1,5 @@
-import { call, expect, test } from './fixture.ts';
+import { call, expect, importPrices, test } from './fixture.ts';
+import { openPage, save, saveRefused, setFields } from './page.ts';
 
 const HOUR = 3_600_000;
 
@@ -17,38 +18,23 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   server,
 }) => {
   await page.setViewportSize({ width: 1440, height: 1000 });
-  await page.goto(`${server.url}#/schedules`);
-  expect(
-    await call(page, 'tariff-configure', {
-      tariff: { kind: 'csv', currency: 'EUR' },
-      charges: { perKWh: 0, tax: 0 },
-      timeZone: 'UTC',
-      skipCheck: true,
-    }),
-  ).toMatchObject({ ok: true });
-  expect(await call(page, 'tariff-import-csv', { csv: stepPricesCsv() })).toMatchObject({ ok: true });
+  await openPage(page, server, 'Schedules');
+  await importPrices(page, stepPricesCsv(), { perKWh: 0, tax: 0 });
 
   // The settings form: the thermal mode, a band's upper bound per change, the source's capacity.
-  await page.getByTestId('heating-mode').selectOption('thermal');
+  await setFields(page, { 'heating-mode': 'thermal' });
   await expect(page.getByTestId('thermal-hint')).toBeVisible();
   await page.getByLabel('Season').selectOption('always');
   await page.getByTestId('typical-house').click();
   await expect(page.getByTestId('heat-loss')).toHaveValue('200');
   await expect(page.getByTestId('setpoint-0-0-max')).toHaveValue('23'); // 21 °C + the default 2 K
   await page.getByTestId('setpoint-0-0-max').fill('20');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText('schedule.0.0.maxC: the comfort band is upside down');
-  await page.getByTestId('setpoint-0-0-max').fill('23.5');
+  await saveRefused(page, 'heating', 'schedule.0.0.maxC: the comfort band is upside down');
   // A heat pump: its heat costs the slot's electricity price over its COP, so cheap hours pay to pre-heat in.
-  await page.getByTestId('heat-source').selectOption('heat-pump');
-  await page.getByTestId('heat-capacity').fill('0');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText(
-    "heatSource.capacityW: the heat source's capacity must be above 0 W",
-  );
+  await setFields(page, { 'setpoint-0-0-max': '23.5', 'heat-source': 'heat-pump', 'heat-capacity': '0' });
+  await saveRefused(page, 'heating', "heatSource.capacityW: the heat source's capacity must be above 0 W");
   await page.getByTestId('heat-capacity').fill('12000');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByTestId('heating-saved')).toBeVisible();
+  await save(page, 'heating');
   const saved = (await call(page, 'heating-settings', {})).result as {
     mode: string;
     room: unknown;
@@ -62,7 +48,7 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   });
   expect(saved.schedule[0]?.[0]?.maxC).toBe(23.5);
 
-  await page.goto(`${server.url}#/plan`);
+  await openPage(page, server, 'Plan');
   const chart = page.getByTestId('timeline-temperature');
   await expect(chart).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('timeline-band')).toHaveAttribute('d', /^M.*Z$/);
@@ -91,7 +77,7 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
 });
 
 test('the History page shows the measured indoor temperature once a reading is logged', async ({ page, server }) => {
-  await page.goto(`${server.url}#/history`);
+  await openPage(page, server, 'History');
   await expect(page.getByTestId('history-table')).toBeVisible();
   await expect(page.getByTestId('history-indoor')).toHaveCount(0);
   expect(await call(page, 'heating-reading', { c: 20.5 })).toMatchObject({ ok: true });

@@ -1,10 +1,11 @@
 import { expect, test } from './fixture.ts';
+import { openPage } from './page.ts';
 
 test('the plan page shows the 48-hour plan with a reason per slot, and a pause override that can be cleared', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/plan`);
+  await openPage(page, server, 'Plan');
   await expect(page.getByTestId('plan-totals')).toContainText('Net');
   const rows = page.getByTestId('plan-table').locator('tbody tr');
   await expect(rows.first()).toBeVisible();

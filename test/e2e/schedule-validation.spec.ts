@@ -1,6 +1,7 @@
 import { connect } from 'mqtt';
 import { startMosquitto, type Broker } from '../fixtures/mosquitto.ts';
 import { expect, test } from './fixture.ts';
+import { expectFields, openPage, save, saveRefused, setFields } from './page.ts';
 
 let open: Broker;
 let locked: Broker;
@@ -20,20 +21,19 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/schedules`);
-  await page.getByTestId('indoor-kind').selectOption('mqtt');
-  await page.getByTestId('indoor-url').fill(open.url);
-  await page.getByTestId('indoor-topic').fill('home/living/temperature');
+  await openPage(page, server, 'Schedules');
+  const working = { 'indoor-kind': 'mqtt', 'indoor-url': open.url, 'indoor-topic': 'home/living/temperature' };
+  await setFields(page, working);
   await page.getByTestId('indoor-test').click();
   await expect(page.getByTestId('indoor-test-result')).toHaveText('Works: home/living/temperature reads 21.5 °C');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByTestId('heating-saved')).toBeVisible();
+  await save(page, 'heating');
   await expect(page.getByTestId('sensor-indoor')).toContainText(/21[.,]5 °C, just now \(ok\)/);
 
   // An HTTP address is not a broker: refused before anything is stored, the field named.
   await page.getByTestId('indoor-url').fill(`http://127.0.0.1:${open.port}`);
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText(
+  await saveRefused(
+    page,
+    'heating',
     'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
   );
   await expect(page.getByTestId('heating-saved')).toHaveCount(0);
@@ -43,20 +43,15 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
   await page.getByTestId('indoor-test').click();
   await expect(page.getByTestId('indoor-test-result')).toContainText('Failed: The MQTT broker');
   await expect(page.getByTestId('indoor-test-result')).toContainText('refused the login');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText(
-    `Not saved (indoor.username): The MQTT broker ${locked.url} refused the login`,
-  );
+  await saveRefused(page, 'heating', `Not saved (indoor.username): The MQTT broker ${locked.url} refused the login`);
 
   await page.reload();
-  await expect(page.getByTestId('indoor-kind')).toHaveValue('mqtt');
-  await expect(page.getByTestId('indoor-url')).toHaveValue(open.url);
-  await expect(page.getByTestId('indoor-topic')).toHaveValue('home/living/temperature');
+  await expectFields(page, working);
   await expect(page.getByTestId('sensor-indoor')).toContainText(/21[.,]5 °C/);
 });
 
 test('tariff Test shows the prices the settings give without saving them', async ({ page, server }) => {
-  await page.goto(`${server.url}#/schedules`);
+  await openPage(page, server, 'Schedules');
   await page.getByTestId('tariff-kind').selectOption('time-of-use');
   await page.getByTestId('tariff-test').click();
   await expect(page.getByTestId('tariff-test-result')).toContainText(

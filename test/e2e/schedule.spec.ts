@@ -1,17 +1,17 @@
 import { expect, test } from './fixture.ts';
+import { openPage, save, saveRefused } from './page.ts';
 
 test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and dearest slots', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/schedules`);
+  await openPage(page, server, 'Schedules');
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
   await page.getByTestId('tariff-kind').selectOption('time-of-use');
   const zones = page.getByTestId('tou-zones');
   await zones.getByLabel('Days (1 = Mon … 7 = Sun)').fill('1,2,3,4,5,6,7');
   await page.getByTestId('tariff-tz').fill('Europe/Brussels');
-  await page.getByTestId('tariff-save').click();
-  await expect(page.getByTestId('tariff-saved')).toBeVisible();
+  await save(page, 'tariff');
   await expect(page.getByTestId('price-cheapest')).toContainText('0.22000 EUR/kWh');
   await expect(page.getByTestId('price-dearest')).toContainText('0.32000 EUR/kWh');
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
@@ -22,8 +22,7 @@ test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and 
 
   // A provider setting that is missing is named, and the saved tariff stays.
   await page.getByTestId('tariff-kind').selectOption('tibber');
-  await page.getByTestId('tariff-save').click();
-  await expect(page.getByRole('alert')).toContainText('tariff.token: the Tibber API token is required');
+  await saveRefused(page, 'tariff', 'tariff.token: the Tibber API token is required');
   await page.reload();
   await expect(page.getByTestId('tariff-kind')).toHaveValue('time-of-use');
 });
@@ -32,14 +31,12 @@ test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a ty
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/schedules`);
+  await openPage(page, server, 'Schedules');
   const monday = page.getByTestId('setpoint-0-0-c');
   await monday.fill('80');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByRole('alert')).toContainText('schedule.0.0.c: a room setpoint is at most 30 °C');
+  await saveRefused(page, 'heating', 'schedule.0.0.c: a room setpoint is at most 30 °C');
   await monday.fill('22');
-  await page.getByTestId('heating-save').click();
-  await expect(page.getByTestId('heating-saved')).toBeVisible();
+  await save(page, 'heating');
   await page.reload();
   await expect(page.getByTestId('setpoint-0-0-c')).toHaveValue('22');
 
@@ -57,9 +54,9 @@ test('a CSV chosen on the page imports, and one with a bad row is refused naming
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/schedules`);
+  await openPage(page, server, 'Schedules');
   await page.getByTestId('tariff-kind').selectOption('csv');
-  await page.getByTestId('tariff-save').click();
+  await save(page, 'tariff');
   await expect(page.getByTestId('tariff-status')).toContainText('No prices imported yet');
   const hours = Array.from({ length: 72 }, (_, i) =>
     new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + (i - 12) * 3_600_000).toISOString(),
@@ -73,13 +70,11 @@ test('a CSV chosen on the page imports, and one with a bad row is refused naming
   await expect(page.getByTestId('price-cheapest')).toContainText('0.00500 EUR/kWh');
   await expect(page.getByTestId('price-dearest')).toContainText('0.23500 EUR/kWh');
 
-  await page
-    .getByTestId('csv-file')
-    .setInputFiles({
-      name: 'bad.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from('start_utc,eur_per_kwh\n2024-01-01T00:00:00Z,0.1\n2024-01-01T01:00:00Z,oops\n'),
-    });
+  await page.getByTestId('csv-file').setInputFiles({
+    name: 'bad.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('start_utc,eur_per_kwh\n2024-01-01T00:00:00Z,0.1\n2024-01-01T01:00:00Z,oops\n'),
+  });
   await expect(page.getByRole('alert')).toContainText('line 3: price "oops" is not a number');
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
 });

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test } from './fixture.ts';
+import { call, expect, test } from './fixture.ts';
+import { openPage, saveRefused } from './page.ts';
 
 test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-only options say so in a browser', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/settings`);
-  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  await openPage(page, server, 'Settings');
   await expect(page.getByTestId('desktop-only')).toContainText('Desktop app only');
   await expect(page.getByTestId('pref-autostart')).toBeDisabled();
   await expect(page.getByTestId('data-folder').locator('[data-fact="Folder"]')).toHaveText(server.dataDir);
@@ -22,16 +22,8 @@ test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-
   await page.getByTestId('manual-reading').fill('68');
   await page.getByTestId('manual-reading-save').click();
   await expect(page.getByTestId('sensor-indoor')).toContainText(/68[.,]0 °F, just now/);
-  const stored = await page.evaluate(async () => {
-    const res = await fetch('/api/heating-sensors', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-      credentials: 'same-origin',
-    });
-    return ((await res.json()) as { result: { indoor: { last: { c: number } | null } } }).result.indoor.last?.c;
-  });
-  expect(stored).toBe(20);
+  const sensors = (await call(page, 'heating-sensors', {})).result as { indoor: { last: { c: number } | null } };
+  expect(sensors.indoor.last?.c).toBe(20);
 
   // Back to °C: the same reading reads 20.0 °C, after a reload too (the choice is stored).
   await page.getByRole('link', { name: 'Settings' }).click();
@@ -45,13 +37,10 @@ test('a wrong currency is refused naming the field; a right one is saved and the
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/settings`);
+  await openPage(page, server, 'Settings');
   const currency = page.getByTestId('ledger-currency');
   await currency.fill('EURO');
-  await page.getByTestId('ledger-save').click();
-  await expect(page.getByRole('alert')).toContainText(
-    'ledger-configure: currency: expected a 3-letter currency code such as EUR',
-  );
+  await saveRefused(page, 'ledger', 'ledger-configure: currency: expected a 3-letter currency code such as EUR');
   await page.reload();
   await expect(currency).toHaveValue('EUR');
   await currency.fill('usd');
@@ -59,23 +48,15 @@ test('a wrong currency is refused naming the field; a right one is saved and the
   await expect(page.getByText('saved')).toBeVisible();
   await page.reload();
   await expect(currency).toHaveValue('USD');
-  const market = await page.evaluate(async () => {
-    const res = await fetch('/api/market-status', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-      credentials: 'same-origin',
-    });
-    return ((await res.json()) as { result: { currency: string } }).result.currency;
-  });
-  expect(market).toBe('USD');
+  const market = (await call(page, 'market-status', {})).result as { currency: string };
+  expect(market.currency).toBe('USD');
 });
 
 test('a backup restores over later changes, and a file that is not a ledger is refused with nothing lost', async ({
   page,
   server,
 }) => {
-  await page.goto(`${server.url}#/settings`);
+  await openPage(page, server, 'Settings');
   // The bill settings live here as well as on History: one change, visible in both.
   await page.getByTestId('ledger-standing').fill('0.41');
   await page.getByTestId('ledger-save').click();
@@ -88,13 +69,13 @@ test('a backup restores over later changes, and a file that is not a ledger is r
   // A later change the restore should undo.
   await page.getByTestId('ledger-standing').fill('0.99');
   await page.getByTestId('ledger-save').click();
-  await page.goto(`${server.url}#/history`);
+  await openPage(page, server, 'History');
   await expect(page.getByTestId('ledger-standing')).toHaveValue('0.99');
 
   // Not a ledger: refused, and the ledger in use is unchanged.
   const junk = path.join(server.dataDir, 'notes.db');
   fs.writeFileSync(junk, 'these are not the ledger rows you are looking for\n');
-  await page.goto(`${server.url}#/settings`);
+  await openPage(page, server, 'Settings');
   await page.getByTestId('restore-path').fill(junk);
   await page.getByTestId('restore-path-go').click();
   await page.getByTestId('restore-yes').click();
