@@ -1,28 +1,21 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HandlerError } from '#contract/index';
 import { startServer, type Server } from '../server/serve.ts';
 import { PRICES_DIR } from '../../test/fixtures/data.ts';
+import { tempDirs } from '../../test/support/temp-dir.ts';
 import { openClient, withClient } from './client.ts';
 import { UsageError } from './command.ts';
 import { pricesImportCommand } from './command/prices.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const stopped = new Promise<string>(() => undefined);
-const dirs: string[] = [];
+const folder = tempDirs('hearth-cli-client-');
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
   for (const c of closers.splice(0)) await c();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function folder(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-client-'));
-  dirs.push(d);
-  return d;
-}
 async function server(dataDir: string): Promise<Server> {
   const s = await startServer({ dataDir, host: '127.0.0.1', port: 0, staticDir: null, log: quiet });
   closers.push(() => s.close());
@@ -34,15 +27,29 @@ describe('the CLI client', () => {
     const dir = folder();
     const s = await server(dir);
     const client = await openClient(dir);
-    expect(client.via).toEqual({ kind: 'remote', by: 'serve', pid: process.pid, url: `http://127.0.0.1:${s.http.port}/` });
+    expect(client.via).toEqual({
+      kind: 'remote',
+      by: 'serve',
+      pid: process.pid,
+      url: `http://127.0.0.1:${s.http.port}/`,
+    });
     await client.close();
 
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const code = await pricesImportCommand.run({ values: { 'data-dir': dir }, positionals: [path.join(PRICES_DIR, 'be-day-ahead-2022.csv')], stopped });
+    const code = await pricesImportCommand.run({
+      values: { 'data-dir': dir },
+      positionals: [path.join(PRICES_DIR, 'be-day-ahead-2022.csv')],
+      stopped,
+    });
     expect(code).toBe(0);
     // The server's own settings in memory: only a call through it changes them.
     expect((await s.core.handlers['tariff-settings']({})).tariff).toEqual({ kind: 'csv', currency: 'EUR' });
-    expect(await s.core.handlers['tariff-slots']({ from: Date.parse('2022-06-01T00:00:00Z'), to: Date.parse('2022-06-01T01:00:00Z') })).toHaveLength(1);
+    expect(
+      await s.core.handlers['tariff-slots']({
+        from: Date.parse('2022-06-01T00:00:00Z'),
+        to: Date.parse('2022-06-01T01:00:00Z'),
+      }),
+    ).toHaveLength(1);
   });
 
   it('opens the folder itself when nothing runs there, with every domain created and none started', async () => {
@@ -58,7 +65,7 @@ describe('the CLI client', () => {
     await expect(client.send('ledger-days', { days: 0 })).rejects.toThrow(HandlerError);
   });
 
-  it('shows a handler\'s refusal as a usage error with its hint, from the server or from the folder', async () => {
+  it("shows a handler's refusal as a usage error with its hint, from the server or from the folder", async () => {
     const dir = folder();
     // No pool configured: the mining domain refuses, naming what to do.
     const check = () => withClient({ 'data-dir': dir }, ({ send }) => send('mining-check', {}));

@@ -1,21 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listCheckpoints } from '#workers/train/checkpoint';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { progressLine } from './train.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../out/node/cli.mjs');
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-train-cli-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-train-cli-');
 
 const ARGS = ['--steps', '4000', '--hidden', '128', '--batch', '64', '--checkpoint-every', '50'];
 type Out = { jobId: number; state: string; losses: { step: number; loss: number }[] };
@@ -33,7 +25,9 @@ describe('hearth train (a real process)', () => {
     expect(straight.state).toBe('finished');
 
     const dataDir = tmp();
-    const child = spawn(process.execPath, [cli, 'train', '--data-dir', dataDir, ...ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'train', '--data-dir', dataDir, ...ARGS], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.setEncoding('utf8');
@@ -57,14 +51,17 @@ describe('hearth train (a real process)', () => {
     const resumed = runJson(['--data-dir', dataDir, '--job', '1']);
     expect(resumed.state).toBe('finished');
     expect(resumed.losses.map((l) => l.step)).toEqual(straight.losses.map((l) => l.step));
-    for (let i = 0; i < straight.losses.length; i++) expect(resumed.losses[i]!.loss).toBeCloseTo(straight.losses[i]!.loss, 5);
+    for (let i = 0; i < straight.losses.length; i++)
+      expect(resumed.losses[i]!.loss).toBeCloseTo(straight.losses[i]!.loss, 5);
     const log = fs.readFileSync(path.join(dataDir, 'jobs', '1', 'log.txt'), 'utf8');
     expect(log).toContain(`resumed from the checkpoint at step ${resumedFrom}`);
   });
 
   it('pauses at a checkpoint on Ctrl-C (SIGINT) and says how to continue', async () => {
     const dataDir = tmp();
-    const child = spawn(process.execPath, [cli, 'train', '--data-dir', dataDir, ...ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'train', '--data-dir', dataDir, ...ARGS], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8');
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -83,9 +80,11 @@ describe('hearth train (a real process)', () => {
   });
 
   it('draws a progress bar with steps, loss, throughput and ETA', () => {
-    expect(progressLine({ done: 120, total: 480, unit: 'steps', loss: 2.31412, samplesPerSec: 51234.4, etaSec: 150 }, 8)).toBe(
-      '[##......] 120/480 steps  loss 2.3141  51,234 samples/s  eta 3 min',
+    expect(
+      progressLine({ done: 120, total: 480, unit: 'steps', loss: 2.31412, samplesPerSec: 51234.4, etaSec: 150 }, 8),
+    ).toBe('[##......] 120/480 steps  loss 2.3141  51,234 samples/s  eta 3 min');
+    expect(progressLine({ done: 5, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null })).toBe(
+      '5 steps  loss ?  ? samples/s  eta ?',
     );
-    expect(progressLine({ done: 5, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null })).toBe('5 steps  loss ?  ? samples/s  eta ?');
   });
 });

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deviceId, type Job, type PlanApplied, type PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
+import { quiet } from '../../../test/support/quiet-log.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until, when } from '../../../test/support/until.ts';
 import { demoModules, prepareDemo, SLOT_MS } from './demo.ts';
 import type { SchedulerModuleOptions } from './module.ts';
@@ -14,18 +16,17 @@ import { runningProcessNames } from './presence.ts';
 import { TestClock } from './test-clock.ts';
 
 const Q = SLOT_MS;
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 // 10:00 UTC on a winter day; even quarter-hours pay for power drawn (negative price), odd ones are dear.
 const T10 = Date.UTC(2026, 0, 15, 10, 0);
 const CPUS = os.availableParallelism();
 
-const open: { core: Core; dirs: string[]; pool?: TestPool; kids: ChildProcess[] }[] = [];
+const tmp = tempDirs('hearth-apply-');
+const open: { core: Core; pool?: TestPool; kids: ChildProcess[] }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) {
     for (const k of o.kids) k.kill('SIGKILL');
     await o.core.close();
     await o.pool?.close();
-    for (const d of o.dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 });
 
@@ -38,10 +39,10 @@ async function boot(clock: TestClock, dataDir: string, sched: SchedulerModuleOpt
 
 /** A core with prices loaded and a running test pool configured; mining earns next to nothing, so the price decides. */
 async function setup(at: number, sched: SchedulerModuleOptions = {}, withPool = true) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-apply-'));
+  const dir = tmp();
   const clock = new TestClock(at);
   let core = await boot(clock, dir, sched);
-  const entry: (typeof open)[number] = { core, dirs: [dir], kids: [] };
+  const entry: (typeof open)[number] = { core, kids: [] };
   open.push(entry);
   const h = core.handlers;
   if (withPool) {
@@ -54,11 +55,17 @@ async function setup(at: number, sched: SchedulerModuleOptions = {}, withPool = 
   await core.close();
   core = await boot(clock, dir, sched);
   entry.core = core;
-  return { clock, dir, core, entry, restart: async (c: TestClock) => {
-    await entry.core.close();
-    entry.core = await boot(c, dir, sched);
-    return entry.core;
-  } };
+  return {
+    clock,
+    dir,
+    core,
+    entry,
+    restart: async (c: TestClock) => {
+      await entry.core.close();
+      entry.core = await boot(c, dir, sched);
+      return entry.core;
+    },
+  };
 }
 
 const applied = (core: Core) => {
@@ -80,13 +87,21 @@ describe('scheduler carrying out the plan', () => {
     const seen = applied(first);
 
     await clock.advanceTo(T10 + Q);
-    await until('the dear slot applied', () => seen.find((a) => a.slotStart === T10 + Q), (a) => a !== undefined);
+    await until(
+      'the dear slot applied',
+      () => seen.find((a) => a.slotStart === T10 + Q),
+      (a) => a !== undefined,
+    );
     expect(seen.find((a) => a.slotStart === T10 + Q)!.decisions.every((d) => d.job === null)).toBe(true);
     st = await mining(first);
     expect(st.running).toBe(false);
 
     await clock.advanceTo(T10 + 2 * Q);
-    await until('the next cheap slot applied', () => seen.find((a) => a.slotStart === T10 + 2 * Q), (a) => a !== undefined);
+    await until(
+      'the next cheap slot applied',
+      () => seen.find((a) => a.slotStart === T10 + 2 * Q),
+      (a) => a !== undefined,
+    );
     st = await mining(first);
     expect(st.running).toBe(true);
     expect(st.threads).toBe(CPUS);
@@ -96,19 +111,32 @@ describe('scheduler carrying out the plan', () => {
     expect(jobsNow.filter((j) => j.kind === 'mining')).toHaveLength(1);
     const mine = `job:${jobsNow.find((j) => j.kind === 'mining')!.id}`;
     // Override: level 0 is the lowest: one thread at 25 %, given to the running job in place.
-    const r = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: mine, level: 0, powerW: 1, until: clock.now() + 3_600_000 } });
+    const r = await dispatch(first.handlers, 'plan-override', {
+      override: { kind: 'run', device: 'cpu', job: mine, level: 0, powerW: 1, until: clock.now() + 3_600_000 },
+    });
     expect(r.ok).toBe(true);
     st = await mining(first);
     expect([st.threads, st.powerPct]).toEqual([1, 25]);
     // The override outlasts the dear slot: mining goes on there at its level.
     await clock.advanceTo(T10 + 3 * Q + 1);
-    await until('the override applied in the dear slot', () => seen.find((a) => a.slotStart === T10 + 3 * Q), (a) => a !== undefined);
+    await until(
+      'the override applied in the dear slot',
+      () => seen.find((a) => a.slotStart === T10 + 3 * Q),
+      (a) => a !== undefined,
+    );
     st = await mining(first);
     expect([st.running, st.threads, st.powerPct]).toEqual([true, 1, 25]);
-    const bad = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: mine, level: 99, powerW: 1, until: clock.now() + 60_000 } });
+    const bad = await dispatch(first.handlers, 'plan-override', {
+      override: { kind: 'run', device: 'cpu', job: mine, level: 99, powerW: 1, until: clock.now() + 60_000 },
+    });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
-    const noJob = await dispatch(first.handlers, 'plan-override', { override: { kind: 'run', device: 'cpu', job: 'job:999', level: 0, powerW: 1, until: clock.now() + 60_000 } });
-    expect(noJob).toMatchObject({ ok: false, error: { code: 'bad-request', message: 'override: there is no job "job:999" in the plan' } });
+    const noJob = await dispatch(first.handlers, 'plan-override', {
+      override: { kind: 'run', device: 'cpu', job: 'job:999', level: 0, powerW: 1, until: clock.now() + 60_000 },
+    });
+    expect(noJob).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: 'override: there is no job "job:999" in the plan' },
+    });
     await first.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 3_600_000 } });
     expect((await mining(first)).running).toBe(false);
     await first.handlers['plan-override']({ override: null });
@@ -122,11 +150,20 @@ describe('scheduler carrying out the plan', () => {
     expect([st.running, st.threads, st.powerPct]).toEqual([true, CPUS, 100]);
 
     // Every decision went to the ledger file.
-    const db = second.db.prepare("SELECT kind, message FROM plan_event ORDER BY id").all() as { kind: string; message: string }[];
+    const db = second.db.prepare('SELECT kind, message FROM plan_event ORDER BY id').all() as {
+      kind: string;
+      message: string;
+    }[];
     expect(db.some((e) => e.kind === 'decision' && e.message === `paused job ${mine.slice(4)}`)).toBe(true);
-    expect(db.some((e) => e.kind === 'decision' && e.message === `job ${mine.slice(4)} now on 1 thread(s) at 25 %`)).toBe(true);
-    expect(db.some((e) => e.kind === 'decision' && e.message.startsWith(`cpu: mining on ${CPUS} thread(s) at 100 %`))).toBe(true);
-    expect(db.some((e) => e.kind === 'decision' && e.message.startsWith('cpu: mining on 1 thread(s) at 25 %'))).toBe(true);
+    expect(
+      db.some((e) => e.kind === 'decision' && e.message === `job ${mine.slice(4)} now on 1 thread(s) at 25 %`),
+    ).toBe(true);
+    expect(
+      db.some((e) => e.kind === 'decision' && e.message.startsWith(`cpu: mining on ${CPUS} thread(s) at 100 %`)),
+    ).toBe(true);
+    expect(db.some((e) => e.kind === 'decision' && e.message.startsWith('cpu: mining on 1 thread(s) at 25 %'))).toBe(
+      true,
+    );
     expect(db.some((e) => e.kind === 'override' && e.message.startsWith('paused by hand'))).toBe(true);
     expect(db.some((e) => e.kind === 'planned')).toBe(true);
     expect((await events(second))[0]!.id).toBe(db.length);
@@ -134,16 +171,32 @@ describe('scheduler carrying out the plan', () => {
 
   it('starts, pauses and resumes a built-in training job as planned', async () => {
     const { clock, core } = await setup(T10 + 60_000, {}, false);
-    const job: Job = await core.handlers['job-create']({ spec: { kind: 'train', steps: 10_000_000, threads: 1, hidden: 16, batchSize: 16, checkpointEvery: 1000 }, valuePerHour: 0.1, devices: [deviceId('cpu')] });
+    const job: Job = await core.handlers['job-create']({
+      spec: { kind: 'train', steps: 10_000_000, threads: 1, hidden: 16, batchSize: 16, checkpointEvery: 1000 },
+      valuePerHour: 0.1,
+      devices: [deviceId('cpu')],
+    });
     expect(job.mode).toBe('cheapest');
     // A new job re-plans after the debounce; the slot is cheap, so it starts.
     await clock.advanceTo(T10 + 60_000 + 3_000);
-    await until('the job running', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running' && j.progress.done > 0);
+    await until(
+      'the job running',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'running' && j.progress.done > 0,
+    );
     await clock.advanceTo(T10 + Q);
-    const paused = await until('the job paused in the dear slot', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    const paused = await until(
+      'the job paused in the dear slot',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'paused',
+    );
     expect(paused.checkpoints.length).toBeGreaterThan(0);
     await clock.advanceTo(T10 + 2 * Q);
-    const resumed = await until('the job resumed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running' && j.progress.done > paused.progress.done);
+    const resumed = await until(
+      'the job resumed',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'running' && j.progress.done > paused.progress.done,
+    );
     expect(resumed.log.join('\n')).toMatch(/resum|continu/i);
     const ev = (await events(core)).map((e) => e.message);
     expect(ev).toContain(`started job ${job.id} on 1 thread(s)`);
@@ -153,26 +206,45 @@ describe('scheduler carrying out the plan', () => {
     // Paused by hand: the plan leaves it paused, even in the next cheap slot.
     await core.handlers['job-pause']({ id: job.id });
     await clock.advanceTo(T10 + 4 * Q);
-    await until('the cheap slot applied', () => core.handlers['plan-get']({}), (p) => p.applied?.slotStart === T10 + 4 * Q);
+    await until(
+      'the cheap slot applied',
+      () => core.handlers['plan-get']({}),
+      (p) => p.applied?.slotStart === T10 + 4 * Q,
+    );
     expect((await core.handlers['job-get']({ id: job.id })).state).toBe('paused');
     // Started by hand: it is the user's, so a dear slot does not pause it.
     await core.handlers['job-start']({ id: job.id });
     await clock.advanceTo(T10 + 5 * Q);
-    await until('the dear slot applied', () => core.handlers['plan-get']({}), (p) => p.applied?.slotStart === T10 + 5 * Q);
+    await until(
+      'the dear slot applied',
+      () => core.handlers['plan-get']({}),
+      (p) => p.applied?.slotStart === T10 + 5 * Q,
+    );
     expect((await core.handlers['job-get']({ id: job.id })).state).toBe('running');
   }, 90_000);
 
   it('pauses an external command by SIGSTOP in a dear slot and resumes it in the next cheap one', async () => {
     const { clock, core, entry } = await setup(T10 + 60_000, {}, false);
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cmd-'));
-    entry.dirs.push(work);
+    const work = tmp();
     const script = path.join(work, 'train.mjs');
     // Rewrites its progress file atomically: a SIGSTOP may land mid-write.
-    fs.writeFileSync(script, `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.tmp', JSON.stringify({ step, total: 100000, loss: 1 / step })); fs.renameSync('progress.tmp', 'progress.json'); }, 20);\n`);
-    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, script], cwd: work, progressFile: 'progress.json', pauseMode: 'signal' }, valuePerHour: 0.1, devices: [deviceId('cpu')] });
+    fs.writeFileSync(
+      script,
+      `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.tmp', JSON.stringify({ step, total: 100000, loss: 1 / step })); fs.renameSync('progress.tmp', 'progress.json'); }, 20);\n`,
+    );
+    const job = await core.handlers['job-create']({
+      spec: {
+        kind: 'command',
+        command: [process.execPath, script],
+        cwd: work,
+        progressFile: 'progress.json',
+        pauseMode: 'signal',
+      },
+      valuePerHour: 0.1,
+      devices: [deviceId('cpu')],
+    });
     // The same script run beside it, which nothing pauses: the witness that time passed.
-    const beside = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cmd-'));
-    entry.dirs.push(beside);
+    const beside = tmp();
     entry.kids.push(spawn(process.execPath, [script], { cwd: beside, stdio: 'ignore' }));
     await clock.advanceTo(T10 + 60_000 + 3_000);
     // The progress file is read on the core's clock: move it along while waiting.
@@ -182,8 +254,13 @@ describe('scheduler carrying out the plan', () => {
     };
     await until('the command running', get, (j) => j.state === 'running' && j.progress.done > 0);
     await clock.advanceTo(T10 + Q);
-    const paused = await until('the command stopped', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
-    const read = (dir = work) => JSON.parse(fs.readFileSync(path.join(dir, 'progress.json'), 'utf8')) as { step: number };
+    const paused = await until(
+      'the command stopped',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'paused',
+    );
+    const read = (dir = work) =>
+      JSON.parse(fs.readFileSync(path.join(dir, 'progress.json'), 'utf8')) as { step: number };
     const a = read().step;
     await when('the unpaused copy writing', () => fs.existsSync(path.join(beside, 'progress.json')));
     const besideAt = read(beside).step;
@@ -199,18 +276,28 @@ describe('scheduler carrying out the plan', () => {
     const { clock, core, entry } = await setup(T10 + 60_000, { idle: () => idleSec });
     expect((await mining(core)).running).toBe(true);
     // A copy of sleep under a name no other process has.
-    const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-game-')), 'hearthgame42');
-    entry.dirs.push(path.dirname(bin));
+    const bin = path.join(tmp(), 'hearthgame42');
     fs.copyFileSync('/bin/sleep', bin);
     fs.chmodSync(bin, 0o755);
     const game = spawn(bin, ['120'], { stdio: 'ignore' });
     entry.kids.push(game);
     const base = await core.handlers['presence-get']({});
     expect(base.idleAvailable).toBe(true);
-    const set = await dispatch(core.handlers, 'presence-set', { ...base.settings, programs: { names: ['hearthgame42.exe'], action: 'pause', capPct: 0 } });
+    const set = await dispatch(core.handlers, 'presence-set', {
+      ...base.settings,
+      programs: { names: ['hearthgame42.exe'], action: 'pause', capPct: 0 },
+    });
     expect(set.ok).toBe(true);
-    await until('mining paused for the program', () => mining(core), (s) => !s.running);
-    const plan = await until('the rule in the reasons', () => core.handlers['plan-get']({}), (p) => p.applied?.reason.includes('paused') ?? false);
+    await until(
+      'mining paused for the program',
+      () => mining(core),
+      (s) => !s.running,
+    );
+    const plan = await until(
+      'the rule in the reasons',
+      () => core.handlers['plan-get']({}),
+      (p) => p.applied?.reason.includes('paused') ?? false,
+    );
     expect(plan.applied?.reason).toContain('paused: hearthgame42.exe running');
     expect(plan.plan?.slots[0]?.reason).toContain('paused: hearthgame42.exe running');
     expect((await core.handlers['presence-get']({})).runningPrograms).toEqual(['hearthgame42.exe']);
@@ -219,27 +306,50 @@ describe('scheduler carrying out the plan', () => {
     await new Promise((r) => game.once('exit', r));
     // systeminformation answers a call soon after its last one from that list (a process-wide
     // cache the core reads too): wait until a fresh list no longer has the program.
-    await until('a process list without the program', () => runningProcessNames(), (names) => !names.includes('hearthgame42'));
+    await until(
+      'a process list without the program',
+      () => runningProcessNames(),
+      (names) => !names.includes('hearthgame42'),
+    );
     await clock.advanceTo(clock.now() + 30_000);
-    await until('mining back once the program ended', () => mining(core), (s) => s.running && s.threads === CPUS);
+    await until(
+      'mining back once the program ended',
+      () => mining(core),
+      (s) => s.running && s.threads === CPUS,
+    );
 
     // The user touches the mouse: capped at half power, so half the load on the hashing threads.
     await core.handlers['presence-set']({ ...base.settings, userActive: { enabled: true, action: 'cap', capPct: 50 } });
     idleSec = 2;
     await clock.advanceTo(clock.now() + 5_000);
-    await until('the cap in the reasons', () => core.handlers['plan-get']({}), (p) => p.applied?.reason.includes('capped') ?? false);
-    const capped = await until('mining capped', () => mining(core), (s) => s.running && s.threads * s.powerPct <= (CPUS * 100) / 2);
+    await until(
+      'the cap in the reasons',
+      () => core.handlers['plan-get']({}),
+      (p) => p.applied?.reason.includes('capped') ?? false,
+    );
+    const capped = await until(
+      'mining capped',
+      () => mining(core),
+      (s) => s.running && s.threads * s.powerPct <= (CPUS * 100) / 2,
+    );
     expect(capped.threads * capped.powerPct).toBe((CPUS * 100) / 2);
     expect((await core.handlers['plan-get']({})).applied?.reason).toContain('capped at 50 %: user active');
     // Idle for the resume time (10 min): full power again.
     idleSec = 600;
     await clock.advanceTo(clock.now() + 5_000);
-    await until('mining back at full power', () => mining(core), (s) => s.threads === CPUS && s.powerPct === 100);
+    await until(
+      'mining back at full power',
+      () => mining(core),
+      (s) => s.threads === CPUS && s.powerPct === 100,
+    );
     const dev = (await events(core)).filter((e) => e.kind === 'deviation').map((e) => e.message);
     expect(dev).toContain('paused: hearthgame42.exe running');
     expect(dev).toContain('capped at 50 %: user active');
 
-    const wrong = await dispatch(core.handlers, 'presence-set', { ...base.settings, programs: { names: ['/usr/bin/x'], action: 'pause', capPct: 0 } });
+    const wrong = await dispatch(core.handlers, 'presence-set', {
+      ...base.settings,
+      programs: { names: ['/usr/bin/x'], action: 'pause', capPct: 0 },
+    });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect(JSON.stringify(wrong)).toContain('not a path');
     expect((await core.handlers['presence-get']({})).settings.userActive.action).toBe('cap'); // nothing lost
@@ -253,7 +363,11 @@ describe('scheduler carrying out the plan', () => {
     expect((await core.handlers['presence-get']({})).onBattery).toBe(true);
     battery = false;
     await clock.advanceTo(clock.now() + 30_000);
-    await until('mining on mains', () => mining(core), (s) => s.running && s.threads === CPUS);
+    await until(
+      'mining on mains',
+      () => mining(core),
+      (s) => s.running && s.threads === CPUS,
+    );
   }, 90_000);
 
   it('keeps one mining job in the queue while a pool is set up and runs it through the pool when planned', async () => {
@@ -264,19 +378,39 @@ describe('scheduler carrying out the plan', () => {
     expect(mined).toHaveLength(1);
     const job = mined[0]!;
     expect(job.progress.total).toBeNull();
-    await until('the mining job running', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running');
+    await until(
+      'the mining job running',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'running',
+    );
     expect((await mining(core)).running).toBe(true);
     await clock.advanceTo(T10 + Q);
-    await until('the mining job paused', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    await until(
+      'the mining job paused',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'paused',
+    );
     expect((await mining(core)).running).toBe(false);
     await clock.advanceTo(T10 + 2 * Q);
-    await until('the mining job resumed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'running');
+    await until(
+      'the mining job resumed',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'running',
+    );
     // Stopped from the Mining page: the job is paused as by hand, says why, and the plan leaves it so.
     await core.handlers['mining-stop']({});
-    const paused = await until('the mining job paused by the stop', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'paused');
+    const paused = await until(
+      'the mining job paused by the stop',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'paused',
+    );
     expect(paused.log.at(-1)).toContain('mining was stopped outside this job');
     await clock.advanceTo(T10 + 4 * Q);
-    await until('the next cheap slot applied', () => core.handlers['plan-get']({}), (p) => p.applied?.slotStart === T10 + 4 * Q);
+    await until(
+      'the next cheap slot applied',
+      () => core.handlers['plan-get']({}),
+      (p) => p.applied?.slotStart === T10 + 4 * Q,
+    );
     expect((await core.handlers['job-get']({ id: job.id })).state).toBe('paused');
     expect((await mining(core)).running).toBe(false);
     expect((await core.handlers['job-list']({})).filter((j) => j.kind === 'mining')).toHaveLength(1);
@@ -284,13 +418,21 @@ describe('scheduler carrying out the plan', () => {
 
   it('says in the current slot when the pool cannot be reached (threads wait, no heat), and stops saying it once the pool is back', async () => {
     const { clock, core, entry } = await setup(T10 + 60_000);
-    await until('mining on the pool', () => mining(core), (s) => s.running && s.pool.state === 'mining');
+    await until(
+      'mining on the pool',
+      () => mining(core),
+      (s) => s.running && s.pool.state === 'mining',
+    );
     const port = Number(new URL(entry.pool!.url.replace('stratum+tcp', 'http')).port);
     await entry.pool!.close();
-    const down = await until('the lost pool in the reasons', async () => {
-      await clock.advanceTo(clock.now() + 3_000);
-      return core.handlers['plan-get']({});
-    }, (p) => p.applied?.reason.includes('pool unreachable') ?? false);
+    const down = await until(
+      'the lost pool in the reasons',
+      async () => {
+        await clock.advanceTo(clock.now() + 3_000);
+        return core.handlers['plan-get']({});
+      },
+      (p) => p.applied?.reason.includes('pool unreachable') ?? false,
+    );
     expect(down.applied?.reason).toMatch(/pool unreachable \(.+\): the hashing threads wait for work, no heat/);
     expect(down.plan?.slots[0]?.reason).toContain('pool unreachable');
     // Mining stays planned and running: the threads pick up work as soon as the pool answers.
@@ -299,38 +441,76 @@ describe('scheduler carrying out the plan', () => {
     entry.pool = new TestPool({ difficulty: 2 ** -14 });
     await entry.pool.listen(port);
     entry.pool.notify(true);
-    await until('mining on the pool again', () => mining(core), (s) => s.pool.state === 'mining', 30_000);
-    const back = await until('the note gone', async () => {
-      await clock.advanceTo(clock.now() + 3_000);
-      return core.handlers['plan-get']({});
-    }, (p) => !(p.applied?.reason.includes('pool unreachable') ?? true));
+    await until(
+      'mining on the pool again',
+      () => mining(core),
+      (s) => s.pool.state === 'mining',
+      30_000,
+    );
+    const back = await until(
+      'the note gone',
+      async () => {
+        await clock.advanceTo(clock.now() + 3_000);
+        return core.handlers['plan-get']({});
+      },
+      (p) => !(p.applied?.reason.includes('pool unreachable') ?? true),
+    );
     expect(back.applied?.source).toBe('plan');
-    expect((await events(core)).some((e) => e.kind === 'deviation' && e.message.startsWith('pool unreachable ('))).toBe(true);
+    expect((await events(core)).some((e) => e.kind === 'deviation' && e.message.startsWith('pool unreachable ('))).toBe(
+      true,
+    );
   }, 90_000);
 
   it('records deviations: a device too hot stops its work until it cools, a job the plan started fails', async () => {
-    const { clock, core, entry } = await setup(T10 + 60_000);
+    const { clock, core } = await setup(T10 + 60_000);
     expect((await mining(core)).running).toBe(true);
     cpuTempC = 95;
     try {
       // Telemetry reads the temperature every few seconds of the core's clock.
       await clock.advanceTo(clock.now() + 6_000);
-      await until('mining stopped while hot', () => mining(core), (s) => !s.running);
-      await until('the heat in the reasons', () => core.handlers['plan-get']({}), (p) => p.applied?.reason.includes('cpu too hot (95 °C ≥ 90 °C)') ?? false);
+      await until(
+        'mining stopped while hot',
+        () => mining(core),
+        (s) => !s.running,
+      );
+      await until(
+        'the heat in the reasons',
+        () => core.handlers['plan-get']({}),
+        (p) => p.applied?.reason.includes('cpu too hot (95 °C ≥ 90 °C)') ?? false,
+      );
     } finally {
       cpuTempC = null;
     }
     await clock.advanceTo(clock.now() + 6_000);
-    await until('mining back once cool', () => mining(core), (s) => s.running);
+    await until(
+      'mining back once cool',
+      () => mining(core),
+      (s) => s.running,
+    );
 
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-fail-'));
-    entry.dirs.push(work);
+    const work = tmp();
     await core.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 60_000 } });
-    const job = await core.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, '-e', 'console.log("out of memory"); process.exit(3)'], cwd: work }, valuePerHour: 5, devices: [deviceId('cpu')] });
+    const job = await core.handlers['job-create']({
+      spec: {
+        kind: 'command',
+        command: [process.execPath, '-e', 'console.log("out of memory"); process.exit(3)'],
+        cwd: work,
+      },
+      valuePerHour: 5,
+      devices: [deviceId('cpu')],
+    });
     await core.handlers['plan-override']({ override: null });
     await clock.advanceTo(clock.now() + 3_000);
-    await until('the job failed', () => core.handlers['job-get']({ id: job.id }), (j) => j.state === 'failed');
-    const dev = await until('the failure recorded', () => events(core), (e) => e.some((x) => x.kind === 'deviation' && x.message.startsWith(`job ${job.id} failed`)));
+    await until(
+      'the job failed',
+      () => core.handlers['job-get']({ id: job.id }),
+      (j) => j.state === 'failed',
+    );
+    const dev = await until(
+      'the failure recorded',
+      () => events(core),
+      (e) => e.some((x) => x.kind === 'deviation' && x.message.startsWith(`job ${job.id} failed`)),
+    );
     expect(dev.some((e) => e.kind === 'deviation' && e.message === 'cpu too hot (95 °C ≥ 90 °C)')).toBe(true);
     expect(dev.find((e) => e.message.startsWith(`job ${job.id} failed`))!.message).toContain('out of memory');
   }, 90_000);

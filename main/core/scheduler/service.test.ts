@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deviceId, jobId } from '#contract/id';
 import { EventBus } from '#core/event';
 import { Heating } from '#core/heating/service';
@@ -12,29 +9,57 @@ import { createSettings, settingMigrations } from '#core/setting';
 import { Tariff } from '#core/tariff/service';
 import { createPriceStore, tariffMigrations } from '#core/tariff/store';
 import { plan } from '#workers/planner/plan';
+import { quiet } from '../../../test/support/quiet-log.ts';
+import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { createScheduling } from './service.ts';
 import { TestClock } from './test-clock.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('hearth-scheduling-');
 
 describe('the scheduler domain, constructed without the core', () => {
   it('plans 48 h of the tariff in process, records it, and refuses an override for a job the plan does not hold', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-scheduling-'));
-    dirs.push(dir);
-    const db = openLedger(dir, [...settingMigrations, ...tariffMigrations, ...heatingMigrations, ...schedulerMigrations]);
+    const db = openLedger(tmp(), [
+      ...settingMigrations,
+      ...tariffMigrations,
+      ...heatingMigrations,
+      ...schedulerMigrations,
+    ]);
     const clock = new TestClock(Date.UTC(2026, 0, 14, 10, 7));
-    const settings = createSettings(db, () => clock.now(), () => undefined);
+    const settings = createSettings(
+      db,
+      () => clock.now(),
+      () => undefined,
+    );
     const events = new EventBus();
     const common = { settings, secrets: plainSecretStore, clock, log: quiet, events };
     const noNetwork = () => Promise.reject(new Error('no network in this test'));
     const tariff = new Tariff({ ...common, store: createPriceStore(db), io: { fetch: noNetwork }, cron: false });
-    const heating = new Heating({ ...common, store: createHeatingStore(db), tariff, hardware: null, fetch: noNetwork, pollMs: 3_600_000, cron: false, refreshOnStart: false });
-    const s = createScheduling({ ...common, store: createPlanEventStore(db), tariff, heating, hardware: null, mining: null, jobs: null, market: null, planner: plan, idle: null, processes: async () => [], battery: async () => null, cron: false });
+    const heating = new Heating({
+      ...common,
+      store: createHeatingStore(db),
+      tariff,
+      hardware: null,
+      fetch: noNetwork,
+      pollMs: 3_600_000,
+      cron: false,
+      refreshOnStart: false,
+    });
+    const s = createScheduling({
+      ...common,
+      store: createPlanEventStore(db),
+      tariff,
+      heating,
+      hardware: null,
+      mining: null,
+      jobs: null,
+      market: null,
+      planner: plan,
+      idle: null,
+      processes: async () => [],
+      battery: async () => null,
+      cron: false,
+    });
     try {
       await s.start();
       const { input } = await s.instance();
@@ -43,9 +68,22 @@ describe('the scheduler domain, constructed without the core', () => {
       expect(input.slots[0]!.start).toBe(Date.UTC(2026, 0, 14, 10));
       expect(input.jobs).toEqual([]);
       expect(s.events(10).some((e) => e.kind === 'planned')).toBe(true);
-      await expect(s.setOverride({ kind: 'run', device: deviceId('cpu'), job: jobId('job:7'), level: 0, powerW: 1, until: clock.now() + 60_000 })).rejects.toThrow('override: there is no device "cpu"');
-      await expect(s.setOverride({ kind: 'pause', until: clock.now() - 1 })).rejects.toThrow('the override ends in the past');
-      expect(await s.setOverride({ kind: 'pause', until: clock.now() + 60_000 })).toMatchObject({ override: { kind: 'pause' } });
+      await expect(
+        s.setOverride({
+          kind: 'run',
+          device: deviceId('cpu'),
+          job: jobId('job:7'),
+          level: 0,
+          powerW: 1,
+          until: clock.now() + 60_000,
+        }),
+      ).rejects.toThrow('override: there is no device "cpu"');
+      await expect(s.setOverride({ kind: 'pause', until: clock.now() - 1 })).rejects.toThrow(
+        'the override ends in the past',
+      );
+      expect(await s.setOverride({ kind: 'pause', until: clock.now() + 60_000 })).toMatchObject({
+        override: { kind: 'pause' },
+      });
       expect(s.state().override).toMatchObject({ kind: 'pause' });
     } finally {
       await s.stop();
