@@ -22,6 +22,13 @@ const aboveCore = [
   { regex: subpath('transport'), message: aboveCoreMessage },
 ];
 const coreMessage = 'native-workers sit below the core: move the types both need into main/contract.';
+const belowCore = [
+  electron,
+  renderer,
+  ...aboveCore,
+  { group: ['**/main/core/**'], message: coreMessage },
+  { regex: subpath('core'), message: coreMessage },
+];
 // Test peers and helpers live in test/; production code does not ship them. Tests beside the code
 // and the benchmark commands (which measure against the same test peers) may import them.
 const testSupport = { group: ['**/test/**'], message: 'Production code does not import test support (test/).' };
@@ -97,29 +104,12 @@ export default tseslint.config(
     // core would make the two layers depend on each other. Each worker is also bundled on its own
     // (scripts/build-node.mjs): whatever it took from the core would ship inside it.
     files: ['native-workers/**'],
-    rules: {
-      'no-restricted-imports': restrict([
-        electron,
-        renderer,
-        ...aboveCore,
-        { group: ['**/main/core/**'], message: coreMessage },
-        { regex: subpath('core'), message: coreMessage },
-      ]),
-    },
+    rules: { 'no-restricted-imports': restrict(belowCore) },
   },
   {
     files: ['native-workers/**'],
     ignores: besideTests,
-    rules: {
-      'no-restricted-imports': restrict([
-        electron,
-        renderer,
-        ...aboveCore,
-        { group: ['**/main/core/**'], message: coreMessage },
-        { regex: subpath('core'), message: coreMessage },
-        testSupport,
-      ]),
-    },
+    rules: { 'no-restricted-imports': restrict([...belowCore, testSupport]) },
   },
   {
     files: ['main/transport/**', 'main/server/**', 'main/cli/**'],
