@@ -24,11 +24,23 @@ describe('handler map', () => {
       },
     } as unknown as Handlers;
     expect(await dispatch(handlers, 'energy-days', { days: 7 })).toEqual({ ok: true, result: [] });
-    expect(await dispatch(handlers, 'energy-days', { days: 0 })).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('days') } });
-    expect(await dispatch(handlers, 'energy-days', { days: 7, extra: 1 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
-    expect(await dispatch(handlers, 'energy-days', 'nonsense')).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await dispatch(handlers, 'energy-days', { days: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringContaining('days') },
+    });
+    expect(await dispatch(handlers, 'energy-days', { days: 7, extra: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    expect(await dispatch(handlers, 'energy-days', 'nonsense')).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
     expect(await dispatch(handlers, 'constructor', {})).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    expect(await dispatch(handlers, 'energy-days', { days: 13 })).toEqual({ ok: false, error: { code: 'conflict', message: 'Unlucky', hint: 'Pick another number' } });
+    expect(await dispatch(handlers, 'energy-days', { days: 13 })).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: 'Unlucky', hint: 'Pick another number' },
+    });
     expect(calls).toBe(2);
   });
 });

@@ -11,7 +11,11 @@ describe('the settings reference', () => {
   it('lists every declared setting under the domain that declares it', () => {
     const listed = modules.flatMap((m) => (m.settings ?? []).map((d) => d.key));
     expect(new Set(listed).size).toBe(listed.length);
-    expect(listed.sort()).toEqual(declaredSettings().map((d) => d.key).sort());
+    expect(listed.sort()).toEqual(
+      declaredSettings()
+        .map((d) => d.key)
+        .sort(),
+    );
   });
 
   it('is docs/settings.md as generated (npm run docs:settings writes it)', () => {

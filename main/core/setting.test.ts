@@ -27,9 +27,21 @@ const volume = defineSetting<{ level: number; muted: boolean }>({
 function open() {
   const db = openLedger(tmp(), settingMigrations);
   const warnings: string[] = [];
-  const settings = createSettings(db, () => Date.UTC(2026, 11, 7), (m) => warnings.push(m));
-  const backups = () => db.prepare('SELECT key, value, version, problem FROM setting_backup ORDER BY id').all() as { key: string; value: string; version: number; problem: string }[];
-  const row = () => db.prepare('SELECT value, version FROM setting WHERE key = ?').get(volume.key) as { value: string; version: number } | undefined;
+  const settings = createSettings(
+    db,
+    () => Date.UTC(2026, 11, 7),
+    (m) => warnings.push(m),
+  );
+  const backups = () =>
+    db.prepare('SELECT key, value, version, problem FROM setting_backup ORDER BY id').all() as {
+      key: string;
+      value: string;
+      version: number;
+      problem: string;
+    }[];
+  const row = () =>
+    db.prepare('SELECT value, version FROM setting WHERE key = ?').get(volume.key) as
+      { value: string; version: number } | undefined;
   return { db, settings, warnings, backups, row };
 }
 
@@ -56,7 +68,12 @@ describe('settings declared once', () => {
   it.each([
     ['text that is not JSON', '{"level": 7,', 2, /not valid JSON/],
     ['a value of the wrong shape', JSON.stringify({ level: 'loud', muted: false }), 2, /level: /],
-    ['a value stored by a newer version', JSON.stringify({ level: 7, muted: false, balance: 0 }), 3, /newer Hearth \(shape version 3/],
+    [
+      'a value stored by a newer version',
+      JSON.stringify({ level: 7, muted: false, balance: 0 }),
+      3,
+      /newer Hearth \(shape version 3/,
+    ],
   ])('reports %s, keeps it in a backup row, and only then uses the default', (_what, text, version, problem) => {
     const s = open();
     const heard: string[] = [];
@@ -67,7 +84,9 @@ describe('settings declared once', () => {
     expect(s.warnings).toHaveLength(1);
     expect(s.warnings[0]).toMatch(/setting "test.volume": .*setting_backup row 1/);
     expect(heard).toEqual([volume.key]);
-    expect(s.settings.problems()).toMatchObject([{ key: volume.key, backupId: 1, problem: expect.stringMatching(problem) }]);
+    expect(s.settings.problems()).toMatchObject([
+      { key: volume.key, backupId: 1, problem: expect.stringMatching(problem) },
+    ]);
     // Replaced once: the default is now stored, so the next read is quiet.
     expect(s.settings.get(volume)).toEqual({ level: 5, muted: false });
     expect(s.backups()).toHaveLength(1);
@@ -75,7 +94,11 @@ describe('settings declared once', () => {
 
   it('keeps what is still good when the setting knows how to salvage it', () => {
     const s = open();
-    const withSalvage = defineSetting({ ...volume, key: 'test.salvage', salvage: (v) => ({ ...(v as object), muted: false }) });
+    const withSalvage = defineSetting({
+      ...volume,
+      key: 'test.salvage',
+      salvage: (v) => ({ ...(v as object), muted: false }),
+    });
     storeRawSetting(s.db, withSalvage.key, { level: 9, muted: 'yes' }, 2);
     expect(s.settings.get(withSalvage)).toEqual({ level: 9, muted: false });
     expect(s.backups()).toHaveLength(1);
@@ -92,16 +115,25 @@ describe('an invalid setting in the app', () => {
     const dataDir = tmp();
     const modules = () => [ledgerModule(), notificationModule(), preferenceModule()];
     let core = await startCore({ dataDir, log: quiet, modules: modules() });
-    storeRawSetting(core.db, 'preferences', { temperatureUnit: 'K', energyUnit: 'auto', autostart: false, startMinimized: false }, 2);
+    storeRawSetting(
+      core.db,
+      'preferences',
+      { temperatureUnit: 'K', energyUnit: 'auto', autostart: false, startMinimized: false },
+      2,
+    );
     await core.close();
 
     core = await startCore({ dataDir, log: quiet, modules: modules() });
     try {
       expect(await core.handlers['preferences-get']({})).toMatchObject({ temperatureUnit: 'C' });
       const notes = await core.handlers['notification-list']({});
-      expect(notes).toMatchObject([{ kind: 'setting-invalid', level: 'warning', title: 'The stored setting "preferences" could not be used' }]);
+      expect(notes).toMatchObject([
+        { kind: 'setting-invalid', level: 'warning', title: 'The stored setting "preferences" could not be used' },
+      ]);
       expect(notes[0]!.body).toMatch(/temperatureUnit: .*setting_backup table, row 1/);
-      const kept = core.db.prepare("SELECT value FROM setting_backup WHERE key = 'preferences'").get() as { value: string };
+      const kept = core.db.prepare("SELECT value FROM setting_backup WHERE key = 'preferences'").get() as {
+        value: string;
+      };
       expect(JSON.parse(kept.value)).toMatchObject({ temperatureUnit: 'K' });
     } finally {
       await core.close();
@@ -113,15 +145,43 @@ describe('an invalid setting in the app', () => {
     // As the version before one market left the settings table.
     const db = openLedger(dataDir, settingMigrations.slice(0, 1));
     const put = db.prepare('INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)');
-    put.run('ledger', JSON.stringify({ currency: 'EUR', timeZone: 'UTC', standingPerDay: '0.41', monthlyFee: '0', feesBtc: 0.12, poolFee: 0.015 }), '2026-01-01');
-    put.run('mining.market.manual', JSON.stringify({ btcPrice: 80_000, networkDifficulty: 1.2e14, currency: 'USD' }), '2026-01-01');
+    put.run(
+      'ledger',
+      JSON.stringify({
+        currency: 'EUR',
+        timeZone: 'UTC',
+        standingPerDay: '0.41',
+        monthlyFee: '0',
+        feesBtc: 0.12,
+        poolFee: 0.015,
+      }),
+      '2026-01-01',
+    );
+    put.run(
+      'mining.market.manual',
+      JSON.stringify({ btcPrice: 80_000, networkDifficulty: 1.2e14, currency: 'USD' }),
+      '2026-01-01',
+    );
     db.close();
     const core = await startCore({ dataDir, log: quiet, modules: [marketModule({ refreshMs: 0 }), ledgerModule()] });
     try {
       const st = await core.handlers['market-status']({});
-      expect(st).toMatchObject({ currency: 'USD', feesBtc: 0.12, poolFee: 0.015, btcPrice: { value: 80_000, state: 'override' }, difficulty: { value: 1.2e14, state: 'override' } });
-      expect(await core.handlers['ledger-settings']({})).toEqual({ currency: 'EUR', timeZone: 'UTC', standingPerDay: '0.41', monthlyFee: '0' });
-      expect(core.db.prepare("SELECT count(*) AS n FROM setting WHERE key LIKE 'mining.market%'").get()).toMatchObject({ n: 0 });
+      expect(st).toMatchObject({
+        currency: 'USD',
+        feesBtc: 0.12,
+        poolFee: 0.015,
+        btcPrice: { value: 80_000, state: 'override' },
+        difficulty: { value: 1.2e14, state: 'override' },
+      });
+      expect(await core.handlers['ledger-settings']({})).toEqual({
+        currency: 'EUR',
+        timeZone: 'UTC',
+        standingPerDay: '0.41',
+        monthlyFee: '0',
+      });
+      expect(core.db.prepare("SELECT count(*) AS n FROM setting WHERE key LIKE 'mining.market%'").get()).toMatchObject({
+        n: 0,
+      });
       expect(core.db.prepare('SELECT count(*) AS n FROM setting_backup').get()).toMatchObject({ n: 0 });
     } finally {
       await core.close();

@@ -11,7 +11,14 @@ describe('XDG autostart entry (start at login on Linux)', () => {
     const file = path.join(tmp(), 'autostart', 'hearth.desktop');
     setXdgAutostart(file, true, 'Hearth', ['/opt/Hearth App/hearth', '/home/a "b"/$app']);
     const text = fs.readFileSync(file, 'utf8');
-    expect(text.split('\n')).toEqual(['[Desktop Entry]', 'Type=Application', 'Name=Hearth', 'Exec="/opt/Hearth App/hearth" "/home/a \\"b\\"/\\$app"', 'X-GNOME-Autostart-enabled=true', '']);
+    expect(text.split('\n')).toEqual([
+      '[Desktop Entry]',
+      'Type=Application',
+      'Name=Hearth',
+      'Exec="/opt/Hearth App/hearth" "/home/a \\"b\\"/\\$app"',
+      'X-GNOME-Autostart-enabled=true',
+      '',
+    ]);
     setXdgAutostart(file, false, 'Hearth', []);
     expect(fs.existsSync(file)).toBe(false);
     // Turning it off twice is fine.

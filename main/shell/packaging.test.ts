@@ -19,7 +19,12 @@ type BuilderConfig = {
   linux: { target: Target[]; icon: string; maintainer: string };
 };
 const config = JSON.parse(read('electron-builder.json')) as BuilderConfig;
-const pkg = JSON.parse(read('package.json')) as { main: string; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  main: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 /** electron-builder's file patterns: `**` any depth, `*` within a segment, `!` excludes. */
 function included(file: string, patterns: string[]): boolean {
@@ -66,7 +71,14 @@ describe('packaging (electron-builder.json, npm run dist)', () => {
   });
 
   it('packs the built app from out/ with the entry point, the workers and the resources the shell loads at run time', () => {
-    for (const f of [pkg.main, 'out/preload/index.cjs', 'out/renderer/index.html', 'out/node/cli.mjs', 'out/node/workers/hash-sha256d.wasm', 'package.json']) {
+    for (const f of [
+      pkg.main,
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+      'out/node/cli.mjs',
+      'out/node/workers/hash-sha256d.wasm',
+      'package.json',
+    ]) {
       expect(included(f, config.files), f).toBe(true);
     }
     expect(pkg.main.startsWith('out/')).toBe(true);
@@ -79,13 +91,18 @@ describe('packaging (electron-builder.json, npm run dist)', () => {
       expect(included(f, config.files), f).toBe(true);
     }
     // Sources and tests stay out.
-    for (const f of ['main/shell/index.ts', 'renderer/main.tsx', 'test/e2e/fixture.ts']) expect(included(f, config.files), f).toBe(false);
+    for (const f of ['main/shell/index.ts', 'renderer/main.tsx', 'test/e2e/fixture.ts'])
+      expect(included(f, config.files), f).toBe(false);
     expect(read('.gitignore')).toMatch(new RegExp(`^${config.directories.output}/$`, 'm'));
   });
 
   it('npm run dist builds first, then runs a pinned electron-builder through npx, never installed by npm ci', () => {
     const dist = pkg.scripts['dist'] ?? '';
-    expect(dist).toMatch(/^node scripts\/build\.mjs && npx --yes electron-builder@\d+\.\d+\.\d+ --config electron-builder\.json\b/);
-    expect(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.includes('electron-builder'))).toEqual([]);
+    expect(dist).toMatch(
+      /^node scripts\/build\.mjs && npx --yes electron-builder@\d+\.\d+\.\d+ --config electron-builder\.json\b/,
+    );
+    expect(
+      Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.includes('electron-builder')),
+    ).toEqual([]);
   });
 });

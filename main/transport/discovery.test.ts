@@ -21,12 +21,18 @@ async function server(dataDir: string): Promise<Server> {
 }
 
 describe('server.json', () => {
-  it('is written for this user only and withdrawn only while it is still this process\'s', () => {
+  it("is written for this user only and withdrawn only while it is still this process's", () => {
     const dir = folder();
     const a = announceServer(dir, { by: 'app', url: 'http://127.0.0.1:1234/', token: 'first' });
     const file = path.join(dir, SERVER_FILE);
     if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(readServerFile(dir)).toMatchObject({ by: 'app', pid: process.pid, url: 'http://127.0.0.1:1234/', token: 'first', hostname: os.hostname() });
+    expect(readServerFile(dir)).toMatchObject({
+      by: 'app',
+      pid: process.pid,
+      url: 'http://127.0.0.1:1234/',
+      token: 'first',
+      hostname: os.hostname(),
+    });
     a.withdraw();
     expect(fs.existsSync(file)).toBe(false);
 
@@ -42,7 +48,10 @@ describe('server.json', () => {
     expect(readServerFile(dir)).toBeNull();
     fs.writeFileSync(path.join(dir, SERVER_FILE), '{"by":"serve","pid":');
     expect(readServerFile(dir)).toBeNull();
-    fs.writeFileSync(path.join(dir, SERVER_FILE), JSON.stringify({ by: 'serve', pid: 1, url: 'not a url', token: 'x', hostname: 'h', startedAt: 0 }));
+    fs.writeFileSync(
+      path.join(dir, SERVER_FILE),
+      JSON.stringify({ by: 'serve', pid: 1, url: 'not a url', token: 'x', hostname: 'h', startedAt: 0 }),
+    );
     expect(readServerFile(dir)).toBeNull();
   });
 
@@ -59,7 +68,12 @@ describe('findServer', () => {
     const dir = folder();
     const s = await server(dir);
     const found = await findServer(dir);
-    expect(found.server).toMatchObject({ by: 'serve', pid: process.pid, url: `http://127.0.0.1:${s.http.port}/`, token: s.token });
+    expect(found.server).toMatchObject({
+      by: 'serve',
+      pid: process.pid,
+      url: `http://127.0.0.1:${s.http.port}/`,
+      token: s.token,
+    });
     await s.close();
     expect(fs.existsSync(path.join(dir, SERVER_FILE))).toBe(false);
     expect(await findServer(dir)).toEqual({ server: null });
@@ -83,7 +97,17 @@ describe('findServer', () => {
 
   it('ignores a file another machine wrote into a shared folder, and keeps it', async () => {
     const dir = folder();
-    fs.writeFileSync(path.join(dir, SERVER_FILE), JSON.stringify({ by: 'serve', pid: process.pid, url: 'http://127.0.0.1:1/', token: 'x', hostname: `${os.hostname()}-other`, startedAt: 0 }));
+    fs.writeFileSync(
+      path.join(dir, SERVER_FILE),
+      JSON.stringify({
+        by: 'serve',
+        pid: process.pid,
+        url: 'http://127.0.0.1:1/',
+        token: 'x',
+        hostname: `${os.hostname()}-other`,
+        startedAt: 0,
+      }),
+    );
     expect(await findServer(dir)).toEqual({ server: null });
     expect(fs.existsSync(path.join(dir, SERVER_FILE))).toBe(true);
   });

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as built from './build.mjs';
-import { KERNEL_LAYOUT, loadNative, NativeKernel, nativePaths, NONCES_PER_TURN, WasmKernel, type HashKernel } from './kernel.ts';
+import {
+  KERNEL_LAYOUT,
+  loadNative,
+  NativeKernel,
+  nativePaths,
+  NONCES_PER_TURN,
+  WasmKernel,
+  type HashKernel,
+} from './kernel.ts';
 import { hashHex, hashValue, sha256d, targetForDifficulty, targetFromBits } from './sha.ts';
 
 // Real block headers (80 bytes, as serialized on the wire).
@@ -21,7 +29,13 @@ const B125552_HASH = '00000000000000001e8d6829a8a21adc5d38d0a473b144b6765798e61f
 const nonceOf = (h: Buffer) => h.readUInt32LE(76);
 
 it('the WebAssembly kernel uses the memory layout the generator emitted', () => {
-  expect(KERNEL_LAYOUT).toEqual({ params: built.PARAMS, found: built.FOUND, left: built.LEFT, maxFound: built.MAX_FOUND, streams: built.STREAMS });
+  expect(KERNEL_LAYOUT).toEqual({
+    params: built.PARAMS,
+    found: built.FOUND,
+    left: built.LEFT,
+    maxFound: built.MAX_FOUND,
+    streams: built.STREAMS,
+  });
 });
 
 const native = loadNative();
@@ -33,7 +47,6 @@ const routes: [string, () => HashKernel][] = [
 ];
 
 describe.each(routes)('SHA-256d kernel: %s', (_name, make) => {
-
   for (const [name, hex, expected] of [
     ['genesis block', GENESIS, GENESIS_HASH],
     ['block 125552', B125552, B125552_HASH],

@@ -58,12 +58,18 @@ describe('hash worker pool (real worker threads)', () => {
     witness = null;
   });
 
-  it('splits one header\'s nonce space between threads and finds verified shares', async () => {
+  it("splits one header's nonce space between threads and finds verified shares", async () => {
     const shares: FoundShare[] = [];
     pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s) });
     const kernel = await pool.start();
     expect(kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
-    const job: PoolJob = { id: 'j1', target: targetForDifficulty(2 ** -20), slots: 1, header: headerFor, nonceSpace: 1 << 17 };
+    const job: PoolJob = {
+      id: 'j1',
+      target: targetForDifficulty(2 ** -20),
+      slots: 1,
+      header: headerFor,
+      nonceSpace: 1 << 17,
+    };
     pool.setJob(job);
     // 2^17 nonces at 1 in 2^12 passing: ~32 shares; wait until both halves are done.
     await when('the nonce space', () => total(pool!) >= 1 << 17, 30_000);
@@ -80,7 +86,13 @@ describe('hash worker pool (real worker threads)', () => {
     // The WebAssembly route through real threads too (the first test used the best route).
     pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s), route: 'wasm-simd' });
     expect((await pool.start())?.route).toBe('wasm-simd');
-    const job: PoolJob = { id: 'j2', target: targetForDifficulty(2 ** -22), slots: 5, header: headerFor, nonceSpace: 1 << 14 };
+    const job: PoolJob = {
+      id: 'j2',
+      target: targetForDifficulty(2 ** -22),
+      slots: 5,
+      header: headerFor,
+      nonceSpace: 1 << 14,
+    };
     pool.setJob(job);
     const w = await startWitness();
     witness = w.pool;

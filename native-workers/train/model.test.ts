@@ -6,7 +6,13 @@ describe('WebAssembly SIMD GEMM', () => {
   it('matches the textbook triple loop on several shapes, with and without accumulation', () => {
     const k = new Kernel();
     const rnd = mulberry32(7);
-    for (const [M, N, K] of [[4, 8, 1], [8, 16, 3], [12, 24, 37], [64, 96, 128], [128, 256, 64]] as const) {
+    for (const [M, N, K] of [
+      [4, 8, 1],
+      [8, 16, 3],
+      [12, 24, 37],
+      [64, 96, 128],
+      [128, 256, 64],
+    ] as const) {
       const a = k.alloc(M * K);
       const b = k.alloc(K * N);
       const c = k.alloc(M * N);
@@ -25,7 +31,11 @@ describe('WebAssembly SIMD GEMM', () => {
   it('multiplies by a transposed A given as stored (gemmTN), matching the triple loop on Aᵀ', () => {
     const k = new Kernel();
     const rnd = mulberry32(11);
-    for (const [M, N, K] of [[4, 8, 1], [12, 16, 7], [128, 96, 64]] as const) {
+    for (const [M, N, K] of [
+      [4, 8, 1],
+      [12, 16, 7],
+      [128, 96, 64],
+    ] as const) {
       const a = k.alloc(K * M);
       const b = k.alloc(K * N);
       const c = k.alloc(M * N);
@@ -95,7 +105,14 @@ describe('character MLP', () => {
     tr.step(tokens, starts, rows);
     const grad = k.view(tr.grads).slice();
     const p = k.view(tr.params);
-    const probe = [l.emb + tokens[starts[0]!]! * 16 + 2, l.w1 + 5, l.w1 + 40 * 16 + 3, l.b1 + 4, l.w2 + 2 * l.vocabPad + 7, l.b2 + 1];
+    const probe = [
+      l.emb + tokens[starts[0]!]! * 16 + 2,
+      l.w1 + 5,
+      l.w1 + 40 * 16 + 3,
+      l.b1 + 4,
+      l.w2 + 2 * l.vocabPad + 7,
+      l.b2 + 1,
+    ];
     for (const i of probe) {
       const h = 1e-2;
       const keep = p[i]!;
@@ -142,7 +159,16 @@ describe('text sampling from a checkpoint', () => {
       tr.predict([1, 2, 3, 4], probs);
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
       const size = tr.l.size;
-      const file = writeCheckpoint(dir, { header: { version: 1, step: 1, size, corpusHash: corpus.hash, shape, lossSum: 0, lossSteps: 0 }, params: k.view(tr.params), m: new Float32Array(size), v: new Float32Array(size) }, 1);
+      const file = writeCheckpoint(
+        dir,
+        {
+          header: { version: 1, step: 1, size, corpusHash: corpus.hash, shape, lossSum: 0, lossSteps: 0 },
+          params: k.view(tr.params),
+          m: new Float32Array(size),
+          v: new Float32Array(size),
+        },
+        1,
+      );
       const a = sampleText(file, corpus, 50, { seed: 4 });
       expect(a).toHaveLength(50);
       expect(sampleText(file, corpus, 50, { seed: 4 })).toBe(a);

@@ -31,7 +31,11 @@ function fanOut(listeners: Listeners, event: string, payload: unknown): void {
   for (const l of listeners.get(event) ?? []) (l as (p: unknown) => void)(payload);
 }
 
-function subscribeTo<E extends EventName>(listeners: Listeners, event: E, listener: (payload: Events[E]) => void): () => void {
+function subscribeTo<E extends EventName>(
+  listeners: Listeners,
+  event: E,
+  listener: (payload: Events[E]) => void,
+): () => void {
   let set = listeners.get(event);
   if (!set) listeners.set(event, (set = new Set()));
   set.add(listener as (p: never) => void);
@@ -87,9 +91,18 @@ function httpConnection(): Connection {
           credentials: 'same-origin',
         });
       } catch {
-        throw new ApiCallError('unavailable', 'The Hearth server is not reachable', 'Check that `hearth serve` is still running.');
+        throw new ApiCallError(
+          'unavailable',
+          'The Hearth server is not reachable',
+          'Check that `hearth serve` is still running.',
+        );
       }
-      if (res.status === 401) throw new ApiCallError('unauthorized', 'Access token missing or wrong', 'Open the URL that `hearth serve` printed, with its token.');
+      if (res.status === 401)
+        throw new ApiCallError(
+          'unauthorized',
+          'Access token missing or wrong',
+          'Open the URL that `hearth serve` printed, with its token.',
+        );
       return unwrap<Result<M>>((await res.json()) as Envelope<unknown>);
     },
     on: (event, listener) => subscribeTo(listeners, event, listener),
@@ -98,7 +111,10 @@ function httpConnection(): Connection {
 
 /** Connection-state pseudo-event, for the "reconnecting" banner; not part of the core's events. */
 export function onConnection(conn: Connection, listener: (s: { connected: boolean }) => void): () => void {
-  return (conn.on as unknown as (e: string, l: (s: { connected: boolean }) => void) => () => void)('connection', listener);
+  return (conn.on as unknown as (e: string, l: (s: { connected: boolean }) => void) => () => void)(
+    'connection',
+    listener,
+  );
 }
 
 /** Chosen at run time: the preload bridge when running inside the desktop app, else HTTP/WS. */

@@ -6,7 +6,11 @@ export type CallState<R> = { data: R | undefined; error: Error | undefined; load
 
 /** Calls a contract method when `key` changes and keeps the latest result. */
 export function useCall<M extends Method>(method: M, args: Args<M>, key: unknown[] = []): CallState<Result<M>> {
-  const [state, setState] = useState<{ data: Result<M> | undefined; error: Error | undefined; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  const [state, setState] = useState<{ data: Result<M> | undefined; error: Error | undefined; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  });
   const [tick, setTick] = useState(0);
   const argsRef = useRef(args);
   argsRef.current = args;

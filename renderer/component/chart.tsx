@@ -25,7 +25,19 @@ function extent(series: Series[], includeZero = true): [number, number] {
  * Lines over an index axis; `null` breaks the line (missing data is not drawn as zero). `zero`
  * false: the axis spans the data only (a room's 18–22 °C would be a flat line on a 0–22 scale).
  */
-export function LineChart({ series, height = 160, unit, label, zero = true }: { series: Series[]; height?: number; unit: string; label: string; zero?: boolean }) {
+export function LineChart({
+  series,
+  height = 160,
+  unit,
+  label,
+  zero = true,
+}: {
+  series: Series[];
+  height?: number;
+  unit: string;
+  label: string;
+  zero?: boolean;
+}) {
   const [lo, hi] = extent(series, zero);
   const n = Math.max(2, ...series.map((s) => s.values.length));
   const x = (i: number) => (i / (n - 1)) * (W - 40) + 36;
@@ -47,7 +59,21 @@ export function LineChart({ series, height = 160, unit, label, zero = true }: { 
 }
 
 /** Bars, stacked when several series are given (negative values stack downwards). */
-export function BarChart({ series, labels, height = 180, unit, label, marker }: { series: Series[]; labels?: string[]; height?: number; unit: string; label: string; marker?: number }) {
+export function BarChart({
+  series,
+  labels,
+  height = 180,
+  unit,
+  label,
+  marker,
+}: {
+  series: Series[];
+  labels?: string[];
+  height?: number;
+  unit: string;
+  label: string;
+  marker?: number;
+}) {
   const n = Math.max(1, ...series.map((s) => s.values.length));
   const pos = new Array<number>(n).fill(0);
   const neg = new Array<number>(n).fill(0);
@@ -78,7 +104,14 @@ export function BarChart({ series, labels, height = 180, unit, label, marker }: 
           const y1 = y(Math.max(base, top));
           const y2 = y(Math.min(base, top));
           return (
-            <rect key={`${s.name}-${i}`} x={36 + i * bw + bw * 0.1} width={Math.max(1, bw * 0.8)} y={y1} height={Math.max(0.5, y2 - y1)} fill={s.color}>
+            <rect
+              key={`${s.name}-${i}`}
+              x={36 + i * bw + bw * 0.1}
+              width={Math.max(1, bw * 0.8)}
+              y={y1}
+              height={Math.max(0.5, y2 - y1)}
+              fill={s.color}
+            >
               <title>{`${labels?.[i] ?? i}: ${s.name} ${v.toPrecision(4)} ${unit}`}</title>
             </rect>
           );
@@ -102,7 +135,21 @@ export function Legend({ series }: { series: Pick<Series, 'name' | 'color'>[] })
 }
 
 /** Bars side by side per label, one per series (comparisons such as net per month per policy). */
-export function GroupedBarChart({ series, labels, height = 180, unit, label, format }: { series: Series[]; labels: string[]; height?: number; unit: string; label: string; format?: (v: number) => string }) {
+export function GroupedBarChart({
+  series,
+  labels,
+  height = 180,
+  unit,
+  label,
+  format,
+}: {
+  series: Series[];
+  labels: string[];
+  height?: number;
+  unit: string;
+  label: string;
+  format?: (v: number) => string;
+}) {
   const [lo, hi] = extent(series);
   const groups = Math.max(1, labels.length);
   const gw = (W - 40) / groups;
@@ -125,7 +172,15 @@ export function GroupedBarChart({ series, labels, height = 180, unit, label, for
           const y1 = y(Math.max(0, v));
           const y2 = y(Math.min(0, v));
           return (
-            <rect key={`${s.name}-${g}`} data-series={s.name} x={36 + g * gw + gw * 0.1 + k * bw} width={Math.max(1, bw * 0.9)} y={y1} height={Math.max(0.5, y2 - y1)} fill={s.color}>
+            <rect
+              key={`${s.name}-${g}`}
+              data-series={s.name}
+              x={36 + g * gw + gw * 0.1 + k * bw}
+              width={Math.max(1, bw * 0.9)}
+              y={y1}
+              height={Math.max(0.5, y2 - y1)}
+              fill={s.color}
+            >
               <title>{`${labels[g] ?? g}: ${s.name} ${show(v)}`}</title>
             </rect>
           );

@@ -1,14 +1,37 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fmtKWh, fmtMoney, fmtPricePerKWh, fmtTemp, fromDisplayTemp, setDisplayUnits, tempUnit, toDisplayTemp } from './format.ts';
+import {
+  fmtKWh,
+  fmtMoney,
+  fmtPricePerKWh,
+  fmtTemp,
+  fromDisplayTemp,
+  setDisplayUnits,
+  tempUnit,
+  toDisplayTemp,
+} from './format.ts';
 
 afterEach(() => setDisplayUnits({ temperature: 'C', energy: 'auto' }));
 
 describe('format', () => {
   it('money from cached formats reads exactly as toLocaleString did, tiny amounts keep their digits', () => {
-    for (const [amount, currency] of [[7.2, 'EUR'], [-6.959995968, 'EUR'], [0.000004032, 'EUR'], [90000, 'USD'], [0.0042, 'DKK'], [1234.5, 'GBP']] as const) {
+    for (const [amount, currency] of [
+      [7.2, 'EUR'],
+      [-6.959995968, 'EUR'],
+      [0.000004032, 'EUR'],
+      [90000, 'USD'],
+      [0.0042, 'DKK'],
+      [1234.5, 'GBP'],
+    ] as const) {
       const abs = Math.abs(amount);
       const digits = abs < 0.01 ? Math.min(10, 1 - Math.floor(Math.log10(abs)) + 1) : 2;
-      expect(fmtMoney(amount, currency)).toBe(amount.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }));
+      expect(fmtMoney(amount, currency)).toBe(
+        amount.toLocaleString(undefined, {
+          style: 'currency',
+          currency,
+          minimumFractionDigits: digits,
+          maximumFractionDigits: digits,
+        }),
+      );
     }
     expect(fmtMoney(0.000004032, 'EUR')).toMatch(/0\.0000040/);
     expect(fmtMoney(null)).toBe('not reported');

@@ -14,7 +14,12 @@ function numberFormat(digits: number, currency?: string): Intl.NumberFormat {
   const key = `${currency ?? ''}:${digits}`;
   let f = numberFormats.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(undefined, currency ? { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits } : { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    f = new Intl.NumberFormat(
+      undefined,
+      currency
+        ? { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }
+        : { minimumFractionDigits: digits, maximumFractionDigits: digits },
+    );
     numberFormats.set(key, f);
   }
   return f;
@@ -47,11 +52,14 @@ export const fmtKWh = (kwh: number | null | undefined, digits = 3) =>
 /** The temperature unit chosen in Settings: "°C" or "°F". */
 export const tempUnit = (): string => (units.temperature === 'F' ? '°F' : '°C');
 /** A Celsius value (as stored everywhere in the core) in the chosen unit, to 0.1. */
-export const toDisplayTemp = (c: number): number => (units.temperature === 'F' ? Math.round((c * 9) / 5 * 10 + 320) / 10 : c);
+export const toDisplayTemp = (c: number): number =>
+  units.temperature === 'F' ? Math.round(((c * 9) / 5) * 10 + 320) / 10 : c;
 /** A value typed in the chosen unit back to Celsius; Fahrenheit input is kept to 0.01 °C. */
-export const fromDisplayTemp = (t: number): number => (units.temperature === 'F' ? Math.round(((t - 32) * 5) / 9 * 100) / 100 : t);
+export const fromDisplayTemp = (t: number): number =>
+  units.temperature === 'F' ? Math.round((((t - 32) * 5) / 9) * 100) / 100 : t;
 /** A temperature (°C from the core) in the chosen unit; a missing sensor says so. */
-export const fmtTemp = (c: number | null | undefined) => (c === null || c === undefined || Number.isNaN(c) ? NOT_REPORTED : fmtUnit(toDisplayTemp(c), tempUnit(), 1));
+export const fmtTemp = (c: number | null | undefined) =>
+  c === null || c === undefined || Number.isNaN(c) ? NOT_REPORTED : fmtUnit(toDisplayTemp(c), tempUnit(), 1);
 export const fmtPct = (p: number | null | undefined) => fmtUnit(p, '%', 0);
 
 /**

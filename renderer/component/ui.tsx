@@ -34,7 +34,19 @@ export function ErrorBanner({ error }: { error: (Error & { hint?: string | undef
  * A table with one header row: `head` holds the column headings in order ('' for a blank column),
  * `children` the body rows, `foot` the footer rows if any. No default class: the job table has none.
  */
-export function Table({ head, className, testId, foot, children }: { head: ReactNode[]; className?: string; testId?: string; foot?: ReactNode; children: ReactNode }) {
+export function Table({
+  head,
+  className,
+  testId,
+  foot,
+  children,
+}: {
+  head: ReactNode[];
+  className?: string;
+  testId?: string;
+  foot?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <table className={className} data-testid={testId}>
       <thead>

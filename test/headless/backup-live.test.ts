@@ -25,14 +25,31 @@ describe('ledger backup while mining and training run', () => {
     const pool = new TestPool({ difficulty: 2 ** -14 });
     await pool.listen();
     pool.notify(true);
-    const core = await startCore({ dataDir: dir, log: quiet, modules: [hardwareModule(), miningModule(), jobModule({ gpu: null, pollMs: 20 }), ledgerModule()] });
+    const core = await startCore({
+      dataDir: dir,
+      log: quiet,
+      modules: [hardwareModule(), miningModule(), jobModule({ gpu: null, pollMs: 20 }), ledgerModule()],
+    });
     open.push({ core, pool });
     const h = core.handlers;
     await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }] });
     await h['mining-start']({});
-    const job = await h['job-create']({ spec: { kind: 'train', hidden: 32, batchSize: 16, checkpointEvery: 10, steps: 100_000, threads: 1 }, start: true });
-    await until('accepted shares', () => h['mining-status']({}), (s) => s.totals.accepted > 0, 60_000);
-    await until('training steps past a checkpoint', () => h['job-get']({ id: job.id }), (j) => j.progress.done >= 20, 60_000);
+    const job = await h['job-create']({
+      spec: { kind: 'train', hidden: 32, batchSize: 16, checkpointEvery: 10, steps: 100_000, threads: 1 },
+      start: true,
+    });
+    await until(
+      'accepted shares',
+      () => h['mining-status']({}),
+      (s) => s.totals.accepted > 0,
+      60_000,
+    );
+    await until(
+      'training steps past a checkpoint',
+      () => h['job-get']({ id: job.id }),
+      (j) => j.progress.done >= 20,
+      60_000,
+    );
 
     const backups: { file: string; integrity: string }[] = [];
     for (let i = 0; i < 3; i++) backups.push(await h['ledger-backup']({}));
@@ -45,9 +62,13 @@ describe('ledger backup while mining and training run', () => {
       expect(b.integrity).toBe('ok');
       const copy = new Database(b.file, { readonly: true });
       try {
-        expect((copy.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
+        expect((copy.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe(
+          'ok',
+        );
         const shares = (copy.prepare('SELECT COUNT(*) AS n FROM mining_share').get() as { n: number }).n;
-        const { n: losses, s: steps } = copy.prepare('SELECT COUNT(*) AS n, MAX(step) AS s FROM job_loss WHERE job_id = ?').get(job.id) as { n: number; s: number };
+        const { n: losses, s: steps } = copy
+          .prepare('SELECT COUNT(*) AS n, MAX(step) AS s FROM job_loss WHERE job_id = ?')
+          .get(job.id) as { n: number; s: number };
         expect(shares).toBeGreaterThan(0);
         expect(losses).toBeGreaterThan(0);
         // Each later copy holds at least as much training as the one before: copies are of one moment, in order.

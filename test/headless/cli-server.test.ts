@@ -32,7 +32,11 @@ async function serve(dataDir: string): Promise<RunningServer> {
 
 /** A call to the running server's own API, as its page makes it. */
 async function call<R>(s: RunningServer, method: string, args: unknown = {}): Promise<R> {
-  const res = await fetch(`${s.origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` }, body: JSON.stringify(args) });
+  const res = await fetch(`${s.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+    body: JSON.stringify(args),
+  });
   const body = (await res.json()) as { ok: true; result: R } | { ok: false; error: { message: string } };
   if (!body.ok) throw new Error(body.error.message);
   return body.result;
@@ -68,7 +72,11 @@ async function closedPort(): Promise<number> {
 
 const serverFile = (dataDir: string) => path.join(dataDir, 'server.json');
 function writeServerFile(dataDir: string, entry: { pid: number; url: string; token: string }): void {
-  fs.writeFileSync(serverFile(dataDir), JSON.stringify({ by: 'serve', hostname: os.hostname(), startedAt: Date.now(), ...entry }), { mode: 0o600 });
+  fs.writeFileSync(
+    serverFile(dataDir),
+    JSON.stringify({ by: 'serve', hostname: os.hostname(), startedAt: Date.now(), ...entry }),
+    { mode: 0o600 },
+  );
 }
 
 describe('hearth commands on a data folder a server runs on', () => {
@@ -76,7 +84,12 @@ describe('hearth commands on a data folder a server runs on', () => {
     const dataDir = folder();
     const s = await serve(dataDir);
     // Announced for the CLI: the server's own pid, url and token, readable by this user only.
-    const announced = JSON.parse(fs.readFileSync(serverFile(dataDir), 'utf8')) as { by: string; pid: number; url: string; token: string };
+    const announced = JSON.parse(fs.readFileSync(serverFile(dataDir), 'utf8')) as {
+      by: string;
+      pid: number;
+      url: string;
+      token: string;
+    };
     expect(announced).toMatchObject({ by: 'serve', pid: s.child.pid, url: `${s.origin}/`, token: s.token });
     if (process.platform !== 'win32') expect(fs.statSync(serverFile(dataDir)).mode & 0o777).toBe(0o600);
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
@@ -92,11 +105,24 @@ describe('hearth commands on a data folder a server runs on', () => {
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff).toEqual({ kind: 'csv', currency: 'EUR' });
     const slots = await call<PriceSlot[]>(s, 'tariff-slots', { from: JAN_1, to: JAN_1 + 3 * 3_600_000 });
     expect(slots.map((x) => x.spot)).toEqual([-0.00175, -0.00146, -0.00527]);
-    await until('the price-update the import caused', () => socket.events.filter((e) => e.event === 'price-update'), (e) => e.length > 0);
+    await until(
+      'the price-update the import caused',
+      () => socket.events.filter((e) => e.event === 'price-update'),
+      (e) => e.length > 0,
+    );
     socket.close();
 
     // Reading goes there too, and a second server on the folder is refused.
-    const listed = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
+    const listed = await runCli([
+      'prices',
+      '--from',
+      '2023-01-01T00:00:00Z',
+      '--hours',
+      '3',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
     expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots).toHaveLength(3);
     const second = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
     expect(second.code).toBe(2);
@@ -105,9 +131,20 @@ describe('hearth commands on a data folder a server runs on', () => {
     // A clean stop takes the file back; the next command opens the folder itself.
     expect(await s.stop('SIGINT')).toBe(0);
     expect(fs.existsSync(serverFile(dataDir))).toBe(false);
-    const after = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
+    const after = await runCli([
+      'prices',
+      '--from',
+      '2023-01-01T00:00:00Z',
+      '--hours',
+      '3',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(after.code).toBe(0);
-    expect((JSON.parse(after.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([-0.00175, -0.00146, -0.00527]);
+    expect((JSON.parse(after.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([
+      -0.00175, -0.00146, -0.00527,
+    ]);
   });
 
   it('a handler refusal from the server reads as it does in-process: one line, exit code 2', async () => {
@@ -117,7 +154,9 @@ describe('hearth commands on a data folder a server runs on', () => {
     fs.writeFileSync(bad, 'start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,9.99\n2023-01-01T01:00:00Z,\n');
     const r = await runCli(['prices', 'import', bad, '--data-dir', dataDir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^hearth prices import: .*bad\.csv: .*line 3: price "" is not a number\. Run "hearth prices import --help"/);
+    expect(r.stderr).toMatch(
+      /^hearth prices import: .*bad\.csv: .*line 3: price "" is not a number\. Run "hearth prices import --help"/,
+    );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
   });
@@ -126,13 +165,28 @@ describe('hearth commands on a data folder a server runs on', () => {
 describe('hearth commands with no server on the data folder', () => {
   it('opens the folder itself and removes a server.json whose process is gone', async () => {
     const dataDir = folder();
-    writeServerFile(dataDir, { pid: await deadPid(), url: `http://127.0.0.1:${await closedPort()}/`, token: 'left-by-a-crash' });
+    writeServerFile(dataDir, {
+      pid: await deadPid(),
+      url: `http://127.0.0.1:${await closedPort()}/`,
+      token: 'left-by-a-crash',
+    });
     const r = await runCli(['prices', 'import', CSV, '--data-dir', dataDir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(fs.existsSync(serverFile(dataDir))).toBe(false);
-    const listed = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
-    expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([-0.00175, -0.00146, -0.00527]);
+    const listed = await runCli([
+      'prices',
+      '--from',
+      '2023-01-01T00:00:00Z',
+      '--hours',
+      '3',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([
+      -0.00175, -0.00146, -0.00527,
+    ]);
   });
 
   it('removes a file whose process lives but nothing answers on its port', async () => {
@@ -144,7 +198,7 @@ describe('hearth commands with no server on the data folder', () => {
     expect(fs.existsSync(serverFile(dataDir))).toBe(false);
   });
 
-  it('does not send one folder\'s commands to a server of another folder, even with its token', async () => {
+  it("does not send one folder's commands to a server of another folder, even with its token", async () => {
     const serverDir = folder();
     const s = await serve(serverDir);
     const copied = folder();

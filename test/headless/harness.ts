@@ -26,7 +26,9 @@ export type RunningServer = {
 };
 
 /** Starts a real `hearth serve` process on a free port and waits for the URL it prints. */
-export async function startServe(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<RunningServer> {
+export async function startServe(
+  opts: { dataDir?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
     env: { ...process.env, ...opts.env },
@@ -66,9 +68,15 @@ export async function startServe(opts: { dataDir?: string; env?: NodeJS.ProcessE
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -76,4 +84,3 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
-

@@ -12,7 +12,11 @@ afterEach(async () => {
 });
 
 async function call<T>(s: RunningServer, method: string, body: unknown): Promise<T> {
-  const res = await fetch(`${s.origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` }, body: JSON.stringify(body) });
+  const res = await fetch(`${s.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { ok: true; result: T } | { ok: false; error: { message: string } };
   if (!json.ok) throw new Error(`${method}: ${json.error.message}`);
   return json.result;
@@ -44,13 +48,27 @@ describe('scheduler: a killed process resumes the current slot', () => {
       const s = await startServe({ dataDir });
       running.push(s);
       const listening = Date.now();
-      const status = await until('mining as planned', () => call<MiningStatus>(s, 'mining-status', {}), (m) => m.running && m.threads > 0, 30_000, 20);
+      const status = await until(
+        'mining as planned',
+        () => call<MiningStatus>(s, 'mining-status', {}),
+        (m) => m.running && m.threads > 0,
+        30_000,
+        20,
+      );
       const plan = await call<{ applied: { slotStart: number; source: string } | null }>(s, 'plan-get', {});
       // The slot carried out is the current one, from the plan (not an override, not the next boundary).
       expect(plan.applied?.source).toBe('plan');
       expect(plan.applied?.slotStart).toBe(Math.floor(Date.now() / slot) * slot);
-      console.log(`restart ${round + 1}: mining with ${status.threads} thread(s) ${Date.now() - spawned} ms after the process was spawned (${Date.now() - listening} ms after it printed its URL)`);
-      await until('an accepted share after the restart', () => call<MiningStatus>(s, 'mining-status', {}), (m) => m.totals.accepted > 0, 30_000, 20);
+      console.log(
+        `restart ${round + 1}: mining with ${status.threads} thread(s) ${Date.now() - spawned} ms after the process was spawned (${Date.now() - listening} ms after it printed its URL)`,
+      );
+      await until(
+        'an accepted share after the restart',
+        () => call<MiningStatus>(s, 'mining-status', {}),
+        (m) => m.totals.accepted > 0,
+        30_000,
+        20,
+      );
       expect(await s.stop('SIGKILL')).toBe('SIGKILL');
     }
   }, 120_000);

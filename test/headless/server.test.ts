@@ -18,7 +18,11 @@ async function serve(opts: Parameters<typeof startServe>[0] = {}): Promise<Runni
 }
 
 const api = (s: RunningServer, method: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${s.origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${s.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('hearth serve: access control', () => {
   it('rejects a missing or wrong token with 401 and accepts the printed one', async () => {
@@ -98,11 +102,20 @@ describe('hearth serve: access control', () => {
 
   it('rejects a foreign Host header even with the right token (DNS rebinding)', async () => {
     const s = await serve();
-    const status = await rawStatus(s.port, `GET /?token=${s.token} HTTP/1.1\r\nHost: attacker.example:${s.port}\r\nConnection: close\r\n\r\n`);
+    const status = await rawStatus(
+      s.port,
+      `GET /?token=${s.token} HTTP/1.1\r\nHost: attacker.example:${s.port}\r\nConnection: close\r\n\r\n`,
+    );
     expect(status).toBe(421);
-    const wrongPort = await rawStatus(s.port, `GET /api/x HTTP/1.1\r\nHost: 127.0.0.1:1\r\nAuthorization: Bearer ${s.token}\r\nConnection: close\r\n\r\n`);
+    const wrongPort = await rawStatus(
+      s.port,
+      `GET /api/x HTTP/1.1\r\nHost: 127.0.0.1:1\r\nAuthorization: Bearer ${s.token}\r\nConnection: close\r\n\r\n`,
+    );
     expect(wrongPort).toBe(421);
-    const good = await rawStatus(s.port, `POST /api/telemetry-now HTTP/1.1\r\nHost: localhost:${s.port}\r\nAuthorization: Bearer ${s.token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    const good = await rawStatus(
+      s.port,
+      `POST /api/telemetry-now HTTP/1.1\r\nHost: localhost:${s.port}\r\nAuthorization: Bearer ${s.token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    );
     expect(good).toBe(200);
   });
 
@@ -134,7 +147,14 @@ describe('hearth serve: telemetry over WebSocket', () => {
     expect(refused).toBe(401);
 
     const ws = new WebSocket(wsUrl, { headers: { cookie: `hearth_token_${s.port}=${s.token}` } });
-    const events: { event: string; payload: { at: string; devices: { deviceId: string; powerW: number | null; powerSource: string | null }[]; totalPowerW: number } }[] = [];
+    const events: {
+      event: string;
+      payload: {
+        at: string;
+        devices: { deviceId: string; powerW: number | null; powerSource: string | null }[];
+        totalPowerW: number;
+      };
+    }[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.on('message', (m) => {
         events.push(JSON.parse(String(m)));
@@ -187,7 +207,11 @@ describe('hearth serve: the ledger survives a crash', () => {
 });
 
 describe('hearth CLI: bad input gets one line and a non-zero exit', () => {
-  const oneLine = (s: string) => s.trim().split('\n').filter((l) => !l.startsWith('hearth: building'));
+  const oneLine = (s: string) =>
+    s
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('hearth: building'));
 
   it('an unknown flag', async () => {
     const r = await runCli(['serve', '--prot', '8080']);
@@ -206,7 +230,9 @@ describe('hearth CLI: bad input gets one line and a non-zero exit', () => {
     fs.writeFileSync(file, '');
     const r = await runCli(['serve', '--port', '0', '--data-dir', path.join(file, 'data')]);
     expect(r.code).toBe(1);
-    expect(oneLine(r.stderr)).toEqual([expect.stringMatching(/Cannot write to the data folder .*choose another with --data-dir/)]);
+    expect(oneLine(r.stderr)).toEqual([
+      expect.stringMatching(/Cannot write to the data folder .*choose another with --data-dir/),
+    ]);
   });
 
   it('a port in use', async () => {
@@ -216,7 +242,9 @@ describe('hearth CLI: bad input gets one line and a non-zero exit', () => {
     try {
       const r = await runCli(['serve', '--port', String(port), '--data-dir', tempDir()]);
       expect(r.code).toBe(1);
-      expect(oneLine(r.stderr)).toEqual([`hearth serve: Port ${port} on 127.0.0.1 is already in use: stop the other program or choose another port with --port`]);
+      expect(oneLine(r.stderr)).toEqual([
+        `hearth serve: Port ${port} on 127.0.0.1 is already in use: stop the other program or choose another port with --port`,
+      ]);
     } finally {
       blocker.close();
     }

@@ -18,7 +18,9 @@ export function bruteForce(input: PlanInput): Checked | null {
     const out: Choice[] = [null];
     dev.levels.forEach((lv, level) => {
       if (dev.maxTempC !== undefined && lv.tempC !== undefined && lv.tempC > dev.maxTempC) return;
-      for (const job of input.jobs) if ((!job.devices || job.devices.includes(dev.id)) && (lv.rates[job.kind] ?? 0) > 0) out.push({ level, job: job.id });
+      for (const job of input.jobs)
+        if ((!job.devices || job.devices.includes(dev.id)) && (lv.rates[job.kind] ?? 0) > 0)
+          out.push({ level, job: job.id });
     });
     return out;
   });
@@ -59,14 +61,29 @@ function toPlan(input: PlanInput, pick: (t: number, d: number) => Choice): Pick<
       const th = input.thermal;
       if (th) {
         const decay = Math.exp((-slot.hours * th.uaWPerK) / th.capacityWhPerK);
-        const free = (slot.outdoorC ?? 0) + watts / th.uaWPerK + (temp - (slot.outdoorC ?? 0) - watts / th.uaWPerK) * decay;
+        const free =
+          (slot.outdoorC ?? 0) + watts / th.uaWPerK + (temp - (slot.outdoorC ?? 0) - watts / th.uaWPerK) * decay;
         const min = slot.comfort?.minC ?? -Infinity;
         // Each watt from the source lifts the end temperature by (1 − decay)/UA.
         const q = free >= min ? 0 : Math.min(th.sourceCapW, ((min - free) * th.uaWPerK) / (1 - decay));
         temp = free + (q * (1 - decay)) / th.uaWPerK;
         sourceHeatKWh = (q * slot.hours) / 1000;
       }
-      return { start: slot.start, price: slot.price, decisions, energyKWh: 0, heatKWh: 0, usefulHeatKWh: 0, heatCredit: 0, cost: 0, revenue: 0, sourceHeatKWh, sourceCost: 0, net: 0, reason: '' };
+      return {
+        start: slot.start,
+        price: slot.price,
+        decisions,
+        energyKWh: 0,
+        heatKWh: 0,
+        usefulHeatKWh: 0,
+        heatCredit: 0,
+        cost: 0,
+        revenue: 0,
+        sourceHeatKWh,
+        sourceCost: 0,
+        net: 0,
+        reason: '',
+      };
     }),
   };
 }

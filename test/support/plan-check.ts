@@ -5,7 +5,14 @@
  */
 import type { Plan, PlanInput } from '#contract/plan';
 
-export type Checked = { violations: string[]; shortfall: number; late: number; net: number; objective: number; comfortKh: number };
+export type Checked = {
+  violations: string[];
+  shortfall: number;
+  late: number;
+  net: number;
+  objective: number;
+  comfortKh: number;
+};
 
 const PENALTY = 10;
 
@@ -38,16 +45,19 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
       if (!dec || dec.job === null) return;
       const lv = dev.levels[dec.level];
       const j = jobIndex.get(dec.job);
-      if (!lv || j === undefined) return void bad.push(`slot ${t}: ${dev.id} runs unknown level ${dec.level} / job ${dec.job}`);
+      if (!lv || j === undefined)
+        return void bad.push(`slot ${t}: ${dev.id} runs unknown level ${dec.level} / job ${dec.job}`);
       const job = input.jobs[j]!;
       if (job.devices && !job.devices.includes(dev.id)) bad.push(`slot ${t}: ${job.id} may not run on ${dev.id}`);
       const rate = lv.rates[job.kind] ?? 0;
       if (!(rate > 0)) bad.push(`slot ${t}: ${dev.id} level ${dec.level} cannot run ${job.kind}`);
-      if (dev.maxTempC !== undefined && lv.tempC !== undefined && lv.tempC > dev.maxTempC) bad.push(`slot ${t}: ${dev.id} level ${dec.level} runs too hot`);
+      if (dev.maxTempC !== undefined && lv.tempC !== undefined && lv.tempC > dev.maxTempC)
+        bad.push(`slot ${t}: ${dev.id} level ${dec.level} runs too hot`);
       watts += lv.powerW;
       const work = rate * slot.hours;
       runsIn[j]![t] = true;
-      if (job.mode === 'continuous' && ranOn[j]![t] !== undefined) bad.push(`slot ${t}: continuous ${job.id} runs on two devices`);
+      if (job.mode === 'continuous' && ranOn[j]![t] !== undefined)
+        bad.push(`slot ${t}: continuous ${job.id} runs on two devices`);
       ranOn[j]![t] = `${dev.id}@${dec.level}`;
       workIn[j]![t] = work;
       if (job.workNeeded === undefined) money += job.valuePerWork * work;
@@ -57,14 +67,17 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
         if (inTime || job.runPastDeadline) counted[j]! += work;
       }
     });
-    if (input.limits.powerCapW !== undefined && watts > input.limits.powerCapW + 1e-9) bad.push(`slot ${t}: ${watts} W over the cap`);
-    if (slot.quiet && input.limits.quietCapW !== undefined && watts > input.limits.quietCapW + 1e-9) bad.push(`slot ${t}: ${watts} W over the quiet cap`);
+    if (input.limits.powerCapW !== undefined && watts > input.limits.powerCapW + 1e-9)
+      bad.push(`slot ${t}: ${watts} W over the cap`);
+    if (slot.quiet && input.limits.quietCapW !== undefined && watts > input.limits.quietCapW + 1e-9)
+      bad.push(`slot ${t}: ${watts} W over the quiet cap`);
     const kwh = (watts * slot.hours) / 1000;
     money -= kwh * slot.price;
     const th = input.thermal;
     if (th) {
       const sourceW = (ps.sourceHeatKWh * 1000) / slot.hours;
-      if (sourceW < -1e-9 || sourceW > th.sourceCapW + 1e-6) bad.push(`slot ${t}: source ${sourceW} W outside 0…${th.sourceCapW}`);
+      if (sourceW < -1e-9 || sourceW > th.sourceCapW + 1e-6)
+        bad.push(`slot ${t}: source ${sourceW} W outside 0…${th.sourceCapW}`);
       money -= ps.sourceHeatKWh * slot.heatCreditPerKWh;
       // dT/dt = (P − UA (T − T_out)) / C, solved exactly over the slot with constant P.
       const tau = th.capacityWhPerK / th.uaWPerK;
@@ -83,8 +96,12 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
     const R = dev.minRunSlots ?? 1;
     const P = dev.minPauseSlots ?? 1;
     for (let t = 0; t < n; t++) {
-      if (on(t) && !on(t - 1)) for (let k = 1; k < R && t + k < n; k++) if (!on(t + k)) bad.push(`${dev.id}: run from slot ${t} shorter than ${R}`);
-      if (t > 0 && !on(t) && on(t - 1)) for (let k = 1; k < P && t + k < n; k++) if (on(t + k)) bad.push(`${dev.id}: pause from slot ${t} shorter than ${P}`);
+      if (on(t) && !on(t - 1))
+        for (let k = 1; k < R && t + k < n; k++)
+          if (!on(t + k)) bad.push(`${dev.id}: run from slot ${t} shorter than ${R}`);
+      if (t > 0 && !on(t) && on(t - 1))
+        for (let k = 1; k < P && t + k < n; k++)
+          if (on(t + k)) bad.push(`${dev.id}: pause from slot ${t} shorter than ${P}`);
     }
   });
   let shortfall = 0;
@@ -106,7 +123,8 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
       const first = slots[0]!;
       const last = slots[slots.length - 1]!;
       if (last - first + 1 !== slots.length) bad.push(`${job.id}: continuous job in more than one block`);
-      if (new Set(slots.map((t) => ranOn[j]![t])).size > 1) bad.push(`${job.id}: continuous job changes device or level`);
+      if (new Set(slots.map((t) => ranOn[j]![t])).size > 1)
+        bad.push(`${job.id}: continuous job changes device or level`);
       const total = slots.reduce((a, t) => a + workIn[j]![t]!, 0);
       const beforeLast = total - workIn[j]![last]!;
       if (beforeLast >= W * (1 - 1e-12)) bad.push(`${job.id}: continuous job runs on after its work is done`);

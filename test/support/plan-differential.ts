@@ -28,7 +28,8 @@ export async function differential(seed: number, slots: number, thermal: boolean
   // may stop at its limit too; then only the first holds.)
   if (mine.status.kind === 'optimal') {
     expect(atLeastAsGood(a, b, 1e-6), `seed ${seed}: ${a.objective} vs HiGHS alone ${b.objective}`).toBe(true);
-    if (ref.status.kind === 'optimal') expect(atLeastAsGood(b, a, 1e-6), `seed ${seed}: optimum ${b.objective} below ${a.objective}`).toBe(true);
+    if (ref.status.kind === 'optimal')
+      expect(atLeastAsGood(b, a, 1e-6), `seed ${seed}: optimum ${b.objective} below ${a.objective}`).toBe(true);
   } else if (mine.status.kind === 'feasible' && ref.status.kind === 'optimal') {
     expect(a.objective).toBeGreaterThanOrEqual(b.objective - (mine.status.gap + 1e-6) * Math.abs(b.objective));
   }

@@ -83,7 +83,8 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
       if (dev.maxTempC !== undefined && lv.tempC !== undefined && lv.tempC > dev.maxTempC) return;
       input.jobs.forEach((job, j) => {
         const rate = lv.rates[job.kind] ?? 0;
-        if ((!job.devices || job.devices.includes(dev.id)) && rate > 0) out.push({ level, job: j, powerW: lv.powerW, rate });
+        if ((!job.devices || job.devices.includes(dev.id)) && rate > 0)
+          out.push({ level, job: j, powerW: lv.powerW, rate });
       });
     });
     return out;
@@ -108,13 +109,21 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
     const P = dev.minPauseSlots ?? 1;
     for (let t = 0; t < n; t++) {
       for (let k = 1; k < R && t + k < n; k++) lp.row([...on(t + k, d), ...on(t, d, -1), ...on(t - 1, d)], 0, Infinity);
-      if (t > 0) for (let k = 1; k < P && t + k < n; k++) lp.row([...on(t + k, d), ...on(t - 1, d), ...on(t, d, -1)], -Infinity, 1);
+      if (t > 0)
+        for (let k = 1; k < P && t + k < n; k++)
+          lp.row([...on(t + k, d), ...on(t - 1, d), ...on(t, d, -1)], -Infinity, 1);
     }
   });
 
   /** Work terms of job j over the slots `keep` accepts. */
   const workOf = (j: number, keep: (t: number) => boolean): Term[] =>
-    input.slots.flatMap((slot, t) => (keep(t) ? input.devices.flatMap((_, d) => options[d]!.flatMap((o, k): Term[] => (o.job === j ? [[x[t]![d]![k]!, o.rate * slot.hours]] : []))) : []));
+    input.slots.flatMap((slot, t) =>
+      keep(t)
+        ? input.devices.flatMap((_, d) =>
+            options[d]!.flatMap((o, k): Term[] => (o.job === j ? [[x[t]![d]![k]!, o.rate * slot.hours]] : [])),
+          )
+        : [],
+    );
 
   /**
    * A column worth `value` each that equals min(expr, cap) for expr ≥ 0 bounded by `most`: with a
@@ -125,7 +134,14 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
     lp.row([[v, 1], ...expr.map(([c, a]): Term => [c, -a])], -Infinity, 0);
     if (value < 0) {
       const which = lp.col(0, 1, true);
-      lp.row([[v, 1], [which, -cap]], 0, Infinity);
+      lp.row(
+        [
+          [v, 1],
+          [which, -cap],
+        ],
+        0,
+        Infinity,
+      );
       lp.row([[v, 1], ...expr.map(([c, a]): Term => [c, -a]), [which, most]], 0, Infinity);
     }
     money.push([v, value]);
@@ -175,15 +191,31 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
       if (slot.comfort) {
         const below = lp.col(0, Infinity);
         const above = lp.col(0, Infinity);
-        lp.row([[temp, 1], [below, 1]], slot.comfort.minC, Infinity);
-        lp.row([[temp, 1], [above, -1]], -Infinity, slot.comfort.maxC);
+        lp.row(
+          [
+            [temp, 1],
+            [below, 1],
+          ],
+          slot.comfort.minC,
+          Infinity,
+        );
+        lp.row(
+          [
+            [temp, 1],
+            [above, -1],
+          ],
+          -Infinity,
+          slot.comfort.maxC,
+        );
         money.push([below, -pen * slot.hours], [above, -pen * slot.hours]);
       }
       prev = temp;
     });
   } else {
     input.slots.forEach((slot, t) => {
-      const kwh = input.devices.flatMap((_, d) => options[d]!.map((o, k): Term => [x[t]![d]![k]!, (o.powerW * slot.hours) / 1000]));
+      const kwh = input.devices.flatMap((_, d) =>
+        options[d]!.map((o, k): Term => [x[t]![d]![k]!, (o.powerW * slot.hours) / 1000]),
+      );
       minOf(kwh, (Math.max(0, slot.heatDemandW) * slot.hours) / 1000, most(kwh), slot.heatCreditPerKWh);
     });
   }
@@ -231,7 +263,8 @@ function continuousJobs(input: PlanInput, options: Opt[][], x: number[][][], lp:
         }
         const start = input.slots.map((_, s) => lp.col(0, finish(input, o, W, s) === null ? 0 : 1));
         starts.push(...start.map((c): Term => [c, 1]));
-        const finishingAt = (t: number): Term[] => start.flatMap((c, s): Term[] => (finish(input, o, W, s) === t ? [[c, -1]] : []));
+        const finishingAt = (t: number): Term[] =>
+          start.flatMap((c, s): Term[] => (finish(input, o, W, s) === t ? [[c, -1]] : []));
         for (let t = 0; t < n; t++) {
           const before: Term[] = t > 0 ? [[col(t - 1), 1]] : [];
           lp.row([[start[t]!, 1], [col(t), -1], ...before], 0, Infinity);
@@ -282,7 +315,9 @@ function solve(highs: Highs, lp: Lp, objective: Term[]): { values: Float64Array;
     rowLower: lp.rows.map((r) => r.lower),
     rowUpper: lp.rows.map((r) => r.upper),
     matrix: { format: 'csr', numRows: lp.rows.length, numCols: lp.lower.length, starts, indices, values },
-    integrality: lp.integer.map((i) => (i ? highs.constants.variableType.integer : highs.constants.variableType.continuous)),
+    integrality: lp.integer.map((i) =>
+      i ? highs.constants.variableType.integer : highs.constants.variableType.continuous,
+    ),
   });
   try {
     model.options.set(OPTIONS);
@@ -297,7 +332,13 @@ function solve(highs: Highs, lp: Lp, objective: Term[]): { values: Float64Array;
 }
 
 /** The plan in the shape checkPlan reads: decisions and source heat (the money fields stay 0). */
-function toSlots(input: PlanInput, options: Opt[][], x: number[][][], sources: number[], v: Float64Array): PlannedSlot[] {
+function toSlots(
+  input: PlanInput,
+  options: Opt[][],
+  x: number[][][],
+  sources: number[],
+  v: Float64Array,
+): PlannedSlot[] {
   let temp = input.thermal?.indoorC ?? 0;
   return input.slots.map((slot, t) => {
     let watts = 0;
@@ -306,7 +347,13 @@ function toSlots(input: PlanInput, options: Opt[][], x: number[][][], sources: n
       const o = options[d]![k];
       if (!o) return { device: dev.id, job: null, level: -1, powerW: 0, work: 0 };
       watts += o.powerW;
-      return { device: dev.id, job: input.jobs[o.job]!.id, level: o.level, powerW: o.powerW, work: o.rate * slot.hours };
+      return {
+        device: dev.id,
+        job: input.jobs[o.job]!.id,
+        level: o.level,
+        powerW: o.powerW,
+        work: o.rate * slot.hours,
+      };
     });
     // The source's heat as the solver chose it; the temperature only for the reader.
     const th = input.thermal;

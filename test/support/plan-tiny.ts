@@ -21,14 +21,27 @@ export function tiny(seed: number): PlanInput {
   const D = T === 4 ? 1 : int(1, 2);
   const devices = Array.from({ length: D }, (_, d) => ({
     id: deviceId(`dev${d}`),
-    levels: Array.from({ length: int(1, 2) }, (_, l) => ({ powerW: 100 * (l + 1) + int(0, 50), rates: { mine: 1 + l, train: 0.5 + l * 0.4 }, ...(r() < 0.2 ? { tempC: 90 } : {}) })),
+    levels: Array.from({ length: int(1, 2) }, (_, l) => ({
+      powerW: 100 * (l + 1) + int(0, 50),
+      rates: { mine: 1 + l, train: 0.5 + l * 0.4 },
+      ...(r() < 0.2 ? { tempC: 90 } : {}),
+    })),
     minRunSlots: int(1, 3),
     minPauseSlots: int(1, 2),
     ...(r() < 0.3 ? { maxTempC: 85 } : {}),
   }));
   const jobs: PlanJob[] = [{ id: jobId('mining'), kind: 'mine', valuePerWork: r() * 0.02 }];
   if (D === 1 || r() < 0.5) {
-    jobs.push({ id: jobId('train'), kind: 'train', valuePerWork: r() * 0.05, workNeeded: 0.5 + r() * 2.5, deadline: T0 + int(1, T) * 900_000, ...(r() < 0.4 ? { mode: 'continuous' as const } : {}), ...(r() < 0.4 ? { runPastDeadline: true } : {}), ...(D > 1 && r() < 0.5 ? { devices: [deviceId('dev1')] } : {}) });
+    jobs.push({
+      id: jobId('train'),
+      kind: 'train',
+      valuePerWork: r() * 0.05,
+      workNeeded: 0.5 + r() * 2.5,
+      deadline: T0 + int(1, T) * 900_000,
+      ...(r() < 0.4 ? { mode: 'continuous' as const } : {}),
+      ...(r() < 0.4 ? { runPastDeadline: true } : {}),
+      ...(D > 1 && r() < 0.5 ? { devices: [deviceId('dev1')] } : {}),
+    });
   }
   // Only the mining job has more than two options per device, so the search stays small.
   if (D === 1) jobs[0] = { ...jobs[0]!, devices: [deviceId(r() < 0.5 ? 'dev0' : 'none')] };
@@ -47,6 +60,15 @@ export function tiny(seed: number): PlanInput {
     devices,
     jobs,
     limits: { ...(r() < 0.3 ? { powerCapW: 250 } : {}), ...(r() < 0.5 ? { quietCapW: int(0, 1) * 150 } : {}) },
-    ...(thermal ? { thermal: { uaWPerK: int(50, 250), capacityWhPerK: int(300, 3000), indoorC: 19 + r() * 2, sourceCapW: 100_000 } } : {}),
+    ...(thermal
+      ? {
+          thermal: {
+            uaWPerK: int(50, 250),
+            capacityWhPerK: int(300, 3000),
+            indoorC: 19 + r() * 2,
+            sourceCapW: 100_000,
+          },
+        }
+      : {}),
   };
 }

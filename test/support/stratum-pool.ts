@@ -36,7 +36,8 @@ export type TestJob = {
   difficulty: number;
 };
 
-export type Verdict = 'accepted' | 'above-target' | 'stale' | 'invalid-job' | 'duplicate' | 'bad-version' | 'unauthorised';
+export type Verdict =
+  'accepted' | 'above-target' | 'stale' | 'invalid-job' | 'duplicate' | 'bad-version' | 'unauthorised';
 
 export type ReceivedShare = {
   session: number;
@@ -84,12 +85,23 @@ export type PoolBehaviour = {
 const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 
 /** The header hash the pool computes for a submitted share (internal byte order). */
-export function independentShareHash(job: TestJob, extranonce1: string, extranonce2: string, ntime: string, nonce: string, version = job.version): Buffer {
+export function independentShareHash(
+  job: TestJob,
+  extranonce1: string,
+  extranonce2: string,
+  ntime: string,
+  nonce: string,
+  version = job.version,
+): Buffer {
   let root = dsha(Buffer.from(job.coinb1 + extranonce1 + extranonce2 + job.coinb2, 'hex'));
   for (const b of job.branch) root = dsha(Buffer.concat([root, Buffer.from(b, 'hex')]));
   const prev = Buffer.from(job.prevHash, 'hex');
   const prevHeader = Buffer.alloc(32);
-  for (let i = 0; i < 32; i += 4) prev.subarray(i, i + 4).reverse().copy(prevHeader, i); // word byte swap
+  for (let i = 0; i < 32; i += 4)
+    prev
+      .subarray(i, i + 4)
+      .reverse()
+      .copy(prevHeader, i); // word byte swap
   const le = (hex: string) => Buffer.from(hex, 'hex').reverse();
   return dsha(Buffer.concat([le(version), prevHeader, root, le(ntime), le(job.nbits), le(nonce)]));
 }
@@ -145,7 +157,9 @@ export class TestPool {
       extranonce1For: opts.extranonce1For ?? ((n) => (0xf0000000 + n).toString(16)),
     };
     this.tls = opts.tls !== undefined;
-    this.server = opts.tls ? tls.createServer(opts.tls, (s) => this.onConnection(s)) : net.createServer((s) => this.onConnection(s));
+    this.server = opts.tls
+      ? tls.createServer(opts.tls, (s) => this.onConnection(s))
+      : net.createServer((s) => this.onConnection(s));
   }
 
   get sessions(): number {
@@ -188,8 +202,21 @@ export class TestPool {
   }
 
   /** Sends a job made elsewhere (a known block's parts) under the current difficulty. */
-  notifyJob(parts: Omit<TestJob, 'id' | 'difficulty' | 'branch'> & { jobId: string; merkleBranch: string[] }, clean = true): TestJob {
-    const job: TestJob = { id: parts.jobId, prevHash: parts.prevHash, coinb1: parts.coinb1, coinb2: parts.coinb2, branch: parts.merkleBranch, version: parts.version, nbits: parts.nbits, ntime: parts.ntime, difficulty: this.difficulty };
+  notifyJob(
+    parts: Omit<TestJob, 'id' | 'difficulty' | 'branch'> & { jobId: string; merkleBranch: string[] },
+    clean = true,
+  ): TestJob {
+    const job: TestJob = {
+      id: parts.jobId,
+      prevHash: parts.prevHash,
+      coinb1: parts.coinb1,
+      coinb2: parts.coinb2,
+      branch: parts.merkleBranch,
+      version: parts.version,
+      nbits: parts.nbits,
+      ntime: parts.ntime,
+      difficulty: this.difficulty,
+    };
     if (clean) {
       for (const id of this.jobs.keys()) this.retired.add(id);
       this.jobs.clear();
@@ -201,7 +228,11 @@ export class TestPool {
 
   /** client.reconnect to every connection (to the same host and port, as pools do for maintenance). */
   reconnect(waitS = 0): void {
-    this.send({ id: null, method: 'client.reconnect', params: ['127.0.0.1', (this.server.address() as net.AddressInfo).port, waitS] });
+    this.send({
+      id: null,
+      method: 'client.reconnect',
+      params: ['127.0.0.1', (this.server.address() as net.AddressInfo).port, waitS],
+    });
   }
 
   dropAll(): void {
@@ -214,7 +245,8 @@ export class TestPool {
 
   private makeJob(clean: boolean): TestJob {
     const n = ++this.jobCounter;
-    const rnd = (bytes: number) => createHash('sha256').update(`${n}/${bytes}/${Math.random()}`).digest().subarray(0, bytes).toString('hex');
+    const rnd = (bytes: number) =>
+      createHash('sha256').update(`${n}/${bytes}/${Math.random()}`).digest().subarray(0, bytes).toString('hex');
     const last = [...this.jobs.values()].at(-1);
     const job: TestJob = {
       id: n.toString(16),
@@ -236,13 +268,23 @@ export class TestPool {
   }
 
   private notifyLine(job: TestJob, clean: boolean): string {
-    return JSON.stringify({ id: null, method: 'mining.notify', params: [job.id, job.prevHash, job.coinb1, job.coinb2, job.branch, job.version, job.nbits, job.ntime, clean] }) + '\n';
+    return (
+      JSON.stringify({
+        id: null,
+        method: 'mining.notify',
+        params: [job.id, job.prevHash, job.coinb1, job.coinb2, job.branch, job.version, job.nbits, job.ntime, clean],
+      }) + '\n'
+    );
   }
 
   /** Difficulty and the newest job (a pool always has work: one is made if none exists). */
   private work(): string {
     const last = [...this.jobs.values()].at(-1) ?? this.makeJob(true);
-    return JSON.stringify({ id: null, method: 'mining.set_difficulty', params: [last.difficulty] }) + '\n' + this.notifyLine(last, true);
+    return (
+      JSON.stringify({ id: null, method: 'mining.set_difficulty', params: [last.difficulty] }) +
+      '\n' +
+      this.notifyLine(last, true)
+    );
   }
 
   private onConnection(socket: net.Socket): void {
@@ -282,13 +324,17 @@ export class TestPool {
 
   private reject(conn: Conn, id: unknown, verdict: Exclude<Verdict, 'accepted'>): void {
     const [code, text] = REASONS[verdict];
-    const body = this.b.rejectStyle === 'codes' ? { id, result: null, error: [code, text, null] } : { id, result: false, error: null, 'reject-reason': text };
+    const body =
+      this.b.rejectStyle === 'codes'
+        ? { id, result: null, error: [code, text, null] }
+        : { id, result: false, error: null, 'reject-reason': text };
     conn.socket.write(JSON.stringify(body) + '\n');
   }
 
   private onRequest(conn: Conn, m: { id: unknown; method: string; params: unknown[] }): void {
     const { socket, session } = conn;
-    const reply = (result: unknown, error: unknown = null): void => void socket.write(JSON.stringify({ id: m.id, result, error }) + '\n');
+    const reply = (result: unknown, error: unknown = null): void =>
+      void socket.write(JSON.stringify({ id: m.id, result, error }) + '\n');
     const params = Array.isArray(m.params) ? m.params : [];
     switch (m.method) {
       case 'mining.configure':
@@ -297,7 +343,19 @@ export class TestPool {
       case 'mining.subscribe': {
         if (this.onSubscribe) return this.onSubscribe(socket, m.id);
         conn.subscribed = true;
-        const answer = JSON.stringify({ id: m.id, result: [[['mining.set_difficulty', 'd1'], ['mining.notify', 'n1']], session.extranonce1, this.b.extranonce2Size], error: null }) + '\n';
+        const answer =
+          JSON.stringify({
+            id: m.id,
+            result: [
+              [
+                ['mining.set_difficulty', 'd1'],
+                ['mining.notify', 'n1'],
+              ],
+              session.extranonce1,
+              this.b.extranonce2Size,
+            ],
+            error: null,
+          }) + '\n';
         // One write, as a pooled server's buffered socket sends it: the miner sees them in one chunk.
         socket.write(this.b.order === 'pooled' ? answer + this.work() : answer);
         return;
@@ -305,14 +363,25 @@ export class TestPool {
       case 'mining.authorize': {
         const [user, password] = params as [string, string];
         if (!this.b.accept(String(user), String(password ?? ''))) {
-          socket.write(JSON.stringify({ id: null, method: 'client.show_message', params: ['Failed authorisation :('] }) + '\n');
+          socket.write(
+            JSON.stringify({ id: null, method: 'client.show_message', params: ['Failed authorisation :('] }) + '\n',
+          );
           return reply(false, null);
         }
         conn.authorized = true;
         session.user = String(user);
         session.authorizedAt = Date.now();
         this.authorized++;
-        if (this.b.order === 'solo') socket.write(this.work() + JSON.stringify({ id: null, method: 'client.show_message', params: [`Authorised, welcome to test pool ${String(user)}!`] }) + '\n');
+        if (this.b.order === 'solo')
+          socket.write(
+            this.work() +
+              JSON.stringify({
+                id: null,
+                method: 'client.show_message',
+                params: [`Authorised, welcome to test pool ${String(user)}!`],
+              }) +
+              '\n',
+          );
         return reply(true);
       }
       case 'mining.submit':
@@ -325,7 +394,18 @@ export class TestPool {
   private onSubmit(conn: Conn, id: unknown, params: unknown[]): void {
     const [, jobId, en2, ntime, nonce, bits] = params.map((p) => (typeof p === 'string' ? p : ''));
     const job = this.jobs.get(jobId!);
-    const share: ReceivedShare = { session: conn.session.id, jobId: jobId!, extranonce2: en2!, ntime: ntime!, nonce: nonce!, version: '', hash: '', difficulty: job?.difficulty ?? 0, verdict: 'accepted', at: Date.now() };
+    const share: ReceivedShare = {
+      session: conn.session.id,
+      jobId: jobId!,
+      extranonce2: en2!,
+      ntime: ntime!,
+      nonce: nonce!,
+      version: '',
+      hash: '',
+      difficulty: job?.difficulty ?? 0,
+      verdict: 'accepted',
+      at: Date.now(),
+    };
     if (bits) share.versionBits = bits;
     const verdict = ((): Verdict => {
       if (!conn.authorized) return 'unauthorised';

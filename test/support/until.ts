@@ -2,12 +2,19 @@
  * Polls `get` until `ok` holds (threads, pools, checkpoints and other processes change in real
  * time); fails after `ms` with what it last saw.
  */
-export async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 20_000, everyMs = 25): Promise<T> {
+export async function until<T>(
+  what: string,
+  get: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 20_000,
+  everyMs = 25,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await get();
     if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 400)}`);
+    if (Date.now() - t0 > ms)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 400)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -20,19 +20,50 @@ const CHARGES = ['--grid-fee', '0.09', '--levies', '0.03', '--vat', '0.06'];
 describe('hearth backtest', () => {
   it('--json: the run the Plan page gets, every policy with the figures a homeowner checks; progress on stderr', async () => {
     const dir = cores.dir();
-    const r = await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, ...CHARGES, '--data-dir', dir, '--json']);
+    const r = await runCli([
+      'backtest',
+      '--prices',
+      prices,
+      '--weather',
+      weather,
+      ...WEEK,
+      ...CHARGES,
+      '--data-dir',
+      dir,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout) as BacktestRun;
-    expect(run).toMatchObject({ slots: 168, currency: 'EUR', timeZone: 'Europe/Brussels', setup: { model: 'thermal', charges: { perKWh: 0.12, tax: 0.06, origin: '--grid-fee, --levies, --vat' }, planner: { timeLimitMs: 2000, pricesKnownAtHour: 13 } } });
+    expect(run).toMatchObject({
+      slots: 168,
+      currency: 'EUR',
+      timeZone: 'Europe/Brussels',
+      setup: {
+        model: 'thermal',
+        charges: { perKWh: 0.12, tax: 0.06, origin: '--grid-fee, --levies, --vat' },
+        planner: { timeLimitMs: 2000, pricesKnownAtHour: 13 },
+      },
+    });
     expect(run.results.map((x) => x.policy)).toEqual(['planner', 'thermostat', 'always', 'threshold', 'none']);
     for (const x of run.results) {
-      for (const k of ['net', 'electricityKWh', 'electricityCost', 'fuelCost', 'computeKWh', 'comfortKh', 'starts'] as const) expect(typeof x.total[k], `${x.policy} ${k}`).toBe('number');
+      for (const k of [
+        'net',
+        'electricityKWh',
+        'electricityCost',
+        'fuelCost',
+        'computeKWh',
+        'comfortKh',
+        'starts',
+      ] as const)
+        expect(typeof x.total[k], `${x.policy} ${k}`).toBe('number');
       if (x.policy === 'none') expect(x.total.savingVsNone).toBeUndefined();
       else expect(x.total.savingVsNone).toBeCloseTo(x.total.net - (run.results[4]?.total.net ?? NaN), 9);
     }
     expect(run.results[0]?.statuses).toBeDefined();
     expect(run.results[3]?.threshold).toEqual(expect.any(Number));
-    expect(run.setup.lines[0]).toBe('electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (--grid-fee, --levies, --vat)');
+    expect(run.setup.lines[0]).toBe(
+      'electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (--grid-fee, --levies, --vat)',
+    );
     // Not a terminal: a line per tenth, ending at 100 %.
     expect(r.stderr).toContain('planner: 100 % (8/8 plans)');
     expect(r.stderr).toContain('none: 100 % (1/1)');
@@ -40,16 +71,54 @@ describe('hearth backtest', () => {
 
   it('prints what it used and one row per policy that fits a terminal; --months adds a row per month and policy', async () => {
     const dir = cores.dir();
-    const r = await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir, '--policy', 'thermostat', '--policy', 'none', '--policy', 'threshold:0.1']);
+    const r = await runCli([
+      'backtest',
+      '--prices',
+      prices,
+      '--weather',
+      weather,
+      ...WEEK,
+      '--data-dir',
+      dir,
+      '--policy',
+      'thermostat',
+      '--policy',
+      'none',
+      '--policy',
+      'threshold:0.1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines).toContain('electricity: spot price alone, no grid fee, levies or VAT (none configured: set --grid-fee, --levies and --vat); a household pays these too');
+    expect(lines).toContain(
+      'electricity: spot price alone, no grid fee, levies or VAT (none configured: set --grid-fee, --levies and --vat); a household pays these too',
+    );
     expect(lines.some((l) => l.startsWith('house: UA 200 W/K, heat capacity 10,000 Wh/K'))).toBe(true);
-    const head = lines.findIndex((l) => /^policy +net € +vs none +elec kWh +elec € +fuel € +PC kWh +cold K·h +starts$/.test(l));
+    const head = lines.findIndex((l) =>
+      /^policy +net € +vs none +elec kWh +elec € +fuel € +PC kWh +cold K·h +starts$/.test(l),
+    );
     expect(head).toBeGreaterThan(0);
-    expect(lines.slice(head + 1, head + 4).map((l) => l.split(/ +/)[0])).toEqual(['thermostat', 'none', 'threshold:0.1']);
+    expect(lines.slice(head + 1, head + 4).map((l) => l.split(/ +/)[0])).toEqual([
+      'thermostat',
+      'none',
+      'threshold:0.1',
+    ]);
     for (const l of lines.slice(head, head + 4)) expect(l.length).toBeLessThanOrEqual(80);
-    const months = await runCli(['backtest', '--prices', prices, '--weather', weather, '--from', '2023-01-30', '--to', '2023-02-02', '--data-dir', dir, '--policy', 'none', '--months']);
+    const months = await runCli([
+      'backtest',
+      '--prices',
+      prices,
+      '--weather',
+      weather,
+      '--from',
+      '2023-01-30',
+      '--to',
+      '2023-02-02',
+      '--data-dir',
+      dir,
+      '--policy',
+      'none',
+      '--months',
+    ]);
     expect(months.stdout).toMatch(/^2023-01 {2}none /m);
     expect(months.stdout).toMatch(/^2023-02 {2}none /m);
     expect(months.stdout).toMatch(/^total {4}none /m);
@@ -57,23 +126,94 @@ describe('hearth backtest', () => {
 
   it('reads the charges and the house from the data folder; flags override them', async () => {
     const dir = cores.dir();
-    const core = await cores.start({ dataDir: dir, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })] });
-    expect((await dispatch(core.handlers, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0.15, tax: 0.21 }, timeZone: 'Europe/Brussels', skipCheck: true })).ok).toBe(true);
-    const heating = { ...defaultHeatingSettings(), mode: 'thermal', room: { heatLossWPerK: 150, capacityWhPerK: 8000 }, heatSource: { kind: 'heat-pump', cop: [{ outdoorC: 0, cop: 3 }] }, timeZone: 'Europe/Brussels' };
+    const core = await cores.start({
+      dataDir: dir,
+      modules: [tariffModule({ cron: false }), heatingModule({ cron: false })],
+    });
+    expect(
+      (
+        await dispatch(core.handlers, 'tariff-configure', {
+          tariff: { kind: 'csv', currency: 'EUR' },
+          charges: { perKWh: 0.15, tax: 0.21 },
+          timeZone: 'Europe/Brussels',
+          skipCheck: true,
+        })
+      ).ok,
+    ).toBe(true);
+    const heating = {
+      ...defaultHeatingSettings(),
+      mode: 'thermal',
+      room: { heatLossWPerK: 150, capacityWhPerK: 8000 },
+      heatSource: { kind: 'heat-pump', cop: [{ outdoorC: 0, cop: 3 }] },
+      timeZone: 'Europe/Brussels',
+    };
     expect((await dispatch(core.handlers, 'heating-configure', heating)).ok).toBe(true);
     await core.close();
-    const r = await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir, '--policy', 'none', '--json']);
+    const r = await runCli([
+      'backtest',
+      '--prices',
+      prices,
+      '--weather',
+      weather,
+      ...WEEK,
+      '--data-dir',
+      dir,
+      '--policy',
+      'none',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout) as BacktestRun;
     expect(run.setup.charges).toEqual({ perKWh: 0.15, tax: 0.21, origin: `the tariff settings in ${dir}` });
     expect(run.setup.house).toMatchObject({ uaWPerK: 150, capacityWhPerK: 8000, sourceCapW: 10_000 });
     expect(run.setup.heatSource.kind).toBe('heat-pump');
-    const gas = JSON.parse((await runCli(['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir, '--policy', 'none', '--json', '--ua', '250', '--heat-source', 'gas', '--gas-price', '0.08', '--vat', '0.06'])).stdout) as BacktestRun;
-    expect(gas.setup).toMatchObject({ charges: { perKWh: 0, tax: 0.06 }, house: { uaWPerK: 250, capacityWhPerK: 8000 }, heatSource: { kind: 'gas', pricePerKWh: 0.08, efficiency: 0.9 } });
+    const gas = JSON.parse(
+      (
+        await runCli([
+          'backtest',
+          '--prices',
+          prices,
+          '--weather',
+          weather,
+          ...WEEK,
+          '--data-dir',
+          dir,
+          '--policy',
+          'none',
+          '--json',
+          '--ua',
+          '250',
+          '--heat-source',
+          'gas',
+          '--gas-price',
+          '0.08',
+          '--vat',
+          '0.06',
+        ])
+      ).stdout,
+    ) as BacktestRun;
+    expect(gas.setup).toMatchObject({
+      charges: { perKWh: 0, tax: 0.06 },
+      house: { uaWPerK: 250, capacityWhPerK: 8000 },
+      heatSource: { kind: 'gas', pricePerKWh: 0.08, efficiency: 0.9 },
+    });
   }, 60_000);
 
   it('--demand-model keeps the simple demand model and needs no weather', async () => {
-    const r = await runCli(['backtest', '--prices', prices, ...WEEK, '--demand-model', '--data-dir', cores.dir(), '--policy', 'planner', '--policy', 'always', '--json']);
+    const r = await runCli([
+      'backtest',
+      '--prices',
+      prices,
+      ...WEEK,
+      '--demand-model',
+      '--data-dir',
+      cores.dir(),
+      '--policy',
+      'planner',
+      '--policy',
+      'always',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout) as BacktestRun;
     expect(run.setup.model).toBe('demand');
@@ -84,19 +224,53 @@ describe('hearth backtest', () => {
   it('refuses bad input with one line naming the flag, exit 2', async () => {
     const dir = cores.dir();
     const gappy = path.join(dir, 'gappy.csv');
-    fs.writeFileSync(gappy, fs.readFileSync(weather, 'utf8').split('\n').filter((_, i) => i < 200 || i > 204).join('\n'));
+    fs.writeFileSync(
+      gappy,
+      fs
+        .readFileSync(weather, 'utf8')
+        .split('\n')
+        .filter((_, i) => i < 200 || i > 204)
+        .join('\n'),
+    );
     const base = ['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir];
     const cases: [string[], RegExp][] = [
-      [['backtest', '--prices', prices], /hearth backtest: --weather FILE is required: the thermal model needs hourly outdoor temperatures/],
+      [
+        ['backtest', '--prices', prices],
+        /hearth backtest: --weather FILE is required: the thermal model needs hourly outdoor temperatures/,
+      ],
       [['backtest'], /--prices FILE is required/],
       [[...base, '--policy', 'sometimes'], /--policy expects planner, thermostat, always/],
-      [[...base, '--ua', '0'], /hearth backtest: --ua is 0 W\/K: a house loses heat; give its heat-loss coefficient above 0/],
-      [[...base, '--band', '22-20'], /hearth backtest: --band 22-20 is upside down: its lower bound 22 °C is above its upper bound 20 °C/],
-      [[...base, '--band-width=-1'], /hearth backtest: --band-width -1 K would turn the comfort band upside down/],
-      [[...base, '--heat-source', 'heat-pump', '--gas-price', '0.1'], /hearth backtest: --gas-price sets the price per kWh of gas, oil or district heat; the heat source is heat-pump/],
-      [['backtest', '--prices', prices, '--weather', gappy, ...WEEK, '--data-dir', dir], /hearth backtest: --weather: .*gappy.csv has no temperatures from 2023-01-09T06:00Z to 2023-01-09T12:00Z, a 6.0 h gap inside the price period: gaps up to 3 h are interpolated linearly/],
       [
-        ['backtest', '--prices', prices, '--weather', path.join(WEATHER_DIR, 'synthetic-2023-01.csv'), '--from', '2023-01-30', '--to', '2023-02-03', '--data-dir', dir],
+        [...base, '--ua', '0'],
+        /hearth backtest: --ua is 0 W\/K: a house loses heat; give its heat-loss coefficient above 0/,
+      ],
+      [
+        [...base, '--band', '22-20'],
+        /hearth backtest: --band 22-20 is upside down: its lower bound 22 °C is above its upper bound 20 °C/,
+      ],
+      [[...base, '--band-width=-1'], /hearth backtest: --band-width -1 K would turn the comfort band upside down/],
+      [
+        [...base, '--heat-source', 'heat-pump', '--gas-price', '0.1'],
+        /hearth backtest: --gas-price sets the price per kWh of gas, oil or district heat; the heat source is heat-pump/,
+      ],
+      [
+        ['backtest', '--prices', prices, '--weather', gappy, ...WEEK, '--data-dir', dir],
+        /hearth backtest: --weather: .*gappy.csv has no temperatures from 2023-01-09T06:00Z to 2023-01-09T12:00Z, a 6.0 h gap inside the price period: gaps up to 3 h are interpolated linearly/,
+      ],
+      [
+        [
+          'backtest',
+          '--prices',
+          prices,
+          '--weather',
+          path.join(WEATHER_DIR, 'synthetic-2023-01.csv'),
+          '--from',
+          '2023-01-30',
+          '--to',
+          '2023-02-03',
+          '--data-dir',
+          dir,
+        ],
         /hearth backtest: --weather: .*synthetic-2023-01.csv covers 2023-01-01T00:00Z to 2023-01-31T23:00Z, but the prices run from 2023-01-29T23:00Z to 2023-02-02T23:00Z/,
       ],
     ];

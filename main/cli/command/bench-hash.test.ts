@@ -7,7 +7,13 @@ describe('hearth bench hash', () => {
     const r = await runCli(['bench', 'hash', '--threads', '1', '--seconds', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      routes: { route: string; perCoreHps: number; perCpuSecondHps: number; ratio: number | null; wallRatio: number | null }[];
+      routes: {
+        route: string;
+        perCoreHps: number;
+        perCpuSecondHps: number;
+        ratio: number | null;
+        wallRatio: number | null;
+      }[];
       reference: { noncesPerSec?: number; error?: string };
       nThreads: { perThread: number[]; eventLoopP99Ms: number };
     };

@@ -3,7 +3,14 @@ import { runCli } from '../../../test/headless/harness.ts';
 
 type Side = { medianMs: number; p95Ms: number; statuses: Record<string, number> };
 type Out = {
-  horizon: { instances: number; slots: number; planner: Side; highsCold: Side; bothOptimal: number; equalWhereBothOptimal: number };
+  horizon: {
+    instances: number;
+    slots: number;
+    planner: Side;
+    highsCold: Side;
+    bothOptimal: number;
+    equalWhereBothOptimal: number;
+  };
   year: { slots: number; plans: number; statuses: Record<string, number>; backtestMs: number };
 };
 

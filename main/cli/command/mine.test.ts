@@ -27,7 +27,11 @@ describe('hearth mine', () => {
     pool.notify(true);
     // The password through the environment, not argv (where `ps` would show it).
     const data = dir();
-    const child = spawn(process.execPath, [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_POOL_PASSWORD: 'x' } });
+    const child = spawn(
+      process.execPath,
+      [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', data],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEARTH_POOL_PASSWORD: 'x' } },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -45,24 +49,50 @@ describe('hearth mine', () => {
     // The day's shares in the ledger's per-day figures.
     const h = await runCli(['history', '--days', '1', '--data-dir', data]);
     expect(h.code, h.stderr).toBe(0);
-    expect(h.stdout).toMatch(new RegExp(`Mining shares per day.*\\n\\d{4}-\\d{2}-\\d{2}  ${pool.accepted().length} accepted, 0 rejected, \\d+ stale`, 's'));
+    expect(h.stdout).toMatch(
+      new RegExp(
+        `Mining shares per day.*\\n\\d{4}-\\d{2}-\\d{2}  ${pool.accepted().length} accepted, 0 rejected, \\d+ stale`,
+        's',
+      ),
+    );
   });
 
-  it('exits non-zero with the pool\'s words when the pool refuses the worker, without retrying', async () => {
+  it("exits non-zero with the pool's words when the pool refuses the worker, without retrying", async () => {
     pool = new TestPool({ difficulty: 2 ** -14, accept: () => false });
     await pool.listen();
     const t0 = Date.now();
-    const r = await runCli(['mine', '--pool', pool.url, '--user', 'not-an-address', '--threads', '1', '--data-dir', dir()]);
+    const r = await runCli([
+      'mine',
+      '--pool',
+      pool.url,
+      '--user',
+      'not-an-address',
+      '--threads',
+      '1',
+      '--data-dir',
+      dir(),
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/mining stopped: .*refused worker "not-an-address": it answered false and said "Failed authorisation :\(".*Check the worker name/);
+    expect(r.stderr).toMatch(
+      /mining stopped: .*refused worker "not-an-address": it answered false and said "Failed authorisation :\(".*Check the worker name/,
+    );
     expect(pool.sessions).toBe(1);
     console.log(`hearth mine exited ${r.code} ${Date.now() - t0} ms after start on a refused worker`);
   });
 
   it('--check prints what the pool sent and the expected time to a share; exits 1 with the reason when it cannot mine', async () => {
-    pool = new TestPool({ difficulty: 0.001, order: 'pooled', versionMask: '1fffe000', jobVersion: '30000000', extranonce2Size: 8 });
+    pool = new TestPool({
+      difficulty: 0.001,
+      order: 'pooled',
+      versionMask: '1fffe000',
+      jobVersion: '30000000',
+      extranonce2Size: 8,
+    });
     await pool.listen();
-    const ok = await runCli(['mine', '--check', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', dir()], { HEARTH_POOL_PASSWORD: 'x' });
+    const ok = await runCli(
+      ['mine', '--check', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--data-dir', dir()],
+      { HEARTH_POOL_PASSWORD: 'x' },
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/: ok — first job \d+ ms after connecting/);
     expect(ok.stdout).toMatch(/difficulty\s+0\.001\n/);
@@ -74,7 +104,16 @@ describe('hearth mine', () => {
     const bad = await runCli(['mine', '--check', '--pool', pool.url, '--user', 'mallory', '--data-dir', dir()]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/check failed \(refused\): .*Failed authorisation/);
-    const dead = await runCli(['mine', '--check', '--pool', 'stratum+tcp://127.0.0.1:1', '--user', 'alice.rig', '--data-dir', dir()]);
+    const dead = await runCli([
+      'mine',
+      '--check',
+      '--pool',
+      'stratum+tcp://127.0.0.1:1',
+      '--user',
+      'alice.rig',
+      '--data-dir',
+      dir(),
+    ]);
     expect(dead.code).toBe(1);
     expect(dead.stdout).toMatch(/check failed: .*ECONNREFUSED/);
   });

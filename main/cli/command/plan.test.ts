@@ -44,7 +44,8 @@ function realistic(thermal: boolean): PlanInput {
   return generate({ seed: 4, slots: 96, ...realSeries(), thermal });
 }
 
-const solve = (i: { input: PlanInput; now: number; timeLimitMs: number }) => plan(i.input, { now: i.now, timeLimitMs: i.timeLimitMs });
+const solve = (i: { input: PlanInput; now: number; timeLimitMs: number }) =>
+  plan(i.input, { now: i.now, timeLimitMs: i.timeLimitMs });
 
 describe('hearth plan --export and --instance', () => {
   it('exports the problem the scheduler would plan from this data folder, and the file solves to the same plan', async () => {
@@ -52,13 +53,34 @@ describe('hearth plan --export and --instance', () => {
     const now = Date.now();
     const from = Math.floor(now / SLOT_MS) * SLOT_MS - 3_600_000;
     // The domains the scheduler reads, set up by their own handlers: prices, a pool, a deadline job.
-    const setup = await cores.start({ dataDir, modules: [marketModule({ refreshMs: 0 }), tariffModule({ cron: false }), heatingModule({ cron: false }), miningModule(), jobModule({ gpu: null, resumeOnStart: false })] });
+    const setup = await cores.start({
+      dataDir,
+      modules: [
+        marketModule({ refreshMs: 0 }),
+        tariffModule({ cron: false }),
+        heatingModule({ cron: false }),
+        miningModule(),
+        jobModule({ gpu: null, resumeOnStart: false }),
+      ],
+    });
     const h = setup.handlers;
     await h['tariff-import-csv']({ csv: alternatingPricesCsv(from, 52), unit: 'per-kwh', currency: 'EUR' });
-    await h['tariff-configure']({ ...(await h['tariff-settings']({})), tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
-    await h['mining-settings-set']({ pools: [{ url: 'stratum+tcp://127.0.0.1:3333', user: 'alice.rig', password: 'x' }] });
+    await h['tariff-configure']({
+      ...(await h['tariff-settings']({})),
+      tariff: { kind: 'csv', currency: 'EUR' },
+      skipCheck: true,
+    });
+    await h['mining-settings-set']({
+      pools: [{ url: 'stratum+tcp://127.0.0.1:3333', user: 'alice.rig', password: 'x' }],
+    });
     await h['market-override']({ btcPrice: 90_000, difficulty: 1.1e14, currency: 'EUR' });
-    await h['job-create']({ name: 'overnight', spec: { kind: 'train', steps: 20_000, threads: 1, hidden: 16, batchSize: 16 }, devices: [deviceId('cpu')], deadline: now + 8 * 3_600_000, valuePerHour: 0.05 });
+    await h['job-create']({
+      name: 'overnight',
+      spec: { kind: 'train', steps: 20_000, threads: 1, hidden: 16, batchSize: 16 },
+      devices: [deviceId('cpu')],
+      deadline: now + 8 * 3_600_000,
+      valuePerHour: 0.05,
+    });
     await setup.close();
 
     const file = path.join(dataDir, 'problem.json');
@@ -144,7 +166,9 @@ describe('hearth plan --export and --instance', () => {
     const text = await run({ instance: file });
     const lines = text.out.split('\n');
     expect(lines[0]).toBe(`planned at ${new Date(inst.now).toISOString()}, time limit 10000 ms`);
-    expect(lines[1]).toMatch(/^status (optimal|feasible, at most [\d.]+ % below the optimum \(time limit\)|heuristic: .+) \(solver (dp|milp|heuristic), \d+ ms\)$/);
+    expect(lines[1]).toMatch(
+      /^status (optimal|feasible, at most [\d.]+ % below the optimum \(time limit\)|heuristic: .+) \(solver (dp|milp|heuristic), \d+ ms\)$/,
+    );
     expect(text.out).toContain(`net ${ref.totals.net.toFixed(4)}`);
     const header = lines.find((l) => l.startsWith('time UTC'))!;
     expect(header).toMatch(/^time UTC\s+price\s+cpu\s+gpu:0\s+indoor °C\s+source W\s+reason$/);
@@ -153,7 +177,8 @@ describe('hearth plan --export and --instance', () => {
     const first = ref.slots[0]!;
     expect(rows[0]!.startsWith(new Date(first.start).toISOString().slice(0, 16).replace('T', ' '))).toBe(true);
     expect(rows[0]).toContain(first.indoorC!.toFixed(1));
-    for (const d of first.decisions) expect(rows[0]).toContain(d.job ? `${d.job}@${d.level}/${Math.round(d.powerW)}W` : 'off');
+    for (const d of first.decisions)
+      expect(rows[0]).toContain(d.job ? `${d.job}@${d.level}/${Math.round(d.powerW)}W` : 'off');
 
     // --solver heuristic: the fast plan alone, and its status says so.
     const fast = JSON.parse((await run({ instance: file, json: true, solver: 'heuristic' })).out) as Plan;
@@ -171,7 +196,10 @@ describe('hearth plan --export and --instance', () => {
       return JSON.stringify(copy);
     };
     const file = path.join(dir, 'bad.json');
-    fs.writeFileSync(file, bad((i) => (i.input.slots[3]!['price'] = '0.12')));
+    fs.writeFileSync(
+      file,
+      bad((i) => (i.input.slots[3]!['price'] = '0.12')),
+    );
     const err = await run({ instance: file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toContain(`${file} is not a valid plan instance`);
@@ -188,19 +216,37 @@ describe('hearth plan --export and --instance', () => {
     expect(msg('{"format": ')).toMatch(/not JSON/);
     expect(msg('[]')).toMatch(/expected a JSON object/);
     expect(msg(bad((i) => (i['format'] = 'csv')))).toMatch(/format: expected "hearth-plan-instance", got "csv"/);
-    expect(msg(bad((i) => (i['version'] = 2)))).toMatch(/version: this Hearth reads version 1, the file is version 2; update Hearth/);
+    expect(msg(bad((i) => (i['version'] = 2)))).toMatch(
+      /version: this Hearth reads version 1, the file is version 2; update Hearth/,
+    );
     expect(msg(bad((i) => delete i.input.slots[0]!['hours']))).toContain('input.slots.0.hours: missing; give a number');
-    expect(msg(bad((i) => (i.input.slots[5]!['prcie'] = 1)))).toContain('input.slots.5: unknown field "prcie"; check the spelling or remove it');
-    expect(msg(bad((i) => (i.input.devices[0]!['minRunSlots'] = 0)))).toContain('input.devices.0.minRunSlots: expected a number ≥ 1, got 0');
-    expect(msg(bad((i) => (i.input.jobs[1]!['mode'] = 'fast')))).toContain('input.jobs.1.mode: expected "cheapest" or "continuous", got "fast"');
-    expect(msg(bad((i) => (i.input.jobs[1]!['devices'] = ['gpu:7'])))).toContain('input.jobs.1.devices.0: there is no device "gpu:7" in input.devices');
-    expect(msg(bad((i) => (i.input.slots[2]!['start'] = i.input.slots[1]!['start'])))).toMatch(/input\.slots\.2\.start: .* is not after the slot before it/);
-    expect(msg(bad((i) => (i.input.jobs[0]!['id'] = i.input.jobs[1]!['id'])))).toMatch(/input\.jobs\.1\.id: ".+" is listed twice/);
+    expect(msg(bad((i) => (i.input.slots[5]!['prcie'] = 1)))).toContain(
+      'input.slots.5: unknown field "prcie"; check the spelling or remove it',
+    );
+    expect(msg(bad((i) => (i.input.devices[0]!['minRunSlots'] = 0)))).toContain(
+      'input.devices.0.minRunSlots: expected a number ≥ 1, got 0',
+    );
+    expect(msg(bad((i) => (i.input.jobs[1]!['mode'] = 'fast')))).toContain(
+      'input.jobs.1.mode: expected "cheapest" or "continuous", got "fast"',
+    );
+    expect(msg(bad((i) => (i.input.jobs[1]!['devices'] = ['gpu:7'])))).toContain(
+      'input.jobs.1.devices.0: there is no device "gpu:7" in input.devices',
+    );
+    expect(msg(bad((i) => (i.input.slots[2]!['start'] = i.input.slots[1]!['start'])))).toMatch(
+      /input\.slots\.2\.start: .* is not after the slot before it/,
+    );
+    expect(msg(bad((i) => (i.input.jobs[0]!['id'] = i.input.jobs[1]!['id'])))).toMatch(
+      /input\.jobs\.1\.id: ".+" is listed twice/,
+    );
     // What only the planner checks (the thermal model needs an outdoor temperature in every slot).
-    expect(msg(bad((i) => {
-            i.input['thermal'] = { uaWPerK: 200, capacityWhPerK: 10_000, indoorC: 20, sourceCapW: 8000 };
-            delete i.input.slots[7]!['outdoorC'];
-          }))).toMatch(/^f\.json is not a valid plan instance[^]*input: slot at \S+ has no outdoor temperature/);
+    expect(
+      msg(
+        bad((i) => {
+          i.input['thermal'] = { uaWPerK: 200, capacityWhPerK: 10_000, indoorC: 20, sourceCapW: 8000 };
+          delete i.input.slots[7]!['outdoorC'];
+        }),
+      ),
+    ).toMatch(/^f\.json is not a valid plan instance[^]*input: slot at \S+ has no outdoor temperature/);
     // Many faults: the first five, then how many more.
     expect(msg(bad((i) => i.input.slots.forEach((s) => (s['quiet'] = 'no'))))).toMatch(/\.\.\. and 91 more$/);
     expect(msg(instanceText(inst))).toBe('accepted');
@@ -209,8 +255,12 @@ describe('hearth plan --export and --instance', () => {
   it('refuses flags that do not go together', async () => {
     await expect(run({ export: 'a.json', instance: 'b.json' })).rejects.toThrow(/give one of them/);
     await expect(run({ export: 'a.json', json: true })).rejects.toThrow(/--export only writes the problem/);
-    await expect(run({ instance: 'b.json', solver: 'fastest' })).rejects.toThrow(/--solver expects auto, milp, heuristic/);
-    await expect(run({ instance: path.join(cores.dir(), 'missing.json') })).rejects.toThrow(/Cannot read .*missing\.json \(ENOENT\)/);
+    await expect(run({ instance: 'b.json', solver: 'fastest' })).rejects.toThrow(
+      /--solver expects auto, milp, heuristic/,
+    );
+    await expect(run({ instance: path.join(cores.dir(), 'missing.json') })).rejects.toThrow(
+      /Cannot read .*missing\.json \(ENOENT\)/,
+    );
   });
 
   it('the example in docs/plan-instance.md is a valid instance and solves', async () => {

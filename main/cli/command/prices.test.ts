@@ -15,7 +15,11 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
 /** Runs a command in-process and returns what it printed. */
-async function run(cmd: typeof pricesCommand, values: Record<string, string | boolean>, positionals: string[] = []): Promise<{ code: number; out: string }> {
+async function run(
+  cmd: typeof pricesCommand,
+  values: Record<string, string | boolean>,
+  positionals: string[] = [],
+): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
   const code = await cmd.run({ values: { 'data-dir': dataDir, ...values }, positionals, stopped });
@@ -25,10 +29,20 @@ async function run(cmd: typeof pricesCommand, values: Record<string, string | bo
 
 /** Mean, min and max computed straight from the file's text, sharing no code with the importer. */
 function independent(file: string) {
-  const v = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => parseFloat(l.slice(l.indexOf(',') + 1)));
+  const v = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => parseFloat(l.slice(l.indexOf(',') + 1)));
   let sum = 0;
   for (const x of v) sum += x;
-  return { n: v.length, mean: sum / v.length, min: v.reduce((a, b) => (b < a ? b : a)), max: v.reduce((a, b) => (b > a ? b : a)) };
+  return {
+    n: v.length,
+    mean: sum / v.length,
+    min: v.reduce((a, b) => (b < a ? b : a)),
+    max: v.reduce((a, b) => (b > a ? b : a)),
+  };
 }
 
 describe('hearth prices', () => {
@@ -57,7 +71,9 @@ describe('hearth prices', () => {
     expect(out).toContain('tariff csv: ok');
     expect(out.match(/ cheapest/g)?.length).toBeGreaterThanOrEqual(1);
     expect(out).toMatch(/24 slots: mean -?[\d.]+ EUR\/kWh/);
-    const json = JSON.parse((await run(pricesCommand, { from: '2023-01-01T00:00:00Z', hours: '24', json: true })).out) as { slots: PriceSlot[] };
+    const json = JSON.parse(
+      (await run(pricesCommand, { from: '2023-01-01T00:00:00Z', hours: '24', json: true })).out,
+    ) as { slots: PriceSlot[] };
     expect(json.slots).toHaveLength(24);
     expect(json.slots[0]!.start).toBe(Date.parse('2023-01-01T00:00:00Z'));
   });
@@ -67,7 +83,9 @@ describe('hearth prices', () => {
     fs.writeFileSync(bad, 'start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,9.99\n2023-01-01T01:00:00Z,\n');
     await expect(run(pricesImportCommand, {}, [bad])).rejects.toThrow(UsageError);
     await expect(run(pricesImportCommand, {}, [bad])).rejects.toThrow('line 3: price "" is not a number');
-    const json = JSON.parse((await run(pricesCommand, { from: '2023-01-01T00:00:00Z', hours: '1', json: true })).out) as { slots: PriceSlot[] };
+    const json = JSON.parse(
+      (await run(pricesCommand, { from: '2023-01-01T00:00:00Z', hours: '1', json: true })).out,
+    ) as { slots: PriceSlot[] };
     expect(json.slots[0]!.spot).not.toBe(9.99);
   });
 

@@ -22,8 +22,16 @@ const aachen = fs.readFileSync(path.join(WEATHER_DIR, 'aachen-2023-hourly.csv'),
 
 /** A real core (SQLite file in a temp folder) whose tariff holds the imported 2023 Belgian prices, with household charges. */
 async function coreWithPrices(): Promise<Core> {
-  const core = await cores.start({ dataDir: cores.dir(), modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), backtestModule()] });
-  const conf = await dispatch(core.handlers, 'tariff-configure', { tariff: { kind: 'csv', currency: 'EUR' }, charges: EXAMPLE_CHARGES, timeZone: 'Europe/Brussels', skipCheck: true });
+  const core = await cores.start({
+    dataDir: cores.dir(),
+    modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), backtestModule()],
+  });
+  const conf = await dispatch(core.handlers, 'tariff-configure', {
+    tariff: { kind: 'csv', currency: 'EUR' },
+    charges: EXAMPLE_CHARGES,
+    timeZone: 'Europe/Brussels',
+    skipCheck: true,
+  });
   expect(conf.ok, JSON.stringify(conf)).toBe(true);
   const imp = await dispatch(core.handlers, 'tariff-import-csv', { csv: prices2023 });
   expect(imp.ok, JSON.stringify(imp)).toBe(true);
@@ -41,11 +49,25 @@ describe('plan-backtest', () => {
     const core = await coreWithPrices();
     const progress: BacktestProgress[] = [];
     core.events.on('plan-backtest-progress', (p) => progress.push(p));
-    const args = { ...JAN, policies: ['planner', 'thermostat', 'always', 'threshold', 'none'], powerW: 500, revenuePerHour: 0.002, weatherCsv: aachen, timeZone: 'Europe/Brussels', runId: 'jan' };
+    const args = {
+      ...JAN,
+      policies: ['planner', 'thermostat', 'always', 'threshold', 'none'],
+      powerW: 500,
+      revenuePerHour: 0.002,
+      weatherCsv: aachen,
+      timeZone: 'Europe/Brussels',
+      runId: 'jan',
+    };
     const r = await run(core, args);
     expect(r).toMatchObject({ runId: 'jan', slots: 744, currency: 'EUR', timeZone: 'Europe/Brussels' });
-    expect(r.setup).toMatchObject({ model: 'thermal', charges: { perKWh: 0.12, tax: 0.06, origin: 'the tariff settings' }, house: { uaWPerK: 200, capacityWhPerK: 10_000, sourceCapW: 10_000 } });
-    expect(r.setup.lines[0]).toBe('electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (the tariff settings)');
+    expect(r.setup).toMatchObject({
+      model: 'thermal',
+      charges: { perKWh: 0.12, tax: 0.06, origin: 'the tariff settings' },
+      house: { uaWPerK: 200, capacityWhPerK: 10_000, sourceCapW: 10_000 },
+    });
+    expect(r.setup.lines[0]).toBe(
+      'electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (the tariff settings)',
+    );
     expect(r.setup.lines.some((l) => l.startsWith('heat source: gas at 0.1000 EUR/kWh, 90 % efficient'))).toBe(true);
     expect(r.results.map((x) => x.policy)).toEqual(['planner', 'thermostat', 'always', 'threshold', 'none']);
     const [planner, ...rest] = r.results;
@@ -54,7 +76,11 @@ describe('plan-backtest', () => {
     // The same backtest called directly, with plan() on this thread, gives the same figures.
     const heating = { ...defaultHeatingSettings(), timeZone: 'Europe/Brussels' };
     const direct = await runBacktest({
-      prices: householdPrices(parsePriceCsv(prices2023).filter((p) => p.start >= JAN.from && p.start < JAN.to), EXAMPLE_CHARGES, 'Europe/Brussels'),
+      prices: householdPrices(
+        parsePriceCsv(prices2023).filter((p) => p.start >= JAN.from && p.start < JAN.to),
+        EXAMPLE_CHARGES,
+        'Europe/Brussels',
+      ),
       charges: { charges: EXAMPLE_CHARGES, origin: 'x' },
       heating,
       model: 'thermal',
@@ -76,33 +102,99 @@ describe('plan-backtest', () => {
 
   it('takes the house from heating settings saved in thermal mode, and a figure given overrides it', async () => {
     const core = await coreWithPrices();
-    const saved = await dispatch(core.handlers, 'heating-configure', { ...defaultHeatingSettings(), mode: 'thermal', room: { heatLossWPerK: 150, capacityWhPerK: 8000 }, timeZone: 'Europe/Brussels' });
+    const saved = await dispatch(core.handlers, 'heating-configure', {
+      ...defaultHeatingSettings(),
+      mode: 'thermal',
+      room: { heatLossWPerK: 150, capacityWhPerK: 8000 },
+      timeZone: 'Europe/Brussels',
+    });
     expect(saved.ok, JSON.stringify(saved)).toBe(true);
-    const r = await run(core, { ...WEEK, policies: ['none'], powerW: 500, weatherCsv: aachen, house: { sourceCapW: 12_000 } });
-    expect(r.setup.house).toMatchObject({ uaWPerK: 150, capacityWhPerK: 8000, sourceCapW: 12_000, origin: 'UA from the heating settings; capacity from the heating settings; source given' });
+    const r = await run(core, {
+      ...WEEK,
+      policies: ['none'],
+      powerW: 500,
+      weatherCsv: aachen,
+      house: { sourceCapW: 12_000 },
+    });
+    expect(r.setup.house).toMatchObject({
+      uaWPerK: 150,
+      capacityWhPerK: 8000,
+      sourceCapW: 12_000,
+      origin: 'UA from the heating settings; capacity from the heating settings; source given',
+    });
   }, 60_000);
 
   it('refuses a period without prices, no weather, a bad weather row, a long gap, a bad policy, a zero UA, and a second run while one runs', async () => {
     const core = await coreWithPrices();
     const base = { policies: ['planner'], powerW: 500, weatherCsv: aachen };
-    const none = await dispatch(core.handlers, 'plan-backtest', { ...base, from: Date.UTC(2020, 0, 1), to: Date.UTC(2020, 0, 2) });
-    expect(none).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/no prices are stored between 2020-01-01/) as unknown } });
+    const none = await dispatch(core.handlers, 'plan-backtest', {
+      ...base,
+      from: Date.UTC(2020, 0, 1),
+      to: Date.UTC(2020, 0, 2),
+    });
+    expect(none).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: expect.stringMatching(/no prices are stored between 2020-01-01/) as unknown,
+      },
+    });
     const noWeather = await dispatch(core.handlers, 'plan-backtest', { policies: ['none'], powerW: 500, ...WEEK });
-    expect(noWeather).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^the thermal model needs hourly outdoor temperatures/) as unknown } });
-    const bad = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, weatherCsv: 'time,temp_c\n2023-01-01T00:00:00Z,1\n2023-01-01T01:00:00Z,x\n' });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', message: 'weather file line 3: temperature "x" is not a number' } });
-    const gappy = aachen.split('\n').filter((_, i) => i < 50 || i > 55).join('\n');
+    expect(noWeather).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: expect.stringMatching(/^the thermal model needs hourly outdoor temperatures/) as unknown,
+      },
+    });
+    const bad = await dispatch(core.handlers, 'plan-backtest', {
+      ...base,
+      ...WEEK,
+      weatherCsv: 'time,temp_c\n2023-01-01T00:00:00Z,1\n2023-01-01T01:00:00Z,x\n',
+    });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: 'weather file line 3: temperature "x" is not a number' },
+    });
+    const gappy = aachen
+      .split('\n')
+      .filter((_, i) => i < 50 || i > 55)
+      .join('\n');
     const gap = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, weatherCsv: gappy });
-    expect(gap).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^weather file has no temperatures from 2023-01-03T00:00Z to 2023-01-03T07:00Z, a 7.0 h gap/) as unknown } });
+    expect(gap).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: expect.stringMatching(
+          /^weather file has no temperatures from 2023-01-03T00:00Z to 2023-01-03T07:00Z, a 7.0 h gap/,
+        ) as unknown,
+      },
+    });
     const policy = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, policies: ['sometimes'] });
-    expect(policy).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^plan-backtest: policies\.0: /) as unknown } });
+    expect(policy).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringMatching(/^plan-backtest: policies\.0: /) as unknown },
+    });
     const ua = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, house: { uaWPerK: 0 } });
-    expect(ua).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^plan-backtest: house\.uaWPerK: a house loses heat/) as unknown } });
-    const long = await dispatch(core.handlers, 'plan-backtest', { ...base, from: JAN.from, to: JAN.from + 401 * 86_400_000 });
+    expect(ua).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: expect.stringMatching(/^plan-backtest: house\.uaWPerK: a house loses heat/) as unknown,
+      },
+    });
+    const long = await dispatch(core.handlers, 'plan-backtest', {
+      ...base,
+      from: JAN.from,
+      to: JAN.from + 401 * 86_400_000,
+    });
     expect(long).toMatchObject({ ok: false, error: { message: 'plan-backtest: to: at most 400 days at once' } });
     const first = dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, runId: 'a' });
     const second = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, runId: 'b' });
-    expect(second).toMatchObject({ ok: false, error: { code: 'conflict', message: 'a backtest (a) is already running' } });
+    expect(second).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: 'a backtest (a) is already running' },
+    });
     expect((await first).ok).toBe(true);
   }, 120_000);
 });

@@ -12,14 +12,30 @@ import { EXAMPLE_CHARGES, householdPrices, houseFrom, runBacktest } from './setu
 const DAY = 86_400_000;
 const FROM = Date.UTC(2023, 0, 9, 23);
 /** The household's 2023 Belgian prices, as the tariff domain gives them (charges included). */
-const prices = householdPrices(parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')), EXAMPLE_CHARGES, 'Europe/Brussels');
+const prices = householdPrices(
+  parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')),
+  EXAMPLE_CHARGES,
+  'Europe/Brussels',
+);
 
 /** The tariff's part the backtest reads: the stored slots overlapping [from, to), and its charges. */
 function tariffOf(slots: PriceSlot[]) {
-  return { slots: (from: number, to: number) => slots.filter((s) => s.end > from && s.start < to), charges: () => EXAMPLE_CHARGES };
+  return {
+    slots: (from: number, to: number) => slots.filter((s) => s.end > from && s.start < to),
+    charges: () => EXAMPLE_CHARGES,
+  };
 }
 
-const args = (over: Partial<BacktestArgs> = {}): BacktestArgs => ({ from: FROM, to: FROM + 2 * DAY, policies: ['always', 'none'], model: 'demand', powerW: 500, revenuePerHour: 0.002, timeZone: 'Europe/Brussels', ...over });
+const args = (over: Partial<BacktestArgs> = {}): BacktestArgs => ({
+  from: FROM,
+  to: FROM + 2 * DAY,
+  policies: ['always', 'none'],
+  model: 'demand',
+  powerW: 500,
+  revenuePerHour: 0.002,
+  timeZone: 'Europe/Brussels',
+  ...over,
+});
 
 describe('Backtest, built without the core', () => {
   it('replays the tariff’s stored prices with its charges, the same figures as runBacktest, and pushes progress', async () => {
@@ -47,17 +63,33 @@ describe('Backtest, built without the core', () => {
       policies: ['always', 'none'],
     });
     expect(r.results.map((x) => x.total)).toEqual(direct.results.map((x) => x.total));
-    expect(progress.filter((p) => p.step === 1).at(-1)).toEqual({ runId: 'two-days', policy: 'none', step: 1, steps: 2, done: 1, total: 1 });
+    expect(progress.filter((p) => p.step === 1).at(-1)).toEqual({
+      runId: 'two-days',
+      policy: 'none',
+      step: 1,
+      steps: 2,
+      done: 1,
+      total: 1,
+    });
     // Without a run id each run is numbered.
     expect((await b.run(args())).runId).toBe('run-1');
   });
 
   it('refuses a period without prices and a gap in them, naming the field; one run at a time; stop abandons the run', async () => {
     const b = new Backtest({ tariff: tariffOf(prices), emit: () => undefined });
-    await expect(b.run(args({ from: Date.UTC(2020, 0, 1), to: Date.UTC(2020, 0, 2) }))).rejects.toMatchObject({ field: 'period', message: expect.stringMatching(/^no prices are stored between 2020-01-01/) as unknown });
-    const gappy = new Backtest({ tariff: tariffOf(prices.filter((p) => p.start !== FROM + DAY)), emit: () => undefined });
+    await expect(b.run(args({ from: Date.UTC(2020, 0, 1), to: Date.UTC(2020, 0, 2) }))).rejects.toMatchObject({
+      field: 'period',
+      message: expect.stringMatching(/^no prices are stored between 2020-01-01/) as unknown,
+    });
+    const gappy = new Backtest({
+      tariff: tariffOf(prices.filter((p) => p.start !== FROM + DAY)),
+      emit: () => undefined,
+    });
     await expect(gappy.run(args())).rejects.toBeInstanceOf(BacktestInputError);
-    await expect(gappy.run(args())).rejects.toMatchObject({ field: 'prices', message: expect.stringMatching(/^prices are missing from 2023-01-10T23:00/) as unknown });
+    await expect(gappy.run(args())).rejects.toMatchObject({
+      field: 'prices',
+      message: expect.stringMatching(/^prices are missing from 2023-01-10T23:00/) as unknown,
+    });
 
     const first = b.run(args({ runId: 'a', policies: ['threshold'] }));
     await expect(b.run(args({ runId: 'b' }))).rejects.toEqual(new BacktestBusy('a'));

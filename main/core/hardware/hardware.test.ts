@@ -27,9 +27,20 @@ describe('/proc/cpuinfo', () => {
 
 describe('nvidia-smi', () => {
   it('parses readings and keeps unsupported sensors as null, not zero', () => {
-    const rows = parseNvidiaSmi('0, NVIDIA H100 80GB HBM3, 81559, 550.54.15, 71.45, 700.00, 34, 0\n1, Tesla T4, 15360, 550.54.15, [N/A], [Not Supported], 40, 3\n');
+    const rows = parseNvidiaSmi(
+      '0, NVIDIA H100 80GB HBM3, 81559, 550.54.15, 71.45, 700.00, 34, 0\n1, Tesla T4, 15360, 550.54.15, [N/A], [Not Supported], 40, 3\n',
+    );
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ index: 0, model: 'NVIDIA H100 80GB HBM3', vramMiB: 81559, driver: '550.54.15', powerDrawW: 71.45, powerLimitW: 700, temperatureC: 34, utilizationPct: 0 });
+    expect(rows[0]).toMatchObject({
+      index: 0,
+      model: 'NVIDIA H100 80GB HBM3',
+      vramMiB: 81559,
+      driver: '550.54.15',
+      powerDrawW: 71.45,
+      powerLimitW: 700,
+      temperatureC: 34,
+      utilizationPct: 0,
+    });
     expect(rows[1]).toMatchObject({ powerDrawW: null, powerLimitW: null, temperatureC: 40 });
   });
 });
@@ -70,8 +81,30 @@ describe('RAPL', () => {
 });
 
 const HW: HardwareInfo = {
-  cpu: { vendor: 'Test', model: 'Test CPU', physicalCores: 2, logicalCores: 2, baseClockGHz: null, maxClockGHz: null, features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 100, ratedPowerSource: 'user' },
-  gpus: [{ index: 0, vendor: 'NVIDIA', model: 'Test GPU', vramMiB: 8192, driver: '1', powerDrawW: null, powerLimitW: null, temperatureC: null, utilizationPct: null }],
+  cpu: {
+    vendor: 'Test',
+    model: 'Test CPU',
+    physicalCores: 2,
+    logicalCores: 2,
+    baseClockGHz: null,
+    maxClockGHz: null,
+    features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true },
+    ratedPowerW: 100,
+    ratedPowerSource: 'user',
+  },
+  gpus: [
+    {
+      index: 0,
+      vendor: 'NVIDIA',
+      model: 'Test GPU',
+      vramMiB: 8192,
+      driver: '1',
+      powerDrawW: null,
+      powerLimitW: null,
+      temperatureC: null,
+      utilizationPct: null,
+    },
+  ],
   memory: { totalBytes: 1, availableBytes: 1 },
   os: { platform: 'linux', distro: 'x', release: '1', arch: 'x64', hostname: 'h' },
   power: { onBattery: null, batteryPct: null },
@@ -98,8 +131,16 @@ describe('telemetry sampler', () => {
   it('integrates estimated CPU power into energy, stores 10 s windows and a day rollup', () => {
     const db = openLedger(tmp(), hardwareMigrations);
     const store = createTelemetryStore(db);
-    const sources: TelemetrySources = { cpuTimes: busyTimes(50), cpuTempC: async () => null, rapl: null, gpus: async () => null };
-    const sampler = new TelemetrySampler(HW, powerModelFor('Test CPU', 2, 100), sources, store, { storeEveryMs: 10_000, timeZone: () => 'Europe/Berlin' });
+    const sources: TelemetrySources = {
+      cpuTimes: busyTimes(50),
+      cpuTempC: async () => null,
+      rapl: null,
+      gpus: async () => null,
+    };
+    const sampler = new TelemetrySampler(HW, powerModelFor('Test CPU', 2, 100), sources, store, {
+      storeEveryMs: 10_000,
+      timeZone: () => 'Europe/Berlin',
+    });
     const t0 = Date.UTC(2026, 0, 15, 12, 0, 0);
     let last = sampler.tick(t0);
     for (let s = 1; s <= 60; s++) last = sampler.tick(t0 + s * 1000);
@@ -111,7 +152,9 @@ describe('telemetry sampler', () => {
     expect(last.estimated).toBe(true);
     expect(last.totalPowerW).toBe(57.5);
     expect(last.today.energyKWh).toBeCloseTo((57.5 * 60) / 3_600_000, 9);
-    const rows = db.prepare("SELECT COUNT(*) AS n FROM telemetry_sample WHERE device_id = 'cpu'").get() as { n: number };
+    const rows = db.prepare("SELECT COUNT(*) AS n FROM telemetry_sample WHERE device_id = 'cpu'").get() as {
+      n: number;
+    };
     expect(rows.n).toBe(6);
     const day = store.day(dayOf(t0, 'Europe/Berlin'));
     expect(day.find((d) => d.deviceId === 'cpu')).toMatchObject({ samples: 6, peakPowerW: 57.5 });
@@ -122,8 +165,16 @@ describe('telemetry sampler', () => {
   it('splits energy at local midnight and does not count a long sleep as powered', () => {
     const db = openLedger(tmp(), hardwareMigrations);
     const store = createTelemetryStore(db);
-    const sources: TelemetrySources = { cpuTimes: busyTimes(100), cpuTempC: async () => 40, rapl: null, gpus: async () => null };
-    const sampler = new TelemetrySampler({ ...HW, gpus: [] }, powerModelFor('x', 2, 100), sources, store, { storeEveryMs: 10_000, timeZone: () => 'Europe/Berlin' });
+    const sources: TelemetrySources = {
+      cpuTimes: busyTimes(100),
+      cpuTempC: async () => 40,
+      rapl: null,
+      gpus: async () => null,
+    };
+    const sampler = new TelemetrySampler({ ...HW, gpus: [] }, powerModelFor('x', 2, 100), sources, store, {
+      storeEveryMs: 10_000,
+      timeZone: () => 'Europe/Berlin',
+    });
     // 22:59:55 UTC = 23:59:55 in Berlin (CET): five seconds before local midnight.
     const t0 = Date.UTC(2026, 0, 15, 22, 59, 55);
     for (let s = 0; s <= 10; s++) sampler.tick(t0 + s * 1000);

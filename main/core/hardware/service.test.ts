@@ -13,7 +13,17 @@ import { TelemetrySampler, type CpuTimes } from './telemetry.ts';
 const tmp = tempDirs('hearth-hardware-service-');
 
 const HW: HardwareInfo = {
-  cpu: { vendor: 'Test', model: 'Test CPU', physicalCores: 1, logicalCores: 1, baseClockGHz: null, maxClockGHz: null, features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true }, ratedPowerW: 100, ratedPowerSource: 'user' },
+  cpu: {
+    vendor: 'Test',
+    model: 'Test CPU',
+    physicalCores: 1,
+    logicalCores: 1,
+    baseClockGHz: null,
+    maxClockGHz: null,
+    features: { sha: true, avx2: true, avx512f: false, neon: false, wasmSimd: true },
+    ratedPowerW: 100,
+    ratedPowerSource: 'user',
+  },
   gpus: [],
   memory: { totalBytes: 1, availableBytes: 1 },
   os: { platform: 'linux', distro: 'x', release: '1', arch: 'x64', hostname: 'h' },
@@ -29,7 +39,13 @@ describe('Hardware, constructed without the core', () => {
     // One core, fully busy: the power model gives its rated 100 W.
     let busy = 0;
     const cpuTimes = (): CpuTimes => [{ idle: 0, total: (busy += 1000) }];
-    const sampler = new TelemetrySampler(HW, powerModelFor('Test CPU', 1, 100), { cpuTimes, cpuTempC: async () => null, rapl: null, gpus: async () => null }, store, { storeEveryMs: 10_000, timeZone: () => 'Europe/Berlin' });
+    const sampler = new TelemetrySampler(
+      HW,
+      powerModelFor('Test CPU', 1, 100),
+      { cpuTimes, cpuTempC: async () => null, rapl: null, gpus: async () => null },
+      store,
+      { storeEveryMs: 10_000, timeZone: () => 'Europe/Berlin' },
+    );
     let t = Date.UTC(2026, 0, 15, 12, 0, 0);
     let every: { fn: () => void; ms: number } | null = null;
     let cancelled = false;
@@ -46,7 +62,16 @@ describe('Hardware, constructed without the core', () => {
     events.on('telemetry', (s) => pushed.push(s));
     let probes = 0;
     const detect = async () => ({ ...HW, detectedAt: new Date(++probes).toISOString() });
-    const hw = new Hardware({ info: HW, detect, sampler, store, timeZone: () => 'Europe/Berlin', clock, log: quiet, events });
+    const hw = new Hardware({
+      info: HW,
+      detect,
+      sampler,
+      store,
+      timeZone: () => 'Europe/Berlin',
+      clock,
+      log: quiet,
+      events,
+    });
 
     expect(hw.latest()).toBeNull();
     hw.start();

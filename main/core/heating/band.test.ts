@@ -39,6 +39,9 @@ describe('comfort bands the room can meet', () => {
     expect(bands[1]!.maxC).toBeCloseTo(earlier, 9);
     expect(bands.map((x) => x.minC)).toEqual([17, 17, 17, 21]);
     // With a source that warms the room to 21 °C within the hour, nothing is raised.
-    expect(reachableBands({ ...small, sourceCapW: 100_000 }, [slot(17, 19), slot(21, 23)])[0]).toEqual({ minC: 17, maxC: 19 });
+    expect(reachableBands({ ...small, sourceCapW: 100_000 }, [slot(17, 19), slot(21, 23)])[0]).toEqual({
+      minC: 17,
+      maxC: 19,
+    });
   });
 });

@@ -10,11 +10,23 @@ const TZ = 'Europe/Brussels';
 const at = (d: number, h: number, m = 0) => localToUtc(2024, 1, d, h, m, TZ); // 2024-01-01 is a Monday
 
 function settings(patch: Partial<HeatingSettings> = {}): HeatingSettings {
-  return { ...defaultHeatingSettings(), timeZone: TZ, season: { kind: 'always' }, room: { heatLossWPerK: 50, capacityWhPerK: 1000 }, ...patch };
+  return {
+    ...defaultHeatingSettings(),
+    timeZone: TZ,
+    season: { kind: 'always' },
+    room: { heatLossWPerK: 50, capacityWhPerK: 1000 },
+    ...patch,
+  };
 }
 
 function hourly(from: number, n: number, price = 0.3): PriceSlot[] {
-  return Array.from({ length: n }, (_, i) => ({ start: from + i * 3_600_000, end: from + (i + 1) * 3_600_000, price, spot: null, currency: 'EUR' }));
+  return Array.from({ length: n }, (_, i) => ({
+    start: from + i * 3_600_000,
+    end: from + (i + 1) * 3_600_000,
+    price,
+    spot: null,
+    currency: 'EUR',
+  }));
 }
 
 describe('schedule and season', () => {
@@ -41,8 +53,14 @@ describe('schedule and season', () => {
 describe('heat credit', () => {
   const slot = { price: 0.3, currency: 'EUR' };
   it('prices displaced heat by source', () => {
-    expect(creditPerKWh({ kind: 'gas', pricePerKWh: 0.09, efficiency: 0.9 }, slot, 5, 'EUR').value).toBeCloseTo(0.1, 12);
-    expect(creditPerKWh({ kind: 'oil', pricePerKWh: 0.12, efficiency: 0.8 }, slot, 5, 'EUR').value).toBeCloseTo(0.15, 12);
+    expect(creditPerKWh({ kind: 'gas', pricePerKWh: 0.09, efficiency: 0.9 }, slot, 5, 'EUR').value).toBeCloseTo(
+      0.1,
+      12,
+    );
+    expect(creditPerKWh({ kind: 'oil', pricePerKWh: 0.12, efficiency: 0.8 }, slot, 5, 'EUR').value).toBeCloseTo(
+      0.15,
+      12,
+    );
     expect(creditPerKWh({ kind: 'district', pricePerKWh: 0.11 }, slot, 5, 'EUR').value).toBe(0.11);
     expect(creditPerKWh({ kind: 'resistive' }, slot, 5, 'EUR').value).toBe(0.3);
     expect(creditPerKWh({ kind: 'resistive' }, { price: -0.05, currency: 'EUR' }, 5, 'EUR').value).toBe(0);
@@ -73,7 +91,12 @@ describe('heat credit', () => {
 });
 
 describe('heat demand', () => {
-  const inputs = { now: at(2, 12), indoor: null, outdoorAt: (ms: number) => (ms < at(2, 18) ? 5 : -5), thermostatOn: false };
+  const inputs = {
+    now: at(2, 12),
+    indoor: null,
+    outdoorAt: (ms: number) => (ms < at(2, 18) ? 5 : -5),
+    thermostatOn: false,
+  };
 
   it('schedule mode: UA × (setpoint − outdoor), zero when off or out of season', () => {
     const slots = heatDemand(settings({ mode: 'schedule' }), hourly(at(2, 4), 20), inputs);
@@ -82,29 +105,48 @@ describe('heat demand', () => {
     expect(by(12).demandW).toBe(50 * (21 - 5));
     expect(by(20).demandW).toBe(50 * (21 + 5));
     expect(by(12).note).toBeNull();
-    expect(heatDemand(settings({ mode: 'off' }), hourly(at(2, 12), 1), inputs)[0]).toMatchObject({ demandW: 0, note: 'heating is off' });
+    expect(heatDemand(settings({ mode: 'off' }), hourly(at(2, 12), 1), inputs)[0]).toMatchObject({
+      demandW: 0,
+      note: 'heating is off',
+    });
     const summer = settings({ season: { kind: 'dates', from: '10-01', to: '12-31' } });
     expect(heatDemand(summer, hourly(at(2, 12), 1), inputs)[0]).toMatchObject({ demandW: 0, note: 'out of season' });
-    const noForecast = heatDemand(settings({ fallbackOutdoorC: 11 }), hourly(at(2, 12), 1), { ...inputs, outdoorAt: () => null });
+    const noForecast = heatDemand(settings({ fallbackOutdoorC: 11 }), hourly(at(2, 12), 1), {
+      ...inputs,
+      outdoorAt: () => null,
+    });
     expect(noForecast[0]).toMatchObject({ demandW: 50 * 10, outdoorC: 11 });
   });
 
   it('predictive mode adds the shortfall to the first slot and coasts on a surplus', () => {
-    const cold = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 12), 3), { ...inputs, indoor: { c: 19, at: at(2, 12), source: 'manual' } });
+    const cold = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 12), 3), {
+      ...inputs,
+      indoor: { c: 19, at: at(2, 12), source: 'manual' },
+    });
     expect(cold.map((s) => s.demandW)).toEqual([800 + 2000, 800, 800]);
-    const warm = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 12), 3), { ...inputs, indoor: { c: 22.2, at: at(2, 12), source: 'manual' } });
+    const warm = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 12), 3), {
+      ...inputs,
+      indoor: { c: 22.2, at: at(2, 12), source: 'manual' },
+    });
     // 1,200 Wh stored above 21 °C: covers the first 800 Wh slot and half the next.
     expect(warm[0]!.demandW).toBe(0);
     expect(warm[1]!.demandW).toBeCloseTo(400, 9);
     expect(warm[2]!.demandW).toBe(800);
     expect(warm[0]!.note).toBe('coasting on stored warmth');
     // A stale reading is ignored.
-    const stale = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 12), 1), { ...inputs, indoor: { c: 15, at: at(2, 10), source: 'manual' } });
+    const stale = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 12), 1), {
+      ...inputs,
+      indoor: { c: 15, at: at(2, 10), source: 'manual' },
+    });
     expect(stale[0]!.demandW).toBe(800);
   });
 
   it('predictive mode heats the room mass up when the setpoint rises', () => {
-    const slots = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 5), 3), { ...inputs, now: at(2, 5), outdoorAt: () => 5 });
+    const slots = heatDemand(settings({ mode: 'predictive' }), hourly(at(2, 5), 3), {
+      ...inputs,
+      now: at(2, 5),
+      outdoorAt: () => 5,
+    });
     // 05:00 at 17 °C, 06:30 the setpoint becomes 21 °C (slot starting 07:00 sees it).
     expect(slots.map((s) => s.setpointC)).toEqual([17, 17, 21]);
     expect(slots[2]!.demandW).toBe(800 + 1000 * 4);

@@ -6,7 +6,12 @@ import { estimateRoom, simulationRmseC, type RoomSample } from './estimate.ts';
  * between idle and full load and a daily outdoor swing; readings every 15 minutes, rounded to
  * 0.1 °C like a real sensor.
  */
-function simulate(ua: number, c: number, hours: number, noise: (t: number) => number = (t) => Math.round(t * 10) / 10): RoomSample[] {
+function simulate(
+  ua: number,
+  c: number,
+  hours: number,
+  noise: (t: number) => number = (t) => Math.round(t * 10) / 10,
+): RoomSample[] {
   const out: RoomSample[] = [];
   let t = 18;
   const stepH = 1 / 60;
@@ -67,7 +72,9 @@ describe('room heat-loss estimate', () => {
   });
 
   it('says why when there is too little data or no spread', () => {
-    expect(estimateRoom(simulate(40, 800, 3)).reason).toBe("9 hour-long spans of readings with the PC's power logged; at least 24 are needed");
+    expect(estimateRoom(simulate(40, 800, 3)).reason).toBe(
+      "9 hour-long spans of readings with the PC's power logged; at least 24 are needed",
+    );
     const flat = Array.from({ length: 40 }, (_, i) => ({ at: i * 900_000, indoorC: 20, outdoorC: 20, heatW: 100 }));
     expect(estimateRoom(flat).reason).toContain('barely changed');
   });

@@ -34,17 +34,34 @@ async function core(): Promise<Core> {
     dataDir,
     clock,
     log: quiet,
-    modules: [tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 })],
+    modules: [
+      tariffModule({ cron: false }),
+      heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 }),
+    ],
   });
 }
 
 function forecast(req: Recorded): Reply {
   const t0 = Math.floor(now / 3_600_000) * 3600 - 24 * 3600;
   const time = Array.from({ length: 96 }, (_, i) => t0 + i * 3600);
-  if (req.url.startsWith('/v1/forecast')) return { body: JSON.stringify({ hourly_units: { time: 'unixtime', temperature_2m: '°C' }, hourly: { time, temperature_2m: time.map(() => 1) } }) };
+  if (req.url.startsWith('/v1/forecast'))
+    return {
+      body: JSON.stringify({
+        hourly_units: { time: 'unixtime', temperature_2m: '°C' },
+        hourly: { time, temperature_2m: time.map(() => 1) },
+      }),
+    };
   if (req.url.startsWith('/api/states/')) {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
-    return { body: JSON.stringify({ entity_id: 'sensor.office', state: '19.5', attributes: { unit_of_measurement: '°C' }, last_updated: new Date(now - 60_000).toISOString() }) };
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
+    return {
+      body: JSON.stringify({
+        entity_id: 'sensor.office',
+        state: '19.5',
+        attributes: { unit_of_measurement: '°C' },
+        last_updated: new Date(now - 60_000).toISOString(),
+      }),
+    };
   }
   return { status: 404, body: '{}' };
 }
@@ -60,7 +77,11 @@ describe('heating module', () => {
   it('computes demand and heat credit per tariff slot from the forecast', async () => {
     route = forecast;
     const c = await core();
-    await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    await c.handlers['tariff-configure']({
+      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: TZ,
+    });
     await c.handlers['heating-configure']({ ...base(), location: { latitude: 50.85, longitude: 4.35 } });
     const slots = await c.handlers['heating-demand']({ from: now, to: now + 48 * 3_600_000 });
     expect(slots).toHaveLength(48);
@@ -83,13 +104,19 @@ describe('heating module', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(HandlerError);
-    expect((err as HandlerError).message).toBe('Not saved (indoor.token): Home Assistant rejected the token (HTTP 401): create a new long-lived access token');
+    expect((err as HandlerError).message).toBe(
+      'Not saved (indoor.token): Home Assistant rejected the token (HTTP 401): create a new long-lived access token',
+    );
     expect((await c.handlers['heating-settings']({})).indoor).toEqual({ kind: 'manual' });
 
     const saved = await c.handlers['heating-configure']({ ...base(), indoor: { ...ha, token: TOKEN } });
     expect(saved.indoor).toEqual({ ...ha, token: '••••7788' });
     const sensors = await c.handlers['heating-sensors']({});
-    expect(sensors.indoor).toMatchObject({ kind: 'home-assistant', state: 'ok', last: { c: 19.5, source: 'home-assistant' } });
+    expect(sensors.indoor).toMatchObject({
+      kind: 'home-assistant',
+      state: 'ok',
+      last: { c: 19.5, source: 'home-assistant' },
+    });
     // Saving the masked form keeps the stored token (the next read still authenticates).
     await c.handlers['heating-configure']({ ...saved, mode: 'predictive' });
     expect(server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -102,7 +129,10 @@ describe('heating module', () => {
     const bad = base();
     bad.schedule = bad.schedule.map((d, i) => (i === 2 ? [{ at: '07:00', c: 80 }] : d));
     const env = await dispatch(c.handlers, 'heating-configure', bad);
-    expect(env).toEqual({ ok: false, error: { code: 'bad-request', message: 'heating-configure: schedule.2.0.c: a room setpoint is at most 30 °C' } });
+    expect(env).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'heating-configure: schedule.2.0.c: a room setpoint is at most 30 °C' },
+    });
     expect((await c.handlers['heating-settings']({})).schedule[2]).toEqual(defaultHeatingSettings().schedule[2]);
 
     const reading = await c.handlers['heating-reading']({ c: 20.5 });
@@ -122,22 +152,37 @@ describe('heating module', () => {
     const pcW = (ms: number) => (Math.floor((ms - start) / (3 * 3_600_000)) % 2 === 0 ? 500 : 80);
     const hardware: CoreModule = {
       name: 'hardware',
-      create: () => ({ service: { info: () => Promise.reject(new Error('not probed in this test')), latest: () => ({ heatW: pcW(t) }) as Telemetry } }),
+      create: () => ({
+        service: {
+          info: () => Promise.reject(new Error('not probed in this test')),
+          latest: () => ({ heatW: pcW(t) }) as Telemetry,
+        },
+      }),
     };
     const dataDir = tmp();
     const simClock: Clock = { ...systemClock, now: () => t };
     route = () => {
       const t0 = Math.floor(start / 3_600_000) * 3600 - 3600;
       const time = Array.from({ length: 60 }, (_, i) => t0 + i * 3600);
-      return { body: JSON.stringify({ hourly_units: { time: 'unixtime', temperature_2m: '°C' }, hourly: { time, temperature_2m: time.map((s) => outdoor(s * 1000)) } }) };
+      return {
+        body: JSON.stringify({
+          hourly_units: { time: 'unixtime', temperature_2m: '°C' },
+          hourly: { time, temperature_2m: time.map((s) => outdoor(s * 1000)) },
+        }),
+      };
     };
-    const c = await startCore({ dataDir, clock: simClock, log: quiet, modules: [hardware, tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin })] });
+    const c = await startCore({
+      dataDir,
+      clock: simClock,
+      log: quiet,
+      modules: [hardware, tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin })],
+    });
     expect((await c.handlers['heating-estimate']({})).reason).toContain('Set a location');
     await c.handlers['heating-configure']({ ...base(), location: { latitude: 50.85, longitude: 4.35 } });
     let indoor = 18;
     for (let m = 0; m <= 48 * 60; m++) {
       if (m % 15 === 0) await c.handlers['heating-reading']({ c: Math.round(indoor * 10) / 10 });
-      indoor += ((pcW(t) - ua * (indoor - outdoor(t))) / cap) / 60;
+      indoor += (pcW(t) - ua * (indoor - outdoor(t))) / cap / 60;
       t += 60_000;
     }
     const e = await c.handlers['heating-estimate']({});
@@ -159,19 +204,37 @@ describe('thermostat mode across a restart', () => {
     let t = now;
     const liveClock: Clock = { ...systemClock, now: () => t };
     const open = () =>
-      startCore({ dataDir, clock: liveClock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 })] });
+      startCore({
+        dataDir,
+        clock: liveClock,
+        log: quiet,
+        modules: [
+          tariffModule({ cron: false }),
+          heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 }),
+        ],
+      });
     // The note of the slot that contains the clock's now: what the thermostat decides.
     const current = async (c: Core) => {
       const hour = Math.floor(t / 3_600_000) * 3_600_000;
-      const slot = (await c.handlers['heating-demand']({ from: hour, to: hour + 3_600_000 })).find((s) => s.start <= t && t < s.end);
+      const slot = (await c.handlers['heating-demand']({ from: hour, to: hour + 3_600_000 })).find(
+        (s) => s.start <= t && t < s.end,
+      );
       return { note: slot?.note, demandW: slot?.demandW };
     };
     const min = 60_000;
     // Setpoint 21 °C at this hour; the band is 20.75 … 21.25 °C; outdoor 5 °C without a location.
-    const settings: HeatingSettings = { ...base(), mode: 'thermostat', thermostat: { hysteresisK: 0.5, minOnMin: 30, minOffMin: 20 } };
+    const settings: HeatingSettings = {
+      ...base(),
+      mode: 'thermostat',
+      thermostat: { hysteresisK: 0.5, minOnMin: 30, minOffMin: 20 },
+    };
 
     let c = await open();
-    await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    await c.handlers['tariff-configure']({
+      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: TZ,
+    });
     await c.handlers['heating-configure'](settings);
     await c.handlers['heating-reading']({ c: 20 });
     expect(await current(c)).toEqual({ note: 'thermostat calls for heat', demandW: 40 * 16 });
@@ -205,7 +268,13 @@ describe('thermal mode settings', () => {
   it('loads settings stored before the thermal mode unchanged, and gives the room model with the defaults', async () => {
     route = forecast;
     const dataDir = tmp();
-    const open = () => startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
+    const open = () =>
+      startCore({
+        dataDir,
+        clock,
+        log: quiet,
+        modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })],
+      });
     // As an older version stored them: no maxC on the entries, no capacity on the heat source.
     const old: HeatingSettings = { ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 } };
     let c = await open();
@@ -215,14 +284,27 @@ describe('thermal mode settings', () => {
     expect(await c.handlers['heating-settings']({})).toEqual(old);
     expect(c.service('heating').thermal()).toBeNull();
 
-    await c.handlers['tariff-configure']({ tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    await c.handlers['tariff-configure']({
+      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: TZ,
+    });
     const weekday = [
       { at: '06:30', c: 21, maxC: 22.5 },
       { at: '22:30', c: 17 },
     ];
-    await c.handlers['heating-configure']({ ...old, mode: 'thermal', schedule: old.schedule.map((d, i) => (i < 5 ? weekday : d)) });
+    await c.handlers['heating-configure']({
+      ...old,
+      mode: 'thermal',
+      schedule: old.schedule.map((d, i) => (i < 5 ? weekday : d)),
+    });
     // No reading yet: the scheduler starts the room at the band's lower bound.
-    expect(c.service('heating').thermal()).toEqual({ uaWPerK: 40, capacityWhPerK: 1000, indoorC: null, sourceCapW: 10_000 });
+    expect(c.service('heating').thermal()).toEqual({
+      uaWPerK: 40,
+      capacityWhPerK: 1000,
+      indoorC: null,
+      sourceCapW: 10_000,
+    });
     await c.handlers['heating-reading']({ c: 20.4 });
     expect(c.service('heating').thermal()?.indoorC).toBe(20.4);
     // Wednesday noon: 21 °C to its own 22.5; from 22:30 17 °C to the default 17 + 2.
@@ -238,22 +320,42 @@ describe('thermal mode settings', () => {
     route = forecast;
     const c = await core();
     const cases: [HeatingSettings, string][] = [
-      [{ ...base(), schedule: base().schedule.map((d, i) => (i === 1 ? [{ at: '07:00', c: 21, maxC: 20 }] : d)) }, 'schedule.1.0.maxC: the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)'],
-      [{ ...base(), mode: 'thermal', room: { heatLossWPerK: 0, capacityWhPerK: 1000 } }, "room.heatLossWPerK: the thermal mode needs the room's heat loss above 0 W/K (a typical 120 m² house: about 200 W/K)"],
-      [{ ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9, capacityW: 0 } }, 'heatSource.capacityW: the heat source\'s capacity must be above 0 W (choose "none" for no heat source)'],
+      [
+        { ...base(), schedule: base().schedule.map((d, i) => (i === 1 ? [{ at: '07:00', c: 21, maxC: 20 }] : d)) },
+        'schedule.1.0.maxC: the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)',
+      ],
+      [
+        { ...base(), mode: 'thermal', room: { heatLossWPerK: 0, capacityWhPerK: 1000 } },
+        "room.heatLossWPerK: the thermal mode needs the room's heat loss above 0 W/K (a typical 120 m² house: about 200 W/K)",
+      ],
+      [
+        { ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9, capacityW: 0 } },
+        'heatSource.capacityW: the heat source\'s capacity must be above 0 W (choose "none" for no heat source)',
+      ],
     ];
     for (const [settings, message] of cases) {
-      expect(await dispatch(c.handlers, 'heating-configure', settings)).toEqual({ ok: false, error: { code: 'bad-request', message: `heating-configure: ${message}` } });
+      expect(await dispatch(c.handlers, 'heating-configure', settings)).toEqual({
+        ok: false,
+        error: { code: 'bad-request', message: `heating-configure: ${message}` },
+      });
     }
     // The same UA of zero is fine outside the thermal mode (the demand model just asks for no heat).
-    expect((await dispatch(c.handlers, 'heating-configure', { ...base(), room: { heatLossWPerK: 0, capacityWhPerK: 1000 } })).ok).toBe(true);
+    expect(
+      (await dispatch(c.handlers, 'heating-configure', { ...base(), room: { heatLossWPerK: 0, capacityWhPerK: 1000 } }))
+        .ok,
+    ).toBe(true);
     await c.close();
   });
 
   it('serves the logged indoor readings over a period, thinned to at most max', async () => {
     let t = now;
     const dataDir = tmp();
-    const c = await startCore({ dataDir, clock: { ...systemClock, now: () => t }, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false })] });
+    const c = await startCore({
+      dataDir,
+      clock: { ...systemClock, now: () => t },
+      log: quiet,
+      modules: [tariffModule({ cron: false }), heatingModule({ cron: false })],
+    });
     for (let i = 0; i < 10; i++) {
       await c.handlers['heating-reading']({ c: 19 + i / 10 });
       t += 600_000;
@@ -261,8 +363,12 @@ describe('thermal mode settings', () => {
     const all = await c.handlers['heating-readings']({ from: now, to: t });
     expect(all.map((r) => r.c)).toEqual([19, 19.1, 19.2, 19.3, 19.4, 19.5, 19.6, 19.7, 19.8, 19.9]);
     expect(all[0]).toEqual({ at: now, c: 19, source: 'manual' });
-    expect((await c.handlers['heating-readings']({ from: now + 1, to: now + 3 * 600_000 + 1 })).map((r) => r.c)).toEqual([19.1, 19.2, 19.3]);
-    expect((await c.handlers['heating-readings']({ from: now, to: t, max: 4 })).map((r) => r.c)).toEqual([19, 19.3, 19.6, 19.9]);
+    expect(
+      (await c.handlers['heating-readings']({ from: now + 1, to: now + 3 * 600_000 + 1 })).map((r) => r.c),
+    ).toEqual([19.1, 19.2, 19.3]);
+    expect((await c.handlers['heating-readings']({ from: now, to: t, max: 4 })).map((r) => r.c)).toEqual([
+      19, 19.3, 19.6, 19.9,
+    ]);
     await c.close();
   });
 });

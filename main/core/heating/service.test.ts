@@ -40,15 +40,32 @@ function heating(db: Db, clock: () => number) {
   const common = { settings, secrets: plainSecretStore, clock: { ...systemClock, now: clock }, log: quiet, events };
   const noNetwork = () => Promise.reject(new Error('no network in this test'));
   const tariff = new Tariff({ ...common, store: createPriceStore(db), io: { fetch: noNetwork }, cron: false });
-  const h = new Heating({ ...common, store: createHeatingStore(db), tariff, hardware: null, fetch: noNetwork, pollMs: 3_600_000, cron: false, refreshOnStart: false });
+  const h = new Heating({
+    ...common,
+    store: createHeatingStore(db),
+    tariff,
+    hardware: null,
+    fetch: noNetwork,
+    pollMs: 3_600_000,
+    cron: false,
+    refreshOnStart: false,
+  });
   return { h, tariff, settings, emitted };
 }
 
 describe('Heating, constructed without the core', () => {
   it("demands the room's heat loss at the fallback outdoor temperature for each tariff slot, credited at the heat pump's COP", () => {
     const db = ledger();
-    const seed = createSettings(db, () => start, () => undefined);
-    seed.set(tariffSetting, { tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ });
+    const seed = createSettings(
+      db,
+      () => start,
+      () => undefined,
+    );
+    seed.set(tariffSetting, {
+      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: TZ,
+    });
     seed.set(heatingSetting, room());
     const { h, tariff } = heating(db, () => start);
     const slots = h.demandBetween(start, start + 6 * 3_600_000);
@@ -67,7 +84,9 @@ describe('Heating, constructed without the core', () => {
     const db = ledger();
     let t = start;
     const first = heating(db, () => t);
-    await first.h.configure(room({ mode: 'thermostat', thermostat: { hysteresisK: 0.5, minOnMin: 30, minOffMin: 20 } }));
+    await first.h.configure(
+      room({ mode: 'thermostat', thermostat: { hysteresisK: 0.5, minOnMin: 30, minOffMin: 20 } }),
+    );
     let changes = 0;
     first.h.onChange(() => changes++);
     const reading = first.h.typedReading(20);
@@ -92,7 +111,9 @@ describe('Heating, constructed without the core', () => {
     const db = ledger();
     let t = start;
     const { h } = heating(db, () => t);
-    await h.configure(room({ mode: 'thermal', heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9, capacityW: 8000 } }));
+    await h.configure(
+      room({ mode: 'thermal', heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9, capacityW: 8000 } }),
+    );
     expect(h.thermal()).toEqual({ uaWPerK: 40, capacityWhPerK: 1000, indoorC: null, sourceCapW: 8000 });
     h.typedReading(20.4);
     expect(h.thermal()?.indoorC).toBe(20.4);

@@ -22,8 +22,16 @@ let locked: Broker;
 
 function route(req: Recorded): Reply {
   if (req.url.startsWith('/api/states/')) {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
-    return { body: JSON.stringify({ entity_id: 'sensor.office', state: '19.5', attributes: { unit_of_measurement: '°C' }, last_updated: '2024-01-10T10:59:00Z' }) };
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
+    return {
+      body: JSON.stringify({
+        entity_id: 'sensor.office',
+        state: '19.5',
+        attributes: { unit_of_measurement: '°C' },
+        last_updated: '2024-01-10T10:59:00Z',
+      }),
+    };
   }
   if (req.url === '/room.json') return { body: '{"room":{"t":20.25}}' };
   return { status: 404, body: '{}' };
@@ -39,10 +47,19 @@ afterAll(async () => {
 
 async function core(): Promise<Core> {
   const dataDir = tmp();
-  return startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
+  return startCore({
+    dataDir,
+    clock,
+    log: quiet,
+    modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })],
+  });
 }
 
-const withIndoor = (indoor: IndoorSource): HeatingSettings => ({ ...defaultHeatingSettings(), timeZone: 'Europe/Brussels', indoor });
+const withIndoor = (indoor: IndoorSource): HeatingSettings => ({
+  ...defaultHeatingSettings(),
+  timeZone: 'Europe/Brussels',
+  indoor,
+});
 
 /** Publishes a retained reading, so a new subscriber gets it at once. */
 async function retain(url: string, topic: string, payload: string): Promise<void> {
@@ -58,22 +75,61 @@ describe('indoor temperature source: settings validated before they are stored',
     const good: IndoorSource = { kind: 'mqtt', url: open.url, topic: 'home/office/temperature' };
     await c.handlers['heating-configure'](withIndoor(good));
     const cases: [IndoorSource, string][] = [
-      [{ kind: 'mqtt', url: 'http://127.0.0.1:1883', topic: 'home/t' }, 'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883'],
-      [{ kind: 'mqtt', url: 'mqtt//broker', topic: 'home/t' }, 'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883'],
-      [{ kind: 'mqtt', url: open.url, topic: '' }, 'indoor.topic: the topic is required, such as home/living/temperature'],
-      [{ kind: 'mqtt', url: open.url, topic: 'home/+/temperature' }, 'indoor.topic: a single topic, without the wildcards + and #'],
+      [
+        { kind: 'mqtt', url: 'http://127.0.0.1:1883', topic: 'home/t' },
+        'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
+      ],
+      [
+        { kind: 'mqtt', url: 'mqtt//broker', topic: 'home/t' },
+        'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
+      ],
+      [
+        { kind: 'mqtt', url: open.url, topic: '' },
+        'indoor.topic: the topic is required, such as home/living/temperature',
+      ],
+      [
+        { kind: 'mqtt', url: open.url, topic: 'home/+/temperature' },
+        'indoor.topic: a single topic, without the wildcards + and #',
+      ],
       [{ kind: 'mqtt', url: open.url, topic: 'home/t ' }, 'indoor.topic: no spaces at the start or end of the topic'],
-      [{ kind: 'mqtt', url: open.url, topic: 'home/t', jsonPath: 'a..b' }, 'indoor.jsonPath: expected a JSON path such as temperature, sensor.temp or $.data[0].t'],
-      [{ kind: 'mqtt', url: open.url, topic: 'home/t', password: 'secret' }, 'indoor.username: a password needs a user name'],
-      [{ kind: 'home-assistant', url: 'homeassistant.local:8123', token: 't', entityId: 'sensor.x' }, 'indoor.url: expected a URL starting http:// or https://, such as http://homeassistant.local:8123'],
-      [{ kind: 'home-assistant', url: 'http://ha.local:8123', token: '', entityId: 'sensor.x' }, 'indoor.token: the long-lived access token is required'],
-      [{ kind: 'home-assistant', url: 'http://ha.local:8123', token: 't', entityId: 'Living Room' }, 'indoor.entityId: expected an entity id such as sensor.living_room_temperature'],
-      [{ kind: 'http-json', url: 'mqtt://127.0.0.1/x', jsonPath: 'temperature' }, 'indoor.url: expected a URL starting http:// or https://, such as http://sensor.local/temperature.json'],
-      [{ kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: '' }, 'indoor.jsonPath: expected a JSON path such as temperature, sensor.temp or $.data[0].t'],
+      [
+        { kind: 'mqtt', url: open.url, topic: 'home/t', jsonPath: 'a..b' },
+        'indoor.jsonPath: expected a JSON path such as temperature, sensor.temp or $.data[0].t',
+      ],
+      [
+        { kind: 'mqtt', url: open.url, topic: 'home/t', password: 'secret' },
+        'indoor.username: a password needs a user name',
+      ],
+      [
+        { kind: 'home-assistant', url: 'homeassistant.local:8123', token: 't', entityId: 'sensor.x' },
+        'indoor.url: expected a URL starting http:// or https://, such as http://homeassistant.local:8123',
+      ],
+      [
+        { kind: 'home-assistant', url: 'http://ha.local:8123', token: '', entityId: 'sensor.x' },
+        'indoor.token: the long-lived access token is required',
+      ],
+      [
+        { kind: 'home-assistant', url: 'http://ha.local:8123', token: 't', entityId: 'Living Room' },
+        'indoor.entityId: expected an entity id such as sensor.living_room_temperature',
+      ],
+      [
+        { kind: 'http-json', url: 'mqtt://127.0.0.1/x', jsonPath: 'temperature' },
+        'indoor.url: expected a URL starting http:// or https://, such as http://sensor.local/temperature.json',
+      ],
+      [
+        { kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: '' },
+        'indoor.jsonPath: expected a JSON path such as temperature, sensor.temp or $.data[0].t',
+      ],
     ];
     for (const [indoor, message] of cases) {
-      expect(await dispatch(c.handlers, 'heating-configure', withIndoor(indoor))).toEqual({ ok: false, error: { code: 'bad-request', message: `heating-configure: ${message}` } });
-      expect(await dispatch(c.handlers, 'heating-test-source', { indoor })).toEqual({ ok: false, error: { code: 'bad-request', message: `heating-test-source: ${message}` } });
+      expect(await dispatch(c.handlers, 'heating-configure', withIndoor(indoor))).toEqual({
+        ok: false,
+        error: { code: 'bad-request', message: `heating-configure: ${message}` },
+      });
+      expect(await dispatch(c.handlers, 'heating-test-source', { indoor })).toEqual({
+        ok: false,
+        error: { code: 'bad-request', message: `heating-test-source: ${message}` },
+      });
     }
     expect((await c.handlers['heating-settings']({})).indoor).toEqual(good);
     await c.close();
@@ -84,7 +140,11 @@ describe('indoor temperature source: settings validated before they are stored',
     const previous: IndoorSource = { kind: 'mqtt', url: open.url, topic: 'home/office/temperature' };
     await c.handlers['heating-configure'](withIndoor(previous));
 
-    const login = await dispatch(c.handlers, 'heating-configure', withIndoor({ kind: 'mqtt', url: locked.url, topic: 'home/t' }));
+    const login = await dispatch(
+      c.handlers,
+      'heating-configure',
+      withIndoor({ kind: 'mqtt', url: locked.url, topic: 'home/t' }),
+    );
     expect(login).toEqual({
       ok: false,
       error: {
@@ -118,27 +178,39 @@ describe('indoor temperature source: settings validated before they are stored',
       reading: { c: 21.5, at: clock.now() },
       message: 'home/test/plain reads 21.5 °C',
     });
-    expect((await test({ kind: 'mqtt', url: open.url, topic: 'zigbee2mqtt/test', jsonPath: 'temperature' })).reading?.c).toBe(19.75);
+    expect(
+      (await test({ kind: 'mqtt', url: open.url, topic: 'zigbee2mqtt/test', jsonPath: 'temperature' })).reading?.c,
+    ).toBe(19.75);
     expect(await test({ kind: 'mqtt', url: open.url, topic: 'zigbee2mqtt/test', jsonPath: 'temp' })).toEqual({
       ok: false,
       reading: null,
-      message: 'The message on zigbee2mqtt/test has no number at "temp": {"temperature":19.75,"humidity":40} (indoor.jsonPath)',
+      message:
+        'The message on zigbee2mqtt/test has no number at "temp": {"temperature":19.75,"humidity":40} (indoor.jsonPath)',
     });
     expect(await test({ kind: 'mqtt', url: open.url, topic: 'home/test/silent' }, 200)).toEqual({
       ok: true,
       reading: null,
-      message: 'Connected and subscribed to home/test/silent; no message within 0 s (a sensor may publish only every few minutes)',
+      message:
+        'Connected and subscribed to home/test/silent; no message within 0 s (a sensor may publish only every few minutes)',
     });
     expect((await test({ kind: 'mqtt', url: locked.url, topic: 'home/t' })).message).toContain('refused the login');
 
-    expect(await test({ kind: 'home-assistant', url: http.origin, token: 'wrong', entityId: 'sensor.office' })).toEqual({
-      ok: false,
-      reading: null,
-      message: 'Home Assistant rejected the token (HTTP 401): create a new long-lived access token (indoor.token)',
-    });
-    expect((await test({ kind: 'home-assistant', url: http.origin, token: TOKEN, entityId: 'sensor.office' })).reading).toEqual({ c: 19.5, at: Date.parse('2024-01-10T10:59:00Z') });
-    expect((await test({ kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: 'room.t' })).message).toBe(`${http.origin}/room.json reads 20.3 °C`);
-    expect((await test({ kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: 'room.x' })).message).toContain('check the JSON path (indoor.jsonPath)');
+    expect(await test({ kind: 'home-assistant', url: http.origin, token: 'wrong', entityId: 'sensor.office' })).toEqual(
+      {
+        ok: false,
+        reading: null,
+        message: 'Home Assistant rejected the token (HTTP 401): create a new long-lived access token (indoor.token)',
+      },
+    );
+    expect(
+      (await test({ kind: 'home-assistant', url: http.origin, token: TOKEN, entityId: 'sensor.office' })).reading,
+    ).toEqual({ c: 19.5, at: Date.parse('2024-01-10T10:59:00Z') });
+    expect((await test({ kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: 'room.t' })).message).toBe(
+      `${http.origin}/room.json reads 20.3 °C`,
+    );
+    expect((await test({ kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: 'room.x' })).message).toContain(
+      'check the JSON path (indoor.jsonPath)',
+    );
 
     // Testing saved nothing.
     expect((await c.handlers['heating-settings']({})).indoor).toEqual({ kind: 'manual' });
@@ -147,11 +219,21 @@ describe('indoor temperature source: settings validated before they are stored',
 
   it('Test with a masked password uses the stored one, and only for the same kind of source', async () => {
     const c = await core();
-    const mqtt: IndoorSource = { kind: 'mqtt', url: open.url, topic: 'home/test/plain', username: 'hearth', password: 'pw-5678' };
+    const mqtt: IndoorSource = {
+      kind: 'mqtt',
+      url: open.url,
+      topic: 'home/test/plain',
+      username: 'hearth',
+      password: 'pw-5678',
+    };
     const shown = await c.handlers['heating-configure'](withIndoor(mqtt));
     expect(shown.indoor).toEqual({ ...mqtt, password: '••••5678' });
     expect((await c.handlers['heating-test-source']({ indoor: shown.indoor })).ok).toBe(true);
-    expect(await dispatch(c.handlers, 'heating-test-source', { indoor: { kind: 'home-assistant', url: http.origin, token: '••••5678', entityId: 'sensor.office' } })).toEqual({
+    expect(
+      await dispatch(c.handlers, 'heating-test-source', {
+        indoor: { kind: 'home-assistant', url: http.origin, token: '••••5678', entityId: 'sensor.office' },
+      }),
+    ).toEqual({
       ok: false,
       error: { code: 'bad-request', message: 'indoor.token: enter the token' },
     });
@@ -162,12 +244,25 @@ describe('indoor temperature source: settings validated before they are stored',
 describe('settings stored before the checks were tightened', () => {
   it('keep everything but an indoor source that no longer validates', async () => {
     const dataDir = tmp();
-    const open = () => startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })] });
+    const open = () =>
+      startCore({
+        dataDir,
+        clock,
+        log: quiet,
+        modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })],
+      });
     let c = await open();
-    const mine = { ...withIndoor({ kind: 'manual' }), mode: 'thermostat' as const, room: { heatLossWPerK: 55, capacityWhPerK: 900 } };
+    const mine = {
+      ...withIndoor({ kind: 'manual' }),
+      mode: 'thermostat' as const,
+      room: { heatLossWPerK: 55, capacityWhPerK: 900 },
+    };
     await c.handlers['heating-configure'](mine);
     // What an older version could store: an MQTT source with an HTTP address.
-    storeRawSetting(c.db, 'heating', { ...mine, indoor: { kind: 'mqtt', url: 'http://broker.local:1883', topic: 'home/t' } });
+    storeRawSetting(c.db, 'heating', {
+      ...mine,
+      indoor: { kind: 'mqtt', url: 'http://broker.local:1883', topic: 'home/t' },
+    });
     await c.close();
     c = await open();
     expect(await c.handlers['heating-settings']({})).toEqual(mine);

@@ -31,18 +31,32 @@ describe('weather CSV reader', () => {
     expect(pts[0]?.c).toBeCloseTo(0, 12);
     expect(pts[1]?.c).toBeCloseTo(5, 12);
     // Without the location block the times are GMT, Open-Meteo's default.
-    expect(parseWeatherCsv('time,temperature_2m (°C)\n2023-01-01T00:00,3.1\n')).toEqual([{ at: Date.UTC(2023, 0, 1), c: 3.1 }]);
+    expect(parseWeatherCsv('time,temperature_2m (°C)\n2023-01-01T00:00,3.1\n')).toEqual([
+      { at: Date.UTC(2023, 0, 1), c: 3.1 },
+    ]);
   });
 
   it('names the file and line of a bad row', () => {
     expect(() => parseWeatherCsv('date,temp\n', 'w.csv')).toThrow(/w.csv line 1: first line must be "time,temp_c"/);
-    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,1\n2023-01-01T01:00,2\n', 'w.csv')).toThrow(/w.csv line 3: expected an ISO time with its zone/);
-    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,warm\n', 'w.csv')).toThrow(/w.csv line 2: temperature "warm" is not a number/);
-    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,\n', 'w.csv')).toThrow(/w.csv line 2: no temperature/);
-    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,95\n', 'w.csv')).toThrow(/w.csv line 2: 95 °C is not an outdoor temperature/);
-    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T01:00:00Z,1\n2023-01-01T00:00:00Z,1\n', 'w.csv')).toThrow(/w.csv line 3: times must increase/);
+    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,1\n2023-01-01T01:00,2\n', 'w.csv')).toThrow(
+      /w.csv line 3: expected an ISO time with its zone/,
+    );
+    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,warm\n', 'w.csv')).toThrow(
+      /w.csv line 2: temperature "warm" is not a number/,
+    );
+    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,\n', 'w.csv')).toThrow(
+      /w.csv line 2: no temperature/,
+    );
+    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T00:00:00Z,95\n', 'w.csv')).toThrow(
+      /w.csv line 2: 95 °C is not an outdoor temperature/,
+    );
+    expect(() => parseWeatherCsv('time,temp_c\n2023-01-01T01:00:00Z,1\n2023-01-01T00:00:00Z,1\n', 'w.csv')).toThrow(
+      /w.csv line 3: times must increase/,
+    );
     expect(() => parseWeatherCsv('time,temp_c\n', 'w.csv')).toThrow(/w.csv: no temperatures/);
-    expect(() => parseWeatherCsv('latitude,timezone\n1,Mars/Olympus\n\ntime,temperature_2m (°C)\n', 'w.csv')).toThrow(/w.csv line 2: unknown time zone "Mars\/Olympus"/);
+    expect(() => parseWeatherCsv('latitude,timezone\n1,Mars/Olympus\n\ntime,temperature_2m (°C)\n', 'w.csv')).toThrow(
+      /w.csv line 2: unknown time zone "Mars\/Olympus"/,
+    );
   });
 
   it('interpolates between points, holds an hour past the ends, and does not bridge gaps over 3 h', () => {

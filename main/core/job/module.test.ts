@@ -90,7 +90,9 @@ describe('job module: built-in training', () => {
     const losses = (await b.handlers['job-get']({ id: job.id })).losses.map((l) => [l.step, l.loss]);
     const reference = (await b.handlers['job-get']({ id: straight.id })).losses.map((l) => [l.step, l.loss]);
     expect(losses).toEqual(reference);
-    expect((await b.handlers['job-get']({ id: job.id })).log.join('\n')).toMatch(/resumed from the checkpoint at step \d+[\s\S]*the app restarted: continuing/);
+    expect((await b.handlers['job-get']({ id: job.id })).log.join('\n')).toMatch(
+      /resumed from the checkpoint at step \d+[\s\S]*the app restarted: continuing/,
+    );
   });
 
   it('writes text from the newest checkpoint, and says why it cannot without one', async () => {
@@ -102,7 +104,10 @@ describe('job module: built-in training', () => {
     expect([...s.text]).toHaveLength(120);
     expect(await c.handlers['job-sample']({ id: job.id, length: 120 })).toEqual(s);
     const queued = await c.handlers['job-create']({ spec: { ...train, steps: 40 } });
-    expect(await rejection(c.handlers['job-sample']({ id: queued.id }))).toMatchObject({ code: 'conflict', message: `Job ${queued.id} has no checkpoint yet` });
+    expect(await rejection(c.handlers['job-sample']({ id: queued.id }))).toMatchObject({
+      code: 'conflict',
+      message: `Job ${queued.id} has no checkpoint yet`,
+    });
   });
 
   it('refuses a missing data file and cancels a queued job', async () => {
@@ -120,7 +125,7 @@ describe('job module: built-in training', () => {
 });
 
 describe('job module: planner grants and restarts', () => {
-  it("runs a built-in job on the threads the planner grants, and finishes a pause an app stop interrupted", async () => {
+  it('runs a built-in job on the threads the planner grants, and finishes a pause an app stop interrupted', async () => {
     const dataDir = tmp();
     const a = await core(dataDir);
     const svc = a.service('job');
@@ -128,7 +133,9 @@ describe('job module: planner grants and restarts', () => {
     await svc.start(job.id, { threads: 5 });
     await until(a, job.id, (j) => j.state === 'finished');
     // 96 rows do not split into 5 shards of whole 4-row blocks: 4 threads is the most that does.
-    expect((await a.handlers['job-get']({ id: job.id })).log[0]).toBe('running on 4 of 8 threads (the planner\'s grant)');
+    expect((await a.handlers['job-get']({ id: job.id })).log[0]).toBe(
+      "running on 4 of 8 threads (the planner's grant)",
+    );
     // A pause the app did not finish taking (state left `pausing` in the ledger).
     const other = svc.create({ spec: { ...train, steps: 10 } });
     a.db.prepare("UPDATE job SET state = 'pausing' WHERE id = ?").run(other.id);
@@ -164,14 +171,17 @@ function scriptDir(): string {
 
 const procState = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
 /** Signals are delivered asynchronously: wait for the kernel to show the new state. */
-const procBecomes = (pid: number, ok: (s: string | undefined) => boolean) => poll(`process ${pid} in the expected state`, () => procState(pid), ok, 5_000, 10);
+const procBecomes = (pid: number, ok: (s: string | undefined) => boolean) =>
+  poll(`process ${pid} in the expected state`, () => procState(pid), ok, 5_000, 10);
 
 describe('job module: external training commands (real child processes)', () => {
   it('pauses a command by SIGSTOP and resumes it by SIGCONT, reading its progress file', async () => {
     const c = await core();
     const cwd = scriptDir();
     const svc = c.service('job');
-    const job = svc.create({ spec: { kind: 'command', command: [process.execPath, 'train.cjs', '200'], cwd, progressFile: 'progress.txt' } });
+    const job = svc.create({
+      spec: { kind: 'command', command: [process.execPath, 'train.cjs', '200'], cwd, progressFile: 'progress.txt' },
+    });
     await svc.start(job.id);
     await until(c, job.id, (j) => j.progress.done >= 10);
     const paused = await svc.pause(job.id);
@@ -193,7 +203,14 @@ describe('job module: external training commands (real child processes)', () => 
     const cwd = scriptDir();
     const svc = c.service('job');
     const job = svc.create({
-      spec: { kind: 'command', command: [process.execPath, 'train.cjs', '150'], cwd, progressFile: 'progress.txt', pauseMode: 'restart', resumeArgs: ['--resume'] },
+      spec: {
+        kind: 'command',
+        command: [process.execPath, 'train.cjs', '150'],
+        cwd,
+        progressFile: 'progress.txt',
+        pauseMode: 'restart',
+        resumeArgs: ['--resume'],
+      },
     });
     await svc.start(job.id);
     await until(c, job.id, (j) => j.progress.done >= 10);
@@ -213,14 +230,17 @@ describe('job module: external training commands (real child processes)', () => 
   it('marks a command that exits non-zero as failed, quoting the last lines of its log', async () => {
     const c = await core();
     const cwd = scriptDir();
-    const job = await c.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, 'train.cjs', '5', '--fail'], cwd }, start: true });
+    const job = await c.handlers['job-create']({
+      spec: { kind: 'command', command: [process.execPath, 'train.cjs', '5', '--fail'], cwd },
+      start: true,
+    });
     const end = await until(c, job.id, (j) => j.state === 'failed');
     expect(end.error).toMatch(/^The command exited with code 3\. Last lines of its log:\n/);
     expect(end.error).toContain('loading data');
     expect(end.error).toContain('RuntimeError: CUDA out of memory');
   });
 
-  it('attributes the GPU readings nvidia-smi reports for the command\'s process to its job', async () => {
+  it("attributes the GPU readings nvidia-smi reports for the command's process to its job", async () => {
     if (process.platform === 'win32') return;
     // A stand-in nvidia-smi earlier on PATH: a real executable answering the two queries Hearth
     // makes, with the job's process on GPU-1.
@@ -242,11 +262,22 @@ esac
     try {
       const gpu = await nvidiaProbe();
       expect(gpu).not.toBeNull();
-      const c = await startCore({ dataDir: tmp(), log: quiet, modules: [jobModule({ gpu, pollMs: 20, gpuEveryMs: 100 })] });
+      const c = await startCore({
+        dataDir: tmp(),
+        log: quiet,
+        modules: [jobModule({ gpu, pollMs: 20, gpuEveryMs: 100 })],
+      });
       cores.push(c);
-      const job = await c.handlers['job-create']({ spec: { kind: 'command', command: [process.execPath, 'train.cjs', '100'], cwd, progressFile: 'progress.txt' }, start: true });
+      const job = await c.handlers['job-create']({
+        spec: { kind: 'command', command: [process.execPath, 'train.cjs', '100'], cwd, progressFile: 'progress.txt' },
+        start: true,
+      });
       await until(c, job.id, (j) => j.progress.done >= 20);
-      const reading = await poll('a GPU reading for the job', async () => (await c.handlers['job-get']({ id: job.id })).gpu, (g) => g !== null);
+      const reading = await poll(
+        'a GPU reading for the job',
+        async () => (await c.handlers['job-get']({ id: job.id })).gpu,
+        (g) => g !== null,
+      );
       expect(reading).toEqual({ powerW: 287.5, utilizationPct: 98, temperatureC: 74 });
       await c.handlers['job-cancel']({ id: job.id });
     } finally {
@@ -256,9 +287,14 @@ esac
 
   it('says clearly when the program or the working directory does not exist', async () => {
     const c = await core();
-    const e = await rejection(c.handlers['job-create']({ spec: { kind: 'command', command: ['python3', 'x.py'], cwd: '/no/such/dir' } }));
+    const e = await rejection(
+      c.handlers['job-create']({ spec: { kind: 'command', command: ['python3', 'x.py'], cwd: '/no/such/dir' } }),
+    );
     expect(e.message).toBe('The working directory /no/such/dir does not exist: create it or pick another');
-    const job = await c.handlers['job-create']({ spec: { kind: 'command', command: ['hearth-no-such-program'], cwd: tmp() }, start: true });
+    const job = await c.handlers['job-create']({
+      spec: { kind: 'command', command: ['hearth-no-such-program'], cwd: tmp() },
+      start: true,
+    });
     const end = await until(c, job.id, (j) => j.state === 'failed');
     expect(end.error).toBe('Cannot start "hearth-no-such-program": no such program (check the command and PATH)');
   });

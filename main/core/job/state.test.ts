@@ -12,7 +12,8 @@ describe('job state machine', () => {
 
   it('never leaves a final state, and refuses pausing a job that is not running', () => {
     for (const s of ['finished', 'cancelled'] as const) {
-      for (const e of ['start', 'pause', 'paused', 'finish', 'fail', 'cancel', 'requeue'] as const) expect(transition(s, e)).toBeNull();
+      for (const e of ['start', 'pause', 'paused', 'finish', 'fail', 'cancel', 'requeue'] as const)
+        expect(transition(s, e)).toBeNull();
     }
     expect(transition('failed', 'start')).toBeNull();
     expect(transition('failed', 'requeue')).toBe('queued');
@@ -24,7 +25,8 @@ describe('job state machine', () => {
   it('lets a run finish or fail while its pause is under way, and cancel from any live state', () => {
     expect(transition('pausing', 'finish')).toBe('finished');
     expect(transition('pausing', 'fail')).toBe('failed');
-    for (const s of ['queued', 'running', 'pausing', 'paused'] as const) expect(transition(s, 'cancel')).toBe('cancelled');
+    for (const s of ['queued', 'running', 'pausing', 'paused'] as const)
+      expect(transition(s, 'cancel')).toBe('cancelled');
   });
 });
 

@@ -8,7 +8,15 @@ import { startTraining, TRAIN_DEFAULTS } from './train-session.ts';
 
 const tmp = tempDirs('hearth-train-');
 
-const spec = (over: Partial<TrainSpec> = {}): TrainSpec => ({ kind: 'train', ...TRAIN_DEFAULTS, hidden: 64, batchSize: 32, steps: 60, checkpointEvery: 20, ...over });
+const spec = (over: Partial<TrainSpec> = {}): TrainSpec => ({
+  kind: 'train',
+  ...TRAIN_DEFAULTS,
+  hidden: 64,
+  batchSize: 32,
+  steps: 60,
+  checkpointEvery: 20,
+  ...over,
+});
 
 async function run(s: TrainSpec, dir: string) {
   const losses: { step: number; loss: number }[] = [];
@@ -60,9 +68,13 @@ describe('built-in trainer (real worker threads)', () => {
     expect(newest.step).toBe(30);
     const size = fs.statSync(newest.file).size;
     fs.truncateSync(newest.file, size - 8);
-    expect(() => readCheckpoint(newest.file)).toThrow(`is truncated (${size - 8} bytes, expected ${size}): delete it to resume from the one before`);
+    expect(() => readCheckpoint(newest.file)).toThrow(
+      `is truncated (${size - 8} bytes, expected ${size}): delete it to resume from the one before`,
+    );
     fs.truncateSync(newest.file, 100);
-    expect(() => readCheckpoint(newest.file)).toThrow(/is truncated \(100 bytes, shorter than its own header\): delete it to resume from the one before/);
+    expect(() => readCheckpoint(newest.file)).toThrow(
+      /is truncated \(100 bytes, shorter than its own header\): delete it to resume from the one before/,
+    );
     const warnings: string[] = [];
     const r = startTraining(s, dir, {}, (m) => warnings.push(m));
     expect(r.startStep).toBe(20);
@@ -91,6 +103,8 @@ describe('built-in trainer (real worker threads)', () => {
 
   it('refuses a batch that does not split into whole 4-row shards, and a missing data file', () => {
     expect(() => startTraining(spec({ threads: 3, batchSize: 32 }), tmp())).toThrow(/multiple of 4 × threads/);
-    expect(() => startTraining(spec({ dataFile: '/nonexistent/corpus.txt' }), tmp())).toThrow(/Cannot read the training data \/nonexistent\/corpus.txt \(ENOENT\)/);
+    expect(() => startTraining(spec({ dataFile: '/nonexistent/corpus.txt' }), tmp())).toThrow(
+      /Cannot read the training data \/nonexistent\/corpus.txt \(ENOENT\)/,
+    );
   });
 });

@@ -127,23 +127,49 @@ describe('slot accounting', () => {
     };
     acct.book({ ...base, deviceId: 'cpu', energy: 10_000, heat: 10_000 });
     acct.book({ ...base, deviceId: 'cpu', energy: 5_000, heat: 5_000, energySource: 'estimated' });
-    acct.book({ ...base, deviceId: 'gpu:0', jobId: 'train-1', energy: 40_000, heat: 40_000, trainingWork: 1000, trainingValue: 12 });
+    acct.book({
+      ...base,
+      deviceId: 'gpu:0',
+      jobId: 'train-1',
+      energy: 40_000,
+      heat: 40_000,
+      trainingWork: 1000,
+      trainingValue: 12,
+    });
     const rows = acct.slots(start, start + Q);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ deviceId: 'cpu', energy: 15_000, energySource: 'estimated', cost: 4_500_000 });
     // A slot partly estimated counts as estimated: the measured share is never overstated.
-    const [day] = rollupDays(db, { from: '2024-03-01', to: '2024-03-01', timeZone: TZ, currency: 'EUR', charges: { currency: 'EUR', standingPerDay: 1, monthlyFee: 100 } });
-    expect(day).toMatchObject({ energy: 55_000, estimatedEnergy: 15_000, cost: 16_500_000, monthlyFee: 100, standing: 1, trainingValue: 12 });
+    const [day] = rollupDays(db, {
+      from: '2024-03-01',
+      to: '2024-03-01',
+      timeZone: TZ,
+      currency: 'EUR',
+      charges: { currency: 'EUR', standingPerDay: 1, monthlyFee: 100 },
+    });
+    expect(day).toMatchObject({
+      energy: 55_000,
+      estimatedEnergy: 15_000,
+      cost: 16_500_000,
+      monthlyFee: 100,
+      standing: 1,
+      trainingValue: 12,
+    });
     expect(day!.net).toBe(12 - 16_500_000 - 101);
     const byDevice = rollupBy(db, 'device', { from: start, to: start + Q, currency: 'EUR' });
     expect(byDevice.map((d) => [d.id, d.energy])).toEqual([
       ['gpu:0', 40_000],
       ['cpu', 15_000],
     ]);
-    expect(rollupBy(db, 'job', { from: start, to: start + Q, currency: 'EUR' }).map((d) => d.id)).toEqual(['train-1', 'mining']);
+    expect(rollupBy(db, 'job', { from: start, to: start + Q, currency: 'EUR' }).map((d) => d.id)).toEqual([
+      'train-1',
+      'mining',
+    ]);
     // Other currencies are not mixed in.
     expect(rollupDays(db, { from: '2024-03-01', to: '2024-03-01', timeZone: TZ, currency: 'DKK' })[0]!.slots).toBe(0);
-    expect(() => acct.book({ ...base, deviceId: 'cpu', energy: 1, heat: 1, heatMet: 2 })).toThrow(/exceeds heat delivered/);
+    expect(() => acct.book({ ...base, deviceId: 'cpu', energy: 1, heat: 1, heatMet: 2 })).toThrow(
+      /exceeds heat delivered/,
+    );
   });
 
   it('assigns slots to days correctly in a zone whose midnight is on the half hour (Adelaide, across its DST start)', () => {
@@ -152,7 +178,20 @@ describe('slot accounting', () => {
     const tz = 'Australia/Adelaide';
     const from = Date.parse('2023-09-29T00:00:00Z');
     const to = Date.parse('2023-10-03T00:00:00Z');
-    const base = { deviceId: 'cpu', jobId: '', energySource: 'measured' as const, heat: 1000, heatMet: 0, currency: 'AUD', price: 1, heatCredit: 0, revenueExpected: 0, revenueCredited: 0, trainingWork: 0, trainingValue: 0 };
+    const base = {
+      deviceId: 'cpu',
+      jobId: '',
+      energySource: 'measured' as const,
+      heat: 1000,
+      heatMet: 0,
+      currency: 'AUD',
+      price: 1,
+      heatCredit: 0,
+      revenueExpected: 0,
+      revenueCredited: 0,
+      trainingWork: 0,
+      trainingValue: 0,
+    };
     for (let t = from; t < to; t += Q) acct.book({ ...base, start: t, end: t + Q, energy: 1000 });
     const days = rollupDays(db, { from: '2023-09-30', to: '2023-10-01', timeZone: tz, currency: 'AUD' });
     // Local midnights written out: 30 Sep starts 29 Sep 14:30Z (+9:30); 1 Oct (23 h, clocks go

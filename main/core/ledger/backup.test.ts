@@ -28,7 +28,10 @@ describe('ledger backup', () => {
   it('copies the ledger consistently while another process writes, and the copy passes integrity_check', async () => {
     const dir = tmp();
     const db = openLedger(dir, accountingMigrations);
-    const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, path.join(dir, LEDGER_FILE)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, path.join(dir, LEDGER_FILE)], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       await new Promise<void>((ok, fail) => {
         child.stdout.on('data', () => ok());
@@ -40,7 +43,10 @@ describe('ledger backup', () => {
         expect(r.integrity).toBe('ok');
         expect(r.bytes).toBeGreaterThan(0);
         const copy = new Database(r.file, { readonly: true });
-        const { n, c } = copy.prepare('SELECT COUNT(*) AS n, SUM(cost_nanos) AS c FROM ledger_slot').get() as { n: number; c: number };
+        const { n, c } = copy.prepare('SELECT COUNT(*) AS n, SUM(cost_nanos) AS c FROM ledger_slot').get() as {
+          n: number;
+          c: number;
+        };
         copy.close();
         // Whole transactions only: rows come in batches of 200, and every row's cost is intact.
         expect(n % 200).toBe(0);
@@ -48,7 +54,9 @@ describe('ledger backup', () => {
         counts.push(n);
       }
       expect(counts[2]).toBeGreaterThan(0);
-      expect(() => backupLedger(db, path.join(dir, 'backups', 'b0.db'))).toThrow(/already exists.*nothing was overwritten/);
+      expect(() => backupLedger(db, path.join(dir, 'backups', 'b0.db'))).toThrow(
+        /already exists.*nothing was overwritten/,
+      );
     } finally {
       child.kill();
       db.close();

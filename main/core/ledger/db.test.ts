@@ -27,7 +27,10 @@ describe('ledger', () => {
     const dir = tmp();
     const db = openLedger(dir, [v1]);
     db.prepare("INSERT INTO thing (name) VALUES ('kept')").run();
-    const broken: Migration = { id: 'thing/2', sql: 'CREATE TABLE other (x INTEGER); ALTER TABLE nope ADD COLUMN y TEXT' };
+    const broken: Migration = {
+      id: 'thing/2',
+      sql: 'CREATE TABLE other (x INTEGER); ALTER TABLE nope ADD COLUMN y TEXT',
+    };
     expect(() => migrate(db, [v1, broken])).toThrow(/Migration thing\/2 failed: .*nope/);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'other'").get()).toBeUndefined();
     expect(db.prepare('SELECT COUNT(*) AS n FROM thing').get()).toMatchObject({ n: 1 });
@@ -43,6 +46,8 @@ describe('ledger', () => {
   it('says which folder it cannot write and what to do', () => {
     const file = path.join(tmp(), 'plain-file');
     fs.writeFileSync(file, '');
-    expect(() => openLedger(path.join(file, 'data'), [])).toThrow(/Cannot write to the data folder .*plain-file.*ENOTDIR.*--data-dir/);
+    expect(() => openLedger(path.join(file, 'data'), [])).toThrow(
+      /Cannot write to the data folder .*plain-file.*ENOTDIR.*--data-dir/,
+    );
   });
 });

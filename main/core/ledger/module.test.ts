@@ -55,7 +55,11 @@ function testClock(start: number) {
 
 /** Belgian 2023 day-ahead prices, hourly: start ms → price text (EUR/kWh). */
 const priceText = new Map<number, string>();
-for (const line of fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8').trim().split('\n').slice(1)) {
+for (const line of fs
+  .readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)) {
   const [s, p] = line.split(',');
   priceText.set(Date.parse(s!), p!.trim());
 }
@@ -73,7 +77,9 @@ function telemetryAt(t: number): Telemetry {
     at: new Date(t).toISOString(),
     cpuLoadPerCorePct: [100],
     cpuLoadPct: 100,
-    devices: [{ deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: w, powerSource: 'measured-rapl' }],
+    devices: [
+      { deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: w, powerSource: 'measured-rapl' },
+    ],
     totalPowerW: w,
     estimated: false,
     heatW: w,
@@ -86,16 +92,25 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startLedger(dataDir: string, clock: Clock, now: () => number, health: MiningStatus['health'] = { state: 'ok', problem: null, since: null, rejectRate: null }): Promise<Core> {
+async function startLedger(
+  dataDir: string,
+  clock: Clock,
+  now: () => number,
+  health: MiningStatus['health'] = { state: 'ok', problem: null, since: null, rejectRate: null },
+): Promise<Core> {
   const modules: CoreModule[] = [
     stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: () => telemetryAt(now()) }),
-    marketModule({ endpoints: { mempool: 'http://127.0.0.1:9', coingecko: 'http://127.0.0.1:9' }, refreshMs: 86_400_000 * 365 }),
+    marketModule({
+      endpoints: { mempool: 'http://127.0.0.1:9', coingecko: 'http://127.0.0.1:9' },
+      refreshMs: 86_400_000 * 365,
+    }),
     stub('tariff', {
       slots: (from: number, to: number): PriceSlot[] => {
         const out: PriceSlot[] = [];
         for (let h = Math.floor(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000) {
           const p = priceText.get(h);
-          if (p !== undefined) out.push({ start: h, end: h + 3_600_000, price: Number(p), spot: Number(p), currency: 'EUR' });
+          if (p !== undefined)
+            out.push({ start: h, end: h + 3_600_000, price: Number(p), spot: Number(p), currency: 'EUR' });
         }
         return out;
       },
@@ -106,8 +121,19 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number, hea
     stub('heating', {
       // The home needs 100 W throughout; a kWh that meets it is worth 0.10 EUR.
       demand: (slots: PriceSlot[]): HeatSlot[] =>
-        slots.map((s) => ({ start: s.start, end: s.end, setpointC: 20, indoorC: 19, outdoorC: 5, demandW: 100, creditPerKWh: 0.1, currency: 'EUR', note: null })),
-      credit: (slot: HeatSlot, heatW: number) => ((Math.min(heatW, slot.demandW) * (slot.end - slot.start)) / 3_600_000 / 1000) * slot.creditPerKWh,
+        slots.map((s) => ({
+          start: s.start,
+          end: s.end,
+          setpointC: 20,
+          indoorC: 19,
+          outdoorC: 5,
+          demandW: 100,
+          creditPerKWh: 0.1,
+          currency: 'EUR',
+          note: null,
+        })),
+      credit: (slot: HeatSlot, heatW: number) =>
+        ((Math.min(heatW, slot.demandW) * (slot.end - slot.start)) / 3_600_000 / 1000) * slot.creditPerKWh,
       indoor: () => null,
       thermal: () => null,
       settings: () => defaultHeatingSettings(),
@@ -129,13 +155,28 @@ async function startLedger(dataDir: string, clock: Clock, now: () => number, hea
 }
 
 /** Runs one local day minute by minute: telemetry each minute, a share (difficulty 1000) every 10 minutes. */
-function runDay(c: Core, tc: ReturnType<typeof testClock>, dayStartUtc: string, hours: number, outcome: 'accepted' | 'rejected' = 'accepted') {
+function runDay(
+  c: Core,
+  tc: ReturnType<typeof testClock>,
+  dayStartUtc: string,
+  hours: number,
+  outcome: 'accepted' | 'rejected' = 'accepted',
+) {
   const start = Date.parse(dayStartUtc);
   tc.set(start - MIN);
   tc.step(MIN); // first sample at the day's start
   for (let t = start + MIN; t <= start + hours * 3_600_000 + MIN; t += MIN) {
     if ((t - start) % (10 * MIN) === 5 * MIN) {
-      c.events.emit('mining-share', { id: t, at: t - 1, outcome, jobId: 'j', pool: 'p', difficulty: 1000, hashDifficulty: 1200, reason: outcome === 'rejected' ? 'Above target' : null });
+      c.events.emit('mining-share', {
+        id: t,
+        at: t - 1,
+        outcome,
+        jobId: 'j',
+        pool: 'p',
+        difficulty: 1000,
+        hashDifficulty: 1200,
+        reason: outcome === 'rejected' ? 'Above target' : null,
+      });
     }
     tc.step(MIN);
   }
@@ -167,8 +208,13 @@ describe('ledger module', () => {
         for (let t = s; t < s + 15 * MIN; t += MIN) e += (powerAt(t) * 50) / 3;
         energy += e;
         slots++;
-        const [w, f = ''] = priceText.get(Math.floor(s / 3_600_000) * 3_600_000)!.replace('-', '').split('.');
-        const p5 = (BigInt(w!) * 100_000n + BigInt(f.padEnd(5, '0'))) * (priceText.get(Math.floor(s / 3_600_000) * 3_600_000)!.startsWith('-') ? -1n : 1n);
+        const [w, f = ''] = priceText
+          .get(Math.floor(s / 3_600_000) * 3_600_000)!
+          .replace('-', '')
+          .split('.');
+        const p5 =
+          (BigInt(w!) * 100_000n + BigInt(f.padEnd(5, '0'))) *
+          (priceText.get(Math.floor(s / 3_600_000) * 3_600_000)!.startsWith('-') ? -1n : 1n);
         cost += (BigInt(e) * p5) / 100n;
         revenue += ((1e6 * 900) / (1e12 * 2 ** 32)) * 3.175 * 0.98 * 30_000 * 1e9;
       }
@@ -198,7 +244,12 @@ describe('ledger module', () => {
   });
 
   it('books no expected revenue for work the pool rejects, whether mining is marked unhealthy or not', async () => {
-    const sick = { state: 'unhealthy' as const, problem: 'the pool rejected 30 of the last 30 shares', since: 0, rejectRate: 1 };
+    const sick = {
+      state: 'unhealthy' as const,
+      problem: 'the pool rejected 30 of the last 30 shares',
+      since: 0,
+      rejectRate: 1,
+    };
     for (const health of [sick, { state: 'ok' as const, problem: null, since: null, rejectRate: 0.5 }]) {
       const tc = testClock(0);
       const c = await startLedger(tmp(), tc.clock, () => tc.clock.now(), health);
@@ -228,14 +279,23 @@ describe('ledger module', () => {
 
     const tc2 = testClock(0);
     const fresh = await startLedger(tmp(), tc2.clock, () => tc2.clock.now());
-    await fresh.handlers['ledger-configure']({ currency: 'EUR', timeZone: TZ, standingPerDay: '0.41', monthlyFee: '0' });
+    await fresh.handlers['ledger-configure']({
+      currency: 'EUR',
+      timeZone: TZ,
+      standingPerDay: '0.41',
+      monthlyFee: '0',
+    });
     expect(await fresh.handlers['ledger-import-csv']({ csv: slots.csv })).toEqual({ slots: 92 });
-    expect((await fresh.handlers['ledger-export-csv']({ kind: 'slots', days: 1, until: '2023-03-26' })).csv).toBe(slots.csv);
+    expect((await fresh.handlers['ledger-export-csv']({ kind: 'slots', days: 1, until: '2023-03-26' })).csv).toBe(
+      slots.csv,
+    );
     expect(await fresh.handlers['ledger-days']({ days: 1, until: '2023-03-26' })).toEqual(daysBefore);
 
     const broken = slots.csv.split('\n');
     broken[3] = broken[3]!.replace(/,measured,/, ',guessed,');
-    await expect(fresh.handlers['ledger-import-csv']({ csv: broken.join('\n') })).rejects.toThrow(/Line 4: energy_source "guessed".*nothing was imported/);
+    await expect(fresh.handlers['ledger-import-csv']({ csv: broken.join('\n') })).rejects.toThrow(
+      /Line 4: energy_source "guessed".*nothing was imported/,
+    );
     await expect(fresh.handlers['ledger-import-csv']({ csv: 'a,b\n1,2\n' })).rejects.toThrow(/header lacks start_utc/);
   });
 });

@@ -10,10 +10,14 @@ import { ledgerModule } from './module.ts';
 
 const tmp = tempDirs('hearth-restore-');
 const SLOTS_CSV = (n: number) => {
-  const lines = ['start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value'];
+  const lines = [
+    'start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value',
+  ];
   for (let i = 0; i < n; i++) {
     const t = Date.UTC(2026, 0, 1) + i * 900_000;
-    lines.push(`${new Date(t).toISOString()},${new Date(t + 900_000).toISOString()},cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0`);
+    lines.push(
+      `${new Date(t).toISOString()},${new Date(t + 900_000).toISOString()},cpu,mining,0.25,measured,0.25,0.1,EUR,0.3,0.075,0.0025,0.000000042,0,0,0`,
+    );
   }
   return `${lines.join('\n')}\n`;
 };
@@ -24,12 +28,17 @@ afterEach(async () => {
 });
 
 async function hosted(dataDir: string): Promise<HostedCore> {
-  const c = await startHostedCore({ dataDir, log: quiet, modules: [ledgerModule({ sampleMs: 3_600_000 }), preferenceModule()] });
+  const c = await startHostedCore({
+    dataDir,
+    log: quiet,
+    modules: [ledgerModule({ sampleMs: 3_600_000 }), preferenceModule()],
+  });
   open.push(c);
   return c;
 }
 
-const slotCount = async (c: HostedCore) => (await c.handlers['ledger-export-csv']({ kind: 'slots', days: 3660, until: '2026-12-31' })).rows;
+const slotCount = async (c: HostedCore) =>
+  (await c.handlers['ledger-export-csv']({ kind: 'slots', days: 3660, until: '2026-12-31' })).rows;
 
 describe('ledger restore', () => {
   it('backs up, changes the ledger, restores the backup with the core restarted in place, and keeps the replaced ledger aside', async () => {
@@ -114,8 +123,16 @@ describe('ledger restore', () => {
     const dataDir = tmp();
     const c = await hosted(dataDir);
     const bad = await dispatch(c.handlers, 'preferences-set', { temperatureUnit: 'K' });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', message: /temperatureUnit: the temperature unit is "C" \(°C\) or "F" \(°F\)/ } });
-    expect(await c.handlers['preferences-get']({})).toEqual({ temperatureUnit: 'C', energyUnit: 'auto', autostart: false, startMinimized: false });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: /temperatureUnit: the temperature unit is "C" \(°C\) or "F" \(°F\)/ },
+    });
+    expect(await c.handlers['preferences-get']({})).toEqual({
+      temperatureUnit: 'C',
+      energyUnit: 'auto',
+      autostart: false,
+      startMinimized: false,
+    });
     const folder = await c.handlers['data-folder']({});
     expect(folder.dataDir).toBe(path.resolve(dataDir));
     expect(folder.ledgerBytes).toBeGreaterThan(0);

@@ -18,23 +18,24 @@ afterEach(() => {
 });
 
 /** The CPU drawing `watts` the whole time, as RAPL measured it. */
-const cpuAt =
-  (clock: TestClock, watts: number) =>
-  (): Telemetry => ({
-    at: new Date(clock.now()).toISOString(),
-    cpuLoadPerCorePct: [100],
-    cpuLoadPct: 100,
-    devices: [{ deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: watts, powerSource: 'measured-rapl' }],
-    totalPowerW: watts,
-    estimated: false,
-    heatW: watts,
-    today: { energyKWh: 0, heatKWh: 0, peakPowerW: watts },
-  });
+const cpuAt = (clock: TestClock, watts: number) => (): Telemetry => ({
+  at: new Date(clock.now()).toISOString(),
+  cpuLoadPerCorePct: [100],
+  cpuLoadPct: 100,
+  devices: [
+    { deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: watts, powerSource: 'measured-rapl' },
+  ],
+  totalPowerW: watts,
+  estimated: false,
+  heatW: watts,
+  today: { energyKWh: 0, heatKWh: 0, peakPowerW: watts },
+});
 
 /** A flat 0.25 EUR/kWh, by the hour. */
 const flat = (from: number, to: number): PriceSlot[] => {
   const out: PriceSlot[] = [];
-  for (let h = Math.floor(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000) out.push({ start: h, end: h + 3_600_000, price: 0.25, spot: null, currency: 'EUR' });
+  for (let h = Math.floor(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000)
+    out.push({ start: h, end: h + 3_600_000, price: 0.25, spot: null, currency: 'EUR' });
   return out;
 };
 
@@ -45,11 +46,25 @@ function ledgerWith(parts: (clock: TestClock) => Partial<LedgerDeps>) {
   open.push(db);
   const clock = new TestClock(T0 - MIN);
   const logged: string[] = [];
-  const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
+  const log = {
+    info: (m: string) => logged.push(m),
+    warn: (m: string) => logged.push(m),
+    error: (m: string) => logged.push(m),
+  };
   const events = new EventBus();
   const booked: Events['ledger-slot'][] = [];
   events.on('ledger-slot', (s) => booked.push(s));
-  const deps: LedgerDeps = { db, settings: createSettings(db, () => clock.now(), log.warn), clock, log, events, dataDir, restart: null, sampleMs: MIN, ...parts(clock) };
+  const deps: LedgerDeps = {
+    db,
+    settings: createSettings(db, () => clock.now(), log.warn),
+    clock,
+    log,
+    events,
+    dataDir,
+    restart: null,
+    sampleMs: MIN,
+    ...parts(clock),
+  };
   const ledger = new Ledger(deps);
   ledger.configure({ currency: 'EUR', timeZone: 'UTC', standingPerDay: '0', monthlyFee: '0' });
   return { ledger, clock, logged, booked };

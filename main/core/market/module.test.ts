@@ -17,15 +17,28 @@ afterEach(async () => {
 });
 
 async function core(origin: string, dataDir = tmp()): Promise<Core> {
-  const c = await startCore({ dataDir, log: quiet, modules: [marketModule({ endpoints: { mempool: origin, coingecko: origin }, refreshMs: 3_600_000 })] });
+  const c = await startCore({
+    dataDir,
+    log: quiet,
+    modules: [marketModule({ endpoints: { mempool: origin, coingecko: origin }, refreshMs: 3_600_000 })],
+  });
   cleanups.push(() => c.close());
   return c;
 }
 
 const good = () =>
   new Map<string, Reply>([
-    ['/api/v1/prices', { status: 200, body: JSON.stringify({ time: 1_700_000_000, USD: 37_000, EUR: 34_123.5, GBP: 29_000 }) }],
-    ['/api/v1/mining/hashrate/3d', { status: 200, body: JSON.stringify({ hashrates: [], difficulty: [], currentHashrate: 4.5e20, currentDifficulty: 6.2e13 }) }],
+    [
+      '/api/v1/prices',
+      { status: 200, body: JSON.stringify({ time: 1_700_000_000, USD: 37_000, EUR: 34_123.5, GBP: 29_000 }) },
+    ],
+    [
+      '/api/v1/mining/hashrate/3d',
+      {
+        status: 200,
+        body: JSON.stringify({ hashrates: [], difficulty: [], currentHashrate: 4.5e20, currentDifficulty: 6.2e13 }),
+      },
+    ],
     ['/api/v3/simple/price', { status: 200, body: JSON.stringify({ bitcoin: { dkk: 254_000 } }) }],
   ]);
 

@@ -32,17 +32,21 @@ function stub<K extends keyof Services>(name: K, service: Services[K]): CoreModu
 async function ledgerHour(hashRate: number): Promise<number> {
   const start = Date.UTC(2026, 0, 5, 10);
   const clock = new TestClock(start - 60_000);
-  const telemetry = (): Telemetry => ({
-    at: new Date(clock.now()).toISOString(),
-    cpuLoadPerCorePct: [100],
-    cpuLoadPct: 100,
-    devices: [{ deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: 100, powerSource: 'measured-rapl' }],
-    totalPowerW: 100,
-    estimated: false,
-  }) as Telemetry;
+  const telemetry = (): Telemetry =>
+    ({
+      at: new Date(clock.now()).toISOString(),
+      cpuLoadPerCorePct: [100],
+      cpuLoadPct: 100,
+      devices: [
+        { deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: 100, powerSource: 'measured-rapl' },
+      ],
+      totalPowerW: 100,
+      estimated: false,
+    }) as Telemetry;
   const price = (from: number, to: number): PriceSlot[] => {
     const out: PriceSlot[] = [];
-    for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR) out.push({ start: h, end: h + HOUR, price: 0.3, spot: 0.3, currency: 'EUR' });
+    for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR)
+      out.push({ start: h, end: h + HOUR, price: 0.3, spot: 0.3, currency: 'EUR' });
     return out;
   };
   const core = await startCore({
@@ -52,9 +56,26 @@ async function ledgerHour(hashRate: number): Promise<number> {
     modules: [
       stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: telemetry }),
       marketModule({ refreshMs: 0 }),
-      stub('tariff', { slots: price, status: () => ({ kind: 'csv', state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null }), charges: () => ({ perKWh: 0, tax: 0 }), onUpdate: () => () => {} }),
+      stub('tariff', {
+        slots: price,
+        status: () => ({
+          kind: 'csv',
+          state: 'ok',
+          reason: null,
+          fetchedAt: null,
+          knownUntil: null,
+          nextFetchAt: null,
+        }),
+        charges: () => ({ perKWh: 0, tax: 0 }),
+        onUpdate: () => () => {},
+      }),
       stub('mining', {
-        status: () => ({ running: true, hashRate, health: { state: 'ok', problem: null, since: null, rejectRate: null } }) as MiningStatus,
+        status: () =>
+          ({
+            running: true,
+            hashRate,
+            health: { state: 'ok', problem: null, since: null, rejectRate: null },
+          }) as MiningStatus,
         configured: () => true,
         start: () => Promise.reject(new Error('not needed')),
         stop: () => Promise.reject(new Error('not needed')),
@@ -99,7 +120,11 @@ describe('one revenue formula', () => {
       await h['market-override'](MARKET);
       await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1 });
       await h['mining-start']({});
-      const shown = await until('a measured hash rate on the Mining page', () => h['mining-earnings']({}), (e) => e.hashRate > 0);
+      const shown = await until(
+        'a measured hash rate on the Mining page',
+        () => h['mining-earnings']({}),
+        (e) => e.hashRate > 0,
+      );
       const perHashShown = shown.moneyPerDay! / (shown.hashRate * 86_400);
 
       const planned = (await h['plan-input']({})).input.jobs.find((j) => j.kind === 'mine');
@@ -111,7 +136,8 @@ describe('one revenue formula', () => {
       // By hand: (3.125 + 0.175) BTC × (1 − 0.03) × 30,000 EUR/BTC per 2^32 hashes.
       const byHand = ((3.3 * 0.97 * 30_000) / 2 ** 32) * shown.hashRate * 3600;
       expect(perHashShown).toBeCloseTo((3.3 * 0.97 * 30_000) / 2 ** 32, 15);
-      for (const figure of [hourShown, hourPlanned, booked]) expect(Math.abs(figure - byHand) / byHand).toBeLessThan(1e-9);
+      for (const figure of [hourShown, hourPlanned, booked])
+        expect(Math.abs(figure - byHand) / byHand).toBeLessThan(1e-9);
       expect(shown.market?.poolFee).toBe(0.03);
     } finally {
       await core?.close();

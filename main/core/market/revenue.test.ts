@@ -3,14 +3,22 @@ import { BLOCK_SUBSIDY_BTC, btcPerHash, hashesOfShares, moneyPerHash } from './r
 
 describe('expected revenue', () => {
   it('pays one block reward, less the pool fee, per difficulty × 2^32 hashes', () => {
-    const b = { currency: 'EUR', btcPrice: 1, difficulty: 1, subsidyBtc: BLOCK_SUBSIDY_BTC, feesBtc: 0.125, poolFee: 0.02 };
+    const b = {
+      currency: 'EUR',
+      btcPrice: 1,
+      difficulty: 1,
+      subsidyBtc: BLOCK_SUBSIDY_BTC,
+      feesBtc: 0.125,
+      poolFee: 0.02,
+    };
     expect(btcPerHash(b) * 2 ** 32).toBeCloseTo(3.25 * 0.98, 12);
     expect(moneyPerHash({ ...b, btcPrice: 50_000 })).toBeCloseTo(50_000 * btcPerHash(b), 12);
   });
 
   it('matches a hand calculation: 20 MH/s for 15 minutes at difficulty 1e14', () => {
     // 20e6 × 900 / (1e14 × 2^32) × 3.225 BTC = 1.35158e-13 BTC
-    const btc = 20e6 * 900 * btcPerHash({ difficulty: 1.0e14, subsidyBtc: BLOCK_SUBSIDY_BTC, feesBtc: 0.1, poolFee: 0 });
+    const btc =
+      20e6 * 900 * btcPerHash({ difficulty: 1.0e14, subsidyBtc: BLOCK_SUBSIDY_BTC, feesBtc: 0.1, poolFee: 0 });
     expect(btc).toBeCloseTo(1.35158e-13, 17);
   });
 

@@ -19,8 +19,12 @@ afterEach(() => {
 /** mempool.space's two answers, as it sends them. */
 const mempool: typeof fetch = async (input) => {
   const url = String(input);
-  if (url.endsWith('/api/v1/prices')) return new Response(JSON.stringify({ time: 1_700_000_000, USD: 37_000, EUR: 34_123.5 }));
-  if (url.endsWith('/api/v1/mining/hashrate/3d')) return new Response(JSON.stringify({ hashrates: [], difficulty: [], currentHashrate: 4.5e20, currentDifficulty: 6.2e13 }));
+  if (url.endsWith('/api/v1/prices'))
+    return new Response(JSON.stringify({ time: 1_700_000_000, USD: 37_000, EUR: 34_123.5 }));
+  if (url.endsWith('/api/v1/mining/hashrate/3d'))
+    return new Response(
+      JSON.stringify({ hashrates: [], difficulty: [], currentHashrate: 4.5e20, currentDifficulty: 6.2e13 }),
+    );
   return new Response('not found', { status: 404 });
 };
 
@@ -29,7 +33,11 @@ function market(parts: Partial<MarketDeps>) {
   const db = openLedger(tmp(), [...settingMigrations, ...marketMigrations, marketSettingMigration]);
   open.push(db);
   const clock = new TestClock(Date.UTC(2026, 0, 5, 10));
-  const settings = createSettings(db, () => clock.now(), () => undefined);
+  const settings = createSettings(
+    db,
+    () => clock.now(),
+    () => undefined,
+  );
   const updates: MarketStatus[] = [];
   const deps: MarketDeps = {
     store: createQuoteStore(db),
@@ -52,9 +60,21 @@ describe('Market, built without the core', () => {
     const { m, settings, clock, updates } = market({});
     expect(m.basis()).toBeNull();
     const st = await m.refresh();
-    expect(st.btcPrice).toMatchObject({ value: 34_123.5, state: 'ok', source: 'mempool.space', fetchedAt: clock.now() });
+    expect(st.btcPrice).toMatchObject({
+      value: 34_123.5,
+      state: 'ok',
+      source: 'mempool.space',
+      fetchedAt: clock.now(),
+    });
     expect(updates).toHaveLength(1);
-    expect(m.basis()).toEqual({ currency: 'EUR', btcPrice: 34_123.5, difficulty: 6.2e13, subsidyBtc: 3.125, feesBtc: 0.05, poolFee: 0.02 });
+    expect(m.basis()).toEqual({
+      currency: 'EUR',
+      btcPrice: 34_123.5,
+      difficulty: 6.2e13,
+      subsidyBtc: 3.125,
+      feesBtc: 0.05,
+      poolFee: 0.02,
+    });
 
     m.override({ btcPrice: 40_000, poolFee: 0.01 });
     expect(m.current()).toEqual({ currency: 'EUR', btcPrice: 40_000, difficulty: 6.2e13 });

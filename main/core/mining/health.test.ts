@@ -25,7 +25,9 @@ describe('pool health', () => {
     expect(spells.size).toBe(1);
     const s = h.state(t0 + 300 * 6000 - 1);
     expect(s.state).toBe('unhealthy');
-    expect(s.problem).toMatch(/the pool rejected \d+ of the last \d+ shares \(\d+ %\), mostly "Above target": .*hearth mine --check/);
+    expect(s.problem).toMatch(
+      /the pool rejected \d+ of the last \d+ shares \(\d+ %\), mostly "Above target": .*hearth mine --check/,
+    );
     expect(s.topReason).toBe('Above target');
     // The pool accepts again: healthy once the rejections have left the 5-minute window.
     const back = t0 + 300 * 6000;
@@ -62,7 +64,9 @@ describe('pool health', () => {
     h.work(2 * 3_600_000, sharesWorth(1.5, 5000), 5000);
     const s = h.state(2 * 3_600_000);
     expect(s.state).toBe('unhealthy');
-    expect(s.problem).toMatch(/no share accepted for 2\.0 h, though this work should have found 11 at the pool's difficulty/);
+    expect(s.problem).toMatch(
+      /no share accepted for 2\.0 h, though this work should have found 11 at the pool's difficulty/,
+    );
     h.answer(2 * 3_600_000 + 1, true, null);
     expect(h.state(2 * 3_600_000 + 2)).toMatchObject({ state: 'ok', expectedShares: 0 });
   });

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { hashDifficulty, sha256d } from '#workers/hash/sha';
 import { BLOCK_170, block170Job } from '../../../test/support/known-block.ts';
-import { extranonce2Hex, headerFor, headerVersion, merkleRoot, nonceHex, rollMask, slotWork, submittedVersionBits, versionBitsFor, versionVariants, type StratumJob } from './job.ts';
+import {
+  extranonce2Hex,
+  headerFor,
+  headerVersion,
+  merkleRoot,
+  nonceHex,
+  rollMask,
+  slotWork,
+  submittedVersionBits,
+  versionBitsFor,
+  versionVariants,
+  type StratumJob,
+} from './job.ts';
 
 // A real pool job from the ESP-Miner (Bitaxe) unit tests ("Test nonce diff checking 2"): the
 // coinbase as mined, 13 merkle branches, and the nonce the ASIC returned (share difficulty 683.5).
@@ -46,7 +58,9 @@ const JOB: StratumJob = {
 describe('Stratum job → header', () => {
   it('rebuilds the ESP-Miner test job: merkle root and a share of difficulty 683.5', () => {
     expect(at).toBeGreaterThan(0);
-    expect(merkleRoot(Buffer.from(COINBASE, 'hex'), BRANCHES).toString('hex')).toBe('5bdc1968499c3393873edf8e07a1c3a50a97fc3a9d1a376bbf77087dd63778eb');
+    expect(merkleRoot(Buffer.from(COINBASE, 'hex'), BRANCHES).toString('hex')).toBe(
+      '5bdc1968499c3393873edf8e07a1c3a50a97fc3a9d1a376bbf77087dd63778eb',
+    );
     const header = Buffer.concat([headerFor(JOB, EN2), Buffer.alloc(4)]);
     header.writeUInt32LE(0x0a029ed1, 76);
     const diff = hashDifficulty(sha256d(header));
@@ -105,7 +119,15 @@ describe('a known answer: mainnet block 170 through the Stratum job path', () =>
   it('splits its coinbase around the extranonces, folds its merkle branch and hashes to the block id', () => {
     const b = BLOCK_170;
     expect(rev(sha256d(Buffer.from(b.coinbase, 'hex')).toString('hex')).toString('hex')).toBe(b.coinbaseTxid);
-    const job: StratumJob = { ...block170Job(), extranonce1: '001d', extranonce2Size: 2, difficulty: 1, versionMask: 0, connection: 1, clean: true };
+    const job: StratumJob = {
+      ...block170Job(),
+      extranonce1: '001d',
+      extranonce2Size: 2,
+      difficulty: 1,
+      versionMask: 0,
+      connection: 1,
+      clean: true,
+    };
     const w = slotWork(job, 0x0102);
     expect(w).toEqual({ extranonce2: '0102', versionBits: 0 });
     const header = Buffer.concat([headerFor(job, w.extranonce2), Buffer.alloc(4)]);

@@ -27,13 +27,21 @@ describe('mining module', () => {
     await expect(bad).rejects.toBeInstanceOf(HandlerError);
     await expect(bad).rejects.toThrow(/pool 1: .*no scheme/);
     expect((await h['mining-settings-get']({})).pools).toEqual([]); // nothing stored
-    const saved = await h['mining-settings-set']({ pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b', password: 'hunter2' }], threads: 1, powerPct: 50 });
-    expect(saved.pools).toEqual([{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b', hasPassword: true, extranonceSubscribe: false }]);
+    const saved = await h['mining-settings-set']({
+      pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b', password: 'hunter2' }],
+      threads: 1,
+      powerPct: 50,
+    });
+    expect(saved.pools).toEqual([
+      { url: 'stratum+tcp://pool.example.com:3333', user: 'a.b', hasPassword: true, extranonceSubscribe: false },
+    ]);
     expect(saved.threads).toBe(1);
     expect(saved.powerPct).toBe(50);
     expect(JSON.stringify(saved)).not.toContain('hunter2');
     // Saving again without a password keeps the stored one.
-    const again = await h['mining-settings-set']({ pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b' }] });
+    const again = await h['mining-settings-set']({
+      pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'a.b' }],
+    });
     expect(again.pools[0]!.hasPassword).toBe(true);
   });
 
@@ -47,11 +55,17 @@ describe('mining module', () => {
     const shares: MiningShare[] = [];
     core.events.on('hash-rate', (e) => rates.push(e));
     core.events.on('mining-share', (e) => shares.push(e));
-    await core.handlers['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }], threads: 1 });
+    await core.handlers['mining-settings-set']({
+      pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }],
+      threads: 1,
+    });
     const started = await core.handlers['mining-start']({});
     expect(started.running).toBe(true);
     expect(started.kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
-    await when('shares and a hash rate', () => shares.filter((s) => s.outcome === 'accepted').length >= 2 && rates.some((r) => r.hashRate > 0));
+    await when(
+      'shares and a hash rate',
+      () => shares.filter((s) => s.outcome === 'accepted').length >= 2 && rates.some((r) => r.hashRate > 0),
+    );
     const st = await core.handlers['mining-status']({});
     expect(st.pool.state).toBe('mining');
     expect(st.jobDifficulty).toBe(2 ** -14);
@@ -61,7 +75,9 @@ describe('mining module', () => {
     expect(stopped.running).toBe(false);
     const stored = await core.handlers['mining-shares']({ limit: 1000 });
     expect(stored.length).toBe(shares.length);
-    expect(stored.filter((s) => s.outcome === 'accepted').length).toBe(pool.shares.filter((s) => s.verdict === 'accepted').length);
+    expect(stored.filter((s) => s.outcome === 'accepted').length).toBe(
+      pool.shares.filter((s) => s.verdict === 'accepted').length,
+    );
     await core.close();
     core = await startCore({ dataDir, log: quiet, modules: [miningModule()] });
     const after = await core.handlers['mining-status']({});
@@ -69,14 +85,27 @@ describe('mining module', () => {
     expect(after.powerPct).toBe(25);
   });
 
-  it('checks a saved pool with its stored password, and stops with the pool\'s words when it refuses the worker', async () => {
-    pool = new TestPool({ difficulty: 0.01, versionMask: '1fffe000', accept: (u, p) => u === 'alice.rig' && p === 's3cret' });
+  it("checks a saved pool with its stored password, and stops with the pool's words when it refuses the worker", async () => {
+    pool = new TestPool({
+      difficulty: 0.01,
+      versionMask: '1fffe000',
+      accept: (u, p) => u === 'alice.rig' && p === 's3cret',
+    });
     await pool.listen();
-    core = await startCore({ dataDir: tmp(), log: quiet, modules: [miningModule({ stratum: { backoffMs: { initial: 50, max: 500, jitter: 0 } } })] });
+    core = await startCore({
+      dataDir: tmp(),
+      log: quiet,
+      modules: [miningModule({ stratum: { backoffMs: { initial: 50, max: 500, jitter: 0 } } })],
+    });
     const h = core.handlers;
     await h['mining-settings-set']({ pools: [{ url: pool.url, user: 'alice.rig', password: 's3cret' }], threads: 1 });
     const ok = await h['mining-check']({ index: 0 });
-    expect(ok).toMatchObject({ ok: true, difficulty: 0.01, versionRollingMask: 0x1fffe000, hashRateSource: 'measured for this check' });
+    expect(ok).toMatchObject({
+      ok: true,
+      difficulty: 0.01,
+      versionRollingMask: 0x1fffe000,
+      hashRateSource: 'measured for this check',
+    });
     expect(ok.expectedSecondsPerShare).toBeCloseTo((0.01 * 2 ** 32) / ok.hashRate!, 6);
     const wrong = await h['mining-check']({ pool: { url: pool.url, user: 'alice.rig', password: 'guess' } });
     expect(wrong).toMatchObject({ ok: false, refused: true });
@@ -88,7 +117,7 @@ describe('mining module', () => {
     await h['mining-start']({});
     await when('the refusal', () => refusals.length === 1);
     expect(refusals[0]!.reason).toMatch(/refused worker "alice.rig".*Failed authorisation/);
-    await when('mining to stop', () => !(core!.service('mining').status().running));
+    await when('mining to stop', () => !core!.service('mining').status().running);
     const st = await h['mining-status']({});
     expect(st.pool).toMatchObject({ state: 'refused' });
     expect(st.pool.lastError).toMatch(/Failed authorisation/);

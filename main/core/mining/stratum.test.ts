@@ -8,13 +8,16 @@ import type { StratumJob } from './job.ts';
 import { parsePoolUrl, probePool, sameDomain, StratumClient, type StratumOptions } from './stratum.ts';
 import { TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
 
-
 describe('Stratum client against a real TCP pool', () => {
   const pools: TestPool[] = [];
   let client: StratumClient | null = null;
   const logs: string[] = [];
   const jobs: StratumJob[] = [];
-  const log = { info: (m: string) => logs.push(`info ${m}`), warn: (m: string) => logs.push(`warn ${m}`), error: (m: string) => logs.push(`error ${m}`) };
+  const log = {
+    info: (m: string) => logs.push(`info ${m}`),
+    warn: (m: string) => logs.push(`warn ${m}`),
+    error: (m: string) => logs.push(`error ${m}`),
+  };
   const fast: Partial<StratumOptions> = { backoffMs: { initial: 20, max: 200, jitter: 0.2 }, requestTimeoutMs: 2000 };
 
   async function pool(difficulty = 1, behaviour: PoolBehaviour = {}): Promise<TestPool> {
@@ -24,7 +27,13 @@ describe('Stratum client against a real TCP pool', () => {
     return p;
   }
   function start(urls: string[], extra: Partial<StratumOptions> = {}, user = 'alice.rig'): StratumClient {
-    client = new StratumClient({ ...fast, ...extra, pools: urls.map((url) => ({ url, user, password: 'x' })), log, onJob: (j) => jobs.push(j) });
+    client = new StratumClient({
+      ...fast,
+      ...extra,
+      pools: urls.map((url) => ({ url, user, password: 'x' })),
+      log,
+      onJob: (j) => jobs.push(j),
+    });
     client.start();
     return client;
   }
@@ -66,7 +75,7 @@ describe('Stratum client against a real TCP pool', () => {
       expect(logs.filter((l) => l.startsWith('error'))).toEqual([]);
       // A new connection's first job carries the new connection's extranonce1.
       p.dropAll();
-      await when('the second connection\'s job', () => jobs.length === 2);
+      await when("the second connection's job", () => jobs.length === 2);
       expect(jobs[1]!.extranonce1).toBe(p.sessionList[1]!.extranonce1);
       expect(jobs[1]!.connection).toBeGreaterThan(j.connection);
     });
@@ -78,13 +87,19 @@ describe('Stratum client against a real TCP pool', () => {
     const a = await pool();
     start([`stratum+tcp://127.0.0.1:${dead}`, a.url]);
     await when('failover to the second pool', () => a.authorized === 1 && client!.current.state === 'mining');
-    expect(logs.some((l) => l.startsWith('error') && l.includes(`127.0.0.1:${dead}`)), logs.join('\n')).toBe(true);
+    expect(
+      logs.some((l) => l.startsWith('error') && l.includes(`127.0.0.1:${dead}`)),
+      logs.join('\n'),
+    ).toBe(true);
     expect(client!.current.poolIndex, JSON.stringify(client!.current)).toBe(1);
     expect(client!.current.why).toMatch(/^failover: stratum\+tcp:\/\/127\.0\.0\.1:1: /);
     a.dropAll();
     await when('the drop to be logged', () => logs.some((l) => l.includes('connection closed by the pool')));
     // The next attempt goes to the first pool (still dead), then back to the second.
-    await when('reconnect after the pool dropped the connection', () => a.authorized === 2 && client!.current.state === 'mining');
+    await when(
+      'reconnect after the pool dropped the connection',
+      () => a.authorized === 2 && client!.current.state === 'mining',
+    );
     expect(client!.current.poolIndex).toBe(1);
   });
 
@@ -95,7 +110,11 @@ describe('Stratum client against a real TCP pool', () => {
     await first.close(); // the first pool is down at start
     pools.splice(pools.indexOf(first), 1);
     let disconnects = 0;
-    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], { probeMs: 100, failbackMs: 2000, onDisconnect: () => disconnects++ });
+    start([`stratum+tcp://127.0.0.1:${firstPort}`, backup.url], {
+      probeMs: 100,
+      failbackMs: 2000,
+      onDisconnect: () => disconnects++,
+    });
     await when('the backup', () => backup.authorized === 1);
     const before = disconnects;
     const revived = new TestPool({ difficulty: 1 });
@@ -105,7 +124,10 @@ describe('Stratum client against a real TCP pool', () => {
     expect(client!.current.poolIndex).toBe(1); // one good answer is not enough
     await when('more checks', () => revived.authorized >= 2);
     expect(disconnects).toBe(before); // the checks' connections are not the miner's: its jobs stay valid
-    await when('fail-back to the first pool', () => client!.current.poolIndex === 0 && client!.current.state === 'mining');
+    await when(
+      'fail-back to the first pool',
+      () => client!.current.poolIndex === 0 && client!.current.state === 'mining',
+    );
     expect(revived.authorized).toBeGreaterThanOrEqual(3); // the checks, then the real session
     expect(backup.sessions).toBe(1); // the backup was never dropped for a check
     expect(client!.current.why).toMatch(/^back on the first pool: it answered every check for \d+ s$/);
@@ -117,10 +139,26 @@ describe('Stratum client against a real TCP pool', () => {
     const cases: [string, RegExp][] = [
       ['{not json\n', /not JSON/],
       ['x'.repeat(70_000), /longer than 65536 bytes/],
-      [JSON.stringify({ id: null, method: 'mining.set_difficulty', params: ['hard'] }) + '\n', /set_difficulty "hard" is not a positive number/],
-      [JSON.stringify({ id: null, method: 'mining.notify', params: [1, 2, 3] }) + '\n', /notify: job id is not a string/],
-      [JSON.stringify({ id: null, method: 'mining.notify', params: ['j', 'zz', '', '', [], '20000000', '1d00ffff', '5f5e1000', true] }) + '\n', /prevhash is not 32 bytes of hex/],
-      [JSON.stringify({ id: null, method: 'mining.set_extranonce', params: ['00', 32] }) + '\n', /extranonce2 size 32 is outside 1..16/],
+      [
+        JSON.stringify({ id: null, method: 'mining.set_difficulty', params: ['hard'] }) + '\n',
+        /set_difficulty "hard" is not a positive number/,
+      ],
+      [
+        JSON.stringify({ id: null, method: 'mining.notify', params: [1, 2, 3] }) + '\n',
+        /notify: job id is not a string/,
+      ],
+      [
+        JSON.stringify({
+          id: null,
+          method: 'mining.notify',
+          params: ['j', 'zz', '', '', [], '20000000', '1d00ffff', '5f5e1000', true],
+        }) + '\n',
+        /prevhash is not 32 bytes of hex/,
+      ],
+      [
+        JSON.stringify({ id: null, method: 'mining.set_extranonce', params: ['00', 32] }) + '\n',
+        /extranonce2 size 32 is outside 1..16/,
+      ],
       [JSON.stringify([1, 2, 3]) + '\n', /not a JSON-RPC object/],
     ];
     for (const [i, [text, why]] of cases.entries()) {
@@ -147,10 +185,18 @@ describe('Stratum client against a real TCP pool', () => {
   it('stops without retrying when the only pool refuses the worker (ckpool: a message, then result false and no error)', async () => {
     const p = await pool();
     let refused: string | null = null;
-    client = new StratumClient({ ...fast, pools: [{ url: p.url, user: 'mallory', password: 'x' }], log, onJob: () => {}, onRefused: (r) => (refused = r) });
+    client = new StratumClient({
+      ...fast,
+      pools: [{ url: p.url, user: 'mallory', password: 'x' }],
+      log,
+      onJob: () => {},
+      onRefused: (r) => (refused = r),
+    });
     client.start();
     await when('the refusal', () => refused !== null);
-    expect(refused).toMatch(/refused worker "mallory": it answered false and said "Failed authorisation :\(".*Check the worker name/);
+    expect(refused).toMatch(
+      /refused worker "mallory": it answered false and said "Failed authorisation :\(".*Check the worker name/,
+    );
     expect(client.current).toMatchObject({ state: 'refused', retryInMs: null });
     expect(p.sessions).toBe(1);
   });
@@ -166,7 +212,7 @@ describe('Stratum client against a real TCP pool', () => {
     expect(strict.sessions).toBe(1);
   });
 
-  it('reads a rejection in both reply styles: Stratum error codes and ckpool\'s reject-reason', async () => {
+  it("reads a rejection in both reply styles: Stratum error codes and ckpool's reject-reason", async () => {
     for (const rejectStyle of ['codes', 'reject-reason'] as const) {
       const p = await pool(1, { rejectStyle });
       const c = start([p.url]);
@@ -178,7 +224,7 @@ describe('Stratum client against a real TCP pool', () => {
     }
   });
 
-  it('follows client.reconnect only within the pool\'s domain, and slows down a pool that keeps asking', async () => {
+  it("follows client.reconnect only within the pool's domain, and slows down a pool that keeps asking", async () => {
     const p = await pool();
     const c = start([p.url], { backoffMs: { initial: 200, max: 2000, jitter: 0 } });
     await when('first session', () => p.authorized === 1);
@@ -188,7 +234,13 @@ describe('Stratum client against a real TCP pool', () => {
     for (let i = 2; i <= 6; i++) {
       p.reconnect(0);
       await when(`reconnect ${i}`, () => p.authorized === i && c.current.state === 'mining');
-      waits.push(Number(/pool asked to reconnect to [^ ]+(?: in ([\d.]+) s)?/.exec(logs.filter((l) => l.includes('pool asked to reconnect')).at(-1)!)![1] ?? 0));
+      waits.push(
+        Number(
+          /pool asked to reconnect to [^ ]+(?: in ([\d.]+) s)?/.exec(
+            logs.filter((l) => l.includes('pool asked to reconnect')).at(-1)!,
+          )![1] ?? 0,
+        ),
+      );
     }
     // The first three are followed at once; then each waits longer (0.2 s, 0.4 s).
     expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
@@ -201,7 +253,11 @@ describe('Stratum client against a real TCP pool', () => {
   it('does not reset its backoff for a pool that authorises and then drops the connection', async () => {
     const p = await pool();
     const delays: number[] = [];
-    const c = start([p.url], { backoffMs: { initial: 20, max: 10_000, jitter: 0 }, stableMs: 60_000, onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)) });
+    const c = start([p.url], {
+      backoffMs: { initial: 20, max: 10_000, jitter: 0 },
+      stableMs: 60_000,
+      onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)),
+    });
     for (let i = 1; i <= 4; i++) {
       await when(`session ${i}`, () => p.authorized === i && c.current.state === 'mining');
       p.dropAll();
@@ -225,7 +281,17 @@ describe('one-time pool check', () => {
     await p.listen();
     try {
       const ok = await probePool({ url: p.url, user: 'alice.rig', password: 'x' });
-      expect(ok).toMatchObject({ ok: true, url: p.url, error: null, refused: false, difficulty: 0.5, jobVersion: '20000000', versionRollingMask: 0x1fffe000, extranonce1Bytes: 4, extranonce2Size: 8 });
+      expect(ok).toMatchObject({
+        ok: true,
+        url: p.url,
+        error: null,
+        refused: false,
+        difficulty: 0.5,
+        jobVersion: '20000000',
+        versionRollingMask: 0x1fffe000,
+        extranonce1Bytes: 4,
+        extranonce2Size: 8,
+      });
       expect(ok.msToJob).toBeGreaterThanOrEqual(0);
       const no = await probePool({ url: p.url, user: 'mallory', password: 'x' });
       expect(no).toMatchObject({ ok: false, refused: true });
@@ -238,8 +304,14 @@ describe('one-time pool check', () => {
       const pooled = new TestPool({ difficulty: 1, order: 'pooled' });
       await pooled.listen();
       try {
-        expect(await probePool({ url: pooled.url, user: 'mallory', password: 'x' })).toMatchObject({ ok: false, refused: true });
-        expect(await probePool({ url: pooled.url, user: 'alice.rig', password: 'x' })).toMatchObject({ ok: true, difficulty: 1 });
+        expect(await probePool({ url: pooled.url, user: 'mallory', password: 'x' })).toMatchObject({
+          ok: false,
+          refused: true,
+        });
+        expect(await probePool({ url: pooled.url, user: 'alice.rig', password: 'x' })).toMatchObject({
+          ok: true,
+          difficulty: 1,
+        });
       } finally {
         await pooled.close();
       }
@@ -253,32 +325,71 @@ describe('one-time pool check', () => {
 function selfSigned(): { key: string; cert: string } | null {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tls-'));
   try {
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'k.pem'),
+        '-out',
+        path.join(dir, 'c.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.error || r.status !== 0) return null;
-    return { key: fs.readFileSync(path.join(dir, 'k.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'c.pem'), 'utf8') };
+    return {
+      key: fs.readFileSync(path.join(dir, 'k.pem'), 'utf8'),
+      cert: fs.readFileSync(path.join(dir, 'c.pem'), 'utf8'),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 describe('stratum+ssl', () => {
-  it('mines over TLS with the pool\'s certificate trusted, and refuses an untrusted one', async () => {
+  it("mines over TLS with the pool's certificate trusted, and refuses an untrusted one", async () => {
     const cert = selfSigned();
     if (!cert) {
-      console.warn('stratum+ssl test skipped: the openssl command is not installed (needed to make a test certificate)');
+      console.warn(
+        'stratum+ssl test skipped: the openssl command is not installed (needed to make a test certificate)',
+      );
       return;
     }
     const p = new TestPool({ difficulty: 1, tls: cert });
     await p.listen();
     const logs: string[] = [];
     const jobs: StratumJob[] = [];
-    const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
-    const untrusted = new StratumClient({ pools: [{ url: p.url, user: 'alice.rig', password: 'x' }], log, onJob: () => {}, backoffMs: { initial: 50, max: 100, jitter: 0 } });
+    const log = {
+      info: (m: string) => logs.push(m),
+      warn: (m: string) => logs.push(m),
+      error: (m: string) => logs.push(m),
+    };
+    const untrusted = new StratumClient({
+      pools: [{ url: p.url, user: 'alice.rig', password: 'x' }],
+      log,
+      onJob: () => {},
+      backoffMs: { initial: 50, max: 100, jitter: 0 },
+    });
     untrusted.start();
     await when('the certificate error', () => logs.some((l) => /self[- ]signed certificate/i.test(l)));
     untrusted.stop();
     expect(p.authorized).toBe(0);
-    const c = new StratumClient({ pools: [{ url: p.url, user: 'alice.rig', password: 'x' }], log, onJob: (j) => jobs.push(j), tlsCa: [cert.cert] });
+    const c = new StratumClient({
+      pools: [{ url: p.url, user: 'alice.rig', password: 'x' }],
+      log,
+      onJob: (j) => jobs.push(j),
+      tlsCa: [cert.cert],
+    });
     c.start();
     try {
       await when('authorize and the first job over TLS', () => p.authorized === 1 && jobs.length === 1);
@@ -292,8 +403,16 @@ describe('stratum+ssl', () => {
 
 describe('pool URLs', () => {
   it('accepts stratum+tcp and stratum+ssl with a port and explains what is wrong otherwise', () => {
-    expect(parsePoolUrl('stratum+tcp://pool.example.com:3333')).toEqual({ tls: false, host: 'pool.example.com', port: 3333 });
-    expect(parsePoolUrl('stratum+ssl://pool.example.com:443')).toEqual({ tls: true, host: 'pool.example.com', port: 443 });
+    expect(parsePoolUrl('stratum+tcp://pool.example.com:3333')).toEqual({
+      tls: false,
+      host: 'pool.example.com',
+      port: 3333,
+    });
+    expect(parsePoolUrl('stratum+ssl://pool.example.com:443')).toEqual({
+      tls: true,
+      host: 'pool.example.com',
+      port: 443,
+    });
     expect(() => parsePoolUrl('pool.example.com:3333')).toThrow(/no scheme: write it as stratum\+tcp:\/\/host:port/);
     expect(() => parsePoolUrl('http://pool.example.com:3333')).toThrow(/must start with stratum\+tcp:\/\//);
     expect(() => parsePoolUrl('stratum+tcp://pool.example.com')).toThrow(/needs a host and a port/);

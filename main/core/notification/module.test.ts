@@ -17,14 +17,28 @@ describe('notification module', () => {
   it('posts an over-temperature notice from live telemetry, pushes it and keeps it in the event log across restarts', async () => {
     const dataDir = tmp();
     core = await startCore({ dataDir, log: quiet, modules: [ledgerModule(), notificationModule()] });
-    await core.handlers['notification-configure']({ maxTemperatureC: 80, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: true });
+    await core.handlers['notification-configure']({
+      maxTemperatureC: 80,
+      poolUnreachableMin: 5,
+      pricesExpectedBy: '14:00',
+      dailySummary: true,
+    });
     const pushed: Notification[] = [];
     core.events.on('notification', (n) => pushed.push(n));
     const t: Telemetry = {
       at: new Date().toISOString(),
       cpuLoadPerCorePct: [100],
       cpuLoadPct: 100,
-      devices: [{ deviceId: 'gpu:0', label: 'GPU 0', loadPct: 100, temperatureC: 86, powerW: 200, powerSource: 'measured-gpu-driver' }],
+      devices: [
+        {
+          deviceId: 'gpu:0',
+          label: 'GPU 0',
+          loadPct: 100,
+          temperatureC: 86,
+          powerW: 200,
+          powerSource: 'measured-gpu-driver',
+        },
+      ],
       totalPowerW: 200,
       estimated: false,
       heatW: 200,

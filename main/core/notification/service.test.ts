@@ -27,7 +27,11 @@ function setup() {
   const db = openLedger(dataDir, [...settingMigrations, ...accountingMigrations, ...notificationMigrations]);
   open.push(db);
   const clock = new TestClock(Date.UTC(2026, 0, 4, 23, 58));
-  const settings = createSettings(db, () => clock.now(), () => undefined);
+  const settings = createSettings(
+    db,
+    () => clock.now(),
+    () => undefined,
+  );
   const events = new EventBus();
   const posted: Notification[] = [];
   events.on('notification', (n) => posted.push(n));
@@ -71,12 +75,22 @@ describe('Notifier, built without the core', () => {
   it('tells of settings found invalid before it started, and of those found later', () => {
     const t = setup();
     storeRawSetting(t.db, ledgerSetting.key, '{not json', 2);
-    storeRawSetting(t.db, notificationSetting.key, { maxTemperatureC: 500, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: false }, 2);
+    storeRawSetting(
+      t.db,
+      notificationSetting.key,
+      { maxTemperatureC: 500, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: false },
+      2,
+    );
     t.ledger.settings(); // found before the notifier listens
     t.notifier.start();
-    expect(t.posted.map((n) => [n.kind, n.title])).toEqual([['setting-invalid', 'The stored setting "ledger" could not be used']]);
+    expect(t.posted.map((n) => [n.kind, n.title])).toEqual([
+      ['setting-invalid', 'The stored setting "ledger" could not be used'],
+    ]);
     t.notifier.settings(); // found while it listens
-    expect(t.posted.map((n) => n.title)).toEqual(['The stored setting "ledger" could not be used', 'The stored setting "notification" could not be used']);
+    expect(t.posted.map((n) => n.title)).toEqual([
+      'The stored setting "ledger" could not be used',
+      'The stored setting "notification" could not be used',
+    ]);
     expect(t.posted[1]?.body).toMatch(/^maxTemperatureC: .*setting_backup table, row 2\./);
     t.notifier.stop();
   });

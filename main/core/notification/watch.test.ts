@@ -3,7 +3,12 @@ import type { Job, NotificationSettings, Telemetry } from '#contract/index';
 import { ShareHealth } from '#core/mining/health';
 import { Watch } from './watch.ts';
 
-const settings: NotificationSettings = { maxTemperatureC: 90, poolUnreachableMin: 5, pricesExpectedBy: '14:00', dailySummary: false };
+const settings: NotificationSettings = {
+  maxTemperatureC: 90,
+  poolUnreachableMin: 5,
+  pricesExpectedBy: '14:00',
+  dailySummary: false,
+};
 
 const tele = (c: number | null): Telemetry => ({
   at: '',
@@ -17,15 +22,29 @@ const tele = (c: number | null): Telemetry => ({
 });
 
 const job = (state: Job['state'], error: string | null = null) =>
-  ({ id: 1, name: 'tiny', state, error, progress: { done: 500, total: 500, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null } }) as Job;
+  ({
+    id: 1,
+    name: 'tiny',
+    state,
+    error,
+    progress: { done: 500, total: 500, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
+  }) as Job;
 
 describe('notification rules', () => {
   it('tells once per job outcome', () => {
     const w = new Watch(() => settings);
     expect(w.job(job('running'))).toBeNull();
-    expect(w.job(job('finished'))).toMatchObject({ kind: 'job-finished', title: 'Job "tiny" finished', body: '500 steps done.' });
+    expect(w.job(job('finished'))).toMatchObject({
+      kind: 'job-finished',
+      title: 'Job "tiny" finished',
+      body: '500 steps done.',
+    });
     expect(w.job(job('finished'))).toBeNull();
-    expect(w.job(job('failed', 'exit code 3'))).toMatchObject({ kind: 'job-failed', level: 'error', body: 'exit code 3' });
+    expect(w.job(job('failed', 'exit code 3'))).toMatchObject({
+      kind: 'job-failed',
+      level: 'error',
+      body: 'exit code 3',
+    });
   });
 
   it('warns when a device runs hot, again only after it cooled 5 K below the limit', () => {
@@ -44,7 +63,10 @@ describe('notification rules', () => {
     const w = new Watch(() => settings);
     expect(w.pool(0, true, false, 'stratum+tcp://pool:3333')).toBeNull();
     expect(w.pool(4 * 60_000, true, false, 'stratum+tcp://pool:3333')).toBeNull();
-    expect(w.pool(5 * 60_000, true, false, 'stratum+tcp://pool:3333')).toMatchObject({ kind: 'pool-unreachable', body: expect.stringContaining('stratum+tcp://pool:3333') });
+    expect(w.pool(5 * 60_000, true, false, 'stratum+tcp://pool:3333')).toMatchObject({
+      kind: 'pool-unreachable',
+      body: expect.stringContaining('stratum+tcp://pool:3333'),
+    });
     expect(w.pool(6 * 60_000, true, false, null)).toBeNull();
     expect(w.pool(7 * 60_000, true, true, null)).toBeNull();
     expect(w.pool(8 * 60_000, true, false, null)).toBeNull();
@@ -58,7 +80,9 @@ describe('notification rules', () => {
     expect(w.prices('2024-03-01', '13:59', tomorrowEnd, Date.parse('2024-03-02T00:00:00Z'), true)).toBeNull();
     expect(w.prices('2024-03-01', '14:05', tomorrowEnd, tomorrowEnd, true)).toBeNull();
     expect(w.prices('2024-03-01', '14:05', tomorrowEnd, null, false)).toBeNull();
-    expect(w.prices('2024-03-01', '14:05', tomorrowEnd, Date.parse('2024-03-02T00:00:00Z'), true)).toMatchObject({ kind: 'prices-missing' });
+    expect(w.prices('2024-03-01', '14:05', tomorrowEnd, Date.parse('2024-03-02T00:00:00Z'), true)).toMatchObject({
+      kind: 'prices-missing',
+    });
     expect(w.prices('2024-03-01', '15:05', tomorrowEnd, Date.parse('2024-03-02T00:00:00Z'), true)).toBeNull();
   });
 
@@ -77,8 +101,14 @@ describe('notification rules', () => {
     }
     expect(told).toHaveLength(1);
     expect(told[0]!.at).toBeLessThanOrEqual(5 * 60_000);
-    expect(told[0]!.n).toMatchObject({ kind: 'pool-rejecting', level: 'warning', title: 'stratum+tcp://solo.example:3333 is not paying for this work' });
-    expect(told[0]!.n.body).toMatch(/no revenue is counted and the planner gives mining no value.*"Above target".*hearth mine --check/);
+    expect(told[0]!.n).toMatchObject({
+      kind: 'pool-rejecting',
+      level: 'warning',
+      title: 'stratum+tcp://solo.example:3333 is not paying for this work',
+    });
+    expect(told[0]!.n.body).toMatch(
+      /no revenue is counted and the planner gives mining no value.*"Above target".*hearth mine --check/,
+    );
     // One accepted share does not end the spell (the rejections are still in the window): no second notice.
     h.answer(31 * 60_000, true, null);
     expect(w.poolHealth(true, h.state(31 * 60_000), null)).toBeNull();

@@ -34,7 +34,11 @@ describe('plan() at the sizes the app plans', () => {
   it('never throws on the 32-slot CPU-only problem that broke the old planner, and plans it optimally', async () => {
     const g = generate({ seed: 7, slots: 32, ...series });
     const cpu = deviceId('cpu');
-    const input = { ...g, devices: g.devices.filter((d) => d.id === cpu), jobs: g.jobs.filter((j) => !j.devices || j.devices.includes(cpu)) };
+    const input = {
+      ...g,
+      devices: g.devices.filter((d) => d.id === cpu),
+      jobs: g.jobs.filter((j) => !j.devices || j.devices.includes(cpu)),
+    };
     const p = await plan(input, at(input));
     expect(checkPlan(input, p).violations).toEqual([]);
     expect(p.status).toEqual({ kind: 'optimal' });

@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BacktestRun, HeatingSettings } from '#contract/index';
-import { EXAMPLE_CHARGES, householdPrices, houseFrom, readWeather, runBacktest, type BacktestInput } from '#core/backtest/setup';
+import {
+  EXAMPLE_CHARGES,
+  householdPrices,
+  houseFrom,
+  readWeather,
+  runBacktest,
+  type BacktestInput,
+} from '#core/backtest/setup';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
 import { BacktestInputError } from './backtest.ts';
@@ -19,7 +26,11 @@ const aachen = readWeather(aachenText, 'aachen-2023-hourly.csv');
 function input(heating: Partial<HeatingSettings> = {}, over: Partial<BacktestInput> = {}, period = JAN): BacktestInput {
   const h = { ...defaultHeatingSettings(), timeZone: TZ, ...heating };
   return {
-    prices: householdPrices(spot.filter((p) => p.start >= period.from && p.start < period.to), EXAMPLE_CHARGES, TZ),
+    prices: householdPrices(
+      spot.filter((p) => p.start >= period.from && p.start < period.to),
+      EXAMPLE_CHARGES,
+      TZ,
+    ),
     charges: { charges: EXAMPLE_CHARGES, origin: 'test' },
     heating: h,
     model: 'thermal',
@@ -41,7 +52,8 @@ const byPolicy = (run: BacktestRun, p: string) => {
 /** Planner net at least every baseline's (a cent of solver tolerance over a month), comfort no worse than the thermostat's. */
 function expectPlannerBest(run: BacktestRun) {
   const planner = byPolicy(run, 'planner');
-  for (const p of ['thermostat', 'always', 'threshold', 'none']) expect(planner.net, p).toBeGreaterThanOrEqual(byPolicy(run, p).net - 0.01);
+  for (const p of ['thermostat', 'always', 'threshold', 'none'])
+    expect(planner.net, p).toBeGreaterThanOrEqual(byPolicy(run, p).net - 0.01);
   expect(planner.comfortKh).toBeLessThanOrEqual(byPolicy(run, 'thermostat').comfortKh + 0.5);
 }
 
@@ -62,13 +74,25 @@ describe('thermal backtest: January 2023 Belgian prices, Aachen weather, househo
     expect(byPolicy(run, 'always').computeKWh).toBeCloseTo(0.5 * 744, 9);
     const planner = run.results[0];
     expect(planner?.statuses).toBeDefined();
-    expect((planner?.statuses?.optimal ?? 0) + (planner?.statuses?.feasible ?? 0) + (planner?.statuses?.heuristic ?? 0)).toBe(planner?.plans);
+    expect(
+      (planner?.statuses?.optimal ?? 0) + (planner?.statuses?.feasible ?? 0) + (planner?.statuses?.heuristic ?? 0),
+    ).toBe(planner?.plans);
     expect(planner?.plans).toBe(32);
     expect(run.setup.lines[0]).toBe('electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (test)');
   }, 60_000);
 
   it('a heat pump: the planner pre-heats in cheap hours and saves against heating alone; its electricity is the heat ÷ COP', async () => {
-    const run = await runBacktest(input({ heatSource: { kind: 'heat-pump', cop: [{ outdoorC: -7, cop: 2.5 }, { outdoorC: 7, cop: 3.5 }] } }));
+    const run = await runBacktest(
+      input({
+        heatSource: {
+          kind: 'heat-pump',
+          cop: [
+            { outdoorC: -7, cop: 2.5 },
+            { outdoorC: 7, cop: 3.5 },
+          ],
+        },
+      }),
+    );
     expectPlannerBest(run);
     const planner = byPolicy(run, 'planner');
     expect(planner.savingVsNone).toBeGreaterThan(1);
@@ -77,7 +101,9 @@ describe('thermal backtest: January 2023 Belgian prices, Aachen weather, househo
     expect(none.electricityKWh).toBeGreaterThan(none.sourceHeatKWh / 3.5);
     expect(none.electricityKWh).toBeLessThan(none.sourceHeatKWh / 2.5);
     expect(none.net).toBeCloseTo(-none.electricityCost, 9);
-    expect(run.setup.lines[1]).toMatch(/^heat source: heat pump on household electricity, COP 2.5 at -7 °C, 3.5 at 7 °C/);
+    expect(run.setup.lines[1]).toMatch(
+      /^heat source: heat pump on household electricity, COP 2.5 at -7 °C, 3.5 at 7 °C/,
+    );
   }, 60_000);
 
   it('months add up to the total, and the demand model still runs', async () => {
@@ -92,18 +118,24 @@ describe('thermal backtest: January 2023 Belgian prices, Aachen weather, househo
 
 describe('the weather file', () => {
   const rows = aachenText.trim().split('\n');
-  const without = (drop: (i: number) => boolean) => readWeather([rows[0], ...rows.slice(1).filter((_, i) => !drop(i))].join('\n'), 'w.csv');
+  const without = (drop: (i: number) => boolean) =>
+    readWeather([rows[0], ...rows.slice(1).filter((_, i) => !drop(i))].join('\n'), 'w.csv');
   const week = { from: JAN.from, to: JAN.from + 7 * 24 * HOUR };
-  const fails = (i: BacktestInput) => runBacktest(i).then(
-    () => null,
-    (e: unknown) => e,
-  );
+  const fails = (i: BacktestInput) =>
+    runBacktest(i).then(
+      () => null,
+      (e: unknown) => e,
+    );
 
   it('bridges gaps up to 3 h linearly and says how many', async () => {
     // Rows 48 and 49 (2023-01-03 00:00 and 01:00 UTC) missing: a 3 h gap.
-    const run = await runBacktest(input({}, { weather: without((i) => i === 48 || i === 49), policies: ['none'] }, week));
+    const run = await runBacktest(
+      input({}, { weather: without((i) => i === 48 || i === 49), policies: ['none'] }, week),
+    );
     expect(run.setup.weather?.interpolatedGaps).toBe(1);
-    expect(run.setup.lines.find((l) => l.startsWith('weather:'))).toMatch(/1 short gap \(up to 3 h\) interpolated linearly/);
+    expect(run.setup.lines.find((l) => l.startsWith('weather:'))).toMatch(
+      /1 short gap \(up to 3 h\) interpolated linearly/,
+    );
   });
 
   it('refuses a gap over 3 h, naming it', async () => {
@@ -123,6 +155,9 @@ describe('the weather file', () => {
 
   it('the thermal model needs one', async () => {
     const e = await fails(input({}, { weather: null, policies: ['none'] }, week));
-    expect(e).toMatchObject({ field: 'weather', message: expect.stringMatching(/^the thermal model needs hourly outdoor temperatures/) as unknown });
+    expect(e).toMatchObject({
+      field: 'weather',
+      message: expect.stringMatching(/^the thermal model needs hourly outdoor temperatures/) as unknown,
+    });
   });
 });

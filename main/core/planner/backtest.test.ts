@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '#contract/plan';
 import { plan } from '#workers/planner/plan';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
-import { backtest, backtestPolicies, BacktestInputError, planWindows, plannerBands, type BacktestSetup, type BacktestSlot } from './backtest.ts';
+import {
+  backtest,
+  backtestPolicies,
+  BacktestInputError,
+  planWindows,
+  plannerBands,
+  type BacktestSetup,
+  type BacktestSlot,
+} from './backtest.ts';
 import { parsePriceCsv } from './price-csv.ts';
 
 const HOUR = 3_600_000;
@@ -13,10 +21,26 @@ const GAS = 0.1 / 0.9;
 const T0 = Date.UTC(2023, 0, 8, 23);
 
 /** Real January 2023 Belgian spot prices from T0 plus a flat charge, everything else constant. */
-function constantSetup(hours: number, over: Partial<BacktestSlot> = {}, house: Partial<NonNullable<BacktestSetup['house']>> = {}): BacktestSetup {
-  const prices = parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')).filter((p) => p.start >= T0 && p.start < T0 + hours * HOUR);
+function constantSetup(
+  hours: number,
+  over: Partial<BacktestSlot> = {},
+  house: Partial<NonNullable<BacktestSetup['house']>> = {},
+): BacktestSetup {
+  const prices = parsePriceCsv(fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8')).filter(
+    (p) => p.start >= T0 && p.start < T0 + hours * HOUR,
+  );
   return {
-    slots: prices.map((p) => ({ start: p.start, hours: 1, price: p.price + 0.12, outdoorC: 5, comfort: { minC: 20, maxC: 22 }, heatCostPerKWh: GAS, heatElectricityPerKWh: 0, demandW: 0, ...over })),
+    slots: prices.map((p) => ({
+      start: p.start,
+      hours: 1,
+      price: p.price + 0.12,
+      outdoorC: 5,
+      comfort: { minC: 20, maxC: 22 },
+      heatCostPerKWh: GAS,
+      heatElectricityPerKWh: 0,
+      demandW: 0,
+      ...over,
+    })),
     timeZone: 'Europe/Brussels',
     computer: { powerW: 500, revenuePerHour: 0.002 },
     house: { uaWPerK: 200, capacityWhPerK: 10_000, sourceCapW: 10_000, indoorC: 20, ...house },
@@ -34,7 +58,14 @@ describe('backtest accounting', () => {
     expect(none.total.sourceHeatKWh).toBeCloseTo(heatKWh, 6);
     expect(none.total.fuelCost).toBeCloseTo(heatKWh * GAS, 6);
     expect(none.total.net).toBeCloseTo(-heatKWh * GAS, 6);
-    expect(none.total).toMatchObject({ electricityKWh: 0, electricityCost: 0, computeKWh: 0, comfortKh: 0, starts: 0, revenue: 0 });
+    expect(none.total).toMatchObject({
+      electricityKWh: 0,
+      electricityCost: 0,
+      computeKWh: 0,
+      comfortKh: 0,
+      starts: 0,
+      revenue: 0,
+    });
   });
 
   it('a heat pump: its heat ÷ COP is electricity, bought at the slot price; no fuel', async () => {
@@ -49,7 +80,7 @@ describe('backtest accounting', () => {
     expect(none.total.net).toBeCloseTo(-bill, 6);
   });
 
-  it('always and thermostat: the computer\'s heat displaces the source\'s kWh for kWh, starts counted', async () => {
+  it("always and thermostat: the computer's heat displaces the source's kWh for kWh, starts counted", async () => {
     const setup = constantSetup(48);
     const [always, thermostat, none] = await backtestPolicies(setup, ['always', 'thermostat', 'none']);
     expect(always?.total.computeKWh).toBeCloseTo(0.5 * 48, 9);
@@ -69,7 +100,11 @@ describe('backtest accounting', () => {
       pricesKnownAtHour: 0,
       planner: async (input, o) => (kept = await plan(input, o)),
     };
-    setup.slots = setup.slots.map((s, t) => ({ ...s, price: t < 6 ? -0.05 : s.price, comfort: { minC: 18, maxC: t < 6 ? 23 : 21 } }));
+    setup.slots = setup.slots.map((s, t) => ({
+      ...s,
+      price: t < 6 ? -0.05 : s.price,
+      comfort: { minC: 18, maxC: t < 6 ? 23 : 21 },
+    }));
     const r = await backtest(setup, 'planner');
     expect(r.plans).toBe(1);
     const p = kept as Plan | null;
@@ -143,7 +178,10 @@ describe('comfort bands the house can keep to', () => {
   it('raises an upper edge the house cannot cool to, and one below what a later setpoint needs; lower edges stay', () => {
     const setup = constantSetup(36, { outdoorC: 0 });
     // 21–23 °C for 3 h, then 17–19 °C, then 21–23 °C again from hour 30.
-    setup.slots = setup.slots.map((s, t) => ({ ...s, comfort: t < 3 || t >= 30 ? { minC: 21, maxC: 23 } : { minC: 17, maxC: 19 } }));
+    setup.slots = setup.slots.map((s, t) => ({
+      ...s,
+      comfort: t < 3 || t >= 30 ? { minC: 21, maxC: 23 } : { minC: 17, maxC: 19 },
+    }));
     const house = { uaWPerK: 200, capacityWhPerK: 10_000, sourceCapW: 10_000, indoorC: 21 };
     const out = plannerBands(setup.slots, house);
     expect(out.map((b) => b?.minC)).toEqual(setup.slots.map((s) => s.comfort?.minC));
@@ -159,22 +197,35 @@ describe('comfort bands the house can keep to', () => {
 describe('bad setups', () => {
   it('name the figure', async () => {
     const setup = constantSetup(24);
-    const fail = (s: BacktestSetup) => backtestPolicies(s, ['none']).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const fail = (s: BacktestSetup) =>
+      backtestPolicies(s, ['none']).then(
+        () => null,
+        (e: unknown) => e,
+      );
     const upside = await fail({ ...setup, slots: setup.slots.map((s) => ({ ...s, comfort: { minC: 22, maxC: 20 } })) });
     expect(upside).toBeInstanceOf(BacktestInputError);
-    expect(upside).toMatchObject({ field: 'comfort', message: expect.stringMatching(/comfort band at 2023-01-08T23:00:00.000Z is upside down \(22 °C to 20 °C\)/) as unknown });
+    expect(upside).toMatchObject({
+      field: 'comfort',
+      message: expect.stringMatching(
+        /comfort band at 2023-01-08T23:00:00.000Z is upside down \(22 °C to 20 °C\)/,
+      ) as unknown,
+    });
     const ua = await fail({ ...setup, house: { ...setup.house!, uaWPerK: 0 } });
-    expect(ua).toMatchObject({ field: 'uaWPerK', message: expect.stringMatching(/^UA \(the house's heat-loss coefficient\) is 0 W\/K/) as unknown });
+    expect(ua).toMatchObject({
+      field: 'uaWPerK',
+      message: expect.stringMatching(/^UA \(the house's heat-loss coefficient\) is 0 W\/K/) as unknown,
+    });
   });
 });
 
 describe('price CSV reader', () => {
   it('says which line is wrong', () => {
-    expect(() => parsePriceCsv('start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,abc\n', 'x.csv')).toThrow(/x.csv line 2: expected/);
+    expect(() => parsePriceCsv('start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,abc\n', 'x.csv')).toThrow(
+      /x.csv line 2: expected/,
+    );
     expect(() => parsePriceCsv('time,price\n', 'x.csv')).toThrow(/first line must be/);
-    expect(() => parsePriceCsv('start_utc,eur_per_kwh\n2023-01-01T01:00:00Z,1\n2023-01-01T00:00:00Z,1\n')).toThrow(/times must increase/);
+    expect(() => parsePriceCsv('start_utc,eur_per_kwh\n2023-01-01T01:00:00Z,1\n2023-01-01T00:00:00Z,1\n')).toThrow(
+      /times must increase/,
+    );
   });
 });

@@ -38,7 +38,7 @@ describe('the planner worker thread', () => {
     expect(cold.totals.net).toBeCloseTo(plans[0]!.totals.net, 6);
   }, 60_000);
 
-  it('bad input is refused with the planner\'s message, and the worker goes on serving', async () => {
+  it("bad input is refused with the planner's message, and the worker goes on serving", async () => {
     const bad: PlanInput = { ...full, devices: [full.devices[0]!, full.devices[0]!] };
     await expect(thread.plan(bad, { now })).rejects.toThrow(/device "cpu" listed twice/);
     const started = thread.started;
@@ -53,7 +53,10 @@ describe('the planner worker thread', () => {
     const started = thread.started;
     await thread.close();
     await expect(pending).rejects.toThrow(/planner worker exited/);
-    const ok = await thread.plan({ ...full, thermal: undefined, slots: full.slots.slice(0, 8), jobs: [full.jobs[0]!] }, { now });
+    const ok = await thread.plan(
+      { ...full, thermal: undefined, slots: full.slots.slice(0, 8), jobs: [full.jobs[0]!] },
+      { now },
+    );
     expect(ok.solver).toBe('dp');
     expect(thread.started).toBe(started + 1);
   }, 60_000);

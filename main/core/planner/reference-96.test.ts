@@ -23,7 +23,10 @@ describe('the reference model', () => {
       expect(best, `seed ${seed}`).not.toBeNull();
       expect(mine.violations, `seed ${seed}`).toEqual([]);
       expect(ref.status, `seed ${seed}`).toBe('optimal');
-      expect(atLeastAsGood(mine, best!, 1e-6) && atLeastAsGood(best!, mine, 1e-6), `seed ${seed}: ${JSON.stringify(mine)} vs ${JSON.stringify(best)}`).toBe(true);
+      expect(
+        atLeastAsGood(mine, best!, 1e-6) && atLeastAsGood(best!, mine, 1e-6),
+        `seed ${seed}: ${JSON.stringify(mine)} vs ${JSON.stringify(best)}`,
+      ).toBe(true);
     }
   }, 300_000);
 });

@@ -18,7 +18,15 @@ describe('Preference, built without the core', () => {
     const db = openLedger(dataDir, settingMigrations);
     open.push(db);
     const heard: Preferences[] = [];
-    const p = new Preference({ settings: createSettings(db, () => 0, () => undefined), emit: (_, payload) => heard.push(payload as Preferences), dataDir });
+    const p = new Preference({
+      settings: createSettings(
+        db,
+        () => 0,
+        () => undefined,
+      ),
+      emit: (_, payload) => heard.push(payload as Preferences),
+      dataDir,
+    });
     p.start();
     expect(heard).toEqual([DEFAULT_PREFERENCES]);
     expect(p.set({ temperatureUnit: 'F' })).toEqual({ ...DEFAULT_PREFERENCES, temperatureUnit: 'F' });
@@ -26,7 +34,11 @@ describe('Preference, built without the core', () => {
     expect(p.get()).toEqual({ ...DEFAULT_PREFERENCES, temperatureUnit: 'F' });
     expect(heard).toHaveLength(2);
     const where = p.dataFolder();
-    expect(where).toMatchObject({ dataDir: path.resolve(dataDir), ledgerFile: path.join(path.resolve(dataDir), LEDGER_FILE), backupsDir: path.join(path.resolve(dataDir), 'backups') });
+    expect(where).toMatchObject({
+      dataDir: path.resolve(dataDir),
+      ledgerFile: path.join(path.resolve(dataDir), LEDGER_FILE),
+      backupsDir: path.join(path.resolve(dataDir), 'backups'),
+    });
     expect(where.ledgerBytes).toBeGreaterThan(0);
   });
 });

@@ -19,7 +19,11 @@ describe('scheduler module', () => {
   it('plans on start, serves the plan and takes a pause override that expires', async () => {
     const t0 = Date.UTC(2026, 2, 29, 10, 7);
     const clock = new TestClock(t0);
-    const core = await cores.start({ dataDir: cores.dir(), clock, modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), schedulerModule({ cron: false })] });
+    const core = await cores.start({
+      dataDir: cores.dir(),
+      clock,
+      modules: [tariffModule({ cron: false }), heatingModule({ cron: false }), schedulerModule({ cron: false })],
+    });
     const applied: string[] = [];
     core.events.on('plan-applied', (a) => applied.push(a.source));
     const got = await dispatch(core.handlers, 'plan-get', {});
@@ -75,21 +79,41 @@ describe('scheduler limits', () => {
       };
       await waitFor((slots) => slots.some(running));
 
-      const limits = { powerCapW: null, quiet: { enabled: true, from: '00:00', to: '23:00', capW: 0 }, minRunMin: 15, minPauseMin: 15, maxTempC: 85 };
+      const limits = {
+        powerCapW: null,
+        quiet: { enabled: true, from: '00:00', to: '23:00', capW: 0 },
+        minRunMin: 15,
+        minPauseMin: 15,
+        maxTempC: 85,
+      };
       expect((await dispatch(core.handlers, 'plan-limits-set', limits)).ok).toBe(true);
       const hour = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23' });
       const quietAt = (s: Slot) => hour.format(s.start) !== '23';
       // The current slot's reason is what was carried out, so it changes once the slot is applied again.
-      const slots = await waitFor((all) => all.every((s) => !quietAt(s) || (!running(s) && s.reason.includes('quiet hours'))));
+      const slots = await waitFor((all) =>
+        all.every((s) => !quietAt(s) || (!running(s) && s.reason.includes('quiet hours'))),
+      );
       expect(slots.filter((s) => !quietAt(s)).some(running)).toBe(true);
 
-      const bad = await dispatch(core.handlers, 'plan-limits-set', { ...limits, powerCapW: -5, quiet: { ...limits.quiet, from: '25:00' } });
+      const bad = await dispatch(core.handlers, 'plan-limits-set', {
+        ...limits,
+        powerCapW: -5,
+        quiet: { ...limits.quiet, from: '25:00' },
+      });
       expect(bad.ok).toBe(false);
       if (!bad.ok) expect(bad.error.message).toMatch(/powerCapW must be at least 1 W/);
       expect(await dispatch(core.handlers, 'plan-limits-get', {})).toEqual({ ok: true, result: limits });
 
       // A cap below the CPU's lowest level keeps it off everywhere.
-      expect((await dispatch(core.handlers, 'plan-limits-set', { ...limits, powerCapW: 1, quiet: { ...limits.quiet, enabled: false } })).ok).toBe(true);
+      expect(
+        (
+          await dispatch(core.handlers, 'plan-limits-set', {
+            ...limits,
+            powerCapW: 1,
+            quiet: { ...limits.quiet, enabled: false },
+          })
+        ).ok,
+      ).toBe(true);
       await waitFor((all) => !all.some(running));
     } finally {
       await pool.close();
@@ -116,10 +140,21 @@ describe('scheduler inputs', () => {
     const hour = Math.floor(t0 / 3_600_000) * 3_600_000;
     const dearFrom = hour + 6 * 3_600_000;
     const clock = new TestClock(t0);
-    const modules = () => [tariffModule({ cron: false }), heatingModule({ cron: false }), schedulerModule({ cron: false })];
+    const modules = () => [
+      tariffModule({ cron: false }),
+      heatingModule({ cron: false }),
+      schedulerModule({ cron: false }),
+    ];
     const first = await cores.start({ dataDir: dir, clock, modules: modules() });
     // 0.04 EUR/kWh for six hours, then 0.40: electric heat bought early is a tenth of the price.
-    const rows = ['start,price', ...Array.from({ length: 52 }, (_, i) => `${new Date(hour + i * 3_600_000).toISOString()},${hour + i * 3_600_000 < dearFrom ? '0.04' : '0.40'}`)];
+    const rows = [
+      'start,price',
+      ...Array.from(
+        { length: 52 },
+        (_, i) =>
+          `${new Date(hour + i * 3_600_000).toISOString()},${hour + i * 3_600_000 < dearFrom ? '0.04' : '0.40'}`,
+      ),
+    ];
     await first.handlers['tariff-import-csv']({ csv: rows.join('\n'), unit: 'per-kwh', currency: 'EUR' });
     const ts = await first.handlers['tariff-settings']({});
     await first.handlers['tariff-configure']({ ...ts, tariff: { kind: 'csv', currency: 'EUR' }, skipCheck: true });
@@ -154,7 +189,11 @@ describe('scheduler inputs', () => {
     // Warmed above the lower bound by the time the dear hours begin, on cheap heat bought before them.
     const lastCheap = plan.slots.filter((s) => s.start < dearFrom).at(-1)!;
     expect(lastCheap.indoorC!).toBeGreaterThan(21);
-    expect(plan.slots.some((s) => s.start < dearFrom && s.reason.startsWith('pre-heating: 0.0400 EUR/kWh now vs 0.4000 EUR/kWh'))).toBe(true);
+    expect(
+      plan.slots.some(
+        (s) => s.start < dearFrom && s.reason.startsWith('pre-heating: 0.0400 EUR/kWh now vs 0.4000 EUR/kWh'),
+      ),
+    ).toBe(true);
     expect(plan.totals.sourceHeatKWh).toBeGreaterThan(0);
     expect(plan.totals.comfortKh).toBeLessThan(1e-6);
   }, 30_000);
@@ -164,7 +203,13 @@ describe('scheduler inputs', () => {
     const clock = new TestClock(Date.UTC(2026, 0, 15, 10, 7));
     const first = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
     await prepareDemo(first.handlers, { from: Date.UTC(2026, 0, 15, 9, 0), hours: 52, poolUrl: null });
-    const limits = { powerCapW: null, quiet: { enabled: false, from: '22:00', to: '07:00', capW: 0 }, minRunMin: 40, minPauseMin: 30, maxTempC: 85 };
+    const limits = {
+      powerCapW: null,
+      quiet: { enabled: false, from: '22:00', to: '07:00', capW: 0 },
+      minRunMin: 40,
+      minPauseMin: 30,
+      maxTempC: 85,
+    };
     expect((await dispatch(first.handlers, 'plan-limits-set', limits)).ok).toBe(true);
     await first.close();
 

@@ -10,7 +10,14 @@ const DST = Date.UTC(2026, 2, 29, 1, 0);
 
 function inputsFrom(start: number, count: number, priceAt: (t: number) => number): PlanInput {
   return {
-    slots: Array.from({ length: count }, (_, i) => ({ start: start + i * Q, hours: 0.25, price: priceAt(start + i * Q), heatDemandW: 0, heatCreditPerKWh: 0, quiet: false })),
+    slots: Array.from({ length: count }, (_, i) => ({
+      start: start + i * Q,
+      hours: 0.25,
+      price: priceAt(start + i * Q),
+      heatDemandW: 0,
+      heatCreditPerKWh: 0,
+      quiet: false,
+    })),
     devices: [{ id: deviceId('pc'), levels: [{ powerW: 500, rates: { mine: 1 } }] }],
     jobs: [{ id: jobId('mining'), kind: 'mine', valuePerWork: 0.05 }],
     limits: {},
@@ -84,7 +91,14 @@ describe('scheduler', () => {
     const start = DST;
     const { clock, s, applied, events } = setup(start, () => 0.5);
     await s.start();
-    await s.setOverride({ kind: 'run', device: deviceId('pc'), job: jobId('mining'), level: 0, powerW: 500, until: start + 2 * 3_600_000 });
+    await s.setOverride({
+      kind: 'run',
+      device: deviceId('pc'),
+      job: jobId('mining'),
+      level: 0,
+      powerW: 500,
+      until: start + 2 * 3_600_000,
+    });
     expect(applied.at(-1)?.a).toMatchObject({ source: 'override', reason: 'run by hand until 03:00 UTC' });
     await clock.advanceTo(start + 3_600_000);
     expect(applied.at(-1)?.a.source).toBe('override');
@@ -92,7 +106,11 @@ describe('scheduler', () => {
     await clock.advanceTo(start + 2 * 3_600_000 + 1);
     expect(applied.at(-1)?.a.source).toBe('plan');
     expect(applied.at(-1)?.a.decisions[0]?.job).toBeNull();
-    expect(events.filter((e) => e.type === 'override').map((e) => (e.type === 'override' ? e.override?.kind ?? null : 'x'))).toEqual(['run', null]);
+    expect(
+      events
+        .filter((e) => e.type === 'override')
+        .map((e) => (e.type === 'override' ? (e.override?.kind ?? null) : 'x')),
+    ).toEqual(['run', null]);
     await s.setOverride({ kind: 'pause', until: start + 3 * 3_600_000 });
     expect(applied.at(-1)?.a.reason).toBe('paused by hand until 04:00 UTC');
     s.stop();
@@ -102,7 +120,13 @@ describe('scheduler', () => {
     const clock = new TestClock(DST);
     const events: SchedulerEvent[] = [];
     const applied: PlanApplied[] = [];
-    const s = new Scheduler({ clock, slotMs: Q, inputs: () => Promise.reject(new Error('no prices')), apply: (a) => void applied.push(a), record: (e) => void events.push(e) });
+    const s = new Scheduler({
+      clock,
+      slotMs: Q,
+      inputs: () => Promise.reject(new Error('no prices')),
+      apply: (a) => void applied.push(a),
+      record: (e) => void events.push(e),
+    });
     await s.start();
     s.stop();
     expect(events[0]).toMatchObject({ type: 'error', message: 'planning failed: no prices' });

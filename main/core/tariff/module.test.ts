@@ -31,7 +31,12 @@ afterAll(async () => {
 
 async function core(dir?: string): Promise<{ core: Core; dir: string; events: { name: string; payload: unknown }[] }> {
   const dataDir = dir ?? tmp();
-  const c = await startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })] });
+  const c = await startCore({
+    dataDir,
+    clock,
+    log: quiet,
+    modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })],
+  });
   const events: { name: string; payload: unknown }[] = [];
   c.events.onAny((name, payload) => events.push({ name, payload }));
   return { core: c, dir: dataDir, events };
@@ -49,14 +54,20 @@ describe('tariff module', () => {
     const h = c.handlers;
     expect((await h['tariff-settings']({})).tariff.kind).toBe('fixed');
     await h['tariff-configure']({
-      tariff: { kind: 'time-of-use', currency: 'EUR', defaultPrice: 0.32, zones: [{ days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00', price: 0.21 }] },
+      tariff: {
+        kind: 'time-of-use',
+        currency: 'EUR',
+        defaultPrice: 0.32,
+        zones: [{ days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00', price: 0.21 }],
+      },
       charges: { perKWh: 0, tax: 0 },
       timeZone: 'Europe/Brussels',
     });
     const from = localToUtc(2024, 1, 5, 0, 0, 'Europe/Brussels');
     const slots = await h['tariff-slots']({ from, to: from + 3 * 86_400_000 });
     expect(slots).toHaveLength(72);
-    const at = (d: number, hour: number) => slots.find((s) => s.start === localToUtc(2024, 1, d, hour, 0, 'Europe/Brussels'))?.price;
+    const at = (d: number, hour: number) =>
+      slots.find((s) => s.start === localToUtc(2024, 1, d, hour, 0, 'Europe/Brussels'))?.price;
     expect(at(5, 3)).toBe(0.21); // Friday early morning: Thursday's night zone
     expect(at(5, 12)).toBe(0.32);
     expect(at(5, 23)).toBe(0.21); // Friday night zone starts on Friday
@@ -71,13 +82,19 @@ describe('tariff module', () => {
     reply = { body: fixture('awattar-de-2023-03-26.json') };
     const { core: c, dir, events } = await core();
     const h = c.handlers;
-    const st = await h['tariff-configure']({ tariff: { kind: 'awattar', country: 'de' }, charges, timeZone: 'Europe/Berlin' });
+    const st = await h['tariff-configure']({
+      tariff: { kind: 'awattar', country: 'de' },
+      charges,
+      timeZone: 'Europe/Berlin',
+    });
     expect(st.state).toBe('ok');
     expect(st.knownUntil).toBe(berlin(24));
     expect(events.some((e) => e.name === 'price-update')).toBe(true);
     const slots = await h['tariff-slots']({ from: berlin(0), to: berlin(24) });
     expect(slots).toHaveLength(23);
-    const raw = JSON.parse(fixture('awattar-de-2023-03-26.json')) as { data: { start_timestamp: number; marketprice: number }[] };
+    const raw = JSON.parse(fixture('awattar-de-2023-03-26.json')) as {
+      data: { start_timestamp: number; marketprice: number }[];
+    };
     const spotAt = (t: number) => raw.data.find((r) => r.start_timestamp === t)!.marketprice / 1000;
     const s10 = slots.find((s) => s.start === berlin(10))!;
     expect(s10.spot).toBe(spotAt(berlin(10)));
@@ -110,19 +127,33 @@ describe('tariff module', () => {
     reply = { body: fixture('awattar-de-2023-03-26.json') };
     await h['tariff-configure']({ tariff: { kind: 'awattar', country: 'de' }, charges, timeZone: 'Europe/Berlin' });
     reply = { body: 'Unauthorized', status: 401, type: 'text/plain' };
-    const err = await rejection(h['tariff-configure']({ tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'wrong-token' }, charges, timeZone: 'Europe/Berlin' }));
+    const err = await rejection(
+      h['tariff-configure']({
+        tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'wrong-token' },
+        charges,
+        timeZone: 'Europe/Berlin',
+      }),
+    );
     expect(err.code).toBe('bad-request');
-    expect(err.message).toBe('Not saved: ENTSO-E rejected the token (HTTP 401): check the token in the tariff settings');
+    expect(err.message).toBe(
+      'Not saved: ENTSO-E rejected the token (HTTP 401): check the token in the tariff settings',
+    );
     expect((await h['tariff-settings']({})).tariff).toEqual({ kind: 'awattar', country: 'de' });
     expect(await h['tariff-slots']({ from: berlin(0), to: berlin(24) })).toHaveLength(23);
 
     reply = { body: fixture('entsoe-be-2023-03-26.xml'), type: 'application/xml' };
-    await h['tariff-configure']({ tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'good-token-9876' }, charges, timeZone: 'Europe/Brussels' });
+    await h['tariff-configure']({
+      tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'good-token-9876' },
+      charges,
+      timeZone: 'Europe/Brussels',
+    });
     const shown = (await h['tariff-settings']({})) as TariffSettings;
     expect(shown.tariff).toEqual({ kind: 'entsoe', zone: '10YBE----------2', token: '••••9876' });
     // Saving the masked form again keeps the real token.
     await h['tariff-configure']({ ...shown, charges: { perKWh: 0, tax: 0 } });
-    expect(new URL(server.requests.at(-1)!.url, server.origin).searchParams.get('securityToken')).toBe('good-token-9876');
+    expect(new URL(server.requests.at(-1)!.url, server.origin).searchParams.get('securityToken')).toBe(
+      'good-token-9876',
+    );
     const stored = c.db.prepare("SELECT value FROM setting WHERE key = 'tariff'").get() as { value: string };
     expect(stored.value).toContain('plain:good-token-9876');
     await c.close();
@@ -132,16 +163,29 @@ describe('tariff module', () => {
     now = Date.parse('2023-06-01T12:00:00Z');
     const { core: c, events } = await core();
     const h = c.handlers;
-    await h['tariff-configure']({ tariff: { kind: 'csv', currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: 'Europe/Brussels' });
+    await h['tariff-configure']({
+      tariff: { kind: 'csv', currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: 'Europe/Brussels',
+    });
     expect((await h['tariff-status']({})).state).toBe('error');
-    const res = await h['tariff-import-csv']({ csv: fs.readFileSync(path.join(DATA, 'be-day-ahead-2023.csv'), 'utf8') });
+    const res = await h['tariff-import-csv']({
+      csv: fs.readFileSync(path.join(DATA, 'be-day-ahead-2023.csv'), 'utf8'),
+    });
     expect(res.slots).toBe(8760);
-    expect(events.filter((e) => e.name === 'price-update').at(-1)?.payload).toMatchObject({ slots: 8760 } satisfies Partial<Events['price-update']>);
+    expect(events.filter((e) => e.name === 'price-update').at(-1)?.payload).toMatchObject({
+      slots: 8760,
+    } satisfies Partial<Events['price-update']>);
     const year = { from: Date.parse('2022-12-31T23:00:00Z'), to: Date.parse('2023-12-31T23:00:00Z') };
     expect(await h['tariff-slots'](year)).toHaveLength(8760);
-    const err = await rejection(h['tariff-import-csv']({ csv: 'start_utc,eur_per_kwh\n2023-06-01T00:00:00Z,0.5\n2023-06-01T01:00:00Z,x\n' }));
+    const err = await rejection(
+      h['tariff-import-csv']({ csv: 'start_utc,eur_per_kwh\n2023-06-01T00:00:00Z,0.5\n2023-06-01T01:00:00Z,x\n' }),
+    );
     expect(err.message).toContain('line 3: price "x" is not a number');
-    const june = await h['tariff-slots']({ from: Date.parse('2023-06-01T00:00:00Z'), to: Date.parse('2023-06-01T01:00:00Z') });
+    const june = await h['tariff-slots']({
+      from: Date.parse('2023-06-01T00:00:00Z'),
+      to: Date.parse('2023-06-01T01:00:00Z'),
+    });
     expect(june[0]?.spot).not.toBe(0.5);
     expect((await h['tariff-status']({})).state).toBe('ok');
     await c.close();
@@ -149,12 +193,68 @@ describe('tariff module', () => {
 });
 
 describe('every day-ahead provider keeps its prices through a malformed or empty answer', () => {
-  const cases: { name: string; tariff: TariffSettings['tariff']; fixture: string; type: string; day: [number, number, number, string]; slots: number; broken: string[] }[] = [
-    { name: 'aWATTar', tariff: { kind: 'awattar', country: 'at' }, fixture: 'awattar-at-2025-10-01-15min.json', type: 'application/json', day: [2025, 10, 1, 'Europe/Vienna'], slots: 96, broken: ['{"object":"list","data":[]}', '', '[1,2'] },
-    { name: 'Energi Data Service', tariff: { kind: 'energi-data-service', area: 'DK1', currency: 'EUR' }, fixture: 'energi-data-service-dk1-2025-10-26.json', type: 'application/json', day: [2025, 10, 26, 'Europe/Copenhagen'], slots: 100, broken: ['{"total":0,"records":[]}', '', '{"records":[{"TimeUTC":"x","PriceArea":"DK1","DayAheadPriceEUR":1}]}'] },
-    { name: 'Octopus Energy', tariff: { kind: 'octopus-agile', product: 'AGILE-FLEX-22-11-25', region: 'C' }, fixture: 'octopus-agile-c-2023-10-29.json', type: 'application/json', day: [2023, 10, 29, 'Europe/London'], slots: 50, broken: ['{"count":0,"next":null,"previous":null,"results":[]}', '', '{"results":[{"valid_from":"2023-10-29T00:00:00Z","valid_to":"2023-10-29T00:30:00Z","value_inc_vat":"n/a"}]}'] },
-    { name: 'ENTSO-E', tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 't' }, fixture: 'entsoe-be-2023-03-26.xml', type: 'application/xml', day: [2023, 3, 26, 'Europe/Brussels'], slots: 23, broken: [fixture('entsoe-no-data.xml'), '', '<Publication_MarketDocument></Publication_MarketDocument>'] },
-    { name: 'Tibber', tariff: { kind: 'tibber', token: 't' }, fixture: 'tibber-2023-10-29.json', type: 'application/json', day: [2023, 10, 29, 'Europe/Stockholm'], slots: 25, broken: ['{"data":{"viewer":{"homes":[{"currentSubscription":{"priceInfo":{"today":[],"tomorrow":[]}}}]}}}', '', '{"data":{"viewer":{"homes":[]}}}'] },
+  const cases: {
+    name: string;
+    tariff: TariffSettings['tariff'];
+    fixture: string;
+    type: string;
+    day: [number, number, number, string];
+    slots: number;
+    broken: string[];
+  }[] = [
+    {
+      name: 'aWATTar',
+      tariff: { kind: 'awattar', country: 'at' },
+      fixture: 'awattar-at-2025-10-01-15min.json',
+      type: 'application/json',
+      day: [2025, 10, 1, 'Europe/Vienna'],
+      slots: 96,
+      broken: ['{"object":"list","data":[]}', '', '[1,2'],
+    },
+    {
+      name: 'Energi Data Service',
+      tariff: { kind: 'energi-data-service', area: 'DK1', currency: 'EUR' },
+      fixture: 'energi-data-service-dk1-2025-10-26.json',
+      type: 'application/json',
+      day: [2025, 10, 26, 'Europe/Copenhagen'],
+      slots: 100,
+      broken: ['{"total":0,"records":[]}', '', '{"records":[{"TimeUTC":"x","PriceArea":"DK1","DayAheadPriceEUR":1}]}'],
+    },
+    {
+      name: 'Octopus Energy',
+      tariff: { kind: 'octopus-agile', product: 'AGILE-FLEX-22-11-25', region: 'C' },
+      fixture: 'octopus-agile-c-2023-10-29.json',
+      type: 'application/json',
+      day: [2023, 10, 29, 'Europe/London'],
+      slots: 50,
+      broken: [
+        '{"count":0,"next":null,"previous":null,"results":[]}',
+        '',
+        '{"results":[{"valid_from":"2023-10-29T00:00:00Z","valid_to":"2023-10-29T00:30:00Z","value_inc_vat":"n/a"}]}',
+      ],
+    },
+    {
+      name: 'ENTSO-E',
+      tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 't' },
+      fixture: 'entsoe-be-2023-03-26.xml',
+      type: 'application/xml',
+      day: [2023, 3, 26, 'Europe/Brussels'],
+      slots: 23,
+      broken: [fixture('entsoe-no-data.xml'), '', '<Publication_MarketDocument></Publication_MarketDocument>'],
+    },
+    {
+      name: 'Tibber',
+      tariff: { kind: 'tibber', token: 't' },
+      fixture: 'tibber-2023-10-29.json',
+      type: 'application/json',
+      day: [2023, 10, 29, 'Europe/Stockholm'],
+      slots: 25,
+      broken: [
+        '{"data":{"viewer":{"homes":[{"currentSubscription":{"priceInfo":{"today":[],"tomorrow":[]}}}]}}}',
+        '',
+        '{"data":{"viewer":{"homes":[]}}}',
+      ],
+    },
   ];
   for (const k of cases) {
     it(k.name, async () => {
@@ -188,13 +288,19 @@ describe('fetch policy', () => {
     expect(fetchDue(d(9), { knownUntil: null, lastAttempt: null, failures: 0 }, publishes, tz)).toBe(true);
     expect(fetchDue(d(9), { knownUntil: d(24), lastAttempt: d(8), failures: 0 }, publishes, tz)).toBe(false);
     expect(fetchDue(d(14), { knownUntil: d(24), lastAttempt: d(9), failures: 0 }, publishes, tz)).toBe(true);
-    expect(fetchDue(d(15), { knownUntil: d(24) + 86_400_000, lastAttempt: d(14), failures: 0 }, publishes, tz)).toBe(false);
+    expect(fetchDue(d(15), { knownUntil: d(24) + 86_400_000, lastAttempt: d(14), failures: 0 }, publishes, tz)).toBe(
+      false,
+    );
   });
   it('backs off after failures', () => {
     expect(retryDelayMs(1)).toBe(5 * 60_000);
     expect(retryDelayMs(3)).toBe(20 * 60_000);
     expect(retryDelayMs(9)).toBe(60 * 60_000);
-    expect(fetchDue(d(15), { knownUntil: d(24), lastAttempt: d(15) - 10 * 60_000, failures: 3 }, publishes, tz)).toBe(false);
-    expect(fetchDue(d(15), { knownUntil: d(24), lastAttempt: d(15) - 21 * 60_000, failures: 3 }, publishes, tz)).toBe(true);
+    expect(fetchDue(d(15), { knownUntil: d(24), lastAttempt: d(15) - 10 * 60_000, failures: 3 }, publishes, tz)).toBe(
+      false,
+    );
+    expect(fetchDue(d(15), { knownUntil: d(24), lastAttempt: d(15) - 21 * 60_000, failures: 3 }, publishes, tz)).toBe(
+      true,
+    );
   });
 });

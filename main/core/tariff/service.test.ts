@@ -18,14 +18,30 @@ const now = localToUtc(2024, 1, 10, 12, 0, TZ);
 const tmp = tempDirs('hearth-tariff-service-');
 
 /** A Tariff over its own ledger file, as the module builds it but without the core. */
-function tariff(stored?: TariffSettings, fetch: typeof globalThis.fetch = () => Promise.reject(new Error('no network in this test'))) {
+function tariff(
+  stored?: TariffSettings,
+  fetch: typeof globalThis.fetch = () => Promise.reject(new Error('no network in this test')),
+) {
   const db = openLedger(tmp(), [...settingMigrations, ...tariffMigrations]);
-  const settings = createSettings(db, () => now, () => undefined);
+  const settings = createSettings(
+    db,
+    () => now,
+    () => undefined,
+  );
   if (stored) settings.set(tariffSetting, stored);
   const events = new EventBus();
   const emitted: EventName[] = [];
   events.onAny((name) => emitted.push(name));
-  const t = new Tariff({ store: createPriceStore(db), settings, secrets: plainSecretStore, clock: { ...systemClock, now: () => now }, log: quiet, events, io: { fetch }, cron: false });
+  const t = new Tariff({
+    store: createPriceStore(db),
+    settings,
+    secrets: plainSecretStore,
+    clock: { ...systemClock, now: () => now },
+    log: quiet,
+    events,
+    io: { fetch },
+    cron: false,
+  });
   return { t, db, settings, emitted };
 }
 
@@ -58,15 +74,30 @@ describe('Tariff, constructed without the core', () => {
     expect(slots[0]!.price).toBeCloseTo((0.2 + 0.1) * 1.5, 12);
     expect(slots[1]!.price).toBeCloseTo((0.4 + 0.1) * 1.5, 12);
     expect(t.status().state).toBe('ok');
-    expect(() => t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,9\n2024-01-10T01:00:00Z,x\n', {})).toThrow(/line 3/);
+    expect(() => t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,9\n2024-01-10T01:00:00Z,x\n', {})).toThrow(
+      /line 3/,
+    );
     expect(t.slots(at, at + 2 * 3_600_000)).toEqual(slots);
     db.close();
   });
 
   it('keeps the previous tariff when the provider refuses the token, and says so as a check failure', async () => {
-    const fixed: TariffSettings = { tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ };
-    const { t, db, settings } = tariff(fixed, async () => new Response('Unauthorized', { status: 401, headers: { 'content-type': 'text/plain' } }));
-    const err = await t.configure({ tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'wrong' }, charges: { perKWh: 0, tax: 0 }, timeZone: TZ }).catch((e: unknown) => e);
+    const fixed: TariffSettings = {
+      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+      charges: { perKWh: 0, tax: 0 },
+      timeZone: TZ,
+    };
+    const { t, db, settings } = tariff(
+      fixed,
+      async () => new Response('Unauthorized', { status: 401, headers: { 'content-type': 'text/plain' } }),
+    );
+    const err = await t
+      .configure({
+        tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'wrong' },
+        charges: { perKWh: 0, tax: 0 },
+        timeZone: TZ,
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TariffCheckFailed);
     const failure = (err as TariffCheckFailed).failure;
     expect(failure).toBeInstanceOf(ProviderError);

@@ -29,12 +29,22 @@ afterAll(async () => {
 
 async function core(): Promise<Core> {
   const dataDir = tmp();
-  return startCore({ dataDir, clock, log: quiet, modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })] });
+  return startCore({
+    dataDir,
+    clock,
+    log: quiet,
+    modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })],
+  });
 }
 
 const none = { perKWh: 0, tax: 0 };
 const tou: TariffSettings = {
-  tariff: { kind: 'time-of-use', currency: 'EUR', defaultPrice: 0.32, zones: [{ from: '22:00', to: '06:00', price: 0.22 }] },
+  tariff: {
+    kind: 'time-of-use',
+    currency: 'EUR',
+    defaultPrice: 0.32,
+    zones: [{ from: '22:00', to: '06:00', price: 0.22 }],
+  },
   charges: none,
   timeZone: 'Europe/Berlin',
 };
@@ -44,21 +54,51 @@ describe('tariff settings: validated before they are stored', () => {
     const c = await core();
     await c.handlers['tariff-configure'](tou);
     const cases: [unknown, string][] = [
-      [{ ...tou, tariff: { kind: 'fixed', price: 250, currency: 'EUR' } }, 'tariff.price: a price per kWh is at most 100: is it per MWh? divide by 1,000'],
-      [{ ...tou, tariff: { kind: 'fixed', price: 0.3, currency: 'eur' } }, 'tariff.currency: expected a 3-letter currency code such as EUR'],
-      [{ ...tou, tariff: { ...tou.tariff, zones: [{ from: '25:00', to: '06:00', price: 0.2 }] } }, 'tariff.zones.0.from: expected a time as HH:MM (00:00–23:59)'],
-      [{ ...tou, tariff: { ...tou.tariff, zones: [{ days: [0], from: '22:00', to: '06:00', price: 0.2 }] } }, 'tariff.zones.0.days.0: weekdays are 1 (Monday) … 7 (Sunday)'],
-      [{ ...tou, tariff: { kind: 'octopus-agile', product: 'AGILE-24-10-01', region: 'Z' } }, 'tariff.region: expected a region letter A–P (the last letter of the tariff code)'],
-      [{ ...tou, tariff: { kind: 'entsoe', zone: 'BE', token: 'abc' } }, 'tariff.zone: expected an EIC bidding-zone code such as 10YBE----------2'],
-      [{ ...tou, tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'abc\n' } }, 'tariff.token: the ENTSO-E security token contains a space or line break: paste it again without them'],
+      [
+        { ...tou, tariff: { kind: 'fixed', price: 250, currency: 'EUR' } },
+        'tariff.price: a price per kWh is at most 100: is it per MWh? divide by 1,000',
+      ],
+      [
+        { ...tou, tariff: { kind: 'fixed', price: 0.3, currency: 'eur' } },
+        'tariff.currency: expected a 3-letter currency code such as EUR',
+      ],
+      [
+        { ...tou, tariff: { ...tou.tariff, zones: [{ from: '25:00', to: '06:00', price: 0.2 }] } },
+        'tariff.zones.0.from: expected a time as HH:MM (00:00–23:59)',
+      ],
+      [
+        { ...tou, tariff: { ...tou.tariff, zones: [{ days: [0], from: '22:00', to: '06:00', price: 0.2 }] } },
+        'tariff.zones.0.days.0: weekdays are 1 (Monday) … 7 (Sunday)',
+      ],
+      [
+        { ...tou, tariff: { kind: 'octopus-agile', product: 'AGILE-24-10-01', region: 'Z' } },
+        'tariff.region: expected a region letter A–P (the last letter of the tariff code)',
+      ],
+      [
+        { ...tou, tariff: { kind: 'entsoe', zone: 'BE', token: 'abc' } },
+        'tariff.zone: expected an EIC bidding-zone code such as 10YBE----------2',
+      ],
+      [
+        { ...tou, tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'abc\n' } },
+        'tariff.token: the ENTSO-E security token contains a space or line break: paste it again without them',
+      ],
       [{ ...tou, tariff: { kind: 'tibber', token: '' } }, 'tariff.token: the Tibber API token is required'],
-      [{ ...tou, tariff: { kind: 'tibber', token: 'abc', homeId: 'my house' } }, 'tariff.homeId: expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty'],
+      [
+        { ...tou, tariff: { kind: 'tibber', token: 'abc', homeId: 'my house' } },
+        'tariff.homeId: expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
+      ],
       [{ ...tou, charges: { perKWh: 0.1, tax: 19 } }, 'charges.tax: tax is a fraction: 0.19 for 19 %'],
       [{ ...tou, timeZone: 'Europe/Bruxelles' }, 'timeZone: expected an IANA time zone such as Europe/Brussels'],
     ];
     for (const [args, message] of cases) {
-      expect(await dispatch(c.handlers, 'tariff-configure', args)).toEqual({ ok: false, error: { code: 'bad-request', message: `tariff-configure: ${message}` } });
-      expect(await dispatch(c.handlers, 'tariff-test', args)).toEqual({ ok: false, error: { code: 'bad-request', message: `tariff-test: ${message}` } });
+      expect(await dispatch(c.handlers, 'tariff-configure', args)).toEqual({
+        ok: false,
+        error: { code: 'bad-request', message: `tariff-configure: ${message}` },
+      });
+      expect(await dispatch(c.handlers, 'tariff-test', args)).toEqual({
+        ok: false,
+        error: { code: 'bad-request', message: `tariff-test: ${message}` },
+      });
     }
     expect(await c.handlers['tariff-settings']({})).toEqual(tou);
     await c.close();
@@ -70,15 +110,34 @@ describe('tariff settings: validated before they are stored', () => {
 
     reply = { body: fixture('awattar-de-2023-03-26.json') };
     const charges = { perKWh: 0.1, tax: 0.19 };
-    const ok = await c.handlers['tariff-test']({ tariff: { kind: 'awattar', country: 'de' }, charges, timeZone: 'Europe/Berlin' });
-    const raw = (JSON.parse(fixture('awattar-de-2023-03-26.json')) as { data: { marketprice: number }[] }).data.map((r) => ((r.marketprice / 1000 + 0.1) * 1.19));
-    expect(ok).toMatchObject({ ok: true, slots: 23, from: localToUtc(2023, 3, 26, 0, 0, 'Europe/Berlin'), currency: 'EUR' });
+    const ok = await c.handlers['tariff-test']({
+      tariff: { kind: 'awattar', country: 'de' },
+      charges,
+      timeZone: 'Europe/Berlin',
+    });
+    const raw = (JSON.parse(fixture('awattar-de-2023-03-26.json')) as { data: { marketprice: number }[] }).data.map(
+      (r) => (r.marketprice / 1000 + 0.1) * 1.19,
+    );
+    expect(ok).toMatchObject({
+      ok: true,
+      slots: 23,
+      from: localToUtc(2023, 3, 26, 0, 0, 'Europe/Berlin'),
+      currency: 'EUR',
+    });
     expect(ok.min).toBeCloseTo(Math.min(...raw), 12);
     expect(ok.max).toBeCloseTo(Math.max(...raw), 12);
-    expect(ok.message).toMatch(/^aWATTar: 23 slots until 2023-03-2\dT\d\d:00:00\.000Z, paying -?\d\.\d{5} … \d\.\d{5} EUR\/kWh$/);
+    expect(ok.message).toMatch(
+      /^aWATTar: 23 slots until 2023-03-2\dT\d\d:00:00\.000Z, paying -?\d\.\d{5} … \d\.\d{5} EUR\/kWh$/,
+    );
 
     reply = { body: 'Unauthorized', status: 401, type: 'text/plain' };
-    expect(await c.handlers['tariff-test']({ tariff: { kind: 'tibber', token: 'expired' }, charges: none, timeZone: 'Europe/Stockholm' })).toEqual({
+    expect(
+      await c.handlers['tariff-test']({
+        tariff: { kind: 'tibber', token: 'expired' },
+        charges: none,
+        timeZone: 'Europe/Stockholm',
+      }),
+    ).toEqual({
       ok: false,
       message: 'Tibber rejected the token (HTTP 401): check the token in the tariff settings',
       slots: 0,
@@ -88,15 +147,23 @@ describe('tariff settings: validated before they are stored', () => {
       max: null,
       currency: null,
     });
-    expect((await c.handlers['tariff-test']({ tariff: { kind: 'csv', currency: 'EUR' }, charges: none, timeZone: 'Europe/Berlin' })).message).toBe(
-      'No prices imported for today or tomorrow: import a CSV first',
-    );
+    expect(
+      (
+        await c.handlers['tariff-test']({
+          tariff: { kind: 'csv', currency: 'EUR' },
+          charges: none,
+          timeZone: 'Europe/Berlin',
+        })
+      ).message,
+    ).toBe('No prices imported for today or tomorrow: import a CSV first');
     const static48 = await c.handlers['tariff-test'](tou);
     expect(static48).toMatchObject({ ok: true, slots: 47, min: 0.22, max: 0.32 });
 
     // Nothing was saved or cached by testing: the tariff is the one configured, aWATTar's series is empty.
     expect(await c.handlers['tariff-settings']({})).toEqual(tou);
-    expect((c.db.prepare("SELECT COUNT(*) AS n FROM price_slot WHERE source LIKE 'awattar%'").get() as { n: number }).n).toBe(0);
+    expect(
+      (c.db.prepare("SELECT COUNT(*) AS n FROM price_slot WHERE source LIKE 'awattar%'").get() as { n: number }).n,
+    ).toBe(0);
     await c.close();
   });
 });

@@ -2,7 +2,16 @@ import { useEffect, useState } from 'react';
 import type { Job } from '#contract/index';
 import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart, Legend } from '../../component/chart.tsx';
-import { fmtHashRate, fmtKWh, fmtMoney, fmtNumber, fmtPct, fmtPricePerKWh, fmtTime, fmtW } from '../../component/format.ts';
+import {
+  fmtHashRate,
+  fmtKWh,
+  fmtMoney,
+  fmtNumber,
+  fmtPct,
+  fmtPricePerKWh,
+  fmtTime,
+  fmtW,
+} from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat, Table } from '../../component/ui.tsx';
 import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
 import { billed, kwh, money } from '../history/figures.ts';
@@ -21,7 +30,10 @@ function useNow(everyMs: number): number {
 }
 
 /** What runs now: the miner and any running training job, with its speed. */
-function runningWork(mining: { running: boolean; hashRate: number } | undefined, jobs: Job[]): { what: string; speed: string } {
+function runningWork(
+  mining: { running: boolean; hashRate: number } | undefined,
+  jobs: Job[],
+): { what: string; speed: string } {
   const training = jobs.filter((j) => j.state === 'running' && j.kind !== 'mining');
   const parts: string[] = [];
   const speeds: string[] = [];
@@ -31,9 +43,15 @@ function runningWork(mining: { running: boolean; hashRate: number } | undefined,
   }
   for (const j of training) {
     parts.push(`training "${j.name}"`);
-    speeds.push(j.progress.samplesPerSec === null ? 'speed not reported yet' : `${fmtNumber(j.progress.samplesPerSec, 1)} samples/s`);
+    speeds.push(
+      j.progress.samplesPerSec === null
+        ? 'speed not reported yet'
+        : `${fmtNumber(j.progress.samplesPerSec, 1)} samples/s`,
+    );
   }
-  return parts.length === 0 ? { what: 'nothing running', speed: '—' } : { what: parts.join(' + '), speed: speeds.join(', ') };
+  return parts.length === 0
+    ? { what: 'nothing running', speed: '—' }
+    : { what: parts.join(' + '), speed: speeds.join(', ') };
 }
 
 export function DashboardPage() {
@@ -72,8 +90,18 @@ export function DashboardPage() {
         <ErrorBanner error={first.error} />
         {t ? (
           <div className="stats">
-            <Stat testId="stat-power" label="Power" value={fmtW(t.totalPowerW, 1)} note={t.estimated ? 'includes estimates' : 'measured'} />
-            <Stat testId="stat-heat" label="Heat output" value={fmtW(t.heatW, 1)} note="every watt drawn heats the room" />
+            <Stat
+              testId="stat-power"
+              label="Power"
+              value={fmtW(t.totalPowerW, 1)}
+              note={t.estimated ? 'includes estimates' : 'measured'}
+            />
+            <Stat
+              testId="stat-heat"
+              label="Heat output"
+              value={fmtW(t.heatW, 1)}
+              note="every watt drawn heats the room"
+            />
             <Stat testId="stat-load" label="CPU load" value={fmtPct(t.cpuLoadPct)} />
           </div>
         ) : (
@@ -82,13 +110,36 @@ export function DashboardPage() {
         <Facts
           testId="now-facts"
           rows={[
-            ['Running', <span key="r" data-testid="now-running">{work.what}</span>],
-            ['Speed', <span key="s" data-testid="now-speed">{work.speed}</span>],
-            ['Price now', <span key="p" data-testid="now-price">{slotNow ? fmtPricePerKWh(slotNow.price, slotNow.currency) : price.error ? 'unknown (no tariff prices)' : 'unknown'}</span>],
+            [
+              'Running',
+              <span key="r" data-testid="now-running">
+                {work.what}
+              </span>,
+            ],
+            [
+              'Speed',
+              <span key="s" data-testid="now-speed">
+                {work.speed}
+              </span>,
+            ],
+            [
+              'Price now',
+              <span key="p" data-testid="now-price">
+                {slotNow
+                  ? fmtPricePerKWh(slotNow.price, slotNow.currency)
+                  : price.error
+                    ? 'unknown (no tariff prices)'
+                    : 'unknown'}
+              </span>,
+            ],
             [
               'Next change',
               <span key="n" data-testid="now-next-change">
-                {plan.data?.plan ? (change ? `${fmtTime(change.at)}: ${change.what}` : 'none in the plan') : 'no plan yet: the scheduler plans once prices are known'}
+                {plan.data?.plan
+                  ? change
+                    ? `${fmtTime(change.at)}: ${change.what}`
+                    : 'none in the plan'
+                  : 'no plan yet: the scheduler plans once prices are known'}
               </span>,
             ],
           ]}
@@ -98,11 +149,35 @@ export function DashboardPage() {
         <ErrorBanner error={today.error} />
         {day && today.data && (
           <div className="stats" data-testid="today">
-            <Stat testId="stat-energy-today" label="Energy used" value={fmtKWh(kwh(day.energyMilliWh))} note={day.estimatedMilliWh > 0 ? 'includes estimates' : undefined} />
-            <Stat testId="stat-heat-today" label="Heat delivered" value={fmtKWh(kwh(day.heatMilliWh))} note={`${fmtKWh(kwh(day.heatMetMilliWh))} met demand`} />
-            <Stat testId="today-cost" label="Cost" value={fmtMoney(money(billed(day)), today.data.currency)} note={day.standingNanos + day.monthlyFeeNanos > 0 ? 'incl. standing charge and fees' : undefined} />
-            <Stat testId="today-revenue" label="Revenue" value={fmtMoney(money(day.revenueExpectedNanos), today.data.currency)} note="expected from hash rate" />
-            <Stat testId="today-credit" label="Heat credit" value={fmtMoney(money(day.heatCreditNanos), today.data.currency)} />
+            <Stat
+              testId="stat-energy-today"
+              label="Energy used"
+              value={fmtKWh(kwh(day.energyMilliWh))}
+              note={day.estimatedMilliWh > 0 ? 'includes estimates' : undefined}
+            />
+            <Stat
+              testId="stat-heat-today"
+              label="Heat delivered"
+              value={fmtKWh(kwh(day.heatMilliWh))}
+              note={`${fmtKWh(kwh(day.heatMetMilliWh))} met demand`}
+            />
+            <Stat
+              testId="today-cost"
+              label="Cost"
+              value={fmtMoney(money(billed(day)), today.data.currency)}
+              note={day.standingNanos + day.monthlyFeeNanos > 0 ? 'incl. standing charge and fees' : undefined}
+            />
+            <Stat
+              testId="today-revenue"
+              label="Revenue"
+              value={fmtMoney(money(day.revenueExpectedNanos), today.data.currency)}
+              note="expected from hash rate"
+            />
+            <Stat
+              testId="today-credit"
+              label="Heat credit"
+              value={fmtMoney(money(day.heatCreditNanos), today.data.currency)}
+            />
             <Stat testId="today-net" label="Net" value={fmtMoney(money(day.netNanos), today.data.currency)} />
           </div>
         )}
@@ -111,9 +186,12 @@ export function DashboardPage() {
         <ErrorBanner error={plan.error} />
         {ahead.slots > 0 ? (
           <p className="figures" data-testid="next-24h">
-            <span data-fig="energy">{fmtKWh(ahead.energyKWh)}</span> · heat <span data-fig="heat">{fmtKWh(ahead.heatKWh)}</span> · cost{' '}
-            <span data-fig="cost">{fmtMoney(ahead.cost, currency)}</span> · revenue <span data-fig="revenue">{fmtMoney(ahead.revenue, currency)}</span> · heat credit{' '}
-            <span data-fig="heat-credit">{fmtMoney(ahead.heatCredit, currency)}</span> · net <span data-fig="net">{fmtMoney(ahead.net, currency)}</span>
+            <span data-fig="energy">{fmtKWh(ahead.energyKWh)}</span> · heat{' '}
+            <span data-fig="heat">{fmtKWh(ahead.heatKWh)}</span> · cost{' '}
+            <span data-fig="cost">{fmtMoney(ahead.cost, currency)}</span> · revenue{' '}
+            <span data-fig="revenue">{fmtMoney(ahead.revenue, currency)}</span> · heat credit{' '}
+            <span data-fig="heat-credit">{fmtMoney(ahead.heatCredit, currency)}</span> · net{' '}
+            <span data-fig="net">{fmtMoney(ahead.net, currency)}</span>
           </p>
         ) : (
           <p className="muted" data-testid="next-24h">
@@ -137,9 +215,24 @@ export function DashboardPage() {
         </Card>
       )}
       <Card title={`Last ${HISTORY_SECONDS / 60} minutes`} wide>
-        <Legend series={[{ name: 'Power / heat (W)', color: '#d9480f' }, { name: 'CPU load (%)', color: '#1971c2' }]} />
-        <LineChart height={110} label="Power over time" unit="W" series={[{ name: 'Power', color: '#d9480f', values: series.map((s) => s.totalPowerW) }]} />
-        <LineChart height={110} label="CPU load over time" unit="%" series={[{ name: 'Load', color: '#1971c2', values: series.map((s) => s.cpuLoadPct) }]} />
+        <Legend
+          series={[
+            { name: 'Power / heat (W)', color: '#d9480f' },
+            { name: 'CPU load (%)', color: '#1971c2' },
+          ]}
+        />
+        <LineChart
+          height={110}
+          label="Power over time"
+          unit="W"
+          series={[{ name: 'Power', color: '#d9480f', values: series.map((s) => s.totalPowerW) }]}
+        />
+        <LineChart
+          height={110}
+          label="CPU load over time"
+          unit="%"
+          series={[{ name: 'Load', color: '#1971c2', values: series.map((s) => s.cpuLoadPct) }]}
+        />
       </Card>
     </div>
   );

@@ -28,7 +28,9 @@ function slot(i: number, job: JobId | null, price = 0.3): PlannedSlot {
 
 suite('dashboard plan summary', () => {
   // 48 hour slots: off, then mining from 03:00 to 05:00, then off again.
-  const plan = Array.from({ length: 48 }, (_, i) => slot(i, i >= 3 && i < 5 ? ('mining' as JobId) : null, i >= 3 && i < 5 ? -0.2 : 0.3));
+  const plan = Array.from({ length: 48 }, (_, i) =>
+    slot(i, i >= 3 && i < 5 ? ('mining' as JobId) : null, i >= 3 && i < 5 ? -0.2 : 0.3),
+  );
 
   it('names the next slot that does something else, and when', () => {
     expect(nextChange(plan, T0 + 30 * 60_000)).toEqual({ at: T0 + 3 * H, what: 'mining on cpu at 65 W' });

@@ -25,5 +25,13 @@ export function nextChange(slots: PlannedSlot[], now: number): { at: number; wha
 export function next24h(slots: PlannedSlot[], now: number) {
   const within = slots.filter((s, k) => (slots[k + 1]?.start ?? s.start + SLOT_MS) > now && s.start < now + DAY_MS);
   const sum = (f: (s: PlannedSlot) => number) => within.reduce((a, s) => a + f(s), 0);
-  return { slots: within.length, energyKWh: sum((s) => s.energyKWh), heatKWh: sum((s) => s.heatKWh), cost: sum((s) => s.cost), revenue: sum((s) => s.revenue), heatCredit: sum((s) => s.heatCredit), net: sum((s) => s.net) };
+  return {
+    slots: within.length,
+    energyKWh: sum((s) => s.energyKWh),
+    heatKWh: sum((s) => s.heatKWh),
+    cost: sum((s) => s.cost),
+    revenue: sum((s) => s.revenue),
+    heatCredit: sum((s) => s.heatCredit),
+    net: sum((s) => s.net),
+  };
 }

@@ -24,7 +24,10 @@ function CpuCard({ hw, live }: { hw: HardwareInfo; live: DeviceTelemetry | undef
           ['AVX2', yesNo(c.features.avx2)],
           ['AVX-512', yesNo(c.features.avx512f)],
           ['WebAssembly SIMD', yesNo(c.features.wasmSimd)],
-          ['Rated power', `${c.ratedPowerW} W (${c.ratedPowerSource === 'known-model' ? 'known model' : c.ratedPowerSource === 'user' ? 'set by you' : 'default per core'})`],
+          [
+            'Rated power',
+            `${c.ratedPowerW} W (${c.ratedPowerSource === 'known-model' ? 'known model' : c.ratedPowerSource === 'user' ? 'set by you' : 'default per core'})`,
+          ],
           ['Load', live ? fmtPct(live.loadPct) : NOT_REPORTED],
           ['Temperature', live ? fmtTemp(live.temperatureC) : fmtTemp(hw.temperatures.cpuC)],
           ['Power', live ? <PowerReading key="p" d={live} /> : NOT_REPORTED],
@@ -85,7 +88,14 @@ export function DevicesPage() {
             ['Memory', `${gib(hw.memory.totalBytes)} total, ${gib(hw.memory.availableBytes)} available`],
             ['Operating system', `${hw.os.distro} ${hw.os.release} (${hw.os.platform} ${hw.os.arch})`],
             ['Host', hw.os.hostname],
-            ['Power supply', hw.power.onBattery === null ? NOT_REPORTED : hw.power.onBattery ? `battery, ${fmtPct(hw.power.batteryPct)}` : 'AC'],
+            [
+              'Power supply',
+              hw.power.onBattery === null
+                ? NOT_REPORTED
+                : hw.power.onBattery
+                  ? `battery, ${fmtPct(hw.power.batteryPct)}`
+                  : 'AC',
+            ],
             ['Chipset temperature', fmtTemp(hw.temperatures.chipsetC)],
           ]}
         />

@@ -11,7 +11,6 @@ import { ChargesCard, MarketCard } from './SettingsCards.tsx';
 
 const RANGES = [7, 30, 365] as const;
 
-
 const MONEY_SERIES = [
   { name: 'Cost', color: '#d9534f', of: (d: LedgerTotals) => -money(billed(d)) },
   { name: 'Revenue', color: '#f0ad4e', of: (d: LedgerTotals) => money(d.revenueExpectedNanos) },
@@ -24,7 +23,19 @@ const ENERGY_SERIES = [
   { name: 'Other heat', color: '#f4c095', of: (d: LedgerTotals) => kwh(d.heatMilliWh - d.heatMetMilliWh) },
 ];
 
-function Row({ label, t, hours, currency, testId }: { label: string; t: LedgerTotals; hours?: number; currency: string; testId?: string }) {
+function Row({
+  label,
+  t,
+  hours,
+  currency,
+  testId,
+}: {
+  label: string;
+  t: LedgerTotals;
+  hours?: number;
+  currency: string;
+  testId?: string;
+}) {
   return (
     <tr data-testid={testId}>
       <td>
@@ -33,7 +44,12 @@ function Row({ label, t, hours, currency, testId }: { label: string; t: LedgerTo
       </td>
       <td data-col="energy">
         {fmtKWh(kwh(t.energyMilliWh))}
-        {t.estimatedMilliWh > 0 && <span className="muted" title="part of the energy is estimated, not measured"> est.</span>}
+        {t.estimatedMilliWh > 0 && (
+          <span className="muted" title="part of the energy is estimated, not measured">
+            {' '}
+            est.
+          </span>
+        )}
       </td>
       <td data-col="heat">{fmtKWh(kwh(t.heatMilliWh))}</td>
       <td data-col="cost">{fmtMoney(money(billed(t)), currency)}</td>
@@ -55,7 +71,11 @@ function SharesCard({ days }: { days: LedgerDay[] }) {
         {[...mined].reverse().map((d) => {
           const s = d.shares!;
           const reasons = fmtReasons(s.rejectReasons);
-          return <li key={d.day}>{`${d.day}: ${s.accepted} accepted, ${s.rejected} rejected${reasons ? ` (${reasons})` : ''}, ${s.stale} stale`}</li>;
+          return (
+            <li
+              key={d.day}
+            >{`${d.day}: ${s.accepted} accepted, ${s.rejected} rejected${reasons ? ` (${reasons})` : ''}, ${s.stale} stale`}</li>
+          );
         })}
       </ul>
     </Card>
@@ -79,7 +99,14 @@ function IndoorCard({ days, refresh }: { days: number; refresh: number }) {
   const span = hours === 24 ? 'daily' : hours === 1 ? 'hourly' : `${hours}-hourly`;
   return (
     <Card title={`Indoor temperature (${tempUnit()})`} wide>
-      <LineChart zero={false} label="Measured indoor temperature" unit={tempUnit()} series={[{ name: 'indoor', color: '#c0392b', values: means.map((m) => (m === null ? null : toDisplayTemp(m))) }]} />
+      <LineChart
+        zero={false}
+        label="Measured indoor temperature"
+        unit={tempUnit()}
+        series={[
+          { name: 'indoor', color: '#c0392b', values: means.map((m) => (m === null ? null : toDisplayTemp(m))) },
+        ]}
+      />
       <p className="muted" data-testid="history-indoor">
         {`${data.length} reading${data.length === 1 ? '' : 's'}, ${span} means: lowest ${fmtTemp(Math.min(...cs))}, highest ${fmtTemp(Math.max(...cs))}, last ${fmtTemp(cs.at(-1))}`}
       </p>
@@ -145,17 +172,41 @@ export function HistoryPage() {
       {data && (
         <>
           <div className="stats">
-            <Stat testId="history-energy" label={`Energy, ${days} days`} value={fmtKWh(kwh(data.total.energyMilliWh))} />
-            <Stat testId="history-heat" label="Heat" value={fmtKWh(kwh(data.total.heatMilliWh))} note={`${fmtKWh(kwh(data.total.heatMetMilliWh))} met demand`} />
-            <Stat testId="history-cost" label="Cost" value={fmtMoney(money(billed(data.total)), currency)} note="incl. standing charge and fees" />
+            <Stat
+              testId="history-energy"
+              label={`Energy, ${days} days`}
+              value={fmtKWh(kwh(data.total.energyMilliWh))}
+            />
+            <Stat
+              testId="history-heat"
+              label="Heat"
+              value={fmtKWh(kwh(data.total.heatMilliWh))}
+              note={`${fmtKWh(kwh(data.total.heatMetMilliWh))} met demand`}
+            />
+            <Stat
+              testId="history-cost"
+              label="Cost"
+              value={fmtMoney(money(billed(data.total)), currency)}
+              note="incl. standing charge and fees"
+            />
             <Stat testId="history-net" label="Net" value={fmtMoney(money(data.total.netNanos), currency)} />
           </div>
           <Card title={`Money per day (${currency})`} wide>
-            <BarChart label="Money per day" unit={currency} labels={labels} series={MONEY_SERIES.map((s) => ({ name: s.name, color: s.color, values: list.map(s.of) }))} />
+            <BarChart
+              label="Money per day"
+              unit={currency}
+              labels={labels}
+              series={MONEY_SERIES.map((s) => ({ name: s.name, color: s.color, values: list.map(s.of) }))}
+            />
             <Legend series={MONEY_SERIES} />
           </Card>
           <Card title="Heat per day (kWh)" wide>
-            <BarChart label="Heat per day" unit="kWh" labels={labels} series={ENERGY_SERIES.map((s) => ({ name: s.name, color: s.color, values: list.map(s.of) }))} />
+            <BarChart
+              label="Heat per day"
+              unit="kWh"
+              labels={labels}
+              series={ENERGY_SERIES.map((s) => ({ name: s.name, color: s.color, values: list.map(s.of) }))}
+            />
             <Legend series={ENERGY_SERIES} />
           </Card>
           <Card title={`Per day in ${data.timeZone}`} wide>

@@ -6,11 +6,29 @@ import { fmtFigureSource, fmtMoney, fmtNumber } from '../../component/format.ts'
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 
 /** One figure entered by hand: the box, a button that overrides the fetched figure, and one that clears it. */
-function ManualFigure({ label, placeholder, use, valid, send }: { label: string; placeholder: string; use: string; valid: (n: number) => boolean; send: (n: number | null) => void }) {
+function ManualFigure({
+  label,
+  placeholder,
+  use,
+  valid,
+  send,
+}: {
+  label: string;
+  placeholder: string;
+  use: string;
+  valid: (n: number) => boolean;
+  send: (n: number | null) => void;
+}) {
   const [text, setText] = useState('');
   return (
     <div className="row">
-      <input aria-label={label} inputMode="decimal" placeholder={placeholder} value={text} onChange={(e) => setText(e.target.value)} />
+      <input
+        aria-label={label}
+        inputMode="decimal"
+        placeholder={placeholder}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
       <button type="button" onClick={() => send(Number(text))} disabled={!valid(Number(text))}>
         {use}
       </button>
@@ -28,7 +46,12 @@ export function MarketCard() {
   const [fees, setFees] = useState('');
   const [poolFeePct, setPoolFeePct] = useState('');
   const [err, setErr] = useState<Error | undefined>();
-  const send = async (args: { btcPrice?: number | null; difficulty?: number | null; feesBtc?: number; poolFee?: number }) => {
+  const send = async (args: {
+    btcPrice?: number | null;
+    difficulty?: number | null;
+    feesBtc?: number;
+    poolFee?: number;
+  }) => {
     try {
       setErr(undefined);
       await api.send('market-override', args);
@@ -44,23 +67,66 @@ export function MarketCard() {
           testId="market-facts"
           rows={[
             ['BTC price', st.btcPrice.value === null ? 'unknown' : fmtMoney(st.btcPrice.value, st.currency)],
-            ['Price source', <span key="p" data-testid="market-price-state">{fmtFigureSource(st.btcPrice)}</span>],
+            [
+              'Price source',
+              <span key="p" data-testid="market-price-state">
+                {fmtFigureSource(st.btcPrice)}
+              </span>,
+            ],
             ['Network difficulty', st.difficulty.value === null ? 'unknown' : fmtNumber(st.difficulty.value, 0)],
             ['Difficulty source', fmtFigureSource(st.difficulty)],
-            ['Block reward counted', <span key="r" data-testid="market-reward">{`${st.subsidyBtc} BTC subsidy + ${st.feesBtc} BTC mean fees, less a ${fmtNumber(st.poolFee * 100, 2)} % pool fee`}</span>],
+            [
+              'Block reward counted',
+              <span
+                key="r"
+                data-testid="market-reward"
+              >{`${st.subsidyBtc} BTC subsidy + ${st.feesBtc} BTC mean fees, less a ${fmtNumber(st.poolFee * 100, 2)} % pool fee`}</span>,
+            ],
           ]}
         />
       )}
-      <ManualFigure label="Manual BTC price" placeholder="BTC price" use="Use this price" valid={(n) => n > 0} send={(btcPrice) => void send({ btcPrice })} />
-      <ManualFigure label="Manual difficulty" placeholder="Difficulty" use="Use this difficulty" valid={(n) => n >= 1} send={(difficulty) => void send({ difficulty })} />
+      <ManualFigure
+        label="Manual BTC price"
+        placeholder="BTC price"
+        use="Use this price"
+        valid={(n) => n > 0}
+        send={(btcPrice) => void send({ btcPrice })}
+      />
+      <ManualFigure
+        label="Manual difficulty"
+        placeholder="Difficulty"
+        use="Use this difficulty"
+        valid={(n) => n >= 1}
+        send={(difficulty) => void send({ difficulty })}
+      />
       <div className="row">
-        <input aria-label="Mean fees per block (BTC)" inputMode="decimal" placeholder="Fees per block, BTC" value={fees} onChange={(e) => setFees(e.target.value)} />
-        <input aria-label="Pool fee (%)" inputMode="decimal" placeholder="Pool fee, %" value={poolFeePct} onChange={(e) => setPoolFeePct(e.target.value)} />
+        <input
+          aria-label="Mean fees per block (BTC)"
+          inputMode="decimal"
+          placeholder="Fees per block, BTC"
+          value={fees}
+          onChange={(e) => setFees(e.target.value)}
+        />
+        <input
+          aria-label="Pool fee (%)"
+          inputMode="decimal"
+          placeholder="Pool fee, %"
+          value={poolFeePct}
+          onChange={(e) => setPoolFeePct(e.target.value)}
+        />
         <button
           type="button"
           data-testid="market-fees-save"
-          disabled={(fees === '' || !(Number(fees) >= 0)) && (poolFeePct === '' || !(Number(poolFeePct) >= 0 && Number(poolFeePct) <= 100))}
-          onClick={() => void send({ ...(fees !== '' ? { feesBtc: Number(fees) } : {}), ...(poolFeePct !== '' ? { poolFee: Number(poolFeePct) / 100 } : {}) })}
+          disabled={
+            (fees === '' || !(Number(fees) >= 0)) &&
+            (poolFeePct === '' || !(Number(poolFeePct) >= 0 && Number(poolFeePct) <= 100))
+          }
+          onClick={() =>
+            void send({
+              ...(fees !== '' ? { feesBtc: Number(fees) } : {}),
+              ...(poolFeePct !== '' ? { poolFee: Number(poolFeePct) / 100 } : {}),
+            })
+          }
         >
           Use these fees
         </button>
@@ -102,16 +168,34 @@ export function ChargesCard({ onSaved }: { onSaved: () => void }) {
     <Card title="Bill and time zone">
       <ErrorBanner error={error ?? err} />
       <label>
-        Currency <input data-testid="ledger-currency" value={s.currency} onChange={(e) => edit({ currency: e.target.value.toUpperCase() })} />
+        Currency{' '}
+        <input
+          data-testid="ledger-currency"
+          value={s.currency}
+          onChange={(e) => edit({ currency: e.target.value.toUpperCase() })}
+        />
       </label>
       <label>
-        Time zone <input data-testid="ledger-tz" value={s.timeZone} onChange={(e) => edit({ timeZone: e.target.value })} />
+        Time zone{' '}
+        <input data-testid="ledger-tz" value={s.timeZone} onChange={(e) => edit({ timeZone: e.target.value })} />
       </label>
       <label>
-        Standing charge per day <input data-testid="ledger-standing" inputMode="decimal" value={s.standingPerDay} onChange={(e) => edit({ standingPerDay: e.target.value })} />
+        Standing charge per day{' '}
+        <input
+          data-testid="ledger-standing"
+          inputMode="decimal"
+          value={s.standingPerDay}
+          onChange={(e) => edit({ standingPerDay: e.target.value })}
+        />
       </label>
       <label>
-        Monthly fee <input data-testid="ledger-monthly" inputMode="decimal" value={s.monthlyFee} onChange={(e) => edit({ monthlyFee: e.target.value })} />
+        Monthly fee{' '}
+        <input
+          data-testid="ledger-monthly"
+          inputMode="decimal"
+          value={s.monthlyFee}
+          onChange={(e) => edit({ monthlyFee: e.target.value })}
+        />
       </label>
       <button type="button" data-testid="ledger-save" onClick={() => void save()}>
         Save

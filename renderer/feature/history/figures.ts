@@ -7,7 +7,12 @@ export const money = (nanos: number) => nanos / 1_000_000_000;
 export const billed = (t: LedgerTotals) => t.costNanos + t.standingNanos + t.monthlyFeeNanos;
 
 /** Mean of the readings in each of `bins` equal spans of [from, to); null where a span has none. */
-export function binMeans(readings: { at: number; c: number }[], from: number, to: number, bins: number): (number | null)[] {
+export function binMeans(
+  readings: { at: number; c: number }[],
+  from: number,
+  to: number,
+  bins: number,
+): (number | null)[] {
   const sum = new Array<number>(bins).fill(0);
   const n = new Array<number>(bins).fill(0);
   const width = (to - from) / bins;

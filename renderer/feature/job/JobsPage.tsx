@@ -70,14 +70,34 @@ function num(s: string): number | undefined {
 
 function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
   const [kind, setKind] = useState<'train' | 'command' | 'mining'>('train');
-  const [f, setF] = useState({ dataFile: '', steps: '2000', threads: '1', batchSize: '128', hidden: '256', checkpointEvery: '100', keepCheckpoints: '3', deadline: '', valuePerHour: '', command: '', cwd: '', progressFile: '', pauseMode: 'signal', resumeArgs: '', name: '', devices: '', mode: 'cheapest' });
+  const [f, setF] = useState({
+    dataFile: '',
+    steps: '2000',
+    threads: '1',
+    batchSize: '128',
+    hidden: '256',
+    checkpointEvery: '100',
+    keepCheckpoints: '3',
+    deadline: '',
+    valuePerHour: '',
+    command: '',
+    cwd: '',
+    progressFile: '',
+    pauseMode: 'signal',
+    resumeArgs: '',
+    name: '',
+    devices: '',
+    mode: 'cheapest',
+  });
   const [runPastDeadline, setRunPastDeadline] = useState(false);
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
 
   const submit = (start: boolean) => {
-    const bad = (['steps', 'threads', 'batchSize', 'hidden', 'checkpointEvery', 'keepCheckpoints', 'valuePerHour'] as const).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
+    const bad = (
+      ['steps', 'threads', 'batchSize', 'hidden', 'checkpointEvery', 'keepCheckpoints', 'valuePerHour'] as const
+    ).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
     if (bad) {
       setError(new Error(`${bad}: "${f[bad]}" is not a number`));
       return;
@@ -98,30 +118,30 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       kind === 'mining'
         ? { ...common, spec: { kind: 'mining' } }
         : kind === 'train'
-        ? {
-            ...common,
-            spec: {
-              kind: 'train',
-              dataFile: f.dataFile.trim() === '' ? null : f.dataFile.trim(),
-              ...(num(f.steps) !== undefined ? { steps: num(f.steps)! } : {}),
-              ...(num(f.threads) !== undefined ? { threads: num(f.threads)! } : {}),
-              ...(num(f.batchSize) !== undefined ? { batchSize: num(f.batchSize)! } : {}),
-              ...(num(f.hidden) !== undefined ? { hidden: num(f.hidden)! } : {}),
-              ...(num(f.checkpointEvery) !== undefined ? { checkpointEvery: num(f.checkpointEvery)! } : {}),
-              ...(num(f.keepCheckpoints) !== undefined ? { keepCheckpoints: num(f.keepCheckpoints)! } : {}),
-            },
-          }
-        : {
-            ...common,
-            spec: {
-              kind: 'command',
-              command: splitCommand(f.command),
-              cwd: f.cwd.trim(),
-              pauseMode: f.pauseMode === 'restart' ? 'restart' : 'signal',
-              resumeArgs: splitCommand(f.resumeArgs),
-              progressFile: f.progressFile.trim() === '' ? null : f.progressFile.trim(),
-            },
-          };
+          ? {
+              ...common,
+              spec: {
+                kind: 'train',
+                dataFile: f.dataFile.trim() === '' ? null : f.dataFile.trim(),
+                ...(num(f.steps) !== undefined ? { steps: num(f.steps)! } : {}),
+                ...(num(f.threads) !== undefined ? { threads: num(f.threads)! } : {}),
+                ...(num(f.batchSize) !== undefined ? { batchSize: num(f.batchSize)! } : {}),
+                ...(num(f.hidden) !== undefined ? { hidden: num(f.hidden)! } : {}),
+                ...(num(f.checkpointEvery) !== undefined ? { checkpointEvery: num(f.checkpointEvery)! } : {}),
+                ...(num(f.keepCheckpoints) !== undefined ? { keepCheckpoints: num(f.keepCheckpoints)! } : {}),
+              },
+            }
+          : {
+              ...common,
+              spec: {
+                kind: 'command',
+                command: splitCommand(f.command),
+                cwd: f.cwd.trim(),
+                pauseMode: f.pauseMode === 'restart' ? 'restart' : 'signal',
+                resumeArgs: splitCommand(f.resumeArgs),
+                progressFile: f.progressFile.trim() === '' ? null : f.progressFile.trim(),
+              },
+            };
     setBusy(true);
     setError(undefined);
     api.send('job-create', input).then(
@@ -143,38 +163,123 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
         <Select label="Workload" value={kind} options={WORKLOADS} onChange={setKind} testId="job-kind" />
         <TextField label="Name" value={f.name} onChange={set('name')} placeholder="optional" testId="job-name" />
       </div>
-      {kind === 'mining' && <p data-testid="job-mining-note">Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot. While a pool is set up the scheduler keeps one mining job in the queue by itself: pause it to keep mining out of the plan.</p>}
+      {kind === 'mining' && (
+        <p data-testid="job-mining-note">
+          Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot. While a
+          pool is set up the scheduler keeps one mining job in the queue by itself: pause it to keep mining out of the
+          plan.
+        </p>
+      )}
       {kind === 'mining' ? null : kind === 'train' ? (
         <div className="form-row">
-          <TextField label="Data file (text)" value={f.dataFile} onChange={set('dataFile')} placeholder="empty: the built-in corpus" testId="job-data" />
+          <TextField
+            label="Data file (text)"
+            value={f.dataFile}
+            onChange={set('dataFile')}
+            placeholder="empty: the built-in corpus"
+            testId="job-data"
+          />
           <TextField label="Steps" type="number" value={f.steps} onChange={set('steps')} testId="job-steps" />
           <TextField label="Threads" type="number" value={f.threads} onChange={set('threads')} testId="job-threads" />
-          <TextField label="Batch (sequences)" type="number" value={f.batchSize} onChange={set('batchSize')} testId="job-batch" />
+          <TextField
+            label="Batch (sequences)"
+            type="number"
+            value={f.batchSize}
+            onChange={set('batchSize')}
+            testId="job-batch"
+          />
           <TextField label="Hidden units" type="number" value={f.hidden} onChange={set('hidden')} testId="job-hidden" />
-          <TextField label="Checkpoint every (steps)" type="number" value={f.checkpointEvery} onChange={set('checkpointEvery')} testId="job-checkpoint-every" />
-          <TextField label="Checkpoints kept" type="number" value={f.keepCheckpoints} onChange={set('keepCheckpoints')} testId="job-keep" />
+          <TextField
+            label="Checkpoint every (steps)"
+            type="number"
+            value={f.checkpointEvery}
+            onChange={set('checkpointEvery')}
+            testId="job-checkpoint-every"
+          />
+          <TextField
+            label="Checkpoints kept"
+            type="number"
+            value={f.keepCheckpoints}
+            onChange={set('keepCheckpoints')}
+            testId="job-keep"
+          />
         </div>
       ) : (
         <div className="form-row">
-          <TextField label="Command" value={f.command} onChange={set('command')} placeholder="python train.py --epochs 10" testId="job-command" />
+          <TextField
+            label="Command"
+            value={f.command}
+            onChange={set('command')}
+            placeholder="python train.py --epochs 10"
+            testId="job-command"
+          />
           <TextField label="Working directory" value={f.cwd} onChange={set('cwd')} testId="job-cwd" />
-          <TextField label="Progress file" value={f.progressFile} onChange={set('progressFile')} placeholder="empty: read its output" testId="job-progress-file" />
-          <Select label="Pause by" value={f.pauseMode} options={PAUSE_MODES} onChange={set('pauseMode')} testId="job-pause-mode" />
-          <TextField label="Resume arguments" value={f.resumeArgs} onChange={set('resumeArgs')} placeholder="--resume" testId="job-resume-args" />
+          <TextField
+            label="Progress file"
+            value={f.progressFile}
+            onChange={set('progressFile')}
+            placeholder="empty: read its output"
+            testId="job-progress-file"
+          />
+          <Select
+            label="Pause by"
+            value={f.pauseMode}
+            options={PAUSE_MODES}
+            onChange={set('pauseMode')}
+            testId="job-pause-mode"
+          />
+          <TextField
+            label="Resume arguments"
+            value={f.resumeArgs}
+            onChange={set('resumeArgs')}
+            placeholder="--resume"
+            testId="job-resume-args"
+          />
         </div>
       )}
       <div className="form-row">
-        <TextField label="Devices" value={f.devices} onChange={set('devices')} placeholder={kind === 'train' ? 'cpu' : 'cpu, gpu:0'} testId="job-devices" />
-        <TextField label="Deadline" type="datetime-local" value={f.deadline} onChange={set('deadline')} testId="job-deadline" />
-        <TextField label="Value per hour" type="number" value={f.valuePerHour} onChange={set('valuePerHour')} placeholder="optional" testId="job-value" />
+        <TextField
+          label="Devices"
+          value={f.devices}
+          onChange={set('devices')}
+          placeholder={kind === 'train' ? 'cpu' : 'cpu, gpu:0'}
+          testId="job-devices"
+        />
+        <TextField
+          label="Deadline"
+          type="datetime-local"
+          value={f.deadline}
+          onChange={set('deadline')}
+          testId="job-deadline"
+        />
+        <TextField
+          label="Value per hour"
+          type="number"
+          value={f.valuePerHour}
+          onChange={set('valuePerHour')}
+          placeholder="optional"
+          testId="job-value"
+        />
         <Select label="Run in" value={f.mode} options={RUN_MODES} onChange={set('mode')} testId="job-mode" />
         <label>
-          <input type="checkbox" checked={runPastDeadline} onChange={(e) => setRunPastDeadline(e.target.checked)} data-testid="job-run-past-deadline" /> keep running past a missed deadline
+          <input
+            type="checkbox"
+            checked={runPastDeadline}
+            onChange={(e) => setRunPastDeadline(e.target.checked)}
+            data-testid="job-run-past-deadline"
+          />{' '}
+          keep running past a missed deadline
         </label>
         <button type="button" disabled={busy} onClick={() => submit(false)} data-testid="job-queue">
           Add to queue
         </button>
-        <button type="button" className="primary" disabled={busy} onClick={() => submit(true)} data-testid="job-create-start">
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() => submit(true)}
+          data-testid="job-create-start"
+        >
           Create and start
         </button>
       </div>
@@ -281,9 +386,17 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
           ['ETA', fmtEta(d.progress.etaSec)],
           ['Deadline', d.deadline ? new Date(d.deadline).toLocaleString() : 'none'],
           ['Value per hour', d.valuePerHour === null ? 'not set' : fmtNumber(d.valuePerHour, 2)],
-          ['Runs in', `${d.mode === 'continuous' ? 'one continuous block' : 'the cheapest slots'}${d.deadline ? (d.runPastDeadline ? ', past a missed deadline until done' : ', stops at the deadline') : ''}`],
+          [
+            'Runs in',
+            `${d.mode === 'continuous' ? 'one continuous block' : 'the cheapest slots'}${d.deadline ? (d.runPastDeadline ? ', past a missed deadline until done' : ', stops at the deadline') : ''}`,
+          ],
           ...(d.gpu
-            ? ([['GPU', `${d.gpu.powerW === null ? 'power not reported' : `${fmtNumber(d.gpu.powerW, 0)} W`}, ${d.gpu.utilizationPct ?? '—'} % busy, ${fmtTemp(d.gpu.temperatureC)}`]] as [string, string][])
+            ? ([
+                [
+                  'GPU',
+                  `${d.gpu.powerW === null ? 'power not reported' : `${fmtNumber(d.gpu.powerW, 0)} W`}, ${d.gpu.utilizationPct ?? '—'} % busy, ${fmtTemp(d.gpu.temperatureC)}`,
+                ],
+              ] as [string, string][])
             : []),
         ]}
       />
@@ -295,7 +408,11 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
       <h3>Loss</h3>
       {d.losses.length > 1 ? (
         <div data-testid="job-loss-chart" data-points={d.losses.length}>
-          <LineChart label="Training loss by step" unit="nats" series={[{ name: 'loss', color: 'var(--accent)', values: d.losses.map((l) => l.loss) }]} />
+          <LineChart
+            label="Training loss by step"
+            unit="nats"
+            series={[{ name: 'loss', color: 'var(--accent)', values: d.losses.map((l) => l.loss) }]}
+          />
           <div className="job-axis">
             step {d.losses[0]!.step} … {d.losses.at(-1)!.step}
           </div>
@@ -351,7 +468,12 @@ export function JobsPage() {
         {jobs && jobs.length > 0 && (
           <Table testId="job-table" head={['Job', 'State', 'Progress', 'Loss', 'Throughput', 'ETA', '']}>
             {jobs.map((j) => (
-              <tr key={j.id} data-testid={`job-${j.id}`} className={j.id === shown ? 'selected' : undefined} onClick={() => setSelected(j.id)}>
+              <tr
+                key={j.id}
+                data-testid={`job-${j.id}`}
+                className={j.id === shown ? 'selected' : undefined}
+                onClick={() => setSelected(j.id)}
+              >
                 <td>
                   {j.id}. {j.name} <span className="muted">({j.kind})</span>
                 </td>

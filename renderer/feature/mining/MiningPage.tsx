@@ -3,7 +3,17 @@ import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, Min
 import { api } from '../../api/client.ts';
 import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
-import { fmtDuration, fmtFigureSource, fmtHashRate, fmtReasons, fmtKWh, fmtMoney, fmtNumber, fmtTime, fmtW } from '../../component/format.ts';
+import {
+  fmtDuration,
+  fmtFigureSource,
+  fmtHashRate,
+  fmtReasons,
+  fmtKWh,
+  fmtMoney,
+  fmtNumber,
+  fmtTime,
+  fmtW,
+} from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat, Table } from '../../component/ui.tsx';
 
 const POWER_LEVELS = [25, 50, 75, 100];
@@ -19,12 +29,18 @@ const STATE_LABEL: Record<MiningStatus['pool']['state'], string> = {
   refused: 'stopped: the pool refused the worker',
 };
 
-
 /** Seconds to a share span milliseconds (test pools) to years (a CPU on a solo pool's difficulty). */
 const fmtWait = (s: number) => (s < 60 ? `${s.toPrecision(3)} s` : fmtDuration(s * 1000));
 
 function CheckResult({ check }: { check: MiningPoolCheck }) {
-  if (!check.ok) return <p className="banner error" role="alert" data-testid="pool-check-result">{`Not usable: ${check.error ?? 'no reason given'}`}</p>;
+  if (!check.ok)
+    return (
+      <p
+        className="banner error"
+        role="alert"
+        data-testid="pool-check-result"
+      >{`Not usable: ${check.error ?? 'no reason given'}`}</p>
+    );
   return (
     <Facts
       testId="pool-check-result"
@@ -32,10 +48,20 @@ function CheckResult({ check }: { check: MiningPoolCheck }) {
         ['Answer', `ok: first job ${check.msToJob} ms after connecting`],
         ['Difficulty', check.difficulty === null ? '—' : fmtDifficulty(check.difficulty)],
         ['Job version', check.jobVersion ?? '—'],
-        ['Version rolling', check.versionRollingMask === null ? 'not offered (mining works without it)' : `mask ${check.versionRollingMask.toString(16).padStart(8, '0')}`],
+        [
+          'Version rolling',
+          check.versionRollingMask === null
+            ? 'not offered (mining works without it)'
+            : `mask ${check.versionRollingMask.toString(16).padStart(8, '0')}`,
+        ],
         ['Extranonce', `extranonce1 ${check.extranonce1Bytes} bytes, extranonce2 ${check.extranonce2Size} bytes`],
         ['This machine', check.hashRate === null ? '—' : `${fmtHashRate(check.hashRate)} (${check.hashRateSource})`],
-        ['Time to a share', check.expectedSecondsPerShare === null ? '—' : `${fmtWait(check.expectedSecondsPerShare)} on average at that difficulty (estimate)`],
+        [
+          'Time to a share',
+          check.expectedSecondsPerShare === null
+            ? '—'
+            : `${fmtWait(check.expectedSecondsPerShare)} on average at that difficulty (estimate)`,
+        ],
       ]}
     />
   );
@@ -43,7 +69,6 @@ function CheckResult({ check }: { check: MiningPoolCheck }) {
 
 /** Pool difficulties run from 1e-4 (test pools) to 1e6: keep significant digits, not decimals. */
 const fmtDifficulty = (d: number) => (d >= 1000 ? fmtNumber(d, 0) : d.toPrecision(4));
-
 
 function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (s: MiningSettings) => void }) {
   const [rows, setRows] = useState<PoolRow[]>(() => settings.pools.map((p) => ({ ...p, password: '' })));
@@ -55,16 +80,20 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
     const r = rows[i]!;
     setChecking(i);
     setError(undefined);
-    api.send('mining-check', { pool: { url: r.url, user: r.user, ...(r.password !== '' ? { password: r.password } : {}) } }).then(
-      (c) => {
-        setChecking(null);
-        setChecks({ ...checks, [i]: c });
-      },
-      (e: Error) => {
-        setChecking(null);
-        setError(e);
-      },
-    );
+    api
+      .send('mining-check', {
+        pool: { url: r.url, user: r.user, ...(r.password !== '' ? { password: r.password } : {}) },
+      })
+      .then(
+        (c) => {
+          setChecking(null);
+          setChecks({ ...checks, [i]: c });
+        },
+        (e: Error) => {
+          setChecking(null);
+          setError(e);
+        },
+      );
   };
   const edit = (i: number, patch: Partial<PoolRow>) => {
     setSaved(false);
@@ -89,27 +118,59 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
   };
   return (
     <Card title="Pools" wide>
-      <p className="muted">The first pool is used; the others take over when it stops answering, and the first is used again once it has answered background checks for two minutes. A pool that refuses the worker stops mining until the settings change. Passwords are {settings.secretsEncrypted ? 'encrypted by the operating system' : 'stored as typed in the data folder (only your user can read it)'}.</p>
+      <p className="muted">
+        The first pool is used; the others take over when it stops answering, and the first is used again once it has
+        answered background checks for two minutes. A pool that refuses the worker stops mining until the settings
+        change. Passwords are{' '}
+        {settings.secretsEncrypted
+          ? 'encrypted by the operating system'
+          : 'stored as typed in the data folder (only your user can read it)'}
+        .
+      </p>
       <ErrorBanner error={error} />
       {rows.map((r, i) => (
         <div className="form-row" key={i} data-testid={`pool-${i}`}>
           <label>
             Pool URL
-            <input value={r.url} placeholder="stratum+tcp://pool.example.com:3333" onChange={(e) => edit(i, { url: e.target.value })} data-testid={`pool-${i}-url`} />
+            <input
+              value={r.url}
+              placeholder="stratum+tcp://pool.example.com:3333"
+              onChange={(e) => edit(i, { url: e.target.value })}
+              data-testid={`pool-${i}-url`}
+            />
           </label>
           <label>
             Worker
-            <input value={r.user} placeholder="account.worker" onChange={(e) => edit(i, { user: e.target.value })} data-testid={`pool-${i}-user`} />
+            <input
+              value={r.user}
+              placeholder="account.worker"
+              onChange={(e) => edit(i, { user: e.target.value })}
+              data-testid={`pool-${i}-user`}
+            />
           </label>
           <label>
             Password
-            <input type="password" value={r.password} placeholder={r.hasPassword ? 'stored (unchanged)' : 'often x'} onChange={(e) => edit(i, { password: e.target.value })} data-testid={`pool-${i}-password`} />
+            <input
+              type="password"
+              value={r.password}
+              placeholder={r.hasPassword ? 'stored (unchanged)' : 'often x'}
+              onChange={(e) => edit(i, { password: e.target.value })}
+              data-testid={`pool-${i}-password`}
+            />
           </label>
           <label className="check">
-            <input type="checkbox" checked={r.extranonceSubscribe} onChange={(e) => edit(i, { extranonceSubscribe: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={r.extranonceSubscribe}
+              onChange={(e) => edit(i, { extranonceSubscribe: e.target.checked })}
+            />
             extranonce.subscribe
           </label>
-          <button disabled={checking !== null || !r.url || !r.user} onClick={() => test(i)} data-testid={`pool-${i}-test`}>
+          <button
+            disabled={checking !== null || !r.url || !r.user}
+            onClick={() => test(i)}
+            data-testid={`pool-${i}-test`}
+          >
             {checking === i ? 'Testing…' : 'Test pool'}
           </button>
           <button onClick={() => setRows(rows.filter((_, j) => j !== i))} data-testid={`pool-${i}-remove`}>
@@ -119,7 +180,12 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
         </div>
       ))}
       <div className="form-row">
-        <button onClick={() => setRows([...rows, { url: '', user: '', password: '', hasPassword: false, extranonceSubscribe: false }])} data-testid="pool-add">
+        <button
+          onClick={() =>
+            setRows([...rows, { url: '', user: '', password: '', hasPassword: false, extranonceSubscribe: false }])
+          }
+          data-testid="pool-add"
+        >
           Add pool
         </button>
         <label>
@@ -128,7 +194,11 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
             value=""
             onChange={(e) => {
               const p = settings.presets.find((x) => x.id === e.target.value);
-              if (p) setRows([...rows, { url: p.url, user: '', password: '', hasPassword: false, extranonceSubscribe: false }]);
+              if (p)
+                setRows([
+                  ...rows,
+                  { url: p.url, user: '', password: '', hasPassword: false, extranonceSubscribe: false },
+                ]);
             }}
             data-testid="pool-preset"
           >
@@ -166,7 +236,10 @@ function EarningsCard({ running }: { running: boolean }) {
   // The one market: typed values and the currency go to it, and every page and the ledger use them.
   const override = (args: { btcPrice?: number | null; difficulty?: number | null; currency?: string }) => {
     setError(undefined);
-    api.send('market-override', args).then(() => reload(), (err: Error) => setError(err));
+    api.send('market-override', args).then(
+      () => reload(),
+      (err: Error) => setError(err),
+    );
   };
   const saveManual = () => {
     const d = Number(difficulty);
@@ -180,30 +253,62 @@ function EarningsCard({ running }: { running: boolean }) {
   return (
     <Card title="Expected earnings">
       <p className="muted">
-        For a CPU these are tiny: the heat is the point. An estimate from the market figures (mempool.space, refreshed every 30 minutes and cached for offline use, or
-        values you type), the same the ledger books and the planner plans with.
+        For a CPU these are tiny: the heat is the point. An estimate from the market figures (mempool.space, refreshed
+        every 30 minutes and cached for offline use, or values you type), the same the ledger books and the planner
+        plans with.
       </p>
       <ErrorBanner error={error ?? earn.error} />
       {e && (
         <Facts
           testId="earnings"
           rows={[
-            ['Hash rate', `${fmtHashRate(e.hashRate)}${e.unpaidReason ? ' (counted as 0: the pool is not paying for this work)' : ''}`],
-            ['Network difficulty', m?.difficulty.value == null ? 'unknown' : `${m.difficulty.value.toExponential(3)} (${fmtFigureSource(m.difficulty)})`],
-            ['BTC price', m?.btcPrice.value == null ? 'unknown' : `${fmtMoney(m.btcPrice.value, m.currency)} (${fmtFigureSource(m.btcPrice)})`],
-            ['Block reward counted', m ? `${m.subsidyBtc} BTC subsidy + ${m.feesBtc} BTC mean fees, less a ${fmtNumber(m.poolFee * 100, 2)} % pool fee` : 'no market data'],
-            ['BTC per day (estimate)', e.btcPerDay === null ? 'needs the network difficulty' : `${e.btcPerDay.toExponential(3)} BTC`],
-            ['Earnings per day (estimate)', e.moneyPerDay === null || !m ? 'needs difficulty and price' : fmtMoney(e.moneyPerDay, m.currency)],
+            [
+              'Hash rate',
+              `${fmtHashRate(e.hashRate)}${e.unpaidReason ? ' (counted as 0: the pool is not paying for this work)' : ''}`,
+            ],
+            [
+              'Network difficulty',
+              m?.difficulty.value == null
+                ? 'unknown'
+                : `${m.difficulty.value.toExponential(3)} (${fmtFigureSource(m.difficulty)})`,
+            ],
+            [
+              'BTC price',
+              m?.btcPrice.value == null
+                ? 'unknown'
+                : `${fmtMoney(m.btcPrice.value, m.currency)} (${fmtFigureSource(m.btcPrice)})`,
+            ],
+            [
+              'Block reward counted',
+              m
+                ? `${m.subsidyBtc} BTC subsidy + ${m.feesBtc} BTC mean fees, less a ${fmtNumber(m.poolFee * 100, 2)} % pool fee`
+                : 'no market data',
+            ],
+            [
+              'BTC per day (estimate)',
+              e.btcPerDay === null ? 'needs the network difficulty' : `${e.btcPerDay.toExponential(3)} BTC`,
+            ],
+            [
+              'Earnings per day (estimate)',
+              e.moneyPerDay === null || !m ? 'needs difficulty and price' : fmtMoney(e.moneyPerDay, m.currency),
+            ],
             ['CPU power while mining', e.powerW === null ? 'not measured (start mining)' : fmtW(e.powerW)],
             ['Energy per day', e.energyKWhPerDay === null ? '—' : fmtKWh(e.energyKWhPerDay)],
-            ['Energy cost per day', e.energyCostPerDay === null ? '—' : fmtMoney(e.energyCostPerDay, e.tariffCurrency ?? m?.currency ?? '')],
+            [
+              'Energy cost per day',
+              e.energyCostPerDay === null ? '—' : fmtMoney(e.energyCostPerDay, e.tariffCurrency ?? m?.currency ?? ''),
+            ],
           ]}
         />
       )}
       <div className="form-row">
         <label>
           Currency
-          <select value={m?.currency ?? 'EUR'} onChange={(ev) => override({ currency: ev.target.value })} data-testid="earn-currency">
+          <select
+            value={m?.currency ?? 'EUR'}
+            onChange={(ev) => override({ currency: ev.target.value })}
+            data-testid="earn-currency"
+          >
             {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'].map((c) => (
               <option key={c}>{c}</option>
             ))}
@@ -211,11 +316,21 @@ function EarningsCard({ running }: { running: boolean }) {
         </label>
         <label>
           Network difficulty
-          <input value={difficulty} onChange={(ev) => setDifficulty(ev.target.value)} placeholder="e.g. 1.2e14" data-testid="earn-difficulty" />
+          <input
+            value={difficulty}
+            onChange={(ev) => setDifficulty(ev.target.value)}
+            placeholder="e.g. 1.2e14"
+            data-testid="earn-difficulty"
+          />
         </label>
         <label>
           BTC price
-          <input value={price} onChange={(ev) => setPrice(ev.target.value)} placeholder="e.g. 90000" data-testid="earn-price" />
+          <input
+            value={price}
+            onChange={(ev) => setPrice(ev.target.value)}
+            placeholder="e.g. 90000"
+            data-testid="earn-price"
+          />
         </label>
         <button onClick={saveManual} data-testid="earn-save">
           Use these
@@ -272,42 +387,95 @@ export function MiningPage() {
       {st && (
         <Card title="Miner" wide>
           <div className="stats">
-            <Stat label="Hash rate" value={fmtHashRate(st.running ? (last?.hashRate ?? st.hashRate) : 0)} note={st.perThread.length > 0 ? st.perThread.map((r) => fmtHashRate(r)).join(' · ') : undefined} testId="mining-rate" />
-            <Stat label="Accepted" value={String(st.accepted)} note={`${st.totals.accepted} in all`} testId="mining-accepted" />
-            <Stat label="Rejected" value={String(st.rejected)} note={`${fmtReasons(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`} testId="mining-rejected" />
+            <Stat
+              label="Hash rate"
+              value={fmtHashRate(st.running ? (last?.hashRate ?? st.hashRate) : 0)}
+              note={st.perThread.length > 0 ? st.perThread.map((r) => fmtHashRate(r)).join(' · ') : undefined}
+              testId="mining-rate"
+            />
+            <Stat
+              label="Accepted"
+              value={String(st.accepted)}
+              note={`${st.totals.accepted} in all`}
+              testId="mining-accepted"
+            />
+            <Stat
+              label="Rejected"
+              value={String(st.rejected)}
+              note={`${fmtReasons(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`}
+              testId="mining-rejected"
+            />
             <Stat label="Stale" value={String(st.stale)} note={`${st.totals.stale} in all`} testId="mining-stale" />
           </div>
           <Facts
             testId="mining-facts"
             rows={[
-              ['Pool', <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>],
+              [
+                'Pool',
+                <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>,
+              ],
               ['Why this pool', <span data-testid="mining-pool-why">{st.pool.why ?? '—'}</span>],
-              ['Pool pays for the work', <span data-testid="mining-health">{st.health.state === 'unhealthy' ? `no: ${st.health.problem ?? ''}` : st.health.rejectRate !== null ? `yes (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)` : 'no sign otherwise yet (fewer than 3 answers from the pool in 5 min)'}</span>],
+              [
+                'Pool pays for the work',
+                <span data-testid="mining-health">
+                  {st.health.state === 'unhealthy'
+                    ? `no: ${st.health.problem ?? ''}`
+                    : st.health.rejectRate !== null
+                      ? `yes (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)`
+                      : 'no sign otherwise yet (fewer than 3 answers from the pool in 5 min)'}
+                </span>,
+              ],
               ['Rejections in all', fmtReasons(st.totals.rejectReasons) || 'none'],
               ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
               ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
               ['Kernel', st.kernel ? st.kernel.description : 'starts with the miner'],
-              ['Version rolling', st.pool.versionRollingMask === null ? 'not offered by the pool' : `mask ${st.pool.versionRollingMask.toString(16).padStart(8, '0')} (BIP 310)`],
+              [
+                'Version rolling',
+                st.pool.versionRollingMask === null
+                  ? 'not offered by the pool'
+                  : `mask ${st.pool.versionRollingMask.toString(16).padStart(8, '0')} (BIP 310)`,
+              ],
               ['Last pool error', st.pool.lastError ?? '—'],
             ]}
           />
           <div className="form-row">
             {st.running ? (
-              <button className="primary" disabled={busy} onClick={() => act(api.send('mining-stop', {}))} data-testid="mining-stop">
+              <button
+                className="primary"
+                disabled={busy}
+                onClick={() => act(api.send('mining-stop', {}))}
+                data-testid="mining-stop"
+              >
                 Stop
               </button>
             ) : (
-              <button className="primary" disabled={busy} onClick={() => act(api.send('mining-start', {}))} data-testid="mining-start">
+              <button
+                className="primary"
+                disabled={busy}
+                onClick={() => act(api.send('mining-start', {}))}
+                data-testid="mining-start"
+              >
                 Start
               </button>
             )}
             <label>
               Threads
-              <input type="number" min={0} value={threads} onChange={(e) => setThreads(e.target.value)} onBlur={() => setPower({ threads: Number(threads) })} data-testid="mining-threads" />
+              <input
+                type="number"
+                min={0}
+                value={threads}
+                onChange={(e) => setThreads(e.target.value)}
+                onBlur={() => setPower({ threads: Number(threads) })}
+                data-testid="mining-threads"
+              />
             </label>
             <label>
               Power level
-              <select value={st.powerPct} onChange={(e) => setPower({ powerPct: Number(e.target.value) })} data-testid="mining-power">
+              <select
+                value={st.powerPct}
+                onChange={(e) => setPower({ powerPct: Number(e.target.value) })}
+                data-testid="mining-power"
+              >
                 {POWER_LEVELS.map((p) => (
                   <option key={p} value={p}>
                     {p} %
@@ -316,7 +484,11 @@ export function MiningPage() {
               </select>
             </label>
           </div>
-          <LineChart label="Hash rate, last two minutes" unit="H/s" series={[{ name: 'hash rate', color: 'var(--accent)', values: rates.map((r) => r.hashRate) }]} />
+          <LineChart
+            label="Hash rate, last two minutes"
+            unit="H/s"
+            series={[{ name: 'hash rate', color: 'var(--accent)', values: rates.map((r) => r.hashRate) }]}
+          />
         </Card>
       )}
       {settings.data && <PoolsCard settings={settings.data} onSaved={() => reloadStatus()} />}
@@ -331,7 +503,11 @@ export function MiningPage() {
 function SharesTable({ shares }: { shares: MiningShare[] }) {
   if (shares.length === 0) return <p className="muted">No shares yet.</p>;
   return (
-    <Table className="table" testId="mining-shares" head={['Time', 'Result', 'Job', 'Reached / pool difficulty', 'Reason']}>
+    <Table
+      className="table"
+      testId="mining-shares"
+      head={['Time', 'Result', 'Job', 'Reached / pool difficulty', 'Reason']}
+    >
       {shares.map((s) => (
         <tr key={s.id} className={`share ${s.outcome}`}>
           <td>{fmtTime(s.at)}</td>

@@ -22,7 +22,11 @@ export function Toasts() {
         <div key={n.id} className={`toast toast-${n.level}`} data-testid="toast">
           <strong>{n.title}</strong>
           <div>{n.body}</div>
-          <button type="button" aria-label="Dismiss" onClick={() => setItems((list) => list.filter((x) => x.id !== n.id))}>
+          <button
+            type="button"
+            aria-label="Dismiss"
+            onClick={() => setItems((list) => list.filter((x) => x.id !== n.id))}
+          >
             ×
           </button>
         </div>
@@ -38,7 +42,8 @@ export function EventLog({ notes }: { notes: Notification[] }) {
     <ul className="event-log" data-testid="event-log">
       {notes.map((n) => (
         <li key={n.id} className={`toast-${n.level}`}>
-          <time dateTime={new Date(n.at).toISOString()}>{new Date(n.at).toLocaleString()}</time> <strong>{n.title}</strong> — {n.body}
+          <time dateTime={new Date(n.at).toISOString()}>{new Date(n.at).toLocaleString()}</time>{' '}
+          <strong>{n.title}</strong> — {n.body}
         </li>
       ))}
     </ul>

@@ -18,11 +18,13 @@ const POLICIES: { id: BacktestPolicy; label: string }[] = [
 const DEFAULT_POWER_W = '500';
 const DEFAULT_REVENUE = '0.002';
 
-const money = (v: number, currency: string) => v.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (v: number, currency: string) =>
+  v.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const kwh = (v: number) => fmtUnit(v, 'kWh', 1);
 
 /** "YYYY-MM-DD" of a local date. */
-const isoDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const isoDay = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 /** Local midnight of a "YYYY-MM-DD" from a date input. */
 const dayStart = (s: string) => new Date(`${s}T00:00`).getTime();
 
@@ -38,7 +40,19 @@ const COLUMNS: Column[] = [
   { key: 'starts', label: 'Starts', format: (v) => String(Math.round(v)) },
 ];
 
-function TotalsRow({ label, t, currency, policy, total }: { label: string; t: BacktestTotals; currency: string; policy: string; total?: boolean }) {
+function TotalsRow({
+  label,
+  t,
+  currency,
+  policy,
+  total,
+}: {
+  label: string;
+  t: BacktestTotals;
+  currency: string;
+  policy: string;
+  total?: boolean;
+}) {
   return (
     <tr className={total ? 'total' : undefined} data-row={label} data-policy={policy}>
       <td>{label}</td>
@@ -61,8 +75,10 @@ function Results({ run }: { run: BacktestRun }) {
   return (
     <>
       <p className="muted" data-testid="backtest-summary">
-        {run.slots} slots from {new Date(run.from).toLocaleDateString()} to {new Date(run.to).toLocaleDateString()} ({run.timeZone}), {run.setup.model} model; took {fmtDuration(run.elapsedMs)}.
-        {planner?.statuses && ` Planner: ${planner.plans ?? 0} plans, ${planner.statuses.optimal} optimal, ${planner.statuses.feasible} stopped at the time limit, ${planner.statuses.heuristic} heuristic.`}
+        {run.slots} slots from {new Date(run.from).toLocaleDateString()} to {new Date(run.to).toLocaleDateString()} (
+        {run.timeZone}), {run.setup.model} model; took {fmtDuration(run.elapsedMs)}.
+        {planner?.statuses &&
+          ` Planner: ${planner.plans ?? 0} plans, ${planner.statuses.optimal} optimal, ${planner.statuses.feasible} stopped at the time limit, ${planner.statuses.heuristic} heuristic.`}
       </p>
       <ul className="muted backtest-setup" data-testid="backtest-setup">
         {run.setup.lines.map((l) => (
@@ -72,19 +88,41 @@ function Results({ run }: { run: BacktestRun }) {
       <div className="table-scroll">
         <Table className="history-table backtest-table" testId="backtest-table" head={head}>
           {run.results.map((r) => (
-            <TotalsRow key={r.policy} label={r.threshold !== undefined && r.policy === 'threshold' ? `threshold (≤ ${r.threshold.toFixed(4)} ${run.currency}/kWh)` : r.policy} policy={r.policy} t={r.total} currency={run.currency} total />
+            <TotalsRow
+              key={r.policy}
+              label={
+                r.threshold !== undefined && r.policy === 'threshold'
+                  ? `threshold (≤ ${r.threshold.toFixed(4)} ${run.currency}/kWh)`
+                  : r.policy
+              }
+              policy={r.policy}
+              t={r.total}
+              currency={run.currency}
+              total
+            />
           ))}
         </Table>
       </div>
       <p className="muted">
-        Net is mining value − electricity − fuel, so heating without a computer shows the household's heating cost as a negative net. Electricity is the computer's plus a heat pump's or
-        resistive heater's; fuel is gas, oil or district heat.
+        Net is mining value − electricity − fuel, so heating without a computer shows the household's heating cost as a
+        negative net. Electricity is the computer's plus a heat pump's or resistive heater's; fuel is gas, oil or
+        district heat.
       </p>
       <details data-testid="backtest-months">
         <summary>Per month</summary>
         <div className="table-scroll">
           <Table className="history-table backtest-table" head={head}>
-            {months.flatMap((m, i) => run.results.map((r) => <TotalsRow key={`${m}-${r.policy}`} label={`${m} ${r.policy}`} policy={r.policy} t={r.months[i]?.totals ?? r.total} currency={run.currency} />))}
+            {months.flatMap((m, i) =>
+              run.results.map((r) => (
+                <TotalsRow
+                  key={`${m}-${r.policy}`}
+                  label={`${m} ${r.policy}`}
+                  policy={r.policy}
+                  t={r.months[i]?.totals ?? r.total}
+                  currency={run.currency}
+                />
+              )),
+            )}
           </Table>
         </div>
       </details>
@@ -94,9 +132,18 @@ function Results({ run }: { run: BacktestRun }) {
           unit={run.currency}
           labels={months}
           format={(v) => money(v, run.currency)}
-          series={run.results.map((r, k) => ({ name: r.policy, color: JOB_COLORS[k % JOB_COLORS.length] ?? '#888', values: r.months.map((m) => m.totals.net) }))}
+          series={run.results.map((r, k) => ({
+            name: r.policy,
+            color: JOB_COLORS[k % JOB_COLORS.length] ?? '#888',
+            values: r.months.map((m) => m.totals.net),
+          }))}
         />
-        <Legend series={run.results.map((r, k) => ({ name: `${r.policy} net (${run.currency})`, color: JOB_COLORS[k % JOB_COLORS.length] ?? '#888' }))} />
+        <Legend
+          series={run.results.map((r, k) => ({
+            name: `${r.policy} net (${run.currency})`,
+            color: JOB_COLORS[k % JOB_COLORS.length] ?? '#888',
+          }))}
+        />
       </div>
     </>
   );
@@ -128,7 +175,8 @@ export function BacktestCard() {
 
   useEffect(() => api.on('plan-backtest-progress', (p) => p.runId === runId.current && setProgress(p)), []);
 
-  const toggle = (p: BacktestPolicy, on: boolean) => setPolicies((ps) => (on ? [...ps.filter((x) => x !== p), p] : ps.filter((x) => x !== p)));
+  const toggle = (p: BacktestPolicy, on: boolean) =>
+    setPolicies((ps) => (on ? [...ps.filter((x) => x !== p), p] : ps.filter((x) => x !== p)));
   const num = (s: string, field: string): number | undefined => {
     if (s.trim() === '') return undefined;
     const v = Number(s);
@@ -184,13 +232,16 @@ export function BacktestCard() {
     );
   };
 
-  const fraction = progress ? (progress.step + progress.done / Math.max(1, progress.total)) / Math.max(1, progress.steps) : 0;
+  const fraction = progress
+    ? (progress.step + progress.done / Math.max(1, progress.total)) / Math.max(1, progress.steps)
+    : 0;
   const unit = progress?.policy === 'planner' ? 'plan' : progress?.policy === 'threshold' ? 'price tried' : 'step';
   return (
     <Card title="Backtest" wide>
       <p className="muted">
-        Replays a past period over the prices the tariff holds (import a price file on the Schedules page; the tariff's charges are added to spot prices) and a weather file, with your
-        heating schedule and heat source and the house as one thermal node, and compares the planner with simple rules and with heating alone.
+        Replays a past period over the prices the tariff holds (import a price file on the Schedules page; the tariff's
+        charges are added to spot prices) and a weather file, with your heating schedule and heat source and the house
+        as one thermal node, and compares the planner with simple rules and with heating alone.
       </p>
       <div className="form-row" data-testid="backtest-form">
         <label>
@@ -203,44 +254,108 @@ export function BacktestCard() {
         </label>
         <label>
           Weather (CSV: time,temp_c or Open-Meteo)
-          <input type="file" accept=".csv,text/csv" data-testid="backtest-weather" onChange={(e) => void e.target.files?.[0]?.text().then((csv) => setWeather({ name: e.target.files?.[0]?.name ?? 'weather', csv }))} />
+          <input
+            type="file"
+            accept=".csv,text/csv"
+            data-testid="backtest-weather"
+            onChange={(e) =>
+              void e.target.files?.[0]
+                ?.text()
+                .then((csv) => setWeather({ name: e.target.files?.[0]?.name ?? 'weather', csv }))
+            }
+          />
         </label>
         <label>
           Computer power (W)
-          <input type="number" min={1} data-testid="backtest-power" value={powerW} onChange={(e) => setPowerW(e.target.value)} />
+          <input
+            type="number"
+            min={1}
+            data-testid="backtest-power"
+            value={powerW}
+            onChange={(e) => setPowerW(e.target.value)}
+          />
         </label>
         <label>
           Mining revenue (per hour at full power)
-          <input type="number" step="any" min={0} data-testid="backtest-revenue" value={revenue} onChange={(e) => setRevenue(e.target.value)} />
+          <input
+            type="number"
+            step="any"
+            min={0}
+            data-testid="backtest-revenue"
+            value={revenue}
+            onChange={(e) => setRevenue(e.target.value)}
+          />
         </label>
       </div>
       <div className="form-row">
         <label>
           House UA (W/K)
-          <input type="number" step="any" min={0} placeholder="settings, or 200" data-testid="backtest-ua" value={ua} onChange={(e) => setUa(e.target.value)} />
+          <input
+            type="number"
+            step="any"
+            min={0}
+            placeholder="settings, or 200"
+            data-testid="backtest-ua"
+            value={ua}
+            onChange={(e) => setUa(e.target.value)}
+          />
         </label>
         <label>
           Heat capacity (Wh/K)
-          <input type="number" step="any" min={0} placeholder="settings, or 10000" data-testid="backtest-capacity" value={capacity} onChange={(e) => setCapacity(e.target.value)} />
+          <input
+            type="number"
+            step="any"
+            min={0}
+            placeholder="settings, or 10000"
+            data-testid="backtest-capacity"
+            value={capacity}
+            onChange={(e) => setCapacity(e.target.value)}
+          />
         </label>
         <label>
           Heat source capacity (W)
-          <input type="number" step="any" min={0} placeholder="settings, or 10000" data-testid="backtest-source-cap" value={sourceCap} onChange={(e) => setSourceCap(e.target.value)} />
+          <input
+            type="number"
+            step="any"
+            min={0}
+            placeholder="settings, or 10000"
+            data-testid="backtest-source-cap"
+            value={sourceCap}
+            onChange={(e) => setSourceCap(e.target.value)}
+          />
         </label>
         <label className="check">
-          <input type="checkbox" data-testid="backtest-demand-model" checked={demandModel} onChange={(e) => setDemandModel(e.target.checked)} /> Simple demand model (no thermal
-          simulation)
+          <input
+            type="checkbox"
+            data-testid="backtest-demand-model"
+            checked={demandModel}
+            onChange={(e) => setDemandModel(e.target.checked)}
+          />{' '}
+          Simple demand model (no thermal simulation)
         </label>
       </div>
       <div className="form-row">
         {POLICIES.map((p) => (
           <label key={p.id} className="check">
-            <input type="checkbox" data-testid={`backtest-policy-${p.id}`} checked={policies.includes(p.id)} onChange={(e) => toggle(p.id, e.target.checked)} /> {p.label}
+            <input
+              type="checkbox"
+              data-testid={`backtest-policy-${p.id}`}
+              checked={policies.includes(p.id)}
+              onChange={(e) => toggle(p.id, e.target.checked)}
+            />{' '}
+            {p.label}
           </label>
         ))}
         <label>
           Fixed threshold (per kWh)
-          <input type="number" step="any" placeholder="none" data-testid="backtest-threshold" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+          <input
+            type="number"
+            step="any"
+            placeholder="none"
+            data-testid="backtest-threshold"
+            value={threshold}
+            onChange={(e) => setThreshold(e.target.value)}
+          />
         </label>
         <button data-testid="backtest-run" disabled={running} onClick={start}>
           {running ? 'Running…' : 'Run backtest'}

@@ -3,7 +3,13 @@ import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtTime } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
 
-const LABEL: Record<PlanEvent['kind'], string> = { decision: 'decision', deviation: 'deviation', override: 'override', planned: 'planned', error: 'error' };
+const LABEL: Record<PlanEvent['kind'], string> = {
+  decision: 'decision',
+  deviation: 'deviation',
+  override: 'override',
+  planned: 'planned',
+  error: 'error',
+};
 
 /** The scheduler's latest decisions and deviations, as stored in the ledger (plan-events). */
 export function DecisionLog({ limit = 15 }: { limit?: number }) {

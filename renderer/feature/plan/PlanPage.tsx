@@ -13,7 +13,11 @@ import { PlanTimeline } from './Timeline.tsx';
 
 const HOUR = 3_600_000;
 const power = (s: PlannedSlot) => s.decisions.reduce((a, d) => a + d.powerW, 0);
-const SOLVERS: Record<PlanSolver, string> = { dp: 'dynamic programme (exact)', milp: 'mixed-integer programme (HiGHS)', heuristic: 'fast plan' };
+const SOLVERS: Record<PlanSolver, string> = {
+  dp: 'dynamic programme (exact)',
+  milp: 'mixed-integer programme (HiGHS)',
+  heuristic: 'fast plan',
+};
 
 function OverrideControls({ override, onChange }: { override: PlanOverride | null; onChange: () => void }) {
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -29,7 +33,9 @@ function OverrideControls({ override, onChange }: { override: PlanOverride | nul
     <Card title="Manual override">
       <ErrorBanner error={error} />
       <p data-testid="plan-override">
-        {override ? `${override.kind === 'pause' ? 'Paused' : `Running ${override.job} on ${override.device}`} until ${fmtTime(override.until)}` : 'None: the plan decides.'}
+        {override
+          ? `${override.kind === 'pause' ? 'Paused' : `Running ${override.job} on ${override.device}`} until ${fmtTime(override.until)}`
+          : 'None: the plan decides.'}
       </p>
       <button data-testid="plan-pause" onClick={() => void set({ kind: 'pause', until: Date.now() + 2 * HOUR })}>
         Pause for 2 h
@@ -74,10 +80,18 @@ export function PlanPage() {
                   ] as [string, string][])
                 : []),
               ['Net', fmtMoney(plan.totals.net)],
-              ['Deadlines missed', plan.shortfalls.length ? plan.shortfalls.map((s) => `${s.job}: ${s.missingWork.toFixed(2)} work short`).join(', ') : 'none'],
+              [
+                'Deadlines missed',
+                plan.shortfalls.length
+                  ? plan.shortfalls.map((s) => `${s.job}: ${s.missingWork.toFixed(2)} work short`).join(', ')
+                  : 'none',
+              ],
               ['Now', data?.applied ? `${data.applied.source}: ${data.applied.reason}` : 'nothing applied yet'],
               ['Status', <span data-testid="plan-status">{statusText(plan.status)}</span>] as [string, ReactNode],
-              ['Solved by', <span data-testid="plan-solver">{`${SOLVERS[plan.solver]} (${plan.solver}) in ${plan.planMs < 10 ? plan.planMs.toFixed(1) : plan.planMs.toFixed(0)} ms`}</span>] as [string, ReactNode],
+              [
+                'Solved by',
+                <span data-testid="plan-solver">{`${SOLVERS[plan.solver]} (${plan.solver}) in ${plan.planMs < 10 ? plan.planMs.toFixed(1) : plan.planMs.toFixed(0)} ms`}</span>,
+              ] as [string, ReactNode],
             ]}
           />
         ) : (
@@ -88,13 +102,28 @@ export function PlanPage() {
       {slots.length > 0 && (
         <Card title="Next 48 hours" wide>
           <PlanTimeline slots={slots} />
-          <Table className="plan-table" testId="plan-table" head={['Slot', 'Power', ...(thermal ? ['Indoor (band)'] : []), 'Jobs', 'Net', 'Why']}>
+          <Table
+            className="plan-table"
+            testId="plan-table"
+            head={['Slot', 'Power', ...(thermal ? ['Indoor (band)'] : []), 'Jobs', 'Net', 'Why']}
+          >
             {slots.map((s) => (
               <tr key={s.start} title={s.reason}>
                 <td>{fmtTime(s.start)}</td>
                 <td>{fmtW(power(s))}</td>
-                {thermal && <td>{s.indoorC === undefined ? '' : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}</td>}
-                <td>{s.decisions.filter((d) => d.job).map((d) => `${d.device}: ${d.job}`).join(', ') || 'off'}</td>
+                {thermal && (
+                  <td>
+                    {s.indoorC === undefined
+                      ? ''
+                      : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}
+                  </td>
+                )}
+                <td>
+                  {s.decisions
+                    .filter((d) => d.job)
+                    .map((d) => `${d.device}: ${d.job}`)
+                    .join(', ') || 'off'}
+                </td>
                 <td>{fmtMoney(s.net)}</td>
                 <td>{s.reason}</td>
               </tr>

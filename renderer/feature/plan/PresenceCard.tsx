@@ -10,14 +10,28 @@ type Rule = { action: PresenceAction; capPct: number };
 function RuleFields({ rule, onChange, testId }: { rule: Rule; onChange: (r: Rule) => void; testId: string }) {
   return (
     <>
-      <select value={rule.action} onChange={(e) => onChange({ ...rule, action: e.target.value as PresenceAction })} data-testid={`${testId}-action`}>
+      <select
+        value={rule.action}
+        onChange={(e) => onChange({ ...rule, action: e.target.value as PresenceAction })}
+        data-testid={`${testId}-action`}
+      >
         <option value="pause">pause work</option>
         <option value="cap">cap power</option>
       </select>
       {rule.action === 'cap' && (
         <label>
-          {' '}at{' '}
-          <input type="number" min={0} max={100} step={5} value={rule.capPct} onChange={(e) => onChange({ ...rule, capPct: Number(e.target.value) })} data-testid={`${testId}-cap`} /> % of the device&apos;s maximum
+          {' '}
+          at{' '}
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step={5}
+            value={rule.capPct}
+            onChange={(e) => onChange({ ...rule, capPct: Number(e.target.value) })}
+            data-testid={`${testId}-cap`}
+          />{' '}
+          % of the device&apos;s maximum
         </label>
       )}
     </>
@@ -40,7 +54,10 @@ export function PresenceCard() {
   }, [data, form]);
   const save = () => {
     if (!form) return;
-    const names = programs.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const names = programs
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     api.send('presence-set', { ...form, programs: { ...form.programs, names } }).then(
       (s) => {
         setSaveError(undefined);
@@ -54,7 +71,11 @@ export function PresenceCard() {
       },
     );
   };
-  const idle = !data ? '…' : data.idleAvailable && data.idleSec !== null ? `${fmtDuration(data.idleSec * 1000)} since the last input` : 'not available (only the desktop app can read it; `hearth serve` cannot)';
+  const idle = !data
+    ? '…'
+    : data.idleAvailable && data.idleSec !== null
+      ? `${fmtDuration(data.idleSec * 1000)} since the last input`
+      : 'not available (only the desktop app can read it; `hearth serve` cannot)';
   return (
     <Card title="Presence rules">
       <ErrorBanner error={error ?? saveError} />
@@ -64,8 +85,14 @@ export function PresenceCard() {
           rows={[
             ['Idle time', idle],
             ['Listed programs running', data.runningPrograms.length ? data.runningPrograms.join(', ') : 'none'],
-            ['Power source', data.onBattery === null ? 'no battery reported' : data.onBattery ? 'on battery' : 'on mains'],
-            ['Holding now', data.active.length ? data.active.map((r) => r.reason).join('; ') : 'no rule: the plan runs'],
+            [
+              'Power source',
+              data.onBattery === null ? 'no battery reported' : data.onBattery ? 'on battery' : 'on mains',
+            ],
+            [
+              'Holding now',
+              data.active.length ? data.active.map((r) => r.reason).join('; ') : 'no rule: the plan runs',
+            ],
           ]}
         />
       )}
@@ -73,30 +100,68 @@ export function PresenceCard() {
         <div className="presence-form">
           <p>
             <label>
-              <input type="checkbox" checked={form.userActive.enabled} onChange={(e) => setForm({ ...form, userActive: { ...form.userActive, enabled: e.target.checked } })} data-testid="presence-user" /> While I use the computer:
+              <input
+                type="checkbox"
+                checked={form.userActive.enabled}
+                onChange={(e) => setForm({ ...form, userActive: { ...form.userActive, enabled: e.target.checked } })}
+                data-testid="presence-user"
+              />{' '}
+              While I use the computer:
             </label>{' '}
-            <RuleFields rule={form.userActive} onChange={(r) => setForm({ ...form, userActive: { ...form.userActive, ...r } })} testId="presence-user" />
+            <RuleFields
+              rule={form.userActive}
+              onChange={(r) => setForm({ ...form, userActive: { ...form.userActive, ...r } })}
+              testId="presence-user"
+            />
           </p>
           <p>
             <label>
               Resume after idle for{' '}
-              <input type="number" min={0.5} max={720} step={0.5} value={form.resumeAfterIdleMin} onChange={(e) => setForm({ ...form, resumeAfterIdleMin: Number(e.target.value) })} data-testid="presence-resume" /> min
+              <input
+                type="number"
+                min={0.5}
+                max={720}
+                step={0.5}
+                value={form.resumeAfterIdleMin}
+                onChange={(e) => setForm({ ...form, resumeAfterIdleMin: Number(e.target.value) })}
+                data-testid="presence-resume"
+              />{' '}
+              min
             </label>
           </p>
           <p>
             <label>
               While one of these programs runs (one name per line, e.g. game.exe):
               <br />
-              <textarea rows={3} value={programs} onChange={(e) => setPrograms(e.target.value)} data-testid="presence-programs" />
+              <textarea
+                rows={3}
+                value={programs}
+                onChange={(e) => setPrograms(e.target.value)}
+                data-testid="presence-programs"
+              />
             </label>
             <br />
-            <RuleFields rule={form.programs} onChange={(r) => setForm({ ...form, programs: { ...form.programs, ...r } })} testId="presence-programs" />
+            <RuleFields
+              rule={form.programs}
+              onChange={(r) => setForm({ ...form, programs: { ...form.programs, ...r } })}
+              testId="presence-programs"
+            />
           </p>
           <p>
             <label>
-              <input type="checkbox" checked={form.battery.enabled} onChange={(e) => setForm({ ...form, battery: { ...form.battery, enabled: e.target.checked } })} data-testid="presence-battery" /> On battery:
+              <input
+                type="checkbox"
+                checked={form.battery.enabled}
+                onChange={(e) => setForm({ ...form, battery: { ...form.battery, enabled: e.target.checked } })}
+                data-testid="presence-battery"
+              />{' '}
+              On battery:
             </label>{' '}
-            <RuleFields rule={form.battery} onChange={(r) => setForm({ ...form, battery: { ...form.battery, ...r } })} testId="presence-battery" />
+            <RuleFields
+              rule={form.battery}
+              onChange={(r) => setForm({ ...form, battery: { ...form.battery, ...r } })}
+              testId="presence-battery"
+            />
           </p>
           <button onClick={save} data-testid="presence-save">
             Save rules

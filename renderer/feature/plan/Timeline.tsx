@@ -49,7 +49,19 @@ const sourceW = (s: PlannedSlot, slotMs: number) => (s.sourceHeatKWh * 1000 * 3_
  * source's output (the demand is not what such a plan meets); a dashed line at now. Hovering a
  * slot shows its figures and the planner's reason.
  */
-export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: { slots: PlannedSlot[]; heat: HeatSlot[]; currency: string; now: number; jobName?: (id: string) => string }) {
+export function Timeline({
+  slots,
+  heat,
+  currency,
+  now,
+  jobName = (id) => id,
+}: {
+  slots: PlannedSlot[];
+  heat: HeatSlot[];
+  currency: string;
+  now: number;
+  jobName?: (id: string) => string;
+}) {
   const [hover, setHover] = useState<number | null>(null);
   const first = slots[0];
   if (!first) return null;
@@ -61,7 +73,9 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
   const color = (job: string) => JOB_COLORS[jobs.indexOf(job) % JOB_COLORS.length] ?? JOB_COLORS[0];
   const powers = slots.map(powerByJob);
   const thermal = slots.some((s) => s.indoorC !== undefined);
-  const demand = thermal ? slots.map((s) => sourceW(s, slotMs)) : slots.map((s) => demandAt(heat, s.start + slotMs / 2));
+  const demand = thermal
+    ? slots.map((s) => sourceW(s, slotMs))
+    : slots.map((s) => demandAt(heat, s.start + slotMs / 2));
   const demandName = thermal ? 'heat source' : 'heat demand';
   const powerTop = thermal ? TEMP_BOTTOM + 20 : TEMP_TOP;
   const powerBottom = powerTop + POWER_HEIGHT;
@@ -79,7 +93,9 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
   const yPower = (v: number) => powerBottom - (Math.min(v, wHi) / wHi) * (powerBottom - powerTop);
 
   // The band and the forecast share one °C scale with half a kelvin of air above and below.
-  const temps = slots.flatMap((s) => [s.indoorC, s.comfort?.minC, s.comfort?.maxC]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const temps = slots
+    .flatMap((s) => [s.indoorC, s.comfort?.minC, s.comfort?.maxC])
+    .filter((v): v is number => v !== undefined && Number.isFinite(v));
   const tLo = Math.floor((Math.min(...temps) - 0.5) * 2) / 2;
   const tHi = Math.max(tLo + 1, Math.ceil((Math.max(...temps) + 0.5) * 2) / 2);
   const yTemp = (c: number) => TEMP_BOTTOM - ((c - tLo) / (tHi - tLo)) * (TEMP_BOTTOM - TEMP_TOP);
@@ -109,7 +125,11 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
   const nowIndex = (now - first.start) / slotMs;
   const showNow = nowIndex >= 0 && nowIndex <= n;
   // Every 6 h; not one so near the right edge that its label ("12:00 AM", ~45 px) would be cut off.
-  const ticks = slots.map((s, i) => ({ s, i })).filter(({ s, i }) => new Date(s.start).getMinutes() === 0 && new Date(s.start).getHours() % 6 === 0 && x(i) <= W - 46);
+  const ticks = slots
+    .map((s, i) => ({ s, i }))
+    .filter(
+      ({ s, i }) => new Date(s.start).getMinutes() === 0 && new Date(s.start).getHours() % 6 === 0 && x(i) <= W - 46,
+    );
   const hovered = hover === null ? undefined : slots[hover];
 
   return (
@@ -118,14 +138,22 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
         className="chart"
         viewBox={`0 0 ${W} ${height}`}
         role="img"
-        aria-label={thermal ? 'Plan timeline: price, forecast indoor temperature in the comfort band, planned power by job and heat source output per slot' : 'Plan timeline: price, planned power by job and heat demand per slot'}
+        aria-label={
+          thermal
+            ? 'Plan timeline: price, forecast indoor temperature in the comfort band, planned power by job and heat source output per slot'
+            : 'Plan timeline: price, planned power by job and heat demand per slot'
+        }
       >
         {/* Value and unit on two lines: together they are wider than the axis margin and ran into the first bar. */}
-        <text x={2} y={PRICE_TOP + 4} className="axis">{pHi.toFixed(4)}</text>
+        <text x={2} y={PRICE_TOP + 4} className="axis">
+          {pHi.toFixed(4)}
+        </text>
         <text x={2} y={PRICE_TOP + 16} className="axis">{`${currency}/kWh`}</text>
         <text x={2} y={PRICE_BOTTOM} className="axis">{`${pLo.toFixed(4)}`}</text>
         <text x={2} y={powerTop + 4} className="axis">{`${Math.round(wHi)} W`}</text>
-        <text x={2} y={powerBottom} className="axis">0 W</text>
+        <text x={2} y={powerBottom} className="axis">
+          0 W
+        </text>
         {thermal && (
           <g data-testid="timeline-temperature">
             <text x={2} y={TEMP_TOP + 4} className="axis" data-testid="timeline-temp-max">
@@ -144,7 +172,17 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
         {slots.map((s, i) => {
           const y1 = yPrice(Math.max(0, s.price));
           const y2 = yPrice(Math.min(0, s.price));
-          return <rect key={`p${s.start}`} data-price={s.price} x={x(i) + bw * 0.1} width={Math.max(0.5, bw * 0.8)} y={y1} height={Math.max(0.5, y2 - y1)} fill={PRICE_COLOR} />;
+          return (
+            <rect
+              key={`p${s.start}`}
+              data-price={s.price}
+              x={x(i) + bw * 0.1}
+              width={Math.max(0.5, bw * 0.8)}
+              y={y1}
+              height={Math.max(0.5, y2 - y1)}
+              fill={PRICE_COLOR}
+            />
+          );
         })}
         {powers.map((m, i) => {
           let base = 0;
@@ -154,7 +192,19 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
             const y1 = yPower(base + w);
             const y2 = yPower(base);
             base += w;
-            return <rect key={`${job}-${i}`} className="timeline-power" data-job={job} data-w={w} x={x(i) + bw * 0.1} width={Math.max(0.5, bw * 0.8)} y={y1} height={Math.max(0.5, y2 - y1)} fill={color(job)} />;
+            return (
+              <rect
+                key={`${job}-${i}`}
+                className="timeline-power"
+                data-job={job}
+                data-w={w}
+                x={x(i) + bw * 0.1}
+                width={Math.max(0.5, bw * 0.8)}
+                y={y1}
+                height={Math.max(0.5, y2 - y1)}
+                fill={color(job)}
+              />
+            );
           });
         })}
         {clipped && (
@@ -168,7 +218,16 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
             {fmtTime(s.start)}
           </text>
         ))}
-        {showNow && <line data-testid="timeline-now" x1={x(nowIndex)} x2={x(nowIndex)} y1={PRICE_TOP - 8} y2={powerBottom} className="now" />}
+        {showNow && (
+          <line
+            data-testid="timeline-now"
+            x1={x(nowIndex)}
+            x2={x(nowIndex)}
+            y1={PRICE_TOP - 8}
+            y2={powerBottom}
+            className="now"
+          />
+        )}
         {slots.map((s, i) => (
           <rect
             key={`h${s.start}`}
@@ -188,7 +247,12 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
         series={[
           { name: `price (${currency}/kWh)`, color: PRICE_COLOR },
           ...jobs.map((job) => ({ name: `${jobName(job)} (W)`, color: color(job) ?? PRICE_COLOR })),
-          ...(thermal ? [{ name: `forecast indoor (${tempUnit()})`, color: INDOOR_COLOR }, { name: 'comfort band', color: BAND_COLOR }] : []),
+          ...(thermal
+            ? [
+                { name: `forecast indoor (${tempUnit()})`, color: INDOOR_COLOR },
+                { name: 'comfort band', color: BAND_COLOR },
+              ]
+            : []),
           { name: `${demandName} (W)`, color: DEMAND_COLOR },
         ]}
       />
@@ -198,14 +262,16 @@ export function Timeline({ slots, heat, currency, now, jobName = (id) => id }: {
             <strong>
               {fmtTime(hovered.start)}–{fmtTime(hovered.start + slotMs)}
             </strong>{' '}
-            {hovered.price.toFixed(5)} {currency}/kWh · {fmtW([...(powers[hover ?? 0]?.values() ?? [])].reduce((a, b) => a + b, 0))}
+            {hovered.price.toFixed(5)} {currency}/kWh ·{' '}
+            {fmtW([...(powers[hover ?? 0]?.values() ?? [])].reduce((a, b) => a + b, 0))}
             {jobs
               .filter((j) => (powers[hover ?? 0]?.get(j) ?? 0) > 0)
               .map((j) => ` · ${jobName(j)} ${fmtW(powers[hover ?? 0]?.get(j))}`)
               .join('')}{' '}
             · {demandName} {fmtW(demand[hover ?? 0])}
             {hovered.indoorC !== undefined && ` · indoor ${fmtTemp(hovered.indoorC)} at the end`}
-            {hovered.comfort && ` (band ${fmtTemp(hovered.comfort.minC)}–${fmtTemp(hovered.comfort.maxC)})`} · net {fmtMoney(hovered.net, currency)}
+            {hovered.comfort && ` (band ${fmtTemp(hovered.comfort.minC)}–${fmtTemp(hovered.comfort.maxC)})`} · net{' '}
+            {fmtMoney(hovered.net, currency)}
             <div data-testid="timeline-reason">{hovered.reason}</div>
           </>
         )}
@@ -234,5 +300,13 @@ export function PlanTimeline({ slots }: { slots: PlannedSlot[] }) {
     const job = m ? queue.data?.find((j) => j.id === Number(m[1])) : undefined;
     return job ? job.name : id;
   };
-  return <Timeline slots={slots} heat={heat.data ?? []} currency={prices.data?.[0]?.currency ?? 'EUR'} now={now} jobName={jobName} />;
+  return (
+    <Timeline
+      slots={slots}
+      heat={heat.data ?? []}
+      currency={prices.data?.[0]?.currency ?? 'EUR'}
+      now={now}
+      jobName={jobName}
+    />
+  );
 }

@@ -5,10 +5,18 @@ import { statusText } from './plan-status.ts';
 describe('plan status in words', () => {
   it('says what the solver proved', () => {
     expect(statusText({ kind: 'optimal' })).toBe('Optimal (proven)');
-    expect(statusText({ kind: 'feasible', gap: 0.0123 })).toBe('Feasible — at most 1.23 % from the optimum (time limit)');
-    expect(statusText({ kind: 'feasible', gap: 0.00042 })).toBe('Feasible — at most 0.042 % from the optimum (time limit)');
-    expect(statusText({ kind: 'feasible', gap: 0.05, on: 'shortfall' })).toBe('Feasible — the deadline work it misses may be up to 5.00 % more than the least possible (time limit)');
-    expect(statusText({ kind: 'heuristic', reason: 'the fast plan was asked for' })).toBe('Fast plan only: the fast plan was asked for');
+    expect(statusText({ kind: 'feasible', gap: 0.0123 })).toBe(
+      'Feasible — at most 1.23 % from the optimum (time limit)',
+    );
+    expect(statusText({ kind: 'feasible', gap: 0.00042 })).toBe(
+      'Feasible — at most 0.042 % from the optimum (time limit)',
+    );
+    expect(statusText({ kind: 'feasible', gap: 0.05, on: 'shortfall' })).toBe(
+      'Feasible — the deadline work it misses may be up to 5.00 % more than the least possible (time limit)',
+    );
+    expect(statusText({ kind: 'heuristic', reason: 'the fast plan was asked for' })).toBe(
+      'Fast plan only: the fast plan was asked for',
+    );
   });
 });
 

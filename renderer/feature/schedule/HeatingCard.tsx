@@ -8,7 +8,6 @@ import { Card, ErrorBanner } from '../../component/ui.tsx';
 import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
 import { WeekGrid } from './WeekGrid.tsx';
 
-
 function freshIndoor(kind: IndoorSource['kind']): IndoorSource {
   switch (kind) {
     case 'manual':
@@ -28,19 +27,49 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
     case 'oil':
       return (
         <div className="form-row">
-          <NumField label="Fuel price" unit="per kWh" value={s.pricePerKWh} onChange={(pricePerKWh) => set({ ...s, pricePerKWh })} testId="heat-price" />
-          <NumField label="Boiler efficiency" unit="0–1" value={s.efficiency} onChange={(efficiency) => set({ ...s, efficiency })} />
+          <NumField
+            label="Fuel price"
+            unit="per kWh"
+            value={s.pricePerKWh}
+            onChange={(pricePerKWh) => set({ ...s, pricePerKWh })}
+            testId="heat-price"
+          />
+          <NumField
+            label="Boiler efficiency"
+            unit="0–1"
+            value={s.efficiency}
+            onChange={(efficiency) => set({ ...s, efficiency })}
+          />
         </div>
       );
     case 'district':
-      return <NumField label="Heat price" unit="per kWh" value={s.pricePerKWh} onChange={(pricePerKWh) => set({ ...s, pricePerKWh })} testId="heat-price" />;
+      return (
+        <NumField
+          label="Heat price"
+          unit="per kWh"
+          value={s.pricePerKWh}
+          onChange={(pricePerKWh) => set({ ...s, pricePerKWh })}
+          testId="heat-price"
+        />
+      );
     case 'heat-pump':
       return (
         <div className="form-row">
           {s.cop.map((p, i) => (
             <div key={i} className="form-row">
-              <NumField label="Outdoor" unit={tempUnit()} value={toDisplayTemp(p.outdoorC)} onChange={(t) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC: fromDisplayTemp(t) } : q)) })} />
-              <NumField label="COP" value={p.cop} onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })} />
+              <NumField
+                label="Outdoor"
+                unit={tempUnit()}
+                value={toDisplayTemp(p.outdoorC)}
+                onChange={(t) =>
+                  set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC: fromDisplayTemp(t) } : q)) })
+                }
+              />
+              <NumField
+                label="COP"
+                value={p.cop}
+                onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })}
+              />
             </div>
           ))}
           <button type="button" onClick={() => set({ ...s, cop: [...s.cop, { outdoorC: 15, cop: 4.5 }] })}>
@@ -49,7 +78,13 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
         </div>
       );
     default:
-      return <p className="muted">{s.kind === 'resistive' ? 'Worth the electricity price of each slot.' : 'Heat is worth nothing: Hearth runs for earnings only.'}</p>;
+      return (
+        <p className="muted">
+          {s.kind === 'resistive'
+            ? 'Worth the electricity price of each slot.'
+            : 'Heat is worth nothing: Hearth runs for earnings only.'}
+        </p>
+      );
   }
 }
 
@@ -58,17 +93,33 @@ function CapacityField({ s, set }: { s: HeatSource; set: (s: HeatSource) => void
   if (s.kind === 'none') return null;
   return (
     <div className="form-row">
-      <NumField label="Heat source capacity" unit="W" step="100" value={s.capacityW ?? DEFAULT_SOURCE_CAPACITY_W} onChange={(capacityW) => set({ ...s, capacityW })} testId="heat-capacity" />
+      <NumField
+        label="Heat source capacity"
+        unit="W"
+        step="100"
+        value={s.capacityW ?? DEFAULT_SOURCE_CAPACITY_W}
+        onChange={(capacityW) => set({ ...s, capacityW })}
+        testId="heat-capacity"
+      />
       <span className="muted">The most heat it can deliver; the thermal mode plans within it.</span>
     </div>
   );
 }
 
 /** Rounded as the form shows them: a tenth of a W/K, a whole Wh/K. */
-const fitted = (e: HeatLossEstimate) => ({ heatLossWPerK: Math.round((e.heatLossWPerK ?? 0) * 10) / 10, capacityWhPerK: Math.round(e.capacityWhPerK ?? 0) });
+const fitted = (e: HeatLossEstimate) => ({
+  heatLossWPerK: Math.round((e.heatLossWPerK ?? 0) * 10) / 10,
+  capacityWhPerK: Math.round(e.capacityWhPerK ?? 0),
+});
 
 /** The heat-loss fit, or why there is none; "Use these values" saves UA and C into the room settings. */
-function EstimateResult({ estimate, onUse }: { estimate: HeatLossEstimate | Error; onUse: (room: HeatingSettings['room']) => Promise<void> }) {
+function EstimateResult({
+  estimate,
+  onUse,
+}: {
+  estimate: HeatLossEstimate | Error;
+  onUse: (room: HeatingSettings['room']) => Promise<void>;
+}) {
   const [error, setError] = useState<Error | undefined>();
   const [used, setUsed] = useState(false);
   if (estimate instanceof Error) return <ErrorBanner error={estimate} />;
@@ -83,7 +134,8 @@ function EstimateResult({ estimate, onUse }: { estimate: HeatLossEstimate | Erro
   return (
     <div data-testid="heat-loss-estimate-result">
       <p>
-        Fitted to {estimate.samples} hour-long spans of logs: heat loss <strong data-testid="fit-ua">{fmtNumber(room.heatLossWPerK, 1)} W/K</strong>, heat capacity{' '}
+        Fitted to {estimate.samples} hour-long spans of logs: heat loss{' '}
+        <strong data-testid="fit-ua">{fmtNumber(room.heatLossWPerK, 1)} W/K</strong>, heat capacity{' '}
         <strong data-testid="fit-c">{fmtNumber(room.capacityWhPerK, 0)} Wh/K</strong>; the model follows the readings to{' '}
         <strong data-testid="fit-rmse">±{estimate.rmseC === null ? '?' : fmtNumber(estimate.rmseC, 2)} °C</strong> (RMSE
         {estimate.rmsW !== null ? `; ±${fmtNumber(estimate.rmsW, 0)} W in power` : ''}).
@@ -118,8 +170,18 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
     case 'home-assistant':
       return (
         <div className="form-row">
-          <TextField label="Home Assistant URL" value={s.url} onChange={(url) => set({ ...s, url })} testId="indoor-url" />
-          <TextField label="Long-lived token" type="password" value={s.token} onChange={(token) => set({ ...s, token })} />
+          <TextField
+            label="Home Assistant URL"
+            value={s.url}
+            onChange={(url) => set({ ...s, url })}
+            testId="indoor-url"
+          />
+          <TextField
+            label="Long-lived token"
+            type="password"
+            value={s.token}
+            onChange={(token) => set({ ...s, token })}
+          />
           <TextField label="Entity id" value={s.entityId} onChange={(entityId) => set({ ...s, entityId })} />
         </div>
       );
@@ -127,15 +189,38 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
       // Optional fields left empty are left out: the core reads an absent JSON path as "plain number".
       const put = (patch: Partial<typeof s>) => {
         const n = { ...s, ...patch };
-        set({ kind: 'mqtt', url: n.url, topic: n.topic, ...(n.jsonPath ? { jsonPath: n.jsonPath } : {}), ...(n.username ? { username: n.username } : {}), ...(n.password ? { password: n.password } : {}) });
+        set({
+          kind: 'mqtt',
+          url: n.url,
+          topic: n.topic,
+          ...(n.jsonPath ? { jsonPath: n.jsonPath } : {}),
+          ...(n.username ? { username: n.username } : {}),
+          ...(n.password ? { password: n.password } : {}),
+        });
       };
       return (
         <div className="form-row">
-          <TextField label="Broker URL" value={s.url} onChange={(url) => put({ url })} testId="indoor-url" placeholder="mqtt://localhost:1883" />
+          <TextField
+            label="Broker URL"
+            value={s.url}
+            onChange={(url) => put({ url })}
+            testId="indoor-url"
+            placeholder="mqtt://localhost:1883"
+          />
           <TextField label="Topic" value={s.topic} onChange={(topic) => put({ topic })} testId="indoor-topic" />
-          <TextField label="JSON path (empty: plain number)" value={s.jsonPath ?? ''} onChange={(jsonPath) => put({ jsonPath })} testId="indoor-json-path" />
+          <TextField
+            label="JSON path (empty: plain number)"
+            value={s.jsonPath ?? ''}
+            onChange={(jsonPath) => put({ jsonPath })}
+            testId="indoor-json-path"
+          />
           <TextField label="User name (optional)" value={s.username ?? ''} onChange={(username) => put({ username })} />
-          <TextField label="Password (optional)" type="password" value={s.password ?? ''} onChange={(password) => put({ password })} />
+          <TextField
+            label="Password (optional)"
+            type="password"
+            value={s.password ?? ''}
+            onChange={(password) => put({ password })}
+          />
         </div>
       );
     }
@@ -149,12 +234,25 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
   }
 }
 
-function SensorLine({ label, status, now, testId }: { label: string; status: Pick<SensorStatus, 'state' | 'reason' | 'last'> | undefined; now: number; testId: string }) {
+function SensorLine({
+  label,
+  status,
+  now,
+  testId,
+}: {
+  label: string;
+  status: Pick<SensorStatus, 'state' | 'reason' | 'last'> | undefined;
+  now: number;
+  testId: string;
+}) {
   if (!status) return null;
   return (
-    <p data-testid={testId} className={`status ${status.state === 'ok' ? 'ok' : status.state === 'idle' ? 'muted' : status.state === 'stale' ? 'warn' : 'bad'}`}>
-      {label}: {status.last ? `${fmtTemp(status.last.c)}, ${ageOf(status.last.at, now)}` : 'no reading yet'} ({status.state})
-      {status.reason && <span className="reason"> — {status.reason}</span>}
+    <p
+      data-testid={testId}
+      className={`status ${status.state === 'ok' ? 'ok' : status.state === 'idle' ? 'muted' : status.state === 'stale' ? 'warn' : 'bad'}`}
+    >
+      {label}: {status.last ? `${fmtTemp(status.last.c)}, ${ageOf(status.last.at, now)}` : 'no reading yet'} (
+      {status.state}){status.reason && <span className="reason"> — {status.reason}</span>}
     </p>
   );
 }
@@ -199,7 +297,12 @@ export function HeatingCard({ now }: { now: number }) {
   useEffect(() => {
     if (settings.data) setDraft(settings.data);
   }, [settings.data]);
-  if (!draft) return <Card title="Heating">{settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}</Card>;
+  if (!draft)
+    return (
+      <Card title="Heating">
+        {settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}
+      </Card>
+    );
   const set = (patch: Partial<HeatingSettings>) => {
     setSaved(false);
     setDraft({ ...draft, ...patch });
@@ -254,34 +357,92 @@ export function HeatingCard({ now }: { now: number }) {
               ['dates', 'Between dates'],
               ['outdoor-below', 'When colder outside than'],
             ]}
-            onChange={(kind) => set({ season: kind === 'dates' ? { kind, from: '10-01', to: '04-30' } : kind === 'outdoor-below' ? { kind, c: 15 } : { kind } })}
+            onChange={(kind) =>
+              set({
+                season:
+                  kind === 'dates'
+                    ? { kind, from: '10-01', to: '04-30' }
+                    : kind === 'outdoor-below'
+                      ? { kind, c: 15 }
+                      : { kind },
+              })
+            }
           />
           {season.kind === 'dates' && (
             <>
-              <TextField label="From (MM-DD)" value={season.from} onChange={(from) => set({ season: { ...season, from } })} />
+              <TextField
+                label="From (MM-DD)"
+                value={season.from}
+                onChange={(from) => set({ season: { ...season, from } })}
+              />
               <TextField label="To (MM-DD)" value={season.to} onChange={(to) => set({ season: { ...season, to } })} />
             </>
           )}
-          {season.kind === 'outdoor-below' && <NumField label="Day mean below" unit={tempUnit()} value={toDisplayTemp(season.c)} onChange={(t) => set({ season: { ...season, c: fromDisplayTemp(t) } })} />}
+          {season.kind === 'outdoor-below' && (
+            <NumField
+              label="Day mean below"
+              unit={tempUnit()}
+              value={toDisplayTemp(season.c)}
+              onChange={(t) => set({ season: { ...season, c: fromDisplayTemp(t) } })}
+            />
+          )}
         </div>
         {draft.mode === 'thermal' && (
           <p className="muted" data-testid="thermal-hint">
-            Each change sets a comfort band: the room stays at least at its target and at most at its upper bound; the plan warms it towards the upper bound while power is cheap.
+            Each change sets a comfort band: the room stays at least at its target and at most at its upper bound; the
+            plan warms it towards the upper bound while power is cheap.
           </p>
         )}
-        <WeekGrid schedule={draft.schedule} onChange={(schedule) => set({ schedule })} band={draft.mode === 'thermal'} />
+        <WeekGrid
+          schedule={draft.schedule}
+          onChange={(schedule) => set({ schedule })}
+          band={draft.mode === 'thermal'}
+        />
         <div className="form-row">
-          <NumField label="Room heat loss" unit="W/K" value={draft.room.heatLossWPerK} onChange={(heatLossWPerK) => set({ room: { ...draft.room, heatLossWPerK } })} testId="heat-loss" />
-          <NumField label="Room heat capacity" unit="Wh/K" value={draft.room.capacityWhPerK} onChange={(capacityWhPerK) => set({ room: { ...draft.room, capacityWhPerK } })} />
+          <NumField
+            label="Room heat loss"
+            unit="W/K"
+            value={draft.room.heatLossWPerK}
+            onChange={(heatLossWPerK) => set({ room: { ...draft.room, heatLossWPerK } })}
+            testId="heat-loss"
+          />
+          <NumField
+            label="Room heat capacity"
+            unit="Wh/K"
+            value={draft.room.capacityWhPerK}
+            onChange={(capacityWhPerK) => set({ room: { ...draft.room, capacityWhPerK } })}
+          />
           <button type="button" onClick={runEstimate} data-testid="heat-loss-estimate">
             Estimate from logged data
           </button>
-          <button type="button" onClick={() => set({ room: { heatLossWPerK: 200, capacityWhPerK: 10_000 } })} data-testid="typical-house" title="Without measurements: a typical 120 m² house">
+          <button
+            type="button"
+            onClick={() => set({ room: { heatLossWPerK: 200, capacityWhPerK: 10_000 } })}
+            data-testid="typical-house"
+            title="Without measurements: a typical 120 m² house"
+          >
             Typical house (200 W/K, 10,000 Wh/K)
           </button>
-          <NumField label="Hysteresis" unit="K" value={draft.thermostat.hysteresisK} onChange={(hysteresisK) => set({ thermostat: { ...draft.thermostat, hysteresisK } })} />
-          <NumField label="Minimum on" unit="min" step="1" value={draft.thermostat.minOnMin} onChange={(minOnMin) => set({ thermostat: { ...draft.thermostat, minOnMin } })} />
-          <NumField label="Minimum off" unit="min" step="1" value={draft.thermostat.minOffMin} onChange={(minOffMin) => set({ thermostat: { ...draft.thermostat, minOffMin } })} />
+          <NumField
+            label="Hysteresis"
+            unit="K"
+            value={draft.thermostat.hysteresisK}
+            onChange={(hysteresisK) => set({ thermostat: { ...draft.thermostat, hysteresisK } })}
+          />
+          <NumField
+            label="Minimum on"
+            unit="min"
+            step="1"
+            value={draft.thermostat.minOnMin}
+            onChange={(minOnMin) => set({ thermostat: { ...draft.thermostat, minOnMin } })}
+          />
+          <NumField
+            label="Minimum off"
+            unit="min"
+            step="1"
+            value={draft.thermostat.minOffMin}
+            onChange={(minOffMin) => set({ thermostat: { ...draft.thermostat, minOffMin } })}
+          />
         </div>
         {estimate && <EstimateResult estimate={estimate} onUse={useFit} />}
       </Card>
@@ -306,7 +467,11 @@ export function HeatingCard({ now }: { now: number }) {
             }}
             testId="heat-source"
           />
-          <TextField label="Currency" value={draft.currency} onChange={(currency) => set({ currency: currency.toUpperCase() })} />
+          <TextField
+            label="Currency"
+            value={draft.currency}
+            onChange={(currency) => set({ currency: currency.toUpperCase() })}
+          />
         </div>
         <HeatSourceFields s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
         <CapacityField s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
@@ -336,20 +501,42 @@ export function HeatingCard({ now }: { now: number }) {
           <NumField
             label="Latitude"
             value={draft.location?.latitude ?? NaN}
-            onChange={(latitude) => set({ location: Number.isNaN(latitude) && !draft.location ? null : { latitude, longitude: draft.location?.longitude ?? 0 } })}
+            onChange={(latitude) =>
+              set({
+                location:
+                  Number.isNaN(latitude) && !draft.location
+                    ? null
+                    : { latitude, longitude: draft.location?.longitude ?? 0 },
+              })
+            }
           />
-          <NumField label="Longitude" value={draft.location?.longitude ?? NaN} onChange={(longitude) => set({ location: { latitude: draft.location?.latitude ?? 0, longitude } })} />
+          <NumField
+            label="Longitude"
+            value={draft.location?.longitude ?? NaN}
+            onChange={(longitude) => set({ location: { latitude: draft.location?.latitude ?? 0, longitude } })}
+          />
           <button type="button" onClick={() => set({ location: null })}>
             No forecast
           </button>
-          <NumField label="Outdoor without forecast" unit={tempUnit()} value={toDisplayTemp(draft.fallbackOutdoorC)} onChange={(t) => set({ fallbackOutdoorC: fromDisplayTemp(t) })} />
+          <NumField
+            label="Outdoor without forecast"
+            unit={tempUnit()}
+            value={toDisplayTemp(draft.fallbackOutdoorC)}
+            onChange={(t) => set({ fallbackOutdoorC: fromDisplayTemp(t) })}
+          />
         </div>
         <SensorLine label="Outdoor (Open-Meteo)" status={sensors.data?.outdoor} now={now} testId="sensor-outdoor" />
       </Card>
       <Card wide>
         <ErrorBanner error={error} />
         <div className="form-row">
-          <button className="primary" type="button" disabled={saving} onClick={() => void save()} data-testid="heating-save">
+          <button
+            className="primary"
+            type="button"
+            disabled={saving}
+            onClick={() => void save()}
+            data-testid="heating-save"
+          >
             Save heating
           </button>
           {saved && <span data-testid="heating-saved">Saved.</span>}

@@ -10,7 +10,10 @@ const COLORS = { price: '#8a94a6', cheapest: '#2e9d5b', dearest: '#d0453a' };
 /** Price per kWh with the precision exchanges publish (five decimals), never rounded to look nicer. */
 const perKWh = (v: number, currency: string) => `${v.toFixed(5)} ${currency}/kWh`;
 
-export function cheapestAndDearest(slots: PriceSlot[]): { cheapest: PriceSlot | undefined; dearest: PriceSlot | undefined } {
+export function cheapestAndDearest(slots: PriceSlot[]): {
+  cheapest: PriceSlot | undefined;
+  dearest: PriceSlot | undefined;
+} {
   let cheapest: PriceSlot | undefined;
   let dearest: PriceSlot | undefined;
   for (const s of slots) {
@@ -27,7 +30,12 @@ export function PriceChart({ now, timeZone }: { now: number; timeZone: string })
   const from = Math.floor(now / HOUR) * HOUR;
   const update = useEvent('price-update');
   const { data: slots, error } = useCall('tariff-slots', { from, to: from + 48 * HOUR }, [from, update]);
-  if (!slots) return <Card title="Prices, next 48 hours" wide>{error ? <ErrorBanner error={error} /> : <p className="muted">Loading…</p>}</Card>;
+  if (!slots)
+    return (
+      <Card title="Prices, next 48 hours" wide>
+        {error ? <ErrorBanner error={error} /> : <p className="muted">Loading…</p>}
+      </Card>
+    );
   const { cheapest, dearest } = cheapestAndDearest(slots);
   const currency = slots[0]?.currency ?? 'EUR';
   const pick = (which: PriceSlot | undefined) => slots.map((s) => (s === which ? s.price : null));
@@ -55,7 +63,13 @@ export function PriceChart({ now, timeZone }: { now: number; timeZone: string })
               {...(marker !== undefined ? { marker } : {})}
             />
           </div>
-          <Legend series={[{ name: 'price', color: COLORS.price }, { name: 'cheapest', color: COLORS.cheapest }, { name: 'dearest', color: COLORS.dearest }]} />
+          <Legend
+            series={[
+              { name: 'price', color: COLORS.price },
+              { name: 'cheapest', color: COLORS.cheapest },
+              { name: 'dearest', color: COLORS.dearest },
+            ]}
+          />
           <div className="stats">
             {cheapest && (
               <p data-testid="price-cheapest">
@@ -67,11 +81,7 @@ export function PriceChart({ now, timeZone }: { now: number; timeZone: string })
                 Dearest: {slotLabel(dearest.start, timeZone)}, {perKWh(dearest.price, currency)}
               </p>
             )}
-            {!cheapest && first && (
-              <p data-testid="price-flat">
-                Every slot costs {perKWh(first.price, currency)}
-              </p>
-            )}
+            {!cheapest && first && <p data-testid="price-flat">Every slot costs {perKWh(first.price, currency)}</p>}
             <p className="muted">
               {slots.length} slots of {first ? (first.end - first.start) / 60_000 : 60} min
             </p>

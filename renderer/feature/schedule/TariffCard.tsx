@@ -24,7 +24,12 @@ function fresh(kind: Kind, currency: string): TariffConfig {
     case 'fixed':
       return { kind, price: 0.3, currency };
     case 'time-of-use':
-      return { kind, currency, defaultPrice: 0.32, zones: [{ days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00', price: 0.22 }] };
+      return {
+        kind,
+        currency,
+        defaultPrice: 0.32,
+        zones: [{ days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00', price: 0.22 }],
+      };
     case 'csv':
       return { kind, currency };
     case 'awattar':
@@ -40,8 +45,17 @@ function fresh(kind: Kind, currency: string): TariffConfig {
   }
 }
 
-function ZoneRows({ zones, onChange, prefix }: { zones: TimeZone[]; onChange: (z: TimeZone[]) => void; prefix: string }) {
-  const set = (i: number, patch: Partial<TimeZone>) => onChange(zones.map((z, j) => (j === i ? { ...z, ...patch } : z)));
+function ZoneRows({
+  zones,
+  onChange,
+  prefix,
+}: {
+  zones: TimeZone[];
+  onChange: (z: TimeZone[]) => void;
+  prefix: string;
+}) {
+  const set = (i: number, patch: Partial<TimeZone>) =>
+    onChange(zones.map((z, j) => (j === i ? { ...z, ...patch } : z)));
   return (
     <div data-testid={`${prefix}-zones`}>
       {zones.map((z, i) => (
@@ -49,7 +63,14 @@ function ZoneRows({ zones, onChange, prefix }: { zones: TimeZone[]; onChange: (z
           <TextField
             label="Days (1 = Mon … 7 = Sun)"
             value={(z.days ?? []).join(',')}
-            onChange={(s) => set(i, { days: s.split(/[,\s]+/).filter(Boolean).map(Number) })}
+            onChange={(s) =>
+              set(i, {
+                days: s
+                  .split(/[,\s]+/)
+                  .filter(Boolean)
+                  .map(Number),
+              })
+            }
           />
           <TextField label="From" type="time" value={z.from} onChange={(s) => set(i, { from: s })} />
           <TextField label="To" type="time" value={z.to} onChange={(s) => set(i, { to: s })} />
@@ -79,7 +100,9 @@ function CsvImport() {
         api.send('tariff-import-csv', unit ? { csv, unit } : { csv }).then(
           (r) => {
             setError(undefined);
-            setResult(`${file.name}: ${r.slots} slots of ${r.resolution} min, ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`);
+            setResult(
+              `${file.name}: ${r.slots} slots of ${r.resolution} min, ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
+            );
           },
           (err: Error) => setError(err),
         ),
@@ -102,7 +125,12 @@ function CsvImport() {
         />
         <label>
           CSV file (start, price)
-          <input type="file" accept=".csv,text/csv" data-testid="csv-file" onChange={(e) => onFile(e.target.files?.[0])} />
+          <input
+            type="file"
+            accept=".csv,text/csv"
+            data-testid="csv-file"
+            onChange={(e) => onFile(e.target.files?.[0])}
+          />
         </label>
       </div>
       <ErrorBanner error={error} />
@@ -117,16 +145,35 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
     case 'fixed':
       return (
         <div className="form-row">
-          <NumField label="Price" unit={`${t.currency}/kWh`} value={t.price} onChange={(price) => set({ ...t, price })} testId="tariff-price" />
-          <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
+          <NumField
+            label="Price"
+            unit={`${t.currency}/kWh`}
+            value={t.price}
+            onChange={(price) => set({ ...t, price })}
+            testId="tariff-price"
+          />
+          <TextField
+            label="Currency"
+            value={t.currency}
+            onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })}
+          />
         </div>
       );
     case 'time-of-use':
       return (
         <>
           <div className="form-row">
-            <NumField label="Price outside the zones" unit={`${t.currency}/kWh`} value={t.defaultPrice} onChange={(defaultPrice) => set({ ...t, defaultPrice })} />
-            <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
+            <NumField
+              label="Price outside the zones"
+              unit={`${t.currency}/kWh`}
+              value={t.defaultPrice}
+              onChange={(defaultPrice) => set({ ...t, defaultPrice })}
+            />
+            <TextField
+              label="Currency"
+              value={t.currency}
+              onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })}
+            />
           </div>
           <ZoneRows prefix="tou" zones={t.zones} onChange={(zones) => set({ ...t, zones })} />
         </>
@@ -135,39 +182,93 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
       return (
         <>
           <div className="form-row">
-            <TextField label="Currency" value={t.currency} onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })} />
+            <TextField
+              label="Currency"
+              value={t.currency}
+              onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })}
+            />
           </div>
           <CsvImport />
         </>
       );
     case 'awattar':
-      return <Select label="Country" value={t.country} options={[['de', 'Germany'], ['at', 'Austria']]} onChange={(country) => set({ ...t, country })} />;
+      return (
+        <Select
+          label="Country"
+          value={t.country}
+          options={[
+            ['de', 'Germany'],
+            ['at', 'Austria'],
+          ]}
+          onChange={(country) => set({ ...t, country })}
+        />
+      );
     case 'energi-data-service':
       return (
         <div className="form-row">
-          <Select label="Price area" value={t.area} options={[['DK1', 'DK1 (west)'], ['DK2', 'DK2 (east)']]} onChange={(area) => set({ ...t, area })} />
-          <Select label="Currency" value={t.currency} options={[['DKK', 'DKK'], ['EUR', 'EUR']]} onChange={(currency) => set({ ...t, currency })} />
+          <Select
+            label="Price area"
+            value={t.area}
+            options={[
+              ['DK1', 'DK1 (west)'],
+              ['DK2', 'DK2 (east)'],
+            ]}
+            onChange={(area) => set({ ...t, area })}
+          />
+          <Select
+            label="Currency"
+            value={t.currency}
+            options={[
+              ['DKK', 'DKK'],
+              ['EUR', 'EUR'],
+            ]}
+            onChange={(currency) => set({ ...t, currency })}
+          />
         </div>
       );
     case 'octopus-agile':
       return (
         <div className="form-row">
-          <TextField label="Product code" value={t.product} onChange={(product) => set({ ...t, product: product.toUpperCase() })} />
-          <TextField label="Region letter (A–P)" value={t.region} onChange={(region) => set({ ...t, region: region.toUpperCase() })} />
+          <TextField
+            label="Product code"
+            value={t.product}
+            onChange={(product) => set({ ...t, product: product.toUpperCase() })}
+          />
+          <TextField
+            label="Region letter (A–P)"
+            value={t.region}
+            onChange={(region) => set({ ...t, region: region.toUpperCase() })}
+          />
         </div>
       );
     case 'entsoe':
       return (
         <div className="form-row">
           <TextField label="Bidding zone (EIC)" value={t.zone} onChange={(zone) => set({ ...t, zone })} />
-          <TextField label="Security token" type="password" value={t.token} onChange={(token) => set({ ...t, token })} testId="tariff-token" />
+          <TextField
+            label="Security token"
+            type="password"
+            value={t.token}
+            onChange={(token) => set({ ...t, token })}
+            testId="tariff-token"
+          />
         </div>
       );
     case 'tibber':
       return (
         <div className="form-row">
-          <TextField label="API token" type="password" value={t.token} onChange={(token) => set({ ...t, token })} testId="tariff-token" />
-          <TextField label="Home id (optional)" value={t.homeId ?? ''} onChange={(homeId) => set(homeId ? { ...t, homeId } : { kind: 'tibber', token: t.token })} />
+          <TextField
+            label="API token"
+            type="password"
+            value={t.token}
+            onChange={(token) => set({ ...t, token })}
+            testId="tariff-token"
+          />
+          <TextField
+            label="Home id (optional)"
+            value={t.homeId ?? ''}
+            onChange={(homeId) => set(homeId ? { ...t, homeId } : { kind: 'tibber', token: t.token })}
+          />
         </div>
       );
   }
@@ -175,7 +276,8 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
 
 export function TariffStatusLine({ status, now }: { status: TariffStatus | undefined; now: number }) {
   if (!status) return null;
-  const cls = status.state === 'ok' ? 'ok' : status.state === 'stale' ? 'warn' : status.state === 'error' ? 'bad' : 'muted';
+  const cls =
+    status.state === 'ok' ? 'ok' : status.state === 'stale' ? 'warn' : status.state === 'error' ? 'bad' : 'muted';
   return (
     <p data-testid="tariff-status" className={`status ${cls}`}>
       Prices: {status.state}
@@ -198,7 +300,12 @@ export function TariffCard({ now }: { now: number }) {
   useEffect(() => {
     if (settings.data) setDraft(settings.data);
   }, [settings.data]);
-  if (!draft) return <Card title="Electricity tariff">{settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}</Card>;
+  if (!draft)
+    return (
+      <Card title="Electricity tariff">
+        {settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}
+      </Card>
+    );
 
   const currency = 'currency' in draft.tariff ? draft.tariff.currency : 'EUR';
   const save = async () => {
@@ -224,20 +331,55 @@ export function TariffCard({ now }: { now: number }) {
   return (
     <Card title="Electricity tariff" wide>
       <div className="form-row">
-        <Select label="Tariff" value={draft.tariff.kind} options={KINDS} onChange={(k) => setDraft({ ...draft, tariff: fresh(k, currency) })} testId="tariff-kind" />
-        <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => setDraft({ ...draft, timeZone })} testId="tariff-tz" />
+        <Select
+          label="Tariff"
+          value={draft.tariff.kind}
+          options={KINDS}
+          onChange={(k) => setDraft({ ...draft, tariff: fresh(k, currency) })}
+          testId="tariff-kind"
+        />
+        <TextField
+          label="Time zone"
+          value={draft.timeZone}
+          onChange={(timeZone) => setDraft({ ...draft, timeZone })}
+          testId="tariff-tz"
+        />
       </div>
       <ProviderFields t={draft.tariff} set={(tariff) => setDraft({ ...draft, tariff })} />
       <h3>Charges and tax on spot prices</h3>
       <div className="form-row">
-        <NumField label="Grid charges" unit="per kWh" value={draft.charges.perKWh} onChange={(perKWh) => setDraft({ ...draft, charges: { ...draft.charges, perKWh } })} testId="charges-per-kwh" />
-        <NumField label="Tax / VAT" unit="%" value={Math.round(draft.charges.tax * 10000) / 100} onChange={(pct) => setDraft({ ...draft, charges: { ...draft.charges, tax: pct / 100 } })} testId="charges-tax" />
+        <NumField
+          label="Grid charges"
+          unit="per kWh"
+          value={draft.charges.perKWh}
+          onChange={(perKWh) => setDraft({ ...draft, charges: { ...draft.charges, perKWh } })}
+          testId="charges-per-kwh"
+        />
+        <NumField
+          label="Tax / VAT"
+          unit="%"
+          value={Math.round(draft.charges.tax * 10000) / 100}
+          onChange={(pct) => setDraft({ ...draft, charges: { ...draft.charges, tax: pct / 100 } })}
+          testId="charges-tax"
+        />
       </div>
-      <ZoneRows prefix="charges" zones={draft.charges.zones ?? []} onChange={(zones) => setDraft({ ...draft, charges: { ...draft.charges, zones } })} />
-      <p className="muted">Price paid = (spot + charges) × (1 + tax). Fixed and time-of-use prices are used as entered.</p>
+      <ZoneRows
+        prefix="charges"
+        zones={draft.charges.zones ?? []}
+        onChange={(zones) => setDraft({ ...draft, charges: { ...draft.charges, zones } })}
+      />
+      <p className="muted">
+        Price paid = (spot + charges) × (1 + tax). Fixed and time-of-use prices are used as entered.
+      </p>
       <ErrorBanner error={error} />
       <div className="form-row">
-        <button className="primary" type="button" disabled={saving} onClick={() => void save()} data-testid="tariff-save">
+        <button
+          className="primary"
+          type="button"
+          disabled={saving}
+          onClick={() => void save()}
+          data-testid="tariff-save"
+        >
           {saving ? 'Checking with the provider…' : 'Save tariff'}
         </button>
         {saved && <span data-testid="tariff-saved">Saved.</span>}

@@ -7,9 +7,18 @@ import { NumField, TextField, WEEKDAYS } from './field.tsx';
  * The weekly heating schedule as a grid: a row per weekday, each change of setpoint a cell. With
  * `band` (thermal mode) each cell also takes the comfort band's upper bound.
  */
-export function WeekGrid({ schedule, onChange, band = false }: { schedule: WeekSchedule; onChange: (s: WeekSchedule) => void; band?: boolean }) {
+export function WeekGrid({
+  schedule,
+  onChange,
+  band = false,
+}: {
+  schedule: WeekSchedule;
+  onChange: (s: WeekSchedule) => void;
+  band?: boolean;
+}) {
   const setDay = (d: number, day: Setpoint[]) => onChange(schedule.map((x, i) => (i === d ? day : x)));
-  const copyToWeekdays = (d: number) => onChange(schedule.map((x, i) => (i < 5 ? (schedule[d] ?? []).map((s) => ({ ...s })) : x)));
+  const copyToWeekdays = (d: number) =>
+    onChange(schedule.map((x, i) => (i < 5 ? (schedule[d] ?? []).map((s) => ({ ...s })) : x)));
   return (
     <table className="week-grid" data-testid="week-grid">
       <tbody>
@@ -20,24 +29,65 @@ export function WeekGrid({ schedule, onChange, band = false }: { schedule: WeekS
               <div className="setpoints">
                 {day.map((sp, i) => (
                   <div className="setpoint" key={i} data-testid={`setpoint-${d}-${i}`}>
-                    <TextField label="From" type="time" value={sp.at} onChange={(at) => setDay(d, day.map((x, j) => (j === i ? { ...x, at } : x)))} testId={`setpoint-${d}-${i}-at`} />
-                    <NumField label="Target" unit={tempUnit()} step="0.5" value={toDisplayTemp(sp.c)} onChange={(t) => setDay(d, day.map((x, j) => (j === i ? { ...x, c: fromDisplayTemp(t) } : x)))} testId={`setpoint-${d}-${i}-c`} />
+                    <TextField
+                      label="From"
+                      type="time"
+                      value={sp.at}
+                      onChange={(at) =>
+                        setDay(
+                          d,
+                          day.map((x, j) => (j === i ? { ...x, at } : x)),
+                        )
+                      }
+                      testId={`setpoint-${d}-${i}-at`}
+                    />
+                    <NumField
+                      label="Target"
+                      unit={tempUnit()}
+                      step="0.5"
+                      value={toDisplayTemp(sp.c)}
+                      onChange={(t) =>
+                        setDay(
+                          d,
+                          day.map((x, j) => (j === i ? { ...x, c: fromDisplayTemp(t) } : x)),
+                        )
+                      }
+                      testId={`setpoint-${d}-${i}-c`}
+                    />
                     {band && (
                       <NumField
                         label="Up to"
                         unit={tempUnit()}
                         step="0.5"
                         value={toDisplayTemp(sp.maxC ?? sp.c + DEFAULT_BAND_K)}
-                        onChange={(t) => setDay(d, day.map((x, j) => (j === i ? { ...x, maxC: fromDisplayTemp(t) } : x)))}
+                        onChange={(t) =>
+                          setDay(
+                            d,
+                            day.map((x, j) => (j === i ? { ...x, maxC: fromDisplayTemp(t) } : x)),
+                          )
+                        }
                         testId={`setpoint-${d}-${i}-max`}
                       />
                     )}
-                    <button type="button" aria-label={`Remove ${WEEKDAYS[d]} ${sp.at}`} onClick={() => setDay(d, day.filter((_, j) => j !== i))}>
+                    <button
+                      type="button"
+                      aria-label={`Remove ${WEEKDAYS[d]} ${sp.at}`}
+                      onClick={() =>
+                        setDay(
+                          d,
+                          day.filter((_, j) => j !== i),
+                        )
+                      }
+                    >
                       ×
                     </button>
                   </div>
                 ))}
-                <button type="button" onClick={() => setDay(d, [...day, { at: '12:00', c: day.at(-1)?.c ?? 20 }])} data-testid={`add-setpoint-${d}`}>
+                <button
+                  type="button"
+                  onClick={() => setDay(d, [...day, { at: '12:00', c: day.at(-1)?.c ?? 20 }])}
+                  data-testid={`add-setpoint-${d}`}
+                >
                   + change
                 </button>
                 {d < 5 && (

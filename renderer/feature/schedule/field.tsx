@@ -5,7 +5,21 @@ import { useEffect, useState } from 'react';
  * forced back to a number, and `onChange` receives NaN until the text is a number, so the form
  * can name the field instead of saving a zero.
  */
-export function NumField({ label, value, onChange, testId, step = 'any', unit }: { label: string; value: number; onChange: (n: number) => void; testId?: string; step?: string; unit?: string }) {
+export function NumField({
+  label,
+  value,
+  onChange,
+  testId,
+  step = 'any',
+  unit,
+}: {
+  label: string;
+  value: number;
+  onChange: (n: number) => void;
+  testId?: string;
+  step?: string;
+  unit?: string;
+}) {
   const [text, setText] = useState(Number.isFinite(value) ? String(value) : '');
   useEffect(() => {
     setText((t) => (Number(t) === value && t.trim() !== '' ? t : Number.isFinite(value) ? String(value) : t));
@@ -27,16 +41,48 @@ export function NumField({ label, value, onChange, testId, step = 'any', unit }:
   );
 }
 
-export function TextField({ label, value, onChange, testId, type = 'text', placeholder }: { label: string; value: string; onChange: (s: string) => void; testId?: string; type?: string; placeholder?: string }) {
+export function TextField({
+  label,
+  value,
+  onChange,
+  testId,
+  type = 'text',
+  placeholder,
+}: {
+  label: string;
+  value: string;
+  onChange: (s: string) => void;
+  testId?: string;
+  type?: string;
+  placeholder?: string;
+}) {
   return (
     <label>
       {label}
-      <input type={type} value={value} placeholder={placeholder} data-testid={testId} onChange={(e) => onChange(e.target.value)} />
+      <input
+        type={type}
+        value={value}
+        placeholder={placeholder}
+        data-testid={testId}
+        onChange={(e) => onChange(e.target.value)}
+      />
     </label>
   );
 }
 
-export function Select<T extends string>({ label, value, options, onChange, testId }: { label: string; value: T; options: [T, string][]; onChange: (v: T) => void; testId?: string }) {
+export function Select<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: T;
+  options: [T, string][];
+  onChange: (v: T) => void;
+  testId?: string;
+}) {
   return (
     <label>
       {label}
@@ -55,7 +101,8 @@ export function Select<T extends string>({ label, value, options, onChange, test
 export function badNumbers(value: unknown, prefix = ''): string[] {
   if (typeof value === 'number') return Number.isFinite(value) ? [] : [prefix];
   if (Array.isArray(value)) return value.flatMap((v, i) => badNumbers(v, `${prefix}.${i}`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => badNumbers(v, prefix ? `${prefix}.${k}` : k));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => badNumbers(v, prefix ? `${prefix}.${k}` : k));
   return [];
 }
 
@@ -72,7 +119,13 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** "Tue 14:00" in a time zone. */
 export function slotLabel(ms: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(ms);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(ms);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('weekday')} ${get('hour')}:${get('minute')}`;
 }
@@ -95,16 +148,22 @@ export function TestButton({ run, testId }: { run: () => Promise<{ ok: boolean; 
         onClick={() => {
           setBusy(true);
           setResult(null);
-          run().then(
-            (r) => setResult(r),
-            (err: Error) => setResult({ ok: false, message: err.message }),
-          ).finally(() => setBusy(false));
+          run()
+            .then(
+              (r) => setResult(r),
+              (err: Error) => setResult({ ok: false, message: err.message }),
+            )
+            .finally(() => setBusy(false));
         }}
       >
         {busy ? 'Testing…' : 'Test'}
       </button>
       {result && (
-        <span data-testid={`${testId}-result`} className={`status ${result.ok ? 'ok' : 'bad'}`} role={result.ok ? undefined : 'status'}>
+        <span
+          data-testid={`${testId}-result`}
+          className={`status ${result.ok ? 'ok' : 'bad'}`}
+          role={result.ok ? undefined : 'status'}
+        >
           {result.ok ? 'Works: ' : 'Failed: '}
           {result.message}
         </span>

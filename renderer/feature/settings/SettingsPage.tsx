@@ -6,7 +6,8 @@ import { fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
 
-const fmtBytes = (b: number) => (b < 1024 * 1024 ? `${fmtNumber(b / 1024, 1)} KiB` : `${fmtNumber(b / 1024 / 1024, 1)} MiB`);
+const fmtBytes = (b: number) =>
+  b < 1024 * 1024 ? `${fmtNumber(b / 1024, 1)} KiB` : `${fmtNumber(b / 1024 / 1024, 1)} MiB`;
 
 function UnitsAndStartCard() {
   const pushed = useEvent('preferences-updated');
@@ -29,30 +30,50 @@ function UnitsAndStartCard() {
         <div className="settings-form">
           <label>
             Temperatures in
-            <select data-testid="unit-temperature" value={prefs.temperatureUnit} onChange={(e) => void set({ temperatureUnit: e.target.value as Preferences['temperatureUnit'] })}>
+            <select
+              data-testid="unit-temperature"
+              value={prefs.temperatureUnit}
+              onChange={(e) => void set({ temperatureUnit: e.target.value as Preferences['temperatureUnit'] })}
+            >
               <option value="C">°C (Celsius)</option>
               <option value="F">°F (Fahrenheit)</option>
             </select>
           </label>
           <label>
             Energy in
-            <select data-testid="unit-energy" value={prefs.energyUnit} onChange={(e) => void set({ energyUnit: e.target.value as Preferences['energyUnit'] })}>
+            <select
+              data-testid="unit-energy"
+              value={prefs.energyUnit}
+              onChange={(e) => void set({ energyUnit: e.target.value as Preferences['energyUnit'] })}
+            >
               <option value="auto">Wh below 1 kWh, kWh above</option>
               <option value="kWh">always kWh</option>
             </select>
           </label>
           <label className="check">
-            <input type="checkbox" data-testid="pref-autostart" disabled={!desktop} checked={prefs.autostart} onChange={(e) => void set({ autostart: e.target.checked })} />
+            <input
+              type="checkbox"
+              data-testid="pref-autostart"
+              disabled={!desktop}
+              checked={prefs.autostart}
+              onChange={(e) => void set({ autostart: e.target.checked })}
+            />
             Start Hearth when I log in
           </label>
           <label className="check">
-            <input type="checkbox" data-testid="pref-minimized" disabled={!desktop} checked={prefs.startMinimized} onChange={(e) => void set({ startMinimized: e.target.checked })} />
+            <input
+              type="checkbox"
+              data-testid="pref-minimized"
+              disabled={!desktop}
+              checked={prefs.startMinimized}
+              onChange={(e) => void set({ startMinimized: e.target.checked })}
+            />
             Start minimised to the tray
           </label>
           {!desktop && (
             <p className="muted" data-testid="desktop-only">
-              Desktop app only: these two apply when Hearth runs as the desktop app. Under <code>hearth serve</code> start it with your system&apos;s service manager
-              instead.
+              Desktop app only: these two apply when Hearth runs as the desktop app. Under <code>hearth serve</code>{' '}
+              start it with your system&apos;s service manager instead.
             </p>
           )}
         </div>
@@ -123,8 +144,8 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
   return (
     <Card title="Backup and restore of the ledger" wide>
       <p className="muted">
-        A backup is a consistent copy of the whole ledger taken while Hearth keeps running. Restoring checks that the file is a Hearth ledger first; the ledger it replaces is
-        kept in the backups folder.
+        A backup is a consistent copy of the whole ledger taken while Hearth keeps running. Restoring checks that the
+        file is a Hearth ledger first; the ledger it replaces is kept in the backups folder.
       </p>
       <ErrorBanner error={err ?? backups.error} />
       <div className="form-row">
@@ -139,8 +160,11 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
       )}
       {restored && (
         <p className="status ok" data-testid="restore-result">
-          Restored from {restored.restoredFrom} ({restored.slots} slot rows). The ledger it replaced is kept as {restored.keptAs}.
-          {restored.restarted ? ' Hearth is running on the restored ledger.' : ' It takes effect when Hearth starts next.'}
+          Restored from {restored.restoredFrom} ({restored.slots} slot rows). The ledger it replaced is kept as{' '}
+          {restored.keptAs}.
+          {restored.restarted
+            ? ' Hearth is running on the restored ledger.'
+            : ' It takes effect when Hearth starts next.'}
         </p>
       )}
       <Table className="table" testId="backup-list" head={['Backup', 'Size', 'Written', '']}>
@@ -169,9 +193,19 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
       <div className="form-row">
         <label>
           Another backup file (a path on the machine Hearth runs on)
-          <input data-testid="restore-path" value={path} placeholder="/path/to/hearth-backup.db" onChange={(e) => setPath(e.target.value)} />
+          <input
+            data-testid="restore-path"
+            value={path}
+            placeholder="/path/to/hearth-backup.db"
+            onChange={(e) => setPath(e.target.value)}
+          />
         </label>
-        <button type="button" data-testid="restore-path-go" disabled={busy || path.trim() === ''} onClick={() => setConfirm(path.trim())}>
+        <button
+          type="button"
+          data-testid="restore-path-go"
+          disabled={busy || path.trim() === ''}
+          onClick={() => setConfirm(path.trim())}
+        >
           Restore…
         </button>
       </div>

@@ -16,7 +16,8 @@ const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.long-lived';
 /** Answers like Home Assistant's REST API: GET /api/states/<entity_id>, bearer token checked. */
 function homeAssistant(states: Record<string, object>) {
   return (req: Recorded): Reply => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
     const m = /^\/api\/states\/(.+)$/.exec(req.url);
     const state = m ? states[decodeURIComponent(m[1]!)] : undefined;
     if (!state) return { status: 404, body: '{"message":"Entity not found."}' };
@@ -36,17 +37,33 @@ describe('Home Assistant source', () => {
   const entity = (state: string, unit = '°C') => ({
     entity_id: 'sensor.living_room_temperature',
     state,
-    attributes: { state_class: 'measurement', unit_of_measurement: unit, device_class: 'temperature', friendly_name: 'Living room temperature' },
+    attributes: {
+      state_class: 'measurement',
+      unit_of_measurement: unit,
+      device_class: 'temperature',
+      friendly_name: 'Living room temperature',
+    },
     last_changed: '2024-01-10T11:58:03.123456+00:00',
     last_reported: '2024-01-10T11:58:03.123456+00:00',
     last_updated: '2024-01-10T11:58:03.123456+00:00',
     context: { id: '01HKX0', parent_id: null, user_id: null },
   });
-  const src = (patch: object = {}) => ({ kind: 'home-assistant' as const, url: server.origin, token: TOKEN, entityId: 'sensor.living_room_temperature', ...patch });
+  const src = (patch: object = {}) => ({
+    kind: 'home-assistant' as const,
+    url: server.origin,
+    token: TOKEN,
+    entityId: 'sensor.living_room_temperature',
+    ...patch,
+  });
 
   it('reads a state with its time, converting °F', async () => {
-    server.setRoute(homeAssistant({ 'sensor.living_room_temperature': entity('21.4'), 'sensor.us': entity('68', '°F') }));
-    expect(await readHomeAssistant(src(), globalThis.fetch)).toEqual({ c: 21.4, at: Date.parse('2024-01-10T11:58:03.123Z') });
+    server.setRoute(
+      homeAssistant({ 'sensor.living_room_temperature': entity('21.4'), 'sensor.us': entity('68', '°F') }),
+    );
+    expect(await readHomeAssistant(src(), globalThis.fetch)).toEqual({
+      c: 21.4,
+      at: Date.parse('2024-01-10T11:58:03.123Z'),
+    });
     expect((await readHomeAssistant(src({ entityId: 'sensor.us' }), globalThis.fetch)).c).toBeCloseTo(20, 12);
   });
 
@@ -58,15 +75,21 @@ describe('Home Assistant source', () => {
     expect((await sourceError(readHomeAssistant(src({ entityId: 'sensor.nope' }), globalThis.fetch))).message).toBe(
       'Home Assistant has no entity sensor.nope: check the entity id',
     );
-    expect((await sourceError(readHomeAssistant(src(), globalThis.fetch))).message).toContain('reports sensor.living_room_temperature as "unavailable"');
+    expect((await sourceError(readHomeAssistant(src(), globalThis.fetch))).message).toContain(
+      'reports sensor.living_room_temperature as "unavailable"',
+    );
   });
 });
 
 describe('HTTP JSON source and Open-Meteo', () => {
   it('reads a number at a JSON path', async () => {
     server.setRoute(() => ({ body: '{"data":[{"t":"19.75"}]}' }));
-    expect(await readHttpJson({ kind: 'http-json', url: `${server.origin}/x`, jsonPath: '$.data[0].t' }, globalThis.fetch)).toBe(19.75);
-    const err = await sourceError(readHttpJson({ kind: 'http-json', url: `${server.origin}/x`, jsonPath: 'temp' }, globalThis.fetch));
+    expect(
+      await readHttpJson({ kind: 'http-json', url: `${server.origin}/x`, jsonPath: '$.data[0].t' }, globalThis.fetch),
+    ).toBe(19.75);
+    const err = await sourceError(
+      readHttpJson({ kind: 'http-json', url: `${server.origin}/x`, jsonPath: 'temp' }, globalThis.fetch),
+    );
     expect(err.message).toContain('has no number at "temp"');
     expect(parsePayload('21.5', undefined)).toBe(21.5);
     expect(parsePayload('{"temperature":20.1,"humidity":40}', 'temperature')).toBe(20.1);
@@ -77,7 +100,8 @@ describe('HTTP JSON source and Open-Meteo', () => {
     const t0 = Date.parse('2024-01-10T00:00:00Z') / 1000;
     server.setRoute((req) => {
       const q = new URL(req.url, server.origin).searchParams;
-      if (q.get('latitude') === '91') return { status: 400, body: '{"error":true,"reason":"Latitude must be in range of -90 to 90°. Given: 91.0."}' };
+      if (q.get('latitude') === '91')
+        return { status: 400, body: '{"error":true,"reason":"Latitude must be in range of -90 to 90°. Given: 91.0."}' };
       return {
         body: JSON.stringify({
           latitude: 50.84,
@@ -100,9 +124,9 @@ describe('HTTP JSON source and Open-Meteo', () => {
     expect(new URL(server.requests.at(-1)!.url, server.origin).searchParams.get('hourly')).toBe('temperature_2m');
     expect(interpolate(points, t0 * 1000 + 1_800_000)).toBe(2.5);
     expect(interpolate(points, t0 * 1000 + 10 * 3_600_000)).toBeNull();
-    expect((await sourceError(fetchOpenMeteo({ latitude: 91, longitude: 0 }, globalThis.fetch, server.origin))).message).toBe(
-      'Open-Meteo refused the request: Latitude must be in range of -90 to 90°. Given: 91.0.',
-    );
+    expect(
+      (await sourceError(fetchOpenMeteo({ latitude: 91, longitude: 0 }, globalThis.fetch, server.origin))).message,
+    ).toBe('Open-Meteo refused the request: Latitude must be in range of -90 to 90°. Given: 91.0.');
   });
 });
 
@@ -120,8 +144,16 @@ describe('MQTT source against a real mosquitto broker', () => {
   it('receives plain and JSON readings and reports a bad payload', async () => {
     const got: { c: number; at: number }[] = [];
     const errors: string[] = [];
-    const plain = subscribeMqtt({ kind: 'mqtt', url, topic: 'home/living/temperature' }, { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) }, () => 42);
-    const json = subscribeMqtt({ kind: 'mqtt', url, topic: 'zigbee2mqtt/living', jsonPath: 'temperature' }, { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) }, () => 43);
+    const plain = subscribeMqtt(
+      { kind: 'mqtt', url, topic: 'home/living/temperature' },
+      { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) },
+      () => 42,
+    );
+    const json = subscribeMqtt(
+      { kind: 'mqtt', url, topic: 'zigbee2mqtt/living', jsonPath: 'temperature' },
+      { reading: (c, at) => got.push({ c, at }), error: (e) => errors.push(e) },
+      () => 43,
+    );
     await when('both subscribers connected', () => plain.client.connected && json.client.connected);
     const pub = connect(url);
     await new Promise<void>((resolve) => pub.on('connect', () => resolve()));
@@ -134,13 +166,18 @@ describe('MQTT source against a real mosquitto broker', () => {
       },
       (n) => n > 0,
     );
-    await pub.publishAsync('zigbee2mqtt/living', JSON.stringify({ battery: 90, humidity: 41, linkquality: 120, temperature: 19.8 }));
+    await pub.publishAsync(
+      'zigbee2mqtt/living',
+      JSON.stringify({ battery: 90, humidity: 41, linkquality: 120, temperature: 19.8 }),
+    );
     await when('the JSON reading', () => got.some((g) => g.c === 19.8));
     expect(got[0]).toEqual({ c: 20.5, at: 42 });
     expect(got.find((g) => g.c === 19.8)).toEqual({ c: 19.8, at: 43 });
     await pub.publishAsync('home/living/temperature', 'warm');
     await when('the bad payload reported', () => errors.length > 0);
-    expect(errors[0]).toBe('The message on home/living/temperature is not a number: warm; give a JSON path if it is JSON');
+    expect(errors[0]).toBe(
+      'The message on home/living/temperature is not a number: warm; give a JSON path if it is JSON',
+    );
     await pub.endAsync();
     await plain.stop();
     await json.stop();

@@ -15,7 +15,12 @@ function independentStats(file: string) {
     .split('\n')
     .slice(1)
     .map((l) => Number(l.split(',')[1]));
-  return { n: values.length, mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
+  return {
+    n: values.length,
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    min: Math.min(...values),
+    max: Math.max(...values),
+  };
 }
 
 function errorOf(fn: () => unknown): CsvError {
@@ -74,7 +79,8 @@ describe('CSV import', () => {
   });
 
   it('takes 15-minute rows and a unit column', () => {
-    const csv = 'start,price,unit\n2025-10-01T00:00:00Z,12.5,ct/kWh\n2025-10-01T00:15:00Z,80,EUR/MWh\n2025-10-01T00:30:00Z,0.09,EUR/kWh\n';
+    const csv =
+      'start,price,unit\n2025-10-01T00:00:00Z,12.5,ct/kWh\n2025-10-01T00:15:00Z,80,EUR/MWh\n2025-10-01T00:30:00Z,0.09,EUR/kWh\n';
     const parsed = parseCsv(csv);
     expect(parsed.resolution).toBe(15);
     expect(parsed.slots.map((s) => s.spot)).toEqual([0.125, 0.08, 0.09]);
@@ -82,7 +88,8 @@ describe('CSV import', () => {
   });
 
   it('names every bad row by its line number', () => {
-    const csv = 'start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,0.1\n2023-01-01T01:00:00Z,abc\n\n2023-01-01T02:00,0.1\n2023-13-01T03:00:00Z,0.1\n';
+    const csv =
+      'start_utc,eur_per_kwh\n2023-01-01T00:00:00Z,0.1\n2023-01-01T01:00:00Z,abc\n\n2023-01-01T02:00,0.1\n2023-13-01T03:00:00Z,0.1\n';
     const err = errorOf(() => parseCsv(csv));
     expect(err.problems).toEqual([
       'line 3: price "abc" is not a number',
@@ -95,11 +102,15 @@ describe('CSV import', () => {
   it('refuses a missing unit, a repeated start, an odd spacing and an implausible price', () => {
     expect(errorOf(() => parseCsv('start,price\n2023-01-01T00:00:00Z,1\n')).message).toContain('--unit');
     expect(parseCsv('start,price\n2023-01-01T00:00:00Z,100\n', { unit: 'per-mwh' }).slots[0]?.spot).toBe(0.1);
-    expect(errorOf(() => parseCsv('start,eur_per_kwh\n2023-01-01T00:00:00Z,1\n2023-01-01T00:00:00Z,2\n')).problems[0]).toBe(
-      'line 3: the start 2023-01-01T00:00:00.000Z repeats line 2',
-    );
-    expect(errorOf(() => parseCsv('start,eur_per_kwh\n2023-01-01T00:00:00Z,1\n2023-01-01T00:20:00Z,2\n')).message).toContain('20 minutes apart');
-    expect(errorOf(() => parseCsv('start,eur_per_kwh\n2023-01-01T00:00:00Z,95.2\n2023-01-01T01:00:00Z,101\n')).problems[0]).toContain('line 3: 101 per kWh');
+    expect(
+      errorOf(() => parseCsv('start,eur_per_kwh\n2023-01-01T00:00:00Z,1\n2023-01-01T00:00:00Z,2\n')).problems[0],
+    ).toBe('line 3: the start 2023-01-01T00:00:00.000Z repeats line 2');
+    expect(
+      errorOf(() => parseCsv('start,eur_per_kwh\n2023-01-01T00:00:00Z,1\n2023-01-01T00:20:00Z,2\n')).message,
+    ).toContain('20 minutes apart');
+    expect(
+      errorOf(() => parseCsv('start,eur_per_kwh\n2023-01-01T00:00:00Z,95.2\n2023-01-01T01:00:00Z,101\n')).problems[0],
+    ).toContain('line 3: 101 per kWh');
     expect(errorOf(() => parseCsv('when,what\n1,2\n')).problems[0]).toContain('line 1: the header');
     expect(errorOf(() => parseCsv('')).message).toContain('no header');
   });

@@ -49,7 +49,12 @@ describe('aWATTar', () => {
     expect(slots).toHaveLength(23);
     expectTiled(slots, 60);
     const raw = JSON.parse(fixture('awattar-de-2023-03-26.json')) as { data: { marketprice: number }[] };
-    expect(slots[0]).toEqual({ start: d.start, end: d.start + 3_600_000, spot: raw.data[0]!.marketprice / 1000, currency: 'EUR' });
+    expect(slots[0]).toEqual({
+      start: d.start,
+      end: d.start + 3_600_000,
+      spot: raw.data[0]!.marketprice / 1000,
+      currency: 'EUR',
+    });
     expect(slots.at(-1)!.end).toBe(d.end);
   });
 
@@ -63,19 +68,34 @@ describe('aWATTar', () => {
 
   it('says what is wrong with a malformed or failing answer', async () => {
     reply = { body: '{"object":"list"}' };
-    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toBe('aWATTar sent no "data" list');
+    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toBe(
+      'aWATTar sent no "data" list',
+    );
     reply = { body: '<html>Bad gateway</html>', status: 502, type: 'text/html' };
-    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toBe('aWATTar answered HTTP 502: <html>Bad gateway</html>');
+    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toBe(
+      'aWATTar answered HTTP 502: <html>Bad gateway</html>',
+    );
     reply = { body: '' };
-    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toContain('empty response');
-    reply = { body: '{"object":"list","data":[{"start_timestamp":0,"end_timestamp":3600000,"marketprice":"n/a","unit":"Eur/MWh"}]}' };
-    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toContain('malformed marketprice at data[0]');
+    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toContain(
+      'empty response',
+    );
+    reply = {
+      body: '{"object":"list","data":[{"start_timestamp":0,"end_timestamp":3600000,"marketprice":"n/a","unit":"Eur/MWh"}]}',
+    };
+    expect((await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, io))).message).toContain(
+      'malformed marketprice at data[0]',
+    );
   });
 
   it('reports an unreachable provider', async () => {
     const closed = await startServer(() => ({ body: '' }));
     await closed.close();
-    const err = await failure(awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, { fetch: globalThis.fetch, baseUrl: closed.origin }));
+    const err = await failure(
+      awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, 0, DAY, {
+        fetch: globalThis.fetch,
+        baseUrl: closed.origin,
+      }),
+    );
     expect(err.message).toMatch(/^Cannot reach aWATTar \(ECONNREFUSED\)/);
   });
 });
@@ -84,7 +104,12 @@ describe('Energi Data Service', () => {
   it('parses a quarter-hourly autumn clock-change day: 100 slots in DKK or EUR', async () => {
     reply = { body: fixture('energi-data-service-dk1-2025-10-26.json') };
     const d = day('Europe/Copenhagen', '2025-10-26');
-    const dkk = await energiDataServiceAdapter.fetch({ kind: 'energi-data-service', area: 'DK1', currency: 'DKK' }, d.start, d.end, io);
+    const dkk = await energiDataServiceAdapter.fetch(
+      { kind: 'energi-data-service', area: 'DK1', currency: 'DKK' },
+      d.start,
+      d.end,
+      io,
+    );
     const url = new URL(server.requests.at(-1)!.url, server.origin);
     expect(url.pathname).toBe('/dataset/DayAheadPrices');
     expect(url.searchParams.get('filter')).toBe('{"PriceArea":["DK1"]}');
@@ -93,17 +118,28 @@ describe('Energi Data Service', () => {
     expect(dkk[0]!.start).toBe(d.start);
     expect(dkk.at(-1)!.end).toBe(d.end);
     expect(dkk[0]!.currency).toBe('DKK');
-    const eur = await energiDataServiceAdapter.fetch({ kind: 'energi-data-service', area: 'DK1', currency: 'EUR' }, d.start, d.end, io);
+    const eur = await energiDataServiceAdapter.fetch(
+      { kind: 'energi-data-service', area: 'DK1', currency: 'EUR' },
+      d.start,
+      d.end,
+      io,
+    );
     expect(dkk[0]!.spot / eur[0]!.spot).toBeCloseTo(7.4603, 2);
   });
 
   it('ignores other price areas and refuses a body without records', async () => {
     reply = { body: fixture('energi-data-service-dk1-2025-10-26.json') };
-    expect(await energiDataServiceAdapter.fetch({ kind: 'energi-data-service', area: 'DK2', currency: 'EUR' }, 0, DAY, io)).toEqual([]);
+    expect(
+      await energiDataServiceAdapter.fetch({ kind: 'energi-data-service', area: 'DK2', currency: 'EUR' }, 0, DAY, io),
+    ).toEqual([]);
     reply = { body: '{"error":"Dataset not found"}', status: 200 };
-    expect((await failure(energiDataServiceAdapter.fetch({ kind: 'energi-data-service', area: 'DK1', currency: 'EUR' }, 0, DAY, io))).message).toBe(
-      'Energi Data Service sent no "records" list',
-    );
+    expect(
+      (
+        await failure(
+          energiDataServiceAdapter.fetch({ kind: 'energi-data-service', area: 'DK1', currency: 'EUR' }, 0, DAY, io),
+        )
+      ).message,
+    ).toBe('Energi Data Service sent no "records" list');
   });
 });
 
@@ -111,8 +147,15 @@ describe('Octopus Agile', () => {
   it('parses an autumn clock-change day (50 half hours, newest first) in GBP per kWh incl. VAT', async () => {
     reply = { body: fixture('octopus-agile-c-2023-10-29.json') };
     const d = day('Europe/London', '2023-10-29');
-    const slots = await octopusAgileAdapter.fetch({ kind: 'octopus-agile', product: 'AGILE-FLEX-22-11-25', region: 'C' }, d.start, d.end, io);
-    expect(server.requests.at(-1)!.url).toMatch(/^\/v1\/products\/AGILE-FLEX-22-11-25\/electricity-tariffs\/E-1R-AGILE-FLEX-22-11-25-C\/standard-unit-rates\/\?period_from=/);
+    const slots = await octopusAgileAdapter.fetch(
+      { kind: 'octopus-agile', product: 'AGILE-FLEX-22-11-25', region: 'C' },
+      d.start,
+      d.end,
+      io,
+    );
+    expect(server.requests.at(-1)!.url).toMatch(
+      /^\/v1\/products\/AGILE-FLEX-22-11-25\/electricity-tariffs\/E-1R-AGILE-FLEX-22-11-25-C\/standard-unit-rates\/\?period_from=/,
+    );
     expect(slots).toHaveLength(50);
     const sorted = [...slots].sort((a, b) => a.start - b.start);
     expectTiled(sorted, 30);
@@ -124,8 +167,12 @@ describe('Octopus Agile', () => {
 
   it('names an unknown product', async () => {
     reply = { body: '{"detail":"No EnergyProduct matches the given query."}', status: 404 };
-    const err = await failure(octopusAgileAdapter.fetch({ kind: 'octopus-agile', product: 'AGILE-NOPE', region: 'C' }, 0, DAY, io));
-    expect(err.message).toBe('Octopus Energy answered HTTP 404: {"detail":"No EnergyProduct matches the given query."}');
+    const err = await failure(
+      octopusAgileAdapter.fetch({ kind: 'octopus-agile', product: 'AGILE-NOPE', region: 'C' }, 0, DAY, io),
+    );
+    expect(err.message).toBe(
+      'Octopus Energy answered HTTP 404: {"detail":"No EnergyProduct matches the given query."}',
+    );
   });
 });
 
@@ -157,7 +204,9 @@ describe('ENTSO-E', () => {
 
   it('turns "no data", a rejected token and a non-document into clear errors', async () => {
     reply = { body: fixture('entsoe-no-data.xml'), type: 'application/xml' };
-    expect((await failure(entsoeAdapter.fetch(config, 0, DAY, io))).message).toMatch(/^ENTSO-E has no prices for this zone and time yet \(No matching data found/);
+    expect((await failure(entsoeAdapter.fetch(config, 0, DAY, io))).message).toMatch(
+      /^ENTSO-E has no prices for this zone and time yet \(No matching data found/,
+    );
     reply = { body: '<html><body>Unauthorized</body></html>', status: 401, type: 'text/html' };
     const auth = await failure(entsoeAdapter.fetch(config, 0, DAY, io));
     expect(auth.auth).toBe(true);
@@ -197,6 +246,8 @@ describe('Tibber', () => {
     expect(err.auth).toBe(true);
     expect(err.message).toContain('Tibber rejected the token (invalid token)');
     reply = { body: '{"data":{"viewer":{"homes":[{"id":"h1","currentSubscription":null}]}}}' };
-    expect((await failure(tibberAdapter.fetch({ kind: 'tibber', token: 't' }, 0, DAY, io))).message).toBe('Tibber: this home has no active subscription with prices');
+    expect((await failure(tibberAdapter.fetch({ kind: 'tibber', token: 't' }, 0, DAY, io))).message).toBe(
+      'Tibber: this home has no active subscription with prices',
+    );
   });
 });

@@ -5,10 +5,21 @@ import { timeOfUseAdapter } from './time-of-use.ts';
 const TZ = 'Europe/Brussels';
 
 describe('time-of-use across clock changes', () => {
-  const config = { kind: 'time-of-use' as const, currency: 'EUR', defaultPrice: 0.3, zones: [{ from: '22:00', to: '06:00', price: 0.2 }, { from: '17:30', to: '19:00', price: 0.45 }] };
+  const config = {
+    kind: 'time-of-use' as const,
+    currency: 'EUR',
+    defaultPrice: 0.3,
+    zones: [
+      { from: '22:00', to: '06:00', price: 0.2 },
+      { from: '17:30', to: '19:00', price: 0.45 },
+    ],
+  };
 
   it('has 23 slots on the spring day and 25 on the autumn day, priced by local time', () => {
-    for (const [date, n] of [['2024-03-31', 23 * 2], ['2024-10-27', 25 * 2]] as const) {
+    for (const [date, n] of [
+      ['2024-03-31', 23 * 2],
+      ['2024-10-27', 25 * 2],
+    ] as const) {
       const day = localDay(Date.parse(`${date}T12:00:00Z`), TZ);
       const slots = timeOfUseAdapter.slots(config, day.start, day.end, TZ);
       expect(slots).toHaveLength(n); // 30-minute slots: the 17:30 boundary needs them
