@@ -30,7 +30,7 @@ import { defaultHeatingSettings } from '#core/heating/setting';
 import { LEDGER_FILE } from '#core/ledger/db';
 import { BacktestInputError } from '#core/planner/backtest';
 import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';
-import { localToUtc } from '#core/tariff/time';
+import { localToUtc } from '#core/time';
 import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const POLICIES = ['planner', 'thermostat', 'always', 'threshold', 'none'] as const;

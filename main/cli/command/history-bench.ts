@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { addDays, dayStart } from '#core/economics/day';
+import { addDays, dayStart } from '#core/time';
 import { accountingMigrations, createAccounting, rollupDays, type SlotRecord } from '#core/ledger/accounting';
 import { openLedger } from '#core/ledger/db';
 import { numberOption, type Command, textOptions } from '../command.ts';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CsvImportResult, Handlers, PriceSlot, TariffStatus } from '#contract/index';
 import { HandlerError } from '#contract/index';
-import { localDay, localParts } from '#core/tariff/time';
+import { localDay, localParts } from '#core/time';
 import { sendTo, withClient, type Send } from '../client.ts';
 import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 

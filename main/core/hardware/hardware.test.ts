@@ -5,7 +5,7 @@ import type { HardwareInfo } from '#contract/index';
 import { openLedger } from '#core/ledger/db';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { parseProcCpuInfo } from './cpuinfo.ts';
-import { dayOf } from './day.ts';
+import { dayKey } from '#core/time';
 import { parseNvidiaSmi } from './gpu.ts';
 import { estimatePowerW, powerModelFor } from './power-model.ts';
 import { openRapl } from './rapl.ts';
@@ -156,7 +156,7 @@ describe('telemetry sampler', () => {
       n: number;
     };
     expect(rows.n).toBe(6);
-    const day = store.day(dayOf(t0, 'Europe/Berlin'));
+    const day = store.day(dayKey(t0, 'Europe/Berlin'));
     expect(day.find((d) => d.deviceId === 'cpu')).toMatchObject({ samples: 6, peakPowerW: 57.5 });
     expect(day.find((d) => d.deviceId === 'cpu')!.energyKWh).toBeCloseTo((57.5 * 60) / 3_600_000, 9);
     db.close();

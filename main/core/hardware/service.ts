@@ -2,7 +2,7 @@ import type { DaySummary, HardwareInfo, Telemetry } from '#contract/index';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { Logger } from '#core/log';
-import { daysBefore, dayOf } from './day.ts';
+import { addDays, dayKey } from '#core/time';
 import type { TelemetryStore } from './store.ts';
 import type { TelemetrySampler } from './telemetry.ts';
 
@@ -53,7 +53,7 @@ export class Hardware implements HardwareService {
 
   /** The stored per-day rollups of the last `days` days (today included), newest first. */
   energyDays(days: number): DaySummary[] {
-    return this.deps.store.daysSince(daysBefore(dayOf(this.deps.clock.now(), this.deps.timeZone()), days - 1));
+    return this.deps.store.daysSince(addDays(dayKey(this.deps.clock.now(), this.deps.timeZone()), -(days - 1)));
   }
 
   start(): void {

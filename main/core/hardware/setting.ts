@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ianaZone } from '#contract/index';
 import { defineSetting } from '#core/setting';
-import { systemTimeZone } from './day.ts';
+import { systemTimeZone } from '#core/time';
 
 export const timeZoneSetting = defineSetting<string>({
   key: 'timeZone',

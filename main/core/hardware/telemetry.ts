@@ -1,7 +1,7 @@
 import os from 'node:os';
 import si from 'systeminformation';
 import type { DeviceTelemetry, HardwareInfo, PowerSource, Reading, Telemetry } from '#contract/index';
-import { dayOf } from './day.ts';
+import { dayKey } from '#core/time';
 import { queryNvidiaSmi, type GpuReading } from './gpu.ts';
 import { estimatePowerW, type PowerModel } from './power-model.ts';
 import type { RaplReader } from './rapl.ts';
@@ -160,7 +160,7 @@ export class TelemetrySampler {
   }
 
   private accumulate(now: number, dt: number, devices: DeviceTelemetry[]): void {
-    const day = dayOf(now, this.opts.timeZone());
+    const day = dayKey(now, this.opts.timeZone());
     if (this.pending && this.pending.day !== day) this.flush(now);
     // A window starts where the previous one ended (the last tick), so windows tile time exactly.
     if (!this.pending) this.pending = { day, startedAt: now - dt, byDevice: new Map() };
@@ -184,7 +184,7 @@ export class TelemetrySampler {
   }
 
   private today(now: number): Telemetry['today'] {
-    const day = dayOf(now, this.opts.timeZone());
+    const day = dayKey(now, this.opts.timeZone());
     let energy = 0;
     let peak = 0;
     for (const d of this.store.day(day)) {

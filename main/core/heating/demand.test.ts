@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HeatingSettings, PriceSlot } from '#contract/index';
-import { localToUtc } from '#core/tariff/time';
+import { localToUtc } from '#core/time';
 import { copAt, creditFor, creditPerKWh } from './credit.ts';
 import { heatDemand, Thermostat } from './demand.ts';
 import { defaultHeatingSettings } from './setting.ts';

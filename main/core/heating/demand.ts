@@ -6,7 +6,7 @@ import {
   type PriceSlot,
   type TemperatureReading,
 } from '#contract/index';
-import { localDay } from '#core/tariff/time';
+import { localDay } from '#core/time';
 import { creditPerKWh } from './credit.ts';
 import { bandOf, entryAt, inSeason } from './schedule.ts';
 

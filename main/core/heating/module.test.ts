@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
 import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
-import { localToUtc } from '#core/tariff/time';
+import { localToUtc } from '#core/time';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';

@@ -1,6 +1,6 @@
 import { DEFAULT_BAND_K } from '#contract/defaults';
 import type { HeatingSeason, Setpoint, WeekSchedule } from '#contract/heating';
-import { localParts, minutesOf } from '#core/tariff/time';
+import { localParts, minutesOf } from '#core/time';
 
 /**
  * The setpoint in force at `ms`: the day's last change at or before that local time, or, before

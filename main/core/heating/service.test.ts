@@ -8,7 +8,7 @@ import { createSettings, settingMigrations } from '#core/setting';
 import { Tariff } from '#core/tariff/service';
 import { tariffSetting } from '#core/tariff/setting';
 import { createPriceStore, tariffMigrations } from '#core/tariff/store';
-import { localToUtc } from '#core/tariff/time';
+import { localToUtc } from '#core/time';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { Heating } from './service.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { heatingSettingsSchema, type HeatingSettings, type IndoorSource } from '#contract/index';
 import type { SecretField } from '#core/secret';
 import { defineSetting } from '#core/setting';
-import { systemTimeZone } from '#core/tariff/time';
+import { systemTimeZone } from '#core/time';
 import type { ThermostatState } from './demand.ts';
 
 export function defaultHeatingSettings(): HeatingSettings {

@@ -1,4 +1,4 @@
-import { localToUtc } from '#core/tariff/time';
+import { localToUtc } from '#core/time';
 import type { OutdoorAt } from './demand.ts';
 
 /** Hourly (or any-step) outdoor temperatures, times increasing, ms since the epoch UTC. */

@@ -1,4 +1,4 @@
-import { dayRange } from '#core/economics/day';
+import { dayRange } from '#core/time';
 import { assertSafe, energyCost, type MilliWh, type Nanos } from '#core/economics/money';
 import { inTransaction, type Db, type Migration } from './db.ts';
 

@@ -1,5 +1,5 @@
 import { HandlerError, type LedgerDay, type LedgerHandlers, type LedgerTotals } from '#contract/index';
-import { addDays } from '#core/economics/day';
+import { addDays } from '#core/time';
 import { sumTotals, type Totals } from './accounting.ts';
 import { BackupError } from './backup.ts';
 import { CsvError } from './csv.ts';

@@ -1,6 +1,6 @@
 import type { LedgerRestoreResult, LedgerSettings, PriceSlot, ShareCounts } from '#contract/index';
 import type { Clock } from '#core/clock';
-import { dayKey, dayRange } from '#core/economics/day';
+import { dayKey, dayRange } from '#core/time';
 import { toNanos } from '#core/economics/money';
 import type { EventBus } from '#core/event';
 import type { HardwareService } from '#core/hardware/service';

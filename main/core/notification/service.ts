@@ -1,6 +1,6 @@
 import type { Notification, NotificationSettings } from '#contract/index';
 import type { Clock } from '#core/clock';
-import { addDays, dayKey, dayStart } from '#core/economics/day';
+import { addDays, dayKey, dayStart } from '#core/time';
 import { nanosText } from '#core/economics/money';
 import type { EventBus } from '#core/event';
 import type { JobService } from '#core/job/service';

@@ -1,7 +1,7 @@
 import type { BacktestPolicyResult, BacktestTotals } from '#contract/backtest';
 import { deviceId, jobId } from '#contract/id';
 import type { Plan, PlanInput, PlanSlot } from '#contract/plan';
-import { localDay, localParts } from '#core/tariff/time';
+import { localDay, localParts } from '#core/time';
 import { reachableBands } from '#core/heating/band';
 import { at } from '#workers/planner/at';
 import { holdingSource, sourceStep } from '#workers/planner/evaluate';

@@ -21,7 +21,7 @@ import type { MiningService } from '#core/mining/service';
 import { planInstance } from '#core/planner/instance';
 import type { Settings } from '#core/setting';
 import type { TariffService } from '#core/tariff/service';
-import { systemTimeZone } from '#core/tariff/time';
+import { systemTimeZone } from '#core/time';
 import { matchZone } from '#core/tariff/zone';
 import type { PlanOptions } from '#workers/planner/plan';
 import type { PlanEventStore } from './events.ts';

@@ -1,4 +1,4 @@
-import { localDay, localParts } from './time.ts';
+import { localDay, localParts } from '#core/time';
 
 export type FetchState = {
   knownUntil: number | null;

@@ -10,7 +10,7 @@ import { quiet } from '../../../test/support/quiet-log.ts';
 import { rejectionOf } from '../../../test/support/rejection.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { tariffModule } from './module.ts';
-import { localDay, localToUtc } from './time.ts';
+import { localDay, localToUtc } from '#core/time';
 import { PRICES_DIR, TARIFF_DIR } from '../../../test/fixtures/data.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');

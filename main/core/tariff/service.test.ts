@@ -11,7 +11,7 @@ import { ProviderError } from './adapter/types.ts';
 import { Tariff, TariffCheckFailed } from './service.ts';
 import { tariffSetting } from './setting.ts';
 import { createPriceStore, tariffMigrations } from './store.ts';
-import { localToUtc } from './time.ts';
+import { localToUtc } from '#core/time';
 
 const TZ = 'Europe/Brussels';
 const now = localToUtc(2024, 1, 10, 12, 0, TZ);

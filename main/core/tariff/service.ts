@@ -12,7 +12,7 @@ import { withCharges } from './charges.ts';
 import { fetchDue, type FetchState } from './fetch-policy.ts';
 import { defaultTariffSettings, tariffSetting, tariffToken } from './setting.ts';
 import type { PriceStore } from './store.ts';
-import { localDay } from './time.ts';
+import { localDay } from '#core/time';
 
 /** What other domains (the planner) may ask of the tariff domain. */
 export type TariffService = {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { chargesSchema, ianaZone, tariffConfigSchema, type TariffConfig, type TariffSettings } from '#contract/index';
 import type { SecretField } from '#core/secret';
 import { defineSetting } from '#core/setting';
-import { systemTimeZone } from './time.ts';
+import { systemTimeZone } from '#core/time';
 
 export function defaultTariffSettings(): TariffSettings {
   return {

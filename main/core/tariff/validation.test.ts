@@ -10,7 +10,7 @@ import { startServer, type Reply } from '../../../test/support/http-server.ts';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { tariffModule } from './module.ts';
-import { localToUtc } from './time.ts';
+import { localToUtc } from '#core/time';
 
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 // Inside the day the aWATTar fixture covers (the 23-hour spring-forward day in Berlin).

@@ -1,5 +1,5 @@
 import type { TimeZone } from '#contract/tariff';
-import { localParts, minutesOf } from './time.ts';
+import { localParts, minutesOf } from '#core/time';
 
 /**
  * The first zone that covers instant `ms` in `timeZone`. A zone that wraps past midnight

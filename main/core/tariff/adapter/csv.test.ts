@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localDay } from '../time.ts';
+import { localDay } from '#core/time';
 import { CsvError, parseCsv } from './csv.ts';
 import { PRICES_DIR } from '../../../../test/fixtures/data.ts';
 

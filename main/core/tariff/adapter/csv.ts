@@ -1,4 +1,4 @@
-import { localToUtc } from '../time.ts';
+import { localToUtc } from '#core/time';
 import type { ConfigOf, SpotSlot, StoredAdapter } from './types.ts';
 
 /** Imported prices live in the ledger under one series; a new import replaces the range it covers. */

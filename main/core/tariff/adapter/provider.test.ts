@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARIFF_DIR } from '../../../../test/fixtures/data.ts';
 import { startServer, type Reply } from '../../../../test/support/http-server.ts';
 import { rejectionOf } from '../../../../test/support/rejection.ts';
-import { localDay } from '../time.ts';
+import { localDay } from '#core/time';
 import { awattarAdapter } from './awattar.ts';
 import { energiDataServiceAdapter } from './energi-data-service.ts';
 import { entsoeAdapter } from './entsoe.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDay, localParts, localToUtc } from '../time.ts';
+import { localDay, localParts, localToUtc } from '#core/time';
 import { timeOfUseAdapter } from './time-of-use.ts';
 
 const TZ = 'Europe/Brussels';

@@ -1,7 +1,9 @@
 /**
- * Wall-clock arithmetic in an IANA time zone without a date library: Intl tells the local fields
- * of an instant, and local → UTC is solved by two offset look-ups (exact except inside the spring
- * gap, where the time does not exist and the later side is taken).
+ * Wall-clock arithmetic and calendar days in an IANA time zone without a date library: Intl tells
+ * the local fields of an instant, and local → UTC is solved by two offset look-ups (exact except
+ * inside the spring gap, where the time does not exist and the later side is taken). A day runs
+ * from one local midnight to the next, so a day with a clock change is 23 or 25 hours long; days
+ * are keyed "YYYY-MM-DD".
  */
 export type LocalParts = { year: number; month: number; day: number; hour: number; minute: number; isoWeekday: number };
 
@@ -82,4 +84,42 @@ export function minutesOf(hhmm: string): number {
 
 export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The local day an instant falls on, "YYYY-MM-DD". */
+export function dayKey(ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** The first instant of local day `day`: its midnight, or the first instant after a gap at midnight. */
+export function dayStart(day: string, timeZone: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) throw new RangeError(`"${day}" is not a day (expected YYYY-MM-DD)`);
+  if (new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) !== day) {
+    throw new RangeError(`"${day}" is not a calendar day`);
+  }
+  return localToUtc(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, timeZone);
+}
+
+/** The day `n` days after `day` (before, for negative `n`): calendar arithmetic, no time zone involved. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Local days [from, to] inclusive with their UTC bounds [start, end). */
+export function dayRange(from: string, to: string, timeZone: string): { day: string; start: number; end: number }[] {
+  const out: { day: string; start: number; end: number }[] = [];
+  let d = from;
+  let start = dayStart(d, timeZone);
+  while (d <= to) {
+    const n = addDays(d, 1);
+    // Most days are 24 hours: check that guess with two look-ups before solving it in full.
+    const guess = start + 86_400_000;
+    const end = dayKey(guess, timeZone) === n && dayKey(guess - 1, timeZone) === d ? guess : dayStart(n, timeZone);
+    out.push({ day: d, start, end });
+    d = n;
+    start = end;
+  }
+  return out;
 }

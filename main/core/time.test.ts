@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayKey, dayRange, dayStart } from './day.ts';
+import { dayKey, dayRange, dayStart } from './time.ts';
 
 describe('local days', () => {
   it('has 23 and 25 hour days at the clock changes', () => {
