@@ -16,22 +16,13 @@ const cores = testCores('hearth-cli-backtest-');
 /** Monday 9 to Monday 16 January 2023, Brussels. */
 const WEEK = ['--from', '2023-01-09', '--to', '2023-01-16'];
 const CHARGES = ['--grid-fee', '0.09', '--levies', '0.03', '--vat', '0.06'];
+/** `hearth backtest` on the shared prices and weather, then `rest`. */
+const backtest = (...rest: string[]) => ['backtest', '--prices', prices, '--weather', weather, ...rest];
 
 describe('hearth backtest', () => {
   it('--json: the run the Plan page gets, every policy with the figures a homeowner checks; progress on stderr', async () => {
     const dir = cores.dir();
-    const r = await runCli([
-      'backtest',
-      '--prices',
-      prices,
-      '--weather',
-      weather,
-      ...WEEK,
-      ...CHARGES,
-      '--data-dir',
-      dir,
-      '--json',
-    ]);
+    const r = await runCli(backtest(...WEEK, ...CHARGES, '--data-dir', dir, '--json'));
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout) as BacktestRun;
     expect(run).toMatchObject({
@@ -71,22 +62,8 @@ describe('hearth backtest', () => {
 
   it('prints what it used and one row per policy that fits a terminal; --months adds a row per month and policy', async () => {
     const dir = cores.dir();
-    const r = await runCli([
-      'backtest',
-      '--prices',
-      prices,
-      '--weather',
-      weather,
-      ...WEEK,
-      '--data-dir',
-      dir,
-      '--policy',
-      'thermostat',
-      '--policy',
-      'none',
-      '--policy',
-      'threshold:0.1',
-    ]);
+    const policies = ['--policy', 'thermostat', '--policy', 'none', '--policy', 'threshold:0.1'];
+    const r = await runCli(backtest(...WEEK, '--data-dir', dir, ...policies));
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines).toContain(
@@ -103,22 +80,9 @@ describe('hearth backtest', () => {
       'threshold:0.1',
     ]);
     for (const l of lines.slice(head, head + 4)) expect(l.length).toBeLessThanOrEqual(80);
-    const months = await runCli([
-      'backtest',
-      '--prices',
-      prices,
-      '--weather',
-      weather,
-      '--from',
-      '2023-01-30',
-      '--to',
-      '2023-02-02',
-      '--data-dir',
-      dir,
-      '--policy',
-      'none',
-      '--months',
-    ]);
+    const months = await runCli(
+      backtest('--from', '2023-01-30', '--to', '2023-02-02', '--data-dir', dir, '--policy', 'none', '--months'),
+    );
     expect(months.stdout).toMatch(/^2023-01 {2}none /m);
     expect(months.stdout).toMatch(/^2023-02 {2}none /m);
     expect(months.stdout).toMatch(/^total {4}none /m);
@@ -149,49 +113,15 @@ describe('hearth backtest', () => {
     };
     expect((await dispatch(core.handlers, 'heating-configure', heating)).ok).toBe(true);
     await core.close();
-    const r = await runCli([
-      'backtest',
-      '--prices',
-      prices,
-      '--weather',
-      weather,
-      ...WEEK,
-      '--data-dir',
-      dir,
-      '--policy',
-      'none',
-      '--json',
-    ]);
+    const fromFolder = backtest(...WEEK, '--data-dir', dir, '--policy', 'none', '--json');
+    const r = await runCli(fromFolder);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout) as BacktestRun;
     expect(run.setup.charges).toEqual({ perKWh: 0.15, tax: 0.21, origin: `the tariff settings in ${dir}` });
     expect(run.setup.house).toMatchObject({ uaWPerK: 150, capacityWhPerK: 8000, sourceCapW: 10_000 });
     expect(run.setup.heatSource.kind).toBe('heat-pump');
-    const gas = JSON.parse(
-      (
-        await runCli([
-          'backtest',
-          '--prices',
-          prices,
-          '--weather',
-          weather,
-          ...WEEK,
-          '--data-dir',
-          dir,
-          '--policy',
-          'none',
-          '--json',
-          '--ua',
-          '250',
-          '--heat-source',
-          'gas',
-          '--gas-price',
-          '0.08',
-          '--vat',
-          '0.06',
-        ])
-      ).stdout,
-    ) as BacktestRun;
+    const flags = ['--ua', '250', '--heat-source', 'gas', '--gas-price', '0.08', '--vat', '0.06'];
+    const gas = JSON.parse((await runCli([...fromFolder, ...flags])).stdout) as BacktestRun;
     expect(gas.setup).toMatchObject({
       charges: { perKWh: 0, tax: 0.06 },
       house: { uaWPerK: 250, capacityWhPerK: 8000 },
@@ -232,7 +162,9 @@ describe('hearth backtest', () => {
         .filter((_, i) => i < 200 || i > 204)
         .join('\n'),
     );
-    const base = ['backtest', '--prices', prices, '--weather', weather, ...WEEK, '--data-dir', dir];
+    const base = backtest(...WEEK, '--data-dir', dir);
+    const synthetic = path.join(WEATHER_DIR, 'synthetic-2023-01.csv');
+    const intoFebruary = ['--from', '2023-01-30', '--to', '2023-02-03'];
     const cases: [string[], RegExp][] = [
       [
         ['backtest', '--prices', prices],
@@ -258,19 +190,7 @@ describe('hearth backtest', () => {
         /hearth backtest: --weather: .*gappy.csv has no temperatures from 2023-01-09T06:00Z to 2023-01-09T12:00Z, a 6.0 h gap inside the price period: gaps up to 3 h are interpolated linearly/,
       ],
       [
-        [
-          'backtest',
-          '--prices',
-          prices,
-          '--weather',
-          path.join(WEATHER_DIR, 'synthetic-2023-01.csv'),
-          '--from',
-          '2023-01-30',
-          '--to',
-          '2023-02-03',
-          '--data-dir',
-          dir,
-        ],
+        ['backtest', '--prices', prices, '--weather', synthetic, ...intoFebruary, '--data-dir', dir],
         /hearth backtest: --weather: .*synthetic-2023-01.csv covers 2023-01-01T00:00Z to 2023-01-31T23:00Z, but the prices run from 2023-01-29T23:00Z to 2023-02-02T23:00Z/,
       ],
     ];
