@@ -70,6 +70,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The spots `hearth prices --json` lists for the first three hours of 2023. */
+async function firstHours(dataDir: string): Promise<(number | null)[]> {
+  const r = await runCli(['prices', '--from', '2023-01-01T00:00:00Z', '--hours', '3', '--json', '--data-dir', dataDir]);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot);
+}
+
 const serverFile = (dataDir: string) => path.join(dataDir, 'server.json');
 function writeServerFile(dataDir: string, entry: { pid: number; url: string; token: string }): void {
   fs.writeFileSync(
@@ -113,17 +120,7 @@ describe('hearth commands on a data folder a server runs on', () => {
     socket.close();
 
     // Reading goes there too, and a second server on the folder is refused.
-    const listed = await runCli([
-      'prices',
-      '--from',
-      '2023-01-01T00:00:00Z',
-      '--hours',
-      '3',
-      '--json',
-      '--data-dir',
-      dataDir,
-    ]);
-    expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots).toHaveLength(3);
+    expect(await firstHours(dataDir)).toHaveLength(3);
     const second = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`Another \`hearth serve\` (pid ${s.child.pid}) is already running on ${dataDir}`);
@@ -131,20 +128,7 @@ describe('hearth commands on a data folder a server runs on', () => {
     // A clean stop takes the file back; the next command opens the folder itself.
     expect(await s.stop('SIGINT')).toBe(0);
     expect(fs.existsSync(serverFile(dataDir))).toBe(false);
-    const after = await runCli([
-      'prices',
-      '--from',
-      '2023-01-01T00:00:00Z',
-      '--hours',
-      '3',
-      '--json',
-      '--data-dir',
-      dataDir,
-    ]);
-    expect(after.code).toBe(0);
-    expect((JSON.parse(after.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([
-      -0.00175, -0.00146, -0.00527,
-    ]);
+    expect(await firstHours(dataDir)).toEqual([-0.00175, -0.00146, -0.00527]);
   });
 
   it('a handler refusal from the server reads as it does in-process: one line, exit code 2', async () => {
@@ -174,19 +158,7 @@ describe('hearth commands with no server on the data folder', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(fs.existsSync(serverFile(dataDir))).toBe(false);
-    const listed = await runCli([
-      'prices',
-      '--from',
-      '2023-01-01T00:00:00Z',
-      '--hours',
-      '3',
-      '--json',
-      '--data-dir',
-      dataDir,
-    ]);
-    expect((JSON.parse(listed.stdout) as { slots: PriceSlot[] }).slots.map((x) => x.spot)).toEqual([
-      -0.00175, -0.00146, -0.00527,
-    ]);
+    expect(await firstHours(dataDir)).toEqual([-0.00175, -0.00146, -0.00527]);
   });
 
   it('removes a file whose process lives but nothing answers on its port', async () => {
