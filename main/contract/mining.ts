@@ -173,15 +173,11 @@ export type MiningHandlers = {
 
 export type MiningEvents = {
   /** Once a second while mining. */
-  'hash-rate': {
+  'hash-rate': Pick<
+    MiningStatus,
+    'hashRate' | 'perThread' | 'accepted' | 'rejected' | 'stale' | 'rejectReasons' | 'jobDifficulty'
+  > & {
     at: number;
-    hashRate: number;
-    perThread: number[];
-    accepted: number;
-    rejected: number;
-    stale: number;
-    rejectReasons: Record<string, number>;
-    jobDifficulty: number | null;
     poolState: MiningStatus['pool']['state'];
     health: MiningHealth['state'];
   };

@@ -185,6 +185,10 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       }
     });
     const cost = energyKWh * s.price;
+    // Demand mode credits the heat that meets demand; in the room model the PC's heat is all
+    // useful and the home's source makes up the rest at its price.
+    let heat = { usefulHeatKWh: 0, heatCredit: 0, sourceHeatKWh: 0, sourceCost: 0 };
+    let room = {};
     if (th) {
       // The room: compute heat and the source's heat through one step of the node; the source's heat costs heatCreditPerKWh.
       const q = Math.min(th.sourceCapW, Math.max(0, sources[t] ?? 0));
@@ -195,39 +199,27 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       comfortKh += below;
       outsideKh += below + Math.max(0, indoor - band.maxC) * s.hours;
       const sourceHeatKWh = (q * s.hours) / 1000;
-      const sourceCost = sourceHeatKWh * s.heatCreditPerKWh;
-      return {
-        start: s.start,
-        price: s.price,
-        decisions,
-        energyKWh,
-        heatKWh: energyKWh,
-        usefulHeatKWh: energyKWh,
-        heatCredit: 0,
-        cost,
-        revenue,
-        sourceHeatKWh,
-        sourceCost,
-        indoorC: indoor,
-        ...(s.comfort ? { comfort: s.comfort } : {}),
-        net: revenue - cost - sourceCost,
-      };
+      heat = { usefulHeatKWh: energyKWh, heatCredit: 0, sourceHeatKWh, sourceCost: sourceHeatKWh * s.heatCreditPerKWh };
+      room = { indoorC: indoor, ...(s.comfort ? { comfort: s.comfort } : {}) };
+    } else {
+      const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
+      heat = { usefulHeatKWh, heatCredit: usefulHeatKWh * s.heatCreditPerKWh, sourceHeatKWh: 0, sourceCost: 0 };
     }
-    const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
-    const heatCredit = usefulHeatKWh * s.heatCreditPerKWh;
     return {
       start: s.start,
       price: s.price,
       decisions,
       energyKWh,
       heatKWh: energyKWh,
-      usefulHeatKWh,
-      heatCredit,
+      usefulHeatKWh: heat.usefulHeatKWh,
+      heatCredit: heat.heatCredit,
       cost,
       revenue,
-      sourceHeatKWh: 0,
-      sourceCost: 0,
-      net: heatCredit + revenue - cost,
+      sourceHeatKWh: heat.sourceHeatKWh,
+      sourceCost: heat.sourceCost,
+      ...room,
+      // One of the credit and the source's cost is always 0, so this is each mode's net exactly.
+      net: heat.heatCredit + revenue - cost - heat.sourceCost,
     };
   });
   // Deadline work is credited up to workNeeded (the job pays per unit of work done in time, or at

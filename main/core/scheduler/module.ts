@@ -4,14 +4,7 @@ import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { schedulerHandlers } from './handlers.ts';
 import { idleSource } from './presence.ts';
 import { createScheduling, type SchedulingDeps } from './service.ts';
-import {
-  deviceSetting,
-  hashRateSetting,
-  heldSetting,
-  limitSetting,
-  managedSetting,
-  presenceSetting,
-} from './setting.ts';
+import { schedulerSettings } from './setting.ts';
 
 /** Defaults: node-cron on, the idle source the desktop shell registered, systeminformation's process list and battery. */
 export type SchedulerModuleOptions = Partial<
@@ -22,7 +15,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
   return defineModule({
     name: 'scheduler',
     migrations: schedulerMigrations,
-    settings: [limitSetting, presenceSetting, heldSetting, managedSetting, hashRateSetting, deviceSetting],
+    settings: schedulerSettings,
     requires: ['tariff', 'heating'],
     optional: ['hardware', 'mining', 'job', 'market'],
     create(ctx, { tariff, heating, hardware, mining, job, market }): ModuleInstance {

@@ -92,3 +92,13 @@ export const deviceSetting = defineSetting<ConfiguredDevice[] | null>({
   since: '0.1.0',
   doc: 'Devices described by hand instead of detected: an id, power levels (W) with their rates per job kind, and optionally the threads and duty cycle each level runs at. null: detected.',
 });
+
+/** Every setting the scheduler declares, for its module. */
+export const schedulerSettings = [
+  limitSetting,
+  presenceSetting,
+  heldSetting,
+  managedSetting,
+  hashRateSetting,
+  deviceSetting,
+];
