@@ -4,8 +4,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCore, type Core } from '#core/app';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
-import { demoModules, prepareDemo, SLOT_MS } from '#core/scheduler/demo';
-import { TestClock } from '#core/scheduler/test-clock';
+import { demoModules, prepareDemo, SLOT_MS } from '../../../test/support/scheduler-demo.ts';
+import { TestClock } from '../../../test/support/test-clock.ts';
 import { numberOption, type Command, textOptions } from '../command.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Events, PriceSlot, Telemetry } from '#contract/index';
 import { EventBus } from '#core/event';
-import { TestClock } from '#core/scheduler/test-clock';
+import { TestClock } from '../../../test/support/test-clock.ts';
 import { createSettings, settingMigrations } from '#core/setting';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { accountingMigrations } from './accounting.ts';

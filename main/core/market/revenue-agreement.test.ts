@@ -8,7 +8,7 @@ import { ledgerModule } from '#core/ledger/module';
 import type { CoreModule } from '#core/module';
 import { miningModule } from '#core/mining/module';
 import { schedulerModule } from '#core/scheduler/module';
-import { TestClock } from '#core/scheduler/test-clock';
+import { TestClock } from '../../../test/support/test-clock.ts';
 import type { Services } from '#core/service';
 import { tariffModule } from '#core/tariff/module';
 import { quiet } from '../../../test/support/quiet-log.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketStatus } from '#contract/index';
 import { openLedger, type Db } from '#core/ledger/db';
-import { TestClock } from '#core/scheduler/test-clock';
+import { TestClock } from '../../../test/support/test-clock.ts';
 import { createSettings, settingMigrations } from '#core/setting';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';

@@ -5,7 +5,7 @@ import { accountingMigrations } from '#core/ledger/accounting';
 import { openLedger, type Db } from '#core/ledger/db';
 import { Ledger } from '#core/ledger/service';
 import { ledgerSetting } from '#core/ledger/setting';
-import { TestClock } from '#core/scheduler/test-clock';
+import { TestClock } from '../../../test/support/test-clock.ts';
 import { createSettings, settingMigrations } from '#core/setting';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';

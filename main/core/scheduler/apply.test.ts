@@ -10,10 +10,10 @@ import { quiet } from '../../../test/support/quiet-log.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until, when } from '../../../test/support/until.ts';
-import { demoModules, prepareDemo, SLOT_MS } from './demo.ts';
+import { demoModules, prepareDemo, SLOT_MS } from '../../../test/support/scheduler-demo.ts';
 import type { SchedulerModuleOptions } from './module.ts';
 import { runningProcessNames } from './presence.ts';
-import { TestClock } from './test-clock.ts';
+import { TestClock } from '../../../test/support/test-clock.ts';
 
 const Q = SLOT_MS;
 // 10:00 UTC on a winter day; even quarter-hours pay for power drawn (negative price), odd ones are dear.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deviceId, jobId } from '#contract/id';
 import type { PlanApplied, PlanInput } from '#contract/plan';
 import { Scheduler, type SchedulerEvent } from './scheduler.ts';
-import { TestClock } from './test-clock.ts';
+import { TestClock } from '../../../test/support/test-clock.ts';
 
 const Q = 900_000;
 // Europe's spring-forward: 2026-03-29 01:00 UTC (02:00 CET → 03:00 CEST).

@@ -13,7 +13,7 @@ import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { createScheduling } from './service.ts';
-import { TestClock } from './test-clock.ts';
+import { TestClock } from '../../../test/support/test-clock.ts';
 
 const tmp = tempDirs('hearth-scheduling-');
 

@@ -12,7 +12,7 @@ import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
 import type { CoreModule } from '#core/module';
 import { tariffModule } from '#core/tariff/module';
-import { schedulerModule, type SchedulerModuleOptions } from './module.ts';
+import { schedulerModule, type SchedulerModuleOptions } from '#core/scheduler/module';
 
 export const SLOT_MS = 900_000;
 export const isCheap = (t: number) => Math.floor(t / SLOT_MS) % 2 === 0;
