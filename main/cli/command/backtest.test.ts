@@ -7,7 +7,7 @@ import { heatingModule } from '#core/heating/module';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import { tariffModule } from '#core/tariff/module';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
-import { testCores } from '../../../test/headless/core.ts';
+import { testCores } from '../../../test/support/core.ts';
 import { runCli } from '../../../test/headless/harness.ts';
 
 const prices = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');

@@ -9,7 +9,7 @@ import { defaultHeatingSettings } from '#core/heating/setting';
 import { parsePriceCsv } from '#core/planner/price-csv';
 import { tariffModule } from '#core/tariff/module';
 import { PRICES_DIR, WEATHER_DIR } from '../../../test/fixtures/data.ts';
-import { testCores } from '../../../test/headless/core.ts';
+import { testCores } from '../../../test/support/core.ts';
 import { backtestModule } from './module.ts';
 import { EXAMPLE_CHARGES, householdPrices, houseFrom, readWeather, runBacktest } from './setup.ts';
 

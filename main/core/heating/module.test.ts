@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HandlerError, type HeatingSettings, type Telemetry } from '#contract/index';
-import { startCore, type Core } from '#core/app';
+import { describe, expect, it } from 'vitest';
+import { HandlerError, type HeatingSettings, type TariffSettings, type Telemetry } from '#contract/index';
+import type { Core } from '#core/app';
 import type { CoreModule } from '#core/module';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
-import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/time';
-import { quiet } from '../../../test/support/quiet-log.ts';
+import { testCores } from '../../../test/support/core.ts';
+import { homeAssistant, temperatureState } from '../../../test/support/home-assistant.ts';
+import { serverForTests, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
-import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { heatingModule } from './module.ts';
 import { defaultHeatingSettings } from './setting.ts';
 
@@ -17,29 +17,27 @@ const TZ = 'Europe/Brussels';
 const TOKEN = 'ha-long-lived-token-7788';
 const now = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January
 const clock: Clock = { ...systemClock, now: () => now };
-let server: Awaited<ReturnType<typeof startServer>>;
 let route: (r: Recorded) => Reply = () => ({ body: '' });
-const tmp = tempDirs('hearth-heating-');
-
-beforeAll(async () => {
-  server = await startServer((r) => route(r));
-});
-afterAll(async () => {
-  await server.close();
-});
-
-async function core(): Promise<Core> {
-  const dataDir = tmp();
-  return startCore({
+const server = serverForTests((r) => route(r));
+const cores = testCores('hearth-heating-');
+/** The tariff and heating modules with the forecast from the test server, on a new folder unless given one. */
+const core = (dataDir?: string, at: Clock = clock): Promise<Core> =>
+  cores.start({
     dataDir,
-    clock,
-    log: quiet,
+    clock: at,
     modules: [
       tariffModule({ cron: false }),
       heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 }),
     ],
   });
-}
+const FIXED_PRICE: TariffSettings = {
+  tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+  charges: { perKWh: 0, tax: 0 },
+  timeZone: TZ,
+};
+const office = homeAssistant(TOKEN, {
+  'sensor.office': temperatureState('sensor.office', '19.5', new Date(now - 60_000).toISOString()),
+});
 
 function forecast(req: Recorded): Reply {
   const t0 = Math.floor(now / 3_600_000) * 3600 - 24 * 3600;
@@ -51,18 +49,7 @@ function forecast(req: Recorded): Reply {
         hourly: { time, temperature_2m: time.map(() => 1) },
       }),
     };
-  if (req.url.startsWith('/api/states/')) {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`)
-      return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
-    return {
-      body: JSON.stringify({
-        entity_id: 'sensor.office',
-        state: '19.5',
-        attributes: { unit_of_measurement: '°C' },
-        last_updated: new Date(now - 60_000).toISOString(),
-      }),
-    };
-  }
+  if (req.url.startsWith('/api/states/')) return office(req);
   return { status: 404, body: '{}' };
 }
 
@@ -77,11 +64,7 @@ describe('heating module', () => {
   it('computes demand and heat credit per tariff slot from the forecast', async () => {
     route = forecast;
     const c = await core();
-    await c.handlers['tariff-configure']({
-      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
-      charges: { perKWh: 0, tax: 0 },
-      timeZone: TZ,
-    });
+    await c.handlers['tariff-configure'](FIXED_PRICE);
     await c.handlers['heating-configure']({ ...base(), location: { latitude: 50.85, longitude: 4.35 } });
     const slots = await c.handlers['heating-demand']({ from: now, to: now + 48 * 3_600_000 });
     expect(slots).toHaveLength(48);
@@ -159,7 +142,6 @@ describe('heating module', () => {
         },
       }),
     };
-    const dataDir = tmp();
     const simClock: Clock = { ...systemClock, now: () => t };
     route = () => {
       const t0 = Math.floor(start / 3_600_000) * 3600 - 3600;
@@ -171,10 +153,8 @@ describe('heating module', () => {
         }),
       };
     };
-    const c = await startCore({
-      dataDir,
+    const c = await cores.start({
       clock: simClock,
-      log: quiet,
       modules: [hardware, tariffModule({ cron: false }), heatingModule({ cron: false, openMeteoUrl: server.origin })],
     });
     expect((await c.handlers['heating-estimate']({})).reason).toContain('Set a location');
@@ -200,19 +180,10 @@ describe('heating module', () => {
 describe('thermostat mode across a restart', () => {
   it('keeps the heater on through a restart in the middle of its minimum on time, and off through its minimum off time', async () => {
     route = forecast;
-    const dataDir = tmp();
+    const dataDir = cores.dir();
     let t = now;
     const liveClock: Clock = { ...systemClock, now: () => t };
-    const open = () =>
-      startCore({
-        dataDir,
-        clock: liveClock,
-        log: quiet,
-        modules: [
-          tariffModule({ cron: false }),
-          heatingModule({ cron: false, openMeteoUrl: server.origin, pollMs: 3_600_000 }),
-        ],
-      });
+    const open = () => core(dataDir, liveClock);
     // The note of the slot that contains the clock's now: what the thermostat decides.
     const current = async (c: Core) => {
       const hour = Math.floor(t / 3_600_000) * 3_600_000;
@@ -230,11 +201,7 @@ describe('thermostat mode across a restart', () => {
     };
 
     let c = await open();
-    await c.handlers['tariff-configure']({
-      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
-      charges: { perKWh: 0, tax: 0 },
-      timeZone: TZ,
-    });
+    await c.handlers['tariff-configure'](FIXED_PRICE);
     await c.handlers['heating-configure'](settings);
     await c.handlers['heating-reading']({ c: 20 });
     expect(await current(c)).toEqual({ note: 'thermostat calls for heat', demandW: 40 * 16 });
@@ -267,14 +234,8 @@ describe('thermostat mode across a restart', () => {
 describe('thermal mode settings', () => {
   it('loads settings stored before the thermal mode unchanged, and gives the room model with the defaults', async () => {
     route = forecast;
-    const dataDir = tmp();
-    const open = () =>
-      startCore({
-        dataDir,
-        clock,
-        log: quiet,
-        modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })],
-      });
+    const dataDir = cores.dir();
+    const open = () => core(dataDir);
     // As an older version stored them: no maxC on the entries, no capacity on the heat source.
     const old: HeatingSettings = { ...base(), heatSource: { kind: 'gas', pricePerKWh: 0.1, efficiency: 0.9 } };
     let c = await open();
@@ -284,11 +245,7 @@ describe('thermal mode settings', () => {
     expect(await c.handlers['heating-settings']({})).toEqual(old);
     expect(c.service('heating').thermal()).toBeNull();
 
-    await c.handlers['tariff-configure']({
-      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
-      charges: { perKWh: 0, tax: 0 },
-      timeZone: TZ,
-    });
+    await c.handlers['tariff-configure'](FIXED_PRICE);
     const weekday = [
       { at: '06:30', c: 21, maxC: 22.5 },
       { at: '22:30', c: 17 },
@@ -349,13 +306,7 @@ describe('thermal mode settings', () => {
 
   it('serves the logged indoor readings over a period, thinned to at most max', async () => {
     let t = now;
-    const dataDir = tmp();
-    const c = await startCore({
-      dataDir,
-      clock: { ...systemClock, now: () => t },
-      log: quiet,
-      modules: [tariffModule({ cron: false }), heatingModule({ cron: false })],
-    });
+    const c = await core(undefined, { ...systemClock, now: () => t });
     for (let i = 0; i < 10; i++) {
       await c.handlers['heating-reading']({ c: 19 + i / 10 });
       t += 600_000;

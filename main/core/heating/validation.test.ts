@@ -1,59 +1,47 @@
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HeatingSettings, IndoorSource } from '#contract/index';
-import { startCore, type Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
-import { startServer, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from '#core/tariff/module';
 import { startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
-import { quiet } from '../../../test/support/quiet-log.ts';
+import { testCores } from '../../../test/support/core.ts';
+import { homeAssistant, temperatureState } from '../../../test/support/home-assistant.ts';
+import { serverForTests, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
-import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { heatingModule } from './module.ts';
 import { defaultHeatingSettings } from './setting.ts';
 
 const TOKEN = 'ha-token-4321';
 const clock: Clock = { ...systemClock, now: () => Date.parse('2024-01-10T11:00:00Z') };
-const tmp = tempDirs('hearth-heating-');
-let http: Awaited<ReturnType<typeof startServer>>;
+const cores = testCores('hearth-heating-');
+const office = homeAssistant(TOKEN, {
+  'sensor.office': temperatureState('sensor.office', '19.5', '2024-01-10T10:59:00Z'),
+});
 let open: Broker;
 let locked: Broker;
 
 function route(req: Recorded): Reply {
-  if (req.url.startsWith('/api/states/')) {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`)
-      return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
-    return {
-      body: JSON.stringify({
-        entity_id: 'sensor.office',
-        state: '19.5',
-        attributes: { unit_of_measurement: '°C' },
-        last_updated: '2024-01-10T10:59:00Z',
-      }),
-    };
-  }
+  if (req.url.startsWith('/api/states/')) return office(req);
   if (req.url === '/room.json') return { body: '{"room":{"t":20.25}}' };
   return { status: 404, body: '{}' };
 }
 
+const http = serverForTests(route);
 beforeAll(async () => {
-  http = await startServer(route);
   [open, locked] = await Promise.all([startMosquitto(), startMosquitto(['allow_anonymous false'])]);
 });
 afterAll(async () => {
-  await Promise.all([http.close(), open.stop(), locked.stop()]);
+  await Promise.all([open.stop(), locked.stop()]);
 });
 
-async function core(): Promise<Core> {
-  const dataDir = tmp();
-  return startCore({
+/** The tariff and heating modules on a new folder unless given one. */
+const core = (dataDir?: string) =>
+  cores.start({
     dataDir,
     clock,
-    log: quiet,
     modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })],
   });
-}
 
 const withIndoor = (indoor: IndoorSource): HeatingSettings => ({
   ...defaultHeatingSettings(),
@@ -243,14 +231,8 @@ describe('indoor temperature source: settings validated before they are stored',
 
 describe('settings stored before the checks were tightened', () => {
   it('keep everything but an indoor source that no longer validates', async () => {
-    const dataDir = tmp();
-    const open = () =>
-      startCore({
-        dataDir,
-        clock,
-        log: quiet,
-        modules: [tariffModule({ cron: false }), heatingModule({ cron: false, pollMs: 3_600_000 })],
-      });
+    const dataDir = cores.dir();
+    const open = () => core(dataDir);
     let c = await open();
     const mine = {
       ...withIndoor({ kind: 'manual' }),

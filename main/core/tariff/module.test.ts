@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HandlerError, type Events, type TariffSettings } from '#contract/index';
-import { startCore, type Core } from '#core/app';
+import type { Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { fetchDue, retryDelayMs } from './fetch-policy.ts';
-import { startServer, type Reply } from '../../../test/support/http-server.ts';
-import { quiet } from '../../../test/support/quiet-log.ts';
+import { testCores } from '../../../test/support/core.ts';
+import { serverForTests, type Reply } from '../../../test/support/http-server.ts';
 import { rejectionOf } from '../../../test/support/rejection.ts';
-import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { tariffModule } from './module.ts';
 import { localDay, localToUtc } from '#core/time';
 import { PRICES_DIR, TARIFF_DIR } from '../../../test/fixtures/data.ts';
@@ -16,25 +15,17 @@ import { PRICES_DIR, TARIFF_DIR } from '../../../test/fixtures/data.ts';
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 const DATA = PRICES_DIR;
 
-let server: Awaited<ReturnType<typeof startServer>>;
 let reply: Reply = { body: '' };
 let now = 0;
 const clock: Clock = { ...systemClock, now: () => now };
-const tmp = tempDirs('hearth-tariff-');
-
-beforeAll(async () => {
-  server = await startServer(() => reply);
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = serverForTests(() => reply);
+const cores = testCores('hearth-tariff-');
 
 async function core(dir?: string): Promise<{ core: Core; dir: string; events: { name: string; payload: unknown }[] }> {
-  const dataDir = dir ?? tmp();
-  const c = await startCore({
+  const dataDir = dir ?? cores.dir();
+  const c = await cores.start({
     dataDir,
     clock,
-    log: quiet,
     modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })],
   });
   const events: { name: string; payload: unknown }[] = [];

@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TariffSettings } from '#contract/index';
-import { startCore, type Core } from '#core/app';
 import { systemClock, type Clock } from '#core/clock';
 import { dispatch } from '#core/handler';
 import { TARIFF_DIR } from '../../../test/fixtures/data.ts';
-import { startServer, type Reply } from '../../../test/support/http-server.ts';
-import { quiet } from '../../../test/support/quiet-log.ts';
-import { tempDirs } from '../../../test/support/temp-dir.ts';
+import { testCores } from '../../../test/support/core.ts';
+import { serverForTests, type Reply } from '../../../test/support/http-server.ts';
 import { tariffModule } from './module.ts';
 import { localToUtc } from '#core/time';
 
@@ -16,26 +14,14 @@ const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), '
 // Inside the day the aWATTar fixture covers (the 23-hour spring-forward day in Berlin).
 const now = localToUtc(2023, 3, 26, 10, 0, 'Europe/Berlin');
 const clock: Clock = { ...systemClock, now: () => now };
-const tmp = tempDirs('hearth-tariff-');
-let server: Awaited<ReturnType<typeof startServer>>;
 let reply: Reply = { body: '' };
-
-beforeAll(async () => {
-  server = await startServer(() => reply);
-});
-afterAll(async () => {
-  await server.close();
-});
-
-async function core(): Promise<Core> {
-  const dataDir = tmp();
-  return startCore({
-    dataDir,
+const server = serverForTests(() => reply);
+const cores = testCores('hearth-tariff-');
+const core = () =>
+  cores.start({
     clock,
-    log: quiet,
     modules: [tariffModule({ io: { fetch: globalThis.fetch, baseUrl: server.origin }, cron: false })],
   });
-}
 
 const none = { perKWh: 0, tax: 0 };
 const tou: TariffSettings = {

@@ -1,6 +1,7 @@
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Recorded, type Reply } from '../../../../test/support/http-server.ts';
+import { homeAssistant } from '../../../../test/support/home-assistant.ts';
+import { serverForTests } from '../../../../test/support/http-server.ts';
 import { startMosquitto, type Broker } from '../../../../test/fixtures/mosquitto.ts';
 import { rejectionOf } from '../../../../test/support/rejection.ts';
 import { until, when } from '../../../../test/support/until.ts';
@@ -12,24 +13,7 @@ import { fetchOpenMeteo, interpolate } from './open-meteo.ts';
 import { SourceError } from './types.ts';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.long-lived';
-
-/** Answers like Home Assistant's REST API: GET /api/states/<entity_id>, bearer token checked. */
-function homeAssistant(states: Record<string, object>) {
-  return (req: Recorded): Reply => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`)
-      return { status: 401, body: '401: Unauthorized', type: 'text/plain' };
-    const m = /^\/api\/states\/(.+)$/.exec(req.url);
-    const state = m ? states[decodeURIComponent(m[1]!)] : undefined;
-    if (!state) return { status: 404, body: '{"message":"Entity not found."}' };
-    return { body: JSON.stringify(state) };
-  };
-}
-
-let server: Awaited<ReturnType<typeof startServer>>;
-beforeAll(async () => {
-  server = await startServer(() => ({ body: '' }));
-});
-afterAll(async () => server.close());
+const server = serverForTests(() => ({ body: '' }));
 
 const sourceError = (p: Promise<unknown>) => rejectionOf(p, SourceError);
 
@@ -58,7 +42,7 @@ describe('Home Assistant source', () => {
 
   it('reads a state with its time, converting °F', async () => {
     server.setRoute(
-      homeAssistant({ 'sensor.living_room_temperature': entity('21.4'), 'sensor.us': entity('68', '°F') }),
+      homeAssistant(TOKEN, { 'sensor.living_room_temperature': entity('21.4'), 'sensor.us': entity('68', '°F') }),
     );
     expect(await readHomeAssistant(src(), globalThis.fetch)).toEqual({
       c: 21.4,
@@ -68,7 +52,7 @@ describe('Home Assistant source', () => {
   });
 
   it('names a rejected token, an unknown entity and an unavailable sensor', async () => {
-    server.setRoute(homeAssistant({ 'sensor.living_room_temperature': entity('unavailable') }));
+    server.setRoute(homeAssistant(TOKEN, { 'sensor.living_room_temperature': entity('unavailable') }));
     expect((await sourceError(readHomeAssistant(src({ token: 'wrong' }), globalThis.fetch))).message).toBe(
       'Home Assistant rejected the token (HTTP 401): create a new long-lived access token',
     );

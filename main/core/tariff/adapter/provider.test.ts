@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TARIFF_DIR } from '../../../../test/fixtures/data.ts';
-import { startServer, type Reply } from '../../../../test/support/http-server.ts';
+import { serverForTests, startServer, type Reply } from '../../../../test/support/http-server.ts';
 import { rejectionOf } from '../../../../test/support/rejection.ts';
 import { localDay } from '#core/time';
 import { awattarAdapter } from './awattar.ts';
@@ -15,15 +15,12 @@ import { ProviderError, type ProviderIo, type SpotSlot } from './types.ts';
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 const DAY = 86_400_000;
 
-let server: Awaited<ReturnType<typeof startServer>>;
 let reply: Reply = { body: '' };
+const server = serverForTests(() => reply);
 let io: ProviderIo;
-
-beforeAll(async () => {
-  server = await startServer(() => reply);
+beforeAll(() => {
   io = { fetch: globalThis.fetch, baseUrl: server.origin };
 });
-afterAll(async () => server.close());
 
 function day(tz: string, isoDate: string) {
   return localDay(Date.parse(`${isoDate}T12:00:00Z`), tz);
@@ -56,14 +53,6 @@ describe('aWATTar', () => {
       currency: 'EUR',
     });
     expect(slots.at(-1)!.end).toBe(d.end);
-  });
-
-  it('parses a 15-minute day', async () => {
-    reply = { body: fixture('awattar-at-2025-10-01-15min.json') };
-    const d = day('Europe/Vienna', '2025-10-01');
-    const slots = await awattarAdapter.fetch({ kind: 'awattar', country: 'at' }, d.start, d.end, io);
-    expect(slots).toHaveLength(96);
-    expectTiled(slots, 15);
   });
 
   it('says what is wrong with a malformed or failing answer', async () => {
@@ -194,14 +183,6 @@ describe('ENTSO-E', () => {
     expect(slots[3]!.spot).toBeCloseTo(0.06228, 10);
   });
 
-  it('parses a 15-minute day', async () => {
-    reply = { body: fixture('entsoe-be-2025-10-01-15min.xml'), type: 'application/xml' };
-    const d = day('Europe/Brussels', '2025-10-01');
-    const slots = await entsoeAdapter.fetch(config, d.start, d.end, io);
-    expect(slots).toHaveLength(96);
-    expectTiled(slots, 15);
-  });
-
   it('turns "no data", a rejected token and a non-document into clear errors', async () => {
     reply = { body: fixture('entsoe-no-data.xml'), type: 'application/xml' };
     expect((await failure(entsoeAdapter.fetch(config, 0, DAY, io))).message).toMatch(
@@ -232,14 +213,6 @@ describe('Tibber', () => {
     expect(slots[0]!.currency).toBe('SEK');
   });
 
-  it('parses a quarter-hourly day', async () => {
-    reply = { body: fixture('tibber-2025-10-02-15min.json') };
-    const d = day('Europe/Berlin', '2025-10-02');
-    const slots = await tibberAdapter.fetch({ kind: 'tibber', token: 't' }, d.start, d.end, io);
-    expect(slots).toHaveLength(96);
-    expectTiled(slots, 15);
-  });
-
   it('reports a rejected token and a home without a subscription', async () => {
     reply = { body: '{"errors":[{"message":"invalid token","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}' };
     const err = await failure(tibberAdapter.fetch({ kind: 'tibber', token: 'bad' }, 0, DAY, io));
@@ -249,5 +222,40 @@ describe('Tibber', () => {
     expect((await failure(tibberAdapter.fetch({ kind: 'tibber', token: 't' }, 0, DAY, io))).message).toBe(
       'Tibber: this home has no active subscription with prices',
     );
+  });
+});
+
+describe('a quarter-hourly day from each provider that sends one: 96 slots of 15 minutes', () => {
+  type Case = {
+    name: string;
+    file: string;
+    day: [string, string];
+    get: (from: number, to: number) => Promise<SpotSlot[]>;
+  };
+  it.each<Case>([
+    {
+      name: 'aWATTar',
+      file: 'awattar-at-2025-10-01-15min.json',
+      day: ['Europe/Vienna', '2025-10-01'],
+      get: (from, to) => awattarAdapter.fetch({ kind: 'awattar', country: 'at' }, from, to, io),
+    },
+    {
+      name: 'ENTSO-E',
+      file: 'entsoe-be-2025-10-01-15min.xml',
+      day: ['Europe/Brussels', '2025-10-01'],
+      get: (from, to) => entsoeAdapter.fetch({ kind: 'entsoe', zone: '10YBE----------2', token: 't' }, from, to, io),
+    },
+    {
+      name: 'Tibber',
+      file: 'tibber-2025-10-02-15min.json',
+      day: ['Europe/Berlin', '2025-10-02'],
+      get: (from, to) => tibberAdapter.fetch({ kind: 'tibber', token: 't' }, from, to, io),
+    },
+  ])('$name', async ({ file, day: [zone, date], get }) => {
+    reply = { body: fixture(file), type: file.endsWith('.xml') ? 'application/xml' : 'application/json' };
+    const d = day(zone, date);
+    const slots = await get(d.start, d.end);
+    expect(slots).toHaveLength(96);
+    expectTiled(slots, 15);
   });
 });
