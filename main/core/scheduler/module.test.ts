@@ -8,10 +8,10 @@ import { plannerThread } from '#core/planner/planner-thread';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { until } from '../../../test/support/until.ts';
 import { tariffModule } from '#core/tariff/module';
-import { demoModules, prepareDemo } from './demo.ts';
+import { demoModules, prepareDemo } from '../../../test/support/scheduler-demo.ts';
 import { schedulerModule } from './module.ts';
-import { TestClock } from './test-clock.ts';
-import { testCores } from '../../../test/headless/core.ts';
+import { TestClock } from '../../../test/support/test-clock.ts';
+import { testCores } from '../../../test/support/core.ts';
 
 const cores = testCores('hearth-scheduler-');
 
