@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EventName, HeatingSettings } from '#contract/index';
 import { systemClock } from '#core/clock';
-import { EventBus } from '#core/event';
 import { openLedger, type Db } from '#core/ledger/db';
-import { plainSecretStore } from '#core/secret';
-import { createSettings, settingMigrations } from '#core/setting';
-import { Tariff } from '#core/tariff/service';
+import { createSettings } from '#core/setting';
 import { tariffSetting } from '#core/tariff/setting';
-import { createPriceStore, tariffMigrations } from '#core/tariff/store';
 import { localToUtc } from '#core/time';
-import { quiet } from '../../../test/support/quiet-log.ts';
+import { tariffAndHeating, tariffHeatingMigrations } from '../../../test/support/tariff-heating.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
-import { Heating } from './service.ts';
+import type { Heating } from './service.ts';
 import { defaultHeatingSettings, heatingSetting, thermostatSetting } from './setting.ts';
-import { createHeatingStore, heatingMigrations } from './store.ts';
 
 const TZ = 'Europe/Brussels';
 const start = localToUtc(2024, 1, 10, 12, 0, TZ); // a Wednesday in January: 21 °C by the default schedule
@@ -28,28 +23,14 @@ const room = (patch: Partial<HeatingSettings> = {}): HeatingSettings => ({
 });
 
 function ledger(): Db {
-  return openLedger(tmp(), [...settingMigrations, ...tariffMigrations, ...heatingMigrations]);
+  return openLedger(tmp(), tariffHeatingMigrations);
 }
 
-/** A Heating and the fixed-price Tariff it reads, over one ledger file, as the modules build them but without the core. */
-function heating(db: Db, clock: () => number) {
-  const settings = createSettings(db, clock, () => undefined);
-  const events = new EventBus();
+/** A Heating and the fixed-price Tariff it reads, over one ledger file, and the events they emit. */
+function heating(db: Db, now: () => number) {
+  const { heating: h, tariff, settings, events } = tariffAndHeating(db, { ...systemClock, now });
   const emitted: EventName[] = [];
   events.onAny((name) => emitted.push(name));
-  const common = { settings, secrets: plainSecretStore, clock: { ...systemClock, now: clock }, log: quiet, events };
-  const noNetwork = () => Promise.reject(new Error('no network in this test'));
-  const tariff = new Tariff({ ...common, store: createPriceStore(db), io: { fetch: noNetwork }, cron: false });
-  const h = new Heating({
-    ...common,
-    store: createHeatingStore(db),
-    tariff,
-    hardware: null,
-    fetch: noNetwork,
-    pollMs: 3_600_000,
-    cron: false,
-    refreshOnStart: false,
-  });
   return { h, tariff, settings, emitted };
 }
 

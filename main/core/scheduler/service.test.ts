@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deviceId, jobId } from '#contract/id';
-import { EventBus } from '#core/event';
-import { Heating } from '#core/heating/service';
-import { createHeatingStore, heatingMigrations } from '#core/heating/store';
 import { openLedger } from '#core/ledger/db';
-import { plainSecretStore } from '#core/secret';
-import { createSettings, settingMigrations } from '#core/setting';
-import { Tariff } from '#core/tariff/service';
-import { createPriceStore, tariffMigrations } from '#core/tariff/store';
 import { plan } from '#workers/planner/plan';
-import { quiet } from '../../../test/support/quiet-log.ts';
+import { tariffAndHeating, tariffHeatingMigrations } from '../../../test/support/tariff-heating.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { createPlanEventStore, schedulerMigrations } from './events.ts';
 import { createScheduling } from './service.ts';
@@ -19,32 +12,9 @@ const tmp = tempDirs('hearth-scheduling-');
 
 describe('the scheduler domain, constructed without the core', () => {
   it('plans 48 h of the tariff in process, records it, and refuses an override for a job the plan does not hold', async () => {
-    const db = openLedger(tmp(), [
-      ...settingMigrations,
-      ...tariffMigrations,
-      ...heatingMigrations,
-      ...schedulerMigrations,
-    ]);
+    const db = openLedger(tmp(), [...tariffHeatingMigrations, ...schedulerMigrations]);
     const clock = new TestClock(Date.UTC(2026, 0, 14, 10, 7));
-    const settings = createSettings(
-      db,
-      () => clock.now(),
-      () => undefined,
-    );
-    const events = new EventBus();
-    const common = { settings, secrets: plainSecretStore, clock, log: quiet, events };
-    const noNetwork = () => Promise.reject(new Error('no network in this test'));
-    const tariff = new Tariff({ ...common, store: createPriceStore(db), io: { fetch: noNetwork }, cron: false });
-    const heating = new Heating({
-      ...common,
-      store: createHeatingStore(db),
-      tariff,
-      hardware: null,
-      fetch: noNetwork,
-      pollMs: 3_600_000,
-      cron: false,
-      refreshOnStart: false,
-    });
+    const { common, tariff, heating } = tariffAndHeating(db, clock);
     const s = createScheduling({
       ...common,
       store: createPlanEventStore(db),
