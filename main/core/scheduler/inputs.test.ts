@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deviceId, type HardwareInfo, type MiningStatus } from '#contract/index';
+import { deviceId, type HardwareInfo, type MiningStatus, type TrainSpec } from '#contract/index';
 import { detectHardware } from '#core/hardware/detect';
+import { TRAIN_DEFAULTS } from '#core/job/train-session';
 import { powerModelFor } from '#core/hardware/power-model';
 import { moneyPerHash } from '#core/market/revenue';
 import { buildWorld, plannedValuePerHash, threadSteps, type WorldJob } from './inputs.ts';
@@ -16,20 +17,8 @@ const job = (over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'>): WorldJob 
   progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
   ...over,
 });
-const train = {
-  kind: 'train' as const,
-  workload: 'char-mlp' as const,
-  dataFile: null,
-  steps: 1000,
-  threads: 4,
-  batchSize: 64,
-  learningRate: 0.003,
-  seed: 1,
-  hidden: 64,
-  context: 8,
-  checkpointEvery: 100,
-  keepCheckpoints: 3,
-};
+// The run's speed and share of the CPU come from its batch and threads; its length from steps.
+const train: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1000, threads: 4, batchSize: 64 };
 
 describe('planner inputs from the real world', () => {
   it("offers this machine's CPU as thread count x duty levels, priced above idle by the power model", async () => {
