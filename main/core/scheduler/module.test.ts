@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { HeatingSettings, Plan } from '#contract/index';
+import { DEFAULT_PLAN_LIMITS, type HeatingSettings, type Plan } from '#contract/index';
 import { dispatch } from '#core/handler';
 import { heatingModule } from '#core/heating/module';
 import { defaultHeatingSettings } from '#core/heating/setting';
@@ -80,10 +80,8 @@ describe('scheduler limits', () => {
       await waitFor((slots) => slots.some(running));
 
       const limits = {
-        powerCapW: null,
+        ...DEFAULT_PLAN_LIMITS,
         quiet: { enabled: true, from: '00:00', to: '23:00', capW: 0 },
-        minRunMin: 15,
-        minPauseMin: 15,
         maxTempC: 85,
       };
       expect((await dispatch(core.handlers, 'plan-limits-set', limits)).ok).toBe(true);
@@ -203,13 +201,7 @@ describe('scheduler inputs', () => {
     const clock = new TestClock(Date.UTC(2026, 0, 15, 10, 7));
     const first = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
     await prepareDemo(first.handlers, { from: Date.UTC(2026, 0, 15, 9, 0), hours: 52, poolUrl: null });
-    const limits = {
-      powerCapW: null,
-      quiet: { enabled: false, from: '22:00', to: '07:00', capW: 0 },
-      minRunMin: 40,
-      minPauseMin: 30,
-      maxTempC: 85,
-    };
+    const limits = { ...DEFAULT_PLAN_LIMITS, minRunMin: 40, minPauseMin: 30, maxTempC: 85 };
     expect((await dispatch(first.handlers, 'plan-limits-set', limits)).ok).toBe(true);
     await first.close();
 
