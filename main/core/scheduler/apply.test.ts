@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deviceId, type Job, type PlanApplied, type PlanEvent } from '#contract/index';
+import { deviceId, type Job, type MiningStatus, type PlanApplied, type PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
 import { quiet } from '../../../test/support/quiet-log.ts';
@@ -75,6 +75,18 @@ const applied = (core: Core) => {
 };
 const mining = (core: Core) => core.handlers['mining-status']({});
 const events = async (core: Core): Promise<PlanEvent[]> => core.handlers['plan-events']({ limit: 500 });
+// The core changes jobs, the miner and the plan on its own threads and timers: the tests poll them.
+const jobUntil = (core: Core, id: number, what: string, ok: (j: Job) => boolean) =>
+  until(what, () => core.handlers['job-get']({ id }), ok);
+const miningUntil = (core: Core, what: string, ok: (s: MiningStatus) => boolean, ms?: number) =>
+  until(what, () => mining(core), ok, ms);
+const planUntil = (core: Core, what: string, ok: (p: Awaited<ReturnType<Core['handlers']['plan-get']>>) => boolean) =>
+  until(what, () => core.handlers['plan-get']({}), ok);
+/** Moves the core's clock to `slotStart` and waits until the scheduler has carried out that slot. */
+async function slotApplied(core: Core, clock: TestClock, slotStart: number, what: string): Promise<void> {
+  await clock.advanceTo(slotStart);
+  await planUntil(core, what, (p) => p.applied?.slotStart === slotStart);
+}
 
 describe('scheduler carrying out the plan', () => {
   it('sets the real hashing threads and power level at each slot boundary, follows an override, and resumes mid-slot after a restart', async () => {
@@ -87,21 +99,13 @@ describe('scheduler carrying out the plan', () => {
     const seen = applied(first);
 
     await clock.advanceTo(T10 + Q);
-    await until(
-      'the dear slot applied',
-      () => seen.find((a) => a.slotStart === T10 + Q),
-      (a) => a !== undefined,
-    );
+    await when('the dear slot applied', () => seen.some((a) => a.slotStart === T10 + Q));
     expect(seen.find((a) => a.slotStart === T10 + Q)!.decisions.every((d) => d.job === null)).toBe(true);
     st = await mining(first);
     expect(st.running).toBe(false);
 
     await clock.advanceTo(T10 + 2 * Q);
-    await until(
-      'the next cheap slot applied',
-      () => seen.find((a) => a.slotStart === T10 + 2 * Q),
-      (a) => a !== undefined,
-    );
+    await when('the next cheap slot applied', () => seen.some((a) => a.slotStart === T10 + 2 * Q));
     st = await mining(first);
     expect(st.running).toBe(true);
     expect(st.threads).toBe(CPUS);
@@ -119,11 +123,7 @@ describe('scheduler carrying out the plan', () => {
     expect([st.threads, st.powerPct]).toEqual([1, 25]);
     // The override outlasts the dear slot: mining goes on there at its level.
     await clock.advanceTo(T10 + 3 * Q + 1);
-    await until(
-      'the override applied in the dear slot',
-      () => seen.find((a) => a.slotStart === T10 + 3 * Q),
-      (a) => a !== undefined,
-    );
+    await when('the override applied in the dear slot', () => seen.some((a) => a.slotStart === T10 + 3 * Q));
     st = await mining(first);
     expect([st.running, st.threads, st.powerPct]).toEqual([true, 1, 25]);
     const bad = await dispatch(first.handlers, 'plan-override', {
@@ -179,22 +179,15 @@ describe('scheduler carrying out the plan', () => {
     expect(job.mode).toBe('cheapest');
     // A new job re-plans after the debounce; the slot is cheap, so it starts.
     await clock.advanceTo(T10 + 60_000 + 3_000);
-    await until(
-      'the job running',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'running' && j.progress.done > 0,
-    );
+    await jobUntil(core, job.id, 'the job running', (j) => j.state === 'running' && j.progress.done > 0);
     await clock.advanceTo(T10 + Q);
-    const paused = await until(
-      'the job paused in the dear slot',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'paused',
-    );
+    const paused = await jobUntil(core, job.id, 'the job paused in the dear slot', (j) => j.state === 'paused');
     expect(paused.checkpoints.length).toBeGreaterThan(0);
     await clock.advanceTo(T10 + 2 * Q);
-    const resumed = await until(
+    const resumed = await jobUntil(
+      core,
+      job.id,
       'the job resumed',
-      () => core.handlers['job-get']({ id: job.id }),
       (j) => j.state === 'running' && j.progress.done > paused.progress.done,
     );
     expect(resumed.log.join('\n')).toMatch(/resum|continu/i);
@@ -205,21 +198,11 @@ describe('scheduler carrying out the plan', () => {
 
     // Paused by hand: the plan leaves it paused, even in the next cheap slot.
     await core.handlers['job-pause']({ id: job.id });
-    await clock.advanceTo(T10 + 4 * Q);
-    await until(
-      'the cheap slot applied',
-      () => core.handlers['plan-get']({}),
-      (p) => p.applied?.slotStart === T10 + 4 * Q,
-    );
+    await slotApplied(core, clock, T10 + 4 * Q, 'the cheap slot applied');
     expect((await core.handlers['job-get']({ id: job.id })).state).toBe('paused');
     // Started by hand: it is the user's, so a dear slot does not pause it.
     await core.handlers['job-start']({ id: job.id });
-    await clock.advanceTo(T10 + 5 * Q);
-    await until(
-      'the dear slot applied',
-      () => core.handlers['plan-get']({}),
-      (p) => p.applied?.slotStart === T10 + 5 * Q,
-    );
+    await slotApplied(core, clock, T10 + 5 * Q, 'the dear slot applied');
     expect((await core.handlers['job-get']({ id: job.id })).state).toBe('running');
   }, 90_000);
 
@@ -254,11 +237,7 @@ describe('scheduler carrying out the plan', () => {
     };
     await until('the command running', get, (j) => j.state === 'running' && j.progress.done > 0);
     await clock.advanceTo(T10 + Q);
-    const paused = await until(
-      'the command stopped',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'paused',
-    );
+    const paused = await jobUntil(core, job.id, 'the command stopped', (j) => j.state === 'paused');
     const read = (dir = work) =>
       JSON.parse(fs.readFileSync(path.join(dir, 'progress.json'), 'utf8')) as { step: number };
     const a = read().step;
@@ -288,16 +267,8 @@ describe('scheduler carrying out the plan', () => {
       programs: { names: ['hearthgame42.exe'], action: 'pause', capPct: 0 },
     });
     expect(set.ok).toBe(true);
-    await until(
-      'mining paused for the program',
-      () => mining(core),
-      (s) => !s.running,
-    );
-    const plan = await until(
-      'the rule in the reasons',
-      () => core.handlers['plan-get']({}),
-      (p) => p.applied?.reason.includes('paused') ?? false,
-    );
+    await miningUntil(core, 'mining paused for the program', (s) => !s.running);
+    const plan = await planUntil(core, 'the rule in the reasons', (p) => p.applied?.reason.includes('paused') ?? false);
     expect(plan.applied?.reason).toContain('paused: hearthgame42.exe running');
     expect(plan.plan?.slots[0]?.reason).toContain('paused: hearthgame42.exe running');
     expect((await core.handlers['presence-get']({})).runningPrograms).toEqual(['hearthgame42.exe']);
@@ -312,24 +283,16 @@ describe('scheduler carrying out the plan', () => {
       (names) => !names.includes('hearthgame42'),
     );
     await clock.advanceTo(clock.now() + 30_000);
-    await until(
-      'mining back once the program ended',
-      () => mining(core),
-      (s) => s.running && s.threads === CPUS,
-    );
+    await miningUntil(core, 'mining back once the program ended', (s) => s.running && s.threads === CPUS);
 
     // The user touches the mouse: capped at half power, so half the load on the hashing threads.
     await core.handlers['presence-set']({ ...base.settings, userActive: { enabled: true, action: 'cap', capPct: 50 } });
     idleSec = 2;
     await clock.advanceTo(clock.now() + 5_000);
-    await until(
-      'the cap in the reasons',
-      () => core.handlers['plan-get']({}),
-      (p) => p.applied?.reason.includes('capped') ?? false,
-    );
-    const capped = await until(
+    await planUntil(core, 'the cap in the reasons', (p) => p.applied?.reason.includes('capped') ?? false);
+    const capped = await miningUntil(
+      core,
       'mining capped',
-      () => mining(core),
       (s) => s.running && s.threads * s.powerPct <= (CPUS * 100) / 2,
     );
     expect(capped.threads * capped.powerPct).toBe((CPUS * 100) / 2);
@@ -337,11 +300,7 @@ describe('scheduler carrying out the plan', () => {
     // Idle for the resume time (10 min): full power again.
     idleSec = 600;
     await clock.advanceTo(clock.now() + 5_000);
-    await until(
-      'mining back at full power',
-      () => mining(core),
-      (s) => s.threads === CPUS && s.powerPct === 100,
-    );
+    await miningUntil(core, 'mining back at full power', (s) => s.threads === CPUS && s.powerPct === 100);
     const dev = (await events(core)).filter((e) => e.kind === 'deviation').map((e) => e.message);
     expect(dev).toContain('paused: hearthgame42.exe running');
     expect(dev).toContain('capped at 50 %: user active');
@@ -363,11 +322,7 @@ describe('scheduler carrying out the plan', () => {
     expect((await core.handlers['presence-get']({})).onBattery).toBe(true);
     battery = false;
     await clock.advanceTo(clock.now() + 30_000);
-    await until(
-      'mining on mains',
-      () => mining(core),
-      (s) => s.running && s.threads === CPUS,
-    );
+    await miningUntil(core, 'mining on mains', (s) => s.running && s.threads === CPUS);
   }, 90_000);
 
   it('keeps one mining job in the queue while a pool is set up and runs it through the pool when planned', async () => {
@@ -378,39 +333,18 @@ describe('scheduler carrying out the plan', () => {
     expect(mined).toHaveLength(1);
     const job = mined[0]!;
     expect(job.progress.total).toBeNull();
-    await until(
-      'the mining job running',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'running',
-    );
+    await jobUntil(core, job.id, 'the mining job running', (j) => j.state === 'running');
     expect((await mining(core)).running).toBe(true);
     await clock.advanceTo(T10 + Q);
-    await until(
-      'the mining job paused',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'paused',
-    );
+    await jobUntil(core, job.id, 'the mining job paused', (j) => j.state === 'paused');
     expect((await mining(core)).running).toBe(false);
     await clock.advanceTo(T10 + 2 * Q);
-    await until(
-      'the mining job resumed',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'running',
-    );
+    await jobUntil(core, job.id, 'the mining job resumed', (j) => j.state === 'running');
     // Stopped from the Mining page: the job is paused as by hand, says why, and the plan leaves it so.
     await core.handlers['mining-stop']({});
-    const paused = await until(
-      'the mining job paused by the stop',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'paused',
-    );
+    const paused = await jobUntil(core, job.id, 'the mining job paused by the stop', (j) => j.state === 'paused');
     expect(paused.log.at(-1)).toContain('mining was stopped outside this job');
-    await clock.advanceTo(T10 + 4 * Q);
-    await until(
-      'the next cheap slot applied',
-      () => core.handlers['plan-get']({}),
-      (p) => p.applied?.slotStart === T10 + 4 * Q,
-    );
+    await slotApplied(core, clock, T10 + 4 * Q, 'the next cheap slot applied');
     expect((await core.handlers['job-get']({ id: job.id })).state).toBe('paused');
     expect((await mining(core)).running).toBe(false);
     expect((await core.handlers['job-list']({})).filter((j) => j.kind === 'mining')).toHaveLength(1);
@@ -418,11 +352,7 @@ describe('scheduler carrying out the plan', () => {
 
   it('says in the current slot when the pool cannot be reached (threads wait, no heat), and stops saying it once the pool is back', async () => {
     const { clock, core, entry } = await setup(T10 + 60_000);
-    await until(
-      'mining on the pool',
-      () => mining(core),
-      (s) => s.running && s.pool.state === 'mining',
-    );
+    await miningUntil(core, 'mining on the pool', (s) => s.running && s.pool.state === 'mining');
     const port = Number(new URL(entry.pool!.url.replace('stratum+tcp', 'http')).port);
     await entry.pool!.close();
     const down = await until(
@@ -441,12 +371,7 @@ describe('scheduler carrying out the plan', () => {
     entry.pool = new TestPool({ difficulty: 2 ** -14 });
     await entry.pool.listen(port);
     entry.pool.notify(true);
-    await until(
-      'mining on the pool again',
-      () => mining(core),
-      (s) => s.pool.state === 'mining',
-      30_000,
-    );
+    await miningUntil(core, 'mining on the pool again', (s) => s.pool.state === 'mining', 30_000);
     const back = await until(
       'the note gone',
       async () => {
@@ -468,25 +393,17 @@ describe('scheduler carrying out the plan', () => {
     try {
       // Telemetry reads the temperature every few seconds of the core's clock.
       await clock.advanceTo(clock.now() + 6_000);
-      await until(
-        'mining stopped while hot',
-        () => mining(core),
-        (s) => !s.running,
-      );
-      await until(
+      await miningUntil(core, 'mining stopped while hot', (s) => !s.running);
+      await planUntil(
+        core,
         'the heat in the reasons',
-        () => core.handlers['plan-get']({}),
         (p) => p.applied?.reason.includes('cpu too hot (95 °C ≥ 90 °C)') ?? false,
       );
     } finally {
       cpuTempC = null;
     }
     await clock.advanceTo(clock.now() + 6_000);
-    await until(
-      'mining back once cool',
-      () => mining(core),
-      (s) => s.running,
-    );
+    await miningUntil(core, 'mining back once cool', (s) => s.running);
 
     const work = tmp();
     await core.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 60_000 } });
@@ -501,11 +418,7 @@ describe('scheduler carrying out the plan', () => {
     });
     await core.handlers['plan-override']({ override: null });
     await clock.advanceTo(clock.now() + 3_000);
-    await until(
-      'the job failed',
-      () => core.handlers['job-get']({ id: job.id }),
-      (j) => j.state === 'failed',
-    );
+    await jobUntil(core, job.id, 'the job failed', (j) => j.state === 'failed');
     const dev = await until(
       'the failure recorded',
       () => events(core),
