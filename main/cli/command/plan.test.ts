@@ -3,21 +3,17 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deviceId } from '#contract/id';
 import type { Plan, PlanInput, PlanInstance } from '#contract/plan';
-import { heatingModule } from '#core/heating/module';
-import { jobModule } from '#core/job/module';
-import { marketModule } from '#core/market/module';
-import { miningModule } from '#core/mining/module';
 import { generate } from '#core/planner/generate';
 import { instanceText, planInstance, readInstance } from '#core/planner/instance';
 import { dispatch } from '#core/handler';
 import { plannerThread } from '#core/planner/planner-thread';
 import { alternatingPricesCsv, demoModules, prepareDemo, SLOT_MS } from '../../../test/support/scheduler-demo.ts';
 import { TestClock } from '../../../test/support/test-clock.ts';
-import { tariffModule } from '#core/tariff/module';
 import { plan } from '#workers/planner/plan';
 import { testCores } from '../../../test/support/core.ts';
 import { root } from '../../../test/headless/harness.ts';
 import { realSeries } from '../../../test/support/plan-data.ts';
+import { plannedDomains } from '../../../test/support/planned-domains.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { UsageError } from '../command.ts';
 import { planCommand } from './plan.ts';
@@ -53,16 +49,7 @@ describe('hearth plan --export and --instance', () => {
     const now = Date.now();
     const from = Math.floor(now / SLOT_MS) * SLOT_MS - 3_600_000;
     // The domains the scheduler reads, set up by their own handlers: prices, a pool, a deadline job.
-    const setup = await cores.start({
-      dataDir,
-      modules: [
-        marketModule({ refreshMs: 0 }),
-        tariffModule({ cron: false }),
-        heatingModule({ cron: false }),
-        miningModule(),
-        jobModule({ gpu: null, resumeOnStart: false }),
-      ],
-    });
+    const setup = await cores.start({ dataDir, modules: plannedDomains() });
     const h = setup.handlers;
     await h['tariff-import-csv']({ csv: alternatingPricesCsv(from, 52), unit: 'per-kwh', currency: 'EUR' });
     await h['tariff-configure']({

@@ -1,15 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HeatSlot, MiningStatus, PriceSlot, Telemetry } from '#contract/index';
+import type { HeatSlot, MiningStatus, PriceSlot } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import type { Clock } from '#core/clock';
 import type { CoreModule } from '#core/module';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import { marketModule } from '#core/market/module';
-import type { Services } from '#core/service';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
 import { quiet } from '../../../test/support/quiet-log.ts';
+import {
+  cpuTelemetry,
+  hardwareStub,
+  hourlyPrices,
+  miningStub,
+  serviceStub,
+  tariffStub,
+} from '../../../test/support/service-stubs.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { ledgerModule } from './module.ts';
 
@@ -67,26 +74,6 @@ for (const line of fs
 /** The recorded day: CPU power by local hour (multiples of 30 W so every figure below is a whole mWh). */
 const powerAt = (t: number) => 120 + (Math.floor(t / 3_600_000) % 5) * 30;
 
-function stub<K extends keyof Services>(name: K, service: Services[K]): CoreModule {
-  return { name, create: () => ({ service }) };
-}
-
-function telemetryAt(t: number): Telemetry {
-  const w = powerAt(t);
-  return {
-    at: new Date(t).toISOString(),
-    cpuLoadPerCorePct: [100],
-    cpuLoadPct: 100,
-    devices: [
-      { deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: w, powerSource: 'measured-rapl' },
-    ],
-    totalPowerW: w,
-    estimated: false,
-    heatW: w,
-    today: { energyKWh: 0, heatKWh: 0, peakPowerW: w },
-  };
-}
-
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -96,29 +83,21 @@ async function startLedger(
   dataDir: string,
   clock: Clock,
   now: () => number,
-  health: MiningStatus['health'] = { state: 'ok', problem: null, since: null, rejectRate: null },
+  health?: MiningStatus['health'],
 ): Promise<Core> {
   const modules: CoreModule[] = [
-    stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: () => telemetryAt(now()) }),
+    hardwareStub(() => cpuTelemetry(now(), powerAt(now()))),
     marketModule({
       endpoints: { mempool: 'http://127.0.0.1:9', coingecko: 'http://127.0.0.1:9' },
       refreshMs: 86_400_000 * 365,
     }),
-    stub('tariff', {
-      slots: (from: number, to: number): PriceSlot[] => {
-        const out: PriceSlot[] = [];
-        for (let h = Math.floor(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000) {
-          const p = priceText.get(h);
-          if (p !== undefined)
-            out.push({ start: h, end: h + 3_600_000, price: Number(p), spot: Number(p), currency: 'EUR' });
-        }
-        return out;
-      },
-      status: () => ({ kind: 'csv', state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null }),
-      charges: () => ({ perKWh: 0, tax: 0 }),
-      onUpdate: () => () => {},
-    }),
-    stub('heating', {
+    tariffStub((from, to) =>
+      hourlyPrices(from, to, (h) => {
+        const p = priceText.get(h);
+        return p === undefined ? undefined : { price: Number(p), spot: Number(p) };
+      }),
+    ),
+    serviceStub('heating', {
       // The home needs 100 W throughout; a kWh that meets it is worth 0.10 EUR.
       demand: (slots: PriceSlot[]): HeatSlot[] =>
         slots.map((s) => ({
@@ -139,14 +118,7 @@ async function startLedger(
       settings: () => defaultHeatingSettings(),
       onChange: () => () => {},
     }),
-    stub('mining', {
-      status: () => ({ running: true, hashRate: 1e6, health }) as MiningStatus,
-      configured: () => true,
-      start: () => Promise.reject(new Error('not needed')),
-      stop: () => Promise.reject(new Error('not needed')),
-      setPower: () => Promise.reject(new Error('not needed')),
-      shareCounts: () => ({ accepted: 0, rejected: 0, stale: 0, rejectReasons: {} }),
-    }),
+    miningStub(1e6, health),
     ledgerModule({ sampleMs: MIN }),
   ];
   const c = await startCore({ dataDir, clock, log: quiet, modules });

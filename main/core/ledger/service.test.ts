@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Events, PriceSlot, Telemetry } from '#contract/index';
+import type { Events, Telemetry } from '#contract/index';
 import { EventBus } from '#core/event';
 import { TestClock } from '../../../test/support/test-clock.ts';
 import { createSettings, settingMigrations } from '#core/setting';
+import { cpuTelemetry, hourlyPrices } from '../../../test/support/service-stubs.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { accountingMigrations } from './accounting.ts';
 import { openLedger, type Db } from './db.ts';
@@ -17,27 +18,11 @@ afterEach(() => {
   for (const db of open.splice(0)) db.close();
 });
 
-/** The CPU drawing `watts` the whole time, as RAPL measured it. */
-const cpuAt = (clock: TestClock, watts: number) => (): Telemetry => ({
-  at: new Date(clock.now()).toISOString(),
-  cpuLoadPerCorePct: [100],
-  cpuLoadPct: 100,
-  devices: [
-    { deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: watts, powerSource: 'measured-rapl' },
-  ],
-  totalPowerW: watts,
-  estimated: false,
-  heatW: watts,
-  today: { energyKWh: 0, heatKWh: 0, peakPowerW: watts },
-});
+/** The CPU drawing `watts` the whole time. */
+const cpuAt = (clock: TestClock, watts: number) => (): Telemetry => cpuTelemetry(clock.now(), watts);
 
 /** A flat 0.25 EUR/kWh, by the hour. */
-const flat = (from: number, to: number): PriceSlot[] => {
-  const out: PriceSlot[] = [];
-  for (let h = Math.floor(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000)
-    out.push({ start: h, end: h + 3_600_000, price: 0.25, spot: null, currency: 'EUR' });
-  return out;
-};
+const flat = (from: number, to: number) => hourlyPrices(from, to, () => ({ price: 0.25, spot: null }));
 
 /** A ledger on a real SQLite file and real typed settings, its clock a minute before T0, billing in EUR by UTC days. */
 function ledgerWith(parts: (clock: TestClock) => Partial<LedgerDeps>) {

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { MiningStatus, PriceSlot, Telemetry } from '#contract/index';
 import { startCore, type Core } from '#core/app';
-import { heatingModule } from '#core/heating/module';
 import { defaultHeatingSettings } from '#core/heating/setting';
-import { jobModule } from '#core/job/module';
 import { ledgerModule } from '#core/ledger/module';
-import type { CoreModule } from '#core/module';
-import { miningModule } from '#core/mining/module';
 import { schedulerModule } from '#core/scheduler/module';
 import { TestClock } from '../../../test/support/test-clock.ts';
-import type { Services } from '#core/service';
-import { tariffModule } from '#core/tariff/module';
+import { plannedDomains } from '../../../test/support/planned-domains.ts';
 import { quiet } from '../../../test/support/quiet-log.ts';
+import {
+  cpuTelemetry,
+  hardwareStub,
+  hourlyPrices,
+  miningStub,
+  tariffStub,
+} from '../../../test/support/service-stubs.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until } from '../../../test/support/until.ts';
@@ -24,64 +25,19 @@ const tmp = tempDirs('hearth-revenue-');
 const MARKET = { btcPrice: 30_000, difficulty: 1, currency: 'EUR', feesBtc: 0.175, poolFee: 0.03 };
 const HOUR = 3_600_000;
 
-function stub<K extends keyof Services>(name: K, service: Services[K]): CoreModule {
-  return { name, create: () => ({ service }) };
-}
-
 /** The ledger's hour at a steady `hashRate`, booked minute by minute on a clock the test moves. */
 async function ledgerHour(hashRate: number): Promise<number> {
   const start = Date.UTC(2026, 0, 5, 10);
   const clock = new TestClock(start - 60_000);
-  const telemetry = (): Telemetry =>
-    ({
-      at: new Date(clock.now()).toISOString(),
-      cpuLoadPerCorePct: [100],
-      cpuLoadPct: 100,
-      devices: [
-        { deviceId: 'cpu', label: 'CPU', loadPct: 100, temperatureC: 60, powerW: 100, powerSource: 'measured-rapl' },
-      ],
-      totalPowerW: 100,
-      estimated: false,
-    }) as Telemetry;
-  const price = (from: number, to: number): PriceSlot[] => {
-    const out: PriceSlot[] = [];
-    for (let h = Math.floor(from / HOUR) * HOUR; h < to; h += HOUR)
-      out.push({ start: h, end: h + HOUR, price: 0.3, spot: 0.3, currency: 'EUR' });
-    return out;
-  };
   const core = await startCore({
     dataDir: tmp(),
     clock,
     log: quiet,
     modules: [
-      stub('hardware', { info: () => Promise.reject(new Error('not needed')), latest: telemetry }),
+      hardwareStub(() => cpuTelemetry(clock.now(), 100)),
       marketModule({ refreshMs: 0 }),
-      stub('tariff', {
-        slots: price,
-        status: () => ({
-          kind: 'csv',
-          state: 'ok',
-          reason: null,
-          fetchedAt: null,
-          knownUntil: null,
-          nextFetchAt: null,
-        }),
-        charges: () => ({ perKWh: 0, tax: 0 }),
-        onUpdate: () => () => {},
-      }),
-      stub('mining', {
-        status: () =>
-          ({
-            running: true,
-            hashRate,
-            health: { state: 'ok', problem: null, since: null, rejectRate: null },
-          }) as MiningStatus,
-        configured: () => true,
-        start: () => Promise.reject(new Error('not needed')),
-        stop: () => Promise.reject(new Error('not needed')),
-        setPower: () => Promise.reject(new Error('not needed')),
-        shareCounts: () => ({ accepted: 0, rejected: 0, stale: 0, rejectReasons: {} }),
-      }),
+      tariffStub((from, to) => hourlyPrices(from, to, () => ({ price: 0.3, spot: 0.3 }))),
+      miningStub(hashRate),
       ledgerModule({ sampleMs: 60_000 }),
     ],
   });
@@ -106,14 +62,7 @@ describe('one revenue formula', () => {
       core = await startCore({
         dataDir: tmp(),
         log: quiet,
-        modules: [
-          marketModule({ refreshMs: 0 }),
-          tariffModule({ cron: false }),
-          heatingModule({ cron: false }),
-          miningModule(),
-          jobModule({ gpu: null, resumeOnStart: false }),
-          schedulerModule({ cron: false, idle: null }),
-        ],
+        modules: [...plannedDomains(), schedulerModule({ cron: false, idle: null })],
       });
       const h = core.handlers;
       await h['heating-configure']({ ...defaultHeatingSettings(), timeZone: 'UTC' });
