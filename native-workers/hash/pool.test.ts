@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { when } from '../../test/support/until.ts';
 import { loadNative } from './kernel.ts';
 import { HashPool, type FoundShare, type PoolJob } from './pool.ts';
@@ -6,18 +6,33 @@ import { hashValue, sha256d, targetForDifficulty } from './sha.ts';
 
 const total = (pool: HashPool) => pool.totals().reduce((a, b) => a + b, 0);
 
+/** A pool of real hashing threads, stopped when the test ends however it ends. */
+function hashPool(options: ConstructorParameters<typeof HashPool>[0]): HashPool {
+  const pool = new HashPool(options);
+  onTestFinished(() => pool.stop());
+  return pool;
+}
+
+/** A job over `slots` headers; `nonceSpace` nonces a header, or all 2^32. */
+const job = (id: string, difficulty: number, slots: number, nonceSpace?: number): PoolJob => ({
+  id,
+  target: targetForDifficulty(difficulty),
+  slots,
+  header: headerFor,
+  nonceSpace,
+});
+
 /**
  * A second pool hashing all along, to show that the threads under test had the time to hash: a
  * count that stays put while the witness's moves is nothing hashed, not a moment the scheduler
  * happened to give them no core. A fixed sleep proves neither on a loaded machine.
  */
-async function startWitness(): Promise<{ pool: HashPool; chunks(n: number): Promise<void> }> {
-  const pool = new HashPool({ threads: 1, onShare: () => {} });
+async function startWitness(): Promise<{ chunks(n: number): Promise<void> }> {
+  const pool = hashPool({ threads: 1, onShare: () => {} });
   await pool.start();
-  pool.setJob({ id: 'witness', target: targetForDifficulty(1), slots: 1, header: headerFor });
+  pool.setJob(job('witness', 1, 1));
   await when('the witness hashing', () => total(pool) > 0);
   return {
-    pool,
     // Each move of its counter is one more chunk (about 20 ms of hashing) done.
     async chunks(n: number) {
       let last = total(pool);
@@ -49,33 +64,18 @@ function verify(job: PoolJob, s: FoundShare): void {
 }
 
 describe('hash worker pool (real worker threads)', () => {
-  let pool: HashPool | null = null;
-  let witness: HashPool | null = null;
-  afterEach(async () => {
-    await pool?.stop();
-    await witness?.stop();
-    pool = null;
-    witness = null;
-  });
-
   it("splits one header's nonce space between threads and finds verified shares", async () => {
     const shares: FoundShare[] = [];
-    pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s) });
+    const pool = hashPool({ threads: 2, onShare: (s) => shares.push(s) });
     const kernel = await pool.start();
     expect(kernel?.route).toBe(loadNative().ok ? 'native' : 'wasm-simd');
-    const job: PoolJob = {
-      id: 'j1',
-      target: targetForDifficulty(2 ** -20),
-      slots: 1,
-      header: headerFor,
-      nonceSpace: 1 << 17,
-    };
-    pool.setJob(job);
+    const j1 = job('j1', 2 ** -20, 1, 1 << 17);
+    pool.setJob(j1);
     // 2^17 nonces at 1 in 2^12 passing: ~32 shares; wait until both halves are done.
-    await when('the nonce space', () => total(pool!) >= 1 << 17, 30_000);
+    await when('the nonce space', () => total(pool) >= 1 << 17, 30_000);
     expect(pool.totals().reduce((a, b) => a + b, 0)).toBe(1 << 17);
     expect(shares.length).toBeGreaterThan(5);
-    for (const s of shares) verify(job, s);
+    for (const s of shares) verify(j1, s);
     expect(new Set(shares.map((s) => s.nonce)).size).toBe(shares.length);
     // Thread 0 owns the lower half, thread 1 the upper.
     for (const s of shares) expect(s.nonce < 1 << 16 ? 0 : 1).toBe(s.thread);
@@ -84,37 +84,29 @@ describe('hash worker pool (real worker threads)', () => {
   it('gives each thread its own slot (extranonce2) and a new one when a range runs out', async () => {
     const shares: FoundShare[] = [];
     // The WebAssembly route through real threads too (the first test used the best route).
-    pool = new HashPool({ threads: 2, onShare: (s) => shares.push(s), route: 'wasm-simd' });
+    const pool = hashPool({ threads: 2, onShare: (s) => shares.push(s), route: 'wasm-simd' });
     expect((await pool.start())?.route).toBe('wasm-simd');
-    const job: PoolJob = {
-      id: 'j2',
-      target: targetForDifficulty(2 ** -22),
-      slots: 5,
-      header: headerFor,
-      nonceSpace: 1 << 14,
-    };
-    pool.setJob(job);
+    const j2 = job('j2', 2 ** -22, 5, 1 << 14);
+    pool.setJob(j2);
     const w = await startWitness();
-    witness = w.pool;
-    await when('five slots', () => total(pool!) >= 5 << 14, 30_000);
+    await when('five slots', () => total(pool) >= 5 << 14, 30_000);
     // Time for a sixth slot to be handed out and hashed, had one been.
     await w.chunks(5);
     expect(total(pool)).toBe(5 << 14); // no slot hashed twice
-    for (const s of shares) verify(job, s);
+    for (const s of shares) verify(j2, s);
     expect(new Set(shares.map((s) => s.slot))).toEqual(new Set([0, 1, 2, 3, 4]));
   });
 
   it('stops hashing at power level 0 and reports rates without stopping the threads', async () => {
-    pool = new HashPool({ threads: 1, onShare: () => {} });
+    const pool = hashPool({ threads: 1, onShare: () => {} });
     await pool.start();
-    pool.setJob({ id: 'j3', target: targetForDifficulty(1), slots: 1, header: headerFor });
-    await when('hashing to start', () => pool!.totals()[0]! > 0);
+    pool.setJob(job('j3', 1, 1));
+    await when('hashing to start', () => pool.totals()[0]! > 0);
     pool.sampleRates();
     const sampled = pool.totals()[0]!;
-    await when('more hashes since the sample', () => pool!.totals()[0]! > sampled);
+    await when('more hashes since the sample', () => pool.totals()[0]! > sampled);
     expect(pool.sampleRates()[0]).toBeGreaterThan(0);
     const w = await startWitness();
-    witness = w.pool;
     pool.setDuty(0);
     await w.chunks(5); // the running chunk (~20 ms) finishes
     const before = pool.totals()[0];
@@ -122,6 +114,6 @@ describe('hash worker pool (real worker threads)', () => {
     await w.chunks(15);
     expect(pool.totals()[0]).toBe(before);
     pool.setDuty(50);
-    await when('hashing to resume', () => pool!.totals()[0]! > before!);
+    await when('hashing to resume', () => pool.totals()[0]! > before!);
   });
 });

@@ -1,10 +1,11 @@
 import { when } from '../../../test/support/until.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadNative } from '#workers/hash/kernel';
 import { BLOCK_170, block170Job } from '../../../test/support/known-block.ts';
-import { TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
+import { listeningPool } from '../../../test/support/listening-pool.ts';
+import type { PoolBehaviour, TestPool } from '../../../test/support/stratum-pool.ts';
 
-import { Miner, type ShareRecord } from './miner.ts';
+import { Miner, type MinerOptions, type ShareRecord } from './miner.ts';
 
 const logs: string[] = [];
 const log = {
@@ -14,17 +15,18 @@ const log = {
 };
 const ALICE = [{ url: '', user: 'alice.rig', password: 'x' }];
 const fast = { backoffMs: { initial: 50, max: 500, jitter: 0.2 }, requestTimeoutMs: 5000 };
+afterEach(() => {
+  logs.length = 0;
+});
+
+/** A miner stopped when the test ends (before its pool closes: hooks run last registered first). */
+function testMiner(options: MinerOptions): Miner {
+  const miner = new Miner(options);
+  onTestFinished(() => miner.stop());
+  return miner;
+}
 
 describe('miner against a real TCP Stratum pool', () => {
-  let pool: TestPool | null = null;
-  let miner: Miner | null = null;
-  afterEach(async () => {
-    await miner?.stop();
-    await pool?.close();
-    miner = pool = null;
-    logs.length = 0;
-  });
-
   /** Health as the miner reported it each second. */
   const health: string[] = [];
   async function mine(
@@ -33,9 +35,8 @@ describe('miner against a real TCP Stratum pool', () => {
     onShare?: (r: ShareRecord) => void,
   ): Promise<{ pool: TestPool; miner: Miner }> {
     health.length = 0;
-    pool = new TestPool({ difficulty: 2 ** -14, ...behaviour });
-    await pool.listen();
-    miner = new Miner({
+    const pool = await listeningPool({ difficulty: 2 ** -14, ...behaviour });
+    const miner = testMiner({
       pools: [{ ...ALICE[0]!, url: pool.url }],
       threads,
       log,
@@ -177,15 +178,13 @@ describe('miner against a real TCP Stratum pool', () => {
       expect(m.stats().rejectReasons).toEqual({ 'Above target': 1 });
       await m.stop();
       await p.close();
-      miner = pool = null;
     }
   });
 
   it('stops, without retrying, when the pool refuses the worker', async () => {
-    pool = new TestPool({ difficulty: 2 ** -14, accept: () => false });
-    await pool.listen();
+    const pool = await listeningPool({ difficulty: 2 ** -14, accept: () => false });
     let refused: string | null = null;
-    miner = new Miner({
+    const miner = testMiner({
       pools: [{ url: pool.url, user: 'not-an-address', password: 'x' }],
       threads: 1,
       log,
@@ -206,45 +205,39 @@ describe('miner against a real TCP Stratum pool', () => {
 describe('a known answer: mainnet block 170 submitted as a share', () => {
   it('sends the extranonce2, ntime and nonce that rebuild the block, and the pool hashes it to the block id', async () => {
     // The pool hands out block 170's own extranonce1 and a 2-byte extranonce2, then block 170's job.
-    const pool = new TestPool({ difficulty: 1, extranonce1For: () => '001d', extranonce2Size: 2 });
-    await pool.listen();
-    const miner = new Miner({
+    const pool = await listeningPool({ difficulty: 1, extranonce1For: () => '001d', extranonce2Size: 2 });
+    const miner = testMiner({
       pools: [{ url: pool.url, user: 'alice.rig', password: 'x' }],
       threads: 1,
       log,
       stratum: fast,
     });
-    try {
-      await miner.start();
-      await when('the session', () => miner.stats().pool.state === 'mining');
-      pool.notifyJob(block170Job());
-      await when(
-        'the block 170 job',
-        () => miner.stats().jobDifficulty !== null && pool.log.length >= 3 && miner.stats().pool.state === 'mining',
-      );
-      await when(
-        'the miner to hold block 170',
-        () => (miner as unknown as { current: { jobId: string } | null }).current?.jobId === '170',
-      );
-      // The hash thread would report slot 0x0102 (extranonce2 "0102") and block 170's nonce.
-      const outcome = await miner.handleFound({
-        jobId: '170',
-        slot: 0x0102,
-        nonce: BLOCK_170.nonce,
-        hash: Buffer.from(BLOCK_170.hash, 'hex').reverse().toString('hex'),
-        thread: 0,
-      });
-      const share = pool.shares.find((s) => s.jobId === '170')!;
-      expect({ extranonce2: share.extranonce2, ntime: share.ntime, nonce: share.nonce }).toEqual({
-        extranonce2: '0102',
-        ntime: '496ab951',
-        nonce: '709e3e28',
-      });
-      expect(Buffer.from(share.hash, 'hex').reverse().toString('hex')).toBe(BLOCK_170.hash);
-      expect(outcome).toBe('accepted');
-    } finally {
-      await miner.stop();
-      await pool.close();
-    }
+    await miner.start();
+    await when('the session', () => miner.stats().pool.state === 'mining');
+    pool.notifyJob(block170Job());
+    await when(
+      'the block 170 job',
+      () => miner.stats().jobDifficulty !== null && pool.log.length >= 3 && miner.stats().pool.state === 'mining',
+    );
+    await when(
+      'the miner to hold block 170',
+      () => (miner as unknown as { current: { jobId: string } | null }).current?.jobId === '170',
+    );
+    // The hash thread would report slot 0x0102 (extranonce2 "0102") and block 170's nonce.
+    const outcome = await miner.handleFound({
+      jobId: '170',
+      slot: 0x0102,
+      nonce: BLOCK_170.nonce,
+      hash: Buffer.from(BLOCK_170.hash, 'hex').reverse().toString('hex'),
+      thread: 0,
+    });
+    const share = pool.shares.find((s) => s.jobId === '170')!;
+    expect({ extranonce2: share.extranonce2, ntime: share.ntime, nonce: share.nonce }).toEqual({
+      extranonce2: '0102',
+      ntime: '496ab951',
+      nonce: '709e3e28',
+    });
+    expect(Buffer.from(share.hash, 'hex').reverse().toString('hex')).toBe(BLOCK_170.hash);
+    expect(outcome).toBe('accepted');
   });
 });

@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HandlerError, type Events, type MiningShare } from '#contract/index';
-import { startCore, type Core } from '#core/app';
 import { loadNative } from '#workers/hash/kernel';
 import { miningModule } from './module.ts';
-import { quiet } from '../../../test/support/quiet-log.ts';
-import { TestPool } from '../../../test/support/stratum-pool.ts';
-import { tempDirs } from '../../../test/support/temp-dir.ts';
+import { testCores } from '../../../test/support/core.ts';
+import { listeningPool } from '../../../test/support/listening-pool.ts';
 import { when } from '../../../test/support/until.ts';
 
-const tmp = tempDirs('hearth-mining-');
+const cores = testCores('hearth-mining-');
 
 describe('mining module', () => {
-  let core: Core | null = null;
-  let pool: TestPool | null = null;
-  afterEach(async () => {
-    await core?.close();
-    await pool?.close();
-    core = pool = null;
-  });
-
   it('validates pools before saving and never returns the password', async () => {
-    core = await startCore({ dataDir: tmp(), log: quiet, modules: [miningModule()] });
+    const core = await cores.start({ modules: [miningModule()] });
     const h = core.handlers;
     await expect(h['mining-start']({})).rejects.toThrow(/no mining pool is configured/);
     const bad = h['mining-settings-set']({ pools: [{ url: 'pool.example.com:3333', user: 'a.b', password: 'p' }] });
@@ -46,11 +36,10 @@ describe('mining module', () => {
   });
 
   it('mines against a real pool, emits hash-rate once a second, stores shares in the ledger and keeps them across restarts', async () => {
-    pool = new TestPool({ difficulty: 2 ** -14 });
-    await pool.listen();
+    const pool = await listeningPool({ difficulty: 2 ** -14 });
     pool.notify(true);
-    const dataDir = tmp();
-    core = await startCore({ dataDir, log: quiet, modules: [miningModule()] });
+    const dataDir = cores.dir();
+    let core = await cores.start({ dataDir, modules: [miningModule()] });
     const rates: Events['hash-rate'][] = [];
     const shares: MiningShare[] = [];
     core.events.on('hash-rate', (e) => rates.push(e));
@@ -79,22 +68,19 @@ describe('mining module', () => {
       pool.shares.filter((s) => s.verdict === 'accepted').length,
     );
     await core.close();
-    core = await startCore({ dataDir, log: quiet, modules: [miningModule()] });
+    core = await cores.start({ dataDir, modules: [miningModule()] });
     const after = await core.handlers['mining-status']({});
     expect(after.totals.accepted).toBe(stored.filter((s) => s.outcome === 'accepted').length);
     expect(after.powerPct).toBe(25);
   });
 
   it("checks a saved pool with its stored password, and stops with the pool's words when it refuses the worker", async () => {
-    pool = new TestPool({
+    const pool = await listeningPool({
       difficulty: 0.01,
       versionMask: '1fffe000',
       accept: (u, p) => u === 'alice.rig' && p === 's3cret',
     });
-    await pool.listen();
-    core = await startCore({
-      dataDir: tmp(),
-      log: quiet,
+    const core = await cores.start({
       modules: [miningModule({ stratum: { backoffMs: { initial: 50, max: 500, jitter: 0 } } })],
     });
     const h = core.handlers;
@@ -117,7 +103,7 @@ describe('mining module', () => {
     await h['mining-start']({});
     await when('the refusal', () => refusals.length === 1);
     expect(refusals[0]!.reason).toMatch(/refused worker "alice.rig".*Failed authorisation/);
-    await when('mining to stop', () => !core!.service('mining').status().running);
+    await when('mining to stop', () => !core.service('mining').status().running);
     const st = await h['mining-status']({});
     expect(st.pool).toMatchObject({ state: 'refused' });
     expect(st.pool.lastError).toMatch(/Failed authorisation/);
