@@ -7,6 +7,7 @@ import { UsageError } from '../command.ts';
 import { heatCommand } from './heat.ts';
 import { pricesCommand, pricesImportCommand } from './prices.ts';
 import { PRICES_DIR } from '../../../test/fixtures/data.ts';
+import { priceFileStats } from '../../../test/support/price-file.ts';
 
 const DATA = PRICES_DIR;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-prices-cli-'));
@@ -27,31 +28,13 @@ async function run(
   return { code, out: lines.join('\n') };
 }
 
-/** Mean, min and max computed straight from the file's text, sharing no code with the importer. */
-function independent(file: string) {
-  const v = fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => parseFloat(l.slice(l.indexOf(',') + 1)));
-  let sum = 0;
-  for (const x of v) sum += x;
-  return {
-    n: v.length,
-    mean: sum / v.length,
-    min: v.reduce((a, b) => (b < a ? b : a)),
-    max: v.reduce((a, b) => (b > a ? b : a)),
-  };
-}
-
 describe('hearth prices', () => {
   for (const year of [2022, 2023]) {
     it(`imports be-day-ahead-${year}.csv and prints the yearly mean, min and max`, async () => {
       const file = path.join(DATA, `be-day-ahead-${year}.csv`);
       const { code, out } = await run(pricesImportCommand, {}, [file]);
       expect(code).toBe(0);
-      const ref = independent(file);
+      const ref = priceFileStats(file);
       expect(out).toContain(`Imported 8760 slots of 60 min from be-day-ahead-${year}.csv`);
       const m = /mean (-?[\d.]+), min (-?[\d.]+), max (-?[\d.]+)/.exec(out);
       expect(m).not.toBeNull();

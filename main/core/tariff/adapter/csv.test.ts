@@ -4,24 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { localDay } from '#core/time';
 import { CsvError, parseCsv } from './csv.ts';
 import { PRICES_DIR } from '../../../../test/fixtures/data.ts';
+import { priceFileStats } from '../../../../test/support/price-file.ts';
 
 const DATA = PRICES_DIR;
-
-/** An independent reading of the shared files: split lines, no parser of ours involved. */
-function independentStats(file: string) {
-  const values = fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => Number(l.split(',')[1]));
-  return {
-    n: values.length,
-    mean: values.reduce((a, b) => a + b, 0) / values.length,
-    min: Math.min(...values),
-    max: Math.max(...values),
-  };
-}
 
 function errorOf(fn: () => unknown): CsvError {
   try {
@@ -38,7 +23,7 @@ describe('CSV import', () => {
     it(`imports be-day-ahead-${year}.csv as it is: 8,760 hourly slots, same mean, min and max`, () => {
       const file = path.join(DATA, `be-day-ahead-${year}.csv`);
       const parsed = parseCsv(fs.readFileSync(file, 'utf8'));
-      const ref = independentStats(file);
+      const ref = priceFileStats(file);
       expect(parsed.slots).toHaveLength(8760);
       expect(ref.n).toBe(8760);
       expect(parsed.resolution).toBe(60);
