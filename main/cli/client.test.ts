@@ -1,31 +1,23 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { HandlerError } from '#contract/index';
-import { startServer, type Server } from '../server/serve.ts';
 import { PRICES_DIR } from '../../test/fixtures/data.ts';
+import { serveForTest } from '../../test/support/serve.ts';
 import { tempDirs } from '../../test/support/temp-dir.ts';
 import { openClient, withClient } from './client.ts';
 import { UsageError } from './command.ts';
 import { pricesImportCommand } from './command/prices.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const stopped = new Promise<string>(() => undefined);
 const folder = tempDirs('hearth-cli-client-');
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  for (const c of closers.splice(0)) await c();
 });
-async function server(dataDir: string): Promise<Server> {
-  const s = await startServer({ dataDir, host: '127.0.0.1', port: 0, staticDir: null, log: quiet });
-  closers.push(() => s.close());
-  return s;
-}
 
 describe('the CLI client', () => {
   it('sends a command to the server running on the folder, whose handlers see it at once', async () => {
     const dir = folder();
-    const s = await server(dir);
+    const s = await serveForTest(dir);
     const client = await openClient(dir);
     expect(client.via).toEqual({
       kind: 'remote',
@@ -55,7 +47,7 @@ describe('the CLI client', () => {
   it('opens the folder itself when nothing runs there, with every domain created and none started', async () => {
     const dir = folder();
     const client = await openClient(dir);
-    closers.push(() => client.close());
+    onTestFinished(() => client.close());
     expect(client.via).toEqual({ kind: 'local', dataDir: dir });
     // Started, the market domain would have fetched and the scheduler carried out its slot.
     const market = await client.send('market-status', {});
@@ -70,7 +62,7 @@ describe('the CLI client', () => {
     // No pool configured: the mining domain refuses, naming what to do.
     const check = () => withClient({ 'data-dir': dir }, ({ send }) => send('mining-check', {}));
     for (const where of ['local', 'remote']) {
-      if (where === 'remote') await server(dir);
+      if (where === 'remote') await serveForTest(dir);
       const client = await openClient(dir);
       await client.close();
       expect(client.via.kind).toBe(where);

@@ -3,22 +3,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { quiet } from '../../test/support/quiet-log.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { serveForTest } from '../../test/support/serve.ts';
 import { tempDirs } from '../../test/support/temp-dir.ts';
-import { startServer, type Server } from '../server/serve.ts';
 import { announceServer, findServer, localUrl, readServerFile, SERVER_FILE } from './discovery.ts';
 
 const folder = tempDirs('hearth-discovery-');
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-});
-async function server(dataDir: string): Promise<Server> {
-  const s = await startServer({ dataDir, host: '127.0.0.1', port: 0, staticDir: null, log: quiet });
-  closers.push(() => s.close());
-  return s;
-}
 
 describe('server.json', () => {
   it("is written for this user only and withdrawn only while it is still this process's", () => {
@@ -66,7 +56,7 @@ describe('server.json', () => {
 describe('findServer', () => {
   it('finds a server that answers for this folder, and none once it stopped', async () => {
     const dir = folder();
-    const s = await server(dir);
+    const s = await serveForTest(dir);
     const found = await findServer(dir);
     expect(found.server).toMatchObject({
       by: 'serve',
@@ -84,7 +74,7 @@ describe('findServer', () => {
     // Accepts the call and never answers, as a Hearth whose event loop is blocked would.
     const silent = http.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    closers.push(async () => {
+    onTestFinished(async () => {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
     });
