@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Kernel, naiveGemm } from './gemm.ts';
+import { Kernel, naiveGemm, type Tensor } from './gemm.ts';
 import { batchStarts, initParams, layout, mulberry32, Trainer } from './model.ts';
+
+/** A buffer of `n` floats in the kernel's memory, drawn uniformly from [-1, 1). */
+function randomBuffer(k: Kernel, rnd: () => number, n: number): Tensor {
+  const t = k.alloc(n);
+  k.view(t).forEach((_, i, v) => (v[i] = rnd() * 2 - 1));
+  return t;
+}
 
 describe('WebAssembly SIMD GEMM', () => {
   it('matches the textbook triple loop on several shapes, with and without accumulation', () => {
@@ -13,10 +20,9 @@ describe('WebAssembly SIMD GEMM', () => {
       [64, 96, 128],
       [128, 256, 64],
     ] as const) {
-      const a = k.alloc(M * K);
-      const b = k.alloc(K * N);
-      const c = k.alloc(M * N);
-      for (const t of [a, b, c]) k.view(t).forEach((_, i, v) => (v[i] = rnd() * 2 - 1));
+      const a = randomBuffer(k, rnd, M * K);
+      const b = randomBuffer(k, rnd, K * N);
+      const c = randomBuffer(k, rnd, M * N);
       const before = k.view(c).slice();
       const ref = new Float32Array(M * N);
       naiveGemm(M, N, K, k.view(a), k.view(b), ref);
@@ -36,10 +42,9 @@ describe('WebAssembly SIMD GEMM', () => {
       [12, 16, 7],
       [128, 96, 64],
     ] as const) {
-      const a = k.alloc(K * M);
-      const b = k.alloc(K * N);
+      const a = randomBuffer(k, rnd, K * M);
+      const b = randomBuffer(k, rnd, K * N);
       const c = k.alloc(M * N);
-      for (const t of [a, b]) k.view(t).forEach((_, i, v) => (v[i] = rnd() * 2 - 1));
       const at = new Float32Array(M * K);
       for (let i = 0; i < M; i++) for (let j = 0; j < K; j++) at[i * K + j] = k.view(a)[j * M + i]!;
       const ref = new Float32Array(M * N);
