@@ -3,7 +3,7 @@
  * started, as the app plans) against HiGHS alone on the same model (cold, no DP route), both
  * re-scored by checkPlan, which shares no code with the planner.
  */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { generate } from '#core/planner/generate';
 import { plan } from '#workers/planner/plan';
 import { atLeastAsGood, checkPlan } from './plan-check.ts';
@@ -32,5 +32,20 @@ export async function differential(seed: number, slots: number, thermal: boolean
       expect(atLeastAsGood(b, a, 1e-6), `seed ${seed}: optimum ${b.objective} below ${a.objective}`).toBe(true);
   } else if (mine.status.kind === 'feasible' && ref.status.kind === 'optimal') {
     expect(a.objective).toBeGreaterThanOrEqual(b.objective - (mine.status.gap + 1e-6) * Math.abs(b.objective));
+  }
+}
+
+/**
+ * One differential test per seed from `first` to `last` at `slots` slots, the thermal model on odd
+ * seeds and the demand model on even ones. Each size has its own test file, so that vitest runs
+ * the sizes side by side.
+ */
+export function differentialSeeds(first: number, last: number, slots: number): void {
+  for (let seed = first; seed <= last; seed++) {
+    it(
+      `seed ${seed} (${seed % 2 ? 'thermal' : 'demand'} model)`,
+      () => differential(seed, slots, seed % 2 === 1),
+      240_000,
+    );
   }
 }
