@@ -10,7 +10,7 @@ import { energiDataServiceAdapter } from './energi-data-service.ts';
 import { entsoeAdapter } from './entsoe.ts';
 import { octopusAgileAdapter } from './octopus-agile.ts';
 import { tibberAdapter } from './tibber.ts';
-import { ProviderError, type ProviderIo, type SpotSlot } from './types.ts';
+import { ProviderError, type DynamicAdapter, type ProviderIo, type SpotSlot } from './types.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(TARIFF_DIR, name), 'utf8');
 const DAY = 86_400_000;
@@ -37,11 +37,21 @@ function expectTiled(slots: SpotSlot[], minutes: number) {
 
 const failure = (p: Promise<unknown>) => rejectionOf(p, ProviderError);
 
+/** Answers with the fixture `file` and fetches, through `adapter`, the day in `zone` it is named for. */
+async function fetchDay<C>(adapter: DynamicAdapter<C>, config: C, file: string, zone: string) {
+  reply = { body: fixture(file), type: file.endsWith('.xml') ? 'application/xml' : 'application/json' };
+  const d = day(zone, /\d{4}-\d\d-\d\d/.exec(file)![0]);
+  return { d, slots: await adapter.fetch(config, d.start, d.end, io) };
+}
+
 describe('aWATTar', () => {
   it('parses a spring clock-change day (23 hourly slots) from EUR/MWh to EUR/kWh', async () => {
-    reply = { body: fixture('awattar-de-2023-03-26.json') };
-    const d = day('Europe/Berlin', '2023-03-26');
-    const slots = await awattarAdapter.fetch({ kind: 'awattar', country: 'de' }, d.start, d.end, io);
+    const { d, slots } = await fetchDay(
+      awattarAdapter,
+      { kind: 'awattar', country: 'de' },
+      'awattar-de-2023-03-26.json',
+      'Europe/Berlin',
+    );
     expect(server.requests.at(-1)?.url).toBe(`/v1/marketdata?start=${d.start}&end=${d.end}`);
     expect(slots).toHaveLength(23);
     expectTiled(slots, 60);
@@ -91,13 +101,11 @@ describe('aWATTar', () => {
 
 describe('Energi Data Service', () => {
   it('parses a quarter-hourly autumn clock-change day: 100 slots in DKK or EUR', async () => {
-    reply = { body: fixture('energi-data-service-dk1-2025-10-26.json') };
-    const d = day('Europe/Copenhagen', '2025-10-26');
-    const dkk = await energiDataServiceAdapter.fetch(
+    const { d, slots: dkk } = await fetchDay(
+      energiDataServiceAdapter,
       { kind: 'energi-data-service', area: 'DK1', currency: 'DKK' },
-      d.start,
-      d.end,
-      io,
+      'energi-data-service-dk1-2025-10-26.json',
+      'Europe/Copenhagen',
     );
     const url = new URL(server.requests.at(-1)!.url, server.origin);
     expect(url.pathname).toBe('/dataset/DayAheadPrices');
@@ -134,13 +142,11 @@ describe('Energi Data Service', () => {
 
 describe('Octopus Agile', () => {
   it('parses an autumn clock-change day (50 half hours, newest first) in GBP per kWh incl. VAT', async () => {
-    reply = { body: fixture('octopus-agile-c-2023-10-29.json') };
-    const d = day('Europe/London', '2023-10-29');
-    const slots = await octopusAgileAdapter.fetch(
+    const { d, slots } = await fetchDay(
+      octopusAgileAdapter,
       { kind: 'octopus-agile', product: 'AGILE-FLEX-22-11-25', region: 'C' },
-      d.start,
-      d.end,
-      io,
+      'octopus-agile-c-2023-10-29.json',
+      'Europe/London',
     );
     expect(server.requests.at(-1)!.url).toMatch(
       /^\/v1\/products\/AGILE-FLEX-22-11-25\/electricity-tariffs\/E-1R-AGILE-FLEX-22-11-25-C\/standard-unit-rates\/\?period_from=/,
@@ -169,9 +175,7 @@ describe('ENTSO-E', () => {
   const config = { kind: 'entsoe' as const, zone: '10YBE----------2', token: 'secret-token' };
 
   it('parses a spring clock-change day and fills a left-out A03 position with the previous price', async () => {
-    reply = { body: fixture('entsoe-be-2023-03-26.xml'), type: 'application/xml' };
-    const d = day('Europe/Brussels', '2023-03-26');
-    const slots = await entsoeAdapter.fetch(config, d.start, d.end, io);
+    const { slots } = await fetchDay(entsoeAdapter, config, 'entsoe-be-2023-03-26.xml', 'Europe/Brussels');
     const url = new URL(server.requests.at(-1)!.url, server.origin);
     expect(url.searchParams.get('securityToken')).toBe('secret-token');
     expect(url.searchParams.get('documentType')).toBe('A44');
@@ -199,9 +203,12 @@ describe('ENTSO-E', () => {
 
 describe('Tibber', () => {
   it('posts the GraphQL query with the token and parses an autumn clock-change day (25 hours, SEK)', async () => {
-    reply = { body: fixture('tibber-2023-10-29.json') };
-    const d = day('Europe/Stockholm', '2023-10-29');
-    const slots = await tibberAdapter.fetch({ kind: 'tibber', token: 'tok-123' }, d.start, d.end, io);
+    const { d, slots } = await fetchDay(
+      tibberAdapter,
+      { kind: 'tibber', token: 'tok-123' },
+      'tibber-2023-10-29.json',
+      'Europe/Stockholm',
+    );
     const req = server.requests.at(-1)!;
     expect(req.method).toBe('POST');
     expect(req.url).toBe('/v1-beta/gql');
@@ -226,35 +233,33 @@ describe('Tibber', () => {
 });
 
 describe('a quarter-hourly day from each provider that sends one: 96 slots of 15 minutes', () => {
-  type Case = {
-    name: string;
-    file: string;
-    day: [string, string];
-    get: (from: number, to: number) => Promise<SpotSlot[]>;
-  };
-  it.each<Case>([
-    {
-      name: 'aWATTar',
-      file: 'awattar-at-2025-10-01-15min.json',
-      day: ['Europe/Vienna', '2025-10-01'],
-      get: (from, to) => awattarAdapter.fetch({ kind: 'awattar', country: 'at' }, from, to, io),
-    },
-    {
-      name: 'ENTSO-E',
-      file: 'entsoe-be-2025-10-01-15min.xml',
-      day: ['Europe/Brussels', '2025-10-01'],
-      get: (from, to) => entsoeAdapter.fetch({ kind: 'entsoe', zone: '10YBE----------2', token: 't' }, from, to, io),
-    },
-    {
-      name: 'Tibber',
-      file: 'tibber-2025-10-02-15min.json',
-      day: ['Europe/Berlin', '2025-10-02'],
-      get: (from, to) => tibberAdapter.fetch({ kind: 'tibber', token: 't' }, from, to, io),
-    },
-  ])('$name', async ({ file, day: [zone, date], get }) => {
-    reply = { body: fixture(file), type: file.endsWith('.xml') ? 'application/xml' : 'application/json' };
-    const d = day(zone, date);
-    const slots = await get(d.start, d.end);
+  it.each<[string, () => Promise<{ slots: SpotSlot[] }>]>([
+    [
+      'aWATTar',
+      () =>
+        fetchDay(
+          awattarAdapter,
+          { kind: 'awattar', country: 'at' },
+          'awattar-at-2025-10-01-15min.json',
+          'Europe/Vienna',
+        ),
+    ],
+    [
+      'ENTSO-E',
+      () =>
+        fetchDay(
+          entsoeAdapter,
+          { kind: 'entsoe', zone: '10YBE----------2', token: 't' },
+          'entsoe-be-2025-10-01-15min.xml',
+          'Europe/Brussels',
+        ),
+    ],
+    [
+      'Tibber',
+      () => fetchDay(tibberAdapter, { kind: 'tibber', token: 't' }, 'tibber-2025-10-02-15min.json', 'Europe/Berlin'),
+    ],
+  ])('%s', async (_, fetch) => {
+    const { slots } = await fetch();
     expect(slots).toHaveLength(96);
     expectTiled(slots, 15);
   });
