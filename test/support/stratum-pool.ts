@@ -82,6 +82,26 @@ export type PoolBehaviour = {
   rejectAll?: boolean;
 };
 
+/** ckpool solo: difficulty and job before the authorize reply, version rebuilt as job | bits, numeric reject codes. */
+export const CKPOOL_SOLO: PoolBehaviour = {
+  order: 'solo',
+  versionFormula: 'or',
+  rejectStyle: 'codes',
+  jobVersion: '30000000',
+  versionMask: '1fffe000',
+  extranonce2Size: 8,
+};
+
+/** A pooled server: difficulty and job right after the subscribe reply, BIP 310 versions, reject-reason. */
+export const POOLED_BIP310: PoolBehaviour = {
+  order: 'pooled',
+  versionFormula: 'bip310',
+  rejectStyle: 'reject-reason',
+  jobVersion: '30000000',
+  versionMask: '1fffe000',
+  extranonce2Size: 4,
+};
+
 const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 
 /** The header hash the pool computes for a submitted share (internal byte order). */

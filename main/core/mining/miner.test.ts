@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadNative } from '#workers/hash/kernel';
 import { BLOCK_170, block170Job } from '../../../test/support/known-block.ts';
 import { listeningPool } from '../../../test/support/listening-pool.ts';
-import type { PoolBehaviour, TestPool } from '../../../test/support/stratum-pool.ts';
+import { CKPOOL_SOLO, POOLED_BIP310, type PoolBehaviour, type TestPool } from '../../../test/support/stratum-pool.ts';
 
 import { Miner, type MinerOptions, type ShareRecord } from './miner.ts';
 
@@ -82,26 +82,9 @@ describe('miner against a real TCP Stratum pool', () => {
   const cases: [string, PoolBehaviour][] = [
     [
       'ckpool solo: job before the authorize reply, job version 0x30000000 (bit 28 inside the mask), job | bits, codes',
-      {
-        order: 'solo',
-        versionFormula: 'or',
-        rejectStyle: 'codes',
-        jobVersion: '30000000',
-        versionMask: '1fffe000',
-        extranonce2Size: 8,
-      },
+      CKPOOL_SOLO,
     ],
-    [
-      "pooled: difficulty and job in the subscribe reply's packet, BIP 310 formula, reject-reason style",
-      {
-        order: 'pooled',
-        versionFormula: 'bip310',
-        rejectStyle: 'reject-reason',
-        jobVersion: '30000000',
-        versionMask: '1fffe000',
-        extranonce2Size: 4,
-      },
-    ],
+    ["pooled: difficulty and job in the subscribe reply's packet, BIP 310 formula, reject-reason style", POOLED_BIP310],
     ['pooled without version rolling, 8-byte extranonce2', { order: 'pooled', versionMask: null, extranonce2Size: 8 }],
   ];
   for (const [name, behaviour] of cases) {
