@@ -42,3 +42,62 @@ export function useEventSeries<E extends EventName>(event: E, limit: number): Ev
   useEffect(() => api.on(event, (p) => setValues((v) => [...v.slice(-(limit - 1)), p])), [event, limit]);
   return values;
 }
+
+export type Action = {
+  /** True while the call runs: its button waits rather than sending twice. */
+  busy: boolean;
+  error: Error | undefined;
+  /** For a refusal found before anything is sent (a field that is not a number). */
+  setError: (error: Error | undefined) => void;
+  /**
+   * Clears the last error and runs `call`; `then` gets its result, a failure (or an error thrown
+   * while building the request) becomes `error`.
+   */
+  run: <R>(call: () => Promise<R>, then?: (result: R) => void) => void;
+};
+
+/** A call the person starts (save, start, test): its busy flag and its error, kept together. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>();
+  const run = useCallback(<R>(call: () => Promise<R>, then?: (result: R) => void) => {
+    setBusy(true);
+    setError(undefined);
+    new Promise<R>((resolve) => resolve(call())).then(
+      (result) => {
+        setBusy(false);
+        then?.(result);
+      },
+      (err: Error) => {
+        setBusy(false);
+        setError(err);
+      },
+    );
+  }, []);
+  return { busy, error, setError, run };
+}
+
+export type Save = Action & {
+  /** True once a save went through, until the form is edited or saved again. */
+  saved: boolean;
+  edited: () => void;
+};
+
+/** A form's Save: an action that also says whether what the form shows is what was stored. */
+export function useSave(): Save {
+  const action = useAction();
+  const [saved, setSaved] = useState(false);
+  const { run: runAction } = action;
+  const run = useCallback(
+    <R>(call: () => Promise<R>, then?: (result: R) => void) => {
+      setSaved(false);
+      runAction(call, (result) => {
+        setSaved(true);
+        then?.(result);
+      });
+    },
+    [runAction],
+  );
+  const edited = useCallback(() => setSaved(false), []);
+  return { ...action, run, saved, edited };
+}

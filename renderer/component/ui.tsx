@@ -76,3 +76,49 @@ export function Facts({ rows, testId }: { rows: [string, ReactNode][]; testId?: 
     </dl>
   );
 }
+
+/** A card whose data has not arrived: the failed call's error, or a loading line. */
+export function PendingCard({ title, error }: { title: string; error: Error | undefined }) {
+  return <Card title={title}>{error ? <ErrorBanner error={error} /> : <p className="muted">Loading…</p>}</Card>;
+}
+
+/**
+ * A form's Save button and, once the save went through, its marker: test ids `<name>-save` and
+ * `<name>-saved`, which the e2e page model clicks and waits for. Off while the save runs.
+ */
+export function SaveButton({
+  name,
+  state,
+  onClick,
+  children,
+  marker = 'Saved.',
+  markerClass,
+  primary,
+}: {
+  name: string;
+  state: { busy: boolean; saved: boolean };
+  onClick: () => void;
+  children: ReactNode;
+  marker?: string;
+  markerClass?: string;
+  primary?: boolean;
+}) {
+  return (
+    <>
+      <button
+        type="button"
+        className={primary ? 'primary' : undefined}
+        disabled={state.busy}
+        onClick={onClick}
+        data-testid={`${name}-save`}
+      >
+        {children}
+      </button>
+      {state.saved && (
+        <span className={markerClass} data-testid={`${name}-saved`}>
+          {marker}
+        </span>
+      )}
+    </>
+  );
+}

@@ -1,9 +1,32 @@
 import { useState } from 'react';
 import type { LedgerSettings, MarketStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEvent } from '../../api/hooks.ts';
+import { useAction, useCall, useEvent, useSave } from '../../api/hooks.ts';
 import { fmtFigureSource, fmtMoney, fmtNumber } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, SaveButton } from '../../component/ui.tsx';
+
+/** A figure typed as text, named by its aria-label (the row shows no label). */
+function DecimalInput({
+  label,
+  placeholder,
+  value,
+  onChange,
+}: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (text: string) => void;
+}) {
+  return (
+    <input
+      aria-label={label}
+      inputMode="decimal"
+      placeholder={placeholder}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
+}
 
 /** One figure entered by hand: the box, a button that overrides the fetched figure, and one that clears it. */
 function ManualFigure({
@@ -22,13 +45,7 @@ function ManualFigure({
   const [text, setText] = useState('');
   return (
     <div className="row">
-      <input
-        aria-label={label}
-        inputMode="decimal"
-        placeholder={placeholder}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-      />
+      <DecimalInput label={label} placeholder={placeholder} value={text} onChange={setText} />
       <button type="button" onClick={() => send(Number(text))} disabled={!valid(Number(text))}>
         {use}
       </button>
@@ -45,23 +62,12 @@ export function MarketCard() {
   const st: MarketStatus | undefined = pushed ?? data;
   const [fees, setFees] = useState('');
   const [poolFeePct, setPoolFeePct] = useState('');
-  const [err, setErr] = useState<Error | undefined>();
-  const send = async (args: {
-    btcPrice?: number | null;
-    difficulty?: number | null;
-    feesBtc?: number;
-    poolFee?: number;
-  }) => {
-    try {
-      setErr(undefined);
-      await api.send('market-override', args);
-    } catch (e) {
-      setErr(e as Error);
-    }
-  };
+  const override = useAction();
+  const send = (args: { btcPrice?: number | null; difficulty?: number | null; feesBtc?: number; poolFee?: number }) =>
+    override.run(() => api.send('market-override', args));
   return (
     <Card title="Market data">
-      <ErrorBanner error={error ?? err} />
+      <ErrorBanner error={error ?? override.error} />
       {st && (
         <Facts
           testId="market-facts"
@@ -90,30 +96,23 @@ export function MarketCard() {
         placeholder="BTC price"
         use="Use this price"
         valid={(n) => n > 0}
-        send={(btcPrice) => void send({ btcPrice })}
+        send={(btcPrice) => send({ btcPrice })}
       />
       <ManualFigure
         label="Manual difficulty"
         placeholder="Difficulty"
         use="Use this difficulty"
         valid={(n) => n >= 1}
-        send={(difficulty) => void send({ difficulty })}
+        send={(difficulty) => send({ difficulty })}
       />
       <div className="row">
-        <input
-          aria-label="Mean fees per block (BTC)"
-          inputMode="decimal"
+        <DecimalInput
+          label="Mean fees per block (BTC)"
           placeholder="Fees per block, BTC"
           value={fees}
-          onChange={(e) => setFees(e.target.value)}
+          onChange={setFees}
         />
-        <input
-          aria-label="Pool fee (%)"
-          inputMode="decimal"
-          placeholder="Pool fee, %"
-          value={poolFeePct}
-          onChange={(e) => setPoolFeePct(e.target.value)}
-        />
+        <DecimalInput label="Pool fee (%)" placeholder="Pool fee, %" value={poolFeePct} onChange={setPoolFeePct} />
         <button
           type="button"
           data-testid="market-fees-save"
@@ -122,7 +121,7 @@ export function MarketCard() {
             (poolFeePct === '' || !(Number(poolFeePct) >= 0 && Number(poolFeePct) <= 100))
           }
           onClick={() =>
-            void send({
+            send({
               ...(fees !== '' ? { feesBtc: Number(fees) } : {}),
               ...(poolFeePct !== '' ? { poolFee: Number(poolFeePct) / 100 } : {}),
             })
@@ -135,20 +134,35 @@ export function MarketCard() {
   );
 }
 
+/**
+ * The bill's fields in order. The amounts stay decimal text, as the ledger keeps them; a currency
+ * code is upper-cased as typed.
+ */
+const CHARGE_FIELDS: {
+  key: keyof LedgerSettings;
+  label: string;
+  testId: string;
+  decimal?: boolean;
+  upper?: boolean;
+}[] = [
+  { key: 'currency', label: 'Currency', testId: 'ledger-currency', upper: true },
+  { key: 'timeZone', label: 'Time zone', testId: 'ledger-tz' },
+  { key: 'standingPerDay', label: 'Standing charge per day', testId: 'ledger-standing', decimal: true },
+  { key: 'monthlyFee', label: 'Monthly fee', testId: 'ledger-monthly', decimal: true },
+];
+
 export function ChargesCard({ onSaved }: { onSaved: () => void }) {
   const { data, error } = useCall('ledger-settings', {});
   const [draft, setDraft] = useState<LedgerSettings | null>(null);
-  const [err, setErr] = useState<Error | undefined>();
-  const [saved, setSaved] = useState(false);
+  const save = useSave();
   const s = draft ?? data;
   if (!s) return <ErrorBanner error={error} />;
   const edit = (patch: Partial<LedgerSettings>) => {
-    setSaved(false);
+    save.edited();
     setDraft({ ...s, ...patch });
   };
-  const save = async () => {
-    try {
-      setErr(undefined);
+  const store = () =>
+    save.run(async () => {
       const next = await api.send('ledger-configure', s);
       setDraft(next);
       // Mining revenue is booked only when the BTC price is in the ledger's currency: keep them together.
@@ -158,49 +172,24 @@ export function ChargesCard({ onSaved }: { onSaved: () => void }) {
         // Fetching in the new currency may take a while offline; the market card shows the outcome.
         api.send('market-refresh', {}).catch(() => undefined);
       }
-      setSaved(true);
-      onSaved();
-    } catch (e) {
-      setErr(e as Error);
-    }
-  };
+    }, onSaved);
   return (
     <Card title="Bill and time zone">
-      <ErrorBanner error={error ?? err} />
-      <label>
-        Currency{' '}
-        <input
-          data-testid="ledger-currency"
-          value={s.currency}
-          onChange={(e) => edit({ currency: e.target.value.toUpperCase() })}
-        />
-      </label>
-      <label>
-        Time zone{' '}
-        <input data-testid="ledger-tz" value={s.timeZone} onChange={(e) => edit({ timeZone: e.target.value })} />
-      </label>
-      <label>
-        Standing charge per day{' '}
-        <input
-          data-testid="ledger-standing"
-          inputMode="decimal"
-          value={s.standingPerDay}
-          onChange={(e) => edit({ standingPerDay: e.target.value })}
-        />
-      </label>
-      <label>
-        Monthly fee{' '}
-        <input
-          data-testid="ledger-monthly"
-          inputMode="decimal"
-          value={s.monthlyFee}
-          onChange={(e) => edit({ monthlyFee: e.target.value })}
-        />
-      </label>
-      <button type="button" data-testid="ledger-save" onClick={() => void save()}>
+      <ErrorBanner error={error ?? save.error} />
+      {CHARGE_FIELDS.map((f) => (
+        <label key={f.key}>
+          {f.label}{' '}
+          <input
+            data-testid={f.testId}
+            inputMode={f.decimal ? 'decimal' : undefined}
+            value={s[f.key]}
+            onChange={(e) => edit({ [f.key]: f.upper ? e.target.value.toUpperCase() : e.target.value })}
+          />
+        </label>
+      ))}
+      <SaveButton name="ledger" state={save} onClick={store} marker=" saved" markerClass="muted">
         Save
-      </button>
-      {saved && <span className="muted"> saved</span>}
+      </SaveButton>
     </Card>
   );
 }

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { DeviceId, Job, JobCreate, JobDetail, JobState } from '#contract/index';
+import type { DeviceId, Job, JobCreate, JobDetail, JobState, TrainSpecInput } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall } from '../../api/hooks.ts';
+import { useAction, useCall } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtNumber, fmtTemp } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
-import { Select, TextField } from '../schedule/field.tsx';
+import { Check, Select, TextField } from '../../component/field.tsx';
 
 const STATE_LABEL: Record<JobState, string> = {
   queued: 'queued',
@@ -30,6 +30,16 @@ const RUN_MODES: [string, string][] = [
   ['cheapest', 'the cheapest slots (may start and stop)'],
   ['continuous', 'one continuous block (never paused, same threads, until done)'],
 ];
+
+/** The built-in trainer's number settings, in the form's order: spec key, label, test id. */
+const TRAIN_NUMBERS = [
+  ['steps', 'Steps', 'job-steps'],
+  ['threads', 'Threads', 'job-threads'],
+  ['batchSize', 'Batch (sequences)', 'job-batch'],
+  ['hidden', 'Hidden units', 'job-hidden'],
+  ['checkpointEvery', 'Checkpoint every (steps)', 'job-checkpoint-every'],
+  ['keepCheckpoints', 'Checkpoints kept', 'job-keep'],
+] as const;
 
 const fmtEta = (sec: number | null) => (sec === null ? '—' : fmtDuration(sec * 1000));
 const fmtRate = (r: number | null) => (r === null ? '—' : `${fmtNumber(r, 0)} samples/s`);
@@ -90,17 +100,29 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
     mode: 'cheapest',
   });
   const [runPastDeadline, setRunPastDeadline] = useState(false);
-  const [error, setError] = useState<Error | undefined>();
-  const [busy, setBusy] = useState(false);
+  const create = useAction();
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  // Each text box edits one string of the form; only its label, test id and extras differ.
+  const text = (
+    k: keyof typeof f,
+    label: string,
+    testId: string,
+    extra: { type?: string; placeholder?: string } = {},
+  ) => <TextField key={k} label={label} value={f[k]} onChange={set(k)} testId={testId} {...extra} />;
 
   const submit = (start: boolean) => {
-    const bad = (
-      ['steps', 'threads', 'batchSize', 'hidden', 'checkpointEvery', 'keepCheckpoints', 'valuePerHour'] as const
-    ).find((k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])));
+    const bad = [...TRAIN_NUMBERS.map(([k]) => k), 'valuePerHour' as const].find(
+      (k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])),
+    );
     if (bad) {
-      setError(new Error(`${bad}: "${f[bad]}" is not a number`));
+      create.setError(new Error(`${bad}: "${f[bad]}" is not a number`));
       return;
+    }
+    // Left empty, a number is left out: the core's default applies.
+    const numbers: Omit<TrainSpecInput, 'kind' | 'dataFile'> = {};
+    for (const [k] of TRAIN_NUMBERS) {
+      const n = num(f[k]);
+      if (n !== undefined) numbers[k] = n;
     }
     const deadline = f.deadline ? new Date(f.deadline).getTime() : null;
     // Typed text: the core's schema checks what arrives, so the renderer only names the ids.
@@ -123,12 +145,7 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
               spec: {
                 kind: 'train',
                 dataFile: f.dataFile.trim() === '' ? null : f.dataFile.trim(),
-                ...(num(f.steps) !== undefined ? { steps: num(f.steps)! } : {}),
-                ...(num(f.threads) !== undefined ? { threads: num(f.threads)! } : {}),
-                ...(num(f.batchSize) !== undefined ? { batchSize: num(f.batchSize)! } : {}),
-                ...(num(f.hidden) !== undefined ? { hidden: num(f.hidden)! } : {}),
-                ...(num(f.checkpointEvery) !== undefined ? { checkpointEvery: num(f.checkpointEvery)! } : {}),
-                ...(num(f.keepCheckpoints) !== undefined ? { keepCheckpoints: num(f.keepCheckpoints)! } : {}),
+                ...numbers,
               },
             }
           : {
@@ -142,26 +159,15 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
                 progressFile: f.progressFile.trim() === '' ? null : f.progressFile.trim(),
               },
             };
-    setBusy(true);
-    setError(undefined);
-    api.send('job-create', input).then(
-      (job) => {
-        setBusy(false);
-        onCreated(job);
-      },
-      (err: Error) => {
-        setBusy(false);
-        setError(err);
-      },
-    );
+    create.run(() => api.send('job-create', input), onCreated);
   };
 
   return (
     <Card title="New job" wide>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={create.error} />
       <div className="form-row">
         <Select label="Workload" value={kind} options={WORKLOADS} onChange={setKind} testId="job-kind" />
-        <TextField label="Name" value={f.name} onChange={set('name')} placeholder="optional" testId="job-name" />
+        {text('name', 'Name', 'job-name', { placeholder: 'optional' })}
       </div>
       {kind === 'mining' && (
         <p data-testid="job-mining-note">
@@ -172,55 +178,14 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
       )}
       {kind === 'mining' ? null : kind === 'train' ? (
         <div className="form-row">
-          <TextField
-            label="Data file (text)"
-            value={f.dataFile}
-            onChange={set('dataFile')}
-            placeholder="empty: the built-in corpus"
-            testId="job-data"
-          />
-          <TextField label="Steps" type="number" value={f.steps} onChange={set('steps')} testId="job-steps" />
-          <TextField label="Threads" type="number" value={f.threads} onChange={set('threads')} testId="job-threads" />
-          <TextField
-            label="Batch (sequences)"
-            type="number"
-            value={f.batchSize}
-            onChange={set('batchSize')}
-            testId="job-batch"
-          />
-          <TextField label="Hidden units" type="number" value={f.hidden} onChange={set('hidden')} testId="job-hidden" />
-          <TextField
-            label="Checkpoint every (steps)"
-            type="number"
-            value={f.checkpointEvery}
-            onChange={set('checkpointEvery')}
-            testId="job-checkpoint-every"
-          />
-          <TextField
-            label="Checkpoints kept"
-            type="number"
-            value={f.keepCheckpoints}
-            onChange={set('keepCheckpoints')}
-            testId="job-keep"
-          />
+          {text('dataFile', 'Data file (text)', 'job-data', { placeholder: 'empty: the built-in corpus' })}
+          {TRAIN_NUMBERS.map(([k, label, testId]) => text(k, label, testId, { type: 'number' }))}
         </div>
       ) : (
         <div className="form-row">
-          <TextField
-            label="Command"
-            value={f.command}
-            onChange={set('command')}
-            placeholder="python train.py --epochs 10"
-            testId="job-command"
-          />
-          <TextField label="Working directory" value={f.cwd} onChange={set('cwd')} testId="job-cwd" />
-          <TextField
-            label="Progress file"
-            value={f.progressFile}
-            onChange={set('progressFile')}
-            placeholder="empty: read its output"
-            testId="job-progress-file"
-          />
+          {text('command', 'Command', 'job-command', { placeholder: 'python train.py --epochs 10' })}
+          {text('cwd', 'Working directory', 'job-cwd')}
+          {text('progressFile', 'Progress file', 'job-progress-file', { placeholder: 'empty: read its output' })}
           <Select
             label="Pause by"
             value={f.pauseMode}
@@ -228,55 +193,24 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
             onChange={set('pauseMode')}
             testId="job-pause-mode"
           />
-          <TextField
-            label="Resume arguments"
-            value={f.resumeArgs}
-            onChange={set('resumeArgs')}
-            placeholder="--resume"
-            testId="job-resume-args"
-          />
+          {text('resumeArgs', 'Resume arguments', 'job-resume-args', { placeholder: '--resume' })}
         </div>
       )}
       <div className="form-row">
-        <TextField
-          label="Devices"
-          value={f.devices}
-          onChange={set('devices')}
-          placeholder={kind === 'train' ? 'cpu' : 'cpu, gpu:0'}
-          testId="job-devices"
-        />
-        <TextField
-          label="Deadline"
-          type="datetime-local"
-          value={f.deadline}
-          onChange={set('deadline')}
-          testId="job-deadline"
-        />
-        <TextField
-          label="Value per hour"
-          type="number"
-          value={f.valuePerHour}
-          onChange={set('valuePerHour')}
-          placeholder="optional"
-          testId="job-value"
-        />
+        {text('devices', 'Devices', 'job-devices', { placeholder: kind === 'train' ? 'cpu' : 'cpu, gpu:0' })}
+        {text('deadline', 'Deadline', 'job-deadline', { type: 'datetime-local' })}
+        {text('valuePerHour', 'Value per hour', 'job-value', { type: 'number', placeholder: 'optional' })}
         <Select label="Run in" value={f.mode} options={RUN_MODES} onChange={set('mode')} testId="job-mode" />
-        <label>
-          <input
-            type="checkbox"
-            checked={runPastDeadline}
-            onChange={(e) => setRunPastDeadline(e.target.checked)}
-            data-testid="job-run-past-deadline"
-          />{' '}
+        <Check checked={runPastDeadline} onChange={setRunPastDeadline} testId="job-run-past-deadline">
           keep running past a missed deadline
-        </label>
-        <button type="button" disabled={busy} onClick={() => submit(false)} data-testid="job-queue">
+        </Check>
+        <button type="button" disabled={create.busy} onClick={() => submit(false)} data-testid="job-queue">
           Add to queue
         </button>
         <button
           type="button"
           className="primary"
-          disabled={busy}
+          disabled={create.busy}
           onClick={() => submit(true)}
           data-testid="job-create-start"
         >
@@ -305,10 +239,9 @@ function ProgressBar({ job }: { job: Job }) {
   );
 }
 
-function Actions({ job, onError, onDone }: { job: Job; onError: (e: Error) => void; onDone: () => void }) {
-  const call = (m: 'job-start' | 'job-pause' | 'job-cancel' | 'job-delete') => () => {
-    api.send(m, { id: job.id }).then(onDone, onError);
-  };
+function Actions({ job, run }: { job: Job; run: (call: () => Promise<unknown>) => void }) {
+  const call = (m: 'job-start' | 'job-pause' | 'job-cancel' | 'job-delete') => () =>
+    run(() => api.send(m, { id: job.id }));
   const s = job.state;
   return (
     <span className="job-actions">
@@ -339,24 +272,16 @@ function Actions({ job, onError, onDone }: { job: Job; onError: (e: Error) => vo
 /** Asks the built-in model for text from its newest checkpoint. */
 function SampleText({ id }: { id: number }) {
   const [sample, setSample] = useState<{ step: number; text: string } | null>(null);
-  const [error, setError] = useState<Error | undefined>();
+  const write = useAction();
   useEffect(() => setSample(null), [id]);
   return (
     <>
       <h3>What the model writes</h3>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={write.error} />
       <button
         type="button"
         data-testid="job-sample-button"
-        onClick={() =>
-          api.send('job-sample', { id, length: 300 }).then(
-            (r) => {
-              setError(undefined);
-              setSample(r);
-            },
-            (err: Error) => setError(err),
-          )
-        }
+        onClick={() => write.run(() => api.send('job-sample', { id, length: 300 }), setSample)}
       >
         Write a sample from the newest checkpoint
       </button>
@@ -450,7 +375,7 @@ export function JobsPage() {
   const [tick, setTick] = useState(0);
   const { data: jobs, error } = useCall('job-list', {}, [tick]);
   const [selected, setSelected] = useState<number | null>(null);
-  const [actionError, setActionError] = useState<Error | undefined>();
+  const action = useAction();
   const [onEvent] = useState(() => () => setTick((t) => t + 1));
   useJobEvents(onEvent);
   const shown = selected !== null && jobs?.some((j) => j.id === selected) ? selected : (jobs?.[0]?.id ?? null);
@@ -463,7 +388,7 @@ export function JobsPage() {
         }}
       />
       <Card title="Jobs" wide>
-        <ErrorBanner error={error ?? actionError} />
+        <ErrorBanner error={error ?? action.error} />
         {jobs && jobs.length === 0 && <p className="muted">No jobs yet: create one above.</p>}
         {jobs && jobs.length > 0 && (
           <Table testId="job-table" head={['Job', 'State', 'Progress', 'Loss', 'Throughput', 'ETA', '']}>
@@ -485,14 +410,7 @@ export function JobsPage() {
                 <td>{fmtRate(j.progress.samplesPerSec)}</td>
                 <td>{fmtEta(j.progress.etaSec)}</td>
                 <td>
-                  <Actions
-                    job={j}
-                    onError={setActionError}
-                    onDone={() => {
-                      setActionError(undefined);
-                      setTick((t) => t + 1);
-                    }}
-                  />
+                  <Actions job={j} run={(call) => action.run(call, onEvent)} />
                 </td>
               </tr>
             ))}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, MiningStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
+import { useAction, useCall, useEvent, useEventSeries, useSave } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
 import {
   fmtDuration,
@@ -14,9 +14,11 @@ import {
   fmtTime,
   fmtW,
 } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts, Stat, Table } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, SaveButton, Stat, Table } from '../../component/ui.tsx';
+import { Check, Select, TextField, TextFields } from '../../component/field.tsx';
 
-const POWER_LEVELS = [25, 50, 75, 100];
+const POWER_LEVELS: [string, string][] = [25, 50, 75, 100].map((p) => [String(p), `${p} %`]);
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'];
 
 type PoolRow = { url: string; user: string; password: string; hasPassword: boolean; extranonceSubscribe: boolean };
 
@@ -72,48 +74,42 @@ const fmtDifficulty = (d: number) => (d >= 1000 ? fmtNumber(d, 0) : d.toPrecisio
 
 function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (s: MiningSettings) => void }) {
   const [rows, setRows] = useState<PoolRow[]>(() => settings.pools.map((p) => ({ ...p, password: '' })));
-  const [error, setError] = useState<Error | undefined>();
-  const [saved, setSaved] = useState(false);
+  // One banner for both: starting one clears what the other left there.
+  const save = useSave();
+  const check = useAction();
+  // The row whose check runs: its button says so.
   const [checking, setChecking] = useState<number | null>(null);
   const [checks, setChecks] = useState<Record<number, MiningPoolCheck>>({});
   const test = (i: number) => {
     const r = rows[i]!;
     setChecking(i);
-    setError(undefined);
-    api
-      .send('mining-check', {
-        pool: { url: r.url, user: r.user, ...(r.password !== '' ? { password: r.password } : {}) },
-      })
-      .then(
-        (c) => {
-          setChecking(null);
-          setChecks({ ...checks, [i]: c });
-        },
-        (e: Error) => {
-          setChecking(null);
-          setError(e);
-        },
-      );
+    save.setError(undefined);
+    check.run(
+      () =>
+        api.send('mining-check', {
+          pool: { url: r.url, user: r.user, ...(r.password !== '' ? { password: r.password } : {}) },
+        }),
+      (c) => setChecks({ ...checks, [i]: c }),
+    );
   };
   const edit = (i: number, patch: Partial<PoolRow>) => {
-    setSaved(false);
+    save.edited();
     setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   };
-  const save = () => {
+  const store = () => {
     const pools: MiningPoolInput[] = rows.map((r) => ({
       url: r.url,
       user: r.user,
       extranonceSubscribe: r.extranonceSubscribe,
       ...(r.password !== '' ? { password: r.password } : {}),
     }));
-    setError(undefined);
-    api.send('mining-settings-set', { pools }).then(
+    check.setError(undefined);
+    save.run(
+      () => api.send('mining-settings-set', { pools }),
       (s) => {
-        setSaved(true);
         setRows(s.pools.map((p) => ({ ...p, password: '' })));
         onSaved(s);
       },
-      (e: Error) => setError(e),
     );
   };
   return (
@@ -127,51 +123,38 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
           : 'stored as typed in the data folder (only your user can read it)'}
         .
       </p>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={check.error ?? save.error} />
       {rows.map((r, i) => (
         <div className="form-row" key={i} data-testid={`pool-${i}`}>
-          <label>
-            Pool URL
-            <input
-              value={r.url}
-              placeholder="stratum+tcp://pool.example.com:3333"
-              onChange={(e) => edit(i, { url: e.target.value })}
-              data-testid={`pool-${i}-url`}
-            />
-          </label>
-          <label>
-            Worker
-            <input
-              value={r.user}
-              placeholder="account.worker"
-              onChange={(e) => edit(i, { user: e.target.value })}
-              data-testid={`pool-${i}-user`}
-            />
-          </label>
-          <label>
-            Password
-            <input
-              type="password"
-              value={r.password}
-              placeholder={r.hasPassword ? 'stored (unchanged)' : 'often x'}
-              onChange={(e) => edit(i, { password: e.target.value })}
-              data-testid={`pool-${i}-password`}
-            />
-          </label>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={r.extranonceSubscribe}
-              onChange={(e) => edit(i, { extranonceSubscribe: e.target.checked })}
-            />
-            extranonce.subscribe
-          </label>
-          <button
-            disabled={checking !== null || !r.url || !r.user}
-            onClick={() => test(i)}
-            data-testid={`pool-${i}-test`}
+          <TextFields
+            fields={[
+              {
+                key: 'url',
+                label: 'Pool URL',
+                placeholder: 'stratum+tcp://pool.example.com:3333',
+                testId: `pool-${i}-url`,
+              },
+              { key: 'user', label: 'Worker', placeholder: 'account.worker', testId: `pool-${i}-user` },
+              {
+                key: 'password',
+                label: 'Password',
+                type: 'password',
+                placeholder: r.hasPassword ? 'stored (unchanged)' : 'often x',
+                testId: `pool-${i}-password`,
+              },
+            ]}
+            value={r}
+            onChange={(row) => edit(i, row)}
+          />
+          <Check
+            className="check"
+            checked={r.extranonceSubscribe}
+            onChange={(extranonceSubscribe) => edit(i, { extranonceSubscribe })}
           >
-            {checking === i ? 'Testing…' : 'Test pool'}
+            extranonce.subscribe
+          </Check>
+          <button disabled={check.busy || !r.url || !r.user} onClick={() => test(i)} data-testid={`pool-${i}-test`}>
+            {check.busy && checking === i ? 'Testing…' : 'Test pool'}
           </button>
           <button onClick={() => setRows(rows.filter((_, j) => j !== i))} data-testid={`pool-${i}-remove`}>
             Remove
@@ -210,10 +193,9 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
             ))}
           </select>
         </label>
-        <button className="primary" onClick={save} data-testid="pools-save">
+        <SaveButton name="pools" state={save} onClick={store} marker="saved" primary>
           Save pools
-        </button>
-        {saved && <span data-testid="pools-saved">saved</span>}
+        </SaveButton>
       </div>
     </Card>
   );
@@ -224,7 +206,7 @@ function EarningsCard({ running }: { running: boolean }) {
   const earn = useCall('mining-earnings', {}, [running, pushed]);
   const [difficulty, setDifficulty] = useState('');
   const [price, setPrice] = useState('');
-  const [error, setError] = useState<Error | undefined>();
+  const market = useAction();
   const e = earn.data;
   const m = e?.market ?? null;
   const { reload } = earn;
@@ -234,18 +216,13 @@ function EarningsCard({ running }: { running: boolean }) {
     return () => clearInterval(t);
   }, [running, reload]);
   // The one market: typed values and the currency go to it, and every page and the ledger use them.
-  const override = (args: { btcPrice?: number | null; difficulty?: number | null; currency?: string }) => {
-    setError(undefined);
-    api.send('market-override', args).then(
-      () => reload(),
-      (err: Error) => setError(err),
-    );
-  };
+  const override = (args: { btcPrice?: number | null; difficulty?: number | null; currency?: string }) =>
+    market.run(() => api.send('market-override', args), reload);
   const saveManual = () => {
     const d = Number(difficulty);
     const p = Number(price);
     if ((difficulty !== '' && !(d >= 1)) || (price !== '' && !(p > 0))) {
-      setError(new Error('Network difficulty and BTC price must be positive numbers (e.g. 1.2e14 and 90000)'));
+      market.setError(new Error('Network difficulty and BTC price must be positive numbers (e.g. 1.2e14 and 90000)'));
       return;
     }
     override({ ...(difficulty !== '' ? { difficulty: d } : {}), ...(price !== '' ? { btcPrice: p } : {}) });
@@ -257,7 +234,7 @@ function EarningsCard({ running }: { running: boolean }) {
         every 30 minutes and cached for offline use, or values you type), the same the ledger books and the planner
         plans with.
       </p>
-      <ErrorBanner error={error ?? earn.error} />
+      <ErrorBanner error={market.error ?? earn.error} />
       {e && (
         <Facts
           testId="earnings"
@@ -302,36 +279,21 @@ function EarningsCard({ running }: { running: boolean }) {
         />
       )}
       <div className="form-row">
-        <label>
-          Currency
-          <select
-            value={m?.currency ?? 'EUR'}
-            onChange={(ev) => override({ currency: ev.target.value })}
-            data-testid="earn-currency"
-          >
-            {['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'].map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Network difficulty
-          <input
-            value={difficulty}
-            onChange={(ev) => setDifficulty(ev.target.value)}
-            placeholder="e.g. 1.2e14"
-            data-testid="earn-difficulty"
-          />
-        </label>
-        <label>
-          BTC price
-          <input
-            value={price}
-            onChange={(ev) => setPrice(ev.target.value)}
-            placeholder="e.g. 90000"
-            data-testid="earn-price"
-          />
-        </label>
+        <Select
+          label="Currency"
+          value={m?.currency ?? 'EUR'}
+          options={CURRENCIES.map((c) => [c, c])}
+          onChange={(currency) => override({ currency })}
+          testId="earn-currency"
+        />
+        <TextField
+          label="Network difficulty"
+          value={difficulty}
+          onChange={setDifficulty}
+          placeholder="e.g. 1.2e14"
+          testId="earn-difficulty"
+        />
+        <TextField label="BTC price" value={price} onChange={setPrice} placeholder="e.g. 90000" testId="earn-price" />
         <button onClick={saveManual} data-testid="earn-save">
           Use these
         </button>
@@ -346,8 +308,7 @@ export function MiningPage() {
   const status = useCall('mining-status', {});
   const shares = useCall('mining-shares', { limit: 20 });
   const rates = useEventSeries('hash-rate', 120);
-  const [error, setError] = useState<Error | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const [threads, setThreads] = useState<string>('');
   const { reload: reloadStatus } = status;
   const { reload: reloadShares } = shares;
@@ -365,25 +326,15 @@ export function MiningPage() {
   }, [last, reloadStatus, reloadShares]);
 
   const st = status.data;
-  const act = (p: Promise<MiningStatus>) => {
-    setBusy(true);
-    setError(undefined);
-    p.then(
-      () => {
-        setBusy(false);
-        reloadStatus();
-      },
-      (e: Error) => {
-        setBusy(false);
-        setError(e);
-      },
-    );
-  };
-  const setPower = (patch: { threads?: number; powerPct?: number }) => act(api.send('mining-set-power', patch));
+  const act = (call: () => Promise<MiningStatus>) => action.run(call, reloadStatus);
+  const setPower = (patch: { threads?: number; powerPct?: number }) => act(() => api.send('mining-set-power', patch));
+  const toggle = st?.running
+    ? ({ method: 'mining-stop', label: 'Stop' } as const)
+    : ({ method: 'mining-start', label: 'Start' } as const);
 
   return (
     <div className="page mining" data-testid="mining-page">
-      <ErrorBanner error={error ?? settings.error ?? status.error} />
+      <ErrorBanner error={action.error ?? settings.error ?? status.error} />
       {st && (
         <Card title="Miner" wide>
           <div className="stats">
@@ -439,25 +390,14 @@ export function MiningPage() {
             ]}
           />
           <div className="form-row">
-            {st.running ? (
-              <button
-                className="primary"
-                disabled={busy}
-                onClick={() => act(api.send('mining-stop', {}))}
-                data-testid="mining-stop"
-              >
-                Stop
-              </button>
-            ) : (
-              <button
-                className="primary"
-                disabled={busy}
-                onClick={() => act(api.send('mining-start', {}))}
-                data-testid="mining-start"
-              >
-                Start
-              </button>
-            )}
+            <button
+              className="primary"
+              disabled={action.busy}
+              onClick={() => act(() => api.send(toggle.method, {}))}
+              data-testid={toggle.method}
+            >
+              {toggle.label}
+            </button>
             <label>
               Threads
               <input
@@ -469,20 +409,13 @@ export function MiningPage() {
                 data-testid="mining-threads"
               />
             </label>
-            <label>
-              Power level
-              <select
-                value={st.powerPct}
-                onChange={(e) => setPower({ powerPct: Number(e.target.value) })}
-                data-testid="mining-power"
-              >
-                {POWER_LEVELS.map((p) => (
-                  <option key={p} value={p}>
-                    {p} %
-                  </option>
-                ))}
-              </select>
-            </label>
+            <Select
+              label="Power level"
+              value={String(st.powerPct)}
+              options={POWER_LEVELS}
+              onChange={(p) => setPower({ powerPct: Number(p) })}
+              testId="mining-power"
+            />
           </div>
           <LineChart
             label="Hash rate, last two minutes"

@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import type { BacktestArgs, BacktestPolicy, BacktestProgress, BacktestRun, BacktestTotals } from '#contract/index';
 import { api } from '../../api/client.ts';
+import { useAction } from '../../api/hooks.ts';
 import { GroupedBarChart, Legend } from '../../component/chart.tsx';
 import { fmtDuration, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
+import { Check, TextField } from '../../component/field.tsx';
 import { JOB_COLORS } from './Timeline.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
@@ -17,6 +19,57 @@ const POLICIES: { id: BacktestPolicy; label: string }[] = [
 /** The same defaults as `hearth backtest` (main/core/backtest/setup.ts): a 500 W PC mining 0.002 per hour. */
 const DEFAULT_POWER_W = '500';
 const DEFAULT_REVENUE = '0.002';
+
+type House = NonNullable<BacktestArgs['house']>;
+
+/** The figures a run takes, typed as text and checked when it starts; an error calls each by its `name`. */
+type Figure = 'powerW' | 'revenue' | keyof House | 'threshold';
+const FIGURES: Record<
+  Figure,
+  { label: string; name: string; testId: string; min?: number; step?: string; placeholder?: string }
+> = {
+  powerW: { label: 'Computer power (W)', name: 'computer power', testId: 'backtest-power', min: 1 },
+  revenue: {
+    label: 'Mining revenue (per hour at full power)',
+    name: 'mining revenue',
+    testId: 'backtest-revenue',
+    step: 'any',
+    min: 0,
+  },
+  // Left empty, a house figure is the heating settings' (or the typical house's).
+  uaWPerK: {
+    label: 'House UA (W/K)',
+    name: 'UA',
+    testId: 'backtest-ua',
+    step: 'any',
+    min: 0,
+    placeholder: 'settings, or 200',
+  },
+  capacityWhPerK: {
+    label: 'Heat capacity (Wh/K)',
+    name: 'heat capacity',
+    testId: 'backtest-capacity',
+    step: 'any',
+    min: 0,
+    placeholder: 'settings, or 10000',
+  },
+  sourceCapW: {
+    label: 'Heat source capacity (W)',
+    name: 'heat source capacity',
+    testId: 'backtest-source-cap',
+    step: 'any',
+    min: 0,
+    placeholder: 'settings, or 10000',
+  },
+  threshold: {
+    label: 'Fixed threshold (per kWh)',
+    name: 'fixed threshold',
+    testId: 'backtest-threshold',
+    step: 'any',
+    placeholder: 'none',
+  },
+};
+const HOUSE_FIGURES = ['uaWPerK', 'capacityWhPerK', 'sourceCapW'] as const;
 
 const money = (v: number, currency: string) =>
   v.toLocaleString(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -159,17 +212,19 @@ export function BacktestCard() {
   const [from, setFrom] = useState(isoDay(new Date(today.getFullYear(), today.getMonth() - 1, 1)));
   const [to, setTo] = useState(isoDay(new Date(today.getFullYear(), today.getMonth(), 1)));
   const [policies, setPolicies] = useState<BacktestPolicy[]>(POLICIES.map((p) => p.id));
-  const [threshold, setThreshold] = useState('');
-  const [powerW, setPowerW] = useState(DEFAULT_POWER_W);
-  const [revenue, setRevenue] = useState(DEFAULT_REVENUE);
-  const [ua, setUa] = useState('');
-  const [capacity, setCapacity] = useState('');
-  const [sourceCap, setSourceCap] = useState('');
+  const [typed, setTyped] = useState<Record<Figure, string>>({
+    powerW: DEFAULT_POWER_W,
+    revenue: DEFAULT_REVENUE,
+    uaWPerK: '',
+    capacityWhPerK: '',
+    sourceCapW: '',
+    threshold: '',
+  });
   const [demandModel, setDemandModel] = useState(false);
   const [weather, setWeather] = useState<{ name: string; csv: string } | null>(null);
   const [progress, setProgress] = useState<BacktestProgress | null>(null);
-  const [running, setRunning] = useState(false);
-  const [error, setError] = useState<Error | undefined>(undefined);
+  const backtest = useAction();
+  const running = backtest.busy;
   const [run, setRun] = useState<BacktestRun | null>(null);
   const runId = useRef('');
 
@@ -177,29 +232,44 @@ export function BacktestCard() {
 
   const toggle = (p: BacktestPolicy, on: boolean) =>
     setPolicies((ps) => (on ? [...ps.filter((x) => x !== p), p] : ps.filter((x) => x !== p)));
-  const num = (s: string, field: string): number | undefined => {
+  const num = (k: Figure): number | undefined => {
+    const s = typed[k];
     if (s.trim() === '') return undefined;
     const v = Number(s);
-    if (!Number.isFinite(v)) throw new Error(`${field}: "${s}" is not a number`);
+    if (!Number.isFinite(v)) throw new Error(`${FIGURES[k].name}: "${s}" is not a number`);
     return v;
+  };
+  const figure = (k: Figure) => {
+    const { label, testId, min, step, placeholder } = FIGURES[k];
+    return (
+      <TextField
+        key={k}
+        label={label}
+        type="number"
+        min={min}
+        step={step}
+        placeholder={placeholder}
+        testId={testId}
+        value={typed[k]}
+        onChange={(text) => setTyped({ ...typed, [k]: text })}
+      />
+    );
   };
 
   const start = () => {
     let args: BacktestArgs;
     try {
       const chosen: BacktestPolicy[] = POLICIES.map((p) => p.id).filter((p) => policies.includes(p));
-      const t = num(threshold, 'fixed threshold');
+      const t = num('threshold');
       if (t !== undefined) chosen.push(`threshold:${t}`);
-      const power = num(powerW, 'computer power');
+      const power = num('powerW');
       if (power === undefined) throw new Error('computer power: give the power in W while running, e.g. 500');
-      const house: NonNullable<BacktestArgs['house']> = {};
-      const u = num(ua, 'UA');
-      const c = num(capacity, 'heat capacity');
-      const q = num(sourceCap, 'heat source capacity');
-      if (u !== undefined) house.uaWPerK = u;
-      if (c !== undefined) house.capacityWhPerK = c;
-      if (q !== undefined) house.sourceCapW = q;
-      const r = num(revenue, 'mining revenue');
+      const house: House = {};
+      for (const k of HOUSE_FIGURES) {
+        const v = num(k);
+        if (v !== undefined) house[k] = v;
+      }
+      const r = num('revenue');
       runId.current = `ui-${Date.now().toString(36)}`;
       args = {
         from: dayStart(from),
@@ -214,22 +284,11 @@ export function BacktestCard() {
         ...(weather ? { weatherCsv: weather.csv } : {}),
       };
     } catch (e) {
-      setError(e as Error);
+      backtest.setError(e as Error);
       return;
     }
-    setError(undefined);
     setProgress(null);
-    setRunning(true);
-    api.send('plan-backtest', args).then(
-      (r) => {
-        setRun(r);
-        setRunning(false);
-      },
-      (e: Error) => {
-        setError(e);
-        setRunning(false);
-      },
-    );
+    backtest.run(() => api.send('plan-backtest', args), setRun);
   };
 
   const fraction = progress
@@ -244,14 +303,8 @@ export function BacktestCard() {
         as one thermal node, and compares the planner with simple rules and with heating alone.
       </p>
       <div className="form-row" data-testid="backtest-form">
-        <label>
-          From
-          <input type="date" data-testid="backtest-from" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label>
-          To (exclusive)
-          <input type="date" data-testid="backtest-to" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
+        <TextField label="From" type="date" testId="backtest-from" value={from} onChange={setFrom} />
+        <TextField label="To (exclusive)" type="date" testId="backtest-to" value={to} onChange={setTo} />
         <label>
           Weather (CSV: time,temp_c or Open-Meteo)
           <input
@@ -265,104 +318,34 @@ export function BacktestCard() {
             }
           />
         </label>
-        <label>
-          Computer power (W)
-          <input
-            type="number"
-            min={1}
-            data-testid="backtest-power"
-            value={powerW}
-            onChange={(e) => setPowerW(e.target.value)}
-          />
-        </label>
-        <label>
-          Mining revenue (per hour at full power)
-          <input
-            type="number"
-            step="any"
-            min={0}
-            data-testid="backtest-revenue"
-            value={revenue}
-            onChange={(e) => setRevenue(e.target.value)}
-          />
-        </label>
+        {figure('powerW')}
+        {figure('revenue')}
       </div>
       <div className="form-row">
-        <label>
-          House UA (W/K)
-          <input
-            type="number"
-            step="any"
-            min={0}
-            placeholder="settings, or 200"
-            data-testid="backtest-ua"
-            value={ua}
-            onChange={(e) => setUa(e.target.value)}
-          />
-        </label>
-        <label>
-          Heat capacity (Wh/K)
-          <input
-            type="number"
-            step="any"
-            min={0}
-            placeholder="settings, or 10000"
-            data-testid="backtest-capacity"
-            value={capacity}
-            onChange={(e) => setCapacity(e.target.value)}
-          />
-        </label>
-        <label>
-          Heat source capacity (W)
-          <input
-            type="number"
-            step="any"
-            min={0}
-            placeholder="settings, or 10000"
-            data-testid="backtest-source-cap"
-            value={sourceCap}
-            onChange={(e) => setSourceCap(e.target.value)}
-          />
-        </label>
-        <label className="check">
-          <input
-            type="checkbox"
-            data-testid="backtest-demand-model"
-            checked={demandModel}
-            onChange={(e) => setDemandModel(e.target.checked)}
-          />{' '}
+        {HOUSE_FIGURES.map((k) => figure(k))}
+        <Check className="check" testId="backtest-demand-model" checked={demandModel} onChange={setDemandModel}>
           Simple demand model (no thermal simulation)
-        </label>
+        </Check>
       </div>
       <div className="form-row">
         {POLICIES.map((p) => (
-          <label key={p.id} className="check">
-            <input
-              type="checkbox"
-              data-testid={`backtest-policy-${p.id}`}
-              checked={policies.includes(p.id)}
-              onChange={(e) => toggle(p.id, e.target.checked)}
-            />{' '}
+          <Check
+            key={p.id}
+            className="check"
+            testId={`backtest-policy-${p.id}`}
+            checked={policies.includes(p.id)}
+            onChange={(on) => toggle(p.id, on)}
+          >
             {p.label}
-          </label>
+          </Check>
         ))}
-        <label>
-          Fixed threshold (per kWh)
-          <input
-            type="number"
-            step="any"
-            placeholder="none"
-            data-testid="backtest-threshold"
-            value={threshold}
-            onChange={(e) => setThreshold(e.target.value)}
-          />
-        </label>
+        {figure('threshold')}
         <button data-testid="backtest-run" disabled={running} onClick={start}>
           {running ? 'Running…' : 'Run backtest'}
         </button>
       </div>
       {weather && <p className="muted">Weather: {weather.name}</p>}
-      <ErrorBanner error={error} />
+      <ErrorBanner error={backtest.error} />
       {running && (
         <div className="backtest-progress" data-testid="backtest-progress">
           <progress value={fraction} max={1} />{' '}

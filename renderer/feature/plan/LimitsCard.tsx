@@ -2,48 +2,53 @@ import { useEffect, useState } from 'react';
 import { DEFAULT_PLANNER_TIME_LIMIT_SEC } from '#contract/defaults';
 import type { PlanLimitSettings } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall } from '../../api/hooks.ts';
-import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
-import { Card, ErrorBanner } from '../../component/ui.tsx';
-import { NumField, TextField } from '../schedule/field.tsx';
+import { useCall, useSave } from '../../api/hooks.ts';
+import { Card, ErrorBanner, SaveButton } from '../../component/ui.tsx';
+import {
+  Check,
+  NumField,
+  NumFields,
+  TempField,
+  TextFields,
+  type NumSpec,
+  type TextSpec,
+} from '../../component/field.tsx';
+
+const QUIET_FIELDS: TextSpec<PlanLimitSettings['quiet']>[] = [
+  { key: 'from', label: 'from', placeholder: '22:00', testId: 'limits-quiet-from' },
+  { key: 'to', label: 'to', placeholder: '07:00', testId: 'limits-quiet-to' },
+];
+const RUN_FIELDS: NumSpec<PlanLimitSettings>[] = [
+  { key: 'minRunMin', label: 'Run at least', unit: 'min', testId: 'limits-min-run' },
+  { key: 'minPauseMin', label: 'pause at least', unit: 'min', testId: 'limits-min-pause' },
+];
 
 /** The planner's limits: total power cap, quiet hours with their own cap, minimum run/pause, temperature limit. */
 export function LimitsCard() {
   const { data, error } = useCall('plan-limits-get', {});
   const [form, setForm] = useState<PlanLimitSettings | null>(null);
-  const [saveError, setSaveError] = useState<Error | undefined>();
-  const [saved, setSaved] = useState(false);
+  const save = useSave();
   useEffect(() => {
     if (data && !form) setForm(data);
   }, [data, form]);
   if (!form) return <Card title="Limits">{error ? <ErrorBanner error={error} /> : '…'}</Card>;
   const edit = (f: PlanLimitSettings) => {
-    setSaved(false);
+    save.edited();
     setForm(f);
   };
-  const save = () =>
-    api.send('plan-limits-set', form).then(
-      (l) => {
-        setSaveError(undefined);
-        setForm(l);
-        setSaved(true);
-      },
-      (e: Error) => setSaveError(e),
-    );
+  const store = () => save.run(() => api.send('plan-limits-set', form), setForm);
   return (
     <Card title="Limits">
-      <ErrorBanner error={saveError} />
+      <ErrorBanner error={save.error} />
       <div className="presence-form" data-testid="limits-form">
         <p>
-          <label>
-            <input
-              type="checkbox"
-              checked={form.powerCapW !== null}
-              onChange={(e) => edit({ ...form, powerCapW: e.target.checked ? (data?.powerCapW ?? 500) : null })}
-              data-testid="limits-cap-on"
-            />{' '}
+          <Check
+            checked={form.powerCapW !== null}
+            onChange={(on) => edit({ ...form, powerCapW: on ? (data?.powerCapW ?? 500) : null })}
+            testId="limits-cap-on"
+          >
             Cap the total power of all devices
-          </label>{' '}
+          </Check>{' '}
           {form.powerCapW !== null && (
             <NumField
               label="at"
@@ -55,29 +60,14 @@ export function LimitsCard() {
           )}
         </p>
         <p>
-          <label>
-            <input
-              type="checkbox"
-              checked={form.quiet.enabled}
-              onChange={(e) => edit({ ...form, quiet: { ...form.quiet, enabled: e.target.checked } })}
-              data-testid="limits-quiet-on"
-            />{' '}
+          <Check
+            checked={form.quiet.enabled}
+            onChange={(enabled) => edit({ ...form, quiet: { ...form.quiet, enabled } })}
+            testId="limits-quiet-on"
+          >
             Quiet hours (this computer&apos;s clock)
-          </label>{' '}
-          <TextField
-            label="from"
-            value={form.quiet.from}
-            onChange={(from) => edit({ ...form, quiet: { ...form.quiet, from } })}
-            placeholder="22:00"
-            testId="limits-quiet-from"
-          />{' '}
-          <TextField
-            label="to"
-            value={form.quiet.to}
-            onChange={(to) => edit({ ...form, quiet: { ...form.quiet, to } })}
-            placeholder="07:00"
-            testId="limits-quiet-to"
-          />{' '}
+          </Check>{' '}
+          <TextFields fields={QUIET_FIELDS} value={form.quiet} onChange={(quiet) => edit({ ...form, quiet })} />{' '}
           <NumField
             label="total power at most"
             unit="W"
@@ -87,25 +77,11 @@ export function LimitsCard() {
           />
         </p>
         <p>
-          <NumField
-            label="Run at least"
-            unit="min"
-            value={form.minRunMin}
-            onChange={(minRunMin) => edit({ ...form, minRunMin })}
-            testId="limits-min-run"
-          />{' '}
-          <NumField
-            label="pause at least"
-            unit="min"
-            value={form.minPauseMin}
-            onChange={(minPauseMin) => edit({ ...form, minPauseMin })}
-            testId="limits-min-pause"
-          />{' '}
-          <NumField
+          <NumFields fields={RUN_FIELDS} value={form} onChange={edit} />{' '}
+          <TempField
             label="Stop a device at"
-            unit={tempUnit()}
-            value={toDisplayTemp(form.maxTempC)}
-            onChange={(t) => edit({ ...form, maxTempC: fromDisplayTemp(t) })}
+            value={form.maxTempC}
+            onChange={(maxTempC) => edit({ ...form, maxTempC })}
             testId="limits-max-temp"
           />
         </p>
@@ -119,10 +95,9 @@ export function LimitsCard() {
           />{' '}
           <span className="muted">past it the plan says how far from the best it may be</span>
         </p>
-        <button onClick={() => void save()} data-testid="limits-save">
+        <SaveButton name="limits" state={save} onClick={store} marker=" Saved: the plan is being redone.">
           Save limits
-        </button>
-        {saved && <span data-testid="limits-saved"> Saved: the plan is being redone.</span>}
+        </SaveButton>
       </div>
     </Card>
   );

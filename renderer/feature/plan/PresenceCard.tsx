@@ -1,11 +1,49 @@
 import { useEffect, useState } from 'react';
 import type { PresenceAction, PresenceSettings } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEvent } from '../../api/hooks.ts';
+import { useCall, useEvent, useSave } from '../../api/hooks.ts';
 import { fmtDuration } from '../../component/format.ts';
-import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { Card, ErrorBanner, Facts, SaveButton } from '../../component/ui.tsx';
+import { Check } from '../../component/field.tsx';
 
 type Rule = { action: PresenceAction; capPct: number };
+
+/** A number read between words as one phrase ("at 50 % of …"); an empty box reads as 0. */
+function NumberInWords({
+  before,
+  after,
+  min,
+  max,
+  step,
+  value,
+  onChange,
+  testId,
+}: {
+  before: string;
+  after: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+  onChange: (n: number) => void;
+  testId: string;
+}) {
+  return (
+    <label>
+      {before}{' '}
+      <input
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        onChange={(e) => onChange(Number(e.target.value))}
+        data-testid={testId}
+      />{' '}
+      {after}
+    </label>
+  );
+}
 
 function RuleFields({ rule, onChange, testId }: { rule: Rule; onChange: (r: Rule) => void; testId: string }) {
   return (
@@ -19,22 +57,42 @@ function RuleFields({ rule, onChange, testId }: { rule: Rule; onChange: (r: Rule
         <option value="cap">cap power</option>
       </select>
       {rule.action === 'cap' && (
-        <label>
-          {' '}
-          at{' '}
-          <input
-            type="number"
-            min={0}
-            max={100}
-            step={5}
-            value={rule.capPct}
-            onChange={(e) => onChange({ ...rule, capPct: Number(e.target.value) })}
-            data-testid={`${testId}-cap`}
-          />{' '}
-          % of the device&apos;s maximum
-        </label>
+        <NumberInWords
+          before=" at"
+          after="% of the device's maximum"
+          min={0}
+          max={100}
+          step={5}
+          value={rule.capPct}
+          onChange={(capPct) => onChange({ ...rule, capPct })}
+          testId={`${testId}-cap`}
+        />
       )}
     </>
+  );
+}
+
+type Switched = Rule & { enabled: boolean };
+
+/** A rule that is switched on or off (while the user is active, on battery): its checkbox, then what it does. */
+function SwitchedRule({
+  label,
+  rule,
+  onChange,
+  testId,
+}: {
+  label: string;
+  rule: Switched;
+  onChange: (r: Switched) => void;
+  testId: string;
+}) {
+  return (
+    <p>
+      <Check checked={rule.enabled} onChange={(enabled) => onChange({ ...rule, enabled })} testId={testId}>
+        {label}
+      </Check>{' '}
+      <RuleFields rule={rule} onChange={(r) => onChange({ ...rule, ...r })} testId={testId} />
+    </p>
   );
 }
 
@@ -44,30 +102,28 @@ export function PresenceCard() {
   const { data, error, reload } = useCall('presence-get', {}, [changed]);
   const [form, setForm] = useState<PresenceSettings | null>(null);
   const [programs, setPrograms] = useState('');
-  const [saveError, setSaveError] = useState<Error | undefined>();
-  const [saved, setSaved] = useState(false);
+  const save = useSave();
   useEffect(() => {
     if (data && !form) {
       setForm(data.settings);
       setPrograms(data.settings.programs.names.join('\n'));
     }
   }, [data, form]);
-  const save = () => {
+  const edit = (f: PresenceSettings) => {
+    save.edited();
+    setForm(f);
+  };
+  const store = () => {
     if (!form) return;
     const names = programs
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l !== '');
-    api.send('presence-set', { ...form, programs: { ...form.programs, names } }).then(
+    save.run(
+      () => api.send('presence-set', { ...form, programs: { ...form.programs, names } }),
       (s) => {
-        setSaveError(undefined);
         setForm(s.settings);
-        setSaved(true);
         reload();
-      },
-      (e: Error) => {
-        setSaved(false);
-        setSaveError(e);
       },
     );
   };
@@ -78,7 +134,7 @@ export function PresenceCard() {
       : 'not available (only the desktop app can read it; `hearth serve` cannot)';
   return (
     <Card title="Presence rules">
-      <ErrorBanner error={error ?? saveError} />
+      <ErrorBanner error={error ?? save.error} />
       {data && (
         <Facts
           testId="presence-status"
@@ -98,36 +154,23 @@ export function PresenceCard() {
       )}
       {form && (
         <div className="presence-form">
+          <SwitchedRule
+            label="While I use the computer:"
+            rule={form.userActive}
+            onChange={(userActive) => edit({ ...form, userActive })}
+            testId="presence-user"
+          />
           <p>
-            <label>
-              <input
-                type="checkbox"
-                checked={form.userActive.enabled}
-                onChange={(e) => setForm({ ...form, userActive: { ...form.userActive, enabled: e.target.checked } })}
-                data-testid="presence-user"
-              />{' '}
-              While I use the computer:
-            </label>{' '}
-            <RuleFields
-              rule={form.userActive}
-              onChange={(r) => setForm({ ...form, userActive: { ...form.userActive, ...r } })}
-              testId="presence-user"
+            <NumberInWords
+              before="Resume after idle for"
+              after="min"
+              min={0.5}
+              max={720}
+              step={0.5}
+              value={form.resumeAfterIdleMin}
+              onChange={(resumeAfterIdleMin) => edit({ ...form, resumeAfterIdleMin })}
+              testId="presence-resume"
             />
-          </p>
-          <p>
-            <label>
-              Resume after idle for{' '}
-              <input
-                type="number"
-                min={0.5}
-                max={720}
-                step={0.5}
-                value={form.resumeAfterIdleMin}
-                onChange={(e) => setForm({ ...form, resumeAfterIdleMin: Number(e.target.value) })}
-                data-testid="presence-resume"
-              />{' '}
-              min
-            </label>
           </p>
           <p>
             <label>
@@ -136,37 +179,29 @@ export function PresenceCard() {
               <textarea
                 rows={3}
                 value={programs}
-                onChange={(e) => setPrograms(e.target.value)}
+                onChange={(e) => {
+                  save.edited();
+                  setPrograms(e.target.value);
+                }}
                 data-testid="presence-programs"
               />
             </label>
             <br />
             <RuleFields
               rule={form.programs}
-              onChange={(r) => setForm({ ...form, programs: { ...form.programs, ...r } })}
+              onChange={(r) => edit({ ...form, programs: { ...form.programs, ...r } })}
               testId="presence-programs"
             />
           </p>
-          <p>
-            <label>
-              <input
-                type="checkbox"
-                checked={form.battery.enabled}
-                onChange={(e) => setForm({ ...form, battery: { ...form.battery, enabled: e.target.checked } })}
-                data-testid="presence-battery"
-              />{' '}
-              On battery:
-            </label>{' '}
-            <RuleFields
-              rule={form.battery}
-              onChange={(r) => setForm({ ...form, battery: { ...form.battery, ...r } })}
-              testId="presence-battery"
-            />
-          </p>
-          <button onClick={save} data-testid="presence-save">
+          <SwitchedRule
+            label="On battery:"
+            rule={form.battery}
+            onChange={(battery) => edit({ ...form, battery })}
+            testId="presence-battery"
+          />
+          <SaveButton name="presence" state={save} onClick={store} marker=" Saved.">
             Save rules
-          </button>
-          {saved && <span data-testid="presence-saved"> Saved.</span>}
+          </SaveButton>
         </div>
       )}
     </Card>

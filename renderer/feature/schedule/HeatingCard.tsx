@@ -1,11 +1,24 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { DEFAULT_SOURCE_CAPACITY_W, heatSourceOf } from '#contract/heat-source';
 import type { HeatingSettings, HeatLossEstimate, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtNumber, fmtTemp, fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
-import { Card, ErrorBanner } from '../../component/ui.tsx';
-import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
+import { useAction, useCall, useEvent } from '../../api/hooks.ts';
+import { fmtNumber, fmtTemp, fromDisplayTemp, tempUnit } from '../../component/format.ts';
+import { Card, ErrorBanner, PendingCard, SaveButton } from '../../component/ui.tsx';
+import {
+  ageOf,
+  CurrencyField,
+  NumField,
+  NumFields,
+  Select,
+  TempField,
+  TestButton,
+  TextField,
+  TextFields,
+  useSettingsForm,
+  type NumSpec,
+  type TextSpec,
+} from '../../component/field.tsx';
 import { WeekGrid } from './WeekGrid.tsx';
 
 function freshIndoor(kind: IndoorSource['kind']): IndoorSource {
@@ -21,49 +34,34 @@ function freshIndoor(kind: IndoorSource['kind']): IndoorSource {
   }
 }
 
+const BOILER_FIELDS: NumSpec<Extract<HeatSource, { kind: 'gas' | 'oil' }>>[] = [
+  { key: 'pricePerKWh', label: 'Fuel price', unit: 'per kWh', testId: 'heat-price' },
+  { key: 'efficiency', label: 'Boiler efficiency', unit: '0–1' },
+];
+const DISTRICT_FIELDS: NumSpec<Extract<HeatSource, { kind: 'district' }>>[] = [
+  { key: 'pricePerKWh', label: 'Heat price', unit: 'per kWh', testId: 'heat-price' },
+];
+
 function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => void }) {
   switch (s.kind) {
     case 'gas':
     case 'oil':
       return (
         <div className="form-row">
-          <NumField
-            label="Fuel price"
-            unit="per kWh"
-            value={s.pricePerKWh}
-            onChange={(pricePerKWh) => set({ ...s, pricePerKWh })}
-            testId="heat-price"
-          />
-          <NumField
-            label="Boiler efficiency"
-            unit="0–1"
-            value={s.efficiency}
-            onChange={(efficiency) => set({ ...s, efficiency })}
-          />
+          <NumFields fields={BOILER_FIELDS} value={s} onChange={set} />
         </div>
       );
     case 'district':
-      return (
-        <NumField
-          label="Heat price"
-          unit="per kWh"
-          value={s.pricePerKWh}
-          onChange={(pricePerKWh) => set({ ...s, pricePerKWh })}
-          testId="heat-price"
-        />
-      );
+      return <NumFields fields={DISTRICT_FIELDS} value={s} onChange={set} />;
     case 'heat-pump':
       return (
         <div className="form-row">
           {s.cop.map((p, i) => (
             <div key={i} className="form-row">
-              <NumField
+              <TempField
                 label="Outdoor"
-                unit={tempUnit()}
-                value={toDisplayTemp(p.outdoorC)}
-                onChange={(t) =>
-                  set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC: fromDisplayTemp(t) } : q)) })
-                }
+                value={p.outdoorC}
+                onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })}
               />
               <NumField
                 label="COP"
@@ -120,7 +118,7 @@ function EstimateResult({
   estimate: HeatLossEstimate | Error;
   onUse: (room: HeatingSettings['room']) => Promise<void>;
 }) {
-  const [error, setError] = useState<Error | undefined>();
+  const use = useAction();
   const [used, setUsed] = useState(false);
   if (estimate instanceof Error) return <ErrorBanner error={estimate} />;
   if (estimate.heatLossWPerK === null || estimate.capacityWhPerK === null) {
@@ -145,12 +143,9 @@ function EstimateResult({
           type="button"
           data-testid="fit-use"
           onClick={() =>
-            onUse(room).then(
-              () => {
-                setError(undefined);
-                setUsed(true);
-              },
-              (err: Error) => setError(err),
+            use.run(
+              () => onUse(room),
+              () => setUsed(true),
             )
           }
         >
@@ -158,9 +153,38 @@ function EstimateResult({
         </button>
         {used && <span data-testid="fit-used">Saved as the room's heat loss and capacity.</span>}
       </div>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={use.error} />
     </div>
   );
+}
+
+type Indoor<K extends IndoorSource['kind']> = Extract<IndoorSource, { kind: K }>;
+
+const HOME_ASSISTANT_FIELDS: TextSpec<Indoor<'home-assistant'>>[] = [
+  { key: 'url', label: 'Home Assistant URL', testId: 'indoor-url' },
+  { key: 'token', label: 'Long-lived token', type: 'password' },
+  { key: 'entityId', label: 'Entity id' },
+];
+const MQTT_FIELDS: TextSpec<Indoor<'mqtt'>>[] = [
+  { key: 'url', label: 'Broker URL', testId: 'indoor-url', placeholder: 'mqtt://localhost:1883' },
+  { key: 'topic', label: 'Topic', testId: 'indoor-topic' },
+  { key: 'jsonPath', label: 'JSON path (empty: plain number)', testId: 'indoor-json-path' },
+  { key: 'username', label: 'User name (optional)' },
+  { key: 'password', label: 'Password (optional)', type: 'password' },
+];
+const HTTP_JSON_FIELDS: TextSpec<Indoor<'http-json'>>[] = [
+  { key: 'url', label: 'URL', testId: 'indoor-url' },
+  { key: 'jsonPath', label: 'JSON path' },
+];
+
+/** Optional fields left empty are left out: the core reads an absent JSON path as "plain number". */
+function withoutEmpty({ jsonPath, username, password, ...s }: Indoor<'mqtt'>): Indoor<'mqtt'> {
+  return {
+    ...s,
+    ...(jsonPath ? { jsonPath } : {}),
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+  };
 }
 
 function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => void }) {
@@ -170,65 +194,19 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
     case 'home-assistant':
       return (
         <div className="form-row">
-          <TextField
-            label="Home Assistant URL"
-            value={s.url}
-            onChange={(url) => set({ ...s, url })}
-            testId="indoor-url"
-          />
-          <TextField
-            label="Long-lived token"
-            type="password"
-            value={s.token}
-            onChange={(token) => set({ ...s, token })}
-          />
-          <TextField label="Entity id" value={s.entityId} onChange={(entityId) => set({ ...s, entityId })} />
+          <TextFields fields={HOME_ASSISTANT_FIELDS} value={s} onChange={set} />
         </div>
       );
-    case 'mqtt': {
-      // Optional fields left empty are left out: the core reads an absent JSON path as "plain number".
-      const put = (patch: Partial<typeof s>) => {
-        const n = { ...s, ...patch };
-        set({
-          kind: 'mqtt',
-          url: n.url,
-          topic: n.topic,
-          ...(n.jsonPath ? { jsonPath: n.jsonPath } : {}),
-          ...(n.username ? { username: n.username } : {}),
-          ...(n.password ? { password: n.password } : {}),
-        });
-      };
+    case 'mqtt':
       return (
         <div className="form-row">
-          <TextField
-            label="Broker URL"
-            value={s.url}
-            onChange={(url) => put({ url })}
-            testId="indoor-url"
-            placeholder="mqtt://localhost:1883"
-          />
-          <TextField label="Topic" value={s.topic} onChange={(topic) => put({ topic })} testId="indoor-topic" />
-          <TextField
-            label="JSON path (empty: plain number)"
-            value={s.jsonPath ?? ''}
-            onChange={(jsonPath) => put({ jsonPath })}
-            testId="indoor-json-path"
-          />
-          <TextField label="User name (optional)" value={s.username ?? ''} onChange={(username) => put({ username })} />
-          <TextField
-            label="Password (optional)"
-            type="password"
-            value={s.password ?? ''}
-            onChange={(password) => put({ password })}
-          />
+          <TextFields fields={MQTT_FIELDS} value={s} onChange={(n) => set(withoutEmpty(n))} />
         </div>
       );
-    }
     case 'http-json':
       return (
         <div className="form-row">
-          <TextField label="URL" value={s.url} onChange={(url) => set({ ...s, url })} testId="indoor-url" />
-          <TextField label="JSON path" value={s.jsonPath} onChange={(jsonPath) => set({ ...s, jsonPath })} />
+          <TextFields fields={HTTP_JSON_FIELDS} value={s} onChange={set} />
         </div>
       );
   }
@@ -259,7 +237,7 @@ function SensorLine({
 
 function ManualReading({ onDone }: { onDone: () => void }) {
   const [c, setC] = useState(NaN);
-  const [error, setError] = useState<Error | undefined>();
+  const record = useAction();
   return (
     <div className="form-row">
       <NumField label="Room temperature now" unit={tempUnit()} value={c} onChange={setC} testId="manual-reading" />
@@ -267,61 +245,44 @@ function ManualReading({ onDone }: { onDone: () => void }) {
         type="button"
         data-testid="manual-reading-save"
         onClick={() => {
-          if (!Number.isFinite(c)) return setError(new Error(`Enter the room temperature in ${tempUnit()}`));
-          api.send('heating-reading', { c: fromDisplayTemp(c) }).then(
-            () => {
-              setError(undefined);
-              onDone();
-            },
-            (err: Error) => setError(err),
-          );
+          if (!Number.isFinite(c)) return record.setError(new Error(`Enter the room temperature in ${tempUnit()}`));
+          record.run(() => api.send('heating-reading', { c: fromDisplayTemp(c) }), onDone);
         }}
       >
         Record
       </button>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={record.error} />
     </div>
   );
 }
+
+const ROOM_FIELDS: NumSpec<HeatingSettings['room']>[] = [
+  { key: 'heatLossWPerK', label: 'Room heat loss', unit: 'W/K', testId: 'heat-loss' },
+  { key: 'capacityWhPerK', label: 'Room heat capacity', unit: 'Wh/K' },
+];
+const THERMOSTAT_FIELDS: NumSpec<HeatingSettings['thermostat']>[] = [
+  { key: 'hysteresisK', label: 'Hysteresis', unit: 'K' },
+  { key: 'minOnMin', label: 'Minimum on', unit: 'min', step: '1' },
+  { key: 'minOffMin', label: 'Minimum off', unit: 'min', step: '1' },
+];
 
 export function HeatingCard({ now }: { now: number }) {
   const settings = useCall('heating-settings', {});
   const reading = useEvent('indoor-reading');
   const sensorEvent = useEvent('heating-sensor');
   const sensors = useCall('heating-sensors', {}, [reading, sensorEvent]);
-  const [draft, setDraft] = useState<HeatingSettings | null>(null);
-  const [error, setError] = useState<Error | undefined>();
-  const [saved, setSaved] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [estimate, setEstimate] = useState<HeatLossEstimate | Error | null>(null);
-  useEffect(() => {
-    if (settings.data) setDraft(settings.data);
-  }, [settings.data]);
-  if (!draft)
-    return (
-      <Card title="Heating">
-        {settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}
-      </Card>
-    );
-  const set = (patch: Partial<HeatingSettings>) => {
-    setSaved(false);
-    setDraft({ ...draft, ...patch });
-  };
-  const save = async () => {
-    const bad = badNumbers(draft);
-    if (bad.length > 0) return setError(new Error(`Enter a number for ${bad.join(', ')}`));
-    setSaving(true);
-    try {
-      setDraft(await api.send('heating-configure', draft));
-      setError(undefined);
-      setSaved(true);
+  const form = useSettingsForm(
+    settings.data,
+    (draft) => api.send('heating-configure', draft),
+    (stored) => {
+      form.setDraft(stored);
       sensors.reload();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+  );
+  const { draft, setDraft, save, store } = form;
+  const [estimate, setEstimate] = useState<HeatLossEstimate | Error | null>(null);
+  if (!draft) return <PendingCard title="Heating" error={settings.error} />;
+  const set = (patch: Partial<HeatingSettings>) => form.edit({ ...draft, ...patch });
   const runEstimate = () => {
     api.send('heating-estimate', {}).then(setEstimate, (err: Error) => setEstimate(err));
   };
@@ -379,12 +340,7 @@ export function HeatingCard({ now }: { now: number }) {
             </>
           )}
           {season.kind === 'outdoor-below' && (
-            <NumField
-              label="Day mean below"
-              unit={tempUnit()}
-              value={toDisplayTemp(season.c)}
-              onChange={(t) => set({ season: { ...season, c: fromDisplayTemp(t) } })}
-            />
+            <TempField label="Day mean below" value={season.c} onChange={(c) => set({ season: { ...season, c } })} />
           )}
         </div>
         {draft.mode === 'thermal' && (
@@ -399,19 +355,7 @@ export function HeatingCard({ now }: { now: number }) {
           band={draft.mode === 'thermal'}
         />
         <div className="form-row">
-          <NumField
-            label="Room heat loss"
-            unit="W/K"
-            value={draft.room.heatLossWPerK}
-            onChange={(heatLossWPerK) => set({ room: { ...draft.room, heatLossWPerK } })}
-            testId="heat-loss"
-          />
-          <NumField
-            label="Room heat capacity"
-            unit="Wh/K"
-            value={draft.room.capacityWhPerK}
-            onChange={(capacityWhPerK) => set({ room: { ...draft.room, capacityWhPerK } })}
-          />
+          <NumFields fields={ROOM_FIELDS} value={draft.room} onChange={(room) => set({ room })} />
           <button type="button" onClick={runEstimate} data-testid="heat-loss-estimate">
             Estimate from logged data
           </button>
@@ -423,25 +367,10 @@ export function HeatingCard({ now }: { now: number }) {
           >
             Typical house (200 W/K, 10,000 Wh/K)
           </button>
-          <NumField
-            label="Hysteresis"
-            unit="K"
-            value={draft.thermostat.hysteresisK}
-            onChange={(hysteresisK) => set({ thermostat: { ...draft.thermostat, hysteresisK } })}
-          />
-          <NumField
-            label="Minimum on"
-            unit="min"
-            step="1"
-            value={draft.thermostat.minOnMin}
-            onChange={(minOnMin) => set({ thermostat: { ...draft.thermostat, minOnMin } })}
-          />
-          <NumField
-            label="Minimum off"
-            unit="min"
-            step="1"
-            value={draft.thermostat.minOffMin}
-            onChange={(minOffMin) => set({ thermostat: { ...draft.thermostat, minOffMin } })}
+          <NumFields
+            fields={THERMOSTAT_FIELDS}
+            value={draft.thermostat}
+            onChange={(thermostat) => set({ thermostat })}
           />
         </div>
         {estimate && <EstimateResult estimate={estimate} onUse={useFit} />}
@@ -467,11 +396,7 @@ export function HeatingCard({ now }: { now: number }) {
             }}
             testId="heat-source"
           />
-          <TextField
-            label="Currency"
-            value={draft.currency}
-            onChange={(currency) => set({ currency: currency.toUpperCase() })}
-          />
+          <CurrencyField value={draft.currency} onChange={(currency) => set({ currency })} />
         </div>
         <HeatSourceFields s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
         <CapacityField s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
@@ -518,28 +443,20 @@ export function HeatingCard({ now }: { now: number }) {
           <button type="button" onClick={() => set({ location: null })}>
             No forecast
           </button>
-          <NumField
+          <TempField
             label="Outdoor without forecast"
-            unit={tempUnit()}
-            value={toDisplayTemp(draft.fallbackOutdoorC)}
-            onChange={(t) => set({ fallbackOutdoorC: fromDisplayTemp(t) })}
+            value={draft.fallbackOutdoorC}
+            onChange={(fallbackOutdoorC) => set({ fallbackOutdoorC })}
           />
         </div>
         <SensorLine label="Outdoor (Open-Meteo)" status={sensors.data?.outdoor} now={now} testId="sensor-outdoor" />
       </Card>
       <Card wide>
-        <ErrorBanner error={error} />
+        <ErrorBanner error={save.error} />
         <div className="form-row">
-          <button
-            className="primary"
-            type="button"
-            disabled={saving}
-            onClick={() => void save()}
-            data-testid="heating-save"
-          >
+          <SaveButton name="heating" state={save} onClick={store} primary>
             Save heating
-          </button>
-          {saved && <span data-testid="heating-saved">Saved.</span>}
+          </SaveButton>
         </div>
       </Card>
     </>

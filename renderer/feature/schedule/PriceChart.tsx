@@ -2,7 +2,7 @@ import type { PriceSlot } from '#contract/index';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { BarChart, Legend } from '../../component/chart.tsx';
 import { Card, ErrorBanner } from '../../component/ui.tsx';
-import { slotLabel } from './field.tsx';
+import { slotLabel } from '../../component/field.tsx';
 
 const HOUR = 3_600_000;
 const COLORS = { price: '#8a94a6', cheapest: '#2e9d5b', dearest: '#d0453a' };

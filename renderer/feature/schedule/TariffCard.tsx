@@ -1,9 +1,17 @@
-import { useEffect, useState } from 'react';
-import type { TariffConfig, TariffSettings, TariffStatus, TimeZone } from '#contract/index';
+import { useState } from 'react';
+import type { TariffConfig, TariffStatus, TimeZone } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEvent } from '../../api/hooks.ts';
-import { Card, ErrorBanner } from '../../component/ui.tsx';
-import { ageOf, badNumbers, NumField, Select, TestButton, TextField } from './field.tsx';
+import { useAction, useCall, useEvent } from '../../api/hooks.ts';
+import { Card, ErrorBanner, PendingCard, SaveButton } from '../../component/ui.tsx';
+import {
+  ageOf,
+  CurrencyField,
+  NumField,
+  Select,
+  TestButton,
+  TextField,
+  useSettingsForm,
+} from '../../component/field.tsx';
 
 type Kind = TariffConfig['kind'];
 
@@ -90,23 +98,20 @@ function ZoneRows({
 /** Reads a chosen CSV file in the page and hands its text to the core; all rows or none are stored. */
 function CsvImport() {
   const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<Error | undefined>();
+  const load = useAction();
   const [unit, setUnit] = useState<'' | 'per-kwh' | 'per-mwh' | 'cents-per-kwh'>('');
   const onFile = (file: File | undefined) => {
     if (!file) return;
     setResult(null);
-    file.text().then(
-      (csv) =>
-        api.send('tariff-import-csv', unit ? { csv, unit } : { csv }).then(
-          (r) => {
-            setError(undefined);
-            setResult(
-              `${file.name}: ${r.slots} slots of ${r.resolution} min, ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
-            );
-          },
-          (err: Error) => setError(err),
+    load.run(
+      async () => {
+        const csv = await file.text();
+        return api.send('tariff-import-csv', unit ? { csv, unit } : { csv });
+      },
+      (r) =>
+        setResult(
+          `${file.name}: ${r.slots} slots of ${r.resolution} min, ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
         ),
-      (err: Error) => setError(err),
     );
   };
   return (
@@ -133,10 +138,38 @@ function CsvImport() {
           />
         </label>
       </div>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={load.error} />
       {result && <p data-testid="csv-result">{result}</p>}
       <p className="muted">Or from a shell: `hearth prices import FILE`.</p>
     </>
+  );
+}
+
+/** A price the person enters per kWh, with the currency it is in beside it. */
+function PriceRow({
+  label,
+  price,
+  currency,
+  onChange,
+  testId,
+}: {
+  label: string;
+  price: number;
+  currency: string;
+  onChange: (price: number, currency: string) => void;
+  testId?: string;
+}) {
+  return (
+    <div className="form-row">
+      <NumField
+        label={label}
+        unit={`${currency}/kWh`}
+        value={price}
+        onChange={(p) => onChange(p, currency)}
+        testId={testId}
+      />
+      <CurrencyField value={currency} onChange={(c) => onChange(price, c)} />
+    </div>
   );
 }
 
@@ -144,37 +177,23 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
   switch (t.kind) {
     case 'fixed':
       return (
-        <div className="form-row">
-          <NumField
-            label="Price"
-            unit={`${t.currency}/kWh`}
-            value={t.price}
-            onChange={(price) => set({ ...t, price })}
-            testId="tariff-price"
-          />
-          <TextField
-            label="Currency"
-            value={t.currency}
-            onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })}
-          />
-        </div>
+        <PriceRow
+          label="Price"
+          price={t.price}
+          currency={t.currency}
+          onChange={(price, currency) => set({ ...t, price, currency })}
+          testId="tariff-price"
+        />
       );
     case 'time-of-use':
       return (
         <>
-          <div className="form-row">
-            <NumField
-              label="Price outside the zones"
-              unit={`${t.currency}/kWh`}
-              value={t.defaultPrice}
-              onChange={(defaultPrice) => set({ ...t, defaultPrice })}
-            />
-            <TextField
-              label="Currency"
-              value={t.currency}
-              onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })}
-            />
-          </div>
+          <PriceRow
+            label="Price outside the zones"
+            price={t.defaultPrice}
+            currency={t.currency}
+            onChange={(defaultPrice, currency) => set({ ...t, defaultPrice, currency })}
+          />
           <ZoneRows prefix="tou" zones={t.zones} onChange={(zones) => set({ ...t, zones })} />
         </>
       );
@@ -182,11 +201,7 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
       return (
         <>
           <div className="form-row">
-            <TextField
-              label="Currency"
-              value={t.currency}
-              onChange={(currency) => set({ ...t, currency: currency.toUpperCase() })}
-            />
+            <CurrencyField value={t.currency} onChange={(currency) => set({ ...t, currency })} />
           </div>
           <CsvImport />
         </>
@@ -293,40 +308,15 @@ export function TariffCard({ now }: { now: number }) {
   const update = useEvent('price-update');
   const statusEvent = useEvent('tariff-status');
   const status = useCall('tariff-status', {}, [update, statusEvent]);
-  const [draft, setDraft] = useState<TariffSettings | null>(null);
-  const [error, setError] = useState<Error | undefined>();
-  const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (settings.data) setDraft(settings.data);
-  }, [settings.data]);
-  if (!draft)
-    return (
-      <Card title="Electricity tariff">
-        {settings.error ? <ErrorBanner error={settings.error} /> : <p className="muted">Loading…</p>}
-      </Card>
-    );
+  const {
+    draft,
+    edit: setDraft,
+    save,
+    store,
+  } = useSettingsForm(settings.data, (draft) => api.send('tariff-configure', draft), settings.reload);
+  if (!draft) return <PendingCard title="Electricity tariff" error={settings.error} />;
 
   const currency = 'currency' in draft.tariff ? draft.tariff.currency : 'EUR';
-  const save = async () => {
-    setSaved(false);
-    const bad = badNumbers(draft);
-    if (bad.length > 0) {
-      setError(new Error(`Enter a number for ${bad.join(', ')}`));
-      return;
-    }
-    setSaving(true);
-    try {
-      await api.send('tariff-configure', draft);
-      setError(undefined);
-      setSaved(true);
-      settings.reload();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setSaving(false);
-    }
-  };
 
   return (
     <Card title="Electricity tariff" wide>
@@ -371,18 +361,11 @@ export function TariffCard({ now }: { now: number }) {
       <p className="muted">
         Price paid = (spot + charges) × (1 + tax). Fixed and time-of-use prices are used as entered.
       </p>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={save.error} />
       <div className="form-row">
-        <button
-          className="primary"
-          type="button"
-          disabled={saving}
-          onClick={() => void save()}
-          data-testid="tariff-save"
-        >
-          {saving ? 'Checking with the provider…' : 'Save tariff'}
-        </button>
-        {saved && <span data-testid="tariff-saved">Saved.</span>}
+        <SaveButton name="tariff" state={save} onClick={store} primary>
+          {save.busy ? 'Checking with the provider…' : 'Save tariff'}
+        </SaveButton>
         <TestButton run={() => api.send('tariff-test', draft)} testId="tariff-test" />
       </div>
       <TariffStatusLine status={status.data} now={now} />

@@ -1,7 +1,6 @@
 import { DEFAULT_BAND_K } from '#contract/defaults';
 import type { Setpoint, WeekSchedule } from '#contract/index';
-import { fromDisplayTemp, tempUnit, toDisplayTemp } from '../../component/format.ts';
-import { NumField, TextField, WEEKDAYS } from './field.tsx';
+import { TempField, TextField, WEEKDAYS } from '../../component/field.tsx';
 
 /**
  * The weekly heating schedule as a grid: a row per weekday, each change of setpoint a cell. With
@@ -17,6 +16,11 @@ export function WeekGrid({
   band?: boolean;
 }) {
   const setDay = (d: number, day: Setpoint[]) => onChange(schedule.map((x, i) => (i === d ? day : x)));
+  const setPoint = (d: number, i: number, patch: Partial<Setpoint>) =>
+    setDay(
+      d,
+      (schedule[d] ?? []).map((x, j) => (j === i ? { ...x, ...patch } : x)),
+    );
   const copyToWeekdays = (d: number) =>
     onChange(schedule.map((x, i) => (i < 5 ? (schedule[d] ?? []).map((s) => ({ ...s })) : x)));
   return (
@@ -33,39 +37,22 @@ export function WeekGrid({
                       label="From"
                       type="time"
                       value={sp.at}
-                      onChange={(at) =>
-                        setDay(
-                          d,
-                          day.map((x, j) => (j === i ? { ...x, at } : x)),
-                        )
-                      }
+                      onChange={(at) => setPoint(d, i, { at })}
                       testId={`setpoint-${d}-${i}-at`}
                     />
-                    <NumField
+                    <TempField
                       label="Target"
-                      unit={tempUnit()}
                       step="0.5"
-                      value={toDisplayTemp(sp.c)}
-                      onChange={(t) =>
-                        setDay(
-                          d,
-                          day.map((x, j) => (j === i ? { ...x, c: fromDisplayTemp(t) } : x)),
-                        )
-                      }
+                      value={sp.c}
+                      onChange={(c) => setPoint(d, i, { c })}
                       testId={`setpoint-${d}-${i}-c`}
                     />
                     {band && (
-                      <NumField
+                      <TempField
                         label="Up to"
-                        unit={tempUnit()}
                         step="0.5"
-                        value={toDisplayTemp(sp.maxC ?? sp.c + DEFAULT_BAND_K)}
-                        onChange={(t) =>
-                          setDay(
-                            d,
-                            day.map((x, j) => (j === i ? { ...x, maxC: fromDisplayTemp(t) } : x)),
-                          )
-                        }
+                        value={sp.maxC ?? sp.c + DEFAULT_BAND_K}
+                        onChange={(maxC) => setPoint(d, i, { maxC })}
                         testId={`setpoint-${d}-${i}-max`}
                       />
                     )}

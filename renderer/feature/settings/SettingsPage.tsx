@@ -1,75 +1,83 @@
 import { useState } from 'react';
 import type { LedgerRestoreResult, Preferences } from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useCall, useEvent } from '../../api/hooks.ts';
+import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
+import { Check, Select } from '../../component/field.tsx';
 
 const fmtBytes = (b: number) =>
   b < 1024 * 1024 ? `${fmtNumber(b / 1024, 1)} KiB` : `${fmtNumber(b / 1024 / 1024, 1)} MiB`;
+
+/** The units the pages show: a choice per preference. */
+const UNIT_CHOICES: {
+  key: 'temperatureUnit' | 'energyUnit';
+  label: string;
+  options: [string, string][];
+  testId: string;
+}[] = [
+  {
+    key: 'temperatureUnit',
+    label: 'Temperatures in',
+    options: [
+      ['C', '°C (Celsius)'],
+      ['F', '°F (Fahrenheit)'],
+    ],
+    testId: 'unit-temperature',
+  },
+  {
+    key: 'energyUnit',
+    label: 'Energy in',
+    options: [
+      ['auto', 'Wh below 1 kWh, kWh above'],
+      ['kWh', 'always kWh'],
+    ],
+    testId: 'unit-energy',
+  },
+];
+
+/** How the desktop app starts: a checkbox per preference. */
+const START_OPTIONS: { key: 'autostart' | 'startMinimized'; label: string; testId: string }[] = [
+  { key: 'autostart', label: 'Start Hearth when I log in', testId: 'pref-autostart' },
+  { key: 'startMinimized', label: 'Start minimised to the tray', testId: 'pref-minimized' },
+];
 
 function UnitsAndStartCard() {
   const pushed = useEvent('preferences-updated');
   const { data, error } = useCall('preferences-get', {});
   const prefs = pushed ?? data;
-  const [err, setErr] = useState<Error | undefined>();
-  const set = async (patch: Partial<Preferences>) => {
-    try {
-      setErr(undefined);
-      await api.send('preferences-set', patch);
-    } catch (e) {
-      setErr(e as Error);
-    }
-  };
+  const change = useAction();
+  // The core pushes preferences-updated with what it stored: the form shows that, not what was sent.
+  const set = (patch: Partial<Preferences>) => change.run(() => api.send('preferences-set', patch));
   const desktop = api.kind === 'ipc';
   return (
     <Card title="Units and start">
-      <ErrorBanner error={error ?? err} />
+      <ErrorBanner error={error ?? change.error} />
       {prefs && (
         <div className="settings-form">
-          <label>
-            Temperatures in
-            <select
-              data-testid="unit-temperature"
-              value={prefs.temperatureUnit}
-              onChange={(e) => void set({ temperatureUnit: e.target.value as Preferences['temperatureUnit'] })}
-            >
-              <option value="C">°C (Celsius)</option>
-              <option value="F">°F (Fahrenheit)</option>
-            </select>
-          </label>
-          <label>
-            Energy in
-            <select
-              data-testid="unit-energy"
-              value={prefs.energyUnit}
-              onChange={(e) => void set({ energyUnit: e.target.value as Preferences['energyUnit'] })}
-            >
-              <option value="auto">Wh below 1 kWh, kWh above</option>
-              <option value="kWh">always kWh</option>
-            </select>
-          </label>
-          <label className="check">
-            <input
-              type="checkbox"
-              data-testid="pref-autostart"
-              disabled={!desktop}
-              checked={prefs.autostart}
-              onChange={(e) => void set({ autostart: e.target.checked })}
+          {UNIT_CHOICES.map((u) => (
+            <Select
+              key={u.key}
+              label={u.label}
+              value={prefs[u.key]}
+              options={u.options}
+              onChange={(unit) => set({ [u.key]: unit })}
+              testId={u.testId}
             />
-            Start Hearth when I log in
-          </label>
-          <label className="check">
-            <input
-              type="checkbox"
-              data-testid="pref-minimized"
+          ))}
+          {START_OPTIONS.map((o) => (
+            <Check
+              key={o.key}
+              className="check"
               disabled={!desktop}
-              checked={prefs.startMinimized}
-              onChange={(e) => void set({ startMinimized: e.target.checked })}
-            />
-            Start minimised to the tray
-          </label>
+              checked={prefs[o.key]}
+              onChange={(on) => set({ [o.key]: on })}
+              testId={o.testId}
+            >
+              {o.label}
+            </Check>
+          ))}
           {!desktop && (
             <p className="muted" data-testid="desktop-only">
               Desktop app only: these two apply when Hearth runs as the desktop app. Under <code>hearth serve</code>{' '}
