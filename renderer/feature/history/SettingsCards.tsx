@@ -28,30 +28,34 @@ function DecimalInput({
   );
 }
 
-/** One figure entered by hand: the box, a button that overrides the fetched figure, and one that clears it. */
+/** One figure entered by hand: the box, a button that uses it, and (for an override) one that clears it. */
 function ManualFigure({
   label,
   placeholder,
   use,
   valid,
   send,
+  clearable = true,
 }: {
   label: string;
   placeholder: string;
   use: string;
   valid: (n: number) => boolean;
   send: (n: number | null) => void;
+  clearable?: boolean;
 }) {
   const [text, setText] = useState('');
   return (
     <div className="row">
       <DecimalInput label={label} placeholder={placeholder} value={text} onChange={setText} />
-      <button type="button" onClick={() => send(Number(text))} disabled={!valid(Number(text))}>
+      <button type="button" onClick={() => send(Number(text))} disabled={text.trim() === '' || !valid(Number(text))}>
         {use}
       </button>
-      <button type="button" onClick={() => send(null)}>
-        Clear
-      </button>
+      {clearable && (
+        <button type="button" onClick={() => send(null)}>
+          Clear
+        </button>
+      )}
     </div>
   );
 }
@@ -60,8 +64,6 @@ export function MarketCard() {
   const pushed = useEvent('market-update');
   const { data, error } = useCall('market-status', {}, [pushed]);
   const st: MarketStatus | undefined = pushed ?? data;
-  const [fees, setFees] = useState('');
-  const [poolFeePct, setPoolFeePct] = useState('');
   const override = useAction();
   const send = (args: { btcPrice?: number | null; difficulty?: number | null; feesBtc?: number; poolFee?: number }) =>
     override.run(() => api.send('market-override', args));
@@ -105,31 +107,22 @@ export function MarketCard() {
         valid={(n) => n >= 1}
         send={(difficulty) => send({ difficulty })}
       />
-      <div className="row">
-        <DecimalInput
-          label="Mean fees per block (BTC)"
-          placeholder="Fees per block, BTC"
-          value={fees}
-          onChange={setFees}
-        />
-        <DecimalInput label="Pool fee (%)" placeholder="Pool fee, %" value={poolFeePct} onChange={setPoolFeePct} />
-        <button
-          type="button"
-          data-testid="market-fees-save"
-          disabled={
-            (fees === '' || !(Number(fees) >= 0)) &&
-            (poolFeePct === '' || !(Number(poolFeePct) >= 0 && Number(poolFeePct) <= 100))
-          }
-          onClick={() =>
-            send({
-              ...(fees !== '' ? { feesBtc: Number(fees) } : {}),
-              ...(poolFeePct !== '' ? { poolFee: Number(poolFeePct) / 100 } : {}),
-            })
-          }
-        >
-          Use these fees
-        </button>
-      </div>
+      <ManualFigure
+        label="Mean fees per block (BTC)"
+        placeholder="Fees per block, BTC"
+        use="Use these fees"
+        valid={(n) => n >= 0}
+        send={(feesBtc) => feesBtc !== null && send({ feesBtc })}
+        clearable={false}
+      />
+      <ManualFigure
+        label="Pool fee (%)"
+        placeholder="Pool fee, %"
+        use="Use this pool fee"
+        valid={(n) => n >= 0 && n <= 100}
+        send={(pct) => pct !== null && send({ poolFee: pct / 100 })}
+        clearable={false}
+      />
     </Card>
   );
 }

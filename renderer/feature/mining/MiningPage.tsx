@@ -245,15 +245,19 @@ function EarningsCard({ running }: { running: boolean }) {
             ],
             [
               'Network difficulty',
-              m?.difficulty.value == null
-                ? 'unknown'
-                : `${m.difficulty.value.toExponential(3)} (${fmtFigureSource(m.difficulty)})`,
+              !m
+                ? 'unknown: no market data'
+                : m.difficulty.value === null
+                  ? `unknown: ${fmtFigureSource(m.difficulty)}`
+                  : `${m.difficulty.value.toExponential(3)} (${fmtFigureSource(m.difficulty)})`,
             ],
             [
               'BTC price',
-              m?.btcPrice.value == null
-                ? 'unknown'
-                : `${fmtMoney(m.btcPrice.value, m.currency)} (${fmtFigureSource(m.btcPrice)})`,
+              !m
+                ? 'unknown: no market data'
+                : m.btcPrice.value === null
+                  ? `unknown: ${fmtFigureSource(m.btcPrice)}`
+                  : `${fmtMoney(m.btcPrice.value, m.currency)} (${fmtFigureSource(m.btcPrice)})`,
             ],
             [
               'Block reward counted',
