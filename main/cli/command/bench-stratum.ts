@@ -1,33 +1,13 @@
 import { Miner } from '#core/mining/miner';
-import { TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
+import { CKPOOL_SOLO, POOLED_BIP310, TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
 import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const SCENARIOS: [string, PoolBehaviour][] = [
-  [
-    'ckpool solo order, job version 0x30000000, job | bits',
-    {
-      order: 'solo',
-      versionFormula: 'or',
-      rejectStyle: 'codes',
-      jobVersion: '30000000',
-      versionMask: '1fffe000',
-      extranonce2Size: 8,
-    },
-  ],
-  [
-    'pooled order, BIP 310 formula, reject-reason',
-    {
-      order: 'pooled',
-      versionFormula: 'bip310',
-      rejectStyle: 'reject-reason',
-      jobVersion: '30000000',
-      versionMask: '1fffe000',
-      extranonce2Size: 4,
-    },
-  ],
+  ['ckpool solo order, job version 0x30000000, job | bits', CKPOOL_SOLO],
+  ['pooled order, BIP 310 formula, reject-reason', POOLED_BIP310],
 ];
 
 /**

@@ -10,7 +10,7 @@ import type { PlanInput, PlanSlot } from '#contract/plan';
 import type { Charges } from '#contract/tariff';
 import { parseWeatherCsv, weatherAt, type WeatherPoint } from '#core/heating/weather-csv';
 import { BLOCK_SUBSIDY_BTC, moneyPerHash } from '#core/market/revenue';
-import { buildWorld, type WorldJob } from '#core/scheduler/inputs';
+import { buildWorld, queuedJob, type WorldJob } from '#core/scheduler/inputs';
 import { copAt } from '#core/heating/credit';
 import { reachableBands } from '#core/heating/band';
 import { withCharges } from '#core/tariff/charges';
@@ -157,18 +157,7 @@ export function generate(o: GenerateOptions): PlanInput {
     });
   }
   // The mining job the scheduler keeps in the queue while a pool is set up, planned first.
-  jobs.unshift({
-    id: nJobs + 1,
-    kind: 'mining',
-    spec: { kind: 'mining' },
-    state: 'queued',
-    devices: [deviceId('cpu')],
-    deadline: null,
-    valuePerHour: null,
-    mode: 'cheapest',
-    runPastDeadline: false,
-    progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
-  });
+  jobs.unshift(queuedJob({ id: nJobs + 1, spec: { kind: 'mining' } }));
   // Mining at today's network (≈ 0.03 € per kWh of a CPU), sometimes as if it paid far better.
   const perHash =
     moneyPerHash({

@@ -4,19 +4,9 @@ import { detectHardware } from '#core/hardware/detect';
 import { TRAIN_DEFAULTS } from '#core/job/train-session';
 import { powerModelFor } from '#core/hardware/power-model';
 import { moneyPerHash } from '#core/market/revenue';
-import { buildWorld, plannedValuePerHash, threadSteps, type WorldJob } from './inputs.ts';
+import { buildWorld, plannedValuePerHash, queuedJob, threadSteps } from './inputs.ts';
 
-const job = (over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'>): WorldJob => ({
-  kind: over.spec.kind,
-  state: 'queued',
-  devices: [deviceId('cpu')],
-  deadline: null,
-  valuePerHour: null,
-  mode: 'cheapest',
-  runPastDeadline: false,
-  progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
-  ...over,
-});
+const job = queuedJob;
 // The run's speed and share of the CPU come from its batch and threads; its length from steps.
 const train: TrainSpec = { kind: 'train', ...TRAIN_DEFAULTS, steps: 1000, threads: 4, batchSize: 64 };
 

@@ -28,6 +28,21 @@ export type WorldJob = Pick<
   'id' | 'kind' | 'spec' | 'state' | 'devices' | 'deadline' | 'valuePerHour' | 'mode' | 'runPastDeadline' | 'progress'
 >;
 
+/** A job as a fresh queue holds it: on the CPU, no deadline or value, cheapest slots, no progress. */
+export function queuedJob(over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'>): WorldJob {
+  return {
+    kind: over.spec.kind,
+    state: 'queued',
+    devices: [deviceId('cpu')],
+    deadline: null,
+    valuePerHour: null,
+    mode: 'cheapest',
+    runPastDeadline: false,
+    progress: { done: 0, total: null, unit: 'steps', loss: null, samplesPerSec: null, etaSec: null },
+    ...over,
+  };
+}
+
 export type World = {
   hardware: HardwareInfo | null;
   configured: ConfiguredDevice[] | null;
