@@ -187,7 +187,7 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
     const cost = energyKWh * s.price;
     // Demand mode credits the heat that meets demand; in the room model the PC's heat is all
     // useful and the home's source makes up the rest at its price.
-    let heat = { usefulHeatKWh: 0, heatCredit: 0, sourceHeatKWh: 0, sourceCost: 0 };
+    let heat: { usefulHeatKWh: number; heatCredit: number; sourceHeatKWh: number; sourceCost: number };
     let room = {};
     if (th) {
       // The room: compute heat and the source's heat through one step of the node; the source's heat costs heatCreditPerKWh.
