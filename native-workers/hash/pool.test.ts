@@ -64,6 +64,14 @@ function verify(job: PoolJob, s: FoundShare): void {
 }
 
 describe('hash worker pool (real worker threads)', () => {
+  it('stops while its threads are still starting, and the start resolves instead of waiting for a thread that is gone', async () => {
+    const pool = hashPool({ threads: 2, onShare: () => {} });
+    const starting = pool.start();
+    await pool.stop();
+    await starting;
+    expect(pool.threads).toBe(0);
+  });
+
   it("splits one header's nonce space between threads and finds verified shares", async () => {
     const shares: FoundShare[] = [];
     const pool = hashPool({ threads: 2, onShare: (s) => shares.push(s) });

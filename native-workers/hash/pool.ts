@@ -81,6 +81,8 @@ export class HashPool {
     const w = new Worker(workerFile('hash'), { workerData: init });
     this.workers[index] = w;
     return new Promise((resolve, reject) => {
+      // A thread stopped before it was ready (mining stopped while it started) leaves nothing to wait for.
+      w.once('exit', () => resolve());
       w.once('error', reject);
       w.on('message', (m: HashEvent) => {
         if (m.type === 'ready') {

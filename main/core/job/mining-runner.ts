@@ -54,6 +54,7 @@ export function miningRunner(mining: MiningService, watchMs = 2_000): JobRunner<
       return {
         pause: () => end({ outcome: 'paused' }),
         stop: () => end({ outcome: 'stopped' }),
+        ready: started,
         async regrant(grant) {
           await started;
           const st = await mining.setPower(powerOf(grant), { persist: false });

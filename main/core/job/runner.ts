@@ -39,6 +39,8 @@ export type RunHandle = {
   stop(why: 'cancel' | 'quit'): Promise<void>;
   /** Present when the run can take a new grant in place (mining: threads and duty cycle). */
   regrant?(grant: RunGrant): Promise<void>;
+  /** Resolves once the work really runs, where that takes a moment (mining: threads started); never rejects. */
+  readonly ready?: Promise<void>;
   readonly done: Promise<RunOutcome>;
 };
 

@@ -187,7 +187,7 @@ export class JobManager implements JobService {
     if (stale) {
       this.log(id, 'continuing after the process that ran it stopped');
       this.launch(job, runner, true, grant);
-      return this.must(id);
+      return this.started(id);
     }
     const current = this.active.get(id);
     if (current?.handle.resume) {
@@ -196,6 +196,12 @@ export class JobManager implements JobService {
       return this.must(id);
     }
     this.launch(job, runner, job.state === 'paused' || job.progress.done > 0, grant);
+    return this.started(id);
+  }
+
+  /** The job once its run is under way: where the runner says when its work really runs (mining: threads hashing), after that. */
+  private async started(id: number): Promise<Job> {
+    await this.active.get(id)?.handle.ready;
     return this.must(id);
   }
 

@@ -117,6 +117,8 @@ export class Miner {
     if (this.running) return this.pool.kernel;
     this.running = true;
     const kernel = await this.pool.start();
+    // Stopped while the threads started: the pool is not to be joined.
+    if (!this.running) return kernel;
     this.client.start();
     this.pool.sampleRates();
     this.lastTick = performance.now();
