@@ -67,6 +67,17 @@ export function defineSetting<T>(def: SettingDef<T>): SettingDef<T> {
   return def;
 }
 
+/**
+ * For settings that appeared in `since` and were read merged over their defaults, so that a row
+ * written then may lack any field: version 2 stores them whole, and migrating fills the gaps.
+ */
+export function wholeSince<T extends object>(
+  since: string,
+  defaults: () => T,
+): Pick<SettingDef<T>, 'since' | 'default' | 'version' | 'migrate'> {
+  return { since, default: defaults, version: 2, migrate: { 1: (old) => ({ ...defaults(), ...(old as object) }) } };
+}
+
 /** A stored value that could not be used: kept in setting_backup row `backupId`, then replaced by the default. */
 export type SettingProblem = { key: string; problem: string; backupId: number; at: number };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { currencyCode } from '#contract/index';
 import type { Db, Migration } from '#core/ledger/db';
-import { defineSetting } from '#core/setting';
+import { defineSetting, wholeSince } from '#core/setting';
 
 const override = z.object({ value: z.number().finite().positive(), at: z.number().int().min(0) }).strict();
 
@@ -24,11 +24,8 @@ const DEFAULTS: MarketSettings = { currency: 'EUR', btcPrice: null, difficulty: 
 export const marketSetting = defineSetting<MarketSettings>({
   key: 'market',
   schema: marketSettingsSchema,
-  default: () => ({ ...DEFAULTS }),
-  version: 2,
-  since: '0.1.0',
-  // Version 2 took over mean fees and the pool fee from the ledger's settings (see `marketMigrations`).
-  migrate: { 1: (old) => ({ ...DEFAULTS, ...(old as object) }) },
+  // Version 2 also took over mean fees and the pool fee from the ledger's settings (marketSettingMigration).
+  ...wholeSince('0.1.0', () => ({ ...DEFAULTS })),
   doc: 'BTC price currency, hand-entered BTC price and network difficulty (each wins over fetched values until cleared), mean fees per block (BTC) and the pool fee (fraction) for expected revenue.',
 });
 

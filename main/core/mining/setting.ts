@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { defineSetting } from '#core/setting';
+import { defineSetting, wholeSince } from '#core/setting';
 
 const storedPool = z
   .object({
@@ -29,11 +29,7 @@ function defaults(): StoredMining {
 export const miningSetting = defineSetting<StoredMining>({
   key: 'mining',
   schema: miningSettingsSchema,
-  default: defaults,
+  ...wholeSince('0.1.0', defaults),
   defaultDoc: 'no pools; logical cores − 1 threads (at least 1); 100 %',
-  version: 2,
-  since: '0.1.0',
-  // Version 1 was merged over the defaults at every read, so a row could lack any field.
-  migrate: { 1: (old) => ({ ...defaults(), ...(old as object) }) },
   doc: 'Mining pools (tried in order; passwords sealed by the secret store), hashing threads and the duty cycle in percent.',
 });
