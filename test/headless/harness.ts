@@ -31,7 +31,8 @@ export async function startServe(
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
-    env: { ...process.env, ...opts.env },
+    // The market asks a closed loopback port instead of mempool.space: tests stay on this machine.
+    env: { HEARTH_MARKET_URL: 'http://127.0.0.1:9', ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -9,7 +9,7 @@ import {
   fetchBtcPrice,
   fetchDifficulty,
   MarketError,
-  PUBLIC_ENDPOINTS,
+  startupEndpoints,
   type Fetched,
   type MarketEndpoints,
 } from './source.ts';
@@ -68,7 +68,7 @@ export class Market implements MarketService {
   private readonly stopping = new AbortController();
 
   constructor(private readonly d: MarketDeps) {
-    this.endpoints = d.endpoints ?? PUBLIC_ENDPOINTS;
+    this.endpoints = d.endpoints ?? startupEndpoints();
     this.fetchFn = d.fetch ?? fetch;
     this.refreshMs = d.refreshMs ?? DEFAULT_REFRESH_MS;
   }

@@ -8,6 +8,16 @@ export const PUBLIC_ENDPOINTS: MarketEndpoints = {
   coingecko: 'https://api.coingecko.com',
 };
 
+/**
+ * The endpoints a process starts with: the public APIs, or one origin named by HEARTH_MARKET_URL
+ * that answers both APIs' paths (a self-hosted mempool, or the test suites' loopback address, so a
+ * `hearth serve` under test never reaches outside the machine).
+ */
+export function startupEndpoints(env: NodeJS.ProcessEnv = process.env): MarketEndpoints {
+  const origin = env['HEARTH_MARKET_URL']?.trim().replace(/\/+$/, '');
+  return origin ? { mempool: origin, coingecko: origin } : PUBLIC_ENDPOINTS;
+}
+
 /** Currencies mempool.space's /api/v1/prices carries; others are asked of CoinGecko. */
 const MEMPOOL_CURRENCIES = new Set(['USD', 'EUR', 'GBP', 'CAD', 'CHF', 'AUD', 'JPY']);
 
