@@ -25,6 +25,10 @@ export const settingMigrations: Migration[] = [
   },
 ];
 
+/** Writes one row as it is: key, JSON text, shape version, time (the typed writer, and migrations). */
+export const UPSERT_SETTING =
+  'INSERT INTO setting (key, value, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at';
+
 /**
  * One setting, declared once: its key, the shape it is stored in, its default, and how older
  * stored shapes become the current one. `version` counts the stored shape; `migrate[n]` turns a
@@ -96,9 +100,7 @@ type Row = { value: string; version: number };
 
 export function createSettings(db: Db, now: () => number, warn: (msg: string) => void): Settings {
   const getStmt = db.prepare('SELECT value, version FROM setting WHERE key = ?');
-  const putStmt = db.prepare(
-    'INSERT INTO setting (key, value, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at',
-  );
+  const putStmt = db.prepare(UPSERT_SETTING);
   const backupStmt = db.prepare(
     'INSERT INTO setting_backup (key, value, version, problem, backed_up_at) VALUES (?, ?, ?, ?, ?)',
   );

@@ -1,4 +1,5 @@
 import type { Db } from '#core/ledger/db';
+import { UPSERT_SETTING } from '#core/setting';
 
 /**
  * Writes a setting row as another version of the app (or a damaged file) could have left it:
@@ -6,7 +7,5 @@ import type { Db } from '#core/ledger/db';
  */
 export function storeRawSetting(db: Db, key: string, value: unknown, version = 1): void {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  db.prepare(
-    'INSERT INTO setting (key, value, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, updated_at = excluded.updated_at',
-  ).run(key, text, version, new Date().toISOString());
+  db.prepare(UPSERT_SETTING).run(key, text, version, new Date().toISOString());
 }

@@ -1,3 +1,5 @@
+import type { MarketStatus } from '#contract/market';
+
 /**
  * The one expected-revenue formula: the ledger books it, the planner plans with it, the Mining page
  * shows it. A hash finds a block with probability 1 / (difficulty × 2^32); a block pays the subsidy
@@ -18,6 +20,19 @@ export type RevenueBasis = {
 };
 
 export const BLOCK_SUBSIDY_BTC = 3.125;
+
+/** The basis in the market's figures, or null while price or difficulty is unknown. */
+export function basisOf(st: MarketStatus): RevenueBasis | null {
+  if (st.btcPrice.value === null || st.difficulty.value === null) return null;
+  return {
+    currency: st.currency,
+    btcPrice: st.btcPrice.value,
+    difficulty: st.difficulty.value,
+    subsidyBtc: st.subsidyBtc,
+    feesBtc: st.feesBtc,
+    poolFee: st.poolFee,
+  };
+}
 
 /** Expected BTC one hash earns. */
 export function btcPerHash(b: Omit<RevenueBasis, 'currency' | 'btcPrice'>): number {

@@ -3,7 +3,7 @@ import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { Logger } from '#core/log';
 import type { Settings } from '#core/setting';
-import { BLOCK_SUBSIDY_BTC, type RevenueBasis } from './revenue.ts';
+import { basisOf, BLOCK_SUBSIDY_BTC, type RevenueBasis } from './revenue.ts';
 import { marketSetting, type MarketOverride, type MarketSettings } from './setting.ts';
 import {
   fetchBtcPrice,
@@ -96,16 +96,7 @@ export class Market implements MarketService {
   }
 
   basis(): RevenueBasis | null {
-    const st = this.status();
-    if (st.btcPrice.value === null || st.difficulty.value === null) return null;
-    return {
-      currency: st.currency,
-      btcPrice: st.btcPrice.value,
-      difficulty: st.difficulty.value,
-      subsidyBtc: st.subsidyBtc,
-      feesBtc: st.feesBtc,
-      poolFee: st.poolFee,
-    };
+    return basisOf(this.status());
   }
 
   /**

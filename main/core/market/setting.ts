@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { currencyCode } from '#contract/index';
 import type { Db, Migration } from '#core/ledger/db';
-import { defineSetting, wholeSince } from '#core/setting';
+import { defineSetting, UPSERT_SETTING, wholeSince } from '#core/setting';
 
 const override = z.object({ value: z.number().finite().positive(), at: z.number().int().min(0) }).strict();
 
@@ -70,8 +70,7 @@ export const marketSettingMigration: Migration = {
     }
     db.prepare("DELETE FROM setting WHERE key IN ('mining.market', 'mining.market.manual')").run();
     if (Object.keys(next).length === 0) return;
-    db.prepare(
-      'INSERT INTO setting (key, value, version, updated_at) VALUES (?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-    ).run('market', JSON.stringify(next), new Date().toISOString());
+    // Stored as version 1, the shape it has: the setting's own migration fills in the rest on read.
+    db.prepare(UPSERT_SETTING).run('market', JSON.stringify(next), 1, new Date().toISOString());
   },
 };

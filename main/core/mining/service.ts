@@ -16,7 +16,7 @@ import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { HardwareService } from '#core/hardware/service';
 import type { Logger } from '#core/log';
-import { btcPerHash, moneyPerHash } from '#core/market/revenue';
+import { basisOf, btcPerHash, moneyPerHash } from '#core/market/revenue';
 import type { MarketService } from '#core/market/service';
 import type { SecretStore } from '#core/secret';
 import type { Settings } from '#core/setting';
@@ -196,7 +196,7 @@ export class Mining implements MiningService {
   earnings(): MiningEarnings {
     const { market, hardware, tariff, clock } = this.deps;
     const st = market?.status() ?? null;
-    const b = market?.basis() ?? null;
+    const b = st && basisOf(st);
     const live = this.miner?.stats() ?? null;
     const unpaid = live && live.health.state === 'unhealthy' ? live.health.problem : null;
     // Work the pool is not accepting earns nothing: the estimate says so instead of counting it.

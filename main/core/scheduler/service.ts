@@ -373,8 +373,10 @@ export function createScheduling(deps: SchedulingDeps) {
       let seen = '|';
       unsubs.push(
         deps.events.on('telemetry', (t) => {
+          // Read once a tick, not once a device: each read parses the stored setting.
+          const maxC = limits().maxTempC;
           const hot = t.devices
-            .filter((d) => d.temperatureC !== null && d.temperatureC >= limits().maxTempC)
+            .filter((d) => d.temperatureC !== null && d.temperatureC >= maxC)
             .map((d) => d.deviceId)
             .join(',');
           const key = `${hot}|${mining && poolDown(mining.status()) !== null ? 'pool down' : ''}`;
