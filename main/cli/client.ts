@@ -2,7 +2,7 @@ import { HandlerError, type Args, type Handlers, type Method, type Result } from
 import { startCore } from '#core/app';
 import { defaultDataDir } from '#core/data-dir';
 import { dispatch } from '#core/handler';
-import type { CoreModule } from '#core/module';
+import { createdOnly, type CoreModule } from '#core/module';
 import { modules as coreModules } from '#core/modules';
 import { findServer, type ServerFile } from '#transport/discovery';
 import { httpSend, unwrap, type Send } from '#transport/http-client';
@@ -35,28 +35,13 @@ export function sendTo(handlers: Handlers): Send {
     unwrap<Result<M>>(await dispatch(handlers, method, args));
 }
 
-/**
- * Every domain created, none started. Starting is what makes a core run the house: the scheduler
- * would carry out the current slot (start the miner, resume jobs), the market and the forecast
- * would fetch, the hardware domain would sample into the ledger. A command that runs for a moment
- * wants none of that, only the handlers; what a command needs fresh it asks for by name
- * (`tariff-refresh`, `market-refresh`, `heating-refresh`). Stopping stays: it releases what
- * creating took.
- */
-function created(m: CoreModule): CoreModule {
-  return {
-    ...m,
-    async create(...args: Parameters<CoreModule['create']>) {
-      const { start: _notStarted, ...rest } = await m.create(...args);
-      return rest;
-    },
-  };
-}
-
 const quietLog = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
 
 /**
- * Opens the data folder with the whole core, every domain in modules.ts, not started. `replace`
+ * Opens the data folder with the whole core, every domain in modules.ts, not started: started, the
+ * scheduler would carry out the current slot (start the miner, resume jobs), the market and the
+ * forecast would fetch, the hardware domain would sample into the ledger. What a command needs
+ * fresh it asks for by name (`tariff-refresh`, `market-refresh`, `heating-refresh`). `replace`
  * swaps in a domain built with other options (one of the same name).
  */
 export async function localClient(
@@ -64,7 +49,7 @@ export async function localClient(
   { replace = [] }: { replace?: CoreModule[] } = {},
 ): Promise<CliClient> {
   const modules = coreModules.map((m) => replace.find((r) => r.name === m.name) ?? m);
-  const core = await startCore({ dataDir, modules: modules.map(created), log: quietLog });
+  const core = await startCore({ dataDir, modules: modules.map(createdOnly), log: quietLog });
   return { send: sendTo(core.handlers), via: { kind: 'local', dataDir }, close: () => core.close() };
 }
 

@@ -58,3 +58,18 @@ export function defineModule<R extends keyof Services = never, O extends keyof S
   // with what `requires` and `optional` declare, which is what makes this widening sound.
   return m as unknown as CoreModule;
 }
+
+/**
+ * The module created but not started: its handlers and service serve, but no timer, fetch, miner,
+ * job or sampling runs (a command that opens the data folder for a moment). Stopping stays: it
+ * releases what creating took.
+ */
+export function createdOnly(m: CoreModule): CoreModule {
+  return {
+    ...m,
+    async create(ctx, deps) {
+      const { start: _notStarted, ...rest } = await m.create(ctx, deps);
+      return rest;
+    },
+  };
+}

@@ -1,30 +1,19 @@
 import fs from 'node:fs';
 import type { Plan, PlanInput } from '#contract/plan';
 import { startCore, type Core } from '#core/app';
-import { defaultDataDir } from '#core/data-dir';
 import { hardwareModule } from '#core/hardware/module';
 import { heatingModule } from '#core/heating/module';
 import { jobModule } from '#core/job/module';
 import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
-import type { CoreModule } from '#core/module';
+import { createdOnly } from '#core/module';
 import { instanceText, InstanceError, readInstance, type Instance } from '#core/planner/instance';
 import { schedulerModule } from '#core/scheduler/module';
 import { tariffModule } from '#core/tariff/module';
 import { plan } from '#workers/planner/plan';
 import { numberOption, rethrowAsUsage, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 import { freshPrices } from './prices.ts';
-
-/** A module created but never started: its services and handlers answer, none of its timers or actions run. */
-function notStarted(m: CoreModule): CoreModule {
-  return {
-    ...m,
-    async create(ctx, deps) {
-      const { handlers, service } = await m.create(ctx, deps);
-      return { ...(handlers ? { handlers } : {}), ...(service ? { service } : {}) };
-    },
-  };
-}
+import { dataDirOf } from '../client.ts';
 
 /**
  * The domains the scheduler plans from, on the app's data folder, with nothing carried out: the
@@ -33,15 +22,15 @@ function notStarted(m: CoreModule): CoreModule {
  * Prices and the weather forecast are refreshed as `hearth prices` and `hearth heat` do.
  */
 async function startPlanningCore(values: Record<string, unknown>): Promise<Core> {
-  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  const dataDir = dataDirOf(values);
   const modules = [
-    notStarted(hardwareModule()),
-    notStarted(marketModule()),
+    createdOnly(hardwareModule()),
+    createdOnly(marketModule()),
     tariffModule({ cron: false }),
     heatingModule({ cron: false, refreshOnStart: true }),
     miningModule(),
     jobModule({ resumeOnStart: false }),
-    notStarted(schedulerModule({ cron: false, idle: null })),
+    createdOnly(schedulerModule({ cron: false, idle: null })),
   ];
   const core = await startCore({
     dataDir,

@@ -1,7 +1,7 @@
 import type { Job, JobProgress, TrainSpecInput } from '#contract/index';
 import { HandlerError } from '#contract/index';
 import { startCore } from '#core/app';
-import { defaultDataDir } from '#core/data-dir';
+import { dataDirOf } from '../client.ts';
 import { jobModule } from '#core/job/module';
 import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
@@ -81,7 +81,7 @@ export const trainCommand: Command = {
     if (jobId !== undefined && Object.keys(spec).length > 1)
       throw new UsageError('--job continues a stored job with its own settings: leave out the training options');
     const json = values['json'] === true;
-    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+    const dataDir = dataDirOf(values);
     const core = await startCore({
       dataDir,
       // Only the job domain, and no other stored job is started: this command runs one job.
