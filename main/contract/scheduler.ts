@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeviceId, JobId } from './id.ts';
+import { deviceIdSchema, type DeviceId, type JobId } from './id.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
@@ -85,48 +85,68 @@ export const DEFAULT_PLAN_LIMITS: PlanLimitSettings = {
   maxTempC: 90,
 };
 
-const clockTime = (field: string) =>
-  z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, `${field} must be a time like 22:00 (24-hour clock)`);
+const clockTime = (what: string) =>
+  z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, `${what} must be a time like 22:00 (24-hour clock)`);
 
 export const planLimitSettingsSchema: z.ZodType<PlanLimitSettings> = z
   .object({
     powerCapW: z
       .number()
-      .min(1, 'powerCapW must be at least 1 W, or null for no cap')
-      .max(100_000, 'powerCapW must be at most 100000 W')
+      .min(1, 'the power cap must be at least 1 W; leave it empty for no cap')
+      .max(100_000, 'the power cap must be at most 100,000 W')
       .nullable(),
     quiet: z
       .object({
         enabled: z.boolean(),
-        from: clockTime('quiet.from'),
-        to: clockTime('quiet.to'),
+        from: clockTime('the start of the quiet hours'),
+        to: clockTime('the end of the quiet hours'),
         capW: z
           .number()
-          .min(0, 'quiet.capW must be 0 W (nothing runs) or more')
-          .max(100_000, 'quiet.capW must be at most 100000 W'),
+          .min(0, 'the quiet-hours cap must be 0 W (nothing runs) or more')
+          .max(100_000, 'the quiet-hours cap must be at most 100,000 W'),
       })
       .strict()
       .refine((q) => q.from !== q.to, {
-        message: 'quiet.from and quiet.to must differ (give the hours work is limited)',
+        path: ['to'],
+        message: 'the quiet hours must end at another time than they start (give the hours work is limited)',
       }),
     minRunMin: z
       .number()
-      .min(0, 'minRunMin must be 0 or more minutes')
-      .max(24 * 60, 'minRunMin must be at most 1440 minutes (a day)'),
+      .min(0, 'the minimum run must be 0 or more minutes')
+      .max(24 * 60, 'the minimum run must be at most 1,440 minutes (a day)'),
     minPauseMin: z
       .number()
-      .min(0, 'minPauseMin must be 0 or more minutes')
-      .max(24 * 60, 'minPauseMin must be at most 1440 minutes (a day)'),
-    maxTempC: z.number().min(40, 'maxTempC must be 40..105 °C').max(105, 'maxTempC must be 40..105 °C'),
+      .min(0, 'the minimum pause must be 0 or more minutes')
+      .max(24 * 60, 'the minimum pause must be at most 1,440 minutes (a day)'),
+    maxTempC: z
+      .number()
+      .min(40, 'the temperature limit must be between 40 and 105 °C')
+      .max(105, 'the temperature limit must be between 40 and 105 °C'),
     timeLimitSec: z
       .number()
-      .min(1, 'timeLimitSec must be 1..300 s')
-      .max(300, 'timeLimitSec must be 1..300 s')
+      .min(1, "the planner's time limit must be between 1 and 300 s")
+      .max(300, "the planner's time limit must be between 1 and 300 s")
       .optional(),
   })
   .strict();
 
+/**
+ * How one device or one job is run (evcc's load-point modes): `off` never; `plan` as the planner
+ * decides; `now` in every slot at its highest level whatever the price, until switched back;
+ * `heat` only in slots where the heating needs heat (never for profit alone). Stored; a manual
+ * `plan-override` still wins while it lasts. Device `off` wins over a job's `now`.
+ */
+export type RunMode = 'off' | 'plan' | 'now' | 'heat';
+
+/** Modes other than `plan`, by device id ("cpu", "gpu:0") and by job id (the queue's number). */
+export type RunModes = { devices: Record<string, RunMode>; jobs: Record<string, RunMode> };
+
+export type RunModeTarget = { device: DeviceId } | { job: number };
+
 export type SchedulerHandlers = {
+  'run-modes-get': Handler<Record<string, never>, RunModes>;
+  /** Sets one device's or job's mode and plans again; an unknown device or job is refused. */
+  'run-mode-set': Handler<{ target: RunModeTarget; mode: RunMode }, RunModes>;
   'plan-limits-get': Handler<Record<string, never>, PlanLimitSettings>;
   'plan-limits-set': Handler<PlanLimitSettings, PlanLimitSettings>;
   /** The scheduler's decisions and deviations, newest first. */
@@ -136,18 +156,19 @@ export type SchedulerHandlers = {
 };
 
 export type SchedulerEvents = {
+  'run-modes-changed': RunModes;
   'plan-event': PlanEvent;
   'presence-changed': PresenceStatus;
 };
 
 const rule = z
   .object({
-    action: z.enum(['pause', 'cap'], { message: 'action must be "pause" or "cap"' }),
+    action: z.enum(['pause', 'cap'], { message: 'the action must be "pause" or "cap"' }),
     capPct: z
       .number()
       .int()
-      .min(0, "capPct must be 0..100 (% of the device's maximum power)")
-      .max(100, "capPct must be 0..100 (% of the device's maximum power)"),
+      .min(0, "the cap must be between 0 and 100 % of the device's maximum power")
+      .max(100, "the cap must be between 0 and 100 % of the device's maximum power"),
   })
   .strict();
 
@@ -156,8 +177,8 @@ export const presenceSettingsSchema: z.ZodType<PresenceSettings> = z
     userActive: rule.extend({ enabled: z.boolean() }).strict(),
     resumeAfterIdleMin: z
       .number()
-      .min(0.5, 'resumeAfterIdleMin must be at least 0.5 minutes')
-      .max(720, 'resumeAfterIdleMin must be at most 720 minutes'),
+      .min(0.5, 'the idle time before resuming must be between 0.5 and 720 minutes')
+      .max(720, 'the idle time before resuming must be between 0.5 and 720 minutes'),
     programs: rule
       .extend({
         names: z
@@ -183,7 +204,21 @@ export const DEFAULT_PRESENCE: PresenceSettings = {
   battery: { enabled: true, action: 'pause', capPct: 25 },
 };
 
+export const runModeSchema = z.enum(['off', 'plan', 'now', 'heat'], {
+  message: 'the mode is off, plan, now or heat (heat only)',
+});
+
 export const schedulerArgs: ArgSchemas<SchedulerHandlers> = {
+  'run-modes-get': z.object({}).strict(),
+  'run-mode-set': z
+    .object({
+      target: z.union([
+        z.object({ device: deviceIdSchema }).strict(),
+        z.object({ job: z.number().int().min(1, 'a job id is a whole number from 1') }).strict(),
+      ]),
+      mode: runModeSchema,
+    })
+    .strict(),
   'plan-events': z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
   'presence-get': z.object({}).strict(),
   'presence-set': presenceSettingsSchema,

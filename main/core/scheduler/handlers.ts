@@ -4,6 +4,8 @@ import type { Scheduling } from './service.ts';
 export function schedulerHandlers(s: Scheduling): PlanHandlers & SchedulerHandlers {
   return {
     'plan-get': async () => s.state(),
+    'run-modes-get': async () => s.modes(),
+    'run-mode-set': ({ target, mode }) => s.setMode(target, mode),
     'plan-override': ({ override }) => s.setOverride(override),
     'plan-events': async ({ limit }) => s.events(limit ?? 50),
     'plan-input': () => s.instance(),

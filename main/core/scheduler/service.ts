@@ -7,6 +7,9 @@ import {
   type PlanLimitSettings,
   type PlanOverride,
   type PresenceSettings,
+  type RunMode,
+  type RunModes,
+  type RunModeTarget,
 } from '#contract/index';
 import type { Plan, PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#contract/plan';
 import type { Clock } from '#core/clock';
@@ -35,6 +38,7 @@ import {
   poolDown,
   type Built,
 } from './inputs.ts';
+import { applyModes, modeInput } from './modes.ts';
 import { Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
 import {
@@ -43,6 +47,7 @@ import {
   heldSetting,
   limitSetting,
   managedSetting,
+  modesSetting,
   presenceSetting,
 } from './setting.ts';
 
@@ -116,6 +121,8 @@ export function createScheduling(deps: SchedulingDeps) {
 
   const presenceSettings = (): PresenceSettings => deps.settings.get(presenceSetting);
 
+  const modes = (): RunModes => deps.settings.get(modesSetting);
+
   const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
     if (!mining?.configured()) return null;
     const st = mining.status();
@@ -188,16 +195,19 @@ export function createScheduling(deps: SchedulingDeps) {
       now: deps.clock.now(),
     });
     const slotMin = (slots[0]?.hours ?? SLOT_MS / 3_600_000) * 60;
-    return {
-      slots,
-      devices: limited(tables.devices, l, slotMin),
-      jobs: tables.jobs,
-      limits: {
-        ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}),
-        ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}),
+    return modeInput(
+      {
+        slots,
+        devices: limited(tables.devices, l, slotMin),
+        jobs: tables.jobs,
+        limits: {
+          ...(l.powerCapW !== null ? { powerCapW: l.powerCapW } : {}),
+          ...(l.quiet.enabled ? { quietCapW: l.quiet.capW } : {}),
+        },
+        ...(thermal ? { thermal } : {}),
       },
-      ...(thermal ? { thermal } : {}),
-    };
+      modes(),
+    );
   };
 
   const executor = new Executor({
@@ -230,12 +240,12 @@ export function createScheduling(deps: SchedulingDeps) {
     inputs,
     // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
     // The reasons quote prices ("pre-heating: 0.0400 EUR/kWh now vs …") in the tariff's currency.
-    planner: (input, now) =>
-      deps.planner(input, {
-        now,
-        currency: tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR',
-        timeLimitMs: timeLimitMs(),
-      }),
+    // The run modes bend the planner's answer (modes.ts): the plan shown is the plan carried out.
+    planner: async (input, now) => {
+      const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR';
+      const made = await deps.planner(input, { now, currency, timeLimitMs: timeLimitMs() });
+      return applyModes(input, made, modes(), currency, new Set([...tables.queue.values()].map((j) => j.id)));
+    },
     apply: async (a) => {
       const eff = await executor.apply(a, presence.active(), tables);
       lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
@@ -312,8 +322,67 @@ export function createScheduling(deps: SchedulingDeps) {
     return { override };
   };
 
+  /**
+   * Sets one device's or job's mode and plans again. A job the user paused by hand is held out of
+   * the plan; choosing a mode other than off for it is the user's word to plan it again. A job
+   * switched off that runs is paused now, also when the user started it by hand.
+   */
+  const setMode = async (target: RunModeTarget, mode: RunMode): Promise<RunModes> => {
+    const current = modes();
+    let next: RunModes;
+    if ('device' in target) {
+      const known = tables.devices.map((d) => d.id as string);
+      if (!known.includes(target.device))
+        throw new HandlerError(
+          'bad-request',
+          `there is no device "${target.device}"`,
+          `use one of ${known.join(', ') || '(none detected)'}`,
+        );
+      const devices = { ...current.devices };
+      if (mode === 'plan') delete devices[target.device];
+      else devices[target.device] = mode;
+      next = { ...current, devices };
+    } else {
+      const job = jobs?.get(target.job);
+      if (!job)
+        throw new HandlerError('bad-request', `there is no job ${target.job}`, 'use the id of a job in the queue');
+      const all = { ...current.jobs };
+      if (mode === 'plan') delete all[String(target.job)];
+      else all[String(target.job)] = mode;
+      next = { ...current, jobs: all };
+    }
+    deps.settings.set(modesSetting, next);
+    if ('job' in target) {
+      if (mode !== 'off' && held().includes(target.job))
+        deps.settings.set(
+          heldSetting,
+          held().filter((x) => x !== target.job),
+        );
+      if (mode === 'off' && jobs?.get(target.job)?.state === 'running') {
+        try {
+          await jobs.pause(target.job);
+        } catch (err) {
+          record({
+            kind: 'error',
+            message: `pausing job ${target.job} (switched off) failed: ${(err as Error).message}`,
+          });
+        }
+      }
+    }
+    record({
+      kind: 'override',
+      ...('device' in target ? { device: target.device } : { job: planJobId(target.job) }),
+      message: `${'device' in target ? target.device : `job ${target.job}`}: mode ${mode}`,
+    });
+    deps.events.emit('run-modes-changed', next);
+    scheduler.changed();
+    return next;
+  };
+
   return {
     state: () => ({ plan: planNow(), override: currentOverride, applied: lastApplied }),
+    modes,
+    setMode,
     setOverride,
     events: (limit: number) => events.latest(limit),
     /** The input the next planning would use, with its time limit (`hearth plan --export`). */

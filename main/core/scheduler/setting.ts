@@ -6,6 +6,7 @@ import {
   presenceSettingsSchema,
   type PlanLimitSettings,
   type PresenceSettings,
+  type RunModes,
 } from '#contract/index';
 import { deviceIdSchema } from '#contract/id';
 import { defineSetting } from '#core/setting';
@@ -93,6 +94,17 @@ export const deviceSetting = defineSetting<ConfiguredDevice[] | null>({
   doc: 'Devices described by hand instead of detected: an id, power levels (W) with their rates per job kind, and optionally the threads and duty cycle each level runs at. null: detected.',
 });
 
+const runMode = z.enum(['off', 'plan', 'now', 'heat']);
+
+export const modesSetting = defineSetting<RunModes>({
+  key: 'scheduler.modes',
+  schema: z.object({ devices: z.record(z.string(), runMode), jobs: z.record(z.string(), runMode) }).strict(),
+  default: () => ({ devices: {}, jobs: {} }),
+  version: 1,
+  since: '0.1.0',
+  doc: 'Run mode per device and per job: off, plan (the planner decides, the default), now (whatever the price) or heat (only in slots that need heat).',
+});
+
 /** Every setting the scheduler declares, for its module. */
 export const schedulerSettings = [
   limitSetting,
@@ -101,4 +113,5 @@ export const schedulerSettings = [
   managedSetting,
   hashRateSetting,
   deviceSetting,
+  modesSetting,
 ];
