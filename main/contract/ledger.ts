@@ -41,6 +41,46 @@ export type LedgerDay = LedgerTotals & {
 
 export type LedgerDays = { currency: string; timeZone: string; days: LedgerDay[]; total: LedgerTotals };
 
+/** A calendar period the History page shows: a day, an ISO week (Monday first), a month or a year. */
+export type LedgerPeriodKind = 'day' | 'week' | 'month' | 'year';
+
+/** One bar of a period: an hour of a day, a day of a week or month, a month of a year. */
+export type LedgerBucket = LedgerTotals & {
+  /** "YYYY-MM-DD" for days, "YYYY-MM-DDTHH" (local hour) for hours, "YYYY-MM" for months. */
+  key: string;
+  start: number;
+  end: number;
+  shares: ShareCounts | null;
+};
+
+export type LedgerPeriod = {
+  currency: string;
+  timeZone: string;
+  kind: LedgerPeriodKind;
+  /** First and last local day of the period, and its instants [start, end). */
+  from: string;
+  to: string;
+  start: number;
+  end: number;
+  /** The period holds now: its totals run until now, later buckets are left out. */
+  running: boolean;
+  /** Buckets up to now, oldest first (hours carry no fixed charges; the totals do). */
+  buckets: LedgerBucket[];
+  /** The whole period so far, the standing charge and monthly fee included. */
+  total: LedgerTotals;
+  /**
+   * The period before, of the same kind; while this one runs only as far into it as this one has
+   * run (`until`), so "this week so far" is compared with last week to the same hour, not in full.
+   */
+  previous: { from: string; to: string; start: number; until: number; total: LedgerTotals };
+  /** Energy and money per device over the period so far, most energy first. */
+  devices: (LedgerTotals & { id: string })[];
+  /** Anchors for navigation: the period before, the one after (null when it has not begun), the current one. */
+  previousAnchor: string;
+  nextAnchor: string | null;
+  today: string;
+};
+
 export type LedgerSettings = {
   currency: string;
   /** IANA zone days are counted in. */
@@ -53,6 +93,8 @@ export type LedgerSettings = {
 export type LedgerHandlers = {
   /** Per-day totals for the `days` local days ending with `until` (default today), oldest first. */
   'ledger-days': Handler<{ days: number; until?: string }, LedgerDays>;
+  /** The period of `kind` holding `anchor` (default today) with its buckets, devices and the period before. */
+  'ledger-period': Handler<{ kind: LedgerPeriodKind; anchor?: string }, LedgerPeriod>;
   /** Totals per device or per job over the same span. */
   'ledger-breakdown': Handler<
     { by: 'device' | 'job'; days: number; until?: string },
@@ -114,6 +156,12 @@ export const ledgerSettingsSchema: z.ZodType<LedgerSettings> = z
 
 export const ledgerArgs: ArgSchemas<LedgerHandlers> = {
   'ledger-days': z.object({ days, until: day.optional() }).strict(),
+  'ledger-period': z
+    .object({
+      kind: z.enum(['day', 'week', 'month', 'year'], { message: 'choose day, week, month or year' }),
+      anchor: day.optional(),
+    })
+    .strict(),
   'ledger-breakdown': z.object({ by: z.enum(['device', 'job']), days, until: day.optional() }).strict(),
   'ledger-export-csv': z.object({ kind: z.enum(['days', 'slots']), days, until: day.optional() }).strict(),
   'ledger-import-csv': z

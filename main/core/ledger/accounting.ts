@@ -299,6 +299,20 @@ export function rollupBy(
   });
 }
 
+/**
+ * Totals of the slots that start in each of `spans` (each [start, end)), without fixed charges:
+ * the hours of a day, or the part of a period that has run. One indexed query per span.
+ */
+export function rollupSpans(db: Db, spans: { start: number; end: number }[], currency: string): Totals[] {
+  const q = db.prepare(`SELECT 0 AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ?`);
+  return spans.map((s) => {
+    const t = emptyTotals();
+    const r = q.get(s.start, s.end, currency) as Sums | undefined;
+    if (r && Number(r.n) > 0) add(t, r);
+    return finish(t);
+  });
+}
+
 /** Sum of day totals (the table's last row). */
 export function sumTotals(list: Totals[]): Totals {
   const t = emptyTotals();

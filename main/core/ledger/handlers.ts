@@ -25,15 +25,19 @@ export function totalsOut(t: Totals): LedgerTotals {
   };
 }
 
+/** Refuses a day that is not on the calendar ("2023-02-30"). */
+function calendarDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== day) {
+    throw new HandlerError('bad-request', `${day} is not a calendar day`, 'give a day that exists, as YYYY-MM-DD');
+  }
+  return day;
+}
+
 /** The `days` local days ending with `until` (default today), as first and last day. */
 function span(l: Ledger, days: number, until?: string): { from: string; to: string } {
-  if (until !== undefined) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until);
-    const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
-    if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== until) {
-      throw new HandlerError('bad-request', `${until} is not a calendar day`, 'give a day that exists, as YYYY-MM-DD');
-    }
-  }
+  if (until !== undefined) calendarDay(until);
   const to = until ?? l.todayKey();
   return { from: addDays(to, -(days - 1)), to };
 }
@@ -51,6 +55,22 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
         shares: l.shareCounts(d.start, d.end),
       }));
       return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
+    },
+    'ledger-period': async ({ kind, anchor }) => {
+      const p = l.period(kind, anchor === undefined ? l.todayKey() : calendarDay(anchor));
+      return {
+        ...p,
+        buckets: p.buckets.map((b) => ({
+          ...totalsOut(b),
+          key: b.key,
+          start: b.start,
+          end: b.end,
+          shares: l.shareCounts(b.start, b.end),
+        })),
+        total: totalsOut(p.total),
+        previous: { ...p.previous, total: totalsOut(p.previous.total) },
+        devices: p.devices.map((d) => ({ ...totalsOut(d), id: d.id })),
+      };
     },
     'ledger-breakdown': async ({ by, days, until }) => {
       const { from, to } = span(l, days, until);

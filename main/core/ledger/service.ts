@@ -1,6 +1,6 @@
-import type { LedgerRestoreResult, LedgerSettings, PriceSlot, ShareCounts } from '#contract/index';
+import type { LedgerPeriodKind, LedgerRestoreResult, LedgerSettings, PriceSlot, ShareCounts } from '#contract/index';
 import type { Clock } from '#core/clock';
-import { dayKey, dayRange } from '#core/time';
+import { dayKey, dayRange, dayStart, localParts } from '#core/time';
 import { toNanos } from '#core/economics/money';
 import type { EventBus } from '#core/event';
 import type { HardwareService } from '#core/hardware/service';
@@ -14,8 +14,11 @@ import type { Settings } from '#core/setting';
 import type { TariffService } from '#core/tariff/service';
 import {
   createAccounting,
+  emptyTotals,
   rollupBy,
   rollupDays,
+  rollupSpans,
+  sumTotals,
   type Accounting,
   type DayTotals,
   type FixedCharges,
@@ -26,6 +29,7 @@ import { backupLedger, defaultBackupFile } from './backup.ts';
 import { daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import type { Db } from './db.ts';
 import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
+import { BUCKET, periodOf, shiftPeriod } from './period.ts';
 import { listBackups, stageRestore } from './restore.ts';
 import { ledgerSetting } from './setting.ts';
 
@@ -142,6 +146,84 @@ export class Ledger implements LedgerService {
     const s = this.settings();
     const range = dayRange(from, to, s.timeZone);
     return rollupBy(this.d.db, by, { from: range[0]!.start, to: range[range.length - 1]!.end, currency: s.currency });
+  }
+
+  /**
+   * The period of `kind` holding local day `anchor`: its buckets and totals up to now, its devices,
+   * and the period before measured over the same stretch (see LedgerPeriod in the contract).
+   */
+  period(kind: LedgerPeriodKind, anchor: string): PeriodTotals {
+    const s = this.settings();
+    const tz = s.timeZone;
+    const now = this.d.clock.now();
+    const today = dayKey(now, tz);
+    const { from, to } = periodOf(kind, anchor);
+    const range = dayRange(from, to, tz);
+    const start = range[0]!.start;
+    const end = range[range.length - 1]!.end;
+    const running = start <= now && now < end;
+    // Days after today hold no slots; their standing charge is not owed yet.
+    const lastDay = to < today ? to : today;
+    const days = from <= lastDay ? this.days(from, lastDay) : [];
+    const bucket = BUCKET[kind];
+    let buckets: PeriodTotals['buckets'];
+    if (bucket === 'hour') {
+      const hours: { start: number; end: number }[] = [];
+      for (let t = start; t < end && t <= now; t += 3_600_000)
+        hours.push({ start: t, end: Math.min(end, t + 3_600_000) });
+      buckets = rollupSpans(this.d.db, hours, s.currency).map((t, i) => {
+        const h = hours[i]!;
+        return { ...t, key: `${from}T${String(localParts(h.start, tz).hour).padStart(2, '0')}`, ...h };
+      });
+    } else if (bucket === 'day') {
+      buckets = days.map((d) => ({ ...d, key: d.day }));
+    } else {
+      const months = new Map<string, typeof days>();
+      for (const d of days) months.set(d.day.slice(0, 7), [...(months.get(d.day.slice(0, 7)) ?? []), d]);
+      buckets = [...months].map(([key, list]) => {
+        const next = shiftPeriod('month', `${key}-01`, 1);
+        return { ...sumTotals(list), key, start: list[0]!.start, end: dayStart(next, tz) };
+      });
+    }
+
+    const prevAnchor = shiftPeriod(kind, anchor, -1);
+    const prev = periodOf(kind, prevAnchor);
+    const prevRange = dayRange(prev.from, prev.to, tz);
+    const prevStart = prevRange[0]!.start;
+    const prevEnd = prevRange[prevRange.length - 1]!.end;
+    let until = prevEnd;
+    let prevTotal: Totals;
+    if (running) {
+      until = Math.min(prevEnd, prevStart + (now - start));
+      const c = charges(s);
+      const fixed = emptyTotals();
+      for (const d of prevRange) {
+        if (d.start >= until) break;
+        fixed.standing += c.standingPerDay;
+        if (d.day.endsWith('-01')) fixed.monthlyFee += c.monthlyFee;
+      }
+      prevTotal = sumTotals([...rollupSpans(this.d.db, [{ start: prevStart, end: until }], s.currency), fixed]);
+    } else {
+      prevTotal = sumTotals(this.days(prev.from, prev.to));
+    }
+    const next = shiftPeriod(kind, anchor, 1);
+    return {
+      currency: s.currency,
+      timeZone: tz,
+      kind,
+      from,
+      to,
+      start,
+      end,
+      running,
+      buckets,
+      total: sumTotals(days),
+      previous: { from: prev.from, to: prev.to, start: prevStart, until, total: prevTotal },
+      devices: rollupBy(this.d.db, 'device', { from: start, to: end, currency: s.currency }),
+      previousAnchor: prevAnchor,
+      nextAnchor: next <= today ? next : null,
+      today,
+    };
   }
 
   /** Shares the miner found in [from, to); null without a miner. */
@@ -326,6 +408,25 @@ export class Ledger implements LedgerService {
     };
   }
 }
+
+/** A period's figures in the ledger's units (the handler turns them into the contract's). */
+export type PeriodTotals = {
+  currency: string;
+  timeZone: string;
+  kind: LedgerPeriodKind;
+  from: string;
+  to: string;
+  start: number;
+  end: number;
+  running: boolean;
+  buckets: (Totals & { key: string; start: number; end: number })[];
+  total: Totals;
+  previous: { from: string; to: string; start: number; until: number; total: Totals };
+  devices: (Totals & { id: string })[];
+  previousAnchor: string;
+  nextAnchor: string | null;
+  today: string;
+};
 
 function charges(s: LedgerSettings): FixedCharges {
   return { currency: s.currency, standingPerDay: toNanos(s.standingPerDay), monthlyFee: toNanos(s.monthlyFee) };
