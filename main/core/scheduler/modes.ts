@@ -69,7 +69,6 @@ export function applyModes(
   };
   const allowed = (j: number, t: number) => jobMode(modes, live.jobs[j]!.id) !== 'heat' || needsHeat(live, t);
   const notes: string[][] = plan.slots.map(() => []);
-  let changed = false;
 
   const choice: number[][] = plan.slots.map((slot, t) => {
     const dec: (PlanDecision | null)[] = live.devices.map(
@@ -149,7 +148,7 @@ export function applyModes(
     }),
   );
   const moved = plan.slots.map((_, t) => before[t]!.join() !== after[t]!.join());
-  changed = moved.some(Boolean);
+  const changed = moved.some(Boolean);
   const standing = standingNotes(live, modes, queued);
   const reason = (s: PlannedSlot, t: number) =>
     [...(moved[t] ? notes[t]! : []), ...(moved[t] ? [`the planner alone had: ${s.reason}`] : [s.reason]), ...standing]
