@@ -1,12 +1,32 @@
-import type { ReactNode } from 'react';
+import { createContext, useContext, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
+
+/** The id of the enclosing card's heading, so a table inside can be named by it. */
+const CardHeading = createContext<string | undefined>(undefined);
 
 export function Card({ title, children, wide }: { title?: string; children: ReactNode; wide?: boolean }) {
+  const headingId = useId();
   return (
-    <section className={wide ? 'card wide' : 'card'}>
-      {title && <h2>{title}</h2>}
-      {children}
+    <section className={wide ? 'card wide' : 'card'} aria-labelledby={title ? headingId : undefined}>
+      {title && <h2 id={headingId}>{title}</h2>}
+      <CardHeading.Provider value={title ? headingId : undefined}>{children}</CardHeading.Provider>
     </section>
   );
+}
+
+/** Whether the element is wider inside than the room it has, kept up to date as either changes. */
+function useOverflows(ref: RefObject<HTMLElement | null>): boolean {
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    if (el.firstElementChild) observer.observe(el.firstElementChild);
+    return () => observer.disconnect();
+  }, [ref]);
+  return overflows;
 }
 
 /** A labelled figure: the big number people look at, with its unit in `value` and a note below. */
@@ -33,33 +53,49 @@ export function ErrorBanner({ error }: { error: (Error & { hint?: string | undef
 /**
  * A table with one header row: `head` holds the column headings in order ('' for a blank column),
  * `children` the body rows, `foot` the footer rows if any. No default class: the job table has none.
+ *
+ * The table scrolls sideways inside its own box when it is wider than its card (a phone), so the
+ * page itself never does. Only then is the box a tab stop, so keyboard users can scroll it; it is
+ * named by `label`, else by the enclosing card's heading.
  */
 export function Table({
   head,
   className,
   testId,
   foot,
+  label,
   children,
 }: {
   head: ReactNode[];
   className?: string;
   testId?: string;
   foot?: ReactNode;
+  label?: string;
   children: ReactNode;
 }) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const overflows = useOverflows(wrap);
+  const cardHeading = useContext(CardHeading);
+  const named = label
+    ? { 'aria-label': label }
+    : cardHeading
+      ? { 'aria-labelledby': cardHeading }
+      : { 'aria-label': 'Table' };
   return (
-    <table className={className} data-testid={testId}>
-      <thead>
-        <tr>
-          {head.map((h, i) => (
-            // A heading holds no state, so reusing its cell by position is harmless.
-            <th key={i}>{h}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>{children}</tbody>
-      {foot !== undefined && <tfoot>{foot}</tfoot>}
-    </table>
+    <div className="table-wrap" ref={wrap} {...(overflows ? { tabIndex: 0, role: 'region', ...named } : {})}>
+      <table className={className} data-testid={testId}>
+        <thead>
+          <tr>
+            {head.map((h, i) => (
+              // A heading holds no state, so reusing its cell by position is harmless.
+              <th key={i}>{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+        {foot !== undefined && <tfoot>{foot}</tfoot>}
+      </table>
+    </div>
   );
 }
 

@@ -45,10 +45,21 @@ function NumberInWords({
   );
 }
 
-function RuleFields({ rule, onChange, testId }: { rule: Rule; onChange: (r: Rule) => void; testId: string }) {
+function RuleFields({
+  rule,
+  onChange,
+  testId,
+  label,
+}: {
+  rule: Rule;
+  onChange: (r: Rule) => void;
+  testId: string;
+  label: string;
+}) {
   return (
     <>
       <select
+        aria-label={`${label} what to do`}
         value={rule.action}
         onChange={(e) => onChange({ ...rule, action: e.target.value as PresenceAction })}
         data-testid={`${testId}-action`}
@@ -91,7 +102,7 @@ function SwitchedRule({
       <Check checked={rule.enabled} onChange={(enabled) => onChange({ ...rule, enabled })} testId={testId}>
         {label}
       </Check>{' '}
-      <RuleFields rule={rule} onChange={(r) => onChange({ ...rule, ...r })} testId={testId} />
+      <RuleFields rule={rule} onChange={(r) => onChange({ ...rule, ...r })} testId={testId} label={label} />
     </p>
   );
 }
@@ -191,6 +202,7 @@ export function PresenceCard() {
               rule={form.programs}
               onChange={(r) => edit({ ...form, programs: { ...form.programs, ...r } })}
               testId="presence-programs"
+              label="While a listed program runs:"
             />
           </p>
           <SwitchedRule
