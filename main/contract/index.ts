@@ -15,6 +15,7 @@ import { planArgs, type PlanEvents, type PlanHandlers } from './plan.ts';
 import { backtestArgs, type BacktestEvents, type BacktestHandlers } from './backtest.ts';
 import { schedulerArgs, type SchedulerEvents, type SchedulerHandlers } from './scheduler.ts';
 import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from './preference.ts';
+import { setupArgs, type SetupEvents, type SetupHandlers } from './setup.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -32,6 +33,7 @@ export type * from './backtest.ts';
 export type * from './scheduler.ts';
 export { presenceSettingsSchema, DEFAULT_PRESENCE, planLimitSettingsSchema, DEFAULT_PLAN_LIMITS } from './scheduler.ts';
 export type * from './preference.ts';
+export type * from './setup.ts';
 export { DEFAULT_PREFERENCES } from './preference.ts';
 export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
@@ -57,7 +59,8 @@ export type Handlers = HardwareHandlers &
   PlanHandlers &
   BacktestHandlers &
   PreferenceHandlers &
-  SchedulerHandlers;
+  SchedulerHandlers &
+  SetupHandlers;
 export type Events = HardwareEvents &
   TariffEvents &
   HeatingEvents &
@@ -69,7 +72,8 @@ export type Events = HardwareEvents &
   PlanEvents &
   BacktestEvents &
   PreferenceEvents &
-  SchedulerEvents;
+  SchedulerEvents &
+  SetupEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -90,6 +94,7 @@ export const argSchemas: ArgSchemas<Handlers> = joinSchemas([
   backtestArgs,
   preferenceArgs,
   schedulerArgs,
+  setupArgs,
 ]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */

@@ -10,6 +10,7 @@ import { tariffModule } from './tariff/module.ts';
 import { schedulerModule } from './scheduler/module.ts';
 import { backtestModule } from './backtest/module.ts';
 import { preferenceModule } from './preference/module.ts';
+import { setupModule } from './setup/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
 export const modules: CoreModule[] = [
@@ -24,4 +25,5 @@ export const modules: CoreModule[] = [
   backtestModule(),
   notificationModule(),
   preferenceModule(),
+  setupModule(),
 ];
