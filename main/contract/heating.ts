@@ -214,8 +214,8 @@ const setpoint = z
     at: hhmm,
     c: z
       .number()
-      .min(SETPOINT_MIN_C, `a room setpoint is at least ${SETPOINT_MIN_C} °C`)
-      .max(SETPOINT_MAX_C, `a room setpoint is at most ${SETPOINT_MAX_C} °C`),
+      .min(SETPOINT_MIN_C, `the setpoint must be between ${SETPOINT_MIN_C} and ${SETPOINT_MAX_C} °C`)
+      .max(SETPOINT_MAX_C, `the setpoint must be between ${SETPOINT_MIN_C} and ${SETPOINT_MAX_C} °C`),
     maxC: z
       .number()
       .max(SETPOINT_MAX_C + 5, `the comfort band's upper bound is at most ${SETPOINT_MAX_C + 5} °C`)
@@ -224,7 +224,7 @@ const setpoint = z
   .strict()
   .refine((s) => s.maxC === undefined || s.maxC >= s.c, {
     path: ['maxC'],
-    message: 'the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)',
+    message: 'the comfort band is upside down: its upper bound must be at or above the setpoint',
   });
 /** Zero would be a heat source that makes no heat: choose "none" instead. */
 const capacity = z
@@ -341,13 +341,26 @@ export const heatingArgs: ArgSchemas<HeatingHandlers> = {
   'heating-demand': z
     .object({ from: z.number().int(), to: z.number().int() })
     .strict()
-    .refine((a) => a.to > a.from && a.to - a.from <= 14 * 86_400_000, 'to must be after from, at most 14 days later'),
+    .refine(
+      (a) => a.to > a.from && a.to - a.from <= 14 * 86_400_000,
+      'the end must be after the start, at most 14 days later',
+    ),
   'heating-sensors': z.object({}).strict(),
   'heating-refresh': z.object({}).strict(),
-  'heating-reading': z.object({ c: z.number().min(-20).max(45) }).strict(),
+  'heating-reading': z
+    .object({
+      c: z
+        .number({ message: 'the reading must be a number (°C)' })
+        .min(-20, 'a room reading must be between -20 and 45 °C')
+        .max(45, 'a room reading must be between -20 and 45 °C'),
+    })
+    .strict(),
   'heating-estimate': z.object({ days: z.number().int().min(1).max(365).optional() }).strict(),
   'heating-readings': z
     .object({ from: z.number().int(), to: z.number().int(), max: z.number().int().min(2).max(10_000).optional() })
     .strict()
-    .refine((a) => a.to > a.from && a.to - a.from <= 366 * 86_400_000, 'to must be after from, at most a year later'),
+    .refine(
+      (a) => a.to > a.from && a.to - a.from <= 366 * 86_400_000,
+      'the end must be after the start, at most a year later',
+    ),
 };

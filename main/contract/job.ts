@@ -222,7 +222,7 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
       valuePerHour: z.number().min(0).nullable().optional(),
       mode: z
         .enum(['cheapest', 'continuous'], {
-          message: 'mode must be "cheapest" (may start and stop) or "continuous" (one block)',
+          message: 'the mode must be "cheapest" (may start and stop) or "continuous" (one block)',
         })
         .optional(),
       runPastDeadline: z.boolean().optional(),

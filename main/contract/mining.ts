@@ -190,7 +190,12 @@ export type MiningEvents = {
 export const MINING_POWER_LEVELS = [25, 50, 75, 100] as const;
 
 const empty = z.object({}).strict();
-const threads = z.number().int().min(0).max(256);
+/** Zero threads would be a miner that never hashes: Stop says that, and says it plainly. */
+const threads = z
+  .number({ message: 'the number of threads must be a number' })
+  .int('the number of threads must be a whole number')
+  .min(1, 'the number of threads must be between 1 and 256: to stop mining, press Stop')
+  .max(256, 'the number of threads must be between 1 and 256: to stop mining, press Stop');
 const powerPct = z.number().int().min(1).max(100);
 
 export const miningPoolInputSchema = z

@@ -49,8 +49,8 @@ export const DEFAULT_PREFERENCES: Preferences = {
 const fields = {
   temperatureUnit: z.enum(['C', 'F'], { message: 'the temperature unit is "C" (°C) or "F" (°F)' }),
   energyUnit: z.enum(['auto', 'kWh'], { message: 'the energy unit is "auto" (Wh below 1 kWh) or "kWh"' }),
-  autostart: z.boolean({ message: 'autostart is true or false' }),
-  startMinimized: z.boolean({ message: 'startMinimized is true or false' }),
+  autostart: z.boolean({ message: 'starting with the computer is on or off' }),
+  startMinimized: z.boolean({ message: 'starting minimized is on or off' }),
 };
 
 export const preferencesSchema: z.ZodType<Preferences> = z.object(fields).strict();

@@ -6,11 +6,18 @@ import type { z } from 'zod';
  */
 export type Handler<A, R> = (args: A) => Promise<R>;
 
-/** An error that crosses the boundary: what failed, and what the user can do about it. */
+/**
+ * An error that crosses the boundary: what failed, and what the user can do about it. `message` is
+ * for people: it never names a method or a schema path. `field` is for the form: the dotted path of
+ * the argument that was refused ("schedule.0.2.c"), so the page can show the message at its input;
+ * `issues` lists every refused field when there are several.
+ */
 export type ApiError = {
   code: 'bad-request' | 'not-found' | 'conflict' | 'unavailable' | 'failed';
   message: string;
   hint?: string;
+  field?: string;
+  issues?: { field: string; message: string }[];
 };
 
 export type Envelope<R> = { ok: true; result: R } | { ok: false; error: ApiError };
@@ -19,11 +26,16 @@ export type Envelope<R> = { ok: true; result: R } | { ok: false; error: ApiError
 export class HandlerError extends Error {
   readonly code: ApiError['code'];
   readonly hint: string | undefined;
-  constructor(code: ApiError['code'], message: string, hint?: string) {
+  /** The argument's path the refusal is about, for the form to mark (see ApiError). */
+  readonly field: string | undefined;
+  readonly issues: ApiError['issues'];
+  constructor(code: ApiError['code'], message: string, hint?: string, field?: string, issues?: ApiError['issues']) {
     super(message);
     this.name = 'HandlerError';
     this.code = code;
     this.hint = hint;
+    this.field = field;
+    this.issues = issues;
   }
 }
 

@@ -143,12 +143,29 @@ export type TariffEvents = {
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
 const currency = currencyCode;
-/** A price per kWh; anything beyond ±100 per kWh is a unit mistake (per MWh entered as per kWh). */
+/**
+ * A stored price per kWh; anything beyond ±100 per kWh is a unit mistake (per MWh entered as per
+ * kWh). Settings stored before the tighter entry check below still load.
+ */
 const pricePerKWh = z
-  .number()
+  .number({ message: 'the price must be a number' })
   .finite()
-  .min(-100, 'a price per kWh is at least -100: is it per MWh? divide by 1,000')
-  .max(100, 'a price per kWh is at most 100: is it per MWh? divide by 1,000');
+  .min(-100, 'the price must be at least -100 per kWh: is it per MWh? divide by 1,000')
+  .max(100, 'the price must be at most 100 per kWh: is it per MWh? divide by 1,000');
+/**
+ * A price a person enters. Negative prices are real (the day-ahead market clears down to
+ * -0.50 EUR/kWh, -500 EUR/MWh), so a small negative price is kept (the page asks to confirm it);
+ * below -1 per kWh no tariff pays, and it is a sign or unit mistake that would make the planner run
+ * every job in that zone.
+ */
+const enteredPrice = z
+  .number({ message: 'the price must be a number' })
+  .finite()
+  .min(
+    -1,
+    'the price must be at least -1 per kWh: a tariff that pays more than that for power is a sign or unit mistake',
+  )
+  .max(100, 'the price must be at most 100 per kWh: is it per MWh? divide by 1,000');
 /** Pasted tokens often carry a line break or a space that the provider then refuses. */
 const token = (what: string) =>
   z
@@ -156,91 +173,122 @@ const token = (what: string) =>
     .min(1, `the ${what} is required`)
     .refine((t) => !/\s/.test(t), `the ${what} contains a space or line break: paste it again without them`);
 
+const weekday = z
+  .number({ message: 'the days are numbers: 1 (Monday) … 7 (Sunday)' })
+  .int('the days are whole numbers: 1 (Monday) … 7 (Sunday)')
+  .min(1, 'the days are 1 (Monday) … 7 (Sunday)')
+  .max(7, 'the days are 1 (Monday) … 7 (Sunday)');
+
+/** A zone as stored: no days (or an empty list) means every day. */
 export const timeZoneSchema = z
-  .object({
-    days: z
-      .array(
-        z
-          .number()
-          .int('a weekday is a whole number')
-          .min(1, 'weekdays are 1 (Monday) … 7 (Sunday)')
-          .max(7, 'weekdays are 1 (Monday) … 7 (Sunday)'),
-      )
-      .optional(),
-    from: hhmm,
-    to: hhmm,
-    price: pricePerKWh,
-  })
+  .object({ days: z.array(weekday).optional(), from: hhmm, to: hhmm, price: pricePerKWh })
   .strict();
 
-export const tariffConfigSchema: z.ZodType<TariffConfig> = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fixed'), price: pricePerKWh, currency }).strict(),
-  z
-    .object({
-      kind: z.literal('time-of-use'),
-      currency,
-      defaultPrice: pricePerKWh,
-      zones: z.array(timeZoneSchema).max(48),
-      resolution: z.union([z.literal(15), z.literal(30), z.literal(60)]).optional(),
-    })
-    .strict(),
-  z.object({ kind: z.literal('csv'), currency }).strict(),
-  z.object({ kind: z.literal('awattar'), country: z.enum(['de', 'at']) }).strict(),
-  z
-    .object({ kind: z.literal('energi-data-service'), area: z.enum(['DK1', 'DK2']), currency: z.enum(['DKK', 'EUR']) })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('octopus-agile'),
-      product: z.string().regex(/^[A-Z0-9-]{3,64}$/, 'expected a product code such as AGILE-24-10-01'),
-      region: z.string().regex(/^[A-P]$/, 'expected a region letter A–P (the last letter of the tariff code)'),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('entsoe'),
-      zone: z.string().regex(/^10Y[0-9A-Z-]{13}$/, 'expected an EIC bidding-zone code such as 10YBE----------2'),
-      token: token('ENTSO-E security token'),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('tibber'),
-      token: token('Tibber API token'),
-      homeId: z
-        .string()
-        .regex(
-          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-          'expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
-        )
-        .optional(),
-    })
-    .strict(),
-]);
-
-export const chargesSchema: z.ZodType<Charges> = z
+/**
+ * A zone as a person enters it: the days given means at least one (an emptied days box is a zone
+ * forgotten, not "every day"; leaving `days` out still means every day), and it ends at another
+ * time than it starts.
+ */
+const enteredZone = z
   .object({
-    perKWh: pricePerKWh,
-    zones: z.array(timeZoneSchema).max(48).optional(),
-    tax: z.number().min(0).max(1, 'tax is a fraction: 0.19 for 19 %'),
+    days: z.array(weekday).min(1, 'choose at least one day: 1 (Monday) … 7 (Sunday), such as 1-5').optional(),
+    from: hhmm,
+    to: hhmm,
+    price: enteredPrice,
+  })
+  .strict()
+  .refine((zone) => zone.from !== zone.to, { path: ['to'], message: 'the zone must end at another time than it starts' });
+
+/** The tariff kinds, with the prices and zones of `price` and `zone`: stored, or as entered. */
+const tariffConfigOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.ZodType<TariffConfig> =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('fixed'), price, currency }).strict(),
+    z
+      .object({
+        kind: z.literal('time-of-use'),
+        currency,
+        defaultPrice: price,
+        zones: z.array(zone).max(48),
+        resolution: z.union([z.literal(15), z.literal(30), z.literal(60)]).optional(),
+      })
+      .strict(),
+    z.object({ kind: z.literal('csv'), currency }).strict(),
+    z.object({ kind: z.literal('awattar'), country: z.enum(['de', 'at']) }).strict(),
+    z
+      .object({
+        kind: z.literal('energi-data-service'),
+        area: z.enum(['DK1', 'DK2']),
+        currency: z.enum(['DKK', 'EUR']),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('octopus-agile'),
+        product: z.string().regex(/^[A-Z0-9-]{3,64}$/, 'expected a product code such as AGILE-24-10-01'),
+        region: z.string().regex(/^[A-P]$/, 'expected a region letter A–P (the last letter of the tariff code)'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('entsoe'),
+        zone: z.string().regex(/^10Y[0-9A-Z-]{13}$/, 'expected an EIC bidding-zone code such as 10YBE----------2'),
+        token: token('ENTSO-E security token'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('tibber'),
+        token: token('Tibber API token'),
+        homeId: z
+          .string()
+          .regex(
+            /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+            'expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
+          )
+          .optional(),
+      })
+      .strict(),
+  ]);
+
+export const tariffConfigSchema: z.ZodType<TariffConfig> = tariffConfigOf(pricePerKWh, timeZoneSchema);
+/** The tariff as `tariff-configure` and `tariff-test` take it, and the page checks it before sending. */
+export const tariffInputSchema: z.ZodType<TariffConfig> = tariffConfigOf(enteredPrice, enteredZone);
+
+const chargesOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.ZodType<Charges> =>
+  z
+    .object({
+      perKWh: price,
+      zones: z.array(zone).max(48).optional(),
+      tax: z
+        .number({ message: 'the tax must be a number' })
+        .min(0, 'the tax must be between 0 and 100 %')
+        .max(1, 'the tax is a fraction: 0.19 for 19 %'),
+    })
+    .strict();
+export const chargesSchema: z.ZodType<Charges> = chargesOf(pricePerKWh, timeZoneSchema);
+export const chargesInputSchema: z.ZodType<Charges> = chargesOf(enteredPrice, enteredZone);
+
+/** The tariff settings as a person saves them; the page runs this before sending. */
+export const tariffSettingsInputSchema = z
+  .object({
+    tariff: tariffInputSchema,
+    charges: chargesInputSchema,
+    timeZone: ianaZone,
+    skipCheck: z.boolean().optional(),
   })
   .strict();
 
 export const tariffArgs: ArgSchemas<TariffHandlers> = {
   'tariff-settings': z.object({}).strict(),
-  'tariff-configure': z
-    .object({
-      tariff: tariffConfigSchema,
-      charges: chargesSchema,
-      timeZone: ianaZone,
-      skipCheck: z.boolean().optional(),
-    })
-    .strict(),
-  'tariff-test': z.object({ tariff: tariffConfigSchema, charges: chargesSchema, timeZone: ianaZone }).strict(),
+  'tariff-configure': tariffSettingsInputSchema,
+  'tariff-test': z.object({ tariff: tariffInputSchema, charges: chargesInputSchema, timeZone: ianaZone }).strict(),
   'tariff-slots': z
     .object({ from: z.number().int(), to: z.number().int() })
     .strict()
-    .refine((a) => a.to > a.from && a.to - a.from <= 400 * 86_400_000, 'to must be after from, at most 400 days later'),
+    .refine(
+      (a) => a.to > a.from && a.to - a.from <= 400 * 86_400_000,
+      'the end must be after the start, at most 400 days later',
+    ),
   'tariff-status': z.object({}).strict(),
   'tariff-refresh': z.object({}).strict(),
   'tariff-import-csv': z

@@ -24,9 +24,14 @@ describe('handler map', () => {
       },
     } as unknown as Handlers;
     expect(await dispatch(handlers, 'energy-days', { days: 7 })).toEqual({ ok: true, result: [] });
-    expect(await dispatch(handlers, 'energy-days', { days: 0 })).toMatchObject({
+    // The message is for people: the method and the path stay out of it; the path travels as `field`.
+    expect(await dispatch(handlers, 'energy-days', { days: 0 })).toEqual({
       ok: false,
-      error: { code: 'bad-request', message: expect.stringContaining('days') },
+      error: { code: 'bad-request', message: 'The days must be between 1 and 3660', field: 'days' },
+    });
+    expect(await dispatch(handlers, 'energy-days', { days: null })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'The days is required', field: 'days' },
     });
     expect(await dispatch(handlers, 'energy-days', { days: 7, extra: 1 })).toMatchObject({
       ok: false,
@@ -42,6 +47,25 @@ describe('handler map', () => {
       error: { code: 'conflict', message: 'Unlucky', hint: 'Pick another number' },
     });
     expect(calls).toBe(2);
+  });
+
+  it("passes a handler's field and issues on, for the form to mark the input", async () => {
+    const handlers = {
+      'energy-days': async () => {
+        throw new HandlerError('not-found', 'No such day', undefined, 'days', [
+          { field: 'days', message: 'No such day' },
+        ]);
+      },
+    } as unknown as Handlers;
+    expect(await dispatch(handlers, 'energy-days', { days: 2 })).toEqual({
+      ok: false,
+      error: {
+        code: 'not-found',
+        message: 'No such day',
+        field: 'days',
+        issues: [{ field: 'days', message: 'No such day' }],
+      },
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { argSchemas, HandlerError, type ApiError, type Envelope, type Handlers, type Method } from '#contract/index';
+import { plainIssues, plainParams } from '#contract/plain';
 
 /** A domain's share of the handler map. */
 export type HandlerPart = Partial<Handlers>;
@@ -33,11 +34,17 @@ export async function dispatch(handlers: Handlers, method: string, rawArgs: unkn
     });
   }
   const m = method as Method;
-  const parsed = argSchemas[m].safeParse(rawArgs ?? {});
+  const parsed = argSchemas[m].safeParse(rawArgs ?? {}, plainParams);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'arguments';
-    return fail({ code: 'bad-request', message: `${method}: ${where}: ${issue?.message ?? 'invalid'}` });
+    // The message is the first refusal in words; where it is goes in `field`, never in the text.
+    const issues = plainIssues(parsed.error);
+    const first = issues[0] ?? { field: '', message: 'These settings are not valid' };
+    return fail({
+      code: 'bad-request',
+      message: first.message,
+      ...(first.field ? { field: first.field } : {}),
+      ...(issues.length > 1 ? { issues } : {}),
+    });
   }
   try {
     const fn = handlers[m] as (a: unknown) => Promise<unknown>;
@@ -49,7 +56,13 @@ export async function dispatch(handlers: Handlers, method: string, rawArgs: unkn
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof HandlerError)
-    return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+      ...(err.field ? { field: err.field } : {}),
+      ...(err.issues ? { issues: err.issues } : {}),
+    };
   return { code: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 

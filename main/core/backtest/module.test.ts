@@ -173,14 +173,19 @@ describe('plan-backtest', () => {
     const policy = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, policies: ['sometimes'] });
     expect(policy).toMatchObject({
       ok: false,
-      error: { code: 'bad-request', message: expect.stringMatching(/^plan-backtest: policies\.0: /) as unknown },
+      error: {
+        code: 'bad-request',
+        field: 'policies.0',
+        message: expect.stringMatching(/^Expected planner, /) as unknown,
+      },
     });
     const ua = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, house: { uaWPerK: 0 } });
     expect(ua).toMatchObject({
       ok: false,
       error: {
         code: 'bad-request',
-        message: expect.stringMatching(/^plan-backtest: house\.uaWPerK: a house loses heat/) as unknown,
+        field: 'house.uaWPerK',
+        message: expect.stringMatching(/^A house loses heat/) as unknown,
       },
     });
     const long = await dispatch(core.handlers, 'plan-backtest', {
@@ -188,7 +193,7 @@ describe('plan-backtest', () => {
       from: JAN.from,
       to: JAN.from + 401 * 86_400_000,
     });
-    expect(long).toMatchObject({ ok: false, error: { message: 'plan-backtest: to: at most 400 days at once' } });
+    expect(long).toMatchObject({ ok: false, error: { message: 'At most 400 days at once', field: 'to' } });
     const first = dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, runId: 'a' });
     const second = await dispatch(core.handlers, 'plan-backtest', { ...base, ...WEEK, runId: 'b' });
     expect(second).toMatchObject({

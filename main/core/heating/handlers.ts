@@ -13,7 +13,7 @@ export function heatingHandlers(h: Heating): HeatingHandlers {
       next,
       current,
       current.kind === next.kind,
-      (field) => new HandlerError('bad-request', `indoor.${field}: enter the ${field}`),
+      (field) => new HandlerError('bad-request', `Enter the ${field}`, undefined, `indoor.${field}`),
     );
   };
 
@@ -28,8 +28,9 @@ export function heatingHandlers(h: Heating): HeatingHandlers {
         const field = cause instanceof SourceError && cause.field ? `indoor.${cause.field}` : 'indoor';
         throw new HandlerError(
           'bad-request',
-          `Not saved (${field}): ${cause.message}`,
+          `Not saved: ${cause.message}`,
           'The previous heating settings stay in use.',
+          field,
         );
       }
       return h.settings();

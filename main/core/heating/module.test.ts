@@ -88,8 +88,9 @@ describe('heating module', () => {
     }
     expect(err).toBeInstanceOf(HandlerError);
     expect((err as HandlerError).message).toBe(
-      'Not saved (indoor.token): Home Assistant rejected the token (HTTP 401): create a new long-lived access token',
+      'Not saved: Home Assistant rejected the token (HTTP 401): create a new long-lived access token',
     );
+    expect((err as HandlerError).field).toBe('indoor.token');
     expect((await c.handlers['heating-settings']({})).indoor).toEqual({ kind: 'manual' });
 
     const saved = await c.handlers['heating-configure']({ ...base(), indoor: { ...ha, token: TOKEN } });
@@ -114,7 +115,7 @@ describe('heating module', () => {
     const env = await dispatch(c.handlers, 'heating-configure', bad);
     expect(env).toEqual({
       ok: false,
-      error: { code: 'bad-request', message: 'heating-configure: schedule.2.0.c: a room setpoint is at most 30 °C' },
+      error: { code: 'bad-request', message: 'The setpoint must be between 5 and 30 °C', field: 'schedule.2.0.c' },
     });
     expect((await c.handlers['heating-settings']({})).schedule[2]).toEqual(defaultHeatingSettings().schedule[2]);
 
@@ -279,7 +280,7 @@ describe('thermal mode settings', () => {
     const cases: [HeatingSettings, string][] = [
       [
         { ...base(), schedule: base().schedule.map((d, i) => (i === 1 ? [{ at: '07:00', c: 21, maxC: 20 }] : d)) },
-        'schedule.1.0.maxC: the comfort band is upside down: the upper bound (maxC) is below the setpoint (c)',
+        'schedule.1.0.maxC: the comfort band is upside down: its upper bound must be at or above the setpoint',
       ],
       [
         { ...base(), mode: 'thermal', room: { heatLossWPerK: 0, capacityWhPerK: 1000 } },
@@ -291,10 +292,7 @@ describe('thermal mode settings', () => {
       ],
     ];
     for (const [settings, message] of cases) {
-      expect(await dispatch(c.handlers, 'heating-configure', settings)).toEqual({
-        ok: false,
-        error: { code: 'bad-request', message: `heating-configure: ${message}` },
-      });
+      expect(await dispatch(c.handlers, 'heating-configure', settings)).toEqual(refused(message));
     }
     // The same UA of zero is fine outside the thermal mode (the demand model just asks for no heat).
     expect(
@@ -323,3 +321,17 @@ describe('thermal mode settings', () => {
     await c.close();
   });
 });
+
+/**
+ * The envelope dispatch answers a refused argument with: the message in words (a sentence, never the
+ * method or the path), the path apart in `field`. Cases below are written "path: message".
+ */
+function refused(pathAndMessage: string) {
+  const at = pathAndMessage.indexOf(': ');
+  const field = pathAndMessage.slice(0, at);
+  const message = pathAndMessage.slice(at + 2);
+  return {
+    ok: false,
+    error: { code: 'bad-request', message: message.charAt(0).toUpperCase() + message.slice(1), field },
+  };
+}

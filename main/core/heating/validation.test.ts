@@ -110,14 +110,8 @@ describe('indoor temperature source: settings validated before they are stored',
       ],
     ];
     for (const [indoor, message] of cases) {
-      expect(await dispatch(c.handlers, 'heating-configure', withIndoor(indoor))).toEqual({
-        ok: false,
-        error: { code: 'bad-request', message: `heating-configure: ${message}` },
-      });
-      expect(await dispatch(c.handlers, 'heating-test-source', { indoor })).toEqual({
-        ok: false,
-        error: { code: 'bad-request', message: `heating-test-source: ${message}` },
-      });
+      expect(await dispatch(c.handlers, 'heating-configure', withIndoor(indoor))).toEqual(refused(message));
+      expect(await dispatch(c.handlers, 'heating-test-source', { indoor })).toEqual(refused(message));
     }
     expect((await c.handlers['heating-settings']({})).indoor).toEqual(good);
     await c.close();
@@ -137,8 +131,9 @@ describe('indoor temperature source: settings validated before they are stored',
       ok: false,
       error: {
         code: 'bad-request',
-        message: `Not saved (indoor.username): The MQTT broker ${locked.url} refused the login (Connection refused: Not authorized): check the user name and password`,
+        message: `Not saved: The MQTT broker ${locked.url} refused the login (Connection refused: Not authorized): check the user name and password`,
         hint: 'The previous heating settings stay in use.',
+        field: 'indoor.username',
       },
     });
     expect((await c.handlers['heating-settings']({})).indoor).toEqual(previous);
@@ -223,7 +218,7 @@ describe('indoor temperature source: settings validated before they are stored',
       }),
     ).toEqual({
       ok: false,
-      error: { code: 'bad-request', message: 'indoor.token: enter the token' },
+      error: { code: 'bad-request', message: 'Enter the token', field: 'indoor.token' },
     });
     await c.close();
   });
@@ -251,3 +246,17 @@ describe('settings stored before the checks were tightened', () => {
     await c.close();
   });
 });
+
+/**
+ * The envelope dispatch answers a refused argument with: the message in words (a sentence, never the
+ * method or the path), the path apart in `field`. Cases below are written "path: message".
+ */
+function refused(pathAndMessage: string) {
+  const at = pathAndMessage.indexOf(': ');
+  const field = pathAndMessage.slice(0, at);
+  const message = pathAndMessage.slice(at + 2);
+  return {
+    ok: false,
+    error: { code: 'bad-request', message: message.charAt(0).toUpperCase() + message.slice(1), field },
+  };
+}

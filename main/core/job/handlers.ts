@@ -1,11 +1,31 @@
-import type { JobHandlers } from '#contract/index';
+import { deviceId, HandlerError, type DeviceId, type HardwareInfo, type JobHandlers } from '#contract/index';
 import type { JobManager } from './service.ts';
 
-export function jobHandlers(jobs: JobManager): JobHandlers {
+/** The devices a job may name on this machine: the CPU and each GPU by its index ("gpu:0"). */
+export function devicesOf(info: Pick<HardwareInfo, 'gpus'>): DeviceId[] {
+  return [deviceId('cpu'), ...info.gpus.map((g) => deviceId(`gpu:${g.index}`))];
+}
+
+/**
+ * `devices` lists what this machine has (null where the hardware domain is not there to ask): a
+ * job for a device that does not exist is refused, not queued to wait for it forever.
+ */
+export function jobHandlers(jobs: JobManager, devices: (() => Promise<DeviceId[]>) | null = null): JobHandlers {
   return {
     'job-list': async () => jobs.list(),
     'job-get': async ({ id }) => jobs.detail(id),
     'job-create': async (input) => {
+      if (devices && input.devices) {
+        const known = await devices();
+        const unknown = input.devices.find((d) => !known.includes(d));
+        if (unknown !== undefined)
+          throw new HandlerError(
+            'not-found',
+            `This computer has no device "${unknown}": choose from ${known.join(', ')}`,
+            undefined,
+            'devices',
+          );
+      }
       const job = jobs.create(input);
       return input.start ? jobs.start(job.id) : job;
     },

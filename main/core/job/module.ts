@@ -1,6 +1,6 @@
 import { defineModule, type CoreModule } from '#core/module';
 import { commandRunner } from './command-runner.ts';
-import { jobHandlers } from './handlers.ts';
+import { devicesOf, jobHandlers } from './handlers.ts';
 import { miningRunner } from './mining-runner.ts';
 import { nvidiaProbe, type GpuProbe } from './nvidia.ts';
 import { JobManager } from './service.ts';
@@ -23,8 +23,8 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
   return defineModule({
     name: 'job',
     migrations: jobMigrations,
-    optional: ['mining'],
-    async create(ctx, { mining }) {
+    optional: ['mining', 'hardware'],
+    async create(ctx, { mining, hardware }) {
       const manager = new JobManager(ctx);
       const gpu = options.gpu === undefined ? await nvidiaProbe() : options.gpu;
       manager.registerRunner(trainRunner());
@@ -40,7 +40,7 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
 
       return {
         service: manager,
-        handlers: jobHandlers(manager),
+        handlers: jobHandlers(manager, hardware ? async () => devicesOf(await hardware.info()) : null),
         start() {
           if (options.resumeOnStart ?? true) manager.resumeAfterRestart();
         },

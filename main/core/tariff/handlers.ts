@@ -17,8 +17,9 @@ export function tariffHandlers(t: Tariff): TariffHandlers {
       () =>
         new HandlerError(
           'bad-request',
-          'tariff.token: enter the token',
+          'Enter the token',
           'The stored token belongs to another provider.',
+          'tariff.token',
         ),
     );
   };

@@ -42,7 +42,7 @@ describe('tariff settings: validated before they are stored', () => {
     const cases: [unknown, string][] = [
       [
         { ...tou, tariff: { kind: 'fixed', price: 250, currency: 'EUR' } },
-        'tariff.price: a price per kWh is at most 100: is it per MWh? divide by 1,000',
+        'tariff.price: the price must be at most 100 per kWh: is it per MWh? divide by 1,000',
       ],
       [
         { ...tou, tariff: { kind: 'fixed', price: 0.3, currency: 'eur' } },
@@ -54,7 +54,7 @@ describe('tariff settings: validated before they are stored', () => {
       ],
       [
         { ...tou, tariff: { ...tou.tariff, zones: [{ days: [0], from: '22:00', to: '06:00', price: 0.2 }] } },
-        'tariff.zones.0.days.0: weekdays are 1 (Monday) … 7 (Sunday)',
+        'tariff.zones.0.days.0: the days are 1 (Monday) … 7 (Sunday)',
       ],
       [
         { ...tou, tariff: { kind: 'octopus-agile', product: 'AGILE-24-10-01', region: 'Z' } },
@@ -73,18 +73,12 @@ describe('tariff settings: validated before they are stored', () => {
         { ...tou, tariff: { kind: 'tibber', token: 'abc', homeId: 'my house' } },
         'tariff.homeId: expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
       ],
-      [{ ...tou, charges: { perKWh: 0.1, tax: 19 } }, 'charges.tax: tax is a fraction: 0.19 for 19 %'],
+      [{ ...tou, charges: { perKWh: 0.1, tax: 19 } }, 'charges.tax: the tax is a fraction: 0.19 for 19 %'],
       [{ ...tou, timeZone: 'Europe/Bruxelles' }, 'timeZone: expected an IANA time zone such as Europe/Brussels'],
     ];
     for (const [args, message] of cases) {
-      expect(await dispatch(c.handlers, 'tariff-configure', args)).toEqual({
-        ok: false,
-        error: { code: 'bad-request', message: `tariff-configure: ${message}` },
-      });
-      expect(await dispatch(c.handlers, 'tariff-test', args)).toEqual({
-        ok: false,
-        error: { code: 'bad-request', message: `tariff-test: ${message}` },
-      });
+      expect(await dispatch(c.handlers, 'tariff-configure', args)).toEqual(refused(message));
+      expect(await dispatch(c.handlers, 'tariff-test', args)).toEqual(refused(message));
     }
     expect(await c.handlers['tariff-settings']({})).toEqual(tou);
     await c.close();
@@ -153,3 +147,17 @@ describe('tariff settings: validated before they are stored', () => {
     await c.close();
   });
 });
+
+/**
+ * The envelope dispatch answers a refused argument with: the message in words (a sentence, never the
+ * method or the path), the path apart in `field`. Cases below are written "path: message".
+ */
+function refused(pathAndMessage: string) {
+  const at = pathAndMessage.indexOf(': ');
+  const field = pathAndMessage.slice(0, at);
+  const message = pathAndMessage.slice(at + 2);
+  return {
+    ok: false,
+    error: { code: 'bad-request', message: message.charAt(0).toUpperCase() + message.slice(1), field },
+  };
+}
