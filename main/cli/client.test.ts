@@ -29,7 +29,7 @@ describe('the CLI client', () => {
 
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const code = await pricesImportCommand.run({
-      values: { 'data-dir': dir },
+      values: { 'data-dir': dir, 'use-as-tariff': true },
       positionals: [path.join(PRICES_DIR, 'be-day-ahead-2022.csv')],
       stopped,
     });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
-import type { Charges } from './tariff.ts';
+import { chargesSchema, type Charges } from './tariff.ts';
 import type { HeatSource } from './heat-source.ts';
 
 /**
@@ -68,6 +68,29 @@ export type BacktestPolicyResult = {
   elapsedMs: number;
 };
 
+/**
+ * One thing a run assumed, for people: what (`topic`), the figure in words, and where it came
+ * from: `saved` (the settings in the data folder), `given` (a flag or form field overriding them),
+ * `default` (nothing saved or given: Hearth's assumption, to be checked), or `data` (read from the
+ * prices or weather used).
+ */
+export type BacktestAssumption = {
+  topic:
+    | 'period'
+    | 'prices'
+    | 'electricity'
+    | 'heat source'
+    | 'house'
+    | 'comfort'
+    | 'weather'
+    | 'computer'
+    | 'mining value'
+    | 'planner'
+    | 'baselines';
+  text: string;
+  origin: 'saved' | 'given' | 'default' | 'data';
+};
+
 /** What a run used, in figures and as one line each for people. */
 export type BacktestSetupInfo = {
   model: BacktestModel;
@@ -80,6 +103,8 @@ export type BacktestSetupInfo = {
   planner: { timeLimitMs: number; pricesKnownAtHour: number };
   /** One line each: electricity, heat source, house, comfort, weather, planner, baselines. */
   lines: string[];
+  /** Every assumption with where it came from; the CLI and the Plan page list these before the results. */
+  assumptions: BacktestAssumption[];
 };
 
 export type BacktestRun = {
@@ -94,17 +119,38 @@ export type BacktestRun = {
   elapsedMs: number;
 };
 
+/**
+ * A backtest runs on the saved settings (heating schedule and heat source, the tariff's charges,
+ * the stored prices); each field given here overrides one of them and is named as `given` in the
+ * run's assumptions.
+ */
 export type BacktestArgs = {
-  /** Period [from, to), ms since the epoch; prices come from the tariff domain (imported or fetched), charges included. */
-  from: number;
-  to: number;
+  /**
+   * Period [from, to), ms since the epoch. With stored prices both are needed; with `pricesCsv`
+   * an absent end means the file's.
+   */
+  from?: number;
+  to?: number;
   policies: BacktestPolicy[];
   /** Absent: thermal. */
   model?: BacktestModel;
-  /** The computer's power while running, W. */
-  powerW: number;
-  /** Mining revenue per hour at full power (currency per hour); absent: 0. */
+  /** The computer's power while running, W; absent: 500 W, stated as a default. */
+  powerW?: number;
+  /** Mining revenue per hour at full power (currency per hour); absent: 0.002, stated as a default. */
   revenuePerHour?: number;
+  /**
+   * A spot price file (`start_utc,eur_per_kwh`) to replay instead of the stored prices; the
+   * tariff's charges (or `charges`) are added. `name` is shown in the assumptions.
+   */
+  pricesCsv?: { name: string; csv: string };
+  /** Added to spot prices instead of the saved tariff's charges. */
+  charges?: Charges;
+  /** Instead of the heating settings' heat source (checked as the heating settings check it). */
+  heatSource?: HeatSource;
+  /** One comfort band all day, or the schedule's setpoints with the upper edge `widthK` above. */
+  comfort?: { minC: number; maxC: number } | { widthK: number };
+  /** The weather file's name, for the assumptions. */
+  weatherName?: string;
   /**
    * The house (thermal model); each absent figure comes from the heating settings when they are
    * in thermal mode, else from a typical 120 m² house (UA 200 W/K, C 10,000 Wh/K, 10,000 W source).
@@ -161,11 +207,32 @@ const policy = z.union([
 export const backtestArgs: ArgSchemas<BacktestHandlers> = {
   'plan-backtest': z
     .object({
-      from: z.number().int(),
-      to: z.number().int(),
+      from: z.number().int().optional(),
+      to: z.number().int().optional(),
       policies: z.array(policy).min(1, 'choose at least one policy').max(8),
       model: z.enum(['thermal', 'demand']).optional(),
-      powerW: z.number().gt(0, 'the device power must be above 0 W').max(100_000),
+      powerW: z.number().gt(0, 'the device power must be above 0 W').max(100_000).optional(),
+      pricesCsv: z
+        .object({
+          name: z.string().max(200),
+          csv: z
+            .string()
+            .min(1, 'the price file is empty')
+            .max(8_000_000, 'the price file is too large: give at most a year'),
+        })
+        .strict()
+        .optional(),
+      charges: chargesSchema.optional(),
+      heatSource: z
+        .custom<HeatSource>((v) => typeof v === 'object' && v !== null && 'kind' in v, 'expected a heat source')
+        .optional(),
+      comfort: z
+        .union([
+          z.object({ minC: z.number().min(0).max(40), maxC: z.number().min(0).max(40) }).strict(),
+          z.object({ widthK: z.number().min(0, 'the band width is 0 K or more').max(20) }).strict(),
+        ])
+        .optional(),
+      weatherName: z.string().max(200).optional(),
       revenuePerHour: z.number().finite().min(0).max(100).optional(),
       house: z
         .object({
@@ -206,8 +273,15 @@ export const backtestArgs: ArgSchemas<BacktestHandlers> = {
       runId: z.string().max(64).optional(),
     })
     .strict()
-    .refine((a) => a.to > a.from, { message: 'the period must end after it starts', path: ['to'] })
-    .refine((a) => a.to - a.from <= BACKTEST_MAX_DAYS * 86_400_000, {
+    .refine((a) => a.pricesCsv !== undefined || (a.from !== undefined && a.to !== undefined), {
+      message: 'give the period to replay: a start and an end',
+      path: ['from'],
+    })
+    .refine((a) => a.from === undefined || a.to === undefined || a.to > a.from, {
+      message: 'the period must end after it starts',
+      path: ['to'],
+    })
+    .refine((a) => a.from === undefined || a.to === undefined || a.to - a.from <= BACKTEST_MAX_DAYS * 86_400_000, {
       message: `at most ${BACKTEST_MAX_DAYS} days at once`,
       path: ['to'],
     }),

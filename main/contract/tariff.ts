@@ -92,6 +92,14 @@ export type CsvImportResult = {
   mean: number;
   min: number;
   max: number;
+  /** The zone the file's days are named in. */
+  timeZone: string;
+  /** Whether the live tariff is the imported one (it plans with these prices where they reach). */
+  inUse: boolean;
+  /** Whether the file's prices reach past now. */
+  reachesNow: boolean;
+  /** For people: "covers 2023-01-01 – 2023-12-31 (Europe/Brussels); ends before today, so the live plan does not use it; kept for backtests". */
+  message: string;
 };
 
 /**
@@ -126,10 +134,17 @@ export type TariffHandlers = {
   'tariff-refresh': Handler<Record<string, never>, TariffStatus>;
   /**
    * Imports CSV text (`start,price` columns; see README). All rows or none: a bad row fails the
-   * import with its line number and the stored prices stay as they were.
+   * import with its line number and the stored prices stay as they were. The prices are added
+   * beside the live tariff (backtests use them) unless `useAsTariff` makes the import the tariff.
    */
   'tariff-import-csv': Handler<
-    { csv: string; unit?: 'per-kwh' | 'per-mwh' | 'cents-per-kwh'; currency?: string; timeZone?: string },
+    {
+      csv: string;
+      unit?: 'per-kwh' | 'per-mwh' | 'cents-per-kwh';
+      currency?: string;
+      timeZone?: string;
+      useAsTariff?: boolean;
+    },
     CsvImportResult
   >;
 };
@@ -300,6 +315,7 @@ export const tariffArgs: ArgSchemas<TariffHandlers> = {
       unit: z.enum(['per-kwh', 'per-mwh', 'cents-per-kwh']).optional(),
       currency: currency.optional(),
       timeZone: ianaZone.optional(),
+      useAsTariff: z.boolean().optional(),
     })
     .strict(),
 };

@@ -18,6 +18,7 @@ export const tariffStub = (slots: (from: number, to: number) => PriceSlot[]) =>
     slots,
     status: () => ({ kind: 'csv', state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null }),
     charges: () => ({ perKWh: 0, tax: 0 }),
+    history: (from: number, to: number) => ({ slots: slots(from, to), source: 'the test prices' }),
     onUpdate: () => () => {},
   });
 

@@ -31,7 +31,7 @@ describe('hearth backtest', () => {
       timeZone: 'Europe/Brussels',
       setup: {
         model: 'thermal',
-        charges: { perKWh: 0.12, tax: 0.06, origin: '--grid-fee, --levies, --vat' },
+        charges: { perKWh: 0.12, tax: 0.06, origin: 'given' },
         planner: { timeLimitMs: 2000, pricesKnownAtHour: 13 },
       },
     });
@@ -52,28 +52,35 @@ describe('hearth backtest', () => {
     }
     expect(run.results[0]?.statuses).toBeDefined();
     expect(run.results[3]?.threshold).toEqual(expect.any(Number));
-    expect(run.setup.lines[0]).toBe(
-      'electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (--grid-fee, --levies, --vat)',
-    );
+    expect(run.setup.lines[0]).toBe('electricity: (spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (given)');
+    expect(run.setup.assumptions.find((a) => a.topic === 'electricity')?.origin).toBe('given');
+    expect(run.setup.assumptions.find((a) => a.topic === 'prices')).toEqual({
+      topic: 'prices',
+      text: 'spot prices from be-day-ahead-2023.csv',
+      origin: 'given',
+    });
     // Not a terminal: a line per tenth, ending at 100 %.
     expect(r.stderr).toContain('planner: 100 % (8/8 plans)');
     expect(r.stderr).toContain('none: 100 % (1/1)');
   }, 60_000);
 
-  it('prints what it used and one row per policy that fits a terminal; --months adds a row per month and policy', async () => {
+  it('prints the totals first, one row per policy that fits a terminal, then every assumption with its origin; --months adds a row per month and policy', async () => {
     const dir = cores.dir();
     const policies = ['--policy', 'thermostat', '--policy', 'none', '--policy', 'threshold:0.1'];
     const r = await runCli(backtest(...WEEK, '--data-dir', dir, ...policies));
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines).toContain(
-      'electricity: spot price alone, no grid fee, levies or VAT (none configured: set --grid-fee, --levies and --vat); a household pays these too',
+      '  electricity:  spot price alone, no grid fee, levies or VAT (nothing saved: set the charges on the Schedules page, or --grid-fee, --levies and --vat); a household pays these too [default]',
     );
-    expect(lines.some((l) => l.startsWith('house: UA 200 W/K, heat capacity 10,000 Wh/K'))).toBe(true);
+    expect(lines.some((l) => /^ {2}house: +UA 200 W\/K, heat capacity 10,000 Wh\/K.*\[default\]$/.test(l))).toBe(true);
+    expect(lines).toContain('  computer:     500 W while it runs, all of it heat in the house [default]');
     const head = lines.findIndex((l) =>
       /^policy +net € +vs none +elec kWh +elec € +fuel € +PC kWh +cold K·h +starts$/.test(l),
     );
-    expect(head).toBeGreaterThan(0);
+    // The totals come first, so a terminal never scrolls them away.
+    expect(head).toBe(0);
+    expect(lines.indexOf('assumed:')).toBeGreaterThan(head + 3);
     expect(lines.slice(head + 1, head + 4).map((l) => l.split(/ +/)[0])).toEqual([
       'thermostat',
       'none',
@@ -117,16 +124,20 @@ describe('hearth backtest', () => {
     const r = await runCli(fromFolder);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout) as BacktestRun;
-    expect(run.setup.charges).toEqual({ perKWh: 0.15, tax: 0.21, origin: `the tariff settings in ${dir}` });
+    expect(run.setup.charges).toEqual({ perKWh: 0.15, tax: 0.21, origin: 'the tariff settings' });
+    const origin = (r: BacktestRun, topic: string) => r.setup.assumptions.find((a) => a.topic === topic)?.origin;
+    expect(origin(run, 'heat source')).toBe('saved');
+    expect(origin(run, 'house')).toBe('saved');
     expect(run.setup.house).toMatchObject({ uaWPerK: 150, capacityWhPerK: 8000, sourceCapW: 10_000 });
     expect(run.setup.heatSource.kind).toBe('heat-pump');
     const flags = ['--ua', '250', '--heat-source', 'gas', '--gas-price', '0.08', '--vat', '0.06'];
     const gas = JSON.parse((await runCli([...fromFolder, ...flags])).stdout) as BacktestRun;
     expect(gas.setup).toMatchObject({
-      charges: { perKWh: 0, tax: 0.06 },
+      charges: { perKWh: 0.15, tax: 0.06 },
       house: { uaWPerK: 250, capacityWhPerK: 8000 },
       heatSource: { kind: 'gas', pricePerKWh: 0.08, efficiency: 0.9 },
     });
+    for (const topic of ['heat source', 'house', 'electricity']) expect(origin(gas, topic), topic).toBe('given');
   }, 60_000);
 
   it('--demand-model keeps the simple demand model and needs no weather', async () => {
@@ -170,7 +181,12 @@ describe('hearth backtest', () => {
         ['backtest', '--prices', prices],
         /hearth backtest: --weather FILE is required: the thermal model needs hourly outdoor temperatures/,
       ],
-      [['backtest'], /--prices FILE is required/],
+      [['backtest', '--demand-model'], /give the period with --from and --to .*or a price file with --prices FILE/],
+      [[...base, '--power', '-5'], /hearth backtest: --power must be a positive number of W, like --power 500; got -5/],
+      [
+        [...base, '--power', 'lots'],
+        /hearth backtest: --power must be a number of W, like --power 500; "lots" is not a number/,
+      ],
       [[...base, '--policy', 'sometimes'], /--policy expects planner, thermostat, always/],
       [
         [...base, '--ua', '0'],

@@ -1,37 +1,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'libsql';
 import {
-  chargesSchema,
-  heatingSettingsSchema,
+  heatSourceOf,
   SETPOINT_MAX_C,
   SETPOINT_MIN_C,
+  type BacktestArgs,
   type BacktestPolicy,
   type BacktestRun,
   type BacktestTotals,
   type Charges,
-  type HeatingSettings,
   type HeatSource,
 } from '#contract/index';
-import { heatSourceOf } from '#contract/index';
-import {
-  DEFAULT_BACKTEST_TIME_LIMIT_MS,
-  DEFAULT_COMPUTER,
-  DEFAULT_PRICES_KNOWN_AT_HOUR,
-  householdPrices,
-  houseFrom,
-  readWeather,
-  runBacktest,
-  toPolicy,
-  TYPICAL_HOUSE,
-} from '#core/backtest/setup';
-import { defaultDataDir } from '#core/data-dir';
-import { defaultHeatingSettings } from '#core/heating/setting';
-import { LEDGER_FILE } from '#core/ledger/db';
-import { BacktestInputError } from '#core/planner/backtest';
-import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';
+import { startCore, type Core } from '#core/app';
+import { backtestModule } from '#core/backtest/module';
+import { TYPICAL_HOUSE } from '#core/backtest/setup';
+import { dispatch } from '#core/handler';
+import { heatingModule } from '#core/heating/module';
+import { createdOnly } from '#core/module';
+import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/time';
-import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import { dataDirOf } from '../client.ts';
+import {
+  DATA_DIR_DOC,
+  numberOption,
+  progressBar,
+  UsageError,
+  type Command,
+  flagOptions,
+  textOptions,
+} from '../command.ts';
 
 const POLICIES = ['planner', 'thermostat', 'always', 'threshold', 'none'] as const;
 const SOURCES: HeatSource['kind'][] = ['gas', 'oil', 'district', 'heat-pump', 'resistive', 'none'];
@@ -44,6 +41,8 @@ const FLAG: Record<string, string> = {
   prices: '--prices',
   comfort: '--band',
   powerW: '--power',
+  heatSource: '--heat-source',
+  period: '--from/--to',
 };
 
 function parsePolicy(v: string): BacktestPolicy {
@@ -68,28 +67,6 @@ function readText(file: string, flag: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read --${flag} ${file}: ${(e as Error).message}`);
-  }
-}
-
-/**
- * The heating and tariff settings saved in the data folder, read without opening the core (which
- * would start sensors and migrate the ledger); null where there is no ledger or no such setting.
- */
-function storedSettings(dataDir: string): { heating: unknown; tariff: unknown } {
-  const file = path.join(dataDir, LEDGER_FILE);
-  if (!fs.existsSync(file)) return { heating: undefined, tariff: undefined };
-  const db = new Database(file);
-  try {
-    const get = db.prepare('SELECT value FROM setting WHERE key = ?');
-    const read = (key: string): unknown => {
-      const row = get.get(key) as { value: string } | undefined;
-      return row ? JSON.parse(row.value) : undefined;
-    };
-    return { heating: read('heating'), tariff: read('tariff') };
-  } catch {
-    return { heating: undefined, tariff: undefined };
-  } finally {
-    db.close();
   }
 }
 
@@ -150,49 +127,28 @@ function heatSourceFrom(values: Record<string, unknown>, settings: HeatSource): 
   return src;
 }
 
-/** Charges from the flags when any is given, else the saved tariff settings', else none. */
-function chargesFrom(
-  values: Record<string, unknown>,
-  tariff: unknown,
-  dataDir: string,
-): { charges: Charges; origin: string } {
+/**
+ * The charges with the flags applied to the saved ones: --grid-fee and --levies together replace
+ * the saved amount per kWh (and its time-of-day zones), --vat the saved tax; undefined when no
+ * flag is given (the core then uses the saved charges).
+ */
+function chargesFrom(values: Record<string, unknown>, saved: Charges): Charges | undefined {
   const fee = numberOption(values['grid-fee'], 'grid-fee', { min: -10, max: 10, integer: false });
   const levies = numberOption(values['levies'], 'levies', { min: -10, max: 10, integer: false });
   const vat = numberOption(values['vat'], 'vat', { min: 0, max: 1, integer: false });
-  if (fee !== undefined || levies !== undefined || vat !== undefined) {
-    return { charges: { perKWh: (fee ?? 0) + (levies ?? 0), tax: vat ?? 0 }, origin: '--grid-fee, --levies, --vat' };
-  }
-  const saved = chargesSchema.safeParse((tariff as { charges?: unknown } | undefined)?.charges);
-  if (saved.success) return { charges: saved.data, origin: `the tariff settings in ${dataDir}` };
-  return { charges: { perKWh: 0, tax: 0 }, origin: 'none configured: set --grid-fee, --levies and --vat' };
+  if (fee === undefined && levies === undefined && vat === undefined) return undefined;
+  const perKWh = fee !== undefined || levies !== undefined ? { perKWh: (fee ?? 0) + (levies ?? 0) } : {};
+  const { zones, ...rest } = saved;
+  return {
+    ...rest,
+    ...(zones && !('perKWh' in perKWh) ? { zones } : {}),
+    ...perKWh,
+    ...(vat !== undefined ? { tax: vat } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output
-
-/** A progress bar on a terminal, one line per tenth otherwise (a log file or a pipe). */
-function progressOn(stream: NodeJS.WriteStream): (p: { policy: string; done: number; total: number }) => void {
-  let shown = { policy: '', tenth: -1 };
-  return (p) => {
-    const frac = p.total > 0 ? p.done / p.total : 1;
-    const unit = p.policy === 'planner' ? ' plans' : p.policy === 'threshold' ? ' prices tried' : '';
-    if (stream.isTTY) {
-      const width = 30;
-      const n = Math.round(frac * width);
-      stream.write(
-        `\r${p.policy.padEnd(14)} [${'#'.repeat(n)}${'.'.repeat(width - n)}] ${String(Math.floor(frac * 100)).padStart(3)} % ${p.done}/${p.total}${unit}\x1b[K`,
-      );
-      if (p.done >= p.total) stream.write('\n');
-      return;
-    }
-    const tenth = Math.floor(frac * 10);
-    if (p.policy !== shown.policy) shown = { policy: p.policy, tenth: -1 };
-    if (tenth > shown.tenth) {
-      shown.tenth = tenth;
-      stream.write(`${p.policy}: ${tenth * 10} % (${p.done}/${p.total}${unit})\n`);
-    }
-  };
-}
 
 /** Money to the cent; a rounding-sized difference shows as 0.00, not −0.00. */
 const cents = (v: number, sign = false) => {
@@ -253,15 +209,38 @@ export function formatNotes(run: BacktestRun): string[] {
   return out;
 }
 
+/** "planner: ..." lines: what the run assumed and where each came from. */
+export function formatAssumptions(run: BacktestRun): string[] {
+  const w = Math.max(...run.setup.assumptions.map((a) => a.topic.length));
+  return run.setup.assumptions.map((a) => `  ${`${a.topic}:`.padEnd(w + 1)} ${a.text} [${a.origin}]`);
+}
+
+/**
+ * The data folder's tariff, heating and backtest domains, created but not started (no fetch, no
+ * sensor): the backtest the Plan page runs, on the settings saved there.
+ */
+async function backtestCore(dataDir: string): Promise<Core> {
+  return startCore({
+    dataDir,
+    modules: [
+      createdOnly(tariffModule({ cron: false })),
+      createdOnly(heatingModule({ cron: false })),
+      backtestModule(),
+    ],
+    log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+  });
+}
+
 export const backtestCommand: Command = {
   name: 'backtest',
-  summary: 'Replay a year of prices and weather: the planner against simple rules, in € and comfort',
+  summary: 'Replay past prices and weather with the saved settings: the planner against simple rules, in € and comfort',
   usage:
-    '--prices FILE --weather FILE [--from DATE --to DATE] [--policy planner|thermostat|always|threshold|none|threshold:X]... ' +
-    '[--ua W/K] [--capacity Wh/K] [--source-cap W] [--band LOW-HIGH | --band-width K] ' +
-    '[--heat-source gas|oil|district|heat-pump|resistive|none] [--gas-price EUR/kWh] [--efficiency X] [--cop "-7:2.5,7:3.5"] ' +
-    '[--grid-fee EUR/kWh] [--levies EUR/kWh] [--vat FRACTION] [--power W] [--revenue EUR/h] [--time-limit MS] [--prices-known-at HOUR] ' +
-    '[--demand-model] [--tz ZONE] [--data-dir DIR] [--months] [--json]',
+    '[--prices FILE] --weather FILE [--from DATE --to DATE] [--policy P]... [house, heat source, charges and computer flags] [--months] [--json]',
+  details:
+    'The saved settings of the data folder (heating schedule and heat source, the tariff and its charges, the\n' +
+    'stored prices: an imported price file, else the day-ahead prices fetched) are used unless a flag overrides\n' +
+    'one; the Plan page runs the same backtest. The output starts with one row per policy, then every assumption\n' +
+    'with where it came from: [saved], [given] (a flag), [default] (nothing saved or given: check it) or [data].',
   options: {
     ...flagOptions('demand-model', 'months', 'json'),
     ...textOptions(
@@ -290,12 +269,108 @@ export const backtestCommand: Command = {
     ),
     policy: { type: 'string', multiple: true },
   },
+  docs: {
+    prices: {
+      value: 'FILE',
+      text: 'a start_utc,eur_per_kwh spot price file instead of the stored prices',
+      default: 'the prices stored in the data folder (hearth prices import FILE adds them)',
+    },
+    weather: { value: 'FILE', text: 'hourly outdoor temperatures (time,temp_c or an Open-Meteo CSV export)' },
+    from: {
+      value: 'DATE',
+      text: 'first day (local midnight in --tz)',
+      default: "the price file's first",
+      example: '2023-01-01',
+    },
+    to: { value: 'DATE', text: 'day after the last', default: "the price file's end", example: '2023-02-01' },
+    policy: {
+      value: 'P',
+      text: 'planner, thermostat, always, threshold, none or threshold:X; repeat for several',
+      default: 'the first five',
+    },
+    ua: {
+      value: 'W/K',
+      text: "the house's heat-loss coefficient",
+      default: 'heating settings in thermal mode, else 200',
+      unit: 'W/K',
+    },
+    capacity: {
+      value: 'Wh/K',
+      text: "the house's heat capacity",
+      default: 'heating settings in thermal mode, else 10000',
+      unit: 'Wh/K',
+    },
+    'source-cap': {
+      value: 'W',
+      text: "the heat source's most output",
+      default: 'heating settings, else 10000',
+      unit: 'W',
+    },
+    band: {
+      value: 'LOW-HIGH',
+      text: 'one comfort band all day, °C',
+      default: 'the heating schedule',
+      example: '20-22',
+    },
+    'band-width': { value: 'K', text: "the band's upper edge above each setpoint", default: '2', unit: 'K' },
+    'heat-source': {
+      value: 'KIND',
+      text: 'gas, oil, district, heat-pump, resistive or none',
+      default: 'the heating settings',
+    },
+    'gas-price': {
+      value: 'EUR/kWh',
+      text: 'price of gas, oil or district heat',
+      default: 'the heating settings, else 0.10',
+      unit: 'EUR/kWh',
+    },
+    efficiency: {
+      value: 'X',
+      text: "a boiler's efficiency",
+      default: 'the heating settings, else 0.9',
+      example: '0.9',
+    },
+    cop: { value: '"-7:2.5,7:3.5"', text: "a heat pump's COP by outdoor °C", default: 'the heating settings' },
+    'grid-fee': {
+      value: 'EUR/kWh',
+      text: 'added to spot prices (with --levies)',
+      default: 'the tariff settings',
+      unit: 'EUR/kWh',
+      example: '0.09',
+    },
+    levies: {
+      value: 'EUR/kWh',
+      text: 'added to spot prices (with --grid-fee)',
+      default: 'the tariff settings',
+      unit: 'EUR/kWh',
+      example: '0.03',
+    },
+    vat: { value: 'FRACTION', text: 'tax on top, 0.06 for 6 %', default: 'the tariff settings', example: '0.06' },
+    power: { value: 'W', text: "the computer's power while it runs", default: '500', unit: 'W' },
+    revenue: { value: 'EUR/h', text: 'its mining value at full power', default: '0.002', unit: 'EUR per hour' },
+    'time-limit': { value: 'MS', text: "HiGHS's limit per plan", default: '2000', unit: 'ms' },
+    'prices-known-at': {
+      value: 'HOUR',
+      text: "local hour the next day's prices are published",
+      default: '13',
+      unit: 'hours',
+    },
+    'demand-model': { text: 'the older model without thermal simulation (needs no --weather)' },
+    tz: {
+      value: 'ZONE',
+      text: 'zone for days, months and the schedule',
+      default: "the heating settings', else Europe/Brussels",
+    },
+    'data-dir': { ...DATA_DIR_DOC, text: 'the data folder whose settings and prices are used (never written)' },
+    months: { text: 'a row per month and policy after the totals' },
+    json: { text: 'the whole run as JSON (what the Plan page gets)' },
+  },
+  examples: [
+    'hearth backtest --weather test/fixtures/weather/aachen-2023-hourly.csv --from 2023-01-01 --to 2023-02-01',
+    'hearth backtest --prices test/fixtures/prices/be-day-ahead-2023.csv --weather test/fixtures/weather/aachen-2023-hourly.csv --heat-source heat-pump',
+  ],
   async run({ values }) {
     const file = values['prices'];
-    if (typeof file !== 'string')
-      throw new UsageError(
-        '--prices FILE is required (a start_utc,eur_per_kwh spot price CSV, e.g. test/fixtures/prices/be-day-ahead-2023.csv)',
-      );
     const model = values['demand-model'] ? 'demand' : 'thermal';
     const weatherFile = values['weather'];
     if (model === 'thermal' && typeof weatherFile !== 'string') {
@@ -303,32 +378,16 @@ export const backtestCommand: Command = {
         '--weather FILE is required: the thermal model needs hourly outdoor temperatures for the whole period (e.g. test/fixtures/weather/aachen-2023-hourly.csv), or use --demand-model',
       );
     }
-    const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-    const stored = storedSettings(dataDir);
-    const parsed = stored.heating === undefined ? null : heatingSettingsSchema.safeParse(stored.heating);
-    const saved = parsed?.success ? parsed.data : null;
-    const timeZone = typeof values['tz'] === 'string' ? values['tz'] : (saved?.timeZone ?? 'Europe/Brussels');
-    try {
-      new Intl.DateTimeFormat('en', { timeZone });
-    } catch {
-      throw new UsageError(`--tz expects an IANA time zone such as Europe/Brussels, got "${timeZone}"`);
-    }
-    let heating: HeatingSettings = { ...(saved ?? defaultHeatingSettings()), timeZone };
-    heating = { ...heating, heatSource: heatSourceFrom(values, heating.heatSource) };
-    if (typeof values['band'] === 'string') {
-      if (values['band-width'] !== undefined)
-        throw new UsageError('--band sets both edges of the band; leave out --band-width');
-      const b = parseBand(values['band']);
-      heating = { ...heating, schedule: heating.schedule.map(() => [{ at: '00:00', c: b.minC, maxC: b.maxC }]) };
-    }
-    const width = numberOption(values['band-width'], 'band-width', { integer: false });
-    if (width !== undefined) {
-      if (width < 0)
-        throw new UsageError(
-          `--band-width ${width} K would turn the comfort band upside down (its upper edge below the setpoint); give 0 K or more (default 2)`,
-        );
-      heating = { ...heating, schedule: heating.schedule.map((day) => day.map((e) => ({ ...e, maxC: e.c + width }))) };
-    }
+    if (typeof file !== 'string' && (values['from'] === undefined || values['to'] === undefined))
+      throw new UsageError(
+        'give the period with --from and --to (the stored prices are replayed there), or a price file with --prices FILE (e.g. test/fixtures/prices/be-day-ahead-2023.csv)',
+      );
+    const raw = values['policy'];
+    const policies = (Array.isArray(raw) ? raw.map(String) : [...POLICIES]).map(parsePolicy);
+    const timeLimitMs = numberOption(values['time-limit'], 'time-limit', { min: 50, max: 60_000 });
+    const pricesKnownAtHour = numberOption(values['prices-known-at'], 'prices-known-at', { min: 0, max: 23 });
+    const powerW = numberOption(values['power'], 'power', { min: 1, max: 100_000, integer: false });
+    const revenuePerHour = numberOption(values['revenue'], 'revenue', { min: 0, max: 100, integer: false });
     const ua = numberOption(values['ua'], 'ua', { max: 5_000, integer: false });
     if (ua !== undefined && !(ua > 0))
       throw new UsageError(
@@ -340,70 +399,95 @@ export const backtestCommand: Command = {
         `--capacity is ${capacity} Wh/K; give the house's heat capacity above 0 (a typical 120 m² house: about ${TYPICAL_HOUSE.capacityWhPerK} Wh/K)`,
       );
     const sourceCap = numberOption(values['source-cap'], 'source-cap', { min: 0, max: 1_000_000, integer: false });
-    const house = houseFrom(
-      { uaWPerK: ua, capacityWhPerK: capacity, sourceCapW: sourceCap },
-      heating,
-      saved?.mode === 'thermal',
-    );
+    let comfort: BacktestArgs['comfort'];
+    if (typeof values['band'] === 'string') {
+      if (values['band-width'] !== undefined)
+        throw new UsageError('--band sets both edges of the band; leave out --band-width');
+      comfort = parseBand(values['band']);
+    }
+    const width = numberOption(values['band-width'], 'band-width', { integer: false });
+    if (width !== undefined) {
+      if (width < 0)
+        throw new UsageError(
+          `--band-width ${width} K would turn the comfort band upside down (its upper edge below the setpoint); give 0 K or more (default 2)`,
+        );
+      comfort = { widthK: width };
+    }
+    const pricesCsv =
+      typeof file === 'string' ? { name: path.basename(file), csv: readText(file, 'prices') } : undefined;
+    const weatherCsv = typeof weatherFile === 'string' ? readText(weatherFile, 'weather') : undefined;
 
-    let points: PricePoint[];
+    const dataDir = dataDirOf(values);
+    const core = await backtestCore(dataDir);
     try {
-      points = parsePriceCsv(readText(file, 'prices'), file);
-    } catch (e) {
-      throw e instanceof UsageError ? e : new UsageError((e as Error).message);
-    }
-    const from = dateOption(values['from'], 'from', timeZone) ?? -Infinity;
-    const to = dateOption(values['to'], 'to', timeZone) ?? Infinity;
-    points = points.filter((p) => p.start >= from && p.start < to);
-    if (!points.length) throw new UsageError(`no prices in ${file} between --from and --to`);
-    const charges = chargesFrom(values, stored.tariff, dataDir);
-    const raw = values['policy'];
-    const policies = (Array.isArray(raw) ? raw.map(String) : [...POLICIES]).map(parsePolicy);
-    const timeLimitMs =
-      numberOption(values['time-limit'], 'time-limit', { min: 50, max: 600_000 }) ?? DEFAULT_BACKTEST_TIME_LIMIT_MS;
-    const pricesKnownAtHour =
-      numberOption(values['prices-known-at'], 'prices-known-at', { min: 0, max: 23 }) ?? DEFAULT_PRICES_KNOWN_AT_HOUR;
-    const computer = {
-      powerW:
-        numberOption(values['power'], 'power', { min: 1, max: 100_000, integer: false }) ?? DEFAULT_COMPUTER.powerW,
-      revenuePerHour:
-        numberOption(values['revenue'], 'revenue', { min: 0, max: 100, integer: false }) ??
-        DEFAULT_COMPUTER.revenuePerHour,
-    };
-    const progress = progressOn(process.stderr);
-    let run: BacktestRun;
-    try {
-      run = await runBacktest({
-        prices: householdPrices(points, charges.charges, timeZone),
-        charges,
-        heating,
+      const heatingSaved = core.db.prepare("SELECT 1 FROM setting WHERE key = 'heating'").get() !== undefined;
+      const savedHeating = core.service('heating').settings();
+      const timeZone =
+        typeof values['tz'] === 'string' ? values['tz'] : heatingSaved ? savedHeating.timeZone : 'Europe/Brussels';
+      try {
+        new Intl.DateTimeFormat('en', { timeZone });
+      } catch {
+        throw new UsageError(`--tz expects an IANA time zone such as Europe/Brussels, got "${timeZone}"`);
+      }
+      const heatSource = heatSourceFrom(values, savedHeating.heatSource);
+      const charges = chargesFrom(values, core.service('tariff').charges());
+      const from = dateOption(values['from'], 'from', timeZone);
+      const to = dateOption(values['to'], 'to', timeZone);
+      const house = {
+        ...(ua !== undefined ? { uaWPerK: ua } : {}),
+        ...(capacity !== undefined ? { capacityWhPerK: capacity } : {}),
+        ...(sourceCap !== undefined ? { sourceCapW: sourceCap } : {}),
+      };
+      const args: BacktestArgs = {
+        policies,
         model,
-        house,
-        computer,
-        weather: typeof weatherFile === 'string' ? readWeather(readText(weatherFile, 'weather'), weatherFile) : null,
         timeZone,
-        policies: policies.map(toPolicy),
-        timeLimitMs,
-        pricesKnownAtHour,
-        progress: (p) => progress({ policy: policies[p.step] ?? p.policy, done: p.done, total: p.total }),
-      });
-    } catch (e) {
-      if (e instanceof BacktestInputError) throw new UsageError(`${FLAG[e.field] ?? e.field}: ${e.message}`);
-      throw e;
-    }
-    if (values['json']) {
-      console.log(JSON.stringify(run, null, 2));
+        runId: 'cli',
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        ...(pricesCsv ? { pricesCsv } : {}),
+        ...(weatherCsv !== undefined ? { weatherCsv, weatherName: path.basename(String(weatherFile)) } : {}),
+        ...(heatSource !== savedHeating.heatSource ? { heatSource } : {}),
+        ...(charges ? { charges } : {}),
+        ...(comfort ? { comfort } : {}),
+        ...(Object.keys(house).length ? { house } : {}),
+        ...(powerW !== undefined ? { powerW } : {}),
+        ...(revenuePerHour !== undefined ? { revenuePerHour } : {}),
+        ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+        ...(pricesKnownAtHour !== undefined ? { pricesKnownAtHour } : {}),
+      };
+      const progress = progressBar();
+      const off = core.events.on('plan-backtest-progress', (p) =>
+        progress(
+          p.policy,
+          p.done,
+          p.total,
+          p.policy === 'planner' ? 'plans' : p.policy === 'threshold' ? 'prices tried' : '',
+        ),
+      );
+      const answer = await dispatch(core.handlers, 'plan-backtest', args);
+      off();
+      if (!answer.ok) {
+        const e = answer.error;
+        const flag = FLAG[e.field ?? ''] ?? FLAG[/^(\w+):/.exec(e.message)?.[1] ?? ''];
+        if (e.code === 'bad-request')
+          throw new UsageError(`${flag ? `${flag}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+        throw new Error(e.message);
+      }
+      const run = answer.result as BacktestRun;
+      if (values['json']) {
+        console.log(JSON.stringify(run, null, 2));
+        return 0;
+      }
+      for (const line of formatTable(run, values['months'] === true)) console.log(line);
+      console.log('');
+      console.log('assumed:');
+      for (const line of formatAssumptions(run)) console.log(line);
+      console.log('');
+      for (const line of formatNotes(run)) console.log(line);
       return 0;
+    } finally {
+      await core.close();
     }
-    const local = (ms: number) => new Date(ms).toLocaleString('sv-SE', { timeZone }).slice(0, 16);
-    console.log(
-      `${path.basename(file)}: ${run.slots} slots, ${local(run.from)} to ${local(run.to)} (${timeZone}), ${model} model; ${computer.powerW} W computer mining ${computer.revenuePerHour} ${run.currency}/h`,
-    );
-    for (const line of run.setup.lines) console.log(line);
-    console.log('');
-    for (const line of formatTable(run, values['months'] === true)) console.log(line);
-    console.log('');
-    for (const line of formatNotes(run)) console.log(line);
-    return 0;
   },
 };

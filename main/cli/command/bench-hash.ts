@@ -3,7 +3,7 @@ import os from 'node:os';
 import { loadNative, type KernelRoute } from '#workers/hash/kernel';
 import { poolRate, type HashRun } from '#workers/hash/measure';
 import { sha256d } from '#workers/hash/sha';
-import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
+import { JSON_DOC, numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 export type OpensslRef = { bytesPerSec: number; noncesPerSec: number; version: string } | { error: string };
 
@@ -56,6 +56,12 @@ export const benchHashCommand: Command = {
     "Measure the SHA-256d mining kernel (H/s per thread) against this CPU's OpenSSL SHA-256 rate and a naive node:crypto loop",
   usage: '[--threads N] [--seconds S] [--json]',
   options: { ...flagOptions('json'), ...textOptions('threads', 'seconds') },
+  docs: {
+    threads: { value: 'N', text: 'hashing threads', default: 'every logical core', unit: 'threads', example: '2' },
+    seconds: { value: 'S', text: 'how long each measurement runs', default: '3', unit: 'seconds' },
+    json: JSON_DOC,
+  },
+  examples: ['hearth bench hash --threads 2 --seconds 5'],
   async run({ values }) {
     const threads = numberOption(values['threads'], 'threads', { min: 1, max: 256 }) ?? os.availableParallelism();
     const seconds = numberOption(values['seconds'], 'seconds', { min: 1, max: 120, integer: false }) ?? 3;

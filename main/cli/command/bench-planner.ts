@@ -5,7 +5,7 @@ import { backtestYear } from '#core/backtest/setup';
 import { generate, readSeries } from '#core/planner/generate';
 import { plannerThread } from '#core/planner/planner-thread';
 import { DEFAULT_TIME_LIMIT_MS } from '#workers/planner/plan';
-import { UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import { JSON_DOC, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,6 +25,21 @@ export const benchPlannerCommand: Command = {
   summary: 'Time the planner on seeded 48 h homes (192 × 15 min, real prices and weather) next to HiGHS alone',
   usage: '[--instances N] [--prices FILE] [--weather FILE] [--json]',
   options: { ...flagOptions('json'), ...textOptions('instances', 'prices', 'weather') },
+  docs: {
+    instances: { value: 'N', text: 'how many seeded homes to plan', default: '60', unit: 'homes' },
+    prices: {
+      value: 'FILE',
+      text: 'spot prices (start_utc,eur_per_kwh)',
+      default: 'test/fixtures/prices/be-day-ahead-2023.csv',
+    },
+    weather: {
+      value: 'FILE',
+      text: 'hourly outdoor temperatures',
+      default: 'test/fixtures/weather/aachen-2023-hourly.csv',
+    },
+    json: JSON_DOC,
+  },
+  examples: ['hearth bench planner --instances 10'],
   async run({ values }) {
     // More homes than the tests' 52 (and other seeds): the tests check exactness, this the spread of times.
     const n = values['instances'] === undefined ? 60 : Number(values['instances']);

@@ -22,8 +22,10 @@ const fmt = (xs: number[]) =>
 export const benchSchedulerCommand: Command = {
   name: 'bench scheduler',
   summary: 'Time from a slot boundary (and from a restart mid-slot) to the hashing threads running as planned',
-  usage: 'bench scheduler [--runs N]',
+  usage: '[--runs N]',
   options: textOptions('runs'),
+  docs: { runs: { value: 'N', text: 'how many slot boundaries and restarts to time', default: '5', unit: 'runs' } },
+  examples: ['hearth bench scheduler --runs 3'],
   async run({ values }) {
     const runs = numberOption(values['runs'], 'runs', { min: 1, max: 50 }) ?? 5;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-scheduler-'));

@@ -1,6 +1,6 @@
 import { Miner } from '#core/mining/miner';
 import { CKPOOL_SOLO, POOLED_BIP310, TestPool, type PoolBehaviour } from '../../../test/support/stratum-pool.ts';
-import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
+import { JSON_DOC, numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,8 +21,19 @@ export const benchStratumCommand: Command = {
   name: 'bench stratum',
   summary:
     'Shares the pool accepts, time to the first share after each connect, and accepted vs expected shares (1 thread)',
-  usage: 'bench stratum [--seconds S] [--difficulty D] [--json]\n\nexample: hearth bench stratum --seconds 20',
+  usage: '[--seconds S] [--difficulty D] [--json]',
   options: { ...flagOptions('json'), ...textOptions('seconds', 'difficulty') },
+  docs: {
+    seconds: { value: 'S', text: 'how long each message order runs', default: '30', unit: 'seconds' },
+    difficulty: {
+      value: 'D',
+      text: "the test pool's share difficulty",
+      default: '0.0009765625 (2^-10)',
+      example: '0.001',
+    },
+    json: JSON_DOC,
+  },
+  examples: ['hearth bench stratum --seconds 20'],
   async run({ values }) {
     const seconds = numberOption(values['seconds'], 'seconds', { min: 2, max: 600 }) ?? 30;
     const difficulty =

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TrainSpec } from '#contract/index';
 import { startTraining, TRAIN_DEFAULTS } from '#core/job/train-session';
 import { Kernel, naiveGemm } from '#workers/train/gemm';
-import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
+import { JSON_DOC, numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 
 const SIZES = [256, 512];
 const TRIALS = 3;
@@ -132,6 +132,19 @@ export const benchTrainCommand: Command = {
     'Measure the training kernel (GFLOP/s per core vs OpenBLAS through numpy, and a naive JS loop) and training throughput on 1 and N threads',
   usage: '[--threads N] [--batch N] [--seconds S] [--json]',
   options: { ...flagOptions('json'), ...textOptions('threads', 'batch', 'seconds') },
+  docs: {
+    threads: {
+      value: 'N',
+      text: 'training threads for the N-thread run',
+      default: 'every logical core, at least 2',
+      unit: 'threads',
+      example: '4',
+    },
+    batch: { value: 'N', text: 'samples per training step', default: '512', unit: 'samples' },
+    seconds: { value: 'S', text: 'how long each measurement runs', default: '3', unit: 'seconds' },
+    json: JSON_DOC,
+  },
+  examples: ['hearth bench train --threads 4'],
   async run({ values }) {
     const threads =
       numberOption(values['threads'], 'threads', { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());

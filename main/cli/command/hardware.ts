@@ -1,6 +1,6 @@
 import type { HardwareInfo, Reading } from '#contract/index';
 import { detectHardware } from '#core/hardware/detect';
-import { flagOptions, type Command } from '../command.ts';
+import { JSON_DOC, flagOptions, type Command } from '../command.ts';
 
 const r = (v: Reading, unit: string, digits = 0): string =>
   v === null ? 'not reported' : `${v.toFixed(digits)} ${unit}`;
@@ -41,6 +41,8 @@ export const hardwareCommand: Command = {
   summary: "Show this machine's CPU, GPUs, memory, power supply and temperatures",
   usage: '[--json]',
   options: flagOptions('json'),
+  docs: { json: JSON_DOC },
+  examples: ['hearth hardware --json'],
   async run({ values }) {
     const hw = await detectHardware();
     console.log(values['json'] ? JSON.stringify(hw, null, 2) : formatHardware(hw));

@@ -1,6 +1,6 @@
 import type { HeatSlot } from '#contract/index';
 import { withClient } from '../client.ts';
-import { numberOption, type Command, flagOptions, textOptions } from '../command.ts';
+import { JSON_DOC, DATA_DIR_DOC, numberOption, type Command, flagOptions, textOptions } from '../command.ts';
 import { describeStatus, fromOption, localTime, perKWh } from './prices.ts';
 
 const HOUR = 3_600_000;
@@ -31,6 +31,18 @@ export const heatCommand: Command = {
   summary: 'Show heat demand and the heat credit per price slot for the next hours',
   usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
   options: { ...flagOptions('json'), ...textOptions('hours', 'from', 'data-dir') },
+  docs: {
+    hours: { value: 'N', text: 'how many hours ahead to show', default: '48', unit: 'hours' },
+    from: {
+      value: 'ISO-TIME',
+      text: 'the first slot',
+      default: 'the start of this hour',
+      example: '2023-01-01T00:00:00Z',
+    },
+    json: JSON_DOC,
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth heat --hours 24'],
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 14 * 24 }) ?? 48;
     const fromArg = fromOption(values['from']);

@@ -16,8 +16,10 @@ const Q = 15 * 60_000;
 export const benchHistoryCommand: Command = {
   name: 'bench history',
   summary: 'Times the 365-day History rollup over a year of 15-minute ledger rows',
-  usage: 'bench history [--runs N]',
+  usage: '[--runs N]',
   options: textOptions('runs'),
+  docs: { runs: { value: 'N', text: 'how many times to time the rollup', default: '10', unit: 'runs' } },
+  examples: ['hearth bench history --runs 3'],
   async run({ values }) {
     const runs = numberOption(values['runs'], 'runs', { min: 1, max: 100 }) ?? 10;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-history-'));

@@ -5,7 +5,7 @@ import { ledgerSettingsSchema } from '#contract/ledger';
 import { nanosText } from '#core/economics/money';
 import { rejectedText } from './mine.ts';
 import { withClient } from '../client.ts';
-import { numberOption, UsageError, type Command, textOptions } from '../command.ts';
+import { DATA_DIR_DOC, numberOption, UsageError, type Command, textOptions } from '../command.ts';
 
 const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
 
@@ -37,7 +37,7 @@ export const historyCommand: Command = {
   name: 'history',
   summary: 'Energy, heat, cost, revenue, heat credit and net per day (or per device/job); CSV export and import',
   usage:
-    'history [--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--backup FILE] [--currency EUR] [--tz ZONE] [--standing 0.41] [--monthly 5] [--data-dir DIR]',
+    '[--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--backup FILE] [--currency EUR] [--tz ZONE] [--standing 0.41] [--monthly 5] [--data-dir DIR]',
   options: {
     ...textOptions(
       'days',
@@ -54,6 +54,21 @@ export const historyCommand: Command = {
       'data-dir',
     ),
   },
+  docs: {
+    days: { value: 'N', text: 'how many days to show', default: '7', unit: 'days' },
+    until: { value: 'YYYY-MM-DD', text: 'the last day shown', default: 'today', example: '2024-03-01' },
+    by: { value: 'device|job', text: 'split each day per device or per job', default: 'one row per day' },
+    csv: { value: 'days|slots', text: 'export as CSV: one row per day or per 15-minute slot' },
+    out: { value: 'FILE', text: 'where --csv writes', default: 'standard output' },
+    import: { value: 'FILE', text: 'add the slot rows of a CSV that --csv slots wrote' },
+    backup: { value: 'FILE', text: 'copy the whole ledger to FILE (safe while Hearth runs)' },
+    currency: { value: 'CODE', text: "saves the ledger's currency", default: 'the saved one' },
+    tz: { value: 'ZONE', text: 'saves the zone the ledger counts days in', default: 'the saved one' },
+    standing: { value: 'X', text: 'saves a standing charge per day', default: 'the saved one', example: '0.41' },
+    monthly: { value: 'X', text: 'saves a monthly fee', default: 'the saved one', example: '5' },
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth history --days 30', 'hearth history --csv days --out days.csv'],
   async run({ values }) {
     const days = numberOption(values['days'], 'days', { min: 1, max: 3660 }) ?? 7;
     const until = values['until'];

@@ -3,7 +3,15 @@ import { marketModule } from '#core/market/module';
 import { PUBLIC_ENDPOINTS } from '#core/market/source';
 import { findServer } from '#transport/discovery';
 import { localClient, withClient, type CliClient } from '../client.ts';
-import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import {
+  JSON_DOC,
+  DATA_DIR_DOC,
+  numberOption,
+  UsageError,
+  type Command,
+  flagOptions,
+  textOptions,
+} from '../command.ts';
 
 const when = (ms: number | null) =>
   ms === null
@@ -39,12 +47,21 @@ export const marketCommand: Command = {
   name: 'market',
   summary:
     'BTC price (in the market currency, --currency) and network difficulty with their state; set or clear manual values',
-  usage:
-    'market [--json] [--currency EUR] [--set-price X] [--set-difficulty Y] [--clear] [--mempool URL] [--data-dir DIR]',
+  usage: '[--json] [--currency EUR] [--set-price X] [--set-difficulty Y] [--clear] [--mempool URL] [--data-dir DIR]',
   options: {
     ...flagOptions('json', 'clear'),
     ...textOptions('currency', 'set-price', 'set-difficulty', 'mempool', 'data-dir'),
   },
+  docs: {
+    json: JSON_DOC,
+    currency: { value: 'CODE', text: 'the currency BTC is priced in', default: 'the saved one, EUR at first' },
+    'set-price': { value: 'X', text: 'a manual BTC price in that currency', unit: 'per BTC', example: '87000' },
+    'set-difficulty': { value: 'Y', text: 'a manual network difficulty', example: '1.1e14' },
+    clear: { text: 'drop both manual values and use the fetched ones again' },
+    mempool: { value: 'URL', text: 'the mempool.space instance asked', default: 'https://mempool.space' },
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth market', 'hearth market --set-price 87000 --set-difficulty 1.1e14'],
   async run({ values }) {
     const price = numberOption(values['set-price'], 'set-price', { above: 0, integer: false, example: '87000' });
     const difficulty = numberOption(values['set-difficulty'], 'set-difficulty', {

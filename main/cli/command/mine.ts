@@ -6,7 +6,7 @@ import { miningModule } from '#core/mining/module';
 import { POOL_PRESETS } from '#core/mining/service';
 import { parsePoolUrl, type PoolConfig } from '#core/mining/stratum';
 import { dataDirOf, withClient } from '../client.ts';
-import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import { DATA_DIR_DOC, numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 import { formatDuration } from './train.ts';
 
 export function fmtRate(hps: number): string {
@@ -50,14 +50,43 @@ export const mineCommand: Command = {
   name: 'mine',
   summary: 'Mine Bitcoin on the CPU through a Stratum pool, with live hash rate and shares (Ctrl-C stops)',
   usage:
-    '[--pool URL | --preset ID] [--user WORKER] [--threads N] [--power 25|50|75|100] [--seconds S] [--check] [--data-dir DIR]\n\n' +
+    '[--pool URL | --preset ID] [--user WORKER] [--threads N] [--power 25|50|75|100] [--seconds S] [--check] [--data-dir DIR]',
+  details:
     'Without --pool it uses the pools saved on the Mining page (the first preferred, the others as failover).\n' +
     'The pool password comes from HEARTH_POOL_PASSWORD (or --pass, which other users can see in the process list); default "x".\n' +
     '--check connects once (subscribe, version rolling, authorise, first job), prints what the pool sent and the expected\n' +
     'time to a share on this machine, and exits 0 (usable) or 1 (with the reason).\n' +
     `Presets: ${POOL_PRESETS.map((p) => `${p.id} (${p.url}; user: ${p.userHint})`).join('; ')}.\n` +
-    'Shares are stored in the ledger. A pool that refuses the worker stops mining with exit code 1.\n\n' +
-    'example: hearth mine --preset ckpool-solo --user bc1q...yourAddress.rig --threads 2',
+    'Shares are stored in the ledger. A pool that refuses the worker stops mining with exit code 1.',
+  docs: {
+    pool: {
+      value: 'URL',
+      text: 'a Stratum pool, stratum+tcp://host:port',
+      default: 'the pools saved on the Mining page',
+    },
+    preset: { value: 'ID', text: 'a known pool by name (see below)' },
+    user: { value: 'WORKER', text: 'the worker name the pool knows you by', default: 'the saved one' },
+    pass: {
+      value: 'PASSWORD',
+      text: 'the pool password (visible in the process list)',
+      default: 'HEARTH_POOL_PASSWORD, else "x"',
+    },
+    threads: { value: 'N', text: 'hashing threads', default: 'the saved setting', unit: 'threads', example: '2' },
+    power: {
+      value: '25|50|75|100',
+      text: 'percent of each thread’s time spent hashing',
+      default: 'the saved setting',
+      unit: 'percent',
+      example: '50',
+    },
+    seconds: { value: 'S', text: 'stop after this long', default: 'until Ctrl-C', unit: 'seconds', example: '60' },
+    check: { text: 'connect once, print what the pool sent, exit 0 (usable) or 1' },
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: [
+    'hearth mine --preset ckpool-solo --user bc1q...yourAddress.rig --threads 2',
+    'hearth mine --check --preset ckpool-solo --user bc1q...yourAddress.rig',
+  ],
   options: {
     ...flagOptions('check'),
     ...textOptions('pool', 'preset', 'user', 'pass', 'threads', 'power', 'seconds', 'data-dir'),

@@ -11,7 +11,15 @@ import { instanceText, InstanceError, readInstance, type Instance } from '#core/
 import { schedulerModule } from '#core/scheduler/module';
 import { tariffModule } from '#core/tariff/module';
 import { plan } from '#workers/planner/plan';
-import { numberOption, rethrowAsUsage, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import {
+  DATA_DIR_DOC,
+  numberOption,
+  rethrowAsUsage,
+  UsageError,
+  type Command,
+  flagOptions,
+  textOptions,
+} from '../command.ts';
 import { freshPrices } from './prices.ts';
 import { dataDirOf } from '../client.ts';
 
@@ -142,7 +150,8 @@ export const planCommand: Command = {
   usage:
     '[--json] [--solver auto|milp|heuristic] [--time-limit-ms N] [--data-dir DIR]\n' +
     '       hearth plan --export FILE|- [--data-dir DIR]\n' +
-    '       hearth plan --instance FILE [--json] [--solver auto|milp|heuristic] [--time-limit-ms N]\n\n' +
+    '       hearth plan --instance FILE [--json] [--solver auto|milp|heuristic] [--time-limit-ms N]',
+  details:
     'Without --instance it builds the problem the scheduler plans from (prices, heat, detected devices, the job\n' +
     'queue, limits) out of the data folder, as the app would now, without starting or stopping anything.\n' +
     '--export writes that problem as JSON (docs/plan-instance.md; - for standard output) with the time and time\n' +
@@ -150,6 +159,21 @@ export const planCommand: Command = {
     'status (optimal, feasible with its gap, or heuristic with the reason), the totals and one row per slot\n' +
     '(device columns: job@level/power); --json prints the plan itself.',
   options: { ...flagOptions('json'), ...textOptions('export', 'instance', 'solver', 'time-limit-ms', 'data-dir') },
+  docs: {
+    json: { text: 'print the plan as JSON' },
+    export: { value: 'FILE|-', text: 'write the planning problem as JSON (- for standard output)' },
+    instance: { value: 'FILE', text: 'solve a problem file written by --export' },
+    solver: { value: 'auto|milp|heuristic', text: 'which solver plans', default: 'auto' },
+    'time-limit-ms': {
+      value: 'N',
+      text: "HiGHS's time limit",
+      default: 'the Plan page setting, 10000',
+      unit: 'ms',
+      example: '2000',
+    },
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth plan', 'hearth plan --export problem.json', 'hearth plan --instance problem.json --json'],
   async run({ values }) {
     const exportTo = values['export'];
     const instanceFile = values['instance'];

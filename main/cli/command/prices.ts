@@ -4,7 +4,16 @@ import type { CsvImportResult, Handlers, PriceSlot, TariffStatus } from '#contra
 import { HandlerError } from '#contract/index';
 import { localDay, localParts } from '#core/time';
 import { sendTo, withClient, type Send } from '../client.ts';
-import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import {
+  DATA_DIR_DOC,
+  JSON_DOC,
+  numberOption,
+  progressBar,
+  UsageError,
+  type Command,
+  flagOptions,
+  textOptions,
+} from '../command.ts';
 
 const HOUR = 3_600_000;
 
@@ -82,6 +91,18 @@ export const pricesCommand: Command = {
   summary: 'List the next electricity price slots from the configured tariff',
   usage: '[--hours N] [--from ISO-TIME] [--json] [--data-dir DIR]',
   options: { ...flagOptions('json'), ...textOptions('hours', 'from', 'data-dir') },
+  docs: {
+    hours: { value: 'N', text: 'how many hours ahead to list', default: '48', unit: 'hours' },
+    from: {
+      value: 'ISO-TIME',
+      text: 'the first slot',
+      default: 'the start of this hour',
+      example: '2023-01-01T00:00:00Z',
+    },
+    json: JSON_DOC,
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth prices --hours 24'],
   async run({ values }) {
     const hours = numberOption(values['hours'], 'hours', { min: 1, max: 24 * 400 }) ?? 48;
     const from = fromOption(values['from']);
@@ -110,17 +131,38 @@ export const pricesCommand: Command = {
 
 export function formatImport(r: CsvImportResult, file: string): string[] {
   return [
-    `Imported ${r.slots} slots of ${r.resolution} min from ${path.basename(file)}: ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}`,
-    `spot ${r.currency}/kWh: mean ${r.mean.toFixed(8)}, min ${r.min.toFixed(8)}, max ${r.max.toFixed(8)}`,
+    `Imported ${r.slots} slots of ${r.resolution} min from ${path.basename(file)}: ${r.message}`,
+    `spot ${r.currency}/kWh: mean ${r.mean.toFixed(8)}, min ${r.min.toFixed(8)}, max ${r.max.toFixed(8)}; ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}`,
   ];
 }
 
 export const pricesImportCommand: Command = {
   name: 'prices import',
-  summary: 'Import price slots from a CSV file (start,price columns) and use them as the tariff',
+  summary:
+    'Add price slots from a CSV file (start,price columns) for backtests; the live tariff stays unless --use-as-tariff',
   usage:
-    'FILE [--unit per-kwh|per-mwh|cents-per-kwh] [--currency EUR] [--tz Europe/Brussels] [--keep-tariff] [--json] [--data-dir DIR]',
-  options: { ...flagOptions('keep-tariff', 'json'), ...textOptions('unit', 'currency', 'tz', 'data-dir') },
+    'FILE [--unit per-kwh|per-mwh|cents-per-kwh] [--currency EUR] [--tz Europe/Brussels] [--use-as-tariff] [--json] [--data-dir DIR]',
+  options: {
+    ...flagOptions('use-as-tariff', 'keep-tariff', 'json'),
+    ...textOptions('unit', 'currency', 'tz', 'data-dir'),
+  },
+  docs: {
+    unit: {
+      value: 'per-kwh|per-mwh|cents-per-kwh',
+      text: "the prices' unit",
+      default: "the header's (eur_per_kwh, EUR/MWh, ct/kWh)",
+    },
+    currency: { value: 'CODE', text: "the prices' currency", default: "the header's, else EUR" },
+    tz: { value: 'ZONE', text: 'the zone of timestamps without Z or an offset', default: "the tariff settings' zone" },
+    'use-as-tariff': { text: 'also make the imported prices the live tariff (CSV import)' },
+    'keep-tariff': { text: 'the default now: the live tariff stays (kept so older scripts run)' },
+    json: JSON_DOC,
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: [
+    'hearth prices import test/fixtures/prices/be-day-ahead-2023.csv',
+    'hearth prices import my-prices.csv --unit per-mwh --use-as-tariff',
+  ],
   allowPositionals: true,
   async run({ values, positionals }) {
     if (positionals.length !== 1) throw new UsageError('give one CSV file: hearth prices import FILE');
@@ -132,6 +174,10 @@ export const pricesImportCommand: Command = {
     const currency = typeof values['currency'] === 'string' ? values['currency'].toUpperCase() : undefined;
     if (currency !== undefined && !/^[A-Z]{3}$/.test(currency))
       throw new UsageError(`--currency expects a code such as EUR, got "${currency}"`);
+    if (values['use-as-tariff'] && values['keep-tariff'])
+      throw new UsageError('--use-as-tariff switches the live tariff and --keep-tariff keeps it: give one of them');
+    const progress = progressBar(process.stderr, { plain: false });
+    progress('import', 0, 2, 'steps: read, store');
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -141,8 +187,10 @@ export const pricesImportCommand: Command = {
     return withClient(values, async ({ send }) => {
       let result: CsvImportResult;
       try {
+        progress('import', 1, 2, 'steps: read, store');
         result = await send('tariff-import-csv', {
           csv: text,
+          ...(values['use-as-tariff'] ? { useAsTariff: true } : {}),
           ...(unit ? { unit } : {}),
           ...(currency ? { currency } : {}),
           ...(typeof values['tz'] === 'string' ? { timeZone: values['tz'] } : {}),
@@ -151,11 +199,7 @@ export const pricesImportCommand: Command = {
         if (err instanceof HandlerError) throw new UsageError(`${file}: ${err.message}`);
         throw err;
       }
-      if (!values['keep-tariff']) {
-        const s = await send('tariff-settings', {});
-        if (s.tariff.kind !== 'csv')
-          await send('tariff-configure', { ...s, tariff: { kind: 'csv', currency: result.currency } });
-      }
+      progress('import', 2, 2, 'steps: read, store');
       if (values['json']) console.log(JSON.stringify(result, null, 2));
       else for (const line of formatImport(result, file)) console.log(line);
       return 0;

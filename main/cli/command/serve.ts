@@ -1,7 +1,7 @@
 import { findServer } from '#transport/discovery';
 import { startServer } from '../../server/serve.ts';
 import { dataDirOf } from '../client.ts';
-import { numberOption, UsageError, type Command, textOptions } from '../command.ts';
+import { DATA_DIR_DOC, numberOption, UsageError, type Command, textOptions } from '../command.ts';
 
 export const DEFAULT_PORT = 7420;
 
@@ -10,6 +10,12 @@ export const serveCommand: Command = {
   summary: 'Run Hearth headless and serve its page to a browser (127.0.0.1 only unless --host says otherwise)',
   usage: '[--port N] [--host ADDRESS] [--data-dir DIR]',
   options: { ...textOptions('port', 'host', 'data-dir') },
+  docs: {
+    port: { value: 'N', text: 'the port to listen on (0: any free port)', default: '7420', unit: 'port' },
+    host: { value: 'ADDRESS', text: 'the address to bind', default: '127.0.0.1' },
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth serve --port 7420'],
   async run({ values, stopped }) {
     const port = numberOption(values['port'], 'port', { min: 0, max: 65535 }) ?? DEFAULT_PORT;
     const host = typeof values['host'] === 'string' ? values['host'] : '127.0.0.1';

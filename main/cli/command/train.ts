@@ -3,7 +3,7 @@ import { HandlerError } from '#contract/index';
 import { startCore } from '#core/app';
 import { dataDirOf } from '../client.ts';
 import { jobModule } from '#core/job/module';
-import { numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
+import { DATA_DIR_DOC, numberOption, UsageError, type Command, flagOptions, textOptions } from '../command.ts';
 
 const FINAL = new Set(['finished', 'failed', 'cancelled']);
 
@@ -52,7 +52,8 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'Train the built-in character language model in the foreground (Ctrl-C pauses at a checkpoint)',
   usage:
-    '[--data FILE] [--steps N] [--threads N] [--batch N] [--hidden N] [--context N] [--lr X] [--seed N] [--checkpoint-every N] [--keep N] [--job ID] [--sample CHARS] [--data-dir DIR] [--json]\n\n' +
+    '[--data FILE] [--steps N] [--threads N] [--batch N] [--hidden N] [--context N] [--lr X] [--seed N] [--checkpoint-every N] [--keep N] [--job ID] [--sample CHARS] [--data-dir DIR] [--json]',
+  details:
     'Without --job a new job is stored in the ledger and run; --job ID continues a paused, queued or\n' +
     'interrupted job from its newest checkpoint. Without --data the model trains on a text that ships\n' +
     'with Hearth (the mqtt package README). At the end it prints text the model writes (--sample 0: none).',
@@ -74,6 +75,28 @@ export const trainCommand: Command = {
       'data-dir',
     ),
   },
+  docs: {
+    json: { text: 'print progress and the result as JSON lines' },
+    data: { value: 'FILE', text: 'a text file to train on', default: 'the mqtt package README that ships with Hearth' },
+    steps: { value: 'N', text: 'training steps', default: '2000', unit: 'steps' },
+    threads: { value: 'N', text: 'worker threads', default: '1', unit: 'threads', example: '2' },
+    batch: { value: 'N', text: 'samples per step (a multiple of 4 × threads)', default: '128', unit: 'samples' },
+    hidden: { value: 'N', text: 'hidden units (a multiple of 8)', default: '256', unit: 'units' },
+    context: { value: 'N', text: 'characters the model sees', default: '8', unit: 'characters' },
+    lr: { value: 'X', text: "Adam's learning rate", default: '0.003' },
+    seed: { value: 'N', text: 'the random seed', default: '1' },
+    'checkpoint-every': { value: 'N', text: 'steps between checkpoints', default: '100', unit: 'steps' },
+    keep: { value: 'N', text: 'checkpoints kept', default: '3', unit: 'checkpoints' },
+    job: { value: 'ID', text: 'continue this job from its newest checkpoint', example: '3' },
+    sample: {
+      value: 'CHARS',
+      text: 'characters of text printed at the end (0: none)',
+      default: '200',
+      unit: 'characters',
+    },
+    'data-dir': DATA_DIR_DOC,
+  },
+  examples: ['hearth train --steps 500 --threads 2'],
   async run({ values, stopped }) {
     const jobId = numberOption(values['job'], 'job', { min: 1 });
     const sampleChars = numberOption(values['sample'], 'sample', { min: 0, max: 5000 }) ?? 200;

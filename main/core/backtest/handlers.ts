@@ -10,6 +10,7 @@ const HINTS: Record<string, string> = {
     'Choose an hourly weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) that covers the whole period, or a period it covers.',
   prices: 'Import the missing prices, or choose a period without the gap.',
   comfort: 'Fix the comfort band in the heating schedule (Schedules page): the lower bound first.',
+  heatSource: 'Fix the heat source given, or leave it out to use the saved one.',
 };
 
 export function backtestHandlers(b: Backtest): BacktestHandlers {
@@ -22,7 +23,7 @@ export function backtestHandlers(b: Backtest): BacktestHandlers {
           throw new HandlerError('conflict', e.message, 'Wait for it to finish, then run again.');
         if (e instanceof BacktestStopped) throw new HandlerError('unavailable', e.message);
         if (e instanceof BacktestInputError)
-          throw new HandlerError('bad-request', e.message, HINTS[e.field] ?? 'Fix that figure and run again.');
+          throw new HandlerError('bad-request', e.message, HINTS[e.field] ?? 'Fix that figure and run again.', e.field);
         throw e;
       }
     },

@@ -20,9 +20,11 @@ export function backtestModule(options: BacktestModuleOptions = {}): CoreModule 
     requires: ['tariff'],
     optional: ['heating'],
     create(ctx, { tariff, heating }): ModuleInstance {
+      const isSaved = ctx.db.prepare('SELECT 1 FROM setting WHERE key = ?');
       const backtest = new Backtest({
         tariff,
         heating,
+        saved: (key) => isSaved.get(key) !== undefined,
         planner,
         emit: (event, payload) => ctx.events.emit(event, payload),
       });

@@ -18,10 +18,13 @@ const prices = householdPrices(
   'Europe/Brussels',
 );
 
-/** The tariff's part the backtest reads: the stored slots overlapping [from, to), and its charges. */
+/** The tariff's part the backtest reads: the stored past slots overlapping [from, to), and its charges. */
 function tariffOf(slots: PriceSlot[]) {
   return {
-    slots: (from: number, to: number) => slots.filter((s) => s.end > from && s.start < to),
+    history: (from: number, to: number) => ({
+      slots: slots.filter((s) => s.end > from && s.start < to),
+      source: 'the imported price file',
+    }),
     charges: () => EXAMPLE_CHARGES,
   };
 }

@@ -1,16 +1,25 @@
-import type { BacktestArgs, BacktestRun, HeatingSettings, PriceSlot } from '#contract/index';
+import {
+  heatingSettingsSchema,
+  type BacktestArgs,
+  type BacktestRun,
+  type HeatingSettings,
+  type PriceSlot,
+} from '#contract/index';
 import type { EventBus } from '#core/event';
 import type { HeatingService } from '#core/heating/service';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import { BacktestInputError, type PlannerFn } from '#core/planner/backtest';
 import type { TariffService } from '#core/tariff/service';
-import { DEFAULT_COMPUTER, houseFrom, readWeather, runBacktest, toPolicy } from './setup.ts';
+import { parsePriceCsv, type PricePoint } from '#core/planner/price-csv';
+import { DEFAULT_COMPUTER, householdPrices, houseFrom, readWeather, runBacktest, toPolicy } from './setup.ts';
 
 export type BacktestDeps = {
-  /** Where the prices (and the charges added to spot prices) come from. */
-  tariff: Pick<TariffService, 'slots' | 'charges'>;
+  /** Where the stored prices (and the charges added to spot prices) come from. */
+  tariff: Pick<TariffService, 'history' | 'charges'>;
   /** The schedule, heat source and room; the defaults where absent. */
   heating?: Pick<HeatingService, 'settings'> | null;
+  /** Whether the user saved a setting (`heating`, `tariff`), so the assumptions can say "saved" or "default". */
+  saved?: (key: 'heating' | 'tariff') => boolean;
   /** `plan-backtest-progress` as a run goes. */
   emit: EventBus['emit'];
   /** The planner; absent, plans are made on this thread. */
@@ -32,6 +41,9 @@ export class BacktestStopped extends Error {
     this.name = 'BacktestStopped';
   }
 }
+
+/** "2023-01-31" in the zone. */
+const localDate = (ms: number, timeZone: string) => new Date(ms).toLocaleDateString('sv-SE', { timeZone });
 
 const READ_CHUNK_MS = 31 * 86_400_000;
 
@@ -68,24 +80,54 @@ export class Backtest {
     this.stopped = true;
   }
 
-  /** The heating settings, and whether the user saved them in thermal mode (then their room is the house). */
-  private heating(): { settings: HeatingSettings; thermal: boolean } {
-    const settings = this.d.heating?.settings() ?? defaultHeatingSettings();
-    return { settings, thermal: settings.mode === 'thermal' };
+  /**
+   * The heating settings with the run's overrides (heat source, comfort band, time zone), checked
+   * the way the heating settings are, and whether the saved ones are in thermal mode (then their
+   * room is the house).
+   */
+  private heating(args: BacktestArgs): { settings: HeatingSettings; thermal: boolean } {
+    const saved = this.d.heating?.settings() ?? defaultHeatingSettings();
+    let settings: HeatingSettings = { ...saved, ...(args.timeZone ? { timeZone: args.timeZone } : {}) };
+    if (args.heatSource) {
+      const checked = heatingSettingsSchema.safeParse({ ...settings, heatSource: args.heatSource });
+      if (!checked.success)
+        throw new BacktestInputError(
+          'heatSource',
+          `the heat source given: ${checked.error.issues.map((i) => i.message).join('; ')}`,
+        );
+      settings = checked.data;
+    }
+    const c = args.comfort;
+    if (c && 'minC' in c) {
+      if (c.minC > c.maxC)
+        throw new BacktestInputError(
+          'comfort',
+          `the comfort band ${c.minC}–${c.maxC} °C is upside down: give the lower edge first, such as ${c.maxC}–${c.minC} °C`,
+        );
+      settings = { ...settings, schedule: settings.schedule.map(() => [{ at: '00:00', c: c.minC, maxC: c.maxC }]) };
+    } else if (c)
+      settings = {
+        ...settings,
+        schedule: settings.schedule.map((day) => day.map((e) => ({ ...e, maxC: e.c + c.widthK }))),
+      };
+    return { settings, thermal: saved.mode === 'thermal' };
   }
 
   /** The stored prices, read a month at a time with yields between (a year is a few hundred ms of reading and charges). */
-  private async pricesFor(from: number, to: number): Promise<PriceSlot[]> {
+  private async pricesFor(from: number, to: number): Promise<{ slots: PriceSlot[]; source: string }> {
     const slots: PriceSlot[] = [];
+    const sources = new Set<string>();
     for (let a = from; a < to; a += READ_CHUNK_MS) {
       const b = Math.min(to, a + READ_CHUNK_MS);
-      for (const s of this.d.tariff.slots(a, b)) if (s.start >= a && s.start < b) slots.push(s);
+      const got = this.d.tariff.history(a, b);
+      if (got.slots.length) sources.add(got.source);
+      for (const s of got.slots) if (s.start >= a && s.start < b) slots.push(s);
       await yieldNow();
     }
     if (slots.length === 0)
       throw new BacktestInputError(
         'period',
-        `no prices are stored between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`,
+        `no prices are stored between ${new Date(from).toISOString()} and ${new Date(to).toISOString()} (a backtest replays imported or fetched prices, never a fixed or time-of-use tariff's)`,
       );
     for (let i = 1; i < slots.length; i++) {
       const a = slots[i - 1];
@@ -96,29 +138,84 @@ export class Backtest {
           `prices are missing from ${new Date(a.end).toISOString()} to ${new Date(b.start).toISOString()}`,
         );
     }
-    return slots;
+    return { slots, source: [...sources].join(' and ') };
+  }
+
+  /** A price file given with the run: the whole file, or the part in [from, to). */
+  private fromFile(args: BacktestArgs, file: { name: string; csv: string }, timeZone: string): PriceSlot[] {
+    let points: PricePoint[];
+    try {
+      points = parsePriceCsv(file.csv, file.name);
+    } catch (e) {
+      throw new BacktestInputError('prices', (e as Error).message);
+    }
+    const from = args.from ?? -Infinity;
+    const to = args.to ?? Infinity;
+    points = points.filter((p) => p.start >= from && p.start < to);
+    if (!points.length) throw new BacktestInputError('period', `${file.name} has no prices in the period chosen`);
+    return householdPrices(points, args.charges ?? this.d.tariff.charges(), timeZone);
   }
 
   private async replay(args: BacktestArgs): Promise<BacktestRun> {
     const runId = args.runId ?? `run-${++this.runs}`;
-    const prices = await this.pricesFor(args.from, args.to);
-    const h = this.heating();
-    const timeZone = args.timeZone ?? h.settings.timeZone;
+    const h = this.heating(args);
+    const timeZone = h.settings.timeZone;
+    const saved = (key: 'heating' | 'tariff'): 'saved' | 'default' =>
+      this.d.saved?.(key) === false ? 'default' : 'saved';
+    const file = args.pricesCsv;
+    let prices: PriceSlot[];
+    let pricesSource: string;
+    if (file) {
+      prices = this.fromFile(args, file, timeZone);
+      pricesSource = `spot prices from ${file.name}`;
+    } else {
+      const got = await this.pricesFor(args.from ?? 0, args.to ?? 0);
+      prices = got.slots;
+      const first = prices[0]!;
+      const last = prices.at(-1)!;
+      pricesSource = `${first.spot === null ? 'prices' : 'spot prices'} from ${got.source}, ${localDate(first.start, timeZone)} – ${localDate(last.end - 1, timeZone)}`;
+    }
     let last = { step: -1, pct: -1 };
-    const weather = args.weatherCsv !== undefined ? readWeather(args.weatherCsv, 'weather file') : null;
+    const weather =
+      args.weatherCsv !== undefined ? readWeather(args.weatherCsv, args.weatherName ?? 'weather file') : null;
+    const given = (v: unknown, otherwise: 'saved' | 'default') => (v !== undefined ? ('given' as const) : otherwise);
+    const houseGiven = args.house && Object.values(args.house).some((v) => v !== undefined);
     return runBacktest({
       prices,
       // Fixed and time-of-use tariffs have no spot price: their prices are the household's as they stand.
       charges: prices.some((p) => p.spot !== null)
-        ? { charges: this.d.tariff.charges(), origin: 'the tariff settings' }
+        ? args.charges
+          ? { charges: args.charges, origin: 'given' }
+          : {
+              charges: this.d.tariff.charges(),
+              origin:
+                saved('tariff') === 'saved'
+                  ? 'the tariff settings'
+                  : 'nothing saved: set the charges on the Schedules page, or --grid-fee, --levies and --vat',
+            }
         : null,
       heating: h.settings,
       model: args.model ?? 'thermal',
       house: houseFrom(args.house ?? {}, h.settings, h.thermal),
-      computer: { powerW: args.powerW, revenuePerHour: args.revenuePerHour ?? DEFAULT_COMPUTER.revenuePerHour },
+      computer: {
+        powerW: args.powerW ?? DEFAULT_COMPUTER.powerW,
+        revenuePerHour: args.revenuePerHour ?? DEFAULT_COMPUTER.revenuePerHour,
+      },
       weather,
       timeZone,
       policies: args.policies.map(toPolicy),
+      pricesSource,
+      origins: {
+        prices: file ? 'given' : 'saved',
+        electricity: given(args.charges, saved('tariff')),
+        'heat source': given(args.heatSource, saved('heating')),
+        house: houseGiven ? 'given' : h.thermal ? 'saved' : 'default',
+        comfort: given(args.comfort, saved('heating')),
+        weather: weather ? 'given' : saved('heating'),
+        computer: given(args.powerW, 'default'),
+        'mining value': given(args.revenuePerHour, 'default'),
+        planner: args.timeLimitMs !== undefined || args.pricesKnownAtHour !== undefined ? 'given' : 'default',
+      },
       ...(args.timeLimitMs !== undefined ? { timeLimitMs: args.timeLimitMs } : {}),
       ...(args.pricesKnownAtHour !== undefined ? { pricesKnownAtHour: args.pricesKnownAtHour } : {}),
       ...(this.d.planner ? { planner: this.d.planner } : {}),

@@ -2,6 +2,7 @@ import {
   DEFAULT_BAND_K,
   DEFAULT_SOURCE_CAPACITY_W,
   SETPOINT_MIN_C,
+  type BacktestAssumption,
   type BacktestModel,
   type BacktestPolicy,
   type BacktestRun,
@@ -64,6 +65,10 @@ export type BacktestInput = {
   /** Awaited between chunks of slot preparation (a year of time-zone arithmetic is about a second). */
   pause?: () => Promise<void>;
   runId?: string;
+  /** Where the prices came from, in words ("the imported price file", "be-day-ahead-2023.csv"). */
+  pricesSource?: string;
+  /** Where each assumption came from; a topic not named is `default` (computer, mining value) or `saved`. */
+  origins?: Partial<Record<BacktestAssumption['topic'], BacktestAssumption['origin']>>;
 };
 
 /** The contract's policy name as the engine's policy. */
@@ -304,8 +309,13 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestRun> {
     weather: weatherInfo,
     planner: { timeLimitMs, pricesKnownAtHour },
     lines: [],
+    assumptions: [],
   };
-  info.lines = describe(input, info, first.currency);
+  info.assumptions = describe(input, info, first.currency, { from: first.start, to: last.end, slots: slots.length });
+  // The older one-line-each summary: the figures of the model, without the period and computer lines.
+  info.lines = info.assumptions
+    .filter((a) => !LISTED_ELSEWHERE.has(a.topic))
+    .map((a) => (a.text.startsWith('demand model:') ? a.text : `${a.topic}: ${a.text}`));
   return {
     runId: input.runId ?? 'backtest',
     from: first.start,
@@ -342,36 +352,71 @@ export function describeHeatSource(src: HeatSource, currency: string): string {
   }
 }
 
-/** One line per figure a reader should check: charges, heat source, house, comfort, weather, planner, baselines. */
-function describe(input: BacktestInput, info: BacktestSetupInfo, currency: string): string[] {
-  const lines: string[] = [];
+/** Where a topic's figure came from when the caller does not say: the settings, or Hearth's default for the computer. */
+const ORIGIN: Record<BacktestAssumption['topic'], BacktestAssumption['origin']> = {
+  period: 'data',
+  prices: 'saved',
+  electricity: 'saved',
+  'heat source': 'saved',
+  house: 'saved',
+  comfort: 'saved',
+  weather: 'given',
+  computer: 'default',
+  'mining value': 'default',
+  planner: 'default',
+  baselines: 'default',
+};
+
+const LISTED_ELSEWHERE = new Set<BacktestAssumption['topic']>(['period', 'prices', 'computer', 'mining value']);
+
+const localDate = (ms: number, timeZone: string) => new Date(ms).toLocaleString('sv-SE', { timeZone }).slice(0, 16);
+
+/** Every figure a reader should check, one line each, with where it came from. */
+function describe(
+  input: BacktestInput,
+  info: BacktestSetupInfo,
+  currency: string,
+  period: { from: number; to: number; slots: number },
+): BacktestAssumption[] {
+  const out: BacktestAssumption[] = [];
+  const push = (topic: BacktestAssumption['topic'], text: string) =>
+    out.push({ topic, text, origin: input.origins?.[topic] ?? ORIGIN[topic] });
+  push(
+    'period',
+    `${localDate(period.from, input.timeZone)} to ${localDate(period.to, input.timeZone)} (${input.timeZone}), ${period.slots} slots, ${input.model} model`,
+  );
+  if (input.pricesSource) push('prices', input.pricesSource);
   const c = input.charges;
-  if (!c) lines.push(`electricity: the tariff's own prices (no spot price to add charges to)`);
+  if (!c) push('electricity', `the tariff's own prices (no spot price to add charges to)`);
   else {
     const zones = c.charges.zones?.length
       ? `, ${c.charges.zones.length} time-of-day charge zone${c.charges.zones.length > 1 ? 's' : ''}`
       : '';
     const none = c.charges.perKWh === 0 && c.charges.tax === 0 && !zones;
-    lines.push(
+    push(
+      'electricity',
       none
-        ? `electricity: spot price alone, no grid fee, levies or VAT (${c.origin}); a household pays these too`
-        : `electricity: (spot + ${money(c.charges.perKWh, currency)}/kWh grid fee and levies${zones}) × (1 + ${pct(c.charges.tax)} VAT) (${c.origin})`,
+        ? `spot price alone, no grid fee, levies or VAT (${c.origin}); a household pays these too`
+        : `(spot + ${money(c.charges.perKWh, currency)}/kWh grid fee and levies${zones}) × (1 + ${pct(c.charges.tax)} VAT) (${c.origin})`,
     );
   }
   const src = input.heating.heatSource;
-  lines.push(
-    `heat source: ${describeHeatSource(src, currency)}${src.kind === 'none' ? '' : `, up to ${thousands(info.house.sourceCapW)} W`}`,
+  push(
+    'heat source',
+    `${describeHeatSource(src, currency)}${src.kind === 'none' ? '' : `, up to ${thousands(info.house.sourceCapW)} W`}`,
   );
   const h = info.house;
   if (input.model === 'thermal') {
-    lines.push(
-      `house: UA ${thousands(h.uaWPerK)} W/K, heat capacity ${thousands(h.capacityWhPerK)} Wh/K, starting at ${h.indoorC.toFixed(1)} °C (${h.origin})`,
+    push(
+      'house',
+      `UA ${thousands(h.uaWPerK)} W/K, heat capacity ${thousands(h.capacityWhPerK)} Wh/K, starting at ${h.indoorC.toFixed(1)} °C (${h.origin})`,
     );
     const outside =
       input.heating.season.kind === 'always' ? '' : `, outside it only frost protection (${SETPOINT_MIN_C} °C)`;
-    lines.push(`comfort: ${describeBand(input.heating)}; ${describeSeason(input.heating)}${outside}`);
+    push('comfort', `${describeBand(input.heating)}; ${describeSeason(input.heating)}${outside}`);
   } else {
-    lines.push(
+    push(
+      'house',
       `demand model: heat demand UA ${thousands(h.uaWPerK)} W/K × (setpoint − outdoor) in season (${describeSeason(input.heating)}); each kWh of compute heat up to it displaces a kWh of the heat source's (${h.origin})`,
     );
   }
@@ -380,17 +425,21 @@ function describe(input: BacktestInput, info: BacktestSetupInfo, currency: strin
     const gaps = w.interpolatedGaps
       ? `; ${w.interpolatedGaps} short gap${w.interpolatedGaps > 1 ? 's' : ''} (up to 3 h) interpolated linearly`
       : '; no gaps';
-    lines.push(`weather: ${input.weather.name}, ${w.points} points from ${iso(w.from)} to ${iso(w.to)}${gaps}`);
-  } else lines.push(`weather: none; the heating settings' fallback ${input.heating.fallbackOutdoorC} °C outside`);
-  lines.push(
-    `planner: plans at the first slot, then daily at ${String(info.planner.pricesKnownAtHour).padStart(2, '0')}:00 ${input.timeZone} when the next day's prices are known, through the last known price; HiGHS limit ${info.planner.timeLimitMs} ms a plan`,
+    push('weather', `${input.weather.name}, ${w.points} points from ${iso(w.from)} to ${iso(w.to)}${gaps}`);
+  } else push('weather', `none; the heating settings' fallback ${input.heating.fallbackOutdoorC} °C outside`);
+  push('computer', `${thousands(input.computer.powerW)} W while it runs, all of it heat in the house`);
+  push('mining value', `${input.computer.revenuePerHour} ${currency} per hour at full power`);
+  push(
+    'planner',
+    `plans at the first slot, then daily at ${String(info.planner.pricesKnownAtHour).padStart(2, '0')}:00 ${input.timeZone} when the next day's prices are known, through the last known price; HiGHS limit ${info.planner.timeLimitMs} ms a plan`,
   );
-  lines.push(
+  push(
+    'baselines',
     input.model === 'thermal'
-      ? "baselines: the heat source is a thermostat with optimum start (it reaches each setpoint on time at full output, otherwise holds the band's lower edge)"
-      : 'baselines: the heat source covers whatever demand the computer leaves',
+      ? "the heat source is a thermostat with optimum start (it reaches each setpoint on time at full output, otherwise holds the band's lower edge)"
+      : 'the heat source covers whatever demand the computer leaves',
   );
-  return lines;
+  return out;
 }
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

@@ -43,13 +43,17 @@ export function tariffHandlers(t: Tariff): TariffHandlers {
     'tariff-slots': async ({ from, to }) => t.slots(from, to),
     'tariff-status': async () => t.status(),
     'tariff-refresh': async () => t.refresh(),
-    'tariff-import-csv': async ({ csv, unit, currency, timeZone }) => {
+    'tariff-import-csv': async ({ csv, unit, currency, timeZone, useAsTariff }) => {
       try {
-        return t.importCsv(csv, {
-          ...(unit ? { unit } : {}),
-          ...(currency ? { currency } : {}),
-          ...(timeZone ? { timeZone } : {}),
-        });
+        return await t.importCsv(
+          csv,
+          {
+            ...(unit ? { unit } : {}),
+            ...(currency ? { currency } : {}),
+            ...(timeZone ? { timeZone } : {}),
+          },
+          useAsTariff === true,
+        );
       } catch (err) {
         if (err instanceof CsvError)
           throw new HandlerError('bad-request', err.message, 'Fix the rows named and import again.');

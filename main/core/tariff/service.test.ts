@@ -64,7 +64,7 @@ describe('Tariff, constructed without the core', () => {
     expect(t.status()).toMatchObject({ kind: 'csv', state: 'error' });
     const updates: { from: number; to: number }[] = [];
     t.onUpdate((r) => updates.push(r));
-    const result = t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,0.2\n2024-01-10T01:00:00Z,0.4\n', {});
+    const result = await t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,0.2\n2024-01-10T01:00:00Z,0.4\n', {});
     expect(result).toMatchObject({ slots: 2, resolution: 60, currency: 'EUR', min: 0.2, max: 0.4 });
     const at = Date.parse('2024-01-10T00:00:00Z');
     expect(updates).toEqual([{ from: at, to: at + 2 * 3_600_000 }]);
@@ -73,11 +73,54 @@ describe('Tariff, constructed without the core', () => {
     expect(slots.map((s) => s.spot)).toEqual([0.2, 0.4]);
     expect(slots[0]!.price).toBeCloseTo((0.2 + 0.1) * 1.5, 12);
     expect(slots[1]!.price).toBeCloseTo((0.4 + 0.1) * 1.5, 12);
+    // Both slots end before now (12:00): no prices for the live plan, and the status says so.
+    expect(t.status()).toMatchObject({
+      state: 'error',
+      reason: expect.stringMatching(
+        /^The imported prices end 2024-01-10, before now: the live plan has no prices/,
+      ) as unknown,
+    });
+    expect(result).toMatchObject({ inUse: true, reachesNow: false });
+    const reaching = await t.importCsv(
+      'start_utc,eur_per_kwh\n2024-01-10T12:00:00Z,0.2\n2024-01-10T13:00:00Z,0.4\n',
+      {},
+    );
+    expect(reaching.message).toBe(`covers 2024-01-10 – 2024-01-10 (${TZ}); the live plan uses these prices`);
     expect(t.status().state).toBe('ok');
     expect(() => t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,9\n2024-01-10T01:00:00Z,x\n', {})).toThrow(
       /line 3/,
     );
     expect(t.slots(at, at + 2 * 3_600_000)).toEqual(slots);
+    db.close();
+  });
+
+  it('adds an imported file beside a live fixed tariff (backtests read it) unless asked to use it as the tariff', async () => {
+    const { t, db } = tariff();
+    await t.configure({
+      tariff: { kind: 'fixed', price: 0.3, currency: 'EUR' },
+      charges: { perKWh: 0.1, tax: 0 },
+      timeZone: TZ,
+    });
+    const csv = 'start_utc,eur_per_kwh\n2023-06-01T00:00:00Z,0.05\n2023-06-01T01:00:00Z,0.07\n';
+    const added = await t.importCsv(csv, {});
+    expect(added).toMatchObject({ inUse: false, reachesNow: false });
+    expect(added.message).toBe(
+      `covers 2023-06-01 – 2023-06-01 (${TZ}); ends before today, so the live plan does not use it; kept for backtests`,
+    );
+    expect(t.current().tariff.kind).toBe('fixed');
+    expect(t.status()).toMatchObject({ kind: 'fixed', state: 'ok' });
+    const june = Date.parse('2023-06-01T00:00:00Z');
+    // The live tariff prices June at its fixed price; a backtest gets the imported spot prices, charges added.
+    expect(t.slots(june, june + 3_600_000)[0]?.price).toBe(0.3);
+    const past = t.history(june, june + 2 * 3_600_000);
+    expect(past.source).toBe('the imported price file');
+    expect(past.slots.map((s) => s.price)).toEqual(
+      [0.05 + 0.1, 0.07 + 0.1].map((p) => expect.closeTo(p, 12) as unknown),
+    );
+    expect(t.history(june - 86_400_000, june).slots).toEqual([]);
+    const switched = await t.importCsv(csv, {}, true);
+    expect(switched.inUse).toBe(true);
+    expect(t.current().tariff).toEqual({ kind: 'csv', currency: 'EUR' });
     db.close();
   });
 

@@ -1,5 +1,13 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { Charges, PriceSlot, TariffConfig, TariffSettings, TariffStatus, TariffTestResult } from '#contract/index';
+import type {
+  Charges,
+  CsvImportResult,
+  PriceSlot,
+  TariffConfig,
+  TariffSettings,
+  TariffStatus,
+  TariffTestResult,
+} from '#contract/index';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { Logger } from '#core/log';
@@ -12,7 +20,7 @@ import { withCharges } from './charges.ts';
 import { fetchDue, type FetchState } from './fetch-policy.ts';
 import { defaultTariffSettings, tariffSetting, tariffToken } from './setting.ts';
 import type { PriceStore } from './store.ts';
-import { localDay } from '#core/time';
+import { localDay, localParts } from '#core/time';
 
 /** What other domains (the planner) may ask of the tariff domain. */
 export type TariffService = {
@@ -24,6 +32,13 @@ export type TariffService = {
   status(): TariffStatus;
   /** The grid charges and tax added to spot prices. */
   charges(): Charges;
+  /**
+   * Past prices for a backtest over [from, to): the imported price file's where it has them (what
+   * a user imports to replay a period), else the live day-ahead provider's stored prices; charges
+   * added. Never the fixed or time-of-use tariff's computed prices, which would replay the past at
+   * today's tariff without saying so. `source` names where they came from.
+   */
+  history(from: number, to: number): { slots: PriceSlot[]; source: string };
   /** Called after new prices are stored; returns an unsubscribe function. */
   onUpdate(listener: (range: { from: number; to: number }) => void): () => void;
 };
@@ -96,6 +111,25 @@ export class Tariff implements TariffService {
     return a.type === 'static' ? null : a.sourceKey(this.inUse.tariff as never);
   }
 
+  history(from: number, to: number): { slots: PriceSlot[]; source: string } {
+    const { charges, timeZone } = this.inUse;
+    const priced = (key: string) => this.deps.store.range(key, from, to).map((s) => withCharges(s, charges, timeZone));
+    const imported = priced(csvAdapter.sourceKey({ kind: 'csv', currency: '' }));
+    if (imported.length > 0) return { slots: imported, source: 'the imported price file' };
+    const key = this.sourceKey();
+    const a = adapterFor(this.inUse.tariff);
+    if (key !== null && a.type === 'dynamic')
+      return { slots: priced(key), source: `${a.label}'s stored day-ahead prices` };
+    return { slots: [], source: 'none' };
+  }
+
+  /** Another process wrote to the ledger: the settings are read again and pages told of the prices. */
+  reload(): void {
+    this.inUse = this.load();
+    const now = this.deps.clock.now();
+    this.notify(now, now + 2 * 86_400_000, 0);
+  }
+
   status(): TariffStatus {
     const settings = this.inUse;
     const key = this.sourceKey();
@@ -110,18 +144,30 @@ export class Tariff implements TariffService {
         nextFetchAt: null,
       };
     const s = this.deps.store.summary(key);
+    // Prices that all lie in the past (a 2023 file) are no prices for the live plan: saying "ok,
+    // known until 2023-12-31" beside an empty price chart would contradict the chart.
+    const now = this.deps.clock.now();
+    const past =
+      s.count > 0 && s.knownUntil !== null && s.knownUntil <= now
+        ? `${a.type === 'stored' ? 'The imported prices end' : 'The stored prices end'} ${new Date(s.knownUntil).toISOString().slice(0, 10)}, before now: the live plan has no prices. ${a.type === 'stored' ? 'Import a file that reaches today, or choose another tariff.' : 'They are fetched again when the provider answers.'}`
+        : null;
     const reason = this.reason;
-    const state: TariffStatus['state'] = reason
-      ? s.count > 0
-        ? 'stale'
-        : 'error'
-      : s.count > 0
-        ? 'ok'
-        : a.type === 'stored'
-          ? 'error'
-          : 'idle';
+    // An import that ends in the past will never be fetched again: no prices, not old prices.
+    const state: TariffStatus['state'] =
+      past && a.type === 'stored'
+        ? 'error'
+        : reason || past
+          ? s.count > 0
+            ? 'stale'
+            : 'error'
+          : s.count > 0
+            ? 'ok'
+            : a.type === 'stored'
+              ? 'error'
+              : 'idle';
     const why =
       reason ??
+      past ??
       (s.count === 0 && a.type === 'stored' ? 'No prices imported yet: run `hearth prices import FILE`' : null);
     const nextFetchAt =
       a.type === 'dynamic' && this.task ? Math.ceil((this.deps.clock.now() + 1) / 900_000) * 900_000 : null;
@@ -251,8 +297,13 @@ export class Tariff implements TariffService {
     return this.status();
   }
 
-  /** Stores a price file's slots as the "csv" series; throws CsvError (naming the lines) and stores nothing on a bad file. */
-  importCsv(text: string, opts: CsvOptions) {
+  /**
+   * Adds a price file's slots to the "csv" series (replacing only the span the file covers); throws
+   * CsvError (naming the lines) and stores nothing on a bad file. The live tariff stays as it is
+   * unless `useAsTariff`: a year of past prices must not replace the prices the app plans with.
+   */
+  importCsv(text: string, opts: CsvOptions, useAsTariff = false): Promise<CsvImportResult> {
+    const timeZone = opts.timeZone ?? this.inUse.timeZone;
     const parsed = parseCsv(text, { timeZone: this.inUse.timeZone, ...opts });
     const now = this.deps.clock.now();
     this.deps.store.replace(csvAdapter.sourceKey({ kind: 'csv', currency: parsed.currency }), parsed.slots, now);
@@ -266,7 +317,36 @@ export class Tariff implements TariffService {
     }
     const from = parsed.slots[0]?.start ?? now;
     const to = parsed.slots[parsed.slots.length - 1]?.end ?? now;
-    if (this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
+    const switched =
+      useAsTariff && this.inUse.tariff.kind !== 'csv'
+        ? this.configure({ ...this.inUse, tariff: { kind: 'csv', currency: parsed.currency } }, true)
+        : null;
+    if (!switched && this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
+    // Parsing and storing happen before this returns, so a bad file throws here; only the switch waits.
+    return (switched ?? Promise.resolve()).then(() =>
+      this.describeImport(parsed, { from, to, now, timeZone, sum, min, max }),
+    );
+  }
+
+  private describeImport(
+    parsed: ReturnType<typeof parseCsv>,
+    f: { from: number; to: number; now: number; timeZone: string; sum: number; min: number; max: number },
+  ): CsvImportResult {
+    const { from, to, now, timeZone, sum, min, max } = f;
+    const inUse = this.inUse.tariff.kind === 'csv';
+    const reachesNow = to > now;
+    const day = (ms: number) => {
+      const p = localParts(ms, timeZone);
+      return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+    };
+    const covers = `covers ${day(from)} – ${day(to - 1)} (${timeZone})`;
+    const use = inUse
+      ? reachesNow
+        ? 'the live plan uses these prices'
+        : 'ends before today, so the live plan has no prices now: import a file that reaches today, or choose another tariff'
+      : reachesNow
+        ? `kept beside the live ${this.inUse.tariff.kind} tariff for backtests; choose "CSV import" as the tariff to plan with them`
+        : 'ends before today, so the live plan does not use it; kept for backtests';
     return {
       slots: parsed.slots.length,
       from,
@@ -276,6 +356,10 @@ export class Tariff implements TariffService {
       mean: sum / parsed.slots.length,
       min,
       max,
+      timeZone,
+      inUse,
+      reachesNow,
+      message: `${covers}; ${use}`,
     };
   }
 
