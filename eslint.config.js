@@ -3,7 +3,7 @@
 //   contract        imports nothing but zod
 //   native-workers  never main/core (types both need live in main/contract), electron or renderer
 //   core            never electron, renderer, transport, shell, server or cli
-//   renderer        only types from the contract, nothing from main/ at run time
+//   renderer        the contract (types, and values such as its zod schemas), nothing else from main/
 //   production code never test/ (tests beside the code and the bench commands may)
 // Import cycles, which no per-file rule can see, are checked by scripts/check-cycles.mjs (npm run lint).
 import js from '@eslint/js';
@@ -143,18 +143,20 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/main/**', '**/native-workers/**', 'node:*'],
-              message: 'The renderer imports only types from the contract.',
+              message: 'The renderer imports the contract through #contract/*, and nothing else from main/.',
             },
             {
               regex: subpath('core', 'transport', 'workers'),
-              message: 'The renderer imports only types from the contract.',
+              message: 'The renderer imports nothing from the core, the transports or the workers.',
             },
-            // defaults.ts and heat-source.ts import nothing at run time: their values may come along.
+            // The contract's values may come along (its files import only zod and each other): the
+            // forms run the same zod schemas the core checks arguments with, so a refusal reads the
+            // same in the page as from the core, and shows before anything is sent.
             {
-              regex: '^#contract/(?!defaults$|heat-source$)',
+              regex: '^#contract/index$',
               allowTypeImports: true,
               message:
-                'The renderer imports only types from the contract (import type), values only from #contract/defaults and #contract/heat-source.',
+                'Import values from the contract file that declares them (#contract/tariff), not #contract/index: the index joins every schema.',
             },
           ],
         },

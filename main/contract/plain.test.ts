@@ -83,7 +83,7 @@ describe('zod issues in plain words', () => {
   });
 });
 
-function validHeating(): unknown {
+function validHeating(): Record<string, unknown> {
   return {
     mode: 'schedule',
     schedule: Array.from({ length: 7 }, () => [{ at: '06:00', c: 21 }]),

@@ -212,7 +212,10 @@ const enteredZone = z
     price: enteredPrice,
   })
   .strict()
-  .refine((zone) => zone.from !== zone.to, { path: ['to'], message: 'the zone must end at another time than it starts' });
+  .refine((zone) => zone.from !== zone.to, {
+    path: ['to'],
+    message: 'the zone must end at another time than it starts',
+  });
 
 /** The tariff kinds, with the prices and zones of `price` and `zone`: stored, or as entered. */
 const tariffConfigOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.ZodType<TariffConfig> =>
@@ -277,7 +280,7 @@ const chargesOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.ZodTy
       tax: z
         .number({ message: 'the tax must be a number' })
         .min(0, 'the tax must be between 0 and 100 %')
-        .max(1, 'the tax is a fraction: 0.19 for 19 %'),
+        .max(1, 'the tax must be between 0 and 100 %'),
     })
     .strict();
 export const chargesSchema: z.ZodType<Charges> = chargesOf(pricePerKWh, timeZoneSchema);

@@ -1,4 +1,14 @@
-import type { Args, Connection, Envelope, EventName, Events, Method, Result, ShellApi } from '#contract/index';
+import type {
+  ApiError,
+  Args,
+  Connection,
+  Envelope,
+  EventName,
+  Events,
+  Method,
+  Result,
+  ShellApi,
+} from '#contract/index';
 
 declare global {
   // Declaration merging with the DOM's Window needs an interface.
@@ -9,14 +19,21 @@ declare global {
   }
 }
 
-/** An error from the core, with the user-facing hint when it has one. */
+/**
+ * An error from the core, with the user-facing hint when it has one, and the refused argument's
+ * path (`field`, every refused one in `issues`) for the form to show the message at its input.
+ */
 export class ApiCallError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
-  constructor(code: string, message: string, hint?: string) {
+  readonly field: string | undefined;
+  readonly issues: ApiError['issues'];
+  constructor(code: string, message: string, hint?: string, where?: Pick<ApiError, 'field' | 'issues'>) {
     super(message);
     this.code = code;
     this.hint = hint;
+    this.field = where?.field;
+    this.issues = where?.issues;
   }
 }
 
@@ -24,7 +41,7 @@ type Listeners = Map<string, Set<(payload: never) => void>>;
 
 function unwrap<R>(env: Envelope<unknown>): R {
   if (env.ok) return env.result as R;
-  throw new ApiCallError(env.error.code, env.error.message, env.error.hint);
+  throw new ApiCallError(env.error.code, env.error.message, env.error.hint, env.error);
 }
 
 function fanOut(listeners: Listeners, event: string, payload: unknown): void {

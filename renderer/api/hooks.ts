@@ -43,6 +43,38 @@ export function useEventSeries<E extends EventName>(event: E, limit: number): Ev
   return values;
 }
 
+/** One refused field: its path in the arguments sent (for the form to find its input) and the words. */
+export type FieldIssue = { field: string; message: string };
+
+/**
+ * A form refused before anything was sent: the contract's schema (or a number box holding what is
+ * not a number) found `issues`. The message is the first one's; the form shows each at its field.
+ */
+export class FieldsError extends Error {
+  readonly issues: FieldIssue[];
+  readonly hint: string;
+  constructor(issues: FieldIssue[]) {
+    super(issues[0]?.message ?? 'Check the marked fields');
+    this.name = 'FieldsError';
+    this.issues = issues;
+    this.hint =
+      issues.length > 1
+        ? `Nothing was saved: ${issues.length} fields need a fix, each marked where it is.`
+        : 'Nothing was saved: fix the marked field and try again.';
+  }
+}
+
+/**
+ * The fields an error is about: a form's own refusal, or the core's (`issues`, else its one
+ * `field`); none for an error that is about no field (a provider that is down).
+ */
+export function issuesOf(error: Error | undefined): FieldIssue[] {
+  if (!error) return [];
+  const e = error as Error & { issues?: FieldIssue[]; field?: string };
+  if (e.issues && e.issues.length > 0) return e.issues;
+  return e.field ? [{ field: e.field, message: e.message }] : [];
+}
+
 export type Action = {
   /** True while the call runs: its button waits rather than sending twice. */
   busy: boolean;

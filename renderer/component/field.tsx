@@ -1,9 +1,108 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { useSave } from '../api/hooks.ts';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
+import type { z } from 'zod';
+import { checkPlain, labelOf } from '#contract/plain';
+import { FieldsError, issuesOf, useSave, type FieldIssue } from '../api/hooks.ts';
 import { fromDisplayTemp, tempUnit, toDisplayTemp } from './format.ts';
 
-/** What every field takes: the words on its label, its value, where an edit goes, its test id. */
-type FieldProps<T> = { label: string; value: T; onChange: (value: T) => void; testId?: string };
+/**
+ * What every field takes: the words on its label, its value, where an edit goes, its test id, and
+ * `field`: its path in the arguments the form sends ("tariff.zones.0.price"), under which a refusal,
+ * the form's own or the core's, finds it.
+ */
+type FieldProps<T> = { label: string; value: T; onChange: (value: T) => void; testId?: string; field?: string };
+
+/** A form's refused fields, and where its inputs register so the first bad one can take the focus. */
+type FormErrorsValue = { issues: FieldIssue[]; register: (field: string, el: HTMLElement | null) => void };
+
+const FormErrorsContext = createContext<FormErrorsValue | null>(null);
+
+/** The issue for the input at `field`: its own, or one about a part of it ("days.2" for the days box). */
+function issueAt(issues: FieldIssue[], field: string): FieldIssue | undefined {
+  return issues.find((i) => i.field === field || i.field.startsWith(`${field}.`));
+}
+
+/** Numbers in a path are list positions: a label is found by the names around them. */
+const pathOf = (field: string) => field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+
+/**
+ * A form's field errors, kept with the form: `error` is its last refusal (its own or the core's),
+ * whose issues each field shows at its input; when a new one arrives the first bad input in the
+ * page's order takes the focus. `check` runs the contract's schema over what the form is about to
+ * send (and catches number boxes that hold what is not a number, which the browser reports as
+ * empty), throwing a FieldsError with every refused field.
+ */
+export function useFormErrors(error: Error | undefined) {
+  const inputs = useRef(new Map<string, HTMLElement>());
+  const issues = useMemo(() => issuesOf(error), [error]);
+  useEffect(() => {
+    const bad = issues
+      .map((i) => [...inputs.current].find(([field]) => issueAt([i], field))?.[1])
+      .filter((el): el is HTMLElement => el !== undefined && el.isConnected);
+    bad.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    bad[0]?.focus();
+  }, [issues]);
+  const register = useCallback((field: string, el: HTMLElement | null) => {
+    if (el) inputs.current.set(field, el);
+    else inputs.current.delete(field);
+  }, []);
+  const value = useMemo(() => ({ issues, register }), [issues, register]);
+  const check = useCallback(<T,>(schema: z.ZodType<T>, draft: unknown): T => {
+    const typed: FieldIssue[] = [];
+    for (const [field, el] of inputs.current)
+      if (el instanceof HTMLInputElement && el.validity.badInput) {
+        const { name } = labelOf(pathOf(field));
+        typed.push({ field, message: `${name.charAt(0).toUpperCase()}${name.slice(1)} must be a number` });
+      }
+    const r = checkPlain(schema, draft);
+    const found = [...typed, ...(r.ok ? [] : r.issues.filter((i) => !typed.some((t) => issueAt([i], t.field))))];
+    if (found.length > 0) throw new FieldsError(found);
+    return (r as { value: T }).value;
+  }, []);
+  return { value, check };
+}
+
+/** Gives the fields inside the errors of a form made with `useFormErrors` (its `value`). */
+export function FormErrors({ value, children }: { value: FormErrorsValue; children: ReactNode }) {
+  return <FormErrorsContext.Provider value={value}>{children}</FormErrorsContext.Provider>;
+}
+
+/**
+ * What an input at `field` needs to show its refusal: the message's id for `aria-describedby`, the
+ * props that mark the input (`aria-invalid`, its registration for the focus) and the message itself,
+ * placed after the input.
+ */
+function useFieldError(field: string | undefined) {
+  const ctx = useContext(FormErrorsContext);
+  const id = useId();
+  const issue = field && ctx ? issueAt(ctx.issues, field) : undefined;
+  const register = ctx?.register;
+  const ref = useCallback(
+    (el: HTMLElement | null) => {
+      if (field && register) register(field, el);
+    },
+    [field, register],
+  );
+  const props = {
+    ref,
+    ...(issue ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {}),
+  };
+  const message = issue ? (
+    <span id={`${id}-error`} className="field-error" data-testid={field ? `error-${field}` : undefined}>
+      {issue.message}
+    </span>
+  ) : null;
+  return { props, message, invalid: issue !== undefined };
+}
 
 /**
  * A number input that keeps what the person typed: a half-typed "0." or an empty box is not
@@ -15,26 +114,30 @@ export function NumField({
   value,
   onChange,
   testId,
+  field,
   step = 'any',
   unit,
 }: FieldProps<number> & { step?: string; unit?: string }) {
   const [text, setText] = useState(Number.isFinite(value) ? String(value) : '');
+  const error = useFieldError(field);
   useEffect(() => {
     setText((t) => (Number(t) === value && t.trim() !== '' ? t : Number.isFinite(value) ? String(value) : t));
   }, [value]);
   return (
-    <label>
+    <label className={error.invalid ? 'invalid' : undefined}>
       {unit ? `${label} (${unit})` : label}
       <input
         type="number"
         step={step}
         value={text}
         data-testid={testId}
+        {...error.props}
         onChange={(e) => {
           setText(e.target.value);
           onChange(e.target.value.trim() === '' ? NaN : Number(e.target.value));
         }}
       />
+      {error.message}
     </label>
   );
 }
@@ -45,13 +148,16 @@ export function TextField({
   value,
   onChange,
   testId,
+  field,
   type = 'text',
   placeholder,
   min,
   step,
-}: FieldProps<string> & { type?: string; placeholder?: string; min?: number; step?: string }) {
+  list,
+}: FieldProps<string> & { type?: string; placeholder?: string; min?: number; step?: string; list?: string }) {
+  const error = useFieldError(field);
   return (
-    <label>
+    <label className={error.invalid ? 'invalid' : undefined}>
       {label}
       <input
         type={type}
@@ -59,9 +165,12 @@ export function TextField({
         placeholder={placeholder}
         min={min}
         step={step}
+        list={list}
         data-testid={testId}
+        {...error.props}
         onChange={(e) => onChange(e.target.value)}
       />
+      {error.message}
     </label>
   );
 }
@@ -74,8 +183,16 @@ export function TempField({ value, onChange, ...rest }: FieldProps<number> & { s
 }
 
 /** A currency code, upper-cased as typed: the core takes ISO codes such as EUR. */
-export function CurrencyField({ value, onChange }: { value: string; onChange: (code: string) => void }) {
-  return <TextField label="Currency" value={value} onChange={(code) => onChange(code.toUpperCase())} />;
+export function CurrencyField({
+  value,
+  onChange,
+  field,
+}: {
+  value: string;
+  onChange: (code: string) => void;
+  field?: string;
+}) {
+  return <TextField label="Currency" value={value} field={field} onChange={(code) => onChange(code.toUpperCase())} />;
 }
 
 /** A checkbox before its words. */
@@ -114,15 +231,19 @@ type TextKey<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : nev
 /** One text field of a list: the key of the object it edits and how it is labelled. */
 export type TextSpec<T> = { key: TextKey<T>; label: string; type?: string; placeholder?: string; testId?: string };
 
-/** Fields that each edit one key of `value`, in the order of `fields`. */
-type FieldList<T, Spec> = { fields: Spec[]; value: T; onChange: (value: T) => void };
+/**
+ * Fields that each edit one key of `value`, in the order of `fields`; with `at` (the path of
+ * `value` in what the form sends) each registers at `at.key` for its refusals.
+ */
+type FieldList<T, Spec> = { fields: Spec[]; value: T; onChange: (value: T) => void; at?: string };
 
 /** Text fields that each edit one key of `value`; an absent optional key shows empty. */
-export function TextFields<T extends object>({ fields, value, onChange }: FieldList<T, TextSpec<T>>) {
+export function TextFields<T extends object>({ fields, value, onChange, at }: FieldList<T, TextSpec<T>>) {
   return fields.map(({ key, ...spec }) => (
     <TextField
       key={key}
       {...spec}
+      {...(at ? { field: `${at}.${key}` } : {})}
       value={(value[key] as string | undefined) ?? ''}
       onChange={(text) => onChange({ ...value, [key]: text })}
     />
@@ -136,9 +257,15 @@ type NumberKey<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof 
 export type NumSpec<T> = { key: NumberKey<T>; label: string; unit?: string; step?: string; testId?: string };
 
 /** Number fields that each edit one key of `value`. */
-export function NumFields<T extends object>({ fields, value, onChange }: FieldList<T, NumSpec<T>>) {
+export function NumFields<T extends object>({ fields, value, onChange, at }: FieldList<T, NumSpec<T>>) {
   return fields.map(({ key, ...spec }) => (
-    <NumField key={key} {...spec} value={value[key] as number} onChange={(n) => onChange({ ...value, [key]: n })} />
+    <NumField
+      key={key}
+      {...spec}
+      {...(at ? { field: `${at}.${key}` } : {})}
+      value={value[key] as number}
+      onChange={(n) => onChange({ ...value, [key]: n })}
+    />
   ));
 }
 
@@ -148,46 +275,51 @@ export function Select<T extends string>({
   options,
   onChange,
   testId,
+  field,
 }: FieldProps<T> & { options: [T, string][] }) {
+  const error = useFieldError(field);
   return (
-    <label>
+    <label className={error.invalid ? 'invalid' : undefined}>
       {label}
-      <select value={value} data-testid={testId} onChange={(e) => onChange(e.target.value as T)}>
+      <select value={value} data-testid={testId} {...error.props} onChange={(e) => onChange(e.target.value as T)}>
         {options.map(([v, text]) => (
           <option key={v} value={v}>
             {text}
           </option>
         ))}
       </select>
+      {error.message}
     </label>
   );
 }
 
-/** Paths (dotted, like the core's messages) of number fields that are not numbers. */
-export function badNumbers(value: unknown, prefix = ''): string[] {
-  if (typeof value === 'number') return Number.isFinite(value) ? [] : [prefix];
-  if (Array.isArray(value)) return value.flatMap((v, i) => badNumbers(v, `${prefix}.${i}`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => badNumbers(v, prefix ? `${prefix}.${k}` : k));
-  return [];
-}
-
 /**
  * A settings card's form over what the core stored: the draft starts as, and is replaced by, each
- * copy that arrives; an edit changes it and clears the "saved" marker; `store` refuses a number
- * field that is not a number, naming it, before `send` stores the draft, and hands what came back
- * to `then`.
+ * copy that arrives; an edit changes it and clears the "saved" marker. `store` checks the draft
+ * against `schema` (the contract's, for the method `send` calls) and refuses it at its fields
+ * before anything is sent, else `send` stores it and `then` gets what came back; a refusal by the
+ * core is shown at its field the same way. A refused save keeps the draft as typed, and the stored
+ * settings as they were. Wrap the form in `<FormErrors value={form.errors}>`.
  */
 export function useSettingsForm<T extends object, R>(
   stored: T | undefined,
   send: (draft: T) => Promise<R>,
   then: (result: R) => void,
+  {
+    schema,
+    before,
+  }: {
+    schema?: z.ZodType<unknown>;
+    /** A check of the form's own after the schema's, such as a question to confirm (throws FieldsError). */
+    before?: (draft: T) => void;
+  } = {},
 ) {
   const [draft, setDraft] = useState<T | null>(null);
   useEffect(() => {
     if (stored) setDraft(stored);
   }, [stored]);
   const save = useSave();
+  const { value: errors, check } = useFormErrors(save.error);
   const edit = (next: T) => {
     save.edited();
     setDraft(next);
@@ -195,12 +327,12 @@ export function useSettingsForm<T extends object, R>(
   const store = () => {
     if (!draft) return;
     save.run(() => {
-      const bad = badNumbers(draft);
-      if (bad.length > 0) throw new Error(`Enter a number for ${bad.join(', ')}`);
+      if (schema) check(schema, draft);
+      before?.(draft);
       return send(draft);
     }, then);
   };
-  return { draft, setDraft, edit, save, store };
+  return { draft, setDraft, edit, save, store, errors, check };
 }
 
 /** "5 min ago", "2.5 h ago": how old a reading or a price list is. */

@@ -73,7 +73,7 @@ describe('tariff settings: validated before they are stored', () => {
         { ...tou, tariff: { kind: 'tibber', token: 'abc', homeId: 'my house' } },
         'tariff.homeId: expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
       ],
-      [{ ...tou, charges: { perKWh: 0.1, tax: 19 } }, 'charges.tax: the tax is a fraction: 0.19 for 19 %'],
+      [{ ...tou, charges: { perKWh: 0.1, tax: 19 } }, 'charges.tax: the tax must be between 0 and 100 %'],
       [{ ...tou, timeZone: 'Europe/Bruxelles' }, 'timeZone: expected an IANA time zone such as Europe/Brussels'],
     ];
     for (const [args, message] of cases) {

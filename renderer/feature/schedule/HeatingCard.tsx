@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { DEFAULT_SOURCE_CAPACITY_W, heatSourceOf } from '#contract/heat-source';
+import { heatingArgs, heatingSettingsSchema } from '#contract/heating';
 import type { HeatingSettings, HeatLossEstimate, HeatSource, IndoorSource, SensorStatus } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent } from '../../api/hooks.ts';
@@ -8,6 +9,7 @@ import { Card, ErrorBanner, PendingCard, SaveButton } from '../../component/ui.t
 import {
   ageOf,
   CurrencyField,
+  FormErrors,
   NumField,
   NumFields,
   Select,
@@ -15,6 +17,7 @@ import {
   TestButton,
   TextField,
   TextFields,
+  useFormErrors,
   useSettingsForm,
   type NumSpec,
   type TextSpec,
@@ -48,11 +51,11 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
     case 'oil':
       return (
         <div className="form-row">
-          <NumFields fields={BOILER_FIELDS} value={s} onChange={set} />
+          <NumFields fields={BOILER_FIELDS} value={s} onChange={set} at="heatSource" />
         </div>
       );
     case 'district':
-      return <NumFields fields={DISTRICT_FIELDS} value={s} onChange={set} />;
+      return <NumFields fields={DISTRICT_FIELDS} value={s} onChange={set} at="heatSource" />;
     case 'heat-pump':
       return (
         <div className="form-row">
@@ -60,11 +63,13 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
             <div key={i} className="form-row">
               <TempField
                 label="Outdoor"
+                field={`heatSource.cop.${i}.outdoorC`}
                 value={p.outdoorC}
                 onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })}
               />
               <NumField
                 label="COP"
+                field={`heatSource.cop.${i}.cop`}
                 value={p.cop}
                 onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })}
               />
@@ -98,6 +103,7 @@ function CapacityField({ s, set }: { s: HeatSource; set: (s: HeatSource) => void
         value={s.capacityW ?? DEFAULT_SOURCE_CAPACITY_W}
         onChange={(capacityW) => set({ ...s, capacityW })}
         testId="heat-capacity"
+        field="heatSource.capacityW"
       />
       <span className="muted">The most heat it can deliver; the thermal mode plans within it.</span>
     </div>
@@ -194,19 +200,19 @@ function IndoorFields({ s, set }: { s: IndoorSource; set: (s: IndoorSource) => v
     case 'home-assistant':
       return (
         <div className="form-row">
-          <TextFields fields={HOME_ASSISTANT_FIELDS} value={s} onChange={set} />
+          <TextFields fields={HOME_ASSISTANT_FIELDS} value={s} onChange={set} at="indoor" />
         </div>
       );
     case 'mqtt':
       return (
         <div className="form-row">
-          <TextFields fields={MQTT_FIELDS} value={s} onChange={(n) => set(withoutEmpty(n))} />
+          <TextFields fields={MQTT_FIELDS} value={s} onChange={(n) => set(withoutEmpty(n))} at="indoor" />
         </div>
       );
     case 'http-json':
       return (
         <div className="form-row">
-          <TextFields fields={HTTP_JSON_FIELDS} value={s} onChange={set} />
+          <TextFields fields={HTTP_JSON_FIELDS} value={s} onChange={set} at="indoor" />
         </div>
       );
   }
@@ -238,21 +244,34 @@ function SensorLine({
 function ManualReading({ onDone }: { onDone: () => void }) {
   const [c, setC] = useState(NaN);
   const record = useAction();
+  const errors = useFormErrors(record.error);
   return (
-    <div className="form-row">
-      <NumField label="Room temperature now" unit={tempUnit()} value={c} onChange={setC} testId="manual-reading" />
-      <button
-        type="button"
-        data-testid="manual-reading-save"
-        onClick={() => {
-          if (!Number.isFinite(c)) return record.setError(new Error(`Enter the room temperature in ${tempUnit()}`));
-          record.run(() => api.send('heating-reading', { c: fromDisplayTemp(c) }), onDone);
-        }}
-      >
-        Record
-      </button>
-      <ErrorBanner error={record.error} />
-    </div>
+    <FormErrors value={errors.value}>
+      <div className="form-row">
+        <NumField
+          label="Room temperature now"
+          unit={tempUnit()}
+          value={c}
+          onChange={setC}
+          testId="manual-reading"
+          field="c"
+        />
+        <button
+          type="button"
+          data-testid="manual-reading-save"
+          onClick={() =>
+            record.run(
+              () =>
+                api.send('heating-reading', errors.check(heatingArgs['heating-reading'], { c: fromDisplayTemp(c) })),
+              onDone,
+            )
+          }
+        >
+          Record
+        </button>
+        <ErrorBanner error={record.error} />
+      </div>
+    </FormErrors>
   );
 }
 
@@ -278,6 +297,7 @@ export function HeatingCard({ now }: { now: number }) {
       form.setDraft(stored);
       sensors.reload();
     },
+    { schema: heatingSettingsSchema },
   );
   const { draft, setDraft, save, store } = form;
   const [estimate, setEstimate] = useState<HeatLossEstimate | Error | null>(null);
@@ -294,11 +314,12 @@ export function HeatingCard({ now }: { now: number }) {
   };
   const season = draft.season;
   return (
-    <>
+    <FormErrors value={form.errors}>
       <Card title="Heating schedule" wide>
         <div className="form-row">
           <Select
             label="Mode"
+            field="mode"
             value={draft.mode}
             options={[
               ['off', 'Off'],
@@ -334,13 +355,24 @@ export function HeatingCard({ now }: { now: number }) {
               <TextField
                 label="From (MM-DD)"
                 value={season.from}
+                field="season.from"
                 onChange={(from) => set({ season: { ...season, from } })}
               />
-              <TextField label="To (MM-DD)" value={season.to} onChange={(to) => set({ season: { ...season, to } })} />
+              <TextField
+                label="To (MM-DD)"
+                value={season.to}
+                field="season.to"
+                onChange={(to) => set({ season: { ...season, to } })}
+              />
             </>
           )}
           {season.kind === 'outdoor-below' && (
-            <TempField label="Day mean below" value={season.c} onChange={(c) => set({ season: { ...season, c } })} />
+            <TempField
+              label="Day mean below"
+              value={season.c}
+              field="season.c"
+              onChange={(c) => set({ season: { ...season, c } })}
+            />
           )}
         </div>
         {draft.mode === 'thermal' && (
@@ -355,7 +387,7 @@ export function HeatingCard({ now }: { now: number }) {
           band={draft.mode === 'thermal'}
         />
         <div className="form-row">
-          <NumFields fields={ROOM_FIELDS} value={draft.room} onChange={(room) => set({ room })} />
+          <NumFields fields={ROOM_FIELDS} value={draft.room} onChange={(room) => set({ room })} at="room" />
           <button type="button" onClick={runEstimate} data-testid="heat-loss-estimate">
             Estimate from logged data
           </button>
@@ -371,6 +403,7 @@ export function HeatingCard({ now }: { now: number }) {
             fields={THERMOSTAT_FIELDS}
             value={draft.thermostat}
             onChange={(thermostat) => set({ thermostat })}
+            at="thermostat"
           />
         </div>
         {estimate && <EstimateResult estimate={estimate} onUse={useFit} />}
@@ -396,7 +429,7 @@ export function HeatingCard({ now }: { now: number }) {
             }}
             testId="heat-source"
           />
-          <CurrencyField value={draft.currency} onChange={(currency) => set({ currency })} />
+          <CurrencyField value={draft.currency} field="currency" onChange={(currency) => set({ currency })} />
         </div>
         <HeatSourceFields s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
         <CapacityField s={draft.heatSource} set={(heatSource) => set({ heatSource })} />
@@ -425,6 +458,7 @@ export function HeatingCard({ now }: { now: number }) {
         <div className="form-row">
           <NumField
             label="Latitude"
+            field="location.latitude"
             value={draft.location?.latitude ?? NaN}
             onChange={(latitude) =>
               set({
@@ -437,6 +471,7 @@ export function HeatingCard({ now }: { now: number }) {
           />
           <NumField
             label="Longitude"
+            field="location.longitude"
             value={draft.location?.longitude ?? NaN}
             onChange={(longitude) => set({ location: { latitude: draft.location?.latitude ?? 0, longitude } })}
           />
@@ -445,6 +480,7 @@ export function HeatingCard({ now }: { now: number }) {
           </button>
           <TempField
             label="Outdoor without forecast"
+            field="fallbackOutdoorC"
             value={draft.fallbackOutdoorC}
             onChange={(fallbackOutdoorC) => set({ fallbackOutdoorC })}
           />
@@ -459,6 +495,6 @@ export function HeatingCard({ now }: { now: number }) {
           </SaveButton>
         </div>
       </Card>
-    </>
+    </FormErrors>
   );
 }

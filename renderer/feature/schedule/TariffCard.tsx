@@ -1,11 +1,14 @@
-import { useState } from 'react';
-import type { TariffConfig, TariffStatus, TimeZone } from '#contract/index';
+import { useEffect, useState } from 'react';
+import type { TariffConfig, TariffSettings, TariffStatus, TimeZone } from '#contract/index';
+import { tariffSettingsInputSchema } from '#contract/tariff';
 import { api } from '../../api/client.ts';
-import { useAction, useCall, useEvent } from '../../api/hooks.ts';
+import { FieldsError, useAction, useCall, useEvent, type FieldIssue } from '../../api/hooks.ts';
 import { Card, ErrorBanner, PendingCard, SaveButton } from '../../component/ui.tsx';
 import {
   ageOf,
+  Check,
   CurrencyField,
+  FormErrors,
   NumField,
   Select,
   TestButton,
@@ -53,14 +56,80 @@ function fresh(kind: Kind, currency: string): TariffConfig {
   }
 }
 
+const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
+
+/**
+ * Weekdays as typed: "1,2,3", "1 2 3" or ranges such as "1-5". A word that is not a day becomes NaN,
+ * so the schema names it instead of the form dropping it.
+ */
+export function parseDays(text: string): number[] {
+  return text
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .flatMap((part) => {
+      const range = /^(\d+)\s*[-–]\s*(\d+)$/.exec(part);
+      if (!range) return [Number(part)];
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      return to >= from && to - from < 7 ? Array.from({ length: to - from + 1 }, (_, k) => from + k) : [NaN];
+    });
+}
+
+/** "1-5", "6,7": the days as a person writes them. */
+function daysText(days: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < days.length;) {
+    let j = i;
+    while (j + 1 < days.length && days[j + 1] === (days[j] ?? 0) + 1) j++;
+    runs.push(j - i >= 2 ? `${days[i]}-${days[j]}` : days.slice(i, j + 1).join(','));
+    i = j + 1;
+  }
+  return runs.join(',');
+}
+
+/**
+ * The days box keeps what the person types ("1-" on the way to "1-5"); a zone stored without days
+ * (every day) shows 1-7, so an emptied box is a zone without days, which is refused.
+ */
+function DaysField({
+  days,
+  onChange,
+  field,
+}: {
+  days: number[] | undefined;
+  onChange: (d: number[]) => void;
+  field: string;
+}) {
+  const shown = daysText(days ?? EVERY_DAY);
+  const [text, setText] = useState(shown);
+  useEffect(() => {
+    setText((t) => (daysText(parseDays(t)) === shown ? t : shown));
+  }, [shown]);
+  return (
+    <TextField
+      label="Days (1 = Mon … 7 = Sun)"
+      value={text}
+      field={field}
+      placeholder="1-5"
+      testId={`${field}-input`}
+      onChange={(t) => {
+        setText(t);
+        onChange(parseDays(t));
+      }}
+    />
+  );
+}
+
 function ZoneRows({
   zones,
   onChange,
   prefix,
+  at,
 }: {
   zones: TimeZone[];
   onChange: (z: TimeZone[]) => void;
   prefix: string;
+  /** Where the zones are in the settings sent: "tariff.zones" or "charges.zones". */
+  at: string;
 }) {
   const set = (i: number, patch: Partial<TimeZone>) =>
     onChange(zones.map((z, j) => (j === i ? { ...z, ...patch } : z)));
@@ -68,27 +137,40 @@ function ZoneRows({
     <div data-testid={`${prefix}-zones`}>
       {zones.map((z, i) => (
         <div className="form-row" key={i}>
+          <DaysField days={z.days} field={`${at}.${i}.days`} onChange={(days) => set(i, { days })} />
           <TextField
-            label="Days (1 = Mon … 7 = Sun)"
-            value={(z.days ?? []).join(',')}
-            onChange={(s) =>
-              set(i, {
-                days: s
-                  .split(/[,\s]+/)
-                  .filter(Boolean)
-                  .map(Number),
-              })
-            }
+            label="From"
+            type="time"
+            value={z.from}
+            field={`${at}.${i}.from`}
+            testId={`${prefix}-zone-${i}-from`}
+            onChange={(s) => set(i, { from: s })}
           />
-          <TextField label="From" type="time" value={z.from} onChange={(s) => set(i, { from: s })} />
-          <TextField label="To" type="time" value={z.to} onChange={(s) => set(i, { to: s })} />
-          <NumField label="Price" unit="per kWh" value={z.price} onChange={(n) => set(i, { price: n })} />
+          <TextField
+            label="To"
+            type="time"
+            value={z.to}
+            field={`${at}.${i}.to`}
+            testId={`${prefix}-zone-${i}-to`}
+            onChange={(s) => set(i, { to: s })}
+          />
+          <NumField
+            label="Price"
+            unit="per kWh"
+            value={z.price}
+            field={`${at}.${i}.price`}
+            testId={`${prefix}-zone-${i}-price`}
+            onChange={(n) => set(i, { price: n })}
+          />
           <button type="button" onClick={() => onChange(zones.filter((_, j) => j !== i))}>
             Remove
           </button>
         </div>
       ))}
-      <button type="button" onClick={() => onChange([...zones, { from: '00:00', to: '06:00', price: 0 }])}>
+      <button
+        type="button"
+        onClick={() => onChange([...zones, { days: EVERY_DAY, from: '00:00', to: '06:00', price: 0 }])}
+      >
         Add zone
       </button>
     </div>
@@ -152,12 +234,14 @@ function PriceRow({
   currency,
   onChange,
   testId,
+  field,
 }: {
   label: string;
   price: number;
   currency: string;
   onChange: (price: number, currency: string) => void;
   testId?: string;
+  field: string;
 }) {
   return (
     <div className="form-row">
@@ -167,8 +251,9 @@ function PriceRow({
         value={price}
         onChange={(p) => onChange(p, currency)}
         testId={testId}
+        field={field}
       />
-      <CurrencyField value={currency} onChange={(c) => onChange(price, c)} />
+      <CurrencyField value={currency} field="tariff.currency" onChange={(c) => onChange(price, c)} />
     </div>
   );
 }
@@ -183,6 +268,7 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
           currency={t.currency}
           onChange={(price, currency) => set({ ...t, price, currency })}
           testId="tariff-price"
+          field="tariff.price"
         />
       );
     case 'time-of-use':
@@ -193,15 +279,21 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
             price={t.defaultPrice}
             currency={t.currency}
             onChange={(defaultPrice, currency) => set({ ...t, defaultPrice, currency })}
+            testId="tou-default-price"
+            field="tariff.defaultPrice"
           />
-          <ZoneRows prefix="tou" zones={t.zones} onChange={(zones) => set({ ...t, zones })} />
+          <ZoneRows prefix="tou" at="tariff.zones" zones={t.zones} onChange={(zones) => set({ ...t, zones })} />
         </>
       );
     case 'csv':
       return (
         <>
           <div className="form-row">
-            <CurrencyField value={t.currency} onChange={(currency) => set({ ...t, currency })} />
+            <CurrencyField
+              value={t.currency}
+              field="tariff.currency"
+              onChange={(currency) => set({ ...t, currency })}
+            />
           </div>
           <CsvImport />
         </>
@@ -247,11 +339,13 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
           <TextField
             label="Product code"
             value={t.product}
+            field="tariff.product"
             onChange={(product) => set({ ...t, product: product.toUpperCase() })}
           />
           <TextField
             label="Region letter (A–P)"
             value={t.region}
+            field="tariff.region"
             onChange={(region) => set({ ...t, region: region.toUpperCase() })}
           />
         </div>
@@ -259,13 +353,19 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
     case 'entsoe':
       return (
         <div className="form-row">
-          <TextField label="Bidding zone (EIC)" value={t.zone} onChange={(zone) => set({ ...t, zone })} />
+          <TextField
+            label="Bidding zone (EIC)"
+            value={t.zone}
+            field="tariff.zone"
+            onChange={(zone) => set({ ...t, zone })}
+          />
           <TextField
             label="Security token"
             type="password"
             value={t.token}
             onChange={(token) => set({ ...t, token })}
             testId="tariff-token"
+            field="tariff.token"
           />
         </div>
       );
@@ -278,9 +378,11 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
             value={t.token}
             onChange={(token) => set({ ...t, token })}
             testId="tariff-token"
+            field="tariff.token"
           />
           <TextField
             label="Home id (optional)"
+            field="tariff.homeId"
             value={t.homeId ?? ''}
             onChange={(homeId) => set(homeId ? { ...t, homeId } : { kind: 'tibber', token: t.token })}
           />
@@ -303,72 +405,111 @@ export function TariffStatusLine({ status, now }: { status: TariffStatus | undef
   );
 }
 
+/** Where the settings hold a price below zero, by path. */
+export function negativePrices(s: TariffSettings): string[] {
+  const t = s.tariff;
+  const prices: [string, number][] = [['charges.perKWh', s.charges.perKWh]];
+  if (t.kind === 'fixed') prices.push(['tariff.price', t.price]);
+  if (t.kind === 'time-of-use') {
+    prices.push(['tariff.defaultPrice', t.defaultPrice]);
+    t.zones.forEach((z, i) => prices.push([`tariff.zones.${i}.price`, z.price]));
+  }
+  (s.charges.zones ?? []).forEach((z, i) => prices.push([`charges.zones.${i}.price`, z.price]));
+  return prices.filter(([, p]) => p < 0).map(([path]) => path);
+}
+
+const NEGATIVE_OK = 'The negative price is right';
+
 export function TariffCard({ now }: { now: number }) {
   const settings = useCall('tariff-settings', {});
   const update = useEvent('price-update');
   const statusEvent = useEvent('tariff-status');
   const status = useCall('tariff-status', {}, [update, statusEvent]);
-  const {
-    draft,
-    edit: setDraft,
-    save,
-    store,
-  } = useSettingsForm(settings.data, (draft) => api.send('tariff-configure', draft), settings.reload);
+  // Negative prices are real (day-ahead markets clear below zero), but in a tariff typed by hand a
+  // minus sign is more often a slip, and it makes the planner run everything in that zone: asked once.
+  const [negativeOk, setNegativeOk] = useState(false);
+  const form = useSettingsForm(settings.data, (draft) => api.send('tariff-configure', draft), settings.reload, {
+    schema: tariffSettingsInputSchema,
+    before: (d) => {
+      const negative = negativePrices(d);
+      if (negative.length > 0 && !negativeOk)
+        throw new FieldsError(
+          negative.map((field): FieldIssue => ({
+            field,
+            message: `A negative price means your supplier pays you for every kWh you use. If your tariff really does, tick "${NEGATIVE_OK}" and save again.`,
+          })),
+        );
+    },
+  });
+  const { draft, edit: setDraft, save, store } = form;
   if (!draft) return <PendingCard title="Electricity tariff" error={settings.error} />;
 
   const currency = 'currency' in draft.tariff ? draft.tariff.currency : 'EUR';
+  const hasNegative = negativePrices(draft).length > 0;
 
   return (
-    <Card title="Electricity tariff" wide>
-      <div className="form-row">
-        <Select
-          label="Tariff"
-          value={draft.tariff.kind}
-          options={KINDS}
-          onChange={(k) => setDraft({ ...draft, tariff: fresh(k, currency) })}
-          testId="tariff-kind"
+    <FormErrors value={form.errors}>
+      <Card title="Electricity tariff" wide>
+        <div className="form-row">
+          <Select
+            label="Tariff"
+            field="tariff.kind"
+            value={draft.tariff.kind}
+            options={KINDS}
+            onChange={(k) => setDraft({ ...draft, tariff: fresh(k, currency) })}
+            testId="tariff-kind"
+          />
+          <TextField
+            label="Time zone"
+            value={draft.timeZone}
+            onChange={(timeZone) => setDraft({ ...draft, timeZone })}
+            testId="tariff-tz"
+            field="timeZone"
+          />
+        </div>
+        <ProviderFields t={draft.tariff} set={(tariff) => setDraft({ ...draft, tariff })} />
+        <h3>Charges and tax on spot prices</h3>
+        <div className="form-row">
+          <NumField
+            label="Grid charges"
+            unit="per kWh"
+            value={draft.charges.perKWh}
+            onChange={(perKWh) => setDraft({ ...draft, charges: { ...draft.charges, perKWh } })}
+            testId="charges-per-kwh"
+            field="charges.perKWh"
+          />
+          <NumField
+            label="Tax / VAT"
+            unit="%"
+            value={Math.round(draft.charges.tax * 10000) / 100}
+            onChange={(pct) => setDraft({ ...draft, charges: { ...draft.charges, tax: pct / 100 } })}
+            testId="charges-tax"
+            field="charges.tax"
+          />
+        </div>
+        <ZoneRows
+          prefix="charges"
+          at="charges.zones"
+          zones={draft.charges.zones ?? []}
+          onChange={(zones) => setDraft({ ...draft, charges: { ...draft.charges, zones } })}
         />
-        <TextField
-          label="Time zone"
-          value={draft.timeZone}
-          onChange={(timeZone) => setDraft({ ...draft, timeZone })}
-          testId="tariff-tz"
-        />
-      </div>
-      <ProviderFields t={draft.tariff} set={(tariff) => setDraft({ ...draft, tariff })} />
-      <h3>Charges and tax on spot prices</h3>
-      <div className="form-row">
-        <NumField
-          label="Grid charges"
-          unit="per kWh"
-          value={draft.charges.perKWh}
-          onChange={(perKWh) => setDraft({ ...draft, charges: { ...draft.charges, perKWh } })}
-          testId="charges-per-kwh"
-        />
-        <NumField
-          label="Tax / VAT"
-          unit="%"
-          value={Math.round(draft.charges.tax * 10000) / 100}
-          onChange={(pct) => setDraft({ ...draft, charges: { ...draft.charges, tax: pct / 100 } })}
-          testId="charges-tax"
-        />
-      </div>
-      <ZoneRows
-        prefix="charges"
-        zones={draft.charges.zones ?? []}
-        onChange={(zones) => setDraft({ ...draft, charges: { ...draft.charges, zones } })}
-      />
-      <p className="muted">
-        Price paid = (spot + charges) × (1 + tax). Fixed and time-of-use prices are used as entered.
-      </p>
-      <ErrorBanner error={save.error} />
-      <div className="form-row">
-        <SaveButton name="tariff" state={save} onClick={store} primary>
-          {save.busy ? 'Checking with the provider…' : 'Save tariff'}
-        </SaveButton>
-        <TestButton run={() => api.send('tariff-test', draft)} testId="tariff-test" />
-      </div>
-      <TariffStatusLine status={status.data} now={now} />
-    </Card>
+        <p className="muted">
+          Price paid = (spot + charges) × (1 + tax). Fixed and time-of-use prices are used as entered.
+        </p>
+        {hasNegative && (
+          <Check checked={negativeOk} onChange={setNegativeOk} testId="tariff-negative-ok">
+            {NEGATIVE_OK}: my supplier pays me for power in that zone
+          </Check>
+        )}
+        <ErrorBanner error={save.error} />
+        <div className="form-row">
+          <SaveButton name="tariff" state={save} onClick={store} primary>
+            {save.busy ? 'Checking with the provider…' : 'Save tariff'}
+          </SaveButton>
+          <TestButton run={() => api.send('tariff-test', draft)} testId="tariff-test" />
+        </div>
+        <TariffStatusLine status={status.data} now={now} />
+      </Card>
+    </FormErrors>
   );
 }

@@ -39,6 +39,7 @@ export function WeekGrid({
                       value={sp.at}
                       onChange={(at) => setPoint(d, i, { at })}
                       testId={`setpoint-${d}-${i}-at`}
+                      field={`schedule.${d}.${i}.at`}
                     />
                     <TempField
                       label="Target"
@@ -46,6 +47,7 @@ export function WeekGrid({
                       value={sp.c}
                       onChange={(c) => setPoint(d, i, { c })}
                       testId={`setpoint-${d}-${i}-c`}
+                      field={`schedule.${d}.${i}.c`}
                     />
                     {band && (
                       <TempField
@@ -54,6 +56,7 @@ export function WeekGrid({
                         value={sp.maxC ?? sp.c + DEFAULT_BAND_K}
                         onChange={(maxC) => setPoint(d, i, { maxC })}
                         testId={`setpoint-${d}-${i}-max`}
+                        field={`schedule.${d}.${i}.maxC`}
                       />
                     )}
                     <button
