@@ -7,6 +7,7 @@ import { MiningPage } from '../feature/mining/MiningPage.tsx';
 import { PlanPage } from '../feature/plan/PlanPage.tsx';
 import { SchedulesPage } from '../feature/schedule/SchedulesPage.tsx';
 import { SettingsPage } from '../feature/settings/SettingsPage.tsx';
+import { SetupPage } from '../feature/setup/SetupPage.tsx';
 
 export type Route = { path: string; title: string; Page: ComponentType };
 
@@ -20,4 +21,5 @@ export const routes: Route[] = [
   { path: '/history', title: 'History', Page: HistoryPage },
   { path: '/plan', title: 'Plan', Page: PlanPage },
   { path: '/settings', title: 'Settings', Page: SettingsPage },
+  { path: '/setup', title: 'Setup', Page: SetupPage },
 ];

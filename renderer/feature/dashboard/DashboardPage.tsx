@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { Job } from '#contract/index';
-import { useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
+import type { DeviceId, Job, LedgerTotals, RunModes } from '#contract/index';
+import { api } from '../../api/client.ts';
+import { useAction, useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart, Legend } from '../../component/chart.tsx';
 import {
   fmtHashRate,
@@ -13,9 +14,12 @@ import {
   fmtW,
 } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Stat, Table } from '../../component/ui.tsx';
+import { ModeSwitch, modeOf } from '../device/ModeSwitch.tsx';
 import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
 import { billed, kwh, money } from '../history/figures.ts';
+import { AssumedBanner, AssumedBadge } from '../setup/Assumed.tsx';
 import { next24h, nextChange } from './plan-summary.ts';
+import { ACTIVE_STATES, CHEAP_DEFINITION, cheapWindowText, jobStatus, nextCheapWindow, whyEmpty } from './why.ts';
 
 const HISTORY_SECONDS = 120;
 
@@ -54,6 +58,40 @@ function runningWork(
     : { what: parts.join(' + '), speed: speeds.join(', ') };
 }
 
+/** Sums of ledger totals (exact integers, so the sum is exact too). */
+function sumTotals(list: LedgerTotals[]): LedgerTotals | null {
+  if (list.length === 0) return null;
+  const out = { ...list[0]! };
+  for (const t of list.slice(1)) for (const k of Object.keys(out) as (keyof LedgerTotals)[]) out[k] = out[k] + t[k];
+  return out;
+}
+
+/** The first-run invitation while the setup was neither finished nor skipped. */
+function SetupInvite({ onDone }: { onDone: () => void }) {
+  const act = useAction();
+  return (
+    <div className="banner setup-invite" role="status" data-testid="setup-invite">
+      <p>
+        <strong>New here?</strong> Tell Hearth your electricity price, your heating and what to run, so its plan and
+        money figures are yours rather than guesses. It takes a few minutes.
+      </p>
+      <div className="setup-row">
+        <a className="button-link primary" href="#/setup" data-testid="setup-open">
+          Start the setup
+        </a>
+        <button
+          type="button"
+          disabled={act.busy}
+          onClick={() => act.run(() => api.send('setup-finish', { state: 'skipped' }), onDone)}
+        >
+          Skip for now
+        </button>
+      </div>
+      <ErrorBanner error={act.error} />
+    </div>
+  );
+}
+
 export function DashboardPage() {
   const now = useNow(30_000);
   const first = useCall('telemetry-now', {});
@@ -73,7 +111,20 @@ export function DashboardPage() {
   const plan = useCall('plan-get', {}, [planUpdated, planApplied]);
 
   const booked = useEvent('ledger-slot');
-  const today = useCall('ledger-days', { days: 1 }, [booked, Math.floor(now / 600_000)]);
+  const today = useCall('ledger-days', { days: 30 }, [booked, Math.floor(now / 600_000)]);
+  const setupChanged = useEvent('setup-changed');
+  const setup = useCall('setup-status', {}, [setupChanged, planUpdated]);
+  const modesPushed = useEvent('run-modes-changed');
+  const modesLoaded = useCall('run-modes-get', {});
+  const [modesSet, setModesSet] = useState<RunModes | undefined>();
+  const modes = modesSet ?? modesPushed ?? modesLoaded.data;
+  const ahead24 = useCall('tariff-slots', { from: now, to: now + 86_400_000 }, [
+    planUpdated,
+    Math.floor(now / 900_000),
+  ]);
+  const tariffStatus = useCall('tariff-status', {}, [planUpdated]);
+  const demand = useCall('heating-demand', { from: now, to: now + 48 * 3_600_000 }, [planUpdated]);
+  const miningSettings = useCall('mining-settings-get', {});
 
   const slotNow = price.data?.find((p) => p.start <= now && p.end > now) ?? price.data?.[0];
   const currency = slotNow?.currency ?? today.data?.currency ?? 'EUR';
@@ -83,9 +134,34 @@ export function DashboardPage() {
   const change = nextChange(slots, now);
   const ahead = next24h(slots, now);
   const day = today.data?.days.at(-1);
+  const week = sumTotals(today.data?.days.slice(-7) ?? []);
+  const month = sumTotals(today.data?.days ?? []);
+  const cheap = nextCheapWindow(ahead24.data ?? [], now);
+  const activeJobs = (jobs.data ?? []).filter((j) => ACTIVE_STATES.includes(j.state));
+  const empty = whyEmpty({
+    slots: plan.data ? (plan.data.plan?.slots ?? null) : null,
+    knownUntil: tariffStatus.data?.knownUntil ?? null,
+    activeJobs: activeJobs.length,
+    miningConfigured: (miningSettings.data?.pools.length ?? 0) > 0,
+    heatDemand: demand.data ? demand.data.reduce((a, h) => a + h.demandW, 0) : null,
+    now,
+  });
+  const reasonNow =
+    plan.data?.applied?.reason ??
+    slots.find((s, k) => s.start <= now && (slots[k + 1]?.start ?? Infinity) > now)?.reason;
+  const tariffItem = setup.data?.items.find((i) => i.topic === 'tariff');
+  const heatingItem = setup.data?.items.find((i) => i.topic === 'heating');
+  const devicesItem = setup.data?.items.find((i) => i.topic === 'devices');
+  const periods: [string, string, LedgerTotals | null | undefined][] = [
+    ['today', 'Today', day],
+    ['7d', 'Last 7 days', week],
+    ['30d', 'Last 30 days', month],
+  ];
 
   return (
     <div className="grid dashboard">
+      {setup.data?.state === 'new' && <SetupInvite onDone={setup.reload} />}
+      <AssumedBanner status={setup.data} onChanged={setup.reload} />
       <Card title="Now">
         <ErrorBanner error={first.error} />
         {t ? (
@@ -123,6 +199,12 @@ export function DashboardPage() {
               </span>,
             ],
             [
+              'Why',
+              <span key="w" data-testid="now-reason">
+                {reasonNow ?? 'no plan for this slot yet'}
+              </span>,
+            ],
+            [
               'Price now',
               <span key="p" data-testid="now-price">
                 {slotNow
@@ -130,6 +212,7 @@ export function DashboardPage() {
                   : price.error
                     ? 'unknown (no tariff prices)'
                     : 'unknown'}
+                {slotNow && <AssumedBadge item={tariffItem} />}
               </span>,
             ],
             [
@@ -142,8 +225,24 @@ export function DashboardPage() {
                   : 'no plan yet: the scheduler plans once prices are known'}
               </span>,
             ],
+            [
+              'Next cheap window',
+              <span key="c" data-testid="cheap-window">
+                {cheap.window ? cheapWindowText(cheap.window, now) : `none: ${cheap.why}`}
+              </span>,
+            ],
           ]}
         />
+        <p className="muted small" data-testid="cheap-definition">
+          {CHEAP_DEFINITION}
+          {cheap.window ? ` (${fmtPricePerKWh(cheap.window.median, cheap.window.currency)})` : ''}.
+        </p>
+        {empty && (
+          <p className="banner warn" data-testid="plan-why">
+            The plan runs nothing: {empty}.
+            {cheap.window && ` Next cheap window: ${cheapWindowText(cheap.window, now)}.`}
+          </p>
+        )}
       </Card>
       <Card title={today.data ? `Today so far (${today.data.timeZone})` : 'Today so far'}>
         <ErrorBanner error={today.error} />
@@ -182,6 +281,31 @@ export function DashboardPage() {
           </div>
         )}
       </Card>
+      <Card title="Money" wide>
+        {today.data && (
+          <Table className="table" testId="money" head={['Period', 'Energy cost', 'Earnings', 'Heat value', 'Net']}>
+            {periods.map(([key, label, t]) => (
+              <tr key={key} data-testid={`money-${key}`}>
+                <td>{label}</td>
+                <td>{t ? fmtMoney(money(billed(t)), today.data!.currency) : '—'}</td>
+                <td>
+                  {t ? fmtMoney(money(t.revenueExpectedNanos + t.trainingValueNanos), today.data!.currency) : '—'}
+                </td>
+                <td>
+                  {t ? fmtMoney(money(t.heatCreditNanos), today.data!.currency) : '—'}
+                  <AssumedBadge item={heatingItem} />
+                </td>
+                <td>{t ? fmtMoney(money(t.netNanos), today.data!.currency) : '—'}</td>
+              </tr>
+            ))}
+          </Table>
+        )}
+        <p className="muted small">
+          From the ledger, by local day in {today.data?.timeZone ?? 'the ledger’s time zone'} (7 and 30 days include
+          today). Earnings: mining revenue expected from the hash rate, and the value of training work. Heat value: what
+          the heating would have paid for the heat that met demand. Cost includes the standing charge and fees.
+        </p>
+      </Card>
       <Card title="Plan, next 24 hours" wide>
         <ErrorBanner error={plan.error} />
         {ahead.slots > 0 ? (
@@ -212,8 +336,53 @@ export function DashboardPage() {
               </tr>
             ))}
           </Table>
+          <AssumedBadge item={devicesItem} />
         </Card>
       )}
+      <Card title="What runs, and how" wide>
+        <div className="run-cards">
+          {(t?.devices ?? [])
+            .filter((d) => d.deviceId === 'cpu' || d.deviceId.startsWith('gpu:'))
+            .map((d) => {
+              const planned = plan.data?.applied?.decisions.find((x) => x.device === d.deviceId);
+              return (
+                <article className="run-card" key={d.deviceId} data-testid={`device-card-${d.deviceId}`}>
+                  <h3>{d.label}</h3>
+                  <p>
+                    {fmtW(d.powerW, 1)} now; this slot:{' '}
+                    {planned && planned.job !== null ? `${planned.job} at ${fmtW(planned.powerW)}` : 'off'}
+                  </p>
+                  <ModeSwitch
+                    target={{ device: d.deviceId as DeviceId }}
+                    modes={modes}
+                    name={d.label}
+                    onChanged={setModesSet}
+                  />
+                </article>
+              );
+            })}
+          {activeJobs.map((j: Job) => (
+            <article className="run-card" key={j.id} data-testid={`job-card-${j.id}`}>
+              <h3>
+                {j.name}{' '}
+                <span className="muted">
+                  (job {j.id}, {j.state})
+                </span>
+              </h3>
+              <p data-testid={`job-why-${j.id}`}>
+                {jobStatus(j, plan.data ? (plan.data.plan?.slots ?? null) : null, modeOf(modes, { job: j.id }), now)}
+              </p>
+              <ModeSwitch target={{ job: j.id }} modes={modes} name={`job ${j.id}`} onChanged={setModesSet} />
+            </article>
+          ))}
+          {activeJobs.length === 0 && (
+            <p className="muted">
+              No job in the queue. Create a training job on the <a href="#/jobs">Jobs</a> page or start mining on the{' '}
+              <a href="#/mining">Mining</a> page.
+            </p>
+          )}
+        </div>
+      </Card>
       <Card title={`Last ${HISTORY_SECONDS / 60} minutes`} wide>
         <Legend
           series={[

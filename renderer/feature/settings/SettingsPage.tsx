@@ -238,6 +238,12 @@ export function SettingsPage() {
   const [generation, setGeneration] = useState(0);
   return (
     <div className="grid settings">
+      <Card title="First-run setup">
+        <p>The price, the heating, the devices and what to run, one step at a time.</p>
+        <a className="button-link" href="#/setup" data-testid="setup-reopen">
+          Open the setup again
+        </a>
+      </Card>
       <ChargesCard key={`charges-${generation}`} onSaved={() => {}} />
       <UnitsAndStartCard key={`units-${generation}`} />
       <DataFolderCard key={`folder-${generation}`} />
