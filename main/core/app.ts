@@ -1,5 +1,6 @@
 import { type Handlers } from '#contract/index';
 import { systemClock, type Clock, type Random } from './clock.ts';
+import { watchOtherWriters } from './db-watch.ts';
 import { EventBus } from './event.ts';
 import { joinHandlers, type HandlerPart } from './handler.ts';
 import { openLedger, type Db } from './ledger/db.ts';
@@ -23,6 +24,8 @@ export type CoreOptions = {
   restart?: () => Promise<void>;
   /** Every event is emitted on this bus too, from the first one on (a host's bus that outlives restarts). */
   forward?: EventBus;
+  /** How often to look for another process's writes to the ledger, ms (db-watch.ts); default 1500. */
+  watchMs?: number;
 };
 
 export type Core = {
@@ -104,6 +107,19 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
     const handlers = options.modules ? (Object.assign({}, ...parts) as Handlers) : joinHandlers(parts);
     for (const inst of instances) await inst.start?.();
+    const stopWatch = watchOtherWriters(
+      db,
+      () => {
+        for (const inst of instances) {
+          try {
+            inst.reload?.();
+          } catch (err) {
+            context.log.error(`reading another process's changes failed: ${(err as Error).message}`);
+          }
+        }
+      },
+      options.watchMs,
+    );
     let closed = false;
     return {
       handlers,
@@ -117,6 +133,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       async close() {
         if (closed) return;
         closed = true;
+        stopWatch();
         await stopAll();
         db.close();
       },

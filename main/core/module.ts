@@ -33,6 +33,11 @@ export type ModuleInstance<K extends keyof Services = keyof Services> = {
   start?(): void | Promise<void>;
   /** Stops timers and workers; the core closes the database after every module stopped. */
   stop?(): void | Promise<void>;
+  /**
+   * Another process wrote to the ledger (see db-watch.ts): read again what is kept in memory and
+   * emit the domain's update events, so open pages and other domains see the change.
+   */
+  reload?(): void;
 };
 
 /**

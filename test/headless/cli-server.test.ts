@@ -102,7 +102,16 @@ describe('hearth commands on a data folder a server runs on', () => {
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
 
     const socket = await listen(s);
-    const r = await runCli(['prices', 'import', CSV, '--data-dir', dataDir]);
+    // By default the past prices are added beside the live tariff, which stays, and the output says so.
+    const added = await runCli(['prices', 'import', CSV, '--data-dir', dataDir, '--tz', 'Europe/Brussels']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain(
+      'Imported 8760 slots of 60 min from be-day-ahead-2023.csv: covers 2023-01-01 – 2023-12-31 (Europe/Brussels); ends before today, so the live plan does not use it; kept for backtests',
+    );
+    expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');
+    expect((await call<{ state: string }>(s, 'tariff-status')).state).toBe('ok');
+
+    const r = await runCli(['prices', 'import', CSV, '--use-as-tariff', '--data-dir', dataDir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Imported 8760 slots of 60 min from be-day-ahead-2023.csv');
@@ -154,7 +163,7 @@ describe('hearth commands with no server on the data folder', () => {
       url: `http://127.0.0.1:${await closedPort()}/`,
       token: 'left-by-a-crash',
     });
-    const r = await runCli(['prices', 'import', CSV, '--data-dir', dataDir]);
+    const r = await runCli(['prices', 'import', CSV, '--use-as-tariff', '--data-dir', dataDir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(fs.existsSync(serverFile(dataDir))).toBe(false);
@@ -176,12 +185,12 @@ describe('hearth commands with no server on the data folder', () => {
     const copied = folder();
     // server.json copied along with a data folder (a backup restored elsewhere), and one with a wrong token.
     fs.copyFileSync(serverFile(serverDir), serverFile(copied));
-    const r = await runCli(['prices', 'import', CSV, '--data-dir', copied]);
+    const r = await runCli(['prices', 'import', CSV, '--use-as-tariff', '--data-dir', copied]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(serverFile(copied))).toBe(false);
     const wrongToken = folder();
     writeServerFile(wrongToken, { pid: s.child.pid!, url: `${s.origin}/`, token: 'not-the-token' });
-    expect((await runCli(['prices', 'import', CSV, '--data-dir', wrongToken])).code).toBe(0);
+    expect((await runCli(['prices', 'import', CSV, '--use-as-tariff', '--data-dir', wrongToken])).code).toBe(0);
     expect(fs.existsSync(serverFile(wrongToken))).toBe(false);
     // The server saw neither import; its own file stays.
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).not.toBe('csv');

@@ -33,6 +33,7 @@ export function tariffModule(options: TariffModuleOptions = {}): CoreModule {
         handlers: tariffHandlers(tariff),
         start: () => tariff.start(),
         stop: () => tariff.stop(),
+        reload: () => tariff.reload(),
       };
     },
   });
