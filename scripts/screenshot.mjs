@@ -141,9 +141,10 @@ function writeIndex(pages, written) {
     '',
     'Every page of Hearth at 1440 px (the window, without scrolling) and 390 px (a phone, the whole page up to',
     `${MAX_HEIGHT} px), light and dark. Taken by \`npm run screenshots\` (after \`npm run build\`) from \`hearth serve\``,
-    'with two weeks of ledger history, the real 2023 Belgian day-ahead prices replayed around today, heating',
-    'switched on all year and two queued jobs (scripts/sample-data.mjs); the market is unreachable on purpose,',
-    'so nothing is fetched from the internet.',
+    'in UTC with two weeks of ledger history, the real 2023 Belgian day-ahead prices (their first four days',
+    'replayed from yesterday on, so the plan has prices), heating switched on all year and two jobs for the',
+    'planner (scripts/sample-data.mjs). The market is unreachable on purpose: nothing is fetched from the',
+    'internet, so the Mining page says so.',
     '',
   ];
   for (const p of pages) {
