@@ -197,8 +197,8 @@ export const trainSpecInputSchema = z
 export const commandSpecInputSchema = z
   .object({
     kind: z.literal('command'),
-    command: z.array(z.string().min(1)).min(1),
-    cwd: z.string().min(1),
+    command: z.array(z.string().min(1)).min(1, 'enter the command to run, such as python train.py --epochs 10'),
+    cwd: z.string().min(1, 'enter the folder the command runs in'),
     resumeArgs: z.array(z.string()).optional(),
     pauseMode: z.enum(['signal', 'restart']).optional(),
     progressFile: z.string().min(1).nullable().optional(),

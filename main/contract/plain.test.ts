@@ -55,7 +55,7 @@ describe('zod issues in plain words', () => {
 
   it('multiples, formats, unions, unknown keys and refinements without a message', () => {
     const m = z.object({ hidden: z.number().multipleOf(8) }).strict();
-    expect(refusals(m, { hidden: 12 })[0]?.message).toBe('The hidden size must be a multiple of 8');
+    expect(refusals(m, { hidden: 12 })[0]?.message).toBe('The number of hidden units must be a multiple of 8');
     const f = z.object({ url: z.url() }).strict();
     expect(refusals(f, { url: 'nope' })[0]?.message).toBe('The URL is not in the expected form');
     expect(refusals(tariffConfigSchema, { kind: 'nuclear' })[0]?.message).toBe(

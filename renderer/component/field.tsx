@@ -154,7 +154,16 @@ export function TextField({
   min,
   step,
   list,
-}: FieldProps<string> & { type?: string; placeholder?: string; min?: number; step?: string; list?: string }) {
+  onBlur,
+}: FieldProps<string> & {
+  type?: string;
+  placeholder?: string;
+  min?: number;
+  step?: string;
+  list?: string;
+  /** For a field that acts when left (the Mining page's threads), not on Save. */
+  onBlur?: () => void;
+}) {
   const error = useFieldError(field);
   return (
     <label className={error.invalid ? 'invalid' : undefined}>
@@ -166,6 +175,7 @@ export function TextField({
         min={min}
         step={step}
         list={list}
+        onBlur={onBlur}
         data-testid={testId}
         {...error.props}
         onChange={(e) => onChange(e.target.value)}

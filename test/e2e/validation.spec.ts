@@ -144,3 +144,61 @@ test.describe('heating form', () => {
     await expect(page.getByTestId('heat-loss')).toHaveValue(before);
   });
 });
+
+test.describe('jobs form', () => {
+  test('empty or non-numeric steps and a device this computer lacks are refused at their fields; no job is made', async ({
+    page,
+    server,
+  }) => {
+    await openPage(page, server, 'Jobs');
+    const steps = page.getByTestId('job-steps');
+    await steps.fill('');
+    await page.getByTestId('job-queue').click();
+    await expectRefusedAt(steps, 'The number of steps is required');
+
+    await typeInto(steps, 'e');
+    await page.getByTestId('job-queue').click();
+    await expectRefusedAt(steps, 'The number of steps must be a number');
+
+    await steps.fill('0');
+    await page.getByTestId('job-queue').click();
+    await expectRefusedAt(steps, 'The number of steps must be between 1 and 10,000,000');
+
+    // Only the core knows the machine's devices: its refusal lands at the device box all the same.
+    await steps.fill('50');
+    const devices = page.getByTestId('job-devices');
+    await devices.fill('cpu, toaster');
+    await page.getByTestId('job-queue').click();
+    await expectRefusedAt(devices, /^This computer has no device "toaster": choose from cpu/);
+    await expect(devices).toHaveValue('cpu, toaster');
+
+    await page.reload();
+    expect(await call(page, 'job-list', {})).toEqual({ ok: true, result: [] });
+  });
+
+  test('an external command job needs its command and folder', async ({ page, server }) => {
+    await openPage(page, server, 'Jobs');
+    await page.getByTestId('job-kind').selectOption('command');
+    await page.getByTestId('job-queue').click();
+    await expectRefusedAt(
+      page.getByTestId('job-command'),
+      'Enter the command to run, such as python train.py --epochs 10',
+    );
+    await expect(page.getByTestId('job-cwd')).toHaveAttribute('aria-invalid', 'true');
+    expect(await call(page, 'job-list', {})).toEqual({ ok: true, result: [] });
+  });
+});
+
+test('mining threads 0 is refused at the box, and the saved thread count stays', async ({ page, server }) => {
+  await openPage(page, server, 'Mining');
+  const threads = page.getByTestId('mining-threads');
+  await expect(threads).not.toHaveValue('');
+  const before = await threads.inputValue();
+  await threads.fill('0');
+  await threads.blur();
+  await expectRefusedAt(threads, 'The number of threads must be between 1 and 256: to stop mining, press Stop');
+  await expect(threads).toHaveValue('0');
+  await page.reload();
+  await expect(page.getByTestId('mining-threads')).toHaveValue(before);
+  expect(await call(page, 'mining-settings-get', {})).toMatchObject({ ok: true, result: { threads: Number(before) } });
+});

@@ -388,7 +388,8 @@ export class Mining implements MiningService {
         throw new HandlerError(
           'bad-request',
           `${p.threads} threads is more than this computer's ${max} logical cores`,
-          `Choose 0..${max}`,
+          `Choose 1 to ${max}.`,
+          'threads',
         );
       s.threads = p.threads;
     }

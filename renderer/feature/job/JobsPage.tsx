@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { DeviceId, Job, JobCreate, JobDetail, JobState, TrainSpecInput } from '#contract/index';
+import { jobArgs } from '#contract/job';
 import { api } from '../../api/client.ts';
 import { useAction, useCall } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtNumber, fmtTemp } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
-import { Check, Select, TextField } from '../../component/field.tsx';
+import { Check, FormErrors, Select, TextField, useFormErrors } from '../../component/field.tsx';
 
 const STATE_LABEL: Record<JobState, string> = {
   queued: 'queued',
@@ -78,6 +79,23 @@ function num(s: string): number | undefined {
   return s.trim() === '' ? undefined : Number(s);
 }
 
+/**
+ * The fields of the job the form sends, by form key: where the contract's schema and the core name
+ * a refusal. The trainer's numbers are in its spec.
+ */
+const FIELD_OF: Partial<Record<string, string>> = {
+  name: 'name',
+  dataFile: 'spec.dataFile',
+  command: 'spec.command',
+  cwd: 'spec.cwd',
+  progressFile: 'spec.progressFile',
+  resumeArgs: 'spec.resumeArgs',
+  devices: 'devices',
+  deadline: 'deadline',
+  valuePerHour: 'valuePerHour',
+  ...Object.fromEntries(TRAIN_NUMBERS.map(([k]) => [k, `spec.${k}`])),
+};
+
 function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
   const [kind, setKind] = useState<'train' | 'command' | 'mining'>('train');
   const [f, setF] = useState({
@@ -101,6 +119,9 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
   });
   const [runPastDeadline, setRunPastDeadline] = useState(false);
   const create = useAction();
+  const errors = useFormErrors(create.error);
+  const hardware = useCall('hardware-info', {});
+  const known = hardware.data ? ['cpu', ...hardware.data.gpus.map((g) => `gpu:${g.index}`)] : null;
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
   // Each text box edits one string of the form; only its label, test id and extras differ.
   const text = (
@@ -108,22 +129,26 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
     label: string,
     testId: string,
     extra: { type?: string; placeholder?: string } = {},
-  ) => <TextField key={k} label={label} value={f[k]} onChange={set(k)} testId={testId} {...extra} />;
+  ) => {
+    const field = FIELD_OF[k];
+    return (
+      <TextField
+        key={k}
+        label={label}
+        value={f[k]}
+        onChange={set(k)}
+        testId={testId}
+        {...(field ? { field } : {})}
+        {...extra}
+      />
+    );
+  };
 
   const submit = (start: boolean) => {
-    const bad = [...TRAIN_NUMBERS.map(([k]) => k), 'valuePerHour' as const].find(
-      (k) => f[k].trim() !== '' && !Number.isFinite(Number(f[k])),
-    );
-    if (bad) {
-      create.setError(new Error(`${bad}: "${f[bad]}" is not a number`));
-      return;
-    }
-    // Left empty, a number is left out: the core's default applies.
+    // The trainer's numbers come filled in: an emptied box is a question left open, not "the
+    // default" (an empty Steps used to train 2,000 steps unasked). Sent as null, the schema names it.
     const numbers: Omit<TrainSpecInput, 'kind' | 'dataFile'> = {};
-    for (const [k] of TRAIN_NUMBERS) {
-      const n = num(f[k]);
-      if (n !== undefined) numbers[k] = n;
-    }
+    for (const [k] of TRAIN_NUMBERS) numbers[k] = num(f[k]) ?? (null as unknown as number);
     const deadline = f.deadline ? new Date(f.deadline).getTime() : null;
     // Typed text: the core's schema checks what arrives, so the renderer only names the ids.
     const devices = f.devices.split(/[,\s]+/).filter(Boolean) as DeviceId[];
@@ -159,65 +184,69 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
                 progressFile: f.progressFile.trim() === '' ? null : f.progressFile.trim(),
               },
             };
-    create.run(() => api.send('job-create', input), onCreated);
+    create.run(() => api.send('job-create', errors.check(jobArgs['job-create'], input) as JobCreate), onCreated);
   };
 
   return (
-    <Card title="New job" wide>
-      <ErrorBanner error={create.error} />
-      <div className="form-row">
-        <Select label="Workload" value={kind} options={WORKLOADS} onChange={setKind} testId="job-kind" />
-        {text('name', 'Name', 'job-name', { placeholder: 'optional' })}
-      </div>
-      {kind === 'mining' && (
-        <p data-testid="job-mining-note">
-          Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot. While a
-          pool is set up the scheduler keeps one mining job in the queue by itself: pause it to keep mining out of the
-          plan.
-        </p>
-      )}
-      {kind === 'mining' ? null : kind === 'train' ? (
+    <FormErrors value={errors.value}>
+      <Card title="New job" wide>
+        <ErrorBanner error={create.error} />
         <div className="form-row">
-          {text('dataFile', 'Data file (text)', 'job-data', { placeholder: 'empty: the built-in corpus' })}
-          {TRAIN_NUMBERS.map(([k, label, testId]) => text(k, label, testId, { type: 'number' }))}
+          <Select label="Workload" value={kind} options={WORKLOADS} onChange={setKind} testId="job-kind" />
+          {text('name', 'Name', 'job-name', { placeholder: 'optional' })}
         </div>
-      ) : (
+        {kind === 'mining' && (
+          <p data-testid="job-mining-note">
+            Mines on the pools saved on the Mining page; the scheduler sets its threads and power level per slot. While
+            a pool is set up the scheduler keeps one mining job in the queue by itself: pause it to keep mining out of
+            the plan.
+          </p>
+        )}
+        {kind === 'mining' ? null : kind === 'train' ? (
+          <div className="form-row">
+            {text('dataFile', 'Data file (text)', 'job-data', { placeholder: 'empty: the built-in corpus' })}
+            {TRAIN_NUMBERS.map(([k, label, testId]) => text(k, label, testId, { type: 'number' }))}
+          </div>
+        ) : (
+          <div className="form-row">
+            {text('command', 'Command', 'job-command', { placeholder: 'python train.py --epochs 10' })}
+            {text('cwd', 'Working directory', 'job-cwd')}
+            {text('progressFile', 'Progress file', 'job-progress-file', { placeholder: 'empty: read its output' })}
+            <Select
+              label="Pause by"
+              value={f.pauseMode}
+              options={PAUSE_MODES}
+              onChange={set('pauseMode')}
+              testId="job-pause-mode"
+            />
+            {text('resumeArgs', 'Resume arguments', 'job-resume-args', { placeholder: '--resume' })}
+          </div>
+        )}
         <div className="form-row">
-          {text('command', 'Command', 'job-command', { placeholder: 'python train.py --epochs 10' })}
-          {text('cwd', 'Working directory', 'job-cwd')}
-          {text('progressFile', 'Progress file', 'job-progress-file', { placeholder: 'empty: read its output' })}
-          <Select
-            label="Pause by"
-            value={f.pauseMode}
-            options={PAUSE_MODES}
-            onChange={set('pauseMode')}
-            testId="job-pause-mode"
-          />
-          {text('resumeArgs', 'Resume arguments', 'job-resume-args', { placeholder: '--resume' })}
+          {text('devices', known ? `Devices (this computer: ${known.join(', ')})` : 'Devices', 'job-devices', {
+            placeholder: kind === 'train' ? 'cpu' : 'cpu, gpu:0',
+          })}
+          {text('deadline', 'Deadline', 'job-deadline', { type: 'datetime-local' })}
+          {text('valuePerHour', 'Value per hour', 'job-value', { type: 'number', placeholder: 'optional' })}
+          <Select label="Run in" value={f.mode} options={RUN_MODES} onChange={set('mode')} testId="job-mode" />
+          <Check checked={runPastDeadline} onChange={setRunPastDeadline} testId="job-run-past-deadline">
+            keep running past a missed deadline
+          </Check>
+          <button type="button" disabled={create.busy} onClick={() => submit(false)} data-testid="job-queue">
+            Add to queue
+          </button>
+          <button
+            type="button"
+            className="primary"
+            disabled={create.busy}
+            onClick={() => submit(true)}
+            data-testid="job-create-start"
+          >
+            Create and start
+          </button>
         </div>
-      )}
-      <div className="form-row">
-        {text('devices', 'Devices', 'job-devices', { placeholder: kind === 'train' ? 'cpu' : 'cpu, gpu:0' })}
-        {text('deadline', 'Deadline', 'job-deadline', { type: 'datetime-local' })}
-        {text('valuePerHour', 'Value per hour', 'job-value', { type: 'number', placeholder: 'optional' })}
-        <Select label="Run in" value={f.mode} options={RUN_MODES} onChange={set('mode')} testId="job-mode" />
-        <Check checked={runPastDeadline} onChange={setRunPastDeadline} testId="job-run-past-deadline">
-          keep running past a missed deadline
-        </Check>
-        <button type="button" disabled={create.busy} onClick={() => submit(false)} data-testid="job-queue">
-          Add to queue
-        </button>
-        <button
-          type="button"
-          className="primary"
-          disabled={create.busy}
-          onClick={() => submit(true)}
-          data-testid="job-create-start"
-        >
-          Create and start
-        </button>
-      </div>
-    </Card>
+      </Card>
+    </FormErrors>
   );
 }
 

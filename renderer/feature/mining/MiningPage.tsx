@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, MiningStatus } from '#contract/index';
+import { miningArgs } from '#contract/mining';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useEventSeries, useSave } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
@@ -15,7 +16,7 @@ import {
   fmtW,
 } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, SaveButton, Stat, Table } from '../../component/ui.tsx';
-import { Check, Select, TextField, TextFields } from '../../component/field.tsx';
+import { Check, FormErrors, Select, TextField, TextFields, useFormErrors } from '../../component/field.tsx';
 
 const POWER_LEVELS: [string, string][] = [25, 50, 75, 100].map((p) => [String(p), `${p} %`]);
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'];
@@ -313,6 +314,7 @@ export function MiningPage() {
   const shares = useCall('mining-shares', { limit: 20 });
   const rates = useEventSeries('hash-rate', 120);
   const action = useAction();
+  const fieldErrors = useFormErrors(action.error);
   const [threads, setThreads] = useState<string>('');
   const { reload: reloadStatus } = status;
   const { reload: reloadShares } = shares;
@@ -331,109 +333,112 @@ export function MiningPage() {
 
   const st = status.data;
   const act = (call: () => Promise<MiningStatus>) => action.run(call, reloadStatus);
-  const setPower = (patch: { threads?: number; powerPct?: number }) => act(() => api.send('mining-set-power', patch));
+  // The threads box is checked against the contract before it is sent, and a refusal shows at it.
+  const setPower = (patch: { threads?: number; powerPct?: number }) =>
+    act(() => api.send('mining-set-power', fieldErrors.check(miningArgs['mining-set-power'], patch)));
   const toggle = st?.running
     ? ({ method: 'mining-stop', label: 'Stop' } as const)
     : ({ method: 'mining-start', label: 'Start' } as const);
 
   return (
-    <div className="page mining" data-testid="mining-page">
-      <ErrorBanner error={action.error ?? settings.error ?? status.error} />
-      {st && (
-        <Card title="Miner" wide>
-          <div className="stats">
-            <Stat
-              label="Hash rate"
-              value={fmtHashRate(st.running ? (last?.hashRate ?? st.hashRate) : 0)}
-              note={st.perThread.length > 0 ? st.perThread.map((r) => fmtHashRate(r)).join(' · ') : undefined}
-              testId="mining-rate"
-            />
-            <Stat
-              label="Accepted"
-              value={String(st.accepted)}
-              note={`${st.totals.accepted} in all`}
-              testId="mining-accepted"
-            />
-            <Stat
-              label="Rejected"
-              value={String(st.rejected)}
-              note={`${fmtReasons(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`}
-              testId="mining-rejected"
-            />
-            <Stat label="Stale" value={String(st.stale)} note={`${st.totals.stale} in all`} testId="mining-stale" />
-          </div>
-          <Facts
-            testId="mining-facts"
-            rows={[
-              [
-                'Pool',
-                <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>,
-              ],
-              ['Why this pool', <span data-testid="mining-pool-why">{st.pool.why ?? '—'}</span>],
-              [
-                'Pool pays for the work',
-                <span data-testid="mining-health">
-                  {st.health.state === 'unhealthy'
-                    ? `no: ${st.health.problem ?? ''}`
-                    : st.health.rejectRate !== null
-                      ? `yes (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)`
-                      : 'no sign otherwise yet (fewer than 3 answers from the pool in 5 min)'}
-                </span>,
-              ],
-              ['Rejections in all', fmtReasons(st.totals.rejectReasons) || 'none'],
-              ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
-              ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
-              ['Kernel', st.kernel ? st.kernel.description : 'starts with the miner'],
-              [
-                'Version rolling',
-                st.pool.versionRollingMask === null
-                  ? 'not offered by the pool'
-                  : `mask ${st.pool.versionRollingMask.toString(16).padStart(8, '0')} (BIP 310)`,
-              ],
-              ['Last pool error', st.pool.lastError ?? '—'],
-            ]}
-          />
-          <div className="form-row">
-            <button
-              className="primary"
-              disabled={action.busy}
-              onClick={() => act(() => api.send(toggle.method, {}))}
-              data-testid={toggle.method}
-            >
-              {toggle.label}
-            </button>
-            <label>
-              Threads
-              <input
-                type="number"
-                min={0}
-                value={threads}
-                onChange={(e) => setThreads(e.target.value)}
-                onBlur={() => setPower({ threads: Number(threads) })}
-                data-testid="mining-threads"
+    <FormErrors value={fieldErrors.value}>
+      <div className="page mining" data-testid="mining-page">
+        <ErrorBanner error={action.error ?? settings.error ?? status.error} />
+        {st && (
+          <Card title="Miner" wide>
+            <div className="stats">
+              <Stat
+                label="Hash rate"
+                value={fmtHashRate(st.running ? (last?.hashRate ?? st.hashRate) : 0)}
+                note={st.perThread.length > 0 ? st.perThread.map((r) => fmtHashRate(r)).join(' · ') : undefined}
+                testId="mining-rate"
               />
-            </label>
-            <Select
-              label="Power level"
-              value={String(st.powerPct)}
-              options={POWER_LEVELS}
-              onChange={(p) => setPower({ powerPct: Number(p) })}
-              testId="mining-power"
+              <Stat
+                label="Accepted"
+                value={String(st.accepted)}
+                note={`${st.totals.accepted} in all`}
+                testId="mining-accepted"
+              />
+              <Stat
+                label="Rejected"
+                value={String(st.rejected)}
+                note={`${fmtReasons(st.rejectReasons) || 'none this run'} · ${st.totals.rejected} in all`}
+                testId="mining-rejected"
+              />
+              <Stat label="Stale" value={String(st.stale)} note={`${st.totals.stale} in all`} testId="mining-stale" />
+            </div>
+            <Facts
+              testId="mining-facts"
+              rows={[
+                [
+                  'Pool',
+                  <span data-testid="mining-pool-state">{`${STATE_LABEL[st.pool.state]}${st.pool.url ? ` · ${st.pool.index !== null ? `pool ${st.pool.index + 1}: ` : ''}${st.pool.url}` : ''}`}</span>,
+                ],
+                ['Why this pool', <span data-testid="mining-pool-why">{st.pool.why ?? '—'}</span>],
+                [
+                  'Pool pays for the work',
+                  <span data-testid="mining-health">
+                    {st.health.state === 'unhealthy'
+                      ? `no: ${st.health.problem ?? ''}`
+                      : st.health.rejectRate !== null
+                        ? `yes (${(st.health.rejectRate * 100).toFixed(1)} % rejected over 5 min)`
+                        : 'no sign otherwise yet (fewer than 3 answers from the pool in 5 min)'}
+                  </span>,
+                ],
+                ['Rejections in all', fmtReasons(st.totals.rejectReasons) || 'none'],
+                ['Pool difficulty', st.pool.difficulty === null ? '—' : fmtDifficulty(st.pool.difficulty)],
+                ['Job difficulty', st.jobDifficulty === null ? '—' : fmtDifficulty(st.jobDifficulty)],
+                ['Kernel', st.kernel ? st.kernel.description : 'starts with the miner'],
+                [
+                  'Version rolling',
+                  st.pool.versionRollingMask === null
+                    ? 'not offered by the pool'
+                    : `mask ${st.pool.versionRollingMask.toString(16).padStart(8, '0')} (BIP 310)`,
+                ],
+                ['Last pool error', st.pool.lastError ?? '—'],
+              ]}
             />
-          </div>
-          <LineChart
-            label="Hash rate, last two minutes"
-            unit="H/s"
-            series={[{ name: 'hash rate', color: 'var(--accent)', values: rates.map((r) => r.hashRate) }]}
-          />
+            <div className="form-row">
+              <button
+                className="primary"
+                disabled={action.busy}
+                onClick={() => act(() => api.send(toggle.method, {}))}
+                data-testid={toggle.method}
+              >
+                {toggle.label}
+              </button>
+              <TextField
+                label="Threads"
+                type="number"
+                min={1}
+                value={threads}
+                onChange={setThreads}
+                onBlur={() => setPower({ threads: threads.trim() === '' ? Number.NaN : Number(threads) })}
+                testId="mining-threads"
+                field="threads"
+              />
+              <Select
+                label="Power level"
+                value={String(st.powerPct)}
+                options={POWER_LEVELS}
+                onChange={(p) => setPower({ powerPct: Number(p) })}
+                testId="mining-power"
+              />
+            </div>
+            <LineChart
+              label="Hash rate, last two minutes"
+              unit="H/s"
+              series={[{ name: 'hash rate', color: 'var(--accent)', values: rates.map((r) => r.hashRate) }]}
+            />
+          </Card>
+        )}
+        {settings.data && <PoolsCard settings={settings.data} onSaved={() => reloadStatus()} />}
+        <Card title="Latest shares" wide>
+          <SharesTable shares={shares.data ?? []} />
         </Card>
-      )}
-      {settings.data && <PoolsCard settings={settings.data} onSaved={() => reloadStatus()} />}
-      <Card title="Latest shares" wide>
-        <SharesTable shares={shares.data ?? []} />
-      </Card>
-      <EarningsCard running={st?.running ?? false} />
-    </div>
+        <EarningsCard running={st?.running ?? false} />
+      </div>
+    </FormErrors>
   );
 }
 
