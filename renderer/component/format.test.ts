@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  energyUnitFor,
+  fmtChange,
+  fmtEnergy,
   fmtKWh,
+  fmtTicks,
   fmtMoney,
   fmtPricePerKWh,
   fmtTemp,
@@ -56,5 +60,36 @@ describe('format', () => {
     expect(fmtKWh(0.25)).toBe('0.250 kWh');
     expect(fmtKWh(0.0004)).toBe('0.000400 kWh');
     expect(fmtKWh(24)).toBe('24.000 kWh');
+  });
+
+  it('one energy unit for a whole view, from its largest figure: never "0.00299 kWh" beside "2.99 Wh"', () => {
+    const small = energyUnitFor([0.00299, 0.25, null]);
+    expect(small.unit).toBe('Wh');
+    expect([0.00299, 0.25].map((v) => fmtEnergy(v, small))).toEqual(['3.0 Wh', '250.0 Wh']);
+    const tiny = energyUnitFor([0.00299, 0.004]);
+    expect(fmtEnergy(0.00299, tiny)).toBe('2.99 Wh');
+    const big = energyUnitFor([0.00299, 24]);
+    expect([0.00299, 24].map((v) => fmtEnergy(v, big))).toEqual(['0.003 kWh', '24.000 kWh']);
+    expect(energyUnitFor([]).unit).toBe('Wh');
+    expect(fmtEnergy(null, big)).toBe('not reported');
+    setDisplayUnits({ temperature: 'C', energy: 'kWh' });
+    expect(energyUnitFor([0.25]).unit).toBe('kWh');
+    expect(fmtEnergy(0.0004, energyUnitFor([0.0004]))).toBe('0.000400 kWh');
+  });
+
+  it('axis ticks carry the decimals their step needs and never an exponent', () => {
+    expect(fmtTicks([0, 0.05, 0.1, 0.15])).toEqual(['0.00', '0.05', '0.10', '0.15']);
+    expect(fmtTicks([0, 500, 1000])).toEqual(['0', '500', '1,000']);
+    expect(fmtTicks([0.22, 0.24, 0.26])).toEqual(['0.22', '0.24', '0.26']);
+    expect(fmtTicks([0, 1e-9]).join(' ')).not.toMatch(/e-/);
+  });
+
+  it('a change against the period before, in per cent, and nothing to say against zero', () => {
+    expect(fmtChange(112, 100)).toBe('+12 %');
+    expect(fmtChange(97, 100)).toBe('−3.0 %');
+    // A net loss that grows is a fall, whatever the signs.
+    expect(fmtChange(-7.6, -7.2)).toBe('−5.6 %');
+    expect(fmtChange(100, 100)).toBe('±0 %');
+    expect(fmtChange(5, 0)).toBeNull();
   });
 });

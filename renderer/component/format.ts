@@ -49,6 +49,46 @@ export const fmtKWh = (kwh: number | null | undefined, digits = 3) =>
     ? fmtUnit(kwh * 1000, 'Wh', Math.abs(kwh) < 0.01 ? 2 : 1)
     : fmtUnit(kwh, 'kWh', kwh !== null && kwh !== undefined && kwh !== 0 && Math.abs(kwh) < 0.001 ? 6 : digits);
 
+/**
+ * One energy unit for a whole view (a table, a chart, a period's figures), picked from the largest
+ * magnitude in it, so "2.99 Wh" never sits beside "0.00299 kWh". Wh below 1 kWh unless kWh was
+ * chosen in Settings.
+ */
+export type EnergyUnit = { unit: 'Wh' | 'kWh'; perKWh: number; digits: number };
+export function energyUnitFor(kwhValues: Iterable<number | null | undefined>): EnergyUnit {
+  let max = 0;
+  for (const v of kwhValues) if (v !== null && v !== undefined && Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  if (units.energy === 'auto' && max < 1) return { unit: 'Wh', perKWh: 1000, digits: max < 0.01 ? 2 : 1 };
+  return { unit: 'kWh', perKWh: 1, digits: max > 0 && max < 0.001 ? 6 : 3 };
+}
+/** Energy in a view's unit (energyUnitFor). */
+export const fmtEnergy = (kwh: number | null | undefined, u: EnergyUnit) =>
+  fmtUnit(kwh === null || kwh === undefined ? kwh : kwh * u.perKWh, u.unit, u.digits);
+
+/**
+ * Axis tick labels: as many decimals as the step between ticks needs and no more, never an
+ * exponent ("1.00e-9"). `ticks` are the values the axis shows.
+ */
+export function fmtTicks(ticks: number[]): string[] {
+  let step = Infinity;
+  for (let i = 1; i < ticks.length; i++) step = Math.min(step, Math.abs((ticks[i] ?? 0) - (ticks[i - 1] ?? 0)));
+  if (!Number.isFinite(step) || step === 0) step = Math.abs(ticks[0] ?? 1) || 1;
+  const digits = Math.min(6, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
+  return ticks.map((t) => fmtNumber(t, digits));
+}
+
+/**
+ * A change against an earlier figure in whole per cent ("+12 %", "−3 %"), one decimal below 10 %;
+ * null when there is nothing to compare with (the earlier figure is 0).
+ */
+export function fmtChange(now: number, before: number): string | null {
+  if (before === 0 || !Number.isFinite(now) || !Number.isFinite(before)) return null;
+  const pct = ((now - before) / Math.abs(before)) * 100;
+  const text = fmtNumber(Math.abs(pct), Math.abs(pct) < 10 ? 1 : 0);
+  if (/^0([.,]0)?$/.test(text)) return '±0 %';
+  return `${pct > 0 ? '+' : '−'}${text} %`;
+}
+
 /** The temperature unit chosen in Settings: "°C" or "°F". */
 export const tempUnit = (): string => (units.temperature === 'F' ? '°F' : '°C');
 /** A Celsius value (as stored everywhere in the core) in the chosen unit, to 0.1. */

@@ -1,5 +1,6 @@
 import { expect, test } from './fixture.ts';
-import { openPage, save, saveRefused } from './page.ts';
+import { hoverChart, plotOf } from './chart.ts';
+import { expectFieldRefused, openPage, save, saveRefused } from './page.ts';
 
 test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and dearest slots', async ({
   page,
@@ -15,14 +16,25 @@ test('a time-of-use tariff shows as a 48-hour price chart with the cheapest and 
   await expect(page.getByTestId('price-cheapest')).toContainText('0.22000 EUR/kWh');
   await expect(page.getByTestId('price-dearest')).toContainText('0.32000 EUR/kWh');
   await expect(page.getByTestId('price-chart')).toHaveAttribute('data-slots', '48');
-  // The now-line and one bar per slot.
-  await expect(page.getByTestId('price-chart').locator('line.now')).toHaveCount(1);
-  await expect(page.getByTestId('price-chart').locator('rect')).toHaveCount(48);
+  // A time axis in the tariff's zone with the price's unit, now marked, and one row per slot in the data table.
+  const chart = page.getByTestId('price-timechart');
+  await expect(plotOf(chart)).toHaveAttribute(
+    'aria-label',
+    /^Electricity price per slot, \w{3}, \w{3} \d+, \d\d:\d\d [AP]M to .+ \(Europe\/Brussels\)\. Dashed line: now, .+ 0\.22000 EUR\/kWh/,
+  );
+  await expect(plotOf(chart)).toHaveAttribute('data-x-ticks', /\d\d:\d\d/);
+  await expect(plotOf(chart)).toHaveAttribute('data-y-ticks-price', /0\.\d+ .* EUR\/kWh$/);
+  await expect(chart.locator('details tbody tr')).toHaveCount(48);
+  // Hovering a bar shows its slot and price with the unit.
+  await hoverChart(chart, 0.5);
+  await expect(chart.locator('.u-legend')).toContainText(/\w{3} \d\d:\d\d/);
+  await expect(chart.locator('.u-legend')).toContainText(/0\.[23]2000 EUR\/kWh/);
   await expect(page.getByTestId('tariff-status')).toContainText('Prices: ok');
 
   // A provider setting that is missing is named, and the saved tariff stays.
   await page.getByTestId('tariff-kind').selectOption('tibber');
-  await saveRefused(page, 'tariff', 'tariff.token: the Tibber API token is required');
+  await saveRefused(page, 'tariff', 'The Tibber API token is required');
+  await expectFieldRefused(page.getByTestId('tariff-token'), 'The Tibber API token is required');
   await page.reload();
   await expect(page.getByTestId('tariff-kind')).toHaveValue('time-of-use');
 });
@@ -34,7 +46,8 @@ test('the weekly schedule refuses 80 °C naming the cell, saves 22 °C, and a ty
   await openPage(page, server, 'Schedules');
   const monday = page.getByTestId('setpoint-0-0-c');
   await monday.fill('80');
-  await saveRefused(page, 'heating', 'schedule.0.0.c: a room setpoint is at most 30 °C');
+  await saveRefused(page, 'heating', 'The setpoint must be between 5 and 30 °C');
+  await expectFieldRefused(monday, 'The setpoint must be between 5 and 30 °C');
   await monday.fill('22');
   await save(page, 'heating');
   await page.reload();

@@ -95,40 +95,47 @@ export function PlanPage() {
             ]}
           />
         ) : (
-          <p data-testid="plan-empty">No plan yet: the scheduler plans once prices are known.</p>
+          <p data-testid="plan-empty">
+            No plan yet: the scheduler plans once prices are known. Set up a tariff on the{' '}
+            <a href="#/schedules">Schedules page</a> or import a price file (<code>hearth prices import FILE</code>).
+          </p>
         )}
       </Card>
       <OverrideControls override={data?.override ?? null} onChange={reload} />
       {slots.length > 0 && (
         <Card title="Next 48 hours" wide>
           <PlanTimeline slots={slots} />
-          <Table
-            className="plan-table"
-            testId="plan-table"
-            head={['Slot', 'Power', ...(thermal ? ['Indoor (band)'] : []), 'Jobs', 'Net', 'Why']}
-          >
-            {slots.map((s) => (
-              <tr key={s.start} title={s.reason}>
-                <td>{fmtTime(s.start)}</td>
-                <td>{fmtW(power(s))}</td>
-                {thermal && (
+          {/* 48 h of 15-minute slots is 192 rows: folded, so the page stays a page (the timeline shows the same). */}
+          <details className="plan-slots" data-testid="plan-slots">
+            <summary>Every slot ({slots.length}), with the planner's reason</summary>
+            <Table
+              className="plan-table"
+              testId="plan-table"
+              head={['Slot', 'Power', ...(thermal ? ['Indoor (band)'] : []), 'Jobs', 'Net', 'Why']}
+            >
+              {slots.map((s) => (
+                <tr key={s.start} title={s.reason}>
+                  <td>{fmtTime(s.start)}</td>
+                  <td>{fmtW(power(s))}</td>
+                  {thermal && (
+                    <td>
+                      {s.indoorC === undefined
+                        ? ''
+                        : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}
+                    </td>
+                  )}
                   <td>
-                    {s.indoorC === undefined
-                      ? ''
-                      : `${fmtTemp(s.indoorC)}${s.comfort ? ` (${fmtTemp(s.comfort.minC)}–${fmtTemp(s.comfort.maxC)})` : ''}`}
+                    {s.decisions
+                      .filter((d) => d.job)
+                      .map((d) => `${d.device}: ${d.job}`)
+                      .join(', ') || 'off'}
                   </td>
-                )}
-                <td>
-                  {s.decisions
-                    .filter((d) => d.job)
-                    .map((d) => `${d.device}: ${d.job}`)
-                    .join(', ') || 'off'}
-                </td>
-                <td>{fmtMoney(s.net)}</td>
-                <td>{s.reason}</td>
-              </tr>
-            ))}
-          </Table>
+                  <td>{fmtMoney(s.net)}</td>
+                  <td>{s.reason}</td>
+                </tr>
+              ))}
+            </Table>
+          </details>
         </Card>
       )}
       <DecisionLog />
