@@ -37,8 +37,9 @@ export function pricesCsv(now) {
 }
 
 /**
- * A ledger slots CSV for the `days` days before `now`'s UTC day: the CPU mined (240 W) in each
- * day's cheaper half of the hours, priced with January 2023's real prices and the charges above.
+ * A ledger slots CSV for the `days` days before `now`'s UTC day and the hours of that day already
+ * over: the CPU mined (240 W) in each day's cheaper half of the hours, priced with January 2023's
+ * real prices and the charges above.
  */
 export function ledgerCsv(now, days = 14) {
   const rows = prices2023();
@@ -46,12 +47,12 @@ export function ledgerCsv(now, days = 14) {
   const lines = [
     'start_utc,end_utc,device,job,energy_kwh,energy_source,heat_kwh,heat_met_kwh,currency,price_per_kwh,cost,heat_credit,revenue_expected,revenue_credited,training_work,training_value',
   ];
-  for (let d = 0; d < days; d++) {
+  for (let d = 0; d <= days; d++) {
     const dayStart = today - (days - d) * DAY;
     const spot = rows.slice(d * 24, d * 24 + 24).map((r) => Number(r[1]));
     const median = [...spot].sort((a, b) => a - b)[12];
     for (let h = 0; h < 24; h++) {
-      if (!(spot[h] <= median)) continue;
+      if (!(spot[h] <= median) || dayStart + (h + 1) * HOUR > now) continue;
       // Whole nano-euros, as the ledger keeps money: price per kWh to 6 decimals, the rest exact.
       const price = Number(((spot[h] + CHARGES.perKWh) * (1 + CHARGES.tax)).toFixed(6));
       for (let q = 0; q < 4; q++) {
