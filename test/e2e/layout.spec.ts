@@ -12,9 +12,11 @@ import { call, expect, test, testWithLedger } from './fixture.ts';
 
 // Injected directly: @axe-core/playwright needs Node 22.
 const AXE = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
+// The narrowest phone the layout is made for is only measured; axe's answer does not change there.
 const WIDTHS = [
-  { width: 390, height: 844 },
-  { width: 1440, height: 900 },
+  { width: 360, height: 740, axe: false },
+  { width: 390, height: 844, axe: true },
+  { width: 1440, height: 900, axe: true },
 ];
 type Scheme = 'light' | 'dark';
 
@@ -103,7 +105,7 @@ async function axeProblems(page: Page): Promise<string[]> {
     );
 }
 
-/** Every page at both widths in one colour scheme: what overflows or fails axe, each line labelled. */
+/** Every page at each width in one colour scheme: what overflows or fails axe, each line labelled. */
 async function checkEveryPage(page: Page, server: RunningServer, scheme: Scheme): Promise<string[]> {
   await page.emulateMedia({ colorScheme: scheme });
   await page.goto(server.url);
@@ -111,13 +113,13 @@ async function checkEveryPage(page: Page, server: RunningServer, scheme: Scheme)
   expect(pages.length).toBeGreaterThanOrEqual(8);
   const problems: string[] = [];
   for (const size of WIDTHS) {
-    await page.setViewportSize(size);
+    await page.setViewportSize({ width: size.width, height: size.height });
     for (const p of pages) {
       await open(page, server, p);
       const where = `${p.title} at ${size.width} px, ${scheme}`;
       const over = await overflow(page);
       if (over) problems.push(`${where}: overflows sideways, ${over}`);
-      for (const line of await axeProblems(page)) problems.push(`${where}: ${line}`);
+      if (size.axe) for (const line of await axeProblems(page)) problems.push(`${where}: ${line}`);
     }
   }
   console.log(`${pages.length} pages × ${WIDTHS.length} widths, ${scheme}: ${problems.length} problems`);
@@ -125,7 +127,7 @@ async function checkEveryPage(page: Page, server: RunningServer, scheme: Scheme)
 }
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`a fresh install: every page fits 390 px and 1440 px and has no critical or serious axe violation (${scheme})`, async ({
+  test(`a fresh install: every page fits 360, 390 and 1440 px and has no critical or serious axe violation (${scheme})`, async ({
     page,
     server,
   }) => {
