@@ -81,7 +81,7 @@ export function FormErrors({ value, children }: { value: FormErrorsValue; childr
  * props that mark the input (`aria-invalid`, its registration for the focus) and the message itself,
  * placed after the input.
  */
-function useFieldError(field: string | undefined) {
+export function useFieldError(field: string | undefined) {
   const ctx = useContext(FormErrorsContext);
   const id = useId();
   const issue = field && ctx ? issueAt(ctx.issues, field) : undefined;
@@ -155,8 +155,10 @@ export function TextField({
   step,
   list,
   onBlur,
+  inputMode,
 }: FieldProps<string> & {
   type?: string;
+  inputMode?: 'decimal' | 'numeric';
   placeholder?: string;
   min?: number;
   step?: string;
@@ -176,6 +178,7 @@ export function TextField({
         step={step}
         list={list}
         onBlur={onBlur}
+        inputMode={inputMode}
         data-testid={testId}
         {...error.props}
         onChange={(e) => onChange(e.target.value)}
@@ -243,9 +246,13 @@ export type TextSpec<T> = { key: TextKey<T>; label: string; type?: string; place
 
 /**
  * Fields that each edit one key of `value`, in the order of `fields`; with `at` (the path of
- * `value` in what the form sends) each registers at `at.key` for its refusals.
+ * `value` in what the form sends; "" for its top) each registers at `at.key` for its refusals.
  */
 type FieldList<T, Spec> = { fields: Spec[]; value: T; onChange: (value: T) => void; at?: string };
+
+/** The `field` of a list's key: under `at`, or at the top when `at` is "". */
+const fieldAt = (at: string | undefined, key: string) =>
+  at === undefined ? {} : { field: at === '' ? key : `${at}.${key}` };
 
 /** Text fields that each edit one key of `value`; an absent optional key shows empty. */
 export function TextFields<T extends object>({ fields, value, onChange, at }: FieldList<T, TextSpec<T>>) {
@@ -253,7 +260,7 @@ export function TextFields<T extends object>({ fields, value, onChange, at }: Fi
     <TextField
       key={key}
       {...spec}
-      {...(at ? { field: `${at}.${key}` } : {})}
+      {...fieldAt(at, key)}
       value={(value[key] as string | undefined) ?? ''}
       onChange={(text) => onChange({ ...value, [key]: text })}
     />
@@ -272,7 +279,7 @@ export function NumFields<T extends object>({ fields, value, onChange, at }: Fie
     <NumField
       key={key}
       {...spec}
-      {...(at ? { field: `${at}.${key}` } : {})}
+      {...fieldAt(at, key)}
       value={value[key] as number}
       onChange={(n) => onChange({ ...value, [key]: n })}
     />

@@ -67,3 +67,20 @@ export async function saveRefused(page: Page, name: string, message: string | Re
   await page.getByTestId(`${name}-save`).click();
   await expect(card(page, name).getByRole('alert')).toContainText(message);
 }
+
+/**
+ * A refused input, as a person meets it: the plain message at the field (what its
+ * aria-describedby names), the field marked aria-invalid and holding the focus, and no method
+ * name, schema path or zod wording in the message.
+ */
+export async function expectFieldRefused(field: Locator, message: string | RegExp): Promise<void> {
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(field).toBeFocused();
+  const describedBy = await field.getAttribute('aria-describedby');
+  expect(describedBy).toBeTruthy();
+  const note = field.page().locator(`[id="${describedBy}"]`);
+  await expect(note).toHaveText(message);
+  expect((await note.textContent()) ?? '').not.toMatch(
+    /[a-z]+-[a-z]+:|\b\w+\.\d+\.|too small|too big|expected (number|string)|received|invalid input/i,
+  );
+}

@@ -1,5 +1,5 @@
 import { expect, test } from './fixture.ts';
-import { expectFields, openPage, save, saveRefused, setFields } from './page.ts';
+import { expectFieldRefused, expectFields, openPage, save, saveRefused, setFields } from './page.ts';
 
 test('the plan page sets the planner limits, refuses a bad quiet-hours time and keeps the saved ones', async ({
   page,
@@ -18,7 +18,9 @@ test('the plan page sets the planner limits, refuses a bad quiet-hours time and 
   await save(page, 'limits');
 
   await page.getByTestId('limits-quiet-from').fill('25:00');
-  await saveRefused(page, 'limits', 'quiet.from must be a time like 22:00');
+  const message = 'The start of the quiet hours must be a time like 22:00 (24-hour clock)';
+  await saveRefused(page, 'limits', message);
+  await expectFieldRefused(page.getByTestId('limits-quiet-from'), message);
 
   await page.reload();
   await expectFields(page, saved);

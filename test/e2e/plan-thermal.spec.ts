@@ -1,5 +1,5 @@
 import { call, expect, importPrices, test } from './fixture.ts';
-import { openPage, save, saveRefused, setFields } from './page.ts';
+import { expectFieldRefused, openPage, save, saveRefused, setFields } from './page.ts';
 
 const HOUR = 3_600_000;
 
@@ -29,10 +29,22 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   await expect(page.getByTestId('heat-loss')).toHaveValue('200');
   await expect(page.getByTestId('setpoint-0-0-max')).toHaveValue('23'); // 21 °C + the default 2 K
   await page.getByTestId('setpoint-0-0-max').fill('20');
-  await saveRefused(page, 'heating', 'schedule.0.0.maxC: the comfort band is upside down');
+  await saveRefused(
+    page,
+    'heating',
+    'The comfort band is upside down: its upper bound must be at or above the setpoint',
+  );
+  await expectFieldRefused(
+    page.getByTestId('setpoint-0-0-max'),
+    'The comfort band is upside down: its upper bound must be at or above the setpoint',
+  );
   // A heat pump: its heat costs the slot's electricity price over its COP, so cheap hours pay to pre-heat in.
   await setFields(page, { 'setpoint-0-0-max': '23.5', 'heat-source': 'heat-pump', 'heat-capacity': '0' });
-  await saveRefused(page, 'heating', "heatSource.capacityW: the heat source's capacity must be above 0 W");
+  await saveRefused(page, 'heating', "The heat source's capacity must be above 0 W");
+  await expectFieldRefused(
+    page.getByTestId('heat-capacity'),
+    'The heat source\'s capacity must be above 0 W (choose "none" for no heat source)',
+  );
   await page.getByTestId('heat-capacity').fill('12000');
   await save(page, 'heating');
   const saved = (await call(page, 'heating-settings', {})).result as {

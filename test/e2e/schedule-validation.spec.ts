@@ -1,7 +1,7 @@
 import { connect } from 'mqtt';
 import { startMosquitto, type Broker } from '../fixtures/mosquitto.ts';
 import { expect, test } from './fixture.ts';
-import { expectFields, openPage, save, saveRefused, setFields } from './page.ts';
+import { expectFieldRefused, expectFields, openPage, save, saveRefused, setFields } from './page.ts';
 
 let open: Broker;
 let locked: Broker;
@@ -31,11 +31,9 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
 
   // An HTTP address is not a broker: refused before anything is stored, the field named.
   await page.getByTestId('indoor-url').fill(`http://127.0.0.1:${open.port}`);
-  await saveRefused(
-    page,
-    'heating',
-    'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
-  );
+  const wrongUrl = 'Expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883';
+  await saveRefused(page, 'heating', wrongUrl);
+  await expectFieldRefused(page.getByTestId('indoor-url'), wrongUrl);
   await expect(page.getByTestId('heating-saved')).toHaveCount(0);
 
   // A broker that turns the login away: asked once before saving, refused with its reason.
@@ -43,7 +41,9 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
   await page.getByTestId('indoor-test').click();
   await expect(page.getByTestId('indoor-test-result')).toContainText('Failed: The MQTT broker');
   await expect(page.getByTestId('indoor-test-result')).toContainText('refused the login');
-  await saveRefused(page, 'heating', `Not saved (indoor.username): The MQTT broker ${locked.url} refused the login`);
+  // Only the broker can refuse a login: the core's refusal is shown at the field it names.
+  await saveRefused(page, 'heating', `Not saved: The MQTT broker ${locked.url} refused the login`);
+  await expect(page.getByTestId('error-indoor.username')).toContainText('refused the login');
 
   await page.reload();
   await expectFields(page, working);

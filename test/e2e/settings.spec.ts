@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { call, expect, test } from './fixture.ts';
-import { openPage, saveRefused } from './page.ts';
+import { expectFieldRefused, openPage, saveRefused } from './page.ts';
 
 test('choosing °F in Settings shows temperatures elsewhere in °F; the desktop-only options say so in a browser', async ({
   page,
@@ -40,7 +40,8 @@ test('a wrong currency is refused naming the field; a right one is saved and the
   await openPage(page, server, 'Settings');
   const currency = page.getByTestId('ledger-currency');
   await currency.fill('EURO');
-  await saveRefused(page, 'ledger', 'ledger-configure: currency: expected a 3-letter currency code such as EUR');
+  await saveRefused(page, 'ledger', 'Expected a 3-letter currency code such as EUR');
+  await expectFieldRefused(currency, 'Expected a 3-letter currency code such as EUR');
   await page.reload();
   await expect(currency).toHaveValue('EUR');
   await currency.fill('usd');

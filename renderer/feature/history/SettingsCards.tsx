@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import type { LedgerSettings, MarketStatus } from '#contract/index';
+import { ledgerSettingsSchema } from '#contract/ledger';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useSave } from '../../api/hooks.ts';
 import { fmtFigureSource, fmtMoney, fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, SaveButton } from '../../component/ui.tsx';
+import { FormErrors, TextField, useFormErrors } from '../../component/field.tsx';
 
 /** A figure typed as text, named by its aria-label (the row shows no label). */
 function DecimalInput({
@@ -148,6 +150,7 @@ export function ChargesCard({ onSaved }: { onSaved: () => void }) {
   const { data, error } = useCall('ledger-settings', {});
   const [draft, setDraft] = useState<LedgerSettings | null>(null);
   const save = useSave();
+  const errors = useFormErrors(save.error);
   const s = draft ?? data;
   if (!s) return <ErrorBanner error={error} />;
   const edit = (patch: Partial<LedgerSettings>) => {
@@ -156,7 +159,7 @@ export function ChargesCard({ onSaved }: { onSaved: () => void }) {
   };
   const store = () =>
     save.run(async () => {
-      const next = await api.send('ledger-configure', s);
+      const next = await api.send('ledger-configure', errors.check(ledgerSettingsSchema, s));
       setDraft(next);
       // Mining revenue is booked only when the BTC price is in the ledger's currency: keep them together.
       const market = await api.send('market-status', {});
@@ -167,22 +170,24 @@ export function ChargesCard({ onSaved }: { onSaved: () => void }) {
       }
     }, onSaved);
   return (
-    <Card title="Bill and time zone">
-      <ErrorBanner error={error ?? save.error} />
-      {CHARGE_FIELDS.map((f) => (
-        <label key={f.key}>
-          {f.label}{' '}
-          <input
-            data-testid={f.testId}
-            inputMode={f.decimal ? 'decimal' : undefined}
+    <FormErrors value={errors.value}>
+      <Card title="Bill and time zone">
+        <ErrorBanner error={error ?? save.error} />
+        {CHARGE_FIELDS.map((f) => (
+          <TextField
+            key={f.key}
+            label={f.label}
+            testId={f.testId}
+            field={f.key}
+            {...(f.decimal ? { inputMode: 'decimal' as const } : {})}
             value={s[f.key]}
-            onChange={(e) => edit({ [f.key]: f.upper ? e.target.value.toUpperCase() : e.target.value })}
+            onChange={(text) => edit({ [f.key]: f.upper ? text.toUpperCase() : text })}
           />
-        </label>
-      ))}
-      <SaveButton name="ledger" state={save} onClick={store} marker=" saved" markerClass="muted">
-        Save
-      </SaveButton>
-    </Card>
+        ))}
+        <SaveButton name="ledger" state={save} onClick={store} marker=" saved" markerClass="muted">
+          Save
+        </SaveButton>
+      </Card>
+    </FormErrors>
   );
 }

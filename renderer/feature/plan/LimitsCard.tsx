@@ -1,15 +1,18 @@
 import { useEffect, useState } from 'react';
 import { DEFAULT_PLANNER_TIME_LIMIT_SEC } from '#contract/defaults';
 import type { PlanLimitSettings } from '#contract/index';
+import { planLimitSettingsSchema } from '#contract/scheduler';
 import { api } from '../../api/client.ts';
 import { useCall, useSave } from '../../api/hooks.ts';
 import { Card, ErrorBanner, SaveButton } from '../../component/ui.tsx';
 import {
   Check,
+  FormErrors,
   NumField,
   NumFields,
   TempField,
   TextFields,
+  useFormErrors,
   type NumSpec,
   type TextSpec,
 } from '../../component/field.tsx';
@@ -28,6 +31,7 @@ export function LimitsCard() {
   const { data, error } = useCall('plan-limits-get', {});
   const [form, setForm] = useState<PlanLimitSettings | null>(null);
   const save = useSave();
+  const errors = useFormErrors(save.error);
   useEffect(() => {
     if (data && !form) setForm(data);
   }, [data, form]);
@@ -36,69 +40,80 @@ export function LimitsCard() {
     save.edited();
     setForm(f);
   };
-  const store = () => save.run(() => api.send('plan-limits-set', form), setForm);
+  const store = () => save.run(() => api.send('plan-limits-set', errors.check(planLimitSettingsSchema, form)), setForm);
   return (
-    <Card title="Limits">
-      <ErrorBanner error={save.error} />
-      <div className="presence-form" data-testid="limits-form">
-        <p>
-          <Check
-            checked={form.powerCapW !== null}
-            onChange={(on) => edit({ ...form, powerCapW: on ? (data?.powerCapW ?? 500) : null })}
-            testId="limits-cap-on"
-          >
-            Cap the total power of all devices
-          </Check>{' '}
-          {form.powerCapW !== null && (
+    <FormErrors value={errors.value}>
+      <Card title="Limits">
+        <ErrorBanner error={save.error} />
+        <div className="presence-form" data-testid="limits-form">
+          <p>
+            <Check
+              checked={form.powerCapW !== null}
+              onChange={(on) => edit({ ...form, powerCapW: on ? (data?.powerCapW ?? 500) : null })}
+              testId="limits-cap-on"
+            >
+              Cap the total power of all devices
+            </Check>{' '}
+            {form.powerCapW !== null && (
+              <NumField
+                label="at"
+                unit="W"
+                value={form.powerCapW}
+                onChange={(n) => edit({ ...form, powerCapW: n })}
+                testId="limits-cap"
+                field="powerCapW"
+              />
+            )}
+          </p>
+          <p>
+            <Check
+              checked={form.quiet.enabled}
+              onChange={(enabled) => edit({ ...form, quiet: { ...form.quiet, enabled } })}
+              testId="limits-quiet-on"
+            >
+              Quiet hours (this computer&apos;s clock)
+            </Check>{' '}
+            <TextFields
+              fields={QUIET_FIELDS}
+              value={form.quiet}
+              onChange={(quiet) => edit({ ...form, quiet })}
+              at="quiet"
+            />{' '}
             <NumField
-              label="at"
+              label="total power at most"
               unit="W"
-              value={form.powerCapW}
-              onChange={(n) => edit({ ...form, powerCapW: n })}
-              testId="limits-cap"
+              value={form.quiet.capW}
+              onChange={(capW) => edit({ ...form, quiet: { ...form.quiet, capW } })}
+              testId="limits-quiet-cap"
+              field="quiet.capW"
             />
-          )}
-        </p>
-        <p>
-          <Check
-            checked={form.quiet.enabled}
-            onChange={(enabled) => edit({ ...form, quiet: { ...form.quiet, enabled } })}
-            testId="limits-quiet-on"
-          >
-            Quiet hours (this computer&apos;s clock)
-          </Check>{' '}
-          <TextFields fields={QUIET_FIELDS} value={form.quiet} onChange={(quiet) => edit({ ...form, quiet })} />{' '}
-          <NumField
-            label="total power at most"
-            unit="W"
-            value={form.quiet.capW}
-            onChange={(capW) => edit({ ...form, quiet: { ...form.quiet, capW } })}
-            testId="limits-quiet-cap"
-          />
-        </p>
-        <p>
-          <NumFields fields={RUN_FIELDS} value={form} onChange={edit} />{' '}
-          <TempField
-            label="Stop a device at"
-            value={form.maxTempC}
-            onChange={(maxTempC) => edit({ ...form, maxTempC })}
-            testId="limits-max-temp"
-          />
-        </p>
-        <p>
-          <NumField
-            label="Search for the best plan for at most"
-            unit="s"
-            value={form.timeLimitSec ?? DEFAULT_PLANNER_TIME_LIMIT_SEC}
-            onChange={(timeLimitSec) => edit({ ...form, timeLimitSec })}
-            testId="limits-time-limit"
-          />{' '}
-          <span className="muted">past it the plan says how far from the best it may be</span>
-        </p>
-        <SaveButton name="limits" state={save} onClick={store} marker=" Saved: the plan is being redone.">
-          Save limits
-        </SaveButton>
-      </div>
-    </Card>
+          </p>
+          <p>
+            <NumFields fields={RUN_FIELDS} value={form} onChange={edit} at="" />{' '}
+            <TempField
+              label="Stop a device at"
+              value={form.maxTempC}
+              onChange={(maxTempC) => edit({ ...form, maxTempC })}
+              testId="limits-max-temp"
+              field="maxTempC"
+            />
+          </p>
+          <p>
+            <NumField
+              label="Search for the best plan for at most"
+              unit="s"
+              value={form.timeLimitSec ?? DEFAULT_PLANNER_TIME_LIMIT_SEC}
+              onChange={(timeLimitSec) => edit({ ...form, timeLimitSec })}
+              testId="limits-time-limit"
+              field="timeLimitSec"
+            />{' '}
+            <span className="muted">past it the plan says how far from the best it may be</span>
+          </p>
+          <SaveButton name="limits" state={save} onClick={store} marker=" Saved: the plan is being redone.">
+            Save limits
+          </SaveButton>
+        </div>
+      </Card>
+    </FormErrors>
   );
 }

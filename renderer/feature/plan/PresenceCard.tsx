@@ -1,14 +1,18 @@
 import { useEffect, useState } from 'react';
 import type { PresenceAction, PresenceSettings } from '#contract/index';
+import { presenceSettingsSchema } from '#contract/scheduler';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent, useSave } from '../../api/hooks.ts';
 import { fmtDuration } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, SaveButton } from '../../component/ui.tsx';
-import { Check } from '../../component/field.tsx';
+import { Check, FormErrors, useFieldError, useFormErrors } from '../../component/field.tsx';
 
 type Rule = { action: PresenceAction; capPct: number };
 
-/** A number read between words as one phrase ("at 50 % of …"); an empty box reads as 0. */
+/**
+ * A number read between words as one phrase ("at 50 % of …"). The box keeps what is typed; an
+ * empty box is NaN, which the schema names, rather than a silent 0.
+ */
 function NumberInWords({
   before,
   after,
@@ -18,6 +22,7 @@ function NumberInWords({
   value,
   onChange,
   testId,
+  field,
 }: {
   before: string;
   after: string;
@@ -27,20 +32,31 @@ function NumberInWords({
   value: number;
   onChange: (n: number) => void;
   testId: string;
+  field: string;
 }) {
+  const [text, setText] = useState(String(value));
+  const error = useFieldError(field);
+  useEffect(() => {
+    setText((t) => (Number(t) === value && t.trim() !== '' ? t : Number.isFinite(value) ? String(value) : t));
+  }, [value]);
   return (
-    <label>
+    <label className={error.invalid ? 'invalid' : undefined}>
       {before}{' '}
       <input
         type="number"
         min={min}
         max={max}
         step={step}
-        value={value}
-        onChange={(e) => onChange(Number(e.target.value))}
+        value={text}
+        {...error.props}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(e.target.value.trim() === '' ? Number.NaN : Number(e.target.value));
+        }}
         data-testid={testId}
       />{' '}
       {after}
+      {error.message}
     </label>
   );
 }
@@ -50,11 +66,14 @@ function RuleFields({
   onChange,
   testId,
   label,
+  at,
 }: {
   rule: Rule;
   onChange: (r: Rule) => void;
   testId: string;
   label: string;
+  /** Where the rule is in the settings sent ("userActive"). */
+  at: string;
 }) {
   return (
     <>
@@ -77,9 +96,29 @@ function RuleFields({
           value={rule.capPct}
           onChange={(capPct) => onChange({ ...rule, capPct })}
           testId={`${testId}-cap`}
+          field={`${at}.capPct`}
         />
       )}
     </>
+  );
+}
+
+/** The programs that hold work, one per line; a refused name is shown at the box. */
+function ProgramNames({ value, onChange }: { value: string; onChange: (text: string) => void }) {
+  const error = useFieldError('programs.names');
+  return (
+    <label className={error.invalid ? 'invalid' : undefined}>
+      While one of these programs runs (one name per line, e.g. game.exe):
+      <br />
+      <textarea
+        rows={3}
+        value={value}
+        {...error.props}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid="presence-programs"
+      />
+      {error.message}
+    </label>
   );
 }
 
@@ -91,18 +130,20 @@ function SwitchedRule({
   rule,
   onChange,
   testId,
+  at,
 }: {
   label: string;
   rule: Switched;
   onChange: (r: Switched) => void;
   testId: string;
+  at: string;
 }) {
   return (
     <p>
       <Check checked={rule.enabled} onChange={(enabled) => onChange({ ...rule, enabled })} testId={testId}>
         {label}
       </Check>{' '}
-      <RuleFields rule={rule} onChange={(r) => onChange({ ...rule, ...r })} testId={testId} label={label} />
+      <RuleFields rule={rule} onChange={(r) => onChange({ ...rule, ...r })} testId={testId} label={label} at={at} />
     </p>
   );
 }
@@ -114,6 +155,7 @@ export function PresenceCard() {
   const [form, setForm] = useState<PresenceSettings | null>(null);
   const [programs, setPrograms] = useState('');
   const save = useSave();
+  const errors = useFormErrors(save.error);
   useEffect(() => {
     if (data && !form) {
       setForm(data.settings);
@@ -131,7 +173,11 @@ export function PresenceCard() {
       .map((l) => l.trim())
       .filter((l) => l !== '');
     save.run(
-      () => api.send('presence-set', { ...form, programs: { ...form.programs, names } }),
+      () =>
+        api.send(
+          'presence-set',
+          errors.check(presenceSettingsSchema, { ...form, programs: { ...form.programs, names } }),
+        ),
       (s) => {
         setForm(s.settings);
         reload();
@@ -144,78 +190,78 @@ export function PresenceCard() {
       ? `${fmtDuration(data.idleSec * 1000)} since the last input`
       : 'not available (only the desktop app can read it; `hearth serve` cannot)';
   return (
-    <Card title="Presence rules">
-      <ErrorBanner error={error ?? save.error} />
-      {data && (
-        <Facts
-          testId="presence-status"
-          rows={[
-            ['Idle time', idle],
-            ['Listed programs running', data.runningPrograms.length ? data.runningPrograms.join(', ') : 'none'],
-            [
-              'Power source',
-              data.onBattery === null ? 'no battery reported' : data.onBattery ? 'on battery' : 'on mains',
-            ],
-            [
-              'Holding now',
-              data.active.length ? data.active.map((r) => r.reason).join('; ') : 'no rule: the plan runs',
-            ],
-          ]}
-        />
-      )}
-      {form && (
-        <div className="presence-form">
-          <SwitchedRule
-            label="While I use the computer:"
-            rule={form.userActive}
-            onChange={(userActive) => edit({ ...form, userActive })}
-            testId="presence-user"
+    <FormErrors value={errors.value}>
+      <Card title="Presence rules">
+        <ErrorBanner error={error ?? save.error} />
+        {data && (
+          <Facts
+            testId="presence-status"
+            rows={[
+              ['Idle time', idle],
+              ['Listed programs running', data.runningPrograms.length ? data.runningPrograms.join(', ') : 'none'],
+              [
+                'Power source',
+                data.onBattery === null ? 'no battery reported' : data.onBattery ? 'on battery' : 'on mains',
+              ],
+              [
+                'Holding now',
+                data.active.length ? data.active.map((r) => r.reason).join('; ') : 'no rule: the plan runs',
+              ],
+            ]}
           />
-          <p>
-            <NumberInWords
-              before="Resume after idle for"
-              after="min"
-              min={0.5}
-              max={720}
-              step={0.5}
-              value={form.resumeAfterIdleMin}
-              onChange={(resumeAfterIdleMin) => edit({ ...form, resumeAfterIdleMin })}
-              testId="presence-resume"
+        )}
+        {form && (
+          <div className="presence-form">
+            <SwitchedRule
+              label="While I use the computer:"
+              rule={form.userActive}
+              onChange={(userActive) => edit({ ...form, userActive })}
+              testId="presence-user"
+              at="userActive"
             />
-          </p>
-          <p>
-            <label>
-              While one of these programs runs (one name per line, e.g. game.exe):
-              <br />
-              <textarea
-                rows={3}
-                value={programs}
-                onChange={(e) => {
-                  save.edited();
-                  setPrograms(e.target.value);
-                }}
-                data-testid="presence-programs"
+            <p>
+              <NumberInWords
+                before="Resume after idle for"
+                after="min"
+                min={0.5}
+                max={720}
+                step={0.5}
+                value={form.resumeAfterIdleMin}
+                onChange={(resumeAfterIdleMin) => edit({ ...form, resumeAfterIdleMin })}
+                testId="presence-resume"
+                field="resumeAfterIdleMin"
               />
-            </label>
-            <br />
-            <RuleFields
-              rule={form.programs}
-              onChange={(r) => edit({ ...form, programs: { ...form.programs, ...r } })}
-              testId="presence-programs"
-              label="While a listed program runs:"
+            </p>
+            <p>
+              <ProgramNames
+                value={programs}
+                onChange={(text) => {
+                  save.edited();
+                  setPrograms(text);
+                }}
+              />
+              <br />
+              <RuleFields
+                rule={form.programs}
+                onChange={(r) => edit({ ...form, programs: { ...form.programs, ...r } })}
+                testId="presence-programs"
+                label="While a listed program runs:"
+                at="programs"
+              />
+            </p>
+            <SwitchedRule
+              label="On battery:"
+              rule={form.battery}
+              onChange={(battery) => edit({ ...form, battery })}
+              testId="presence-battery"
+              at="battery"
             />
-          </p>
-          <SwitchedRule
-            label="On battery:"
-            rule={form.battery}
-            onChange={(battery) => edit({ ...form, battery })}
-            testId="presence-battery"
-          />
-          <SaveButton name="presence" state={save} onClick={store} marker=" Saved.">
-            Save rules
-          </SaveButton>
-        </div>
-      )}
-    </Card>
+            <SaveButton name="presence" state={save} onClick={store} marker=" Saved.">
+              Save rules
+            </SaveButton>
+          </div>
+        )}
+      </Card>
+    </FormErrors>
   );
 }

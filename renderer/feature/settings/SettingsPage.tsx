@@ -5,7 +5,8 @@ import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
-import { Check, Select } from '../../component/field.tsx';
+import { ledgerArgs } from '#contract/ledger';
+import { Check, FormErrors, Select, TextField, useFormErrors } from '../../component/field.tsx';
 
 const fmtBytes = (b: number) =>
   b < 1024 * 1024 ? `${fmtNumber(b / 1024, 1)} KiB` : `${fmtNumber(b / 1024 / 1024, 1)} MiB`;
@@ -121,6 +122,7 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
   const [path, setPath] = useState('');
   const [confirm, setConfirm] = useState<string | null>(null);
   const [restored, setRestored] = useState<LedgerRestoreResult | null>(null);
+  const errors = useFormErrors(err);
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -145,90 +147,91 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
       setConfirm(null);
       setMade(null);
       setRestored(null);
-      setRestored(await api.send('ledger-restore', { file }));
+      setRestored(await api.send('ledger-restore', errors.check(ledgerArgs['ledger-restore'], { file })));
       onRestored();
     });
 
   return (
-    <Card title="Backup and restore of the ledger" wide>
-      <p className="muted">
-        A backup is a consistent copy of the whole ledger taken while Hearth keeps running. Restoring checks that the
-        file is a Hearth ledger first; the ledger it replaces is kept in the backups folder.
-      </p>
-      <ErrorBanner error={err ?? backups.error} />
-      <div className="form-row">
-        <button type="button" data-testid="backup-now" disabled={busy} onClick={() => void backup()}>
-          Back up now
-        </button>
-      </div>
-      {made && (
-        <p className="status ok" data-testid="backup-result">
-          {made}
+    <FormErrors value={errors.value}>
+      <Card title="Backup and restore of the ledger" wide>
+        <p className="muted">
+          A backup is a consistent copy of the whole ledger taken while Hearth keeps running. Restoring checks that the
+          file is a Hearth ledger first; the ledger it replaces is kept in the backups folder.
         </p>
-      )}
-      {restored && (
-        <p className="status ok" data-testid="restore-result">
-          Restored from {restored.restoredFrom} ({restored.slots} slot rows). The ledger it replaced is kept as{' '}
-          {restored.keptAs}.
-          {restored.restarted
-            ? ' Hearth is running on the restored ledger.'
-            : ' It takes effect when Hearth starts next.'}
-        </p>
-      )}
-      <Table className="table" testId="backup-list" head={['Backup', 'Size', 'Written', '']}>
-        {(backups.data ?? []).map((b) => (
-          <tr key={b.file}>
-            <td>
-              <code>{b.file}</code>
-            </td>
-            <td>{fmtBytes(b.bytes)}</td>
-            <td>{new Date(b.modifiedAt).toLocaleString()}</td>
-            <td>
-              <button type="button" disabled={busy} onClick={() => setConfirm(b.file)}>
-                Restore…
-              </button>
-            </td>
-          </tr>
-        ))}
-        {backups.data?.length === 0 && (
-          <tr>
-            <td colSpan={4} className="muted">
-              No backups in the data folder yet.
-            </td>
-          </tr>
-        )}
-      </Table>
-      <div className="form-row">
-        <label>
-          Another backup file (a path on the machine Hearth runs on)
-          <input
-            data-testid="restore-path"
-            value={path}
-            placeholder="/path/to/hearth-backup.db"
-            onChange={(e) => setPath(e.target.value)}
-          />
-        </label>
-        <button
-          type="button"
-          data-testid="restore-path-go"
-          disabled={busy || path.trim() === ''}
-          onClick={() => setConfirm(path.trim())}
-        >
-          Restore…
-        </button>
-      </div>
-      {confirm && (
-        <div className="banner warn" role="alertdialog" data-testid="restore-confirm">
-          Replace the ledger with <code>{confirm}</code>? The current ledger is kept in the backups folder.{' '}
-          <button type="button" data-testid="restore-yes" onClick={() => void restore(confirm)}>
-            Yes, restore
-          </button>{' '}
-          <button type="button" onClick={() => setConfirm(null)}>
-            Cancel
+        <ErrorBanner error={err ?? backups.error} />
+        <div className="form-row">
+          <button type="button" data-testid="backup-now" disabled={busy} onClick={() => void backup()}>
+            Back up now
           </button>
         </div>
-      )}
-    </Card>
+        {made && (
+          <p className="status ok" data-testid="backup-result">
+            {made}
+          </p>
+        )}
+        {restored && (
+          <p className="status ok" data-testid="restore-result">
+            Restored from {restored.restoredFrom} ({restored.slots} slot rows). The ledger it replaced is kept as{' '}
+            {restored.keptAs}.
+            {restored.restarted
+              ? ' Hearth is running on the restored ledger.'
+              : ' It takes effect when Hearth starts next.'}
+          </p>
+        )}
+        <Table className="table" testId="backup-list" head={['Backup', 'Size', 'Written', '']}>
+          {(backups.data ?? []).map((b) => (
+            <tr key={b.file}>
+              <td>
+                <code>{b.file}</code>
+              </td>
+              <td>{fmtBytes(b.bytes)}</td>
+              <td>{new Date(b.modifiedAt).toLocaleString()}</td>
+              <td>
+                <button type="button" disabled={busy} onClick={() => setConfirm(b.file)}>
+                  Restore…
+                </button>
+              </td>
+            </tr>
+          ))}
+          {backups.data?.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                No backups in the data folder yet.
+              </td>
+            </tr>
+          )}
+        </Table>
+        <div className="form-row">
+          <TextField
+            label="Another backup file (a path on the machine Hearth runs on)"
+            testId="restore-path"
+            field="file"
+            value={path}
+            placeholder="/path/to/hearth-backup.db"
+            onChange={setPath}
+          />
+          <button
+            type="button"
+            data-testid="restore-path-go"
+            disabled={busy || path.trim() === ''}
+            onClick={() => setConfirm(path.trim())}
+          >
+            Restore…
+          </button>
+        </div>
+        {confirm && (
+          <div className="banner warn" role="alertdialog" data-testid="restore-confirm">
+            Replace the ledger with <code>{confirm}</code>? The current ledger is kept in the backups folder.{' '}
+            <button type="button" data-testid="restore-yes" onClick={() => void restore(confirm)}>
+              Yes, restore
+            </button>{' '}
+            <button type="button" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+          </div>
+        )}
+      </Card>
+    </FormErrors>
   );
 }
 
