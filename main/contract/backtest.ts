@@ -185,6 +185,8 @@ export type BacktestHandlers = {
    * runs. One run at a time.
    */
   'plan-backtest': Handler<BacktestArgs, BacktestRun>;
+  /** The period the stored prices (an imported file, else fetched day-ahead prices) cover; null when none are stored. */
+  'plan-backtest-prices': Handler<Record<string, never>, { from: number; to: number; source: string } | null>;
 };
 
 export type BacktestEvents = {
@@ -205,6 +207,7 @@ const policy = z.union([
 ]);
 
 export const backtestArgs: ArgSchemas<BacktestHandlers> = {
+  'plan-backtest-prices': z.object({}).strict(),
   'plan-backtest': z
     .object({
       from: z.number().int().optional(),

@@ -32,22 +32,20 @@ describe('watching for writes by another process', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(updates.length).toBe(own);
 
-      other
-        .prepare(UPSERT_SETTING)
-        .run(
-          'tariff',
-          JSON.stringify({
-            tariff: { kind: 'csv', currency: 'EUR' },
-            charges: { perKWh: 0, tax: 0 },
-            timeZone: 'Europe/Brussels',
-          }),
-          1,
-          new Date().toISOString(),
-        );
+      other.prepare(UPSERT_SETTING).run(
+        'tariff',
+        JSON.stringify({
+          tariff: { kind: 'csv', currency: 'EUR' },
+          charges: { perKWh: 0, tax: 0 },
+          timeZone: 'Europe/Brussels',
+        }),
+        1,
+        new Date().toISOString(),
+      );
       await when('the core reloads the tariff', () => updates.length > own);
       expect(updates.at(-1)?.status.kind).toBe('csv');
       const settings = await dispatch(core.handlers, 'tariff-settings', {});
-      expect(settings.ok && settings.result.tariff).toEqual({ kind: 'csv', currency: 'EUR' });
+      expect(settings).toMatchObject({ ok: true, result: { tariff: { kind: 'csv', currency: 'EUR' } } });
     } finally {
       other.close();
     }

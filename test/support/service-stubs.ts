@@ -19,6 +19,7 @@ export const tariffStub = (slots: (from: number, to: number) => PriceSlot[]) =>
     status: () => ({ kind: 'csv', state: 'ok', reason: null, fetchedAt: null, knownUntil: null, nextFetchAt: null }),
     charges: () => ({ perKWh: 0, tax: 0 }),
     history: (from: number, to: number) => ({ slots: slots(from, to), source: 'the test prices' }),
+    historySpan: () => null,
     onUpdate: () => () => {},
   });
 

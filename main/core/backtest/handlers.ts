@@ -15,6 +15,7 @@ const HINTS: Record<string, string> = {
 
 export function backtestHandlers(b: Backtest): BacktestHandlers {
   return {
+    'plan-backtest-prices': async () => b.pricesSpan(),
     'plan-backtest': async (args) => {
       try {
         return await b.run(args);

@@ -25,6 +25,7 @@ function tariffOf(slots: PriceSlot[]) {
       slots: slots.filter((s) => s.end > from && s.start < to),
       source: 'the imported price file',
     }),
+    historySpan: () => null,
     charges: () => EXAMPLE_CHARGES,
   };
 }

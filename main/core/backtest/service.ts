@@ -15,7 +15,7 @@ import { DEFAULT_COMPUTER, householdPrices, houseFrom, readWeather, runBacktest,
 
 export type BacktestDeps = {
   /** Where the stored prices (and the charges added to spot prices) come from. */
-  tariff: Pick<TariffService, 'history' | 'charges'>;
+  tariff: Pick<TariffService, 'history' | 'historySpan' | 'charges'>;
   /** The schedule, heat source and room; the defaults where absent. */
   heating?: Pick<HeatingService, 'settings'> | null;
   /** Whether the user saved a setting (`heating`, `tariff`), so the assumptions can say "saved" or "default". */
@@ -73,6 +73,11 @@ export class Backtest {
     } finally {
       this.running = null;
     }
+  }
+
+  /** The period stored prices cover, for a form's default dates. */
+  pricesSpan(): { from: number; to: number; source: string } | null {
+    return this.d.tariff.historySpan();
   }
 
   /** Abandons a run in progress and refuses further steps. */
@@ -162,6 +167,9 @@ export class Backtest {
     const timeZone = h.settings.timeZone;
     const saved = (key: 'heating' | 'tariff'): 'saved' | 'default' =>
       this.d.saved?.(key) === false ? 'default' : 'saved';
+    // The weather file first: a bad row in it is named before the prices are read.
+    const weather =
+      args.weatherCsv !== undefined ? readWeather(args.weatherCsv, args.weatherName ?? 'weather file') : null;
     const file = args.pricesCsv;
     let prices: PriceSlot[];
     let pricesSource: string;
@@ -176,8 +184,6 @@ export class Backtest {
       pricesSource = `${first.spot === null ? 'prices' : 'spot prices'} from ${got.source}, ${localDate(first.start, timeZone)} – ${localDate(last.end - 1, timeZone)}`;
     }
     let last = { step: -1, pct: -1 };
-    const weather =
-      args.weatherCsv !== undefined ? readWeather(args.weatherCsv, args.weatherName ?? 'weather file') : null;
     const given = (v: unknown, otherwise: 'saved' | 'default') => (v !== undefined ? ('given' as const) : otherwise);
     const houseGiven = args.house && Object.values(args.house).some((v) => v !== undefined);
     return runBacktest({

@@ -39,6 +39,8 @@ export type TariffService = {
    * today's tariff without saying so. `source` names where they came from.
    */
   history(from: number, to: number): { slots: PriceSlot[]; source: string };
+  /** From the first to the last price `history` can give, and where they come from; null when none are stored. */
+  historySpan(): { from: number; to: number; source: string } | null;
   /** Called after new prices are stored; returns an unsubscribe function. */
   onUpdate(listener: (range: { from: number; to: number }) => void): () => void;
 };
@@ -121,6 +123,16 @@ export class Tariff implements TariffService {
     if (key !== null && a.type === 'dynamic')
       return { slots: priced(key), source: `${a.label}'s stored day-ahead prices` };
     return { slots: [], source: 'none' };
+  }
+
+  historySpan(): { from: number; to: number; source: string } | null {
+    const imported = this.deps.store.span(csvAdapter.sourceKey({ kind: 'csv', currency: '' }));
+    if (imported) return { ...imported, source: 'the imported price file' };
+    const key = this.sourceKey();
+    const a = adapterFor(this.inUse.tariff);
+    if (key === null || a.type !== 'dynamic') return null;
+    const fetched = this.deps.store.span(key);
+    return fetched ? { ...fetched, source: `${a.label}'s stored day-ahead prices` } : null;
   }
 
   /** Another process wrote to the ledger: the settings are read again and pages told of the prices. */

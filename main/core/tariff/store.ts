@@ -29,6 +29,7 @@ export function createPriceStore(db: Db) {
   const range = db.prepare(
     'SELECT start, end, spot, currency, fetched_at FROM price_slot WHERE source = ? AND start < ? AND end > ? ORDER BY start',
   );
+  const span = db.prepare('SELECT MIN(start) AS first, MAX(end) AS last FROM price_slot WHERE source = ?');
   const summary = db.prepare(
     'SELECT MAX(fetched_at) AS fetched_at, MAX(end) AS known_until, COUNT(*) AS n FROM price_slot WHERE source = ?',
   );
@@ -51,6 +52,11 @@ export function createPriceStore(db: Db) {
         currency: String(r['currency']),
         fetchedAt: Number(r['fetched_at']),
       }));
+    },
+    /** The first start and last end stored for the source; null when it has none. */
+    span(source: string): { from: number; to: number } | null {
+      const r = span.get(source) as Record<string, unknown>;
+      return r['first'] === null ? null : { from: Number(r['first']), to: Number(r['last']) };
     },
     summary(source: string): { fetchedAt: number | null; knownUntil: number | null; count: number } {
       const r = summary.get(source) as Record<string, unknown>;

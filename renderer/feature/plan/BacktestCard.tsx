@@ -1,7 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import type { BacktestArgs, BacktestPolicy, BacktestProgress, BacktestRun, BacktestTotals } from '#contract/index';
+import type {
+  BacktestArgs,
+  BacktestAssumption,
+  BacktestPolicy,
+  BacktestProgress,
+  BacktestRun,
+  BacktestTotals,
+} from '#contract/index';
 import { api } from '../../api/client.ts';
-import { useAction } from '../../api/hooks.ts';
+import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { GroupedBarChart, Legend } from '../../component/chart.tsx';
 import { fmtDuration, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
@@ -16,9 +23,13 @@ const POLICIES: { id: BacktestPolicy; label: string }[] = [
   { id: 'none', label: 'No computer (heating alone)' },
 ];
 
-/** The same defaults as `hearth backtest` (main/core/backtest/setup.ts): a 500 W PC mining 0.002 per hour. */
-const DEFAULT_POWER_W = '500';
-const DEFAULT_REVENUE = '0.002';
+/** Where each assumption came from, in the words the CLI prints too. */
+const ORIGIN: Record<BacktestAssumption['origin'], string> = {
+  saved: 'saved',
+  given: 'given here',
+  default: 'default: check it',
+  data: 'from the data',
+};
 
 type House = NonNullable<BacktestArgs['house']>;
 
@@ -28,13 +39,21 @@ const FIGURES: Record<
   Figure,
   { label: string; name: string; testId: string; min?: number; step?: string; placeholder?: string }
 > = {
-  powerW: { label: 'Computer power (W)', name: 'computer power', testId: 'backtest-power', min: 1 },
+  // Left empty, the core's default (500 W, 0.002 per hour), which the results list as a default.
+  powerW: {
+    label: 'Computer power (W)',
+    name: 'computer power',
+    testId: 'backtest-power',
+    min: 1,
+    placeholder: 'default 500',
+  },
   revenue: {
     label: 'Mining revenue (per hour at full power)',
     name: 'mining revenue',
     testId: 'backtest-revenue',
     step: 'any',
     min: 0,
+    placeholder: 'default 0.002',
   },
   // Left empty, a house figure is the heating settings' (or the typical house's).
   uaWPerK: {
@@ -133,11 +152,6 @@ function Results({ run }: { run: BacktestRun }) {
         {planner?.statuses &&
           ` Planner: ${planner.plans ?? 0} plans, ${planner.statuses.optimal} optimal, ${planner.statuses.feasible} stopped at the time limit, ${planner.statuses.heuristic} heuristic.`}
       </p>
-      <ul className="muted backtest-setup" data-testid="backtest-setup">
-        {run.setup.lines.map((l) => (
-          <li key={l}>{l}</li>
-        ))}
-      </ul>
       <div className="table-scroll">
         <Table className="history-table backtest-table" testId="backtest-table" head={head}>
           {run.results.map((r) => (
@@ -156,6 +170,15 @@ function Results({ run }: { run: BacktestRun }) {
           ))}
         </Table>
       </div>
+      <h3 className="backtest-assumed-title">What it assumed</h3>
+      <ul className="backtest-assumptions" data-testid="backtest-setup">
+        {run.setup.assumptions.map((a) => (
+          <li key={a.topic} data-topic={a.topic} data-origin={a.origin}>
+            <strong>{a.topic}:</strong> {a.text}{' '}
+            <span className={`backtest-origin ${a.origin}`}>{ORIGIN[a.origin]}</span>
+          </li>
+        ))}
+      </ul>
       <p className="muted">
         Net is mining value − electricity − fuel, so heating without a computer shows the household's heating cost as a
         negative net. Electricity is the computer's plus a heat pump's or resistive heater's; fuel is gas, oil or
@@ -211,10 +234,28 @@ export function BacktestCard() {
   const today = new Date();
   const [from, setFrom] = useState(isoDay(new Date(today.getFullYear(), today.getMonth() - 1, 1)));
   const [to, setTo] = useState(isoDay(new Date(today.getFullYear(), today.getMonth(), 1)));
+  const priceUpdate = useEvent('price-update');
+  const stored = useCall('plan-backtest-prices', {}, [priceUpdate]);
+  const span = stored.data;
+  // The first month of the stored prices, once known and unless dates were typed: a period the
+  // backtest has prices for.
+  const [spanApplied, setSpanApplied] = useState(false);
+  const [datesTyped, setDatesTyped] = useState(false);
+  useEffect(() => {
+    if (!span || spanApplied || datesTyped) return;
+    setSpanApplied(true);
+    const first = new Date(span.from + 12 * 3_600_000);
+    const start = new Date(first.getFullYear(), first.getMonth() + (first.getDate() > 1 ? 1 : 0), 1);
+    const end = new Date(Math.min(new Date(start.getFullYear(), start.getMonth() + 1, 1).getTime(), span.to));
+    if (end.getTime() > start.getTime()) {
+      setFrom(isoDay(start));
+      setTo(isoDay(end));
+    }
+  }, [span, spanApplied, datesTyped]);
   const [policies, setPolicies] = useState<BacktestPolicy[]>(POLICIES.map((p) => p.id));
   const [typed, setTyped] = useState<Record<Figure, string>>({
-    powerW: DEFAULT_POWER_W,
-    revenue: DEFAULT_REVENUE,
+    powerW: '',
+    revenue: '',
     uaWPerK: '',
     capacityWhPerK: '',
     sourceCapW: '',
@@ -263,7 +304,6 @@ export function BacktestCard() {
       const t = num('threshold');
       if (t !== undefined) chosen.push(`threshold:${t}`);
       const power = num('powerW');
-      if (power === undefined) throw new Error('computer power: give the power in W while running, e.g. 500');
       const house: House = {};
       for (const k of HOUSE_FIGURES) {
         const v = num(k);
@@ -275,13 +315,13 @@ export function BacktestCard() {
         from: dayStart(from),
         to: dayStart(to),
         policies: chosen,
-        powerW: power,
+        ...(power !== undefined ? { powerW: power } : {}),
         timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         runId: runId.current,
         ...(demandModel ? { model: 'demand' as const } : {}),
         house,
         ...(r !== undefined ? { revenuePerHour: r } : {}),
-        ...(weather ? { weatherCsv: weather.csv } : {}),
+        ...(weather ? { weatherCsv: weather.csv, weatherName: weather.name } : {}),
       };
     } catch (e) {
       backtest.setError(e as Error);
@@ -298,13 +338,39 @@ export function BacktestCard() {
   return (
     <Card title="Backtest" wide>
       <p className="muted">
-        Replays a past period over the prices the tariff holds (import a price file on the Schedules page; the tariff's
-        charges are added to spot prices) and a weather file, with your heating schedule and heat source and the house
-        as one thermal node, and compares the planner with simple rules and with heating alone.
+        Replays a past period over the stored prices (an imported price file, else the day-ahead prices fetched; the
+        tariff's charges are added) and a weather file, with your saved heating schedule, heat source and house, and
+        compares the planner with simple rules and with heating alone. A figure typed here overrides the saved one; the
+        results list every assumption and where it came from. <code>hearth backtest</code> runs the same backtest.
+      </p>
+      <p className="muted" data-testid="backtest-stored">
+        {span
+          ? `Stored prices: ${new Date(span.from).toLocaleDateString()} – ${new Date(span.to - 1).toLocaleDateString()} (${span.source}).`
+          : stored.data === null
+            ? 'No past prices are stored: import a price file on the Schedules page (or run hearth prices import FILE).'
+            : ''}
       </p>
       <div className="form-row" data-testid="backtest-form">
-        <TextField label="From" type="date" testId="backtest-from" value={from} onChange={setFrom} />
-        <TextField label="To (exclusive)" type="date" testId="backtest-to" value={to} onChange={setTo} />
+        <TextField
+          label="From"
+          type="date"
+          testId="backtest-from"
+          value={from}
+          onChange={(d) => {
+            setDatesTyped(true);
+            setFrom(d);
+          }}
+        />
+        <TextField
+          label="To (exclusive)"
+          type="date"
+          testId="backtest-to"
+          value={to}
+          onChange={(d) => {
+            setDatesTyped(true);
+            setTo(d);
+          }}
+        />
         <label>
           Weather (CSV: time,temp_c or Open-Meteo)
           <input

@@ -192,7 +192,7 @@ function CsvImport() {
       },
       (r) =>
         setResult(
-          `${file.name}: ${r.slots} slots of ${r.resolution} min, ${new Date(r.from).toISOString()} … ${new Date(r.to).toISOString()}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
+          `${file.name}: ${r.slots} slots of ${r.resolution} min, ${r.message}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
         ),
     );
   };
