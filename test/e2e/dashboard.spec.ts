@@ -1,4 +1,4 @@
-import { expect, testWithLedger } from './fixture.ts';
+import { call, expect, importPrices, test as plain, testWithLedger } from './fixture.ts';
 import { ledgerCsv } from './ledger-csv.ts';
 import { openPage } from './page.ts';
 
@@ -24,6 +24,8 @@ test('the Dashboard shows now, today so far from the ledger, and the next 24 hou
   await expect(page.getByTestId('stat-heat').locator('.stat-value')).toHaveText(/^[\d.,]+ W$/);
   await expect(page.getByTestId('now-running')).toHaveText('nothing running');
   await expect(page.getByTestId('now-price')).toHaveText(/^(€|EUR)\s?[\d.,]+\/kWh$/);
+  // A fresh install's tariff is a guess, and says so beside the price.
+  await expect(page.getByTestId('assumed-tariff')).toHaveText('assumed');
   await expect(page.getByTestId('now-next-change')).toHaveText(/^(\d{2}:\d{2}( [AP]M)?: .+|none in the plan)$/);
 
   // Today so far, from the ledger's rollup of today in the ledger's zone (UTC here). A slot booked live
@@ -44,3 +46,84 @@ test('the Dashboard shows now, today so far from the ledger, and the next 24 hou
     await expect(line.locator(`[data-fig="${fig}"]`)).toHaveText(/(€|EUR)/);
   console.log(`Dashboard next 24 h: ${await line.textContent()}`);
 });
+
+const HOUR = 3_600_000;
+
+/** 48 hours from the current hour: dear (0.60 EUR/kWh) except 02:00–06:00 from now on, cheap (0.02). */
+function dearThenCheap(now: number): string {
+  const start = Math.floor(now / HOUR) * HOUR;
+  const rows = Array.from(
+    { length: 48 },
+    (_, i) => `${new Date(start + i * HOUR).toISOString()},${i >= 2 && i < 6 ? '0.02' : '0.60'}`,
+  );
+  return ['start_utc,eur_per_kwh', ...rows].join('\n');
+}
+
+plain(
+  "a job card's mode switch (a radio group) runs the job now whatever the price, or never; the plan names the mode and the choice survives a reload",
+  async ({ page, server }) => {
+    plain.setTimeout(90_000);
+    await openPage(page, server, 'Dashboard');
+    await importPrices(page, dearThenCheap(Date.now()), { perKWh: 0, tax: 0 });
+    const created = await call(page, 'job-create', { name: 'Mode test', spec: { kind: 'train', steps: 100000 } });
+    expect(created.ok).toBe(true);
+    const id = (created.result as { id: number }).id;
+    const card = page.getByTestId(`job-card-${id}`);
+    await expect(card).toBeVisible();
+    const group = card.getByRole('group', { name: `Mode for job ${id}` });
+    await expect(group.getByRole('radio', { name: 'Plan' })).toBeChecked();
+
+    type Slot = { decisions: { job: string | null }[]; reason: string };
+    const slots = async () =>
+      ((await call(page, 'plan-get', {})).result as { plan: { slots: Slot[] } | null }).plan?.slots ?? [];
+    const runs = (s: Slot) => s.decisions.some((d) => d.job === `job:${id}`);
+
+    await group.getByText('Now', { exact: true }).click();
+    await expect(group.getByRole('radio', { name: 'Now' })).toBeChecked();
+    // Every slot runs it, the dear ones saying that the mode, not the price, decided.
+    await expect
+      .poll(
+        async () => {
+          const all = await slots();
+          return (
+            all.length > 0 &&
+            all.every(runs) &&
+            all.some(
+              (s) =>
+                s.reason.includes(`mode now: job:${id} on cpu`) &&
+                s.reason.includes('whatever the price (0.6000 EUR/kWh)'),
+            )
+          );
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+
+    await page.reload();
+    const again = page.getByTestId(`job-card-${id}`).getByRole('group', { name: `Mode for job ${id}` });
+    await expect(again.getByRole('radio', { name: 'Now' })).toBeChecked();
+
+    // Arrow keys move within the group, as in any radio group: Now, then Plan, then Off.
+    await again.getByRole('radio', { name: 'Now' }).focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect(again.getByRole('radio', { name: 'Plan' })).toBeChecked();
+    await page.keyboard.press('ArrowLeft');
+    await expect(again.getByRole('radio', { name: 'Off' })).toBeChecked();
+    await expect(page.getByTestId(`job-why-${id}`)).toHaveText(
+      'switched off: it does not run until its mode is changed',
+    );
+    await expect
+      .poll(
+        async () => {
+          const all = await slots();
+          return all.length > 0 && !all.some(runs) && all.every((s) => s.reason.includes(`job:${id} switched off`));
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    expect(await call(page, 'run-modes-get', {})).toEqual({
+      ok: true,
+      result: { devices: {}, jobs: { [String(id)]: 'off' } },
+    });
+  },
+);

@@ -1,6 +1,7 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import {
   DEFAULT_PLANNER_TIME_LIMIT_SEC,
+  FINAL_JOB_STATES,
   HandlerError,
   type JobState,
   type PlanApplied,
@@ -244,7 +245,9 @@ export function createScheduling(deps: SchedulingDeps) {
     planner: async (input, now) => {
       const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR';
       const made = await deps.planner(input, { now, currency, timeLimitMs: timeLimitMs() });
-      return applyModes(input, made, modes(), currency, new Set([...tables.queue.values()].map((j) => j.id)));
+      // Every unfinished job, held ones too: a job switched off while it ran is paused and held.
+      const waiting = (jobs?.list() ?? []).filter((j) => !FINAL_JOB_STATES.includes(j.state));
+      return applyModes(input, made, modes(), currency, new Set(waiting.map((j) => j.id)));
     },
     apply: async (a) => {
       const eff = await executor.apply(a, presence.active(), tables);

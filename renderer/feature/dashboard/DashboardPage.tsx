@@ -102,7 +102,7 @@ export function DashboardPage() {
   const mining = useCall('mining-status', {}, [hashRate?.poolState, Math.floor(now / 60_000)]);
   const jobProgress = useEvent('job-progress');
   const jobState = useEvent('job-state');
-  const jobs = useCall('job-list', {}, [jobProgress, jobState]);
+  const jobs = useCall('job-list', {}, [jobProgress, jobState, useEvent('plan-updated')]);
 
   const minute = Math.floor(now / 60_000);
   const price = useCall('tariff-slots', { from: now, to: now + 1 }, [minute]);
@@ -206,12 +206,14 @@ export function DashboardPage() {
             ],
             [
               'Price now',
-              <span key="p" data-testid="now-price">
-                {slotNow
-                  ? fmtPricePerKWh(slotNow.price, slotNow.currency)
-                  : price.error
-                    ? 'unknown (no tariff prices)'
-                    : 'unknown'}
+              <span key="p">
+                <span data-testid="now-price">
+                  {slotNow
+                    ? fmtPricePerKWh(slotNow.price, slotNow.currency)
+                    : price.error
+                      ? 'unknown (no tariff prices)'
+                      : 'unknown'}
+                </span>
                 {slotNow && <AssumedBadge item={tariffItem} />}
               </span>,
             ],

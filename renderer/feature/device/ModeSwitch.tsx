@@ -18,7 +18,8 @@ export function modeOf(modes: RunModes | undefined, target: RunModeTarget): RunM
 
 /**
  * The segmented mode control (evcc's off / plan / now), a real radio group: one tab stop, arrow
- * keys move between the modes, the choice is announced. Choosing saves at once.
+ * keys move between the modes, the choice is announced. Choosing saves at once; the group stays
+ * enabled while it saves, since disabling it would drop the keyboard focus mid-choice.
  */
 export function ModeSwitch({
   target,
@@ -39,7 +40,7 @@ export function ModeSwitch({
   const slug = 'device' in target ? target.device : `job-${target.job}`;
   return (
     <>
-      <fieldset className="mode-switch" data-testid={`mode-${slug}`} disabled={act.busy}>
+      <fieldset className="mode-switch" data-testid={`mode-${slug}`} aria-busy={act.busy}>
         <legend>Mode for {name}</legend>
         {MODES.map(([mode, label, hint]) => (
           <label key={mode} className={mode === current ? 'mode-on' : undefined} title={hint}>
