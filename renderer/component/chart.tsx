@@ -256,9 +256,14 @@ export function TimeChart(props: TimeChartProps) {
           grid: { show: i === 0, stroke: line, width: 1 },
           ticks: { stroke: line, width: 1 },
           size: 56,
+          // Short charts still get three or more labelled ticks.
+          space: 20,
           values: (u, ticks) => {
             const out = (a.ticks ?? fmtTicks)(ticks);
-            u.root.parentElement?.setAttribute(`data-y-ticks-${a.scale}`, `${out.join(' | ')} ${a.label}`);
+            u.root.parentElement?.setAttribute(
+              `data-y-ticks-${a.scale.toLowerCase()}`,
+              `${out.join(' | ')} ${a.label}`,
+            );
             return out;
           },
         })),

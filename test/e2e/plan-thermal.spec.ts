@@ -1,4 +1,5 @@
 import { call, expect, importPrices, test } from './fixture.ts';
+import { hoverChart, plotOf } from './chart.ts';
 import { expectFieldRefused, openPage, save, saveRefused, setFields } from './page.ts';
 
 const HOUR = 3_600_000;
@@ -63,23 +64,26 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   await openPage(page, server, 'Plan');
   const chart = page.getByTestId('timeline-temperature');
   await expect(chart).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByTestId('timeline-band')).toHaveAttribute('d', /^M.*Z$/);
-  await expect(page.getByTestId('timeline-indoor')).toHaveAttribute('d', /^M[\d.]+,[\d.]+L/);
-  await expect(page.getByTestId('timeline-temp-max')).toContainText('°C');
-  await expect(page.getByTestId('timeline-temp-min')).toContainText('°C');
-  await expect(page.getByTestId('plan-timeline').locator('.legend')).toContainText('comfort band');
-  await expect(page.getByTestId('plan-timeline').locator('.legend')).toContainText('heat source (W)');
+  // The forecast in its band, on a °C axis, summarised for screen readers with its range.
+  await expect(plotOf(chart)).toHaveAttribute(
+    'aria-label',
+    /^Forecast indoor temperature in its comfort band, .+ forecast indoor \(°C\): [\d.]+ °C to [\d.]+ °C\. comfort band max \(°C\): [\d.]+ °C to 23\.5 °C\. comfort band min \(°C\): [\d.]+ °C to 21\.0 °C\.$/,
+  );
+  await expect(plotOf(chart)).toHaveAttribute('data-y-ticks-t', /^\d+ \| \d+ \| \d+.* °C$/);
+  await expect(chart.locator('.u-legend')).toContainText('comfort band max (°C)');
+  await expect(page.getByTestId('timeline-power').locator('.u-legend')).toContainText('heat source (W)');
   await expect(page.getByTestId('plan-status')).toHaveText(
     /^(Optimal \(proven\)|Feasible — at most [\d.]+ % from the optimum \(time limit\)|Fast plan only: .+)$/,
   );
   await expect(page.getByTestId('plan-solver')).toContainText(/\((dp|milp|heuristic)\)/);
   await expect(page.getByTestId('plan-totals')).toContainText('Below the comfort band');
   // Somewhere in the next two days a cheap hour warms the room for a dear one.
+  await page.getByTestId('plan-slots').locator('summary').click();
   await expect(page.getByTestId('plan-table')).toContainText('pre-heating: 0.0500 EUR/kWh now vs 0.4000 EUR/kWh');
   await expect(page.getByTestId('plan-table').locator('thead')).toContainText('Indoor (band)');
 
   // Hovering a slot gives its forecast and band.
-  await page.getByTestId('timeline-slot').nth(8).hover();
+  await hoverChart(chart, 0.2);
   await expect(page.getByTestId('timeline-tooltip')).toContainText(
     /indoor [\d.,]+ °C at the end \(band [\d.,]+ °C–[\d.,]+ °C\)/,
   );
