@@ -99,7 +99,7 @@ describe('scheduler limits', () => {
         quiet: { ...limits.quiet, from: '25:00' },
       });
       expect(bad.ok).toBe(false);
-      if (!bad.ok) expect(bad.error.message).toMatch(/powerCapW must be at least 1 W/);
+      if (!bad.ok) expect(bad.error.message).toMatch(/^The power cap must be at least 1 W/);
       expect(await dispatch(core.handlers, 'plan-limits-get', {})).toEqual({ ok: true, result: limits });
 
       // A cap below the CPU's lowest level keeps it off everywhere.
