@@ -109,6 +109,10 @@ test.describe('heating form', () => {
     await loss.fill('');
     await page.getByTestId('heating-save').click();
     await expectRefusedAt(loss, "The room's heat loss must be a number");
+    // Where zod would say "Too small: expected number to be >=0", the person reads the range and its unit.
+    await loss.fill('-5');
+    await page.getByTestId('heating-save').click();
+    await expectRefusedAt(loss, "The room's heat loss must be between 0 and 2000 W/K");
 
     // The same schema answers from the core: sent past the form, the refusal names the field.
     const r = await call(page, 'heating-configure', {
@@ -183,4 +187,21 @@ test('mining threads 0 is refused at the box, and the saved thread count stays',
   await page.reload();
   await expect(page.getByTestId('mining-threads')).toHaveValue(before);
   expect(await call(page, 'mining-settings-get', {})).toMatchObject({ ok: true, result: { threads: Number(before) } });
+});
+
+test('presence rules: an emptied number is named rather than read as 0, and the stored rules stay', async ({
+  page,
+  server,
+}) => {
+  await openPage(page, server, 'Plan');
+  const resume = page.getByTestId('presence-resume');
+  const before = await resume.inputValue();
+  await resume.fill('');
+  await page.getByTestId('presence-save').click();
+  await expectRefusedAt(resume, 'The idle time before resuming must be a number');
+  await resume.fill('0.1');
+  await page.getByTestId('presence-save').click();
+  await expectRefusedAt(resume, 'The idle time before resuming must be between 0.5 and 720 minutes');
+  await page.reload();
+  await expect(page.getByTestId('presence-resume')).toHaveValue(before);
 });
