@@ -20,7 +20,8 @@ export function formatHeat(slots: HeatSlot[], timeZone: string): string[] {
     value += e * s.creditPerKWh;
   }
   if (slots.length > 0)
-    lines.push(
+    // The summary first: a long list scrolls the top away, not the answer.
+    lines.unshift(
       `${slots.length} slots: heat demand ${kwh.toFixed(3)} kWh, worth ${value.toFixed(4)} ${slots[0]!.currency} if Hearth covered all of it`,
     );
   return lines;

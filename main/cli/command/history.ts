@@ -5,7 +5,7 @@ import { ledgerSettingsSchema } from '#contract/ledger';
 import { nanosText } from '#core/economics/money';
 import { rejectedText } from './mine.ts';
 import { withClient } from '../client.ts';
-import { DATA_DIR_DOC, numberOption, UsageError, type Command, textOptions } from '../command.ts';
+import { progressBar, DATA_DIR_DOC, numberOption, UsageError, type Command, textOptions } from '../command.ts';
 
 const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
 
@@ -115,7 +115,10 @@ export const historyCommand: Command = {
         return b.integrity === 'ok' ? 0 : 1;
       }
       if (text !== null) {
+        const progress = progressBar(process.stderr, { plain: false });
+        progress('import', 0, 1, 'file');
         const r = await send('ledger-import-csv', { csv: text });
+        progress('import', 1, 1, 'file');
         console.log(`Imported ${r.slots} slot rows from ${String(importFile)}`);
         return 0;
       }

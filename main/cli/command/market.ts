@@ -55,7 +55,7 @@ export const marketCommand: Command = {
   docs: {
     json: JSON_DOC,
     currency: { value: 'CODE', text: 'the currency BTC is priced in', default: 'the saved one, EUR at first' },
-    'set-price': { value: 'X', text: 'a manual BTC price in that currency', unit: 'per BTC', example: '87000' },
+    'set-price': { value: 'X', text: 'a manual BTC price in that currency', example: '87000' },
     'set-difficulty': { value: 'Y', text: 'a manual network difficulty', example: '1.1e14' },
     clear: { text: 'drop both manual values and use the fetched ones again' },
     mempool: { value: 'URL', text: 'the mempool.space instance asked', default: 'https://mempool.space' },

@@ -12,6 +12,7 @@ import { schedulerModule } from '#core/scheduler/module';
 import { tariffModule } from '#core/tariff/module';
 import { plan } from '#workers/planner/plan';
 import {
+  progressBar,
   DATA_DIR_DOC,
   numberOption,
   rethrowAsUsage,
@@ -234,11 +235,16 @@ export const planCommand: Command = {
       }
     }
 
+    // On a terminal a line says what runs while the planner holds this thread (up to its time limit).
+    const progress = progressBar(process.stderr, { plain: false });
+    const limit = timeLimitMs ?? inst.timeLimitMs;
+    progress('plan', 0, 1, `${inst.input.slots.length} slots, at most ${limit / 1000} s`);
     const p = await plan(inst.input, {
       now: inst.now,
-      timeLimitMs: timeLimitMs ?? inst.timeLimitMs,
+      timeLimitMs: limit,
       ...(solver !== undefined ? { solver: solver as (typeof SOLVERS)[number] } : {}),
     });
+    progress('plan', 1, 1, `${inst.input.slots.length} slots, at most ${limit / 1000} s`);
     if (values['json']) {
       console.log(JSON.stringify(p, null, 2));
       return 0;

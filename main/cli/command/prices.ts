@@ -64,7 +64,8 @@ export function formatSlots(slots: PriceSlot[], timeZone: string): string[] {
     return `${localTime(s.start, timeZone)}  ${String((s.end - s.start) / 60_000).padStart(2)} min  ${perKWh(s.price, s.currency)}${spot}${mark}`;
   });
   const mean = prices.reduce((a, b) => a + b, 0) / prices.length;
-  lines.push(`${slots.length} slots: mean ${perKWh(mean, cur)}, min ${perKWh(min, cur)}, max ${perKWh(max, cur)}`);
+  // The summary first: a long list scrolls the top away, not the answer.
+  lines.unshift(`${slots.length} slots: mean ${perKWh(mean, cur)}, min ${perKWh(min, cur)}, max ${perKWh(max, cur)}`);
   return lines;
 }
 

@@ -11,7 +11,7 @@ export const serveCommand: Command = {
   usage: '[--port N] [--host ADDRESS] [--data-dir DIR]',
   options: { ...textOptions('port', 'host', 'data-dir') },
   docs: {
-    port: { value: 'N', text: 'the port to listen on (0: any free port)', default: '7420', unit: 'port' },
+    port: { value: 'N', text: 'the port to listen on (0: any free port)', default: '7420' },
     host: { value: 'ADDRESS', text: 'the address to bind', default: '127.0.0.1' },
     'data-dir': DATA_DIR_DOC,
   },
