@@ -228,3 +228,34 @@ test('a control reached with Tab shows a solid outline of at least 2 px', async 
   expect(outline.style).toBe('solid');
   expect(outline.width).toBeGreaterThanOrEqual(2);
 });
+
+test('a table wider than a phone scrolls inside its card, is a tab stop named by the card, and is no tab stop when it fits', async ({
+  page,
+  server,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.url}#/jobs`);
+  await fillWithRealUse((method, args) => call(page, method, args));
+  // The box around the table (the card, a region named Jobs too, holds it).
+  const region = page.getByTestId('job-table').locator('xpath=..');
+  await expect(region).toHaveAttribute('tabindex', '0');
+  await expect(region).toHaveRole('region');
+  await expect(region).toHaveAccessibleName('Jobs');
+  // The page itself stays the window's width; the table is wider than its box.
+  const widths = await region.evaluate((el) => ({
+    box: el.clientWidth,
+    table: el.scrollWidth,
+    page: document.documentElement.scrollWidth,
+    window: document.documentElement.clientWidth,
+  }));
+  expect(widths.table).toBeGreaterThan(widths.box);
+  expect(widths.page).toBeLessThanOrEqual(widths.window);
+  // A keyboard user scrolls it once it has focus.
+  await region.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => region.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await expect(region).not.toHaveAttribute('tabindex', /.*/);
+  await expect(region).not.toHaveAttribute('role', /.*/);
+});
