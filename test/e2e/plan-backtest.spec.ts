@@ -74,14 +74,21 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   const table = page.getByTestId('backtest-table');
   await expect(table).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('backtest-progress')).toBeHidden();
-  // One row per policy, and what the run used: the tariff's charges, the heat source, the house.
+  // One row per policy, and every assumption with where it came from: the saved tariff's charges
+  // and heat source, the imported prices, the defaults nobody saved.
   expect(await table.locator('tbody tr').count()).toBe(5);
-  const setup = page.getByTestId('backtest-setup');
-  await expect(setup).toContainText(
+  const assumed = (topic: string) => page.getByTestId('backtest-setup').locator(`li[data-topic="${topic}"]`);
+  await expect(assumed('electricity')).toContainText(
     '(spot + 0.1200 EUR/kWh grid fee and levies) × (1 + 6 % VAT) (the tariff settings)',
   );
-  await expect(setup).toContainText('heat source: gas at 0.1000 EUR/kWh');
-  await expect(setup).toContainText('house: UA 200 W/K, heat capacity 10,000 Wh/K');
+  await expect(assumed('electricity')).toHaveAttribute('data-origin', 'saved');
+  await expect(assumed('prices')).toContainText('spot prices from the imported price file');
+  await expect(assumed('heat source')).toContainText('gas at 0.1000 EUR/kWh');
+  await expect(assumed('heat source')).toHaveAttribute('data-origin', 'saved');
+  await expect(assumed('house')).toContainText('UA 200 W/K, heat capacity 10,000 Wh/K');
+  await expect(assumed('computer')).toContainText('500 W while it runs');
+  await expect(assumed('computer')).toHaveAttribute('data-origin', 'default');
+  await expect(assumed('computer')).toContainText('default: check it');
   const total = (policy: string, col: string) => table.locator(`td[data-policy="${policy}"][data-col="${col}"]`);
   const net = async (policy: string) => Number(await total(policy, 'net').getAttribute('data-value'));
   expect(await net('planner')).toBeGreaterThan(await net('always'));
@@ -95,7 +102,7 @@ test('the timeline stacks planned power by job with a now line and a reason on h
 
 test('the backtest form names the bad line of a weather file', async ({ page, server }) => {
   await openPage(page, server, 'Plan');
-  // The default tariff is a fixed price: it has a price for any period.
+  // The weather file is read before any prices: its bad line is named even with no prices stored.
   await setFields(page, { 'backtest-from': '2023-01-01', 'backtest-to': '2023-01-03' });
   await page.getByTestId('backtest-weather').setInputFiles({
     name: 'weather.csv',
@@ -104,5 +111,69 @@ test('the backtest form names the bad line of a weather file', async ({ page, se
   });
   await expect(page.getByText('Weather: weather.csv')).toBeVisible();
   await page.getByTestId('backtest-run').click();
-  await expect(page.getByRole('alert')).toContainText('weather file line 3: temperature "chilly" is not a number');
+  await expect(page.getByRole('alert')).toContainText('weather.csv line 3: temperature "chilly" is not a number');
+});
+
+test('with a time-of-use tariff live and a heat pump saved, the backtest replays the imported spot prices, says so, and names a typed figure as given', async ({
+  page,
+  server,
+}) => {
+  test.setTimeout(120_000);
+  await openPage(page, server, 'Plan');
+  await expect(page.getByTestId('backtest-stored')).toContainText('No past prices are stored');
+  const heating = await call(page, 'heating-settings', {});
+  expect(
+    await call(page, 'heating-configure', {
+      ...(heating.result as object),
+      timeZone: 'Europe/Brussels',
+      heatSource: { kind: 'heat-pump', cop: [{ outdoorC: 0, cop: 3 }], capacityW: 9000 },
+    }),
+  ).toMatchObject({ ok: true });
+  expect(
+    await call(page, 'tariff-configure', {
+      tariff: {
+        kind: 'time-of-use',
+        currency: 'EUR',
+        defaultPrice: 0.4,
+        zones: [{ from: '22:00', to: '06:00', price: 0.2 }],
+      },
+      charges: { perKWh: 0.1, tax: 0 },
+      timeZone: 'Europe/Brussels',
+    }),
+  ).toMatchObject({ ok: true });
+  // Added beside the live tariff, which stays: the import says so.
+  const imported = await call(page, 'tariff-import-csv', {
+    csv: fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8'),
+  });
+  expect(imported.result).toMatchObject({ inUse: false, reachesNow: false });
+  expect((imported.result as { message: string }).message).toMatch(
+    /ends before today, so the live plan does not use it/,
+  );
+  // The card offers the stored prices' first month as the period.
+  await expect(page.getByTestId('backtest-stored')).toContainText('the imported price file');
+  await expect(page.getByTestId('backtest-from')).toHaveValue('2023-01-01');
+  await expect(page.getByTestId('backtest-to')).toHaveValue('2023-02-01');
+
+  await setFields(page, {
+    'backtest-from': '2023-01-09',
+    'backtest-to': '2023-01-16',
+    'backtest-policy-planner': false,
+    'backtest-policy-thermostat': false,
+    'backtest-policy-threshold': false,
+    'backtest-ua': '150',
+  });
+  await page.getByTestId('backtest-weather').setInputFiles(path.join(WEATHER_DIR, 'aachen-2023-hourly.csv'));
+  await expect(page.getByText('Weather: aachen-2023-hourly.csv')).toBeVisible();
+  await page.getByTestId('backtest-run').click();
+  await expect(page.getByTestId('backtest-table')).toBeVisible({ timeout: 60_000 });
+  const assumed = (topic: string) => page.getByTestId('backtest-setup').locator(`li[data-topic="${topic}"]`);
+  // Spot prices plus the saved charges, never the time-of-use tariff's 0.20/0.40.
+  await expect(assumed('prices')).toContainText('spot prices from the imported price file');
+  await expect(assumed('electricity')).toContainText('(spot + 0.1000 EUR/kWh grid fee and levies)');
+  await expect(assumed('heat source')).toContainText('heat pump on household electricity, COP 3 at 0 °C');
+  await expect(assumed('heat source')).toHaveAttribute('data-origin', 'saved');
+  await expect(assumed('house')).toContainText('UA 150 W/K');
+  await expect(assumed('house')).toHaveAttribute('data-origin', 'given');
+  await expect(assumed('house')).toContainText('given here');
+  await expect(assumed('weather')).toContainText('aachen-2023-hourly.csv');
 });

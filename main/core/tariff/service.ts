@@ -334,6 +334,9 @@ export class Tariff implements TariffService {
         ? this.configure({ ...this.inUse, tariff: { kind: 'csv', currency: parsed.currency } }, true)
         : null;
     if (!switched && this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
+    // Prices beside the live tariff change no plan, but pages that list stored prices (the backtest's period) refresh.
+    else if (!switched)
+      this.deps.events.emit('price-update', { from, to, slots: parsed.slots.length, status: this.status() });
     // Parsing and storing happen before this returns, so a bad file throws here; only the switch waits.
     return (switched ?? Promise.resolve()).then(() =>
       this.describeImport(parsed, { from, to, now, timeZone, sum, min, max }),
