@@ -242,9 +242,12 @@ export function TimeChart(props: TimeChartProps) {
           stroke: muted,
           grid: { stroke: line, width: 1 },
           ticks: { stroke: line, width: 1 },
+          // "09:00 PM" and "Tue, Dec 8" are ~60 px wide: ticks closer than this run into each other.
+          space: 90,
           values: (u, ticks) => {
-            const out = timeTicks(ticks, timeZone);
-            u.root.parentElement?.setAttribute('data-x-ticks', out.join(' | '));
+            // A tick at the very end would have half its label cut off by the edge: it stays unlabelled.
+            const out = timeTicks(ticks, timeZone).map((t, i) => ((ticks[i] ?? 0) >= p().end ? '' : t));
+            u.root.parentElement?.setAttribute('data-x-ticks', out.filter((t) => t !== '').join(' | '));
             return out;
           },
         },

@@ -198,7 +198,7 @@ export function Timeline({
         label={`Planned power by job and ${demandName}`}
         height={180}
         series={powerSeries}
-        axes={[{ scale: 'W', label: 'W', ...(clipped ? { range: [0, maxPower * 1.25] as [number, number] } : {}) }]}
+        axes={[{ scale: 'W', label: 'W', range: clipped ? [0, maxPower * 1.25] : [0, null] }]}
       />
       <div className="timeline-tooltip" data-testid="timeline-tooltip" hidden={!hovered} aria-live="polite">
         {hovered && (
