@@ -1,5 +1,5 @@
-// A Hearth that has been used: real prices, heating that wants heat, queued jobs and two weeks of
-// ledger history. Shared by the layout/accessibility e2e test and `npm run screenshots`, so the
+// A Hearth that has been used: real prices, heating that wants heat, jobs and two weeks of ledger
+// history. Shared by the layout/accessibility e2e test and `npm run screenshots`, so the
 // pages they look at hold tables and charts rather than empty states. Everything goes through the
 // same API calls (and the same `hearth history --import`) a user's actions would make.
 import fs from 'node:fs';
@@ -71,7 +71,8 @@ export function ledgerCsv(now, days = 14) {
 /**
  * Fills a running Hearth through its API (`call(method, args)` resolving to the API's
  * `{ ok, result, error }`): the prices above as the tariff, heating all year, two command jobs (that only
- * wait, so they heat nothing here) for the planner to schedule. Throws with the API's message on a refusal.
+ * wait, so they heat nothing here) for the planner to schedule, and a short training run started
+ * at once (a few seconds of one thread). Throws with the API's message on a refusal.
  */
 export async function fillWithRealUse(call, now = Date.now()) {
   const must = async (method, args) => {
@@ -99,4 +100,11 @@ export async function fillWithRealUse(call, now = Date.now()) {
       valuePerHour,
     });
   }
+  // A small training run started at once, so the Jobs page has a loss curve and checkpoints.
+  await must('job-create', {
+    name: 'char model',
+    spec: { kind: 'train', steps: 150, hidden: 64, batchSize: 64, threads: 1, checkpointEvery: 50 },
+    devices: ['cpu'],
+    start: true,
+  });
 }

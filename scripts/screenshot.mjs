@@ -82,8 +82,13 @@ try {
       { method, args },
     );
   await fillWithRealUse(call);
-  // Wait for the first plan with those prices, then a few seconds of telemetry for the live cards.
+  // Wait for the first plan with those prices ...
   for (let i = 0; i < 60 && !(await call('plan-get', {})).result?.plan; i++) await setup.waitForTimeout(500);
+  // ... for the short training run to end, so the Jobs page shows its whole loss curve ...
+  const trained = async () =>
+    ((await call('job-list', {})).result ?? []).some((j) => j.name === 'char model' && j.state === 'finished');
+  for (let i = 0; i < 120 && !(await trained()); i++) await setup.waitForTimeout(500);
+  // ... and a few seconds of telemetry for the live cards.
   await setup.waitForTimeout(5_000);
   const pages = await setup
     .locator('nav[aria-label="Main"] a[href^="#/"]')
