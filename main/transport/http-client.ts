@@ -20,7 +20,7 @@ export class HttpCallError extends Error {
 /** An Envelope's result, or its ApiError thrown as the HandlerError the core raised. */
 export function unwrap<R>(env: Envelope<unknown>): R {
   if (env.ok) return env.result as R;
-  throw new HandlerError(env.error.code, env.error.message, env.error.hint);
+  throw new HandlerError(env.error.code, env.error.message, env.error.hint, env.error.field, env.error.issues);
 }
 
 /**

@@ -158,6 +158,13 @@ test.describe('jobs form', () => {
     await expectRefusedAt(devices, /^This computer has no device "toaster": choose from cpu/);
     await expect(devices).toHaveValue('cpu, toaster');
 
+    // A deadline already past can never be met.
+    await devices.fill('cpu');
+    const deadline = page.getByTestId('job-deadline');
+    await deadline.fill('2020-01-06T10:00');
+    await page.getByTestId('job-queue').click();
+    await expectRefusedAt(deadline, 'The deadline has passed: choose a time still ahead, or leave it empty');
+
     await page.reload();
     expect(await call(page, 'job-list', {})).toEqual({ ok: true, result: [] });
   });

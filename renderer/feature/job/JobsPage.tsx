@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { DeviceId, Job, JobCreate, JobDetail, JobState, TrainSpecInput } from '#contract/index';
 import { jobArgs } from '#contract/job';
 import { api } from '../../api/client.ts';
-import { useAction, useCall } from '../../api/hooks.ts';
+import { FieldsError, useAction, useCall } from '../../api/hooks.ts';
 import { LineChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtNumber, fmtTemp } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
@@ -184,7 +184,15 @@ function CreateJob({ onCreated }: { onCreated: (job: Job) => void }) {
                 progressFile: f.progressFile.trim() === '' ? null : f.progressFile.trim(),
               },
             };
-    create.run(() => api.send('job-create', errors.check(jobArgs['job-create'], input) as JobCreate), onCreated);
+    create.run(() => {
+      const checked = errors.check(jobArgs['job-create'], input) as JobCreate;
+      // A deadline already past can never be met: the job would wait, or run late, unasked.
+      if (deadline !== null && deadline <= Date.now())
+        throw new FieldsError([
+          { field: 'deadline', message: 'The deadline has passed: choose a time still ahead, or leave it empty' },
+        ]);
+      return api.send('job-create', checked);
+    }, onCreated);
   };
 
   return (
