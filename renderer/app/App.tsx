@@ -26,14 +26,14 @@ export function App() {
   const menuButton = useRef<HTMLButtonElement>(null);
   const main = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
-  const firstPath = useRef(path);
+  const shownPath = useRef(path);
   useEffect(() => onConnection(api, (s) => setConnected(s.connected)), []);
   // A new page is announced by moving focus to its heading, as a screen reader user would expect
   // after following a link; the first page keeps the browser's own start (the skip link first).
   useEffect(() => {
     setMenuOpen(false);
-    if (path === firstPath.current) return;
-    firstPath.current = path;
+    if (path === shownPath.current) return;
+    shownPath.current = path;
     heading.current?.focus();
   }, [path]);
   // Units chosen in Settings apply to every page: set before the pages below render with them.
