@@ -1,5 +1,5 @@
 import { TestPool } from '../support/stratum-pool.ts';
-import { expect, test } from './fixture.ts';
+import { call, expect, test } from './fixture.ts';
 import { openPage, save, saveRefused, setFields } from './page.ts';
 
 test('the Mining page validates a pool, mines against it with live hash rate and shares, and stops', async ({
@@ -12,8 +12,10 @@ test('the Mining page validates a pool, mines against it with live hash rate and
   try {
     await openPage(page, server, 'Mining');
     await expect(page.getByTestId('mining-pool-state')).toHaveText('not connected');
-    await page.getByTestId('mining-start').click();
-    await expect(page.getByRole('alert')).toContainText('no mining pool is configured');
+    // No pool yet: Start waits, and the page says what to do first.
+    await expect(page.getByTestId('mining-start')).toBeDisabled();
+    await expect(page.getByTestId('mining-no-pool')).toContainText('To mine, first add a pool below');
+    await expect(page.getByTestId('mining-estimate')).toContainText('Estimate per day: needs the network difficulty');
 
     await page.getByTestId('pool-add').click();
     await setFields(page, { 'pool-0-url': 'pool.example.com:3333', 'pool-0-user': 'alice.rig' });
@@ -58,8 +60,28 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('earnings')).toContainText(
       /3\.125 BTC subsidy \+ 0\.05 BTC mean fees, less a 2(\.0+)? % pool fee/,
     );
+    // Beside Start: what a day earns less what its electricity costs at the tariff's price now, as the core computes them.
+    await expect(page.getByTestId('mining-estimate')).toContainText(/^Estimate: [-−]?€[\d.,]+ per day at your price/);
+    const e = (await call(page, 'mining-earnings', {})).result as { moneyPerDay: number; energyCostPerDay: number };
+    const shown = await page.getByTestId('mining-estimate').locator('strong').textContent();
+    const figure = Number(
+      shown!
+        .replace(/^Estimate: /, '')
+        .replace(/ per day.*$/, '')
+        .replace('−', '-')
+        .replace(/[€,]/g, ''),
+    );
+    // The page's figure keeps the digits money needs; the miner's live power moves it a little between reads.
+    expect(Math.sign(figure)).toBe(Math.sign(e.moneyPerDay - e.energyCostPerDay));
+    expect(Math.abs(figure - (e.moneyPerDay - e.energyCostPerDay))).toBeLessThan(
+      0.05 * Math.abs(e.energyCostPerDay) + 1e-9,
+    );
+    await expect(page.getByTestId('mining-estimate')).toContainText(/at €0\.3000\/kWh, the price now/);
     if (process.env['HEARTH_SCREENSHOT'])
       await page.screenshot({ path: process.env['HEARTH_SCREENSHOT'], fullPage: true });
+    // What the ledger booked, over 24 h, 7 and 30 days, in the ledger's currency (this slot is booked when it ends).
+    for (const span of ['24h', '7d', '30d'])
+      await expect(page.getByTestId(`mining-ledger-${span}`)).toContainText(/€[\d.,]+.*€[\d.,]+/);
     await page.getByTestId('mining-stop').click();
     await expect(page.getByTestId('mining-start')).toBeVisible();
     expect(pool.shares.length).toBeGreaterThan(0);
@@ -67,7 +89,7 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     // The day's shares in the ledger's per-day figures on the History page.
     await openPage(page, server, 'History');
     await expect(page.getByTestId('history-shares')).toContainText(
-      /\d{4}-\d{2}-\d{2}: \d+ accepted, 0 rejected, \d+ stale/,
+      /(\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2}): \d+ accepted, 0 rejected, \d+ stale/,
     );
   } finally {
     await pool.close();

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { DeviceId, Job, LedgerTotals, RunModes } from '#contract/index';
+import type { DeviceId, Job, RunModes } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
 import { LineChart, Legend } from '../../component/chart.tsx';
@@ -18,6 +18,7 @@ import { ModeSwitch, modeOf } from '../device/ModeSwitch.tsx';
 import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
 import { billed, kwh, money } from '../history/figures.ts';
 import { AssumedBanner, AssumedBadge } from '../setup/Assumed.tsx';
+import { useMoney } from './money.ts';
 import { next24h, nextChange } from './plan-summary.ts';
 import { ACTIVE_STATES, CHEAP_DEFINITION, cheapWindowText, jobStatus, nextCheapWindow, whyEmpty } from './why.ts';
 
@@ -56,14 +57,6 @@ function runningWork(
   return parts.length === 0
     ? { what: 'nothing running', speed: '—' }
     : { what: parts.join(' + '), speed: speeds.join(', ') };
-}
-
-/** Sums of ledger totals (exact integers, so the sum is exact too). */
-function sumTotals(list: LedgerTotals[]): LedgerTotals | null {
-  if (list.length === 0) return null;
-  const out = { ...list[0]! };
-  for (const t of list.slice(1)) for (const k of Object.keys(out) as (keyof LedgerTotals)[]) out[k] = out[k] + t[k];
-  return out;
 }
 
 /** The first-run invitation while the setup was neither finished nor skipped. */
@@ -111,7 +104,7 @@ export function DashboardPage() {
   const plan = useCall('plan-get', {}, [planUpdated, planApplied]);
 
   const booked = useEvent('ledger-slot');
-  const today = useCall('ledger-days', { days: 30 }, [booked, Math.floor(now / 600_000)]);
+  const today = useCall('ledger-days', { days: 1 }, [booked, Math.floor(now / 600_000)]);
   const setupChanged = useEvent('setup-changed');
   const setup = useCall('setup-status', {}, [setupChanged, planUpdated]);
   const modesPushed = useEvent('run-modes-changed');
@@ -134,8 +127,7 @@ export function DashboardPage() {
   const change = nextChange(slots, now);
   const ahead = next24h(slots, now);
   const day = today.data?.days.at(-1);
-  const week = sumTotals(today.data?.days.slice(-7) ?? []);
-  const month = sumTotals(today.data?.days ?? []);
+  const money$ = useMoney(now);
   const cheap = nextCheapWindow(ahead24.data ?? [], now);
   const activeJobs = (jobs.data ?? []).filter((j) => ACTIVE_STATES.includes(j.state));
   const empty = whyEmpty({
@@ -152,11 +144,6 @@ export function DashboardPage() {
   const tariffItem = setup.data?.items.find((i) => i.topic === 'tariff');
   const heatingItem = setup.data?.items.find((i) => i.topic === 'heating');
   const devicesItem = setup.data?.items.find((i) => i.topic === 'devices');
-  const periods: [string, string, LedgerTotals | null | undefined][] = [
-    ['today', 'Today', day],
-    ['7d', 'Last 7 days', week],
-    ['30d', 'Last 30 days', month],
-  ];
 
   return (
     <div className="grid dashboard">
@@ -284,28 +271,30 @@ export function DashboardPage() {
         )}
       </Card>
       <Card title="Money" wide>
-        {today.data && (
+        <ErrorBanner error={money$.error} />
+        {money$.currency && (
           <Table className="table" testId="money" head={['Period', 'Energy cost', 'Earnings', 'Heat value', 'Net']}>
-            {periods.map(([key, label, t]) => (
+            {money$.rows.map(({ key, label, totals: t, note }) => (
               <tr key={key} data-testid={`money-${key}`}>
-                <td>{label}</td>
-                <td>{t ? fmtMoney(money(billed(t)), today.data!.currency) : '—'}</td>
                 <td>
-                  {t ? fmtMoney(money(t.revenueExpectedNanos + t.trainingValueNanos), today.data!.currency) : '—'}
+                  {label}
+                  <div className="muted small">{note}</div>
                 </td>
+                <td>{t ? fmtMoney(money(billed(t)), money$.currency!) : '—'}</td>
+                <td>{t ? fmtMoney(money(t.revenueExpectedNanos + t.trainingValueNanos), money$.currency!) : '—'}</td>
                 <td>
-                  {t ? fmtMoney(money(t.heatCreditNanos), today.data!.currency) : '—'}
+                  {t ? fmtMoney(money(t.heatCreditNanos), money$.currency!) : '—'}
                   <AssumedBadge item={heatingItem} />
                 </td>
-                <td>{t ? fmtMoney(money(t.netNanos), today.data!.currency) : '—'}</td>
+                <td>{t ? fmtMoney(money(t.netNanos), money$.currency!) : '—'}</td>
               </tr>
             ))}
           </Table>
         )}
         <p className="muted small">
-          From the ledger, by local day in {today.data?.timeZone ?? 'the ledger’s time zone'} (7 and 30 days include
-          today). Earnings: mining revenue expected from the hash rate, and the value of training work. Heat value: what
-          the heating would have paid for the heat that met demand. Cost includes the standing charge and fees.
+          From the ledger, by local day in {money$.timeZone ?? 'the ledger’s time zone'}. Earnings: mining revenue
+          expected from the hash rate, and the value of training work. Heat value: what the heating would have paid for
+          the heat that met demand. Cost includes the standing charge and fees where the row counts days.
         </p>
       </Card>
       <Card title="Plan, next 24 hours" wide>

@@ -17,6 +17,8 @@ import {
 } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, SaveButton, Stat, Table } from '../../component/ui.tsx';
 import { Check, FormErrors, Select, TextField, TextFields, useFormErrors } from '../../component/field.tsx';
+import { useMoney } from '../dashboard/money.ts';
+import { MiningLedger, StartEstimate } from './StartEstimate.tsx';
 
 const POWER_LEVELS: [string, string][] = [25, 50, 75, 100].map((p) => [String(p), `${p} %`]);
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY'];
@@ -309,6 +311,7 @@ function EarningsCard({ running }: { running: boolean }) {
 }
 
 export function MiningPage() {
+  const [now] = useState(() => Date.now());
   const settings = useCall('mining-settings-get', {});
   const status = useCall('mining-status', {});
   const shares = useCall('mining-shares', { limit: 20 });
@@ -332,6 +335,17 @@ export function MiningPage() {
   }, [last, reloadStatus, reloadShares]);
 
   const st = status.data;
+  const hasPool = (settings.data?.pools.length ?? 0) > 0;
+  // The estimate follows the miner every 10 s while it runs, not at every hash-rate event.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!st?.running) return;
+    const t = setInterval(() => setTick((k) => k + 1), 10_000);
+    return () => clearInterval(t);
+  }, [st?.running]);
+  const marketPushed = useEvent('market-update');
+  const earnings = useCall('mining-earnings', {}, [st?.running, tick, marketPushed]);
+  const ledger = useMoney(now);
   const act = (call: () => Promise<MiningStatus>) => action.run(call, reloadStatus);
   // The threads box is checked against the contract before it is sent, and a refusal shows at it.
   const setPower = (patch: { threads?: number; powerPct?: number }) =>
@@ -344,6 +358,12 @@ export function MiningPage() {
     <FormErrors value={fieldErrors.value}>
       <div className="page mining" data-testid="mining-page">
         <ErrorBanner error={action.error ?? settings.error ?? status.error} />
+        {settings.data && !hasPool && (
+          <div className="banner warn" role="status" data-testid="mining-no-pool">
+            To mine, first add a pool below (its address and your worker name), save, then press Start. Or set one up in
+            the <a href="#/setup">first-run setup</a>.
+          </div>
+        )}
         {st && (
           <Card title="Miner" wide>
             <div className="stats">
@@ -401,12 +421,13 @@ export function MiningPage() {
             <div className="form-row">
               <button
                 className="primary"
-                disabled={action.busy}
+                disabled={action.busy || !hasPool}
                 onClick={() => act(() => api.send(toggle.method, {}))}
                 data-testid={toggle.method}
               >
                 {toggle.label}
               </button>
+              <StartEstimate earnings={earnings.data} />
               <TextField
                 label="Threads"
                 type="number"
@@ -432,9 +453,21 @@ export function MiningPage() {
             />
           </Card>
         )}
-        {settings.data && <PoolsCard settings={settings.data} onSaved={() => reloadStatus()} />}
+        {settings.data && (
+          <PoolsCard
+            settings={settings.data}
+            onSaved={() => {
+              reloadStatus();
+              settings.reload();
+            }}
+          />
+        )}
         <Card title="Latest shares" wide>
           <SharesTable shares={shares.data ?? []} />
+        </Card>
+        <Card title="Earned (from the ledger)">
+          <MiningLedger rows={ledger.rows} currency={ledger.currency} />
+          <p className="muted small">Booked slot by slot while mining ran; days are local days, today included.</p>
         </Card>
         <EarningsCard running={st?.running ?? false} />
       </div>
