@@ -106,7 +106,8 @@ export function numberOption(
     throw new UsageError(`--${flag} must be a ${kind}${unit}${tail(`"${String(value)}" is not a number`)}`);
   if (integer && !Number.isInteger(n))
     throw new UsageError(`--${flag} must be a whole number${unit}${tail(`got ${text}`)}`);
-  const positive = above === 0 || (min !== undefined && min > 0 && min <= 1);
+  // "Positive" only where it is exactly the rule: above 0, or whole numbers from 1.
+  const positive = above === 0 || (integer && min === 1);
   if ((min !== undefined && n < min) || (above !== undefined && n <= above)) {
     const need = positive
       ? `a positive ${kind}${unit}`

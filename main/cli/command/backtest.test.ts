@@ -182,7 +182,7 @@ describe('hearth backtest', () => {
         /hearth backtest: --weather FILE is required: the thermal model needs hourly outdoor temperatures/,
       ],
       [['backtest', '--demand-model'], /give the period with --from and --to .*or a price file with --prices FILE/],
-      [[...base, '--power', '-5'], /hearth backtest: --power must be a positive number of W, like --power 500; got -5/],
+      [[...base, '--power', '-5'], /hearth backtest: --power must be at least 1 W, like --power 500; got -5/],
       [
         [...base, '--power', 'lots'],
         /hearth backtest: --power must be a number of W, like --power 500; "lots" is not a number/,

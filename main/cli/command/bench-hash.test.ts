@@ -37,6 +37,6 @@ describe('hearth bench hash', () => {
   it('refuses a bad thread count with a usage error', async () => {
     const r = await runCli(['bench', 'hash', '--threads', 'many']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--threads expects a whole number/);
+    expect(r.stderr).toMatch(/--threads must be a whole number of threads, like --threads 2; "many" is not a number/);
   });
 });

@@ -69,8 +69,8 @@ describe('hearth market', () => {
   it('refuses bad values with one line naming the option, and stores nothing', async () => {
     const data = ['--data-dir', tmp(), '--mempool', origin];
     for (const [args, message] of [
-      [['--set-price', '0'], /--set-price expects a number above 0 such as 87000, got "0"/],
-      [['--set-difficulty', '0.5'], /--set-difficulty expects a number of at least 1/],
+      [['--set-price', '0'], /--set-price must be a positive number, like --set-price 87000; got 0/],
+      [['--set-difficulty', '0.5'], /--set-difficulty must be at least 1, like --set-difficulty 1\.1e14; got 0\.5/],
       [['--clear', '--set-price', '1'], /--clear removes both manual values/],
       [['--currency', 'euro'], /--currency expects a 3-letter code/],
       [['--mempool', 'mempool.space'], /--mempool expects the address/],
