@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Request } from '@playwright/test';
-import { expect, test } from './fixture.ts';
+import { call, expect, importPrices, test } from './fixture.ts';
 import { openPage } from './page.ts';
 
 /** Read independently of the app: what the kernel names the CPU, and what nproc counts. */
@@ -87,4 +87,87 @@ test('without the token the page is refused', async ({ page, server }) => {
   const res = await page.goto(server.origin);
   expect(res?.status()).toBe(401);
   await expect(page.locator('body')).toContainText('access token');
+});
+
+test('a device switched off on the Devices page runs nothing in any slot, says so in each reason, and stays off after a reload; heat only keeps it to slots that need heat', async ({
+  page,
+  server,
+}) => {
+  test.setTimeout(90_000);
+  await openPage(page, server, 'Devices');
+  // Power that pays to be drawn (−0.05 EUR/kWh) for 48 h, and heat needed only by day (21 °C from
+  // 06:30, 5 °C, the outdoor fallback, from 22:30): the plan alone runs the CPU day and night.
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const rows = Array.from({ length: 48 }, (_, i) => `${new Date(hour + i * 3_600_000).toISOString()},-0.05`);
+  await importPrices(page, ['start_utc,eur_per_kwh', ...rows].join('\n'), { perKWh: 0, tax: 0 });
+  const heating = (await call(page, 'heating-settings', {})).result as Record<string, unknown>;
+  const day = [
+    { at: '06:30', c: 21 },
+    { at: '22:30', c: 5 },
+  ];
+  expect(
+    await call(page, 'heating-configure', {
+      ...heating,
+      season: { kind: 'dates', from: '01-01', to: '12-31' },
+      fallbackOutdoorC: 5,
+      schedule: [day, day, day, day, day, day, day],
+    }),
+  ).toMatchObject({ ok: true });
+  // Something to run: a training job the plan may put on the CPU.
+  expect((await call(page, 'job-create', { name: 'Device mode test', spec: { kind: 'train' } })).ok).toBe(true);
+  const group = page.getByTestId('cpu-facts').locator('..').getByRole('group', { name: 'Mode for the CPU' });
+  await expect(group.getByRole('radio', { name: 'Plan' })).toBeChecked();
+  // A fresh install guesses the CPU's rated power unless told: the badge says so.
+  await expect(page.getByTestId('assumed-devices')).toHaveText('assumed');
+
+  type Slot = { decisions: { device: string; job: string | null }[]; reason: string; start: number };
+  const plan = async () =>
+    ((await call(page, 'plan-get', {})).result as { plan: { slots: Slot[] } | null }).plan?.slots ?? [];
+  const cpuRuns = (s: Slot) => s.decisions.some((d) => d.device === 'cpu' && d.job !== null);
+
+  const demandAt = async (slots: Slot[]) => {
+    const d = (await call(page, 'heating-demand', { from: slots[0]!.start, to: slots.at(-1)!.start + 3_600_000 }))
+      .result as { start: number; end: number; demandW: number }[];
+    return (s: Slot) => d.find((h) => h.start <= s.start && s.start < h.end)?.demandW ?? 0;
+  };
+  // Under the plan alone the CPU also runs where no heat is needed (being paid to draw power).
+  await expect
+    .poll(
+      async () => {
+        const all = await plan();
+        const need = all.length ? await demandAt(all) : () => 0;
+        return all.some((s) => cpuRuns(s) && need(s) === 0);
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+
+  await group.getByText('Off', { exact: true }).click();
+  await expect(group.getByRole('radio', { name: 'Off' })).toBeChecked();
+  await expect
+    .poll(
+      async () => {
+        const all = await plan();
+        return all.length > 0 && !all.some(cpuRuns) && all.every((s) => s.reason.includes('cpu switched off'));
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  await page.reload();
+  const again = page.getByTestId('cpu-facts').locator('..').getByRole('group', { name: 'Mode for the CPU' });
+  await expect(again.getByRole('radio', { name: 'Off' })).toBeChecked();
+
+  // Heat only: the CPU runs only where the heating needs heat, as the heating domain says.
+  await again.getByText('Heat only', { exact: true }).click();
+  await expect(again.getByRole('radio', { name: 'Heat only' })).toBeChecked();
+  await expect
+    .poll(async () => !(await plan()).some((s) => s.reason.includes('cpu switched off')), { timeout: 30_000 })
+    .toBe(true);
+  const slots = await plan();
+  const need = await demandAt(slots);
+  expect(slots.some(cpuRuns)).toBe(true);
+  for (const s of slots.filter(cpuRuns))
+    expect(need(s), `slot ${new Date(s.start).toISOString()} runs the CPU`).toBeGreaterThan(0);
+  expect(slots.some((s) => need(s) === 0 && s.reason.includes('heat only: job:'))).toBe(true);
+  expect(await call(page, 'run-modes-get', {})).toEqual({ ok: true, result: { devices: { cpu: 'heat' }, jobs: {} } });
 });

@@ -1,13 +1,26 @@
-import type { DeviceTelemetry, GpuInfo, HardwareInfo } from '#contract/index';
+import { useState, type ReactNode } from 'react';
+import type { DeviceId, DeviceTelemetry, GpuInfo, HardwareInfo, RunModes, SetupItem } from '#contract/index';
 import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtPct, fmtTemp, fmtUnit, fmtW, NOT_REPORTED } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
+import { AssumedBadge } from '../setup/Assumed.tsx';
+import { ModeSwitch } from './ModeSwitch.tsx';
 import { PowerSourceBadge } from './PowerSourceBadge.tsx';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
-function CpuCard({ hw, live }: { hw: HardwareInfo; live: DeviceTelemetry | undefined }) {
+function CpuCard({
+  hw,
+  live,
+  assumed,
+  mode,
+}: {
+  hw: HardwareInfo;
+  live: DeviceTelemetry | undefined;
+  assumed: SetupItem | undefined;
+  mode: ReactNode;
+}) {
   const c = hw.cpu;
   return (
     <Card title="CPU">
@@ -26,13 +39,17 @@ function CpuCard({ hw, live }: { hw: HardwareInfo; live: DeviceTelemetry | undef
           ['WebAssembly SIMD', yesNo(c.features.wasmSimd)],
           [
             'Rated power',
-            `${c.ratedPowerW} W (${c.ratedPowerSource === 'known-model' ? 'known model' : c.ratedPowerSource === 'user' ? 'set by you' : 'default per core'})`,
+            <span key="r">
+              {`${c.ratedPowerW} W (${c.ratedPowerSource === 'known-model' ? 'known model' : c.ratedPowerSource === 'user' ? 'set by you' : 'default per core'})`}
+              <AssumedBadge item={assumed} />
+            </span>,
           ],
           ['Load', live ? fmtPct(live.loadPct) : NOT_REPORTED],
           ['Temperature', live ? fmtTemp(live.temperatureC) : fmtTemp(hw.temperatures.cpuC)],
           ['Power', live ? <PowerReading key="p" d={live} /> : NOT_REPORTED],
         ]}
       />
+      {mode}
     </Card>
   );
 }
@@ -45,7 +62,7 @@ function PowerReading({ d }: { d: DeviceTelemetry }) {
   );
 }
 
-function GpuCard({ g, live }: { g: GpuInfo; live: DeviceTelemetry | undefined }) {
+function GpuCard({ g, live, mode }: { g: GpuInfo; live: DeviceTelemetry | undefined; mode: ReactNode }) {
   return (
     <Card title={`GPU ${g.index}`}>
       <Facts
@@ -61,6 +78,7 @@ function GpuCard({ g, live }: { g: GpuInfo; live: DeviceTelemetry | undefined })
           ['Utilisation', fmtPct(live?.loadPct ?? g.utilizationPct)],
         ]}
       />
+      {mode}
     </Card>
   );
 }
@@ -69,17 +87,31 @@ export function DevicesPage() {
   const { data: hw, error } = useCall('hardware-info', {});
   const telemetry = useEvent('telemetry');
   const live = (id: string) => telemetry?.devices.find((d) => d.deviceId === id);
+  const setup = useCall('setup-status', {});
+  const modesLoaded = useCall('run-modes-get', {});
+  const modesPushed = useEvent('run-modes-changed');
+  const [modesSet, setModesSet] = useState<RunModes | undefined>();
+  const modes = modesSet ?? modesPushed ?? modesLoaded.data;
+  // The same switch as on the Dashboard: off, the planner's choice, now whatever the price, or only for heat.
+  const mode = (id: string, name: string) => (
+    <ModeSwitch target={{ device: id as DeviceId }} modes={modes} name={name} onChanged={setModesSet} />
+  );
   if (!hw) return error ? <ErrorBanner error={error} /> : <p className="muted">Detecting hardware…</p>;
   return (
     <div className="grid">
-      <CpuCard hw={hw} live={live('cpu')} />
+      <CpuCard
+        hw={hw}
+        live={live('cpu')}
+        assumed={setup.data?.items.find((i) => i.topic === 'devices')}
+        mode={mode('cpu', 'the CPU')}
+      />
       {hw.gpus.length === 0 && (
         <Card title="GPUs">
           <p data-testid="no-gpu">No GPU detected. Hearth can still heat with the CPU.</p>
         </Card>
       )}
       {hw.gpus.map((g) => (
-        <GpuCard key={g.index} g={g} live={live(`gpu:${g.index}`)} />
+        <GpuCard key={g.index} g={g} live={live(`gpu:${g.index}`)} mode={mode(`gpu:${g.index}`, `GPU ${g.index}`)} />
       ))}
       <Card title="System">
         <Facts
