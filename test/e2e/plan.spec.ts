@@ -60,6 +60,12 @@ test('with no prices the price chart and the plan say what to do instead of draw
   );
   await expect(page.getByTestId('price-timechart')).toHaveCount(0);
   await expect(page.getByText(/e-\d/)).toHaveCount(0);
+  await openPage(page, server, 'Plan');
+  await expect(page.getByTestId('plan-empty')).toHaveText(
+    'No plan yet: the scheduler plans once prices are known. Set up a tariff on the Schedules page or import a price file (hearth prices import FILE).',
+  );
+  await expect(page.getByTestId('plan-timeline')).toHaveCount(0);
+  await openPage(page, server, 'Schedules');
 
   // Prices for two days, and a phone's width: the charts take the width they have, no more.
   await page.setViewportSize({ width: 390, height: 800 });

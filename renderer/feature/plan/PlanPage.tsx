@@ -64,7 +64,7 @@ export function PlanPage() {
             {w}
           </p>
         ))}
-        {plan ? (
+        {plan && slots.length > 0 ? (
           <Facts
             testId="plan-totals"
             rows={[
@@ -95,6 +95,7 @@ export function PlanPage() {
             ]}
           />
         ) : (
+          // A plan of no slots is "optimal" only in the solver's sense: it says nothing, so it is not shown.
           <p data-testid="plan-empty">
             No plan yet: the scheduler plans once prices are known. Set up a tariff on the{' '}
             <a href="#/schedules">Schedules page</a> or import a price file (<code>hearth prices import FILE</code>).
