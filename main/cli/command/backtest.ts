@@ -43,6 +43,17 @@ const FLAG: Record<string, string> = {
   powerW: '--power',
   heatSource: '--heat-source',
   period: '--from/--to',
+  pricesCsv: '--prices',
+  to: '--to',
+  from: '--from',
+};
+/**
+ * What to do, in the command's terms, where the page's hint would name its own controls; other
+ * refusals already say what to do.
+ */
+const CLI_HINT: Record<string, string> = {
+  period: 'import prices for that period with "hearth prices import FILE", or give --prices FILE',
+  pricesCsv: 'give a spot price file with start_utc,eur_per_kwh columns',
 };
 
 function parsePolicy(v: string): BacktestPolicy {
@@ -469,9 +480,11 @@ export const backtestCommand: Command = {
       off();
       if (!answer.ok) {
         const e = answer.error;
-        const flag = FLAG[e.field ?? ''] ?? FLAG[/^(\w+):/.exec(e.message)?.[1] ?? ''];
+        const field = e.field ?? '';
+        const flag = FLAG[field];
+        const hint = CLI_HINT[field];
         if (e.code === 'bad-request')
-          throw new UsageError(`${flag ? `${flag}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+          throw new UsageError(`${flag ? `${flag}: ` : ''}${e.message.replace(/\.$/, '')}${hint ? `: ${hint}` : ''}`);
         throw new Error(e.message);
       }
       const run = answer.result as BacktestRun;

@@ -9,6 +9,7 @@ const HINTS: Record<string, string> = {
   weather:
     'Choose an hourly weather file (time,temp_c with ISO times, or an Open-Meteo CSV export) that covers the whole period, or a period it covers.',
   prices: 'Import the missing prices, or choose a period without the gap.',
+  pricesCsv: 'Give a spot price file with start_utc,eur_per_kwh columns.',
   comfort: 'Fix the comfort band in the heating schedule (Schedules page): the lower bound first.',
   heatSource: 'Fix the heat source given, or leave it out to use the saved one.',
 };

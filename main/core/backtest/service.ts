@@ -152,7 +152,7 @@ export class Backtest {
     try {
       points = parsePriceCsv(file.csv, file.name);
     } catch (e) {
-      throw new BacktestInputError('prices', (e as Error).message);
+      throw new BacktestInputError('pricesCsv', (e as Error).message);
     }
     const from = args.from ?? -Infinity;
     const to = args.to ?? Infinity;
