@@ -39,6 +39,14 @@ test('the Dashboard shows now, today so far from the ledger, and the next 24 hou
   await expect(page.getByTestId('today-revenue').locator('.stat-value')).toHaveText(/0\.0000020/);
   await expect(page.getByTestId('today-net').locator('.stat-value')).toHaveText(/^[-−].*0\.29$/);
 
+  // Money by period from the same ledger: today's row is today's figures; 7 and 30 days hold today too.
+  const net = page.getByTestId('today-net').locator('.stat-value');
+  const moneyToday = page.getByTestId('money-today');
+  await expect(moneyToday.locator('td').nth(4)).toHaveText((await net.textContent())!);
+  for (const span of ['24h', '7d', '30d'])
+    await expect(page.getByTestId(`money-${span}`).locator('td').nth(4)).toHaveText(/(€|EUR)/);
+  await expect(page.getByTestId('money-30d').locator('td').nth(1)).toHaveText(/0\.30/);
+
   // The plan's next 24 hours in one line: energy, heat, cost, revenue, heat credit, net.
   const line = page.getByTestId('next-24h');
   await expect(line.locator('[data-fig="energy"]')).toHaveText(/^[\d.,]+ k?Wh$/, { timeout: 20_000 });

@@ -129,4 +129,9 @@ test('a fresh install walked through the first-run setup reaches a plan with a r
   );
   console.log(`Dashboard after the setup: ${await cheap.textContent()}`);
   await expect(page.getByTestId('now-reason')).not.toHaveText('');
+  // The training job the setup queued says when it runs, or why it waits.
+  const jobs = (await call(page, 'job-list', {})).result as { id: number }[];
+  await expect(page.getByTestId(`job-why-${jobs[0]!.id}`)).toHaveText(
+    /^(planned from \S+( [AP]M)? \(in .+\): .+|running)$/,
+  );
 });

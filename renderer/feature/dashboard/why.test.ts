@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceId, JobId, PlannedSlot, PriceSlot } from '#contract/index';
-import { fmtIn, median, nextCheapWindow, whyEmpty } from './why.ts';
+import { fmtIn, jobStatus, median, nextCheapWindow, whyEmpty } from './why.ts';
+import type { Job } from '#contract/index';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 11, 7, 12);
@@ -52,5 +53,18 @@ describe('why the plan is empty', () => {
     expect(whyEmpty({ ...base, slots: off })).toMatch(
       /running costs more than it earns, the heat it replaces included$/,
     );
+  });
+});
+
+describe('why a job waits', () => {
+  const job = { id: 1, state: 'queued', deadline: null, valuePerHour: null } as Job;
+  it('says when the plan runs it, or why it does not', () => {
+    expect(jobStatus(job, [slot(0, null), slot(3, 'job:1')], 'plan', T0)).toMatch(/^planned from .+ \(in 3 h\): x$/);
+    expect(jobStatus(job, [slot(0, null)], 'plan', T0)).toBe(
+      'waits: it has no deadline and no value per hour, so it runs only where its heat is worth more than the electricity, and no slot in the plan is',
+    );
+    expect(jobStatus(job, [slot(0, null)], 'off', T0)).toMatch(/^switched off/);
+    expect(jobStatus(job, [slot(0, null)], 'heat', T0)).toMatch(/^waits for a slot where the heating needs heat/);
+    expect(jobStatus({ ...job, valuePerHour: 0.01 }, [slot(0, null)], 'plan', T0)).toMatch(/^waits: in no slot/);
   });
 });
