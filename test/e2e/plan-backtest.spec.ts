@@ -54,6 +54,8 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   const power = page.getByTestId('timeline-power');
   await expect(power.locator('.u-legend')).toContainText(/(render|encode) \(W\)/, { timeout: 30_000 });
   await expect(power.locator('.u-legend')).toContainText('heat demand (W)');
+  // The folded slot table names them the same way.
+  await expect(page.getByTestId('plan-table')).toContainText(/cpu: (render|encode)/);
   await expect(page.getByTestId('timeline-now')).toBeAttached();
 
   // Hover a slot: its reason shows, the same text the plan carries for that slot.

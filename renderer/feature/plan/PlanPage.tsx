@@ -52,6 +52,12 @@ export function PlanPage() {
   const updated = useEvent('plan-updated');
   const applied = useEvent('plan-applied');
   const { data, error, reload } = useCall('plan-get', {}, [updated, applied]);
+  const queue = useCall('job-list', {}, [updated]);
+  // The planner names queued jobs "job:<id>"; people know them by name.
+  const jobName = (id: string) => {
+    const m = /^job:(\d+)$/.exec(id);
+    return (m && queue.data?.find((j) => j.id === Number(m[1]))?.name) ?? id;
+  };
   const plan = data?.plan ?? null;
   const slots = plan?.slots ?? [];
   const thermal = slots.some((s) => s.indoorC !== undefined);
@@ -128,7 +134,7 @@ export function PlanPage() {
                   <td>
                     {s.decisions
                       .filter((d) => d.job)
-                      .map((d) => `${d.device}: ${d.job}`)
+                      .map((d) => `${d.device}: ${jobName(d.job ?? '')}`)
                       .join(', ') || 'off'}
                   </td>
                   <td>{fmtMoney(s.net)}</td>
