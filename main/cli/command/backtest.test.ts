@@ -80,6 +80,8 @@ describe('hearth backtest', () => {
     );
     // The totals come first, so a terminal never scrolls them away.
     expect(head).toBe(0);
+    // A folder that holds no ledger keeps none: the defaults were read without writing there.
+    expect(fs.existsSync(path.join(dir, 'hearth.db'))).toBe(false);
     expect(lines.indexOf('assumed:')).toBeGreaterThan(head + 3);
     expect(lines.slice(head + 1, head + 4).map((l) => l.split(/ +/)[0])).toEqual([
       'thermostat',

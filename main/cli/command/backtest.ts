@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   heatSourceOf,
@@ -16,6 +17,7 @@ import { backtestModule } from '#core/backtest/module';
 import { TYPICAL_HOUSE } from '#core/backtest/setup';
 import { dispatch } from '#core/handler';
 import { heatingModule } from '#core/heating/module';
+import { LEDGER_FILE } from '#core/ledger/db';
 import { createdOnly } from '#core/module';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/time';
@@ -429,7 +431,12 @@ export const backtestCommand: Command = {
     const weatherCsv = typeof weatherFile === 'string' ? readText(weatherFile, 'weather') : undefined;
 
     const dataDir = dataDirOf(values);
-    const core = await backtestCore(dataDir);
+    // A folder without a ledger has nothing saved: the defaults are read from a scratch folder
+    // rather than creating a ledger where the user keeps none.
+    const scratch = fs.existsSync(path.join(dataDir, LEDGER_FILE))
+      ? null
+      : fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-backtest-'));
+    const core = await backtestCore(scratch ?? dataDir);
     try {
       const heatingSaved = core.db.prepare("SELECT 1 FROM setting WHERE key = 'heating'").get() !== undefined;
       const savedHeating = core.service('heating').settings();
@@ -501,6 +508,7 @@ export const backtestCommand: Command = {
       return 0;
     } finally {
       await core.close();
+      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
     }
   },
 };
