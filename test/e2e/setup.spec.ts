@@ -135,3 +135,38 @@ test('a fresh install walked through the first-run setup reaches a plan with a r
     /^(planned from \S+( [AP]M)? \(in .+\): .+|running)$/,
   );
 });
+
+test('the setup can be skipped from the Dashboard (the guesses stay marked) and opened again from Settings', async ({
+  page,
+  server,
+}) => {
+  await openPage(page, server, 'Dashboard');
+  await page.getByRole('button', { name: 'Skip for now' }).click();
+  await expect(page.getByTestId('setup-invite')).toHaveCount(0);
+  // Skipping confirms nothing: the guesses are still called guesses.
+  await expect(page.getByTestId('assumed-banner')).toContainText('fixed price 0.30 EUR/kWh');
+  expect(((await call(page, 'setup-status', {})).result as SetupStatus).state).toBe('skipped');
+
+  // Confirming them as they are ends the banner, and the badges with it.
+  await page.getByTestId('assumed-confirm').click();
+  await expect(page.getByTestId('assumed-banner')).toHaveCount(0);
+  await expect(page.getByTestId('assumed-tariff')).toHaveCount(0);
+
+  await openPage(page, server, 'Settings');
+  await page.getByTestId('setup-reopen').click();
+  await expect(page.getByRole('heading', { name: 'Setup', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Step 1 of 4: Electricity price' })).toBeVisible();
+  // A fixed price typed in, refused while it is not a number, then saved.
+  await page.getByTestId('setup-price').fill('abc');
+  await page.getByTestId('setup-save').click();
+  await expect(page.getByText('The price: type a number')).toBeVisible();
+  await expect(page.getByTestId('setup-price')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByTestId('setup-price').fill('0.2712');
+  await page.getByTestId('setup-save').click();
+  await expect(page.getByRole('heading', { name: 'Step 2 of 4: Heating' })).toBeVisible();
+  await page.getByTestId('setup-skip').click();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  const status = (await call(page, 'setup-status', {})).result as SetupStatus;
+  expect(status.items.find((i) => i.topic === 'tariff')!.value).toBe('fixed price 0.2712 EUR/kWh');
+  await expect(page.getByTestId('now-price')).toHaveText(/0\.2712/);
+});

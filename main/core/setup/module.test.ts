@@ -42,7 +42,7 @@ describe('setup status', () => {
     } as never);
     expect(saved.ok).toBe(true);
     const afterTariff = await status();
-    expect(afterTariff.items[0]).toEqual({ topic: 'tariff', assumed: false, value: 'fixed price 0.27 EUR/kWh' });
+    expect(afterTariff.items[0]).toEqual({ topic: 'tariff', assumed: false, value: 'fixed price 0.2734 EUR/kWh' });
     expect(afterTariff.items[1]!.assumed).toBe(true);
 
     // Confirming keeps the value as it is.

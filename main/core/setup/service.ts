@@ -16,7 +16,12 @@ export type SetupDeps = {
   emit: EventBus['emit'];
 };
 
-const money = (x: number) => x.toFixed(2);
+/** A price as typed, never rounded to look rounder: 0.30 stays "0.30", 0.2712 stays "0.2712". */
+const money = (x: number) => {
+  const exact = String(Number(x.toPrecision(12)));
+  const decimals = exact.split('.')[1]?.length ?? 0;
+  return decimals >= 2 ? exact : x.toFixed(2);
+};
 
 /** A tariff in the words the banner uses ("fixed price 0.30 EUR/kWh"). */
 export function tariffWords(t: TariffConfig): string {
@@ -47,7 +52,7 @@ export function heatSourceWords(h: HeatSource, currency: string): string {
       return 'no other heating (the PC is the only heat)';
     case 'gas':
     case 'oil':
-      return `${h.kind} ${money(h.pricePerKWh)} ${currency}/kWh at ${Math.round(h.efficiency * 100)} %`;
+      return `${h.kind} ${money(h.pricePerKWh)} ${currency}/kWh at ${Number((h.efficiency * 100).toPrecision(6))} %`;
     case 'heat-pump':
       return `heat pump, COP ${h.cop.map((p) => `${p.cop} at ${p.outdoorC} °C`).join(', ')}`;
     case 'resistive':
