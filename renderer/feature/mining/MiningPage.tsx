@@ -346,6 +346,7 @@ export function MiningPage() {
   const marketPushed = useEvent('market-update');
   const earnings = useCall('mining-earnings', {}, [st?.running, tick, marketPushed]);
   const ledger = useMoney(now);
+  const setup = useCall('setup-status', {});
   const act = (call: () => Promise<MiningStatus>) => action.run(call, reloadStatus);
   // The threads box is checked against the contract before it is sent, and a refusal shows at it.
   const setPower = (patch: { threads?: number; powerPct?: number }) =>
@@ -427,7 +428,7 @@ export function MiningPage() {
               >
                 {toggle.label}
               </button>
-              <StartEstimate earnings={earnings.data} />
+              <StartEstimate earnings={earnings.data} tariff={setup.data?.items.find((i) => i.topic === 'tariff')} />
               <TextField
                 label="Threads"
                 type="number"

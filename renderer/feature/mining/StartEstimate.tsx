@@ -1,8 +1,9 @@
-import type { MiningEarnings } from '#contract/index';
+import type { MiningEarnings, SetupItem } from '#contract/index';
 import { fmtMoney, fmtPricePerKWh, fmtW } from '../../component/format.ts';
 import { money } from '../history/figures.ts';
 import type { MoneyRow } from '../dashboard/money.ts';
 import { Table } from '../../component/ui.tsx';
+import { AssumedBadge } from '../setup/Assumed.tsx';
 
 /**
  * "€ X per day at your price" beside the Start button: expected revenue less the electricity at
@@ -21,14 +22,24 @@ export function netPerDay(e: MiningEarnings | undefined): { net: number; currenc
   };
 }
 
-export function StartEstimate({ earnings }: { earnings: MiningEarnings | undefined }) {
+export function StartEstimate({
+  earnings,
+  tariff,
+}: {
+  earnings: MiningEarnings | undefined;
+  /** The tariff's setup item: its price may still be a guess. */
+  tariff: SetupItem | undefined;
+}) {
   const n = netPerDay(earnings);
   return (
     <div className="start-estimate" data-testid="mining-estimate">
       {n ? (
         <>
           <strong>Estimate: {fmtMoney(n.net, n.currency)} per day at your price</strong>
-          <div className="muted small">{n.text}; the heat it gives is not counted here.</div>
+          <div className="muted small">
+            {n.text}; the heat it gives is not counted here.
+            <AssumedBadge item={tariff} />
+          </div>
         </>
       ) : (
         <span className="muted">
