@@ -77,6 +77,13 @@ test('in thermal mode the plan page draws the forecast indoor temperature in its
   );
   await expect(page.getByTestId('plan-solver')).toContainText(/\((dp|milp|heuristic)\)/);
   await expect(page.getByTestId('plan-totals')).toContainText('Below the comfort band');
+  // The computer's energy and the heat source's in one unit, whatever their sizes.
+  const energy = await page.getByTestId('plan-totals').locator('[data-fact="Energy"]').textContent();
+  const unit = / (k?Wh)$/.exec(energy ?? '')?.[1];
+  expect(unit).toBeDefined();
+  await expect(page.getByTestId('plan-totals').locator('[data-fact="Heat source"]')).toContainText(
+    new RegExp(`^[\\d.,]+ ${unit},`),
+  );
   // Somewhere in the next two days a cheap hour warms the room for a dear one.
   await page.getByTestId('plan-slots').locator('summary').click();
   await expect(page.getByTestId('plan-table')).toContainText('pre-heating: 0.0500 EUR/kWh now vs 0.4000 EUR/kWh');

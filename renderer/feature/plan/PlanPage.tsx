@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import type { PlanOverride, PlannedSlot, PlanSolver } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useCall, useEvent } from '../../api/hooks.ts';
-import { fmtKWh, fmtMoney, fmtTemp, fmtTime, fmtW } from '../../component/format.ts';
+import { energyUnitFor, fmtEnergy, fmtMoney, fmtTemp, fmtTime, fmtW } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { DecisionLog } from './DecisionLog.tsx';
 import { LimitsCard } from './LimitsCard.tsx';
@@ -61,6 +61,8 @@ export function PlanPage() {
   const plan = data?.plan ?? null;
   const slots = plan?.slots ?? [];
   const thermal = slots.some((s) => s.indoorC !== undefined);
+  // One unit for the plan's energies: the computer's and the heat source's side by side.
+  const unit = energyUnitFor([plan?.totals.energyKWh, thermal ? plan?.totals.sourceHeatKWh : 0]);
   return (
     <div className="page plan-page">
       <ErrorBanner error={error} />
@@ -75,13 +77,16 @@ export function PlanPage() {
             testId="plan-totals"
             rows={[
               ['Slots', String(slots.length)],
-              ['Energy', fmtKWh(plan.totals.energyKWh)],
+              ['Energy', fmtEnergy(plan.totals.energyKWh, unit)],
               ['Heat credit', fmtMoney(plan.totals.heatCredit)],
               ['Cost', fmtMoney(plan.totals.cost)],
               ['Revenue', fmtMoney(plan.totals.revenue)],
               ...(thermal
                 ? ([
-                    ['Heat source', `${fmtKWh(plan.totals.sourceHeatKWh)}, ${fmtMoney(plan.totals.sourceCost)}`],
+                    [
+                      'Heat source',
+                      `${fmtEnergy(plan.totals.sourceHeatKWh, unit)}, ${fmtMoney(plan.totals.sourceCost)}`,
+                    ],
                     ['Below the comfort band', `${plan.totals.comfortKh.toFixed(1)} K·h`],
                   ] as [string, string][])
                 : []),
