@@ -179,3 +179,20 @@ test('with a time-of-use tariff live and a heat pump saved, the backtest replays
   await expect(assumed('house')).toContainText('given here');
   await expect(assumed('weather')).toContainText('aachen-2023-hourly.csv');
 });
+
+test('a past year made the tariff: the Schedules page says its prices end before now, never "ok"', async ({
+  page,
+  server,
+}) => {
+  await openPage(page, server, 'Schedules');
+  const imported = await call(page, 'tariff-import-csv', {
+    csv: fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8'),
+    useAsTariff: true,
+  });
+  expect(imported.result).toMatchObject({ inUse: true, reachesNow: false });
+  await page.reload();
+  const status = page.getByTestId('tariff-status');
+  await expect(status).toContainText('Prices: error');
+  await expect(status).toContainText('The imported prices end 2023-12-31, before now: the live plan has no prices.');
+  await expect(status).not.toContainText('Prices: ok');
+});
