@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 // Field schemas several domains' settings share, so each is checked and explained the same way.
 
-export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as EUR');
+export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'enter a 3-letter currency code such as EUR');
 
 export const ianaZone = z.string().refine((tz) => {
   try {
@@ -11,4 +11,4 @@ export const ianaZone = z.string().refine((tz) => {
   } catch {
     return false;
   }
-}, 'expected an IANA time zone such as Europe/Brussels');
+}, 'enter an IANA time zone such as Europe/Brussels');

@@ -169,8 +169,8 @@ export type HeatingEvents = {
 
 /** Room setpoints outside this range are mistakes (80 °C is a kettle, not a room). */
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
-const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date as MM-DD');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'enter a time as HH:MM (00:00–23:59)');
+const mmdd = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'enter a date as MM-DD');
 /** A URL with one of `schemes` and a host name; the message shows `example`. */
 const urlWith = (schemes: string[], example: string) =>
   z.string().refine(
@@ -182,7 +182,7 @@ const urlWith = (schemes: string[], example: string) =>
         return false;
       }
     },
-    `expected a URL starting ${schemes.map((x) => `${x}://`).join(' or ')}, such as ${example}`,
+    `enter a URL starting ${schemes.map((x) => `${x}://`).join(' or ')}, such as ${example}`,
   );
 const haUrl = urlWith(['http', 'https'], 'http://homeassistant.local:8123');
 const httpUrl = urlWith(['http', 'https'], 'http://sensor.local/temperature.json');
@@ -196,7 +196,7 @@ const jsonPath = z
   .string()
   .regex(
     /^(\$\.?)?([^.[\]\s][^.[\]]*|\[\d+\])(\.[^.[\]\s][^.[\]]*|\[\d+\])*$/,
-    'expected a JSON path such as temperature, sensor.temp or $.data[0].t',
+    'enter a JSON path such as temperature, sensor.temp or $.data[0].t',
   )
   .refine((p) => p.trim() === p, 'no spaces at the start or end of the JSON path');
 /** MQTT topic names: UTF-8, at most 65,535 bytes, no NUL; a subscription to one reading takes no wildcards. */
@@ -240,9 +240,7 @@ export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion(
       kind: z.literal('home-assistant'),
       url: haUrl,
       token: z.string().min(1, 'the long-lived access token is required'),
-      entityId: z
-        .string()
-        .regex(/^[a-z_]+\.[a-z0-9_]+$/, 'expected an entity id such as sensor.living_room_temperature'),
+      entityId: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'enter an entity id such as sensor.living_room_temperature'),
     })
     .strict(),
   z

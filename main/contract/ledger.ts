@@ -141,9 +141,9 @@ export type LedgerEvents = {
   'ledger-slot': { start: number; end: number; currency: string };
 };
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'enter a day as YYYY-MM-DD');
 const days = z.number().int().min(1).max(3660);
-const decimal = z.string().regex(/^\d{1,7}(\.\d{1,9})?$/, 'expected an amount such as 0.41 (at most 9 decimals)');
+const decimal = z.string().regex(/^\d{1,7}(\.\d{1,9})?$/, 'enter an amount such as 0.41 (at most 9 decimals)');
 
 export const ledgerSettingsSchema: z.ZodType<LedgerSettings> = z
   .object({

@@ -48,7 +48,7 @@ export const notificationSettingsSchema: z.ZodType<NotificationSettings> = z
   .object({
     maxTemperatureC: z.number().min(40).max(120),
     poolUnreachableMin: z.number().int().min(1).max(1440),
-    pricesExpectedBy: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM'),
+    pricesExpectedBy: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'enter a time as HH:MM'),
     dailySummary: z.boolean(),
   })
   .strict();

@@ -112,6 +112,23 @@ const LABELS: Record<string, Label> = {
   maxTemperatureC: { name: 'the temperature warning', unit: '°C' },
   poolUnreachableMin: { name: 'the pool warning delay', unit: 'min' },
   pricesExpectedBy: { name: 'the time prices are expected by' },
+  // groups of settings, for a refusal of a whole group (one left out)
+  tariff: { name: 'the tariff' },
+  charges: { name: 'the charges' },
+  kind: { name: 'the kind' },
+  season: { name: 'the season' },
+  thermostat: { name: 'the thermostat settings' },
+  room: { name: 'the room' },
+  indoor: { name: 'the indoor temperature source' },
+  location: { name: 'the location' },
+  heatSource: { name: 'the heat source' },
+  quiet: { name: 'the quiet hours' },
+  userActive: { name: 'the rule while the computer is used' },
+  programs: { name: 'the program rule' },
+  battery: { name: 'the battery rule' },
+  spec: { name: 'the job' },
+  pool: { name: 'the pool' },
+  override: { name: 'the override' },
 };
 
 const THIS_VALUE: Label = { name: 'this value' };
@@ -228,9 +245,10 @@ export function plainMessage(iss: RawIssue): string {
     case 'invalid_format':
       return `${name} is not in the expected form`;
     case 'invalid_union':
-      return iss.note === 'No matching discriminator'
-        ? `${name} is of a kind this version of Hearth does not know`
-        : `${name} is none of the accepted forms`;
+      if (iss.note !== 'No matching discriminator') return `${name} is none of the accepted forms`;
+      return Array.isArray(iss.options) && iss.options.length > 0
+        ? `${name} must be ${oneOf(iss.options)}`
+        : `${name} is of a kind this version of Hearth does not know`;
     case 'unrecognized_keys':
       return `this version of Hearth does not know the setting${iss.keys.length > 1 ? 's' : ''} ${oneOf(iss.keys)}: update the app so the page and the core agree`;
     case 'invalid_key':

@@ -156,7 +156,7 @@ export type TariffEvents = {
   'tariff-status': TariffStatus;
 };
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (00:00–23:59)');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'enter a time as HH:MM (00:00–23:59)');
 const currency = currencyCode;
 /**
  * A stored price per kWh; anything beyond ±100 per kWh is a unit mistake (per MWh entered as per
@@ -242,14 +242,14 @@ const tariffConfigOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.
     z
       .object({
         kind: z.literal('octopus-agile'),
-        product: z.string().regex(/^[A-Z0-9-]{3,64}$/, 'expected a product code such as AGILE-24-10-01'),
-        region: z.string().regex(/^[A-P]$/, 'expected a region letter A–P (the last letter of the tariff code)'),
+        product: z.string().regex(/^[A-Z0-9-]{3,64}$/, 'enter a product code such as AGILE-24-10-01'),
+        region: z.string().regex(/^[A-P]$/, 'enter a region letter A–P (the last letter of the tariff code)'),
       })
       .strict(),
     z
       .object({
         kind: z.literal('entsoe'),
-        zone: z.string().regex(/^10Y[0-9A-Z-]{13}$/, 'expected an EIC bidding-zone code such as 10YBE----------2'),
+        zone: z.string().regex(/^10Y[0-9A-Z-]{13}$/, 'enter an EIC bidding-zone code such as 10YBE----------2'),
         token: token('ENTSO-E security token'),
       })
       .strict(),
@@ -261,7 +261,7 @@ const tariffConfigOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.
           .string()
           .regex(
             /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-            'expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
+            'enter the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
           )
           .optional(),
       })

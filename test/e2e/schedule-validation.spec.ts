@@ -31,7 +31,7 @@ test('MQTT settings: a bad broker URL or a refused login is not saved and the wo
 
   // An HTTP address is not a broker: refused before anything is stored, the field named.
   await page.getByTestId('indoor-url').fill(`http://127.0.0.1:${open.port}`);
-  const wrongUrl = 'Expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883';
+  const wrongUrl = 'Enter a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883';
   await saveRefused(page, 'heating', wrongUrl);
   await expectFieldRefused(page.getByTestId('indoor-url'), wrongUrl);
   await expect(page.getByTestId('heating-saved')).toHaveCount(0);

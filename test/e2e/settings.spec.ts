@@ -40,8 +40,8 @@ test('a wrong currency is refused naming the field; a right one is saved and the
   await openPage(page, server, 'Settings');
   const currency = page.getByTestId('ledger-currency');
   await currency.fill('EURO');
-  await saveRefused(page, 'ledger', 'Expected a 3-letter currency code such as EUR');
-  await expectFieldRefused(currency, 'Expected a 3-letter currency code such as EUR');
+  await saveRefused(page, 'ledger', 'Enter a 3-letter currency code such as EUR');
+  await expectFieldRefused(currency, 'Enter a 3-letter currency code such as EUR');
   await page.reload();
   await expect(currency).toHaveValue('EUR');
   await currency.fill('usd');

@@ -65,11 +65,11 @@ describe('indoor temperature source: settings validated before they are stored',
     const cases: [IndoorSource, string][] = [
       [
         { kind: 'mqtt', url: 'http://127.0.0.1:1883', topic: 'home/t' },
-        'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
+        'indoor.url: enter a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
       ],
       [
         { kind: 'mqtt', url: 'mqtt//broker', topic: 'home/t' },
-        'indoor.url: expected a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
+        'indoor.url: enter a URL starting mqtt:// or mqtts:// or ws:// or wss://, such as mqtt://localhost:1883',
       ],
       [
         { kind: 'mqtt', url: open.url, topic: '' },
@@ -82,7 +82,7 @@ describe('indoor temperature source: settings validated before they are stored',
       [{ kind: 'mqtt', url: open.url, topic: 'home/t ' }, 'indoor.topic: no spaces at the start or end of the topic'],
       [
         { kind: 'mqtt', url: open.url, topic: 'home/t', jsonPath: 'a..b' },
-        'indoor.jsonPath: expected a JSON path such as temperature, sensor.temp or $.data[0].t',
+        'indoor.jsonPath: enter a JSON path such as temperature, sensor.temp or $.data[0].t',
       ],
       [
         { kind: 'mqtt', url: open.url, topic: 'home/t', password: 'secret' },
@@ -90,7 +90,7 @@ describe('indoor temperature source: settings validated before they are stored',
       ],
       [
         { kind: 'home-assistant', url: 'homeassistant.local:8123', token: 't', entityId: 'sensor.x' },
-        'indoor.url: expected a URL starting http:// or https://, such as http://homeassistant.local:8123',
+        'indoor.url: enter a URL starting http:// or https://, such as http://homeassistant.local:8123',
       ],
       [
         { kind: 'home-assistant', url: 'http://ha.local:8123', token: '', entityId: 'sensor.x' },
@@ -98,15 +98,15 @@ describe('indoor temperature source: settings validated before they are stored',
       ],
       [
         { kind: 'home-assistant', url: 'http://ha.local:8123', token: 't', entityId: 'Living Room' },
-        'indoor.entityId: expected an entity id such as sensor.living_room_temperature',
+        'indoor.entityId: enter an entity id such as sensor.living_room_temperature',
       ],
       [
         { kind: 'http-json', url: 'mqtt://127.0.0.1/x', jsonPath: 'temperature' },
-        'indoor.url: expected a URL starting http:// or https://, such as http://sensor.local/temperature.json',
+        'indoor.url: enter a URL starting http:// or https://, such as http://sensor.local/temperature.json',
       ],
       [
         { kind: 'http-json', url: `${http.origin}/room.json`, jsonPath: '' },
-        'indoor.jsonPath: expected a JSON path such as temperature, sensor.temp or $.data[0].t',
+        'indoor.jsonPath: enter a JSON path such as temperature, sensor.temp or $.data[0].t',
       ],
     ];
     for (const [indoor, message] of cases) {

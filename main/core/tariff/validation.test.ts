@@ -46,11 +46,11 @@ describe('tariff settings: validated before they are stored', () => {
       ],
       [
         { ...tou, tariff: { kind: 'fixed', price: 0.3, currency: 'eur' } },
-        'tariff.currency: expected a 3-letter currency code such as EUR',
+        'tariff.currency: enter a 3-letter currency code such as EUR',
       ],
       [
         { ...tou, tariff: { ...tou.tariff, zones: [{ from: '25:00', to: '06:00', price: 0.2 }] } },
-        'tariff.zones.0.from: expected a time as HH:MM (00:00–23:59)',
+        'tariff.zones.0.from: enter a time as HH:MM (00:00–23:59)',
       ],
       [
         { ...tou, tariff: { ...tou.tariff, zones: [{ days: [0], from: '22:00', to: '06:00', price: 0.2 }] } },
@@ -58,11 +58,11 @@ describe('tariff settings: validated before they are stored', () => {
       ],
       [
         { ...tou, tariff: { kind: 'octopus-agile', product: 'AGILE-24-10-01', region: 'Z' } },
-        'tariff.region: expected a region letter A–P (the last letter of the tariff code)',
+        'tariff.region: enter a region letter A–P (the last letter of the tariff code)',
       ],
       [
         { ...tou, tariff: { kind: 'entsoe', zone: 'BE', token: 'abc' } },
-        'tariff.zone: expected an EIC bidding-zone code such as 10YBE----------2',
+        'tariff.zone: enter an EIC bidding-zone code such as 10YBE----------2',
       ],
       [
         { ...tou, tariff: { kind: 'entsoe', zone: '10YBE----------2', token: 'abc\n' } },
@@ -71,10 +71,10 @@ describe('tariff settings: validated before they are stored', () => {
       [{ ...tou, tariff: { kind: 'tibber', token: '' } }, 'tariff.token: the Tibber API token is required'],
       [
         { ...tou, tariff: { kind: 'tibber', token: 'abc', homeId: 'my house' } },
-        'tariff.homeId: expected the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
+        'tariff.homeId: enter the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
       ],
       [{ ...tou, charges: { perKWh: 0.1, tax: 19 } }, 'charges.tax: the tax must be between 0 and 100 %'],
-      [{ ...tou, timeZone: 'Europe/Bruxelles' }, 'timeZone: expected an IANA time zone such as Europe/Brussels'],
+      [{ ...tou, timeZone: 'Europe/Bruxelles' }, 'timeZone: enter an IANA time zone such as Europe/Brussels'],
     ];
     for (const [args, message] of cases) {
       expect(await dispatch(c.handlers, 'tariff-configure', args)).toEqual(refused(message));
