@@ -129,6 +129,10 @@ plain(
         { timeout: 30_000 },
       )
       .toBe(true);
+    // Mode now had started it; switched off, it is paused.
+    await expect
+      .poll(async () => ((await call(page, 'job-get', { id })).result as { state: string }).state, { timeout: 30_000 })
+      .toBe('paused');
     expect(await call(page, 'run-modes-get', {})).toEqual({
       ok: true,
       result: { devices: {}, jobs: { [String(id)]: 'off' } },
