@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { TariffConfig, TariffSettings, TariffStatus, TimeZone } from '#contract/index';
 import { tariffSettingsInputSchema } from '#contract/tariff';
 import { api } from '../../api/client.ts';
@@ -420,6 +420,19 @@ export function negativePrices(s: TariffSettings): string[] {
 
 const NEGATIVE_OK = 'The negative price is right';
 
+/**
+ * Stored zones with an empty days list mean every day, as zones without one do: both show 1-7, so
+ * that only a box the person emptied sends an empty list (which the schema refuses).
+ */
+function everyDayAsAbsent(s: TariffSettings): TariffSettings {
+  const fix = (zones: TimeZone[]) => zones.map(({ days, ...z }) => (days && days.length > 0 ? { ...z, days } : z));
+  return {
+    ...s,
+    tariff: s.tariff.kind === 'time-of-use' ? { ...s.tariff, zones: fix(s.tariff.zones) } : s.tariff,
+    charges: s.charges.zones ? { ...s.charges, zones: fix(s.charges.zones) } : s.charges,
+  };
+}
+
 export function TariffCard({ now }: { now: number }) {
   const settings = useCall('tariff-settings', {});
   const update = useEvent('price-update');
@@ -428,7 +441,8 @@ export function TariffCard({ now }: { now: number }) {
   // Negative prices are real (day-ahead markets clear below zero), but in a tariff typed by hand a
   // minus sign is more often a slip, and it makes the planner run everything in that zone: asked once.
   const [negativeOk, setNegativeOk] = useState(false);
-  const form = useSettingsForm(settings.data, (draft) => api.send('tariff-configure', draft), settings.reload, {
+  const stored = useMemo(() => settings.data && everyDayAsAbsent(settings.data), [settings.data]);
+  const form = useSettingsForm(stored, (draft) => api.send('tariff-configure', draft), settings.reload, {
     schema: tariffSettingsInputSchema,
     before: (d) => {
       const negative = negativePrices(d);
