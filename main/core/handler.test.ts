@@ -33,9 +33,22 @@ describe('handler map', () => {
       ok: false,
       error: { code: 'bad-request', message: 'The days is required', field: 'days' },
     });
-    expect(await dispatch(handlers, 'energy-days', { days: 7, extra: 1 })).toMatchObject({
+    // Several refusals: the first in the message, every one in `issues` for the form to mark.
+    expect(await dispatch(handlers, 'energy-days', { days: 0, extra: 1 })).toEqual({
       ok: false,
-      error: { code: 'bad-request' },
+      error: {
+        code: 'bad-request',
+        message: 'The days must be between 1 and 3660',
+        field: 'days',
+        issues: [
+          { field: 'days', message: 'The days must be between 1 and 3660' },
+          {
+            field: '',
+            message:
+              'This version of Hearth does not know the setting "extra": update the app so the page and the core agree',
+          },
+        ],
+      },
     });
     expect(await dispatch(handlers, 'energy-days', 'nonsense')).toMatchObject({
       ok: false,

@@ -58,6 +58,14 @@ test.describe('tariff form', () => {
     const days = page.getByTestId('tariff.zones.0.days-input');
     await expect(days).toHaveValue('1-5');
 
+    // Two bad fields: both marked, the first on the page takes the focus.
+    await days.fill('');
+    await page.getByTestId('tou-default-price').fill('');
+    await page.getByTestId('tariff-save').click();
+    await expectRefusedAt(page.getByTestId('tou-default-price'), 'The price must be a number');
+    await expect(days).toHaveAttribute('aria-invalid', 'true');
+    await page.getByTestId('tou-default-price').fill('0.32');
+
     await days.fill('');
     await page.getByTestId('tariff-save').click();
     await expectRefusedAt(days, 'Choose at least one day: 1 (Monday) … 7 (Sunday), such as 1-5');
