@@ -132,7 +132,8 @@ export const planLimitSettingsSchema: z.ZodType<PlanLimitSettings> = z
 
 /**
  * How one device or one job is run (evcc's load-point modes): `off` never; `plan` as the planner
- * decides; `now` in every slot at its highest level whatever the price, until switched back;
+ * decides; `now` in every slot at its highest level (within the power and quiet-hours caps)
+ * whatever the price, until switched back;
  * `heat` only in slots where the heating needs heat (never for profit alone). Stored; a manual
  * `plan-override` still wins while it lasts. Device `off` wins over a job's `now`.
  */

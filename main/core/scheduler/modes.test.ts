@@ -61,6 +61,14 @@ describe('run modes', () => {
     expect(p.slots[2]!.heatCredit).toBeCloseTo(0.01, 12);
     expect(p.totals.cost).toBeCloseTo(0.1 * (-0.1 + 0.05 + 0.5 + 0.05), 12);
     expect(p.status).toMatchObject({ kind: 'heuristic' });
+    // Not past the user's limits: a quiet hour with a 0 W cap stays off, and says why.
+    const quiet = home();
+    quiet.slots[2]!.quiet = true;
+    quiet.limits = { quietCapW: 0 };
+    const m = { devices: {}, jobs: { '1': 'now' as const } };
+    const q = applyModes(modeInput(quiet, m), await plan(modeInput(quiet, m), { now: T0 }), m, 'EUR');
+    expect(runs(q)).toEqual([true, true, false, true]);
+    expect(q.slots[2]!.reason).toContain('mode now: job:1 cannot run within the quiet-hours cap (0 W)');
     // A device in `now` does the same with the job it can run.
     const dev = await planned({ devices: { cpu: 'now' }, jobs: {} });
     expect(runs(dev)).toEqual([true, true, true, true]);

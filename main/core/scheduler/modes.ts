@@ -67,6 +67,37 @@ export function applyModes(
         best = o.level;
     return best;
   };
+  /** The cap on the slot's total power: the power cap, and in quiet hours the quiet cap too. */
+  const capOf = (t: number): { w: number; what: string } | null => {
+    const caps: { w: number; what: string }[] = [];
+    if (live.limits.powerCapW !== undefined) caps.push({ w: live.limits.powerCapW, what: 'the power cap' });
+    if (live.slots[t]!.quiet && live.limits.quietCapW !== undefined)
+      caps.push({ w: live.limits.quietCapW, what: 'the quiet-hours cap' });
+    return caps.sort((a, b) => a.w - b.w)[0] ?? null;
+  };
+  /**
+   * `now` runs whatever the price, not past the user's power limits: the highest level of job j
+   * on device d that keeps the slot's total power within its cap (−1: none does).
+   */
+  const fitLevel = (d: number, j: number, t: number, pick: { level: number; job: number }[]): number => {
+    const cap = capOf(t);
+    const others = pick.reduce(
+      (a, p, k) => (k === d || p.job < 0 ? a : a + live.devices[k]!.levels[p.level]!.powerW),
+      0,
+    );
+    let best = -1;
+    for (const o of opts[d] ?? []) {
+      if (!o || o.job !== j) continue;
+      const w = live.devices[d]!.levels[o.level]!.powerW;
+      if (cap && others + w > cap.w + 1e-9) continue;
+      if (best < 0 || w > live.devices[d]!.levels[best]!.powerW) best = o.level;
+    }
+    return best;
+  };
+  const capNote = (t: number, what: string) => {
+    const cap = capOf(t);
+    return cap ? `mode now: ${what} cannot run within ${cap.what} (${cap.w} W)` : `mode now: no device can run ${what}`;
+  };
   const allowed = (j: number, t: number) => jobMode(modes, live.jobs[j]!.id) !== 'heat' || needsHeat(live, t);
   const notes: string[][] = plan.slots.map(() => []);
 
@@ -97,11 +128,11 @@ export function applyModes(
           : live.devices.findIndex(
               (_, k) => topLevel(k, j) >= 0 && jobMode(modes, live.jobs[pick[k]!.job]?.id ?? '') !== 'now',
             );
-      if (d < 0) {
-        notes[t]!.push(`mode now: no device can run ${job.id} now`);
+      const level = d < 0 ? -1 : fitLevel(d, j, t, pick);
+      if (level < 0) {
+        notes[t]!.push(d < 0 ? `mode now: no device can run ${job.id} now` : capNote(t, job.id));
         return;
       }
-      const level = topLevel(d, j);
       if (pick[d]!.job !== j || pick[d]!.level !== level) {
         notes[t]!.push(
           `mode now: ${job.id} on ${live.devices[d]!.id} at ${live.devices[d]!.levels[level]!.powerW.toFixed(0)} W whatever the price (${live.slots[t]!.price.toFixed(4)} ${currency}/kWh)`,
@@ -115,11 +146,11 @@ export function applyModes(
       const p = pick[d]!;
       const candidates = p.job >= 0 ? [p.job] : live.jobs.map((_, j) => j).filter((j) => allowed(j, t));
       const j = candidates.find((k) => topLevel(d, k) >= 0);
-      if (j === undefined) {
-        notes[t]!.push(`mode now: ${dev.id} has no job it can run`);
+      const level = j === undefined ? -1 : fitLevel(d, j, t, pick);
+      if (j === undefined || level < 0) {
+        notes[t]!.push(j === undefined ? `mode now: ${dev.id} has no job it can run` : capNote(t, dev.id));
         return;
       }
-      const level = topLevel(d, j);
       if (p.job !== j || p.level !== level) {
         notes[t]!.push(
           `mode now: ${dev.id} runs ${live.jobs[j]!.id} at ${dev.levels[level]!.powerW.toFixed(0)} W whatever the price (${live.slots[t]!.price.toFixed(4)} ${currency}/kWh)`,
@@ -150,12 +181,17 @@ export function applyModes(
   const moved = plan.slots.map((_, t) => before[t]!.join() !== after[t]!.join());
   const changed = moved.some(Boolean);
   const standing = standingNotes(live, modes, queued);
+  // A changed slot leads with the mode; an unchanged one keeps the planner's words and adds any
+  // note (a `now` the limits held back). Notes that say a heat-only run waits come with a change.
   const reason = (s: PlannedSlot, t: number) =>
-    [...(moved[t] ? notes[t]! : []), ...(moved[t] ? [`the planner alone had: ${s.reason}`] : [s.reason]), ...standing]
+    (moved[t] ? [...notes[t]!, `the planner alone had: ${s.reason}`] : [s.reason, ...notes[t]!])
+      .concat(standing)
       .filter((x) => x !== '')
       .join('; ');
   if (!changed)
-    return standing.length ? { ...plan, slots: plan.slots.map((s, t) => ({ ...s, reason: reason(s, t) })) } : plan;
+    return standing.length || notes.some((n) => n.length)
+      ? { ...plan, slots: plan.slots.map((s, t) => ({ ...s, reason: reason(s, t) })) }
+      : plan;
 
   const sourceW = live.thermal ? plan.slots.map((s, t) => (s.sourceHeatKWh * 1000) / live.slots[t]!.hours) : undefined;
   const ev = evaluate(live, choice, sourceW);
