@@ -15,7 +15,11 @@ function usage(): string {
 
 /** `hearth <name> --help`: the usage line, each option with its default, the details, the examples. */
 export function commandHelp(command: Command): string {
-  const rows = Object.keys(command.options).map((flag) => {
+  // In the docs' order (they group what belongs together), then any option the docs lack.
+  const flags = [...new Set([...Object.keys(command.docs), ...Object.keys(command.options)])].filter(
+    (f) => f in command.options,
+  );
+  const rows = flags.map((flag) => {
     const d = command.docs[flag];
     const head = `--${flag}${d?.value ? ` ${d.value}` : ''}`;
     const text = d ? `${d.text}${d.default !== undefined ? ` (default: ${d.default})` : ''}` : '';

@@ -286,7 +286,7 @@ export const backtestCommand: Command = {
     prices: {
       value: 'FILE',
       text: 'a start_utc,eur_per_kwh spot price file instead of the stored prices',
-      default: 'the prices stored in the data folder (hearth prices import FILE adds them)',
+      default: 'the prices stored in the data folder, which hearth prices import FILE adds',
     },
     weather: { value: 'FILE', text: 'hourly outdoor temperatures (time,temp_c or an Open-Meteo CSV export)' },
     from: {
@@ -374,7 +374,7 @@ export const backtestCommand: Command = {
       text: 'zone for days, months and the schedule',
       default: "the heating settings', else Europe/Brussels",
     },
-    'data-dir': { ...DATA_DIR_DOC, text: 'the data folder whose settings and prices are used (never written)' },
+    'data-dir': { ...DATA_DIR_DOC, text: 'the data folder whose settings and prices are used; nothing is saved there' },
     months: { text: 'a row per month and policy after the totals' },
     json: { text: 'the whole run as JSON (what the Plan page gets)' },
   },
