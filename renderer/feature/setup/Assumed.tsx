@@ -51,7 +51,7 @@ export function AssumedBanner({
       </p>
       <div className="setup-row">
         <button type="button" onClick={confirmAll} disabled={act.busy} data-testid="assumed-confirm">
-          Confirm {guesses.length === 1 ? `the ${TOPIC[guesses[0]!.topic]}` : 'both'} as they are
+          {guesses.length === 1 ? `Confirm the ${TOPIC[guesses[0]!.topic]} as it is` : 'Confirm both as they are'}
         </button>
         <a className="button-link" href="#/setup">
           Change in the setup
