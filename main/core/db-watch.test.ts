@@ -31,6 +31,19 @@ describe('watching for writes by another process', () => {
       // Several ticks pass: an own write must not look like another's.
       await new Promise((r) => setTimeout(r, 200));
       expect(updates.length).toBe(own);
+      // Another process writing something the tariff does not hold (a job's progress, say) changes
+      // no price: the tariff looks, finds its state as it was, and stays quiet.
+      // Counting the looks (the tariff's private fingerprint) shows the reload ran before the check.
+      const reloads = { n: 0 };
+      const service = core.service('tariff') as unknown as { fingerprint(): string };
+      const look = service.fingerprint.bind(service);
+      service.fingerprint = () => {
+        reloads.n++;
+        return look();
+      };
+      other.prepare(UPSERT_SETTING).run('unrelated', '{}', 1, new Date().toISOString());
+      await when('the core looks at the foreign write', () => reloads.n > 0);
+      expect(updates.length).toBe(own);
 
       other.prepare(UPSERT_SETTING).run(
         'tariff',

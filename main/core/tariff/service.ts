@@ -75,9 +75,12 @@ export class Tariff implements TariffService {
   private reason: string | null = null;
   private inFlight: Promise<TariffStatus> | null = null;
   private task: ScheduledTask | null = null;
+  /** The fingerprint (see there) when this process last knew the tariff's state. */
+  private seen: string;
 
   constructor(private readonly deps: TariffDeps) {
     this.inUse = this.load();
+    this.seen = this.fingerprint();
   }
 
   /** The stored settings with the token opened. */
@@ -135,8 +138,19 @@ export class Tariff implements TariffService {
     return fetched ? { ...fetched, source: `${a.label}'s stored day-ahead prices` } : null;
   }
 
-  /** Another process wrote to the ledger: the settings are read again and pages told of the prices. */
+  /**
+   * What another process could change of this domain: the stored settings and the stored price
+   * series (imported and in use). Compared on reload, so a `hearth train` writing its progress next
+   * to a running app does not make it re-plan every tick.
+   */
+  private fingerprint(): string {
+    const keys = [csvAdapter.sourceKey({ kind: 'csv', currency: '' }), this.sourceKey()];
+    return JSON.stringify([this.deps.settings.get(tariffSetting), keys.map((k) => k && this.deps.store.summary(k))]);
+  }
+
+  /** Another process wrote to the ledger: when it changed the tariff or its prices, read them again and tell pages. */
   reload(): void {
+    if (this.fingerprint() === this.seen) return;
     this.inUse = this.load();
     const now = this.deps.clock.now();
     this.notify(now, now + 2 * 86_400_000, 0);
@@ -194,6 +208,7 @@ export class Tariff implements TariffService {
   }
 
   private notify(from: number, to: number, count: number): void {
+    this.seen = this.fingerprint();
     this.deps.events.emit('price-update', { from, to, slots: count, status: this.status() });
     for (const l of this.listeners) l({ from, to });
   }
@@ -335,8 +350,10 @@ export class Tariff implements TariffService {
         : null;
     if (!switched && this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
     // Prices beside the live tariff change no plan, but pages that list stored prices (the backtest's period) refresh.
-    else if (!switched)
+    else if (!switched) {
+      this.seen = this.fingerprint();
       this.deps.events.emit('price-update', { from, to, slots: parsed.slots.length, status: this.status() });
+    }
     // Parsing and storing happen before this returns, so a bad file throws here; only the switch waits.
     return (switched ?? Promise.resolve()).then(() =>
       this.describeImport(parsed, { from, to, now, timeZone, sum, min, max }),
