@@ -149,7 +149,7 @@ export function DashboardPage() {
     <div className="grid dashboard">
       {setup.data?.state === 'new' && <SetupInvite onDone={setup.reload} />}
       <AssumedBanner status={setup.data} onChanged={setup.reload} />
-      <Card title="Now">
+      <Card title="Now" wide>
         <ErrorBanner error={first.error} />
         {t ? (
           <div className="stats">
@@ -282,10 +282,7 @@ export function DashboardPage() {
                 </td>
                 <td>{t ? fmtMoney(money(billed(t)), money$.currency!) : '—'}</td>
                 <td>{t ? fmtMoney(money(t.revenueExpectedNanos + t.trainingValueNanos), money$.currency!) : '—'}</td>
-                <td>
-                  {t ? fmtMoney(money(t.heatCreditNanos), money$.currency!) : '—'}
-                  <AssumedBadge item={heatingItem} />
-                </td>
+                <td>{t ? fmtMoney(money(t.heatCreditNanos), money$.currency!) : '—'}</td>
                 <td>{t ? fmtMoney(money(t.netNanos), money$.currency!) : '—'}</td>
               </tr>
             ))}
@@ -294,7 +291,9 @@ export function DashboardPage() {
         <p className="muted small">
           From the ledger, by local day in {money$.timeZone ?? 'the ledger’s time zone'}. Earnings: mining revenue
           expected from the hash rate, and the value of training work. Heat value: what the heating would have paid for
-          the heat that met demand. Cost includes the standing charge and fees where the row counts days.
+          the heat that met demand
+          {heatingItem?.assumed ? ` (counted with ${heatingItem.value.split(';')[0]})` : ''}
+          <AssumedBadge item={heatingItem} />. Cost includes the standing charge and fees where the row counts days.
         </p>
       </Card>
       <Card title="Plan, next 24 hours" wide>
@@ -327,7 +326,11 @@ export function DashboardPage() {
               </tr>
             ))}
           </Table>
-          <AssumedBadge item={devicesItem} />
+          {devicesItem?.assumed && (
+            <p className="muted small">
+              {devicesItem.value} <AssumedBadge item={devicesItem} />
+            </p>
+          )}
         </Card>
       )}
       <Card title="What runs, and how" wide>

@@ -147,6 +147,9 @@ function TariffStep({ status, act, next, skip, keep }: StepProps) {
     if (t.kind === 'fixed') {
       setPrice(String(t.price));
       setCurrency(t.currency);
+    } else if (t.kind === 'csv') {
+      setKind('file');
+      setCurrency(t.currency);
     } else if (t.kind === 'time-of-use') {
       setKind('time-of-use');
       setCurrency(t.currency);
@@ -168,7 +171,9 @@ function TariffStep({ status, act, next, skip, keep }: StepProps) {
     if (kind === 'time-of-use' && typeof c === 'string') errs['cheap'] = c;
     if (!/^[A-Z]{3}$/.test(currency.trim().toUpperCase()))
       errs['currency'] = 'The currency is a three-letter code, like EUR';
-    if (kind === 'file' && !file) errs['file'] = 'Choose a price file (CSV with start and price columns)';
+    // Prices imported before stay in use when no new file is chosen.
+    const keepFile = kind === 'file' && !file && settings.data?.tariff.kind === 'csv';
+    if (kind === 'file' && !file && !keepFile) errs['file'] = 'Choose a price file (CSV with start and price columns)';
     setErrors(errs);
     if (Object.keys(errs).length > 0 || !settings.data) return;
     const cur = currency.trim().toUpperCase();
@@ -183,7 +188,7 @@ function TariffStep({ status, act, next, skip, keep }: StepProps) {
           zones: [{ days: [0, 1, 2, 3, 4, 5, 6], from, to, price: c as number }],
         };
       else {
-        await api.send('tariff-import-csv', { csv: file!.text, currency: cur });
+        if (file) await api.send('tariff-import-csv', { csv: file.text, currency: cur });
         tariff = { kind: 'csv', currency: cur };
       }
       return api.send('tariff-configure', { ...settings.data!, tariff });
