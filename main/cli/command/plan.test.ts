@@ -6,6 +6,8 @@ import type { Plan, PlanInput, PlanInstance } from '#contract/plan';
 import { generate } from '#core/planner/generate';
 import { instanceText, planInstance, readInstance } from '#core/planner/instance';
 import { dispatch } from '#core/handler';
+import { createdOnly } from '#core/module';
+import { schedulerModule } from '#core/scheduler/module';
 import { plannerThread } from '#core/planner/planner-thread';
 import { alternatingPricesCsv, demoModules, prepareDemo, SLOT_MS } from '../../../test/support/scheduler-demo.ts';
 import { TestClock } from '../../../test/support/test-clock.ts';
@@ -95,6 +97,43 @@ describe('hearth plan --export and --instance', () => {
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/^status (optimal|feasible|heuristic)/m);
     expect(table.out).toMatch(/^time UTC\s+price\s+cpu\s+reason$/m);
+  }, 120_000);
+
+  it('plans as the app does when a run mode is set: a job in mode now runs in every slot, a problem file without modes does not', async () => {
+    const dataDir = cores.dir();
+    const now = Date.now();
+    const from = Math.floor(now / SLOT_MS) * SLOT_MS - 3_600_000;
+    const setup = await cores.start({
+      dataDir,
+      modules: [...plannedDomains(), createdOnly(schedulerModule({ cron: false, idle: null }))],
+    });
+    const h = setup.handlers;
+    // Every other hour costs 50 EUR/kWh: a planner left alone never runs a job worth 0.05 EUR/h then.
+    await h['tariff-import-csv']({ csv: alternatingPricesCsv(from, 52), unit: 'per-kwh', currency: 'EUR' });
+    await h['tariff-configure']({
+      ...(await h['tariff-settings']({})),
+      tariff: { kind: 'csv', currency: 'EUR' },
+      skipCheck: true,
+    });
+    const job = await h['job-create']({
+      name: 'now please',
+      spec: { kind: 'train', steps: 1_000_000, threads: 1, hidden: 16, batchSize: 16 },
+      devices: [deviceId('cpu')],
+      valuePerHour: 0.05,
+    });
+    await h['run-mode-set']({ target: { job: job.id }, mode: 'now' });
+    await setup.close();
+
+    const planJob = `job:${job.id}`;
+    const moded = JSON.parse((await run({ 'data-dir': dataDir, json: true })).out) as Plan;
+    expect(moded.slots.length).toBeGreaterThan(0);
+    for (const slot of moded.slots) expect(slot.decisions.find((d) => d.device === 'cpu')?.job).toBe(planJob);
+
+    // The same problem from a file, which carries no modes: the dear hours stay off.
+    const file = path.join(dataDir, 'problem.json');
+    expect((await run({ export: file, 'data-dir': dataDir })).code).toBe(0);
+    const plain = JSON.parse((await run({ instance: file, json: true })).out) as Plan;
+    expect(plain.slots.some((slot) => slot.decisions.find((d) => d.device === 'cpu')?.job !== planJob)).toBe(true);
   }, 120_000);
 
   it('the running scheduler exports exactly the problem it planned, and the file solves to its plan', async () => {

@@ -8,6 +8,7 @@ import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
 import { createdOnly } from '#core/module';
 import { instanceText, InstanceError, readInstance, type Instance } from '#core/planner/instance';
+import { planInModes, type ModeContext } from '#core/scheduler/modes';
 import { schedulerModule } from '#core/scheduler/module';
 import { tariffModule } from '#core/tariff/module';
 import { plan } from '#workers/planner/plan';
@@ -193,6 +194,9 @@ export const planCommand: Command = {
     }
 
     let inst: Instance;
+    // From the data folder the plan is bent by the run modes as the scheduler bends it; a problem
+    // file carries no modes, so it is solved as the planner answers.
+    let modes: ModeContext | null = null;
     if (typeof instanceFile === 'string') {
       try {
         inst = readInstance(readFile(instanceFile), instanceFile);
@@ -224,6 +228,12 @@ export const planCommand: Command = {
         }
         // Through JSON as a file carries it: this prints what --export then --instance would.
         inst = readInstance(JSON.stringify(exported), 'the current problem');
+        const at = inst.now;
+        modes = {
+          modes: await core.handlers['run-modes-get']({}),
+          currency: core.service('tariff').slots(at, at + 900_000)[0]?.currency ?? 'EUR',
+          jobs: await core.handlers['job-list']({}),
+        };
       } catch (err) {
         rethrowAsUsage(err);
       } finally {
@@ -239,11 +249,14 @@ export const planCommand: Command = {
     const progress = progressBar(process.stderr, { plain: false });
     const limit = timeLimitMs ?? inst.timeLimitMs;
     progress('plan', 0, 1, `${inst.input.slots.length} slots, at most ${limit / 1000} s`);
-    const p = await plan(inst.input, {
-      now: inst.now,
-      timeLimitMs: limit,
-      ...(solver !== undefined ? { solver: solver as (typeof SOLVERS)[number] } : {}),
-    });
+    const solve = (input: PlanInput, currency?: string) =>
+      plan(input, {
+        now: inst.now,
+        timeLimitMs: limit,
+        ...(currency !== undefined ? { currency } : {}),
+        ...(solver !== undefined ? { solver: solver as (typeof SOLVERS)[number] } : {}),
+      });
+    const p = modes ? await planInModes(inst.input, solve, modes) : await solve(inst.input);
     progress('plan', 1, 1, `${inst.input.slots.length} slots, at most ${limit / 1000} s`);
     if (values['json']) {
       console.log(JSON.stringify(p, null, 2));

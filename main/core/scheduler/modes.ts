@@ -5,7 +5,16 @@
  * slot by slot, after which the bent plan's figures are worked out again by the planner's own
  * evaluation, so cost, heat and net stay those of what will run.
  */
-import type { Plan, PlanDecision, PlanInput, PlannedSlot, RunMode, RunModes } from '#contract/index';
+import {
+  FINAL_JOB_STATES,
+  type JobState,
+  type Plan,
+  type PlanDecision,
+  type PlanInput,
+  type PlannedSlot,
+  type RunMode,
+  type RunModes,
+} from '#contract/index';
 import { deviceOptions, evaluate } from '#workers/planner/evaluate';
 
 export const NO_MODES: RunModes = { devices: {}, jobs: {} };
@@ -215,4 +224,27 @@ function standingNotes(input: PlanInput, modes: RunModes, queued: ReadonlySet<nu
   for (const [id, m] of Object.entries(modes.jobs))
     if (m === 'off' && queued.has(Number(id))) out.push(`job:${id} switched off`);
   return out;
+}
+
+/** What bends a plan besides its input: the modes, the currency the reasons quote, the queue. */
+export type ModeContext = {
+  modes: RunModes;
+  currency: string;
+  /** Every unfinished job, held ones too: a job switched off while it ran is paused and held. */
+  jobs: readonly { id: number; state: JobState }[];
+};
+
+/**
+ * The one way from a planning problem (its input already `modeInput`) to the plan carried out: the
+ * planner's answer bent by the run modes. The scheduler and `hearth plan` both plan through this,
+ * so the CLI prints the plan the app runs.
+ */
+export async function planInModes(
+  input: PlanInput,
+  solve: (input: PlanInput, currency: string) => Promise<Plan>,
+  ctx: ModeContext,
+): Promise<Plan> {
+  const made = await solve(input, ctx.currency);
+  const waiting = ctx.jobs.filter((j) => !FINAL_JOB_STATES.includes(j.state)).map((j) => j.id);
+  return applyModes(input, made, ctx.modes, ctx.currency, new Set(waiting));
 }

@@ -1,7 +1,6 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import {
   DEFAULT_PLANNER_TIME_LIMIT_SEC,
-  FINAL_JOB_STATES,
   HandlerError,
   type JobState,
   type PlanApplied,
@@ -39,7 +38,7 @@ import {
   poolDown,
   type Built,
 } from './inputs.ts';
-import { applyModes, modeInput } from './modes.ts';
+import { modeInput, planInModes } from './modes.ts';
 import { Presence, type IdleSource } from './presence.ts';
 import { Scheduler } from './scheduler.ts';
 import {
@@ -244,10 +243,11 @@ export function createScheduling(deps: SchedulingDeps) {
     // The run modes bend the planner's answer (modes.ts): the plan shown is the plan carried out.
     planner: async (input, now) => {
       const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR';
-      const made = await deps.planner(input, { now, currency, timeLimitMs: timeLimitMs() });
-      // Every unfinished job, held ones too: a job switched off while it ran is paused and held.
-      const waiting = (jobs?.list() ?? []).filter((j) => !FINAL_JOB_STATES.includes(j.state));
-      return applyModes(input, made, modes(), currency, new Set(waiting.map((j) => j.id)));
+      return planInModes(input, (i, c) => deps.planner(i, { now, currency: c, timeLimitMs: timeLimitMs() }), {
+        modes: modes(),
+        currency,
+        jobs: jobs?.list() ?? [],
+      });
     },
     apply: async (a) => {
       const eff = await executor.apply(a, presence.active(), tables);
