@@ -1,14 +1,15 @@
 /**
- * Charts. Anything on a time axis is drawn by uPlot (TimeChart below): it is about 50 KB where
+ * Every chart in the app is drawn by uPlot through TimeChart below: it is about 50 KB where
  * ECharts is ~1 MB and Chart.js ~200 KB, it draws the planner's 192+ slot series on a canvas
- * without lag, and it has time axes (local midnights, hours, months) built in. The small SVG
- * sparklines further down stay for live figures without a time axis (the Dashboard's power, a
- * job's loss, the backtest's groups).
+ * without lag, and it has time axes (local midnights, hours, months) built in. One wrapper, so
+ * every chart has the same axes with units, hover legend, accessible summary, data table and
+ * empty state: over time (plans, prices, history, live power and hash rate, backtest months) or
+ * over a number (a job's loss by step).
  */
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { fmtTicks } from './format.ts';
+import { fmtClock, fmtTicks } from './format.ts';
 
 /** A series over time: bars per bucket, a step line (a mean over each bucket) or a line through points. */
 export type TimeSeries = {
@@ -38,14 +39,29 @@ export type TimeAxis = {
   ticks?: (values: number[]) => string[];
 };
 
+/** The x axis when it is not time in the default style. */
+export type XAxis = {
+  /** x is a plain number (a job's steps), not a time: ticks as numbers, no zone. */
+  numeric?: boolean;
+  /** The axis title with its unit ("step"); time axes need none. */
+  label?: string;
+  /** Ticks exactly here (one per month of a backtest) instead of where uPlot would put them. */
+  splits?: number[];
+  /** Tick labels instead of the default (times in the zone, or numbers). */
+  ticks?: (values: number[]) => string[];
+};
+
 export type TimeChartProps = {
-  /** Start of each bucket (ms); the buckets run back to back and the last ends at `end`. */
+  /** Start of each bucket (ms, or a number on a numeric axis); the buckets run back to back and the last ends at `end`. */
   x: number[];
   end: number;
   series: TimeSeries[];
   axes: TimeAxis[];
-  /** IANA zone the axis and the table show times in. */
-  timeZone: string;
+  /** IANA zone the axis and the table show times in; the browser's unless given. */
+  timeZone?: string;
+  xAxis?: XAxis;
+  /** Bars that are not stacked stand side by side in their bucket (policies per month), not over each other. */
+  grouped?: boolean;
   /** What the chart shows, for the accessible summary: "Electricity price per slot". */
   label: string;
   /** How a bucket is named in the tooltip and table ("Tue 14:00", "7 Dec"). */
@@ -65,6 +81,32 @@ export type TimeChartProps = {
   onHover?: (index: number | null) => void;
   testId?: string;
 };
+
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/**
+ * Where grouped bars stand: bar `slot` of `n` in each bucket, the group filling 85 % of the
+ * narrowest bucket (months differ by up to three days; one width keeps the bars equal).
+ */
+function groupedBars(slot: number, n: number, p: () => TimeChartProps): uPlot.Series.BarsPathBuilderDisplay {
+  const width = () => {
+    const { x, end } = p();
+    let w = Infinity;
+    for (let i = 0; i < x.length; i++) w = Math.min(w, (x[i + 1] ?? end) - x[i]!);
+    return Number.isFinite(w) ? w : 1;
+  };
+  return {
+    x0: {
+      unit: 1,
+      values: () => {
+        const w = width();
+        const { x, end } = p();
+        return [...x, end].map((t) => t + w * (0.075 + (slot * 0.85) / n));
+      },
+    },
+    size: { unit: 1, values: () => [(width() * 0.85) / n] },
+  };
+}
 
 const css = (el: Element, color: string) =>
   color.startsWith('--') ? getComputedStyle(el).getPropertyValue(color).trim() || '#888' : color;
@@ -98,7 +140,10 @@ function clockFormat(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Time-axis tick labels in the zone: hours ("14:00") with the date at midnight, days, or months. */
+/**
+ * Time-axis tick labels in the zone: times of day in the app's clock style (format.ts fmtClock,
+ * with seconds when ticks are under a minute apart) with the date at midnight, days, or months.
+ */
 export function timeTicks(ticks: number[], timeZone: string): string[] {
   if (ticks.length === 0) return [];
   const span = (ticks.at(-1) ?? 0) - (ticks[0] ?? 0);
@@ -108,11 +153,10 @@ export function timeTicks(ticks: number[], timeZone: string): string[] {
   const date = (t: number) =>
     new Date(t).toLocaleDateString(undefined, { timeZone, weekday: 'short', day: 'numeric', month: 'short' });
   if (step >= 86_400_000 - 3_600_000) return ticks.map(date);
+  const seconds = step < 60_000;
   return ticks.map((t) => {
     const c = localClock(t, timeZone);
-    return c.hour === 0 && c.minute === 0
-      ? date(t)
-      : new Date(t).toLocaleTimeString(undefined, { timeZone, hour: '2-digit', minute: '2-digit' });
+    return c.hour === 0 && c.minute === 0 && !seconds ? date(t) : fmtClock(t, { timeZone, seconds });
   });
 }
 
@@ -136,7 +180,8 @@ function midnights(from: number, to: number, timeZone: string): number[] {
  * anyone inspecting the page) can read what the axes say.
  */
 export function TimeChart(props: TimeChartProps) {
-  const { x, end, series, axes, timeZone, height = 200, testId } = props;
+  const { x, end, series, axes, timeZone = BROWSER_ZONE, height = 200, testId } = props;
+  const numeric = props.xAxis?.numeric ?? false;
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(props);
@@ -191,6 +236,9 @@ export function TimeChart(props: TimeChartProps) {
     axes.map((a) => [a.scale, a.label, a.side, a.range]),
     props.band,
     props.sync,
+    props.xAxis?.numeric,
+    props.xAxis?.label,
+    props.grouped,
     timeZone,
     height,
     x.length === 0,
@@ -207,7 +255,7 @@ export function TimeChart(props: TimeChartProps) {
       width: Math.max(200, el.clientWidth),
       height,
       ms: 1,
-      tzDate: (t) => uPlot.tzDate(new Date(t), timeZone),
+      ...(numeric ? {} : { tzDate: (t: number) => uPlot.tzDate(new Date(t), timeZone) }),
       cursor: {
         points: { show: false },
         // Dragging would zoom; these charts show a fixed period, navigated by the page.
@@ -217,7 +265,7 @@ export function TimeChart(props: TimeChartProps) {
       },
       legend: { live: true },
       scales: {
-        x: { time: true, range: () => [p().x[0] ?? 0, p().end] },
+        x: { time: !numeric, range: () => [p().x[0] ?? 0, p().end] },
         ...Object.fromEntries(
           axes.map((a) => {
             const bars = series.some((s) => s.scale === a.scale && s.kind === 'bars');
@@ -243,11 +291,18 @@ export function TimeChart(props: TimeChartProps) {
           grid: { stroke: line, width: 1 },
           ticks: { stroke: line, width: 1 },
           // "09:00 PM" and "Tue, Dec 8" are ~60 px wide: ticks closer than this run into each other.
-          space: 90,
+          space: numeric ? 50 : 90,
+          ...(props.xAxis?.label ? { label: props.xAxis.label, labelSize: 20 } : {}),
+          ...(props.xAxis?.splits ? { splits: () => p().xAxis?.splits ?? [] } : {}),
           values: (u, ticks) => {
+            const xa = p().xAxis;
+            const labels = xa?.ticks ? xa.ticks(ticks) : numeric ? fmtTicks(ticks) : timeTicks(ticks, timeZone);
             // A tick at the very end would have half its label cut off by the edge: it stays unlabelled.
-            const out = timeTicks(ticks, timeZone).map((t, i) => ((ticks[i] ?? 0) >= p().end ? '' : t));
-            u.root.parentElement?.setAttribute('data-x-ticks', out.filter((t) => t !== '').join(' | '));
+            const out = labels.map((t, i) => ((ticks[i] ?? 0) >= p().end && !xa?.splits ? '' : t));
+            u.root.parentElement?.setAttribute(
+              'data-x-ticks',
+              `${out.filter((t) => t !== '').join(' | ')}${xa?.label ? ` ${xa.label}` : ''}`,
+            );
             return out;
           },
         },
@@ -275,6 +330,8 @@ export function TimeChart(props: TimeChartProps) {
         { label: 'Time', value: (_u, v) => (v === null || v === undefined ? '–' : p().xFormat(v)) },
         ...ordered.map((s): uPlot.Series => {
           const color = css(el, s.color);
+          const group = props.grouped ? ordered.filter((q) => q.kind === 'bars' && !q.stack) : [];
+          const slot = group.indexOf(s);
           const raw = (idx: number | null | undefined) =>
             idx === null || idx === undefined
               ? null
@@ -288,7 +345,9 @@ export function TimeChart(props: TimeChartProps) {
             ...(s.dash ? { dash: [5, 4] } : {}),
             paths:
               s.kind === 'bars'
-                ? uPlot.paths.bars!({ align: 1, size: [0.85, Infinity, 1] })
+                ? slot >= 0
+                  ? uPlot.paths.bars!({ disp: groupedBars(slot, group.length, p) })
+                  : uPlot.paths.bars!({ align: 1, size: [0.85, Infinity, 1] })
                 : s.kind === 'step'
                   ? uPlot.paths.stepped!({ align: 1 })
                   : uPlot.paths.linear!(),
@@ -370,7 +429,7 @@ export function TimeChart(props: TimeChartProps) {
     );
   return (
     <div className="tchart" data-testid={testId} data-points={x.length}>
-      <div ref={host} className="tchart-plot" role="img" aria-label={summary(props)} />
+      <div ref={host} className="tchart-plot" role="img" aria-label={summary(props, timeZone)} />
       {props.table !== false && (
         <details className="chart-data">
           <summary>Data table</summary>
@@ -379,7 +438,7 @@ export function TimeChart(props: TimeChartProps) {
               <caption className="tchart-caption">{props.label}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Time ({timeZone})</th>
+                  <th scope="col">{numeric ? (props.xAxis?.label ?? 'x') : `Time (${timeZone})`}</th>
                   {series.map((s) => (
                     <th scope="col" key={s.label}>
                       {s.label}
@@ -407,17 +466,19 @@ export function TimeChart(props: TimeChartProps) {
 }
 
 /** "Electricity price per slot, Mon, Dec 7, 02:00 PM to Wed, Dec 9, 02:00 PM (Europe/Brussels). price (EUR/kWh): 0.22 to 0.32." */
-function summary(p: TimeChartProps): string {
+function summary(p: TimeChartProps, timeZone: string): string {
   const at = (ms: number) =>
     new Date(ms).toLocaleString(undefined, {
-      timeZone: p.timeZone,
+      timeZone,
       weekday: 'short',
       day: 'numeric',
       month: 'short',
       hour: '2-digit',
       minute: '2-digit',
     });
-  const parts = [`${p.label}, ${at(p.x[0] ?? 0)} to ${at(p.end)} (${p.timeZone}).`];
+  const parts = p.xAxis?.numeric
+    ? [`${p.label}, ${p.xAxis.label ?? ''} ${p.xFormat(p.x[0] ?? 0)} to ${p.xFormat(p.x.at(-1) ?? 0)}.`]
+    : [`${p.label}, ${at(p.x[0] ?? 0)} to ${at(p.end)} (${timeZone}).`];
   if (p.now !== undefined && p.now >= (p.x[0] ?? 0) && p.now <= p.end) parts.push(`Dashed line: now, ${at(p.now)}.`);
   for (const s of p.series) {
     const v = s.values.filter((n): n is number => n !== null && Number.isFinite(n));
@@ -429,128 +490,4 @@ function summary(p: TimeChartProps): string {
     );
   }
   return parts.join(' ');
-}
-
-export type Series = { name: string; color: string; values: (number | null)[] };
-
-const W = 600;
-
-function extent(series: Series[], includeZero = true): [number, number] {
-  let lo = includeZero ? 0 : Infinity;
-  let hi = includeZero ? 0 : -Infinity;
-  for (const s of series) {
-    for (const v of s.values) {
-      if (v === null) continue;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
-  if (hi === lo) hi = lo + 1;
-  return [lo, hi];
-}
-
-/**
- * Lines over an index axis; `null` breaks the line (missing data is not drawn as zero). `zero`
- * false: the axis spans the data only (a room's 18–22 °C would be a flat line on a 0–22 scale).
- */
-export function LineChart({
-  series,
-  height = 160,
-  unit,
-  label,
-  zero = true,
-}: {
-  series: Series[];
-  height?: number;
-  unit: string;
-  label: string;
-  zero?: boolean;
-}) {
-  const [lo, hi] = extent(series, zero);
-  const n = Math.max(2, ...series.map((s) => s.values.length));
-  const x = (i: number) => (i / (n - 1)) * (W - 40) + 36;
-  const y = (v: number) => height - 16 - ((v - lo) / (hi - lo)) * (height - 28);
-  return (
-    <svg className="chart" viewBox={`0 0 ${W} ${height}`} role="img" aria-label={label}>
-      <text x={2} y={12} className="axis">{`${fmtTicks([lo, hi])[1]} ${unit}`}</text>
-      <text x={2} y={height - 4} className="axis">{`${fmtTicks([lo, hi])[0]} ${unit}`}</text>
-      {series.map((s) => {
-        let d = '';
-        s.values.forEach((v, i) => {
-          if (v === null) return;
-          d += `${d === '' || s.values[i - 1] === null ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-        });
-        return <path key={s.name} d={d} fill="none" stroke={s.color} strokeWidth={1.5} />;
-      })}
-    </svg>
-  );
-}
-
-export function Legend({ series }: { series: Pick<Series, 'name' | 'color'>[] }) {
-  return (
-    <div className="legend">
-      {series.map((s) => (
-        <span key={s.name}>
-          <i style={{ background: s.color }} /> {s.name}
-        </span>
-      ))}
-    </div>
-  );
-}
-
-/** Bars side by side per label, one per series (comparisons such as net per month per policy). */
-export function GroupedBarChart({
-  series,
-  labels,
-  height = 180,
-  unit,
-  label,
-  format,
-}: {
-  series: Series[];
-  labels: string[];
-  height?: number;
-  unit: string;
-  label: string;
-  format?: (v: number) => string;
-}) {
-  const [lo, hi] = extent(series);
-  const groups = Math.max(1, labels.length);
-  const gw = (W - 40) / groups;
-  const bw = (gw * 0.8) / Math.max(1, series.length);
-  const y = (v: number) => height - 28 - ((v - lo) / (hi - lo)) * (height - 40);
-  const show = format ?? ((v: number) => `${v.toPrecision(4)} ${unit}`);
-  return (
-    <svg className="chart" viewBox={`0 0 ${W} ${height}`} role="img" aria-label={label}>
-      <text x={2} y={12} className="axis">{`${fmtTicks([lo, hi])[1]} ${unit}`}</text>
-      <text x={2} y={height - 16} className="axis">{`${fmtTicks([lo, hi])[0]} ${unit}`}</text>
-      <line x1={36} x2={W} y1={y(0)} y2={y(0)} className="zero" />
-      {labels.map((l, g) => (
-        <text key={`l${l}`} x={36 + g * gw + gw * 0.1} y={height - 4} className="axis">
-          {l}
-        </text>
-      ))}
-      {series.map((s, k) =>
-        s.values.map((v, g) => {
-          if (v === null) return null;
-          const y1 = y(Math.max(0, v));
-          const y2 = y(Math.min(0, v));
-          return (
-            <rect
-              key={`${s.name}-${g}`}
-              data-series={s.name}
-              x={36 + g * gw + gw * 0.1 + k * bw}
-              width={Math.max(1, bw * 0.9)}
-              y={y1}
-              height={Math.max(0.5, y2 - y1)}
-              fill={s.color}
-            >
-              <title>{`${labels[g] ?? g}: ${s.name} ${show(v)}`}</title>
-            </rect>
-          );
-        }),
-      )}
-    </svg>
-  );
 }

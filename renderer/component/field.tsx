@@ -12,7 +12,7 @@ import {
 import type { z } from 'zod';
 import { checkPlain, labelOf } from '#contract/plain';
 import { FieldsError, issuesOf, useSave, type FieldIssue } from '../api/hooks.ts';
-import { fromDisplayTemp, tempUnit, toDisplayTemp } from './format.ts';
+import { fmtSlot, fromDisplayTemp, tempUnit, toDisplayTemp } from './format.ts';
 
 /**
  * What every field takes: the words on its label, its value, where an edit goes, its test id, and
@@ -363,17 +363,9 @@ export function ageOf(at: number, now: number): string {
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
-/** "Tue 14:00" in a time zone. */
+/** "Tue 02:00 PM" in a time zone, in the app's one clock style (format.ts fmtSlot). */
 export function slotLabel(ms: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(ms);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('weekday')} ${get('hour')}:${get('minute')}`;
+  return fmtSlot(ms, timeZone);
 }
 
 export { WEEKDAYS };

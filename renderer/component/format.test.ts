@@ -2,12 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   energyUnitFor,
   fmtChange,
+  fmtClock,
   fmtEnergy,
   fmtKWh,
   fmtTicks,
   fmtMoney,
   fmtPricePerKWh,
+  fmtSlot,
   fmtTemp,
+  fmtTime,
   fromDisplayTemp,
   setDisplayUnits,
   tempUnit,
@@ -91,5 +94,22 @@ describe('format', () => {
     expect(fmtChange(-7.6, -7.2)).toBe('−5.6 %');
     expect(fmtChange(100, 100)).toBe('±0 %');
     expect(fmtChange(5, 0)).toBeNull();
+  });
+
+  it('one clock style: times in sentences and slot names read alike (chart ticks use the same fmtClock), in the locale and zone given', () => {
+    // Tue 5 Dec 2023 14:05:30 UTC.
+    const at = Date.UTC(2023, 11, 5, 14, 5, 30);
+    const locale = (opts: Intl.DateTimeFormatOptions) =>
+      new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...opts });
+    expect(fmtTime(at)).toBe(locale({}));
+    expect(fmtTime(new Date(at).toISOString())).toBe(fmtTime(at));
+    expect(fmtClock(at, { timeZone: 'UTC' })).toBe(locale({ timeZone: 'UTC' }));
+    expect(fmtClock(at, { timeZone: 'Europe/Brussels' })).toBe(locale({ timeZone: 'Europe/Brussels' }));
+    expect(fmtClock(at, { timeZone: 'UTC', seconds: true })).toBe(locale({ timeZone: 'UTC', second: '2-digit' }));
+    // The slot's name ends in exactly the time fmtClock gives (never a 24-hour time beside a 12-hour one).
+    expect(fmtSlot(at, 'UTC')).toMatch(new RegExp(`^\\S+ ${fmtClock(at, { timeZone: 'UTC' })}$`));
+    expect(
+      fmtSlot(at, 'UTC').startsWith(new Date(at).toLocaleDateString(undefined, { weekday: 'short', timeZone: 'UTC' })),
+    ).toBe(true);
   });
 });

@@ -141,8 +141,42 @@ export function fmtDuration(ms: number): string {
   return `${h} h ${m % 60} min`;
 }
 
+/**
+ * The app's one clock style: the browser locale's ("09:00 PM" in en-US, "21:00" in de-DE), for
+ * chart ticks, slot names and every time in a sentence alike, so one page never mixes 12- and
+ * 24-hour times. Built once per (zone, seconds) pair, as with numbers above.
+ */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+function clockFormat(timeZone: string | undefined, seconds: boolean, weekday: boolean): Intl.DateTimeFormat {
+  const key = `${timeZone ?? ''}:${seconds}:${weekday}`;
+  let f = clockFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, {
+      ...(timeZone ? { timeZone } : {}),
+      ...(weekday ? { weekday: 'short' } : {}),
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+    });
+    clockFormats.set(key, f);
+  }
+  return f;
+}
+
+/** A time of day in the app's clock style; in the browser's zone unless one is given. */
+export function fmtClock(at: string | number, opts: { timeZone?: string; seconds?: boolean } = {}): string {
+  return clockFormat(opts.timeZone, opts.seconds ?? false, false).format(new Date(at));
+}
+
 export function fmtTime(iso: string | number): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return fmtClock(iso);
+}
+
+/** A slot's name, its weekday and start in the app's clock style: "Tue 02:00 PM" (en-US), "Di., 14:00" (de-DE). */
+export function fmtSlot(ms: number, timeZone?: string): string {
+  const parts = clockFormat(timeZone, false, true).formatToParts(ms);
+  const day = parts.find((p) => p.type === 'weekday')?.value ?? '';
+  return `${day} ${fmtClock(ms, timeZone ? { timeZone } : {})}`;
 }
 
 /** A pool's rejection reasons with their counts, commonest first: "Above target ×3, Stale ×1". */

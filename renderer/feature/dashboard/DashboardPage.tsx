@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 import type { DeviceId, Job, RunModes } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
-import { LineChart, Legend } from '../../component/chart.tsx';
+import { TimeChart } from '../../component/chart.tsx';
 import {
+  fmtClock,
   fmtHashRate,
   fmtKWh,
   fmtMoney,
@@ -378,23 +379,43 @@ export function DashboardPage() {
         </div>
       </Card>
       <Card title={`Last ${HISTORY_SECONDS / 60} minutes`} wide>
-        <Legend
-          series={[
-            { name: 'Power / heat (W)', color: '#d9480f' },
-            { name: 'CPU load (%)', color: '#1971c2' },
+        <TimeChart
+          testId="dashboard-power-chart"
+          label={`Power (heat) and CPU load, last ${HISTORY_SECONDS / 60} minutes`}
+          height={160}
+          x={series.map((s) => Date.parse(s.at))}
+          // Each reading stands for the second after it.
+          end={series.length > 0 ? Date.parse(series.at(-1)!.at) + 1000 : 0}
+          xFormat={(ms) => fmtClock(ms, { seconds: true })}
+          axes={[
+            { scale: 'W', label: 'W', range: [0, null] },
+            { scale: '%', label: '%', side: 'right', range: [0, 100] },
           ]}
-        />
-        <LineChart
-          height={110}
-          label="Power over time"
-          unit="W"
-          series={[{ name: 'Power', color: '#d9480f', values: series.map((s) => s.totalPowerW) }]}
-        />
-        <LineChart
-          height={110}
-          label="CPU load over time"
-          unit="%"
-          series={[{ name: 'Load', color: '#1971c2', values: series.map((s) => s.cpuLoadPct) }]}
+          series={[
+            {
+              label: 'power / heat (W)',
+              values: series.map((s) => s.totalPowerW),
+              color: '--chart-power',
+              kind: 'line',
+              scale: 'W',
+              format: (v) => fmtW(v),
+            },
+            {
+              label: 'CPU load (%)',
+              values: series.map((s) => s.cpuLoadPct),
+              color: '--chart-load',
+              kind: 'line',
+              scale: '%',
+              dash: true,
+              format: (v) => fmtPct(v),
+            },
+          ]}
+          empty={
+            <p className="muted">
+              No reading yet: power and CPU load appear here once a second while Hearth is running. If nothing shows
+              within a few seconds, check the <a href="#/devices">Devices</a> page for a sensor that fails.
+            </p>
+          }
         />
       </Card>
     </div>

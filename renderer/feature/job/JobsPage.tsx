@@ -3,8 +3,8 @@ import type { DeviceId, Job, JobCreate, JobDetail, JobState, TrainSpecInput } fr
 import { jobArgs } from '#contract/job';
 import { api } from '../../api/client.ts';
 import { FieldsError, useAction, useCall } from '../../api/hooks.ts';
-import { LineChart } from '../../component/chart.tsx';
-import { fmtDuration, fmtNumber, fmtTemp } from '../../component/format.ts';
+import { TimeChart } from '../../component/chart.tsx';
+import { fmtDuration, fmtNumber, fmtTemp, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { Check, FormErrors, Select, TextField, useFormErrors } from '../../component/field.tsx';
 
@@ -368,20 +368,35 @@ function JobDetailCard({ id, tick }: { id: number; tick: number }) {
         </div>
       )}
       <h3>Loss</h3>
-      {d.losses.length > 1 ? (
-        <div data-testid="job-loss-chart" data-points={d.losses.length}>
-          <LineChart
-            label="Training loss by step"
-            unit="nats"
-            series={[{ name: 'loss', color: 'var(--accent)', values: d.losses.map((l) => l.loss) }]}
-          />
-          <div className="job-axis">
-            step {d.losses[0]!.step} … {d.losses.at(-1)!.step}
-          </div>
-        </div>
-      ) : (
-        <p className="muted">No loss reported yet.</p>
-      )}
+      <TimeChart
+        testId="job-loss-chart"
+        label="Training loss by step"
+        height={180}
+        // One point is not a curve: the empty state until the second report.
+        x={d.losses.length > 1 ? d.losses.map((l) => l.step) : []}
+        end={(d.losses.at(-1)?.step ?? 0) + 1}
+        xAxis={{ numeric: true, label: 'step' }}
+        xFormat={(step) => `step ${fmtNumber(step, 0)}`}
+        axes={[{ scale: 'nats', label: 'nats' }]}
+        series={[
+          {
+            label: 'loss (nats)',
+            values: d.losses.map((l) => l.loss),
+            color: '--chart-loss',
+            kind: 'line',
+            scale: 'nats',
+            format: (v) => fmtUnit(v, 'nats', 4),
+          },
+        ]}
+        empty={
+          <p className="muted">
+            No loss curve yet: it is drawn once the job has reported its loss twice.{' '}
+            {d.state === 'queued' || d.state === 'paused'
+              ? 'Start the job (or wait for its planned slot) and it appears as the steps run.'
+              : 'It appears as the steps run.'}
+          </p>
+        }
+      />
       {d.checkpoints.length > 0 && (
         <>
           <h3>Checkpoints</h3>

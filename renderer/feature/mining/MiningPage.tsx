@@ -3,8 +3,9 @@ import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, Min
 import { miningArgs } from '#contract/mining';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useEventSeries, useSave } from '../../api/hooks.ts';
-import { LineChart } from '../../component/chart.tsx';
+import { TimeChart } from '../../component/chart.tsx';
 import {
+  fmtClock,
   fmtDuration,
   fmtFigureSource,
   fmtHashRate,
@@ -447,10 +448,35 @@ export function MiningPage() {
                 testId="mining-power"
               />
             </div>
-            <LineChart
+            <TimeChart
+              testId="mining-hashrate-chart"
               label="Hash rate, last two minutes"
-              unit="H/s"
-              series={[{ name: 'hash rate', color: 'var(--accent)', values: rates.map((r) => r.hashRate) }]}
+              height={160}
+              x={rates.map((r) => r.at)}
+              // Each figure is the hashes of the second after it.
+              end={rates.length > 0 ? rates.at(-1)!.at + 1000 : 0}
+              xFormat={(ms) => fmtClock(ms, { seconds: true })}
+              axes={[{ scale: 'H/s', label: 'H/s', range: [0, null] }]}
+              series={[
+                {
+                  label: 'hash rate (H/s)',
+                  values: rates.map((r) => r.hashRate),
+                  color: '--chart-hashrate',
+                  kind: 'line',
+                  scale: 'H/s',
+                  format: (v) => fmtHashRate(v),
+                },
+              ]}
+              empty={
+                <p className="muted">
+                  No hash rate yet: it is drawn here once a second while mining runs.{' '}
+                  {st.running
+                    ? 'The first figure comes within a second or two.'
+                    : hasPool
+                      ? 'Press Start mining above.'
+                      : 'Add a pool below, then press Start mining above.'}
+                </p>
+              }
             />
           </Card>
         )}

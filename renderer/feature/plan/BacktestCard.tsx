@@ -9,11 +9,10 @@ import type {
 } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent } from '../../api/hooks.ts';
-import { GroupedBarChart, Legend } from '../../component/chart.tsx';
-import { fmtDuration, fmtUnit } from '../../component/format.ts';
+import { TimeChart } from '../../component/chart.tsx';
+import { fmtDuration, fmtMoney, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
 import { Check, TextField } from '../../component/field.tsx';
-import { JOB_COLORS } from './Timeline.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
   { id: 'planner', label: 'Planner' },
@@ -140,6 +139,15 @@ function TotalsRow({
   );
 }
 
+/** The first instant (UTC) of a "2023-01" month, or of the month `after` it. */
+const monthStart = (month: string, after = 0) => {
+  const [y, m] = month.split('-').map(Number);
+  return Date.UTC(y ?? 1970, (m ?? 1) - 1 + after, 1);
+};
+/** "Jan 2023": a month on the axis and on hover. */
+const monthName = (ms: number) =>
+  new Date(ms).toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', year: 'numeric' });
+
 function Results({ run }: { run: BacktestRun }) {
   const months = run.results[0]?.months.map((m) => m.month) ?? [];
   const planner = run.results.find((r) => r.statuses);
@@ -202,25 +210,35 @@ function Results({ run }: { run: BacktestRun }) {
           </Table>
         </div>
       </details>
-      <div data-testid="backtest-chart">
-        <GroupedBarChart
-          label="Net per month per policy"
-          unit={run.currency}
-          labels={months}
-          format={(v) => money(v, run.currency)}
-          series={run.results.map((r, k) => ({
-            name: r.policy,
-            color: JOB_COLORS[k % JOB_COLORS.length] ?? '#888',
-            values: r.months.map((m) => m.totals.net),
-          }))}
-        />
-        <Legend
-          series={run.results.map((r, k) => ({
-            name: `${r.policy} net (${run.currency})`,
-            color: JOB_COLORS[k % JOB_COLORS.length] ?? '#888',
-          }))}
-        />
-      </div>
+      {/* Months are the categories, so they stand on a month axis as grouped bars, one per policy:
+          the policies' nets side by side per month read as the comparison the table gives. Months
+          are placed in UTC so each bar spans its calendar month exactly, whatever the browser's zone. */}
+      <TimeChart
+        testId="backtest-chart"
+        label="Net per month per policy"
+        height={220}
+        timeZone="UTC"
+        grouped
+        table={false}
+        x={months.map(monthStart)}
+        end={months.length > 0 ? monthStart(months.at(-1)!, 1) : 0}
+        xAxis={{ splits: months.map(monthStart), ticks: (t) => t.map(monthName) }}
+        xFormat={monthName}
+        axes={[{ scale: 'net', label: `net (${run.currency})` }]}
+        series={run.results.map((r, k) => ({
+          label: `${r.policy} net (${run.currency})`,
+          values: r.months.map((m) => m.totals.net),
+          color: `--chart-job-${(k % 6) + 1}`,
+          kind: 'bars' as const,
+          scale: 'net',
+          format: (v: number) => fmtMoney(v, run.currency),
+        }))}
+        empty={
+          <p className="muted">
+            No month to compare: choose a period of at least one day above and run the backtest again.
+          </p>
+        }
+      />
     </>
   );
 }
