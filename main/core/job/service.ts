@@ -75,6 +75,8 @@ export class JobManager implements JobService {
     number,
     { p: JobProgress; storedAt: number; samples: { at: number; done: number }[] }
   >();
+  /** Starts under way (a paused job's resume takes a moment): a pause asked meanwhile waits for its end. */
+  private readonly starting = new Map<number, Promise<unknown>>();
   /** Quitting: outcomes no longer change states. */
   private closing = false;
   /** Quit done: the core closes the ledger next, nothing may write. */
@@ -178,6 +180,16 @@ export class JobManager implements JobService {
   }
 
   async start(id: number, grant: RunGrant = {}): Promise<Job> {
+    const run = this.startNow(id, grant);
+    this.starting.set(id, run);
+    const forget = () => {
+      if (this.starting.get(id) === run) this.starting.delete(id);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async startNow(id: number, grant: RunGrant): Promise<Job> {
     const job = this.must(id);
     // A job left `running` by a crash (or a process that was killed) has no run behind it: continue it.
     const stale = job.state === 'running' && !this.active.has(id);
@@ -262,6 +274,10 @@ export class JobManager implements JobService {
   }
 
   async pause(id: number): Promise<Job> {
+    // A pause asked while a start is still under way (a paused job resuming) is not refused: it
+    // waits for the start, then pauses, so a pause by hand is never undone by a start in flight.
+    const inFlight = this.starting.get(id);
+    if (inFlight && !transition(this.must(id).state, 'pause')) await inFlight.catch(() => undefined);
     this.move(id, 'pause');
     const a = this.active.get(id);
     if (!a) {

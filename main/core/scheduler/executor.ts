@@ -3,7 +3,7 @@
  * of threads and duty cycle for a running one); mining is one of those jobs. Presence rules and
  * hot devices bend the decisions first; what actually changed is recorded.
  */
-import type { DeviceId, JobId, PlanEventKind, PresenceRule, Telemetry } from '#contract/index';
+import type { DeviceId, Job, JobId, JobState, PlanEventKind, PresenceRule, Telemetry } from '#contract/index';
 import type { RunGrant } from '#core/job/runner';
 import type { JobService } from '#core/job/service';
 import type { PlanApplied, PlanDecision, PlanDevice } from '#contract/plan';
@@ -29,6 +29,16 @@ export type ExecutorDeps = {
   record: RecordFn;
   loadManaged(): Managed;
   saveManaged(m: Managed): void;
+  /** Jobs paused by hand: out of the plan, never started by the scheduler until the person starts them. */
+  loadHeld(): number[];
+  saveHeld(ids: number[]): void;
+};
+
+/** What the executor is doing to a job, and the states that action leads to (any other is the person's). */
+type Action = 'start' | 'pause';
+const LEADS_TO: Record<Action, readonly JobState[]> = {
+  start: ['running', 'failed'],
+  pause: ['pausing', 'paused', 'finished', 'failed'],
 };
 
 export type Effective = PlanApplied & { notes: string[] };
@@ -44,12 +54,43 @@ export class Executor {
   /** What each device was last set to, to record changes only. */
   private last = new Map<string, string>();
   private chain: Promise<unknown> = Promise.resolve();
-  /** Jobs whose state the executor is changing right now: any other change is the user's. */
-  readonly acting = new Set<number>();
+  /**
+   * Jobs whose state the executor is changing right now, and how. Only the states its own action
+   * leads to are its own: a pause by hand while its start is still under way is the person's.
+   */
+  private readonly acting = new Map<number, Action>();
   /** The grant each running job the scheduler started last got, to give a new one only on a change. */
   private granted = new Map<number, string>();
 
   constructor(private readonly deps: ExecutorDeps) {}
+
+  /**
+   * Follows every job's state changes; one the executor did not make is the person's: a pause by
+   * hand holds the job out of the plan, a start by hand makes it theirs (neither held nor the
+   * scheduler's to pause). `then` hears every state change after that. Returns the stop function.
+   */
+  watch(jobs: JobService, then: (job: Job) => void): () => void {
+    const states = new Map<number, JobState>(jobs.list().map((j) => [j.id, j.state]));
+    return jobs.onChange((j) => {
+      const before = states.get(j.id);
+      if (before === j.state) return; // progress, not a state change
+      states.set(j.id, j.state);
+      const action = this.acting.get(j.id);
+      if (!action || !LEADS_TO[action].includes(j.state)) this.byHand(j.id, j.state, before);
+      then(j);
+    });
+  }
+
+  private byHand(id: number, state: JobState, before: JobState | undefined): void {
+    const held = this.deps.loadHeld();
+    if ((state === 'pausing' || (state === 'paused' && before === 'running')) && !held.includes(id))
+      this.deps.saveHeld([...held, id]);
+    if (state === 'running' && before !== undefined && before !== 'running') {
+      this.deps.saveHeld(held.filter((x) => x !== id));
+      const m = this.deps.loadManaged();
+      if (m.jobs.includes(id)) this.deps.saveManaged({ ...m, jobs: m.jobs.filter((x) => x !== id) });
+    }
+  }
 
   /** Applies one slot; calls never overlap (a boundary and a presence change queue up). */
   apply(applied: PlanApplied, presence: PresenceRule[], t: Tables): Promise<Effective> {
@@ -162,7 +203,7 @@ export class Executor {
         continue;
       }
       this.granted.delete(id);
-      await this.acted(id, () => jobs.pause(id)).then(
+      await this.acted(id, 'pause', () => jobs.pause(id)).then(
         () => this.deps.record({ kind: 'decision', job: planJobId(id), message: `paused job ${id}` }),
         this.fail(`pausing job ${id}`, id),
       );
@@ -175,14 +216,27 @@ export class Executor {
     managed: Managed,
     want: Map<number, LevelControl | undefined>,
   ): Promise<void> {
+    const held = this.deps.loadHeld();
     for (const [id, c] of want) {
       const job = jobs.get(id);
-      if (!job) continue;
+      // A plan made before the person paused it may still name it (a presence change applies the
+      // current plan again before the next one is made): held stays held.
+      if (!job || held.includes(id)) continue;
       const grant = grantFor(job, c);
       const key = JSON.stringify(grant);
       if (job.state === 'queued' || job.state === 'paused') {
-        await this.acted(id, () => jobs.start(id, grant)).then(
-          (j) => {
+        await this.acted(id, 'start', () => jobs.start(id, grant)).then(
+          (started) => {
+            const j = jobs.get(id) ?? started;
+            if (j.state === 'pausing' || j.state === 'paused') {
+              // Paused by hand while the start was under way: the pause stands (held, see watch).
+              this.deps.record({
+                kind: 'decision',
+                job: planJobId(id),
+                message: `job ${id} was paused by hand while it was being started: it stays paused`,
+              });
+              return;
+            }
             if (!managed.jobs.includes(id)) managed.jobs.push(id);
             this.granted.set(id, key);
             const failed = j.state === 'failed';
@@ -213,9 +267,9 @@ export class Executor {
     }
   }
 
-  /** Marks the job as changed by the scheduler while `fn` runs: any other change is the user's. */
-  private async acted<T>(id: number, fn: () => Promise<T>): Promise<T> {
-    this.acting.add(id);
+  /** Marks the job as changed by the scheduler while `fn` runs: any other change is the person's. */
+  private async acted<T>(id: number, action: Action, fn: () => Promise<T>): Promise<T> {
+    this.acting.set(id, action);
     try {
       return await fn();
     } finally {

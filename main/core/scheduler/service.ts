@@ -2,7 +2,6 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import {
   DEFAULT_PLANNER_TIME_LIMIT_SEC,
   HandlerError,
-  type JobState,
   type PlanApplied,
   type PlanLimitSettings,
   type PlanOverride,
@@ -218,6 +217,8 @@ export function createScheduling(deps: SchedulingDeps) {
     record,
     loadManaged: () => deps.settings.get(managedSetting),
     saveManaged: (m) => deps.settings.set(managedSetting, m),
+    loadHeld: held,
+    saveHeld: (ids) => deps.settings.set(heldSetting, ids),
   });
 
   const presence = new Presence({
@@ -408,27 +409,8 @@ export function createScheduling(deps: SchedulingDeps) {
         heating.onChange(() => scheduler.changed()),
       );
       if (jobs) {
-        const states = new Map<number, JobState>(jobs.list().map((j) => [j.id, j.state]));
         unsubs.push(
-          jobs.onChange((j) => {
-            const before = states.get(j.id);
-            if (before === j.state) return; // progress, not a state change
-            states.set(j.id, j.state);
-            if (!executor.acting.has(j.id)) {
-              // The user paused it: hold it out of the plan. The user started it: it is theirs, not the scheduler's.
-              const h = held();
-              if ((j.state === 'pausing' || (j.state === 'paused' && before === 'running')) && !h.includes(j.id))
-                deps.settings.set(heldSetting, [...h, j.id]);
-              if (j.state === 'running' && before !== undefined && before !== 'running') {
-                deps.settings.set(
-                  heldSetting,
-                  h.filter((x) => x !== j.id),
-                );
-                const m = deps.settings.get(managedSetting);
-                if (m.jobs.includes(j.id))
-                  deps.settings.set(managedSetting, { ...m, jobs: m.jobs.filter((x) => x !== j.id) });
-              }
-            }
+          executor.watch(jobs, (j) => {
             const managed = deps.settings.get(managedSetting).jobs;
             if (j.state === 'failed' && managed.includes(j.id))
               record({
