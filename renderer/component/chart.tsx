@@ -19,7 +19,7 @@ export type TimeSeries = {
   /** A CSS custom property ("--chart-price"), read from the page so light and dark both read well, or a colour. */
   color: string;
   kind: 'bars' | 'step' | 'line';
-  /** The y scale it is drawn on; one axis per scale. */
+  /** The y scale it is drawn on; one axis per scale. A plain word: it names the data-y-ticks-<scale> attribute. */
   scale: string;
   /** Bars stacked with the other stacked bars of the same scale (negative ones downwards). */
   stack?: boolean;
@@ -122,6 +122,19 @@ function bucketAt(x: number[], end: number, t: number): number | null {
     else hi = mid - 1;
   }
   return lo;
+}
+
+/** The index of the point nearest to `t` (lines: a reading is at its instant, not over a bucket). */
+function nearestAt(x: number[], t: number): number | null {
+  if (x.length === 0) return null;
+  let lo = 0;
+  let hi = x.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid]! <= t) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(t - x[lo]!) <= Math.abs(x[hi]! - t) ? lo : hi;
 }
 
 /** Local hour and minute of an instant in a zone. */
@@ -260,7 +273,9 @@ export function TimeChart(props: TimeChartProps) {
         points: { show: false },
         // Dragging would zoom; these charts show a fixed period, navigated by the page.
         drag: { x: false, y: false },
-        dataIdx: (u, _si, _closest, xValue) => bucketAt(p().x, p().end, xValue),
+        // Bars and steps hold over their bucket; a line's value is at its point, so the nearest one.
+        dataIdx: (u, _si, _closest, xValue) =>
+          p().series.every((s) => s.kind === 'line') ? nearestAt(p().x, xValue) : bucketAt(p().x, p().end, xValue),
         ...(props.sync ? { sync: { key: props.sync } } : {}),
       },
       legend: { live: true },
@@ -327,7 +342,10 @@ export function TimeChart(props: TimeChartProps) {
         })),
       ],
       series: [
-        { label: 'Time', value: (_u, v) => (v === null || v === undefined ? '–' : p().xFormat(v)) },
+        {
+          label: numeric ? (props.xAxis?.label ?? 'x') : 'Time',
+          value: (_u, v) => (v === null || v === undefined ? '–' : p().xFormat(v)),
+        },
         ...ordered.map((s): uPlot.Series => {
           const color = css(el, s.color);
           const group = props.grouped ? ordered.filter((q) => q.kind === 'bars' && !q.stack) : [];
@@ -477,7 +495,7 @@ function summary(p: TimeChartProps, timeZone: string): string {
       minute: '2-digit',
     });
   const parts = p.xAxis?.numeric
-    ? [`${p.label}, ${p.xAxis.label ?? ''} ${p.xFormat(p.x[0] ?? 0)} to ${p.xFormat(p.x.at(-1) ?? 0)}.`]
+    ? [`${p.label}, ${p.xFormat(p.x[0] ?? 0)} to ${p.xFormat(p.x.at(-1) ?? 0)}.`]
     : [`${p.label}, ${at(p.x[0] ?? 0)} to ${at(p.end)} (${timeZone}).`];
   if (p.now !== undefined && p.now >= (p.x[0] ?? 0) && p.now <= p.end) parts.push(`Dashed line: now, ${at(p.now)}.`);
   for (const s of p.series) {

@@ -1,4 +1,5 @@
 import { call, expect, importPrices, test as plain, testWithLedger } from './fixture.ts';
+import { hoverChart, plotOf } from './chart.ts';
 import { ledgerCsv } from './ledger-csv.ts';
 import { openPage } from './page.ts';
 
@@ -27,6 +28,28 @@ test('the Dashboard shows now, today so far from the ledger, and the next 24 hou
   // A fresh install's tariff is a guess, and says so beside the price.
   await expect(page.getByTestId('assumed-tariff')).toHaveText('assumed');
   await expect(page.getByTestId('now-next-change')).toHaveText(/^(\d{2}:\d{2}( [AP]M)?: .+|none in the plan)$/);
+
+  // The live chart of the last two minutes: a time axis in the clock style the page's other times use
+  // (the browser's, with seconds: readings are a second apart), power in W on the left, CPU load in % on the right.
+  const live = page.getByTestId('dashboard-power-chart');
+  await expect(live).toHaveAttribute('data-points', /^([3-9]|\d\d+)$/, { timeout: 20_000 });
+  const clock = await page.evaluate(() =>
+    new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+  );
+  const style = clock.replace(/\d/g, '\\d');
+  await expect(plotOf(live)).toHaveAttribute('data-x-ticks', new RegExp(`^${style}( \\| ${style})*$`));
+  await expect(plotOf(live)).toHaveAttribute('data-y-ticks-w', /^0 \| .+ W$/);
+  await expect(plotOf(live)).toHaveAttribute('data-y-ticks-load', /^0 \| .+ \| 100 %$/);
+  await expect(plotOf(live)).toHaveAttribute(
+    'aria-label',
+    /^Power \(heat\) and CPU load, .+ power \/ heat \(W\): .*W.*CPU load \(%\): .*%/,
+  );
+  // Hovering a second shows its time and both values with their units.
+  await hoverChart(live, 0.5);
+  const legend = live.locator('.u-legend');
+  await expect(legend).toContainText(new RegExp(style));
+  await expect(legend).toContainText(/[\d.,]+ W/);
+  await expect(legend).toContainText(/\d+ %/);
 
   // Today so far, from the ledger's rollup of today in the ledger's zone (UTC here). A slot booked live
   // while the test runs may add a few Wh on top of the imported kWh.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServe, type RunningServer } from '../headless/harness.ts';
+import { hoverChart, plotOf } from './chart.ts';
 import { expect, test } from './fixture.ts';
 import { openPage, setFields } from './page.ts';
 
@@ -22,7 +23,18 @@ test('a built-in training job runs from the Jobs page to the end with a loss cur
   await page.getByTestId('job-create-start').click();
   await expect(page.getByTestId('job-1-state')).toHaveText('finished', { timeout: 30_000 });
   await expect(page.getByTestId('job-1-progress')).toHaveAttribute('data-done', '200');
-  await expect(page.getByTestId('job-loss-chart')).toHaveAttribute('data-points', '8');
+  const loss = page.getByTestId('job-loss-chart');
+  await expect(loss).toHaveAttribute('data-points', '8');
+  // The loss curve's x axis is steps (numbers, titled "step"), its y axis the loss in nats.
+  await expect(plotOf(loss)).toHaveAttribute('data-x-ticks', /^[\d,]+( \| [\d,]+)+ step$/);
+  await expect(plotOf(loss)).toHaveAttribute('data-y-ticks-nats', /^[\d.]+( \| [\d.]+)+ nats$/);
+  await expect(plotOf(loss)).toHaveAttribute(
+    'aria-label',
+    /^Training loss by step, step \d+ to step 200\. loss \(nats\): [\d.]+ nats to [\d.]+ nats\.$/,
+  );
+  await hoverChart(loss, 0.99);
+  await expect(loss.locator('.u-legend')).toContainText('step 200');
+  await expect(loss.locator('.u-legend')).toContainText(/[\d.]+ nats/);
   // Every 50 steps, the newest 2 kept: 200 and 150.
   await expect(page.getByTestId('job-checkpoints').locator('tr')).toHaveCount(2);
   await expect(page.getByTestId('job-checkpoints').locator('tr').last()).toContainText('step 150');

@@ -1,4 +1,5 @@
 import { TestPool } from '../support/stratum-pool.ts';
+import { hoverChart, plotOf } from './chart.ts';
 import { call, expect, test } from './fixture.ts';
 import { openPage, save, saveRefused, setFields } from './page.ts';
 
@@ -16,6 +17,10 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await expect(page.getByTestId('mining-start')).toBeDisabled();
     await expect(page.getByTestId('mining-no-pool')).toContainText('To mine, first add a pool below');
     await expect(page.getByTestId('mining-estimate')).toContainText('Estimate per day: needs the network difficulty');
+    // The hash-rate chart says what to do before there is anything to draw.
+    await expect(page.getByTestId('mining-hashrate-chart-empty')).toContainText(
+      'No hash rate yet: it is drawn here once a second while mining runs. Add a pool below, then press Start mining above.',
+    );
 
     await page.getByTestId('pool-add').click();
     await setFields(page, { 'pool-0-url': 'pool.example.com:3333', 'pool-0-user': 'alice.rig' });
@@ -44,6 +49,18 @@ test('the Mining page validates a pool, mines against it with live hash rate and
     await page.getByTestId('mining-start').click();
     await expect(page.getByTestId('mining-pool-state')).toContainText('mining', { timeout: 20_000 });
     await expect(page.getByTestId('mining-rate')).toContainText(/[kM]H\/s/, { timeout: 20_000 });
+    // The hash rate over time: times with seconds on the x axis, H/s on the y axis, each second's rate on hover.
+    const chart = page.getByTestId('mining-hashrate-chart');
+    await expect(chart).toHaveAttribute('data-points', /^([3-9]|\d\d+)$/, { timeout: 20_000 });
+    await expect(plotOf(chart)).toHaveAttribute('data-x-ticks', /^\d\d:\d\d:\d\d [AP]M( \| \d\d:\d\d:\d\d [AP]M)*$/);
+    await expect(plotOf(chart)).toHaveAttribute('data-y-ticks-hashrate', /^0 \| .+ H\/s$/);
+    await expect(plotOf(chart)).toHaveAttribute(
+      'aria-label',
+      /^Hash rate, last two minutes, .+ hash rate \(H\/s\): .*H\/s/,
+    );
+    await hoverChart(chart, 0.9);
+    await expect(chart.locator('.u-legend')).toContainText(/\d\d:\d\d:\d\d [AP]M/);
+    await expect(chart.locator('.u-legend')).toContainText(/[\d.,]+ [kM]?H\/s/);
     await expect(page.getByTestId('mining-shares').locator('tbody tr').first()).toContainText('accepted', {
       timeout: 20_000,
     });

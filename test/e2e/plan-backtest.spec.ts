@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
 import { call, expect, importPrices, test } from './fixture.ts';
-import { hoverChart } from './chart.ts';
+import { hoverChart, plotOf } from './chart.ts';
 import { openPage, setFields } from './page.ts';
 
 const HOUR = 3_600_000;
@@ -99,7 +99,20 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   expect(await net('none')).toBeLessThan(-100);
   await expect(total('planner', 'net')).toHaveText(/€|EUR/);
   await expect(total('always', 'computeKWh')).toHaveText(/kWh$/);
-  await expect(page.getByTestId('backtest-chart').locator('rect[data-series="planner"]')).toHaveCount(1);
+  // Net per month per policy: one month on a month axis, the five policies' bars side by side, in EUR.
+  const chart = page.getByTestId('backtest-chart');
+  await expect(plotOf(chart)).toHaveAttribute('data-x-ticks', 'Jan 2023');
+  await expect(plotOf(chart)).toHaveAttribute('data-y-ticks-net', /^.+ net \(EUR\)$/);
+  await expect(plotOf(chart)).toHaveAttribute(
+    'aria-label',
+    /^Net per month per policy, .+ planner net \(EUR\): [−-]?(€|EUR)\s?[\d,]+\.\d+ throughout\./,
+  );
+  await hoverChart(chart, 0.5);
+  const legend = chart.locator('.u-legend');
+  await expect(legend).toContainText('Jan 2023');
+  for (const policy of ['planner', 'thermostat', 'always', 'threshold', 'none'])
+    await expect(legend).toContainText(`${policy} net (EUR)`);
+  await expect(legend).toContainText(/[−-](€|EUR)\s?[\d,]+\.\d\d/);
 });
 
 test('the backtest form names the bad line of a weather file', async ({ page, server }) => {

@@ -389,7 +389,7 @@ export function DashboardPage() {
           xFormat={(ms) => fmtClock(ms, { seconds: true })}
           axes={[
             { scale: 'W', label: 'W', range: [0, null] },
-            { scale: '%', label: '%', side: 'right', range: [0, 100] },
+            { scale: 'load', label: '%', side: 'right', range: [0, 100] },
           ]}
           series={[
             {
@@ -405,7 +405,7 @@ export function DashboardPage() {
               values: series.map((s) => s.cpuLoadPct),
               color: '--chart-load',
               kind: 'line',
-              scale: '%',
+              scale: 'load',
               dash: true,
               format: (v) => fmtPct(v),
             },

@@ -456,14 +456,14 @@ export function MiningPage() {
               // Each figure is the hashes of the second after it.
               end={rates.length > 0 ? rates.at(-1)!.at + 1000 : 0}
               xFormat={(ms) => fmtClock(ms, { seconds: true })}
-              axes={[{ scale: 'H/s', label: 'H/s', range: [0, null] }]}
+              axes={[{ scale: 'hashrate', label: 'H/s', range: [0, null] }]}
               series={[
                 {
                   label: 'hash rate (H/s)',
                   values: rates.map((r) => r.hashRate),
                   color: '--chart-hashrate',
                   kind: 'line',
-                  scale: 'H/s',
+                  scale: 'hashrate',
                   format: (v) => fmtHashRate(v),
                 },
               ]}
