@@ -29,3 +29,25 @@ export function watchOtherWriters(db: Db, onChange: () => void, intervalMs = WAT
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * A module's `reload` that acts only when the domain's own rows changed: `fingerprint` reads them
+ * (settings, a few rows: cheap), and `act` runs when it differs from the last one seen, so a write
+ * the domain does not hold (a `hearth train` storing its progress, telemetry) does nothing. The
+ * domain calls `seen()` after its own writes (on its own events), else the next foreign write of
+ * anything would look like a change of its own rows.
+ */
+export function rowWatch(fingerprint: () => string, act: () => void): { reload(): void; seen(): void } {
+  let last = fingerprint();
+  return {
+    reload() {
+      const now = fingerprint();
+      if (now === last) return;
+      last = now;
+      act();
+    },
+    seen() {
+      last = fingerprint();
+    },
+  };
+}

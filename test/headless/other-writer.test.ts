@@ -3,7 +3,21 @@ import path from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { PriceSlot, TariffSettings, TariffStatus } from '#contract/index';
+import {
+  deviceId,
+  type HeatingSettings,
+  type Job,
+  type Plan,
+  type Preferences,
+  type PriceSlot,
+  type RunModes,
+  type TariffSettings,
+  type TariffStatus,
+} from '#contract/index';
+import { heatingSetting } from '#core/heating/setting';
+import { createJobStore } from '#core/job/store';
+import { preferenceSetting } from '#core/preference/setting';
+import { modesSetting } from '#core/scheduler/setting';
 import { UPSERT_SETTING } from '#core/setting';
 import { startServe, tempDir, until, type RunningServer } from './harness.ts';
 
@@ -76,5 +90,116 @@ describe('a running server and another process writing to its ledger', () => {
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff).toEqual({ kind: 'csv', currency: 'EUR' });
     const slots = await call<PriceSlot[]>(s, 'tariff-slots', { from: start, to: start + 3 * hour });
     expect(slots.map((x) => x.price)).toEqual([0.11, 0.05, 0.2]);
+  });
+
+  it('sees heating settings, a run mode and a job another process stored, pushes their events, and pushes nothing for a write none of them holds', async () => {
+    const dataDir = tempDir('hearth-other-writer-');
+    dirs.push(dataDir);
+    const s = await startServe({ dataDir });
+    running.push(s);
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
+    const events: { event: string; payload: unknown }[] = [];
+    ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    // The first plan is made: what follows is what the other process's writes caused.
+    await until(
+      'the first plan',
+      () => call<{ plan: Plan | null }>(s, 'plan-get'),
+      (st) => st.plan !== null,
+    );
+    const db = new Database(path.join(dataDir, 'hearth.db'));
+    const put = (key: string, value: unknown, version: number) =>
+      db.prepare(UPSERT_SETTING).run(key, JSON.stringify(value), version, new Date().toISOString());
+    const after = (from: number, name: string) => events.slice(from).filter((e) => e.event === name);
+    try {
+      // 1. A write no domain holds (as a `hearth train` storing its progress): nothing is pushed.
+      // A change of the preferences right after it is the marker: once its event is here, the
+      // server has looked at both writes.
+      let mark = events.length;
+      const t0 = Date.now();
+      put('unrelated.progress', { step: 41 }, 1);
+      const prefs = await call<Preferences>(s, 'preferences-get');
+      put(preferenceSetting.key, { ...prefs, temperatureUnit: 'F' }, preferenceSetting.version);
+      await until(
+        'preferences-updated after the other process wrote',
+        () => after(mark, 'preferences-updated'),
+        (e) => e.some((x) => (x.payload as Preferences).temperatureUnit === 'F'),
+      );
+      const quiet = [
+        'run-modes-changed',
+        'heating-sensor',
+        'job-state',
+        'price-update',
+        'market-update',
+        'presence-changed',
+      ];
+      expect(events.slice(mark).filter((e) => quiet.includes(e.event))).toEqual([]);
+      // A new plan is made at each quarter-hour anyway: only when none began meanwhile does its absence show anything.
+      const slot = 900_000;
+      if (Math.floor(t0 / slot) === Math.floor(Date.now() / slot)) expect(after(mark, 'plan-updated')).toEqual([]);
+      expect((await call<Preferences>(s, 'preferences-get')).temperatureUnit).toBe('F');
+
+      // 2. Heating settings saved by the other process: the API answers them, pages hear of it
+      // and the scheduler plans again.
+      mark = events.length;
+      const row = db.prepare('SELECT value FROM setting WHERE key = ?').get(heatingSetting.key) as
+        { value: string } | undefined;
+      const heating = row
+        ? (JSON.parse(row.value) as HeatingSettings)
+        : await call<HeatingSettings>(s, 'heating-settings');
+      const changed: HeatingSettings = {
+        ...heating,
+        room: { ...heating.room, heatLossWPerK: heating.room.heatLossWPerK + 37 },
+      };
+      put(heatingSetting.key, changed, heatingSetting.version);
+      await until(
+        'heating-sensor and plan-updated after the heating settings changed elsewhere',
+        () => [after(mark, 'heating-sensor').length, after(mark, 'plan-updated').length],
+        ([sensor, plan]) => sensor! > 0 && plan! > 0,
+      );
+      expect((await call<HeatingSettings>(s, 'heating-settings')).room.heatLossWPerK).toBe(
+        heating.room.heatLossWPerK + 37,
+      );
+
+      // 3. A run mode set by the other process: run-modes-changed with it, and the API answers it.
+      mark = events.length;
+      const modes: RunModes = { devices: { [deviceId('cpu')]: 'off' }, jobs: {} };
+      put(modesSetting.key, modes, modesSetting.version);
+      const pushed = await until(
+        'run-modes-changed after the other process set a mode',
+        () => after(mark, 'run-modes-changed'),
+        (e) => e.length > 0,
+      );
+      expect(pushed[0]!.payload).toEqual(modes);
+      expect(await call<RunModes>(s, 'run-modes-get')).toEqual(modes);
+
+      // 4. A job the other process created: job-state for it, and the queue lists it.
+      mark = events.length;
+      const job = createJobStore(db).create(
+        {
+          name: 'made elsewhere',
+          spec: { kind: 'train', steps: 500, threads: 1, hidden: 16, batchSize: 16 } as Job['spec'],
+          devices: [deviceId('cpu')],
+          deadline: null,
+          valuePerHour: null,
+          mode: 'cheapest',
+          runPastDeadline: false,
+          total: 500,
+        },
+        Date.now(),
+      );
+      await until(
+        'job-state for the job made elsewhere',
+        () => after(mark, 'job-state'),
+        (e) => e.some((x) => (x.payload as { id: number }).id === job.id),
+      );
+      expect((await call<Job[]>(s, 'job-list')).map((j) => j.name)).toContain('made elsewhere');
+    } finally {
+      db.close();
+      ws.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { rowWatch } from '#core/db-watch';
 import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import { heatingHandlers } from './handlers.ts';
 import { Heating } from './service.ts';
@@ -39,11 +40,22 @@ export function heatingModule(options: HeatingModuleOptions = {}): CoreModule {
         cron: options.cron !== false,
         refreshOnStart: options.refreshOnStart === true,
       });
+      // Another process saved the heating settings: the same as a save here (the scheduler plans
+      // again, pages hear heating-sensor and plan-updated). Its own saves are seen as they happen.
+      const rows = rowWatch(
+        () => JSON.stringify(ctx.settings.get(heatingSetting)),
+        () =>
+          void heating
+            .reload()
+            .catch((err: Error) => ctx.log.error(`reading the heating settings again failed: ${err.message}`)),
+      );
+      heating.onChange(() => rows.seen());
       return {
         service: heating,
         handlers: heatingHandlers(heating),
         start: () => heating.start(),
         stop: () => heating.stop(),
+        reload: rows.reload,
       };
     },
   });

@@ -352,6 +352,29 @@ export class Heating implements HeatingService {
     this.changed();
   }
 
+  /**
+   * Another process saved the heating settings (the ledger watch, heating/module.ts): use them as
+   * a save here would, without asking the indoor source first (the other process saved it), and
+   * tell listeners, so the scheduler plans again and pages read them again.
+   */
+  async reload(): Promise<void> {
+    const next = this.load();
+    const sourceChanged = JSON.stringify(next.indoor) !== JSON.stringify(this.inUse.indoor);
+    const locationChanged = JSON.stringify(next.location) !== JSON.stringify(this.inUse.location);
+    this.inUse = next;
+    if (sourceChanged) {
+      this.indoorReason = null;
+      await this.stopSource();
+      if (this.started) this.startSource();
+    }
+    if (locationChanged) {
+      this.forecast = [];
+      await this.refreshForecast();
+    }
+    this.deps.events.emit('heating-sensor', this.sensorStatus());
+    this.changed();
+  }
+
   /** Reads the given source once (MQTT: waits up to `waitMs` for a message); saves nothing. */
   async testSource(src: IndoorSource, waitMs = 10_000): Promise<SourceTestResult> {
     if (src.kind === 'manual')

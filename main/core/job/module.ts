@@ -45,6 +45,8 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
           if (options.resumeOnStart ?? true) manager.resumeAfterRestart();
         },
         stop: () => manager.quit(),
+        // A job another process created or changed appears here too (see JobManager.reload).
+        reload: () => manager.reload(),
       };
     },
   });

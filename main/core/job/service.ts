@@ -77,6 +77,8 @@ export class JobManager implements JobService {
   >();
   /** Starts under way (a paused job's resume takes a moment): a pause asked meanwhile waits for its end. */
   private readonly starting = new Map<number, Promise<unknown>>();
+  /** Each job's row as this process last knew it, progress left out (see `reload`). */
+  private readonly known = new Map<number, string>();
   /** Quitting: outcomes no longer change states. */
   private closing = false;
   /** Quit done: the core closes the ledger next, nothing may write. */
@@ -84,6 +86,26 @@ export class JobManager implements JobService {
 
   constructor(private readonly ctx: JobDeps) {
     this.store = createJobStore(ctx.db);
+    for (const job of this.store.list()) this.known.set(job.id, rowKey(job));
+  }
+
+  /**
+   * Another process wrote to the ledger (the core's watch): jobs it created or changed (a
+   * `hearth job` command, a second app) are told as this process tells its own, with `job-state`
+   * for pages and to the listeners (the scheduler plans again). Progress is left out of the
+   * comparison, so another process's run storing its steps does nothing here.
+   */
+  reload(): void {
+    const rows = this.store.list();
+    const ids = new Set(rows.map((j) => j.id));
+    for (const id of [...this.known.keys()]) if (!ids.has(id)) this.known.delete(id);
+    for (const job of rows) {
+      const key = rowKey(job);
+      if (this.known.get(job.id) === key) continue;
+      this.known.set(job.id, key);
+      this.ctx.events.emit('job-state', { id: job.id, state: job.state, error: job.error });
+      for (const l of this.listeners) l(job);
+    }
   }
 
   registerRunner<S extends JobSpec>(r: JobRunner<S>): void {
@@ -128,7 +150,9 @@ export class JobManager implements JobService {
 
   private changed(id: number): void {
     const job = this.store.get(id);
-    if (job) for (const l of this.listeners) l(job);
+    if (!job) return;
+    this.known.set(id, rowKey(job));
+    for (const l of this.listeners) l(job);
   }
 
   private move(id: number, event: JobEvent, error: string | null = null): Job {
@@ -318,6 +342,7 @@ export class JobManager implements JobService {
       );
     }
     this.store.delete(id);
+    this.known.delete(id);
     this.logs.delete(id);
     this.progress.delete(id);
     fs.rmSync(this.jobDir(id), { recursive: true, force: true });
@@ -446,6 +471,11 @@ export class JobManager implements JobService {
     this.active.clear();
     this.closed = true;
   }
+}
+
+/** A job's row but its progress: what another process may change that a page or the plan must hear of. */
+function rowKey(j: Job): string {
+  return JSON.stringify([j.state, j.error, j.name, j.devices, j.deadline, j.valuePerHour, j.mode, j.runPastDeadline]);
 }
 
 function readTail(file: string, lines: number): string[] {

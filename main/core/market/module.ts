@@ -1,3 +1,4 @@
+import { rowWatch } from '#core/db-watch';
 import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import { marketHandlers } from './handlers.ts';
 import { Market, type MarketDeps } from './service.ts';
@@ -20,11 +21,19 @@ export function marketModule(options: MarketOptions = {}): CoreModule {
         log: ctx.log,
         emit: (event, payload) => ctx.events.emit(event, payload),
       });
+      // Another process set an override or a currency: pages hear market-update (the scheduler's
+      // own watch plans again). The market reads its setting on every use: nothing to load.
+      const rows = rowWatch(
+        () => JSON.stringify(ctx.settings.get(marketSetting)),
+        () => ctx.events.emit('market-update', market.status()),
+      );
+      ctx.events.on('market-update', () => rows.seen());
       return {
         service: market,
         handlers: marketHandlers(market),
         start: () => market.start(),
         stop: () => market.stop(),
+        reload: rows.reload,
       };
     },
   });

@@ -1,3 +1,4 @@
+import { rowWatch } from '#core/db-watch';
 import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import { preferenceHandlers } from './handlers.ts';
 import { Preference } from './service.ts';
@@ -14,7 +15,13 @@ export function preferenceModule(): CoreModule {
         emit: (event, payload) => ctx.events.emit(event, payload),
         dataDir: ctx.dataDir,
       });
-      return { handlers: preferenceHandlers(preference), start: () => preference.start() };
+      // Another process changed a unit or the start options: pages hear preferences-updated.
+      const rows = rowWatch(
+        () => JSON.stringify(preference.get()),
+        () => ctx.events.emit('preferences-updated', preference.get()),
+      );
+      ctx.events.on('preferences-updated', () => rows.seen());
+      return { handlers: preferenceHandlers(preference), start: () => preference.start(), reload: rows.reload };
     },
   });
 }

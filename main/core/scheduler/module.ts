@@ -43,6 +43,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         handlers: schedulerHandlers(scheduling),
         start: () => scheduling.start(),
         stop: () => scheduling.stop(),
+        // Plan limits, presence rules, run modes saved by another process (see service.ts).
+        reload: () => scheduling.reload(),
       };
     },
   });

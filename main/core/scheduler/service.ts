@@ -19,6 +19,7 @@ import type { HeatingService } from '#core/heating/service';
 import type { JobService } from '#core/job/service';
 import type { Logger } from '#core/log';
 import type { MarketService } from '#core/market/service';
+import { marketSetting } from '#core/market/setting';
 import type { MiningService } from '#core/mining/service';
 import { planInstance } from '#core/planner/instance';
 import type { Settings } from '#core/setting';
@@ -122,6 +123,27 @@ export function createScheduling(deps: SchedulingDeps) {
 
   const modes = (): RunModes => deps.settings.get(modesSetting);
 
+  /**
+   * What another process may change that the plan is made from, besides prices, heat and jobs
+   * (their domains tell): this domain's settings a person sets, the market's override, whether a
+   * pool is set up. Compared when the ledger watch sees a foreign write; the bookkeeping the
+   * scheduler writes itself (managed jobs, the measured hash rate) is left out.
+   */
+  const ownRows = () => ({
+    all: JSON.stringify([
+      limits(),
+      presenceSettings(),
+      modes(),
+      held(),
+      deps.settings.get(deviceSetting),
+      market ? deps.settings.get(marketSetting) : null,
+      mining?.configured() ?? null,
+    ]),
+    modes: JSON.stringify(modes()),
+    presence: JSON.stringify(presenceSettings()),
+  });
+  let seenRows = ownRows();
+
   const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
     if (!mining?.configured()) return null;
     const st = mining.status();
@@ -149,6 +171,8 @@ export function createScheduling(deps: SchedulingDeps) {
   };
 
   const inputs = async (): Promise<PlanInput> => {
+    // What this plan is made from is known from here on (own changes re-plan, so they pass here).
+    seenRows = ownRows();
     const from = Math.floor(deps.clock.now() / SLOT_MS) * SLOT_MS;
     const prices = tariff.slots(from, from + HORIZON_MS);
     const heat = heating.demand(prices);
@@ -218,7 +242,10 @@ export function createScheduling(deps: SchedulingDeps) {
     loadManaged: () => deps.settings.get(managedSetting),
     saveManaged: (m) => deps.settings.set(managedSetting, m),
     loadHeld: held,
-    saveHeld: (ids) => deps.settings.set(heldSetting, ids),
+    saveHeld: (ids) => {
+      deps.settings.set(heldSetting, ids);
+      seenRows = ownRows();
+    },
   });
 
   const presence = new Presence({
@@ -378,6 +405,7 @@ export function createScheduling(deps: SchedulingDeps) {
       ...('device' in target ? { device: target.device } : { job: planJobId(target.job) }),
       message: `${'device' in target ? target.device : `job ${target.job}`}: mode ${mode}`,
     });
+    seenRows = ownRows();
     deps.events.emit('run-modes-changed', next);
     scheduler.changed();
     return next;
@@ -392,14 +420,30 @@ export function createScheduling(deps: SchedulingDeps) {
     /** The input the next planning would use, with its time limit (`hearth plan --export`). */
     instance: async () => planInstance(await inputs(), deps.clock.now(), timeLimitMs()),
     presence: () => presence.status(),
+    /** The ledger watch saw another process write: when it changed what the plan is made from, tell pages and plan again. */
+    reload: () => {
+      const now = ownRows();
+      if (now.all === seenRows.all) return;
+      const was = seenRows;
+      seenRows = now;
+      if (now.modes !== was.modes) deps.events.emit('run-modes-changed', modes());
+      if (now.presence !== was.presence)
+        void presence.refresh().then(
+          () => deps.events.emit('presence-changed', presence.status()),
+          (err: Error) => record({ kind: 'error', message: `presence rules saved elsewhere: ${err.message}` }),
+        );
+      scheduler.changed();
+    },
     setPresence: async (s: PresenceSettings) => {
       deps.settings.set(presenceSetting, s);
+      seenRows = ownRows();
       await presence.refresh();
       return presence.status();
     },
     limits,
     setLimits: (l: PlanLimitSettings) => {
       const saved = deps.settings.set(limitSetting, l);
+      seenRows = ownRows();
       scheduler.changed();
       return saved;
     },
