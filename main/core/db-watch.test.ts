@@ -2,6 +2,8 @@ import path from 'node:path';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '#core/handler';
+import { preferenceModule } from '#core/preference/module';
+import { preferenceSetting } from '#core/preference/setting';
 import { tariffModule } from '#core/tariff/module';
 import { LEDGER_FILE } from '#core/ledger/db';
 import { UPSERT_SETTING } from '#core/setting';
@@ -59,6 +61,49 @@ describe('watching for writes by another process', () => {
       expect(updates.at(-1)?.status.kind).toBe('csv');
       const settings = await dispatch(core.handlers, 'tariff-settings', {});
       expect(settings).toMatchObject({ ok: true, result: { tariff: { kind: 'csv', currency: 'EUR' } } });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a domain acts on a foreign change of its own rows only, and its own writes do not make the next foreign write of anything look like one', async () => {
+    const dataDir = cores.dir();
+    const core = await cores.start({
+      dataDir,
+      modules: [preferenceModule(), tariffModule({ cron: false })],
+      watchMs: 20,
+    });
+    const pushed: string[] = [];
+    core.events.on('preferences-updated', (p) => pushed.push(p.temperatureUnit));
+    // The core's own change: pushed once by the handler, never again by the watch.
+    expect((await dispatch(core.handlers, 'preferences-set', { temperatureUnit: 'F' })).ok).toBe(true);
+    expect(pushed).toEqual(['F']);
+    const other = new Database(path.join(dataDir, LEDGER_FILE));
+    try {
+      // Counting the tariff's looks (listed after the preferences, so reloaded after them in the
+      // same tick) shows the watch ran before the check.
+      let looks = 0;
+      const service = core.service('tariff') as unknown as { fingerprint(): string };
+      const fingerprint = service.fingerprint.bind(service);
+      service.fingerprint = () => {
+        looks++;
+        return fingerprint();
+      };
+      other.prepare(UPSERT_SETTING).run('unrelated', '{"step":1}', 1, new Date().toISOString());
+      await when('the core looks at the foreign write', () => looks > 0);
+      expect(pushed).toEqual(['F']);
+
+      other
+        .prepare(UPSERT_SETTING)
+        .run(
+          preferenceSetting.key,
+          JSON.stringify({ temperatureUnit: 'C', energyUnit: 'auto', autostart: false, startMinimized: false }),
+          preferenceSetting.version,
+          new Date().toISOString(),
+        );
+      await when('preferences-updated for the foreign change', () => pushed.length === 2);
+      expect(pushed).toEqual(['F', 'C']);
+      expect(await core.handlers['preferences-get']({})).toMatchObject({ temperatureUnit: 'C' });
     } finally {
       other.close();
     }

@@ -155,7 +155,9 @@ export const planCommand: Command = {
     '       hearth plan --instance FILE [--json] [--solver auto|milp|heuristic] [--time-limit-ms N]',
   details:
     'Without --instance it builds the problem the scheduler plans from (prices, heat, detected devices, the job\n' +
-    'queue, limits) out of the data folder, as the app would now, without starting or stopping anything.\n' +
+    'queue, limits) out of the data folder, as the app would now, without starting or stopping anything, and\n' +
+    'bends the answer by the run modes (off / plan / now / heat only) as the app does; a problem file carries\n' +
+    'no modes.\n' +
     '--export writes that problem as JSON (docs/plan-instance.md; - for standard output) with the time and time\n' +
     'limit it is planned at; --instance solves such a file, so anyone can reproduce a plan. Either prints the\n' +
     'status (optimal, feasible with its gap, or heuristic with the reason), the totals and one row per slot\n' +
