@@ -7,6 +7,7 @@ import {
   deviceId,
   type HeatingSettings,
   type Job,
+  type MarketStatus,
   type Plan,
   type Preferences,
   type PriceSlot,
@@ -16,6 +17,7 @@ import {
 } from '#contract/index';
 import { heatingSetting } from '#core/heating/setting';
 import { createJobStore } from '#core/job/store';
+import { marketSetting } from '#core/market/setting';
 import { preferenceSetting } from '#core/preference/setting';
 import { modesSetting } from '#core/scheduler/setting';
 import { UPSERT_SETTING } from '#core/setting';
@@ -176,7 +178,27 @@ describe('a running server and another process writing to its ledger', () => {
       expect(pushed[0]!.payload).toEqual(modes);
       expect(await call<RunModes>(s, 'run-modes-get')).toEqual(modes);
 
-      // 4. A job the other process created: job-state for it, and the queue lists it.
+      // 4. A BTC price entered by the other process (`hearth market --btc-price`): market-update with it.
+      mark = events.length;
+      put(
+        marketSetting.key,
+        {
+          currency: 'EUR',
+          btcPrice: { value: 61_234, at: Date.now() },
+          difficulty: null,
+          feesBtc: 0.05,
+          poolFee: 0.02,
+        },
+        marketSetting.version,
+      );
+      await until(
+        'market-update with the price entered elsewhere',
+        () => after(mark, 'market-update'),
+        (e) => e.some((x) => (x.payload as MarketStatus).btcPrice.value === 61_234),
+      );
+      expect((await call<MarketStatus>(s, 'market-status')).btcPrice.value).toBe(61_234);
+
+      // 5. A job the other process created: job-state for it, and the queue lists it.
       mark = events.length;
       const job = createJobStore(db).create(
         {
