@@ -171,7 +171,8 @@ test('with a time-of-use tariff live and a heat pump saved, the backtest replays
 
   await setFields(page, {
     'backtest-from': '2023-01-09',
-    'backtest-to': '2023-01-16',
+    // Into February: the chart shows each month's bars at its own month.
+    'backtest-to': '2023-02-16',
     'backtest-policy-planner': false,
     'backtest-policy-thermostat': false,
     'backtest-policy-threshold': false,
@@ -191,6 +192,11 @@ test('with a time-of-use tariff live and a heat pump saved, the backtest replays
   await expect(assumed('house')).toHaveAttribute('data-origin', 'given');
   await expect(assumed('house')).toContainText('given here');
   await expect(assumed('weather')).toContainText('aachen-2023-hourly.csv');
+  const chart = page.getByTestId('backtest-chart');
+  await expect(plotOf(chart)).toHaveAttribute('data-x-ticks', 'Jan 2023 | Feb 2023');
+  await hoverChart(chart, 0.75);
+  await expect(chart.locator('.u-legend')).toContainText('Feb 2023');
+  await expect(chart.locator('.u-legend')).toContainText(/always net \(EUR\)\s*[−-](€|EUR)\s?[\d,]+\.\d\d/);
 });
 
 test('a past year made the tariff: the Schedules page says its prices end before now, never "ok"', async ({

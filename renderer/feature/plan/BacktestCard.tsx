@@ -220,9 +220,9 @@ function Results({ run }: { run: BacktestRun }) {
         timeZone="UTC"
         grouped
         table={false}
-        x={months.map(monthStart)}
+        x={months.map((m) => monthStart(m))}
         end={months.length > 0 ? monthStart(months.at(-1)!, 1) : 0}
-        xAxis={{ splits: months.map(monthStart), ticks: (t) => t.map(monthName) }}
+        xAxis={{ splits: months.map((m) => monthStart(m)), ticks: (t) => t.map(monthName) }}
         xFormat={monthName}
         axes={[{ scale: 'net', label: `net (${run.currency})` }]}
         series={run.results.map((r, k) => ({
