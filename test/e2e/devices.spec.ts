@@ -35,9 +35,11 @@ test('the Dashboard shows live power, heat and load with units, updating each se
   await expect(page.getByTestId('stat-load').locator('.stat-value')).toHaveText(/^\d+ %$/);
   await expect(page.getByTestId('stat-heat-today').locator('.stat-value')).toHaveText(/^[\d.,]+ k?Wh$/);
   // Two pushes a second apart move the chart: the WebSocket is live.
-  const chart = page.getByRole('img', { name: 'Power over time' }).locator('path');
-  const d1 = await chart.getAttribute('d');
-  await expect.poll(async () => chart.getAttribute('d'), { timeout: 5000 }).not.toBe(d1);
+  const chart = page.getByTestId('dashboard-power-chart');
+  const drawn = async () =>
+    `${await chart.getAttribute('data-points')} ${await chart.getAttribute('data-x-ticks')} ${await chart.locator('[role=img]').getAttribute('aria-label')}`;
+  const d1 = await drawn();
+  await expect.poll(drawn, { timeout: 5000 }).not.toBe(d1);
 });
 
 test('navigation lists only pages that work: each opens with its title and no error', async ({ page, server }) => {
