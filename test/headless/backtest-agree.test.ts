@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BacktestRun, HeatingSettings } from '#contract/index';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
-import { runCli, startServe, tempDir, type RunningServer } from './harness.ts';
+import { apiCall as call, runCli } from './harness.ts';
+import { perTest } from './per-test.ts';
 
 const PRICES = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');
 const WEATHER = path.join(WEATHER_DIR, 'aachen-2023-hourly.csv');
@@ -11,32 +12,14 @@ const WEATHER = path.join(WEATHER_DIR, 'aachen-2023-hourly.csv');
 const FROM = Date.UTC(2023, 0, 8, 23);
 const TO = Date.UTC(2023, 0, 15, 23);
 
-const running: RunningServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await s.stop('SIGKILL');
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-async function call<R>(s: RunningServer, method: string, args: unknown = {}): Promise<R> {
-  const res = await fetch(`${s.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: true; result: R } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(body.error.message);
-  return body.result;
-}
+const { folder, serve } = perTest('hearth-backtest-agree-');
 
 const origin = (r: BacktestRun, topic: string) => r.setup.assumptions.find((a) => a.topic === topic);
 
 describe('one backtest for the page and the command', () => {
   it('the API and hearth backtest give the same result on the same saved settings, and an override is named', async () => {
-    const dataDir = tempDir('hearth-backtest-agree-');
-    dirs.push(dataDir);
-    const s = await startServe({ dataDir });
-    running.push(s);
+    const dataDir = folder();
+    const s = await serve(dataDir);
     // Saved: a heat pump in Brussels, a live time-of-use tariff with household charges, and the 2023
     // prices imported beside it (the live tariff stays).
     const heating = await call<HeatingSettings>(s, 'heating-settings');

@@ -4,55 +4,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { describe, expect, it } from 'vitest';
 import type { PriceSlot, TariffSettings } from '#contract/index';
 import { PRICES_DIR } from '../fixtures/data.ts';
-import { runCli, startServe, tempDir, until, type RunningServer } from './harness.ts';
+import { apiCall as call, listen, runCli, until } from './harness.ts';
+import { perTest } from './per-test.ts';
 
 const CSV = path.join(PRICES_DIR, 'be-day-ahead-2023.csv');
 const JAN_1 = Date.parse('2023-01-01T00:00:00Z');
 
-const running: RunningServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await s.stop('SIGKILL');
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function folder(): string {
-  const d = tempDir('hearth-cli-server-');
-  dirs.push(d);
-  return d;
-}
-async function serve(dataDir: string): Promise<RunningServer> {
-  const s = await startServe({ dataDir });
-  running.push(s);
-  return s;
-}
-
-/** A call to the running server's own API, as its page makes it. */
-async function call<R>(s: RunningServer, method: string, args: unknown = {}): Promise<R> {
-  const res = await fetch(`${s.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: true; result: R } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(body.error.message);
-  return body.result;
-}
-
-/** The events the server pushes to its page from now on. */
-async function listen(s: RunningServer): Promise<{ events: { event: string; payload: unknown }[]; close(): void }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
-  const events: { event: string; payload: unknown }[] = [];
-  ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { events, close: () => ws.close() };
-}
+const { folder, serve } = perTest('hearth-cli-server-');
 
 /** A pid that certainly belongs to no process any more: one that just exited. */
 async function deadPid(): Promise<number> {

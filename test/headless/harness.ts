@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 export { until } from '../support/until.ts';
 
@@ -84,4 +85,30 @@ export function runCli(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A call to the running server's own API, as its page makes it; a refusal throws its message. */
+export async function apiCall<R>(s: RunningServer, method: string, args: unknown = {}): Promise<R> {
+  const res = await fetch(`${s.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+    body: JSON.stringify(args),
+  });
+  const body = (await res.json()) as { ok: true; result: R } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(body.error.message);
+  return body.result;
+}
+
+/** The events the server pushes to its page from now on. */
+export async function listen(
+  s: RunningServer,
+): Promise<{ events: { event: string; payload: unknown }[]; close(): void }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
+  const events: { event: string; payload: unknown }[] = [];
+  ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { events, close: () => ws.close() };
 }

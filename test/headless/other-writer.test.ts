@@ -1,8 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
-import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { describe, expect, it } from 'vitest';
 import {
   deviceId,
   type HeatingSettings,
@@ -21,40 +19,17 @@ import { marketSetting } from '#core/market/setting';
 import { preferenceSetting } from '#core/preference/setting';
 import { modesSetting } from '#core/scheduler/setting';
 import { UPSERT_SETTING } from '#core/setting';
-import { startServe, tempDir, until, type RunningServer } from './harness.ts';
+import { apiCall as call, listen, until } from './harness.ts';
+import { perTest } from './per-test.ts';
 
-const running: RunningServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await s.stop('SIGKILL');
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-async function call<R>(s: RunningServer, method: string, args: unknown = {}): Promise<R> {
-  const res = await fetch(`${s.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: true; result: R } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(body.error.message);
-  return body.result;
-}
+const { folder, serve } = perTest('hearth-other-writer-');
 
 describe('a running server and another process writing to its ledger', () => {
   it('sees prices and a tariff another process stored, and pushes price-update to open pages', async () => {
-    const dataDir = tempDir('hearth-other-writer-');
-    dirs.push(dataDir);
-    const s = await startServe({ dataDir });
-    running.push(s);
+    const dataDir = folder();
+    const s = await serve(dataDir);
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff.kind).toBe('fixed');
-    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
-    const events: { event: string; payload: unknown }[] = [];
-    ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    const { events, close } = await listen(s);
 
     // This test process is the other writer: its own connection to the server's SQLite file, as a
     // `hearth` command that opened the folder directly, stores three hours of prices from now on
@@ -88,24 +63,16 @@ describe('a running server and another process writing to its ledger', () => {
       (e) => e !== undefined,
     );
     expect((update?.payload as { status: TariffStatus }).status.state).toBe('ok');
-    ws.close();
+    close();
     expect((await call<TariffSettings>(s, 'tariff-settings')).tariff).toEqual({ kind: 'csv', currency: 'EUR' });
     const slots = await call<PriceSlot[]>(s, 'tariff-slots', { from: start, to: start + 3 * hour });
     expect(slots.map((x) => x.price)).toEqual([0.11, 0.05, 0.2]);
   });
 
   it('sees heating settings, a run mode and a job another process stored, pushes their events, and pushes nothing for a write none of them holds', async () => {
-    const dataDir = tempDir('hearth-other-writer-');
-    dirs.push(dataDir);
-    const s = await startServe({ dataDir });
-    running.push(s);
-    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
-    const events: { event: string; payload: unknown }[] = [];
-    ws.on('message', (m: Buffer) => events.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    const dataDir = folder();
+    const s = await serve(dataDir);
+    const { events, close } = await listen(s);
     // The first plan is made: what follows is what the other process's writes caused.
     await until(
       'the first plan',
@@ -221,7 +188,7 @@ describe('a running server and another process writing to its ledger', () => {
       expect((await call<Job[]>(s, 'job-list')).map((j) => j.name)).toContain('made elsewhere');
     } finally {
       db.close();
-      ws.close();
+      close();
     }
   });
 });
