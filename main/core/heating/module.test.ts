@@ -10,6 +10,7 @@ import { testCores } from '../../../test/support/core.ts';
 import { homeAssistant, temperatureState } from '../../../test/support/home-assistant.ts';
 import { serverForTests, type Recorded, type Reply } from '../../../test/support/http-server.ts';
 import { storeRawSetting } from '../../../test/support/setting-row.ts';
+import { refused } from '../../../test/support/refused.ts';
 import { heatingModule } from './module.ts';
 import { defaultHeatingSettings } from './setting.ts';
 
@@ -321,17 +322,3 @@ describe('thermal mode settings', () => {
     await c.close();
   });
 });
-
-/**
- * The envelope dispatch answers a refused argument with: the message in words (a sentence, never the
- * method or the path), the path apart in `field`. Cases below are written "path: message".
- */
-function refused(pathAndMessage: string) {
-  const at = pathAndMessage.indexOf(': ');
-  const field = pathAndMessage.slice(0, at);
-  const message = pathAndMessage.slice(at + 2);
-  return {
-    ok: false,
-    error: { code: 'bad-request', message: message.charAt(0).toUpperCase() + message.slice(1), field },
-  };
-}

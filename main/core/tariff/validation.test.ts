@@ -7,6 +7,7 @@ import { dispatch } from '#core/handler';
 import { TARIFF_DIR } from '../../../test/fixtures/data.ts';
 import { testCores } from '../../../test/support/core.ts';
 import { serverForTests, type Reply } from '../../../test/support/http-server.ts';
+import { refused } from '../../../test/support/refused.ts';
 import { tariffModule } from './module.ts';
 import { localToUtc } from '#core/time';
 
@@ -147,17 +148,3 @@ describe('tariff settings: validated before they are stored', () => {
     await c.close();
   });
 });
-
-/**
- * The envelope dispatch answers a refused argument with: the message in words (a sentence, never the
- * method or the path), the path apart in `field`. Cases below are written "path: message".
- */
-function refused(pathAndMessage: string) {
-  const at = pathAndMessage.indexOf(': ');
-  const field = pathAndMessage.slice(0, at);
-  const message = pathAndMessage.slice(at + 2);
-  return {
-    ok: false,
-    error: { code: 'bad-request', message: message.charAt(0).toUpperCase() + message.slice(1), field },
-  };
-}
