@@ -53,7 +53,13 @@ export type LedgerBucket = LedgerTotals & {
   shares: ShareCounts | null;
 };
 
-export type LedgerPeriod = {
+export type LedgerPeriod = LedgerPeriodOf<LedgerTotals, LedgerBucket>;
+
+/**
+ * A period's shape over its totals `T` and buckets `B`: the contract's in `LedgerPeriod`; the core
+ * fills the same shape in its own units first, so the two cannot drift apart field by field.
+ */
+export type LedgerPeriodOf<T, B> = {
   currency: string;
   timeZone: string;
   kind: LedgerPeriodKind;
@@ -65,16 +71,16 @@ export type LedgerPeriod = {
   /** The period holds now: its totals run until now, later buckets are left out. */
   running: boolean;
   /** Buckets up to now, oldest first (hours carry no fixed charges; the totals do). */
-  buckets: LedgerBucket[];
+  buckets: B[];
   /** The whole period so far, the standing charge and monthly fee included. */
-  total: LedgerTotals;
+  total: T;
   /**
    * The period before, of the same kind; while this one runs only as far into it as this one has
    * run (`until`), so "this week so far" is compared with last week to the same hour, not in full.
    */
-  previous: { from: string; to: string; start: number; until: number; total: LedgerTotals };
+  previous: { from: string; to: string; start: number; until: number; total: T };
   /** Energy and money per device over the period so far, most energy first. */
-  devices: (LedgerTotals & { id: string })[];
+  devices: (T & { id: string })[];
   /** Anchors for navigation: the period before, the one after (null when it has not begun), the current one. */
   previousAnchor: string;
   nextAnchor: string | null;

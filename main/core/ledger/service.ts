@@ -1,4 +1,11 @@
-import type { LedgerPeriodKind, LedgerRestoreResult, LedgerSettings, PriceSlot, ShareCounts } from '#contract/index';
+import type {
+  LedgerPeriodKind,
+  LedgerPeriodOf,
+  LedgerRestoreResult,
+  LedgerSettings,
+  PriceSlot,
+  ShareCounts,
+} from '#contract/index';
 import type { Clock } from '#core/clock';
 import { dayKey, dayRange, dayStart, localParts } from '#core/time';
 import { toNanos } from '#core/economics/money';
@@ -410,23 +417,7 @@ export class Ledger implements LedgerService {
 }
 
 /** A period's figures in the ledger's units (the handler turns them into the contract's). */
-export type PeriodTotals = {
-  currency: string;
-  timeZone: string;
-  kind: LedgerPeriodKind;
-  from: string;
-  to: string;
-  start: number;
-  end: number;
-  running: boolean;
-  buckets: (Totals & { key: string; start: number; end: number })[];
-  total: Totals;
-  previous: { from: string; to: string; start: number; until: number; total: Totals };
-  devices: (Totals & { id: string })[];
-  previousAnchor: string;
-  nextAnchor: string | null;
-  today: string;
-};
+export type PeriodTotals = LedgerPeriodOf<Totals, Totals & { key: string; start: number; end: number }>;
 
 function charges(s: LedgerSettings): FixedCharges {
   return { currency: s.currency, standingPerDay: toNanos(s.standingPerDay), monthlyFee: toNanos(s.monthlyFee) };
