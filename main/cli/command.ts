@@ -166,3 +166,10 @@ export const DATA_DIR_DOC: OptionDoc = {
   default: "the desktop app's folder, ~/.config/Hearth on Linux",
 };
 export const JSON_DOC: OptionDoc = { text: 'print the result as JSON instead of text' };
+/** `--from` for the commands that list price slots from a given hour on. */
+export const FROM_HOUR_DOC: OptionDoc = {
+  value: 'ISO-TIME',
+  text: 'the first slot',
+  default: 'the start of this hour',
+  example: '2023-01-01T00:00:00Z',
+};

@@ -1,6 +1,14 @@
 import type { HeatSlot } from '#contract/index';
 import { withClient } from '../client.ts';
-import { JSON_DOC, DATA_DIR_DOC, numberOption, type Command, flagOptions, textOptions } from '../command.ts';
+import {
+  JSON_DOC,
+  DATA_DIR_DOC,
+  FROM_HOUR_DOC,
+  numberOption,
+  type Command,
+  flagOptions,
+  textOptions,
+} from '../command.ts';
 import { describeStatus, fromOption, localTime, perKWh } from './prices.ts';
 
 const HOUR = 3_600_000;
@@ -34,12 +42,7 @@ export const heatCommand: Command = {
   options: { ...flagOptions('json'), ...textOptions('hours', 'from', 'data-dir') },
   docs: {
     hours: { value: 'N', text: 'how many hours ahead to show', default: '48', unit: 'hours' },
-    from: {
-      value: 'ISO-TIME',
-      text: 'the first slot',
-      default: 'the start of this hour',
-      example: '2023-01-01T00:00:00Z',
-    },
+    from: FROM_HOUR_DOC,
     json: JSON_DOC,
     'data-dir': DATA_DIR_DOC,
   },

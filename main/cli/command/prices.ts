@@ -6,6 +6,7 @@ import { localDay, localParts } from '#core/time';
 import { sendTo, withClient, type Send } from '../client.ts';
 import {
   DATA_DIR_DOC,
+  FROM_HOUR_DOC,
   JSON_DOC,
   numberOption,
   progressBar,
@@ -94,12 +95,7 @@ export const pricesCommand: Command = {
   options: { ...flagOptions('json'), ...textOptions('hours', 'from', 'data-dir') },
   docs: {
     hours: { value: 'N', text: 'how many hours ahead to list', default: '48', unit: 'hours' },
-    from: {
-      value: 'ISO-TIME',
-      text: 'the first slot',
-      default: 'the start of this hour',
-      example: '2023-01-01T00:00:00Z',
-    },
+    from: FROM_HOUR_DOC,
     json: JSON_DOC,
     'data-dir': DATA_DIR_DOC,
   },
