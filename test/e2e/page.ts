@@ -68,6 +68,18 @@ export async function saveRefused(page: Page, name: string, message: string | Re
   await expect(card(page, name).getByRole('alert')).toContainText(message);
 }
 
+/** Fills `field` with `text`, presses the button with test id `button` and expects the refusal at that field. */
+export async function fillRefused(
+  field: Locator,
+  text: string,
+  button: string,
+  message: string | RegExp,
+): Promise<void> {
+  await field.fill(text);
+  await field.page().getByTestId(button).click();
+  await expectFieldRefused(field, message);
+}
+
 /**
  * A refused input, as a person meets it: the plain message at the field (what its
  * aria-describedby names), the field marked aria-invalid and holding the focus, and no method

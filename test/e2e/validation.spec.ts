@@ -1,6 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
 import { call, expect, test } from './fixture.ts';
-import { expectFieldRefused as expectRefusedAt, openPage, save } from './page.ts';
+import { expectFieldRefused as expectRefusedAt, fillRefused, openPage, save } from './page.ts';
 
 /** Types into a box key by key, as a person does: the browser keeps what a number box cannot read. */
 async function typeInto(field: Locator, text: string): Promise<void> {
@@ -25,10 +25,10 @@ test.describe('tariff form', () => {
     const stored = await tariffSettings(page);
 
     const price = page.getByTestId('tou-zone-0-price');
-    await price.fill('-5');
-    await page.getByTestId('tariff-save').click();
-    await expectRefusedAt(
+    await fillRefused(
       price,
+      '-5',
+      'tariff-save',
       'The price must be at least -1 per kWh: a tariff that pays more than that for power is a sign or unit mistake',
     );
     // What the person typed stays in the form to fix; nothing was stored.
@@ -36,9 +36,12 @@ test.describe('tariff form', () => {
     expect(await tariffSettings(page)).toEqual(stored);
 
     // A small negative price is real in some tariffs: asked once, then saved when confirmed.
-    await price.fill('-0.05');
-    await page.getByTestId('tariff-save').click();
-    await expectRefusedAt(price, /^A negative price means your supplier pays you for every kWh you use/);
+    await fillRefused(
+      price,
+      '-0.05',
+      'tariff-save',
+      /^A negative price means your supplier pays you for every kWh you use/,
+    );
     expect(await tariffSettings(page)).toEqual(stored);
     await page.getByTestId('tariff-negative-ok').check();
     await save(page, 'tariff');
@@ -66,13 +69,9 @@ test.describe('tariff form', () => {
     await expect(days).toHaveAttribute('aria-invalid', 'true');
     await page.getByTestId('tou-default-price').fill('0.32');
 
-    await days.fill('');
-    await page.getByTestId('tariff-save').click();
-    await expectRefusedAt(days, 'Choose at least one day: 1 (Monday) … 7 (Sunday), such as 1-5');
+    await fillRefused(days, '', 'tariff-save', 'Choose at least one day: 1 (Monday) … 7 (Sunday), such as 1-5');
 
-    await days.fill('1-5, 9');
-    await page.getByTestId('tariff-save').click();
-    await expectRefusedAt(days, 'The days are 1 (Monday) … 7 (Sunday)');
+    await fillRefused(days, '1-5, 9', 'tariff-save', 'The days are 1 (Monday) … 7 (Sunday)');
 
     await days.fill('6,7');
     await page.getByTestId('tou-zone-0-to').fill('22:00');
@@ -99,9 +98,7 @@ test.describe('heating form', () => {
     await openPage(page, server, 'Schedules');
     const setpoint = page.getByTestId('setpoint-2-0-c');
     const before = await setpoint.inputValue();
-    await setpoint.fill('80');
-    await page.getByTestId('heating-save').click();
-    await expectRefusedAt(setpoint, 'The setpoint must be between 5 and 30 °C');
+    await fillRefused(setpoint, '80', 'heating-save', 'The setpoint must be between 5 and 30 °C');
     await expect(setpoint).toHaveValue('80');
     await page.reload();
     await expect(page.getByTestId('setpoint-2-0-c')).toHaveValue(before);
@@ -114,13 +111,9 @@ test.describe('heating form', () => {
     await openPage(page, server, 'Schedules');
     const loss = page.getByTestId('heat-loss');
     const before = await loss.inputValue();
-    await loss.fill('');
-    await page.getByTestId('heating-save').click();
-    await expectRefusedAt(loss, "The room's heat loss must be a number");
+    await fillRefused(loss, '', 'heating-save', "The room's heat loss must be a number");
     // Where zod would say "Too small: expected number to be >=0", the person reads the range and its unit.
-    await loss.fill('-5');
-    await page.getByTestId('heating-save').click();
-    await expectRefusedAt(loss, "The room's heat loss must be between 0 and 2000 W/K");
+    await fillRefused(loss, '-5', 'heating-save', "The room's heat loss must be between 0 and 2000 W/K");
 
     // The same schema answers from the core: sent past the form, the refusal names the field.
     const r = await call(page, 'heating-configure', {
@@ -146,32 +139,29 @@ test.describe('jobs form', () => {
   }) => {
     await openPage(page, server, 'Jobs');
     const steps = page.getByTestId('job-steps');
-    await steps.fill('');
-    await page.getByTestId('job-queue').click();
-    await expectRefusedAt(steps, 'The number of steps is required');
+    await fillRefused(steps, '', 'job-queue', 'The number of steps is required');
 
     await typeInto(steps, 'e');
     await page.getByTestId('job-queue').click();
     await expectRefusedAt(steps, 'The number of steps must be a number');
 
-    await steps.fill('0');
-    await page.getByTestId('job-queue').click();
-    await expectRefusedAt(steps, 'The number of steps must be between 1 and 10,000,000');
+    await fillRefused(steps, '0', 'job-queue', 'The number of steps must be between 1 and 10,000,000');
 
     // Only the core knows the machine's devices: its refusal lands at the device box all the same.
     await steps.fill('50');
     const devices = page.getByTestId('job-devices');
-    await devices.fill('cpu, toaster');
-    await page.getByTestId('job-queue').click();
-    await expectRefusedAt(devices, /^This computer has no device "toaster": choose from cpu/);
+    await fillRefused(devices, 'cpu, toaster', 'job-queue', /^This computer has no device "toaster": choose from cpu/);
     await expect(devices).toHaveValue('cpu, toaster');
 
     // A deadline already past can never be met.
     await devices.fill('cpu');
     const deadline = page.getByTestId('job-deadline');
-    await deadline.fill('2020-01-06T10:00');
-    await page.getByTestId('job-queue').click();
-    await expectRefusedAt(deadline, 'The deadline has passed: choose a time still ahead, or leave it empty');
+    await fillRefused(
+      deadline,
+      '2020-01-06T10:00',
+      'job-queue',
+      'The deadline has passed: choose a time still ahead, or leave it empty',
+    );
 
     await page.reload();
     expect(await call(page, 'job-list', {})).toEqual({ ok: true, result: [] });
@@ -211,12 +201,13 @@ test('presence rules: an emptied number is named rather than read as 0, and the 
   await openPage(page, server, 'Plan');
   const resume = page.getByTestId('presence-resume');
   const before = await resume.inputValue();
-  await resume.fill('');
-  await page.getByTestId('presence-save').click();
-  await expectRefusedAt(resume, 'The idle time before resuming must be a number');
-  await resume.fill('0.1');
-  await page.getByTestId('presence-save').click();
-  await expectRefusedAt(resume, 'The idle time before resuming must be between 0.5 and 720 minutes');
+  await fillRefused(resume, '', 'presence-save', 'The idle time before resuming must be a number');
+  await fillRefused(
+    resume,
+    '0.1',
+    'presence-save',
+    'The idle time before resuming must be between 0.5 and 720 minutes',
+  );
   await page.reload();
   await expect(page.getByTestId('presence-resume')).toHaveValue(before);
 });
