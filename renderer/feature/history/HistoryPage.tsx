@@ -171,14 +171,19 @@ function IndoorCard({ period, refresh }: { period: LedgerPeriod; refresh: number
   );
 }
 
-/** A figure of the period with its change against the period before, both with their units. */
-function Compare({
+/**
+ * A figure of the period (`testId`) with its change against the period before (`testId`-compare),
+ * both shown with their units by `show`.
+ */
+function ComparedStat({
+  label,
   now,
   before,
   show,
   against,
   testId,
 }: {
+  label: string;
   now: number;
   before: number;
   show: (v: number) => string;
@@ -187,9 +192,12 @@ function Compare({
 }) {
   const change = fmtChange(now, before);
   return (
-    <span className="compare" data-testid={testId}>
-      {change === null ? `nothing booked ${against}` : `${change} vs ${against} (${show(before)})`}
-    </span>
+    <div data-testid={testId}>
+      <Stat label={label} value={show(now)} />
+      <span className="compare" data-testid={`${testId}-compare`}>
+        {change === null ? `nothing booked ${against}` : `${change} vs ${against} (${show(before)})`}
+      </span>
+    </div>
   );
 }
 
@@ -377,48 +385,36 @@ export function HistoryPage() {
       {data && (
         <>
           <div className="stats">
-            <div data-testid="history-energy">
-              <Stat
-                label={`Energy${data.running ? ', so far' : ''}`}
-                value={fmtEnergy(kwh(data.total.energyMilliWh), unit)}
-              />
-              <Compare
-                testId="history-energy-compare"
-                now={data.total.energyMilliWh}
-                before={data.previous.total.energyMilliWh}
-                show={(v) => fmtEnergy(kwh(v), unit)}
-                against={against}
-              />
-            </div>
+            <ComparedStat
+              testId="history-energy"
+              label={`Energy${data.running ? ', so far' : ''}`}
+              now={data.total.energyMilliWh}
+              before={data.previous.total.energyMilliWh}
+              show={(v) => fmtEnergy(kwh(v), unit)}
+              against={against}
+            />
             <Stat
               testId="history-heat"
               label="Heat"
               value={fmtEnergy(kwh(data.total.heatMilliWh), unit)}
               note={`${fmtEnergy(kwh(data.total.heatMetMilliWh), unit)} met demand`}
             />
-            <div data-testid="history-cost">
-              <Stat
-                label="Cost, incl. standing charge and fees"
-                value={fmtMoney(money(billed(data.total)), currency)}
-              />
-              <Compare
-                testId="history-cost-compare"
-                now={billed(data.total)}
-                before={billed(data.previous.total)}
-                show={(v) => fmtMoney(money(v), currency)}
-                against={against}
-              />
-            </div>
-            <div data-testid="history-net">
-              <Stat label="Net" value={fmtMoney(money(data.total.netNanos), currency)} />
-              <Compare
-                testId="history-net-compare"
-                now={data.total.netNanos}
-                before={data.previous.total.netNanos}
-                show={(v) => fmtMoney(money(v), currency)}
-                against={against}
-              />
-            </div>
+            <ComparedStat
+              testId="history-cost"
+              label="Cost, incl. standing charge and fees"
+              now={billed(data.total)}
+              before={billed(data.previous.total)}
+              show={(v) => fmtMoney(money(v), currency)}
+              against={against}
+            />
+            <ComparedStat
+              testId="history-net"
+              label="Net"
+              now={data.total.netNanos}
+              before={data.previous.total.netNanos}
+              show={(v) => fmtMoney(money(v), currency)}
+              against={against}
+            />
           </div>
           <Card title={`Heat per ${noun} (${unit.unit})`} wide>
             <TimeChart
