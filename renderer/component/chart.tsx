@@ -85,6 +85,14 @@ export type TimeChartProps = {
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /**
+ * The x of a live chart of one reading a second (`at`, ms): each reading stands for the second after
+ * it, and is named by its clock time with seconds.
+ */
+export function perSecondX(at: number[]): Pick<TimeChartProps, 'x' | 'end' | 'xFormat'> {
+  return { x: at, end: at.length > 0 ? at.at(-1)! + 1000 : 0, xFormat: (ms) => fmtClock(ms, { seconds: true }) };
+}
+
+/**
  * Where grouped bars stand: bar `slot` of `n` in each bucket, the group filling 85 % of the
  * narrowest bucket (months differ by up to three days; one width keeps the bars equal).
  */

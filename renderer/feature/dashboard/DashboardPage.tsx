@@ -2,9 +2,8 @@ import { useEffect, useState } from 'react';
 import type { DeviceId, Job, RunModes } from '#contract/index';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useEventSeries } from '../../api/hooks.ts';
-import { TimeChart } from '../../component/chart.tsx';
+import { perSecondX, TimeChart } from '../../component/chart.tsx';
 import {
-  fmtClock,
   fmtHashRate,
   fmtKWh,
   fmtMoney,
@@ -383,10 +382,7 @@ export function DashboardPage() {
           testId="dashboard-power-chart"
           label={`Power (heat) and CPU load, last ${HISTORY_SECONDS / 60} minutes`}
           height={160}
-          x={series.map((s) => Date.parse(s.at))}
-          // Each reading stands for the second after it.
-          end={series.length > 0 ? Date.parse(series.at(-1)!.at) + 1000 : 0}
-          xFormat={(ms) => fmtClock(ms, { seconds: true })}
+          {...perSecondX(series.map((s) => Date.parse(s.at)))}
           axes={[
             { scale: 'W', label: 'W', range: [0, null] },
             { scale: 'load', label: '%', side: 'right', range: [0, 100] },

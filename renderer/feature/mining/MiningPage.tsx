@@ -3,9 +3,8 @@ import type { MiningPoolCheck, MiningPoolInput, MiningSettings, MiningShare, Min
 import { miningArgs } from '#contract/mining';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent, useEventSeries, useSave } from '../../api/hooks.ts';
-import { TimeChart } from '../../component/chart.tsx';
+import { perSecondX, TimeChart } from '../../component/chart.tsx';
 import {
-  fmtClock,
   fmtDuration,
   fmtFigureSource,
   fmtHashRate,
@@ -452,10 +451,7 @@ export function MiningPage() {
               testId="mining-hashrate-chart"
               label="Hash rate, last two minutes"
               height={160}
-              x={rates.map((r) => r.at)}
-              // Each figure is the hashes of the second after it.
-              end={rates.length > 0 ? rates.at(-1)!.at + 1000 : 0}
-              xFormat={(ms) => fmtClock(ms, { seconds: true })}
+              {...perSecondX(rates.map((r) => r.at))}
               axes={[{ scale: 'hashrate', label: 'H/s', range: [0, null] }]}
               series={[
                 {
