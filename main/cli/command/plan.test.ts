@@ -9,7 +9,7 @@ import { dispatch } from '#core/handler';
 import { createdOnly } from '#core/module';
 import { schedulerModule } from '#core/scheduler/module';
 import { plannerThread } from '#core/planner/planner-thread';
-import { alternatingPricesCsv, demoModules, prepareDemo, SLOT_MS } from '../../../test/support/scheduler-demo.ts';
+import { demoModules, prepareDemo, SLOT_MS } from '../../../test/support/scheduler-demo.ts';
 import { TestClock } from '../../../test/support/test-clock.ts';
 import { plan } from '#workers/planner/plan';
 import { testCores } from '../../../test/support/core.ts';
@@ -53,12 +53,7 @@ describe('hearth plan --export and --instance', () => {
     // The domains the scheduler reads, set up by their own handlers: prices, a pool, a deadline job.
     const setup = await cores.start({ dataDir, modules: plannedDomains() });
     const h = setup.handlers;
-    await h['tariff-import-csv']({ csv: alternatingPricesCsv(from, 52), unit: 'per-kwh', currency: 'EUR' });
-    await h['tariff-configure']({
-      ...(await h['tariff-settings']({})),
-      tariff: { kind: 'csv', currency: 'EUR' },
-      skipCheck: true,
-    });
+    await prepareDemo(h, { from, hours: 52, poolUrl: null });
     await h['mining-settings-set']({
       pools: [{ url: 'stratum+tcp://127.0.0.1:3333', user: 'alice.rig', password: 'x' }],
     });
@@ -109,12 +104,7 @@ describe('hearth plan --export and --instance', () => {
     });
     const h = setup.handlers;
     // Every other hour costs 50 EUR/kWh: a planner left alone never runs a job worth 0.05 EUR/h then.
-    await h['tariff-import-csv']({ csv: alternatingPricesCsv(from, 52), unit: 'per-kwh', currency: 'EUR' });
-    await h['tariff-configure']({
-      ...(await h['tariff-settings']({})),
-      tariff: { kind: 'csv', currency: 'EUR' },
-      skipCheck: true,
-    });
+    await prepareDemo(h, { from, hours: 52, poolUrl: null });
     const job = await h['job-create']({
       name: 'now please',
       spec: { kind: 'train', steps: 1_000_000, threads: 1, hidden: 16, batchSize: 16 },
