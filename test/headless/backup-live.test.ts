@@ -6,7 +6,7 @@ import { jobModule } from '#core/job/module';
 import { ledgerModule } from '#core/ledger/module';
 import { miningModule } from '#core/mining/module';
 import { quiet } from '../support/quiet-log.ts';
-import { TestPool } from '../support/stratum-pool.ts';
+import { easyPool, type TestPool } from '../support/stratum-pool.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 import { until } from './harness.ts';
 
@@ -22,9 +22,7 @@ afterEach(async () => {
 describe('ledger backup while mining and training run', () => {
   it('gives a copy that passes integrity_check and holds the shares and the training progress written so far', async () => {
     const dir = tmp();
-    const pool = new TestPool({ difficulty: 2 ** -14 });
-    await pool.listen();
-    pool.notify(true);
+    const pool = await easyPool();
     const core = await startCore({
       dataDir: dir,
       log: quiet,

@@ -454,3 +454,14 @@ export class TestPool {
     } else this.reject(conn, id, verdict);
   }
 }
+
+/**
+ * A pool listening on a free loopback port with a job already out, at a difficulty a CPU miner meets
+ * within moments: what a test needs that only wants mining to happen.
+ */
+export async function easyPool(): Promise<TestPool> {
+  const pool = new TestPool({ difficulty: 2 ** -14 });
+  await pool.listen();
+  pool.notify(true);
+  return pool;
+}

@@ -13,7 +13,7 @@ import {
   miningStub,
   tariffStub,
 } from '../../../test/support/service-stubs.ts';
-import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { easyPool } from '../../../test/support/stratum-pool.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until } from '../../../test/support/until.ts';
 import { marketModule } from './module.ts';
@@ -54,9 +54,7 @@ async function ledgerHour(hashRate: number): Promise<number> {
 
 describe('one revenue formula', () => {
   it('the Mining page, the planner and the ledger put the same money on an hour of hashing', async () => {
-    const pool = new TestPool({ difficulty: 2 ** -14 });
-    await pool.listen();
-    pool.notify(true);
+    const pool = await easyPool();
     let core: Core | null = null;
     try {
       core = await startCore({

@@ -5,7 +5,7 @@ import { plan } from '#workers/planner/plan';
 import { dispatch } from '#core/handler';
 import { testCores } from '../../../test/support/core.ts';
 import { demoModules, prepareDemo } from '../../../test/support/scheduler-demo.ts';
-import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { easyPool } from '../../../test/support/stratum-pool.ts';
 import { TestClock } from '../../../test/support/test-clock.ts';
 import { until } from '../../../test/support/until.ts';
 import { applyModes, modeInput } from './modes.ts';
@@ -104,9 +104,7 @@ describe('run modes in the scheduler (test clock, real core)', () => {
     const dir = cores.dir();
     const t0 = Date.UTC(2026, 0, 15, 10, 7);
     const clock = new TestClock(t0);
-    const pool = new TestPool({ difficulty: 2 ** -14 });
-    await pool.listen();
-    pool.notify(true);
+    const pool = await easyPool();
     try {
       const first = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
       // Every other quarter-hour pays for power drawn: under `plan` mining runs in those only.

@@ -5,7 +5,7 @@ import { heatingModule } from '#core/heating/module';
 import { defaultHeatingSettings } from '#core/heating/setting';
 import type { PlanInput } from '#contract/plan';
 import { plannerThread } from '#core/planner/planner-thread';
-import { TestPool } from '../../../test/support/stratum-pool.ts';
+import { easyPool } from '../../../test/support/stratum-pool.ts';
 import { until } from '../../../test/support/until.ts';
 import { tariffModule } from '#core/tariff/module';
 import { demoModules, prepareDemo } from '../../../test/support/scheduler-demo.ts';
@@ -49,9 +49,7 @@ describe('scheduler limits', () => {
     const dir = cores.dir();
     const t0 = Date.UTC(2026, 0, 15, 10, 7);
     const clock = new TestClock(t0);
-    const pool = new TestPool({ difficulty: 2 ** -14 });
-    await pool.listen();
-    pool.notify(true);
+    const pool = await easyPool();
     const first = await cores.start({ dataDir: dir, clock, modules: demoModules({ cron: false }) });
     // Every other quarter-hour pays for power drawn: the CPU runs in those unless a limit stops it.
     await prepareDemo(first.handlers, { from: Date.UTC(2026, 0, 15, 9, 0), hours: 52, poolUrl: pool.url });
