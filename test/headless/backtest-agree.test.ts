@@ -16,6 +16,25 @@ const { folder, serve } = perTest('hearth-backtest-agree-');
 
 const origin = (r: BacktestRun, topic: string) => r.setup.assumptions.find((a) => a.topic === topic);
 
+/** `hearth backtest --json` over the test's week on the folder's saved settings, plus `flags`. */
+async function backtestCli(dataDir: string, flags: string[]): Promise<BacktestRun> {
+  const r = await runCli([
+    'backtest',
+    '--weather',
+    WEATHER,
+    '--from',
+    '2023-01-09',
+    '--to',
+    '2023-01-16',
+    ...flags,
+    '--data-dir',
+    dataDir,
+    '--json',
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as BacktestRun;
+}
+
 describe('one backtest for the page and the command', () => {
   it('the API and hearth backtest give the same result on the same saved settings, and an override is named', async () => {
     const dataDir = folder();
@@ -69,21 +88,10 @@ describe('one backtest for the page and the command', () => {
     expect(api.setup.heatSource).toMatchObject({ kind: 'heat-pump', capacityW: 8000 });
     expect(origin(api, 'heat source')?.origin).toBe('saved');
 
-    const cli = await runCli([
-      'backtest',
-      '--weather',
-      WEATHER,
-      '--from',
-      '2023-01-09',
-      '--to',
-      '2023-01-16',
-      ...policies.flatMap((p) => ['--policy', p]),
-      '--data-dir',
+    const fromCli = await backtestCli(
       dataDir,
-      '--json',
-    ]);
-    expect(cli.code, cli.stderr).toBe(0);
-    const fromCli = JSON.parse(cli.stdout) as BacktestRun;
+      policies.flatMap((p) => ['--policy', p]),
+    );
     // Every assumption alike, and the same figures per policy.
     expect(fromCli.setup.assumptions).toEqual(api.setup.assumptions);
     expect(fromCli.slots).toBe(api.slots);
@@ -95,24 +103,7 @@ describe('one backtest for the page and the command', () => {
     }
 
     // A flag overrides one saved figure, and the assumptions say so.
-    const gas = await runCli([
-      'backtest',
-      '--weather',
-      WEATHER,
-      '--from',
-      '2023-01-09',
-      '--to',
-      '2023-01-16',
-      '--policy',
-      'none',
-      '--heat-source',
-      'gas',
-      '--data-dir',
-      dataDir,
-      '--json',
-    ]);
-    expect(gas.code, gas.stderr).toBe(0);
-    const withGas = JSON.parse(gas.stdout) as BacktestRun;
+    const withGas = await backtestCli(dataDir, ['--policy', 'none', '--heat-source', 'gas']);
     expect(origin(withGas, 'heat source')).toMatchObject({
       origin: 'given',
       text: expect.stringMatching(/^gas at 0\.1000 EUR\/kWh/) as unknown,
