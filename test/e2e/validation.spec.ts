@@ -14,15 +14,20 @@ async function tariffSettings(page: Page) {
   return r.result;
 }
 
+/** Opens Schedules with a time-of-use tariff saved (its default zone), and returns what is stored. */
+async function savedTimeOfUse(page: Page, server: { url: string }) {
+  await openPage(page, server, 'Schedules');
+  await page.getByTestId('tariff-kind').selectOption('time-of-use');
+  await save(page, 'tariff');
+  return tariffSettings(page);
+}
+
 test.describe('tariff form', () => {
   test('a time-of-use price of -5 per kWh is refused at its field; a small negative one is asked for and then kept', async ({
     page,
     server,
   }) => {
-    await openPage(page, server, 'Schedules');
-    await page.getByTestId('tariff-kind').selectOption('time-of-use');
-    await save(page, 'tariff');
-    const stored = await tariffSettings(page);
+    const stored = await savedTimeOfUse(page, server);
 
     const price = page.getByTestId('tou-zone-0-price');
     await fillRefused(
@@ -54,10 +59,7 @@ test.describe('tariff form', () => {
     page,
     server,
   }) => {
-    await openPage(page, server, 'Schedules');
-    await page.getByTestId('tariff-kind').selectOption('time-of-use');
-    await save(page, 'tariff');
-    const stored = await tariffSettings(page);
+    const stored = await savedTimeOfUse(page, server);
     const days = page.getByTestId('tariff.zones.0.days-input');
     await expect(days).toHaveValue('1-5');
 
