@@ -19,6 +19,7 @@ import { PowerSourceBadge } from '../device/PowerSourceBadge.tsx';
 import { billed, kwh, money } from '../history/figures.ts';
 import { AssumedBanner, AssumedBadge } from '../setup/Assumed.tsx';
 import { useMoney } from './money.ts';
+import { jobNamer } from '../job/job-name.ts';
 import { next24h, nextChange } from './plan-summary.ts';
 import { ACTIVE_STATES, CHEAP_DEFINITION, cheapWindowText, jobStatus, nextCheapWindow, whyEmpty } from './why.ts';
 
@@ -124,7 +125,8 @@ export function DashboardPage() {
   const live = mining.data && { running: mining.data.running, hashRate: hashRate?.hashRate ?? mining.data.hashRate };
   const work = runningWork(live, jobs.data ?? []);
   const slots = plan.data?.plan?.slots ?? [];
-  const change = nextChange(slots, now);
+  const jobName = jobNamer(jobs.data);
+  const change = nextChange(slots, now, jobName);
   const ahead = next24h(slots, now);
   const day = today.data?.days.at(-1);
   const money$ = useMoney(now);
@@ -344,7 +346,7 @@ export function DashboardPage() {
                   <h3>{d.label}</h3>
                   <p>
                     {fmtW(d.powerW, 1)} now; this slot:{' '}
-                    {planned && planned.job !== null ? `${planned.job} at ${fmtW(planned.powerW)}` : 'off'}
+                    {planned && planned.job !== null ? `${jobName(planned.job)} at ${fmtW(planned.powerW)}` : 'off'}
                   </p>
                   <ModeSwitch
                     target={{ device: d.deviceId as DeviceId }}

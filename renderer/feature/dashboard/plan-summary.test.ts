@@ -1,5 +1,6 @@
 import { describe as suite, expect, it } from 'vitest';
-import type { DeviceId, JobId, PlannedSlot } from '#contract/index';
+import type { DeviceId, Job, JobId, PlannedSlot } from '#contract/index';
+import { jobNamer } from '../job/job-name.ts';
 import { next24h, nextChange } from './plan-summary.ts';
 
 const H = 3_600_000;
@@ -31,6 +32,16 @@ suite('dashboard plan summary', () => {
   const plan = Array.from({ length: 48 }, (_, i) =>
     slot(i, i >= 3 && i < 5 ? ('mining' as JobId) : null, i >= 3 && i < 5 ? -0.2 : 0.3),
   );
+
+  it("names a queued job by the name people gave it, not the planner's job:<id>", () => {
+    const queued = plan.map((s) => ({
+      ...s,
+      decisions: s.decisions.map((d) => ({ ...d, job: d.job && ('job:7' as JobId) })),
+    }));
+    const jobs = [{ id: 7, name: 'render' }] as Job[];
+    expect(nextChange(queued, T0, jobNamer(jobs))?.what).toBe('render on cpu at 65 W');
+    expect(nextChange(queued, T0)?.what).toBe('job:7 on cpu at 65 W');
+  });
 
   it('names the next slot that does something else, and when', () => {
     expect(nextChange(plan, T0 + 30 * 60_000)).toEqual({ at: T0 + 3 * H, what: 'mining on cpu at 65 W' });

@@ -6,14 +6,20 @@ const DAY_MS = 86_400_000;
 const SLOT_MS = 15 * 60_000;
 
 /** "mining on cpu at 65 W, train-a on gpu:0 at 180 W", or "everything off". */
-export function describe(decisions: PlanDecision[]): string {
+export function describe(decisions: PlanDecision[], jobName: (planJob: string) => string = (id) => id): string {
   const on = decisions.filter((d) => d.job !== null);
-  return on.length === 0 ? 'everything off' : on.map((d) => `${d.job} on ${d.device} at ${fmtW(d.powerW)}`).join(', ');
+  return on.length === 0
+    ? 'everything off'
+    : on.map((d) => `${jobName(d.job!)} on ${d.device} at ${fmtW(d.powerW)}`).join(', ');
 }
-const signature = (s: PlannedSlot) => describe(s.decisions);
 
 /** The first planned slot after the current one that does something else. */
-export function nextChange(slots: PlannedSlot[], now: number): { at: number; what: string } | null {
+export function nextChange(
+  slots: PlannedSlot[],
+  now: number,
+  jobName?: (planJob: string) => string,
+): { at: number; what: string } | null {
+  const signature = (s: PlannedSlot) => describe(s.decisions, jobName);
   const i = slots.findIndex((s, k) => s.start <= now && (slots[k + 1]?.start ?? Infinity) > now);
   if (i < 0) return slots[0] && slots[0].start > now ? { at: slots[0].start, what: signature(slots[0]) } : null;
   const current = signature(slots[i]!);

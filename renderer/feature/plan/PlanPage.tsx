@@ -10,6 +10,7 @@ import { PresenceCard } from './PresenceCard.tsx';
 import { BacktestCard } from './BacktestCard.tsx';
 import { statusText } from './plan-status.ts';
 import { PlanTimeline } from './Timeline.tsx';
+import { jobNamer } from '../job/job-name.ts';
 
 const HOUR = 3_600_000;
 const power = (s: PlannedSlot) => s.decisions.reduce((a, d) => a + d.powerW, 0);
@@ -53,11 +54,7 @@ export function PlanPage() {
   const applied = useEvent('plan-applied');
   const { data, error, reload } = useCall('plan-get', {}, [updated, applied]);
   const queue = useCall('job-list', {}, [updated]);
-  // The planner names queued jobs "job:<id>"; people know them by name.
-  const jobName = (id: string) => {
-    const m = /^job:(\d+)$/.exec(id);
-    return (m && queue.data?.find((j) => j.id === Number(m[1]))?.name) ?? id;
-  };
+  const jobName = jobNamer(queue.data);
   const plan = data?.plan ?? null;
   const slots = plan?.slots ?? [];
   const thermal = slots.some((s) => s.indoorC !== undefined);

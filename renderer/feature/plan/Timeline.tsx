@@ -4,6 +4,7 @@ import { useCall, useEvent } from '../../api/hooks.ts';
 import { TimeChart, type TimeSeries } from '../../component/chart.tsx';
 import { slotLabel } from '../../component/field.tsx';
 import { fmtMoney, fmtTemp, fmtTime, fmtUnit, fmtW, tempUnit, toDisplayTemp } from '../../component/format.ts';
+import { jobNamer } from '../job/job-name.ts';
 
 /** One colour per job, in the order jobs first appear in the plan (the backtest's SVG chart takes these). */
 export const JOB_COLORS = ['#2e7dd7', '#e08a1e', '#8e44ad', '#16a085', '#c0392b', '#6d7a8a'];
@@ -237,12 +238,7 @@ export function PlanTimeline({ slots }: { slots: PlannedSlot[] }) {
   const heat = useCall('heating-demand', { from, to }, [from, to, heatingChanged]);
   const prices = useCall('tariff-slots', { from, to: from + 1 }, [from]);
   const queue = useCall('job-list', {}, [slots]);
-  // The planner names queued jobs "job:<id>"; people know them by name.
-  const jobName = (id: string) => {
-    const m = /^job:(\d+)$/.exec(id);
-    const job = m ? queue.data?.find((j) => j.id === Number(m[1])) : undefined;
-    return job ? job.name : id;
-  };
+  const jobName = jobNamer(queue.data);
   return (
     <Timeline
       slots={slots}
