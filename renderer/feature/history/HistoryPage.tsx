@@ -325,7 +325,7 @@ export function HistoryPage() {
   );
   const hasData = (data?.total.slots ?? 0) > 0;
   return (
-    <div className="page history" data-rendered-at={renderMs ?? undefined}>
+    <div className="history" data-rendered-at={renderMs ?? undefined}>
       <div className="history-nav">
         <div role="group" aria-label="Period">
           {KINDS.map((k) => (

@@ -357,7 +357,7 @@ export function MiningPage() {
 
   return (
     <FormErrors value={fieldErrors.value}>
-      <div className="page mining" data-testid="mining-page">
+      <div className="mining" data-testid="mining-page">
         <ErrorBanner error={action.error ?? settings.error ?? status.error} />
         {settings.data && !hasPool && (
           <div className="banner warn" role="status" data-testid="mining-no-pool">

@@ -61,7 +61,7 @@ export function PlanPage() {
   // One unit for the plan's energies: the computer's and the heat source's side by side.
   const unit = energyUnitFor([plan?.totals.energyKWh, thermal ? plan?.totals.sourceHeatKWh : 0]);
   return (
-    <div className="page plan-page">
+    <div className="plan-page">
       <ErrorBanner error={error} />
       <Card title="Plan totals">
         {plan?.warnings?.map((w) => (
