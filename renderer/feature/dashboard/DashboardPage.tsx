@@ -235,7 +235,7 @@ export function DashboardPage() {
           </p>
         )}
       </Card>
-      <Card title={today.data ? `Today so far (${today.data.timeZone})` : 'Today so far'}>
+      <Card title={today.data ? `Today so far (${today.data.timeZone})` : 'Today so far'} wide>
         <ErrorBanner error={today.error} />
         {day && today.data && (
           <div className="stats" data-testid="today">
