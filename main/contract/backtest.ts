@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
+import { heatSourceSchema } from './heating.ts';
 import { chargesSchema, type Charges } from './tariff.ts';
 import type { HeatSource } from './heat-source.ts';
 
@@ -226,9 +227,8 @@ export const backtestArgs: ArgSchemas<BacktestHandlers> = {
         .strict()
         .optional(),
       charges: chargesSchema.optional(),
-      heatSource: z
-        .custom<HeatSource>((v) => typeof v === 'object' && v !== null && 'kind' in v, 'expected a heat source')
-        .optional(),
+      // The heating settings' own schema, so a form can refuse a bad figure at its field.
+      heatSource: heatSourceSchema.optional(),
       comfort: z
         .union([
           z.object({ minC: z.number().min(0).max(40), maxC: z.number().min(0).max(40) }).strict(),

@@ -261,6 +261,39 @@ export const indoorSourceSchema: z.ZodType<IndoorSource> = z.discriminatedUnion(
   z.object({ kind: z.literal('http-json'), url: httpUrl, jsonPath }).strict(),
 ]);
 
+/** A heat source as the heating settings take it; the backtest checks a given one with the same schema. */
+export const heatSourceSchema: z.ZodType<HeatSource> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z
+    .object({
+      kind: z.literal('gas'),
+      pricePerKWh: price,
+      efficiency: z.number().gt(0).max(1.1),
+      capacityW: capacity,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('oil'),
+      pricePerKWh: price,
+      efficiency: z.number().gt(0).max(1.1),
+      capacityW: capacity,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('heat-pump'),
+      cop: z
+        .array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict())
+        .min(1)
+        .max(16),
+      capacityW: capacity,
+    })
+    .strict(),
+  z.object({ kind: z.literal('resistive'), capacityW: capacity }).strict(),
+  z.object({ kind: z.literal('district'), pricePerKWh: price, capacityW: capacity }).strict(),
+]);
+
 export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
   .object({
     mode: z.enum(['off', 'schedule', 'thermostat', 'predictive', 'thermal']),
@@ -286,37 +319,7 @@ export const heatingSettingsSchema: z.ZodType<HeatingSettings> = z
       .strict()
       .nullable(),
     fallbackOutdoorC: z.number().min(-50).max(50),
-    heatSource: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('none') }).strict(),
-      z
-        .object({
-          kind: z.literal('gas'),
-          pricePerKWh: price,
-          efficiency: z.number().gt(0).max(1.1),
-          capacityW: capacity,
-        })
-        .strict(),
-      z
-        .object({
-          kind: z.literal('oil'),
-          pricePerKWh: price,
-          efficiency: z.number().gt(0).max(1.1),
-          capacityW: capacity,
-        })
-        .strict(),
-      z
-        .object({
-          kind: z.literal('heat-pump'),
-          cop: z
-            .array(z.object({ outdoorC: z.number().min(-40).max(40), cop: z.number().gt(0).max(10) }).strict())
-            .min(1)
-            .max(16),
-          capacityW: capacity,
-        })
-        .strict(),
-      z.object({ kind: z.literal('resistive'), capacityW: capacity }).strict(),
-      z.object({ kind: z.literal('district'), pricePerKWh: price, capacityW: capacity }).strict(),
-    ]),
+    heatSource: heatSourceSchema,
     currency: currencyCode,
     timeZone: ianaZone,
   })

@@ -12,7 +12,7 @@ import {
 import type { z } from 'zod';
 import { checkPlain, labelOf } from '#contract/plain';
 import { FieldsError, issuesOf, useSave, type FieldIssue } from '../api/hooks.ts';
-import { fmtSlot, fromDisplayTemp, tempUnit, toDisplayTemp } from './format.ts';
+import { fmtSlot, fromDisplayTemp, tempUnit, toDisplayTemp, toDisplayTempText } from './format.ts';
 
 /**
  * What every field takes: the words on its label, its value, where an edit goes, its test id, and
@@ -98,7 +98,8 @@ export function useFieldError(field: string | undefined) {
   };
   const message = issue ? (
     <span id={`${id}-error`} className="field-error" data-testid={field ? `error-${field}` : undefined}>
-      {issue.message}
+      {/* The core and the schemas speak °C; a page showing °F gives the range its boxes take. */}
+      {toDisplayTempText(issue.message)}
     </span>
   ) : null;
   return { props, message, invalid: issue !== undefined };

@@ -15,6 +15,7 @@ import {
   setDisplayUnits,
   tempUnit,
   toDisplayTemp,
+  toDisplayTempText,
 } from './format.ts';
 
 afterEach(() => setDisplayUnits({ temperature: 'C', energy: 'auto' }));
@@ -111,5 +112,31 @@ describe('format', () => {
     expect(
       fmtSlot(at, 'UTC').startsWith(new Date(at).toLocaleDateString(undefined, { weekday: 'short', timeZone: 'UTC' })),
     ).toBe(true);
+  });
+});
+
+describe('toDisplayTempText', () => {
+  it('leaves a message alone while the page shows °C', () => {
+    expect(toDisplayTempText('The setpoint must be between 5 and 30 °C')).toBe(
+      'The setpoint must be between 5 and 30 °C',
+    );
+  });
+
+  it('gives a refused range in °F, both bounds, when the page shows °F', () => {
+    setDisplayUnits({ temperature: 'F', energy: 'auto' });
+    expect(toDisplayTempText('The setpoint must be between 5 and 30 °C')).toBe(
+      'The setpoint must be between 41 and 86 °F',
+    );
+    expect(toDisplayTempText('The outdoor temperature must be between -40 and 40 °C')).toBe(
+      'The outdoor temperature must be between -40 and 104 °F',
+    );
+    expect(toDisplayTempText('the comfort band 22–18.5 °C is upside down')).toBe(
+      'the comfort band 71.6–65.3 °F is upside down',
+    );
+    expect(toDisplayTempText('a room setpoint is at most 30 °C')).toBe('a room setpoint is at most 86 °F');
+    // Kelvin differences and other units are not temperatures to convert.
+    expect(toDisplayTempText('The hysteresis must be at most 5 K; the cap 30 W')).toBe(
+      'The hysteresis must be at most 5 K; the cap 30 W',
+    );
   });
 });

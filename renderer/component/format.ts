@@ -97,6 +97,25 @@ export const toDisplayTemp = (c: number): number =>
 /** A value typed in the chosen unit back to Celsius; Fahrenheit input is kept to 0.01 °C. */
 export const fromDisplayTemp = (t: number): number =>
   units.temperature === 'F' ? Math.round((((t - 32) * 5) / 9) * 100) / 100 : t;
+/** A number in a message ("-7", "−7", "30.5") as JavaScript reads it. */
+const msgNumber = (text: string) => Number(text.replace('−', '-'));
+const NUM = String.raw`[-−]?\d+(?:\.\d+)?`;
+/** "between 5 and 30 °C", "5–30 °C": a range whose unit stands only after its upper bound. */
+const C_RANGE = new RegExp(String.raw`(${NUM})(\s*(?:and|to|–|-)\s*)(${NUM})\s?°C`, 'g');
+const C_VALUE = new RegExp(String.raw`(${NUM})\s?°C`, 'g');
+
+/**
+ * A message from the core or a schema, which speaks °C, with its temperatures in the chosen unit:
+ * a page showing °F refuses "between 41 and 86 °F", the range its boxes take, not "between 5 and
+ * 30 °C". Differences in K are left alone: they are not temperatures on either scale.
+ */
+export function toDisplayTempText(message: string): string {
+  if (units.temperature !== 'F') return message;
+  const f = (text: string) => String(toDisplayTemp(msgNumber(text)));
+  return message
+    .replace(C_RANGE, (_m, a: string, between: string, b: string) => `${f(a)}${between}${f(b)} °F`)
+    .replace(C_VALUE, (_m, a: string) => `${f(a)} °F`);
+}
 /** A temperature (°C from the core) in the chosen unit; a missing sensor says so. */
 export const fmtTemp = (c: number | null | undefined) =>
   c === null || c === undefined || Number.isNaN(c) ? NOT_REPORTED : fmtUnit(toDisplayTemp(c), tempUnit(), 1);

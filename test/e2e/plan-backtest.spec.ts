@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
 import { call, expect, importPrices, test } from './fixture.ts';
 import { hoverChart, plotOf } from './chart.ts';
-import { openPage, setFields } from './page.ts';
+import { fillRefused, openPage, setFields } from './page.ts';
 
 const HOUR = 3_600_000;
 
@@ -129,7 +129,7 @@ test('the backtest form names the bad line of a weather file', async ({ page, se
   await expect(page.getByRole('alert')).toContainText('weather.csv line 3: temperature "chilly" is not a number');
 });
 
-test('with a time-of-use tariff live and a heat pump saved, the backtest replays the imported spot prices, says so, and names a typed figure as given', async ({
+test('with a time-of-use tariff live and a heat pump saved, the backtest replays the imported spot prices, says so, names a typed figure as given, and gas chosen in the form overrides the saved heat pump', async ({
   page,
   server,
 }) => {
@@ -197,6 +197,36 @@ test('with a time-of-use tariff live and a heat pump saved, the backtest replays
   await hoverChart(chart, 0.75);
   await expect(chart.locator('.u-legend')).toContainText('Feb 2023');
   await expect(chart.locator('.u-legend')).toContainText(/always net \(EUR\)\s*[−-](€|EUR)\s?[\d,]+\.\d\d/);
+
+  // The form overrides the saved heat pump with gas, as `hearth backtest --heat-source gas` does.
+  const table = page.getByTestId('backtest-table');
+  const net = async (policy: string) =>
+    Number(await table.locator(`td[data-policy="${policy}"][data-col="net"]`).getAttribute('data-value'));
+  const savedNone = await net('none');
+  await expect(page.getByTestId('backtest-heat-source').locator('option:checked')).toHaveText('Saved (heat pump)');
+  await setFields(page, { 'backtest-heat-source': 'gas', 'backtest-source-price': '0.08' });
+  // A boiler without efficiency is refused at its field, before anything runs.
+  await fillRefused(
+    page.getByTestId('backtest-source-efficiency'),
+    '0',
+    'backtest-run',
+    'The efficiency must be above 0',
+  );
+  await expect(page.getByTestId('backtest-progress')).toBeHidden();
+  await setFields(page, { 'backtest-source-efficiency': '0.9' });
+  await page.getByTestId('backtest-run').click();
+  await expect(assumed('heat source')).toContainText('gas at 0.0800 EUR/kWh', { timeout: 60_000 });
+  await expect(assumed('heat source')).toHaveAttribute('data-origin', 'given');
+  await expect(assumed('heat source')).toContainText('given here');
+  // Heating alone now costs the gas bill, not the heat pump's electricity.
+  expect(await net('none')).not.toBeCloseTo(savedNone, 2);
+  expect(await net('none')).toBeLessThan(0);
+  // Back to the saved one: nothing sent, the heat pump again, as saved.
+  await setFields(page, { 'backtest-heat-source': 'saved' });
+  await page.getByTestId('backtest-run').click();
+  await expect(assumed('heat source')).toContainText('heat pump on household electricity', { timeout: 60_000 });
+  await expect(assumed('heat source')).toHaveAttribute('data-origin', 'saved');
+  expect(await net('none')).toBeCloseTo(savedNone, 6);
 });
 
 test('a past year made the tariff: the Schedules page says its prices end before now, never "ok"', async ({

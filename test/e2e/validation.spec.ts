@@ -106,6 +106,23 @@ test.describe('heating form', () => {
     await expect(page.getByTestId('setpoint-2-0-c')).toHaveValue(before);
   });
 
+  test('with °F chosen, a refused setpoint states its range in °F, the unit its box takes', async ({
+    page,
+    server,
+  }) => {
+    await openPage(page, server, 'Settings');
+    await page.getByTestId('unit-temperature').selectOption('F');
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    await expect(page.getByText('Target (°F)').first()).toBeVisible();
+    // 176 °F is 80 °C: the schema refuses it as "between 5 and 30 °C", shown as 41 to 86 °F.
+    await fillRefused(
+      page.getByTestId('setpoint-2-0-c'),
+      '176',
+      'heating-save',
+      'The setpoint must be between 41 and 86 °F',
+    );
+  });
+
   test('an emptied number box is named, and the refusal by the core lands at its field the same way', async ({
     page,
     server,

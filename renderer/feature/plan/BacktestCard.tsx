@@ -6,13 +6,16 @@ import type {
   BacktestProgress,
   BacktestRun,
   BacktestTotals,
+  HeatSource,
 } from '#contract/index';
+import { backtestArgs } from '#contract/backtest';
+import { heatSourceOf } from '#contract/heat-source';
 import { api } from '../../api/client.ts';
 import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { TimeChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtMoney, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
-import { Check, TextField } from '../../component/field.tsx';
+import { Check, FormErrors, NumField, Select, TempField, TextField, useFormErrors } from '../../component/field.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
   { id: 'planner', label: 'Planner' },
@@ -31,6 +34,78 @@ const ORIGIN: Record<BacktestAssumption['origin'], string> = {
 };
 
 type House = NonNullable<BacktestArgs['house']>;
+
+/** The heat sources in the words of the Schedules page's select. */
+const SOURCE_NAMES: Record<HeatSource['kind'], string> = {
+  gas: 'Gas boiler',
+  oil: 'Oil boiler',
+  'heat-pump': 'Heat pump',
+  resistive: 'Electric (resistive)',
+  district: 'District heating',
+  none: 'Nothing (heat has no value)',
+};
+
+/**
+ * The figures of a heat source chosen for the run, each at its path in the backtest's arguments
+ * (`heatSource.…`), where the contract's schema refuses it. The capacity is the house's, set above.
+ */
+function SourceFigures({ s, set }: { s: HeatSource; set: (s: HeatSource) => void }) {
+  switch (s.kind) {
+    case 'gas':
+    case 'oil':
+    case 'district':
+      return (
+        <>
+          <NumField
+            label={s.kind === 'district' ? 'Heat price' : 'Fuel price'}
+            unit="per kWh"
+            field="heatSource.pricePerKWh"
+            testId="backtest-source-price"
+            value={s.pricePerKWh}
+            onChange={(pricePerKWh) => set({ ...s, pricePerKWh })}
+          />
+          {s.kind !== 'district' && (
+            <NumField
+              label="Boiler efficiency"
+              unit="0–1"
+              field="heatSource.efficiency"
+              testId="backtest-source-efficiency"
+              value={s.efficiency}
+              onChange={(efficiency) => set({ ...s, efficiency })}
+            />
+          )}
+        </>
+      );
+    case 'heat-pump':
+      return (
+        <>
+          {s.cop.map((p, i) => (
+            <div key={i} className="form-row">
+              <TempField
+                label="Outdoor"
+                field={`heatSource.cop.${i}.outdoorC`}
+                testId={`backtest-cop-${i}-outdoor`}
+                value={p.outdoorC}
+                onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })}
+              />
+              <NumField
+                label="COP"
+                field={`heatSource.cop.${i}.cop`}
+                testId={`backtest-cop-${i}`}
+                value={p.cop}
+                onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })}
+              />
+            </div>
+          ))}
+          <button type="button" onClick={() => set({ ...s, cop: [...s.cop, { outdoorC: 15, cop: 4.5 }] })}>
+            Add COP point
+          </button>
+        </>
+      );
+    default:
+      return null;
+  }
+}
 
 /** The figures a run takes, typed as text and checked when it starts; an error calls each by its `name`. */
 type Figure = 'powerW' | 'revenue' | keyof House | 'threshold';
@@ -284,7 +359,12 @@ export function BacktestCard() {
   const [progress, setProgress] = useState<BacktestProgress | null>(null);
   const backtest = useAction();
   const running = backtest.busy;
+  const { value: formErrors, check } = useFormErrors(backtest.error);
+  // null: the saved heat source, which the core reads itself; only a chosen one is sent.
+  const [source, setSource] = useState<HeatSource | null>(null);
   const [run, setRun] = useState<BacktestRun | null>(null);
+  // Read again after each run: the label names what the core just used, even if another window saved it.
+  const savedHeating = useCall('heating-settings', {}, [run]).data;
   const runId = useRef('');
 
   useEffect(() => api.on('plan-backtest-progress', (p) => p.runId === runId.current && setProgress(p)), []);
@@ -340,7 +420,9 @@ export function BacktestCard() {
         house,
         ...(r !== undefined ? { revenuePerHour: r } : {}),
         ...(weather ? { weatherCsv: weather.csv, weatherName: weather.name } : {}),
+        ...(source ? { heatSource: source } : {}),
       };
+      check(backtestArgs['plan-backtest'], args);
     } catch (e) {
       backtest.setError(e as Error);
       return;
@@ -368,66 +450,86 @@ export function BacktestCard() {
             ? 'No past prices are stored: import a price file on the Schedules page (or run hearth prices import FILE).'
             : ''}
       </p>
-      <div className="form-row" data-testid="backtest-form">
-        <TextField
-          label="From"
-          type="date"
-          testId="backtest-from"
-          value={from}
-          onChange={(d) => {
-            setDatesTyped(true);
-            setFrom(d);
-          }}
-        />
-        <TextField
-          label="To (exclusive)"
-          type="date"
-          testId="backtest-to"
-          value={to}
-          onChange={(d) => {
-            setDatesTyped(true);
-            setTo(d);
-          }}
-        />
-        <label>
-          Weather (CSV: time,temp_c or Open-Meteo)
-          <input
-            type="file"
-            accept=".csv,text/csv"
-            data-testid="backtest-weather"
-            onChange={(e) =>
-              void e.target.files?.[0]
-                ?.text()
-                .then((csv) => setWeather({ name: e.target.files?.[0]?.name ?? 'weather', csv }))
+      <FormErrors value={formErrors}>
+        <div className="form-row" data-testid="backtest-form">
+          <TextField
+            label="From"
+            type="date"
+            testId="backtest-from"
+            value={from}
+            onChange={(d) => {
+              setDatesTyped(true);
+              setFrom(d);
+            }}
+          />
+          <TextField
+            label="To (exclusive)"
+            type="date"
+            testId="backtest-to"
+            value={to}
+            onChange={(d) => {
+              setDatesTyped(true);
+              setTo(d);
+            }}
+          />
+          <label>
+            Weather (CSV: time,temp_c or Open-Meteo)
+            <input
+              type="file"
+              accept=".csv,text/csv"
+              data-testid="backtest-weather"
+              onChange={(e) =>
+                void e.target.files?.[0]
+                  ?.text()
+                  .then((csv) => setWeather({ name: e.target.files?.[0]?.name ?? 'weather', csv }))
+              }
+            />
+          </label>
+          {figure('powerW')}
+          {figure('revenue')}
+        </div>
+        <div className="form-row">
+          {HOUSE_FIGURES.map((k) => figure(k))}
+          <Check className="check" testId="backtest-demand-model" checked={demandModel} onChange={setDemandModel}>
+            Simple demand model (no thermal simulation)
+          </Check>
+        </div>
+        <div className="form-row">
+          <Select<'saved' | HeatSource['kind']>
+            label="Heat source"
+            testId="backtest-heat-source"
+            value={source?.kind ?? 'saved'}
+            options={[
+              ['saved', savedHeating ? `Saved (${SOURCE_NAMES[savedHeating.heatSource.kind].toLowerCase()})` : 'Saved'],
+              ...(Object.entries(SOURCE_NAMES) as [HeatSource['kind'], string][]),
+            ]}
+            onChange={(k) =>
+              // The saved kind starts from the saved figures, as `hearth backtest --heat-source` does.
+              setSource(
+                k === 'saved' ? null : k === savedHeating?.heatSource.kind ? savedHeating.heatSource : heatSourceOf(k),
+              )
             }
           />
-        </label>
-        {figure('powerW')}
-        {figure('revenue')}
-      </div>
-      <div className="form-row">
-        {HOUSE_FIGURES.map((k) => figure(k))}
-        <Check className="check" testId="backtest-demand-model" checked={demandModel} onChange={setDemandModel}>
-          Simple demand model (no thermal simulation)
-        </Check>
-      </div>
-      <div className="form-row">
-        {POLICIES.map((p) => (
-          <Check
-            key={p.id}
-            className="check"
-            testId={`backtest-policy-${p.id}`}
-            checked={policies.includes(p.id)}
-            onChange={(on) => toggle(p.id, on)}
-          >
-            {p.label}
-          </Check>
-        ))}
-        {figure('threshold')}
-        <button data-testid="backtest-run" disabled={running} onClick={start}>
-          {running ? 'Running…' : 'Run backtest'}
-        </button>
-      </div>
+          {source && <SourceFigures s={source} set={setSource} />}
+        </div>
+        <div className="form-row">
+          {POLICIES.map((p) => (
+            <Check
+              key={p.id}
+              className="check"
+              testId={`backtest-policy-${p.id}`}
+              checked={policies.includes(p.id)}
+              onChange={(on) => toggle(p.id, on)}
+            >
+              {p.label}
+            </Check>
+          ))}
+          {figure('threshold')}
+          <button data-testid="backtest-run" disabled={running} onClick={start}>
+            {running ? 'Running…' : 'Run backtest'}
+          </button>
+        </div>
+      </FormErrors>
       {weather && <p className="muted">Weather: {weather.name}</p>}
       <ErrorBanner error={backtest.error} />
       {running && (
