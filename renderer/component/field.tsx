@@ -106,6 +106,24 @@ export function useFieldError(field: string | undefined) {
 }
 
 /**
+ * The text of a number box and its input handler: the box keeps what the person typed (a
+ * half-typed "0." or an empty box is not forced back to a number) while `onChange` receives the
+ * number, NaN until the text is one; a new `value` from outside replaces the text unless the text
+ * already reads as that number.
+ */
+export function useNumberText(value: number, onChange: (n: number) => void): [string, (raw: string) => void] {
+  const [text, setText] = useState(Number.isFinite(value) ? String(value) : '');
+  useEffect(() => {
+    setText((t) => (Number(t) === value && t.trim() !== '' ? t : Number.isFinite(value) ? String(value) : t));
+  }, [value]);
+  const onInput = (raw: string) => {
+    setText(raw);
+    onChange(raw.trim() === '' ? NaN : Number(raw));
+  };
+  return [text, onInput];
+}
+
+/**
  * A number input that keeps what the person typed: a half-typed "0." or an empty box is not
  * forced back to a number, and `onChange` receives NaN until the text is a number, so the form
  * can name the field instead of saving a zero.
@@ -119,11 +137,8 @@ export function NumField({
   step = 'any',
   unit,
 }: FieldProps<number> & { step?: string; unit?: string }) {
-  const [text, setText] = useState(Number.isFinite(value) ? String(value) : '');
+  const [text, onInput] = useNumberText(value, onChange);
   const error = useFieldError(field);
-  useEffect(() => {
-    setText((t) => (Number(t) === value && t.trim() !== '' ? t : Number.isFinite(value) ? String(value) : t));
-  }, [value]);
   return (
     <label className={error.invalid ? 'invalid' : undefined}>
       {unit ? `${label} (${unit})` : label}
@@ -133,10 +148,7 @@ export function NumField({
         value={text}
         data-testid={testId}
         {...error.props}
-        onChange={(e) => {
-          setText(e.target.value);
-          onChange(e.target.value.trim() === '' ? NaN : Number(e.target.value));
-        }}
+        onChange={(e) => onInput(e.target.value)}
       />
       {error.message}
     </label>

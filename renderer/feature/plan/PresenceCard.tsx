@@ -5,7 +5,7 @@ import { api } from '../../api/client.ts';
 import { useCall, useEvent, useSave } from '../../api/hooks.ts';
 import { fmtDuration } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, SaveButton } from '../../component/ui.tsx';
-import { Check, FormErrors, useFieldError, useFormErrors } from '../../component/field.tsx';
+import { Check, FormErrors, useFieldError, useFormErrors, useNumberText } from '../../component/field.tsx';
 
 type Rule = { action: PresenceAction; capPct: number };
 
@@ -34,11 +34,8 @@ function NumberInWords({
   testId: string;
   field: string;
 }) {
-  const [text, setText] = useState(String(value));
+  const [text, onInput] = useNumberText(value, onChange);
   const error = useFieldError(field);
-  useEffect(() => {
-    setText((t) => (Number(t) === value && t.trim() !== '' ? t : Number.isFinite(value) ? String(value) : t));
-  }, [value]);
   return (
     <label className={error.invalid ? 'invalid' : undefined}>
       {before}{' '}
@@ -49,10 +46,7 @@ function NumberInWords({
         step={step}
         value={text}
         {...error.props}
-        onChange={(e) => {
-          setText(e.target.value);
-          onChange(e.target.value.trim() === '' ? Number.NaN : Number(e.target.value));
-        }}
+        onChange={(e) => onInput(e.target.value)}
         data-testid={testId}
       />{' '}
       {after}
