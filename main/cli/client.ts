@@ -35,7 +35,8 @@ export function sendTo(handlers: Handlers): Send {
     unwrap<Result<M>>(await dispatch(handlers, method, args));
 }
 
-const quietLog = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+/** The log of a core a command opens: its errors on stderr, nothing else (the output is the command's). */
+export const errorsOnlyLog = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
 
 /**
  * Opens the data folder with the whole core, every domain in modules.ts, not started: started, the
@@ -49,7 +50,7 @@ export async function localClient(
   { replace = [] }: { replace?: CoreModule[] } = {},
 ): Promise<CliClient> {
   const modules = coreModules.map((m) => replace.find((r) => r.name === m.name) ?? m);
-  const core = await startCore({ dataDir, modules: modules.map(createdOnly), log: quietLog });
+  const core = await startCore({ dataDir, modules: modules.map(createdOnly), log: errorsOnlyLog });
   return { send: sendTo(core.handlers), via: { kind: 'local', dataDir }, close: () => core.close() };
 }
 

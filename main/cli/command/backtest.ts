@@ -21,7 +21,7 @@ import { LEDGER_FILE } from '#core/ledger/db';
 import { createdOnly } from '#core/module';
 import { tariffModule } from '#core/tariff/module';
 import { localToUtc } from '#core/time';
-import { dataDirOf } from '../client.ts';
+import { dataDirOf, errorsOnlyLog } from '../client.ts';
 import {
   DATA_DIR_DOC,
   numberOption,
@@ -240,7 +240,7 @@ async function backtestCore(dataDir: string): Promise<Core> {
       createdOnly(heatingModule({ cron: false })),
       backtestModule(),
     ],
-    log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+    log: errorsOnlyLog,
   });
 }
 

@@ -23,7 +23,7 @@ import {
   textOptions,
 } from '../command.ts';
 import { freshPrices } from './prices.ts';
-import { dataDirOf } from '../client.ts';
+import { dataDirOf, errorsOnlyLog } from '../client.ts';
 
 /**
  * The domains the scheduler plans from, on the app's data folder, with nothing carried out: the
@@ -45,7 +45,7 @@ async function startPlanningCore(values: Record<string, unknown>): Promise<Core>
   const core = await startCore({
     dataDir,
     modules,
-    log: { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+    log: errorsOnlyLog,
   });
   try {
     await freshPrices(core.handlers, core.context.clock.now());
