@@ -31,7 +31,13 @@ export type * from './notification.ts';
 export type * from './plan.ts';
 export type * from './backtest.ts';
 export type * from './scheduler.ts';
-export { presenceSettingsSchema, DEFAULT_PRESENCE, planLimitSettingsSchema, DEFAULT_PLAN_LIMITS } from './scheduler.ts';
+export {
+  presenceSettingsSchema,
+  DEFAULT_PRESENCE,
+  planLimitSettingsSchema,
+  DEFAULT_PLAN_LIMITS,
+  runModeSchema,
+} from './scheduler.ts';
 export type * from './preference.ts';
 export type * from './setup.ts';
 export { DEFAULT_PREFERENCES } from './preference.ts';

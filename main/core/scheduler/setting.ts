@@ -4,6 +4,7 @@ import {
   DEFAULT_PRESENCE,
   planLimitSettingsSchema,
   presenceSettingsSchema,
+  runModeSchema,
   type PlanLimitSettings,
   type PresenceSettings,
   type RunModes,
@@ -94,11 +95,11 @@ export const deviceSetting = defineSetting<ConfiguredDevice[] | null>({
   doc: 'Devices described by hand instead of detected: an id, power levels (W) with their rates per job kind, and optionally the threads and duty cycle each level runs at. null: detected.',
 });
 
-const runMode = z.enum(['off', 'plan', 'now', 'heat']);
-
 export const modesSetting = defineSetting<RunModes>({
   key: 'scheduler.modes',
-  schema: z.object({ devices: z.record(z.string(), runMode), jobs: z.record(z.string(), runMode) }).strict(),
+  schema: z
+    .object({ devices: z.record(z.string(), runModeSchema), jobs: z.record(z.string(), runModeSchema) })
+    .strict(),
   default: () => ({ devices: {}, jobs: {} }),
   version: 1,
   since: '0.1.0',
