@@ -20,7 +20,7 @@ import { withCharges } from './charges.ts';
 import { fetchDue, type FetchState } from './fetch-policy.ts';
 import { defaultTariffSettings, tariffSetting, tariffToken } from './setting.ts';
 import type { PriceStore } from './store.ts';
-import { localDay, localParts } from '#core/time';
+import { dayKey, localDay } from '#core/time';
 
 /** What other domains (the planner) may ask of the tariff domain. */
 export type TariffService = {
@@ -367,11 +367,7 @@ export class Tariff implements TariffService {
     const { from, to, now, timeZone, sum, min, max } = f;
     const inUse = this.inUse.tariff.kind === 'csv';
     const reachesNow = to > now;
-    const day = (ms: number) => {
-      const p = localParts(ms, timeZone);
-      return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-    };
-    const covers = `covers ${day(from)} – ${day(to - 1)} (${timeZone})`;
+    const covers = `covers ${dayKey(from, timeZone)} – ${dayKey(to - 1, timeZone)} (${timeZone})`;
     const use = inUse
       ? reachesNow
         ? 'the live plan uses these prices'
