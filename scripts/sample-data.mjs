@@ -1,6 +1,7 @@
 // A Hearth that has been used: real prices, heating that wants heat, jobs and two weeks of ledger
-// history. Shared by the layout/accessibility e2e test and `npm run screenshots`, so the
-// pages they look at hold tables and charts rather than empty states. Everything goes through the
+// history. Shared by the layout/accessibility e2e test and `npm run screenshots` (the prices also
+// by the plan-backtest e2e test), so the pages they look at hold tables and charts rather than
+// empty states. Everything goes through the
 // same API calls (and the same `hearth history --import`) a user's actions would make.
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,24 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pricesCsv } from '../../scripts/sample-data.mjs';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
 import { call, expect, importPrices, test } from './fixture.ts';
 import { hoverChart, plotOf } from './chart.ts';
 import { fillRefused, openPage, setFields } from './page.ts';
-
-const HOUR = 3_600_000;
-
-/**
- * The real 2023 Belgian prices for the backtest, plus their first four days replayed from 24 h ago
- * so the scheduler has real-shaped prices to plan the next 48 h with. One import: an import
- * replaces what the CSV tariff held.
- */
-function pricesCsv(): string {
-  const rows = fs.readFileSync(path.join(PRICES_DIR, 'be-day-ahead-2023.csv'), 'utf8').trim().split('\n').slice(1);
-  const start = Math.floor(Date.now() / HOUR) * HOUR - 24 * HOUR;
-  const live = rows.slice(0, 96).map((r, i) => `${new Date(start + i * HOUR).toISOString()},${r.split(',')[1] ?? ''}`);
-  return ['start_utc,eur_per_kwh', ...rows, ...live].join('\n');
-}
 
 test('the timeline stacks planned power by job with a now line and a reason on hover; a thermal backtest of January 2023 shows the planner beating always-on', async ({
   page,
@@ -28,7 +15,7 @@ test('the timeline stacks planned power by job with a now line and a reason on h
   await openPage(page, server, 'Plan');
   await expect(page.getByTestId('backtest-form')).toBeVisible();
   // Household charges on the spot prices, as a Belgian household pays them (about).
-  await importPrices(page, pricesCsv(), { perKWh: 0.12, tax: 0.06 });
+  await importPrices(page, pricesCsv(Date.now()), { perKWh: 0.12, tax: 0.06 });
   // Heat is wanted whatever month this runs in.
   const heating = await call(page, 'heating-settings', {});
   expect(
