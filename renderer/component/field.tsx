@@ -10,6 +10,7 @@ import {
   type ReactNode,
 } from 'react';
 import type { z } from 'zod';
+import type { HeatSource } from '#contract/index';
 import { checkPlain, labelOf } from '#contract/plain';
 import { FieldsError, issuesOf, useSave, type FieldIssue } from '../api/hooks.ts';
 import { fmtSlot, fromDisplayTemp, tempUnit, toDisplayTemp, toDisplayTempText } from './format.ts';
@@ -205,6 +206,40 @@ export function TextField({
 export function TempField({ value, onChange, ...rest }: FieldProps<number> & { step?: string }) {
   return (
     <NumField {...rest} unit={tempUnit()} value={toDisplayTemp(value)} onChange={(t) => onChange(fromDisplayTemp(t))} />
+  );
+}
+
+type HeatPump = Extract<HeatSource, { kind: 'heat-pump' }>;
+
+/**
+ * A heat pump's COP curve, point by point, each box at `heatSource.cop.<i>.…` where the contract's
+ * schema refuses it: one editor for the Schedules page's saved source and a backtest's chosen one.
+ */
+export function CopFields({ s, set, testId }: { s: HeatPump; set: (s: HeatPump) => void; testId?: string }) {
+  return (
+    <>
+      {s.cop.map((p, i) => (
+        <div key={i} className="form-row">
+          <TempField
+            label="Outdoor"
+            field={`heatSource.cop.${i}.outdoorC`}
+            testId={testId && `${testId}-${i}-outdoor`}
+            value={p.outdoorC}
+            onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })}
+          />
+          <NumField
+            label="COP"
+            field={`heatSource.cop.${i}.cop`}
+            testId={testId && `${testId}-${i}`}
+            value={p.cop}
+            onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })}
+          />
+        </div>
+      ))}
+      <button type="button" onClick={() => set({ ...s, cop: [...s.cop, { outdoorC: 15, cop: 4.5 }] })}>
+        Add COP point
+      </button>
+    </>
   );
 }
 

@@ -15,7 +15,7 @@ import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { TimeChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtMoney, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
-import { Check, FormErrors, NumField, Select, TempField, TextField, useFormErrors } from '../../component/field.tsx';
+import { Check, CopFields, FormErrors, NumField, Select, TextField, useFormErrors } from '../../component/field.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
   { id: 'planner', label: 'Planner' },
@@ -77,31 +77,7 @@ function SourceFigures({ s, set }: { s: HeatSource; set: (s: HeatSource) => void
         </>
       );
     case 'heat-pump':
-      return (
-        <>
-          {s.cop.map((p, i) => (
-            <div key={i} className="form-row">
-              <TempField
-                label="Outdoor"
-                field={`heatSource.cop.${i}.outdoorC`}
-                testId={`backtest-cop-${i}-outdoor`}
-                value={p.outdoorC}
-                onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })}
-              />
-              <NumField
-                label="COP"
-                field={`heatSource.cop.${i}.cop`}
-                testId={`backtest-cop-${i}`}
-                value={p.cop}
-                onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })}
-              />
-            </div>
-          ))}
-          <button type="button" onClick={() => set({ ...s, cop: [...s.cop, { outdoorC: 15, cop: 4.5 }] })}>
-            Add COP point
-          </button>
-        </>
-      );
+      return <CopFields s={s} set={set} testId="backtest-cop" />;
     default:
       return null;
   }

@@ -8,6 +8,7 @@ import { fmtNumber, fmtTemp, fromDisplayTemp, tempUnit } from '../../component/f
 import { Card, ErrorBanner, PendingCard, SaveButton } from '../../component/ui.tsx';
 import {
   ageOf,
+  CopFields,
   CurrencyField,
   FormErrors,
   NumField,
@@ -59,25 +60,7 @@ function HeatSourceFields({ s, set }: { s: HeatSource; set: (s: HeatSource) => v
     case 'heat-pump':
       return (
         <div className="form-row">
-          {s.cop.map((p, i) => (
-            <div key={i} className="form-row">
-              <TempField
-                label="Outdoor"
-                field={`heatSource.cop.${i}.outdoorC`}
-                value={p.outdoorC}
-                onChange={(outdoorC) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, outdoorC } : q)) })}
-              />
-              <NumField
-                label="COP"
-                field={`heatSource.cop.${i}.cop`}
-                value={p.cop}
-                onChange={(cop) => set({ ...s, cop: s.cop.map((q, j) => (j === i ? { ...q, cop } : q)) })}
-              />
-            </div>
-          ))}
-          <button type="button" onClick={() => set({ ...s, cop: [...s.cop, { outdoorC: 15, cop: 4.5 }] })}>
-            Add COP point
-          </button>
+          <CopFields s={s} set={set} />
         </div>
       );
     default:
