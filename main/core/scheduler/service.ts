@@ -129,19 +129,21 @@ export function createScheduling(deps: SchedulingDeps) {
    * pool is set up. Compared when the ledger watch sees a foreign write; the bookkeeping the
    * scheduler writes itself (managed jobs, the measured hash rate) is left out.
    */
-  const ownRows = () => ({
-    all: JSON.stringify([
+  const ownRows = () => {
+    // Each setting is read (parsed and checked) once: the parts compared on their own sit in `all` too.
+    const modesNow = JSON.stringify(modes());
+    const presenceNow = JSON.stringify(presenceSettings());
+    const all = JSON.stringify([
       limits(),
-      presenceSettings(),
-      modes(),
+      presenceNow,
+      modesNow,
       held(),
       deps.settings.get(deviceSetting),
       market ? deps.settings.get(marketSetting) : null,
       mining?.configured() ?? null,
-    ]),
-    modes: JSON.stringify(modes()),
-    presence: JSON.stringify(presenceSettings()),
-  });
+    ]);
+    return { all, modes: modesNow, presence: presenceNow };
+  };
   let seenRows = ownRows();
 
   const mining$ = (): { hashesPerThreadSec: number; valuePerHash: number } | null => {
@@ -384,10 +386,11 @@ export function createScheduling(deps: SchedulingDeps) {
     }
     deps.settings.set(modesSetting, next);
     if ('job' in target) {
-      if (mode !== 'off' && held().includes(target.job))
+      const h = held();
+      if (mode !== 'off' && h.includes(target.job))
         deps.settings.set(
           heldSetting,
-          held().filter((x) => x !== target.job),
+          h.filter((x) => x !== target.job),
         );
       if (mode === 'off' && jobs?.get(target.job)?.state === 'running') {
         try {
