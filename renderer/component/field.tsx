@@ -209,6 +209,17 @@ export function TempField({ value, onChange, ...rest }: FieldProps<number> & { s
   );
 }
 
+/** The heat sources as the Schedules page's select names them; a backtest's select uses the same words. */
+export const HEAT_SOURCE_NAMES: Record<HeatSource['kind'], string> = {
+  gas: 'Gas boiler',
+  oil: 'Oil boiler',
+  'heat-pump': 'Heat pump',
+  resistive: 'Electric (resistive)',
+  district: 'District heating',
+  none: 'Nothing (heat has no value)',
+};
+export const HEAT_SOURCE_OPTIONS = Object.entries(HEAT_SOURCE_NAMES) as [HeatSource['kind'], string][];
+
 type HeatPump = Extract<HeatSource, { kind: 'heat-pump' }>;
 
 /**

@@ -15,7 +15,17 @@ import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { TimeChart } from '../../component/chart.tsx';
 import { fmtDuration, fmtMoney, fmtUnit } from '../../component/format.ts';
 import { Card, ErrorBanner, Table } from '../../component/ui.tsx';
-import { Check, CopFields, FormErrors, NumField, Select, TextField, useFormErrors } from '../../component/field.tsx';
+import {
+  Check,
+  CopFields,
+  FormErrors,
+  HEAT_SOURCE_NAMES,
+  HEAT_SOURCE_OPTIONS,
+  NumField,
+  Select,
+  TextField,
+  useFormErrors,
+} from '../../component/field.tsx';
 
 const POLICIES: { id: BacktestPolicy; label: string }[] = [
   { id: 'planner', label: 'Planner' },
@@ -34,16 +44,6 @@ const ORIGIN: Record<BacktestAssumption['origin'], string> = {
 };
 
 type House = NonNullable<BacktestArgs['house']>;
-
-/** The heat sources in the words of the Schedules page's select. */
-const SOURCE_NAMES: Record<HeatSource['kind'], string> = {
-  gas: 'Gas boiler',
-  oil: 'Oil boiler',
-  'heat-pump': 'Heat pump',
-  resistive: 'Electric (resistive)',
-  district: 'District heating',
-  none: 'Nothing (heat has no value)',
-};
 
 /**
  * The figures of a heat source chosen for the run, each at its path in the backtest's arguments
@@ -476,8 +476,11 @@ export function BacktestCard() {
             testId="backtest-heat-source"
             value={source?.kind ?? 'saved'}
             options={[
-              ['saved', savedHeating ? `Saved (${SOURCE_NAMES[savedHeating.heatSource.kind].toLowerCase()})` : 'Saved'],
-              ...(Object.entries(SOURCE_NAMES) as [HeatSource['kind'], string][]),
+              [
+                'saved',
+                savedHeating ? `Saved (${HEAT_SOURCE_NAMES[savedHeating.heatSource.kind].toLowerCase()})` : 'Saved',
+              ],
+              ...HEAT_SOURCE_OPTIONS,
             ]}
             onChange={(k) =>
               // The saved kind starts from the saved figures, as `hearth backtest --heat-source` does.

@@ -11,6 +11,7 @@ import {
   CopFields,
   CurrencyField,
   FormErrors,
+  HEAT_SOURCE_OPTIONS,
   NumField,
   NumFields,
   Select,
@@ -396,14 +397,7 @@ export function HeatingCard({ now }: { now: number }) {
           <Select
             label="Heat source"
             value={draft.heatSource.kind}
-            options={[
-              ['gas', 'Gas boiler'],
-              ['oil', 'Oil boiler'],
-              ['heat-pump', 'Heat pump'],
-              ['resistive', 'Electric (resistive)'],
-              ['district', 'District heating'],
-              ['none', 'Nothing (heat has no value)'],
-            ]}
+            options={HEAT_SOURCE_OPTIONS}
             onChange={(k) => {
               // The capacity is the house's, not the fuel's: it stays when the kind changes.
               const fresh = heatSourceOf(k);
