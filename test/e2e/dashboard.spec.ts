@@ -1,4 +1,4 @@
-import { call, expect, importPrices, test as plain, testWithLedger } from './fixture.ts';
+import { call, expect, hourlyPricesCsv, importPrices, test as plain, testWithLedger } from './fixture.ts';
 import { hoverChart, plotOf } from './chart.ts';
 import { ledgerCsv } from './ledger-csv.ts';
 import { openPage } from './page.ts';
@@ -83,11 +83,10 @@ const HOUR = 3_600_000;
 /** 48 hours from the current hour: dear (0.60 EUR/kWh) except 02:00–06:00 from now on, cheap (0.02). */
 function dearThenCheap(now: number): string {
   const start = Math.floor(now / HOUR) * HOUR;
-  const rows = Array.from(
-    { length: 48 },
-    (_, i) => `${new Date(start + i * HOUR).toISOString()},${i >= 2 && i < 6 ? '0.02' : '0.60'}`,
+  return hourlyPricesCsv(
+    start,
+    Array.from({ length: 48 }, (_, i) => (i >= 2 && i < 6 ? '0.02' : '0.60')),
   );
-  return ['start_utc,eur_per_kwh', ...rows].join('\n');
 }
 
 plain(

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Request } from '@playwright/test';
-import { call, expect, importPrices, test } from './fixture.ts';
+import { call, expect, hourlyPricesCsv, importPrices, test } from './fixture.ts';
 import { openPage } from './page.ts';
 
 /** Read independently of the app: what the kernel names the CPU, and what nproc counts. */
@@ -100,8 +100,7 @@ test('a device switched off on the Devices page runs nothing in any slot, says s
   // Power that pays to be drawn (−0.05 EUR/kWh) for 48 h, and heat needed only by day (21 °C from
   // 06:30, 5 °C, the outdoor fallback, from 22:30): the plan alone runs the CPU day and night.
   const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-  const rows = Array.from({ length: 48 }, (_, i) => `${new Date(hour + i * 3_600_000).toISOString()},-0.05`);
-  await importPrices(page, ['start_utc,eur_per_kwh', ...rows].join('\n'), { perKWh: 0, tax: 0 });
+  await importPrices(page, hourlyPricesCsv(hour, Array(48).fill('-0.05')), { perKWh: 0, tax: 0 });
   const heating = (await call(page, 'heating-settings', {})).result as Record<string, unknown>;
   const day = [
     { at: '06:30', c: 21 },

@@ -61,6 +61,12 @@ export async function call(
   );
 }
 
+/** A start_utc,eur_per_kwh price file: one hour per price, the first starting at `start` (ms, UTC). */
+export function hourlyPricesCsv(start: number, prices: readonly (number | string)[]): string {
+  const rows = prices.map((p, i) => `${new Date(start + i * 3_600_000).toISOString()},${p}`);
+  return ['start_utc,eur_per_kwh', ...rows].join('\n');
+}
+
 /** Switches the tariff to imported prices (a CSV in UTC, the household's `charges` on top) and imports `csv`. */
 export async function importPrices(page: Page, csv: string, charges: { perKWh: number; tax: number }): Promise<void> {
   expect(

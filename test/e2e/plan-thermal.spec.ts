@@ -1,4 +1,4 @@
-import { call, expect, importPrices, test } from './fixture.ts';
+import { call, expect, hourlyPricesCsv, importPrices, test } from './fixture.ts';
 import { hoverChart, plotOf } from './chart.ts';
 import { expectFieldRefused, openPage, save, saveRefused, setFields } from './page.ts';
 
@@ -7,11 +7,10 @@ const HOUR = 3_600_000;
 /** Six cheap hours, six dear ones, from two hours ago for the next two days and more. */
 function stepPricesCsv(): string {
   const start = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
-  const rows = Array.from(
-    { length: 56 },
-    (_, i) => `${new Date(start + i * HOUR).toISOString()},${Math.floor(i / 6) % 2 === 0 ? '0.05' : '0.40'}`,
+  return hourlyPricesCsv(
+    start,
+    Array.from({ length: 56 }, (_, i) => (Math.floor(i / 6) % 2 === 0 ? '0.05' : '0.40')),
   );
-  return ['start_utc,eur_per_kwh', ...rows].join('\n');
 }
 
 test('in thermal mode the plan page draws the forecast indoor temperature in its comfort band and says how sure the plan is', async ({

@@ -1,4 +1,4 @@
-import { call, expect, test } from './fixture.ts';
+import { call, expect, hourlyPricesCsv, test } from './fixture.ts';
 import { cspViolations, plotOf } from './chart.ts';
 import { openPage } from './page.ts';
 
@@ -70,13 +70,11 @@ test('with no prices the price chart and the plan say what to do instead of draw
   // Prices for two days, and a phone's width: the charts take the width they have, no more.
   await page.setViewportSize({ width: 390, height: 800 });
   const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-  const rows = Array.from(
-    { length: 50 },
-    (_, i) => `${new Date(hour + i * 3_600_000).toISOString()},0.${10 + (i % 7)}`,
+  const csv = hourlyPricesCsv(
+    hour,
+    Array.from({ length: 50 }, (_, i) => `0.${10 + (i % 7)}`),
   );
-  expect(await call(page, 'tariff-import-csv', { csv: ['start_utc,eur_per_kwh', ...rows].join('\n') })).toMatchObject({
-    ok: true,
-  });
+  expect(await call(page, 'tariff-import-csv', { csv })).toMatchObject({ ok: true });
   const chart = page.getByTestId('price-timechart');
   await expect(chart.locator('canvas')).toBeVisible();
   const priceBox = await chart.locator('.uplot').boundingBox();
