@@ -96,11 +96,11 @@ export function DashboardPage() {
   const mining = useCall('mining-status', {}, [hashRate?.poolState, Math.floor(now / 60_000)]);
   const jobProgress = useEvent('job-progress');
   const jobState = useEvent('job-state');
-  const jobs = useCall('job-list', {}, [jobProgress, jobState, useEvent('plan-updated')]);
+  const planUpdated = useEvent('plan-updated');
+  const jobs = useCall('job-list', {}, [jobProgress, jobState, planUpdated]);
 
   const minute = Math.floor(now / 60_000);
   const price = useCall('tariff-slots', { from: now, to: now + 1 }, [minute]);
-  const planUpdated = useEvent('plan-updated');
   const planApplied = useEvent('plan-applied');
   const plan = useCall('plan-get', {}, [planUpdated, planApplied]);
 
