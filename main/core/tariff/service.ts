@@ -67,6 +67,9 @@ export class TariffCheckFailed extends Error {
 
 type Fetched = { key: string; slots: SpotSlot[] };
 
+/** The imported price file's series: one key whatever its currency (csvAdapter.sourceKey). */
+const IMPORTED_KEY = csvAdapter.sourceKey({ kind: 'csv', currency: '' });
+
 /** The tariff in use: its prices (computed, fetched or imported), the fetch schedule and its state. */
 export class Tariff implements TariffService {
   private readonly listeners = new Set<(r: { from: number; to: number }) => void>();
@@ -119,7 +122,7 @@ export class Tariff implements TariffService {
   history(from: number, to: number): { slots: PriceSlot[]; source: string } {
     const { charges, timeZone } = this.inUse;
     const priced = (key: string) => this.deps.store.range(key, from, to).map((s) => withCharges(s, charges, timeZone));
-    const imported = priced(csvAdapter.sourceKey({ kind: 'csv', currency: '' }));
+    const imported = priced(IMPORTED_KEY);
     if (imported.length > 0) return { slots: imported, source: 'the imported price file' };
     const key = this.sourceKey();
     const a = adapterFor(this.inUse.tariff);
@@ -129,7 +132,7 @@ export class Tariff implements TariffService {
   }
 
   historySpan(): { from: number; to: number; source: string } | null {
-    const imported = this.deps.store.span(csvAdapter.sourceKey({ kind: 'csv', currency: '' }));
+    const imported = this.deps.store.span(IMPORTED_KEY);
     if (imported) return { ...imported, source: 'the imported price file' };
     const key = this.sourceKey();
     const a = adapterFor(this.inUse.tariff);
@@ -144,7 +147,7 @@ export class Tariff implements TariffService {
    * to a running app does not make it re-plan every tick.
    */
   private fingerprint(): string {
-    const keys = [csvAdapter.sourceKey({ kind: 'csv', currency: '' }), this.sourceKey()];
+    const keys = [IMPORTED_KEY, this.sourceKey()];
     return JSON.stringify([this.deps.settings.get(tariffSetting), keys.map((k) => k && this.deps.store.summary(k))]);
   }
 
