@@ -39,6 +39,22 @@ function field(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * A spreadsheet runs a cell that starts with = + - @ (or a tab or CR before one) as a formula:
+ * a device named `=HYPERLINK(...)` would become a link in the exported file. As OWASP advises, such
+ * a text cell gets a leading single quote and is quoted. A cell that already starts with a quote
+ * gets one more, so `unescapedText` gives back exactly the name stored. Only text cells (names) go
+ * through here: a money cell of -0.12 stays a number.
+ */
+export function textCell(s: string): string {
+  return /^[=+\-@\t\r']/.test(s) ? `"'${s.replace(/"/g, '""')}"` : field(s);
+}
+
+/** The name `textCell` wrote (files exported before it escaped are read as they are). */
+export function unescapedText(s: string): string {
+  return /^'[=+\-@\t\r']/.test(s) ? s.slice(1) : s;
+}
+
 export function slotsCsv(rows: SlotRecord[]): string {
   const lines = [SLOT_COLUMNS.join(',')];
   for (const r of rows) {
@@ -46,8 +62,8 @@ export function slotsCsv(rows: SlotRecord[]): string {
       [
         new Date(r.start).toISOString(),
         new Date(r.end).toISOString(),
-        field(r.deviceId),
-        field(r.jobId),
+        textCell(r.deviceId),
+        textCell(r.jobId),
         kwhText(r.energy),
         r.energySource,
         kwhText(r.heat),
@@ -150,8 +166,8 @@ export function parseSlotsCsv(text: string): SlotRecord[] {
       out.push({
         start,
         end,
-        deviceId: get('device'),
-        jobId: get('job'),
+        deviceId: unescapedText(get('device')),
+        jobId: unescapedText(get('job')),
         energy: parseKwh(get('energy_kwh'), 'energy_kwh'),
         energySource: source,
         heat: parseKwh(get('heat_kwh'), 'heat_kwh'),
