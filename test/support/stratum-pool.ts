@@ -158,6 +158,11 @@ export class TestPool {
   readonly b: Required<PoolBehaviour>;
   /** What the next subscribe answers, or a function to misbehave with. */
   onSubscribe: ((socket: net.Socket, id: unknown) => void) | null = null;
+  /**
+   * Called right after a successful authorize reply went out: a pool that authorises and then
+   * misbehaves (closes, sends garbage, asks for a reconnect to itself) is written here.
+   */
+  afterAuthorize: ((socket: net.Socket, session: Session) => void) | null = null;
   private jobCounter = 0;
   private seen = new Set<string>();
   private readonly tls: boolean;
@@ -248,11 +253,13 @@ export class TestPool {
 
   /** client.reconnect to every connection (to the same host and port, as pools do for maintenance). */
   reconnect(waitS = 0): void {
-    this.send({
-      id: null,
-      method: 'client.reconnect',
-      params: ['127.0.0.1', (this.server.address() as net.AddressInfo).port, waitS],
-    });
+    this.sendRaw(this.reconnectLine(waitS));
+  }
+
+  /** client.reconnect's params are [host, port, wait in seconds] (ckpool, public-pool). */
+  reconnectLine(waitS = 0): string {
+    const port = (this.server.address() as net.AddressInfo).port;
+    return JSON.stringify({ id: null, method: 'client.reconnect', params: ['127.0.0.1', port, waitS] }) + '\n';
   }
 
   dropAll(): void {
@@ -402,7 +409,9 @@ export class TestPool {
               }) +
               '\n',
           );
-        return reply(true);
+        reply(true);
+        this.afterAuthorize?.(socket, session);
+        return;
       }
       case 'mining.submit':
         return this.onSubmit(conn, m.id, params);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { when } from '../../../test/support/until.ts';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -224,14 +225,14 @@ describe('Stratum client against a real TCP pool', () => {
     }
   });
 
-  it("follows client.reconnect only within the pool's domain, and slows down a pool that keeps asking", async () => {
+  it("follows client.reconnect only within the pool's domain, never sooner than the floor, and slows down a pool that keeps asking", async () => {
     const p = await pool();
     const c = start([p.url], { backoffMs: { initial: 200, max: 2000, jitter: 0 } });
     await when('first session', () => p.authorized === 1);
     p.send({ id: null, method: 'client.reconnect', params: ['evil.example.net', 3333, 0] });
     await when('the refusal', () => logs.some((l) => l.includes('ignoring client.reconnect to evil.example.net')));
     const waits: (number | null)[] = [];
-    for (let i = 2; i <= 6; i++) {
+    for (let i = 2; i <= 4; i++) {
       p.reconnect(0);
       await when(`reconnect ${i}`, () => p.authorized === i && c.current.state === 'mining');
       waits.push(
@@ -242,28 +243,95 @@ describe('Stratum client against a real TCP pool', () => {
         ),
       );
     }
-    // The first three are followed at once; then each waits longer (0.2 s, 0.4 s).
-    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(waits[3]).toBeCloseTo(0.2, 5);
-    expect(waits[4]).toBeCloseTo(0.4, 5);
+    // "wait 0" is followed after the floor (0.2 s here), and each further request waits twice as long.
+    expect(waits).toEqual([0.2, 0.4, 0.8]);
+    // A wait longer than the backoff (1.6 s by now) is honoured.
+    p.reconnect(5);
+    await when('the long wait', () => c.current.state === 'waiting');
+    expect(c.current.retryInMs).toBe(5000);
     expect(sameDomain('eu.pool.example.com', 'pool.example.com')).toBe(true);
     expect(sameDomain('pool.example.com.evil.net', 'pool.example.com')).toBe(false);
   });
 
-  it('does not reset its backoff for a pool that authorises and then drops the connection', async () => {
+  it('a pool that answers every login with client.reconnect to itself (wait 0) gets a handful of connections, not a storm', async () => {
     const p = await pool();
+    p.afterAuthorize = (socket) => socket.write(p.reconnectLine(0));
     const delays: number[] = [];
-    const c = start([p.url], {
-      backoffMs: { initial: 20, max: 10_000, jitter: 0 },
+    start([p.url], {
+      backoffMs: { initial: 100, max: 10_000, jitter: 0 },
+      onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)),
+    });
+    await when('the fourth connection', () => p.sessions >= 4, 10_000);
+    expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
+    // Bounded window, counted at the pool: within 600 ms of the first connection the floor and the
+    // doubling allow connections at 0, 100 and 300 ms (timers only ever fire late, never early).
+    const first = p.sessionList[0]!.connectedAt;
+    expect(p.sessionList.filter((s) => s.connectedAt - first < 600).length).toBeLessThanOrEqual(3);
+  });
+
+  it('a pool that authorises and then misbehaves (closes, sends garbage, asks to reconnect) sees growing gaps', async () => {
+    const p = await pool();
+    const misbehave = [
+      (s: Socket) => s.end(),
+      (s: Socket) => s.write('{"garbage\n'),
+      (s: Socket) => s.write(p.reconnectLine(0)),
+    ];
+    p.afterAuthorize = (socket, session) => misbehave[(session.id - 1) % misbehave.length]!(socket);
+    const delays: number[] = [];
+    start([p.url], {
+      backoffMs: { initial: 20, max: 400, jitter: 0 },
       stableMs: 60_000,
       onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)),
     });
-    for (let i = 1; i <= 4; i++) {
+    await when('the eighth login', () => p.authorized >= 8, 10_000);
+    // Every successful login is followed by a longer wait, up to the cap: one login resets nothing.
+    expect(delays.slice(0, 7)).toEqual([20, 40, 80, 160, 320, 400, 400]);
+    const at = p.sessionList.slice(0, 6).map((s) => s.connectedAt);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    // Measured at the pool: each gap is at least the announced delay.
+    gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(delays[i]! - 1));
+  });
+
+  it('only a connection that lasted resets the backoff, and the jitter comes from the injected randomness', async () => {
+    const p = await pool();
+    const delays: number[] = [];
+    let r = 1;
+    const c = start([p.url], {
+      backoffMs: { initial: 20, max: 10_000, jitter: 0.5 },
+      stableMs: 400,
+      random: () => r,
+      onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)),
+    });
+    for (let i = 1; i <= 3; i++) {
       await when(`session ${i}`, () => p.authorized === i && c.current.state === 'mining');
       p.dropAll();
     }
-    await when('the fifth session', () => p.authorized === 5);
-    expect(delays).toEqual([20, 40, 80, 160]);
+    await when('the third wait', () => delays.length === 3);
+    // random 1: +50 %.
+    expect(delays).toEqual([30, 60, 120]);
+    await when('session 4', () => p.authorized === 4 && c.current.state === 'mining');
+    // Up for longer than stableMs: the next drop starts from the floor again; random 0 (-50 %)
+    // would go under the floor, which holds.
+    await new Promise((res) => setTimeout(res, 600));
+    r = 0;
+    p.dropAll();
+    await when('the wait after a stable connection', () => delays.length === 4);
+    expect(delays[3]).toBe(20);
+  });
+
+  it('fails over to the next pool after the floor, not at once', async () => {
+    const a = await pool();
+    const b = await pool();
+    a.afterAuthorize = (s) => s.end();
+    b.afterAuthorize = (s) => s.end();
+    const delays: number[] = [];
+    start([a.url, b.url], {
+      backoffMs: { initial: 50, max: 1000, jitter: 0 },
+      onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)),
+    });
+    await when('three logins', () => a.authorized + b.authorized >= 5, 10_000);
+    // A round is every pool tried once; each round doubles.
+    expect(delays.slice(0, 4)).toEqual([50, 50, 100, 100]);
   });
 
   it('declares a silent pool dead after the watchdog time', async () => {

@@ -71,11 +71,15 @@ export type StratumOptions = {
   onRefused?(reason: string): void;
   /** A check, not a run: the first failure or refusal stops the client instead of retrying. */
   once?: boolean;
-  /** Backoff: first delay, cap, and jitter fraction (0.2 = ±20 %). */
+  /**
+   * Backoff (stratum.md): `initial` is the first delay and also the floor no reconnect goes under,
+   * whatever wait a pool's client.reconnect names; each reconnect without sustained health doubles
+   * it, up to `max`, spread by ±`jitter` (0.2 = ±20 %). Defaults: 1 s, 5 min, 0.2.
+   */
   backoffMs?: { initial: number; max: number; jitter: number };
   /** No message for this long means the connection is dead (default 120 s). */
   silenceMs?: number;
-  /** A connection that lasted this long resets the backoff (default 60 s): one good login does not. */
+  /** A connection that lasted this long resets the backoff (default 5 min): one good login does not. */
   stableMs?: number;
   /** While on a backup pool, the pools before it are probed this often (default 30 s)... */
   probeMs?: number;
@@ -134,7 +138,6 @@ export class StratumClient {
   private probing = false;
   /** Per pool before the current one: since when it has answered every probe. */
   private readonly healthySince = new Map<number, number>();
-  private readonly reconnects: number[] = [];
   private extranonce1 = '';
   private extranonce2Size = 0;
   private difficulty = 1;
@@ -166,9 +169,9 @@ export class StratumClient {
     this.o = {
       userAgent: 'hearth/0.1',
       once: false,
-      backoffMs: { initial: 1000, max: 60_000, jitter: 0.2 },
+      backoffMs: { initial: 1000, max: 300_000, jitter: 0.2 },
       silenceMs: 120_000,
-      stableMs: 60_000,
+      stableMs: 300_000,
       probeMs: 30_000,
       failbackMs: 120_000,
       requestTimeoutMs: 30_000,
@@ -329,7 +332,8 @@ export class StratumClient {
       if (this.stopped || id !== this.connectionId) return; // stopped by whoever watched the status (a check)
       this.o.log.info(`stratum: mining on ${pool.url} as ${pool.user} (${this.why})`);
       // Only a connection that stays up resets the backoff: a pool that authorises and then
-      // misbehaves is not retried every second forever.
+      // misbehaves (drops us, sends garbage, asks us to reconnect) is not retried every second
+      // forever. An accepted share is not enough: a hostile pool can accept one and drop us.
       this.stableTimer = setTimeout(() => (this.failures = 0), this.o.stableMs);
       if (this.poolIndex !== 0 && !this.o.once) this.scheduleProbe();
     } catch (e) {
@@ -533,15 +537,11 @@ export class StratumClient {
       this.o.log.warn(`stratum: ignoring client.reconnect to ${toHost}: it is outside ${configured.host}'s domain`);
       return;
     }
-    // A pool may ask to reconnect at once; one that keeps asking is followed with a growing delay.
-    const now = Date.now();
-    while (this.reconnects.length > 0 && this.reconnects[0]! < now - 60_000) this.reconnects.shift();
-    this.reconnects.push(now);
-    const extra =
-      this.reconnects.length > 3
-        ? Math.min(this.o.backoffMs.max, this.o.backoffMs.initial * 2 ** (this.reconnects.length - 4))
-        : 0;
-    const waitMs = Math.max(extra, typeof wait === 'number' && wait > 0 ? Math.min(wait, 600) * 1000 : 0);
+    // A reconnect counts like a failure: a pool that asks again and again (to itself, with wait 0)
+    // is followed after the floor, then after ever longer delays, until a connection lasts.
+    this.failures++;
+    const asked = typeof wait === 'number' && wait > 0 ? Math.min(wait, 600) * 1000 : 0;
+    const waitMs = Math.max(asked, this.backoff(this.failures));
     this.o.log.info(
       `stratum: pool asked to reconnect to ${toHost}:${toPort}${waitMs ? ` in ${(waitMs / 1000).toFixed(1)} s` : ''}`,
     );
@@ -608,12 +608,21 @@ export class StratumClient {
         ? `first pool (again, after ${from} failed)`
         : `failover: ${short.length > 160 ? short.slice(0, 160) + '…' : short}`;
     const live = n - this.refused.size;
-    const rounds = Math.floor((this.failures - 1) / live);
-    const { initial, max, jitter } = this.o.backoffMs;
-    const base = this.failures < live ? 0 : Math.min(max, initial * 2 ** rounds);
-    const delay = Math.round(base * (1 + jitter * (2 * this.o.random() - 1)));
+    const delay = this.backoff(Math.ceil(this.failures / live));
     this.setStatus({ state: 'waiting', lastError: reason, retryInMs: delay });
     this.scheduleConnect(delay);
+  }
+
+  /**
+   * The delay before the next connection after `round` rounds of reconnects (every pool tried
+   * once is a round): the floor, then doubled each round up to the cap, with jitter, never under
+   * the floor. Even a failover to the next pool waits the floor: two pools that each drop us at
+   * once would otherwise be alternated between without pause.
+   */
+  private backoff(round: number): number {
+    const { initial, max, jitter } = this.o.backoffMs;
+    const base = Math.min(max, initial * 2 ** Math.max(0, round - 1));
+    return Math.max(initial, Math.round(base * (1 + jitter * (2 * this.o.random() - 1))));
   }
 
   private scheduleConnect(ms: number): void {
