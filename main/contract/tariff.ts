@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { currencyCode, ianaZone } from './common.ts';
 import type { ArgSchemas, Handler } from './rpc.ts';
+import { uploadArgs, uploadId, type UploadHandlers } from './upload.ts';
+
+export type * from './upload.ts';
 
 /** Slot lengths tariffs publish in: quarter-hourly, half-hourly (Octopus Agile) or hourly. */
 export type Resolution = 15 | 30 | 60;
@@ -117,7 +120,24 @@ export type TariffTestResult = {
   currency: string | null;
 };
 
-export type TariffHandlers = {
+/**
+ * How far a price import is: `parse` while rows are read (`percent` of the text), `store` when
+ * they are written (one transaction, all rows or none), `done` after. `upload` names the upload
+ * the import reads, null for text sent inline.
+ */
+export type PriceImportProgress = {
+  upload: string | null;
+  phase: 'parse' | 'store' | 'done';
+  /** Rows read so far. */
+  rows: number;
+  /** Rows written to the ledger (0 until the store commits). */
+  stored: number;
+  /** Of the current phase, 0–100. */
+  percent: number;
+};
+
+/** The price import's methods, with the chunked upload it may read from (`upload.ts`). */
+export type TariffHandlers = UploadHandlers & {
   /** The tariff, charges and time zone in use; tokens are masked ("••••1234"). */
   'tariff-settings': Handler<Record<string, never>, TariffSettings>;
   /**
@@ -133,13 +153,16 @@ export type TariffHandlers = {
   /** Fetches now (dynamic providers); the result is also pushed as `price-update`. */
   'tariff-refresh': Handler<Record<string, never>, TariffStatus>;
   /**
-   * Imports CSV text (`start,price` columns; see README). All rows or none: a bad row fails the
-   * import with its line number and the stored prices stay as they were. The prices are added
-   * beside the live tariff (backtests use them) unless `useAsTariff` makes the import the tariff.
+   * Imports CSV text (`start,price` columns; see README), given inline (`csv`) or as a finished
+   * chunked upload (`upload`, from `upload-begin`/`upload-chunk`; a browser's body is capped at
+   * 1 MB). All rows or none: a bad row fails the import with its line number and the stored prices
+   * stay as they were. The prices are added beside the live tariff (backtests use them) unless
+   * `useAsTariff` makes the import the tariff. Progress is pushed as `price-import-progress`.
    */
   'tariff-import-csv': Handler<
     {
-      csv: string;
+      csv?: string;
+      upload?: string;
       unit?: 'per-kwh' | 'per-mwh' | 'cents-per-kwh';
       currency?: string;
       timeZone?: string;
@@ -154,6 +177,7 @@ export type TariffEvents = {
   'price-update': { from: number; to: number; slots: number; status: TariffStatus };
   /** The fetch state changed (e.g. a provider error). */
   'tariff-status': TariffStatus;
+  'price-import-progress': PriceImportProgress;
 };
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'enter a time as HH:MM (00:00–23:59)');
@@ -297,6 +321,7 @@ export const tariffSettingsInputSchema = z
   .strict();
 
 export const tariffArgs: ArgSchemas<TariffHandlers> = {
+  ...uploadArgs,
   'tariff-settings': z.object({}).strict(),
   'tariff-configure': tariffSettingsInputSchema,
   'tariff-test': z.object({ tariff: tariffInputSchema, charges: chargesInputSchema, timeZone: ianaZone }).strict(),
@@ -314,11 +339,17 @@ export const tariffArgs: ArgSchemas<TariffHandlers> = {
       csv: z
         .string()
         .min(1, 'the CSV is empty')
-        .max(64 * 1024 * 1024),
+        .max(64 * 1024 * 1024)
+        .optional(),
+      upload: uploadId.optional(),
       unit: z.enum(['per-kwh', 'per-mwh', 'cents-per-kwh']).optional(),
       currency: currency.optional(),
       timeZone: ianaZone.optional(),
       useAsTariff: z.boolean().optional(),
     })
-    .strict(),
+    .strict()
+    .refine(
+      (a) => (a.csv === undefined) !== (a.upload === undefined),
+      'give the CSV text or an upload id, one of them',
+    ),
 };

@@ -2,10 +2,20 @@ import { HandlerError, type TariffHandlers, type TariffSettings } from '#contrac
 import { masked, unmasked } from '#core/secret';
 import { CsvError } from './adapter/csv.ts';
 import { ProviderError } from './adapter/types.ts';
-import { TariffCheckFailed, type Tariff } from './service.ts';
+import { UploadError, type Uploads } from '#core/upload/uploads';
+import { TariffCheckFailed, type ImportText, type Tariff } from './service.ts';
 import { tariffToken } from './setting.ts';
 
-export function tariffHandlers(t: Tariff): TariffHandlers {
+export function tariffHandlers(t: Tariff, uploads: Uploads): TariffHandlers {
+  const refused = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof UploadError) throw new HandlerError(err.code, err.message, err.hint);
+      throw err;
+    }
+  };
+
   /** A masked token from the settings page means "keep the one stored". */
   const withStoredToken = (next: TariffSettings): TariffSettings => {
     const current = t.current();
@@ -43,10 +53,17 @@ export function tariffHandlers(t: Tariff): TariffHandlers {
     'tariff-slots': async ({ from, to }) => t.slots(from, to),
     'tariff-status': async () => t.status(),
     'tariff-refresh': async () => t.refresh(),
-    'tariff-import-csv': async ({ csv, unit, currency, timeZone, useAsTariff }) => {
+    'upload-begin': async ({ bytes }) => refused(() => uploads.begin(bytes)),
+    'upload-chunk': async ({ upload, offset, data }) => refused(() => uploads.chunk(upload, offset, data)),
+    'upload-abort': async ({ upload }) => ({ dropped: uploads.abort(upload) }),
+    'tariff-import-csv': async ({ csv, upload, unit, currency, timeZone, useAsTariff }) => {
+      const text: ImportText =
+        upload !== undefined
+          ? { ...refused(() => uploads.take(upload)), upload }
+          : { pieces: [csv ?? ''], chars: csv?.length ?? 0, upload: null };
       try {
         return await t.importCsv(
-          csv,
+          text,
           {
             ...(unit ? { unit } : {}),
             ...(currency ? { currency } : {}),

@@ -1,5 +1,6 @@
 import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import type { ProviderIo } from './adapter/types.ts';
+import { Uploads } from '#core/upload/uploads';
 import { tariffHandlers } from './handlers.ts';
 import { Tariff } from './service.ts';
 import { tariffSetting } from './setting.ts';
@@ -28,11 +29,19 @@ export function tariffModule(options: TariffModuleOptions = {}): CoreModule {
         io: options.io ?? { fetch: globalThis.fetch },
         cron: options.cron !== false,
       });
+      // Chunked uploads serve the price import, the one import large enough to need them.
+      const uploads = new Uploads(ctx.clock);
       return {
         service: tariff,
-        handlers: tariffHandlers(tariff),
-        start: () => tariff.start(),
-        stop: () => tariff.stop(),
+        handlers: tariffHandlers(tariff, uploads),
+        start: () => {
+          uploads.start();
+          tariff.start();
+        },
+        stop: () => {
+          uploads.stop();
+          return tariff.stop();
+        },
         reload: () => tariff.reload(),
       };
     },

@@ -87,9 +87,9 @@ describe('Tariff, constructed without the core', () => {
     );
     expect(reaching.message).toBe(`covers 2024-01-10 – 2024-01-10 (${TZ}); the live plan uses these prices`);
     expect(t.status().state).toBe('ok');
-    expect(() => t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,9\n2024-01-10T01:00:00Z,x\n', {})).toThrow(
-      /line 3/,
-    );
+    await expect(
+      t.importCsv('start_utc,eur_per_kwh\n2024-01-10T00:00:00Z,9\n2024-01-10T01:00:00Z,x\n', {}),
+    ).rejects.toThrow(/line 3/);
     expect(t.slots(at, at + 2 * 3_600_000)).toEqual(slots);
     db.close();
   });

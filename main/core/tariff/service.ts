@@ -13,7 +13,7 @@ import type { EventBus } from '#core/event';
 import type { Logger } from '#core/log';
 import { opened, sealed, type SecretStore } from '#core/secret';
 import type { Settings } from '#core/setting';
-import { csvAdapter, parseCsv, type CsvOptions } from './adapter/csv.ts';
+import { csvAdapter, CsvParser, type CsvOptions, type ParsedCsv } from './adapter/csv.ts';
 import { adapterFor } from './adapter/registry.ts';
 import { ProviderError, resolutionOf, type DynamicAdapter, type ProviderIo, type SpotSlot } from './adapter/types.ts';
 import { withCharges } from './charges.ts';
@@ -66,6 +66,23 @@ export class TariffCheckFailed extends Error {
 }
 
 type Fetched = { key: string; slots: SpotSlot[] };
+
+/** First start and last end, by a loop: a spread over every slot overflows the stack on a large import. */
+function spanOf(slots: readonly SpotSlot[]): { from: number; to: number } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const s of slots) {
+    if (s.start < from) from = s.start;
+    if (s.end > to) to = s.end;
+  }
+  return { from, to };
+}
+
+/** Text to import: one string (sent inline) or the pieces a chunked upload arrived in. */
+export type ImportText = { pieces: readonly string[]; chars: number; upload: string | null };
+
+/** Pieces parsed between yields to the event loop, so other calls and progress events go out meanwhile. */
+const PARSE_PIECE = 256 * 1024;
 
 /** The imported price file's series: one key whatever its currency (csvAdapter.sourceKey). */
 const IMPORTED_KEY = csvAdapter.sourceKey({ kind: 'csv', currency: '' });
@@ -273,7 +290,8 @@ export class Tariff implements TariffService {
           store.replace(key, got, clock.now());
           this.reason = null;
           this.fetchState = { ...this.fetchState, failures: 0, knownUntil: store.summary(key).knownUntil };
-          this.notify(Math.min(...got.map((s) => s.start)), Math.max(...got.map((s) => s.end)), got.length);
+          const span = spanOf(got);
+          this.notify(span.from, span.to, got.length);
         }
       } catch (err) {
         this.reason = err instanceof ProviderError ? err.message : `${a.label}: ${(err as Error).message}`;
@@ -331,12 +349,30 @@ export class Tariff implements TariffService {
    * Adds a price file's slots to the "csv" series (replacing only the span the file covers); throws
    * CsvError (naming the lines) and stores nothing on a bad file. The live tariff stays as it is
    * unless `useAsTariff`: a year of past prices must not replace the prices the app plans with.
+   * The text is parsed piece by piece, yielding between pieces and emitting `price-import-progress`;
+   * the rows are then stored in one transaction (all or none), which does not yield.
    */
-  importCsv(text: string, opts: CsvOptions, useAsTariff = false): Promise<CsvImportResult> {
+  async importCsv(input: string | ImportText, opts: CsvOptions, useAsTariff = false): Promise<CsvImportResult> {
+    const text: ImportText = typeof input === 'string' ? { pieces: [input], chars: input.length, upload: null } : input;
     const timeZone = opts.timeZone ?? this.inUse.timeZone;
-    const parsed = parseCsv(text, { timeZone: this.inUse.timeZone, ...opts });
+    const parser = new CsvParser({ timeZone: this.inUse.timeZone, ...opts });
+    const { events } = this.deps;
+    const progress = (phase: 'parse' | 'store' | 'done', percent: number, stored: number) =>
+      events.emit('price-import-progress', { upload: text.upload, phase, rows: parser.rows, stored, percent });
+    let read = 0;
+    for (const piece of text.pieces) {
+      for (let at = 0; at < piece.length; at += PARSE_PIECE) {
+        parser.push(piece.length <= PARSE_PIECE ? piece : piece.slice(at, at + PARSE_PIECE));
+        read += Math.min(PARSE_PIECE, piece.length - at);
+        progress('parse', Math.floor((read / Math.max(1, text.chars)) * 100), 0);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    const parsed = parser.finish();
+    progress('store', 0, 0);
     const now = this.deps.clock.now();
     this.deps.store.replace(csvAdapter.sourceKey({ kind: 'csv', currency: parsed.currency }), parsed.slots, now);
+    progress('done', 100, parsed.slots.length);
     let sum = 0;
     let min = Infinity;
     let max = -Infinity;
@@ -347,24 +383,19 @@ export class Tariff implements TariffService {
     }
     const from = parsed.slots[0]?.start ?? now;
     const to = parsed.slots[parsed.slots.length - 1]?.end ?? now;
-    const switched =
-      useAsTariff && this.inUse.tariff.kind !== 'csv'
-        ? this.configure({ ...this.inUse, tariff: { kind: 'csv', currency: parsed.currency } }, true)
-        : null;
-    if (!switched && this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
+    if (useAsTariff && this.inUse.tariff.kind !== 'csv')
+      await this.configure({ ...this.inUse, tariff: { kind: 'csv', currency: parsed.currency } }, true);
+    else if (this.inUse.tariff.kind === 'csv') this.notify(from, to, parsed.slots.length);
     // Prices beside the live tariff change no plan, but pages that list stored prices (the backtest's period) refresh.
-    else if (!switched) {
+    else {
       this.seen = this.fingerprint();
       this.deps.events.emit('price-update', { from, to, slots: parsed.slots.length, status: this.status() });
     }
-    // Parsing and storing happen before this returns, so a bad file throws here; only the switch waits.
-    return (switched ?? Promise.resolve()).then(() =>
-      this.describeImport(parsed, { from, to, now, timeZone, sum, min, max }),
-    );
+    return this.describeImport(parsed, { from, to, now, timeZone, sum, min, max });
   }
 
   private describeImport(
-    parsed: ReturnType<typeof parseCsv>,
+    parsed: ParsedCsv,
     f: { from: number; to: number; now: number; timeZone: string; sum: number; min: number; max: number },
   ): CsvImportResult {
     const { from, to, now, timeZone, sum, min, max } = f;
@@ -414,13 +445,18 @@ export class Tariff implements TariffService {
     }
     if (got.length === 0)
       return { ok: false, message: 'No prices imported for today or tomorrow: import a CSV first', ...none };
-    const prices = got.map((s) => s.price);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of got) {
+      min = Math.min(min, s.price);
+      max = Math.max(max, s.price);
+    }
     const r = {
       slots: got.length,
       from: got[0]!.start,
       to: got[got.length - 1]!.end,
-      min: Math.min(...prices),
-      max: Math.max(...prices),
+      min,
+      max,
       currency: got[0]!.currency,
     };
     const label = a.type === 'dynamic' ? a.label : candidate.tariff.kind;
