@@ -118,6 +118,88 @@ describe('hearth mine', () => {
     expect(dead.stdout).toMatch(/check failed: .*ECONNREFUSED/);
   });
 
+  it('takes the pool password from --pass-file or HEARTH_POOL_PASSWORD, never from argv, and refuses --pass', async () => {
+    const secret = 'hunter2-' + Math.random().toString(36).slice(2);
+    pool = new TestPool({ difficulty: 2 ** -14, accept: (u, p) => u === 'alice.rig' && p === secret });
+    await pool.listen();
+    const data = dir();
+    const file = `${data}-pass`;
+    dirs.push(file);
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    const { HEARTH_POOL_PASSWORD: _unset, ...env } = process.env;
+    for (const [how, extra, childEnv] of [
+      ['--pass-file', ['--pass-file', file], env],
+      ['HEARTH_POOL_PASSWORD', [], { ...env, HEARTH_POOL_PASSWORD: secret }],
+    ] as const) {
+      const before = pool.authorized;
+      const child = spawn(
+        process.execPath,
+        [cli, 'mine', '--pool', pool.url, '--user', 'alice.rig', '--threads', '1', '--seconds', '30', ...extra],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...childEnv, HEARTH_DATA_DIR: data } },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const t0 = Date.now();
+      while (pool.authorized === before) {
+        if (Date.now() - t0 > 30_000) throw new Error(`${how}: the pool never authorised the worker: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // What ps shows: the running process's command line.
+      const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+      expect(argv, how).toContain('alice.rig');
+      expect(argv, how).not.toContain(secret);
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(0);
+    }
+    const auths = pool.log.filter((l) => l.includes('"mining.authorize"'));
+    expect(auths).toHaveLength(2);
+    for (const a of auths) expect((JSON.parse(a) as { params: unknown[] }).params).toEqual(['alice.rig', secret]);
+
+    // --pass is refused before anything connects, saying where the password goes instead.
+    const sessions = pool.sessions;
+    const argvPass = await runCli([
+      'mine',
+      '--pool',
+      pool.url,
+      '--user',
+      'alice.rig',
+      '--pass',
+      secret,
+      '--data-dir',
+      data,
+    ]);
+    expect(argvPass.code).toBe(2);
+    expect(argvPass.stderr).toMatch(
+      /--pass is not accepted: .*process list \(ps\).*--pass-file FILE.*HEARTH_POOL_PASSWORD/,
+    );
+    // A file others can read, a missing one and an empty one are refused with what to do.
+    fs.chmodSync(file, 0o644);
+    const open = await runCli([
+      'mine',
+      '--pool',
+      pool.url,
+      '--user',
+      'alice.rig',
+      '--pass-file',
+      file,
+      '--data-dir',
+      data,
+    ]);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain(`--pass-file ${file} can be read by other users (mode 0644): run chmod 600 ${file}`);
+    const missing = await runCli(['mine', '--pool', pool.url, '--user', 'a', '--pass-file', `${file}.nope`]);
+    expect(missing.stderr).toMatch(/--pass-file .*\.nope: no such file/);
+    fs.writeFileSync(file, '  \n', { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    const empty = await runCli(['mine', '--pool', pool.url, '--user', 'a', '--pass-file', file]);
+    expect(empty.stderr).toMatch(/is empty: write the pool password on its first line/);
+    expect(pool.sessions).toBe(sessions);
+    const help = await runCli(['mine', '--help']);
+    expect(help.stdout).toMatch(/--pass-file FILE\s+read the pool password from this file/);
+  });
+
   it('explains a bad pool URL and a missing worker with exit code 2', async () => {
     const a = await runCli(['mine', '--pool', 'http://pool.example.com:3333', '--user', 'a.b']);
     expect(a.code).toBe(2);

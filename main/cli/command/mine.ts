@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { HandlerError } from '#contract/index';
 import { startCore } from '#core/app';
@@ -50,10 +51,12 @@ export const mineCommand: Command = {
   name: 'mine',
   summary: 'Mine Bitcoin on the CPU through a Stratum pool, with live hash rate and shares (Ctrl-C stops)',
   usage:
-    '[--pool URL | --preset ID] [--user WORKER] [--threads N] [--power 25|50|75|100] [--seconds S] [--check] [--data-dir DIR]',
+    '[--pool URL | --preset ID] [--user WORKER] [--pass-file FILE] [--threads N] [--power 25|50|75|100] [--seconds S] [--check] [--data-dir DIR]',
   details:
     'Without --pool it uses the pools saved on the Mining page (the first preferred, the others as failover).\n' +
-    'The pool password comes from HEARTH_POOL_PASSWORD (or --pass, which other users can see in the process list); default "x".\n' +
+    'The password of a pool given with --pool or --preset comes from --pass-file FILE (its first line, readable by you\n' +
+    'alone: chmod 600), else from the environment variable HEARTH_POOL_PASSWORD, else "x". It is never an argument:\n' +
+    'other users see a command line in the process list (ps). The saved pools use the passwords saved with them.\n' +
     '--check connects once (subscribe, version rolling, authorise, first job), prints what the pool sent and the expected\n' +
     'time to a share on this machine, and exits 0 (usable) or 1 (with the reason).\n' +
     `Presets: ${POOL_PRESETS.map((p) => `${p.id} (${p.url}; user: ${p.userHint})`).join('; ')}.\n` +
@@ -66,11 +69,12 @@ export const mineCommand: Command = {
     },
     preset: { value: 'ID', text: 'a known pool by name (see below)' },
     user: { value: 'WORKER', text: 'the worker name the pool knows you by', default: 'the saved one' },
-    pass: {
-      value: 'PASSWORD',
-      text: 'the pool password (visible in the process list)',
+    'pass-file': {
+      value: 'FILE',
+      text: 'read the pool password from this file (first line; mode 600)',
       default: 'HEARTH_POOL_PASSWORD, else "x"',
     },
+    pass: { value: 'PASSWORD', text: 'not accepted: a password on the command line shows in ps; use --pass-file' },
     threads: { value: 'N', text: 'hashing threads', default: 'the saved setting', unit: 'threads', example: '2' },
     power: {
       value: '25|50|75|100',
@@ -89,9 +93,15 @@ export const mineCommand: Command = {
   ],
   options: {
     ...flagOptions('check'),
-    ...textOptions('pool', 'preset', 'user', 'pass', 'threads', 'power', 'seconds', 'data-dir'),
+    ...textOptions('pool', 'preset', 'user', 'pass', 'pass-file', 'threads', 'power', 'seconds', 'data-dir'),
   },
   async run({ values, stopped }) {
+    if (values['pass'] !== undefined)
+      throw new UsageError(
+        '--pass is not accepted: every user of this machine can read a command line in the process list (ps). ' +
+          'Put the password in a file only you can read and give --pass-file FILE, or set HEARTH_POOL_PASSWORD, ' +
+          'or save it with the pool on the Mining page',
+      );
     const threads = numberOption(values['threads'], 'threads', { min: 1, max: os.availableParallelism() });
     const power = numberOption(values['power'], 'power', { min: 1, max: 100 });
     const seconds = numberOption(values['seconds'], 'seconds', { min: 1, max: 10 ** 7, integer: false });
@@ -106,7 +116,8 @@ export const mineCommand: Command = {
       if (url !== undefined) throw new UsageError('--preset and --pool both name a pool: give one of them');
       url = preset.url;
     }
-    const password = typeof values['pass'] === 'string' ? values['pass'] : (process.env['HEARTH_POOL_PASSWORD'] ?? 'x');
+    const passFile = typeof values['pass-file'] === 'string' ? values['pass-file'] : undefined;
+    const password = passFile !== undefined ? readPassFile(passFile) : (process.env['HEARTH_POOL_PASSWORD'] ?? 'x');
     if (url !== undefined) {
       try {
         parsePoolUrl(url);
@@ -119,8 +130,10 @@ export const mineCommand: Command = {
           `${values['preset'] !== undefined ? '--preset' : '--pool'} needs --user WORKER (your pool account, often account.worker; on a solo pool your Bitcoin address)`,
         );
       pools = [{ url, user: user.trim(), password }];
-    } else if (values['user'] !== undefined || values['pass'] !== undefined) {
-      throw new UsageError('--user and --pass go with --pool URL or --preset ID');
+    } else if (values['user'] !== undefined || passFile !== undefined) {
+      throw new UsageError(
+        '--user and --pass-file go with --pool URL or --preset ID (the saved pools use the worker and password saved with them)',
+      );
     }
     if (values['check'] === true) {
       // One connection and a short measurement: the running Hearth's mining domain does it when there is one.
@@ -200,3 +213,35 @@ export const mineCommand: Command = {
     }
   },
 };
+
+/** Longer than any pool password: a file this size was named by mistake. */
+const PASS_FILE_MAX_BYTES = 1024;
+
+/**
+ * The password from --pass-file: its first line, trimmed. A file that other users can read is
+ * refused (as ssh refuses such a key): the point of the file is that only its owner sees it.
+ */
+export function readPassFile(file: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `--pass-file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}. Write the pool password into it (chmod 600)`,
+    );
+  }
+  if (!st.isFile())
+    throw new UsageError(`--pass-file ${file} is not a file: name the file that holds the pool password`);
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
+    throw new UsageError(
+      `--pass-file ${file} can be read by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): run chmod 600 ${file} and try again`,
+    );
+  if (st.size > PASS_FILE_MAX_BYTES)
+    throw new UsageError(
+      `--pass-file ${file} is ${st.size} bytes; it should hold only the pool password (at most ${PASS_FILE_MAX_BYTES} bytes)`,
+    );
+  const password = (fs.readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+  if (!password) throw new UsageError(`--pass-file ${file} is empty: write the pool password on its first line`);
+  return password;
+}
