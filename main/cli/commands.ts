@@ -15,6 +15,7 @@ import { benchSchedulerCommand } from './command/bench-scheduler.ts';
 import { benchStratumCommand } from './command/bench-stratum.ts';
 import { marketCommand } from './command/market.ts';
 import { planCommand } from './command/plan.ts';
+import { commandsCommand } from './command/commands.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
 export const commands: Command[] = [
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   historyCommand,
   marketCommand,
   planCommand,
+  commandsCommand,
   benchHistoryCommand,
   backtestCommand,
   benchPlannerCommand,

@@ -5,10 +5,12 @@ import type { ArgSchemas, Handler } from './rpc.ts';
 /**
  * A job's life. `queued` waits for the planner; `pausing` means a pause was asked and the runner
  * is writing its checkpoint (or waiting for the child to stop); `paused` resumes from that
- * checkpoint. `finished`, `failed` and `cancelled` are final.
+ * checkpoint. `finished` and `cancelled` are final; the planner never starts a `failed` job, but a
+ * person may start it again (`job-start`), e.g. once its program is allowed or its log was read.
  *
  *   queued ──start──▶ running ──pause──▶ pausing ──▶ paused ──start──▶ running
  *   running ──▶ finished | failed        any non-final ──cancel──▶ cancelled
+ *   failed ──job-start (by hand)──▶ running
  */
 export type JobState = 'queued' | 'running' | 'pausing' | 'paused' | 'finished' | 'failed' | 'cancelled';
 
@@ -47,7 +49,10 @@ export type TrainSpec = {
 /** Any training command run as a child process (e.g. `python train.py`). */
 export type CommandSpec = {
   kind: 'command';
-  /** argv: program first. Run without a shell. */
+  /**
+   * argv: program first. Run without a shell. The program must be on this machine's list of
+   * allowed programs (`job-programs-list`), checked when the job is created and on every start.
+   */
   command: string[];
   /** Working directory; must exist. */
   cwd: string;
@@ -146,7 +151,7 @@ export type JobHandlers = {
   'job-get': Handler<{ id: number }, JobDetail>;
   /** Adds a job to the queue (validating its data file or working directory first). */
   'job-create': Handler<JobCreate, Job>;
-  /** Starts a queued job or resumes a paused one. */
+  /** Starts a queued job, resumes a paused one, or starts a failed one again. */
   'job-start': Handler<{ id: number }, Job>;
   /** Pauses a running job: a checkpoint (or SIGSTOP), then `paused`. */
   'job-pause': Handler<{ id: number }, Job>;
@@ -159,6 +164,31 @@ export type JobHandlers = {
   'job-sample': Handler<{ id: number; length?: number; temperature?: number }, { step: number; text: string }>;
   /** Removes a job that is not running, with its checkpoints. */
   'job-delete': Handler<{ id: number }, { deleted: true }>;
+  /** The programs command jobs may run on this machine (read-only from anywhere). */
+  'job-programs-list': Handler<Record<string, never>, AllowedPrograms>;
+  /**
+   * Allows a program (an absolute path, or a name looked up in PATH; stored resolved, links
+   * followed). Local only (see local-only.ts): refused over HTTP.
+   */
+  'job-programs-allow': Handler<{ program: string }, AllowedProgramChange>;
+  /** Takes a program off the list (as listed, or as it resolves now). Local only. */
+  'job-programs-remove': Handler<{ program: string }, AllowedProgramChange>;
+};
+
+/** One program command jobs may run: its absolute path with every link resolved. */
+export type AllowedProgram = { path: string; /** ms since epoch */ addedAt: number };
+
+export type AllowedPrograms = {
+  programs: AllowedProgram[];
+  /** The file the list is kept in (in the data folder, readable by its owner only). */
+  file: string;
+};
+
+export type AllowedProgramChange = AllowedPrograms & {
+  /** The path the change was about, after resolving what was typed. */
+  program: string;
+  /** False when there was nothing to do (already allowed, or not on the list). */
+  changed: boolean;
 };
 
 export type JobEvents = {
@@ -166,8 +196,11 @@ export type JobEvents = {
   'job-progress': { id: number; state: JobState; progress: JobProgress };
   /** A job changed state (also on failure, with the reason). */
   'job-state': { id: number; state: JobState; error: string | null };
-  /** A line a command job printed. */
-  'job-log': { id: number; line: string };
+  /**
+   * Lines a job logged since the last event (at most a few events a second per job). `skipped`
+   * counts lines logged meanwhile that are left out here, the newest ones being kept.
+   */
+  'job-log': { id: number; lines: string[]; skipped: number };
 };
 
 const id = z.object({ id: z.number().int().positive() }).strict();
@@ -240,4 +273,7 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
     })
     .strict(),
   'job-delete': id,
+  'job-programs-list': z.object({}).strict(),
+  'job-programs-allow': z.object({ program: z.string().min(1, 'enter a program, such as /usr/bin/python3') }).strict(),
+  'job-programs-remove': z.object({ program: z.string().min(1, 'enter the program to take off the list') }).strict(),
 };

@@ -3,13 +3,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandSpec } from '#contract/job';
 import type { Clock } from '#core/clock';
+import { checkProgram } from './allow-list.ts';
+import { LineCutter } from './log-file.ts';
 import type { JobRunner, RunOutcome } from './runner.ts';
 import type { GpuProbe } from './nvidia.ts';
 
 /** Lines of a failed command's log quoted in its error. */
 export const FAILURE_TAIL = 12;
-/** How long a command may take to exit after SIGTERM before it is killed. */
-const TERM_GRACE_MS = 10_000;
+/** How long a command's process group may take to exit after SIGTERM before it is killed. */
+export const TERM_GRACE_MS = 5_000;
+/** Longer lines are cut, with a marker saying how many bytes were left out. */
+export const LINE_MAX_BYTES = 16 * 1024;
+/** After the process exits, how long its pipes may stay open (a child it left behind) before they are closed. */
+const PIPE_GRACE_MS = 1_000;
+/** Process groups are a POSIX thing: on Windows the child alone is signalled. */
+const GROUPS = process.platform !== 'win32';
 
 export type ProgressLine = { step: number; total: number | null; loss: number | null };
 
@@ -46,18 +54,29 @@ const COMMAND_DEFAULTS = {
   totalSteps: null,
 };
 
-/** Runs any training command as a child process; see CommandSpec in the contract. */
+/**
+ * Runs a training command as a child process; see CommandSpec in the contract. Only programs on
+ * the data folder's list of allowed programs (allow-list.ts) run: checked when a job is created
+ * and again on every start, since the list may have changed in between.
+ */
 export function commandRunner(options: {
   clock: Clock;
+  /** The data folder whose allowed-programs.json says what may run. */
+  dataDir: string;
   gpu?: GpuProbe | null;
   pollMs?: number;
   gpuEveryMs?: number;
+  lineMaxBytes?: number;
+  termGraceMs?: number;
 }): JobRunner<CommandSpec> {
   const pollMs = options.pollMs ?? 500;
+  const lineMax = options.lineMaxBytes ?? LINE_MAX_BYTES;
+  const graceMs = options.termGraceMs ?? TERM_GRACE_MS;
   // nvidia-smi takes tens of milliseconds per call: ask it far less often than the progress file.
   const gpuEveryMs = options.gpuEveryMs ?? 5000;
   return {
     kind: 'command',
+    holdAfterCrash: true,
     prepare(input) {
       const spec: CommandSpec = {
         ...COMMAND_DEFAULTS,
@@ -75,11 +94,15 @@ export function commandRunner(options: {
           'Pausing by signal (SIGSTOP) is not available on Windows: use pauseMode "restart" with resume arguments',
         );
       }
+      checkProgram(options.dataDir, spec.command[0], spec.cwd);
       return spec;
     },
     total: (spec) => spec.totalSteps,
     start(ctx) {
       const { spec } = ctx;
+      // Throws (the job fails with the message) when the program was taken off the list, or the
+      // job was made before there was a list.
+      const program = checkProgram(options.dataDir, spec.command[0]!, spec.cwd);
       const args = [...spec.command.slice(1), ...(ctx.resuming ? spec.resumeArgs : [])];
       const tail: string[] = [];
       let lastStep = ctx.done;
@@ -102,26 +125,29 @@ export function commandRunner(options: {
 
       let requested: 'pause' | 'cancel' | 'quit' | null = null;
       let stoppedBySignal = false;
-      const child: ChildProcess = spawn(spec.command[0]!, args, {
+      // The program that was checked, not whatever PATH finds at this moment; argv[0] stays as
+      // typed (a multi-call binary such as busybox goes by it). Its own process group, so cancel
+      // and quit reach whatever it started too.
+      const child: ChildProcess = spawn(program, args, {
+        argv0: spec.command[0]!,
         cwd: spec.cwd,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, HEARTH_JOB_DIR: ctx.dir },
+        detached: GROUPS,
       });
       for (const stream of [child.stdout, child.stderr]) {
-        let buf = '';
-        stream?.setEncoding('utf8');
-        stream?.on('data', (chunk: string) => {
-          buf += chunk;
-          // Progress bars redraw with \r: treat it as a line end too.
-          const parts = buf.split(/\r?\n|\r/);
-          buf = parts.pop() ?? '';
-          for (const p of parts) if (p.trim() !== '') logLine(p);
-        });
-        stream?.on('end', () => {
-          if (buf.trim() !== '') logLine(buf);
-          buf = '';
-        });
+        const lines = new LineCutter(lineMax, logLine);
+        stream?.on('data', (chunk: Buffer) => lines.push(chunk));
+        stream?.on('end', () => lines.finish());
       }
+      child.on('exit', () => {
+        // A child it started (outside its group) may hold the pipes open: close them after a moment.
+        const t = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, PIPE_GRACE_MS);
+        t.unref();
+      });
       let lastFile = '';
       let gpuAt = -Infinity;
       let gpuBusy = false;
@@ -170,7 +196,7 @@ export function commandRunner(options: {
           // The last lines it wrote before exiting, which the poll may not have seen.
           readProgressFile();
           if (requested === 'pause') resolve({ outcome: 'paused' });
-          else if (requested !== null) resolve({ outcome: 'stopped' });
+          else if (requested !== null) resolve(forced ? { outcome: 'stopped', forced: true } : { outcome: 'stopped' });
           else if (code === 0) {
             if (total !== null) ctx.report({ done: Math.max(lastStep, total), total });
             resolve({ outcome: 'finished' });
@@ -183,18 +209,28 @@ export function commandRunner(options: {
 
       const signal = (sig: NodeJS.Signals) => {
         try {
-          child.kill(sig);
+          if (GROUPS && child.pid !== undefined) process.kill(-child.pid, sig);
+          else child.kill(sig);
         } catch {
           // Already gone.
         }
       };
+      let forced = false;
       const terminate = async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        if (stoppedBySignal) signal('SIGCONT');
-        signal('SIGTERM');
-        const t = options.clock.setTimeout(() => signal('SIGKILL'), TERM_GRACE_MS);
-        await done;
-        t.cancel();
+        if (child.exitCode === null && child.signalCode === null) {
+          if (stoppedBySignal) signal('SIGCONT');
+          signal('SIGTERM');
+          // Real time, not the injected clock: this bounds how long a quit can take.
+          const t = setTimeout(() => {
+            forced = true;
+            ctx.log(`did not stop within ${graceMs / 1000} s of SIGTERM: killed (SIGKILL)`);
+            signal('SIGKILL');
+          }, graceMs);
+          await done;
+          clearTimeout(t);
+        }
+        // Whatever it started in its group and left running goes with it.
+        signal('SIGKILL');
       };
       const handle = {
         pause: async () => {

@@ -1,4 +1,5 @@
 import { deviceId, HandlerError, type DeviceId, type HardwareInfo, type JobHandlers } from '#contract/index';
+import { allowProgram, readAllowed, removeProgram } from './allow-list.ts';
 import type { JobManager } from './service.ts';
 
 /** The devices a job may name on this machine: the CPU and each GPU by its index ("gpu:0"). */
@@ -10,7 +11,15 @@ export function devicesOf(info: Pick<HardwareInfo, 'gpus'>): DeviceId[] {
  * `devices` lists what this machine has (null where the hardware domain is not there to ask): a
  * job for a device that does not exist is refused, not queued to wait for it forever.
  */
-export function jobHandlers(jobs: JobManager, devices: (() => Promise<DeviceId[]>) | null = null): JobHandlers {
+export function jobHandlers(
+  jobs: JobManager,
+  devices: (() => Promise<DeviceId[]>) | null = null,
+  programs: { dataDir: string; now: () => number } | null = null,
+): JobHandlers {
+  const list = () => {
+    if (!programs) throw new HandlerError('unavailable', 'This core keeps no list of allowed programs');
+    return programs;
+  };
   return {
     'job-list': async () => jobs.list(),
     'job-get': async ({ id }) => jobs.detail(id),
@@ -37,5 +46,9 @@ export function jobHandlers(jobs: JobManager, devices: (() => Promise<DeviceId[]
       jobs.delete(id);
       return { deleted: true as const };
     },
+    'job-programs-list': async () => readAllowed(list().dataDir),
+    // Local only (main/contract/local-only.ts): the HTTP transport never lets these through.
+    'job-programs-allow': async ({ program }) => allowProgram(list().dataDir, program, list().now()),
+    'job-programs-remove': async ({ program }) => removeProgram(list().dataDir, program),
   };
 }

@@ -4,6 +4,7 @@ import { openLedger } from '#core/ledger/db';
 import { settingMigrations } from '#core/setting';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
+import { allowProgram } from './allow-list.ts';
 import { jobModule } from './module.ts';
 import { jobMigrations } from './store.ts';
 
@@ -39,6 +40,7 @@ describe('job/2 migration', () => {
         2,
       );
     old.close();
+    allowProgram(dir, 'true', 0);
     const core = await startCore({
       dataDir: dir,
       log: quiet,

@@ -7,6 +7,7 @@ import { quiet } from '../../../test/support/quiet-log.ts';
 import { rejectionOf } from '../../../test/support/rejection.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until as poll } from '../../../test/support/until.ts';
+import { allowProgram } from './allow-list.ts';
 import { jobModule } from './module.ts';
 import { nvidiaProbe } from './nvidia.ts';
 
@@ -16,7 +17,9 @@ afterAll(async () => {
   for (const c of cores) await c.close();
 });
 
+/** A core whose data folder allows node (the tests' commands are node scripts). */
 async function core(dataDir = tmp()): Promise<Core> {
+  allowProgram(dataDir, process.execPath, 0);
   const c = await startCore({ dataDir, log: quiet, modules: [jobModule({ gpu: null, pollMs: 20 })] });
   cores.push(c);
   return c;
@@ -262,8 +265,10 @@ esac
     try {
       const gpu = await nvidiaProbe();
       expect(gpu).not.toBeNull();
+      const dataDir = tmp();
+      allowProgram(dataDir, process.execPath, 0);
       const c = await startCore({
-        dataDir: tmp(),
+        dataDir,
         log: quiet,
         modules: [jobModule({ gpu, pollMs: 20, gpuEveryMs: 100 })],
       });
@@ -291,11 +296,12 @@ esac
       c.handlers['job-create']({ spec: { kind: 'command', command: ['python3', 'x.py'], cwd: '/no/such/dir' } }),
     );
     expect(e.message).toBe('The working directory /no/such/dir does not exist: create it or pick another');
-    const job = await c.handlers['job-create']({
-      spec: { kind: 'command', command: ['hearth-no-such-program'], cwd: tmp() },
-      start: true,
-    });
-    const end = await until(c, job.id, (j) => j.state === 'failed');
-    expect(end.error).toBe('Cannot start "hearth-no-such-program": no such program (check the command and PATH)');
+    const missing = await rejection(
+      c.handlers['job-create']({ spec: { kind: 'command', command: ['hearth-no-such-program'], cwd: tmp() } }),
+    );
+    expect(missing.message).toBe(
+      'Cannot find the program "hearth-no-such-program": no executable file by that name in PATH',
+    );
+    expect(missing.hint).toBe('Check the command, or give the program as an absolute path.');
   });
 });

@@ -4,6 +4,7 @@ import { devicesOf, jobHandlers } from './handlers.ts';
 import { miningRunner } from './mining-runner.ts';
 import { nvidiaProbe, type GpuProbe } from './nvidia.ts';
 import { JobManager } from './service.ts';
+import { jobSettings } from './setting.ts';
 import { jobMigrations } from './store.ts';
 import { trainRunner } from './train-runner.ts';
 
@@ -23,6 +24,7 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
   return defineModule({
     name: 'job',
     migrations: jobMigrations,
+    settings: jobSettings,
     optional: ['mining', 'hardware'],
     async create(ctx, { mining, hardware }) {
       const manager = new JobManager(ctx);
@@ -31,6 +33,7 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
       manager.registerRunner(
         commandRunner({
           clock: ctx.clock,
+          dataDir: ctx.dataDir,
           gpu,
           ...(options.pollMs ? { pollMs: options.pollMs } : {}),
           ...(options.gpuEveryMs ? { gpuEveryMs: options.gpuEveryMs } : {}),
@@ -40,7 +43,10 @@ export function jobModule(options: JobModuleOptions = {}): CoreModule {
 
       return {
         service: manager,
-        handlers: jobHandlers(manager, hardware ? async () => devicesOf(await hardware.info()) : null),
+        handlers: jobHandlers(manager, hardware ? async () => devicesOf(await hardware.info()) : null, {
+          dataDir: ctx.dataDir,
+          now: () => ctx.clock.now(),
+        }),
         start() {
           if (options.resumeOnStart ?? true) manager.resumeAfterRestart();
         },

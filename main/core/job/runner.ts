@@ -20,7 +20,8 @@
  *   - `pause` resolves once the work is stopped and resumable: either in place (the runner keeps
  *     `resume`), or from its own checkpoint (the domain calls `start` again, with `resuming`).
  *   - `stop('quit')` is the app quitting: save what lets the next `start` continue (a checkpoint),
- *     because the job stays `running` in the ledger and is started again on the next launch.
+ *     because the job stays `running` in the ledger and is started again on the next launch
+ *     (unless the runner says `holdAfterCrash` and the stop was not clean).
  */
 import type { JobProgress, JobSpec } from '#contract/job';
 
@@ -29,8 +30,8 @@ export type RunOutcome =
   | { outcome: 'failed'; error: string }
   /** Ended because `pause` was asked, or the work was stopped from outside (resumable). */
   | { outcome: 'paused' }
-  /** Ended because `stop` was asked. */
-  | { outcome: 'stopped' };
+  /** Ended because `stop` was asked; `forced` when it had to be killed rather than stopped. */
+  | { outcome: 'stopped'; forced?: true };
 
 export type RunHandle = {
   pause(): Promise<void>;
@@ -72,6 +73,13 @@ export type JobRunner<S extends JobSpec = JobSpec> = {
   kind: S['kind'];
   /** Validates a spec (files exist, shapes fit) and fills defaults; throws Error with what to fix. */
   prepare(input: Partial<S> & { kind: S['kind'] }): S;
+  /**
+   * True where a run the app did not stop cleanly (a crash, a kill, a quit that had to force it)
+   * must not be started again by itself on the next launch: the job fails with a reason and waits
+   * for a person. External commands are held (one may be what brought the app down); Hearth's
+   * own threads continue from their checkpoints.
+   */
+  holdAfterCrash?: boolean;
   /** The work the job needs, in steps; null means "until stopped". */
   total(spec: S): number | null;
   start(ctx: RunContext<S>): RunHandle;

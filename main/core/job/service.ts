@@ -9,16 +9,20 @@ import {
   type JobProgress,
   type JobSpec,
   type JobState,
+  type LossPoint,
 } from '#contract/index';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { Db } from '#core/ledger/db';
 import type { Logger } from '#core/log';
+import type { Settings } from '#core/setting';
 import { listCheckpoints } from '#workers/train/checkpoint';
 import { loadCorpus } from '#workers/train/corpus';
 import { sampleText } from '#workers/train/sample';
 import type { JobRunner, RunContext, RunGrant, RunHandle, RunOutcome } from './runner.ts';
 import type { GpuReading } from './nvidia.ts';
+import { BoundedLog, LOG_FILE } from './log-file.ts';
+import { DEFAULT_LOG_MAX_BYTES, logMaxBytesSetting } from './setting.ts';
 import { allowedFrom, transition, type JobEvent } from './state.ts';
 import { createJobStore } from './store.ts';
 import { checkpointDir } from './train-runner.ts';
@@ -49,7 +53,18 @@ export type JobService = {
 };
 
 /** What the job domain needs from the core: its ledger tables, its folder, time, events and log. */
-export type JobDeps = { db: Db; dataDir: string; clock: Clock; events: EventBus; log: Logger };
+export type JobDeps = {
+  db: Db;
+  dataDir: string;
+  clock: Clock;
+  events: EventBus;
+  log: Logger;
+  /** Where `job.logMaxBytes` is read; absent: its default. */
+  settings?: Settings;
+};
+
+/** What a job that was running when Hearth stopped without stopping it cleanly says. */
+export const CRASH_REASON = 'Hearth stopped while this job ran; check its log, then resume it';
 
 /** Log lines kept in memory per job (the full log is in the job's folder). */
 const LOG_LINES = 200;
@@ -57,6 +72,8 @@ const LOG_LINES = 200;
 const QUIT_WAIT_MS = 20_000;
 /** Progress is stored and pushed at most this often per job. */
 const PROGRESS_EVERY_MS = 250;
+/** `job-log` events are pushed at most this often per job, each with the lines since the last. */
+const LOG_EVENT_EVERY_MS = 250;
 
 type Active = { handle: RunHandle; ctx: RunContext };
 
@@ -70,6 +87,10 @@ export class JobManager implements JobService {
   private readonly active = new Map<number, Active>();
   private readonly listeners = new Set<(job: Job) => void>();
   private readonly logs = new Map<number, string[]>();
+  private readonly logFiles = new Map<number, BoundedLog>();
+  private readonly logEvents = new Map<number, { lines: string[]; skipped: number }>();
+  /** Loss points not yet stored: written with the progress, at most every PROGRESS_EVERY_MS. */
+  private readonly losses = new Map<number, LossPoint[]>();
   private readonly gpu = new Map<number, GpuReading>();
   private readonly progress = new Map<
     number,
@@ -217,8 +238,10 @@ export class JobManager implements JobService {
     const job = this.must(id);
     // A job left `running` by a crash (or a process that was killed) has no run behind it: continue it.
     const stale = job.state === 'running' && !this.active.has(id);
-    if (!stale && !transition(job.state, 'start'))
-      throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued or paused job can start`);
+    // A failed job started by hand is retried (its program allowed since, its log read).
+    const retry = job.state === 'failed';
+    if (!stale && !retry && !transition(job.state, 'start'))
+      throw new HandlerError('conflict', `Job ${id} is ${job.state}: only a queued, paused or failed job can start`);
     const runner = this.runner(job.kind);
     if (stale) {
       this.log(id, 'continuing after the process that ran it stopped');
@@ -231,6 +254,7 @@ export class JobManager implements JobService {
       this.setState(id, 'running', null);
       return this.must(id);
     }
+    if (retry) this.log(id, 'started again by hand');
     this.launch(job, runner, job.state === 'paused' || job.progress.done > 0, grant);
     return this.started(id);
   }
@@ -252,9 +276,7 @@ export class JobManager implements JobService {
       grant,
       done: job.progress.done,
       report: (p) => this.report(id, p),
-      loss: (step, loss) => {
-        if (!this.closed) this.store.addLoss(id, step, loss, this.ctx.clock.now());
-      },
+      loss: (step, loss) => this.addLoss(id, step, loss),
       log: (line) => this.log(id, line),
       gpu: (r) => this.gpu.set(id, r),
     };
@@ -268,6 +290,7 @@ export class JobManager implements JobService {
       return;
     }
     this.active.set(id, { handle, ctx });
+    this.store.setRunOpen(id, true);
     if (job.state !== 'running') this.setState(id, 'running', null);
     handle.done.then(
       (o) => this.ended(id, handle, o),
@@ -277,6 +300,8 @@ export class JobManager implements JobService {
 
   private ended(id: number, handle: RunHandle, o: RunOutcome): void {
     if (this.active.get(id)?.handle === handle) this.active.delete(id);
+    // A run that had to be killed stays open: the next launch holds it rather than start it blindly.
+    if (!this.closed && !(o.outcome === 'stopped' && o.forced)) this.store.setRunOpen(id, false);
     // Quitting: the ledger keeps the job running so the next launch continues it.
     if (this.closing) return;
     const state = this.store.get(id)?.state;
@@ -344,6 +369,8 @@ export class JobManager implements JobService {
     this.store.delete(id);
     this.known.delete(id);
     this.logs.delete(id);
+    this.logFiles.delete(id);
+    this.logEvents.delete(id);
     this.progress.delete(id);
     fs.rmSync(this.jobDir(id), { recursive: true, force: true });
   }
@@ -355,7 +382,7 @@ export class JobManager implements JobService {
       ...job,
       losses: this.store.losses(id),
       checkpoints: job.kind === 'train' ? listCheckpoints(checkpointDir(dir)).reverse() : [],
-      log: this.logs.get(id) ?? readTail(path.join(dir, 'log.txt'), LOG_LINES),
+      log: this.logs.get(id)?.slice(-LOG_LINES) ?? readTail(path.join(dir, LOG_FILE), LOG_LINES),
       gpu: this.gpu.get(id) ?? null,
     };
   }
@@ -385,16 +412,66 @@ export class JobManager implements JobService {
 
   private log(id: number, line: string): void {
     let ring = this.logs.get(id);
-    if (!ring) this.logs.set(id, (ring = readTail(path.join(this.jobDir(id), 'log.txt'), LOG_LINES)));
+    if (!ring) this.logs.set(id, (ring = readTail(path.join(this.jobDir(id), LOG_FILE), LOG_LINES)));
     ring.push(line);
-    if (ring.length > LOG_LINES) ring.splice(0, ring.length - LOG_LINES);
+    // Trimmed in bulk, not line by line: a job may log hundreds of thousands of lines a second.
+    if (ring.length > 2 * LOG_LINES) ring.splice(0, ring.length - LOG_LINES);
     if (this.closed) return;
-    try {
-      fs.appendFileSync(path.join(this.jobDir(id), 'log.txt'), `${line}\n`);
-    } catch {
-      // The in-memory tail still has it; a full disk must not stop the job.
+    let file = this.logFiles.get(id);
+    if (!file) {
+      file = new BoundedLog(this.jobDir(id), () => this.logMaxBytes());
+      this.logFiles.set(id, file);
     }
-    if (!this.closing) this.ctx.events.emit('job-log', { id, line });
+    file.append(line);
+    if (!this.closing) this.queueLogEvent(id, line);
+  }
+
+  private logMaxBytes(): number {
+    return this.ctx.settings?.get(logMaxBytesSetting) ?? DEFAULT_LOG_MAX_BYTES;
+  }
+
+  /** One `job-log` event per job at most every LOG_EVENT_EVERY_MS, with the newest lines since the last. */
+  private queueLogEvent(id: number, line: string): void {
+    let e = this.logEvents.get(id);
+    if (!e) {
+      const batch = { lines: [] as string[], skipped: 0 };
+      this.logEvents.set(id, (e = batch));
+      const t = setTimeout(() => {
+        if (this.logEvents.get(id) === batch) this.logEvents.delete(id);
+        if (this.closing) return;
+        const extra = Math.max(0, batch.lines.length - LOG_LINES);
+        this.ctx.events.emit('job-log', { id, lines: batch.lines.slice(extra), skipped: batch.skipped + extra });
+      }, LOG_EVENT_EVERY_MS);
+      t.unref();
+    }
+    e.lines.push(line);
+    if (e.lines.length > 2 * LOG_LINES) {
+      const n = e.lines.length - LOG_LINES;
+      e.lines.splice(0, n);
+      e.skipped += n;
+    }
+  }
+
+  /** Resolves once every job's log lines so far are on disk. */
+  async flushLogs(): Promise<void> {
+    await Promise.all([...this.logFiles.values()].map((f) => f.flush()));
+  }
+
+  private addLoss(id: number, step: number, loss: number): void {
+    if (this.closed) return;
+    let points = this.losses.get(id);
+    if (!points) this.losses.set(id, (points = []));
+    const at = this.ctx.clock.now();
+    // A script printing the same step many times keeps one point: its latest.
+    if (points.at(-1)?.step === step) points[points.length - 1] = { step, loss, at };
+    else points.push({ step, loss, at });
+  }
+
+  private storeLosses(id: number): void {
+    const points = this.losses.get(id);
+    if (!points || points.length === 0 || this.closed) return;
+    this.losses.delete(id);
+    this.store.addLosses(id, points);
   }
 
   private report(id: number, p: Partial<Omit<JobProgress, 'unit'>> & { done: number }): void {
@@ -409,7 +486,10 @@ export class JobManager implements JobService {
     // ETA from the rate over the last ~10 s, not the whole run's (a resumed run starts mid-way).
     const samples = entry.samples;
     if (samples.length > 0 && p.done < samples.at(-1)!.done) samples.length = 0;
-    samples.push({ at: now, done: p.done });
+    // One sample per 100 ms is plenty for a rate; a sample per line would grow without bound.
+    const last = samples.at(-1);
+    if (last && now - last.at < 100 && samples.length > 1) last.done = p.done;
+    else samples.push({ at: now, done: p.done });
     while (samples.length > 2 && now - samples[0]!.at > 10_000) samples.shift();
     const first = samples[0]!;
     const dt = (now - first.at) / 1000;
@@ -421,6 +501,7 @@ export class JobManager implements JobService {
   }
 
   private flush(id: number): void {
+    this.storeLosses(id);
     const entry = this.progress.get(id);
     if (!entry || this.closed) return;
     entry.storedAt = this.ctx.clock.now();
@@ -433,6 +514,15 @@ export class JobManager implements JobService {
   /** On launch: jobs that were running continue from their checkpoints; half-taken pauses complete. */
   resumeAfterRestart(): void {
     for (const job of this.store.list()) {
+      if ((job.state === 'running' || job.state === 'pausing') && this.store.runOpen(job.id)) {
+        this.store.setRunOpen(job.id, false);
+        if (this.runners.get(job.kind)?.holdAfterCrash) {
+          // It may be what brought Hearth down: a person decides, the scheduler never starts a failed job.
+          this.log(job.id, 'Hearth stopped while this job ran without stopping it cleanly: not started again');
+          this.setState(job.id, 'failed', CRASH_REASON);
+          continue;
+        }
+      }
       if (job.state === 'pausing') this.setState(job.id, 'paused', null);
       else if (job.state === 'running') {
         const runner = this.runners.get(job.kind);
@@ -469,6 +559,7 @@ export class JobManager implements JobService {
       ),
     );
     this.active.clear();
+    await this.flushLogs();
     this.closed = true;
   }
 }
@@ -478,15 +569,23 @@ function rowKey(j: Job): string {
   return JSON.stringify([j.state, j.error, j.name, j.devices, j.deadline, j.valuePerHour, j.mode, j.runPastDeadline]);
 }
 
+/** The last lines of a log file, read from its end only (the file may be megabytes). */
 function readTail(file: string, lines: number): string[] {
+  let fd: number | null = null;
   try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .slice(-lines);
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const want = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(want);
+    fs.readSync(fd, buf, 0, want, size - want);
+    const all = buf.toString('utf8').split('\n');
+    // The first piece may be the end of a line read from its middle.
+    if (want < size) all.shift();
+    return all.filter((l) => l !== '').slice(-lines);
   } catch {
     return [];
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
   }
 }
 

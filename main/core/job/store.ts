@@ -42,6 +42,13 @@ export const jobMigrations: Migration[] = [
       ALTER TABLE job ADD COLUMN run_past_deadline INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // 1 while a run is under way and has not ended or been stopped cleanly: still 1 on the next
+    // launch means the app crashed, was killed, or had to force the run to stop. Rows from
+    // job/2 read as stopped cleanly, which is what that code assumed.
+    id: 'job/3',
+    sql: `ALTER TABLE job ADD COLUMN run_open INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export type NewJob = Pick<
@@ -91,6 +98,8 @@ export function createJobStore(db: Db) {
   const addLoss = db.prepare('INSERT OR REPLACE INTO job_loss (job_id, step, loss, at) VALUES (?, ?, ?, ?)');
   const losses = db.prepare('SELECT step, loss, at FROM job_loss WHERE job_id = ? ORDER BY step');
   const del = db.prepare('DELETE FROM job WHERE id = ?');
+  const setRunOpen = db.prepare('UPDATE job SET run_open = ? WHERE id = ?');
+  const runOpen = db.prepare('SELECT run_open FROM job WHERE id = ?');
   return {
     create(j: NewJob, now: number): Job {
       const r = insert.run(
@@ -125,6 +134,12 @@ export function createJobStore(db: Db) {
     addLoss(id: number, step: number, loss: number, at: number): void {
       addLoss.run(id, step, loss, at);
     },
+    /** Many points in one transaction: a job may report thousands a second. */
+    addLosses(id: number, points: LossPoint[]): void {
+      inTransaction(db, () => {
+        for (const p of points) addLoss.run(id, p.step, p.loss, p.at);
+      });
+    },
     losses(id: number): LossPoint[] {
       return (losses.all(id) as Record<string, unknown>[]).map((r) => ({
         step: Number(r['step']),
@@ -134,6 +149,14 @@ export function createJobStore(db: Db) {
     },
     delete(id: number): void {
       inTransaction(db, () => del.run(id));
+    },
+    /** Marks a run under way (true) or ended or stopped cleanly (false); see migration job/3. */
+    setRunOpen(id: number, open: boolean): void {
+      setRunOpen.run(open ? 1 : 0, id);
+    },
+    runOpen(id: number): boolean {
+      const r = runOpen.get(id) as { run_open: number } | undefined;
+      return Number(r?.run_open ?? 0) === 1;
     },
   };
 }
