@@ -60,6 +60,22 @@ export function announceServer(
   };
 }
 
+/**
+ * After `hearth serve --rotate-token`: the running server's file carries the new token at once, so a
+ * command started now is not refused (the server itself rewrites it within a second too).
+ * Only a `hearth serve` file: the desktop app's endpoint has a token of its own.
+ */
+export function updateServerToken(dataDir: string, token: string): boolean {
+  const file = readServerFile(dataDir);
+  if (!file || file.by !== 'serve') return false;
+  const target = fileOf(dataDir);
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.rmSync(tmp, { force: true });
+  fs.writeFileSync(tmp, `${JSON.stringify({ ...file, token }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  fs.renameSync(tmp, target);
+  return true;
+}
+
 /** The file's contents, or null when there is none or it is not one (half-written, edited by hand). */
 export function readServerFile(dataDir: string): ServerFile | null {
   let text: string;

@@ -42,7 +42,7 @@ export async function startServe(
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const m = /Open (http:\/\/\S+)/.exec(out);
+      const m = /Open (https?:\/\/\S+)/.exec(out);
       if (m?.[1]) {
         clearInterval(timer);
         resolve(m[1]);
