@@ -115,7 +115,9 @@ export type LedgerHandlers = {
   'ledger-import-csv': Handler<{ csv: string }, { slots: number }>;
   /**
    * A consistent copy of the whole ledger file taken while everything runs (SQLite VACUUM INTO),
-   * checked with PRAGMA integrity_check. `file` defaults to backups/hearth-<time>.db in the data folder.
+   * checked with PRAGMA integrity_check, written to the data folder's backups/ folder. `file` is a
+   * file name there (default hearth-<time>.db); a path is refused (the CLI on the machine copies a
+   * backup elsewhere itself).
    */
   'ledger-backup': Handler<{ file?: string }, { file: string; bytes: number; integrity: string }>;
   'ledger-settings': Handler<Record<string, never>, LedgerSettings>;
@@ -123,14 +125,16 @@ export type LedgerHandlers = {
   /** Backup files in the data folder's backups/ folder, newest first. */
   'ledger-backups': Handler<Record<string, never>, LedgerBackupFile[]>;
   /**
-   * Replaces the ledger with a backup file: refused unless the file is a Hearth ledger that passes
+   * Replaces the ledger with a backup file, named as it is in backups/ (`LedgerBackupFile.name`; a
+   * path is refused): refused unless the file is a Hearth ledger that passes
    * PRAGMA integrity_check. The current ledger is kept aside (`keptAs`); the core restarts on the
    * restored file at once where the host can restart it, else on the next start.
    */
   'ledger-restore': Handler<{ file: string }, LedgerRestoreResult>;
 };
 
-export type LedgerBackupFile = { file: string; bytes: number; modifiedAt: number };
+/** `name`: what `ledger-restore` takes; `file`: the whole path, to show. */
+export type LedgerBackupFile = { name: string; file: string; bytes: number; modifiedAt: number };
 
 export type LedgerRestoreResult = {
   restoredFrom: string;

@@ -1,14 +1,18 @@
+import fs from 'node:fs';
 import { type Handlers } from '#contract/index';
 import { systemClock, type Clock, type Random } from './clock.ts';
 import { watchOtherWriters } from './db-watch.ts';
 import { EventBus } from './event.ts';
 import { joinHandlers, type HandlerPart } from './handler.ts';
-import { openLedger, type Db } from './ledger/db.ts';
-import { applyPendingRestore } from './ledger/restore.ts';
+import { modeFixText, tightenDataDir } from './file-mode.ts';
+import { CorruptLedgerError, openLedger, type Db, type Migration } from './ledger/db.ts';
+import { applyPendingRestore, corruptLedgerMessage } from './ledger/restore.ts';
 import type { Logger } from './log.ts';
 import type { CoreContext, CoreModule, Deps, ModuleInstance } from './module.ts';
 import { modules as defaultModules } from './modules.ts';
-import { plainSecretStore, type SecretStore } from './secret.ts';
+import { sealedSettings } from './sealed-settings.ts';
+import { keyFileSecretStore } from './secret-key.ts';
+import { resealPlainSecrets, type SecretStore } from './secret.ts';
 import type { Services } from './service.ts';
 import { createSettings, settingMigrations } from './setting.ts';
 
@@ -16,6 +20,7 @@ export type CoreOptions = {
   dataDir: string;
   clock?: Clock;
   random?: Random;
+  /** Default: sealed with the data folder's key file (secret-key.ts). */
   secrets?: SecretStore;
   log?: Logger;
   /** Replaces the module list (tests that start part of the core). */
@@ -58,18 +63,31 @@ function resolveDeps(mod: CoreModule, services: Map<string, unknown>): Deps<keyo
   return deps as Deps<keyof Services, keyof Services>;
 }
 
+/** The ledger, or an error that says which file is damaged and how to restore the latest backup. */
+function openOrExplain(dataDir: string, migrations: Migration[]): Db {
+  try {
+    return openLedger(dataDir, migrations);
+  } catch (err) {
+    if (err instanceof CorruptLedgerError) throw new Error(corruptLedgerMessage(dataDir, err), { cause: err });
+    throw err;
+  }
+}
+
 /** Starts the core: opens the ledger, creates each domain in order, joins their handlers. */
 export async function startCore(options: CoreOptions): Promise<Core> {
   const list = options.modules ?? defaultModules;
   const clock = options.clock ?? systemClock;
+  const log = options.log ?? consoleLogger;
+  // An older Hearth left the folder and its files as the umask made them (0755, 0644).
+  const fixed = modeFixText(options.dataDir, fs.existsSync(options.dataDir) ? tightenDataDir(options.dataDir) : []);
+  if (fixed) log.warn(fixed);
   // A restore staged by `ledger-restore` is swapped in while no connection is open.
   const restored = applyPendingRestore(options.dataDir);
-  const db = openLedger(options.dataDir, [...settingMigrations, ...list.flatMap((m) => m.migrations ?? [])]);
+  const db = openOrExplain(options.dataDir, [...settingMigrations, ...list.flatMap((m) => m.migrations ?? [])]);
   const events = new EventBus();
   const forward = options.forward;
   if (forward) events.onAny((event, payload) => forward.emit(event, payload));
   const services = new Map<string, unknown>();
-  const log = options.log ?? consoleLogger;
   const context: CoreContext = {
     db,
     events,
@@ -81,10 +99,24 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       () => clock.now(),
       (msg) => log.warn(msg),
     ),
-    secrets: options.secrets ?? plainSecretStore,
+    secrets: options.secrets ?? keyFileSecretStore(options.dataDir),
     log,
     restart: options.restart ?? null,
   };
+  const resealed = resealPlainSecrets(context.settings, context.secrets, sealedSettings);
+  if (resealed.sealed > 0) {
+    log.info(
+      `sealed ${resealed.sealed} secret(s) that an older Hearth had stored as plain text in the ledger (backups made before keep them as they were)`,
+    );
+    try {
+      // The plain text stays in freed pages and the WAL until the file is rebuilt; done once.
+      db.exec('VACUUM');
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      log.warn(`compacting the ledger after sealing its secrets failed: ${(err as Error).message}`);
+    }
+  }
+  for (const p of resealed.problems) log.warn(p);
   if (restored)
     context.log.info(`ledger restored from ${restored.from}; the previous ledger is kept as ${restored.keepAs}`);
   const instances: ModuleInstance[] = [];

@@ -1,10 +1,12 @@
 // The desktop shell: Electron's main process. It owns the window, the tray and the IPC bridge, and
-// runs the same core the headless server runs. Security follows Electron's checklist: sandboxed,
-// context-isolated renderer without Node, a strict CSP (renderer/index.html), IPC from our own
-// page only, no navigation or new windows, no permissions, secrets through safeStorage.
+// runs the same core the headless server runs. Security follows Electron's checklist item by item
+// (docs/security.md): sandboxed, context-isolated renderer without Node, the page from app://hearth
+// (not file://) with the HTTP transport's CSP and headers, IPC from our own page only, no
+// navigation or new windows, no permissions, secrets through safeStorage; fuses and asar integrity
+// are set by electron-builder.json.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   app,
   BrowserWindow,
@@ -13,6 +15,7 @@ import {
   nativeImage,
   Notification as DesktopNotification,
   powerMonitor,
+  protocol,
   screen,
   session,
   Tray,
@@ -24,19 +27,26 @@ import { dispatch } from '#core/handler';
 import { setIdleSource } from '#core/scheduler/presence';
 import { announceServer, localUrl } from '#transport/discovery';
 import { startHttpTransport, type HttpTransport } from '#transport/http';
+import { APP_INDEX_URL, APP_PRIVILEGES, APP_SCHEME, handleAppRequest, isAppPage } from './app-protocol.ts';
 import { setXdgAutostart } from './autostart.ts';
 import { safeStorageSecrets } from './secret.ts';
 import { loadWindowState, saveWindowState } from './window-state.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.join(here, '..', 'renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererRoot = path.join(here, '..', 'renderer');
 const iconPath = path.join(app.getAppPath(), 'resources', 'icon.png');
 // The tray wants a small image: a 512 px icon would show at full size on macOS.
 const trayIconPath = path.join(app.getAppPath(), 'resources', 'tray.png');
 
 app.setName(APP_NAME);
 if (process.env['HEARTH_DATA_DIR']) app.setPath('userData', process.env['HEARTH_DATA_DIR']);
+// Only before `ready`: app:// becomes a standard, secure origin of its own.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_PRIVILEGES }]);
+// Packaged, out/ lives in app.asar, but worker threads are started from files on disk and read
+// their .wasm and .node beside them: electron-builder.json unpacks out/node/workers (and highs,
+// which the planner worker imports) to app.asar.unpacked, and the workers are found there.
+if (app.isPackaged && !process.env['HEARTH_NODE_OUT'])
+  process.env['HEARTH_NODE_OUT'] = path.join(process.resourcesPath, 'app.asar.unpacked', 'out', 'node');
 
 let core: HostedCore | null = null;
 let cliEndpoint: { http: HttpTransport; withdraw(): void } | null = null;
@@ -94,18 +104,14 @@ function createWindow(visible: boolean): BrowserWindow {
       w.hide();
     }
   });
-  w.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  w.webContents.on('will-navigate', (e, url) => {
-    if (url.split('#')[0] !== rendererUrl) e.preventDefault();
-  });
-  void w.loadFile(rendererIndex);
+  void w.loadURL(APP_INDEX_URL);
   return w;
 }
 
 /** IPC is answered only for our own page in our own window: no other frame may drive the core. */
 function trustedSender(e: IpcMainInvokeEvent): boolean {
-  const frameUrl = e.senderFrame?.url.split('#')[0];
-  return win !== null && e.sender === win.webContents && frameUrl === rendererUrl;
+  const frame = e.senderFrame;
+  return win !== null && e.sender === win.webContents && frame !== null && isAppPage(frame.url);
 }
 
 function createTray(): Tray | null {
@@ -130,9 +136,13 @@ function createTray(): Tray | null {
 async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_SCHEME, (request) => handleAppRequest(rendererRoot, request));
   // Presence rules pause work while the user is at the keyboard; only the shell can tell.
   setIdleSource(() => powerMonitor.getSystemIdleTime());
-  core = await startHostedCore({ dataDir: app.getPath('userData'), secrets: safeStorageSecrets() });
+  core = await startHostedCore({
+    dataDir: app.getPath('userData'),
+    secrets: safeStorageSecrets(app.getPath('userData')),
+  });
   const running = core;
   ipcMain.handle('hearth:invoke', async (e, method: unknown, args: unknown) => {
     if (!trustedSender(e)) return { ok: false, error: { code: 'bad-request', message: 'IPC refused: unknown sender' } };
@@ -210,8 +220,17 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', showWindow);
+  // Every web contents, not only the main window's: no webview, no new window, no navigation
+  // away from our own page (a link or a script cannot take the window, its preload with it, elsewhere).
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (ev) => ev.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-navigate', (ev, url) => {
+      if (!isAppPage(url)) ev.preventDefault();
+    });
+    contents.on('will-redirect', (ev, url) => {
+      if (!isAppPage(url)) ev.preventDefault();
+    });
   });
   app
     .whenReady()

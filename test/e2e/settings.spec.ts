@@ -74,10 +74,17 @@ test('a backup restores over later changes, and a file that is not a ledger is r
   await expect(page.getByTestId('ledger-standing')).toHaveValue('0.99');
 
   // Not a ledger: refused, and the ledger in use is unchanged.
-  const junk = path.join(server.dataDir, 'notes.db');
-  fs.writeFileSync(junk, 'these are not the ledger rows you are looking for\n');
+  // A page names files in the backups folder only.
   await openPage(page, server, 'Settings');
-  await page.getByTestId('restore-path').fill(junk);
+  await page.getByTestId('restore-path').fill(path.join(server.dataDir, 'hearth.db'));
+  await page.getByTestId('restore-path-go').click();
+  await page.getByTestId('restore-yes').click();
+  await expect(page.getByRole('alert')).toContainText("is not a file name in the data folder's backups folder");
+  fs.writeFileSync(
+    path.join(server.dataDir, 'backups', 'notes.txt'),
+    'these are not the ledger rows you are looking for\n',
+  );
+  await page.getByTestId('restore-path').fill('notes.txt');
   await page.getByTestId('restore-path-go').click();
   await page.getByTestId('restore-yes').click();
   await expect(page.getByRole('alert')).toContainText(

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { LedgerTotals } from '#contract/index';
 import { ledgerSettingsSchema } from '#contract/ledger';
 import { nanosText } from '#core/economics/money';
 import { rejectedText } from './mine.ts';
-import { withClient } from '../client.ts';
+import { backupTo, restoreFrom } from '../backup-file.ts';
+import { dataDirOf, withClient } from '../client.ts';
 import { progressBar, DATA_DIR_DOC, numberOption, UsageError, type Command, textOptions } from '../command.ts';
 
 const kwh = (mwh: number) => (mwh / 1_000_000).toFixed(3);
@@ -37,7 +37,7 @@ export const historyCommand: Command = {
   name: 'history',
   summary: 'Energy, heat, cost, revenue, heat credit and net per day (or per device/job); CSV export and import',
   usage:
-    '[--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--backup FILE] [--currency EUR] [--tz ZONE] [--standing 0.41] [--monthly 5] [--data-dir DIR]',
+    '[--days N] [--until YYYY-MM-DD] [--by device|job] [--csv days|slots [--out FILE]] [--import FILE] [--backup FILE] [--restore FILE] [--currency EUR] [--tz ZONE] [--standing 0.41] [--monthly 5] [--data-dir DIR]',
   options: {
     ...textOptions(
       'days',
@@ -47,6 +47,7 @@ export const historyCommand: Command = {
       'out',
       'import',
       'backup',
+      'restore',
       'currency',
       'tz',
       'standing',
@@ -61,14 +62,25 @@ export const historyCommand: Command = {
     csv: { value: 'days|slots', text: 'export as CSV: one row per day or per 15-minute slot' },
     out: { value: 'FILE', text: 'where --csv writes', default: 'standard output' },
     import: { value: 'FILE', text: 'add the slot rows of a CSV that --csv slots wrote' },
-    backup: { value: 'FILE', text: 'copy the whole ledger to FILE (safe while Hearth runs)' },
+    backup: {
+      value: 'FILE',
+      text: "copy the whole ledger to FILE (safe while Hearth runs); a copy is also kept in the data folder's backups/",
+    },
+    restore: {
+      value: 'FILE',
+      text: "replace the ledger with a backup: a name in the data folder's backups/ or a path (copied there first); the replaced ledger is kept in backups/",
+    },
     currency: { value: 'CODE', text: "saves the ledger's currency", default: 'the saved one' },
     tz: { value: 'ZONE', text: 'saves the zone the ledger counts days in', default: 'the saved one' },
     standing: { value: 'X', text: 'saves a standing charge per day', default: 'the saved one', example: '0.41' },
     monthly: { value: 'X', text: 'saves a monthly fee', default: 'the saved one', example: '5' },
     'data-dir': DATA_DIR_DOC,
   },
-  examples: ['hearth history --days 30', 'hearth history --csv days --out days.csv'],
+  examples: [
+    'hearth history --days 30',
+    'hearth history --csv days --out days.csv',
+    'hearth history --restore hearth-20261201-030000.db',
+  ],
   async run({ values }) {
     const days = numberOption(values['days'], 'days', { min: 1, max: 3660 }) ?? 7;
     const until = values['until'];
@@ -89,6 +101,9 @@ export const historyCommand: Command = {
         throw new UsageError(`Cannot read ${importFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
       }
     }
+    // Before a client is opened: when no Hearth runs it restores without opening the ledger, which
+    // may be too damaged to open.
+    if (typeof values['restore'] === 'string') return restoreFrom(values, values['restore']);
     return withClient(values, async ({ send }) => {
       const span = { days, ...(typeof until === 'string' ? { until } : {}) };
       const change = {
@@ -108,12 +123,7 @@ export const historyCommand: Command = {
           `Ledger: ${saved.currency}, days in ${saved.timeZone}, standing charge ${saved.standingPerDay}/day, monthly fee ${saved.monthlyFee}`,
         );
       }
-      if (typeof values['backup'] === 'string') {
-        // Resolved here: a running Hearth has its own working directory.
-        const b = await send('ledger-backup', { file: path.resolve(values['backup']) });
-        console.log(`Backed up the ledger to ${b.file} (${b.bytes} bytes, integrity_check: ${b.integrity})`);
-        return b.integrity === 'ok' ? 0 : 1;
-      }
+      if (typeof values['backup'] === 'string') return backupTo(dataDirOf(values), send, values['backup']);
       if (text !== null) {
         const progress = progressBar(process.stderr, { plain: false });
         progress('import', 0, 1, 'file');

@@ -96,7 +96,8 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
       try {
         return l.backup(file);
       } catch (err) {
-        if (err instanceof BackupError) throw new HandlerError('bad-request', err.message);
+        if (err instanceof BackupError)
+          throw new HandlerError('bad-request', err.message, 'the ledger is unchanged; nothing was written');
         throw err;
       }
     },

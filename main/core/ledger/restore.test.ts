@@ -7,6 +7,7 @@ import { preferenceModule } from '#core/preference/module';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { ledgerModule } from './module.ts';
+import { applyPendingRestore, stageRestore } from './restore.ts';
 
 const tmp = tempDirs('hearth-restore-');
 const SLOTS_CSV = (n: number) => {
@@ -48,7 +49,9 @@ describe('ledger restore', () => {
     await c.handlers['preferences-set']({ temperatureUnit: 'F' });
     const backup = await c.handlers['ledger-backup']({});
     expect(backup.integrity).toBe('ok');
-    expect((await c.handlers['ledger-backups']({})).map((b) => b.file)).toEqual([backup.file]);
+    expect((await c.handlers['ledger-backups']({})).map((b) => [b.name, b.file])).toEqual([
+      [path.basename(backup.file), backup.file],
+    ]);
 
     await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(20) });
     await c.handlers['preferences-set']({ temperatureUnit: 'C' });
@@ -58,7 +61,7 @@ describe('ledger restore', () => {
     c.events.onAny((e) => events.push(e));
 
     // A call made while the core restarts waits for the restored ledger rather than failing.
-    const restoring = c.handlers['ledger-restore']({ file: backup.file });
+    const restoring = c.handlers['ledger-restore']({ file: path.basename(backup.file) });
     const during = c.handlers['preferences-get']({});
     const r = await restoring;
     expect((await during).temperatureUnit).toBe('F');
@@ -71,7 +74,7 @@ describe('ledger restore', () => {
     expect(events).toContain('preferences-updated');
     // Nothing lost: the replaced ledger (20 slots) is kept and is itself restorable.
     expect(fs.existsSync(r.keptAs)).toBe(true);
-    const back = await c.handlers['ledger-restore']({ file: r.keptAs });
+    const back = await c.handlers['ledger-restore']({ file: path.basename(r.keptAs) });
     expect(back.slots).toBe(20);
     expect(await slotCount(c)).toBe(20);
   });
@@ -80,25 +83,26 @@ describe('ledger restore', () => {
     const dataDir = tmp();
     const c = await hosted(dataDir);
     await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(5) });
-    const text = path.join(dataDir, 'notes.db');
+    fs.mkdirSync(path.join(dataDir, 'backups'));
+    const text = path.join(dataDir, 'backups', 'notes.db');
     fs.writeFileSync(text, 'just some text, not a database\n'.repeat(100));
-    const other = path.join(dataDir, 'other.db');
+    const other = path.join(dataDir, 'backups', 'other.db');
     // A real SQLite database, but some other program's.
     const Database = (await import('libsql')).default;
     const db = new Database(other);
     db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
     db.close();
-    const truncated = path.join(dataDir, 'truncated.db');
+    const truncated = path.join(dataDir, 'backups', 'truncated.db');
     const good = await c.handlers['ledger-backup']({});
     fs.writeFileSync(truncated, fs.readFileSync(good.file).subarray(0, 4096 + 100));
 
     for (const [file, message] of [
       [text, /not a Hearth ledger \(not an SQLite database\).*nothing was changed/],
       [other, /not a Hearth ledger \(no ledger tables\)/],
-      [path.join(dataDir, 'missing.db'), /does not exist/],
+      [path.join(dataDir, 'backups', 'missing.db'), /does not exist/],
       [truncated, /integrity|damaged|malformed|cannot be opened|not a Hearth ledger/],
     ] as const) {
-      const env = await dispatch(c.handlers, 'ledger-restore', { file });
+      const env = await dispatch(c.handlers, 'ledger-restore', { file: path.basename(file) });
       expect(env.ok).toBe(false);
       if (!env.ok) {
         expect(env.error.code).toBe('bad-request');
@@ -110,6 +114,87 @@ describe('ledger restore', () => {
     expect(fs.readdirSync(dataDir).filter((n) => n.includes('restore'))).toEqual([]);
     const empty = await dispatch(c.handlers, 'ledger-restore', { file: '  ' });
     expect(empty).toMatchObject({ ok: false, error: { message: /ledger-restore: file: choose a backup file/ } });
+  });
+
+  it('over the contract, backup and restore name a file in backups/ only: a path is refused and nothing is written or read', async () => {
+    const dataDir = tmp();
+    const outside = tmp();
+    const c = await hosted(dataDir);
+    await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(3) });
+    // A real ledger outside the folder: a remote caller must not be able to restore it (or learn it exists).
+    const foreign = await c.handlers['ledger-backup']({ file: 'mine.db' });
+    fs.copyFileSync(foreign.file, path.join(outside, 'theirs.db'));
+    const names = [
+      path.join(outside, 'x.db'),
+      '../x.db',
+      '..',
+      'sub/x.db',
+      'sub\\x.db',
+      `../../${path.basename(outside)}/theirs.db`,
+      '/etc/passwd',
+    ];
+    for (const file of names) {
+      const b = await dispatch(c.handlers, 'ledger-backup', { file });
+      expect(b).toMatchObject({
+        ok: false,
+        error: {
+          code: 'bad-request',
+          message: /is not a file name in the data folder's backups folder.*hearth history --backup PATH/,
+        },
+      });
+      const r = await dispatch(c.handlers, 'ledger-restore', { file });
+      expect(r).toMatchObject({
+        ok: false,
+        error: {
+          code: 'bad-request',
+          message: /is not a file name in the data folder's backups folder.*hearth history --restore PATH/,
+        },
+      });
+    }
+    expect(fs.readdirSync(outside)).toEqual(['theirs.db']);
+    expect(fs.existsSync(path.join(dataDir, 'x.db'))).toBe(false);
+    expect(await slotCount(c)).toBe(3);
+    // A name in backups/ works, and the file is private.
+    const named = await c.handlers['ledger-backup']({ file: 'before-upgrade.db' });
+    expect(named.file).toBe(path.join(path.resolve(dataDir), 'backups', 'before-upgrade.db'));
+    expect(fs.statSync(named.file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dataDir, 'backups')).mode & 0o777).toBe(0o700);
+  });
+
+  it('a damaged ledger stops the start with a message naming the file, the latest backup with its date and the command; nothing is deleted', async () => {
+    const dataDir = tmp();
+    const c = await hosted(dataDir);
+    await c.handlers['ledger-import-csv']({ csv: SLOTS_CSV(4) });
+    const older = await c.handlers['ledger-backup']({ file: 'older.db' });
+    const latest = await c.handlers['ledger-backup']({ file: 'latest.db' });
+    await c.close();
+    open.splice(0);
+    fs.utimesSync(older.file, new Date('2026-11-01T10:00:00Z'), new Date('2026-11-01T10:00:00Z'));
+    fs.utimesSync(latest.file, new Date('2026-12-06T21:15:00Z'), new Date('2026-12-06T21:15:00Z'));
+    const ledger = path.join(dataDir, 'hearth.db');
+    const garbage = Buffer.alloc(fs.statSync(ledger).size, 0x41);
+    fs.writeFileSync(ledger, garbage);
+    const before = fs.readdirSync(dataDir).sort();
+
+    const failed = await hosted(dataDir).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain(`The ledger ${ledger} is damaged and Hearth cannot open it (it is not an SQLite database`);
+    expect(failed).toContain(`The latest backup is ${latest.file} (written 2026-12-06 21:15 UTC)`);
+    expect(failed).toContain(
+      `run \`hearth history --restore latest.db --data-dir ${JSON.stringify(path.resolve(dataDir))}\``,
+    );
+    expect(failed).not.toMatch(/^file is not a database$/);
+    expect(fs.readFileSync(ledger)).toEqual(garbage);
+    expect(fs.readdirSync(dataDir).sort()).toEqual(before);
+
+    // What the message says to do works: the damaged file is kept aside, the backup is in place.
+    const staged = stageRestore(dataDir, latest.file, Date.parse('2026-12-07T08:00:00Z'));
+    expect(applyPendingRestore(dataDir)).not.toBeNull();
+    expect(fs.readFileSync(`${staged.keepAs}.damaged`)).toEqual(garbage);
+    const again = await hosted(dataDir);
+    expect(await slotCount(again)).toBe(4);
   });
 
   it('the hosted handler map offers contract methods only (it is never mistaken for a promise)', async () => {

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
-import { LEDGER_FILE } from './db.ts';
+import { defaultDataDir } from '../data-dir.ts';
+import { PRIVATE_FILE_MODE, privateDir, writePrivateFile } from '../file-mode.ts';
+import { backupsDir } from './backup.ts';
+import { LEDGER_FILE, ledgerDamage, type CorruptLedgerError } from './db.ts';
 
 export class RestoreError extends Error {}
 
@@ -87,9 +90,10 @@ export function stageRestore(
   if (path.resolve(dataDir, LEDGER_FILE) === from)
     throw new RestoreError(`${from} is the ledger in use: choose a backup file`);
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const keepAs = path.join(dataDir, 'backups', `hearth-before-restore-${stamp}.db`);
+  const keepAs = path.join(backupsDir(dataDir), `hearth-before-restore-${stamp}.db`);
   const tmp = path.join(dataDir, `${STAGED}.tmp`);
   fs.rmSync(tmp, { force: true });
+  emptyPrivateFile(tmp);
   // VACUUM INTO rather than a file copy: a ledger kept in WAL mode has rows in its -wal file too.
   const src = new Database(from, { readonly: true });
   try {
@@ -99,7 +103,7 @@ export function stageRestore(
   }
   fs.renameSync(tmp, path.join(dataDir, STAGED));
   const pending: Pending = { keepAs, from };
-  fs.writeFileSync(path.join(dataDir, `${PENDING}.tmp`), JSON.stringify(pending));
+  writePrivateFile(path.join(dataDir, `${PENDING}.tmp`), JSON.stringify(pending));
   fs.renameSync(path.join(dataDir, `${PENDING}.tmp`), path.join(dataDir, PENDING));
   return { keepAs, slots, from };
 }
@@ -119,18 +123,35 @@ export function applyPendingRestore(dataDir: string): Pending | null {
   }
   const pending = JSON.parse(fs.readFileSync(note, 'utf8')) as Pending;
   const live = path.join(dataDir, LEDGER_FILE);
-  fs.mkdirSync(path.dirname(pending.keepAs), { recursive: true });
+  privateDir(path.dirname(pending.keepAs));
   // The replaced ledger is kept as one self-contained file (its WAL folded in). A second run after
-  // a crash finds it already kept and goes on with the swap.
-  if (fs.existsSync(live) && !fs.existsSync(pending.keepAs)) {
+  // a crash finds it already kept and goes on with the swap. A damaged ledger (the reason for many
+  // a restore) cannot be read that way: its bytes are kept as they are, WAL beside, under a name
+  // the backup list leaves out, so it is never offered for a restore but nothing is deleted.
+  const damaged = `${pending.keepAs}.damaged`;
+  if (fs.existsSync(live) && !fs.existsSync(pending.keepAs) && !fs.existsSync(damaged)) {
     fs.rmSync(`${pending.keepAs}.tmp`, { force: true });
-    const old = new Database(live, { readonly: true });
     try {
-      old.prepare('VACUUM INTO ?').run(`${pending.keepAs}.tmp`);
-    } finally {
-      old.close();
+      // SQLite may read a damaged file without complaint (the -wal beside it answers for page 1).
+      const damage = ledgerDamage(live);
+      if (damage) throw new Error(damage.reason);
+      emptyPrivateFile(`${pending.keepAs}.tmp`);
+      const old = new Database(live, { readonly: true });
+      try {
+        old.prepare('VACUUM INTO ?').run(`${pending.keepAs}.tmp`);
+      } finally {
+        old.close();
+      }
+      fs.renameSync(`${pending.keepAs}.tmp`, pending.keepAs);
+    } catch {
+      fs.rmSync(`${pending.keepAs}.tmp`, { force: true });
+      for (const suffix of ['-wal', '']) {
+        if (!fs.existsSync(live + suffix)) continue;
+        fs.copyFileSync(live + suffix, `${damaged}${suffix}.tmp`);
+        fs.chmodSync(`${damaged}${suffix}.tmp`, PRIVATE_FILE_MODE);
+        fs.renameSync(`${damaged}${suffix}.tmp`, damaged + suffix);
+      }
     }
-    fs.renameSync(`${pending.keepAs}.tmp`, pending.keepAs);
   }
   // The old WAL must not be replayed onto the restored file.
   for (const suffix of ['-wal', '-shm']) fs.rmSync(live + suffix, { force: true });
@@ -139,15 +160,74 @@ export function applyPendingRestore(dataDir: string): Pending | null {
   return pending;
 }
 
-export function listBackups(dataDir: string): { file: string; bytes: number; modifiedAt: number }[] {
-  const dir = path.join(dataDir, 'backups');
+/**
+ * A self-contained copy of the ledger file `from` (its -wal folded in) at `to`, 0600, for the CLI
+ * to bring an outside file into backups/ or take one out. Refuses to overwrite.
+ */
+export function copyLedgerFile(from: string, to: string): void {
+  privateDir(path.dirname(to));
+  emptyPrivateFile(to);
+  try {
+    const src = new Database(from, { readonly: true });
+    try {
+      src.prepare('VACUUM INTO ?').run(to);
+    } finally {
+      src.close();
+    }
+  } catch (err) {
+    fs.rmSync(to, { force: true });
+    throw err;
+  }
+}
+
+/** SQLite writes into this file (VACUUM INTO takes an empty one): made 0600 first, the copy is private. */
+function emptyPrivateFile(file: string): void {
+  fs.closeSync(fs.openSync(file, 'wx', PRIVATE_FILE_MODE));
+}
+
+export type BackupFile = { name: string; file: string; bytes: number; modifiedAt: number };
+
+/** The `.db` files in backups/, newest first (`name` is what `ledger-restore` takes). */
+export function listBackups(dataDir: string): BackupFile[] {
+  const dir = backupsDir(dataDir);
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
     .filter((n) => n.endsWith('.db'))
     .map((n) => {
       const st = fs.statSync(path.join(dir, n));
-      return { file: path.join(dir, n), bytes: st.size, modifiedAt: st.mtimeMs };
+      return { name: n, file: path.join(dir, n), bytes: st.size, modifiedAt: st.mtimeMs };
     })
+    .filter((b) => b.bytes > 0)
     .sort((a, b) => b.modifiedAt - a.modifiedAt);
+}
+
+/**
+ * What a person reads when the ledger cannot be opened: the file, what is wrong with it, the
+ * newest backup with its date and the command that puts it in place (the core does not start on a
+ * damaged ledger, so no page can offer the restore). Nothing is deleted on this path.
+ */
+export function corruptLedgerMessage(
+  dataDir: string,
+  err: CorruptLedgerError,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const dirFlag =
+    path.resolve(dataDir) === path.resolve(defaultDataDir(env))
+      ? ''
+      : ` --data-dir ${JSON.stringify(path.resolve(dataDir))}`;
+  let latest: BackupFile | undefined;
+  try {
+    latest = listBackups(dataDir)[0];
+  } catch {
+    latest = undefined;
+  }
+  const head = `The ledger ${err.file} is damaged and Hearth cannot open it (${err.reason}). Nothing was changed or deleted.`;
+  if (!latest)
+    return `${head} There is no backup in ${backupsDir(dataDir)}. Restore a copy you have with \`hearth history --restore FILE${dirFlag}\`, or move ${err.file} (and its -wal file) elsewhere to start with an empty ledger.`;
+  const when = new Date(latest.modifiedAt)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
+  return `${head} The latest backup is ${latest.file} (written ${when}). To go back to it, run \`hearth history --restore ${latest.name}${dirFlag}\` (the damaged ledger is kept beside it in ${backupsDir(dataDir)}), then start Hearth again.`;
 }

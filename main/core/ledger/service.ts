@@ -32,12 +32,12 @@ import {
   type SlotInput,
   type Totals,
 } from './accounting.ts';
-import { backupLedger, defaultBackupFile } from './backup.ts';
+import { BackupError, backupFileIn, backupLedger, defaultBackupFile, notABackupName } from './backup.ts';
 import { daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import type { Db } from './db.ts';
 import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
 import { BUCKET, periodOf, shiftPeriod } from './period.ts';
-import { listBackups, stageRestore } from './restore.ts';
+import { listBackups, RestoreError, stageRestore, type BackupFile } from './restore.ts';
 import { ledgerSetting } from './setting.ts';
 
 /** What other domains (dashboard, notifications) may ask of the ledger. */
@@ -258,17 +258,28 @@ export class Ledger implements LedgerService {
     return this.acct.replaceAll(parseSlotsCsv(csv));
   }
 
-  /** A consistent copy of the ledger (throws BackupError); `file` defaults to backups/ in the data folder. */
-  backup(file?: string): { file: string; bytes: number; integrity: string } {
-    return backupLedger(this.d.db, file ?? defaultBackupFile(this.d.dataDir, this.d.clock.now()));
+  /**
+   * A consistent copy of the ledger (throws BackupError) in the data folder's backups/: `name` is a
+   * file name there (a path is refused), default hearth-<time>.db.
+   */
+  backup(name?: string): { file: string; bytes: number; integrity: string } {
+    const file =
+      name === undefined ? defaultBackupFile(this.d.dataDir, this.d.clock.now()) : backupFileIn(this.d.dataDir, name);
+    if (file === null) throw new BackupError(notABackupName(name!, 'back up to'));
+    return backupLedger(this.d.db, file);
   }
 
-  backups(): { file: string; bytes: number; modifiedAt: number }[] {
+  backups(): BackupFile[] {
     return listBackups(this.d.dataDir);
   }
 
-  /** Stages `file` (throws RestoreError, the ledger in use unchanged), then restarts the core where the host can. */
-  async restore(file: string): Promise<LedgerRestoreResult> {
+  /**
+   * Stages the backup `name` from backups/ (throws RestoreError, the ledger in use unchanged; a path
+   * is refused), then restarts the core where the host can.
+   */
+  async restore(name: string): Promise<LedgerRestoreResult> {
+    const file = backupFileIn(this.d.dataDir, name);
+    if (file === null) throw new RestoreError(notABackupName(name, 'restore from'));
     const staged = stageRestore(this.d.dataDir, file, this.d.clock.now());
     // The swap happens while no connection is open: at once where the host can restart the core.
     if (this.d.restart) await this.d.restart();

@@ -146,7 +146,9 @@ describe('tariff module', () => {
       'good-token-9876',
     );
     const stored = c.db.prepare("SELECT value FROM setting WHERE key = 'tariff'").get() as { value: string };
-    expect(stored.value).toContain('plain:good-token-9876');
+    // Sealed with the data folder's key file (secret-key.ts): the token itself is not in the ledger.
+    expect(stored.value).toMatch(/"token":"key:v1:/);
+    expect(stored.value).not.toContain('good-token-9876');
     await c.close();
   });
 

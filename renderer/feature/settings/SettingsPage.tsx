@@ -5,6 +5,7 @@ import { useAction, useCall, useEvent } from '../../api/hooks.ts';
 import { fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
+import { AllowedProgramsCard } from './AllowedPrograms.tsx';
 import { ledgerArgs } from '#contract/ledger';
 import { Check, FormErrors, Select, TextField, useFormErrors } from '../../component/field.tsx';
 
@@ -187,7 +188,7 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
               <td>{fmtBytes(b.bytes)}</td>
               <td>{new Date(b.modifiedAt).toLocaleString()}</td>
               <td>
-                <button type="button" disabled={busy} onClick={() => setConfirm(b.file)}>
+                <button type="button" disabled={busy} onClick={() => setConfirm(b.name)}>
                   Restore…
                 </button>
               </td>
@@ -203,11 +204,11 @@ function BackupCard({ onRestored }: { onRestored: () => void }) {
         </Table>
         <div className="form-row">
           <TextField
-            label="Another backup file (a path on the machine Hearth runs on)"
+            label="Another file in the backups folder (its name; copy it there first, or run hearth history --restore PATH)"
             testId="restore-path"
             field="file"
             value={path}
-            placeholder="/path/to/hearth-backup.db"
+            placeholder="hearth-backup.db"
             onChange={setPath}
           />
           <button
@@ -251,6 +252,7 @@ export function SettingsPage() {
       <UnitsAndStartCard key={`units-${generation}`} />
       <DataFolderCard key={`folder-${generation}`} />
       <BackupCard onRestored={() => setGeneration((g) => g + 1)} />
+      <AllowedProgramsCard />
     </div>
   );
 }
