@@ -21,7 +21,7 @@ export type MiningSettings = {
   threads: number;
   /** Duty cycle of every thread in percent: 25, 50, 75 or 100 (sets heat output). */
   powerPct: number;
-  /** Whether pool passwords are encrypted at rest (desktop safeStorage) or stored as typed. */
+  /** Whether pool passwords are encrypted at rest (safeStorage in the desktop app, else the data folder's key file) or stored as typed. */
   secretsEncrypted: boolean;
   /** Common pools to start from. */
   presets: MiningPoolPreset[];

@@ -122,7 +122,7 @@ function PoolsCard({ settings, onSaved }: { settings: MiningSettings; onSaved: (
         answered background checks for two minutes. A pool that refuses the worker stops mining until the settings
         change. Passwords are{' '}
         {settings.secretsEncrypted
-          ? 'encrypted by the operating system'
+          ? 'encrypted at rest (with the system keyring in the desktop app where there is one, else with a key file in the data folder that only your user can read)'
           : 'stored as typed in the data folder (only your user can read it)'}
         .
       </p>
