@@ -35,7 +35,23 @@ test('the desktop app opens its window, talks to the core over IPC and quits cle
     bridge: Object.keys((globalThis as { hearth?: object }).hearth ?? {}).sort(),
   }));
   expect(page).toEqual({ require: 'undefined', process: 'undefined', bridge: ['invoke', 'subscribe'] });
-  await win.goto(`${await win.evaluate(() => location.href.split('#')[0])}#/devices`);
+  // The page comes from app://hearth (main/shell/app-protocol.ts), a secure origin of its own, not file://.
+  const where = await win.evaluate(() => ({ href: location.href, origin: location.origin, secure: isSecureContext }));
+  expect(where.href.split('#')[0]).toBe('app://hearth/index.html');
+  expect(where.origin).toBe('app://hearth');
+  expect(where.secure).toBe(true);
+  // IPC answers from there: the sender check accepts our own page.
+  expect(
+    await win.evaluate(
+      async () =>
+        (
+          await (
+            globalThis as unknown as { hearth: { invoke(m: string, a: unknown): Promise<{ ok: boolean }> } }
+          ).hearth.invoke('preferences-get', {})
+        ).ok,
+    ),
+  ).toBe(true);
+  await win.goto('app://hearth/index.html#/devices');
   await expect(win.getByTestId('cpu-facts').locator('[data-fact="Logical cores"]')).toHaveText(
     String(os.availableParallelism()),
   );
