@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { TariffConfig, TariffSettings, TariffStatus, TimeZone } from '#contract/index';
 import { tariffSettingsInputSchema } from '#contract/tariff';
 import { api } from '../../api/client.ts';
+import { importPriceText, progressText, spanText, type ImportProgress } from './upload.ts';
 import { FieldsError, useAction, useCall, useEvent, type FieldIssue } from '../../api/hooks.ts';
 import { Card, ErrorBanner, PendingCard, SaveButton } from '../../component/ui.tsx';
 import {
@@ -177,22 +178,31 @@ function ZoneRows({
   );
 }
 
-/** Reads a chosen CSV file in the page and hands its text to the core; all rows or none are stored. */
+/**
+ * Reads a chosen CSV file in the page and sends it to the core in chunks (a browser's body is
+ * capped at 1 MB; ten years of quarter hours is 12 MB), showing the upload's and the import's
+ * progress; all rows or none are stored.
+ */
 function CsvImport() {
   const [result, setResult] = useState<string | null>(null);
+  const [progress, setProgress] = useState<ImportProgress | null>(null);
   const load = useAction();
   const [unit, setUnit] = useState<'' | 'per-kwh' | 'per-mwh' | 'cents-per-kwh'>('');
   const onFile = (file: File | undefined) => {
     if (!file) return;
     setResult(null);
+    setProgress({ phase: 'upload', rows: 0, percent: 0 });
     load.run(
       async () => {
-        const csv = await file.text();
-        return api.send('tariff-import-csv', unit ? { csv, unit } : { csv });
+        try {
+          return await importPriceText(await file.text(), unit ? { unit } : {}, setProgress);
+        } finally {
+          setProgress(null);
+        }
       },
       (r) =>
         setResult(
-          `${file.name}: ${r.slots} slots of ${r.resolution} min, ${r.message}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
+          `${file.name}: ${r.slots.toLocaleString('en')} slots of ${r.resolution} min over ${spanText(r.from, r.to)}, ${r.message}; spot mean ${r.mean.toFixed(5)}, min ${r.min.toFixed(5)}, max ${r.max.toFixed(5)} ${r.currency}/kWh`,
         ),
     );
   };
@@ -220,6 +230,11 @@ function CsvImport() {
           />
         </label>
       </div>
+      {progress && (
+        <div className="backtest-progress" data-testid="csv-progress">
+          <progress value={progress.percent} max={100} /> {progressText(progress)}
+        </div>
+      )}
       <ErrorBanner error={load.error} />
       {result && <p data-testid="csv-result">{result}</p>}
       <p className="muted">Or from a shell: `hearth prices import FILE`.</p>

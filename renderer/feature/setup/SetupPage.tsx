@@ -5,6 +5,7 @@ import { api } from '../../api/client.ts';
 import { useAction, useCall, type Action } from '../../api/hooks.ts';
 import { fmtW } from '../../component/format.ts';
 import { ErrorBanner } from '../../component/ui.tsx';
+import { importPriceText } from '../schedule/upload.ts';
 
 const STEPS = ['Electricity price', 'Heating', 'Devices', 'What to run'] as const;
 const TOPICS: SetupTopic[] = ['tariff', 'heating', 'devices', 'mining'];
@@ -188,7 +189,7 @@ function TariffStep({ status, act, next, skip, keep }: StepProps) {
           zones: [{ days: [0, 1, 2, 3, 4, 5, 6], from, to, price: c as number }],
         };
       else {
-        if (file) await api.send('tariff-import-csv', { csv: file.text, currency: cur });
+        if (file) await importPriceText(file.text, { currency: cur }, () => undefined);
         tariff = { kind: 'csv', currency: cur };
       }
       return api.send('tariff-configure', { ...settings.data!, tariff });
