@@ -329,7 +329,7 @@ describe('Stratum client against a real TCP pool', () => {
       backoffMs: { initial: 50, max: 1000, jitter: 0 },
       onStatus: (st) => void (st.state === 'waiting' && st.retryInMs !== null && delays.push(st.retryInMs)),
     });
-    await when('three logins', () => a.authorized + b.authorized >= 5, 10_000);
+    await when('five logins', () => a.authorized + b.authorized >= 5, 10_000);
     // A round is every pool tried once; each round doubles.
     expect(delays.slice(0, 4)).toEqual([50, 50, 100, 100]);
   });
