@@ -4,7 +4,7 @@ import path from 'node:path';
 import { consoleLogger, type CoreOptions } from '#core/app';
 import { startHostedCore, type HostedCore } from '#core/host';
 import { acquireInstanceLock } from '#core/instance-lock';
-import { announceServer, localUrl, readServerFile, SERVER_FILE } from '#transport/discovery';
+import { announceServer, describeHolder, localUrl, SERVER_FILE } from '#transport/discovery';
 import { parseAllowedHost, startHttpTransport, type HttpTransport } from '#transport/http';
 import { loadTls, selfSignedTls, type TlsMaterial } from '#transport/tls';
 import { loadOrCreateToken, watchedToken } from '#transport/token';
@@ -72,23 +72,14 @@ function certificateNames(host: string, allowedHosts: string[]): string[] {
   return names;
 }
 
-/**
- * Who holds the data folder, from its server.json: the lock itself cannot be read by anyone but
- * its holder.
- */
-export function describeHolder(dataDir: string): string {
-  const file = readServerFile(dataDir);
-  const who = (by: string) => (by === 'app' ? 'the desktop app' : '`hearth serve`');
-  if (file && file.hostname === os.hostname())
-    return `Hearth is already running on ${dataDir}: ${who(file.by)} (pid ${file.pid}, ${file.url}). Use it, stop it first, or give another --data-dir`;
-  return `Hearth is already running on ${dataDir} (the desktop app or \`hearth serve\`; it has not announced its address yet). Use it, stop it first, or give another --data-dir`;
-}
-
 /** The headless entry: the core plus the HTTP/WebSocket transport serving the built renderer. */
 export async function startServer(options: ServeOptions): Promise<Server> {
   const log = options.log ?? consoleLogger;
   // Two cores on one ledger would both book the same telemetry and both carry out the plan.
-  const lock = acquireInstanceLock(options.dataDir, () => describeHolder(options.dataDir));
+  const lock = acquireInstanceLock(
+    options.dataDir,
+    () => `${describeHolder(options.dataDir)}. Use it, stop it first, or give another --data-dir`,
+  );
   let core: HostedCore | null = null;
   let transport: HttpTransport | null = null;
   let cliEndpoint: HttpTransport | null = null;

@@ -25,7 +25,8 @@ import { startHostedCore, type HostedCore } from '#core/host';
 import { APP_NAME } from '#core/data-dir';
 import { dispatch } from '#core/handler';
 import { setIdleSource } from '#core/scheduler/presence';
-import { announceServer, localUrl } from '#transport/discovery';
+import { acquireInstanceLock, type InstanceLock } from '#core/instance-lock';
+import { announceServer, describeHolder, localUrl } from '#transport/discovery';
 import { startHttpTransport, type HttpTransport } from '#transport/http';
 import { APP_INDEX_URL, APP_PRIVILEGES, APP_SCHEME, handleAppRequest, isAppPage } from './app-protocol.ts';
 import { setXdgAutostart } from './autostart.ts';
@@ -53,6 +54,8 @@ let cliEndpoint: { http: HttpTransport; withdraw(): void } | null = null;
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
+// Held while the app runs (released by the OS when the process ends, however it ends).
+let instanceLock: InstanceLock | null = null;
 
 function showWindow(): void {
   if (!win) return;
@@ -139,6 +142,9 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(rendererRoot, request));
   // Presence rules pause work while the user is at the keyboard; only the shell can tell.
   setIdleSource(() => powerMonitor.getSystemIdleTime());
+  // One Hearth per data folder: a `hearth serve` on it too would book telemetry twice and run the plan twice.
+  const dataDir = app.getPath('userData');
+  instanceLock = acquireInstanceLock(dataDir, () => `${describeHolder(dataDir)}. Stop it, then start the app again`);
   core = await startHostedCore({
     dataDir: app.getPath('userData'),
     secrets: safeStorageSecrets(app.getPath('userData')),
@@ -257,6 +263,9 @@ if (!app.requestSingleInstanceLock()) {
     void Promise.resolve(endpoint?.http.close())
       .catch(() => undefined)
       .then(() => closing.close())
-      .finally(() => app.quit());
+      .finally(() => {
+        instanceLock?.release();
+        app.quit();
+      });
   });
 }

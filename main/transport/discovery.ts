@@ -76,6 +76,17 @@ export function updateServerToken(dataDir: string, token: string): boolean {
   return true;
 }
 
+/**
+ * Who holds the data folder's lock (see core/instance-lock.ts), from its server.json: the lock
+ * itself can be read by its holder only. The caller adds what the user can do.
+ */
+export function describeHolder(dataDir: string): string {
+  const file = readServerFile(dataDir);
+  if (file && file.hostname === os.hostname() && alive(file.pid))
+    return `Hearth is already running on ${dataDir}: ${file.by === 'app' ? 'the desktop app' : '`hearth serve`'} (pid ${file.pid}, ${file.url})`;
+  return `Hearth is already running on ${dataDir} (the desktop app or \`hearth serve\`, still starting: it has not written ${SERVER_FILE} yet)`;
+}
+
 /** The file's contents, or null when there is none or it is not one (half-written, edited by hand). */
 export function readServerFile(dataDir: string): ServerFile | null {
   let text: string;
