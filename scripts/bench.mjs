@@ -16,6 +16,7 @@ const benches = [
   ['bench', 'history'],
   ['bench', 'planner'],
   ['bench', 'scheduler'],
+  ['bench', 'import'],
 ];
 
 const only = process.argv.slice(2);

@@ -13,6 +13,7 @@ import { backtestCommand } from './command/backtest.ts';
 import { benchPlannerCommand } from './command/bench-planner.ts';
 import { benchSchedulerCommand } from './command/bench-scheduler.ts';
 import { benchStratumCommand } from './command/bench-stratum.ts';
+import { benchImportCommand } from './command/bench-import.ts';
 import { marketCommand } from './command/market.ts';
 import { planCommand } from './command/plan.ts';
 import { commandsCommand } from './command/commands.ts';
@@ -37,4 +38,5 @@ export const commands: Command[] = [
   benchPlannerCommand,
   benchSchedulerCommand,
   benchStratumCommand,
+  benchImportCommand,
 ];

@@ -176,7 +176,13 @@ export type JobHandlers = {
 };
 
 /** One program command jobs may run: its absolute path with every link resolved. */
-export type AllowedProgram = { path: string; /** ms since epoch */ addedAt: number };
+export type AllowedProgram = {
+  path: string;
+  /** ms since epoch */
+  addedAt: number;
+  /** A shell or an interpreter (sh, python, node…): allowing it allows any code. */
+  runsAnything: boolean;
+};
 
 export type AllowedPrograms = {
   programs: AllowedProgram[];

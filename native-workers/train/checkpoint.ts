@@ -29,7 +29,8 @@ const NAME = /^ckpt-(\d{9})\.bin$/;
  * Then deletes all but the newest `keep`.
  */
 export function writeCheckpoint(dir: string, data: CheckpointData, keep: number): string {
-  fs.mkdirSync(dir, { recursive: true });
+  // 0700/0600 as everything in the data folder (main/core/file-mode.ts).
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const json = Buffer.from(JSON.stringify(data.header));
   // Header padded to 4 bytes so the floats can be viewed in place when read back.
   const headLen = Math.ceil((MAGIC.length + 4 + json.length) / 4) * 4;
@@ -39,7 +40,7 @@ export function writeCheckpoint(dir: string, data: CheckpointData, keep: number)
   json.copy(head, MAGIC.length + 4);
   const file = path.join(dir, checkpointName(data.header.step));
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
+  const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     fs.writeSync(fd, head);
     for (const a of [data.params, data.m, data.v])

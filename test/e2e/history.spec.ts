@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { allowProgram } from '#core/job/allow-list';
 import { call, expect, testWithLedger } from './fixture.ts';
 import { cspViolations, hoverChart, plotOf } from './chart.ts';
 import { ledgerCsv } from './ledger-csv.ts';
@@ -125,6 +126,7 @@ test('History steps through days, weeks and years with the change against the pe
 test('a failed job shows a toast and lands in the event log', async ({ page, server }) => {
   await openPage(page, server, 'History');
   await expect(page.getByTestId('history-table')).toBeVisible();
+  allowProgram(server.dataDir, process.execPath, 0);
   const created = await call(page, 'job-create', {
     name: 'doomed',
     spec: { kind: 'command', command: [process.execPath, '-e', 'process.exit(3)'], cwd: os.tmpdir() },

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServe, type RunningServer } from '../headless/harness.ts';
+import { runCli, startServe, type RunningServer } from '../headless/harness.ts';
 import { hoverChart, plotOf } from './chart.ts';
 import { expect, test } from './fixture.ts';
 import { openPage, setFields } from './page.ts';
@@ -78,10 +78,12 @@ test('an external command job streams its log and progress; a failing one shows 
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-cmd-'));
   fs.writeFileSync(
     path.join(cwd, 'train.cjs'),
-    `if (process.argv[2] === 'fail') { console.log('epoch 1'); console.error('ValueError: bad shape'); process.exit(2); }
+    `if (process.argv[2] === 'fail') { require('fs').appendFileSync('failed-runs.txt', 'run\\n'); console.log('epoch 1'); console.error('ValueError: bad shape'); process.exit(2); }
 let s = 0; const t = setInterval(() => { s++; console.log('step ' + s + '/40 loss ' + (4 / s).toFixed(3)); if (s === 40) clearInterval(t); }, 20);`,
   );
   try {
+    // Command jobs run only programs allowed on the machine, from the CLI there.
+    expect((await runCli(['commands', 'allow', process.execPath, '--data-dir', server.dataDir])).code).toBe(0);
     await openPage(page, server, 'Jobs');
     await setFields(page, {
       'job-kind': 'command',
@@ -101,6 +103,13 @@ let s = 0; const t = setInterval(() => { s++; console.log('step ' + s + '/40 los
     await expect(page.getByTestId('job-2-state')).toHaveText('failed');
     await expect(page.getByTestId('job-error')).toContainText('The command exited with code 2');
     await expect(page.getByTestId('job-error')).toContainText('ValueError: bad shape');
+    // A failed job is not restarted on its own, but a person may start it again.
+    await page.getByTestId('job-2-start').click();
+    await expect
+      .poll(() => fs.readFileSync(path.join(cwd, 'failed-runs.txt'), 'utf8').split('\n').filter(Boolean).length)
+      .toBe(2);
+    await expect(page.getByTestId('job-2-state')).toHaveText('failed');
+    await expect(page.getByTestId('job-2-start')).toHaveText('Start again');
   } finally {
     fs.rmSync(cwd, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pricesCsv } from '../../scripts/sample-data.mjs';
 import { PRICES_DIR, WEATHER_DIR } from '../fixtures/data.ts';
+import { allowProgram } from '#core/job/allow-list';
 import { call, expect, importPrices, test } from './fixture.ts';
 import { hoverChart, plotOf } from './chart.ts';
 import { fillRefused, openPage, setFields } from './page.ts';
@@ -22,6 +23,7 @@ test('the timeline stacks planned power by job with a now line and a reason on h
     await call(page, 'heating-configure', { ...(heating.result as object), season: { kind: 'always' } }),
   ).toMatchObject({ ok: true });
   // Two jobs worth running on the CPU (commands that only wait), so the plan has power to stack.
+  allowProgram(server.dataDir, process.execPath, 0);
   for (const [name, valuePerHour] of [
     ['render', 0.4],
     ['encode', 0.3],

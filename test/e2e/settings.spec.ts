@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { runCli } from '../headless/harness.ts';
 import { call, expect, test } from './fixture.ts';
 import { expectFieldRefused, openPage, saveRefused } from './page.ts';
 
@@ -106,4 +107,23 @@ test('a backup restores over later changes, and a file that is not a ledger is r
   expect(fs.readdirSync(path.join(server.dataDir, 'backups')).some((n) => n.startsWith('hearth-before-restore-'))).toBe(
     true,
   );
+});
+
+test('a browser shows the allowed programs read-only, with the way to change them on the machine', async ({
+  page,
+  server,
+}) => {
+  expect((await runCli(['commands', 'allow', '/bin/sh', '--data-dir', server.dataDir])).code).toBe(0);
+  await openPage(page, server, 'Settings');
+  await expect(page.getByTestId('programs-read-only')).toContainText('hearth commands');
+  const row = page
+    .getByTestId('programs-list')
+    .getByRole('row')
+    .filter({ hasText: fs.realpathSync('/bin/sh') });
+  await expect(row).toContainText('runs anything it is given');
+  await expect(page.getByTestId('programs-add')).toHaveCount(0);
+  // The API says the same to a page that tries anyway.
+  const tried = await call(page, 'job-programs-allow', { program: '/usr/bin/env' });
+  expect(tried.ok).toBe(false);
+  expect(tried.error?.message).toContain('can be called only on this machine');
 });

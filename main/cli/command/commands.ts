@@ -17,8 +17,7 @@ function print(list: AllowedPrograms): void {
     return;
   }
   console.log(`Programs command jobs may run on this machine (${list.file}):`);
-  for (const p of list.programs)
-    console.log(`  ${p.path}${isInterpreter(p.path) ? '   (runs anything it is given)' : ''}`);
+  for (const p of list.programs) console.log(`  ${p.path}${p.runsAnything ? '   (runs anything it is given)' : ''}`);
 }
 
 /**

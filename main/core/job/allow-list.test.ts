@@ -38,7 +38,11 @@ describe('the list of allowed programs', () => {
     expect(added).toMatchObject({ program: file, changed: true });
     expect(allowProgram(data, file, 2000)).toMatchObject({ program: file, changed: false });
     expect(fs.statSync(allowedProgramsFile(data)).mode & 0o777).toBe(0o600);
-    expect(readAllowed(data).programs).toEqual([{ path: file, addedAt: 1000 }]);
+    expect(readAllowed(data).programs).toEqual([{ path: file, addedAt: 1000, runsAnything: false }]);
+    // The file keeps what was allowed and when, nothing derived from it.
+    expect(JSON.parse(fs.readFileSync(allowedProgramsFile(data), 'utf8')).programs).toEqual([
+      { path: file, addedAt: 1000 },
+    ]);
     // A bare name goes through PATH, as a child process would find it.
     expect(resolveProgram('train.sh', { env: { PATH: `/no/such${path.delimiter}${dir}` } })).toBe(file);
     expect(removeProgram(data, link)).toMatchObject({ program: file, changed: true, programs: [] });

@@ -10,7 +10,10 @@ import { HandlerError, type AllowedProgram, type AllowedPrograms } from '#contra
  */
 export const ALLOWED_PROGRAMS_FILE = 'allowed-programs.json';
 
-type Stored = { version: 1; programs: AllowedProgram[] };
+type StoredProgram = Omit<AllowedProgram, 'runsAnything'>;
+type Stored = { version: 1; programs: StoredProgram[] };
+
+const listed = (p: StoredProgram): AllowedProgram => ({ ...p, runsAnything: isInterpreter(p.path) });
 
 export function allowedProgramsFile(dataDir: string): string {
   return path.join(dataDir, ALLOWED_PROGRAMS_FILE);
@@ -30,9 +33,9 @@ export function readAllowed(dataDir: string): AllowedPrograms {
     const stored = JSON.parse(text) as Partial<Stored>;
     if (!Array.isArray(stored.programs)) throw new Error('it has no "programs" list');
     const programs = stored.programs.filter(
-      (p): p is AllowedProgram => typeof p?.path === 'string' && path.isAbsolute(p.path),
+      (p): p is StoredProgram => typeof p?.path === 'string' && path.isAbsolute(p.path),
     );
-    return { programs: programs.map((p) => ({ path: p.path, addedAt: Number(p.addedAt) || 0 })), file };
+    return { programs: programs.map((p) => listed({ path: p.path, addedAt: Number(p.addedAt) || 0 })), file };
   } catch (err) {
     // Refusing every program is the safe reading of a list that cannot be read.
     throw new HandlerError(
@@ -44,10 +47,10 @@ export function readAllowed(dataDir: string): AllowedPrograms {
 }
 
 function write(dataDir: string, programs: AllowedProgram[]): void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = allowedProgramsFile(dataDir);
   const tmp = `${file}.${process.pid}.tmp`;
-  const stored: Stored = { version: 1, programs };
+  const stored: Stored = { version: 1, programs: programs.map(({ path: p, addedAt }) => ({ path: p, addedAt })) };
   // Written aside and renamed: a reader never sees half a list, and the mode is the owner's only.
   fs.writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   fs.chmodSync(tmp, 0o600);
@@ -124,7 +127,7 @@ export function allowProgram(dataDir: string, program: string, now: number, cwd 
     );
   const list = readAllowed(dataDir);
   if (list.programs.some((p) => p.path === resolved)) return { ...list, program: resolved, changed: false };
-  const programs = [...list.programs, { path: resolved, addedAt: now }];
+  const programs = [...list.programs, listed({ path: resolved, addedAt: now })];
   write(dataDir, programs);
   return { programs, file: list.file, program: resolved, changed: true };
 }

@@ -107,7 +107,7 @@ export class BoundedLog {
         await fs.promises.rename(this.file, path.join(this.dir, ROTATED_LOG_FILE)).catch(() => undefined);
         this.size = 0;
       }
-      await fs.promises.appendFile(this.file, text);
+      await fs.promises.appendFile(this.file, text, { mode: 0o600 });
       this.size += bytes;
     } catch {
       // A full disk or a removed folder must not stop the job; the in-memory tail still has the lines.

@@ -219,7 +219,7 @@ export class JobManager implements JobService {
       },
       this.ctx.clock.now(),
     );
-    fs.mkdirSync(this.jobDir(job.id), { recursive: true });
+    fs.mkdirSync(this.jobDir(job.id), { recursive: true, mode: 0o700 }); // private, as the data folder (file-mode.ts)
     this.changed(job.id);
     return job;
   }
@@ -280,7 +280,7 @@ export class JobManager implements JobService {
       log: (line) => this.log(id, line),
       gpu: (r) => this.gpu.set(id, r),
     };
-    fs.mkdirSync(ctx.dir, { recursive: true });
+    fs.mkdirSync(ctx.dir, { recursive: true, mode: 0o700 });
     let handle: RunHandle;
     try {
       handle = runner.start(ctx);

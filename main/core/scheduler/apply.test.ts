@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deviceId, type Job, type MiningStatus, type PlanApplied, type PlanEvent } from '#contract/index';
 import { startCore, type Core } from '#core/app';
 import { dispatch } from '#core/handler';
+import { allowProgram } from '#core/job/allow-list';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { TestPool } from '../../../test/support/stratum-pool.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
@@ -215,6 +216,7 @@ describe('scheduler carrying out the plan', () => {
       script,
       `import fs from 'node:fs';\nlet step = 0;\nsetInterval(() => { step++; fs.writeFileSync('progress.tmp', JSON.stringify({ step, total: 100000, loss: 1 / step })); fs.renameSync('progress.tmp', 'progress.json'); }, 20);\n`,
     );
+    allowProgram(core.context.dataDir, process.execPath, 0);
     const job = await core.handlers['job-create']({
       spec: {
         kind: 'command',
@@ -407,6 +409,7 @@ describe('scheduler carrying out the plan', () => {
 
     const work = tmp();
     await core.handlers['plan-override']({ override: { kind: 'pause', until: clock.now() + 60_000 } });
+    allowProgram(core.context.dataDir, process.execPath, 0);
     const job = await core.handlers['job-create']({
       spec: {
         kind: 'command',

@@ -282,9 +282,9 @@ function Actions({ job, run }: { job: Job; run: (call: () => Promise<unknown>) =
   const s = job.state;
   return (
     <span className="job-actions">
-      {(s === 'queued' || s === 'paused') && (
+      {(s === 'queued' || s === 'paused' || s === 'failed') && (
         <button type="button" onClick={call('job-start')} data-testid={`job-${job.id}-start`}>
-          {s === 'paused' ? 'Resume' : 'Start'}
+          {s === 'paused' ? 'Resume' : s === 'failed' ? 'Start again' : 'Start'}
         </button>
       )}
       {s === 'running' && (
