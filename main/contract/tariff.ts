@@ -154,8 +154,8 @@ export type TariffHandlers = UploadHandlers & {
   'tariff-refresh': Handler<Record<string, never>, TariffStatus>;
   /**
    * Imports CSV text (`start,price` columns; see README), given inline (`csv`) or as a finished
-   * chunked upload (`upload`, from `upload-begin`/`upload-chunk`; a browser's body is capped at
-   * 1 MB). All rows or none: a bad row fails the import with its line number and the stored prices
+   * chunked upload (`upload`, from `upload-begin`/`upload-chunk`, which the page and the CLI use
+   * for files: progress while sending, and no call that parses a whole file as one JSON body). All rows or none: a bad row fails the import with its line number and the stored prices
    * stay as they were. The prices are added beside the live tariff (backtests use them) unless
    * `useAsTariff` makes the import the tariff. Progress is pushed as `price-import-progress`.
    */

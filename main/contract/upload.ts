@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { ArgSchemas, Handler } from './rpc.ts';
 
 /**
- * Limits of chunked uploads. A chunk stays well under the HTTP transport's 1 MB body limit even
- * when JSON doubles every character (a CSV's line breaks become "\n"); the page and the CLI send
- * pieces of `UPLOAD_CHUNK_CHARS` or fewer characters.
+ * Limits of chunked uploads. A file goes in pieces of `UPLOAD_CHUNK_CHARS` or fewer characters, so
+ * the sender can show progress and the server never parses one JSON body the size of the file on
+ * its event loop (other calls wait meanwhile); a chunk stays small even when JSON doubles every
+ * character (a CSV's line breaks become "\n").
  */
 export const UPLOAD_CHUNK_CHARS = 256 * 1024;
 /** The largest file one upload may carry, in bytes (as UTF-8): the size `tariff-import-csv` took inline. */

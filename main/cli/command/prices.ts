@@ -142,8 +142,7 @@ export function formatImport(r: CsvImportResult, file: string): string[] {
 const READ_BLOCK = 192 * 1024;
 
 /**
- * Sends a file through the chunked upload (the same calls the page makes; a running server caps a
- * body at 1 MB), reading it block by block so the whole text is never held here. Reports bytes
+ * Sends a file through the chunked upload (the same calls the page makes), reading it block by block so the whole text is never held here. Reports bytes
  * read and rows seen (line breaks) after each chunk; returns the upload id for the import.
  */
 export async function uploadFile(

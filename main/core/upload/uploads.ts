@@ -25,8 +25,8 @@ type Open = { pieces: string[]; chars: number; bytes: number; declared: number; 
 export type UploadLimits = { maxOpen: number; maxOpenBytes: number; idleMs: number };
 
 /**
- * Files sent in pieces (a browser's body is capped at 1 MB; a price file for ten years is ten
- * times that). The text is kept as the pieces it came in, never joined, and handed once to the
+ * Files sent in pieces (a price file for ten years is 12 MB: one body that size would be parsed in
+ * one go on the event loop, with no progress to show). The text is kept as the pieces it came in, never joined, and handed once to the
  * import that names it. What is open is bounded by count and declared size, and an upload nobody
  * finishes is dropped after `idleMs` without a chunk.
  */

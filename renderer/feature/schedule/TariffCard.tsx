@@ -179,8 +179,8 @@ function ZoneRows({
 }
 
 /**
- * Reads a chosen CSV file in the page and sends it to the core in chunks (a browser's body is
- * capped at 1 MB; ten years of quarter hours is 12 MB), showing the upload's and the import's
+ * Reads a chosen CSV file in the page and sends it to the core in chunks (ten years of
+ * quarter hours is 12 MB), showing the upload's and the import's
  * progress; all rows or none are stored.
  */
 function CsvImport() {
