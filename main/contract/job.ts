@@ -173,7 +173,28 @@ export type JobHandlers = {
   'job-programs-allow': Handler<{ program: string }, AllowedProgramChange>;
   /** Takes a program off the list (as listed, or as it resolves now). Local only. */
   'job-programs-remove': Handler<{ program: string }, AllowedProgramChange>;
+  'job-settings': Handler<Record<string, never>, JobSettings>;
+  'job-configure': Handler<JobSettings, JobSettings>;
 };
+
+export type JobSettings = {
+  /**
+   * The most bytes a job's log.txt grows to before it becomes log.1.txt (the older one is
+   * deleted), so a job's logs take at most twice this on disk.
+   */
+  logMaxBytes: number;
+};
+
+export const JOB_LOG_MIN_BYTES = 64 * 1024;
+export const JOB_LOG_MAX_BYTES = 1024 * 1024 * 1024;
+
+export const logMaxBytesSchema = z
+  .number({ message: 'the log size must be a number of bytes' })
+  .int('the log size must be a whole number of bytes')
+  .min(JOB_LOG_MIN_BYTES, 'a job log needs at least 64 KiB (65 536 bytes)')
+  .max(JOB_LOG_MAX_BYTES, 'a job log may take at most 1 GiB (1 073 741 824 bytes)');
+
+export const jobSettingsSchema: z.ZodType<JobSettings> = z.object({ logMaxBytes: logMaxBytesSchema }).strict();
 
 /** One program command jobs may run: its absolute path with every link resolved. */
 export type AllowedProgram = {
@@ -282,4 +303,6 @@ export const jobArgs: ArgSchemas<JobHandlers> = {
   'job-programs-list': z.object({}).strict(),
   'job-programs-allow': z.object({ program: z.string().min(1, 'enter a program, such as /usr/bin/python3') }).strict(),
   'job-programs-remove': z.object({ program: z.string().min(1, 'enter the program to take off the list') }).strict(),
+  'job-settings': z.object({}).strict(),
+  'job-configure': jobSettingsSchema,
 };

@@ -127,3 +127,22 @@ test('a browser shows the allowed programs read-only, with the way to change the
   expect(tried.ok).toBe(false);
   expect(tried.error?.message).toContain('can be called only on this machine');
 });
+
+test('the job log size is set in MiB: too small is refused at the field with the range, 2 MiB is stored in bytes', async ({
+  page,
+  server,
+}) => {
+  await openPage(page, server, 'Settings');
+  const field = page.getByTestId('job-log-max');
+  await expect(field).toHaveValue('5');
+  await field.fill('0.01');
+  await page.getByTestId('job-log-save').click();
+  await expectFieldRefused(field, /at least 64 KiB/);
+  expect((await call(page, 'job-settings', {})).result).toEqual({ logMaxBytes: 5 * 1024 * 1024 });
+  await field.fill('2');
+  await page.getByTestId('job-log-save').click();
+  await expect(page.getByTestId('job-log-saved')).toBeVisible();
+  expect((await call(page, 'job-settings', {})).result).toEqual({ logMaxBytes: 2 * 1024 * 1024 });
+  await page.reload();
+  await expect(page.getByTestId('job-log-max')).toHaveValue('2');
+});

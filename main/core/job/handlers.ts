@@ -50,5 +50,7 @@ export function jobHandlers(
     // Local only (main/contract/local-only.ts): the HTTP transport never lets these through.
     'job-programs-allow': async ({ program }) => allowProgram(list().dataDir, program, list().now()),
     'job-programs-remove': async ({ program }) => removeProgram(list().dataDir, program),
+    'job-settings': async () => jobs.logSettings(),
+    'job-configure': async (next) => jobs.configureLogs(next),
   };
 }

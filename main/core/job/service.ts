@@ -7,6 +7,7 @@ import {
   type JobCreate,
   type JobDetail,
   type JobProgress,
+  type JobSettings,
   type JobSpec,
   type JobState,
   type LossPoint,
@@ -428,6 +429,17 @@ export class JobManager implements JobService {
 
   private logMaxBytes(): number {
     return this.ctx.settings?.get(logMaxBytesSetting) ?? DEFAULT_LOG_MAX_BYTES;
+  }
+
+  logSettings(): JobSettings {
+    return { logMaxBytes: this.logMaxBytes() };
+  }
+
+  /** The next line each job logs is measured against the new size: no restart needed. */
+  configureLogs(next: JobSettings): JobSettings {
+    if (!this.ctx.settings) throw new HandlerError('unavailable', 'This core keeps no settings');
+    this.ctx.settings.set(logMaxBytesSetting, next.logMaxBytes);
+    return this.logSettings();
   }
 
   /** One `job-log` event per job at most every LOG_EVENT_EVERY_MS, with the newest lines since the last. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { logMaxBytesSchema } from '#contract/job';
 import { defineSetting } from '#core/setting';
 
 /** 5 MiB: weeks of a training script's progress lines, a few seconds of a runaway one. */
@@ -6,11 +6,7 @@ export const DEFAULT_LOG_MAX_BYTES = 5 * 1024 * 1024;
 
 export const logMaxBytesSetting = defineSetting<number>({
   key: 'job.logMaxBytes',
-  schema: z
-    .number()
-    .int()
-    .min(64 * 1024)
-    .max(1024 * 1024 * 1024),
+  schema: logMaxBytesSchema,
   default: () => DEFAULT_LOG_MAX_BYTES,
   version: 1,
   since: '0.1.0',
