@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'libsql';
+import { privateDir } from './file-mode.ts';
 
 /**
  * The file whose exclusive SQLite lock says "a Hearth runs on this folder". An OS file lock, not a
@@ -28,7 +29,7 @@ export class InstanceLockedError extends Error {
 export function acquireInstanceLock(dataDir: string, owner: () => string): InstanceLock {
   let db: InstanceType<typeof Database>;
   try {
-    makeDirs(dataDir);
+    privateDir(dataDir);
     db = new Database(path.join(dataDir, LOCK_FILE));
   } catch (err) {
     throw new Error(
@@ -60,17 +61,4 @@ export function acquireInstanceLock(dataDir: string, owner: () => string): Insta
       db.close();
     },
   };
-}
-
-/** mkdir -p one level at a time (see ledger/db.ts: Node's recursive mkdir spins on some pseudo file systems). */
-function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  let d = path.resolve(dir);
-  while (!fs.existsSync(d)) {
-    missing.unshift(d);
-    const parent = path.dirname(d);
-    if (parent === d) break;
-    d = parent;
-  }
-  for (const m of missing) fs.mkdirSync(m, { mode: 0o700 });
 }

@@ -93,6 +93,17 @@ export function resolveProgram(
   return null;
 }
 
+function resolveOrRefuse(program: string, cwd: string, hint: string, field?: string): string {
+  const resolved = resolveProgram(program, { cwd });
+  if (resolved !== null) return resolved;
+  throw new HandlerError(
+    'not-found',
+    `Cannot find the program "${program}": no executable file by that name${program.includes('/') ? '' : ' in PATH'}`,
+    hint,
+    field,
+  );
+}
+
 /** The message a job with a program not on the list gets: what it is, and the two ways to allow it. */
 export function notAllowedMessage(resolved: string): string {
   return `${resolved} is not on this machine's list of allowed programs. Allow it on this machine: \`hearth commands allow ${resolved}\`, or in the desktop app: Settings → Allowed programs.`;
@@ -103,14 +114,12 @@ export function notAllowedMessage(resolved: string): string {
  * on the list. Called when a job is created and again before every start.
  */
 export function checkProgram(dataDir: string, program: string, cwd: string): string {
-  const resolved = resolveProgram(program, { cwd });
-  if (resolved === null)
-    throw new HandlerError(
-      'not-found',
-      `Cannot find the program "${program}": no executable file by that name${program.includes('/') ? '' : ' in PATH'}`,
-      'Check the command, or give the program as an absolute path.',
-      'spec.command',
-    );
+  const resolved = resolveOrRefuse(
+    program,
+    cwd,
+    'Check the command, or give the program as an absolute path.',
+    'spec.command',
+  );
   const allowed = readAllowed(dataDir).programs.some((p) => p.path === resolved);
   if (!allowed) throw new HandlerError('bad-request', notAllowedMessage(resolved), undefined, 'spec.command');
   return resolved;
@@ -118,13 +127,11 @@ export function checkProgram(dataDir: string, program: string, cwd: string): str
 
 /** Adds a program (resolved first, so the list holds what really runs). */
 export function allowProgram(dataDir: string, program: string, now: number, cwd = process.cwd()) {
-  const resolved = resolveProgram(program, { cwd });
-  if (resolved === null)
-    throw new HandlerError(
-      'not-found',
-      `Cannot find the program "${program}": no executable file by that name${program.includes('/') ? '' : ' in PATH'}`,
-      'Give the absolute path of an executable file, such as /usr/bin/python3.',
-    );
+  const resolved = resolveOrRefuse(
+    program,
+    cwd,
+    'Give the absolute path of an executable file, such as /usr/bin/python3.',
+  );
   const list = readAllowed(dataDir);
   if (list.programs.some((p) => p.path === resolved)) return { ...list, program: resolved, changed: false };
   const programs = [...list.programs, listed({ path: resolved, addedAt: now })];
