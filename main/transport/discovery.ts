@@ -82,7 +82,7 @@ export function updateServerToken(dataDir: string, token: string): boolean {
  */
 export function describeHolder(dataDir: string): string {
   const file = readServerFile(dataDir);
-  if (file && file.hostname === os.hostname() && alive(file.pid))
+  if (file && file.hostname === os.hostname() && processAlive(file.pid))
     return `Hearth is already running on ${dataDir}: ${file.by === 'app' ? 'the desktop app' : '`hearth serve`'} (pid ${file.pid}, ${file.url})`;
   return `Hearth is already running on ${dataDir} (the desktop app or \`hearth serve\`, still starting: it has not written ${SERVER_FILE} yet)`;
 }
@@ -103,7 +103,8 @@ export function readServerFile(dataDir: string): ServerFile | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id exists on this machine (ours or another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -148,7 +149,7 @@ export async function findServer(
     if (readServerFile(dataDir)?.token === file.token) fs.rmSync(fileOf(dataDir), { force: true });
     return { server: null };
   };
-  if (!alive(file.pid)) return stale();
+  if (!processAlive(file.pid)) return stale();
   try {
     const folder = await httpSend(file.url, file.token, { timeoutMs })('data-folder', {});
     return sameFolder(folder.dataDir, dataDir) ? { server: file } : stale();

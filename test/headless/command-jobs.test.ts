@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '#contract/index';
 import { apiCall, runCli, until } from './harness.ts';
 import { perTest } from './per-test.ts';
+import { processAlive as alive } from '#transport/discovery';
 
 const { folder, serve } = perTest('hearth-cmdjobs-');
 
@@ -18,15 +19,6 @@ afterEach(() => {
     }
   }
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A POST as a page or script with the token makes it: the status and the envelope. */
 async function post(s: { origin: string; token: string }, method: string, args: unknown) {
