@@ -93,7 +93,9 @@ describe('hearth commands on a data folder a server runs on', () => {
     expect(await firstHours(dataDir)).toHaveLength(3);
     const second = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
     expect(second.code).toBe(2);
-    expect(second.stderr).toContain(`Another \`hearth serve\` (pid ${s.child.pid}) is already running on ${dataDir}`);
+    expect(second.stderr).toContain(
+      `Hearth is already running on ${dataDir}: \`hearth serve\` (pid ${s.child.pid}, ${s.origin}/)`,
+    );
 
     // A clean stop takes the file back; the next command opens the folder itself.
     expect(await s.stop('SIGINT')).toBe(0);
