@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   nativeImage,
@@ -242,7 +243,11 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(start)
     .catch((err: unknown) => {
-      console.error(`Hearth could not start: ${(err as Error).message}`);
+      // Started from a menu there is no terminal: the reason (another Hearth on the folder, a
+      // damaged ledger with the command that restores it) must reach the person in a window.
+      const message = (err as Error).message;
+      console.error(`Hearth could not start: ${message}`);
+      dialog.showErrorBox('Hearth could not start', message);
       app.exit(1);
     });
   app.on('activate', showWindow);
