@@ -9,8 +9,11 @@ export type Nanos = number;
 export const NANOS_PER_UNIT = 1_000_000_000;
 const NANOS_BIG = 1_000_000_000n;
 
+/** An amount or sum past what a JS number holds exactly (about ±9 million units): see assertSafe. */
+export class InexactAmount extends RangeError {}
+
 export function assertSafe(n: number, what: string): number {
-  if (!Number.isSafeInteger(n)) throw new RangeError(`${what} is not an exact integer amount (${n})`);
+  if (!Number.isSafeInteger(n)) throw new InexactAmount(`${what} is not an exact integer amount (${n})`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 import { HandlerError, type LedgerDay, type LedgerHandlers, type LedgerTotals } from '#contract/index';
+import { assertSafe, InexactAmount, toNanos } from '#core/economics/money';
 import { addDays } from '#core/time';
 import { sumTotals, type Totals } from './accounting.ts';
 import { BackupError } from './backup.ts';
@@ -42,22 +43,42 @@ function span(l: Ledger, days: number, until?: string): { from: string; to: stri
   return { from: addDays(to, -(days - 1)), to };
 }
 
+/**
+ * Totals are exact integers of nano-units, which hold about ±9 million currency units (see
+ * economics/money.ts). Charges or imported slots that add up past that over the span asked for
+ * cannot be shown exactly: that is the stored data's limit, said as such, not an internal error.
+ */
+function exactly<T>(l: Ledger, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof InexactAmount)
+      throw new HandlerError(
+        'conflict',
+        `The totals add up to more than Hearth can count exactly (about ±9 million ${l.settings().currency})`,
+        'Lower the standing charge or monthly fee in the ledger settings, or ask for fewer days.',
+      );
+    throw err;
+  }
+}
+
 export function ledgerHandlers(l: Ledger): LedgerHandlers {
   return {
-    'ledger-days': async ({ days, until }) => {
-      const { from, to } = span(l, days, until);
-      const s = l.settings();
-      const list = l.days(from, to);
-      const out: LedgerDay[] = list.map((d) => ({
-        ...totalsOut(d),
-        day: d.day,
-        hours: d.hours,
-        shares: l.shareCounts(d.start, d.end),
-      }));
-      return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
-    },
+    'ledger-days': async ({ days, until }) =>
+      exactly(l, () => {
+        const { from, to } = span(l, days, until);
+        const s = l.settings();
+        const list = l.days(from, to);
+        const out: LedgerDay[] = list.map((d) => ({
+          ...totalsOut(d),
+          day: d.day,
+          hours: d.hours,
+          shares: l.shareCounts(d.start, d.end),
+        }));
+        return { currency: s.currency, timeZone: s.timeZone, days: out, total: totalsOut(sumTotals(list)) };
+      }),
     'ledger-period': async ({ kind, anchor }) => {
-      const p = l.period(kind, anchor === undefined ? l.todayKey() : calendarDay(anchor));
+      const p = exactly(l, () => l.period(kind, anchor === undefined ? l.todayKey() : calendarDay(anchor)));
       return {
         ...p,
         buckets: p.buckets.map((b) => ({
@@ -76,12 +97,12 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
       const { from, to } = span(l, days, until);
       return {
         currency: l.settings().currency,
-        rows: l.breakdown(by, from, to).map((r) => ({ ...totalsOut(r), id: r.id })),
+        rows: exactly(l, () => l.breakdown(by, from, to)).map((r) => ({ ...totalsOut(r), id: r.id })),
       };
     },
     'ledger-export-csv': async ({ kind, days, until }) => {
       const { from, to } = span(l, days, until);
-      return l.exportCsv(kind, from, to);
+      return exactly(l, () => l.exportCsv(kind, from, to));
     },
     'ledger-import-csv': async ({ csv }) => {
       try {
@@ -112,6 +133,20 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
       }
     },
     'ledger-settings': async () => l.settings(),
-    'ledger-configure': async (next) => l.configure(next),
+    'ledger-configure': async (next) => {
+      // A day can carry both charges (the fee on the 1st): past the exact range no day could be shown.
+      try {
+        assertSafe(toNanos(next.standingPerDay) + toNanos(next.monthlyFee), 'the fixed charges of one day');
+      } catch (err) {
+        if (!(err instanceof InexactAmount)) throw err;
+        throw new HandlerError(
+          'bad-request',
+          'The standing charge and the monthly fee together must stay below 9,007,199, the most Hearth counts exactly',
+          undefined,
+          'standingPerDay',
+        );
+      }
+      return l.configure(next);
+    },
   };
 }
