@@ -3,6 +3,7 @@
 // by the plan-backtest e2e test), so the pages they look at hold tables and charts rather than
 // empty states. Everything goes through the
 // same API calls (and the same `hearth history --import`) a user's actions would make.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,9 +74,19 @@ export function ledgerCsv(now, days = 14) {
  * Fills a running Hearth through its API (`call(method, args)` resolving to the API's
  * `{ ok, result, error }`): the prices above as the tariff, heating all year, two command jobs (that only
  * wait, so they heat nothing here) for the planner to schedule, and a short training run started
- * at once (a few seconds of one thread). Throws with the API's message on a refusal.
+ * at once (a few seconds of one thread). The jobs' program (this Node) is allowed first with
+ * `hearth commands allow` on `dataDir`, as a person at the machine would: the API cannot allow it.
+ * Throws with the API's message on a refusal.
  */
-export async function fillWithRealUse(call, now = Date.now()) {
+export async function fillWithRealUse(call, dataDir, now = Date.now()) {
+  execFileSync(process.execPath, [
+    path.join(root, 'out/node/cli.mjs'),
+    'commands',
+    'allow',
+    process.execPath,
+    '--data-dir',
+    dataDir,
+  ]);
   const must = async (method, args) => {
     const r = await call(method, args);
     if (!r.ok) throw new Error(`${method}: ${r.error?.message ?? JSON.stringify(r)}`);

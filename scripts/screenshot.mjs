@@ -81,7 +81,7 @@ try {
         ).json(),
       { method, args },
     );
-  await fillWithRealUse(call);
+  await fillWithRealUse(call, dataDir);
   // Wait for the first plan with those prices ...
   for (let i = 0; i < 60 && !(await call('plan-get', {})).result?.plan; i++) await setup.waitForTimeout(500);
   // ... for the short training run to end, so the Jobs page shows its whole loss curve ...

@@ -149,7 +149,7 @@ for (const scheme of ['light', 'dark'] as const) {
     async ({ page, server }) => {
       test.setTimeout(300_000);
       await page.goto(server.url);
-      await fillWithRealUse((method, args) => call(page, method, args));
+      await fillWithRealUse((method, args) => call(page, method, args), server.dataDir);
       // The planner has planned with those prices before the pages are looked at.
       await expect
         .poll(async () => ((await call(page, 'plan-get', {})).result as { plan: unknown } | undefined)?.plan ?? null, {
@@ -235,7 +235,7 @@ test('a table wider than a phone scrolls inside its card, is a tab stop named by
 }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${server.url}#/jobs`);
-  await fillWithRealUse((method, args) => call(page, method, args));
+  await fillWithRealUse((method, args) => call(page, method, args), server.dataDir);
   // The box around the table (the card, a region named Jobs too, holds it).
   const region = page.getByTestId('job-table').locator('xpath=..');
   await expect(region).toHaveAttribute('tabindex', '0');
