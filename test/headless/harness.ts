@@ -39,7 +39,10 @@ export async function startServe(
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  // On 'close' all it printed has been read, so output() is whole once stop() resolves.
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('close', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const m = /Open (https?:\/\/\S+)/.exec(out);
@@ -83,7 +86,8 @@ export function runCli(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': at exit the last lines may still be in the pipes.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

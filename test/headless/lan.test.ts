@@ -10,11 +10,10 @@ import {
   presentedCertificate,
   printedFingerprint,
   request,
-  runHearth,
   within,
   type OpenSocket,
 } from '../support/lan.ts';
-import { startServe, tempDir, until, type RunningServer } from './harness.ts';
+import { runCli, startServe, tempDir, until, type RunningServer } from './harness.ts';
 
 /**
  * `hearth serve` beyond loopback, seen from outside as a browser, another machine or an attacker
@@ -97,7 +96,7 @@ describe('--allowed-host', () => {
   });
 
   it('refuses a value that is no host name with one line and exit code 2', async () => {
-    const r = await runHearth(['serve', '--port', '0', '--data-dir', folder(), '--allowed-host', 'heater local/x']);
+    const r = await runCli(['serve', '--port', '0', '--data-dir', folder(), '--allowed-host', 'heater local/x']);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toContain('--allowed-host expects a host name or address');
@@ -177,7 +176,7 @@ describe('HTTPS', () => {
     const certs = folder();
     const own = opensslCertificate(certs, 'own');
     const other = opensslCertificate(certs, 'other');
-    const serveWith = (...tls: string[]) => runHearth(['serve', '--port', '0', '--data-dir', folder(), ...tls]);
+    const serveWith = (...tls: string[]) => runCli(['serve', '--port', '0', '--data-dir', folder(), ...tls]);
 
     const wrongKey = await serveWith('--tls-cert', own.cert, '--tls-key', other.key);
     expect(wrongKey.code).not.toBe(0);
@@ -220,7 +219,7 @@ describe('access token', () => {
     expect(old.status).toBe(101);
     expect((await request(s, { token: s.token })).status).toBe(200);
 
-    const r = await runHearth(['serve', '--rotate-token', '--data-dir', dataDir]);
+    const r = await runCli(['serve', '--rotate-token', '--data-dir', dataDir]);
     expect(r.code).toBe(0);
     const fresh = /^[\w-]{32,}$/m.exec(r.stdout)?.[0];
     expect(fresh).toBeDefined();
@@ -245,7 +244,7 @@ describe('one server per data folder', () => {
   it('a second hearth serve on the folder exits non-zero naming the running one, which keeps serving; once that one is killed the folder is free', async () => {
     const dataDir = folder();
     const first = await serve([], dataDir);
-    const second = await runHearth(['serve', '--port', '0', '--data-dir', dataDir]);
+    const second = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
     expect(second.code).toBe(2);
     expect(second.stdout).not.toContain('Hearth is running');
     expect(lines(second.stderr)).toHaveLength(1);

@@ -1,11 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket from 'ws';
-import { cli } from '../headless/harness.ts';
 
 /**
  * What a client elsewhere on the network does to `hearth serve`, played on loopback: the whole
@@ -206,19 +205,4 @@ export function opensslCertificate(dir: string, name = 'own'): { cert: string; k
   const fingerprint = /Fingerprint=([0-9A-F:]+)/i.exec(printed)?.[1];
   if (!fingerprint) throw new Error(`openssl printed no fingerprint: ${printed}`);
   return { cert, key, fingerprint: fingerprint.toUpperCase() };
-}
-
-/**
- * Runs the built `hearth` command to its end, with everything it wrote: unlike harness.ts's runCli
- * it waits for 'close', since at 'exit' the last lines may still be in the pipes.
- */
-export function runHearth(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
