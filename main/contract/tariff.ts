@@ -48,7 +48,8 @@ export type Charges = {
   tax: number;
 };
 
-export type DayAheadProvider = 'awattar' | 'energi-data-service' | 'octopus-agile' | 'entsoe' | 'tibber';
+export type DayAheadProvider =
+  'awattar' | 'energi-data-service' | 'octopus-agile' | 'entsoe' | 'tibber' | 'home-assistant';
 
 /** The configured tariff; `kind` names the adapter (one per file in main/core/tariff/). */
 export type TariffConfig =
@@ -61,7 +62,14 @@ export type TariffConfig =
   | { kind: 'octopus-agile'; product: string; region: string }
   /** `token` is the ENTSO-E security token; stored sealed, returned masked. */
   | { kind: 'entsoe'; zone: string; token: string }
-  | { kind: 'tibber'; token: string; homeId?: string };
+  | { kind: 'tibber'; token: string; homeId?: string }
+  /**
+   * A Home Assistant price sensor whose attributes carry today's and tomorrow's prices (the Nord
+   * Pool custom integration's `raw_today`/`raw_tomorrow`, Tibber-style `today`/`tomorrow`, or the
+   * list `attribute` names), read over HA's REST API (`GET /api/states/<entityId>`) with a
+   * long-lived access token: stored sealed, returned masked.
+   */
+  | { kind: 'home-assistant'; url: string; entityId: string; token: string; attribute?: string };
 
 export type TariffSettings = {
   tariff: TariffConfig;
@@ -212,6 +220,16 @@ const token = (what: string) =>
     .min(1, `the ${what} is required`)
     .refine((t) => !/\s/.test(t), `the ${what} contains a space or line break: paste it again without them`);
 
+/** Home Assistant's address: http(s) with a host, such as http://homeassistant.local:8123. */
+const haUrl = z.string().refine((text) => {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !/\s/.test(text);
+  } catch {
+    return false;
+  }
+}, 'enter a URL starting http:// or https://, such as http://homeassistant.local:8123');
+
 const weekday = z
   .number({ message: 'the days are numbers: 1 (Monday) … 7 (Sunday)' })
   .int('the days are whole numbers: 1 (Monday) … 7 (Sunday)')
@@ -286,6 +304,23 @@ const tariffConfigOf = (price: z.ZodType<number>, zone: z.ZodType<TimeZone>): z.
           .regex(
             /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
             'enter the home id as Tibber shows it, such as 96a14971-525a-4420-aae9-e5aedaa129ff, or leave it empty',
+          )
+          .optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('home-assistant'),
+        url: haUrl,
+        entityId: z
+          .string()
+          .regex(/^[a-z_]+\.[a-z0-9_]+$/, 'enter an entity id such as sensor.nordpool_kwh_se3_sek_3_10_025'),
+        token: token('long-lived access token'),
+        attribute: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$/,
+            'enter the attribute name as Home Assistant shows it, such as raw_today, or leave it empty',
           )
           .optional(),
       })

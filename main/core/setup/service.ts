@@ -42,6 +42,8 @@ export function tariffWords(t: TariffConfig): string {
       return `day-ahead prices from ENTSO-E (${t.zone})`;
     case 'tibber':
       return 'prices from Tibber';
+    case 'home-assistant':
+      return `prices from Home Assistant (${t.entityId})`;
   }
 }
 

@@ -22,16 +22,22 @@ export const tariffSetting = defineSetting<TariffSettings>({
   doc: 'The electricity tariff (fixed, time of use, a price file, or a day-ahead provider with its token sealed), the grid charges and tax on top, and the time zone its hours are read in.',
 });
 
-/** The day-ahead provider's API token (ENTSO-E, Tibber). */
+/** The day-ahead provider's API token (ENTSO-E, Tibber) or Home Assistant's long-lived access token. */
 export const tariffToken: SecretField<TariffSettings> = {
   name: () => 'token',
   get: (s) => tokenOf(s.tariff),
   set: (s, token) => ({
     ...s,
-    tariff: s.tariff.kind === 'entsoe' || s.tariff.kind === 'tibber' ? { ...s.tariff, token } : s.tariff,
+    tariff: hasToken(s.tariff) ? { ...s.tariff, token } : s.tariff,
   }),
 };
 
+type WithToken = Extract<TariffConfig, { token: string }>;
+
+function hasToken(c: TariffConfig): c is WithToken {
+  return c.kind === 'entsoe' || c.kind === 'tibber' || c.kind === 'home-assistant';
+}
+
 function tokenOf(c: TariffConfig): string | null {
-  return c.kind === 'entsoe' || c.kind === 'tibber' ? c.token : null;
+  return hasToken(c) ? c.token : null;
 }

@@ -4,6 +4,7 @@ import { csvAdapter } from './csv.ts';
 import { energiDataServiceAdapter } from './energi-data-service.ts';
 import { entsoeAdapter } from './entsoe.ts';
 import { fixedAdapter } from './fixed.ts';
+import { homeAssistantAdapter } from './home-assistant.ts';
 import { octopusAgileAdapter } from './octopus-agile.ts';
 import { tibberAdapter } from './tibber.ts';
 import { timeOfUseAdapter } from './time-of-use.ts';
@@ -22,6 +23,7 @@ export const adapters: { [K in TariffConfig['kind']]: Adapter<ConfigOf<K>> } = {
   'octopus-agile': octopusAgileAdapter,
   entsoe: entsoeAdapter,
   tibber: tibberAdapter,
+  'home-assistant': homeAssistantAdapter,
 };
 
 export function adapterFor<C extends TariffConfig>(config: C): Adapter<C> {
