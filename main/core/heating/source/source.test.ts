@@ -1,6 +1,6 @@
 import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { homeAssistant } from '../../../../test/support/home-assistant.ts';
+import { climateState, haConfig, homeAssistant } from '../../../../test/support/home-assistant.ts';
 import { serverForTests } from '../../../../test/support/http-server.ts';
 import { startMosquitto, type Broker } from '../../../../test/fixtures/mosquitto.ts';
 import { rejectionOf } from '../../../../test/support/rejection.ts';
@@ -61,6 +61,54 @@ describe('Home Assistant source', () => {
     );
     expect((await sourceError(readHomeAssistant(src(), globalThis.fetch))).message).toContain(
       'reports sensor.living_room_temperature as "unavailable"',
+    );
+  });
+});
+
+describe('Home Assistant climate entity', () => {
+  const at = '2024-01-10T11:58:03.123456+00:00';
+  const src = (entityId: string, token = TOKEN) => ({
+    kind: 'home-assistant' as const,
+    url: server.origin,
+    token,
+    entityId,
+  });
+
+  it("reads current_temperature (not the state, which is the HVAC mode) in HA's unit system", async () => {
+    const states = { 'climate.living_room': climateState('climate.living_room', 20.5, 21, at) };
+    server.setRoute(homeAssistant(TOKEN, states));
+    expect(await readHomeAssistant(src('climate.living_room'), globalThis.fetch)).toEqual({
+      c: 20.5,
+      at: Date.parse('2024-01-10T11:58:03.123Z'),
+    });
+    expect(server.requests.map((r) => r.url).slice(-2)).toEqual(['/api/states/climate.living_room', '/api/config']);
+    // The same thermostat on an HA set to US customary units shows 69.8 °F.
+    server.setRoute(
+      homeAssistant(
+        TOKEN,
+        { 'climate.living_room': climateState('climate.living_room', 69.8, 70, at) },
+        haConfig('°F'),
+      ),
+    );
+    expect((await readHomeAssistant(src('climate.living_room'), globalThis.fetch)).c).toBeCloseTo(21, 12);
+    // An entity that names its own unit is read in that unit.
+    const own = climateState('climate.own', 68, 70, at);
+    server.setRoute(
+      homeAssistant(TOKEN, { 'climate.own': { ...own, attributes: { ...own.attributes, temperature_unit: '°F' } } }),
+    );
+    expect((await readHomeAssistant(src('climate.own'), globalThis.fetch)).c).toBeCloseTo(20, 12);
+  });
+
+  it('names a thermostat without a room temperature, a rejected token and an unknown entity', async () => {
+    server.setRoute(homeAssistant(TOKEN, { 'climate.off': climateState('climate.off', null, 21, at) }));
+    expect((await sourceError(readHomeAssistant(src('climate.off'), globalThis.fetch))).message).toBe(
+      'Home Assistant reports no current_temperature for climate.off (state "heat"): the thermostat has no room temperature right now',
+    );
+    expect((await sourceError(readHomeAssistant(src('climate.off', 'wrong'), globalThis.fetch))).message).toBe(
+      'Home Assistant rejected the token (HTTP 401): create a new long-lived access token',
+    );
+    expect((await sourceError(readHomeAssistant(src('climate.nope'), globalThis.fetch))).message).toBe(
+      'Home Assistant has no entity climate.nope: check the entity id',
     );
   });
 });
