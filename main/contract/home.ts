@@ -103,3 +103,79 @@ export const homeArgs: ArgSchemas<HomeHandlers> = {
   'home-status': z.object({}).strict(),
   'home-test': mqttLinkInputSchema.partial(),
 };
+
+/** What Hearth is doing now, as the `action` sensor says it (an HA enum sensor's options). */
+export const HOME_ACTIONS = [
+  'mining',
+  'training',
+  'idle',
+  'paused by presence',
+  'paused by price',
+  'paused by hand',
+] as const;
+export type HomeAction = (typeof HOME_ACTIONS)[number];
+
+/**
+ * The `mode` select. Each maps onto the scheduler's run modes (RunMode in scheduler.ts), so the
+ * Plan page shows what the home chose: `plan` every device and job back to plan; `heat only`
+ * every device `heat`; `mine` the mining job `now` and every other job `off`; `train` every
+ * training job `now` and the mining job `off`; `off` every device `off`.
+ */
+export const HOME_MODES = ['plan', 'heat only', 'mine', 'train', 'off'] as const;
+export type HomeMode = (typeof HOME_MODES)[number];
+
+/** The largest power limit the `power_limit` number takes, W (the plan limits' own maximum). */
+export const HOME_POWER_LIMIT_MAX_W = 100_000;
+
+/**
+ * Commands in, one topic each (`hearth/<nodeId>/<entity>/set`), as Home Assistant sends them: the
+ * switch `ON`/`OFF`, the select an option's text, the number a decimal text, the button `PRESS`.
+ * A payload that fails these is answered on `hearth/<nodeId>/error` and changes nothing.
+ */
+export const homeCommandSchemas = {
+  compute: z.enum(['ON', 'OFF'], { message: 'the compute switch takes ON or OFF' }),
+  mode: z.enum(HOME_MODES, { message: `the mode is one of ${HOME_MODES.join(', ')}` }),
+  power_limit: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'the power limit is a number of watts, such as 800 (0: no limit)')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .max(HOME_POWER_LIMIT_MAX_W, `the power limit must be at most ${HOME_POWER_LIMIT_MAX_W} W (0: no limit)`),
+    ),
+  replan: z.literal('PRESS', { message: 'the re-plan button takes PRESS' }),
+} as const;
+export type HomeCommand = keyof typeof homeCommandSchemas;
+
+/**
+ * The plan on `hearth/<nodeId>/plan` (retained, republished after every re-plan): the next 48 h
+ * slot by slot. `action` is the slot's work (`idle`: nothing runs), `jobs` the planner's job ids
+ * running in it ("mining", "job:7"), `powerW` the power planned (W), `price` per kWh and
+ * `expectedNet` the slot's expected net (revenue and heat credit less cost), both in `currency`.
+ * Times are ISO 8601 UTC.
+ */
+export const homePlanSchema = z
+  .object({
+    version: z.literal(1),
+    plannedAt: z.iso.datetime(),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    slots: z.array(
+      z
+        .object({
+          start: z.iso.datetime(),
+          end: z.iso.datetime(),
+          action: z.enum(['mining', 'training', 'idle']),
+          jobs: z.array(z.string()),
+          powerW: z.number().min(0),
+          price: z.number(),
+          expectedNet: z.number(),
+          reason: z.string(),
+        })
+        .strict(),
+    ),
+    totals: z.object({ energyKWh: z.number().min(0), expectedNet: z.number() }).strict(),
+  })
+  .strict();
+export type HomePlan = z.infer<typeof homePlanSchema>;

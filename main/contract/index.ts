@@ -16,6 +16,7 @@ import { backtestArgs, type BacktestEvents, type BacktestHandlers } from './back
 import { schedulerArgs, type SchedulerEvents, type SchedulerHandlers } from './scheduler.ts';
 import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from './preference.ts';
 import { setupArgs, type SetupEvents, type SetupHandlers } from './setup.ts';
+import { homeArgs, type HomeEvents, type HomeHandlers } from './home.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -40,6 +41,15 @@ export {
 } from './scheduler.ts';
 export type * from './preference.ts';
 export type * from './setup.ts';
+export type * from './home.ts';
+export {
+  mqttLinkInputSchema,
+  homeCommandSchemas,
+  homePlanSchema,
+  HOME_ACTIONS,
+  HOME_MODES,
+  HOME_POWER_LIMIT_MAX_W,
+} from './home.ts';
 export { DEFAULT_PREFERENCES } from './preference.ts';
 export { notificationSettingsSchema } from './notification.ts';
 export { MINING_POWER_LEVELS } from './mining.ts';
@@ -66,7 +76,8 @@ export type Handlers = HardwareHandlers &
   BacktestHandlers &
   PreferenceHandlers &
   SchedulerHandlers &
-  SetupHandlers;
+  SetupHandlers &
+  HomeHandlers;
 export type Events = HardwareEvents &
   TariffEvents &
   HeatingEvents &
@@ -79,7 +90,8 @@ export type Events = HardwareEvents &
   BacktestEvents &
   PreferenceEvents &
   SchedulerEvents &
-  SetupEvents;
+  SetupEvents &
+  HomeEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -101,6 +113,7 @@ export const argSchemas: ArgSchemas<Handlers> = joinSchemas([
   preferenceArgs,
   schedulerArgs,
   setupArgs,
+  homeArgs,
 ]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */

@@ -11,6 +11,7 @@ import { schedulerModule } from './scheduler/module.ts';
 import { backtestModule } from './backtest/module.ts';
 import { preferenceModule } from './preference/module.ts';
 import { setupModule } from './setup/module.ts';
+import { homeModule } from './home/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
 export const modules: CoreModule[] = [
@@ -22,6 +23,7 @@ export const modules: CoreModule[] = [
   jobModule(),
   ledgerModule(),
   schedulerModule(),
+  homeModule(),
   backtestModule(),
   notificationModule(),
   preferenceModule(),

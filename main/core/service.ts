@@ -10,6 +10,8 @@ import type { LedgerService } from './ledger/service.ts';
 import type { MarketService } from './market/service.ts';
 import type { MiningService } from './mining/service.ts';
 import type { TariffService } from './tariff/service.ts';
+import type { SchedulerService } from './scheduler/service.ts';
+import type { HomeService } from './home/service.ts';
 
 export type Services = {
   hardware: HardwareService;
@@ -19,4 +21,6 @@ export type Services = {
   heating: HeatingService;
   mining: MiningService;
   job: JobService;
+  scheduler: SchedulerService;
+  home: HomeService;
 };

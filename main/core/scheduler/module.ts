@@ -41,6 +41,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
       });
       return {
         handlers: schedulerHandlers(scheduling),
+        service: scheduling,
         start: () => scheduling.start(),
         stop: () => scheduling.stop(),
         // Plan limits, presence rules, run modes saved by another process (see service.ts).

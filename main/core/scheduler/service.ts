@@ -81,6 +81,12 @@ export type SchedulingDeps = {
 
 export type Scheduling = ReturnType<typeof createScheduling>;
 
+/** What other domains may ask of the scheduler (the home bus's commands): the plan, modes, overrides, limits. */
+export type SchedulerService = Pick<
+  Scheduling,
+  'state' | 'modes' | 'setMode' | 'setOverride' | 'limits' | 'setLimits' | 'replan' | 'note' | 'presence'
+>;
+
 /**
  * The scheduler domain: plans the next 48 h from the tariff's prices, the heating domain's demand
  * and credit, the detected devices and the job queue; re-plans when any changes; at every slot
@@ -416,6 +422,10 @@ export function createScheduling(deps: SchedulingDeps) {
 
   return {
     state: () => ({ plan: planNow(), override: currentOverride, applied: lastApplied }),
+    /** Plans again once pending changes settle (the home bus's "re-plan now"). */
+    replan: () => scheduler.changed(),
+    /** Records a command from outside the app (its source and what it asked) in the event log. */
+    note: (message: string) => record({ kind: 'override', message }),
     modes,
     setMode,
     setOverride,

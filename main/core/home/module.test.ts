@@ -1,0 +1,308 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { homePlanSchema, type Handlers, type MqttLinkInput } from '#contract/index';
+import { ledgerModule } from '#core/ledger/module';
+import { MOSQUITTO, startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
+import { testCores } from '../../../test/support/core.ts';
+import { checkDiscovery, checkState, haClient, type Discovered } from '../../../test/support/ha-discovery.ts';
+import { demoModules, prepareDemo } from '../../../test/support/scheduler-demo.ts';
+import { easyPool } from '../../../test/support/stratum-pool.ts';
+import { until } from '../../../test/support/until.ts';
+import { ENTITIES } from './discovery.ts';
+import { homeModule } from './module.ts';
+
+const cores = testCores('hearth-home-');
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+const NODE = 'test1';
+const T = `hearth/${NODE}`;
+
+async function setup() {
+  let broker: Broker = await startMosquitto();
+  cleanup.push(() => broker.stop());
+  const ha = await haClient(broker.url);
+  cleanup.push(() => ha.close());
+  const pool = await easyPool();
+  cleanup.push(async () => pool.close());
+  const demo = demoModules({ cron: false });
+  const core = await cores.start({
+    modules: [
+      ...demo.slice(0, 6),
+      ledgerModule(),
+      demo[6]!,
+      homeModule({ backoff: { floorMs: 200, capMs: 1_000 }, keepaliveSec: 5 }),
+    ],
+  });
+  const h: Handlers = core.handlers;
+  const from = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  await prepareDemo(h, { from, hours: 52, poolUrl: pool.url });
+  await until(
+    'a plan',
+    () => h['plan-get']({}),
+    (r) => r.plan !== null,
+    20_000,
+  );
+  const link: MqttLinkInput = {
+    enabled: true,
+    url: broker.url,
+    username: null,
+    caFile: null,
+    discoveryPrefix: 'homeassistant',
+    nodeId: NODE,
+  };
+  return {
+    h,
+    ha,
+    link,
+    restartBroker: async () => {
+      const port = broker.port;
+      await broker.stop();
+      return async () => {
+        broker = await startMosquitto(undefined, { port });
+      };
+    },
+  };
+}
+
+/** Every entity discovered with a config HA accepts, and a state HA takes for each that has one. */
+function complete(ha: Awaited<ReturnType<typeof haClient>>): { problems: string[]; entities: Discovered[] } {
+  const problems: string[] = [];
+  const entities: Discovered[] = [];
+  for (const [topic, payload] of ha.configs()) {
+    const r = checkDiscovery(topic, payload);
+    problems.push(...r.problems.map((p) => `${topic}: ${p}`));
+    if (r.entity) entities.push(r.entity);
+  }
+  if (entities.length < ENTITIES.length) problems.push(`${entities.length} of ${ENTITIES.length} entities discovered`);
+  for (const e of entities) {
+    const st = e.config['state_topic'];
+    if (typeof st !== 'string') continue;
+    const v = ha.last.get(st);
+    if (v === undefined) problems.push(`${e.objectId}: no state yet`);
+    else {
+      const bad = checkState(e, v);
+      if (bad) problems.push(`${e.objectId}: ${bad}`);
+    }
+  }
+  return { problems, entities };
+}
+
+describe.skipIf(!MOSQUITTO)('Hearth on a real mosquitto, with an MQTT client playing Home Assistant', () => {
+  it('discovery, states, the plan, commands good and bad, and a broker restart', async () => {
+    const { h, ha, link, restartBroker } = await setup();
+    await h['home-configure'](link);
+    const connected = await until(
+      'connected',
+      () => h['home-status']({}),
+      (s) => s.state === 'connected',
+      10_000,
+    );
+    const t0 = Date.now();
+    // Every entity with a valid config and a state within 5 s of connect.
+    const seen = await until(
+      'every entity',
+      () => complete(ha),
+      (r) => r.problems.length === 0,
+      5_000,
+    );
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(connected.url).toBe(link.url);
+    expect(ha.last.get(`${T}/availability`)).toBe('online');
+    expect(seen.entities.map((e) => e.objectId).sort()).toEqual(ENTITIES.map((e) => e.id).sort());
+    expect(JSON.parse(ha.last.get(`${T}/action/attributes`)!)).toHaveProperty('reason');
+
+    // The plan, retained, valid against its schema.
+    const plan0 = homePlanSchema.parse(
+      JSON.parse((await until('the plan', () => ha.last.get(`${T}/plan`), Boolean, 5_000)) as string),
+    );
+    expect(plan0.slots.length).toBeGreaterThan(0);
+
+    // Commands: each takes effect within 2 s and is echoed on its state topic.
+    const obeyed = async <R>(what: string, get: () => Promise<R>, ok: (r: R) => boolean) => {
+      const t = Date.now();
+      await until(what, get, ok, 2_000);
+      return Date.now() - t;
+    };
+    await ha.send(`${T}/compute/set`, 'OFF');
+    await obeyed(
+      'paused',
+      () => h['plan-get']({}),
+      (r) => r.override?.kind === 'pause',
+    );
+    await until(
+      'compute echo',
+      () => ha.last.get(`${T}/compute/state`),
+      (v) => v === 'OFF',
+      2_000,
+    );
+    await until(
+      'action',
+      () => ha.last.get(`${T}/action/state`),
+      (v) => v === 'paused by hand',
+      12_000,
+    );
+    await ha.send(`${T}/compute/set`, 'ON');
+    await obeyed(
+      'resumed',
+      () => h['plan-get']({}),
+      (r) => r.override === null,
+    );
+    await until(
+      'compute echo',
+      () => ha.last.get(`${T}/compute/state`),
+      (v) => v === 'ON',
+      2_000,
+    );
+
+    await ha.send(`${T}/power_limit/set`, '800');
+    await obeyed(
+      'capped',
+      () => h['plan-limits-get']({}),
+      (l) => l.powerCapW === 800,
+    );
+    await until(
+      'limit echo',
+      () => ha.last.get(`${T}/power_limit/state`),
+      (v) => v === '800',
+      2_000,
+    );
+
+    await ha.send(`${T}/mode/set`, 'heat only');
+    await obeyed(
+      'heat only',
+      () => h['run-modes-get']({}),
+      (m) => Object.values(m.devices).length > 0 && Object.values(m.devices).every((x) => x === 'heat'),
+    );
+    await until(
+      'mode echo',
+      () => ha.last.get(`${T}/mode/state`),
+      (v) => v === 'heat only',
+      2_000,
+    );
+    await ha.send(`${T}/mode/set`, 'mine');
+    await obeyed(
+      'mine',
+      () => h['run-modes-get']({}),
+      (m) => Object.values(m.jobs).includes('now') && Object.keys(m.devices).length === 0,
+    );
+    await until(
+      'mode echo',
+      () => ha.last.get(`${T}/mode/state`),
+      (v) => v === 'mine',
+      2_000,
+    );
+    await ha.send(`${T}/mode/set`, 'plan');
+    await obeyed(
+      'plan',
+      () => h['run-modes-get']({}),
+      (m) => Object.keys(m.devices).length === 0 && Object.keys(m.jobs).length === 0,
+    );
+
+    // Each command and its source is in the scheduler's event log (the Plan page's decision log).
+    const events = (await h['plan-events']({ limit: 200 })).map((e) => e.message);
+    for (const what of ['compute off', 'compute on', 'power limit 800 W', 'mode heat only', 'mode mine', 'mode plan'])
+      expect(events).toContain(
+        `from the home bus (MQTT ${T}/${what.startsWith('compute') ? 'compute' : what.startsWith('power') ? 'power_limit' : 'mode'}/set): ${what.startsWith('compute off') ? 'compute off: paused until switched back on' : what.startsWith('compute on') ? 'compute on: back to the plan' : what}`,
+      );
+
+    // The re-plan button: a new plan on the topic, valid against the schema.
+    const before = ha.log.filter((m) => m.topic === `${T}/plan`).length;
+    await ha.send(`${T}/replan/set`, 'PRESS');
+    const planned = await until(
+      'a new plan',
+      () => ha.log.filter((m) => m.topic === `${T}/plan`),
+      (l) => l.length > before,
+      10_000,
+    );
+    homePlanSchema.parse(JSON.parse(planned.at(-1)!.payload));
+
+    // Bad payloads: each reported on the error topic, nothing changed.
+    const state = async () =>
+      JSON.stringify([
+        await h['plan-limits-get']({}),
+        await h['run-modes-get']({}),
+        (await h['plan-get']({})).override,
+      ]);
+    const was = await state();
+    const bad: [string, string | Buffer, RegExp][] = [
+      ['compute', 'MAYBE', /ON or OFF/],
+      ['compute', '{"state":true}', /ON or OFF/],
+      ['power_limit', '-5', /number of watts/],
+      ['power_limit', '0.5', /at least 1 W/],
+      ['power_limit', '100001', /at most 100000 W/],
+      ['mode', 'turbo', /the mode is one of/],
+      ['mode', Buffer.from([0xc3, 0x28, 0xff]), /not UTF-8/],
+      ['replan', Buffer.alloc(1 << 20, 0x50), /1048576 bytes/],
+      ['fan', 'ON', /no command topic/],
+    ];
+    for (const [entity, payload, why] of bad) {
+      const n = ha.log.filter((m) => m.topic === `${T}/error`).length;
+      await ha.send(`${T}/${entity}/set`, payload);
+      const errs = await until(
+        `the error for ${entity}`,
+        () => ha.log.filter((m) => m.topic === `${T}/error`),
+        (l) => l.length > n,
+        2_000,
+      );
+      const e = JSON.parse(errs.at(-1)!.payload) as { topic: string; error: string };
+      expect(e.topic).toBe(`${T}/${entity}/set`);
+      expect(e.error).toMatch(why);
+    }
+    expect(await state()).toBe(was);
+    expect((await h['home-status']({})).state).toBe('connected');
+
+    // Broker restart: the link retries, comes back online and announces every entity again.
+    const start = await restartBroker();
+    await until(
+      'disconnected',
+      () => h['home-status']({}),
+      (s) => s.state === 'disconnected' && s.retryAt !== null,
+      5_000,
+    );
+    ha.last.clear();
+    await start();
+    await until(
+      'online again',
+      () => ha.last.get(`${T}/availability`),
+      (v) => v === 'online',
+      10_000,
+    );
+    await until(
+      'discovered again',
+      () => complete(ha),
+      (r) => r.problems.length === 0,
+      5_000,
+    );
+    expect((await h['home-status']({})).state).toBe('connected');
+  }, 90_000);
+
+  it('stores the broker password sealed, shows only whether one is set, and turns off cleanly ("offline" retained)', async () => {
+    const { h, ha, link } = await setup();
+    const { dispatch } = await import('#core/handler');
+    const lone = await dispatch(h, 'home-configure', { ...link, password: 'hunter2-secret' });
+    expect(lone).toMatchObject({ ok: false, error: { message: expect.stringMatching(/needs its user name/) } });
+    const v = await h['home-configure']({ ...link, username: 'hearth', password: 'hunter2-secret' });
+    expect(v).toMatchObject({ passwordSet: true, urlOverride: null });
+    expect(JSON.stringify(v)).not.toContain('hunter2');
+    await until(
+      'online',
+      async () => [ha.last.get(`${T}/availability`), await h['home-status']({})],
+      ([x]) => x === 'online',
+      10_000,
+    );
+    const kept = await h['home-configure']({ ...link, username: 'hearth', enabled: false });
+    expect(kept.passwordSet).toBe(true);
+    await until(
+      'offline',
+      () => ha.last.get(`${T}/availability`),
+      (x) => x === 'offline',
+      5_000,
+    );
+    expect((await h['home-status']({})).state).toBe('off');
+    const bad = await dispatch(h, 'home-configure', { ...link, nodeId: 'a/b' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect((await h['home-settings']({})).nodeId).toBe(NODE);
+  }, 60_000);
+});

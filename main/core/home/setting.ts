@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { mqttLinkInputSchema, type MqttLink } from '#contract/index';
+import type { SecretField } from '#core/secret';
+import { defineSetting } from '#core/setting';
+
+/** As stored: the link and the broker password sealed by the secret store (null: none). */
+export type StoredMqttLink = MqttLink & { password: string | null };
+
+export const DEFAULT_MQTT_LINK: StoredMqttLink = {
+  enabled: false,
+  url: 'mqtt://homeassistant.local:1883',
+  username: null,
+  password: null,
+  caFile: null,
+  discoveryPrefix: 'homeassistant',
+  nodeId: 'hearth',
+};
+
+export const homeLinkSetting = defineSetting<StoredMqttLink>({
+  key: 'home.mqtt',
+  schema: mqttLinkInputSchema.extend({ password: z.string().nullable() }).strict(),
+  default: () => ({ ...DEFAULT_MQTT_LINK }),
+  version: 1,
+  since: '0.1.0',
+  doc: "Hearth on the home's MQTT bus: whether it connects, the broker URL, user name, password (sealed), a CA file for mqtts://, Home Assistant's discovery prefix and this Hearth's node id on the bus.",
+});
+
+/** The broker password, for sealing at rest (sealed-settings.ts). */
+export const homeLinkPassword: SecretField<StoredMqttLink> = {
+  name: () => 'password',
+  get: (s) => s.password,
+  set: (s, password) => ({ ...s, password }),
+};
+
+/**
+ * Energy metered since the link was first set up, kWh: the `energy_total` sensor
+ * (`total_increasing`), summed from telemetry's daily energy; kept across restarts.
+ */
+export const homeEnergySetting = defineSetting<{ kWh: number; day: string | null; dayKWh: number }>({
+  key: 'home.energy-total',
+  schema: z.object({ kWh: z.number().min(0), day: z.string().nullable(), dayKWh: z.number().min(0) }).strict(),
+  default: () => ({ kWh: 0, day: null, dayKWh: 0 }),
+  version: 1,
+  since: '0.1.0',
+  internal: true,
+  doc: "The energy total Hearth reports to the home bus (kWh), and the day and that day's energy it last counted.",
+});
