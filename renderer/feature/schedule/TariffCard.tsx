@@ -28,6 +28,7 @@ const KINDS: [Kind, string][] = [
   ['octopus-agile', 'Octopus Agile (UK)'],
   ['entsoe', 'ENTSO-E Transparency'],
   ['tibber', 'Tibber'],
+  ['home-assistant', 'Home Assistant price sensor'],
 ];
 
 /** A starting configuration for each kind, so switching the select gives a form to fill. */
@@ -54,6 +55,8 @@ function fresh(kind: Kind, currency: string): TariffConfig {
       return { kind, zone: '10YBE----------2', token: '' };
     case 'tibber':
       return { kind, token: '' };
+    case 'home-assistant':
+      return { kind, url: 'http://homeassistant.local:8123', entityId: '', token: '' };
   }
 }
 
@@ -402,6 +405,54 @@ function ProviderFields({ t, set }: { t: TariffConfig; set: (t: TariffConfig) =>
             onChange={(homeId) => set(homeId ? { ...t, homeId } : { kind: 'tibber', token: t.token })}
           />
         </div>
+      );
+    case 'home-assistant':
+      return (
+        <>
+          <div className="form-row">
+            <TextField
+              label="Home Assistant URL"
+              value={t.url}
+              field="tariff.url"
+              testId="tariff-ha-url"
+              onChange={(url) => set({ ...t, url })}
+            />
+            <TextField
+              label="Price sensor (entity id)"
+              value={t.entityId}
+              field="tariff.entityId"
+              placeholder="sensor.nordpool_kwh_se3_sek_3_10_025"
+              testId="tariff-ha-entity"
+              onChange={(entityId) => set({ ...t, entityId: entityId.trim() })}
+            />
+          </div>
+          <div className="form-row">
+            <TextField
+              label="Long-lived access token"
+              type="password"
+              value={t.token}
+              onChange={(token) => set({ ...t, token })}
+              testId="tariff-token"
+              field="tariff.token"
+            />
+            <TextField
+              label="Attribute with the prices (optional)"
+              field="tariff.attribute"
+              placeholder="raw_today"
+              testId="tariff-ha-attribute"
+              value={t.attribute ?? ''}
+              onChange={(attribute) => {
+                const { attribute: _old, ...rest } = t;
+                set(attribute ? { ...rest, attribute } : rest);
+              }}
+            />
+          </div>
+          <p className="muted">
+            Reads Nord Pool&apos;s raw_today/raw_tomorrow or a Tibber-style today/tomorrow list from the sensor&apos;s
+            attributes, in the sensor&apos;s unit (EUR/kWh, c/kWh, öre/kWh, EUR/MWh…). If the sensor already includes
+            grid charges and VAT, leave them at 0 below.
+          </p>
+        </>
       );
   }
 }
