@@ -6,6 +6,7 @@ import { fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
 import { AllowedProgramsCard } from './AllowedPrograms.tsx';
+import { HomeCard } from './HomeCard.tsx';
 import { JobLogCard } from './JobLogCard.tsx';
 import { ledgerArgs } from '#contract/ledger';
 import { Check, FormErrors, Select, TextField, useFormErrors } from '../../component/field.tsx';
@@ -255,6 +256,7 @@ export function SettingsPage() {
       <BackupCard onRestored={() => setGeneration((g) => g + 1)} />
       <AllowedProgramsCard />
       <JobLogCard key={`job-log-${generation}`} />
+      <HomeCard key={`home-${generation}`} />
     </div>
   );
 }
