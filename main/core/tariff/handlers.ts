@@ -6,6 +6,14 @@ import { UploadError, type Uploads } from '#core/upload/uploads';
 import { TariffCheckFailed, type ImportText, type Tariff } from './service.ts';
 import { tariffToken } from './setting.ts';
 
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 export function tariffHandlers(t: Tariff, uploads: Uploads): TariffHandlers {
   const refused = <T>(fn: () => T): T => {
     try {
@@ -16,19 +24,26 @@ export function tariffHandlers(t: Tariff, uploads: Uploads): TariffHandlers {
     }
   };
 
-  /** A masked token from the settings page means "keep the one stored". */
+  /**
+   * A masked token from the settings page means "keep the one stored", for the same provider; a
+   * Home Assistant token only for the same Home Assistant, so that it never goes to another host.
+   */
   const withStoredToken = (next: TariffSettings): TariffSettings => {
     const current = t.current();
+    const a = next.tariff;
+    const b = current.tariff;
+    const same =
+      a.kind === b.kind && (a.kind !== 'home-assistant' || (b.kind === a.kind && originOf(a.url) === originOf(b.url)));
     return unmasked(
       tariffToken,
       next,
       current,
-      next.tariff.kind === current.tariff.kind,
+      same,
       () =>
         new HandlerError(
           'bad-request',
           'Enter the token',
-          'The stored token belongs to another provider.',
+          'The stored token belongs to another provider or another Home Assistant.',
           'tariff.token',
         ),
     );

@@ -374,6 +374,17 @@ describe('Home Assistant tariff in the tariff module', () => {
         stored.value,
       );
     }
+    // The masked token stands for the stored one at the same Home Assistant, never at another host.
+    await h['tariff-configure']({ ...shown, charges });
+    expect(server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    const moved = await rejection(
+      h['tariff-configure']({
+        ...shown,
+        tariff: { ...config('sensor.np'), url: 'http://127.0.0.1:9', token: '••••4321' },
+      }),
+    );
+    expect([moved.code, moved.message, moved.field]).toEqual(['bad-request', 'Enter the token', 'tariff.token']);
+    expect(await h['tariff-settings']({})).toEqual(shown);
     // tariff-test says the same without saving.
     const tested = await h['tariff-test']({ ...settings, tariff: config('sensor.other') });
     expect(tested).toMatchObject({
