@@ -312,6 +312,24 @@ describe('Home Assistant price sensor: failures', () => {
     expect((await failure(read('sensor.electricity_price_home', core))).message).toContain(
       'Home Assistant: sensor.electricity_price_home has no list of prices in its attributes',
     );
+    // The core Nord Pool integration's current price sensor: one slot's start and end, no list.
+    const coreNordPool = {
+      entity_id: 'sensor.nord_pool_se3_current_price',
+      state: '0.10465',
+      attributes: {
+        start: '2025-10-26T13:00:00+00:00',
+        end: '2025-10-26T13:15:00+00:00',
+        state_class: 'measurement',
+        unit_of_measurement: 'SEK/kWh',
+        device_class: 'monetary',
+        friendly_name: 'Nord Pool SE3 Current price',
+      },
+      last_changed: UPDATED,
+      last_updated: UPDATED,
+    };
+    expect((await failure(read('sensor.nord_pool_se3_current_price', coreNordPool))).message).toContain(
+      'Home Assistant: sensor.nord_pool_se3_current_price has no list of prices in its attributes',
+    );
     expect((await failure(read('sensor.electricity_price_home', core, { attribute: 'forecast' }))).message).toMatch(
       /^Home Assistant: sensor.electricity_price_home has no attribute "forecast"; it has app_nickname, /,
     );
