@@ -156,6 +156,25 @@ describe('Home Assistant price sensor: Nord Pool (custom-components/nordpool)', 
     ore.forEach((s, i) => expect(s.spot).toBeCloseTo(dkk[i]!.value! / 100, 12));
   });
 
+  it('reads a quarter-hourly spring clock-change day: 92 × 15 min (each hour of 2023-03-26 in its four quarters)', async () => {
+    const quarters = hourly('2023-03-26', 'Europe/Brussels').flatMap((h) =>
+      [0, 1, 2, 3].map((q) => ({ start: h.start + q * 900_000, end: h.start + (q + 1) * 900_000, value: h.value })),
+    );
+    const slots = await read(
+      'sensor.np',
+      nordPoolState('sensor.np', {
+        today: quarters,
+        tomorrow: [],
+        timeZone: 'Europe/Brussels',
+        currency: 'EUR',
+        lastUpdated: UPDATED,
+      }),
+    );
+    expect(slots).toHaveLength(92);
+    expectTiled(slots, 15);
+    expect(slots.map((s) => s.spot)).toEqual(quarters.map((q) => q.value));
+  });
+
   it('reads only today before tomorrow is published (tomorrow_valid false), and leaves a null hour as a gap', async () => {
     const today = hourly('2023-10-30', 'Europe/Brussels');
     today[5] = { ...today[5]!, value: null };
