@@ -331,6 +331,15 @@ describe('Home Assistant price sensor: failures', () => {
     expect((await failure(read('sensor.electricity_price_home', core))).message).toContain(
       'Home Assistant: sensor.electricity_price_home has no list of prices in its attributes',
     );
+    // Nord Pool before it has any prices: the lists are there, empty.
+    const empty = nordPoolState('sensor.np', {
+      today: [],
+      tomorrow: [],
+      timeZone: 'Europe/Brussels',
+      currency: 'EUR',
+      lastUpdated: UPDATED,
+    });
+    expect(await read('sensor.np', empty)).toEqual([]);
     // The core Nord Pool integration's current price sensor: one slot's start and end, no list.
     const coreNordPool = {
       entity_id: 'sensor.nord_pool_se3_current_price',

@@ -133,7 +133,8 @@ function priceLists(
     const partner = name.endsWith('today') ? `${name.slice(0, -'today'.length)}tomorrow` : null;
     return partner && partner in attrs ? pair(name, partner) : [[name, attrs[name] as unknown[]]];
   }
-  if (ofEntries(attrs['raw_today'])) return pair('raw_today', 'raw_tomorrow');
+  // An empty raw_today is Nord Pool without prices yet: "no prices for today", not "no list".
+  if (isList(attrs['raw_today'])) return pair('raw_today', 'raw_tomorrow');
   if (ofEntries(attrs['today'])) return pair('today', 'tomorrow');
   for (const name of ['prices', 'forecast', 'data']) if (ofEntries(attrs[name])) return [[name, attrs[name]]];
   if (state === 'unavailable' || state === 'unknown')
