@@ -4,6 +4,8 @@ import path from 'node:path';
 import { consoleLogger, type CoreOptions } from '#core/app';
 import { startHostedCore, type HostedCore } from '#core/host';
 import { acquireInstanceLock } from '#core/instance-lock';
+import { homeModule } from '#core/home/module';
+import { modules as defaultModules } from '#core/modules';
 import { announceServer, describeHolder, localUrl, SERVER_FILE } from '#transport/discovery';
 import { parseAllowedHost, startHttpTransport, type HttpTransport } from '#transport/http';
 import { loadTls, selfSignedTls, type TlsMaterial } from '#transport/tls';
@@ -25,6 +27,11 @@ export type ServeOptions = CoreOptions & {
    * plain HTTP. Default: self-signed when listening beyond loopback, plain HTTP on loopback.
    */
   tls?: { certFile: string; keyFile: string } | 'self-signed' | null;
+  /**
+   * `hearth serve --mqtt URL`: the home bus connects to this broker for this run, winning over the
+   * stored URL; user name and password from the environment when given, else the stored ones.
+   */
+  mqtt?: { url: string; username: string | null; password: string | null };
 };
 
 export type Server = {
@@ -100,7 +107,22 @@ export async function startServer(options: ServeOptions): Promise<Server> {
           ? selfSignedTls(options.dataDir, certificateNames(options.host, allowedHosts))
           : loadTls(tlsOption.certFile, tlsOption.keyFile);
     // Hosted: a ledger restore restarts the core under the same transport, the page stays connected.
-    core = await startHostedCore(options);
+    const mqtt = options.mqtt;
+    core = await startHostedCore(
+      mqtt
+        ? {
+            ...options,
+            modules: (options.modules ?? defaultModules).map((m) =>
+              m.name === 'home'
+                ? homeModule({
+                    urlOverride: mqtt.url,
+                    envCredentials: { username: mqtt.username, password: mqtt.password },
+                  })
+                : m,
+            ),
+          }
+        : options,
+    );
     transport = await startHttpTransport({
       handlers: core.handlers,
       events: core.events,

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { mqttUrlSchema } from '#contract/home';
 import { InstanceLockedError } from '#core/instance-lock';
 import { updateServerToken } from '#transport/discovery';
 import { parseAllowedHost } from '#transport/http';
@@ -19,9 +20,9 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run Hearth headless and serve its page to a browser (127.0.0.1 only unless --host says otherwise)',
   usage:
-    '[--port N] [--host ADDRESS] [--allowed-host NAME]... [--tls | --tls-cert FILE --tls-key FILE] [--data-dir DIR] | --rotate-token',
+    '[--port N] [--host ADDRESS] [--allowed-host NAME]... [--tls | --tls-cert FILE --tls-key FILE] [--mqtt URL] [--data-dir DIR] | --rotate-token',
   options: {
-    ...textOptions('port', 'host', 'tls-cert', 'tls-key', 'data-dir'),
+    ...textOptions('port', 'host', 'tls-cert', 'tls-key', 'mqtt', 'data-dir'),
     'allowed-host': { type: 'string', multiple: true },
     ...flagOptions('tls', 'rotate-token'),
   },
@@ -39,6 +40,10 @@ export const serveCommand: Command = {
     tls: { text: 'serve HTTPS with a self-signed certificate also on loopback (beyond loopback it is on anyway)' },
     'tls-cert': { value: 'FILE', text: 'serve HTTPS with this PEM certificate (with --tls-key)' },
     'tls-key': { value: 'FILE', text: 'the PEM private key of --tls-cert' },
+    mqtt: {
+      value: 'URL',
+      text: 'connect to this MQTT broker (mqtt://host:1883, mqtts://…) for this run, winning over the stored one: Home Assistant discovery, state, commands, the plan. User name and password from HEARTH_MQTT_USERNAME and HEARTH_MQTT_PASSWORD or the settings, never the command line',
+    },
     'rotate-token': {
       text: 'replace the access token kept in the data folder and exit; a running server refuses the old one at once',
     },
@@ -48,6 +53,7 @@ export const serveCommand: Command = {
     'hearth serve --port 7420',
     'hearth serve --host 0.0.0.0 --allowed-host heater.local',
     'hearth serve --rotate-token',
+    'hearth serve --mqtt mqtt://homeassistant.local:1883',
   ],
   details:
     'The access token is kept in the data folder (access-token, readable by you only), so a bookmarked address ' +
@@ -90,9 +96,18 @@ export const serveCommand: Command = {
           ? 'self-signed'
           : undefined;
 
+    const mqtt = mqttOption(values['mqtt']);
+
     let server;
     try {
-      server = await startServer({ dataDir, host, port, allowedHosts, ...(tls !== undefined ? { tls } : {}) });
+      server = await startServer({
+        dataDir,
+        host,
+        port,
+        allowedHosts,
+        ...(tls !== undefined ? { tls } : {}),
+        ...(mqtt ? { mqtt } : {}),
+      });
     } catch (err) {
       if (err instanceof InstanceLockedError) throw new UsageError(err.message);
       throw err;
@@ -111,6 +126,7 @@ export const serveCommand: Command = {
       ...allowedHosts.map((a) => parseAllowedHost(a)).map((a) => `${a.name}:${a.port ?? server.http.port}`),
     ];
     for (const h of others) console.log(`  also at ${scheme}://${h}/`);
+    if (mqtt) console.log(`MQTT: connecting to ${mqtt.url} (Home Assistant discovery, state, commands, the plan)`);
     console.log(`data: ${dataDir}`);
     if (!isLoopback(host)) {
       console.log(
@@ -130,6 +146,29 @@ export const serveCommand: Command = {
     return code;
   },
 };
+
+/**
+ * `--mqtt URL`, checked: a broker URL without credentials in it (the command line is seen by every
+ * user of the machine); they come from HEARTH_MQTT_USERNAME / HEARTH_MQTT_PASSWORD or the settings.
+ */
+function mqttOption(value: unknown): { url: string; username: string | null; password: string | null } | null {
+  if (value === undefined) return null;
+  const parsed = mqttUrlSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--mqtt: ${parsed.error.issues[0]?.message ?? 'not a broker URL'}`);
+  const url = parsed.data;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--mqtt: ${url} is not a URL; enter the broker as mqtt://host:1883`);
+  }
+  if (u.username || u.password)
+    throw new UsageError(
+      '--mqtt: leave the user name and password out of the URL (others on this machine can read the command line); set HEARTH_MQTT_USERNAME and HEARTH_MQTT_PASSWORD, or store them in the settings',
+    );
+  const env = (k: string) => (process.env[k] ? process.env[k] : null);
+  return { url, username: env('HEARTH_MQTT_USERNAME'), password: env('HEARTH_MQTT_PASSWORD') };
+}
 
 /** This machine's addresses another machine may use (link-local IPv6 needs a zone a URL cannot carry). */
 function lanAddresses(withV6: boolean): string[] {
