@@ -47,7 +47,14 @@ const SKIPPED: Record<string, string> = {
 };
 
 /** Tariff sources that fetch prices from the internet; the fuzz never configures one. */
-const REMOTE_TARIFFS = new Set(['awattar', 'energi-data-service', 'octopus-agile', 'entsoe', 'tibber']);
+const REMOTE_TARIFFS = new Set([
+  'awattar',
+  'energi-data-service',
+  'octopus-agile',
+  'entsoe',
+  'tibber',
+  'home-assistant',
+]);
 /** URLs that stay on this machine (nothing listens on port 9), for pools and sensor sources. */
 const LOOPBACK_URLS = [
   'http://127.0.0.1:9/',
