@@ -304,5 +304,9 @@ describe.skipIf(!MOSQUITTO)('Hearth on a real mosquitto, with an MQTT client pla
     const bad = await dispatch(h, 'home-configure', { ...link, nodeId: 'a/b' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect((await h['home-settings']({})).nodeId).toBe(NODE);
+    // The connection test: the stored broker and password, or what is given; nothing stored changes.
+    expect(await h['home-test']({})).toMatchObject({ ok: true, url: link.url });
+    expect(await h['home-test']({ url: 'mqtt://127.0.0.1:1' })).toMatchObject({ ok: false, stage: 'connect' });
+    expect(await h['home-settings']({})).toMatchObject({ url: link.url, enabled: false, passwordSet: true });
   }, 60_000);
 });

@@ -91,6 +91,7 @@ export class HomeLink implements HomeService {
   private planStale = true;
   private pausedByHome = false;
   private running = false;
+  private linking: Promise<void> = Promise.resolve();
   /** The link the current connection was made with (topics follow its node id). */
   private link: StoredMqttLink | null = null;
 
@@ -159,10 +160,14 @@ export class HomeLink implements HomeService {
   }
 
   /** Drops any connection and connects again with the settings as they are now (or stays off). */
-  private async reconnect(): Promise<void> {
-    await this.disconnect(true);
-    this.attempt = 0;
-    this.open();
+  private reconnect(): Promise<void> {
+    // One after another: a settings change while the last one is still closing never leaves two clients.
+    this.linking = this.linking.then(async () => {
+      await this.disconnect(true);
+      this.attempt = 0;
+      this.open();
+    });
+    return this.linking;
   }
 
   private effective(): { link: StoredMqttLink; password: string | null } | null {
