@@ -34,6 +34,8 @@ export function homeModule(options: HomeModuleOptions = {}): CoreModule {
         service: link,
         start: () => link.start(),
         stop: () => link.stop(),
+        // The link saved by another process on this data folder (a `hearth` command).
+        reload: () => link.reload(),
       };
     },
   });

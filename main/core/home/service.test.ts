@@ -10,6 +10,7 @@ import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { TestClock } from '../../../test/support/test-clock.ts';
 import { HomeLink } from './service.ts';
+import { homeLinkSetting } from './setting.ts';
 
 const tmp = tempDirs('hearth-home-service-');
 const open: Db[] = [];
@@ -86,7 +87,7 @@ function setup() {
       return c as unknown as MqttClient;
     },
   });
-  return { link, clock, clients, urls, statuses, setPower: (w: number) => (power = w) };
+  return { link, clock, clients, urls, statuses, settings, setPower: (w: number) => (power = w) };
 }
 
 describe('HomeLink, with the broker client replaced', () => {
@@ -156,5 +157,28 @@ describe('HomeLink, with the broker client replaced', () => {
     expect(t.statuses.at(-1)?.state).toBe('disconnected');
     await t.link.stop();
     expect(t.link.status().state).toBe('off');
+  });
+
+  it('connects again when another process saved other link settings, and not when nothing changed', async () => {
+    const t = setup();
+    t.link.start();
+    await t.link.configure({
+      enabled: true,
+      url: 'mqtt://one:1883',
+      username: null,
+      caFile: null,
+      discoveryPrefix: 'homeassistant',
+      nodeId: 'n',
+    });
+    const n = t.clients.length;
+    t.link.reload();
+    await new Promise((r) => setImmediate(r));
+    expect(t.clients).toHaveLength(n);
+    t.settings.set(homeLinkSetting, { ...t.settings.get(homeLinkSetting), url: 'mqtt://two:1883' });
+    t.link.reload();
+    await new Promise((r) => setImmediate(r));
+    expect(t.urls.at(-1)).toBe('mqtt://two:1883');
+    expect(t.clients).toHaveLength(n + 1);
+    await t.link.stop();
   });
 });

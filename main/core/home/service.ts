@@ -92,6 +92,8 @@ export class HomeLink implements HomeService {
   private pausedByHome = false;
   private running = false;
   private linking: Promise<void> = Promise.resolve();
+  /** The stored settings the current connection was opened with (as JSON), to notice another process's change. */
+  private seen = '';
   /** The link the current connection was made with (topics follow its node id). */
   private link: StoredMqttLink | null = null;
 
@@ -128,6 +130,11 @@ export class HomeLink implements HomeService {
     this.d.settings.set(homeLinkSetting, next);
     if (this.running) await this.reconnect();
     return this.view();
+  }
+
+  /** Another process saved the link settings (db-watch): connect again with them if they changed. */
+  reload(): void {
+    if (this.running && JSON.stringify(this.stored()) !== this.seen) void this.reconnect();
   }
 
   async test(partial: Partial<MqttLinkInput>): Promise<BrokerProbe> {
@@ -183,6 +190,7 @@ export class HomeLink implements HomeService {
 
   private open(): void {
     if (!this.running) return;
+    this.seen = JSON.stringify(this.stored());
     let eff: ReturnType<HomeLink['effective']>;
     try {
       eff = this.effective();
