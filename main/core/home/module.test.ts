@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homePlanSchema, type Handlers, type MqttLinkInput } from '#contract/index';
 import { ledgerModule } from '#core/ledger/module';
@@ -308,5 +312,56 @@ describe.skipIf(!MOSQUITTO)('Hearth on a real mosquitto, with an MQTT client pla
     expect(await h['home-test']({})).toMatchObject({ ok: true, url: link.url });
     expect(await h['home-test']({ url: 'mqtt://127.0.0.1:1' })).toMatchObject({ ok: false, stage: 'connect' });
     expect(await h['home-settings']({})).toMatchObject({ url: link.url, enabled: false, passwordSet: true });
+  }, 60_000);
+
+  it('mqtts:// with the CA file given connects; without it the certificate is refused and the link keeps retrying', async () => {
+    // A self-signed certificate for 127.0.0.1, as a home broker's admin would make one; the folder
+    // readable by mosquitto's own user.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-home-tls-'));
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.chmodSync(dir, 0o755);
+    const certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2'].concat([
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ]),
+      { stdio: 'ignore' },
+    );
+    fs.chmodSync(keyFile, 0o644);
+    const broker = await startMosquitto([`certfile ${certFile}`, `keyfile ${keyFile}`, 'allow_anonymous true']);
+    cleanup.push(() => broker.stop());
+    const core = await cores.start({ modules: [homeModule({ backoff: { floorMs: 200, capMs: 1_000 } })] });
+    const h: Handlers = core.handlers;
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const link: MqttLinkInput = {
+      enabled: true,
+      url,
+      username: null,
+      caFile: null,
+      discoveryPrefix: 'homeassistant',
+      nodeId: 'tls',
+    };
+    await h['home-configure'](link);
+    const refused = await until(
+      'refused',
+      () => h['home-status']({}),
+      (st) => st.lastError !== null,
+      10_000,
+    );
+    expect(refused.state).not.toBe('connected');
+    expect(refused.lastError).toMatch(/self.signed|certificate/i);
+    await h['home-configure']({ ...link, caFile: certFile });
+    await until(
+      'connected',
+      () => h['home-status']({}),
+      (st) => st.state === 'connected',
+      10_000,
+    );
+    expect((await h['home-status']({})).url).toBe(url);
   }, 60_000);
 });
