@@ -147,6 +147,15 @@ describe.skipIf(!MOSQUITTO)('Hearth on a real mosquitto, with an MQTT client pla
       (v) => v === 'paused by hand',
       12_000,
     );
+    // The slot's reason as the action's attribute, as the Plan page shows it.
+    const reason = (await h['plan-get']({})).applied?.reason;
+    expect(reason).toMatch(/paused by hand/);
+    await until(
+      'reason attribute',
+      () => JSON.parse(ha.last.get(`${T}/action/attributes`) ?? '{}') as { reason?: string },
+      (a) => a.reason === reason,
+      12_000,
+    );
     await ha.send(`${T}/compute/set`, 'ON');
     await obeyed(
       'resumed',
