@@ -61,7 +61,7 @@ describe('zod issues in plain words', () => {
     expect(refusals(tariffConfigSchema, { kind: 'nuclear' })[0]).toEqual({
       field: 'kind',
       message:
-        'The kind must be "fixed", "time-of-use", "csv", "awattar", "energi-data-service", "octopus-agile", "entsoe" or "tibber"',
+        'The kind must be "fixed", "time-of-use", "csv", "awattar", "energi-data-service", "octopus-agile", "entsoe", "tibber" or "home-assistant"',
     });
     const u = z.object({ at: z.union([z.number(), z.literal('now')]) }).strict();
     expect(refusals(u, { at: 'later' })[0]?.message).toBe('The time is none of the accepted forms');
