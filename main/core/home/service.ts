@@ -24,7 +24,7 @@ import { dayKey } from '#core/time';
 import { applyCommand, currentMode, parseCommand, PAUSE_SPAN_MS } from './command.ts';
 import { discoveryMessages, ENTITIES, topics, type EntityId } from './discovery.ts';
 import { planJsonSchema, planMessage } from './plan-topic.ts';
-import { homeEnergySetting, homeLinkSetting, type StoredMqttLink } from './setting.ts';
+import { homeLinkSetting, type StoredMqttLink } from './setting.ts';
 
 /** What other domains and hosts may ask of the home link. */
 export type HomeService = { status(): MqttLinkStatus };
@@ -40,7 +40,7 @@ export type HomeDeps = {
   /** `telemetry` and `plan-updated` come in, `home-status` goes out. */
   events: EventBus;
   hardware?: Pick<HardwareService, 'latest'> | null;
-  ledger?: Pick<LedgerService, 'settings' | 'today' | 'day'> | null;
+  ledger?: Pick<LedgerService, 'settings' | 'days' | 'energyTotalKWh'> | null;
   mining?: Pick<MiningService, 'status' | 'configured'> | null;
   job?: Pick<JobService, 'list'> | null;
   tariff?: Pick<TariffService, 'slots'> | null;
@@ -87,7 +87,7 @@ export class HomeLink implements HomeService {
   private ticker: { cancel(): void } | null = null;
   private readonly sent = new Map<string, { value: string; at: number }>();
   private readonly unsubs: (() => void)[] = [];
-  private ledgerCache: { at: number; today: number; month: number; currency: string } | null = null;
+  private ledgerCache: { at: number; today: number; month: number; energyKWh: number; currency: string } | null = null;
   private planStale = true;
   private pausedByHome = false;
   private running = false;
@@ -374,7 +374,6 @@ export class HomeLink implements HomeService {
       out.power = tele.totalPowerW.toFixed(0);
       out.energy_today = tele.today.energyKWh.toFixed(3);
       out.heat_today = tele.today.heatKWh.toFixed(3);
-      out.energy_total = this.energyTotal(now, tele.today.energyKWh).toFixed(3);
     }
     if (mining) {
       const m = mining.status();
@@ -393,6 +392,7 @@ export class HomeLink implements HomeService {
     }
     const money = this.ledgerValues(now);
     if (money) {
+      out.energy_total = money.energyKWh.toFixed(3);
       out.net_today = money.today.toFixed(2);
       out.net_month = money.month.toFixed(2);
     }
@@ -416,29 +416,17 @@ export class HomeLink implements HomeService {
     const ledger = this.d.ledger;
     if (!ledger) return null;
     if (this.ledgerCache && now - this.ledgerCache.at < LEDGER_EVERY_MS) return this.ledgerCache;
-    const tz = ledger.settings().timeZone;
-    const todayKey = dayKey(now, tz);
-    const today = ledger.today().net / 1e9;
-    let month = 0;
-    const [y, m] = todayKey.split('-');
-    for (let d = 1; d <= Number(todayKey.slice(8, 10)); d++) {
-      const key = `${y}-${m}-${String(d).padStart(2, '0')}`;
-      month += key === todayKey ? today : ledger.day(key).net / 1e9;
-    }
-    this.ledgerCache = { at: now, today, month, currency: ledger.settings().currency };
+    const todayKey = dayKey(now, ledger.settings().timeZone);
+    const days = ledger.days(`${todayKey.slice(0, 8)}01`, todayKey);
+    const net = (d: { net: number }) => d.net / 1e9;
+    this.ledgerCache = {
+      at: now,
+      today: net(days.at(-1) ?? { net: 0 }),
+      month: days.reduce((sum, d) => sum + net(d), 0),
+      energyKWh: ledger.energyTotalKWh(),
+      currency: ledger.settings().currency,
+    };
     return this.ledgerCache;
-  }
-
-  /** Adds the energy metered since the last reading to the stored total (kWh). */
-  private energyTotal(now: number, todayKWh: number): number {
-    const tz = this.d.ledger?.settings().timeZone ?? 'UTC';
-    const day = dayKey(now, tz);
-    const e = this.d.settings.get(homeEnergySetting);
-    const delta = e.day === day ? Math.max(0, todayKWh - e.dayKWh) : todayKWh;
-    if (e.day === day && delta < 0.001) return e.kWh;
-    const next = { kWh: e.kWh + delta, day, dayKWh: todayKWh };
-    this.d.settings.set(homeEnergySetting, next);
-    return next.kWh;
   }
 
   /** What Hearth does now: the override, the presence rules, the slot applied, the plan ahead. */

@@ -31,17 +31,3 @@ export const homeLinkPassword: SecretField<StoredMqttLink> = {
   get: (s) => s.password,
   set: (s, password) => ({ ...s, password }),
 };
-
-/**
- * Energy metered since the link was first set up, kWh: the `energy_total` sensor
- * (`total_increasing`), summed from telemetry's daily energy; kept across restarts.
- */
-export const homeEnergySetting = defineSetting<{ kWh: number; day: string | null; dayKWh: number }>({
-  key: 'home.energy-total',
-  schema: z.object({ kWh: z.number().min(0), day: z.string().nullable(), dayKWh: z.number().min(0) }).strict(),
-  default: () => ({ kWh: 0, day: null, dayKWh: 0 }),
-  version: 1,
-  since: '0.1.0',
-  internal: true,
-  doc: "The energy total Hearth reports to the home bus (kWh), and the day and that day's energy it last counted.",
-});

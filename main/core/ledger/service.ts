@@ -47,6 +47,13 @@ export type LedgerService = {
   today(): DayTotals;
   /** Totals of one local day (YYYY-MM-DD). */
   day(day: string): DayTotals;
+  /** Totals of each local day from `from` to `to` (inclusive). */
+  days(from: string, to: string): DayTotals[];
+  /**
+   * All the energy the ledger has booked (kWh): grows as slots are booked, so a meter that only
+   * counts up (Home Assistant's total_increasing); a restore or an import can change it.
+   */
+  energyTotalKWh(): number;
 };
 
 /**
@@ -140,6 +147,13 @@ export class Ledger implements LedgerService {
 
   day(day: string): DayTotals {
     return this.days(day, day)[0]!;
+  }
+
+  energyTotalKWh(): number {
+    const row = this.d.db.prepare('SELECT COALESCE(SUM(energy_mwh), 0) AS mwh FROM ledger_slot').get() as {
+      mwh: number;
+    };
+    return Number(row.mwh) / 1e6;
   }
 
   /** Totals of each local day from `from` to `to` (inclusive), fixed charges included. */
