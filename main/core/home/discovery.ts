@@ -115,7 +115,7 @@ export const ENTITIES: Entity[] = [
   {
     id: 'power_limit',
     component: 'number',
-    name: 'Power limit (0: none)',
+    name: 'Power limit',
     command: true,
     config: () => ({
       device_class: 'power',
