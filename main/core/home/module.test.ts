@@ -30,15 +30,16 @@ async function setup() {
   cleanup.push(() => ha.close());
   const pool = await easyPool();
   cleanup.push(async () => pool.close());
-  const demo = demoModules({ cron: false });
-  const core = await cores.start({
-    modules: [
+  const modules = () => {
+    const demo = demoModules({ cron: false });
+    return [
       ...demo.slice(0, 6),
       ledgerModule(),
       demo[6]!,
       homeModule({ backoff: { floorMs: 200, capMs: 1_000 }, keepaliveSec: 5 }),
-    ],
-  });
+    ];
+  };
+  let core = await cores.start({ modules: modules() });
   const h: Handlers = core.handlers;
   const from = Math.floor(Date.now() / 3_600_000) * 3_600_000;
   await prepareDemo(h, { from, hours: 52, poolUrl: pool.url });
@@ -60,6 +61,13 @@ async function setup() {
     h,
     ha,
     link,
+    /** Closes the core and starts another on the same data folder, as a restart of Hearth does. */
+    restartCore: async (): Promise<Handlers> => {
+      const dataDir = core.context.dataDir;
+      await core.close();
+      core = await cores.start({ modules: modules(), dataDir });
+      return core.handlers;
+    },
     restartBroker: async () => {
       const port = broker.port;
       await broker.stop();
@@ -306,6 +314,44 @@ describe.skipIf(!MOSQUITTO)('Hearth on a real mosquitto, with an MQTT client pla
     );
     expect((await h['home-status']({})).state).toBe('connected');
   }, 90_000);
+
+  it('the compute switch turned off from HA stays off when Hearth restarts, until it is switched on', async () => {
+    const { h, ha, link, restartCore } = await setup();
+    await h['home-configure'](link);
+    await until(
+      'connected',
+      () => h['home-status']({}),
+      (st) => st.state === 'connected',
+      10_000,
+    );
+    await ha.send(`${T}/compute/set`, 'OFF');
+    await until(
+      'paused',
+      () => h['plan-get']({}),
+      (r) => r.override?.kind === 'pause',
+      2_000,
+    );
+
+    const again = await restartCore();
+    expect((await again['plan-get']({})).override?.kind).toBe('pause');
+    await until(
+      'connected again',
+      () => again['home-status']({}),
+      (st) => st.state === 'connected',
+      10_000,
+    );
+    await ha.send(`${T}/compute/set`, 'ON');
+    await until(
+      'resumed',
+      () => again['plan-get']({}),
+      (r) => r.override === null,
+      2_000,
+    );
+
+    // Switched on, a restart leaves it on.
+    const third = await restartCore();
+    expect((await third['plan-get']({})).override).toBeNull();
+  });
 
   it('stores the broker password sealed, shows only whether one is set, and turns off cleanly ("offline" retained)', async () => {
     const { h, ha, link } = await setup();

@@ -2,7 +2,7 @@ import { defineModule, type CoreModule, type ModuleInstance } from '#core/module
 import { homeHandlers } from './handlers.ts';
 import { probeBroker } from './probe.ts';
 import { HomeLink, type HomeDeps } from './service.ts';
-import { homeLinkSetting } from './setting.ts';
+import { homeComputeOffSetting, homeLinkSetting } from './setting.ts';
 
 export type HomeModuleOptions = Partial<
   Pick<
@@ -15,7 +15,7 @@ export type HomeModuleOptions = Partial<
 export function homeModule(options: HomeModuleOptions = {}): CoreModule {
   return defineModule({
     name: 'home',
-    settings: [homeLinkSetting],
+    settings: [homeLinkSetting, homeComputeOffSetting],
     optional: ['hardware', 'ledger', 'mining', 'job', 'tariff', 'heating', 'scheduler'],
     create(ctx, deps): ModuleInstance {
       const link = new HomeLink({

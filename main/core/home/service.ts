@@ -24,7 +24,7 @@ import { dayKey } from '#core/time';
 import { applyCommand, currentMode, parseCommand, PAUSE_SPAN_MS } from './command.ts';
 import { discoveryMessages, ENTITIES, topics, type EntityId } from './discovery.ts';
 import { planJsonSchema, planMessage } from './plan-topic.ts';
-import { homeLinkSetting, type StoredMqttLink } from './setting.ts';
+import { homeComputeOffSetting, homeLinkSetting, type StoredMqttLink } from './setting.ts';
 
 /** What other domains and hosts may ask of the home link. */
 export type HomeService = { status(): MqttLinkStatus };
@@ -148,6 +148,12 @@ export class HomeLink implements HomeService {
 
   start(): void {
     this.running = true;
+    // Switched off from the bus before a restart: off until switched back on, not until Hearth restarts.
+    const s = this.d.scheduler;
+    if (s && this.d.settings.get(homeComputeOffSetting) && s.state().override?.kind !== 'pause') {
+      this.pausedByHome = true;
+      void s.setOverride({ kind: 'pause', until: this.d.clock.now() + PAUSE_SPAN_MS });
+    }
     this.unsubs.push(
       this.d.events.on('plan-updated', () => {
         this.planStale = true;
@@ -288,8 +294,13 @@ export class HomeLink implements HomeService {
       const said = new Promise<void>((resolve) =>
         c.publish(topics(link.nodeId).availability, 'offline', { qos: 1, retain: true }, () => resolve()),
       );
-      await Promise.race([said, new Promise((r) => setTimeout(r, 2_000))]);
-      await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+      // A broker that just went away answers neither the publish nor the goodbye, and mqtt.js's
+      // graceful end waits for both: quitting Hearth must not wait for it, so each has 2 s.
+      const within = (p: Promise<void>) =>
+        Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000).unref())]);
+      const ended =
+        (await within(said)) && (await within(new Promise<void>((resolve) => c.end(false, {}, () => resolve()))));
+      if (!ended) c.end(true);
     } else c.end(true);
   }
 
@@ -458,11 +469,17 @@ export class HomeLink implements HomeService {
     if (!s || !this.pausedByHome) return;
     const o = s.state().override;
     if (o?.kind !== 'pause') {
-      this.pausedByHome = false;
+      // Resumed another way (the Plan page, the API): the switch is on again.
+      this.computeOff(false);
       return;
     }
     const now = this.d.clock.now();
     if (o.until - now < 86_400_000) void s.setOverride({ kind: 'pause', until: now + PAUSE_SPAN_MS });
+  }
+
+  private computeOff(off: boolean): void {
+    this.pausedByHome = off;
+    if (this.d.settings.get(homeComputeOffSetting) !== off) this.d.settings.set(homeComputeOffSetting, off);
   }
 
   private async command(topic: string, payload: Buffer): Promise<void> {
@@ -487,7 +504,7 @@ export class HomeLink implements HomeService {
         jobs: this.d.job ?? null,
         now: () => this.d.clock.now(),
       });
-      if (parsed.entity === 'compute') this.pausedByHome = parsed.value === 'OFF';
+      if (parsed.entity === 'compute') this.computeOff(parsed.value === 'OFF');
       s.note(`from the home bus (MQTT ${topic}): ${what}`);
       this.tick(false);
     } catch (err) {

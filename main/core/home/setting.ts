@@ -25,6 +25,20 @@ export const homeLinkSetting = defineSetting<StoredMqttLink>({
   doc: "Hearth on the home's MQTT bus: whether it connects, the broker URL, user name, password (sealed), a CA file for mqtts://, Home Assistant's discovery prefix and this Hearth's node id on the bus.",
 });
 
+/**
+ * Whether the compute switch was turned off from the home bus: the pause lasts until it is switched
+ * back on, across restarts (the scheduler keeps its overrides in memory only).
+ */
+export const homeComputeOffSetting = defineSetting<boolean>({
+  key: 'home.compute-off',
+  schema: z.boolean(),
+  default: () => false,
+  version: 1,
+  since: '0.1.0',
+  internal: true,
+  doc: 'Whether the compute switch on the home bus is off: Hearth pauses again on start until it is switched back on.',
+});
+
 /** The broker password, for sealing at rest (sealed-settings.ts). */
 export const homeLinkPassword: SecretField<StoredMqttLink> = {
   name: () => 'password',
