@@ -9,7 +9,8 @@ import { createSettings, settingMigrations } from '#core/setting';
 import { quiet } from '../../../test/support/quiet-log.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { TestClock } from '../../../test/support/test-clock.ts';
-import { HomeLink } from './service.ts';
+import type { SchedulerService } from '#core/scheduler/service';
+import { currentAction, HomeLink } from './service.ts';
 import { homeLinkSetting } from './setting.ts';
 
 const tmp = tempDirs('hearth-home-service-');
@@ -180,5 +181,38 @@ describe('HomeLink, with the broker client replaced', () => {
     expect(t.urls.at(-1)).toBe('mqtt://two:1883');
     expect(t.clients).toHaveLength(n + 1);
     await t.link.stop();
+  });
+});
+
+describe('the current action sensor', () => {
+  type State = ReturnType<SchedulerService['state']>;
+  const run = (device: string, job: string | null) => ({
+    device,
+    job,
+    level: job === null ? -1 : 0,
+    powerW: 50,
+    work: 1,
+  });
+  const state = (now: ReturnType<typeof run>[], later: ReturnType<typeof run>[] = [], paused = false): State =>
+    ({
+      override: paused ? { kind: 'pause', until: 1 } : null,
+      applied: { decisions: now },
+      plan: { slots: [{ decisions: now }, { decisions: later }] },
+    }) as unknown as State;
+  const kinds: Record<number, 'train' | 'command' | 'mining'> = { 1: 'train', 2: 'mining', 3: 'command' };
+  const kindOf = (n: number) => kinds[n] ?? null;
+
+  it('names what runs now, a queued mining job as mining, and why nothing runs', () => {
+    expect(currentAction(state([run('cpu', 'mining')]), [], kindOf)).toBe('mining');
+    // A queued mining job is "job:<n>" to the planner: still mining, not training.
+    expect(currentAction(state([run('cpu', 'job:2')]), [], kindOf)).toBe('mining');
+    expect(currentAction(state([run('cpu', 'job:1')]), [], kindOf)).toBe('training');
+    expect(currentAction(state([run('cpu', 'job:3'), run('gpu:0', 'mining')]), [], kindOf)).toBe('training');
+    expect(currentAction(state([run('cpu', 'mining')], [], true), [], kindOf)).toBe('paused by hand');
+    expect(currentAction(state([run('cpu', null)], [run('cpu', 'mining')]), [{ action: 'pause' }], kindOf)).toBe(
+      'paused by presence',
+    );
+    expect(currentAction(state([run('cpu', null)], [run('cpu', 'job:1')]), [], kindOf)).toBe('paused by price');
+    expect(currentAction(state([run('cpu', null)], [run('cpu', null)]), [{ action: 'cap' }], kindOf)).toBe('idle');
   });
 });

@@ -4,6 +4,7 @@ import {
   HandlerError,
   type BrokerProbe,
   type HomeAction,
+  type JobKind,
   type MqttLinkInput,
   type MqttLinkStatus,
   type MqttLinkView,
@@ -444,14 +445,8 @@ export class HomeLink implements HomeService {
   private action(): HomeAction {
     const s = this.d.scheduler;
     if (!s) return 'idle';
-    const { applied, override, plan } = s.state();
-    if (override?.kind === 'pause') return 'paused by hand';
-    const running = (applied?.decisions ?? []).filter((d) => d.job !== null && d.level >= 0);
-    if (running.some((d) => d.job !== 'mining')) return 'training';
-    if (running.length > 0) return 'mining';
-    if (s.presence().active.some((r) => r.action === 'pause')) return 'paused by presence';
-    const later = (plan?.slots ?? []).some((sl) => sl.decisions.some((d) => d.job !== null && d.level >= 0));
-    return later ? 'paused by price' : 'idle';
+    const jobs = this.d.job?.list() ?? [];
+    return currentAction(s.state(), s.presence().active, (n) => jobs.find((j) => j.id === n)?.kind ?? null);
   }
 
   private actionAttributes(): Record<string, unknown> {
@@ -520,6 +515,29 @@ export class HomeLink implements HomeService {
     if (changed && (Object.keys(p).length > 1 || !('lastPublishAt' in p)))
       this.d.events.emit('home-status', this.status());
   }
+}
+
+/**
+ * What Hearth does now, as the action sensor says it: a pause by hand first; then what the slot
+ * applied runs (training wins over mining when both run: it is the job someone queued); then a
+ * presence rule's pause; else whether the plan runs anything later ("paused by price") or not.
+ * The planner names mining "mining" or, for a queued mining job, "job:<n>" like any other job,
+ * so a queued job's kind is looked up.
+ */
+export function currentAction(
+  state: ReturnType<SchedulerService['state']>,
+  presence: { action: string }[],
+  kindOf: (jobId: number) => JobKind | null,
+): HomeAction {
+  if (state.override?.kind === 'pause') return 'paused by hand';
+  const kinds = (state.applied?.decisions ?? [])
+    .filter((d) => d.job !== null && d.level >= 0)
+    .map((d) => (d.job === 'mining' ? 'mining' : kindOf(Number(/^job:(\d+)$/.exec(d.job!)?.[1] ?? NaN))));
+  if (kinds.some((k) => k !== null && k !== 'mining')) return 'training';
+  if (kinds.length > 0) return 'mining';
+  if (presence.some((r) => r.action === 'pause')) return 'paused by presence';
+  const later = (state.plan?.slots ?? []).some((sl) => sl.decisions.some((d) => d.job !== null && d.level >= 0));
+  return later ? 'paused by price' : 'idle';
 }
 
 /**
