@@ -153,7 +153,11 @@ type Indoor<K extends IndoorSource['kind']> = Extract<IndoorSource, { kind: K }>
 const HOME_ASSISTANT_FIELDS: TextSpec<Indoor<'home-assistant'>>[] = [
   { key: 'url', label: 'Home Assistant URL', testId: 'indoor-url' },
   { key: 'token', label: 'Long-lived token', type: 'password' },
-  { key: 'entityId', label: 'Entity id' },
+  {
+    key: 'entityId',
+    label: 'Entity id (a temperature sensor, or a climate.* thermostat)',
+    placeholder: 'climate.living_room',
+  },
 ];
 const MQTT_FIELDS: TextSpec<Indoor<'mqtt'>>[] = [
   { key: 'url', label: 'Broker URL', testId: 'indoor-url', placeholder: 'mqtt://localhost:1883' },
