@@ -6,13 +6,13 @@ import {
   LIVENESS_MS,
   openSocket,
   openWebSocket,
-  opensslCertificate,
   presentedCertificate,
   printedFingerprint,
   request,
   within,
   type OpenSocket,
 } from '../support/lan.ts';
+import { opensslCertificate } from '../support/openssl.ts';
 import { runCli, startServe, tempDir, until, type RunningServer } from './harness.ts';
 
 /**

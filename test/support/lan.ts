@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 
@@ -167,42 +165,4 @@ export async function within<T>(what: string, p: Promise<T>, ms = LIVENESS_MS): 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * A certificate and key made by openssl, the way a user brings their own (`--tls-cert/--tls-key`),
- * with its SHA-256 fingerprint as `openssl x509 -fingerprint` prints it.
- */
-export function opensslCertificate(dir: string, name = 'own'): { cert: string; key: string; fingerprint: string } {
-  const cert = path.join(dir, `${name}-cert.pem`);
-  const key = path.join(dir, `${name}-key.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '30',
-      '-subj',
-      `/CN=${name}.hearth.test`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'pipe' },
-  );
-  const printed = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'], {
-    encoding: 'utf8',
-  });
-  const fingerprint = /Fingerprint=([0-9A-F:]+)/i.exec(printed)?.[1];
-  if (!fingerprint) throw new Error(`openssl printed no fingerprint: ${printed}`);
-  return { cert, key, fingerprint: fingerprint.toUpperCase() };
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { easyPool } from '../../../test/support/stratum-pool.ts';
 import { until } from '../../../test/support/until.ts';
 import { ENTITIES } from './discovery.ts';
 import { homeModule } from './module.ts';
+import { opensslCertificate } from '../../../test/support/openssl.ts';
 
 const cores = testCores('hearth-home-');
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -391,18 +391,7 @@ describe.skipIf(!MOSQUITTO)('Hearth on a real mosquitto, with an MQTT client pla
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-home-tls-'));
     cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
     fs.chmodSync(dir, 0o755);
-    const certFile = path.join(dir, 'cert.pem');
-    const keyFile = path.join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2'].concat([
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ]),
-      { stdio: 'ignore' },
-    );
+    const { cert: certFile, key: keyFile } = opensslCertificate(dir, 'broker');
     fs.chmodSync(keyFile, 0o644);
     const broker = await startMosquitto([`certfile ${certFile}`, `keyfile ${keyFile}`, 'allow_anonymous true']);
     cleanup.push(() => broker.stop());

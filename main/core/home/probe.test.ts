@@ -8,6 +8,7 @@ import type { MqttLinkInput } from '#contract/home';
 import { freePort, startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { probeBroker } from './probe.ts';
+import { opensslCertificate } from '../../../test/support/openssl.ts';
 
 const tempDir = tempDirs('hearth-probe-');
 
@@ -65,29 +66,9 @@ beforeAll(async () => {
   else throw new Error('mosquitto_passwd is missing (it comes with the mosquitto package)');
   fs.chmodSync(passwords, 0o644);
   // A self-signed certificate for localhost and 127.0.0.1, as a home broker's admin would make one.
-  certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const made = opensslCertificate(dir, 'broker');
+  certFile = made.cert;
+  const keyFile = made.key;
   fs.chmodSync(keyFile, 0o644);
   [open, locked, tlsBroker] = await Promise.all([
     startMosquitto(),
