@@ -78,6 +78,8 @@ export type AxeosSimOptions = {
   version?: string;
   pauseEndpoint?: boolean;
   asicEndpoint?: boolean;
+  /** Chips on the board: 1 on a Bitaxe, 4 on a NerdQAxe++ (BM1370) or NerdQAxe+ (BM1368). */
+  asicCount?: number;
   /** Refuse loopback clients, as the real firmware's private-range check does. */
   strictLan?: boolean;
 };
@@ -98,6 +100,7 @@ export async function startAxeosSim(options: AxeosSimOptions = {}) {
   const hasPause = options.pauseEndpoint ?? true;
   const hasAsic = options.asicEndpoint ?? true;
   const strictLan = options.strictLan ?? false;
+  const chips = options.asicCount ?? 1;
 
   /** What PATCH stores (NVS) and what the power-management loop has applied. */
   const nvs = { frequency: asic.fDef, coreVoltage: asic.vDef, autofanspeed: 1, manualFanSpeed: 100 };
@@ -112,14 +115,15 @@ export async function startAxeosSim(options: AxeosSimOptions = {}) {
     requests: [] as { method: string; url: string; body: string }[],
   };
 
-  const asicW = () => (running.paused ? 0 : ASIC_K * (running.frequency / 1000) * (running.coreVoltage / 1000) ** 2);
+  const asicW = () =>
+    running.paused ? 0 : chips * ASIC_K * (running.frequency / 1000) * (running.coreVoltage / 1000) ** 2;
   const powerW = () => BOARD_W + asicW();
   /** The firmware's expected rate, frequency · small cores · chips / 1000 (GH/s); it hashes ~2 % under. */
-  const hashRateGh = () => (running.paused ? 0 : (running.frequency * asic.smallCores) / 1000) * 0.98;
+  const hashRateGh = () => (running.paused ? 0 : (running.frequency * asic.smallCores * chips) / 1000) * 0.98;
 
   function info() {
     const p = powerW();
-    const chipTemp = running.paused ? -1 : 32 + 1.9 * asicW();
+    const chipTemp = running.paused ? -1 : 32 + (1.9 * asicW()) / chips;
     return {
       power: round(p, 3),
       voltage: 5012.5,
@@ -129,7 +133,7 @@ export async function startAxeosSim(options: AxeosSimOptions = {}) {
       vrTemp: round(30 + 0.8 * p, 1),
       coreVoltageActual: running.paused ? 0 : running.coreVoltage - 6,
       actualFrequency: running.paused ? 0 : running.frequency,
-      expectedHashrate: (running.frequency * asic.smallCores) / 1000,
+      expectedHashrate: (running.frequency * asic.smallCores * chips) / 1000,
       fanspeed: running.paused ? 35 : 62,
       fanrpm: running.paused ? 2100 : 4380,
       fan2rpm: 0,
@@ -153,9 +157,11 @@ export async function startAxeosSim(options: AxeosSimOptions = {}) {
       axeOSVersion: version,
       idfVersion: 'v5.5.1',
       boardVersion: asic.board,
-      maxPower: 40,
+      maxPower: chips > 1 ? 100 : 40,
       nominalVoltage: 5,
       smallCoreCount: asic.smallCores,
+      // before v2.7.0 (no /api/system/asic) info carried the chip count itself
+      asicCount: hasAsic ? undefined : chips,
       ASICModel: asicName,
       hostname: 'bitaxe',
       ssid: 'home',
@@ -297,7 +303,7 @@ export async function startAxeosSim(options: AxeosSimOptions = {}) {
           ASICModel: asicName,
           deviceModel: asic.family,
           swarmColor: 'green',
-          asicCount: 1,
+          asicCount: chips,
           hashDomains: 4,
           defaultFrequency: asic.fDef,
           frequencyOptions: asic.f,

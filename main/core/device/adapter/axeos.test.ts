@@ -215,6 +215,19 @@ describe('AxeOS firmware quirks', () => {
     }
   });
 
+  it('a four-chip board (NerdQAxe++-like, on ESP-Miner'''s API): hash rate and power count every chip', async () => {
+    const sim = await startAxeosSim({ host: '127.0.0.7', asic: 'BM1370', asicCount: 4 });
+    try {
+      sim.tick();
+      const levels = await axeos.levels(sim.address, io, null);
+      expect(levels.at(-1)!.hashRate).toBe(525 * 1e6 * 2040 * 4);
+      expect(Math.abs(levels.at(-1)!.powerW / sim.powerW() - 1)).toBeLessThan(0.03);
+      expect((await axeos.read(sim.address, io)).hashRate).toBeCloseTo(525 * 2040 * 4 * 0.98 * 1e6, -6);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('a restart clears a pause (the firmware boots with mining on)', async () => {
     const sim = await startAxeosSim({ host: '127.0.0.6' });
     try {

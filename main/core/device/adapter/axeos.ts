@@ -93,6 +93,8 @@ type Info = {
   boardVersion: string | null;
   version: string | null;
   smallCoreCount: number | null;
+  /** Chips on the board; in info before v2.7.0 only (later in /api/system/asic). */
+  asicCount: number | null;
   maxPowerW: number | null;
   accepted: number | null;
   rejected: number | null;
@@ -245,7 +247,7 @@ function requireSteps(address: DeviceAddress, info: Info, options: AsicOptions |
       'protocol',
       `AxeOS at ${where(address)} has ASIC ${info.asicModel ?? '(not named)'}, whose safe frequency/voltage steps Hearth does not know, and its firmware has no /api/system/asic: update AxeOS to v2.7.0 or later`,
     );
-  const steps = stepsFor(info, { ...o, asicCount: options?.asicCount ?? o.asicCount });
+  const steps = stepsFor(info, { ...o, asicCount: options?.asicCount ?? positive(info.asicCount) ?? o.asicCount });
   if (steps.length === 0)
     throw new DeviceError(
       'protocol',
@@ -289,6 +291,7 @@ async function getInfo(address: DeviceAddress, io: DeviceIo, signal: AbortSignal
     boardVersion: str('boardVersion'),
     version: str('version'),
     smallCoreCount: num('smallCoreCount'),
+    asicCount: num('asicCount'),
     maxPowerW: num('maxPower'),
     accepted: num('sharesAccepted'),
     rejected: num('sharesRejected'),
