@@ -215,7 +215,7 @@ describe('AxeOS firmware quirks', () => {
     }
   });
 
-  it('a four-chip board (NerdQAxe++-like, on ESP-Miner'''s API): hash rate and power count every chip', async () => {
+  it('a four-chip board (NerdQAxe++-like, on ESP-Miner API): hash rate and power count every chip', async () => {
     const sim = await startAxeosSim({ host: '127.0.0.7', asic: 'BM1370', asicCount: 4 });
     try {
       sim.tick();
