@@ -17,6 +17,7 @@ import { schedulerArgs, type SchedulerEvents, type SchedulerHandlers } from './s
 import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from './preference.ts';
 import { setupArgs, type SetupEvents, type SetupHandlers } from './setup.ts';
 import { homeArgs, type HomeEvents, type HomeHandlers } from './home.ts';
+import { deviceArgs, type DeviceEvents, type DeviceHandlers } from './device.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -42,6 +43,8 @@ export {
 export type * from './preference.ts';
 export type * from './setup.ts';
 export type * from './home.ts';
+export type * from './device.ts';
+export { LAN_DEVICE_KINDS, deviceAddSchema } from './device.ts';
 export {
   mqttLinkInputSchema,
   homeCommandSchemas,
@@ -77,7 +80,8 @@ export type Handlers = HardwareHandlers &
   PreferenceHandlers &
   SchedulerHandlers &
   SetupHandlers &
-  HomeHandlers;
+  HomeHandlers &
+  DeviceHandlers;
 export type Events = HardwareEvents &
   TariffEvents &
   HeatingEvents &
@@ -91,7 +95,8 @@ export type Events = HardwareEvents &
   PreferenceEvents &
   SchedulerEvents &
   SetupEvents &
-  HomeEvents;
+  HomeEvents &
+  DeviceEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -114,6 +119,7 @@ export const argSchemas: ArgSchemas<Handlers> = joinSchemas([
   schedulerArgs,
   setupArgs,
   homeArgs,
+  deviceArgs,
 ]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */

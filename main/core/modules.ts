@@ -1,5 +1,6 @@
 import type { CoreModule } from './module.ts';
 import { hardwareModule } from './hardware/module.ts';
+import { deviceModule } from './device/module.ts';
 import { heatingModule } from './heating/module.ts';
 import { jobModule } from './job/module.ts';
 import { ledgerModule } from './ledger/module.ts';
@@ -16,6 +17,7 @@ import { homeModule } from './home/module.ts';
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
 export const modules: CoreModule[] = [
   hardwareModule(),
+  deviceModule(),
   marketModule(),
   tariffModule(),
   heatingModule(),

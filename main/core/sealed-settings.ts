@@ -1,3 +1,4 @@
+import { deviceLoginsSealed } from './device/setting.ts';
 import { heatingSecret, heatingSetting } from './heating/setting.ts';
 import { homeLinkPassword, homeLinkSetting } from './home/setting.ts';
 import { miningSetting, type StoredMining } from './mining/setting.ts';
@@ -6,7 +7,7 @@ import { tariffSetting, tariffToken } from './tariff/setting.ts';
 
 /**
  * Every setting that stores a sealed secret: the day-ahead tariff's token, the indoor source's
- * Home Assistant token or MQTT password, the mining pools' passwords, the home bus's broker password. The core seals again any of
+ * Home Assistant token or MQTT password, the mining pools' passwords, the home bus's broker password, the LAN devices' logins. The core seals again any of
  * them still stored as plain text when it starts (app.ts); a new secret setting belongs here.
  */
 export const sealedSettings: SealedSetting<unknown>[] = [
@@ -20,4 +21,5 @@ export const sealedSettings: SealedSetting<unknown>[] = [
       pools: value.pools.map((p) => (p.password === null ? p : { ...p, password: fn(p.password) })),
     }),
   } satisfies SealedSetting<StoredMining>,
+  deviceLoginsSealed,
 ] as SealedSetting<unknown>[];

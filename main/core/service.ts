@@ -12,6 +12,7 @@ import type { MiningService } from './mining/service.ts';
 import type { TariffService } from './tariff/service.ts';
 import type { SchedulerService } from './scheduler/service.ts';
 import type { HomeService } from './home/service.ts';
+import type { DeviceService } from './device/service.ts';
 
 export type Services = {
   hardware: HardwareService;
@@ -23,4 +24,5 @@ export type Services = {
   job: JobService;
   scheduler: SchedulerService;
   home: HomeService;
+  device: DeviceService;
 };

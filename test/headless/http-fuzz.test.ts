@@ -92,6 +92,8 @@ function neutralise(method: string, args: unknown, rng: Rng): unknown {
       if (k === 'url' && typeof x === 'string' && !isLoopbackUrl(x)) o[k] = rng.pick(LOOPBACK_URLS);
       else if (k === 'kind' && typeof x === 'string' && REMOTE_TARIFFS.has(x)) o[k] = 'fixed';
       else if (k === 'waitMs' && typeof x === 'number' && x > 500) o[k] = 500;
+      // A LAN device's address: only loopback, where nothing listens on this one (refused at once).
+      else if (k === 'host' && method === 'device-add' && typeof x === 'string') o[k] = '127.0.0.254';
       else o[k] = walk(x);
     }
     return o;

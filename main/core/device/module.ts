@@ -1,0 +1,33 @@
+import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
+import type { DeviceIo } from './adapter/types.ts';
+import { deviceHandlers } from './handlers.ts';
+import { Devices } from './service.ts';
+import { deviceLoginSetting, devicePollingSetting } from './setting.ts';
+import { createDeviceStore, deviceMigrations } from './store.ts';
+
+/** LAN heater-miners (issue 23): added by address, read on a timer; the planner is not yet theirs. */
+export function deviceModule(options: { io?: Omit<DeviceIo, 'credentials' | 'signal'> } = {}): CoreModule {
+  return defineModule({
+    name: 'device',
+    migrations: deviceMigrations,
+    settings: [devicePollingSetting, deviceLoginSetting],
+    create(ctx): ModuleInstance {
+      const devices = new Devices({
+        store: createDeviceStore(ctx.db),
+        settings: ctx.settings,
+        secrets: ctx.secrets,
+        clock: ctx.clock,
+        random: ctx.random,
+        events: ctx.events,
+        log: ctx.log,
+        ...options,
+      });
+      return {
+        handlers: deviceHandlers(devices),
+        service: devices,
+        start: () => devices.start(),
+        stop: () => devices.stop(),
+      };
+    },
+  });
+}
