@@ -17,6 +17,7 @@ import { benchImportCommand } from './command/bench-import.ts';
 import { marketCommand } from './command/market.ts';
 import { planCommand } from './command/plan.ts';
 import { commandsCommand } from './command/commands.ts';
+import { devicesCommand } from './command/devices.ts';
 
 /** Every `hearth` sub-command, in the order `hearth --help` lists them. */
 export const commands: Command[] = [
@@ -32,6 +33,7 @@ export const commands: Command[] = [
   historyCommand,
   marketCommand,
   planCommand,
+  devicesCommand,
   commandsCommand,
   benchHistoryCommand,
   backtestCommand,
