@@ -6,42 +6,15 @@
  * device that hangs or floods never holds up its caller.
  */
 
-export type DeviceKind = 'axeos' | 'cgminer' | 'braiins';
+import type { LanDeviceKind, LanDeviceLevel, LanDeviceTelemetry } from '#contract/device';
 
 /** Where a device answers: host (an IPv4 address or a name) and the API's port. */
 export type DeviceAddress = { host: string; port: number };
 
-/** What one reading of the device says; null where the device does not report it. */
-export type DeviceTelemetry = {
-  /** ms since epoch, when read. */
-  at: number;
-  /** Wall power, W (measured by the device where it can; see `powerSource`). */
-  powerW: number | null;
-  powerSource: 'measured' | 'estimated' | null;
-  /** Hashes per second now. */
-  hashRate: number | null;
-  /** The hottest temperature it reports (chip or board), °C. */
-  tempC: number | null;
-  /** Whether it is hashing now, paused (soft-off, idle) or in a state the adapter names. */
-  state: 'running' | 'paused' | 'unknown';
-  /** The device's own name for its model and firmware, for people ("Bitaxe Gamma, AxeOS v2.4.0"). */
-  model: string | null;
-  /** Shares the device counts since its start. */
-  accepted: number | null;
-  rejected: number | null;
-  /** The level the device runs at now, when it matches one of `levels()` (index), else null. */
-  level: number | null;
-};
-
-/** One step a device can run at: its power and hash rate, from its telemetry or its documented steps. */
-export type DeviceLevel = {
-  /** Wall power at this step, W. */
-  powerW: number;
-  /** Hashes per second at this step. */
-  hashRate: number;
-  /** What the device calls it ("525 MHz / 1150 mV", "work level 2", "power target 1200 W"). */
-  label: string;
-};
+// One shape from the adapter to the page: the contract's types are the adapters' results.
+export type DeviceKind = LanDeviceKind;
+export type DeviceTelemetry = LanDeviceTelemetry;
+export type DeviceLevel = LanDeviceLevel;
 
 /** The device refused, timed out or answered something else: what happened, and what to do. */
 export class DeviceError extends Error {
