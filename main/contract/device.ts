@@ -36,6 +36,14 @@ export type LanDeviceLevel = {
   label: string;
 };
 
+/**
+ * Where a device's heat goes: `home`, the heated space the thermal model (or the heat demand)
+ * describes, so its power counts as heat there; `unheated`, somewhere its heat is not wanted (a
+ * garage, a shed): it is planned on its mining value alone and its heat counts for nothing.
+ */
+export const DEVICE_ZONES = ['home', 'unheated'] as const;
+export type DeviceZone = (typeof DEVICE_ZONES)[number];
+
 /** A heater-miner on the LAN, as Hearth last saw it. */
 export type LanDevice = {
   id: string;
@@ -53,6 +61,60 @@ export type LanDevice = {
   levels: LanDeviceLevel[];
   /** What went wrong last, and what to do; null while it answers. */
   error: string | null;
+  zone: DeviceZone;
+  /** Once started it runs at least this long, and once paused it stays paused this long, minutes. */
+  minRunMin: number;
+  minPauseMin: number;
+};
+
+/** What can be changed about an added device; fields left out stay as they are. */
+export type DeviceConfigureInput = {
+  id: string;
+  name?: string;
+  zone?: DeviceZone;
+  minRunMin?: number;
+  minPauseMin?: number;
+};
+
+/**
+ * A scan for devices on request: `range` is `A.B.C.0/24` (prefix 24 to 32), `A.B.C.D-E` (last
+ * octet from D to E) or one address; at most 256 addresses. `ports` overrides a kind's default port
+ * (a test's simulators listen on their own ports).
+ */
+export type DeviceScanInput = {
+  range: string;
+  kinds?: LanDeviceKind[];
+  ports?: Partial<Record<LanDeviceKind, number>>;
+};
+
+/** Something that answered as `kind` at `host:port`. */
+export type DeviceScanHit = {
+  kind: LanDeviceKind;
+  host: string;
+  port: number;
+  /** The model it reported, where the probe read one. */
+  model: string | null;
+  /** Already added (at this address and port). */
+  added: boolean;
+};
+
+export type DeviceScan = {
+  id: string;
+  range: string;
+  state: 'running' | 'done' | 'cancelled';
+  /** Addresses tried so far, of `total`. */
+  done: number;
+  total: number;
+  found: DeviceScanHit[];
+  startedAt: number;
+  finishedAt: number | null;
+};
+
+export type DeviceScanStatus = {
+  /** The scan running now, else the last one since the start; null: none yet. */
+  scan: DeviceScan | null;
+  /** The /24 of this machine's first private IPv4 address, as a default for the form; null: none found. */
+  suggestedRange: string | null;
 };
 
 export type DeviceAddInput = {
@@ -73,10 +135,21 @@ export type DeviceHandlers = {
   'device-add': Handler<DeviceAddInput, LanDevice>;
   'device-remove': Handler<{ id: string }, { removed: true }>;
   'device-rename': Handler<{ id: string; name: string }, LanDevice>;
+  /** Name, zone and minimum run/pause; the plan is made again. */
+  'device-configure': Handler<DeviceConfigureInput, LanDevice>;
+  /**
+   * Starts a bounded scan of `range` (only on request; nothing scans by itself) and answers at once;
+   * progress comes as `device-scan` events. Refused while another scan runs.
+   */
+  'device-scan': Handler<DeviceScanInput, DeviceScan>;
+  'device-scan-cancel': Handler<{ id: string }, DeviceScan>;
+  'device-scan-status': Handler<Record<string, never>, DeviceScanStatus>;
 };
 
 export type DeviceEvents = {
   'device-update': LanDevice[];
+  /** A scan's progress: at most a few times a second, and once when it ends. */
+  'device-scan': DeviceScan;
 };
 
 // A host name or an IPv4 address: no scheme, path or port (the port is its own field).
@@ -99,9 +172,43 @@ export const deviceAddSchema: z.ZodType<DeviceAddInput> = z
   })
   .strict();
 
+const minutes = z.number().int().min(0).max(24 * 60);
+const kinds = z.array(z.enum(LAN_DEVICE_KINDS)).min(1).max(LAN_DEVICE_KINDS.length);
+const port = z.number().int().min(1).max(65535);
+
+export const deviceConfigureSchema: z.ZodType<DeviceConfigureInput> = z
+  .object({
+    id: z.string().min(1),
+    name: name.optional(),
+    zone: z.enum(DEVICE_ZONES).optional(),
+    minRunMin: minutes.optional(),
+    minPauseMin: minutes.optional(),
+  })
+  .strict();
+
+export const deviceScanSchema: z.ZodType<DeviceScanInput> = z
+  .object({
+    range: z
+      .string()
+      .trim()
+      .min(1, 'enter a range such as 192.168.1.0/24')
+      .max(40)
+      .regex(/^[0-9./-]+$/, 'enter a range such as 192.168.1.0/24 or 192.168.1.10-40'),
+    kinds: kinds.optional(),
+    ports: z
+      .object({ axeos: port.optional(), cgminer: port.optional(), braiins: port.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const deviceArgs: ArgSchemas<DeviceHandlers> = {
   'device-list': z.object({ refresh: z.boolean().optional() }).strict(),
   'device-add': deviceAddSchema,
   'device-remove': z.object({ id: z.string().min(1) }).strict(),
   'device-rename': z.object({ id: z.string().min(1), name }).strict(),
+  'device-configure': deviceConfigureSchema,
+  'device-scan': deviceScanSchema,
+  'device-scan-cancel': z.object({ id: z.string().min(1) }).strict(),
+  'device-scan-status': z.object({}).strict(),
 };

@@ -18,6 +18,7 @@ import { preferenceArgs, type PreferenceEvents, type PreferenceHandlers } from '
 import { setupArgs, type SetupEvents, type SetupHandlers } from './setup.ts';
 import { homeArgs, type HomeEvents, type HomeHandlers } from './home.ts';
 import { deviceArgs, type DeviceEvents, type DeviceHandlers } from './device.ts';
+import { fleetArgs, type FleetEvents, type FleetHandlers } from './fleet.ts';
 import type { ArgSchemas } from './rpc.ts';
 
 export type * from './rpc.ts';
@@ -44,7 +45,9 @@ export type * from './preference.ts';
 export type * from './setup.ts';
 export type * from './home.ts';
 export type * from './device.ts';
-export { LAN_DEVICE_KINDS, deviceAddSchema } from './device.ts';
+export { LAN_DEVICE_KINDS, DEVICE_ZONES, deviceAddSchema, deviceConfigureSchema, deviceScanSchema } from './device.ts';
+export type * from './fleet.ts';
+export { FLEET_ROLES, fleetSettingsSchema } from './fleet.ts';
 export {
   mqttLinkInputSchema,
   homeCommandSchemas,
@@ -81,7 +84,8 @@ export type Handlers = HardwareHandlers &
   SchedulerHandlers &
   SetupHandlers &
   HomeHandlers &
-  DeviceHandlers;
+  DeviceHandlers &
+  FleetHandlers;
 export type Events = HardwareEvents &
   TariffEvents &
   HeatingEvents &
@@ -96,7 +100,8 @@ export type Events = HardwareEvents &
   SchedulerEvents &
   SetupEvents &
   HomeEvents &
-  DeviceEvents;
+  DeviceEvents &
+  FleetEvents;
 
 export type Method = keyof Handlers;
 export type EventName = keyof Events;
@@ -120,6 +125,7 @@ export const argSchemas: ArgSchemas<Handlers> = joinSchemas([
   setupArgs,
   homeArgs,
   deviceArgs,
+  fleetArgs,
 ]);
 
 /** What every transport offers the renderer: the renderer's client implements exactly this. */

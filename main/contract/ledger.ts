@@ -41,6 +41,19 @@ export type LedgerDay = LedgerTotals & {
 
 export type LedgerDays = { currency: string; timeZone: string; days: LedgerDay[]; total: LedgerTotals };
 
+/** One device's local days; no standing charge or monthly fee (those belong to the home, not a device). */
+export type LedgerDeviceDays = {
+  device: string;
+  currency: string;
+  timeZone: string;
+  days: (LedgerTotals & {
+    day: string;
+    /** Shares the device reported accepted that day (LAN devices); null where it reports none. */
+    sharesAccepted: number | null;
+  })[];
+  total: LedgerTotals;
+};
+
 /** A calendar period the History page shows: a day, an ISO week (Monday first), a month or a year. */
 export type LedgerPeriodKind = 'day' | 'week' | 'month' | 'year';
 
@@ -106,6 +119,11 @@ export type LedgerHandlers = {
     { by: 'device' | 'job'; days: number; until?: string },
     { currency: string; rows: (LedgerTotals & { id: string })[] }
   >;
+  /**
+   * One device's days (energy, heat, money; shares where the device reports them): `device` as the
+   * plan names it ("cpu", "gpu:0", "lan:<id>").
+   */
+  'ledger-device-days': Handler<{ device: string; days: number; until?: string }, LedgerDeviceDays>;
   /** CSV of the days or of the raw slot rows; amounts as exact decimal text. */
   'ledger-export-csv': Handler<
     { kind: 'days' | 'slots'; days: number; until?: string },
@@ -173,6 +191,7 @@ export const ledgerArgs: ArgSchemas<LedgerHandlers> = {
     })
     .strict(),
   'ledger-breakdown': z.object({ by: z.enum(['device', 'job']), days, until: day.optional() }).strict(),
+  'ledger-device-days': z.object({ device: z.string().min(1).max(200), days, until: day.optional() }).strict(),
   'ledger-export-csv': z.object({ kind: z.enum(['days', 'slots']), days, until: day.optional() }).strict(),
   'ledger-import-csv': z
     .object({

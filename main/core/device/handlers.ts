@@ -10,5 +10,10 @@ export function deviceHandlers(d: Devices): DeviceHandlers {
       return { removed: true };
     },
     'device-rename': async ({ id, name }) => d.rename(id, name),
+    'device-configure': async (c) => d.configure(c),
+    // The scan (scan.ts) lands next in this change.
+    'device-scan': () => Promise.reject(new Error('not built yet')),
+    'device-scan-cancel': () => Promise.reject(new Error('not built yet')),
+    'device-scan-status': async () => ({ scan: null, suggestedRange: null }),
   };
 }

@@ -1,5 +1,11 @@
 import crypto from 'node:crypto';
-import { HandlerError, type DeviceAddInput, type LanDevice, type LanDeviceLevel } from '#contract/index';
+import {
+  HandlerError,
+  type DeviceAddInput,
+  type DeviceConfigureInput,
+  type LanDevice,
+  type LanDeviceLevel,
+} from '#contract/index';
 import type { Clock, Random } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { Logger } from '#core/log';
@@ -16,7 +22,7 @@ import {
   type DeviceTelemetry,
 } from './adapter/types.ts';
 import { deviceLoginSetting, devicePollingSetting, type DevicePolling } from './setting.ts';
-import type { DeviceStore, StoredDevice } from './store.ts';
+import { DEFAULT_MIN_MINUTES, type DeviceStore, type StoredDevice } from './store.ts';
 
 /** A command (apply, pause, resume) is tried this often before it fails. */
 export const COMMAND_ATTEMPTS = 4;
@@ -156,6 +162,9 @@ export class Devices implements DeviceService {
       name: input.name ?? `${telemetry.model ?? adapter.label} (${address.host})`,
       ...address,
       addedAt: now,
+      zone: 'home',
+      minRunMin: DEFAULT_MIN_MINUTES[input.kind].run,
+      minPauseMin: DEFAULT_MIN_MINUTES[input.kind].pause,
     };
     if (login)
       this.d.settings.update(deviceLoginSetting, (all) => ({
@@ -186,9 +195,15 @@ export class Devices implements DeviceService {
   }
 
   rename(id: string, name: string): LanDevice {
-    const e = this.entry(id);
-    this.d.store.rename(id, name);
-    e.stored = { ...e.stored, name };
+    return this.configure({ id, name });
+  }
+
+  configure(c: DeviceConfigureInput): LanDevice {
+    const e = this.entry(c.id);
+    const { id: _id, ...changes } = c;
+    const next = { ...e.stored, ...changes };
+    this.d.store.configure(next);
+    e.stored = next;
     this.emit();
     return view(e);
   }
@@ -341,7 +356,7 @@ function fresh(stored: StoredDevice): Entry {
 }
 
 function view(e: Entry): LanDevice {
-  const { id, kind, name, host, port } = e.stored;
+  const { id, kind, name, host, port, zone, minRunMin, minPauseMin } = e.stored;
   return {
     id,
     kind,
@@ -353,6 +368,9 @@ function view(e: Entry): LanDevice {
     telemetry: e.telemetry,
     levels: e.levels,
     error: e.error,
+    zone,
+    minRunMin,
+    minPauseMin,
   };
 }
 

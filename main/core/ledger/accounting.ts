@@ -30,6 +30,17 @@ export const accountingMigrations: Migration[] = [
     );
     CREATE INDEX ledger_slot_start ON ledger_slot (start);`,
   },
+  {
+    // Shares a LAN device reported accepted in a slot (the device's counter's increase): its own
+    // pool pays for them, so they are shown per device, not booked as money.
+    id: 'ledger/2',
+    sql: `CREATE TABLE device_share (
+      start INTEGER NOT NULL,
+      device_id TEXT NOT NULL,
+      accepted INTEGER NOT NULL,
+      PRIMARY KEY (start, device_id)
+    );`,
+  },
 ];
 
 export type EnergySource = 'measured' | 'estimated';
@@ -238,7 +249,7 @@ function add(t: Totals, s: Sums): void {
  */
 export function rollupDays(
   db: Db,
-  q: { from: string; to: string; timeZone: string; currency: string; charges?: FixedCharges },
+  q: { from: string; to: string; timeZone: string; currency: string; charges?: FixedCharges; device?: string },
 ): DayTotals[] {
   const days = dayRange(q.from, q.to, q.timeZone);
   if (days.length === 0) return [];
@@ -253,9 +264,9 @@ export function rollupDays(
     ) ?? 1;
   const rows = db
     .prepare(
-      `SELECT (start / ${bucket}) * ${bucket} AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ? GROUP BY start / ${bucket} ORDER BY 1`,
+      `SELECT (start / ${bucket}) * ${bucket} AS start, ${SUMS} FROM ledger_slot WHERE start >= ? AND start < ? AND currency = ?${q.device === undefined ? '' : ' AND device_id = ?'} GROUP BY start / ${bucket} ORDER BY 1`,
     )
-    .all(first, last, q.currency) as Sums[];
+    .all(first, last, q.currency, ...(q.device === undefined ? [] : [q.device])) as Sums[];
   const out: DayTotals[] = days.map((d) => ({
     ...emptyTotals(),
     day: d.day,

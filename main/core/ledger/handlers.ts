@@ -93,6 +93,19 @@ export function ledgerHandlers(l: Ledger): LedgerHandlers {
         devices: p.devices.map((d) => ({ ...totalsOut(d), id: d.id })),
       };
     },
+    'ledger-device-days': async ({ device, days, until }) =>
+      exactly(l, () => {
+        const { from, to } = span(l, days, until);
+        const s = l.settings();
+        const list = l.deviceDays(device, from, to);
+        return {
+          device,
+          currency: s.currency,
+          timeZone: s.timeZone,
+          days: list.map((d) => ({ ...totalsOut(d), day: d.day, sharesAccepted: d.sharesAccepted })),
+          total: totalsOut(sumTotals(list)),
+        };
+      }),
     'ledger-breakdown': async ({ by, days, until }) => {
       const { from, to } = span(l, days, until);
       return {

@@ -162,6 +162,24 @@ export class Ledger implements LedgerService {
     return rollupDays(this.d.db, { from, to, timeZone: s.timeZone, currency: s.currency, charges: charges(s) });
   }
 
+  /** One device's days from `from` to `to` (no fixed charges: those are the home's), with its shares. */
+  deviceDays(device: string, from: string, to: string): (DayTotals & { sharesAccepted: number | null })[] {
+    const s = this.settings();
+    const days = rollupDays(this.d.db, { from, to, timeZone: s.timeZone, currency: s.currency, device });
+    const lan = this.d.db.prepare(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(accepted), 0) AS a FROM device_share WHERE device_id = ? AND start >= ? AND start < ?',
+    );
+    return days.map((d) => {
+      let shares: number | null = null;
+      if (device === 'cpu') shares = this.shareCounts(d.start, d.end)?.accepted ?? null;
+      else {
+        const r = lan.get(device, d.start, d.end) as { n: number; a: number };
+        shares = Number(r.n) > 0 ? Number(r.a) : device.startsWith('lan:') ? 0 : null;
+      }
+      return { ...d, sharesAccepted: shares };
+    });
+  }
+
   /** Totals per device or per job over the local days from `from` to `to`. */
   breakdown(by: 'device' | 'job', from: string, to: string): (Totals & { id: string })[] {
     const s = this.settings();
