@@ -4,7 +4,8 @@ import type { ArgSchemas, Handler } from './rpc.ts';
 /** A reading that may be absent: `null` means the sensor is not reported, never zero. */
 export type Reading = number | null;
 
-export type PowerSource = 'measured-rapl' | 'measured-gpu-driver' | 'estimate';
+/** Where a power figure comes from; 'measured-device': a LAN miner's own reading of its power. */
+export type PowerSource = 'measured-rapl' | 'measured-gpu-driver' | 'measured-device' | 'estimate';
 
 export type CpuInfo = {
   vendor: string;

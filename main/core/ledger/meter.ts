@@ -7,7 +7,15 @@ import type { PowerSource } from '#contract/hardware';
  */
 export type MeterSample = {
   at: number;
-  devices: { deviceId: string; powerW: number | null; source: PowerSource | null }[];
+  devices: {
+    deviceId: string;
+    powerW: number | null;
+    source: PowerSource | null;
+    /** A LAN miner's own hash rate, H/s (it mines for its own pool, not through Hearth's miner). */
+    hashRate?: number;
+    /** false: it stands outside the heated space (its heat is booked as none). */
+    heats?: boolean;
+  }[];
   /** Job per device while it ran ("mining", "job:<id>"); absent: no job. */
   jobs: Record<string, string>;
   /** Hash rate (H/s) at this moment, 0 when not mining. */
@@ -28,6 +36,10 @@ export type MeterCell = {
   trainingValue: number;
   /** Work units (steps) the job advanced in this slot; on the job's first device. */
   trainingWork: number;
+  /** Hashes a LAN miner reported doing in this slot (its own hash rate × time). */
+  hashes: number;
+  /** false: its heat did not go into the heated space. */
+  heats: boolean;
 };
 
 export type MeterSlot = {
@@ -131,11 +143,21 @@ export class SlotMeter {
       const jobId = p.jobs[d.deviceId] ?? '';
       let cell = slot.cells.find((c) => c.deviceId === d.deviceId && c.jobId === jobId);
       if (!cell) {
-        cell = { deviceId: d.deviceId, jobId, wattMs: 0, estimated: false, trainingValue: 0, trainingWork: 0 };
+        cell = {
+          deviceId: d.deviceId,
+          jobId,
+          wattMs: 0,
+          estimated: false,
+          trainingValue: 0,
+          trainingWork: 0,
+          hashes: 0,
+          heats: d.heats !== false,
+        };
         slot.cells.push(cell);
       }
       cell.wattMs += Math.round(d.powerW * ms);
-      if (d.source !== 'measured-rapl' && d.source !== 'measured-gpu-driver') cell.estimated = true;
+      cell.hashes += (d.hashRate ?? 0) * (ms / 1000);
+      if (d.source === null || d.source === 'estimate') cell.estimated = true;
       const vph = jobId ? p.valuePerHour[jobId] : undefined;
       if (vph) cell.trainingValue += (vph * ms) / 3_600_000 / (jobsOn.get(jobId) ?? 1);
     }

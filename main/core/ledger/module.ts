@@ -11,7 +11,7 @@ export function ledgerModule(options: LedgerOptions = {}): CoreModule {
     name: 'ledger',
     migrations: accountingMigrations,
     settings: [ledgerSetting],
-    optional: ['hardware', 'tariff', 'heating', 'market', 'mining', 'job'],
+    optional: ['hardware', 'tariff', 'heating', 'market', 'mining', 'job', 'device'],
     create(ctx, deps): ModuleInstance<'ledger'> {
       const ledger = new Ledger({
         ...deps,

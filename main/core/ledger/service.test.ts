@@ -90,3 +90,89 @@ describe('Ledger, built without the core', () => {
     expect(t.logged.filter((m) => m.includes('no electricity price known'))).toHaveLength(1);
   });
 });
+
+describe('Ledger with LAN heater-miners', () => {
+  it('books each LAN miner as its own device: its own power and hashes, its shares, and no heat from one outside the heated space', async () => {
+    const basis = {
+      currency: 'EUR',
+      btcPrice: 90_000,
+      difficulty: 1.2e14,
+      subsidyBtc: 3.125,
+      feesBtc: 0.1,
+      poolFee: 0.02,
+    };
+    let accepted = 100;
+    const lan = (clock: TestClock) => [
+      {
+        id: 'desk',
+        zone: 'home' as const,
+        status: 'online' as const,
+        telemetry: {
+          at: clock.now(),
+          powerW: 16,
+          powerSource: 'measured' as const,
+          hashRate: 1.2e12,
+          tempC: 55,
+          state: 'running' as const,
+          model: 'Bitaxe Gamma',
+          accepted,
+          rejected: 0,
+          level: 0,
+        },
+      },
+      {
+        id: 'shed',
+        zone: 'unheated' as const,
+        status: 'online' as const,
+        telemetry: {
+          at: clock.now(),
+          powerW: 140,
+          powerSource: 'measured' as const,
+          hashRate: 4e12,
+          tempC: 70,
+          state: 'running' as const,
+          model: 'Avalon Mini 3',
+          accepted: null,
+          rejected: null,
+          level: 1,
+        },
+      },
+      // Offline: its last reading is not booked.
+      { id: 'gone', zone: 'home' as const, status: 'offline' as const, telemetry: null },
+    ];
+    const t = ledgerWith((clock) => ({
+      tariff: { slots: flat },
+      market: { basis: () => basis },
+      // 1 kW of demand the whole time, worth 0.10 EUR per kWh met.
+      heating: {
+        demand: (slots) =>
+          slots.map((s) => ({ start: s.start, end: s.end, demandW: 1000, creditPerKWh: 0.1 }) as never),
+        credit: (_hs, kw) => kw * 0.25 * 0.1,
+      },
+      device: { list: () => lan(clock) as never },
+    }));
+    t.ledger.start();
+    await t.clock.advanceTo(T0 + 5 * MIN);
+    accepted = 130;
+    await t.clock.advanceTo(T0 + 15 * MIN);
+    const rows = t.ledger.breakdown('device', '2026-01-05', '2026-01-05');
+    const desk = rows.find((r) => r.id === 'lan:desk')!;
+    const shed = rows.find((r) => r.id === 'lan:shed')!;
+    expect(rows.map((r) => r.id).sort()).toEqual(['lan:desk', 'lan:shed']);
+    // 16 W for 15 min = 4 Wh, measured by the device; all of it heat in the home.
+    expect(desk).toMatchObject({ energy: 4_000, estimatedEnergy: 0, heat: 4_000 });
+    // 140 W in the shed: 35 Wh drawn and paid for, no heat booked, no heat credit.
+    expect(shed).toMatchObject({ energy: 35_000, heat: 0, heatMet: 0, heatCredit: 0 });
+    expect(desk.heatCredit).toBeGreaterThan(0);
+    // Revenue: its own hashes (hash rate × 900 s) at the one revenue formula's money per hash.
+    const perHash =
+      (basis.btcPrice * (basis.subsidyBtc + basis.feesBtc) * (1 - basis.poolFee)) / (basis.difficulty * 2 ** 32);
+    expect(desk.revenueExpected / 1e9).toBeCloseTo(1.2e12 * 900 * perHash, 6);
+    expect(shed.revenueExpected / 1e9).toBeCloseTo(4e12 * 900 * perHash, 6);
+    // 30 shares counted by the device between two readings; one that reports none shows none.
+    const days = t.ledger.deviceDays('lan:desk', '2026-01-05', '2026-01-05');
+    expect(days[0]).toMatchObject({ sharesAccepted: 30, energy: 4_000 });
+    expect(t.ledger.deviceDays('lan:shed', '2026-01-05', '2026-01-05')[0]!.sharesAccepted).toBeNull();
+    t.ledger.stop();
+  });
+});

@@ -17,6 +17,7 @@ import type { Logger } from '#core/log';
 import { hashesOfShares, moneyPerHash } from '#core/market/revenue';
 import type { MarketService } from '#core/market/service';
 import type { MiningService } from '#core/mining/service';
+import type { DeviceService } from '#core/device/service';
 import type { Settings } from '#core/setting';
 import type { TariffService } from '#core/tariff/service';
 import {
@@ -35,7 +36,7 @@ import {
 import { BackupError, backupFileIn, backupLedger, defaultBackupFile, notABackupName } from './backup.ts';
 import { daysCsv, parseSlotsCsv, slotsCsv } from './csv.ts';
 import type { Db } from './db.ts';
-import { SlotMeter, type MeterSample, type MeterSlot } from './meter.ts';
+import { SlotMeter, slotOf, type MeterSample, type MeterSlot } from './meter.ts';
 import { BUCKET, periodOf, shiftPeriod } from './period.ts';
 import { listBackups, RestoreError, stageRestore, type BackupFile } from './restore.ts';
 import { ledgerSetting } from './setting.ts';
@@ -77,6 +78,8 @@ export type LedgerDeps = {
   market?: Pick<MarketService, 'basis'> | null;
   mining?: Pick<MiningService, 'status' | 'shareCounts'> | null;
   job?: Pick<JobService, 'list'> | null;
+  /** LAN heater-miners: their own power and hash rate readings are booked as devices "lan:<id>". */
+  device?: Pick<DeviceService, 'list'> | null;
   /** Slot length the ledger books in (ms); 15 minutes divides every tariff's slots. */
   slotMs?: number;
   /** How often telemetry is read (ms). */
@@ -84,6 +87,10 @@ export type LedgerDeps = {
 };
 
 const SLOT_MS = 15 * 60_000;
+/** A LAN miner's reading older than this is not booked (it is being retried, or gone). */
+const LAN_STALE_MS = 5 * 60_000;
+/** The ledger's job id for a LAN miner hashing for its own pool. */
+export const LAN_MINING_JOB = 'lan-mining';
 
 /** A decimal from a float API value (price per kWh, credit) to nano-units. */
 function nanosOf(x: number): number {
@@ -120,9 +127,14 @@ export class Ledger implements LedgerService {
   private unsubscribe: (() => void) | null = null;
   private warnedCurrency = false;
   private warnedPrice = false;
+  /** Each LAN device's accepted-share counter when last sampled: the increase is its shares. */
+  private readonly lanAccepted = new Map<string, number>();
+  private readonly slotMs: number;
+  private shareInsert: ReturnType<Db['prepare']> | null = null;
 
   constructor(private readonly d: LedgerDeps) {
     const slotMs = d.slotMs ?? SLOT_MS;
+    this.slotMs = slotMs;
     this.sampleMs = d.sampleMs ?? 5_000;
     this.acct = createAccounting(d.db);
     this.meter = new SlotMeter(slotMs, Math.max(30_000, this.sampleMs * 6));
@@ -174,7 +186,7 @@ export class Ledger implements LedgerService {
       if (device === 'cpu') shares = this.shareCounts(d.start, d.end)?.accepted ?? null;
       else {
         const r = lan.get(device, d.start, d.end) as { n: number; a: number };
-        shares = Number(r.n) > 0 ? Number(r.a) : device.startsWith('lan:') ? 0 : null;
+        shares = Number(r.n) > 0 ? Number(r.a) : null;
       }
       return { ...d, sharesAccepted: shares };
     });
@@ -347,7 +359,7 @@ export class Ledger implements LedgerService {
   /** Turns a metered slot into ledger rows at that slot's price, heat credit and market figures. */
   private book(m: MeterSlot): void {
     if (m.cells.length === 0) return;
-    const { tariff, heating, market, log } = this.d;
+    const { tariff, market, log } = this.d;
     const s = this.settings();
     const priceSlot: PriceSlot | undefined = tariff
       ?.slots(m.start, m.end)
@@ -362,41 +374,50 @@ export class Ledger implements LedgerService {
     }
     const price = priceSlot ? nanosOf(priceSlot.price) : 0;
     const energies = m.cells.map((c) => Math.round(c.wattMs / 3600));
-    const totalMwh = energies.reduce((a, b) => a + b, 0);
+    // Heat from a device outside the heated space meets no demand and earns no credit.
+    const heating = m.cells.map((c, i) => (c.heats ? energies[i]! : 0));
+    const totalMwh = heating.reduce((a, b) => a + b, 0);
     const hours = (m.end - m.start) / 3_600_000;
     let heatMet = 0;
     let credit = 0;
-    if (heating && totalMwh > 0) {
+    if (this.d.heating && totalMwh > 0) {
       const base: PriceSlot = priceSlot ?? { start: m.start, end: m.end, price: 0, spot: null, currency };
-      const [hs] = heating.demand([{ ...base, start: m.start, end: m.end }]);
+      const [hs] = this.d.heating.demand([{ ...base, start: m.start, end: m.end }]);
       if (hs) {
         heatMet = Math.min(totalMwh, Math.round(hs.demandW * hours * 1000));
-        credit = nanosOf(heating.credit(hs, totalMwh / 1000 / hours));
+        credit = nanosOf(this.d.heating.credit(hs, totalMwh / 1000 / hours));
       }
     }
     let revenueExpected = 0;
     let revenueCredited = 0;
     const b = market?.basis();
+    const paysIn = (): boolean => {
+      if (!b) return false;
+      if (b.currency === currency) return true;
+      if (!this.warnedCurrency)
+        log.warn(
+          `ledger: the BTC price is in ${b.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`,
+        );
+      this.warnedCurrency = true;
+      return false;
+    };
     // Each rejected share at difficulty D stands for D × 2^32 hashes the pool did not pay for.
     const paidHashes = Math.max(0, m.hashes - hashesOfShares(m.rejectedDifficulty));
-    if (b && (paidHashes > 0 || m.shareDifficulty > 0)) {
-      if (b.currency !== currency) {
-        if (!this.warnedCurrency)
-          log.warn(
-            `ledger: the BTC price is in ${b.currency} but electricity in ${currency}; set the market currency to ${currency} to book mining revenue`,
-          );
-        this.warnedCurrency = true;
-      } else {
-        revenueExpected = nanosOf(paidHashes * moneyPerHash(b));
-        revenueCredited = nanosOf(hashesOfShares(m.shareDifficulty) * moneyPerHash(b));
-      }
+    if (b && (paidHashes > 0 || m.shareDifficulty > 0) && paysIn()) {
+      revenueExpected = nanosOf(paidHashes * moneyPerHash(b));
+      revenueCredited = nanosOf(hashesOfShares(m.shareDifficulty) * moneyPerHash(b));
     }
-    const heatMetParts = split(heatMet, energies);
-    const creditParts = split(credit, energies);
+    const heatMetParts = split(heatMet, heating);
+    const creditParts = split(credit, heating);
+    // Hearth's own miner's revenue goes to its cells; a LAN miner's (its own hashes) to its own.
+    const own = m.cells.map((c, i) => (c.hashes > 0 ? 0 : energies[i]!));
     const miningWeights = m.cells.map((c, i) => (c.jobId === 'mining' ? energies[i]! + 1 : 0));
     const anyMining = miningWeights.some((w) => w > 0);
-    const revParts = split(revenueExpected, anyMining ? miningWeights : energies);
-    const credParts = split(revenueCredited, anyMining ? miningWeights : energies);
+    const revParts = split(revenueExpected, anyMining ? miningWeights : own);
+    const credParts = split(revenueCredited, anyMining ? miningWeights : own);
+    const lanRevenue = m.cells.map((c) =>
+      c.hashes > 0 && b && paysIn() ? nanosOf(c.hashes * moneyPerHash(b)) : 0,
+    );
     m.cells.forEach((c, i) => {
       const row: SlotInput = {
         start: m.start,
@@ -405,12 +426,12 @@ export class Ledger implements LedgerService {
         jobId: c.jobId,
         energy: energies[i]!,
         energySource: c.estimated ? 'estimated' : 'measured',
-        heat: energies[i]!,
+        heat: heating[i]!,
         heatMet: heatMetParts[i]!,
         currency,
         price,
         heatCredit: creditParts[i]!,
-        revenueExpected: revParts[i]!,
+        revenueExpected: revParts[i]! + lanRevenue[i]!,
         revenueCredited: credParts[i]!,
         trainingWork: c.trainingWork,
         trainingValue: nanosOf(c.trainingValue),
@@ -432,8 +453,46 @@ export class Ledger implements LedgerService {
     }
   }
 
+  /**
+   * The LAN miners that answer now, as meter devices: their own power and hash rate; the increase
+   * of their accepted-share counters is stored per slot (device_share).
+   */
+  private lanSample(now: number): { devices: MeterSample['devices']; jobs: Record<string, string> } {
+    const devices: MeterSample['devices'] = [];
+    const jobs: Record<string, string> = {};
+    const shares = (this.shareInsert ??= this.d.db.prepare(
+      'INSERT INTO device_share (start, device_id, accepted) VALUES (?, ?, ?) ON CONFLICT (start, device_id) DO UPDATE SET accepted = accepted + excluded.accepted',
+    ));
+    for (const dev of this.d.device?.list() ?? []) {
+      const t = dev.telemetry;
+      // A reading older than a few minutes says nothing about now (the device is being retried).
+      if (dev.status !== 'online' || !t || now - t.at > LAN_STALE_MS) continue;
+      const id = `lan:${dev.id}`;
+      const mining = t.state === 'running' && (t.hashRate ?? 0) > 0;
+      devices.push({
+        deviceId: id,
+        powerW: t.powerW,
+        source: t.powerSource === 'measured' ? 'measured-device' : t.powerSource === null ? null : 'estimate',
+        hashRate: mining ? (t.hashRate ?? 0) : 0,
+        heats: dev.zone === 'home',
+      });
+      if (mining) jobs[id] = LAN_MINING_JOB;
+      if (t.accepted !== null) {
+        const before = this.lanAccepted.get(id);
+        this.lanAccepted.set(id, t.accepted);
+        // A counter that went down: the device restarted and counts from zero again.
+        const delta = before === undefined ? 0 : t.accepted >= before ? t.accepted - before : t.accepted;
+        // A row even for none: a device that counts shares shows 0, one that does not shows "not reported".
+        shares.run(slotOf(now, this.slotMs).start, id, delta);
+      }
+    }
+    return { devices, jobs };
+  }
+
   private sampleNow(): MeterSample | null {
-    const t = this.d.hardware?.latest();
+    const now = this.d.clock.now();
+    const lan = this.lanSample(now);
+    const t = this.d.hardware?.latest() ?? (lan.devices.length > 0 ? { devices: [] } : null);
     if (!t) return null;
     const jobs: Record<string, string> = {};
     const valuePerHour: Record<string, number> = {};
@@ -448,9 +507,12 @@ export class Ledger implements LedgerService {
       work[id] = j.progress.done;
     }
     return {
-      at: this.d.clock.now(),
-      devices: t.devices.map((dev) => ({ deviceId: dev.deviceId, powerW: dev.powerW, source: dev.powerSource })),
-      jobs,
+      at: now,
+      devices: [
+        ...t.devices.map((dev) => ({ deviceId: dev.deviceId, powerW: dev.powerW, source: dev.powerSource })),
+        ...lan.devices,
+      ],
+      jobs: { ...jobs, ...lan.jobs },
       // Work a pool is rejecting (or not confirming for far too long) is booked as heat, not as revenue.
       hashRate: mining?.running && mining.health.state === 'ok' ? mining.hashRate : 0,
       valuePerHour,

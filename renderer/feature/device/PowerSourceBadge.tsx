@@ -3,6 +3,7 @@ import type { PowerSource } from '#contract/index';
 const LABEL: Record<PowerSource, string> = {
   'measured-rapl': 'measured (RAPL)',
   'measured-gpu-driver': 'measured (driver)',
+  'measured-device': 'measured (device)',
   estimate: 'estimate',
 };
 
