@@ -81,7 +81,8 @@ function isLoopbackUrl(value: string): boolean {
  * Keeps a call from reaching beyond this machine or running anything: every `url` points at a
  * closed loopback port, no internet tariff source is named, no job is started on creation,
  * test sources wait at most half a second, and run modes or overrides that would run something
- * name a device and job that do not exist (the real devices are switched off before the fuzz).
+ * name a device and job that do not exist (the real devices are switched off before the fuzz), and a
+ * LAN scan only asks one loopback address.
  */
 function neutralise(method: string, args: unknown, rng: Rng): unknown {
   const walk = (v: unknown): unknown => {
@@ -94,6 +95,8 @@ function neutralise(method: string, args: unknown, rng: Rng): unknown {
       else if (k === 'waitMs' && typeof x === 'number' && x > 500) o[k] = 500;
       // A LAN device's address: only loopback, where nothing listens on this one (refused at once).
       else if (k === 'host' && method === 'device-add' && typeof x === 'string') o[k] = '127.0.0.254';
+      // A scan's range: one loopback address where nothing listens, never a generated real range.
+      else if (k === 'range' && method === 'device-scan' && typeof x === 'string') o[k] = '127.0.0.254';
       else o[k] = walk(x);
     }
     return o;

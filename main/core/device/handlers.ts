@@ -1,7 +1,8 @@
 import type { DeviceHandlers } from '#contract/index';
+import type { DeviceScanner } from './scan.ts';
 import type { Devices } from './service.ts';
 
-export function deviceHandlers(d: Devices): DeviceHandlers {
+export function deviceHandlers(d: Devices, scanner: DeviceScanner): DeviceHandlers {
   return {
     'device-list': async ({ refresh }) => (refresh === true ? d.refresh() : d.list()),
     'device-add': async (input) => d.add(input),
@@ -11,9 +12,8 @@ export function deviceHandlers(d: Devices): DeviceHandlers {
     },
     'device-rename': async ({ id, name }) => d.rename(id, name),
     'device-configure': async (c) => d.configure(c),
-    // The scan (scan.ts) lands next in this change.
-    'device-scan': () => Promise.reject(new Error('not built yet')),
-    'device-scan-cancel': () => Promise.reject(new Error('not built yet')),
-    'device-scan-status': async () => ({ scan: null, suggestedRange: null }),
+    'device-scan': async (input) => scanner.start(input),
+    'device-scan-cancel': async ({ id }) => scanner.cancel(id),
+    'device-scan-status': async () => scanner.status(),
   };
 }

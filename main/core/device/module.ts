@@ -1,6 +1,7 @@
 import { defineModule, type CoreModule, type ModuleInstance } from '#core/module';
 import type { DeviceIo } from './adapter/types.ts';
 import { deviceHandlers } from './handlers.ts';
+import { DeviceScanner } from './scan.ts';
 import { Devices } from './service.ts';
 import { deviceLoginSetting, devicePollingSetting } from './setting.ts';
 import { createDeviceStore, deviceMigrations } from './store.ts';
@@ -22,11 +23,21 @@ export function deviceModule(options: { io?: Omit<DeviceIo, 'credentials' | 'sig
         log: ctx.log,
         ...options,
       });
+      // Only on request: nothing here scans by itself.
+      const scanner = new DeviceScanner({
+        clock: ctx.clock,
+        events: ctx.events,
+        log: ctx.log,
+        added: () => devices.list(),
+      });
       return {
-        handlers: deviceHandlers(devices),
+        handlers: deviceHandlers(devices, scanner),
         service: devices,
         start: () => devices.start(),
-        stop: () => devices.stop(),
+        stop: async () => {
+          devices.stop();
+          await scanner.stop();
+        },
       };
     },
   });
