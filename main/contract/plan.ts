@@ -65,6 +65,12 @@ export type PlanDevice = {
   /** Minimum number of consecutive slots once stopped (≥ 1). */
   minPauseSlots?: number;
   maxTempC?: number;
+  /**
+   * false: the device stands outside the heated space: its power costs electricity but its heat
+   * counts for nothing (no heat credit in the demand model, no effect on the indoor temperature in
+   * the thermal model); default true.
+   */
+  heats?: boolean;
 };
 
 export type PlanJob = {
@@ -259,6 +265,7 @@ const planDeviceSchema = z
     minRunSlots: z.number().int().min(1).optional(),
     minPauseSlots: z.number().int().min(1).optional(),
     maxTempC: z.number().optional(),
+    heats: z.boolean().optional(),
   })
   .strict();
 const planJobSchema = z

@@ -7,6 +7,7 @@ import {
   counts,
   deviceOptions,
   evaluate,
+  heatsHome,
   holdingSource,
   score,
   type Evaluated,
@@ -16,7 +17,10 @@ import {
  * Dynamic programme over the slots for a *demand-model* problem: per slot, the best combination
  * of device options for each set of running devices (under the caps); across slots, the state is
  * every device's run or pause length capped at its minimum. `jobValue(j, t)` is what a unit of job
- * j's work in slot t is worth. Exact when every job is open-ended (planner.md, "The DP route").
+ * j's work in slot t is worth. Exact when every job is open-ended (planner.md, "The DP route"):
+ * the combination step tries every combination, and the heat credit it counts (the heating
+ * devices' energy up to the demand; a device with `heats: false` draws power and earns none)
+ * depends only on the slot's own choices.
  */
 function solveDemandDp(
   input: PlanInput,
@@ -28,6 +32,7 @@ function solveDemandDp(
   const D = input.devices.length;
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
   const usable = opts.map((os) => os.map((o, k) => k === 0 || (o !== null && !skip(o.job))));
+  const heats = input.devices.map(heatsHome);
   const R = input.devices.map((d) => Math.max(1, d.minRunSlots ?? 1));
   const P = input.devices.map((d) => Math.max(1, d.minPauseSlots ?? 1));
   // Device state: 0..R−1 running for (index+1) slots (capped), R..R+P−1 paused for (index−R+1) slots (capped).
@@ -75,11 +80,13 @@ function solveDemandDp(
     const cap = Math.min(input.limits.powerCapW ?? Infinity, s.quiet ? (input.limits.quietCapW ?? Infinity) : Infinity);
     const demandKWh = (Math.max(0, s.heatDemandW) * s.hours) / 1000;
     const pick = new Array<number>(D).fill(0);
-    const walk = (d: number, powerW: number, value: number, pattern: number) => {
+    // powerW: every running device's (the caps, the bill); heatW: the heating devices' only.
+    const walk = (d: number, powerW: number, heatW: number, value: number, pattern: number) => {
       if (powerW > cap + 1e-9) return;
       if (d === D) {
         const kwh = (powerW * s.hours) / 1000;
-        const v = value - kwh * s.price + Math.min(kwh, demandKWh) * s.heatCreditPerKWh;
+        const heatKWh = (heatW * s.hours) / 1000;
+        const v = value - kwh * s.price + Math.min(heatKWh, demandKWh) * s.heatCreditPerKWh;
         const i = t * patterns + pattern;
         if (v > (bestValue[i] ?? -Infinity)) {
           bestValue[i] = v;
@@ -91,14 +98,20 @@ function solveDemandDp(
       at(opts, d).forEach((o, k) => {
         if (only !== undefined ? k !== only : !at(at(usable, d), k)) return;
         pick[d] = k;
-        if (!o) return walk(d + 1, powerW, value, pattern);
+        if (!o) return walk(d + 1, powerW, heatW, value, pattern);
         const lv = at(at(input.devices, d).levels, o.level);
         const work = (lv.rates[at(input.jobs, o.job).kind] ?? 0) * s.hours;
-        walk(d + 1, powerW + lv.powerW, value + work * jobValue(o.job, t), pattern | (1 << d));
+        walk(
+          d + 1,
+          powerW + lv.powerW,
+          at(heats, d) ? heatW + lv.powerW : heatW,
+          value + work * jobValue(o.job, t),
+          pattern | (1 << d),
+        );
       });
       pick[d] = 0;
     };
-    walk(0, 0, 0, 0);
+    walk(0, 0, 0, 0, 0);
   }
   // Backward over the slots, then forward from every device off and free to start.
   const V = new Float64Array((T + 1) * S);
@@ -132,7 +145,10 @@ function solveDemandDp(
   return choice;
 }
 
-/** Whether the DP route alone is exact for this input: demand model, open-ended jobs only. */
+/**
+ * Whether the DP route alone is exact for this input: demand model, open-ended jobs only (devices
+ * outside the heated space included: their heat is simply not counted).
+ */
 export function dpIsExact(input: PlanInput): boolean {
   return !input.thermal && input.jobs.every((j) => j.workNeeded === undefined);
 }

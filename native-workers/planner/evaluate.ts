@@ -1,8 +1,24 @@
-import type { Plan, PlanDecision, PlanInput, PlannedSlot, PlanTotals, Shortfall, ThermalModel } from '#contract/plan';
+import type {
+  Plan,
+  PlanDecision,
+  PlanDevice,
+  PlanInput,
+  PlannedSlot,
+  PlanTotals,
+  Shortfall,
+  ThermalModel,
+} from '#contract/plan';
 import { at } from './at.ts';
 
 /** Per (slot, device) choice: index into the options list, 0 = off. */
 export type Option = { level: number; job: number } | null;
+
+/**
+ * Whether a device's heat goes into the heated space (`heats` absent or true). One that does not
+ * (a miner in a garage) still draws power under the caps and at the price, but its heat earns no
+ * credit and does not warm the room.
+ */
+export const heatsHome = (dev: Pick<PlanDevice, 'heats'>): boolean => dev.heats !== false;
 
 /** Money per kelvin-hour outside the comfort band when the input names none (see ThermalModel). */
 export const DEFAULT_COMFORT_PENALTY = 10;
@@ -22,11 +38,12 @@ export function sourceStep(
 
 /**
  * The heat source's output per slot that keeps the room at the band's lower edge with the given
- * compute heat, as a good thermostat would: each slot the least heat (up to the source's
- * capacity) that ends it at the temperature it must reach, where a later rise of the band that
- * the source cannot make in time is started early (a backward pass: the warmest each slot must
- * end so that every later lower bound can still be reached at full power). Used where no solver
- * chose the source's output (the fast plan, and policies that follow a thermostat).
+ * compute heat (W per slot, from the devices that heat the home: `heatPower`), as a good
+ * thermostat would: each slot the least heat (up to the source's capacity) that ends it at the
+ * temperature it must reach, where a later rise of the band that the source cannot make in time
+ * is started early (a backward pass: the warmest each slot must end so that every later lower
+ * bound can still be reached at full power). Used where no solver chose the source's output (the
+ * fast plan, and policies that follow a thermostat).
  */
 export function holdingSource(input: PlanInput, computeW: number[]): number[] {
   const th = input.thermal;
@@ -145,7 +162,9 @@ export function violations(input: PlanInput, choice: number[][]): string[] {
 
 /**
  * The figures of an assignment. Heat meets demand up to the slot's demand; work on a deadline job
- * is worth its value up to `workNeeded` and only in slots that end by the deadline.
+ * is worth its value up to `workNeeded` and only in slots that end by the deadline. `heatKWh` is
+ * the heat delivered into the home: the energy of the devices that heat it, so a device outside
+ * the heated space (`heats: false`) counts in `energyKWh` and `cost` only.
  */
 export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[]): Evaluated {
   const opts = input.devices.map((_, d) => deviceOptions(input, d));
@@ -156,7 +175,7 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
   const total = input.jobs.map(() => 0);
   let comfortKh = 0;
   // Without the source's output given, the source holds the band's lower edge (holdingSource).
-  const sources = th && !sourceW ? holdingSource(input, computePower(input, opts, choice)) : (sourceW ?? []);
+  const sources = th && !sourceW ? holdingSource(input, heatPower(input, opts, choice)) : (sourceW ?? []);
   const slots = input.slots.map((s, t) => {
     const decisions: PlanDecision[] = input.devices.map((dev, d) => {
       const o = at(at(opts, d), at(at(choice, t), d));
@@ -172,10 +191,13 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       };
     });
     let energyKWh = 0;
+    // Heat into the home: the energy of the devices that heat it (all of their power becomes heat).
+    let heatKWh = 0;
     let revenue = 0;
     decisions.forEach((dec, d) => {
       const o = at(at(opts, d), at(at(choice, t), d));
       energyKWh += (dec.powerW * s.hours) / 1000;
+      if (heatsHome(at(input.devices, d))) heatKWh += (dec.powerW * s.hours) / 1000;
       if (!o) return;
       const job = at(input.jobs, o.job);
       if (job.workNeeded === undefined) revenue += job.valuePerWork * dec.work;
@@ -185,24 +207,25 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       }
     });
     const cost = energyKWh * s.price;
-    // Demand mode credits the heat that meets demand; in the room model the PC's heat is all
-    // useful and the home's source makes up the rest at its price.
+    // Demand mode credits the heat that meets demand; in the room model the heating devices' heat
+    // is all useful and the home's source makes up the rest at its price. A device outside the
+    // heated space (heats: false) adds energy and cost, never heat.
     let heat: { usefulHeatKWh: number; heatCredit: number; sourceHeatKWh: number; sourceCost: number };
     let room = {};
     if (th) {
       // The room: compute heat and the source's heat through one step of the node; the source's heat costs heatCreditPerKWh.
       const q = Math.min(th.sourceCapW, Math.max(0, sources[t] ?? 0));
       const { a, b } = sourceStep(th, s.hours);
-      indoor = a * indoor + (1 - a) * (s.outdoorC ?? 0) + b * ((energyKWh * 1000) / s.hours + q);
+      indoor = a * indoor + (1 - a) * (s.outdoorC ?? 0) + b * ((heatKWh * 1000) / s.hours + q);
       const band = s.comfort ?? { minC: -Infinity, maxC: Infinity };
       const below = Math.max(0, band.minC - indoor) * s.hours;
       comfortKh += below;
       outsideKh += below + Math.max(0, indoor - band.maxC) * s.hours;
       const sourceHeatKWh = (q * s.hours) / 1000;
-      heat = { usefulHeatKWh: energyKWh, heatCredit: 0, sourceHeatKWh, sourceCost: sourceHeatKWh * s.heatCreditPerKWh };
+      heat = { usefulHeatKWh: heatKWh, heatCredit: 0, sourceHeatKWh, sourceCost: sourceHeatKWh * s.heatCreditPerKWh };
       room = { indoorC: indoor, ...(s.comfort ? { comfort: s.comfort } : {}) };
     } else {
-      const usefulHeatKWh = Math.min(energyKWh, (s.heatDemandW * s.hours) / 1000);
+      const usefulHeatKWh = Math.min(heatKWh, (s.heatDemandW * s.hours) / 1000);
       heat = { usefulHeatKWh, heatCredit: usefulHeatKWh * s.heatCreditPerKWh, sourceHeatKWh: 0, sourceCost: 0 };
     }
     return {
@@ -210,7 +233,7 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       price: s.price,
       decisions,
       energyKWh,
-      heatKWh: energyKWh,
+      heatKWh,
       usefulHeatKWh: heat.usefulHeatKWh,
       heatCredit: heat.heatCredit,
       cost,
@@ -281,12 +304,15 @@ export type Evaluated = Omit<Plan, 'slots' | 'solver' | 'planMs' | 'status'> & {
   objective: number;
 };
 
-/** Electrical (= heat) power of the computers per slot, W. */
-export function computePower(input: PlanInput, opts: Option[][], choice: number[][]): number[] {
+/**
+ * Heat the computers put into the home per slot, W: the electrical power of the devices that heat
+ * it (`heatsHome`); a device outside the heated space draws power but adds none.
+ */
+export function heatPower(input: PlanInput, opts: Option[][], choice: number[][]): number[] {
   return input.slots.map((_, t) =>
     input.devices.reduce((acc, dev, d) => {
       const o = at(at(opts, d), at(at(choice, t), d));
-      return acc + (o ? at(dev.levels, o.level).powerW : 0);
+      return acc + (o && heatsHome(dev) ? at(dev.levels, o.level).powerW : 0);
     }, 0),
   );
 }

@@ -4,10 +4,11 @@ import { at } from './at.ts';
 import {
   beforeDeadline,
   completes,
-  computePower,
   counts,
   DEFAULT_COMFORT_PENALTY,
   deviceOptions,
+  heatPower,
+  heatsHome,
   holdingSource,
   sourceStep,
   type Option,
@@ -77,16 +78,19 @@ export function buildMilp(input: PlanInput, tier: Tier) {
       }),
     ),
   );
-  const powerTerms = (t: number) => {
+  // Slot t's electrical power (every device, for the caps) or, with `heatOnly`, the heat it puts
+  // into the home (the devices that heat it: a device outside the heated space adds none).
+  const powerTerms = (t: number, heatOnly = false) => {
     const idx: number[] = [];
     const val: number[] = [];
-    opts.forEach((os, d) =>
+    opts.forEach((os, d) => {
+      if (heatOnly && !heatsHome(at(input.devices, d))) return;
       os.forEach((o, k) => {
         if (!o) return;
         idx.push(at(at(at(x, t), d), k));
         val.push(at(at(input.devices, d).levels, o.level).powerW);
-      }),
-    );
+      });
+    });
     return { idx, val };
   };
   const heat: number[] = [];
@@ -97,6 +101,7 @@ export function buildMilp(input: PlanInput, tier: Tier) {
   for (let t = 0; t < T; t++) {
     const s = at(input.slots, t);
     const p = powerTerms(t);
+    const h = powerTerms(t, true);
     opts.forEach((os, d) => {
       const idx = os.flatMap((o, k) => (o ? [at(at(at(x, t), d), k)] : []));
       if (idx.length > 1)
@@ -111,15 +116,15 @@ export function buildMilp(input: PlanInput, tier: Tier) {
     if (p.idx.length && s.quiet && input.limits.quietCapW !== undefined)
       row(p.idx, p.val, -Infinity, input.limits.quietCapW);
     if (!th) {
-      // Useful heat u ≤ energy and ≤ demand, worth the heat credit.
-      if (!p.idx.length) continue;
+      // Useful heat u ≤ heat into the home and ≤ demand, worth the heat credit.
+      if (!h.idx.length) continue;
       const u = col(net ? s.heatCreditPerKWh : 0, 0, (Math.max(0, s.heatDemandW) * s.hours) / 1000);
       heat[t] = u;
-      row([u, ...p.idx], [1, ...p.val.map((w) => (-w * s.hours) / 1000)], -Infinity, 0);
+      row([u, ...h.idx], [1, ...h.val.map((w) => (-w * s.hours) / 1000)], -Infinity, 0);
       continue;
     }
     // T_end = a·T_start + (1 − a)·(T_out + (compute W + source W)/UA): the exact step of one node
-    // under constant inputs, linear in the powers (planner.md).
+    // under constant inputs, linear in the powers (planner.md); compute W from heating devices only.
     const { a, b } = sourceStep(th, s.hours);
     // The source's output in kW (not W): coefficients near 1 keep HiGHS's LPs well scaled.
     const q = col(net ? -s.heatCreditPerKWh * s.hours : 0, 0, th.sourceCapW / 1000);
@@ -127,8 +132,8 @@ export function buildMilp(input: PlanInput, tier: Tier) {
     const prev = t === 0 ? null : at(temp, t - 1);
     const rhs = (1 - a) * (s.outdoorC ?? 0) + (prev === null ? a * th.indoorC : 0);
     row(
-      [te, q, ...(prev === null ? [] : [prev]), ...p.idx],
-      [1, -b * 1000, ...(prev === null ? [] : [-a]), ...p.val.map((w) => -b * w)],
+      [te, q, ...(prev === null ? [] : [prev]), ...h.idx],
+      [1, -b * 1000, ...(prev === null ? [] : [-a]), ...h.val.map((w) => -b * w)],
       rhs,
       rhs,
     );
@@ -334,7 +339,8 @@ export function startVector(input: PlanInput, m: Milp, choice: number[][], sourc
   const v = new Float64Array(m.cost.length);
   const T = input.slots.length;
   const opt = (t: number, d: number): Option => at(at(m.opts, d), at(at(choice, t), d));
-  const watts = computePower(input, m.opts, choice);
+  // Heat into the home (the heating devices' power), as the heat and temperature rows count it.
+  const watts = heatPower(input, m.opts, choice);
   const powerW = (t: number) => at(watts, t);
   for (let t = 0; t < T; t++) {
     m.opts.forEach((_, d) => {
@@ -429,7 +435,7 @@ export async function solveMilp(
     const m = buildMilp(input, tier);
     let from = start;
     if (previous && !(tier.goal === 'net' && startShort)) {
-      const compute = computePower(input, m.opts, previous);
+      const compute = heatPower(input, m.opts, previous);
       from = { choice: previous, sourceW: holdingSource(input, compute) };
     }
     // Only the net tier gets the start. Given one in the shortfall tier, HiGHS 1.15.1's presolve

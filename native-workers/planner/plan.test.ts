@@ -3,6 +3,7 @@ import { deviceId, jobId } from '#contract/id';
 import type { PlanInput } from '#contract/plan';
 import { atLeastAsGood, checkPlan } from '../../test/support/plan-check.ts';
 import { bruteForce } from '../../test/support/plan-brute.ts';
+import { referencePlan } from '../../test/support/plan-reference.ts';
 import { T0, tiny } from '../../test/support/plan-tiny.ts';
 import { deviceOptions, violations } from './evaluate.ts';
 import { plan } from './plan.ts';
@@ -13,6 +14,8 @@ describe('plan() on tiny problems, against trying every plan', () => {
   it('equals the exhaustive optimum on 160 tiny problems, and says so', async () => {
     let thermal = 0;
     let deadlines = 0;
+    let outside = 0;
+    let mixed = 0;
     for (let seed = 1; seed <= 160; seed++) {
       const input = tiny(seed);
       const p = await plan(input, at(input));
@@ -28,10 +31,15 @@ describe('plan() on tiny problems, against trying every plan', () => {
       expect(Math.abs(p.totals.net - mine.net)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mine.net)));
       if (input.thermal) thermal++;
       if (input.jobs.some((j) => j.workNeeded !== undefined)) deadlines++;
+      if (input.devices.some((d) => d.heats === false)) outside++;
+      if (input.devices.some((d) => d.heats === false) && input.devices.some((d) => d.heats !== false)) mixed++;
     }
-    // The generator covers both models and deadline work.
+    // The generator covers both models, deadline work, and devices outside the heated space,
+    // alone and beside one that heats.
     expect(thermal).toBeGreaterThan(50);
     expect(deadlines).toBeGreaterThan(50);
+    expect(outside).toBeGreaterThan(30);
+    expect(mixed).toBeGreaterThan(10);
   }, 120_000);
 });
 
@@ -172,5 +180,171 @@ describe('the room as a thermal battery', () => {
       /the comfort band cannot be held: .* the house loses 9000 W at 20 °C with -25.0 °C outside \(room.heatLossWPerK 200 W\/K\) and the heat source gives at most 2000 W \(heatSource.capacityW\): raise the capacity/,
     );
     expect(checkPlan(input, p).violations).toEqual([]);
+  });
+});
+
+describe('a device outside the heated space (heats: false)', () => {
+  /** Four hours at 0.25 €/kWh with 400 W of heat demand worth 0.2 €/kWh; a 300 W miner earning `perKWh` €/kWh of its power. */
+  function demand(heats: boolean, perKWh: number): PlanInput {
+    return {
+      slots: Array.from({ length: 4 }, (_, t) => ({
+        start: T0 + t * 3_600_000,
+        hours: 1,
+        price: 0.25,
+        heatDemandW: 400,
+        heatCreditPerKWh: 0.2,
+        quiet: false,
+      })),
+      devices: [{ id: deviceId('miner'), levels: [{ powerW: 300, rates: { mine: 1 } }], heats }],
+      // Value per unit of work, one unit per hour at 300 W: perKWh × 0.3 kWh.
+      jobs: [{ id: jobId('mining'), kind: 'mine', valuePerWork: perKWh * 0.3 }],
+      limits: {},
+    };
+  }
+
+  it('demand model: heat credit makes a 0.10 €/kWh miner pay in the home, not in the garage', async () => {
+    for (const solver of ['auto', 'milp'] as const) {
+      // In the home: 0.10 mining + 0.20 heat credit > 0.25 price, so it runs every hour.
+      const home = await plan(demand(true, 0.1), { ...at(demand(true, 0.1)), solver });
+      expect(home.slots.map((s) => s.decisions[0]!.job)).toEqual(['mining', 'mining', 'mining', 'mining']);
+      expect(home.totals.heatKWh).toBeCloseTo(1.2, 9);
+      expect(home.totals.heatCredit).toBeCloseTo(1.2 * 0.2, 9);
+      // In the garage: 0.10 mining < 0.25 price and no credit, so it stays off, and the plan says why.
+      const garage = await plan(demand(false, 0.1), { ...at(demand(false, 0.1)), solver });
+      expect(garage.status).toEqual({ kind: 'optimal' });
+      // Mining only, demand model: the exact DP route, which must know where the heat goes too.
+      expect([home.solver, garage.solver]).toEqual(solver === 'auto' ? ['dp', 'dp'] : ['milp', 'milp']);
+      expect(garage.slots.map((s) => s.decisions[0]!.job)).toEqual([null, null, null, null]);
+      expect(garage.totals.net).toBe(0);
+      expect(garage.slots[0]!.reason).toBe('price 0.2500 above revenue 0.1000 €/kWh');
+    }
+  });
+
+  it('demand model: mining that pays on its own runs in the garage, billed, with no heat and no credit', async () => {
+    const input = demand(false, 0.3);
+    for (const solver of ['auto', 'milp'] as const) {
+      const p = await plan(input, { ...at(input), solver });
+      expect(p.slots.every((s) => s.decisions[0]!.job === 'mining')).toBe(true);
+      expect(p.totals.energyKWh).toBeCloseTo(1.2, 9);
+      expect(p.totals.cost).toBeCloseTo(1.2 * 0.25, 9);
+      expect(p.totals.heatKWh).toBe(0);
+      expect(p.totals.heatCredit).toBe(0);
+      expect(p.slots.every((s) => s.usefulHeatKWh === 0)).toBe(true);
+      expect(p.totals.net).toBeCloseTo(1.2 * (0.3 - 0.25), 9);
+      expect(Math.abs(p.totals.net - checkPlan(input, p).net)).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  /** Six hours at 0 °C outside, band 20–23 °C, a heat pump's heat at 0.1/3 €/kWh; a 1 kW miner that pays on its own. */
+  function room(heats: boolean, jobs = true): PlanInput {
+    return {
+      slots: Array.from({ length: 6 }, (_, t) => ({
+        start: T0 + t * 3_600_000,
+        hours: 1,
+        price: 0.1,
+        heatDemandW: 0,
+        heatCreditPerKWh: 0.1 / 3,
+        quiet: false,
+        outdoorC: 0,
+        comfort: { minC: 20, maxC: 23 },
+      })),
+      devices: [{ id: deviceId('miner'), levels: [{ powerW: 1000, rates: { mine: 1 } }], heats }],
+      jobs: jobs ? [{ id: jobId('mining'), kind: 'mine', valuePerWork: 0.2 }] : [],
+      limits: {},
+      thermal: { uaWPerK: 200, capacityWhPerK: 10_000, indoorC: 20, sourceCapW: 8000 },
+    };
+  }
+
+  it('thermal model: a miner in the garage does not warm the room; the heat source does it all', async () => {
+    const garage = await plan(room(false), at(room(false)));
+    const none = await plan(room(false, false), at(room(false)));
+    const home = await plan(room(true), at(room(true)));
+    expect(garage.status).toEqual({ kind: 'optimal' });
+    expect(garage.slots.every((s) => s.decisions[0]!.job === 'mining')).toBe(true);
+    // The room goes exactly as it would with the miner off: the source holds 20 °C against
+    // 200 W/K × 20 K = 4 kW of losses, 24 kWh over the six hours.
+    expect(garage.totals.sourceHeatKWh).toBeCloseTo(24, 6);
+    expect(garage.totals.sourceHeatKWh).toBeCloseTo(none.totals.sourceHeatKWh, 9);
+    garage.slots.forEach((s, t) => expect(s.indoorC!).toBeCloseTo(none.slots[t]!.indoorC!, 9));
+    expect(garage.totals.heatKWh).toBe(0);
+    expect(garage.totals.energyKWh).toBeCloseTo(6, 9);
+    expect(garage.totals.comfortKh).toBeLessThan(1e-6);
+    // In the home the miner's 6 kWh displace as much of the source's heat.
+    expect(home.totals.heatKWh).toBeCloseTo(6, 9);
+    expect(home.totals.sourceHeatKWh).toBeCloseTo(18, 6);
+    const a = checkPlan(room(false), garage);
+    expect(a.violations).toEqual([]);
+    expect(Math.abs(garage.totals.net - a.net)).toBeLessThanOrEqual(1e-9);
+  });
+
+  /**
+   * A garage miner (efficient, heats: false) and a PC in the home under one 600 W cap: three hours
+   * whose price, heat demand and credit make the choice between them turn on where the heat goes.
+   */
+  function mixed(thermal: boolean, heats = false): PlanInput {
+    const prices = [0.08, 0.3, 0.18];
+    return {
+      slots: prices.map((price, t) => ({
+        start: T0 + t * 900_000,
+        hours: 0.25,
+        price,
+        heatDemandW: [500, 200, 350][t]!,
+        heatCreditPerKWh: thermal ? 0.1 : 0.16,
+        quiet: false,
+        ...(thermal ? { outdoorC: [2, -3, 5][t]!, comfort: { minC: 20, maxC: 22 } } : {}),
+      })),
+      devices: [
+        {
+          id: deviceId('garage'),
+          levels: [
+            { powerW: 250, rates: { mine: 1 } },
+            { powerW: 450, rates: { mine: 1.7 } },
+          ],
+          minRunSlots: 2,
+          heats,
+        },
+        { id: deviceId('pc'), levels: [{ powerW: 300, rates: { mine: 0.5 } }] },
+      ],
+      jobs: [{ id: jobId('mining'), kind: 'mine', valuePerWork: 0.03 }],
+      limits: { powerCapW: 600 },
+      ...(thermal ? { thermal: { uaWPerK: 120, capacityWhPerK: 1500, indoorC: 20.2, sourceCapW: 100_000 } } : {}),
+    };
+  }
+
+  for (const thermal of [false, true]) {
+    it(`a mixed home agrees with trying every plan and with the reference model (${thermal ? 'thermal' : 'demand'} model)`, async () => {
+      const input = mixed(thermal);
+      for (const solver of ['auto', 'milp'] as const) {
+        const p = await plan(input, { ...at(input), solver });
+        const mine = checkPlan(input, p);
+        const best = bruteForce(input)!;
+        expect(mine.violations).toEqual([]);
+        expect(p.status).toEqual({ kind: 'optimal' });
+        expect(
+          atLeastAsGood(mine, best, 1e-6) && atLeastAsGood(best, mine, 1e-6),
+          `${solver}: ${JSON.stringify(mine)} vs ${JSON.stringify(best)}`,
+        ).toBe(true);
+        expect(Math.abs(p.totals.net - mine.net)).toBeLessThanOrEqual(1e-9);
+        // Heat into the home: the PC's energy alone.
+        const pcKWh = p.slots.reduce((a, s) => a + (s.decisions[1]!.powerW * 0.25) / 1000, 0);
+        expect(p.totals.heatKWh).toBeCloseTo(pcKWh, 12);
+      }
+      const ref = await referencePlan(input);
+      const r = checkPlan(input, ref);
+      const best = bruteForce(input)!;
+      expect(ref.status).toBe('optimal');
+      expect(atLeastAsGood(r, best, 1e-6) && atLeastAsGood(best, r, 1e-6)).toBe(true);
+      // Where the garage's heat goes decides the optimum: counted as heat, it is a different one.
+      const warm = checkPlan(mixed(thermal, true), await plan(mixed(thermal, true), at(input)));
+      expect(Math.abs(warm.objective - best.objective)).toBeGreaterThan(1e-3);
+    });
+  }
+
+  it('refuses heats that is not a boolean, naming the device', async () => {
+    const input = demand(true, 0.1);
+    const bad = { ...input, devices: [{ ...input.devices[0]!, heats: 'no' as unknown as boolean }] };
+    await expect(plan(bad, at(input))).rejects.toThrow(
+      /device "miner" has heats "no"; give true \(its heat warms the home\) or false \(it stands outside the heated space\)/,
+    );
   });
 });

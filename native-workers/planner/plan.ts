@@ -1,7 +1,7 @@
 import type { Plan, PlanInput, PlannedSlot, PlanSolver, PlanStatus } from '#contract/plan';
 import { at } from './at.ts';
 import { dpIsExact, fastPlan } from './dp.ts';
-import { better, deviceOptions, evaluate, score } from './evaluate.ts';
+import { better, deviceOptions, evaluate, heatsHome, score } from './evaluate.ts';
 import { solveMilp } from './milp.ts';
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -17,7 +17,7 @@ function reasonFor(
   s: Omit<PlannedSlot, 'reason'>,
   all: Omit<PlannedSlot, 'reason'>[],
   currency: string,
-  bestRevenue: () => number,
+  bestRevenue: (heatValue: number) => number,
 ): string {
   const slot = at(input.slots, t);
   const parts: string[] = [];
@@ -39,7 +39,7 @@ function reasonFor(
     input.thermal &&
     band &&
     s.indoorC !== undefined &&
-    (s.energyKWh > 0 || s.sourceHeatKWh > 0) &&
+    (s.heatKWh > 0 || s.sourceHeatKWh > 0) &&
     s.indoorC > band.minC + 0.05
   ) {
     // Heat beyond the band's lower edge now is heat not bought later: name the dearest hour it saves.
@@ -61,13 +61,15 @@ function reasonFor(
     );
   }
   if (!running.length) {
-    // Best money a kWh could earn here: heat credit (while demand lasts) plus the best job's value.
-    const gain = bestRevenue() + (input.thermal || slot.heatDemandW > 0 ? heatValue : 0);
+    // Best money a kWh could earn here: the best job's value plus, on a device that heats the
+    // home, the heat credit (while demand lasts).
+    const gain = bestRevenue(input.thermal || slot.heatDemandW > 0 ? heatValue : 0);
+    const what = input.devices.some(heatsHome) ? 'heat value and revenue' : 'revenue';
     if (slot.quiet && input.limits.quietCapW === 0) parts.push('quiet hours');
     else if (band && s.indoorC !== undefined && s.sourceHeatKWh === 0 && s.indoorC > band.minC + 0.05) {
       parts.push(`coasting on stored warmth (${s.indoorC.toFixed(1)} °C, band ${band.minC}–${band.maxC} °C)`);
     } else if (slot.price > gain)
-      parts.push(`price ${slot.price.toFixed(4)} above heat value and revenue ${gain.toFixed(4)} ${currency}/kWh`);
+      parts.push(`price ${slot.price.toFixed(4)} above ${what} ${gain.toFixed(4)} ${currency}/kWh`);
     else if (input.thermal && s.sourceHeatKWh > 0)
       parts.push(
         'the heat source heats as cheaply here; compute runs where it pays more (min run/pause lengths, deadlines)',
@@ -157,13 +159,14 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
     }
   }
   const ev = evaluate(live, choice, sourceW);
-  // Revenue per kWh of the best open-ended job on any device (the same for every slot; worked out once, when needed).
-  let best: number | undefined;
-  const bestRevenue = () => {
-    best ??= Math.max(
-      0,
-      ...live.devices.flatMap((dev, d) =>
-        deviceOptions(live, d).map((o) => {
+  // Revenue per kWh of the best open-ended job, per device (the same for every slot; worked out
+  // once, when needed); a kWh's heat value adds to it only on devices that heat the home.
+  let best: number[] | undefined;
+  const bestRevenue = (heatValue: number) => {
+    best ??= live.devices.map((dev, d) =>
+      Math.max(
+        0,
+        ...deviceOptions(live, d).map((o) => {
           if (!o) return 0;
           const lv = at(dev.levels, o.level);
           const job = at(live.jobs, o.job);
@@ -173,7 +176,8 @@ export async function plan(input: PlanInput, opts: PlanOptions): Promise<Plan> {
         }),
       ),
     );
-    return best;
+    const each = best.map((r, d) => r + (heatsHome(at(live.devices, d)) ? heatValue : 0));
+    return each.length ? Math.max(...each) : heatValue;
   };
   const slots = ev.slots.map((s, t) => ({
     ...s,
@@ -230,6 +234,10 @@ export function validate(input: PlanInput): void {
   for (const d of input.devices) {
     if (ids.has(d.id)) throw new Error(`planner: device "${d.id}" listed twice`);
     ids.add(d.id);
+    if (d.heats !== undefined && typeof d.heats !== 'boolean')
+      throw new Error(
+        `planner: device "${d.id}" has heats ${JSON.stringify(d.heats)}; give true (its heat warms the home) or false (it stands outside the heated space)`,
+      );
     for (const l of d.levels)
       if (!(l.powerW >= 0))
         throw new Error(`planner: device "${d.id}" has a level with power ${l.powerW} W; give a power ≥ 0`);

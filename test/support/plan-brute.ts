@@ -49,12 +49,13 @@ function toPlan(input: PlanInput, pick: (t: number, d: number) => Choice): Pick<
   let temp = input.thermal?.indoorC ?? 0;
   return {
     slots: input.slots.map((slot, t) => {
+      // Heat into the room: only devices inside the heated space (heats not false) warm it.
       let watts = 0;
       const decisions = input.devices.map((dev, d) => {
         const c = pick(t, d);
         if (!c) return { device: dev.id, job: null, level: -1, powerW: 0, work: 0 };
         const lv = dev.levels[c.level]!;
-        watts += lv.powerW;
+        if (dev.heats !== false) watts += lv.powerW;
         return { device: dev.id, job: c.job, level: c.level, powerW: lv.powerW, work: 0 };
       });
       let sourceHeatKWh = 0;

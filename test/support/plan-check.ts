@@ -38,6 +38,9 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
     if (!ps) break;
     const end = slot.start + slot.hours * 3_600_000;
     let watts = 0;
+    // Heat into the home: a device with heats: false stands outside the heated space (its power is
+    // billed and capped, its heat is worth nothing and warms no room).
+    let heatW = 0;
     input.devices.forEach((dev, d) => {
       const dec = ps.decisions.find((x) => x.device === dev.id);
       const on = !!dec && dec.job !== null;
@@ -54,6 +57,7 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
       if (dev.maxTempC !== undefined && lv.tempC !== undefined && lv.tempC > dev.maxTempC)
         bad.push(`slot ${t}: ${dev.id} level ${dec.level} runs too hot`);
       watts += lv.powerW;
+      if (dev.heats !== false) heatW += lv.powerW;
       const work = rate * slot.hours;
       runsIn[j]![t] = true;
       if (job.mode === 'continuous' && ranOn[j]![t] !== undefined)
@@ -81,14 +85,15 @@ export function checkPlan(input: PlanInput, plan: Pick<Plan, 'slots'>): Checked 
       money -= ps.sourceHeatKWh * slot.heatCreditPerKWh;
       // dT/dt = (P − UA (T − T_out)) / C, solved exactly over the slot with constant P.
       const tau = th.capacityWhPerK / th.uaWPerK;
-      const steady = (slot.outdoorC ?? 0) + (watts + sourceW) / th.uaWPerK;
+      const steady = (slot.outdoorC ?? 0) + (heatW + sourceW) / th.uaWPerK;
       temp = steady + (temp - steady) * Math.exp(-slot.hours / tau);
       const lo = slot.comfort ? Math.max(0, slot.comfort.minC - temp) : 0;
       const hi = slot.comfort ? Math.max(0, temp - slot.comfort.maxC) : 0;
       belowKh += lo * slot.hours;
       outsideKh += (lo + hi) * slot.hours;
     } else {
-      money += Math.min(kwh, (Math.max(0, slot.heatDemandW) * slot.hours) / 1000) * slot.heatCreditPerKWh;
+      const heatKWh = (heatW * slot.hours) / 1000;
+      money += Math.min(heatKWh, (Math.max(0, slot.heatDemandW) * slot.hours) / 1000) * slot.heatCreditPerKWh;
     }
   }
   input.devices.forEach((dev, d) => {

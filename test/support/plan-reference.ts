@@ -8,7 +8,9 @@
  * - Deadline job j (need W > 0), in raw work units: miss_j ≥ W − work by the deadline;
  *   late_j ≥ W − counted work (run-past-deadline jobs); paid_j = min(W, counted work).
  * - Demand model: useful_t = min(kWh_t, demand_t) kWh. Thermal model: source_t kW, end
- *   temperature T_t °C, below_t / above_t K outside the band.
+ *   temperature T_t °C, below_t / above_t K outside the band. In both, kWh_t and the compute heat
+ *   are those of the devices inside the heated space (`heats` not false); every device's power is
+ *   billed and counts under the caps.
  * - Continuous jobs: start[t,d,o] ∈ [0,1] (integral through x), one start per job.
  *
  * Rows: one option per device and slot; power and quiet caps; minimum run and pause as pairwise
@@ -65,7 +67,8 @@ class Lp {
   }
 }
 
-type Opt = { level: number; job: number; powerW: number; rate: number };
+/** heatW: the heat this option puts into the home, W (its power, or 0 outside the heated space). */
+type Opt = { level: number; job: number; powerW: number; heatW: number; rate: number };
 
 /** One WebAssembly instance for all calls; every solve gets its own model. */
 let runtime: Promise<Highs> | undefined;
@@ -84,7 +87,7 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
       input.jobs.forEach((job, j) => {
         const rate = lv.rates[job.kind] ?? 0;
         if ((!job.devices || job.devices.includes(dev.id)) && rate > 0)
-          out.push({ level, job: j, powerW: lv.powerW, rate });
+          out.push({ level, job: j, powerW: lv.powerW, heatW: dev.heats === false ? 0 : lv.powerW, rate });
       });
     });
     return out;
@@ -185,7 +188,7 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
       sources.push(source);
       money.push([source, -slot.heatCreditPerKWh * slot.hours]);
       const outside = (1 - a) * (slot.outdoorC ?? 0) + (prev === null ? a * th.indoorC : 0);
-      const compute = input.devices.flatMap((_, d) => options[d]!.map((o, k): Term => [x[t]![d]![k]!, -b * o.powerW]));
+      const compute = input.devices.flatMap((_, d) => options[d]!.map((o, k): Term => [x[t]![d]![k]!, -b * o.heatW]));
       const earlier: Term[] = prev === null ? [] : [[prev, -a]];
       lp.row([[temp, 1], ...earlier, ...compute, [source, -b * 1000]], outside, outside);
       if (slot.comfort) {
@@ -214,7 +217,7 @@ export async function referencePlan(input: PlanInput): Promise<ReferencePlan> {
   } else {
     input.slots.forEach((slot, t) => {
       const kwh = input.devices.flatMap((_, d) =>
-        options[d]!.map((o, k): Term => [x[t]![d]![k]!, (o.powerW * slot.hours) / 1000]),
+        options[d]!.map((o, k): Term => [x[t]![d]![k]!, (o.heatW * slot.hours) / 1000]),
       );
       minOf(kwh, (Math.max(0, slot.heatDemandW) * slot.hours) / 1000, most(kwh), slot.heatCreditPerKWh);
     });
@@ -342,11 +345,13 @@ function toSlots(
   let temp = input.thermal?.indoorC ?? 0;
   return input.slots.map((slot, t) => {
     let watts = 0;
+    let heatW = 0;
     const decisions = input.devices.map((dev, d): PlanDecision => {
       const k = x[t]![d]!.findIndex((c) => v[c]! > 0.5);
       const o = options[d]![k];
       if (!o) return { device: dev.id, job: null, level: -1, powerW: 0, work: 0 };
       watts += o.powerW;
+      heatW += o.heatW;
       return {
         device: dev.id,
         job: input.jobs[o.job]!.id,
@@ -363,7 +368,7 @@ function toSlots(
       const sourceW = Math.max(0, Math.min(th.sourceCapW, v[sources[t]!]! * 1000));
       sourceHeatKWh = (sourceW * slot.hours) / 1000;
       const a = Math.exp((-slot.hours * th.uaWPerK) / th.capacityWhPerK);
-      temp = a * temp + (1 - a) * ((slot.outdoorC ?? 0) + (watts + sourceW) / th.uaWPerK);
+      temp = a * temp + (1 - a) * ((slot.outdoorC ?? 0) + (heatW + sourceW) / th.uaWPerK);
       indoorC = temp;
     }
     const energyKWh = (watts * slot.hours) / 1000;
@@ -372,7 +377,7 @@ function toSlots(
       price: slot.price,
       decisions,
       energyKWh,
-      heatKWh: energyKWh,
+      heatKWh: (heatW * slot.hours) / 1000,
       usefulHeatKWh: 0,
       heatCredit: 0,
       cost: energyKWh * slot.price,

@@ -11,14 +11,18 @@ export const T0 = Date.UTC(2026, 0, 5);
 /**
  * Tiny problems of every shape the model has (1–2 devices, 3–4 slots, caps, quiet hours, hot
  * levels, min run/pause, mining and deadline jobs — continuous, run past the deadline, feasible
- * or not — and half of them with a thermal model whose source costs the same in every slot),
- * small enough to try every plan.
+ * or not — half of them with a thermal model whose source costs the same in every slot, and about
+ * a third with one device outside the heated space, `heats: false`), small enough to try every plan.
  */
 export function tiny(seed: number): PlanInput {
   const r = mulberry32(seed);
   const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
   const T = int(3, 4);
   const D = T === 4 ? 1 : int(1, 2);
+  // Which device (if any) stands outside the heated space, drawn from a stream of its own so that
+  // every other draw is what it was before `heats` existed (planner.md names seeds by their shape).
+  const h = mulberry32(Math.imul(seed, 0x9e3779b1) ^ 0x5eed);
+  const outside = h() < 0.35 ? Math.floor(h() * D) : -1;
   const devices = Array.from({ length: D }, (_, d) => ({
     id: deviceId(`dev${d}`),
     levels: Array.from({ length: int(1, 2) }, (_, l) => ({
@@ -29,6 +33,7 @@ export function tiny(seed: number): PlanInput {
     minRunSlots: int(1, 3),
     minPauseSlots: int(1, 2),
     ...(r() < 0.3 ? { maxTempC: 85 } : {}),
+    ...(d === outside ? { heats: false } : {}),
   }));
   const jobs: PlanJob[] = [{ id: jobId('mining'), kind: 'mine', valuePerWork: r() * 0.02 }];
   if (D === 1 || r() < 0.5) {
