@@ -3,7 +3,7 @@
  * the user configured devices) and the job queue; a mining job is planned only when a pool is
  * configured (the scheduler keeps one in the queue then).
  */
-import type { HardwareInfo, Job, MiningStatus } from '#contract/index';
+import type { HardwareInfo, Job, LanDevice, MiningStatus } from '#contract/index';
 import { deviceId, jobId } from '#contract/id';
 import type { PlanDevice, PlanJob, PowerLevel } from '#contract/plan';
 import { powerModelFor } from '#core/hardware/power-model';
@@ -43,8 +43,21 @@ export function queuedJob(over: Partial<WorldJob> & Pick<WorldJob, 'id' | 'spec'
   };
 }
 
+/** A LAN miner's work in the plan: it hashes for its own pool, so it has its own job kind. */
+export const LAN_MINE = 'lan-mine';
+/** The one planner job all LAN miners run (the ledger books it as `lan-mining`). */
+export const LAN_JOB = jobId('lan-mining');
+export const lanDeviceId = (id: string) => deviceId(`lan:${id}`);
+/** The LAN device's own id in a plan's device id, or null for any other device. */
+export const lanIdOf = (planId: string): string | null => (planId.startsWith('lan:') ? planId.slice(4) : null);
+
 export type World = {
   hardware: HardwareInfo | null;
+  /**
+   * LAN heater-miners (issue 23): each that answers and has levels is a planner device, its
+   * levels from its telemetry, its heat in the home unless it stands outside the heated space.
+   */
+  lan?: { devices: LanDevice[]; valuePerHash: number; slotMin: number };
   configured: ConfiguredDevice[] | null;
   jobs: WorldJob[];
   /** Mining: null when no pool is configured. */
@@ -142,7 +155,25 @@ export function buildWorld(w: World): Built {
     }
   }
 
+  const lanIds: PlanDevice['id'][] = [];
+  for (const d of w.lan?.devices ?? []) {
+    // Offline, or never read: planned as unavailable (nothing to count on).
+    if (d.status !== 'online' || d.levels.length === 0) continue;
+    const id = lanDeviceId(d.id);
+    const slots = (min: number) => Math.max(1, Math.ceil(min / w.lan!.slotMin));
+    devices.push({
+      id,
+      // A level's work is its hashes per hour (0 where the device did not say): it runs the LAN job.
+      levels: d.levels.map((l) => ({ powerW: l.powerW, rates: { [LAN_MINE]: Math.max(0, l.hashRate) * 3600 } })),
+      minRunSlots: slots(d.minRunMin),
+      minPauseSlots: slots(d.minPauseMin),
+      ...(d.zone === 'unheated' ? { heats: false } : {}),
+    });
+    lanIds.push(id);
+  }
+
   const jobs: PlanJob[] = [];
+  if (lanIds.length > 0) jobs.push({ id: LAN_JOB, kind: LAN_MINE, valuePerWork: w.lan!.valuePerHash, devices: lanIds });
   for (const j of active) {
     const id = planJobId(j.id);
     if (j.kind === 'mining') {

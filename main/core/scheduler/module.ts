@@ -17,8 +17,8 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
     migrations: schedulerMigrations,
     settings: schedulerSettings,
     requires: ['tariff', 'heating'],
-    optional: ['hardware', 'mining', 'job', 'market'],
-    create(ctx, { tariff, heating, hardware, mining, job, market }): ModuleInstance {
+    optional: ['hardware', 'mining', 'job', 'market', 'device'],
+    create(ctx, { tariff, heating, hardware, mining, job, market, device }): ModuleInstance {
       const scheduling = createScheduling({
         store: createPlanEventStore(ctx.db),
         settings: ctx.settings,
@@ -31,6 +31,7 @@ export function schedulerModule(options: SchedulerModuleOptions = {}): CoreModul
         mining,
         jobs: job,
         market,
+        devices: device,
         // Off the core's thread: with deadline jobs a plan can take a few hundred ms.
         planner: (input, opts) => plannerThread.plan(input, opts),
         idle: options.idle === undefined ? idleSource() : options.idle,

@@ -2,6 +2,7 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import {
   DEFAULT_PLANNER_TIME_LIMIT_SEC,
   HandlerError,
+  type Events,
   type PlanApplied,
   type PlanLimitSettings,
   type PlanOverride,
@@ -11,6 +12,8 @@ import {
   type RunModeTarget,
 } from '#contract/index';
 import type { Plan, PlanDevice, PlanInput, PlanSlot, ThermalModel } from '#contract/plan';
+import type { DeviceService } from '#core/device/service';
+import { moneyPerHash } from '#core/market/revenue';
 import type { Clock } from '#core/clock';
 import type { EventBus } from '#core/event';
 import type { HardwareService } from '#core/hardware/service';
@@ -29,9 +32,12 @@ import { matchZone } from '#core/tariff/zone';
 import type { PlanOptions } from '#workers/planner/plan';
 import type { PlanEventStore } from './events.ts';
 import { Executor } from './executor.ts';
+import { isRemote, type FleetLink } from './fleet-link.ts';
+import { LanExecutor } from './lan.ts';
 import {
   buildWorld,
   DEFAULT_HASHES_PER_THREAD_SEC,
+  lanIdOf,
   measuredPerThread,
   plannedValuePerHash,
   planJobId,
@@ -66,6 +72,8 @@ export type SchedulingDeps = {
   mining: MiningService | null;
   jobs: JobService | null;
   market: MarketService | null;
+  /** LAN heater-miners (issue 23): planned as devices, commanded through this service. */
+  devices?: DeviceService | null;
   /** Makes a plan (the planner worker thread in the app, the solver in-process in a test). */
   planner: (input: PlanInput, opts: PlanOptions) => Promise<Plan>;
   /** Idle time source; null where there is none (`hearth serve`). */
@@ -84,7 +92,17 @@ export type Scheduling = ReturnType<typeof createScheduling>;
 /** What other domains may ask of the scheduler (the home bus's commands): the plan, modes, overrides, limits. */
 export type SchedulerService = Pick<
   Scheduling,
-  'state' | 'modes' | 'setMode' | 'setOverride' | 'limits' | 'setLimits' | 'replan' | 'note' | 'presence'
+  | 'state'
+  | 'modes'
+  | 'setMode'
+  | 'setOverride'
+  | 'limits'
+  | 'setLimits'
+  | 'replan'
+  | 'note'
+  | 'presence'
+  | 'attachFleet'
+  | 'fleetChanged'
 >;
 
 /**
@@ -96,6 +114,9 @@ export type SchedulerService = Pick<
  */
 export function createScheduling(deps: SchedulingDeps) {
   const { tariff, heating, hardware, mining, jobs, market } = deps;
+  const lanDevices = deps.devices ?? null;
+  /** Other Hearth nodes (main/core/fleet), once that domain attaches: null plans this node alone. */
+  let fleet: FleetLink | null = null;
   const events = deps.store;
   let lastApplied: PlanApplied | null = null;
   let currentOverride: PlanOverride | null = null;
@@ -218,7 +239,21 @@ export function createScheduling(deps: SchedulingDeps) {
       slots.forEach((s, i) => (s.comfort = bands[i]));
     }
     keepMiningJob();
+    const currency = prices[0]?.currency ?? null;
+    const basis = market?.basis() ?? null;
+    // LAN miners hash for their own pools: the one revenue formula on the market's figures,
+    // nothing while the BTC price is in another currency than the electricity.
+    const lanValue = basis && (currency === null || basis.currency === currency) ? moneyPerHash(basis) : 0;
     tables = buildWorld({
+      ...(lanDevices
+        ? {
+            lan: {
+              devices: lanDevices.list(),
+              valuePerHash: lanValue,
+              slotMin: (prices[0] ? prices[0].end - prices[0].start : SLOT_MS) / 60_000,
+            },
+          }
+        : {}),
       hardware: hardware ? await hardware.info() : null,
       configured: deps.settings.get(deviceSetting),
       jobs: (jobs?.list() ?? []).filter((j) => !held().includes(j.id)),
@@ -226,7 +261,7 @@ export function createScheduling(deps: SchedulingDeps) {
       now: deps.clock.now(),
     });
     const slotMin = (slots[0]?.hours ?? SLOT_MS / 3_600_000) * 60;
-    return modeInput(
+    const input = modeInput(
       {
         slots,
         devices: limited(tables.devices, l, slotMin),
@@ -239,6 +274,40 @@ export function createScheduling(deps: SchedulingDeps) {
       },
       modes(),
     );
+    if (fleet?.role() === 'agent') fleet.offer({ devices: input.devices, jobs: input.jobs });
+    if (fleet?.role() === 'planner') {
+      const others = fleet.agentInputs();
+      input.devices.push(...others.devices);
+      input.jobs.push(...others.jobs);
+    }
+    return input;
+  };
+
+  const lanExecutor = lanDevices ? new LanExecutor({ devices: lanDevices, record }) : null;
+
+  /** An agent carries out the planning node's last schedule; before one comes, and after it ends, it idles. */
+  const agentPlan = (link: FleetLink): Plan => {
+    const s = link.schedule();
+    const now = deps.clock.now();
+    if (s) return { ...s, slots: s.slots.filter((x) => x.start + SLOT_MS > now) };
+    return {
+      slots: [],
+      totals: {
+        energyKWh: 0,
+        heatKWh: 0,
+        heatCredit: 0,
+        cost: 0,
+        revenue: 0,
+        sourceHeatKWh: 0,
+        sourceCost: 0,
+        comfortKh: 0,
+        net: 0,
+      },
+      shortfalls: [],
+      solver: 'heuristic',
+      status: { kind: 'heuristic', reason: `waiting for a schedule from ${link.plannerNode() ?? 'the planning node'}` },
+      planMs: 0,
+    };
   };
 
   const executor = new Executor({
@@ -278,16 +347,38 @@ export function createScheduling(deps: SchedulingDeps) {
     // The reasons quote prices ("pre-heating: 0.0400 EUR/kWh now vs …") in the tariff's currency.
     // The run modes bend the planner's answer (modes.ts): the plan shown is the plan carried out.
     planner: async (input, now) => {
+      const link = fleet;
+      if (link?.role() === 'agent') return agentPlan(link);
       const currency = tariff.slots(now, now + SLOT_MS)[0]?.currency ?? 'EUR';
-      return planInModes(input, (i, c) => deps.planner(i, { now, currency: c, timeLimitMs: timeLimitMs() }), {
+      const p = await planInModes(input, (i, c) => deps.planner(i, { now, currency: c, timeLimitMs: timeLimitMs() }), {
         modes: modes(),
         currency,
         jobs: jobs?.list() ?? [],
       });
+      if (link?.role() === 'planner') link.planned(p);
+      return p;
     },
-    apply: async (a) => {
-      const eff = await executor.apply(a, presence.active(), tables);
-      lastApplied = { slotStart: eff.slotStart, decisions: eff.decisions, reason: eff.reason, source: eff.source };
+    apply: async (planned) => {
+      let a = planned;
+      // An agent without a schedule for now (none came, or the last one ended) idles: everything off.
+      if (fleet?.role() === 'agent' && a.source === 'none')
+        a = {
+          ...a,
+          reason: `no schedule from ${fleet.plannerNode() ?? 'the planning node'} for this slot: idle`,
+          decisions: tables.devices.map((d) => ({ device: d.id, job: null, level: -1, powerW: 0, work: 0 })),
+        };
+      // Other nodes' devices are theirs to run; LAN miners are commanded through the device domain;
+      // presence rules are about this PC, so they bend only its own devices.
+      const own = a.decisions.filter((d) => !isRemote(d.device) && lanIdOf(d.device) === null);
+      const lan = a.decisions.filter((d) => lanIdOf(d.device) !== null);
+      lanExecutor?.apply(a.slotStart, lan);
+      const eff = await executor.apply({ ...a, decisions: own }, presence.active(), tables);
+      lastApplied = {
+        slotStart: eff.slotStart,
+        decisions: [...eff.decisions, ...lan],
+        reason: eff.reason,
+        source: eff.source,
+      };
       deps.events.emit('plan-applied', lastApplied);
     },
     record: (e) => {
@@ -422,6 +513,15 @@ export function createScheduling(deps: SchedulingDeps) {
 
   return {
     state: () => ({ plan: planNow(), override: currentOverride, applied: lastApplied }),
+    /** The fleet domain joins (or leaves, with null): plan again in the new role. */
+    attachFleet: (link: FleetLink | null) => {
+      fleet = link;
+      scheduler.changed();
+    },
+    /** Agents came, went or offered something new, or a schedule arrived: plan (or follow) again. */
+    fleetChanged: () => scheduler.changed(),
+    /** LAN commands still under way have ended (tests). */
+    lanSettled: () => lanExecutor?.settled() ?? Promise.resolve(),
     /** Plans again once pending changes settle (the home bus's "re-plan now"). */
     replan: () => scheduler.changed(),
     /** Records a command from outside the app (its source and what it asked) in the event log. */
@@ -506,6 +606,24 @@ export function createScheduling(deps: SchedulingDeps) {
           scheduler.changed();
         }),
       );
+      // A LAN miner that comes or goes, or whose levels, zone or minimum run/pause change: plan again.
+      if (lanDevices) {
+        const planned = (list: Events['device-update']) =>
+          JSON.stringify(
+            list
+              .filter((d) => d.status === 'online' && d.levels.length > 0)
+              .map((d) => [d.id, d.levels.map((l) => [l.powerW, l.hashRate]), d.zone, d.minRunMin, d.minPauseMin]),
+          );
+        let seenLan = planned(lanDevices.list());
+        unsubs.push(
+          deps.events.on('device-update', (list) => {
+            const key = planned(list);
+            if (key === seenLan) return;
+            seenLan = key;
+            scheduler.changed();
+          }),
+        );
+      }
       if (deps.cron) cron = schedule('15 13 * * *', () => scheduler.changed());
       await presence.start();
       await scheduler.start();
