@@ -52,11 +52,12 @@ export function LimitsCard() {
               onChange={(on) => edit({ ...form, powerCapW: on ? (data?.powerCapW ?? 500) : null })}
               testId="limits-cap-on"
             >
-              Cap the total power of all devices
+              Home electrical limit (fuse): all planned devices together, LAN miners and other Hearth nodes included,
+              stay at or below
             </Check>{' '}
             {form.powerCapW !== null && (
               <NumField
-                label="at"
+                label="limit"
                 unit="W"
                 value={form.powerCapW}
                 onChange={(n) => edit({ ...form, powerCapW: n })}
