@@ -181,15 +181,13 @@ export class Ledger implements LedgerService {
     const lan = this.d.db.prepare(
       'SELECT COUNT(*) AS n, COALESCE(SUM(accepted), 0) AS a FROM device_share WHERE device_id = ? AND start >= ? AND start < ?',
     );
-    return days.map((d) => {
-      let shares: number | null = null;
-      if (device === 'cpu') shares = this.shareCounts(d.start, d.end)?.accepted ?? null;
-      else {
-        const r = lan.get(device, d.start, d.end) as { n: number; a: number };
-        shares = Number(r.n) > 0 ? Number(r.a) : null;
-      }
-      return { ...d, sharesAccepted: shares };
-    });
+    const sharesOn = (d: DayTotals): number | null => {
+      // Hearth's own miner runs on the CPU; a LAN miner's counter increases are in device_share.
+      if (device === 'cpu') return this.shareCounts(d.start, d.end)?.accepted ?? null;
+      const r = lan.get(device, d.start, d.end) as { n: number; a: number };
+      return Number(r.n) > 0 ? Number(r.a) : null;
+    };
+    return days.map((d) => ({ ...d, sharesAccepted: sharesOn(d) }));
   }
 
   /** Totals per device or per job over the local days from `from` to `to`. */
@@ -415,9 +413,7 @@ export class Ledger implements LedgerService {
     const anyMining = miningWeights.some((w) => w > 0);
     const revParts = split(revenueExpected, anyMining ? miningWeights : own);
     const credParts = split(revenueCredited, anyMining ? miningWeights : own);
-    const lanRevenue = m.cells.map((c) =>
-      c.hashes > 0 && b && paysIn() ? nanosOf(c.hashes * moneyPerHash(b)) : 0,
-    );
+    const lanRevenue = m.cells.map((c) => (c.hashes > 0 && b && paysIn() ? nanosOf(c.hashes * moneyPerHash(b)) : 0));
     m.cells.forEach((c, i) => {
       const row: SlotInput = {
         start: m.start,
