@@ -271,17 +271,7 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
       }
     }
   });
-  const totals: PlanTotals = {
-    energyKWh: 0,
-    heatKWh: 0,
-    heatCredit: 0,
-    cost: 0,
-    revenue: 0,
-    sourceHeatKWh: 0,
-    sourceCost: 0,
-    comfortKh,
-    net: 0,
-  };
+  const totals = zeroTotals(comfortKh);
   for (const s of slots) {
     totals.energyKWh += s.energyKWh;
     totals.heatKWh += s.heatKWh;
@@ -294,6 +284,21 @@ export function evaluate(input: PlanInput, choice: number[][], sourceW?: number[
   totals.net = totals.heatCredit + totals.revenue - totals.cost - totals.sourceCost;
   const penalty = th ? (th.comfortPenaltyPerKh ?? DEFAULT_COMFORT_PENALTY) * outsideKh : 0;
   return { slots, totals, shortfalls, sourceW: sources, objective: totals.net - penalty };
+}
+
+/** Totals of a plan that does nothing (before the slots are added up). */
+export function zeroTotals(comfortKh = 0): PlanTotals {
+  return {
+    energyKWh: 0,
+    heatKWh: 0,
+    heatCredit: 0,
+    cost: 0,
+    revenue: 0,
+    sourceHeatKWh: 0,
+    sourceCost: 0,
+    comfortKh,
+    net: 0,
+  };
 }
 
 export type Evaluated = Omit<Plan, 'slots' | 'solver' | 'planMs' | 'status'> & {

@@ -29,6 +29,7 @@ import type { Settings } from '#core/setting';
 import type { TariffService } from '#core/tariff/service';
 import { systemTimeZone } from '#core/time';
 import { matchZone } from '#core/tariff/zone';
+import { zeroTotals } from '#workers/planner/evaluate';
 import type { PlanOptions } from '#workers/planner/plan';
 import type { PlanEventStore } from './events.ts';
 import { Executor } from './executor.ts';
@@ -292,17 +293,7 @@ export function createScheduling(deps: SchedulingDeps) {
     if (s) return { ...s, slots: s.slots.filter((x) => x.start + SLOT_MS > now) };
     return {
       slots: [],
-      totals: {
-        energyKWh: 0,
-        heatKWh: 0,
-        heatCredit: 0,
-        cost: 0,
-        revenue: 0,
-        sourceHeatKWh: 0,
-        sourceCost: 0,
-        comfortKh: 0,
-        net: 0,
-      },
+      totals: zeroTotals(),
       shortfalls: [],
       solver: 'heuristic',
       status: { kind: 'heuristic', reason: `waiting for a schedule from ${link.plannerNode() ?? 'the planning node'}` },
