@@ -137,9 +137,10 @@ describe('a home of one PC, two AxeOS miners and one Avalon heater', () => {
       for (const name of ['Desk Bitaxe', 'Hall Bitaxe', 'Avalon'])
         expect(events.some((e) => e.kind === 'decision' && e.message.startsWith(`${name}: `))).toBe(true);
 
-      // A device that starts to hang: planning and the others go on; it is shown offline and
-      // planned as unavailable once its readings have failed.
+      // A device that starts to hang and one that floods (10 MB replies): planning and the Avalon
+      // go on; each is shown offline and planned as unavailable once its readings have failed.
       axeB.setHostile('hang');
+      axeA.setHostile('flood');
       await h['device-configure']({ id: added[0]!.id, zone: 'unheated' });
       await until(
         'the hanging device offline',
@@ -147,7 +148,7 @@ describe('a home of one PC, two AxeOS miners and one Avalon heater', () => {
           await clock.advanceTo(clock.now() + 31_000);
           return h['device-list']({});
         },
-        (list) => list.find((d) => d.id === added[1]!.id)?.status === 'offline',
+        (list) => [added[0]!, added[1]!].every((a) => list.find((d) => d.id === a.id)?.status === 'offline'),
         60_000,
       );
       const again = await until(
@@ -156,7 +157,10 @@ describe('a home of one PC, two AxeOS miners and one Avalon heater', () => {
           await clock.advanceTo(clock.now() + 3_000);
           return ((await h['plan-get']({})) as { plan: Plan | null }).plan;
         },
-        (p) => p !== null && !p.slots[0]!.decisions.some((d) => d.device === ids[1]),
+        (p) =>
+          p !== null &&
+          !p.slots[0]!.decisions.some((d) => d.device === ids[0] || d.device === ids[1]) &&
+          p.slots[0]!.decisions.some((d) => d.device === ids[2]),
         60_000,
       );
       for (const s of again!.slots) expect(s.decisions.reduce((a, d) => a + d.powerW, 0)).toBeLessThanOrEqual(FUSE_W);
