@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LanDevice } from '#contract/index';
+import type { DeviceScan, LanDevice } from '#contract/index';
 import { startAxeosSim } from '../support/sim/axeos.ts';
 import { startBraiinsSim } from '../support/sim/braiins.ts';
-import { runCli, tempDir } from './harness.ts';
+import { startCgminerSim } from '../support/sim/cgminer.ts';
+import { cli, runCli, tempDir, until } from './harness.ts';
 
 const closers: (() => Promise<void>)[] = [];
 const dirs: string[] = [];
@@ -70,4 +73,93 @@ describe('hearth devices, through the real command, against simulators on loopba
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No device has the id "nope"');
   }, 60_000);
+
+  it("scans 127.0.0.2-127.0.0.12 for all three kinds on their simulators' ports, lists the hits, and Ctrl-C cancels a scan", async () => {
+    const axe = await startAxeosSim({ host: '127.0.0.2' });
+    const cg = await startCgminerSim({ host: '127.0.0.3' });
+    const bos = await startBraiinsSim({ host: '127.0.0.4' });
+    closers.push(axe.close, cg.close, bos.close);
+    const dir = tempDir('hearth-cli-scan-');
+    dirs.push(dir);
+    const hearth = (args: string[]) => runCli([...args, '--data-dir', dir]);
+    const ports = [`axeos=${axe.address.port}`, `cgminer=${cg.port}`, `braiins=${bos.port}`].flatMap((p) => [
+      '--port',
+      p,
+    ]);
+    expect((await hearth(['devices', 'add', 'axeos', `127.0.0.2:${axe.address.port}`])).code).toBe(0);
+
+    const r = await hearth(['devices', 'scan', '127.0.0.2-127.0.0.12', ...ports]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^scanned 11\/11 addresses, 3 found$/m);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^KIND +ADDRESS +MODEL +ADDED$/);
+    expect(lines[1]).toMatch(new RegExp(`^axeos +127\\.0\\.0\\.2:${axe.address.port} +BM1370.* +yes$`));
+    expect(lines[2]).toMatch(new RegExp(`^cgminer +127\\.0\\.0\\.3:${cg.port} +\\S.* +no$`));
+    expect(lines[3]).toMatch(new RegExp(`^braiins +127\\.0\\.0\\.4:${bos.port} +- +no$`));
+    expect(lines[4]).toBe(`Add one with: hearth devices add cgminer 127.0.0.3:${cg.port}`);
+
+    const json = await hearth(['devices', 'scan', '127.0.0.3-4', '--kind', 'cgminer', ...ports, '--json']);
+    expect(json.code).toBe(0);
+    const s = JSON.parse(json.stdout) as DeviceScan;
+    expect(s).toMatchObject({ state: 'done', done: 2, total: 2 });
+    expect(s.found.map((h) => [h.kind, h.host, h.port])).toEqual([['cgminer', '127.0.0.3', cg.port]]);
+
+    const bad = await hearth(['devices', 'scan', '127.0.0.0/16']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('/16 is 65536 addresses');
+
+    // Addresses that accept and never answer: 33 of them on one port for all three kinds is four
+    // rounds of 32 probes of 1.5 s each, so Ctrl-C lands while the scan runs.
+    const hang = await hangingPeers(Array.from({ length: 33 }, (_, i) => `127.0.0.${30 + i}`));
+    closers.push(hang.close);
+    const all = ['axeos', 'cgminer', 'braiins'].flatMap((k) => ['--port', `${k}=${hang.port}`]);
+    const child = spawn(process.execPath, [cli, 'devices', 'scan', '127.0.0.30-62', ...all, '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await until(
+      'the first 32 probes to reach the hanging peers',
+      () => hang.connections(),
+      (n) => n >= 32,
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const done = Number(/Cancelled after (\d+) of 33 addresses\./.exec(err)?.[1]);
+    expect(done).toBeLessThan(33);
+    expect(out).toContain(`No devices found in 127.0.0.30-62 (${done} of 33 addresses asked for axeos on port`);
+  }, 60_000);
 });
+
+/** Peers that accept a connection and never answer, on one port at each address. */
+async function hangingPeers(hosts: string[]) {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const servers: net.Server[] = [];
+  let port = 0;
+  for (const host of hosts) {
+    const server = net.createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    port = (server.address() as net.AddressInfo).port;
+    servers.push(server);
+  }
+  return {
+    port,
+    connections: () => connections,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}

@@ -106,8 +106,8 @@ describe('parseScanRange', () => {
   });
 
   it.each([
-    ['192.168.0.0/16', /\/16 is more than 256 addresses/],
-    ['192.168.1.0/33', /\/33/],
+    ['192.168.0.0/16', /\/16 is 65536 addresses: a scan covers at most 256, a \/24 to a \/32/],
+    ['192.168.1.0/33', /\/33 is not an IPv4 prefix/],
     ['192.168.1.0-192.168.2.5', /not in one \/24/],
     ['192.168.1.40-10', /ends before it starts/],
     ['192.168.1.300', /"192\.168\.1\.300" is not an IPv4 address/],

@@ -75,9 +75,10 @@ export function parseScanRange(text: string): string[] {
   if (cidr) {
     const base = numeric(address(cidr[1]!));
     const prefix = Number(cidr[2]);
-    if (prefix < 24 || prefix > 32)
+    if (prefix > 32) throw badRange(`/${prefix} is not an IPv4 prefix: they go from /0 to /32`);
+    if (prefix < 24)
       throw badRange(
-        `/${prefix} is more than ${SCAN_MAX_ADDRESSES} addresses or no prefix: a scan covers a /24 to a /32 (at most ${SCAN_MAX_ADDRESSES} addresses)`,
+        `/${prefix} is ${2 ** (32 - prefix)} addresses: a scan covers at most ${SCAN_MAX_ADDRESSES}, a /24 to a /32`,
       );
     const size = 2 ** (32 - prefix);
     // A host's own address with its prefix ("192.168.1.77/24", as `ip addr` shows it) means its network.
