@@ -221,6 +221,22 @@ describe('DeviceScanner', () => {
     });
     // Cancelling a scan that ended answers it as it ended.
     expect(await c.handlers['device-scan-cancel']({ id: started.id })).toMatchObject({ state: 'done', done: 19 });
+
+    // AxeOS and Braiins OS both listen on port 80 in real life: each kind's probe, sent to a device
+    // of another kind, says no (and cgminer's, sent to HTTP, and HTTP's, sent to cgminer).
+    for (const crossed of [
+      { axeos: bos.port, braiins: axe.address.port, cgminer: axe.address.port },
+      { axeos: cg.port, braiins: cg.port, cgminer: bos.port },
+    ]) {
+      const s = await c.handlers['device-scan']({ range: '127.0.0.2-4', ports: crossed });
+      const ended = await until(
+        'the crossed scan to end',
+        async () => (await c.handlers['device-scan-status']({})).scan,
+        (x) => x?.id === s.id && x.state !== 'running',
+        15_000,
+      );
+      expect(ended).toMatchObject({ state: 'done', done: 3, found: [] });
+    }
   }, 30_000);
 
   it('refuses a range it does not take through the handlers, with the field to mark', async () => {
