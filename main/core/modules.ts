@@ -13,6 +13,7 @@ import { backtestModule } from './backtest/module.ts';
 import { preferenceModule } from './preference/module.ts';
 import { setupModule } from './setup/module.ts';
 import { homeModule } from './home/module.ts';
+import { fleetModule } from './fleet/module.ts';
 
 /** The core's domains in dependency order: a module may `use` only services listed above it. */
 export const modules: CoreModule[] = [
@@ -26,6 +27,7 @@ export const modules: CoreModule[] = [
   ledgerModule(),
   schedulerModule(),
   homeModule(),
+  fleetModule(),
   backtestModule(),
   notificationModule(),
   preferenceModule(),

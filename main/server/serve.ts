@@ -4,6 +4,8 @@ import path from 'node:path';
 import { consoleLogger, type CoreOptions } from '#core/app';
 import { startHostedCore, type HostedCore } from '#core/host';
 import { acquireInstanceLock } from '#core/instance-lock';
+import type { FleetSettings } from '#contract/index';
+import { fleetModule } from '#core/fleet/module';
 import { homeModule } from '#core/home/module';
 import { modules as defaultModules } from '#core/modules';
 import { announceServer, describeHolder, localUrl, SERVER_FILE } from '#transport/discovery';
@@ -32,6 +34,8 @@ export type ServeOptions = CoreOptions & {
    * stored URL; user name and password from the environment when given, else the stored ones.
    */
   mqtt?: { url: string; username: string | null; password: string | null };
+  /** `hearth serve --fleet`: this node's role among several Hearth nodes for this run, winning over the stored one. */
+  fleet?: FleetSettings;
 };
 
 export type Server = {
@@ -107,18 +111,20 @@ export async function startServer(options: ServeOptions): Promise<Server> {
           ? selfSignedTls(options.dataDir, certificateNames(options.host, allowedHosts))
           : loadTls(tlsOption.certFile, tlsOption.keyFile);
     // Hosted: a ledger restore restarts the core under the same transport, the page stays connected.
-    const mqtt = options.mqtt;
+    const { mqtt, fleet } = options;
     core = await startHostedCore(
-      mqtt
+      mqtt || fleet
         ? {
             ...options,
             modules: (options.modules ?? defaultModules).map((m) =>
-              m.name === 'home'
+              m.name === 'home' && mqtt
                 ? homeModule({
                     urlOverride: mqtt.url,
                     envCredentials: { username: mqtt.username, password: mqtt.password },
                   })
-                : m,
+                : m.name === 'fleet' && fleet
+                  ? fleetModule({ override: fleet })
+                  : m,
             ),
           }
         : options,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mqttUrlSchema } from '#contract/home';
+import { fleetSettingsSchema, type FleetSettings } from '#contract/index';
 import { InstanceLockedError } from '#core/instance-lock';
 import { updateServerToken } from '#transport/discovery';
 import { parseAllowedHost } from '#transport/http';
@@ -20,9 +21,9 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run Hearth headless and serve its page to a browser (127.0.0.1 only unless --host says otherwise)',
   usage:
-    '[--port N] [--host ADDRESS] [--allowed-host NAME]... [--tls | --tls-cert FILE --tls-key FILE] [--mqtt URL] [--data-dir DIR] | --rotate-token',
+    '[--port N] [--host ADDRESS] [--allowed-host NAME]... [--tls | --tls-cert FILE --tls-key FILE] [--mqtt URL] [--fleet planner|agent:NODE|off] [--data-dir DIR] | --rotate-token',
   options: {
-    ...textOptions('port', 'host', 'tls-cert', 'tls-key', 'mqtt', 'data-dir'),
+    ...textOptions('port', 'host', 'tls-cert', 'tls-key', 'mqtt', 'fleet', 'data-dir'),
     'allowed-host': { type: 'string', multiple: true },
     ...flagOptions('tls', 'rotate-token'),
   },
@@ -44,6 +45,10 @@ export const serveCommand: Command = {
       value: 'URL',
       text: 'connect to this MQTT broker (mqtt://host:1883, mqtts://…) for this run, winning over the stored one: Home Assistant discovery, state, commands, the plan. User name and password from HEARTH_MQTT_USERNAME and HEARTH_MQTT_PASSWORD or the settings, never the command line',
     },
+    fleet: {
+      value: 'ROLE',
+      text: "this node's role among several Hearth nodes for this run, winning over the stored one: planner (plans every agent too), agent:NODE (runs the schedule the planning node NODE sends) or off. They talk over the MQTT broker of --mqtt or the settings (docs/fleet.md)",
+    },
     'rotate-token': {
       text: 'replace the access token kept in the data folder and exit; a running server refuses the old one at once',
     },
@@ -54,6 +59,7 @@ export const serveCommand: Command = {
     'hearth serve --host 0.0.0.0 --allowed-host heater.local',
     'hearth serve --rotate-token',
     'hearth serve --mqtt mqtt://homeassistant.local:1883',
+    'hearth serve --mqtt mqtt://homeassistant.local:1883 --fleet agent:den',
   ],
   details:
     'The access token is kept in the data folder (access-token, readable by you only), so a bookmarked address ' +
@@ -97,6 +103,7 @@ export const serveCommand: Command = {
           : undefined;
 
     const mqtt = mqttOption(values['mqtt']);
+    const fleet = fleetOption(values['fleet']);
 
     let server;
     try {
@@ -107,6 +114,7 @@ export const serveCommand: Command = {
         allowedHosts,
         ...(tls !== undefined ? { tls } : {}),
         ...(mqtt ? { mqtt } : {}),
+        ...(fleet ? { fleet } : {}),
       });
     } catch (err) {
       if (err instanceof InstanceLockedError) throw new UsageError(err.message);
@@ -127,6 +135,10 @@ export const serveCommand: Command = {
     ];
     for (const h of others) console.log(`  also at ${scheme}://${h}/`);
     if (mqtt) console.log(`MQTT: connecting to ${mqtt.url} (Home Assistant discovery, state, commands, the plan)`);
+    if (fleet && fleet.role !== 'off')
+      console.log(
+        `Fleet: ${fleet.role === 'planner' ? 'planning this node and its agents' : `an agent of ${fleet.planner}`} over the MQTT broker`,
+      );
     console.log(`data: ${dataDir}`);
     if (!isLoopback(host)) {
       console.log(
@@ -168,6 +180,19 @@ function mqttOption(value: unknown): { url: string; username: string | null; pas
     );
   const env = (k: string) => (process.env[k] ? process.env[k] : null);
   return { url, username: env('HEARTH_MQTT_USERNAME'), password: env('HEARTH_MQTT_PASSWORD') };
+}
+
+/** `--fleet planner | agent:NODE | off`, checked with the contract's schema. */
+function fleetOption(value: unknown): FleetSettings | null {
+  if (value === undefined) return null;
+  const text = String(value).trim();
+  const [role, planner, ...rest] = text.split(':');
+  const parsed = fleetSettingsSchema.safeParse({ role, planner: planner ?? null });
+  if (!parsed.success || rest.length > 0 || (role !== 'agent' && planner !== undefined))
+    throw new UsageError(
+      `--fleet: ${parsed.success ? `${text} is not a role` : (parsed.error.issues[0]?.message ?? `${text} is not a role`)}; give planner, agent:NODE (NODE: the planning node's id) or off`,
+    );
+  return parsed.data;
 }
 
 /** This machine's addresses another machine may use (link-local IPv6 needs a zone a URL cannot carry). */

@@ -28,7 +28,45 @@ import { planJsonSchema, planMessage } from './plan-topic.ts';
 import { homeComputeOffSetting, homeLinkSetting, type StoredMqttLink } from './setting.ts';
 
 /** What other domains and hosts may ask of the home link. */
-export type HomeService = { status(): MqttLinkStatus };
+export type HomeService = { status(): MqttLinkStatus; broker(): BrokerAccess | null };
+
+/** The home's broker as the link reaches it, the password opened. */
+export type BrokerAccess = {
+  url: string;
+  nodeId: string;
+  username: string | null;
+  password: string | null;
+  caFile: string | null;
+};
+
+/**
+ * mqtt.js options for a connection to the home's broker: no automatic reconnect (the caller
+ * retries with `backoffDelay`), a clean session, the credentials and the CA file. Throws, saying
+ * which, when the CA file cannot be read.
+ */
+export function brokerOptions(
+  b: BrokerAccess,
+  o: { clientId: string; keepaliveSec: number; will: NonNullable<IClientOptions['will']> },
+): IClientOptions {
+  const opts: IClientOptions = {
+    clientId: o.clientId,
+    keepalive: o.keepaliveSec,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    clean: true,
+    will: o.will,
+    ...(b.username ? { username: b.username } : {}),
+    ...(b.password ? { password: b.password } : {}),
+  };
+  if (b.caFile) {
+    try {
+      opts.ca = fs.readFileSync(b.caFile);
+    } catch (err) {
+      throw new Error(`the CA file: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return opts;
+}
 
 export type Backoff = { floorMs: number; capMs: number };
 
@@ -195,6 +233,18 @@ export class HomeLink implements HomeService {
     return { link: { ...s, url, username: env?.username ?? s.username }, password };
   }
 
+  /**
+   * The broker as this link reaches it (URL, credentials, CA file, node id), for another domain
+   * that talks over the same bus (the fleet); null while the link is off. Throws when the stored
+   * password cannot be opened.
+   */
+  broker(): BrokerAccess | null {
+    const eff = this.effective();
+    if (!eff) return null;
+    const { url, nodeId, username, caFile } = eff.link;
+    return { url, nodeId, username, password: eff.password, caFile };
+  }
+
   private open(): void {
     if (!this.running) return;
     this.seen = JSON.stringify(this.stored());
@@ -215,23 +265,19 @@ export class HomeLink implements HomeService {
     const { link, password } = eff;
     this.link = link;
     const t = topics(link.nodeId);
-    const opts: IClientOptions = {
-      clientId: `hearth_${link.nodeId}_${Math.floor(this.d.random() * 0xffffffff).toString(16)}`,
-      keepalive: this.d.keepaliveSec ?? 30,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      clean: true,
-      will: { topic: t.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
-      ...(link.username ? { username: link.username } : {}),
-      ...(password ? { password } : {}),
-    };
-    if (link.caFile) {
-      try {
-        opts.ca = fs.readFileSync(link.caFile);
-      } catch (err) {
-        this.setStatus({ state: 'disconnected', url: link.url, lastError: `the CA file: ${(err as Error).message}` });
-        return;
-      }
+    let opts: IClientOptions;
+    try {
+      opts = brokerOptions(
+        { url: link.url, nodeId: link.nodeId, username: link.username, password, caFile: link.caFile },
+        {
+          clientId: `hearth_${link.nodeId}_${Math.floor(this.d.random() * 0xffffffff).toString(16)}`,
+          keepaliveSec: this.d.keepaliveSec ?? 30,
+          will: { topic: t.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
+        },
+      );
+    } catch (err) {
+      this.setStatus({ state: 'disconnected', url: link.url, lastError: (err as Error).message });
+      return;
     }
     this.setStatus({ state: 'connecting', url: link.url, retryAt: null });
     const client = (this.d.connect ?? mqttConnect)(link.url, opts);
