@@ -119,6 +119,8 @@ describe('parseScanRange', () => {
     ['printer.local', /not a range this scan takes/],
     ['192.168.1.1-2-3', /not a range this scan takes/],
     ['', /not a range this scan takes/],
+    ['8.8.8.0/24', /8\.8\.8\.0 is not on a home network: a scan covers only private addresses/],
+    ['172.32.0.1-20', /not on a home network/],
   ])('refuses %j, naming the forms it takes', (range, message) => {
     let err: unknown;
     try {

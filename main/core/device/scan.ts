@@ -48,9 +48,17 @@ function parseIpv4(text: string): number[] | null {
   return n.every((x) => x <= 255) ? n : null;
 }
 
+/** Where a home's devices can be: private ranges, link-local and loopback (tests, a device's own simulator). */
+const LOCAL = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./, /^169\.254\./, /^127\./];
+
 function address(text: string): number[] {
   const a = parseIpv4(text);
   if (!a) throw badRange(`"${text}" is not an IPv4 address (four numbers from 0 to 255, like 192.168.1.10)`);
+  // A scan is for the home's own network: never a public range.
+  if (!LOCAL.some((r) => r.test(a.join('.'))))
+    throw badRange(
+      `${a.join('.')} is not on a home network: a scan covers only private addresses (10.x, 172.16-31.x, 192.168.x), link-local 169.254.x or loopback 127.x`,
+    );
   return a;
 }
 
