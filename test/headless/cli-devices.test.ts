@@ -52,8 +52,10 @@ describe('hearth devices, through the real command, against simulators on loopba
     const table = await hearth(['devices']);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID +NAME +KIND +ADDRESS +STATUS +POWER +HASH RATE +TEMP$/);
-    expect(lines[1]).toMatch(/ Desk +axeos +127\.0\.0\.50:\d+ +online +\d+\.\d W +[\d.]+ [GT]H\/s +\d+\.\d °C$/);
+    expect(lines[0]).toMatch(/^ID +NAME +KIND +ADDRESS +STATUS +POWER +HASH RATE +TEMP +NOW$/);
+    // No Hearth runs on the folder: the command started no plan, so NOW is "-" and says why.
+    expect(lines[1]).toMatch(/ Desk +axeos +127\.0\.0\.50:\d+ +online +\d+\.\d W +[\d.]+ [GT]H\/s +\d+\.\d °C +-$/);
+    expect(table.stdout).toContain('NOW: what the plan has each device doing shows while Hearth runs');
     expect(lines[2]).toMatch(/ braiins +127\.0\.0\.51:\d+ +online +\d+\.\d W/);
 
     const json = await hearth(['devices', '--json']);

@@ -4,6 +4,7 @@ import {
   type DeviceScanInput,
   type LanDevice,
   type LanDeviceKind,
+  type PlanApplied,
 } from '#contract/index';
 import { deviceAdapters } from '#core/device/adapter/registry';
 import { withClient, type Send } from '../client.ts';
@@ -25,13 +26,25 @@ export function hashRateText(h: number | null): string {
   return `${v.toFixed(v >= 100 ? 0 : 2)} ${units[i]}`;
 }
 
-function print(list: LanDevice[]): void {
+/**
+ * What the running plan has a device doing now ("level 2 (15.0 W)", "paused"), "not planned" when
+ * the slot has no decision for it (offline, no levels), null when no plan runs (no Hearth is
+ * running on the folder: the command opened it itself and starts nothing).
+ */
+export function actionText(applied: PlanApplied | null, id: string): string | null {
+  if (!applied) return null;
+  const d = applied.decisions.find((x) => x.device === `lan:${id}`);
+  if (!d) return 'not planned';
+  return d.job === null ? 'paused' : `level ${d.level} (${d.powerW.toFixed(1)} W)`;
+}
+
+function print(list: (LanDevice & { action: string | null })[]): void {
   if (list.length === 0) {
     console.log('No LAN devices. Add one with: hearth devices add axeos 192.168.1.50');
     return;
   }
   const rows = [
-    ['ID', 'NAME', 'KIND', 'ADDRESS', 'STATUS', 'POWER', 'HASH RATE', 'TEMP'],
+    ['ID', 'NAME', 'KIND', 'ADDRESS', 'STATUS', 'POWER', 'HASH RATE', 'TEMP', 'NOW'],
     ...list.map((d) => {
       const t = d.telemetry;
       return [
@@ -43,6 +56,7 @@ function print(list: LanDevice[]): void {
         t?.powerW == null ? '-' : `${t.powerW.toFixed(1)} W${t.powerSource === 'estimated' ? ' (est.)' : ''}`,
         hashRateText(t?.hashRate ?? null),
         t?.tempC == null ? '-' : `${t.tempC.toFixed(1)} °C`,
+        d.action ?? '-',
       ];
     }),
   ];
@@ -55,6 +69,8 @@ function print(list: LanDevice[]): void {
         .trimEnd(),
     );
   for (const d of list) if (d.error) console.log(`${d.id}: ${d.error}`);
+  if (list.some((d) => d.action === null))
+    console.log('NOW: what the plan has each device doing shows while Hearth runs (hearth serve or the app).');
 }
 
 /** "192.168.1.50" or "192.168.1.50:4028". */
@@ -241,7 +257,9 @@ export const devicesCommand: Command = {
       if (verb === 'scan') return scan(send, rest[0], scanInput, json, stopped);
       if (verb === 'list') {
         if (rest.length > 0) throw new UsageError('hearth devices list takes no arguments');
-        const list = await send('device-list', { refresh: true });
+        const devices = await send('device-list', { refresh: true });
+        const { applied } = (await send('plan-get', {})) as { applied: PlanApplied | null };
+        const list = devices.map((d) => ({ ...d, action: actionText(applied, d.id) }));
         if (json) console.log(JSON.stringify(list, null, 2));
         else print(list);
         return 0;
