@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { deadline, httpRequest, snippet } from './http.ts';
 import {
   DeviceError,
   type DeviceAdapter,
@@ -27,6 +27,8 @@ import {
  */
 
 const LABEL = 'AxeOS';
+/** What a reply too big or not HTTP says of the peer. */
+const NOT_AXEOS = 'it is not an AxeOS device, or it is failing';
 
 /**
  * Per-ASIC options for firmware older than v2.7.0 (no /api/system/asic): ESP-Miner
@@ -364,19 +366,15 @@ async function json(
  */
 async function bounded<T>(io: DeviceIo, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const done = new AbortController();
-  const signals = [AbortSignal.timeout(io.timeoutMs), done.signal, ...(io.signal ? [io.signal] : [])];
   try {
-    return await run(AbortSignal.any(signals));
+    return await run(deadline(io, done.signal));
   } finally {
     done.abort();
   }
 }
 
-/**
- * One HTTP request, its reply read chunk by chunk and dropped past `io.maxReplyBytes`; every
- * failure becomes a DeviceError that says what to do. Returns the body (empty for PATCH).
- */
-function request(
+/** One request within the call's signal; a non-2xx answer becomes the DeviceError it means. Returns the body (empty for PATCH). */
+async function request(
   address: DeviceAddress,
   io: DeviceIo,
   signal: AbortSignal,
@@ -384,67 +382,9 @@ function request(
   path: string,
   body?: unknown,
 ): Promise<string> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const at = `${where(address)} (${method} ${path})`;
-  return new Promise<string>((resolve, reject) => {
-    let settled = false;
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      req.destroy();
-      reject(err);
-    };
-    const onAbort = () => {
-      const own = io.signal?.aborted ? 'was cancelled' : `did not answer within ${io.timeoutMs} ms`;
-      fail(new DeviceError('unreachable', `AxeOS at ${at} ${own}: check that it is powered and on this network`));
-    };
-
-    const req = http.request(
-      {
-        host: address.host,
-        port: address.port,
-        method,
-        path,
-        agent: false,
-        headers: {
-          accept: 'application/json',
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > io.maxReplyBytes)
-            return fail(
-              new DeviceError(
-                'protocol',
-                `AxeOS at ${at} sent more than ${io.maxReplyBytes} bytes; Hearth stopped reading: it is not an AxeOS device, or it is failing`,
-              ),
-            );
-          chunks.push(c);
-        });
-        res.on('error', (err) => fail(unreachable(at, err)));
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener('abort', onAbort);
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve(text);
-          reject(httpError(at, status, text));
-        });
-      },
-    );
-    req.on('error', (err) => fail(unreachable(at, err)));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    req.end(payload);
-  });
+  const r = await httpRequest(address, io, { method, path, body, signal, label: LABEL, hint: NOT_AXEOS });
+  if (r.status >= 200 && r.status < 300) return r.text;
+  throw httpError(`${where(address)} (${method} ${path})`, r.status, r.text);
 }
 
 function httpError(at: string, status: number, text: string): Error {
@@ -469,16 +409,6 @@ function httpError(at: string, status: number, text: string): Error {
   );
 }
 
-function unreachable(at: string, err: Error): DeviceError {
-  const code = (err as { code?: string }).code ?? err.message;
-  return new DeviceError('unreachable', `Cannot reach AxeOS at ${at} (${code}): check its address and that it is on`);
-}
-
 function where(a: DeviceAddress) {
   return `${a.host}:${a.port}`;
-}
-
-function snippet(text: string): string {
-  const one = text.slice(0, 400).replace(/\s+/g, ' ').trim();
-  return one.length > 120 ? `${one.slice(0, 120)}…` : one || '(empty)';
 }

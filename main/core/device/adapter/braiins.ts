@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { deadline, httpRequest, snippet, type HttpReply } from './http.ts';
 import {
   DeviceError,
   type DeviceAdapter,
@@ -30,12 +30,13 @@ import {
  */
 
 const LABEL = 'Braiins OS';
+/** What a reply too big or not HTTP says of the peer. */
+const NOT_BRAIINS = 'is this a Braiins OS miner?';
 
 /** How many power targets the planner may choose from, spread evenly from min to max. */
 const LEVEL_COUNT = 5;
 
 type Json = Record<string, unknown>;
-type Reply = { status: number; body: string };
 
 /** One adapter call: its address, limits and the single deadline all its requests share. */
 type Call = { address: DeviceAddress; io: DeviceIo; signal: AbortSignal; where: string };
@@ -54,9 +55,7 @@ export function createBraiinsAdapter(options: BraiinsOptions = {}): DeviceAdapte
   const logins = new Map<string, Promise<string>>();
 
   function begin(address: DeviceAddress, io: DeviceIo): Call {
-    const timeout = AbortSignal.timeout(io.timeoutMs);
-    const signal = io.signal ? AbortSignal.any([timeout, io.signal]) : timeout;
-    return { address, io, signal, where: `${LABEL} at ${address.host}:${address.port}` };
+    return { address, io, signal: deadline(io), where: `${LABEL} at ${address.host}:${address.port}` };
   }
 
   async function login(call: Call): Promise<string> {
@@ -82,7 +81,7 @@ export function createBraiinsAdapter(options: BraiinsOptions = {}): DeviceAdapte
       ok(call, r, 'the login');
       const body = record(call, r, 'login reply');
       if (typeof body['token'] !== 'string' || body['token'] === '')
-        throw new DeviceError('protocol', `${call.where} answered the login without a token: ${snippet(r.body)}`);
+        throw new DeviceError('protocol', `${call.where} answered the login without a token: ${snippet(r.text)}`);
       tokens.set(key, { token: body['token'], user: creds.user, password: creds.password });
       return body['token'];
     })();
@@ -95,7 +94,7 @@ export function createBraiinsAdapter(options: BraiinsOptions = {}): DeviceAdapte
   }
 
   /** A request with the cached token; on 401 (expired: the lifetime slides) one fresh login and one retry. */
-  async function authed(call: Call, method: string, path: string, body?: unknown): Promise<Reply> {
+  async function authed(call: Call, method: string, path: string, body?: unknown): Promise<HttpReply> {
     const key = `${call.address.host}:${call.address.port}`;
     const cached = tokens.get(key);
     const creds = call.io.credentials;
@@ -197,7 +196,7 @@ export function createBraiinsAdapter(options: BraiinsOptions = {}): DeviceAdapte
       try {
         const r = await send(call, 'GET', '/api/v1/version/', null);
         if (r.status !== 200) return false;
-        const v = JSON.parse(r.body) as unknown;
+        const v = JSON.parse(r.text) as unknown;
         return isRecord(v) && ['major', 'minor', 'patch'].every((k) => Number.isInteger(v[k]));
       } catch {
         return false;
@@ -293,9 +292,9 @@ function stateOf(details: Json | null): DeviceTelemetry['state'] {
 }
 
 /** Throws the DeviceError a non-2xx answer means, saying what to do. */
-function ok(call: Call, r: Reply, what: string): void {
+function ok(call: Call, r: HttpReply, what: string): void {
   if (r.status >= 200 && r.status < 300) return;
-  const said = snippet(r.body);
+  const said = snippet(r.text);
   if (r.status === 412)
     throw new DeviceError(
       'refused',
@@ -311,103 +310,30 @@ function ok(call: Call, r: Reply, what: string): void {
   throw new DeviceError('protocol', `${call.where} answered HTTP ${r.status} to ${what} (${said}); try again later`);
 }
 
-function record(call: Call, r: Reply, what: string): Json {
+function record(call: Call, r: HttpReply, what: string): Json {
   let v: unknown;
   try {
-    v = JSON.parse(r.body);
+    v = JSON.parse(r.text);
   } catch {
-    throw new DeviceError('protocol', `${call.where} sent ${what} that is not JSON: ${snippet(r.body)}`);
+    throw new DeviceError('protocol', `${call.where} sent ${what} that is not JSON: ${snippet(r.text)}`);
   }
   if (!isRecord(v))
-    throw new DeviceError('protocol', `${call.where} sent ${what} that is not an object: ${snippet(r.body)}`);
+    throw new DeviceError('protocol', `${call.where} sent ${what} that is not an object: ${snippet(r.text)}`);
   return v;
 }
 
-/**
- * One HTTP request on a connection of its own, within the call's deadline and reply limit. Node's
- * http rather than fetch so that a reply past `maxReplyBytes` is cut off as it arrives.
- */
-function send(call: Call, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
-  const { address, io, signal, where } = call;
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise<Reply>((resolve, reject) => {
-    let settled = false;
-    const fail = (err: DeviceError) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      req.destroy();
-      reject(err);
-    };
-    const onAbort = () => {
-      const cancelled = io.signal?.aborted === true;
-      fail(
-        new DeviceError(
-          'unreachable',
-          cancelled
-            ? `${where}: the call was cancelled`
-            : `${where} did not answer within ${io.timeoutMs} ms: check that it is on and on the network`,
-        ),
-      );
-    };
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
-    if (token !== null) headers['authorization'] = token;
-    if (payload) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = payload.length;
-    }
-    const req = http.request({ host: address.host, port: address.port, method, path, headers, agent: false }, (res) => {
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > io.maxReplyBytes)
-        return fail(tooBig(call, `announces ${declared} bytes`));
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > io.maxReplyBytes) fail(tooBig(call, `sent more than ${io.maxReplyBytes} bytes`));
-        else chunks.push(c);
-      });
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', () => undefined);
-      // A peer that drops the connection mid-reply: 'end' never comes.
-      res.on('close', () => {
-        if (!res.complete)
-          fail(new DeviceError('unreachable', `${where} closed the connection mid-reply: check its network link`));
-      });
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (signal.aborted) return onAbort();
-      // Node's HTTP parser (HPE_*): the peer answered, but not in HTTP.
-      if (err.code?.startsWith('HPE_'))
-        return fail(
-          new DeviceError(
-            'protocol',
-            `${where} answered something that is not HTTP (${err.code}): is this a Braiins OS miner?`,
-          ),
-        );
-      fail(
-        new DeviceError(
-          'unreachable',
-          `Cannot reach ${where} (${err.code ?? err.message}): check the address and that it is on`,
-        ),
-      );
-    });
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    req.end(payload);
+/** One request within the call's deadline and reply limit, with the token (raw) where there is one. */
+function send(call: Call, method: string, path: string, token: string | null, body?: unknown): Promise<HttpReply> {
+  const headers = token === null ? {} : { authorization: token };
+  return httpRequest(call.address, call.io, {
+    method,
+    path,
+    headers,
+    body,
+    signal: call.signal,
+    label: LABEL,
+    hint: NOT_BRAIINS,
   });
-}
-
-function tooBig(call: Call, what: string): DeviceError {
-  return new DeviceError(
-    'protocol',
-    `${call.where} ${what}, over the ${call.io.maxReplyBytes}-byte limit of one reply: is this a Braiins OS miner?`,
-  );
 }
 
 function isRecord(v: unknown): v is Json {
@@ -436,9 +362,4 @@ function watt(v: Json | null): number | null {
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
-}
-
-function snippet(text: string): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > 160 ? `${one.slice(0, 160)}…` : one || '(empty)';
 }
