@@ -4,8 +4,12 @@ import { useCall, useEvent } from '../../api/hooks.ts';
 import { fmtPct, fmtTemp, fmtUnit, fmtW, NOT_REPORTED } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts } from '../../component/ui.tsx';
 import { AssumedBadge } from '../setup/Assumed.tsx';
+import { DeviceHistory } from './DeviceHistory.tsx';
+import { HomeDevicesCard } from './HomeDevices.tsx';
+import { AddDeviceCard, DeviceSettingsCard, useLanDevices, type AddPrefill } from './LanDevices.tsx';
 import { ModeSwitch } from './ModeSwitch.tsx';
 import { PowerSourceBadge } from './PowerSourceBadge.tsx';
+import { ScanCard } from './ScanCard.tsx';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -96,9 +100,37 @@ export function DevicesPage() {
   const mode = (id: string, name: string) => (
     <ModeSwitch target={{ device: id as DeviceId }} modes={modes} name={name} onChanged={setModesSet} />
   );
-  if (!hw) return error ? <ErrorBanner error={error} /> : <p className="muted">Detecting hardware…</p>;
+  const lan = useLanDevices();
+  // The device whose history (and, for a LAN device, settings) shows below the table.
+  const [selected, setSelected] = useState<{ id: string; name: string } | null>(null);
+  const [prefill, setPrefill] = useState<AddPrefill | null>(null);
+  const selectedLan = lan.devices?.find((d) => `lan:${d.id}` === selected?.id);
+  const inTheHome = (
+    <>
+      <HomeDevicesCard
+        hw={hw}
+        lan={lan.devices}
+        lanError={lan.error}
+        selected={selected?.id ?? null}
+        onSelect={setSelected}
+      />
+      {/* A LAN device renamed meanwhile is shown by its new name. */}
+      {selected && <DeviceHistory device={selected.id} name={selectedLan?.name ?? selected.name} />}
+      {selectedLan && <DeviceSettingsCard device={selectedLan} onRemoved={() => setSelected(null)} />}
+      <AddDeviceCard prefill={prefill} />
+      <ScanCard devices={lan.devices} onPrefill={setPrefill} />
+    </>
+  );
+  if (!hw)
+    return (
+      <div className="grid">
+        {inTheHome}
+        {error ? <ErrorBanner error={error} /> : <p className="muted">Detecting hardware…</p>}
+      </div>
+    );
   return (
     <div className="grid">
+      {inTheHome}
       <CpuCard
         hw={hw}
         live={live('cpu')}
