@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import type { LanDevice } from '#contract/index';
 import { startAxeosSim } from '../support/sim/axeos.ts';
@@ -257,4 +258,55 @@ test('scan: a range of loopback addresses is scanned from the page with progress
     ['axeos', '127.0.0.60', axe.address.port],
   ]);
   await expect(cell(row(page, list[1]!.name), 'status')).toHaveText('online');
+
+  // A scan that takes a while (60 addresses where something accepts and never answers, each of the
+  // three kinds asked up to its deadline) shows its progress and stops when cancelled.
+  const silent = await silentPeers(101, 160);
+  closers.push(silent.close);
+  const port = String(silent.port);
+  await setFields(page, {
+    'device-scan-range': '127.0.0.101-160',
+    'device-scan-port-axeos': port,
+    'device-scan-port-cgminer': port,
+    'device-scan-port-braiins': port,
+  });
+  await page.getByTestId('device-scan-start').click();
+  await expect(page.getByTestId('device-scan-state')).toHaveAttribute('data-state', 'running');
+  await expect(page.getByTestId('device-scan-progress')).toHaveText(/^scanned \d+ of 60 addresses, 0 found/);
+  await expect(page.getByTestId('device-scan-start')).toBeDisabled();
+  await page.getByTestId('device-scan-cancel').click();
+  await expect(page.getByTestId('device-scan-state')).toHaveAttribute('data-state', 'cancelled');
+  await expect(page.getByTestId('device-scan-progress')).toHaveText(/^Cancelled: scanned \d+ of 60 addresses, 0 found/);
+  await expect(page.getByTestId('device-scan-cancel')).toHaveCount(0);
+  await expect(page.getByTestId('device-scan-start')).toBeEnabled();
 });
+
+/**
+ * Peers that accept a connection and never answer, on 127.0.0.`from` to 127.0.0.`to`, all on one
+ * port (the scan asks one port per kind): each probe of them lasts its whole deadline.
+ */
+async function silentPeers(from: number, to: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  const listen = (host: string, port: number) =>
+    new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      });
+      server.once('error', reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  const first = await listen(`127.0.0.${from}`, 0);
+  servers.push(first);
+  const port = (first.address() as net.AddressInfo).port;
+  for (let i = from + 1; i <= to; i++) servers.push(await listen(`127.0.0.${i}`, port));
+  return {
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}
