@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import type { LanDevice } from '#contract/index';
 import { startAxeosSim } from '../support/sim/axeos.ts';
+import { startBraiinsSim } from '../support/sim/braiins.ts';
 import { startCgminerSim, startHostilePeer } from '../support/sim/cgminer.ts';
 import { call, expect, test } from './fixture.ts';
 import { openPage, save, setFields } from './page.ts';
@@ -170,6 +171,39 @@ test('LAN devices: two AxeOS and an Avalon added through the form show their pow
   await page.reload();
   await expect(cell(row(page, 'Study'), 'where')).toContainText('unheated');
   await expect(cell(row(page, avalonName), 'status')).toContainText('offline');
+});
+
+test('a Braiins OS device: the form asks for its login only for that kind; a wrong password is refused with the reason, the right one adds it, its power marked as estimated', async ({
+  page,
+  server,
+}) => {
+  const bos = await startBraiinsSim({ host: '127.0.0.72', password: 'right words' });
+  closers.push(bos.close);
+  await openPage(page, server, 'Devices');
+  await expect(page.getByTestId('device-add-password')).toHaveCount(0);
+  await setFields(page, {
+    'device-add-kind': 'braiins',
+    'device-add-host': bos.host,
+    'device-add-port': String(bos.port),
+    'device-add-name': 'Garage',
+    'device-add-password': 'wrong words',
+  });
+  await page.getByTestId('device-add-save').click();
+  await expect(page.getByTestId('device-add-host')).toHaveAttribute('aria-invalid', 'true', { timeout: 20_000 });
+  await expect(page.getByTestId('error-host')).toContainText(`${bos.host}:${bos.port} does not answer as Braiins OS`);
+  expect(await lanDevices(page)).toEqual([]);
+
+  await setFields(page, { 'device-add-password': 'right words' });
+  await save(page, 'device-add');
+  const garage = row(page, 'Garage');
+  await expect(cell(garage, 'status')).toHaveText('online');
+  // Braiins OS reports no wall power: Hearth's estimate is marked as one.
+  await expect(cell(garage, 'power')).toHaveText(/^\d+(\.\d)? W est\.$/);
+  // The simulator's clock stands still, so its hash rate over the last minutes may read 0: with its unit.
+  await expect(cell(garage, 'hash-rate')).toHaveText(/^\d+(\.\d+)? [kMGT]?H\/s$/);
+  // The password box empties once added: it is stored sealed, never shown again.
+  await setFields(page, { 'device-add-kind': 'braiins' });
+  await expect(page.getByTestId('device-add-password')).toHaveValue('');
 });
 
 test('a hostile device: one that never answers is refused without holding up the page, and one that starts hanging after it was added does not stall the others', async ({
