@@ -4,7 +4,7 @@ import type { LanDevice } from '#contract/index';
 import { startAxeosSim } from '../support/sim/axeos.ts';
 import { startBraiinsSim } from '../support/sim/braiins.ts';
 import { startCgminerSim, startHostilePeer } from '../support/sim/cgminer.ts';
-import { call, expect, test } from './fixture.ts';
+import { call, expect, hourlyPricesCsv, importPrices, test } from './fixture.ts';
 import { openPage, save, setFields } from './page.ts';
 
 /**
@@ -204,6 +204,43 @@ test('a Braiins OS device: the form asks for its login only for that kind; a wro
   // The password box empties once added: it is stored sealed, never shown again.
   await setFields(page, { 'device-add-kind': 'braiins' });
   await expect(page.getByTestId('device-add-password')).toHaveValue('');
+});
+
+test('the plan column: a LAN miner the plan runs shows its level and power until the next change, as the plan has it', async ({
+  page,
+  server,
+}) => {
+  test.setTimeout(90_000);
+  const axe = await startAxeosSim({ host: '127.0.0.73' });
+  closers.push(axe.close);
+  await openPage(page, server, 'Devices');
+  // Power that pays to be drawn for 48 h: the plan runs whatever it can.
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  await importPrices(page, hourlyPricesCsv(hour, Array(48).fill('-0.05')), { perKWh: 0, tax: 0 });
+  const added = await call(page, 'device-add', { kind: 'axeos', ...axe.address, name: 'Bench' });
+  expect(added.ok).toBe(true);
+  const id = `lan:${(added.result as LanDevice).id}`;
+  type Slot = { start: number; decisions: { device: string; job: string | null; level: number; powerW: number }[] };
+  const current = async () => {
+    const slots = ((await call(page, 'plan-get', {})).result as { plan: { slots: Slot[] } | null }).plan?.slots ?? [];
+    const now = Date.now();
+    return slots
+      .find((s, k) => s.start <= now && (slots[k + 1]?.start ?? Infinity) > now)
+      ?.decisions.find((d) => d.device === id);
+  };
+  const r = row(page, 'Bench');
+  // The job, the device's own name for the level the plan chose and the plan's power for it; the
+  // plan is made again as readings come, so the page and the plan are compared at one moment.
+  const agrees = async () => {
+    const d = await current();
+    if (!d || d.job === null) return 'the plan does not run it';
+    const label = (await lanDevices(page))[0]!.levels[d.level]!.label;
+    const want = `${d.job} · ${label} · ${d.powerW.toFixed(1)} W`;
+    const shown = (await cell(r, 'now').textContent()) ?? '';
+    return shown === want || shown.startsWith(`${want} until `) ? 'agrees' : `page "${shown}", plan "${want}"`;
+  };
+  await expect.poll(agrees, { timeout: 30_000 }).toBe('agrees');
+  await expect(cell(r, 'next')).toHaveText(/^(no change in the plan|.+ from .+)$/);
 });
 
 test('a hostile device: one that never answers is refused without holding up the page, and one that starts hanging after it was added does not stall the others', async ({
