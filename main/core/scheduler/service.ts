@@ -506,6 +506,7 @@ export function createScheduling(deps: SchedulingDeps) {
     state: () => ({ plan: planNow(), override: currentOverride, applied: lastApplied }),
     /** The fleet domain joins (or leaves, with null): plan again in the new role. */
     attachFleet: (link: FleetLink | null) => {
+      if (link === fleet) return;
       fleet = link;
       scheduler.changed();
     },
