@@ -1,6 +1,8 @@
 import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import type { LanDevice } from '#contract/index';
+import { startMosquitto } from '../fixtures/mosquitto.ts';
+import { apiCall, startServe } from '../headless/harness.ts';
 import { startAxeosSim } from '../support/sim/axeos.ts';
 import { startBraiinsSim } from '../support/sim/braiins.ts';
 import { startCgminerSim, startHostilePeer } from '../support/sim/cgminer.ts';
@@ -241,6 +243,50 @@ test('the plan column: a LAN miner the plan runs shows its level and power until
   };
   await expect.poll(agrees, { timeout: 30_000 }).toBe('agrees');
   await expect(cell(r, 'next')).toHaveText(/^(no change in the plan|.+ from .+)$/);
+});
+
+test("other Hearth nodes: an agent's devices are rows of the planning node's table; an agent that goes away shows offline with why", async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const broker = await startMosquitto();
+  // Two nodes on one broker: den plans, attic is its agent (each its own data folder).
+  const den = await startServe({ args: ['--mqtt', broker.url] });
+  const attic = await startServe({ args: ['--mqtt', broker.url] });
+  closers.push(
+    async () => void (await den.stop('SIGINT')),
+    async () => void (await attic.stop('SIGINT')),
+    broker.stop,
+  );
+  for (const [s, nodeId] of [
+    [den, 'den'],
+    [attic, 'attic'],
+  ] as const)
+    await apiCall(s, 'home-configure', {
+      enabled: false,
+      url: broker.url,
+      username: null,
+      caFile: null,
+      discoveryPrefix: 'homeassistant',
+      nodeId,
+    });
+  await apiCall(den, 'fleet-configure', { role: 'planner', planner: null });
+  await apiCall(attic, 'fleet-configure', { role: 'agent', planner: 'den' });
+
+  await openPage(page, den, 'Devices');
+  const r = page.getByTestId('device-row-attic/cpu');
+  await expect(cell(r, 'where')).toHaveText('node attic', { timeout: 30_000 });
+  await expect(cell(r, 'status')).toHaveText('online');
+  await expect(cell(r, 'power')).toHaveText(/^(\d+(\.\d)? W|not reported)$/);
+  await expect(cell(r, 'temp')).toHaveText('not reported');
+  // This PC's own CPU is still its own row.
+  await expect(page.getByTestId('device-row-cpu')).toBeVisible();
+
+  // The agent's process dies: its last will tells the broker, and the row says so.
+  await attic.stop('SIGKILL');
+  await expect(cell(r, 'status')).toContainText('offline', { timeout: 30_000 });
+  await expect(r.getByTestId('device-problem')).toContainText('node attic not heard from');
+  await expect(cell(r, 'power')).toHaveText('not reported');
 });
 
 test('a hostile device: one that never answers is refused without holding up the page, and one that starts hanging after it was added does not stall the others', async ({
