@@ -66,6 +66,16 @@ describe('hearth devices, through the real command, against simulators on loopba
     ]);
     expect(list[0]!.telemetry?.powerW).toBeGreaterThan(0);
 
+    // `hearth plan` reads the devices first and plans those that answer, as the scheduler would;
+    // one that does not answer is named and left out.
+    await bos.close();
+    const exported = await hearth(['plan', '--export', '-']);
+    expect(exported.code).toBe(0);
+    const problem = JSON.parse(exported.stdout) as { input: { devices: { id: string }[] } };
+    expect(problem.input.devices.map((d) => d.id)).toContain(`lan:${list[0]!.id}`);
+    expect(problem.input.devices.map((d) => d.id)).not.toContain(`lan:${list[1]!.id}`);
+    expect(exported.stderr).toContain(`Not planned (no answer now): ${list[1]!.name} (127.0.0.51:`);
+
     const removed = await hearth(['devices', 'remove', list[0]!.id]);
     expect(removed.code).toBe(0);
     const after = JSON.parse((await hearth(['devices', '--json'])).stdout) as LanDevice[];

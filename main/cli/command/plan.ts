@@ -7,6 +7,7 @@ import { jobModule } from '#core/job/module';
 import { marketModule } from '#core/market/module';
 import { miningModule } from '#core/mining/module';
 import { createdOnly } from '#core/module';
+import { deviceModule } from '#core/device/module';
 import { instanceText, InstanceError, readInstance, type Instance } from '#core/planner/instance';
 import { planInModes, type ModeContext } from '#core/scheduler/modes';
 import { schedulerModule } from '#core/scheduler/module';
@@ -35,6 +36,8 @@ async function startPlanningCore(values: Record<string, unknown>): Promise<Core>
   const dataDir = dataDirOf(values);
   const modules = [
     createdOnly(hardwareModule()),
+    // Read once below (device-list refresh), never polled: the LAN miners as they answer now.
+    createdOnly(deviceModule()),
     createdOnly(marketModule()),
     tariffModule({ cron: false }),
     heatingModule({ cron: false, refreshOnStart: true }),
@@ -209,6 +212,13 @@ export const planCommand: Command = {
     } else {
       const core = await startPlanningCore(values);
       try {
+        // The LAN miners are planned from what they report: read each now (bounded per device).
+        const lan = await core.handlers['device-list']({ refresh: true });
+        const away = lan.filter((d) => d.status !== 'online');
+        if (away.length > 0)
+          console.error(
+            `Not planned (no answer now): ${away.map((d) => `${d.name} (${d.host}:${d.port})`).join(', ')}`,
+          );
         const exported = await core.handlers['plan-input']({});
         if (typeof exportTo === 'string') {
           const text = instanceText(exported);
