@@ -6,6 +6,7 @@ import { fmtNumber } from '../../component/format.ts';
 import { Card, ErrorBanner, Facts, Table } from '../../component/ui.tsx';
 import { ChargesCard } from '../history/SettingsCards.tsx';
 import { AllowedProgramsCard } from './AllowedPrograms.tsx';
+import { FleetCard } from './FleetCard.tsx';
 import { HomeCard } from './HomeCard.tsx';
 import { JobLogCard } from './JobLogCard.tsx';
 import { ledgerArgs } from '#contract/ledger';
@@ -257,6 +258,7 @@ export function SettingsPage() {
       <AllowedProgramsCard />
       <JobLogCard key={`job-log-${generation}`} />
       <HomeCard key={`home-${generation}`} />
+      <FleetCard key={`fleet-${generation}`} />
     </div>
   );
 }
