@@ -6,7 +6,7 @@ import type { FleetStatus, MqttLinkInput, Plan, PlanApplied, PlanLimitSettings }
 import { UPSERT_SETTING } from '#core/setting';
 import { MOSQUITTO, startMosquitto, type Broker } from '../fixtures/mosquitto.ts';
 import { easyPool, type TestPool } from '../support/stratum-pool.ts';
-import { apiCall as call, startServe, tempDir, until, type RunningServer } from './harness.ts';
+import { apiCall as call, runCli, startServe, tempDir, until, type RunningServer } from './harness.ts';
 
 const running: RunningServer[] = [];
 const dirs: string[] = [];
@@ -75,6 +75,22 @@ async function setUp(s: RunningServer, nodeId: string, cpuW: number): Promise<vo
 }
 
 const fleetOf = (s: RunningServer) => call<FleetStatus>(s, 'fleet-status');
+
+describe('hearth serve --fleet', () => {
+  it('refuses a role it does not know and an agent without its planner, before starting', async () => {
+    const noPlanner = await runCli(['serve', '--port', '0', '--data-dir', tempDir(), '--fleet', 'agent']);
+    expect(noPlanner.code).not.toBe(0);
+    expect(noPlanner.stderr).toContain(
+      "--fleet: an agent needs the id of the node that plans; give planner, agent:NODE (NODE: the planning node's id) or off",
+    );
+    const unknown = await runCli(['serve', '--port', '0', '--data-dir', tempDir(), '--fleet', 'boss']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('--fleet: choose off, planner or agent; give planner, agent:NODE');
+    const plannerOf = await runCli(['serve', '--port', '0', '--data-dir', tempDir(), '--fleet', 'planner:den']);
+    expect(plannerOf.code).not.toBe(0);
+    expect(plannerOf.stderr).toContain('--fleet: planner:den is not a role; give planner, agent:NODE');
+  }, 30_000);
+});
 
 describe.skipIf(!MOSQUITTO)('two hearth serve nodes over a real mosquitto plan as one', () => {
   it('the planner plans both, load moves with the power cap, a killed agent is replanned without, a killed planner leaves the agent following, a second planner is refused, and each ledger books only its own devices', async () => {

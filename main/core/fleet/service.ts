@@ -105,7 +105,8 @@ export class FleetService implements FleetLink {
   private offered: FleetInputs | null = null;
   private offerSent: { shape: string; key: string; summary: string; at: number } | null = null;
   private lastStatus = '';
-  private attached = false;
+  /** The role the scheduler was given this link in. */
+  private attached: FleetSettings['role'] = 'off';
 
   constructor(private readonly d: FleetDeps) {}
 
@@ -206,7 +207,8 @@ export class FleetService implements FleetLink {
     for (const u of this.unsubs.splice(0)) u();
     await this.linking;
     await this.disconnect(true);
-    this.d.scheduler?.attachFleet(null);
+    // The scheduler keeps the link (the core stops it next): unconnected, it gives no agents and
+    // sends nothing; attaching null here would only ask for a plan while everything stops.
   }
 
   /** The fleet or broker settings changed (here, or in another process): connect again with them. */
@@ -239,14 +241,15 @@ export class FleetService implements FleetLink {
   /** Takes the settings as they are now: the role, this node's last schedule, the scheduler's link. */
   private takeSettings(): void {
     const cfg = this.d.override ?? this.d.settings.get(fleetSetting);
-    const roleChanged = JSON.stringify(cfg) !== JSON.stringify(this.cfg) || !this.attached;
+    const changed = JSON.stringify(cfg) !== JSON.stringify(this.cfg);
     this.cfg = cfg;
     const stored = this.d.settings.get(fleetScheduleSetting);
     this.sched = cfg.role === 'agent' && stored && stored.planner === cfg.planner ? stored : null;
-    if (roleChanged) {
-      this.attached = true;
+    // Attaching plans again: only when the role changed (off, the default, is what the scheduler has).
+    if (cfg.role !== this.attached) {
+      this.attached = cfg.role;
       this.d.scheduler?.attachFleet(cfg.role === 'off' ? null : this);
-    }
+    } else if (changed) this.changed();
   }
 
   private begin(): void {
@@ -497,8 +500,9 @@ export class FleetService implements FleetLink {
     if (s.planner !== this.cfg.planner)
       return this.refuse(topic, `sent by ${s.planner}, but this node follows ${this.cfg.planner}`);
     if (s.node !== this.self) return this.refuse(topic, `it is addressed to ${s.node}, not to ${this.self}`);
-    // The retained copy of one already followed (a reconnect) or an older one: nothing new.
-    if (this.sched && s.at <= this.sched.at) return;
+    // The retained copy of the one followed (a reconnect): nothing new. (The broker keeps a topic's
+    // messages in order, so anything else is newer, even from a planner whose clock went back.)
+    if (this.sched && s.at === this.sched.at && s.planner === this.sched.planner) return;
     this.sched = s;
     this.d.settings.set(fleetScheduleSetting, s);
     this.changed();
