@@ -151,8 +151,7 @@ const offerOf = (powerW: number): FleetInputs => ({
   jobs: [{ id: jobId('job:1'), kind: 'mine', valuePerWork: 1e-6 }],
 });
 
-function planWith(decisions: PlanDecision[][]): Plan {
-  const start = Math.floor(Date.now() / 900_000) * 900_000;
+function planWith(decisions: PlanDecision[][], start = Math.floor(Date.now() / 900_000) * 900_000): Plan {
   const zero = {
     energyKWh: 0,
     heatKWh: 0,
@@ -462,6 +461,60 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
     );
   }, 40_000);
 
+  it('two planners started together settle on one: the other is refused', async () => {
+    const a = node('den', { role: 'planner', planner: null });
+    const b = node('loft', { role: 'planner', planner: null });
+    const [sa, sb] = await until(
+      'one plans, one is refused',
+      () => [a.fleet.status().state, b.fleet.status().state],
+      (st) => st.includes('planning') && st.includes('refused'),
+      10_000,
+    );
+    // Settled: a second later it is still so.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect([a.fleet.status().state, b.fleet.status().state]).toEqual([sa, sb]);
+    const holder = sa === 'planning' ? 'den' : 'loft';
+    expect((sa === 'refused' ? a : b).fleet.status().message).toBe(refusal(holder));
+  }, 20_000);
+
+  it("an agent idles when its schedule's last slot ends, and says so", async () => {
+    const den = node('den', { role: 'planner', planner: null });
+    await until(
+      'den plans',
+      () => den.fleet.status(),
+      (s) => s.state === 'planning',
+      10_000,
+    );
+    const attic = node('attic', { role: 'agent', planner: 'den' });
+    attic.fleet.offer(offerOf(140));
+    await until(
+      'attic planned',
+      () => den.fleet.agentInputs().devices.length,
+      (n) => n === 1,
+      10_000,
+    );
+    // One slot that ends 1.5 s from now.
+    const plan = planWith([[run('attic/heater', 'attic/job:1', 140)]], Date.now() - 900_000 + 1_500);
+    den.fleet.planned(plan);
+    await until(
+      'attic follows',
+      () => attic.fleet.status(),
+      (s) => s.state === 'following',
+      5_000,
+    );
+    expect(attic.fleet.schedule()).not.toBeNull();
+    const idle = await until(
+      'attic idles',
+      () => attic.fleet.status(),
+      (s) => s.state === 'idle',
+      5_000,
+    );
+    expect(idle.message).toBe(
+      `den's last schedule ended at ${new Date(plan.slots[0]!.start + 900_000).toISOString()}: idle until it sends another`,
+    );
+    expect(attic.fleet.schedule()).toBeNull();
+  }, 20_000);
+
   it('garbage on the fleet topics is logged and ignored: nothing crashes, nothing changes', async () => {
     const bus = await raw();
     const den = node('den', { role: 'planner', planner: null });
@@ -510,16 +563,32 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
       }),
     );
     await bus.pub(fleetTopics('attic').schedule, '\u0000\u0001binary');
+    // Well formed and from den, but for another node: not attic's to run.
+    const forShed = planWith([[run('heater', 'job:1', 999)]]);
+    await bus.pub(
+      fleetTopics('attic').schedule,
+      JSON.stringify({
+        version: 1,
+        planner: 'den',
+        node: 'shed',
+        at: Date.now() + 9,
+        until: Date.now() + 9e5,
+        plan: forShed,
+      }),
+    );
     await bus.pub('hearth/attic/fleet/schedule/extra', 'ignored: not a fleet topic');
 
     await until(
       'every bad message logged',
       () => [...den.logs, ...attic.logs].filter((l) => l.startsWith('warn: fleet: ignored')).length,
-      (n) => n >= 8,
+      (n) => n >= 10,
       10_000,
     );
     const warnings = [...den.logs, ...attic.logs].filter((l) => l.startsWith('warn: fleet: ignored'));
+    // Three bad offers, two bad states, the bad claim (seen by both), three bad schedules: one line each.
+    expect(warnings).toHaveLength(10);
     expect(warnings.some((l) => l.includes('not JSON'))).toBe(true);
+    expect(warnings.some((l) => l.includes('it is addressed to shed, not to attic'))).toBe(true);
     expect(warnings.some((l) => l.includes('more than the 4194304 a fleet message may have'))).toBe(true);
     expect(den.logs.some((l) => l.startsWith('error:'))).toBe(false);
     expect(attic.logs.some((l) => l.startsWith('error:'))).toBe(false);
