@@ -297,6 +297,9 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
     // An agent of another planner offers on the same bus: den must not plan it.
     const barn = node('barn', { role: 'agent', planner: 'elsewhere' });
     expect(attic.scheduler.link?.role()).toBe('agent');
+    await expect(attic.fleet.configure({ role: 'agent', planner: 'attic' })).rejects.toThrow(
+      'this node is attic: an agent follows another node',
+    );
     await until(
       'attic idle',
       () => attic.fleet.status(),

@@ -1,5 +1,5 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { FleetNode, FleetSettings, FleetState, FleetStatus } from '#contract/index';
+import { HandlerError, type FleetNode, type FleetSettings, type FleetState, type FleetStatus } from '#contract/index';
 import type { Plan } from '#contract/plan';
 import type { Clock, Random } from '#core/clock';
 import type { EventBus } from '#core/event';
@@ -187,6 +187,18 @@ export class FleetService implements FleetLink {
 
   /** Stores the role; joins the bus in it (unless `--fleet` decides this run). */
   async configure(s: FleetSettings): Promise<FleetStatus> {
+    let own: string | null = null;
+    try {
+      own = this.d.home?.broker()?.nodeId ?? null;
+    } catch {
+      // The password cannot be opened: the status says so once connecting; the role can still be stored.
+    }
+    if (s.role === 'agent' && s.planner === own)
+      throw new HandlerError(
+        'bad-request',
+        `this node is ${own}: an agent follows another node`,
+        'give the node id of the node that plans, or make this node the planner',
+      );
     this.d.settings.set(fleetSetting, s);
     if (this.running && !this.d.override) await this.reconnect();
     return this.status();
