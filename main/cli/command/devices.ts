@@ -38,6 +38,18 @@ export function actionText(applied: PlanApplied | null, id: string): string | nu
   return d.job === null ? 'paused' : `level ${d.level} (${d.powerW.toFixed(1)} W)`;
 }
 
+/** Rows as left-aligned columns, two spaces apart (the first row is the header). */
+function printColumns(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+}
+
 function print(list: (LanDevice & { action: string | null })[]): void {
   if (list.length === 0) {
     console.log('No LAN devices. Add one with: hearth devices add axeos 192.168.1.50');
@@ -60,14 +72,7 @@ function print(list: (LanDevice & { action: string | null })[]): void {
       ];
     }),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printColumns(rows);
   for (const d of list) if (d.error) console.log(`${d.id}: ${d.error}`);
   if (list.some((d) => d.action === null))
     console.log('NOW: what the plan has each device doing shows while Hearth runs (hearth serve or the app).');
@@ -112,14 +117,7 @@ function printScan(scan: DeviceScan, asked: string): void {
     ['KIND', 'ADDRESS', 'MODEL', 'ADDED'],
     ...scan.found.map((h) => [h.kind, `${h.host}:${h.port}`, h.model ?? '-', h.added ? 'yes' : 'no']),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printColumns(rows);
   const first = scan.found.find((h) => !h.added);
   if (first) console.log(`Add one with: hearth devices add ${first.kind} ${first.host}:${first.port}`);
 }

@@ -16,6 +16,7 @@ import { until } from '../../../test/support/until.ts';
 import { CLAIM_TOPIC, fleetTopics } from './protocol.ts';
 import { FleetService, refusal } from './service.ts';
 import { fleetSetting } from './setting.ts';
+import { zeroTotals } from '#workers/planner/evaluate';
 
 const tmp = tempDirs('hearth-fleet-');
 const dbs: Db[] = [];
@@ -165,17 +166,7 @@ function planWith(decisions: PlanDecision[][], start = Math.floor(Date.now() / 9
   };
   return {
     slots: decisions.map((d, i) => ({ start: start + i * 900_000, price: 0.1, decisions: d, ...zero, reason: 'test' })),
-    totals: {
-      energyKWh: 0,
-      heatKWh: 0,
-      heatCredit: 0,
-      cost: 0,
-      revenue: 0,
-      sourceHeatKWh: 0,
-      sourceCost: 0,
-      comfortKh: 0,
-      net: 0,
-    },
+    totals: zeroTotals(),
     shortfalls: [],
     solver: 'dp',
     status: { kind: 'optimal' },
