@@ -172,7 +172,11 @@ export const deviceAddSchema: z.ZodType<DeviceAddInput> = z
   })
   .strict();
 
-const minutes = z.number().int().min(0).max(24 * 60);
+const minutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(24 * 60);
 const kinds = z.array(z.enum(LAN_DEVICE_KINDS)).min(1).max(LAN_DEVICE_KINDS.length);
 const port = z.number().int().min(1).max(65535);
 
@@ -195,10 +199,7 @@ export const deviceScanSchema: z.ZodType<DeviceScanInput> = z
       .max(40)
       .regex(/^[0-9./-]+$/, 'enter a range such as 192.168.1.0/24 or 192.168.1.10-40'),
     kinds: kinds.optional(),
-    ports: z
-      .object({ axeos: port.optional(), cgminer: port.optional(), braiins: port.optional() })
-      .strict()
-      .optional(),
+    ports: z.object({ axeos: port.optional(), cgminer: port.optional(), braiins: port.optional() }).strict().optional(),
   })
   .strict();
 

@@ -56,7 +56,9 @@ export function createDeviceStore(db: Db) {
   const all = db.prepare(
     'SELECT id, kind, name, host, port, added_at, zone, min_run_min, min_pause_min FROM lan_device ORDER BY added_at, id',
   );
-  const configure = db.prepare('UPDATE lan_device SET name = ?, zone = ?, min_run_min = ?, min_pause_min = ? WHERE id = ?');
+  const configure = db.prepare(
+    'UPDATE lan_device SET name = ?, zone = ?, min_run_min = ?, min_pause_min = ? WHERE id = ?',
+  );
   const byAddress = db.prepare('SELECT id FROM lan_device WHERE host = ? AND port = ?');
   const remove = db.prepare('DELETE FROM lan_device WHERE id = ?');
   const rename = db.prepare('UPDATE lan_device SET name = ? WHERE id = ?');
