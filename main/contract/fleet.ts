@@ -33,6 +33,8 @@ export type FleetState = 'off' | 'connecting' | 'planning' | 'following' | 'idle
 
 export type FleetStatus = {
   role: FleetRole;
+  /** `hearth serve --fleet` set the role for this run: a role saved now applies from the next start. */
+  override: boolean;
   /** This node's id (the MQTT link's node id). */
   node: string;
   state: FleetState;

@@ -197,6 +197,9 @@ describe.skipIf(!MOSQUITTO)('two hearth serve nodes over a real mosquitto plan a
       5_000,
     );
     expect((await fleetOf(den)).state).toBe('planning');
+    // Roles set through the API: no --fleet override on den; loft's role came from --fleet.
+    expect((await fleetOf(den)).override).toBe(false);
+    expect((await fleetOf(loft)).override).toBe(true);
     await loft.stop('SIGKILL');
 
     // attic killed: den plans without it within a minute.

@@ -177,6 +177,7 @@ export class FleetService implements FleetLink {
     const [state, message] = this.describe();
     return {
       role: this.cfg.role,
+      override: Boolean(this.d.override),
       node: this.self,
       state,
       message,

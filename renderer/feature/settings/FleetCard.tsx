@@ -78,6 +78,12 @@ export function FleetCard() {
             {line.text}
           </p>
         )}
+        {status?.override && (
+          <p className="muted" data-testid="fleet-override">
+            This run of <code>hearth serve</code> was started with <code>--fleet</code>: its role holds until the server
+            stops; a role saved here applies from the next start.
+          </p>
+        )}
         {d && (
           <div className="settings-form">
             <Select
