@@ -11,6 +11,7 @@ import type { Logger } from '#core/log';
 import type { FleetInputs, FleetLink } from '#core/scheduler/fleet-link';
 import { createSettings, settingMigrations, type Settings } from '#core/setting';
 import { MOSQUITTO, startMosquitto, type Broker } from '../../../test/fixtures/mosquitto.ts';
+import { plannedSlot } from '../../../test/support/planned-slot.ts';
 import { tempDirs } from '../../../test/support/temp-dir.ts';
 import { until } from '../../../test/support/until.ts';
 import { CLAIM_TOPIC, fleetTopics } from './protocol.ts';
@@ -105,6 +106,29 @@ function node(
   return { fleet, scheduler, settings, logs, clients };
 }
 
+/** A planner node, once it holds the role. */
+async function plannerNode(name: string): Promise<Node> {
+  const n = node(name, { role: 'planner', planner: null });
+  await until(
+    `${name} plans`,
+    () => n.fleet.status(),
+    (s) => s.state === 'planning',
+    10_000,
+  );
+  return n;
+}
+
+/** `agent` offers one device of `powerW`; resolves once the planner has it in its inputs. */
+async function offered(planner: Node, agent: Node, powerW: number): Promise<void> {
+  agent.fleet.offer(offerOf(powerW));
+  await until(
+    'the agent planned',
+    () => planner.fleet.agentInputs().devices.length,
+    (n) => n === 1,
+    10_000,
+  );
+}
+
 /** A plain MQTT client on the broker: what any other program on the home's bus may send. */
 async function raw(own = true): Promise<{
   c: MqttClient;
@@ -153,19 +177,10 @@ const offerOf = (powerW: number): FleetInputs => ({
 });
 
 function planWith(decisions: PlanDecision[][], start = Math.floor(Date.now() / 900_000) * 900_000): Plan {
-  const zero = {
-    energyKWh: 0,
-    heatKWh: 0,
-    usefulHeatKWh: 0,
-    heatCredit: 0,
-    cost: 0,
-    revenue: 0,
-    sourceHeatKWh: 0,
-    sourceCost: 0,
-    net: 0,
-  };
   return {
-    slots: decisions.map((d, i) => ({ start: start + i * 900_000, price: 0.1, decisions: d, ...zero, reason: 'test' })),
+    slots: decisions.map((d, i) =>
+      plannedSlot({ start: start + i * 900_000, price: 0.1, decisions: d, reason: 'test' }),
+    ),
     totals: zeroTotals(),
     shortfalls: [],
     solver: 'dp',
@@ -228,13 +243,7 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
 
   it('one node claims the planning role; a second planner is refused with the message and takes over when the first goes offline', async () => {
     const bus = await raw();
-    const den = node('den', { role: 'planner', planner: null });
-    await until(
-      'den plans',
-      () => den.fleet.status(),
-      (s) => s.state === 'planning',
-      10_000,
-    );
+    const den = await plannerNode('den');
     expect(den.scheduler.link).toBe(den.fleet);
     expect(JSON.parse(bus.got.get(CLAIM_TOPIC) ?? '{}')).toMatchObject({ node: 'den' });
     expect(JSON.parse(bus.got.get(fleetTopics('den').state) ?? '{}')).toMatchObject({ role: 'planner', online: true });
@@ -276,13 +285,7 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
 
   it("an agent's offer reaches the planner's inputs prefixed; schedules go to the right agent only; a schedule from another node is ignored; the last one outlives a restart", async () => {
     const bus = await raw();
-    const den = node('den', { role: 'planner', planner: null });
-    await until(
-      'den plans',
-      () => den.fleet.status(),
-      (s) => s.state === 'planning',
-      10_000,
-    );
+    const den = await plannerNode('den');
     const attic = node('attic', { role: 'agent', planner: 'den' });
     const shed = node('shed', { role: 'agent', planner: 'den' });
     // An agent of another planner offers on the same bus: den must not plan it.
@@ -400,13 +403,7 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
   }, 40_000);
 
   it("an agent that goes silent is dropped from the inputs by its will within the broker's keep-alive bound, and planned again when it is back", async () => {
-    const den = node('den', { role: 'planner', planner: null });
-    await until(
-      'den plans',
-      () => den.fleet.status(),
-      (s) => s.state === 'planning',
-      10_000,
-    );
+    const den = await plannerNode('den');
     const r = await relay();
     cleanup.push(() => r.close());
     const KEEPALIVE_S = 1;
@@ -417,13 +414,7 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
       (s) => s.state === 'idle',
       10_000,
     );
-    attic.fleet.offer(offerOf(140));
-    await until(
-      'attic planned',
-      () => den.fleet.agentInputs().devices.length,
-      (n) => n === 1,
-      10_000,
-    );
+    await offered(den, attic, 140);
     const replans = den.scheduler.replans;
 
     const t0 = Date.now();
@@ -472,21 +463,9 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
   }, 20_000);
 
   it("an agent idles when its schedule's last slot ends, and says so", async () => {
-    const den = node('den', { role: 'planner', planner: null });
-    await until(
-      'den plans',
-      () => den.fleet.status(),
-      (s) => s.state === 'planning',
-      10_000,
-    );
+    const den = await plannerNode('den');
     const attic = node('attic', { role: 'agent', planner: 'den' });
-    attic.fleet.offer(offerOf(140));
-    await until(
-      'attic planned',
-      () => den.fleet.agentInputs().devices.length,
-      (n) => n === 1,
-      10_000,
-    );
+    await offered(den, attic, 140);
     // One slot that ends 1.5 s from now.
     const plan = planWith([[run('attic/heater', 'attic/job:1', 140)]], Date.now() - 900_000 + 1_500);
     den.fleet.planned(plan);
@@ -511,21 +490,9 @@ describe.skipIf(!MOSQUITTO)('the fleet on a real mosquitto', () => {
 
   it('garbage on the fleet topics is logged and ignored: nothing crashes, nothing changes', async () => {
     const bus = await raw();
-    const den = node('den', { role: 'planner', planner: null });
-    await until(
-      'den plans',
-      () => den.fleet.status(),
-      (s) => s.state === 'planning',
-      10_000,
-    );
+    const den = await plannerNode('den');
     const attic = node('attic', { role: 'agent', planner: 'den' });
-    attic.fleet.offer(offerOf(140));
-    await until(
-      'attic planned',
-      () => den.fleet.agentInputs().devices.length,
-      (n) => n === 1,
-      10_000,
-    );
+    await offered(den, attic, 140);
     den.fleet.planned(planWith([[run('attic/heater', 'attic/job:1', 140)]]));
     await until(
       'attic follows',

@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { homePlanSchema, deviceId, type Plan } from '#contract/index';
+import { plannedSlot } from '../../../test/support/planned-slot.ts';
 import { planJsonSchema, planMessage } from './plan-topic.ts';
 
 const Q = 900_000;
-const slot = (start: number, job: string | null, powerW: number, net: number) => ({
-  start,
-  price: 0.2,
-  decisions: [{ device: deviceId('cpu'), job: job as never, level: job ? 0 : -1, powerW, work: 0 }],
-  energyKWh: powerW / 4000,
-  heatKWh: powerW / 4000,
-  usefulHeatKWh: 0,
-  heatCredit: 0,
-  cost: 0,
-  revenue: 0,
-  sourceHeatKWh: 0,
-  sourceCost: 0,
-  net,
-  reason: job ? 'cheap' : 'dear',
-});
+const slot = (start: number, job: string | null, powerW: number, net: number) =>
+  plannedSlot({
+    start,
+    price: 0.2,
+    decisions: [{ device: deviceId('cpu'), job: job as never, level: job ? 0 : -1, powerW, work: 0 }],
+    energyKWh: powerW / 4000,
+    heatKWh: powerW / 4000,
+    net,
+    reason: job ? 'cheap' : 'dear',
+  });
 
 describe('the plan topic', () => {
   it('leaves out ended slots, names each slot action, and validates against its schema', () => {

@@ -129,6 +129,8 @@ export class Ledger implements LedgerService {
   private warnedPrice = false;
   /** Each LAN device's accepted-share counter when last sampled: the increase is its shares. */
   private readonly lanAccepted = new Map<string, number>();
+  /** The slot each LAN device's share row was last written in. */
+  private readonly lanShareSlot = new Map<string, number>();
   private readonly slotMs: number;
   private shareInsert: ReturnType<Db['prepare']> | null = null;
 
@@ -478,8 +480,13 @@ export class Ledger implements LedgerService {
         this.lanAccepted.set(id, t.accepted);
         // A counter that went down: the device restarted and counts from zero again.
         const delta = before === undefined ? 0 : t.accepted >= before ? t.accepted - before : t.accepted;
-        // A row even for none: a device that counts shares shows 0, one that does not shows "not reported".
-        shares.run(slotOf(now, this.slotMs).start, id, delta);
+        // A row even for none (once a slot): a device that counts shares shows 0, one that does not
+        // shows "not reported"; after that a write only when the counter moved, not every sample.
+        const slot = slotOf(now, this.slotMs).start;
+        if (delta > 0 || this.lanShareSlot.get(id) !== slot) {
+          shares.run(slot, id, delta);
+          this.lanShareSlot.set(id, slot);
+        }
       }
     }
     return { devices, jobs };

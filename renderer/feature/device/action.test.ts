@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceId, JobId, PlannedSlot } from '#contract/index';
 import { fmtClock, fmtSlot } from '../../component/format.ts';
+import { plannedSlot } from '../../../test/support/planned-slot.ts';
 import { deviceActions } from './action.ts';
 
 const Q = 15 * 60_000;
@@ -8,7 +9,7 @@ const T0 = Date.UTC(2026, 11, 1, 12);
 
 /** A quarter-hour slot with `lan:a` at `level` (null: off) and the CPU off. */
 function slot(i: number, level: number | null): PlannedSlot {
-  return {
+  return plannedSlot({
     start: T0 + i * Q,
     price: 0.3,
     decisions: [
@@ -21,17 +22,7 @@ function slot(i: number, level: number | null): PlannedSlot {
       },
       { device: 'cpu' as DeviceId, job: null, level: -1, powerW: 0, work: 0 },
     ],
-    energyKWh: 0,
-    heatKWh: 0,
-    usefulHeatKWh: 0,
-    heatCredit: 0,
-    cost: 0,
-    revenue: 0,
-    sourceHeatKWh: 0,
-    sourceCost: 0,
-    net: 0,
-    reason: '',
-  };
+  });
 }
 
 // 10:00 … level 1 (15 W) for an hour, off for an hour, level 0 (10 W) to the end (2 days).
