@@ -237,7 +237,8 @@ test('the plan column: a LAN miner the plan runs shows its level and power until
     const d = await current();
     if (!d || d.job === null) return 'the plan does not run it';
     const label = (await lanDevices(page))[0]!.levels[d.level]!.label;
-    const want = `${d.job} · ${label} · ${d.powerW.toFixed(1)} W`;
+    // LAN miners run the planner's job "lan-mining", shown as what it is.
+    const want = `${d.job === 'lan-mining' ? 'mining for its own pool' : d.job} · ${label} · ${d.powerW.toFixed(1)} W`;
     const shown = (await cell(r, 'now').textContent()) ?? '';
     return shown === want || shown.startsWith(`${want} until `) ? 'agrees' : `page "${shown}", plan "${want}"`;
   };
